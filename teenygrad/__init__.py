@@ -1,0 +1,68 @@
+"""teenygrad: a small, readable, fast deep learning framework with PyTorch's names and semantics."""
+from .tensor import Tensor
+from .dtype import (float32, float, float64, double, float16, half, int8, int16, short, int32, int, int64, long,
+                    uint8, bool)
+from .autograd import no_grad, enable_grad, inference_mode, is_grad_enabled, set_grad_enabled
+from .random import Generator, manual_seed, seed, initial_seed, get_rng_state, set_rng_state, default_generator
+from .creation import (tensor, as_tensor, from_numpy, zeros, ones, empty, full, zeros_like, ones_like, empty_like,
+                       full_like, rand_like, randn_like, randint_like, arange, linspace, eye, rand, randn, randint,
+                       randperm, normal, bernoulli, tril_indices, triu_indices)
+from .tensor_ops import cat, concat, concatenate, stack, where, einsum, multinomial, one_hot
+from . import functional_api as _fapi
+
+__version__ = "0.1.0"
+Size = tuple
+dtype = type(float32)
+
+_LAZY_MODULES = {"nn", "optim", "utils", "data", "models", "backend", "kernels", "autograd", "serialization", "cuda"}
+
+
+def __getattr__(name):
+    # submodules and optional pieces load on first use, so `import teenygrad` stays fast
+    import importlib
+    if name in _LAZY_MODULES:
+        return importlib.import_module(f".{name}", __name__)
+    if name in ("save", "load"):
+        return getattr(importlib.import_module(".serialization", __name__), name)
+    if name == "bfloat16":
+        from .dtype import bfloat16_dtype
+        return bfloat16_dtype()
+    if hasattr(_fapi, name):
+        return getattr(_fapi, name)
+    raise AttributeError(f"module 'teenygrad' has no attribute {name!r}")
+
+
+def is_tensor(x):
+    return isinstance(x, Tensor)
+
+
+def numel(x):
+    return x.numel()
+
+
+def is_floating_point(x):
+    return x.is_floating_point()
+
+
+def set_default_dtype(d):
+    from . import dtype as _dt
+    _dt._default_float = _dt.to_dtype(d)
+
+
+def get_default_dtype():
+    from . import dtype as _dt
+    return _dt._default_float
+
+
+def set_num_threads(n):
+    """Kept for torch scripts; BLAS threads are set by OMP_NUM_THREADS/OPENBLAS_NUM_THREADS at start-up."""
+    try:
+        from threadpoolctl import threadpool_limits
+        threadpool_limits(n)
+    except ImportError:
+        pass
+
+
+def get_num_threads():
+    import os
+    return len(os.sched_getaffinity(0))

@@ -1,0 +1,6 @@
+from .grad_mode import no_grad, enable_grad, inference_mode, is_grad_enabled, set_grad_enabled
+from .function import Function
+from .gradcheck import gradcheck
+
+__all__ = ["no_grad", "enable_grad", "inference_mode", "is_grad_enabled", "set_grad_enabled", "Function",
+           "gradcheck"]

@@ -1,0 +1,179 @@
+"""Factory functions: tensor, zeros, ones, arange, rand, ... (torch's names and dtype defaults)."""
+import numpy as np
+from . import dtype as dt
+from .tensor import Tensor, _shape_arg, _move
+from .random import rng_of
+
+
+def _finish(a, dtype, device, requires_grad):
+    if dtype is not None:
+        a = a.astype(dt.to_dtype(dtype), copy=False)
+    if device is not None and str(device) != "cpu":
+        a = _move(a, device)
+    t = Tensor._wrap(a)
+    return t.requires_grad_() if requires_grad else t
+
+
+def tensor(data, dtype=None, device=None, requires_grad=False):
+    """A new tensor holding a copy of data (torch.tensor semantics: floats -> float32, ints -> int64)."""
+    t = Tensor(data, dtype=dtype, device=device)
+    if t._data is getattr(data, "_data", data):
+        t._data = t._data.copy()
+    return t.requires_grad_() if requires_grad else t
+
+
+def as_tensor(data, dtype=None, device=None):
+    return data.to(dtype=dtype) if isinstance(data, Tensor) else Tensor(data, dtype=dtype, device=device)
+
+
+def from_numpy(a):
+    """Shares memory with the array, keeping its dtype (as torch.from_numpy)."""
+    if not isinstance(a, np.ndarray):
+        raise TypeError(f"from_numpy: expected np.ndarray, got {type(a).__name__}")
+    return Tensor._wrap(a)
+
+
+def _check_shape(shape, op):
+    shape = _shape_arg(shape)
+    if any(s < 0 for s in shape):
+        raise RuntimeError(f"{op}: trying to create tensor with negative dimension in {shape}")
+    return shape
+
+
+def zeros(*size, dtype=None, device=None, requires_grad=False):
+    return _finish(np.zeros(_check_shape(size, "zeros"), dt.to_dtype(dtype) or dt._default_float), None, device,
+                   requires_grad)
+
+
+def ones(*size, dtype=None, device=None, requires_grad=False):
+    return _finish(np.ones(_check_shape(size, "ones"), dt.to_dtype(dtype) or dt._default_float), None, device,
+                   requires_grad)
+
+
+def empty(*size, dtype=None, device=None, requires_grad=False):
+    return _finish(np.empty(_check_shape(size, "empty"), dt.to_dtype(dtype) or dt._default_float), None, device,
+                   requires_grad)
+
+
+def full(size, fill_value, dtype=None, device=None, requires_grad=False):
+    if dtype is None:
+        dtype = dt.scalar_dtype(fill_value)
+    return _finish(np.full(_check_shape(size, "full"), fill_value, dt.to_dtype(dtype)), None, device, requires_grad)
+
+
+def _like(fn, t, dtype, device, requires_grad, *args):
+    return fn(t.shape, *args, dtype=dtype or t.dtype, device=device or t.device, requires_grad=requires_grad)
+
+
+def zeros_like(t, dtype=None, device=None, requires_grad=False):
+    return _like(zeros, t, dtype, device, requires_grad)
+
+
+def ones_like(t, dtype=None, device=None, requires_grad=False):
+    return _like(ones, t, dtype, device, requires_grad)
+
+
+def empty_like(t, dtype=None, device=None, requires_grad=False):
+    return _like(empty, t, dtype, device, requires_grad)
+
+
+def full_like(t, fill_value, dtype=None, device=None, requires_grad=False):
+    return full(t.shape, fill_value, dtype=dtype or t.dtype, device=device or t.device, requires_grad=requires_grad)
+
+
+def rand_like(t, dtype=None, device=None, requires_grad=False, generator=None):
+    return rand(t.shape, dtype=dtype or t.dtype, device=device, requires_grad=requires_grad, generator=generator)
+
+
+def randn_like(t, dtype=None, device=None, requires_grad=False, generator=None):
+    return randn(t.shape, dtype=dtype or t.dtype, device=device, requires_grad=requires_grad, generator=generator)
+
+
+def randint_like(t, low=0, high=None, dtype=None, device=None, generator=None):
+    if high is None:
+        low, high = 0, low
+    return randint(low, high, t.shape, dtype=dtype or t.dtype, device=device, generator=generator)
+
+
+def arange(start, end=None, step=1, dtype=None, device=None, requires_grad=False):
+    if end is None:
+        start, end = 0, start
+    vals = [start, end, step]
+    if step == 0:
+        raise RuntimeError("arange: step must be nonzero")
+    if (end - start) / step < 0:
+        raise RuntimeError(f"arange: upper bound and larger bound inconsistent with step sign "
+                           f"(start={start}, end={end}, step={step})")
+    if dtype is None:
+        dtype = dt._default_float if any(isinstance(v, float) for v in vals) else dt.int64
+    dtype = dt.to_dtype(dtype)
+    n = max(int(np.ceil((end - start) / step)), 0)
+    a = (start + np.arange(n, dtype=np.float64 if dtype.kind == "f" else np.int64) * step).astype(dtype)
+    return _finish(a, None, device, requires_grad)
+
+
+def linspace(start, end, steps, dtype=None, device=None, requires_grad=False):
+    if steps < 0:
+        raise RuntimeError(f"linspace: number of steps must be non-negative, got {steps}")
+    return _finish(np.linspace(start, end, steps).astype(dt.to_dtype(dtype) or dt._default_float), None, device,
+                   requires_grad)
+
+
+def eye(n, m=None, dtype=None, device=None, requires_grad=False):
+    if n < 0 or (m is not None and m < 0):
+        raise RuntimeError(f"eye: n and m must be non-negative, got {n}, {m}")
+    return _finish(np.eye(n, m, dtype=dt.to_dtype(dtype) or dt._default_float), None, device, requires_grad)
+
+
+def rand(*size, generator=None, dtype=None, device=None, requires_grad=False):
+    d = dt.to_dtype(dtype) or dt._default_float
+    rng = rng_of(generator)
+    shape = _check_shape(size, "rand")
+    a = rng.random(shape, dtype=np.float32) if d == np.float32 else rng.random(shape).astype(d)
+    return _finish(a, None, device, requires_grad)
+
+
+def randn(*size, generator=None, dtype=None, device=None, requires_grad=False):
+    d = dt.to_dtype(dtype) or dt._default_float
+    rng = rng_of(generator)
+    shape = _check_shape(size, "randn")
+    a = rng.standard_normal(shape, dtype=np.float32) if d == np.float32 else rng.standard_normal(shape).astype(d)
+    return _finish(a, None, device, requires_grad)
+
+
+def randint(low, high=None, size=None, generator=None, dtype=None, device=None, requires_grad=False):
+    if size is None:  # randint(high, size)
+        low, high, size = 0, low, high
+    if high is None:
+        raise TypeError("randint: missing 'high' or 'size'")
+    if low >= high:
+        raise RuntimeError(f"randint: expects 'from' ({low}) to be less than 'to' ({high})")
+    a = rng_of(generator).integers(low, high, _check_shape(size, "randint"), dtype=np.int64)
+    return _finish(a, dtype, device, requires_grad)
+
+
+def randperm(n, generator=None, dtype=None, device=None, requires_grad=False):
+    if n < 0:
+        raise RuntimeError(f"randperm: n must be non-negative, got {n}")
+    return _finish(rng_of(generator).permutation(n).astype(np.int64), dtype, device, requires_grad)
+
+
+def normal(mean, std, size=None, generator=None):
+    if isinstance(mean, Tensor) or isinstance(std, Tensor):
+        m = mean._data if isinstance(mean, Tensor) else mean
+        s = std._data if isinstance(std, Tensor) else std
+        shape = np.broadcast_shapes(np.shape(m), np.shape(s))
+        return Tensor._wrap((rng_of(generator).standard_normal(shape) * s + m).astype(dt._default_float))
+    return randn(size, generator=generator) * std + mean
+
+
+def bernoulli(p, generator=None):
+    return Tensor._wrap((rng_of(generator).random(p.shape) < p._data).astype(p.dtype))
+
+
+def tril_indices(row, col, offset=0):
+    return Tensor._wrap(np.stack(np.tril_indices(row, offset, col)).astype(np.int64))
+
+
+def triu_indices(row, col, offset=0):
+    return Tensor._wrap(np.stack(np.triu_indices(row, offset, col)).astype(np.int64))

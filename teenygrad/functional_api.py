@@ -1,0 +1,35 @@
+"""torch.xxx(tensor, ...) module-level spellings of Tensor methods (torch.exp(x), torch.sum(x, 1), ...)."""
+from .tensor import Tensor
+
+_NAMES = ["exp", "log", "log2", "log10", "log1p", "expm1", "sqrt", "rsqrt", "sin", "cos", "tanh", "sigmoid",
+          "relu", "abs", "sign", "square", "reciprocal", "clamp", "clip", "maximum", "minimum", "sum", "mean",
+          "prod", "amax", "amin", "max", "min", "argmax", "argmin", "var", "std", "logsumexp", "softmax",
+          "log_softmax", "cumsum", "all", "any", "reshape", "permute", "transpose", "squeeze", "unsqueeze",
+          "flatten", "unflatten", "flip", "roll", "tril", "triu", "split", "chunk", "unbind", "gather", "scatter",
+          "scatter_add", "index_select", "masked_fill", "matmul", "mm", "bmm", "dot", "sort", "argsort", "topk",
+          "isnan", "isinf", "isfinite", "logical_and", "logical_or", "logical_not", "logical_xor", "eq", "ne",
+          "lt", "le", "gt", "ge", "equal", "allclose", "isclose", "neg", "t", "norm", "count_nonzero", "pow",
+          "add", "sub", "mul", "div", "remainder", "broadcast_to", "numel", "silu", "gelu", "softplus", "detach",
+          "clone", "expand_as", "var_mean", "std_mean", "cummax"]
+
+
+def _make(name):
+    def fn(input, *args, **kwargs):
+        if not isinstance(input, Tensor):
+            raise TypeError(f"{name}: expected a Tensor as the first argument, got {type(input).__name__}")
+        return getattr(input, name)(*args, **kwargs)
+    fn.__name__ = name
+    return fn
+
+
+for _n in _NAMES:
+    if hasattr(Tensor, _n):
+        globals()[_n] = _make(_n)
+
+
+def var_mean(input, dim=None, unbiased=None, keepdim=False, correction=None):
+    return input.var(dim, unbiased, keepdim, correction), input.mean(dim, keepdim)
+
+
+def std_mean(input, dim=None, unbiased=None, keepdim=False, correction=None):
+    return input.std(dim, unbiased, keepdim, correction), input.mean(dim, keepdim)

@@ -1,0 +1,181 @@
+"""Flash attention, forward and backward, causal or not, on (B, H, T, D) arrays.
+
+    S = scale * Q K^T,  P = softmax(S) (masked above the diagonal when causal),  O = P V
+    backward, with L = logsumexp rows of S and delta = rowsum(dO * O):
+    dV = P^T dO,  dP = dO V^T,  dS = P * (dP - delta),  dQ = scale * dS K,  dK = scale * dS^T Q
+
+Why: the T x T matrices S and P are never written to memory. The forward walks the keys block by
+block with an online softmax (running max m and sum l; earlier partial output rescaled by exp(m_old -
+m_new)) and keeps only O and L = m + log(l). The backward recomputes P block by block from L:
+one kernel owns a block of keys and loops over queries (dK, dV), another owns a block of queries and
+loops over keys (dQ), so no atomics are needed. Causal programs skip the blocks above the diagonal.
+Matmuls run on tensor cores for fp16/bf16; fp32 stays exact ("ieee"). Block sizes are fixed, not tuned.
+Number reached: not yet measured on a GPU: run `python bench/gpu.py` (reports time vs the cupy composite).
+"""
+import math
+
+import triton
+import triton.language as tl
+
+from ._launch import check_float, interpreting, ptrs, strides, upcast_for_dot, xp_of
+
+
+@triton.jit
+def _load_tile(base, rows, s_t, s_d, T, D, BLOCK_D: tl.constexpr, UPCAST: tl.constexpr):
+    """A (len(rows), BLOCK_D) tile of a (T, D) matrix; rows past T and columns past D read as 0."""
+    rd = tl.arange(0, BLOCK_D)
+    tile = tl.load(base + rows[:, None] * s_t + rd[None, :] * s_d, mask=(rows[:, None] < T) & (rd[None, :] < D),
+                   other=0.0)
+    if UPCAST:
+        tile = tile.to(tl.float32)
+    return tile
+
+
+@triton.jit
+def _store_tile(base, tile, rows, s_t, s_d, T, D, BLOCK_D: tl.constexpr):
+    rd = tl.arange(0, BLOCK_D)
+    tl.store(base + rows[:, None] * s_t + rd[None, :] * s_d, tile.to(base.dtype.element_ty),
+             mask=(rows[:, None] < T) & (rd[None, :] < D))
+
+
+@triton.jit
+def _probs(q, k, rm, rn, lse, scale, T, CAUSAL: tl.constexpr, PRECISION: tl.constexpr):
+    """P = exp(scale * q k^T - lse) for a (query block, key block), 0 where masked or out of range."""
+    s = tl.dot(q, tl.trans(k), input_precision=PRECISION) * scale
+    valid = (rm[:, None] < T) & (rn[None, :] < T)
+    if CAUSAL:
+        valid = valid & (rm[:, None] >= rn[None, :])
+    return tl.where(valid, tl.exp(s - lse[:, None]), 0.0)
+
+
+@triton.jit
+def _fwd_kernel(q, k, v, o, lse, scale, H, T, D, s_qb, s_qh, s_qt, s_qd, s_kb, s_kh, s_kt, s_kd,
+                s_vb, s_vh, s_vt, s_vd, s_ob, s_oh, s_ot, s_od,
+                BLOCK_M: tl.constexpr, BLOCK_N: tl.constexpr, BLOCK_D: tl.constexpr, CAUSAL: tl.constexpr,
+                PRECISION: tl.constexpr, UPCAST: tl.constexpr):
+    pid_m, bh = tl.program_id(0), tl.program_id(1).to(tl.int64)
+    b, h = bh // H, bh % H
+    q += b * s_qb + h * s_qh
+    k += b * s_kb + h * s_kh
+    v += b * s_vb + h * s_vh
+    rm = pid_m * BLOCK_M + tl.arange(0, BLOCK_M)
+    qt = _load_tile(q, rm, s_qt, s_qd, T, D, BLOCK_D, UPCAST)
+    m_i = tl.full([BLOCK_M], -float("inf"), tl.float32)  # key 0 is valid for every row, so m_i turns finite at once
+    l_i = tl.zeros([BLOCK_M], dtype=tl.float32)
+    acc = tl.zeros([BLOCK_M, BLOCK_D], dtype=tl.float32)
+    hi = tl.minimum(T, (pid_m + 1) * BLOCK_M) if CAUSAL else T  # causal: keys past the block's last query are all masked
+    for n0 in range(0, hi, BLOCK_N):
+        rn = n0 + tl.arange(0, BLOCK_N)
+        kt = _load_tile(k, rn, s_kt, s_kd, T, D, BLOCK_D, UPCAST)
+        s = tl.dot(qt, tl.trans(kt), input_precision=PRECISION) * scale
+        valid = rn[None, :] < T
+        if CAUSAL:
+            valid = valid & (rm[:, None] >= rn[None, :])
+        s = tl.where(valid, s, -float("inf"))
+        m_new = tl.maximum(m_i, tl.max(s, axis=1))
+        p = tl.exp(s - m_new[:, None])
+        alpha = tl.exp(m_i - m_new)  # rescales what was summed under the old max
+        l_i = l_i * alpha + tl.sum(p, axis=1)
+        vt = _load_tile(v, rn, s_vt, s_vd, T, D, BLOCK_D, UPCAST)
+        acc = acc * alpha[:, None] + tl.dot(p.to(vt.dtype), vt, input_precision=PRECISION)
+        m_i = m_new
+    _store_tile(o + b * s_ob + h * s_oh, acc / l_i[:, None], rm, s_ot, s_od, T, D, BLOCK_D)
+    tl.store(lse + bh * T + rm, m_i + tl.log(l_i), mask=rm < T)
+
+
+@triton.jit
+def _bwd_dkdv_kernel(q, k, v, do, lse, delta, dk, dv, scale, H, T, D, s_b, s_h, s_t, s_d,
+                     BLOCK_M: tl.constexpr, BLOCK_N: tl.constexpr, BLOCK_D: tl.constexpr, CAUSAL: tl.constexpr,
+                     PRECISION: tl.constexpr, UPCAST: tl.constexpr):
+    # All of q, k, v, do, dk, dv share one contiguous (B, H, T, D) layout (the wrapper makes it so).
+    pid_n, bh = tl.program_id(0), tl.program_id(1).to(tl.int64)
+    off = (bh // H) * s_b + (bh % H) * s_h
+    rn = pid_n * BLOCK_N + tl.arange(0, BLOCK_N)
+    kt = _load_tile(k + off, rn, s_t, s_d, T, D, BLOCK_D, UPCAST)
+    vt = _load_tile(v + off, rn, s_t, s_d, T, D, BLOCK_D, UPCAST)
+    dk_acc = tl.zeros([BLOCK_N, BLOCK_D], dtype=tl.float32)
+    dv_acc = tl.zeros([BLOCK_N, BLOCK_D], dtype=tl.float32)
+    lo = (pid_n * BLOCK_N // BLOCK_M) * BLOCK_M if CAUSAL else 0  # causal: earlier queries never see these keys
+    for m0 in range(lo, T, BLOCK_M):
+        rm = m0 + tl.arange(0, BLOCK_M)
+        qt = _load_tile(q + off, rm, s_t, s_d, T, D, BLOCK_D, UPCAST)
+        dot = _load_tile(do + off, rm, s_t, s_d, T, D, BLOCK_D, UPCAST)
+        p = _probs(qt, kt, rm, rn, tl.load(lse + bh * T + rm, mask=rm < T, other=0.0), scale, T, CAUSAL, PRECISION)
+        dv_acc += tl.dot(tl.trans(p).to(dot.dtype), dot, input_precision=PRECISION)
+        dp = tl.dot(dot, tl.trans(vt), input_precision=PRECISION)
+        ds = p * (dp - tl.load(delta + bh * T + rm, mask=rm < T, other=0.0)[:, None])
+        dk_acc += tl.dot(tl.trans(ds).to(qt.dtype), qt, input_precision=PRECISION)
+    _store_tile(dk + off, dk_acc * scale, rn, s_t, s_d, T, D, BLOCK_D)
+    _store_tile(dv + off, dv_acc, rn, s_t, s_d, T, D, BLOCK_D)
+
+
+@triton.jit
+def _bwd_dq_kernel(q, k, v, do, lse, delta, dq, scale, H, T, D, s_b, s_h, s_t, s_d,
+                   BLOCK_M: tl.constexpr, BLOCK_N: tl.constexpr, BLOCK_D: tl.constexpr, CAUSAL: tl.constexpr,
+                   PRECISION: tl.constexpr, UPCAST: tl.constexpr):
+    pid_m, bh = tl.program_id(0), tl.program_id(1).to(tl.int64)
+    off = (bh // H) * s_b + (bh % H) * s_h
+    rm = pid_m * BLOCK_M + tl.arange(0, BLOCK_M)
+    qt = _load_tile(q + off, rm, s_t, s_d, T, D, BLOCK_D, UPCAST)
+    dot = _load_tile(do + off, rm, s_t, s_d, T, D, BLOCK_D, UPCAST)
+    row_lse = tl.load(lse + bh * T + rm, mask=rm < T, other=0.0)
+    row_delta = tl.load(delta + bh * T + rm, mask=rm < T, other=0.0)
+    dq_acc = tl.zeros([BLOCK_M, BLOCK_D], dtype=tl.float32)
+    hi = tl.minimum(T, (pid_m + 1) * BLOCK_M) if CAUSAL else T
+    for n0 in range(0, hi, BLOCK_N):
+        rn = n0 + tl.arange(0, BLOCK_N)
+        kt = _load_tile(k + off, rn, s_t, s_d, T, D, BLOCK_D, UPCAST)
+        vt = _load_tile(v + off, rn, s_t, s_d, T, D, BLOCK_D, UPCAST)
+        p = _probs(qt, kt, rm, rn, row_lse, scale, T, CAUSAL, PRECISION)
+        ds = p * (tl.dot(dot, tl.trans(vt), input_precision=PRECISION) - row_delta[:, None])
+        dq_acc += tl.dot(ds.to(kt.dtype), kt, input_precision=PRECISION)
+    _store_tile(dq + off, dq_acc * scale, rm, s_t, s_d, T, D, BLOCK_D)
+
+
+def _setup(name, q, k, v):
+    check_float(name, q=q, k=k, v=v)
+    if q.ndim != 4 or q.shape != k.shape or q.shape != v.shape:
+        raise ValueError(f"{name}: q, k, v must share one (B, H, T, D) shape, got {q.shape}, {k.shape}, {v.shape}")
+    if not (q.dtype == k.dtype == v.dtype):
+        raise TypeError(f"{name}: q, k, v dtypes differ: {q.dtype}, {k.dtype}, {v.dtype}")
+    if q.shape[3] > 256:
+        raise ValueError(f"{name}: head size {q.shape[3]} > 256 is not supported (one tile holds a whole head)")
+    B, H, T, D = q.shape
+    small = interpreting()
+    block_m, block_n = (16, 16) if small else (64, 64)
+    return dict(BLOCK_M=block_m, BLOCK_N=block_n, BLOCK_D=max(16, triton.next_power_of_2(D)),
+                PRECISION="ieee", UPCAST=upcast_for_dot(q.dtype)), (triton.cdiv(T, block_m), B * H)
+
+
+def attention_fwd(q, k, v, causal=False, scale=None):
+    """Returns out (B, H, T, D) in q's dtype and logsumexp (B, H, T) fp32 (saved for the backward)."""
+    meta, grid = _setup("attention_fwd", q, k, v)
+    B, H, T, D = q.shape
+    xp = xp_of(q)
+    scale = 1.0 / math.sqrt(D) if scale is None else float(scale)
+    o = xp.empty(q.shape, dtype=q.dtype)
+    lse = xp.empty((B, H, T), dtype=xp.float32)
+    if q.size:
+        _fwd_kernel[grid](*ptrs(q, k, v, o, lse), scale, H, T, D, *strides(q), *strides(k), *strides(v), *strides(o),
+                          CAUSAL=bool(causal), **meta)
+    return o, lse
+
+
+def attention_bwd(do, q, k, v, o, lse, causal=False, scale=None):
+    """Returns dq, dk, dv (in q's dtype) given dO, the forward's inputs, its out and its logsumexp."""
+    meta, grid = _setup("attention_bwd", q, k, v)
+    if do.shape != q.shape or o.shape != q.shape:
+        raise ValueError(f"attention_bwd: do {do.shape} and o {o.shape} must match q {q.shape}")
+    B, H, T, D = q.shape
+    xp = xp_of(q)
+    scale = 1.0 / math.sqrt(D) if scale is None else float(scale)
+    q, k, v, do = (xp.ascontiguousarray(x) for x in (q, k, v, do))  # one shared layout for the kernels
+    delta = xp.ascontiguousarray((do.astype(xp.float32) * o.astype(xp.float32)).sum(axis=-1))  # (B, H, T)
+    lse = xp.ascontiguousarray(lse, dtype=xp.float32)
+    dq, dk, dv = (xp.empty(q.shape, dtype=q.dtype) for _ in range(3))
+    if q.size:
+        args = (scale, H, T, D, *strides(q))
+        kv_grid = (triton.cdiv(T, meta["BLOCK_N"]), B * H)
+        _bwd_dkdv_kernel[kv_grid](*ptrs(q, k, v, do, lse, delta, dk, dv), *args, CAUSAL=bool(causal), **meta)
+        _bwd_dq_kernel[grid](*ptrs(q, k, v, do, lse, delta, dq), *args, CAUSAL=bool(causal), **meta)
+    return dq, dk, dv

@@ -1,0 +1,403 @@
+"""Elementwise ops. Binary ops broadcast; their backward sums the gradient back to each input's shape."""
+import math
+import numpy as np
+from ..autograd.function import Function
+from ._util import unbroadcast, xp_of
+
+
+class Add(Function):
+    """z = x + y;  dx = dz, dy = dz"""
+    def forward(self, x, y):
+        self.xs, self.ys = x.shape, y.shape
+        return x + y
+
+    def backward(self, g):
+        return unbroadcast(g, self.xs), unbroadcast(g, self.ys)
+
+
+class Sub(Function):
+    """z = x - y;  dx = dz, dy = -dz"""
+    def forward(self, x, y):
+        self.xs, self.ys = x.shape, y.shape
+        return x - y
+
+    def backward(self, g):
+        n = self.needs_input_grad
+        return unbroadcast(g, self.xs), (unbroadcast(-g, self.ys) if n[1] else None)
+
+
+class Mul(Function):
+    """z = x * y;  dx = dz * y, dy = dz * x"""
+    def forward(self, x, y):
+        self.x, self.y = x, y
+        return x * y
+
+    def backward(self, g):
+        n = self.needs_input_grad
+        return (unbroadcast(g * self.y, self.x.shape) if n[0] else None,
+                unbroadcast(g * self.x, self.y.shape) if n[1] else None)
+
+
+class Div(Function):
+    """z = x / y;  dx = dz / y, dy = -dz * z / y"""
+    def forward(self, x, y):
+        self.y = y
+        self.xs = x.shape
+        self.z = x / y
+        return self.z
+
+    def backward(self, g):
+        n = self.needs_input_grad
+        gx = g / self.y
+        return (unbroadcast(gx, self.xs) if n[0] else None,
+                unbroadcast(-gx * self.z, self.y.shape) if n[1] else None)
+
+
+class Pow(Function):
+    """z = x ** y;  dx = dz * y * x^(y-1), dy = dz * z * log(x)"""
+    def forward(self, x, y):
+        self.x, self.y = x, y
+        self.z = x ** y
+        return self.z
+
+    def backward(self, g):
+        n = self.needs_input_grad
+        x, y = self.x, self.y
+        gx = gy = None
+        if n[0]:
+            gx = unbroadcast(g * y * x ** (y - 1), x.shape)
+        if n[1]:
+            with np.errstate(divide="ignore", invalid="ignore"):
+                logx = np.where(x > 0, np.log(np.where(x > 0, x, 1)), np.where(x == 0, -np.inf, np.nan))
+                gy = g * self.z * logx.astype(self.z.dtype)
+            gy = np.where((x == 0) & (y >= 0), 0, gy).astype(self.z.dtype)
+            gy = unbroadcast(gy, y.shape)
+        return gx, gy
+
+
+class PowScalar(Function):
+    """z = x ** p (p a Python number);  dx = dz * p * x^(p-1)"""
+    def forward(self, x, p):
+        self.x, self.p = x, p
+        if p == 2:
+            return x * x
+        return x ** p
+
+    def backward(self, g):
+        p = self.p
+        if p == 2:
+            return g * (2 * self.x)
+        if p == 0:
+            return g * 0
+        return g * (p * self.x ** (p - 1))
+
+
+class Maximum(Function):
+    """z = max(x, y); ties split the gradient evenly, as torch does"""
+    def forward(self, x, y):
+        self.x, self.y = x, y
+        return np.maximum(x, y)
+
+    def backward(self, g):
+        x, y = self.x, self.y
+        w = (x > y) + 0.5 * (x == y)
+        w = w.astype(g.dtype)
+        return unbroadcast(g * w, x.shape), unbroadcast(g * (1 - w), y.shape)
+
+
+class Minimum(Function):
+    """z = min(x, y); ties split the gradient evenly"""
+    def forward(self, x, y):
+        self.x, self.y = x, y
+        return np.minimum(x, y)
+
+    def backward(self, g):
+        x, y = self.x, self.y
+        w = ((x < y) + 0.5 * (x == y)).astype(g.dtype)
+        return unbroadcast(g * w, x.shape), unbroadcast(g * (1 - w), y.shape)
+
+
+class Where(Function):
+    """z = where(c, x, y);  dx = dz where c, dy = dz where not c"""
+    def forward(self, c, x, y):
+        self.c, self.xs, self.ys = c, x.shape, y.shape
+        return np.where(c, x, y)
+
+    def backward(self, g):
+        zero = g.dtype.type(0)
+        n = self.needs_input_grad
+        return (None,
+                unbroadcast(np.where(self.c, g, zero), self.xs) if n[1] else None,
+                unbroadcast(np.where(self.c, zero, g), self.ys) if n[2] else None)
+
+
+class Cast(Function):
+    """z = x.astype(dtype);  dx = dz cast back"""
+    def forward(self, x, dtype):
+        self.in_dtype = x.dtype
+        return x.astype(dtype)
+
+    def backward(self, g):
+        return g.astype(self.in_dtype)
+
+
+class Neg(Function):
+    """z = -x;  dx = -dz"""
+    def forward(self, x):
+        return -x
+
+    def backward(self, g):
+        return -g
+
+
+class Exp(Function):
+    """z = e^x;  dx = dz * z"""
+    def forward(self, x):
+        self.z = np.exp(x)
+        return self.z
+
+    def backward(self, g):
+        return g * self.z
+
+
+class Log(Function):
+    """z = ln x;  dx = dz / x"""
+    def forward(self, x):
+        self.x = x
+        return np.log(x)
+
+    def backward(self, g):
+        return g / self.x
+
+
+class Log2(Function):
+    """z = log2 x;  dx = dz / (x ln 2)"""
+    def forward(self, x):
+        self.x = x
+        return np.log2(x)
+
+    def backward(self, g):
+        return g / (self.x * math.log(2))
+
+
+class Log10(Function):
+    """z = log10 x;  dx = dz / (x ln 10)"""
+    def forward(self, x):
+        self.x = x
+        return np.log10(x)
+
+    def backward(self, g):
+        return g / (self.x * math.log(10))
+
+
+class Log1p(Function):
+    """z = ln(1 + x);  dx = dz / (1 + x)"""
+    def forward(self, x):
+        self.x = x
+        return np.log1p(x)
+
+    def backward(self, g):
+        return g / (1 + self.x)
+
+
+class Expm1(Function):
+    """z = e^x - 1;  dx = dz * (z + 1)"""
+    def forward(self, x):
+        self.z = np.expm1(x)
+        return self.z
+
+    def backward(self, g):
+        return g * (self.z + 1)
+
+
+class Sqrt(Function):
+    """z = sqrt x;  dx = dz / (2 z)"""
+    def forward(self, x):
+        self.z = np.sqrt(x)
+        return self.z
+
+    def backward(self, g):
+        return g / (2 * self.z)
+
+
+class Rsqrt(Function):
+    """z = 1 / sqrt x;  dx = -dz z^3 / 2"""
+    def forward(self, x):
+        self.z = 1 / np.sqrt(x)
+        return self.z
+
+    def backward(self, g):
+        return g * (-0.5 * self.z ** 3)
+
+
+class Sin(Function):
+    """z = sin x;  dx = dz cos x"""
+    def forward(self, x):
+        self.x = x
+        return np.sin(x)
+
+    def backward(self, g):
+        return g * np.cos(self.x)
+
+
+class Cos(Function):
+    """z = cos x;  dx = -dz sin x"""
+    def forward(self, x):
+        self.x = x
+        return np.cos(x)
+
+    def backward(self, g):
+        return -g * np.sin(self.x)
+
+
+class Tanh(Function):
+    """z = tanh x;  dx = dz (1 - z^2)"""
+    def forward(self, x):
+        self.z = np.tanh(x)
+        return self.z
+
+    def backward(self, g):
+        return g * (1 - self.z * self.z)
+
+
+def _sigmoid(x):
+    # tanh form: no overflow warning for large |x|, exact to float rounding
+    return 0.5 * np.tanh(0.5 * x) + 0.5
+
+
+class Sigmoid(Function):
+    """z = 1 / (1 + e^-x);  dx = dz z (1 - z)"""
+    def forward(self, x):
+        self.z = _sigmoid(x)
+        return self.z
+
+    def backward(self, g):
+        return g * self.z * (1 - self.z)
+
+
+class Relu(Function):
+    """z = max(x, 0);  dx = dz where x > 0"""
+    def forward(self, x):
+        self.mask = x > 0
+        return np.maximum(x, x.dtype.type(0))
+
+    def backward(self, g):
+        return g * self.mask
+
+
+class Silu(Function):
+    """z = x sigmoid(x);  dx = dz s (1 + x (1 - s))"""
+    def forward(self, x):
+        self.x = x
+        self.s = _sigmoid(x)
+        return x * self.s
+
+    def backward(self, g):
+        s = self.s
+        return g * (s * (1 + self.x * (1 - s)))
+
+
+class Softplus(Function):
+    """z = log(1 + e^(beta x)) / beta, linear above threshold;  dx = dz sigmoid(beta x)"""
+    def forward(self, x, beta=1.0, threshold=20.0):
+        self.x, self.beta, self.threshold = x, beta, threshold
+        bx = x * beta
+        return np.where(bx > threshold, x, np.logaddexp(bx.dtype.type(0), bx) / beta).astype(x.dtype)
+
+    def backward(self, g):
+        bx = self.x * self.beta
+        return g * np.where(bx > self.threshold, 1, _sigmoid(bx)).astype(g.dtype)
+
+
+def erf(x):
+    """erf for float arrays. float64 uses math.erf (exact, slow; for checks); other dtypes use the
+    Numerical Recipes erfc Chebyshev fit (relative error < 1.2e-7), fast and float32-exact enough."""
+    xp = xp_of(x)
+    if xp is not np:
+        import cupyx.scipy.special
+        return cupyx.scipy.special.erf(x)
+    if x.dtype == np.float64:
+        return np.frompyfunc(math.erf, 1, 1)(x).astype(np.float64)
+    z = np.abs(x)
+    t = 1 / (1 + 0.5 * z)
+    poly = -1.26551223 + t * (1.00002368 + t * (0.37409196 + t * (0.09678418 + t * (-0.18628806 + t * (
+        0.27886807 + t * (-1.13520398 + t * (1.48851587 + t * (-0.82215223 + t * 0.17087277))))))))
+    erfc = t * np.exp(-z * z + poly)
+    return (np.sign(x) * (1 - erfc)).astype(x.dtype)
+
+
+_SQRT_2_OVER_PI = math.sqrt(2 / math.pi)
+_INV_SQRT_2 = 1 / math.sqrt(2)
+_INV_SQRT_2PI = 1 / math.sqrt(2 * math.pi)
+
+
+class Gelu(Function):
+    """exact: z = x Phi(x), dx = dz (Phi(x) + x phi(x));
+    tanh: z = x/2 (1 + tanh(u)), u = sqrt(2/pi)(x + 0.044715 x^3)"""
+    def forward(self, x, approximate="none"):
+        self.x, self.approximate = x, approximate
+        if approximate == "tanh":
+            self.t = np.tanh(_SQRT_2_OVER_PI * (x + 0.044715 * x * x * x))
+            return 0.5 * x * (1 + self.t)
+        self.cdf = 0.5 * (1 + erf(x * _INV_SQRT_2))
+        return x * self.cdf
+
+    def backward(self, g):
+        x = self.x
+        if self.approximate == "tanh":
+            t = self.t
+            du = _SQRT_2_OVER_PI * (1 + 3 * 0.044715 * x * x)
+            return g * (0.5 * (1 + t) + 0.5 * x * (1 - t * t) * du)
+        pdf = _INV_SQRT_2PI * np.exp(-0.5 * x * x)
+        return g * (self.cdf + x * pdf)
+
+
+class Abs(Function):
+    """z = |x|;  dx = dz sign(x)"""
+    def forward(self, x):
+        self.x = x
+        return np.abs(x)
+
+    def backward(self, g):
+        return g * np.sign(self.x)
+
+
+class Reciprocal(Function):
+    """z = 1/x;  dx = -dz z^2"""
+    def forward(self, x):
+        self.z = 1 / x
+        return self.z
+
+    def backward(self, g):
+        return -g * self.z * self.z
+
+
+class Clamp(Function):
+    """z = min(max(x, lo), hi);  dx = dz inside [lo, hi]"""
+    def forward(self, x, lo=None, hi=None):
+        z = x
+        if lo is not None:
+            z = np.maximum(z, lo)
+        if hi is not None:
+            z = np.minimum(z, hi)
+        self.mask = (z == x) if (lo is not None or hi is not None) else None
+        return z.astype(x.dtype, copy=False)
+
+    def backward(self, g):
+        return g if self.mask is None else g * self.mask
+
+
+class ClampT(Function):
+    """clamp with tensor bounds: dx flows inside the bounds, d(lo)/d(hi) where the bound was taken"""
+    def forward(self, x, lo, hi):
+        self.shapes = (x.shape, lo.shape, hi.shape)
+        z = np.minimum(np.maximum(x, lo), hi)
+        self.from_hi = z == hi
+        self.from_lo = (z == lo) & ~self.from_hi
+        self.from_x = ~(self.from_hi | self.from_lo)
+        return z
+
+    def backward(self, g):
+        xs, ls, hs = self.shapes
+        return (unbroadcast(g * self.from_x, xs), unbroadcast(g * self.from_lo, ls),
+                unbroadcast(g * self.from_hi, hs))

@@ -1,0 +1,110 @@
+"""Movement ops: they rearrange elements and never change values, so backward rearranges back."""
+import numpy as np
+from ..autograd.function import Function
+from ._util import unbroadcast
+
+
+class Reshape(Function):
+    """z = x viewed as shape;  dx = dz reshaped back"""
+    def forward(self, x, shape):
+        self.in_shape = x.shape
+        return x.reshape(shape)
+
+    def backward(self, g):
+        return g.reshape(self.in_shape)
+
+
+class Permute(Function):
+    """z = x with axes reordered;  dx = dz with the inverse order"""
+    def forward(self, x, order):
+        self.inverse = tuple(np.argsort(order))
+        return x.transpose(order)
+
+    def backward(self, g):
+        return g.transpose(self.inverse)
+
+
+class Expand(Function):
+    """z = x broadcast to shape (a read-only view);  dx = dz summed over the broadcast axes"""
+    def forward(self, x, shape):
+        self.in_shape = x.shape
+        return np.broadcast_to(x, shape)
+
+    def backward(self, g):
+        return unbroadcast(g, self.in_shape)
+
+
+class Contiguous(Function):
+    """z = a C-contiguous copy of x (no copy when it already is);  dx = dz"""
+    def forward(self, x):
+        return np.ascontiguousarray(x)
+
+    def backward(self, g):
+        return g
+
+
+class Pad(Function):
+    """constant padding; pads is ((before, after), ...) per axis, negative values crop"""
+    def forward(self, x, pads, value=0.0):
+        self.in_shape = x.shape
+        grow = [(max(b, 0), max(a, 0)) for b, a in pads]
+        z = np.pad(x, grow, constant_values=value) if any(b or a for b, a in grow) else x
+        crop = tuple(slice(max(-b, 0), z.shape[i] - max(-a, 0)) for i, (b, a) in enumerate(pads))
+        self.pads = pads
+        return z[crop]
+
+    def backward(self, g):
+        # inverse: crop what was added, zero-pad what was cropped
+        return Pad.forward(Pad.__new__(Pad), g, tuple((-b, -a) for b, a in self.pads))
+
+
+class Cat(Function):
+    """z = concatenate along axis;  dx_i = the matching slice of dz"""
+    def forward(self, *xs, axis=0):
+        self.axis = axis
+        self.bounds = np.cumsum([0] + [x.shape[axis] for x in xs])
+        return np.concatenate(xs, axis=axis)
+
+    def backward(self, g):
+        a = self.axis
+        idx = [slice(None)] * g.ndim
+        out = []
+        for i, need in enumerate(self.needs_input_grad):
+            if need:
+                idx[a] = slice(self.bounds[i], self.bounds[i + 1])
+                out.append(g[tuple(idx)])
+            else:
+                out.append(None)
+        return tuple(out)
+
+
+class Flip(Function):
+    """z = x reversed along axes;  dx = dz reversed back"""
+    def forward(self, x, axis):
+        self.axis = axis
+        return np.flip(x, axis)
+
+    def backward(self, g):
+        return np.flip(g, self.axis)
+
+
+class Roll(Function):
+    """z = x rolled by shifts along axes;  dx = dz rolled back"""
+    def forward(self, x, shifts, axis):
+        self.shifts, self.axis = shifts, axis
+        return np.roll(x, shifts, axis)
+
+    def backward(self, g):
+        return np.roll(g, tuple(-s for s in self.shifts), self.axis)
+
+
+class Tri(Function):
+    """tril/triu: z = x masked to a triangle of the last two axes;  dx = dz masked the same way"""
+    def forward(self, x, diagonal=0, upper=False):
+        n, m = x.shape[-2:]
+        rows, cols = np.arange(n)[:, None], np.arange(m)[None, :]
+        self.mask = (cols - rows >= diagonal) if upper else (cols - rows <= diagonal)
+        return np.where(self.mask, x, x.dtype.type(0))
+
+    def backward(self, g):
+        return np.where(self.mask, g, g.dtype.type(0))

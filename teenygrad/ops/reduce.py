@@ -1,0 +1,164 @@
+"""Reductions over axes. `axis` is a tuple of non-negative ints (Tensor methods normalise dims);
+backward re-inserts the reduced axes and broadcasts."""
+import numpy as np
+from ..autograd.function import Function
+
+
+def _expand_back(g, in_shape, axis, keepdim):
+    if not keepdim:
+        g = np.expand_dims(g, axis)
+    return np.broadcast_to(g, in_shape)
+
+
+class Sum(Function):
+    """z = sum_axis x;  dx = broadcast(dz)"""
+    def forward(self, x, axis, keepdim=False):
+        self.in_shape, self.axis, self.keepdim = x.shape, axis, keepdim
+        return x.sum(axis=axis, keepdims=keepdim)
+
+    def backward(self, g):
+        return _expand_back(g, self.in_shape, self.axis, self.keepdim)
+
+
+class Mean(Function):
+    """z = sum_axis x / n;  dx = broadcast(dz) / n"""
+    def forward(self, x, axis, keepdim=False):
+        self.in_shape, self.axis, self.keepdim = x.shape, axis, keepdim
+        n = 1
+        for a in axis:
+            n *= x.shape[a]
+        self.n = n
+        return x.sum(axis=axis, keepdims=keepdim) / x.dtype.type(n) if n else x.mean(axis=axis, keepdims=keepdim)
+
+    def backward(self, g):
+        return _expand_back(g / g.dtype.type(self.n), self.in_shape, self.axis, self.keepdim)
+
+
+class Prod(Function):
+    """z = prod x;  dx = dz * prod of the others (computed without dividing, so zeros are fine)"""
+    def forward(self, x, axis, keepdim=False):
+        self.x, self.axis, self.keepdim = x, axis, keepdim
+        return x.prod(axis=axis, keepdims=keepdim)
+
+    def backward(self, g):
+        x, (a,) = self.x, self.axis
+        # product of everything before and after each position along the axis
+        ones = np.ones_like(np.take(x, [0], axis=a))
+        before = np.cumprod(np.concatenate([ones, np.take(x, range(x.shape[a] - 1), axis=a)], axis=a), axis=a)
+        rev = np.flip(x, axis=a)
+        after = np.flip(np.cumprod(np.concatenate([ones, np.take(rev, range(x.shape[a] - 1), axis=a)], axis=a),
+                                   axis=a), axis=a)
+        return _expand_back(g, x.shape, self.axis, self.keepdim) * before * after
+
+
+class AMax(Function):
+    """z = max over axes; the gradient is shared evenly between tied maxima (torch's amax rule)"""
+    op = staticmethod(np.max)
+
+    def forward(self, x, axis, keepdim=False):
+        self.x, self.axis, self.keepdim = x, axis, keepdim
+        self.z = self.op(x, axis=axis, keepdims=True)
+        return self.z if keepdim else np.squeeze(self.z, axis)
+
+    def backward(self, g):
+        mask = (self.x == self.z)
+        count = mask.sum(axis=self.axis, keepdims=True)
+        if not self.keepdim:
+            g = np.expand_dims(g, self.axis)
+        return (g * mask / count).astype(g.dtype)
+
+
+class AMin(AMax):
+    op = staticmethod(np.min)
+
+
+class MaxDim(Function):
+    """(values, indices) = max along one axis; the gradient goes to the returned index"""
+    arg = staticmethod(np.argmax)
+
+    def forward(self, x, axis, keepdim=False):
+        self.in_shape, self.axis, self.keepdim = x.shape, axis, keepdim
+        idx = np.expand_dims(self.arg(x, axis=axis), axis)
+        self.idx = idx
+        v = np.take_along_axis(x, idx, axis=axis)
+        return v if keepdim else np.squeeze(v, axis)
+
+    def backward(self, g):
+        if not self.keepdim:
+            g = np.expand_dims(g, self.axis)
+        dx = np.zeros(self.in_shape, dtype=g.dtype)
+        np.put_along_axis(dx, self.idx, g, axis=self.axis)
+        return dx
+
+
+class MinDim(MaxDim):
+    arg = staticmethod(np.argmin)
+
+
+class Var(Function):
+    """z = sum (x - mean)^2 / (n - correction);  dx = dz * 2 (x - mean) / (n - correction)"""
+    def forward(self, x, axis, correction=1, keepdim=False):
+        self.in_shape, self.axis, self.keepdim = x.shape, axis, keepdim
+        n = 1
+        for a in axis:
+            n *= x.shape[a]
+        self.d = x - x.mean(axis=axis, keepdims=True)
+        self.denom = x.dtype.type(max(n - correction, 0))
+        with np.errstate(divide="ignore", invalid="ignore"):
+            return (self.d * self.d).sum(axis=axis, keepdims=keepdim) / self.denom
+
+    def backward(self, g):
+        g = _expand_back(g, self.in_shape, self.axis, self.keepdim)
+        return g * self.d * (2 / self.denom)
+
+
+class LogSumExp(Function):
+    """z = log sum e^x (shifted by the max for stability);  dx = dz softmax(x)"""
+    def forward(self, x, axis, keepdim=False):
+        self.x, self.axis, self.keepdim = x, axis, keepdim
+        m = np.max(x, axis=axis, keepdims=True)
+        m = np.where(np.isfinite(m), m, 0)
+        self.z = np.log(np.exp(x - m).sum(axis=axis, keepdims=True)) + m
+        return self.z if keepdim else np.squeeze(self.z, axis)
+
+    def backward(self, g):
+        if not self.keepdim:
+            g = np.expand_dims(g, self.axis)
+        return g * np.exp(self.x - self.z)
+
+
+class Softmax(Function):
+    """y = e^x / sum e^x;  dx = y (dy - sum(dy y))"""
+    def forward(self, x, axis):
+        self.axis = axis
+        e = np.exp(x - x.max(axis=axis, keepdims=True))
+        e /= e.sum(axis=axis, keepdims=True)
+        self.y = e
+        return e
+
+    def backward(self, g):
+        y = self.y
+        return y * (g - (g * y).sum(axis=self.axis, keepdims=True))
+
+
+class LogSoftmax(Function):
+    """y = x - logsumexp(x);  dx = dy - softmax(x) sum(dy)"""
+    def forward(self, x, axis):
+        self.axis = axis
+        s = x - x.max(axis=axis, keepdims=True)
+        self.y = s - np.log(np.exp(s).sum(axis=axis, keepdims=True))
+        return self.y
+
+    def backward(self, g):
+        return g - np.exp(self.y) * g.sum(axis=self.axis, keepdims=True)
+
+
+class Cumsum(Function):
+    """z_i = sum_{j<=i} x_j;  dx_j = sum_{i>=j} dz_i (a reversed cumsum)"""
+    def forward(self, x, axis):
+        self.axis = axis
+        return np.cumsum(x, axis=axis, dtype=x.dtype)
+
+    def backward(self, g):
+        a = self.axis
+        return np.flip(np.cumsum(np.flip(g, a), axis=a), a)

@@ -1,0 +1,374 @@
+"""teenygrad.save / teenygrad.load: pickle-free checkpoints in the safetensors file layout.
+
+    [8-byte little-endian u64 N][N bytes of JSON header][raw little-endian, C-contiguous tensor bytes]
+
+The header maps each tensor name to {"dtype", "shape", "data_offsets": [begin, end]} (offsets count from
+the first data byte) plus an optional "__metadata__": {str: str}. So that any checkpoint, not just a
+flat state dict, fits this layout, the non-tensor structure (nested dicts/lists/tuples, ints, floats,
+strings, bools, None) goes into __metadata__["teenygrad"] as a JSON tree whose leaves name tensors.
+A flat {str: Tensor} dict keeps its keys as tensor names, so `safetensors.numpy.load_file` and
+`safetensors.torch.load_file` read it directly; files written by the safetensors library (no
+"teenygrad" tree) load as {name: Tensor}.
+
+Why not pickle: unpickling runs arbitrary code, so a downloaded checkpoint could own the machine.
+load() parses only JSON and raw bytes, and checks every size and offset before reading a byte of data.
+"""
+import json
+import math
+import os
+import stat
+import struct
+import sys
+import tempfile
+
+import numpy as np
+
+_FORMAT_VERSION = 1
+_TREE_KEY = "teenygrad"  # the __metadata__ entry holding the checkpoint's structure
+_RESERVED = "__metadata__"  # a safetensors header key, never a tensor name
+
+# safetensors dtype codes; BF16 is added lazily because numpy needs ml_dtypes for it
+_DTYPES = {
+    "F64": np.dtype(np.float64), "F32": np.dtype(np.float32), "F16": np.dtype(np.float16),
+    "I64": np.dtype(np.int64), "I32": np.dtype(np.int32), "I16": np.dtype(np.int16), "I8": np.dtype(np.int8),
+    "U64": np.dtype(np.uint64), "U32": np.dtype(np.uint32), "U16": np.dtype(np.uint16), "U8": np.dtype(np.uint8),
+    "BOOL": np.dtype(np.bool_),
+}
+_CODES = {dt: code for code, dt in _DTYPES.items()}
+
+_PLAIN = (str, int, bool, type(None))  # JSON stores these exactly; floats get special care (nan, inf)
+
+
+class CheckpointError(ValueError):
+    """A file that load() refuses: corrupt, truncated, lying about its sizes, or not a safetensors file."""
+
+
+class PickleRefusedError(CheckpointError):
+    """The file is a pickle (pickle.dump, torch.save): refused unread, since unpickling can run code."""
+
+
+# ---------------------------------------------------------------- dtypes and Tensor conversion
+
+def _bfloat16():
+    from teenygrad.dtype import bfloat16_dtype  # imports ml_dtypes only now, when a BF16 tensor shows up
+    return bfloat16_dtype()
+
+
+def _code_of(dt):
+    if dt.name == "bfloat16":
+        return "BF16"
+    code = _CODES.get(dt.newbyteorder("="))
+    if code is None:
+        raise TypeError(f"save: dtype {dt} has no safetensors code; supported: {', '.join(_DTYPES)}, BF16")
+    return code
+
+
+def _dtype_of(code):
+    return _bfloat16() if code == "BF16" else _DTYPES[code]
+
+
+def _tensor_class():
+    from teenygrad.tensor import Tensor  # lazy: tensor.py sits above serialization in the layering
+    return Tensor
+
+
+def _to_numpy(x):
+    """Tensor or ndarray -> C-contiguous little-endian ndarray (the exact bytes the file will hold)."""
+    if not isinstance(x, np.ndarray) and x.device != "cpu":
+        x = x.cpu()  # a cuda tensor: the file holds host bytes
+    a = x if isinstance(x, np.ndarray) else x.numpy()
+    a = a if a.flags.c_contiguous else a.copy(order="C")  # not ascontiguousarray: it turns 0-d into 1-d
+    if a.dtype.byteorder == ">" or (a.dtype.byteorder == "=" and sys.byteorder == "big"):
+        a = a.byteswap().view(a.dtype.newbyteorder("<"))
+    return a
+
+
+def _from_numpy(a):
+    return _tensor_class()(a)
+
+
+# ---------------------------------------------------------------- the tree: structure <-> JSON
+
+def _where(path):
+    return "checkpoint" + "".join(f"[{k!r}]" for k in path)
+
+
+def _encode_float(x):
+    # JSON has no nan/inf; repr round-trips every float exactly, including -0.0
+    return x if math.isfinite(x) else {"float": repr(x)}
+
+
+def _encode_key(k, path):
+    if type(k) in _PLAIN:
+        return k
+    if type(k) is float:
+        return _encode_float(k)
+    if type(k) is tuple:
+        return {"tuple": [_encode_key(e, path) for e in k]}
+    raise TypeError(f"save: dict key {k!r} of type {type(k).__name__} at {_where(path)} is not storable; "
+                    "keys must be str, int, float, bool, None or tuples of them")
+
+
+class _Flattener:
+    """Walks a checkpoint once, turning it into a JSON tree plus {tensor name: ndarray}."""
+
+    def __init__(self):
+        self.arrays = {}
+        self.active = set()  # ids of containers on the current path: a cycle would recurse forever
+
+    def _name(self, path):
+        name = ".".join(str(k) for k in path) if path else "tensor"
+        base, i = name, 1
+        while name in self.arrays or name == _RESERVED:  # {"a.b": x, "a": {"b": y}} both want "a.b"
+            name, i = f"{base}~{i}", i + 1
+        return name
+
+    def encode(self, x, path=()):
+        if type(x) in _PLAIN:
+            return x
+        if type(x) is float:
+            return _encode_float(x)
+        if isinstance(x, (dict, list, tuple)):
+            if id(x) in self.active:
+                raise ValueError(f"save: {_where(path)} contains itself; checkpoints must be trees")
+            self.active.add(id(x))
+            if isinstance(x, dict):
+                node = {"dict": [[_encode_key(k, path), self.encode(v, path + (k,))] for k, v in x.items()]}
+            else:
+                items = [self.encode(v, path + (i,)) for i, v in enumerate(x)]
+                node = {"tuple" if isinstance(x, tuple) else "list": items}
+            self.active.discard(id(x))
+            return node
+        if isinstance(x, np.ndarray):
+            kind = "ndarray"
+        elif isinstance(x, np.generic):  # a numpy scalar, stored as a 0-d array so it keeps its dtype
+            kind, x = "scalar", np.asarray(x)
+        else:
+            kind = "tensor" if isinstance(x, _tensor_class()) else None
+        if kind is None:
+            raise TypeError(f"save: cannot store {type(x).__name__} at {_where(path)}; checkpoints hold only "
+                            "Tensors, numpy arrays, dicts, lists, tuples, str, int, float, bool and None")
+        a = _to_numpy(x)
+        _code_of(a.dtype)  # fail now, before a temp file exists
+        name = self._name(path)
+        self.arrays[name] = a
+        return {kind: name}
+
+
+def _decode(node, tensors, where):
+    """Inverse of _Flattener.encode; `tensors` maps names to loaded ndarrays."""
+    if isinstance(node, (str, int, float, bool)) or node is None:
+        return node
+    if not (isinstance(node, dict) and len(node) == 1):
+        raise CheckpointError(f"{where}: bad tree node {str(node)[:80]}")
+    (tag, val), = node.items()
+    if tag in ("tensor", "ndarray", "scalar"):
+        if not isinstance(val, str) or val not in tensors:
+            raise CheckpointError(f"{where}: tree names tensor {str(val)[:80]!r}, which the header lacks")
+        a = tensors[val]
+        if tag == "scalar" and a.ndim != 0:
+            raise CheckpointError(f"{where}: scalar {val!r} has shape {a.shape}, not ()")
+        return _from_numpy(a) if tag == "tensor" else a if tag == "ndarray" else a[()]
+    if tag == "float" and val in ("nan", "inf", "-inf"):
+        return float(val)
+    if tag in ("list", "tuple") and isinstance(val, list):
+        items = [_decode(v, tensors, where) for v in val]
+        return items if tag == "list" else tuple(items)
+    if tag == "dict" and isinstance(val, list) and all(isinstance(p, list) and len(p) == 2 for p in val):
+        try:
+            return {_decode(k, tensors, where): _decode(v, tensors, where) for k, v in val}
+        except TypeError as e:  # an unhashable key (a list) in a hand-made file
+            raise CheckpointError(f"{where}: bad dict key in tree: {e}") from None
+    raise CheckpointError(f"{where}: bad tree node {str(node)[:80]}")
+
+
+# ---------------------------------------------------------------- writing
+
+def _header_bytes(arrays, metadata):
+    # lay out widest dtypes first so every tensor's offset is aligned to its itemsize (zero-copy readers
+    # like safetensors' mmap need that); the header itself keeps the checkpoint's order
+    order = sorted(arrays, key=lambda n: -arrays[n].dtype.itemsize)
+    offsets, pos = {}, 0
+    for name in order:
+        offsets[name] = [pos, pos + arrays[name].nbytes]
+        pos += arrays[name].nbytes
+    header = {name: {"dtype": _code_of(a.dtype), "shape": list(a.shape), "data_offsets": offsets[name]}
+              for name, a in arrays.items()}
+    header[_RESERVED] = metadata
+    hb = json.dumps(header, separators=(",", ":"), allow_nan=False).encode()
+    hb += b" " * (-len(hb) % 8)  # pad with spaces (as safetensors does) so the data starts 8-byte aligned
+    return hb, order
+
+
+def _write_tensor(f, a):
+    if a.size:
+        f.write(a.reshape(-1).view(np.uint8).data)  # no copy: the array is already contiguous
+
+
+def _fsync_dir(d):
+    try:
+        fd = os.open(d, os.O_RDONLY)
+    except OSError:  # Windows cannot open directories; its os.replace is as durable as it gets
+        return
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+def _write_safetensors(path, arrays, metadata):
+    """Atomic: bytes go to a temp file beside `path`, fsync'd, then renamed over it. A crash at any
+    point leaves either the old file or the new one, never half of one."""
+    path = os.path.realpath(os.fspath(path))  # saving through a symlink updates its target, like open()
+    hb, order = _header_bytes(arrays, metadata)
+    d, base = os.path.split(path)
+    try:  # mkstemp makes the file 0600; keep the old file's mode, or give a new one the usual 0644
+        mode = stat.S_IMODE(os.stat(path).st_mode)
+    except FileNotFoundError:
+        mode = 0o644
+    fd, tmp = tempfile.mkstemp(dir=d, prefix=f".{base}.", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "wb") as f:
+            f.write(struct.pack("<Q", len(hb)))
+            f.write(hb)
+            for name in order:
+                _write_tensor(f, arrays[name])
+            f.flush()
+            os.fsync(f.fileno())
+        os.chmod(tmp, mode)
+        os.replace(tmp, path)
+    except BaseException:
+        try:
+            os.unlink(tmp)
+        except OSError:
+            pass
+        raise
+    _fsync_dir(d)
+
+
+def save(obj, path):
+    """Save a checkpoint: a Tensor, numpy array, or nested dicts/lists/tuples of those and of str, int,
+    float (nan and inf too), bool and None. Writes atomically (see _write_safetensors).
+
+    Each occurrence of a tensor is stored by value (as safetensors does), so tensors shared between two
+    places load as two equal copies; requires_grad is not stored. numpy arrays and scalars load back as
+    numpy arrays and scalars of the same dtype. Tensor names in the file are the dotted key paths
+    ("model.fc.weight", "optimizer.state.0.exp_avg"); a flat {str: Tensor} dict keeps its keys."""
+    flat = _Flattener()
+    tree = flat.encode(obj)
+    meta = json.dumps({"format": _FORMAT_VERSION, "tree": tree}, separators=(",", ":"), allow_nan=False)
+    _write_safetensors(path, flat.arrays, {_TREE_KEY: meta})
+
+
+# ---------------------------------------------------------------- reading
+
+def _looks_like_pickle(head, tail):
+    if head[:4] == b"PK\x03\x04":  # torch.save's default: a zip archive holding data.pkl
+        return True
+    if head[:1] == b"\x80" and head[1:2] in (b"\x02", b"\x03", b"\x04", b"\x05"):  # PROTO opcode
+        return True
+    # protocol 0/1 pickles start with an opcode such as ( ] } c N and always end with STOP '.'
+    return tail == b"." and head[:1] in b"(]}cNIFSVLUGJKM"
+
+
+def _check_entry(where, name, e, data_size):
+    """Validate one header entry; return (dtype, shape, begin, end) only if every field is sane."""
+    w = f"{where}: tensor {name!r}"
+    if not isinstance(e, dict) or set(e) != {"dtype", "shape", "data_offsets"}:
+        raise CheckpointError(f"{w}: entry must have exactly dtype, shape, data_offsets; got {str(e)[:80]}")
+    code, shape, offs = e["dtype"], e["shape"], e["data_offsets"]
+    if code not in _DTYPES and code != "BF16":
+        raise CheckpointError(f"{w}: unknown dtype {code!r}; supported: {', '.join(_DTYPES)}, BF16")
+    if not isinstance(shape, list) or not all(type(s) is int and s >= 0 for s in shape):
+        raise CheckpointError(f"{w}: shape {shape!r} must be a list of non-negative ints")
+    if not (isinstance(offs, list) and len(offs) == 2 and all(type(o) is int for o in offs)):
+        raise CheckpointError(f"{w}: data_offsets {offs!r} must be [begin, end] ints")
+    begin, end = offs
+    if not 0 <= begin <= end <= data_size:
+        raise CheckpointError(f"{w}: data_offsets {offs} out of bounds: the file holds {data_size} data bytes"
+                              + (" (truncated?)" if 0 <= begin <= end else ""))
+    itemsize = 2 if code == "BF16" else _DTYPES[code].itemsize
+    need = math.prod(shape) * itemsize
+    if end - begin != need:
+        raise CheckpointError(f"{w}: data_offsets {offs} hold {end - begin} bytes but shape {shape} "
+                              f"of {code} needs {need}")
+    return code, tuple(shape), begin, end
+
+
+def _read_header(f, where, size):
+    head = f.read(16)
+    f.seek(max(size - 1, 0))
+    tail = f.read(1)
+    n = struct.unpack("<Q", head[:8])[0] if size >= 8 else None
+    if n is None or n > size - 8 or head[8:9] != b"{":
+        if _looks_like_pickle(head, tail):
+            raise PickleRefusedError(f"{where}: looks like a pickle/torch.save file; teenygrad.load never "
+                                     "unpickles (that can run arbitrary code). Convert it once, in a trusted "
+                                     "environment, with safetensors.torch.save_file(torch.load(...), path)")
+        if n is None:
+            raise CheckpointError(f"{where}: file too short ({size} bytes) for a safetensors header")
+        if n > size - 8:
+            raise CheckpointError(f"{where}: header length {n} runs past the end of the file ({size} bytes)")
+    f.seek(8)
+    raw = f.read(n)
+    try:
+        header = json.loads(raw.decode("utf-8"))
+    except (UnicodeDecodeError, ValueError, RecursionError) as e:
+        raise CheckpointError(f"{where}: header is not valid JSON ({type(e).__name__}: {str(e)[:80]})") from None
+    if not isinstance(header, dict):
+        raise CheckpointError(f"{where}: header must be a JSON object, got {type(header).__name__}")
+    return header, 8 + n
+
+
+def _read_safetensors(path):
+    """-> ({name: ndarray}, metadata dict). Every array is a fresh, writable copy; the file is closed."""
+    path = os.fspath(path)
+    where = f"load({path!r})"
+    with open(path, "rb") as f:
+        size = os.fstat(f.fileno()).st_size
+        header, data_start = _read_header(f, where, size)
+        metadata = header.pop(_RESERVED, None) or {}
+        if not isinstance(metadata, dict) or not all(isinstance(v, str) for v in metadata.values()):
+            raise CheckpointError(f"{where}: __metadata__ must map str to str, got {str(metadata)[:80]}")
+        entries = {name: _check_entry(where, name, e, size - data_start) for name, e in header.items()}
+        spans = sorted((b, e, name) for name, (_, _, b, e) in entries.items())
+        for (_, prev_end, prev), (b, _, name) in zip(spans, spans[1:]):
+            if b < prev_end:
+                raise CheckpointError(f"{where}: tensors {prev!r} and {name!r} overlap in the data section")
+        arrays = {}
+        for name, (code, shape, begin, end) in entries.items():
+            a = np.empty(shape, _dtype_of(code))  # sizes are checked against the file: no huge allocations
+            if end > begin:
+                f.seek(data_start + begin)
+                if f.readinto(a.reshape(-1).view(np.uint8)) != end - begin:
+                    raise CheckpointError(f"{where}: tensor {name!r}: file ended while reading its data")
+                if sys.byteorder == "big":
+                    a.byteswap(inplace=True)
+                if code == "BOOL" and a.view(np.uint8).max() > 1:
+                    raise CheckpointError(f"{where}: tensor {name!r}: BOOL data holds bytes other than 0/1")
+            arrays[name] = a
+    return arrays, metadata
+
+
+def load(path, map_location=None, weights_only=True, mmap=None):
+    """Load a checkpoint written by save() or by the safetensors library (the latter as {name: Tensor}).
+
+    map_location, weights_only and mmap are accepted so torch code runs unchanged, and ignored: tensors
+    load into fresh host memory, and nothing is ever unpickled, whatever weights_only says.
+    Raises CheckpointError (a ValueError) naming the path and the bad tensor for any corrupt file, and
+    PickleRefusedError (a CheckpointError) for pickle/torch.save files, without executing them."""
+    arrays, metadata = _read_safetensors(path)
+    if _TREE_KEY not in metadata:
+        return {name: _from_numpy(a) for name, a in arrays.items()}
+    where = f"load({os.fspath(path)!r}): __metadata__[{_TREE_KEY!r}]"
+    try:
+        meta = json.loads(metadata[_TREE_KEY])
+    except (ValueError, RecursionError) as e:
+        raise CheckpointError(f"{where} is not valid JSON ({type(e).__name__})") from None
+    if not isinstance(meta, dict) or "tree" not in meta or meta.get("format") != _FORMAT_VERSION:
+        raise CheckpointError(f"{where}: expected {{'format': {_FORMAT_VERSION}, 'tree': ...}}; the file may come "
+                              "from a newer teenygrad")
+    try:
+        return _decode(meta["tree"], arrays, where)
+    except RecursionError:
+        raise CheckpointError(f"{where}: tree nested too deeply") from None

@@ -1,0 +1,750 @@
+"""Tensor: the user-facing object. Thin: each method checks its arguments and applies a Function."""
+import builtins
+import collections
+import math
+import numpy as np
+from . import dtype as dt
+from .autograd import function as _function
+from .autograd import grad_mode
+from .autograd.function import run_backward
+from .ops import elementwise as E, reduce as R, movement as M, index as I, matmul as MM
+from .ops._util import xp_of
+
+_gstate = grad_mode._state
+_max_t = collections.namedtuple("max", ["values", "indices"])
+_min_t = collections.namedtuple("min", ["values", "indices"])
+_sort_t = collections.namedtuple("sort", ["values", "indices"])
+_topk_t = collections.namedtuple("topk", ["values", "indices"])
+
+
+def _norm_dim(d, ndim, op):
+    n = max(ndim, 1)
+    if not isinstance(d, (int, np.integer)) or isinstance(d, bool):
+        raise TypeError(f"{op}: dim must be an int, got {d!r}")
+    if not -n <= d < n:
+        raise IndexError(f"{op}: dim out of range (expected to be in range of [{-n}, {n - 1}], but got {d})")
+    return d % n
+
+
+def _norm_dims(dim, ndim, op):
+    if dim is None:
+        return tuple(range(ndim))
+    if isinstance(dim, (list, tuple)):
+        dims = tuple(_norm_dim(d, ndim, op) for d in dim)
+        if len(set(dims)) != len(dims):
+            raise RuntimeError(f"{op}: dim {dim} appears multiple times in the list of dims")
+        return dims
+    return (_norm_dim(dim, ndim, op),) if ndim else ()
+
+
+def _shape_arg(shape):
+    if len(shape) == 1 and isinstance(shape[0], (tuple, list)):
+        shape = shape[0]
+    return tuple(int(s) for s in shape)
+
+
+def _as_array(data, dtype):
+    """Python data / numpy arrays -> array with torch's dtype inference (floats -> float32)."""
+    if isinstance(data, Tensor):
+        a = data._data
+        return a if dtype is None else a.astype(dtype)
+    if isinstance(data, np.ndarray) or hasattr(data, "__cuda_array_interface__"):
+        return data if dtype is None else data.astype(dtype)
+    if isinstance(data, (list, tuple)) and any(isinstance(x, Tensor) for x in _flat(data)):
+        data = _tensors_to_lists(data)
+    a = np.asarray(data)
+    if dtype is None:
+        if a.dtype.kind == "f":
+            dtype = dt._default_float
+        elif a.dtype.kind in "iu":
+            dtype = np.int64
+        elif a.dtype.kind == "b":
+            dtype = np.bool_
+        else:
+            raise TypeError(f"tensor: can't build a tensor from data of type {type(data).__name__} ({a.dtype})")
+    return a.astype(dtype, copy=False)
+
+
+def _flat(seq):
+    for x in seq:
+        if isinstance(x, (list, tuple)):
+            yield from _flat(x)
+        else:
+            yield x
+
+
+def _tensors_to_lists(seq):
+    return [(_tensors_to_lists(x) if isinstance(x, (list, tuple)) else
+             (x.tolist() if isinstance(x, Tensor) else x)) for x in seq]
+
+
+class Tensor:
+    __slots__ = ("_data", "requires_grad", "grad", "_ctx", "_retains_grad", "__weakref__", "__dict__")
+    __array_priority__ = 1000  # numpy scalars/arrays on the left defer to our reflected operators
+
+    def __init__(self, data, dtype=None, requires_grad=False, device=None):
+        a = _as_array(data, dt.to_dtype(dtype))
+        if device is not None:
+            a = _move(a, device)
+        self._data = a
+        self.grad = None
+        self._ctx = None
+        self._retains_grad = False
+        self.requires_grad = False
+        if requires_grad:
+            self.requires_grad_(True)
+
+    @classmethod
+    def _wrap(cls, a, requires_grad=False):
+        t = Tensor.__new__(Tensor)
+        t._data, t.grad, t._ctx, t._retains_grad, t.requires_grad = a, None, None, False, requires_grad
+        return t
+
+    # ---- properties -------------------------------------------------------------------------------
+    @property
+    def shape(self):
+        return self._data.shape
+
+    def size(self, dim=None):
+        return self._data.shape if dim is None else self._data.shape[_norm_dim(dim, self.ndim, "size")]
+
+    @property
+    def ndim(self):
+        return self._data.ndim
+
+    def dim(self):
+        return self._data.ndim
+
+    def numel(self):
+        return self._data.size
+
+    nelement = numel
+
+    @property
+    def dtype(self):
+        return self._data.dtype
+
+    @property
+    def device(self):
+        return "cpu" if type(self._data) is np.ndarray else "cuda"
+
+    @property
+    def is_cuda(self):
+        return self.device == "cuda"
+
+    def is_floating_point(self):
+        return dt.is_floating(self._data.dtype)
+
+    def element_size(self):
+        return self._data.itemsize
+
+    @property
+    def nbytes(self):
+        return self._data.nbytes
+
+    def stride(self, dim=None):
+        st = tuple(s // self._data.itemsize for s in self._data.strides)
+        return st if dim is None else st[_norm_dim(dim, self.ndim, "stride")]
+
+    def is_contiguous(self):
+        return self._data.flags.c_contiguous
+
+    @property
+    def is_leaf(self):
+        return self._ctx is None
+
+    @property
+    def grad_fn(self):
+        return self._ctx
+
+    @property
+    def data(self):
+        return Tensor._wrap(self._data)
+
+    @data.setter
+    def data(self, value):
+        self._data = value._data if isinstance(value, Tensor) else _as_array(value, None)
+
+    @property
+    def T(self):
+        return self.permute(*reversed(range(self.ndim)))
+
+    @property
+    def mT(self):
+        if self.ndim < 2:
+            raise RuntimeError(f"mT: tensor of shape {self.shape} has fewer than 2 dims")
+        return self.transpose(-2, -1)
+
+    # ---- autograd ---------------------------------------------------------------------------------
+    def requires_grad_(self, requires_grad=True):
+        if requires_grad and not dt.is_floating(self._data.dtype):
+            raise RuntimeError(f"requires_grad_: only floating point tensors can require gradients, "
+                               f"got dtype {self.dtype}")
+        if not requires_grad and self._ctx is not None:
+            raise RuntimeError("requires_grad_: you can only change requires_grad flags of leaf variables")
+        self.requires_grad = requires_grad
+        return self
+
+    def retain_grad(self):
+        if not self.requires_grad:
+            raise RuntimeError("retain_grad: can't retain_grad on a Tensor that has requires_grad=False")
+        self._retains_grad = self._ctx is not None
+        return self
+
+    @property
+    def retains_grad(self):
+        return self._retains_grad
+
+    def detach(self):
+        return Tensor._wrap(self._data)
+
+    def detach_(self):
+        self._ctx, self.requires_grad = None, False
+        return self
+
+    def backward(self, gradient=None, retain_graph=None, create_graph=False):
+        if create_graph:
+            raise NotImplementedError("backward: create_graph=True (higher-order gradients) is not supported")
+        if not self.requires_grad:
+            raise RuntimeError("backward: element 0 of tensors does not require grad and does not have a grad_fn")
+        if gradient is None:
+            if self._data.size != 1:
+                raise RuntimeError(f"backward: grad can be implicitly created only for scalar outputs, "
+                                   f"got shape {self.shape}")
+            g = np.ones_like(self._data)
+        else:
+            g = gradient._data if isinstance(gradient, Tensor) else _as_array(gradient, self.dtype)
+            if g.shape != self.shape:
+                raise RuntimeError(f"backward: gradient shape {g.shape} does not match tensor shape {self.shape}")
+            g = g.astype(self.dtype, copy=False)
+        run_backward(self, g, bool(retain_graph))
+
+    # ---- conversion -------------------------------------------------------------------------------
+    def numpy(self):
+        """The array itself (shared memory, like torch). Unlike torch, allowed on tensors that require grad."""
+        if self.device != "cpu":
+            raise TypeError("numpy: can't convert a cuda tensor to numpy; use .cpu() first")
+        return self._data
+
+    def __array__(self, dtype=None, copy=None):
+        a = self._data if type(self._data) is np.ndarray else self._data.get()
+        return a if dtype is None else a.astype(dtype)
+
+    def tolist(self):
+        return self.cpu()._data.tolist()
+
+    def item(self):
+        if self._data.size != 1:
+            raise RuntimeError(f"item: a Tensor with {self._data.size} elements cannot be converted to Scalar")
+        return self.cpu()._data.reshape(()).item()
+
+    def __float__(self):
+        return float(self.item())
+
+    def __int__(self):
+        return int(self.item())
+
+    def __index__(self):
+        if self._data.dtype.kind not in "iu" or self._data.size != 1:
+            raise TypeError("only integer tensors of a single element can be converted to an index")
+        return int(self.item())
+
+    def __bool__(self):
+        if self._data.size != 1:
+            raise RuntimeError(f"Boolean value of Tensor with {self._data.size} elements is ambiguous")
+        return bool(self.item())
+
+    def __len__(self):
+        if self.ndim == 0:
+            raise TypeError("len() of a 0-d tensor")
+        return self.shape[0]
+
+    def __iter__(self):
+        if self.ndim == 0:
+            raise TypeError("iteration over a 0-d tensor")
+        return (self[i] for i in range(self.shape[0]))
+
+    def __hash__(self):
+        return id(self)
+
+    def __repr__(self):
+        body = np.array2string(np.asarray(self.cpu()._data, dtype=np.float32 if self.dtype.name == "bfloat16"
+                                          else self.dtype), separator=", ", precision=4, prefix="tensor(")
+        extra = []
+        if self.dtype != dt._default_float and self.dtype not in (dt.int64, dt.bool):
+            extra.append(f"dtype={_dtype_name(self.dtype)}")
+        if self.device != "cpu":
+            extra.append("device='cuda'")
+        if self._ctx is not None:
+            extra.append(f"grad_fn=<{type(self._ctx).__name__}Backward>")
+        elif self.requires_grad:
+            extra.append("requires_grad=True")
+        return "tensor(" + body + "".join(", " + e for e in extra) + ")"
+
+    def to(self, *args, dtype=None, device=None, copy=False, non_blocking=False):
+        for a in args:
+            if isinstance(a, Tensor):
+                dtype, device = a.dtype, a.device
+            elif isinstance(a, str) and (a.startswith("cpu") or a.startswith("cuda")):
+                device = a
+            elif a is not None:
+                dtype = a
+        out = self
+        if device is not None and _device_name(device) != self.device:
+            out = _ToDevice.apply(out, device=_device_name(device))
+        if dtype is not None:
+            out = out._cast(dt.to_dtype(dtype))
+        if copy and out is self:
+            out = self.clone()
+        return out
+
+    def cpu(self):
+        return self.to("cpu")
+
+    def cuda(self, device=None):
+        return self.to("cuda")
+
+    def _cast(self, dtype):
+        if dtype == self._data.dtype:
+            return self
+        if self.requires_grad and not dt.is_floating(dtype):
+            return Tensor._wrap(self._data.astype(dtype))
+        return E.Cast.apply(self, dtype=dtype)
+
+    def type(self, dtype=None):
+        return _dtype_name(self.dtype) if dtype is None else self.to(dtype)
+
+    def float(self):
+        return self._cast(dt.float32)
+
+    def double(self):
+        return self._cast(dt.float64)
+
+    def half(self):
+        return self._cast(dt.float16)
+
+    def bfloat16(self):
+        return self._cast(dt.bfloat16_dtype())
+
+    def long(self):
+        return self._cast(dt.int64)
+
+    def int(self):
+        return self._cast(dt.int32)
+
+    def short(self):
+        return self._cast(dt.int16)
+
+    def char(self):
+        return self._cast(dt.int8)
+
+    def byte(self):
+        return self._cast(dt.uint8)
+
+    def bool(self):
+        return self._cast(dt.bool)
+
+    def clone(self):
+        return E.Cast.apply(self, dtype=self.dtype) if self.requires_grad else Tensor._wrap(self._data.copy())
+
+    def contiguous(self):
+        return self if self._data.flags.c_contiguous else M.Contiguous.apply(self)
+
+    def realize(self):
+        return self  # eager: always realized (tinygrad name)
+
+    # ---- operator plumbing ------------------------------------------------------------------------
+    def _other(self, other, op):
+        """Bring a binary op's operands to torch's promoted dtype; scalars become 0-d constants."""
+        a = self
+        if isinstance(other, Tensor):
+            if other._data.dtype is a._data.dtype or other._data.dtype == a._data.dtype:
+                if type(other._data) is not type(a._data):
+                    _check_same_device(a, other, op)
+                return a, other
+            _check_same_device(a, other, op)
+            rt = dt.result_type(a.dtype, a.ndim, other.dtype, other.ndim)
+            return a._cast(rt), other._cast(rt)
+        if isinstance(other, (builtins.float, builtins.int, builtins.bool, np.number, np.bool_)):
+            rt = dt.result_type(a.dtype, a.ndim, dt.scalar_dtype(other), -1)
+            if rt != a.dtype:
+                a = a._cast(rt)
+            arr = np.asarray(other, dtype=rt)
+            if type(a._data) is not np.ndarray:
+                arr = xp_of(a._data).asarray(arr)
+            return a, Tensor._wrap(arr)
+        if isinstance(other, (list, tuple, np.ndarray)):
+            return self._other(Tensor(other), op)
+        raise TypeError(f"{op}: unsupported operand type {type(other).__name__}")
+
+    def _float_operand(self):
+        return self if dt.is_floating(self.dtype) else self._cast(dt._default_float)
+
+    def add(self, other, alpha=1):
+        a, b = self._other(other, "add")
+        if alpha != 1:
+            b = b * alpha
+        return E.Add.apply(a, b)
+
+    def sub(self, other, alpha=1):
+        a, b = self._other(other, "sub")
+        if alpha != 1:
+            b = b * alpha
+        return E.Sub.apply(a, b)
+
+    def mul(self, other):
+        a, b = self._other(other, "mul")
+        return E.Mul.apply(a, b)
+
+    def div(self, other, rounding_mode=None):
+        a, b = self._other(other, "div")
+        if rounding_mode == "floor":
+            return Tensor._wrap(np.floor_divide(a._data, b._data))
+        if rounding_mode == "trunc":
+            q = np.trunc(a._data / b._data)
+            return Tensor._wrap(q.astype(a.dtype) if a.dtype.kind in "iu" else q)
+        if not dt.is_floating(a.dtype):  # true division of integers gives the default float
+            a, b = a._cast(dt._default_float), b._cast(dt._default_float)
+        return E.Div.apply(a, b)
+
+    def pow(self, exponent):
+        if isinstance(exponent, (builtins.int, builtins.float)) and not isinstance(exponent, builtins.bool):
+            a, _ = self._other(exponent, "pow")
+            if a.dtype.kind in "iu" and exponent < 0:
+                raise RuntimeError("pow: integers to negative integer powers are not allowed")
+            return E.PowScalar.apply(a, p=a.dtype.type(exponent) if a.dtype.kind in "iu" else exponent)
+        a, b = self._other(exponent, "pow")
+        return E.Pow.apply(a, b)
+
+    def __add__(self, o):
+        return self.add(o)
+
+    def __radd__(self, o):
+        b, a = self._other(o, "add")
+        return E.Add.apply(a, b)
+
+    def __sub__(self, o):
+        return self.sub(o)
+
+    def __rsub__(self, o):
+        b, a = self._other(o, "sub")
+        return E.Sub.apply(a, b)
+
+    def __mul__(self, o):
+        return self.mul(o)
+
+    def __rmul__(self, o):
+        b, a = self._other(o, "mul")
+        return E.Mul.apply(a, b)
+
+    def __truediv__(self, o):
+        return self.div(o)
+
+    def __rtruediv__(self, o):
+        b, a = self._other(o, "div")
+        return a.div(b)
+
+    def __floordiv__(self, o):
+        return self.div(o, rounding_mode="floor")
+
+    def __rfloordiv__(self, o):
+        b, a = self._other(o, "floordiv")
+        return a.div(b, rounding_mode="floor")
+
+    def __mod__(self, o):
+        a, b = self._other(o, "remainder")
+        return a - (a // b) * b if a.requires_grad else Tensor._wrap(np.mod(a._data, b._data))
+
+    remainder = __mod__
+
+    def __rmod__(self, o):
+        b, a = self._other(o, "remainder")
+        return Tensor._wrap(np.mod(a._data, b._data))
+
+    def __pow__(self, o):
+        return self.pow(o)
+
+    def __rpow__(self, o):
+        b, a = self._other(o, "pow")
+        return E.Pow.apply(a, b)
+
+    def __neg__(self):
+        if self.dtype == dt.bool:
+            raise TypeError("neg: negation, the `-` operator, on a bool tensor is not supported; use ~ or logical_not")
+        return E.Neg.apply(self)
+
+    neg = __neg__
+
+    def __pos__(self):
+        return self
+
+    def __matmul__(self, o):
+        return self.matmul(o)
+
+    def __rmatmul__(self, o):
+        return Tensor(o).matmul(self) if not isinstance(o, Tensor) else o.matmul(self)
+
+    def __abs__(self):
+        return self.abs()
+
+    # comparisons and logic: no gradient
+    def _cmp(self, other, fn, op):
+        a, b = self._other(other, op)
+        return Tensor._wrap(fn(a._data, b._data))
+
+    def __eq__(self, o):
+        return self._cmp(o, np.equal, "eq")
+
+    def __ne__(self, o):
+        return self._cmp(o, np.not_equal, "ne")
+
+    def __lt__(self, o):
+        return self._cmp(o, np.less, "lt")
+
+    def __le__(self, o):
+        return self._cmp(o, np.less_equal, "le")
+
+    def __gt__(self, o):
+        return self._cmp(o, np.greater, "gt")
+
+    def __ge__(self, o):
+        return self._cmp(o, np.greater_equal, "ge")
+
+    eq, ne, lt, le, gt, ge = __eq__, __ne__, __lt__, __le__, __gt__, __ge__
+
+    def equal(self, other):
+        return self.shape == other.shape and bool(np.array_equal(self._data, other._data))
+
+    def allclose(self, other, rtol=1e-5, atol=1e-8, equal_nan=False):
+        return bool(np.allclose(self._data, other._data, rtol=rtol, atol=atol, equal_nan=equal_nan))
+
+    def isclose(self, other, rtol=1e-5, atol=1e-8, equal_nan=False):
+        return Tensor._wrap(np.isclose(self._data, _arr(other), rtol=rtol, atol=atol, equal_nan=equal_nan))
+
+    def _logic(self, other, fn, op):
+        a, b = self._other(other, op)
+        if a.dtype.kind not in "biu":
+            raise TypeError(f"{op}: bitwise/logical ops need bool or integer tensors, got {a.dtype}")
+        return Tensor._wrap(fn(a._data, b._data))
+
+    def __and__(self, o):
+        return self._logic(o, np.bitwise_and, "and")
+
+    def __or__(self, o):
+        return self._logic(o, np.bitwise_or, "or")
+
+    def __xor__(self, o):
+        return self._logic(o, np.bitwise_xor, "xor")
+
+    __rand__, __ror__, __rxor__ = __and__, __or__, __xor__
+
+    def __invert__(self):
+        if self.dtype.kind not in "biu":
+            raise TypeError(f"bitwise_not: needs a bool or integer tensor, got {self.dtype}")
+        return Tensor._wrap(np.invert(self._data))
+
+    def logical_and(self, o):
+        return Tensor._wrap(np.logical_and(self._data, _arr(o)))
+
+    def logical_or(self, o):
+        return Tensor._wrap(np.logical_or(self._data, _arr(o)))
+
+    def logical_xor(self, o):
+        return Tensor._wrap(np.logical_xor(self._data, _arr(o)))
+
+    def logical_not(self):
+        return Tensor._wrap(np.logical_not(self._data))
+
+    def isnan(self):
+        return Tensor._wrap(np.isnan(self._data))
+
+    def isinf(self):
+        return Tensor._wrap(np.isinf(self._data))
+
+    def isfinite(self):
+        return Tensor._wrap(np.isfinite(self._data))
+
+    # in-place: real in-place on the array when no graph is involved; otherwise rebind (see _inplace)
+    def _inplace(self, result, op):
+        if _gstate["enabled"] and (self.requires_grad or result.requires_grad):
+            if self._ctx is None and self.requires_grad:
+                raise RuntimeError(f"{op}: a leaf Variable that requires grad is being used in an in-place "
+                                   "operation; wrap it in teenygrad.no_grad() or use .data")
+            # the op read a stand-in for the old value (_pre_inplace), so self can take the new node
+            self._data, self._ctx, self.requires_grad = result._data, result._ctx, True
+            return self
+        r = result._data
+        if r.dtype != self.dtype:
+            if dt.is_floating(r.dtype) and not dt.is_floating(self.dtype):
+                raise RuntimeError(f"{op}: result type {r.dtype} can't be cast to the desired output "
+                                   f"type {self.dtype}")
+            r = r.astype(self.dtype)
+        if r.shape != self.shape:
+            raise RuntimeError(f"{op}: output with shape {self.shape} doesn't match the broadcast shape {r.shape}")
+        self._data[...] = r
+        return self
+
+    def __iadd__(self, o):
+        if not self.requires_grad and not _needs_grad(o) and isinstance(o, (Tensor, builtins.float, builtins.int)):
+            return self._fast_inplace(np.add, o, "add_")
+        return self._inplace(self._pre_inplace() + o, "add_")
+
+    def __isub__(self, o):
+        if not self.requires_grad and not _needs_grad(o) and isinstance(o, (Tensor, builtins.float, builtins.int)):
+            return self._fast_inplace(np.subtract, o, "sub_")
+        return self._inplace(self._pre_inplace() - o, "sub_")
+
+    def __imul__(self, o):
+        if not self.requires_grad and not _needs_grad(o) and isinstance(o, (Tensor, builtins.float, builtins.int)):
+            return self._fast_inplace(np.multiply, o, "mul_")
+        return self._inplace(self._pre_inplace() * o, "mul_")
+
+    def __itruediv__(self, o):
+        return self._inplace(self._pre_inplace() / o, "div_")
+
+    def __ifloordiv__(self, o):
+        return self._inplace(self._pre_inplace() // o, "floor_divide_")
+
+    def __ipow__(self, o):
+        return self._inplace(self._pre_inplace() ** o, "pow_")
+
+    def __imod__(self, o):
+        return self._inplace(self._pre_inplace() % o, "remainder_")
+
+    def __iand__(self, o):
+        return self._inplace(self & o, "and_")
+
+    def __ior__(self, o):
+        return self._inplace(self | o, "or_")
+
+    def _fast_inplace(self, ufunc, o, op):
+        """x += y with no graph: write into x's own memory (keeps views and .data aliases in sync)."""
+        b = o._data if isinstance(o, Tensor) else o
+        if isinstance(o, Tensor) and not dt.is_floating(self.dtype) and dt.is_floating(o.dtype):
+            raise RuntimeError(f"{op}: result type {o.dtype} can't be cast to the desired output type {self.dtype}")
+        if np.broadcast_shapes(self.shape, np.shape(b)) != self.shape:
+            raise RuntimeError(f"{op}: output with shape {self.shape} doesn't match the broadcast shape "
+                               f"{np.broadcast_shapes(self.shape, np.shape(b))}")
+        ufunc(self._data, b, out=self._data, casting="unsafe")
+        return self
+
+    def _pre_inplace(self):
+        """A stand-in holding self's current value and graph node, so the op sees the old value."""
+        old = Tensor._wrap(self._data, self.requires_grad)
+        old._ctx = self._ctx
+        return old
+
+    def add_(self, o, alpha=1):
+        return self.__iadd__(o * alpha if alpha != 1 else o)
+
+    def sub_(self, o, alpha=1):
+        return self.__isub__(o * alpha if alpha != 1 else o)
+
+    def mul_(self, o):
+        return self.__imul__(o)
+
+    def div_(self, o):
+        return self.__itruediv__(o)
+
+    def pow_(self, o):
+        return self.__ipow__(o)
+
+    def clamp_(self, min=None, max=None):
+        return self._inplace(self._pre_inplace().clamp(min, max), "clamp_")
+
+    def zero_(self):
+        return self.fill_(0)
+
+    def fill_(self, value):
+        if self.requires_grad and self._ctx is None and _gstate["enabled"]:
+            raise RuntimeError("fill_: a leaf Variable that requires grad is being used in an in-place operation")
+        self._data[...] = _arr(value)
+        return self
+
+    def copy_(self, src):
+        if self.requires_grad and self._ctx is None and _gstate["enabled"]:
+            raise RuntimeError("copy_: a leaf Variable that requires grad is being used in an in-place operation")
+        s = src._data if isinstance(src, Tensor) else np.asarray(src)
+        if np.broadcast_shapes(self.shape, s.shape) != self.shape:
+            raise RuntimeError(f"copy_: source shape {s.shape} can't be broadcast to {self.shape}")
+        if type(s) is not type(self._data):
+            s = _move(s, self.device)
+        self._data[...] = s
+        return self
+
+    def assign(self, x):
+        """tinygrad's assign: replace the contents, keeping the object."""
+        return self.copy_(x)
+
+    def masked_fill_(self, mask, value):
+        return self._inplace(self._pre_inplace().masked_fill(mask, value), "masked_fill_")
+
+    def uniform_(self, a=0.0, b=1.0, generator=None):
+        from .random import rng_of
+        self._data[...] = rng_of(generator).uniform(a, b, self.shape)
+        return self
+
+    def normal_(self, mean=0.0, std=1.0, generator=None):
+        from .random import rng_of
+        self._data[...] = rng_of(generator).standard_normal(self.shape, dtype=np.float64) * std + mean
+        return self
+
+    def exponential_(self, lambd=1.0, generator=None):
+        from .random import rng_of
+        self._data[...] = rng_of(generator).exponential(1.0 / lambd, self.shape)
+        return self
+
+    def bernoulli_(self, p=0.5, generator=None):
+        from .random import rng_of
+        self._data[...] = rng_of(generator).random(self.shape) < p
+        return self
+
+
+def _needs_grad(o):
+    return isinstance(o, Tensor) and o.requires_grad
+
+
+def _arr(x):
+    return x._data if isinstance(x, Tensor) else np.asarray(x)
+
+
+def _check_same_device(a, b, op):
+    if type(a._data) is not type(b._data):
+        raise RuntimeError(f"{op}: expected all tensors to be on the same device, but found {a.device} "
+                           f"and {b.device}")
+
+
+def _dtype_name(d):
+    return {"float32": "teenygrad.float32"}.get(d.name, "teenygrad." + d.name)
+
+
+def _device_name(device):
+    d = str(device)
+    if d.startswith("cuda"):
+        return "cuda"
+    if d == "cpu":
+        return "cpu"
+    raise RuntimeError(f"to: unknown device {device!r} (expected 'cpu' or 'cuda')")
+
+
+def _move(a, device):
+    device = _device_name(device)
+    if device == "cpu":
+        return a if type(a) is np.ndarray else a.get()
+    from .backend import cuda
+    cuda.require("to('cuda')")
+    return cuda.get_xp().asarray(a)
+
+
+class _ToDevice(_function.Function):
+    """z = x copied to another device;  dx = dz copied back"""
+    def forward(self, x, device):
+        self.src = "cpu" if type(x) is np.ndarray else "cuda"
+        return _move(x, device)
+
+    def backward(self, g):
+        return _move(g, self.src)
+
+
+_function.Tensor = Tensor
+from . import tensor_ops  # noqa: E402,F401  (adds the math, reduction, movement and indexing methods)
