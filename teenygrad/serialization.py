@@ -23,11 +23,13 @@ import tempfile
 
 import numpy as np
 
+__all__ = ["save", "load", "CheckpointError", "PickleRefusedError"]
+
 _FORMAT_VERSION = 1
 _TREE_KEY = "teenygrad"  # the __metadata__ entry holding the checkpoint's structure
 _RESERVED = "__metadata__"  # a safetensors header key, never a tensor name
 
-# safetensors dtype codes; BF16 is added lazily because numpy needs ml_dtypes for it
+# safetensors dtype codes; BF16 is handled apart (_bfloat16) because numpy needs ml_dtypes for it
 _DTYPES = {
     "F64": np.dtype(np.float64), "F32": np.dtype(np.float32), "F16": np.dtype(np.float16),
     "I64": np.dtype(np.int64), "I32": np.dtype(np.int32), "I16": np.dtype(np.int16), "I8": np.dtype(np.int8),
@@ -54,12 +56,12 @@ def _bfloat16():
     return bfloat16_dtype()
 
 
-def _code_of(dt):
+def _code_of(dt, where="save"):
     if dt.name == "bfloat16":
         return "BF16"
     code = _CODES.get(dt.newbyteorder("="))
     if code is None:
-        raise TypeError(f"save: dtype {dt} has no safetensors code; supported: {', '.join(_DTYPES)}, BF16")
+        raise TypeError(f"{where}: dtype {dt} has no safetensors code; supported: {', '.join(_DTYPES)}, BF16")
     return code
 
 
@@ -94,7 +96,7 @@ def _where(path):
 
 
 def _encode_float(x):
-    # JSON has no nan/inf; repr round-trips every float exactly, including -0.0
+    # json writes finite floats with repr (exact, -0.0 too); nan/inf have no strict-JSON form, so tag them
     return x if math.isfinite(x) else {"float": repr(x)}
 
 
@@ -149,7 +151,7 @@ class _Flattener:
             raise TypeError(f"save: cannot store {type(x).__name__} at {_where(path)}; checkpoints hold only "
                             "Tensors, numpy arrays, dicts, lists, tuples, str, int, float, bool and None")
         a = _to_numpy(x)
-        _code_of(a.dtype)  # fail now, before a temp file exists
+        _code_of(a.dtype, f"save: {_where(path)}")  # fail now, before a temp file exists
         name = self._name(path)
         self.arrays[name] = a
         return {kind: name}
@@ -218,7 +220,8 @@ def _fsync_dir(d):
 
 def _write_safetensors(path, arrays, metadata):
     """Atomic: bytes go to a temp file beside `path`, fsync'd, then renamed over it. A crash at any
-    point leaves either the old file or the new one, never half of one."""
+    point leaves either the old file or the new one, never half of one (plus, after a hard kill, a
+    stray hidden `.name.*.tmp` that load never looks at)."""
     path = os.path.realpath(os.fspath(path))  # saving through a symlink updates its target, like open()
     hb, order = _header_bytes(arrays, metadata)
     d, base = os.path.split(path)
@@ -295,6 +298,16 @@ def _check_entry(where, name, e, data_size):
     return code, tuple(shape), begin, end
 
 
+def _unique_keys(pairs):
+    # plain json.loads keeps the last of two equal keys: a header could hide a second entry that way
+    seen = set()
+    for k, _ in pairs:
+        if k in seen:
+            raise ValueError(f"duplicate key {k!r}")
+        seen.add(k)
+    return dict(pairs)
+
+
 def _read_header(f, where, size):
     head = f.read(16)
     f.seek(max(size - 1, 0))
@@ -312,7 +325,7 @@ def _read_header(f, where, size):
     f.seek(8)
     raw = f.read(n)
     try:
-        header = json.loads(raw.decode("utf-8"))
+        header = json.loads(raw.decode("utf-8"), object_pairs_hook=_unique_keys)
     except (UnicodeDecodeError, ValueError, RecursionError) as e:
         raise CheckpointError(f"{where}: header is not valid JSON ({type(e).__name__}: {str(e)[:80]})") from None
     if not isinstance(header, dict):
@@ -327,7 +340,8 @@ def _read_safetensors(path):
     with open(path, "rb") as f:
         size = os.fstat(f.fileno()).st_size
         header, data_start = _read_header(f, where, size)
-        metadata = header.pop(_RESERVED, None) or {}
+        metadata = header.pop(_RESERVED, None)
+        metadata = {} if metadata is None else metadata
         if not isinstance(metadata, dict) or not all(isinstance(v, str) for v in metadata.values()):
             raise CheckpointError(f"{where}: __metadata__ must map str to str, got {str(metadata)[:80]}")
         entries = {name: _check_entry(where, name, e, size - data_start) for name, e in header.items()}

@@ -880,3 +880,7 @@ def one_hot(tensor, num_classes=-1):
     if a.size and (a.min() < 0 or a.max() >= num_classes):
         raise RuntimeError(f"one_hot: class values must be in [0, {num_classes}), got min {a.min()} max {a.max()}")
     return Tensor._wrap((a[..., None] == np.arange(num_classes)).astype(np.int64))
+
+
+# the @_method names above shadow builtins inside this module; drop them so helpers here get the builtins
+del sum, mean, prod, max, min, all, any, abs

@@ -123,6 +123,20 @@ def test_bare_tensor_and_non_contiguous_inputs(tmp_path):
     assert got.dtype == np.int32 and np.array_equal(got, big_endian)
 
 
+def test_top_level_api_with_tensors_from_ops(tmp_path):
+    import teenygrad as tg
+    w = tg.Tensor(np.arange(12, dtype=np.float32).reshape(3, 4), requires_grad=True)
+    view = w.T[::2]  # a strided view produced by movement ops
+    assert not view.numpy().flags.c_contiguous
+    path = tmp_path / "tg.safetensors"
+    tg.save({"w": w, "view": view, "double": w * 2}, path)
+    got = tg.load(path)
+    assert isinstance(got["w"], tg.Tensor) and not got["w"].requires_grad  # like a torch state dict
+    assert np.array_equal(got["w"].numpy(), w.numpy())
+    assert np.array_equal(got["view"].numpy(), w.numpy().T[::2])
+    assert np.array_equal(got["double"].numpy(), w.numpy() * 2)
+
+
 def test_loaded_tensors_own_writable_memory_and_file_is_closed(tmp_path):
     path = tmp_path / "c.safetensors"
     save({"w": Tensor(np.ones((3, 3), np.float32))}, path)
@@ -170,7 +184,7 @@ def test_any_plain_tree_round_trips(tmp_path_factory, obj):
 @pytest.mark.parametrize("obj, match", [
     ({"w": object()}, r"cannot store object at checkpoint\['w'\]"),
     ({"s": {1, 2}}, r"cannot store set"),
-    ({"c": np.zeros(2, np.complex64)}, r"dtype complex64"),
+    ({"c": np.zeros(2, np.complex64)}, r"checkpoint\['c'\]: dtype complex64"),
     ({"o": np.array(["x"], dtype=object)}, r"dtype object"),
     ({frozenset(): 1}, r"dict key frozenset"),
 ])
@@ -181,6 +195,21 @@ def test_save_rejects_unstorable_values_and_leaves_old_file(obj, match, tmp_path
         save(obj, path)
     assert np.array_equal(load(path)["old"], [0, 1, 2])
     assert os.listdir(tmp_path) == ["c.safetensors"]  # no temp file left behind
+
+
+def test_failed_write_removes_temp_file_and_keeps_old(tmp_path, monkeypatch):
+    from teenygrad import serialization
+    path = tmp_path / "c.safetensors"
+    save({"old": np.arange(3)}, path)
+
+    def disk_full(f, a):
+        f.write(b"partial")
+        raise OSError(28, "No space left on device")
+    monkeypatch.setattr(serialization, "_write_tensor", disk_full)
+    with pytest.raises(OSError, match="No space"):
+        save({"new": np.ones(4)}, path)
+    assert os.listdir(tmp_path) == ["c.safetensors"]
+    assert np.array_equal(load(path)["old"], [0, 1, 2])
 
 
 def test_save_rejects_cycles(tmp_path):
@@ -283,6 +312,10 @@ CORRUPT = {
     "non-UTF8 header": (lambda p: write_raw(p, b"{\xff\xfe}"), "not valid JSON"),
     "header is a list": (lambda p: write_raw(p, b"[1, 2]"), "must be a JSON object"),
     "header is a JSON number": (lambda p: write_raw(p, b"42"), "must be a JSON object"),
+    "duplicate name": (lambda p: write_raw(p, b'{"x": %s, "x": %s}' % (json.dumps(entry()).encode(),
+                                                                  json.dumps(entry(offsets=(8, 16))).encode()),
+                                           b"\0" * 16), "duplicate key 'x'"),
+    "metadata is a list": (lambda p: write_raw(p, {"__metadata__": []}), "__metadata__ must map"),
     "entry not an object": (lambda p: write_raw(p, {"x": [1, 2]}), "'x': entry must have"),
     "extra field": (lambda p: write_raw(p, {"x": {**entry(), "evil": 1}}, b"\0" * 8), "'x': entry must have"),
     "unknown dtype": (lambda p: write_raw(p, {"x": entry(dtype="Q7")}, b"\0" * 8), "'x': unknown dtype 'Q7'"),

@@ -1,5 +1,6 @@
 """Function: one differentiable op. The graph is made of Function instances (ctx) hanging off their
 output tensors; backward walks it in reverse topological order without recursion."""
+import numpy as _np
 from . import grad_mode
 
 _state = grad_mode._state
@@ -21,6 +22,8 @@ class Function:
         requires_grad = _state["enabled"] and any(t.requires_grad for t in inputs)
         ctx.needs_input_grad = [t.requires_grad for t in inputs] if requires_grad else None
         out = ctx.forward(*[t._data for t in inputs], **kwargs)
+        if isinstance(out, _np.generic):  # numpy full reductions return scalars; keep 0-d arrays
+            out = _np.asarray(out)
         t = Tensor.__new__(Tensor)
         t._data = out
         t.grad = None

@@ -234,8 +234,7 @@ class GPT2Tokenizer:
 
     def decode_bytes(self, ids) -> bytes:
         """The raw bytes of the tokens; a token can end in the middle of a UTF-8 character."""
-        if hasattr(ids, "tolist"):      # numpy arrays: plain ints hash faster
-            ids = ids.tolist()
+        ids = ids.tolist() if hasattr(ids, "tolist") else list(ids)   # numpy arrays: plain ints hash faster
         try:
             return b"".join([self._decoder[i] for i in ids])
         except (KeyError, TypeError):
@@ -257,6 +256,7 @@ def _special_regex(names: frozenset) -> re.Pattern:
     return re.compile("|".join(re.escape(n) for n in sorted(names, key=len, reverse=True)))
 
 
+@lru_cache(maxsize=None)
 def _byte_decoder() -> dict[str, int]:
     return {c: b for b, c in bytes_to_unicode().items()}
 
