@@ -1,0 +1,49 @@
+"""Adagrad (Duchi et al.) with learning-rate decay, L2 weight decay and an initial accumulator value."""
+import numpy as np
+from ..tensor import Tensor
+from .optimizer import Optimizer, _check_hyper
+
+
+class Adagrad(Optimizer):
+    """clr = lr / (1 + (t - 1) * lr_decay);  sum += g * g;  p -= clr * g / (sqrt(sum) + eps)"""
+
+    def __init__(self, params, lr=1e-2, lr_decay=0, weight_decay=0, initial_accumulator_value=0, eps=1e-10,
+                 foreach=None, *, maximize=False, differentiable=False, fused=None):
+        _check_hyper("Adagrad", lr=lr, lr_decay=lr_decay, weight_decay=weight_decay,
+                     initial_accumulator_value=initial_accumulator_value, eps=eps)
+        if differentiable:
+            raise ValueError("Adagrad: differentiable=True (a graph through the update) is not supported")
+        super().__init__(params, dict(lr=lr, lr_decay=lr_decay, eps=eps, weight_decay=weight_decay,
+                                      initial_accumulator_value=initial_accumulator_value, foreach=foreach,
+                                      maximize=maximize, differentiable=differentiable, fused=fused))
+
+    def add_param_group(self, param_group):
+        # torch creates Adagrad's state up front (the accumulator starts at initial_accumulator_value);
+        # doing it per group also covers groups added later
+        super().add_param_group(param_group)
+        group = self.param_groups[-1]
+        for p in group["params"]:
+            state = self.state[p]
+            state["step"] = self._new_step()
+            state["sum"] = Tensor._wrap(np.full_like(p._data, float(group["initial_accumulator_value"])))
+
+    def step(self, closure=None):
+        loss = self._run_closure(closure)
+        for group in self.param_groups:
+            lr, lr_decay, eps = float(group["lr"]), float(group["lr_decay"]), float(group["eps"])
+            for p in self._params_with_grad(group, "Adagrad"):
+                state = self.state[p]
+                step_t = state["step"]._data
+                step_t += 1
+                clr = lr / (1 + (float(step_t) - 1) * lr_decay)
+                x, acc = p._data, state["sum"]._data
+                g = self._effective_grad(x, p.grad._data, group["maximize"], float(group["weight_decay"]))
+                s = self._scratch(x, 1)
+                np.multiply(g, g, out=s)
+                acc += s
+                std = np.sqrt(acc, out=s)
+                std += eps
+                upd = np.multiply(g, -clr, out=self._scratch(x, 0))
+                upd /= std
+                x += upd
+        return loss

@@ -1,0 +1,94 @@
+"""Adam and AdamW (decoupled weight decay), with amsgrad and maximize, in torch's exact update order."""
+import numpy as np
+from ..tensor import Tensor
+from .optimizer import Optimizer, _check_hyper
+
+
+class Adam(Optimizer):
+    """g = grad (+ weight_decay * p, or p *= 1 - lr * weight_decay when decoupled)
+    m = lerp(m, g, 1 - beta1);  v = beta2 * v + (1 - beta2) * g * g;  (amsgrad: vmax = max(vmax, v), used as v)
+    p -= lr / (1 - beta1^t) * m / (sqrt(v) / sqrt(1 - beta2^t) + eps)"""
+
+    def __init__(self, params, lr=1e-3, betas=(0.9, 0.999), eps=1e-8, weight_decay=0, amsgrad=False, *,
+                 foreach=None, maximize=False, capturable=False, differentiable=False, fused=None,
+                 decoupled_weight_decay=False):
+        op = type(self).__name__
+        _check_hyper(op, lr=lr, eps=eps, weight_decay=weight_decay)
+        betas = tuple(betas)
+        if len(betas) != 2:
+            raise ValueError(f"{op}: betas must be a pair (beta1, beta2), got {betas}")
+        for i, b in enumerate(betas):
+            if not 0.0 <= float(b) < 1.0:
+                raise ValueError(f"{op}: Invalid beta parameter at index {i}: {b} (must be in [0, 1))")
+        if capturable or differentiable:
+            raise ValueError(f"{op}: capturable/differentiable (CUDA graphs, a graph through the update) "
+                             "are not supported")
+        super().__init__(params, dict(lr=lr, betas=betas, eps=eps, weight_decay=weight_decay, amsgrad=amsgrad,
+                                      maximize=maximize, foreach=foreach, capturable=capturable,
+                                      differentiable=differentiable, fused=fused,
+                                      decoupled_weight_decay=decoupled_weight_decay))
+
+    def _init_state(self, p, amsgrad):
+        state = self.state[p]
+        state["step"] = self._new_step()
+        state["exp_avg"] = Tensor._wrap(np.zeros_like(p._data))
+        state["exp_avg_sq"] = Tensor._wrap(np.zeros_like(p._data))
+        if amsgrad:
+            state["max_exp_avg_sq"] = Tensor._wrap(np.zeros_like(p._data))
+        return state
+
+    def step(self, closure=None):
+        loss = self._run_closure(closure)
+        op = type(self).__name__
+        for group in self.param_groups:
+            lr, eps, weight_decay = float(group["lr"]), float(group["eps"]), float(group["weight_decay"])
+            beta1, beta2 = (float(b) for b in group["betas"])
+            amsgrad, decoupled = group["amsgrad"], group["decoupled_weight_decay"]
+            for p in self._params_with_grad(group, op):
+                state = self.state[p]
+                if not state:
+                    state = self._init_state(p, amsgrad)
+                step_t = state["step"]._data
+                step_t += 1
+                step = float(step_t)
+                x, m, v = p._data, state["exp_avg"]._data, state["exp_avg_sq"]._data
+                if decoupled and weight_decay != 0:
+                    x *= 1 - lr * weight_decay
+                g = self._effective_grad(x, p.grad._data, group["maximize"], 0.0 if decoupled else weight_decay)
+                s = self._scratch(x, 1)
+                _lerp_(m, g, 1 - beta1, s)
+                np.multiply(g, 1 - beta2, out=s)   # addcmul: v*beta2 + ((1-beta2)*g)*g
+                s *= g
+                v *= beta2
+                v += s
+                if amsgrad:
+                    v = np.maximum(state["max_exp_avg_sq"]._data, v, out=state["max_exp_avg_sq"]._data)
+                step_size = lr / (1 - beta1 ** step)
+                denom = np.sqrt(v, out=s)
+                denom /= (1 - beta2 ** step) ** 0.5
+                denom += eps
+                upd = np.multiply(m, -step_size, out=self._scratch(x, 0))  # g is spent: reuse its slot
+                upd /= denom
+                x += upd
+        return loss
+
+
+class AdamW(Adam):
+    """Adam with decoupled weight decay (Loshchilov & Hutter): p *= 1 - lr * weight_decay before the step."""
+
+    def __init__(self, params, lr=1e-3, betas=(0.9, 0.999), eps=1e-8, weight_decay=1e-2, amsgrad=False, *,
+                 foreach=None, maximize=False, capturable=False, differentiable=False, fused=None):
+        super().__init__(params, lr, betas, eps, weight_decay, amsgrad, foreach=foreach, maximize=maximize,
+                         capturable=capturable, differentiable=differentiable, fused=fused,
+                         decoupled_weight_decay=True)
+
+
+def _lerp_(start, end, weight, scratch):
+    """start += weight * (end - start), in place, rounding as torch's lerp does (it switches formula at 0.5)."""
+    np.subtract(end, start, out=scratch)
+    if weight < 0.5:
+        scratch *= weight
+        start += scratch
+    else:
+        scratch *= 1 - weight
+        np.subtract(end, scratch, out=start)

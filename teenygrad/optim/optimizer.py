@@ -1,0 +1,226 @@
+"""Optimizer: parameter groups, per-parameter state and torch's state_dict layout.
+
+Subclasses update parameters in place on their numpy arrays (`p._data`) with `out=` ufuncs: no graph, no
+per-step allocations beyond the scratch buffers kept here. Hyper-parameters are turned into Python floats
+before they touch an array, because a numpy float64 scalar would silently upcast float32 math."""
+import collections
+import copy
+import numpy as np
+from ..tensor import Tensor
+from ..autograd import enable_grad
+from ..ops._util import xp_of
+
+
+class _RequiredParameter:
+    """Marks a hyper-parameter that has no default and must come from each param group."""
+    def __repr__(self):
+        return "<required parameter>"
+
+
+required = _RequiredParameter()
+
+# keywords torch accepts that only pick one of its kernels; every choice gives the same numbers, and
+# teenygrad has one kernel, so they are recorded (torch's state_dict layout) and otherwise ignored
+_KERNEL_CHOICES = ("foreach", "fused")
+
+
+class Optimizer:
+    def __init__(self, params, defaults):
+        self.defaults = defaults
+        self.state = collections.defaultdict(dict)
+        self.param_groups = []
+        self._scratch_buffers = {}
+        if isinstance(params, Tensor):
+            raise TypeError(f"{type(self).__name__}: params should be an iterable of Tensors or dicts, "
+                            f"but got a Tensor of shape {tuple(params.shape)}")
+        if isinstance(params, (set, frozenset)):
+            raise TypeError(f"{type(self).__name__}: params must be an ordered collection (a list), not a set: "
+                            "set order changes between runs")
+        groups = list(params)
+        if not groups:
+            raise ValueError(f"{type(self).__name__}: optimizer got an empty parameter list")
+        if not isinstance(groups[0], dict):
+            groups = [{"params": groups}]
+        for g in groups:
+            self.add_param_group(dict(g))
+
+    def add_param_group(self, param_group):
+        """Add a group of parameters with its own hyper-parameters (missing ones come from the defaults)."""
+        name = type(self).__name__
+        if not isinstance(param_group, dict):
+            raise TypeError(f"{name}.add_param_group: param_group must be a dict, got {type(param_group).__name__}")
+        params = param_group["params"]
+        if isinstance(params, Tensor):
+            params = [params]
+        elif isinstance(params, (set, frozenset)):
+            raise TypeError(f"{name}: optimizer parameters must be an ordered collection (a list), not a set")
+        params = list(params)
+        if params and all(isinstance(p, tuple) for p in params):  # named parameters: [(name, tensor), ...]
+            param_group["param_names"] = [n for n, _ in params]
+            params = [p for _, p in params]
+        for i, p in enumerate(params):
+            if not isinstance(p, Tensor):
+                raise TypeError(f"{name}: optimizer can only optimize Tensors, but parameter {i} is "
+                                f"{type(p).__name__}")
+            if not (p.is_leaf or p.retains_grad):
+                raise ValueError(f"{name}: can't optimize a non-leaf Tensor (parameter {i}, shape {tuple(p.shape)})")
+        param_group["params"] = params
+        for key, default in self.defaults.items():
+            if default is required and key not in param_group:
+                raise ValueError(f"{name}: parameter group didn't specify a value of required optimization "
+                                 f"parameter {key}")
+            param_group.setdefault(key, default)
+        seen = set()
+        for i, p in enumerate(params):
+            if id(p) in seen:
+                raise ValueError(f"{name}: parameter {i} (shape {tuple(p.shape)}) appears twice in one parameter "
+                                 "group; it would be updated twice per step")
+            seen.add(id(p))
+        for g in self.param_groups:
+            if any(id(p) in seen for p in g["params"]):
+                raise ValueError(f"{name}: some parameters appear in more than one parameter group")
+        self.param_groups.append(param_group)
+
+    # ---- gradients --------------------------------------------------------------------------------
+    def zero_grad(self, set_to_none=True):
+        for g in self.param_groups:
+            for p in g["params"]:
+                if p.grad is None:
+                    continue
+                if set_to_none:
+                    p.grad = None
+                else:
+                    p.grad._data[...] = 0
+
+    def step(self, closure=None):
+        raise NotImplementedError(f"{type(self).__name__} does not implement step")
+
+    @staticmethod
+    def _run_closure(closure):
+        """torch re-enables grad for the closure: it computes a loss and calls backward."""
+        if closure is None:
+            return None
+        with enable_grad():
+            return closure()
+
+    def _scratch(self, like, slot):
+        """A reusable work array shaped like `like`: one flat buffer per (dtype, slot), grown to the largest
+        parameter, so steps after the first allocate nothing."""
+        key = (like.dtype, slot, type(like))
+        buf = self._scratch_buffers.get(key)
+        if buf is None or buf.size < like.size:
+            buf = xp_of(like).empty(like.size, like.dtype)
+            self._scratch_buffers[key] = buf
+        return buf[:like.size].reshape(like.shape)
+
+    def _effective_grad(self, x, g, maximize, weight_decay):
+        """The gradient the update sees: -g when maximizing, plus weight_decay * x (L2 penalty), built in
+        scratch slot 0 so that p.grad stays what backward left."""
+        if not maximize and weight_decay == 0:
+            return g
+        s = self._scratch(g, 0)
+        if weight_decay == 0:
+            return np.negative(g, out=s)
+        np.multiply(x, weight_decay, out=s)
+        return np.subtract(s, g, out=s) if maximize else np.add(g, s, out=s)
+
+    @staticmethod
+    def _new_step():
+        return Tensor._wrap(np.zeros((), np.float32))  # torch keeps 'step' as a float32 0-d tensor
+
+    @staticmethod
+    def _params_with_grad(group, op):
+        for p in group["params"]:
+            if p.grad is None:
+                continue
+            if p.grad.shape != p.shape:
+                raise RuntimeError(f"{op}.step: gradient of shape {tuple(p.grad.shape)} does not match its "
+                                   f"parameter of shape {tuple(p.shape)}")
+            yield p
+
+    # ---- checkpoints ------------------------------------------------------------------------------
+    def state_dict(self):
+        """torch's layout: {'state': {param index: {name: value}}, 'param_groups': [{..., 'params': [index]}]}.
+        Like torch, the state values are the live tensors (save the dict to snapshot it)."""
+        index = {}
+        groups = []
+        for g in self.param_groups:
+            packed = {k: v for k, v in g.items() if k != "params"}
+            for p in g["params"]:
+                index.setdefault(id(p), len(index))
+            packed["params"] = [index[id(p)] for p in g["params"]]
+            groups.append(packed)
+        state = {(index[id(k)] if isinstance(k, Tensor) else k): v for k, v in self.state.items()}
+        return {"state": state, "param_groups": groups}
+
+    def load_state_dict(self, state_dict):
+        """Restore hyper-parameters and state from state_dict(); the tensors are copied, cast to each
+        parameter's dtype (except 'step')."""
+        name = type(self).__name__
+        if not isinstance(state_dict, dict) or "state" not in state_dict or "param_groups" not in state_dict:
+            got = sorted(state_dict) if isinstance(state_dict, dict) else type(state_dict).__name__
+            raise ValueError(f"{name}.load_state_dict: expected a dict with 'state' and 'param_groups', got {got}")
+        saved_groups = copy.deepcopy(state_dict["param_groups"])
+        if len(saved_groups) != len(self.param_groups):
+            raise ValueError(f"{name}.load_state_dict: loaded state dict has a different number of parameter groups "
+                             f"({len(saved_groups)} != {len(self.param_groups)})")
+        for i, (g, sg) in enumerate(zip(self.param_groups, saved_groups)):
+            if len(g["params"]) != len(sg["params"]):
+                raise ValueError(f"{name}.load_state_dict: loaded state dict contains a parameter group that doesn't "
+                                 f"match the size of optimizer's group (group {i}: {len(sg['params'])} saved "
+                                 f"parameters, {len(g['params'])} here)")
+        id_map = {}
+        for g, sg in zip(self.param_groups, saved_groups):
+            id_map.update(zip(sg["params"], g["params"]))
+        state = collections.defaultdict(dict)
+        for k, v in state_dict["state"].items():
+            if k not in id_map:
+                state[k] = copy.deepcopy(v)
+                continue
+            p = id_map[k]
+            state[p] = {key: _restore_value(p, key, val, k, name) for key, val in v.items()}
+        for g, sg in zip(self.param_groups, saved_groups):
+            sg["params"] = g["params"]
+            if "param_names" in g and "param_names" not in sg:
+                sg["param_names"] = g["param_names"]
+        self.state = state
+        self.param_groups = saved_groups
+
+    def __getstate__(self):
+        return {"defaults": self.defaults, "state": self.state, "param_groups": self.param_groups}
+
+    def __setstate__(self, state):
+        self.__dict__.update(state)
+        self._scratch_buffers = {}
+
+    def __repr__(self):
+        lines = [type(self).__name__ + " ("]
+        for i, g in enumerate(self.param_groups):
+            lines.append(f"Parameter Group {i}")
+            lines += [f"    {k}: {g[k]}" for k in sorted(g) if k != "params"]
+        return "\n".join(lines) + "\n)"
+
+
+def _restore_value(p, key, val, index, name):
+    """A saved state value as this optimizer keeps it: a fresh tensor (float state in the parameter's dtype)."""
+    if isinstance(val, (Tensor, np.ndarray)) or (hasattr(val, "__array__") and not isinstance(val, (int, float))):
+        a = np.array(val, copy=True)
+        if key == "step":
+            return Tensor._wrap(a.astype(np.float32).reshape(()))
+        if a.dtype.kind == "f":
+            if a.shape != tuple(p.shape):
+                raise ValueError(f"{name}.load_state_dict: state '{key}' of parameter {index} has shape "
+                                 f"{a.shape} but the parameter has shape {tuple(p.shape)}")
+            a = a.astype(p.dtype)
+        return Tensor._wrap(xp_of(p._data).asarray(a) if type(p._data) is not np.ndarray else a)
+    if key == "step" and isinstance(val, (int, float)):
+        return Tensor._wrap(np.array(val, np.float32))
+    return copy.deepcopy(val)
+
+
+def _check_hyper(op, **values):
+    """torch's constructor checks: each of these hyper-parameters must be >= 0 (NaN fails too)."""
+    for key, v in values.items():
+        if not float(v) >= 0.0:
+            what = {"lr": "learning rate", "eps": "epsilon value"}.get(key, f"{key} value")  # torch's wording
+            raise ValueError(f"{op}: Invalid {what}: {v} (must be >= 0)")

@@ -1,0 +1,69 @@
+"""RMSprop (Hinton's lecture 6e), with momentum, the centered variant, L2 weight decay and maximize."""
+import numpy as np
+from ..tensor import Tensor
+from .optimizer import Optimizer, _check_hyper
+from .adam import _lerp_
+
+
+class RMSprop(Optimizer):
+    """v = alpha * v + (1 - alpha) * g * g;  centered: a = lerp(a, g, 1 - alpha), v' = v - a * a
+    d = sqrt(v') + eps;  momentum: buf = momentum * buf + g / d, p -= lr * buf;  else p -= lr * g / d"""
+
+    def __init__(self, params, lr=1e-2, alpha=0.99, eps=1e-8, weight_decay=0, momentum=0, centered=False,
+                 capturable=False, foreach=None, maximize=False, differentiable=False):
+        _check_hyper("RMSprop", lr=lr, eps=eps, momentum=momentum, weight_decay=weight_decay, alpha=alpha)
+        if capturable or differentiable:
+            raise ValueError("RMSprop: capturable/differentiable (CUDA graphs, a graph through the update) "
+                             "are not supported")
+        super().__init__(params, dict(lr=lr, momentum=momentum, alpha=alpha, eps=eps, centered=centered,
+                                      weight_decay=weight_decay, capturable=capturable, foreach=foreach,
+                                      maximize=maximize, differentiable=differentiable))
+
+    def _init_state(self, p, group):
+        state = self.state[p]
+        state["step"] = self._new_step()
+        state["square_avg"] = Tensor._wrap(np.zeros_like(p._data))
+        if group["momentum"] > 0:
+            state["momentum_buffer"] = Tensor._wrap(np.zeros_like(p._data))
+        if group["centered"]:
+            state["grad_avg"] = Tensor._wrap(np.zeros_like(p._data))
+        return state
+
+    def step(self, closure=None):
+        loss = self._run_closure(closure)
+        for group in self.param_groups:
+            lr, alpha, eps = float(group["lr"]), float(group["alpha"]), float(group["eps"])
+            momentum, weight_decay = float(group["momentum"]), float(group["weight_decay"])
+            for p in self._params_with_grad(group, "RMSprop"):
+                state = self.state[p]
+                if not state:
+                    state = self._init_state(p, group)
+                state["step"]._data += 1
+                x, v = p._data, state["square_avg"]._data
+                g = self._effective_grad(x, p.grad._data, group["maximize"], weight_decay)
+                s = self._scratch(x, 1)
+                np.multiply(g, 1 - alpha, out=s)   # addcmul: v*alpha + ((1-alpha)*g)*g
+                s *= g
+                v *= alpha
+                v += s
+                if group["centered"]:
+                    a = state["grad_avg"]._data
+                    _lerp_(a, g, 1 - alpha, s)
+                    np.multiply(a, a, out=s)
+                    np.subtract(v, s, out=s)
+                    avg = np.sqrt(s, out=s)
+                else:
+                    avg = np.sqrt(v, out=s)
+                avg += eps
+                if momentum > 0:
+                    buf = state["momentum_buffer"]._data
+                    buf *= momentum
+                    np.divide(g, avg, out=avg)
+                    buf += avg
+                    np.multiply(buf, -lr, out=avg)
+                    x += avg
+                else:
+                    upd = np.multiply(g, -lr, out=self._scratch(x, 0))  # g may live in slot 0: same-place is fine
+                    upd /= avg
+                    x += upd
+        return loss
