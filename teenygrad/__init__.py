@@ -1,5 +1,6 @@
 """teenygrad: a small, readable, fast deep learning framework with PyTorch's names and semantics."""
 from .tensor import Tensor
+from . import dtype as _dtypes  # bound now: the name `dtype` below is torch's dtype class, not the module
 from .dtype import (float32, float, float64, double, float16, half, int8, int16, short, int32, int, int64, long,
                     uint8, bool)
 from .autograd import no_grad, enable_grad, inference_mode, is_grad_enabled, set_grad_enabled
@@ -9,6 +10,7 @@ from .creation import (tensor, as_tensor, from_numpy, zeros, ones, empty, full, 
                        randperm, normal, bernoulli, tril_indices, triu_indices)
 from .tensor_ops import cat, concat, concatenate, stack, where, einsum, multinomial, one_hot
 from . import functional_api as _fapi
+from .backend import cpu as _cpu  # tunes glibc malloc for reuse of activation buffers (~30 us)
 
 __version__ = "0.1.0"
 Size = tuple
@@ -45,13 +47,14 @@ def is_floating_point(x):
 
 
 def set_default_dtype(d):
-    from . import dtype as _dt
-    _dt._default_float = _dt.to_dtype(d)
+    d = _dtypes.to_dtype(d)
+    if not _dtypes.is_floating(d):
+        raise TypeError(f"set_default_dtype: only floating-point types are supported as the default type, got {d}")
+    _dtypes._default_float = d
 
 
 def get_default_dtype():
-    from . import dtype as _dt
-    return _dt._default_float
+    return _dtypes._default_float
 
 
 def set_num_threads(n):

@@ -62,6 +62,7 @@ def full(size, fill_value, dtype=None, device=None, requires_grad=False):
 
 
 def _like(fn, t, dtype, device, requires_grad, *args):
+    _check_tensor(t, fn.__name__ + "_like")
     return fn(t.shape, *args, dtype=dtype or t.dtype, device=device or t.device, requires_grad=requires_grad)
 
 
@@ -77,15 +78,23 @@ def empty_like(t, dtype=None, device=None, requires_grad=False):
     return _like(empty, t, dtype, device, requires_grad)
 
 
+def _check_tensor(t, op):
+    if not isinstance(t, Tensor):
+        raise TypeError(f"{op}: argument 'input' must be a Tensor, not {type(t).__name__}")
+
+
 def full_like(t, fill_value, dtype=None, device=None, requires_grad=False):
+    _check_tensor(t, "full_like")
     return full(t.shape, fill_value, dtype=dtype or t.dtype, device=device or t.device, requires_grad=requires_grad)
 
 
 def rand_like(t, dtype=None, device=None, requires_grad=False, generator=None):
+    _check_tensor(t, "rand_like")
     return rand(t.shape, dtype=dtype or t.dtype, device=device, requires_grad=requires_grad, generator=generator)
 
 
 def randn_like(t, dtype=None, device=None, requires_grad=False, generator=None):
+    _check_tensor(t, "randn_like")
     return randn(t.shape, dtype=dtype or t.dtype, device=device, requires_grad=requires_grad, generator=generator)
 
 
@@ -177,3 +186,30 @@ def tril_indices(row, col, offset=0):
 
 def triu_indices(row, col, offset=0):
     return Tensor._wrap(np.stack(np.triu_indices(row, offset, col)).astype(np.int64))
+
+
+# x.new_zeros(...) and friends: same dtype (and device) as x unless told otherwise
+def _new_method(fn):
+    def method(self, *size, dtype=None, device=None, requires_grad=False):
+        return fn(*size, dtype=dtype or self.dtype, device=device or self.device, requires_grad=requires_grad)
+    method.__name__ = "new_" + fn.__name__
+    setattr(Tensor, method.__name__, method)
+
+
+for _fn in (zeros, ones, empty):
+    _new_method(_fn)
+
+
+def _new_full(self, size, fill_value, dtype=None, device=None, requires_grad=False):
+    return full(size, fill_value, dtype=dtype or self.dtype, device=device or self.device, requires_grad=requires_grad)
+
+
+def _new_tensor(self, data, dtype=None, device=None, requires_grad=False):
+    return tensor(data, dtype=dtype or self.dtype, device=device or self.device, requires_grad=requires_grad)
+
+
+def _type_as(self, other):
+    return self.to(other.dtype)
+
+
+Tensor.new_full, Tensor.new_tensor, Tensor.type_as = _new_full, _new_tensor, _type_as

@@ -44,8 +44,8 @@ def to_dtype(dt):
         return dt
     if dt == "bfloat16" or getattr(dt, "__name__", None) == "bfloat16":
         return bfloat16_dtype()
-    if dt is _builtin_float:  # torch: dtype=float means the default float dtype
-        return _default_float
+    if dt is _builtin_float:  # torch: Python's float is float64 (torch.float, the name, is float32)
+        return float64
     if dt is _builtin_int:
         return int64
     try:

@@ -10,7 +10,7 @@ _NAMES = ["exp", "log", "log2", "log10", "log1p", "expm1", "sqrt", "rsqrt", "sin
           "isnan", "isinf", "isfinite", "logical_and", "logical_or", "logical_not", "logical_xor", "eq", "ne",
           "lt", "le", "gt", "ge", "equal", "allclose", "isclose", "neg", "t", "norm", "count_nonzero", "pow",
           "add", "sub", "mul", "div", "remainder", "broadcast_to", "numel", "silu", "gelu", "softplus", "detach",
-          "clone", "expand_as", "var_mean", "std_mean", "cummax"]
+          "clone", "expand_as", "var_mean", "std_mean", "cummax", "floor", "ceil", "round", "trunc"]
 
 
 def _make(name):

@@ -18,7 +18,9 @@ _topk_t = collections.namedtuple("topk", ["values", "indices"])
 
 
 def _norm_dim(d, ndim, op):
-    n = max(ndim, 1)
+    n = ndim if ndim > 0 else 1
+    if type(d) is int and -n <= d < n:  # the hot path: a plain in-range int
+        return d if d >= 0 else d + n
     if not isinstance(d, (int, np.integer)) or isinstance(d, bool):
         raise TypeError(f"{op}: dim must be an int, got {d!r}")
     if not -n <= d < n:
@@ -40,7 +42,7 @@ def _norm_dims(dim, ndim, op):
 def _shape_arg(shape):
     if len(shape) == 1 and isinstance(shape[0], (tuple, list)):
         shape = shape[0]
-    return tuple(int(s) for s in shape)
+    return tuple(map(int, shape))
 
 
 def _as_array(data, dtype):
@@ -50,9 +52,14 @@ def _as_array(data, dtype):
         return a if dtype is None else a.astype(dtype)
     if isinstance(data, np.ndarray) or hasattr(data, "__cuda_array_interface__"):
         return data if dtype is None else data.astype(dtype)
+    if isinstance(data, np.generic):  # numpy scalars keep their dtype, as in torch
+        return np.asarray(data, dtype=dtype)
     if isinstance(data, (list, tuple)) and any(isinstance(x, Tensor) for x in _flat(data)):
         data = _tensors_to_lists(data)
-    a = np.asarray(data)
+    try:
+        a = np.asarray(data)
+    except ValueError as e:  # ragged nested lists
+        raise ValueError(f"tensor: can't build a tensor from {type(data).__name__} data: {e}") from None
     if dtype is None:
         if a.dtype.kind == "f":
             dtype = dt._default_float
@@ -96,6 +103,8 @@ class Tensor:
 
     @classmethod
     def _wrap(cls, a, requires_grad=False):
+        if type(a) is not np.ndarray and isinstance(a, np.generic):  # numpy ops on 0-d arrays give scalars
+            a = np.asarray(a)
         t = Tensor.__new__(Tensor)
         t._data, t.grad, t._ctx, t._retains_grad, t.requires_grad = a, None, None, False, requires_grad
         return t
@@ -188,7 +197,9 @@ class Tensor:
     def retain_grad(self):
         if not self.requires_grad:
             raise RuntimeError("retain_grad: can't retain_grad on a Tensor that has requires_grad=False")
-        self._retains_grad = self._ctx is not None
+        if self._ctx is not None:
+            self._retains_grad = True
+            self._ctx.retained_by = self  # backward stores the node's gradient here
         return self
 
     @property
@@ -216,7 +227,7 @@ class Tensor:
             g = gradient._data if isinstance(gradient, Tensor) else _as_array(gradient, self.dtype)
             if g.shape != self.shape:
                 raise RuntimeError(f"backward: gradient shape {g.shape} does not match tensor shape {self.shape}")
-            g = g.astype(self.dtype, copy=False)
+            g = g.astype(self.dtype)  # a copy: leaf grads must not alias the caller's array
         run_backward(self, g, bool(retain_graph))
 
     # ---- conversion -------------------------------------------------------------------------------
@@ -267,6 +278,12 @@ class Tensor:
     def __hash__(self):
         return id(self)
 
+    def __format__(self, spec):
+        # torch: a 0-d tensor formats as its number (f"{loss:.4f}"); anything else as its repr
+        if self._data.ndim == 0:
+            return format(self.item(), spec)
+        return object.__format__(self, spec)
+
     def __repr__(self):
         body = np.array2string(np.asarray(self.cpu()._data, dtype=np.float32 if self.dtype.name == "bfloat16"
                                           else self.dtype), separator=", ", precision=4, prefix="tensor(")
@@ -285,7 +302,7 @@ class Tensor:
         for a in args:
             if isinstance(a, Tensor):
                 dtype, device = a.dtype, a.device
-            elif isinstance(a, str) and (a.startswith("cpu") or a.startswith("cuda")):
+            elif isinstance(a, str):  # torch's .to takes strings only as devices
                 device = a
             elif a is not None:
                 dtype = a
@@ -365,11 +382,16 @@ class Tensor:
             _check_same_device(a, other, op)
             rt = dt.result_type(a.dtype, a.ndim, other.dtype, other.ndim)
             return a._cast(rt), other._cast(rt)
+        if type(other) is builtins.float and a._data.dtype.kind == "f" and type(a._data) is np.ndarray:
+            return a, Tensor._wrap(np.asarray(other, dtype=a._data.dtype))  # hot path: float tensor (op) float
         if isinstance(other, (builtins.float, builtins.int, builtins.bool, np.number, np.bool_)):
             rt = dt.result_type(a.dtype, a.ndim, dt.scalar_dtype(other), -1)
             if rt != a.dtype:
                 a = a._cast(rt)
-            arr = np.asarray(other, dtype=rt)
+            try:
+                arr = np.asarray(other, dtype=rt)
+            except OverflowError:  # torch wraps out-of-range Python ints (uint8 + 300); numpy 2 refuses
+                arr = np.asarray(other).astype(rt)
             if type(a._data) is not np.ndarray:
                 arr = xp_of(a._data).asarray(arr)
             return a, Tensor._wrap(arr)
@@ -397,12 +419,17 @@ class Tensor:
         return E.Mul.apply(a, b)
 
     def div(self, other, rounding_mode=None):
+        if rounding_mode is None and self._data.dtype.kind in "biu" and not isinstance(other, Tensor):
+            return self._cast(dt._default_float).div(other)  # int / number: in float, the number unwrapped
         a, b = self._other(other, "div")
-        if rounding_mode == "floor":
-            return Tensor._wrap(np.floor_divide(a._data, b._data))
-        if rounding_mode == "trunc":
-            q = np.trunc(a._data / b._data)
-            return Tensor._wrap(q.astype(a.dtype) if a.dtype.kind in "iu" else q)
+        if rounding_mode is not None:
+            if rounding_mode not in ("floor", "trunc"):
+                raise RuntimeError(f"div: rounding_mode must be None, 'floor' or 'trunc', got {rounding_mode!r}")
+            if a.dtype.kind in "iub" and np.any(b._data == 0):
+                raise RuntimeError(f"div: ZeroDivisionError: integer division by zero ({a.dtype} tensors of shapes "
+                                        f"{a.shape} and {b.shape})")
+            with np.errstate(divide="ignore", invalid="ignore"):
+                return E.Piecewise.apply(a, b, fn=np.floor_divide if rounding_mode == "floor" else E.trunc_divide)
         if not dt.is_floating(a.dtype):  # true division of integers gives the default float
             a, b = a._cast(dt._default_float), b._cast(dt._default_float)
         return E.Div.apply(a, b)
@@ -441,6 +468,8 @@ class Tensor:
         return self.div(o)
 
     def __rtruediv__(self, o):
+        if self._data.dtype.kind in "biu" and not isinstance(o, Tensor):
+            return self._cast(dt._default_float).__rtruediv__(o)
         b, a = self._other(o, "div")
         return a.div(b)
 
@@ -453,13 +482,15 @@ class Tensor:
 
     def __mod__(self, o):
         a, b = self._other(o, "remainder")
-        return a - (a // b) * b if a.requires_grad else Tensor._wrap(np.mod(a._data, b._data))
+        if a._data.dtype.kind in "iu" and not np.all(b._data):
+            raise RuntimeError(f"remainder: ZeroDivisionError: integer modulo by zero (shapes {a.shape}, {b.shape})")
+        return E.Remainder.apply(a, b)
 
     remainder = __mod__
 
     def __rmod__(self, o):
         b, a = self._other(o, "remainder")
-        return Tensor._wrap(np.mod(a._data, b._data))
+        return E.Remainder.apply(a, b)
 
     def __pow__(self, o):
         return self.pow(o)
@@ -470,7 +501,7 @@ class Tensor:
 
     def __neg__(self):
         if self.dtype == dt.bool:
-            raise TypeError("neg: negation, the `-` operator, on a bool tensor is not supported; use ~ or logical_not")
+            raise RuntimeError("neg: negation, the `-` operator, on a bool tensor is not supported; use ~ or logical_not")
         return E.Neg.apply(self)
 
     neg = __neg__
@@ -490,7 +521,10 @@ class Tensor:
     # comparisons and logic: no gradient
     def _cmp(self, other, fn, op):
         a, b = self._other(other, op)
-        return Tensor._wrap(fn(a._data, b._data))
+        try:
+            return Tensor._wrap(fn(a._data, b._data))
+        except ValueError:
+            raise RuntimeError(f"{op}: shapes {a.shape} and {b.shape} can't be broadcast together") from None
 
     def __eq__(self, o):
         return self._cmp(o, np.equal, "eq")
@@ -524,7 +558,7 @@ class Tensor:
     def _logic(self, other, fn, op):
         a, b = self._other(other, op)
         if a.dtype.kind not in "biu":
-            raise TypeError(f"{op}: bitwise/logical ops need bool or integer tensors, got {a.dtype}")
+            raise NotImplementedError(f"{op}: bitwise ops need bool or integer tensors, got {a.dtype}")
         return Tensor._wrap(fn(a._data, b._data))
 
     def __and__(self, o):
@@ -544,13 +578,13 @@ class Tensor:
         return Tensor._wrap(np.invert(self._data))
 
     def logical_and(self, o):
-        return Tensor._wrap(np.logical_and(self._data, _arr(o)))
+        return self._cmp(o, np.logical_and, "logical_and")
 
     def logical_or(self, o):
-        return Tensor._wrap(np.logical_or(self._data, _arr(o)))
+        return self._cmp(o, np.logical_or, "logical_or")
 
     def logical_xor(self, o):
-        return Tensor._wrap(np.logical_xor(self._data, _arr(o)))
+        return self._cmp(o, np.logical_xor, "logical_xor")
 
     def logical_not(self):
         return Tensor._wrap(np.logical_not(self._data))
@@ -620,9 +654,14 @@ class Tensor:
     def _fast_inplace(self, ufunc, o, op):
         """x += y with no graph: write into x's own memory (keeps views and .data aliases in sync)."""
         b = o._data if isinstance(o, Tensor) else o
-        if isinstance(o, Tensor) and not dt.is_floating(self.dtype) and dt.is_floating(o.dtype):
-            raise RuntimeError(f"{op}: result type {o.dtype} can't be cast to the desired output type {self.dtype}")
-        if np.broadcast_shapes(self.shape, np.shape(b)) != self.shape:
+        # torch refuses to write a float result into an int tensor, or a number into a bool tensor
+        kind = self._data.dtype.kind
+        if kind in "biu":
+            o_dt = o.dtype if isinstance(o, Tensor) else dt.scalar_dtype(o)
+            if dt._category(o_dt) > dt._category(self._data.dtype):
+                raise RuntimeError(f"{op}: result type {o_dt} can't be cast to the desired output type {self.dtype}")
+        bs = np.shape(b)
+        if bs != self._data.shape and np.broadcast_shapes(self._data.shape, bs) != self._data.shape:
             raise RuntimeError(f"{op}: output with shape {self.shape} doesn't match the broadcast shape "
                                f"{np.broadcast_shapes(self.shape, np.shape(b))}")
         ufunc(self._data, b, out=self._data, casting="unsafe")
@@ -658,6 +697,9 @@ class Tensor:
     def fill_(self, value):
         if self.requires_grad and self._ctx is None and _gstate["enabled"]:
             raise RuntimeError("fill_: a leaf Variable that requires grad is being used in an in-place operation")
+        if self._ctx is not None and _gstate["enabled"]:  # a graph tensor: the old value gets zero gradient
+            v = _arr(value)
+            return self._inplace(E.Piecewise.apply(self._pre_inplace(), fn=lambda x: np.full_like(x, v)), "fill_")
         self._data[...] = _arr(value)
         return self
 
@@ -665,8 +707,17 @@ class Tensor:
         if self.requires_grad and self._ctx is None and _gstate["enabled"]:
             raise RuntimeError("copy_: a leaf Variable that requires grad is being used in an in-place operation")
         s = src._data if isinstance(src, Tensor) else np.asarray(src)
-        if np.broadcast_shapes(self.shape, s.shape) != self.shape:
+        try:
+            ok = np.broadcast_shapes(self.shape, s.shape) == self.shape
+        except ValueError:
+            ok = False
+        if not ok:
             raise RuntimeError(f"copy_: source shape {s.shape} can't be broadcast to {self.shape}")
+        if _gstate["enabled"] and (self._ctx is not None or _needs_grad(src)):
+            # differentiable copy: src's gradient flows back, the old value gets none
+            new = src._cast(self.dtype).expand(self.shape).clone() if _needs_grad(src) else Tensor._wrap(
+                np.broadcast_to(s, self.shape).astype(self.dtype))
+            return self._inplace(new, "copy_")
         if type(s) is not type(self._data):
             s = _move(s, self.device)
         self._data[...] = s

@@ -21,7 +21,11 @@ class Function:
         ctx = cls.__new__(cls)
         requires_grad = _state["enabled"] and any(t.requires_grad for t in inputs)
         ctx.needs_input_grad = [t.requires_grad for t in inputs] if requires_grad else None
-        out = ctx.forward(*[t._data for t in inputs], **kwargs)
+        try:
+            out = ctx.forward(*[t._data for t in inputs], **kwargs)
+        except ValueError as e:  # numpy's shape errors; torch raises RuntimeError, and we name the op
+            shapes = ", ".join(str(tuple(t.shape)) for t in inputs)
+            raise RuntimeError(f"{cls.__name__.lower()}: {e} (input shapes {shapes})") from None
         if isinstance(out, _np.generic):  # numpy full reductions return scalars; keep 0-d arrays
             out = _np.asarray(out)
         t = Tensor.__new__(Tensor)
@@ -29,7 +33,9 @@ class Function:
         t.grad = None
         t._retains_grad = False
         if requires_grad:
-            ctx.parents = inputs
+            # parents are graph nodes fixed now: each input's Function, or the tensor itself for a leaf.
+            # A later in-place op rebinds the input's _ctx, but this op's gradient still reaches the old node.
+            ctx.parents = [x._ctx or x for x in inputs]
             t.requires_grad = True
             t._ctx = ctx
         else:
@@ -39,22 +45,23 @@ class Function:
 
 
 def _topo_order(root):
-    """Post-order DFS with an explicit stack: each tensor after every tensor it was computed from."""
+    """Post-order DFS with an explicit stack: each node after every node it was computed from.
+    Nodes are Functions (their parents are nodes) and leaf tensors (no parents)."""
     order, seen = [], set()
     stack = [(root, False)]
     while stack:
-        t, done = stack.pop()
+        node, done = stack.pop()
         if done:
-            order.append(t)
+            order.append(node)
             continue
-        if id(t) in seen:
+        if id(node) in seen:
             continue
-        seen.add(id(t))
-        stack.append((t, True))
-        ctx = t._ctx
-        if ctx is not None and ctx.parents is not None:
-            for p in ctx.parents:
-                if p.requires_grad and id(p) not in seen:
+        seen.add(id(node))
+        stack.append((node, True))
+        parents = node.parents if isinstance(node, Function) else None
+        if parents:  # None: a leaf, or a node freed by an earlier backward (reported when it is reached)
+            for p in parents:
+                if id(p) not in seen and (isinstance(p, Function) or p.requires_grad):
                     stack.append((p, False))
     return order
 
@@ -70,43 +77,48 @@ def _accumulate_into_grad(t, g, stored):
         t.grad._data = t.grad._data + g
 
 
+_FREED = ("backward: trying to backward through the graph a second time (or directly access saved tensors "
+          "after they have already been freed): an earlier backward freed its saved arrays; pass "
+          "retain_graph=True to the first backward call")
+
+
 def run_backward(root, grad, retain_graph=False):
-    if root._ctx is not None and root._ctx.parents is None:
-        raise RuntimeError(
-            "backward: trying to backward through the graph a second time (its saved arrays were freed "
-            "by the first backward); pass retain_graph=True to the first backward call")
-    grads = {id(root): grad}
+    start = root._ctx if root._ctx is not None else root
+    if isinstance(start, Function) and start.parents is None:
+        raise RuntimeError(_FREED)
+    grads = {id(start): grad}
     stored = set()
-    for t in reversed(_topo_order(root)):
-        g = grads.pop(id(t), None)
+    for node in reversed(_topo_order(start)):
+        g = grads.pop(id(node), None)
         if g is None:
             continue
-        ctx = t._ctx
-        if ctx is None:
-            _accumulate_into_grad(t, g, stored)
+        if not isinstance(node, Function):  # a leaf tensor
+            _accumulate_into_grad(node, g, stored)
             continue
-        if t._retains_grad:
-            _accumulate_into_grad(t, g, stored)
-        if ctx.parents is None:
-            raise RuntimeError(
-                "backward: trying to backward through part of a graph that an earlier backward freed; "
-                "pass retain_graph=True to the first backward call")
-        in_grads = ctx.backward(g)
+        kept = getattr(node, "retained_by", None)  # set by Tensor.retain_grad on the node's output
+        if kept is not None:
+            _accumulate_into_grad(kept, g, stored)
+        if node.parents is None:
+            raise RuntimeError(_FREED)
+        in_grads = node.backward(g)
         if not isinstance(in_grads, tuple):
             in_grads = (in_grads,)
-        for p, pg in zip(ctx.parents, in_grads):
-            if pg is None or not p.requires_grad:
+        for p, pg in zip(node.parents, in_grads):
+            if pg is None:
                 continue
-            if pg.shape != p._data.shape:
-                raise RuntimeError(f"{type(ctx).__name__}.backward: gradient shape {pg.shape} "
-                                   f"!= input shape {p._data.shape}")
+            if not isinstance(p, Function):
+                if not p.requires_grad:
+                    continue
+                if pg.shape != p._data.shape:
+                    raise RuntimeError(f"{type(node).__name__}.backward: gradient shape {pg.shape} "
+                                       f"!= input shape {p._data.shape}")
             k = id(p)
             prev = grads.get(k)
             grads[k] = pg if prev is None else prev + pg
         if not retain_graph:
             # a finished graph holds no memory: drop saved arrays and the links to inputs
-            ctx.__dict__.clear()
-            ctx.parents = None
+            node.__dict__.clear()
+            node.parents = None
 
 
 Tensor = None  # set by teenygrad.tensor once the class exists (tensor.py imports this module)

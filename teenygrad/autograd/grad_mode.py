@@ -8,13 +8,15 @@ def is_grad_enabled():
     return _state["enabled"]
 
 
-def set_grad_enabled(mode):
-    _state["enabled"] = mode
-
-
 class _GradMode:
-    """Context manager and decorator that sets grad mode and restores the previous one."""
+    """Context manager and decorator that sets grad mode and restores the previous one.
+    Like torch, the decorator works with or without parentheses: @no_grad() and @no_grad."""
     mode = True
+
+    def __new__(cls, *args):
+        if len(args) == 1 and callable(args[0]):  # bare decorator: @no_grad
+            return cls()(args[0])
+        return super().__new__(cls)
 
     def __enter__(self):
         self.prev = _state["enabled"]
@@ -24,10 +26,16 @@ class _GradMode:
         _state["enabled"] = self.prev
 
     def __call__(self, fn):
+        mode = self.mode
+
         @functools.wraps(fn)
         def wrapper(*args, **kwargs):
-            with self.__class__():
+            prev = _state["enabled"]
+            _state["enabled"] = mode
+            try:
                 return fn(*args, **kwargs)
+            finally:
+                _state["enabled"] = prev
         return wrapper
 
 
@@ -40,12 +48,19 @@ class enable_grad(_GradMode):
 
 
 class inference_mode(_GradMode):
+    """inference_mode(True) turns grad off (teenygrad has no separate inference tensors)."""
     def __init__(self, mode=True):
         self.mode = not mode
 
-    def __call__(self, fn):
-        @functools.wraps(fn)
-        def wrapper(*args, **kwargs):
-            with inference_mode(not self.mode):
-                return fn(*args, **kwargs)
-        return wrapper
+
+class set_grad_enabled(_GradMode):
+    """Sets the mode at once (a plain call works, as in torch); as a context manager it restores on exit."""
+    def __new__(cls, mode):
+        return object.__new__(cls)
+
+    def __init__(self, mode):
+        self.prev, self.mode = _state["enabled"], bool(mode)
+        _state["enabled"] = self.mode
+
+    def __enter__(self):
+        pass

@@ -90,12 +90,18 @@ def _gpu_setup():
     triton.set_allocator(alloc)
 
 
+_sm_counts = {}
+
+
 def num_sms(x):
     """Streaming multiprocessors of x's device (a persistent kernel launches one program per SM)."""
-    if is_cupy(x):
+    if not is_cupy(x):
+        return 4  # interpreter: a few programs, so the persistent loop really loops
+    device = x.device.id
+    if device not in _sm_counts:  # .attributes queries every attribute: ask once per device
         import cupy
-        return cupy.cuda.Device().attributes["MultiProcessorCount"]
-    return 4  # interpreter: a few programs, so the persistent loop really loops
+        _sm_counts[device] = cupy.cuda.Device(device).attributes["MultiProcessorCount"]
+    return _sm_counts[device]
 
 
 def do_bench(kernel_call, quantiles=None, reps=10):

@@ -63,7 +63,8 @@ def _fwd_kernel(q, k, v, o, lse, scale, H, T, D, s_qb, s_qh, s_qt, s_qd, s_kb, s
     m_i = tl.full([BLOCK_M], -float("inf"), tl.float32)  # key 0 is valid for every row, so m_i turns finite at once
     l_i = tl.zeros([BLOCK_M], dtype=tl.float32)
     acc = tl.zeros([BLOCK_M, BLOCK_D], dtype=tl.float32)
-    hi = tl.minimum(T, (pid_m + 1) * BLOCK_M) if CAUSAL else T  # causal: keys past the block's last query are all masked
+    # causal: keys past this block's last query are masked for every row, so the loop stops there
+    hi = tl.minimum(T, (pid_m + 1) * BLOCK_M) if CAUSAL else T
     for n0 in range(0, hi, BLOCK_N):
         rn = n0 + tl.arange(0, BLOCK_N)
         kt = _load_tile(k, rn, s_kt, s_kd, T, D, BLOCK_D, UPCAST)
@@ -141,10 +142,13 @@ def _setup(name, q, k, v):
     if q.shape[3] > 256:
         raise ValueError(f"{name}: head size {q.shape[3]} > 256 is not supported (one tile holds a whole head)")
     B, H, T, D = q.shape
-    small = interpreting()
-    block_m, block_n = (16, 16) if small else (64, 64)
-    return dict(BLOCK_M=block_m, BLOCK_N=block_n, BLOCK_D=max(16, triton.next_power_of_2(D)),
-                PRECISION="ieee", UPCAST=upcast_for_dot(q.dtype)), (triton.cdiv(T, block_m), B * H)
+    block_d = max(16, triton.next_power_of_2(D))
+    # 64x64 tiles fit shared memory up to D = 128 even in fp32 (<= 144 KB for the dq kernel on sm_90);
+    # D = 256 needs 32x32. Wider heads get more warps so the fp32 accumulators do not spill.
+    block = 16 if interpreting() else 64 if block_d <= 128 else 32
+    meta = dict(BLOCK_M=block, BLOCK_N=block, BLOCK_D=block_d, PRECISION="ieee", UPCAST=upcast_for_dot(q.dtype),
+                num_warps=4 if block_d <= 64 else 8, num_stages=2)
+    return meta, (triton.cdiv(T, block), B * H)
 
 
 def attention_fwd(q, k, v, causal=False, scale=None):

@@ -14,14 +14,17 @@ import triton.language as tl
 
 from ._launch import check_float, interpreting, ptrs, xp_of
 
-SQRT_2_OVER_PI = 0.7978845608028654
-INV_SQRT_2 = 0.7071067811865476
-INV_SQRT_2PI = 0.3989422804014327
+# tl.constexpr: compiled kernels may only read module globals that are compile-time constants
+SQRT_2_OVER_PI = tl.constexpr(0.7978845608028654)
+INV_SQRT_2 = tl.constexpr(0.7071067811865476)
+INV_SQRT_2PI = tl.constexpr(0.3989422804014327)
 
 
 @triton.jit
 def _tanh(u):
-    return 1.0 - 2.0 / (tl.exp(2.0 * u) + 1.0)  # saturates cleanly to +-1 at large |u|
+    e = tl.exp(-2.0 * tl.abs(u))  # in (0, 1]: never overflows, unlike exp(2u)
+    t = (1.0 - e) / (1.0 + e)
+    return tl.where(u < 0, -t, t)
 
 
 @triton.jit
@@ -30,7 +33,8 @@ def _gelu_kernel(x, dy, out, n, BLOCK: tl.constexpr, TANH: tl.constexpr, BACKWAR
     mask = offs < n
     v = tl.load(x + offs, mask=mask, other=0.0).to(tl.float32)
     if TANH:
-        t = _tanh(SQRT_2_OVER_PI * (v + 0.044715 * v * v * v))
+        # tensor * constexpr, not constexpr * tensor: the interpreter mishandles the latter
+        t = _tanh((v + 0.044715 * v * v * v) * SQRT_2_OVER_PI)
         if BACKWARD:
             g = 0.5 * (1.0 + t) + 0.5 * v * (1.0 - t * t) * SQRT_2_OVER_PI * (1.0 + 3.0 * 0.044715 * v * v)
         else:

@@ -10,6 +10,7 @@ What it adds over rung 2 (same tile math, better scheduling):
   configs per (M, N, K) with our own timer (`_launch.do_bench`; Triton's default one imports torch).
 Number reached: not yet measured on a GPU: run `python bench/gpu.py` (target: >= 50% of cuBLAS SGEMM).
 """
+import numpy as np
 import triton
 import triton.language as tl
 
@@ -28,6 +29,22 @@ def grouped_tile(tile_id, M, N, BLOCK_M: tl.constexpr, BLOCK_N: tl.constexpr, GR
     return pid_m, pid_n
 
 
+SHARED_MEMORY_BYTES = 232448  # per-program limit on an H100 (sm_90); a config over it cannot launch
+
+
+def fits_shared_memory(configs, named_args, **kwargs):
+    """Autotune pre-filter: keep configs whose pipeline buffers fit shared memory for this dtype.
+    Each of num_stages buffers holds an A tile and a B tile; a TMA store (C_TMA) also stages the C tile.
+    fp32 needs twice the bytes of bf16, so the big bf16 tiles would not even launch for tf32."""
+    size = np.dtype(named_args["a"].dtype).itemsize
+
+    def need(cfg):
+        bm, bn, bk = cfg.kwargs["BLOCK_M"], cfg.kwargs["BLOCK_N"], cfg.kwargs["BLOCK_K"]
+        return cfg.num_stages * (bm * bk + bk * bn) * size + (bm * bn * size if kwargs.get("C_TMA") else 0)
+    fitting = [c for c in configs if need(c) <= SHARED_MEMORY_BYTES]
+    return fitting or [min(configs, key=need)]
+
+
 def _configs():
     if interpreting():  # two tiny configs: the autotune path is exercised without a slow CPU run
         return [triton.Config({"BLOCK_M": 16, "BLOCK_N": 16, "BLOCK_K": 16, "GROUP_M": 2}),
@@ -38,7 +55,8 @@ def _configs():
             for bm, bn, bk, s, w in shapes]
 
 
-@triton.autotune(configs=_configs(), key=["M", "N", "K"], do_bench=do_bench)
+@triton.autotune(configs=_configs(), key=["M", "N", "K"], do_bench=do_bench,
+                 prune_configs_by={"early_config_prune": fits_shared_memory})
 @triton.jit
 def _scheduled_kernel(a, b, c, M, N, K, s_am, s_ak, s_bk, s_bn, s_cm, s_cn,
                       BLOCK_M: tl.constexpr, BLOCK_N: tl.constexpr, BLOCK_K: tl.constexpr, GROUP_M: tl.constexpr,

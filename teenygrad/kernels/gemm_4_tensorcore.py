@@ -13,7 +13,7 @@ import triton
 import triton.language as tl
 
 from ._launch import check_matmul, do_bench, interpreting, ptrs, strides, upcast_for_dot
-from .gemm_3_scheduled import grouped_tile
+from .gemm_3_scheduled import fits_shared_memory, grouped_tile
 
 
 def _configs():
@@ -26,7 +26,8 @@ def _configs():
             for bm, bn, bk, s, w in shapes]
 
 
-@triton.autotune(configs=_configs(), key=["M", "N", "K", "PRECISION"], do_bench=do_bench)
+@triton.autotune(configs=_configs(), key=["M", "N", "K", "PRECISION"], do_bench=do_bench,
+                 prune_configs_by={"early_config_prune": fits_shared_memory})
 @triton.heuristics({"EVEN_K": lambda args: args["K"] % args["BLOCK_K"] == 0})
 @triton.jit
 def _tensorcore_kernel(a, b, c, M, N, K, s_am, s_ak, s_bk, s_bn, s_cm, s_cn,

@@ -15,7 +15,7 @@ import triton
 import triton.language as tl
 
 from ._launch import address, check_matmul, do_bench, interpreting, num_sms, ptrs, strides, upcast_for_dot, xp_of
-from .gemm_3_scheduled import grouped_tile
+from .gemm_3_scheduled import fits_shared_memory, grouped_tile
 
 
 def _configs():
@@ -23,12 +23,13 @@ def _configs():
         return [triton.Config({"BLOCK_M": 16, "BLOCK_N": 16, "BLOCK_K": 16, "GROUP_M": 2}),
                 triton.Config({"BLOCK_M": 32, "BLOCK_N": 16, "BLOCK_K": 16, "GROUP_M": 2})]
     shapes = [(128, 256, 64, 3, 8), (256, 128, 64, 3, 8), (128, 128, 64, 4, 8), (128, 128, 64, 4, 4),
-              (128, 64, 64, 4, 4), (64, 128, 64, 4, 4)]
+              (128, 64, 64, 4, 4), (64, 128, 64, 4, 4), (128, 128, 32, 4, 8)]
     return [triton.Config({"BLOCK_M": bm, "BLOCK_N": bn, "BLOCK_K": bk, "GROUP_M": 8}, num_stages=s, num_warps=w)
             for bm, bn, bk, s, w in shapes]
 
 
-@triton.autotune(configs=_configs(), key=["M", "N", "K", "PRECISION", "A_T", "B_T", "C_TMA"], do_bench=do_bench)
+@triton.autotune(configs=_configs(), key=["M", "N", "K", "PRECISION", "A_T", "B_T", "C_TMA"], do_bench=do_bench,
+                 prune_configs_by={"early_config_prune": fits_shared_memory})
 @triton.jit
 def _hopper_kernel(a, b, c, M, N, K, s_a, s_b, s_cm, s_cn, n_programs,
                    BLOCK_M: tl.constexpr, BLOCK_N: tl.constexpr, BLOCK_K: tl.constexpr, GROUP_M: tl.constexpr,

@@ -3,6 +3,7 @@ import math
 import numpy as np
 from ..autograd.function import Function
 from ._util import unbroadcast, xp_of
+from ..backend.cpu import fused_for
 
 
 class Add(Function):
@@ -261,8 +262,11 @@ class Tanh(Function):
 
 
 def _sigmoid(x):
-    # tanh form: no overflow warning for large |x|, exact to float rounding
-    return 0.5 * np.tanh(0.5 * x) + 0.5
+    # 1 / (1 + e^-x) keeps full relative precision for very negative x (the tanh form cancels to 0 there);
+    # -x is capped below exp's float32/float64 overflow so no warning is raised and the result is still ~0
+    if x.dtype.itemsize < 4:  # float16/bfloat16 overflow exp at 11: compute in float32, as torch does
+        return _sigmoid(x.astype(np.float32)).astype(x.dtype)
+    return 1 / (1 + np.exp(np.minimum(-x, 88.0 if x.dtype.itemsize == 4 else 709.0)))
 
 
 class Sigmoid(Function):
@@ -336,6 +340,9 @@ class Gelu(Function):
     tanh: z = x/2 (1 + tanh(u)), u = sqrt(2/pi)(x + 0.044715 x^3)"""
     def forward(self, x, approximate="none"):
         self.x, self.approximate = x, approximate
+        self.kernels = fused_for(x)  # one fused pass (numba) instead of ~10 numpy passes with temporaries
+        if self.kernels is not None:
+            return self.kernels.gelu(x, approximate)
         if approximate == "tanh":
             self.t = np.tanh(_SQRT_2_OVER_PI * (x + 0.044715 * x * x * x))
             return 0.5 * x * (1 + self.t)
@@ -344,6 +351,8 @@ class Gelu(Function):
 
     def backward(self, g):
         x = self.x
+        if self.kernels is not None and g.dtype == np.float32:
+            return self.kernels.gelu_backward(x, g, self.approximate)
         if self.approximate == "tanh":
             t = self.t
             du = _SQRT_2_OVER_PI * (1 + 3 * 0.044715 * x * x)
@@ -401,3 +410,33 @@ class ClampT(Function):
         xs, ls, hs = self.shapes
         return (unbroadcast(g * self.from_x, xs), unbroadcast(g * self.from_lo, ls),
                 unbroadcast(g * self.from_hi, hs))
+
+
+class Piecewise(Function):
+    """z = fn(*xs) for a piecewise-constant fn (sign, floor, round, floor division);  dxs = 0, as in torch"""
+    def forward(self, *xs, fn):
+        self.shapes = [x.shape for x in xs]
+        return fn(*xs)
+
+    def backward(self, g):
+        return tuple(np.zeros(s, g.dtype) for s in self.shapes)
+
+
+class Remainder(Function):
+    """z = x - floor(x / y) y (sign of y, Python's %);  dx = dz, dy = -dz floor(x / y)"""
+    def forward(self, x, y):
+        self.x, self.y = x, y
+        return np.mod(x, y)
+
+    def backward(self, g):
+        n = self.needs_input_grad
+        return (unbroadcast(g, self.x.shape) if n[0] else None,
+                unbroadcast(-g * np.floor_divide(self.x, self.y), self.y.shape) if n[1] else None)
+
+
+def trunc_divide(x, y):
+    """Division rounded toward zero; integers stay exact (no float round trip)."""
+    if x.dtype.kind in "iu":
+        q = np.floor_divide(x, y)
+        return q + ((np.mod(x, y) != 0) & ((x < 0) != (y < 0)))
+    return np.trunc(x / y)

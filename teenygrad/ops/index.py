@@ -1,6 +1,7 @@
 """Indexing, gathering and scattering. Backward of a gather is a scatter-add and vice versa."""
 import numpy as np
 from ..autograd.function import Function
+from ..backend.cpu import fused_for
 from ._util import unbroadcast
 
 
@@ -9,6 +10,9 @@ def scatter_add_rows(out, idx, rows):
     sorting the index and summing each run with add.reduceat (measured at GPT embedding shapes)."""
     if idx.size == 0:
         return out
+    k = fused_for(out, rows)
+    if k is not None and out.flags.c_contiguous:  # one serial pass (numba): ~10x faster than either below
+        return k.scatter_add_rows(out, idx, rows)
     if idx.size < 64:
         np.add.at(out, idx, rows)
         return out
@@ -37,7 +41,8 @@ class GetItem(Function):
         elif len(index) == 1 and isinstance(index[0], np.ndarray) and index[0].dtype != np.bool_:
             # embedding-style lookup x[ids]: a row scatter-add
             ids = index[0].reshape(-1)
-            scatter_add_rows(dx.reshape(self.in_shape[0], -1), ids, g.reshape(ids.size, -1))
+            row = dx[0].size if self.in_shape[0] else 0  # explicit row size: -1 is ambiguous for empty arrays
+            scatter_add_rows(dx.reshape(self.in_shape[0], row), ids, g.reshape(ids.size, row))
         else:
             np.add.at(dx, index, g)
         return dx

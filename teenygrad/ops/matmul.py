@@ -2,12 +2,16 @@
 import numpy as np
 from ..autograd.function import Function
 from ._util import unbroadcast
+from ..backend.cpu import matmul as _matmul2d
 
 
 def _mm(a, b):
-    """a @ b, collapsing a batched (..., k) @ (k, n) into one 2-D GEMM (numpy would loop over the batch)."""
+    """a @ b, collapsing a batched (..., k) @ (k, n) into one 2-D GEMM (numpy would loop over the batch);
+    2-D GEMMs go to the CPU backend, which splits big ones across its thread pool."""
     if b.ndim == 2 and a.ndim > 2:
-        return (a.reshape(-1, a.shape[-1]) @ b).reshape(*a.shape[:-1], b.shape[-1])
+        return _matmul2d(a.reshape(-1, a.shape[-1]), b).reshape(*a.shape[:-1], b.shape[-1])
+    if a.ndim == 2 and b.ndim == 2:
+        return _matmul2d(a, b)
     return a @ b
 
 
@@ -21,6 +25,10 @@ class Matmul(Function):
         x, y = self.x, self.y
         n = self.needs_input_grad
         gx = gy = None
+        if x.ndim == 2 and y.ndim == 2:  # the common case, without the general path's reshapes
+            return (_matmul2d(g, y.T) if n[0] else None), (_matmul2d(x.T, g) if n[1] else None)
+        if x.ndim == 1 and y.ndim == 1:  # dot product: g is 0-d
+            return (g * y if n[0] else None), (g * x if n[1] else None)
         xv = x[None, :] if x.ndim == 1 else x
         yv = y[:, None] if y.ndim == 1 else y
         gv = g
@@ -55,14 +63,17 @@ class Einsum(Function):
                 continue
             others = [s for j, s in enumerate(self.ins) if j != i]
             avail = set(self.out).union(*others)
-            target = "".join(c for c in dict.fromkeys(sub) if c in avail)
+            uniq = "".join(dict.fromkeys(sub))  # "ii" (a diagonal) -> "i"
+            target = "".join(c for c in uniq if c in avail)
             ops = [g] + [xj for j, xj in enumerate(self.xs) if j != i]
             gi = np.einsum(",".join([self.out] + others) + "->" + target, *ops)
-            if len(set(sub)) != len(sub):
-                raise NotImplementedError("einsum backward: repeated subscripts in one operand")
             # letters summed away inside x alone come back as a broadcast
-            shape = [x.shape[k] if c in avail else 1 for k, c in enumerate(sub)]
-            order = [target.index(c) for c in sub if c in avail]
-            gi = np.transpose(gi, order).reshape(shape)
-            grads.append(np.ascontiguousarray(np.broadcast_to(gi, x.shape)))
+            size = {c: x.shape[k] for k, c in enumerate(sub)}
+            gi = np.broadcast_to(gi.reshape([size[c] if c in avail else 1 for c in uniq]), [size[c] for c in uniq])
+            if uniq == sub:
+                grads.append(np.ascontiguousarray(gi))
+                continue
+            dx = np.zeros(x.shape, g.dtype)
+            np.einsum(sub + "->" + uniq, dx)[...] = gi  # numpy's diagonal einsum is a writable view
+            grads.append(dx)
         return tuple(grads)

@@ -17,7 +17,10 @@ class Reshape(Function):
 class Permute(Function):
     """z = x with axes reordered;  dx = dz with the inverse order"""
     def forward(self, x, order):
-        self.inverse = tuple(np.argsort(order))
+        inverse = [0] * len(order)
+        for i, o in enumerate(order):   # np.argsort costs ~10x more on a 4-tuple
+            inverse[o] = i
+        self.inverse = tuple(inverse)
         return x.transpose(order)
 
     def backward(self, g):

@@ -42,6 +42,8 @@ class Prod(Function):
 
     def backward(self, g):
         x, (a,) = self.x, self.axis
+        if x.shape[a] == 0:
+            return np.zeros(x.shape, g.dtype)
         # product of everything before and after each position along the axis
         ones = np.ones_like(np.take(x, [0], axis=a))
         before = np.cumprod(np.concatenate([ones, np.take(x, range(x.shape[a] - 1), axis=a)], axis=a), axis=a)
@@ -102,23 +104,26 @@ class Var(Function):
         n = 1
         for a in axis:
             n *= x.shape[a]
-        self.d = x - x.mean(axis=axis, keepdims=True)
-        self.denom = x.dtype.type(max(n - correction, 0))
         with np.errstate(divide="ignore", invalid="ignore"):
-            return (self.d * self.d).sum(axis=axis, keepdims=keepdim) / self.denom
+            self.d = x - x.mean(axis=axis, keepdims=True)
+            # torch clamps n - correction at 0 in forward but not in backward (so n=1, correction=2 gives -0 grads)
+            self.n_corr = n - correction
+            return (self.d * self.d).sum(axis=axis, keepdims=keepdim) / x.dtype.type(max(n - correction, 0))
 
     def backward(self, g):
         g = _expand_back(g, self.in_shape, self.axis, self.keepdim)
-        return g * self.d * (2 / self.denom)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            return g * self.d * g.dtype.type(2 / self.n_corr if self.n_corr else np.inf)
 
 
 class LogSumExp(Function):
     """z = log sum e^x (shifted by the max for stability);  dx = dz softmax(x)"""
     def forward(self, x, axis, keepdim=False):
         self.x, self.axis, self.keepdim = x, axis, keepdim
-        m = np.max(x, axis=axis, keepdims=True)
+        m = np.max(x, axis=axis, keepdims=True, initial=-np.inf)  # initial: empty axes give log(0) = -inf
         m = np.where(np.isfinite(m), m, 0)
-        self.z = np.log(np.exp(x - m).sum(axis=axis, keepdims=True)) + m
+        with np.errstate(divide="ignore"):
+            self.z = np.log(np.exp(x - m).sum(axis=axis, keepdims=True)) + m
         return self.z if keepdim else np.squeeze(self.z, axis)
 
     def backward(self, g):
@@ -131,7 +136,7 @@ class Softmax(Function):
     """y = e^x / sum e^x;  dx = y (dy - sum(dy y))"""
     def forward(self, x, axis):
         self.axis = axis
-        e = np.exp(x - x.max(axis=axis, keepdims=True))
+        e = np.exp(x - x.max(axis=axis, keepdims=True, initial=-np.inf))  # initial: zero-size axes
         e /= e.sum(axis=axis, keepdims=True)
         self.y = e
         return e
@@ -145,7 +150,7 @@ class LogSoftmax(Function):
     """y = x - logsumexp(x);  dx = dy - softmax(x) sum(dy)"""
     def forward(self, x, axis):
         self.axis = axis
-        s = x - x.max(axis=axis, keepdims=True)
+        s = x - x.max(axis=axis, keepdims=True, initial=-np.inf)
         self.y = s - np.log(np.exp(s).sum(axis=axis, keepdims=True))
         return self.y
 
@@ -157,8 +162,13 @@ class Cumsum(Function):
     """z_i = sum_{j<=i} x_j;  dx_j = sum_{i>=j} dz_i (a reversed cumsum)"""
     def forward(self, x, axis):
         self.axis = axis
-        return np.cumsum(x, axis=axis, dtype=x.dtype)
+        return np.cumsum(x, axis=axis, dtype=_acc_dtype(x.dtype)).astype(x.dtype, copy=False)
 
     def backward(self, g):
         a = self.axis
-        return np.flip(np.cumsum(np.flip(g, a), axis=a), a)
+        return np.flip(np.cumsum(np.flip(g, a), axis=a, dtype=_acc_dtype(g.dtype)), a).astype(g.dtype, copy=False)
+
+
+def _acc_dtype(d):
+    """Running sums of float16/bfloat16 stall (0.1 + ... stops at 256): accumulate in float32, as torch does."""
+    return np.float32 if d.kind == "f" and d.itemsize < 4 or d.name == "bfloat16" else d

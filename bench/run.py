@@ -1,0 +1,216 @@
+"""teenygrad vs PyTorch on the same workloads, side by side. One command:
+
+    python bench/run.py [--quick] [--json out.json] [--threads 2] [--rounds N] [--only mlp,gpt,...]
+
+Each (round, framework, workload) runs in its own fresh subprocess with the same thread settings; the
+frameworks alternate inside every round, so slow drift of a shared machine hits both alike. Reported:
+median step time over rounds (each round's value is the median of its chunks), the spread (min..max of the
+round medians), and the teenygrad / PyTorch ratio (median of the per-round paired ratios, with its range)."""
+import argparse
+import json
+import os
+import platform
+import statistics
+import subprocess
+import sys
+import time
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+ROOT = os.path.dirname(HERE)
+MAIN = ["mlp", "gpt", "sample"]
+MICRO = ["tiny_add", "layernorm", "gelu", "cross_entropy", "sdpa", "embedding_bwd", "linear", "adamw_step",
+         "clip_grad_norm"]
+PEAK_GFLOPS = 190.0  # practical 2-core fp32 peak quoted in the brief; the measured best is printed too
+
+
+def _frameworks():
+    fws = ["teenygrad", "torch"]
+    try:
+        import importlib.util
+        if importlib.util.find_spec("tinygrad") is not None:
+            print("note: tinygrad is installed but has no torch-compatible nn API here; skipped")
+    except Exception:
+        pass
+    return fws
+
+
+def _env(threads):
+    env = dict(os.environ)
+    for k in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS", "VECLIB_MAXIMUM_THREADS",
+              "NUMEXPR_NUM_THREADS"):
+        env[k] = str(threads)
+    env["PYTHONPATH"] = ROOT + os.pathsep + env.get("PYTHONPATH", "")
+    return env
+
+
+def run_child(fw, workloads, seconds, warmup, threads):
+    cmd = [sys.executable, os.path.join(HERE, "worker.py"), fw, ",".join(workloads), str(seconds), str(warmup)]
+    p = subprocess.run(cmd, capture_output=True, text=True, env=_env(threads), cwd=ROOT)
+    out = [json.loads(line[2:]) for line in p.stdout.splitlines() if line.startswith("@@")]
+    if not out:
+        out = [{"framework": fw, "workload": w, "error": f"child failed: {p.stderr[-800:]}"} for w in workloads]
+    return out
+
+
+def _median(xs):
+    return statistics.median(xs) if xs else float("nan")
+
+
+def collect(args):
+    fws = _frameworks()
+    jobs = []          # list of workload groups, each group one child per framework per round
+    only = set(args.only.split(",")) if args.only else None
+    for w in MAIN:
+        if only is None or w in only:
+            jobs.append([w])
+    micro = ["micro:" + m for m in MICRO if only is None or m in only or "micro" in only]
+    if micro:
+        jobs.append(micro)
+    results = {}       # (workload, fw) -> list of per-round dicts
+    for r in range(args.rounds):
+        for group in jobs:
+            order = fws if r % 2 == 0 else fws[::-1]
+            for fw in order:
+                for res in run_child(fw, group, args.seconds, args.warmup, args.threads):
+                    results.setdefault((res["workload"], fw), []).append(res)
+        print(f"  round {r + 1}/{args.rounds} done ({time.strftime('%H:%M:%S')})", file=sys.stderr, flush=True)
+    gemm = {}
+    if only is None or "gemm" in only:
+        for fw in fws:
+            res = run_child(fw, ["gemm"], args.seconds, args.warmup, args.threads)[0]
+            gemm[fw] = res.get("gflops", res.get("error"))
+    return fws, jobs, results, gemm
+
+
+def summarize(fws, jobs, results):
+    rows = []
+    for group in jobs:
+        for w in group:
+            row = {"workload": w.replace("micro:", "")}
+            per_round = {}
+            for fw in fws:
+                rs = results.get((w, fw), [])
+                errs = [x["error"] for x in rs if "error" in x]
+                meds = [_median(x["times"]) for x in rs if "times" in x]
+                per_round[fw] = meds
+                row[fw] = {"median_s": _median(meds), "min_s": min(meds) if meds else None,
+                           "max_s": max(meds) if meds else None, "rounds": len(meds)}
+                if errs:
+                    row[fw]["error"] = errs[0]
+                rss = [x["rss_peak_mb"] for x in rs if "rss_peak_mb" in x]
+                if rss and not w.startswith("micro:"):
+                    row[fw]["rss_peak_mb"] = max(rss)
+                    row[fw]["rss_growth_mb"] = max(x["rss_peak_mb"] - x["rss_import_mb"] for x in rs if "times" in x)
+                tok = [x.get("tokens_per_step") for x in rs if x.get("tokens_per_step")]
+                if tok and meds:
+                    row[fw]["tokens_per_s"] = tok[0] / _median(meds)
+            a, b = per_round.get("teenygrad", []), per_round.get("torch", [])
+            pairs = [x / y for x, y in zip(a, b)]
+            if pairs:
+                row["ratio"] = {"median": _median(pairs), "min": min(pairs), "max": max(pairs)}
+            rows.append(row)
+    return rows
+
+
+def _fmt_t(s):
+    if s is None or s != s:
+        return "-"
+    return f"{s * 1e6:.0f} us" if s < 1e-3 else f"{s * 1e3:.2f} ms"
+
+
+def print_table(rows, gemm):
+    print(f"\n{'workload':16s} {'teenygrad':>12s} {'(spread)':>19s} {'torch':>12s} {'(spread)':>19s} "
+          f"{'ratio tg/torch':>22s}")
+    for row in rows:
+        line = f"{row['workload']:16s}"
+        for fw in ("teenygrad", "torch"):
+            d = row.get(fw, {})
+            if "error" in d and not d.get("rounds"):
+                line += f" {'ERROR':>12s} {'':>19s}"
+                continue
+            line += f" {_fmt_t(d.get('median_s')):>12s} {'(' + _fmt_t(d.get('min_s')) + '..' + _fmt_t(d.get('max_s')) + ')':>19s}"
+        r = row.get("ratio")
+        line += f" {r['median']:7.2f}x ({r['min']:.2f}..{r['max']:.2f})" if r else f" {'-':>22s}"
+        print(line)
+    extra = [r for r in rows if any("rss_peak_mb" in r.get(fw, {}) for fw in ("teenygrad", "torch"))]
+    if extra:
+        print(f"\n{'workload':16s} {'tg peak RSS':>12s} {'(+ growth)':>11s} {'torch peak RSS':>15s} {'(+ growth)':>11s}")
+        for row in extra:
+            tg, pt = row.get("teenygrad", {}), row.get("torch", {})
+            print(f"{row['workload']:16s} {tg.get('rss_peak_mb', 0):9.0f} MB {tg.get('rss_growth_mb', 0):8.0f} MB"
+                  f" {pt.get('rss_peak_mb', 0):12.0f} MB {pt.get('rss_growth_mb', 0):8.0f} MB")
+    for row in rows:
+        if row["workload"] == "sample":
+            tg, pt = row.get("teenygrad", {}), row.get("torch", {})
+            print(f"\nsampling (KV cache, batch 1): teenygrad {tg.get('tokens_per_s', 0):.0f} tok/s, "
+                  f"torch {pt.get('tokens_per_s', 0):.0f} tok/s")
+    for row in rows:
+        for fw in ("teenygrad", "torch"):
+            if "error" in row.get(fw, {}):
+                print(f"  {row['workload']} [{fw}]: {row[fw]['error'][:300]}")
+    if gemm:
+        print(f"\nfp32 GEMM GFLOP/s (n x n @ n x n), practical 2-core peak ~{PEAK_GFLOPS:.0f} quoted:")
+        sizes = ["256", "512", "1024", "2048"]
+        print(f"{'':22s}" + "".join(f"{s:>9s}" for s in sizes))
+        for fw, g in gemm.items():
+            name = "teenygrad (numpy)" if fw == "teenygrad" else fw
+            if isinstance(g, dict):
+                print(f"{name:22s}" + "".join(f"{g[s]:9.0f}" for s in sizes))
+            else:
+                print(f"{name:22s} error: {g}")
+
+
+def machine():
+    info = {"python": platform.python_version(), "platform": platform.platform()}
+    try:
+        for line in subprocess.run(["lscpu"], capture_output=True, text=True).stdout.splitlines():
+            if line.startswith(("Model name", "CPU(s):")):
+                k, v = line.split(":", 1)
+                info[k.strip()] = v.strip()
+    except OSError:
+        pass
+    import numpy
+    info["numpy"] = numpy.__version__
+    try:
+        cfg = numpy.show_config(mode="dicts")
+        blas = cfg["Build Dependencies"]["blas"]
+        info["blas"] = f"{blas.get('name')} {blas.get('version')}"
+    except Exception:
+        pass
+    try:
+        import importlib.metadata as md
+        info["torch"] = md.version("torch")
+        info["numba"] = md.version("numba")
+    except Exception:
+        pass
+    return info
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--quick", action="store_true", help="3 rounds of ~1 s per workload (default: 5 of ~3 s)")
+    ap.add_argument("--rounds", type=int)
+    ap.add_argument("--seconds", type=float, help="timed seconds per child")
+    ap.add_argument("--warmup", type=float, default=None)
+    ap.add_argument("--threads", type=int, default=2)
+    ap.add_argument("--only", help="comma list from: mlp,gpt,sample,micro,gemm," + ",".join(MICRO))
+    ap.add_argument("--json", help="write all results here")
+    args = ap.parse_args()
+    args.rounds = args.rounds or (3 if args.quick else 5)
+    args.seconds = args.seconds or (1.0 if args.quick else 3.0)
+    args.warmup = args.warmup if args.warmup is not None else (0.3 if args.quick else 1.0)
+    info = machine()
+    print("machine: " + ", ".join(f"{k}={v}" for k, v in info.items()))
+    print(f"threads={args.threads} rounds={args.rounds} seconds/child={args.seconds}")
+    fws, jobs, results, gemm = collect(args)
+    rows = summarize(fws, jobs, results)
+    print_table(rows, gemm)
+    if args.json:
+        with open(args.json, "w") as f:
+            json.dump({"machine": info, "args": vars(args), "rows": rows, "gemm_gflops": gemm,
+                       "raw": {f"{w}|{fw}": [{k: v for k, v in x.items() if k != "trace"} for x in rs]
+                               for (w, fw), rs in results.items()}}, f, indent=1)
+
+
+if __name__ == "__main__":
+    main()

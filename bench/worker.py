@@ -1,0 +1,104 @@
+"""One benchmark child: import one framework, build one workload, warm up, time it, print one JSON line.
+Run by bench/run.py (which sets the thread environment); also handy alone:
+    OMP_NUM_THREADS=2 python bench/worker.py teenygrad mlp"""
+import json
+import os
+import resource
+import sys
+import time
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+
+
+def _rss_mb():
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def _current_rss_mb():
+    with open("/proc/self/statm") as f:
+        return int(f.read().split()[1]) * os.sysconf("SC_PAGE_SIZE") / 2**20
+
+
+def time_fn(fn, seconds, warmup_s, min_chunk_s=0.004, max_chunks=400):
+    """Median-friendly timing: chunks of `reps` calls, each chunk at least min_chunk_s long.
+    Returns per-call times (seconds), one per chunk."""
+    t0 = time.perf_counter()
+    n = 0
+    while True:                       # warm-up (also calibrates the chunk size)
+        fn()
+        n += 1
+        el = time.perf_counter() - t0
+        if el >= warmup_s and n >= 3:
+            break
+    reps = max(1, int(min_chunk_s / (el / n)))
+    out, start = [], time.perf_counter()
+    while len(out) < max_chunks and (time.perf_counter() - start < seconds or len(out) < 5):
+        t = time.perf_counter()
+        for _ in range(reps):
+            fn()
+        out.append((time.perf_counter() - t) / reps)
+    return out
+
+
+def load(fw):
+    import importlib
+    torch = importlib.import_module(fw)
+    importlib.import_module(fw + ".nn.functional")
+    try:
+        importlib.import_module(fw + ".optim")   # workloads that need it fail on their own if it's missing
+    except ImportError:
+        pass
+    if fw == "torch":
+        torch.set_num_threads(int(os.environ.get("OMP_NUM_THREADS", "2")))
+    return torch
+
+
+def run_workload(fw, name, seconds, warmup_s):
+    t0 = time.perf_counter()
+    torch = load(fw)
+    import_s = time.perf_counter() - t0
+    rss_import = _current_rss_mb()
+    res = {"framework": fw, "workload": name, "import_s": import_s}
+    if name == "gemm":
+        import numpy as np
+        res["gflops"] = {}
+        with torch.no_grad():
+            for n in (256, 512, 1024, 2048):
+                rng = np.random.default_rng(n)
+                a = torch.from_numpy(rng.standard_normal((n, n)).astype(np.float32))
+                b = torch.from_numpy(rng.standard_normal((n, n)).astype(np.float32))
+                ts = time_fn(lambda: a @ b, seconds / 4, warmup_s / 4, min_chunk_s=0.02)
+                ts.sort()
+                res["gflops"][str(n)] = 2 * n ** 3 / ts[len(ts) // 2] / 1e9
+        return res
+    if name.startswith("micro:"):
+        import micro
+        fn = micro.MICRO[name[6:]](torch)
+    else:
+        import models
+        w = {"mlp": models.MakemoreMLP, "gpt": models.GPTTrain, "sample": models.GPTSample}[name](torch)
+        fn = w.step
+    times = time_fn(fn, seconds, warmup_s)
+    res.update(times=times, rss_peak_mb=_rss_mb(), rss_import_mb=rss_import)
+    if name == "sample":
+        res["tokens_per_step"] = w.n_new
+    return res
+
+
+def main():
+    fw, names = sys.argv[1], sys.argv[2].split(",")
+    seconds = float(sys.argv[3]) if len(sys.argv) > 3 else 2.0
+    warmup_s = float(sys.argv[4]) if len(sys.argv) > 4 else 0.5
+    for name in names:
+        try:
+            res = run_workload(fw, name, seconds, warmup_s)
+        except Exception as e:  # report, don't crash the suite: a missing op is a result too
+            import traceback
+            res = {"framework": fw, "workload": name, "error": f"{type(e).__name__}: {e}",
+                   "trace": traceback.format_exc()[-2000:]}
+        print("@@" + json.dumps(res), flush=True)
+
+
+if __name__ == "__main__":
+    main()

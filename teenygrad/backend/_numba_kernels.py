@@ -1,0 +1,375 @@
+"""Fused float32 CPU kernels (numba). Imported only through teenygrad.backend.cpu.fused(), never at
+`import teenygrad`; compiled once per machine and cached on disk (cache=True).
+
+Why each exists (nanoGPT CPU shapes, 2 cores, numpy 2.4 vs these kernels; bench/run.py --only micro):
+numpy runs an elementwise formula as one pass per operator, each pass writing a fresh temporary; these do one
+pass, in registers. They are serial on purpose: BLAS owns the two threads (see cpu.py, "one thread-pool owner").
+
+Vectorisation needs three settings: fastmath (reassociate the reductions), error_model="numpy" (no Python
+ZeroDivisionError checks in the loop), and no libm calls in the loop body: math.exp/erf/tanh are scalar calls
+that stop LLVM from vectorising (exp: 810 us scalar vs 190 us numpy on 393k floats), so _exp and _erf below are
+written out in float32 arithmetic (max abs error ~2e-7 on the ranges used)."""
+import math
+
+import numba
+import numpy as np
+from llvmlite import ir
+from numba import types
+from numba.extending import intrinsic
+
+from .cpu import parallel_for, MIN_PARALLEL_ELEMENTS
+
+_jit = dict(fastmath=True, error_model="numpy", cache=True, nogil=True)
+f32 = np.float32
+
+# float32 constants (a Python float here would silently turn the whole loop into float64)
+_LOG2E, _LN2 = f32(1.4426950408889634), f32(0.6931471805599453)
+_HALF, _ONE, _TWO = f32(0.5), f32(1.0), f32(2.0)
+_EXP_LO, _EXP_HI = f32(-87.0), f32(88.0)
+_INV_SQRT2, _INV_SQRT_2PI = f32(0.7071067811865476), f32(0.3989422804014327)
+_SQRT_2_OVER_PI, _GELU_C = f32(0.7978845608028654), f32(0.044715)
+_C1, _C2, _C3, _C4, _C5, _C6 = (f32(0.6931471805599453), f32(0.2402265069591007), f32(0.05550410866482158),
+                                f32(0.009618129107628477), f32(0.0013333558146428443), f32(0.00015403530393381606))
+# Eigen's float32 erf: odd rational function on [-4, 4]
+_A = [f32(c) for c in (-2.72614225801306e-10, 2.77068142495902e-08, -2.10102402082508e-06,
+                       -5.69250639462346e-05, -7.34990630326855e-04, -2.95459980854025e-03, -1.60960333262415e-02)]
+_A13, _A11, _A9, _A7, _A5, _A3, _A1 = _A
+_B = [f32(c) for c in (-1.45660718464996e-05, -2.13374055278905e-04, -1.68282697438203e-03,
+                       -7.37332916720468e-03, -1.42647390514189e-02)]
+_B8, _B6, _B4, _B2, _B0 = _B
+_FOUR = f32(4.0)
+
+
+@intrinsic
+def _int_bits_as_f32(typingctx, i):
+    """Reinterpret the low 32 bits of an integer as a float32 (how 2**n is built without a libm call)."""
+    if not isinstance(i, types.Integer):
+        return None
+
+    def codegen(context, builder, sig, args):
+        v = args[0]
+        if v.type.width != 32:
+            v = builder.trunc(v, ir.IntType(32))
+        return builder.bitcast(v, ir.FloatType())
+    return types.float32(i), codegen
+
+
+@numba.njit(inline="always", **_jit)
+def _exp(x):
+    """float32 exp: 2**n * 2**f with n = round(x log2 e), |f| <= 1/2, degree-6 polynomial for 2**f."""
+    x = min(max(x, _EXP_LO), _EXP_HI)
+    z = x * _LOG2E
+    n = np.floor(z + _HALF)
+    f = z - n
+    p = _ONE + f * (_C1 + f * (_C2 + f * (_C3 + f * (_C4 + f * (_C5 + f * _C6)))))
+    return p * _int_bits_as_f32((np.int32(n) + 127) << 23)
+
+
+@numba.njit(inline="always", **_jit)
+def _erf(x):
+    a = min(max(x, -_FOUR), _FOUR)
+    x2 = a * a
+    p = x2 * _A13 + _A11
+    p = p * x2 + _A9
+    p = p * x2 + _A7
+    p = p * x2 + _A5
+    p = p * x2 + _A3
+    p = p * x2 + _A1
+    p = p * a
+    q = x2 * _B8 + _B6
+    q = q * x2 + _B4
+    q = q * x2 + _B2
+    q = q * x2 + _B0
+    return p / q
+
+
+# ---- GELU ------------------------------------------------------------------------------------------------------
+@numba.njit(**_jit)
+def _gelu_fwd(x, y):
+    for i in range(x.size):
+        v = x[i]
+        y[i] = _HALF * v * (_ONE + _erf(v * _INV_SQRT2))
+
+
+@numba.njit(**_jit)
+def _gelu_bwd(x, g, dx):
+    for i in range(x.size):
+        v = x[i]
+        cdf = _HALF * (_ONE + _erf(v * _INV_SQRT2))
+        dx[i] = g[i] * (cdf + v * _exp(-_HALF * v * v) * _INV_SQRT_2PI)
+
+
+@numba.njit(**_jit)
+def _gelu_tanh_fwd(x, y):
+    for i in range(x.size):
+        v = x[i]
+        e = _exp(min(max(_TWO * _SQRT_2_OVER_PI * (v + _GELU_C * v * v * v), f32(-86.0)), f32(86.0)))
+        y[i] = v * e / (e + _ONE)                # x (1 + tanh u) / 2 = x sigmoid(2u): no cancellation
+
+
+@numba.njit(**_jit)
+def _gelu_tanh_bwd(x, g, dx):
+    for i in range(x.size):
+        v = x[i]
+        e = _exp(min(max(_TWO * _SQRT_2_OVER_PI * (v + _GELU_C * v * v * v), f32(-86.0)), f32(86.0)))
+        a = _ONE / (e + _ONE)
+        sech2 = f32(4.0) * a * a * e             # 1 - tanh(u)^2
+        d = e * a + _HALF * v * sech2 * _SQRT_2_OVER_PI * (_ONE + f32(3.0) * _GELU_C * v * v)
+        dx[i] = g[i] * d
+
+
+def gelu(x, approximate="none"):
+    """y = x Phi(x) (or the tanh form); x float32, any shape."""
+    xf = np.ascontiguousarray(x).reshape(-1)
+    y = np.empty_like(xf)
+    k = _gelu_tanh_fwd if approximate == "tanh" else _gelu_fwd
+    parallel_for(xf.size, lambda lo, hi: k(xf[lo:hi], y[lo:hi]), MIN_PARALLEL_ELEMENTS)
+    return y.reshape(x.shape)
+
+
+def gelu_backward(x, g, approximate="none"):
+    xf, gf = np.ascontiguousarray(x).reshape(-1), np.ascontiguousarray(g).reshape(-1)
+    dx = np.empty_like(xf)
+    k = _gelu_tanh_bwd if approximate == "tanh" else _gelu_bwd
+    parallel_for(xf.size, lambda lo, hi: k(xf[lo:hi], gf[lo:hi], dx[lo:hi]), MIN_PARALLEL_ELEMENTS)
+    return dx.reshape(x.shape)
+
+
+# ---- LayerNorm over the last axis ---------------------------------------------------------------------------------
+@numba.njit(**_jit)
+def _ln_fwd(x, w, b, eps, y, mean, rstd):
+    n, d = x.shape
+    inv_d = _ONE / f32(d)
+    for i in range(n):
+        s = f32(0.0)
+        for j in range(d):
+            s += x[i, j]
+        mu = s * inv_d
+        s2 = f32(0.0)
+        for j in range(d):
+            c = x[i, j] - mu
+            s2 += c * c
+        r = _ONE / np.sqrt(s2 * inv_d + eps)
+        mean[i], rstd[i] = mu, r
+        for j in range(d):
+            y[i, j] = (x[i, j] - mu) * r * w[j] + b[j]
+
+
+@numba.njit(**_jit)
+def _ln_bwd(g, x, w, mean, rstd, dx, dw, db):
+    n, d = x.shape
+    inv_d = _ONE / f32(d)
+    for j in range(d):
+        dw[j] = f32(0.0)
+        db[j] = f32(0.0)
+    for i in range(n):
+        mu, r = mean[i], rstd[i]
+        s1 = f32(0.0)
+        s2 = f32(0.0)
+        for j in range(d):
+            xh = (x[i, j] - mu) * r
+            dxh = g[i, j] * w[j]
+            s1 += dxh
+            s2 += dxh * xh
+            dw[j] += g[i, j] * xh
+            db[j] += g[i, j]
+        s1 *= inv_d
+        s2 *= inv_d
+        for j in range(d):
+            xh = (x[i, j] - mu) * r
+            dx[i, j] = (g[i, j] * w[j] - s1 - xh * s2) * r
+
+
+def layer_norm(x, w, b, eps):
+    """Last-axis LayerNorm of float32 x with weight w and bias b: returns y, mean, rstd (per row)."""
+    x2 = np.ascontiguousarray(x).reshape(-1, x.shape[-1])
+    n = x2.shape[0]
+    y = np.empty_like(x2)
+    mean, rstd = np.empty(n, np.float32), np.empty(n, np.float32)
+    e = f32(eps)
+    parallel_for(n, lambda lo, hi: _ln_fwd(x2[lo:hi], w, b, e, y[lo:hi], mean[lo:hi], rstd[lo:hi]),
+                 MIN_PARALLEL_ELEMENTS // x2.shape[1] + 1)
+    return y.reshape(x.shape), mean, rstd
+
+
+def layer_norm_backward(g, x, w, mean, rstd):
+    """dx, dw, db of layer_norm (w must be given; pass ones for an affine-free norm)."""
+    x2 = np.ascontiguousarray(x).reshape(-1, x.shape[-1])
+    g2 = np.ascontiguousarray(g).reshape(x2.shape)
+    dx = np.empty_like(x2)
+    d = x2.shape[1]
+    parts = []                      # per-thread partial sums of dw, db (list.append is atomic)
+
+    def body(lo, hi):
+        dw, db = np.empty(d, np.float32), np.empty(d, np.float32)
+        _ln_bwd(g2[lo:hi], x2[lo:hi], w, mean[lo:hi], rstd[lo:hi], dx[lo:hi], dw, db)
+        parts.append((dw, db))
+    parallel_for(x2.shape[0], body, MIN_PARALLEL_ELEMENTS // d + 1)
+    dw, db = parts[0]
+    for pw, pb in parts[1:]:
+        dw += pw
+        db += pb
+    return dx.reshape(x.shape), dw, db
+
+
+# ---- softmax over the last axis (attention, cross-entropy) ------------------------------------------------------
+@numba.njit(**_jit)
+def _softmax_rows(s, scale, L, causal_offset, out):
+    """out = softmax(s * scale) per row; rows are (batch..., L) flattened. With causal_offset >= 0, query
+    row i (= row % L) sees columns j <= i + causal_offset and the rest get exactly 0."""
+    n, m = s.shape[0], s.shape[1]
+    for r in range(n):
+        lim = m if causal_offset < 0 else min(m, r % L + 1 + causal_offset)
+        mx = s[r, 0]
+        for j in range(1, lim):
+            mx = max(mx, s[r, j])
+        tot = f32(0.0)
+        for j in range(lim):
+            e = _exp((s[r, j] - mx) * scale)
+            out[r, j] = e
+            tot += e
+        inv = _ONE / tot
+        for j in range(lim):
+            out[r, j] *= inv
+        for j in range(lim, m):
+            out[r, j] = f32(0.0)
+
+
+@numba.njit(**_jit)
+def _softmax_bwd_rows(p, dp, scale, out):
+    """out = scale * p * (dp - sum(dp * p)) per row."""
+    n, m = p.shape
+    for i in range(n):
+        s = f32(0.0)
+        for j in range(m):
+            s += dp[i, j] * p[i, j]
+        for j in range(m):
+            out[i, j] = scale * p[i, j] * (dp[i, j] - s)
+
+
+def softmax(s, scale=1.0, causal_offset=None):
+    """softmax(s * scale) over the last axis of float32 s (..., L, S), scale > 0. With causal_offset = k,
+    query i sees keys j <= i + k and the rest get exactly 0 (k = 0: torch's is_causal, top-left aligned)."""
+    L, S = s.shape[-2], s.shape[-1]
+    s2 = np.ascontiguousarray(s).reshape(-1, S)
+    out = np.empty_like(s2)
+    if causal_offset is not None and causal_offset < 0:
+        raise ValueError(f"softmax: causal_offset must be >= 0 (got {causal_offset}): rows would be empty")
+    sc, off = f32(scale), -1 if causal_offset is None else causal_offset
+    # split on whole (L, S) blocks so that row % L stays each row's query index
+    parallel_for(s2.shape[0] // L, lambda lo, hi: _softmax_rows(s2[lo * L:hi * L], sc, L, off, out[lo * L:hi * L]),
+                 MIN_PARALLEL_ELEMENTS // (L * S) + 1)
+    return out.reshape(s.shape)
+
+
+def softmax_backward(p, dp, scale=1.0):
+    p2 = np.ascontiguousarray(p).reshape(-1, p.shape[-1])
+    dp2 = np.ascontiguousarray(dp).reshape(p2.shape)
+    sc = f32(scale)
+    parallel_for(p2.shape[0], lambda lo, hi: _softmax_bwd_rows(p2[lo:hi], dp2[lo:hi], sc, dp2[lo:hi]),
+                 MIN_PARALLEL_ELEMENTS // p2.shape[1] + 1)
+    return dp2.reshape(p.shape)
+
+
+# ---- AdamW, in place on flat float32 buffers ------------------------------------------------------------------
+@numba.njit(**_jit)
+def _adamw(p, g, m, v, lr, b1, b2, eps, wd, bc1, bc2):
+    decay = _ONE - lr * wd
+    step = lr / bc1
+    inv_bc2 = _ONE / bc2
+    for i in range(p.size):
+        gi = g[i]
+        mi = b1 * m[i] + (_ONE - b1) * gi
+        vi = b2 * v[i] + (_ONE - b2) * gi * gi
+        m[i] = mi
+        v[i] = vi
+        p[i] = p[i] * decay - step * mi / (np.sqrt(vi * inv_bc2) + eps)
+
+
+def adamw_(p, g, m, v, lr, beta1, beta2, eps, weight_decay, step):
+    """One AdamW update of flat contiguous float32 p, m, v (in place) from gradient g; `step` counts from 1."""
+    pf, gf, mf, vf = p.reshape(-1), g.reshape(-1), m.reshape(-1), v.reshape(-1)
+    hyper = (f32(lr), f32(beta1), f32(beta2), f32(eps), f32(weight_decay), f32(1 - beta1 ** step),
+             f32(1 - beta2 ** step))
+    parallel_for(pf.size, lambda lo, hi: _adamw(pf[lo:hi], gf[lo:hi], mf[lo:hi], vf[lo:hi], *hyper),
+                 MIN_PARALLEL_ELEMENTS)
+
+
+# ---- cross-entropy on class indices (n, C) -------------------------------------------------------------------
+@numba.njit(**_jit)
+def _xent_fwd(x, t, ignore_index, p, loss):
+    """p = softmax(x) per row, loss_i = logsumexp(x_i) - x_i[t_i] (0 where t_i == ignore_index).
+    Returns the number of rows kept."""
+    n, C = x.shape
+    kept = 0
+    for i in range(n):
+        mx = x[i, 0]
+        for j in range(1, C):
+            mx = max(mx, x[i, j])
+        tot = f32(0.0)
+        for j in range(C):
+            e = _exp(x[i, j] - mx)
+            p[i, j] = e
+            tot += e
+        inv = _ONE / tot
+        for j in range(C):
+            p[i, j] *= inv
+        ti = t[i]
+        if ti == ignore_index:
+            loss[i] = f32(0.0)
+        else:
+            loss[i] = np.log(tot) + mx - x[i, ti]
+            kept += 1
+    return kept
+
+
+@numba.njit(**_jit)
+def _xent_bwd(p, t, ignore_index, scale, dx):
+    """dx_i = scale_i (p_i - onehot(t_i)), 0 on ignored rows; scale is per row."""
+    n, C = p.shape
+    for i in range(n):
+        ti = t[i]
+        if ti == ignore_index:
+            for j in range(C):
+                dx[i, j] = f32(0.0)
+            continue
+        s = scale[i]
+        for j in range(C):
+            dx[i, j] = p[i, j] * s
+        dx[i, ti] -= s
+
+
+def cross_entropy(x, t, ignore_index=-100):
+    """Per-row losses (n,) float32, the softmax p (n, C) to keep for backward, and the kept-row count."""
+    x = np.ascontiguousarray(x)
+    p = np.empty_like(x)
+    loss = np.empty(x.shape[0], x.dtype)
+    kept = _xent_fwd(x, np.ascontiguousarray(t), ignore_index, p, loss)
+    return loss, p, kept
+
+
+def cross_entropy_backward(p, t, ignore_index, row_scale):
+    """Gradient of sum_i row_scale_i * loss_i w.r.t. the logits."""
+    dx = np.empty_like(p)
+    scale = np.ascontiguousarray(np.broadcast_to(np.asarray(row_scale, p.dtype), (p.shape[0],)))
+    _xent_bwd(p, np.ascontiguousarray(t), ignore_index, scale, dx)
+    return dx
+
+
+# ---- embedding backward: out[idx[i]] += rows[i] -------------------------------------------------------------
+@numba.njit(**_jit)
+def _scatter_add_rows(out, idx, rows):
+    n, d = rows.shape
+    for i in range(n):
+        r = idx[i]
+        for j in range(d):
+            out[r, j] += rows[i, j]
+
+
+def scatter_add_rows(out, idx, rows):
+    """out[idx[i]] += rows[i] with repeats summed, in place; out (V, d) and rows (n, d) C-contiguous, same dtype."""
+    if out.ndim != 2 or out.size == 0:
+        np.add.at(out, idx, rows)
+        return out
+    _scatter_add_rows(out, np.ascontiguousarray(idx).reshape(-1), np.ascontiguousarray(rows).reshape(-1, out.shape[1]))
+    return out

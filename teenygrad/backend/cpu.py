@@ -1,0 +1,238 @@
+"""CPU backend: arrays are numpy arrays. Three things here make them fast on a small machine
+(measurements in docs/performance.md, reproduced by `python bench/run.py`):
+
+1. The allocator. glibc serves every allocation >= 128 KB with a fresh mmap and unmaps it on free, so a training
+   step page-faults and zeroes every activation again (GELU at GPT shapes: 7.8 ms instead of 2.0 ms). Raising
+   M_MMAP_THRESHOLD *and* M_TRIM_THRESHOLD (either alone does nothing) keeps freed blocks in the heap for reuse.
+   Done once when this module is imported (teenygrad/__init__.py does), cost ~30 us; TEENYGRAD_MALLOPT=0 skips it.
+2. One thread-pool owner. BLAS (OpenBLAS/MKL under numpy) owns the cores, sized by OMP_NUM_THREADS /
+   OPENBLAS_NUM_THREADS at start-up. Our own kernels are serial, so nothing oversubscribes (numba's parallel
+   layer next to 2-thread OpenBLAS measured 6x slower, not faster).
+3. Fused kernels. `fused()` returns teenygrad.backend._numba_kernels (GELU, LayerNorm, softmax, AdamW) when numba
+   is installed, else None, and callers keep their numpy path. numba loads on the first call, not at import;
+   compiled code is cached on disk. TEENYGRAD_NUMBA=0 turns them off (the tests run both ways).
+"""
+import os
+import sys
+
+import numpy as np
+
+M_TRIM_THRESHOLD, M_MMAP_THRESHOLD = -1, -3
+MMAP_THRESHOLD = 64 << 20     # blocks below this come from the heap and are reused
+TRIM_THRESHOLD = 1 << 30      # don't hand freed heap back to the OS until this much sits free at the top
+
+_allocator_tuned = None
+_fused = None
+_fused_tried = False
+
+
+def tune_allocator():
+    """Ask glibc to keep freed activations for reuse. Returns True if the settings took effect."""
+    global _allocator_tuned
+    if _allocator_tuned is not None:
+        return _allocator_tuned
+    _allocator_tuned = False
+    if os.environ.get("TEENYGRAD_MALLOPT", "1") == "0" or not sys.platform.startswith("linux"):
+        return False
+    try:
+        import ctypes
+        libc = ctypes.CDLL("libc.so.6")
+        _allocator_tuned = bool(libc.mallopt(M_MMAP_THRESHOLD, MMAP_THRESHOLD)) and \
+            bool(libc.mallopt(M_TRIM_THRESHOLD, TRIM_THRESHOLD))
+    except (OSError, AttributeError):   # not glibc (musl, macOS): nothing to tune
+        pass
+    return _allocator_tuned
+
+
+def fused():
+    """The numba kernel module, or None when numba is missing or TEENYGRAD_NUMBA=0."""
+    global _fused, _fused_tried
+    if not _fused_tried:
+        _fused_tried = True
+        if os.environ.get("TEENYGRAD_NUMBA", "1") != "0":
+            try:
+                from . import _numba_kernels
+                _fused = _numba_kernels
+            except ImportError:
+                _fused = None
+    return _fused
+
+
+def set_fused(enabled):
+    """Turn the numba kernels on or off at run time (tests compare both paths)."""
+    global _fused, _fused_tried
+    _fused, _fused_tried = None, not enabled
+    return fused()
+
+
+def blas_info():
+    """The BLAS numpy was built with, for benchmark reports."""
+    import numpy as np
+    try:
+        blas = np.show_config(mode="dicts")["Build Dependencies"]["blas"]
+        return f"{blas.get('name')} {blas.get('version')}"
+    except Exception:
+        return "unknown"
+
+
+def fused_for(*arrays):
+    """The kernel module if every array is a numpy float32 array and the kernels are on, else None:
+    ops call this, then keep their own numpy path on None (float64 checks, cupy arrays, no numba)."""
+    k = _fused if _fused_tried else fused()
+    if k is None:
+        return None
+    for a in arrays:
+        if type(a) is not np.ndarray or a.dtype != np.float32:
+            return None
+    return k
+
+
+# ---- one thread-pool owner ------------------------------------------------------------------------------------
+class _Pool:
+    """The caller plus n-1 worker threads, each woken by a C-level lock (~5 us a hand-off, no spinning: on a
+    busy machine OpenBLAS's spinning threads measured 5x slower medians than this). run(jobs) runs jobs[0]
+    here and the rest on the workers; numpy's GEMMs and our nogil kernels release the GIL, so they overlap."""
+
+    def __init__(self, n):
+        import threading
+        self.n = n
+        self.busy = threading.Lock()        # one parallel region at a time; others run serially
+        self.workers = []
+        for _ in range(n - 1):
+            w = {"go": threading.Lock(), "done": threading.Lock(), "job": None, "err": None}
+            w["go"].acquire()
+            w["done"].acquire()
+            threading.Thread(target=self._loop, args=(w,), daemon=True, name="teenygrad-cpu").start()
+            self.workers.append(w)
+
+    @staticmethod
+    def _loop(w):
+        while True:
+            w["go"].acquire()
+            try:
+                w["job"]()
+            except BaseException as e:      # re-raised in the caller
+                w["err"] = e
+            w["job"] = None
+            w["done"].release()
+
+    def run(self, jobs):
+        if len(jobs) == 1 or not self.busy.acquire(blocking=False):
+            for j in jobs:
+                j()
+            return
+        try:
+            started = []
+            for w, j in zip(self.workers, jobs[1:]):
+                w["job"] = j
+                w["go"].release()
+                started.append(w)
+            err = None
+            try:
+                jobs[0]()
+            except BaseException as e:
+                err = e
+            for w in started:
+                w["done"].acquire()
+                if w["err"] is not None and err is None:
+                    err = w["err"]
+                w["err"] = None
+            if err is not None:
+                raise err
+        finally:
+            self.busy.release()
+
+
+_pool = None
+_nthreads = None
+MIN_PARALLEL_FLOPS = 2e6        # a GEMM below this runs whole: the hand-off would cost more than it saves
+MIN_PARALLEL_ELEMENTS = 1 << 15
+
+
+def _blas_set_threads(n):
+    """Set OpenBLAS's thread count in this process (numpy's bundled scipy-openblas, or a system one)."""
+    try:
+        import ctypes
+        with open("/proc/self/maps") as f:
+            libs = sorted({line.split()[-1] for line in f if "openblas" in line.lower() and ".so" in line})
+        for path in libs:
+            lib = ctypes.CDLL(path)
+            for name in ("scipy_openblas_set_num_threads64_", "scipy_openblas_set_num_threads",
+                         "openblas_set_num_threads64_", "openblas_set_num_threads"):
+                if hasattr(lib, name):
+                    getattr(lib, name)(int(n))
+                    return True
+    except OSError:
+        pass
+    return False
+
+
+def get_num_threads():
+    """Threads teenygrad computes with: TEENYGRAD_NUM_THREADS, else OMP_NUM_THREADS, else the usable cores."""
+    global _nthreads
+    if _nthreads is None:
+        env = os.environ.get("TEENYGRAD_NUM_THREADS") or os.environ.get("OMP_NUM_THREADS")
+        try:
+            _nthreads = max(1, int(env)) if env else len(os.sched_getaffinity(0))
+        except (ValueError, AttributeError):
+            _nthreads = os.cpu_count() or 1
+    return _nthreads
+
+
+def set_num_threads(n):
+    """Use n threads: our pool owns them all, and BLAS runs single-threaded inside each of our jobs."""
+    global _nthreads, _pool
+    _nthreads, _pool = max(1, int(n)), None
+
+
+def pool():
+    """The thread pool, started on first use (BLAS is switched to one thread then), or None with 1 thread
+    or where BLAS threads can't be controlled (then BLAS keeps its own threads and we stay serial)."""
+    global _pool
+    if _pool is None:
+        n = get_num_threads()
+        if n > 1 and os.environ.get("TEENYGRAD_POOL", "1") != "0" and _blas_set_threads(1):
+            _pool = _Pool(n)
+        else:
+            _pool = False
+    return _pool or None
+
+
+def parallel_for(n, body, min_items=1):
+    """body(lo, hi) over [0, n) split into one contiguous range per thread (serial if n is small)."""
+    p = pool()
+    parts = p.n if p is not None and n >= 2 * min_items else 1
+    if parts == 1:
+        body(0, n)
+        return
+    cuts = [n * i // parts for i in range(parts + 1)]
+    p.run([(lambda lo=lo, hi=hi: body(lo, hi)) for lo, hi in zip(cuts[:-1], cuts[1:])])
+
+
+def matmul(a, b):
+    """a @ b for 2-D numpy arrays, rows split across the pool when it's worth it; one GEMM per thread."""
+    if type(a) is not np.ndarray or type(b) is not np.ndarray or a.ndim != 2 or b.ndim != 2:
+        return a @ b
+    m, k = a.shape
+    n = b.shape[1]
+    if 2.0 * m * n * k < MIN_PARALLEL_FLOPS or pool() is None:
+        return a @ b
+    out = np.empty((m, n), np.result_type(a.dtype, b.dtype))
+    parallel_for(m, lambda lo, hi: np.matmul(a[lo:hi], b, out=out[lo:hi]), min_items=16)
+    return out
+
+
+def bmm(a, b):
+    """Batched a @ b over the leading axis of 3-D arrays (attention's per-head GEMMs), split by batch."""
+    if type(a) is not np.ndarray or type(b) is not np.ndarray or a.ndim != 3 or b.shape[:1] != a.shape[:1]:
+        return a @ b
+    bsz, m, k = a.shape
+    n = b.shape[-1]
+    if 2.0 * bsz * m * n * k < MIN_PARALLEL_FLOPS or pool() is None or bsz < 2:
+        return a @ b
+    out = np.empty((bsz, m, n), np.result_type(a.dtype, b.dtype))
+    parallel_for(bsz, lambda lo, hi: np.matmul(a[lo:hi], b[lo:hi], out=out[lo:hi]))
+    return out
+
+
+tune_allocator()

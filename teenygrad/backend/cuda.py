@@ -1,0 +1,203 @@
+"""CUDA backend: arrays are cupy arrays; ops run teenygrad's own Triton kernels (teenygrad.kernels).
+
+This is the one place the rest of teenygrad calls for device="cuda" work. Nothing here imports cupy
+or triton at module import (they load on first use), so `import teenygrad` stays fast on machines
+without a GPU. The wrappers also accept numpy arrays when TRITON_INTERPRET=1: that is how the tests
+run this layer on a CPU.
+
+matmul picks a rung of the GEMM ladder with `choose_matmul_impl`, a pure function of
+(dtype, compute capability, allow_tf32, override) so the decision is testable without a GPU:
+    fp16/bf16 -> "hopper" on sm_90+ (TMA, persistent), else "tensorcore"
+    fp32      -> "tensorcore" (tf32) if tf32 is allowed, else "scheduled" (exact fp32)
+    others    -> "cublas" (our kernels cover fp32/fp16/bf16 only)
+Override with set_matmul_impl(name) or TEENYGRAD_MATMUL=cublas|naive|tiled|scheduled|tensorcore|hopper|auto;
+"cublas" (cupy's `a @ b`) stays available as the reference. tf32 is off by default, like
+torch.backends.cuda.matmul.allow_tf32; turn it on with set_allow_tf32(True) or TEENYGRAD_ALLOW_TF32=1.
+Batched matmul (ndim > 2, batch dims broadcast) loops over the batch in Python, one 2-D launch per
+matrix: simple and right; a batch grid axis would be faster for many small matrices.
+"""
+import importlib
+import os
+
+import numpy as np
+
+MATMUL_IMPLS = ("cublas", "naive", "tiled", "scheduled", "tensorcore", "hopper")
+_RUNG_MODULES = {"naive": "gemm_1_naive", "tiled": "gemm_2_tiled", "scheduled": "gemm_3_scheduled",
+                 "tensorcore": "gemm_4_tensorcore", "hopper": "gemm_5_hopper"}
+_KERNEL_DTYPES = ("float32", "float16", "bfloat16")
+_matmul_override = None
+_allow_tf32 = None
+
+
+def is_available():
+    """True if cupy imports and sees a CUDA GPU; never raises."""
+    try:
+        import cupy
+        return bool(cupy.cuda.is_available())
+    except Exception:
+        return False
+
+
+def require(op="cuda"):
+    """Return cupy, or raise RuntimeError saying why device='cuda' cannot work here."""
+    def fail(why):
+        return RuntimeError(f"teenygrad: device='cuda' requested but no CUDA GPU is available ({why}); needed by {op}")
+    try:
+        import cupy
+    except ImportError:
+        raise fail("cupy not installed: pip install teenygrad[cuda]") from None
+    except Exception as e:  # a broken CUDA install fails inside cupy's import
+        raise fail(f"cupy failed to import: {e}") from e
+    if not cupy.cuda.is_available():
+        raise fail("cupy found no GPU")
+    return cupy
+
+
+def get_xp():
+    """The array module for device='cuda' arrays (cupy)."""
+    return require("get_xp")
+
+
+# ---- matmul dispatch -------------------------------------------------------------------------------
+
+def _dtype_name(dtype):
+    return dtype if isinstance(dtype, str) else np.dtype(dtype).name
+
+
+def choose_matmul_impl(dtype, compute_capability, allow_tf32=False, override=None):
+    """Name of the matmul implementation for this dtype on a GPU of this (major, minor) capability."""
+    name = _dtype_name(dtype)
+    if override not in (None, "auto") and override not in MATMUL_IMPLS:
+        raise ValueError(f"matmul: unknown implementation {override!r}; choose from {MATMUL_IMPLS + ('auto',)}")
+    if name not in _KERNEL_DTYPES:
+        return "cublas"
+    if override not in (None, "auto"):
+        if override == "hopper" and tuple(compute_capability) < (9, 0):
+            raise ValueError(f"matmul: 'hopper' needs TMA (compute capability >= 9.0), this GPU is "
+                             f"{compute_capability[0]}.{compute_capability[1]}")
+        return override
+    if name in ("float16", "bfloat16"):
+        return "hopper" if tuple(compute_capability) >= (9, 0) else "tensorcore"
+    return "tensorcore" if allow_tf32 else "scheduled"
+
+
+def set_matmul_impl(name):
+    """Force a matmul implementation for this process (None or 'auto' returns to the default choice)."""
+    global _matmul_override
+    if name not in (None, "auto") and name not in MATMUL_IMPLS:
+        raise ValueError(f"set_matmul_impl: unknown implementation {name!r}; choose from {MATMUL_IMPLS + ('auto',)}")
+    _matmul_override = name
+
+
+def matmul_override():
+    """The active override: set_matmul_impl's, else the TEENYGRAD_MATMUL environment variable, else None."""
+    return _matmul_override or os.environ.get("TEENYGRAD_MATMUL") or None
+
+
+def set_allow_tf32(flag):
+    """Allow fp32 matmuls to use tf32 tensor cores (10-bit mantissa inputs), like torch's allow_tf32."""
+    global _allow_tf32
+    _allow_tf32 = bool(flag)
+
+
+def allow_tf32():
+    if _allow_tf32 is not None:
+        return _allow_tf32
+    return os.environ.get("TEENYGRAD_ALLOW_TF32", "0") not in ("", "0")
+
+
+def compute_capability(x=None):
+    """(major, minor) of the current GPU; (0, 0) for numpy arrays under the interpreter (no TMA)."""
+    if x is not None and not _kernel("_launch").is_cupy(x):
+        return (0, 0)
+    cc = require("compute_capability").cuda.Device().compute_capability  # e.g. "90"
+    return int(cc[:-1]), int(cc[-1])
+
+
+def _kernel(module):
+    return importlib.import_module(f"teenygrad.kernels.{module}")
+
+
+def _matmul_2d(impl, a, b, out):
+    if impl == "cublas":
+        xp = _kernel("_launch").xp_of(a)
+        return xp.matmul(a, b, out=out)
+    fn = _kernel(_RUNG_MODULES[impl]).matmul
+    if impl in ("tensorcore", "hopper"):
+        return fn(a, b, out=out, allow_tf32=allow_tf32())
+    return fn(a, b, out=out)
+
+
+def matmul(a, b):
+    """a @ b for (..., M, K) and (..., K, N) arrays, batch dims broadcast, with the chosen GEMM rung."""
+    if a.ndim < 2 or b.ndim < 2:
+        raise ValueError(f"matmul: expects arrays with >= 2 dims, got shapes {a.shape} and {b.shape}")
+    if a.shape[-1] != b.shape[-2]:
+        raise ValueError(f"matmul: shapes {a.shape} and {b.shape} are not aligned ({a.shape[-1]} != {b.shape[-2]})")
+    if a.dtype != b.dtype:
+        raise TypeError(f"matmul: dtypes differ ({a.dtype} and {b.dtype}); cast one first")
+    impl = choose_matmul_impl(a.dtype, compute_capability(a), allow_tf32(), matmul_override())
+    if a.ndim == 2 and b.ndim == 2:
+        return _matmul_2d(impl, a, b, None)
+    xp = _kernel("_launch").xp_of(a)
+    batch = np.broadcast_shapes(a.shape[:-2], b.shape[:-2])
+    a = xp.broadcast_to(a, batch + a.shape[-2:])
+    b = xp.broadcast_to(b, batch + b.shape[-2:])
+    out = xp.empty(batch + (a.shape[-2], b.shape[-1]), dtype=a.dtype)
+    for idx in np.ndindex(*batch):
+        _matmul_2d(impl, a[idx], b[idx], out[idx])
+    return out
+
+
+# ---- fused ops: thin wrappers over the kernels ---------------------------------------------------
+
+def softmax_fwd(x):
+    """Softmax over the last axis (any leading dims)."""
+    return _kernel("softmax").softmax_fwd(x.reshape(-1, x.shape[-1])).reshape(x.shape)
+
+
+def softmax_bwd(y, dy):
+    n = y.shape[-1]
+    return _kernel("softmax").softmax_bwd(y.reshape(-1, n), dy.reshape(-1, n)).reshape(y.shape)
+
+
+def cross_entropy_fwd(logits, target, ignore_index=-100):
+    """(per-row loss, per-row logsumexp) for logits (n, classes) and integer targets (n,)."""
+    return _kernel("cross_entropy").cross_entropy_fwd(logits, target, ignore_index)
+
+
+def cross_entropy_bwd(logits, target, lse, dloss, ignore_index=-100):
+    return _kernel("cross_entropy").cross_entropy_bwd(logits, target, lse, dloss, ignore_index)
+
+
+def layer_norm_fwd(x, weight, bias=None, eps=1e-5):
+    """(y, mean, rstd) of LayerNorm over the last axis."""
+    return _kernel("layernorm").layer_norm_fwd(x, weight, bias, eps)
+
+
+def layer_norm_bwd(dy, x, weight, mean, rstd):
+    """(dx, dw, db) of LayerNorm."""
+    return _kernel("layernorm").layer_norm_bwd(dy, x, weight, mean, rstd)
+
+
+def gelu_fwd(x, approximate="none"):
+    return _kernel("gelu").gelu_fwd(x, approximate)
+
+
+def gelu_bwd(dy, x, approximate="none"):
+    return _kernel("gelu").gelu_bwd(dy, x, approximate)
+
+
+def attention_fwd(q, k, v, causal=False, scale=None):
+    """(out, logsumexp) of softmax(scale * q k^T) v on (B, H, T, D) arrays."""
+    return _kernel("flash_attention").attention_fwd(q, k, v, causal, scale)
+
+
+def attention_bwd(do, q, k, v, o, lse, causal=False, scale=None):
+    """(dq, dk, dv) of attention."""
+    return _kernel("flash_attention").attention_bwd(do, q, k, v, o, lse, causal, scale)
+
+
+def adamw_step(param, grad, exp_avg, exp_avg_sq, lr, beta1=0.9, beta2=0.999, eps=1e-8, weight_decay=1e-2, step=1):
+    """In-place AdamW update of param, exp_avg, exp_avg_sq (torch.optim.AdamW semantics)."""
+    return _kernel("adamw").adamw_step(param, grad, exp_avg, exp_avg_sq, lr, beta1, beta2, eps, weight_decay, step)

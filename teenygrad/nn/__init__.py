@@ -1,0 +1,28 @@
+"""teenygrad.nn: torch.nn's layers, containers and losses, built only on Tensor and teenygrad.ops."""
+from .parameter import Parameter, Buffer
+from .modules.module import Module
+from .modules.container import Sequential, ModuleList, ModuleDict, ParameterList, ParameterDict
+from .modules.linear import Identity, Linear, Bilinear, Embedding
+from .modules.normalization import LayerNorm, RMSNorm, BatchNorm1d, BatchNorm2d
+from .modules.activation import (ReLU, Tanh, Sigmoid, SiLU, ReLU6, LogSigmoid, GELU, LeakyReLU, ELU, Softplus,
+                                 Hardtanh, Softmax, LogSoftmax, Dropout, Flatten, Unflatten)
+from .modules.loss import (CrossEntropyLoss, NLLLoss, MSELoss, L1Loss, SmoothL1Loss, BCELoss, BCEWithLogitsLoss,
+                           KLDivLoss)
+from . import functional, init
+
+_LAZY = {"Conv1d": "conv", "RNN": "rnn", "GRU": "rnn", "LSTM": "rnn", "RNNCell": "rnn", "GRUCell": "rnn",
+         "LSTMCell": "rnn", "RNNBase": "rnn", "MultiheadAttention": "attention"}
+
+
+def __getattr__(name):
+    # recurrent, conv and attention layers (and nn.utils) load on first use
+    import importlib
+    if name in _LAZY:
+        return getattr(importlib.import_module(f".modules.{_LAZY[name]}", __name__), name)
+    if name == "utils":
+        return importlib.import_module(".utils", __name__)
+    raise AttributeError(f"module 'teenygrad.nn' has no attribute {name!r}")
+
+
+def __dir__():
+    return sorted(set(globals()) | set(_LAZY) | {"utils"})

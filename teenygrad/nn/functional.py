@@ -1,0 +1,477 @@
+"""teenygrad.nn.functional: torch.nn.functional's names. Argument checks live here (errors name the op
+and the shapes); the heavy composites are single fused nodes from teenygrad.ops.nn."""
+import math
+import numpy as np
+from ..tensor import dt  # the dtype module: the package attribute `dtype` is the dtype class, as in torch
+from ..tensor import Tensor
+from ..ops import nn as N
+from ..random import rng_of
+from ..tensor_ops import one_hot as _one_hot, where as _where, einsum as _einsum
+
+
+def _t(x, op, name="input"):
+    if not isinstance(x, Tensor):
+        raise TypeError(f"{op}: {name} must be a Tensor, got {type(x).__name__}")
+    return x
+
+
+def _same_float(op, x, *others):
+    """Fused ops take one floating dtype for all operands (no silent upcasts)."""
+    if not dt.is_floating(x.dtype):
+        raise TypeError(f"{op}: expected a floating point input, got {x.dtype}")
+    for o in others:
+        if o is not None and o.dtype != x.dtype:
+            raise TypeError(f"{op}: dtype mismatch, input is {x.dtype} but a parameter is {o.dtype} "
+                            f"(shape {o.shape})")
+
+
+# ---- linear / embedding ---------------------------------------------------------------------------
+def linear(input, weight, bias=None):
+    """y = x W^T + b with x (..., in), W (out, in), b (out,)."""
+    _t(input, "linear")
+    if weight.ndim != 2 or input.ndim == 0 or input.shape[-1] != weight.shape[1]:
+        raise RuntimeError(f"linear: input shape {input.shape} doesn't match weight shape {weight.shape} "
+                           f"(expected last dim {weight.shape[1] if weight.ndim == 2 else '?'})")
+    if bias is not None and bias.shape != (weight.shape[0],):
+        raise RuntimeError(f"linear: bias shape {bias.shape} doesn't match weight shape {weight.shape}")
+    _same_float("linear", input, weight, bias)
+    if input.ndim == 1:
+        return linear(input.reshape(1, -1), weight, bias).reshape(weight.shape[0])
+    return N.Linear.apply(input, weight) if bias is None else N.Linear.apply(input, weight, bias)
+
+
+def bilinear(input1, input2, weight, bias=None):
+    """y_o = x1^T W_o x2 + b_o."""
+    y = _einsum("...i,oij,...j->...o", input1, weight, input2)
+    return y + bias if bias is not None else y
+
+
+def embedding(input, weight, padding_idx=None, max_norm=None, scale_grad_by_freq=False, sparse=False):
+    """Rows of weight (v, e) picked by integer ids of any shape -> (*ids.shape, e)."""
+    _t(input, "embedding")
+    if max_norm is not None or scale_grad_by_freq or sparse:
+        raise NotImplementedError("embedding: max_norm, scale_grad_by_freq and sparse are not supported")
+    if input.dtype.kind not in "iu":
+        raise TypeError(f"embedding: expected integer indices (Long/Int), got {input.dtype} of shape {input.shape}")
+    if weight.ndim != 2:
+        raise RuntimeError(f"embedding: weight must be 2-D (num_embeddings, embedding_dim), got {weight.shape}")
+    idx = input._data
+    v = weight.shape[0]
+    if idx.size and (idx.min() < 0 or idx.max() >= v):
+        bad = int(idx.max()) if idx.max() >= v else int(idx.min())
+        raise IndexError(f"embedding: index {bad} is out of range for an embedding of {v} rows "
+                         f"(input shape {input.shape})")
+    if padding_idx is not None and padding_idx < 0:
+        padding_idx += v
+    return N.Embedding.apply(weight, idx=idx, padding_idx=padding_idx)
+
+
+def one_hot(tensor, num_classes=-1):
+    return _one_hot(tensor, num_classes)
+
+
+# ---- normalisation --------------------------------------------------------------------------------
+def _norm_shape(normalized_shape):
+    return (normalized_shape,) if isinstance(normalized_shape, int) else tuple(normalized_shape)
+
+
+def layer_norm(input, normalized_shape, weight=None, bias=None, eps=1e-5):
+    _t(input, "layer_norm")
+    ns = _norm_shape(normalized_shape)
+    if input.shape[input.ndim - len(ns):] != ns or len(ns) > input.ndim:
+        raise RuntimeError(f"layer_norm: input shape {input.shape} doesn't end in normalized_shape {ns}")
+    for name, p in (("weight", weight), ("bias", bias)):
+        if p is not None and p.shape != ns:
+            raise RuntimeError(f"layer_norm: {name} shape {p.shape} != normalized_shape {ns}")
+    _same_float("layer_norm", input, weight, bias)
+    params = [p for p in (weight, bias) if p is not None]
+    return N.LayerNorm.apply(input, *params, k=len(ns), eps=eps, has_w=weight is not None, has_b=bias is not None)
+
+
+def rms_norm(input, normalized_shape, weight=None, eps=None):
+    _t(input, "rms_norm")
+    ns = _norm_shape(normalized_shape)
+    if input.shape[input.ndim - len(ns):] != ns or len(ns) > input.ndim:
+        raise RuntimeError(f"rms_norm: input shape {input.shape} doesn't end in normalized_shape {ns}")
+    if weight is not None and weight.shape != ns:
+        raise RuntimeError(f"rms_norm: weight shape {weight.shape} != normalized_shape {ns}")
+    _same_float("rms_norm", input, weight)
+    eps = float(np.finfo(input.dtype).eps) if eps is None else eps  # torch's default: the dtype's eps
+    return N.RMSNorm.apply(input, *([weight] if weight is not None else []), k=len(ns), eps=eps)
+
+
+def batch_norm(input, running_mean, running_var, weight=None, bias=None, training=False, momentum=0.1, eps=1e-5):
+    """Normalise over every axis but the channel axis 1. In training, batch statistics are used and the
+    running buffers (if given) are updated in place: r = (1 - momentum) r + momentum * stat (unbiased var)."""
+    _t(input, "batch_norm")
+    if input.ndim < 2:
+        raise ValueError(f"batch_norm: expected at least 2-D input (N, C, ...), got shape {input.shape}")
+    C = input.shape[1]
+    for name, p in (("running_mean", running_mean), ("running_var", running_var), ("weight", weight),
+                    ("bias", bias)):
+        if p is not None and p.shape != (C,):
+            raise RuntimeError(f"batch_norm: {name} shape {p.shape} doesn't match {C} channels of input "
+                               f"{input.shape}")
+    _same_float("batch_norm", input, weight, bias)
+    axes = (0,) + tuple(range(2, input.ndim))
+    shape = (1, C) + (1,) * (input.ndim - 2)
+    if training:
+        count = input.numel() // C
+        if count <= 1:
+            raise ValueError(f"batch_norm: expected more than 1 value per channel when training, got input "
+                             f"size {input.shape}")
+        affine = weight is not None
+        params = [weight, bias if bias is not None else Tensor._wrap(np.zeros(C, input.dtype))] if affine else []
+        out = N.BatchNorm.apply(input, *params, axes=axes, eps=eps, shape=shape, has_w=affine)
+        if running_mean is not None:
+            ctx = out._ctx  # the node kept the batch statistics; without a graph, compute them again
+            mean, var = _batch_stats(input._data, axes) if ctx is None else (ctx.mean, ctx.var)
+            m = running_mean.dtype.type(momentum)
+            running_mean._data *= 1 - m
+            running_mean._data += m * mean.reshape(C)
+            running_var._data *= 1 - m
+            running_var._data += m * var.reshape(C) * running_var.dtype.type(count / (count - 1))
+        if bias is not None and weight is None:
+            out = out + bias.reshape(shape)
+        return out
+    if running_mean is None or running_var is None:
+        raise RuntimeError("batch_norm: running_mean and running_var are needed when training=False")
+    rstd = Tensor._wrap((1 / np.sqrt(running_var._data + running_var.dtype.type(eps))).reshape(shape))
+    y = (input - running_mean.reshape(shape)) * rstd
+    if weight is not None:
+        y = y * weight.reshape(shape)
+    if bias is not None:
+        y = y + bias.reshape(shape)
+    return y
+
+
+def _batch_stats(x, axes):
+    mu = x.mean(axis=axes, keepdims=True)
+    return mu, ((x - mu) ** 2).mean(axis=axes, keepdims=True)
+
+
+# ---- dropout and activations -----------------------------------------------------------------------
+def dropout(input, p=0.5, training=True, inplace=False, generator=None):
+    if not 0 <= p <= 1:
+        raise ValueError(f"dropout: probability has to be between 0 and 1, but got {p}")
+    if not training or p == 0:
+        return input
+    return N.Dropout.apply(input, p=p, rng=rng_of(generator))
+
+
+def softmax(input, dim=None, dtype=None):
+    return _t(input, "softmax").softmax(_implicit_dim(input, dim), dtype=dtype)
+
+
+def log_softmax(input, dim=None, dtype=None):
+    return _t(input, "log_softmax").log_softmax(_implicit_dim(input, dim), dtype=dtype)
+
+
+def _implicit_dim(x, dim):
+    if dim is not None:
+        return dim
+    return 0 if x.ndim in (0, 1, 3) else 1  # torch's legacy choice when dim is omitted
+
+
+def gelu(input, approximate="none"):
+    return input.gelu(approximate=approximate)
+
+
+def relu(input, inplace=False):
+    return input.relu()
+
+
+def relu6(input, inplace=False):
+    return input.clamp(0, 6)
+
+
+def leaky_relu(input, negative_slope=0.01, inplace=False):
+    return _where(input > 0, input, input * negative_slope)
+
+
+def elu(input, alpha=1.0, inplace=False):
+    return _where(input > 0, input, (input.exp() - 1) * alpha)
+
+
+def tanh(input):
+    return input.tanh()
+
+
+def sigmoid(input):
+    return input.sigmoid()
+
+
+def silu(input, inplace=False):
+    return input.silu()
+
+
+def softplus(input, beta=1.0, threshold=20.0):
+    return input.softplus(beta, threshold)
+
+
+def logsigmoid(input):
+    return -(-input).softplus()
+
+
+def hardtanh(input, min_val=-1.0, max_val=1.0, inplace=False):
+    return input.clamp(min_val, max_val)
+
+
+def normalize(input, p=2.0, dim=1, eps=1e-12):
+    return input / input.norm(p, dim, keepdim=True).clamp(min=eps)
+
+
+def pad(input, pad, mode="constant", value=None):
+    return input.pad(pad, mode=mode, value=0.0 if value is None else value)
+
+
+# ---- attention -------------------------------------------------------------------------------------
+def scaled_dot_product_attention(query, key, value, attn_mask=None, dropout_p=0.0, is_causal=False, scale=None,
+                                 enable_gqa=False, generator=None):
+    """softmax(q k^T * scale + mask) v over (..., L, E) queries and (..., S, E) keys / (..., S, Ev) values.
+    attn_mask: bool (True = attend) or float (added to the scores), broadcastable to (..., L, S)."""
+    q, k, v = query, key, value
+    if enable_gqa:
+        raise NotImplementedError("scaled_dot_product_attention: enable_gqa is not supported; repeat the key/value "
+                                  "heads to the query's head count instead")
+    if q.ndim < 2 or k.ndim < 2 or v.ndim < 2:
+        raise RuntimeError(f"scaled_dot_product_attention: query/key/value must be at least 2-D, got "
+                           f"{q.shape}, {k.shape}, {v.shape}")
+    if q.shape[-1] != k.shape[-1] or k.shape[-2] != v.shape[-2]:
+        raise RuntimeError(f"scaled_dot_product_attention: shapes don't fit: query {q.shape}, key {k.shape}, "
+                           f"value {v.shape} (need query E == key E and key S == value S)")
+    _same_float("scaled_dot_product_attention", q, k, v)
+    L, S = q.shape[-2], k.shape[-2]
+    mask = None
+    if is_causal:
+        if attn_mask is not None:
+            raise RuntimeError("scaled_dot_product_attention: pass either attn_mask or is_causal, not both")
+        pass  # the op cuts the scores itself (no (L, S) mask to build and add)
+    elif attn_mask is not None:
+        m = attn_mask._data if isinstance(attn_mask, Tensor) else np.asarray(attn_mask)
+        try:
+            np.broadcast_shapes(m.shape, q.shape[:-2] + (L, S))
+        except ValueError:
+            raise RuntimeError(f"scaled_dot_product_attention: attn_mask shape {m.shape} can't be broadcast to "
+                               f"the scores' shape {q.shape[:-2] + (L, S)}") from None
+        mask = (np.where(m, q.dtype.type(0), q.dtype.type(-np.inf)) if m.dtype == np.bool_
+                else m.astype(q.dtype, copy=False))
+    sc = 1 / math.sqrt(q.shape[-1]) if scale is None else scale
+    drop = None
+    if dropout_p > 0:
+        shape = np.broadcast_shapes(q.shape[:-2], k.shape[:-2]) + (L, S)
+        keep = rng_of(generator).random(shape, dtype=np.float32) >= dropout_p
+        drop = keep * q.dtype.type(1 / (1 - dropout_p))
+    return N.ScaledDotProductAttention.apply(q, k, v, mask=mask, causal=is_causal, scale=sc, drop=drop)
+
+
+# ---- losses ---------------------------------------------------------------------------------------
+def _reduce(loss, reduction, op):
+    if reduction == "mean":
+        return loss.mean()
+    if reduction == "sum":
+        return loss.sum()
+    if reduction == "none":
+        return loss
+    raise ValueError(f"{op}: {reduction!r} is not a valid value for reduction (none, mean, sum)")
+
+
+def _check_reduction(reduction, op):
+    if reduction not in ("none", "mean", "sum"):
+        raise ValueError(f"{op}: {reduction!r} is not a valid value for reduction (none, mean, sum)")
+
+
+def cross_entropy(input, target, weight=None, size_average=None, ignore_index=-100, reduce=None,
+                  reduction="mean", label_smoothing=0.0):
+    """Logits (n, C) or (n, C, d1, ...) (or (C,) unbatched); targets are class ids (n,) / (n, d1, ...)
+    or class probabilities shaped like the input."""
+    _t(input, "cross_entropy")
+    _t(target, "cross_entropy", "target")
+    _check_reduction(reduction, "cross_entropy")
+    if not 0 <= label_smoothing <= 1:
+        raise ValueError(f"cross_entropy: label_smoothing must be in [0, 1], got {label_smoothing}")
+    if not dt.is_floating(input.dtype):
+        raise TypeError(f"cross_entropy: expected floating point logits, got {input.dtype}")
+    if input.ndim == 0:
+        raise RuntimeError("cross_entropy: input must have at least 1 dim (C,), got a 0-d tensor")
+    x = input
+    C = x.shape[1] if x.ndim > 1 else x.shape[0]
+    if weight is not None:
+        if weight.shape != (C,):
+            raise RuntimeError(f"cross_entropy: weight shape {weight.shape} doesn't match {C} classes")
+        _same_float("cross_entropy", x, weight)
+    soft = dt.is_floating(target.dtype)
+    if soft and target.shape != x.shape:
+        raise RuntimeError(f"cross_entropy: probability targets must match the input shape: input {x.shape}, "
+                           f"target {target.shape}")
+    if not soft:
+        if target.dtype.kind not in "iu":
+            raise TypeError(f"cross_entropy: class-index targets must be integers, got {target.dtype}")
+        expect = x.shape[:1] + x.shape[2:] if x.ndim > 1 else ()
+        if target.shape != expect:
+            raise RuntimeError(f"cross_entropy: expected target shape {expect} for input {x.shape} "
+                               f"(class dim 1 removed), got {target.shape}")
+    # bring the class dim last and flatten to (n, C): torch's (b, C, t) layout becomes rows
+    rest = x.shape[:1] + x.shape[2:] if x.ndim > 1 else ()
+    if x.ndim == 1:
+        x2 = x.reshape(1, C)
+    elif x.ndim == 2:
+        x2 = x
+    else:
+        x2 = x.permute(0, *range(2, x.ndim), 1).reshape(-1, C)
+    if soft:
+        q = target if x.ndim <= 2 else target.permute(0, *range(2, x.ndim), 1).reshape(-1, C)
+        q = q.reshape(-1, C) if x.ndim == 1 else q
+        _same_float("cross_entropy", x, q)
+        out = N.SoftCrossEntropy.apply(x2, q, weight=None if weight is None else weight._data,
+                                       label_smoothing=label_smoothing, reduction=reduction)
+    else:
+        t = target._data.reshape(-1)
+        bad = (t != ignore_index) & ((t < 0) | (t >= C))
+        if bad.any():
+            raise IndexError(f"cross_entropy: target {int(t[bad][0])} is out of bounds for {C} classes "
+                             f"(input {x.shape}, target {target.shape}, ignore_index={ignore_index})")
+        out = N.CrossEntropy.apply(x2, target=t, weight=None if weight is None else weight._data,
+                                   ignore_index=ignore_index, label_smoothing=label_smoothing, reduction=reduction)
+    return out.reshape(rest) if reduction == "none" else out
+
+
+def nll_loss(input, target, weight=None, size_average=None, ignore_index=-100, reduce=None, reduction="mean"):
+    """Negative log-likelihood of log-probabilities (n, C) / (n, C, d1, ...) at class-id targets."""
+    _t(input, "nll_loss")
+    _check_reduction(reduction, "nll_loss")
+    if target.dtype.kind not in "iu":
+        raise TypeError(f"nll_loss: targets must be integer class ids, got {target.dtype}")
+    C = input.shape[1] if input.ndim > 1 else input.shape[0]
+    expect = input.shape[:1] + input.shape[2:] if input.ndim > 1 else ()
+    if target.shape != expect:
+        raise RuntimeError(f"nll_loss: expected target shape {expect} for input {input.shape}, got {target.shape}")
+    t = target._data
+    bad = (t != ignore_index) & ((t < 0) | (t >= C))
+    if bad.any():
+        raise IndexError(f"nll_loss: target {int(t[bad].reshape(-1)[0])} is out of bounds for {C} classes")
+    keep = t != ignore_index
+    ts = np.where(keep, t, 0)
+    x = input.unsqueeze(0) if input.ndim == 1 else input
+    picked = x.gather(1, Tensor._wrap(ts.reshape(x.shape[:1] + (1,) + x.shape[2:]))).squeeze(1)
+    w = keep.astype(input.dtype) if weight is None else weight._data[ts] * keep
+    loss = -picked * Tensor._wrap(w.reshape(picked.shape))
+    if input.ndim == 1:
+        loss = loss.reshape(())
+    if reduction == "none":
+        return loss
+    if reduction == "sum":
+        return loss.sum()
+    return loss.sum() / Tensor._wrap(np.asarray(w.sum(), dtype=input.dtype))
+
+
+def _check_same_shape(input, target, op):
+    if input.shape != target.shape:
+        raise RuntimeError(f"{op}: input shape {input.shape} and target shape {target.shape} differ "
+                           "(torch would broadcast with a warning; we refuse)")
+
+
+def mse_loss(input, target, size_average=None, reduce=None, reduction="mean"):
+    _check_same_shape(input, target, "mse_loss")
+    d = input - target
+    return _reduce(d * d, reduction, "mse_loss")
+
+
+def l1_loss(input, target, size_average=None, reduce=None, reduction="mean"):
+    _check_same_shape(input, target, "l1_loss")
+    return _reduce((input - target).abs(), reduction, "l1_loss")
+
+
+def smooth_l1_loss(input, target, size_average=None, reduce=None, reduction="mean", beta=1.0):
+    _check_same_shape(input, target, "smooth_l1_loss")
+    d = (input - target).abs()
+    loss = _where(d < beta, d * d * (0.5 / beta), d - 0.5 * beta) if beta > 0 else d
+    return _reduce(loss, reduction, "smooth_l1_loss")
+
+
+def binary_cross_entropy(input, target, weight=None, size_average=None, reduce=None, reduction="mean"):
+    """-(y log p + (1-y) log(1-p)) with the logs clamped at -100, as torch does."""
+    _check_same_shape(input, target, "binary_cross_entropy")
+    a = input._data
+    if a.size and (a.min() < 0 or a.max() > 1):
+        raise RuntimeError(f"binary_cross_entropy: all elements of input should be between 0 and 1 "
+                           f"(got min {a.min()}, max {a.max()})")
+    loss = -(target * input.log().clamp(min=-100) + (1 - target) * (1 - input).log().clamp(min=-100))
+    if weight is not None:
+        loss = loss * weight
+    return _reduce(loss, reduction, "binary_cross_entropy")
+
+
+def binary_cross_entropy_with_logits(input, target, weight=None, size_average=None, reduce=None,
+                                     reduction="mean", pos_weight=None):
+    """(1 - y) x + (1 + (pw - 1) y) softplus(-x), the stable form of BCE on sigmoid(x)."""
+    _check_same_shape(input, target, "binary_cross_entropy_with_logits")
+    sp = (-input).softplus()
+    if pos_weight is not None:
+        loss = (1 - target) * input + (1 + (pos_weight - 1) * target) * sp
+    else:
+        loss = (1 - target) * input + sp
+    if weight is not None:
+        loss = loss * weight
+    return _reduce(loss, reduction, "binary_cross_entropy_with_logits")
+
+
+def kl_div(input, target, size_average=None, reduce=None, reduction="mean", log_target=False):
+    loss = target.exp() * (target - input) if log_target else _where(target > 0, target * (target.log() - input),
+                                                                     target * 0)
+    if reduction == "batchmean":
+        return loss.sum() / input.shape[0]
+    return _reduce(loss, reduction, "kl_div")
+
+
+# ---- convolution -----------------------------------------------------------------------------------
+def _single(v, name, op):
+    if isinstance(v, (tuple, list)):
+        if len(v) != 1:
+            raise ValueError(f"{op}: {name} must be an int or a 1-tuple, got {v!r}")
+        v = v[0]
+    return int(v)
+
+
+def conv1d(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1):
+    """x (N, C_in, L) or (C_in, L), weight (C_out, C_in / groups, K) -> (N, C_out, L_out).
+    padding: int, or 'valid' (none) / 'same' (output length = input length, stride 1 only)."""
+    _t(input, "conv1d")
+    stride, dilation = _single(stride, "stride", "conv1d"), _single(dilation, "dilation", "conv1d")
+    if input.ndim == 2:
+        return conv1d(input.unsqueeze(0), weight, bias, stride, padding, dilation, groups).squeeze(0)
+    if input.ndim != 3 or weight.ndim != 3:
+        raise RuntimeError(f"conv1d: expected 2-D/3-D input (N, C_in, L) and 3-D weight, got input {input.shape} "
+                           f"and weight {weight.shape}")
+    C, L = input.shape[1:]
+    O, Cg, K = weight.shape
+    if groups < 1 or C % groups or O % groups:
+        raise RuntimeError(f"conv1d: in_channels {C} and out_channels {O} must both be divisible by groups={groups}")
+    if Cg * groups != C:
+        raise RuntimeError(f"conv1d: input {input.shape} has {C} channels but weight {weight.shape} expects "
+                           f"{Cg * groups} (= {Cg} x groups {groups})")
+    if bias is not None and bias.shape != (O,):
+        raise RuntimeError(f"conv1d: bias shape {bias.shape} doesn't match {O} output channels")
+    if stride < 1 or dilation < 1:
+        raise RuntimeError(f"conv1d: stride ({stride}) and dilation ({dilation}) must be positive")
+    _same_float("conv1d", input, weight, bias)
+    if isinstance(padding, str):
+        if padding == "valid":
+            pad = (0, 0)
+        elif padding == "same":
+            if stride != 1:
+                raise ValueError("conv1d: padding='same' is not supported for strided convolutions")
+            total = dilation * (K - 1)
+            pad = (total // 2, total - total // 2)
+        else:
+            raise ValueError(f"conv1d: invalid padding string {padding!r}, should be one of 'valid', 'same'")
+    else:
+        p = _single(padding, "padding", "conv1d")
+        if p < 0:
+            raise RuntimeError(f"conv1d: negative padding {p} is not supported")
+        pad = (p, p)
+    if L + pad[0] + pad[1] < dilation * (K - 1) + 1:
+        raise RuntimeError(f"conv1d: input length {L} (padded {L + pad[0] + pad[1]}) is smaller than the kernel's "
+                           f"reach {dilation * (K - 1) + 1} (kernel {K}, dilation {dilation})")
+    params = [weight] + ([bias] if bias is not None else [])
+    return N.Conv1d.apply(input, *params, stride=stride, pad=pad, dilation=dilation, groups=groups)

@@ -1,0 +1,150 @@
+"""teenygrad.nn.init: in-place initialisers with torch's names and distributions. They draw from teenygrad's
+default Generator (or the one passed), so teenygrad.manual_seed makes every layer's init reproducible.
+Numbers are drawn in float64 and cast once, then written into the tensor's own memory."""
+import math
+import warnings
+import numpy as np
+from ..random import rng_of
+
+
+def calculate_gain(nonlinearity, param=None):
+    linear_fns = ("linear", "conv1d", "conv2d", "conv3d", "conv_transpose1d", "conv_transpose2d",
+                  "conv_transpose3d")
+    if nonlinearity in linear_fns or nonlinearity == "sigmoid":
+        return 1
+    if nonlinearity == "tanh":
+        return 5.0 / 3
+    if nonlinearity == "relu":
+        return math.sqrt(2.0)
+    if nonlinearity == "leaky_relu":
+        if param is None:
+            slope = 0.01
+        elif isinstance(param, (int, float)) and not isinstance(param, bool):
+            slope = param
+        else:
+            raise ValueError(f"calculate_gain: negative_slope {param} is not a valid number")
+        return math.sqrt(2.0 / (1 + slope ** 2))
+    if nonlinearity == "selu":
+        return 3.0 / 4
+    raise ValueError(f"calculate_gain: unsupported nonlinearity {nonlinearity!r}")
+
+
+def _write(tensor, values):
+    tensor._data[...] = values  # casts to the tensor's dtype, keeps the Parameter object and its memory
+    return tensor
+
+
+def _calculate_fan_in_and_fan_out(tensor):
+    if tensor.ndim < 2:
+        raise ValueError(f"init: fan in and fan out can not be computed for a tensor with fewer than 2 dims "
+                         f"(shape {tensor.shape})")
+    receptive = int(np.prod(tensor.shape[2:])) if tensor.ndim > 2 else 1
+    return tensor.shape[1] * receptive, tensor.shape[0] * receptive
+
+
+def _fan(tensor, mode):
+    if mode not in ("fan_in", "fan_out"):
+        raise ValueError(f"init: mode {mode!r} not supported, please use one of fan_in, fan_out")
+    fan_in, fan_out = _calculate_fan_in_and_fan_out(tensor)
+    return fan_in if mode == "fan_in" else fan_out
+
+
+def uniform_(tensor, a=0.0, b=1.0, generator=None):
+    return _write(tensor, rng_of(generator).uniform(a, b, tensor.shape))
+
+
+def normal_(tensor, mean=0.0, std=1.0, generator=None):
+    return _write(tensor, rng_of(generator).standard_normal(tensor.shape) * std + mean)
+
+
+def trunc_normal_(tensor, mean=0.0, std=1.0, a=-2.0, b=2.0, generator=None):
+    """N(mean, std) truncated to [a, b] (absolute bounds, as torch): redraw the samples that fall outside."""
+    if std <= 0 or a >= b:
+        raise ValueError(f"trunc_normal_: need std > 0 and a < b, got std={std}, a={a}, b={b}")
+    rng = rng_of(generator)
+    x = rng.standard_normal(tensor.shape) * std + mean
+    bad = (x < a) | (x > b)
+    for _ in range(1000):
+        if not bad.any():
+            break
+        x[bad] = rng.standard_normal(int(bad.sum())) * std + mean
+        bad = (x < a) | (x > b)
+    if bad.any():  # the window is far in a tail: fall back to clamping the few left
+        x = np.clip(x, a, b)
+    return _write(tensor, x)
+
+
+def zeros_(tensor):
+    return _write(tensor, 0)
+
+
+def ones_(tensor):
+    return _write(tensor, 1)
+
+
+def constant_(tensor, val):
+    return _write(tensor, val)
+
+
+def eye_(tensor):
+    if tensor.ndim != 2:
+        raise ValueError(f"eye_: only tensors with 2 dimensions are supported, got shape {tensor.shape}")
+    return _write(tensor, np.eye(*tensor.shape))
+
+
+def dirac_(tensor, groups=1):
+    if tensor.ndim not in (3, 4, 5):
+        raise ValueError(f"dirac_: only 3-, 4- and 5-D tensors are supported, got shape {tensor.shape}")
+    out_per = tensor.shape[0] // groups
+    w = np.zeros(tensor.shape)
+    centre = tuple(s // 2 for s in tensor.shape[2:])
+    for g in range(groups):
+        for d in range(min(out_per, tensor.shape[1])):
+            w[(g * out_per + d, d) + centre] = 1
+    return _write(tensor, w)
+
+
+def xavier_uniform_(tensor, gain=1.0, generator=None):
+    fan_in, fan_out = _calculate_fan_in_and_fan_out(tensor)
+    bound = gain * math.sqrt(6.0 / (fan_in + fan_out))
+    return uniform_(tensor, -bound, bound, generator)
+
+
+def xavier_normal_(tensor, gain=1.0, generator=None):
+    fan_in, fan_out = _calculate_fan_in_and_fan_out(tensor)
+    return normal_(tensor, 0.0, gain * math.sqrt(2.0 / (fan_in + fan_out)), generator)
+
+
+def kaiming_uniform_(tensor, a=0, mode="fan_in", nonlinearity="leaky_relu", generator=None):
+    """U(-b, b), b = gain * sqrt(3 / fan). With a=sqrt(5) (torch's Linear default) b = 1/sqrt(fan_in)."""
+    if 0 in tensor.shape:
+        warnings.warn("kaiming_uniform_: initializing zero-element tensors is a no-op")
+        return tensor
+    bound = calculate_gain(nonlinearity, a) * math.sqrt(3.0 / _fan(tensor, mode))
+    return uniform_(tensor, -bound, bound, generator)
+
+
+def kaiming_normal_(tensor, a=0, mode="fan_in", nonlinearity="leaky_relu", generator=None):
+    if 0 in tensor.shape:
+        warnings.warn("kaiming_normal_: initializing zero-element tensors is a no-op")
+        return tensor
+    return normal_(tensor, 0.0, calculate_gain(nonlinearity, a) / math.sqrt(_fan(tensor, mode)), generator)
+
+
+def orthogonal_(tensor, gain=1, generator=None):
+    if tensor.ndim < 2:
+        raise ValueError(f"orthogonal_: only tensors with 2 or more dimensions are supported, got {tensor.shape}")
+    rows, cols = tensor.shape[0], tensor.numel() // tensor.shape[0]
+    flat = rng_of(generator).standard_normal((rows, cols))
+    if rows < cols:
+        flat = flat.T
+    q, r = np.linalg.qr(flat)
+    q *= np.sign(np.diag(r))
+    if rows < cols:
+        q = q.T
+    return _write(tensor, gain * q.reshape(tensor.shape))
+
+
+# torch's deprecated spellings without the trailing underscore
+uniform, normal, constant, xavier_uniform, xavier_normal = uniform_, normal_, constant_, xavier_uniform_, xavier_normal_
+kaiming_uniform, kaiming_normal = kaiming_uniform_, kaiming_normal_

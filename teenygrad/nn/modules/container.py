@@ -1,0 +1,269 @@
+"""Sequential, ModuleList, ModuleDict, ParameterList, ParameterDict: modules that hold other modules."""
+import collections
+import operator
+from .module import Module
+from ..parameter import Parameter
+
+
+def _check_module(m, op):
+    if not isinstance(m, Module):
+        raise TypeError(f"{op}: {type(m).__name__} is not a Module subclass")
+    return m
+
+
+class Sequential(Module):
+    """Sequential(m0, m1, ...) or Sequential(OrderedDict(name=module)): calls each in turn."""
+    def __init__(self, *args):
+        super().__init__()
+        if len(args) == 1 and isinstance(args[0], collections.OrderedDict):
+            for name, m in args[0].items():
+                self.add_module(name, _check_module(m, "Sequential"))
+        else:
+            for i, m in enumerate(args):
+                self.add_module(str(i), _check_module(m, "Sequential"))
+
+    def _index(self, idx):
+        n = len(self._modules)
+        i = operator.index(idx)
+        if not -n <= i < n:
+            raise IndexError(f"{type(self).__name__}: index {idx} is out of range for length {n}")
+        return list(self._modules)[i % n]
+
+    def __getitem__(self, idx):
+        if isinstance(idx, slice):
+            return type(self)(collections.OrderedDict(list(self._modules.items())[idx]))
+        return self._modules[self._index(idx)]
+
+    def __setitem__(self, idx, module):
+        setattr(self, self._index(idx), _check_module(module, "Sequential"))
+
+    def __delitem__(self, idx):
+        keys = list(self._modules)[idx] if isinstance(idx, slice) else [self._index(idx)]
+        for k in keys:
+            del self._modules[k]
+        # renumber so indices stay 0..n-1, as torch does
+        self.__dict__["_modules"] = {str(i): m for i, m in enumerate(self._modules.values())}
+
+    def __len__(self):
+        return len(self._modules)
+
+    def __iter__(self):
+        return iter(self._modules.values())
+
+    def append(self, module):
+        self.add_module(str(len(self)), _check_module(module, "Sequential.append"))
+        return self
+
+    def extend(self, modules):
+        for m in modules:
+            self.append(m)
+        return self
+
+    def insert(self, index, module):
+        mods = list(self._modules.values())
+        mods.insert(index, _check_module(module, "Sequential.insert"))
+        self.__dict__["_modules"] = {str(i): m for i, m in enumerate(mods)}
+        return self
+
+    def forward(self, x):
+        for m in self._modules.values():
+            x = m(x)
+        return x
+
+
+class ModuleList(Module):
+    """A list of modules whose parameters the parent module sees (a plain list would hide them)."""
+    def __init__(self, modules=None):
+        super().__init__()
+        if modules is not None:
+            self.extend(modules)
+
+    def _index(self, idx):
+        n = len(self._modules)
+        i = operator.index(idx)
+        if not -n <= i < n:
+            raise IndexError(f"ModuleList: index {idx} is out of range for length {n}")
+        return str(i % n)
+
+    def __getitem__(self, idx):
+        if isinstance(idx, slice):
+            return ModuleList(list(self._modules.values())[idx])
+        return self._modules[self._index(idx)]
+
+    def __setitem__(self, idx, module):
+        self.add_module(self._index(idx), _check_module(module, "ModuleList"))
+
+    def __delitem__(self, idx):
+        mods = list(self._modules.values())
+        del mods[idx]
+        self.__dict__["_modules"] = {str(i): m for i, m in enumerate(mods)}
+
+    def __len__(self):
+        return len(self._modules)
+
+    def __iter__(self):
+        return iter(self._modules.values())
+
+    def __add__(self, other):
+        return ModuleList(list(self) + list(other))
+
+    def __iadd__(self, modules):
+        return self.extend(modules)
+
+    def append(self, module):
+        self.add_module(str(len(self)), _check_module(module, "ModuleList.append"))
+        return self
+
+    def extend(self, modules):
+        for m in modules:
+            self.append(m)
+        return self
+
+    def insert(self, index, module):
+        mods = list(self._modules.values())
+        mods.insert(index, _check_module(module, "ModuleList.insert"))
+        self.__dict__["_modules"] = {str(i): m for i, m in enumerate(mods)}
+
+    def pop(self, index=-1):
+        m = self[index]
+        del self[index]
+        return m
+
+    def forward(self, *args, **kwargs):
+        raise NotImplementedError("ModuleList has no forward(); iterate over it and call each module")
+
+    def __repr__(self):
+        """Like torch: runs of identical modules print once, as `(0-11): 12 x Block(...)`."""
+        reprs = [repr(m) for m in self]
+        if not reprs:
+            return "ModuleList()"
+        runs = []  # [start, end, repr]
+        for i, r in enumerate(reprs):
+            if runs and runs[-1][2] == r:
+                runs[-1][1] = i
+            else:
+                runs.append([i, i, r])
+        lines = [(f"({a}): {r}" if a == b else f"({a}-{b}): {b - a + 1} x {r}").replace("\n", "\n  ")
+                 for a, b, r in runs]
+        return "ModuleList(\n  " + "\n  ".join(lines) + "\n)"
+
+
+class ModuleDict(Module):
+    """A dict of modules (insertion-ordered), registered as children under their keys."""
+    def __init__(self, modules=None):
+        super().__init__()
+        if modules is not None:
+            self.update(modules)
+
+    def __getitem__(self, key):
+        if key not in self._modules:
+            raise KeyError(f"ModuleDict: no module named {key!r} (keys: {list(self._modules)})")
+        return self._modules[key]
+
+    def __setitem__(self, key, module):
+        self.add_module(key, _check_module(module, "ModuleDict"))
+
+    def __delitem__(self, key):
+        del self._modules[key]
+
+    def __len__(self):
+        return len(self._modules)
+
+    def __iter__(self):
+        return iter(self._modules)
+
+    def __contains__(self, key):
+        return key in self._modules
+
+    def keys(self):
+        return self._modules.keys()
+
+    def values(self):
+        return self._modules.values()
+
+    def items(self):
+        return self._modules.items()
+
+    def pop(self, key):
+        m = self[key]
+        del self[key]
+        return m
+
+    def clear(self):
+        self._modules.clear()
+
+    def update(self, modules):
+        items = modules.items() if hasattr(modules, "items") else modules
+        for k, m in items:
+            self[k] = m
+
+    def forward(self, *args, **kwargs):
+        raise NotImplementedError("ModuleDict has no forward(); index it and call a module")
+
+
+class ParameterList(Module):
+    def __init__(self, values=None):
+        super().__init__()
+        for v in values or []:
+            self.append(v)
+
+    def __getitem__(self, idx):
+        n = len(self._parameters)
+        i = operator.index(idx)
+        if not -n <= i < n:
+            raise IndexError(f"ParameterList: index {idx} is out of range for length {n}")
+        return self._parameters[str(i % n)]
+
+    def __setitem__(self, idx, p):
+        self._parameters[str(operator.index(idx) % len(self))] = p if isinstance(p, Parameter) else Parameter(p)
+
+    def __len__(self):
+        return len(self._parameters)
+
+    def __iter__(self):
+        return iter(self._parameters.values())
+
+    def append(self, p):
+        self.register_parameter(str(len(self)), p if isinstance(p, Parameter) else Parameter(p))
+        return self
+
+    def extend(self, ps):
+        for p in ps:
+            self.append(p)
+        return self
+
+
+class ParameterDict(Module):
+    def __init__(self, parameters=None):
+        super().__init__()
+        if parameters is not None:
+            self.update(parameters)
+
+    def __getitem__(self, key):
+        return self._parameters[key]
+
+    def __setitem__(self, key, p):
+        self.register_parameter(key, p if isinstance(p, Parameter) else Parameter(p))
+
+    def __len__(self):
+        return len(self._parameters)
+
+    def __iter__(self):
+        return iter(self._parameters)
+
+    def __contains__(self, key):
+        return key in self._parameters
+
+    def keys(self):
+        return self._parameters.keys()
+
+    def values(self):
+        return self._parameters.values()
+
+    def items(self):
+        return self._parameters.items()
+
+    def update(self, parameters):
+        items = parameters.items() if hasattr(parameters, "items") else parameters
+        for k, p in items:
+            self[k] = p

@@ -1,0 +1,58 @@
+"""Conv1d."""
+import math
+from ...tensor import dt  # the dtype module: the package attribute `dtype` is the dtype class, as in torch
+from ...creation import empty
+from ..parameter import Parameter
+from .. import functional as F, init
+from .module import Module
+
+
+class Conv1d(Module):
+    """(N, C_in, L) -> (N, C_out, L_out). Init as torch: kaiming_uniform_(a=sqrt(5)) on the weight, i.e.
+    U(-1/sqrt(fan_in), 1/sqrt(fan_in)) with fan_in = in_channels / groups * kernel_size; bias the same."""
+    def __init__(self, in_channels, out_channels, kernel_size, stride=1, padding=0, dilation=1, groups=1, bias=True,
+                 padding_mode="zeros", device=None, dtype=None):
+        super().__init__()
+        if groups < 1 or in_channels % groups or out_channels % groups:
+            raise ValueError(f"Conv1d: in_channels {in_channels} and out_channels {out_channels} must be divisible "
+                             f"by groups {groups}")
+        if padding_mode != "zeros":
+            raise NotImplementedError(f"Conv1d: padding_mode {padding_mode!r} is not supported (only 'zeros')")
+        if isinstance(padding, str) and padding not in ("same", "valid"):
+            raise ValueError(f"Conv1d: invalid padding string {padding!r}, should be one of 'valid', 'same'")
+        tup = (lambda v: tuple(v) if isinstance(v, (tuple, list)) else (v,))
+        self.in_channels, self.out_channels = in_channels, out_channels
+        self.kernel_size, self.stride, self.dilation = tup(kernel_size), tup(stride), tup(dilation)
+        if padding == "same" and self.stride != (1,):
+            raise ValueError("Conv1d: padding='same' is not supported for strided convolutions")
+        self.padding = padding if isinstance(padding, str) else tup(padding)
+        self.groups, self.padding_mode = groups, padding_mode
+        dtype = dtype or dt._default_float
+        self.weight = Parameter(empty(out_channels, in_channels // groups, self.kernel_size[0], dtype=dtype))
+        if bias:
+            self.bias = Parameter(empty(out_channels, dtype=dtype))
+        else:
+            self.register_parameter("bias", None)
+        self.reset_parameters()
+
+    def reset_parameters(self):
+        init.kaiming_uniform_(self.weight, a=math.sqrt(5))
+        if self.bias is not None:
+            fan_in = self.weight.shape[1] * self.weight.shape[2]
+            bound = 1 / math.sqrt(fan_in) if fan_in > 0 else 0
+            init.uniform_(self.bias, -bound, bound)
+
+    def forward(self, input):
+        return F.conv1d(input, self.weight, self.bias, self.stride, self.padding, self.dilation, self.groups)
+
+    def extra_repr(self):
+        s = f"{self.in_channels}, {self.out_channels}, kernel_size={self.kernel_size}, stride={self.stride}"
+        if self.padding != (0,):
+            s += f", padding={self.padding}"
+        if self.dilation != (1,):
+            s += f", dilation={self.dilation}"
+        if self.groups != 1:
+            s += f", groups={self.groups}"
+        if self.bias is None:
+            s += ", bias=False"
+        return s

@@ -1,0 +1,399 @@
+"""Module: the base class of every layer. Keeps parameters, buffers and child modules in three ordered
+dicts (filled by __setattr__), and walks them for parameters(), state_dict(), to(), train() and repr."""
+import collections
+import numpy as np
+from ...tensor import dt  # the dtype module: the package attribute `dtype` is the dtype class, as in torch
+from ...tensor import Tensor, _move, _device_name
+from ..parameter import Parameter, Buffer
+
+_IncompatibleKeys = collections.namedtuple("IncompatibleKeys", ["missing_keys", "unexpected_keys"])
+
+
+class Module:
+    training: bool
+
+    def __init__(self, *args, **kwargs):
+        if args or kwargs:
+            raise TypeError(f"{type(self).__name__}.__init__() got unexpected arguments; "
+                            "Module.__init__ takes none")
+        d = self.__dict__
+        d["training"] = True
+        d["_parameters"] = {}
+        d["_buffers"] = {}
+        d["_non_persistent_buffers_set"] = set()
+        d["_modules"] = {}
+        d["_forward_hooks"] = {}
+        d["_forward_pre_hooks"] = {}
+
+    def forward(self, *args, **kwargs):
+        raise NotImplementedError(f'Module [{type(self).__name__}] is missing the required "forward" function')
+
+    def __call__(self, *args, **kwargs):
+        if not self._forward_hooks and not self._forward_pre_hooks:
+            return self.forward(*args, **kwargs)
+        for hook in list(self._forward_pre_hooks.values()):
+            r = hook(self, args)
+            if r is not None:
+                args = r if isinstance(r, tuple) else (r,)
+        out = self.forward(*args, **kwargs)
+        for hook in list(self._forward_hooks.values()):
+            r = hook(self, args, out)
+            if r is not None:
+                out = r
+        return out
+
+    def register_forward_hook(self, hook):
+        return _HookHandle(self._forward_hooks, hook)
+
+    def register_forward_pre_hook(self, hook):
+        return _HookHandle(self._forward_pre_hooks, hook)
+
+    # ---- registration -----------------------------------------------------------------------------
+    def _check_init(self, what):
+        if "_parameters" not in self.__dict__:
+            raise AttributeError(f"cannot assign {what} before Module.__init__() call "
+                                 f"(call super().__init__() first in {type(self).__name__}.__init__)")
+
+    def __setattr__(self, name, value):
+        d = self.__dict__
+        if isinstance(value, Parameter):
+            self._check_init("parameters")
+            self._drop(name, keep="_parameters")
+            d["_parameters"][name] = value
+        elif isinstance(value, Module):
+            self._check_init("module")
+            self._drop(name, keep="_modules")
+            d["_modules"][name] = value
+        elif isinstance(value, Buffer):
+            self._check_init("buffer")
+            self._drop(name)
+            self.register_buffer(name, value, value.persistent)
+        elif "_parameters" in d and name in d["_parameters"]:
+            if value is not None:
+                raise TypeError(f"cannot assign '{type(value).__name__}' as parameter '{name}' "
+                                "(nn.Parameter or None expected)")
+            d["_parameters"][name] = None
+        elif "_modules" in d and name in d["_modules"]:
+            if value is not None:
+                raise TypeError(f"cannot assign '{type(value).__name__}' as child module '{name}' "
+                                "(nn.Module or None expected)")
+            d["_modules"][name] = None
+        elif "_buffers" in d and name in d["_buffers"]:
+            if value is not None and not isinstance(value, Tensor):
+                raise TypeError(f"cannot assign '{type(value).__name__}' as buffer '{name}' "
+                                "(Tensor or None expected)")
+            d["_buffers"][name] = value
+        else:
+            object.__setattr__(self, name, value)
+
+    def _drop(self, name, keep=None):
+        """Forget `name` everywhere but in `keep` (re-assigning keeps its place in the order, as torch)."""
+        d = self.__dict__
+        d.pop(name, None)
+        for k in ("_parameters", "_buffers", "_modules"):
+            if k != keep:
+                d[k].pop(name, None)
+        d["_non_persistent_buffers_set"].discard(name)
+
+    def __getattr__(self, name):
+        # only called when normal lookup fails: parameters, buffers and children live in the dicts
+        d = self.__dict__
+        for k in ("_parameters", "_buffers", "_modules"):
+            if k in d and name in d[k]:
+                return d[k][name]
+        raise AttributeError(f"'{type(self).__name__}' object has no attribute '{name}'")
+
+    def __delattr__(self, name):
+        d = self.__dict__
+        for k in ("_parameters", "_buffers", "_modules"):
+            if name in d.get(k, ()):
+                del d[k][name]
+                d["_non_persistent_buffers_set"].discard(name)
+                return
+        object.__delattr__(self, name)
+
+    def __dir__(self):
+        return sorted(set(super().__dir__()) | set(self._parameters) | set(self._buffers) | set(self._modules))
+
+    def _check_name(self, name, what, own):
+        """torch's rules: a string without dots, not already taken by anything but an entry of the same kind."""
+        if not isinstance(name, str):
+            raise TypeError(f"{what} name should be a string, got {type(name).__name__}")
+        if "." in name or name == "":
+            raise KeyError(f"{what} name can't contain \".\" or be empty, got {name!r}")
+        if hasattr(self, name) and name not in self.__dict__[own]:
+            raise KeyError(f"attribute '{name}' already exists")
+
+    def register_parameter(self, name, param):
+        self._check_init("parameters")
+        self._check_name(name, "parameter", "_parameters")
+        if param is not None and not isinstance(param, Parameter):
+            raise TypeError(f"cannot assign '{type(param).__name__}' object to parameter '{name}' "
+                            "(nn.Parameter or None required)")
+        self._drop(name, keep="_parameters")
+        self._parameters[name] = param
+
+    def register_buffer(self, name, tensor, persistent=True):
+        self._check_init("buffer")
+        self._check_name(name, "buffer", "_buffers")
+        if tensor is not None and not isinstance(tensor, Tensor):
+            raise TypeError(f"cannot assign '{type(tensor).__name__}' object to buffer '{name}' "
+                            "(Tensor or None required)")
+        self._drop(name, keep="_buffers")
+        self._buffers[name] = tensor
+        if not persistent:
+            self._non_persistent_buffers_set.add(name)
+
+    def add_module(self, name, module):
+        if module is not None and not isinstance(module, Module):
+            raise TypeError(f"add_module: {type(module).__name__} is not a Module subclass")
+        self._check_init("module")
+        self._check_name(name, "module", "_modules")
+        self._drop(name, keep="_modules")
+        self._modules[name] = module
+
+    register_module = add_module
+
+    def get_submodule(self, target):
+        mod = self
+        for part in target.split(".") if target else []:
+            if part not in mod._modules:
+                raise AttributeError(f"get_submodule: {type(mod).__name__} has no submodule `{part}` "
+                                     f"(looking up {target!r})")
+            mod = mod._modules[part]
+        return mod
+
+    def get_parameter(self, target):
+        mod_path, _, name = target.rpartition(".")
+        mod = self.get_submodule(mod_path)
+        if name not in mod._parameters:
+            raise AttributeError(f"get_parameter: {type(mod).__name__} has no parameter `{name}`")
+        return mod._parameters[name]
+
+    # ---- traversal --------------------------------------------------------------------------------
+    def named_modules(self, memo=None, prefix="", remove_duplicate=True):
+        if memo is None:
+            memo = set()
+        if remove_duplicate:
+            if id(self) in memo:
+                return
+            memo.add(id(self))
+        yield prefix, self
+        for name, m in self._modules.items():
+            if m is None:
+                continue
+            yield from m.named_modules(memo, prefix + ("." if prefix else "") + name, remove_duplicate)
+
+    def modules(self):
+        for _, m in self.named_modules():
+            yield m
+
+    def named_children(self):
+        seen = set()
+        for name, m in self._modules.items():
+            if m is not None and id(m) not in seen:
+                seen.add(id(m))
+                yield name, m
+
+    def children(self):
+        for _, m in self.named_children():
+            yield m
+
+    def _named_members(self, dict_name, prefix, recurse, remove_duplicate=True):
+        seen = set()
+        mods = self.named_modules(prefix=prefix, remove_duplicate=remove_duplicate) if recurse else [(prefix, self)]
+        for mprefix, m in mods:
+            for name, v in m.__dict__[dict_name].items():
+                if v is None or (remove_duplicate and id(v) in seen):
+                    continue
+                seen.add(id(v))  # shared (tied) tensors are listed once, under their first name
+                yield mprefix + ("." if mprefix else "") + name, v
+
+    def named_parameters(self, prefix="", recurse=True, remove_duplicate=True):
+        return self._named_members("_parameters", prefix, recurse, remove_duplicate)
+
+    def parameters(self, recurse=True):
+        for _, p in self.named_parameters(recurse=recurse):
+            yield p
+
+    def named_buffers(self, prefix="", recurse=True, remove_duplicate=True):
+        return self._named_members("_buffers", prefix, recurse, remove_duplicate)
+
+    def buffers(self, recurse=True):
+        for _, b in self.named_buffers(recurse=recurse):
+            yield b
+
+    def apply(self, fn):
+        for m in self.children():
+            m.apply(fn)
+        fn(self)
+        return self
+
+    # ---- modes and gradients ----------------------------------------------------------------------
+    def train(self, mode=True):
+        if not isinstance(mode, bool):
+            raise ValueError(f"train: training mode is expected to be boolean, got {mode!r}")
+        self.training = mode
+        for m in self.children():
+            m.train(mode)
+        return self
+
+    def eval(self):
+        return self.train(False)
+
+    def requires_grad_(self, requires_grad=True):
+        for p in self.parameters():
+            p.requires_grad_(requires_grad)
+        return self
+
+    def zero_grad(self, set_to_none=True):
+        for p in self.parameters():
+            if p.grad is None:
+                continue
+            if set_to_none:
+                p.grad = None
+            else:
+                p.grad._data[...] = 0
+
+    # ---- dtype / device ---------------------------------------------------------------------------
+    def _apply_arrays(self, fn, floats_only):
+        """Replace each parameter's/buffer's array in place (the Parameter objects stay the same, so an
+        optimizer built before .to() still holds them)."""
+        for m in self.modules():
+            for t in list(m._parameters.values()) + list(m._buffers.values()):
+                if t is None or (floats_only and not dt.is_floating(t.dtype)):
+                    continue
+                t._data = fn(t._data)
+                if t.grad is not None:
+                    t.grad._data = fn(t.grad._data)
+        return self
+
+    def to(self, *args, device=None, dtype=None, non_blocking=False):
+        for a in args:
+            if isinstance(a, Tensor):
+                device, dtype = a.device, a.dtype
+            elif isinstance(a, str) and (a.startswith("cpu") or a.startswith("cuda")):
+                device = a
+            elif a is not None and not isinstance(a, bool):
+                dtype = a
+        if dtype is not None:
+            dtype = dt.to_dtype(dtype)
+            if not dt.is_floating(dtype):
+                raise TypeError(f"Module.to: only floating point dtypes are accepted, got {dtype}")
+            self._apply_arrays(lambda a: a.astype(dtype, copy=False), floats_only=True)
+        if device is not None:
+            name = _device_name(device)
+            self._apply_arrays(lambda a: _move(a, name), floats_only=False)
+        return self
+
+    def float(self):
+        return self.to(dtype=dt.float32)
+
+    def double(self):
+        return self.to(dtype=dt.float64)
+
+    def half(self):
+        return self.to(dtype=dt.float16)
+
+    def bfloat16(self):
+        return self.to(dtype=dt.bfloat16_dtype())
+
+    def cpu(self):
+        return self.to("cpu")
+
+    def cuda(self, device=None):
+        return self.to("cuda")
+
+    def type(self, dst_type):
+        return self.to(dtype=dst_type)
+
+    # ---- state dict -------------------------------------------------------------------------------
+    def state_dict(self, destination=None, prefix="", keep_vars=False):
+        """name -> tensor sharing memory with the parameter/buffer (detached unless keep_vars)."""
+        out = collections.OrderedDict() if destination is None else destination
+        for mprefix, m in self.named_modules(prefix=prefix.rstrip("."), remove_duplicate=False):
+            p = mprefix + "." if mprefix else ""
+            for name, v in m._parameters.items():
+                if v is not None:
+                    out[p + name] = v if keep_vars else Tensor._wrap(v._data)
+            for name, v in m._buffers.items():
+                if v is not None and name not in m._non_persistent_buffers_set:
+                    out[p + name] = v if keep_vars else Tensor._wrap(v._data)
+        return out
+
+    def load_state_dict(self, state_dict, strict=True, assign=False):
+        """Copy values into the existing tensors. Shape mismatches always raise; with strict, missing
+        and unexpected keys raise too (one error listing all of them)."""
+        own = self.state_dict(keep_vars=True)
+        missing = [k for k in own if k not in state_dict]
+        unexpected = [k for k in state_dict if k not in own]
+        errors = []
+        if strict:
+            if unexpected:
+                errors.append("Unexpected key(s) in state_dict: " + ", ".join(f'"{k}"' for k in unexpected) + ".")
+            if missing:
+                errors.append("Missing key(s) in state_dict: " + ", ".join(f'"{k}"' for k in missing) + ".")
+        for k, t in own.items():
+            if k not in state_dict:
+                continue
+            v = state_dict[k]
+            shape = tuple(v.shape) if hasattr(v, "shape") else np.shape(v)
+            if shape != t.shape:
+                errors.append(f"size mismatch for {k}: copying a param with shape {shape} from checkpoint, "
+                              f"the shape in current model is {t.shape}.")
+        if errors:
+            raise RuntimeError(f"Error(s) in loading state_dict for {type(self).__name__}:\n\t" + "\n\t".join(errors))
+        for k, t in own.items():
+            if k in state_dict:
+                v = state_dict[k]
+                a = v._data if isinstance(v, Tensor) else np.asarray(v)
+                if type(a) is not type(t._data):
+                    a = _move(a, t.device)
+                if assign:
+                    t._data = a.astype(t.dtype, copy=False)
+                else:
+                    t._data[...] = a
+        return _IncompatibleKeys(missing, unexpected)
+
+    # ---- repr -------------------------------------------------------------------------------------
+    def extra_repr(self):
+        return ""
+
+    def __repr__(self):
+        lines = [f"({name}): " + _indent(repr(m)) for name, m in self._modules.items()]
+        extra = self.extra_repr()
+        if not lines:
+            return f"{type(self).__name__}({extra})"
+        body = ([_indent(extra)] if extra else []) + lines
+        return type(self).__name__ + "(\n  " + "\n  ".join(body) + "\n)"
+
+    def _get_name(self):
+        return type(self).__name__
+
+    def __getstate__(self):
+        return self.__dict__.copy()
+
+    def __setstate__(self, state):
+        self.__dict__.update(state)
+
+
+def _indent(s):
+    return s.replace("\n", "\n  ")
+
+
+class _HookHandle:
+    _next_id = 0
+
+    def __init__(self, hooks, hook):
+        self.hooks, self.id = hooks, _HookHandle._next_id
+        _HookHandle._next_id += 1
+        hooks[self.id] = hook
+
+    def remove(self):
+        self.hooks.pop(self.id, None)
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.remove()

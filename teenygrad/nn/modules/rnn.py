@@ -1,0 +1,257 @@
+"""RNN, LSTM, GRU and their cells, with torch's parameter names, gate order and return values.
+Each layer and direction is two graph nodes: one Linear for the input projection of every step, and one
+fused scan (teenygrad.ops.rnn) for the recurrence."""
+import math
+from ...tensor import dt  # dt: the dtype module (the package attribute `dtype` is the class, as torch)
+from ...tensor_ops import cat, stack
+from ...creation import empty, zeros
+from ...ops import rnn as R
+from ...ops import nn as N
+from ..parameter import Parameter
+from .. import functional as F, init
+from .module import Module
+
+_GATES = {"RNN_TANH": 1, "RNN_RELU": 1, "LSTM": 4, "GRU": 3}
+
+
+def _input_gates(x, w_ih, b_ih):
+    """x (t, b, i) -> (t, b, G h) in one GEMM."""
+    return N.Linear.apply(x, w_ih) if b_ih is None else N.Linear.apply(x, w_ih, b_ih)
+
+
+def _scan(mode, gi, h0, c0, w_hh, b_hh, reverse):
+    """Run one layer-direction. Returns (outputs (t, b, h), h_n (b, h), c_n or None)."""
+    bias = [b_hh] if b_hh is not None else []
+    T = gi.shape[0]
+    last = 0 if reverse else T - 1
+    if mode == "LSTM":
+        out = R.LSTMScan.apply(gi, h0, c0, w_hh, *bias, reverse=reverse)
+        hs = out[:T]
+        return hs, hs[last], out[T]
+    if mode == "GRU":
+        hs = R.GRUScan.apply(gi, h0, w_hh, *bias, reverse=reverse)
+    else:
+        hs = R.RNNScan.apply(gi, h0, w_hh, *bias, relu=mode == "RNN_RELU", reverse=reverse)
+    return hs, hs[last], None
+
+
+class RNNBase(Module):
+    def __init__(self, mode, input_size, hidden_size, num_layers=1, bias=True, batch_first=False, dropout=0.0,
+                 bidirectional=False, proj_size=0, device=None, dtype=None):
+        super().__init__()
+        if proj_size:
+            raise NotImplementedError(f"{type(self).__name__}: proj_size is not supported")
+        if not isinstance(hidden_size, int) or hidden_size <= 0 or num_layers <= 0:
+            raise ValueError(f"{type(self).__name__}: hidden_size ({hidden_size}) and num_layers ({num_layers}) "
+                             "must be positive integers")
+        if not 0 <= dropout <= 1:
+            raise ValueError(f"{type(self).__name__}: dropout should be a number in range [0, 1], got {dropout}")
+        self.mode, self.input_size, self.hidden_size, self.num_layers = mode, input_size, hidden_size, num_layers
+        self.bias, self.batch_first, self.dropout, self.bidirectional = bias, batch_first, float(dropout), bidirectional
+        self.proj_size = 0
+        dtype = dtype or dt._default_float
+        G, D = _GATES[mode], 2 if bidirectional else 1
+        for layer in range(num_layers):
+            for d in range(D):
+                sfx = f"_l{layer}" + ("_reverse" if d else "")
+                in_size = input_size if layer == 0 else hidden_size * D
+                setattr(self, "weight_ih" + sfx, Parameter(empty(G * hidden_size, in_size, dtype=dtype)))
+                setattr(self, "weight_hh" + sfx, Parameter(empty(G * hidden_size, hidden_size, dtype=dtype)))
+                if bias:
+                    setattr(self, "bias_ih" + sfx, Parameter(empty(G * hidden_size, dtype=dtype)))
+                    setattr(self, "bias_hh" + sfx, Parameter(empty(G * hidden_size, dtype=dtype)))
+        self.reset_parameters()
+
+    def reset_parameters(self):
+        """torch: every weight and bias ~ U(-1/sqrt(hidden_size), 1/sqrt(hidden_size))."""
+        k = 1.0 / math.sqrt(self.hidden_size)
+        for p in self.parameters():
+            init.uniform_(p, -k, k)
+
+    def _layer_params(self, layer, d):
+        sfx = f"_l{layer}" + ("_reverse" if d else "")
+        b_ih = getattr(self, "bias_ih" + sfx) if self.bias else None
+        b_hh = getattr(self, "bias_hh" + sfx) if self.bias else None
+        return getattr(self, "weight_ih" + sfx), getattr(self, "weight_hh" + sfx), b_ih, b_hh
+
+    def _check_state(self, h, name, shape):
+        if tuple(h.shape) != shape:
+            raise RuntimeError(f"{type(self).__name__}: expected {name} of shape {shape}, got {tuple(h.shape)}")
+
+    def forward(self, input, hx=None):
+        name = type(self).__name__
+        if input.ndim not in (2, 3):
+            raise ValueError(f"{name}: expected 2-D (unbatched) or 3-D input, got shape {input.shape}")
+        batched = input.ndim == 3
+        x = input if batched else input.unsqueeze(1)
+        if batched and self.batch_first:
+            x = x.transpose(0, 1)
+        if x.shape[-1] != self.input_size:
+            raise RuntimeError(f"{name}: input.size(-1) must be equal to input_size. Expected {self.input_size}, "
+                               f"got {x.shape[-1]} (input shape {input.shape})")
+        if not dt.is_floating(x.dtype) or x.dtype != self.weight_ih_l0.dtype:
+            raise TypeError(f"{name}: input dtype {x.dtype} doesn't match the weights' dtype "
+                            f"{self.weight_ih_l0.dtype}")
+        D = 2 if self.bidirectional else 1
+        B, H = x.shape[1], self.hidden_size
+        shape = (self.num_layers * D, B, H)
+        lstm = self.mode == "LSTM"
+        if hx is None:
+            h0 = c0 = zeros(shape, dtype=x.dtype)
+        else:
+            h0, c0 = hx if lstm else (hx, None)
+            if not batched:
+                h0 = h0.unsqueeze(1)
+                c0 = c0.unsqueeze(1) if c0 is not None else None
+            self._check_state(h0, "hidden state h_0" if lstm else "hidden state", shape)
+            if lstm:
+                self._check_state(c0, "cell state c_0", shape)
+        h_n, c_n = [], []
+        for layer in range(self.num_layers):
+            outs = []
+            for d in range(D):
+                w_ih, w_hh, b_ih, b_hh = self._layer_params(layer, d)
+                k = layer * D + d
+                hs, h_last, c_last = _scan(self.mode, _input_gates(x, w_ih, b_ih), h0[k],
+                                           c0[k] if lstm else None, w_hh, b_hh, reverse=d == 1)
+                outs.append(hs)
+                h_n.append(h_last)
+                c_n.append(c_last)
+            x = outs[0] if D == 1 else cat(outs, dim=2)
+            if self.dropout and self.training and layer < self.num_layers - 1:
+                x = F.dropout(x, self.dropout, True)
+        out = x.transpose(0, 1) if batched and self.batch_first else x
+        h_n = stack(h_n, 0)
+        c_n = stack(c_n, 0) if lstm else None
+        if not batched:
+            out, h_n = out.squeeze(1), h_n.squeeze(1)
+            c_n = c_n.squeeze(1) if lstm else None
+        return (out, (h_n, c_n)) if lstm else (out, h_n)
+
+    def extra_repr(self):
+        s = f"{self.input_size}, {self.hidden_size}"
+        if self.num_layers != 1:
+            s += f", num_layers={self.num_layers}"
+        if self.bias is not True:
+            s += f", bias={self.bias}"
+        if self.batch_first is not False:
+            s += f", batch_first={self.batch_first}"
+        if self.dropout != 0:
+            s += f", dropout={self.dropout}"
+        if self.bidirectional is not False:
+            s += f", bidirectional={self.bidirectional}"
+        return s
+
+
+class RNN(RNNBase):
+    """Elman RNN: h_t = tanh(x_t W_ih^T + b_ih + h_{t-1} W_hh^T + b_hh) (or relu)."""
+    def __init__(self, input_size, hidden_size, num_layers=1, nonlinearity="tanh", bias=True, batch_first=False,
+                 dropout=0.0, bidirectional=False, device=None, dtype=None):
+        if nonlinearity not in ("tanh", "relu"):
+            raise ValueError(f"RNN: unknown nonlinearity {nonlinearity!r} (expected 'tanh' or 'relu')")
+        self.nonlinearity = nonlinearity
+        super().__init__("RNN_TANH" if nonlinearity == "tanh" else "RNN_RELU", input_size, hidden_size, num_layers,
+                         bias, batch_first, dropout, bidirectional, dtype=dtype)
+
+
+class LSTM(RNNBase):
+    """Returns (output, (h_n, c_n)); gates i, f, g, o."""
+    def __init__(self, input_size, hidden_size, num_layers=1, bias=True, batch_first=False, dropout=0.0,
+                 bidirectional=False, proj_size=0, device=None, dtype=None):
+        super().__init__("LSTM", input_size, hidden_size, num_layers, bias, batch_first, dropout, bidirectional,
+                         proj_size, dtype=dtype)
+
+
+class GRU(RNNBase):
+    """Gates r, z, n; h_t = (1 - z) n + z h_{t-1}."""
+    def __init__(self, input_size, hidden_size, num_layers=1, bias=True, batch_first=False, dropout=0.0,
+                 bidirectional=False, device=None, dtype=None):
+        super().__init__("GRU", input_size, hidden_size, num_layers, bias, batch_first, dropout, bidirectional,
+                         dtype=dtype)
+
+
+class _CellBase(Module):
+    _mode = None
+
+    def __init__(self, input_size, hidden_size, bias=True, nonlinearity="tanh", device=None, dtype=None):
+        super().__init__()
+        self.input_size, self.hidden_size, self.bias = input_size, hidden_size, bias
+        G = _GATES[self._mode]
+        dtype = dtype or dt._default_float
+        self.weight_ih = Parameter(empty(G * hidden_size, input_size, dtype=dtype))
+        self.weight_hh = Parameter(empty(G * hidden_size, hidden_size, dtype=dtype))
+        if bias:
+            self.bias_ih = Parameter(empty(G * hidden_size, dtype=dtype))
+            self.bias_hh = Parameter(empty(G * hidden_size, dtype=dtype))
+        else:
+            self.register_parameter("bias_ih", None)
+            self.register_parameter("bias_hh", None)
+        k = 1.0 / math.sqrt(hidden_size)
+        for p in self.parameters():
+            init.uniform_(p, -k, k)
+
+    def _prepare(self, input, hx):
+        name = type(self).__name__
+        if input.ndim not in (1, 2):
+            raise ValueError(f"{name}: expected input to be 1-D or 2-D, got shape {input.shape}")
+        if input.shape[-1] != self.input_size:
+            raise RuntimeError(f"{name}: input has inconsistent input_size: got {input.shape[-1]}, expected "
+                               f"{self.input_size} (input shape {input.shape})")
+        batched = input.ndim == 2
+        x = input if batched else input.unsqueeze(0)
+        shape = (x.shape[0], self.hidden_size)
+        states = []
+        for h in (hx if isinstance(hx, tuple) else (hx,)):
+            if h is None:
+                h = zeros(shape, dtype=x.dtype)
+            elif not batched:
+                h = h.unsqueeze(0)
+            if tuple(h.shape) != shape:
+                raise RuntimeError(f"{name}: hidden state has shape {tuple(h.shape)}, expected {shape}")
+            states.append(h)
+        return batched, x, states
+
+    def _run(self, x, h, c=None):
+        gi = _input_gates(x.unsqueeze(0), self.weight_ih, self.bias_ih)
+        _, h_last, c_last = _scan(self._mode, gi, h, c, self.weight_hh, self.bias_hh, reverse=False)
+        return h_last, c_last
+
+    def extra_repr(self):
+        s = f"{self.input_size}, {self.hidden_size}"
+        if self.bias is not True:
+            s += f", bias={self.bias}"
+        if getattr(self, "nonlinearity", "tanh") != "tanh":
+            s += f", nonlinearity={self.nonlinearity}"
+        return s
+
+
+class RNNCell(_CellBase):
+    def __init__(self, input_size, hidden_size, bias=True, nonlinearity="tanh", device=None, dtype=None):
+        if nonlinearity not in ("tanh", "relu"):
+            raise ValueError(f"RNNCell: unknown nonlinearity {nonlinearity!r} (expected 'tanh' or 'relu')")
+        self.nonlinearity = nonlinearity
+        self._mode = "RNN_TANH" if nonlinearity == "tanh" else "RNN_RELU"
+        super().__init__(input_size, hidden_size, bias, dtype=dtype)
+
+    def forward(self, input, hx=None):
+        batched, x, (h,) = self._prepare(input, hx)
+        h, _ = self._run(x, h)
+        return h if batched else h.squeeze(0)
+
+
+class GRUCell(_CellBase):
+    _mode = "GRU"
+
+    def forward(self, input, hx=None):
+        batched, x, (h,) = self._prepare(input, hx)
+        h, _ = self._run(x, h)
+        return h if batched else h.squeeze(0)
+
+
+class LSTMCell(_CellBase):
+    _mode = "LSTM"
+
+    def forward(self, input, hx=None):
+        batched, x, (h, c) = self._prepare(input, (None, None) if hx is None else tuple(hx))
+        h, c = self._run(x, h, c)
+        return (h, c) if batched else (h.squeeze(0), c.squeeze(0))

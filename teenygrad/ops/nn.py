@@ -1,0 +1,385 @@
+"""Fused neural-network ops: each is ONE graph node with an analytic backward, so a layer costs one Python
+dispatch and no chain of temporaries. Everything stays in the input's dtype (float32 in, float32 out).
+Where teenygrad.backend.cpu offers more (numba kernels for LayerNorm / softmax / cross-entropy, GEMMs split over
+the thread pool that owns the cores) the float32 numpy path takes it; the numpy code below is the reference
+and the path for float64, cupy arrays and machines without numba."""
+import numpy as np
+from ..autograd.function import Function
+from ..backend import cpu as _cpu
+from ..backend.cpu import fused_for
+from .index import scatter_add_rows
+from ._util import unbroadcast
+
+
+def _mm(a, b):
+    """2-D a @ b; on CPU split by rows over the pool (once the pool exists, BLAS itself runs one thread)."""
+    return _cpu.matmul(a, b) if type(a) is np.ndarray else a @ b
+
+
+def _bmm(a, b):
+    """Batched a @ b over matching leading dims, split by batch over the pool; numpy broadcasting otherwise."""
+    if type(a) is np.ndarray and a.ndim == b.ndim and a.ndim >= 3 and a.shape[:-2] == b.shape[:-2]:
+        lead = a.shape[:-2]
+        out = _cpu.bmm(a.reshape(-1, *a.shape[-2:]), b.reshape(-1, *b.shape[-2:]))
+        return out.reshape(*lead, *out.shape[-2:])
+    return a @ b
+
+
+def _rows(a):
+    """(..., n) -> (m, n) view: Linear on (b, t, e) is one 2-D GEMM, not a batched matmul."""
+    return a.reshape(-1, a.shape[-1])
+
+
+class Linear(Function):
+    """y = x W^T + b;  dx = dy W, dW = dy^T x, db = sum dy (over all leading axes)"""
+    def forward(self, x, w, b=None):
+        self.x, self.w = x, w
+        y = _mm(_rows(x), w.T)
+        if b is not None:
+            y += b
+        return y.reshape(*x.shape[:-1], w.shape[0])
+
+    def backward(self, g):
+        n = self.needs_input_grad
+        g2 = _rows(g)
+        gx = _mm(g2, self.w).reshape(self.x.shape) if n[0] else None
+        gw = _mm(g2.T, _rows(self.x)) if n[1] else None
+        if len(n) == 2:
+            return gx, gw
+        return gx, gw, (g2.sum(axis=0) if n[2] else None)
+
+
+class Embedding(Function):
+    """y = W[idx];  dW = rows of dy summed per id (one-hot GEMM or sorted segment sum), padding row zero"""
+    def forward(self, w, idx, padding_idx=None):
+        self.idx, self.wshape, self.padding_idx = idx, w.shape, padding_idx
+        return w[idx]
+
+    def backward(self, g):
+        idx, rows = self.idx.reshape(-1), g.reshape(-1, self.wshape[1])
+        v = self.wshape[0]
+        if v * idx.size <= 100_000 and fused_for(rows) is None:
+            # small tables without numba (makemore): a one-hot GEMM beats sorting, 3x at v=27 (1 thread)
+            onehot = np.zeros((v, idx.size), dtype=g.dtype)
+            onehot[idx, np.arange(idx.size)] = 1
+            gw = onehot @ rows
+        else:
+            gw = scatter_add_rows(np.zeros(self.wshape, dtype=g.dtype), idx, rows)
+        if self.padding_idx is not None:
+            gw[self.padding_idx] = 0
+        return gw
+
+
+class LayerNorm(Function):
+    """y = (x - mean) / sqrt(var + eps) * w + b over the last k axes;
+    dx = rstd (dxh - mean(dxh) - xh mean(dxh xh)) with dxh = dy w"""
+    def forward(self, x, *wb, k=1, eps=1e-5, has_w=True, has_b=True):
+        axes = tuple(range(x.ndim - k, x.ndim))
+        self.axes, self.has_w, self.has_b = axes, has_w, has_b
+        self.kernels = fused_for(x, *wb) if k == 1 else None
+        if self.kernels is not None:  # one pass per row in registers (numba) instead of ~8 numpy passes
+            d = x.shape[-1]
+            self.w = wb[0] if has_w else np.ones(d, np.float32)
+            b = wb[-1] if has_b else np.zeros(d, np.float32)
+            self.x = x
+            y, self.mean, self.rstd = self.kernels.layer_norm(x, self.w, b, eps)
+            return y
+        mu = x.mean(axis=axes, keepdims=True)
+        xc = x - mu
+        var = np.mean(xc * xc, axis=axes, keepdims=True)
+        self.rstd = 1 / np.sqrt(var + x.dtype.type(eps))
+        xc *= self.rstd
+        self.xh = xc
+        self.w = wb[0] if has_w else None
+        y = xc * self.w if has_w else xc.copy()
+        if has_b:
+            y += wb[-1]
+        return y
+
+    def backward(self, g):
+        n = self.needs_input_grad
+        if self.kernels is not None:
+            gx, gw, gb = self.kernels.layer_norm_backward(g, self.x, self.w, self.mean, self.rstd)
+            return (gx,) + ((gw,) if self.has_w else ()) + ((gb,) if self.has_b else ())
+        xh, axes = self.xh, self.axes
+        lead = tuple(range(g.ndim - len(axes)))
+        grads = []
+        dxh = g * self.w if self.has_w else g
+        if n[0]:
+            m1 = dxh.mean(axis=axes, keepdims=True)
+            m2 = (dxh * xh).mean(axis=axes, keepdims=True)
+            gx = dxh - m1
+            gx -= xh * m2
+            gx *= self.rstd
+            grads.append(gx)
+        else:
+            grads.append(None)
+        if self.has_w:
+            grads.append((g * xh).sum(axis=lead) if n[len(grads)] else None)
+        if self.has_b:
+            grads.append(g.sum(axis=lead) if n[len(grads)] else None)
+        return tuple(grads)
+
+
+class RMSNorm(Function):
+    """y = x / sqrt(mean(x^2) + eps) * w;  dx = r (dxh - xh mean(dxh xh)), dxh = dy w, r = 1/rms"""
+    def forward(self, x, *w, k=1, eps=1e-6):
+        axes = tuple(range(x.ndim - k, x.ndim))
+        self.axes = axes
+        self.r = 1 / np.sqrt(np.mean(x * x, axis=axes, keepdims=True) + x.dtype.type(eps))
+        self.xh = x * self.r
+        self.w = w[0] if w else None
+        return self.xh * self.w if w else self.xh
+
+    def backward(self, g):
+        xh = self.xh
+        dxh = g * self.w if self.w is not None else g
+        n = self.needs_input_grad
+        gx = (dxh - xh * (dxh * xh).mean(axis=self.axes, keepdims=True)) * self.r if n[0] else None
+        if self.w is None:
+            return gx
+        lead = tuple(range(g.ndim - len(self.axes)))
+        return gx, ((g * xh).sum(axis=lead) if n[1] else None)
+
+
+class BatchNorm(Function):
+    """Training-mode batch norm over `axes` with batch statistics (biased var);
+    dx = rstd/N (N dxh - sum(dxh) - xh sum(dxh xh)), dxh = dy w"""
+    def forward(self, x, *wb, axes, eps, shape, has_w):
+        self.axes, self.has_w = axes, has_w
+        mu = x.mean(axis=axes, keepdims=True)
+        xc = x - mu
+        var = np.mean(xc * xc, axis=axes, keepdims=True)
+        self.mean, self.var = mu, var  # read by the module to update running statistics
+        self.rstd = 1 / np.sqrt(var + x.dtype.type(eps))
+        xc *= self.rstd
+        self.xh = xc
+        self.w = wb[0].reshape(shape) if has_w else None
+        y = xc * self.w if has_w else xc.copy()
+        if has_w:
+            y += wb[1].reshape(shape)
+        return y
+
+    def backward(self, g):
+        xh, axes = self.xh, self.axes
+        dxh = g * self.w if self.has_w else g
+        n = self.needs_input_grad
+        gx = None
+        if n[0]:
+            gx = (dxh - dxh.mean(axis=axes, keepdims=True) - xh * (dxh * xh).mean(axis=axes, keepdims=True))
+            gx *= self.rstd
+        if not self.has_w:
+            return gx
+        gw = (g * xh).sum(axis=axes) if n[1] else None
+        gb = g.sum(axis=axes) if n[2] else None
+        return gx, gw, gb
+
+
+class CrossEntropy(Function):
+    """Class-index targets. loss_i = (1-s) w_t (lse - x_t) + s/C sum_c w_c (lse - x_c);
+    dx_ic = g_i [((1-s) w_t + s W/C) p_c - (1-s) w_t [c=t] - s/C w_c], W = sum_c w_c.
+    Ignored rows have g_i = 0. Logits (n, C), target (n,) int."""
+    def forward(self, x, target, weight=None, ignore_index=-100, label_smoothing=0.0, reduction="mean"):
+        dtype = x.dtype.type
+        n, C = x.shape
+        self.reduction = reduction
+        self.kernels = fused_for(x) if weight is None and label_smoothing == 0 else None
+        if self.kernels is not None:  # the plain (GPT) case: softmax, loss and kept count in one pass (numba)
+            loss, self.p, kept = self.kernels.cross_entropy(x, target, ignore_index)
+            self.t, self.ignore_index, self.denom = target, ignore_index, dtype(kept)
+            if reduction == "none":
+                return loss
+            total = loss.sum(dtype=x.dtype)
+            return np.asarray(total if reduction == "sum" else total / self.denom, dtype=x.dtype)
+        keep = target != ignore_index
+        t = np.where(keep, target, 0)
+        ar = np.arange(n)
+        s = x - x.max(axis=1, keepdims=True)
+        s_t = s[ar, t]
+        eps = label_smoothing
+        w = weight
+        wt = w[t] * keep if w is not None else keep.astype(x.dtype)
+        smooth = None
+        if eps > 0:
+            smooth = (s @ w) if w is not None else s.sum(axis=1)
+        np.exp(s, out=s)
+        se = s.sum(axis=1)
+        lse = np.log(se)
+        s /= se[:, None]
+        self.p = s  # softmax, kept for backward
+        nll = wt * (lse - s_t)
+        loss = (1 - eps) * nll if eps > 0 else nll
+        if eps > 0:
+            W = w.sum() if w is not None else C
+            loss = loss + (eps / C) * (W * lse - smooth) * keep
+        self.t, self.wt, self.keep, self.w, self.eps, self.C = t, wt, keep, w, eps, C
+        if reduction == "none":
+            return loss.astype(x.dtype, copy=False)
+        total = loss.sum(dtype=x.dtype)
+        if reduction == "sum":
+            return np.asarray(total, dtype=x.dtype)
+        # mean: torch divides the nll part by the kept weight sum and the smoothing part by the same
+        self.denom = wt.sum(dtype=x.dtype)
+        return np.asarray(total / self.denom, dtype=dtype)
+
+    def backward(self, g):
+        if self.kernels is not None:
+            scale = g if self.reduction != "mean" else g / self.denom
+            return self.kernels.cross_entropy_backward(self.p, self.t, self.ignore_index, scale)
+        p, t, wt, eps, C = self.p, self.t, self.wt, self.eps, self.C
+        n = p.shape[0]
+        dt = p.dtype.type
+        if self.reduction == "none":
+            gi = g.astype(p.dtype, copy=False) * self.keep
+        elif self.reduction == "sum":
+            gi = np.broadcast_to(g, (n,)) * self.keep
+        else:
+            gi = np.broadcast_to(g / self.denom, (n,)) * self.keep
+        gi = gi.astype(p.dtype, copy=False)
+        W = (self.w.sum() if self.w is not None else C) if eps > 0 else 0
+        coef = gi * ((1 - eps) * wt + dt(eps * W / C)) if eps > 0 else gi * wt
+        dx = p * coef[:, None]  # p is ours (freed after backward), but a fresh array keeps retain_graph safe
+        dx[np.arange(n), t] -= (gi * wt) * dt(1 - eps)
+        if eps > 0:
+            if self.w is not None:
+                dx -= (gi * dt(eps / C))[:, None] * self.w
+            else:
+                dx -= (gi * dt(eps / C))[:, None]
+        return dx
+
+
+class SoftCrossEntropy(Function):
+    """Probability targets q (same shape as logits (n, C)): loss_i = -sum_c w_c q_ic log p_ic;
+    dx = p sum_c(w_c q_c) - w q, dq = -w log p. Mean divides by n (as torch does)."""
+    def forward(self, x, q, weight=None, label_smoothing=0.0, reduction="mean"):
+        n, C = x.shape
+        s = x - x.max(axis=1, keepdims=True)
+        logp = s - np.log(np.exp(s).sum(axis=1, keepdims=True))
+        eps = label_smoothing
+        qs = q * x.dtype.type(1 - eps) + x.dtype.type(eps / C) if eps > 0 else q
+        wq = qs * weight if weight is not None else qs
+        self.logp, self.wq, self.w, self.eps, self.reduction, self.n = logp, wq, weight, eps, reduction, n
+        loss = -(wq * logp).sum(axis=1)
+        if reduction == "none":
+            return loss
+        if reduction == "sum":
+            return np.asarray(loss.sum(), dtype=x.dtype)
+        return np.asarray(loss.sum() / x.dtype.type(n), dtype=x.dtype)
+
+    def backward(self, g):
+        gi = g[:, None] if self.reduction == "none" else (g / self.n if self.reduction == "mean" else g)
+        gi = np.asarray(gi, dtype=self.logp.dtype)
+        need = self.needs_input_grad
+        gx = gq = None
+        if need[0]:
+            gx = (np.exp(self.logp) * self.wq.sum(axis=1, keepdims=True) - self.wq) * gi
+        if need[1]:
+            gq = -self.logp * gi
+            if self.w is not None:
+                gq = gq * self.w
+            if self.eps > 0:
+                gq = gq * self.logp.dtype.type(1 - self.eps)
+        return gx, gq
+
+
+class Dropout(Function):
+    """y = x m / (1-p), m ~ Bernoulli(1-p);  dx = dy m / (1-p)"""
+    def forward(self, x, p, rng):
+        keep = rng.random(x.shape, dtype=np.float32) >= p
+        self.m = keep * x.dtype.type(1 / (1 - p)) if p < 1 else np.zeros(x.shape, x.dtype)
+        return x * self.m
+
+    def backward(self, g):
+        return g * self.m
+
+
+class ScaledDotProductAttention(Function):
+    """o = dropout(softmax(q k^T scale + mask)) v over (..., L, E) with (..., S, E) keys/values.
+    dv = P^T do;  dP = do v^T;  dS = P (dP - sum(dP P));  dq = dS k scale;  dk = dS^T q scale.
+    mask is an additive float array (bool masks become 0 / -inf before we get here); causal means query i
+    sees keys j <= i (torch's top-left aligned is_causal)."""
+    def forward(self, q, k, v, mask=None, causal=False, scale=1.0, drop=None):
+        self.q, self.k, self.v, self.scale, self.drop = q, k, v, scale, drop
+        # a contiguous k^T: numpy's batched matmul is ~2x slower on the transposed view at head sizes
+        s = _bmm(q, np.ascontiguousarray(np.swapaxes(k, -1, -2)))
+        L, S = s.shape[-2:]
+        self.kernels = fused_for(s) if mask is None and scale > 0 else None
+        if self.kernels is not None:  # scale, causal cut and softmax in one pass per row (numba)
+            s = self.kernels.softmax(s, scale, 0 if causal else None)
+        else:
+            if causal:
+                mask = np.where(np.tril(np.ones((L, S), dtype=bool)), s.dtype.type(0), s.dtype.type(-np.inf))
+            s *= q.dtype.type(scale)
+            if mask is not None:  # in place unless the mask broadcasts the scores to more batch dims
+                s = s + mask if np.broadcast_shapes(s.shape, mask.shape) != s.shape else np.add(s, mask, out=s)
+            m = s.max(axis=-1, keepdims=True)
+            if mask is not None:  # a fully masked row attends to nothing: output 0, as torch's safe softmax
+                m[np.isneginf(m)] = 0
+            s -= m
+            np.exp(s, out=s)
+            se = s.sum(axis=-1, keepdims=True)
+            if mask is not None:
+                se[se == 0] = 1
+            s /= se
+        self.p = s
+        self.pd = s * drop if drop is not None else s
+        return _bmm(self.pd, v)
+
+    def backward(self, g):
+        n = self.needs_input_grad
+        q, k, v, p = self.q, self.k, self.v, self.p
+        gv = unbroadcast(_bmm(np.swapaxes(self.pd, -1, -2), g), v.shape) if n[2] else None
+        dp = _bmm(g, np.ascontiguousarray(np.swapaxes(v, -1, -2)))
+        if self.drop is not None:
+            dp *= self.drop
+        if self.kernels is not None:
+            ds = self.kernels.softmax_backward(p, dp, self.scale)
+        else:
+            ds = p * (dp - (dp * p).sum(axis=-1, keepdims=True))
+            ds *= q.dtype.type(self.scale)
+        gq = unbroadcast(_bmm(ds, k), q.shape) if n[0] else None
+        gk = unbroadcast(_bmm(np.swapaxes(ds, -1, -2), q), k.shape) if n[1] else None
+        return gq, gk, gv
+
+
+class Conv1d(Function):
+    """y[n, g, o, l] = sum_{c, k} w[g, o, c, k] xpad[n, g, c, l stride + k dil] + b;  as one GEMM per group on
+    an unfolded (im2col) copy of the input. dw = dy^T cols;  dcols = dy w, folded back by K strided adds."""
+    def forward(self, x, w, *b, stride=1, pad=(0, 0), dilation=1, groups=1):
+        N, C, L = x.shape
+        O, Cg, K = w.shape
+        G = groups
+        xp = np.pad(x, ((0, 0), (0, 0), pad)) if pad != (0, 0) else x
+        Lp = xp.shape[2]
+        Lout = (Lp - dilation * (K - 1) - 1) // stride + 1
+        s0, s1, s2 = xp.strides
+        win = np.lib.stride_tricks.as_strided(xp, (N, G, Cg, Lout, K), (s0, Cg * s1, s1, stride * s2, dilation * s2),
+                                              writeable=False)
+        # (G, N Lout, Cg K): rows are output positions, columns the receptive field
+        cols = np.ascontiguousarray(win.transpose(1, 0, 3, 2, 4)).reshape(G, N * Lout, Cg * K)
+        wg = w.reshape(G, O // G, Cg * K)
+        y = np.stack([_mm(cols[i], wg[i].T) for i in range(G)])  # (G, N Lout, O/G)
+        y = y.reshape(G, N, Lout, O // G).transpose(1, 0, 3, 2).reshape(N, O, Lout)
+        if b:
+            y = y + b[0][:, None]
+        self.cols, self.wg, self.shape = cols, wg, (N, C, L, O, Cg, K, G, Lout, Lp)
+        self.stride, self.pad, self.dilation = stride, pad, dilation
+        return np.ascontiguousarray(y)
+
+    def backward(self, g):
+        N, C, L, O, Cg, K, G, Lout, Lp = self.shape
+        n = self.needs_input_grad
+        gy = g.reshape(N, G, O // G, Lout).transpose(1, 0, 3, 2).reshape(G, N * Lout, O // G)
+        gw = np.stack([_mm(gy[i].T, self.cols[i]) for i in range(G)]).reshape(O, Cg, K) if n[1] else None
+        gx = None
+        if n[0]:
+            dcols = np.stack([_mm(gy[i], self.wg[i]) for i in range(G)]).reshape(G, N, Lout, Cg, K)
+            dxp = np.zeros((N, C, Lp), dtype=g.dtype)
+            st, dil = self.stride, self.dilation
+            for k in range(K):
+                part = dcols[..., k].transpose(1, 0, 3, 2).reshape(N, C, Lout)
+                dxp[:, :, k * dil:k * dil + st * (Lout - 1) + 1:st] += part
+            gx = dxp[:, :, self.pad[0]:Lp - self.pad[1]]
+        if len(n) == 2:
+            return gx, gw
+        return gx, gw, (g.sum(axis=(0, 2)) if n[2] else None)

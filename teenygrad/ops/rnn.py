@@ -1,0 +1,165 @@
+"""Recurrent scans: one graph node per layer and direction. The input projection x W_ih^T + b_ih for all
+time steps is one GEMM outside (a Linear node); the scan runs the time loop on raw arrays and its backward
+is backpropagation through time, with dW_hh summed as one GEMM over all steps at the end.
+Shapes: gi (t, b, G h) precomputed input gates, h0 (b, h), w_hh (G h, h), b_hh (G h,). Gate order is torch's."""
+import numpy as np
+from ..autograd.function import Function
+
+
+def _sig(x):
+    return 0.5 * np.tanh(0.5 * x) + 0.5  # no overflow warnings, float32 stays float32
+
+
+def _steps(T, reverse):
+    return range(T - 1, -1, -1) if reverse else range(T)
+
+
+def _hh_grads(n, dgh, hprev, H):
+    """dW_hh = sum_t dgh_t^T h_{t-1} and db_hh = sum_t dgh_t, as single reductions over (t b)."""
+    dw = dgh.reshape(-1, dgh.shape[-1]).T @ hprev.reshape(-1, H) if n[2] else None
+    db = dgh.sum(axis=(0, 1)) if len(n) > 3 and n[3] else None
+    return (dw, db) if len(n) > 3 else (dw,)
+
+
+class RNNScan(Function):
+    """h_t = act(gi_t + h_{t-1} W_hh^T + b_hh), act = tanh or relu;  returns all h_t (t, b, h)."""
+    def forward(self, gi, h0, w_hh, *b_hh, relu=False, reverse=False):
+        T = gi.shape[0]
+        hs = np.empty_like(gi)
+        h = h0
+        for t in _steps(T, reverse):
+            a = gi[t] + h @ w_hh.T
+            if b_hh:
+                a += b_hh[0]
+            h = np.maximum(a, 0, out=a) if relu else np.tanh(a, out=a)
+            hs[t] = h
+        self.hs, self.h0, self.w_hh, self.relu, self.reverse = hs, h0, w_hh, relu, reverse
+        return hs
+
+    def backward(self, g):
+        hs, w, T = self.hs, self.w_hh, g.shape[0]
+        da = np.empty_like(g)
+        dh = np.zeros_like(self.h0)
+        for t in _steps(T, not self.reverse):
+            d = g[t] + dh
+            d = d * (hs[t] > 0) if self.relu else d * (1 - hs[t] * hs[t])
+            da[t] = d
+            dh = d @ w
+        hprev = _shifted(hs, self.h0, self.reverse)
+        return (da, dh) + _hh_grads(self.needs_input_grad, da, hprev, w.shape[1])
+
+
+def _shifted(hs, h0, reverse):
+    """h_{t-1} for every t in scan order: h0 first, then the outputs shifted by one step."""
+    if reverse:
+        return np.concatenate([hs[1:], h0[None]], axis=0)
+    return np.concatenate([h0[None], hs[:-1]], axis=0)
+
+
+def _gate_affine(H, G, sig_gates, dtype):
+    """Per-column (scale, shift) so that ONE tanh call gives every gate: sigmoid(x) = 0.5 tanh(x/2) + 0.5
+    for the sigmoid gates, tanh(x) itself for the others."""
+    k = np.ones(G * H, dtype=dtype)
+    for gidx in sig_gates:
+        k[gidx * H:(gidx + 1) * H] = 0.5
+    return k, np.where(k == 0.5, dtype.type(0.5), dtype.type(0))
+
+
+class LSTMScan(Function):
+    """gates = gi_t + h W_hh^T + b_hh = [i, f, g, o];  c_t = f c + i g;  h_t = o tanh(c_t).
+    Returns (t+1, b, h): all h_t, then c at the last step as slot t (one array, so one graph node).
+    Backward: every factor that doesn't depend on the incoming gradient is computed for all steps at once
+    before the loop, so each step is a handful of array ops and one GEMM."""
+    def forward(self, gi, h0, c0, w_hh, *b_hh, reverse=False):
+        T, B, H = gi.shape[0], gi.shape[1], h0.shape[1]
+        out = np.empty((T + 1, B, H), dtype=gi.dtype)
+        acts = gi + b_hh[0] if b_hh else gi.copy()  # becomes the gate activations, step by step
+        cs = np.empty((T, B, H), dtype=gi.dtype)
+        k, shift = _gate_affine(H, 4, (0, 1, 3), gi.dtype)
+        wT = np.ascontiguousarray(w_hh.T)
+        h, c = h0, c0
+        for t in _steps(T, reverse):
+            a = acts[t]
+            a += h @ wT
+            a *= k
+            np.tanh(a, out=a)
+            a *= k
+            a += shift
+            c = a[:, H:2 * H] * c
+            c += a[:, :H] * a[:, 2 * H:3 * H]
+            cs[t] = c
+            h = np.multiply(a[:, 3 * H:], np.tanh(c), out=out[t])
+        out[T] = c
+        self.acts, self.cs, self.h0, self.c0, self.w_hh, self.reverse = acts, cs, h0, c0, w_hh, reverse
+        self.hs = out[:T]
+        return out
+
+    def backward(self, g):
+        acts, cs, w, H = self.acts, self.cs, self.w_hh, self.h0.shape[1]
+        T, B = acts.shape[:2]
+        i, f, gg, o = acts[..., :H], acts[..., H:2 * H], acts[..., 2 * H:3 * H], acts[..., 3 * H:]
+        tc = np.tanh(cs)
+        cprev = _shifted(cs, self.c0, self.reverse)
+        # d gates = [dc * Fi, dc * Ff, dc * Fg, d * Fo] with the F's known up front
+        F3 = np.empty((T, B, 3, H), dtype=acts.dtype)
+        F3[:, :, 0] = gg * i * (1 - i)
+        F3[:, :, 1] = cprev * f * (1 - f)
+        F3[:, :, 2] = i * (1 - gg * gg)
+        Fo = tc * o * (1 - o)
+        Fc = o * (1 - tc * tc)
+        dgates = np.empty_like(acts)
+        dg3 = dgates[..., :3 * H].reshape(T, B, 3, H)
+        dh = np.zeros_like(self.h0)
+        dc = g[T].copy()
+        for t in _steps(T, not self.reverse):
+            d = g[t] + dh
+            dc += d * Fc[t]
+            np.multiply(F3[t], dc[:, None, :], out=dg3[t])
+            np.multiply(Fo[t], d, out=dgates[t, :, 3 * H:])
+            dc *= f[t]
+            dh = dgates[t] @ w
+        n = self.needs_input_grad
+        hprev = _shifted(self.hs, self.h0, self.reverse)
+        grads = _hh_grads([n[0], n[1], n[3]] + ([n[4]] if len(n) > 4 else []), dgates, hprev, H)
+        return (dgates, dh, dc) + grads
+
+
+class GRUScan(Function):
+    """r = s(gi_r + gh_r), z = s(gi_z + gh_z), n = tanh(gi_n + r gh_n), h_t = (1 - z) n + z h, with
+    gh = h W_hh^T + b_hh (gates r, z, n as torch)."""
+    def forward(self, gi, h0, w_hh, *b_hh, reverse=False):
+        T, H = gi.shape[0], h0.shape[1]
+        hs = np.empty(gi.shape[:2] + (H,), dtype=gi.dtype)
+        rzn = np.empty_like(gi)
+        ghn = np.empty_like(hs)
+        h = h0
+        for t in _steps(T, reverse):
+            gh = h @ w_hh.T
+            if b_hh:
+                gh += b_hh[0]
+            x = gi[t]
+            rz = _sig(x[:, :2 * H] + gh[:, :2 * H])
+            r, z = rz[:, :H], rz[:, H:]
+            n = np.tanh(x[:, 2 * H:] + r * gh[:, 2 * H:])
+            h = (1 - z) * n + z * h
+            rzn[t, :, :2 * H], rzn[t, :, 2 * H:], ghn[t], hs[t] = rz, n, gh[:, 2 * H:], h
+        self.rzn, self.ghn, self.hs, self.h0, self.w_hh, self.reverse = rzn, ghn, hs, h0, w_hh, reverse
+        return hs
+
+    def backward(self, g):
+        rzn, w, H = self.rzn, self.w_hh, self.h0.shape[1]
+        T = g.shape[0]
+        hprev = _shifted(self.hs, self.h0, self.reverse)
+        dgi = np.empty_like(rzn)
+        dgh = np.empty_like(rzn)
+        dh = np.zeros_like(self.h0)
+        for t in _steps(T, not self.reverse):
+            r, z, n = rzn[t, :, :H], rzn[t, :, H:2 * H], rzn[t, :, 2 * H:]
+            d = g[t] + dh
+            dn = d * (1 - z) * (1 - n * n)
+            dz = d * (hprev[t] - n) * z * (1 - z)
+            dr = dn * self.ghn[t] * r * (1 - r)
+            dgi[t, :, :H], dgi[t, :, H:2 * H], dgi[t, :, 2 * H:] = dr, dz, dn
+            dgh[t, :, :H], dgh[t, :, H:2 * H], dgh[t, :, 2 * H:] = dr, dz, dn * r
+            dh = d * z + dgh[t] @ w
+        return (dgi, dh) + _hh_grads(self.needs_input_grad, dgh, hprev, H)

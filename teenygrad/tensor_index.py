@@ -1,0 +1,238 @@
+"""Tensor methods for indexing (getitem/setitem, gather, scatter, index_select), sorting and sampling.
+Each checks its arguments, naming the op and the offending indices, and applies one Function from teenygrad.ops."""
+import builtins
+import numpy as np
+from .autograd import grad_mode
+from .ops import index as I
+from .tensor import Tensor, _norm_dim, _sort_t, _topk_t, _check_same_device
+from .tensor_ops import _method
+from .random import rng_of
+
+_gstate = grad_mode._state
+
+
+# ---- indexing ---------------------------------------------------------------------------------------
+def _index_part(i, op):
+    if isinstance(i, Tensor):
+        a = i._data if type(i._data) is np.ndarray else i._data.get()
+    elif isinstance(i, range):
+        return np.arange(i.start, i.stop, i.step, dtype=np.int64)
+    elif isinstance(i, (list, np.ndarray)):
+        a = np.asarray(i)
+        if a.size == 0 and isinstance(i, list):  # x[[]]: numpy reads [] as float64, torch as int64
+            a = a.astype(np.int64)
+    elif isinstance(i, (builtins.bool, np.bool_)):
+        return i
+    elif isinstance(i, (int, np.integer)):
+        return int(i)
+    elif i is None or i is Ellipsis or isinstance(i, slice):
+        if isinstance(i, slice) and i.step is not None and i.step <= 0:
+            raise ValueError(f"{op}: step must be greater than zero, got {i.step}")
+        return i
+    else:
+        raise IndexError(f"{op}: unsupported index of type {type(i).__name__}")
+    if a.dtype.kind not in "biu":
+        raise IndexError(f"{op}: tensors used as indices must be long, int, byte or bool, got {a.dtype}")
+    return a
+
+
+def _norm_index(self, index, op):
+    if not isinstance(index, tuple):
+        index = (index,)
+    index = tuple(_index_part(i, op) for i in index)
+    return index
+
+
+def _index_error(self, index, e, op):
+    desc = ", ".join(f"array{tuple(i.shape)}" if isinstance(i, np.ndarray) else repr(i) for i in index)
+    return IndexError(f"{op}: index [{desc}] is invalid for a tensor of shape {self.shape}: {e}")
+
+
+def _getitem(self, index):
+    index = _norm_index(self, index, "getitem")
+    try:
+        out = self._data[index]
+    except IndexError as e:
+        raise _index_error(self, index, e, "getitem") from None
+    if not (self.requires_grad and _gstate["enabled"]):
+        if isinstance(out, np.generic):  # x[i, j]: numpy gives a scalar copy, torch a 0-d view (v += 1 writes x)
+            out = np.asarray(out) if any(i is Ellipsis for i in index) else self._data[index + (Ellipsis,)]
+        return Tensor._wrap(out)
+    return I.GetItem.apply(self, index=index)
+
+
+Tensor.__getitem__ = _getitem
+
+
+def _setitem(self, index, value):
+    index = _norm_index(self, index, "setitem")
+    if isinstance(value, Tensor):
+        _check_same_device(self, value, "setitem")
+    v = value if isinstance(value, Tensor) else Tensor._wrap(np.asarray(value, dtype=self.dtype))
+    try:
+        target_shape = self._data[index].shape
+        np.broadcast_shapes(target_shape, v.shape)
+        if np.broadcast_shapes(target_shape, v.shape) != target_shape:
+            raise ValueError
+    except IndexError as e:
+        raise _index_error(self, index, e, "setitem") from None
+    except ValueError:
+        raise RuntimeError(f"setitem: value of shape {v.shape} can't be broadcast to the indexed shape "
+                           f"{self._data[index].shape}") from None
+    if _gstate["enabled"] and (self.requires_grad or v.requires_grad):
+        if self._ctx is None and self.requires_grad:
+            raise RuntimeError("setitem: a leaf Variable that requires grad is being used in an in-place operation")
+        out = I.SetItem.apply(self._pre_inplace(), v._cast(self.dtype), index=index)
+        self._data, self._ctx, self.requires_grad = out._data, out._ctx, True
+        return
+    self._data[index] = v._data
+
+
+Tensor.__setitem__ = _setitem
+
+
+def _check_index_tensor(index, op):
+    if not isinstance(index, Tensor):
+        index = Tensor(index)
+    if index.dtype.kind not in "iu":
+        raise RuntimeError(f"{op}: expected an integer index tensor, got {index.dtype}")
+    return index
+
+
+@_method
+def gather(self, dim, index):
+    index = _check_index_tensor(index, "gather")
+    d = _norm_dim(dim, self.ndim, "gather")
+    if index.ndim != self.ndim:
+        raise RuntimeError(f"gather: index {index.shape} and input {self.shape} must have the same number of dims")
+    for i, (a, b) in enumerate(zip(index.shape, self.shape)):
+        if i != d and a > b:
+            raise RuntimeError(f"gather: size of index {index.shape} exceeds input {self.shape} at dim {i}")
+    ix = index._data
+    if ix.size and (ix.min() < -self.shape[d] or ix.max() >= self.shape[d]):
+        raise RuntimeError(f"gather: index {int(ix.max()) if ix.max() >= self.shape[d] else int(ix.min())} "
+                         f"is out of bounds for dim {d} with size {self.shape[d]}")
+    sl = tuple(slice(0, s) if i != d else slice(None) for i, s in enumerate(index.shape))
+    x = self[sl] if any(a < b for i, (a, b) in enumerate(zip(index.shape, self.shape)) if i != d) else self
+    return I.Gather.apply(x, idx=ix % self.shape[d] if ix.size else ix, axis=d)
+
+
+def _scatter(self, dim, index, src, reduce, op):
+    index = _check_index_tensor(index, op)
+    d = _norm_dim(dim, self.ndim, op)
+    ix = index._data
+    if index.ndim != self.ndim:
+        raise RuntimeError(f"{op}: index {index.shape} and self {self.shape} must have the same number of dims")
+    if ix.size and (ix.min() < -self.shape[d] or ix.max() >= self.shape[d]):
+        raise RuntimeError(f"{op}: index {int(ix.max())} is out of bounds for dim {d} with size {self.shape[d]}")
+    if not isinstance(src, Tensor):
+        src = Tensor._wrap(np.asarray(src, dtype=self.dtype))
+    elif src.ndim and any(a > b for a, b in zip(index.shape, src.shape)):
+        raise RuntimeError(f"{op}: index {index.shape} is larger than src {src.shape}")
+    return I.Scatter.apply(self, src._cast(self.dtype), idx=ix % self.shape[d] if ix.size else ix, axis=d,
+                           reduce=reduce)
+
+
+@_method
+def scatter(self, dim, index, src=None, value=None, reduce=None):
+    if reduce not in (None, "add"):
+        raise NotImplementedError(f"scatter: reduce={reduce!r} is not supported (None or 'add')")
+    return _scatter(self, dim, index, value if src is None else src, reduce, "scatter")
+
+
+@_method
+def scatter_add(self, dim, index, src):
+    return _scatter(self, dim, index, src, "add", "scatter_add")
+
+
+@_method
+def index_select(self, dim, index):
+    index = _check_index_tensor(index, "index_select")
+    if index.ndim > 1:
+        raise IndexError(f"index_select: index must be 0-D or 1-D, got shape {index.shape}")
+    d = _norm_dim(dim, self.ndim, "index_select")
+    ix, n = index._data, self.shape[d] if self.ndim else 1
+    if ix.size and (ix.min() < -n or ix.max() >= n):
+        bad = int(ix.max()) if ix.max() >= n else int(ix.min())
+        raise RuntimeError(f"index_select: index {bad} is out of range for dim {d} with size {n} (shape {self.shape})")
+    return self[(slice(None),) * d + (index.reshape(-1),)]
+
+
+# ---- sorting and sampling ---------------------------------------------------------------------------
+@_method
+def sort(self, dim=-1, descending=False, stable=False):
+    d = _norm_dim(dim, self.ndim, "sort")
+    a = self._data
+    if a.ndim == 0:
+        return _sort_t(self.clone(), Tensor._wrap(np.zeros((), np.int64)))
+    if descending:
+        # stable ascending sort of the reversed array, read backwards: ties keep their original order and NaN
+        # (numpy's largest) comes first, as in torch; negating instead would break unsigned and bool dtypes
+        n = a.shape[d]
+        idx = n - 1 - np.flip(np.argsort(np.flip(a, d), axis=d, kind="stable"), d)
+    else:
+        idx = np.argsort(a, axis=d, kind="stable")
+    idx_t = Tensor._wrap(np.ascontiguousarray(idx).astype(np.int64))
+    return _sort_t(self.gather(d, idx_t) if self.ndim else self.clone(), idx_t)
+
+
+@_method
+def argsort(self, dim=-1, descending=False, stable=False):
+    return self.sort(_norm_dim(dim, self.ndim, "argsort"), descending, stable).indices
+
+
+@_method
+def topk(self, k, dim=-1, largest=True, sorted=True):
+    d = _norm_dim(dim, self.ndim, "topk")
+    n = self.shape[d] if self.ndim else 1
+    if not 0 <= k <= n:
+        raise RuntimeError(f"topk: k ({k}) is out of range for dimension {d} of size {n}")
+    idx = self.sort(d, descending=largest).indices
+    idx = idx[(slice(None),) * d + (slice(0, k),)]
+    return _topk_t(self.gather(d, idx), idx)
+
+
+def multinomial(input, num_samples, replacement=False, generator=None):
+    p = input._data.astype(np.float64)
+    if p.ndim not in (1, 2):
+        raise RuntimeError(f"multinomial: prob_dist must be 1 or 2 dim, got shape {p.shape}")
+    if not np.all(np.isfinite(p)) or np.any(p < 0):
+        raise RuntimeError("multinomial: probability tensor contains either `inf`, `nan` or element < 0")
+    rows = p.reshape(-1, p.shape[-1])
+    if np.any(rows.sum(-1) <= 0):
+        raise RuntimeError("multinomial: invalid multinomial distribution (sum of probabilities <= 0)")
+    if num_samples <= 0:
+        raise RuntimeError(f"multinomial: cannot sample {num_samples} (<= 0) samples")
+    if not replacement and num_samples > rows.shape[-1]:
+        raise RuntimeError(f"multinomial: cannot sample n_sample ({num_samples}) > prob_dist.size(-1) "
+                           f"({rows.shape[-1]}) samples without replacement")
+    rng = rng_of(generator)
+    out = np.empty((rows.shape[0], num_samples), dtype=np.int64)
+    for r, pr in enumerate(rows):
+        if replacement:
+            cdf = np.cumsum(pr)
+            u = rng.random(num_samples) * cdf[-1]
+            out[r] = np.minimum(np.searchsorted(cdf, u, side="right"), len(pr) - 1)
+        else:
+            nz = np.count_nonzero(pr)
+            if num_samples > nz:
+                raise RuntimeError(f"multinomial: only {nz} categories have nonzero probability, can't draw "
+                                   f"{num_samples} without replacement")
+            keys = np.where(pr > 0, np.log(rng.random(len(pr))) / np.where(pr > 0, pr, 1), -np.inf)
+            out[r] = np.argsort(-keys, kind="stable")[:num_samples]  # exponential-race sampling
+    return Tensor._wrap(out.reshape(num_samples) if p.ndim == 1 else out)
+
+
+Tensor.multinomial = multinomial
+
+
+def one_hot(tensor, num_classes=-1):
+    if tensor.dtype.kind not in "iu":
+        raise RuntimeError(f"one_hot: is only applicable to index tensors, got {tensor.dtype}")
+    a = tensor._data
+    if num_classes == -1:
+        num_classes = int(a.max()) + 1 if a.size else 0
+    if a.size and (a.min() < 0 or a.max() >= num_classes):
+        raise RuntimeError(f"one_hot: class values must be in [0, {num_classes}), got min {a.min()} max {a.max()}")
+    return Tensor._wrap((a[..., None] == np.arange(num_classes)).astype(np.int64))
+

@@ -1,0 +1,376 @@
+"""Tensor methods for movement (reshape, permute, expand, cat, pad, ...) and products (matmul, einsum).
+Each checks its arguments, naming the op and the shapes, and applies one Function from teenygrad.ops."""
+import builtins
+import math
+import numpy as np
+from . import dtype as dt
+from .ops import movement as M, index as I, matmul as MM
+from .tensor import Tensor, _norm_dim, _norm_dims, _shape_arg, _check_same_device
+from .tensor_ops import _method
+
+
+# ---- movement ---------------------------------------------------------------------------------------
+def _infer_shape(shape, size, op):
+    shape = list(shape)
+    if shape.count(-1) > 1:
+        raise RuntimeError(f"{op}: only one dimension can be inferred, got shape {tuple(shape)}")
+    if any(s < -1 for s in shape):
+        raise RuntimeError(f"{op}: invalid shape dimension in {tuple(shape)}")
+    if -1 in shape:
+        rest = math.prod([s for s in shape if s != -1])  # math.prod: ~10x cheaper than np.prod on a list
+        if rest == 0 or size % rest:
+            raise RuntimeError(f"{op}: shape {tuple(shape)} is invalid for input of size {size}")
+        shape[shape.index(-1)] = size // rest
+    if math.prod(shape) != size:
+        raise RuntimeError(f"{op}: shape {tuple(shape)} is invalid for input of size {size}")
+    return tuple(shape)
+
+
+@_method
+def reshape(self, *shape):
+    shape = _infer_shape(_shape_arg(shape), self._data.size, "reshape")
+    return self if shape == self.shape else M.Reshape.apply(self, shape=shape)
+
+
+@_method
+def view(self, *shape):
+    if len(shape) == 1 and not isinstance(shape[0], (int, tuple, list, np.integer)):
+        return Tensor._wrap(self._data.view(dt.to_dtype(shape[0])))
+    shape = _infer_shape(_shape_arg(shape), self._data.size, "view")
+    try:
+        np.reshape(self._data, shape, copy=False)
+    except ValueError:
+        raise RuntimeError(f"view: size {tuple(shape)} is not compatible with the input's size and stride "
+                           f"(shape {self.shape}, strides {self.stride()}); use .reshape(...) instead") from None
+    return self if shape == self.shape else M.Reshape.apply(self, shape=shape)
+
+
+@_method
+def view_as(self, other):
+    return self.view(other.shape)
+
+
+@_method
+def reshape_as(self, other):
+    return self.reshape(other.shape)
+
+
+@_method
+def permute(self, *dims):
+    dims = _shape_arg(dims) if dims and not isinstance(dims[0], (list, tuple)) or dims else dims
+    dims = tuple(_norm_dim(d, self.ndim, "permute") for d in _shape_arg(dims)) if self.ndim else ()
+    if sorted(dims) != list(range(self.ndim)):
+        raise RuntimeError(f"permute: dims {dims} are not a permutation of the {self.ndim} dims of shape {self.shape}")
+    return self if dims == tuple(range(self.ndim)) else M.Permute.apply(self, order=dims)
+
+
+@_method
+def transpose(self, dim0, dim1):
+    if self.ndim < 2 and self.ndim == 0:
+        return self
+    d0, d1 = _norm_dim(dim0, self.ndim, "transpose"), _norm_dim(dim1, self.ndim, "transpose")
+    if d0 == d1:
+        return self
+    order = list(range(self.ndim))
+    order[d0], order[d1] = order[d1], order[d0]
+    return M.Permute.apply(self, order=tuple(order))  # a valid permutation by construction: skip permute's checks
+
+
+Tensor.swapaxes = Tensor.transpose
+
+
+@_method
+def t(self):
+    if self.ndim > 2:
+        raise RuntimeError(f"t: expects a tensor with <= 2 dimensions, but got shape {self.shape}")
+    return self.transpose(0, 1) if self.ndim == 2 else self
+
+
+@_method
+def expand(self, *sizes):
+    sizes = _shape_arg(sizes)
+    if len(sizes) < self.ndim:
+        raise RuntimeError(f"expand: the number of sizes provided ({len(sizes)}) must be greater or equal to "
+                           f"the number of dimensions in the tensor ({self.ndim}, shape {self.shape})")
+    lead = len(sizes) - self.ndim
+    shape = []
+    for i, s in enumerate(sizes):
+        cur = self.shape[i - lead] if i >= lead else None
+        if s == -1:
+            if cur is None:
+                raise RuntimeError(f"expand: -1 is not allowed in a leading, non-existing dimension ({sizes})")
+            s = cur
+        if cur is not None and cur != 1 and cur != s:
+            raise RuntimeError(f"expand: the expanded size of the tensor ({s}) must match the existing size "
+                               f"({cur}) at non-singleton dimension {i}; target sizes {sizes}, tensor shape {self.shape}")
+        shape.append(s)
+    shape = tuple(shape)
+    return self if shape == self.shape else M.Expand.apply(self, shape=shape)
+
+
+@_method
+def expand_as(self, other):
+    return self.expand(other.shape)
+
+
+@_method
+def broadcast_to(self, shape):
+    return self.expand(shape)
+
+
+@_method
+def squeeze(self, dim=None):
+    if dim is None:
+        shape = tuple(s for s in self.shape if s != 1)
+    else:
+        dims = _norm_dims(dim, self.ndim, "squeeze")
+        shape = tuple(s for i, s in enumerate(self.shape) if not (i in dims and s == 1))
+    return self.reshape(shape)
+
+
+@_method
+def unsqueeze(self, dim):
+    d = _norm_dim(dim, self.ndim + 1, "unsqueeze")
+    return self.reshape(self.shape[:d] + (1,) + self.shape[d:])
+
+
+@_method
+def flatten(self, start_dim=0, end_dim=-1):
+    if self.ndim == 0:
+        return self.reshape(1)
+    s, e = _norm_dim(start_dim, self.ndim, "flatten"), _norm_dim(end_dim, self.ndim, "flatten")
+    if s > e:
+        raise RuntimeError(f"flatten: start_dim {start_dim} cannot come after end_dim {end_dim}")
+    return self.reshape(self.shape[:s] + (-1 if self.numel() else 0,) + self.shape[e + 1:]) if self.numel() else \
+        self.reshape(self.shape[:s] + (int(np.prod(self.shape[s:e + 1])),) + self.shape[e + 1:])
+
+
+@_method
+def unflatten(self, dim, sizes):
+    d = _norm_dim(dim, self.ndim, "unflatten")
+    sizes = _infer_shape(sizes, self.shape[d], "unflatten")
+    return self.reshape(self.shape[:d] + sizes + self.shape[d + 1:])
+
+
+@_method
+def flip(self, *dims):
+    dims = _norm_dims(_shape_arg(dims), self.ndim, "flip")
+    return M.Flip.apply(self, axis=dims)
+
+
+@_method
+def roll(self, shifts, dims=None):
+    if dims is None:
+        return self.reshape(-1).roll(shifts, 0).reshape(self.shape)
+    shifts = (shifts,) if isinstance(shifts, int) else tuple(shifts)
+    dims = _norm_dims(dims, self.ndim, "roll")
+    if len(shifts) != len(dims):
+        raise RuntimeError(f"roll: shifts {shifts} and dims {dims} must have the same length")
+    return M.Roll.apply(self, shifts=shifts, axis=dims)
+
+
+@_method
+def repeat(self, *sizes):
+    sizes = _shape_arg(sizes)
+    if len(sizes) < self.ndim:
+        raise RuntimeError(f"repeat: number of repeat dims ({len(sizes)}) can not be smaller than the number of "
+                           f"tensor dims ({self.ndim})")
+    x = self.reshape((1,) * (len(sizes) - self.ndim) + self.shape)
+    # (.., s, ..) -> (.., r, s, ..) by broadcasting, then merge r into s
+    inter = []
+    for r, s in zip(sizes, x.shape):
+        inter += [1, s]
+    big = []
+    for r, s in zip(sizes, x.shape):
+        big += [r, s]
+    return x.reshape(inter).expand(big).reshape([r * s for r, s in zip(sizes, x.shape)])
+
+
+@_method
+def tril(self, diagonal=0):
+    if self.ndim < 2:
+        raise RuntimeError(f"tril: input tensor must have at least 2 dimensions, got shape {self.shape}")
+    return M.Tri.apply(self, diagonal=diagonal, upper=False)
+
+
+@_method
+def triu(self, diagonal=0):
+    if self.ndim < 2:
+        raise RuntimeError(f"triu: input tensor must have at least 2 dimensions, got shape {self.shape}")
+    return M.Tri.apply(self, diagonal=diagonal, upper=True)
+
+
+@_method
+def pad(self, pad, mode="constant", value=0.0):
+    """torch.nn.functional.pad order: (last_lo, last_hi, second_last_lo, ...). Negative values crop."""
+    if mode != "constant":
+        raise NotImplementedError(f"pad: mode {mode!r} is not supported (only 'constant')")
+    if len(pad) % 2 or len(pad) // 2 > self.ndim:
+        raise RuntimeError(f"pad: padding length {len(pad)} must be even and at most 2 * ndim ({2 * self.ndim})")
+    pads = [(0, 0)] * self.ndim
+    for i in range(len(pad) // 2):
+        pads[self.ndim - 1 - i] = (int(pad[2 * i]), int(pad[2 * i + 1]))
+    for (b, a), s in zip(pads, self.shape):
+        if s + b + a < 0:
+            raise RuntimeError(f"pad: padding {tuple(pad)} gives a negative size for shape {self.shape}")
+    return M.Pad.apply(self, pads=tuple(pads), value=value)
+
+
+@_method
+def shrink(self, arg):
+    """tinygrad: keep [start, end) per dim (None keeps the whole dim)."""
+    if len(arg) != self.ndim:
+        raise RuntimeError(f"shrink: need one (start, end) or None per dim, got {len(arg)} for shape {self.shape}")
+    return self[tuple(slice(None) if a is None else slice(a[0], a[1]) for a in arg)]
+
+
+@_method
+def split(self, split_size_or_sections, dim=0):
+    d = _norm_dim(dim, self.ndim, "split")
+    n = self.shape[d]
+    if isinstance(split_size_or_sections, int):
+        s = split_size_or_sections
+        if s <= 0 and n:
+            raise RuntimeError(f"split: split_size must be positive, got {s}")
+        sizes = [min(s, n - i) for i in range(0, n, s)] if n else [0]
+    else:
+        sizes = list(split_size_or_sections)
+        if builtins.sum(sizes) != n:
+            raise RuntimeError(f"split: split sizes {sizes} don't sum to the size {n} of dim {dim} of shape {self.shape}")
+    out, start = [], 0
+    for s in sizes:
+        idx = [slice(None)] * self.ndim
+        idx[d] = slice(start, start + s)
+        out.append(self[tuple(idx)])
+        start += s
+    return tuple(out)
+
+
+@_method
+def chunk(self, chunks, dim=0):
+    if chunks <= 0:
+        raise RuntimeError(f"chunk: chunks must be positive, got {chunks}")
+    n = self.shape[_norm_dim(dim, self.ndim, "chunk")]
+    return self.split(max(-(-n // chunks), 1), dim)
+
+
+@_method
+def unbind(self, dim=0):
+    d = _norm_dim(dim, self.ndim, "unbind")
+    return tuple(t.squeeze(d) for t in self.split(1, d))
+
+
+def cat(tensors, dim=0):
+    tensors = list(tensors)
+    if not tensors:
+        raise ValueError("cat: expected a non-empty list of tensors")
+    tensors = [t for t in tensors if not (t.ndim == 1 and t.shape[0] == 0)] or tensors[:1]  # torch skips 1-D empties
+    ref = tensors[0]
+    d = _norm_dim(dim, ref.ndim, "cat")
+    rt = ref.dtype
+    for t in tensors[1:]:
+        _check_same_device(ref, t, "cat")
+        if t.ndim != ref.ndim or any(a != b for i, (a, b) in enumerate(zip(t.shape, ref.shape)) if i != d):
+            raise RuntimeError(f"cat: sizes of tensors must match except in dimension {d}; got {ref.shape} and {t.shape}")
+        rt = dt.result_type(rt, 1, t.dtype, 1)
+    tensors = [t._cast(rt) for t in tensors]
+    return M.Cat.apply(*tensors, axis=d)
+
+
+concat = concatenate = cat
+
+
+def stack(tensors, dim=0):
+    tensors = list(tensors)
+    if not tensors:
+        raise RuntimeError("stack: expected a non-empty list of tensors")
+    for t in tensors[1:]:
+        if t.shape != tensors[0].shape:
+            raise RuntimeError(f"stack: expects each tensor to be equal size, but got {tensors[0].shape} and {t.shape}")
+    d = _norm_dim(dim, tensors[0].ndim + 1, "stack")
+    return cat([t.unsqueeze(d) for t in tensors], d)
+
+
+@_method
+def masked_fill(self, mask, value):
+    m = mask._data if isinstance(mask, Tensor) else np.asarray(mask)
+    if m.dtype != np.bool_:
+        raise RuntimeError(f"masked_fill: expected a bool mask, got {m.dtype}")
+    try:
+        if np.broadcast_shapes(self.shape, m.shape) != self.shape:
+            raise ValueError
+    except ValueError:
+        raise RuntimeError(f"masked_fill: mask of shape {m.shape} can't be broadcast to shape {self.shape}") from None
+    if isinstance(value, Tensor):
+        if value.ndim:
+            raise RuntimeError(f"masked_fill: value must be a 0-dim tensor, got shape {value.shape}")
+        value = value.item()
+    if not dt.is_floating(self.dtype) and isinstance(value, builtins.float) and not builtins.float(value).is_integer():
+        raise RuntimeError(f"masked_fill: value {value} can't be cast to the tensor's dtype {self.dtype}")
+    return I.MaskedFill.apply(self, Tensor._wrap(m), value=value)
+
+
+# ---- products ---------------------------------------------------------------------------------------
+@_method
+def matmul(self, other):
+    if not isinstance(other, Tensor):
+        other = Tensor(other)
+    _check_same_device(self, other, "matmul")
+    if self.ndim == 0 or other.ndim == 0:
+        raise RuntimeError(f"matmul: both arguments need to be at least 1D, got shapes {self.shape} and {other.shape}")
+    if self.dtype != other.dtype:
+        raise RuntimeError(f"matmul: expected both operands to have the same dtype, got {self.dtype} and {other.dtype}")
+    k1 = self.shape[-1]
+    k2 = other.shape[-2] if other.ndim > 1 else other.shape[0]
+    if k1 != k2:
+        raise RuntimeError(f"matmul: shapes {self.shape} and {other.shape} cannot be multiplied ({k1} != {k2})")
+    try:
+        if self.ndim > 2 and other.ndim > 2:  # otherwise one side has no batch dims: nothing to check
+            np.broadcast_shapes(self.shape[:-2], other.shape[:-2])
+    except ValueError:
+        raise RuntimeError(f"matmul: batch dims of {self.shape} and {other.shape} can't be broadcast") from None
+    return MM.Matmul.apply(self, other)
+
+
+Tensor.mm = Tensor.bmm = Tensor.matmul
+
+
+@_method
+def dot(self, other):
+    if self.ndim != 1 or other.ndim != 1:
+        raise RuntimeError(f"dot: 1D tensors expected, but got {self.ndim}D and {other.ndim}D tensors")
+    return self.matmul(other)
+
+
+def einsum(equation, *operands):
+    if len(operands) == 1 and isinstance(operands[0], (list, tuple)):
+        operands = tuple(operands[0])
+    eq = equation.replace(" ", "")
+    ins, arrow, out = eq.partition("->")
+    ins = ins.split(",")
+    if len(ins) != len(operands):
+        raise RuntimeError(f"einsum: equation {equation!r} names {len(ins)} operands, got {len(operands)}")
+    ins, ell = _expand_ellipsis(ins, operands, equation)
+    for sub, t in zip(ins, operands):
+        if len(sub) != t.ndim or not sub.isalpha():
+            raise RuntimeError(f"einsum: subscript {sub!r} doesn't match the operand of shape {t.shape} "
+                             f"(equation {equation!r})")
+    if not arrow:
+        letters = "".join(ins).replace(ell, "") if ell else "".join(ins)
+        out = ell + "".join(sorted(c for c in set(letters) if letters.count(c) == 1))
+    out = out.replace("...", ell)
+    rt = operands[0].dtype
+    for t in operands[1:]:
+        rt = dt.result_type(rt, 1, t.dtype, 1)
+    return MM.Einsum.apply(*[t._cast(rt) for t in operands], ins=tuple(ins), out=out)
+
+
+def _expand_ellipsis(ins, operands, equation):
+    """'...' -> explicit capital letters for the broadcast dims (aligned from the right, as numpy does)."""
+    if not any("..." in sub for sub in ins):
+        return ins, ""
+    counts = [t.ndim - (len(sub) - 3) if "..." in sub else 0 for sub, t in zip(ins, operands)]
+    if min(counts) < 0:
+        raise RuntimeError(f"einsum: an operand has fewer dims than the subscripts of {equation!r} name")
+    spare = "".join(c for c in "ABCDEFGHIJKLMNOPQRSTUVWXYZ" if c not in equation)[:max(counts)]
+    return [sub.replace("...", spare[len(spare) - k:]) for sub, k in zip(ins, counts)], spare

@@ -1,0 +1,116 @@
+"""One compare helper for the core tests: build the same inputs in teenygrad and PyTorch (the oracle) from
+numpy, run the op forward, backward with the same random upstream gradient, and compare value, shape, dtype
+and every input gradient. Tolerances are stated once, here."""
+import numpy as np
+import torch
+
+import teenygrad as tg
+
+FWD = dict(atol=1e-6, rtol=1e-3)      # float32 forward
+GRAD = dict(atol=1e-4, rtol=1e-3)     # float32 gradients
+
+TORCH_DTYPE = {np.dtype(np.float32): torch.float32, np.dtype(np.float64): torch.float64,
+               np.dtype(np.float16): torch.float16, np.dtype(np.int8): torch.int8,
+               np.dtype(np.int16): torch.int16, np.dtype(np.int32): torch.int32, np.dtype(np.int64): torch.int64,
+               np.dtype(np.uint8): torch.uint8, np.dtype(np.bool_): torch.bool}
+NP_DTYPE = {v: k for k, v in TORCH_DTYPE.items()}
+
+
+def rand(shape, seed=0, dtype=np.float32, low=-2.0, high=2.0):
+    """Random numpy input; integer dtypes draw in [low, high)."""
+    rng = np.random.default_rng(seed)
+    if np.dtype(dtype).kind in "iu":
+        return rng.integers(int(low), int(high), shape).astype(dtype)
+    if np.dtype(dtype).kind == "b":
+        return rng.random(shape) < 0.5
+    return rng.uniform(low, high, shape).astype(dtype)
+
+
+def _layout(a, layout):
+    """Same values as a, different memory layout: 'T' is a transposed view, 'step' a strided slice."""
+    if layout == "contig" or a.ndim == 0:
+        return a, a, lambda t: t
+    if layout == "T":
+        base = np.transpose(a).copy()
+        return np.transpose(base), base, lambda t: t.permute(*reversed(range(t.ndim)))
+    if layout == "step":
+        base = np.repeat(a, 2, axis=0)
+        return base[::2], base, lambda t: t[::2]
+    raise ValueError(layout)
+
+
+def make_pair(a, requires_grad, layout="contig"):
+    """A teenygrad leaf and a torch leaf holding the same numpy values and (for 'T'/'step') the same strides."""
+    view, base, redo = _layout(a, layout)
+    t_tg = tg.Tensor(view)
+    t_th = redo(torch.from_numpy(base.copy())).detach()
+    if requires_grad:
+        t_tg.requires_grad_()
+        t_th.requires_grad_()
+    return t_tg, t_th
+
+
+def to_np(t):
+    if isinstance(t, torch.Tensor):
+        return t.detach().numpy()
+    return np.asarray(t._data)
+
+
+def _outputs(out):
+    if isinstance(out, (tuple, list)):
+        return list(out)
+    return [out]
+
+
+def assert_close(got, want, what, atol, rtol):
+    """got: teenygrad Tensor, want: torch Tensor. Shape, dtype and values must agree."""
+    assert isinstance(got, tg.Tensor), f"{what}: expected a teenygrad Tensor, got {type(got).__name__}"
+    assert tuple(got.shape) == tuple(want.shape), f"{what}: shape {tuple(got.shape)} != torch {tuple(want.shape)}"
+    assert got.dtype == NP_DTYPE[want.dtype], f"{what}: dtype {got.dtype} != torch {want.dtype}"
+    g, w = to_np(got), to_np(want)
+    if g.dtype.kind == "f":
+        np.testing.assert_allclose(g.astype(np.float64), w.astype(np.float64), atol=atol, rtol=rtol,
+                                   equal_nan=True, err_msg=what)
+    else:
+        np.testing.assert_array_equal(g, w, err_msg=what)
+
+
+def compare(fn, arrays, grad=None, layout="contig", fn_torch=None, seed=1, fwd=FWD, bwd=GRAD):
+    """Run fn(lib, *tensors) with lib = teenygrad and lib = torch (or fn_torch(torch, *tensors)) on the same
+    numpy inputs. grad: which inputs require grad (default: every floating input). Compares forward outputs,
+    then backward with a shared random upstream gradient through every differentiable output."""
+    if grad is None:
+        grad = [a.dtype.kind == "f" for a in arrays]
+    pairs = [make_pair(a, g, layout if a.ndim else "contig") for a, g in zip(arrays, grad)]
+    xs_tg, xs_th = [p[0] for p in pairs], [p[1] for p in pairs]
+    out_th = _outputs((fn_torch or fn)(torch, *xs_th))
+    out_tg = _outputs(fn(tg, *xs_tg))
+    assert len(out_tg) == len(out_th), f"{len(out_tg)} outputs, torch gives {len(out_th)}"
+    for i, (o, w) in enumerate(zip(out_tg, out_th)):
+        assert_close(o, w, f"forward output {i}", **fwd)
+    if not any(grad):
+        return out_tg, out_th
+    rng = np.random.default_rng(seed)
+    loss_tg = loss_th = None
+    for o, w in zip(out_tg, out_th):
+        if not (isinstance(w, torch.Tensor) and w.requires_grad):
+            assert not o.requires_grad or not w.dtype.is_floating_point, "teenygrad output requires grad, torch's doesn't"
+            continue
+        assert o.requires_grad, "torch output requires grad, teenygrad's doesn't"
+        g = rng.standard_normal(w.shape).astype(NP_DTYPE[w.dtype])
+        term_tg, term_th = (o * tg.tensor(g)).sum(), (w * torch.from_numpy(g)).sum()
+        loss_tg = term_tg if loss_tg is None else loss_tg + term_tg
+        loss_th = term_th if loss_th is None else loss_th + term_th
+    if loss_th is None:
+        return out_tg, out_th
+    loss_th.backward()
+    loss_tg.backward()
+    for i, (a, b) in enumerate(zip(xs_tg, xs_th)):
+        if not grad[i]:
+            continue
+        if b.grad is None:
+            assert a.grad is None or not np.any(to_np(a.grad)), f"input {i}: teenygrad has a grad, torch has none"
+            continue
+        assert a.grad is not None, f"input {i}: torch has a gradient, teenygrad has none"
+        assert_close(a.grad, b.grad, f"gradient of input {i}", **bwd)
+    return out_tg, out_th

@@ -1,0 +1,367 @@
+"""Movement, indexing, gather/scatter, sorting and sampling against PyTorch (values, shapes, dtypes, gradients)."""
+import numpy as np
+import pytest
+import torch
+import torch.nn.functional as F
+
+import teenygrad as tg
+from helpers import compare, rand, make_pair, assert_close, to_np
+
+MOVE = {
+    "reshape": ((2, 3, 4), lambda L, x: x.reshape(4, -1)),
+    "reshape_tuple": ((2, 3, 4), lambda L, x: x.reshape((6, 4))),
+    "reshape_0d": ((1,), lambda L, x: x.reshape(())),
+    "reshape_zero": ((0, 3), lambda L, x: x.reshape(3, 0, 2)),
+    "view": ((2, 3, 4), lambda L, x: x.contiguous().view(3, 8)),
+    "view_as": ((2, 3, 4), lambda L, x: x.contiguous().view(-1)),
+    "permute": ((2, 3, 4), lambda L, x: x.permute(2, 0, 1)),
+    "permute_neg": ((2, 3, 4), lambda L, x: x.permute(-1, -3, -2)),
+    "permute_tuple": ((2, 3, 4), lambda L, x: x.permute((1, 2, 0))),
+    "transpose": ((2, 3, 4), lambda L, x: x.transpose(0, -1)),
+    "T": ((3, 4), lambda L, x: x.T),
+    "mT": ((2, 3, 4), lambda L, x: x.mT),
+    "t": ((3, 4), lambda L, x: x.t()),
+    "expand": ((3, 1), lambda L, x: x.expand(2, 3, 4)),
+    "expand_neg1": ((3, 1), lambda L, x: x.expand(-1, 5)),
+    "expand_as": ((1, 4), lambda L, x: x.expand_as(L.zeros(3, 4))),
+    "squeeze": ((1, 3, 1), lambda L, x: x.squeeze()),
+    "squeeze_dim": ((1, 3, 1), lambda L, x: x.squeeze(-1)),
+    "squeeze_noop": ((2, 3), lambda L, x: x.squeeze(0)),
+    "unsqueeze": ((2, 3), lambda L, x: x.unsqueeze(1)),
+    "unsqueeze_neg": ((2, 3), lambda L, x: x.unsqueeze(-1)),
+    "flatten": ((2, 3, 4), lambda L, x: x.flatten()),
+    "flatten_range": ((2, 3, 4, 5), lambda L, x: x.flatten(1, 2)),
+    "flatten_0d": ((), lambda L, x: x.flatten()),
+    "unflatten": ((2, 12), lambda L, x: x.unflatten(1, (3, -1))),
+    "contiguous": ((3, 4), lambda L, x: x.T.contiguous() * 2),
+    "split": ((7, 3), lambda L, x: x.split(3)),
+    "split_sizes": ((7, 3), lambda L, x: x.split([2, 5], dim=0)),
+    "split_dim": ((3, 7), lambda L, x: x.split(2, dim=-1)),
+    "chunk": ((7, 3), lambda L, x: x.chunk(3)),
+    "chunk_dim": ((3, 6), lambda L, x: L.chunk(x, 4, dim=1)),
+    "unbind": ((3, 2), lambda L, x: x.unbind(1)),
+    "roll": ((3, 4), lambda L, x: x.roll(1, 0)),
+    "roll_multi": ((3, 4), lambda L, x: x.roll((2, -1), (0, 1))),
+    "roll_flat": ((3, 4), lambda L, x: x.roll(5)),
+    "flip": ((3, 4), lambda L, x: x.flip(0)),
+    "flip_multi": ((2, 3, 4), lambda L, x: x.flip((0, -1))),
+    "repeat": ((2, 3), lambda L, x: x.repeat(2, 1, 3)),
+    "repeat_same": ((2, 3), lambda L, x: x.repeat(1, 1)),
+    "tril": ((4, 5), lambda L, x: x.tril()),
+    "tril_k": ((2, 4, 5), lambda L, x: x.tril(-1)),
+    "triu": ((4, 5), lambda L, x: x.triu(1)),
+    "triu_func": ((5, 4), lambda L, x: L.triu(x)),
+    "masked_fill": ((3, 4), lambda L, x: x.masked_fill(x > 0.5, -1.0)),
+    "masked_fill_bcast": ((3, 4), lambda L, x: x.masked_fill(L.tensor([True, False, True, False]), 0.0)),
+    "masked_fill_inf": ((3, 4), lambda L, x: x.masked_fill(x < 0, float("-inf")).softmax(-1)),
+    "cat": ((2, 3), lambda L, x: L.cat([x, x * 2, x[:1]], 0)),
+    "cat_neg": ((2, 3), lambda L, x: L.cat((x, x.exp()), dim=-1)),
+    "cat_empty1d": ((2, 3), lambda L, x: L.cat([x.reshape(-1), L.zeros(0)])),
+    "stack": ((2, 3), lambda L, x: L.stack([x, x * 3])),
+    "stack_last": ((2, 3), lambda L, x: L.stack([x, x.sin(), x], dim=-1)),
+}
+
+
+@pytest.mark.parametrize("op", list(MOVE))
+def test_movement(op):
+    shape, fn = MOVE[op]
+    compare(fn, [rand(shape, seed=21)])
+
+
+@pytest.mark.parametrize("layout", ["T", "step"])
+@pytest.mark.parametrize("op", ["reshape", "permute", "transpose", "flatten", "split", "roll", "flip", "repeat",
+                                "squeeze_noop", "unsqueeze", "mT", "expand_as"])
+def test_movement_noncontiguous(op, layout):
+    shape, fn = MOVE[op]
+    if op == "expand_as":
+        shape, fn = (1, 4, 3), (lambda L, x: x.expand(2, 4, 3))
+    compare(fn, [rand(shape, seed=22)], layout=layout)
+
+
+def test_view_of_noncontiguous_is_an_error_like_torch():
+    x_tg, x_th = make_pair(rand((3, 4)), False, "T")
+    with pytest.raises(RuntimeError):
+        x_th.view(12)
+    with pytest.raises(RuntimeError, match="view"):
+        x_tg.view(12)
+
+
+PADS = [(1, 2), (0, 0, 1, 0), (2, 1, 1, 3), (-1, 1), (1, -2, 0, 1)]
+
+
+@pytest.mark.parametrize("value", [0.0, -1.5])
+@pytest.mark.parametrize("pad", PADS, ids=str)
+def test_pad(pad, value):
+    compare(lambda L, x: F.pad(x, pad, value=value) if L is torch else x.pad(pad, value=value),
+            [rand((3, 4), seed=23)])
+
+
+def test_shrink_is_slicing():
+    compare(lambda L, x: x[1:3, :] if L is torch else x.shrink(((1, 3), None)), [rand((4, 5), seed=24)])
+
+
+def test_one_hot():
+    idx = np.array([[0, 2], [3, 1]], np.int64)
+    compare(lambda L, i: F.one_hot(i, 5) if L is torch else L.one_hot(i, 5), [idx])
+    compare(lambda L, i: F.one_hot(i) if L is torch else tg.nn.functional.one_hot(i) if hasattr(tg, "nn") and
+            hasattr(tg.nn, "functional") and hasattr(tg.nn.functional, "one_hot") else L.one_hot(i), [idx])
+
+
+def test_cat_promotes_dtypes_and_stack_grad_flows_to_each():
+    compare(lambda L, a, b: L.cat([a, b], 1), [rand((2, 3), seed=1), rand((2, 2), seed=2, dtype=np.int64)])
+    compare(lambda L, a, b: L.stack([a, b], 1), [rand((2, 3), seed=1), rand((2, 3), seed=2)])
+
+
+# ---- indexing ---------------------------------------------------------------------------------------
+GETITEM = {
+    "int": lambda x: x[1],
+    "neg_int": lambda x: x[-1, 2],
+    "slice": lambda x: x[1:3],
+    "slice_step": lambda x: x[::2, 1::3],
+    "slice_neg": lambda x: x[-3:-1, :-2],
+    "slice_oob": lambda x: x[2:100],
+    "none": lambda x: x[None, :, None],
+    "ellipsis": lambda x: x[..., 1],
+    "ellipsis_none": lambda x: x[1, ..., None],
+    "list": lambda x: x[[0, 2, 2]],
+    "list_neg": lambda x: x[[-1, 0]],
+    "tensor_2d": lambda x: x[_idx(x, [[0, 1], [3, 3]])],
+    "range_pair": lambda x: x[range(3), _idx(x, [1, 0, 4])],
+    "two_lists": lambda x: x[[0, 1], [2, 3]],
+    "list_and_slice": lambda x: x[1:, [0, 0, 2]],
+    "bool_mask": lambda x: x[x > 0],
+    "bool_rows": lambda x: x[_bool(x, [True, False, True, False])],
+    "bool_list": lambda x: x[[True, False, True, True]],
+    "scalar_tensor": lambda x: x[_idx(x, 2)],
+    "empty_list": lambda x: x[[]],
+    "empty_slice": lambda x: x[3:1],
+    "int_ellipsis_list": lambda x: x[..., [1, 1]],
+    "sep_advanced": lambda x: x[[0, 1], :, ][:, [2, 0]],
+}
+
+
+def _idx(x, v):
+    return (torch.tensor if isinstance(x, torch.Tensor) else tg.tensor)(v)
+
+
+def _bool(x, v):
+    return (torch.tensor if isinstance(x, torch.Tensor) else tg.tensor)(v, dtype=torch.bool if isinstance(
+        x, torch.Tensor) else tg.bool)
+
+
+@pytest.mark.parametrize("layout", ["contig", "T"])
+@pytest.mark.parametrize("op", list(GETITEM))
+def test_getitem(op, layout):
+    compare(lambda L, x: GETITEM[op](x), [rand((4, 5), seed=25)], layout=layout)
+
+
+def test_getitem_3d_mixed():
+    compare(lambda L, x: x[1:, None, [0, 2], ::2], [rand((3, 4, 5), seed=26)])
+    compare(lambda L, x: x[[0, 2], :, [1, 1]], [rand((3, 4, 5), seed=26)])
+    compare(lambda L, x: x[:, [0, 2]][..., [1, 4]], [rand((3, 4, 5), seed=26)])
+
+
+def test_embedding_lookup_and_logprob_pick():
+    # the makemore patterns: C[X] with X (b, t) int64, and logprobs[range(n), Y]
+    C = rand((27, 2), seed=27)
+    X = np.random.default_rng(0).integers(0, 27, (32, 3))
+    compare(lambda L, c, x: c[x].reshape(32, -1), [C, X])
+    Y = np.random.default_rng(1).integers(0, 27, (32,))
+    logits = rand((32, 27), seed=28)
+    compare(lambda L, lg, y: -lg.log_softmax(1)[range(32), y].mean(), [logits, Y])
+    # long index arrays go down the sorted scatter-add path
+    Xb = np.random.default_rng(2).integers(0, 27, (300,))
+    compare(lambda L, c, x: c[x] * 1.5, [C, Xb])
+
+
+SETITEM = {
+    "int": lambda x, L: x.__setitem__(1, 5.0),
+    "slice_tensor": lambda x, L: x.__setitem__((slice(None), slice(1, 3)), L.ones(4, 2)),
+    "bcast_row": lambda x, L: x.__setitem__(0, L.arange(5).float()),
+    "mask": lambda x, L: x.__setitem__(x > 0, 0.0),
+    "list": lambda x, L: x.__setitem__([0, 2], -1.0),
+    "pair": lambda x, L: x.__setitem__(([0, 1], [2, 3]), L.tensor([7.0, 8.0])),
+    "step": lambda x, L: x.__setitem__((slice(None, None, 2),), 3.0),
+}
+
+
+@pytest.mark.parametrize("op", list(SETITEM))
+def test_setitem_no_grad(op):
+    a = rand((4, 5), seed=29)
+    x_tg, x_th = make_pair(a, False)
+    SETITEM[op](x_th, torch)
+    SETITEM[op](x_tg, tg)
+    assert_close(x_tg, x_th, op, 0, 0)
+
+
+def test_setitem_count_matrix_increment():
+    # N[i, j] += 1 from makemore's bigram counts, with repeats across calls
+    N_tg, N_th = tg.zeros((4, 4), dtype=tg.int32), torch.zeros((4, 4), dtype=torch.int32)
+    for i, j in [(0, 1), (2, 3), (0, 1), (3, 3)]:
+        N_tg[i, j] += 1
+        N_th[i, j] += 1
+    assert_close(N_tg, N_th, "counts", 0, 0)
+    assert N_tg[0, 1].item() == 2
+
+
+def test_setitem_view_writes_through_and_mask_assign():
+    x_tg, x_th = make_pair(rand((3, 4), seed=30), False)
+    row_tg, row_th = x_tg[1], x_th[1]
+    row_tg[2] = 9.0
+    row_th[2] = 9.0
+    assert_close(x_tg, x_th, "write through a basic-index view", 0, 0)
+    x_tg[x_tg < 0] = tg.tensor(0.5)
+    x_th[x_th < 0] = torch.tensor(0.5)
+    assert_close(x_tg, x_th, "mask assign", 0, 0)
+
+
+def test_setitem_differentiable():
+    def fn(L, x, v):
+        y = x * 1.0
+        y[1:3, 0] = v * 2
+        y[0] = y[0] * 3
+        return y
+    compare(fn, [rand((4, 3), seed=31), rand((2,), seed=32)])
+
+
+def test_setitem_on_leaf_requiring_grad_raises_like_torch():
+    x_tg, x_th = make_pair(rand((3,)), True)
+    with pytest.raises(RuntimeError):
+        x_th[0] = 1.0
+    with pytest.raises(RuntimeError, match="leaf"):
+        x_tg[0] = 1.0
+
+
+GATHER = [((3, 4), 1, (3, 2)), ((3, 4), 0, (2, 4)), ((3, 4), -1, (2, 3)), ((2, 3, 4), 1, (2, 5, 4))]
+
+
+@pytest.mark.parametrize("xs,dim,ishape", GATHER, ids=str)
+def test_gather(xs, dim, ishape):
+    idx = np.random.default_rng(33).integers(0, xs[dim], ishape)
+    compare(lambda L, x, i: x.gather(dim, i), [rand(xs, seed=34), idx])
+    compare(lambda L, x, i: L.gather(x, dim, i), [rand(xs, seed=34), idx], layout="T")
+
+
+@pytest.mark.parametrize("xs,dim,ishape", GATHER[:3], ids=str)
+@pytest.mark.parametrize("kind", ["scatter", "scatter_add", "scatter_value"])
+def test_scatter(kind, xs, dim, ishape):
+    rng = np.random.default_rng(35)
+    # scatter (no reduce) with repeated indices is order-dependent; use a permutation prefix per slice
+    n = xs[dim]
+    idx = np.argsort(rng.random([s if i != dim else n for i, s in enumerate(ishape)]), axis=dim)
+    idx = np.take(idx, range(ishape[dim]), axis=dim) if kind != "scatter_add" else rng.integers(0, n, ishape)
+    src = rand(ishape, seed=36)
+    if kind == "scatter":
+        compare(lambda L, x, i, s: x.scatter(dim, i, s), [rand(xs, seed=37), idx, src])
+    elif kind == "scatter_add":
+        compare(lambda L, x, i, s: x.scatter_add(dim, i, s), [rand(xs, seed=37), idx, src])
+    else:
+        compare(lambda L, x, i: x.scatter(dim, i, 2.5), [rand(xs, seed=37), idx])
+
+
+def test_scatter_src_larger_than_index():
+    idx = np.array([[0, 2], [1, 0]])
+    # (torch's own src gradient has the index's shape here and fails its shape check, so only x needs grad)
+    compare(lambda L, x, i, s: x.scatter_add(1, i, s), [rand((2, 3), seed=38), idx, rand((3, 4), seed=39)],
+            grad=[True, False, False])
+
+
+@pytest.mark.parametrize("dim", [0, 1, -1])
+def test_index_select(dim):
+    idx = np.array([2, 0, 2], np.int64)
+    compare(lambda L, x, i: x.index_select(dim, i), [rand((3, 4), seed=40), idx])
+
+
+# ---- sorting and sampling ---------------------------------------------------------------------------
+@pytest.mark.parametrize("dim,desc", [(-1, False), (0, True), (1, True), (0, False)])
+def test_sort_argsort(dim, desc):
+    x = rand((4, 5), seed=41)
+    compare(lambda L, t: t.sort(dim, descending=desc), [x])
+    compare(lambda L, t: t.argsort(dim=dim, descending=desc), [x])
+    compare(lambda L, t: L.sort(t, dim, descending=desc), [rand((4, 5), seed=42, dtype=np.int64, low=-99,
+                                                                    high=99)])
+
+
+@pytest.mark.parametrize("k,dim,largest", [(2, -1, True), (1, 0, True), (3, 1, False), (0, 1, True), (4, 0, True)])
+def test_topk(k, dim, largest):
+    compare(lambda L, t: t.topk(k, dim, largest=largest), [rand((4, 5), seed=43)])
+
+
+def test_sort_stable_with_ties():
+    x = np.array([3, 1, 3, 1, 2, 3], np.int64)
+    compare(lambda L, t: t.sort(stable=True), [x])
+    compare(lambda L, t: t.sort(descending=True, stable=True), [x])
+    compare(lambda L, t: t.float().sort(descending=True, stable=True), [x])
+
+
+def test_multinomial_seeded_and_distribution():
+    p = tg.tensor([0.1, 0.0, 0.6, 0.3])
+    g1, g2 = tg.Generator().manual_seed(7), tg.Generator().manual_seed(7)
+    a = tg.multinomial(p, 20, replacement=True, generator=g1)
+    b = p.multinomial(20, replacement=True, generator=g2)
+    assert a.dtype == tg.int64 and a.shape == (20,)
+    assert a.tolist() == b.tolist()
+    assert 1 not in a.tolist()
+    many = tg.multinomial(p, 20000, replacement=True, generator=g1).numpy()
+    np.testing.assert_allclose(np.bincount(many, minlength=4) / 20000, [0.1, 0.0, 0.6, 0.3], atol=0.02)
+    # without replacement: distinct categories, never a zero-probability one
+    for _ in range(20):
+        s = tg.multinomial(p, 3, generator=g1).tolist()
+        assert len(set(s)) == 3 and 1 not in s
+    rows = tg.multinomial(tg.tensor([[0.0, 1.0], [1.0, 0.0]]), 3, replacement=True)
+    assert rows.tolist() == [[1, 1, 1], [0, 0, 0]]
+    # unnormalised weights are fine, as in torch
+    assert tg.multinomial(tg.tensor([0.0, 5.0]), 1).item() == 1
+
+
+def test_multinomial_first_draw_frequencies_without_replacement():
+    p = np.array([0.5, 0.3, 0.2])
+    g = tg.Generator().manual_seed(3)
+    first = [tg.multinomial(tg.tensor(p), 2, generator=g).tolist()[0] for _ in range(3000)]
+    np.testing.assert_allclose(np.bincount(first, minlength=3) / 3000, p, atol=0.03)
+
+
+def test_to_np_helper_sanity():
+    assert to_np(tg.tensor([1, 2])).tolist() == [1, 2]
+
+
+def test_element_access_is_a_view_like_torch():
+    for L in (torch, tg):
+        x = L.zeros(2, 3)
+        v = x[1, 2]
+        v += 1
+        x[0][1] = 5.0
+        assert x.tolist() == [[0.0, 5.0, 0.0], [0.0, 0.0, 1.0]], L.__name__
+        assert x[..., 1][0].item() == 5.0 and x[1, ...].shape == (3,)
+
+
+ZERO = {
+    "permute": lambda L, x: x.permute(1, 0, 2), "transpose": lambda L, x: x.transpose(0, -1),
+    "reshape": lambda L, x: x.reshape(3, 0), "flatten": lambda L, x: x.flatten(),
+    "unsqueeze": lambda L, x: x.unsqueeze(1), "squeeze": lambda L, x: x.squeeze(), "flip": lambda L, x: x.flip(1),
+    "roll": lambda L, x: x.roll(1, 2), "repeat": lambda L, x: x.repeat(2, 1, 1), "expand": lambda L, x: x.expand(2, 2, 0, 3),
+    "cat": lambda L, x: L.cat([x, x], 1), "stack": lambda L, x: L.stack([x, x], -1), "split": lambda L, x: x.split(1, 0),
+    "pad": lambda L, x: F.pad(x, (1, 1)) if L is torch else x.pad((1, 1)), "getitem": lambda L, x: x[:, 1:, [0, 2]],
+    "tril": lambda L, x: x.tril(), "masked_fill": lambda L, x: x.masked_fill(x > 0, 1.0),
+    "matmul": lambda L, x: x @ L.ones(3, 2), "sum": lambda L, x: x.sum(1), "max": lambda L, x: x.amax(-1),
+}
+
+
+@pytest.mark.parametrize("op", list(ZERO))
+def test_movement_on_zero_size(op):
+    compare(ZERO[op], [rand((2, 0, 3), seed=71)])
+
+
+@pytest.mark.parametrize("dtype", [np.uint8, np.bool_, np.int16, np.float32])
+def test_sort_descending_stable_every_dtype(dtype):
+    x = np.array([3, 1, 3, 0, 2, 3, 1], dtype=dtype)
+    compare(lambda L, t: t.sort(descending=True, stable=True), [x], grad=[False])
+    compare(lambda L, t: t.argsort(descending=False, stable=True), [x], grad=[False])
+
+
+def test_sort_topk_with_nan_like_torch():
+    x = np.array([[1.0, np.nan, 3.0, -1.0]], np.float32)
+    compare(lambda L, t: t.sort(-1, descending=True), [x], grad=[False])
+    compare(lambda L, t: t.sort(-1), [x], grad=[False])
+    compare(lambda L, t: t.topk(2), [x], grad=[False])
+    compare(lambda L, t: t.sort(0), [rand((), seed=1)])
