@@ -355,14 +355,22 @@ def bench_fused(env):
     p, g, m, vv = (env.randn((n_params,), f32) for _ in range(4))
     vv = abs(vv)
     lse = cuda.cross_entropy_fwd(logits, t)[1]
+    y, mu, r = cuda.softmax_fwd(x), *cuda.layer_norm_fwd(h, w, b)[1:]
+    o, o_lse = cuda.attention_fwd(q, k, v, causal=True)
+    do = env.randn(q.shape, half)
     cases = [
         ("softmax fwd", lambda: cuda.softmax_fwd(x), lambda: c["softmax"](x)),
+        ("softmax bwd", lambda: cuda.softmax_bwd(y, x), lambda: y * (x - (x * y).sum(-1, keepdims=True))),
         ("cross_entropy fwd", lambda: cuda.cross_entropy_fwd(logits, t), lambda: c["xent_fwd"](logits, t)),
         ("cross_entropy bwd", lambda: cuda.cross_entropy_bwd(logits, t, lse, 1.0),
          lambda: c["xent_bwd"](logits, t, lse, xp.ones(len(t), f32))),
         ("layer_norm fwd", lambda: cuda.layer_norm_fwd(h, w, b), lambda: c["ln_fwd"](h, w, b)),
+        ("layer_norm bwd", lambda: cuda.layer_norm_bwd(h, h, w, mu, r), lambda: c["ln_bwd"](h, h, w, mu, r)),
         ("gelu fwd", lambda: cuda.gelu_fwd(u), lambda: c["gelu_fwd"](u)),
+        ("gelu bwd", lambda: cuda.gelu_bwd(u, u), lambda: c["gelu_bwd"](u, u)),
         ("attention fwd causal", lambda: cuda.attention_fwd(q, k, v, causal=True), lambda: c["attn_fwd"](q, k, v)),
+        ("attention bwd causal", lambda: cuda.attention_bwd(do, q, k, v, o, o_lse, causal=True),
+         lambda: c["attn_bwd"](do, q, k, v)),
         ("adamw step", lambda: cuda.adamw_step(p, g, m, vv, 1e-4, 0.9, 0.95, 1e-8, 0.1, 3),
          lambda: c["adamw"](p, g, m, vv, 1e-4)),
     ]
@@ -404,7 +412,11 @@ def main(argv=None):
         os.environ["TRITON_INTERPRET"] = "1"
         os.environ.setdefault("TRITON_DEFAULT_BACKEND", "nvidia")
     sys.path.insert(0, REPO)
-    env = Env(args.interpret)
+    try:
+        env = Env(args.interpret)
+    except RuntimeError as e:  # no cupy / no GPU: say so, and how to run here anyway
+        print(f"{e}\n(on a machine without a GPU, `python bench/gpu.py --interpret` runs the checks on the CPU)")
+        return 2
     print(f"device: {env.device}")
     if env.bf16_note:
         print(env.bf16_note)

@@ -80,9 +80,11 @@ def ptrs(*arrays):
 def _gpu_setup():
     import cupy
     import triton
-    # Triton launches on stream 0 unless told otherwise; follow CuPy's current stream so our kernels
-    # are ordered with the cupy ops around them.
-    triton.runtime.driver.active.get_current_stream = lambda device=None: cupy.cuda.get_current_stream().ptr
+    # Triton launches on stream 0 of its own notion of the current device unless told otherwise; follow
+    # CuPy's current device and stream so our kernels are ordered with the cupy ops around them.
+    driver = triton.runtime.driver.active
+    driver.get_current_device = lambda: cupy.cuda.Device().id
+    driver.get_current_stream = lambda device=None: cupy.cuda.get_current_stream().ptr
 
     # Device-side tensor descriptors (gemm_5) need scratch memory that Triton asks for at launch.
     def alloc(size, alignment, stream):

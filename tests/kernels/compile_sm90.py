@@ -4,7 +4,8 @@ hardware each rung is about (mma/wgmma tensor cores, tf32, TMA bulk copies).
 The interpreter runs kernels as Python, so it cannot catch what only the compiler rejects (types that
 change inside loops, unsupported ops, constexpr misuse). triton.compile needs no driver for a given
 target; ptxas ships with triton. Run as a script (it must NOT see TRITON_INTERPRET=1):
-    python tests/kernels/compile_sm90.py
+    python tests/kernels/compile_sm90.py                 # one config per kernel (the test runs this)
+    python tests/kernels/compile_sm90.py --all-configs   # plus every bf16 autotune config of rungs 4-5
 """
 import os
 import sys
@@ -66,7 +67,7 @@ def config_kwargs(module, dtype="bfloat16", c_tma=False):
     return cfg.kwargs, cfg.num_warps, cfg.num_stages
 
 
-def cases():
+def cases(all_configs=False):
     """(name, kernel, pointer types, constexprs, warps, stages, text the PTX must contain[, divisible args])."""
     tc_kw, tc_w, tc_s = config_kwargs(gemm_4_tensorcore)
     sc_kw, sc_w, sc_s = config_kwargs(gemm_3_scheduled)
@@ -92,8 +93,9 @@ def cases():
                dict(tc_kw, PRECISION=prec, UPCAST=False, EVEN_K=even), tc_w, tc_s, want)
     yield ("gemm_4_tensorcore fp32 tf32", gemm_4_tensorcore._tensorcore_kernel, gemm_ptrs("fp32"),
            dict(tf_kw, PRECISION="tf32", UPCAST=False, EVEN_K=True), tf_w, tf_s, "tf32")
-    for module, kernel, extra in [(gemm_4_tensorcore, gemm_4_tensorcore._tensorcore_kernel, dict(EVEN_K=True)),
-                                  (gemm_5_hopper, gemm_5_hopper._hopper_kernel, dict(A_T=False, B_T=False, C_TMA=True))]:
+    every_config = [(gemm_4_tensorcore, gemm_4_tensorcore._tensorcore_kernel, dict(EVEN_K=True)),
+                    (gemm_5_hopper, gemm_5_hopper._hopper_kernel, dict(A_T=False, B_T=False, C_TMA=True))]
+    for module, kernel, extra in every_config if all_configs else []:
         for i, cfg in enumerate(module._configs()):  # every bf16 autotune candidate must fit the chip
             yield (f"{module.__name__.split('.')[-1]} bf16 config {i} {tuple(cfg.kwargs.values())}", kernel,
                    gemm_ptrs("bf16"), dict(cfg.kwargs, PRECISION="ieee", UPCAST=False, **extra), cfg.num_warps,
@@ -132,7 +134,7 @@ def cases():
 
 def main():
     failures = 0
-    for name, kernel, pointers, constexprs, warps, stages, want, *divisible in cases():
+    for name, kernel, pointers, constexprs, warps, stages, want, *divisible in cases("--all-configs" in sys.argv):
         t0 = time.perf_counter()
         try:
             compiled = compile_kernel(kernel, pointers, constexprs, warps, stages, *divisible)

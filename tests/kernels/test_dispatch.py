@@ -137,3 +137,14 @@ def test_wrappers_reach_every_kernel(rng):
     p, g = np.ones(5, np.float32), np.full(5, 2.0, np.float32)
     cuda.adamw_step(p, g, np.zeros(5, np.float32), np.zeros(5, np.float32), lr=0.1, weight_decay=0.0, step=1)
     assert_close(p, np.full(5, 0.9), "float32", "first adamw step moves by lr * sign(g)", scale=10)
+
+
+def test_importing_the_backend_loads_neither_triton_nor_cupy():
+    import os
+    import subprocess
+    code = ("import sys, teenygrad.backend.cuda, teenygrad.kernels; "
+            "print(sorted(m for m in ('triton', 'cupy', 'torch') if m in sys.modules))")
+    repo = os.path.join(os.path.dirname(__file__), "..", "..")
+    out = subprocess.run([sys.executable, "-c", code], cwd=repo, capture_output=True, text=True, timeout=60)
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.strip() == "[]"
