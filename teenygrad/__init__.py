@@ -9,6 +9,7 @@ from .creation import (tensor, as_tensor, from_numpy, zeros, ones, empty, full, 
                        full_like, rand_like, randn_like, randint_like, arange, linspace, eye, rand, randn, randint,
                        randperm, normal, bernoulli, tril_indices, triu_indices)
 from .tensor_ops import cat, concat, concatenate, stack, where, einsum, multinomial, one_hot
+from .tensor_movement import hstack, vstack, meshgrid
 from . import functional_api as _fapi
 from .backend import cpu as _cpu  # tunes glibc malloc for reuse of activation buffers (~30 us)
 
@@ -58,14 +59,9 @@ def get_default_dtype():
 
 
 def set_num_threads(n):
-    """Kept for torch scripts; BLAS threads are set by OMP_NUM_THREADS/OPENBLAS_NUM_THREADS at start-up."""
-    try:
-        from threadpoolctl import threadpool_limits
-        threadpool_limits(n)
-    except ImportError:
-        pass
+    """Threads for CPU compute (BLAS, or teenygrad's pool with TEENYGRAD_POOL=1), as torch.set_num_threads."""
+    _cpu.set_num_threads(n)
 
 
 def get_num_threads():
-    import os
-    return len(os.sched_getaffinity(0))
+    return _cpu.get_num_threads()

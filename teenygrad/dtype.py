@@ -28,7 +28,7 @@ def bfloat16_dtype():
 
 
 def is_floating(dt):
-    return dt.kind == "f" or dt.name == "bfloat16"
+    return dt.kind == "f" or dt.kind == "V" and dt.name == "bfloat16"  # .name is slow (~1-5 us): test kind first
 
 
 def _category(dt):

@@ -10,7 +10,11 @@ _NAMES = ["exp", "log", "log2", "log10", "log1p", "expm1", "sqrt", "rsqrt", "sin
           "isnan", "isinf", "isfinite", "logical_and", "logical_or", "logical_not", "logical_xor", "eq", "ne",
           "lt", "le", "gt", "ge", "equal", "allclose", "isclose", "neg", "t", "norm", "count_nonzero", "pow",
           "add", "sub", "mul", "div", "remainder", "broadcast_to", "numel", "silu", "gelu", "softplus", "detach",
-          "clone", "expand_as", "var_mean", "std_mean", "cummax", "floor", "ceil", "round", "trunc"]
+          "clone", "expand_as", "var_mean", "std_mean", "cummax", "floor", "ceil", "round", "trunc",
+          "erf", "tan", "sinh", "cosh", "logaddexp", "lerp", "frac", "outer", "ger", "narrow", "select", "movedim",
+          "moveaxis", "swapdims", "swapaxes", "tile", "diagonal", "diag", "trace", "nonzero", "argwhere",
+          "masked_select", "unique", "bincount", "aminmax", "clamp_min", "clamp_max", "floor_divide", "true_divide",
+          "negative", "subtract", "multiply", "index_add", "index_fill", "repeat_interleave"]
 
 
 def _make(name):

@@ -409,6 +409,8 @@ class Tensor:
         return E.Add.apply(a, b)
 
     def sub(self, other, alpha=1):
+        if self._data.dtype.kind == "b" or _is_bool(other):
+            raise RuntimeError(_BOOL_SUB)
         a, b = self._other(other, "sub")
         if alpha != 1:
             b = b * alpha
@@ -454,6 +456,8 @@ class Tensor:
         return self.sub(o)
 
     def __rsub__(self, o):
+        if self._data.dtype.kind == "b" or _is_bool(o):
+            raise RuntimeError(_BOOL_SUB)
         b, a = self._other(o, "sub")
         return E.Sub.apply(a, b)
 
@@ -570,6 +574,12 @@ class Tensor:
     def __xor__(self, o):
         return self._logic(o, np.bitwise_xor, "xor")
 
+    def __lshift__(self, o):
+        return self._logic(o, np.left_shift, "lshift")
+
+    def __rshift__(self, o):
+        return self._logic(o, np.right_shift, "rshift")
+
     __rand__, __ror__, __rxor__ = __and__, __or__, __xor__
 
     def __invert__(self):
@@ -615,7 +625,10 @@ class Tensor:
             r = r.astype(self.dtype)
         if r.shape != self.shape:
             raise RuntimeError(f"{op}: output with shape {self.shape} doesn't match the broadcast shape {r.shape}")
-        self._data[...] = r
+        try:
+            self._data[...] = r
+        except ValueError:
+            raise _shared_memory_error(op, self) from None
         return self
 
     def __iadd__(self, o):
@@ -664,7 +677,10 @@ class Tensor:
         if bs != self._data.shape and np.broadcast_shapes(self._data.shape, bs) != self._data.shape:
             raise RuntimeError(f"{op}: output with shape {self.shape} doesn't match the broadcast shape "
                                f"{np.broadcast_shapes(self.shape, np.shape(b))}")
-        ufunc(self._data, b, out=self._data, casting="unsafe")
+        try:
+            ufunc(self._data, b, out=self._data, casting="unsafe")
+        except ValueError:  # a read-only (expanded) array
+            raise _shared_memory_error(op, self) from None
         return self
 
     def _pre_inplace(self):
@@ -749,6 +765,19 @@ class Tensor:
         from .random import rng_of
         self._data[...] = rng_of(generator).random(self.shape) < p
         return self
+
+
+def _shared_memory_error(op, t):
+    return RuntimeError(f"{op}: unsupported operation: more than one element of the written-to tensor (shape "
+                        f"{t.shape}, an expand/broadcast view) refers to a single memory location; clone() it first")
+
+
+_BOOL_SUB = ("sub: subtraction, the `-` operator, with a bool tensor is not supported; use `^` or logical_xor, "
+             "or ~ / logical_not to invert a mask")
+
+
+def _is_bool(o):
+    return isinstance(o, (builtins.bool, np.bool_)) or (isinstance(o, Tensor) and o._data.dtype.kind == "b")
 
 
 def _needs_grad(o):

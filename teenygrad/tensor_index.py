@@ -1,9 +1,11 @@
 """Tensor methods for indexing (getitem/setitem, gather, scatter, index_select), sorting and sampling.
 Each checks its arguments, naming the op and the offending indices, and applies one Function from teenygrad.ops."""
 import builtins
+import collections
 import numpy as np
 from .autograd import grad_mode
 from .ops import index as I
+from .ops._util import on_device_of, xp_of, zeros_on
 from .tensor import Tensor, _norm_dim, _sort_t, _topk_t, _check_same_device
 from .tensor_ops import _method
 from .random import rng_of
@@ -102,6 +104,7 @@ def _check_index_tensor(index, op):
 @_method
 def gather(self, dim, index):
     index = _check_index_tensor(index, "gather")
+    _check_same_device(self, index, "gather")
     d = _norm_dim(dim, self.ndim, "gather")
     if index.ndim != self.ndim:
         raise RuntimeError(f"gather: index {index.shape} and input {self.shape} must have the same number of dims")
@@ -119,6 +122,7 @@ def gather(self, dim, index):
 
 def _scatter(self, dim, index, src, reduce, op):
     index = _check_index_tensor(index, op)
+    _check_same_device(self, index, op)
     d = _norm_dim(dim, self.ndim, op)
     ix = index._data
     if index.ndim != self.ndim:
@@ -146,6 +150,58 @@ def scatter_add(self, dim, index, src):
 
 
 @_method
+def scatter_(self, dim, index, src=None, value=None, reduce=None):
+    return self._inplace(self._pre_inplace().scatter(dim, index, src, value, reduce), "scatter_")
+
+
+@_method
+def scatter_add_(self, dim, index, src):
+    return self._inplace(self._pre_inplace().scatter_add(dim, index, src), "scatter_add_")
+
+
+def _along_dim(self, dim, index, op):
+    """A 1-D index along dim, shaped to broadcast against a tensor of self's rank."""
+    index = _check_index_tensor(index, op)
+    if index.ndim > 1:
+        raise IndexError(f"{op}: index must be 0-D or 1-D, got shape {index.shape}")
+    d = _norm_dim(dim, self.ndim, op)
+    ix, n = index._data.reshape(-1), self.shape[d] if self.ndim else 1
+    if ix.size and (ix.min() < -n or ix.max() >= n):
+        raise IndexError(f"{op}: index {int(ix.max()) if ix.max() >= n else int(ix.min())} is out of range "
+                         f"for dim {d} of shape {self.shape}")
+    return d, (ix % n if ix.size else ix).reshape([-1 if i == d else 1 for i in range(self.ndim)])
+
+
+@_method
+def index_add(self, dim, index, source, alpha=1):
+    """self with source's slices added at `index` along dim (repeats accumulate): a scatter-add."""
+    d, ix = _along_dim(self, dim, index, "index_add")
+    if source.ndim != self.ndim or ix.size != source.shape[d]:
+        raise RuntimeError(f"index_add: source of shape {source.shape} doesn't match index of length {ix.size} "
+                           f"along dim {d} of shape {self.shape}")
+    src = source * alpha if alpha != 1 else source
+    return self.scatter_add(d, Tensor._wrap(np.ascontiguousarray(np.broadcast_to(ix, source.shape))), src)
+
+
+@_method
+def index_add_(self, dim, index, source, alpha=1):
+    return self._inplace(self._pre_inplace().index_add(dim, index, source, alpha), "index_add_")
+
+
+@_method
+def index_fill(self, dim, index, value):
+    d, ix = _along_dim(self, dim, index, "index_fill")
+    mask = np.zeros([s if i == d else 1 for i, s in enumerate(self.shape)], np.bool_)
+    np.put_along_axis(mask, ix, True, axis=d)
+    return self.masked_fill(Tensor._wrap(mask), value)
+
+
+@_method
+def index_fill_(self, dim, index, value):
+    return self._inplace(self._pre_inplace().index_fill(dim, index, value), "index_fill_")
+
+
+@_method
 def index_select(self, dim, index):
     index = _check_index_tensor(index, "index_select")
     if index.ndim > 1:
@@ -164,7 +220,7 @@ def sort(self, dim=-1, descending=False, stable=False):
     d = _norm_dim(dim, self.ndim, "sort")
     a = self._data
     if a.ndim == 0:
-        return _sort_t(self.clone(), Tensor._wrap(np.zeros((), np.int64)))
+        return _sort_t(self.clone(), Tensor._wrap(zeros_on(a, (), np.int64)))
     if descending:
         # stable ascending sort of the reversed array, read backwards: ties keep their original order and NaN
         # (numpy's largest) comes first, as in torch; negating instead would break unsigned and bool dtypes
@@ -172,7 +228,7 @@ def sort(self, dim=-1, descending=False, stable=False):
         idx = n - 1 - np.flip(np.argsort(np.flip(a, d), axis=d, kind="stable"), d)
     else:
         idx = np.argsort(a, axis=d, kind="stable")
-    idx_t = Tensor._wrap(np.ascontiguousarray(idx).astype(np.int64))
+    idx_t = Tensor._wrap(idx.astype(np.int64, order="C"))
     return _sort_t(self.gather(d, idx_t) if self.ndim else self.clone(), idx_t)
 
 
@@ -193,7 +249,8 @@ def topk(self, k, dim=-1, largest=True, sorted=True):
 
 
 def multinomial(input, num_samples, replacement=False, generator=None):
-    p = input._data.astype(np.float64)
+    p = input._data if type(input._data) is np.ndarray else input._data.get()  # sampled on the host
+    p = p.astype(np.float64)
     if p.ndim not in (1, 2):
         raise RuntimeError(f"multinomial: prob_dist must be 1 or 2 dim, got shape {p.shape}")
     if not np.all(np.isfinite(p)) or np.any(p < 0):
@@ -220,7 +277,7 @@ def multinomial(input, num_samples, replacement=False, generator=None):
                                    f"{num_samples} without replacement")
             keys = np.where(pr > 0, np.log(rng.random(len(pr))) / np.where(pr > 0, pr, 1), -np.inf)
             out[r] = np.argsort(-keys, kind="stable")[:num_samples]  # exponential-race sampling
-    return Tensor._wrap(out.reshape(num_samples) if p.ndim == 1 else out)
+    return Tensor._wrap(on_device_of(input._data, out.reshape(num_samples) if p.ndim == 1 else out))
 
 
 Tensor.multinomial = multinomial
@@ -234,5 +291,65 @@ def one_hot(tensor, num_classes=-1):
         num_classes = int(a.max()) + 1 if a.size else 0
     if a.size and (a.min() < 0 or a.max() >= num_classes):
         raise RuntimeError(f"one_hot: class values must be in [0, {num_classes}), got min {a.min()} max {a.max()}")
-    return Tensor._wrap((a[..., None] == np.arange(num_classes)).astype(np.int64))
+    return Tensor._wrap((a[..., None] == xp_of(a).arange(num_classes)).astype(np.int64))
+
+
+# ---- data-dependent shapes (no gradient, except masked_select) ------------------------------------------
+@_method
+def nonzero(self, as_tuple=False):
+    idx = np.nonzero(self._data)
+    if as_tuple:
+        return tuple(Tensor._wrap(i.astype(np.int64)) for i in idx)
+    return Tensor._wrap(np.stack(idx, axis=1).astype(np.int64) if self.ndim else
+                        np.zeros((int(bool(self._data)), 0), np.int64))
+
+
+Tensor.argwhere = lambda self: self.nonzero()
+
+
+@_method
+def masked_select(self, mask):
+    m = mask._data if isinstance(mask, Tensor) else np.asarray(mask)
+    if m.dtype != np.bool_:
+        raise RuntimeError(f"masked_select: expected a bool mask, got {m.dtype}")
+    try:
+        shape = np.broadcast_shapes(self.shape, m.shape)
+    except ValueError:
+        raise RuntimeError(f"masked_select: mask of shape {m.shape} can't be broadcast with {self.shape}") from None
+    x = self.expand(shape) if shape != self.shape else self
+    return x[Tensor._wrap(np.broadcast_to(m, shape))]
+
+
+@_method
+def unique(self, sorted=True, return_inverse=False, return_counts=False, dim=None):
+    if dim is not None:
+        raise NotImplementedError("unique: dim= is not supported")
+    vals, inverse, counts = np.unique(self._data, return_inverse=True, return_counts=True)
+    out = [Tensor._wrap(vals)]
+    if return_inverse:
+        out.append(Tensor._wrap(inverse.reshape(self.shape).astype(np.int64)))
+    if return_counts:
+        out.append(Tensor._wrap(counts.astype(np.int64)))
+    return out[0] if len(out) == 1 else tuple(out)
+
+
+@_method
+def bincount(self, weights=None, minlength=0):
+    if self.dtype.kind not in "iu":
+        raise NotImplementedError(f"bincount: expects an integer tensor, got {self.dtype}")
+    if self.ndim != 1:
+        raise RuntimeError(f"bincount: expects a 1-D tensor, got shape {self.shape}")
+    if self.numel() and self._data.min() < 0:
+        raise RuntimeError(f"bincount: input must be non-negative, got min {int(self._data.min())}")
+    w = None if weights is None else weights._data
+    out = np.bincount(self._data, weights=w, minlength=minlength)
+    return Tensor._wrap(out.astype(np.int64) if w is None else out.astype(np.result_type(w.dtype, np.float32)))
+
+
+_aminmax_t = collections.namedtuple("aminmax", ["min", "max"])
+
+
+@_method
+def aminmax(self, dim=None, keepdim=False):
+    return _aminmax_t(self.amin(dim, keepdim), self.amax(dim, keepdim))
 

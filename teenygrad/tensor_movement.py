@@ -225,6 +225,99 @@ def shrink(self, arg):
 
 
 @_method
+def narrow(self, dim, start, length):
+    d = _norm_dim(dim, self.ndim, "narrow")
+    n = self.shape[d]
+    start = start + n if start < 0 else start
+    if not 0 <= start <= n:
+        raise IndexError(f"narrow: start {start} is out of range for dim {d} of shape {self.shape}")
+    if not 0 <= length <= n - start:
+        raise RuntimeError(f"narrow: start ({start}) + length ({length}) exceeds dim {d} of shape {self.shape}")
+    return self[(slice(None),) * d + (slice(start, start + length),)]
+
+
+@_method
+def select(self, dim, index):
+    d = _norm_dim(dim, self.ndim, "select")
+    if not -self.shape[d] <= index < self.shape[d]:
+        raise IndexError(f"select: index {index} is out of range for dim {d} of shape {self.shape}")
+    return self[(slice(None),) * d + (index,)]
+
+
+@_method
+def movedim(self, source, destination):
+    src = (source,) if isinstance(source, int) else tuple(source)
+    dst = (destination,) if isinstance(destination, int) else tuple(destination)
+    if len(src) != len(dst):
+        raise RuntimeError(f"movedim: source {src} and destination {dst} must have the same number of dims")
+    src = [_norm_dim(d, self.ndim, "movedim") for d in src]
+    dst = [_norm_dim(d, self.ndim, "movedim") for d in dst]
+    rest = iter(d for d in range(self.ndim) if d not in src)
+    where_to = dict(zip(dst, src))
+    return self.permute([where_to[i] if i in where_to else next(rest) for i in range(self.ndim)])
+
+
+Tensor.moveaxis, Tensor.swapdims = Tensor.movedim, Tensor.transpose
+
+
+@_method
+def tile(self, *dims):
+    dims = _shape_arg(dims)
+    return self.repeat((1,) * (self.ndim - len(dims)) + dims)
+
+
+@_method
+def diagonal(self, offset=0, dim1=0, dim2=1):
+    d1, d2 = _norm_dim(dim1, self.ndim, "diagonal"), _norm_dim(dim2, self.ndim, "diagonal")
+    if d1 == d2:
+        raise RuntimeError(f"diagonal: dim1 and dim2 can't be the same dim ({dim1}, {dim2})")
+    x = self.movedim((d1, d2), (-2, -1))
+    x = x[..., max(-offset, 0):, max(offset, 0):]
+    k = max(min(x.shape[-2], x.shape[-1]), 0)
+    return einsum("...ii->...i", x[..., :k, :k])
+
+
+@_method
+def diag(self, diagonal=0):
+    if self.ndim == 2:
+        return self.diagonal(diagonal)
+    if self.ndim != 1:
+        raise RuntimeError(f"diag: expects a 1-D or 2-D tensor, got shape {self.shape}")
+    n = self.shape[0] + abs(diagonal)
+    out = self.unsqueeze(1) * Tensor._wrap(np.eye(self.shape[0], dtype=self.dtype))
+    pad = (max(diagonal, 0), max(-diagonal, 0), max(-diagonal, 0), max(diagonal, 0))
+    return out.pad(pad) if n != self.shape[0] else out
+
+
+@_method
+def trace(self):
+    if self.ndim != 2:
+        raise RuntimeError(f"trace: expects a 2-D tensor, got shape {self.shape}")
+    return self.diagonal().sum()
+
+
+def hstack(tensors):
+    tensors = list(tensors)
+    return cat(tensors, 0 if all(t.ndim == 1 for t in tensors) else 1)
+
+
+def vstack(tensors):
+    return cat([t.reshape(1, -1) if t.ndim < 2 else t for t in tensors], 0)
+
+
+def meshgrid(*tensors, indexing="ij"):
+    if len(tensors) == 1 and isinstance(tensors[0], (list, tuple)):
+        tensors = tuple(tensors[0])
+    if indexing not in ("ij", "xy"):
+        raise RuntimeError(f"meshgrid: indexing must be 'ij' or 'xy', got {indexing!r}")
+    shape = tuple(t.numel() for t in tensors)
+    out = [t.reshape([-1 if i == k else 1 for i in range(len(shape))]).expand(shape) for k, t in enumerate(tensors)]
+    if indexing == "xy" and len(shape) >= 2:  # 'xy' is 'ij' with the first two dims swapped
+        out = [o.transpose(0, 1) for o in out]
+    return tuple(out)
+
+
+@_method
 def split(self, split_size_or_sections, dim=0):
     d = _norm_dim(dim, self.ndim, "split")
     n = self.shape[d]
@@ -251,7 +344,21 @@ def chunk(self, chunks, dim=0):
     if chunks <= 0:
         raise RuntimeError(f"chunk: chunks must be positive, got {chunks}")
     n = self.shape[_norm_dim(dim, self.ndim, "chunk")]
-    return self.split(max(-(-n // chunks), 1), dim)
+    if n == 0:  # torch: `chunks` empty pieces
+        return tuple(self.clone() for _ in range(chunks))
+    return self.split(-(-n // chunks), dim)
+
+
+@_method
+def repeat_interleave(self, repeats, dim=None):
+    """Each element `repeats` times in a row along dim (the flattened tensor when dim is None)."""
+    x, d = (self.reshape(-1), 0) if dim is None else (self, _norm_dim(dim, self.ndim, "repeat_interleave"))
+    r = repeats._data if isinstance(repeats, Tensor) else np.asarray(repeats)
+    if r.ndim and r.size != x.shape[d] or np.any(r < 0):
+        raise RuntimeError(f"repeat_interleave: repeats {r.tolist()} must be non-negative and match dim {d} "
+                           f"of shape {x.shape}")
+    idx = np.repeat(np.arange(x.shape[d]), r)
+    return x[(slice(None),) * d + (Tensor._wrap(idx),)]
 
 
 @_method
@@ -329,6 +436,8 @@ def matmul(self, other):
             np.broadcast_shapes(self.shape[:-2], other.shape[:-2])
     except ValueError:
         raise RuntimeError(f"matmul: batch dims of {self.shape} and {other.shape} can't be broadcast") from None
+    if self._data.dtype.kind == "V" and self.dtype.name == "bfloat16":  # numpy's bfloat16 GEMM returns float32: accumulate there, cast back
+        return self.float().matmul(other.float())._cast(self.dtype)
     return MM.Matmul.apply(self, other)
 
 
@@ -363,6 +472,16 @@ def einsum(equation, *operands):
     for t in operands[1:]:
         rt = dt.result_type(rt, 1, t.dtype, 1)
     return MM.Einsum.apply(*[t._cast(rt) for t in operands], ins=tuple(ins), out=out)
+
+
+@_method
+def outer(self, other):
+    if self.ndim != 1 or other.ndim != 1:
+        raise RuntimeError(f"outer: expects 1-D tensors, got shapes {self.shape} and {other.shape}")
+    return self.unsqueeze(1) * other.unsqueeze(0)
+
+
+Tensor.ger = Tensor.outer
 
 
 def _expand_ellipsis(ins, operands, equation):

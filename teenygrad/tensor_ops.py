@@ -28,7 +28,8 @@ def _float_unary(name, fn_cls):
 
 for _name, _cls in [("exp", E.Exp), ("log", E.Log), ("log2", E.Log2), ("log10", E.Log10), ("log1p", E.Log1p),
                     ("expm1", E.Expm1), ("sqrt", E.Sqrt), ("rsqrt", E.Rsqrt), ("sin", E.Sin), ("cos", E.Cos),
-                    ("tanh", E.Tanh), ("sigmoid", E.Sigmoid), ("silu", E.Silu), ("reciprocal", E.Reciprocal)]:
+                    ("tanh", E.Tanh), ("sigmoid", E.Sigmoid), ("silu", E.Silu), ("reciprocal", E.Reciprocal),
+                    ("erf", E.Erf)]:
     _float_unary(_name, _cls)
 
 
@@ -145,6 +146,62 @@ def where_(self, condition, other):
 Tensor.where = lambda self, condition, other: where(condition, self, other)
 
 
+# ---- composites: a few more torch names built from the differentiable ops above -------------------------
+@_method
+def tan(self):
+    return self.sin() / self.cos()
+
+
+@_method
+def sinh(self):
+    x = self._float_operand()
+    return (x.exp() - (-x).exp()) * 0.5
+
+
+@_method
+def cosh(self):
+    x = self._float_operand()
+    return (x.exp() + (-x).exp()) * 0.5
+
+
+@_method
+def logaddexp(self, other):
+    """log(e^a + e^b) without overflow: max(a, b) + log1p(e^-|a - b|)"""
+    a, b = self._other(other, "logaddexp")
+    a, b = a._float_operand(), b._float_operand()
+    return a.maximum(b) + (-(a - b).abs()).exp().log1p()
+
+
+@_method
+def log_sigmoid(self):
+    return -(-self._float_operand()).softplus()
+
+
+@_method
+def lerp(self, end, weight):
+    return self + (end - self) * weight
+
+
+@_method
+def frac(self):
+    return self - self.trunc()
+
+
+@_method
+def clamp_min(self, min):
+    return self.clamp(min=min)
+
+
+@_method
+def clamp_max(self, max):
+    return self.clamp(max=max)
+
+
+Tensor.negative, Tensor.true_divide, Tensor.subtract, Tensor.multiply = (Tensor.neg, Tensor.div, Tensor.sub,
+                                                                         Tensor.mul)
+Tensor.floor_divide = lambda self, other: self.div(other, rounding_mode="floor")
+
+
 # ---- reductions -------------------------------------------------------------------------------------
 def _dims(self, dim, axis, op):
     return _norm_dims(axis if dim is None else dim, self.ndim, op)
@@ -231,7 +288,8 @@ def min(self, dim=None, keepdim=False, other=None, axis=None):
 def argmax(self, dim=None, keepdim=False):
     if dim is None:
         if self.numel() == 0:  # torch: IndexError here (RuntimeError for amax)
-            raise IndexError(f"argmax: expected reduction dim to be specified for an empty tensor of shape {self.shape}")
+            raise IndexError(f"argmax: expected reduction dim to be specified for an empty tensor "
+                             f"of shape {self.shape}")
         out = np.asarray(np.argmax(self._data))
         return Tensor._wrap(out.reshape([1] * self.ndim) if keepdim else out)
     return self.max(_norm_dim(dim, self.ndim, "argmax"), keepdim).indices
@@ -241,7 +299,8 @@ def argmax(self, dim=None, keepdim=False):
 def argmin(self, dim=None, keepdim=False):
     if dim is None:
         if self.numel() == 0:  # torch: IndexError here (RuntimeError for amax)
-            raise IndexError(f"argmin: expected reduction dim to be specified for an empty tensor of shape {self.shape}")
+            raise IndexError(f"argmin: expected reduction dim to be specified for an empty tensor "
+                             f"of shape {self.shape}")
         out = np.asarray(np.argmin(self._data))
         return Tensor._wrap(out.reshape([1] * self.ndim) if keepdim else out)
     return self.min(_norm_dim(dim, self.ndim, "argmin"), keepdim).indices

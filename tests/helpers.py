@@ -94,7 +94,8 @@ def compare(fn, arrays, grad=None, layout="contig", fn_torch=None, seed=1, fwd=F
     loss_tg = loss_th = None
     for o, w in zip(out_tg, out_th):
         if not (isinstance(w, torch.Tensor) and w.requires_grad):
-            assert not o.requires_grad or not w.dtype.is_floating_point, "teenygrad output requires grad, torch's doesn't"
+            assert not o.requires_grad or not w.dtype.is_floating_point, (
+                "teenygrad output requires grad, torch's doesn't")
             continue
         assert o.requires_grad, "torch output requires grad, teenygrad's doesn't"
         g = rng.standard_normal(w.shape).astype(NP_DTYPE[w.dtype])

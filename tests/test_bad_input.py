@@ -130,6 +130,25 @@ BAD = {
     "t_3d": (lambda L: L.ones(2, 3, 4).t(), ["t", "(2, 3, 4)"]),
     "mT_1d": (lambda L: L.ones(3).mT, ["mt", "(3,)"]),
     "div_rounding": (lambda L: L.ones(2).div(2, rounding_mode="round"), ["div", "round"]),
+    "narrow_range": (lambda L: L.ones(2, 3).narrow(1, 2, 2), ["narrow", "2", "(2, 3)"]),
+    "select_range": (lambda L: L.ones(2, 3).select(0, 5), ["select", "5", "(2, 3)"]),
+    "outer_2d": (lambda L: L.outer(L.ones(2, 2), L.ones(2)), ["outer", "(2, 2)"]),
+    "diag_3d": (lambda L: L.ones(2, 2, 2).diag(), ["diag", "(2, 2, 2)"]),
+    "trace_1d": (lambda L: L.ones(3).trace(), ["trace", "(3,)"]),
+    "diagonal_same": (lambda L: L.ones(3, 3).diagonal(0, 1, 1), ["diagonal", "1"]),
+    "movedim_len": (lambda L: L.ones(2, 3).movedim((0, 1), (1,)), ["movedim"]),
+    "bincount_negative": (lambda L: L.tensor([1, -1]).bincount(), ["bincount", "-1"]),
+    "bincount_float": (lambda L: L.tensor([1.0]).bincount(), ["bincount", "float32"]),
+    "masked_select_dtype": (lambda L: L.ones(2).masked_select(L.ones(2)), ["masked_select", "bool"]),
+    "meshgrid_indexing": (lambda L: L.meshgrid(L.ones(2), indexing="yx"), ["meshgrid", "yx"]),
+    "index_add_shape": (lambda L: L.zeros(3, 4).index_add(1, L.tensor([0, 1]), L.ones(3, 3)), ["index_add", "(3, 3)"]),
+    "index_fill_range": (lambda L: L.zeros(3, 4).index_fill(1, L.tensor([4]), 1.0), ["index_fill", "4"]),
+    "repeat_interleave_len": (lambda L: L.ones(3).repeat_interleave(L.tensor([1, 2])), ["repeat_interleave", "(3,)"]),
+    "scatter__leaf": (lambda L: L.ones(2, requires_grad=True).scatter_(0, L.tensor([0]), 1.0), ["leaf"]),
+    "lshift_float": (lambda L: L.ones(2) << 1, ["lshift", "float32"]),
+    "sub_bool": (lambda L: L.tensor([True]) - L.tensor([True]), ["sub", "bool"]),
+    "sub_bool_scalar": (lambda L: L.ones(2) - True, ["sub", "bool"]),
+    "rsub_bool": (lambda L: 1 - L.tensor([True]), ["sub", "bool"]),
 }
 
 
@@ -238,3 +257,12 @@ def test_creation_bad_input_more():
 def test_shrink_bad_input():
     with pytest.raises(RuntimeError, match=r"shrink.*\(2, 3\)"):
         tg.ones(2, 3).shrink(((0, 1),))
+
+
+def test_inplace_on_expanded_view():
+    for L in (torch, tg):
+        y = L.ones(1, 4).expand(3, 4)
+        with pytest.raises(RuntimeError, match="single memory location"):
+            y += 1
+        with pytest.raises(RuntimeError, match="memory location"):
+            y.mul_(2)

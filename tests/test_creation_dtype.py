@@ -104,6 +104,17 @@ def test_bfloat16_optional():
     x = tg.tensor([1.0, 2.0], requires_grad=True)
     x.bfloat16().float().sum().backward()
     assert x.grad.tolist() == [1.0, 1.0]
+    a = rand((3, 4), seed=3)
+    for fn in [lambda L, t: t @ t.T, lambda L, t: t.softmax(-1), lambda L, t: t.exp() * 2 + t, lambda L, t: t.sum(1),
+               lambda L, t: t.cumsum(1), lambda L, t: t.max(1).values, lambda L, t: t.sigmoid()]:
+        t_tg = tg.tensor(a).to(tg.bfloat16).requires_grad_()
+        t_th = torch.tensor(a).bfloat16().requires_grad_()
+        o_tg, o_th = fn(tg, t_tg), fn(torch, t_th)
+        assert o_tg.dtype == tg.bfloat16 and o_tg.shape == tuple(o_th.shape)
+        np.testing.assert_allclose(o_tg.float().numpy(), o_th.float().detach().numpy(), atol=0.05, rtol=0.02)
+        o_tg.float().sum().backward()
+        o_th.float().sum().backward()
+        np.testing.assert_allclose(t_tg.grad.float().numpy(), t_th.grad.float().numpy(), atol=0.05, rtol=0.02)
 
 
 # torch's promotion table: (a, b) where a/b are dtypes, Python scalars, or ("0d", dtype) zero-dim tensors
@@ -253,16 +264,20 @@ def test_generator_state_roundtrip():
     assert tg.randn(5, generator=g).tolist() == a.tolist()
 
 
-def test_import_time_under_budget():
-    """min of 3 fresh interpreters. The budget is 0.15 s; the 0.3 s threshold absorbs a loaded machine, and it
-    applies to the CPU time of the import (wall time on a shared 2-core box mostly measures the neighbours)."""
+def test_import_time_under_budget(tmp_path):
+    """min of 3 fresh interpreters, after one that writes the bytecode cache (into tmp_path: a user's install
+    has its .pyc files; this machine sets PYTHONDONTWRITEBYTECODE). The budget is 0.15 s; the 0.3 s threshold
+    absorbs a loaded machine, and applies to the import's CPU time (wall time on a shared box mostly measures
+    the neighbours)."""
     code = ("import time; w, c = time.perf_counter(), time.process_time(); import teenygrad; "
             "print(time.perf_counter() - w, time.process_time() - c)")
     root = str(__import__("pathlib").Path(__file__).parents[1])
+    env = {k: v for k, v in __import__("os").environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
+    env["PYTHONPYCACHEPREFIX"] = str(tmp_path)
     runs = [tuple(map(float, subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
-                                            check=True, cwd=root).stdout.split())) for _ in range(3)]
+                                            check=True, cwd=root, env=env).stdout.split())) for _ in range(4)][1:]
     wall, cpu = min(r[0] for r in runs), min(r[1] for r in runs)
-    print(f"import teenygrad: wall {wall:.3f} s, cpu {cpu:.3f} s (min of 3)")
+    print(f"import teenygrad: wall {wall:.3f} s, cpu {cpu:.3f} s (min of 3, bytecode cached)")
     assert cpu < 0.3, f"import teenygrad took {cpu:.3f} s of CPU"
     assert wall < 1.0, f"import teenygrad took {wall:.3f} s wall"
 
@@ -333,7 +348,8 @@ def test_numpy_scalars_keep_dtype(value):
 
 
 def test_library_never_imports_torch():
-    code = "import sys, teenygrad as tg; (tg.ones(2, requires_grad=True) * 2).sum().backward(); print('torch' in sys.modules)"
+    code = ("import sys, teenygrad as tg; (tg.ones(2, requires_grad=True) * 2).sum().backward(); "
+            "print('torch' in sys.modules)")
     root = str(__import__("pathlib").Path(__file__).parents[1])
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, cwd=root).stdout
     assert out.strip() == "False"

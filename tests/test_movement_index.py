@@ -339,8 +339,9 @@ ZERO = {
     "permute": lambda L, x: x.permute(1, 0, 2), "transpose": lambda L, x: x.transpose(0, -1),
     "reshape": lambda L, x: x.reshape(3, 0), "flatten": lambda L, x: x.flatten(),
     "unsqueeze": lambda L, x: x.unsqueeze(1), "squeeze": lambda L, x: x.squeeze(), "flip": lambda L, x: x.flip(1),
-    "roll": lambda L, x: x.roll(1, 2), "repeat": lambda L, x: x.repeat(2, 1, 1), "expand": lambda L, x: x.expand(2, 2, 0, 3),
-    "cat": lambda L, x: L.cat([x, x], 1), "stack": lambda L, x: L.stack([x, x], -1), "split": lambda L, x: x.split(1, 0),
+    "roll": lambda L, x: x.roll(1, 2), "repeat": lambda L, x: x.repeat(2, 1, 1),
+    "expand": lambda L, x: x.expand(2, 2, 0, 3), "cat": lambda L, x: L.cat([x, x], 1),
+    "stack": lambda L, x: L.stack([x, x], -1), "split": lambda L, x: x.split(1, 0),
     "pad": lambda L, x: F.pad(x, (1, 1)) if L is torch else x.pad((1, 1)), "getitem": lambda L, x: x[:, 1:, [0, 2]],
     "tril": lambda L, x: x.tril(), "masked_fill": lambda L, x: x.masked_fill(x > 0, 1.0),
     "matmul": lambda L, x: x @ L.ones(3, 2), "sum": lambda L, x: x.sum(1), "max": lambda L, x: x.amax(-1),
@@ -365,3 +366,52 @@ def test_sort_topk_with_nan_like_torch():
     compare(lambda L, t: t.sort(-1), [x], grad=[False])
     compare(lambda L, t: t.topk(2), [x], grad=[False])
     compare(lambda L, t: t.sort(0), [rand((), seed=1)])
+
+
+# ---- further torch names built from the core ops ----------------------------------------------------
+EXTRA = {
+    "erf": ((3, 4), lambda L, x: x.erf()), "tan": ((3, 4), lambda L, x: (x * 0.5).tan()),
+    "sinh": ((3, 4), lambda L, x: x.sinh()), "cosh": ((3, 4), lambda L, x: L.cosh(x)),
+    "logaddexp": ((3, 4), lambda L, x: x.logaddexp(x.flip(0) * 3)),
+    "lerp": ((3, 4), lambda L, x: x.lerp(x.exp(), 0.3)),
+    "frac": ((3, 4), lambda L, x: x.frac()), "clamp_min": ((3, 4), lambda L, x: x.clamp_min(0.2)),
+    "outer": ((4,), lambda L, x: L.outer(x, x[:3])), "narrow": ((3, 4), lambda L, x: x.narrow(1, -3, 2)),
+    "select": ((3, 4), lambda L, x: x.select(-1, 2)), "movedim": ((2, 3, 4), lambda L, x: x.movedim(0, -1)),
+    "movedim_multi": ((2, 3, 4), lambda L, x: L.movedim(x, (0, 1), (2, 0))),
+    "swapdims": ((2, 3), lambda L, x: x.swapdims(0, 1)),
+    "tile": ((2, 3), lambda L, x: x.tile(2)), "tile_more": ((2, 3), lambda L, x: x.tile((2, 1, 2))),
+    "diagonal": ((3, 4), lambda L, x: x.diagonal()), "diagonal_off": ((3, 4), lambda L, x: x.diagonal(1)),
+    "diagonal_neg": ((4, 3), lambda L, x: x.diagonal(-2)),
+    "diagonal_3d": ((2, 3, 3), lambda L, x: x.diagonal(0, 1, 2)),
+    "diag_2d": ((3, 3), lambda L, x: x.diag()), "diag_1d": ((3,), lambda L, x: L.diag(x, 1)),
+    "diag_1d_neg": ((3,), lambda L, x: x.diag(-2)), "trace": ((3, 4), lambda L, x: x.trace()),
+    "hstack": ((2, 3), lambda L, x: L.hstack([x, x * 2])), "vstack": ((3,), lambda L, x: L.vstack([x, x.exp()])),
+    "meshgrid_ij": ((3,), lambda L, x: L.meshgrid(x, x[:2], indexing="ij")),
+    "meshgrid_xy": ((3,), lambda L, x: L.meshgrid(x, x[:2], indexing="xy")),
+    "masked_select": ((3, 4), lambda L, x: x.masked_select(x > 0)),
+    "masked_select_bcast": ((3, 4), lambda L, x: L.masked_select(x, L.tensor([True, False, True, True]))),
+    "nonzero": ((3, 4), lambda L, x: (x > 0).nonzero()), "argwhere": ((3, 4), lambda L, x: L.argwhere(x > 0)),
+    "nonzero_tuple": ((3, 4), lambda L, x: (x > 0).nonzero(as_tuple=True)),
+    "unique": ((8,), lambda L, x: (x.detach() * 2).round().unique(return_inverse=True, return_counts=True)),
+    "bincount": ((6,), lambda L, x: (x.abs() * 2).long().bincount(minlength=3)),
+    "aminmax": ((3, 4), lambda L, x: tuple(x.aminmax(dim=1))),
+    "floor_divide": ((3, 4), lambda L, x: x.detach().floor_divide(0.3)),
+    "negative_multiply": ((3, 4), lambda L, x: L.multiply(L.negative(x), L.subtract(x, 1))),
+    "scatter_": ((3, 4), lambda L, x: (x * 1).scatter_(1, L.tensor([[0], [1], [3]]), x[:, :1] * 2)),
+    "scatter_add_": ((3, 4), lambda L, x: (x * 1).scatter_add_(0, L.tensor([[0, 1, 2, 0]]), x[:1].exp())),
+    "index_add": ((3, 4), lambda L, x: x.index_add(1, L.tensor([0, 0, 3]), x[:, :3] * 3, alpha=2)),
+    "index_add_": ((3, 4), lambda L, x: (x * 1).index_add_(0, L.tensor([2, 2]), x[:2])),
+    "index_fill": ((3, 4), lambda L, x: x.index_fill(1, L.tensor([0, 2]), -1.0)),
+    "index_fill_": ((3, 4), lambda L, x: (x * 2).index_fill_(0, L.tensor([1]), 5.0)),
+    "repeat_interleave": ((2, 3), lambda L, x: x.repeat_interleave(2, dim=1)),
+    "repeat_interleave_flat": ((2, 3), lambda L, x: x.repeat_interleave(3)),
+    "repeat_interleave_tensor": ((2, 3), lambda L, x: x.repeat_interleave(L.tensor([1, 0, 2]), dim=-1)),
+    "shifts": ((3,), lambda L, x: ((x.abs() * 4).long() << 2) + (L.tensor([64, 9, 7]) >> 1)),
+    "chunk_empty": ((0, 3), lambda L, x: x.chunk(2)),
+}
+
+
+@pytest.mark.parametrize("op", list(EXTRA))
+def test_extra_ops(op):
+    shape, fn = EXTRA[op]
+    compare(fn, [rand(shape, seed=80)])

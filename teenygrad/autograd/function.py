@@ -26,6 +26,12 @@ class Function:
         except ValueError as e:  # numpy's shape errors; torch raises RuntimeError, and we name the op
             shapes = ", ".join(str(tuple(t.shape)) for t in inputs)
             raise RuntimeError(f"{cls.__name__.lower()}: {e} (input shapes {shapes})") from None
+        except TypeError:  # cupy (and numpy) refuse to mix host and GPU arrays: say which tensors did
+            devices = ["cpu" if type(t._data) is _np.ndarray else "cuda" for t in inputs]
+            if len(set(devices)) > 1:
+                raise RuntimeError(f"{cls.__name__.lower()}: expected all tensors to be on the same device, but "
+                                   f"found {' and '.join(dict.fromkeys(devices))}") from None
+            raise
         if isinstance(out, _np.generic):  # numpy full reductions return scalars; keep 0-d arrays
             out = _np.asarray(out)
         t = Tensor.__new__(Tensor)
@@ -45,8 +51,8 @@ class Function:
 
 
 def _topo_order(root):
-    """Post-order DFS with an explicit stack: each node after every node it was computed from.
-    Nodes are Functions (their parents are nodes) and leaf tensors (no parents)."""
+    """Post-order DFS with an explicit stack: each Function node after every node it was computed from.
+    Leaf tensors are not visited: they have no parents, so run_backward fills them in at the end."""
     order, seen = [], set()
     stack = [(root, False)]
     while stack:
@@ -54,15 +60,13 @@ def _topo_order(root):
         if done:
             order.append(node)
             continue
-        if id(node) in seen:
+        if id(node) in seen:  # marked when expanded, not when pushed: that keeps the post-order exact
             continue
         seen.add(id(node))
         stack.append((node, True))
-        parents = node.parents if isinstance(node, Function) else None
-        if parents:  # None: a leaf, or a node freed by an earlier backward (reported when it is reached)
-            for p in parents:
-                if id(p) not in seen and (isinstance(p, Function) or p.requires_grad):
-                    stack.append((p, False))
+        for p in node.parents or ():  # None: freed by an earlier backward (reported when it is reached)
+            if id(p) not in seen and isinstance(p, Function):
+                stack.append((p, False))
     return order
 
 
@@ -83,17 +87,16 @@ _FREED = ("backward: trying to backward through the graph a second time (or dire
 
 
 def run_backward(root, grad, retain_graph=False):
-    start = root._ctx if root._ctx is not None else root
-    if isinstance(start, Function) and start.parents is None:
+    if root._ctx is None:  # backward on a leaf itself
+        _accumulate_into_grad(root, grad, set())
+        return
+    if root._ctx.parents is None:
         raise RuntimeError(_FREED)
-    grads = {id(start): grad}
-    stored = set()
-    for node in reversed(_topo_order(start)):
+    grads = {id(root._ctx): grad}
+    leaves, stored = {}, set()
+    for node in reversed(_topo_order(root._ctx)):
         g = grads.pop(id(node), None)
         if g is None:
-            continue
-        if not isinstance(node, Function):  # a leaf tensor
-            _accumulate_into_grad(node, g, stored)
             continue
         kept = getattr(node, "retained_by", None)  # set by Tensor.retain_grad on the node's output
         if kept is not None:
@@ -106,12 +109,13 @@ def run_backward(root, grad, retain_graph=False):
         for p, pg in zip(node.parents, in_grads):
             if pg is None:
                 continue
-            if not isinstance(p, Function):
+            if not isinstance(p, Function):  # a leaf tensor: collect now, store once every path has arrived
                 if not p.requires_grad:
                     continue
                 if pg.shape != p._data.shape:
                     raise RuntimeError(f"{type(node).__name__}.backward: gradient shape {pg.shape} "
                                        f"!= input shape {p._data.shape}")
+                leaves[id(p)] = p
             k = id(p)
             prev = grads.get(k)
             grads[k] = pg if prev is None else prev + pg
@@ -119,6 +123,8 @@ def run_backward(root, grad, retain_graph=False):
             # a finished graph holds no memory: drop saved arrays and the links to inputs
             node.__dict__.clear()
             node.parents = None
+    for k, t in leaves.items():
+        _accumulate_into_grad(t, grads[k], stored)
 
 
 Tensor = None  # set by teenygrad.tensor once the class exists (tensor.py imports this module)

@@ -17,3 +17,18 @@ def xp_of(a):
         return np
     import cupy
     return cupy
+
+
+def contiguous(a):
+    """a in C order, on a's device (np.ascontiguousarray would pull a cupy array to the host)."""
+    return a if a.flags.c_contiguous else a.copy(order="C")
+
+
+def on_device_of(like, host):
+    """A host-made array (a random mask, a constant) moved next to `like` (a no-op on the CPU)."""
+    return host if type(like) is np.ndarray else xp_of(like).asarray(host)
+
+
+def zeros_on(like, shape, dtype=None):
+    """zeros(shape) on like's device: np.zeros would put a host array next to a cupy one (a gradient buffer)."""
+    return (np if type(like) is np.ndarray else xp_of(like)).zeros(shape, like.dtype if dtype is None else dtype)

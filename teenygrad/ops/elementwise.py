@@ -2,7 +2,7 @@
 import math
 import numpy as np
 from ..autograd.function import Function
-from ._util import unbroadcast, xp_of
+from ._util import unbroadcast, xp_of, zeros_on
 from ..backend.cpu import fused_for
 
 
@@ -419,7 +419,7 @@ class Piecewise(Function):
         return fn(*xs)
 
     def backward(self, g):
-        return tuple(np.zeros(s, g.dtype) for s in self.shapes)
+        return tuple(zeros_on(g, s) for s in self.shapes)
 
 
 class Remainder(Function):
@@ -440,3 +440,13 @@ def trunc_divide(x, y):
         q = np.floor_divide(x, y)
         return q + ((np.mod(x, y) != 0) & ((x < 0) != (y < 0)))
     return np.trunc(x / y)
+
+
+class Erf(Function):
+    """z = erf x;  dx = dz 2/sqrt(pi) e^(-x^2)"""
+    def forward(self, x):
+        self.x = x
+        return erf(x)
+
+    def backward(self, g):
+        return g * (2 / math.sqrt(math.pi) * np.exp(-self.x * self.x))

@@ -2,7 +2,7 @@
 import numpy as np
 from ..autograd.function import Function
 from ..backend.cpu import fused_for
-from ._util import unbroadcast
+from ._util import unbroadcast, xp_of, zeros_on
 
 
 def scatter_add_rows(out, idx, rows):
@@ -13,7 +13,7 @@ def scatter_add_rows(out, idx, rows):
     k = fused_for(out, rows)
     if k is not None and out.flags.c_contiguous:  # one serial pass (numba): ~10x faster than either below
         return k.scatter_add_rows(out, idx, rows)
-    if idx.size < 64:
+    if idx.size < 64 or type(out) is not np.ndarray:  # cupy: add.at is an atomic scatter (no reduceat)
         np.add.at(out, idx, rows)
         return out
     order = np.argsort(idx, kind="stable")
@@ -34,7 +34,7 @@ class GetItem(Function):
         return x[index]
 
     def backward(self, g):
-        dx = np.zeros(self.in_shape, dtype=g.dtype)
+        dx = zeros_on(g, self.in_shape)
         index = self.index
         if _is_basic(index):
             dx[index] = g
@@ -74,14 +74,15 @@ class Gather(Function):
         return np.take_along_axis(x, idx, axis=axis)
 
     def backward(self, g):
-        dx = np.zeros(self.in_shape, dtype=g.dtype)
+        dx = zeros_on(g, self.in_shape)
         np.add.at(dx, _along_axis_index(self.idx, self.axis), g)
         return dx, None
 
 
 def _along_axis_index(idx, axis):
     """Full fancy index that addresses idx's positions along `axis` (other axes by position)."""
-    grids = list(np.indices(idx.shape, sparse=True))
+    xp = xp_of(idx)  # the grids live with idx (on the GPU for cupy)
+    grids = [xp.arange(n).reshape([n if j == i else 1 for j in range(idx.ndim)]) for i, n in enumerate(idx.shape)]
     grids[axis] = idx
     return tuple(grids)
 
@@ -111,7 +112,7 @@ class Scatter(Function):
                 gx = g.copy()
                 gx[self.full] = 0
         if n[1]:
-            gsrc = np.zeros(self.src_shape, dtype=g.dtype)
+            gsrc = zeros_on(g, self.src_shape)
             if gsrc.ndim:
                 gsrc[self.src_part] = g[self.full]
             else:

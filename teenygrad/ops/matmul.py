@@ -1,7 +1,7 @@
 """Matrix products. GEMM is the floor of the step time: feed BLAS one big 2-D GEMM where we can."""
 import numpy as np
 from ..autograd.function import Function
-from ._util import unbroadcast
+from ._util import unbroadcast, contiguous, zeros_on
 from ..backend.cpu import matmul as _matmul2d
 
 
@@ -71,9 +71,9 @@ class Einsum(Function):
             size = {c: x.shape[k] for k, c in enumerate(sub)}
             gi = np.broadcast_to(gi.reshape([size[c] if c in avail else 1 for c in uniq]), [size[c] for c in uniq])
             if uniq == sub:
-                grads.append(np.ascontiguousarray(gi))
+                grads.append(contiguous(gi))
                 continue
-            dx = np.zeros(x.shape, g.dtype)
+            dx = zeros_on(g, x.shape)
             np.einsum(sub + "->" + uniq, dx)[...] = gi  # numpy's diagonal einsum is a writable view
             grads.append(dx)
         return tuple(grads)

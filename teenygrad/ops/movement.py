@@ -1,7 +1,7 @@
 """Movement ops: they rearrange elements and never change values, so backward rearranges back."""
 import numpy as np
 from ..autograd.function import Function
-from ._util import unbroadcast
+from ._util import unbroadcast, contiguous, xp_of
 
 
 class Reshape(Function):
@@ -40,7 +40,7 @@ class Expand(Function):
 class Contiguous(Function):
     """z = a C-contiguous copy of x (no copy when it already is);  dx = dz"""
     def forward(self, x):
-        return np.ascontiguousarray(x)
+        return contiguous(x)
 
     def backward(self, g):
         return g
@@ -105,7 +105,8 @@ class Tri(Function):
     """tril/triu: z = x masked to a triangle of the last two axes;  dx = dz masked the same way"""
     def forward(self, x, diagonal=0, upper=False):
         n, m = x.shape[-2:]
-        rows, cols = np.arange(n)[:, None], np.arange(m)[None, :]
+        xp = xp_of(x)
+        rows, cols = xp.arange(n)[:, None], xp.arange(m)[None, :]
         self.mask = (cols - rows >= diagonal) if upper else (cols - rows <= diagonal)
         return np.where(self.mask, x, x.dtype.type(0))
 

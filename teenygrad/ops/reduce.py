@@ -2,6 +2,7 @@
 backward re-inserts the reduced axes and broadcasts."""
 import numpy as np
 from ..autograd.function import Function
+from ._util import zeros_on
 
 
 def _expand_back(g, in_shape, axis, keepdim):
@@ -43,7 +44,7 @@ class Prod(Function):
     def backward(self, g):
         x, (a,) = self.x, self.axis
         if x.shape[a] == 0:
-            return np.zeros(x.shape, g.dtype)
+            return zeros_on(g, x.shape)
         # product of everything before and after each position along the axis
         ones = np.ones_like(np.take(x, [0], axis=a))
         before = np.cumprod(np.concatenate([ones, np.take(x, range(x.shape[a] - 1), axis=a)], axis=a), axis=a)
@@ -88,7 +89,7 @@ class MaxDim(Function):
     def backward(self, g):
         if not self.keepdim:
             g = np.expand_dims(g, self.axis)
-        dx = np.zeros(self.in_shape, dtype=g.dtype)
+        dx = zeros_on(g, self.in_shape)
         np.put_along_axis(dx, self.idx, g, axis=self.axis)
         return dx
 
@@ -171,4 +172,4 @@ class Cumsum(Function):
 
 def _acc_dtype(d):
     """Running sums of float16/bfloat16 stall (0.1 + ... stops at 256): accumulate in float32, as torch does."""
-    return np.float32 if d.kind == "f" and d.itemsize < 4 or d.name == "bfloat16" else d
+    return np.float32 if d.kind == "f" and d.itemsize < 4 or d.kind == "V" and d.name == "bfloat16" else d
