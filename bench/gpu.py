@@ -3,6 +3,7 @@
     python bench/gpu.py                # check every kernel against CuPy/cuBLAS, then time the GEMM ladder
                                        # (per rung and dtype, sizes 512..8192) and the fused kernels
     python bench/gpu.py --check-only   # the correctness part only (tests/kernels/test_gpu.py runs this)
+    python bench/gpu.py --train-only   # only the nanoGPT training step: teenygrad device='cuda' vs PyTorch eager
     python bench/gpu.py --interpret    # (alias --dry-run) no GPU: the same code on numpy memory under
                                        # Triton's CPU interpreter at tiny sizes; timings are meaningless there
 
@@ -34,6 +35,7 @@ def parse_args(argv=None):
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--interpret", "--dry-run", action="store_true", help="CPU: Triton interpreter, tiny sizes")
     p.add_argument("--check-only", action="store_true", help="run the correctness checks only")
+    p.add_argument("--train-only", action="store_true", help="only the nanoGPT training-step comparison (~1 min)")
     p.add_argument("--sizes", type=int, nargs="+", default=[512, 1024, 2048, 4096, 8192])
     p.add_argument("--json", help="where to write results (default: bench/gpu_results.json for a full GPU run)")
     return p.parse_args(argv)
@@ -388,20 +390,147 @@ def bench_fused(env):
 
 def _cuda_training_available():
     try:
-        from teenygrad import Tensor  # the lead's training path; absent until it exists
-        Tensor.zeros(1, device="cuda")
+        import teenygrad
+        teenygrad.zeros(1, device="cuda")
         return True
     except Exception:
         return False
 
 
-def bench_train_step(env):
-    """HOOK (lead): nanoGPT GPU training-step comparison (teenygrad cuda vs PyTorch) goes here."""
+# nanoGPT's GPU config (train_shakespeare_char): 6 layers, 6 heads, 384 wide, block 256, batch 64
+TRAIN_CFG = dict(vocab=65, block=256, n_layer=6, n_head=6, n_embd=384, batch=64, lr=1e-3, wd=0.1, clip=1.0)
+
+
+def _torch_gpt(cfg):
+    """PyTorch twin of teenygrad.models.gpt.GPT (no bias, dropout 0, tied weights) with the SAME parameter names,
+    so teenygrad's numpy-initialised weights load by name. (bench/gpt_torch_twin.py is the CPU twin of the
+    training CLI; its positions are built on the CPU, so it can't run on a GPU as is.)"""
+    import torch
+    import torch.nn as tnn
+    import torch.nn.functional as tF
+
+    class Attn(tnn.Module):
+        def __init__(self, d, h):
+            super().__init__()
+            self.h, self.c_attn, self.c_proj = h, tnn.Linear(d, 3 * d, bias=False), tnn.Linear(d, d, bias=False)
+
+        def forward(self, x):
+            b, t, d = x.shape
+            q, k, v = (z.view(b, t, self.h, d // self.h).transpose(1, 2) for z in self.c_attn(x).split(d, dim=2))
+            y = tF.scaled_dot_product_attention(q, k, v, is_causal=True)                  # (b, h, t, s)
+            return self.c_proj(y.transpose(1, 2).reshape(b, t, d))
+
+    class MLP(tnn.Module):
+        def __init__(self, d):
+            super().__init__()
+            self.c_fc, self.c_proj = tnn.Linear(d, 4 * d, bias=False), tnn.Linear(4 * d, d, bias=False)
+
+        def forward(self, x):
+            return self.c_proj(tF.gelu(self.c_fc(x)))
+
+    class Block(tnn.Module):
+        def __init__(self, d, h):
+            super().__init__()
+            self.ln_1, self.attn = tnn.LayerNorm(d, bias=False), Attn(d, h)
+            self.ln_2, self.mlp = tnn.LayerNorm(d, bias=False), MLP(d)
+
+        def forward(self, x):
+            x = x + self.attn(self.ln_1(x))
+            return x + self.mlp(self.ln_2(x))
+
+    class GPT(tnn.Module):
+        def __init__(self, v, block, n_layer, h, d):
+            super().__init__()
+            self.wte, self.wpe = tnn.Embedding(v, d), tnn.Embedding(block, d)
+            self.h = tnn.ModuleList([Block(d, h) for _ in range(n_layer)])
+            self.ln_f, self.lm_head = tnn.LayerNorm(d, bias=False), tnn.Linear(d, v, bias=False)
+            self.lm_head.weight = self.wte.weight
+
+        def forward(self, idx):
+            x = self.wte(idx) + self.wpe(torch.arange(idx.shape[1], device=idx.device))
+            for blk in self.h:
+                x = blk(x)
+            return self.lm_head(self.ln_f(x))
+
+    return GPT(cfg["vocab"], cfg["block"], cfg["n_layer"], cfg["n_head"], cfg["n_embd"])
+
+
+def bench_train_step(env, steps=10, warmup=3, budget_s=45):
+    """nanoGPT GPU training step (forward, backward, clip 1.0, AdamW): teenygrad on device='cuda' against
+    PyTorch eager on the same GPU, from the same numpy-initialised weights and the same batches. Wall-clock
+    ms/step (each step ends in a device synchronize), median over `steps` after `warmup`."""
     if env.interpret or not _cuda_training_available():
-        print("  skipped: needs teenygrad cuda training path")
+        print("  skipped: needs teenygrad cuda training path (a CUDA GPU with cupy)")
         return None
-    print("  skipped: teenygrad cuda training path found, but this hook (bench_train_step) is not written yet")
-    return None
+    try:
+        import torch
+        if not torch.cuda.is_available():
+            raise RuntimeError("torch.cuda.is_available() is False")
+    except Exception as e:
+        print(f"  skipped: PyTorch with CUDA is needed as the yardstick ({type(e).__name__}: {e})")
+        return None
+    np = env.np
+    import teenygrad
+    import teenygrad.nn.functional as F
+    from teenygrad.models.gpt import GPT
+    cfg = TRAIN_CFG
+    teenygrad.manual_seed(0)
+    tg_model = GPT(cfg["vocab"], cfg["block"], cfg["n_layer"], cfg["n_head"], cfg["n_embd"], dropout=0.0, bias=False)
+    weights = {k: v.numpy().copy() for k, v in tg_model.state_dict().items()}   # host copies, before the move
+    tg_model.to("cuda")
+    th_model = _torch_gpt(cfg)
+    missing = th_model.load_state_dict({k: torch.from_numpy(v) for k, v in weights.items()}, strict=False)
+    if missing.missing_keys or missing.unexpected_keys:
+        raise RuntimeError(f"train step: torch twin names differ from teenygrad's: {missing}")
+    th_model.cuda()
+    tg_opt = teenygrad.optim.AdamW(tg_model.parameters(), lr=cfg["lr"], betas=(0.9, 0.99), weight_decay=cfg["wd"])
+    th_opt = torch.optim.AdamW(th_model.parameters(), lr=cfg["lr"], betas=(0.9, 0.99), weight_decay=cfg["wd"])
+    rng = np.random.default_rng(0)
+    batches = [rng.integers(0, cfg["vocab"], (cfg["batch"], cfg["block"] + 1)) for _ in range(4)]
+    v = cfg["vocab"]
+
+    def tg_step(i):
+        xy = batches[i % len(batches)]
+        x, y = teenygrad.tensor(xy[:, :-1], device="cuda"), teenygrad.tensor(xy[:, 1:], device="cuda")
+        loss = F.cross_entropy(tg_model(x).view(-1, v), y.view(-1))
+        tg_opt.zero_grad()
+        loss.backward()
+        teenygrad.nn.utils.clip_grad_norm_(tg_model.parameters(), cfg["clip"])
+        tg_opt.step()
+        env.sync()
+        return float(loss)
+
+    def th_step(i):
+        xy = torch.from_numpy(batches[i % len(batches)]).cuda()
+        loss = torch.nn.functional.cross_entropy(th_model(xy[:, :-1]).reshape(-1, v), xy[:, 1:].reshape(-1))
+        th_opt.zero_grad(set_to_none=True)
+        loss.backward()
+        torch.nn.utils.clip_grad_norm_(th_model.parameters(), cfg["clip"])
+        th_opt.step()
+        torch.cuda.synchronize()
+        return loss.item()
+
+    def timed(step):
+        t_start, losses, times = time.perf_counter(), [], []
+        for i in range(warmup + steps):
+            t = time.perf_counter()
+            losses.append(step(i))
+            if i >= warmup:
+                times.append((time.perf_counter() - t) * 1e3)
+            if time.perf_counter() - t_start > budget_s / 2 and len(times) >= 3:
+                break
+        return float(np.median(times)), losses, len(times)
+
+    tg_ms, tg_losses, tg_n = timed(tg_step)
+    th_ms, th_losses, th_n = timed(th_step)
+    row = dict(config=cfg, teenygrad_ms=tg_ms, torch_ms=th_ms, ratio=tg_ms / th_ms, steps=[tg_n, th_n],
+               loss_first=[tg_losses[0], th_losses[0]], loss_last=[tg_losses[-1], th_losses[-1]])
+    print(f"  {cfg['n_layer']}L {cfg['n_head']}H {cfg['n_embd']}d, block {cfg['block']}, batch {cfg['batch']}: "
+          f"teenygrad {tg_ms:.1f} ms/step, torch {th_ms:.1f} ms/step (medians of {tg_n} / {th_n}), "
+          f"teenygrad/torch x{tg_ms / th_ms:.2f}")
+    print(f"  loss step 0: teenygrad {tg_losses[0]:.5f} torch {th_losses[0]:.5f}; "
+          f"last: {tg_losses[-1]:.5f} vs {th_losses[-1]:.5f}")
+    return row
 
 
 def main(argv=None):
@@ -421,6 +550,11 @@ def main(argv=None):
     if env.bf16_note:
         print(env.bf16_note)
     results = {"device": env.device, "interpret": env.interpret}
+    if args.train_only:
+        print("\n== nanoGPT training step")
+        results["train_step"] = bench_train_step(env)
+        write_json(args.json, results)
+        return 0
 
     print("\n== checks: every kernel vs " + ("numpy float64" if env.interpret else "CuPy/cuBLAS fp32"))
     checks = Checks()

@@ -209,3 +209,21 @@ class GPTSample:
                 idx = torch.multinomial(probs, num_samples=1)
                 out.append(idx)
         return torch.cat(out, dim=1)
+
+
+class LibrarySample:
+    """teenygrad.models.gpt's own GPT.generate (KV cache) on the same config and weights, batch 1.
+    Only teenygrad has it: run.py compares it with torch running the bench twin (GPTSample)."""
+
+    def __init__(self, torch, n_new=63, block_size=64):
+        from teenygrad.models.gpt import GPT
+        self.torch = torch
+        self.model = GPT(65, block_size, 4, 4, 128, dropout=0.0, bias=True)
+        load_numpy_weights(torch, self.model, 1337, 4)
+        self.model.eval()
+        self.n_new = n_new
+        torch.manual_seed(0)
+
+    def step(self):
+        idx = self.torch.zeros((1, 1), dtype=self.torch.long)
+        return self.model.generate(idx, self.n_new, temperature=0.8)

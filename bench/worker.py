@@ -77,11 +77,15 @@ def run_workload(fw, name, seconds, warmup_s):
         fn = micro.MICRO[name[6:]](torch)
     else:
         import models
-        w = {"mlp": models.MakemoreMLP, "gpt": models.GPTTrain, "sample": models.GPTSample}[name](torch)
+        if name == "sample_lib":    # teenygrad.models.gpt.generate vs the torch twin of the bench
+            cls = models.LibrarySample if fw == "teenygrad" else models.GPTSample
+        else:
+            cls = {"mlp": models.MakemoreMLP, "gpt": models.GPTTrain, "sample": models.GPTSample}[name]
+        w = cls(torch)
         fn = w.step
     times = time_fn(fn, seconds, warmup_s)
     res.update(times=times, rss_peak_mb=_rss_mb(), rss_import_mb=rss_import)
-    if name == "sample":
+    if name.startswith("sample"):
         res["tokens_per_step"] = w.n_new
     return res
 

@@ -748,22 +748,23 @@ class Tensor:
 
     def uniform_(self, a=0.0, b=1.0, generator=None):
         from .random import rng_of
-        self._data[...] = rng_of(generator).uniform(a, b, self.shape)
+        self._data[...] = _move(rng_of(generator).uniform(a, b, self.shape), self.device)  # host RNG, any device
         return self
 
     def normal_(self, mean=0.0, std=1.0, generator=None):
         from .random import rng_of
-        self._data[...] = rng_of(generator).standard_normal(self.shape, dtype=np.float64) * std + mean
+        self._data[...] = _move(rng_of(generator).standard_normal(self.shape, dtype=np.float64) * std + mean,
+                                self.device)
         return self
 
     def exponential_(self, lambd=1.0, generator=None):
         from .random import rng_of
-        self._data[...] = rng_of(generator).exponential(1.0 / lambd, self.shape)
+        self._data[...] = _move(rng_of(generator).exponential(1.0 / lambd, self.shape), self.device)
         return self
 
     def bernoulli_(self, p=0.5, generator=None):
         from .random import rng_of
-        self._data[...] = rng_of(generator).random(self.shape) < p
+        self._data[...] = _move(rng_of(generator).random(self.shape) < p, self.device)
         return self
 
 

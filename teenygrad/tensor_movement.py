@@ -5,6 +5,7 @@ import math
 import numpy as np
 from . import dtype as dt
 from .ops import movement as M, index as I, matmul as MM
+from .ops._util import on_device_of
 from .tensor import Tensor, _norm_dim, _norm_dims, _shape_arg, _check_same_device
 from .tensor_ops import _method
 
@@ -284,7 +285,7 @@ def diag(self, diagonal=0):
     if self.ndim != 1:
         raise RuntimeError(f"diag: expects a 1-D or 2-D tensor, got shape {self.shape}")
     n = self.shape[0] + abs(diagonal)
-    out = self.unsqueeze(1) * Tensor._wrap(np.eye(self.shape[0], dtype=self.dtype))
+    out = self.unsqueeze(1) * Tensor._wrap(on_device_of(self._data, np.eye(self.shape[0], dtype=self.dtype)))
     pad = (max(diagonal, 0), max(-diagonal, 0), max(-diagonal, 0), max(diagonal, 0))
     return out.pad(pad) if n != self.shape[0] else out
 

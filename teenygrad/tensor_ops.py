@@ -6,6 +6,7 @@ import numpy as np
 from . import dtype as dt
 from .autograd import grad_mode
 from .ops import elementwise as E, reduce as R
+from .ops._util import xp_of, zeros_on
 from .tensor import Tensor, _norm_dim, _norm_dims, _max_t, _min_t
 
 _gstate = grad_mode._state
@@ -92,8 +93,10 @@ def clamp(self, min=None, max=None):
     if min is None and max is None:
         raise RuntimeError("clamp: at least one of 'min' or 'max' must not be None")
     if isinstance(min, Tensor) or isinstance(max, Tensor):
-        lo = min if isinstance(min, Tensor) else Tensor(np.asarray(-np.inf if min is None else min, self.dtype))
-        hi = max if isinstance(max, Tensor) else Tensor(np.asarray(np.inf if max is None else max, self.dtype))
+        lo = min if isinstance(min, Tensor) else Tensor(np.asarray(-np.inf if min is None else min, self.dtype),
+                                                        device=self.device)
+        hi = max if isinstance(max, Tensor) else Tensor(np.asarray(np.inf if max is None else max, self.dtype),
+                                                        device=self.device)
         return E.ClampT.apply(self, lo._cast(self.dtype), hi._cast(self.dtype))
     x = self
     if not dt.is_floating(self.dtype) and any(isinstance(v, builtins.float) for v in (min, max)):
@@ -267,7 +270,7 @@ def _max_min(self, dim, keepdim, other, axis, name):
     _check_nonempty(self, (d,) if self.ndim else (), name)
     fn = R.MaxDim if name == "max" else R.MinDim
     if self.ndim == 0:
-        return (_max_t if name == "max" else _min_t)(self, Tensor._wrap(np.zeros((), np.int64)))
+        return (_max_t if name == "max" else _min_t)(self, Tensor._wrap(zeros_on(self._data, (), np.int64)))
     values = fn.apply(self, axis=d, keepdim=keepdim)
     arg = (np.argmax if name == "max" else np.argmin)(self._data, axis=d)
     indices = Tensor._wrap(np.expand_dims(arg, d) if keepdim else arg)
@@ -290,7 +293,7 @@ def argmax(self, dim=None, keepdim=False):
         if self.numel() == 0:  # torch: IndexError here (RuntimeError for amax)
             raise IndexError(f"argmax: expected reduction dim to be specified for an empty tensor "
                              f"of shape {self.shape}")
-        out = np.asarray(np.argmax(self._data))
+        out = xp_of(self._data).asarray(np.argmax(self._data))
         return Tensor._wrap(out.reshape([1] * self.ndim) if keepdim else out)
     return self.max(_norm_dim(dim, self.ndim, "argmax"), keepdim).indices
 
@@ -301,7 +304,7 @@ def argmin(self, dim=None, keepdim=False):
         if self.numel() == 0:  # torch: IndexError here (RuntimeError for amax)
             raise IndexError(f"argmin: expected reduction dim to be specified for an empty tensor "
                              f"of shape {self.shape}")
-        out = np.asarray(np.argmin(self._data))
+        out = xp_of(self._data).asarray(np.argmin(self._data))
         return Tensor._wrap(out.reshape([1] * self.ndim) if keepdim else out)
     return self.min(_norm_dim(dim, self.ndim, "argmin"), keepdim).indices
 
@@ -372,8 +375,8 @@ def any(self, dim=None, keepdim=False):
 
 @_method
 def count_nonzero(self, dim=None):
-    return Tensor._wrap(np.asarray(np.count_nonzero(self._data, axis=_norm_dims(dim, self.ndim, "count_nonzero")),
-                                   dtype=np.int64))
+    return Tensor._wrap(xp_of(self._data).asarray(
+        np.count_nonzero(self._data, axis=_norm_dims(dim, self.ndim, "count_nonzero")), dtype=np.int64))
 
 
 @_method

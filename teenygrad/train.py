@@ -13,7 +13,6 @@ import dataclasses
 import inspect
 import json
 import math
-import os
 import pathlib
 import sys
 import time
@@ -289,18 +288,22 @@ def _rng_state(gen_state):
 # ---------------------------------------------------------------- progress
 
 class ProgressBar:
-    """One stderr line, rewritten with '\\r': iteration, loss, tokens/s, ETA. No dependencies."""
+    """One stderr line, rewritten with '\r': iteration, loss, tokens/s, ETA. No dependencies. When stderr
+    is not a terminal (a log file), it writes a plain line every 10 seconds instead."""
 
-    def __init__(self, start, total, tokens_per_iter, stream=sys.stderr):
+    def __init__(self, start, total, tokens_per_iter, stream=None):
+        stream = sys.stderr if stream is None else stream    # looked up now: sys.stderr may be redirected after import
         self.start, self.total, self.tokens, self.stream = start, total, tokens_per_iter, stream
         self.t0, self.last, self.paused, self.width = time.perf_counter(), 0.0, 0.0, 0
-        self.every = 0.2 if stream.isatty() else 5.0
+        self.tty = stream.isatty()
+        self.every = 0.2 if self.tty else 10.0
 
     def pause(self):
         """Wipe the bar so log lines print on a clean line; returns the time the pause began."""
         if self.width:
             self.stream.write("\r" + " " * self.width + "\r")
             self.stream.flush()
+            self.width = 0
         return time.perf_counter()
 
     def resume(self, since):
@@ -311,22 +314,25 @@ class ProgressBar:
         if not force and now - self.last < self.every:
             return
         self.last = now
-        done = it - self.start
         elapsed = max(now - self.t0 - self.paused, 1e-9)
-        rate = done / elapsed
+        rate = (it - self.start) / elapsed
         eta = (self.total - it) / rate if rate > 0 else float("inf")
-        width = 24
-        fill = int(width * it / self.total)
         eta_s = "--:--" if not math.isfinite(eta) else f"{int(eta // 60):02d}:{int(eta % 60):02d}"
-        line = (f"{it:>7d}/{self.total} [{'#' * fill}{'.' * (width - fill)}] loss {loss:.4f} | "
-                f"{rate * self.tokens:,.0f} tok/s | ETA {eta_s} ")
-        self.width = len(line)
-        self.stream.write("\r" + line)
+        fill = 24 * it // self.total
+        line = (f"{it:>7d}/{self.total} [{'#' * fill}{'.' * (24 - fill)}] loss {loss:.4f} | "
+                f"{rate * self.tokens:,.0f} tok/s | ETA {eta_s}")
+        if self.tty:
+            self.stream.write("\r" + line.ljust(self.width))
+            self.width = len(line)
+        else:
+            self.stream.write(line + "\n")
         self.stream.flush()
 
     def close(self):
-        self.stream.write("\n")
-        self.stream.flush()
+        if self.width:
+            self.stream.write("\n")
+            self.stream.flush()
+        self.width = 0
 
 
 def plot_losses(out_dir, history, evals, title):
@@ -470,7 +476,6 @@ def train(name: str, out_dir, overrides: dict | None = None, preset: str | None 
         bar.update(it + 1, loss_value)
     bar.update(cfg.max_iters, loss_value, force=True)
     bar.close()
-    bar.width = 0
     evaluate_and_save(cfg.max_iters)
     wall = time.perf_counter() - t0
     log(f"done in {wall:.1f}s: best val loss {best_val:.4f}; checkpoints in {out_dir}")

@@ -16,10 +16,12 @@ def _rand(shape, seed=0, scale=1.0):
 
 
 @pytest.fixture(params=[1, 2], ids=["serial", "pool2"])
-def threads(request):
+def threads(request, monkeypatch):
     old = cpu.get_num_threads()
+    monkeypatch.setenv("TEENYGRAD_POOL", "1")
     cpu.set_num_threads(request.param)
     yield request.param
+    monkeypatch.undo()
     cpu.set_num_threads(old)
 
 
@@ -111,6 +113,7 @@ def test_pool_propagates_errors(threads):
         if hi == 1000:
             raise ValueError("boom")
     if threads == 2:
+        assert cpu.pool() is not None
         with pytest.raises(ValueError, match="boom"):
             cpu.parallel_for(1000, body)
     cpu.parallel_for(10, lambda lo, hi: None)   # the pool is still usable afterwards

@@ -225,9 +225,14 @@ def test_stream_stops_at_stop_token_and_checks_length(small):
     first = list(gpt2.stream(model, [4, 5], 10, temperature=0))
     assert list(gpt2.stream(model, [4, 5], 10, temperature=0, stop_token=first[2])) == first[:first.index(first[2]) + 1]
     with pytest.raises(ValueError, match="n_positions"):
-        list(gpt2.stream(model, list(range(60)), 10))
+        gpt2.stream(model, list(range(60)), 10)               # raised at the call, before any token
     with pytest.raises(ValueError, match="empty"):
-        list(gpt2.stream(model, [], 10))
+        gpt2.stream(model, [], 10)
+    it = gpt2.stream(model, list(range(60)), 5, temperature=0)   # 60 + 5 - 1 = 64 positions: fits exactly
+    assert len(list(it)) == 5
+    it = gpt2.stream(model, [1, 2], 3)
+    next(it)
+    assert tg.is_grad_enabled()                               # no no_grad() leaks out between tokens
 
 
 # --- training math: loss and every gradient against the oracle ----------------------------------------
@@ -422,3 +427,6 @@ def test_teenygrad_sample_gpt2_command(with_tokenizer, capsys):
     assert "no config.json" in capsys.readouterr().err
     assert cli.main(["sample", "--gpt2", with_tokenizer, "--temperature", "-1"]) == 2
     assert "--temperature >= 0" in capsys.readouterr().err
+    assert cli.main(["sample", "--gpt2", with_tokenizer, "--prompt", "Hi", "--max-new-tokens", "100"]) == 2
+    out, err = capsys.readouterr()
+    assert out == "" and "exceeds n_positions (64)" in err                 # refused before printing anything

@@ -272,25 +272,30 @@ def softmax_backward(p, dp, scale=1.0):
 
 
 # ---- AdamW, in place on flat float32 buffers ------------------------------------------------------------------
-@numba.njit(**_jit)
-def _adamw(p, g, m, v, lr, b1, b2, eps, wd, bc1, bc2):
-    decay = _ONE - lr * wd
-    step = lr / bc1
-    inv_bc2 = _ONE / bc2
+# No fastmath here: every operation rounds exactly as torch's (and our numpy) update does, in the same order, so
+# optimizer states match torch to the last bit or two (tests/test_optim.py checks 1e-6 over many steps).
+@numba.njit(error_model="numpy", cache=True, nogil=True)
+def _adamw(p, g, m, v, decay, w1, b2, omb2, sqrt_bc2, eps, neg_step):
     for i in range(p.size):
+        x = p[i] * decay
         gi = g[i]
-        mi = b1 * m[i] + (_ONE - b1) * gi
-        vi = b2 * v[i] + (_ONE - b2) * gi * gi
+        mi = m[i]
+        if w1 < f32(0.5):                   # torch's lerp switches formula at weight 0.5
+            mi = mi + w1 * (gi - mi)
+        else:
+            mi = gi - (gi - mi) * (_ONE - w1)
+        vi = v[i] * b2 + (gi * omb2) * gi
         m[i] = mi
         v[i] = vi
-        p[i] = p[i] * decay - step * mi / (np.sqrt(vi * inv_bc2) + eps)
+        p[i] = x + (mi * neg_step) / (np.sqrt(vi) / sqrt_bc2 + eps)
 
 
 def adamw_(p, g, m, v, lr, beta1, beta2, eps, weight_decay, step):
-    """One AdamW update of flat contiguous float32 p, m, v (in place) from gradient g; `step` counts from 1."""
+    """One AdamW update of contiguous float32 p, m, v (in place) from gradient g; `step` counts from 1.
+    Scalars are formed in float64 and rounded to float32 once, as torch and numpy do."""
     pf, gf, mf, vf = p.reshape(-1), g.reshape(-1), m.reshape(-1), v.reshape(-1)
-    hyper = (f32(lr), f32(beta1), f32(beta2), f32(eps), f32(weight_decay), f32(1 - beta1 ** step),
-             f32(1 - beta2 ** step))
+    hyper = (f32(1 - lr * weight_decay), f32(1 - beta1), f32(beta2), f32(1 - beta2),
+             f32((1 - beta2 ** step) ** 0.5), f32(eps), f32(-(lr / (1 - beta1 ** step))))
     parallel_for(pf.size, lambda lo, hi: _adamw(pf[lo:hi], gf[lo:hi], mf[lo:hi], vf[lo:hi], *hyper),
                  MIN_PARALLEL_ELEMENTS)
 
@@ -349,11 +354,28 @@ def cross_entropy(x, t, ignore_index=-100):
 
 
 def cross_entropy_backward(p, t, ignore_index, row_scale):
-    """Gradient of sum_i row_scale_i * loss_i w.r.t. the logits."""
+    """Gradient of sum_i row_scale_i * loss_i w.r.t. the logits (row_scale: a number or one per row)."""
     dx = np.empty_like(p)
+    if np.ndim(row_scale) == 0:
+        _xent_bwd_uniform(p, np.ascontiguousarray(t), ignore_index, p.dtype.type(row_scale), dx)
+        return dx
     scale = np.ascontiguousarray(np.broadcast_to(np.asarray(row_scale, p.dtype), (p.shape[0],)))
     _xent_bwd(p, np.ascontiguousarray(t), ignore_index, scale, dx)
     return dx
+
+
+@numba.njit(**_jit)
+def _xent_bwd_uniform(p, t, ignore_index, s, dx):
+    n, C = p.shape
+    for i in range(n):
+        ti = t[i]
+        if ti == ignore_index:
+            for j in range(C):
+                dx[i, j] = f32(0.0)
+            continue
+        for j in range(C):
+            dx[i, j] = p[i, j] * s
+        dx[i, ti] -= s
 
 
 # ---- embedding backward: out[idx[i]] += rows[i] -------------------------------------------------------------
@@ -373,3 +395,4 @@ def scatter_add_rows(out, idx, rows):
         return out
     _scatter_add_rows(out, np.ascontiguousarray(idx).reshape(-1), np.ascontiguousarray(rows).reshape(-1, out.shape[1]))
     return out
+

@@ -5,9 +5,10 @@
    step page-faults and zeroes every activation again (GELU at GPT shapes: 7.8 ms instead of 2.0 ms). Raising
    M_MMAP_THRESHOLD *and* M_TRIM_THRESHOLD (either alone does nothing) keeps freed blocks in the heap for reuse.
    Done once when this module is imported (teenygrad/__init__.py does), cost ~30 us; TEENYGRAD_MALLOPT=0 skips it.
-2. One thread-pool owner. BLAS (OpenBLAS/MKL under numpy) owns the cores, sized by OMP_NUM_THREADS /
-   OPENBLAS_NUM_THREADS at start-up. Our own kernels are serial, so nothing oversubscribes (numba's parallel
-   layer next to 2-thread OpenBLAS measured 6x slower, not faster).
+2. One thread-pool owner. By default BLAS (OpenBLAS/MKL under numpy) owns the cores, sized by OMP_NUM_THREADS /
+   OPENBLAS_NUM_THREADS at start-up, and our own kernels are serial, so nothing oversubscribes (numba's parallel
+   layer next to 2-thread OpenBLAS measured 6x slower, not faster). TEENYGRAD_POOL=1 swaps owners: BLAS runs
+   one thread and our pool (below) splits GEMMs and kernels over the cores; see pool() for when that pays.
 3. Fused kernels. `fused()` returns teenygrad.backend._numba_kernels (GELU, LayerNorm, softmax, AdamW) when numba
    is installed, else None, and callers keep their numpy path. numba loads on the first call, not at import;
    compiled code is cached on disk. TEENYGRAD_NUMBA=0 turns them off (the tests run both ways).
@@ -89,9 +90,10 @@ def fused_for(*arrays):
 
 # ---- one thread-pool owner ------------------------------------------------------------------------------------
 class _Pool:
-    """The caller plus n-1 worker threads, each woken by a C-level lock (~5 us a hand-off, no spinning: on a
-    busy machine OpenBLAS's spinning threads measured 5x slower medians than this). run(jobs) runs jobs[0]
-    here and the rest on the workers; numpy's GEMMs and our nogil kernels release the GIL, so they overlap."""
+    """The caller plus n-1 worker threads, each woken by a C-level lock. run(jobs) runs jobs[0] here and the rest
+    on the workers; numpy's GEMMs and our nogil kernels release the GIL, so they overlap. A hand-off costs ~5 us
+    on a busy host but ~30-45 us on an idle VM (waking a halted vCPU, then again for the GIL; spinning on a flag
+    without the GIL did not help, the GIL hand-off sleeps anyway), so only jobs of ~0.3 ms and up gain."""
 
     def __init__(self, n):
         import threading
@@ -180,18 +182,21 @@ def get_num_threads():
 
 
 def set_num_threads(n):
-    """Use n threads: our pool owns them all, and BLAS runs single-threaded inside each of our jobs."""
+    """Use n threads (with TEENYGRAD_POOL=1 our pool owns them and BLAS runs one thread inside each job)."""
     global _nthreads, _pool
     _nthreads, _pool = max(1, int(n)), None
+    _blas_set_threads(_nthreads)    # a new pool (if enabled) takes the cores back on first use
 
 
 def pool():
-    """The thread pool, started on first use (BLAS is switched to one thread then), or None with 1 thread
-    or where BLAS threads can't be controlled (then BLAS keeps its own threads and we stay serial)."""
+    """The thread pool (opt-in: TEENYGRAD_POOL=1), started on first use with BLAS switched to one thread; else
+    None: BLAS keeps its own threads and our kernels stay serial. Measured on the 2-core VM (docs/performance.md):
+    on an idle machine BLAS's spinning threads win (GPT step 36.8 ms vs 42.0 ms: waking a sleeping vCPU costs
+    ~30 us a hand-off); on an oversubscribed one the pool wins by far (spinning threads stall when descheduled)."""
     global _pool
     if _pool is None:
         n = get_num_threads()
-        if n > 1 and os.environ.get("TEENYGRAD_POOL", "1") != "0" and _blas_set_threads(1):
+        if n > 1 and os.environ.get("TEENYGRAD_POOL", "0") == "1" and _blas_set_threads(1):
             _pool = _Pool(n)
         else:
             _pool = False
@@ -223,15 +228,17 @@ def matmul(a, b):
 
 
 def bmm(a, b):
-    """Batched a @ b over the leading axis of 3-D arrays (attention's per-head GEMMs), split by batch."""
-    if type(a) is not np.ndarray or type(b) is not np.ndarray or a.ndim != 3 or b.shape[:1] != a.shape[:1]:
+    """Batched a @ b for numpy arrays with equal leading dims (attention's per-head GEMMs), split along the first
+    axis. Strided views (a transposed (b, t, h, e) head layout) go to BLAS as they are, with no copy."""
+    if (type(a) is not np.ndarray or type(b) is not np.ndarray or a.ndim < 3 or a.ndim != b.ndim
+            or a.shape[:-2] != b.shape[:-2]):
         return a @ b
-    bsz, m, k = a.shape
+    m, k = a.shape[-2:]
     n = b.shape[-1]
-    if 2.0 * bsz * m * n * k < MIN_PARALLEL_FLOPS or pool() is None or bsz < 2:
+    if 2.0 * (a.size // k) * n * k < MIN_PARALLEL_FLOPS or pool() is None or a.shape[0] < 2:
         return a @ b
-    out = np.empty((bsz, m, n), np.result_type(a.dtype, b.dtype))
-    parallel_for(bsz, lambda lo, hi: np.matmul(a[lo:hi], b[lo:hi], out=out[lo:hi]))
+    out = np.empty(a.shape[:-1] + (n,), np.result_type(a.dtype, b.dtype))
+    parallel_for(a.shape[0], lambda lo, hi: np.matmul(a[lo:hi], b[lo:hi], out=out[lo:hi]))
     return out
 
 

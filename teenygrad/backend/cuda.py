@@ -27,6 +27,14 @@ _RUNG_MODULES = {"naive": "gemm_1_naive", "tiled": "gemm_2_tiled", "scheduled": 
 _KERNEL_DTYPES = ("float32", "float16", "bfloat16")
 _matmul_override = None
 _allow_tf32 = None
+_test_xp = None  # a stand-in array module (tests/fake_cupy.py); see _use_array_module_for_tests
+
+
+def _use_array_module_for_tests(mod):
+    """Tests only: treat `mod` as cupy (require/get_xp return it) and run matmul as plain `xp.matmul`,
+    since Triton kernels can't launch on a fake GPU. None undoes it."""
+    global _test_xp
+    _test_xp = mod
 
 
 def is_available():
@@ -40,6 +48,8 @@ def is_available():
 
 def require(op="cuda"):
     """Return cupy, or raise RuntimeError saying why device='cuda' cannot work here."""
+    if _test_xp is not None:
+        return _test_xp
     def fail(why):
         return RuntimeError(f"teenygrad: device='cuda' requested but no CUDA GPU is available ({why}); needed by {op}")
     try:
@@ -136,10 +146,13 @@ def matmul(a, b):
         raise ValueError(f"matmul: shapes {a.shape} and {b.shape} are not aligned ({a.shape[-1]} != {b.shape[-2]})")
     if a.dtype != b.dtype:
         raise TypeError(f"matmul: dtypes differ ({a.dtype} and {b.dtype}); cast one first")
-    impl = choose_matmul_impl(a.dtype, compute_capability(a), allow_tf32(), matmul_override())
+    if _test_xp is not None:
+        impl, xp = "cublas", _test_xp
+    else:
+        impl = choose_matmul_impl(a.dtype, compute_capability(a), allow_tf32(), matmul_override())
+        xp = _kernel("_launch").xp_of(a)
     if a.ndim == 2 and b.ndim == 2:
         return _matmul_2d(impl, a, b, None)
-    xp = _kernel("_launch").xp_of(a)
     batch = np.broadcast_shapes(a.shape[:-2], b.shape[:-2])
     a = xp.broadcast_to(a, batch + a.shape[-2:])
     b = xp.broadcast_to(b, batch + b.shape[-2:])

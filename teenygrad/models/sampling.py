@@ -44,6 +44,8 @@ def sample_sequence(model, n, prefix, steps, temperature, top_k, generator, stop
     if hasattr(model, "generate"):
         if stop_id is not None:                                  # a name never outgrows the trained window
             steps = min(steps, model.block_size - idx.shape[1] + 1)
+            if steps < 1:
+                raise ValueError(f"--prompt: too long for a model trained on {model.block_size - 1}-letter words")
         return model.generate(idx, steps, temperature, top_k, generator).numpy()[:, len(prefix):]
     logits, state = model.forward_with_state(idx)
     out = []

@@ -94,8 +94,10 @@ class WindowTask:
 
     def evaluate(self, model, split, max_batches=None, batch_size=EVAL_BATCH):
         X, Y = self.X[split], self.Y[split]
-        n = len(X) if max_batches is None else min(len(X), max_batches * batch_size)
-        chunks = ((X[i:i + EVAL_BATCH], Y[i:i + EVAL_BATCH]) for i in range(0, n, EVAL_BATCH))
+        if max_batches is not None:                                 # the same random rows at every evaluation
+            ix = np.random.default_rng(1234).integers(0, len(X), size=max_batches * batch_size)
+            X, Y = X[ix], Y[ix]
+        chunks = ((X[i:i + EVAL_BATCH], Y[i:i + EVAL_BATCH]) for i in range(0, len(X), EVAL_BATCH))
         return {"loss": _token_mean(model, chunks, self.loss)}
 
 
@@ -239,6 +241,6 @@ class ClassifyTask:
         with teenygrad.no_grad():
             logits = model(teenygrad.tensor(self.X[split], device=self.device))
             loss = float(F.cross_entropy(logits, teenygrad.tensor(self.Y[split], device=self.device)).item())
-            acc = float((logits.argmax(dim=-1).numpy() == self.Y[split]).mean())
+            acc = float((logits.argmax(dim=-1).cpu().numpy() == self.Y[split]).mean())
         model.train(was_training)
         return {"loss": loss, "acc": acc}

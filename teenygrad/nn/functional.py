@@ -3,8 +3,9 @@ and the shapes); the heavy composites are single fused nodes from teenygrad.ops.
 import math
 import numpy as np
 from ..tensor import dt  # the dtype module: the package attribute `dtype` is the dtype class, as in torch
-from ..tensor import Tensor
+from ..tensor import Tensor, _check_same_device
 from ..ops import nn as N
+from ..ops._util import on_device_of
 from ..random import rng_of
 from ..tensor_ops import one_hot as _one_hot, where as _where, einsum as _einsum
 
@@ -55,6 +56,7 @@ def embedding(input, weight, padding_idx=None, max_norm=None, scale_grad_by_freq
         raise TypeError(f"embedding: expected integer indices (Long/Int), got {input.dtype} of shape {input.shape}")
     if weight.ndim != 2:
         raise RuntimeError(f"embedding: weight must be 2-D (num_embeddings, embedding_dim), got {weight.shape}")
+    _check_same_device(input, weight, "embedding")
     idx = input._data
     v = weight.shape[0]
     if idx.size and (idx.min() < 0 or idx.max() >= v):
@@ -121,7 +123,8 @@ def batch_norm(input, running_mean, running_var, weight=None, bias=None, trainin
             raise ValueError(f"batch_norm: expected more than 1 value per channel when training, got input "
                              f"size {input.shape}")
         affine = weight is not None
-        params = [weight, bias if bias is not None else Tensor._wrap(np.zeros(C, input.dtype))] if affine else []
+        zero_bias = Tensor._wrap(on_device_of(input._data, np.zeros(C, input.dtype))) if bias is None else None
+        params = [weight, bias if bias is not None else zero_bias] if affine else []
         out = N.BatchNorm.apply(input, *params, axes=axes, eps=eps, shape=shape, has_w=affine)
         if running_mean is not None:
             ctx = out._ctx  # the node kept the batch statistics; without a graph, compute them again
@@ -260,7 +263,7 @@ def scaled_dot_product_attention(query, key, value, attn_mask=None, dropout_p=0.
     drop = None
     if dropout_p > 0:
         shape = np.broadcast_shapes(q.shape[:-2], k.shape[:-2]) + (L, S)
-        keep = rng_of(generator).random(shape, dtype=np.float32) >= dropout_p
+        keep = on_device_of(q._data, rng_of(generator).random(shape, dtype=np.float32) >= dropout_p)
         drop = keep * q.dtype.type(1 / (1 - dropout_p))
     return N.ScaledDotProductAttention.apply(q, k, v, mask=mask, causal=is_causal, scale=sc, drop=drop)
 
@@ -287,6 +290,7 @@ def cross_entropy(input, target, weight=None, size_average=None, ignore_index=-1
     or class probabilities shaped like the input."""
     _t(input, "cross_entropy")
     _t(target, "cross_entropy", "target")
+    _check_same_device(input, target, "cross_entropy")
     _check_reduction(reduction, "cross_entropy")
     if not 0 <= label_smoothing <= 1:
         raise ValueError(f"cross_entropy: label_smoothing must be in [0, 1], got {label_smoothing}")
@@ -339,6 +343,7 @@ def cross_entropy(input, target, weight=None, size_average=None, ignore_index=-1
 def nll_loss(input, target, weight=None, size_average=None, ignore_index=-100, reduce=None, reduction="mean"):
     """Negative log-likelihood of log-probabilities (n, C) / (n, C, d1, ...) at class-id targets."""
     _t(input, "nll_loss")
+    _check_same_device(input, target, "nll_loss")
     _check_reduction(reduction, "nll_loss")
     if target.dtype.kind not in "iu":
         raise TypeError(f"nll_loss: targets must be integer class ids, got {target.dtype}")
@@ -362,7 +367,7 @@ def nll_loss(input, target, weight=None, size_average=None, ignore_index=-100, r
         return loss
     if reduction == "sum":
         return loss.sum()
-    return loss.sum() / Tensor._wrap(np.asarray(w.sum(), dtype=input.dtype))
+    return loss.sum() / Tensor._wrap(w.sum().astype(input.dtype))
 
 
 def _check_same_shape(input, target, op):

@@ -5,6 +5,7 @@ import math
 import warnings
 import numpy as np
 from ..random import rng_of
+from ..ops._util import on_device_of
 
 
 def calculate_gain(nonlinearity, param=None):
@@ -30,6 +31,8 @@ def calculate_gain(nonlinearity, param=None):
 
 
 def _write(tensor, values):
+    if type(tensor._data) is not np.ndarray and isinstance(values, np.ndarray):
+        values = on_device_of(tensor._data, values)  # host RNG draws, copied to the GPU parameter
     tensor._data[...] = values  # casts to the tensor's dtype, keeps the Parameter object and its memory
     return tensor
 

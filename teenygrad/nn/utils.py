@@ -3,6 +3,7 @@ Clipping works in place on the .grad arrays, outside any graph."""
 import math
 import numpy as np
 from ..tensor import Tensor
+from ..ops._util import on_device_of
 
 
 def _params(parameters):
@@ -34,7 +35,7 @@ def _total_norm(grads, norm_type, error_if_nonfinite):
         raise RuntimeError(f"clip_grad_norm_: the total norm of order {norm_type} for gradients from `parameters` "
                            "is non-finite, so it cannot be clipped. To disable this error and scale the gradients "
                            "by the non-finite norm anyway, set `error_if_nonfinite=False`")
-    return np.asarray(total, dtype=dtype)
+    return on_device_of(grads[0], np.asarray(total, dtype=dtype))  # torch returns the norm on the grads' device
 
 
 def clip_grad_norm_(parameters, max_norm, norm_type=2.0, error_if_nonfinite=False, foreach=None):

@@ -8,7 +8,7 @@ from ..autograd.function import Function
 from ..backend import cpu as _cpu
 from ..backend.cpu import fused_for
 from .index import scatter_add_rows
-from ._util import unbroadcast
+from ._util import unbroadcast, contiguous, on_device_of, xp_of, zeros_on
 
 
 def _mm(a, b):
@@ -60,11 +60,11 @@ class Embedding(Function):
         v = self.wshape[0]
         if v * idx.size <= 100_000 and fused_for(rows) is None:
             # small tables without numba (makemore): a one-hot GEMM beats sorting, 3x at v=27 (1 thread)
-            onehot = np.zeros((v, idx.size), dtype=g.dtype)
-            onehot[idx, np.arange(idx.size)] = 1
+            onehot = zeros_on(g, (v, idx.size))
+            onehot[idx, xp_of(g).arange(idx.size)] = 1
             gw = onehot @ rows
         else:
-            gw = scatter_add_rows(np.zeros(self.wshape, dtype=g.dtype), idx, rows)
+            gw = scatter_add_rows(zeros_on(g, self.wshape), idx, rows)
         if self.padding_idx is not None:
             gw[self.padding_idx] = 0
         return gw
@@ -193,7 +193,7 @@ class CrossEntropy(Function):
             return np.asarray(total if reduction == "sum" else total / self.denom, dtype=x.dtype)
         keep = target != ignore_index
         t = np.where(keep, target, 0)
-        ar = np.arange(n)
+        ar = xp_of(x).arange(n)
         s = x - x.max(axis=1, keepdims=True)
         s_t = s[ar, t]
         eps = label_smoothing
@@ -217,10 +217,10 @@ class CrossEntropy(Function):
             return loss.astype(x.dtype, copy=False)
         total = loss.sum(dtype=x.dtype)
         if reduction == "sum":
-            return np.asarray(total, dtype=x.dtype)
+            return xp_of(x).asarray(total, dtype=x.dtype)
         # mean: torch divides the nll part by the kept weight sum and the smoothing part by the same
         self.denom = wt.sum(dtype=x.dtype)
-        return np.asarray(total / self.denom, dtype=dtype)
+        return xp_of(x).asarray(total / self.denom, dtype=dtype)
 
     def backward(self, g):
         if self.kernels is not None:
@@ -239,7 +239,7 @@ class CrossEntropy(Function):
         W = (self.w.sum() if self.w is not None else C) if eps > 0 else 0
         coef = gi * ((1 - eps) * wt + dt(eps * W / C)) if eps > 0 else gi * wt
         dx = p * coef[:, None]  # p is ours (freed after backward), but a fresh array keeps retain_graph safe
-        dx[np.arange(n), t] -= (gi * wt) * dt(1 - eps)
+        dx[xp_of(p).arange(n), t] -= (gi * wt) * dt(1 - eps)
         if eps > 0:
             if self.w is not None:
                 dx -= (gi * dt(eps / C))[:, None] * self.w
@@ -263,12 +263,12 @@ class SoftCrossEntropy(Function):
         if reduction == "none":
             return loss
         if reduction == "sum":
-            return np.asarray(loss.sum(), dtype=x.dtype)
-        return np.asarray(loss.sum() / x.dtype.type(n), dtype=x.dtype)
+            return xp_of(x).asarray(loss.sum(), dtype=x.dtype)
+        return xp_of(x).asarray(loss.sum() / x.dtype.type(n), dtype=x.dtype)
 
     def backward(self, g):
         gi = g[:, None] if self.reduction == "none" else (g / self.n if self.reduction == "mean" else g)
-        gi = np.asarray(gi, dtype=self.logp.dtype)
+        gi = gi.astype(self.logp.dtype, copy=False)
         need = self.needs_input_grad
         gx = gq = None
         if need[0]:
@@ -285,8 +285,8 @@ class SoftCrossEntropy(Function):
 class Dropout(Function):
     """y = x m / (1-p), m ~ Bernoulli(1-p);  dx = dy m / (1-p)"""
     def forward(self, x, p, rng):
-        keep = rng.random(x.shape, dtype=np.float32) >= p
-        self.m = keep * x.dtype.type(1 / (1 - p)) if p < 1 else np.zeros(x.shape, x.dtype)
+        keep = on_device_of(x, rng.random(x.shape, dtype=np.float32) >= p)  # host RNG: same mask on every device
+        self.m = keep * x.dtype.type(1 / (1 - p)) if p < 1 else zeros_on(x, x.shape)
         return x * self.m
 
     def backward(self, g):
@@ -301,20 +301,21 @@ class ScaledDotProductAttention(Function):
     def forward(self, q, k, v, mask=None, causal=False, scale=1.0, drop=None):
         self.q, self.k, self.v, self.scale, self.drop = q, k, v, scale, drop
         # a contiguous k^T: numpy's batched matmul is ~2x slower on the transposed view at head sizes
-        s = _bmm(q, np.ascontiguousarray(np.swapaxes(k, -1, -2)))
+        s = _bmm(q, contiguous(np.swapaxes(k, -1, -2)))
         L, S = s.shape[-2:]
         self.kernels = fused_for(s) if mask is None and scale > 0 else None
         if self.kernels is not None:  # scale, causal cut and softmax in one pass per row (numba)
             s = self.kernels.softmax(s, scale, 0 if causal else None)
         else:
             if causal:
-                mask = np.where(np.tril(np.ones((L, S), dtype=bool)), s.dtype.type(0), s.dtype.type(-np.inf))
+                xp = xp_of(s)
+                mask = xp.where(xp.tril(xp.ones((L, S), dtype=bool)), s.dtype.type(0), s.dtype.type(-np.inf))
             s *= q.dtype.type(scale)
             if mask is not None:  # in place unless the mask broadcasts the scores to more batch dims
                 s = s + mask if np.broadcast_shapes(s.shape, mask.shape) != s.shape else np.add(s, mask, out=s)
             m = s.max(axis=-1, keepdims=True)
             if mask is not None:  # a fully masked row attends to nothing: output 0, as torch's safe softmax
-                m[np.isneginf(m)] = 0
+                m[m == -np.inf] = 0
             s -= m
             np.exp(s, out=s)
             se = s.sum(axis=-1, keepdims=True)
@@ -329,7 +330,7 @@ class ScaledDotProductAttention(Function):
         n = self.needs_input_grad
         q, k, v, p = self.q, self.k, self.v, self.p
         gv = unbroadcast(_bmm(np.swapaxes(self.pd, -1, -2), g), v.shape) if n[2] else None
-        dp = _bmm(g, np.ascontiguousarray(np.swapaxes(v, -1, -2)))
+        dp = _bmm(g, contiguous(np.swapaxes(v, -1, -2)))
         if self.drop is not None:
             dp *= self.drop
         if self.kernels is not None:
@@ -353,10 +354,10 @@ class Conv1d(Function):
         Lp = xp.shape[2]
         Lout = (Lp - dilation * (K - 1) - 1) // stride + 1
         s0, s1, s2 = xp.strides
-        win = np.lib.stride_tricks.as_strided(xp, (N, G, Cg, Lout, K), (s0, Cg * s1, s1, stride * s2, dilation * s2),
-                                              writeable=False)
+        win = xp_of(x).lib.stride_tricks.as_strided(xp, (N, G, Cg, Lout, K),
+                                                    (s0, Cg * s1, s1, stride * s2, dilation * s2))
         # (G, N Lout, Cg K): rows are output positions, columns the receptive field
-        cols = np.ascontiguousarray(win.transpose(1, 0, 3, 2, 4)).reshape(G, N * Lout, Cg * K)
+        cols = contiguous(win.transpose(1, 0, 3, 2, 4)).reshape(G, N * Lout, Cg * K)
         wg = w.reshape(G, O // G, Cg * K)
         y = np.stack([_mm(cols[i], wg[i].T) for i in range(G)])  # (G, N Lout, O/G)
         y = y.reshape(G, N, Lout, O // G).transpose(1, 0, 3, 2).reshape(N, O, Lout)
@@ -364,7 +365,7 @@ class Conv1d(Function):
             y = y + b[0][:, None]
         self.cols, self.wg, self.shape = cols, wg, (N, C, L, O, Cg, K, G, Lout, Lp)
         self.stride, self.pad, self.dilation = stride, pad, dilation
-        return np.ascontiguousarray(y)
+        return contiguous(y)
 
     def backward(self, g):
         N, C, L, O, Cg, K, G, Lout, Lp = self.shape
@@ -374,7 +375,7 @@ class Conv1d(Function):
         gx = None
         if n[0]:
             dcols = np.stack([_mm(gy[i], self.wg[i]) for i in range(G)]).reshape(G, N, Lout, Cg, K)
-            dxp = np.zeros((N, C, Lp), dtype=g.dtype)
+            dxp = zeros_on(g, (N, C, Lp))
             st, dil = self.stride, self.dilation
             for k in range(K):
                 part = dcols[..., k].transpose(1, 0, 3, 2).reshape(N, C, Lout)

@@ -4,6 +4,7 @@ is backpropagation through time, with dW_hh summed as one GEMM over all steps at
 Shapes: gi (t, b, G h) precomputed input gates, h0 (b, h), w_hh (G h, h), b_hh (G h,). Gate order is torch's."""
 import numpy as np
 from ..autograd.function import Function
+from ._util import contiguous, on_device_of, xp_of
 
 
 def _sig(x):
@@ -72,11 +73,12 @@ class LSTMScan(Function):
     before the loop, so each step is a handful of array ops and one GEMM."""
     def forward(self, gi, h0, c0, w_hh, *b_hh, reverse=False):
         T, B, H = gi.shape[0], gi.shape[1], h0.shape[1]
-        out = np.empty((T + 1, B, H), dtype=gi.dtype)
+        xp = xp_of(gi)
+        out = xp.empty((T + 1, B, H), dtype=gi.dtype)
         acts = gi + b_hh[0] if b_hh else gi.copy()  # becomes the gate activations, step by step
-        cs = np.empty((T, B, H), dtype=gi.dtype)
-        k, shift = _gate_affine(H, 4, (0, 1, 3), gi.dtype)
-        wT = np.ascontiguousarray(w_hh.T)
+        cs = xp.empty((T, B, H), dtype=gi.dtype)
+        k, shift = (on_device_of(gi, a) for a in _gate_affine(H, 4, (0, 1, 3), gi.dtype))
+        wT = contiguous(w_hh.T)
         h, c = h0, c0
         for t in _steps(T, reverse):
             a = acts[t]
@@ -101,7 +103,7 @@ class LSTMScan(Function):
         tc = np.tanh(cs)
         cprev = _shifted(cs, self.c0, self.reverse)
         # d gates = [dc * Fi, dc * Ff, dc * Fg, d * Fo] with the F's known up front
-        F3 = np.empty((T, B, 3, H), dtype=acts.dtype)
+        F3 = xp_of(acts).empty((T, B, 3, H), dtype=acts.dtype)
         F3[:, :, 0] = gg * i * (1 - i)
         F3[:, :, 1] = cprev * f * (1 - f)
         F3[:, :, 2] = i * (1 - gg * gg)
@@ -129,7 +131,7 @@ class GRUScan(Function):
     gh = h W_hh^T + b_hh (gates r, z, n as torch)."""
     def forward(self, gi, h0, w_hh, *b_hh, reverse=False):
         T, H = gi.shape[0], h0.shape[1]
-        hs = np.empty(gi.shape[:2] + (H,), dtype=gi.dtype)
+        hs = xp_of(gi).empty(gi.shape[:2] + (H,), dtype=gi.dtype)
         rzn = np.empty_like(gi)
         ghn = np.empty_like(hs)
         h = h0

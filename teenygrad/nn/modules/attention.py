@@ -55,6 +55,7 @@ class MultiheadAttention(Module):
             self.register_parameter("in_proj_bias", None)
         self.out_proj = NonDynamicallyQuantizableLinear(embed_dim, embed_dim, bias=bias, dtype=dtype)
         self._reset_parameters()
+        self.to(device=device)  # torch's device= kwarg: built on the host, then moved
 
     def _reset_parameters(self):
         # torch: xavier-uniform projections, zero biases; out_proj.weight keeps Linear's default init

@@ -34,6 +34,7 @@ class Conv1d(Module):
         else:
             self.register_parameter("bias", None)
         self.reset_parameters()
+        self.to(device=device)  # torch's device= kwarg: built on the host, then moved
 
     def reset_parameters(self):
         init.kaiming_uniform_(self.weight, a=math.sqrt(5))

@@ -30,6 +30,7 @@ class Linear(Module):
         else:
             self.register_parameter("bias", None)
         self.reset_parameters()
+        self.to(device=device)  # torch's device= kwarg: built on the host, then moved
 
     def reset_parameters(self):
         init.kaiming_uniform_(self.weight, a=math.sqrt(5))
@@ -58,6 +59,7 @@ class Bilinear(Module):
         init.uniform_(self.weight, -bound, bound)
         if bias:
             init.uniform_(self.bias, -bound, bound)
+        self.to(device=device)  # torch's device= kwarg: built on the host, then moved
 
     def forward(self, input1, input2):
         return F.bilinear(input1, input2, self.weight, self.bias)
@@ -90,6 +92,7 @@ class Embedding(Module):
                 raise ValueError(f"Embedding: _weight shape {tuple(_weight.shape)} doesn't match "
                                  f"({num_embeddings}, {embedding_dim})")
             self.weight = Parameter(_weight, requires_grad=not _freeze)
+        self.to(device=device)  # torch's device= kwarg: built on the host, then moved
 
     def reset_parameters(self):
         init.normal_(self.weight)

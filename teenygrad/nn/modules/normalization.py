@@ -27,6 +27,7 @@ class LayerNorm(Module):
         else:
             self.register_parameter("weight", None)
             self.register_parameter("bias", None)
+        self.to(device=device)  # torch's device= kwarg: built on the host, then moved
 
     def reset_parameters(self):
         if self.weight is not None:
@@ -51,6 +52,7 @@ class RMSNorm(Module):
             self.weight = Parameter(ones(self.normalized_shape, dtype=dtype or dt._default_float))
         else:
             self.register_parameter("weight", None)
+        self.to(device=device)  # torch's device= kwarg: built on the host, then moved
 
     def forward(self, input):
         return F.rms_norm(input, self.normalized_shape, self.weight, self.eps)
@@ -85,6 +87,7 @@ class _BatchNorm(Module):
             self.register_buffer("running_mean", None)
             self.register_buffer("running_var", None)
             self.register_buffer("num_batches_tracked", None)
+        self.to(device=device)  # torch's device= kwarg: built on the host, then moved
 
     def reset_running_stats(self):
         if self.track_running_stats:

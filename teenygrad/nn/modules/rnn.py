@@ -61,6 +61,7 @@ class RNNBase(Module):
                     setattr(self, "bias_ih" + sfx, Parameter(empty(G * hidden_size, dtype=dtype)))
                     setattr(self, "bias_hh" + sfx, Parameter(empty(G * hidden_size, dtype=dtype)))
         self.reset_parameters()
+        self.to(device=device)  # torch's device= kwarg: built on the host, then moved
 
     def reset_parameters(self):
         """torch: every weight and bias ~ U(-1/sqrt(hidden_size), 1/sqrt(hidden_size))."""
@@ -97,7 +98,7 @@ class RNNBase(Module):
         shape = (self.num_layers * D, B, H)
         lstm = self.mode == "LSTM"
         if hx is None:
-            h0 = c0 = zeros(shape, dtype=x.dtype)
+            h0 = c0 = zeros(shape, dtype=x.dtype, device=x.device)
         else:
             h0, c0 = hx if lstm else (hx, None)
             if not batched:
@@ -152,6 +153,7 @@ class RNN(RNNBase):
         self.nonlinearity = nonlinearity
         super().__init__("RNN_TANH" if nonlinearity == "tanh" else "RNN_RELU", input_size, hidden_size, num_layers,
                          bias, batch_first, dropout, bidirectional, dtype=dtype)
+        self.to(device=device)  # torch's device= kwarg: built on the host, then moved
 
 
 class LSTM(RNNBase):
@@ -160,6 +162,7 @@ class LSTM(RNNBase):
                  bidirectional=False, proj_size=0, device=None, dtype=None):
         super().__init__("LSTM", input_size, hidden_size, num_layers, bias, batch_first, dropout, bidirectional,
                          proj_size, dtype=dtype)
+        self.to(device=device)  # torch's device= kwarg: built on the host, then moved
 
 
 class GRU(RNNBase):
@@ -168,6 +171,7 @@ class GRU(RNNBase):
                  bidirectional=False, device=None, dtype=None):
         super().__init__("GRU", input_size, hidden_size, num_layers, bias, batch_first, dropout, bidirectional,
                          dtype=dtype)
+        self.to(device=device)  # torch's device= kwarg: built on the host, then moved
 
 
 class _CellBase(Module):
@@ -189,6 +193,7 @@ class _CellBase(Module):
         k = 1.0 / math.sqrt(hidden_size)
         for p in self.parameters():
             init.uniform_(p, -k, k)
+        self.to(device=device)  # torch's device= kwarg: built on the host, then moved
 
     def _prepare(self, input, hx):
         name = type(self).__name__
@@ -203,7 +208,7 @@ class _CellBase(Module):
         states = []
         for h in (hx if isinstance(hx, tuple) else (hx,)):
             if h is None:
-                h = zeros(shape, dtype=x.dtype)
+                h = zeros(shape, dtype=x.dtype, device=x.device)
             elif not batched:
                 h = h.unsqueeze(0)
             if tuple(h.shape) != shape:
@@ -232,6 +237,7 @@ class RNNCell(_CellBase):
         self.nonlinearity = nonlinearity
         self._mode = "RNN_TANH" if nonlinearity == "tanh" else "RNN_RELU"
         super().__init__(input_size, hidden_size, bias, dtype=dtype)
+        self.to(device=device)  # torch's device= kwarg: built on the host, then moved
 
     def forward(self, input, hx=None):
         batched, x, (h,) = self._prepare(input, hx)

@@ -1,0 +1,450 @@
+"""device='cuda' plumbing, proved on the CPU with a fake GPU (tests/fake_cupy.py): every op's forward and
+backward keeps arrays on the device and matches the cpu numbers; modules, optimizers, save and the GPT step
+move and run there; mixing devices, and asking for cuda without a GPU, raise clear errors."""
+import sys
+
+import numpy as np
+import pytest
+
+import teenygrad as tg
+import teenygrad.nn as nn
+import teenygrad.nn.functional as F
+from teenygrad.backend import cuda as backend
+
+import fake_cupy
+from fake_cupy import FakeDeviceArray
+
+TOL = dict(atol=1e-5, rtol=1e-4)  # cpu vs fake device: same numpy math, different code paths (no numba, no pool)
+
+
+@pytest.fixture
+def gpu():
+    undo = fake_cupy.install()
+    yield fake_cupy
+    undo()
+
+
+def on_device(a):
+    return type(a) is FakeDeviceArray
+
+
+def _rand(shape, seed, low=-2.0, high=2.0):
+    return np.random.default_rng(seed).uniform(low, high, shape).astype(np.float32)
+
+
+def _ints(shape, high, seed=0):
+    return np.random.default_rng(seed).integers(0, high, shape).astype(np.int64)
+
+
+# name -> (fn(*tensors) -> tensor, input arrays: all go to the device; float ones get requires_grad)
+X, Y, P = _rand((3, 4), 1), _rand((3, 4), 2), _rand((3, 4), 3, 0.1, 2.0)
+OPS = {
+    "add": (lambda x, y: x + y, [X, Y]),
+    "add_bcast": (lambda x, y: x + y, [X, _rand((4,), 4)]),
+    "sub_scalar": (lambda x: 2.5 - x, [X]),
+    "mul_div": (lambda x, y: x * y / (y * y + 1), [X, Y]),
+    "pow": (lambda x, y: x ** y, [P, Y]),
+    "pow_scalar": (lambda x: x ** 3 + 2 ** x, [X]),
+    "unary_chain": (lambda x: (x.exp().log1p() + x.sin() * x.cos() + x.tanh() + x.sigmoid() + x.abs().sqrt()
+                               + x.relu() + x.square() + x.neg().expm1()), [X]),
+    "log_rsqrt": (lambda x: x.log() + x.rsqrt() + x.reciprocal() + x.log2(), [P]),
+    "gelu": (lambda x: x.gelu() + x.gelu(approximate="tanh") + x.silu() + x.softplus(), [X]),
+    "clamp": (lambda x: x.clamp(-0.5, 0.7) + x.clamp(min=0.1), [X]),
+    "maximum_where": (lambda x, y: tg.maximum(x, y) + tg.where(x > y, x, y * 2) + tg.minimum(x, y), [X, Y]),
+    "sum_mean": (lambda x: x.sum() + x.mean(dim=0).sum() + x.sum(1, keepdim=True).mean(), [X]),
+    "var_std": (lambda x: x.var(dim=1).sum() + x.std() + x.norm(), [X]),
+    "max_min": (lambda x: x.max() + x.max(dim=1).values.sum() + x.min(dim=0)[0].sum() + x.amax(1).sum(), [X]),
+    "logsumexp": (lambda x: x.logsumexp(dim=1), [X]),
+    "softmax": (lambda x: x.softmax(-1) * x.log_softmax(0), [X]),
+    "cumsum_prod": (lambda x: x.cumsum(1) + x.prod(0), [X]),
+    "movement": (lambda x: x.reshape(4, 3).T.permute(1, 0).unsqueeze(0).expand(2, 4, 3).flip(1).squeeze(0)
+                 .transpose(0, 1).contiguous().flatten(), [X]),
+    "slice_index": (lambda x: x[1:, ::2] * 2 + x[:, 1:3].sum() + x[-1, :2], [X]),
+    "fancy_index": (lambda x, i: x[i] + x[[1, 0, 1], [3, 3, 0]].unsqueeze(1), [X, np.array([0, 2, 2])]),
+    "mask_index": (lambda x: x[x > 0].sum() + x.masked_fill(x < 0, 0.5), [X]),
+    "gather": (lambda x, i: x.gather(1, i), [X, _ints((3, 2), 4)]),
+    "scatter_add": (lambda x, y, i: x.scatter_add(1, i, y), [X, Y, _ints((3, 4), 4)]),
+    "index_select": (lambda x, i: x.index_select(1, i), [X, np.array([3, 0, 0])]),
+    "cat_stack": (lambda x, y: tg.cat([x, y], 0) + tg.stack([x, y]).sum(0).repeat(2, 1), [X, Y]),
+    "split_chunk": (lambda x: x.split(1, 0)[2] + x.chunk(2, 1)[1].sum(), [X]),
+    "pad_roll": (lambda x: F.pad(x, (1, 2)).roll(1, 1) + F.pad(x, (0, 0, 1, 0)).sum(), [X]),
+    "tril_triu": (lambda x: x.tril() + x.triu(1), [X]),
+    "matmul_2d": (lambda x, w: x @ w, [X, _rand((4, 5), 5)]),
+    "matmul_batched": (lambda x, w: x @ w, [_rand((2, 3, 4), 6), _rand((2, 4, 5), 7)]),
+    "matmul_bcast": (lambda x, w: x @ w, [_rand((2, 3, 4), 8), _rand((4, 5), 9)]),
+    "matmul_vec": (lambda x, v: x @ v + (v @ v), [X, _rand((4,), 10)]),
+    "bmm_einsum": (lambda x, w: tg.bmm(x, w) + tg.einsum("bij,bjk->bik", x, w), [_rand((2, 3, 4), 6),
+                                                                               _rand((2, 4, 5), 7)]),
+    "linear": (lambda x, w, b: F.linear(x, w, b), [_rand((2, 3, 4), 11), _rand((5, 4), 12), _rand((5,), 13)]),
+    "layer_norm": (lambda x, w, b: F.layer_norm(x, (4,), w, b), [_rand((2, 3, 4), 14), _rand((4,), 15),
+                                                              _rand((4,), 16)]),
+    "rms_norm": (lambda x, w: F.rms_norm(x, (4,), w), [_rand((2, 3, 4), 14), _rand((4,), 15)]),
+    "embedding": (lambda w, i: F.embedding(i, w), [_rand((7, 3), 17), _ints((2, 5), 7)]),
+    "embedding_big": (lambda w, i: F.embedding(i, w), [_rand((7, 3), 17), _ints((4, 40), 7)]),
+    "cross_entropy": (lambda x, t: F.cross_entropy(x, t), [_rand((6, 5), 18), _ints((6,), 5)]),
+    "cross_entropy_ignore": (lambda x, t: F.cross_entropy(x, t, label_smoothing=0.1),
+                             [_rand((6, 5), 18), np.array([0, -100, 4, 1, -100, 2])]),
+    "cross_entropy_3d": (lambda x, t: F.cross_entropy(x.transpose(1, 2), t), [_rand((2, 3, 5), 19), _ints((2, 3), 5)]),
+    "nll_loss": (lambda x, t: F.nll_loss(x.log_softmax(-1), t, reduction="sum"), [_rand((6, 5), 18), _ints((6,), 5)]),
+    "mse_l1": (lambda x, y: F.mse_loss(x, y) + F.l1_loss(x, y) + F.smooth_l1_loss(x, y), [X, Y]),
+    "bce": (lambda x, y: F.binary_cross_entropy_with_logits(x, y.sigmoid())
+            + F.binary_cross_entropy(x.sigmoid(), y.sigmoid()), [X, Y]),
+    "sdpa_causal": (lambda q, k, v: F.scaled_dot_product_attention(q, k, v, is_causal=True),
+                    [_rand((2, 2, 5, 4), 20), _rand((2, 2, 5, 4), 21), _rand((2, 2, 5, 4), 22)]),
+    "sdpa_mask": (lambda q, k, v, m: F.scaled_dot_product_attention(q, k, v, attn_mask=m),
+                  [_rand((2, 2, 5, 4), 20), _rand((2, 2, 5, 4), 21), _rand((2, 2, 5, 4), 22),
+                   np.tril(np.ones((5, 5), bool))]),
+    "conv1d": (lambda x, w, b: F.conv1d(x, w, b, padding=1, stride=2), [_rand((2, 3, 9), 23), _rand((4, 3, 3), 24),
+                                                                       _rand((4,), 25)]),
+    "batch_norm": (lambda x, w, b: F.batch_norm(x, None, None, w, b, training=True), [_rand((4, 3, 5), 28),
+                                                                                      _rand((3,), 29),
+                                                                                      _rand((3,), 30)]),
+    "normalize": (lambda x: F.normalize(x, dim=1), [X]),
+    "dropout_eval": (lambda x: F.dropout(x, 0.3, training=False) + F.leaky_relu(x) + F.elu(x) + F.hardtanh(x), [X]),
+    "one_hot_sort": (lambda x: x.sort(1).values + x.topk(2, 1).values.sum() + F.one_hot(x.argmax(1), 4), [X]),
+    "argmax_count": (lambda x: x * x.argmax() + x.argmin(keepdim=True) + x.count_nonzero(0) + x.sum().max(0)[1],
+                     [X]),
+    "clamp_tensor": (lambda x, y: x.clamp(min=y) + x.clamp(max=y[0]), [X, Y]),
+    "diag": (lambda v, m: v.diag() + m.diag(1).sum(), [_rand((4,), 32), X]),
+    "batch_norm_nobias": (lambda x, w: F.batch_norm(x, None, None, w, None, training=True), [_rand((4, 3, 5), 28),
+                                                                                          _rand((3,), 29)]),
+    "nll_loss_mean": (lambda x, t: F.nll_loss(x.log_softmax(-1), t),
+                      [_rand((6, 5), 18), np.array([0, 4, -100, 1, 1, 2])]),
+    "mha": (lambda x: (tg.manual_seed(0), nn.MultiheadAttention(4, 2, batch_first=True))[1].to(x.device)(
+        x, x, x, need_weights=False)[0],
+            [_rand((2, 3, 4), 33)]),
+}
+
+
+def _run(name, device):
+    fn, arrays = OPS[name]
+    inputs = [tg.tensor(a, requires_grad=a.dtype.kind == "f", device=device) for a in arrays]
+    out = fn(*inputs)
+    g = np.random.default_rng(0).standard_normal(out.shape).astype(np.float32)
+    if out.dtype.kind != "f":
+        out = out.float()
+    out.backward(tg.tensor(g, device=device))
+    return out, inputs
+
+
+@pytest.mark.parametrize("name", list(OPS))
+def test_op_stays_on_device_and_matches_cpu(gpu, name):
+    ref, ref_in = _run(name, "cpu")
+    out, ins = _run(name, "cuda")
+    assert out.device == "cuda" and on_device(out._data), f"{name}: forward left the device ({type(out._data)})"
+    np.testing.assert_allclose(out.cpu().numpy(), ref.numpy(), **TOL)
+    for i, (t, r) in enumerate(zip(ins, ref_in)):
+        if r.grad is None:
+            continue
+        assert t.grad is not None, f"{name}: input {i} got no gradient on cuda"
+        assert on_device(t.grad._data), f"{name}: grad of input {i} is a {type(t.grad._data).__name__}"
+        np.testing.assert_allclose(t.grad.cpu().numpy(), r.grad.numpy(), **TOL)
+
+
+def test_dropout_and_rnn_stay_on_device(gpu):
+    def run(device):
+        tg.manual_seed(3)
+        x = tg.tensor(_rand((5, 2, 3), 31), requires_grad=True, device=device)
+        lstm, gru = nn.LSTM(3, 4), nn.GRU(4, 4)
+        lstm.to(device), gru.to(device)
+        y, _ = gru(F.dropout(lstm(x)[0], 0.4, training=True))
+        y.sum().backward()
+        return y, x, list(lstm.parameters()) + list(gru.parameters())
+    ref, ref_x, ref_params = run("cpu")
+    out, x, params = run("cuda")
+    assert on_device(out._data) and on_device(x.grad._data)
+    np.testing.assert_allclose(out.cpu().numpy(), ref.numpy(), **TOL)
+    np.testing.assert_allclose(x.grad.cpu().numpy(), ref_x.grad.numpy(), **TOL)
+    for p, r in zip(params, ref_params):
+        assert on_device(p._data) and on_device(p.grad._data)
+        np.testing.assert_allclose(p.grad.cpu().numpy(), r.grad.numpy(), **TOL)
+
+
+# ---- moving tensors and modules ----------------------------------------------------------------------------
+
+def test_tensor_moves_and_creation(gpu):
+    x = tg.arange(6, dtype=tg.float32).reshape(2, 3)
+    for y in (x.to("cuda"), x.cuda(), x.to(device="cuda:0"), tg.tensor(x.numpy(), device="cuda")):
+        assert y.device == "cuda" and y.is_cuda and on_device(y._data)
+        np.testing.assert_array_equal(y.cpu().numpy(), x.numpy())
+        assert type(y.cpu()._data) is np.ndarray
+    assert "device='cuda'" in repr(x.cuda())
+    for make in (lambda d: tg.zeros(2, 3, device=d), lambda d: tg.ones(4, device=d),
+                 lambda d: tg.full((2,), 7.0, device=d), lambda d: tg.arange(5, device=d),
+                 lambda d: tg.eye(3, device=d), lambda d: tg.empty(2, device=d),
+                 lambda d: tg.zeros_like(x.to(d)), lambda d: x.to(d).new_ones(3)):
+        assert on_device(make("cuda")._data)
+        np.testing.assert_array_equal(make("cuda").cpu().numpy().shape, make("cpu").numpy().shape)
+    tg.manual_seed(7)
+    a = tg.randn(3, 4, device="cuda")
+    tg.manual_seed(7)
+    b = tg.randn(3, 4)
+    assert on_device(a._data) and np.array_equal(a.cpu().numpy(), b.numpy())  # same stream on every device
+    assert on_device(tg.randint(0, 5, (3,), device="cuda")._data)
+    assert on_device(tg.rand(2, device="cuda")._data)
+
+
+def test_to_device_is_differentiable(gpu):
+    x = tg.tensor([1.0, -2.0, 3.0], requires_grad=True)
+    y = (x.cuda() * 2).sum()
+    y.backward()
+    assert type(x.grad._data) is np.ndarray  # the gradient comes back to the leaf's device
+    np.testing.assert_array_equal(x.grad.numpy(), [2.0, 2.0, 2.0])
+
+
+def test_module_to_moves_parameters_and_buffers(gpu):
+    m = nn.Sequential(nn.Linear(3, 4), nn.BatchNorm1d(4), nn.ReLU(), nn.Linear(4, 2))
+    p_before = [id(p) for p in m.parameters()]
+    assert m.to("cuda") is m
+    assert [id(p) for p in m.parameters()] == p_before  # same Parameter objects: optimizers keep working
+    for t in list(m.parameters()) + list(m.buffers()):
+        assert t.device == "cuda" and on_device(t._data)
+    y = m(tg.randn(5, 3, device="cuda"))
+    y.sum().backward()
+    assert on_device(m[1].running_mean._data) and all(on_device(p.grad._data) for p in m.parameters())
+    m.cpu()
+    assert all(type(t._data) is np.ndarray for t in list(m.parameters()) + list(m.buffers()))
+    assert all(type(p.grad._data) is np.ndarray for p in m.parameters())
+    m.cuda()
+    assert all(on_device(t._data) for t in m.parameters())
+
+
+def _gpt_steps(device, steps=2):
+    from teenygrad.models.gpt import GPT
+    tg.manual_seed(0)
+    model = GPT(vocab_size=13, block_size=8, n_layer=2, n_head=2, n_embd=16, dropout=0.1, bias=True).to(device)
+    opt = tg.optim.AdamW(model.parameters(), lr=1e-2, weight_decay=0.1)
+    data = np.random.default_rng(0).integers(0, 13, (steps, 3, 9))
+    losses = []
+    for i in range(steps):
+        x, y = tg.tensor(data[i, :, :-1], device=device), tg.tensor(data[i, :, 1:], device=device)
+        logits = model(x)
+        loss = F.cross_entropy(logits.view(-1, logits.shape[-1]), y.view(-1))
+        opt.zero_grad()
+        loss.backward()
+        norm = nn.utils.clip_grad_norm_(model.parameters(), 1.0)
+        opt.step()
+        losses.append((loss, norm, logits))
+    return model, opt, losses
+
+
+def test_gpt_train_step_on_device_matches_cpu(gpu):
+    ref_model, _, ref = _gpt_steps("cpu")
+    model, opt, got = _gpt_steps("cuda")
+    for (loss, norm, logits), (rl, rn, rlog) in zip(got, ref):
+        assert on_device(loss._data) and on_device(logits._data) and on_device(norm._data)
+        np.testing.assert_allclose(float(loss), float(rl), rtol=1e-5)
+        np.testing.assert_allclose(float(norm), float(rn), rtol=1e-4)
+    for (name, p), rp in zip(model.named_parameters(), ref_model.parameters()):
+        assert on_device(p._data) and on_device(p.grad._data), name
+        np.testing.assert_allclose(p.cpu().numpy(), rp.numpy(), atol=1e-5, err_msg=name)
+    for state in opt.state.values():
+        assert on_device(state["exp_avg"]._data) and on_device(state["exp_avg_sq"]._data)
+
+
+def test_checkpoint_of_a_cuda_run_resumes_on_cuda(gpu, tmp_path):
+    model, opt, _ = _gpt_steps("cuda", steps=1)
+    tg.save({"model": model.state_dict(), "opt": opt.state_dict()}, tmp_path / "ck")
+    ck = tg.load(tmp_path / "ck")
+    from teenygrad.models.gpt import GPT
+    model2 = GPT(vocab_size=13, block_size=8, n_layer=2, n_head=2, n_embd=16, dropout=0.1, bias=True).cuda()
+    model2.load_state_dict(ck["model"])
+    opt2 = tg.optim.AdamW(model2.parameters(), lr=1e-2, weight_decay=0.1)
+    opt2.load_state_dict(ck["opt"])
+    for p, p2 in zip(model.parameters(), model2.parameters()):
+        assert on_device(p2._data)
+        np.testing.assert_array_equal(p2.cpu().numpy(), p.cpu().numpy())
+    for s, s2 in zip(opt.state.values(), opt2.state.values()):
+        assert on_device(s2["exp_avg"]._data)
+        np.testing.assert_array_equal(s2["exp_avg_sq"].cpu().numpy(), s["exp_avg_sq"].cpu().numpy())
+
+
+def test_save_load_cuda_tensors(gpu, tmp_path):
+    m = nn.Linear(3, 2).cuda()
+    path = tmp_path / "m.safetensors"
+    tg.save({"model": m.state_dict(), "x": tg.arange(4.0).cuda()}, path)
+    ck = tg.load(path)
+    np.testing.assert_array_equal(ck["model"]["weight"].numpy(), m.weight.cpu().numpy())
+    np.testing.assert_array_equal(ck["x"].numpy(), [0, 1, 2, 3])
+    m2 = nn.Linear(3, 2).cuda()
+    m2.load_state_dict(ck["model"])  # cpu checkpoint into a cuda model: lands on the model's device
+    assert on_device(m2.weight._data)
+    np.testing.assert_array_equal(m2.weight.cpu().numpy(), m.weight.cpu().numpy())
+
+
+# ---- errors ------------------------------------------------------------------------------------------------
+
+MIXED = {
+    "add": lambda c, g: c + g,
+    "mul_reflected": lambda c, g: g * c,
+    "matmul": lambda c, g: c @ g,
+    "cat": lambda c, g: tg.cat([c, g]),
+    "stack": lambda c, g: tg.stack([g, c]),
+    "where": lambda c, g: tg.where(c > 0, c, g),
+    "cross_entropy_target": lambda c, g: F.cross_entropy(g, c.long().abs()[0] % 3),
+    "mse_loss": lambda c, g: F.mse_loss(g, c),
+    "linear": lambda c, g: F.linear(g, c),
+    "embedding": lambda c, g: F.embedding(c.long().abs() % 3, g),
+    "gather": lambda c, g: g.gather(1, c.long().abs() % 3),
+    "copy_": lambda c, g: c.copy_(g),
+}
+
+
+@pytest.mark.parametrize("name", list(MIXED))
+def test_mixing_devices_raises(gpu, name):
+    c = tg.ones(3, 3)
+    g = tg.ones(3, 3, device="cuda")
+    if name == "copy_":  # torch copies across devices: so do we
+        MIXED[name](c, g)
+        assert type(c._data) is np.ndarray
+        return
+    with pytest.raises(RuntimeError, match=r"(cpu and cuda|cuda and cpu)"):
+        MIXED[name](c, g)
+
+
+@pytest.fixture
+def no_cupy(monkeypatch):
+    monkeypatch.setitem(sys.modules, "cupy", None)  # `import cupy` now raises ImportError
+
+
+@pytest.mark.parametrize("make", [lambda: tg.zeros(3, device="cuda"), lambda: tg.tensor([1.0]).cuda(),
+                                  lambda: tg.tensor([1.0]).to("cuda"), lambda: tg.randn(2, device="cuda"),
+                                  lambda: nn.Linear(2, 2).to("cuda"), lambda: nn.Linear(2, 2).cuda()],
+                         ids=["zeros", "cuda", "to", "randn", "module_to", "module_cuda"])
+def test_cuda_without_cupy_raises(no_cupy, make):
+    with pytest.raises(RuntimeError, match=r"teenygrad: device='cuda' requested but no CUDA GPU is available "
+                                           r"\(cupy not installed"):
+        make()
+    assert backend.is_available() is False
+
+
+def test_cuda_without_gpu_raises(monkeypatch):
+    import types
+    nogpu = types.ModuleType("cupy")
+    nogpu.cuda = types.SimpleNamespace(is_available=lambda: False)
+    monkeypatch.setitem(sys.modules, "cupy", nogpu)
+    with pytest.raises(RuntimeError, match=r"no CUDA GPU is available \(cupy found no GPU\)"):
+        tg.ones(2, device="cuda")
+
+
+def test_bad_device_name():
+    with pytest.raises(RuntimeError, match="unknown device 'tpu'"):
+        tg.zeros(2, device="tpu")
+
+
+def test_bench_train_step_rehearsal(gpu, monkeypatch):
+    """bench/gpu.py's GPU training-step comparison, rehearsed at a tiny size: teenygrad on the fake device,
+    torch on the CPU standing in for torch.cuda. Same weights and batches, so the losses must agree."""
+    torch = pytest.importorskip("torch")
+    sys.path.insert(0, str(__import__("pathlib").Path(__file__).parents[1] / "bench"))
+    import gpu as bench_gpu
+    monkeypatch.setattr(torch.cuda, "is_available", lambda: True)
+    monkeypatch.setattr(torch.cuda, "synchronize", lambda: None)
+    monkeypatch.setattr(torch.Tensor, "cuda", lambda self, *a, **k: self)
+    monkeypatch.setattr(torch.nn.Module, "cuda", lambda self, *a, **k: self)
+    monkeypatch.setattr(bench_gpu, "TRAIN_CFG", dict(bench_gpu.TRAIN_CFG, vocab=11, block=16, n_layer=2,
+                                                     n_head=2, n_embd=24, batch=4))
+    env = bench_gpu.Env.__new__(bench_gpu.Env)
+    env.np, env.interpret, env.xp = np, False, fake_cupy
+    row = bench_gpu.bench_train_step(env, steps=2, warmup=1)
+    np.testing.assert_allclose(row["loss_first"][0], row["loss_first"][1], rtol=1e-5)
+    np.testing.assert_allclose(row["loss_last"][0], row["loss_last"][1], rtol=1e-4)
+    assert row["teenygrad_ms"] > 0 and row["torch_ms"] > 0
+
+
+def test_inplace_random_and_init_on_device(gpu):
+    for init in (lambda t: t.normal_(), lambda t: t.uniform_(-1, 1), lambda t: t.bernoulli_(0.3),
+                 lambda t: t.exponential_(), lambda t: nn.init.normal_(t), lambda t: nn.init.kaiming_uniform_(t),
+                 lambda t: nn.init.trunc_normal_(t), lambda t: nn.init.eye_(t), lambda t: nn.init.zeros_(t)):
+        tg.manual_seed(5)
+        a = tg.empty(3, 4, device="cuda")
+        init(a)
+        tg.manual_seed(5)
+        b = tg.empty(3, 4)
+        init(b)
+        assert on_device(a._data)
+        np.testing.assert_array_equal(a.cpu().numpy(), b.numpy())
+
+
+def test_teenygrad_cuda_module(gpu):
+    assert tg.cuda.is_available() and tg.cuda.device_count() == 1
+    tg.cuda.synchronize()
+
+
+def test_teenygrad_cuda_module_without_cupy(no_cupy):
+    assert tg.cuda.is_available() is False and tg.cuda.device_count() == 0
+    with pytest.raises(RuntimeError, match="no CUDA GPU is available"):
+        tg.cuda.synchronize()
+
+
+def test_gpt_generate_on_device_matches_cpu(gpu):
+    from teenygrad.models.gpt import GPT
+    out = {}
+    for device in ("cpu", "cuda"):
+        tg.manual_seed(0)
+        model = GPT(vocab_size=13, block_size=8, n_layer=1, n_head=2, n_embd=16).to(device).eval()
+        idx = tg.tensor([[1, 2, 3]], device=device)
+        out[device] = model.generate(idx, 10, top_k=5, generator=tg.Generator().manual_seed(1))
+    assert on_device(out["cuda"]._data)
+    np.testing.assert_array_equal(out["cuda"].cpu().numpy(), out["cpu"].numpy())
+
+
+def test_cli_trains_on_device_like_cpu(gpu, tmp_path, capsys):
+    from teenygrad.cli import main
+    rng = np.random.default_rng(1)
+    data = tmp_path / "text.txt"
+    data.write_text("\n".join(" ".join(rng.choice(["to", "be", "or", "not", "the", "king"], size=6))
+                              for _ in range(200)) + "\n")
+    logs = {}
+    for device in ("cpu", "cuda"):
+        code = main(["train", "gpt", "--data", str(data), "--out-dir", str(tmp_path / device), "--max-iters", "10",
+                     "--eval-interval", "5", "--grad-clip", "1.0", "--device", device, "--n-layer", "1", "--n-head",
+                     "2", "--n-embd", "16", "--block-size", "8", "--batch-size", "4", "--eval-iters", "2"])
+        out, err = capsys.readouterr()
+        assert code == 0, err
+        logs[device] = [line for line in out.splitlines() if line.startswith("iter ")]
+    assert logs["cuda"] == logs["cpu"] and len(logs["cpu"]) == 3
+
+
+def test_backend_matmul_runs_plain_xp_on_the_fake(gpu):
+    a, b = _rand((2, 3, 4), 40), _rand((4, 5), 41)
+    out = backend.matmul(fake_cupy.asarray(a), fake_cupy.asarray(b))  # batched: one 2-D product per matrix
+    assert on_device(out) and backend.require("test") is fake_cupy
+    np.testing.assert_allclose(out.get(), a @ b, rtol=1e-6)
+
+
+@pytest.mark.parametrize("make", [
+    lambda d: nn.Linear(3, 4, device=d), lambda d: nn.Bilinear(3, 2, 4, device=d),
+    lambda d: nn.Embedding(5, 3, device=d),
+    lambda d: nn.LayerNorm(3, device=d), lambda d: nn.RMSNorm(3, device=d), lambda d: nn.BatchNorm1d(3, device=d),
+    lambda d: nn.Conv1d(2, 3, 3, device=d), lambda d: nn.LSTM(3, 4, device=d), lambda d: nn.GRU(3, 4, device=d),
+    lambda d: nn.RNN(3, 4, device=d), lambda d: nn.RNNCell(3, 4, device=d), lambda d: nn.LSTMCell(3, 4, device=d),
+    lambda d: nn.MultiheadAttention(4, 2, device=d)], ids=lambda f: "")
+def test_layer_device_kwarg(gpu, make):
+    tg.manual_seed(0)
+    m = make("cuda")
+    tg.manual_seed(0)
+    ref = make(None)
+    tensors = list(m.parameters()) + list(m.buffers())
+    assert tensors and all(on_device(t._data) for t in tensors)
+    for t, r in zip(tensors, list(ref.parameters()) + list(ref.buffers())):
+        np.testing.assert_array_equal(t.cpu().numpy(), r.numpy())  # same init as on the cpu
+
+
+def test_the_fake_is_as_strict_as_cupy(gpu):
+    d = fake_cupy.asarray(np.ones((2, 3), np.float32))
+    assert on_device(d.sum()) and d.sum().shape == () and on_device(d[0, 0])  # never numpy scalars
+    assert on_device(np.exp(d)) and on_device(np.concatenate([d, d])) and on_device(d @ d.T)
+    assert type(d.get()) is np.ndarray
+    for leak in (lambda: d + np.ones(3, np.float32), lambda: np.where(d > 0, d, np.zeros((2, 3))),
+                 lambda: np.asarray(d), lambda: np.ascontiguousarray(d.T), lambda: d.__setitem__(0, np.ones(3))):
+        with pytest.raises(TypeError, match="fake cupy"):
+            leak()
+    assert on_device(d * 2.0) and on_device(d + np.float32(1))  # scalars mix freely, as in cupy
+
+
+def test_install_undo_restores_numpy():
+    originals = np.asarray, np.array, np.ascontiguousarray
+    fake_cupy.install()()
+    assert (np.asarray, np.array, np.ascontiguousarray) == originals and backend._test_xp is None
+    assert "cupy" not in sys.modules or sys.modules["cupy"] is not fake_cupy
