@@ -15,9 +15,15 @@ Override with set_matmul_impl(name) or TEENYGRAD_MATMUL=cublas|naive|tiled|sched
 torch.backends.cuda.matmul.allow_tf32; turn it on with set_allow_tf32(True) or TEENYGRAD_ALLOW_TF32=1.
 Batched matmul (ndim > 2, batch dims broadcast) loops over the batch in Python, one 2-D launch per
 matrix: simple and right; a batch grid axis would be faster for many small matrices.
+
+The ops (teenygrad.ops) ask `kernels_for(*arrays)` before each fused op, as they ask backend.cpu.fused_for
+on the CPU: it returns this module when the arrays are GPU arrays the kernels take, else None and the op
+runs its cupy composite. TEENYGRAD_KERNELS=0 turns every kernel off (matmul included: cuBLAS) for
+reference runs.
 """
 import importlib
 import os
+import sys
 
 import numpy as np
 
@@ -25,16 +31,31 @@ MATMUL_IMPLS = ("cublas", "naive", "tiled", "scheduled", "tensorcore", "hopper")
 _RUNG_MODULES = {"naive": "gemm_1_naive", "tiled": "gemm_2_tiled", "scheduled": "gemm_3_scheduled",
                  "tensorcore": "gemm_4_tensorcore", "hopper": "gemm_5_hopper"}
 _KERNEL_DTYPES = ("float32", "float16", "bfloat16")
+MAX_ROW = 65536  # softmax and layer_norm hold a whole row in one block
 _matmul_override = None
 _allow_tf32 = None
 _test_xp = None  # a stand-in array module (tests/fake_cupy.py); see _use_array_module_for_tests
 
 
 def _use_array_module_for_tests(mod):
-    """Tests only: treat `mod` as cupy (require/get_xp return it) and run matmul as plain `xp.matmul`,
-    since Triton kernels can't launch on a fake GPU. None undoes it."""
+    """Tests only: treat `mod` as cupy (require/get_xp return it) and turn the kernels off (kernels_enabled()
+    is False: matmul is plain `xp.matmul`), since Triton kernels can't launch on a fake GPU. None undoes it."""
     global _test_xp
     _test_xp = mod
+
+
+def kernels_enabled():
+    """True unless TEENYGRAD_KERNELS=0 or the arrays are the tests' fake cupy (Triton can't launch on it)."""
+    return _test_xp is None and os.environ.get("TEENYGRAD_KERNELS", "1") != "0"
+
+
+def kernels_for(*arrays):
+    """This module if every array is a GPU array of a kernel dtype (fp32/fp16/bf16) and kernels are enabled,
+    else None (numpy arrays, float64, TEENYGRAD_KERNELS=0): the op then keeps its composite path."""
+    for a in arrays:
+        if type(a) is np.ndarray or a.dtype.name not in _KERNEL_DTYPES:
+            return None
+    return sys.modules[__name__] if kernels_enabled() else None
 
 
 def is_available():
@@ -146,13 +167,14 @@ def matmul(a, b):
         raise ValueError(f"matmul: shapes {a.shape} and {b.shape} are not aligned ({a.shape[-1]} != {b.shape[-2]})")
     if a.dtype != b.dtype:
         raise TypeError(f"matmul: dtypes differ ({a.dtype} and {b.dtype}); cast one first")
-    if _test_xp is not None:
-        impl, xp = "cublas", _test_xp
-    else:
+    impl = "cublas"  # kernels off (or the tests' fake cupy): cupy's own matmul
+    if kernels_enabled():
         impl = choose_matmul_impl(a.dtype, compute_capability(a), allow_tf32(), matmul_override())
-        xp = _kernel("_launch").xp_of(a)
+    xp = _test_xp or _kernel("_launch").xp_of(a)
     if a.ndim == 2 and b.ndim == 2:
         return _matmul_2d(impl, a, b, None)
+    if impl == "cublas":  # one batched cuBLAS call
+        return xp.matmul(a, b)
     batch = np.broadcast_shapes(a.shape[:-2], b.shape[:-2])
     a = xp.broadcast_to(a, batch + a.shape[-2:])
     b = xp.broadcast_to(b, batch + b.shape[-2:])

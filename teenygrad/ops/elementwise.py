@@ -4,6 +4,7 @@ import numpy as np
 from ..autograd.function import Function
 from ._util import unbroadcast, xp_of, zeros_on
 from ..backend.cpu import fused_for
+from ..backend import cuda as _cuda
 
 
 class Add(Function):
@@ -340,6 +341,9 @@ class Gelu(Function):
     tanh: z = x/2 (1 + tanh(u)), u = sqrt(2/pi)(x + 0.044715 x^3)"""
     def forward(self, x, approximate="none"):
         self.x, self.approximate = x, approximate
+        self.cuda = _cuda.kernels_for(x)
+        if self.cuda is not None:  # one fused pass on the GPU (Triton)
+            return self.cuda.gelu_fwd(x, approximate)
         self.kernels = fused_for(x)  # one fused pass (numba) instead of ~10 numpy passes with temporaries
         if self.kernels is not None:
             return self.kernels.gelu(x, approximate)
@@ -351,6 +355,8 @@ class Gelu(Function):
 
     def backward(self, g):
         x = self.x
+        if self.cuda is not None:
+            return self.cuda.gelu_bwd(g, x, self.approximate)
         if self.kernels is not None and g.dtype == np.float32:
             return self.kernels.gelu_backward(x, g, self.approximate)
         if self.approximate == "tanh":

@@ -2,16 +2,24 @@
 import numpy as np
 from ..autograd.function import Function
 from ._util import unbroadcast, contiguous, zeros_on
-from ..backend.cpu import matmul as _matmul2d
+from ..backend import cuda as _cuda
+from ..backend.cpu import matmul as _cpu_matmul2d
+
+
+def _matmul2d(a, b):
+    """2-D a @ b: numpy arrays go to the CPU backend (big GEMMs split over its thread pool), GPU arrays to the
+    cuda backend (the GEMM rung for the dtype, or cuBLAS)."""
+    return _cpu_matmul2d(a, b) if type(a) is np.ndarray else _cuda.matmul(a, b)
 
 
 def _mm(a, b):
-    """a @ b, collapsing a batched (..., k) @ (k, n) into one 2-D GEMM (numpy would loop over the batch);
-    2-D GEMMs go to the CPU backend, which splits big ones across its thread pool."""
+    """a @ b, collapsing a batched (..., k) @ (k, n) into one 2-D GEMM (numpy would loop over the batch)."""
     if b.ndim == 2 and a.ndim > 2:
         return _matmul2d(a.reshape(-1, a.shape[-1]), b).reshape(*a.shape[:-1], b.shape[-1])
     if a.ndim == 2 and b.ndim == 2:
         return _matmul2d(a, b)
+    if type(a) is not np.ndarray and a.ndim >= 2 and b.ndim >= 2:  # batched on the GPU
+        return _cuda.matmul(a, b)
     return a @ b
 
 
@@ -42,9 +50,9 @@ class Matmul(Function):
         if n[1]:
             if yv.ndim == 2 and xv.ndim > 2:
                 # weight gradient of a batched linear: one GEMM over the flattened batch
-                gy = xv.reshape(-1, xv.shape[-1]).T @ gv.reshape(-1, gv.shape[-1])
+                gy = _matmul2d(xv.reshape(-1, xv.shape[-1]).T, gv.reshape(-1, gv.shape[-1]))
             else:
-                gy = unbroadcast(np.swapaxes(xv, -1, -2) @ gv, yv.shape)
+                gy = unbroadcast(_mm(np.swapaxes(xv, -1, -2), gv), yv.shape)
             gy = gy.reshape(y.shape)
         return gx, gy
 

@@ -7,13 +7,15 @@ import numpy as np
 from ..autograd.function import Function
 from ..backend import cpu as _cpu
 from ..backend.cpu import fused_for
+from ..backend import cuda as _cuda
 from .index import scatter_add_rows
 from ._util import unbroadcast, contiguous, on_device_of, xp_of, zeros_on
 
 
 def _mm(a, b):
-    """2-D a @ b; on CPU split by rows over the pool (once the pool exists, BLAS itself runs one thread)."""
-    return _cpu.matmul(a, b) if type(a) is np.ndarray else a @ b
+    """2-D a @ b; on CPU split by rows over the pool (once the pool exists, BLAS itself runs one thread);
+    on the GPU the cuda backend's GEMM rung for the dtype."""
+    return _cpu.matmul(a, b) if type(a) is np.ndarray else _cuda.matmul(a, b)
 
 
 def _bmm(a, b):
@@ -22,7 +24,7 @@ def _bmm(a, b):
         lead = a.shape[:-2]
         out = _cpu.bmm(a.reshape(-1, *a.shape[-2:]), b.reshape(-1, *b.shape[-2:]))
         return out.reshape(*lead, *out.shape[-2:])
-    return a @ b
+    return a @ b if type(a) is np.ndarray else _cuda.matmul(a, b)
 
 
 def _rows(a):
@@ -77,6 +79,12 @@ class LayerNorm(Function):
         axes = tuple(range(x.ndim - k, x.ndim))
         self.axes, self.has_w, self.has_b = axes, has_w, has_b
         self.kernels = fused_for(x, *wb) if k == 1 else None
+        self.cuda = _cuda.kernels_for(x, *wb) if k == 1 and x.shape[-1] <= _cuda.MAX_ROW else None
+        if self.cuda is not None:  # statistics, normalization and affine in one pass per row (Triton)
+            self.x = x
+            self.w = wb[0] if has_w else xp_of(x).ones(x.shape[-1], x.dtype)
+            y, self.mean, self.rstd = self.cuda.layer_norm_fwd(x, self.w, wb[-1] if has_b else None, eps)
+            return y
         if self.kernels is not None:  # one pass per row in registers (numba) instead of ~8 numpy passes
             d = x.shape[-1]
             self.w = wb[0] if has_w else np.ones(d, np.float32)
@@ -98,6 +106,9 @@ class LayerNorm(Function):
 
     def backward(self, g):
         n = self.needs_input_grad
+        if self.cuda is not None:
+            gx, gw, gb = self.cuda.layer_norm_bwd(g, self.x, self.w, self.mean, self.rstd)
+            return (gx,) + ((gw,) if self.has_w else ()) + ((gb,) if self.has_b else ())
         if self.kernels is not None:
             gx, gw, gb = self.kernels.layer_norm_backward(g, self.x, self.w, self.mean, self.rstd)
             return (gx,) + ((gw,) if self.has_w else ()) + ((gb,) if self.has_b else ())
@@ -183,6 +194,15 @@ class CrossEntropy(Function):
         dtype = x.dtype.type
         n, C = x.shape
         self.reduction = reduction
+        self.cuda = _cuda.kernels_for(x) if weight is None and label_smoothing == 0 else None
+        if self.cuda is not None:  # loss and logsumexp per row in one pass over the logits (Triton)
+            loss, self.lse = self.cuda.cross_entropy_fwd(x, target, ignore_index)  # fp32
+            self.x, self.t, self.ignore_index = x, target, ignore_index
+            if reduction == "none":
+                return loss.astype(x.dtype)
+            self.denom = (target != ignore_index).sum().astype(np.float32)  # stays on the device: no sync
+            total = loss.sum() if reduction == "sum" else loss.sum() / self.denom
+            return total.astype(x.dtype)
         self.kernels = fused_for(x) if weight is None and label_smoothing == 0 else None
         if self.kernels is not None:  # the plain (GPT) case: softmax, loss and kept count in one pass (numba)
             loss, self.p, kept = self.kernels.cross_entropy(x, target, ignore_index)
@@ -223,6 +243,9 @@ class CrossEntropy(Function):
         return xp_of(x).asarray(total / self.denom, dtype=dtype)
 
     def backward(self, g):
+        if self.cuda is not None:
+            scale = g if self.reduction != "mean" else g / self.denom
+            return self.cuda.cross_entropy_bwd(self.x, self.t, self.lse, scale, self.ignore_index)
         if self.kernels is not None:
             scale = g if self.reduction != "mean" else g / self.denom
             return self.kernels.cross_entropy_backward(self.p, self.t, self.ignore_index, scale)
@@ -300,6 +323,12 @@ class ScaledDotProductAttention(Function):
     sees keys j <= i (torch's top-left aligned is_causal)."""
     def forward(self, q, k, v, mask=None, causal=False, scale=1.0, drop=None):
         self.q, self.k, self.v, self.scale, self.drop = q, k, v, scale, drop
+        self.causal, self.cuda = causal, None
+        if mask is None and drop is None and q.ndim == 4 and q.shape == k.shape == v.shape:
+            self.cuda = _cuda.kernels_for(q, k, v) if q.shape[-1] <= 256 else None
+        if self.cuda is not None:  # flash attention: the (t, t) scores never reach memory (Triton)
+            self.o, self.lse = self.cuda.attention_fwd(q, k, v, causal, scale)
+            return self.o
         # a contiguous k^T: numpy's batched matmul is ~2x slower on the transposed view at head sizes
         s = _bmm(q, contiguous(np.swapaxes(k, -1, -2)))
         L, S = s.shape[-2:]
@@ -328,6 +357,9 @@ class ScaledDotProductAttention(Function):
 
     def backward(self, g):
         n = self.needs_input_grad
+        if self.cuda is not None:
+            grads = self.cuda.attention_bwd(g, self.q, self.k, self.v, self.o, self.lse, self.causal, self.scale)
+            return tuple(d if need else None for d, need in zip(grads, n))
         q, k, v, p = self.q, self.k, self.v, self.p
         gv = unbroadcast(_bmm(np.swapaxes(self.pd, -1, -2), g), v.shape) if n[2] else None
         dp = _bmm(g, contiguous(np.swapaxes(v, -1, -2)))

@@ -1,5 +1,6 @@
 """Adam and AdamW (decoupled weight decay), with amsgrad and maximize, in torch's exact update order."""
 import numpy as np
+from ..backend import cuda as _cuda
 from ..backend.cpu import fused_for
 from ..tensor import Tensor
 from .optimizer import Optimizer, _check_hyper
@@ -54,6 +55,11 @@ class Adam(Optimizer):
                 step_t += 1
                 step = float(step_t)
                 x, m, v = p._data, state["exp_avg"]._data, state["exp_avg_sq"]._data
+                cuda = _cuda.kernels_for(x, p.grad._data, m, v) if fast else None
+                if cuda is not None and x.flags.c_contiguous and p.grad._data.flags.c_contiguous:
+                    # one Triton pass over p, g, m, v; fast means Adam without decay or AdamW: the same update
+                    cuda.adamw_step(x, p.grad._data, m, v, lr, beta1, beta2, eps, weight_decay, step)
+                    continue
                 kernels = fused_for(x, p.grad._data, m, v) if fast else None
                 if kernels is not None and x.flags.c_contiguous and p.grad._data.flags.c_contiguous:
                     # the whole update in one pass over p, g, m, v (numba) instead of ~10 numpy passes
