@@ -13,8 +13,9 @@ matmul picks a rung of the GEMM ladder with `choose_matmul_impl`, a pure functio
 Override with set_matmul_impl(name) or TEENYGRAD_MATMUL=cublas|naive|tiled|scheduled|tensorcore|hopper|auto;
 "cublas" (cupy's `a @ b`) stays available as the reference. tf32 is off by default, like
 torch.backends.cuda.matmul.allow_tf32; turn it on with set_allow_tf32(True) or TEENYGRAD_ALLOW_TF32=1.
-Batched matmul (ndim > 2, batch dims broadcast) loops over the batch in Python, one 2-D launch per
-matrix: simple and right; a batch grid axis would be faster for many small matrices.
+Batched matmul (ndim > 2, batch dims broadcast) with one of our kernels loops over the batch in Python, one
+2-D launch per matrix: simple and right; a batch grid axis would be faster for many small matrices
+(cuBLAS takes the whole batch in one call).
 
 The ops (teenygrad.ops) ask `kernels_for(*arrays)` before each fused op, as they ask backend.cpu.fused_for
 on the CPU: it returns this module when the arrays are GPU arrays the kernels take, else None and the op
@@ -32,6 +33,7 @@ _RUNG_MODULES = {"naive": "gemm_1_naive", "tiled": "gemm_2_tiled", "scheduled": 
                  "tensorcore": "gemm_4_tensorcore", "hopper": "gemm_5_hopper"}
 _KERNEL_DTYPES = ("float32", "float16", "bfloat16")
 MAX_ROW = 65536  # softmax and layer_norm hold a whole row in one block
+MAX_HEAD_DIM = 256  # flash attention holds a whole head in one tile
 _matmul_override = None
 _allow_tf32 = None
 _test_xp = None  # a stand-in array module (tests/fake_cupy.py); see _use_array_module_for_tests

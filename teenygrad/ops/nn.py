@@ -1,8 +1,9 @@
 """Fused neural-network ops: each is ONE graph node with an analytic backward, so a layer costs one Python
 dispatch and no chain of temporaries. Everything stays in the input's dtype (float32 in, float32 out).
 Where teenygrad.backend.cpu offers more (numba kernels for LayerNorm / softmax / cross-entropy, GEMMs split over
-the thread pool that owns the cores) the float32 numpy path takes it; the numpy code below is the reference
-and the path for float64, cupy arrays and machines without numba."""
+the thread pool that owns the cores) the float32 numpy path takes it; on the GPU, teenygrad.backend.cuda's Triton
+kernels (`kernels_for`) play that part. The numpy code below is the reference and the path for float64, cupy
+arrays with the kernels off (TEENYGRAD_KERNELS=0) and machines without numba."""
 import numpy as np
 from ..autograd.function import Function
 from ..backend import cpu as _cpu
@@ -325,7 +326,7 @@ class ScaledDotProductAttention(Function):
         self.q, self.k, self.v, self.scale, self.drop = q, k, v, scale, drop
         self.causal, self.cuda = causal, None
         if mask is None and drop is None and q.ndim == 4 and q.shape == k.shape == v.shape:
-            self.cuda = _cuda.kernels_for(q, k, v) if q.shape[-1] <= 256 else None
+            self.cuda = _cuda.kernels_for(q, k, v) if q.shape[-1] <= _cuda.MAX_HEAD_DIM else None
         if self.cuda is not None:  # flash attention: the (t, t) scores never reach memory (Triton)
             self.o, self.lse = self.cuda.attention_fwd(q, k, v, causal, scale)
             return self.o
