@@ -1,15 +1,15 @@
 """Fused float32 CPU kernels (numba). Imported only through teenygrad.backend.cpu.fused(), never at
 `import teenygrad`; compiled once per machine and cached on disk (cache=True).
 
-Why each exists (nanoGPT CPU shapes, 2 cores, numpy 2.4 vs these kernels; bench/run.py --only micro):
+Why they exist (measured in docs/performance.md; `python bench/run.py --only micro` compares them with PyTorch):
 numpy runs an elementwise formula as one pass per operator, each pass writing a fresh temporary; these do one
-pass, in registers. They are serial on purpose: BLAS owns the two threads (see cpu.py, "one thread-pool owner").
+pass, in registers. By default they run serially and BLAS owns the threads (see cpu.py, "one thread-pool
+owner"); with TEENYGRAD_POOL=1 each splits its rows or range over cpu.parallel_for.
 
 Vectorisation needs three settings: fastmath (reassociate the reductions), error_model="numpy" (no Python
 ZeroDivisionError checks in the loop), and no libm calls in the loop body: math.exp/erf/tanh are scalar calls
 that stop LLVM from vectorising (exp: 810 us scalar vs 190 us numpy on 393k floats), so _exp and _erf below are
 written out in float32 arithmetic (max abs error ~2e-7 on the ranges used)."""
-import math
 
 import numba
 import numpy as np

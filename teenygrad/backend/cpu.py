@@ -66,16 +66,6 @@ def set_fused(enabled):
     return fused()
 
 
-def blas_info():
-    """The BLAS numpy was built with, for benchmark reports."""
-    import numpy as np
-    try:
-        blas = np.show_config(mode="dicts")["Build Dependencies"]["blas"]
-        return f"{blas.get('name')} {blas.get('version')}"
-    except Exception:
-        return "unknown"
-
-
 def fused_for(*arrays):
     """The kernel module if every array is a numpy float32 array and the kernels are on, else None:
     ops call this, then keep their own numpy path on None (float64 checks, cupy arrays, no numba)."""

@@ -7,6 +7,10 @@
     gpt.py          nanoGPT: pre-LN decoder with causal self-attention and a KV-cached generate()
     bert.py         a bidirectional encoder trained as a masked language model
     classifiers.py  XOR network, bag-of-words sentiment network and its logistic-regression baseline
+    gpt2.py         GPT-2 inference from Hugging Face weights (`teenygrad sample --gpt2 DIR`)
+
+    tasks.py        what each model trains on and how its loss is measured (used by teenygrad/train.py)
+    sampling.py     names, text continuations, BERT's fill-in and classifier demos for `teenygrad sample`
 
 Each registry entry names the model's class, the kind of training task it needs, its default data set, and
 the default hyper-parameters (`model`) and training settings (`train`) that reproduce the anchors' runs.
