@@ -222,7 +222,8 @@ class Tensor:
             if self._data.size != 1:
                 raise RuntimeError(f"backward: grad can be implicitly created only for scalar outputs, "
                                    f"got shape {self.shape}")
-            g = np.ones_like(self._data)
+            a = self._data  # np.ones for host arrays: np.ones_like costs ~1 us more (a Python-level wrapper)
+            g = np.ones(a.shape, a.dtype) if type(a) is np.ndarray else np.ones_like(a)
         else:
             g = gradient._data if isinstance(gradient, Tensor) else _as_array(gradient, self.dtype)
             if g.shape != self.shape:
@@ -417,6 +418,8 @@ class Tensor:
         return E.Sub.apply(a, b)
 
     def mul(self, other):
+        if type(other) is builtins.float and self._data.dtype.kind == "f" and type(self._data) is np.ndarray:
+            return E.MulScalar.apply(self, s=other)  # hot path (x * 0.5, -lr * grad): no 0-d constant to build
         a, b = self._other(other, "mul")
         return E.Mul.apply(a, b)
 
@@ -465,6 +468,8 @@ class Tensor:
         return self.mul(o)
 
     def __rmul__(self, o):
+        if type(o) is builtins.float and self._data.dtype.kind == "f" and type(self._data) is np.ndarray:
+            return E.MulScalar.apply(self, s=o)  # hot path, as in mul: float * float tensor commutes exactly
         b, a = self._other(o, "mul")
         return E.Mul.apply(a, b)
 
@@ -666,14 +671,13 @@ class Tensor:
 
     def _fast_inplace(self, ufunc, o, op):
         """x += y with no graph: write into x's own memory (keeps views and .data aliases in sync)."""
-        b = o._data if isinstance(o, Tensor) else o
+        b, bs = (o._data, o._data.shape) if isinstance(o, Tensor) else (o, ())  # o is a Tensor or a Python number
         # torch refuses to write a float result into an int tensor, or a number into a bool tensor
         kind = self._data.dtype.kind
         if kind in "biu":
             o_dt = o.dtype if isinstance(o, Tensor) else dt.scalar_dtype(o)
             if dt._category(o_dt) > dt._category(self._data.dtype):
                 raise RuntimeError(f"{op}: result type {o_dt} can't be cast to the desired output type {self.dtype}")
-        bs = np.shape(b)
         if bs != self._data.shape and np.broadcast_shapes(self._data.shape, bs) != self._data.shape:
             raise RuntimeError(f"{op}: output with shape {self.shape} doesn't match the broadcast shape "
                                f"{np.broadcast_shapes(self.shape, np.shape(b))}")

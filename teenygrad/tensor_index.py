@@ -52,15 +52,18 @@ def _index_error(self, index, e, op):
 
 def _getitem(self, index):
     index = _norm_index(self, index, "getitem")
+    if self.requires_grad and _gstate["enabled"]:
+        try:  # GetItem.forward does the indexing: indexing here first as well would do it twice
+            return I.GetItem.apply(self, index=index)
+        except IndexError as e:
+            raise _index_error(self, index, e, "getitem") from None
     try:
         out = self._data[index]
     except IndexError as e:
         raise _index_error(self, index, e, "getitem") from None
-    if not (self.requires_grad and _gstate["enabled"]):
-        if isinstance(out, np.generic):  # x[i, j]: numpy gives a scalar copy, torch a 0-d view (v += 1 writes x)
-            out = np.asarray(out) if any(i is Ellipsis for i in index) else self._data[index + (Ellipsis,)]
-        return Tensor._wrap(out)
-    return I.GetItem.apply(self, index=index)
+    if isinstance(out, np.generic):  # x[i, j]: numpy gives a scalar copy, torch a 0-d view (v += 1 writes x)
+        out = np.asarray(out) if any(i is Ellipsis for i in index) else self._data[index + (Ellipsis,)]
+    return Tensor._wrap(out)
 
 
 Tensor.__getitem__ = _getitem

@@ -39,7 +39,8 @@ def view(self, *shape):
         return Tensor._wrap(self._data.view(dt.to_dtype(shape[0])))
     shape = _infer_shape(_shape_arg(shape), self._data.size, "view")
     try:
-        np.reshape(self._data, shape, copy=False)
+        if not self._data.flags.c_contiguous:  # a C-contiguous array views as any shape of its size: no trial
+            np.reshape(self._data, shape, copy=False)
     except ValueError:
         raise RuntimeError(f"view: size {tuple(shape)} is not compatible with the input's size and stride "
                            f"(shape {self.shape}, strides {self.stride()}); use .reshape(...) instead") from None
@@ -424,20 +425,21 @@ def matmul(self, other):
     if not isinstance(other, Tensor):
         other = Tensor(other)
     _check_same_device(self, other, "matmul")
-    if self.ndim == 0 or other.ndim == 0:
-        raise RuntimeError(f"matmul: both arguments need to be at least 1D, got shapes {self.shape} and {other.shape}")
-    if self.dtype != other.dtype:
-        raise RuntimeError(f"matmul: expected both operands to have the same dtype, got {self.dtype} and {other.dtype}")
-    k1 = self.shape[-1]
-    k2 = other.shape[-2] if other.ndim > 1 else other.shape[0]
+    a, b = self._data, other._data  # the checks read the arrays directly: Tensor properties cost a call each
+    if a.ndim == 0 or b.ndim == 0:
+        raise RuntimeError(f"matmul: both arguments need to be at least 1D, got shapes {a.shape} and {b.shape}")
+    if a.dtype is not b.dtype and a.dtype != b.dtype:
+        raise RuntimeError(f"matmul: expected both operands to have the same dtype, got {a.dtype} and {b.dtype}")
+    k1 = a.shape[-1]
+    k2 = b.shape[-2] if b.ndim > 1 else b.shape[0]
     if k1 != k2:
-        raise RuntimeError(f"matmul: shapes {self.shape} and {other.shape} cannot be multiplied ({k1} != {k2})")
+        raise RuntimeError(f"matmul: shapes {a.shape} and {b.shape} cannot be multiplied ({k1} != {k2})")
     try:
-        if self.ndim > 2 and other.ndim > 2:  # otherwise one side has no batch dims: nothing to check
-            np.broadcast_shapes(self.shape[:-2], other.shape[:-2])
+        if a.ndim > 2 and b.ndim > 2:  # otherwise one side has no batch dims: nothing to check
+            np.broadcast_shapes(a.shape[:-2], b.shape[:-2])
     except ValueError:
-        raise RuntimeError(f"matmul: batch dims of {self.shape} and {other.shape} can't be broadcast") from None
-    if self._data.dtype.kind == "V" and self.dtype.name == "bfloat16":  # numpy's bfloat16 GEMM returns float32: accumulate there, cast back
+        raise RuntimeError(f"matmul: batch dims of {a.shape} and {b.shape} can't be broadcast") from None
+    if a.dtype.kind == "V" and a.dtype.name == "bfloat16":  # numpy's bfloat16 GEMM returns float32: accumulate there, cast back
         return self.float().matmul(other.float())._cast(self.dtype)
     return MM.Matmul.apply(self, other)
 

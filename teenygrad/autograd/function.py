@@ -16,13 +16,25 @@ class Function:
     def backward(self, grad):
         raise NotImplementedError
 
+    retained_by = None  # the output tensor, when Tensor.retain_grad asks backward to keep its gradient
+
     @classmethod
     def apply(cls, *inputs, **kwargs):
         ctx = cls.__new__(cls)
-        requires_grad = _state["enabled"] and any(t.requires_grad for t in inputs)
+        requires_grad = False
+        if _state["enabled"]:
+            for t in inputs:  # a plain loop: any(genexpr) costs a generator per op, and this runs for every op
+                if t.requires_grad:
+                    requires_grad = True
+                    break
         ctx.needs_input_grad = [t.requires_grad for t in inputs] if requires_grad else None
         try:
-            out = ctx.forward(*[t._data for t in inputs], **kwargs)
+            if len(inputs) == 1:  # the common arities without building an argument list
+                out = ctx.forward(inputs[0]._data, **kwargs)
+            elif len(inputs) == 2:
+                out = ctx.forward(inputs[0]._data, inputs[1]._data, **kwargs)
+            else:
+                out = ctx.forward(*[t._data for t in inputs], **kwargs)
         except ValueError as e:  # numpy's shape errors; torch raises RuntimeError, and we name the op
             shapes = ", ".join(str(tuple(t.shape)) for t in inputs)
             raise RuntimeError(f"{cls.__name__.lower()}: {e} (input shapes {shapes})") from None
@@ -32,7 +44,7 @@ class Function:
                 raise RuntimeError(f"{cls.__name__.lower()}: expected all tensors to be on the same device, but "
                                    f"found {' and '.join(dict.fromkeys(devices))}") from None
             raise
-        if isinstance(out, _np.generic):  # numpy full reductions return scalars; keep 0-d arrays
+        if type(out) is not _np.ndarray and isinstance(out, _np.generic):  # numpy full reductions return scalars
             out = _np.asarray(out)
         t = Tensor.__new__(Tensor)
         t._data = out
@@ -55,18 +67,19 @@ def _topo_order(root):
     Leaf tensors are not visited: they have no parents, so run_backward fills them in at the end."""
     order, seen = [], set()
     stack = [(root, False)]
+    push, pop = stack.append, stack.pop  # bound once: this loop runs once per graph node
     while stack:
-        node, done = stack.pop()
+        node, done = pop()
         if done:
             order.append(node)
             continue
         if id(node) in seen:  # marked when expanded, not when pushed: that keeps the post-order exact
             continue
         seen.add(id(node))
-        stack.append((node, True))
+        push((node, True))
         for p in node.parents or ():  # None: freed by an earlier backward (reported when it is reached)
-            if id(p) not in seen and isinstance(p, Function):
-                stack.append((p, False))
+            if isinstance(p, Function) and id(p) not in seen:
+                push((p, False))
     return order
 
 
@@ -98,7 +111,7 @@ def run_backward(root, grad, retain_graph=False):
         g = grads.pop(id(node), None)
         if g is None:
             continue
-        kept = getattr(node, "retained_by", None)  # set by Tensor.retain_grad on the node's output
+        kept = node.retained_by  # set by Tensor.retain_grad on the node's output
         if kept is not None:
             _accumulate_into_grad(kept, g, stored)
         if node.parents is None:

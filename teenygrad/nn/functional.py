@@ -331,8 +331,12 @@ def cross_entropy(input, target, weight=None, size_average=None, ignore_index=-1
                                        label_smoothing=label_smoothing, reduction=reduction)
     else:
         t = target._data.reshape(-1)
-        bad = (t != ignore_index) & ((t < 0) | (t >= C))
-        if bad.any():
+        # common case in one reduction: viewed as unsigned, negative int64 ids are huge too; else the full check
+        if t.size and (t.dtype != np.int64 or t.view(np.uint64).max() >= C):
+            bad = (t != ignore_index) & ((t < 0) | (t >= C))
+        else:
+            bad = None
+        if bad is not None and bad.any():
             raise IndexError(f"cross_entropy: target {int(t[bad][0])} is out of bounds for {C} classes "
                              f"(input {x.shape}, target {target.shape}, ignore_index={ignore_index})")
         out = N.CrossEntropy.apply(x2, target=t, weight=None if weight is None else weight._data,

@@ -6,7 +6,10 @@ def unbroadcast(g, shape):
     if g.shape == shape:
         return g
     lead = g.ndim - len(shape)
-    axes = tuple(range(lead)) + tuple(i + lead for i, s in enumerate(shape) if s == 1 and g.shape[i + lead] != 1)
+    ones = tuple(i + lead for i, s in enumerate(shape) if s == 1 and g.shape[i + lead] != 1)
+    if not ones and 0 < lead < g.ndim:  # only leading axes (a bias): one sum, already shaped, and not a view
+        return g.sum(axis=tuple(range(lead)))
+    axes = tuple(range(lead)) + ones
     g = g.sum(axis=axes, keepdims=True) if axes else g
     return g.reshape(shape)
 

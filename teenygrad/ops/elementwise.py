@@ -40,6 +40,16 @@ class Mul(Function):
                 unbroadcast(g * self.x, self.y.shape) if n[1] else None)
 
 
+class MulScalar(Function):
+    """z = x * s (s a Python float, kept as one: no 0-d constant array or tensor);  dx = dz * s"""
+    def forward(self, x, s):
+        self.s = s
+        return x * s  # numpy 2 casts a Python float to x's dtype first, as x * float32(s) would
+
+    def backward(self, g):
+        return g * self.s
+
+
 class Div(Function):
     """z = x / y;  dx = dz / y, dy = -dz * z / y"""
     def forward(self, x, y):
