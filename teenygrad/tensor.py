@@ -419,9 +419,15 @@ class Tensor:
 
     def mul(self, other):
         if type(other) is builtins.float and self._data.dtype.kind == "f" and type(self._data) is np.ndarray:
-            return E.MulScalar.apply(self, s=other)  # hot path (x * 0.5, -lr * grad): no 0-d constant to build
+            return self._mul_float(other)
         a, b = self._other(other, "mul")
         return E.Mul.apply(a, b)
+
+    def _mul_float(self, s):
+        """x * s, s a Python float, x a float host tensor: the hot path (x * 0.5, -lr * grad)."""
+        if self.requires_grad and _gstate["enabled"]:
+            return E.MulScalar.apply(self, s=s)  # no 0-d constant tensor to build
+        return Tensor._wrap(self._data * s)  # no graph to record (an SGD update): skip Function.apply
 
     def div(self, other, rounding_mode=None):
         if rounding_mode is None and self._data.dtype.kind in "biu" and not isinstance(other, Tensor):
@@ -469,7 +475,7 @@ class Tensor:
 
     def __rmul__(self, o):
         if type(o) is builtins.float and self._data.dtype.kind == "f" and type(self._data) is np.ndarray:
-            return E.MulScalar.apply(self, s=o)  # hot path, as in mul: float * float tensor commutes exactly
+            return self._mul_float(o)  # hot path, as in mul: float * float tensor commutes exactly
         b, a = self._other(o, "mul")
         return E.Mul.apply(a, b)
 
@@ -678,9 +684,15 @@ class Tensor:
             o_dt = o.dtype if isinstance(o, Tensor) else dt.scalar_dtype(o)
             if dt._category(o_dt) > dt._category(self._data.dtype):
                 raise RuntimeError(f"{op}: result type {o_dt} can't be cast to the desired output type {self.dtype}")
-        if bs != self._data.shape and np.broadcast_shapes(self._data.shape, bs) != self._data.shape:
-            raise RuntimeError(f"{op}: output with shape {self.shape} doesn't match the broadcast shape "
-                               f"{np.broadcast_shapes(self.shape, np.shape(b))}")
+        if bs != self._data.shape:
+            try:
+                fits = np.broadcast_shapes(self._data.shape, bs) == self._data.shape
+            except ValueError:
+                raise RuntimeError(f"{op}: the size of the operand {tuple(bs)} must match the size of the "
+                                   f"tensor {self.shape} (broadcasting failed)") from None
+            if not fits:
+                raise RuntimeError(f"{op}: output with shape {self.shape} doesn't match the broadcast shape "
+                                   f"{np.broadcast_shapes(self.shape, bs)}")
         try:
             ufunc(self._data, b, out=self._data, casting="unsafe")
         except ValueError:  # a read-only (expanded) array

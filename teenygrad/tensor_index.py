@@ -40,9 +40,8 @@ def _index_part(i, op):
 
 def _norm_index(self, index, op):
     if not isinstance(index, tuple):
-        index = (index,)
-    index = tuple(_index_part(i, op) for i in index)
-    return index
+        return (_index_part(index, op),)  # one index (x[ids]): no generator to build
+    return tuple(_index_part(i, op) for i in index)
 
 
 def _index_error(self, index, e, op):

@@ -20,7 +20,7 @@ def _method(fn):
 # ---- elementwise math -------------------------------------------------------------------------------
 def _float_unary(name, fn_cls):
     def op(self):
-        x = self if dt.is_floating(self.dtype) else self._cast(dt._default_float)
+        x = self if dt.is_floating(self._data.dtype) else self._cast(dt._default_float)
         return fn_cls.apply(x)
     op.__name__ = name
     op.__doc__ = fn_cls.__doc__

@@ -266,3 +266,12 @@ def test_inplace_on_expanded_view():
             y += 1
         with pytest.raises(RuntimeError, match="memory location"):
             y.mul_(2)
+
+
+def test_inplace_add_without_grad_names_both_shapes():
+    import teenygrad as tg
+    a, b = tg.zeros(30, 200), tg.ones(32, 200)
+    with pytest.raises(RuntimeError, match=r"add_.*\(32, 200\).*\(30, 200\)"):
+        a.data += b
+    with pytest.raises(RuntimeError, match=r"doesn't match the broadcast shape"):
+        tg.zeros(1, 3).__iadd__(tg.ones(2, 3))

@@ -73,12 +73,12 @@ def _topo_order(root):
         if done:
             order.append(node)
             continue
-        if id(node) in seen:  # marked when expanded, not when pushed: that keeps the post-order exact
+        if node in seen:  # marked when expanded, not when pushed: that keeps the post-order exact
             continue
-        seen.add(id(node))
+        seen.add(node)  # Function nodes only, hashed by identity (no id() calls needed)
         push((node, True))
         for p in node.parents or ():  # None: freed by an earlier backward (reported when it is reached)
-            if isinstance(p, Function) and id(p) not in seen:
+            if isinstance(p, Function) and p not in seen:
                 push((p, False))
     return order
 
@@ -86,7 +86,7 @@ def _topo_order(root):
 def _accumulate_into_grad(t, g, stored):
     """Leaf/retained gradient: keep our own writable copy, never an alias of another tensor's grad."""
     if t.grad is None:
-        if id(g) in stored or not g.flags.writeable or g.base is not None:
+        if g.base is not None or id(g) in stored or not g.flags.writeable:  # cheapest test first
             g = g.copy()
         stored.add(id(g))
         t.grad = Tensor._wrap(g)
@@ -114,22 +114,23 @@ def run_backward(root, grad, retain_graph=False):
         kept = node.retained_by  # set by Tensor.retain_grad on the node's output
         if kept is not None:
             _accumulate_into_grad(kept, g, stored)
-        if node.parents is None:
+        parents = node.parents
+        if parents is None:
             raise RuntimeError(_FREED)
         in_grads = node.backward(g)
         if not isinstance(in_grads, tuple):
             in_grads = (in_grads,)
-        for p, pg in zip(node.parents, in_grads):
+        for p, pg in zip(parents, in_grads):
             if pg is None:
                 continue
+            k = id(p)
             if not isinstance(p, Function):  # a leaf tensor: collect now, store once every path has arrived
                 if not p.requires_grad:
                     continue
                 if pg.shape != p._data.shape:
                     raise RuntimeError(f"{type(node).__name__}.backward: gradient shape {pg.shape} "
                                        f"!= input shape {p._data.shape}")
-                leaves[id(p)] = p
-            k = id(p)
+                leaves[k] = p
             prev = grads.get(k)
             grads[k] = pg if prev is None else prev + pg
         if not retain_graph:

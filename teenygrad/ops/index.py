@@ -36,13 +36,13 @@ class GetItem(Function):
     def backward(self, g):
         dx = zeros_on(g, self.in_shape)
         index = self.index
-        if _is_basic(index):
-            dx[index] = g
-        elif len(index) == 1 and isinstance(index[0], np.ndarray) and index[0].dtype != np.bool_:
-            # embedding-style lookup x[ids]: a row scatter-add
+        if len(index) == 1 and isinstance(index[0], np.ndarray) and index[0].dtype != np.bool_:
+            # embedding-style lookup x[ids] (tested first: the hot case): a row scatter-add
             ids = index[0].reshape(-1)
             row = dx[0].size if self.in_shape[0] else 0  # explicit row size: -1 is ambiguous for empty arrays
             scatter_add_rows(dx.reshape(self.in_shape[0], row), ids, g.reshape(ids.size, row))
+        elif _is_basic(index):
+            dx[index] = g
         else:
             np.add.at(dx, index, g)
         return dx
