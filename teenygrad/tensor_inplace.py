@@ -1,0 +1,176 @@
+"""Tensor's in-place methods (x += y, add_, fill_, copy_, uniform_, ...). Without a graph they write into the
+tensor's own memory, so views and `.data` aliases stay in sync; with one they rebind the tensor to a new graph node
+that read a stand-in for the old value (see _inplace)."""
+import builtins
+import numpy as np
+from . import dtype as dt
+from .tensor import Tensor, E, _arr, _gstate, _move, _needs_grad, _shared_memory_error
+
+
+# in-place: real in-place on the array when no graph is involved; otherwise rebind (see _inplace)
+def _inplace(self, result, op):
+    if _gstate["enabled"] and (self.requires_grad or result.requires_grad):
+        if self._ctx is None and self.requires_grad:
+            raise RuntimeError(f"{op}: a leaf Variable that requires grad is being used in an in-place "
+                               "operation; wrap it in teenygrad.no_grad() or use .data")
+        # the op read a stand-in for the old value (_pre_inplace), so self can take the new node
+        self._data, self._ctx, self.requires_grad = result._data, result._ctx, True
+        return self
+    r = result._data
+    if r.dtype != self.dtype:
+        if dt.is_floating(r.dtype) and not dt.is_floating(self.dtype):
+            raise RuntimeError(f"{op}: result type {r.dtype} can't be cast to the desired output "
+                               f"type {self.dtype}")
+        r = r.astype(self.dtype)
+    if r.shape != self.shape:
+        raise RuntimeError(f"{op}: output with shape {self.shape} doesn't match the broadcast shape {r.shape}")
+    try:
+        self._data[...] = r
+    except ValueError:
+        raise _shared_memory_error(op, self) from None
+    return self
+
+def __iadd__(self, o):
+    if not self.requires_grad and not _needs_grad(o) and isinstance(o, (Tensor, builtins.float, builtins.int)):
+        return self._fast_inplace(np.add, o, "add_")
+    return self._inplace(self._pre_inplace() + o, "add_")
+
+def __isub__(self, o):
+    if not self.requires_grad and not _needs_grad(o) and isinstance(o, (Tensor, builtins.float, builtins.int)):
+        return self._fast_inplace(np.subtract, o, "sub_")
+    return self._inplace(self._pre_inplace() - o, "sub_")
+
+def __imul__(self, o):
+    if not self.requires_grad and not _needs_grad(o) and isinstance(o, (Tensor, builtins.float, builtins.int)):
+        return self._fast_inplace(np.multiply, o, "mul_")
+    return self._inplace(self._pre_inplace() * o, "mul_")
+
+def __itruediv__(self, o):
+    return self._inplace(self._pre_inplace() / o, "div_")
+
+def __ifloordiv__(self, o):
+    return self._inplace(self._pre_inplace() // o, "floor_divide_")
+
+def __ipow__(self, o):
+    return self._inplace(self._pre_inplace() ** o, "pow_")
+
+def __imod__(self, o):
+    return self._inplace(self._pre_inplace() % o, "remainder_")
+
+def __iand__(self, o):
+    return self._inplace(self & o, "and_")
+
+def __ior__(self, o):
+    return self._inplace(self | o, "or_")
+
+def _fast_inplace(self, ufunc, o, op):
+    """x += y with no graph: write into x's own memory (keeps views and .data aliases in sync)."""
+    b, bs = (o._data, o._data.shape) if isinstance(o, Tensor) else (o, ())  # o is a Tensor or a Python number
+    # torch refuses to write a float result into an int tensor, or a number into a bool tensor
+    kind = self._data.dtype.kind
+    if kind in "biu":
+        o_dt = o.dtype if isinstance(o, Tensor) else dt.scalar_dtype(o)
+        if dt._category(o_dt) > dt._category(self._data.dtype):
+            raise RuntimeError(f"{op}: result type {o_dt} can't be cast to the desired output type {self.dtype}")
+    if bs != self._data.shape:
+        try:
+            fits = np.broadcast_shapes(self._data.shape, bs) == self._data.shape
+        except ValueError:
+            raise RuntimeError(f"{op}: the size of the operand {tuple(bs)} must match the size of the "
+                               f"tensor {self.shape} (broadcasting failed)") from None
+        if not fits:
+            raise RuntimeError(f"{op}: output with shape {self.shape} doesn't match the broadcast shape "
+                               f"{np.broadcast_shapes(self.shape, bs)}")
+    try:
+        ufunc(self._data, b, out=self._data, casting="unsafe")
+    except ValueError:  # a read-only (expanded) array
+        raise _shared_memory_error(op, self) from None
+    return self
+
+def _pre_inplace(self):
+    """A stand-in holding self's current value and graph node, so the op sees the old value."""
+    old = Tensor._wrap(self._data, self.requires_grad)
+    old._ctx = self._ctx
+    return old
+
+def add_(self, o, alpha=1):
+    return self.__iadd__(o * alpha if alpha != 1 else o)
+
+def sub_(self, o, alpha=1):
+    return self.__isub__(o * alpha if alpha != 1 else o)
+
+def mul_(self, o):
+    return self.__imul__(o)
+
+def div_(self, o):
+    return self.__itruediv__(o)
+
+def pow_(self, o):
+    return self.__ipow__(o)
+
+def clamp_(self, min=None, max=None):
+    return self._inplace(self._pre_inplace().clamp(min, max), "clamp_")
+
+def zero_(self):
+    return self.fill_(0)
+
+def fill_(self, value):
+    if self.requires_grad and self._ctx is None and _gstate["enabled"]:
+        raise RuntimeError("fill_: a leaf Variable that requires grad is being used in an in-place operation")
+    if self._ctx is not None and _gstate["enabled"]:  # a graph tensor: the old value gets zero gradient
+        v = _arr(value)
+        return self._inplace(E.Piecewise.apply(self._pre_inplace(), fn=lambda x: np.full_like(x, v)), "fill_")
+    self._data[...] = _arr(value)
+    return self
+
+def copy_(self, src):
+    if self.requires_grad and self._ctx is None and _gstate["enabled"]:
+        raise RuntimeError("copy_: a leaf Variable that requires grad is being used in an in-place operation")
+    s = src._data if isinstance(src, Tensor) else np.asarray(src)
+    try:
+        ok = np.broadcast_shapes(self.shape, s.shape) == self.shape
+    except ValueError:
+        ok = False
+    if not ok:
+        raise RuntimeError(f"copy_: source shape {s.shape} can't be broadcast to {self.shape}")
+    if _gstate["enabled"] and (self._ctx is not None or _needs_grad(src)):
+        # differentiable copy: src's gradient flows back, the old value gets none
+        new = src._cast(self.dtype).expand(self.shape).clone() if _needs_grad(src) else Tensor._wrap(
+            np.broadcast_to(s, self.shape).astype(self.dtype))
+        return self._inplace(new, "copy_")
+    if type(s) is not type(self._data):
+        s = _move(s, self.device)
+    self._data[...] = s
+    return self
+
+def assign(self, x):
+    """tinygrad's assign: replace the contents, keeping the object."""
+    return self.copy_(x)
+
+def masked_fill_(self, mask, value):
+    return self._inplace(self._pre_inplace().masked_fill(mask, value), "masked_fill_")
+
+def uniform_(self, a=0.0, b=1.0, generator=None):
+    from .random import rng_of
+    self._data[...] = _move(rng_of(generator).uniform(a, b, self.shape), self.device)  # host RNG, any device
+    return self
+
+def normal_(self, mean=0.0, std=1.0, generator=None):
+    from .random import rng_of
+    self._data[...] = _move(rng_of(generator).standard_normal(self.shape, dtype=np.float64) * std + mean,
+                            self.device)
+    return self
+
+def exponential_(self, lambd=1.0, generator=None):
+    from .random import rng_of
+    self._data[...] = _move(rng_of(generator).exponential(1.0 / lambd, self.shape), self.device)
+    return self
+
+def bernoulli_(self, p=0.5, generator=None):
+    from .random import rng_of
+    self._data[...] = _move(rng_of(generator).random(self.shape) < p, self.device)
+    return self
+
+
+for _name in ["_inplace", "__iadd__", "__isub__", "__imul__", "__itruediv__", "__ifloordiv__", "__ipow__", "__imod__", "__iand__", "__ior__", "_fast_inplace", "_pre_inplace", "add_", "sub_", "mul_", "div_", "pow_", "clamp_", "zero_", "fill_", "copy_", "assign", "masked_fill_", "uniform_", "normal_", "exponential_", "bernoulli_"]:
+    setattr(Tensor, _name, globals()[_name])
