@@ -328,20 +328,24 @@ def _xent_fwd(x, t, ignore_index, p, loss):
     return kept
 
 
+@numba.njit(inline="always", **_jit)
+def _xent_bwd_row(p, i, ti, ignore_index, s, dx):
+    """dx_i = s (p_i - onehot(t_i)), 0 if t_i == ignore_index; inlined into both backward kernels."""
+    C = p.shape[1]
+    if ti == ignore_index:
+        for j in range(C):
+            dx[i, j] = f32(0.0)
+        return
+    for j in range(C):
+        dx[i, j] = p[i, j] * s
+    dx[i, ti] -= s
+
+
 @numba.njit(**_jit)
 def _xent_bwd(p, t, ignore_index, scale, dx):
     """dx_i = scale_i (p_i - onehot(t_i)), 0 on ignored rows; scale is per row."""
-    n, C = p.shape
-    for i in range(n):
-        ti = t[i]
-        if ti == ignore_index:
-            for j in range(C):
-                dx[i, j] = f32(0.0)
-            continue
-        s = scale[i]
-        for j in range(C):
-            dx[i, j] = p[i, j] * s
-        dx[i, ti] -= s
+    for i in range(p.shape[0]):
+        _xent_bwd_row(p, i, t[i], ignore_index, scale[i], dx)
 
 
 def cross_entropy(x, t, ignore_index=-100):
@@ -366,16 +370,8 @@ def cross_entropy_backward(p, t, ignore_index, row_scale):
 
 @numba.njit(**_jit)
 def _xent_bwd_uniform(p, t, ignore_index, s, dx):
-    n, C = p.shape
-    for i in range(n):
-        ti = t[i]
-        if ti == ignore_index:
-            for j in range(C):
-                dx[i, j] = f32(0.0)
-            continue
-        for j in range(C):
-            dx[i, j] = p[i, j] * s
-        dx[i, ti] -= s
+    for i in range(p.shape[0]):
+        _xent_bwd_row(p, i, t[i], ignore_index, s, dx)
 
 
 # ---- embedding backward: out[idx[i]] += rows[i] -------------------------------------------------------------

@@ -7,6 +7,17 @@ import types
 from .optimizer import Optimizer
 
 
+def _per_group(optimizer, value, mismatch):
+    """One value per param group: a list/tuple must have one entry per group (else ValueError(mismatch), a
+    format string given {groups} and {got}); a scalar is repeated."""
+    groups = len(optimizer.param_groups)
+    if isinstance(value, (list, tuple)):
+        if len(value) != groups:
+            raise ValueError(mismatch.format(groups=groups, got=len(value)))
+        return list(value)
+    return [value] * groups
+
+
 class LRScheduler:
     """step() advances last_epoch and writes get_lr() into each param group's 'lr'. Construction performs the
     first step (last_epoch -1 -> 0) and records each group's 'initial_lr'."""
@@ -75,13 +86,8 @@ class LambdaLR(LRScheduler):
 
     def __init__(self, optimizer, lr_lambda, last_epoch=-1):
         self.optimizer = optimizer
-        if isinstance(lr_lambda, (list, tuple)):
-            if len(lr_lambda) != len(optimizer.param_groups):
-                raise ValueError(f"LambdaLR: expected {len(optimizer.param_groups)} lr_lambdas (one per param group), "
-                                 f"but got {len(lr_lambda)}")
-            self.lr_lambdas = list(lr_lambda)
-        else:
-            self.lr_lambdas = [lr_lambda] * len(optimizer.param_groups)
+        self.lr_lambdas = _per_group(optimizer, lr_lambda,
+                                     "LambdaLR: expected {groups} lr_lambdas (one per param group), but got {got}")
         super().__init__(optimizer, last_epoch)
 
     def state_dict(self):
@@ -293,27 +299,17 @@ class CosineAnnealingWarmRestarts(LRScheduler):
         self._last_lr = self._group_lrs()
 
 
-class ChainedScheduler(LRScheduler):
-    """Step several schedulers together each time (their factors multiply)."""
+class _ComposedScheduler(LRScheduler):
+    """A scheduler built from other schedulers of one optimizer; its state holds theirs."""
 
-    def __init__(self, schedulers, optimizer=None):
-        if len(schedulers) < 1:
-            raise ValueError("ChainedScheduler: expects at least one scheduler to be chained, but got none")
-        optimizer = optimizer or schedulers[0].optimizer
+    @staticmethod
+    def _check_schedulers(name, schedulers, optimizer):
         for i, s in enumerate(schedulers):
             if not hasattr(s, "optimizer"):
-                raise TypeError(f"ChainedScheduler: scheduler at index {i} should have `optimizer` as its attribute")
+                raise TypeError(f"{name}: scheduler at index {i} should have `optimizer` as its attribute")
             if s.optimizer is not optimizer:
-                raise ValueError(f"ChainedScheduler: expects all schedulers to belong to the same optimizer, but "
+                raise ValueError(f"{name}: expects all schedulers to belong to the same optimizer, but "
                                  f"scheduler {type(s).__name__} at index {i} has a different one")
-        self._schedulers = list(schedulers)
-        self.optimizer = optimizer
-        self._last_lr = self._group_lrs()
-
-    def step(self):
-        for s in self._schedulers:
-            s.step()
-        self._last_lr = self._group_lrs()
 
     def state_dict(self):
         sd = {k: v for k, v in self.__dict__.items() if k not in ("optimizer", "_schedulers")}
@@ -328,18 +324,31 @@ class ChainedScheduler(LRScheduler):
             s.load_state_dict(sd)
 
 
-class SequentialLR(LRScheduler):
+class ChainedScheduler(_ComposedScheduler):
+    """Step several schedulers together each time (their factors multiply)."""
+
+    def __init__(self, schedulers, optimizer=None):
+        if len(schedulers) < 1:
+            raise ValueError("ChainedScheduler: expects at least one scheduler to be chained, but got none")
+        optimizer = optimizer or schedulers[0].optimizer
+        self._check_schedulers("ChainedScheduler", schedulers, optimizer)
+        self._schedulers = list(schedulers)
+        self.optimizer = optimizer
+        self._last_lr = self._group_lrs()
+
+    def step(self):
+        for s in self._schedulers:
+            s.step()
+        self._last_lr = self._group_lrs()
+
+
+class SequentialLR(_ComposedScheduler):
     """Run schedulers one after another, switching at the milestone epochs."""
 
     def __init__(self, optimizer, schedulers, milestones, last_epoch=-1):
         if len(schedulers) < 1:
             raise ValueError("SequentialLR: expects at least one scheduler, but got none")
-        for i, s in enumerate(schedulers):
-            if not hasattr(s, "optimizer"):
-                raise TypeError(f"SequentialLR: scheduler at index {i} should have `optimizer` as its attribute")
-            if s.optimizer is not optimizer:
-                raise ValueError(f"SequentialLR: expects all schedulers to belong to the same optimizer, but "
-                                 f"scheduler {type(s).__name__} at index {i} has a different one")
+        self._check_schedulers("SequentialLR", schedulers, optimizer)
         if len(milestones) != len(schedulers) - 1:
             raise ValueError(f"SequentialLR: expects one milestone fewer than schedulers, got {len(schedulers)} "
                              f"schedulers and {len(milestones)} milestones")
@@ -373,18 +382,6 @@ class SequentialLR(LRScheduler):
         else:
             scheduler.step()
         self._last_lr = scheduler.get_last_lr()
-
-    def state_dict(self):
-        sd = {k: v for k, v in self.__dict__.items() if k not in ("optimizer", "_schedulers")}
-        sd["_schedulers"] = [s.state_dict() for s in self._schedulers]
-        return sd
-
-    def load_state_dict(self, state_dict):
-        state_dict = dict(state_dict)
-        saved = state_dict.pop("_schedulers")
-        self.__dict__.update(state_dict)
-        for s, sd in zip(self._schedulers, saved):
-            s.load_state_dict(sd)
 
 
 class OneCycleLR(LRScheduler):
@@ -430,7 +427,10 @@ class OneCycleLR(LRScheduler):
                      start_momentum="max_momentum", end_momentum="base_momentum"),
                 dict(end_step=n - 1, start_lr="max_lr", end_lr="min_lr",
                      start_momentum="base_momentum", end_momentum="max_momentum")]
-        max_lrs = _per_group("max_lr", optimizer, max_lr)
+        def per_group(name, value):
+            return _per_group(optimizer, value, f"OneCycleLR: {name} must have the same length as "
+                              f"optimizer.param_groups: {name} has {{got}} values, param_groups has {{groups}}")
+        max_lrs = per_group("max_lr", max_lr)
         if last_epoch == -1:
             for group, m in zip(optimizer.param_groups, max_lrs):
                 group["initial_lr"] = m / div_factor
@@ -442,8 +442,8 @@ class OneCycleLR(LRScheduler):
                 raise ValueError(f"OneCycleLR: optimizer {type(optimizer).__name__} must support momentum or beta1 "
                                  "with the `cycle_momentum` option enabled")
             self.use_beta1 = "betas" in optimizer.defaults
-            max_ms = _per_group("max_momentum", optimizer, max_momentum)
-            base_ms = _per_group("base_momentum", optimizer, base_momentum)
+            max_ms = per_group("max_momentum", max_momentum)
+            base_ms = per_group("base_momentum", base_momentum)
             if last_epoch == -1:
                 for group, mm, bm in zip(optimizer.param_groups, max_ms, base_ms):
                     if self.use_beta1:
@@ -485,16 +485,6 @@ class OneCycleLR(LRScheduler):
         return lrs
 
 
-def _per_group(name, optimizer, value):
-    """One value per param group: a list/tuple must have one entry per group; a scalar is repeated."""
-    if isinstance(value, (list, tuple)):
-        if len(value) != len(optimizer.param_groups):
-            raise ValueError(f"OneCycleLR: {name} must have the same length as optimizer.param_groups: {name} has "
-                             f"{len(value)} values, param_groups has {len(optimizer.param_groups)}")
-        return list(value)
-    return [value] * len(optimizer.param_groups)
-
-
 class ReduceLROnPlateau(LRScheduler):
     """Multiply lr by factor once the metric passed to step(metric) has not improved for patience epochs."""
 
@@ -510,13 +500,8 @@ class ReduceLROnPlateau(LRScheduler):
             raise ValueError(f"ReduceLROnPlateau: threshold_mode must be 'rel' or 'abs', got {threshold_mode!r}")
         self.optimizer, self.factor, self.patience, self.cooldown, self.eps = optimizer, factor, patience, cooldown, eps
         self.mode, self.threshold, self.threshold_mode = mode, threshold, threshold_mode
-        if isinstance(min_lr, (list, tuple)):
-            if len(min_lr) != len(optimizer.param_groups):
-                raise ValueError(f"ReduceLROnPlateau: expected {len(optimizer.param_groups)} min_lrs (one per param "
-                                 f"group), got {len(min_lr)}")
-            self.min_lrs = list(min_lr)
-        else:
-            self.min_lrs = [min_lr] * len(optimizer.param_groups)
+        self.min_lrs = _per_group(optimizer, min_lr,
+                                  "ReduceLROnPlateau: expected {groups} min_lrs (one per param group), got {got}")
         self.last_epoch = 0
         self._last_lr = self._group_lrs()
         self.best = math.inf if mode == "min" else -math.inf

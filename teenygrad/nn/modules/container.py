@@ -11,7 +11,38 @@ def _check_module(m, op):
     return m
 
 
-class Sequential(Module):
+class _ModuleSequence(Module):
+    """What Sequential and ModuleList share: children kept in order, indexed by position (negative too)."""
+
+    def _index(self, idx):
+        n = len(self._modules)
+        i = operator.index(idx)
+        if not -n <= i < n:
+            raise IndexError(f"{type(self).__name__}: index {idx} is out of range for length {n}")
+        return list(self._modules)[i % n]
+
+    def __len__(self):
+        return len(self._modules)
+
+    def __iter__(self):
+        return iter(self._modules.values())
+
+    def append(self, module):
+        self.add_module(str(len(self)), _check_module(module, f"{type(self).__name__}.append"))
+        return self
+
+    def extend(self, modules):
+        for m in modules:
+            self.append(m)
+        return self
+
+    def _insert(self, index, module):
+        mods = list(self._modules.values())
+        mods.insert(index, _check_module(module, f"{type(self).__name__}.insert"))
+        self.__dict__["_modules"] = {str(i): m for i, m in enumerate(mods)}
+
+
+class Sequential(_ModuleSequence):
     """Sequential(m0, m1, ...) or Sequential(OrderedDict(name=module)): calls each in turn."""
     def __init__(self, *args):
         super().__init__()
@@ -21,13 +52,6 @@ class Sequential(Module):
         else:
             for i, m in enumerate(args):
                 self.add_module(str(i), _check_module(m, "Sequential"))
-
-    def _index(self, idx):
-        n = len(self._modules)
-        i = operator.index(idx)
-        if not -n <= i < n:
-            raise IndexError(f"{type(self).__name__}: index {idx} is out of range for length {n}")
-        return list(self._modules)[i % n]
 
     def __getitem__(self, idx):
         if isinstance(idx, slice):
@@ -44,26 +68,9 @@ class Sequential(Module):
         # renumber so indices stay 0..n-1, as torch does
         self.__dict__["_modules"] = {str(i): m for i, m in enumerate(self._modules.values())}
 
-    def __len__(self):
-        return len(self._modules)
-
-    def __iter__(self):
-        return iter(self._modules.values())
-
-    def append(self, module):
-        self.add_module(str(len(self)), _check_module(module, "Sequential.append"))
-        return self
-
-    def extend(self, modules):
-        for m in modules:
-            self.append(m)
-        return self
-
     def insert(self, index, module):
-        mods = list(self._modules.values())
-        mods.insert(index, _check_module(module, "Sequential.insert"))
-        self.__dict__["_modules"] = {str(i): m for i, m in enumerate(mods)}
-        return self
+        self._insert(index, module)
+        return self  # torch's Sequential.insert returns self; ModuleList.insert returns None
 
     def forward(self, x):
         for m in self._modules.values():
@@ -71,19 +78,12 @@ class Sequential(Module):
         return x
 
 
-class ModuleList(Module):
+class ModuleList(_ModuleSequence):
     """A list of modules whose parameters the parent module sees (a plain list would hide them)."""
     def __init__(self, modules=None):
         super().__init__()
         if modules is not None:
             self.extend(modules)
-
-    def _index(self, idx):
-        n = len(self._modules)
-        i = operator.index(idx)
-        if not -n <= i < n:
-            raise IndexError(f"ModuleList: index {idx} is out of range for length {n}")
-        return str(i % n)
 
     def __getitem__(self, idx):
         if isinstance(idx, slice):
@@ -98,31 +98,14 @@ class ModuleList(Module):
         del mods[idx]
         self.__dict__["_modules"] = {str(i): m for i, m in enumerate(mods)}
 
-    def __len__(self):
-        return len(self._modules)
-
-    def __iter__(self):
-        return iter(self._modules.values())
-
     def __add__(self, other):
         return ModuleList(list(self) + list(other))
 
     def __iadd__(self, modules):
         return self.extend(modules)
 
-    def append(self, module):
-        self.add_module(str(len(self)), _check_module(module, "ModuleList.append"))
-        return self
-
-    def extend(self, modules):
-        for m in modules:
-            self.append(m)
-        return self
-
     def insert(self, index, module):
-        mods = list(self._modules.values())
-        mods.insert(index, _check_module(module, "ModuleList.insert"))
-        self.__dict__["_modules"] = {str(i): m for i, m in enumerate(mods)}
+        self._insert(index, module)
 
     def pop(self, index=-1):
         m = self[index]
@@ -148,7 +131,39 @@ class ModuleList(Module):
         return "ModuleList(\n  " + "\n  ".join(lines) + "\n)"
 
 
-class ModuleDict(Module):
+class _RegistryDict(Module):
+    """The dict methods ModuleDict and ParameterDict share, over the registry named by `_registry`
+    (`_modules` or `_parameters`); setting an item is each subclass's own (it checks and registers)."""
+    _registry = "_modules"
+
+    @property
+    def _store(self):
+        return self.__dict__[self._registry]
+
+    def __len__(self):
+        return len(self._store)
+
+    def __iter__(self):
+        return iter(self._store)
+
+    def __contains__(self, key):
+        return key in self._store
+
+    def keys(self):
+        return self._store.keys()
+
+    def values(self):
+        return self._store.values()
+
+    def items(self):
+        return self._store.items()
+
+    def update(self, items):
+        for k, v in (items.items() if hasattr(items, "items") else items):
+            self[k] = v
+
+
+class ModuleDict(_RegistryDict):
     """A dict of modules (insertion-ordered), registered as children under their keys."""
     def __init__(self, modules=None):
         super().__init__()
@@ -166,24 +181,6 @@ class ModuleDict(Module):
     def __delitem__(self, key):
         del self._modules[key]
 
-    def __len__(self):
-        return len(self._modules)
-
-    def __iter__(self):
-        return iter(self._modules)
-
-    def __contains__(self, key):
-        return key in self._modules
-
-    def keys(self):
-        return self._modules.keys()
-
-    def values(self):
-        return self._modules.values()
-
-    def items(self):
-        return self._modules.items()
-
     def pop(self, key):
         m = self[key]
         del self[key]
@@ -191,11 +188,6 @@ class ModuleDict(Module):
 
     def clear(self):
         self._modules.clear()
-
-    def update(self, modules):
-        items = modules.items() if hasattr(modules, "items") else modules
-        for k, m in items:
-            self[k] = m
 
     def forward(self, *args, **kwargs):
         raise NotImplementedError("ModuleDict has no forward(); index it and call a module")
@@ -233,7 +225,9 @@ class ParameterList(Module):
         return self
 
 
-class ParameterDict(Module):
+class ParameterDict(_RegistryDict):
+    _registry = "_parameters"
+
     def __init__(self, parameters=None):
         super().__init__()
         if parameters is not None:
@@ -244,26 +238,3 @@ class ParameterDict(Module):
 
     def __setitem__(self, key, p):
         self.register_parameter(key, p if isinstance(p, Parameter) else Parameter(p))
-
-    def __len__(self):
-        return len(self._parameters)
-
-    def __iter__(self):
-        return iter(self._parameters)
-
-    def __contains__(self, key):
-        return key in self._parameters
-
-    def keys(self):
-        return self._parameters.keys()
-
-    def values(self):
-        return self._parameters.values()
-
-    def items(self):
-        return self._parameters.items()
-
-    def update(self, parameters):
-        items = parameters.items() if hasattr(parameters, "items") else parameters
-        for k, p in items:
-            self[k] = p

@@ -1,10 +1,7 @@
 """Conv1d."""
-import math
-from ...tensor import dt  # the dtype module: the package attribute `dtype` is the dtype class, as in torch
-from ...creation import empty
-from ..parameter import Parameter
-from .. import functional as F, init
+from .. import functional as F
 from .module import Module
+from .linear import _add_weight_and_bias, _reset_weight_and_bias
 
 
 class Conv1d(Module):
@@ -27,21 +24,12 @@ class Conv1d(Module):
             raise ValueError("Conv1d: padding='same' is not supported for strided convolutions")
         self.padding = padding if isinstance(padding, str) else tup(padding)
         self.groups, self.padding_mode = groups, padding_mode
-        dtype = dtype or dt._default_float
-        self.weight = Parameter(empty(out_channels, in_channels // groups, self.kernel_size[0], dtype=dtype))
-        if bias:
-            self.bias = Parameter(empty(out_channels, dtype=dtype))
-        else:
-            self.register_parameter("bias", None)
+        _add_weight_and_bias(self, (out_channels, in_channels // groups, self.kernel_size[0]), bias, dtype)
         self.reset_parameters()
         self.to(device=device)  # torch's device= kwarg: built on the host, then moved
 
     def reset_parameters(self):
-        init.kaiming_uniform_(self.weight, a=math.sqrt(5))
-        if self.bias is not None:
-            fan_in = self.weight.shape[1] * self.weight.shape[2]
-            bound = 1 / math.sqrt(fan_in) if fan_in > 0 else 0
-            init.uniform_(self.bias, -bound, bound)
+        _reset_weight_and_bias(self.weight, self.bias, fan_in=self.weight.shape[1] * self.weight.shape[2])
 
     def forward(self, input):
         return F.conv1d(input, self.weight, self.bias, self.stride, self.padding, self.dilation, self.groups)

@@ -11,6 +11,23 @@ def _param(*shape, dtype=None):
     return Parameter(empty(*shape, dtype=dtype or dt._default_float))
 
 
+def _add_weight_and_bias(module, weight_shape, bias, dtype):
+    """Register an uninitialised `weight` and, if bias, a `bias` of weight_shape[0] (else bias is None)."""
+    module.weight = _param(*weight_shape, dtype=dtype)
+    if bias:
+        module.bias = _param(weight_shape[0], dtype=dtype)
+    else:
+        module.register_parameter("bias", None)
+
+
+def _reset_weight_and_bias(weight, bias, fan_in):
+    """torch's Linear/Conv init: kaiming_uniform_(a=sqrt(5)) on the weight, bias U(-1/sqrt(fan_in), 1/sqrt(fan_in))."""
+    init.kaiming_uniform_(weight, a=math.sqrt(5))
+    if bias is not None:
+        bound = 1 / math.sqrt(fan_in) if fan_in > 0 else 0
+        init.uniform_(bias, -bound, bound)
+
+
 class Identity(Module):
     def __init__(self, *args, **kwargs):
         super().__init__()
@@ -24,19 +41,12 @@ class Linear(Module):
     def __init__(self, in_features, out_features, bias=True, device=None, dtype=None):
         super().__init__()
         self.in_features, self.out_features = in_features, out_features
-        self.weight = _param(out_features, in_features, dtype=dtype)
-        if bias:
-            self.bias = _param(out_features, dtype=dtype)
-        else:
-            self.register_parameter("bias", None)
+        _add_weight_and_bias(self, (out_features, in_features), bias, dtype)
         self.reset_parameters()
         self.to(device=device)  # torch's device= kwarg: built on the host, then moved
 
     def reset_parameters(self):
-        init.kaiming_uniform_(self.weight, a=math.sqrt(5))
-        if self.bias is not None:
-            bound = 1 / math.sqrt(self.in_features) if self.in_features > 0 else 0
-            init.uniform_(self.bias, -bound, bound)
+        _reset_weight_and_bias(self.weight, self.bias, self.in_features)
 
     def forward(self, input):
         return F.linear(input, self.weight, self.bias)
@@ -50,11 +60,7 @@ class Bilinear(Module):
     def __init__(self, in1_features, in2_features, out_features, bias=True, device=None, dtype=None):
         super().__init__()
         self.in1_features, self.in2_features, self.out_features = in1_features, in2_features, out_features
-        self.weight = _param(out_features, in1_features, in2_features, dtype=dtype)
-        if bias:
-            self.bias = _param(out_features, dtype=dtype)
-        else:
-            self.register_parameter("bias", None)
+        _add_weight_and_bias(self, (out_features, in1_features, in2_features), bias, dtype)
         bound = 1 / math.sqrt(in1_features)
         init.uniform_(self.weight, -bound, bound)
         if bias:

@@ -221,6 +221,11 @@ class _CellBase(Module):
         _, h_last, c_last = _scan(self._mode, gi, h, c, self.weight_hh, self.bias_hh, reverse=False)
         return h_last, c_last
 
+    def forward(self, input, hx=None):  # one state h; LSTMCell overrides it to carry (h, c)
+        batched, x, (h,) = self._prepare(input, hx)
+        h, _ = self._run(x, h)
+        return h if batched else h.squeeze(0)
+
     def extra_repr(self):
         s = f"{self.input_size}, {self.hidden_size}"
         if self.bias is not True:
@@ -239,19 +244,9 @@ class RNNCell(_CellBase):
         super().__init__(input_size, hidden_size, bias, dtype=dtype)
         self.to(device=device)  # torch's device= kwarg: built on the host, then moved
 
-    def forward(self, input, hx=None):
-        batched, x, (h,) = self._prepare(input, hx)
-        h, _ = self._run(x, h)
-        return h if batched else h.squeeze(0)
-
 
 class GRUCell(_CellBase):
     _mode = "GRU"
-
-    def forward(self, input, hx=None):
-        batched, x, (h,) = self._prepare(input, hx)
-        h, _ = self._run(x, h)
-        return h if batched else h.squeeze(0)
 
 
 class LSTMCell(_CellBase):
