@@ -1,4 +1,5 @@
 """teenygrad: a small, readable, fast deep learning framework with PyTorch's names and semantics."""
+import numpy as _np
 from .tensor import Tensor
 from . import dtype as _dtypes  # bound now: the name `dtype` below is torch's dtype class, not the module
 from .dtype import (float32, float, float64, double, float16, half, int8, int16, short, int32, int, int64, long,
@@ -15,7 +16,7 @@ from .backend import cpu as _cpu  # tunes glibc malloc for reuse of activation b
 
 __version__ = "0.1.0"
 Size = tuple
-dtype = type(float32)
+dtype = _np.dtype  # every dtype (float32, int64, bool, ...) is an instance of it, as in torch
 
 _LAZY_MODULES = {"nn", "optim", "utils", "data", "models", "backend", "kernels", "autograd", "serialization", "cuda"}
 

@@ -353,3 +353,9 @@ def test_library_never_imports_torch():
     root = str(__import__("pathlib").Path(__file__).parents[1])
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, cwd=root).stdout
     assert out.strip() == "False"
+
+
+def test_every_dtype_is_an_instance_of_teenygrad_dtype():
+    for d in [tg.float32, tg.float64, tg.float16, tg.int8, tg.int16, tg.int32, tg.int64, tg.uint8, tg.bool]:
+        assert isinstance(d, tg.dtype), d
+    assert isinstance(tg.zeros(2, dtype=tg.int64).dtype, tg.dtype)
