@@ -61,7 +61,6 @@ def reshape_as(self, other):
 
 @_method
 def permute(self, *dims):
-    dims = _shape_arg(dims) if dims and not isinstance(dims[0], (list, tuple)) or dims else dims
     dims = tuple(_norm_dim(d, self.ndim, "permute") for d in _shape_arg(dims)) if self.ndim else ()
     if sorted(dims) != list(range(self.ndim)):
         raise RuntimeError(f"permute: dims {dims} are not a permutation of the {self.ndim} dims of shape {self.shape}")
@@ -70,7 +69,7 @@ def permute(self, *dims):
 
 @_method
 def transpose(self, dim0, dim1):
-    if self.ndim < 2 and self.ndim == 0:
+    if self.ndim == 0:
         return self
     d0, d1 = _norm_dim(dim0, self.ndim, "transpose"), _norm_dim(dim1, self.ndim, "transpose")
     if d0 == d1:

@@ -141,12 +141,12 @@ def where(condition, x, y):
     return E.Where.apply(Tensor._wrap(c), x, y)
 
 
-@_method
-def where_(self, condition, other):
+def _where_method(self, condition, other):
+    """x.where(c, y) is where(c, x, y), as in torch."""
     return where(condition, self, other)
 
 
-Tensor.where = lambda self, condition, other: where(condition, self, other)
+Tensor.where = _where_method
 
 
 # ---- composites: a few more torch names built from the differentiable ops above -------------------------
