@@ -64,7 +64,7 @@ def softplus(self, beta=1.0, threshold=20.0):
 
 @_method
 def abs(self):
-    return E.Abs.apply(self) if self.requires_grad else Tensor._wrap(np.abs(self._data))
+    return E.Abs.apply(self)
 
 
 def _piecewise(name, fn):
