@@ -631,6 +631,13 @@ def _is_bool(o):
     return isinstance(o, (builtins.bool, np.bool_)) or (isinstance(o, Tensor) and o._data.dtype.kind == "b")
 
 
+def _as_view(out, base):
+    """A graph view remembers its base tensor, so an in-place op on the view can reach it (tensor_inplace)."""
+    if out._ctx is not None:
+        out._ctx.base = base
+    return out
+
+
 def _needs_grad(o):
     return isinstance(o, Tensor) and o.requires_grad
 

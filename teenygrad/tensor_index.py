@@ -6,7 +6,7 @@ import numpy as np
 from .autograd import grad_mode
 from .ops import index as I
 from .ops._util import on_device_of, xp_of, zeros_on
-from .tensor import Tensor, _norm_dim, _sort_t, _topk_t, _check_same_device
+from .tensor import Tensor, _as_view, _norm_dim, _sort_t, _topk_t, _check_same_device
 from .tensor_ops import _method
 from .random import rng_of
 
@@ -53,7 +53,7 @@ def _getitem(self, index):
     index = _norm_index(self, index, "getitem")
     if self.requires_grad and _gstate["enabled"]:
         try:  # GetItem.forward does the indexing: indexing here first as well would do it twice
-            return I.GetItem.apply(self, index=index)
+            return _as_view(I.GetItem.apply(self, index=index), self)
         except IndexError as e:
             raise _index_error(self, index, e, "getitem") from None
     try:

@@ -4,7 +4,9 @@ that read a stand-in for the old value (see _inplace)."""
 import builtins
 import numpy as np
 from . import dtype as dt
-from .tensor import Tensor, E, _arr, _gstate, _move, _needs_grad, _shared_memory_error
+from .ops import index as I
+from .ops._util import xp_of
+from .tensor import Tensor, E, _as_view, _arr, _gstate, _move, _needs_grad, _shared_memory_error
 
 
 # in-place: real in-place on the array when no graph is involved; otherwise rebind (see _inplace)
@@ -13,6 +15,8 @@ def _inplace(self, result, op):
         if self._ctx is None and self.requires_grad:
             raise RuntimeError(f"{op}: a leaf Variable that requires grad is being used in an in-place "
                                "operation; wrap it in teenygrad.no_grad() or use .data")
+        if _view_base(self) is not None:
+            return _write_through(self, result, op)
         # the op read a stand-in for the old value (_pre_inplace), so self can take the new node
         self._data, self._ctx, self.requires_grad = result._data, result._ctx, True
         return self
@@ -29,6 +33,36 @@ def _inplace(self, result, op):
     except ValueError:
         raise _shared_memory_error(op, self) from None
     return self
+
+def _view_base(t):
+    """The tensor that graph tensor t is a view of (set by the view ops, see tensor._as_view), else None."""
+    ctx = t._ctx
+    base = getattr(ctx, "base", None)
+    if base is None:
+        return None
+    may_share = getattr(xp_of(t._data), "may_share_memory", None)
+    return base if may_share is None or may_share(t._data, ctx.src) else None  # a copying reshape is no view
+
+
+def _write_through(view, result, op):
+    """An in-place op on a view of a graph tensor (v = y[0]; v.mul_(2)) changes the base, as in torch: the base
+    becomes `base with the view's part replaced by result` (ViewScatter), the view becomes that part of it."""
+    ctx, base = view._ctx, view._ctx.base
+    if not hasattr(ctx, "view_of"):
+        raise RuntimeError(f"{op}: unsupported operation: more than one element of the written-to tensor refers "
+                           f"to a single memory location ({type(ctx).__name__} view); clone() it first")
+    if base._ctx is None and base.requires_grad and _gstate["enabled"]:
+        raise RuntimeError(f"{op}: a view of a leaf Variable that requires grad is being used in an in-place "
+                           "operation; wrap it in teenygrad.no_grad() or use .data")
+    new_base = I.ViewScatter.apply(base._pre_inplace(), result._cast(base.dtype), view=ctx)
+    if _view_base(base) is not None:  # a view of a view: write through the next level too
+        _write_through(base, new_base, op)
+    else:
+        base._data, base._ctx, base.requires_grad = new_base._data, new_base._ctx, True
+    fresh = _as_view(type(ctx).apply(base, **ctx.view_kwargs()), base)
+    view._data, view._ctx, view.requires_grad = fresh._data, fresh._ctx, True
+    return view
+
 
 def __iadd__(self, o):
     if not self.requires_grad and not _needs_grad(o) and isinstance(o, (Tensor, builtins.float, builtins.int)):

@@ -6,7 +6,7 @@ import numpy as np
 from . import dtype as dt
 from .ops import movement as M, index as I, matmul as MM
 from .ops._util import on_device_of
-from .tensor import Tensor, _norm_dim, _norm_dims, _shape_arg, _check_same_device
+from .tensor import Tensor, _as_view, _norm_dim, _norm_dims, _shape_arg, _check_same_device
 from .tensor_ops import _method
 
 
@@ -32,7 +32,7 @@ def _infer_shape(shape, size, op):
 @_method
 def reshape(self, *shape):
     shape = _infer_shape(_shape_arg(shape), self._data.size, "reshape")
-    return self if shape == self.shape else M.Reshape.apply(self, shape=shape)
+    return self if shape == self.shape else _as_view(M.Reshape.apply(self, shape=shape), self)
 
 
 @_method
@@ -46,7 +46,7 @@ def view(self, *shape):
     except ValueError:
         raise RuntimeError(f"view: size {tuple(shape)} is not compatible with the input's size and stride "
                            f"(shape {self.shape}, strides {self.stride()}); use .reshape(...) instead") from None
-    return self if shape == self.shape else M.Reshape.apply(self, shape=shape)
+    return self if shape == self.shape else _as_view(M.Reshape.apply(self, shape=shape), self)
 
 
 @_method
@@ -64,7 +64,7 @@ def permute(self, *dims):
     dims = tuple(_norm_dim(d, self.ndim, "permute") for d in _shape_arg(dims)) if self.ndim else ()
     if sorted(dims) != list(range(self.ndim)):
         raise RuntimeError(f"permute: dims {dims} are not a permutation of the {self.ndim} dims of shape {self.shape}")
-    return self if dims == tuple(range(self.ndim)) else M.Permute.apply(self, order=dims)
+    return self if dims == tuple(range(self.ndim)) else _as_view(M.Permute.apply(self, order=dims), self)
 
 
 @_method
@@ -76,7 +76,8 @@ def transpose(self, dim0, dim1):
         return self
     order = list(range(self.ndim))
     order[d0], order[d1] = order[d1], order[d0]
-    return M.Permute.apply(self, order=tuple(order))  # a valid permutation by construction: skip permute's checks
+    # a valid permutation by construction: skip permute's checks
+    return _as_view(M.Permute.apply(self, order=tuple(order)), self)
 
 
 Tensor.swapaxes = Tensor.transpose
@@ -108,7 +109,7 @@ def expand(self, *sizes):
                                f"({cur}) at non-singleton dimension {i}; target sizes {sizes}, tensor shape {self.shape}")
         shape.append(s)
     shape = tuple(shape)
-    return self if shape == self.shape else M.Expand.apply(self, shape=shape)
+    return self if shape == self.shape else _as_view(M.Expand.apply(self, shape=shape), self)
 
 
 @_method

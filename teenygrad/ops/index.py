@@ -30,8 +30,18 @@ def _is_basic(index):
 class GetItem(Function):
     """z = x[index];  dx = zeros with dz added back at the indexed places (repeats summed)"""
     def forward(self, x, index):
-        self.in_shape, self.dtype, self.index = x.shape, x.dtype, index
-        return x[index]
+        self.in_shape, self.dtype, self.index, self.src = x.shape, x.dtype, index, x
+        z = x[index]
+        if isinstance(z, np.generic) and not any(i is Ellipsis for i in index):
+            self.index = index = index + (Ellipsis,)  # x[0] of a 1-D x: a 0-d view of x (as torch), not a copy
+            z = x[index]
+        return z
+
+    def view_of(self, a):
+        return a[self.index]
+
+    def view_kwargs(self):
+        return {"index": self.index}
 
     def backward(self, g):
         dx = zeros_on(g, self.in_shape)
@@ -64,6 +74,26 @@ class SetItem(Function):
             gx[self.index] = 0
         if n[1]:
             gv = unbroadcast(g[self.index], self.vshape)
+        return gx, gv
+
+
+class ViewScatter(Function):
+    """z = x with the part that a view node selects (view.view_of) replaced by v: writing through a view in place
+    (v = y[0]; v.mul_(2)) as a graph op;  dx = dz zeroed in that part, dv = that part of dz"""
+    def forward(self, x, v, view):
+        self.view = view
+        z = x.copy()
+        view.view_of(z)[...] = v
+        return z
+
+    def backward(self, g):
+        n = self.needs_input_grad
+        gx = gv = None
+        if n[0]:
+            gx = g.copy()
+            self.view.view_of(gx)[...] = 0
+        if n[1]:
+            gv = self.view.view_of(g).copy()
         return gx, gv
 
 

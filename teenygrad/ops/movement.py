@@ -7,11 +7,18 @@ from ._util import unbroadcast, contiguous, xp_of
 class Reshape(Function):
     """z = x viewed as shape;  dx = dz reshaped back"""
     def forward(self, x, shape):
-        self.in_shape = x.shape
+        # src, shape: an in-place op on z may write x's memory (tensor_inplace writes through to the base)
+        self.in_shape, self.src, self.shape = x.shape, x, shape
         return x.reshape(shape)
 
     def backward(self, g):
         return g.reshape(self.in_shape)
+
+    def view_of(self, a):
+        return a.reshape(self.shape)
+
+    def view_kwargs(self):
+        return {"shape": self.shape}
 
 
 class Permute(Function):
@@ -20,17 +27,23 @@ class Permute(Function):
         inverse = [0] * len(order)
         for i, o in enumerate(order):   # np.argsort costs ~10x more on a 4-tuple
             inverse[o] = i
-        self.inverse = tuple(inverse)
+        self.inverse, self.src, self.order = tuple(inverse), x, order
         return x.transpose(order)
 
     def backward(self, g):
         return g.transpose(self.inverse)
 
+    def view_of(self, a):
+        return a.transpose(self.order)
+
+    def view_kwargs(self):
+        return {"order": self.order}
+
 
 class Expand(Function):
     """z = x broadcast to shape (a read-only view);  dx = dz summed over the broadcast axes"""
     def forward(self, x, shape):
-        self.in_shape = x.shape
+        self.in_shape, self.src = x.shape, x
         return np.broadcast_to(x, shape)
 
     def backward(self, g):
@@ -54,7 +67,7 @@ class Pad(Function):
         z = np.pad(x, grow, constant_values=value) if any(b or a for b, a in grow) else x
         crop = tuple(slice(max(-b, 0), z.shape[i] - max(-a, 0)) for i, (b, a) in enumerate(pads))
         self.pads = pads
-        return z[crop]
+        return z[crop] if z is not x else z[crop].copy()  # F.pad gives a new tensor, never a view of x
 
     def backward(self, g):
         # inverse: crop what was added, zero-pad what was cropped
@@ -85,7 +98,7 @@ class Flip(Function):
     """z = x reversed along axes;  dx = dz reversed back"""
     def forward(self, x, axis):
         self.axis = axis
-        return np.flip(x, axis)
+        return np.flip(x, axis).copy()  # torch.flip copies; a view would let z.add_() write into x
 
     def backward(self, g):
         return np.flip(g, self.axis)

@@ -1,0 +1,110 @@
+"""In-place ops on views of graph tensors write through to the base, as in torch (values and gradients)."""
+import numpy as np
+import pytest
+import torch
+
+import teenygrad as tg
+
+
+def _run(lib, steps):
+    x = lib.tensor(np.arange(12, dtype=np.float32).reshape(3, 4) - 5.0, requires_grad=True)
+    y = x * 1.5
+    steps(lib, y)
+    w = lib.tensor(np.linspace(-1, 1, 12, dtype=np.float32).reshape(3, 4))
+    (y * w).sum().backward()
+    return y.detach().numpy(), x.grad.numpy()
+
+
+CASES = {
+    "getitem row": lambda lib, y: y[0].mul_(2),
+    "getitem 0-d": lambda lib, y: y[1, 2].add_(7),
+    "slice step": lambda lib, y: y[:, ::2].mul_(-3),
+    "transpose then row": lambda lib, y: y.t()[1].add_(10),
+    "view then slice": lambda lib, y: y.view(12)[2:7].mul_(0.5),
+    "reshape then index": lambda lib, y: y.reshape(2, 6)[1, 1:4].sub_(1),
+    "index-op-assign": lambda lib, y: y[2].__imul__(5),
+    "setitem form": lambda lib, y: y.__setitem__(1, y[1] * 5),
+    "fill_ view": lambda lib, y: y[0].fill_(3),
+    "copy_ view": lambda lib, y: y[:, 1].copy_(lib.tensor([1.0, 2.0, 3.0])),
+    "clamp_ view": lambda lib, y: y[1:].clamp_(-2, 2),
+    "two views": lambda lib, y: (y[0].mul_(2), y[:, 0].add_(1)),
+    "permute then squeeze-free view": lambda lib, y: y.permute(1, 0)[::2].mul_(4),
+}
+
+
+@pytest.mark.parametrize("name", list(CASES))
+def test_inplace_on_view_writes_through(name):
+    yt, gt = _run(torch, CASES[name])
+    yg, gg = _run(tg, CASES[name])
+    np.testing.assert_allclose(yg, yt, rtol=1e-6)
+    np.testing.assert_allclose(gg, gt, rtol=1e-6)
+
+
+def test_view_keeps_its_graph_after_write_through():
+    # the view itself is a graph tensor again: using it later sends gradient through the base's new node
+    for lib in (torch, tg):
+        x = lib.tensor([1.0, 2.0, 3.0, 4.0], requires_grad=True)
+        y = x * 2
+        v = y[1:3]
+        v.mul_(x[:2])
+        (v.sum() * 3 + y.sum()).backward()
+        if lib is torch:
+            want = (y.detach().numpy(), x.grad.numpy())
+    np.testing.assert_allclose(y.detach().numpy(), want[0])
+    np.testing.assert_allclose(x.grad.numpy(), want[1])
+
+
+def test_in_place_value_that_needs_grad_into_view_of_plain_tensor():
+    for lib in (torch, tg):
+        a = lib.tensor([1.0, 2.0, 3.0], requires_grad=True)
+        y = lib.zeros(2, 3) * 1.0
+        y.requires_grad_(False)
+        y2 = y * a    # a graph tensor
+        y2[1].copy_(a * 4)
+        y2.sum().backward()
+        if lib is torch:
+            want = (y2.detach().numpy(), a.grad.numpy())
+    np.testing.assert_allclose(y2.detach().numpy(), want[0])
+    np.testing.assert_allclose(a.grad.numpy(), want[1])
+
+
+def test_view_of_leaf_that_requires_grad_is_refused():
+    a = tg.ones(3, requires_grad=True)
+    with pytest.raises(RuntimeError, match="view of a leaf Variable"):
+        a[0].mul_(2)
+    with pytest.raises(RuntimeError, match="view of a leaf Variable"):
+        a.view(3, 1).add_(1)
+    with tg.no_grad():           # without a graph it is a plain write into a's memory
+        a[0].mul_(2)
+    assert a.detach().numpy().tolist() == [2.0, 1.0, 1.0]
+
+
+def test_expanded_view_is_refused():
+    y = tg.ones(3, requires_grad=True) * 1
+    with pytest.raises(RuntimeError, match="single memory location"):
+        y.expand(2, 3).mul_(2)
+
+
+def test_copying_ops_are_not_views():
+    # torch.flip and F.pad return new tensors: writing into the result leaves the input alone
+    z = tg.ones(3)
+    f = z.flip(0)
+    f.add_(1)
+    p = tg.nn.functional.pad(z, (0, 0))
+    p.add_(5)
+    assert z.numpy().tolist() == [1.0, 1.0, 1.0]
+    # a reshape that had to copy is not a view either: in place on it touches only it
+    x = tg.arange(6.0).reshape(2, 3).requires_grad_(True)
+    y = x * 1
+    s = y.t().reshape(6)   # (3, 2) transposed is not C-contiguous: reshape copies
+    s.add_(100)
+    assert float(y.sum().item()) == 15.0
+    s.sum().backward()
+    assert x.grad.numpy().tolist() == [[1.0] * 3] * 2
+
+
+def test_zero_d_getitem_is_a_view():
+    a = tg.arange(4.0)
+    v = a[2]
+    v.add_(10)
+    assert a.numpy().tolist() == [0.0, 1.0, 12.0, 3.0]
