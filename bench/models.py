@@ -64,6 +64,48 @@ class MakemoreMLP:
         return loss
 
 
+class MakemoreMLPNumpy:
+    """The same makemore MLP step written by hand in numpy (forward, backward and SGD, no framework): the floor
+    for any numpy-backed framework on this workload, since it makes the same ~45 numpy calls with nothing around
+    them. Same weights and batch sampling as MakemoreMLP."""
+
+    def __init__(self, np_, vocab=27, block=3, emb=10, hidden=200, batch=32, n_data=20000, seed=42):
+        rng = np.random.default_rng(seed)
+        f32 = np.float32
+        self.C = rng.standard_normal((vocab, emb)).astype(f32)
+        self.W1 = (rng.standard_normal((block * emb, hidden)) * (5 / 3) / (block * emb) ** 0.5).astype(f32)
+        self.b1 = (rng.standard_normal(hidden) * 0.01).astype(f32)
+        self.W2 = (rng.standard_normal((hidden, vocab)) * 0.01).astype(f32)
+        self.b2 = np.zeros(vocab, f32)
+        self.Xtr = rng.integers(0, vocab, (n_data, block))
+        self.Ytr = rng.integers(0, vocab, n_data)
+        self.gen = np.random.default_rng(seed)
+        self.rows = np.arange(batch)
+        self.block, self.emb, self.batch, self.vocab = block, emb, batch, vocab
+
+    def step(self, lr=0.1):
+        ix = self.gen.integers(0, self.Xtr.shape[0], self.batch)
+        Xb, Yb = self.Xtr[ix], self.Ytr[ix]
+        x = self.C[Xb].reshape(self.batch, -1)
+        h = np.tanh(x @ self.W1 + self.b1)
+        logits = h @ self.W2 + self.b2
+        e = np.exp(logits - logits.max(axis=1, keepdims=True))
+        p = e / e.sum(axis=1, keepdims=True)
+        loss = -np.log(p[self.rows, Yb]).mean()
+        p[self.rows, Yb] -= 1                                  # d loss / d logits, times the batch
+        p /= self.batch
+        dW2, db2 = h.T @ p, p.sum(axis=0)
+        dpre = (p @ self.W2.T) * (1 - h * h)
+        dW1, db1 = x.T @ dpre, dpre.sum(axis=0)
+        dx = (dpre @ self.W1.T).reshape(-1, self.emb)
+        onehot = np.zeros((self.vocab, dx.shape[0]), np.float32)   # embedding backward as a one-hot GEMM
+        onehot[Xb.reshape(-1), np.arange(dx.shape[0])] = 1
+        dC = onehot @ dx
+        for w, g in ((self.C, dC), (self.W1, dW1), (self.b1, db1), (self.W2, dW2), (self.b2, db2)):
+            w -= np.float32(lr) * g
+        return loss
+
+
 # ---- (2) nanoGPT ---------------------------------------------------------------------------------------------
 def gpt_classes(torch):
     """nanoGPT's model.py (bias=True, dropout 0, tied embeddings), plus a KV cache for sampling."""

@@ -43,6 +43,8 @@ def time_fn(fn, seconds, warmup_s, min_chunk_s=0.004, max_chunks=400):
 
 def load(fw):
     import importlib
+    if fw == "numpy":   # the hand-written numpy floor (bench/floor.py)
+        return importlib.import_module("numpy")
     torch = importlib.import_module(fw)
     importlib.import_module(fw + ".nn.functional")
     try:
@@ -81,6 +83,8 @@ def run_workload(fw, name, seconds, warmup_s):
             cls = models.LibrarySample if fw == "teenygrad" else models.GPTSample
         else:
             cls = {"mlp": models.MakemoreMLP, "gpt": models.GPTTrain, "sample": models.GPTSample}[name]
+            if fw == "numpy":
+                cls = {"mlp": models.MakemoreMLPNumpy}[name]
         w = cls(torch)
         fn = w.step
     times = time_fn(fn, seconds, warmup_s)

@@ -1,0 +1,46 @@
+"""How far down can a numpy-backed framework go on the makemore MLP step? Runs, alternating, each in its own
+process: teenygrad, PyTorch, and the same step written by hand in numpy (bench/models.py MakemoreMLPNumpy:
+forward, backward and SGD with no framework at all, the same batches and the same losses as teenygrad's step).
+
+    python bench/floor.py [--rounds 5] [--seconds 2] [--threads 2] [--realtime]
+
+The hand-written step is the floor: every numpy-backed autograd makes the same numpy calls plus its own
+bookkeeping, so floor / PyTorch bounds the ratio any of them can reach here."""
+import argparse
+import os
+import statistics
+
+from run import run_child
+
+FWS = ("numpy", "teenygrad", "torch")
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--rounds", type=int, default=5)
+    ap.add_argument("--seconds", type=float, default=2.0)
+    ap.add_argument("--threads", type=int, default=2)
+    ap.add_argument("--realtime", action="store_true", help="children under SCHED_FIFO (root), as bench/run.py")
+    args = ap.parse_args()
+    if args.realtime:
+        os.sched_setscheduler(0, os.SCHED_FIFO, os.sched_param(10))
+    med = {fw: [] for fw in FWS}
+    for r in range(args.rounds):
+        for fw in FWS:
+            res = run_child(fw, ["mlp"], args.seconds, 0.5, args.threads)[0]
+            if "error" in res:
+                raise SystemExit(f"{fw}: {res['error']}")
+            med[fw].append(statistics.median(res["times"]) * 1e6)
+        print(f"round {r + 1}: " + "  ".join(f"{fw} {med[fw][-1]:.1f} us" for fw in FWS), flush=True)
+    print(f"\nmakemore MLP step, {args.threads} threads, median of {args.rounds} rounds (min..max):")
+    for fw in FWS:
+        print(f"  {fw:10s} {statistics.median(med[fw]):7.1f} us  ({min(med[fw]):.1f}..{max(med[fw]):.1f})")
+    for fw in ("numpy", "teenygrad"):
+        ratios = [a / b for a, b in zip(med[fw], med["torch"])]
+        print(f"  {fw} / torch: {statistics.median(ratios):.2f}x ({min(ratios):.2f}..{max(ratios):.2f})")
+    ratios = [a / b for a, b in zip(med["teenygrad"], med["numpy"])]
+    print(f"  teenygrad / numpy floor: {statistics.median(ratios):.2f}x")
+
+
+if __name__ == "__main__":
+    main()
