@@ -32,7 +32,8 @@ def __getattr__(name):
         from .dtype import bfloat16_dtype
         return bfloat16_dtype()
     if hasattr(_fapi, name):
-        return getattr(_fapi, name)
+        fn = globals()[name] = getattr(_fapi, name)  # cached: later reads (torch.tanh in a loop) skip this hook
+        return fn
     raise AttributeError(f"module 'teenygrad' has no attribute {name!r}")
 
 

@@ -35,7 +35,7 @@ def from_numpy(a):
 
 def _check_shape(shape, op):
     shape = _shape_arg(shape)
-    if any(s < 0 for s in shape):
+    if shape and min(shape) < 0:  # min: one C call, where any(generator) costs a frame per call
         raise RuntimeError(f"{op}: trying to create tensor with negative dimension in {shape}")
     return shape
 

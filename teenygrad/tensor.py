@@ -100,12 +100,16 @@ class Tensor:
         if requires_grad:
             self.requires_grad_(True)
 
-    @classmethod
-    def _wrap(cls, a, requires_grad=False):
+    @staticmethod  # static, not a classmethod: no bound method to build per call (it is called for every result)
+    def _wrap(a, requires_grad=False):
         if type(a) is not np.ndarray and isinstance(a, np.generic):  # numpy ops on 0-d arrays give scalars
             a = np.asarray(a)
         t = Tensor.__new__(Tensor)
-        t._data, t.grad, t._ctx, t._retains_grad, t.requires_grad = a, None, None, False, requires_grad
+        t._data = a  # one store each: a 5-tuple unpack builds the tuple first
+        t.grad = None
+        t._ctx = None
+        t._retains_grad = False
+        t.requires_grad = requires_grad
         return t
 
     # ---- properties -------------------------------------------------------------------------------
@@ -167,7 +171,13 @@ class Tensor:
 
     @property
     def data(self):
-        return Tensor._wrap(self._data)
+        t = Tensor.__new__(Tensor)  # Tensor._wrap(self._data) spelled out: read in every SGD update
+        t._data = self._data
+        t.grad = None
+        t._ctx = None
+        t._retains_grad = False
+        t.requires_grad = False
+        return t
 
     @data.setter
     def data(self, value):
@@ -400,7 +410,8 @@ class Tensor:
         raise TypeError(f"{op}: unsupported operand type {type(other).__name__}")
 
     def _float_operand(self):
-        return self if dt.is_floating(self.dtype) else self._cast(dt._default_float)
+        d = self._data.dtype
+        return self if d.kind == "f" or dt.is_floating(d) else self._cast(dt._default_float)  # kind: the common case
 
     def add(self, other, alpha=1):
         a, b = self._other(other, "add")
@@ -453,7 +464,13 @@ class Tensor:
         a, b = self._other(exponent, "pow")
         return E.Pow.apply(a, b)
 
+    # x (op) y for two tensors of one dtype on one device, the hot case: straight to the Function, skipping
+    # add/sub/mul/div and _other (no promotion, device or bool checks can fail there); anything else goes the long way
     def __add__(self, o):
+        if isinstance(o, Tensor):
+            a, b = self._data, o._data
+            if a.dtype is b.dtype and type(a) is type(b):
+                return E.Add.apply(self, o)
         return self.add(o)
 
     def __radd__(self, o):
@@ -461,6 +478,10 @@ class Tensor:
         return E.Add.apply(a, b)
 
     def __sub__(self, o):
+        if isinstance(o, Tensor):
+            a, b = self._data, o._data
+            if a.dtype is b.dtype and type(a) is type(b) and a.dtype.kind != "b":
+                return E.Sub.apply(self, o)
         return self.sub(o)
 
     def __rsub__(self, o):
@@ -470,15 +491,33 @@ class Tensor:
         return E.Sub.apply(a, b)
 
     def __mul__(self, o):
+        if isinstance(o, Tensor):
+            a, b = self._data, o._data
+            if a.dtype is b.dtype and type(a) is type(b):
+                return E.Mul.apply(self, o)
+        elif type(o) is builtins.float:
+            a = self._data
+            if a.dtype.kind == "f" and type(a) is np.ndarray:  # mul's hot path, with _mul_float inlined
+                if self.requires_grad and _gstate["enabled"]:
+                    return E.MulScalar.apply(self, s=o)
+                return Tensor._wrap(a * o)
         return self.mul(o)
 
     def __rmul__(self, o):
-        if type(o) is builtins.float and self._data.dtype.kind == "f" and type(self._data) is np.ndarray:
-            return self._mul_float(o)  # hot path, as in mul: float * float tensor commutes exactly
+        a = self._data
+        if type(o) is builtins.float and a.dtype.kind == "f" and type(a) is np.ndarray:
+            # hot path, as in mul (-lr * grad): float * float tensor commutes exactly; _mul_float inlined
+            if self.requires_grad and _gstate["enabled"]:
+                return E.MulScalar.apply(self, s=o)
+            return Tensor._wrap(a * o)
         b, a = self._other(o, "mul")
         return E.Mul.apply(a, b)
 
     def __truediv__(self, o):
+        if isinstance(o, Tensor):
+            a, b = self._data, o._data
+            if a.dtype is b.dtype and type(a) is type(b) and a.dtype.kind == "f":
+                return E.Div.apply(self, o)
         return self.div(o)
 
     def __rtruediv__(self, o):

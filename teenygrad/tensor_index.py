@@ -15,6 +15,13 @@ _gstate = grad_mode._state
 
 # ---- indexing ---------------------------------------------------------------------------------------
 def _index_part(i, op):
+    t = type(i)
+    if t is slice:  # the common kinds first (x[:, 1:3], x[0]): what the chain below gives for them
+        if i.step is not None and i.step <= 0:
+            raise ValueError(f"{op}: step must be greater than zero, got {i.step}")
+        return i
+    if t is int:
+        return i
     if isinstance(i, Tensor):
         a = i._data if type(i._data) is np.ndarray else i._data.get()
     elif isinstance(i, range):
@@ -41,7 +48,7 @@ def _index_part(i, op):
 def _norm_index(self, index, op):
     if not isinstance(index, tuple):
         return (_index_part(index, op),)  # one index (x[ids]): no generator to build
-    return tuple(_index_part(i, op) for i in index)
+    return tuple([_index_part(i, op) for i in index])  # a list: cheaper than a generator to drain
 
 
 def _index_error(self, index, e, op):
@@ -50,7 +57,10 @@ def _index_error(self, index, e, op):
 
 
 def _getitem(self, index):
-    index = _norm_index(self, index, "getitem")
+    if type(index) is Tensor and type(index._data) is np.ndarray and index._data.dtype.kind in "biu":
+        index = (index._data,)  # x[ids], the hot case: what _norm_index gives, without its calls
+    else:
+        index = _norm_index(self, index, "getitem")
     if self.requires_grad and _gstate["enabled"]:
         try:  # GetItem.forward does the indexing: indexing here first as well would do it twice
             return _as_view(I.GetItem.apply(self, index=index), self)
@@ -255,10 +265,11 @@ def multinomial(input, num_samples, replacement=False, generator=None):
     p = p.astype(np.float64)
     if p.ndim not in (1, 2):
         raise RuntimeError(f"multinomial: prob_dist must be 1 or 2 dim, got shape {p.shape}")
-    if not np.all(np.isfinite(p)) or np.any(p < 0):
+    # array methods rather than np.all / np.any: the same reductions without numpy's Python-level wrappers
+    if not np.isfinite(p).all() or (p < 0).any():
         raise RuntimeError("multinomial: probability tensor contains either `inf`, `nan` or element < 0")
     rows = p.reshape(-1, p.shape[-1])
-    if np.any(rows.sum(-1) <= 0):
+    if (rows.sum(-1) <= 0).any():
         raise RuntimeError("multinomial: invalid multinomial distribution (sum of probabilities <= 0)")
     if num_samples <= 0:
         raise RuntimeError(f"multinomial: cannot sample {num_samples} (<= 0) samples")
@@ -277,8 +288,9 @@ def multinomial(input, num_samples, replacement=False, generator=None):
             if num_samples > nz:
                 raise RuntimeError(f"multinomial: only {nz} categories have nonzero probability, can't draw "
                                    f"{num_samples} without replacement")
-            keys = np.where(pr > 0, np.log(rng.random(len(pr))) / np.where(pr > 0, pr, 1), -np.inf)
-            out[r] = np.argsort(-keys, kind="stable")[:num_samples]  # exponential-race sampling
+            pos = pr > 0
+            keys = np.where(pos, np.log(rng.random(len(pr))) / np.where(pos, pr, 1), -np.inf)
+            out[r] = (-keys).argsort(kind="stable")[:num_samples]  # exponential-race sampling
     return Tensor._wrap(on_device_of(input._data, out.reshape(num_samples) if p.ndim == 1 else out))
 
 

@@ -65,6 +65,15 @@ def _write_through(view, result, op):
 
 
 def __iadd__(self, o):
+    if isinstance(o, Tensor) and not self.requires_grad and not o.requires_grad:
+        a, b = self._data, o._data
+        if a.dtype is b.dtype and a.shape == b.shape and type(a) is np.ndarray and type(b) is np.ndarray:
+            # the SGD update (p.data += -lr * p.grad): same dtype and shape, nothing for _fast_inplace to check
+            try:
+                a += b
+            except ValueError:  # a read-only (expanded) array
+                raise _shared_memory_error("add_", self) from None
+            return self
     if not self.requires_grad and not _needs_grad(o) and isinstance(o, (Tensor, builtins.float, builtins.int)):
         return self._fast_inplace(np.add, o, "add_")
     return self._inplace(self._pre_inplace() + o, "add_")

@@ -6,12 +6,18 @@ import numpy as np
 from . import dtype as dt
 from .ops import movement as M, index as I, matmul as MM
 from .ops._util import on_device_of
-from .tensor import Tensor, _as_view, _norm_dim, _norm_dims, _shape_arg, _check_same_device
+from .tensor import Tensor, _as_view, _norm_dim, _norm_dims, _shape_arg, _check_same_device, _gstate
 from .tensor_ops import _method
 
 
 # ---- movement ---------------------------------------------------------------------------------------
 def _infer_shape(shape, size, op):
+    if -1 not in shape:  # nothing to infer (x.view(b, t, h, e)): the checks below reduce to these two
+        if shape and min(shape) < -1:
+            raise RuntimeError(f"{op}: invalid shape dimension in {tuple(shape)}")
+        if math.prod(shape) != size:
+            raise RuntimeError(f"{op}: shape {tuple(shape)} is invalid for input of size {size}")
+        return tuple(shape)
     shape = list(shape)
     if shape.count(-1) > 1:
         raise RuntimeError(f"{op}: only one dimension can be inferred, got shape {tuple(shape)}")
@@ -32,7 +38,11 @@ def _infer_shape(shape, size, op):
 @_method
 def reshape(self, *shape):
     shape = _infer_shape(_shape_arg(shape), self._data.size, "reshape")
-    return self if shape == self.shape else _as_view(M.Reshape.apply(self, shape=shape), self)
+    if shape == self._data.shape:
+        return self
+    if not (self.requires_grad and _gstate["enabled"]):  # no graph to record: what Reshape.apply would return
+        return Tensor._wrap(self._data.reshape(shape))
+    return _as_view(M.Reshape.apply(self, shape=shape), self)
 
 
 @_method
@@ -46,7 +56,11 @@ def view(self, *shape):
     except ValueError:
         raise RuntimeError(f"view: size {tuple(shape)} is not compatible with the input's size and stride "
                            f"(shape {self.shape}, strides {self.stride()}); use .reshape(...) instead") from None
-    return self if shape == self.shape else _as_view(M.Reshape.apply(self, shape=shape), self)
+    if shape == self._data.shape:
+        return self
+    if not (self.requires_grad and _gstate["enabled"]):  # no graph to record: what Reshape.apply would return
+        return Tensor._wrap(self._data.reshape(shape))
+    return _as_view(M.Reshape.apply(self, shape=shape), self)
 
 
 @_method
@@ -64,19 +78,26 @@ def permute(self, *dims):
     dims = tuple(_norm_dim(d, self.ndim, "permute") for d in _shape_arg(dims)) if self.ndim else ()
     if sorted(dims) != list(range(self.ndim)):
         raise RuntimeError(f"permute: dims {dims} are not a permutation of the {self.ndim} dims of shape {self.shape}")
-    return self if dims == tuple(range(self.ndim)) else _as_view(M.Permute.apply(self, order=dims), self)
+    if dims == tuple(range(self.ndim)):
+        return self
+    if not (self.requires_grad and _gstate["enabled"]):  # no graph to record: what Permute.apply would return
+        return Tensor._wrap(self._data.transpose(dims))
+    return _as_view(M.Permute.apply(self, order=dims), self)
 
 
 @_method
 def transpose(self, dim0, dim1):
-    if self.ndim == 0:
+    n = self._data.ndim  # read once: Tensor.ndim is a property call
+    if n == 0:
         return self
-    d0, d1 = _norm_dim(dim0, self.ndim, "transpose"), _norm_dim(dim1, self.ndim, "transpose")
+    d0, d1 = _norm_dim(dim0, n, "transpose"), _norm_dim(dim1, n, "transpose")
     if d0 == d1:
         return self
-    order = list(range(self.ndim))
+    order = list(range(n))
     order[d0], order[d1] = order[d1], order[d0]
     # a valid permutation by construction: skip permute's checks
+    if not (self.requires_grad and _gstate["enabled"]):  # no graph to record: what Permute.apply would return
+        return Tensor._wrap(self._data.transpose(tuple(order)))
     return _as_view(M.Permute.apply(self, order=tuple(order)), self)
 
 
@@ -335,10 +356,13 @@ def split(self, split_size_or_sections, dim=0):
         if builtins.sum(sizes) != n:
             raise RuntimeError(f"split: split sizes {sizes} don't sum to the size {n} of dim {dim} of shape {self.shape}")
     out, start = [], 0
+    a = self._data
+    graph = self.requires_grad and _gstate["enabled"]
     for s in sizes:
-        idx = [slice(None)] * self.ndim
+        idx = [slice(None)] * a.ndim
         idx[d] = slice(start, start + s)
-        out.append(self[tuple(idx)])
+        # no graph: the slice itself, as self[idx] would give it (slices need none of getitem's index checks)
+        out.append(self[tuple(idx)] if graph else Tensor._wrap(a[tuple(idx)]))
         start += s
     return tuple(out)
 
@@ -375,16 +399,23 @@ def cat(tensors, dim=0):
     tensors = list(tensors)
     if not tensors:
         raise ValueError("cat: expected a non-empty list of tensors")
-    tensors = [t for t in tensors if not (t.ndim == 1 and t.shape[0] == 0)] or tensors[:1]  # torch skips 1-D empties
+    tensors = [t for t in tensors if t._data.shape != (0,)] or tensors[:1]  # torch skips 1-D empties
     ref = tensors[0]
-    d = _norm_dim(dim, ref.ndim, "cat")
-    rt = ref.dtype
+    ra = ref._data  # the checks read the arrays: each Tensor property costs a call
+    d = _norm_dim(dim, ra.ndim, "cat")
+    rest = ra.shape[:d] + ra.shape[d + 1:]
+    rt = ra.dtype
+    mixed = False
     for t in tensors[1:]:
+        a = t._data
         _check_same_device(ref, t, "cat")
-        if t.ndim != ref.ndim or any(a != b for i, (a, b) in enumerate(zip(t.shape, ref.shape)) if i != d):
+        if a.ndim != ra.ndim or a.shape[:d] + a.shape[d + 1:] != rest:
             raise RuntimeError(f"cat: sizes of tensors must match except in dimension {d}; got {ref.shape} and {t.shape}")
-        rt = dt.result_type(rt, 1, t.dtype, 1)
-    tensors = [t._cast(rt) for t in tensors]
+        if a.dtype is not rt:
+            mixed = True
+            rt = dt.result_type(rt, 1, a.dtype, 1)
+    if mixed:  # promote to the common dtype (one dtype throughout: nothing to cast)
+        tensors = [t._cast(rt) for t in tensors]
     return M.Cat.apply(*tensors, axis=d)
 
 
@@ -426,26 +457,30 @@ def masked_fill(self, mask, value):
 def matmul(self, other):
     if not isinstance(other, Tensor):
         other = Tensor(other)
-    _check_same_device(self, other, "matmul")
     a, b = self._data, other._data  # the checks read the arrays directly: Tensor properties cost a call each
-    if a.ndim == 0 or b.ndim == 0:
+    if type(a) is not type(b):
+        _check_same_device(self, other, "matmul")
+    an, bn = a.ndim, b.ndim
+    if an == 0 or bn == 0:
         raise RuntimeError(f"matmul: both arguments need to be at least 1D, got shapes {a.shape} and {b.shape}")
-    if a.dtype is not b.dtype and a.dtype != b.dtype:
+    ad = a.dtype
+    if ad is not b.dtype and ad != b.dtype:
         raise RuntimeError(f"matmul: expected both operands to have the same dtype, got {a.dtype} and {b.dtype}")
     k1 = a.shape[-1]
-    k2 = b.shape[-2] if b.ndim > 1 else b.shape[0]
+    k2 = b.shape[-2] if bn > 1 else b.shape[0]
     if k1 != k2:
         raise RuntimeError(f"matmul: shapes {a.shape} and {b.shape} cannot be multiplied ({k1} != {k2})")
     try:
-        if a.ndim > 2 and b.ndim > 2:  # otherwise one side has no batch dims: nothing to check
+        if an > 2 and bn > 2:  # otherwise one side has no batch dims: nothing to check
             np.broadcast_shapes(a.shape[:-2], b.shape[:-2])
     except ValueError:
         raise RuntimeError(f"matmul: batch dims of {a.shape} and {b.shape} can't be broadcast") from None
-    if a.dtype.kind == "V" and a.dtype.name == "bfloat16":  # numpy's bfloat16 GEMM returns float32: accumulate there, cast back
+    if ad.kind == "V" and ad.name == "bfloat16":  # numpy's bfloat16 GEMM returns float32: accumulate there, cast back
         return self.float().matmul(other.float())._cast(self.dtype)
     return MM.Matmul.apply(self, other)
 
 
+Tensor.__matmul__ = matmul  # x @ y: one Python call fewer than Tensor.__matmul__ calling self.matmul
 Tensor.mm = Tensor.bmm = Tensor.matmul
 
 

@@ -20,7 +20,8 @@ def _method(fn):
 # ---- elementwise math -------------------------------------------------------------------------------
 def _float_unary(name, fn_cls):
     def op(self):
-        x = self if dt.is_floating(self._data.dtype) else self._cast(dt._default_float)
+        d = self._data.dtype  # kind == "f" first: the common case without a call
+        x = self if d.kind == "f" or dt.is_floating(d) else self._cast(dt._default_float)
         return fn_cls.apply(x)
     op.__name__ = name
     op.__doc__ = fn_cls.__doc__
@@ -207,7 +208,7 @@ Tensor.floor_divide = lambda self, other: self.div(other, rounding_mode="floor")
 
 # ---- reductions -------------------------------------------------------------------------------------
 def _dims(self, dim, axis, op):
-    return _norm_dims(axis if dim is None else dim, self.ndim, op)
+    return _norm_dims(axis if dim is None else dim, self._data.ndim, op)
 
 
 @_method
@@ -215,7 +216,7 @@ def sum(self, dim=None, keepdim=False, dtype=None, axis=None):
     x = self
     if dtype is not None:
         x = x._cast(dt.to_dtype(dtype))
-    elif x.dtype.kind in "biu":
+    elif x._data.dtype.kind in "biu":
         x = x._cast(dt.int64)
     return R.Sum.apply(x, axis=_dims(self, dim, axis, "sum"), keepdim=keepdim)
 
@@ -393,6 +394,8 @@ def norm(self, p=2, dim=None, keepdim=False):
 def _numpy_spellings(fn):
     """torch also takes numpy's names: axis= for dim=, keepdims= for keepdim= (makemore: sum(1, keepdims=True))."""
     def method(self, *args, **kwargs):
+        if not kwargs:  # x.sum(), x.sum(1): nothing to translate
+            return fn(self, *args)
         if "keepdims" in kwargs:
             kwargs["keepdim"] = kwargs.pop("keepdims")
         if "axis" in kwargs and "axis" not in fn.__code__.co_varnames:

@@ -17,33 +17,47 @@ class Function:
         raise NotImplementedError
 
     retained_by = None  # the output tensor, when Tensor.retain_grad asks backward to keep its gradient
+    needs_input_grad = None  # per input, set by apply when the op is recorded in a graph
 
     @classmethod
     def apply(cls, *inputs, **kwargs):
         ctx = cls.__new__(cls)
-        requires_grad = False
-        if _state["enabled"]:
-            for t in inputs:  # a plain loop: any(genexpr) costs a generator per op, and this runs for every op
-                if t.requires_grad:
-                    requires_grad = True
-                    break
-        ctx.needs_input_grad = [t.requires_grad for t in inputs] if requires_grad else None
-        try:
-            if len(inputs) == 1:  # the common arities without building an argument list
-                out = ctx.forward(inputs[0]._data, **kwargs)
-            elif len(inputs) == 2:
-                out = ctx.forward(inputs[0]._data, inputs[1]._data, **kwargs)
-            else:
+        # The common arities are spelled out: no argument list, generator or list comprehension to build (each
+        # costs a frame or an allocation, and this runs for every op). Graph bookkeeping only when recorded.
+        n = len(inputs)
+        if n == 1:
+            x = inputs[0]
+            requires_grad = x.requires_grad and _state["enabled"]
+            if requires_grad:
+                ctx.needs_input_grad = [True]
+            try:
+                # a plain call when there are no keywords: forwarding an empty **kwargs costs ~60 ns more
+                out = ctx.forward(x._data, **kwargs) if kwargs else ctx.forward(x._data)
+            except (ValueError, TypeError) as e:
+                raise _forward_error(cls, inputs, e) from None
+        elif n == 2:
+            x, y = inputs
+            rx, ry = x.requires_grad, y.requires_grad
+            requires_grad = (rx or ry) and _state["enabled"]
+            if requires_grad:
+                ctx.needs_input_grad = [rx, ry]
+            try:
+                out = ctx.forward(x._data, y._data, **kwargs) if kwargs else ctx.forward(x._data, y._data)
+            except (ValueError, TypeError) as e:
+                raise _forward_error(cls, inputs, e) from None
+        else:
+            requires_grad = False
+            if _state["enabled"]:
+                for t in inputs:
+                    if t.requires_grad:
+                        requires_grad = True
+                        break
+            if requires_grad:
+                ctx.needs_input_grad = [t.requires_grad for t in inputs]
+            try:
                 out = ctx.forward(*[t._data for t in inputs], **kwargs)
-        except ValueError as e:  # numpy's shape errors; torch raises RuntimeError, and we name the op
-            shapes = ", ".join(str(tuple(t.shape)) for t in inputs)
-            raise RuntimeError(f"{cls.__name__.lower()}: {e} (input shapes {shapes})") from None
-        except TypeError:  # cupy (and numpy) refuse to mix host and GPU arrays: say which tensors did
-            devices = ["cpu" if type(t._data) is _np.ndarray else "cuda" for t in inputs]
-            if len(set(devices)) > 1:
-                raise RuntimeError(f"{cls.__name__.lower()}: expected all tensors to be on the same device, but "
-                                   f"found {' and '.join(dict.fromkeys(devices))}") from None
-            raise
+            except (ValueError, TypeError) as e:
+                raise _forward_error(cls, inputs, e) from None
         if type(out) is not _np.ndarray and isinstance(out, _np.generic):  # numpy full reductions return scalars
             out = _np.asarray(out)
         t = Tensor.__new__(Tensor)
@@ -53,13 +67,49 @@ class Function:
         if requires_grad:
             # parents are graph nodes fixed now: each input's Function, or the tensor itself for a leaf.
             # A later in-place op rebinds the input's _ctx, but this op's gradient still reaches the old node.
-            ctx.parents = [x._ctx or x for x in inputs]
+            if n == 1:
+                ctx.parents = [x._ctx or x]
+            elif n == 2:
+                ctx.parents = [x._ctx or x, y._ctx or y]
+            else:
+                ctx.parents = [x._ctx or x for x in inputs]
             t.requires_grad = True
             t._ctx = ctx
         else:
             t.requires_grad = False
             t._ctx = None
         return t
+
+
+def _forward_error(cls, inputs, e):
+    """The exception to raise for a forward that failed with e (re-raises e itself when it isn't ours to name)."""
+    if isinstance(e, ValueError):  # numpy's shape errors; torch raises RuntimeError, and we name the op
+        shapes = ", ".join(str(tuple(t.shape)) for t in inputs)
+        return RuntimeError(f"{cls.__name__.lower()}: {e} (input shapes {shapes})")
+    # TypeError: cupy (and numpy) refuse to mix host and GPU arrays: say which tensors did
+    devices = ["cpu" if type(t._data) is _np.ndarray else "cuda" for t in inputs]
+    if len(set(devices)) > 1:
+        return RuntimeError(f"{cls.__name__.lower()}: expected all tensors to be on the same device, but "
+                            f"found {' and '.join(dict.fromkeys(devices))}")
+    raise e
+
+
+def _backward_order(root):
+    """Function nodes from root back to the first ops: reversed(_topo_order(root)). A chain (every node has at
+    most one Function parent: an MLP without residuals) is walked directly, which gives the same order without
+    the DFS's stack and seen-set; at the first node with two Function parents we fall back to the DFS."""
+    order = []
+    node = root
+    while node is not None:
+        order.append(node)
+        nxt = None
+        for p in node.parents or ():
+            if isinstance(p, Function):
+                if nxt is not None:  # a branch (or one node used twice, x * x): not a chain
+                    return reversed(_topo_order(root))
+                nxt = p
+        node = nxt
+    return order
 
 
 def _topo_order(root):
@@ -105,10 +155,12 @@ def run_backward(root, grad, retain_graph=False):
         return
     if root._ctx.parents is None:
         raise RuntimeError(_FREED)
-    grads = {id(root._ctx): grad}
+    # Function nodes are keyed by themselves (identity hash, no id() call); leaves by id, collected with
+    # their summed gradient and stored once every path has arrived
+    grads = {root._ctx: grad}
     leaves, stored = {}, set()
-    for node in reversed(_topo_order(root._ctx)):
-        g = grads.pop(id(node), None)
+    for node in _backward_order(root._ctx):
+        g = grads.pop(node, None)
         if g is None:
             continue
         kept = node.retained_by  # set by Tensor.retain_grad on the node's output
@@ -123,22 +175,22 @@ def run_backward(root, grad, retain_graph=False):
         for p, pg in zip(parents, in_grads):
             if pg is None:
                 continue
-            k = id(p)
-            if not isinstance(p, Function):  # a leaf tensor: collect now, store once every path has arrived
-                if not p.requires_grad:
-                    continue
+            if isinstance(p, Function):
+                prev = grads.get(p)
+                grads[p] = pg if prev is None else prev + pg
+            elif p.requires_grad:  # a leaf tensor
                 if pg.shape != p._data.shape:
                     raise RuntimeError(f"{type(node).__name__}.backward: gradient shape {pg.shape} "
                                        f"!= input shape {p._data.shape}")
-                leaves[k] = p
-            prev = grads.get(k)
-            grads[k] = pg if prev is None else prev + pg
+                k = id(p)
+                prev = leaves.get(k)
+                leaves[k] = (p, pg) if prev is None else (p, prev[1] + pg)
         if not retain_graph:
             # a finished graph holds no memory: drop saved arrays and the links to inputs
             node.__dict__.clear()
             node.parents = None
-    for k, t in leaves.items():
-        _accumulate_into_grad(t, grads[k], stored)
+    for t, g in leaves.values():
+        _accumulate_into_grad(t, g, stored)
 
 
 Tensor = None  # set by teenygrad.tensor once the class exists (tensor.py imports this module)

@@ -9,6 +9,8 @@ from ..ops._util import on_device_of
 from ..random import rng_of
 from ..tensor_ops import one_hot as _one_hot, where as _where, einsum as _einsum
 
+_INT64 = np.dtype(np.int64)  # compared with an array's dtype on hot paths (embedding ids, cross-entropy targets)
+
 
 def _t(x, op, name="input"):
     if not isinstance(x, Tensor):
@@ -29,7 +31,18 @@ def _same_float(op, x, *others):
 # ---- linear / embedding ---------------------------------------------------------------------------
 def linear(input, weight, bias=None):
     """y = x W^T + b with x (..., in), W (out, in), b (out,)."""
-    _t(input, "linear")
+    if isinstance(input, Tensor) and isinstance(weight, Tensor):
+        # the hot case (every nn.Linear call), checked on the arrays: each Tensor property costs a call
+        x, w = input._data, weight._data
+        dtype = x.dtype
+        if (w.ndim == 2 and x.ndim >= 2 and x.shape[-1] == w.shape[1] and w.dtype is dtype and dtype.kind == "f"
+                and type(w) is type(x)):
+            if bias is None:
+                return N.Linear.apply(input, weight)
+            b = bias._data
+            if b.shape == (w.shape[0],) and b.dtype is dtype and type(b) is type(x):
+                return N.Linear.apply(input, weight, bias)
+    _t(input, "linear")  # anything else: the checks below say what is wrong (or that nothing is)
     if weight.ndim != 2 or input.ndim == 0 or input.shape[-1] != weight.shape[1]:
         raise RuntimeError(f"linear: input shape {input.shape} doesn't match weight shape {weight.shape} "
                            f"(expected last dim {weight.shape[1] if weight.ndim == 2 else '?'})")
@@ -59,7 +72,8 @@ def embedding(input, weight, padding_idx=None, max_norm=None, scale_grad_by_freq
     _check_same_device(input, weight, "embedding")
     idx = input._data
     v = weight.shape[0]
-    if idx.size and (idx.min() < 0 or idx.max() >= v):
+    # int64 ids in range need one reduction: viewed as unsigned, negative ids are huge too; else the full check
+    if idx.size and (idx.dtype != _INT64 or idx.view(np.uint64).max() >= v) and (idx.min() < 0 or idx.max() >= v):
         bad = int(idx.max()) if idx.max() >= v else int(idx.min())
         raise IndexError(f"embedding: index {bad} is out of range for an embedding of {v} rows "
                          f"(input shape {input.shape})")
@@ -78,7 +92,15 @@ def _norm_shape(normalized_shape):
 
 
 def layer_norm(input, normalized_shape, weight=None, bias=None, eps=1e-5):
-    _t(input, "layer_norm")
+    if (type(normalized_shape) is tuple and len(normalized_shape) == 1 and isinstance(input, Tensor)
+            and isinstance(weight, Tensor) and isinstance(bias, Tensor)):
+        # the hot case (nn.LayerNorm over the last dim, with weight and bias), checked on the arrays
+        x, w, b = input._data, weight._data, bias._data
+        dtype = x.dtype
+        if (x.ndim >= 1 and x.shape[-1:] == normalized_shape == w.shape == b.shape and dtype.kind == "f"
+                and w.dtype is dtype and b.dtype is dtype and type(w) is type(x) and type(b) is type(x)):
+            return N.LayerNorm.apply(input, weight, bias, k=1, eps=eps, has_w=True, has_b=True)
+    _t(input, "layer_norm")  # anything else: the checks below say what is wrong (or that nothing is)
     ns = _norm_shape(normalized_shape)
     if input.shape[input.ndim - len(ns):] != ns or len(ns) > input.ndim:
         raise RuntimeError(f"layer_norm: input shape {input.shape} doesn't end in normalized_shape {ns}")
@@ -233,6 +255,17 @@ def scaled_dot_product_attention(query, key, value, attn_mask=None, dropout_p=0.
                                  enable_gqa=False, generator=None):
     """softmax(q k^T * scale + mask) v over (..., L, E) queries and (..., S, E) keys / (..., S, Ev) values.
     attn_mask: bool (True = attend) or float (added to the scores), broadcastable to (..., L, S)."""
+    if (attn_mask is None and dropout_p == 0 and not enable_gqa and isinstance(query, Tensor)
+            and isinstance(key, Tensor) and isinstance(value, Tensor)):
+        # the hot case (no mask, no dropout), checked on the arrays; anything else (or any doubt) takes the
+        # checks below, which say what is wrong
+        q, k, v = query._data, key._data, value._data
+        dtype = q.dtype
+        if (q.ndim >= 2 and k.ndim >= 2 and v.ndim >= 2 and q.shape[-1] == k.shape[-1]
+                and k.shape[-2] == v.shape[-2] and dtype.kind == "f" and k.dtype is dtype and v.dtype is dtype):
+            sc = 1 / math.sqrt(q.shape[-1]) if scale is None else scale
+            return N.ScaledDotProductAttention.apply(query, key, value, mask=None, causal=is_causal, scale=sc,
+                                                     drop=None)
     q, k, v = query, key, value
     if enable_gqa:
         raise NotImplementedError("scaled_dot_product_attention: enable_gqa is not supported; repeat the key/value "
@@ -288,6 +321,15 @@ def cross_entropy(input, target, weight=None, size_average=None, ignore_index=-1
                   reduction="mean", label_smoothing=0.0):
     """Logits (n, C) or (n, C, d1, ...) (or (C,) unbatched); targets are class ids (n,) / (n, d1, ...)
     or class probabilities shaped like the input."""
+    if (weight is None and label_smoothing == 0 and isinstance(input, Tensor) and isinstance(target, Tensor)
+            and (reduction == "mean" or reduction == "sum" or reduction == "none")):
+        # the hot case: (n, C) float logits, (n,) int64 class ids, all in range; anything else (or any doubt)
+        # takes the checks below, which say what is wrong
+        x, t = input._data, target._data
+        if (x.ndim == 2 and t.ndim == 1 and x.dtype.kind == "f" and t.dtype == _INT64 and type(t) is type(x)
+                and t.shape[0] == x.shape[0] and t.size and t.view(np.uint64).max() < x.shape[1]):
+            return N.CrossEntropy.apply(input, target=t, weight=None, ignore_index=ignore_index,
+                                        label_smoothing=label_smoothing, reduction=reduction)
     _t(input, "cross_entropy")
     _t(target, "cross_entropy", "target")
     _check_same_device(input, target, "cross_entropy")

@@ -3,9 +3,12 @@ import numpy as np
 
 def unbroadcast(g, shape):
     """Sum a broadcast gradient back down to the input's shape."""
-    if g.shape == shape:
+    gs = g.shape
+    if gs == shape:
         return g
-    lead = g.ndim - len(shape)
+    lead = len(gs) - len(shape)
+    if 0 < lead < len(gs) and gs[lead:] == shape:  # only leading axes (a bias): one sum, already shaped
+        return g.sum(axis=0 if lead == 1 else tuple(range(lead)))
     ones = tuple(i + lead for i, s in enumerate(shape) if s == 1 and g.shape[i + lead] != 1)
     if not ones and 0 < lead < g.ndim:  # only leading axes (a bias): one sum, already shaped, and not a view
         return g.sum(axis=tuple(range(lead)))

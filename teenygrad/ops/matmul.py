@@ -3,13 +3,17 @@ import numpy as np
 from ..autograd.function import Function
 from ._util import unbroadcast, contiguous, zeros_on
 from ..backend import cuda as _cuda
+from ..backend import cpu as _cpu
 from ..backend.cpu import matmul as _cpu_matmul2d
 
 
 def _matmul2d(a, b):
     """2-D a @ b: numpy arrays go to the CPU backend (big GEMMs split over its thread pool), GPU arrays to the
     cuda backend (the GEMM rung for the dtype, or cuBLAS)."""
-    return _cpu_matmul2d(a, b) if type(a) is np.ndarray else _cuda.matmul(a, b)
+    if type(a) is np.ndarray:
+        # no thread pool (the default, decided on first use): the backend's matmul is a @ b, so skip its checks
+        return a @ b if _cpu._pool is False else _cpu_matmul2d(a, b)
+    return _cuda.matmul(a, b)
 
 
 def _mm(a, b):
@@ -27,6 +31,8 @@ class Matmul(Function):
     """z = x @ y;  dx = dz @ y^T, dy = x^T @ dz (summed over broadcast batch axes)"""
     def forward(self, x, y):
         self.x, self.y = x, y
+        if type(x) is np.ndarray and x.ndim == 2 and y.ndim == 2 and _cpu._pool is False:
+            return x @ y  # the common case, as _mm -> _matmul2d would do it, without their two calls
         return _mm(x, y)
 
     def backward(self, g):
@@ -45,14 +51,14 @@ class Matmul(Function):
         if y.ndim == 1:
             gv = np.expand_dims(gv, -1)
         if n[0]:
-            gx = _mm(gv, np.swapaxes(yv, -1, -2))
+            gx = _mm(gv, yv.swapaxes(-1, -2))
             gx = unbroadcast(gx, xv.shape).reshape(x.shape)
         if n[1]:
             if yv.ndim == 2 and xv.ndim > 2:
                 # weight gradient of a batched linear: one GEMM over the flattened batch
                 gy = _matmul2d(xv.reshape(-1, xv.shape[-1]).T, gv.reshape(-1, gv.shape[-1]))
             else:
-                gy = unbroadcast(_mm(np.swapaxes(xv, -1, -2), gv), yv.shape)
+                gy = unbroadcast(_mm(xv.swapaxes(-1, -2), gv), yv.shape)
             gy = gy.reshape(y.shape)
         return gx, gy
 

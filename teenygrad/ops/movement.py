@@ -78,7 +78,10 @@ class Cat(Function):
     """z = concatenate along axis;  dx_i = the matching slice of dz"""
     def forward(self, *xs, axis=0):
         self.axis = axis
-        self.bounds = np.cumsum([0] + [x.shape[axis] for x in xs])
+        bounds = [0]  # running sum in Python: np.cumsum costs ~2 us on a short list
+        for x in xs:
+            bounds.append(bounds[-1] + x.shape[axis])
+        self.bounds = bounds
         return np.concatenate(xs, axis=axis)
 
     def backward(self, g):

@@ -16,14 +16,19 @@ from ._util import unbroadcast, contiguous, on_device_of, xp_of, zeros_on
 def _mm(a, b):
     """2-D a @ b; on CPU split by rows over the pool (once the pool exists, BLAS itself runs one thread);
     on the GPU the cuda backend's GEMM rung for the dtype."""
-    return _cpu.matmul(a, b) if type(a) is np.ndarray else _cuda.matmul(a, b)
+    if type(a) is np.ndarray:
+        # no thread pool (the default, decided on first use): the backend's matmul is a @ b, so skip its checks
+        return a @ b if _cpu._pool is False else _cpu.matmul(a, b)
+    return _cuda.matmul(a, b)
 
 
 def _bmm(a, b):
     """Batched a @ b over matching leading dims, split by batch over the pool; numpy broadcasting otherwise."""
     if type(a) is np.ndarray and a.ndim == b.ndim and a.ndim >= 3 and a.shape[:-2] == b.shape[:-2]:
         lead = a.shape[:-2]
-        out = _cpu.bmm(a.reshape(-1, *a.shape[-2:]), b.reshape(-1, *b.shape[-2:]))
+        a3, b3 = a.reshape(-1, *a.shape[-2:]), b.reshape(-1, *b.shape[-2:])
+        # no thread pool (the default, decided on first use): the backend's bmm is a3 @ b3, so skip its checks
+        out = a3 @ b3 if _cpu._pool is False else _cpu.bmm(a3, b3)
         return out.reshape(*lead, *out.shape[-2:])
     return a @ b if type(a) is np.ndarray else _cuda.matmul(a, b)
 
@@ -37,7 +42,7 @@ class Linear(Function):
     """y = x W^T + b;  dx = dy W, dW = dy^T x, db = sum dy (over all leading axes)"""
     def forward(self, x, w, b=None):
         self.x, self.w = x, w
-        y = _mm(_rows(x), w.T)
+        y = _mm(x.reshape(-1, x.shape[-1]), w.T)  # _rows(x), inlined
         if b is not None:
             y += b
         return y.reshape(*x.shape[:-1], w.shape[0])
@@ -331,7 +336,7 @@ class ScaledDotProductAttention(Function):
             self.o, self.lse = self.cuda.attention_fwd(q, k, v, causal, scale)
             return self.o
         # a contiguous k^T: numpy's batched matmul is ~2x slower on the transposed view at head sizes
-        s = _bmm(q, contiguous(np.swapaxes(k, -1, -2)))
+        s = _bmm(q, contiguous(k.swapaxes(-1, -2)))
         L, S = s.shape[-2:]
         self.kernels = fused_for(s) if mask is None and scale > 0 else None
         if self.kernels is not None:  # scale, causal cut and softmax in one pass per row (numba)
@@ -362,8 +367,8 @@ class ScaledDotProductAttention(Function):
             grads = self.cuda.attention_bwd(g, self.q, self.k, self.v, self.o, self.lse, self.causal, self.scale)
             return tuple(d if need else None for d, need in zip(grads, n))
         q, k, v, p = self.q, self.k, self.v, self.p
-        gv = unbroadcast(_bmm(np.swapaxes(self.pd, -1, -2), g), v.shape) if n[2] else None
-        dp = _bmm(g, contiguous(np.swapaxes(v, -1, -2)))
+        gv = unbroadcast(_bmm(self.pd.swapaxes(-1, -2), g), v.shape) if n[2] else None
+        dp = _bmm(g, contiguous(v.swapaxes(-1, -2)))
         if self.drop is not None:
             dp *= self.drop
         if self.kernels is not None:
@@ -372,7 +377,7 @@ class ScaledDotProductAttention(Function):
             ds = p * (dp - (dp * p).sum(axis=-1, keepdims=True))
             ds *= q.dtype.type(self.scale)
         gq = unbroadcast(_bmm(ds, k), q.shape) if n[0] else None
-        gk = unbroadcast(_bmm(np.swapaxes(ds, -1, -2), q), k.shape) if n[1] else None
+        gk = unbroadcast(_bmm(ds.swapaxes(-1, -2), q), k.shape) if n[1] else None
         return gq, gk, gv
 
 

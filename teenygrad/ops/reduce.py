@@ -7,8 +7,11 @@ from ._util import zeros_on
 
 
 def _expand_back(g, in_shape, axis, keepdim):
-    if not keepdim:
-        g = np.expand_dims(g, axis)
+    if not keepdim:  # np.expand_dims(g, axis), without its Python-level axis checks: the same view
+        shape = list(in_shape)
+        for a in axis:
+            shape[a] = 1
+        g = g.reshape(shape)
     return np.broadcast_to(g, in_shape)
 
 

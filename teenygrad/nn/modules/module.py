@@ -30,7 +30,8 @@ class Module:
 
     def __call__(self, *args, **kwargs):
         if not self._forward_hooks and not self._forward_pre_hooks:
-            return self.forward(*args, **kwargs)
+            # a plain call when there are no keywords: forwarding an empty **kwargs costs ~60 ns more
+            return self.forward(*args, **kwargs) if kwargs else self.forward(*args)
         for hook in list(self._forward_pre_hooks.values()):
             r = hook(self, args)
             if r is not None:
@@ -99,8 +100,9 @@ class Module:
         # only called when normal lookup fails: parameters, buffers and children live in the dicts
         d = self.__dict__
         for k in ("_parameters", "_buffers", "_modules"):
-            if k in d and name in d[k]:
-                return d[k][name]
+            entries = d.get(k)  # None before Module.__init__
+            if entries is not None and name in entries:
+                return entries[name]
         raise AttributeError(f"'{type(self).__name__}' object has no attribute '{name}'")
 
     def __delattr__(self, name):
