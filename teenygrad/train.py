@@ -174,7 +174,8 @@ def build_task(spec, model_hp: dict, cfg: TrainConfig, explicit: set, model=None
     from teenygrad.models import tasks
     try:
         if spec.task == "classify":
-            task = tasks.ClassifyTask.load(cfg.data, cfg.device)
+            # sentiment features: 'words' or 'ngrams' (checkpoints older than the setting used words)
+            task = tasks.ClassifyTask.load(cfg.data, cfg.device, features=model_hp.get("features", "words"))
             hp = dict(model_hp, n_features=task.n_features)
             return task, model or spec.model_class()(**hp), hp
         kind = tasks.corpus_kind(cfg.data)
@@ -254,6 +255,9 @@ def tokenizer_from_dict(d):
         return None
     if isinstance(d, dict) and d.get("type") == "words":
         return D.Vocabulary.from_dict(d)
+    if isinstance(d, dict) and d.get("type") == "ngrams":
+        from teenygrad.data.datasets import NgramVocabulary
+        return NgramVocabulary.from_dict(d)
     return D.CharTokenizer.from_dict(d)
 
 

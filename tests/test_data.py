@@ -405,3 +405,32 @@ def test_vocabulary_bag_of_words():
     assert Vocabulary.from_dict(json.loads(json.dumps(vocab.to_dict()))).words == vocab.words
     with pytest.raises(TypeError, match="list of sentences"):
         vocab.bag_of_words("good food")
+
+
+def test_ngram_vocabulary_features():
+    from teenygrad.data.datasets import NgramVocabulary
+    train = ["Not bad, LOVED it", "not bad at all", "bad food"]
+    vocab = NgramVocabulary.build(train, min_count=2)
+    grams = vocab.grams("Not bad, LOVED it")
+    assert grams[:7] == ["not", "bad", "loved", "it", "not bad", "bad loved", "loved it"]
+    assert {"#<lo", "#lov", "#ove", "#ved", "#ed>", "#<love", "#loved", "#oved>"} <= set(grams)
+    assert "#<lov" in grams and "#<loved>" not in grams                  # 3 to 5 characters of '<loved>'
+    assert {"not", "loved", "food", "all"} <= set(vocab.words)            # every training word is kept
+    assert "not bad" in vocab.words and "bad loved" not in vocab.words    # n-grams need 2 sentences
+    assert vocab.words[:7] == ["#<ba", "#<bad", "#<bad>", "#ad>", "#bad", "#bad>", "bad"]   # in 3 sentences: first
+    X = vocab.bag_of_words(["not bad", "nothing known here", ""])
+    assert X.dtype == np.float32 and X.shape == (3, len(vocab))
+    row = X[0]
+    on = row > 0
+    assert np.allclose(row[on], row[on][0]) and np.isclose(np.linalg.norm(row), 1.0)   # binary, unit length
+    assert set(np.array(vocab.words)[on]) == {g for g in vocab.grams("not bad") if g in vocab.index}
+    assert not X[2].any()                                                 # an empty sentence stays zero
+    assert np.isclose(np.linalg.norm(X[1]), 1.0)                          # 'nothing' shares '#<no', '#not'
+    plain = NgramVocabulary.build(train, chars=(0, 0), bigrams=False)
+    assert sorted(plain.words) == sorted(Vocabulary.build(train).words)   # no n-grams: a bag of words
+    again = NgramVocabulary.from_dict(json.loads(json.dumps(vocab.to_dict())))
+    assert again.words == vocab.words and np.array_equal(again.bag_of_words(train), vocab.bag_of_words(train))
+    with pytest.raises(ValueError, match="chars"):
+        NgramVocabulary(["a"], chars=(5, 3))
+    with pytest.raises(TypeError, match="list of sentences"):
+        vocab.bag_of_words("not bad")

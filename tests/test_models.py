@@ -173,3 +173,34 @@ def test_bert_masking_follows_the_recipe():
 def test_nonsense_hyper_parameters_raise_clearly(name, hp, message):
     with pytest.raises(ValueError, match=message):
         build_model(name, **hp)
+
+
+@pytest.mark.parametrize("name", ["sentiment", "logreg"])
+def test_sentiment_ngram_features_shape_and_learning(tmp_path, name):
+    """The 'ngrams' path end to end on a tiny labelled file: ClassifyTask builds unit-length n-gram rows
+    from the train split only, the model maps them to 2 logits, and a few AdamW steps lower the loss."""
+    from teenygrad.data.datasets import NgramVocabulary
+    from teenygrad.models.tasks import ClassifyTask
+    good = ["loved it", "great food", "really good value", "not bad at all", "lovely staff", "works great"]
+    bad = ["hated it", "awful food", "really bad value", "not good at all", "rude staff", "broke at once"]
+    lines = [f"{s} {i}\t1" for i in range(5) for s in good] + [f"{s} {i}\t0" for i in range(5) for s in bad]
+    data = tmp_path / "tiny_labelled.txt"
+    data.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    task = ClassifyTask.load(str(data), features="ngrams")
+    assert isinstance(task.vocabulary, NgramVocabulary)
+    assert "not bad" in task.vocabulary.index and "#lov" in task.vocabulary.index
+    assert [len(task.Y[s]) for s in ("train", "val", "test")] == [48, 6, 6]
+    assert np.allclose(np.linalg.norm(task.X["train"], axis=1), 1.0)
+    teenygrad.manual_seed(0)
+    hp = dict(n_hidden=8, dropout=0.0) if name == "sentiment" else {}
+    model = build_model(name, n_features=task.n_features, features="ngrams", **hp)
+    assert model.features == "ngrams"
+    x, y = task.X["train"], task.Y["train"]
+    assert model(teenygrad.tensor(x)).shape == (48, 2)
+    first, last = _fit(model, x, y, steps=40, lr=0.05)
+    assert last < 0.7 * first, (first, last)
+    assert task.evaluate(model, "train")["acc"] == 1.0
+    with pytest.raises(ValueError, match="features"):
+        build_model(name, n_features=4, features="chars")
+    with pytest.raises(ValueError, match="features"):
+        ClassifyTask.load(str(data), features="chars")

@@ -5,9 +5,11 @@ cache, else a verified download); a path (what `--data PATH` passes) is used as 
 """
 import pathlib
 import random
+from collections import Counter
 
 import numpy as np
 
+from .batching import Vocabulary, words_of
 from .fetch import locate, remote
 
 SENTIMENT_SOURCES = ("amazon", "imdb", "yelp")
@@ -104,6 +106,77 @@ def sentiment(path=None, seed: int = 0) -> dict:
         rng.shuffle(pairs)
         out[name] = ([s for s, _ in pairs], np.array([y for _, y in pairs], dtype=np.int64))
     return out
+
+
+class NgramVocabulary(Vocabulary):
+    """Sentence features for the sentiment classifiers: every word, plus the word bigrams and the
+    character n-grams that occur in at least `min_count` training sentences.
+
+        "Not bad, LOVED it"  words     not bad loved it
+                             bigrams   "not bad" "bad loved" "loved it"      ("not bad" is not "bad")
+                             chars     #<lo #lov #ove #ved #ed> ... #<love #oved> ...   (3-5 of "<loved>")
+
+    A plain bag of words cannot tell "not bad" from "bad" nor see that "loved" and "lovely" share a root;
+    bigrams and fastText's subword n-grams (Bojanowski et al. 2017) can. Each row is binary (the feature
+    occurs or not) and scaled to unit length, so a long review does not speak louder than a short one.
+    Build it from the TRAIN sentences only, as Vocabulary."""
+
+    def __init__(self, words, chars=(3, 5), bigrams=True):
+        super().__init__(words)
+        lo, hi = chars
+        if not (isinstance(lo, int) and isinstance(hi, int) and 0 <= lo <= hi):
+            raise ValueError(f"NgramVocabulary: chars must be (lo, hi) with 0 <= lo <= hi, got {chars!r} "
+                             f"((0, 0) turns them off)")
+        self.chars, self.bigrams = (lo, hi), bool(bigrams)
+
+    def grams(self, sentence: str) -> list:
+        """The feature names of one sentence: words, 'w1 w2' bigrams, '#abc' character n-grams."""
+        words = words_of(sentence)
+        out = list(words)
+        if self.bigrams:
+            out += [f"{a} {b}" for a, b in zip(words, words[1:])]
+        lo, hi = self.chars
+        for w in words if hi else []:
+            w = f"<{w}>"                                     # so prefixes and suffixes differ from insides
+            out += [f"#{w[i:i + n]}" for n in range(max(lo, 1), hi + 1) for i in range(len(w) - n + 1)]
+        return out
+
+    @classmethod
+    def build(cls, sentences, min_count: int = 2, chars=(3, 5), bigrams=True) -> "NgramVocabulary":
+        """Every training word, and the n-grams found in >= min_count training sentences; most frequent
+        first (ties alphabetical, so the order is reproducible)."""
+        if isinstance(sentences, str):
+            raise TypeError("NgramVocabulary.build: pass a list of sentences, not one string")
+        probe = cls(["."], chars, bigrams)
+        counts = Counter(g for s in sentences for g in set(probe.grams(s)))
+        words = set(w for s in sentences for w in words_of(s))
+        kept = sorted((g for g, c in counts.items() if g in words or c >= min_count), key=lambda g: (-counts[g], g))
+        if not kept:
+            raise ValueError(f"NgramVocabulary.build: no word in {len(sentences)} sentences")
+        return cls(kept, chars, bigrams)
+
+    def bag_of_words(self, sentences, binary: bool = True) -> np.ndarray:
+        """float32 (n, V): the features of each sentence (1/0 if binary, else counts), each row of unit
+        length (an empty row stays zero). Features outside the vocabulary are ignored."""
+        if isinstance(sentences, str):
+            raise TypeError("NgramVocabulary.bag_of_words: pass a list of sentences, not one string")
+        out = np.zeros((len(sentences), len(self.words)), dtype=np.float32)
+        for row, s in enumerate(sentences):
+            for g in self.grams(s):
+                col = self.index.get(g)
+                if col is not None:
+                    out[row, col] = 1.0 if binary else out[row, col] + 1.0
+        return out / np.maximum(np.sqrt((out * out).sum(axis=1, keepdims=True)), 1e-12)
+
+    def to_dict(self) -> dict:
+        return {"type": "ngrams", "words": list(self.words), "chars": list(self.chars), "bigrams": self.bigrams}
+
+    @classmethod
+    def from_dict(cls, d: dict) -> "NgramVocabulary":
+        if not isinstance(d, dict) or d.get("type") != "ngrams" or not isinstance(d.get("words"), list):
+            raise ValueError(f"NgramVocabulary.from_dict: expected {{'type': 'ngrams', 'words': list, ...}}, "
+                             f"got {d!r:.200}")
+        return cls(d["words"], tuple(d.get("chars", (3, 5))), d.get("bigrams", True))
 
 
 def xor():

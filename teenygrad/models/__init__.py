@@ -6,7 +6,7 @@
     rnn.py          RNN, GRU and LSTM language models
     gpt.py          nanoGPT: pre-LN decoder with causal self-attention and a KV-cached generate()
     bert.py         a bidirectional encoder trained as a masked language model
-    classifiers.py  XOR network, bag-of-words sentiment network and its logistic-regression baseline
+    classifiers.py  XOR network, n-gram sentiment network and its logistic-regression baseline
     gpt2.py         GPT-2 inference from Hugging Face weights (`teenygrad sample --gpt2 DIR`)
 
     tasks.py        what each model trains on and how its loss is measured (used by teenygrad/train.py)
@@ -101,14 +101,16 @@ REGISTRY = {
                                 eval_interval=50),
                      about="2 -> 8 (tanh) -> 2 feed-forward network on the four XOR points"),
     "sentiment": ModelSpec("sentiment", "classifiers", "BagOfWordsNet", "classify", "sentiment",
-                           model=dict(n_hidden=64, dropout=0.5),
+                           model=dict(n_hidden=16, dropout=0.5, features="ngrams"),
                            train=dict(optimizer="adamw", lr=1e-3, weight_decay=0.01, batch_size=64, max_iters=1500,
                                       eval_interval=50),
-                           about="bag-of-words feed-forward network (UCI sentiment sentences)"),
-    "logreg": ModelSpec("logreg", "classifiers", "LogisticRegression", "classify", "sentiment", model=dict(),
+                           about="word + bigram + character n-gram feed-forward network (UCI sentiment sentences)"),
+    "logreg": ModelSpec("logreg", "classifiers", "LogisticRegression", "classify", "sentiment",
+                        model=dict(features="words"),
                         train=dict(optimizer="adamw", lr=1e-2, weight_decay=0.01, batch_size=64, max_iters=1500,
                                    eval_interval=50),
-                        about="logistic regression on the same bag-of-words split (the sentiment baseline)"),
+                        about="logistic regression on a bag of words, same split (the sentiment baseline; "
+                              "--features ngrams for the FFN's inputs)"),
 }
 
 

@@ -16,6 +16,9 @@ import numpy as np
 import teenygrad
 import teenygrad.nn.functional as F
 from teenygrad import data as D
+from teenygrad.data.datasets import NgramVocabulary
+
+from .classifiers import FEATURES
 
 IGNORE = -1      # targets that carry no loss (padding after a name, unmasked positions for BERT)
 EVAL_BATCH = 512
@@ -205,14 +208,21 @@ class ClassifyTask:
         self.X, self.Y, self.vocabulary, self.device = features, labels, vocabulary, device
         self.tokens_per_batch = None
 
+    FEATURES = FEATURES  # the sentence features load() builds (models.classifiers)
+
     @classmethod
-    def load(cls, name_or_path, device="cpu"):
+    def load(cls, name_or_path, device="cpu", features="words"):
+        """xor's four points, or labelled sentences as features: 'words' a binary bag of words, 'ngrams'
+        words + word bigrams + character 3-5-grams, each row of unit length (D.NgramVocabulary)."""
         if name_or_path == "xor":
             X, y = D.xor()
             return cls({s: X for s in ("train", "val", "test")}, {s: y for s in ("train", "val", "test")},
                        device=device)
+        if features not in cls.FEATURES:
+            raise ValueError(f"features must be one of {', '.join(cls.FEATURES)}, got {features!r}")
         splits = D.sentiment(None if name_or_path == "sentiment" else name_or_path)
-        vocab = D.Vocabulary.build(splits["train"][0])              # train words only: no leak from val/test
+        build = D.Vocabulary.build if features == "words" else NgramVocabulary.build
+        vocab = build(splits["train"][0])                           # train sentences only: no leak from val/test
         return cls.from_vocabulary(splits, vocab, device)
 
     @classmethod
