@@ -121,18 +121,20 @@ def _gelu_tanh_bwd(x, g, dx):
 def gelu(x, approximate="none"):
     """y = x Phi(x) (or the tanh form); x float32, any shape."""
     xf = np.ascontiguousarray(x).reshape(-1)
-    y = np.empty_like(xf)
+    out = np.empty(x.shape, np.float32)  # allocated in x's shape: the result is no view (a leaf keeps it uncopied)
+    y = out.reshape(-1)
     k = _gelu_tanh_fwd if approximate == "tanh" else _gelu_fwd
     parallel_for(xf.size, lambda lo, hi: k(xf[lo:hi], y[lo:hi]), MIN_PARALLEL_ELEMENTS)
-    return y.reshape(x.shape)
+    return out
 
 
 def gelu_backward(x, g, approximate="none"):
     xf, gf = np.ascontiguousarray(x).reshape(-1), np.ascontiguousarray(g).reshape(-1)
-    dx = np.empty_like(xf)
+    out = np.empty(x.shape, np.float32)
+    dx = out.reshape(-1)
     k = _gelu_tanh_bwd if approximate == "tanh" else _gelu_bwd
     parallel_for(xf.size, lambda lo, hi: k(xf[lo:hi], gf[lo:hi], dx[lo:hi]), MIN_PARALLEL_ELEMENTS)
-    return dx.reshape(x.shape)
+    return out
 
 
 # ---- LayerNorm over the last axis ---------------------------------------------------------------------------------
@@ -184,19 +186,21 @@ def layer_norm(x, w, b, eps):
     """Last-axis LayerNorm of float32 x with weight w and bias b: returns y, mean, rstd (per row)."""
     x2 = np.ascontiguousarray(x).reshape(-1, x.shape[-1])
     n = x2.shape[0]
-    y = np.empty_like(x2)
+    out = np.empty(x.shape, np.float32)  # in x's shape, so the result is no view (see gelu)
+    y = out.reshape(x2.shape)
     mean, rstd = np.empty(n, np.float32), np.empty(n, np.float32)
     e = f32(eps)
     parallel_for(n, lambda lo, hi: _ln_fwd(x2[lo:hi], w, b, e, y[lo:hi], mean[lo:hi], rstd[lo:hi]),
                  MIN_PARALLEL_ELEMENTS // x2.shape[1] + 1)
-    return y.reshape(x.shape), mean, rstd
+    return out, mean, rstd
 
 
 def layer_norm_backward(g, x, w, mean, rstd):
     """dx, dw, db of layer_norm (w must be given; pass ones for an affine-free norm)."""
     x2 = np.ascontiguousarray(x).reshape(-1, x.shape[-1])
     g2 = np.ascontiguousarray(g).reshape(x2.shape)
-    dx = np.empty_like(x2)
+    out = np.empty(x.shape, np.float32)
+    dx = out.reshape(x2.shape)
     d = x2.shape[1]
     parts = []                      # per-thread partial sums of dw, db (list.append is atomic)
 
@@ -209,7 +213,7 @@ def layer_norm_backward(g, x, w, mean, rstd):
     for pw, pb in parts[1:]:
         dw += pw
         db += pb
-    return dx.reshape(x.shape), dw, db
+    return out, dw, db
 
 
 # ---- softmax over the last axis (attention, cross-entropy) ------------------------------------------------------
@@ -252,14 +256,15 @@ def softmax(s, scale=1.0, causal_offset=None):
     query i sees keys j <= i + k and the rest get exactly 0 (k = 0: torch's is_causal, top-left aligned)."""
     L, S = s.shape[-2], s.shape[-1]
     s2 = np.ascontiguousarray(s).reshape(-1, S)
-    out = np.empty_like(s2)
+    res = np.empty(s.shape, np.float32)
+    out = res.reshape(s2.shape)
     if causal_offset is not None and causal_offset < 0:
         raise ValueError(f"softmax: causal_offset must be >= 0 (got {causal_offset}): rows would be empty")
     sc, off = f32(scale), -1 if causal_offset is None else causal_offset
     # split on whole (L, S) blocks so that row % L stays each row's query index
     parallel_for(s2.shape[0] // L, lambda lo, hi: _softmax_rows(s2[lo * L:hi * L], sc, L, off, out[lo * L:hi * L]),
                  MIN_PARALLEL_ELEMENTS // (L * S) + 1)
-    return out.reshape(s.shape)
+    return res
 
 
 def softmax_backward(p, dp, scale=1.0):
