@@ -81,6 +81,42 @@ class Function:
         return t
 
 
+class PartialGrad:
+    """A gradient that is zero outside one basic-indexed part: what y = x[index] sends back to x. run_backward
+    adds it into that part of x's gradient instead of materialising full-size zeros per use (the q, k, v split
+    of attention would build three zero arrays and sum them)."""
+    __slots__ = ("shape", "index", "g")
+
+    def __init__(self, shape, index, g):
+        self.shape, self.index, self.g = shape, index, g
+
+    def dense(self):
+        from ..ops._util import zeros_on
+        out = zeros_on(self.g, self.shape)
+        out[self.index] = self.g
+        return out
+
+
+def _sum_grads(prev, pg, owned):
+    """prev + pg: two contributions to one node's gradient. Arrays this backward pass made itself (ids in owned,
+    never handed to a backward yet) are added into in place; anything else may be aliased and gets a new array."""
+    if type(prev) is PartialGrad:
+        prev = prev.dense()
+        owned.add(id(prev))
+    if type(pg) is PartialGrad:
+        if id(prev) not in owned:
+            prev = prev.copy()
+            owned.add(id(prev))
+        prev[pg.index] += pg.g
+        return prev
+    if id(prev) in owned:
+        prev += pg
+        return prev
+    out = prev + pg
+    owned.add(id(out))
+    return out
+
+
 def _forward_error(cls, inputs, e):
     """The exception to raise for a forward that failed with e (re-raises e itself when it isn't ours to name)."""
     if isinstance(e, ValueError):  # numpy's shape errors; torch raises RuntimeError, and we name the op
@@ -158,11 +194,15 @@ def run_backward(root, grad, retain_graph=False):
     # Function nodes are keyed by themselves (identity hash, no id() call); leaves by id, collected with
     # their summed gradient and stored once every path has arrived
     grads = {root._ctx: grad}
-    leaves, stored = {}, set()
+    leaves, stored, owned = {}, set(), set()
     for node in _backward_order(root._ctx):
         g = grads.pop(node, None)
         if g is None:
             continue
+        if type(g) is PartialGrad:
+            g = g.dense()
+        elif owned:
+            owned.discard(id(g))  # handed to a backward now, which may pass it on as it is (Add does): shared
         kept = node.retained_by  # set by Tensor.retain_grad on the node's output
         if kept is not None:
             _accumulate_into_grad(kept, g, stored)
@@ -177,8 +217,10 @@ def run_backward(root, grad, retain_graph=False):
                 continue
             if isinstance(p, Function):
                 prev = grads.get(p)
-                grads[p] = pg if prev is None else prev + pg
+                grads[p] = pg if prev is None else _sum_grads(prev, pg, owned)
             elif p.requires_grad:  # a leaf tensor
+                if type(pg) is PartialGrad:
+                    pg = pg.dense()
                 if pg.shape != p._data.shape:
                     raise RuntimeError(f"{type(node).__name__}.backward: gradient shape {pg.shape} "
                                        f"!= input shape {p._data.shape}")

@@ -1,6 +1,6 @@
 """Indexing, gathering and scattering. Backward of a gather is a scatter-add and vice versa."""
 import numpy as np
-from ..autograd.function import Function
+from ..autograd.function import Function, PartialGrad
 from ..backend.cpu import fused_for
 from ._util import unbroadcast, xp_of, zeros_on
 
@@ -44,15 +44,15 @@ class GetItem(Function):
         return {"index": self.index}
 
     def backward(self, g):
-        dx = zeros_on(g, self.in_shape)
         index = self.index
+        if _is_basic(index):  # a slice of x: zero elsewhere, added into its part by run_backward
+            return PartialGrad(self.in_shape, index, g)
+        dx = zeros_on(g, self.in_shape)
         if len(index) == 1 and isinstance(index[0], np.ndarray) and index[0].dtype != np.bool_:
             # embedding-style lookup x[ids] (tested first: the hot case): a row scatter-add
             ids = index[0].reshape(-1)
             row = dx[0].size if self.in_shape[0] else 0  # explicit row size: -1 is ambiguous for empty arrays
             scatter_add_rows(dx.reshape(self.in_shape[0], row), ids, g.reshape(ids.size, row))
-        elif _is_basic(index):
-            dx[index] = g
         else:
             np.add.at(dx, index, g)
         return dx

@@ -25,10 +25,10 @@ def _mm(a, b):
 def _bmm(a, b):
     """Batched a @ b over matching leading dims, split by batch over the pool; numpy broadcasting otherwise."""
     if type(a) is np.ndarray and a.ndim == b.ndim and a.ndim >= 3 and a.shape[:-2] == b.shape[:-2]:
+        if _cpu._pool is False:  # no pool (the default): numpy runs BLAS per matrix on strided (b, h, t, e)
+            return a @ b         # views as they are; flattening the batch dims first would copy them (~20 us)
         lead = a.shape[:-2]
-        a3, b3 = a.reshape(-1, *a.shape[-2:]), b.reshape(-1, *b.shape[-2:])
-        # no thread pool (the default, decided on first use): the backend's bmm is a3 @ b3, so skip its checks
-        out = a3 @ b3 if _cpu._pool is False else _cpu.bmm(a3, b3)
+        out = _cpu.bmm(a.reshape(-1, *a.shape[-2:]), b.reshape(-1, *b.shape[-2:]))
         return out.reshape(*lead, *out.shape[-2:])
     return a @ b if type(a) is np.ndarray else _cuda.matmul(a, b)
 
