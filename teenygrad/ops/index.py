@@ -62,39 +62,42 @@ class SetItem(Function):
     """z = x with z[index] = v (out of place, for the graph);  dx = dz zeroed at index, dv = dz[index]"""
     def forward(self, x, v, index):
         self.index, self.vshape = index, v.shape
+        return self._replaced(x, v)
+
+    def _replaced(self, x, v):
         z = x.copy()
-        z[index] = v
+        self._put(z, v)
         return z
+
+    def _put(self, a, v):
+        a[self.index] = v
+
+    def _take(self, g):
+        return unbroadcast(g[self.index], self.vshape)
 
     def backward(self, g):
         n = self.needs_input_grad
         gx = gv = None
         if n[0]:
             gx = g.copy()
-            gx[self.index] = 0
+            self._put(gx, 0)
         if n[1]:
-            gv = unbroadcast(g[self.index], self.vshape)
+            gv = self._take(g)
         return gx, gv
 
 
-class ViewScatter(Function):
+class ViewScatter(SetItem):
     """z = x with the part that a view node selects (view.view_of) replaced by v: writing through a view in place
     (v = y[0]; v.mul_(2)) as a graph op;  dx = dz zeroed in that part, dv = that part of dz"""
     def forward(self, x, v, view):
         self.view = view
-        z = x.copy()
-        view.view_of(z)[...] = v
-        return z
+        return self._replaced(x, v)
 
-    def backward(self, g):
-        n = self.needs_input_grad
-        gx = gv = None
-        if n[0]:
-            gx = g.copy()
-            self.view.view_of(gx)[...] = 0
-        if n[1]:
-            gv = self.view.view_of(g).copy()
-        return gx, gv
+    def _put(self, a, v):
+        self.view.view_of(a)[...] = v
+
+    def _take(self, g):
+        return self.view.view_of(g).copy()
 
 
 class Gather(Function):
