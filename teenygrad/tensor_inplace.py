@@ -17,10 +17,21 @@ def _inplace(self, result, op):
                                "operation; wrap it in teenygrad.no_grad() or use .data")
         if _view_base(self) is not None:
             return _write_through(self, result, op)
-        # the op read a stand-in for the old value (_pre_inplace), so self can take the new node
-        self._data, self._ctx, self.requires_grad = result._data, result._ctx, True
+        if self._ctx is not None:
+            # the op read a stand-in for the old value (_pre_inplace), so self can take the new node
+            self._data, self._ctx, self.requires_grad = result._data, result._ctx, True
+            return self
+        # a plain tensor takes a value that needs grad (buf.copy_(h)): the value goes into its own memory, which
+        # views of it, .data and numpy may share, and the tensor joins the graph
+        _store(self, result._data, op)
+        self._ctx, self.requires_grad = result._ctx, True
         return self
-    r = result._data
+    _store(self, result._data, op)
+    return self
+
+
+def _store(self, r, op):
+    """self's memory <- r, with torch's casting and shape rules for in-place results."""
     if r.dtype != self.dtype:
         if dt.is_floating(r.dtype) and not dt.is_floating(self.dtype):
             raise RuntimeError(f"{op}: result type {r.dtype} can't be cast to the desired output "
@@ -32,7 +43,7 @@ def _inplace(self, result, op):
         self._data[...] = r
     except ValueError:
         raise _shared_memory_error(op, self) from None
-    return self
+
 
 def _view_base(t):
     """The tensor that graph tensor t is a view of (set by the view ops, see tensor._as_view), else None."""

@@ -108,3 +108,29 @@ def test_zero_d_getitem_is_a_view():
     v = a[2]
     v.add_(10)
     assert a.numpy().tolist() == [0.0, 1.0, 12.0, 3.0]
+
+
+def test_plain_tensor_view_takes_a_value_that_needs_grad():
+    # y needs no grad; writing a graph value into a view of it puts the numbers into y's memory (as torch),
+    # and the view joins the graph
+    a = np.array([1.0, 2.0, 3.0], dtype=np.float32)
+    out = {}
+    for lib in (torch, tg):
+        w = lib.tensor(a, requires_grad=True)
+        y = lib.zeros(2, 3)
+        v = y[1]
+        v.copy_(w * 2)
+        (v * v).sum().backward()
+        out[lib] = (y.detach().numpy().copy(), w.grad.numpy())
+    for got, want in zip(out[tg], out[torch]):
+        np.testing.assert_allclose(got, want)
+
+
+def test_plain_tensor_shared_with_numpy_sees_a_graph_value():
+    buf = np.zeros(3, np.float32)
+    t = tg.from_numpy(buf)
+    w = tg.ones(3, requires_grad=True)
+    t.add_(w * 5)
+    assert buf.tolist() == [5.0, 5.0, 5.0]
+    t.sum().backward()
+    assert w.grad.numpy().tolist() == [5.0, 5.0, 5.0]
