@@ -35,14 +35,26 @@ def _infer_shape(shape, size, op):
     return tuple(shape)
 
 
-@_method
-def reshape(self, *shape):
-    shape = _infer_shape(_shape_arg(shape), self._data.size, "reshape")
+def _reshaped(self, shape):
+    """self as `shape` (checked by the caller): self itself, a plain view without a graph, else a Reshape node."""
     if shape == self._data.shape:
         return self
     if not (self.requires_grad and _gstate["enabled"]):  # no graph to record: what Reshape.apply would return
         return Tensor._wrap(self._data.reshape(shape))
     return _as_view(M.Reshape.apply(self, shape=shape), self)
+
+
+def _permuted(self, order):
+    """self with axes in `order` (a valid, non-identity permutation): a plain view without a graph, else a node."""
+    if not (self.requires_grad and _gstate["enabled"]):  # no graph to record: what Permute.apply would return
+        return Tensor._wrap(self._data.transpose(order))
+    return _as_view(M.Permute.apply(self, order=order), self)
+
+
+@_method
+def reshape(self, *shape):
+    shape = _infer_shape(_shape_arg(shape), self._data.size, "reshape")
+    return _reshaped(self, shape)
 
 
 @_method
@@ -56,11 +68,7 @@ def view(self, *shape):
     except ValueError:
         raise RuntimeError(f"view: size {tuple(shape)} is not compatible with the input's size and stride "
                            f"(shape {self.shape}, strides {self.stride()}); use .reshape(...) instead") from None
-    if shape == self._data.shape:
-        return self
-    if not (self.requires_grad and _gstate["enabled"]):  # no graph to record: what Reshape.apply would return
-        return Tensor._wrap(self._data.reshape(shape))
-    return _as_view(M.Reshape.apply(self, shape=shape), self)
+    return _reshaped(self, shape)
 
 
 @_method
@@ -80,9 +88,7 @@ def permute(self, *dims):
         raise RuntimeError(f"permute: dims {dims} are not a permutation of the {self.ndim} dims of shape {self.shape}")
     if dims == tuple(range(self.ndim)):
         return self
-    if not (self.requires_grad and _gstate["enabled"]):  # no graph to record: what Permute.apply would return
-        return Tensor._wrap(self._data.transpose(dims))
-    return _as_view(M.Permute.apply(self, order=dims), self)
+    return _permuted(self, dims)
 
 
 @_method
@@ -95,10 +101,7 @@ def transpose(self, dim0, dim1):
         return self
     order = list(range(n))
     order[d0], order[d1] = order[d1], order[d0]
-    # a valid permutation by construction: skip permute's checks
-    if not (self.requires_grad and _gstate["enabled"]):  # no graph to record: what Permute.apply would return
-        return Tensor._wrap(self._data.transpose(tuple(order)))
-    return _as_view(M.Permute.apply(self, order=tuple(order)), self)
+    return _permuted(self, tuple(order))  # a valid permutation by construction: skip permute's checks
 
 
 Tensor.swapaxes = Tensor.transpose
