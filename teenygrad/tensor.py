@@ -670,6 +670,17 @@ def _is_bool(o):
     return isinstance(o, (builtins.bool, np.bool_)) or (isinstance(o, Tensor) and o._data.dtype.kind == "b")
 
 
+def zero_grads(params, set_to_none=True):
+    """Module.zero_grad and Optimizer.zero_grad: drop each gradient (torch's default) or zero it in place."""
+    for p in params:
+        if p.grad is None:
+            continue
+        if set_to_none:
+            p.grad = None
+        else:
+            p.grad._data[...] = 0
+
+
 def _as_view(out, base):
     """A graph view remembers its base tensor, so an in-place op on the view can reach it (tensor_inplace)."""
     if out._ctx is not None:

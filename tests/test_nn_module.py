@@ -59,6 +59,9 @@ def test_forward_backward_with_copied_weights():
     ty.sum().backward()
     for (n, p), (_, tp) in zip(m.named_parameters(), tm.named_parameters()):
         np.testing.assert_allclose(p.grad.numpy(), tp.grad.numpy(), atol=1e-5, rtol=1e-4, err_msg=n)
+    kept = [p.grad for p in m.parameters()]
+    m.zero_grad(set_to_none=False)  # zeroed in place: the same gradient tensors, all zeros
+    assert all(p.grad is g and not p.grad.numpy().any() for p, g in zip(m.parameters(), kept))
     m.zero_grad()
     assert all(p.grad is None for p in m.parameters())
 

@@ -6,7 +6,7 @@ before they touch an array, because a numpy float64 scalar would silently upcast
 import collections
 import copy
 import numpy as np
-from ..tensor import Tensor
+from ..tensor import Tensor, zero_grads
 from ..autograd import enable_grad
 from ..ops._util import xp_of
 
@@ -83,14 +83,7 @@ class Optimizer:
 
     # ---- gradients --------------------------------------------------------------------------------
     def zero_grad(self, set_to_none=True):
-        for g in self.param_groups:
-            for p in g["params"]:
-                if p.grad is None:
-                    continue
-                if set_to_none:
-                    p.grad = None
-                else:
-                    p.grad._data[...] = 0
+        zero_grads((p for g in self.param_groups for p in g["params"]), set_to_none)
 
     def step(self, closure=None):
         raise NotImplementedError(f"{type(self).__name__} does not implement step")

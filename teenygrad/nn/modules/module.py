@@ -3,7 +3,7 @@ dicts (filled by __setattr__), and walks them for parameters(), state_dict(), to
 import collections
 import numpy as np
 from ...tensor import dt  # the dtype module: the package attribute `dtype` is the dtype class, as in torch
-from ...tensor import Tensor, _move, _device_name
+from ...tensor import Tensor, _move, _device_name, zero_grads
 from ..parameter import Parameter, Buffer
 
 _IncompatibleKeys = collections.namedtuple("IncompatibleKeys", ["missing_keys", "unexpected_keys"])
@@ -249,13 +249,7 @@ class Module:
         return self
 
     def zero_grad(self, set_to_none=True):
-        for p in self.parameters():
-            if p.grad is None:
-                continue
-            if set_to_none:
-                p.grad = None
-            else:
-                p.grad._data[...] = 0
+        zero_grads(self.parameters(), set_to_none)
 
     # ---- dtype / device ---------------------------------------------------------------------------
     def _apply_arrays(self, fn, floats_only):
