@@ -16,7 +16,7 @@ _gstate = grad_mode._state
 # ---- indexing ---------------------------------------------------------------------------------------
 def _index_part(i, op):
     t = type(i)
-    if t is slice:  # the common kinds first (x[:, 1:3], x[0]): what the chain below gives for them
+    if t is slice:  # the common kinds first (x[:, 1:3], x[0]); slice can't be subclassed
         if i.step is not None and i.step <= 0:
             raise ValueError(f"{op}: step must be greater than zero, got {i.step}")
         return i
@@ -34,9 +34,7 @@ def _index_part(i, op):
         return i
     elif isinstance(i, (int, np.integer)):
         return int(i)
-    elif i is None or i is Ellipsis or isinstance(i, slice):
-        if isinstance(i, slice) and i.step is not None and i.step <= 0:
-            raise ValueError(f"{op}: step must be greater than zero, got {i.step}")
+    elif i is None or i is Ellipsis:
         return i
     else:
         raise IndexError(f"{op}: unsupported index of type {type(i).__name__}")

@@ -7,11 +7,9 @@ def unbroadcast(g, shape):
     if gs == shape:
         return g
     lead = len(gs) - len(shape)
-    if 0 < lead < len(gs) and gs[lead:] == shape:  # only leading axes (a bias): one sum, already shaped
+    if 0 < lead < len(gs) and gs[lead:] == shape:  # only leading axes (a bias): one sum, shaped, no view
         return g.sum(axis=0 if lead == 1 else tuple(range(lead)))
-    ones = tuple(i + lead for i, s in enumerate(shape) if s == 1 and g.shape[i + lead] != 1)
-    if not ones and 0 < lead < g.ndim:  # only leading axes (a bias): one sum, already shaped, and not a view
-        return g.sum(axis=tuple(range(lead)))
+    ones = tuple(i + lead for i, s in enumerate(shape) if s == 1 and gs[i + lead] != 1)
     axes = tuple(range(lead)) + ones
     g = g.sum(axis=axes, keepdims=True) if axes else g
     return g.reshape(shape)
