@@ -261,8 +261,10 @@ def scaled_dot_product_attention(query, key, value, attn_mask=None, dropout_p=0.
         # checks below, which say what is wrong
         q, k, v = query._data, key._data, value._data
         dtype = q.dtype
-        if (q.ndim >= 2 and k.ndim >= 2 and v.ndim >= 2 and q.shape[-1] == k.shape[-1]
-                and k.shape[-2] == v.shape[-2] and dtype.kind == "f" and k.dtype is dtype and v.dtype is dtype):
+        if (q.ndim >= 2 and q.ndim == k.ndim == v.ndim and q.shape[:-2] == k.shape[:-2] == v.shape[:-2]
+                and q.shape[-1] == k.shape[-1] and k.shape[-2] == v.shape[-2]
+                and dtype.kind == "f" and k.dtype is dtype and v.dtype is dtype
+                and type(k) is type(q) and type(v) is type(q)):
             sc = 1 / math.sqrt(q.shape[-1]) if scale is None else scale
             return N.ScaledDotProductAttention.apply(query, key, value, mask=None, causal=is_causal, scale=sc,
                                                      drop=None)
