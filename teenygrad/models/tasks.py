@@ -18,7 +18,7 @@ import teenygrad.nn.functional as F
 from teenygrad import data as D
 from teenygrad.data.datasets import NgramVocabulary
 
-from .classifiers import FEATURES
+from .classifiers import check_features
 
 IGNORE = -1      # targets that carry no loss (padding after a name, unmasked positions for BERT)
 EVAL_BATCH = 512
@@ -208,8 +208,6 @@ class ClassifyTask:
         self.X, self.Y, self.vocabulary, self.device = features, labels, vocabulary, device
         self.tokens_per_batch = None
 
-    FEATURES = FEATURES  # the sentence features load() builds (models.classifiers)
-
     @classmethod
     def load(cls, name_or_path, device="cpu", features="words"):
         """xor's four points, or labelled sentences as features: 'words' a binary bag of words, 'ngrams'
@@ -218,8 +216,7 @@ class ClassifyTask:
             X, y = D.xor()
             return cls({s: X for s in ("train", "val", "test")}, {s: y for s in ("train", "val", "test")},
                        device=device)
-        if features not in cls.FEATURES:
-            raise ValueError(f"features must be one of {', '.join(cls.FEATURES)}, got {features!r}")
+        check_features(features, "ClassifyTask.load")
         splits = D.sentiment(None if name_or_path == "sentiment" else name_or_path)
         build = D.Vocabulary.build if features == "words" else NgramVocabulary.build
         vocab = build(splits["train"][0])                           # train sentences only: no leak from val/test
