@@ -2,6 +2,7 @@
 output tensors; backward walks it in reverse topological order without recursion."""
 import numpy as _np
 from . import grad_mode
+from ..ops._util import zeros_on
 
 _state = grad_mode._state
 
@@ -91,7 +92,6 @@ class PartialGrad:
         self.shape, self.index, self.g = shape, index, g
 
     def dense(self):
-        from ..ops._util import zeros_on
         out = zeros_on(self.g, self.shape)
         out[self.index] = self.g
         return out
