@@ -134,3 +134,18 @@ def test_plain_tensor_shared_with_numpy_sees_a_graph_value():
     assert buf.tolist() == [5.0, 5.0, 5.0]
     t.sum().backward()
     assert w.grad.numpy().tolist() == [5.0, 5.0, 5.0]
+
+
+def test_write_through_gradcheck_float64():
+    # finite differences in float64 through ViewScatter (views of views, a value that reads the base too)
+    from teenygrad.autograd import gradcheck
+
+    def f(x, w):
+        y = x * 1.0
+        y.t()[1:3].mul_(w)            # a (2, 3) row block of y^T: a column block of y
+        y.view(-1)[::4].add_(x.sum())
+        return y.tanh()
+
+    x = tg.tensor(np.random.default_rng(0).standard_normal((3, 4)), requires_grad=True)
+    w = tg.tensor(np.random.default_rng(1).standard_normal((2, 3)), requires_grad=True)
+    assert gradcheck(f, (x, w))
