@@ -1,6 +1,7 @@
 """Tensor: the user-facing object. Thin: each method checks its arguments and applies a Function."""
 import builtins
 import collections
+from weakref import ref as _weakref
 import numpy as np
 from . import dtype as dt
 from .autograd import function as _function
@@ -682,9 +683,19 @@ def zero_grads(params, set_to_none=True):
 
 
 def _as_view(out, base):
-    """A graph view remembers its base tensor, so an in-place op on the view can reach it (tensor_inplace)."""
-    if out._ctx is not None:
-        out._ctx.base = base
+    """A graph view remembers its base tensor, so an in-place op on the view can reach it, and a base that is a
+    graph node remembers its views, so an in-place op on the base reaches them (tensor_inplace._refresh_views).
+    A leaf never changes in place while it is in a graph, so its views need no list."""
+    ctx = out._ctx
+    if ctx is not None:
+        ctx.base = base
+        if base._ctx is not None:
+            may_share = getattr(xp_of(out._data), "may_share_memory", None)
+            if may_share is None or may_share(out._data, ctx.src):  # a copying reshape is no view
+                views = base.__dict__.setdefault("_views", [])
+                if len(views) >= 16:  # a long-lived base: drop the views that died
+                    views[:] = [r for r in views if r() is not None]
+                views.append(_weakref(out))
     return out
 
 

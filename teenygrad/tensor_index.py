@@ -94,8 +94,8 @@ def _setitem(self, index, value):
     if _gstate["enabled"] and (self.requires_grad or v.requires_grad):
         if self._ctx is None and self.requires_grad:
             raise RuntimeError("setitem: a leaf Variable that requires grad is being used in an in-place operation")
-        out = I.SetItem.apply(self._pre_inplace(), v._cast(self.dtype), index=index)
-        self._data, self._ctx, self.requires_grad = out._data, out._ctx, True
+        # through _inplace, as the other in-place ops: a view passes it to its base, a base to its views
+        self._inplace(I.SetItem.apply(self._pre_inplace(), v._cast(self.dtype), index=index), "setitem")
         return
     self._data[index] = v._data
 

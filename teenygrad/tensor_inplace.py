@@ -6,7 +6,7 @@ import numpy as np
 from . import dtype as dt
 from .ops import index as I
 from .ops._util import xp_of
-from .tensor import Tensor, E, _as_view, _arr, _gstate, _move, _needs_grad, _shared_memory_error
+from .tensor import Tensor, E, _arr, _gstate, _move, _needs_grad, _shared_memory_error
 
 
 # in-place: real in-place on the array when no graph is involved; otherwise rebind (see _inplace)
@@ -20,6 +20,7 @@ def _inplace(self, result, op):
         if self._ctx is not None:
             # the op read a stand-in for the old value (_pre_inplace), so self can take the new node
             self._data, self._ctx, self.requires_grad = result._data, result._ctx, True
+            _refresh_views(self)
             return self
         # a plain tensor takes a value that needs grad (buf.copy_(h)): the value goes into its own memory, which
         # views of it, .data and numpy may share, and the tensor joins the graph
@@ -68,11 +69,30 @@ def _write_through(view, result, op):
     new_base = I.ViewScatter.apply(base._pre_inplace(), result._cast(base.dtype), view=ctx)
     if _view_base(base) is not None:  # a view of a view: write through the next level too
         _write_through(base, new_base, op)
-    else:
+    else:  # the root: it takes the new node, and every view of it, this one included, is taken again from it
         base._data, base._ctx, base.requires_grad = new_base._data, new_base._ctx, True
-    fresh = _as_view(type(ctx).apply(base, **ctx.view_kwargs()), base)
-    view._data, view._ctx, view.requires_grad = fresh._data, fresh._ctx, True
+        _refresh_views(base)
     return view
+
+
+def _refresh_views(base):
+    """base was just rebound to a new graph node: each live view of it (and their views) becomes that part of the
+    new value, with a node reading it, as torch's views see an in-place change of their base."""
+    views = base.__dict__.get("_views")
+    if not views:
+        return
+    live = []
+    for r in views:
+        v = r()
+        ctx = v._ctx if v is not None else None
+        if ctx is None or getattr(ctx, "base", None) is not base:  # dead, or rebound to something else since
+            continue
+        fresh = type(ctx).apply(base, **ctx.view_kwargs())
+        fresh._ctx.base = base
+        v._data, v._ctx, v.requires_grad = fresh._data, fresh._ctx, True
+        live.append(r)
+        _refresh_views(v)
+    base._views = live
 
 
 def __iadd__(self, o):

@@ -299,10 +299,12 @@ def diagonal(self, offset=0, dim1=0, dim2=1):
     d1, d2 = _norm_dim(dim1, self.ndim, "diagonal"), _norm_dim(dim2, self.ndim, "diagonal")
     if d1 == d2:
         raise RuntimeError(f"diagonal: dim1 and dim2 can't be the same dim ({dim1}, {dim2})")
-    x = self.movedim((d1, d2), (-2, -1))
-    x = x[..., max(-offset, 0):, max(offset, 0):]
-    k = max(min(x.shape[-2], x.shape[-1]), 0)
-    return einsum("...ii->...i", x[..., :k, :k])
+    if not isinstance(offset, (int, np.integer)) or isinstance(offset, bool):
+        raise TypeError(f"diagonal: offset must be an int, got {offset!r}")
+    offset = int(offset)
+    if not (self.requires_grad and _gstate["enabled"]):  # no graph: a plain view, as torch's
+        return Tensor._wrap(M.diagonal_view(self._data, offset, d1, d2))
+    return _as_view(M.Diagonal.apply(self, offset=offset, dim1=d1, dim2=d2), self)
 
 
 @_method

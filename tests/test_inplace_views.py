@@ -149,3 +149,110 @@ def test_write_through_gradcheck_float64():
     x = tg.tensor(np.random.default_rng(0).standard_normal((3, 4)), requires_grad=True)
     w = tg.tensor(np.random.default_rng(1).standard_normal((2, 3)), requires_grad=True)
     assert gradcheck(f, (x, w))
+
+
+# ---- views taken before their base changes in place see the change (values and gradients), as torch's ----------
+VIEWS = {
+    "row": lambda y: y[0],
+    "slice": lambda y: y[:, 1:],
+    "view": lambda y: y.view(6, 4),
+    "transpose": lambda y: y.transpose(0, 2),
+    "t of a row": lambda y: y[1].t(),
+    "expand": lambda y: y[:, :1].expand(2, 5, 4),
+    "unsqueeze": lambda y: y.unsqueeze(1),
+    "narrow": lambda y: y.narrow(2, 1, 2),
+    "select": lambda y: y.select(1, 2),
+    "flatten": lambda y: y.flatten(),
+    "view of a view": lambda y: y[1][2],
+    "movedim": lambda y: y.movedim(0, 2),
+    "diagonal": lambda y: y.diagonal(dim1=1, dim2=2),
+}
+CHANGES = {
+    "mul_": lambda y: y.mul_(3),
+    "setitem": lambda y: y.__setitem__((0, 1), 5.0),
+    "through another view": lambda y: y[1].add_(1),
+    "copy_": lambda y: y.copy_(y * 0 + 1.5),
+}
+
+
+def _earlier_view(lib, view, change):
+    x = lib.tensor(np.arange(24, dtype=np.float64).reshape(2, 3, 4) / 7, requires_grad=True)
+    y = x * 2
+    v = view(y)
+    change(y)
+    value = v.detach().numpy().copy()
+    (v * v).sum().backward()
+    return value, x.grad.numpy().copy()
+
+
+@pytest.mark.parametrize("change", list(CHANGES))
+@pytest.mark.parametrize("view", list(VIEWS))
+def test_earlier_view_sees_in_place_change_of_its_base(view, change):
+    want = _earlier_view(torch, VIEWS[view], CHANGES[change])
+    got = _earlier_view(tg, VIEWS[view], CHANGES[change])
+    np.testing.assert_allclose(got[0], want[0], rtol=1e-12)
+    np.testing.assert_allclose(got[1], want[1], rtol=1e-12)
+
+
+def test_copying_view_does_not_follow_its_base():
+    # a reshape that copied and an advanced index are new tensors: a later change of y does not reach them
+    x = tg.arange(6.0).reshape(2, 3).requires_grad_(True)
+    y = x * 1
+    s, a = y.t().reshape(6), y[[0, 1], [1, 1]]
+    y.mul_(10)
+    assert s.numpy().tolist() == [0.0, 3.0, 1.0, 4.0, 2.0, 5.0]
+    assert a.numpy().tolist() == [1.0, 4.0]
+
+
+def test_setitem_on_a_view_of_a_graph_tensor_writes_through():
+    out = {}
+    for lib in (torch, tg):
+        w = lib.tensor([1.0, -2.0, 3.0], requires_grad=True)
+        y = lib.ones(2, 3) * w
+        v = y[1]
+        v[0:2] = w[1:] * 4
+        (y * y).sum().backward()
+        out[lib] = (y.detach().numpy().copy(), w.grad.numpy())
+    for got, want in zip(out[tg], out[torch]):
+        np.testing.assert_allclose(got, want)
+
+
+def test_setitem_of_graph_value_into_plain_buffer_keeps_its_views():
+    # hs = zeros(...); row = hs[0]; hs[0] = h: row shares hs's memory and shows h's values
+    h = tg.tensor([1.0, 2.0], requires_grad=True)
+    hs = tg.zeros(2, 2)
+    row = hs[0]
+    hs[0] = h * 3
+    assert row.numpy().tolist() == [3.0, 6.0]
+    hs.sum().backward()
+    assert h.grad.numpy().tolist() == [3.0, 3.0]
+
+
+def test_refreshed_views_gradcheck_float64():
+    from teenygrad.autograd import gradcheck
+
+    def f(x, w):
+        y = x * 1.0
+        d, col = y.diagonal(), y[:, 1]
+        y.mul_(w)                      # both views are taken again from y's new value
+        y[2:].add_(x[:1])
+        return d * col.sum() + col.tanh()
+
+    x = tg.tensor(np.random.default_rng(2).standard_normal((3, 3)), requires_grad=True)
+    w = tg.tensor(np.random.default_rng(3).standard_normal((3, 3)), requires_grad=True)
+    assert gradcheck(f, (x, w))
+
+
+def test_diagonal_is_a_writable_view():
+    for lib in (torch, tg):
+        a = lib.ones(2, 3, 3)
+        a.diagonal(1, 1, 2).fill_(0)
+        a.diagonal(dim1=-1, dim2=-2).mul_(5)
+        if lib is torch:
+            want = a.numpy().copy()
+    np.testing.assert_array_equal(a.numpy(), want)
+    e = tg.ones(3).expand(3, 3)   # read-only memory stays read-only through diagonal
+    with pytest.raises(RuntimeError):
+        e.diagonal().add_(1)
+    with pytest.raises(TypeError, match="diagonal: offset"):
+        tg.ones(3, 3).diagonal(1.5)

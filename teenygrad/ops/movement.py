@@ -1,7 +1,7 @@
 """Movement ops: they rearrange elements and never change values, so backward rearranges back."""
 import numpy as np
 from ..autograd.function import Function
-from ._util import unbroadcast, contiguous, xp_of
+from ._util import unbroadcast, contiguous, xp_of, zeros_on
 
 
 class Reshape(Function):
@@ -44,10 +44,41 @@ class Expand(Function):
     """z = x broadcast to shape (a read-only view);  dx = dz summed over the broadcast axes"""
     def forward(self, x, shape):
         self.in_shape, self.src = x.shape, x
+        self.shape = shape
         return np.broadcast_to(x, shape)
 
     def backward(self, g):
         return unbroadcast(g, self.in_shape)
+
+    def view_kwargs(self):  # no view_of: writing into an expanded view is refused
+        return {"shape": self.shape}
+
+
+def diagonal_view(a, offset, dim1, dim2):
+    """The diagonal of a over dims dim1, dim2 as a view of a, writable when a is (numpy's own is read-only)."""
+    v = a.diagonal(offset, dim1, dim2)
+    if isinstance(v, np.ndarray) and a.flags.writeable and not v.flags.writeable:
+        v.flags.writeable = True
+    return v
+
+
+class Diagonal(Function):
+    """z = x's diagonal over dim1, dim2 at offset, a view (the diagonal is the last axis of z);
+    dx = zeros with dz written on that diagonal"""
+    def forward(self, x, offset, dim1, dim2):
+        self.in_shape, self.src, self.kw = x.shape, x, {"offset": offset, "dim1": dim1, "dim2": dim2}
+        return diagonal_view(x, offset, dim1, dim2)
+
+    def backward(self, g):
+        dx = zeros_on(g, self.in_shape)
+        self.view_of(dx)[...] = g
+        return dx
+
+    def view_of(self, a):
+        return diagonal_view(a, **self.kw)
+
+    def view_kwargs(self):
+        return self.kw
 
 
 class Contiguous(Function):
