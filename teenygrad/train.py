@@ -77,6 +77,8 @@ class TrainConfig:
             raise TrainError(f"schedule must be 'constant', 'step' or 'cosine', got {self.schedule!r}")
         if self.lr_decay_iters is not None and self.lr_decay_iters < 1:
             raise TrainError(f"lr_decay_iters must be a positive integer, got {self.lr_decay_iters!r}")
+        if isinstance(self.seed, bool) or not isinstance(self.seed, int) or self.seed < 0:
+            raise TrainError(f"seed must be a non-negative integer, got {self.seed!r}")
         if self.device not in ("cpu", "cuda"):
             raise TrainError(f"device must be 'cpu' or 'cuda', got {self.device!r}")
 
@@ -374,6 +376,8 @@ def train(name: str, out_dir, overrides: dict | None = None, preset: str | None 
           log=print):
     """Train model `name` into out_dir; returns {'best_val', 'iter', 'wall_s', 'history', 'evals'}."""
     out_dir = pathlib.Path(out_dir)
+    if out_dir.exists() and not out_dir.is_dir():
+        raise TrainError(f"--out-dir {out_dir} is a file, not a directory; choose another --out-dir")
     if resume:
         ckpt = load_checkpoint(out_dir, LAST, model_name=name)
         spec = get_spec(name)
@@ -451,7 +455,10 @@ def train(name: str, out_dir, overrides: dict | None = None, preset: str | None 
         teenygrad.save(last, str(checkpoint_path(out_dir, LAST)))
         log(f"iter {it}: train loss {tr:.4f}, val loss {va:.4f}{extra}{' (best, saved)' if improved else ''}")
 
-    out_dir.mkdir(parents=True, exist_ok=True)
+    try:
+        out_dir.mkdir(parents=True, exist_ok=True)
+    except OSError as e:
+        raise TrainError(f"cannot create --out-dir {out_dir}: {e.strerror}") from None
     tokens = cfg.batch_size * (task.tokens_per_batch or 1)
     bar = ProgressBar(start, cfg.max_iters, tokens)
     t0 = time.perf_counter()

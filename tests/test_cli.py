@@ -167,6 +167,7 @@ def _assert_clean_error(code, err, fragment):
     (["train", "mlp", "--data", "/nonexistent/names.txt"], "cannot load data"),
     (["train", "gpt", "--resume"], "holds a 'mlp' model, not 'gpt'"),
     (["train", "gpt"], "already holds a checkpoint"),
+    (["train", "mlp", "--seed", "-1"], "seed must be a non-negative integer, got -1"),
 ])
 def test_bad_training_input_fails_cleanly_and_leaves_checkpoints(args, fragment, mlp_dir, capsys):
     before = _snapshot(mlp_dir)
@@ -184,6 +185,14 @@ def test_empty_and_missing_data_files(tmp_path, capsys):
                            capsys=capsys)
     _assert_clean_error(code, err, "cannot load data")
     assert not (tmp_path / "o").exists()
+
+
+def test_out_dir_that_is_a_file(tmp_path, capsys):
+    f = tmp_path / "notes.txt"
+    f.write_text("keep me")
+    code, _, err = run_cli("train", "mlp", "--max-iters", "5", "--out-dir", f, capsys=capsys)
+    _assert_clean_error(code, err, "is a file, not a directory")
+    assert f.read_text() == "keep me"
 
 
 @pytest.mark.parametrize("damage", ["truncate", "garbage", "pickle"])
