@@ -36,6 +36,21 @@ def test_gelu(threads, approximate, shape):
     np.testing.assert_allclose(K.gelu_backward(x, g, approximate), xt.grad.numpy(), **TOL)
 
 
+@pytest.mark.parametrize("approximate", ["none", "tanh"])
+def test_gelu_far_tails(approximate):
+    # large |x|: no overflow to inf (x e^2u once did for x >= 16), no visible error from 1 + erf rounding (x = -1000
+    # gave -3e-5), gradients finite; torch gives x and 0 there
+    x = np.array([-1000, -100, -20, -8, -5.6, -4, 4, 8, 16, 20, 50, 100, 1000], np.float32)
+    g = np.ones_like(x)
+    y, dx = K.gelu(x, approximate), K.gelu_backward(x, g, approximate)
+    tx = torch.tensor(x, requires_grad=True)
+    ty = torch.nn.functional.gelu(tx, approximate=approximate)
+    ty.backward(torch.tensor(g))
+    assert np.isfinite(y).all() and np.isfinite(dx).all()
+    np.testing.assert_allclose(y, ty.detach().numpy(), rtol=1e-5, atol=1e-6)
+    np.testing.assert_allclose(dx, tx.grad.numpy(), rtol=1e-5, atol=1e-6)
+
+
 @pytest.mark.parametrize("shape", [(3, 5), (12, 64, 128)])
 def test_layer_norm(threads, shape):
     x, g = _rand(shape, 3, 2.0) + 1.0, _rand(shape, 4)
