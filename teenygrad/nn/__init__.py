@@ -5,9 +5,10 @@ from .modules.container import Sequential, ModuleList, ModuleDict, ParameterList
 from .modules.linear import Identity, Linear, Bilinear, Embedding
 from .modules.normalization import LayerNorm, RMSNorm, BatchNorm1d, BatchNorm2d
 from .modules.activation import (ReLU, Tanh, Sigmoid, SiLU, ReLU6, LogSigmoid, GELU, LeakyReLU, ELU, Softplus,
-                                 Hardtanh, Softmax, LogSoftmax, Dropout, Flatten, Unflatten)
-from .modules.loss import (CrossEntropyLoss, NLLLoss, MSELoss, L1Loss, SmoothL1Loss, BCELoss, BCEWithLogitsLoss,
-                           KLDivLoss)
+                                 Hardtanh, Softmax, LogSoftmax, Softmin, Dropout, Flatten, Unflatten)
+from .modules.loss import (CrossEntropyLoss, NLLLoss, MSELoss, L1Loss, SmoothL1Loss, HuberLoss, BCELoss,
+                           BCEWithLogitsLoss, KLDivLoss)
+from .modules.distance import CosineSimilarity, PairwiseDistance
 from . import functional, init
 
 _LAZY = {"Conv1d": "conv", "RNN": "rnn", "GRU": "rnn", "LSTM": "rnn", "RNNCell": "rnn", "GRUCell": "rnn",

@@ -188,6 +188,10 @@ def softmax(input, dim=None, dtype=None):
     return _t(input, "softmax").softmax(_implicit_dim(input, dim), dtype=dtype)
 
 
+def softmin(input, dim=None, dtype=None):
+    return softmax(-_t(input, "softmin"), _implicit_dim(input, dim), dtype=dtype)
+
+
 def log_softmax(input, dim=None, dtype=None):
     return _t(input, "log_softmax").log_softmax(_implicit_dim(input, dim), dtype=dtype)
 
@@ -207,7 +211,7 @@ def relu(input, inplace=False):
 
 
 def relu6(input, inplace=False):
-    return input.clamp(0, 6)
+    return hardtanh(input, 0, 6)
 
 
 def leaky_relu(input, negative_slope=0.01, inplace=False):
@@ -215,7 +219,10 @@ def leaky_relu(input, negative_slope=0.01, inplace=False):
 
 
 def elu(input, alpha=1.0, inplace=False):
-    return _where(input > 0, input, (input.exp() - 1) * alpha)
+    _t(input, "elu")
+    if not dt.is_floating(input.dtype):
+        raise TypeError(f"elu: expected a floating point input, got {input.dtype}")
+    return N.ELU.apply(input, alpha=alpha)
 
 
 def tanh(input):
@@ -239,15 +246,66 @@ def logsigmoid(input):
 
 
 def hardtanh(input, min_val=-1.0, max_val=1.0, inplace=False):
-    return input.clamp(min_val, max_val)
+    _t(input, "hardtanh")
+    if min_val > max_val:
+        raise ValueError(f"hardtanh: min_val ({min_val}) cannot be greater than max_val ({max_val})")
+    if not dt.is_floating(input.dtype):
+        return input.clamp(min_val, max_val)
+    return N.Hardtanh.apply(input, lo=min_val, hi=max_val)
 
 
 def normalize(input, p=2.0, dim=1, eps=1e-12):
+    if p == 2:
+        # clamp the squared norm, not the norm: sqrt's gradient at an all-zero row is inf (and 0 * inf = nan),
+        # where torch's norm has gradient 0 there
+        return input / (input * input).sum(dim, keepdim=True).clamp(min=eps * eps).sqrt()
     return input / input.norm(p, dim, keepdim=True).clamp(min=eps)
 
 
+def cosine_similarity(x1, x2, dim=1, eps=1e-8):
+    """sum(x1 / max(|x1|, eps) * x2 / max(|x2|, eps)) over dim (x1 and x2 broadcast)."""
+    n1 = (x1 * x1).sum(dim, keepdim=True).clamp(min=eps * eps).sqrt()  # squared, as normalize: finite at 0
+    n2 = (x2 * x2).sum(dim, keepdim=True).clamp(min=eps * eps).sqrt()
+    return ((x1 / n1) * (x2 / n2)).sum(dim)
+
+
+def pairwise_distance(x1, x2, p=2.0, eps=1e-6, keepdim=False):
+    """The p-norm of x1 - x2 + eps over the last dim (eps keeps the gradient finite where x1 == x2)."""
+    return (x1 - x2 + eps).norm(p, -1, keepdim=keepdim)
+
+
+# for each non-constant mode: output position i in [-lo, n + hi) of a dim of size n -> the input index it reads
+_PAD_SOURCE = {"reflect": lambda i, n: (n - 1) - np.abs((n - 1) - np.abs(i)),
+               "replicate": lambda i, n: np.clip(i, 0, n - 1),
+               "circular": lambda i, n: i % n}
+
+
 def pad(input, pad, mode="constant", value=None):
-    return input.pad(pad, mode=mode, value=0.0 if value is None else value)
+    if mode == "constant":
+        return input.pad(pad, mode=mode, value=0.0 if value is None else value)
+    _t(input, "pad")
+    if mode not in _PAD_SOURCE:
+        raise NotImplementedError(f"pad: unknown padding mode {mode!r} (constant, reflect, replicate, circular)")
+    if value is not None and value != 0:
+        raise ValueError(f"pad: padding mode {mode!r} doesn't take in value argument")
+    k = len(pad) // 2
+    if len(pad) % 2 or not 1 <= k <= 3 or not k + 1 <= input.ndim <= k + 2:
+        raise NotImplementedError(f"pad: {mode} padding of the last {len(pad) / 2:g} dims takes a {k + 1}-D or "
+                                  f"{k + 2}-D input, got padding {tuple(pad)} for shape {input.shape}")
+    out = input
+    for i in range(k):  # one gather per padded dim; its gradient sums the copies back
+        d, lo, hi = input.ndim - 1 - i, int(pad[2 * i]), int(pad[2 * i + 1])
+        n = input.shape[d]
+        limit = {"reflect": n - 1, "circular": n}.get(mode)
+        if limit is not None and (lo > limit or hi > limit or n + min(lo, 0) + min(hi, 0) <= 0):
+            raise RuntimeError(f"pad: {mode} padding ({lo}, {hi}) of dim {d} must be at most {limit} for input "
+                               f"shape {input.shape}")
+        if mode == "circular" and min(lo, hi) < 0:  # torch crops first, then wraps around what is left
+            out, n = out.narrow(d, max(-lo, 0), n + min(lo, 0) + min(hi, 0)), n + min(lo, 0) + min(hi, 0)
+            lo, hi = max(lo, 0), max(hi, 0)
+        idx = _PAD_SOURCE[mode](np.arange(-lo, n + hi), n)
+        out = out.index_select(d, Tensor._wrap(on_device_of(input._data, idx)))
+    return out
 
 
 # ---- attention -------------------------------------------------------------------------------------
@@ -279,6 +337,8 @@ def scaled_dot_product_attention(query, key, value, attn_mask=None, dropout_p=0.
         raise RuntimeError(f"scaled_dot_product_attention: shapes don't fit: query {q.shape}, key {k.shape}, "
                            f"value {v.shape} (need query E == key E and key S == value S)")
     _same_float("scaled_dot_product_attention", q, k, v)
+    if not 0 <= dropout_p <= 1:
+        raise ValueError(f"scaled_dot_product_attention: dropout_p must be in [0, 1], got {dropout_p}")
     L, S = q.shape[-2], k.shape[-2]
     mask = None
     if is_causal:
@@ -287,6 +347,9 @@ def scaled_dot_product_attention(query, key, value, attn_mask=None, dropout_p=0.
         pass  # the op cuts the scores itself (no (L, S) mask to build and add)
     elif attn_mask is not None:
         m = attn_mask._data if isinstance(attn_mask, Tensor) else np.asarray(attn_mask)
+        if m.dtype != np.bool_ and m.dtype.kind != "f":  # an int 0/1 mask would be added, not used as a mask
+            raise TypeError(f"scaled_dot_product_attention: attn_mask must be bool (True = attend) or float "
+                            f"(added to the scores), got {m.dtype}")
         try:
             np.broadcast_shapes(m.shape, q.shape[:-2] + (L, S))
         except ValueError:
@@ -415,7 +478,13 @@ def nll_loss(input, target, weight=None, size_average=None, ignore_index=-100, r
         return loss
     if reduction == "sum":
         return loss.sum()
-    return loss.sum() / Tensor._wrap(w.sum().astype(input.dtype))
+    # mean: each kept row weighs w / sum(w); ignored rows stay exactly 0 (a product with 1 / 0 would make their
+    # gradient nan when every row is ignored), and like torch that case's loss is nan
+    total = w.sum()
+    with np.errstate(divide="ignore", invalid="ignore"):
+        ws = np.where(keep, w / total, 0).astype(input.dtype)
+    out = (-picked * Tensor._wrap(ws.reshape(picked.shape))).sum()
+    return out if total != 0 else out + float("nan")
 
 
 def _check_same_shape(input, target, op):
@@ -437,19 +506,37 @@ def l1_loss(input, target, size_average=None, reduce=None, reduction="mean"):
 
 def smooth_l1_loss(input, target, size_average=None, reduce=None, reduction="mean", beta=1.0):
     _check_same_shape(input, target, "smooth_l1_loss")
+    if beta < 0:
+        raise RuntimeError(f"smooth_l1_loss: beta must be >= 0, got {beta}")
     d = (input - target).abs()
     loss = _where(d < beta, d * d * (0.5 / beta), d - 0.5 * beta) if beta > 0 else d
     return _reduce(loss, reduction, "smooth_l1_loss")
 
 
+def huber_loss(input, target, reduction="mean", delta=1.0, weight=None):
+    """0.5 d^2 where |d| < delta, else delta (|d| - 0.5 delta), d = input - target."""
+    _check_same_shape(input, target, "huber_loss")
+    if delta <= 0:
+        raise RuntimeError(f"huber_loss: delta must be > 0, got {delta}")
+    d = (input - target).abs()
+    loss = _where(d < delta, d * d * 0.5, (d - 0.5 * delta) * delta)
+    if weight is not None:
+        loss = loss * weight
+    return _reduce(loss, reduction, "huber_loss")
+
+
 def binary_cross_entropy(input, target, weight=None, size_average=None, reduce=None, reduction="mean"):
     """-(y log p + (1-y) log(1-p)) with the logs clamped at -100, as torch does."""
     _check_same_shape(input, target, "binary_cross_entropy")
+    _check_same_device(input, target, "binary_cross_entropy")
+    if not dt.is_floating(input.dtype) or target.dtype != input.dtype:
+        raise TypeError(f"binary_cross_entropy: input and target must have the same floating dtype, got "
+                        f"{input.dtype} and {target.dtype}")
     a = input._data
     if a.size and (a.min() < 0 or a.max() > 1):
         raise RuntimeError(f"binary_cross_entropy: all elements of input should be between 0 and 1 "
                            f"(got min {a.min()}, max {a.max()})")
-    loss = -(target * input.log().clamp(min=-100) + (1 - target) * (1 - input).log().clamp(min=-100))
+    loss = N.BinaryCrossEntropy.apply(input, target)
     if weight is not None:
         loss = loss * weight
     return _reduce(loss, reduction, "binary_cross_entropy")

@@ -42,10 +42,7 @@ def clip_grad_norm_(parameters, max_norm, norm_type=2.0, error_if_nonfinite=Fals
     """Scale all gradients by min(1, max_norm / (total_norm + 1e-6)) in place; return total_norm (a Tensor)."""
     grads = _grads(parameters)
     total = _total_norm(grads, float(norm_type), error_if_nonfinite)
-    coef = float(max_norm) / (float(total) + 1e-6)
-    if coef < 1.0:  # torch multiplies by the clamped coefficient: 1.0 changes nothing, so skip the pass
-        for g in grads:
-            g *= g.dtype.type(coef)
+    _scale(grads, max_norm, total)
     return Tensor._wrap(total)
 
 
@@ -81,7 +78,12 @@ def vector_to_parameters(vec, parameters):
 
 def clip_grads_with_norm_(parameters, max_norm, total_norm, foreach=None):
     """Scale gradients by min(1, max_norm / (total_norm + 1e-6)) given a precomputed total norm."""
+    _scale(_grads(parameters), max_norm, total_norm)
+
+
+def _scale(grads, max_norm, total_norm):
+    """Multiply the gradient arrays in place by min(1, max_norm / (total_norm + 1e-6)), as torch does."""
     coef = float(max_norm) / (float(total_norm) + 1e-6)
-    if coef < 1.0:
-        for g in _grads(parameters):
+    if not coef >= 1.0:  # 1 changes nothing, so skip that pass; but a nan norm makes every gradient nan, as torch
+        for g in grads:
             g *= g.dtype.type(coef)

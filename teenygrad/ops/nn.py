@@ -263,7 +263,8 @@ class CrossEntropy(Function):
         elif self.reduction == "sum":
             gi = np.broadcast_to(g, (n,)) * self.keep
         else:
-            gi = np.broadcast_to(g / self.denom, (n,)) * self.keep
+            # where, not a product: with every row ignored denom is 0, and torch's ignored rows get 0, not nan
+            gi = xp_of(p).where(self.keep, g / self.denom, 0)
         gi = gi.astype(p.dtype, copy=False)
         W = (self.w.sum() if self.w is not None else C) if eps > 0 else 0
         coef = gi * ((1 - eps) * wt + dt(eps * W / C)) if eps > 0 else gi * wt
@@ -309,6 +310,46 @@ class SoftCrossEntropy(Function):
             if self.eps > 0:
                 gq = gq * self.logp.dtype.type(1 - self.eps)
         return gx, gq
+
+
+class BinaryCrossEntropy(Function):
+    """Probabilities x, targets y: loss = -(y log x + (1 - y) log(1 - x)), each log clamped at -100 as torch;
+    dx = (x - y) / max(x (1 - x), 1e-12) (finite where x is exactly 0 or 1), dy = log(1 - x) - log(x)"""
+    def forward(self, x, y):
+        self.x, self.y = x, y
+        with np.errstate(divide="ignore"):
+            self.logx, self.log1mx = np.log(x), np.log1p(-x)
+        one, floor = x.dtype.type(1), x.dtype.type(-100)
+        return -(y * np.maximum(self.logx, floor) + (one - y) * np.maximum(self.log1mx, floor))
+
+    def backward(self, g):
+        x, y = self.x, self.y
+        n = self.needs_input_grad
+        gx = g * (x - y) / np.maximum(x * (x.dtype.type(1) - x), x.dtype.type(1e-12)) if n[0] else None
+        gy = g * (self.log1mx - self.logx) if n[1] else None
+        return gx, gy
+
+
+class Hardtanh(Function):
+    """y = clip(x, lo, hi);  dx = dy where lo < x < hi: unlike clamp's, torch's gradient is 0 at the corners"""
+    def forward(self, x, lo, hi):
+        self.inside = (x > lo) & (x < hi)
+        return np.clip(x, x.dtype.type(lo), x.dtype.type(hi))
+
+    def backward(self, g):
+        return g * self.inside
+
+
+class ELU(Function):
+    """y = x (x > 0), alpha (e^x - 1) (else);  dx = dy (x > 0), dy (y + alpha) (else). One node: as a where of
+    two branches, e^x overflows for large x and its zero gradient times inf makes nan."""
+    def forward(self, x, alpha):
+        self.pos, self.alpha = x > 0, x.dtype.type(alpha)
+        self.y = np.where(self.pos, x, np.expm1(np.minimum(x, 0)) * self.alpha)
+        return self.y
+
+    def backward(self, g):
+        return g * np.where(self.pos, 1, self.y + self.alpha)
 
 
 class Dropout(Function):

@@ -86,8 +86,8 @@ class LambdaLR(LRScheduler):
 
     def __init__(self, optimizer, lr_lambda, last_epoch=-1):
         self.optimizer = optimizer
-        self.lr_lambdas = _per_group(optimizer, lr_lambda,
-                                     "LambdaLR: expected {groups} lr_lambdas (one per param group), but got {got}")
+        self.lr_lambdas = _per_group(optimizer, lr_lambda, f"{type(self).__name__}: expected {{groups}} lr_lambdas "
+                                     "(one per param group), but got {got}")
         super().__init__(optimizer, last_epoch)
 
     def state_dict(self):
@@ -107,6 +107,15 @@ class LambdaLR(LRScheduler):
 
     def get_lr(self):
         return [base_lr * fn(self.last_epoch) for fn, base_lr in zip(self.lr_lambdas, self.base_lrs)]
+
+
+class MultiplicativeLR(LambdaLR):
+    """lr = lr * lr_lambda(epoch) at each step after the first (the factors compound)."""
+
+    def get_lr(self):
+        if self.last_epoch > 0:
+            return [lr * fn(self.last_epoch) for fn, lr in zip(self.lr_lambdas, self._group_lrs())]
+        return self._group_lrs()
 
 
 class StepLR(LRScheduler):

@@ -120,6 +120,11 @@ class LogSoftmax(Softmax):
         return F.log_softmax(input, self.dim)
 
 
+class Softmin(Softmax):
+    def forward(self, input):
+        return F.softmin(input, self.dim)
+
+
 class Dropout(Module):
     """Zeroes each element with probability p in training (scaling the rest by 1/(1-p)); identity in eval."""
     def __init__(self, p=0.5, inplace=False):

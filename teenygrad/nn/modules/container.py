@@ -72,6 +72,16 @@ class Sequential(_ModuleSequence):
         self._insert(index, module)
         return self  # torch's Sequential.insert returns self; ModuleList.insert returns None
 
+    def pop(self, index):
+        m = self[index]
+        del self[index]
+        return m
+
+    def __add__(self, other):
+        if not isinstance(other, Sequential):
+            raise TypeError(f"Sequential: can only add another Sequential, got {type(other).__name__}")
+        return Sequential(*self, *other)
+
     def forward(self, x):
         for m in self._modules.values():
             x = m(x)
@@ -199,15 +209,20 @@ class ParameterList(Module):
         for v in values or []:
             self.append(v)
 
-    def __getitem__(self, idx):
+    def _key(self, idx):
         n = len(self._parameters)
         i = operator.index(idx)
         if not -n <= i < n:
             raise IndexError(f"ParameterList: index {idx} is out of range for length {n}")
-        return self._parameters[str(i % n)]
+        return str(i % n)
+
+    def __getitem__(self, idx):
+        if isinstance(idx, slice):
+            return ParameterList(list(self)[idx])
+        return self._parameters[self._key(idx)]
 
     def __setitem__(self, idx, p):
-        self._parameters[str(operator.index(idx) % len(self))] = p if isinstance(p, Parameter) else Parameter(p)
+        self._parameters[self._key(idx)] = p if isinstance(p, Parameter) else Parameter(p)
 
     def __len__(self):
         return len(self._parameters)

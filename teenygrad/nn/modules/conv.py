@@ -13,8 +13,9 @@ class Conv1d(Module):
         if groups < 1 or in_channels % groups or out_channels % groups:
             raise ValueError(f"Conv1d: in_channels {in_channels} and out_channels {out_channels} must be divisible "
                              f"by groups {groups}")
-        if padding_mode != "zeros":
-            raise NotImplementedError(f"Conv1d: padding_mode {padding_mode!r} is not supported (only 'zeros')")
+        if padding_mode not in ("zeros", "reflect", "replicate", "circular"):
+            raise ValueError(f"Conv1d: padding_mode must be one of 'zeros', 'reflect', 'replicate' or 'circular', "
+                             f"got {padding_mode!r}")
         if isinstance(padding, str) and padding not in ("same", "valid"):
             raise ValueError(f"Conv1d: invalid padding string {padding!r}, should be one of 'valid', 'same'")
         tup = (lambda v: tuple(v) if isinstance(v, (tuple, list)) else (v,))
@@ -32,7 +33,18 @@ class Conv1d(Module):
         _reset_weight_and_bias(self.weight, self.bias, fan_in=self.weight.shape[1] * self.weight.shape[2])
 
     def forward(self, input):
-        return F.conv1d(input, self.weight, self.bias, self.stride, self.padding, self.dilation, self.groups)
+        if self.padding_mode == "zeros":
+            return F.conv1d(input, self.weight, self.bias, self.stride, self.padding, self.dilation, self.groups)
+        # other modes pad the input first, as torch does ('same' puts the odd extra element on the right)
+        if self.padding == "valid":
+            lo = hi = 0
+        elif self.padding == "same":
+            total = self.dilation[0] * (self.kernel_size[0] - 1)
+            lo, hi = total // 2, total - total // 2
+        else:
+            lo = hi = self.padding[0]
+        return F.conv1d(F.pad(input, (lo, hi), mode=self.padding_mode), self.weight, self.bias, self.stride, 0,
+                        self.dilation, self.groups)
 
     def extra_repr(self):
         s = f"{self.in_channels}, {self.out_channels}, kernel_size={self.kernel_size}, stride={self.stride}"
@@ -44,4 +56,6 @@ class Conv1d(Module):
             s += f", groups={self.groups}"
         if self.bias is None:
             s += ", bias=False"
+        if self.padding_mode != "zeros":
+            s += f", padding_mode={self.padding_mode}"
         return s

@@ -172,6 +172,13 @@ class Module:
             raise AttributeError(f"get_parameter: {type(mod).__name__} has no parameter `{name}`")
         return mod._parameters[name]
 
+    def get_buffer(self, target):
+        mod_path, _, name = target.rpartition(".")
+        mod = self.get_submodule(mod_path)
+        if name not in mod._buffers:
+            raise AttributeError(f"get_buffer: {type(mod).__name__} has no buffer `{name}`")
+        return mod._buffers[name]
+
     # ---- traversal --------------------------------------------------------------------------------
     def named_modules(self, memo=None, prefix="", remove_duplicate=True):
         if memo is None:

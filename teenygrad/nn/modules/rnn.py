@@ -69,6 +69,9 @@ class RNNBase(Module):
         for p in self.parameters():
             init.uniform_(p, -k, k)
 
+    def flatten_parameters(self):
+        """torch packs the weights into one cuDNN buffer here; ours are always used as they are."""
+
     def _layer_params(self, layer, d):
         sfx = f"_l{layer}" + ("_reverse" if d else "")
         b_ih = getattr(self, "bias_ih" + sfx) if self.bias else None
