@@ -108,14 +108,16 @@ def arange(start, end=None, step=1, dtype=None, device=None, requires_grad=False
     if end is None:
         start, end = 0, start
     vals = [start, end, step]
-    if step == 0:
-        raise RuntimeError("arange: step must be nonzero")
-    if (end - start) / step < 0:
-        raise RuntimeError(f"arange: upper bound and larger bound inconsistent with step sign "
-                           f"(start={start}, end={end}, step={step})")
     if dtype is None:
         dtype = dt._default_float if any(isinstance(v, float) for v in vals) else dt.int64
     dtype = dt.to_dtype(dtype)
+    if step == 0 or not dt.is_floating(dtype) and int(step) == 0:
+        raise RuntimeError(f"arange: step must be nonzero (start={start}, end={end}, step={step})")
+    if (end - start) / step < 0:
+        raise RuntimeError(f"arange: upper bound and lower bound inconsistent with step sign "
+                           f"(start={start}, end={end}, step={step})")
+    if not dt.is_floating(dtype):  # torch truncates the bounds and the step to the integer type
+        start, end, step = int(start), int(end), int(step)
     n = max(int(np.ceil((end - start) / step)), 0)
     a = (start + np.arange(n, dtype=np.float64 if dtype.kind == "f" else np.int64) * step).astype(dtype)
     return _finish(a, None, device, requires_grad)
@@ -134,8 +136,16 @@ def eye(n, m=None, dtype=None, device=None, requires_grad=False):
     return _finish(np.eye(n, m, dtype=dt.to_dtype(dtype) or dt._default_float), None, device, requires_grad)
 
 
-def rand(*size, generator=None, dtype=None, device=None, requires_grad=False):
+def _float_dtype(dtype, op):
+    """A sampler's dtype: uniform and normal values truncated to integers would be garbage, so torch refuses."""
     d = dt.to_dtype(dtype) or dt._default_float
+    if not dt.is_floating(d):
+        raise RuntimeError(f"{op}: expected a floating point dtype, got {d}")
+    return d
+
+
+def rand(*size, generator=None, dtype=None, device=None, requires_grad=False):
+    d = _float_dtype(dtype, "rand")
     rng = rng_of(generator)
     shape = _check_shape(size, "rand")
     a = rng.random(shape, dtype=np.float32) if d == np.float32 else rng.random(shape).astype(d)
@@ -143,7 +153,7 @@ def rand(*size, generator=None, dtype=None, device=None, requires_grad=False):
 
 
 def randn(*size, generator=None, dtype=None, device=None, requires_grad=False):
-    d = dt.to_dtype(dtype) or dt._default_float
+    d = _float_dtype(dtype, "randn")
     rng = rng_of(generator)
     shape = _check_shape(size, "randn")
     a = rng.standard_normal(shape, dtype=np.float32) if d == np.float32 else rng.standard_normal(shape).astype(d)

@@ -35,8 +35,9 @@ def _norm_dims(dim, ndim, op):
         dims = tuple(_norm_dim(d, ndim, op) for d in dim)
         if len(set(dims)) != len(dims):
             raise RuntimeError(f"{op}: dim {dim} appears multiple times in the list of dims")
-        return dims
-    return (_norm_dim(dim, ndim, op),) if ndim else ()
+        return dims if ndim else ()
+    d = _norm_dim(dim, ndim, op)  # a 0-d tensor takes dim 0 or -1 (and reduces over nothing)
+    return (d,) if ndim else ()
 
 
 def _shape_arg(shape):
@@ -447,6 +448,8 @@ class Tensor:
         if rounding_mode is not None:
             if rounding_mode not in ("floor", "trunc"):
                 raise RuntimeError(f"div: rounding_mode must be None, 'floor' or 'trunc', got {rounding_mode!r}")
+            if a.dtype.kind == "b":
+                raise NotImplementedError(f"div: rounding_mode={rounding_mode!r} is not implemented for bool tensors")
             if a.dtype.kind in "iub" and np.any(b._data == 0):
                 raise RuntimeError(f"div: ZeroDivisionError: integer division by zero ({a.dtype} tensors of shapes "
                                         f"{a.shape} and {b.shape})")
@@ -463,6 +466,10 @@ class Tensor:
                 raise RuntimeError("pow: integers to negative integer powers are not allowed")
             return E.PowScalar.apply(a, p=a.dtype.type(exponent) if a.dtype.kind in "iu" else exponent)
         a, b = self._other(exponent, "pow")
+        if a.dtype.kind == "b":  # torch: bool ** bool tensor is refused, bool ** Python bool stays bool
+            if isinstance(exponent, Tensor):
+                raise NotImplementedError("pow: not implemented for bool tensors")
+            return Tensor._wrap(a._data | (not exponent))  # x ** True = x, x ** False = True
         return E.Pow.apply(a, b)
 
     # x (op) y for two tensors of one dtype on one device, the hot case: straight to the Function, skipping
@@ -536,21 +543,21 @@ class Tensor:
 
     def __mod__(self, o):
         a, b = self._other(o, "remainder")
-        if a._data.dtype.kind in "iu" and not np.all(b._data):
-            raise RuntimeError(f"remainder: ZeroDivisionError: integer modulo by zero (shapes {a.shape}, {b.shape})")
-        return E.Remainder.apply(a, b)
+        return _remainder(a, b)
 
     remainder = __mod__
 
     def __rmod__(self, o):
         b, a = self._other(o, "remainder")
-        return E.Remainder.apply(a, b)
+        return _remainder(a, b)
 
     def __pow__(self, o):
         return self.pow(o)
 
     def __rpow__(self, o):
         b, a = self._other(o, "pow")
+        if a.dtype.kind == "b":
+            raise NotImplementedError("pow: not implemented for bool tensors")
         return E.Pow.apply(a, b)
 
     def __neg__(self):
@@ -657,6 +664,16 @@ class Tensor:
 
     def isfinite(self):
         return Tensor._wrap(np.isfinite(self._data))
+
+def _remainder(a, b):
+    """a % b for operands already promoted to one dtype (Python's sign rule, as torch)."""
+    kind = a._data.dtype.kind
+    if kind == "b":
+        raise NotImplementedError("remainder: not implemented for bool tensors")
+    if kind in "iu" and not np.all(b._data):
+        raise RuntimeError(f"remainder: ZeroDivisionError: integer modulo by zero (shapes {a.shape}, {b.shape})")
+    return E.Remainder.apply(a, b)
+
 
 def _shared_memory_error(op, t):
     return RuntimeError(f"{op}: unsupported operation: more than one element of the written-to tensor (shape "

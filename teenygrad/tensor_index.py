@@ -24,6 +24,8 @@ def _index_part(i, op):
         return i
     if isinstance(i, Tensor):
         a = i._data if type(i._data) is np.ndarray else i._data.get()
+        if a.ndim == 0 and a.dtype.kind in "iu":  # torch reads a 0-d integer tensor as a plain int
+            return int(a)
     elif isinstance(i, range):
         return np.arange(i.start, i.stop, i.step, dtype=np.int64)
     elif isinstance(i, (list, np.ndarray)):
@@ -49,6 +51,27 @@ def _norm_index(self, index, op):
     return tuple([_index_part(i, op) for i in index])  # a list: cheaper than a generator to drain
 
 
+def _ints_first(index):
+    """torch applies integer indices before array indices; numpy counts an int beside an array as one more array
+    index, which moves the result's dims when a slice sits between them (x[0, :, ids] of a (2, 3, 4) x: numpy
+    gives (len(ids), 3), torch (3, len(ids))). For such an index: (the ints alone, the rest), else None."""
+    if len(index) < 2 or np.ndarray not in map(type, index) or int not in map(type, index):
+        return None
+    first, rest = [], []
+    for i in index:
+        if type(i) is int:
+            first.append(i)
+            continue
+        rest.append(i)
+        if type(i) is slice:
+            first.append(slice(None))
+        elif i is Ellipsis:
+            first.append(i)
+        elif isinstance(i, np.ndarray):
+            first += [slice(None)] * (i.ndim if i.dtype == np.bool_ else 1)
+    return tuple(first), tuple(rest)
+
+
 def _index_error(self, index, e, op):
     desc = ", ".join(f"array{tuple(i.shape)}" if isinstance(i, np.ndarray) else repr(i) for i in index)
     return IndexError(f"{op}: index [{desc}] is invalid for a tensor of shape {self.shape}: {e}")
@@ -59,6 +82,13 @@ def _getitem(self, index):
         index = (index._data,)  # x[ids], the hot case: what _norm_index gives, without its calls
     else:
         index = _norm_index(self, index, "getitem")
+        if len(index) > 1:
+            for i in index:  # a plain loop: the cheapest scan for the rare array index among others
+                if type(i) is np.ndarray:
+                    split = _ints_first(index)
+                    if split is not None:
+                        return _getitem(_getitem(self, split[0]), split[1])
+                    break
     if self.requires_grad and _gstate["enabled"]:
         try:  # GetItem.forward does the indexing: indexing here first as well would do it twice
             return _as_view(I.GetItem.apply(self, index=index), self)
@@ -78,11 +108,17 @@ Tensor.__getitem__ = _getitem
 
 def _setitem(self, index, value):
     index = _norm_index(self, index, "setitem")
+    then = None
+    split = _ints_first(index)
+    if split is not None:  # x[0, :, ids] = v is x[0][:, ids] = v, x[0] a view
+        index, then = split
     if isinstance(value, Tensor):
         _check_same_device(self, value, "setitem")
     v = value if isinstance(value, Tensor) else Tensor._wrap(np.asarray(value, dtype=self.dtype))
+    if v.ndim and v.shape[0] == 1:  # torch drops a value's leading 1s (x[0] = row of shape (1, n))
+        v = v.reshape(v.shape[next((i for i, n in enumerate(v.shape) if n != 1), v.ndim):])
     try:
-        target_shape = self._data[index].shape
+        target_shape = self._data[index].shape if then is None else self._data[index][then].shape
         np.broadcast_shapes(target_shape, v.shape)
         if np.broadcast_shapes(target_shape, v.shape) != target_shape:
             raise ValueError
@@ -90,14 +126,17 @@ def _setitem(self, index, value):
         raise _index_error(self, index, e, "setitem") from None
     except ValueError:
         raise RuntimeError(f"setitem: value of shape {v.shape} can't be broadcast to the indexed shape "
-                           f"{self._data[index].shape}") from None
+                           f"{target_shape}") from None
     if _gstate["enabled"] and (self.requires_grad or v.requires_grad):
         if self._ctx is None and self.requires_grad:
             raise RuntimeError("setitem: a leaf Variable that requires grad is being used in an in-place operation")
         # through _inplace, as the other in-place ops: a view passes it to its base, a base to its views
-        self._inplace(I.SetItem.apply(self._pre_inplace(), v._cast(self.dtype), index=index), "setitem")
+        self._inplace(I.SetItem.apply(self._pre_inplace(), v._cast(self.dtype), index=index, then=then), "setitem")
         return
-    self._data[index] = v._data
+    if then is None:
+        self._data[index] = v._data
+    else:
+        self._data[index][then] = v._data
 
 
 Tensor.__setitem__ = _setitem
@@ -122,12 +161,17 @@ def gather(self, dim, index):
         if i != d and a > b:
             raise RuntimeError(f"gather: size of index {index.shape} exceeds input {self.shape} at dim {i}")
     ix = index._data
-    if ix.size and (ix.min() < -self.shape[d] or ix.max() >= self.shape[d]):
-        raise RuntimeError(f"gather: index {int(ix.max()) if ix.max() >= self.shape[d] else int(ix.min())} "
-                         f"is out of bounds for dim {d} with size {self.shape[d]}")
+    _check_bounds(ix, self.shape[d] if self.ndim else 1, d, "gather")
     sl = tuple(slice(0, s) if i != d else slice(None) for i, s in enumerate(index.shape))
     x = self[sl] if any(a < b for i, (a, b) in enumerate(zip(index.shape, self.shape)) if i != d) else self
-    return I.Gather.apply(x, idx=ix % self.shape[d] if ix.size else ix, axis=d)
+    return I.Gather.apply(x, idx=ix, axis=d)
+
+
+def _check_bounds(ix, n, d, op):
+    """torch's gather/scatter/index_select take indices in [0, n): a negative index is an error, not a wrap."""
+    if ix.size and (ix.min() < 0 or ix.max() >= n):
+        bad = int(ix.max()) if ix.max() >= n else int(ix.min())
+        raise RuntimeError(f"{op}: index {bad} is out of bounds for dim {d} with size {n}")
 
 
 def _scatter(self, dim, index, src, reduce, op):
@@ -137,14 +181,12 @@ def _scatter(self, dim, index, src, reduce, op):
     ix = index._data
     if index.ndim != self.ndim:
         raise RuntimeError(f"{op}: index {index.shape} and self {self.shape} must have the same number of dims")
-    if ix.size and (ix.min() < -self.shape[d] or ix.max() >= self.shape[d]):
-        raise RuntimeError(f"{op}: index {int(ix.max())} is out of bounds for dim {d} with size {self.shape[d]}")
+    _check_bounds(ix, self.shape[d] if self.ndim else 1, d, op)
     if not isinstance(src, Tensor):
         src = Tensor._wrap(np.asarray(src, dtype=self.dtype))
     elif src.ndim and any(a > b for a, b in zip(index.shape, src.shape)):
         raise RuntimeError(f"{op}: index {index.shape} is larger than src {src.shape}")
-    return I.Scatter.apply(self, src._cast(self.dtype), idx=ix % self.shape[d] if ix.size else ix, axis=d,
-                           reduce=reduce)
+    return I.Scatter.apply(self, src._cast(self.dtype), idx=ix, axis=d, reduce=reduce)
 
 
 @_method
@@ -169,14 +211,14 @@ def scatter_add_(self, dim, index, src):
     return self._inplace(self._pre_inplace().scatter_add(dim, index, src), "scatter_add_")
 
 
-def _along_dim(self, dim, index, op):
+def _along_dim(self, dim, index, op, negative_ok):
     """A 1-D index along dim, shaped to broadcast against a tensor of self's rank."""
     index = _check_index_tensor(index, op)
     if index.ndim > 1:
         raise IndexError(f"{op}: index must be 0-D or 1-D, got shape {index.shape}")
     d = _norm_dim(dim, self.ndim, op)
     ix, n = index._data.reshape(-1), self.shape[d] if self.ndim else 1
-    if ix.size and (ix.min() < -n or ix.max() >= n):
+    if ix.size and (ix.min() < (-n if negative_ok else 0) or ix.max() >= n):
         raise IndexError(f"{op}: index {int(ix.max()) if ix.max() >= n else int(ix.min())} is out of range "
                          f"for dim {d} of shape {self.shape}")
     return d, (ix % n if ix.size else ix).reshape([-1 if i == d else 1 for i in range(self.ndim)])
@@ -185,7 +227,7 @@ def _along_dim(self, dim, index, op):
 @_method
 def index_add(self, dim, index, source, alpha=1):
     """self with source's slices added at `index` along dim (repeats accumulate): a scatter-add."""
-    d, ix = _along_dim(self, dim, index, "index_add")
+    d, ix = _along_dim(self, dim, index, "index_add", negative_ok=False)
     if source.ndim != self.ndim or ix.size != source.shape[d]:
         raise RuntimeError(f"index_add: source of shape {source.shape} doesn't match index of length {ix.size} "
                            f"along dim {d} of shape {self.shape}")
@@ -200,7 +242,7 @@ def index_add_(self, dim, index, source, alpha=1):
 
 @_method
 def index_fill(self, dim, index, value):
-    d, ix = _along_dim(self, dim, index, "index_fill")
+    d, ix = _along_dim(self, dim, index, "index_fill", negative_ok=True)
     mask = np.zeros([s if i == d else 1 for i, s in enumerate(self.shape)], np.bool_)
     np.put_along_axis(mask, ix, True, axis=d)
     return self.masked_fill(Tensor._wrap(mask), value)
@@ -217,10 +259,7 @@ def index_select(self, dim, index):
     if index.ndim > 1:
         raise IndexError(f"index_select: index must be 0-D or 1-D, got shape {index.shape}")
     d = _norm_dim(dim, self.ndim, "index_select")
-    ix, n = index._data, self.shape[d] if self.ndim else 1
-    if ix.size and (ix.min() < -n or ix.max() >= n):
-        bad = int(ix.max()) if ix.max() >= n else int(ix.min())
-        raise RuntimeError(f"index_select: index {bad} is out of range for dim {d} with size {n} (shape {self.shape})")
+    _check_bounds(index._data, self.shape[d] if self.ndim else 1, d, "index_select")
     return self[(slice(None),) * d + (index.reshape(-1),)]
 
 
@@ -309,11 +348,13 @@ def one_hot(tensor, num_classes=-1):
 # ---- data-dependent shapes (no gradient, except masked_select) ------------------------------------------
 @_method
 def nonzero(self, as_tuple=False):
+    if self.ndim == 0:  # numpy refuses 0-d nonzero; torch treats the scalar as one element
+        n = int(bool(self._data))
+        return (Tensor._wrap(np.zeros(n, np.int64)),) if as_tuple else Tensor._wrap(np.zeros((n, 0), np.int64))
     idx = np.nonzero(self._data)
     if as_tuple:
         return tuple(Tensor._wrap(i.astype(np.int64)) for i in idx)
-    return Tensor._wrap(np.stack(idx, axis=1).astype(np.int64) if self.ndim else
-                        np.zeros((int(bool(self._data)), 0), np.int64))
+    return Tensor._wrap(np.stack(idx, axis=1).astype(np.int64))
 
 
 Tensor.argwhere = lambda self: self.nonzero()

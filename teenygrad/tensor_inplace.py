@@ -15,6 +15,8 @@ def _inplace(self, result, op):
         if self._ctx is None and self.requires_grad:
             raise RuntimeError(f"{op}: a leaf Variable that requires grad is being used in an in-place "
                                "operation; wrap it in teenygrad.no_grad() or use .data")
+        if result._data.dtype != self._data.dtype or result._data.shape != self._data.shape:
+            result = _fit(self, result, op)  # x.add_(y): x keeps its dtype and shape, as torch's in-place ops
         if _view_base(self) is not None:
             return _write_through(self, result, op)
         if self._ctx is not None:
@@ -29,6 +31,16 @@ def _inplace(self, result, op):
         return self
     _store(self, result._data, op)
     return self
+
+
+def _fit(self, result, op):
+    """A graph in-place result cast to self's dtype, checked against self's shape (the rules _store applies)."""
+    r = result._data
+    if dt.is_floating(r.dtype) and not dt.is_floating(self.dtype):
+        raise RuntimeError(f"{op}: result type {r.dtype} can't be cast to the desired output type {self.dtype}")
+    if r.shape != self.shape:
+        raise RuntimeError(f"{op}: output with shape {self.shape} doesn't match the broadcast shape {r.shape}")
+    return result._cast(self.dtype)
 
 
 def _store(self, r, op):
@@ -224,19 +236,27 @@ def assign(self, x):
 def masked_fill_(self, mask, value):
     return self._inplace(self._pre_inplace().masked_fill(mask, value), "masked_fill_")
 
+def _check_floating(self, op):
+    if not dt.is_floating(self._data.dtype):  # the samples would be truncated to integers: torch refuses
+        raise RuntimeError(f"{op}: expected a floating point tensor, got {self.dtype}")
+
+
 def uniform_(self, a=0.0, b=1.0, generator=None):
     from .random import rng_of
+    _check_floating(self, "uniform_")
     self._data[...] = _move(rng_of(generator).uniform(a, b, self.shape), self.device)  # host RNG, any device
     return self
 
 def normal_(self, mean=0.0, std=1.0, generator=None):
     from .random import rng_of
+    _check_floating(self, "normal_")
     self._data[...] = _move(rng_of(generator).standard_normal(self.shape, dtype=np.float64) * std + mean,
                             self.device)
     return self
 
 def exponential_(self, lambd=1.0, generator=None):
     from .random import rng_of
+    _check_floating(self, "exponential_")
     self._data[...] = _move(rng_of(generator).exponential(1.0 / lambd, self.shape), self.device)
     return self
 

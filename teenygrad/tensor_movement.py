@@ -83,7 +83,7 @@ def reshape_as(self, other):
 
 @_method
 def permute(self, *dims):
-    dims = tuple(_norm_dim(d, self.ndim, "permute") for d in _shape_arg(dims)) if self.ndim else ()
+    dims = tuple(_norm_dim(d, self.ndim, "permute") for d in _shape_arg(dims))
     if sorted(dims) != list(range(self.ndim)):
         raise RuntimeError(f"permute: dims {dims} are not a permutation of the {self.ndim} dims of shape {self.shape}")
     if dims == tuple(range(self.ndim)):
@@ -94,10 +94,8 @@ def permute(self, *dims):
 @_method
 def transpose(self, dim0, dim1):
     n = self._data.ndim  # read once: Tensor.ndim is a property call
-    if n == 0:
-        return self
     d0, d1 = _norm_dim(dim0, n, "transpose"), _norm_dim(dim1, n, "transpose")
-    if d0 == d1:
+    if d0 == d1:  # a 0-d tensor too
         return self
     order = list(range(n))
     order[d0], order[d1] = order[d1], order[d0]
@@ -164,9 +162,9 @@ def unsqueeze(self, dim):
 
 @_method
 def flatten(self, start_dim=0, end_dim=-1):
+    s, e = _norm_dim(start_dim, self.ndim, "flatten"), _norm_dim(end_dim, self.ndim, "flatten")
     if self.ndim == 0:
         return self.reshape(1)
-    s, e = _norm_dim(start_dim, self.ndim, "flatten"), _norm_dim(end_dim, self.ndim, "flatten")
     if s > e:
         raise RuntimeError(f"flatten: start_dim {start_dim} cannot come after end_dim {end_dim}")
     return self.reshape(self.shape[:s] + (-1 if self.numel() else 0,) + self.shape[e + 1:]) if self.numel() else \
@@ -183,7 +181,7 @@ def unflatten(self, dim, sizes):
 @_method
 def flip(self, *dims):
     dims = _norm_dims(_shape_arg(dims), self.ndim, "flip")
-    return M.Flip.apply(self, axis=dims)
+    return M.Flip.apply(self, axis=dims) if dims else self.clone()  # a 0-d tensor flips to a copy of itself
 
 
 @_method
@@ -239,7 +237,7 @@ def pad(self, pad, mode="constant", value=0.0):
     for i in range(len(pad) // 2):
         pads[self.ndim - 1 - i] = (int(pad[2 * i]), int(pad[2 * i + 1]))
     for (b, a), s in zip(pads, self.shape):
-        if s + b + a < 0:
+        if s + min(b, 0) + min(a, 0) < 0:  # torch crops first: a crop can't take more than the dim has
             raise RuntimeError(f"pad: padding {tuple(pad)} gives a negative size for shape {self.shape}")
     return M.Pad.apply(self, pads=tuple(pads), value=value)
 
@@ -314,7 +312,9 @@ def diag(self, diagonal=0):
     if self.ndim != 1:
         raise RuntimeError(f"diag: expects a 1-D or 2-D tensor, got shape {self.shape}")
     n = self.shape[0] + abs(diagonal)
-    out = self.unsqueeze(1) * Tensor._wrap(on_device_of(self._data, np.eye(self.shape[0], dtype=self.dtype)))
+    eye = Tensor._wrap(on_device_of(self._data, np.eye(self.shape[0], dtype=np.bool_)))
+    zero = Tensor._wrap(on_device_of(self._data, np.zeros((), self.dtype)))
+    out = self.unsqueeze(1).where(eye, zero)  # where, not * eye: an inf or NaN must not leak off the diagonal
     pad = (max(diagonal, 0), max(-diagonal, 0), max(-diagonal, 0), max(diagonal, 0))
     return out.pad(pad) if n != self.shape[0] else out
 
@@ -397,6 +397,8 @@ def repeat_interleave(self, repeats, dim=None):
 @_method
 def unbind(self, dim=0):
     d = _norm_dim(dim, self.ndim, "unbind")
+    if self.shape[d] == 0:  # split gives one empty piece here; unbind gives none
+        return ()
     return tuple(t.squeeze(d) for t in self.split(1, d))
 
 
@@ -404,21 +406,29 @@ def cat(tensors, dim=0):
     tensors = list(tensors)
     if not tensors:
         raise ValueError("cat: expected a non-empty list of tensors")
-    tensors = [t for t in tensors if t._data.shape != (0,)] or tensors[:1]  # torch skips 1-D empties
+    # torch skips 1-D empty tensors in the shape checks (and Cat), but not in the result dtype
     ref = tensors[0]
+    if ref._data.shape == (0,):
+        ref = next((t for t in tensors if t._data.shape != (0,)), ref)
     ra = ref._data  # the checks read the arrays: each Tensor property costs a call
     d = _norm_dim(dim, ra.ndim, "cat")
     rest = ra.shape[:d] + ra.shape[d + 1:]
     rt = ra.dtype
-    mixed = False
-    for t in tensors[1:]:
+    mixed = skip = False
+    for t in tensors:
         a = t._data
-        _check_same_device(ref, t, "cat")
-        if a.ndim != ra.ndim or a.shape[:d] + a.shape[d + 1:] != rest:
-            raise RuntimeError(f"cat: sizes of tensors must match except in dimension {d}; got {ref.shape} and {t.shape}")
+        if t is not ref:
+            _check_same_device(ref, t, "cat")
+            if a.shape == (0,):
+                skip = True
+            elif a.ndim != ra.ndim or a.shape[:d] + a.shape[d + 1:] != rest:
+                raise RuntimeError(f"cat: sizes of tensors must match except in dimension {d}; got {ref.shape} and "
+                                   f"{t.shape}")
         if a.dtype is not rt:
             mixed = True
             rt = dt.result_type(rt, 1, a.dtype, 1)
+    if skip:
+        tensors = [t for t in tensors if t is ref or t._data.shape != (0,)]
     if mixed:  # promote to the common dtype (one dtype throughout: nothing to cast)
         tensors = [t._cast(rt) for t in tensors]
     return M.Cat.apply(*tensors, axis=d)
@@ -444,17 +454,17 @@ def masked_fill(self, mask, value):
     if m.dtype != np.bool_:
         raise RuntimeError(f"masked_fill: expected a bool mask, got {m.dtype}")
     try:
-        if np.broadcast_shapes(self.shape, m.shape) != self.shape:
-            raise ValueError
+        shape = np.broadcast_shapes(self.shape, m.shape)
     except ValueError:
-        raise RuntimeError(f"masked_fill: mask of shape {m.shape} can't be broadcast to shape {self.shape}") from None
+        raise RuntimeError(f"masked_fill: mask of shape {m.shape} can't be broadcast with shape {self.shape}") from None
     if isinstance(value, Tensor):
         if value.ndim:
             raise RuntimeError(f"masked_fill: value must be a 0-dim tensor, got shape {value.shape}")
         value = value.item()
     if not dt.is_floating(self.dtype) and isinstance(value, builtins.float) and not builtins.float(value).is_integer():
         raise RuntimeError(f"masked_fill: value {value} can't be cast to the tensor's dtype {self.dtype}")
-    return I.MaskedFill.apply(self, Tensor._wrap(m), value=value)
+    x = self if shape == self.shape else self.expand(shape)  # out of place, torch broadcasts self with the mask
+    return I.MaskedFill.apply(x, Tensor._wrap(m), value=value)
 
 
 # ---- products ---------------------------------------------------------------------------------------
@@ -486,7 +496,21 @@ def matmul(self, other):
 
 
 Tensor.__matmul__ = matmul  # x @ y: one Python call fewer than Tensor.__matmul__ calling self.matmul
-Tensor.mm = Tensor.bmm = Tensor.matmul
+
+
+@_method
+def mm(self, other):
+    if self.ndim != 2 or getattr(other, "ndim", None) != 2:
+        raise RuntimeError(f"mm: expects two 2-D tensors, got shapes {self.shape} and {getattr(other, 'shape', None)}")
+    return self.matmul(other)
+
+
+@_method
+def bmm(self, other):
+    if self.ndim != 3 or getattr(other, "ndim", None) != 3 or self.shape[0] != other.shape[0]:
+        raise RuntimeError(f"bmm: expects two 3-D tensors with the same batch size, got shapes {self.shape} "
+                           f"and {getattr(other, 'shape', None)}")
+    return self.matmul(other)
 
 
 @_method

@@ -70,6 +70,10 @@ def abs(self):
 
 def _piecewise(name, fn):
     def op(self):
+        if self._data.dtype.kind == "b":  # torch: sign keeps a bool tensor as it is, the rest refuse one
+            if name == "sign":
+                return self.clone()
+            raise NotImplementedError(f"{name}: not implemented for bool tensors")
         return E.Piecewise.apply(self, fn=fn)
     op.__name__ = name
     setattr(Tensor, name, op)
@@ -81,33 +85,64 @@ for _name, _fn in [("sign", np.sign), ("floor", np.floor), ("ceil", np.ceil), ("
 
 @_method
 def round(self, decimals=0):
+    if self._data.dtype.kind == "b":
+        raise NotImplementedError("round: not implemented for bool tensors")
     return E.Piecewise.apply(self, fn=lambda x: np.round(x, decimals))  # half to even, as torch
 
 
 @_method
 def square(self):
-    return self * self
+    x = self._cast(dt.int64) if self._data.dtype.kind == "b" else self  # torch: bool squares to int64
+    return x * x
 
 
 @_method
 def clamp(self, min=None, max=None):
     if min is None and max is None:
         raise RuntimeError("clamp: at least one of 'min' or 'max' must not be None")
-    if isinstance(min, Tensor) or isinstance(max, Tensor):
-        lo = min if isinstance(min, Tensor) else Tensor(np.asarray(-np.inf if min is None else min, self.dtype),
-                                                        device=self.device)
-        hi = max if isinstance(max, Tensor) else Tensor(np.asarray(np.inf if max is None else max, self.dtype),
-                                                        device=self.device)
-        return E.ClampT.apply(self, lo._cast(self.dtype), hi._cast(self.dtype))
     x = self
-    if not dt.is_floating(self.dtype) and any(isinstance(v, builtins.float) for v in (min, max)):
-        x = self._cast(dt._default_float)
+    # the bounds take part in the result dtype, as a binary op's operand would (Python numbers can't change a
+    # float tensor's dtype: skip the promotion there)
+    for b in ((min, max) if self._data.dtype.kind != "f" or isinstance(min, Tensor) or isinstance(max, Tensor)
+              else ()):
+        if b is not None:
+            bd, bn = (b.dtype, b.ndim) if isinstance(b, Tensor) else (dt.scalar_dtype(b), -1)
+            rt = dt.result_type(x.dtype, self.ndim, bd, bn)
+            if rt != x.dtype:
+                x = x._cast(rt)
+    if isinstance(min, Tensor) or isinstance(max, Tensor):
+        lo, hi = (b._cast(x.dtype) if isinstance(b, Tensor) else
+                  Tensor(np.asarray(_extreme(x.dtype, i) if b is None else b, x.dtype), device=self.device)
+                  for i, b in enumerate((min, max)))
+        return E.ClampT.apply(x, lo, hi)
     lo = None if min is None else x.dtype.type(min)
     hi = None if max is None else x.dtype.type(max)
     return E.Clamp.apply(x, lo=lo, hi=hi)
 
 
+def _extreme(dtype, upper):
+    """The bound that clamps nothing: -inf / +inf, or the integer type's limits."""
+    if dt.is_floating(dtype):
+        return np.inf if upper else -np.inf
+    if dtype.kind == "b":
+        return upper
+    info = np.iinfo(dtype)
+    return info.max if upper else info.min
+
+
 Tensor.clip = Tensor.clamp
+
+
+@_method
+def fmod(self, other):
+    """C's fmod: the remainder takes the sign of self (remainder / % take the sign of other)."""
+    a, b = self._other(other, "fmod")
+    kind = a._data.dtype.kind
+    if kind == "b":
+        raise NotImplementedError("fmod: not implemented for bool tensors")
+    if kind in "iu" and not np.all(b._data):
+        raise RuntimeError(f"fmod: ZeroDivisionError: integer modulo by zero (shapes {a.shape}, {b.shape})")
+    return E.Fmod.apply(a, b)
 
 
 @_method
@@ -122,8 +157,11 @@ def minimum(self, other):
     return E.Minimum.apply(a, b)
 
 
-def where(condition, x, y):
-    """where(c, x, y): x where c is true else y; x and y broadcast and promote like a binary op."""
+def where(condition, x=None, y=None):
+    """where(c, x, y): x where c is true else y; x and y broadcast and promote like a binary op.
+    where(c) alone is c.nonzero(as_tuple=True), as in torch."""
+    if x is None and y is None:
+        return condition.nonzero(as_tuple=True)
     c = condition._data if isinstance(condition, Tensor) else np.asarray(condition)
     if c.dtype != np.bool_:
         raise RuntimeError(f"where: expected condition to be a bool tensor, got {c.dtype}")
@@ -192,6 +230,16 @@ def frac(self):
 
 
 @_method
+def addcmul(self, tensor1, tensor2, value=1):
+    return self + tensor1 * tensor2 * value if value != 1 else self + tensor1 * tensor2
+
+
+@_method
+def addcdiv(self, tensor1, tensor2, value=1):
+    return self + tensor1 / tensor2 * value if value != 1 else self + tensor1 / tensor2
+
+
+@_method
 def clamp_min(self, min):
     return self.clamp(min=min)
 
@@ -204,11 +252,21 @@ def clamp_max(self, max):
 Tensor.negative, Tensor.true_divide, Tensor.subtract, Tensor.multiply = (Tensor.neg, Tensor.div, Tensor.sub,
                                                                          Tensor.mul)
 Tensor.floor_divide = lambda self, other: self.div(other, rounding_mode="floor")
+for _name in ["addcmul", "addcdiv", "lerp", "floor", "ceil", "trunc", "round", "sign", "square", "fmod",
+              "clamp_min", "clamp_max", "log1p", "expm1", "sin", "cos", "rsqrt", "frac", "silu"]:
+    _inplace_variant(_name)
+Tensor.bitwise_and, Tensor.bitwise_or, Tensor.bitwise_xor, Tensor.bitwise_not = (Tensor.__and__, Tensor.__or__,
+                                                                                 Tensor.__xor__, Tensor.__invert__)
 
 
 # ---- reductions -------------------------------------------------------------------------------------
 def _dims(self, dim, axis, op):
-    return _norm_dims(axis if dim is None else dim, self._data.ndim, op)
+    """A reduction's axes: every dim for dim=None and, as in torch, for an empty dim list."""
+    if dim is None:
+        dim = axis
+    elif type(dim) is not int and isinstance(dim, (list, tuple)) and not dim:
+        dim = None
+    return _norm_dims(dim, self._data.ndim, op)
 
 
 @_method
@@ -234,10 +292,11 @@ def prod(self, dim=None, keepdim=False, dtype=None):
     x = self if dtype is None else self._cast(dt.to_dtype(dtype))
     if x.dtype.kind in "biu" and dtype is None:
         x = x._cast(dt.int64)
-    if dim is None:
+    axes = None if dim is None else _dims(self, dim, None, "prod")  # not `axis`: _numpy_spellings reads the names
+    if not axes:  # every element (dim=None, or the one of a 0-d tensor): Prod works along one axis
         out = R.Prod.apply(x.reshape(-1), axis=(0,), keepdim=False)
         return out.reshape([1] * self.ndim) if keepdim else out
-    return R.Prod.apply(x, axis=_dims(self, dim, None, "prod"), keepdim=keepdim)
+    return R.Prod.apply(x, axis=axes, keepdim=keepdim)
 
 
 def _check_nonempty(self, axes, op):
@@ -249,15 +308,15 @@ def _check_nonempty(self, axes, op):
 
 @_method
 def amax(self, dim=None, keepdim=False):
-    axes = _norm_dims(dim if dim != () else None, self.ndim, "amax")
-    _check_nonempty(self, () if dim is None else axes, "amax")
+    axes = _dims(self, dim, None, "amax")
+    _check_nonempty(self, () if dim is None or dim == () or dim == [] else axes, "amax")
     return R.AMax.apply(self, axis=axes, keepdim=keepdim)
 
 
 @_method
 def amin(self, dim=None, keepdim=False):
-    axes = _norm_dims(dim if dim != () else None, self.ndim, "amin")
-    _check_nonempty(self, () if dim is None else axes, "amin")
+    axes = _dims(self, dim, None, "amin")
+    _check_nonempty(self, () if dim is None or dim == () or dim == [] else axes, "amin")
     return R.AMin.apply(self, axis=axes, keepdim=keepdim)
 
 
@@ -290,6 +349,8 @@ def min(self, dim=None, keepdim=False, other=None, axis=None):
 
 @_method
 def argmax(self, dim=None, keepdim=False):
+    if self._data.dtype.kind == "b":
+        raise RuntimeError("argmax: does not support bool input")
     if dim is None:
         if self.numel() == 0:  # torch: IndexError here (RuntimeError for amax)
             raise IndexError(f"argmax: expected reduction dim to be specified for an empty tensor "
@@ -301,6 +362,8 @@ def argmax(self, dim=None, keepdim=False):
 
 @_method
 def argmin(self, dim=None, keepdim=False):
+    if self._data.dtype.kind == "b":
+        raise RuntimeError("argmin: does not support bool input")
     if dim is None:
         if self.numel() == 0:  # torch: IndexError here (RuntimeError for amax)
             raise IndexError(f"argmin: expected reduction dim to be specified for an empty tensor "
@@ -316,21 +379,23 @@ def _correction(unbiased, correction):
     return 1 if unbiased in (None, True) else 0
 
 
-@_method
-def var(self, dim=None, unbiased=None, keepdim=False, correction=None):
+def _var_std(self, dim, unbiased, keepdim, correction, fn, op):
     if isinstance(dim, builtins.bool):  # x.var(False): the first positional is `unbiased`
         dim, unbiased = None, dim
     if not dt.is_floating(self.dtype):
-        raise RuntimeError(f"var: expected a floating point tensor, got {self.dtype}")
-    return R.Var.apply(self, axis=_norm_dims(dim, self.ndim, "var"), correction=_correction(unbiased, correction),
-                       keepdim=keepdim)
+        raise RuntimeError(f"{op}: expected a floating point tensor, got {self.dtype}")
+    return fn.apply(self, axis=_dims(self, dim, None, op), correction=_correction(unbiased, correction),
+                    keepdim=keepdim)
+
+
+@_method
+def var(self, dim=None, unbiased=None, keepdim=False, correction=None):
+    return _var_std(self, dim, unbiased, keepdim, correction, R.Var, "var")
 
 
 @_method
 def std(self, dim=None, unbiased=None, keepdim=False, correction=None):
-    if isinstance(dim, (int, tuple, list)) and not isinstance(dim, builtins.bool):
-        _norm_dims(dim, self.ndim, "std")
-    return self.var(dim, unbiased, keepdim, correction).sqrt()
+    return _var_std(self, dim, unbiased, keepdim, correction, R.Std, "std")
 
 
 @_method
@@ -341,17 +406,19 @@ def logsumexp(self, dim, keepdim=False):
 @_method
 def softmax(self, dim, dtype=None):
     x = self._float_operand() if dtype is None else self._cast(dt.to_dtype(dtype))
+    d = _norm_dim(dim, self.ndim, "softmax")
     if x.ndim == 0:
         return x.reshape(1).softmax(0).reshape(())
-    return R.Softmax.apply(x, axis=_norm_dim(dim, self.ndim, "softmax"))
+    return R.Softmax.apply(x, axis=d)
 
 
 @_method
 def log_softmax(self, dim, dtype=None):
     x = self._float_operand() if dtype is None else self._cast(dt.to_dtype(dtype))
+    d = _norm_dim(dim, self.ndim, "log_softmax")
     if x.ndim == 0:
         return x.reshape(1).log_softmax(0).reshape(())
-    return R.LogSoftmax.apply(x, axis=_norm_dim(dim, self.ndim, "log_softmax"))
+    return R.LogSoftmax.apply(x, axis=d)
 
 
 @_method
@@ -359,25 +426,35 @@ def cumsum(self, dim, dtype=None):
     x = self if dtype is None else self._cast(dt.to_dtype(dtype))
     if dtype is None and x.dtype.kind in "biu":
         x = x._cast(dt.int64)
-    if x.ndim == 0:
-        return x.clone()
-    return R.Cumsum.apply(x, axis=_norm_dim(dim, self.ndim, "cumsum"))
+    d = _norm_dim(dim, self.ndim, "cumsum")
+    return R.Cumsum.apply(x, axis=d) if x.ndim else x.clone()
+
+
+@_method
+def cumprod(self, dim, dtype=None):
+    x = self if dtype is None else self._cast(dt.to_dtype(dtype))
+    if dtype is None and x.dtype.kind in "biu":
+        x = x._cast(dt.int64)
+    d = _norm_dim(dim, self.ndim, "cumprod")
+    return R.Cumprod.apply(x, axis=d) if x.ndim else x.clone()
 
 
 @_method
 def all(self, dim=None, keepdim=False):
-    return Tensor._wrap(np.all(self._data, axis=_norm_dims(dim, self.ndim, "all"), keepdims=keepdim))
+    out = np.all(self._data, axis=_norm_dims(dim, self.ndim, "all"), keepdims=keepdim)
+    return Tensor._wrap(out.astype(np.uint8) if self._data.dtype == np.uint8 else out)  # torch keeps uint8
 
 
 @_method
 def any(self, dim=None, keepdim=False):
-    return Tensor._wrap(np.any(self._data, axis=_norm_dims(dim, self.ndim, "any"), keepdims=keepdim))
+    out = np.any(self._data, axis=_norm_dims(dim, self.ndim, "any"), keepdims=keepdim)
+    return Tensor._wrap(out.astype(np.uint8) if self._data.dtype == np.uint8 else out)
 
 
 @_method
 def count_nonzero(self, dim=None):
     return Tensor._wrap(xp_of(self._data).asarray(
-        np.count_nonzero(self._data, axis=_norm_dims(dim, self.ndim, "count_nonzero")), dtype=np.int64))
+        np.count_nonzero(self._data, axis=_dims(self, dim, None, "count_nonzero")), dtype=np.int64))
 
 
 @_method
@@ -388,6 +465,10 @@ def norm(self, p=2, dim=None, keepdim=False):
         return self.abs().sum(dim, keepdim)
     if p == float("inf"):
         return self.abs().amax(dim, keepdim)
+    if p == float("-inf"):
+        return self.abs().amin(dim, keepdim)
+    if p == 0:  # the number of nonzeros (no gradient, as in torch)
+        return (self != 0).sum(dim, keepdim)._cast(self._float_operand().dtype)
     return (self.abs() ** p).sum(dim, keepdim) ** (1.0 / p)
 
 
@@ -398,7 +479,8 @@ def _numpy_spellings(fn):
             return fn(self, *args)
         if "keepdims" in kwargs:
             kwargs["keepdim"] = kwargs.pop("keepdims")
-        if "axis" in kwargs and "axis" not in fn.__code__.co_varnames:
+        code = fn.__code__
+        if "axis" in kwargs and "axis" not in code.co_varnames[:code.co_argcount + code.co_kwonlyargcount]:
             kwargs["dim"] = kwargs.pop("axis")
         return fn(self, *args, **kwargs)
     method.__name__, method.__doc__ = fn.__name__, fn.__doc__
@@ -406,7 +488,7 @@ def _numpy_spellings(fn):
 
 
 for _name in ["sum", "mean", "prod", "amax", "amin", "max", "min", "argmax", "argmin", "var", "std", "logsumexp",
-              "softmax", "log_softmax", "cumsum", "all", "any", "count_nonzero", "norm"]:
+              "softmax", "log_softmax", "cumsum", "cumprod", "all", "any", "count_nonzero", "norm"]:
     setattr(Tensor, _name, _numpy_spellings(getattr(Tensor, _name)))
 
 

@@ -104,29 +104,35 @@ class PowScalar(Function):
         return g * (p * self.x ** (p - 1))
 
 
+def _max_weights(x, y):
+    """Gradient shares of z = max(x, y), torch's rule: the larger takes all, ties split evenly, and a NaN pair
+    (no order) passes the whole gradient to both."""
+    half = 0.5 * (x == y)
+    return 1 - (x < y) - half, 1 - (x > y) - half
+
+
 class Maximum(Function):
-    """z = max(x, y); ties split the gradient evenly, as torch does"""
+    """z = max(x, y);  dx, dy by _max_weights"""
     def forward(self, x, y):
         self.x, self.y = x, y
         return np.maximum(x, y)
 
     def backward(self, g):
-        x, y = self.x, self.y
-        w = (x > y) + 0.5 * (x == y)
-        w = w.astype(g.dtype)
-        return unbroadcast(g * w, x.shape), unbroadcast(g * (1 - w), y.shape)
+        wx, wy = _max_weights(self.x, self.y)
+        return (unbroadcast(g * wx.astype(g.dtype), self.x.shape),
+                unbroadcast(g * wy.astype(g.dtype), self.y.shape))
 
 
 class Minimum(Function):
-    """z = min(x, y); ties split the gradient evenly"""
+    """z = min(x, y);  dx, dy by _max_weights, the shares swapped (the smaller takes all)"""
     def forward(self, x, y):
         self.x, self.y = x, y
         return np.minimum(x, y)
 
     def backward(self, g):
-        x, y = self.x, self.y
-        w = ((x < y) + 0.5 * (x == y)).astype(g.dtype)
-        return unbroadcast(g * w, x.shape), unbroadcast(g * (1 - w), y.shape)
+        wy, wx = _max_weights(self.x, self.y)
+        return (unbroadcast(g * wx.astype(g.dtype), self.x.shape),
+                unbroadcast(g * wy.astype(g.dtype), self.y.shape))
 
 
 class Where(Function):
@@ -331,8 +337,10 @@ def erf(x):
     if xp is not np:
         import cupyx.scipy.special
         return cupyx.scipy.special.erf(x)
+    if x.dtype.itemsize < 4:  # the fit's coefficients need float32 (float16 is off by ~5%): as torch, upcast
+        return erf(x.astype(np.float32)).astype(x.dtype)
     if x.dtype == np.float64:
-        return np.frompyfunc(math.erf, 1, 1)(x).astype(np.float64)
+        return np.asarray(np.frompyfunc(math.erf, 1, 1)(x), dtype=np.float64)  # asarray: 0-d gives a Python float
     z = np.abs(x)
     t = 1 / (1 + 0.5 * z)
     poly = -1.26551223 + t * (1.00002368 + t * (0.37409196 + t * (0.09678418 + t * (-0.18628806 + t * (
@@ -413,13 +421,14 @@ class Clamp(Function):
 
 
 class ClampT(Function):
-    """clamp with tensor bounds: dx flows inside the bounds, d(lo)/d(hi) where the bound was taken"""
+    """clamp with tensor bounds, torch's rule: dx flows where lo <= x <= hi (ties and NaN bounds included),
+    d(lo) where x < lo < hi, d(hi) where x > hi or hi < lo (then z = hi)"""
     def forward(self, x, lo, hi):
         self.shapes = (x.shape, lo.shape, hi.shape)
         z = np.minimum(np.maximum(x, lo), hi)
-        self.from_hi = z == hi
-        self.from_lo = (z == lo) & ~self.from_hi
-        self.from_x = ~(self.from_hi | self.from_lo)
+        self.from_x = (x >= lo) & (x <= hi)
+        self.from_lo = (x < lo) & (lo < hi)
+        self.from_hi = (x > hi) | (hi < lo)
         return z
 
     def backward(self, g):
@@ -448,6 +457,18 @@ class Remainder(Function):
         n = self.needs_input_grad
         return (unbroadcast(g, self.x.shape) if n[0] else None,
                 unbroadcast(-g * np.floor_divide(self.x, self.y), self.y.shape) if n[1] else None)
+
+
+class Fmod(Function):
+    """z = x - trunc(x / y) y (sign of x, C's fmod);  dx = dz, dy = -dz trunc(x / y)"""
+    def forward(self, x, y):
+        self.x, self.y = x, y
+        return np.fmod(x, y)
+
+    def backward(self, g):
+        n = self.needs_input_grad
+        return (unbroadcast(g, self.x.shape) if n[0] else None,
+                unbroadcast(-g * trunc_divide(self.x, self.y), self.y.shape) if n[1] else None)
 
 
 def trunc_divide(x, y):

@@ -59,9 +59,10 @@ class GetItem(Function):
 
 
 class SetItem(Function):
-    """z = x with z[index] = v (out of place, for the graph);  dx = dz zeroed at index, dv = dz[index]"""
-    def forward(self, x, v, index):
-        self.index, self.vshape = index, v.shape
+    """z = x with z[index] = v (out of place, for the graph);  dx = dz zeroed at index, dv = dz[index].
+    With `then`, the place is z[index][then] (index basic, so z[index] is a view): torch's int-first order."""
+    def forward(self, x, v, index, then=None):
+        self.index, self.then, self.vshape = index, then, v.shape
         return self._replaced(x, v)
 
     def _replaced(self, x, v):
@@ -70,10 +71,13 @@ class SetItem(Function):
         return z
 
     def _put(self, a, v):
-        a[self.index] = v
+        if self.then is None:
+            a[self.index] = v
+        else:
+            a[self.index][self.then] = v
 
     def _take(self, g):
-        return unbroadcast(g[self.index], self.vshape)
+        return unbroadcast(g[self.index] if self.then is None else g[self.index][self.then], self.vshape)
 
     def backward(self, g):
         n = self.needs_input_grad

@@ -1,4 +1,5 @@
 """Matrix products. GEMM is the floor of the step time: feed BLAS one big 2-D GEMM where we can."""
+import math
 import numpy as np
 from ..autograd.function import Function
 from ._util import unbroadcast, contiguous, zeros_on
@@ -19,7 +20,8 @@ def _matmul2d(a, b):
 def _mm(a, b):
     """a @ b, collapsing a batched (..., k) @ (k, n) into one 2-D GEMM (numpy would loop over the batch)."""
     if b.ndim == 2 and a.ndim > 2:
-        return _matmul2d(a.reshape(-1, a.shape[-1]), b).reshape(*a.shape[:-1], b.shape[-1])
+        rows = a.size // a.shape[-1] if a.shape[-1] else math.prod(a.shape[:-1])  # -1 is ambiguous when k = 0
+        return _matmul2d(a.reshape(rows, a.shape[-1]), b).reshape(*a.shape[:-1], b.shape[-1])
     if a.ndim == 2 and b.ndim == 2:
         return _matmul2d(a, b)
     if type(a) is not np.ndarray and a.ndim >= 2 and b.ndim >= 2:  # batched on the GPU
@@ -56,7 +58,8 @@ class Matmul(Function):
         if n[1]:
             if yv.ndim == 2 and xv.ndim > 2:
                 # weight gradient of a batched linear: one GEMM over the flattened batch
-                gy = _matmul2d(xv.reshape(-1, xv.shape[-1]).T, gv.reshape(-1, gv.shape[-1]))
+                rows = math.prod(xv.shape[:-1])  # explicit: -1 is ambiguous for empty arrays
+                gy = _matmul2d(xv.reshape(rows, xv.shape[-1]).T, gv.reshape(rows, gv.shape[-1]))
             else:
                 gy = unbroadcast(_mm(xv.swapaxes(-1, -2), gv), yv.shape)
             gy = gy.reshape(y.shape)

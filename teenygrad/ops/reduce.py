@@ -110,6 +110,8 @@ class Var(Function):
         for a in axis:
             n *= x.shape[a]
         with np.errstate(divide="ignore", invalid="ignore"):
+            # shifted by one sample first, so a constant row gives exactly d = 0 (and std's gradient 0, as torch)
+            x = x - x[tuple(slice(0, 1) if i in axis else slice(None) for i in range(x.ndim))]
             self.d = x - x.mean(axis=axis, keepdims=True)
             # torch clamps n - correction at 0 in forward but not in backward (so n=1, correction=2 gives -0 grads)
             self.n_corr = n - correction
@@ -119,6 +121,19 @@ class Var(Function):
         g = _expand_back(g, self.in_shape, self.axis, self.keepdim)
         with np.errstate(divide="ignore", invalid="ignore"):
             return g * self.d * g.dtype.type(2 / self.n_corr if self.n_corr else np.inf)
+
+
+class Std(Var):
+    """z = sqrt(var x);  dx = dz (x - mean) / ((n - correction) z), and 0 where z = 0 (torch's rule: no NaN
+    from a constant row)"""
+    def forward(self, x, axis, correction=1, keepdim=False):
+        self.z = np.sqrt(Var.forward(self, x, axis, correction, keepdim))
+        return self.z
+
+    def backward(self, g):
+        with np.errstate(divide="ignore", invalid="ignore"):
+            g = np.where(self.z == 0, 0, g / (2 * self.z)).astype(g.dtype, copy=False)
+        return Var.backward(self, g)
 
 
 class LogSumExp(Function):
@@ -178,6 +193,34 @@ class Cumsum(Function):
     def backward(self, g):
         a = self.axis
         return np.flip(np.cumsum(np.flip(g, a), axis=a, dtype=_acc_dtype(g.dtype)), a).astype(g.dtype, copy=False)
+
+
+class Cumprod(Function):
+    """z_i = prod_{j<=i} x_j;  dx_j = prod_{k<j} x_k * sum_{i>=j} dz_i prod_{j<k<=i} x_k (no division: zeros are fine)"""
+    def forward(self, x, axis):
+        self.x, self.axis = x, axis
+        self.z = np.cumprod(x, axis=axis, dtype=_acc_dtype(x.dtype)).astype(x.dtype, copy=False)
+        return self.z
+
+    def backward(self, g):
+        x, a = self.x, self.axis
+        if x.all():  # no zeros: dx_j = (sum_{i>=j} dz_i z_i) / x_j, one reversed cumsum
+            return np.flip(np.cumsum(np.flip(g * self.z, a), axis=a), a) / x
+        n = x.shape[a]
+        dx = zeros_on(g, x.shape)
+        for j in range(n):  # O(n^2), but exact where x has zeros
+            pre = [slice(None)] * x.ndim
+            pre[a] = slice(0, j)
+            before = np.prod(x[tuple(pre)], axis=a, keepdims=True)
+            post = [slice(None)] * x.ndim
+            post[a] = slice(j + 1, n)
+            rest = np.cumprod(np.concatenate([np.ones_like(before), x[tuple(post)]], axis=a), axis=a)
+            gi = [slice(None)] * x.ndim
+            gi[a] = slice(j, n)
+            sel = [slice(None)] * x.ndim
+            sel[a] = slice(j, j + 1)
+            dx[tuple(sel)] = before * (g[tuple(gi)] * rest).sum(axis=a, keepdims=True)
+        return dx
 
 
 def _acc_dtype(d):
