@@ -167,7 +167,17 @@ def randint(low, high=None, size=None, generator=None, dtype=None, device=None, 
         raise TypeError("randint: missing 'high' or 'size'")
     if low >= high:
         raise RuntimeError(f"randint: expects 'from' ({low}) to be less than 'to' ({high})")
-    a = rng_of(generator).integers(low, high, _check_shape(size, "randint"), dtype=np.int64)
+    rng, shape = rng_of(generator), _check_shape(size, "randint")
+    span = high - low
+    if type(span) is int and span <= 1 << 32:
+        # floor(u * span), u uniform on [0, 1) in steps of 2^-53: each value's chance is off by at most span / 2^53
+        # (torch's own randint, a 64-bit draw modulo span, is off by up to span / 2^64), and it costs a third of
+        # Generator.integers (1.1 vs 3.2 us per call: the makemore training loop draws every step)
+        a = (rng.random(shape) * span).astype(np.int64)
+        if low:
+            a += low
+    else:
+        a = rng.integers(low, high, shape, dtype=np.int64)
     return _finish(a, dtype, device, requires_grad)
 
 

@@ -706,14 +706,25 @@ def _as_view(out, base):
     ctx = out._ctx
     if ctx is not None:
         ctx.base = base
-        if base._ctx is not None:
-            may_share = getattr(xp_of(out._data), "may_share_memory", None)
-            if may_share is None or may_share(out._data, ctx.src):  # a copying reshape is no view
-                views = base.__dict__.setdefault("_views", [])
-                if len(views) >= 16:  # a long-lived base: drop the views that died
-                    views[:] = [r for r in views if r() is not None]
-                views.append(_weakref(out))
+        if base._ctx is not None and _is_view_of(out._data, ctx.src):  # a copying reshape is no view
+            views = base.__dict__.setdefault("_views", [])
+            n = len(views)
+            if n >= 16 and not n & (n - 1):  # at 16, 32, 64, ... entries drop the views that died: O(1) amortised
+                views[:] = [r for r in views if r() is not None]
+            views.append(_weakref(out))
     return out
+
+
+def _is_view_of(a, src):
+    """Whether array a is a view of src's memory. numpy points a view's .base at the array owning the memory, so
+    one identity test answers for numpy; other array types ask their may_share_memory."""
+    ob = a.base
+    if ob is not None and (ob is src or ob is src.base):
+        return True
+    if type(a) is np.ndarray:
+        return False
+    may_share = getattr(xp_of(a), "may_share_memory", None)
+    return may_share is None or may_share(a, src)
 
 
 def _needs_grad(o):

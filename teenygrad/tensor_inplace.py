@@ -5,8 +5,7 @@ import builtins
 import numpy as np
 from . import dtype as dt
 from .ops import index as I
-from .ops._util import xp_of
-from .tensor import Tensor, E, _arr, _gstate, _move, _needs_grad, _shared_memory_error
+from .tensor import Tensor, E, _arr, _is_view_of, _gstate, _move, _needs_grad, _shared_memory_error
 
 
 # in-place: real in-place on the array when no graph is involved; otherwise rebind (see _inplace)
@@ -64,8 +63,7 @@ def _view_base(t):
     base = getattr(ctx, "base", None)
     if base is None:
         return None
-    may_share = getattr(xp_of(t._data), "may_share_memory", None)
-    return base if may_share is None or may_share(t._data, ctx.src) else None  # a copying reshape is no view
+    return base if _is_view_of(t._data, ctx.src) else None  # a copying reshape is no view
 
 
 def _write_through(view, result, op):
