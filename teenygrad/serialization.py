@@ -13,6 +13,7 @@ A flat {str: Tensor} dict keeps its keys as tensor names, so `safetensors.numpy.
 Why not pickle: unpickling runs arbitrary code, so a downloaded checkpoint could own the machine.
 load() parses only JSON and raw bytes, and checks every size and offset before reading a byte of data.
 """
+import io
 import json
 import math
 import os
@@ -218,12 +219,23 @@ def _fsync_dir(d):
         os.close(fd)
 
 
+def _write_stream(f, hb, order, arrays):
+    f.write(struct.pack("<Q", len(hb)))
+    f.write(hb)
+    for name in order:
+        _write_tensor(f, arrays[name])
+
+
 def _write_safetensors(path, arrays, metadata):
     """Atomic: bytes go to a temp file beside `path`, fsync'd, then renamed over it. A crash at any
     point leaves either the old file or the new one, never half of one (plus, after a hard kill, a
-    stray hidden `.name.*.tmp` that load never looks at)."""
-    path = os.path.realpath(os.fspath(path))  # saving through a symlink updates its target, like open()
+    stray hidden `.name.*.tmp` that load never looks at). A file object (io.BytesIO, an open file) is
+    written as it is: its owner decides about atomicity."""
     hb, order = _header_bytes(arrays, metadata)
+    if hasattr(path, "write"):
+        _write_stream(path, hb, order, arrays)
+        return
+    path = os.path.realpath(os.fspath(path))  # saving through a symlink updates its target, like open()
     d, base = os.path.split(path)
     try:  # mkstemp makes the file 0600; keep the old file's mode, or give a new one the usual 0644
         mode = stat.S_IMODE(os.stat(path).st_mode)
@@ -232,10 +244,7 @@ def _write_safetensors(path, arrays, metadata):
     fd, tmp = tempfile.mkstemp(dir=d, prefix=f".{base}.", suffix=".tmp")
     try:
         with os.fdopen(fd, "wb") as f:
-            f.write(struct.pack("<Q", len(hb)))
-            f.write(hb)
-            for name in order:
-                _write_tensor(f, arrays[name])
+            _write_stream(f, hb, order, arrays)
             f.flush()
             os.fsync(f.fileno())
         os.chmod(tmp, mode)
@@ -333,34 +342,47 @@ def _read_header(f, where, size):
     return header, 8 + n
 
 
-def _read_safetensors(path):
-    """-> ({name: ndarray}, metadata dict). Every array is a fresh, writable copy; the file is closed."""
-    path = os.fspath(path)
-    where = f"load({path!r})"
-    with open(path, "rb") as f:
-        size = os.fstat(f.fileno()).st_size
-        header, data_start = _read_header(f, where, size)
-        metadata = header.pop(_RESERVED, None)
-        metadata = {} if metadata is None else metadata
-        if not isinstance(metadata, dict) or not all(isinstance(v, str) for v in metadata.values()):
-            raise CheckpointError(f"{where}: __metadata__ must map str to str, got {str(metadata)[:80]}")
-        entries = {name: _check_entry(where, name, e, size - data_start) for name, e in header.items()}
-        spans = sorted((b, e, name) for name, (_, _, b, e) in entries.items())
-        for (_, prev_end, prev), (b, _, name) in zip(spans, spans[1:]):
-            if b < prev_end:
-                raise CheckpointError(f"{where}: tensors {prev!r} and {name!r} overlap in the data section")
-        arrays = {}
-        for name, (code, shape, begin, end) in entries.items():
-            a = np.empty(shape, _dtype_of(code))  # sizes are checked against the file: no huge allocations
-            if end > begin:
-                f.seek(data_start + begin)
-                if f.readinto(a.reshape(-1).view(np.uint8)) != end - begin:
-                    raise CheckpointError(f"{where}: tensor {name!r}: file ended while reading its data")
-                if sys.byteorder == "big":
-                    a.byteswap(inplace=True)
-                if code == "BOOL" and a.view(np.uint8).max() > 1:
-                    raise CheckpointError(f"{where}: tensor {name!r}: BOOL data holds bytes other than 0/1")
-            arrays[name] = a
+def _load_where(src):
+    return f"load({os.fspath(src)!r})" if not hasattr(src, "read") else f"load(<{type(src).__name__}>)"
+
+
+def _read_safetensors(src):
+    """-> ({name: ndarray}, metadata dict). Every array is a fresh, writable copy; the file is closed.
+    src: a path, or a file object read from its current position to its end (as torch.load reads one)."""
+    where = _load_where(src)
+    if hasattr(src, "read"):
+        data = src.read()
+        if not isinstance(data, bytes):
+            raise CheckpointError(f"{where}: the file object gave {type(data).__name__}, not bytes; open it "
+                                  "in binary mode ('rb')")
+        return _parse_safetensors(io.BytesIO(data), len(data), where)
+    with open(os.fspath(src), "rb") as f:
+        return _parse_safetensors(f, os.fstat(f.fileno()).st_size, where)
+
+
+def _parse_safetensors(f, size, where):
+    header, data_start = _read_header(f, where, size)
+    metadata = header.pop(_RESERVED, None)
+    metadata = {} if metadata is None else metadata
+    if not isinstance(metadata, dict) or not all(isinstance(v, str) for v in metadata.values()):
+        raise CheckpointError(f"{where}: __metadata__ must map str to str, got {str(metadata)[:80]}")
+    entries = {name: _check_entry(where, name, e, size - data_start) for name, e in header.items()}
+    spans = sorted((b, e, name) for name, (_, _, b, e) in entries.items())
+    for (_, prev_end, prev), (b, _, name) in zip(spans, spans[1:]):
+        if b < prev_end:
+            raise CheckpointError(f"{where}: tensors {prev!r} and {name!r} overlap in the data section")
+    arrays = {}
+    for name, (code, shape, begin, end) in entries.items():
+        a = np.empty(shape, _dtype_of(code))  # sizes are checked against the file: no huge allocations
+        if end > begin:
+            f.seek(data_start + begin)
+            if f.readinto(a.reshape(-1).view(np.uint8)) != end - begin:
+                raise CheckpointError(f"{where}: tensor {name!r}: file ended while reading its data")
+            if sys.byteorder == "big":
+                a.byteswap(inplace=True)
+            if code == "BOOL" and a.view(np.uint8).max() > 1:
+                raise CheckpointError(f"{where}: tensor {name!r}: BOOL data holds bytes other than 0/1")
+        arrays[name] = a
     return arrays, metadata
 
 
@@ -374,7 +396,7 @@ def load(path, map_location=None, weights_only=True, mmap=None):
     arrays, metadata = _read_safetensors(path)
     if _TREE_KEY not in metadata:
         return {name: _from_numpy(a) for name, a in arrays.items()}
-    where = f"load({os.fspath(path)!r}): __metadata__[{_TREE_KEY!r}]"
+    where = f"{_load_where(path)}: __metadata__[{_TREE_KEY!r}]"
     try:
         meta = json.loads(metadata[_TREE_KEY])
     except (ValueError, RecursionError) as e:

@@ -454,3 +454,25 @@ def test_save_killed_midway_leaves_old_file_intact(tmp_path):
     new = {"w": Tensor(np.zeros((2, 2), np.float32))}  # the leftover temp file does not get in the way
     save(new, path)
     assert_same(load(path), new)
+
+
+def test_file_objects_round_trip(tmp_path):
+    # torch.save(obj, buffer) / torch.load(buffer): an io.BytesIO or an open binary file works as the path does
+    import io
+    import teenygrad as tg
+    ckpt = {"w": tg.arange(6.0).reshape(2, 3), "step": 7, "names": ["a", "b"]}
+    buf = io.BytesIO()
+    save(ckpt, buf)
+    buf.seek(0)
+    back = load(buf)
+    assert back["step"] == 7 and back["names"] == ["a", "b"]
+    np.testing.assert_array_equal(back["w"].numpy(), ckpt["w"].numpy())
+    with open(tmp_path / "c.safetensors", "wb") as f:
+        save(ckpt, f)
+    assert load(tmp_path / "c.safetensors")["step"] == 7
+    with open(tmp_path / "c.safetensors", "rb") as f:
+        assert load(f)["step"] == 7
+    with pytest.raises(CheckpointError, match=r"load\(<BytesIO>\): file too short"):
+        load(io.BytesIO(b"abc"))
+    with pytest.raises(CheckpointError, match="binary mode"):
+        load(io.StringIO("text"))
