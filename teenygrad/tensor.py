@@ -179,6 +179,8 @@ class Tensor:
         t._ctx = None
         t._retains_grad = False
         t.requires_grad = False
+        if self._ctx is not None:  # a graph node may be rebound by an in-place op: the alias must follow it
+            _add_alias(self, t)
         return t
 
     @data.setter
@@ -218,7 +220,10 @@ class Tensor:
         return self._retains_grad
 
     def detach(self):
-        return Tensor._wrap(self._data)
+        t = Tensor._wrap(self._data)
+        if self._ctx is not None:
+            _add_alias(self, t)
+        return t
 
     def detach_(self):
         self._ctx, self.requires_grad = None, False
@@ -713,6 +718,16 @@ def _as_view(out, base):
                 views[:] = [r for r in views if r() is not None]
             views.append(_weakref(out))
     return out
+
+
+def _add_alias(base, t):
+    """t shares base's memory without a graph (.data, detach()): an in-place op that rebinds graph tensor base
+    to a new array re-points t too (tensor_inplace._refresh_views), as torch's shared storage would show it."""
+    aliases = base.__dict__.setdefault("_aliases", [])
+    n = len(aliases)
+    if n >= 16 and not n & (n - 1):
+        aliases[:] = [r for r in aliases if r() is not None]
+    aliases.append(_weakref(t))
 
 
 def _is_view_of(a, src):

@@ -88,6 +88,12 @@ def _write_through(view, result, op):
 def _refresh_views(base):
     """base was just rebound to a new graph node: each live view of it (and their views) becomes that part of the
     new value, with a node reading it, as torch's views see an in-place change of their base."""
+    aliases = base.__dict__.get("_aliases")
+    if aliases:
+        for r in aliases:
+            a = r()
+            if a is not None and a._ctx is None:  # still a plain alias (not given a graph of its own since)
+                a._data = base._data
     views = base.__dict__.get("_views")
     if not views:
         return

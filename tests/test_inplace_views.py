@@ -256,3 +256,19 @@ def test_diagonal_is_a_writable_view():
         e.diagonal().add_(1)
     with pytest.raises(TypeError, match="diagonal: offset"):
         tg.ones(3, 3).diagonal(1.5)
+
+
+def test_data_and_detach_aliases_follow_in_place_changes():
+    # .data and detach() share memory with their tensor (torch: storage); a graph tensor changed in place keeps
+    # them in step, and writing into the alias reaches the tensor
+    out = {}
+    for lib in (torch, tg):
+        x = lib.tensor([1.0, 2.0, 3.0], requires_grad=True)
+        y = x * 2
+        d, e = y.data, y.detach()
+        y.mul_(3)
+        y[0] = 7.0
+        e.add_(1)
+        out[lib] = (d.numpy().copy(), e.numpy().copy(), y.detach().numpy().copy())
+    for got, want in zip(out[tg], out[torch]):
+        np.testing.assert_array_equal(got, want)
