@@ -12,17 +12,6 @@ ATOL, RTOL = 1e-5, 1e-4
 rng = np.random.default_rng(0)
 
 
-@pytest.fixture(params=[True, False], ids=["kernels", "numpy"])
-def kernels(request):
-    """Run a test with the backend's numba kernels on and off (the float32 fast path and the reference)."""
-    from teenygrad.backend import cpu
-    if request.param and cpu.set_fused(True) is None:
-        pytest.skip("numba kernels unavailable")
-    cpu.set_fused(request.param)
-    yield
-    cpu.set_fused(True)  # back to the default (which still honours TEENYGRAD_NUMBA=0)
-
-
 def pair(*shape, dtype=np.float32, grad=True, scale=1.0):
     a = (rng.standard_normal(shape) * scale).astype(dtype)
     return tg.tensor(a, requires_grad=grad), torch.tensor(a, requires_grad=grad)

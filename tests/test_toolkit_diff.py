@@ -15,17 +15,6 @@ ATOL, RTOL = 1e-6, 1e-5
 DTYPES = [np.float32, np.float64]
 
 
-@pytest.fixture(params=[True, False], ids=["kernels", "numpy"])
-def kernels(request):
-    """Run with the backend's numba kernels on and off (the float32 fast path and the numpy reference)."""
-    from teenygrad.backend import cpu
-    if request.param and cpu.set_fused(True) is None:
-        pytest.skip("numba kernels unavailable")
-    cpu.set_fused(request.param)
-    yield
-    cpu.set_fused(True)
-
-
 def leaves(*arrays):
     """The same float arrays as teenygrad and torch leaves that require grad."""
     return ([tg.tensor(a, requires_grad=True) for a in arrays], [torch.tensor(a, requires_grad=True) for a in arrays])
