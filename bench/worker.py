@@ -82,10 +82,13 @@ def run_workload(fw, name, seconds, warmup_s):
         if name == "sample_lib":    # teenygrad.models.gpt.generate vs the torch twin of the bench
             cls = models.LibrarySample if fw == "teenygrad" else models.GPTSample
         else:
-            cls = {"mlp": models.MakemoreMLP, "gpt": models.GPTTrain, "sample": models.GPTSample}[name]
+            cls = {"mlp": models.MakemoreMLP, "mlp_tiny": models.MakemoreMLP, "gpt": models.GPTTrain,
+                   "sample": models.GPTSample}[name]
             if fw == "numpy":
-                cls = {"mlp": models.MakemoreMLPNumpy}[name]
-        w = cls(torch)
+                cls = {"mlp": models.MakemoreMLPNumpy, "mlp_tiny": models.MakemoreMLPNumpy}[name]
+        # mlp_tiny: the makemore step at emb 2, hidden 4, batch 2, where the arithmetic is next to nothing and the
+        # time is the framework's per-step overhead (its ~10 ops forward, backward and the 5-tensor update)
+        w = cls(torch, **({"emb": 2, "hidden": 4, "batch": 2} if name == "mlp_tiny" else {}))
         fn = w.step
     times = time_fn(fn, seconds, warmup_s)
     res.update(times=times, rss_peak_mb=_rss_mb(), rss_import_mb=rss_import)
