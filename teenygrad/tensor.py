@@ -736,8 +736,10 @@ def _is_view_of(a, src):
     ob = a.base
     if ob is not None and (ob is src or ob is src.base):
         return True
-    if type(a) is np.ndarray:
+    if ob is None and type(a) is np.ndarray:  # owns its memory: a copy
         return False
+    # a view of something else (as_strided hides the owner behind a helper object; fancy indexing returns a
+    # view of a temporary): ask the array module
     may_share = getattr(xp_of(a), "may_share_memory", None)
     return may_share is None or may_share(a, src)
 
