@@ -1,5 +1,6 @@
 """torch.xxx(tensor, ...) module-level spellings of Tensor methods (torch.exp(x), torch.sum(x, 1), ...)."""
 from .tensor import Tensor
+from .tensor_movement import atleast_1d, atleast_2d, atleast_3d  # noqa: F401  (torch.atleast_1d(x, y, ...))
 
 _NAMES = ["exp", "log", "log2", "log10", "log1p", "expm1", "sqrt", "rsqrt", "sin", "cos", "tanh", "sigmoid",
           "relu", "abs", "sign", "square", "reciprocal", "clamp", "clip", "maximum", "minimum", "sum", "mean",
@@ -14,7 +15,10 @@ _NAMES = ["exp", "log", "log2", "log10", "log1p", "expm1", "sqrt", "rsqrt", "sin
           "erf", "tan", "sinh", "cosh", "logaddexp", "lerp", "frac", "outer", "ger", "narrow", "select", "movedim",
           "moveaxis", "swapdims", "swapaxes", "tile", "diagonal", "diag", "trace", "nonzero", "argwhere",
           "masked_select", "unique", "bincount", "aminmax", "clamp_min", "clamp_max", "floor_divide", "true_divide",
-          "negative", "subtract", "multiply", "index_add", "index_fill", "repeat_interleave"]
+          "negative", "subtract", "multiply", "index_add", "index_fill", "repeat_interleave", "asin", "acos", "atan",
+          "arcsin", "arccos", "arctan", "atan2", "arctan2", "exp2", "sgn", "positive", "nan_to_num", "hypot",
+          "copysign", "fmax", "fmin", "xlogy", "logit", "heaviside", "nansum", "nanmean", "cummin", "median",
+          "kthvalue", "quantile", "mode", "cumprod", "ravel", "tensor_split", "hsplit", "vsplit", "dsplit"]
 
 
 def _make(name):

@@ -562,3 +562,110 @@ def _expand_ellipsis(ins, operands, equation):
         raise RuntimeError(f"einsum: an operand has fewer dims than the subscripts of {equation!r} name")
     spare = "".join(c for c in "ABCDEFGHIJKLMNOPQRSTUVWXYZ" if c not in equation)[:max(counts)]
     return [sub.replace("...", spare[len(spare) - k:]) for sub, k in zip(ins, counts)], spare
+
+
+# ---- windows, flat views and index splits ---------------------------------------------------------------
+@_method
+def unfold(self, dimension, size, step):
+    """Windows of `size` elements every `step` along dimension, as a view: that dim becomes the window count and a
+    new last dim holds each window (torch's Tensor.unfold; F.unfold is the im2col one)."""
+    if self.ndim == 0:  # torch: a 0-d tensor unfolds as a one-element 1-D one
+        _norm_dim(dimension, 0, "unfold")
+        return self.reshape(1).unfold(0, size, step)[0]
+    d = _norm_dim(dimension, self.ndim, "unfold")
+    if step <= 0:
+        raise RuntimeError(f"unfold: step is {step} but must be > 0")
+    if size < 0:
+        raise RuntimeError(f"unfold: size is {size} but must be >= 0")
+    if size > self.shape[d]:
+        raise RuntimeError(f"unfold: maximum size for dimension {d} of shape {self.shape} is {self.shape[d]} "
+                           f"but size is {size}")
+    if not (self.requires_grad and _gstate["enabled"]):  # no graph: a plain view, as torch's
+        return Tensor._wrap(M.unfold_view(self._data, d, size, step))
+    return _as_view(M.Unfold.apply(self, axis=d, size=size, step=step), self)
+
+
+@_method
+def ravel(self):
+    return self.reshape(-1)
+
+
+@_method
+def tensor_split(self, indices_or_sections, dim=0):
+    """Pieces along dim: n sections (the first size % n one longer), or split before each index (slice rules)."""
+    if self.ndim == 0:
+        raise RuntimeError("tensor_split: expected at least a 1-dimensional tensor, but got a 0-d tensor")
+    d = _norm_dim(dim, self.ndim, "tensor_split")
+    ios = indices_or_sections
+    if isinstance(ios, Tensor):
+        if ios.dtype != np.int64 or ios.ndim > 1:
+            raise RuntimeError(f"tensor_split: indices_or_sections must be a 0-d or 1-D int64 tensor, got "
+                               f"{ios.dtype} of shape {ios.shape}")
+        ios = int(ios.item()) if ios.ndim == 0 else ios.tolist()
+    n = self.shape[d]
+    if isinstance(ios, (int, np.integer)) and not isinstance(ios, bool):
+        if ios <= 0:
+            raise RuntimeError(f"tensor_split: number of sections must be larger than 0, got {ios}")
+        q, r = divmod(n, int(ios))
+        bounds = [0]
+        for i in range(int(ios)):
+            bounds.append(bounds[-1] + q + (i < r))
+    else:
+        bounds = [0] + [int(i) for i in ios] + [None]
+    pre = (slice(None),) * d
+    return tuple(self[pre + (slice(a, b),)] for a, b in zip(bounds[:-1], bounds[1:]))
+
+
+def _dir_split(self, sections, dim, min_ndim, op):
+    if self.ndim < min_ndim:
+        raise RuntimeError(f"{op}: requires a tensor with at least {min_ndim} dimension(s), got shape {self.shape}")
+    if isinstance(sections, int) and (sections == 0 or self.shape[dim] % sections):
+        raise RuntimeError(f"{op}: attempted to split along dimension {dim}, but the size of the dimension "
+                           f"{self.shape[dim]} is not divisible by the split_size {sections}")
+    return self.tensor_split(sections, dim)
+
+
+@_method
+def hsplit(self, sections):
+    return _dir_split(self, sections, 1 if self.ndim > 1 else 0, 1, "hsplit")
+
+
+@_method
+def vsplit(self, sections):
+    return _dir_split(self, sections, 0, 2, "vsplit")
+
+
+@_method
+def dsplit(self, sections):
+    return _dir_split(self, sections, 2, 3, "dsplit")
+
+
+def _atleast(tensors, n, op):
+    one = len(tensors) == 1 and isinstance(tensors[0], Tensor)
+    ts = tensors if not (len(tensors) == 1 and isinstance(tensors[0], (list, tuple))) else tuple(tensors[0])
+    for t in ts:
+        if not isinstance(t, Tensor):
+            raise TypeError(f"{op}: expected Tensors, got {type(t).__name__}")
+    out = []
+    for t in ts:  # torch's placements: 0-D -> (1, 1, 1)[:n], 1-D (k) -> (1, k) -> (1, k, 1), 2-D (m, k) -> (m, k, 1)
+        if t.ndim >= n:
+            out.append(t)
+        elif t.ndim == 0:
+            out.append(t.reshape((1,) * n))
+        elif t.ndim == 1:
+            out.append(t.reshape((1,) + t.shape + (1,) * (n - 2)))
+        else:
+            out.append(t.unsqueeze(-1))
+    return out[0] if one else tuple(out)
+
+
+def atleast_1d(*tensors):
+    return _atleast(tensors, 1, "atleast_1d")
+
+
+def atleast_2d(*tensors):
+    return _atleast(tensors, 2, "atleast_2d")
+
+
+def atleast_3d(*tensors):
+    return _atleast(tensors, 3, "atleast_3d")

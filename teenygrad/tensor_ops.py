@@ -259,6 +259,86 @@ Tensor.bitwise_and, Tensor.bitwise_or, Tensor.bitwise_xor, Tensor.bitwise_not = 
                                                                                  Tensor.__xor__, Tensor.__invert__)
 
 
+# ---- more elementwise math: inverse trig, float binary ops, NaN handling ------------------------------
+for _name, _cls in [("asin", E.Asin), ("acos", E.Acos), ("atan", E.Atan), ("exp2", E.Exp2)]:
+    _float_unary(_name, _cls)
+Tensor.arcsin, Tensor.arccos, Tensor.arctan = Tensor.asin, Tensor.acos, Tensor.atan
+
+
+def _float_binary(name, fn_cls, ints_to_float):
+    """A binary op with a floating result: integer operands go to the default float (atan2, copysign, xlogy) or are
+    refused (hypot), as in torch."""
+    def op(self, other):
+        a, b = self._other(other, name)
+        if not dt.is_floating(a.dtype):
+            if not ints_to_float:
+                raise NotImplementedError(f"{name}: not implemented for {a.dtype} tensors (floating point only)")
+            a, b = a._cast(dt._default_float), b._cast(dt._default_float)
+        return fn_cls.apply(a, b)
+    op.__name__ = name
+    op.__doc__ = fn_cls.__doc__
+    setattr(Tensor, name, op)
+
+
+for _name, _cls, _ints in [("atan2", E.Atan2, True), ("hypot", E.Hypot, False), ("copysign", E.Copysign, True),
+                           ("xlogy", E.Xlogy, True)]:
+    _float_binary(_name, _cls, _ints)
+Tensor.arctan2 = Tensor.atan2
+
+
+@_method
+def fmax(self, other):
+    a, b = self._other(other, "fmax")
+    return E.Fmax.apply(a, b) if dt.is_floating(a.dtype) else E.Maximum.apply(a, b)  # no NaN among ints
+
+
+@_method
+def fmin(self, other):
+    a, b = self._other(other, "fmin")
+    return E.Fmin.apply(a, b) if dt.is_floating(a.dtype) else E.Minimum.apply(a, b)
+
+
+@_method
+def sgn(self):
+    """sign for real tensors (torch's sgn is z/|z| for complex ones; teenygrad has none)"""
+    return self.sign()
+
+
+@_method
+def positive(self):
+    if self._data.dtype.kind == "b":
+        raise RuntimeError("positive: the `+` operator on a bool tensor is not supported")
+    return self
+
+
+@_method
+def nan_to_num(self, nan=0.0, posinf=None, neginf=None):
+    if not dt.is_floating(self.dtype):
+        return self.clone()  # integers have no NaN or inf
+    info = np.finfo(self._data.dtype)
+    return E.NanToNum.apply(self, nan=nan, posinf=info.max if posinf is None else posinf,
+                            neginf=info.min if neginf is None else neginf)
+
+
+@_method
+def logit(self, eps=None):
+    return E.Logit.apply(self._float_operand(), eps=eps)
+
+
+@_method
+def heaviside(self, values):
+    if not isinstance(values, Tensor):
+        raise TypeError(f"heaviside: values must be a Tensor, got {type(values).__name__}")
+    if self.dtype != values.dtype:
+        raise RuntimeError(f"heaviside: input and values must have the same dtype, got {self.dtype} "
+                           f"and {values.dtype}")
+    return E.Heaviside.apply(self, values)
+
+
+for _name in ["asin", "acos", "atan", "exp2", "atan2", "hypot", "copysign", "xlogy", "nan_to_num", "logit", "sgn"]:
+    _inplace_variant(_name)
+
+
 # ---- reductions -------------------------------------------------------------------------------------
 def _dims(self, dim, axis, op):
     """A reduction's axes: every dim for dim=None and, as in torch, for an empty dim list."""
@@ -459,8 +539,12 @@ def count_nonzero(self, dim=None):
 
 @_method
 def norm(self, p=2, dim=None, keepdim=False):
-    if p == 2 or p == "fro":
-        return (self * self).sum(dim, keepdim).sqrt()
+    if p == "fro":
+        p = 2
+    if not isinstance(p, (builtins.int, builtins.float)) or isinstance(p, builtins.bool):
+        raise RuntimeError(f"norm: p must be a number or 'fro', got {p!r}")
+    if not dt.is_floating(self.dtype):
+        raise RuntimeError(f"norm: expected a floating point tensor as input, got {self.dtype}")
     if p == 1:
         return self.abs().sum(dim, keepdim)
     if p == float("inf"):
@@ -469,7 +553,26 @@ def norm(self, p=2, dim=None, keepdim=False):
         return self.abs().amin(dim, keepdim)
     if p == 0:  # the number of nonzeros (no gradient, as in torch)
         return (self != 0).sum(dim, keepdim)._cast(self._float_operand().dtype)
-    return (self.abs() ** p).sum(dim, keepdim) ** (1.0 / p)
+    if p < 0:  # torch: the reciprocal power sum; no zero-norm subgradient case to guard here
+        return (self.abs() ** p).sum(dim, keepdim) ** (1.0 / p)
+    return R.Norm.apply(self, axis=_dims(self, dim, None, "norm"), p=p, keepdim=keepdim)
+
+
+@_method
+def nansum(self, dim=None, keepdim=False, dtype=None):
+    x = self if dtype is None else self._cast(dt.to_dtype(dtype))
+    if not dt.is_floating(x.dtype):
+        return x.sum(dim, keepdim)  # no NaN among integers
+    return R.NanSum.apply(x, axis=_dims(self, dim, None, "nansum"), keepdim=keepdim)
+
+
+@_method
+def nanmean(self, dim=None, keepdim=False, dtype=None):
+    x = self if dtype is None else self._cast(dt.to_dtype(dtype))
+    if not dt.is_floating(x.dtype):
+        raise RuntimeError(f"nanmean: expected a floating point tensor, got {x.dtype}")
+    count = (~x.isnan()).sum(dim, keepdim)._cast(x.dtype)
+    return x.nansum(dim, keepdim) / count
 
 
 def _numpy_spellings(fn):
@@ -488,7 +591,8 @@ def _numpy_spellings(fn):
 
 
 for _name in ["sum", "mean", "prod", "amax", "amin", "max", "min", "argmax", "argmin", "var", "std", "logsumexp",
-              "softmax", "log_softmax", "cumsum", "cumprod", "all", "any", "count_nonzero", "norm"]:
+              "softmax", "log_softmax", "cumsum", "cumprod", "all", "any", "count_nonzero", "norm", "nansum",
+              "nanmean"]:
     setattr(Tensor, _name, _numpy_spellings(getattr(Tensor, _name)))
 
 

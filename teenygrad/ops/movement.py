@@ -159,3 +159,54 @@ class Tri(Function):
 
     def backward(self, g):
         return np.where(self.mask, g, g.dtype.type(0))
+
+
+def unfold_view(a, axis, size, step):
+    """The windows of a along axis (size elements, every step) as a view of a: axis becomes the window count and a
+    new last axis holds each window, as torch's Tensor.unfold. Writable when a is and windows don't overlap."""
+    n = (a.shape[axis] - size) // step + 1
+    shape = a.shape[:axis] + (n,) + a.shape[axis + 1:] + (size,)
+    strides = a.strides[:axis] + (a.strides[axis] * step,) + a.strides[axis + 1:] + (a.strides[axis],)
+    if type(a) is not np.ndarray:
+        return xp_of(a).lib.stride_tricks.as_strided(a, shape, strides)
+    # built on the memory owner's buffer, so z.base is the owner as for numpy's own views (tensor._is_view_of tells
+    # a view from a copy by that); as_strided would hide the owner behind a helper object
+    owner = a if a.base is None else a.base
+    try:
+        start = (owner if isinstance(owner, np.ndarray) else np.frombuffer(owner, np.uint8)).__array_interface__
+        offset = a.__array_interface__["data"][0] - start["data"][0]
+        z = np.ndarray(shape, a.dtype, buffer=owner, offset=offset, strides=strides)
+    except (TypeError, ValueError, BufferError):  # an owner without one contiguous buffer
+        z = np.lib.stride_tricks.as_strided(a, shape, strides)
+    if not a.flags.writeable or (step < size and n > 1):  # overlapping windows: a write would hit one element twice
+        z.flags.writeable = False
+    return z
+
+
+class Unfold(Function):
+    """z = x's windows along axis (a view: axis -> window index, last axis -> offset in the window);
+    dx = dz's windows added back where they came from (overlapping windows sum)"""
+    def forward(self, x, axis, size, step):
+        self.in_shape, self.src, self.kw = x.shape, x, {"axis": axis, "size": size, "step": step}
+        return unfold_view(x, axis, size, step)
+
+    def backward(self, g):
+        a, size, step = self.kw["axis"], self.kw["size"], self.kw["step"]
+        dx = zeros_on(g, self.in_shape)
+        n = g.shape[a]
+        idx = [slice(None)] * len(self.in_shape)
+        for k in range(size):  # offset k of every window: one strided slice, no overlaps within it
+            idx[a] = slice(k, k + step * (n - 1) + 1, step)
+            dx[tuple(idx)] += g[..., k]
+        return dx
+
+    @property
+    def view_of(self):
+        if self.kw["step"] < self.kw["size"] and self.in_shape[self.kw["axis"]] - self.kw["size"] >= self.kw["step"]:
+            # overlapping windows: an in-place write would hit one element twice; hasattr(ctx, "view_of") is
+            # then False, and tensor_inplace refuses the write (as torch does)
+            raise AttributeError("view_of")
+        return lambda a: unfold_view(a, **self.kw)
+
+    def view_kwargs(self):
+        return self.kw

@@ -25,6 +25,17 @@ class Sum(Function):
         return _expand_back(g, self.in_shape, self.axis, self.keepdim)
 
 
+class NanSum(Sum):
+    """z = sum_axis of x with NaN read as 0;  dx = broadcast(dz) where x is not NaN, else 0 (a product, as torch:
+    an inf dz gives NaN there)"""
+    def forward(self, x, axis, keepdim=False):
+        self.mask = ~np.isnan(x)
+        return Sum.forward(self, np.where(self.mask, x, x.dtype.type(0)), axis, keepdim)
+
+    def backward(self, g):
+        return Sum.backward(self, g) * self.mask
+
+
 class Mean(Function):
     """z = sum_axis x / n;  dx = broadcast(dz) / n"""
     def forward(self, x, axis, keepdim=False):
@@ -226,3 +237,43 @@ class Cumprod(Function):
 def _acc_dtype(d):
     """Running sums of float16/bfloat16 stall (0.1 + ... stops at 256): accumulate in float32, as torch does."""
     return np.float32 if d.kind == "f" and d.itemsize < 4 or d.kind == "V" and d.name == "bfloat16" else d
+
+
+class Norm(Function):
+    """z = (sum |x|^p)^(1/p) over axes (p a positive number);  dx = dz sign(x) |x|^(p-1) / z^(p-1), and 0 where
+    z = 0 or x = 0 (torch's subgradient: a zero vector's norm has gradient 0, not 0/0)"""
+    def forward(self, x, axis, p=2.0, keepdim=False):
+        self.x, self.axis, self.p, self.keepdim = x, axis, p, keepdim
+        if p == 2:
+            self.z = np.sqrt((x * x).sum(axis=axis, keepdims=True))
+        else:
+            self.z = (np.abs(x) ** p).sum(axis=axis, keepdims=True) ** (1.0 / p)
+        return self.z if keepdim else self.z.reshape([n for i, n in enumerate(x.shape) if i not in axis])
+
+    def backward(self, g):
+        x, z, p = self.x, self.z, self.p
+        if not self.keepdim:
+            g = g.reshape(z.shape)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            if p == 2:
+                dx = x * (g / z)
+            else:
+                dx = np.sign(x) * np.abs(x) ** (p - 1) * (g / z ** (p - 1))
+        return np.where((z == 0) | (x == 0), 0, dx).astype(g.dtype, copy=False)
+
+
+class MedianAll(Function):
+    """z = the lower median of all of x (NaN if x has one);  dx = dz shared evenly by the elements equal to z
+    (torch's rule for the full reduction; with a dim, the gradient goes to the returned index instead)"""
+    def forward(self, x):
+        flat = x.reshape(-1)
+        self.x = x
+        if flat.size == 0 or np.isnan(flat).any():
+            self.z = np.asarray(np.nan, dtype=x.dtype)
+        else:
+            self.z = np.partition(flat, (flat.size - 1) // 2)[(flat.size - 1) // 2]
+        return np.asarray(self.z, dtype=x.dtype)
+
+    def backward(self, g):
+        mask = np.isnan(self.x) if np.isnan(self.z) else (self.x == self.z)
+        return (g * mask / mask.sum()).astype(g.dtype, copy=False)
