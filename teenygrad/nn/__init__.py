@@ -3,20 +3,24 @@ from .parameter import Parameter, Buffer
 from .modules.module import Module
 from .modules.container import Sequential, ModuleList, ModuleDict, ParameterList, ParameterDict
 from .modules.linear import Identity, Linear, Bilinear, Embedding
-from .modules.normalization import LayerNorm, RMSNorm, BatchNorm1d, BatchNorm2d
+from .modules.normalization import LayerNorm, RMSNorm, GroupNorm, BatchNorm1d, BatchNorm2d
 from .modules.activation import (ReLU, Tanh, Sigmoid, SiLU, ReLU6, LogSigmoid, GELU, LeakyReLU, ELU, Softplus,
-                                 Hardtanh, Softmax, LogSoftmax, Softmin, Dropout, Flatten, Unflatten)
+                                 Hardtanh, Softmax, LogSoftmax, Softmin, Dropout, Dropout1d, Dropout2d, Flatten,
+                                 Unflatten)
 from .modules.loss import (CrossEntropyLoss, NLLLoss, MSELoss, L1Loss, SmoothL1Loss, HuberLoss, BCELoss,
                            BCEWithLogitsLoss, KLDivLoss)
 from .modules.distance import CosineSimilarity, PairwiseDistance
 from . import functional, init
 
-_LAZY = {"Conv1d": "conv", "RNN": "rnn", "GRU": "rnn", "LSTM": "rnn", "RNNCell": "rnn", "GRUCell": "rnn",
-         "LSTMCell": "rnn", "RNNBase": "rnn", "MultiheadAttention": "attention"}
+_LAZY = {"Conv1d": "conv", "Conv2d": "conv", "RNN": "rnn", "GRU": "rnn", "LSTM": "rnn", "RNNCell": "rnn",
+         "GRUCell": "rnn", "LSTMCell": "rnn", "RNNBase": "rnn", "MultiheadAttention": "attention",
+         "MaxPool1d": "pooling", "MaxPool2d": "pooling", "AvgPool1d": "pooling", "AvgPool2d": "pooling",
+         "AdaptiveAvgPool1d": "pooling", "AdaptiveAvgPool2d": "pooling",
+         "TransformerEncoderLayer": "transformer", "TransformerEncoder": "transformer"}
 
 
 def __getattr__(name):
-    # recurrent, conv and attention layers (and nn.utils) load on first use
+    # recurrent, conv, pooling, attention and transformer layers (and nn.utils) load on first use
     import importlib
     if name in _LAZY:
         return getattr(importlib.import_module(f".modules.{_LAZY[name]}", __name__), name)

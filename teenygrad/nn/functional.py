@@ -1,5 +1,6 @@
 """teenygrad.nn.functional: torch.nn.functional's names. Argument checks live here (errors name the op
-and the shapes); the heavy composites are single fused nodes from teenygrad.ops.nn."""
+and the shapes); the heavy composites are single fused nodes from teenygrad.ops.nn. Convolution, pooling,
+group norm and channel dropout live in functional_conv.py (im2col ops in teenygrad.ops.conv), imported below."""
 import math
 import numpy as np
 from ..tensor import dt  # the dtype module: the package attribute `dtype` is the dtype class, as in torch
@@ -8,24 +9,11 @@ from ..ops import nn as N
 from ..ops._util import on_device_of
 from ..random import rng_of
 from ..tensor_ops import one_hot as _one_hot, where as _where, einsum as _einsum
+from ._checks import _t, _same_float
+from .functional_conv import (conv1d, conv2d, max_pool1d, max_pool2d, avg_pool1d, avg_pool2d,  # noqa: F401
+                              adaptive_avg_pool1d, adaptive_avg_pool2d, group_norm, dropout1d, dropout2d)
 
 _INT64 = np.dtype(np.int64)  # compared with an array's dtype on hot paths (embedding ids, cross-entropy targets)
-
-
-def _t(x, op, name="input"):
-    if not isinstance(x, Tensor):
-        raise TypeError(f"{op}: {name} must be a Tensor, got {type(x).__name__}")
-    return x
-
-
-def _same_float(op, x, *others):
-    """Fused ops take one floating dtype for all operands (no silent upcasts)."""
-    if not dt.is_floating(x.dtype):
-        raise TypeError(f"{op}: expected a floating point input, got {x.dtype}")
-    for o in others:
-        if o is not None and o.dtype != x.dtype:
-            raise TypeError(f"{op}: dtype mismatch, input is {x.dtype} but a parameter is {o.dtype} "
-                            f"(shape {o.shape})")
 
 
 # ---- linear / embedding ---------------------------------------------------------------------------
@@ -562,56 +550,3 @@ def kl_div(input, target, size_average=None, reduce=None, reduction="mean", log_
     if reduction == "batchmean":
         return loss.sum() / input.shape[0]
     return _reduce(loss, reduction, "kl_div")
-
-
-# ---- convolution -----------------------------------------------------------------------------------
-def _single(v, name, op):
-    if isinstance(v, (tuple, list)):
-        if len(v) != 1:
-            raise ValueError(f"{op}: {name} must be an int or a 1-tuple, got {v!r}")
-        v = v[0]
-    return int(v)
-
-
-def conv1d(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1):
-    """x (N, C_in, L) or (C_in, L), weight (C_out, C_in / groups, K) -> (N, C_out, L_out).
-    padding: int, or 'valid' (none) / 'same' (output length = input length, stride 1 only)."""
-    _t(input, "conv1d")
-    stride, dilation = _single(stride, "stride", "conv1d"), _single(dilation, "dilation", "conv1d")
-    if input.ndim == 2:
-        return conv1d(input.unsqueeze(0), weight, bias, stride, padding, dilation, groups).squeeze(0)
-    if input.ndim != 3 or weight.ndim != 3:
-        raise RuntimeError(f"conv1d: expected 2-D/3-D input (N, C_in, L) and 3-D weight, got input {input.shape} "
-                           f"and weight {weight.shape}")
-    C, L = input.shape[1:]
-    O, Cg, K = weight.shape
-    if groups < 1 or C % groups or O % groups:
-        raise RuntimeError(f"conv1d: in_channels {C} and out_channels {O} must both be divisible by groups={groups}")
-    if Cg * groups != C:
-        raise RuntimeError(f"conv1d: input {input.shape} has {C} channels but weight {weight.shape} expects "
-                           f"{Cg * groups} (= {Cg} x groups {groups})")
-    if bias is not None and bias.shape != (O,):
-        raise RuntimeError(f"conv1d: bias shape {bias.shape} doesn't match {O} output channels")
-    if stride < 1 or dilation < 1:
-        raise RuntimeError(f"conv1d: stride ({stride}) and dilation ({dilation}) must be positive")
-    _same_float("conv1d", input, weight, bias)
-    if isinstance(padding, str):
-        if padding == "valid":
-            pad = (0, 0)
-        elif padding == "same":
-            if stride != 1:
-                raise ValueError("conv1d: padding='same' is not supported for strided convolutions")
-            total = dilation * (K - 1)
-            pad = (total // 2, total - total // 2)
-        else:
-            raise ValueError(f"conv1d: invalid padding string {padding!r}, should be one of 'valid', 'same'")
-    else:
-        p = _single(padding, "padding", "conv1d")
-        if p < 0:
-            raise RuntimeError(f"conv1d: negative padding {p} is not supported")
-        pad = (p, p)
-    if L + pad[0] + pad[1] < dilation * (K - 1) + 1:
-        raise RuntimeError(f"conv1d: input length {L} (padded {L + pad[0] + pad[1]}) is smaller than the kernel's "
-                           f"reach {dilation * (K - 1) + 1} (kernel {K}, dilation {dilation})")
-    params = [weight] + ([bias] if bias is not None else [])
-    return N.Conv1d.apply(input, *params, stride=stride, pad=pad, dilation=dilation, groups=groups)

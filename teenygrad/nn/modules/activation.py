@@ -140,6 +140,18 @@ class Dropout(Module):
         return f"p={self.p}, inplace={self.inplace}"
 
 
+class Dropout1d(Dropout):
+    """Zeroes whole channels of (N, C, L) or (C, L) with probability p in training; identity in eval."""
+    def forward(self, input):
+        return F.dropout1d(input, self.p, self.training)
+
+
+class Dropout2d(Dropout):
+    """Zeroes whole channels of (N, C, H, W) with probability p in training; identity in eval."""
+    def forward(self, input):
+        return F.dropout2d(input, self.p, self.training)
+
+
 class Flatten(Module):
     def __init__(self, start_dim=1, end_dim=-1):
         super().__init__()

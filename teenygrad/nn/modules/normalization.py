@@ -1,4 +1,4 @@
-"""LayerNorm, RMSNorm, BatchNorm1d/2d."""
+"""LayerNorm, RMSNorm, GroupNorm, BatchNorm1d/2d."""
 import numpy as np
 from ...tensor import dt  # the dtype module: the package attribute `dtype` is the dtype class, as in torch
 from ...creation import ones, zeros
@@ -59,6 +59,40 @@ class RMSNorm(Module):
 
     def extra_repr(self):
         return f"{self.normalized_shape}, eps={self.eps}, elementwise_affine={self.elementwise_affine}"
+
+
+class GroupNorm(Module):
+    """(N, C, *) normalised per sample over groups of C / num_groups channels; per-channel affine weight, bias."""
+    def __init__(self, num_groups, num_channels, eps=1e-5, affine=True, device=None, dtype=None, *, bias=True):
+        super().__init__()
+        if num_groups < 1 or num_channels % num_groups:
+            raise ValueError(f"GroupNorm: num_channels ({num_channels}) must be divisible by num_groups "
+                             f"({num_groups})")
+        self.num_groups, self.num_channels, self.eps, self.affine = num_groups, num_channels, eps, affine
+        dtype = dtype or dt._default_float
+        if affine:
+            self.weight = Parameter(ones(num_channels, dtype=dtype))
+            if bias:
+                self.bias = Parameter(zeros(num_channels, dtype=dtype))
+            else:
+                self.register_parameter("bias", None)
+        else:
+            self.register_parameter("weight", None)
+            self.register_parameter("bias", None)
+        self.to(device=device)  # torch's device= kwarg: built on the host, then moved
+
+    def reset_parameters(self):
+        if self.weight is not None:
+            self.weight._data[...] = 1
+        if self.bias is not None:
+            self.bias._data[...] = 0
+
+    def forward(self, input):
+        return F.group_norm(input, self.num_groups, self.weight, self.bias, self.eps)
+
+    def extra_repr(self):
+        return (f"{self.num_groups}, {self.num_channels}, eps={self.eps}, affine={self.affine}, "
+                f"bias={self.bias is not None}")
 
 
 class _BatchNorm(Module):

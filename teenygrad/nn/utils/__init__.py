@@ -2,8 +2,9 @@
 Clipping works in place on the .grad arrays, outside any graph."""
 import math
 import numpy as np
-from ..tensor import Tensor
-from ..ops._util import on_device_of
+from ...tensor import Tensor
+from ...ops._util import on_device_of
+from . import rnn  # noqa: F401  (torch.nn.utils.rnn)
 
 
 def _params(parameters):

@@ -1,0 +1,270 @@
+"""teenygrad.nn.functional's convolution, pooling, group norm and channel dropout (re-exported there).
+Checks live here and name the op and the shapes; the sliding-window work is teenygrad.ops.conv (im2col)."""
+import math
+import warnings
+import numpy as np
+from ..tensor import Tensor
+from ..ops import conv as C
+from ..ops._util import on_device_of
+from ..random import rng_of
+from ._checks import _t, _same_float
+
+_SPATIAL = {1: "L", 2: "H, W"}
+
+
+def _ntuple(v, nd, name, op):
+    """An int, or a sequence of 1 or nd ints (torch expands a single one), as an nd-tuple of ints."""
+    if isinstance(v, (tuple, list)):
+        if len(v) not in (1, nd):
+            raise RuntimeError(f"{op}: {name} must be an int or a tuple of {nd} ints, got {v!r}")
+        return tuple(int(a) for a in v) * (nd // len(v))
+    return (int(v),) * nd
+
+
+def _show(t):
+    return t[0] if len(t) == 1 else t
+
+
+# ---- convolution -----------------------------------------------------------------------------------
+def _conv(op, nd, input, weight, bias, stride, padding, dilation, groups):
+    _t(input, op)
+    _t(weight, op, "weight")
+    stride, dilation = _ntuple(stride, nd, "stride", op), _ntuple(dilation, nd, "dilation", op)
+    if input.ndim not in (nd + 1, nd + 2) or weight.ndim != nd + 2:
+        raise RuntimeError(f"{op}: expected {nd + 1}-D/{nd + 2}-D input (N, C_in, {_SPATIAL[nd]}) and {nd + 2}-D "
+                           f"weight, got input {input.shape} and weight {weight.shape}")
+    Cin, size = input.shape[-nd - 1], input.shape[-nd:]
+    O, Cg, K = weight.shape[0], weight.shape[1], weight.shape[2:]
+    if groups < 1 or Cin % groups or O % groups:
+        raise RuntimeError(f"{op}: in_channels {Cin} and out_channels {O} must both be divisible by groups={groups}")
+    if Cg * groups != Cin:
+        raise RuntimeError(f"{op}: input {input.shape} has {Cin} channels but weight {weight.shape} expects "
+                           f"{Cg * groups} (= {Cg} x groups {groups})")
+    if bias is not None and bias.shape != (O,):
+        raise RuntimeError(f"{op}: bias shape {bias.shape} doesn't match {O} output channels")
+    if min(stride) < 1 or min(dilation) < 1:
+        raise RuntimeError(f"{op}: stride ({_show(stride)}) and dilation ({_show(dilation)}) must be positive")
+    _same_float(op, input, weight, bias)
+    reach = tuple(d * (k - 1) + 1 for d, k in zip(dilation, K))
+    if isinstance(padding, str):
+        if padding == "valid":
+            pad = ((0, 0),) * nd
+        elif padding == "same":
+            if max(stride) != 1:
+                raise ValueError(f"{op}: padding='same' is not supported for strided convolutions")
+            pad = tuple(((r - 1) // 2, (r - 1) - (r - 1) // 2) for r in reach)  # the odd one extra on the right
+        else:
+            raise ValueError(f"{op}: invalid padding string {padding!r}, should be one of 'valid', 'same'")
+    else:
+        p = _ntuple(padding, nd, "padding", op)
+        if min(p) < 0:
+            raise RuntimeError(f"{op}: negative padding {_show(p)} is not supported")
+        pad = tuple((a, a) for a in p)
+    padded = tuple(s + lo + hi for s, (lo, hi) in zip(size, pad))
+    if any(s < r for s, r in zip(padded, reach)):
+        what = "length" if nd == 1 else "size"
+        raise RuntimeError(f"{op}: input {what} {_show(size)} (padded {_show(padded)}) is smaller than the kernel's "
+                           f"reach {_show(reach)} (kernel {_show(K)}, dilation {_show(dilation)})")
+    params = [weight] + ([bias] if bias is not None else [])
+    if input.ndim == nd + 1:  # unbatched
+        return C.ConvNd.apply(input.unsqueeze(0), *params, stride=stride, pad=pad, dilation=dilation,
+                              groups=groups).squeeze(0)
+    return C.ConvNd.apply(input, *params, stride=stride, pad=pad, dilation=dilation, groups=groups)
+
+
+def conv1d(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1):
+    """x (N, C_in, L) or (C_in, L), weight (C_out, C_in / groups, K) -> (N, C_out, L_out).
+    padding: int, or 'valid' (none) / 'same' (output length = input length, stride 1 only)."""
+    return _conv("conv1d", 1, input, weight, bias, stride, padding, dilation, groups)
+
+
+def conv2d(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1):
+    """x (N, C_in, H, W) or (C_in, H, W), weight (C_out, C_in / groups, kH, kW) -> (N, C_out, H_out, W_out).
+    stride / padding / dilation: an int or a pair; padding also 'valid' or 'same' (stride 1 only)."""
+    return _conv("conv2d", 2, input, weight, bias, stride, padding, dilation, groups)
+
+
+# ---- pooling ---------------------------------------------------------------------------------------
+def _pool_setup(op, nd, input, kernel_size, stride, padding, dilation, ceil_mode, integers=False):
+    """Checked (x batched, batched?, kernel, stride, ((lo, hi), ...), dilation). ceil_mode adds right padding
+    for a last partial window, which must start inside the input or the left padding (torch's rule)."""
+    _t(input, op)
+    if input.ndim not in (nd + 1, nd + 2):
+        raise RuntimeError(f"{op}: expected {nd + 1}-D or {nd + 2}-D (batched) input (N, C, {_SPATIAL[nd]}), "
+                           f"got shape {input.shape}")
+    if not (integers and input.dtype.kind in "iu"):
+        _same_float(op, input)
+    K = _ntuple(kernel_size, nd, "kernel_size", op)
+    S = K if stride is None or (isinstance(stride, (tuple, list)) and not stride) else _ntuple(stride, nd, "stride",
+                                                                                               op)
+    P, D = _ntuple(padding, nd, "padding", op), _ntuple(dilation, nd, "dilation", op)
+    for name, v in (("kernel_size", K), ("stride", S), ("dilation", D)):
+        if min(v) < 1:
+            raise RuntimeError(f"{op}: {name} must be greater than zero, but got {name}={_show(v)} for input "
+                               f"{input.shape}")
+    reach = tuple(d * (k - 1) + 1 for k, d in zip(K, D))
+    if min(P) < 0 or any(p > r // 2 for p, r in zip(P, reach)):
+        raise RuntimeError(f"{op}: pad should be non-negative and at most half of effective kernel size, but got "
+                           f"pad={_show(P)}, kernel_size={_show(K)} and dilation={_show(D)}")
+    size = input.shape[-nd:]
+    out, pads = [], []
+    for n, r, s, p in zip(size, reach, S, P):
+        span = n + 2 * p - r
+        o = (-(-span // s) if ceil_mode else span // s) + 1
+        if ceil_mode and (o - 1) * s >= n + p:
+            o -= 1
+        out.append(o)
+        pads.append((p, max(p, (o - 1) * s + r - n - p)))
+    if min(out) < 1:
+        raise RuntimeError(f"{op}: input {input.shape} is too small: calculated output size {tuple(out)} "
+                           f"(kernel_size {_show(K)}, stride {_show(S)}, padding {_show(P)}, dilation {_show(D)})")
+    batched = input.ndim == nd + 2
+    return (input if batched else input.unsqueeze(0)), batched, K, S, tuple(pads), D
+
+
+def _max_pool(op, nd, input, kernel_size, stride, padding, dilation, ceil_mode, return_indices):
+    x, batched, K, S, pads, D = _pool_setup(op, nd, input, kernel_size, stride, padding, dilation, ceil_mode,
+                                            integers=True)
+    y = C.MaxPoolNd.apply(x, kernel=K, stride=S, pad=pads, dilation=D)
+    if not return_indices:
+        return y if batched else y.squeeze(0)
+    ctx = y._ctx
+    if ctx is None:  # no graph kept the winners: find them again
+        ctx = C.MaxPoolNd()
+        ctx.forward(x._data, kernel=K, stride=S, pad=pads, dilation=D)
+    idx = Tensor._wrap(ctx.indices(x.shape[2:]))
+    return (y, idx) if batched else (y.squeeze(0), idx.squeeze(0))
+
+
+def max_pool1d(input, kernel_size, stride=None, padding=0, dilation=1, ceil_mode=False, return_indices=False):
+    """(N, C, L) or (C, L): the max of each window; return_indices adds each max's position in L."""
+    return _max_pool("max_pool1d", 1, input, kernel_size, stride, padding, dilation, ceil_mode, return_indices)
+
+
+def max_pool2d(input, kernel_size, stride=None, padding=0, dilation=1, ceil_mode=False, return_indices=False):
+    """(N, C, H, W) or (C, H, W): the max of each window; return_indices adds each max's flat index h * W + w."""
+    return _max_pool("max_pool2d", 2, input, kernel_size, stride, padding, dilation, ceil_mode, return_indices)
+
+
+def _avg_pool(op, nd, input, kernel_size, stride, padding, ceil_mode, count_include_pad, divisor_override):
+    x, batched, K, S, pads, _ = _pool_setup(op, nd, input, kernel_size, stride, padding, 1, ceil_mode)
+    P = tuple(lo for lo, _ in pads)
+    if divisor_override is not None:
+        if not divisor_override:
+            raise RuntimeError(f"{op}: divisor_override must be non-zero")
+        divisor = float(divisor_override)
+    elif all(hi == lo for lo, hi in pads) and (count_include_pad or not any(P)):
+        divisor = float(math.prod(K))  # every window lies wholly in what it counts
+    else:  # per window: how many of its elements count (the padded input, or only the real one)
+        size = x.shape[2:]
+        mask = np.zeros(tuple(n + lo + hi for n, (lo, hi) in zip(size, pads)), x.dtype)
+        region = tuple(slice(0, n + 2 * p) if count_include_pad else slice(p, p + n) for n, p in zip(size, P))
+        mask[region] = 1
+        divisor = on_device_of(x._data, C.window_sums(mask[None, None], K, S)[0, 0])
+    y = C.AvgPoolNd.apply(x, kernel=K, stride=S, pad=pads, divisor=divisor)
+    return y if batched else y.squeeze(0)
+
+
+def avg_pool1d(input, kernel_size, stride=None, padding=0, ceil_mode=False, count_include_pad=True):
+    return _avg_pool("avg_pool1d", 1, input, kernel_size, stride, padding, ceil_mode, count_include_pad, None)
+
+
+def avg_pool2d(input, kernel_size, stride=None, padding=0, ceil_mode=False, count_include_pad=True,
+               divisor_override=None):
+    return _avg_pool("avg_pool2d", 2, input, kernel_size, stride, padding, ceil_mode, count_include_pad,
+                     divisor_override)
+
+
+def _adaptive_matrix(n, out, dtype):
+    """(out, n): row i averages x[floor(i n / out) : ceil((i + 1) n / out)], torch's adaptive windows."""
+    i, j = np.arange(out)[:, None], np.arange(n)
+    start, end = (i * n) // out, -((-(i + 1) * n) // out)
+    return ((j >= start) & (j < end)) / (end - start).astype(dtype)
+
+
+def _adaptive_avg_pool(op, nd, input, output_size):
+    _t(input, op)
+    if input.ndim not in (nd + 1, nd + 2) or 0 in input.shape[-nd:]:
+        raise RuntimeError(f"{op}: expected {nd + 1}-D or {nd + 2}-D input (N, C, {_SPATIAL[nd]}) with non-zero "
+                           f"sizes, got shape {input.shape}")
+    _same_float(op, input)
+    sizes = output_size if isinstance(output_size, (tuple, list)) else (output_size,) * nd
+    if len(sizes) != nd:
+        raise RuntimeError(f"{op}: output_size must be an int or a tuple of {nd}, got {output_size!r}")
+    sizes = tuple(n if o is None else int(o) for o, n in zip(sizes, input.shape[-nd:]))
+    if min(sizes) < 0:
+        raise RuntimeError(f"{op}: output_size must be non-negative, got {output_size!r}")
+    # separable: y = A_h x A_w^T with one averaging matrix per spatial dim (exact for uneven windows too)
+    y = input
+    for i, (n, o) in enumerate(zip(input.shape[-nd:], sizes)):
+        a = Tensor._wrap(on_device_of(input._data, _adaptive_matrix(n, o, input.dtype).astype(input.dtype)))
+        y = y @ a.T if i == nd - 1 else a @ y
+    return y
+
+
+def adaptive_avg_pool1d(input, output_size):
+    """(N, C, L) -> (N, C, output_size), each output the mean of its window [floor(i L/o), ceil((i+1) L/o))."""
+    return _adaptive_avg_pool("adaptive_avg_pool1d", 1, input, output_size)
+
+
+def adaptive_avg_pool2d(input, output_size):
+    """(N, C, H, W) -> (N, C, *output_size); None in output_size keeps that input size."""
+    return _adaptive_avg_pool("adaptive_avg_pool2d", 2, input, output_size)
+
+
+# ---- normalisation and channel dropout -----------------------------------------------------------------
+def group_norm(input, num_groups, weight=None, bias=None, eps=1e-5):
+    """Normalise each sample over groups of C / num_groups channels (and all spatial positions), then the
+    per-channel affine weight, bias."""
+    _t(input, "group_norm")
+    if input.ndim < 2:
+        raise RuntimeError(f"group_norm: expected at least 2-D input (N, C, ...), got shape {input.shape}")
+    N, Cin = input.shape[:2]
+    if num_groups < 1 or Cin % num_groups:
+        raise RuntimeError(f"group_norm: expected the number of channels in input {input.shape} ({Cin}) to be "
+                           f"divisible by num_groups={num_groups}")
+    for name, p in (("weight", weight), ("bias", bias)):
+        if p is not None and p.shape != (Cin,):
+            raise RuntimeError(f"group_norm: {name} shape {p.shape} doesn't match {Cin} channels of input "
+                               f"{input.shape}")
+    _same_float("group_norm", input, weight, bias)
+    x = input.reshape(N, num_groups, -1)
+    xc = x - x.mean(-1, keepdim=True)
+    y = (xc * ((xc * xc).mean(-1, keepdim=True) + eps).rsqrt()).reshape(input.shape)
+    shape = (1, Cin) + (1,) * (input.ndim - 2)
+    if weight is not None:
+        y = y * weight.reshape(shape)
+    if bias is not None:
+        y = y + bias.reshape(shape)
+    return y
+
+
+def _channel_dropout(op, nd, input, p, training):
+    """Zero whole channels with probability p (scaling the rest by 1 / (1 - p)); one mask per (sample, channel)."""
+    if not 0 <= p <= 1:
+        raise ValueError(f"{op}: dropout probability has to be between 0 and 1, but got {p}")
+    _t(input, op)
+    if input.ndim not in (nd + 1, nd + 2):
+        raise RuntimeError(f"{op}: expected {nd + 1}-D or {nd + 2}-D input (N, C, {_SPATIAL[nd]}), got shape "
+                           f"{input.shape}")
+    if not training or p == 0:
+        return input
+    lead = 2 if input.ndim == nd + 2 else 1
+    keep = rng_of(None).random(input.shape[:lead], dtype=np.float32) >= p
+    m = (keep * (1 / (1 - p)) if p < 1 else np.zeros(keep.shape)).astype(input.dtype)
+    m = m.reshape(input.shape[:lead] + (1,) * (input.ndim - lead))
+    return input * Tensor._wrap(on_device_of(input._data, m))
+
+
+def dropout1d(input, p=0.5, training=True, inplace=False):
+    """(N, C, L) or (C, L): each channel zeroed with probability p."""
+    return _channel_dropout("dropout1d", 1, input, p, training)
+
+
+def dropout2d(input, p=0.5, training=True, inplace=False):
+    """(N, C, H, W): each channel zeroed with probability p. A 3-D input is taken as (N, C, L), as torch does."""
+    if isinstance(input, Tensor) and input.ndim == 3:
+        warnings.warn("dropout2d: Received a 3D input to dropout2d and assuming that channel-wise 1D dropout "
+                      "behavior is desired - input is interpreted as shape (N, C, L), where C is the channel dim.")
+        return _channel_dropout("dropout2d", 1, input, p, training)
+    return _channel_dropout("dropout2d", 2, input, p, training)

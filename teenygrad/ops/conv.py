@@ -1,0 +1,132 @@
+"""Convolution and pooling over N-d inputs (N, C, *S), as im2col. Every receptive field is a strided view of the
+padded input (no copy, no loop over pixels), so a convolution is one batched GEMM and a pool one reduction over
+the window axes. Backward folds the column gradient back with col2im: one strided add per kernel offset.
+Pads, strides and dilations arrive checked (teenygrad.nn.functional_conv): ((lo, hi), ...) and tuples per dim."""
+import itertools
+import math
+import numpy as np
+from ..autograd.function import Function
+from ._util import contiguous, xp_of, zeros_on
+
+
+def _pad(x, pad, value=0):
+    """Pad the spatial dims of (N, C, *S) by pad = ((lo, hi), ...)."""
+    if not any(lo or hi for lo, hi in pad):
+        return x
+    return np.pad(x, ((0, 0), (0, 0)) + tuple(pad), constant_values=value)
+
+
+def _unpad(g, pad):
+    return g[(slice(None), slice(None)) + tuple(slice(lo, g.shape[2 + i] - hi) for i, (lo, hi) in enumerate(pad))]
+
+
+def _out_size(size, kernel, stride, dilation):
+    """Output length of a window sliding over `size` (padded) elements: floor((size - reach) / stride) + 1."""
+    return tuple((s - d * (k - 1) - 1) // st + 1 for s, k, st, d in zip(size, kernel, stride, dilation))
+
+
+def _windows(x, kernel, stride, dilation):
+    """(N, C, *S) -> a view (N, C, *K, *Out) with [n, c, k.., o..] = x[n, c, o * stride + k * dilation]."""
+    out = _out_size(x.shape[2:], kernel, stride, dilation)
+    s = x.strides
+    strides = (s[:2] + tuple(d * t for d, t in zip(dilation, s[2:])) + tuple(st * t for st, t in zip(stride, s[2:])))
+    return xp_of(x).lib.stride_tricks.as_strided(x, x.shape[:2] + tuple(kernel) + out, strides)
+
+
+def window_sums(x, kernel, stride):
+    """(N, C, *S) -> (N, C, *Out): the sum of each window (dilation 1)."""
+    return _windows(x, kernel, stride, (1,) * len(kernel)).sum(axis=tuple(range(2, 2 + len(kernel))))
+
+
+def _col2im(dcols, shape, stride, dilation):
+    """The adjoint of _windows: dcols (N, C, *K, *Out) summed into zeros of `shape` (N, C, *S), one strided add
+    per kernel offset (K adds of whole (N, C, *Out) slabs; overlapping windows accumulate)."""
+    nd = len(shape) - 2
+    kernel, out = dcols.shape[2:2 + nd], dcols.shape[2 + nd:]
+    dx = zeros_on(dcols, shape)
+    for k in itertools.product(*map(range, kernel)):
+        at = tuple(slice(i * d, i * d + st * (o - 1) + 1, st) for i, d, st, o in zip(k, dilation, stride, out))
+        dx[(slice(None), slice(None)) + at] += dcols[(slice(None), slice(None)) + k]
+    return dx
+
+
+class ConvNd(Function):
+    """y[n, g, o, p] = sum_r w[g, o, r] cols[n, g, r, p] + b[o], cols = im2col(xpad) (N, G, Cg K, P), r runs over
+    (channel, kernel offset): one batched GEMM w @ cols, already in y's (N, O, *Out) order.
+    dw = sum_n dy cols^T;  dcols = w^T dy, folded back by col2im;  db = sum dy over (N, *Out)."""
+    def forward(self, x, w, *b, stride, pad, dilation, groups):
+        N, C = x.shape[:2]
+        O, Cg, *K = w.shape
+        G = groups
+        xpad = _pad(x, pad)
+        win = _windows(xpad, K, stride, dilation)  # (N, C, *K, *Out)
+        out = win.shape[2 + len(K):]
+        cols = contiguous(win).reshape(N, G, Cg * math.prod(K), math.prod(out))
+        wg = w.reshape(G, O // G, Cg * math.prod(K))
+        y = (wg @ cols).reshape(N, O, *out)  # (N, G, O/G, P) is (N, O, *Out) in memory
+        if b:
+            y += b[0].reshape((O,) + (1,) * len(K))
+        self.cols, self.wg, self.wshape, self.xpad_shape = cols, wg, w.shape, xpad.shape
+        self.stride, self.pad, self.dilation = stride, pad, dilation
+        return y
+
+    def backward(self, g):
+        n = self.needs_input_grad
+        N, G, Og, P = g.shape[0], self.wg.shape[0], self.wg.shape[1], self.cols.shape[-1]
+        gy = g.reshape(N, G, Og, P)
+        gw = (gy @ self.cols.swapaxes(-1, -2)).sum(axis=0).reshape(self.wshape) if n[1] else None
+        gx = None
+        if n[0]:
+            dcols = (self.wg.swapaxes(-1, -2) @ gy).reshape(self.xpad_shape[:2] + self.wshape[2:] + g.shape[2:])
+            gx = _unpad(_col2im(dcols, self.xpad_shape, self.stride, self.dilation), self.pad)
+        if len(n) == 2:
+            return gx, gw
+        return gx, gw, (g.sum(axis=(0,) + tuple(range(2, g.ndim))) if n[2] else None)
+
+
+class MaxPoolNd(Function):
+    """y = max of each window of x padded with -inf (the least integer for integer x);  dx = dy sent to the window's first maximum, by col2im.
+    self.arg (N, C, *Out) keeps which kernel offset won (row-major over the window)."""
+    def forward(self, x, kernel, stride, pad, dilation):
+        N, C = x.shape[:2]
+        xpad = _pad(x, pad, -np.inf if x.dtype.kind == "f" else np.iinfo(x.dtype).min)
+        win = _windows(xpad, kernel, stride, dilation)
+        out = win.shape[2 + len(kernel):]
+        cols = win.reshape(N, C, -1, *out)  # a copy (K and Out axes interleave in memory)
+        self.arg = cols.argmax(axis=2)
+        self.xpad_shape, self.kernel, self.stride, self.pad, self.dilation = xpad.shape, kernel, stride, pad, dilation
+        return xp_of(x).take_along_axis(cols, self.arg[:, :, None], axis=2)[:, :, 0]
+
+    def backward(self, g):
+        N, C = g.shape[:2]
+        dcols = zeros_on(g, (N, C, math.prod(self.kernel)) + g.shape[2:])
+        xp_of(g).put_along_axis(dcols, self.arg[:, :, None], g[:, :, None], axis=2)
+        dcols = dcols.reshape((N, C) + tuple(self.kernel) + g.shape[2:])
+        return _unpad(_col2im(dcols, self.xpad_shape, self.stride, self.dilation), self.pad)
+
+    def indices(self, in_shape):
+        """torch's return_indices: the flat position of each maximum within its (unpadded) input plane."""
+        offs = np.unravel_index(self.arg, self.kernel)
+        flat = 0
+        for i, (k, size) in enumerate(zip(offs, in_shape)):
+            o = xp_of(self.arg).arange(self.arg.shape[2 + i]).reshape((-1,) + (1,) * (len(in_shape) - 1 - i))
+            flat = flat * size + o * self.stride[i] + k * self.dilation[i] - self.pad[i][0]
+        return flat
+
+
+class AvgPoolNd(Function):
+    """y = sum of each window of x padded with zeros, / divisor (a scalar, or per output position: what the
+    window counts);  dx = col2im(dy / divisor copied to every window offset)."""
+    def forward(self, x, kernel, stride, pad, divisor):
+        xpad = _pad(x, pad)
+        y = window_sums(xpad, kernel, stride)
+        y /= divisor
+        self.xpad_shape, self.kernel, self.stride, self.pad, self.divisor = xpad.shape, kernel, stride, pad, divisor
+        return y
+
+    def backward(self, g):
+        nd = len(self.kernel)
+        gd = g / self.divisor
+        dcols = xp_of(g).broadcast_to(gd.reshape(g.shape[:2] + (1,) * nd + g.shape[2:]),
+                                      g.shape[:2] + tuple(self.kernel) + g.shape[2:])
+        return _unpad(_col2im(dcols, self.xpad_shape, self.stride, (1,) * nd), self.pad)
