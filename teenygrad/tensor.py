@@ -670,13 +670,18 @@ class Tensor:
     def isfinite(self):
         return Tensor._wrap(np.isfinite(self._data))
 
-def _remainder(a, b):
-    """a % b for operands already promoted to one dtype (Python's sign rule, as torch)."""
+def _check_modulo(a, b, op):
+    """remainder and fmod of operands promoted to one dtype: torch refuses bool, and integer modulo by zero."""
     kind = a._data.dtype.kind
     if kind == "b":
-        raise NotImplementedError("remainder: not implemented for bool tensors")
+        raise NotImplementedError(f"{op}: not implemented for bool tensors")
     if kind in "iu" and not np.all(b._data):
-        raise RuntimeError(f"remainder: ZeroDivisionError: integer modulo by zero (shapes {a.shape}, {b.shape})")
+        raise RuntimeError(f"{op}: ZeroDivisionError: integer modulo by zero (shapes {a.shape}, {b.shape})")
+
+
+def _remainder(a, b):
+    """a % b for operands already promoted to one dtype (Python's sign rule, as torch)."""
+    _check_modulo(a, b, "remainder")
     return E.Remainder.apply(a, b)
 
 

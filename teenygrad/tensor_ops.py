@@ -7,7 +7,7 @@ from . import dtype as dt
 from .autograd import grad_mode
 from .ops import elementwise as E, reduce as R
 from .ops._util import xp_of, zeros_on
-from .tensor import Tensor, _norm_dim, _norm_dims, _max_t, _min_t
+from .tensor import Tensor, _check_modulo, _norm_dim, _norm_dims, _max_t, _min_t
 
 _gstate = grad_mode._state
 
@@ -137,11 +137,7 @@ Tensor.clip = Tensor.clamp
 def fmod(self, other):
     """C's fmod: the remainder takes the sign of self (remainder / % take the sign of other)."""
     a, b = self._other(other, "fmod")
-    kind = a._data.dtype.kind
-    if kind == "b":
-        raise NotImplementedError("fmod: not implemented for bool tensors")
-    if kind in "iu" and not np.all(b._data):
-        raise RuntimeError(f"fmod: ZeroDivisionError: integer modulo by zero (shapes {a.shape}, {b.shape})")
+    _check_modulo(a, b, "fmod")
     return E.Fmod.apply(a, b)
 
 
@@ -501,22 +497,23 @@ def log_softmax(self, dim, dtype=None):
     return R.LogSoftmax.apply(x, axis=d)
 
 
-@_method
-def cumsum(self, dim, dtype=None):
+def _cumulative(self, dim, dtype, op, fn):
+    """cumsum / cumprod: bool and int tensors accumulate in int64 unless dtype says otherwise, as torch."""
     x = self if dtype is None else self._cast(dt.to_dtype(dtype))
     if dtype is None and x.dtype.kind in "biu":
         x = x._cast(dt.int64)
-    d = _norm_dim(dim, self.ndim, "cumsum")
-    return R.Cumsum.apply(x, axis=d) if x.ndim else x.clone()
+    d = _norm_dim(dim, self.ndim, op)
+    return fn.apply(x, axis=d) if x.ndim else x.clone()
+
+
+@_method
+def cumsum(self, dim, dtype=None):
+    return _cumulative(self, dim, dtype, "cumsum", R.Cumsum)
 
 
 @_method
 def cumprod(self, dim, dtype=None):
-    x = self if dtype is None else self._cast(dt.to_dtype(dtype))
-    if dtype is None and x.dtype.kind in "biu":
-        x = x._cast(dt.int64)
-    d = _norm_dim(dim, self.ndim, "cumprod")
-    return R.Cumprod.apply(x, axis=d) if x.ndim else x.clone()
+    return _cumulative(self, dim, dtype, "cumprod", R.Cumprod)
 
 
 @_method

@@ -166,18 +166,18 @@ class Module:
         return mod
 
     def get_parameter(self, target):
-        mod_path, _, name = target.rpartition(".")
-        mod = self.get_submodule(mod_path)
-        if name not in mod._parameters:
-            raise AttributeError(f"get_parameter: {type(mod).__name__} has no parameter `{name}`")
-        return mod._parameters[name]
+        return self._get_member(target, "_parameters", "parameter")
 
     def get_buffer(self, target):
+        return self._get_member(target, "_buffers", "buffer")
+
+    def _get_member(self, target, table, kind):
         mod_path, _, name = target.rpartition(".")
         mod = self.get_submodule(mod_path)
-        if name not in mod._buffers:
-            raise AttributeError(f"get_buffer: {type(mod).__name__} has no buffer `{name}`")
-        return mod._buffers[name]
+        members = getattr(mod, table)
+        if name not in members:
+            raise AttributeError(f"get_{kind}: {type(mod).__name__} has no {kind} `{name}`")
+        return members[name]
 
     # ---- traversal --------------------------------------------------------------------------------
     def named_modules(self, memo=None, prefix="", remove_duplicate=True):

@@ -12,28 +12,30 @@ def _shape(normalized_shape):
     return (normalized_shape,) if isinstance(normalized_shape, int) else tuple(normalized_shape)
 
 
+def _affine(m, shape, affine, bias, dtype, device):
+    """LayerNorm's and GroupNorm's weight (ones) and bias (zeros) of `shape`, or None where switched off."""
+    dtype = dtype or dt._default_float
+    m.register_parameter("weight", Parameter(ones(shape, dtype=dtype)) if affine else None)
+    m.register_parameter("bias", Parameter(zeros(shape, dtype=dtype)) if affine and bias else None)
+    m.to(device=device)  # torch's device= kwarg: built on the host, then moved
+
+
+def _reset_affine(m):
+    if m.weight is not None:
+        m.weight._data[...] = 1
+    if m.bias is not None:
+        m.bias._data[...] = 0
+
+
 class LayerNorm(Module):
     def __init__(self, normalized_shape, eps=1e-5, elementwise_affine=True, bias=True, device=None, dtype=None):
         super().__init__()
         self.normalized_shape = _shape(normalized_shape)
         self.eps, self.elementwise_affine = eps, elementwise_affine
-        dtype = dtype or dt._default_float
-        if elementwise_affine:
-            self.weight = Parameter(ones(self.normalized_shape, dtype=dtype))
-            if bias:
-                self.bias = Parameter(zeros(self.normalized_shape, dtype=dtype))
-            else:
-                self.register_parameter("bias", None)
-        else:
-            self.register_parameter("weight", None)
-            self.register_parameter("bias", None)
-        self.to(device=device)  # torch's device= kwarg: built on the host, then moved
+        _affine(self, self.normalized_shape, elementwise_affine, bias, dtype, device)
 
     def reset_parameters(self):
-        if self.weight is not None:
-            self.weight._data[...] = 1
-        if self.bias is not None:
-            self.bias._data[...] = 0
+        _reset_affine(self)
 
     def forward(self, input):
         return F.layer_norm(input, self.normalized_shape, self.weight, self.bias, self.eps)
@@ -69,23 +71,10 @@ class GroupNorm(Module):
             raise ValueError(f"GroupNorm: num_channels ({num_channels}) must be divisible by num_groups "
                              f"({num_groups})")
         self.num_groups, self.num_channels, self.eps, self.affine = num_groups, num_channels, eps, affine
-        dtype = dtype or dt._default_float
-        if affine:
-            self.weight = Parameter(ones(num_channels, dtype=dtype))
-            if bias:
-                self.bias = Parameter(zeros(num_channels, dtype=dtype))
-            else:
-                self.register_parameter("bias", None)
-        else:
-            self.register_parameter("weight", None)
-            self.register_parameter("bias", None)
-        self.to(device=device)  # torch's device= kwarg: built on the host, then moved
+        _affine(self, (num_channels,), affine, bias, dtype, device)
 
     def reset_parameters(self):
-        if self.weight is not None:
-            self.weight._data[...] = 1
-        if self.bias is not None:
-            self.bias._data[...] = 0
+        _reset_affine(self)
 
     def forward(self, input):
         return F.group_norm(input, self.num_groups, self.weight, self.bias, self.eps)
