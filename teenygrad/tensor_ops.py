@@ -597,5 +597,6 @@ for _name in ["sum", "mean", "prod", "amax", "amin", "max", "min", "argmax", "ar
 del sum, mean, prod, max, min, all, any, abs, round
 
 
-from .tensor_movement import cat, concat, concatenate, stack, einsum  # noqa: E402,F401  (re-exported)
+from .tensor_movement import cat, concat, concatenate, stack  # noqa: E402,F401  (re-exported)
+from .tensor_products import einsum  # noqa: E402,F401  (re-exported)
 from .tensor_index import multinomial, one_hot  # noqa: E402,F401

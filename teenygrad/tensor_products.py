@@ -1,0 +1,104 @@
+"""Tensor methods for products (matmul, mm, bmm, dot, einsum, outer). Each checks its arguments, naming the op and
+the shapes, and applies one Function from teenygrad.ops.matmul."""
+import numpy as np
+from . import dtype as dt
+from .ops import matmul as MM
+from .tensor import Tensor, _check_same_device
+from .tensor_ops import _method
+
+
+# ---- products ---------------------------------------------------------------------------------------
+@_method
+def matmul(self, other):
+    if not isinstance(other, Tensor):
+        other = Tensor(other)
+    a, b = self._data, other._data  # the checks read the arrays directly: Tensor properties cost a call each
+    if type(a) is not type(b):
+        _check_same_device(self, other, "matmul")
+    an, bn = a.ndim, b.ndim
+    if an == 0 or bn == 0:
+        raise RuntimeError(f"matmul: both arguments need to be at least 1D, got shapes {a.shape} and {b.shape}")
+    ad = a.dtype
+    if ad is not b.dtype and ad != b.dtype:
+        raise RuntimeError(f"matmul: expected both operands to have the same dtype, got {a.dtype} and {b.dtype}")
+    k1 = a.shape[-1]
+    k2 = b.shape[-2] if bn > 1 else b.shape[0]
+    if k1 != k2:
+        raise RuntimeError(f"matmul: shapes {a.shape} and {b.shape} cannot be multiplied ({k1} != {k2})")
+    try:
+        if an > 2 and bn > 2:  # otherwise one side has no batch dims: nothing to check
+            np.broadcast_shapes(a.shape[:-2], b.shape[:-2])
+    except ValueError:
+        raise RuntimeError(f"matmul: batch dims of {a.shape} and {b.shape} can't be broadcast") from None
+    if ad.kind == "V" and ad.name == "bfloat16":  # numpy's bfloat16 GEMM returns float32: accumulate there, cast back
+        return self.float().matmul(other.float())._cast(self.dtype)
+    return MM.Matmul.apply(self, other)
+
+
+Tensor.__matmul__ = matmul  # x @ y: one Python call fewer than Tensor.__matmul__ calling self.matmul
+
+
+@_method
+def mm(self, other):
+    if self.ndim != 2 or getattr(other, "ndim", None) != 2:
+        raise RuntimeError(f"mm: expects two 2-D tensors, got shapes {self.shape} and {getattr(other, 'shape', None)}")
+    return self.matmul(other)
+
+
+@_method
+def bmm(self, other):
+    if self.ndim != 3 or getattr(other, "ndim", None) != 3 or self.shape[0] != other.shape[0]:
+        raise RuntimeError(f"bmm: expects two 3-D tensors with the same batch size, got shapes {self.shape} "
+                           f"and {getattr(other, 'shape', None)}")
+    return self.matmul(other)
+
+
+@_method
+def dot(self, other):
+    if self.ndim != 1 or other.ndim != 1:
+        raise RuntimeError(f"dot: 1D tensors expected, but got {self.ndim}D and {other.ndim}D tensors")
+    return self.matmul(other)
+
+
+def einsum(equation, *operands):
+    if len(operands) == 1 and isinstance(operands[0], (list, tuple)):
+        operands = tuple(operands[0])
+    eq = equation.replace(" ", "")
+    ins, arrow, out = eq.partition("->")
+    ins = ins.split(",")
+    if len(ins) != len(operands):
+        raise RuntimeError(f"einsum: equation {equation!r} names {len(ins)} operands, got {len(operands)}")
+    ins, ell = _expand_ellipsis(ins, operands, equation)
+    for sub, t in zip(ins, operands):
+        if len(sub) != t.ndim or not sub.isalpha():
+            raise RuntimeError(f"einsum: subscript {sub!r} doesn't match the operand of shape {t.shape} "
+                             f"(equation {equation!r})")
+    if not arrow:
+        letters = "".join(ins).replace(ell, "") if ell else "".join(ins)
+        out = ell + "".join(sorted(c for c in set(letters) if letters.count(c) == 1))
+    out = out.replace("...", ell)
+    rt = operands[0].dtype
+    for t in operands[1:]:
+        rt = dt.result_type(rt, 1, t.dtype, 1)
+    return MM.Einsum.apply(*[t._cast(rt) for t in operands], ins=tuple(ins), out=out)
+
+
+@_method
+def outer(self, other):
+    if self.ndim != 1 or other.ndim != 1:
+        raise RuntimeError(f"outer: expects 1-D tensors, got shapes {self.shape} and {other.shape}")
+    return self.unsqueeze(1) * other.unsqueeze(0)
+
+
+Tensor.ger = Tensor.outer
+
+
+def _expand_ellipsis(ins, operands, equation):
+    """'...' -> explicit capital letters for the broadcast dims (aligned from the right, as numpy does)."""
+    if not any("..." in sub for sub in ins):
+        return ins, ""
+    counts = [t.ndim - (len(sub) - 3) if "..." in sub else 0 for sub, t in zip(ins, operands)]
+    if min(counts) < 0:
+        raise RuntimeError(f"einsum: an operand has fewer dims than the subscripts of {equation!r} name")
+    spare = "".join(c for c in "ABCDEFGHIJKLMNOPQRSTUVWXYZ" if c not in equation)[:max(counts)]
+    return [sub.replace("...", spare[len(spare) - k:]) for sub, k in zip(ins, counts)], spare
