@@ -1,15 +1,20 @@
 """conv2d forward + backward, teenygrad (im2col + one batched GEMM, teenygrad/ops/conv.py) against PyTorch in the
 same process, on the same input: x (32, 3, 32, 32), 16 3x3 filters, padding 1, float32.
 
-    PYTHONPATH=. python bench/conv2d.py [--reps 50] [--threads 1]
+    python bench/conv2d.py [--reps 50] [--threads 1]
 
 Prints the median time per step of each and the ratio teenygrad / torch."""
 import argparse
+import os
 import statistics
+import sys
 import time
+
 import numpy as np
 import torch
-import teenygrad as tg
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
+import teenygrad as tg  # noqa: E402
 import teenygrad.nn.functional as F
 
 
