@@ -229,7 +229,12 @@ class Tensor:
         self._ctx, self.requires_grad = None, False
         return self
 
-    def backward(self, gradient=None, retain_graph=None, create_graph=False):
+    def register_hook(self, hook):
+        """hook(grad) -> None or a gradient to use instead, run when backward reaches this tensor (autograd/hooks)."""
+        from .autograd.hooks import register_hook
+        return register_hook(self, hook)
+
+    def backward(self, gradient=None, retain_graph=None, create_graph=False, inputs=None):
         if create_graph:
             raise NotImplementedError("backward: create_graph=True (higher-order gradients) is not supported")
         if not self.requires_grad:
@@ -245,6 +250,9 @@ class Tensor:
             if g.shape != self.shape:
                 raise RuntimeError(f"backward: gradient shape {g.shape} does not match tensor shape {self.shape}")
             g = g.astype(self.dtype)  # a copy: leaf grads must not alias the caller's array
+        if inputs is not None:  # accumulate into these tensors' .grad only
+            from .autograd.engine import backward_into
+            return backward_into(self, g, bool(retain_graph), inputs)
         run_backward(self, g, bool(retain_graph))
 
     # ---- conversion -------------------------------------------------------------------------------

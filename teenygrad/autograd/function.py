@@ -2,6 +2,7 @@
 output tensors; backward walks it in reverse topological order without recursion."""
 import numpy as _np
 from . import grad_mode
+from .hooks import run_hooks, hook_state
 from ..ops._util import zeros_on
 
 _state = grad_mode._state
@@ -9,7 +10,19 @@ _state = grad_mode._state
 
 class Function:
     """Subclasses define forward(*arrays, **kw) -> array and backward(grad) -> grad or tuple of grads
-    (one per tensor input, None where no gradient flows). Both work on raw backend arrays."""
+    (one per tensor input, None where no gradient flows). Both work on raw backend arrays.
+
+    A subclass whose forward is a staticmethod is a torch-style custom Function instead (forward(ctx, ...) and
+    backward(ctx, ...) on Tensors, see custom.py): it gets its own apply, so this one stays the ops' hot path."""
+
+    def __init_subclass__(cls, **kwargs):
+        super().__init_subclass__(**kwargs)
+        for k in cls.__mro__:
+            if "forward" in k.__dict__:
+                if isinstance(k.__dict__["forward"], staticmethod):
+                    from .custom import setup_custom_function
+                    setup_custom_function(cls)
+                return
 
     def forward(self, *args, **kwargs):
         raise NotImplementedError
@@ -17,7 +30,7 @@ class Function:
     def backward(self, grad):
         raise NotImplementedError
 
-    retained_by = None  # the output tensor, when Tensor.retain_grad asks backward to keep its gradient
+    retained_by = None  # the output tensor, when retain_grad or register_hook asks backward to stop at its gradient
     needs_input_grad = None  # per input, set by apply when the op is recorded in a graph
 
     @classmethod
@@ -169,6 +182,12 @@ def _topo_order(root):
     return order
 
 
+def once_differentiable(fn):
+    """torch's decorator for a custom backward that can't itself be differentiated: every backward here is one
+    (create_graph is not supported), so it returns fn unchanged."""
+    return fn
+
+
 def _accumulate_into_grad(t, g, stored):
     """Leaf/retained gradient: keep our own writable copy, never an alias of another tensor's grad."""
     if t.grad is None:
@@ -185,9 +204,35 @@ _FREED = ("backward: trying to backward through the graph a second time (or dire
           "retain_graph=True to the first backward call")
 
 
-def run_backward(root, grad, retain_graph=False):
+def _tensor_grad(node, t, g, stored):
+    """g reached non-leaf t, the output of node: t's hooks (Tensor.register_hook) may replace it, then retain_grad
+    keeps it. The gradient the rest of the pass uses is returned."""
+    hooks = node.__dict__.get("_grad_hooks")
+    if hooks:
+        g = run_hooks(hooks, g)
+    if t._retains_grad:
+        _accumulate_into_grad(t, g, stored)
+    return g
+
+
+def _leaf_grad(t, g):
+    """The summed gradient of leaf t, after its hooks (which may replace it)."""
+    hooks = t.__dict__.get("_grad_hooks")
+    return run_hooks(hooks, g) if hooks else g
+
+
+def run_backward(root, grad, retain_graph=False, capture=None):
+    """Backpropagate grad (an array shaped like root) into the .grad of the leaves root was computed from.
+    capture (autograd.grad, backward(inputs=)): a dict whose keys are the graph nodes of non-leaf tensors and
+    the id()s of leaf tensors; their gradients are stored there instead, no leaf's .grad is touched, and only
+    the nodes on a path to one of them run."""
     if root._ctx is None:  # backward on a leaf itself
-        _accumulate_into_grad(root, grad, set())
+        if hook_state["leaf"]:
+            grad = _leaf_grad(root, grad)
+        if capture is None:
+            _accumulate_into_grad(root, grad, set())
+        elif id(root) in capture:
+            capture[id(root)] = grad
         return
     if root._ctx.parents is None:
         raise RuntimeError(_FREED)
@@ -195,7 +240,10 @@ def run_backward(root, grad, retain_graph=False):
     # their summed gradient and stored once every path has arrived
     grads = {root._ctx: grad}
     leaves, stored, owned = {}, set(), set()
-    for node in _backward_order(root._ctx):
+    order = _backward_order(root._ctx)
+    if capture is not None:
+        order, live = _prune(order, capture)
+    for node in order:
         g = grads.pop(node, None)
         if g is None:
             continue
@@ -203,9 +251,13 @@ def run_backward(root, grad, retain_graph=False):
             g = g.dense()
         elif owned:
             owned.discard(id(g))  # handed to a backward now, which may pass it on as it is (Add does): shared
-        kept = node.retained_by  # set by Tensor.retain_grad on the node's output
+        kept = node.retained_by  # the node's output tensor, set by Tensor.retain_grad and Tensor.register_hook
         if kept is not None:
-            _accumulate_into_grad(kept, g, stored)
+            g = _tensor_grad(node, kept, g, stored)
+        if capture is not None and node in capture:
+            capture[node] = g
+            if node not in live:  # nothing below it was asked for
+                continue
         parents = node.parents
         if parents is None:
             raise RuntimeError(_FREED)
@@ -231,8 +283,29 @@ def run_backward(root, grad, retain_graph=False):
             # a finished graph holds no memory: drop saved arrays and the links to inputs
             node.__dict__.clear()
             node.parents = None
-    for t, g in leaves.values():
-        _accumulate_into_grad(t, g, stored)
+    if capture is not None:
+        for k, (t, g) in leaves.items():
+            if k in capture:
+                capture[k] = _leaf_grad(t, g)
+    elif hook_state["leaf"]:  # some leaf has hooks: run them on its summed gradient before it is stored
+        for t, g in leaves.values():
+            _accumulate_into_grad(t, _leaf_grad(t, g), stored)
+    else:
+        for t, g in leaves.values():
+            _accumulate_into_grad(t, g, stored)
+
+
+def _prune(order, capture):
+    """For a capturing pass: the nodes to visit (root first) and the set of those whose backward must run
+    because a captured tensor lies below them. The rest of the graph is neither run nor freed, as in torch."""
+    order = list(order)
+    live = set()
+    for node in reversed(order):  # inputs first: a node is live when one of its parents is captured or live
+        for p in node.parents or ():
+            if (p in live or p in capture) if isinstance(p, Function) else id(p) in capture:
+                live.add(node)
+                break
+    return [n for n in order if n in live or n in capture], live
 
 
 Tensor = None  # set by teenygrad.tensor once the class exists (tensor.py imports this module)

@@ -1,0 +1,205 @@
+"""torch-style custom autograd Functions, written as in torch:
+
+    class Sq(Function):
+        @staticmethod
+        def forward(ctx, x, k=2.0):   # Tensors in (other arguments passed through), Tensor(s) out, no graph recorded
+            ctx.save_for_backward(x); ctx.k = k
+            return x ** k
+        @staticmethod
+        def backward(ctx, g):         # one gradient per output in, one per forward argument (or None) out
+            x, = ctx.saved_tensors
+            return g * ctx.k * x ** (ctx.k - 1), None
+
+Function.__init_subclass__ hands such a class to setup_custom_function, which gives it custom_apply and a graph
+node class (a FunctionCtx, the `ctx` both staticmethods receive). The node sits in the graph like any op: its
+backward, on raw arrays, wraps them as Tensors and calls the user's backward. A forward that returns a tuple
+gives each output its own small node (_OutputSlot), so retain_grad, hooks and autograd.grad can tell the outputs
+apart; their gradients reach the Function's node as one _OutputGrads."""
+import inspect
+from . import grad_mode
+from .function import Function, _FREED
+from .. import dtype as dt
+from ..ops._util import xp_of, unbroadcast
+
+_state = grad_mode._state
+
+
+class FunctionCtx(Function):
+    """ctx for one call of a custom Function, and its node in the graph."""
+    _fn = None  # the user's Function subclass (set per class by setup_custom_function)
+    parents = ()  # set when the call is recorded; None once backward has freed it
+    materialize_grads = True
+
+    def save_for_backward(self, *tensors):
+        # the array is kept beside the tensor: an in-place op on a graph tensor rebinds it to a new array
+        self._saved = [(t, None if t is None else t._data) for t in tensors]
+
+    @property
+    def saved_tensors(self):
+        if self.parents is None:
+            raise RuntimeError(f"{type(self).__name__}: {_FREED}")
+        out = []
+        for t, a in self.__dict__.get("_saved", ()):
+            if t is not None and t._data is not a:
+                raise RuntimeError(f"{type(self).__name__}: one of the variables needed for gradient computation "
+                                   f"has been modified by an inplace operation (a saved tensor of shape "
+                                   f"{tuple(t.shape)})")
+            out.append(t)
+        return tuple(out)
+
+    def mark_non_differentiable(self, *tensors):
+        self._non_diff = [id(t) for t in tensors]
+
+    def set_materialize_grads(self, value):
+        self.materialize_grads = bool(value)
+
+    def mark_dirty(self, *tensors):
+        raise NotImplementedError(f"{type(self).__name__}: mark_dirty (in-place custom Functions) is not supported")
+
+    def backward(self, g):
+        """Raw incoming gradient(s) -> the user's backward on Tensors -> one raw gradient per parent."""
+        name = type(self).__name__ + "Backward"
+        from ..tensor import Tensor
+        if self._multi:
+            gs = g.grads
+            if self.materialize_grads:  # torch's default: zeros for the outputs no gradient reached
+                for i, meta in enumerate(self._out_meta):
+                    if gs[i] is None and meta is not None:
+                        gs[i] = meta[2].zeros(meta[0], meta[1])
+        else:
+            gs = [g]
+        prev = _state["enabled"]
+        _state["enabled"] = False  # the user's backward is arithmetic on gradients, not part of any graph
+        try:
+            res = self._fn.backward(self, *[None if a is None else Tensor._wrap(a) for a in gs])
+        finally:
+            _state["enabled"] = prev
+        if not isinstance(res, tuple):
+            res = (res,)
+        n = len(self.needs_input_grad)
+        if len(res) != n:
+            if len(res) < n or any(r is not None for r in res[n:]):  # torch lets trailing Nones through
+                raise RuntimeError(f"function {name} returned an incorrect number of gradients "
+                                   f"(expected {n}, got {len(res)})")
+        for i, (r, a) in enumerate(zip(res, self._args)):
+            if r is not None and not isinstance(r, Tensor):
+                raise RuntimeError(f"function {name} returned {type(r).__name__} as gradient {i}; expected a "
+                                   f"Tensor or None")
+            if r is not None and a is None:
+                raise RuntimeError(f"function {name} returned a gradient different than None at position {i + 1}, "
+                                   f"but the corresponding forward input was not a Tensor")
+        out = []
+        for i in self._grad_pos:  # the inputs that require grad: this node's parents, in order
+            r = res[i]
+            if r is None:
+                out.append(None)
+                continue
+            shape, dtype = self._args[i]
+            a = r._data
+            if a.shape != shape:
+                if not _expandable(shape, a.shape):
+                    raise RuntimeError(f"Function {name} returned an invalid gradient at index {i} - got "
+                                       f"{tuple(a.shape)} but expected shape compatible with {tuple(shape)}")
+                a = unbroadcast(a, shape)
+            out.append(a if a.dtype == dtype else a.astype(dtype))
+        return tuple(out)
+
+
+class _OutputGrads:
+    """The gradients of a multi-output custom Function's outputs, one slot each (None: none arrived). run_backward
+    sums what the outputs send with +, as it does arrays."""
+    __slots__ = ("grads",)
+
+    def __init__(self, grads):
+        self.grads = grads
+
+    def __add__(self, other):  # each output's node sends once, in its own slot: they never overlap
+        return _OutputGrads([b if a is None else a for a, b in zip(self.grads, other.grads)])
+
+    __iadd__ = __add__
+
+
+class _OutputSlot(Function):
+    """Output i of a multi-output custom Function: passes its gradient on in slot i."""
+
+    def backward(self, g):
+        grads = [None] * self.n
+        grads[self.i] = g
+        return _OutputGrads(grads)
+
+
+def setup_custom_function(cls):
+    name = cls.__name__
+    cls._node_cls = type(name, (FunctionCtx,), {"_fn": cls, "__module__": cls.__module__})
+    cls._slot_cls = type(name, (_OutputSlot,), {"__module__": cls.__module__})
+    cls._setup = getattr(cls, "setup_context", None)  # torch 2's style: forward(*args) without ctx
+    try:
+        params = list(inspect.signature(cls.forward).parameters.values())
+    except (TypeError, ValueError):
+        params = None
+    if params is not None and cls._setup is None:
+        params = params[1:]  # ctx
+    cls._signature = None if params is None else inspect.Signature(params)
+    cls.apply = classmethod(custom_apply)
+
+
+def custom_apply(cls, *args, **kwargs):
+    """Run forward without recording a graph, then record one node for the call if any Tensor argument requires
+    grad (and grad mode is on). Keyword arguments and defaults are bound to positions, as torch does: backward
+    returns one gradient per forward parameter."""
+    from ..tensor import Tensor
+    if cls._signature is not None:
+        bound = cls._signature.bind(*args, **kwargs)
+        bound.apply_defaults()
+        args = bound.args
+    elif kwargs:
+        raise TypeError(f"{cls.__name__}.apply: keyword arguments need an inspectable forward signature")
+    ctx = cls._node_cls.__new__(cls._node_cls)
+    needs = tuple(isinstance(a, Tensor) and a.requires_grad for a in args)
+    ctx.needs_input_grad = needs
+    prev = _state["enabled"]
+    _state["enabled"] = False
+    try:
+        if cls._setup is None:
+            out = cls.forward(ctx, *args)
+        else:
+            out = cls.forward(*args)
+            cls._setup(ctx, args, out)
+    finally:
+        _state["enabled"] = prev
+    if not (prev and any(needs)):
+        return out
+    ctx._args = [(a._data.shape, a._data.dtype) if isinstance(a, Tensor) else None for a in args]
+    ctx._grad_pos = [i for i, n in enumerate(needs) if n]
+    ctx.parents = [args[i]._ctx or args[i] for i in ctx._grad_pos]
+    multi = isinstance(out, tuple)
+    ctx._multi = multi
+    outs = list(out) if multi else [out]
+    non_diff = ctx.__dict__.pop("_non_diff", ())
+    meta = []
+    for i, o in enumerate(outs):
+        if not isinstance(o, Tensor):
+            meta.append(None)  # a plain value, passed through: its gradient is always None
+            continue
+        meta.append((o._data.shape, o._data.dtype, xp_of(o._data)))
+        differentiable = id(o) not in non_diff and dt.is_floating(o._data.dtype)
+        if any(o is a for a in args):  # an input returned as it is: the output is a new tensor on its memory
+            o = outs[i] = Tensor._wrap(o._data)
+        if not differentiable:
+            continue
+        if multi:
+            slot = cls._slot_cls.__new__(cls._slot_cls)
+            slot.i, slot.n, slot.parents = i, len(outs), [ctx]
+            o._ctx = slot
+        else:
+            o._ctx = ctx
+        o.requires_grad = True
+    ctx._out_meta = meta
+    return tuple(outs) if multi else outs[0]
+
+
+def _expandable(shape, to):
+    """Whether a tensor of shape `shape` broadcasts to `to` (so a gradient of shape `to` sums back down to it)."""
+    if len(shape) > len(to):
+        return False
+    return all(s == 1 or s == t for s, t in zip(reversed(shape), reversed(to)))

@@ -1,0 +1,115 @@
+"""autograd.grad and Tensor.backward(inputs=...): backpropagation to chosen tensors, leaves or not. Both are
+run_backward with a capture dict; grad hands the gradients back and leaves every .grad as it was."""
+import numpy as np
+from .function import Function, run_backward
+from ..ops._util import xp_of
+
+
+class _Outputs(Function):
+    """A root joining several outputs, so one backward pass starts from all of them: passes each its gradient."""
+
+    def backward(self, g):
+        return self.grads
+
+
+def _as_tuple(x):
+    return tuple(x) if isinstance(x, (tuple, list)) else (x,)
+
+
+def _root(op, outputs, grad_outputs):
+    """The tensor and raw gradient one run_backward starts from, checked as torch checks them."""
+    from ..tensor import Tensor
+    outputs = _as_tuple(outputs)
+    if grad_outputs is None:
+        grad_outputs = (None,) * len(outputs)
+    grad_outputs = _as_tuple(grad_outputs)
+    if len(grad_outputs) != len(outputs):
+        raise RuntimeError(f"{op}: got {len(grad_outputs)} grad_outputs for {len(outputs)} outputs")
+    grads = []
+    for i, (o, g) in enumerate(zip(outputs, grad_outputs)):
+        if not isinstance(o, Tensor):
+            raise TypeError(f"{op}: outputs must be Tensors, got {type(o).__name__} at index {i}")
+        if not o.requires_grad:
+            raise RuntimeError(f"{op}: element {i} of tensors does not require grad and does not have a grad_fn")
+        a = o._data
+        if g is None:
+            if a.size != 1:
+                raise RuntimeError(f"{op}: grad can be implicitly created only for scalar outputs, got shape "
+                                   f"{tuple(o.shape)} for output {i}")
+            g = xp_of(a).ones(a.shape, a.dtype)
+        else:
+            g = g._data if isinstance(g, Tensor) else np.asarray(g)
+            if g.shape != a.shape:
+                raise RuntimeError(f"{op}: Mismatch in shape: grad_output[{i}] has a shape of {tuple(g.shape)} "
+                                   f"and output[{i}] has a shape of {tuple(a.shape)}.")
+            g = g.astype(a.dtype)  # a copy: what comes back must not alias the caller's array
+        grads.append(g)
+    if len(outputs) == 1:
+        return outputs[0], grads[0]
+    node = _Outputs()
+    node.parents = [o._ctx or o for o in outputs]
+    node.grads = tuple(grads)
+    root = Tensor._wrap(np.zeros(()), requires_grad=True)
+    root._ctx = node
+    return root, root._data
+
+
+def _inputs(op, inputs):
+    from ..tensor import Tensor
+    inputs = _as_tuple(inputs)
+    if not inputs:
+        raise RuntimeError(f"{op}: `inputs` argument to `{op}()` cannot be empty.")
+    for i, t in enumerate(inputs):
+        if not isinstance(t, Tensor):
+            raise TypeError(f"{op}: inputs must be Tensors, got {type(t).__name__} at index {i}")
+        if not t.requires_grad:
+            raise RuntimeError(f"{op}: One of the differentiated Tensors (index {i}, shape {tuple(t.shape)}) "
+                               f"does not require grad")
+    return inputs
+
+
+def _capture(root, g, inputs, retain_graph):
+    """run_backward from root, returning the raw gradient of each input (None where none arrived)."""
+    keys = [t._ctx if t._ctx is not None else id(t) for t in inputs]  # a non-leaf's gradient is its node's
+    capture = dict.fromkeys(keys)
+    run_backward(root, g, retain_graph, capture)
+    return [capture[k] for k in keys]
+
+
+def grad(outputs, inputs, grad_outputs=None, retain_graph=None, create_graph=False, only_inputs=True,
+         allow_unused=None, is_grads_batched=False, materialize_grads=False):
+    """Gradients of outputs (summed, each weighted by its grad_output) w.r.t. each of inputs, as a tuple.
+    No tensor's .grad changes (except those retain_grad asked for, as in torch)."""
+    from ..tensor import Tensor
+    if create_graph:
+        raise NotImplementedError("grad: create_graph=True (higher-order gradients) is not supported")
+    if is_grads_batched:
+        raise NotImplementedError("grad: is_grads_batched=True is not supported")
+    if materialize_grads and allow_unused is False:
+        raise ValueError("grad: Expected allow_unused to be True or not passed when materialize_grads=True, "
+                         "but got: allow_unused=False.")
+    if allow_unused is None:
+        allow_unused = materialize_grads
+    inputs = _inputs("grad", inputs)
+    root, g = _root("grad", outputs, grad_outputs)
+    got = _capture(root, g, inputs, bool(retain_graph))
+    out = []
+    for i, (t, a) in enumerate(zip(inputs, got)):
+        if a is None:
+            if not allow_unused:
+                raise RuntimeError(f"grad: The differentiated Tensor at index {i} appears to not have been used "
+                                   f"in the graph. Set allow_unused=True if this is the desired behavior.")
+            out.append(Tensor._wrap(xp_of(t._data).zeros_like(t._data)) if materialize_grads else None)
+            continue
+        out.append(Tensor._wrap(a if a.flags.writeable else a.copy()))
+    return tuple(out)
+
+
+def backward_into(root, g, retain_graph, inputs):
+    """Tensor.backward(inputs=...): accumulate into the .grad of the listed tensors only (leaves or not)."""
+    from .function import _accumulate_into_grad
+    inputs = tuple({id(t): t for t in _inputs("backward", inputs)}.values())  # each listed tensor once
+    stored = set()
+    for t, a in zip(inputs, _capture(root, g, inputs, retain_graph)):
+        if a is not None:
+            _accumulate_into_grad(t, a, stored)

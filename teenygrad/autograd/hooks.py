@@ -1,0 +1,68 @@
+"""Tensor.register_hook: functions run on a tensor's gradient during backward, each free to replace it. A leaf's
+hooks live on the tensor and see its summed gradient just before it goes into .grad; a non-leaf's live on the
+graph node that made it (so an in-place op that rebinds the tensor leaves them with the value they were for)."""
+import itertools
+from . import grad_mode
+
+_state = grad_mode._state
+hook_state = {"leaf": False}  # set once a leaf has a hook: until then backward skips looking for leaf hooks
+_ids = itertools.count()
+
+
+class RemovableHandle:
+    """What register_hook returns: handle.remove() unregisters the hook (also on leaving a `with` block)."""
+
+    def __init__(self, hooks, fn):
+        self.id = next(_ids)
+        self._hooks = hooks
+        hooks[self.id] = fn  # dicts keep insertion order: hooks run in the order they were registered
+
+    def remove(self):
+        self._hooks.pop(self.id, None)
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.remove()
+
+
+def register_hook(t, fn):
+    if not callable(fn):
+        raise TypeError(f"register_hook: expected a callable hook, got {type(fn).__name__}")
+    if not t.requires_grad:
+        raise RuntimeError("register_hook: cannot register a hook on a tensor that doesn't require gradient")
+    node = t._ctx
+    if node is None:
+        hook_state["leaf"] = True
+        hooks = t.__dict__.setdefault("_grad_hooks", {})
+    else:
+        hooks = node.__dict__.setdefault("_grad_hooks", {})
+        if node.retained_by is None:
+            node.retained_by = t  # backward looks for hooks only on nodes that have this set
+    return RemovableHandle(hooks, fn)
+
+
+def run_hooks(hooks, g):
+    """g (an array) after each hook in turn, as Tensors; a hook that returns None leaves it as it is."""
+    from ..tensor import Tensor
+    prev = _state["enabled"]
+    _state["enabled"] = False  # a hook's arithmetic is not part of any graph
+    try:
+        for fn in list(hooks.values()):  # a hook may remove itself
+            out = fn(Tensor._wrap(g))
+            if out is None:
+                continue
+            if not isinstance(out, Tensor):
+                raise TypeError(f"hook '{_name(fn)}' returned {type(out).__name__}; expected a Tensor or None")
+            if out.shape != g.shape:
+                raise RuntimeError(f"hook '{_name(fn)}' has changed the size of value: gradient of shape "
+                                   f"{tuple(g.shape)}, hook returned {tuple(out.shape)}")
+            g = out._data if out._data.dtype == g.dtype else out._data.astype(g.dtype)
+    finally:
+        _state["enabled"] = prev
+    return g
+
+
+def _name(fn):
+    return getattr(fn, "__name__", type(fn).__name__)
