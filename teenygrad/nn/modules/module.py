@@ -5,6 +5,7 @@ import numpy as np
 from ...tensor import dt  # the dtype module: the package attribute `dtype` is the dtype class, as in torch
 from ...tensor import Tensor, _move, _device_name, zero_grads
 from ..parameter import Parameter, Buffer
+from ...autograd.hooks import RemovableHandle
 
 _IncompatibleKeys = collections.namedtuple("IncompatibleKeys", ["missing_keys", "unexpected_keys"])
 
@@ -44,10 +45,10 @@ class Module:
         return out
 
     def register_forward_hook(self, hook):
-        return _HookHandle(self._forward_hooks, hook)
+        return RemovableHandle(self._forward_hooks, hook)
 
     def register_forward_pre_hook(self, hook):
-        return _HookHandle(self._forward_pre_hooks, hook)
+        return RemovableHandle(self._forward_pre_hooks, hook)
 
     # ---- registration -----------------------------------------------------------------------------
     def _check_init(self, what):
@@ -382,21 +383,3 @@ class Module:
 
 def _indent(s):
     return s.replace("\n", "\n  ")
-
-
-class _HookHandle:
-    _next_id = 0
-
-    def __init__(self, hooks, hook):
-        self.hooks, self.id = hooks, _HookHandle._next_id
-        _HookHandle._next_id += 1
-        hooks[self.id] = hook
-
-    def remove(self):
-        self.hooks.pop(self.id, None)
-
-    def __enter__(self):
-        return self
-
-    def __exit__(self, *exc):
-        self.remove()
