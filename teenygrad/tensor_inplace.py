@@ -32,25 +32,25 @@ def _inplace(self, result, op):
     return self
 
 
-def _fit(self, result, op):
-    """A graph in-place result cast to self's dtype, checked against self's shape (the rules _store applies)."""
-    r = result._data
-    if dt.is_floating(r.dtype) and not dt.is_floating(self.dtype):
+def _check_result(self, r, op):
+    """torch's rules for an in-place result r: no float result into an integer tensor, and exactly self's shape."""
+    if r.dtype != self.dtype and dt.is_floating(r.dtype) and not dt.is_floating(self.dtype):
         raise RuntimeError(f"{op}: result type {r.dtype} can't be cast to the desired output type {self.dtype}")
     if r.shape != self.shape:
         raise RuntimeError(f"{op}: output with shape {self.shape} doesn't match the broadcast shape {r.shape}")
+
+
+def _fit(self, result, op):
+    """A graph in-place result, checked as _store checks one and cast to self's dtype."""
+    _check_result(self, result._data, op)
     return result._cast(self.dtype)
 
 
 def _store(self, r, op):
     """self's memory <- r, with torch's casting and shape rules for in-place results."""
+    _check_result(self, r, op)
     if r.dtype != self.dtype:
-        if dt.is_floating(r.dtype) and not dt.is_floating(self.dtype):
-            raise RuntimeError(f"{op}: result type {r.dtype} can't be cast to the desired output "
-                               f"type {self.dtype}")
         r = r.astype(self.dtype)
-    if r.shape != self.shape:
-        raise RuntimeError(f"{op}: output with shape {self.shape} doesn't match the broadcast shape {r.shape}")
     try:
         self._data[...] = r
     except ValueError:
