@@ -725,22 +725,22 @@ def _as_view(out, base):
     if ctx is not None:
         ctx.base = base
         if base._ctx is not None and _is_view_of(out._data, ctx.src):  # a copying reshape is no view
-            views = base.__dict__.setdefault("_views", [])
-            n = len(views)
-            if n >= 16 and not n & (n - 1):  # at 16, 32, 64, ... entries drop the views that died: O(1) amortised
-                views[:] = [r for r in views if r() is not None]
-            views.append(_weakref(out))
+            _weak_append(base.__dict__.setdefault("_views", []), out)
     return out
 
 
 def _add_alias(base, t):
     """t shares base's memory without a graph (.data, detach()): an in-place op that rebinds graph tensor base
     to a new array re-points t too (tensor_inplace._refresh_views), as torch's shared storage would show it."""
-    aliases = base.__dict__.setdefault("_aliases", [])
-    n = len(aliases)
+    _weak_append(base.__dict__.setdefault("_aliases", []), t)
+
+
+def _weak_append(refs, t):
+    """refs.append(weakref to t); at 16, 32, 64, ... entries the dead ones are dropped first: O(1) amortised."""
+    n = len(refs)
     if n >= 16 and not n & (n - 1):
-        aliases[:] = [r for r in aliases if r() is not None]
-    aliases.append(_weakref(t))
+        refs[:] = [r for r in refs if r() is not None]
+    refs.append(_weakref(t))
 
 
 def _is_view_of(a, src):
