@@ -496,3 +496,51 @@ def test_backward_inputs_accumulates_only_into_listed_tensors():
     assert res[tg][1] is None and res[torch][1] is None and res[tg][3] is None and res[torch][3] is None
     assert_close(res[tg][0], res[torch][0], "x.grad", **GRAD)
     assert_close(res[tg][2], res[torch][2], "h.grad", **GRAD)
+
+
+def test_gradients_handed_out_never_alias_each_other_or_user_tensors():
+    # backward(inputs=[h]) with h retained: counted once; grad()/backward(inputs=) results are their own memory;
+    # a hook's or a custom backward's returned tensor is copied, not adopted as .grad
+    out = {}
+    for lib in (torch, tg):
+        x = lib.tensor([1.0, 2.0], requires_grad=True)
+        h = x * 2
+        h.retain_grad()
+        (h * 3).sum().backward(inputs=[h])
+        once = h.grad.numpy().copy()
+        h2 = x + 0
+        h2.retain_grad()
+        (h2 * 1).sum().backward(inputs=[x])
+        x.grad.mul_(0)
+        kept = h2.grad.numpy().copy()
+        h3 = x + 0
+        h3.retain_grad()
+        g, = lib.autograd.grad((h3 * 1).sum(), x)
+        g.mul_(0)
+        c = lib.tensor([5.0, 5.0])
+        w = lib.tensor([1.0, 1.0], requires_grad=True)
+        w.register_hook(lambda grad: c)
+        (w * 3).sum().backward()
+        w.grad.mul_(0)
+        out[lib] = (once, kept, c.numpy().copy())
+    for got, want in zip(out[tg], out[torch]):
+        np.testing.assert_array_equal(got, want)
+
+
+def test_custom_backward_result_is_copied_into_grad():
+    for lib in (torch, tg):
+        c = lib.tensor([5.0, 5.0])
+
+        class Keep(lib.autograd.Function):
+            @staticmethod
+            def forward(ctx, x):
+                return x * 1
+
+            @staticmethod
+            def backward(ctx, g):
+                return c
+
+        x = lib.tensor([1.0, 2.0], requires_grad=True)
+        Keep.apply(x).sum().backward()
+        x.grad.mul_(0)
+        assert c.numpy().tolist() == [5.0, 5.0], lib.__name__

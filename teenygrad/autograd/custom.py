@@ -68,12 +68,8 @@ class FunctionCtx(Function):
                         gs[i] = meta[2].zeros(meta[0], meta[1])
         else:
             gs = [g]
-        prev = _state["enabled"]
-        _state["enabled"] = False  # the user's backward is arithmetic on gradients, not part of any graph
-        try:
+        with grad_mode.no_grad():  # the user's backward is arithmetic on gradients, not part of any graph
             res = self._fn.backward(self, *[None if a is None else Tensor._wrap(a) for a in gs])
-        finally:
-            _state["enabled"] = prev
         if not isinstance(res, tuple):
             res = (res,)
         n = len(self.needs_input_grad)
@@ -101,7 +97,7 @@ class FunctionCtx(Function):
                     raise RuntimeError(f"Function {name} returned an invalid gradient at index {i} - got "
                                        f"{tuple(a.shape)} but expected shape compatible with {tuple(shape)}")
                 a = unbroadcast(a, shape)
-            out.append(a if a.dtype == dtype else a.astype(dtype))
+            out.append(a.astype(dtype))  # a copy: the user's tensor must not become (part of) a .grad
         return tuple(out)
 
 
@@ -116,7 +112,9 @@ class _OutputGrads:
     def __add__(self, other):  # each output's node sends once, in its own slot: they never overlap
         return _OutputGrads([b if a is None else a for a, b in zip(self.grads, other.grads)])
 
-    __iadd__ = __add__
+    def __iadd__(self, other):  # in place, as run_backward's owned sums expect
+        self.grads = [b if a is None else a for a, b in zip(self.grads, other.grads)]
+        return self
 
 
 class _OutputSlot(Function):
@@ -157,17 +155,14 @@ def custom_apply(cls, *args, **kwargs):
     ctx = cls._node_cls.__new__(cls._node_cls)
     needs = tuple(isinstance(a, Tensor) and a.requires_grad for a in args)
     ctx.needs_input_grad = needs
-    prev = _state["enabled"]
-    _state["enabled"] = False
-    try:
+    recording = _state["enabled"]
+    with grad_mode.no_grad():
         if cls._setup is None:
             out = cls.forward(ctx, *args)
         else:
             out = cls.forward(*args)
             cls._setup(ctx, args, out)
-    finally:
-        _state["enabled"] = prev
-    if not (prev and any(needs)):
+    if not (recording and any(needs)):
         return out
     ctx._args = [(a._data.shape, a._data.dtype) if isinstance(a, Tensor) else None for a in args]
     ctx._grad_pos = [i for i, n in enumerate(needs) if n]

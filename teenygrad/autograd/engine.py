@@ -101,7 +101,7 @@ def grad(outputs, inputs, grad_outputs=None, retain_graph=None, create_graph=Fal
                                    f"in the graph. Set allow_unused=True if this is the desired behavior.")
             out.append(Tensor._wrap(xp_of(t._data).zeros_like(t._data)) if materialize_grads else None)
             continue
-        out.append(Tensor._wrap(a if a.flags.writeable else a.copy()))
+        out.append(Tensor._wrap(a.copy()))  # a copy: the pass may have stored a in a retained .grad too
     return tuple(out)
 
 
@@ -111,5 +111,6 @@ def backward_into(root, g, retain_graph, inputs):
     inputs = tuple({id(t): t for t in _inputs("backward", inputs)}.values())  # each listed tensor once
     stored = set()
     for t, a in zip(inputs, _capture(root, g, inputs, retain_graph)):
-        if a is not None:
-            _accumulate_into_grad(t, a, stored)
+        if a is None or (t._ctx is not None and t._retains_grad):  # a retained .grad was filled by the pass
+            continue
+        _accumulate_into_grad(t, a.copy(), stored)  # a copy: the pass may have stored a in a retained .grad

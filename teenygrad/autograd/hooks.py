@@ -46,9 +46,7 @@ def register_hook(t, fn):
 def run_hooks(hooks, g):
     """g (an array) after each hook in turn, as Tensors; a hook that returns None leaves it as it is."""
     from ..tensor import Tensor
-    prev = _state["enabled"]
-    _state["enabled"] = False  # a hook's arithmetic is not part of any graph
-    try:
+    with grad_mode.no_grad():  # a hook's arithmetic is not part of any graph
         for fn in list(hooks.values()):  # a hook may remove itself
             out = fn(Tensor._wrap(g))
             if out is None:
@@ -58,9 +56,7 @@ def run_hooks(hooks, g):
             if out.shape != g.shape:
                 raise RuntimeError(f"hook '{_name(fn)}' has changed the size of value: gradient of shape "
                                    f"{tuple(g.shape)}, hook returned {tuple(out.shape)}")
-            g = out._data if out._data.dtype == g.dtype else out._data.astype(g.dtype)
-    finally:
-        _state["enabled"] = prev
+            g = out._data.astype(g.dtype)  # a copy: the hook's tensor must not become (part of) a .grad
     return g
 
 
