@@ -2,7 +2,7 @@
 from .tensor import Tensor
 from .tensor_movement import atleast_1d, atleast_2d, atleast_3d  # noqa: F401  (torch.atleast_1d(x, y, ...))
 
-_NAMES = ["exp", "log", "log2", "log10", "log1p", "expm1", "sqrt", "rsqrt", "sin", "cos", "tanh", "sigmoid",
+_NAMES = ["addcmul", "addcdiv", "fmod", "bitwise_and", "bitwise_or", "bitwise_xor", "bitwise_not", "exp", "log", "log2", "log10", "log1p", "expm1", "sqrt", "rsqrt", "sin", "cos", "tanh", "sigmoid",
           "relu", "abs", "sign", "square", "reciprocal", "clamp", "clip", "maximum", "minimum", "sum", "mean",
           "prod", "amax", "amin", "max", "min", "argmax", "argmin", "var", "std", "logsumexp", "softmax",
           "log_softmax", "cumsum", "all", "any", "reshape", "permute", "transpose", "squeeze", "unsqueeze",

@@ -78,7 +78,8 @@ def _index_error(self, index, e, op):
 
 
 def _getitem(self, index):
-    if type(index) is Tensor and type(index._data) is np.ndarray and index._data.dtype.kind in "biu":
+    if (type(index) is Tensor and type(index._data) is np.ndarray and index._data.dtype.kind in "biu"
+            and index._data.ndim):  # a 0-d int tensor indexes as an int (a view): _norm_index says so
         index = (index._data,)  # x[ids], the hot case: what _norm_index gives, without its calls
     else:
         index = _norm_index(self, index, "getitem")

@@ -522,6 +522,8 @@ def tensor_split(self, indices_or_sections, dim=0):
 def _dir_split(self, sections, dim, min_ndim, op):
     if self.ndim < min_ndim:
         raise RuntimeError(f"{op}: requires a tensor with at least {min_ndim} dimension(s), got shape {self.shape}")
+    if isinstance(sections, Tensor) and sections.ndim == 0:  # torch takes a 0-d tensor as that int
+        sections = int(sections.item())
     if isinstance(sections, int) and (sections == 0 or self.shape[dim] % sections):
         raise RuntimeError(f"{op}: attempted to split along dimension {dim}, but the size of the dimension "
                            f"{self.shape[dim]} is not divisible by the split_size {sections}")

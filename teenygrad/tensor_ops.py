@@ -227,12 +227,23 @@ def frac(self):
 
 @_method
 def addcmul(self, tensor1, tensor2, value=1):
+    _check_addc_value(self, value, "addcmul")
     return self + tensor1 * tensor2 * value if value != 1 else self + tensor1 * tensor2
 
 
 @_method
 def addcdiv(self, tensor1, tensor2, value=1):
+    if not dt.is_floating(tensor1.dtype) and not dt.is_floating(tensor2.dtype):
+        raise RuntimeError(f"addcdiv: integer division with addcdiv is not supported ({tensor1.dtype} / "
+                           f"{tensor2.dtype}); use (input + value * (tensor1 / tensor2)) for a true division")
+    _check_addc_value(self, value, "addcdiv")
     return self + tensor1 / tensor2 * value if value != 1 else self + tensor1 / tensor2
+
+
+def _check_addc_value(self, value, op):
+    # torch truncates a fractional value silently on integer tensors (addcmul(a, b, c, value=0.5) adds 0): refuse
+    if not dt.is_floating(self.dtype) and value != int(value):
+        raise RuntimeError(f"{op}: value {value} is not an integer, but the input is {self.dtype}")
 
 
 @_method

@@ -336,3 +336,37 @@ def test_addcmul_addcdiv_and_inplace_variants():
 
 def test_where_with_only_a_condition_is_nonzero():
     compare(lambda L, x: L.where(x > 0), [rand((3, 4), 1)], grad=[False])
+
+
+def test_zero_d_int_tensor_index_is_a_view():
+    for lib in (torch, tg):
+        x = lib.zeros(3)
+        x[lib.tensor(1)].add_(5)
+        assert x.tolist() == [0.0, 5.0, 0.0], lib.__name__
+
+
+def test_addcdiv_addcmul_integer_inputs_refused():
+    a = tg.tensor([1, 2])
+    with pytest.raises(RuntimeError, match="addcdiv: integer division"):
+        a.addcdiv(a, tg.tensor([2, 2]))
+    with pytest.raises(RuntimeError, match="addcmul: value 0.5 is not an integer"):
+        a.addcmul(a, a, value=0.5)
+    assert a.addcmul(a, a, value=2).tolist() == torch.tensor([1, 2]).addcmul(
+        torch.tensor([1, 2]), torch.tensor([1, 2]), value=2).tolist()
+
+
+def test_hsplit_zero_d_tensor_sections_checked():
+    with pytest.raises(RuntimeError, match="hsplit: .* not divisible"):
+        tg.ones(2, 3).hsplit(tg.tensor(2))
+    assert [t.shape for t in tg.ones(2, 4).hsplit(tg.tensor(2))] == [(2, 2), (2, 2)]
+
+
+@pytest.mark.parametrize("name", ["addcmul", "addcdiv", "fmod", "bitwise_and", "bitwise_or", "bitwise_xor"])
+def test_module_level_spellings(name):
+    a, b = np.array([6, 5]), np.array([3, 2])
+    args = (a, b, b) if name.startswith("addc") else (a, b)
+    if name == "addcdiv":
+        args = tuple(x.astype(np.float32) for x in args)
+    got = getattr(tg, name)(*[tg.tensor(x) for x in args])
+    want = getattr(torch, name)(*[torch.tensor(x) for x in args])
+    np.testing.assert_array_equal(got.numpy(), want.numpy())
