@@ -281,3 +281,27 @@ def test_conv1d_padding_modes(padding_mode, padding, kernel, dilation):
     x = np.random.default_rng(8).standard_normal((2, 4, 9)).astype(np.float32)
     check(ours, theirs, [x], atol=1e-5)
     assert repr(ours) == repr(theirs)
+
+
+def test_non_tensor_parameters_and_mixed_dtype_sequences_are_refused():
+    from teenygrad.nn.utils.rnn import pad_sequence
+    with pytest.raises(TypeError, match="linear: bias must be a Tensor, got ndarray"):
+        F.linear(tg.ones(2, 3), tg.ones(4, 3), np.ones(4, np.float32))
+    with pytest.raises(TypeError, match="layer_norm: weight must be a Tensor"):
+        F.layer_norm(tg.ones(2, 3), (3,), np.ones(3, np.float32))
+    with pytest.raises(RuntimeError, match="pad_sequence: the sequences' dtypes must match"):
+        pad_sequence([tg.ones(2), tg.ones(3, dtype=tg.float64)])
+
+
+def test_normalize_and_cosine_similarity_at_zero_rows_match_torch():
+    a = np.zeros((2, 3), np.float64)
+    a[1] = [1e-7, -2e-7, 3e-7]
+    b = np.arange(6, dtype=np.float64).reshape(2, 3)
+    (ta, tb), (ra, rb) = leaves(a, b)
+    (F.normalize(ta) * tb).sum().backward()
+    (torch.nn.functional.normalize(ra) * rb).sum().backward()
+    np.testing.assert_allclose(ta.grad.numpy(), ra.grad.numpy(), rtol=1e-9)
+    (ta2, tb2), (ra2, rb2) = leaves(a, b)
+    F.cosine_similarity(ta2, tb2).sum().backward()
+    torch.nn.functional.cosine_similarity(ra2, rb2).sum().backward()
+    np.testing.assert_allclose(ta2.grad.numpy(), ra2.grad.numpy(), rtol=1e-6)

@@ -27,10 +27,13 @@ def linear(input, weight, bias=None):
                 and type(w) is type(x)):
             if bias is None:
                 return N.Linear.apply(input, weight)
-            b = bias._data
-            if b.shape == (w.shape[0],) and b.dtype is dtype and type(b) is type(x):
+            b = getattr(bias, "_data", None)  # not a Tensor: the checks below say so
+            if b is not None and b.shape == (w.shape[0],) and b.dtype is dtype and type(b) is type(x):
                 return N.Linear.apply(input, weight, bias)
     _t(input, "linear")  # anything else: the checks below say what is wrong (or that nothing is)
+    _t(weight, "linear", "weight")
+    if bias is not None:
+        _t(bias, "linear", "bias")
     if weight.ndim != 2 or input.ndim == 0 or input.shape[-1] != weight.shape[1]:
         raise RuntimeError(f"linear: input shape {input.shape} doesn't match weight shape {weight.shape} "
                            f"(expected last dim {weight.shape[1] if weight.ndim == 2 else '?'})")
@@ -93,7 +96,7 @@ def layer_norm(input, normalized_shape, weight=None, bias=None, eps=1e-5):
     if input.shape[input.ndim - len(ns):] != ns or len(ns) > input.ndim:
         raise RuntimeError(f"layer_norm: input shape {input.shape} doesn't end in normalized_shape {ns}")
     for name, p in (("weight", weight), ("bias", bias)):
-        if p is not None and p.shape != ns:
+        if p is not None and _t(p, "layer_norm", name).shape != ns:
             raise RuntimeError(f"layer_norm: {name} shape {p.shape} != normalized_shape {ns}")
     _same_float("layer_norm", input, weight, bias)
     params = [p for p in (weight, bias) if p is not None]
@@ -243,18 +246,12 @@ def hardtanh(input, min_val=-1.0, max_val=1.0, inplace=False):
 
 
 def normalize(input, p=2.0, dim=1, eps=1e-12):
-    if p == 2:
-        # clamp the squared norm, not the norm: sqrt's gradient at an all-zero row is inf (and 0 * inf = nan),
-        # where torch's norm has gradient 0 there
-        return input / (input * input).sum(dim, keepdim=True).clamp(min=eps * eps).sqrt()
-    return input / input.norm(p, dim, keepdim=True).clamp(min=eps)
+    return input / input.norm(p, dim, keepdim=True).clamp(min=eps)  # norm's gradient at 0 is 0, as torch's
 
 
 def cosine_similarity(x1, x2, dim=1, eps=1e-8):
     """sum(x1 / max(|x1|, eps) * x2 / max(|x2|, eps)) over dim (x1 and x2 broadcast)."""
-    n1 = (x1 * x1).sum(dim, keepdim=True).clamp(min=eps * eps).sqrt()  # squared, as normalize: finite at 0
-    n2 = (x2 * x2).sum(dim, keepdim=True).clamp(min=eps * eps).sqrt()
-    return ((x1 / n1) * (x2 / n2)).sum(dim)
+    return (normalize(x1, 2, dim, eps) * normalize(x2, 2, dim, eps)).sum(dim)
 
 
 def pairwise_distance(x1, x2, p=2.0, eps=1e-6, keepdim=False):

@@ -17,6 +17,9 @@ def pad_sequence(sequences, batch_first=False, padding_value=0.0, padding_side="
         if not isinstance(s, Tensor) or s.ndim < 1:
             raise RuntimeError(f"pad_sequence: expected tensors of at least 1 dim (L, *), got "
                                f"{getattr(s, 'shape', type(s).__name__)}")
+        if s.dtype != sequences[0].dtype:  # stack would promote (float32 + float64 -> float64): torch refuses
+            raise RuntimeError(f"pad_sequence: the sequences' dtypes must match, got {sequences[0].dtype} and "
+                               f"{s.dtype}")
         if s.shape[1:] != sequences[0].shape[1:]:
             raise RuntimeError(f"pad_sequence: the sequences' trailing dims must match, got {sequences[0].shape} and "
                                f"{s.shape}")
