@@ -169,18 +169,9 @@ def unfold_view(a, axis, size, step):
     strides = a.strides[:axis] + (a.strides[axis] * step,) + a.strides[axis + 1:] + (a.strides[axis],)
     if type(a) is not np.ndarray:
         return xp_of(a).lib.stride_tricks.as_strided(a, shape, strides)
-    # built on the memory owner's buffer, so z.base is the owner as for numpy's own views (tensor._is_view_of tells
-    # a view from a copy by that); as_strided would hide the owner behind a helper object
-    owner = a if a.base is None else a.base
-    try:
-        start = (owner if isinstance(owner, np.ndarray) else np.frombuffer(owner, np.uint8)).__array_interface__
-        offset = a.__array_interface__["data"][0] - start["data"][0]
-        z = np.ndarray(shape, a.dtype, buffer=owner, offset=offset, strides=strides)
-    except (TypeError, ValueError, BufferError):  # an owner without one contiguous buffer
-        z = np.lib.stride_tricks.as_strided(a, shape, strides)
-    if not a.flags.writeable or (step < size and n > 1):  # overlapping windows: a write would hit one element twice
-        z.flags.writeable = False
-    return z
+    # writable when a is, unless windows overlap: a write would hit one element twice
+    return np.lib.stride_tricks.as_strided(a, shape, strides,
+                                           writeable=a.flags.writeable and not (step < size and n > 1))
 
 
 class Unfold(Function):
