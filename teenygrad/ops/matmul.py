@@ -5,7 +5,6 @@ from ..autograd.function import Function
 from ._util import unbroadcast, contiguous, zeros_on
 from ..backend import cuda as _cuda
 from ..backend import cpu as _cpu
-from ..backend.cpu import matmul as _cpu_matmul2d
 
 
 def _matmul2d(a, b):
@@ -13,7 +12,7 @@ def _matmul2d(a, b):
     cuda backend (the GEMM rung for the dtype, or cuBLAS)."""
     if type(a) is np.ndarray:
         # no thread pool (the default, decided on first use): the backend's matmul is a @ b, so skip its checks
-        return a @ b if _cpu._pool is False else _cpu_matmul2d(a, b)
+        return a @ b if _cpu._pool is False else _cpu.matmul(a, b)
     return _cuda.matmul(a, b)
 
 

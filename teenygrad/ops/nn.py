@@ -10,16 +10,8 @@ from ..backend import cpu as _cpu
 from ..backend.cpu import fused_for
 from ..backend import cuda as _cuda
 from .index import scatter_add_rows
+from .matmul import _matmul2d as _mm  # 2-D a @ b: split over the CPU pool, or the GPU's GEMM rung
 from ._util import unbroadcast, contiguous, on_device_of, xp_of, zeros_on
-
-
-def _mm(a, b):
-    """2-D a @ b; on CPU split by rows over the pool (once the pool exists, BLAS itself runs one thread);
-    on the GPU the cuda backend's GEMM rung for the dtype."""
-    if type(a) is np.ndarray:
-        # no thread pool (the default, decided on first use): the backend's matmul is a @ b, so skip its checks
-        return a @ b if _cpu._pool is False else _cpu.matmul(a, b)
-    return _cuda.matmul(a, b)
 
 
 def _bmm(a, b):
