@@ -1,6 +1,7 @@
 """How far down can a numpy-backed framework go on the makemore MLP step? Runs, alternating, each in its own
 process: teenygrad, PyTorch, and the same step written by hand in numpy (bench/models.py MakemoreMLPNumpy:
-forward, backward and SGD with no framework at all, the same batches and the same losses as teenygrad's step).
+forward, backward and SGD with no framework at all: the same weights, shapes and ops as teenygrad's step; its batch
+indices come from numpy's generator, not teenygrad's, so the losses differ slightly).
 
     python bench/floor.py [--rounds 5] [--seconds 2] [--threads 2] [--realtime] [--tiny]
 

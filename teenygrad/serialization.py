@@ -347,7 +347,7 @@ def _load_where(src):
 
 
 def _read_safetensors(src):
-    """-> ({name: ndarray}, metadata dict). Every array is a fresh, writable copy; the file is closed.
+    """-> ({name: ndarray}, metadata dict). Every array is a fresh, writable copy; a file opened here is closed.
     src: a path, or a file object read from its current position to its end (as torch.load reads one)."""
     where = _load_where(src)
     if hasattr(src, "read"):
