@@ -227,10 +227,12 @@ def triu(self, diagonal=0):
 
 
 @_method
-def pad(self, pad, mode="constant", value=0.0):
-    """torch.nn.functional.pad order: (last_lo, last_hi, second_last_lo, ...). Negative values crop."""
+def pad(self, pad, mode="constant", value=None):
+    """torch.nn.functional.pad order: (last_lo, last_hi, second_last_lo, ...). Negative values crop.
+    mode: constant (value, default 0), or reflect / replicate / circular over the last 1-3 dims."""
     if mode != "constant":
-        raise NotImplementedError(f"pad: mode {mode!r} is not supported (only 'constant')")
+        return _pad_indexed(self, pad, mode, value)
+    value = 0.0 if value is None else value
     if len(pad) % 2 or len(pad) // 2 > self.ndim:
         raise RuntimeError(f"pad: padding length {len(pad)} must be even and at most 2 * ndim ({2 * self.ndim})")
     pads = [(0, 0)] * self.ndim
@@ -240,6 +242,37 @@ def pad(self, pad, mode="constant", value=0.0):
         if s + min(b, 0) + min(a, 0) < 0:  # torch crops first: a crop can't take more than the dim has
             raise RuntimeError(f"pad: padding {tuple(pad)} gives a negative size for shape {self.shape}")
     return M.Pad.apply(self, pads=tuple(pads), value=value)
+
+
+_PAD_SOURCE = {"reflect": lambda i, n: (n - 1) - np.abs((n - 1) - np.abs(i)),
+               "replicate": lambda i, n: np.clip(i, 0, n - 1),
+               "circular": lambda i, n: i % n}
+
+
+def _pad_indexed(self, pad, mode, value):
+    """reflect / replicate / circular padding: one index_select per padded dim, whose gradient sums the copies."""
+    if mode not in _PAD_SOURCE:
+        raise NotImplementedError(f"pad: unknown padding mode {mode!r} (constant, reflect, replicate, circular)")
+    if value is not None and value != 0:
+        raise ValueError(f"pad: padding mode {mode!r} doesn't take in value argument")
+    k = len(pad) // 2
+    if len(pad) % 2 or not 1 <= k <= 3 or not k + 1 <= self.ndim <= k + 2:
+        raise NotImplementedError(f"pad: {mode} padding of the last {len(pad) / 2:g} dims takes a {k + 1}-D or "
+                                  f"{k + 2}-D input, got padding {tuple(pad)} for shape {self.shape}")
+    out = self
+    for i in range(k):
+        d, lo, hi = self.ndim - 1 - i, int(pad[2 * i]), int(pad[2 * i + 1])
+        n = self.shape[d]
+        limit = {"reflect": n - 1, "circular": n}.get(mode)
+        if limit is not None and (lo > limit or hi > limit or n + min(lo, 0) + min(hi, 0) <= 0):
+            raise RuntimeError(f"pad: {mode} padding ({lo}, {hi}) of dim {d} must be at most {limit} for input "
+                               f"shape {self.shape}")
+        if mode == "circular" and min(lo, hi) < 0:  # torch crops first, then wraps around what is left
+            out, n = out.narrow(d, max(-lo, 0), n + min(lo, 0) + min(hi, 0)), n + min(lo, 0) + min(hi, 0)
+            lo, hi = max(lo, 0), max(hi, 0)
+        idx = _PAD_SOURCE[mode](np.arange(-lo, n + hi), n)
+        out = out.index_select(d, Tensor._wrap(on_device_of(self._data, idx)))
+    return out
 
 
 @_method

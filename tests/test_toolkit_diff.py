@@ -305,3 +305,14 @@ def test_normalize_and_cosine_similarity_at_zero_rows_match_torch():
     F.cosine_similarity(ta2, tb2).sum().backward()
     torch.nn.functional.cosine_similarity(ra2, rb2).sum().backward()
     np.testing.assert_allclose(ta2.grad.numpy(), ra2.grad.numpy(), rtol=1e-6)
+
+
+@pytest.mark.parametrize("mode", ["reflect", "replicate", "circular"])
+def test_tensor_pad_takes_the_index_modes(mode):
+    # Tensor.pad (tinygrad's and torch's functional spelling alike) pads by reflect / replicate / circular too
+    a = np.random.default_rng(3).standard_normal((2, 3, 5))
+    (t,), (r,) = leaves(a)
+    w = np.random.default_rng(4).standard_normal((2, 3, 8))
+    (t.pad((2, 1), mode=mode) * tg.tensor(w)).sum().backward()
+    (torch.nn.functional.pad(r, (2, 1), mode=mode) * torch.tensor(w)).sum().backward()
+    np.testing.assert_allclose(t.grad.numpy(), r.grad.numpy(), rtol=1e-12)

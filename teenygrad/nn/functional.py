@@ -260,37 +260,8 @@ def pairwise_distance(x1, x2, p=2.0, eps=1e-6, keepdim=False):
 
 
 # for each non-constant mode: output position i in [-lo, n + hi) of a dim of size n -> the input index it reads
-_PAD_SOURCE = {"reflect": lambda i, n: (n - 1) - np.abs((n - 1) - np.abs(i)),
-               "replicate": lambda i, n: np.clip(i, 0, n - 1),
-               "circular": lambda i, n: i % n}
-
-
 def pad(input, pad, mode="constant", value=None):
-    if mode == "constant":
-        return input.pad(pad, mode=mode, value=0.0 if value is None else value)
-    _t(input, "pad")
-    if mode not in _PAD_SOURCE:
-        raise NotImplementedError(f"pad: unknown padding mode {mode!r} (constant, reflect, replicate, circular)")
-    if value is not None and value != 0:
-        raise ValueError(f"pad: padding mode {mode!r} doesn't take in value argument")
-    k = len(pad) // 2
-    if len(pad) % 2 or not 1 <= k <= 3 or not k + 1 <= input.ndim <= k + 2:
-        raise NotImplementedError(f"pad: {mode} padding of the last {len(pad) / 2:g} dims takes a {k + 1}-D or "
-                                  f"{k + 2}-D input, got padding {tuple(pad)} for shape {input.shape}")
-    out = input
-    for i in range(k):  # one gather per padded dim; its gradient sums the copies back
-        d, lo, hi = input.ndim - 1 - i, int(pad[2 * i]), int(pad[2 * i + 1])
-        n = input.shape[d]
-        limit = {"reflect": n - 1, "circular": n}.get(mode)
-        if limit is not None and (lo > limit or hi > limit or n + min(lo, 0) + min(hi, 0) <= 0):
-            raise RuntimeError(f"pad: {mode} padding ({lo}, {hi}) of dim {d} must be at most {limit} for input "
-                               f"shape {input.shape}")
-        if mode == "circular" and min(lo, hi) < 0:  # torch crops first, then wraps around what is left
-            out, n = out.narrow(d, max(-lo, 0), n + min(lo, 0) + min(hi, 0)), n + min(lo, 0) + min(hi, 0)
-            lo, hi = max(lo, 0), max(hi, 0)
-        idx = _PAD_SOURCE[mode](np.arange(-lo, n + hi), n)
-        out = out.index_select(d, Tensor._wrap(on_device_of(input._data, idx)))
-    return out
+    return _t(input, "pad").pad(pad, mode=mode, value=value)  # Tensor.pad: constant, reflect, replicate, circular
 
 
 # ---- attention -------------------------------------------------------------------------------------
