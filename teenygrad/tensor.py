@@ -8,7 +8,7 @@ from .autograd import function as _function
 from .autograd import grad_mode
 from .autograd.function import run_backward
 from .ops import elementwise as E, movement as M
-from .ops._util import xp_of
+from ._arrays import xp_of
 
 _gstate = grad_mode._state
 _max_t = collections.namedtuple("max", ["values", "indices"])

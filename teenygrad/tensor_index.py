@@ -5,7 +5,7 @@ import collections
 import numpy as np
 from .autograd import grad_mode
 from .ops import index as I, reduce as R
-from .ops._util import on_device_of, xp_of, zeros_on
+from ._arrays import on_device_of, xp_of, zeros_on
 from .tensor import Tensor, _as_view, _norm_dim, _sort_t, _topk_t, _check_same_device
 from .tensor_ops import _method, where
 from .random import rng_of

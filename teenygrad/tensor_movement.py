@@ -5,7 +5,7 @@ import math
 import numpy as np
 from . import dtype as dt
 from .ops import movement as M, index as I
-from .ops._util import on_device_of
+from ._arrays import on_device_of
 from .tensor import Tensor, _as_view, _norm_dim, _norm_dims, _shape_arg, _check_same_device, _gstate
 from .tensor_ops import _method
 

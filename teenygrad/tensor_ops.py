@@ -6,7 +6,7 @@ import numpy as np
 from . import dtype as dt
 from .autograd import grad_mode
 from .ops import elementwise as E, reduce as R
-from .ops._util import xp_of, zeros_on
+from ._arrays import xp_of, zeros_on
 from .tensor import Tensor, _check_modulo, _norm_dim, _norm_dims, _max_t, _min_t
 
 _gstate = grad_mode._state

@@ -19,7 +19,7 @@ import inspect
 from . import grad_mode
 from .function import Function, _FREED
 from .. import dtype as dt
-from ..ops._util import xp_of, unbroadcast
+from .._arrays import xp_of, unbroadcast
 
 _state = grad_mode._state
 

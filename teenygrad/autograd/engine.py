@@ -2,7 +2,7 @@
 run_backward with a capture dict; grad hands the gradients back and leaves every .grad as it was."""
 import numpy as np
 from .function import Function, run_backward
-from ..ops._util import xp_of
+from .._arrays import xp_of
 
 
 class _Outputs(Function):

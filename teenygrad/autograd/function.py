@@ -3,7 +3,7 @@ output tensors; backward walks it in reverse topological order without recursion
 import numpy as _np
 from . import grad_mode
 from .hooks import run_hooks, hook_state
-from ..ops._util import zeros_on
+from .._arrays import zeros_on
 
 _state = grad_mode._state
 

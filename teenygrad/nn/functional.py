@@ -6,7 +6,7 @@ import numpy as np
 from ..tensor import dt  # the dtype module: the package attribute `dtype` is the dtype class, as in torch
 from ..tensor import Tensor, _check_same_device
 from ..ops import nn as N
-from ..ops._util import on_device_of
+from .._arrays import on_device_of
 from ..random import rng_of
 from ..tensor_ops import one_hot as _one_hot, where as _where, einsum as _einsum
 from ._checks import _t, _same_float

@@ -5,7 +5,7 @@ import warnings
 import numpy as np
 from ..tensor import Tensor
 from ..ops import conv as C
-from ..ops._util import on_device_of
+from .._arrays import on_device_of
 from ..random import rng_of
 from ._checks import _t, _same_float
 

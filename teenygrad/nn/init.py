@@ -5,7 +5,7 @@ import math
 import warnings
 import numpy as np
 from ..random import rng_of
-from ..ops._util import on_device_of
+from .._arrays import on_device_of
 
 
 def calculate_gain(nonlinearity, param=None):

@@ -6,7 +6,7 @@ import itertools
 import math
 import numpy as np
 from ..autograd.function import Function
-from ._util import contiguous, xp_of, zeros_on
+from .._arrays import contiguous, xp_of, zeros_on
 
 
 def _pad(x, pad, value=0):

@@ -2,7 +2,7 @@
 import math
 import numpy as np
 from ..autograd.function import Function
-from ._util import unbroadcast, xp_of, zeros_on
+from .._arrays import unbroadcast, xp_of, zeros_on
 from ..backend.cpu import fused_for
 from ..backend import cuda as _cuda
 

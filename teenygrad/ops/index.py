@@ -2,7 +2,7 @@
 import numpy as np
 from ..autograd.function import Function, PartialGrad
 from ..backend.cpu import fused_for
-from ._util import unbroadcast, xp_of, zeros_on
+from .._arrays import unbroadcast, xp_of, zeros_on
 
 
 def scatter_add_rows(out, idx, rows):

@@ -2,7 +2,7 @@
 import math
 import numpy as np
 from ..autograd.function import Function
-from ._util import unbroadcast, contiguous, zeros_on
+from .._arrays import unbroadcast, contiguous, zeros_on
 from ..backend import cuda as _cuda
 from ..backend import cpu as _cpu
 

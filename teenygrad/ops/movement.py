@@ -1,7 +1,7 @@
 """Movement ops: they rearrange elements and never change values, so backward rearranges back."""
 import numpy as np
 from ..autograd.function import Function
-from ._util import unbroadcast, contiguous, xp_of, zeros_on
+from .._arrays import unbroadcast, contiguous, xp_of, zeros_on
 
 
 class Reshape(Function):

@@ -11,7 +11,7 @@ from ..backend.cpu import fused_for
 from ..backend import cuda as _cuda
 from .index import scatter_add_rows
 from .matmul import _matmul2d as _mm  # 2-D a @ b: split over the CPU pool, or the GPU's GEMM rung
-from ._util import unbroadcast, contiguous, on_device_of, xp_of, zeros_on
+from .._arrays import unbroadcast, contiguous, on_device_of, xp_of, zeros_on
 
 
 def _bmm(a, b):

@@ -3,7 +3,7 @@ backward re-inserts the reduced axes and broadcasts."""
 import numpy as np
 from ..autograd.function import Function
 from ..backend import cuda as _cuda
-from ._util import zeros_on
+from .._arrays import zeros_on
 
 
 def _expand_back(g, in_shape, axis, keepdim):

@@ -4,7 +4,7 @@ is backpropagation through time, with dW_hh summed as one GEMM over all steps at
 Shapes: gi (t, b, G h) precomputed input gates, h0 (b, h), w_hh (G h, h), b_hh (G h,). Gate order is torch's."""
 import numpy as np
 from ..autograd.function import Function
-from ._util import contiguous, on_device_of, xp_of
+from .._arrays import contiguous, on_device_of, xp_of
 
 
 def _sig(x):

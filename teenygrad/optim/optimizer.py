@@ -8,7 +8,7 @@ import copy
 import numpy as np
 from ..tensor import Tensor, zero_grads
 from ..autograd import enable_grad
-from ..ops._util import xp_of
+from .._arrays import xp_of
 
 
 class _RequiredParameter:

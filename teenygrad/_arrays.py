@@ -1,3 +1,5 @@
+"""Array helpers shared by every layer (numpy or cupy arrays, no Tensor): the bottom of the package, below
+autograd and ops, so both can use them."""
 import numpy as np
 
 
