@@ -7,6 +7,7 @@ from . import dtype as dt
 from .autograd import function as _function
 from .autograd import grad_mode
 from .autograd.function import run_backward
+from .autograd.engine import root_grad
 from .ops import elementwise as E, movement as M
 from ._arrays import xp_of
 
@@ -237,19 +238,7 @@ class Tensor:
     def backward(self, gradient=None, retain_graph=None, create_graph=False, inputs=None):
         if create_graph:
             raise NotImplementedError("backward: create_graph=True (higher-order gradients) is not supported")
-        if not self.requires_grad:
-            raise RuntimeError("backward: element 0 of tensors does not require grad and does not have a grad_fn")
-        if gradient is None:
-            if self._data.size != 1:
-                raise RuntimeError(f"backward: grad can be implicitly created only for scalar outputs, "
-                                   f"got shape {self.shape}")
-            a = self._data  # np.ones for host arrays: np.ones_like costs ~1 us more (a Python-level wrapper)
-            g = np.ones(a.shape, a.dtype) if type(a) is np.ndarray else np.ones_like(a)
-        else:
-            g = gradient._data if isinstance(gradient, Tensor) else _as_array(gradient, self.dtype)
-            if g.shape != self.shape:
-                raise RuntimeError(f"backward: gradient shape {g.shape} does not match tensor shape {self.shape}")
-            g = g.astype(self.dtype)  # a copy: leaf grads must not alias the caller's array
+        g = root_grad("backward", self, gradient)
         if inputs is not None:  # accumulate into these tensors' .grad only
             from .autograd.engine import backward_into
             return backward_into(self, g, bool(retain_graph), inputs)

@@ -1,6 +1,7 @@
 """autograd.grad and Tensor.backward(inputs=...): backpropagation to chosen tensors, leaves or not. Both are
 run_backward with a capture dict; grad hands the gradients back and leaves every .grad as it was."""
 import numpy as np
+from . import function as _fn
 from .function import Function, run_backward
 from .._arrays import xp_of
 
@@ -29,21 +30,7 @@ def _root(op, outputs, grad_outputs):
     for i, (o, g) in enumerate(zip(outputs, grad_outputs)):
         if not isinstance(o, Tensor):
             raise TypeError(f"{op}: outputs must be Tensors, got {type(o).__name__} at index {i}")
-        if not o.requires_grad:
-            raise RuntimeError(f"{op}: element {i} of tensors does not require grad and does not have a grad_fn")
-        a = o._data
-        if g is None:
-            if a.size != 1:
-                raise RuntimeError(f"{op}: grad can be implicitly created only for scalar outputs, got shape "
-                                   f"{tuple(o.shape)} for output {i}")
-            g = xp_of(a).ones(a.shape, a.dtype)
-        else:
-            g = g._data if isinstance(g, Tensor) else np.asarray(g)
-            if g.shape != a.shape:
-                raise RuntimeError(f"{op}: Mismatch in shape: grad_output[{i}] has a shape of {tuple(g.shape)} "
-                                   f"and output[{i}] has a shape of {tuple(a.shape)}.")
-            g = g.astype(a.dtype)  # a copy: what comes back must not alias the caller's array
-        grads.append(g)
+        grads.append(root_grad(op, o, g, i))
     if len(outputs) == 1:
         return outputs[0], grads[0]
     node = _Outputs()
@@ -52,6 +39,28 @@ def _root(op, outputs, grad_outputs):
     root = Tensor._wrap(np.zeros(()), requires_grad=True)
     root._ctx = node
     return root, root._data
+
+
+def root_grad(op, t, g, i=0):
+    """The raw gradient a backward pass starts output t with, checked as torch checks it: ones for a scalar when g
+    is None, else g in t's dtype (a copy: no .grad may alias the caller's array). i: t's place among the outputs."""
+    if not t.requires_grad:
+        raise RuntimeError(f"{op}: element {i} of tensors does not require grad and does not have a grad_fn")
+    a = t._data
+    if g is None:
+        if a.size != 1:
+            raise RuntimeError(f"{op}: grad can be implicitly created only for scalar outputs, got shape "
+                               f"{tuple(a.shape)} for output {i}")
+        return np.ones(a.shape, a.dtype) if type(a) is np.ndarray else xp_of(a).ones(a.shape, a.dtype)
+    if isinstance(g, _fn.Tensor):
+        g = g._data
+    else:  # an array or nested lists: read as torch.tensor would, in t's dtype
+        from ..tensor import _as_array
+        g = _as_array(g, a.dtype)
+    if g.shape != a.shape:
+        raise RuntimeError(f"{op}: Mismatch in shape: grad_output[{i}] has a shape of {tuple(g.shape)} "
+                           f"and output[{i}] has a shape of {tuple(a.shape)}.")
+    return g.astype(a.dtype)
 
 
 def _inputs(op, inputs):
