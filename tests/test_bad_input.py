@@ -149,6 +149,24 @@ BAD = {
     "sub_bool": (lambda L: L.tensor([True]) - L.tensor([True]), ["sub", "bool"]),
     "sub_bool_scalar": (lambda L: L.ones(2) - True, ["sub", "bool"]),
     "rsub_bool": (lambda L: 1 - L.tensor([True]), ["sub", "bool"]),
+    # ops added in the third landing
+    "atan2_shapes": (lambda L: L.ones(2, 3).atan2(L.ones(4)), ["atan2", "(2, 3)", "(4,)"]),
+    "copysign_shapes": (lambda L: L.ones(2, 3).copysign(L.ones(4)), ["copysign", "(2, 3)", "(4,)"]),
+    "fmax_shapes": (lambda L: L.fmax(L.ones(2, 3), L.ones(4)), ["fmax", "(2, 3)", "(4,)"]),
+    "fmin_shapes": (lambda L: L.fmin(L.ones(2, 3), L.ones(4)), ["fmin", "(2, 3)", "(4,)"]),
+    "xlogy_shapes": (lambda L: L.ones(2, 3).xlogy(L.ones(4)), ["xlogy", "(2, 3)", "(4,)"]),
+    "bitwise_float": (lambda L: L.ones(2).bitwise_and(L.ones(2)), ["and", "float"]),
+    "nansum_dim": (lambda L: L.ones(2, 3).nansum(2), ["nansum", "2"]),
+    "cumprod_dim": (lambda L: L.ones(2, 3).cumprod(2), ["cumprod", "2"]),
+    "cummin_dim": (lambda L: L.ones(2, 3).cummin(2), ["cummin", "2"]),
+    "mode_dim": (lambda L: L.ones(2, 3).mode(2), ["mode", "2"]),
+    "atleast_not_tensor": (lambda L: L.atleast_1d("x"), ["atleast_1d", "str"]),
+    "softmin_dim": (lambda L: (F if L is torch else tg.nn.functional).softmin(L.ones(2, 3), dim=2), ["2"]),
+    "cosine_shapes": (lambda L: (F if L is torch else tg.nn.functional).cosine_similarity(L.ones(2, 3), L.ones(2, 4)),
+                      ["(2, 3)", "(2, 4)"]),
+    "pairwise_shapes": (lambda L: (F if L is torch else tg.nn.functional).pairwise_distance(L.ones(2, 3),
+                                                                                             L.ones(2, 4)),
+                        ["(2, 3)", "(2, 4)"]),
 }
 
 
