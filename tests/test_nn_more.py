@@ -508,3 +508,17 @@ def test_small_cnn_as_in_teaching_code():
     torch.manual_seed(0)
     m, tm = twin(make(tg), make(torch))
     run_twin(m, tm, rand((3, 1, 12, 11), 9), train=True)
+
+
+def test_max_pool_with_indices_runs_its_forward_once(monkeypatch):
+    from teenygrad.ops import conv as C
+    calls, forward = [], C.MaxPoolNd.forward
+    monkeypatch.setattr(C.MaxPoolNd, "forward", lambda self, *a, **k: calls.append(1) or forward(self, *a, **k))
+    a = np.random.default_rng(0).standard_normal((1, 2, 5, 5)).astype(np.float32)
+    for requires_grad in (False, True):
+        calls.clear()
+        y, i = tg.nn.functional.max_pool2d(tg.tensor(a, requires_grad=requires_grad), 2, return_indices=True)
+        ty, ti = torch.nn.functional.max_pool2d(torch.tensor(a), 2, return_indices=True)
+        assert len(calls) == 1
+        np.testing.assert_array_equal(y.detach().numpy(), ty.numpy())
+        np.testing.assert_array_equal(i.numpy(), ti.numpy())

@@ -4,6 +4,7 @@ import math
 import warnings
 import numpy as np
 from ..tensor import Tensor
+from ..autograd.grad_mode import is_grad_enabled
 from ..ops import conv as C
 from .._arrays import on_device_of
 from ..random import rng_of
@@ -125,13 +126,15 @@ def _pool_setup(op, nd, input, kernel_size, stride, padding, dilation, ceil_mode
 def _max_pool(op, nd, input, kernel_size, stride, padding, dilation, ceil_mode, return_indices):
     x, batched, K, S, pads, D = _pool_setup(op, nd, input, kernel_size, stride, padding, dilation, ceil_mode,
                                             integers=True)
-    y = C.MaxPoolNd.apply(x, kernel=K, stride=S, pad=pads, dilation=D)
     if not return_indices:
+        y = C.MaxPoolNd.apply(x, kernel=K, stride=S, pad=pads, dilation=D)
         return y if batched else y.squeeze(0)
-    ctx = y._ctx
-    if ctx is None:  # no graph kept the winners: find them again
+    if x.requires_grad and is_grad_enabled():  # the graph node keeps the winners
+        y = C.MaxPoolNd.apply(x, kernel=K, stride=S, pad=pads, dilation=D)
+        ctx = y._ctx
+    else:  # no graph: run the op once by hand, to keep its winners
         ctx = C.MaxPoolNd()
-        ctx.forward(x._data, kernel=K, stride=S, pad=pads, dilation=D)
+        y = Tensor._wrap(ctx.forward(x._data, kernel=K, stride=S, pad=pads, dilation=D))
     idx = Tensor._wrap(ctx.indices(x.shape[2:]))
     return (y, idx) if batched else (y.squeeze(0), idx.squeeze(0))
 
