@@ -316,3 +316,16 @@ def test_tensor_pad_takes_the_index_modes(mode):
     (t.pad((2, 1), mode=mode) * tg.tensor(w)).sum().backward()
     (torch.nn.functional.pad(r, (2, 1), mode=mode) * torch.tensor(w)).sum().backward()
     np.testing.assert_allclose(t.grad.numpy(), r.grad.numpy(), rtol=1e-12)
+
+
+@pytest.mark.parametrize("dtype", DTYPES)
+def test_all_ignored_mean_is_nan_without_numpy_warnings(kernels, dtype):
+    import warnings
+    x = tg.tensor(np.ones((3, 4), dtype), requires_grad=True)
+    t = tg.tensor([-100, -100, -100])
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", RuntimeWarning)
+        loss = F.cross_entropy(x, t)
+        loss.backward()
+    assert np.isnan(loss.item()) and torch.isnan(torch.nn.functional.cross_entropy(torch.ones(3, 4), torch.tensor(t.numpy())))
+    np.testing.assert_array_equal(x.grad.numpy(), np.zeros((3, 4), dtype))

@@ -184,6 +184,15 @@ class BatchNorm(Function):
         return gx, gw, gb
 
 
+def _over(a, denom):
+    """a / denom for a mean over kept targets: with every target ignored (denom 0) the nan torch gives, without
+    numpy's divide warning. Host scalars only are tested: a GPU denom stays on the device (cupy doesn't warn)."""
+    if isinstance(denom, (np.generic, np.ndarray)) and denom == 0:
+        with np.errstate(divide="ignore", invalid="ignore"):
+            return a / denom
+    return a / denom
+
+
 class CrossEntropy(Function):
     """Class-index targets. loss_i = (1-s) w_t (lse - x_t) + s/C sum_c w_c (lse - x_c);
     dx_ic = g_i [((1-s) w_t + s W/C) p_c - (1-s) w_t [c=t] - s/C w_c], W = sum_c w_c.
@@ -208,7 +217,8 @@ class CrossEntropy(Function):
             if reduction == "none":
                 return loss
             total = loss.sum(dtype=x.dtype)
-            return np.asarray(total if reduction == "sum" else total / self.denom, dtype=x.dtype)
+            return np.asarray(total if reduction == "sum" else total / self.denom if kept else _over(total, self.denom),
+                              dtype=x.dtype)
         keep = target != ignore_index
         t = np.where(keep, target, 0)
         ar = xp_of(x).arange(n)
@@ -238,14 +248,14 @@ class CrossEntropy(Function):
             return xp_of(x).asarray(total, dtype=x.dtype)
         # mean: torch divides the nll part by the kept weight sum and the smoothing part by the same
         self.denom = wt.sum(dtype=x.dtype)
-        return xp_of(x).asarray(total / self.denom, dtype=dtype)
+        return xp_of(x).asarray(_over(total, self.denom), dtype=dtype)
 
     def backward(self, g):
         if self.cuda is not None:
             scale = g if self.reduction != "mean" else g / self.denom
             return self.cuda.cross_entropy_bwd(self.x, self.t, self.lse, scale, self.ignore_index)
         if self.kernels is not None:
-            scale = g if self.reduction != "mean" else g / self.denom
+            scale = g if self.reduction != "mean" else g / self.denom if self.denom else _over(g, self.denom)
             return self.kernels.cross_entropy_backward(self.p, self.t, self.ignore_index, scale)
         p, t, wt, eps, C = self.p, self.t, self.wt, self.eps, self.C
         n = p.shape[0]
@@ -256,7 +266,7 @@ class CrossEntropy(Function):
             gi = np.broadcast_to(g, (n,)) * self.keep
         else:
             # where, not a product: with every row ignored denom is 0, and torch's ignored rows get 0, not nan
-            gi = xp_of(p).where(self.keep, g / self.denom, 0)
+            gi = xp_of(p).where(self.keep, _over(g, self.denom), 0)
         gi = gi.astype(p.dtype, copy=False)
         W = (self.w.sum() if self.w is not None else C) if eps > 0 else 0
         coef = gi * ((1 - eps) * wt + dt(eps * W / C)) if eps > 0 else gi * wt
