@@ -84,15 +84,19 @@ class Vocabulary:
     def __len__(self) -> int:
         return len(self.words)
 
+    def grams(self, sentence: str) -> list:
+        """The feature names of one sentence: here its words."""
+        return words_of(sentence)
+
     def bag_of_words(self, sentences, binary: bool = False) -> np.ndarray:
-        """float32 (n, V): how often each vocabulary word occurs in each sentence (1/0 if binary).
-        Words outside the vocabulary are ignored."""
+        """float32 (n, V): how often each vocabulary feature (see grams) occurs in each sentence (1/0 if
+        binary). Features outside the vocabulary are ignored."""
         if isinstance(sentences, str):
-            raise TypeError("Vocabulary.bag_of_words: pass a list of sentences, not one string")
+            raise TypeError(f"{type(self).__name__}.bag_of_words: pass a list of sentences, not one string")
         out = np.zeros((len(sentences), len(self.words)), dtype=np.float32)
         for row, s in enumerate(sentences):
-            for w in words_of(s):
-                col = self.index.get(w)
+            for g in self.grams(s):
+                col = self.index.get(g)
                 if col is not None:
                     out[row, col] = 1.0 if binary else out[row, col] + 1.0
         return out

@@ -158,14 +158,7 @@ class NgramVocabulary(Vocabulary):
     def bag_of_words(self, sentences, binary: bool = True) -> np.ndarray:
         """float32 (n, V): the features of each sentence (1/0 if binary, else counts), each row of unit
         length (an empty row stays zero). Features outside the vocabulary are ignored."""
-        if isinstance(sentences, str):
-            raise TypeError("NgramVocabulary.bag_of_words: pass a list of sentences, not one string")
-        out = np.zeros((len(sentences), len(self.words)), dtype=np.float32)
-        for row, s in enumerate(sentences):
-            for g in self.grams(s):
-                col = self.index.get(g)
-                if col is not None:
-                    out[row, col] = 1.0 if binary else out[row, col] + 1.0
+        out = super().bag_of_words(sentences, binary)
         return out / np.maximum(np.sqrt((out * out).sum(axis=1, keepdims=True)), 1e-12)
 
     def to_dict(self) -> dict:
