@@ -351,6 +351,15 @@ def _read_safetensors(src):
     src: a path, or a file object read from its current position to its end (as torch.load reads one)."""
     where = _load_where(src)
     if hasattr(src, "read"):
+        if getattr(src, "seekable", lambda: False)() and hasattr(src, "readinto"):
+            # read the arrays straight out of it, as from a path: no second copy of the checkpoint in memory
+            start = src.tell()
+            end = src.seek(0, io.SEEK_END)
+            src.seek(start)
+            try:
+                return _parse_safetensors(_Window(src, start), end - start, where)
+            finally:
+                src.seek(end)
         data = src.read()
         if not isinstance(data, bytes):
             raise CheckpointError(f"{where}: the file object gave {type(data).__name__}, not bytes; open it "
@@ -358,6 +367,21 @@ def _read_safetensors(src):
         return _parse_safetensors(io.BytesIO(data), len(data), where)
     with open(os.fspath(src), "rb") as f:
         return _parse_safetensors(f, os.fstat(f.fileno()).st_size, where)
+
+
+class _Window:
+    """A seekable file object seen from `start` on: position 0 is where the checkpoint begins."""
+    def __init__(self, f, start):
+        self.f, self.start = f, start
+
+    def seek(self, pos):
+        return self.f.seek(self.start + pos) - self.start
+
+    def read(self, n):
+        return self.f.read(n)
+
+    def readinto(self, buf):
+        return self.f.readinto(buf)
 
 
 def _parse_safetensors(f, size, where):
