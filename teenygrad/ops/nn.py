@@ -30,6 +30,14 @@ def _rows(a):
     return a.reshape(-1, a.shape[-1])
 
 
+def _column_sums(a):
+    """a.sum(axis=0) of a 2-D array; for numpy float32/64 as one BLAS GEMV (ones @ a), 2-3x faster at the GPT's
+    (768, 128..512) bias gradients, and accumulated in a's dtype as numpy's sum is."""
+    if type(a) is np.ndarray and a.dtype.char in "fd":
+        return np.ones(a.shape[0], a.dtype) @ a
+    return a.sum(axis=0)
+
+
 class Linear(Function):
     """y = x W^T + b;  dx = dy W, dW = dy^T x, db = sum dy (over all leading axes)"""
     def forward(self, x, w, b=None):
@@ -46,7 +54,7 @@ class Linear(Function):
         gw = _mm(g2.T, _rows(self.x)) if n[1] else None
         if len(n) == 2:
             return gx, gw
-        return gx, gw, (g2.sum(axis=0) if n[2] else None)
+        return gx, gw, (_column_sums(g2) if n[2] else None)
 
 
 class Embedding(Function):
