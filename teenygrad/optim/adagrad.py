@@ -7,6 +7,8 @@ from .optimizer import Optimizer, _check_hyper
 class Adagrad(Optimizer):
     """clr = lr / (1 + (t - 1) * lr_decay);  sum += g * g;  p -= clr * g / (sqrt(sum) + eps)"""
 
+    _group_fallbacks = dict(foreach=None, maximize=False, differentiable=False, fused=None)
+
     def __init__(self, params, lr=1e-2, lr_decay=0, weight_decay=0, initial_accumulator_value=0, eps=1e-10,
                  foreach=None, *, maximize=False, differentiable=False, fused=None):
         _check_hyper("Adagrad", lr=lr, lr_decay=lr_decay, weight_decay=weight_decay,
@@ -19,13 +21,14 @@ class Adagrad(Optimizer):
 
     def add_param_group(self, param_group):
         # torch creates Adagrad's state up front (the accumulator starts at initial_accumulator_value);
-        # doing it per group also covers groups added later
+        # doing it per group also covers groups added later. Like torch, the accumulator starts at the
+        # constructor's value: an 'initial_accumulator_value' given in a param group is not used.
         super().add_param_group(param_group)
-        group = self.param_groups[-1]
-        for p in group["params"]:
+        init = float(self.defaults["initial_accumulator_value"])
+        for p in self.param_groups[-1]["params"]:
             state = self.state[p]
             state["step"] = self._new_step()
-            state["sum"] = Tensor._wrap(np.full_like(p._data, float(group["initial_accumulator_value"])))
+            state["sum"] = Tensor._wrap(np.full_like(p._data, init))
 
     def step(self, closure=None):
         loss = self._run_closure(closure)

@@ -11,6 +11,9 @@ class Adam(Optimizer):
     m = lerp(m, g, 1 - beta1);  v = beta2 * v + (1 - beta2) * g * g;  (amsgrad: vmax = max(vmax, v), used as v)
     p -= lr / (1 - beta1^t) * m / (sqrt(v) / sqrt(1 - beta2^t) + eps)"""
 
+    _group_fallbacks = dict(amsgrad=False, maximize=False, foreach=None, capturable=False, differentiable=False,
+                            decoupled_weight_decay=False, fused=None)
+
     def __init__(self, params, lr=1e-3, betas=(0.9, 0.999), eps=1e-8, weight_decay=0, amsgrad=False, *,
                  foreach=None, maximize=False, capturable=False, differentiable=False, fused=None,
                  decoupled_weight_decay=False):
@@ -94,6 +97,12 @@ class AdamW(Adam):
         super().__init__(params, lr, betas, eps, weight_decay, amsgrad, foreach=foreach, maximize=maximize,
                          capturable=capturable, differentiable=differentiable, fused=fused,
                          decoupled_weight_decay=True)
+
+    def _fill_group_fallbacks(self):
+        # as torch: whatever a loaded state says (an Adam checkpoint, an older AdamW one), AdamW decays decoupled
+        super()._fill_group_fallbacks()
+        for g in self.param_groups:
+            g["decoupled_weight_decay"] = True
 
 
 def _lerp_(start, end, weight, scratch):

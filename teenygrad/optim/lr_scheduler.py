@@ -4,7 +4,23 @@ import bisect
 import collections
 import math
 import types
+from ..tensor import Tensor
 from .optimizer import Optimizer
+
+
+def _group_values(optimizer, key):
+    """group[key] of every param group; a Tensor value (lr=torch.tensor(...)) is copied, so that the list
+    doesn't change when the group's value is later updated in place."""
+    return [g[key].clone() if isinstance(g[key], Tensor) else g[key] for g in optimizer.param_groups]
+
+
+def _set_group_value(group, key, value):
+    """Write a scheduled value; a Tensor hyper-parameter is filled in place (as torch does), so that the
+    user's lr tensor follows the schedule."""
+    if isinstance(group[key], Tensor):
+        group[key].fill_(float(value))
+    else:
+        group[key] = value
 
 
 def _per_group(optimizer, value, mismatch):
@@ -29,13 +45,14 @@ class LRScheduler:
         self.optimizer = optimizer
         if last_epoch == -1:
             for group in optimizer.param_groups:
-                group.setdefault("initial_lr", group["lr"])
+                lr = group["lr"]
+                group.setdefault("initial_lr", lr.clone() if isinstance(lr, Tensor) else lr)
         else:
             for i, group in enumerate(optimizer.param_groups):
                 if "initial_lr" not in group:
                     raise KeyError(f"{type(self).__name__}: param 'initial_lr' is not specified in param_groups[{i}] "
                                    f"when resuming with last_epoch={last_epoch}; load the optimizer's state first")
-        self.base_lrs = [group["initial_lr"] for group in optimizer.param_groups]
+        self.base_lrs = _group_values(optimizer, "initial_lr")
         self.last_epoch = last_epoch
         self._initial_step()
 
@@ -64,12 +81,20 @@ class LRScheduler:
         else:  # jumping to an epoch: torch uses the closed form where the schedule has one
             self.last_epoch = epoch
             values = self._get_closed_form_lr() if hasattr(self, "_get_closed_form_lr") else self.get_lr()
-        for group, lr in zip(self.optimizer.param_groups, values):
-            group["lr"] = lr
-        self._last_lr = [group["lr"] for group in self.optimizer.param_groups]
+        self._write_lrs(values)
+
+    def _write_lrs(self, values):
+        values, groups = list(values), self.optimizer.param_groups
+        if len(values) != len(groups):  # torch fails here too (a zip(strict=True) error)
+            raise ValueError(f"{type(self).__name__}: the optimizer has {len(groups)} param groups but the scheduler "
+                             f"has {len(values)} learning rates; a param group added after the scheduler was built "
+                             "has no schedule (build the scheduler after add_param_group)")
+        for group, lr in zip(groups, values):
+            _set_group_value(group, "lr", lr)
+        self._last_lr = self._group_lrs()
 
     def _group_lrs(self):
-        return [group["lr"] for group in self.optimizer.param_groups]
+        return _group_values(self.optimizer, "lr")
 
     def state_dict(self):
         return {k: v for k, v in self.__dict__.items() if k != "optimizer"}
@@ -86,8 +111,12 @@ class LambdaLR(LRScheduler):
 
     def __init__(self, optimizer, lr_lambda, last_epoch=-1):
         self.optimizer = optimizer
-        self.lr_lambdas = _per_group(optimizer, lr_lambda, f"{type(self).__name__}: expected {{groups}} lr_lambdas "
+        name = type(self).__name__
+        self.lr_lambdas = _per_group(optimizer, lr_lambda, f"{name}: expected {{groups}} lr_lambdas "
                                      "(one per param group), but got {got}")
+        for fn in self.lr_lambdas:
+            if not callable(fn):
+                raise TypeError(f"{name}: lr_lambda should be a function, but got {type(fn).__name__}")
         super().__init__(optimizer, last_epoch)
 
     def state_dict(self):
@@ -113,9 +142,9 @@ class MultiplicativeLR(LambdaLR):
     """lr = lr * lr_lambda(epoch) at each step after the first (the factors compound)."""
 
     def get_lr(self):
-        if self.last_epoch > 0:
-            return [lr * fn(self.last_epoch) for fn, lr in zip(self.lr_lambdas, self._group_lrs())]
-        return self._group_lrs()
+        if self._is_initial:  # not `last_epoch > 0`: resuming (last_epoch=k) must not apply a factor at build
+            return self._group_lrs()
+        return [lr * fn(self.last_epoch) for fn, lr in zip(self.lr_lambdas, self._group_lrs())]
 
 
 class StepLR(LRScheduler):
@@ -273,6 +302,9 @@ class CosineAnnealingWarmRestarts(LRScheduler):
             raise ValueError(f"CosineAnnealingWarmRestarts: expected positive integer T_0, but got {T_0}")
         if not isinstance(T_mult, int) or T_mult < 1:
             raise ValueError(f"CosineAnnealingWarmRestarts: expected integer T_mult >= 1, but got {T_mult}")
+        if not isinstance(eta_min, (float, int)):
+            raise ValueError(f"CosineAnnealingWarmRestarts: expected float or int eta_min, but got {eta_min!r} of "
+                             f"type {type(eta_min).__name__}")
         self.T_0, self.T_i, self.T_mult, self.eta_min = T_0, T_0, T_mult, eta_min
         self.T_cur = last_epoch
         super().__init__(optimizer, last_epoch)
@@ -303,9 +335,7 @@ class CosineAnnealingWarmRestarts(LRScheduler):
             self.T_i = self.T_0
             self.T_cur = epoch
         self.last_epoch = math.floor(epoch)
-        for group, lr in zip(self.optimizer.param_groups, self.get_lr()):
-            group["lr"] = lr
-        self._last_lr = self._group_lrs()
+        self._write_lrs(self.get_lr())
 
 
 class _ComposedScheduler(LRScheduler):
@@ -316,6 +346,9 @@ class _ComposedScheduler(LRScheduler):
         for i, s in enumerate(schedulers):
             if not hasattr(s, "optimizer"):
                 raise TypeError(f"{name}: scheduler at index {i} should have `optimizer` as its attribute")
+            if isinstance(s, ReduceLROnPlateau):
+                raise ValueError(f"{name}: does not support ReduceLROnPlateau (its step needs the metric), but got "
+                                 f"one at index {i}")
             if s.optimizer is not optimizer:
                 raise ValueError(f"{name}: expects all schedulers to belong to the same optimizer, but "
                                  f"scheduler {type(s).__name__} at index {i} has a different one")
@@ -367,7 +400,7 @@ class SequentialLR(_ComposedScheduler):
         self.optimizer = optimizer
         # undo the steps the schedulers took when they were built, then start the first one afresh
         for group in optimizer.param_groups:
-            group["lr"] = group["initial_lr"]
+            _set_group_value(group, "lr", group["initial_lr"])
         self._recursive_undo(self)
         idx = bisect.bisect_right(self._milestones, 0)
         self._schedulers[idx]._initial_step()
@@ -511,11 +544,16 @@ class ReduceLROnPlateau(LRScheduler):
         self.mode, self.threshold, self.threshold_mode = mode, threshold, threshold_mode
         self.min_lrs = _per_group(optimizer, min_lr,
                                   "ReduceLROnPlateau: expected {groups} min_lrs (one per param group), got {got}")
+        self.default_min_lr = None if isinstance(min_lr, (list, tuple)) else min_lr
         self.last_epoch = 0
         self._last_lr = self._group_lrs()
         self.best = math.inf if mode == "min" else -math.inf
         self.cooldown_counter = 0
         self.num_bad_epochs = 0
+
+    @property
+    def in_cooldown(self):
+        return self.cooldown_counter > 0
 
     def _is_better(self, a, best):
         if self.threshold_mode == "rel":
@@ -529,14 +567,24 @@ class ReduceLROnPlateau(LRScheduler):
             self.best, self.num_bad_epochs = current, 0
         else:
             self.num_bad_epochs += 1
-        if self.cooldown_counter > 0:  # no reductions counted while cooling down after one
+        if self.in_cooldown:  # no reductions counted while cooling down after one
             self.cooldown_counter -= 1
             self.num_bad_epochs = 0
         if self.num_bad_epochs > self.patience:
-            for group, min_lr in zip(self.optimizer.param_groups, self.min_lrs):
-                old = float(group["lr"])
-                new = max(old * self.factor, min_lr)
-                if old - new > self.eps:
-                    group["lr"] = new
+            self._reduce_lr()
             self.cooldown_counter, self.num_bad_epochs = self.cooldown, 0
         self._last_lr = self._group_lrs()
+
+    def _reduce_lr(self):
+        groups = self.optimizer.param_groups
+        if len(groups) != len(self.min_lrs):  # a param group was added after this scheduler was built
+            if self.default_min_lr is None:
+                raise RuntimeError(f"ReduceLROnPlateau: the optimizer has {len(groups)} param groups but min_lr "
+                                   f"holds {len(self.min_lrs)} values (a group was added after the scheduler was "
+                                   "built); set .min_lrs to one value per group")
+            self.min_lrs = [self.default_min_lr] * len(groups)
+        for group, min_lr in zip(groups, self.min_lrs):
+            old = float(group["lr"])
+            new = max(old * self.factor, min_lr)
+            if old - new > self.eps:
+                _set_group_value(group, "lr", new)

@@ -25,6 +25,9 @@ _KERNEL_CHOICES = ("foreach", "fused")
 
 
 class Optimizer:
+    # group keys that checkpoints from older torch versions lack, with the values torch's __setstate__ gives them
+    _group_fallbacks = {}
+
     def __init__(self, params, defaults):
         self.defaults = defaults
         self.state = collections.defaultdict(dict)
@@ -36,13 +39,15 @@ class Optimizer:
         if isinstance(params, (set, frozenset)):
             raise TypeError(f"{type(self).__name__}: params must be an ordered collection (a list), not a set: "
                             "set order changes between runs")
+        if defaults.get("fused") and defaults.get("foreach"):
+            raise RuntimeError(f"{type(self).__name__}: `fused` and `foreach` cannot be `True` together")
         groups = list(params)
         if not groups:
             raise ValueError(f"{type(self).__name__}: optimizer got an empty parameter list")
         if not isinstance(groups[0], dict):
             groups = [{"params": groups}]
         for g in groups:
-            self.add_param_group(dict(g))
+            self.add_param_group(g)  # the caller's dict itself, as torch: editing it later edits the group
 
     def add_param_group(self, param_group):
         """Add a group of parameters with its own hyper-parameters (missing ones come from the defaults)."""
@@ -55,9 +60,18 @@ class Optimizer:
         elif isinstance(params, (set, frozenset)):
             raise TypeError(f"{name}: optimizer parameters must be an ordered collection (a list), not a set")
         params = list(params)
-        if params and all(isinstance(p, tuple) for p in params):  # named parameters: [(name, tensor), ...]
+        named = sum(isinstance(p, tuple) for p in params)
+        if named and named != len(params):
+            raise ValueError(f"{name}: all optimizer params should be with/without names; {len(params) - named} of "
+                             f"{len(params)} parameters have no name")
+        if named:  # named parameters: [(name, tensor), ...]
             param_group["param_names"] = [n for n, _ in params]
             params = [p for _, p in params]
+        for g in self.param_groups:
+            if ("param_names" in g) != bool(named):
+                raise ValueError(f"{name}: all optimizer param groups should be with/without names; cannot add a "
+                                 f"param group {'with' if named else 'without'} names to groups "
+                                 f"{'without' if named else 'with'} them")
         for i, p in enumerate(params):
             if not isinstance(p, Tensor):
                 raise TypeError(f"{name}: optimizer can only optimize Tensors, but parameter {i} is "
@@ -178,6 +192,12 @@ class Optimizer:
                 sg["param_names"] = g["param_names"]
         self.state = state
         self.param_groups = saved_groups
+        self._fill_group_fallbacks()
+
+    def _fill_group_fallbacks(self):
+        for g in self.param_groups:
+            for key, value in self._group_fallbacks.items():
+                g.setdefault(key, value)
 
     def __getstate__(self):
         return {"defaults": self.defaults, "state": self.state, "param_groups": self.param_groups}
@@ -185,6 +205,7 @@ class Optimizer:
     def __setstate__(self, state):
         self.__dict__.update(state)
         self._scratch_buffers = {}
+        self._fill_group_fallbacks()
 
     def __repr__(self):
         lines = [type(self).__name__ + " ("]
@@ -214,6 +235,8 @@ def _restore_value(p, key, val, index, name):
 def _check_hyper(op, **values):
     """torch's constructor checks: each of these hyper-parameters must be >= 0 (NaN fails too)."""
     for key, v in values.items():
+        if isinstance(v, Tensor) and v.numel() != 1:
+            raise ValueError(f"{op}: Tensor {key} must be 1-element, got shape {tuple(v.shape)}")
         if not float(v) >= 0.0:
             what = {"lr": "learning rate", "eps": "epsilon value"}.get(key, f"{key} value")  # torch's wording
             raise ValueError(f"{op}: Invalid {what}: {v} (must be >= 0)")

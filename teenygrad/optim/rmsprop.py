@@ -9,6 +9,9 @@ class RMSprop(Optimizer):
     """v = alpha * v + (1 - alpha) * g * g;  centered: a = lerp(a, g, 1 - alpha), v' = v - a * a
     d = sqrt(v') + eps;  momentum: buf = momentum * buf + g / d, p -= lr * buf;  else p -= lr * g / d"""
 
+    _group_fallbacks = dict(momentum=0, centered=False, foreach=None, maximize=False, differentiable=False,
+                            capturable=False)
+
     def __init__(self, params, lr=1e-2, alpha=0.99, eps=1e-8, weight_decay=0, momentum=0, centered=False,
                  capturable=False, foreach=None, maximize=False, differentiable=False):
         _check_hyper("RMSprop", lr=lr, eps=eps, momentum=momentum, weight_decay=weight_decay, alpha=alpha)

@@ -8,6 +8,8 @@ class SGD(Optimizer):
     """g = grad (+ weight_decay * p);  buf = momentum * buf + (1 - dampening) * g  (buf = g on the first step);
     g = g + momentum * buf (nesterov) or buf;  p -= lr * g"""
 
+    _group_fallbacks = dict(nesterov=False, maximize=False, foreach=None, differentiable=False, fused=False)
+
     def __init__(self, params, lr=1e-3, momentum=0, dampening=0, weight_decay=0, nesterov=False, *,
                  maximize=False, foreach=None, differentiable=False, fused=None):
         _check_hyper("SGD", lr=lr, momentum=momentum, weight_decay=weight_decay)

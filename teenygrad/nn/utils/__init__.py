@@ -3,6 +3,7 @@ Clipping works in place on the .grad arrays, outside any graph."""
 import math
 import numpy as np
 from ...tensor import Tensor
+from ...tensor_movement import cat
 from ..._arrays import on_device_of
 from . import rnn  # noqa: F401  (torch.nn.utils.rnn)
 
@@ -15,23 +16,44 @@ def _grads(parameters):
     return [p.grad._data for p in _params(parameters) if p.grad is not None]
 
 
-def get_total_norm(tensors, norm_type=2.0, error_if_nonfinite=False):
-    arrays = [t._data if isinstance(t, Tensor) else t for t in tensors]
+def get_total_norm(tensors, norm_type=2.0, error_if_nonfinite=False, foreach=None):
+    """The norm of the norms of `tensors` (a Tensor or an iterable of them), as clip_grad_norm_ computes it."""
+    arrays = [t._data if isinstance(t, Tensor) else t for t in _params(tensors)]
     return Tensor._wrap(_total_norm(arrays, float(norm_type), error_if_nonfinite))
 
 
+def _vector_norm(a, p):
+    """torch.linalg.vector_norm of the flat array a as a Python float (summed in float64; float16 is widened
+    first so that its squares don't overflow, as torch accumulates in float32)."""
+    if a.dtype.itemsize < 4:
+        a = a.astype(np.float32)
+    if a.size == 0:
+        return math.inf if p == -math.inf else 0.0
+    if p == 2.0:  # vdot: one BLAS dot, no temporaries
+        return math.sqrt(float(np.vdot(a, a)))
+    x = np.abs(a)
+    if p == math.inf:
+        return float(x.max())
+    if p == -math.inf:
+        return float(x.min())
+    if p == 0.0:  # the number of non-zero entries
+        return float(np.count_nonzero(x))
+    if p == 1.0:
+        return float(x.sum(dtype=np.float64))
+    with np.errstate(divide="ignore", over="ignore"):  # p < 0: a zero entry gives inf, and the norm 0
+        # the powers in the array's dtype, as torch takes them (a float32 |x|^p past 3.4e38 is inf there too)
+        return float((x ** x.dtype.type(p)).sum(dtype=np.float64)) ** (1.0 / p)
+
+
 def _total_norm(grads, norm_type, error_if_nonfinite):
-    """The norm of all gradients taken as one vector, in the gradients' dtype (float32 stays float32)."""
+    """torch's two-level norm: each gradient's norm in its own dtype, then the norm of those norms, in their
+    promoted dtype (float32 stays float32; float32 with float64 gives float64). For norm_type 0 that counts the
+    gradients that have a non-zero entry, as torch does."""
     if not grads:
         return np.zeros((), dtype=np.float32)
-    dtype = grads[0].dtype
-    if norm_type == math.inf:
-        total = max(float(np.abs(g).max()) if g.size else 0.0 for g in grads)
-    elif norm_type == 2.0:
-        # vdot on the flat view: one BLAS dot per tensor, no temporaries
-        total = math.sqrt(sum(float(np.vdot(g.reshape(-1), g.reshape(-1))) for g in grads))
-    else:
-        total = sum(float((np.abs(g) ** norm_type).sum()) for g in grads) ** (1.0 / norm_type)
+    dtype = np.result_type(*[g.dtype for g in grads])
+    norms = np.array([g.dtype.type(_vector_norm(g.reshape(-1), norm_type)) for g in grads], dtype=dtype)
+    total = _vector_norm(norms, norm_type)
     if error_if_nonfinite and not math.isfinite(total):
         raise RuntimeError(f"clip_grad_norm_: the total norm of order {norm_type} for gradients from `parameters` "
                            "is non-finite, so it cannot be clipped. To disable this error and scale the gradients "
@@ -47,6 +69,9 @@ def clip_grad_norm_(parameters, max_norm, norm_type=2.0, error_if_nonfinite=Fals
     return Tensor._wrap(total)
 
 
+clip_grad_norm = clip_grad_norm_  # torch's deprecated name, still in use
+
+
 def clip_grad_value_(parameters, clip_value, foreach=None):
     """Clamp every gradient element into [-clip_value, clip_value] in place."""
     c = float(clip_value)
@@ -55,11 +80,12 @@ def clip_grad_value_(parameters, clip_value, foreach=None):
 
 
 def parameters_to_vector(parameters):
-    """All parameters flattened and concatenated into one 1-D tensor (a copy, no graph)."""
+    """All parameters flattened and concatenated into one 1-D tensor; like torch, it is in the graph (a loss
+    on the vector backpropagates to the parameters)."""
     ps = _params(parameters)
     if not ps:
         raise ValueError("parameters_to_vector: got no parameters")
-    return Tensor._wrap(np.concatenate([p._data.reshape(-1) for p in ps]))
+    return cat([p.reshape(-1) for p in ps])
 
 
 def vector_to_parameters(vec, parameters):
@@ -83,8 +109,16 @@ def clip_grads_with_norm_(parameters, max_norm, total_norm, foreach=None):
 
 
 def _scale(grads, max_norm, total_norm):
-    """Multiply the gradient arrays in place by min(1, max_norm / (total_norm + 1e-6)), as torch does."""
-    coef = float(max_norm) / (float(total_norm) + 1e-6)
+    """Multiply the gradient arrays in place by min(1, max_norm / (total_norm + 1e-6)), rounded as torch does
+    it: in the norm's dtype, and x / t as x * (1 / t)."""
+    t = total_norm._data if isinstance(total_norm, Tensor) else total_norm
+    dt = np.dtype(getattr(t, "dtype", np.float64))
+    dt = dt.type if dt.kind == "f" else np.float32
+    coef = (dt(1.0) / (dt(float(t)) + dt(1e-6))) * dt(float(max_norm))
     if not coef >= 1.0:  # 1 changes nothing, so skip that pass; but a nan norm makes every gradient nan, as torch
-        for g in grads:
-            g *= g.dtype.type(coef)
+        with np.errstate(invalid="ignore"):  # inf * 0 (an inf norm) is nan, as in torch, without a warning
+            for g in grads:
+                if g.dtype.itemsize < 4:  # torch multiplies float16 by the float32 coefficient, then rounds
+                    np.multiply(g, np.float32(coef), out=g, casting="unsafe")
+                else:
+                    g *= g.dtype.type(coef)
