@@ -8,6 +8,7 @@ from .ops import index as I, reduce as R
 from ._arrays import on_device_of, xp_of, zeros_on
 from .tensor import Tensor, _as_view, _norm_dim, _sort_t, _topk_t, _check_same_device
 from .tensor_ops import _method, where
+from .tensor_movement import _fill_value
 from .random import rng_of
 
 _gstate = grad_mode._state
@@ -24,8 +25,10 @@ def _index_part(i, op):
         return i
     if isinstance(i, Tensor):
         a = i._data if type(i._data) is np.ndarray else i._data.get()
-        if a.ndim == 0 and a.dtype.kind in "iu":  # torch reads a 0-d integer tensor as a plain int
+        if a.ndim == 0 and a.dtype.kind in "iu" and a.dtype != np.uint8:  # torch reads a 0-d int tensor as an int
             return int(a)
+        if a.dtype == np.uint8:  # torch (deprecated) reads a uint8 tensor as a mask, not as indices
+            a = a.astype(np.bool_)
     elif isinstance(i, range):
         return np.arange(i.start, i.stop, i.step, dtype=np.int64)
     elif isinstance(i, (list, np.ndarray)):
@@ -45,8 +48,14 @@ def _index_part(i, op):
     return a
 
 
+_SEQUENCE_PARTS = (list, tuple, Tensor, np.ndarray, slice, range)
+
+
 def _norm_index(self, index, op):
     if not isinstance(index, tuple):
+        if (type(index) is list and len(index) < 32
+                and any(isinstance(i, _SEQUENCE_PARTS) or i is None or i is Ellipsis for i in index)):
+            return _norm_index(self, tuple(index), op)  # torch (as numpy once did) reads x[[a, b]] as x[a, b] here
         return (_index_part(index, op),)  # one index (x[ids]): no generator to build
     return tuple([_index_part(i, op) for i in index])  # a list: cheaper than a generator to drain
 
@@ -78,7 +87,7 @@ def _index_error(self, index, e, op):
 
 
 def _getitem(self, index):
-    if (type(index) is Tensor and type(index._data) is np.ndarray and index._data.dtype.kind in "biu"
+    if (type(index) is Tensor and type(index._data) is np.ndarray and index._data.dtype.kind in "bi"
             and index._data.ndim):  # a 0-d int tensor indexes as an int (a view): _norm_index says so
         index = (index._data,)  # x[ids], the hot case: what _norm_index gives, without its calls
     else:
@@ -115,6 +124,10 @@ def _setitem(self, index, value):
         index, then = split
     if isinstance(value, Tensor):
         _check_same_device(self, value, "setitem")
+        if value.dtype != self.dtype:
+            _check_index_put_dtype(self, index if then is None else then, value)
+    if not isinstance(value, Tensor) and self._data.dtype.kind in "iub" and isinstance(value, (int, float)):
+        value = _fill_value(value, self._data.dtype, "setitem")  # truncated, or refused where it overflows
     v = value if isinstance(value, Tensor) else Tensor._wrap(np.asarray(value, dtype=self.dtype))
     if v.ndim and v.shape[0] == 1:  # torch drops a value's leading 1s (x[0] = row of shape (1, n))
         v = v.reshape(v.shape[next((i for i, n in enumerate(v.shape) if n != 1), v.ndim):])
@@ -143,6 +156,16 @@ def _setitem(self, index, value):
 Tensor.__setitem__ = _setitem
 
 
+def _check_index_put_dtype(self, index, value):
+    """torch casts a tensor value written through basic indices (a copy_), but refuses one of another dtype through
+    array indices (index_put_); a lone bool mask with a one-element value is a masked_fill_, which casts again."""
+    arrays = [i for i in index if isinstance(i, np.ndarray)]
+    if not arrays or (len(arrays) == 1 and arrays[0].dtype == np.bool_ and arrays[0].ndim and value.numel() == 1):
+        return
+    raise RuntimeError(f"setitem: index put requires the source and destination dtypes match, got {self.dtype} "
+                       f"for the destination and {value.dtype} for the source")
+
+
 def _check_index_tensor(index, op):
     if not isinstance(index, Tensor):
         index = Tensor(index)
@@ -156,6 +179,8 @@ def gather(self, dim, index):
     index = _check_index_tensor(index, "gather")
     _check_same_device(self, index, "gather")
     d = _norm_dim(dim, self.ndim, "gather")
+    if self.ndim <= 1 and index.ndim <= 1 and (self.ndim == 0 or index.ndim == 0):  # torch mixes 0-d and 1-d here
+        return self.reshape(-1).gather(0, index.reshape(-1)).reshape(index.shape)
     if index.ndim != self.ndim:
         raise RuntimeError(f"gather: index {index.shape} and input {self.shape} must have the same number of dims")
     for i, (a, b) in enumerate(zip(index.shape, self.shape)):
@@ -179,22 +204,58 @@ def _scatter(self, dim, index, src, reduce, op):
     index = _check_index_tensor(index, op)
     _check_same_device(self, index, op)
     d = _norm_dim(dim, self.ndim, op)
+    if isinstance(src, Tensor) and src.dtype != self.dtype:
+        raise RuntimeError(f"{op}: expected self.dtype {self.dtype} to be equal to src.dtype {src.dtype}")
+    if self.ndim <= 1 and index.ndim <= 1 and (self.ndim == 0 or index.ndim == 0):  # torch mixes 0-d and 1-d here
+        src = src.reshape(-1) if isinstance(src, Tensor) else src
+        return _scatter(self.reshape(-1), 0, index.reshape(-1), src, reduce, op).reshape(self.shape)
     ix = index._data
     if index.ndim != self.ndim:
         raise RuntimeError(f"{op}: index {index.shape} and self {self.shape} must have the same number of dims")
-    _check_bounds(ix, self.shape[d] if self.ndim else 1, d, op)
+    if any(a > b for i, (a, b) in enumerate(zip(index.shape, self.shape)) if i != d):
+        raise RuntimeError(f"{op}: index {index.shape} is larger than self {self.shape} apart from dim {d}")
+    _check_bounds(ix, self.shape[d], d, op)
     if not isinstance(src, Tensor):
-        src = Tensor._wrap(np.asarray(src, dtype=self.dtype))
+        value = _fill_value(src, self._data.dtype, op) if isinstance(src, (int, float)) else src
+        src = Tensor._wrap(np.asarray(value, dtype=self.dtype))
     elif src.ndim and any(a > b for a, b in zip(index.shape, src.shape)):
         raise RuntimeError(f"{op}: index {index.shape} is larger than src {src.shape}")
+    if isinstance(reduce, tuple):  # scatter_reduce: (reduce, include_self)
+        return I.ScatterReduce.apply(self, src, idx=ix, axis=d, reduce=reduce[0], include_self=reduce[1])
     return I.Scatter.apply(self, src._cast(self.dtype), idx=ix, axis=d, reduce=reduce)
 
 
 @_method
 def scatter(self, dim, index, src=None, value=None, reduce=None):
-    if reduce not in (None, "add"):
-        raise NotImplementedError(f"scatter: reduce={reduce!r} is not supported (None or 'add')")
-    return _scatter(self, dim, index, value if src is None else src, reduce, "scatter")
+    if reduce not in (None, "add", "multiply"):
+        raise RuntimeError(f"scatter: reduce must be 'add' or 'multiply', got {reduce!r}")
+    src = value if src is None else src
+    if reduce == "multiply":  # torch's older spelling of scatter_reduce(..., "prod")
+        if not isinstance(src, Tensor):
+            src = Tensor._wrap(on_device_of(self._data, np.full(np.shape(index), src, self.dtype)))
+        return self.scatter_reduce(dim, index, src, "prod")
+    return _scatter(self, dim, index, src, reduce, "scatter")
+
+
+_SCATTER_REDUCES = ("sum", "prod", "mean", "amax", "amin")
+
+
+@_method
+def scatter_reduce(self, dim, index, src, reduce, include_self=True):
+    if reduce not in _SCATTER_REDUCES:
+        raise RuntimeError(f"scatter_reduce: reduce must be one of {', '.join(_SCATTER_REDUCES)}, got {reduce!r}")
+    if reduce == "mean" and self.dtype == np.bool_:
+        raise RuntimeError("scatter_reduce: reduce='mean' is not implemented for bool tensors")
+    index = _check_index_tensor(index, "scatter_reduce")
+    x = self.reshape(-1) if self.ndim == 0 else self
+    out = _scatter(x, dim, index.reshape(-1) if index.ndim == 0 else index, src.reshape(-1) if src.ndim == 0 else src,
+                   (reduce, include_self), "scatter_reduce")
+    return out.reshape(()) if self.ndim == 0 else out
+
+
+@_method
+def scatter_reduce_(self, dim, index, src, reduce, include_self=True):
+    return self._inplace(self._pre_inplace().scatter_reduce(dim, index, src, reduce, include_self), "scatter_reduce_")
 
 
 @_method
@@ -229,9 +290,12 @@ def _along_dim(self, dim, index, op, negative_ok):
 def index_add(self, dim, index, source, alpha=1):
     """self with source's slices added at `index` along dim (repeats accumulate): a scatter-add."""
     d, ix = _along_dim(self, dim, index, "index_add", negative_ok=False)
-    if source.ndim != self.ndim or ix.size != source.shape[d]:
+    if (source.ndim != self.ndim or ix.size != source.shape[d]
+            or source.shape[:d] + source.shape[d + 1:] != self.shape[:d] + self.shape[d + 1:]):
         raise RuntimeError(f"index_add: source of shape {source.shape} doesn't match index of length {ix.size} "
                            f"along dim {d} of shape {self.shape}")
+    if source.dtype != self.dtype:
+        raise RuntimeError(f"index_add: self ({self.dtype}) and source ({source.dtype}) must have the same dtype")
     src = source * alpha if alpha != 1 else source
     return self.scatter_add(d, Tensor._wrap(np.ascontiguousarray(np.broadcast_to(ix, source.shape))), src)
 
@@ -244,6 +308,8 @@ def index_add_(self, dim, index, source, alpha=1):
 @_method
 def index_fill(self, dim, index, value):
     d, ix = _along_dim(self, dim, index, "index_fill", negative_ok=True)
+    if not isinstance(value, Tensor):
+        value = _fill_value(value, self._data.dtype, "index_fill")
     mask = np.zeros([s if i == d else 1 for i, s in enumerate(self.shape)], np.bool_)
     np.put_along_axis(mask, ix, True, axis=d)
     return self.masked_fill(Tensor._wrap(mask), value)
@@ -262,6 +328,151 @@ def index_select(self, dim, index):
     d = _norm_dim(dim, self.ndim, "index_select")
     _check_bounds(index._data, self.shape[d] if self.ndim else 1, d, "index_select")
     return self[(slice(None),) * d + (index.reshape(-1),)]
+
+
+@_method
+def index_copy(self, dim, index, source):
+    """self with source's slices written at `index` along dim: a scatter of index broadcast to source's shape."""
+    if source.dtype != self.dtype:
+        raise RuntimeError(f"index_copy: self ({self.dtype}) and source ({source.dtype}) must have the same dtype")
+    d, ix = _along_dim(self, dim, index, "index_copy", negative_ok=False)
+    if self.ndim == 0 or source.ndim == 0:
+        return self.reshape(-1).index_copy(0, index.reshape(-1), source.reshape(-1)).reshape(self.shape)
+    if (source.ndim != self.ndim or ix.size != source.shape[d]
+            or source.shape[:d] + source.shape[d + 1:] != self.shape[:d] + self.shape[d + 1:]):
+        raise RuntimeError(f"index_copy: source of shape {source.shape} doesn't match index of length {ix.size} "
+                           f"along dim {d} of shape {self.shape}")
+    return self.scatter(d, Tensor._wrap(np.ascontiguousarray(np.broadcast_to(ix, source.shape))), source)
+
+
+@_method
+def index_copy_(self, dim, index, source):
+    return self._inplace(self._pre_inplace().index_copy(dim, index, source), "index_copy_")
+
+
+@_method
+def index_put(self, indices, values, accumulate=False):
+    """self with values written (accumulate: added, repeats summed) at self[indices], out of place."""
+    if not isinstance(indices, (tuple, list)):
+        raise TypeError(f"index_put: indices must be a tuple of tensors, got {type(indices).__name__}")
+    values = values if isinstance(values, Tensor) else Tensor._wrap(np.asarray(values, dtype=self.dtype))
+    if values.dtype != self.dtype:
+        raise RuntimeError(f"index_put: self ({self.dtype}) and values ({values.dtype}) must have the same dtype")
+    if not accumulate:
+        out = self.clone()
+        out[tuple(indices)] = values
+        return out
+    index = _norm_index(self, tuple(indices), "index_put")
+    try:
+        target = self._data[index].shape
+    except IndexError as e:
+        raise _index_error(self, index, e, "index_put") from None
+    if np.broadcast_shapes(target, values.shape) != target:
+        raise RuntimeError(f"index_put: values of shape {values.shape} can't be broadcast to the indexed shape "
+                           f"{target}")
+    return I.IndexPutAdd.apply(self, values, index=index)
+
+
+@_method
+def index_put_(self, indices, values, accumulate=False):
+    return self._inplace(self._pre_inplace().index_put(indices, values, accumulate), "index_put_")
+
+
+@_method
+def take(self, index):
+    """self flattened, read at index (negative counts from the end); the result has index's shape."""
+    index = _check_index_tensor(index, "take")
+    n, ix = self.numel(), index._data
+    if ix.size and (ix.min() < -n or ix.max() >= n):
+        bad = int(ix.max()) if ix.max() >= n else int(ix.min())
+        raise IndexError(f"take: index {bad} is out of range for a tensor of {n} elements (shape {self.shape})")
+    return self.reshape(-1)[index]
+
+
+@_method
+def take_along_dim(self, indices, dim=None):
+    """gather along dim with self and indices broadcast against each other elsewhere (dim None: flattened)."""
+    indices = _check_index_tensor(indices, "take_along_dim")
+    if dim is None:
+        return self.reshape(-1).gather(0, indices.reshape(-1))
+    if indices.ndim != self.ndim:
+        raise RuntimeError(f"take_along_dim: input and indices should have the same number of dimensions, got "
+                           f"shapes {self.shape} and {indices.shape}")
+    d = _norm_dim(dim, self.ndim, "take_along_dim")
+    if self.ndim == 0:
+        raise RuntimeError("take_along_dim: expected a tensor with at least one dim and a dim, got a 0-d tensor")
+    try:
+        shape = np.broadcast_shapes(self.shape[:d] + (1,) + self.shape[d + 1:],
+                                    indices.shape[:d] + (1,) + indices.shape[d + 1:])
+    except ValueError:
+        raise RuntimeError(f"take_along_dim: shapes {self.shape} and {indices.shape} can't be broadcast apart "
+                           f"from dim {d}") from None
+    x = self.expand(shape[:d] + (self.shape[d],) + shape[d + 1:])
+    ix = indices.expand(shape[:d] + (indices.shape[d],) + shape[d + 1:])
+    return x.gather(d, Tensor._wrap(np.ascontiguousarray(ix._data)))
+
+
+@_method
+def masked_scatter(self, mask, source):
+    """self with the places where mask is True (mask broadcast with self) filled by source's elements, in order."""
+    m = mask._data if isinstance(mask, Tensor) else np.asarray(mask)
+    if m.dtype != np.bool_:
+        raise RuntimeError(f"masked_scatter: expected a bool mask, got {m.dtype}")
+    if source.dtype != self.dtype:
+        raise RuntimeError(f"masked_scatter: self ({self.dtype}) and source ({source.dtype}) must have the same dtype")
+    try:
+        shape = np.broadcast_shapes(self.shape, m.shape)
+    except ValueError:
+        raise RuntimeError(f"masked_scatter: mask of shape {m.shape} can't be broadcast with {self.shape}") from None
+    if not shape:  # a 0-d self and mask: as one element
+        return self.reshape(1).masked_scatter(Tensor._wrap(m.reshape(1)), source).reshape(())
+    m = np.broadcast_to(m, shape)
+    k = int(m.sum())
+    if source.numel() < k:
+        raise RuntimeError(f"masked_scatter: source has {source.numel()} elements, fewer than the {k} True places "
+                           f"of the mask")
+    out = self.expand(shape).clone()
+    out[Tensor._wrap(np.ascontiguousarray(m))] = source.reshape(-1)[:k]
+    return out
+
+
+@_method
+def masked_scatter_(self, mask, source):
+    return self._inplace(self._pre_inplace().masked_scatter(mask, source), "masked_scatter_")
+
+
+def searchsorted(sorted_sequence, input, *, out_int32=False, right=False, side=None, sorter=None):
+    """For each value in input, where it would go in sorted_sequence (1-D, or rows matching input's leading dims)
+    to keep it sorted: the first such place, or the last with right=True / side='right'."""
+    if side not in (None, "left", "right"):
+        raise RuntimeError(f"searchsorted: side must be 'left' or 'right', got {side!r}")
+    if side == "left" and right:
+        raise RuntimeError("searchsorted: side and right can't be set to opposites, got side='left' and right=True")
+    side = side or ("right" if right else "left")
+    seq = sorted_sequence._data if type(sorted_sequence._data) is np.ndarray else sorted_sequence._data.get()
+    scalar = not isinstance(input, Tensor)
+    vals = np.asarray(input) if scalar else input._data if type(input._data) is np.ndarray else input._data.get()
+    if seq.dtype == np.bool_ or np.asarray(vals).dtype == np.bool_:
+        raise RuntimeError("searchsorted: not implemented for bool tensors")
+    if sorter is not None:
+        seq = np.take_along_axis(seq, sorter._data, -1)
+    if seq.ndim == 1:
+        out = np.searchsorted(seq, vals, side=side)
+    elif not scalar and seq.shape[:-1] == vals.shape[:-1]:
+        rows, vrows = seq.reshape(-1, seq.shape[-1]), vals.reshape(-1, vals.shape[-1])
+        out = np.stack([np.searchsorted(s, v, side=side) for s, v in zip(rows, vrows)]).reshape(vals.shape)
+    else:
+        raise RuntimeError(f"searchsorted: boundaries should be 1-D or match the leading dims of the input, got "
+                           f"shapes {seq.shape} and {vals.shape}")
+    out = np.asarray(out, np.int32 if out_int32 else np.int64)
+    return Tensor._wrap(on_device_of(sorted_sequence._data, out))
+
+
+def bucketize(input, boundaries, *, out_int32=False, right=False):
+    """The bucket of each value: boundaries[i-1] < x <= boundaries[i] (right=True: boundaries[i-1] <= x < ...)."""
+    if boundaries.ndim != 1:
+        raise RuntimeError(f"bucketize: boundaries tensor must be 1-D, got shape {boundaries.shape}")
+    return searchsorted(boundaries, input, out_int32=out_int32, right=right)
 
 
 # ---- sorting and sampling ---------------------------------------------------------------------------
@@ -293,6 +504,8 @@ def topk(self, k, dim=-1, largest=True, sorted=True):
     n = self.shape[d] if self.ndim else 1
     if not 0 <= k <= n:
         raise RuntimeError(f"topk: k ({k}) is out of range for dimension {d} of size {n}")
+    if self.ndim == 0:  # torch: the scalar itself, whatever k
+        return _topk_t(self.clone(), Tensor._wrap(zeros_on(self._data, (), np.int64)))
     idx = self.sort(d, descending=largest).indices
     idx = idx[(slice(None),) * d + (slice(0, k),)]
     return _topk_t(self.gather(d, idx), idx)
@@ -376,14 +589,46 @@ def masked_select(self, mask):
 
 @_method
 def unique(self, sorted=True, return_inverse=False, return_counts=False, dim=None):
-    if dim is not None:
-        raise NotImplementedError("unique: dim= is not supported")
-    vals, inverse, counts = np.unique(self._data, return_inverse=True, return_counts=True)
-    out = [Tensor._wrap(vals)]
+    """The distinct values (each NaN its own, as torch), or with dim the distinct slices along dim, sorted."""
+    a = self._data if type(self._data) is np.ndarray else self._data.get()
+    if dim is None:
+        vals, inverse, counts = np.unique(a, return_inverse=True, return_counts=True, equal_nan=False)
+        inverse = inverse.reshape(self.shape)
+    else:
+        d = _norm_dim(dim, self.ndim, "unique")
+        if a.ndim == 0:
+            raise IndexError(f"unique: dim {dim} is out of range for a 0-d tensor")
+        if 0 in a.shape[:d] + a.shape[d + 1:]:
+            raise RuntimeError(f"unique: shape {self.shape} has a 0-sized dim other than dim {d}; unique along it "
+                               f"is undefined")
+        vals, inverse, counts = np.unique(a, return_inverse=True, return_counts=True, axis=d)
+        inverse = inverse.reshape(-1)
+    out = [Tensor._wrap(on_device_of(self._data, vals))]
     if return_inverse:
-        out.append(Tensor._wrap(inverse.reshape(self.shape).astype(np.int64)))
+        out.append(Tensor._wrap(on_device_of(self._data, inverse.astype(np.int64))))
     if return_counts:
-        out.append(Tensor._wrap(counts.astype(np.int64)))
+        out.append(Tensor._wrap(on_device_of(self._data, counts.astype(np.int64))))
+    return out[0] if len(out) == 1 else tuple(out)
+
+
+@_method
+def unique_consecutive(self, return_inverse=False, return_counts=False, dim=None):
+    """Each run of equal values (or of equal slices along dim) kept once, in order."""
+    a = self._data if type(self._data) is np.ndarray else self._data.get()
+    if dim is None:
+        flat = a.reshape(-1)
+        starts = np.concatenate(([True], flat[1:] != flat[:-1])) if flat.size else np.zeros(0, np.bool_)
+        vals, inv_shape = flat[starts], a.shape
+    else:
+        d = _norm_dim(dim, self.ndim, "unique_consecutive")
+        m = np.moveaxis(a, d, 0).reshape(a.shape[d], -1)
+        starts = np.concatenate(([True], (m[1:] != m[:-1]).any(1))) if len(m) else np.zeros(0, np.bool_)
+        vals, inv_shape = np.compress(starts, a, axis=d), (a.shape[d],)
+    out = [Tensor._wrap(on_device_of(self._data, vals))]
+    if return_inverse:
+        out.append(Tensor._wrap(on_device_of(self._data, (np.cumsum(starts) - 1).reshape(inv_shape).astype(np.int64))))
+    if return_counts:
+        out.append(Tensor._wrap(on_device_of(self._data, np.diff(np.append(np.flatnonzero(starts), starts.size)))))
     return out[0] if len(out) == 1 else tuple(out)
 
 

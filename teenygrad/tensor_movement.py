@@ -7,7 +7,7 @@ from . import dtype as dt
 from .ops import movement as M, index as I
 from ._arrays import on_device_of
 from .tensor import Tensor, _as_view, _norm_dim, _norm_dims, _shape_arg, _check_same_device, _gstate
-from .tensor_ops import _method
+from .tensor_ops import _method, where
 
 
 # ---- movement ---------------------------------------------------------------------------------------
@@ -60,7 +60,7 @@ def reshape(self, *shape):
 @_method
 def view(self, *shape):
     if len(shape) == 1 and not isinstance(shape[0], (int, tuple, list, np.integer)):
-        return Tensor._wrap(self._data.view(dt.to_dtype(shape[0])))
+        return _view_dtype(self, dt.to_dtype(shape[0]))
     shape = _infer_shape(_shape_arg(shape), self._data.size, "view")
     try:
         if not self._data.flags.c_contiguous:  # a C-contiguous array views as any shape of its size: no trial
@@ -69,6 +69,19 @@ def view(self, *shape):
         raise RuntimeError(f"view: size {tuple(shape)} is not compatible with the input's size and stride "
                            f"(shape {self.shape}, strides {self.stride()}); use .reshape(...) instead") from None
     return _reshaped(self, shape)
+
+
+def _view_dtype(self, dtype):
+    """The same bytes read as dtype; another element size rescales the last dim, which must then be contiguous, and
+    every other stride must stay a whole number of the new elements (torch's rule; numpy's own is looser)."""
+    a = self._data
+    if dtype.itemsize != a.itemsize and (a.ndim == 0 or any(st % dtype.itemsize for st in a.strides[:-1])):
+        raise RuntimeError(f"view: can't view {a.dtype} of shape {self.shape} and strides {self.stride()} as {dtype} "
+                           f"(a different element size needs >= 1 dim and strides divisible by the new size)")
+    try:
+        return Tensor._wrap(a.view(dtype))
+    except ValueError as e:
+        raise RuntimeError(f"view: can't view {a.dtype} of shape {self.shape} as {dtype}: {e}") from None
 
 
 @_method
@@ -185,11 +198,45 @@ def flip(self, *dims):
 
 
 @_method
+def fliplr(self):
+    if self.ndim < 2:
+        raise RuntimeError(f"fliplr: input must be >= 2-d, got shape {self.shape}")
+    return self.flip(1)
+
+
+@_method
+def flipud(self):
+    if self.ndim < 1:
+        raise RuntimeError(f"flipud: input must be >= 1-d, got shape {self.shape}")
+    return self.flip(0)
+
+
+@_method
+def rot90(self, k=1, dims=(0, 1)):
+    """Rotate by 90 degrees k times in the plane of dims, from the first dim towards the second (as numpy)."""
+    if len(dims) != 2:
+        raise RuntimeError(f"rot90: expected 2 rotation dims, got {tuple(dims)}")
+    if self.ndim < 2:
+        raise RuntimeError(f"rot90: expected total dims >= 2, got shape {self.shape}")
+    d0, d1 = _norm_dim(dims[0], self.ndim, "rot90"), _norm_dim(dims[1], self.ndim, "rot90")
+    if d0 == d1:
+        raise RuntimeError(f"rot90: expected rotation dims to be different, got {tuple(dims)}")
+    k %= 4
+    if k == 1:
+        return self.flip(d1).transpose(d0, d1)
+    if k == 2:
+        return self.flip(d0, d1)
+    if k == 3:
+        return self.flip(d0).transpose(d0, d1)
+    return self.clone()
+
+
+@_method
 def roll(self, shifts, dims=None):
     if dims is None:
         return self.reshape(-1).roll(shifts, 0).reshape(self.shape)
     shifts = (shifts,) if isinstance(shifts, int) else tuple(shifts)
-    dims = _norm_dims(dims, self.ndim, "roll")
+    dims = tuple(_norm_dim(d, self.ndim, "roll") for d in ((dims,) if isinstance(dims, int) else dims))  # repeats add
     if len(shifts) != len(dims):
         raise RuntimeError(f"roll: shifts {shifts} and dims {dims} must have the same length")
     return M.Roll.apply(self, shifts=shifts, axis=dims)
@@ -209,7 +256,9 @@ def repeat(self, *sizes):
     big = []
     for r, s in zip(sizes, x.shape):
         big += [r, s]
-    return x.reshape(inter).expand(big).reshape([r * s for r, s in zip(sizes, x.shape)])
+    out = x.reshape(inter).expand(big).reshape([r * s for r, s in zip(sizes, x.shape)])
+    # a new tensor, as torch's: no repeats (or only of size-1 dims) would leave a view of self or of the expansion
+    return out.clone() if out._data.base is not None or out._data is self._data else out
 
 
 @_method
@@ -311,6 +360,8 @@ def movedim(self, source, destination):
         raise RuntimeError(f"movedim: source {src} and destination {dst} must have the same number of dims")
     src = [_norm_dim(d, self.ndim, "movedim") for d in src]
     dst = [_norm_dim(d, self.ndim, "movedim") for d in dst]
+    if len(set(src)) != len(src) or len(set(dst)) != len(dst):
+        raise RuntimeError(f"movedim: repeated dim in source {tuple(source)} or destination {tuple(destination)}")
     rest = iter(d for d in range(self.ndim) if d not in src)
     where_to = dict(zip(dst, src))
     return self.permute([where_to[i] if i in where_to else next(rest) for i in range(self.ndim)])
@@ -341,7 +392,7 @@ def diagonal(self, offset=0, dim1=0, dim2=1):
 @_method
 def diag(self, diagonal=0):
     if self.ndim == 2:
-        return self.diagonal(diagonal)
+        return self.diagonal(diagonal).clone()  # torch.diag copies, unlike diagonal
     if self.ndim != 1:
         raise RuntimeError(f"diag: expects a 1-D or 2-D tensor, got shape {self.shape}")
     n = self.shape[0] + abs(diagonal)
@@ -353,6 +404,19 @@ def diag(self, diagonal=0):
 
 
 @_method
+def diag_embed(self, offset=0, dim1=-2, dim2=-1):
+    """A tensor whose diagonals (offset) over dim1, dim2 hold self's last dim; zeros elsewhere."""
+    n = self.ndim + 1
+    d1, d2 = _norm_dim(dim1, n, "diag_embed"), _norm_dim(dim2, n, "diag_embed")
+    if d1 == d2:
+        raise RuntimeError(f"diag_embed: dim1 and dim2 can't be the same dim ({dim1}, {dim2})")
+    size = (self.shape[-1] if self.ndim else 1) + abs(offset)
+    rest = iter(self.shape[:-1])
+    shape = tuple(size if i in (d1, d2) else next(rest) for i in range(n))
+    return M.DiagEmbed.apply(self.reshape(1) if self.ndim == 0 else self, shape=shape, offset=offset, dim1=d1, dim2=d2)
+
+
+@_method
 def trace(self):
     if self.ndim != 2:
         raise RuntimeError(f"trace: expects a 2-D tensor, got shape {self.shape}")
@@ -360,12 +424,25 @@ def trace(self):
 
 
 def hstack(tensors):
-    tensors = list(tensors)
-    return cat(tensors, 0 if all(t.ndim == 1 for t in tensors) else 1)
+    tensors = atleast_1d(*tensors)
+    tensors = [tensors] if isinstance(tensors, Tensor) else list(tensors)
+    return cat(tensors, 0 if tensors[0].ndim == 1 else 1)  # torch looks at the first tensor only
 
 
 def vstack(tensors):
     return cat([t.reshape(1, -1) if t.ndim < 2 else t for t in tensors], 0)
+
+
+row_stack = vstack
+
+
+def dstack(tensors):
+    return cat(list(atleast_3d(*tensors)) if len(tensors) > 1 else [atleast_3d(*tensors)], 2)
+
+
+def column_stack(tensors):
+    """1-D (and 0-d) tensors as columns, the rest as they are, side by side."""
+    return hstack([t.reshape(-1, 1) if t.ndim < 2 else t for t in tensors])
 
 
 def meshgrid(*tensors, indexing="ij"):
@@ -416,8 +493,15 @@ def chunk(self, chunks, dim=0):
 
 
 @_method
-def repeat_interleave(self, repeats, dim=None):
-    """Each element `repeats` times in a row along dim (the flattened tensor when dim is None)."""
+def repeat_interleave(self, repeats=None, dim=None, output_size=None):
+    """Each element `repeats` times in a row along dim (the flattened tensor when dim is None).
+    With repeats alone (torch.repeat_interleave(r)): each index i, r[i] times."""
+    if repeats is None:
+        if self.ndim > 1 or self.dtype.kind not in "iu":
+            raise RuntimeError(f"repeat_interleave: repeats must be a 0-d or 1-d integer tensor, got {self.dtype} "
+                               f"of shape {self.shape}")
+        return Tensor._wrap(on_device_of(self._data, np.arange(self.numel(), dtype=np.int64))).repeat_interleave(
+            self.reshape(-1))
     x, d = (self.reshape(-1), 0) if dim is None else (self, _norm_dim(dim, self.ndim, "repeat_interleave"))
     r = repeats._data if isinstance(repeats, Tensor) else np.asarray(repeats)
     if r.ndim and r.size != x.shape[d] or np.any(r < 0):
@@ -443,7 +527,11 @@ def cat(tensors, dim=0):
     ref = tensors[0]
     if ref._data.shape == (0,):
         ref = next((t for t in tensors if t._data.shape != (0,)), ref)
+        if ref._data.shape == (0,):  # nothing but 1-D empties: torch takes any dim
+            dim = 0
     ra = ref._data  # the checks read the arrays: each Tensor property costs a call
+    if not ra.ndim:
+        raise RuntimeError(f"cat: zero-dimensional tensor (at position {tensors.index(ref)}) cannot be concatenated")
     d = _norm_dim(dim, ra.ndim, "cat")
     rest = ra.shape[:d] + ra.shape[d + 1:]
     rt = ra.dtype
@@ -490,14 +578,38 @@ def masked_fill(self, mask, value):
         shape = np.broadcast_shapes(self.shape, m.shape)
     except ValueError:
         raise RuntimeError(f"masked_fill: mask of shape {m.shape} can't be broadcast with shape {self.shape}") from None
+    x = self if shape == self.shape else self.expand(shape)  # out of place, torch broadcasts self with the mask
     if isinstance(value, Tensor):
         if value.ndim:
             raise RuntimeError(f"masked_fill: value must be a 0-dim tensor, got shape {value.shape}")
+        if value.requires_grad and _gstate["enabled"]:  # the value gets the gradient of the places it fills
+            return where(Tensor._wrap(m), value._cast(self.dtype), x)
         value = value.item()
-    if not dt.is_floating(self.dtype) and isinstance(value, builtins.float) and not builtins.float(value).is_integer():
-        raise RuntimeError(f"masked_fill: value {value} can't be cast to the tensor's dtype {self.dtype}")
-    x = self if shape == self.shape else self.expand(shape)  # out of place, torch broadcasts self with the mask
+    d = self._data.dtype
+    if d.kind != "f" or d.itemsize < 4:  # float32/64 take any Python number as it is
+        value = _fill_value(value, d, "masked_fill")
     return I.MaskedFill.apply(x, Tensor._wrap(m), value=value)
+
+
+def _fill_value(value, dtype, op):
+    """A Python number as torch converts it for a fill: truncated into integers, and refused where it overflows
+    (an unsigned dtype takes negative integers down to -max, wrapping them, as torch's overflow check allows)."""
+    if dtype.kind == "b":
+        return builtins.bool(value)
+    bad = RuntimeError(f"{op}: value {value} cannot be converted to type {dtype} without overflow")
+    if dtype.kind == "f":
+        with np.errstate(over="ignore"):
+            if math.isfinite(value) and np.isinf(dtype.type(value)):
+                raise bad
+        return value
+    if isinstance(value, builtins.float):
+        if not math.isfinite(value) or (dtype.kind == "u" and value < 0):
+            raise bad
+        value = builtins.int(value)  # toward zero, as torch
+    info = np.iinfo(dtype)
+    if not (-info.max if dtype.kind == "u" else info.min) <= value <= info.max:
+        raise bad
+    return value + info.max + 1 if value < 0 and dtype.kind == "u" else value
 
 
 # ---- windows, flat views and index splits ---------------------------------------------------------------
@@ -519,6 +631,47 @@ def unfold(self, dimension, size, step):
     if not (self.requires_grad and _gstate["enabled"]):  # no graph: a plain view, as torch's
         return Tensor._wrap(M.unfold_view(self._data, d, size, step))
     return _as_view(M.Unfold.apply(self, axis=d, size=size, step=step), self)
+
+
+@_method
+def storage_offset(self):
+    """Elements between the start of the memory this tensor views and its first element, as torch's."""
+    a = self._data
+    if type(a) is not np.ndarray:  # cupy: its own memory pointer and offset
+        return (a.data.ptr - a.data.mem.ptr) // a.itemsize
+    root, b = a, a.base
+    while b is not None:  # as_strided views (unfold) hold their array through a non-array wrapper: walk past it
+        if isinstance(b, np.ndarray):
+            root = b
+        b = getattr(b, "base", None)
+    return (a.__array_interface__["data"][0] - root.__array_interface__["data"][0]) // a.itemsize
+
+
+@_method
+def data_ptr(self):
+    """The address of the first element: equal for two tensors that view the same start of memory."""
+    a = self._data
+    return a.__array_interface__["data"][0] if type(a) is np.ndarray else a.data.ptr
+
+
+def _matrix_adjoint(self, op):
+    if self.ndim < 2:
+        raise RuntimeError(f"{op}: is only supported on matrices or batches of matrices, got shape {self.shape}")
+    return self.transpose(-2, -1)  # real dtypes: the conjugate is the tensor itself
+
+
+Tensor.mH = property(lambda self: _matrix_adjoint(self, "mH"))
+Tensor.adjoint = lambda self: _matrix_adjoint(self, "adjoint")
+
+
+def _h(self):
+    if self.ndim not in (0, 2):
+        raise RuntimeError(f"H: is only supported on matrices (2-D tensors), got shape {self.shape}; for batches of "
+                           f"matrices use .mH")
+    return self.T
+
+
+Tensor.H = property(_h)
 
 
 @_method

@@ -166,3 +166,87 @@ class MaskedFill(Function):
 
     def backward(self, g):
         return unbroadcast(np.where(self.mask, g.dtype.type(0), g), self.in_shape)
+
+
+class IndexPutAdd(Function):
+    """z = x with v added at index (repeats summed: index_put_(accumulate=True));  dx = dz, dv = dz[index]"""
+    def forward(self, x, v, index):
+        self.index, self.vshape = index, v.shape
+        z = x.copy()
+        np.add.at(z, index, np.broadcast_to(v, z[index].shape))
+        return z
+
+    def backward(self, g):
+        return g, unbroadcast(g[self.index], self.vshape) if self.needs_input_grad[1] else None
+
+
+_REDUCE_AT = {"sum": np.add, "mean": np.add, "prod": np.multiply, "amax": np.maximum, "amin": np.minimum}
+
+
+class ScatterReduce(Function):
+    """z = x with src reduced into it at idx along axis (sum, prod, mean, amax, amin; x itself too if include_self).
+    dx, dsrc: sum -> dz; mean -> dz / count; prod -> dz * product of the other contributors;
+    amax/amin -> dz shared evenly by the contributors equal to the result, as torch."""
+    def forward(self, x, src, idx, axis, reduce, include_self):
+        self.reduce, self.include_self, self.x = reduce, include_self, x
+        self.full = full = _along_axis_index(idx, axis)
+        self.src_shape, self.src_part = src.shape, tuple(slice(0, s) for s in idx.shape)
+        self.src = src = src[self.src_part]
+        hit = np.zeros(x.shape, np.bool_)
+        hit[full] = True
+        self.hit = hit
+        z = x.copy()
+        if not include_self:  # start the scattered places from the reduction's identity
+            z[hit] = _identity(reduce, x.dtype)
+        _REDUCE_AT[reduce].at(z, full, src)
+        if reduce == "mean":
+            self.count = count = np.zeros(x.shape, x.dtype)
+            np.add.at(count, full, 1)
+            count += include_self
+            count[count == 0] = 1
+            z = z // count if x.dtype.kind in "iub" else z / count
+        self.z = z
+        return z
+
+    def backward(self, g):
+        full, hit, r = self.full, self.hit, self.reduce
+        if r == "sum":
+            gx, gs = g, g[full]
+        elif r == "mean":
+            gx, gs = g / self.count, (g / self.count)[full]
+        elif r == "prod":
+            x, s = self.x, self.src  # each contributor's gradient: dz times the product of the others
+            zeros = np.zeros(x.shape, np.int64)
+            np.add.at(zeros, full, s == 0)
+            nz = np.where(x == 0, 1, x) if self.include_self else np.ones_like(x)
+            np.multiply.at(nz, full, np.where(s == 0, 1, s))
+            zeros += (x == 0) & self.include_self
+            gx = np.where(zeros == 0, g * nz / np.where(x == 0, 1, x), np.where((zeros == 1) & (x == 0), g * nz, 0))
+            gs = np.where(zeros[full] == 0, g[full] * nz[full] / np.where(s == 0, 1, s),
+                          np.where((zeros[full] == 1) & (s == 0), g[full] * nz[full], 0))
+        else:  # amax, amin: the tied winners share dz
+            ties = np.zeros(g.shape, g.dtype)
+            np.add.at(ties, full, self.src == self.z[full])
+            ties += self.x == self.z  # x counts as a tie even when excluded (its share then goes nowhere), as torch
+            share = g / np.where(ties == 0, 1, ties)
+            gx, gs = share * (self.x == self.z), np.where(self.src == self.z[full], share[full], 0)
+        if not self.include_self:
+            gx = np.where(hit, 0, g)
+        elif r != "sum":
+            gx = np.where(hit, gx, g)
+        gsrc = zeros_on(g, self.src_shape)
+        gsrc[self.src_part] = gs
+        return gx.astype(g.dtype, copy=False), gsrc
+
+
+def _identity(reduce, dtype):
+    if reduce in ("sum", "mean"):
+        return 0
+    if reduce == "prod":
+        return 1
+    if dtype.kind == "f":
+        return -np.inf if reduce == "amax" else np.inf
+    if dtype.kind == "b":
+        return reduce == "amin"
+    info = np.iinfo(dtype)
+    return info.min if reduce == "amax" else info.max

@@ -201,3 +201,15 @@ class Unfold(Function):
 
     def view_kwargs(self):
         return self.kw
+
+
+class DiagEmbed(Function):
+    """z = zeros with x's last axis on the diagonal (offset) over dims dim1, dim2;  dx = that diagonal of dz"""
+    def forward(self, x, shape, offset, dim1, dim2):
+        self.kw = {"offset": offset, "dim1": dim1, "dim2": dim2}
+        z = zeros_on(x, shape)
+        diagonal_view(z, **self.kw)[...] = x
+        return z
+
+    def backward(self, g):
+        return diagonal_view(g, **self.kw).copy()
