@@ -56,9 +56,21 @@ def empty(*size, dtype=None, device=None, requires_grad=False):
 
 
 def full(size, fill_value, dtype=None, device=None, requires_grad=False):
-    if dtype is None:
-        dtype = dt.scalar_dtype(fill_value)
-    return _finish(np.full(_check_shape(size, "full"), fill_value, dt.to_dtype(dtype)), None, device, requires_grad)
+    dtype = dt.scalar_dtype(fill_value) if dtype is None else dt.to_dtype(dtype)
+    if dtype.kind in "iu":
+        lo, hi = dt.int_range(dtype)
+        if not lo <= fill_value <= hi:  # NaN fails too
+            raise RuntimeError(f"full: fill value {fill_value} cannot be converted to {dtype} without overflow")
+        fill_value = np.asarray(fill_value).astype(dtype)  # uint8: -1 wraps to 255, as in torch
+    return _finish(np.full(_check_shape(size, "full"), fill_value, dtype), None, device, requires_grad)
+
+
+def logspace(start, end, steps, base=10.0, dtype=None, device=None, requires_grad=False):
+    """base ** linspace(start, end, steps), computed in float64 and cast (torch's default dtype: the default float)"""
+    if steps < 0:
+        raise RuntimeError(f"logspace: number of steps must be non-negative, got {steps}")
+    a = np.power(float(base), np.linspace(start, end, steps))
+    return _finish(a.astype(dt.to_dtype(dtype) or dt._default_float), None, device, requires_grad)
 
 
 def _like(fn, t, dtype, device, requires_grad, *args):
@@ -165,6 +177,9 @@ def randint(low, high=None, size=None, generator=None, dtype=None, device=None, 
         low, high, size = 0, low, high
     if high is None:
         raise TypeError("randint: missing 'high' or 'size'")
+    for b in (low, high):
+        if not isinstance(b, (int, np.integer)) or isinstance(b, bool):
+            raise TypeError(f"randint: low and high must be integers, got {low!r} and {high!r}")
     if low >= high:
         raise RuntimeError(f"randint: expects 'from' ({low}) to be less than 'to' ({high})")
     rng, shape = rng_of(generator), _check_shape(size, "randint")

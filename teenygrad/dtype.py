@@ -69,6 +69,13 @@ def _promote_same_category(a, b):
     return r
 
 
+def int_range(dt):
+    """The Python ints torch converts into integer dtype dt without an overflow error: dt's range and, for an unsigned
+    type, also -max..-1 (they wrap: uint8 -1 is 255)."""
+    info = np.iinfo(dt)
+    return (-info.max if info.min == 0 else info.min), info.max  # Python ints (iinfo gives them)
+
+
 def scalar_dtype(x):
     if isinstance(x, type(True)) or isinstance(x, np.bool_):
         return bool

@@ -1,6 +1,7 @@
 """torch.xxx(tensor, ...) module-level spellings of Tensor methods (torch.exp(x), torch.sum(x, 1), ...)."""
 from .tensor import Tensor
 from .tensor_movement import atleast_1d, atleast_2d, atleast_3d  # noqa: F401  (torch.atleast_1d(x, y, ...))
+from .creation import logspace  # noqa: F401  (torch.logspace, reached through teenygrad.__getattr__)
 
 _NAMES = ["addcmul", "addcdiv", "fmod", "bitwise_and", "bitwise_or", "bitwise_xor", "bitwise_not", "exp", "log", "log2", "log10", "log1p", "expm1", "sqrt", "rsqrt", "sin", "cos", "tanh", "sigmoid",
           "relu", "abs", "sign", "square", "reciprocal", "clamp", "clip", "maximum", "minimum", "sum", "mean",
@@ -21,10 +22,19 @@ _NAMES = ["addcmul", "addcdiv", "fmod", "bitwise_and", "bitwise_or", "bitwise_xo
           "kthvalue", "quantile", "mode", "cumprod", "ravel", "tensor_split", "hsplit", "vsplit", "dsplit"]
 
 
+# torch takes a Python number as the first operand of these (torch.sub(1, x)); it promotes as in 1 - x
+_NUMBER_FIRST = {"add", "sub", "subtract", "mul", "multiply", "div", "true_divide", "floor_divide", "remainder", "pow",
+                 "bitwise_and", "bitwise_or", "bitwise_xor"}
+
+
 def _make(name):
     def fn(input, *args, **kwargs):
         if not isinstance(input, Tensor):
-            raise TypeError(f"{name}: expected a Tensor as the first argument, got {type(input).__name__}")
+            if name in _NUMBER_FIRST and args and isinstance(args[0], Tensor) and isinstance(input, (int, float)):
+                other, input = args[0]._other(input, name)  # the number as a 0-d tensor of the promoted dtype
+                args = (other,) + args[1:]
+            else:
+                raise TypeError(f"{name}: expected a Tensor as the first argument, got {type(input).__name__}")
         return getattr(input, name)(*args, **kwargs)
     fn.__name__ = name
     return fn

@@ -55,13 +55,21 @@ def _as_array(data, dtype):
     if isinstance(data, np.ndarray) or hasattr(data, "__cuda_array_interface__"):
         return data if dtype is None else data.astype(dtype)
     if isinstance(data, np.generic):  # numpy scalars keep their dtype, as in torch
+        if dtype is not None and dtype.kind in "iu" and data.dtype.kind in "iuf":
+            _check_int_range(np.asarray(data), dtype)
         return np.asarray(data, dtype=dtype)
-    if isinstance(data, (list, tuple)) and any(isinstance(x, Tensor) for x in _flat(data)):
-        data = _tensors_to_lists(data)
+    if isinstance(data, (list, tuple)):
+        typed = [x for x in _flat(data) if isinstance(x, (Tensor, np.generic, np.ndarray))]
+        if typed and dtype is None:  # torch: tensors and numpy scalars or arrays in a list bring their dtypes
+            dtype = _list_dtype(data)
+        if any(isinstance(x, Tensor) for x in typed):
+            data = _tensors_to_lists(data)
     try:
         a = np.asarray(data)
     except ValueError as e:  # ragged nested lists
         raise ValueError(f"tensor: can't build a tensor from {type(data).__name__} data: {e}") from None
+    if dtype is not None and dtype.kind in "iu" and a.dtype.kind in "iuf" and a.size:
+        _check_int_range(a, dtype)
     if dtype is None:
         if a.dtype.kind == "f":
             dtype = dt._default_float
@@ -80,6 +88,25 @@ def _flat(seq):
             yield from _flat(x)
         else:
             yield x
+
+
+def _check_int_range(a, dtype):
+    """Python numbers out of integer dtype's range: torch refuses rather than wrap (uint8 takes -255..-1 as ints
+    only, see dtype.int_range; floats must lie in the range itself)."""
+    low, high = dt.int_range(dtype) if a.dtype.kind != "f" else (np.iinfo(dtype).min, np.iinfo(dtype).max)
+    bad = a[~((a >= low) & (a <= high))]  # NaN fails too
+    if bad.size:
+        raise RuntimeError(f"tensor: value {bad.flat[0]} cannot be converted to {dtype} without overflow")
+
+
+def _list_dtype(data):
+    """torch's dtype for a list holding tensors or numpy scalars or arrays: each element's dtype (Python numbers: bool, int64,
+    the default float) promoted as for tensors of equal standing (float16 with int64 is float16)."""
+    rt = None
+    for x in _flat(data):
+        d = x.dtype if isinstance(x, (Tensor, np.generic, np.ndarray)) else dt.scalar_dtype(x)
+        rt = d if rt is None else dt.result_type(rt, 1, d, 1)
+    return rt
 
 
 def _tensors_to_lists(seq):
@@ -413,9 +440,29 @@ class Tensor:
             return self._other(Tensor(other), op)
         raise TypeError(f"{op}: unsupported operand type {type(other).__name__}")
 
+    def _float_pair(self, other, op):
+        """The operands of an op with a floating result (true division, atan2, ...). Where the promoted type is an
+        integer one, each operand goes straight to the default float, as in torch (promoting to the integer type
+        first would wrap: a uint8 tensor / an int8 0-d tensor -3 would divide by 253)."""
+        a, b = self._other(other, op)
+        if dt.is_floating(a._data.dtype):
+            return a, b
+        f = dt._default_float
+        return self._cast(f)._other(other._cast(f) if isinstance(other, Tensor) else other, op)
+
     def _float_operand(self):
         d = self._data.dtype
         return self if d.kind == "f" or dt.is_floating(d) else self._cast(dt._default_float)  # kind: the common case
+
+    def _half_number(self, o):
+        """x * number or x / number with x float16/bfloat16: torch multiplies in float32 by the number as it is and
+        rounds once, where numpy would first round the number to x's dtype (x * 1e-8 -> 0, x * 70000 -> inf); torch's
+        add and sub do round the number first, as numpy does. The caller redoes the op in float32."""
+        return (self._data.itemsize == 2 and self._data.dtype.kind in "fV"
+                and isinstance(o, (builtins.float, builtins.int)) and not isinstance(o, builtins.bool))
+
+    def _in_float32(self, op, o):
+        return getattr(self._cast(dt.float32), op)(o)._cast(self.dtype)
 
     def add(self, other, alpha=1):
         a, b = self._other(other, "add")
@@ -432,6 +479,8 @@ class Tensor:
         return E.Sub.apply(a, b)
 
     def mul(self, other):
+        if self._data.itemsize == 2 and self._half_number(other):
+            return self._in_float32("mul", other)
         if type(other) is builtins.float and self._data.dtype.kind == "f" and type(self._data) is np.ndarray:
             return self._mul_float(other)
         a, b = self._other(other, "mul")
@@ -446,6 +495,8 @@ class Tensor:
     def div(self, other, rounding_mode=None):
         if rounding_mode is None and self._data.dtype.kind in "biu" and not isinstance(other, Tensor):
             return self._cast(dt._default_float).div(other)  # int / number: in float, the number unwrapped
+        if self._data.itemsize == 2 and self._half_number(other):
+            return self._cast(dt.float32).div(other, rounding_mode)._cast(self.dtype)
         a, b = self._other(other, "div")
         if rounding_mode is not None:
             if rounding_mode not in ("floor", "trunc"):
@@ -458,7 +509,7 @@ class Tensor:
             with np.errstate(divide="ignore", invalid="ignore"):
                 return E.Piecewise.apply(a, b, fn=np.floor_divide if rounding_mode == "floor" else E.trunc_divide)
         if not dt.is_floating(a.dtype):  # true division of integers gives the default float
-            a, b = a._cast(dt._default_float), b._cast(dt._default_float)
+            a, b = self._float_pair(other, "div")
         return E.Div.apply(a, b)
 
     def pow(self, exponent):
@@ -507,7 +558,7 @@ class Tensor:
                 return E.Mul.apply(self, o)
         elif type(o) is builtins.float:
             a = self._data
-            if a.dtype.kind == "f" and type(a) is np.ndarray:  # mul's hot path, with _mul_float inlined
+            if a.dtype.kind == "f" and type(a) is np.ndarray and a.itemsize != 2:  # mul's hot path, _mul_float inlined
                 if self.requires_grad and _gstate["enabled"]:
                     return E.MulScalar.apply(self, s=o)
                 return Tensor._wrap(a * o)
@@ -515,11 +566,13 @@ class Tensor:
 
     def __rmul__(self, o):
         a = self._data
-        if type(o) is builtins.float and a.dtype.kind == "f" and type(a) is np.ndarray:
+        if type(o) is builtins.float and a.dtype.kind == "f" and type(a) is np.ndarray and a.itemsize != 2:
             # hot path, as in mul (-lr * grad): float * float tensor commutes exactly; _mul_float inlined
             if self.requires_grad and _gstate["enabled"]:
                 return E.MulScalar.apply(self, s=o)
             return Tensor._wrap(a * o)
+        if a.itemsize == 2 and self._half_number(o):
+            return self._in_float32("__rmul__", o)
         b, a = self._other(o, "mul")
         return E.Mul.apply(a, b)
 
@@ -533,6 +586,8 @@ class Tensor:
     def __rtruediv__(self, o):
         if self._data.dtype.kind in "biu" and not isinstance(o, Tensor):
             return self._cast(dt._default_float).__rtruediv__(o)
+        if self._data.itemsize == 2 and self._half_number(o):
+            return self.reciprocal().mul(o)  # torch: number * (1 / x), the product in float32
         b, a = self._other(o, "div")
         return a.div(b)
 
@@ -633,11 +688,23 @@ class Tensor:
     def __xor__(self, o):
         return self._logic(o, np.bitwise_xor, "xor")
 
+    def _shift(self, other, fn, op, reflected=False):
+        a, b = self._other(other, op)
+        if a.dtype.kind == "b":  # numpy would shift bools as int8; torch refuses
+            raise NotImplementedError(f"{op}: not implemented for bool tensors")
+        return (b if reflected else a)._logic(a if reflected else b, fn, op)
+
     def __lshift__(self, o):
-        return self._logic(o, np.left_shift, "lshift")
+        return self._shift(o, np.left_shift, "lshift")
 
     def __rshift__(self, o):
-        return self._logic(o, np.right_shift, "rshift")
+        return self._shift(o, np.right_shift, "rshift")
+
+    def __rlshift__(self, o):
+        return self._shift(o, np.left_shift, "lshift", reflected=True)
+
+    def __rrshift__(self, o):
+        return self._shift(o, np.right_shift, "rshift", reflected=True)
 
     __rand__, __ror__, __rxor__ = __and__, __or__, __xor__
 

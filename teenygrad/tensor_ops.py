@@ -30,9 +30,21 @@ def _float_unary(name, fn_cls):
 
 for _name, _cls in [("exp", E.Exp), ("log", E.Log), ("log2", E.Log2), ("log10", E.Log10), ("log1p", E.Log1p),
                     ("expm1", E.Expm1), ("sqrt", E.Sqrt), ("rsqrt", E.Rsqrt), ("sin", E.Sin), ("cos", E.Cos),
-                    ("tanh", E.Tanh), ("sigmoid", E.Sigmoid), ("silu", E.Silu), ("reciprocal", E.Reciprocal),
-                    ("erf", E.Erf)]:
+                    ("tanh", E.Tanh), ("sigmoid", E.Sigmoid), ("reciprocal", E.Reciprocal), ("erf", E.Erf)]:
     _float_unary(_name, _cls)
+
+
+def _float_input(x, op):
+    """The activations torch computes for floating tensors only (silu, gelu, softplus): no silent int -> float."""
+    d = x._data.dtype
+    if d.kind == "f" or dt.is_floating(d):
+        return x
+    raise NotImplementedError(f"{op}: not implemented for {d} tensors (floating point only)")
+
+
+@_method
+def silu(self):
+    return E.Silu.apply(_float_input(self, "silu"))
 
 
 def _inplace_variant(name):
@@ -55,16 +67,18 @@ def relu(self):
 def gelu(self, approximate="none"):
     if approximate not in ("none", "tanh"):
         raise RuntimeError(f"gelu: approximate must be 'none' or 'tanh', got {approximate!r}")
-    return E.Gelu.apply(self._float_operand(), approximate=approximate)
+    return E.Gelu.apply(_float_input(self, "gelu"), approximate=approximate)
 
 
 @_method
 def softplus(self, beta=1.0, threshold=20.0):
-    return E.Softplus.apply(self._float_operand(), beta=beta, threshold=threshold)
+    return E.Softplus.apply(_float_input(self, "softplus"), beta=beta, threshold=threshold)
 
 
 @_method
 def abs(self):
+    if self._data.dtype.kind == "b":
+        raise NotImplementedError("abs: not implemented for bool tensors")
     return E.Abs.apply(self)
 
 
@@ -115,9 +129,18 @@ def clamp(self, min=None, max=None):
                   Tensor(np.asarray(_extreme(x.dtype, i) if b is None else b, x.dtype), device=self.device)
                   for i, b in enumerate((min, max)))
         return E.ClampT.apply(x, lo, hi)
-    lo = None if min is None else x.dtype.type(min)
-    hi = None if max is None else x.dtype.type(max)
+    lo = None if min is None else _bound(min, x.dtype)
+    hi = None if max is None else _bound(max, x.dtype)
     return E.Clamp.apply(x, lo=lo, hi=hi)
+
+
+def _bound(b, dtype):
+    if dtype.kind in "iu":  # torch's range check (uint8 takes -255..-1 and wraps them), numpy's refuses or wraps
+        lo, hi = dt.int_range(dtype)
+        if not lo <= b <= hi:
+            raise RuntimeError(f"clamp: bound {b} is out of range for a {dtype} tensor")
+        return np.asarray(b).astype(dtype)[()]
+    return dtype.type(b)
 
 
 def _extreme(dtype, upper):
@@ -161,6 +184,12 @@ def where(condition, x=None, y=None):
     c = condition._data if isinstance(condition, Tensor) else np.asarray(condition)
     if c.dtype != np.bool_:
         raise RuntimeError(f"where: expected condition to be a bool tensor, got {c.dtype}")
+    for t, n in ((x, y), (y, x)):  # a number beside an integer tensor takes its dtype: it must fit (no wrapping)
+        if isinstance(n, builtins.int) and not isinstance(n, builtins.bool) and isinstance(t, Tensor) and \
+                t._data.dtype.kind in "iu":
+            lo, hi = dt.int_range(t._data.dtype)
+            if not lo <= n <= hi:
+                raise RuntimeError(f"where: value {n} cannot be converted to {t.dtype} without overflow")
     if not isinstance(x, Tensor):
         if not isinstance(y, Tensor):
             x = Tensor(x)
@@ -206,13 +235,14 @@ def cosh(self):
 def logaddexp(self, other):
     """log(e^a + e^b) without overflow: max(a, b) + log1p(e^-|a - b|)"""
     a, b = self._other(other, "logaddexp")
-    a, b = a._float_operand(), b._float_operand()
+    if not dt.is_floating(a.dtype):
+        raise NotImplementedError(f"logaddexp: not implemented for {a.dtype} operands (floating point only)")
     return a.maximum(b) + (-(a - b).abs()).exp().log1p()
 
 
 @_method
 def log_sigmoid(self):
-    return -(-self._float_operand()).softplus()
+    return -(-_float_input(self, "log_sigmoid")).softplus()
 
 
 @_method
@@ -222,6 +252,8 @@ def lerp(self, end, weight):
 
 @_method
 def frac(self):
+    if not dt.is_floating(self._data.dtype):
+        raise NotImplementedError(f"frac: not implemented for {self.dtype} tensors (floating point only)")
     return self - self.trunc()
 
 
@@ -280,7 +312,7 @@ def _float_binary(name, fn_cls, ints_to_float):
         if not dt.is_floating(a.dtype):
             if not ints_to_float:
                 raise NotImplementedError(f"{name}: not implemented for {a.dtype} tensors (floating point only)")
-            a, b = a._cast(dt._default_float), b._cast(dt._default_float)
+            a, b = self._float_pair(other, name)
         return fn_cls.apply(a, b)
     op.__name__ = name
     op.__doc__ = fn_cls.__doc__
@@ -316,6 +348,9 @@ def positive(self):
     if self._data.dtype.kind == "b":
         raise RuntimeError("positive: the `+` operator on a bool tensor is not supported")
     return self
+
+
+Tensor.__pos__ = positive
 
 
 @_method
@@ -361,9 +396,22 @@ def sum(self, dim=None, keepdim=False, dtype=None, axis=None):
     x = self
     if dtype is not None:
         x = x._cast(dt.to_dtype(dtype))
-    elif x._data.dtype.kind in "biu":
-        x = x._cast(dt.int64)
+        if x._data.dtype.kind in "biu":  # numpy sums small integers in int64: cast back to the asked dtype
+            return R.Sum.apply(x, axis=_dims(self, dim, axis, "sum"), keepdim=keepdim)._cast(x.dtype)
+    else:
+        kind = x._data.dtype.kind
+        if kind in "biu":
+            x = x._cast(dt.int64)
+        elif kind == "V":
+            return _via_float32(self, "sum", dim, keepdim, axis=axis)
     return R.Sum.apply(x, axis=_dims(self, dim, axis, "sum"), keepdim=keepdim)
+
+
+def _via_float32(self, name, *args, **kwargs):
+    """self.name(...) for a bfloat16 self, in float32 and rounded back: numpy (ml_dtypes) reduces bfloat16 in
+    bfloat16 itself (a running sum of ones stalls at 256), torch accumulates in float32."""
+    out = getattr(self._cast(dt.float32), name)(*args, **kwargs)
+    return out._cast(self.dtype) if out._data.dtype == dt.float32 else out
 
 
 @_method
@@ -376,14 +424,18 @@ def mean(self, dim=None, keepdim=False, dtype=None, axis=None):
 
 @_method
 def prod(self, dim=None, keepdim=False, dtype=None):
+    if dtype is None and self._data.dtype.kind == "V":
+        return _via_float32(self, "prod", dim, keepdim)
     x = self if dtype is None else self._cast(dt.to_dtype(dtype))
     if x.dtype.kind in "biu" and dtype is None:
         x = x._cast(dt.int64)
     axes = None if dim is None else _dims(self, dim, None, "prod")  # not `axis`: _numpy_spellings reads the names
     if not axes:  # every element (dim=None, or the one of a 0-d tensor): Prod works along one axis
         out = R.Prod.apply(x.reshape(-1), axis=(0,), keepdim=False)
-        return out.reshape([1] * self.ndim) if keepdim else out
-    return R.Prod.apply(x, axis=axes, keepdim=keepdim)
+        out = out.reshape([1] * self.ndim) if keepdim else out
+    else:
+        out = R.Prod.apply(x, axis=axes, keepdim=keepdim)
+    return out if out._data.dtype == x._data.dtype else out._cast(x.dtype)  # numpy multiplies small ints in int64
 
 
 def _check_nonempty(self, axes, op):
@@ -487,21 +539,27 @@ def std(self, dim=None, unbiased=None, keepdim=False, correction=None):
 
 @_method
 def logsumexp(self, dim, keepdim=False):
-    return R.LogSumExp.apply(self._float_operand(), axis=_norm_dims(dim, self.ndim, "logsumexp"), keepdim=keepdim)
+    if self._data.dtype.kind == "V":
+        return _via_float32(self, "logsumexp", dim, keepdim)
+    return R.LogSumExp.apply(self._float_operand(), axis=_dims(self, dim, None, "logsumexp"), keepdim=keepdim)
 
 
 @_method
 def softmax(self, dim, dtype=None):
-    x = self._float_operand() if dtype is None else self._cast(dt.to_dtype(dtype))
+    x = _float_input(self, "softmax") if dtype is None else self._cast(dt.to_dtype(dtype))
     d = _norm_dim(dim, self.ndim, "softmax")
     if x.ndim == 0:
         return x.reshape(1).softmax(0).reshape(())
+    if x._data.itemsize < 4:  # float16/bfloat16: torch computes in float32 and rounds once
+        return R.Softmax.apply(x._cast(dt.float32), axis=d)._cast(x.dtype)
     return R.Softmax.apply(x, axis=d)
 
 
 @_method
 def log_softmax(self, dim, dtype=None):
-    x = self._float_operand() if dtype is None else self._cast(dt.to_dtype(dtype))
+    if dtype is None and self._data.dtype.kind == "V":
+        return _via_float32(self, "log_softmax", dim)
+    x = _float_input(self, "log_softmax") if dtype is None else self._cast(dt.to_dtype(dtype))
     d = _norm_dim(dim, self.ndim, "log_softmax")
     if x.ndim == 0:
         return x.reshape(1).log_softmax(0).reshape(())
@@ -561,13 +619,15 @@ def norm(self, p=2, dim=None, keepdim=False):
         return self.abs().amin(dim, keepdim)
     if p == 0:  # the number of nonzeros (no gradient, as in torch)
         return (self != 0).sum(dim, keepdim)._cast(self._float_operand().dtype)
-    if p < 0:  # torch: the reciprocal power sum; no zero-norm subgradient case to guard here
-        return (self.abs() ** p).sum(dim, keepdim) ** (1.0 / p)
+    if self._data.dtype.kind == "V":
+        return _via_float32(self, "norm", p, dim, keepdim)
     return R.Norm.apply(self, axis=_dims(self, dim, None, "norm"), p=p, keepdim=keepdim)
 
 
 @_method
 def nansum(self, dim=None, keepdim=False, dtype=None):
+    if dtype is None and self._data.dtype.kind == "V":
+        return _via_float32(self, "nansum", dim, keepdim)
     x = self if dtype is None else self._cast(dt.to_dtype(dtype))
     if not dt.is_floating(x.dtype):
         return x.sum(dim, keepdim)  # no NaN among integers

@@ -30,8 +30,11 @@ def matmul(self, other):
             np.broadcast_shapes(a.shape[:-2], b.shape[:-2])
     except ValueError:
         raise RuntimeError(f"matmul: batch dims of {a.shape} and {b.shape} can't be broadcast") from None
-    if ad.kind == "V" and ad.name == "bfloat16":  # numpy's bfloat16 GEMM returns float32: accumulate there, cast back
-        return self.float().matmul(other.float())._cast(self.dtype)
+    if ad.kind in "Vb":  # one test on the hot path for both rare kinds
+        if ad.kind == "b":  # numpy would give the logical (or, and) product; torch refuses
+            raise NotImplementedError(f"matmul: not implemented for bool tensors (shapes {a.shape} and {b.shape})")
+        if ad.name == "bfloat16":  # numpy's bfloat16 GEMM returns float32: accumulate there, cast back
+            return self.float().matmul(other.float())._cast(self.dtype)
     return MM.Matmul.apply(self, other)
 
 
@@ -80,6 +83,13 @@ def einsum(equation, *operands):
     rt = operands[0].dtype
     for t in operands[1:]:
         rt = dt.result_type(rt, 1, t.dtype, 1)
+    if rt.kind in "biu" and set("".join(ins)) - set(out):  # something is summed over
+        if len(operands) == 1:  # torch sums one operand with sum: bool and integers -> int64
+            rt = dt.int64
+        elif rt.kind == "b":  # numpy would contract with (or, and); torch refuses
+            raise NotImplementedError(f"einsum: contractions of bool tensors are not implemented ({equation!r})")
+    if rt.kind == "V":  # bfloat16: numpy's einsum has no loop for it; torch accumulates in float32 anyway
+        return MM.Einsum.apply(*[t._cast(dt.float32) for t in operands], ins=tuple(ins), out=out)._cast(rt)
     return MM.Einsum.apply(*[t._cast(rt) for t in operands], ins=tuple(ins), out=out)
 
 

@@ -69,15 +69,17 @@ class Pow(Function):
     """z = x ** y;  dx = dz * y * x^(y-1), dy = dz * z * log(x)"""
     def forward(self, x, y):
         self.x, self.y = x, y
-        self.z = x ** y
+        self.z = x ** y if x.dtype.kind == "f" or not (y < 0).any() else _int_pow(x, y)
         return self.z
 
     def backward(self, g):
         n = self.needs_input_grad
         x, y = self.x, self.y
         gx = gy = None
-        if n[0]:
-            gx = unbroadcast(g * y * x ** (y - 1), x.shape)
+        if n[0]:  # torch: 0 where y = 0 (x^-1 at x = 0 would make it 0 * inf)
+            with np.errstate(divide="ignore", invalid="ignore"):
+                gx = np.where(y == 0, 0, g * y * x ** (y - 1)).astype(g.dtype, copy=False)
+            gx = unbroadcast(gx, x.shape)
         if n[1]:
             with np.errstate(divide="ignore", invalid="ignore"):
                 logx = np.where(x > 0, np.log(np.where(x > 0, x, 1)), np.where(x == 0, -np.inf, np.nan))
@@ -85,6 +87,15 @@ class Pow(Function):
             gy = np.where((x == 0) & (y >= 0), 0, gy).astype(self.z.dtype)
             gy = unbroadcast(gy, y.shape)
         return gx, gy
+
+
+def _int_pow(x, y):
+    """x ** y for integer arrays with some y < 0, which numpy refuses: torch gives 1/x truncated to an integer there
+    (1 for x = 1, +-1 for x = -1, else 0)"""
+    neg = y < 0
+    z = x ** np.where(neg, 0, y).astype(y.dtype, copy=False)
+    odd = (y & 1).astype(bool)
+    return np.where(neg, np.where(x == 1, 1, np.where(x == -1, np.where(odd, -1, 1), 0)), z).astype(z.dtype)
 
 
 class PowScalar(Function):
@@ -406,14 +417,15 @@ class Reciprocal(Function):
 
 
 class Clamp(Function):
-    """z = min(max(x, lo), hi);  dx = dz inside [lo, hi]"""
+    """z = min(max(x, lo), hi);  dx = dz where lo <= x <= hi (torch's rule: nowhere when lo > hi)"""
     def forward(self, x, lo=None, hi=None):
-        z = x
+        z, self.mask = x, None
         if lo is not None:
             z = np.maximum(z, lo)
+            self.mask = x >= lo
         if hi is not None:
             z = np.minimum(z, hi)
-        self.mask = (z == x) if (lo is not None or hi is not None) else None
+            self.mask = x <= hi if self.mask is None else self.mask & (x <= hi)
         return z.astype(x.dtype, copy=False)
 
     def backward(self, g):

@@ -44,6 +44,8 @@ class Mean(Function):
         for a in axis:
             n *= x.shape[a]
         self.n = n
+        if x.itemsize < 4 and n:  # float16/bfloat16: sum and divide in float32, round once (as torch)
+            return (x.sum(axis=axis, keepdims=keepdim, dtype=np.float32) / np.float32(n)).astype(x.dtype)
         return x.sum(axis=axis, keepdims=keepdim) / x.dtype.type(n) if n else x.mean(axis=axis, keepdims=keepdim)
 
     def backward(self, g):
@@ -116,7 +118,13 @@ class MinDim(MaxDim):
 class Var(Function):
     """z = sum (x - mean)^2 / (n - correction);  dx = dz * 2 (x - mean) / (n - correction)"""
     def forward(self, x, axis, correction=1, keepdim=False):
+        return self._var(x, axis, correction, keepdim).astype(x.dtype, copy=False)
+
+    def _var(self, x, axis, correction, keepdim):
+        """the variance, in float32 for float16/bfloat16 x (torch computes there and rounds once)"""
         self.in_shape, self.axis, self.keepdim = x.shape, axis, keepdim
+        if x.itemsize < 4:
+            x = x.astype(np.float32)
         n = 1
         for a in axis:
             n *= x.shape[a]
@@ -131,14 +139,14 @@ class Var(Function):
     def backward(self, g):
         g = _expand_back(g, self.in_shape, self.axis, self.keepdim)
         with np.errstate(divide="ignore", invalid="ignore"):
-            return g * self.d * g.dtype.type(2 / self.n_corr if self.n_corr else np.inf)
+            return (g * self.d * g.dtype.type(2 / self.n_corr if self.n_corr else np.inf)).astype(g.dtype, copy=False)
 
 
 class Std(Var):
     """z = sqrt(var x);  dx = dz (x - mean) / ((n - correction) z), and 0 where z = 0 (torch's rule: no NaN
     from a constant row)"""
     def forward(self, x, axis, correction=1, keepdim=False):
-        self.z = np.sqrt(Var.forward(self, x, axis, correction, keepdim))
+        self.z = np.sqrt(self._var(x, axis, correction, keepdim)).astype(x.dtype, copy=False)
         return self.z
 
     def backward(self, g):
@@ -240,14 +248,16 @@ def _acc_dtype(d):
 
 
 class Norm(Function):
-    """z = (sum |x|^p)^(1/p) over axes (p a positive number);  dx = dz sign(x) |x|^(p-1) / z^(p-1), and 0 where
-    z = 0 or x = 0 (torch's subgradient: a zero vector's norm has gradient 0, not 0/0)"""
+    """z = (sum |x|^p)^(1/p) over axes (p a nonzero number);  dx = dz sign(x) |x|^(p-1) / z^(p-1), and 0 where
+    z = 0 or x = 0 (torch's subgradient: a zero vector's norm has gradient 0, not 0/0; for p < 0 a zero anywhere
+    makes z = 0)"""
     def forward(self, x, axis, p=2.0, keepdim=False):
         self.x, self.axis, self.p, self.keepdim = x, axis, p, keepdim
         if p == 2:
             self.z = np.sqrt((x * x).sum(axis=axis, keepdims=True))
         else:
-            self.z = (np.abs(x) ** p).sum(axis=axis, keepdims=True) ** (1.0 / p)
+            with np.errstate(divide="ignore"):  # p < 0: 0^p = inf, and the norm 0
+                self.z = (np.abs(x) ** p).sum(axis=axis, keepdims=True) ** (1.0 / p)
         return self.z if keepdim else self.z.reshape([n for i, n in enumerate(x.shape) if i not in axis])
 
     def backward(self, g):
