@@ -2,12 +2,14 @@
 and the shapes); the heavy composites are single fused nodes from teenygrad.ops.nn. Convolution, pooling,
 group norm and channel dropout live in functional_conv.py (im2col ops in teenygrad.ops.conv), imported below."""
 import math
+import warnings
 import numpy as np
 from ..tensor import dt  # the dtype module: the package attribute `dtype` is the dtype class, as in torch
 from ..tensor import Tensor, _check_same_device
 from ..ops import nn as N
-from .._arrays import on_device_of
+from .._arrays import on_device_of, xp_of
 from ..random import rng_of
+from ..autograd.grad_mode import is_grad_enabled
 from ..tensor_ops import one_hot as _one_hot, where as _where, einsum as _einsum
 from ._checks import _t, _same_float
 from .functional_conv import (conv1d, conv2d, max_pool1d, max_pool2d, avg_pool1d, avg_pool2d,  # noqa: F401
@@ -34,6 +36,9 @@ def linear(input, weight, bias=None):
     _t(weight, "linear", "weight")
     if bias is not None:
         _t(bias, "linear", "bias")
+    if weight.ndim == 1 and bias is None and input.ndim >= 1 and input.shape[-1] == weight.shape[0]:
+        _same_float("linear", input, weight)
+        return input @ weight  # torch allows a 1-D weight (without bias): the out dim is dropped
     if weight.ndim != 2 or input.ndim == 0 or input.shape[-1] != weight.shape[1]:
         raise RuntimeError(f"linear: input shape {input.shape} doesn't match weight shape {weight.shape} "
                            f"(expected last dim {weight.shape[1] if weight.ndim == 2 else '?'})")
@@ -51,11 +56,13 @@ def bilinear(input1, input2, weight, bias=None):
     return y + bias if bias is not None else y
 
 
-def embedding(input, weight, padding_idx=None, max_norm=None, scale_grad_by_freq=False, sparse=False):
-    """Rows of weight (v, e) picked by integer ids of any shape -> (*ids.shape, e)."""
+def embedding(input, weight, padding_idx=None, max_norm=None, norm_type=2.0, scale_grad_by_freq=False,
+              sparse=False):
+    """Rows of weight (v, e) picked by integer ids of any shape -> (*ids.shape, e). With max_norm, the rows
+    looked up whose norm_type-norm exceeds max_norm are first rescaled to it, in place in weight (as torch)."""
     _t(input, "embedding")
-    if max_norm is not None or scale_grad_by_freq or sparse:
-        raise NotImplementedError("embedding: max_norm, scale_grad_by_freq and sparse are not supported")
+    if scale_grad_by_freq or sparse:
+        raise NotImplementedError("embedding: scale_grad_by_freq and sparse are not supported")
     if input.dtype.kind not in "iu":
         raise TypeError(f"embedding: expected integer indices (Long/Int), got {input.dtype} of shape {input.shape}")
     if weight.ndim != 2:
@@ -68,9 +75,24 @@ def embedding(input, weight, padding_idx=None, max_norm=None, scale_grad_by_freq
         bad = int(idx.max()) if idx.max() >= v else int(idx.min())
         raise IndexError(f"embedding: index {bad} is out of range for an embedding of {v} rows "
                          f"(input shape {input.shape})")
-    if padding_idx is not None and padding_idx < 0:
-        padding_idx += v
+    if padding_idx is not None:
+        if not -v <= padding_idx < v:
+            raise ValueError(f"embedding: padding_idx {padding_idx} must be within num_embeddings ({v})")
+        if padding_idx < 0:
+            padding_idx += v
+    if max_norm is not None:
+        _embedding_renorm_(weight._data, idx, max_norm, norm_type)
     return N.Embedding.apply(weight, idx=idx, padding_idx=padding_idx)
+
+
+def _embedding_renorm_(w, idx, max_norm, norm_type):
+    """torch's embedding_renorm_: each looked-up row with norm > max_norm is scaled by max_norm / (norm + 1e-7),
+    in place and outside the graph."""
+    xp = xp_of(w)
+    rows = xp.unique(idx)
+    norms = xp.linalg.norm(w[rows].astype(np.float64), ord=norm_type, axis=1)
+    scale = xp.where(norms > max_norm, max_norm / (norms + 1e-7), 1.0)
+    w[rows] *= scale[:, None].astype(w.dtype)
 
 
 def one_hot(tensor, num_classes=-1):
@@ -172,24 +194,32 @@ def dropout(input, p=0.5, training=True, inplace=False, generator=None):
         raise ValueError(f"dropout: probability has to be between 0 and 1, but got {p}")
     if not training or p == 0:
         return input
-    return N.Dropout.apply(input, p=p, rng=rng_of(generator))
+    out = N.Dropout.apply(input, p=p, rng=rng_of(generator))
+    return _write_back(input, out) if inplace else out
 
 
-def softmax(input, dim=None, dtype=None):
-    return _t(input, "softmax").softmax(_implicit_dim(input, dim), dtype=dtype)
+def _write_back(input, out):
+    """torch's inplace=True: the result goes into input's own memory (autograd-aware) and input is returned."""
+    return input.copy_(out)
 
 
-def softmin(input, dim=None, dtype=None):
-    return softmax(-_t(input, "softmin"), _implicit_dim(input, dim), dtype=dtype)
+def softmax(input, dim=None, _stacklevel=3, dtype=None):
+    return _t(input, "softmax").softmax(_implicit_dim(input, dim, "softmax"), dtype=dtype)
 
 
-def log_softmax(input, dim=None, dtype=None):
-    return _t(input, "log_softmax").log_softmax(_implicit_dim(input, dim), dtype=dtype)
+def softmin(input, dim=None, _stacklevel=3, dtype=None):
+    return softmax(-_t(input, "softmin"), _implicit_dim(input, dim, "softmin"), dtype=dtype)
 
 
-def _implicit_dim(x, dim):
+def log_softmax(input, dim=None, _stacklevel=3, dtype=None):
+    return _t(input, "log_softmax").log_softmax(_implicit_dim(input, dim, "log_softmax"), dtype=dtype)
+
+
+def _implicit_dim(x, dim, op):
     if dim is not None:
         return dim
+    warnings.warn(f"Implicit dimension choice for {op} has been deprecated. Change the call to include dim=X as an "
+                  "argument.", stacklevel=3)
     return 0 if x.ndim in (0, 1, 3) else 1  # torch's legacy choice when dim is omitted
 
 
@@ -198,22 +228,26 @@ def gelu(input, approximate="none"):
 
 
 def relu(input, inplace=False):
-    return input.relu()
+    return _write_back(input, input.relu()) if inplace else input.relu()
 
 
 def relu6(input, inplace=False):
-    return hardtanh(input, 0, 6)
+    return hardtanh(input, 0, 6, inplace)
 
 
 def leaky_relu(input, negative_slope=0.01, inplace=False):
-    return _where(input > 0, input, input * negative_slope)
+    if not dt.is_floating(_t(input, "leaky_relu").dtype):  # torch: not implemented for integer tensors
+        raise TypeError(f"leaky_relu: expected a floating point input, got {input.dtype}")
+    out = _where(input > 0, input, input * negative_slope)
+    return _write_back(input, out) if inplace else out
 
 
 def elu(input, alpha=1.0, inplace=False):
     _t(input, "elu")
     if not dt.is_floating(input.dtype):
         raise TypeError(f"elu: expected a floating point input, got {input.dtype}")
-    return N.ELU.apply(input, alpha=alpha)
+    out = N.ELU.apply(input, alpha=alpha)
+    return _write_back(input, out) if inplace else out
 
 
 def tanh(input):
@@ -225,7 +259,7 @@ def sigmoid(input):
 
 
 def silu(input, inplace=False):
-    return input.silu()
+    return _write_back(input, input.silu()) if inplace else input.silu()
 
 
 def softplus(input, beta=1.0, threshold=20.0):
@@ -240,9 +274,11 @@ def hardtanh(input, min_val=-1.0, max_val=1.0, inplace=False):
     _t(input, "hardtanh")
     if min_val > max_val:
         raise ValueError(f"hardtanh: min_val ({min_val}) cannot be greater than max_val ({max_val})")
-    if not dt.is_floating(input.dtype):
-        return input.clamp(min_val, max_val)
-    return N.Hardtanh.apply(input, lo=min_val, hi=max_val)
+    if not dt.is_floating(input.dtype):  # integers stay integers, as torch (the bounds truncated toward zero)
+        out = input.clamp(int(min_val), int(max_val))
+    else:
+        out = N.Hardtanh.apply(input, lo=min_val, hi=max_val)
+    return _write_back(input, out) if inplace else out
 
 
 def normalize(input, p=2.0, dim=1, eps=1e-12):
@@ -311,6 +347,8 @@ def scaled_dot_product_attention(query, key, value, attn_mask=None, dropout_p=0.
         except ValueError:
             raise RuntimeError(f"scaled_dot_product_attention: attn_mask shape {m.shape} can't be broadcast to "
                                f"the scores' shape {q.shape[:-2] + (L, S)}") from None
+        if m.dtype != np.bool_ and attn_mask.requires_grad and is_grad_enabled():
+            return _attention_learned_mask(q, k, v, attn_mask, dropout_p, scale, generator)
         mask = (np.where(m, q.dtype.type(0), q.dtype.type(-np.inf)) if m.dtype == np.bool_
                 else m.astype(q.dtype, copy=False))
     sc = 1 / math.sqrt(q.shape[-1]) if scale is None else scale
@@ -320,6 +358,14 @@ def scaled_dot_product_attention(query, key, value, attn_mask=None, dropout_p=0.
         keep = on_device_of(q._data, rng_of(generator).random(shape, dtype=np.float32) >= dropout_p)
         drop = keep * q.dtype.type(1 / (1 - dropout_p))
     return N.ScaledDotProductAttention.apply(q, k, v, mask=mask, causal=is_causal, scale=sc, drop=drop)
+
+
+def _attention_learned_mask(q, k, v, mask, dropout_p, scale, generator):
+    """SDPA with a float mask that needs a gradient (a learned bias, as T5's): composed from differentiable ops,
+    since the fused op takes its mask as a constant."""
+    sc = 1 / math.sqrt(q.shape[-1]) if scale is None else scale
+    a = softmax((q @ k.transpose(-1, -2)) * sc + (mask if mask.dtype == q.dtype else mask.to(q.dtype)), -1)
+    return dropout(a, dropout_p, True, generator=generator) @ v
 
 
 # ---- losses ---------------------------------------------------------------------------------------
@@ -333,6 +379,14 @@ def _reduce(loss, reduction, op):
     raise ValueError(f"{op}: {reduction!r} is not a valid value for reduction (none, mean, sum)")
 
 
+def _legacy_reduction(size_average, reduce, op):
+    """torch's deprecated size_average / reduce flags, as the reduction they stand for (both default True)."""
+    warnings.warn(f"{op}: size_average and reduce args will be deprecated, please use reduction= instead")
+    size_average = True if size_average is None else size_average
+    reduce = True if reduce is None else reduce
+    return ("mean" if size_average else "sum") if reduce else "none"
+
+
 def _check_reduction(reduction, op):
     if reduction not in ("none", "mean", "sum"):
         raise ValueError(f"{op}: {reduction!r} is not a valid value for reduction (none, mean, sum)")
@@ -342,6 +396,8 @@ def cross_entropy(input, target, weight=None, size_average=None, ignore_index=-1
                   reduction="mean", label_smoothing=0.0):
     """Logits (n, C) or (n, C, d1, ...) (or (C,) unbatched); targets are class ids (n,) / (n, d1, ...)
     or class probabilities shaped like the input."""
+    if size_average is not None or reduce is not None:
+        reduction = _legacy_reduction(size_average, reduce, "cross_entropy")
     if (weight is None and label_smoothing == 0 and isinstance(input, Tensor) and isinstance(target, Tensor)
             and (reduction == "mean" or reduction == "sum" or reduction == "none")):
         # the hot case: (n, C) float logits, (n,) int64 class ids, all in range; anything else (or any doubt)
@@ -364,7 +420,7 @@ def cross_entropy(input, target, weight=None, size_average=None, ignore_index=-1
     x = input
     C = x.shape[1] if x.ndim > 1 else x.shape[0]
     if weight is not None:
-        if weight.shape != (C,):
+        if _t(weight, "cross_entropy", "weight").shape != (C,):
             raise RuntimeError(f"cross_entropy: weight shape {weight.shape} doesn't match {C} classes")
         _same_float("cross_entropy", x, weight)
     soft = dt.is_floating(target.dtype)
@@ -409,6 +465,8 @@ def cross_entropy(input, target, weight=None, size_average=None, ignore_index=-1
 
 def nll_loss(input, target, weight=None, size_average=None, ignore_index=-100, reduce=None, reduction="mean"):
     """Negative log-likelihood of log-probabilities (n, C) / (n, C, d1, ...) at class-id targets."""
+    if size_average is not None or reduce is not None:
+        reduction = _legacy_reduction(size_average, reduce, "nll_loss")
     _t(input, "nll_loss")
     _check_same_device(input, target, "nll_loss")
     _check_reduction(reduction, "nll_loss")
@@ -418,6 +476,8 @@ def nll_loss(input, target, weight=None, size_average=None, ignore_index=-100, r
     expect = input.shape[:1] + input.shape[2:] if input.ndim > 1 else ()
     if target.shape != expect:
         raise RuntimeError(f"nll_loss: expected target shape {expect} for input {input.shape}, got {target.shape}")
+    if weight is not None and _t(weight, "nll_loss", "weight").shape != (C,):
+        raise RuntimeError(f"nll_loss: weight shape {weight.shape} doesn't match {C} classes")
     t = target._data
     bad = (t != ignore_index) & ((t < 0) | (t >= C))
     if bad.any():
@@ -449,18 +509,38 @@ def _check_same_shape(input, target, op):
                            "(torch would broadcast with a warning; we refuse)")
 
 
-def mse_loss(input, target, size_average=None, reduce=None, reduction="mean"):
+def mse_loss(input, target, size_average=None, reduce=None, reduction="mean", weight=None):
+    if size_average is not None or reduce is not None:
+        reduction = _legacy_reduction(size_average, reduce, "mse_loss")
     _check_same_shape(input, target, "mse_loss")
     d = input - target
-    return _reduce(d * d, reduction, "mse_loss")
+    return _reduce(d * d, reduction, "mse_loss") if weight is None else _weighted(d * d, weight, reduction, "mse_loss")
 
 
-def l1_loss(input, target, size_average=None, reduce=None, reduction="mean"):
+def l1_loss(input, target, size_average=None, reduce=None, reduction="mean", weight=None):
+    if size_average is not None or reduce is not None:
+        reduction = _legacy_reduction(size_average, reduce, "l1_loss")
     _check_same_shape(input, target, "l1_loss")
-    return _reduce((input - target).abs(), reduction, "l1_loss")
+    d = (input - target).abs()
+    return _reduce(d, reduction, "l1_loss") if weight is None else _weighted(d, weight, reduction, "l1_loss")
+
+
+def _check_weight_shape(loss, weight, op):
+    if tuple(_t(weight, op, "weight").shape) != tuple(loss.shape):
+        raise ValueError(f"{op}: weight shape {weight.shape} must equal the input shape {loss.shape}")
+
+
+def _weighted(loss, weight, reduction, op):
+    """torch's weighted mse / l1: the mean is sum(w loss) / sum(w), not over the element count."""
+    _check_weight_shape(loss, weight, op)
+    _check_reduction(reduction, op)
+    loss = loss * weight
+    return loss.sum() / weight.sum() if reduction == "mean" else _reduce(loss, reduction, op)
 
 
 def smooth_l1_loss(input, target, size_average=None, reduce=None, reduction="mean", beta=1.0):
+    if size_average is not None or reduce is not None:
+        reduction = _legacy_reduction(size_average, reduce, "smooth_l1_loss")
     _check_same_shape(input, target, "smooth_l1_loss")
     if beta < 0:
         raise RuntimeError(f"smooth_l1_loss: beta must be >= 0, got {beta}")
@@ -477,12 +557,15 @@ def huber_loss(input, target, reduction="mean", delta=1.0, weight=None):
     d = (input - target).abs()
     loss = _where(d < delta, d * d * 0.5, (d - 0.5 * delta) * delta)
     if weight is not None:
+        _check_weight_shape(loss, weight, "huber_loss")
         loss = loss * weight
     return _reduce(loss, reduction, "huber_loss")
 
 
 def binary_cross_entropy(input, target, weight=None, size_average=None, reduce=None, reduction="mean"):
     """-(y log p + (1-y) log(1-p)) with the logs clamped at -100, as torch does."""
+    if size_average is not None or reduce is not None:
+        reduction = _legacy_reduction(size_average, reduce, "binary_cross_entropy")
     _check_same_shape(input, target, "binary_cross_entropy")
     _check_same_device(input, target, "binary_cross_entropy")
     if not dt.is_floating(input.dtype) or target.dtype != input.dtype:
@@ -501,6 +584,8 @@ def binary_cross_entropy(input, target, weight=None, size_average=None, reduce=N
 def binary_cross_entropy_with_logits(input, target, weight=None, size_average=None, reduce=None,
                                      reduction="mean", pos_weight=None):
     """(1 - y) x + (1 + (pw - 1) y) softplus(-x), the stable form of BCE on sigmoid(x)."""
+    if size_average is not None or reduce is not None:
+        reduction = _legacy_reduction(size_average, reduce, "binary_cross_entropy_with_logits")
     _check_same_shape(input, target, "binary_cross_entropy_with_logits")
     sp = (-input).softplus()
     if pos_weight is not None:
@@ -513,7 +598,9 @@ def binary_cross_entropy_with_logits(input, target, weight=None, size_average=No
 
 
 def kl_div(input, target, size_average=None, reduce=None, reduction="mean", log_target=False):
-    loss = target.exp() * (target - input) if log_target else _where(target > 0, target * (target.log() - input),
+    if size_average is not None or reduce is not None:
+        reduction = _legacy_reduction(size_average, reduce, "kl_div")
+    loss = target.exp() * (target - input) if log_target else _where(target != 0, target * (target.log() - input),
                                                                      target * 0)
     if reduction == "batchmean":
         return loss.sum() / input.shape[0]

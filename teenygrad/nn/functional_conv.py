@@ -261,7 +261,8 @@ def _channel_dropout(op, nd, input, p, training):
 
 def dropout1d(input, p=0.5, training=True, inplace=False):
     """(N, C, L) or (C, L): each channel zeroed with probability p."""
-    return _channel_dropout("dropout1d", 1, input, p, training)
+    out = _channel_dropout("dropout1d", 1, input, p, training)
+    return input.copy_(out) if inplace and out is not input else out  # inplace: into input's memory, as torch
 
 
 def dropout2d(input, p=0.5, training=True, inplace=False):
@@ -269,5 +270,7 @@ def dropout2d(input, p=0.5, training=True, inplace=False):
     if isinstance(input, Tensor) and input.ndim == 3:
         warnings.warn("dropout2d: Received a 3D input to dropout2d and assuming that channel-wise 1D dropout "
                       "behavior is desired - input is interpreted as shape (N, C, L), where C is the channel dim.")
-        return _channel_dropout("dropout2d", 1, input, p, training)
-    return _channel_dropout("dropout2d", 2, input, p, training)
+        out = _channel_dropout("dropout2d", 1, input, p, training)
+    else:
+        out = _channel_dropout("dropout2d", 2, input, p, training)
+    return input.copy_(out) if inplace and out is not input else out  # inplace: into input's memory, as torch

@@ -5,6 +5,7 @@ import math
 import warnings
 import numpy as np
 from ..random import rng_of
+from ..tensor import dt  # the dtype module
 from .._arrays import on_device_of
 
 
@@ -52,29 +53,65 @@ def _fan(tensor, mode):
     return fan_in if mode == "fan_in" else fan_out
 
 
+def _check_floating(tensor, op):
+    if not dt.is_floating(tensor.dtype):
+        raise TypeError(f"{op}: random initialisation needs a floating point tensor, got {tensor.dtype} "
+                        f"(shape {tensor.shape})")
+
+
 def uniform_(tensor, a=0.0, b=1.0, generator=None):
+    _check_floating(tensor, "uniform_")
+    if a > b:
+        raise RuntimeError(f"uniform_: expects a [from, to) range, but found from={a} > to={b}")
     return _write(tensor, rng_of(generator).uniform(a, b, tensor.shape))
 
 
 def normal_(tensor, mean=0.0, std=1.0, generator=None):
+    _check_floating(tensor, "normal_")
+    if std < 0:
+        raise RuntimeError(f"normal_: expects std >= 0.0, but found std {std}")
     return _write(tensor, rng_of(generator).standard_normal(tensor.shape) * std + mean)
 
 
 def trunc_normal_(tensor, mean=0.0, std=1.0, a=-2.0, b=2.0, generator=None):
-    """N(mean, std) truncated to [a, b] (absolute bounds, as torch): redraw the samples that fall outside."""
+    """N(mean, std) truncated to [a, b] (absolute bounds, as torch): redraw the samples that fall outside; what a
+    narrow or far-tail window leaves after a few rounds is drawn by exact rejection from a closer proposal."""
     if std <= 0 or a >= b:
         raise ValueError(f"trunc_normal_: need std > 0 and a < b, got std={std}, a={a}, b={b}")
+    _check_floating(tensor, "trunc_normal_")
     rng = rng_of(generator)
-    x = rng.standard_normal(tensor.shape) * std + mean
-    bad = (x < a) | (x > b)
-    for _ in range(1000):
+    lo, hi = (a - mean) / std, (b - mean) / std  # the window in standard units
+    z = rng.standard_normal(tensor.shape)
+    bad = (z < lo) | (z > hi)
+    for _ in range(20):
         if not bad.any():
             break
-        x[bad] = rng.standard_normal(int(bad.sum())) * std + mean
-        bad = (x < a) | (x > b)
-    if bad.any():  # the window is far in a tail: fall back to clamping the few left
-        x = np.clip(x, a, b)
-    return _write(tensor, x)
+        z[bad] = rng.standard_normal(int(bad.sum()))
+        bad = (z < lo) | (z > hi)
+    if bad.any():
+        z[bad] = _truncated_standard_normal(rng, int(bad.sum()), lo, hi)
+    return _write(tensor, z * std + mean)
+
+
+def _truncated_standard_normal(rng, n, lo, hi):
+    """n draws of N(0, 1) restricted to [lo, hi] by rejection: a uniform proposal for a narrow window, Robert's
+    shifted exponential for a wide one in a tail (the window mirrored to lo >= 0 first)."""
+    sign = 1.0
+    if hi <= 0:
+        lo, hi, sign = -hi, -lo, -1.0
+    lam = (lo + math.sqrt(lo * lo + 4)) / 2 if lo > 0 else 1.0
+    out = np.empty(0)
+    while out.size < n:
+        m = 2 * (n - out.size) + 16
+        if lo <= 0 or hi - lo < 2 / lam:  # narrow: uniform, accepted with density / its max on the window
+            z = rng.uniform(lo, hi, m)
+            peak = 0.0 if lo <= 0 else lo
+            keep = rng.random(m) < np.exp((peak * peak - z * z) / 2)
+        else:  # wide, in the tail: lo + Exp(lam), accepted with exp(-(z - lam)^2 / 2)
+            z = lo + rng.exponential(1 / lam, m)
+            keep = (z <= hi) & (rng.random(m) < np.exp(-((z - lam) ** 2) / 2))
+        out = np.concatenate([out, z[keep]])
+    return sign * out[:n]
 
 
 def zeros_(tensor):
@@ -137,6 +174,8 @@ def kaiming_normal_(tensor, a=0, mode="fan_in", nonlinearity="leaky_relu", gener
 def orthogonal_(tensor, gain=1, generator=None):
     if tensor.ndim < 2:
         raise ValueError(f"orthogonal_: only tensors with 2 or more dimensions are supported, got {tensor.shape}")
+    if tensor.numel() == 0:  # nothing to draw (torch returns the tensor as it is)
+        return tensor
     rows, cols = tensor.shape[0], tensor.numel() // tensor.shape[0]
     flat = rng_of(generator).standard_normal((rows, cols))
     if rows < cols:
@@ -148,6 +187,20 @@ def orthogonal_(tensor, gain=1, generator=None):
     return _write(tensor, gain * q.reshape(tensor.shape))
 
 
+def sparse_(tensor, sparsity, std=0.01, generator=None):
+    """2-D tensor ~ N(0, std), then in each column ceil(sparsity * rows) entries, chosen at random, set to zero."""
+    if tensor.ndim != 2:
+        raise ValueError(f"sparse_: only tensors with 2 dimensions are supported, got shape {tensor.shape}")
+    rng = rng_of(generator)
+    rows, cols = tensor.shape
+    w = rng.standard_normal((rows, cols)) * std
+    zeros = int(math.ceil(sparsity * rows))
+    for c in range(cols):
+        w[rng.permutation(rows)[:zeros], c] = 0
+    return _write(tensor, w)
+
+
 # torch's deprecated spellings without the trailing underscore
 uniform, normal, constant, xavier_uniform, xavier_normal = uniform_, normal_, constant_, xavier_uniform_, xavier_normal_
 kaiming_uniform, kaiming_normal = kaiming_uniform_, kaiming_normal_
+eye, dirac, orthogonal, sparse = eye_, dirac_, orthogonal_, sparse_

@@ -89,11 +89,14 @@ class MaxPoolNd(Function):
     self.arg (N, C, *Out) keeps which kernel offset won (row-major over the window)."""
     def forward(self, x, kernel, stride, pad, dilation):
         N, C = x.shape[:2]
-        xpad = _pad(x, pad, -np.inf if x.dtype.kind == "f" else np.iinfo(x.dtype).min)
+        fill = -np.inf if x.dtype.kind == "f" else np.iinfo(x.dtype).min
+        xpad = _pad(x, pad, fill)
         win = _windows(xpad, kernel, stride, dilation)
         out = win.shape[2 + len(kernel):]
         cols = win.reshape(N, C, -1, *out)  # a copy (K and Out axes interleave in memory)
         self.arg = cols.argmax(axis=2)
+        if x.size and any(lo or hi for lo, hi in pad) and x.min() <= fill:
+            self.arg = _prefer_input(self.arg, cols, x.shape, pad, kernel, stride, dilation)
         self.xpad_shape, self.kernel, self.stride, self.pad, self.dilation = xpad.shape, kernel, stride, pad, dilation
         return xp_of(x).take_along_axis(cols, self.arg[:, :, None], axis=2)[:, :, 0]
 
@@ -112,6 +115,18 @@ class MaxPoolNd(Function):
             o = xp_of(self.arg).arange(self.arg.shape[2 + i]).reshape((-1,) + (1,) * (len(in_shape) - 1 - i))
             flat = flat * size + o * self.stride[i] + k * self.dilation[i] - self.pad[i][0]
         return flat
+
+
+def _prefer_input(arg, cols, shape, pad, kernel, stride, dilation):
+    """Where the input itself holds the fill value (-inf), a window's first maximum may be a padded slot: torch
+    picks the first input element with that value instead (so the gradient and the index land in the input)."""
+    xp = xp_of(cols)
+    real = xp.zeros((1, 1) + tuple(n + lo + hi for n, (lo, hi) in zip(shape[2:], pad)), dtype=bool)
+    real[(0, 0) + tuple(slice(lo, lo + n) for n, (lo, _) in zip(shape[2:], pad))] = True
+    real = _windows(real, kernel, stride, dilation).reshape((1, 1, -1) + cols.shape[3:])
+    best = xp.take_along_axis(cols, arg[:, :, None], axis=2)
+    padded = ~xp.take_along_axis(xp.broadcast_to(real, cols.shape), arg[:, :, None], axis=2)[:, :, 0]
+    return xp.where(padded, (real & (cols == best)).argmax(axis=2), arg)
 
 
 class AvgPoolNd(Function):

@@ -16,12 +16,19 @@ class NonDynamicallyQuantizableLinear(Linear):
 
 
 def _additive(mask, dtype, what):
+    """The mask as scores to add: a numpy array, or the Tensor itself when it is a float mask needing a gradient."""
+    if isinstance(mask, Tensor) and mask.requires_grad and dt.is_floating(mask.dtype):
+        return mask if mask.dtype == dtype else mask.to(dtype)
     m = mask._data if isinstance(mask, Tensor) else np.asarray(mask)
     if m.dtype == np.bool_:
         return np.where(m, dtype.type(-np.inf), dtype.type(0))
     if not dt.is_floating(m.dtype):
         raise TypeError(f"MultiheadAttention: {what} must be bool or float, got {m.dtype}")
     return m.astype(dtype, copy=False)
+
+
+def _tensor(mask):
+    return mask if isinstance(mask, Tensor) else Tensor._wrap(mask)
 
 
 class MultiheadAttention(Module):
@@ -35,6 +42,8 @@ class MultiheadAttention(Module):
             raise NotImplementedError("MultiheadAttention: add_bias_kv and add_zero_attn are not supported")
         dtype = dtype or dt._default_float
         self.embed_dim, self.num_heads, self.dropout, self.batch_first = embed_dim, num_heads, dropout, batch_first
+        self.bias_k = self.bias_v = None  # torch's attributes for add_bias_kv / add_zero_attn (refused above)
+        self.add_zero_attn = False
         self.head_dim = embed_dim // num_heads
         self.kdim = kdim if kdim is not None else embed_dim
         self.vdim = vdim if vdim is not None else embed_dim
@@ -130,20 +139,25 @@ class MultiheadAttention(Module):
                 raise RuntimeError(f"MultiheadAttention: key_padding_mask shape {tuple(key_padding_mask.shape)} "
                                    f"should be {(N, S)}")
             kp = _additive(key_padding_mask, q.dtype, "key_padding_mask").reshape(N, 1, 1, S)
-            mask = kp if mask is None else mask + kp
+            if mask is None:
+                mask = kp
+            elif isinstance(mask, Tensor) or isinstance(kp, Tensor):  # a learned float mask: keep the graph
+                mask = _tensor(mask) + _tensor(kp)
+            else:
+                mask = mask + kp
         p = self.dropout if self.training else 0.0
         weights = None
         if need_weights:
             # the weights are an output, so build them from differentiable pieces
             s = (q @ k.transpose(-1, -2)) * (1.0 / math.sqrt(d))
             if mask is not None:
-                s = s + Tensor._wrap(mask)
+                s = s + _tensor(mask)
             a = F.softmax(s, dim=-1)
             a = F.dropout(a, p, True) if p > 0 else a
             o = a @ v
             weights = a.mean(1) if average_attn_weights else a
         else:
-            o = F.scaled_dot_product_attention(q, k, v, attn_mask=None if mask is None else Tensor._wrap(mask),
+            o = F.scaled_dot_product_attention(q, k, v, attn_mask=None if mask is None else _tensor(mask),
                                                dropout_p=p)
         o = o.permute(2, 0, 1, 3).reshape(L, N, self.embed_dim)  # (L, N, E)
         out = self.out_proj(o)

@@ -33,6 +33,7 @@ class _ConvNd(Module):
         if not isinstance(padding, str) and (len(self.padding) != nd or min(self.padding) < 0):
             raise ValueError(f"{name}: padding must be a non-negative int or a tuple of {nd}, got {padding!r}")
         self.groups, self.padding_mode = groups, padding_mode
+        self.transposed, self.output_padding = False, (0,) * nd  # torch's _ConvNd attributes (no transposed conv)
         _add_weight_and_bias(self, (out_channels, in_channels // groups) + self.kernel_size, bias, dtype)
         self.reset_parameters()
         self.to(device=device)  # torch's device= kwarg: built on the host, then moved

@@ -330,13 +330,16 @@ class Module:
         and unexpected keys raise too (one error listing all of them)."""
         own = self.state_dict(keep_vars=True)
         missing = [k for k in own if k not in state_dict]
+        if missing:
+            optional = self._optional_state_keys(state_dict)
+            missing = [k for k in missing if k not in optional]
         unexpected = [k for k in state_dict if k not in own]
         errors = []
-        if strict:
-            if unexpected:
-                errors.append("Unexpected key(s) in state_dict: " + ", ".join(f'"{k}"' for k in unexpected) + ".")
+        if strict:  # torch's order: missing keys first
             if missing:
                 errors.append("Missing key(s) in state_dict: " + ", ".join(f'"{k}"' for k in missing) + ".")
+            if unexpected:
+                errors.append("Unexpected key(s) in state_dict: " + ", ".join(f'"{k}"' for k in unexpected) + ".")
         for k, t in own.items():
             if k not in state_dict:
                 continue
@@ -358,6 +361,17 @@ class Module:
                 else:
                     t._data[...] = a
         return _IncompatibleKeys(missing, unexpected)
+
+    def _optional_state_keys(self, state_dict):
+        """Keys a state_dict may leave out (the module keeps its value), as torch's loaders allow: a module's
+        `_optional_state` names, when the dict carries no torch metadata of version 2 or later for it (BatchNorm's
+        num_batches_tracked, which older and hand-built state dicts lack)."""
+        meta = getattr(state_dict, "_metadata", None) or {}
+        keys = set()
+        for prefix, m in self.named_modules(remove_duplicate=False):
+            if m.__dict__.get("_optional_state") and (meta.get(prefix, {}).get("version") or 0) < 2:
+                keys.update(prefix + ("." if prefix else "") + name for name in m._optional_state)
+        return keys
 
     # ---- repr -------------------------------------------------------------------------------------
     def extra_repr(self):

@@ -56,8 +56,12 @@ class RMSNorm(Module):
             self.register_parameter("weight", None)
         self.to(device=device)  # torch's device= kwarg: built on the host, then moved
 
-    def forward(self, input):
-        return F.rms_norm(input, self.normalized_shape, self.weight, self.eps)
+    def reset_parameters(self):
+        if self.weight is not None:
+            self.weight._data[...] = 1
+
+    def forward(self, x):
+        return F.rms_norm(x, self.normalized_shape, self.weight, self.eps)
 
     def extra_repr(self):
         return f"{self.normalized_shape}, eps={self.eps}, elementwise_affine={self.elementwise_affine}"
@@ -106,6 +110,7 @@ class _BatchNorm(Module):
             self.register_buffer("running_mean", zeros(num_features, dtype=dtype))
             self.register_buffer("running_var", ones(num_features, dtype=dtype))
             self.register_buffer("num_batches_tracked", Tensor._wrap(np.zeros((), np.int64)))
+            self._optional_state = ("num_batches_tracked",)  # torch loads unversioned dicts without it
         else:
             self.register_buffer("running_mean", None)
             self.register_buffer("running_var", None)
@@ -117,6 +122,10 @@ class _BatchNorm(Module):
             self.running_mean._data[...] = 0
             self.running_var._data[...] = 1
             self.num_batches_tracked._data[...] = 0
+
+    def reset_parameters(self):
+        self.reset_running_stats()
+        _reset_affine(self)
 
     def forward(self, input):
         if input.ndim not in self._ndims:

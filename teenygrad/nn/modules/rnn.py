@@ -2,6 +2,7 @@
 Each layer and direction is two graph nodes: one Linear for the input projection of every step, and one
 fused scan (teenygrad.ops.rnn) for the recurrence."""
 import math
+import numbers
 from ...tensor import dt  # dt: the dtype module (the package attribute `dtype` is the class, as torch)
 from ...tensor_ops import cat, stack
 from ...creation import empty, zeros
@@ -35,6 +36,13 @@ def _scan(mode, gi, h0, c0, w_hh, b_hh, reverse):
     return hs, hs[last], None
 
 
+def _check_dtype(m, t, name):
+    """The input and states must have the weights' dtype (torch refuses a mix; no silent upcast here)."""
+    w = m.weight_ih_l0 if isinstance(m, RNNBase) else m.weight_ih
+    if t.dtype != w.dtype:
+        raise TypeError(f"{type(m).__name__}: {name} dtype {t.dtype} doesn't match the weights' dtype {w.dtype}")
+
+
 class RNNBase(Module):
     def __init__(self, mode, input_size, hidden_size, num_layers=1, bias=True, batch_first=False, dropout=0.0,
                  bidirectional=False, proj_size=0, device=None, dtype=None):
@@ -44,7 +52,7 @@ class RNNBase(Module):
         if not isinstance(hidden_size, int) or hidden_size <= 0 or num_layers <= 0:
             raise ValueError(f"{type(self).__name__}: hidden_size ({hidden_size}) and num_layers ({num_layers}) "
                              "must be positive integers")
-        if not 0 <= dropout <= 1:
+        if isinstance(dropout, bool) or not isinstance(dropout, numbers.Number) or not 0 <= dropout <= 1:
             raise ValueError(f"{type(self).__name__}: dropout should be a number in range [0, 1], got {dropout}")
         self.mode, self.input_size, self.hidden_size, self.num_layers = mode, input_size, hidden_size, num_layers
         self.bias, self.batch_first, self.dropout, self.bidirectional = bias, batch_first, float(dropout), bidirectional
@@ -81,6 +89,14 @@ class RNNBase(Module):
     def _check_state(self, h, name, shape):
         if tuple(h.shape) != shape:
             raise RuntimeError(f"{type(self).__name__}: expected {name} of shape {shape}, got {tuple(h.shape)}")
+        _check_dtype(self, h, name)
+
+    @property
+    def all_weights(self):
+        """torch's per layer-direction lists [w_ih, w_hh, b_ih, b_hh] (no biases with bias=False)."""
+        D = 2 if self.bidirectional else 1
+        return [[p for p in self._layer_params(layer, d) if p is not None]
+                for layer in range(self.num_layers) for d in range(D)]
 
     def forward(self, input, hx=None):
         name = type(self).__name__
@@ -180,7 +196,7 @@ class GRU(RNNBase):
 class _CellBase(Module):
     _mode = None
 
-    def __init__(self, input_size, hidden_size, bias=True, nonlinearity="tanh", device=None, dtype=None):
+    def __init__(self, input_size, hidden_size, bias=True, device=None, dtype=None):
         super().__init__()
         self.input_size, self.hidden_size, self.bias = input_size, hidden_size, bias
         G = _GATES[self._mode]
@@ -193,10 +209,13 @@ class _CellBase(Module):
         else:
             self.register_parameter("bias_ih", None)
             self.register_parameter("bias_hh", None)
-        k = 1.0 / math.sqrt(hidden_size)
+        self.reset_parameters()
+        self.to(device=device)  # torch's device= kwarg: built on the host, then moved
+
+    def reset_parameters(self):
+        k = 1.0 / math.sqrt(self.hidden_size)
         for p in self.parameters():
             init.uniform_(p, -k, k)
-        self.to(device=device)  # torch's device= kwarg: built on the host, then moved
 
     def _prepare(self, input, hx):
         name = type(self).__name__
@@ -205,6 +224,7 @@ class _CellBase(Module):
         if input.shape[-1] != self.input_size:
             raise RuntimeError(f"{name}: input has inconsistent input_size: got {input.shape[-1]}, expected "
                                f"{self.input_size} (input shape {input.shape})")
+        _check_dtype(self, input, "input")
         batched = input.ndim == 2
         x = input if batched else input.unsqueeze(0)
         shape = (x.shape[0], self.hidden_size)
@@ -216,6 +236,7 @@ class _CellBase(Module):
                 h = h.unsqueeze(0)
             if tuple(h.shape) != shape:
                 raise RuntimeError(f"{name}: hidden state has shape {tuple(h.shape)}, expected {shape}")
+            _check_dtype(self, h, "hidden state")
             states.append(h)
         return batched, x, states
 
