@@ -8,7 +8,7 @@ from .ops import index as I, reduce as R
 from ._arrays import on_device_of, xp_of, zeros_on
 from .tensor import Tensor, _as_view, _norm_dim, _sort_t, _topk_t, _check_same_device
 from .tensor_ops import _method, where
-from .tensor_movement import _fill_value
+from .tensor_inplace import _plain_view, _fill_value
 from .random import rng_of
 
 _gstate = grad_mode._state
@@ -109,7 +109,14 @@ def _getitem(self, index):
     except IndexError as e:
         raise _index_error(self, index, e, "getitem") from None
     if isinstance(out, np.generic):  # x[i, j]: numpy gives a scalar copy, torch a 0-d view (v += 1 writes x)
-        out = np.asarray(out) if any(i is Ellipsis for i in index) else self._data[index + (Ellipsis,)]
+        if any(i is Ellipsis for i in index):
+            return Tensor._wrap(np.asarray(out))
+        index = index + (Ellipsis,)
+        out = self._data[index]
+    if _gstate["enabled"]:
+        b = out.base  # basic indexing gives a view of self's memory; array indices a copy (or a temporary's view)
+        if b is not None and (b is self._data or b is self._data.base):
+            return _plain_view(Tensor._wrap(out), self, I.GetItem, index=index)
     return Tensor._wrap(out)
 
 
@@ -151,6 +158,7 @@ def _setitem(self, index, value):
         self._data[index] = v._data
     else:
         self._data[index][then] = v._data
+    self._mark_written()
 
 
 Tensor.__setitem__ = _setitem
@@ -513,14 +521,14 @@ def topk(self, k, dim=-1, largest=True, sorted=True):
 
 def multinomial(input, num_samples, replacement=False, generator=None):
     p = input._data if type(input._data) is np.ndarray else input._data.get()  # sampled on the host
-    p = p.astype(np.float64)
     if p.ndim not in (1, 2):
         raise RuntimeError(f"multinomial: prob_dist must be 1 or 2 dim, got shape {p.shape}")
-    # array methods rather than np.all / np.any: the same reductions without numpy's Python-level wrappers
-    if not np.isfinite(p).all() or (p < 0).any():
-        raise RuntimeError("multinomial: probability tensor contains either `inf`, `nan` or element < 0")
     rows = p.reshape(-1, p.shape[-1])
-    if (rows.sum(-1) <= 0).any():
+    cdf = np.cumsum(rows, axis=-1, dtype=np.float64)  # its last column is each row's total
+    # (rows >= 0) is False at nan too; with no negatives, an inf anywhere makes its row's total inf
+    if not (rows >= 0).all() or not np.isfinite(cdf[:, -1]).all():
+        raise RuntimeError("multinomial: probability tensor contains either `inf`, `nan` or element < 0")
+    if (cdf[:, -1] <= 0).any():
         raise RuntimeError("multinomial: invalid multinomial distribution (sum of probabilities <= 0)")
     if num_samples <= 0:
         raise RuntimeError(f"multinomial: cannot sample {num_samples} (<= 0) samples")
@@ -530,15 +538,15 @@ def multinomial(input, num_samples, replacement=False, generator=None):
     rng = rng_of(generator)
     out = np.empty((rows.shape[0], num_samples), dtype=np.int64)
     for r, pr in enumerate(rows):
-        if replacement:
-            cdf = np.cumsum(pr)
-            u = rng.random(num_samples) * cdf[-1]
-            out[r] = np.minimum(np.searchsorted(cdf, u, side="right"), len(pr) - 1)
+        if replacement or num_samples == 1:  # one draw without replacement is a draw with it: the cheap way
+            u = rng.random(num_samples) * cdf[r, -1]
+            out[r] = np.minimum(np.searchsorted(cdf[r], u, side="right"), len(pr) - 1)
         else:
             nz = np.count_nonzero(pr)
             if num_samples > nz:
                 raise RuntimeError(f"multinomial: only {nz} categories have nonzero probability, can't draw "
                                    f"{num_samples} without replacement")
+            pr = pr.astype(np.float64)
             pos = pr > 0
             keys = np.where(pos, np.log(rng.random(len(pr))) / np.where(pos, pr, 1), -np.inf)
             out[r] = (-keys).argsort(kind="stable")[:num_samples]  # exponential-race sampling

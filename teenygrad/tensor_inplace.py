@@ -2,10 +2,11 @@
 tensor's own memory, so views and `.data` aliases stay in sync; with one they rebind the tensor to a new graph node
 that read a stand-in for the old value (see _inplace)."""
 import builtins
+import math
 import numpy as np
 from . import dtype as dt
 from .ops import index as I
-from .tensor import Tensor, E, _arr, _is_view_of, _gstate, _move, _needs_grad, _shared_memory_error
+from .tensor import Tensor, E, _arr, _is_view_of, _gstate, _move, _needs_grad, _shared_memory_error, _weak_append
 
 
 # in-place: real in-place on the array when no graph is involved; otherwise rebind (see _inplace)
@@ -24,9 +25,13 @@ def _inplace(self, result, op):
             _refresh_views(self)
             return self
         # a plain tensor takes a value that needs grad (buf.copy_(h)): the value goes into its own memory, which
-        # views of it, .data and numpy may share, and the tensor joins the graph
+        # views of it, .data and numpy may share, and the tensor joins the graph, with the views taken from it
+        recipe = self.__dict__.get("_recipe")
+        if recipe is not None:  # a plain view of a plain tensor: the base takes the value through it
+            return _join_through_base(self, result, op, *recipe)
         _store(self, result._data, op)
         self._ctx, self.requires_grad = result._ctx, True
+        _refresh_views(self)
         return self
     _store(self, result._data, op)
     return self
@@ -55,6 +60,20 @@ def _store(self, r, op):
         self._data[...] = r
     except ValueError:
         raise _shared_memory_error(op, self) from None
+    _bump(self)
+
+
+def _bump(t):
+    """t's memory was written without a graph: stamp the write (Function._written) on t's graph node, or on t
+    itself for a leaf, and for a graph view on the tensor it is a view of, whose memory it is."""
+    _gstate["writes"] += 1
+    while t._ctx is not None:
+        base = _view_base(t)
+        if base is None:
+            t._ctx._written = _gstate["writes"]
+            return
+        t = base
+    t._written = _gstate["writes"]
 
 
 def _view_base(t):
@@ -85,6 +104,38 @@ def _write_through(view, result, op):
     return view
 
 
+def _plain_view(out, base, fn, **kw):
+    """out: a view of plain tensor base, taken without a graph by fn(base, **kw). In grad mode either may later
+    take a graph value in place (buf.copy_(h), out[:, 0].copy_(h)); out remembers how it was taken, and base
+    keeps it on its list of views, so that then the other joins the graph too (_refresh_views,
+    _join_through_base), as views of torch's shared storage do."""
+    if _gstate["enabled"]:
+        out._recipe = (base, fn, kw)
+        _weak_append(base.__dict__.setdefault("_views", []), out)
+    return out
+
+
+def _join_through_base(view, result, op, base, fn, kw):
+    """Plain view `view` of plain tensor `base` takes graph value `result`: base becomes `base with that part
+    replaced` (ViewScatter), in its own memory, and its views, this one included, are taken again from it."""
+    if base._ctx is None and base.requires_grad:
+        raise RuntimeError(f"{op}: a view of a leaf Variable that requires grad is being used in an in-place "
+                           "operation; wrap it in teenygrad.no_grad() or use .data")
+    node = fn.__new__(fn)
+    node.forward(base._data, **kw)  # sets what view_of needs
+    if not hasattr(node, "view_of"):
+        raise RuntimeError(f"{op}: unsupported operation: more than one element of the written-to tensor refers "
+                           f"to a single memory location ({fn.__name__} view); clone() it first")
+    new_base = I.ViewScatter.apply(base._pre_inplace(), result._cast(base.dtype), view=node)
+    if base.__dict__.get("_recipe") is not None:  # base is itself a plain view: up one more level
+        _join_through_base(base, new_base, op, *base._recipe)
+    else:
+        _store(base, new_base._data, op)
+        base._ctx, base.requires_grad = new_base._ctx, True
+        _refresh_views(base)
+    return view
+
+
 def _refresh_views(base):
     """base was just rebound to a new graph node: each live view of it (and their views) becomes that part of the
     new value, with a node reading it, as torch's views see an in-place change of their base."""
@@ -100,10 +151,18 @@ def _refresh_views(base):
     live = []
     for r in views:
         v = r()
-        ctx = v._ctx if v is not None else None
-        if ctx is None or getattr(ctx, "base", None) is not base:  # dead, or rebound to something else since
+        if v is None:
             continue
-        fresh = type(ctx).apply(base, **ctx.view_kwargs())
+        ctx = v._ctx
+        if ctx is None:  # a plain view taken while base was plain (_plain_view)
+            recipe = v.__dict__.pop("_recipe", None)
+            if recipe is None or recipe[0] is not base:
+                continue
+            fresh = recipe[1].apply(base, **recipe[2])
+        elif getattr(ctx, "base", None) is not base:  # rebound to something else since
+            continue
+        else:
+            fresh = type(ctx).apply(base, **ctx.view_kwargs())
         fresh._ctx.base = base
         v._data, v._ctx, v.requires_grad = fresh._data, fresh._ctx, True
         live.append(r)
@@ -120,6 +179,7 @@ def __iadd__(self, o):
                 a += b
             except ValueError:  # a read-only (expanded) array
                 raise _shared_memory_error("add_", self) from None
+            _bump(self)
             return self
     if not self.requires_grad and not _needs_grad(o) and isinstance(o, (Tensor, builtins.float, builtins.int)):
         return self._fast_inplace(np.add, o, "add_")
@@ -175,11 +235,17 @@ def _fast_inplace(self, ufunc, o, op):
         ufunc(self._data, b, out=self._data, casting="unsafe")
     except ValueError:  # a read-only (expanded) array
         raise _shared_memory_error(op, self) from None
+    _bump(self)
     return self
 
 def _pre_inplace(self):
-    """A stand-in holding self's current value and graph node, so the op sees the old value."""
-    old = Tensor._wrap(self._data, self.requires_grad)
+    """A stand-in holding self's current value and graph node, so the op sees the old value. A plain tensor that
+    may take a graph value here (buf.mul_(h)) gets it written into its own memory (_inplace), so the stand-in
+    holds a copy: the op may save it for its backward."""
+    data = self._data
+    if self._ctx is None and not self.requires_grad and _gstate["enabled"]:
+        data = data.copy()
+    old = Tensor._wrap(data, self.requires_grad)
     old._ctx = self._ctx
     return old
 
@@ -204,13 +270,37 @@ def clamp_(self, min=None, max=None):
 def zero_(self):
     return self.fill_(0)
 
+def _fill_value(value, dtype, op):
+    """A Python number as torch converts it for a fill: truncated into integers, and refused where it overflows
+    (an unsigned dtype takes negative integers down to -max, wrapping them, as torch's overflow check allows)."""
+    if dtype.kind == "b":
+        return builtins.bool(value)
+    bad = RuntimeError(f"{op}: value {value} cannot be converted to type {dtype} without overflow")
+    if dtype.kind == "f":
+        with np.errstate(over="ignore"):
+            if math.isfinite(value) and np.isinf(dtype.type(value)):
+                raise bad
+        return value
+    if isinstance(value, builtins.float):
+        if not math.isfinite(value) or (dtype.kind == "u" and value < 0):
+            raise bad
+        value = builtins.int(value)  # toward zero, as torch
+    info = np.iinfo(dtype)
+    if not (-info.max if dtype.kind == "u" else info.min) <= value <= info.max:
+        raise bad
+    return value + info.max + 1 if value < 0 and dtype.kind == "u" else value
+
+
 def fill_(self, value):
     if self.requires_grad and self._ctx is None and _gstate["enabled"]:
         raise RuntimeError("fill_: a leaf Variable that requires grad is being used in an in-place operation")
     if self._ctx is not None and _gstate["enabled"]:  # a graph tensor: the old value gets zero gradient
         v = _arr(value)
         return self._inplace(E.Piecewise.apply(self._pre_inplace(), fn=lambda x: np.full_like(x, v)), "fill_")
+    if isinstance(value, (builtins.int, builtins.float)) and not isinstance(value, builtins.bool):
+        value = _fill_value(value, self._data.dtype, "fill_")  # torch truncates, and refuses overflow
     self._data[...] = _arr(value)
+    _bump(self)
     return self
 
 def copy_(self, src):
@@ -231,6 +321,7 @@ def copy_(self, src):
     if type(s) is not type(self._data):
         s = _move(s, self.device)
     self._data[...] = s
+    _bump(self)
     return self
 
 def assign(self, x):
@@ -249,6 +340,7 @@ def uniform_(self, a=0.0, b=1.0, generator=None):
     from .random import rng_of
     _check_floating(self, "uniform_")
     self._data[...] = _move(rng_of(generator).uniform(a, b, self.shape), self.device)  # host RNG, any device
+    _bump(self)
     return self
 
 def normal_(self, mean=0.0, std=1.0, generator=None):
@@ -256,19 +348,25 @@ def normal_(self, mean=0.0, std=1.0, generator=None):
     _check_floating(self, "normal_")
     self._data[...] = _move(rng_of(generator).standard_normal(self.shape, dtype=np.float64) * std + mean,
                             self.device)
+    _bump(self)
     return self
 
 def exponential_(self, lambd=1.0, generator=None):
     from .random import rng_of
     _check_floating(self, "exponential_")
     self._data[...] = _move(rng_of(generator).exponential(1.0 / lambd, self.shape), self.device)
+    _bump(self)
     return self
 
 def bernoulli_(self, p=0.5, generator=None):
     from .random import rng_of
     self._data[...] = _move(rng_of(generator).random(self.shape) < p, self.device)
+    _bump(self)
     return self
 
+
+Tensor._written = 0  # the stamp of the last write to a leaf's memory without a graph: see Function._written
+Tensor._mark_written = _bump  # for code that writes a tensor's array itself (optimizers, nn.init, load_state_dict)
 
 for _name in ["_inplace", "__iadd__", "__isub__", "__imul__", "__itruediv__", "__ifloordiv__", "__ipow__", "__imod__", "__iand__", "__ior__", "_fast_inplace", "_pre_inplace", "add_", "sub_", "mul_", "div_", "pow_", "clamp_", "zero_", "fill_", "copy_", "assign", "masked_fill_", "uniform_", "normal_", "exponential_", "bernoulli_"]:
     setattr(Tensor, _name, globals()[_name])

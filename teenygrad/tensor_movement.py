@@ -8,6 +8,7 @@ from .ops import movement as M, index as I
 from ._arrays import on_device_of
 from .tensor import Tensor, _as_view, _norm_dim, _norm_dims, _shape_arg, _check_same_device, _gstate
 from .tensor_ops import _method, where
+from .tensor_inplace import _plain_view, _fill_value
 
 
 # ---- movement ---------------------------------------------------------------------------------------
@@ -40,14 +41,18 @@ def _reshaped(self, shape):
     if shape == self._data.shape:
         return self
     if not (self.requires_grad and _gstate["enabled"]):  # no graph to record: what Reshape.apply would return
-        return Tensor._wrap(self._data.reshape(shape))
+        out = self._data.reshape(shape)
+        b = out.base  # self's memory (self._data or its owner), or a copy's when the layout did not allow a view
+        if _gstate["enabled"] and b is not None and (b is self._data or b is self._data.base):
+            return _plain_view(Tensor._wrap(out), self, M.Reshape, shape=shape)
+        return Tensor._wrap(out)
     return _as_view(M.Reshape.apply(self, shape=shape), self)
 
 
 def _permuted(self, order):
     """self with axes in `order` (a valid, non-identity permutation): a plain view without a graph, else a node."""
     if not (self.requires_grad and _gstate["enabled"]):  # no graph to record: what Permute.apply would return
-        return Tensor._wrap(self._data.transpose(order))
+        return _plain_view(Tensor._wrap(self._data.transpose(order)), self, M.Permute, order=order)
     return _as_view(M.Permute.apply(self, order=order), self)
 
 
@@ -385,7 +390,8 @@ def diagonal(self, offset=0, dim1=0, dim2=1):
         raise TypeError(f"diagonal: offset must be an int, got {offset!r}")
     offset = int(offset)
     if not (self.requires_grad and _gstate["enabled"]):  # no graph: a plain view, as torch's
-        return Tensor._wrap(M.diagonal_view(self._data, offset, d1, d2))
+        return _plain_view(Tensor._wrap(M.diagonal_view(self._data, offset, d1, d2)), self, M.Diagonal,
+                           offset=offset, dim1=d1, dim2=d2)
     return _as_view(M.Diagonal.apply(self, offset=offset, dim1=d1, dim2=d2), self)
 
 
@@ -591,27 +597,6 @@ def masked_fill(self, mask, value):
     return I.MaskedFill.apply(x, Tensor._wrap(m), value=value)
 
 
-def _fill_value(value, dtype, op):
-    """A Python number as torch converts it for a fill: truncated into integers, and refused where it overflows
-    (an unsigned dtype takes negative integers down to -max, wrapping them, as torch's overflow check allows)."""
-    if dtype.kind == "b":
-        return builtins.bool(value)
-    bad = RuntimeError(f"{op}: value {value} cannot be converted to type {dtype} without overflow")
-    if dtype.kind == "f":
-        with np.errstate(over="ignore"):
-            if math.isfinite(value) and np.isinf(dtype.type(value)):
-                raise bad
-        return value
-    if isinstance(value, builtins.float):
-        if not math.isfinite(value) or (dtype.kind == "u" and value < 0):
-            raise bad
-        value = builtins.int(value)  # toward zero, as torch
-    info = np.iinfo(dtype)
-    if not (-info.max if dtype.kind == "u" else info.min) <= value <= info.max:
-        raise bad
-    return value + info.max + 1 if value < 0 and dtype.kind == "u" else value
-
-
 # ---- windows, flat views and index splits ---------------------------------------------------------------
 @_method
 def unfold(self, dimension, size, step):
@@ -629,7 +614,8 @@ def unfold(self, dimension, size, step):
         raise RuntimeError(f"unfold: maximum size for dimension {d} of shape {self.shape} is {self.shape[d]} "
                            f"but size is {size}")
     if not (self.requires_grad and _gstate["enabled"]):  # no graph: a plain view, as torch's
-        return Tensor._wrap(M.unfold_view(self._data, d, size, step))
+        return _plain_view(Tensor._wrap(M.unfold_view(self._data, d, size, step)), self, M.Unfold, axis=d, size=size,
+                           step=step)
     return _as_view(M.Unfold.apply(self, axis=d, size=size, step=step), self)
 
 

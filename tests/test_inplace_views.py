@@ -272,3 +272,47 @@ def test_data_and_detach_aliases_follow_in_place_changes():
         out[lib] = (d.numpy().copy(), e.numpy().copy(), y.detach().numpy().copy())
     for got, want in zip(out[tg], out[torch]):
         np.testing.assert_array_equal(got, want)
+
+
+def test_plain_views_join_the_graph_with_their_base():
+    # views of a tensor without a graph, taken before it (or they) take a graph value in place, carry the gradient
+    # as torch's views of shared storage do (they used to keep the values and silently drop the gradient path)
+    import torch
+    got = []
+    for L in (torch, tg):
+        x = L.tensor([1.0, 2.0], requires_grad=True)
+        out = L.zeros(2, 3)
+        out[:, 0].copy_(x * 2)          # a plain getitem view takes the value: the base joins the graph
+        out.t()[1].add_(x)              # a view of a view of it
+        early = L.zeros(3)
+        v, r = early[1:], early.reshape(3, 1)
+        early.copy_(L.cat([x[:1], x]) * 3)   # the base takes the value: its earlier views follow
+        loss = ((out * L.arange(6.0).reshape(2, 3)).sum() + (v * L.tensor([1.0, 10.0])).sum()
+                + (r * 5).sum() + x.sum())
+        loss.backward()
+        got.append(x.grad.numpy() if L is tg else x.grad.detach().numpy())
+        copy = L.ones(3, 4).t().reshape(12)  # reshape of a transposed tensor copies: no view, no gradient link
+        assert not copy.requires_grad
+    np.testing.assert_allclose(got[1], got[0])
+
+
+def test_plain_reshape_copy_does_not_follow_its_source():
+    x = tg.tensor([1.0, 2.0], requires_grad=True)
+    base = tg.ones(3, 2)
+    flat = base.t().reshape(6)           # a copy (no view of base's memory)
+    base.copy_(x.expand(3, 2) * 1)
+    assert flat.tolist() == [1.0] * 6 and not flat.requires_grad
+
+
+@pytest.mark.parametrize("value", [300, -1, 2.7, float("nan"), 1e40])
+@pytest.mark.parametrize("dtype", ["uint8", "int64", "float16", "float32"])
+def test_fill_converts_python_numbers_as_torch(value, dtype):
+    # fill_ used to wrap overflowing integers and write garbage for nan/inf into integer tensors
+    import torch
+    out = []
+    for L in (torch, tg):
+        try:
+            out.append(L.zeros(2, dtype=getattr(L, dtype)).fill_(value).tolist())
+        except RuntimeError:
+            out.append("raised")
+    assert str(out[0]) == str(out[1]), out

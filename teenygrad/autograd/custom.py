@@ -33,6 +33,7 @@ class FunctionCtx(Function):
     def save_for_backward(self, *tensors):
         # the array is kept beside the tensor: an in-place op on a graph tensor rebinds it to a new array
         self._saved = [(t, None if t is None else t._data) for t in tensors]
+        self._saved_at = _state["writes"]  # a later write without a graph stamps past it (Function._written)
 
     @property
     def saved_tensors(self):
@@ -40,7 +41,7 @@ class FunctionCtx(Function):
             raise RuntimeError(f"{type(self).__name__}: {_FREED}")
         out = []
         for t, a in self.__dict__.get("_saved", ()):
-            if t is not None and t._data is not a:
+            if t is not None and (t._data is not a or (t._ctx or t)._written > self._saved_at):
                 raise RuntimeError(f"{type(self).__name__}: one of the variables needed for gradient computation "
                                    f"has been modified by an inplace operation (a saved tensor of shape "
                                    f"{tuple(t.shape)})")

@@ -17,6 +17,10 @@ class Function:
 
     def __init_subclass__(cls, **kwargs):
         super().__init_subclass__(**kwargs)
+        if "view_kwargs" in cls.__dict__:  # a view op (see tensor._as_view): it shares its input's stamps
+            cls._written = property(_view_written, _set_view_written)
+            cls.saves_inputs = False
+        cls._stamped = cls.saves_inputs or cls.saves_output
         for k in cls.__mro__:
             if "forward" in k.__dict__:
                 if isinstance(k.__dict__["forward"], staticmethod):
@@ -32,6 +36,20 @@ class Function:
 
     retained_by = None  # the output tensor, when retain_grad or register_hook asks backward to stop at its gradient
     needs_input_grad = None  # per input, set by apply when the op is recorded in a graph
+    # torch's version counter, as write stamps: every write to a tensor's memory made without a graph
+    # (tensor_inplace._bump) advances the global count _state["writes"] and stamps it on the tensor's graph node,
+    # or on the tensor itself for a leaf (`_written`). A recorded op that saves values for its backward notes
+    # the count in `seen`; backward refuses to run it if what it saved was stamped after that: an input
+    # (saves_inputs, the default) or its own output (saves_output: exp, tanh, softmax, ... keep y, not x).
+    # Ops whose backward reads no values at all (add, sum, views, ...) set saves_inputs = False.
+    _written = 0
+    seen = None
+    saves_inputs = True
+    saves_output = False
+    # products (mul, matmul, linear) read an input's value only for other inputs' gradients: per input, the inputs
+    # whose gradients read it. None: a saved input is read whenever the backward runs.
+    reads_for = None
+    _stamped = True  # saves_inputs or saves_output, worked out once per class
 
     @classmethod
     def apply(cls, *inputs, **kwargs):
@@ -87,12 +105,49 @@ class Function:
                 ctx.parents = [x._ctx or x, y._ctx or y]
             else:
                 ctx.parents = [x._ctx or x for x in inputs]
+            if cls._stamped:
+                ctx.seen = _state["writes"]
             t.requires_grad = True
             t._ctx = ctx
         else:
             t.requires_grad = False
             t._ctx = None
         return t
+
+
+def _view_written(self):
+    """A view node's stamp is its base's (they share memory) or one put on the node itself (a reshape that had
+    to copy is no view; writes to it land here)."""
+    p = self.parents
+    own = self.__dict__.get("_own_written", 0)
+    return max(own, p[0]._written) if p else own
+
+
+def _set_view_written(self, stamp):
+    self.__dict__["_own_written"] = stamp
+
+
+def _check_unwritten(node, seen):
+    """Refuse to run node's backward if a value it saved was written in place after it was recorded."""
+    late = []
+    if node.saves_inputs:
+        need = node.needs_input_grad
+        for i, p in enumerate(node.parents):
+            if p._written <= seen or any(p is q for q in late):
+                continue
+            if node.reads_for is not None and not any(need[j] for j in node.reads_for[i]):
+                continue  # read only for gradients that are not wanted (torch's rule too)
+            late.append(p)
+    if node.saves_output and node._written > seen:
+        late.append("its output")
+    if not late:
+        return
+    what = ", ".join(p if isinstance(p, str) else f"an input of shape {tuple(p._data.shape)}" if hasattr(p, "_data")
+                     else f"the output of {type(p).__name__}" for p in late)
+    op = type(node).__name__
+    raise RuntimeError(f"backward: one of the variables needed for gradient computation has been modified by an "
+                       f"inplace operation: {op} saved {what} for its backward, and it was written in place "
+                       f"afterwards. Compute the graph again after the in-place change, or change a clone()")
 
 
 class PartialGrad:
@@ -239,6 +294,7 @@ def run_backward(root, grad, retain_graph=False, capture=None):
     # Function nodes are keyed by themselves (identity hash, no id() call); leaves by id, collected with
     # their summed gradient and stored once every path has arrived
     grads = {root._ctx: grad}
+    writes = _state["writes"]
     leaves, stored, owned = {}, set(), set()
     order = _backward_order(root._ctx)
     if capture is not None:
@@ -261,6 +317,9 @@ def run_backward(root, grad, retain_graph=False, capture=None):
         parents = node.parents
         if parents is None:
             raise RuntimeError(_FREED)
+        seen = node.seen
+        if seen is not None and seen != writes:  # something was written since the node was made: what it saved?
+            _check_unwritten(node, seen)
         in_grads = node.backward(g)
         if not isinstance(in_grads, tuple):
             in_grads = (in_grads,)

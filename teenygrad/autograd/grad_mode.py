@@ -1,7 +1,7 @@
 """Whether ops record a graph. One module-level flag, read by Function.apply on every op."""
 import functools
 
-_state = {"enabled": True}
+_state = {"enabled": True, "writes": 0}  # writes: count of in-place writes made without a graph (Function._written)
 
 
 def is_grad_enabled():

@@ -82,6 +82,7 @@ def embedding(input, weight, padding_idx=None, max_norm=None, norm_type=2.0, sca
             padding_idx += v
     if max_norm is not None:
         _embedding_renorm_(weight._data, idx, max_norm, norm_type)
+        weight._mark_written()
     return N.Embedding.apply(weight, idx=idx, padding_idx=padding_idx)
 
 

@@ -35,6 +35,7 @@ def _write(tensor, values):
     if type(tensor._data) is not np.ndarray and isinstance(values, np.ndarray):
         values = on_device_of(tensor._data, values)  # host RNG draws, copied to the GPU parameter
     tensor._data[...] = values  # casts to the tensor's dtype, keeps the Parameter object and its memory
+    tensor._mark_written()
     return tensor
 
 

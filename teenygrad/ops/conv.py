@@ -54,6 +54,7 @@ class ConvNd(Function):
     """y[n, g, o, p] = sum_r w[g, o, r] cols[n, g, r, p] + b[o], cols = im2col(xpad) (N, G, Cg K, P), r runs over
     (channel, kernel offset): one batched GEMM w @ cols, already in y's (N, O, *Out) order.
     dw = sum_n dy cols^T;  dcols = w^T dy, folded back by col2im;  db = sum dy over (N, *Out)."""
+    reads_for = ((), (0,), ())  # x is read as a copy (im2col); w for the input gradient
     def forward(self, x, w, *b, stride, pad, dilation, groups):
         N, C = x.shape[:2]
         O, Cg, *K = w.shape
@@ -87,6 +88,7 @@ class ConvNd(Function):
 class MaxPoolNd(Function):
     """y = max of each window of x padded with -inf (the least integer for integer x);  dx = dy sent to the window's first maximum, by col2im.
     self.arg (N, C, *Out) keeps which kernel offset won (row-major over the window)."""
+    saves_inputs = False
     def forward(self, x, kernel, stride, pad, dilation):
         N, C = x.shape[:2]
         fill = -np.inf if x.dtype.kind == "f" else np.iinfo(x.dtype).min
@@ -132,6 +134,7 @@ def _prefer_input(arg, cols, shape, pad, kernel, stride, dilation):
 class AvgPoolNd(Function):
     """y = sum of each window of x padded with zeros, / divisor (a scalar, or per output position: what the
     window counts);  dx = col2im(dy / divisor copied to every window offset)."""
+    saves_inputs = False
     def forward(self, x, kernel, stride, pad, divisor):
         xpad = _pad(x, pad)
         y = window_sums(xpad, kernel, stride)

@@ -9,6 +9,7 @@ from ..backend import cuda as _cuda
 
 class Add(Function):
     """z = x + y;  dx = dz, dy = dz"""
+    saves_inputs = False
     def forward(self, x, y):
         self.xs, self.ys = x.shape, y.shape
         return x + y
@@ -19,6 +20,7 @@ class Add(Function):
 
 class Sub(Function):
     """z = x - y;  dx = dz, dy = -dz"""
+    saves_inputs = False
     def forward(self, x, y):
         self.xs, self.ys = x.shape, y.shape
         return x - y
@@ -30,6 +32,7 @@ class Sub(Function):
 
 class Mul(Function):
     """z = x * y;  dx = dz * y, dy = dz * x"""
+    reads_for = ((1,), (0,))
     def forward(self, x, y):
         self.x, self.y = x, y
         return x * y
@@ -42,6 +45,7 @@ class Mul(Function):
 
 class MulScalar(Function):
     """z = x * s (s a Python float, kept as one: no 0-d constant array or tensor);  dx = dz * s"""
+    saves_inputs = False
     def forward(self, x, s):
         self.s = s
         return x * s  # numpy 2 casts a Python float to x's dtype first, as x * float32(s) would
@@ -52,6 +56,7 @@ class MulScalar(Function):
 
 class Div(Function):
     """z = x / y;  dx = dz / y, dy = -dz * z / y"""
+    saves_output = True
     def forward(self, x, y):
         self.y = y
         self.xs = x.shape
@@ -67,6 +72,7 @@ class Div(Function):
 
 class Pow(Function):
     """z = x ** y;  dx = dz * y * x^(y-1), dy = dz * z * log(x)"""
+    saves_output = True
     def forward(self, x, y):
         self.x, self.y = x, y
         self.z = x ** y if x.dtype.kind == "f" or not (y < 0).any() else _int_pow(x, y)
@@ -162,6 +168,7 @@ class Where(Function):
 
 class Cast(Function):
     """z = x.astype(dtype);  dx = dz cast back"""
+    saves_inputs = False
     def forward(self, x, dtype):
         self.in_dtype = x.dtype
         return x.astype(dtype)
@@ -172,6 +179,7 @@ class Cast(Function):
 
 class Neg(Function):
     """z = -x;  dx = -dz"""
+    saves_inputs = False
     def forward(self, x):
         return -x
 
@@ -181,6 +189,7 @@ class Neg(Function):
 
 class Exp(Function):
     """z = e^x;  dx = dz * z"""
+    saves_inputs, saves_output = False, True
     def forward(self, x):
         self.z = np.exp(x)
         return self.z
@@ -231,6 +240,7 @@ class Log1p(Function):
 
 class Expm1(Function):
     """z = e^x - 1;  dx = dz * (z + 1)"""
+    saves_inputs, saves_output = False, True
     def forward(self, x):
         self.z = np.expm1(x)
         return self.z
@@ -241,6 +251,7 @@ class Expm1(Function):
 
 class Sqrt(Function):
     """z = sqrt x;  dx = dz / (2 z)"""
+    saves_inputs, saves_output = False, True
     def forward(self, x):
         self.z = np.sqrt(x)
         return self.z
@@ -251,6 +262,7 @@ class Sqrt(Function):
 
 class Rsqrt(Function):
     """z = 1 / sqrt x;  dx = -dz z^3 / 2"""
+    saves_inputs, saves_output = False, True
     def forward(self, x):
         self.z = 1 / np.sqrt(x)
         return self.z
@@ -281,6 +293,7 @@ class Cos(Function):
 
 class Tanh(Function):
     """z = tanh x;  dx = dz (1 - z^2)"""
+    saves_inputs, saves_output = False, True
     def forward(self, x):
         self.z = np.tanh(x)
         return self.z
@@ -299,6 +312,7 @@ def _sigmoid(x):
 
 class Sigmoid(Function):
     """z = 1 / (1 + e^-x);  dx = dz z (1 - z)"""
+    saves_inputs, saves_output = False, True
     def forward(self, x):
         self.z = _sigmoid(x)
         return self.z
@@ -309,6 +323,7 @@ class Sigmoid(Function):
 
 class Relu(Function):
     """z = max(x, 0);  dx = dz where x > 0"""
+    saves_inputs = False
     def forward(self, x):
         self.mask = x > 0
         return np.maximum(x, x.dtype.type(0))
@@ -408,6 +423,7 @@ class Abs(Function):
 
 class Reciprocal(Function):
     """z = 1/x;  dx = -dz z^2"""
+    saves_inputs, saves_output = False, True
     def forward(self, x):
         self.z = 1 / x
         return self.z
@@ -418,6 +434,7 @@ class Reciprocal(Function):
 
 class Clamp(Function):
     """z = min(max(x, lo), hi);  dx = dz where lo <= x <= hi (torch's rule: nowhere when lo > hi)"""
+    saves_inputs = False
     def forward(self, x, lo=None, hi=None):
         z, self.mask = x, None
         if lo is not None:
@@ -435,6 +452,7 @@ class Clamp(Function):
 class ClampT(Function):
     """clamp with tensor bounds, torch's rule: dx flows where lo <= x <= hi (ties and NaN bounds included),
     d(lo) where x < lo < hi, d(hi) where x > hi or hi < lo (then z = hi)"""
+    saves_inputs = False
     def forward(self, x, lo, hi):
         self.shapes = (x.shape, lo.shape, hi.shape)
         z = np.minimum(np.maximum(x, lo), hi)
@@ -451,6 +469,7 @@ class ClampT(Function):
 
 class Piecewise(Function):
     """z = fn(*xs) for a piecewise-constant fn (sign, floor, round, floor division);  dxs = 0, as in torch"""
+    saves_inputs = False
     def forward(self, *xs, fn):
         self.shapes = [x.shape for x in xs]
         return fn(*xs)
@@ -546,6 +565,7 @@ class Atan2(Function):
 
 class Exp2(Function):
     """z = 2^x;  dx = dz z ln 2"""
+    saves_inputs, saves_output = False, True
     def forward(self, x):
         self.z = np.exp2(x)
         return self.z
@@ -556,6 +576,7 @@ class Exp2(Function):
 
 class NanToNum(Function):
     """z = x with NaN, +inf, -inf replaced by the given numbers;  dx = dz where x is finite, else 0"""
+    saves_inputs = False
     def forward(self, x, nan, posinf, neginf):
         self.finite = np.isfinite(x)
         return np.nan_to_num(x, nan=nan, posinf=posinf, neginf=neginf)
@@ -566,6 +587,7 @@ class NanToNum(Function):
 
 class Hypot(Function):
     """z = sqrt(x^2 + y^2);  dx = dz x / z, dy = dz y / z (NaN at z = 0, as torch)"""
+    saves_output = True
     def forward(self, x, y):
         self.x, self.y = x, y
         self.z = np.hypot(x, y)
@@ -579,6 +601,7 @@ class Hypot(Function):
 
 class Copysign(Function):
     """z = |x| with the sign of y;  dx = dz z / x (0 where x = 0), dy = 0"""
+    saves_output = True
     def forward(self, x, y):
         self.x, self.ys = x, y.shape
         self.z = np.copysign(x, y)
@@ -593,6 +616,7 @@ class Copysign(Function):
 class Fmax(Function):
     """z = max(x, y) ignoring NaN (NaN only where both are);  dx = dz where x >= y or y is NaN, dy = dz elsewhere
     (ties go to x: torch's rule, unlike maximum's even split)"""
+    saves_inputs = False
     op = staticmethod(np.fmax)
 
     def forward(self, x, y):
@@ -661,6 +685,7 @@ class Logit(Function):
 
 class Heaviside(Function):
     """z = 0 for x < 0, v for x = 0, 1 for x > 0;  no derivative (torch raises too)"""
+    saves_inputs = False
     def forward(self, x, v):
         d = np.result_type(x, v)
         return np.where(x == 0, v, x > 0).astype(d, copy=False)  # NaN gives 0 (NaN > 0 is false), as torch

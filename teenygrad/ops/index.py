@@ -61,6 +61,7 @@ class GetItem(Function):
 class SetItem(Function):
     """z = x with z[index] = v (out of place, for the graph);  dx = dz zeroed at index, dv = dz[index].
     With `then`, the place is z[index][then] (index basic, so z[index] is a view): torch's int-first order."""
+    saves_inputs = False
     def forward(self, x, v, index, then=None):
         self.index, self.then, self.vshape = index, then, v.shape
         return self._replaced(x, v)
@@ -106,6 +107,7 @@ class ViewScatter(SetItem):
 
 class Gather(Function):
     """z = take_along_axis(x, idx, axis);  dx = scatter-add of dz at idx"""
+    saves_inputs = False
     def forward(self, x, idx, axis):
         self.in_shape, self.idx, self.axis = x.shape, idx, axis
         return np.take_along_axis(x, idx, axis=axis)
@@ -159,6 +161,7 @@ class Scatter(Function):
 
 class MaskedFill(Function):
     """z = where(mask, value, x);  dx = dz where not mask"""
+    saves_inputs = False
     def forward(self, x, mask, value):
         self.mask = mask
         self.in_shape = x.shape
@@ -170,6 +173,7 @@ class MaskedFill(Function):
 
 class IndexPutAdd(Function):
     """z = x with v added at index (repeats summed: index_put_(accumulate=True));  dx = dz, dv = dz[index]"""
+    saves_inputs = False
     def forward(self, x, v, index):
         self.index, self.vshape = index, v.shape
         z = x.copy()
@@ -187,6 +191,7 @@ class ScatterReduce(Function):
     """z = x with src reduced into it at idx along axis (sum, prod, mean, amax, amin; x itself too if include_self).
     dx, dsrc: sum -> dz; mean -> dz / count; prod -> dz * product of the other contributors;
     amax/amin -> dz shared evenly by the contributors equal to the result, as torch."""
+    saves_output = True
     def forward(self, x, src, idx, axis, reduce, include_self):
         self.reduce, self.include_self, self.x = reduce, include_self, x
         self.full = full = _along_axis_index(idx, axis)

@@ -30,6 +30,7 @@ def _mm(a, b):
 
 class Matmul(Function):
     """z = x @ y;  dx = dz @ y^T, dy = x^T @ dz (summed over broadcast batch axes)"""
+    reads_for = ((1,), (0,))
     def forward(self, x, y):
         self.x, self.y = x, y
         if type(x) is np.ndarray and x.ndim == 2 and y.ndim == 2 and _cpu._pool is False:

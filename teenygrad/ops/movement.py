@@ -83,6 +83,7 @@ class Diagonal(Function):
 
 class Contiguous(Function):
     """z = a C-contiguous copy of x (no copy when it already is);  dx = dz"""
+    saves_inputs = False
     def forward(self, x):
         return contiguous(x)
 
@@ -92,6 +93,7 @@ class Contiguous(Function):
 
 class Pad(Function):
     """constant padding; pads is ((before, after), ...) per axis, negative values crop"""
+    saves_inputs = False
     def forward(self, x, pads, value=0.0):
         self.in_shape = x.shape
         grow = [(max(b, 0), max(a, 0)) for b, a in pads]
@@ -107,6 +109,7 @@ class Pad(Function):
 
 class Cat(Function):
     """z = concatenate along axis;  dx_i = the matching slice of dz"""
+    saves_inputs = False
     def forward(self, *xs, axis=0):
         self.axis = axis
         bounds = [0]  # running sum in Python: np.cumsum costs ~2 us on a short list
@@ -130,6 +133,7 @@ class Cat(Function):
 
 class Flip(Function):
     """z = x reversed along axes;  dx = dz reversed back"""
+    saves_inputs = False
     def forward(self, x, axis):
         self.axis = axis
         return np.flip(x, axis).copy()  # torch.flip copies; a view would let z.add_() write into x
@@ -140,6 +144,7 @@ class Flip(Function):
 
 class Roll(Function):
     """z = x rolled by shifts along axes;  dx = dz rolled back"""
+    saves_inputs = False
     def forward(self, x, shifts, axis):
         self.shifts, self.axis = shifts, axis
         return np.roll(x, shifts, axis)
@@ -150,6 +155,7 @@ class Roll(Function):
 
 class Tri(Function):
     """tril/triu: z = x masked to a triangle of the last two axes;  dx = dz masked the same way"""
+    saves_inputs = False
     def forward(self, x, diagonal=0, upper=False):
         n, m = x.shape[-2:]
         xp = xp_of(x)
@@ -205,6 +211,7 @@ class Unfold(Function):
 
 class DiagEmbed(Function):
     """z = zeros with x's last axis on the diagonal (offset) over dims dim1, dim2;  dx = that diagonal of dz"""
+    saves_inputs = False
     def forward(self, x, shape, offset, dim1, dim2):
         self.kw = {"offset": offset, "dim1": dim1, "dim2": dim2}
         z = zeros_on(x, shape)

@@ -40,6 +40,7 @@ def _column_sums(a):
 
 class Linear(Function):
     """y = x W^T + b;  dx = dy W, dW = dy^T x, db = sum dy (over all leading axes)"""
+    reads_for = ((1,), (0,), ())
     def forward(self, x, w, b=None):
         self.x, self.w = x, w
         y = _mm(x.reshape(-1, x.shape[-1]), w.T)  # _rows(x), inlined
@@ -342,6 +343,7 @@ class BinaryCrossEntropy(Function):
 
 class Hardtanh(Function):
     """y = clip(x, lo, hi);  dx = dy where lo < x < hi: unlike clamp's, torch's gradient is 0 at the corners"""
+    saves_inputs = False
     def forward(self, x, lo, hi):
         self.inside = (x > lo) & (x < hi)
         return np.clip(x, x.dtype.type(lo), x.dtype.type(hi))
@@ -353,6 +355,7 @@ class Hardtanh(Function):
 class ELU(Function):
     """y = x (x > 0), alpha (e^x - 1) (else);  dx = dy (x > 0), dy (y + alpha) (else). One node: as a where of
     two branches, e^x overflows for large x and its zero gradient times inf makes nan."""
+    saves_inputs, saves_output = False, True
     def forward(self, x, alpha):
         self.pos, self.alpha = x > 0, x.dtype.type(alpha)
         self.y = np.where(self.pos, x, np.expm1(np.minimum(x, 0)) * self.alpha)
@@ -364,6 +367,7 @@ class ELU(Function):
 
 class Dropout(Function):
     """y = x m / (1-p), m ~ Bernoulli(1-p);  dx = dy m / (1-p)"""
+    saves_inputs = False
     def forward(self, x, p, rng):
         keep = on_device_of(x, rng.random(x.shape, dtype=np.float32) >= p)  # host RNG: same mask on every device
         self.m = keep * x.dtype.type(1 / (1 - p)) if p < 1 else zeros_on(x, x.shape)
@@ -378,6 +382,7 @@ class ScaledDotProductAttention(Function):
     dv = P^T do;  dP = do v^T;  dS = P (dP - sum(dP P));  dq = dS k scale;  dk = dS^T q scale.
     mask is an additive float array (bool masks become 0 / -inf before we get here); causal means query i
     sees keys j <= i (torch's top-left aligned is_causal)."""
+    saves_output = True  # the flash kernels read o
     def forward(self, q, k, v, mask=None, causal=False, scale=1.0, drop=None):
         self.q, self.k, self.v, self.scale, self.drop = q, k, v, scale, drop
         self.causal, self.cuda = causal, None

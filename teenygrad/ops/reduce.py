@@ -17,6 +17,7 @@ def _expand_back(g, in_shape, axis, keepdim):
 
 class Sum(Function):
     """z = sum_axis x;  dx = broadcast(dz)"""
+    saves_inputs = False
     def forward(self, x, axis, keepdim=False):
         self.in_shape, self.axis, self.keepdim = x.shape, axis, keepdim
         return x.sum(axis=axis, keepdims=keepdim)
@@ -38,6 +39,7 @@ class NanSum(Sum):
 
 class Mean(Function):
     """z = sum_axis x / n;  dx = broadcast(dz) / n"""
+    saves_inputs = False
     def forward(self, x, axis, keepdim=False):
         self.in_shape, self.axis, self.keepdim = x.shape, axis, keepdim
         n = 1
@@ -73,6 +75,7 @@ class Prod(Function):
 
 class AMax(Function):
     """z = max over axes; the gradient is shared evenly between tied maxima (torch's amax rule)"""
+    saves_output = True
     op = staticmethod(np.max)
 
     def forward(self, x, axis, keepdim=False):
@@ -94,6 +97,7 @@ class AMin(AMax):
 
 class MaxDim(Function):
     """(values, indices) = max along one axis; the gradient goes to the returned index"""
+    saves_inputs = False
     arg = staticmethod(np.argmax)
 
     def forward(self, x, axis, keepdim=False):
@@ -117,6 +121,7 @@ class MinDim(MaxDim):
 
 class Var(Function):
     """z = sum (x - mean)^2 / (n - correction);  dx = dz * 2 (x - mean) / (n - correction)"""
+    saves_inputs = False
     def forward(self, x, axis, correction=1, keepdim=False):
         return self._var(x, axis, correction, keepdim).astype(x.dtype, copy=False)
 
@@ -145,6 +150,7 @@ class Var(Function):
 class Std(Var):
     """z = sqrt(var x);  dx = dz (x - mean) / ((n - correction) z), and 0 where z = 0 (torch's rule: no NaN
     from a constant row)"""
+    saves_inputs, saves_output = False, True
     def forward(self, x, axis, correction=1, keepdim=False):
         self.z = np.sqrt(self._var(x, axis, correction, keepdim)).astype(x.dtype, copy=False)
         return self.z
@@ -157,6 +163,7 @@ class Std(Var):
 
 class LogSumExp(Function):
     """z = log sum e^x (shifted by the max for stability);  dx = dz softmax(x)"""
+    saves_output = True
     def forward(self, x, axis, keepdim=False):
         self.x, self.axis, self.keepdim = x, axis, keepdim
         m = np.max(x, axis=axis, keepdims=True, initial=-np.inf)  # initial: empty axes give log(0) = -inf
@@ -173,6 +180,7 @@ class LogSumExp(Function):
 
 class Softmax(Function):
     """y = e^x / sum e^x;  dx = y (dy - sum(dy y))"""
+    saves_inputs, saves_output = False, True
     def forward(self, x, axis):
         self.axis = axis
         self.cuda = _cuda.kernels_for(x) if axis == x.ndim - 1 and x.shape[-1] <= _cuda.MAX_ROW else None
@@ -193,6 +201,7 @@ class Softmax(Function):
 
 class LogSoftmax(Function):
     """y = x - logsumexp(x);  dx = dy - softmax(x) sum(dy)"""
+    saves_inputs, saves_output = False, True
     def forward(self, x, axis):
         self.axis = axis
         s = x - x.max(axis=axis, keepdims=True, initial=-np.inf)
@@ -205,6 +214,7 @@ class LogSoftmax(Function):
 
 class Cumsum(Function):
     """z_i = sum_{j<=i} x_j;  dx_j = sum_{i>=j} dz_i (a reversed cumsum)"""
+    saves_inputs = False
     def forward(self, x, axis):
         self.axis = axis
         return np.cumsum(x, axis=axis, dtype=_acc_dtype(x.dtype)).astype(x.dtype, copy=False)
@@ -216,6 +226,7 @@ class Cumsum(Function):
 
 class Cumprod(Function):
     """z_i = prod_{j<=i} x_j;  dx_j = prod_{k<j} x_k * sum_{i>=j} dz_i prod_{j<k<=i} x_k (no division: zeros are fine)"""
+    saves_output = True
     def forward(self, x, axis):
         self.x, self.axis = x, axis
         self.z = np.cumprod(x, axis=axis, dtype=_acc_dtype(x.dtype)).astype(x.dtype, copy=False)
@@ -251,6 +262,7 @@ class Norm(Function):
     """z = (sum |x|^p)^(1/p) over axes (p a nonzero number);  dx = dz sign(x) |x|^(p-1) / z^(p-1), and 0 where
     z = 0 or x = 0 (torch's subgradient: a zero vector's norm has gradient 0, not 0/0; for p < 0 a zero anywhere
     makes z = 0)"""
+    saves_output = True
     def forward(self, x, axis, p=2.0, keepdim=False):
         self.x, self.axis, self.p, self.keepdim = x, axis, p, keepdim
         if p == 2:
@@ -275,6 +287,7 @@ class Norm(Function):
 class MedianAll(Function):
     """z = the lower median of all of x (NaN if x has one);  dx = dz shared evenly by the elements equal to z
     (torch's rule for the full reduction; with a dim, the gradient goes to the returned index instead)"""
+    saves_output = True
     def forward(self, x):
         flat = x.reshape(-1)
         self.x = x

@@ -24,6 +24,7 @@ def _hh_grads(n, dgh, hprev, H):
 
 class RNNScan(Function):
     """h_t = act(gi_t + h_{t-1} W_hh^T + b_hh), act = tanh or relu;  returns all h_t (t, b, h)."""
+    saves_output = True
     def forward(self, gi, h0, w_hh, *b_hh, relu=False, reverse=False):
         T = gi.shape[0]
         hs = np.empty_like(gi)
@@ -71,6 +72,7 @@ class LSTMScan(Function):
     Returns (t+1, b, h): all h_t, then c at the last step as slot t (one array, so one graph node).
     Backward: every factor that doesn't depend on the incoming gradient is computed for all steps at once
     before the loop, so each step is a handful of array ops and one GEMM."""
+    saves_output = True
     def forward(self, gi, h0, c0, w_hh, *b_hh, reverse=False):
         T, B, H = gi.shape[0], gi.shape[1], h0.shape[1]
         xp = xp_of(gi)
@@ -129,6 +131,7 @@ class LSTMScan(Function):
 class GRUScan(Function):
     """r = s(gi_r + gh_r), z = s(gi_z + gh_z), n = tanh(gi_n + r gh_n), h_t = (1 - z) n + z h, with
     gh = h W_hh^T + b_hh (gates r, z, n as torch)."""
+    saves_output = True
     def forward(self, gi, h0, w_hh, *b_hh, reverse=False):
         T, H = gi.shape[0], h0.shape[1]
         hs = xp_of(gi).empty(gi.shape[:2] + (H,), dtype=gi.dtype)

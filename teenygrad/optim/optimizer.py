@@ -143,6 +143,7 @@ class Optimizer:
             if p.grad.shape != p.shape:
                 raise RuntimeError(f"{op}.step: gradient of shape {tuple(p.grad.shape)} does not match its "
                                    f"parameter of shape {tuple(p.shape)}")
+            p._mark_written()  # the step writes p's memory: a graph that saved p can no longer use it
             yield p
 
     # ---- checkpoints ------------------------------------------------------------------------------

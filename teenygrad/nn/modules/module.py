@@ -360,6 +360,7 @@ class Module:
                     t._data = a.astype(t.dtype, copy=False)
                 else:
                     t._data[...] = a
+                    t._mark_written()
         return _IncompatibleKeys(missing, unexpected)
 
     def _optional_state_keys(self, state_dict):

@@ -100,6 +100,7 @@ def vector_to_parameters(vec, parameters):
     i = 0
     for p in ps:
         p._data[...] = vec._data[i:i + p.numel()].reshape(p.shape)
+        p._mark_written()
         i += p.numel()
 
 
