@@ -39,7 +39,7 @@ def _inplace(self, result, op):
 
 def _check_result(self, r, op):
     """torch's rules for an in-place result r: no float result into an integer tensor, and exactly self's shape."""
-    if r.dtype != self.dtype and dt.is_floating(r.dtype) and not dt.is_floating(self.dtype):
+    if r.dtype != self.dtype and dt._category(r.dtype) > dt._category(self.dtype):  # float -> int, int -> bool
         raise RuntimeError(f"{op}: result type {r.dtype} can't be cast to the desired output type {self.dtype}")
     if r.shape != self.shape:
         raise RuntimeError(f"{op}: output with shape {self.shape} doesn't match the broadcast shape {r.shape}")
@@ -231,6 +231,9 @@ def _fast_inplace(self, ufunc, o, op):
         if not fits:
             raise RuntimeError(f"{op}: output with shape {self.shape} doesn't match the broadcast shape "
                                f"{np.broadcast_shapes(self.shape, bs)}")
+    if kind in "iu" and type(b) is builtins.int and not np.can_cast(np.min_scalar_type(b), self._data.dtype):
+        if -2 ** 63 <= b < 2 ** 64:
+            b = np.asarray(b).astype(self._data.dtype)  # u8 += -3 wraps modulo 2^8, as torch's integer ops
     try:
         ufunc(self._data, b, out=self._data, casting="unsafe")
     except ValueError:  # a read-only (expanded) array

@@ -132,3 +132,15 @@ def test_pool_propagates_errors(threads):
         with pytest.raises(ValueError, match="boom"):
             cpu.parallel_for(1000, body)
     cpu.parallel_for(10, lambda lo, hi: None)   # the pool is still usable afterwards
+
+
+@pytest.mark.parametrize("approximate", ["none", "tanh"])
+def test_gelu_kernels_keep_nan(approximate):
+    # fastmath's no-nan promise turned gelu(nan) into 0 in the float32 kernel; torch gives nan
+    import teenygrad as tg
+    import teenygrad.nn.functional as F
+    x = tg.tensor(np.array([np.nan, 1.0, -2.0], np.float32), requires_grad=True)
+    y = F.gelu(x, approximate=approximate)
+    y.sum().backward()
+    assert np.isnan(y.numpy()).tolist() == [True, False, False]
+    assert np.isnan(x.grad.numpy()).tolist() == [True, False, False]

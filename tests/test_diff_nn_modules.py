@@ -397,3 +397,18 @@ def test_signatures_positional_like_torch():
     close(nn.Hardtanh(min_value=-0.2, max_value=0.3)(tg.tensor(x)), TN.Hardtanh(min_value=-0.2, max_value=0.3)(
         torch.tensor(x)))
     close(nn.RMSNorm(3)(x=tg.tensor(x)), TN.RMSNorm(3)(x=torch.tensor(x)))
+
+
+def test_linear_with_no_input_features():
+    # Linear(0, 3) used to fail reshaping (-1, 0); torch gives the bias, and empty weight gradients
+    out = []
+    for L in (torch, tg):
+        lin = L.nn.Linear(0, 3)
+        with L.no_grad():
+            lin.bias.copy_(L.tensor([1.0, 2.0, 3.0]))
+        x = L.ones(2, 5, 0, requires_grad=True)
+        y = lin(x)
+        y.sum().backward()
+        out.append((tuple(y.shape), y.detach().numpy().tolist() if L is torch else y.numpy().tolist(),
+                    tuple(lin.weight.grad.shape), tuple(x.grad.shape), lin.bias.grad.tolist()))
+    assert out[0] == out[1]

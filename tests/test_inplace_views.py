@@ -316,3 +316,23 @@ def test_fill_converts_python_numbers_as_torch(value, dtype):
         except RuntimeError:
             out.append("raised")
     assert str(out[0]) == str(out[1]), out
+
+
+@pytest.mark.parametrize("case", ["u8_add_neg", "u8_mul_neg", "i8_add_big", "bool_floordiv", "bool_and_int",
+                                  "i64_sub_big"])
+def test_integer_in_place_results_as_torch(case):
+    # u8 += -3 raised numpy's OverflowError (torch wraps modulo 2^8); bool //= 2 wrote an int result into a bool
+    import torch
+    ops = {"u8_add_neg": lambda L: L.tensor([1, 2], dtype=L.uint8).add_(-3),
+           "u8_mul_neg": lambda L: L.tensor([10, 2], dtype=L.uint8).mul_(-3),
+           "i8_add_big": lambda L: L.tensor([1, 2], dtype=L.int8).add_(300),
+           "bool_floordiv": lambda L: L.tensor([True, False]).__ifloordiv__(2),
+           "bool_and_int": lambda L: L.tensor([True]).__iand__(L.tensor([3])),
+           "i64_sub_big": lambda L: L.tensor([1, 2]).sub_(2 ** 62)}
+    out = []
+    for L in (torch, tg):
+        try:
+            out.append(ops[case](L).tolist())
+        except RuntimeError:
+            out.append("raised")
+    assert out[0] == out[1], out

@@ -4,6 +4,7 @@ Where teenygrad.backend.cpu offers more (numba kernels for LayerNorm / softmax /
 the thread pool that owns the cores) the float32 numpy path takes it; on the GPU, teenygrad.backend.cuda's Triton
 kernels (`kernels_for`) play that part. The numpy code below is the reference and the path for float64, cupy
 arrays with the kernels off (TEENYGRAD_KERNELS=0) and machines without numba."""
+import math
 import numpy as np
 from ..autograd.function import Function
 from ..backend import cpu as _cpu
@@ -27,7 +28,8 @@ def _bmm(a, b):
 
 def _rows(a):
     """(..., n) -> (m, n) view: Linear on (b, t, e) is one 2-D GEMM, not a batched matmul."""
-    return a.reshape(-1, a.shape[-1])
+    n = a.shape[-1]
+    return a.reshape(-1, n) if n else a.reshape(math.prod(a.shape[:-1]), 0)  # -1 can't be inferred beside a 0
 
 
 def _column_sums(a):
@@ -43,7 +45,7 @@ class Linear(Function):
     reads_for = ((1,), (0,), ())
     def forward(self, x, w, b=None):
         self.x, self.w = x, w
-        y = _mm(x.reshape(-1, x.shape[-1]), w.T)  # _rows(x), inlined
+        y = _mm(x.reshape(-1, x.shape[-1]) if x.shape[-1] else _rows(x), w.T)  # _rows(x), inlined
         if b is not None:
             y += b
         return y.reshape(*x.shape[:-1], w.shape[0])
