@@ -179,7 +179,11 @@ def __iadd__(self, o):
                 a += b
             except ValueError:  # a read-only (expanded) array
                 raise _shared_memory_error("add_", self) from None
-            _bump(self)
+            if self._ctx is None:  # _bump(self), inlined for the SGD update's .data alias
+                _gstate["writes"] += 1
+                self._written = _gstate["writes"]
+            else:
+                _bump(self)
             return self
     if not self.requires_grad and not _needs_grad(o) and isinstance(o, (Tensor, builtins.float, builtins.int)):
         return self._fast_inplace(np.add, o, "add_")
