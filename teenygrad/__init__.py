@@ -10,8 +10,8 @@ from .creation import (tensor, as_tensor, from_numpy, zeros, ones, empty, full, 
                        full_like, rand_like, randn_like, randint_like, arange, linspace, eye, rand, randn, randint,
                        randperm, normal, bernoulli, tril_indices, triu_indices)
 from .tensor_ops import cat, concat, concatenate, stack, where, einsum, multinomial, one_hot
-from .tensor_movement import hstack, vstack, dstack, column_stack, row_stack, meshgrid
-from .tensor_index import searchsorted, bucketize
+from .tensor_join import hstack, vstack, dstack, column_stack, row_stack, meshgrid
+from .tensor_sort import searchsorted, bucketize
 from . import functional_api as _fapi
 from .backend import cpu as _cpu  # tunes glibc malloc for reuse of activation buffers (~30 us)
 

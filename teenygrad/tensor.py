@@ -1,6 +1,8 @@
-"""Tensor: the user-facing object. Thin: each method checks its arguments and applies a Function."""
+"""Tensor: the user-facing object. Thin: each method checks its arguments and applies a Function.
+Here: the class with its properties, autograd entry points and arithmetic operators. The rest is attached by the
+modules imported at the end: tensor_convert (data in and out, repr, to and the casts), tensor_compare
+(comparisons and logic), tensor_inplace, and tensor_ops (the math, which imports the other tensor_* modules)."""
 import builtins
-import collections
 from weakref import ref as _weakref
 import numpy as np
 from . import dtype as dt
@@ -12,10 +14,6 @@ from .ops import elementwise as E, movement as M
 from ._arrays import xp_of
 
 _gstate = grad_mode._state
-_max_t = collections.namedtuple("max", ["values", "indices"])
-_min_t = collections.namedtuple("min", ["values", "indices"])
-_sort_t = collections.namedtuple("sort", ["values", "indices"])
-_topk_t = collections.namedtuple("topk", ["values", "indices"])
 
 
 def _norm_dim(d, ndim, op):
@@ -45,73 +43,6 @@ def _shape_arg(shape):
     if len(shape) == 1 and isinstance(shape[0], (tuple, list)):
         shape = shape[0]
     return tuple(map(int, shape))
-
-
-def _as_array(data, dtype):
-    """Python data / numpy arrays -> array with torch's dtype inference (floats -> float32)."""
-    if isinstance(data, Tensor):
-        a = data._data
-        return a if dtype is None else a.astype(dtype)
-    if isinstance(data, np.ndarray) or hasattr(data, "__cuda_array_interface__"):
-        return data if dtype is None else data.astype(dtype)
-    if isinstance(data, np.generic):  # numpy scalars keep their dtype, as in torch
-        if dtype is not None and dtype.kind in "iu" and data.dtype.kind in "iuf":
-            _check_int_range(np.asarray(data), dtype)
-        return np.asarray(data, dtype=dtype)
-    if isinstance(data, (list, tuple)):
-        typed = [x for x in _flat(data) if isinstance(x, (Tensor, np.generic, np.ndarray))]
-        if typed and dtype is None:  # torch: tensors and numpy scalars or arrays in a list bring their dtypes
-            dtype = _list_dtype(data)
-        if any(isinstance(x, Tensor) for x in typed):
-            data = _tensors_to_lists(data)
-    try:
-        a = np.asarray(data)
-    except ValueError as e:  # ragged nested lists
-        raise ValueError(f"tensor: can't build a tensor from {type(data).__name__} data: {e}") from None
-    if dtype is not None and dtype.kind in "iu" and a.dtype.kind in "iuf" and a.size:
-        _check_int_range(a, dtype)
-    if dtype is None:
-        if a.dtype.kind == "f":
-            dtype = dt._default_float
-        elif a.dtype.kind in "iu":
-            dtype = np.int64
-        elif a.dtype.kind == "b":
-            dtype = np.bool_
-        else:
-            raise TypeError(f"tensor: can't build a tensor from data of type {type(data).__name__} ({a.dtype})")
-    return a.astype(dtype, copy=False)
-
-
-def _flat(seq):
-    for x in seq:
-        if isinstance(x, (list, tuple)):
-            yield from _flat(x)
-        else:
-            yield x
-
-
-def _check_int_range(a, dtype):
-    """Python numbers out of integer dtype's range: torch refuses rather than wrap (uint8 takes -255..-1 as ints
-    only, see dtype.int_range; floats must lie in the range itself)."""
-    low, high = dt.int_range(dtype) if a.dtype.kind != "f" else (np.iinfo(dtype).min, np.iinfo(dtype).max)
-    bad = a[~((a >= low) & (a <= high))]  # NaN fails too
-    if bad.size:
-        raise RuntimeError(f"tensor: value {bad.flat[0]} cannot be converted to {dtype} without overflow")
-
-
-def _list_dtype(data):
-    """torch's dtype for a list holding tensors or numpy scalars or arrays: each element's dtype (Python numbers: bool, int64,
-    the default float) promoted as for tensors of equal standing (float16 with int64 is float16)."""
-    rt = None
-    for x in _flat(data):
-        d = x.dtype if isinstance(x, (Tensor, np.generic, np.ndarray)) else dt.scalar_dtype(x)
-        rt = d if rt is None else dt.result_type(rt, 1, d, 1)
-    return rt
-
-
-def _tensors_to_lists(seq):
-    return [(_tensors_to_lists(x) if isinstance(x, (list, tuple)) else
-             (x.tolist() if isinstance(x, Tensor) else x)) for x in seq]
 
 
 class Tensor:
@@ -271,25 +202,7 @@ class Tensor:
             return backward_into(self, g, bool(retain_graph), inputs)
         run_backward(self, g, bool(retain_graph))
 
-    # ---- conversion -------------------------------------------------------------------------------
-    def numpy(self):
-        """The array itself (shared memory, like torch). Unlike torch, allowed on tensors that require grad."""
-        if self.device != "cpu":
-            raise TypeError("numpy: can't convert a cuda tensor to numpy; use .cpu() first")
-        return self._data
-
-    def __array__(self, dtype=None, copy=None):
-        a = self._data if type(self._data) is np.ndarray else self._data.get()
-        return a if dtype is None else a.astype(dtype)
-
-    def tolist(self):
-        return self.cpu()._data.tolist()
-
-    def item(self):
-        if self._data.size != 1:
-            raise RuntimeError(f"item: a Tensor with {self._data.size} elements cannot be converted to Scalar")
-        return self.cpu()._data.reshape(()).item()
-
+    # ---- Python protocols (numpy, item, repr, to() and the dtype casts are in tensor_convert) -----
     def __float__(self):
         return float(self.item())
 
@@ -318,89 +231,6 @@ class Tensor:
 
     def __hash__(self):
         return id(self)
-
-    def __format__(self, spec):
-        # torch: a 0-d tensor formats as its number (f"{loss:.4f}"); anything else as its repr
-        if self._data.ndim == 0:
-            return format(self.item(), spec)
-        return object.__format__(self, spec)
-
-    def __repr__(self):
-        body = np.array2string(np.asarray(self.cpu()._data, dtype=np.float32 if self.dtype.name == "bfloat16"
-                                          else self.dtype), separator=", ", precision=4, prefix="tensor(")
-        extra = []
-        if self.dtype != dt._default_float and self.dtype not in (dt.int64, dt.bool):
-            extra.append(f"dtype={_dtype_name(self.dtype)}")
-        if self.device != "cpu":
-            extra.append("device='cuda'")
-        if self._ctx is not None:
-            extra.append(f"grad_fn=<{type(self._ctx).__name__}Backward>")
-        elif self.requires_grad:
-            extra.append("requires_grad=True")
-        return "tensor(" + body + "".join(", " + e for e in extra) + ")"
-
-    def to(self, *args, dtype=None, device=None, copy=False, non_blocking=False):
-        for a in args:
-            if isinstance(a, Tensor):
-                dtype, device = a.dtype, a.device
-            elif isinstance(a, str):  # torch's .to takes strings only as devices
-                device = a
-            elif a is not None:
-                dtype = a
-        out = self
-        if device is not None and _device_name(device) != self.device:
-            out = _ToDevice.apply(out, device=_device_name(device))
-        if dtype is not None:
-            out = out._cast(dt.to_dtype(dtype))
-        if copy and out is self:
-            out = self.clone()
-        return out
-
-    def cpu(self):
-        return self.to("cpu")
-
-    def cuda(self, device=None):
-        return self.to("cuda")
-
-    def _cast(self, dtype):
-        if dtype == self._data.dtype:
-            return self
-        if self.requires_grad and not dt.is_floating(dtype):
-            return Tensor._wrap(self._data.astype(dtype))
-        return E.Cast.apply(self, dtype=dtype)
-
-    def type(self, dtype=None):
-        return _dtype_name(self.dtype) if dtype is None else self.to(dtype)
-
-    def float(self):
-        return self._cast(dt.float32)
-
-    def double(self):
-        return self._cast(dt.float64)
-
-    def half(self):
-        return self._cast(dt.float16)
-
-    def bfloat16(self):
-        return self._cast(dt.bfloat16_dtype())
-
-    def long(self):
-        return self._cast(dt.int64)
-
-    def int(self):
-        return self._cast(dt.int32)
-
-    def short(self):
-        return self._cast(dt.int16)
-
-    def char(self):
-        return self._cast(dt.int8)
-
-    def byte(self):
-        return self._cast(dt.uint8)
-
-    def bool(self):
-        return self._cast(dt.bool)
 
     def clone(self):
         return E.Cast.apply(self, dtype=self.dtype) if self.requires_grad else Tensor._wrap(self._data.copy())
@@ -636,103 +466,6 @@ class Tensor:
     def __abs__(self):
         return self.abs()
 
-    # comparisons and logic: no gradient
-    def _cmp(self, other, fn, op):
-        a, b = self._other(other, op)
-        try:
-            return Tensor._wrap(fn(a._data, b._data))
-        except ValueError:
-            raise RuntimeError(f"{op}: shapes {a.shape} and {b.shape} can't be broadcast together") from None
-
-    def __eq__(self, o):
-        return self._cmp(o, np.equal, "eq")
-
-    def __ne__(self, o):
-        return self._cmp(o, np.not_equal, "ne")
-
-    def __lt__(self, o):
-        return self._cmp(o, np.less, "lt")
-
-    def __le__(self, o):
-        return self._cmp(o, np.less_equal, "le")
-
-    def __gt__(self, o):
-        return self._cmp(o, np.greater, "gt")
-
-    def __ge__(self, o):
-        return self._cmp(o, np.greater_equal, "ge")
-
-    eq, ne, lt, le, gt, ge = __eq__, __ne__, __lt__, __le__, __gt__, __ge__
-
-    def equal(self, other):
-        return self.shape == other.shape and bool(np.array_equal(self._data, other._data))
-
-    def allclose(self, other, rtol=1e-5, atol=1e-8, equal_nan=False):
-        return bool(np.allclose(self._data, other._data, rtol=rtol, atol=atol, equal_nan=equal_nan))
-
-    def isclose(self, other, rtol=1e-5, atol=1e-8, equal_nan=False):
-        return Tensor._wrap(np.isclose(self._data, _arr(other), rtol=rtol, atol=atol, equal_nan=equal_nan))
-
-    def _logic(self, other, fn, op):
-        a, b = self._other(other, op)
-        if a.dtype.kind not in "biu":
-            raise NotImplementedError(f"{op}: bitwise ops need bool or integer tensors, got {a.dtype}")
-        return Tensor._wrap(fn(a._data, b._data))
-
-    def __and__(self, o):
-        return self._logic(o, np.bitwise_and, "and")
-
-    def __or__(self, o):
-        return self._logic(o, np.bitwise_or, "or")
-
-    def __xor__(self, o):
-        return self._logic(o, np.bitwise_xor, "xor")
-
-    def _shift(self, other, fn, op, reflected=False):
-        a, b = self._other(other, op)
-        if a.dtype.kind == "b":  # numpy would shift bools as int8; torch refuses
-            raise NotImplementedError(f"{op}: not implemented for bool tensors")
-        return (b if reflected else a)._logic(a if reflected else b, fn, op)
-
-    def __lshift__(self, o):
-        return self._shift(o, np.left_shift, "lshift")
-
-    def __rshift__(self, o):
-        return self._shift(o, np.right_shift, "rshift")
-
-    def __rlshift__(self, o):
-        return self._shift(o, np.left_shift, "lshift", reflected=True)
-
-    def __rrshift__(self, o):
-        return self._shift(o, np.right_shift, "rshift", reflected=True)
-
-    __rand__, __ror__, __rxor__ = __and__, __or__, __xor__
-
-    def __invert__(self):
-        if self.dtype.kind not in "biu":
-            raise TypeError(f"bitwise_not: needs a bool or integer tensor, got {self.dtype}")
-        return Tensor._wrap(np.invert(self._data))
-
-    def logical_and(self, o):
-        return self._cmp(o, np.logical_and, "logical_and")
-
-    def logical_or(self, o):
-        return self._cmp(o, np.logical_or, "logical_or")
-
-    def logical_xor(self, o):
-        return self._cmp(o, np.logical_xor, "logical_xor")
-
-    def logical_not(self):
-        return Tensor._wrap(np.logical_not(self._data))
-
-    def isnan(self):
-        return Tensor._wrap(np.isnan(self._data))
-
-    def isinf(self):
-        return Tensor._wrap(np.isinf(self._data))
-
-    def isfinite(self):
-        return Tensor._wrap(np.isfinite(self._data))
 
 def _check_modulo(a, b, op):
     """remainder and fmod of operands promoted to one dtype: torch refuses bool, and integer modulo by zero."""
@@ -827,10 +560,6 @@ def _check_same_device(a, b, op):
                            f"and {b.device}")
 
 
-def _dtype_name(d):
-    return {"float32": "teenygrad.float32"}.get(d.name, "teenygrad." + d.name)
-
-
 def _device_name(device):
     d = str(device)
     if d.startswith("cuda"):
@@ -860,5 +589,7 @@ class _ToDevice(_function.Function):
 
 
 _function.Tensor = Tensor
+from .tensor_convert import _as_array  # noqa: E402  (adds numpy, item, repr, to, the casts; used by Tensor())
+from . import tensor_compare  # noqa: E402,F401  (adds the comparison, bitwise and logical methods)
 from . import tensor_inplace  # noqa: E402,F401  (adds the in-place methods)
 from . import tensor_ops  # noqa: E402,F401  (adds the math, reduction, movement and indexing methods)

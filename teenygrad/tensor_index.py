@@ -1,13 +1,14 @@
-"""Tensor methods for indexing (getitem/setitem, gather, scatter, index_select), sorting and sampling.
-Each checks its arguments, naming the op and the offending indices, and applies one Function from teenygrad.ops."""
+"""Tensor methods for indexing (getitem/setitem, gather, scatter, index_select), sampling and the ops with
+data-dependent shapes (nonzero, masked_select). Each checks its arguments, naming the op and the offending
+indices, and applies one Function from teenygrad.ops. Sorting and order statistics live in tensor_sort."""
 import builtins
 import collections
 import numpy as np
 from .autograd import grad_mode
-from .ops import index as I, reduce as R
-from ._arrays import on_device_of, xp_of, zeros_on
-from .tensor import Tensor, _as_view, _norm_dim, _sort_t, _topk_t, _check_same_device
-from .tensor_ops import _method, where
+from .ops import index as I
+from ._arrays import on_device_of, xp_of
+from .tensor import Tensor, _as_view, _norm_dim, _check_same_device
+from .tensor_ops import _method
 from .tensor_inplace import _plain_view, _fill_value
 from .random import rng_of
 
@@ -449,76 +450,7 @@ def masked_scatter_(self, mask, source):
     return self._inplace(self._pre_inplace().masked_scatter(mask, source), "masked_scatter_")
 
 
-def searchsorted(sorted_sequence, input, *, out_int32=False, right=False, side=None, sorter=None):
-    """For each value in input, where it would go in sorted_sequence (1-D, or rows matching input's leading dims)
-    to keep it sorted: the first such place, or the last with right=True / side='right'."""
-    if side not in (None, "left", "right"):
-        raise RuntimeError(f"searchsorted: side must be 'left' or 'right', got {side!r}")
-    if side == "left" and right:
-        raise RuntimeError("searchsorted: side and right can't be set to opposites, got side='left' and right=True")
-    side = side or ("right" if right else "left")
-    seq = sorted_sequence._data if type(sorted_sequence._data) is np.ndarray else sorted_sequence._data.get()
-    scalar = not isinstance(input, Tensor)
-    vals = np.asarray(input) if scalar else input._data if type(input._data) is np.ndarray else input._data.get()
-    if seq.dtype == np.bool_ or np.asarray(vals).dtype == np.bool_:
-        raise RuntimeError("searchsorted: not implemented for bool tensors")
-    if sorter is not None:
-        seq = np.take_along_axis(seq, sorter._data, -1)
-    if seq.ndim == 1:
-        out = np.searchsorted(seq, vals, side=side)
-    elif not scalar and seq.shape[:-1] == vals.shape[:-1]:
-        rows, vrows = seq.reshape(-1, seq.shape[-1]), vals.reshape(-1, vals.shape[-1])
-        out = np.stack([np.searchsorted(s, v, side=side) for s, v in zip(rows, vrows)]).reshape(vals.shape)
-    else:
-        raise RuntimeError(f"searchsorted: boundaries should be 1-D or match the leading dims of the input, got "
-                           f"shapes {seq.shape} and {vals.shape}")
-    out = np.asarray(out, np.int32 if out_int32 else np.int64)
-    return Tensor._wrap(on_device_of(sorted_sequence._data, out))
-
-
-def bucketize(input, boundaries, *, out_int32=False, right=False):
-    """The bucket of each value: boundaries[i-1] < x <= boundaries[i] (right=True: boundaries[i-1] <= x < ...)."""
-    if boundaries.ndim != 1:
-        raise RuntimeError(f"bucketize: boundaries tensor must be 1-D, got shape {boundaries.shape}")
-    return searchsorted(boundaries, input, out_int32=out_int32, right=right)
-
-
-# ---- sorting and sampling ---------------------------------------------------------------------------
-@_method
-def sort(self, dim=-1, descending=False, stable=False):
-    d = _norm_dim(dim, self.ndim, "sort")
-    a = self._data
-    if a.ndim == 0:
-        return _sort_t(self.clone(), Tensor._wrap(zeros_on(a, (), np.int64)))
-    if descending:
-        # stable ascending sort of the reversed array, read backwards: ties keep their original order and NaN
-        # (numpy's largest) comes first, as in torch; negating instead would break unsigned and bool dtypes
-        n = a.shape[d]
-        idx = n - 1 - np.flip(np.argsort(np.flip(a, d), axis=d, kind="stable"), d)
-    else:
-        idx = np.argsort(a, axis=d, kind="stable")
-    idx_t = Tensor._wrap(idx.astype(np.int64, order="C"))
-    return _sort_t(self.gather(d, idx_t) if self.ndim else self.clone(), idx_t)
-
-
-@_method
-def argsort(self, dim=-1, descending=False, stable=False):
-    return self.sort(_norm_dim(dim, self.ndim, "argsort"), descending, stable).indices
-
-
-@_method
-def topk(self, k, dim=-1, largest=True, sorted=True):
-    d = _norm_dim(dim, self.ndim, "topk")
-    n = self.shape[d] if self.ndim else 1
-    if not 0 <= k <= n:
-        raise RuntimeError(f"topk: k ({k}) is out of range for dimension {d} of size {n}")
-    if self.ndim == 0:  # torch: the scalar itself, whatever k
-        return _topk_t(self.clone(), Tensor._wrap(zeros_on(self._data, (), np.int64)))
-    idx = self.sort(d, descending=largest).indices
-    idx = idx[(slice(None),) * d + (slice(0, k),)]
-    return _topk_t(self.gather(d, idx), idx)
-
-
+# ---- sampling --------------------------------------------------------------------------------------
 def multinomial(input, num_samples, replacement=False, generator=None):
     p = input._data if type(input._data) is np.ndarray else input._data.get()  # sampled on the host
     if p.ndim not in (1, 2):
@@ -561,7 +493,9 @@ def one_hot(tensor, num_classes=-1):
         raise RuntimeError(f"one_hot: is only applicable to index tensors, got {tensor.dtype}")
     a = tensor._data
     if num_classes == -1:
-        num_classes = int(a.max()) + 1 if a.size else 0
+        if not a.size:
+            raise RuntimeError(f"one_hot: Can not infer total number of classes from empty tensor (shape {tensor.shape})")
+        num_classes = int(a.max()) + 1
     if a.size and (a.min() < 0 or a.max() >= num_classes):
         raise RuntimeError(f"one_hot: class values must be in [0, {num_classes}), got min {a.min()} max {a.max()}")
     return Tensor._wrap((a[..., None] == xp_of(a).arange(num_classes)).astype(np.int64))
@@ -596,51 +530,6 @@ def masked_select(self, mask):
 
 
 @_method
-def unique(self, sorted=True, return_inverse=False, return_counts=False, dim=None):
-    """The distinct values (each NaN its own, as torch), or with dim the distinct slices along dim, sorted."""
-    a = self._data if type(self._data) is np.ndarray else self._data.get()
-    if dim is None:
-        vals, inverse, counts = np.unique(a, return_inverse=True, return_counts=True, equal_nan=False)
-        inverse = inverse.reshape(self.shape)
-    else:
-        d = _norm_dim(dim, self.ndim, "unique")
-        if a.ndim == 0:
-            raise IndexError(f"unique: dim {dim} is out of range for a 0-d tensor")
-        if 0 in a.shape[:d] + a.shape[d + 1:]:
-            raise RuntimeError(f"unique: shape {self.shape} has a 0-sized dim other than dim {d}; unique along it "
-                               f"is undefined")
-        vals, inverse, counts = np.unique(a, return_inverse=True, return_counts=True, axis=d)
-        inverse = inverse.reshape(-1)
-    out = [Tensor._wrap(on_device_of(self._data, vals))]
-    if return_inverse:
-        out.append(Tensor._wrap(on_device_of(self._data, inverse.astype(np.int64))))
-    if return_counts:
-        out.append(Tensor._wrap(on_device_of(self._data, counts.astype(np.int64))))
-    return out[0] if len(out) == 1 else tuple(out)
-
-
-@_method
-def unique_consecutive(self, return_inverse=False, return_counts=False, dim=None):
-    """Each run of equal values (or of equal slices along dim) kept once, in order."""
-    a = self._data if type(self._data) is np.ndarray else self._data.get()
-    if dim is None:
-        flat = a.reshape(-1)
-        starts = np.concatenate(([True], flat[1:] != flat[:-1])) if flat.size else np.zeros(0, np.bool_)
-        vals, inv_shape = flat[starts], a.shape
-    else:
-        d = _norm_dim(dim, self.ndim, "unique_consecutive")
-        m = np.moveaxis(a, d, 0).reshape(a.shape[d], -1)
-        starts = np.concatenate(([True], (m[1:] != m[:-1]).any(1))) if len(m) else np.zeros(0, np.bool_)
-        vals, inv_shape = np.compress(starts, a, axis=d), (a.shape[d],)
-    out = [Tensor._wrap(on_device_of(self._data, vals))]
-    if return_inverse:
-        out.append(Tensor._wrap(on_device_of(self._data, (np.cumsum(starts) - 1).reshape(inv_shape).astype(np.int64))))
-    if return_counts:
-        out.append(Tensor._wrap(on_device_of(self._data, np.diff(np.append(np.flatnonzero(starts), starts.size)))))
-    return out[0] if len(out) == 1 else tuple(out)
-
-
-@_method
 def bincount(self, weights=None, minlength=0):
     if self.dtype.kind not in "iu":
         raise NotImplementedError(f"bincount: expects an integer tensor, got {self.dtype}")
@@ -659,164 +548,3 @@ _aminmax_t = collections.namedtuple("aminmax", ["min", "max"])
 @_method
 def aminmax(self, dim=None, keepdim=False):
     return _aminmax_t(self.amin(dim, keepdim), self.amax(dim, keepdim))
-
-
-
-# ---- running extremes and order statistics: the positions are found in numpy, the values gathered from them
-# (Gather's backward sends each gradient to the position it came from, as torch's value-selecting reductions) ----
-_cummax_t = collections.namedtuple("cummax", ["values", "indices"])
-_cummin_t = collections.namedtuple("cummin", ["values", "indices"])
-_median_t = collections.namedtuple("median", ["values", "indices"])
-_kthvalue_t = collections.namedtuple("kthvalue", ["values", "indices"])
-_mode_t = collections.namedtuple("mode", ["values", "indices"])
-
-
-def _cum_extreme(self, dim, op, result):
-    d = _norm_dim(dim, self.ndim, op)
-    if self.ndim == 0:
-        return result(self.clone(), Tensor._wrap(zeros_on(self._data, (), np.int64)))
-    a = np.moveaxis(self._data, d, 0)
-    idx = np.zeros(a.shape, np.int64)
-    if a.shape[0]:
-        best, cur, nan_aware = a[0], idx[0], a.dtype.kind == "f"
-        for i in range(1, a.shape[0]):  # torch's rule: ties move the index to the later one; NaN wins and stays
-            x = a[i]
-            take = (x >= best) if op == "cummax" else (x <= best)
-            if nan_aware:
-                take = np.isnan(x) | (take & ~np.isnan(best))
-            best, cur = np.where(take, x, best), np.where(take, i, cur)
-            idx[i] = cur
-    idx_t = Tensor._wrap(np.ascontiguousarray(np.moveaxis(idx, 0, d)))
-    return result(self.gather(d, idx_t), idx_t)
-
-
-@_method
-def cummax(self, dim):
-    return _cum_extreme(self, dim, "cummax", _cummax_t)
-
-
-@_method
-def cummin(self, dim):
-    return _cum_extreme(self, dim, "cummin", _cummin_t)
-
-
-def _select(self, dim, keepdim, op, result, k=None):
-    """(values, indices) of the k-th smallest (0-based) along dim; k=None: the lower median. NaN counts as the
-    largest value; for the median a slice holding a NaN gives that NaN (its first), as torch."""
-    if self._data.dtype.kind == "b":
-        raise NotImplementedError(f"{op}: not implemented for bool tensors")
-    d = _norm_dim(dim, self.ndim, op)
-    if self.ndim == 0:
-        if k not in (None, 0):
-            raise RuntimeError(f"{op}: selected number k = {k + 1} is out of range for a 0-d tensor")
-        return result(self.clone(), Tensor._wrap(zeros_on(self._data, (), np.int64)))
-    n = self.shape[d]
-    if k is None:
-        if n == 0:
-            raise IndexError(f"{op}: expected reduction dim {d} to have non-zero size, shape {self.shape}")
-        k = (n - 1) // 2
-    elif not 0 <= k < n:
-        raise RuntimeError(f"{op}: selected number k = {k + 1} is out of range for dim {d} of size {n}")
-    a = self._data
-    idx = np.take(np.argsort(a, axis=d, kind="stable"), [k], axis=d)
-    if op == "median" and a.dtype.kind == "f":
-        nan = np.isnan(a)
-        has_nan = nan.any(axis=d, keepdims=True)
-        idx = np.where(has_nan, np.argmax(nan, axis=d, keepdims=True), idx)
-    idx_t = Tensor._wrap(idx.astype(np.int64) if keepdim else np.squeeze(idx, d).astype(np.int64))
-    values = self.gather(d, Tensor._wrap(idx.astype(np.int64)))
-    return result(values if keepdim else values.squeeze(d), idx_t)
-
-
-@_method
-def median(self, dim=None, keepdim=False):
-    if dim is None:
-        if self._data.dtype.kind == "b":
-            raise NotImplementedError("median: not implemented for bool tensors")
-        if self.numel() == 0 and self._data.dtype.kind != "f":
-            raise RuntimeError(f"median: the median of an empty {self.dtype} tensor is undefined")
-        return R.MedianAll.apply(self)
-    return _select(self, dim, keepdim, "median", _median_t)
-
-
-@_method
-def kthvalue(self, k, dim=-1, keepdim=False):
-    if not isinstance(k, (int, np.integer)) or isinstance(k, bool):
-        raise TypeError(f"kthvalue: k must be an int, got {k!r}")
-    return _select(self, dim, keepdim, "kthvalue", _kthvalue_t, int(k) - 1)
-
-
-@_method
-def mode(self, dim=-1, keepdim=False):
-    """The most frequent value along dim (the smallest among equally frequent ones) and its last index."""
-    if self._data.dtype.kind == "b":
-        raise NotImplementedError("mode: not implemented for bool tensors")
-    d = _norm_dim(dim, self.ndim, "mode")
-    if self.ndim == 0:
-        return _mode_t(self.clone(), Tensor._wrap(zeros_on(self._data, (), np.int64)))
-    if self.shape[d] == 0:
-        raise IndexError(f"mode: expected reduction dim {d} to have non-zero size, shape {self.shape}")
-    rows = np.moveaxis(self._data, d, -1).reshape(-1, self.shape[d])
-    idx = np.empty(len(rows), np.int64)
-    for r, row in enumerate(rows):  # one np.unique per slice: simple, and mode is rarely on a hot path
-        vals, counts = np.unique(row, return_counts=True, equal_nan=False)
-        v = vals[np.argmax(counts)]  # the first maximum: the smallest value (NaNs are each their own value)
-        idx[r] = len(row) - 1 - np.argmax(row[::-1] == v)
-    shape = self.shape[:d] + self.shape[d + 1:]
-    idx = np.expand_dims(idx.reshape(shape), d)
-    values = self.gather(d, Tensor._wrap(idx))
-    return _mode_t(values if keepdim else values.squeeze(d), Tensor._wrap(idx if keepdim else np.squeeze(idx, d)))
-
-
-_INTERPOLATIONS = ("linear", "lower", "higher", "midpoint", "nearest")
-
-
-@_method
-def quantile(self, q, dim=None, keepdim=False, interpolation="linear"):
-    """torch.quantile: sort along dim, then interpolate between the two order statistics around q (n - 1)."""
-    if self.dtype not in (np.float32, np.float64):
-        raise RuntimeError(f"quantile: input tensor must be either float or double dtype, got {self.dtype}")
-    if interpolation not in _INTERPOLATIONS:
-        raise RuntimeError(f"quantile: interpolation must be one of {', '.join(_INTERPOLATIONS)}, "
-                           f"got {interpolation!r}")
-    if isinstance(q, Tensor):
-        if q.ndim > 1:
-            raise RuntimeError(f"quantile: q must be a scalar or 1-D tensor, got shape {q.shape}")
-        if q.dtype != self.dtype:
-            raise RuntimeError(f"quantile: q tensor must have the input's dtype {self.dtype}, got {q.dtype}")
-        qs, scalar_q = np.asarray(q._data, dtype=self._data.dtype).reshape(-1), q.ndim == 0
-    else:
-        qs, scalar_q = np.asarray([q], dtype=self._data.dtype), True
-    if qs.size and not ((qs >= 0) & (qs <= 1)).all():
-        raise RuntimeError(f"quantile: q must be in the range [0, 1], got {qs.tolist()}")
-    if self.numel() == 0:
-        raise RuntimeError(f"quantile: input tensor must be non-empty, got shape {self.shape}")
-    if dim is None:
-        x, d = self.reshape(-1), 0
-    else:
-        x, d = self, _norm_dim(dim, self.ndim, "quantile")
-    if x.ndim == 0:
-        x = x.reshape(1)
-    s = x.movedim(d, -1).sort(-1).values  # (..., n), NaN last
-    n = s.shape[-1]
-    dtype = self._data.dtype
-    ranks = np.broadcast_to(qs * dtype.type(n - 1), s.shape[:-1] + (qs.size,))
-    nan_rows = np.isnan(s._data[..., -1:])  # torch: a slice with a NaN gives NaN (its largest, after the sort)
-    ranks = np.where(nan_rows, dtype.type(n - 1), ranks)
-    if interpolation == "lower":
-        ranks = np.floor(ranks)
-    elif interpolation == "higher":
-        ranks = np.ceil(ranks)
-    elif interpolation == "nearest":
-        ranks = np.round(ranks)  # half to even, as torch
-    lo, hi = np.floor(ranks).astype(np.int64), np.ceil(ranks).astype(np.int64)
-    w = np.full(ranks.shape, 0.5, dtype) if interpolation == "midpoint" else (ranks - lo).astype(dtype)
-    below, above = s.gather(-1, Tensor._wrap(lo)), s.gather(-1, Tensor._wrap(hi))
-    diff = above - below
-    small = Tensor._wrap(w < 0.5)  # torch's lerp: from the nearer end, for accuracy
-    out = where(small, below + diff * Tensor._wrap(w), above - diff * Tensor._wrap((1 - w).astype(dtype)))
-    out = out.movedim(-1, 0)  # (q, ...)
-    if keepdim:
-        out = out.reshape((qs.size,) + (1,) * self.ndim) if dim is None else out.unsqueeze(d + 1)
-    return out.squeeze(0) if scalar_q else out
-

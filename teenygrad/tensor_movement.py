@@ -1,12 +1,12 @@
-"""Tensor methods for movement (reshape, permute, expand, cat, pad, unfold, ...); products are in tensor_products.
-Each checks its arguments, naming the op and the shapes, and applies one Function from teenygrad.ops."""
-import builtins
+"""Tensor methods for movement (reshape, permute, expand, pad, unfold, ...); joining and splitting (cat, stack,
+split, ...) are in tensor_join, products in tensor_products. Each checks its arguments, naming the op and the
+shapes, and applies one Function from teenygrad.ops."""
 import math
 import numpy as np
 from . import dtype as dt
 from .ops import movement as M, index as I
 from ._arrays import on_device_of
-from .tensor import Tensor, _as_view, _norm_dim, _norm_dims, _shape_arg, _check_same_device, _gstate
+from .tensor import Tensor, _as_view, _norm_dim, _norm_dims, _shape_arg, _gstate
 from .tensor_ops import _method, where
 from .tensor_inplace import _plain_view, _fill_value
 
@@ -429,75 +429,6 @@ def trace(self):
     return self.diagonal().sum()
 
 
-def hstack(tensors):
-    tensors = atleast_1d(*tensors)
-    tensors = [tensors] if isinstance(tensors, Tensor) else list(tensors)
-    return cat(tensors, 0 if tensors[0].ndim == 1 else 1)  # torch looks at the first tensor only
-
-
-def vstack(tensors):
-    return cat([t.reshape(1, -1) if t.ndim < 2 else t for t in tensors], 0)
-
-
-row_stack = vstack
-
-
-def dstack(tensors):
-    return cat(list(atleast_3d(*tensors)) if len(tensors) > 1 else [atleast_3d(*tensors)], 2)
-
-
-def column_stack(tensors):
-    """1-D (and 0-d) tensors as columns, the rest as they are, side by side."""
-    return hstack([t.reshape(-1, 1) if t.ndim < 2 else t for t in tensors])
-
-
-def meshgrid(*tensors, indexing="ij"):
-    if len(tensors) == 1 and isinstance(tensors[0], (list, tuple)):
-        tensors = tuple(tensors[0])
-    if indexing not in ("ij", "xy"):
-        raise RuntimeError(f"meshgrid: indexing must be 'ij' or 'xy', got {indexing!r}")
-    shape = tuple(t.numel() for t in tensors)
-    out = [t.reshape([-1 if i == k else 1 for i in range(len(shape))]).expand(shape) for k, t in enumerate(tensors)]
-    if indexing == "xy" and len(shape) >= 2:  # 'xy' is 'ij' with the first two dims swapped
-        out = [o.transpose(0, 1) for o in out]
-    return tuple(out)
-
-
-@_method
-def split(self, split_size_or_sections, dim=0):
-    d = _norm_dim(dim, self.ndim, "split")
-    n = self.shape[d]
-    if isinstance(split_size_or_sections, int):
-        s = split_size_or_sections
-        if s <= 0 and n:
-            raise RuntimeError(f"split: split_size must be positive, got {s}")
-        sizes = [min(s, n - i) for i in range(0, n, s)] if n else [0]
-    else:
-        sizes = list(split_size_or_sections)
-        if builtins.sum(sizes) != n:
-            raise RuntimeError(f"split: split sizes {sizes} don't sum to the size {n} of dim {dim} of shape {self.shape}")
-    out, start = [], 0
-    a = self._data
-    graph = self.requires_grad and _gstate["enabled"]
-    for s in sizes:
-        idx = [slice(None)] * a.ndim
-        idx[d] = slice(start, start + s)
-        # no graph: the slice itself, as self[idx] would give it (slices need none of getitem's index checks)
-        out.append(self[tuple(idx)] if graph else Tensor._wrap(a[tuple(idx)]))
-        start += s
-    return tuple(out)
-
-
-@_method
-def chunk(self, chunks, dim=0):
-    if chunks <= 0:
-        raise RuntimeError(f"chunk: chunks must be positive, got {chunks}")
-    n = self.shape[_norm_dim(dim, self.ndim, "chunk")]
-    if n == 0:  # torch: `chunks` empty pieces
-        return tuple(self.clone() for _ in range(chunks))
-    return self.split(-(-n // chunks), dim)
-
-
 @_method
 def repeat_interleave(self, repeats=None, dim=None, output_size=None):
     """Each element `repeats` times in a row along dim (the flattened tensor when dim is None).
@@ -515,64 +446,6 @@ def repeat_interleave(self, repeats=None, dim=None, output_size=None):
                            f"of shape {x.shape}")
     idx = np.repeat(np.arange(x.shape[d]), r)
     return x[(slice(None),) * d + (Tensor._wrap(idx),)]
-
-
-@_method
-def unbind(self, dim=0):
-    d = _norm_dim(dim, self.ndim, "unbind")
-    if self.shape[d] == 0:  # split gives one empty piece here; unbind gives none
-        return ()
-    return tuple(t.squeeze(d) for t in self.split(1, d))
-
-
-def cat(tensors, dim=0):
-    tensors = list(tensors)
-    if not tensors:
-        raise ValueError("cat: expected a non-empty list of tensors")
-    # torch skips 1-D empty tensors in the shape checks (and Cat), but not in the result dtype
-    ref = tensors[0]
-    if ref._data.shape == (0,):
-        ref = next((t for t in tensors if t._data.shape != (0,)), ref)
-        if ref._data.shape == (0,):  # nothing but 1-D empties: torch takes any dim
-            dim = 0
-    ra = ref._data  # the checks read the arrays: each Tensor property costs a call
-    if not ra.ndim:
-        raise RuntimeError(f"cat: zero-dimensional tensor (at position {tensors.index(ref)}) cannot be concatenated")
-    d = _norm_dim(dim, ra.ndim, "cat")
-    rest = ra.shape[:d] + ra.shape[d + 1:]
-    rt = ra.dtype
-    mixed = skip = False
-    for t in tensors:
-        a = t._data
-        if t is not ref:
-            _check_same_device(ref, t, "cat")
-            if a.shape == (0,):
-                skip = True
-            elif a.ndim != ra.ndim or a.shape[:d] + a.shape[d + 1:] != rest:
-                raise RuntimeError(f"cat: sizes of tensors must match except in dimension {d}; got {ref.shape} and "
-                                   f"{t.shape}")
-        if a.dtype is not rt:
-            mixed = True
-            rt = dt.result_type(rt, 1, a.dtype, 1)
-    if skip:
-        tensors = [t for t in tensors if t is ref or t._data.shape != (0,)]
-    if mixed:  # promote to the common dtype (one dtype throughout: nothing to cast)
-        tensors = [t._cast(rt) for t in tensors]
-    return M.Cat.apply(*tensors, axis=d)
-
-
-concat = concatenate = cat
-
-
-def stack(tensors, dim=0):
-    tensors = list(tensors)
-    if not tensors:
-        raise RuntimeError("stack: expected a non-empty list of tensors")
-    for t in tensors[1:]:
-        if t.shape != tensors[0].shape:
-            raise RuntimeError(f"stack: expects each tensor to be equal size, but got {tensors[0].shape} and {t.shape}")
-    d = _norm_dim(dim, tensors[0].ndim + 1, "stack")
-    return cat([t.unsqueeze(d) for t in tensors], d)
 
 
 @_method
@@ -663,86 +536,3 @@ Tensor.H = property(_h)
 @_method
 def ravel(self):
     return self.reshape(-1)
-
-
-@_method
-def tensor_split(self, indices_or_sections, dim=0):
-    """Pieces along dim: n sections (the first size % n one longer), or split before each index (slice rules)."""
-    if self.ndim == 0:
-        raise RuntimeError("tensor_split: expected at least a 1-dimensional tensor, but got a 0-d tensor")
-    d = _norm_dim(dim, self.ndim, "tensor_split")
-    ios = indices_or_sections
-    if isinstance(ios, Tensor):
-        if ios.dtype != np.int64 or ios.ndim > 1:
-            raise RuntimeError(f"tensor_split: indices_or_sections must be a 0-d or 1-D int64 tensor, got "
-                               f"{ios.dtype} of shape {ios.shape}")
-        ios = int(ios.item()) if ios.ndim == 0 else ios.tolist()
-    n = self.shape[d]
-    if isinstance(ios, (int, np.integer)) and not isinstance(ios, bool):
-        if ios <= 0:
-            raise RuntimeError(f"tensor_split: number of sections must be larger than 0, got {ios}")
-        q, r = divmod(n, int(ios))
-        bounds = [0]
-        for i in range(int(ios)):
-            bounds.append(bounds[-1] + q + (i < r))
-    else:
-        bounds = [0] + [int(i) for i in ios] + [None]
-    pre = (slice(None),) * d
-    return tuple(self[pre + (slice(a, b),)] for a, b in zip(bounds[:-1], bounds[1:]))
-
-
-def _dir_split(self, sections, dim, min_ndim, op):
-    if self.ndim < min_ndim:
-        raise RuntimeError(f"{op}: requires a tensor with at least {min_ndim} dimension(s), got shape {self.shape}")
-    if isinstance(sections, Tensor) and sections.ndim == 0:  # torch takes a 0-d tensor as that int
-        sections = int(sections.item())
-    if isinstance(sections, int) and (sections == 0 or self.shape[dim] % sections):
-        raise RuntimeError(f"{op}: attempted to split along dimension {dim}, but the size of the dimension "
-                           f"{self.shape[dim]} is not divisible by the split_size {sections}")
-    return self.tensor_split(sections, dim)
-
-
-@_method
-def hsplit(self, sections):
-    return _dir_split(self, sections, 1 if self.ndim > 1 else 0, 1, "hsplit")
-
-
-@_method
-def vsplit(self, sections):
-    return _dir_split(self, sections, 0, 2, "vsplit")
-
-
-@_method
-def dsplit(self, sections):
-    return _dir_split(self, sections, 2, 3, "dsplit")
-
-
-def _atleast(tensors, n, op):
-    one = len(tensors) == 1 and isinstance(tensors[0], Tensor)
-    ts = tensors if not (len(tensors) == 1 and isinstance(tensors[0], (list, tuple))) else tuple(tensors[0])
-    for t in ts:
-        if not isinstance(t, Tensor):
-            raise TypeError(f"{op}: expected Tensors, got {type(t).__name__}")
-    out = []
-    for t in ts:  # torch's placements: 0-D -> (1, 1, 1)[:n], 1-D (k) -> (1, k) -> (1, k, 1), 2-D (m, k) -> (m, k, 1)
-        if t.ndim >= n:
-            out.append(t)
-        elif t.ndim == 0:
-            out.append(t.reshape((1,) * n))
-        elif t.ndim == 1:
-            out.append(t.reshape((1,) + t.shape + (1,) * (n - 2)))
-        else:
-            out.append(t.unsqueeze(-1))
-    return out[0] if one else tuple(out)
-
-
-def atleast_1d(*tensors):
-    return _atleast(tensors, 1, "atleast_1d")
-
-
-def atleast_2d(*tensors):
-    return _atleast(tensors, 2, "atleast_2d")
-
-
-def atleast_3d(*tensors):
-    return _atleast(tensors, 3, "atleast_3d")

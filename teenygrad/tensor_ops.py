@@ -1,13 +1,13 @@
-"""Tensor methods for elementwise math and reductions. Each checks its arguments (errors name the op and the
-values) and applies one Function from teenygrad.ops. Movement and products live in tensor_movement, indexing,
-sorting and sampling in tensor_index (imported at the end, so `import teenygrad` attaches every method)."""
+"""Tensor methods for elementwise math. Each checks its arguments (errors name the op and the values) and
+applies one Function from teenygrad.ops. Reductions live in tensor_reduce, movement in tensor_movement (joining
+and splitting in tensor_join), products in tensor_products, indexing and sampling in tensor_index, sorting and
+order statistics in tensor_sort (all imported at the end, so `import teenygrad` attaches every method)."""
 import builtins
 import numpy as np
 from . import dtype as dt
 from .autograd import grad_mode
-from .ops import elementwise as E, reduce as R
-from ._arrays import xp_of, zeros_on
-from .tensor import Tensor, _check_modulo, _norm_dim, _norm_dims, _max_t, _min_t
+from .ops import elementwise as E, special as S
+from .tensor import Tensor, _check_modulo
 
 _gstate = grad_mode._state
 
@@ -30,7 +30,7 @@ def _float_unary(name, fn_cls):
 
 for _name, _cls in [("exp", E.Exp), ("log", E.Log), ("log2", E.Log2), ("log10", E.Log10), ("log1p", E.Log1p),
                     ("expm1", E.Expm1), ("sqrt", E.Sqrt), ("rsqrt", E.Rsqrt), ("sin", E.Sin), ("cos", E.Cos),
-                    ("tanh", E.Tanh), ("sigmoid", E.Sigmoid), ("reciprocal", E.Reciprocal), ("erf", E.Erf)]:
+                    ("tanh", E.Tanh), ("sigmoid", E.Sigmoid), ("reciprocal", E.Reciprocal), ("erf", S.Erf)]:
     _float_unary(_name, _cls)
 
 
@@ -299,7 +299,7 @@ Tensor.bitwise_and, Tensor.bitwise_or, Tensor.bitwise_xor, Tensor.bitwise_not = 
 
 
 # ---- more elementwise math: inverse trig, float binary ops, NaN handling ------------------------------
-for _name, _cls in [("asin", E.Asin), ("acos", E.Acos), ("atan", E.Atan), ("exp2", E.Exp2)]:
+for _name, _cls in [("asin", S.Asin), ("acos", S.Acos), ("atan", S.Atan), ("exp2", S.Exp2)]:
     _float_unary(_name, _cls)
 Tensor.arcsin, Tensor.arccos, Tensor.arctan = Tensor.asin, Tensor.acos, Tensor.atan
 
@@ -319,8 +319,8 @@ def _float_binary(name, fn_cls, ints_to_float):
     setattr(Tensor, name, op)
 
 
-for _name, _cls, _ints in [("atan2", E.Atan2, True), ("hypot", E.Hypot, False), ("copysign", E.Copysign, True),
-                           ("xlogy", E.Xlogy, True)]:
+for _name, _cls, _ints in [("atan2", S.Atan2, True), ("hypot", S.Hypot, False), ("copysign", S.Copysign, True),
+                           ("xlogy", S.Xlogy, True)]:
     _float_binary(_name, _cls, _ints)
 Tensor.arctan2 = Tensor.atan2
 
@@ -328,13 +328,13 @@ Tensor.arctan2 = Tensor.atan2
 @_method
 def fmax(self, other):
     a, b = self._other(other, "fmax")
-    return E.Fmax.apply(a, b) if dt.is_floating(a.dtype) else E.Maximum.apply(a, b)  # no NaN among ints
+    return S.Fmax.apply(a, b) if dt.is_floating(a.dtype) else E.Maximum.apply(a, b)  # no NaN among ints
 
 
 @_method
 def fmin(self, other):
     a, b = self._other(other, "fmin")
-    return E.Fmin.apply(a, b) if dt.is_floating(a.dtype) else E.Minimum.apply(a, b)
+    return S.Fmin.apply(a, b) if dt.is_floating(a.dtype) else E.Minimum.apply(a, b)
 
 
 @_method
@@ -358,13 +358,13 @@ def nan_to_num(self, nan=0.0, posinf=None, neginf=None):
     if not dt.is_floating(self.dtype):
         return self.clone()  # integers have no NaN or inf
     info = np.finfo(self._data.dtype)
-    return E.NanToNum.apply(self, nan=nan, posinf=info.max if posinf is None else posinf,
+    return S.NanToNum.apply(self, nan=nan, posinf=info.max if posinf is None else posinf,
                             neginf=info.min if neginf is None else neginf)
 
 
 @_method
 def logit(self, eps=None):
-    return E.Logit.apply(self._float_operand(), eps=eps)
+    return S.Logit.apply(self._float_operand(), eps=eps)
 
 
 @_method
@@ -374,300 +374,20 @@ def heaviside(self, values):
     if self.dtype != values.dtype:
         raise RuntimeError(f"heaviside: input and values must have the same dtype, got {self.dtype} "
                            f"and {values.dtype}")
-    return E.Heaviside.apply(self, values)
+    return S.Heaviside.apply(self, values)
 
 
 for _name in ["asin", "acos", "atan", "exp2", "atan2", "hypot", "copysign", "xlogy", "nan_to_num", "logit", "sgn"]:
     _inplace_variant(_name)
 
 
-# ---- reductions -------------------------------------------------------------------------------------
-def _dims(self, dim, axis, op):
-    """A reduction's axes: every dim for dim=None and, as in torch, for an empty dim list."""
-    if dim is None:
-        dim = axis
-    elif type(dim) is not int and isinstance(dim, (list, tuple)) and not dim:
-        dim = None
-    return _norm_dims(dim, self._data.ndim, op)
-
-
-@_method
-def sum(self, dim=None, keepdim=False, dtype=None, axis=None):
-    x = self
-    if dtype is not None:
-        x = x._cast(dt.to_dtype(dtype))
-        if x._data.dtype.kind in "biu":  # numpy sums small integers in int64: cast back to the asked dtype
-            return R.Sum.apply(x, axis=_dims(self, dim, axis, "sum"), keepdim=keepdim)._cast(x.dtype)
-    else:
-        kind = x._data.dtype.kind
-        if kind in "biu":
-            x = x._cast(dt.int64)
-        elif kind == "V":
-            return _via_float32(self, "sum", dim, keepdim, axis=axis)
-    return R.Sum.apply(x, axis=_dims(self, dim, axis, "sum"), keepdim=keepdim)
-
-
-def _via_float32(self, name, *args, **kwargs):
-    """self.name(...) for a bfloat16 self, in float32 and rounded back: numpy (ml_dtypes) reduces bfloat16 in
-    bfloat16 itself (a running sum of ones stalls at 256), torch accumulates in float32."""
-    out = getattr(self._cast(dt.float32), name)(*args, **kwargs)
-    return out._cast(self.dtype) if out._data.dtype == dt.float32 else out
-
-
-@_method
-def mean(self, dim=None, keepdim=False, dtype=None, axis=None):
-    x = self if dtype is None else self._cast(dt.to_dtype(dtype))
-    if not dt.is_floating(x.dtype):
-        raise RuntimeError(f"mean: could not infer output dtype. Input dtype must be floating point, got {x.dtype}")
-    return R.Mean.apply(x, axis=_dims(self, dim, axis, "mean"), keepdim=keepdim)
-
-
-@_method
-def prod(self, dim=None, keepdim=False, dtype=None):
-    if dtype is None and self._data.dtype.kind == "V":
-        return _via_float32(self, "prod", dim, keepdim)
-    x = self if dtype is None else self._cast(dt.to_dtype(dtype))
-    if x.dtype.kind in "biu" and dtype is None:
-        x = x._cast(dt.int64)
-    axes = None if dim is None else _dims(self, dim, None, "prod")  # not `axis`: _numpy_spellings reads the names
-    if not axes:  # every element (dim=None, or the one of a 0-d tensor): Prod works along one axis
-        out = R.Prod.apply(x.reshape(-1), axis=(0,), keepdim=False)
-        out = out.reshape([1] * self.ndim) if keepdim else out
-    else:
-        out = R.Prod.apply(x, axis=axes, keepdim=keepdim)
-    return out if out._data.dtype == x._data.dtype else out._cast(x.dtype)  # numpy multiplies small ints in int64
-
-
-def _check_nonempty(self, axes, op):
-    if not axes and self.numel() == 0:  # torch: RuntimeError for a full reduction, IndexError for a dim
-        raise RuntimeError(f"{op}: expected reduction dim to be specified for an empty tensor of shape {self.shape}")
-    if any(self.shape[a] == 0 for a in axes):
-        raise IndexError(f"{op}: cannot reduce over a zero-size dimension of a tensor of shape {self.shape}")
-
-
-@_method
-def amax(self, dim=None, keepdim=False):
-    axes = _dims(self, dim, None, "amax")
-    _check_nonempty(self, () if dim is None or dim == () or dim == [] else axes, "amax")
-    return R.AMax.apply(self, axis=axes, keepdim=keepdim)
-
-
-@_method
-def amin(self, dim=None, keepdim=False):
-    axes = _dims(self, dim, None, "amin")
-    _check_nonempty(self, () if dim is None or dim == () or dim == [] else axes, "amin")
-    return R.AMin.apply(self, axis=axes, keepdim=keepdim)
-
-
-def _max_min(self, dim, keepdim, other, axis, name):
-    if isinstance(dim, Tensor) or other is not None:
-        return (self.maximum if name == "max" else self.minimum)(dim if other is None else other)
-    dim = axis if dim is None else dim
-    if dim is None:
-        return self.amax() if name == "max" else self.amin()
-    d = _norm_dim(dim, self.ndim, name)
-    _check_nonempty(self, (d,) if self.ndim else (), name)
-    fn = R.MaxDim if name == "max" else R.MinDim
-    if self.ndim == 0:
-        return (_max_t if name == "max" else _min_t)(self, Tensor._wrap(zeros_on(self._data, (), np.int64)))
-    values = fn.apply(self, axis=d, keepdim=keepdim)
-    arg = (np.argmax if name == "max" else np.argmin)(self._data, axis=d)
-    indices = Tensor._wrap(np.expand_dims(arg, d) if keepdim else arg)
-    return (_max_t if name == "max" else _min_t)(values, indices)
-
-
-@_method
-def max(self, dim=None, keepdim=False, other=None, axis=None):
-    return _max_min(self, dim, keepdim, other, axis, "max")
-
-
-@_method
-def min(self, dim=None, keepdim=False, other=None, axis=None):
-    return _max_min(self, dim, keepdim, other, axis, "min")
-
-
-@_method
-def argmax(self, dim=None, keepdim=False):
-    if self._data.dtype.kind == "b":
-        raise RuntimeError("argmax: does not support bool input")
-    if dim is None:
-        if self.numel() == 0:  # torch: IndexError here (RuntimeError for amax)
-            raise IndexError(f"argmax: expected reduction dim to be specified for an empty tensor "
-                             f"of shape {self.shape}")
-        out = xp_of(self._data).asarray(np.argmax(self._data))
-        return Tensor._wrap(out.reshape([1] * self.ndim) if keepdim else out)
-    return self.max(_norm_dim(dim, self.ndim, "argmax"), keepdim).indices
-
-
-@_method
-def argmin(self, dim=None, keepdim=False):
-    if self._data.dtype.kind == "b":
-        raise RuntimeError("argmin: does not support bool input")
-    if dim is None:
-        if self.numel() == 0:  # torch: IndexError here (RuntimeError for amax)
-            raise IndexError(f"argmin: expected reduction dim to be specified for an empty tensor "
-                             f"of shape {self.shape}")
-        out = xp_of(self._data).asarray(np.argmin(self._data))
-        return Tensor._wrap(out.reshape([1] * self.ndim) if keepdim else out)
-    return self.min(_norm_dim(dim, self.ndim, "argmin"), keepdim).indices
-
-
-def _correction(unbiased, correction):
-    if correction is not None:
-        return correction
-    return 1 if unbiased in (None, True) else 0
-
-
-def _var_std(self, dim, unbiased, keepdim, correction, fn, op):
-    if isinstance(dim, builtins.bool):  # x.var(False): the first positional is `unbiased`
-        dim, unbiased = None, dim
-    if not dt.is_floating(self.dtype):
-        raise RuntimeError(f"{op}: expected a floating point tensor, got {self.dtype}")
-    return fn.apply(self, axis=_dims(self, dim, None, op), correction=_correction(unbiased, correction),
-                    keepdim=keepdim)
-
-
-@_method
-def var(self, dim=None, unbiased=None, keepdim=False, correction=None):
-    return _var_std(self, dim, unbiased, keepdim, correction, R.Var, "var")
-
-
-@_method
-def std(self, dim=None, unbiased=None, keepdim=False, correction=None):
-    return _var_std(self, dim, unbiased, keepdim, correction, R.Std, "std")
-
-
-@_method
-def logsumexp(self, dim, keepdim=False):
-    if self._data.dtype.kind == "V":
-        return _via_float32(self, "logsumexp", dim, keepdim)
-    return R.LogSumExp.apply(self._float_operand(), axis=_dims(self, dim, None, "logsumexp"), keepdim=keepdim)
-
-
-@_method
-def softmax(self, dim, dtype=None):
-    x = _float_input(self, "softmax") if dtype is None else self._cast(dt.to_dtype(dtype))
-    d = _norm_dim(dim, self.ndim, "softmax")
-    if x.ndim == 0:
-        return x.reshape(1).softmax(0).reshape(())
-    if x._data.itemsize < 4:  # float16/bfloat16: torch computes in float32 and rounds once
-        return R.Softmax.apply(x._cast(dt.float32), axis=d)._cast(x.dtype)
-    return R.Softmax.apply(x, axis=d)
-
-
-@_method
-def log_softmax(self, dim, dtype=None):
-    if dtype is None and self._data.dtype.kind == "V":
-        return _via_float32(self, "log_softmax", dim)
-    x = _float_input(self, "log_softmax") if dtype is None else self._cast(dt.to_dtype(dtype))
-    d = _norm_dim(dim, self.ndim, "log_softmax")
-    if x.ndim == 0:
-        return x.reshape(1).log_softmax(0).reshape(())
-    return R.LogSoftmax.apply(x, axis=d)
-
-
-def _cumulative(self, dim, dtype, op, fn):
-    """cumsum / cumprod: bool and int tensors accumulate in int64 unless dtype says otherwise, as torch."""
-    x = self if dtype is None else self._cast(dt.to_dtype(dtype))
-    if dtype is None and x.dtype.kind in "biu":
-        x = x._cast(dt.int64)
-    d = _norm_dim(dim, self.ndim, op)
-    return fn.apply(x, axis=d) if x.ndim else x.clone()
-
-
-@_method
-def cumsum(self, dim, dtype=None):
-    return _cumulative(self, dim, dtype, "cumsum", R.Cumsum)
-
-
-@_method
-def cumprod(self, dim, dtype=None):
-    return _cumulative(self, dim, dtype, "cumprod", R.Cumprod)
-
-
-@_method
-def all(self, dim=None, keepdim=False):
-    out = np.all(self._data, axis=_norm_dims(dim, self.ndim, "all"), keepdims=keepdim)
-    return Tensor._wrap(out.astype(np.uint8) if self._data.dtype == np.uint8 else out)  # torch keeps uint8
-
-
-@_method
-def any(self, dim=None, keepdim=False):
-    out = np.any(self._data, axis=_norm_dims(dim, self.ndim, "any"), keepdims=keepdim)
-    return Tensor._wrap(out.astype(np.uint8) if self._data.dtype == np.uint8 else out)
-
-
-@_method
-def count_nonzero(self, dim=None):
-    return Tensor._wrap(xp_of(self._data).asarray(
-        np.count_nonzero(self._data, axis=_dims(self, dim, None, "count_nonzero")), dtype=np.int64))
-
-
-@_method
-def norm(self, p=2, dim=None, keepdim=False):
-    if p == "fro":
-        p = 2
-    if not isinstance(p, (builtins.int, builtins.float)) or isinstance(p, builtins.bool):
-        raise RuntimeError(f"norm: p must be a number or 'fro', got {p!r}")
-    if not dt.is_floating(self.dtype):
-        raise RuntimeError(f"norm: expected a floating point tensor as input, got {self.dtype}")
-    if p == 1:
-        return self.abs().sum(dim, keepdim)
-    if p == float("inf"):
-        return self.abs().amax(dim, keepdim)
-    if p == float("-inf"):
-        return self.abs().amin(dim, keepdim)
-    if p == 0:  # the number of nonzeros (no gradient, as in torch)
-        return (self != 0).sum(dim, keepdim)._cast(self._float_operand().dtype)
-    if self._data.dtype.kind == "V":
-        return _via_float32(self, "norm", p, dim, keepdim)
-    return R.Norm.apply(self, axis=_dims(self, dim, None, "norm"), p=p, keepdim=keepdim)
-
-
-@_method
-def nansum(self, dim=None, keepdim=False, dtype=None):
-    if dtype is None and self._data.dtype.kind == "V":
-        return _via_float32(self, "nansum", dim, keepdim)
-    x = self if dtype is None else self._cast(dt.to_dtype(dtype))
-    if not dt.is_floating(x.dtype):
-        return x.sum(dim, keepdim)  # no NaN among integers
-    return R.NanSum.apply(x, axis=_dims(self, dim, None, "nansum"), keepdim=keepdim)
-
-
-@_method
-def nanmean(self, dim=None, keepdim=False, dtype=None):
-    x = self if dtype is None else self._cast(dt.to_dtype(dtype))
-    if not dt.is_floating(x.dtype):
-        raise RuntimeError(f"nanmean: expected a floating point tensor, got {x.dtype}")
-    count = (~x.isnan()).sum(dim, keepdim)._cast(x.dtype)
-    return x.nansum(dim, keepdim) / count
-
-
-def _numpy_spellings(fn):
-    """torch also takes numpy's names: axis= for dim=, keepdims= for keepdim= (makemore: sum(1, keepdims=True))."""
-    def method(self, *args, **kwargs):
-        if not kwargs:  # x.sum(), x.sum(1): nothing to translate
-            return fn(self, *args)
-        if "keepdims" in kwargs:
-            kwargs["keepdim"] = kwargs.pop("keepdims")
-        code = fn.__code__
-        if "axis" in kwargs and "axis" not in code.co_varnames[:code.co_argcount + code.co_kwonlyargcount]:
-            kwargs["dim"] = kwargs.pop("axis")
-        return fn(self, *args, **kwargs)
-    method.__name__, method.__doc__ = fn.__name__, fn.__doc__
-    return method
-
-
-for _name in ["sum", "mean", "prod", "amax", "amin", "max", "min", "argmax", "argmin", "var", "std", "logsumexp",
-              "softmax", "log_softmax", "cumsum", "cumprod", "all", "any", "count_nonzero", "norm", "nansum",
-              "nanmean"]:
-    setattr(Tensor, _name, _numpy_spellings(getattr(Tensor, _name)))
-
-
 # the @_method names above shadow builtins inside this module; drop them so helpers here get the builtins
-del sum, mean, prod, max, min, all, any, abs, round
+del abs, round
 
 
-from .tensor_movement import cat, concat, concatenate, stack  # noqa: E402,F401  (re-exported)
+from . import tensor_reduce  # noqa: E402,F401  (adds the reduction methods)
+from . import tensor_movement  # noqa: E402,F401  (adds the movement methods)
+from .tensor_join import cat, concat, concatenate, stack  # noqa: E402,F401  (re-exported)
 from .tensor_products import einsum  # noqa: E402,F401  (re-exported)
 from .tensor_index import multinomial, one_hot  # noqa: E402,F401
+from . import tensor_sort  # noqa: E402,F401  (adds the sorting and order-statistic methods)

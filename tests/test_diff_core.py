@@ -6,7 +6,7 @@ import pytest
 import torch
 
 import teenygrad as tg
-from helpers import rand
+from helpers import compare, rand
 
 TOL = dict(atol=1e-5, rtol=1e-5, equal_nan=True)
 
@@ -143,6 +143,21 @@ def test_norm_negative_p_gradient_with_zeros(dim):
     x[0, 1] = x[2, 0] = 0.0
     _check_grad(lambda L, t: t.norm(-1, dim=dim), x)
     _check_grad(lambda L, t: t.norm(-2.5, dim=dim), rand((3, 4), 1, np.float64, 0.5, 2.0))
+
+
+@pytest.mark.parametrize("dim", [None, 1])
+def test_norm_p0_keeps_a_graph_with_zero_gradient(dim):
+    x = rand((3, 4), 0, np.float32)
+    x[0, 1] = x[2, 0] = 0.0
+    compare(lambda L, t: t.norm(0, dim=dim), [x])  # torch: a graph whose backward leaves .grad None (zero)
+    compare(lambda L, a, b: L.nn.functional.pairwise_distance(a, b, p=0), [x, rand((3, 4), 1, np.float32)])
+
+
+def test_one_hot_of_an_empty_tensor_needs_num_classes():
+    _both_raise(lambda L, t: L.nn.functional.one_hot(t), np.zeros((0,), np.int64))
+    with pytest.raises(RuntimeError, match="infer total number of classes"):
+        tg.nn.functional.one_hot(tg.zeros(0, dtype=tg.int64))
+    _check(lambda L, t: L.nn.functional.one_hot(t, 3), np.zeros((0,), np.int64))
 
 
 # ---- reductions --------------------------------------------------------------------------------------------

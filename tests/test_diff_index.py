@@ -8,7 +8,7 @@ import pytest
 import torch
 
 import teenygrad as tg
-from teenygrad import tensor_index as TI, tensor_movement as TM
+from teenygrad import tensor_sort as TS, tensor_join as TJ
 from helpers import compare, rand, to_np
 
 
@@ -268,13 +268,13 @@ def test_take_out_of_range_raises():
 @pytest.mark.parametrize("kw", [{}, {"right": True}, {"side": "right"}, {"out_int32": True}])
 def test_searchsorted_and_bucketize(kw):
     seq, vals = np.array([1.0, 3, 5, 5, 7]), np.array([[3.0, 6, 9], [0, 5, 7]])
-    compare(lambda L, s, v: (L.searchsorted if L is torch else TI.searchsorted)(s, v, **kw), [seq, vals],
+    compare(lambda L, s, v: (L.searchsorted if L is torch else TS.searchsorted)(s, v, **kw), [seq, vals],
             grad=[False, False])
     rows = np.array([[1.0, 3, 5], [2, 4, 6]])
-    compare(lambda L, s, v: (L.searchsorted if L is torch else TI.searchsorted)(s, v, **kw), [rows, vals],
+    compare(lambda L, s, v: (L.searchsorted if L is torch else TS.searchsorted)(s, v, **kw), [rows, vals],
             grad=[False, False])
     kw = {k: v for k, v in kw.items() if k != "side"}
-    compare(lambda L, v, b: (L.bucketize if L is torch else TI.bucketize)(v, b, **kw), [vals, seq],
+    compare(lambda L, v, b: (L.bucketize if L is torch else TS.bucketize)(v, b, **kw), [vals, seq],
             grad=[False, False])
 
 
@@ -335,7 +335,7 @@ def test_stacks_with_zero_d_and_promotion(name, inputs):
               "2d": [rand((4, 3)), rand((4, 3), 1, np.float64)], "mixed": [rand(4), rand((4, 1), 1)]}[inputs]
     if name in ("hstack", "vstack", "row_stack", "dstack") and inputs == "mixed":
         arrays = [rand((1, 4)), rand((1, 4), 1)]
-    compare(lambda L, *xs: (getattr(L, name) if L is torch else getattr(TM, name))(list(xs)), arrays)
+    compare(lambda L, *xs: (getattr(L, name) if L is torch else getattr(TJ, name))(list(xs)), arrays)
 
 
 # ---- views and copies --------------------------------------------------------------------------------------
@@ -446,7 +446,7 @@ def test_fill_values_truncate_wrap_or_raise_like_torch(op, dtype):
 
 @pytest.mark.parametrize("fn", [
     lambda L, x: x.bool().scatter_reduce(0, L.tensor([0, 0]), x.bool(), "mean"),
-    lambda L, x: (L.searchsorted if L is torch else TI.searchsorted)(x.bool(), x.bool()),
+    lambda L, x: (L.searchsorted if L is torch else TS.searchsorted)(x.bool(), x.bool()),
     lambda L, x: x.take_along_dim(L.tensor(0), 0),
     lambda L, x: x.unique(dim=1),
 ])

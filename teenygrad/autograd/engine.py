@@ -55,7 +55,7 @@ def root_grad(op, t, g, i=0):
     if isinstance(g, _fn.Tensor):
         g = g._data
     else:  # an array or nested lists: read as torch.tensor would, in t's dtype
-        from ..tensor import _as_array
+        from ..tensor_convert import _as_array
         g = _as_array(g, a.dtype)
     if g.shape != a.shape:
         raise RuntimeError(f"{op}: Mismatch in shape: grad_output[{i}] has a shape of {tuple(g.shape)} "

@@ -1,6 +1,7 @@
 """Parameter: a Tensor that a Module registers as learnable (requires_grad=True by default)."""
 import numpy as np
-from ..tensor import Tensor, _as_array
+from ..tensor import Tensor
+from ..tensor_convert import _as_array
 
 
 class Parameter(Tensor):

@@ -3,7 +3,7 @@ Clipping works in place on the .grad arrays, outside any graph."""
 import math
 import numpy as np
 from ...tensor import Tensor
-from ...tensor_movement import cat
+from ...tensor_join import cat
 from ..._arrays import on_device_of
 from . import rnn  # noqa: F401  (torch.nn.utils.rnn)
 

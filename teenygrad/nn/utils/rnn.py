@@ -1,6 +1,6 @@
 """teenygrad.nn.utils.rnn: batching variable-length sequences (torch.nn.utils.rnn's names)."""
 from ...tensor import Tensor
-from ...tensor_movement import stack
+from ...tensor_join import stack
 
 
 def pad_sequence(sequences, batch_first=False, padding_value=0.0, padding_side="right"):

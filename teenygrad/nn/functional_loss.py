@@ -1,0 +1,252 @@
+"""teenygrad.nn.functional's losses (re-exported there): cross_entropy, nll_loss, mse_loss, l1_loss,
+smooth_l1_loss, huber_loss, binary_cross_entropy(_with_logits) and kl_div, with torch's reduction= and legacy
+size_average / reduce flags. Checks live here and name the op and the shapes; the heavy losses are single
+fused nodes from teenygrad.ops.nn."""
+import warnings
+import numpy as np
+from ..tensor import dt  # the dtype module: the package attribute `dtype` is the dtype class, as in torch
+from ..tensor import Tensor, _check_same_device
+from ..ops import nn as N
+from ..tensor_ops import where as _where
+from ._checks import _t, _same_float
+
+_INT64 = np.dtype(np.int64)  # compared with an array's dtype on the hot path (cross-entropy targets)
+
+
+# ---- losses ---------------------------------------------------------------------------------------
+def _reduce(loss, reduction, op):
+    if reduction == "mean":
+        return loss.mean()
+    if reduction == "sum":
+        return loss.sum()
+    if reduction == "none":
+        return loss
+    raise ValueError(f"{op}: {reduction!r} is not a valid value for reduction (none, mean, sum)")
+
+
+def _legacy_reduction(size_average, reduce, op):
+    """torch's deprecated size_average / reduce flags, as the reduction they stand for (both default True)."""
+    warnings.warn(f"{op}: size_average and reduce args will be deprecated, please use reduction= instead")
+    size_average = True if size_average is None else size_average
+    reduce = True if reduce is None else reduce
+    return ("mean" if size_average else "sum") if reduce else "none"
+
+
+def _check_reduction(reduction, op):
+    if reduction not in ("none", "mean", "sum"):
+        raise ValueError(f"{op}: {reduction!r} is not a valid value for reduction (none, mean, sum)")
+
+
+def cross_entropy(input, target, weight=None, size_average=None, ignore_index=-100, reduce=None,
+                  reduction="mean", label_smoothing=0.0):
+    """Logits (n, C) or (n, C, d1, ...) (or (C,) unbatched); targets are class ids (n,) / (n, d1, ...)
+    or class probabilities shaped like the input."""
+    if size_average is not None or reduce is not None:
+        reduction = _legacy_reduction(size_average, reduce, "cross_entropy")
+    if (weight is None and label_smoothing == 0 and isinstance(input, Tensor) and isinstance(target, Tensor)
+            and (reduction == "mean" or reduction == "sum" or reduction == "none")):
+        # the hot case: (n, C) float logits, (n,) int64 class ids, all in range; anything else (or any doubt)
+        # takes the checks below, which say what is wrong
+        x, t = input._data, target._data
+        if (x.ndim == 2 and t.ndim == 1 and x.dtype.kind == "f" and t.dtype == _INT64 and type(t) is type(x)
+                and t.shape[0] == x.shape[0] and t.size and t.view(np.uint64).max() < x.shape[1]):
+            return N.CrossEntropy.apply(input, target=t, weight=None, ignore_index=ignore_index,
+                                        label_smoothing=label_smoothing, reduction=reduction)
+    _t(input, "cross_entropy")
+    _t(target, "cross_entropy", "target")
+    _check_same_device(input, target, "cross_entropy")
+    _check_reduction(reduction, "cross_entropy")
+    if not 0 <= label_smoothing <= 1:
+        raise ValueError(f"cross_entropy: label_smoothing must be in [0, 1], got {label_smoothing}")
+    if not dt.is_floating(input.dtype):
+        raise TypeError(f"cross_entropy: expected floating point logits, got {input.dtype}")
+    if input.ndim == 0:
+        raise RuntimeError("cross_entropy: input must have at least 1 dim (C,), got a 0-d tensor")
+    x = input
+    C = x.shape[1] if x.ndim > 1 else x.shape[0]
+    if weight is not None:
+        if _t(weight, "cross_entropy", "weight").shape != (C,):
+            raise RuntimeError(f"cross_entropy: weight shape {weight.shape} doesn't match {C} classes")
+        _same_float("cross_entropy", x, weight)
+    soft = dt.is_floating(target.dtype)
+    if soft and target.shape != x.shape:
+        raise RuntimeError(f"cross_entropy: probability targets must match the input shape: input {x.shape}, "
+                           f"target {target.shape}")
+    if not soft:
+        if target.dtype.kind not in "iu":
+            raise TypeError(f"cross_entropy: class-index targets must be integers, got {target.dtype}")
+        expect = x.shape[:1] + x.shape[2:] if x.ndim > 1 else ()
+        if target.shape != expect:
+            raise RuntimeError(f"cross_entropy: expected target shape {expect} for input {x.shape} "
+                               f"(class dim 1 removed), got {target.shape}")
+    # bring the class dim last and flatten to (n, C): torch's (b, C, t) layout becomes rows
+    rest = x.shape[:1] + x.shape[2:] if x.ndim > 1 else ()
+    if x.ndim == 1:
+        x2 = x.reshape(1, C)
+    elif x.ndim == 2:
+        x2 = x
+    else:
+        x2 = x.permute(0, *range(2, x.ndim), 1).reshape(-1, C)
+    if soft:
+        q = target if x.ndim <= 2 else target.permute(0, *range(2, x.ndim), 1).reshape(-1, C)
+        q = q.reshape(-1, C) if x.ndim == 1 else q
+        _same_float("cross_entropy", x, q)
+        out = N.SoftCrossEntropy.apply(x2, q, weight=None if weight is None else weight._data,
+                                       label_smoothing=label_smoothing, reduction=reduction)
+    else:
+        t = target._data.reshape(-1)
+        # common case in one reduction: viewed as unsigned, negative int64 ids are huge too; else the full check
+        if t.size and (t.dtype != np.int64 or t.view(np.uint64).max() >= C):
+            bad = (t != ignore_index) & ((t < 0) | (t >= C))
+        else:
+            bad = None
+        if bad is not None and bad.any():
+            raise IndexError(f"cross_entropy: target {int(t[bad][0])} is out of bounds for {C} classes "
+                             f"(input {x.shape}, target {target.shape}, ignore_index={ignore_index})")
+        out = N.CrossEntropy.apply(x2, target=t, weight=None if weight is None else weight._data,
+                                   ignore_index=ignore_index, label_smoothing=label_smoothing, reduction=reduction)
+    return out.reshape(rest) if reduction == "none" else out
+
+
+def nll_loss(input, target, weight=None, size_average=None, ignore_index=-100, reduce=None, reduction="mean"):
+    """Negative log-likelihood of log-probabilities (n, C) / (n, C, d1, ...) at class-id targets."""
+    if size_average is not None or reduce is not None:
+        reduction = _legacy_reduction(size_average, reduce, "nll_loss")
+    _t(input, "nll_loss")
+    _check_same_device(input, target, "nll_loss")
+    _check_reduction(reduction, "nll_loss")
+    if target.dtype.kind not in "iu":
+        raise TypeError(f"nll_loss: targets must be integer class ids, got {target.dtype}")
+    C = input.shape[1] if input.ndim > 1 else input.shape[0]
+    expect = input.shape[:1] + input.shape[2:] if input.ndim > 1 else ()
+    if target.shape != expect:
+        raise RuntimeError(f"nll_loss: expected target shape {expect} for input {input.shape}, got {target.shape}")
+    if weight is not None and _t(weight, "nll_loss", "weight").shape != (C,):
+        raise RuntimeError(f"nll_loss: weight shape {weight.shape} doesn't match {C} classes")
+    t = target._data
+    bad = (t != ignore_index) & ((t < 0) | (t >= C))
+    if bad.any():
+        raise IndexError(f"nll_loss: target {int(t[bad].reshape(-1)[0])} is out of bounds for {C} classes")
+    keep = t != ignore_index
+    ts = np.where(keep, t, 0)
+    x = input.unsqueeze(0) if input.ndim == 1 else input
+    picked = x.gather(1, Tensor._wrap(ts.reshape(x.shape[:1] + (1,) + x.shape[2:]))).squeeze(1)
+    w = keep.astype(input.dtype) if weight is None else weight._data[ts] * keep
+    loss = -picked * Tensor._wrap(w.reshape(picked.shape))
+    if input.ndim == 1:
+        loss = loss.reshape(())
+    if reduction == "none":
+        return loss
+    if reduction == "sum":
+        return loss.sum()
+    # mean: each kept row weighs w / sum(w); ignored rows stay exactly 0 (a product with 1 / 0 would make their
+    # gradient nan when every row is ignored), and like torch that case's loss is nan
+    total = w.sum()
+    with np.errstate(divide="ignore", invalid="ignore"):
+        ws = np.where(keep, w / total, 0).astype(input.dtype)
+    out = (-picked * Tensor._wrap(ws.reshape(picked.shape))).sum()
+    return out if total != 0 else out + float("nan")
+
+
+def _check_same_shape(input, target, op):
+    if input.shape != target.shape:
+        raise RuntimeError(f"{op}: input shape {input.shape} and target shape {target.shape} differ "
+                           "(torch would broadcast with a warning; we refuse)")
+
+
+def mse_loss(input, target, size_average=None, reduce=None, reduction="mean", weight=None):
+    if size_average is not None or reduce is not None:
+        reduction = _legacy_reduction(size_average, reduce, "mse_loss")
+    _check_same_shape(input, target, "mse_loss")
+    d = input - target
+    return _reduce(d * d, reduction, "mse_loss") if weight is None else _weighted(d * d, weight, reduction, "mse_loss")
+
+
+def l1_loss(input, target, size_average=None, reduce=None, reduction="mean", weight=None):
+    if size_average is not None or reduce is not None:
+        reduction = _legacy_reduction(size_average, reduce, "l1_loss")
+    _check_same_shape(input, target, "l1_loss")
+    d = (input - target).abs()
+    return _reduce(d, reduction, "l1_loss") if weight is None else _weighted(d, weight, reduction, "l1_loss")
+
+
+def _check_weight_shape(loss, weight, op):
+    if tuple(_t(weight, op, "weight").shape) != tuple(loss.shape):
+        raise ValueError(f"{op}: weight shape {weight.shape} must equal the input shape {loss.shape}")
+
+
+def _weighted(loss, weight, reduction, op):
+    """torch's weighted mse / l1: the mean is sum(w loss) / sum(w), not over the element count."""
+    _check_weight_shape(loss, weight, op)
+    _check_reduction(reduction, op)
+    loss = loss * weight
+    return loss.sum() / weight.sum() if reduction == "mean" else _reduce(loss, reduction, op)
+
+
+def smooth_l1_loss(input, target, size_average=None, reduce=None, reduction="mean", beta=1.0):
+    if size_average is not None or reduce is not None:
+        reduction = _legacy_reduction(size_average, reduce, "smooth_l1_loss")
+    _check_same_shape(input, target, "smooth_l1_loss")
+    if beta < 0:
+        raise RuntimeError(f"smooth_l1_loss: beta must be >= 0, got {beta}")
+    d = (input - target).abs()
+    loss = _where(d < beta, d * d * (0.5 / beta), d - 0.5 * beta) if beta > 0 else d
+    return _reduce(loss, reduction, "smooth_l1_loss")
+
+
+def huber_loss(input, target, reduction="mean", delta=1.0, weight=None):
+    """0.5 d^2 where |d| < delta, else delta (|d| - 0.5 delta), d = input - target."""
+    _check_same_shape(input, target, "huber_loss")
+    if delta <= 0:
+        raise RuntimeError(f"huber_loss: delta must be > 0, got {delta}")
+    d = (input - target).abs()
+    loss = _where(d < delta, d * d * 0.5, (d - 0.5 * delta) * delta)
+    if weight is not None:
+        _check_weight_shape(loss, weight, "huber_loss")
+        loss = loss * weight
+    return _reduce(loss, reduction, "huber_loss")
+
+
+def binary_cross_entropy(input, target, weight=None, size_average=None, reduce=None, reduction="mean"):
+    """-(y log p + (1-y) log(1-p)) with the logs clamped at -100, as torch does."""
+    if size_average is not None or reduce is not None:
+        reduction = _legacy_reduction(size_average, reduce, "binary_cross_entropy")
+    _check_same_shape(input, target, "binary_cross_entropy")
+    _check_same_device(input, target, "binary_cross_entropy")
+    if not dt.is_floating(input.dtype) or target.dtype != input.dtype:
+        raise TypeError(f"binary_cross_entropy: input and target must have the same floating dtype, got "
+                        f"{input.dtype} and {target.dtype}")
+    a = input._data
+    if a.size and (a.min() < 0 or a.max() > 1):
+        raise RuntimeError(f"binary_cross_entropy: all elements of input should be between 0 and 1 "
+                           f"(got min {a.min()}, max {a.max()})")
+    loss = N.BinaryCrossEntropy.apply(input, target)
+    if weight is not None:
+        loss = loss * weight
+    return _reduce(loss, reduction, "binary_cross_entropy")
+
+
+def binary_cross_entropy_with_logits(input, target, weight=None, size_average=None, reduce=None,
+                                     reduction="mean", pos_weight=None):
+    """(1 - y) x + (1 + (pw - 1) y) softplus(-x), the stable form of BCE on sigmoid(x)."""
+    if size_average is not None or reduce is not None:
+        reduction = _legacy_reduction(size_average, reduce, "binary_cross_entropy_with_logits")
+    _check_same_shape(input, target, "binary_cross_entropy_with_logits")
+    sp = (-input).softplus()
+    if pos_weight is not None:
+        loss = (1 - target) * input + (1 + (pos_weight - 1) * target) * sp
+    else:
+        loss = (1 - target) * input + sp
+    if weight is not None:
+        loss = loss * weight
+    return _reduce(loss, reduction, "binary_cross_entropy_with_logits")
+
+
+def kl_div(input, target, size_average=None, reduce=None, reduction="mean", log_target=False):
+    if size_average is not None or reduce is not None:
+        reduction = _legacy_reduction(size_average, reduce, "kl_div")
+    loss = target.exp() * (target - input) if log_target else _where(target != 0, target * (target.log() - input),
+                                                                     target * 0)
+    if reduction == "batchmean":
+        return loss.sum() / input.shape[0]
+    return _reduce(loss, reduction, "kl_div")

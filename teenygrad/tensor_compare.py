@@ -1,0 +1,111 @@
+"""Tensor comparisons (==, <, eq, isclose, ...), bitwise and logical ops (&, |, ^, ~, <<, >>, logical_and, ...)
+and the float tests (isnan, isinf, isfinite). None of them has a gradient: each promotes its operands as the
+arithmetic does (Tensor._other) and wraps the numpy result. Attached to Tensor at the end; tensor.py imports this
+module right after defining the class."""
+import numpy as np
+from .tensor import Tensor, _arr
+
+
+def _cmp(self, other, fn, op):
+    a, b = self._other(other, op)
+    try:
+        return Tensor._wrap(fn(a._data, b._data))
+    except ValueError:
+        raise RuntimeError(f"{op}: shapes {a.shape} and {b.shape} can't be broadcast together") from None
+
+def __eq__(self, o):
+    return self._cmp(o, np.equal, "eq")
+
+def __ne__(self, o):
+    return self._cmp(o, np.not_equal, "ne")
+
+def __lt__(self, o):
+    return self._cmp(o, np.less, "lt")
+
+def __le__(self, o):
+    return self._cmp(o, np.less_equal, "le")
+
+def __gt__(self, o):
+    return self._cmp(o, np.greater, "gt")
+
+def __ge__(self, o):
+    return self._cmp(o, np.greater_equal, "ge")
+
+eq, ne, lt, le, gt, ge = __eq__, __ne__, __lt__, __le__, __gt__, __ge__
+
+def equal(self, other):
+    return self.shape == other.shape and bool(np.array_equal(self._data, other._data))
+
+def allclose(self, other, rtol=1e-5, atol=1e-8, equal_nan=False):
+    return bool(np.allclose(self._data, other._data, rtol=rtol, atol=atol, equal_nan=equal_nan))
+
+def isclose(self, other, rtol=1e-5, atol=1e-8, equal_nan=False):
+    return Tensor._wrap(np.isclose(self._data, _arr(other), rtol=rtol, atol=atol, equal_nan=equal_nan))
+
+def _logic(self, other, fn, op):
+    a, b = self._other(other, op)
+    if a.dtype.kind not in "biu":
+        raise NotImplementedError(f"{op}: bitwise ops need bool or integer tensors, got {a.dtype}")
+    return Tensor._wrap(fn(a._data, b._data))
+
+def __and__(self, o):
+    return self._logic(o, np.bitwise_and, "and")
+
+def __or__(self, o):
+    return self._logic(o, np.bitwise_or, "or")
+
+def __xor__(self, o):
+    return self._logic(o, np.bitwise_xor, "xor")
+
+def _shift(self, other, fn, op, reflected=False):
+    a, b = self._other(other, op)
+    if a.dtype.kind == "b":  # numpy would shift bools as int8; torch refuses
+        raise NotImplementedError(f"{op}: not implemented for bool tensors")
+    return (b if reflected else a)._logic(a if reflected else b, fn, op)
+
+def __lshift__(self, o):
+    return self._shift(o, np.left_shift, "lshift")
+
+def __rshift__(self, o):
+    return self._shift(o, np.right_shift, "rshift")
+
+def __rlshift__(self, o):
+    return self._shift(o, np.left_shift, "lshift", reflected=True)
+
+def __rrshift__(self, o):
+    return self._shift(o, np.right_shift, "rshift", reflected=True)
+
+__rand__, __ror__, __rxor__ = __and__, __or__, __xor__
+
+def __invert__(self):
+    if self.dtype.kind not in "biu":
+        raise TypeError(f"bitwise_not: needs a bool or integer tensor, got {self.dtype}")
+    return Tensor._wrap(np.invert(self._data))
+
+def logical_and(self, o):
+    return self._cmp(o, np.logical_and, "logical_and")
+
+def logical_or(self, o):
+    return self._cmp(o, np.logical_or, "logical_or")
+
+def logical_xor(self, o):
+    return self._cmp(o, np.logical_xor, "logical_xor")
+
+def logical_not(self):
+    return Tensor._wrap(np.logical_not(self._data))
+
+def isnan(self):
+    return Tensor._wrap(np.isnan(self._data))
+
+def isinf(self):
+    return Tensor._wrap(np.isinf(self._data))
+
+def isfinite(self):
+    return Tensor._wrap(np.isfinite(self._data))
+
+
+for _name in ["_cmp", "__eq__", "__ne__", "__lt__", "__le__", "__gt__", "__ge__", "eq", "ne", "lt", "le", "gt", "ge",
+              "equal", "allclose", "isclose", "_logic", "__and__", "__or__", "__xor__", "_shift", "__lshift__",
+              "__rshift__", "__rlshift__", "__rrshift__", "__rand__", "__ror__", "__rxor__", "__invert__",
+              "logical_and", "logical_or", "logical_xor", "logical_not", "isnan", "isinf", "isfinite"]:
+    setattr(Tensor, _name, globals()[_name])

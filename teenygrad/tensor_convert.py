@@ -1,0 +1,190 @@
+"""Conversions of a Tensor: Python data and numpy arrays in (_as_array, with torch's dtype inference), numbers,
+lists and arrays out (item, tolist, numpy), printing (repr, format), and casts between dtypes and devices (to,
+cpu, cuda, type, float, long, ...). The methods are attached to Tensor at the end; tensor.py imports this module
+right after defining the class."""
+import numpy as np
+from . import dtype as dt
+from .ops import elementwise as E
+from .tensor import Tensor, _ToDevice, _device_name
+
+
+def _as_array(data, dtype):
+    """Python data / numpy arrays -> array with torch's dtype inference (floats -> float32)."""
+    if isinstance(data, Tensor):
+        a = data._data
+        return a if dtype is None else a.astype(dtype)
+    if isinstance(data, np.ndarray) or hasattr(data, "__cuda_array_interface__"):
+        return data if dtype is None else data.astype(dtype)
+    if isinstance(data, np.generic):  # numpy scalars keep their dtype, as in torch
+        if dtype is not None and dtype.kind in "iu" and data.dtype.kind in "iuf":
+            _check_int_range(np.asarray(data), dtype)
+        return np.asarray(data, dtype=dtype)
+    if isinstance(data, (list, tuple)):
+        typed = [x for x in _flat(data) if isinstance(x, (Tensor, np.generic, np.ndarray))]
+        if typed and dtype is None:  # torch: tensors and numpy scalars or arrays in a list bring their dtypes
+            dtype = _list_dtype(data)
+        if any(isinstance(x, Tensor) for x in typed):
+            data = _tensors_to_lists(data)
+    try:
+        a = np.asarray(data)
+    except ValueError as e:  # ragged nested lists
+        raise ValueError(f"tensor: can't build a tensor from {type(data).__name__} data: {e}") from None
+    if dtype is not None and dtype.kind in "iu" and a.dtype.kind in "iuf" and a.size:
+        _check_int_range(a, dtype)
+    if dtype is None:
+        if a.dtype.kind == "f":
+            dtype = dt._default_float
+        elif a.dtype.kind in "iu":
+            dtype = np.int64
+        elif a.dtype.kind == "b":
+            dtype = np.bool_
+        else:
+            raise TypeError(f"tensor: can't build a tensor from data of type {type(data).__name__} ({a.dtype})")
+    return a.astype(dtype, copy=False)
+
+
+def _flat(seq):
+    for x in seq:
+        if isinstance(x, (list, tuple)):
+            yield from _flat(x)
+        else:
+            yield x
+
+
+def _check_int_range(a, dtype):
+    """Python numbers out of integer dtype's range: torch refuses rather than wrap (uint8 takes -255..-1 as ints
+    only, see dtype.int_range; floats must lie in the range itself)."""
+    low, high = dt.int_range(dtype) if a.dtype.kind != "f" else (np.iinfo(dtype).min, np.iinfo(dtype).max)
+    bad = a[~((a >= low) & (a <= high))]  # NaN fails too
+    if bad.size:
+        raise RuntimeError(f"tensor: value {bad.flat[0]} cannot be converted to {dtype} without overflow")
+
+
+def _list_dtype(data):
+    """torch's dtype for a list holding tensors or numpy scalars or arrays: each element's dtype (Python numbers: bool, int64,
+    the default float) promoted as for tensors of equal standing (float16 with int64 is float16)."""
+    rt = None
+    for x in _flat(data):
+        d = x.dtype if isinstance(x, (Tensor, np.generic, np.ndarray)) else dt.scalar_dtype(x)
+        rt = d if rt is None else dt.result_type(rt, 1, d, 1)
+    return rt
+
+
+def _tensors_to_lists(seq):
+    return [(_tensors_to_lists(x) if isinstance(x, (list, tuple)) else
+             (x.tolist() if isinstance(x, Tensor) else x)) for x in seq]
+
+
+def _dtype_name(d):
+    return {"float32": "teenygrad.float32"}.get(d.name, "teenygrad." + d.name)
+
+
+# ---- Tensor methods ---------------------------------------------------------------------------------
+def numpy(self):
+    """The array itself (shared memory, like torch). Unlike torch, allowed on tensors that require grad."""
+    if self.device != "cpu":
+        raise TypeError("numpy: can't convert a cuda tensor to numpy; use .cpu() first")
+    return self._data
+
+def __array__(self, dtype=None, copy=None):
+    a = self._data if type(self._data) is np.ndarray else self._data.get()
+    return a if dtype is None else a.astype(dtype)
+
+def tolist(self):
+    return self.cpu()._data.tolist()
+
+def item(self):
+    if self._data.size != 1:
+        raise RuntimeError(f"item: a Tensor with {self._data.size} elements cannot be converted to Scalar")
+    return self.cpu()._data.reshape(()).item()
+
+def __format__(self, spec):
+    # torch: a 0-d tensor formats as its number (f"{loss:.4f}"); anything else as its repr
+    if self._data.ndim == 0:
+        return format(self.item(), spec)
+    return object.__format__(self, spec)
+
+def __repr__(self):
+    body = np.array2string(np.asarray(self.cpu()._data, dtype=np.float32 if self.dtype.name == "bfloat16"
+                                      else self.dtype), separator=", ", precision=4, prefix="tensor(")
+    extra = []
+    if self.dtype != dt._default_float and self.dtype not in (dt.int64, dt.bool):
+        extra.append(f"dtype={_dtype_name(self.dtype)}")
+    if self.device != "cpu":
+        extra.append("device='cuda'")
+    if self._ctx is not None:
+        extra.append(f"grad_fn=<{type(self._ctx).__name__}Backward>")
+    elif self.requires_grad:
+        extra.append("requires_grad=True")
+    return "tensor(" + body + "".join(", " + e for e in extra) + ")"
+
+def to(self, *args, dtype=None, device=None, copy=False, non_blocking=False):
+    for a in args:
+        if isinstance(a, Tensor):
+            dtype, device = a.dtype, a.device
+        elif isinstance(a, str):  # torch's .to takes strings only as devices
+            device = a
+        elif a is not None:
+            dtype = a
+    out = self
+    if device is not None and _device_name(device) != self.device:
+        out = _ToDevice.apply(out, device=_device_name(device))
+    if dtype is not None:
+        out = out._cast(dt.to_dtype(dtype))
+    if copy and out is self:
+        out = self.clone()
+    return out
+
+def cpu(self):
+    return self.to("cpu")
+
+def cuda(self, device=None):
+    return self.to("cuda")
+
+def _cast(self, dtype):
+    if dtype == self._data.dtype:
+        return self
+    if self.requires_grad and not dt.is_floating(dtype):
+        return Tensor._wrap(self._data.astype(dtype))
+    return E.Cast.apply(self, dtype=dtype)
+
+def type(self, dtype=None):
+    return _dtype_name(self.dtype) if dtype is None else self.to(dtype)
+
+def float(self):
+    return self._cast(dt.float32)
+
+def double(self):
+    return self._cast(dt.float64)
+
+def half(self):
+    return self._cast(dt.float16)
+
+def bfloat16(self):
+    return self._cast(dt.bfloat16_dtype())
+
+def long(self):
+    return self._cast(dt.int64)
+
+def int(self):
+    return self._cast(dt.int32)
+
+def short(self):
+    return self._cast(dt.int16)
+
+def char(self):
+    return self._cast(dt.int8)
+
+def byte(self):
+    return self._cast(dt.uint8)
+
+def bool(self):
+    return self._cast(dt.bool)
+
+
+for _fn in (numpy, __array__, tolist, item, __format__, __repr__, to, cpu, cuda, _cast, type, float, double, half,
+            bfloat16, long, int, short, char, byte, bool):
+    setattr(Tensor, _fn.__name__, _fn)
+
+# the method names above shadow builtins inside this module; drop them so the code here gets the builtins
+del type, float, int, bool
