@@ -48,6 +48,7 @@ class TrainConfig:
     warmup_iters: int = 0
     lr_decay_iters: int | None = None  # None: max_iters
     min_lr: float = 0.0
+    label_smoothing: float = 0.0       # classifiers: smoothed training targets (tasks.ClassifyTask)
     eval_interval: int = 500
     eval_iters: int | None = None      # batches per evaluation; None: the whole split
     seed: int = 1337
@@ -68,7 +69,7 @@ class TrainConfig:
         for name in ["weight_decay", "momentum", "grad_clip", "min_lr", "warmup_iters"]:
             if not (math.isfinite(getattr(self, name)) and getattr(self, name) >= 0):
                 raise TrainError(f"{name} must be >= 0, got {getattr(self, name)!r}")
-        for name in ["beta1", "beta2", "lr_drop_frac"]:
+        for name in ["beta1", "beta2", "lr_drop_frac", "label_smoothing"]:
             if not 0 <= getattr(self, name) < 1:
                 raise TrainError(f"{name} must be in [0, 1), got {getattr(self, name)!r}")
         if self.optimizer not in ("sgd", "adamw"):
@@ -159,6 +160,8 @@ def resolve_config(name: str, overrides: dict | None = None, preset: str | None 
                                  f"(known: {', '.join('--' + k.replace('_', '-') for k in known)})")
     cfg = TrainConfig(**train)
     cfg.validate()
+    if cfg.label_smoothing and spec.task != "classify":
+        raise TrainError(f"label_smoothing is for the classifiers (xor, sentiment, logreg), not {name}")
     size_key = "n_features" if spec.task == "classify" else "vocab_size"
     try:                                      # a dry build with a stand-in vocabulary: bad sizes fail before
         with teenygrad.no_grad():             # any data is read or any file is written
@@ -178,6 +181,7 @@ def build_task(spec, model_hp: dict, cfg: TrainConfig, explicit: set, model=None
         if spec.task == "classify":
             # sentiment features: 'words' or 'ngrams' (checkpoints older than the setting used words)
             task = tasks.ClassifyTask.load(cfg.data, cfg.device, features=model_hp.get("features", "words"))
+            task.label_smoothing = cfg.label_smoothing
             hp = dict(model_hp, n_features=task.n_features)
             return task, model or spec.model_class()(**hp), hp
         kind = tasks.corpus_kind(cfg.data)

@@ -232,3 +232,28 @@ def test_import_stays_light():
     code = "import sys, teenygrad; print(any(m.startswith(('teenygrad.train', 'teenygrad.models.', 'teenygrad.cli')) for m in sys.modules))"
     out = subprocess.run([sys.executable, "-c", code], env=ENV, capture_output=True, text=True, timeout=60)
     assert out.stdout.strip() == "False"
+
+
+def test_label_smoothing_is_saved_and_a_resumed_run_keeps_it(tmp_path):
+    """--label-smoothing goes into the checkpoint, and a sentiment run stopped at 20 and resumed to 40 ends bit
+    for bit like one that ran straight through (it would not if the resumed run trained on hard targets)."""
+    from teenygrad.train import config_from_checkpoint, train
+    good = ["loved it", "great food", "really good value", "not bad at all", "lovely staff", "works great"]
+    bad = ["hated it", "awful food", "really bad value", "not good at all", "rude staff", "broke at once"]
+    data = tmp_path / "tiny_labelled.txt"
+    data.write_text("\n".join([f"{s} {i}\t1" for i in range(5) for s in good] +
+                              [f"{s} {i}\t0" for i in range(5) for s in bad]) + "\n", encoding="utf-8")
+    run = dict(data=str(data), label_smoothing=0.3, n_hidden=4, batch_size=8, lr=0.01, eval_interval=10, seed=3)
+    quiet = lambda *a: None                                         # noqa: E731
+    train("sentiment", tmp_path / "whole", dict(run, max_iters=40), log=quiet)
+    train("sentiment", tmp_path / "hard", dict(run, max_iters=40, label_smoothing=0.0), log=quiet)
+    train("sentiment", tmp_path / "broken", dict(run, max_iters=20), log=quiet)
+    train("sentiment", tmp_path / "broken", {"max_iters": 40}, resume=True, log=quiet)
+    a, b, hard = (teenygrad.load(str(tmp_path / d / "last.ckpt")) for d in ("whole", "broken", "hard"))
+    assert a["train_config"]["label_smoothing"] == 0.3
+    np.testing.assert_array_equal(a["history"], b["history"])
+    assert a["evals"] == b["evals"] and a["evals"] != hard["evals"]
+    for name, value in a["model_state"].items():
+        np.testing.assert_array_equal(value.numpy(), b["model_state"][name].numpy())
+    old = {k: v for k, v in a["train_config"].items() if k != "label_smoothing"}   # checkpoints from before it
+    assert config_from_checkpoint(old).label_smoothing == 0.0

@@ -204,3 +204,24 @@ def test_sentiment_ngram_features_shape_and_learning(tmp_path, name):
         build_model(name, n_features=4, features="chars")
     with pytest.raises(ValueError, match="features"):
         ClassifyTask.load(str(data), features="chars")
+
+
+def test_label_smoothing_trains_on_smoothed_targets_and_scores_plain_cross_entropy():
+    """ClassifyTask's training loss is (1 - ls) * NLL(label) + ls * mean over classes of NLL(class), by hand;
+    evaluate() stays the plain NLL. Only the classifiers take the setting (off by default)."""
+    from teenygrad.models.tasks import ClassifyTask
+    from teenygrad.train import TrainError, resolve_config
+    rng = np.random.default_rng(0)
+    x, y = rng.normal(size=(8, 5)).astype(np.float32), rng.integers(0, 3, size=8)
+    task = ClassifyTask({"train": x, "val": x}, {"train": y, "val": y}, label_smoothing=0.2)
+    teenygrad.manual_seed(0)
+    model = teenygrad.nn.Linear(5, 3)
+    z = x @ model.weight.numpy().T + model.bias.numpy()
+    logp = z - z.max(1, keepdims=True) - np.log(np.exp(z - z.max(1, keepdims=True)).sum(1, keepdims=True))
+    nll = -logp[np.arange(8), y]
+    assert task.loss(model, x, y).item() == pytest.approx(np.mean(0.8 * nll - 0.2 * logp.mean(1)), rel=1e-5)
+    assert task.evaluate(model, "val")["loss"] == pytest.approx(nll.mean(), rel=1e-5)
+    assert resolve_config("sentiment")[2].label_smoothing == 0.0
+    assert resolve_config("sentiment", {"label-smoothing": "0.1"})[2].label_smoothing == 0.1   # as the CLI passes it
+    with pytest.raises(TrainError, match="label_smoothing is for the classifiers"):
+        resolve_config("mlp", {"label_smoothing": 0.1})

@@ -202,10 +202,13 @@ class MaskedTask(SequenceTask):
 
 
 class ClassifyTask:
-    """Rows of float features with integer labels; the metrics add accuracy."""
+    """Rows of float features with integer labels; the metrics add accuracy. With label_smoothing ls the
+    training loss is the cross-entropy against (1 - ls) on the label + ls spread over all classes (Szegedy
+    et al. 2016); evaluate() always scores the plain cross-entropy, so losses stay comparable across runs."""
 
-    def __init__(self, features: dict, labels: dict, vocabulary=None, device="cpu"):
+    def __init__(self, features: dict, labels: dict, vocabulary=None, device="cpu", label_smoothing=0.0):
         self.X, self.Y, self.vocabulary, self.device = features, labels, vocabulary, device
+        self.label_smoothing = label_smoothing
         self.tokens_per_batch = None
 
     @classmethod
@@ -240,7 +243,8 @@ class ClassifyTask:
         return self.X["train"][ix], self.Y["train"][ix]
 
     def loss(self, model, x, y):
-        return F.cross_entropy(model(teenygrad.tensor(x, device=self.device)), teenygrad.tensor(y, device=self.device))
+        return F.cross_entropy(model(teenygrad.tensor(x, device=self.device)), teenygrad.tensor(y, device=self.device),
+                               label_smoothing=self.label_smoothing)
 
     def evaluate(self, model, split, max_batches=None, batch_size=None):
         was_training = model.training
