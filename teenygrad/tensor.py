@@ -4,6 +4,7 @@ modules imported at the end: tensor_convert (data in and out, repr, to and the c
 (comparisons and logic), tensor_inplace, and tensor_ops (the math, which imports the other tensor_* modules)."""
 import builtins
 from weakref import ref as _weakref
+import operator
 import numpy as np
 from . import dtype as dt
 from .autograd import function as _function
@@ -42,7 +43,10 @@ def _norm_dims(dim, ndim, op):
 def _shape_arg(shape):
     if len(shape) == 1 and isinstance(shape[0], (tuple, list)):
         shape = shape[0]
-    return tuple(map(int, shape))
+    try:
+        return tuple(map(operator.index, shape))  # ints (numpy's, 0-d int tensors too), never a truncated float
+    except TypeError:
+        raise TypeError(f"size must be a tuple of ints, got {tuple(shape)!r}") from None
 
 
 class Tensor:
@@ -88,6 +92,8 @@ class Tensor:
     def dim(self):
         return self._data.ndim
 
+    ndimension = dim
+
     def numel(self):
         return self._data.size
 
@@ -110,6 +116,13 @@ class Tensor:
 
     def element_size(self):
         return self._data.itemsize
+
+    @property
+    def itemsize(self):
+        return self._data.itemsize
+
+    def is_signed(self):
+        return self._data.dtype.kind in "if" or dt.is_floating(self._data.dtype)
 
     @property
     def nbytes(self):

@@ -377,7 +377,10 @@ def heaviside(self, values):
     return S.Heaviside.apply(self, values)
 
 
-for _name in ["asin", "acos", "atan", "exp2", "atan2", "hypot", "copysign", "xlogy", "nan_to_num", "logit", "sgn"]:
+for _name in ["asin", "acos", "atan", "exp2", "atan2", "hypot", "copysign", "xlogy", "nan_to_num", "logit", "sgn",
+              "floor_divide", "remainder", "true_divide", "clip", "erf", "log2", "log10", "sinh", "cosh", "tan",
+              "cumsum", "cumprod", "tril", "triu", "logical_not", "logical_and", "logical_or", "logical_xor",
+              "bitwise_and", "bitwise_or", "bitwise_xor", "bitwise_not", "heaviside"]:
     _inplace_variant(_name)
 
 

@@ -318,3 +318,45 @@ def test_tensor_from_a_numpy_scalar_with_an_integer_dtype_refuses_out_of_range(v
         torch.tensor(value, dtype=torch.uint8)
     with pytest.raises(RuntimeError, match="tensor"):
         tg.tensor(value, dtype=tg.uint8)
+
+
+INPLACE_ADDED = {"floor_divide_": (2.0,), "remainder_": (2.0,), "true_divide_": (2.0,), "clip_": (-1.0, 1.0),
+                 "erf_": (), "log2_": (), "log10_": (), "sinh_": (), "cosh_": (), "tan_": (), "cumsum_": (1,),
+                 "cumprod_": (0,), "tril_": (), "triu_": (1,), "logical_not_": ()}
+
+
+@pytest.mark.parametrize("name", sorted(INPLACE_ADDED))
+def test_added_inplace_variants_match_torch(name):
+    # values of the plain in-place form, and the gradient through it on a graph tensor
+    x = np.array([[1.5, -2.0, 3.0], [0.25, 4.0, -1.0]], np.float32)
+    g = np.array([[1.0, 2.0, -1.0], [0.5, -3.0, 2.0]], np.float32)
+    got = []
+    for L in (torch, tg):
+        plain = L.tensor(x.copy())
+        getattr(plain, name)(*INPLACE_ADDED[name])
+        leaf = L.tensor(x.copy(), requires_grad=True)
+        h = leaf * 1
+        getattr(h, name)(*INPLACE_ADDED[name])
+        if name not in ("floor_divide_", "logical_not_"):  # no gradient in torch either
+            h.backward(L.tensor(g))
+        grad = None if leaf.grad is None else np.array(leaf.grad.tolist())
+        got.append((np.array(plain.tolist()), grad))
+    with np.errstate(invalid="ignore"):
+        np.testing.assert_allclose(got[1][0], got[0][0], rtol=1e-5, equal_nan=True)
+        if got[0][1] is not None:
+            np.testing.assert_allclose(got[1][1], got[0][1], rtol=1e-5, atol=1e-6, equal_nan=True)
+
+
+@pytest.mark.parametrize("name", ["take", "take_along_dim", "index_copy", "index_put", "masked_scatter",
+                                  "scatter_reduce", "unique_consecutive", "rot90", "fliplr", "flipud", "diag_embed",
+                                  "dstack", "column_stack", "row_stack", "searchsorted", "bucketize", "logspace"])
+def test_torch_module_level_names_exist(name):
+    assert callable(getattr(tg, name)), name
+
+
+def test_sizes_must_be_integers():
+    for f in (lambda L: L.ones(2.0), lambda L: L.zeros(2, 3.5), lambda L: L.ones(6).reshape(2.0, 3)):
+        for L in (torch, tg):
+            with pytest.raises(TypeError):
+                f(L)
+    assert tg.ones(np.int64(2), tg.tensor(3)).shape == (2, 3)
