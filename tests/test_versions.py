@@ -115,6 +115,13 @@ def init_before_backward(L):
     z.backward(); return [lin.weight]
 
 
+def embedding_max_norm_twice(L):     # the second lookup renorms the table in place: the first needs no values
+    emb = L.nn.Embedding(4, 3, max_norm=1.0)
+    emb.load_state_dict({"weight": L.tensor([[3.0, 0, 0], [0, 2.0, 0], [0.1, 0.2, 0.3], [1.0, 1.0, 1.0]])})
+    a = emb(L.tensor([0, 2])); b = emb(L.tensor([1, 3]))
+    ((a * L.tensor([1.0, 2.0, 3.0])).sum() + (b * b).sum()).backward(); return [emb.weight]
+
+
 def saved_nonleaf(L):
     x = _w(L); y = x * 2; z = (y * y).sum()
     with L.no_grad():
@@ -189,7 +196,7 @@ def data_alias_is_not_counted(L):      # torch's .data has a counter of its own:
 
 
 SCENARIOS = [saved_leaf_scaled, saved_leaf_sub_, saved_leaf_fill_, saved_leaf_copy_, saved_leaf_uniform_, saved_output_written, saved_output_written_softmax,
-             load_state_dict_before_backward, init_before_backward, saved_leaf_setitem, saved_leaf_index_add_, optimizer_step_before_backward, adamw_step_before_backward, optimizer_step_after_backward,
+             embedding_max_norm_twice, load_state_dict_before_backward, init_before_backward, saved_leaf_setitem, saved_leaf_index_add_, optimizer_step_before_backward, adamw_step_before_backward, optimizer_step_after_backward,
              saved_nonleaf, saved_view_base_written, saved_base_view_written, unsaved_write_after_backward,
              unsaved_write_before_forward, unrelated_write, plain_tensor_takes_graph_value,
              plain_slice_takes_graph_value, add_saves_nothing, view_saves_nothing, data_alias_is_not_counted]

@@ -62,6 +62,7 @@ class Linear(Function):
 
 class Embedding(Function):
     """y = W[idx];  dW = rows of dy summed per id (one-hot GEMM or sorted segment sum), padding row zero"""
+    saves_inputs = False  # W's values are never read back (max_norm renorms W in place between lookups)
     def forward(self, w, idx, padding_idx=None):
         self.idx, self.wshape, self.padding_idx = idx, w.shape, padding_idx
         return w[idx]
