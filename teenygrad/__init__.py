@@ -1,10 +1,12 @@
 """teenygrad: a small, readable, fast deep learning framework with PyTorch's names and semantics."""
 import numpy as _np
-from .tensor import Tensor
+from .tensor import Tensor, device
+from .tensor_convert import set_printoptions
 from . import dtype as _dtypes  # bound now: the name `dtype` below is torch's dtype class, not the module
 from .dtype import (float32, float, float64, double, float16, half, int8, int16, short, int32, int, int64, long,
                     uint8, bool)
-from .autograd import no_grad, enable_grad, inference_mode, is_grad_enabled, set_grad_enabled
+from .autograd import (no_grad, enable_grad, inference_mode, is_grad_enabled, set_grad_enabled,
+                       is_inference_mode_enabled)
 from .random import Generator, manual_seed, seed, initial_seed, get_rng_state, set_rng_state, default_generator
 from .creation import (tensor, as_tensor, from_numpy, zeros, ones, empty, full, zeros_like, ones_like, empty_like,
                        full_like, rand_like, randn_like, randint_like, arange, linspace, eye, rand, randn, randint,
@@ -12,6 +14,12 @@ from .creation import (tensor, as_tensor, from_numpy, zeros, ones, empty, full, 
 from .tensor_ops import cat, concat, concatenate, stack, where, einsum, multinomial, one_hot
 from .tensor_join import hstack, vstack, dstack, column_stack, row_stack, meshgrid
 from .tensor_sort import searchsorted, bucketize
+from .tensor_misc import (result_type, promote_types, can_cast, finfo, iinfo, broadcast_shapes, broadcast_tensors,
+                          diff, trapezoid, cumulative_trapezoid, cdist, cartesian_prod, combinations, block_diag,
+                          isin, signbit, isposinf, isneginf, nanmedian)
+from .tensor_linalg_misc import (addmm, addmv, baddbmm, addbmm, tensordot, kron, cross, dist, deg2rad, rad2deg,
+                                 logaddexp2, is_nonzero, is_same_size, is_complex, use_deterministic_algorithms,
+                                 are_deterministic_algorithms_enabled)
 from . import functional_api as _fapi
 from .backend import cpu as _cpu  # tunes glibc malloc for reuse of activation buffers (~30 us)
 
@@ -19,7 +27,8 @@ __version__ = "0.1.0"
 Size = tuple
 dtype = _np.dtype  # every dtype (float32, int64, bool, ...) is an instance of it, as in torch
 
-_LAZY_MODULES = {"nn", "optim", "utils", "data", "models", "backend", "kernels", "autograd", "serialization", "cuda"}
+_LAZY_MODULES = {"nn", "optim", "utils", "data", "models", "backend", "kernels", "autograd", "serialization", "cuda",
+                 "backends", "amp"}
 
 
 def __getattr__(name):
@@ -29,6 +38,8 @@ def __getattr__(name):
         return importlib.import_module(f".{name}", __name__)
     if name in ("save", "load"):
         return getattr(importlib.import_module(".serialization", __name__), name)
+    if name == "autocast":
+        return importlib.import_module(".amp", __name__).autocast
     if name == "bfloat16":
         from .dtype import bfloat16_dtype
         return bfloat16_dtype()
@@ -68,3 +79,26 @@ def set_num_threads(n):
 
 def get_num_threads():
     return _cpu.get_num_threads()
+
+
+def compile(model=None, **kwargs):
+    """torch.compile's spelling: teenygrad doesn't compile, so the model (or function) comes back unchanged;
+    with no model, a decorator that does the same."""
+    return (lambda m: m) if model is None else model
+
+
+_matmul_precision = "highest"
+
+
+def set_float32_matmul_precision(precision):
+    """'high' or 'medium' let float32 matmuls on the GPU use tf32 (torch.backends.cuda.matmul.allow_tf32)."""
+    global _matmul_precision
+    if precision not in ("highest", "high", "medium"):
+        raise RuntimeError(f"set_float32_matmul_precision: expected 'highest', 'high' or 'medium', got {precision!r}")
+    _matmul_precision = precision
+    from .backend import cuda
+    cuda.set_allow_tf32(precision != "highest")
+
+
+def get_float32_matmul_precision():
+    return _matmul_precision

@@ -38,3 +38,16 @@ def on_device_of(like, host):
 def zeros_on(like, shape, dtype=None):
     """zeros(shape) on like's device: np.zeros would put a host array next to a cupy one (a gradient buffer)."""
     return (np if type(like) is np.ndarray else xp_of(like)).zeros(shape, like.dtype if dtype is None else dtype)
+
+
+def linspace(start, end, steps, dtype):
+    """torch.linspace's values (bit for bit in float32): the first half counts up from start, the second down from
+    end, each as one fused multiply-add (exact in float64 for float32 operands, then rounded once)."""
+    dtype = np.dtype(dtype)
+    if dtype.kind != "f" or steps < 2:
+        return np.linspace(start, end, steps).astype(dtype)
+    s, e = dtype.type(start), dtype.type(end)
+    wide = np.float64 if dtype.itemsize < 8 else np.longdouble  # float64: near-exact where long double is wider
+    step = wide((e - s) / dtype.type(steps - 1))
+    i = np.arange(steps)
+    return np.where(i < steps // 2, wide(s) + step * i, wide(e) - step * (steps - 1 - i)).astype(dtype)

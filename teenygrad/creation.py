@@ -1,8 +1,9 @@
 """Factory functions: tensor, zeros, ones, arange, rand, ... (torch's names and dtype defaults)."""
 import numpy as np
 from . import dtype as dt
+from . import _arrays
 from .tensor import Tensor, _shape_arg, _move
-from .random import rng_of
+from .random import rng_of, Generator
 
 
 def _finish(a, dtype, device, requires_grad):
@@ -16,14 +17,14 @@ def _finish(a, dtype, device, requires_grad):
 
 def tensor(data, dtype=None, device=None, requires_grad=False):
     """A new tensor holding a copy of data (torch.tensor semantics: floats -> float32, ints -> int64)."""
-    t = Tensor(data, dtype=dtype, device=device)
+    t = Tensor._from_data(data, dtype, device)
     if t._data is getattr(data, "_data", data):
         t._data = t._data.copy()
     return t.requires_grad_() if requires_grad else t
 
 
 def as_tensor(data, dtype=None, device=None):
-    return data.to(dtype=dtype) if isinstance(data, Tensor) else Tensor(data, dtype=dtype, device=device)
+    return data.to(dtype=dtype) if isinstance(data, Tensor) else Tensor._from_data(data, dtype, device)
 
 
 def from_numpy(a):
@@ -40,17 +41,30 @@ def _check_shape(shape, op):
     return shape
 
 
-def zeros(*size, dtype=None, device=None, requires_grad=False):
+def _size_kw(size, kw, op):
+    """torch also takes the shape as size=(...): zeros(size=(2, 3))."""
+    if not kw:
+        return size
+    if set(kw) != {"size"} or size:
+        bad = sorted(set(kw) - {"size"})
+        raise TypeError(f"{op}: unexpected keyword argument {bad[0]!r}" if bad else f"{op}: size given twice")
+    return kw["size"]
+
+
+def zeros(*size, dtype=None, device=None, requires_grad=False, **kw):
+    size = _size_kw(size, kw, "zeros")
     return _finish(np.zeros(_check_shape(size, "zeros"), dt.to_dtype(dtype) or dt._default_float), None, device,
                    requires_grad)
 
 
-def ones(*size, dtype=None, device=None, requires_grad=False):
+def ones(*size, dtype=None, device=None, requires_grad=False, **kw):
+    size = _size_kw(size, kw, "ones")
     return _finish(np.ones(_check_shape(size, "ones"), dt.to_dtype(dtype) or dt._default_float), None, device,
                    requires_grad)
 
 
-def empty(*size, dtype=None, device=None, requires_grad=False):
+def empty(*size, dtype=None, device=None, requires_grad=False, **kw):
+    size = _size_kw(size, kw, "empty")
     return _finish(np.empty(_check_shape(size, "empty"), dt.to_dtype(dtype) or dt._default_float), None, device,
                    requires_grad)
 
@@ -138,7 +152,7 @@ def arange(start, end=None, step=1, dtype=None, device=None, requires_grad=False
 def linspace(start, end, steps, dtype=None, device=None, requires_grad=False):
     if steps < 0:
         raise RuntimeError(f"linspace: number of steps must be non-negative, got {steps}")
-    return _finish(np.linspace(start, end, steps).astype(dt.to_dtype(dtype) or dt._default_float), None, device,
+    return _finish(_arrays.linspace(start, end, steps, dt.to_dtype(dtype) or dt._default_float), None, device,
                    requires_grad)
 
 
@@ -156,7 +170,8 @@ def _float_dtype(dtype, op):
     return d
 
 
-def rand(*size, generator=None, dtype=None, device=None, requires_grad=False):
+def rand(*size, generator=None, dtype=None, device=None, requires_grad=False, **kw):
+    size = _size_kw(size, kw, "rand")
     d = _float_dtype(dtype, "rand")
     rng = rng_of(generator)
     shape = _check_shape(size, "rand")
@@ -164,7 +179,8 @@ def rand(*size, generator=None, dtype=None, device=None, requires_grad=False):
     return _finish(a, None, device, requires_grad)
 
 
-def randn(*size, generator=None, dtype=None, device=None, requires_grad=False):
+def randn(*size, generator=None, dtype=None, device=None, requires_grad=False, **kw):
+    size = _size_kw(size, kw, "randn")
     d = _float_dtype(dtype, "randn")
     rng = rng_of(generator)
     shape = _check_shape(size, "randn")
@@ -175,6 +191,8 @@ def randn(*size, generator=None, dtype=None, device=None, requires_grad=False):
 def randint(low, high=None, size=None, generator=None, dtype=None, device=None, requires_grad=False):
     if size is None:  # randint(high, size)
         low, high, size = 0, low, high
+    elif high is None:  # randint(high, size=size)
+        low, high = 0, low
     if high is None:
         raise TypeError("randint: missing 'high' or 'size'")
     for b in (low, high):
@@ -202,16 +220,31 @@ def randperm(n, generator=None, dtype=None, device=None, requires_grad=False):
     return _finish(rng_of(generator).permutation(n).astype(np.int64), dtype, device, requires_grad)
 
 
-def normal(mean, std, size=None, generator=None):
+def normal(mean, std=1.0, size=None, generator=None):
+    s_min = (std.min().item() if std.numel() else 0) if isinstance(std, Tensor) else std
+    if s_min < 0:
+        raise RuntimeError(f"normal: expects all elements of std >= 0.0, but found std {s_min}")
     if isinstance(mean, Tensor) or isinstance(std, Tensor):
         m = mean._data if isinstance(mean, Tensor) else mean
         s = std._data if isinstance(std, Tensor) else std
         shape = np.broadcast_shapes(np.shape(m), np.shape(s))
-        return Tensor._wrap((rng_of(generator).standard_normal(shape) * s + m).astype(dt._default_float))
+        dts = [t.dtype for t in (mean, std) if isinstance(t, Tensor)]  # the result takes the tensors' dtype
+        out_dtype = dts[0] if len(dts) == 1 else dt.result_type(dts[0], 1, dts[1], 1)
+        out_dtype = out_dtype if dt.is_floating(out_dtype) else dt._default_float
+        return Tensor._wrap((rng_of(generator).standard_normal(shape) * s + m).astype(out_dtype))
     return randn(size, generator=generator) * std + mean
 
 
-def bernoulli(p, generator=None):
+def bernoulli(input, p=None, *, generator=None):
+    """torch.bernoulli(input): 1 with probability input[i]; torch.bernoulli(input, p): with probability p."""
+    if isinstance(p, Generator):  # the old positional spelling bernoulli(p, generator)
+        p, generator = None, p
+    if p is not None:
+        return empty_like(input).bernoulli_(p, generator=generator)
+    p = input
+    if p.numel() and not (0 <= p.min().item() and p.max().item() <= 1):
+        raise RuntimeError(f"bernoulli: expects all probabilities in [0, 1], got min {p.min().item()} "
+                           f"and max {p.max().item()}")
     return Tensor._wrap((rng_of(generator).random(p.shape) < p._data).astype(p.dtype))
 
 
@@ -243,8 +276,13 @@ def _new_tensor(self, data, dtype=None, device=None, requires_grad=False):
     return tensor(data, dtype=dtype or self.dtype, device=device or self.device, requires_grad=requires_grad)
 
 
+def _new(self, *args):
+    """x.new(*sizes) or x.new(data): the legacy constructor (torch.Tensor) in x's dtype, on x's device."""
+    return Tensor(*args, dtype=self.dtype, device=self.device)
+
+
 def _type_as(self, other):
     return self.to(other.dtype)
 
 
-Tensor.new_full, Tensor.new_tensor, Tensor.type_as = _new_full, _new_tensor, _type_as
+Tensor.new_full, Tensor.new_tensor, Tensor.new, Tensor.type_as = _new_full, _new_tensor, _new, _type_as

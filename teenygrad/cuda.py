@@ -14,3 +14,28 @@ def device_count():
 def synchronize():
     """Wait for every queued GPU operation (time a GPU step only after this)."""
     _backend.require("cuda.synchronize").cuda.get_current_stream().synchronize()
+
+
+def manual_seed(seed):
+    """Does nothing: teenygrad draws every random number, for any device, on the host from the generator that
+    torch.manual_seed seeds (torch.cuda.manual_seed would seed a separate GPU stream)."""
+
+
+manual_seed_all = manual_seed
+
+
+def is_bf16_supported():
+    return is_available()
+
+
+class amp:
+    """torch.cuda.amp's spellings (enabled / init_scale first) of teenygrad.amp's autocast and GradScaler."""
+    @staticmethod
+    def autocast(enabled=True, dtype=None, cache_enabled=True):
+        from .amp import autocast
+        return autocast("cuda", dtype, enabled)
+
+    @staticmethod
+    def GradScaler(init_scale=2.0 ** 16, growth_factor=2.0, backoff_factor=0.5, growth_interval=2000, enabled=True):
+        from .amp import GradScaler
+        return GradScaler("cuda", init_scale, growth_factor, backoff_factor, growth_interval, enabled)

@@ -16,7 +16,7 @@ _NAMES = ["addcmul", "addcdiv", "fmod", "bitwise_and", "bitwise_or", "bitwise_xo
           "erf", "tan", "sinh", "cosh", "logaddexp", "lerp", "frac", "outer", "ger", "narrow", "select", "movedim",
           "moveaxis", "swapdims", "swapaxes", "tile", "diagonal", "diag", "trace", "nonzero", "argwhere",
           "masked_select", "unique", "take", "take_along_dim", "index_copy", "index_put", "masked_scatter",
-          "scatter_reduce", "unique_consecutive", "rot90", "fliplr", "flipud", "diag_embed", "bincount", "aminmax", "clamp_min", "clamp_max", "floor_divide", "true_divide",
+          "scatter_reduce", "unique_consecutive", "rot90", "fliplr", "flipud", "diag_embed", "bincount", "histc", "histogram", "aminmax", "clamp_min", "clamp_max", "floor_divide", "true_divide",
           "negative", "subtract", "multiply", "index_add", "index_fill", "repeat_interleave", "asin", "acos", "atan",
           "arcsin", "arccos", "arctan", "atan2", "arctan2", "exp2", "sgn", "positive", "nan_to_num", "hypot",
           "copysign", "fmax", "fmin", "xlogy", "logit", "heaviside", "nansum", "nanmean", "cummin", "median",

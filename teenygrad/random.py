@@ -1,4 +1,7 @@
 """Seeded random numbers: a torch-like Generator over numpy's PCG64 (the numbers differ from torch's)."""
+import contextlib
+import numbers
+
 import numpy as np
 
 
@@ -9,7 +12,11 @@ class Generator:
         self.rng = np.random.Generator(np.random.PCG64(0))
 
     def manual_seed(self, seed):
-        self._seed = int(seed)
+        if not isinstance(seed, numbers.Integral):
+            raise TypeError(f"manual_seed: expected an int seed, got {type(seed).__name__} {seed!r}")
+        if not -2 ** 63 <= seed < 2 ** 64:
+            raise ValueError(f"manual_seed: seed {seed} is outside [-2**63, 2**64)")
+        self._seed = int(seed) % 2 ** 64  # as torch: a negative seed wraps to its unsigned 64-bit value
         self.rng = np.random.Generator(np.random.PCG64(self._seed))
         return self
 
@@ -32,7 +39,7 @@ default_generator = Generator().manual_seed(0)
 
 
 def manual_seed(seed):
-    default_generator.manual_seed(seed)
+    default_generator.manual_seed(int(seed))  # as torch: the module function converts ('7', 1.5), a Generator won't
     return default_generator
 
 
@@ -58,3 +65,16 @@ def rng_of(generator):
     if not isinstance(generator, Generator):
         raise TypeError(f"generator must be a teenygrad.Generator, got {type(generator).__name__}")
     return generator.rng
+
+
+@contextlib.contextmanager
+def fork_rng(devices=None, enabled=True, **kwargs):
+    """Draws inside the block leave the default generator as they found it (torch.random.fork_rng)."""
+    if not enabled:
+        yield
+        return
+    state = get_rng_state()
+    try:
+        yield
+    finally:
+        set_rng_state(state)

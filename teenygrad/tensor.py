@@ -49,12 +49,25 @@ def _shape_arg(shape):
         raise TypeError(f"size must be a tuple of ints, got {tuple(shape)!r}") from None
 
 
+def _legacy_array(data, dtype):
+    if all(type(n) is int for n in data):  # Tensor(2, 3), and Tensor(): an empty one
+        return np.zeros(data or (0,), dtype)
+    if len(data) == 1:
+        return _as_array(data[0], dtype)
+    raise TypeError(f"Tensor: expected one sequence of data or int sizes, got {tuple(type(d).__name__ for d in data)}")
+
+
 class Tensor:
     __slots__ = ("_data", "requires_grad", "grad", "_ctx", "_retains_grad", "__weakref__", "__dict__")
     __array_priority__ = 1000  # numpy scalars/arrays on the left defer to our reflected operators
 
-    def __init__(self, data, dtype=None, requires_grad=False, device=None):
-        a = _as_array(data, dt.to_dtype(dtype))
+    def __init__(self, *data, dtype=None, requires_grad=False, device=None):
+        """torch.Tensor(data) or torch.Tensor(*sizes), the legacy constructor: a Python list or tuple becomes the
+        default float type, int sizes give a zero-filled tensor. Arrays, tensors and numbers keep their dtype."""
+        if len(data) == 1 and type(data[0]) not in (list, tuple, int):
+            a = _as_array(data[0], dt.to_dtype(dtype))
+        else:
+            a = _legacy_array(data, dt.to_dtype(dtype) or dt._default_float)
         if device is not None:
             a = _move(a, device)
         self._data = a
@@ -64,6 +77,12 @@ class Tensor:
         self.requires_grad = False
         if requires_grad:
             self.requires_grad_(True)
+
+    @staticmethod
+    def _from_data(data, dtype=None, device=None):
+        """A tensor of data with torch.tensor's dtype inference (ints stay int64), sharing arrays and tensors."""
+        a = _as_array(data, dt.to_dtype(dtype))
+        return Tensor._wrap(a if device is None else _move(a, device))
 
     @staticmethod  # static, not a classmethod: no bound method to build per call (it is called for every result)
     def _wrap(a, requires_grad=False):
@@ -105,7 +124,7 @@ class Tensor:
 
     @property
     def device(self):
-        return "cpu" if type(self._data) is np.ndarray else "cuda"
+        return _CPU if type(self._data) is np.ndarray else _CUDA
 
     @property
     def is_cuda(self):
@@ -280,7 +299,7 @@ class Tensor:
                 arr = xp_of(a._data).asarray(arr)
             return a, Tensor._wrap(arr)
         if isinstance(other, (list, tuple, np.ndarray)):
-            return self._other(Tensor(other), op)
+            return self._other(Tensor._from_data(other), op)
         raise TypeError(f"{op}: unsupported operand type {type(other).__name__}")
 
     def _float_pair(self, other, op):
@@ -571,6 +590,25 @@ def _check_same_device(a, b, op):
     if type(a._data) is not type(b._data):
         raise RuntimeError(f"{op}: expected all tensors to be on the same device, but found {a.device} "
                            f"and {b.device}")
+
+
+class device(str):
+    """torch.device: a device string ('cpu', 'cuda', 'cuda:1') with torch's .type and .index, so it goes
+    wherever a device string does (to(), device=, ==)."""
+    def __new__(cls, type, index=None):
+        s = str(type) if index is None else f"{type}:{index}"
+        kind, _, idx = s.partition(":")
+        if kind not in ("cpu", "cuda") or (idx and not idx.isdigit()):
+            raise RuntimeError(f"device: expected a device type 'cpu' or 'cuda' (with an optional ':index'), got {s!r}")
+        self = super().__new__(cls, s)
+        self.type, self.index = kind, int(idx) if idx else None
+        return self
+
+    def __repr__(self):
+        return f"device(type='{self.type}')" if self.index is None else f"device(type='{self.type}', index={self.index})"
+
+
+_CPU, _CUDA = device("cpu"), device("cuda")
 
 
 def _device_name(device):

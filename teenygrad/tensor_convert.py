@@ -104,9 +104,30 @@ def __format__(self, spec):
         return format(self.item(), spec)
     return object.__format__(self, spec)
 
+_print_options = {"precision": 4, "threshold": 1000, "edgeitems": 3, "linewidth": 75, "sci_mode": None}
+_PRINT_PROFILES = {"default": dict(precision=4, threshold=1000, edgeitems=3, linewidth=75),
+                   "short": dict(precision=2, threshold=1000, edgeitems=2, linewidth=80),
+                   "full": dict(precision=4, threshold=2 ** 63 - 1, edgeitems=3, linewidth=80)}
+
+
+def set_printoptions(precision=None, threshold=None, edgeitems=None, linewidth=None, profile=None, sci_mode=None):
+    """torch.set_printoptions: digits, summarising threshold and width of tensor reprs (sci_mode True/False
+    forces or forbids scientific notation; None lets numpy choose)."""
+    if profile is not None:
+        _print_options.update(_PRINT_PROFILES[profile])
+    for k, v in dict(precision=precision, threshold=threshold, edgeitems=edgeitems, linewidth=linewidth).items():
+        if v is not None:
+            _print_options[k] = v
+    _print_options["sci_mode"] = sci_mode
+
+
 def __repr__(self):
-    body = np.array2string(np.asarray(self.cpu()._data, dtype=np.float32 if self.dtype.name == "bfloat16"
-                                      else self.dtype), separator=", ", precision=4, prefix="tensor(")
+    o = _print_options
+    a = np.asarray(self.cpu()._data, dtype=np.float32 if self.dtype.name == "bfloat16" else self.dtype)
+    body = np.array2string(a, separator=", ", precision=o["precision"], threshold=o["threshold"],
+                           edgeitems=o["edgeitems"], max_line_width=o["linewidth"], prefix="tensor(",
+                           suppress_small=o["sci_mode"] is False,
+                           floatmode="fixed" if o["sci_mode"] is False else "maxprec")
     extra = []
     if self.dtype != dt._default_float and self.dtype not in (dt.int64, dt.bool):
         extra.append(f"dtype={_dtype_name(self.dtype)}")
@@ -140,6 +161,11 @@ def cpu(self):
 
 def cuda(self, device=None):
     return self.to("cuda")
+
+def pin_memory(self, device=None):
+    """The tensor itself: teenygrad copies host arrays to the GPU from ordinary memory (to(non_blocking=True)
+    waits as usual), so pinning has nothing to do."""
+    return self
 
 def _cast(self, dtype):
     if dtype == self._data.dtype:
@@ -182,7 +208,7 @@ def bool(self):
     return self._cast(dt.bool)
 
 
-for _fn in (numpy, __array__, tolist, item, __format__, __repr__, to, cpu, cuda, _cast, type, float, double, half,
+for _fn in (numpy, __array__, tolist, item, __format__, __repr__, to, cpu, cuda, pin_memory, _cast, type, float, double, half,
             bfloat16, long, int, short, char, byte, bool):
     setattr(Tensor, _fn.__name__, _fn)
 

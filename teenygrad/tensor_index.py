@@ -177,7 +177,7 @@ def _check_index_put_dtype(self, index, value):
 
 def _check_index_tensor(index, op):
     if not isinstance(index, Tensor):
-        index = Tensor(index)
+        index = Tensor._from_data(index)
     if index.dtype.kind not in "iu":
         raise RuntimeError(f"{op}: expected an integer index tensor, got {index.dtype}")
     return index
@@ -537,9 +537,15 @@ def bincount(self, weights=None, minlength=0):
         raise RuntimeError(f"bincount: expects a 1-D tensor, got shape {self.shape}")
     if self.numel() and self._data.min() < 0:
         raise RuntimeError(f"bincount: input must be non-negative, got min {int(self._data.min())}")
+    if minlength < 0:
+        raise RuntimeError(f"bincount: minlength should be >= 0, got {minlength}")
+    if weights is not None and (weights.ndim != 1 or weights.shape[0] != self.shape[0]):
+        raise RuntimeError(f"bincount: weights should be 1-d and have the same length as input, got shapes "
+                           f"{weights.shape} and {self.shape}")
     w = None if weights is None else weights._data
     out = np.bincount(self._data, weights=w, minlength=minlength)
-    return Tensor._wrap(out.astype(np.int64) if w is None else out.astype(np.result_type(w.dtype, np.float32)))
+    # torch: float32 weights count in float32, any other weights (float16, ints, bool) in float64
+    return Tensor._wrap(out.astype(np.int64) if w is None else out.astype(np.float32 if w.dtype == np.float32 else np.float64))
 
 
 _aminmax_t = collections.namedtuple("aminmax", ["min", "max"])

@@ -346,6 +346,8 @@ def _check_floating(self, op):
 def uniform_(self, a=0.0, b=1.0, generator=None):
     from .random import rng_of
     _check_floating(self, "uniform_")
+    if a > b:
+        raise RuntimeError(f"uniform_: expects to return a [from, to) range, but found from={a} > to={b}")
     self._data[...] = _move(rng_of(generator).uniform(a, b, self.shape), self.device)  # host RNG, any device
     _bump(self)
     return self
@@ -361,12 +363,18 @@ def normal_(self, mean=0.0, std=1.0, generator=None):
 def exponential_(self, lambd=1.0, generator=None):
     from .random import rng_of
     _check_floating(self, "exponential_")
+    if not lambd > 0:
+        raise RuntimeError(f"exponential_: expects lambda > 0.0, but found lambda={lambd}")
     self._data[...] = _move(rng_of(generator).exponential(1.0 / lambd, self.shape), self.device)
     _bump(self)
     return self
 
 def bernoulli_(self, p=0.5, generator=None):
     from .random import rng_of
+    if not isinstance(p, Tensor) and not 0 <= p <= 1:
+        raise RuntimeError(f"bernoulli_: expects p to be in [0, 1], but got p={p}")
+    if isinstance(p, Tensor):
+        p = p._data
     self._data[...] = _move(rng_of(generator).random(self.shape) < p, self.device)
     _bump(self)
     return self

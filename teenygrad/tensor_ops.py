@@ -192,7 +192,7 @@ def where(condition, x=None, y=None):
                 raise RuntimeError(f"where: value {n} cannot be converted to {t.dtype} without overflow")
     if not isinstance(x, Tensor):
         if not isinstance(y, Tensor):
-            x = Tensor(x)
+            x = Tensor._from_data(x)
         else:
             y, x = y._other(x, "where")
             return E.Where.apply(Tensor._wrap(c), x, y)

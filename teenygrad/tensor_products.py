@@ -11,7 +11,7 @@ from .tensor_ops import _method
 @_method
 def matmul(self, other):
     if not isinstance(other, Tensor):
-        other = Tensor(other)
+        other = Tensor._from_data(other)
     a, b = self._data, other._data  # the checks read the arrays directly: Tensor properties cost a call each
     if type(a) is not type(b):
         _check_same_device(self, other, "matmul")

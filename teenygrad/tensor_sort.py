@@ -1,11 +1,11 @@
 """Tensor methods for sorting and order statistics: sort, argsort, topk, unique, unique_consecutive, the
-running extremes (cummax, cummin), median, kthvalue, mode and quantile, and the module-level searchsorted and
-bucketize. Positions are found in numpy and the values gathered from them, so the gradient reaches the elements
+running extremes (cummax, cummin), median, kthvalue, mode and quantile, the module-level searchsorted and
+bucketize, and the histograms (histc, histogram). Positions are found in numpy and the values gathered from them, so the gradient reaches the elements
 picked. Imported by tensor_ops, whose _method attaches them to Tensor."""
 import collections
 import numpy as np
 from .ops import reduce as R
-from ._arrays import on_device_of, zeros_on
+from ._arrays import on_device_of, zeros_on, xp_of, linspace
 from .tensor import Tensor, _norm_dim
 from .tensor_ops import _method, where
 
@@ -287,3 +287,60 @@ def quantile(self, q, dim=None, keepdim=False, interpolation="linear"):
         out = out.reshape((qs.size,) + (1,) * self.ndim) if dim is None else out.unsqueeze(d + 1)
     return out.squeeze(0) if scalar_q else out
 
+
+@_method
+def histc(self, bins=100, min=0, max=0):
+    """Counts in `bins` equal bins over [min, max] (the data's range when min == max); values outside are
+    dropped. Bin of x: int((x - min) * bins / (max - min)) in the input's dtype, as torch's CPU kernel."""
+    if self.dtype.kind != "f":
+        raise NotImplementedError(f"histc: expects a floating-point tensor, got {self.dtype}")
+    if bins <= 0:
+        raise RuntimeError(f"histc: bins must be > 0, got {bins}")
+    a = self._data.reshape(-1)
+    xp = xp_of(a)
+    lo, hi = a.dtype.type(min), a.dtype.type(max)
+    if lo == hi and a.size:
+        lo, hi = a.dtype.type(float(a.min())), a.dtype.type(float(a.max()))  # host scalars, also for cupy
+    if lo == hi:
+        lo, hi = lo - 1, hi + 1
+    if lo > hi or not (np.isfinite(lo) and np.isfinite(hi)):
+        raise RuntimeError(f"histc: range of [{lo}, {hi}] is not valid (max must be >= min and both finite)")
+    a = a[(a >= lo) & (a <= hi)]  # drops nan too
+    pos = ((a - lo) * a.dtype.type(bins) / (hi - lo)).astype(np.int64)
+    out = xp.bincount(xp.minimum(pos, bins - 1), minlength=bins)  # x == max lands in the last bin
+    return Tensor._wrap(out.astype(self.dtype))
+
+
+_histogram_t = collections.namedtuple("histogram", ["hist", "bin_edges"])
+
+
+@_method
+def histogram(self, bins=100, *, range=None, weight=None, density=False):
+    """(hist, bin_edges). bins: a count of equal bins over range (else the data's min..max, widened by 0.5 each
+    way if that is one point), or a 1-D tensor of increasing edges. A bin holds [left, right), the last its right
+    edge too; density divides by the total and the bin widths."""
+    if self.dtype.kind != "f":
+        raise NotImplementedError(f"histogram: expects a floating-point tensor, got {self.dtype}")
+    a = self._data.reshape(-1)
+    xp = xp_of(a)
+    if isinstance(bins, Tensor):
+        if bins.ndim != 1 or bins.numel() < 2:
+            raise RuntimeError(f"histogram: bins must be a 1-D tensor of at least 2 edges, got shape {bins.shape}")
+        edges = bins._data.astype(a.dtype)
+    else:
+        if bins <= 0:
+            raise RuntimeError(f"histogram: bins must be > 0, got {bins}")
+        lo, hi = (float(range[0]), float(range[1])) if range is not None else \
+            (float(a.min()), float(a.max())) if a.size else (0.0, 1.0)
+        if not (np.isfinite(lo) and np.isfinite(hi)) or lo > hi:
+            raise RuntimeError(f"histogram: range [{lo}, {hi}] is not finite or max < min")
+        if lo == hi:
+            lo, hi = lo - 0.5, hi + 0.5
+        edges = on_device_of(a, linspace(lo, hi, bins + 1, a.dtype))
+    keep = (a >= edges[0]) & (a <= edges[-1])  # drops nan too
+    pos = xp.minimum(xp.searchsorted(edges, a[keep], side="right") - 1, len(edges) - 2)
+    w = None if weight is None else weight._data.reshape(-1)[keep]
+    hist = xp.bincount(pos, weights=w, minlength=len(edges) - 1).astype(a.dtype)
+    if density:
+        hist = hist / (hist.sum() * xp.diff(edges))
+    return _histogram_t(Tensor._wrap(hist), Tensor._wrap(edges))

@@ -544,3 +544,17 @@ def test_custom_backward_result_is_copied_into_grad():
         Keep.apply(x).sum().backward()
         x.grad.mul_(0)
         assert c.numpy().tolist() == [5.0, 5.0], lib.__name__
+
+
+def test_is_inference_mode_enabled():
+    for L in (torch, tg):
+        @L.inference_mode()
+        def f():
+            return L.is_inference_mode_enabled(), L.is_grad_enabled()
+        assert not L.is_inference_mode_enabled()
+        with L.inference_mode():
+            assert L.is_inference_mode_enabled() and not L.is_grad_enabled()
+            with L.inference_mode(False):
+                assert not L.is_inference_mode_enabled()
+            assert L.is_inference_mode_enabled()
+        assert f() == (True, False) and not L.is_inference_mode_enabled()

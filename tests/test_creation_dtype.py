@@ -359,3 +359,46 @@ def test_every_dtype_is_an_instance_of_teenygrad_dtype():
     for d in [tg.float32, tg.float64, tg.float16, tg.int8, tg.int16, tg.int32, tg.int64, tg.uint8, tg.bool]:
         assert isinstance(d, tg.dtype), d
     assert isinstance(tg.zeros(2, dtype=tg.int64).dtype, tg.dtype)
+
+
+def test_legacy_tensor_constructor_as_torch():
+    for data in ([1, 2, 3], [[True], [False]], (2, 3), [1.5, 2]):  # a Python list or tuple: the default float
+        want, got = torch.Tensor(data), tg.Tensor(data)
+        assert got.dtype == tg.float32 and got.tolist() == want.tolist()
+    assert tg.Tensor(2, 3).shape == tuple(torch.Tensor(2, 3).shape) and tg.Tensor(2, 3).dtype == tg.float32
+    assert tg.Tensor().shape == tuple(torch.Tensor().shape) == (0,)
+    assert tg.Tensor(np.arange(3)).dtype == tg.int64  # arrays keep their dtype (teenygrad builds tensors so)
+    assert tg.tensor([1, 2]).dtype == tg.int64 and tg.as_tensor([1, 2]).dtype == tg.int64
+    x = tg.Tensor([2.0]).double()
+    x.requires_grad = True
+    assert x.dtype == tg.float64 and x.requires_grad
+
+
+def test_device_objects():
+    for L in (torch, tg):
+        d = L.device("cuda", 1)
+        assert (str(d), d.type, d.index, repr(d)) == ("cuda:1", "cuda", 1, "device(type='cuda', index=1)")
+        assert L.zeros(2).device == L.device("cpu") and L.zeros(2).device.type == "cpu"
+        assert L.zeros(2).to(L.device("cpu")).shape == (2,)
+    assert tg.device("cpu") == "cpu"  # unlike torch's, teenygrad's device is also its string (a str subclass)
+    with pytest.raises(RuntimeError, match="device"):
+        tg.device("gpu")
+
+
+def test_tensor_new_is_the_legacy_constructor_in_its_dtype():
+    for L in (torch, tg):
+        x = L.ones(2, dtype=L.float64)
+        assert tuple(x.new(2, 3).shape) == (2, 3) and x.new(3).dtype == L.float64 and tuple(x.new().shape) == (0,)
+        assert L.ones(2, dtype=L.int64).new([1, 2]).dtype == L.int64 and L.ones(2).new([1, 2]).dtype == L.float32
+
+
+def test_set_printoptions_precision_and_profile():
+    x = tg.tensor([1.23456, 2.5])
+    try:
+        tg.set_printoptions(precision=2)
+        assert repr(x) == "tensor([1.23, 2.5 ])"
+        tg.set_printoptions(threshold=5, edgeitems=1)
+        assert "..." in repr(tg.arange(10))
+    finally:
+        tg.set_printoptions(profile="default")
+    assert repr(x) == "tensor([1.2346, 2.5   ])"

@@ -415,3 +415,57 @@ EXTRA = {
 def test_extra_ops(op):
     shape, fn = EXTRA[op]
     compare(fn, [rand(shape, seed=80)])
+
+
+@pytest.mark.parametrize("bins,lo,hi", [(20, -1, 1), (100, 0, 0), (7, -0.3, 0.9), (4, 0, 3)])
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_histc_counts_match_torch(bins, lo, hi, dtype):
+    rng = np.random.default_rng(bins)
+    for x in [np.tanh(rng.standard_normal(2000) * 2), np.round(rng.standard_normal(1000) * 10) / 10,
+              np.array([1.0, 1.0]), np.array([]), np.array([0.5, np.nan, hi])]:
+        x = x.astype(dtype)
+        if lo == hi and np.isnan(x).any():  # the range would come from the data: nan makes it invalid
+            for L in (torch, tg):
+                with pytest.raises(RuntimeError):
+                    L.histc(L.from_numpy(x), bins=bins, min=lo, max=hi)
+            continue
+        want = torch.histc(torch.from_numpy(x), bins=bins, min=lo, max=hi).numpy()
+        got = tg.histc(tg.from_numpy(x), bins=bins, min=lo, max=hi).numpy()
+        assert got.dtype == want.dtype and got.tolist() == want.tolist(), (x, got, want)
+    with pytest.raises(NotImplementedError, match="histc"):
+        tg.tensor([1, 2]).histc()
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_histogram_matches_torch(dtype):
+    rng = np.random.default_rng(0)
+    x = np.tanh(rng.standard_normal(3000) * 1.5).astype(dtype)
+    w = rng.random(3000).astype(dtype)
+    edges = np.array([-1, -0.5, 0, 0.1, 2], dtype)
+    for kw in [dict(bins=20), dict(bins=50, density=True), dict(bins=7, range=(-0.3, 0.9)), dict(bins=10, w=True),
+               dict(bins=edges, density=True), dict(bins=3, x=np.array([1.0, 1.0], dtype)),
+               dict(bins=2, x=np.array([], dtype))]:
+        outs = []
+        for L in (torch, tg):
+            k = dict(kw)
+            data = L.from_numpy(k.pop("x", x))
+            if k.pop("w", False):
+                k["weight"] = L.from_numpy(w)
+            if isinstance(k["bins"], np.ndarray):
+                k["bins"] = L.from_numpy(k["bins"])
+            hist, bin_edges = L.histogram(data, **k)
+            outs.append((hist.numpy(), bin_edges.numpy()))
+        (h0, e0), (h1, e1) = outs
+        assert h1.dtype == h0.dtype and np.array_equal(e1, e0), kw
+        np.testing.assert_allclose(h1, h0, rtol=1e-6, err_msg=str(kw))
+
+
+def test_linspace_bit_exact_with_torch():
+    rng = np.random.default_rng(1)
+    for _ in range(200):
+        a, b = rng.standard_normal(2) * rng.choice([1, 10, 1000])
+        n = int(rng.integers(0, 2000))
+        assert np.array_equal(tg.linspace(a, b, n).numpy(), torch.linspace(a, b, n).numpy())
+        # float64: torch's fused multiply-add rounds once; long double gets within an ulp
+        np.testing.assert_allclose(tg.linspace(a, b, n, dtype=tg.float64).numpy(),
+                                   torch.linspace(a, b, n, dtype=torch.float64).numpy(), rtol=1e-15, atol=1e-12)

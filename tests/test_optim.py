@@ -342,3 +342,52 @@ def test_steps_allocate_no_arrays(name, kw):
     peak = tracemalloc.get_traced_memory()[1]
     tracemalloc.stop()
     assert peak < 256 * 256 * 4 // 4, f"{name} step allocated {peak} bytes (one parameter is {256 * 256 * 4})"
+
+
+def test_grad_scaler_matches_torch_cpu_scaler():
+    """Scale, unscale_, a skipped step on an inf loss with backoff, then growth, as torch's CPU GradScaler."""
+    w0 = np.random.default_rng(0).standard_normal((3, 2)).astype(np.float32)
+    runs = []
+    for L in (torch, tg):
+        w = L.tensor(w0, requires_grad=True)
+        opt = L.optim.SGD([w], lr=0.1)
+        scaler = L.amp.GradScaler("cpu", init_scale=256.0, growth_interval=2)
+        seen = []
+        for it in range(6):
+            loss = (w * w).sum() * (float("inf") if it == 1 else 1.0)
+            scaler.scale(loss).backward()
+            scaler.unscale_(opt)
+            seen.append(float(w.grad.abs().max()) if it != 1 else None)
+            scaler.step(opt)
+            scaler.update()
+            opt.zero_grad()
+            seen.append(scaler.get_scale())
+        runs.append((seen, w.detach().numpy().copy(), sorted(scaler.state_dict())))
+    assert runs[0][0] == pytest.approx(runs[1][0]) and runs[0][2] == runs[1][2]
+    np.testing.assert_allclose(runs[1][1], runs[0][1], rtol=1e-6)
+    with pytest.raises(RuntimeError, match="unscale_"):
+        s = tg.amp.GradScaler("cpu")
+        s.unscale_(opt)
+        s.unscale_(opt)
+
+
+def test_training_script_shims():
+    """nanoGPT's train.py calls these; on teenygrad they are accepted and change nothing numerical."""
+    lin = tg.nn.Linear(2, 2)
+    assert tg.compile(lin) is lin and tg.compile()(lin) is lin
+    with tg.autocast(device_type="cpu", dtype=tg.bfloat16), tg.amp.autocast("cpu"):
+        assert lin(tg.ones(1, 2)).dtype == tg.float32
+    assert not tg.cuda.amp.GradScaler(enabled=False).is_enabled()
+    tg.backends.cudnn.deterministic = True
+    assert not tg.backends.mps.is_available()
+    prev = tg.backends.cuda.matmul.allow_tf32
+    tg.set_float32_matmul_precision("high")
+    assert tg.backends.cuda.matmul.allow_tf32 and tg.get_float32_matmul_precision() == "high"
+    tg.set_float32_matmul_precision("highest")
+    tg.backends.cuda.matmul.allow_tf32 = prev
+    tg.manual_seed(3)
+    a = tg.rand(3)
+    tg.manual_seed(3)
+    tg.cuda.manual_seed(7)  # a no-op: every draw comes from the host generator
+    assert tg.equal(tg.rand(3), a)
+    assert tg.ones(2).pin_memory().tolist() == [1.0, 1.0]

@@ -16,7 +16,9 @@ ROOT = pathlib.Path(__file__).resolve().parents[1]
 SCRIPTS = sorted((ROOT / "tests" / "torch_style").glob("*.py"))
 RTOL, ATOL = 1e-4, 1e-5
 DATA = os.environ.get("TEENYGRAD_DATA", "/work/shared/data")
-NEEDS = {"makemore_mlp": "names.txt", "nanogpt": "tinyshakespeare.txt"}  # the real data a script reads
+NEEDS = {"makemore_mlp": "names.txt", "makemore_batchnorm": "names.txt", "backprop_ninja": "names.txt",
+         "makemore_wavenet": "names.txt", "train_boilerplate": "names.txt",
+         "nanogpt": "tinyshakespeare.txt"}  # the real data a script reads
 
 
 def _run(script, framework):

@@ -1,8 +1,9 @@
-from .grad_mode import no_grad, enable_grad, inference_mode, is_grad_enabled, set_grad_enabled
+from .grad_mode import (no_grad, enable_grad, inference_mode, is_grad_enabled, set_grad_enabled,
+                        is_inference_mode_enabled)
 from .function import Function, once_differentiable
 from .custom import FunctionCtx
 from .engine import grad
 from .gradcheck import gradcheck
 
-__all__ = ["no_grad", "enable_grad", "inference_mode", "is_grad_enabled", "set_grad_enabled", "Function",
-           "FunctionCtx", "once_differentiable", "grad", "gradcheck"]
+__all__ = ["no_grad", "enable_grad", "inference_mode", "is_grad_enabled", "set_grad_enabled",
+           "is_inference_mode_enabled", "Function", "FunctionCtx", "once_differentiable", "grad", "gradcheck"]

@@ -1,5 +1,6 @@
 """Whether ops record a graph. One module-level flag, read by Function.apply on every op."""
 import functools
+import inspect
 
 _state = {"enabled": True, "writes": 0}  # writes: count of in-place writes made without a graph (Function._written)
 
@@ -27,6 +28,8 @@ class _GradMode:
 
     def __call__(self, fn):
         mode = self.mode
+        if inspect.isgeneratorfunction(fn):
+            return _generator_in_mode(fn, mode)
 
         @functools.wraps(fn)
         def wrapper(*args, **kwargs):
@@ -37,6 +40,25 @@ class _GradMode:
             finally:
                 _state["enabled"] = prev
         return wrapper
+
+
+def _generator_in_mode(fn, mode):
+    """A decorated generator function runs its body in `mode` at every resume (as torch), not just while the
+    call builds the generator; the caller's mode is back in force at each yield."""
+    @functools.wraps(fn)
+    def wrapper(*args, **kwargs):
+        gen, sent = fn(*args, **kwargs), None
+        while True:
+            prev = _state["enabled"]
+            _state["enabled"] = mode
+            try:
+                item = gen.send(sent)
+            except StopIteration as stop:
+                return stop.value
+            finally:
+                _state["enabled"] = prev
+            sent = yield item
+    return wrapper
 
 
 class no_grad(_GradMode):
@@ -50,7 +72,29 @@ class enable_grad(_GradMode):
 class inference_mode(_GradMode):
     """inference_mode(True) turns grad off (teenygrad has no separate inference tensors)."""
     def __init__(self, mode=True):
-        self.mode = not mode
+        self.mode, self.inference = not mode, bool(mode)
+
+    def __enter__(self):
+        super().__enter__()
+        self.prev_inference, _state["inference"] = _state.get("inference", False), self.inference
+
+    def __exit__(self, *exc):
+        super().__exit__()
+        _state["inference"] = self.prev_inference
+
+    def __call__(self, fn):
+        if inspect.isgeneratorfunction(fn):
+            return super().__call__(fn)
+
+        @functools.wraps(fn)
+        def wrapper(*args, **kwargs):
+            with inference_mode(self.inference):
+                return fn(*args, **kwargs)
+        return wrapper
+
+
+def is_inference_mode_enabled():
+    return _state.get("inference", False)
 
 
 class set_grad_enabled(_GradMode):

@@ -140,10 +140,13 @@ class RandomSampler(Sampler):
     """A fresh permutation each epoch (or num_samples draws with replacement), from `generator`."""
 
     def __init__(self, data_source, replacement=False, num_samples=None, generator=None):
+        if not isinstance(replacement, bool):
+            raise TypeError(f"RandomSampler: replacement should be a boolean value, got {replacement!r}")
         self.data_source, self.replacement, self.generator = data_source, replacement, generator
         self._num_samples = num_samples
-        if num_samples is not None and (not isinstance(num_samples, numbers.Integral) or num_samples <= 0):
-            raise ValueError(f"RandomSampler: num_samples should be a positive integer value, got {num_samples!r}")
+        if not isinstance(self.num_samples, numbers.Integral) or self.num_samples <= 0:
+            raise ValueError(f"RandomSampler: num_samples should be a positive integer value, got {self.num_samples!r}"
+                             + (" (the dataset is empty)" if num_samples is None else ""))
 
     @property
     def num_samples(self):
@@ -173,12 +176,37 @@ class SubsetRandomSampler(Sampler):
         return len(self.indices)
 
 
+class WeightedRandomSampler(Sampler):
+    """num_samples indices drawn with probability proportional to weights (with replacement by default)."""
+
+    def __init__(self, weights, num_samples, replacement=True, generator=None):
+        if not isinstance(num_samples, numbers.Integral) or isinstance(num_samples, bool) or num_samples <= 0:
+            raise ValueError(f"WeightedRandomSampler: num_samples should be a positive integer value, "
+                             f"got {num_samples!r}")
+        if not isinstance(replacement, bool):
+            raise ValueError(f"WeightedRandomSampler: replacement should be a boolean value, got {replacement!r}")
+        w = np.asarray(weights.numpy() if isinstance(weights, Tensor) else weights, dtype=np.float64)
+        if w.ndim != 1:
+            raise ValueError(f"WeightedRandomSampler: weights should be a 1d sequence, got shape {w.shape}")
+        self.weights, self.num_samples, self.replacement, self.generator = w, num_samples, replacement, generator
+
+    def __iter__(self):
+        from ..tensor_index import multinomial  # validates the weights (negative, nan, all zero) as torch does
+        idx = multinomial(Tensor(self.weights), self.num_samples, self.replacement, generator=self.generator)
+        return iter(idx.tolist())
+
+    def __len__(self):
+        return self.num_samples
+
+
 class BatchSampler(Sampler):
     """Group a sampler's indices into lists of batch_size."""
 
     def __init__(self, sampler, batch_size, drop_last):
         if not isinstance(batch_size, numbers.Integral) or isinstance(batch_size, bool) or batch_size <= 0:
             raise ValueError(f"BatchSampler: batch_size should be a positive integer value, got {batch_size!r}")
+        if not isinstance(drop_last, bool):
+            raise ValueError(f"BatchSampler: drop_last should be a boolean value, got {drop_last!r}")
         self.sampler, self.batch_size, self.drop_last = sampler, batch_size, drop_last
 
     def __iter__(self):
@@ -200,22 +228,27 @@ def default_collate(batch):
     """Stack a list of samples into a batch, keeping the sample's structure: tensors, numpy arrays and numbers
     become one tensor with a new first dimension; tuples/lists, dicts and namedtuples are collated per field."""
     elem = batch[0]
+    if isinstance(elem, (Tensor, np.ndarray)) and any(b.shape != elem.shape for b in batch):
+        raise RuntimeError(f"default_collate: stack expects each tensor to be equal size, got shapes "
+                           f"{[tuple(b.shape) for b in batch]}")
     if isinstance(elem, Tensor):
+        if any(b.requires_grad for b in batch):  # keep the graph, as torch.stack does
+            from ..tensor_join import stack
+            return stack(list(batch))
         return Tensor._wrap(np.stack([b._data for b in batch]))
     if isinstance(elem, np.ndarray):
         if elem.dtype.kind in "OSUV":
             raise TypeError(f"default_collate: numpy arrays of dtype {elem.dtype} can't become a tensor")
         return Tensor._wrap(np.stack(batch))
+    if isinstance(elem, (str, bytes)):  # np.str_ too: it is a str
+        return batch  # as torch: a list at the top, a tuple of one field's strings inside a sample
     if isinstance(elem, np.generic):  # numpy scalars keep their dtype
         return Tensor._wrap(np.array(batch, dtype=elem.dtype))
-    if isinstance(elem, bool):
-        return Tensor._wrap(np.array(batch, dtype=np.bool_))
-    if isinstance(elem, numbers.Integral):
-        return Tensor._wrap(np.array(batch, dtype=np.int64))
+    if isinstance(elem, numbers.Integral):  # bool too; as torch.tensor(batch): [2, 1.5] is float32, [True, 2] int64
+        from ..creation import tensor
+        return tensor(list(batch))
     if isinstance(elem, float):  # torch collates Python floats as float64
         return Tensor._wrap(np.array(batch, dtype=np.float64))
-    if isinstance(elem, (str, bytes)):
-        return list(batch)
     if isinstance(elem, collections.abc.Mapping):
         return {key: default_collate([d[key] for d in batch]) for key in elem}
     if isinstance(elem, tuple) and hasattr(elem, "_fields"):  # namedtuple
@@ -224,7 +257,7 @@ def default_collate(batch):
         if any(len(b) != len(elem) for b in batch):
             raise RuntimeError(f"default_collate: each element in list of batch should be of equal size, got "
                                f"sizes {[len(b) for b in batch]}")
-        return [default_collate(list(s)) for s in zip(*batch)]
+        return [default_collate(s) for s in zip(*batch)]
     raise TypeError(f"default_collate: batch must contain tensors, numpy arrays, numbers, dicts or lists; "
                     f"found {type(elem).__name__}")
 
@@ -249,6 +282,8 @@ class DataLoader:
                  generator=None, prefetch_factor=None, persistent_workers=False):
         if batch_size is not None and (not isinstance(batch_size, numbers.Integral) or batch_size <= 0):
             raise ValueError(f"DataLoader: batch_size should be a positive integer value, got {batch_size!r}")
+        if batch_size is None and drop_last:
+            raise ValueError("DataLoader: batch_size=None disables batching and is mutually exclusive with drop_last")
         if sampler is not None and shuffle:
             raise ValueError("DataLoader: sampler option is mutually exclusive with shuffle")
         if batch_sampler is not None and (batch_size != 1 or shuffle or sampler is not None or drop_last):

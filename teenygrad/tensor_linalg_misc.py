@@ -1,0 +1,135 @@
+"""torch's fused-looking product helpers and a few small elementwise/query functions, composed from Tensor ops
+(autograd comes from the pieces): addmm, addmv, baddbmm, addbmm, tensordot, kron, cross, dist, deg2rad, rad2deg,
+logaddexp2, is_nonzero, is_same_size, is_complex, use_deterministic_algorithms."""
+import math
+from . import dtype as dt
+from .tensor import Tensor
+
+
+def _scaled_add(input, product, beta, alpha, op):
+    """beta * input + alpha * product; beta == 0 ignores input entirely (nan and inf in it too), as torch."""
+    out = product if alpha == 1 else product * alpha
+    if beta == 0:
+        return out
+    term = input if beta == 1 else input * beta
+    res = term + out
+    if res.shape != out.shape:
+        raise RuntimeError(f"{op}: input of shape {input.shape} does not broadcast to the product's shape {out.shape}")
+    return res
+
+
+def addmm(input, mat1, mat2, *, beta=1, alpha=1):
+    if mat1.ndim != 2 or mat2.ndim != 2:
+        raise RuntimeError(f"addmm: mat1 and mat2 must be matrices, got shapes {mat1.shape} and {mat2.shape}")
+    return _scaled_add(input, mat1 @ mat2, beta, alpha, "addmm")
+
+
+def addmv(input, mat, vec, *, beta=1, alpha=1):
+    if mat.ndim != 2 or vec.ndim != 1:
+        raise RuntimeError(f"addmv: expects a matrix and a vector, got shapes {mat.shape} and {vec.shape}")
+    return _scaled_add(input, mat @ vec, beta, alpha, "addmv")
+
+
+def baddbmm(input, batch1, batch2, *, beta=1, alpha=1):
+    if batch1.ndim != 3 or batch2.ndim != 3:
+        raise RuntimeError(f"baddbmm: batch1 and batch2 must be 3-D, got shapes {batch1.shape} and {batch2.shape}")
+    return _scaled_add(input, batch1.bmm(batch2), beta, alpha, "baddbmm")
+
+
+def addbmm(input, batch1, batch2, *, beta=1, alpha=1):
+    if batch1.ndim != 3 or batch2.ndim != 3:
+        raise RuntimeError(f"addbmm: batch1 and batch2 must be 3-D, got shapes {batch1.shape} and {batch2.shape}")
+    return _scaled_add(input, batch1.bmm(batch2).sum(0), beta, alpha, "addbmm")
+
+
+def tensordot(a, b, dims=2):
+    """Contract a's dims_a with b's dims_b (dims=k: a's last k with b's first k), as one matmul."""
+    if isinstance(dims, int):
+        if dims < 0 or dims > min(a.ndim, b.ndim):
+            raise RuntimeError(f"tensordot: dims={dims} out of range for shapes {a.shape} and {b.shape}")
+        da, db = list(range(a.ndim - dims, a.ndim)), list(range(dims))
+    else:
+        da, db = ([d] if isinstance(d, int) else list(d) for d in dims)
+    da = [d + a.ndim if d < 0 else d for d in da]
+    db = [d + b.ndim if d < 0 else d for d in db]
+    if len(da) != len(db) or any(a.shape[i] != b.shape[j] for i, j in zip(da, db)):
+        raise RuntimeError(f"tensordot: contracted dims {da} of {a.shape} and {db} of {b.shape} differ in size")
+    free_a = [d for d in range(a.ndim) if d not in da]
+    free_b = [d for d in range(b.ndim) if d not in db]
+    k = math.prod(a.shape[d] for d in da)
+    left = a.permute(*free_a, *da).reshape(-1, k)
+    right = b.permute(*db, *free_b).reshape(k, -1)
+    return (left @ right).reshape(*[a.shape[d] for d in free_a], *[b.shape[d] for d in free_b])
+
+
+def kron(a, b):
+    n = max(a.ndim, b.ndim)
+    sa, sb = (1,) * (n - a.ndim) + tuple(a.shape), (1,) * (n - b.ndim) + tuple(b.shape)
+    x = a.reshape([s for p in sa for s in (p, 1)])  # (a0, 1, a1, 1, ...)
+    y = b.reshape([s for p in sb for s in (1, p)])  # (1, b0, 1, b1, ...)
+    return (x * y).reshape([p * q for p, q in zip(sa, sb)])
+
+
+def cross(input, other, dim=None):
+    """The 3-vector cross product along dim (None: the first dim of size 3, as torch.cross)."""
+    if dim is None:
+        dim = next((i for i, s in enumerate(input.shape) if s == 3), None)
+        if dim is None:
+            raise RuntimeError(f"cross: no dimension of size 3 in input of shape {input.shape}")
+    d = dim + input.ndim if dim < 0 else dim
+    if input.shape != other.shape or not 0 <= d < input.ndim or input.shape[d] != 3:
+        raise RuntimeError(f"cross: inputs of shapes {input.shape} and {other.shape} need size 3 at dim {dim}")
+    from .tensor_join import cat
+    a0, a1, a2 = (input.narrow(d, i, 1) for i in range(3))
+    b0, b1, b2 = (other.narrow(d, i, 1) for i in range(3))
+    return cat([a1 * b2 - a2 * b1, a2 * b0 - a0 * b2, a0 * b1 - a1 * b0], d)
+
+
+def dist(input, other, p=2):
+    return (input - other).norm(p)
+
+
+def deg2rad(input):
+    x = input if input.is_floating_point() else input.to(dt._default_float)
+    return x * (math.pi / 180.0)
+
+
+def rad2deg(input):
+    x = input if input.is_floating_point() else input.to(dt._default_float)
+    return x * (180.0 / math.pi)
+
+
+def logaddexp2(input, other):
+    ln2 = math.log(2.0)
+    return (input * ln2).logaddexp(other * ln2) * (1.0 / ln2)
+
+
+def is_nonzero(input):
+    if input.numel() != 1:
+        raise RuntimeError(f"is_nonzero: a Tensor with {input.numel()} elements (shape {input.shape}) is ambiguous")
+    return bool(input.item() != 0)
+
+
+def is_same_size(input, other):
+    return tuple(input.shape) == tuple(other.shape)
+
+
+def is_complex(input):
+    return False  # teenygrad has no complex dtypes
+
+
+_deterministic = {"on": False}
+
+
+def use_deterministic_algorithms(mode, *, warn_only=False):
+    """Recorded for torch scripts; teenygrad's CPU ops are deterministic already."""
+    _deterministic["on"] = bool(mode)
+
+
+def are_deterministic_algorithms_enabled():
+    return _deterministic["on"]
+
+
+for _name in ["addmm", "addmv", "baddbmm", "addbmm", "kron", "cross", "dist", "deg2rad", "rad2deg", "logaddexp2",
+              "is_nonzero", "is_same_size", "is_complex"]:
+    setattr(Tensor, _name, globals()[_name])

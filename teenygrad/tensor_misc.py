@@ -1,0 +1,286 @@
+"""Smaller torch functions built from Tensor ops (so autograd comes for free where they are differentiable):
+dtype queries (result_type, promote_types, can_cast, finfo, iinfo), broadcasting helpers, diff, trapezoid,
+cdist, cartesian_prod, combinations, block_diag, isin, signbit, isposinf/isneginf, nanmedian."""
+import itertools
+import math
+import numbers
+import numpy as np
+from . import dtype as dt
+from .tensor import Tensor
+
+
+# ---------------------------------------------------------------- dtypes
+
+def _operand_dtype(x):
+    """(dtype, ndim) for torch's promotion: a Python number has ndim -1 (it yields to any tensor)."""
+    if isinstance(x, Tensor):
+        return x.dtype, x.ndim
+    if isinstance(x, (numbers.Number, np.generic)):
+        return dt.scalar_dtype(x), -1
+    raise TypeError(f"result_type: expected a Tensor or a number, got {type(x).__name__}")
+
+
+def result_type(tensor1, tensor2):
+    return dt.result_type(*_operand_dtype(tensor1), *_operand_dtype(tensor2))
+
+
+def promote_types(type1, type2):
+    return dt.result_type(dt.to_dtype(type1), 1, dt.to_dtype(type2), 1)
+
+
+def can_cast(from_, to):
+    """torch's rule: a cast may not lower the category (float -> int, int -> bool); within one, any size goes."""
+    return dt._category(dt.to_dtype(from_)) <= dt._category(dt.to_dtype(to))
+
+
+class finfo:
+    """Machine limits of a floating dtype, as Python floats (torch.finfo)."""
+
+    def __init__(self, type=None):
+        d = dt._default_float if type is None else dt.to_dtype(type)
+        if not dt.is_floating(d):
+            raise TypeError(f"finfo: expected a floating point dtype, got {d}")
+        if d.name == "bfloat16":
+            import ml_dtypes
+            info = ml_dtypes.finfo(d)
+        else:
+            info = np.finfo(d)
+        self.dtype, self.bits = d.name, info.bits
+        self.eps, self.max, self.min = float(info.eps), float(info.max), float(info.min)
+        self.tiny = self.smallest_normal = float(info.tiny)
+        self.resolution = 10.0 ** -int(info.precision)  # torch gives the exact power of ten
+
+    def __repr__(self):
+        return (f"finfo(resolution={self.resolution:g}, min={self.min:g}, max={self.max:g}, eps={self.eps:g}, "
+                f"smallest_normal={self.smallest_normal:g}, tiny={self.tiny:g}, dtype={self.dtype})")
+
+
+class iinfo:
+    """Limits of an integer (or bool) dtype, as Python ints (torch.iinfo)."""
+
+    def __init__(self, type):
+        d = dt.to_dtype(type)
+        if d.kind == "b":
+            self.bits, self.min, self.max = 8, 0, 1
+        elif d.kind in "iu":
+            info = np.iinfo(d)
+            self.bits, self.min, self.max = info.bits, int(info.min), int(info.max)
+        else:
+            raise TypeError(f"iinfo: expected an integer dtype, got {d}")
+        self.dtype = d.name
+
+    def __repr__(self):
+        return f"iinfo(min={self.min}, max={self.max}, dtype={self.dtype})"
+
+
+# ---------------------------------------------------------------- broadcasting
+
+def broadcast_shapes(*shapes):
+    shapes = [(s,) if isinstance(s, numbers.Integral) else tuple(s) for s in shapes]
+    out = [1] * max((len(s) for s in shapes), default=0)
+    for s in shapes:
+        for i, n in enumerate(s, len(out) - len(s)):
+            if n < 0:
+                raise RuntimeError(f"broadcast_shapes: negative size {n} in shape {s}")
+            if out[i] == 1:
+                out[i] = n
+            elif n != 1 and n != out[i]:
+                raise RuntimeError(f"broadcast_shapes: shapes {', '.join(map(str, shapes))} cannot be broadcast "
+                                   f"together (size {out[i]} vs {n} at dim {i})")
+    return tuple(out)
+
+
+def broadcast_tensors(*tensors):
+    if len(tensors) == 1 and isinstance(tensors[0], (list, tuple)):
+        tensors = tuple(tensors[0])
+    shape = broadcast_shapes(*(t.shape for t in tensors))
+    return tuple(t if t.shape == shape else t.expand(shape) for t in tensors)
+
+
+# ---------------------------------------------------------------- differences and integrals
+
+def diff(input, n=1, dim=-1, prepend=None, append=None):
+    """out[i] = x[i+1] - x[i] along dim, n times (for bool: x[i+1] != x[i]); prepend/append join x first."""
+    from .tensor_join import cat
+    if input.ndim == 0:
+        raise RuntimeError("diff: expects input to be at least one-dimensional")
+    if n < 0:
+        raise RuntimeError(f"diff: order must be non-negative, got n={n}")
+    d = dim + input.ndim if dim < 0 else dim
+    if not 0 <= d < input.ndim:
+        raise IndexError(f"diff: dim {dim} out of range for a tensor of shape {input.shape}")
+    parts = [t for t in (prepend, input, append) if t is not None]
+    x = cat(parts, d) if len(parts) > 1 else input
+    for _ in range(n):
+        m = x.shape[d]
+        if m == 0:
+            break
+        hi, lo = x.narrow(d, 1, m - 1), x.narrow(d, 0, m - 1)
+        x = hi != lo if x.dtype == dt.bool else hi - lo
+    return x
+
+
+def _spacing(y, x, dx, d, op):
+    """The per-interval widths along dim d (a number, or a tensor broadcastable against the intervals)."""
+    if x is not None and dx is not None:
+        raise RuntimeError(f"{op}: pass x or dx, not both")
+    if x is None:
+        return 1 if dx is None else dx
+    if x.ndim == 1:
+        if x.shape[0] != y.shape[d]:
+            raise RuntimeError(f"{op}: x has {x.shape[0]} points but y has {y.shape[d]} along dim {d}")
+        return diff(x).reshape([-1 if i == d else 1 for i in range(y.ndim)])
+    return diff(x, dim=d - y.ndim)
+
+
+def _trapezoid_parts(y, x, dx, dim, op):
+    if y.ndim == 0:
+        raise IndexError(f"{op}: expects y to be at least one-dimensional")
+    d = dim + y.ndim if dim < 0 else dim
+    if not 0 <= d < y.ndim:
+        raise IndexError(f"{op}: dim {dim} out of range for y of shape {y.shape}")
+    if not y.is_floating_point():
+        y = y.to(dt._default_float)
+    m = y.shape[d]
+    if m == 0:
+        return y, d, None
+    mid = (y.narrow(d, 1, m - 1) + y.narrow(d, 0, m - 1)) * 0.5
+    return y, d, mid * _spacing(y, x, dx, d, op)
+
+
+def trapezoid(y, x=None, *, dx=None, dim=-1):
+    y, d, areas = _trapezoid_parts(y, x, dx, dim, "trapezoid")
+    return y.sum(d) if areas is None else areas.sum(d)
+
+
+def cumulative_trapezoid(y, x=None, *, dx=None, dim=-1):
+    y, d, areas = _trapezoid_parts(y, x, dx, dim, "cumulative_trapezoid")
+    return y.narrow(d, 0, 0) if areas is None else areas.cumsum(d)
+
+
+# ---------------------------------------------------------------- products and distances
+
+def cdist(x1, x2, p=2.0, compute_mode=None):
+    """out[..., i, j] = ||x1[..., i, :] - x2[..., j, :]||_p; the gradient at a zero distance is 0, as torch's."""
+    from .tensor_ops import where
+    if x1.ndim < 2 or x2.ndim < 2 or x1.shape[-1] != x2.shape[-1]:
+        raise RuntimeError(f"cdist: x1 {x1.shape} and x2 {x2.shape} must be at least 2-D with the same last "
+                           f"dimension")
+    if p < 0:
+        raise RuntimeError(f"cdist: only supports non-negative p values, got {p}")
+    delta = (x1.unsqueeze(-2) - x2.unsqueeze(-3)).abs()  # (..., P, R, M)
+    if p == 0:
+        return (delta != 0).to(x1.dtype).sum(-1)
+    if p == math.inf:
+        return delta.amax(-1)
+    if p == 1:
+        return delta.sum(-1)
+    if p < 1:  # d|x|^p/dx is infinite at 0 too
+        delta = where(delta == 0, 0.0, where(delta == 0, 1.0, delta) ** p)
+    s = (delta * delta).sum(-1) if p == 2 else delta.sum(-1) if p < 1 else (delta ** p).sum(-1)
+    zero = s == 0
+    safe = where(zero, 1.0, s)  # the root's gradient is infinite at 0: keep it out of the graph there
+    return where(zero, 0.0, safe.sqrt() if p == 2 else safe ** (1.0 / p))
+
+
+def cartesian_prod(*tensors):
+    from .tensor_join import meshgrid
+    from .tensor_ops import stack
+    for t in tensors:
+        if t.ndim != 1:
+            raise RuntimeError(f"cartesian_prod: expects 1-D tensors, got shape {t.shape}")
+    if len(tensors) == 1:
+        return tensors[0]
+    return stack([g.reshape(-1) for g in meshgrid(*tensors, indexing="ij")], dim=1)
+
+
+def combinations(input, r=2, with_replacement=False):
+    """The length-r combinations of a 1-D tensor's elements, one per row (itertools' order)."""
+    if input.ndim != 1:
+        raise RuntimeError(f"combinations: expects a 1-D tensor, got shape {input.shape}")
+    if r < 0:
+        raise RuntimeError(f"combinations: r must be non-negative, got {r}")
+    if r == 0:
+        return input.narrow(0, 0, 0)
+    pick = itertools.combinations_with_replacement if with_replacement else itertools.combinations
+    idx = np.array(list(pick(range(input.shape[0]), r)), dtype=np.int64).reshape(-1, r)
+    return input[Tensor(idx, device=input.device)]
+
+
+def block_diag(*tensors):
+    from .tensor_join import cat
+    from .creation import zeros
+    blocks = []
+    for t in tensors:
+        if t.ndim > 2:
+            raise RuntimeError(f"block_diag: input tensors must have 2 or fewer dimensions, got shape {t.shape}")
+        blocks.append(t.reshape(1, -1) if t.ndim < 2 else t)
+    if not blocks:
+        return zeros(1, 0)
+    out_dtype = blocks[0].dtype
+    for b in blocks[1:]:
+        out_dtype = dt.result_type(out_dtype, 1, b.dtype, 1)
+    width = sum(b.shape[1] for b in blocks)
+    rows, left = [], 0
+    for b in blocks:
+        h, w = b.shape
+        parts = [zeros(h, left, dtype=out_dtype, device=b.device), b.to(out_dtype),
+                 zeros(h, width - left - w, dtype=out_dtype, device=b.device)]
+        rows.append(cat(parts, 1))
+        left += w
+    return cat(rows, 0)
+
+
+# ---------------------------------------------------------------- tests and counts (no gradient)
+
+def _host(x):
+    return x.numpy() if isinstance(x, Tensor) else np.asarray(x)
+
+
+def isin(elements, test_elements, *, assume_unique=False, invert=False):
+    e, t = _host(elements), _host(test_elements)
+    device = elements.device if isinstance(elements, Tensor) else getattr(test_elements, "device", "cpu")
+    return Tensor(np.isin(e, t, invert=invert), device=device)
+
+
+def signbit(self):
+    if self.dtype.kind == "b":
+        return Tensor._wrap(self._data & False)
+    return Tensor._wrap(np.signbit(self._data))
+
+
+def isposinf(self):
+    return Tensor._wrap(np.isposinf(self._data) if self.dtype.kind == "f" else self._data != self._data)
+
+
+def isneginf(self):
+    return Tensor._wrap(np.isneginf(self._data) if self.dtype.kind == "f" else self._data != self._data)
+
+
+def nanmedian(self, dim=None, keepdim=False):
+    """The median ignoring NaNs (the lower of the two middle values; NaN only where all are NaN)."""
+    from collections import namedtuple
+    if dim is None:
+        flat = self.reshape(-1)
+        if flat.numel() == 0:
+            raise RuntimeError("nanmedian: the median of an empty tensor is undefined")
+        v, _ = nanmedian(flat, 0)
+        return v
+    d = dim + self.ndim if dim < 0 else dim
+    x = self.unsqueeze(0) if self.ndim == 0 else self
+    d = 0 if self.ndim == 0 else d
+    if x.shape[d] == 0:
+        raise IndexError(f"nanmedian: cannot take the median over dim {dim} of size 0 (shape {self.shape})")
+    values, indices = x.sort(dim=d)  # NaNs sort last
+    count = (~x.isnan()).sum(d, keepdim=True)
+    k = ((count - 1).clamp(min=0)) // 2
+    out_v, out_i = values.gather(d, k), indices.gather(d, k)
+    if not keepdim or self.ndim == 0:
+        out_v, out_i = out_v.squeeze(d), out_i.squeeze(d)
+    if self.ndim == 0:
+        out_v, out_i = out_v.reshape(()), out_i.reshape(())
+    return namedtuple("nanmedian", ["values", "indices"])(out_v, out_i)
+
+
+for _name in ["diff", "signbit", "isposinf", "isneginf", "nanmedian"]:
+    setattr(Tensor, _name, globals()[_name])
