@@ -10,6 +10,7 @@ from ._arrays import on_device_of, xp_of
 from .tensor import Tensor, _as_view, _norm_dim, _check_same_device
 from .tensor_ops import _method
 from .tensor_inplace import _plain_view, _fill_value
+from .tensor_movement import _bool_mask
 from .random import rng_of
 
 _gstate = grad_mode._state
@@ -424,15 +425,9 @@ def take_along_dim(self, indices, dim=None):
 @_method
 def masked_scatter(self, mask, source):
     """self with the places where mask is True (mask broadcast with self) filled by source's elements, in order."""
-    m = mask._data if isinstance(mask, Tensor) else np.asarray(mask)
-    if m.dtype != np.bool_:
-        raise RuntimeError(f"masked_scatter: expected a bool mask, got {m.dtype}")
+    m, shape = _bool_mask(self, mask, "masked_scatter")
     if source.dtype != self.dtype:
         raise RuntimeError(f"masked_scatter: self ({self.dtype}) and source ({source.dtype}) must have the same dtype")
-    try:
-        shape = np.broadcast_shapes(self.shape, m.shape)
-    except ValueError:
-        raise RuntimeError(f"masked_scatter: mask of shape {m.shape} can't be broadcast with {self.shape}") from None
     if not shape:  # a 0-d self and mask: as one element
         return self.reshape(1).masked_scatter(Tensor._wrap(m.reshape(1)), source).reshape(())
     m = np.broadcast_to(m, shape)
@@ -518,13 +513,7 @@ Tensor.argwhere = lambda self: self.nonzero()
 
 @_method
 def masked_select(self, mask):
-    m = mask._data if isinstance(mask, Tensor) else np.asarray(mask)
-    if m.dtype != np.bool_:
-        raise RuntimeError(f"masked_select: expected a bool mask, got {m.dtype}")
-    try:
-        shape = np.broadcast_shapes(self.shape, m.shape)
-    except ValueError:
-        raise RuntimeError(f"masked_select: mask of shape {m.shape} can't be broadcast with {self.shape}") from None
+    m, shape = _bool_mask(self, mask, "masked_select")
     x = self.expand(shape) if shape != self.shape else self
     return x[Tensor._wrap(np.broadcast_to(m, shape))]
 

@@ -448,15 +448,20 @@ def repeat_interleave(self, repeats=None, dim=None, output_size=None):
     return x[(slice(None),) * d + (Tensor._wrap(idx),)]
 
 
-@_method
-def masked_fill(self, mask, value):
+def _bool_mask(self, mask, op):
+    """mask's array, checked to be bool, and the shape it and self broadcast to (masked_fill/select/scatter)."""
     m = mask._data if isinstance(mask, Tensor) else np.asarray(mask)
     if m.dtype != np.bool_:
-        raise RuntimeError(f"masked_fill: expected a bool mask, got {m.dtype}")
+        raise RuntimeError(f"{op}: expected a bool mask, got {m.dtype}")
     try:
-        shape = np.broadcast_shapes(self.shape, m.shape)
+        return m, np.broadcast_shapes(self.shape, m.shape)
     except ValueError:
-        raise RuntimeError(f"masked_fill: mask of shape {m.shape} can't be broadcast with shape {self.shape}") from None
+        raise RuntimeError(f"{op}: mask of shape {m.shape} can't be broadcast with shape {self.shape}") from None
+
+
+@_method
+def masked_fill(self, mask, value):
+    m, shape = _bool_mask(self, mask, "masked_fill")
     x = self if shape == self.shape else self.expand(shape)  # out of place, torch broadcasts self with the mask
     if isinstance(value, Tensor):
         if value.ndim:

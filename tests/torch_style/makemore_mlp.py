@@ -7,35 +7,19 @@ import os
 
 import numpy as np
 
+import _names
+
 torch = importlib.import_module(os.environ.get("FRAMEWORK", "torch"))
 nn = torch.nn
 F = torch.nn.functional
 
-data_dir = os.environ.get("TEENYGRAD_DATA", "/work/shared/data")
-words = open(os.path.join(data_dir, "names.txt")).read().splitlines()
-chars = sorted(list(set("".join(words))))
-stoi = {s: i + 1 for i, s in enumerate(chars)}
-stoi["."] = 0
-itos = {i: s for s, i in stoi.items()}
+words, stoi, itos, rng = _names.load(42)
 vocab_size = len(itos)
 block_size = 3  # context length: how many characters do we take to predict the next one?
 
-rng = np.random.default_rng(42)
-words = [words[i] for i in rng.permutation(len(words))]
-
 
 def build_dataset(words):
-    X, Y = [], []
-    for w in words:
-        context = [0] * block_size
-        for ch in w + ".":
-            ix = stoi[ch]
-            X.append(context)
-            Y.append(ix)
-            context = context[1:] + [ix]
-    X = torch.tensor(X)
-    Y = torch.tensor(Y)
-    return X, Y
+    return _names.build_dataset(torch, words, stoi, block_size)
 
 
 n1 = int(0.8 * len(words))

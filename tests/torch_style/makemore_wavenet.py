@@ -9,33 +9,19 @@ import os
 
 import numpy as np
 
+import _names
+
 torch = importlib.import_module(os.environ.get("FRAMEWORK", "torch"))
 nn = torch.nn
 F = torch.nn.functional
 
-data_dir = os.environ.get("TEENYGRAD_DATA", "/work/shared/data")
-words = open(os.path.join(data_dir, "names.txt")).read().splitlines()
-chars = sorted(list(set("".join(words))))
-stoi = {s: i + 1 for i, s in enumerate(chars)}
-stoi["."] = 0
-itos = {i: s for s, i in stoi.items()}
+words, stoi, itos, rng = _names.load(2024, limit=3000)
 vocab_size = len(itos)
 block_size = 8
 
-rng = np.random.default_rng(2024)
-words = [words[i] for i in rng.permutation(len(words))][:3000]
-
 
 def build_dataset(words):
-    X, Y = [], []
-    for w in words:
-        context = [0] * block_size
-        for ch in w + ".":
-            ix = stoi[ch]
-            X.append(context)
-            Y.append(ix)
-            context = context[1:] + [ix]
-    return torch.tensor(X), torch.tensor(Y)
+    return _names.build_dataset(torch, words, stoi, block_size)
 
 
 n1 = int(0.8 * len(words))
