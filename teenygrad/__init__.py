@@ -24,7 +24,7 @@ from . import functional_api as _fapi
 from .backend import cpu as _cpu  # tunes glibc malloc for reuse of activation buffers (~30 us)
 
 __version__ = "0.1.0"
-Size = tuple
+from .tensor import Size
 dtype = _np.dtype  # every dtype (float32, int64, bool, ...) is an instance of it, as in torch
 
 _LAZY_MODULES = {"nn", "optim", "utils", "data", "models", "backend", "kernels", "autograd", "serialization", "cuda",

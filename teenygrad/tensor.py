@@ -4,6 +4,7 @@ modules imported at the end: tensor_convert (data in and out, repr, to and the c
 (comparisons and logic), tensor_inplace, and tensor_ops (the math, which imports the other tensor_* modules)."""
 import builtins
 from weakref import ref as _weakref
+import math
 import operator
 import numpy as np
 from . import dtype as dt
@@ -38,6 +39,15 @@ def _norm_dims(dim, ndim, op):
         return dims if ndim else ()
     d = _norm_dim(dim, ndim, op)  # a 0-d tensor takes dim 0 or -1 (and reduces over nothing)
     return (d,) if ndim else ()
+
+
+class Size(tuple):
+    """torch.Size: the tuple that .shape and .size() return, with numel(). It prints as the plain tuple, which
+    is what every error message that names a shape shows."""
+    __slots__ = ()
+
+    def numel(self):
+        return math.prod(self)
 
 
 def _shape_arg(shape):
@@ -99,10 +109,10 @@ class Tensor:
     # ---- properties -------------------------------------------------------------------------------
     @property
     def shape(self):
-        return self._data.shape
+        return Size(self._data.shape)
 
     def size(self, dim=None):
-        return self._data.shape if dim is None else self._data.shape[_norm_dim(dim, self.ndim, "size")]
+        return Size(self._data.shape) if dim is None else self._data.shape[_norm_dim(dim, self.ndim, "size")]
 
     @property
     def ndim(self):

@@ -484,3 +484,12 @@ def test_creation_keyword_spellings(case):
         np.testing.assert_array_equal(g.numpy(), t.numpy())
     with pytest.raises(TypeError, match="zeros"):
         tg.zeros(2, size=(3,))
+
+
+def test_shape_is_a_size_with_numel():
+    # x.shape.numel() (torch.Size's) raised AttributeError: shape was a plain tuple
+    for L in (torch, tg):
+        x = L.ones(2, 3, 4)
+        assert isinstance(x.shape, L.Size) and isinstance(x.size(), L.Size)
+        assert x.shape.numel() == 24 and x.shape == (2, 3, 4) and L.Size([2, 3]) == (2, 3)
+        assert L.Size([2, 3]).numel() == 6 and L.zeros(L.Size([2, 3])).shape == (2, 3)
