@@ -122,6 +122,19 @@ def embedding_max_norm_twice(L):     # the second lookup renorms the table in pl
     ((a * L.tensor([1.0, 2.0, 3.0])).sum() + (b * b).sum()).backward(); return [emb.weight]
 
 
+def where_reads_only_its_condition(L):
+    w = _w(L); c = L.tensor([True, False, True]); z = L.where(c, w * 2, L.zeros(3)).sum()
+    with L.no_grad():
+        w.mul_(3)                      # not read back by where (nor by the Mul by a number)
+    z.backward(); return [w]
+
+
+def where_condition_written(L):
+    w = _w(L); c = L.tensor([True, False, True]); z = L.where(c, w * 2, L.zeros(3)).sum()
+    c[1] = True
+    z.backward(); return [w]
+
+
 def saved_nonleaf(L):
     x = _w(L); y = x * 2; z = (y * y).sum()
     with L.no_grad():
@@ -196,7 +209,7 @@ def data_alias_is_not_counted(L):      # torch's .data has a counter of its own:
 
 
 SCENARIOS = [saved_leaf_scaled, saved_leaf_sub_, saved_leaf_fill_, saved_leaf_copy_, saved_leaf_uniform_, saved_output_written, saved_output_written_softmax,
-             embedding_max_norm_twice, load_state_dict_before_backward, init_before_backward, saved_leaf_setitem, saved_leaf_index_add_, optimizer_step_before_backward, adamw_step_before_backward, optimizer_step_after_backward,
+             where_reads_only_its_condition, embedding_max_norm_twice, load_state_dict_before_backward, init_before_backward, saved_leaf_setitem, saved_leaf_index_add_, optimizer_step_before_backward, adamw_step_before_backward, optimizer_step_after_backward,
              saved_nonleaf, saved_view_base_written, saved_base_view_written, unsaved_write_after_backward,
              unsaved_write_before_forward, unrelated_write, plain_tensor_takes_graph_value,
              plain_slice_takes_graph_value, add_saves_nothing, view_saves_nothing, data_alias_is_not_counted]
@@ -282,3 +295,14 @@ def test_a_write_after_the_forward_never_changes_the_gradient_silently(name, whe
         assert "modified by an inplace operation" in str(e)
         return
     np.testing.assert_allclose(x.grad.numpy(), want, rtol=1e-6, atol=1e-7)
+
+
+def test_where_condition_written_after_the_forward_is_refused():
+    # torch 2.13 reads the rewritten condition back and returns [2, 2, 2] (the gradient of a function that was
+    # never computed); the true gradient is [2, 0, 2]: we refuse instead
+    w = tg.tensor([1.0, -2.0, 3.0], requires_grad=True)
+    c = tg.tensor([True, False, True])
+    z = tg.where(c, w * 2, tg.zeros(3)).sum()
+    c[1] = True
+    with pytest.raises(RuntimeError, match="Where saved an input of shape"):
+        z.backward()
