@@ -184,6 +184,7 @@ def where(condition, x=None, y=None):
     c = condition._data if isinstance(condition, Tensor) else np.asarray(condition)
     if c.dtype != np.bool_:
         raise RuntimeError(f"where: expected condition to be a bool tensor, got {c.dtype}")
+    ct = condition if isinstance(condition, Tensor) else Tensor._wrap(c)  # the tensor itself: a later write shows
     for t, n in ((x, y), (y, x)):  # a number beside an integer tensor takes its dtype: it must fit (no wrapping)
         if isinstance(n, builtins.int) and not isinstance(n, builtins.bool) and isinstance(t, Tensor) and \
                 t._data.dtype.kind in "iu":
@@ -195,14 +196,14 @@ def where(condition, x=None, y=None):
             x = Tensor._from_data(x)
         else:
             y, x = y._other(x, "where")
-            return E.Where.apply(Tensor._wrap(c), x, y)
+            return E.Where.apply(ct, x, y)
     x, y = x._other(y, "where")
     try:
         np.broadcast_shapes(c.shape, x.shape, y.shape)
     except ValueError:
         raise RuntimeError(f"where: shapes of condition {c.shape}, x {x.shape} and y {y.shape} "
                            "can't be broadcast together") from None
-    return E.Where.apply(Tensor._wrap(c), x, y)
+    return E.Where.apply(ct, x, y)
 
 
 def _where_method(self, condition, other):
