@@ -180,8 +180,8 @@ class Tensor:
         t._ctx = None
         t._retains_grad = False
         t.requires_grad = False
-        if self._ctx is not None:  # a graph node may be rebound by an in-place op: the alias must follow it
-            _add_alias(self, t)
+        if self._ctx is not None or not self.requires_grad:  # a graph node (or a plain tensor, which may join a
+            _add_alias(self, t)  # graph) may be rebound by an in-place op: the alias must follow it
         return t
 
     @data.setter
@@ -222,7 +222,7 @@ class Tensor:
 
     def detach(self):
         t = Tensor._wrap(self._data)
-        if self._ctx is not None:
+        if self._ctx is not None or not self.requires_grad:  # see .data
             _add_alias(self, t)
         return t
 

@@ -9,7 +9,7 @@ from .ops import index as I
 from ._arrays import on_device_of, xp_of
 from .tensor import Tensor, _as_view, _norm_dim, _check_same_device
 from .tensor_ops import _method
-from .tensor_inplace import _plain_view, _fill_value
+from .tensor_inplace import _plain_view, _fill_value, _overlaps
 from .tensor_movement import _bool_mask
 from .random import rng_of
 
@@ -312,6 +312,9 @@ def index_add(self, dim, index, source, alpha=1):
 
 @_method
 def index_add_(self, dim, index, source, alpha=1):
+    if _overlaps(self, source):  # torch's assert_no_overlap: the result would depend on the order of the adds
+        raise RuntimeError("index_add_: unsupported operation: some elements of the input tensor and the written-to "
+                           "tensor refer to a single memory location; clone() the source first")
     return self._inplace(self._pre_inplace().index_add(dim, index, source, alpha), "index_add_")
 
 

@@ -5,6 +5,7 @@ import builtins
 import math
 import numpy as np
 from . import dtype as dt
+from ._arrays import on_device_of
 from .ops import index as I
 from .tensor import Tensor, E, _arr, _is_view_of, _gstate, _move, _needs_grad, _shared_memory_error, _weak_append
 
@@ -17,11 +18,21 @@ def _inplace(self, result, op):
                                "operation; wrap it in teenygrad.no_grad() or use .data")
         if result._data.dtype != self._data.dtype or result._data.shape != self._data.shape:
             result = _fit(self, result, op)  # x.add_(y): x keeps its dtype and shape, as torch's in-place ops
+        node = result._ctx
+        if self._ctx is not None and node is not None and node.seen is not None and \
+                builtins.sum(p is self._ctx for p in node.parents) > 1:
+            # x.mul_(x): the op may save x as its other input too, which it then overwrites (torch refuses that at
+            # backward): count the write _pre_inplace stamped on x as coming after the op
+            node.seen -= 1
+        if _multi_view_of(self):
+            raise RuntimeError(f"{op}: the tensor is a view from split/chunk/unbind (or a view of one), which torch "
+                               "does not allow to be modified in place with a graph; clone() it first, or write "
+                               "to the base tensor")
         if _view_base(self) is not None:
             return _write_through(self, result, op)
         if self._ctx is not None:
             # the op read a stand-in for the old value (_pre_inplace), so self can take the new node
-            self._data, self._ctx, self.requires_grad = result._data, result._ctx, True
+            _rebind(self, result._data, result._ctx)
             _refresh_views(self)
             return self
         # a plain tensor takes a value that needs grad (buf.copy_(h)): the value goes into its own memory, which
@@ -35,6 +46,50 @@ def _inplace(self, result, op):
         return self
     _store(self, result._data, op)
     return self
+
+
+def _multi_view_of(t):
+    """Whether t is one of the outputs of a multi-view op (split, chunk, unbind: marked _multi_view) or a view of
+    one; torch refuses an in-place op with a graph on those, whose views' gradients it could not rebase."""
+    while t is not None:
+        d = t.__dict__
+        if d.get("_multi_view"):
+            return True
+        recipe = d.get("_recipe")
+        t = recipe[0] if recipe is not None else _view_base(t) if t._ctx is not None else None
+    return False
+
+
+def _overlaps(t, o):
+    """torch's overlap test for an in-place op's input o: the same tensor, or dense memory blocks (any order of
+    dims, no gaps) that meet; it does not look into other strided layouts."""
+    if t is o:
+        return True
+    a, b = t._data, o._data
+    if type(a) is not np.ndarray or type(b) is not np.ndarray or not np.may_share_memory(a, b):
+        return False
+    return _dense(a) and _dense(b)
+
+
+def _same_data(a, b):
+    """Whether arrays a and b are the same elements in the same layout."""
+    return (a.shape == b.shape and a.strides == b.strides and a.dtype == b.dtype
+            and a.__array_interface__["data"][0] == b.__array_interface__["data"][0])
+
+
+def _dense(a):
+    """Whether array a fills a block of memory with no gaps and no element twice (a permuted contiguous array)."""
+    return a.size == 0 or a.size * a.itemsize == builtins.sum((n - 1) * abs(st) for n, st in zip(a.shape, a.strides)
+                                                              if n > 1) + a.itemsize and all(
+        st != 0 for n, st in zip(a.shape, a.strides) if n > 1)
+
+
+def _rebind(t, data, ctx):
+    """Graph tensor t takes a new value and node in place. As in torch, retain_grad moves to the new node (.grad is
+    the gradient of the new value), while hooks stay on the old one (they see the gradient of the old value)."""
+    t._data, t._ctx, t.requires_grad = data, ctx, True
+    if t._retains_grad:
+        ctx.retained_by = t
 
 
 def _check_result(self, r, op):
@@ -70,10 +125,35 @@ def _bump(t):
     while t._ctx is not None:
         base = _view_base(t)
         if base is None:
-            t._ctx._written = _gstate["writes"]
+            node = t._ctx
+            node._written = _gstate["writes"]
+            while type(node) is I.ViewScatter and node.parents:  # v.exp_() on a view: exp's output is this memory
+                node = node.parents[1]
+                if not hasattr(node, "parents"):  # a leaf: its value was copied in, its own memory is untouched
+                    break
+                node._written = _gstate["writes"]
             return
         t = base
-    t._written = _gstate["writes"]
+    d = t.__dict__
+    d["_written"] = _gstate["writes"]
+    if "_recipe" in d or "_views" in d:  # a plain view, or a tensor with plain views (_plain_view): they share it
+        _bump_plain_views(t, _gstate["writes"])
+
+
+def _bump_plain_views(t, stamp):
+    """A write to plain tensor t is a write to the memory of the plain tensors it is a view of, and of the plain
+    views taken of it (_plain_view), as torch's shared version counter sees it: stamp them all."""
+    base = t
+    while base.__dict__.get("_recipe") is not None:
+        base = base._recipe[0]
+        base._written = stamp
+    todo = [base]
+    while todo:
+        for r in todo.pop().__dict__.get("_views", ()):
+            v = r()
+            if v is not None and v._ctx is None:
+                v._written = stamp
+                todo.append(v)
 
 
 def _view_base(t):
@@ -95,11 +175,12 @@ def _write_through(view, result, op):
     if base._ctx is None and base.requires_grad and _gstate["enabled"]:
         raise RuntimeError(f"{op}: a view of a leaf Variable that requires grad is being used in an in-place "
                            "operation; wrap it in teenygrad.no_grad() or use .data")
-    new_base = I.ViewScatter.apply(base._pre_inplace(), result._cast(base.dtype), view=ctx)
+    # stamp=False: the view's own stand-in (_pre_inplace) stamped this write on its root already
+    new_base = I.ViewScatter.apply(base._pre_inplace(stamp=False), result._cast(base.dtype), view=ctx)
     if _view_base(base) is not None:  # a view of a view: write through the next level too
         _write_through(base, new_base, op)
     else:  # the root: it takes the new node, and every view of it, this one included, is taken again from it
-        base._data, base._ctx, base.requires_grad = new_base._data, new_base._ctx, True
+        _rebind(base, new_base._data, new_base._ctx)
         _refresh_views(base)
     return view
 
@@ -145,6 +226,7 @@ def _refresh_views(base):
             a = r()
             if a is not None and a._ctx is None:  # still a plain alias (not given a graph of its own since)
                 a._data = base._data
+                _repoint_plain_views(a)
     views = base.__dict__.get("_views")
     if not views:
         return
@@ -164,10 +246,27 @@ def _refresh_views(base):
         else:
             fresh = type(ctx).apply(base, **ctx.view_kwargs())
         fresh._ctx.base = base
-        v._data, v._ctx, v.requires_grad = fresh._data, fresh._ctx, True
+        _rebind(v, fresh._data, fresh._ctx)
         live.append(r)
         _refresh_views(v)
     base._views = live
+
+
+def _repoint_plain_views(t):
+    """Plain tensor t was re-pointed at new memory (an alias of a rebound base): its aliases follow it and its plain
+    views (_plain_view) are taken again from it, as views of torch's shared storage would show the new values."""
+    for r in t.__dict__.get("_aliases", ()):
+        a = r()
+        if a is not None and a._ctx is None:
+            a._data = t._data
+            _repoint_plain_views(a)
+    for r in t.__dict__.get("_views", ()):
+        v = r()
+        recipe = None if v is None else v.__dict__.get("_recipe")
+        if recipe is not None and recipe[0] is t and v._ctx is None:
+            fn, kw = recipe[1], recipe[2]
+            v._data = fn.__new__(fn).forward(t._data, **kw)
+            _repoint_plain_views(v)
 
 
 def __iadd__(self, o):
@@ -181,7 +280,10 @@ def __iadd__(self, o):
                 raise _shared_memory_error("add_", self) from None
             if self._ctx is None:  # _bump(self), inlined for the SGD update's .data alias
                 _gstate["writes"] += 1
-                self._written = _gstate["writes"]
+                d = self.__dict__
+                d["_written"] = _gstate["writes"]
+                if "_recipe" in d or "_views" in d:  # a plain view, or a tensor with plain views: they share it
+                    _bump_plain_views(self, _gstate["writes"])
             else:
                 _bump(self)
             return self
@@ -245,13 +347,17 @@ def _fast_inplace(self, ufunc, o, op):
     _bump(self)
     return self
 
-def _pre_inplace(self):
+def _pre_inplace(self, stamp=True):
     """A stand-in holding self's current value and graph node, so the op sees the old value. A plain tensor that
     may take a graph value here (buf.mul_(h)) gets it written into its own memory (_inplace), so the stand-in
     holds a copy: the op may save it for its backward."""
     data = self._data
     if self._ctx is None and not self.requires_grad and _gstate["enabled"]:
         data = data.copy()
+    elif stamp and self._ctx is not None and _gstate["enabled"]:
+        # torch overwrites the value in place, so ops recorded before that saved it (or a view of it) refuse to
+        # run their backward: stamp the write (_bump) before the op reads the stand-in, which it may save
+        _bump(self)
     old = Tensor._wrap(data, self.requires_grad)
     old._ctx = self._ctx
     return old
@@ -320,8 +426,16 @@ def copy_(self, src):
         ok = False
     if not ok:
         raise RuntimeError(f"copy_: source shape {s.shape} can't be broadcast to {self.shape}")
+    if isinstance(src, Tensor) and src is not self and _overlaps(self, src) and not _same_data(self._data, s):
+        # y.copy_(y.t()): torch refuses; a copy from the same elements in the same layout is a no-op to it
+        raise RuntimeError("copy_: unsupported operation: some elements of the input tensor and the written-to "
+                           "tensor refer to a single memory location; clone() the source first")
     if _gstate["enabled"] and (self._ctx is not None or _needs_grad(src)):
         # differentiable copy: src's gradient flows back, the old value gets none
+        if self._ctx is not None:  # where(True, src, old): the old value gets a zero gradient, as in torch
+            keep = Tensor._wrap(on_device_of(self._data, np.ones(self.shape, np.bool_)))
+            v = src._cast(self.dtype) if isinstance(src, Tensor) else Tensor._wrap(np.asarray(s, self._data.dtype))
+            return self._inplace(E.Where.apply(keep, v, self._pre_inplace()), "copy_")
         new = src._cast(self.dtype).expand(self.shape).clone() if _needs_grad(src) else Tensor._wrap(
             np.broadcast_to(s, self.shape).astype(self.dtype))
         return self._inplace(new, "copy_")

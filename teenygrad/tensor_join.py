@@ -5,9 +5,10 @@ or slices. Imported by tensor_ops, whose _method attaches the methods to Tensor.
 import builtins
 import numpy as np
 from . import dtype as dt
-from .ops import movement as M
+from .ops import index as I, movement as M
 from .tensor import Tensor, _norm_dim, _check_same_device, _gstate
 from .tensor_ops import _method
+from .tensor_inplace import _plain_view
 
 
 def hstack(tensors):
@@ -64,7 +65,9 @@ def split(self, split_size_or_sections, dim=0):
         idx = [slice(None)] * a.ndim
         idx[d] = slice(start, start + s)
         # no graph: the slice itself, as self[idx] would give it (slices need none of getitem's index checks)
-        out.append(self[tuple(idx)] if graph else Tensor._wrap(a[tuple(idx)]))
+        piece = self[tuple(idx)] if graph else _plain_view(Tensor._wrap(a[tuple(idx)]), self, I.GetItem, index=tuple(idx))
+        piece._multi_view = True  # torch refuses in-place ops with a graph on the outputs of a multi-view op
+        out.append(piece)
         start += s
     return tuple(out)
 

@@ -36,8 +36,9 @@ class Function:
 
     retained_by = None  # the output tensor, when retain_grad or register_hook asks backward to stop at its gradient
     needs_input_grad = None  # per input, set by apply when the op is recorded in a graph
-    # torch's version counter, as write stamps: every write to a tensor's memory made without a graph
-    # (tensor_inplace._bump) advances the global count _state["writes"] and stamps it on the tensor's graph node,
+    # torch's version counter, as write stamps: every write to a tensor's memory made without a graph, and every
+    # in-place op with one, which rebinds the tensor to a new node (tensor_inplace._bump, called by _pre_inplace)
+    # advances the global count _state["writes"] and stamps it on the tensor's (old) graph node,
     # or on the tensor itself for a leaf (`_written`). A recorded op that saves values for its backward notes
     # the count in `seen`; backward refuses to run it if what it saved was stamped after that: an input
     # (saves_inputs, the default) or its own output (saves_output: exp, tanh, softmax, ... keep y, not x).
@@ -49,6 +50,7 @@ class Function:
     # products (mul, matmul, linear) read an input's value only for other inputs' gradients: per input, the inputs
     # whose gradients read it. None: a saved input is read whenever the backward runs.
     reads_for = None
+    output_read_for = None  # the same for its own output (saves_output): the inputs whose gradients read it
     _stamped = True  # saves_inputs or saves_output, worked out once per class
 
     @classmethod
@@ -138,7 +140,8 @@ def _check_unwritten(node, seen):
             if node.reads_for is not None and not any(need[j] for j in node.reads_for[i]):
                 continue  # read only for gradients that are not wanted (torch's rule too)
             late.append(p)
-    if node.saves_output and node._written > seen:
+    if node.saves_output and node._written > seen and (
+            node.output_read_for is None or any(node.needs_input_grad[j] for j in node.output_read_for)):
         late.append("its output")
     if not late:
         return
@@ -265,7 +268,7 @@ def _tensor_grad(node, t, g, stored):
     hooks = node.__dict__.get("_grad_hooks")
     if hooks:
         g = run_hooks(hooks, g)
-    if t._retains_grad:
+    if t._retains_grad and t._ctx is node:  # not a node t was rebound away from by an in-place op
         _accumulate_into_grad(t, g, stored)
     return g
 

@@ -203,8 +203,9 @@ def dropout(input, p=0.5, training=True, inplace=False, generator=None):
 
 
 def _write_back(input, out):
-    """torch's inplace=True: the result goes into input's own memory (autograd-aware) and input is returned."""
-    return input.copy_(out)
+    """torch's inplace=True: the result goes into input's own memory (autograd-aware) and input is returned. Not
+    copy_: out's op read and may have saved input's old value, which copy_ would stamp as overwritten after it."""
+    return input._inplace(out, "inplace")
 
 
 def softmax(input, dim=None, _stacklevel=3, dtype=None):

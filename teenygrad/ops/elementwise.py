@@ -58,6 +58,7 @@ class MulScalar(Function):
 class Div(Function):
     """z = x / y;  dx = dz / y, dy = -dz * z / y"""
     saves_output = True
+    reads_for, output_read_for = ((), (0, 1)), (1,)  # x is not kept; z only for dy (x / 2.0 then z += 1 is fine)
     def forward(self, x, y):
         self.y = y
         self.xs = x.shape
@@ -74,6 +75,7 @@ class Div(Function):
 class Pow(Function):
     """z = x ** y;  dx = dz * y * x^(y-1), dy = dz * z * log(x)"""
     saves_output = True
+    reads_for, output_read_for = ((0, 1), (0,)), (1,)
     def forward(self, x, y):
         self.x, self.y = x, y
         self.z = x ** y if x.dtype.kind == "f" or not (y < 0).any() else _int_pow(x, y)

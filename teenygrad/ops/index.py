@@ -67,7 +67,7 @@ class SetItem(Function):
         return self._replaced(x, v)
 
     def _replaced(self, x, v):
-        z = x.copy()
+        z = x.copy(order="K")  # keeps x's layout, as torch's in-place result keeps its memory
         self._put(z, v)
         return z
 
@@ -128,9 +128,10 @@ def _along_axis_index(idx, axis):
 
 class Scatter(Function):
     """z = x with z[idx along axis] = src;  dx = dz zeroed where written, dsrc = dz gathered"""
+    saves_inputs = False  # the backward reads only the indices, never x's or src's values
     def forward(self, x, src, idx, axis, reduce=None):
         self.idx, self.axis, self.reduce = idx, axis, reduce
-        z = x.copy()
+        z = x.copy(order="K")  # keeps x's layout, as torch's in-place result keeps its memory
         full = _along_axis_index(idx, axis)
         self.src_shape = src.shape
         self.src_part = tuple(slice(0, s) for s in idx.shape)  # torch uses only src's leading idx-shaped block
@@ -176,7 +177,7 @@ class IndexPutAdd(Function):
     saves_inputs = False
     def forward(self, x, v, index):
         self.index, self.vshape = index, v.shape
-        z = x.copy()
+        z = x.copy(order="K")  # keeps x's layout, as torch's in-place result keeps its memory
         np.add.at(z, index, np.broadcast_to(v, z[index].shape))
         return z
 
@@ -200,7 +201,7 @@ class ScatterReduce(Function):
         hit = np.zeros(x.shape, np.bool_)
         hit[full] = True
         self.hit = hit
-        z = x.copy()
+        z = x.copy(order="K")  # keeps x's layout, as torch's in-place result keeps its memory
         if not include_self:  # start the scattered places from the reduction's identity
             z[hit] = _identity(reduce, x.dtype)
         _REDUCE_AT[reduce].at(z, full, src)

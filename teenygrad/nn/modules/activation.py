@@ -12,7 +12,7 @@ class _Elementwise(Module):
 
     def forward(self, input):
         out = type(self)._fn(input)
-        return input.copy_(out) if self.inplace else out  # inplace: into input's memory, as torch
+        return F._write_back(input, out) if self.inplace else out  # inplace: into input's memory, as torch
 
 
 class ReLU(_Elementwise):
