@@ -493,3 +493,31 @@ def test_shape_is_a_size_with_numel():
         assert isinstance(x.shape, L.Size) and isinstance(x.size(), L.Size)
         assert x.shape.numel() == 24 and x.shape == (2, 3, 4) and L.Size([2, 3]) == (2, 3)
         assert L.Size([2, 3]).numel() == 6 and L.zeros(L.Size([2, 3])).shape == (2, 3)
+
+
+BAD_ADDED = {
+    "addmm_shapes": lambda L: L.addmm(L.ones(3, 5), L.ones(3, 4), L.ones(3, 5)),
+    "addmv_shapes": lambda L: L.addmv(L.ones(3), L.ones(3, 4), L.ones(5)),
+    "baddbmm_batch": lambda L: L.baddbmm(L.ones(2, 3, 5), L.ones(2, 3, 4), L.ones(3, 4, 5)),
+    "addbmm_rank": lambda L: L.addbmm(L.ones(3, 5), L.ones(3, 4), L.ones(4, 5)),
+    "tensordot_dims": lambda L: L.tensordot(L.ones(2, 3), L.ones(4, 5), dims=1),
+    "cross_size": lambda L: L.cross(L.ones(2, 4), L.ones(2, 4), dim=1),
+    "block_diag_3d": lambda L: L.block_diag(L.ones(2, 2, 2)),
+    "broadcast_tensors": lambda L: L.broadcast_tensors(L.ones(2, 3), L.ones(4)),
+    "diff_n": lambda L: L.diff(L.ones(4), n=-1),
+    "combinations_r": lambda L: L.combinations(L.ones(4), r=-1),
+    "cartesian_prod_2d": lambda L: L.cartesian_prod(L.ones(2, 2), L.ones(2)),
+    "dist_shapes": lambda L: L.dist(L.ones(3), L.ones(4)),
+    "trapezoid_dx_x": lambda L: L.trapezoid(L.ones(3), L.ones(3), dx=1.0),
+    "is_nonzero_many": lambda L: L.is_nonzero(L.ones(2)),
+}
+
+
+@pytest.mark.parametrize("case", sorted(BAD_ADDED))
+def test_added_functions_refuse_bad_input_like_torch(case):
+    with pytest.raises(Exception) as theirs:
+        BAD_ADDED[case](torch)
+    with pytest.raises(Exception) as ours:
+        BAD_ADDED[case](tg)
+    assert issubclass(ours.type, (RuntimeError, ValueError, TypeError, IndexError)), ours.value
+    assert not isinstance(ours.value, (AttributeError, NameError)), ours.value
