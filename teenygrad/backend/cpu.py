@@ -135,7 +135,14 @@ class _Pool:
             self.busy.release()
 
 
-_pool = None
+def _pool_unset():
+    """_pool before first use: None (decided on first use) only when TEENYGRAD_POOL=1 asks for one; else False
+    at once, so the GEMM paths that test `_pool is False` take their short way from the first call (small GEMMs
+    never reach pool(), so a None left there sent every makemore matmul through the long way)."""
+    return None if os.environ.get("TEENYGRAD_POOL", "0") == "1" else False
+
+
+_pool = _pool_unset()
 _nthreads = None
 MIN_PARALLEL_FLOPS = 2e6        # a GEMM below this runs whole: the hand-off would cost more than it saves
 MIN_PARALLEL_ELEMENTS = 1 << 15
@@ -174,7 +181,7 @@ def get_num_threads():
 def set_num_threads(n):
     """Use n threads (with TEENYGRAD_POOL=1 our pool owns them and BLAS runs one thread inside each job)."""
     global _nthreads, _pool
-    _nthreads, _pool = max(1, int(n)), None
+    _nthreads, _pool = max(1, int(n)), _pool_unset()
     _blas_set_threads(_nthreads)    # a new pool (if enabled) takes the cores back on first use
 
 

@@ -12,7 +12,7 @@ from ..backend.cpu import fused_for
 from ..backend import cuda as _cuda
 from .index import scatter_add_rows
 from .matmul import _matmul2d as _mm  # 2-D a @ b: split over the CPU pool, or the GPU's GEMM rung
-from .._arrays import unbroadcast, contiguous, on_device_of, xp_of, zeros_on
+from .._arrays import unbroadcast, column_sums, contiguous, on_device_of, xp_of, zeros_on
 
 
 def _bmm(a, b):
@@ -32,14 +32,6 @@ def _rows(a):
     return a.reshape(-1, n) if n else a.reshape(math.prod(a.shape[:-1]), 0)  # -1 can't be inferred beside a 0
 
 
-def _column_sums(a):
-    """a.sum(axis=0) of a 2-D array; for numpy float32/64 as one BLAS GEMV (ones @ a), 2-3x faster at the GPT's
-    (768, 128..512) bias gradients, and accumulated in a's dtype as numpy's sum is."""
-    if type(a) is np.ndarray and a.dtype.char in "fd":
-        return np.ones(a.shape[0], a.dtype) @ a
-    return a.sum(axis=0)
-
-
 class Linear(Function):
     """y = x W^T + b;  dx = dy W, dW = dy^T x, db = sum dy (over all leading axes)"""
     reads_for = ((1,), (0,), ())
@@ -57,7 +49,7 @@ class Linear(Function):
         gw = _mm(g2.T, _rows(self.x)) if n[1] else None
         if len(n) == 2:
             return gx, gw
-        return gx, gw, (_column_sums(g2) if n[2] else None)
+        return gx, gw, (column_sums(g2) if n[2] else None)
 
 
 class Embedding(Function):
