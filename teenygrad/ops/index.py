@@ -45,16 +45,17 @@ class GetItem(Function):
 
     def backward(self, g):
         index = self.index
-        if _is_basic(index):  # a slice of x: zero elsewhere, added into its part by run_backward
-            return PartialGrad(self.in_shape, index, g)
-        dx = zeros_on(g, self.in_shape)
-        if len(index) == 1 and isinstance(index[0], np.ndarray) and index[0].dtype != np.bool_:
-            # embedding-style lookup x[ids] (tested first: the hot case): a row scatter-add
+        if len(index) == 1 and type(index[0]) is np.ndarray and index[0].dtype != np.bool_:
+            # embedding-style lookup x[ids] (tested first, before _is_basic's scan: the hot case): a row scatter-add
+            dx = np.zeros(self.in_shape, g.dtype)
             ids = index[0].reshape(-1)
             row = dx[0].size if self.in_shape[0] else 0  # explicit row size: -1 is ambiguous for empty arrays
             scatter_add_rows(dx.reshape(self.in_shape[0], row), ids, g.reshape(ids.size, row))
-        else:
-            np.add.at(dx, index, g)
+            return dx
+        if _is_basic(index):  # a slice of x: zero elsewhere, added into its part by run_backward
+            return PartialGrad(self.in_shape, index, g)
+        dx = zeros_on(g, self.in_shape)
+        np.add.at(dx, index, g)
         return dx
 
 
