@@ -45,9 +45,9 @@ class GetItem(Function):
 
     def backward(self, g):
         index = self.index
-        if len(index) == 1 and type(index[0]) is np.ndarray and index[0].dtype != np.bool_:
+        if len(index) == 1 and isinstance(index[0], np.ndarray) and index[0].dtype != np.bool_:
             # embedding-style lookup x[ids] (tested first, before _is_basic's scan: the hot case): a row scatter-add
-            dx = np.zeros(self.in_shape, g.dtype)
+            dx = zeros_on(g, self.in_shape)
             ids = index[0].reshape(-1)
             row = dx[0].size if self.in_shape[0] else 0  # explicit row size: -1 is ambiguous for empty arrays
             scatter_add_rows(dx.reshape(self.in_shape[0], row), ids, g.reshape(ids.size, row))
