@@ -417,3 +417,17 @@ def test_one_hot_and_pad():
     close(y, ty)
     backward_both(y, ty)
     check_grads([(x, tx)])
+
+
+def test_softplus_nan_passes_through_without_a_warning():
+    import warnings
+    vals = [float("nan"), 1.0, -30.0, 30.0]
+    x, xt = tg.tensor(vals, requires_grad=True), torch.tensor(vals, requires_grad=True)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # numpy's logaddexp(0, nan) warned "invalid value"
+        y = tg.nn.functional.softplus(x)
+        y.sum().backward()
+    yt = torch.nn.functional.softplus(xt)
+    yt.sum().backward()
+    np.testing.assert_allclose(y.numpy(), yt.detach().numpy(), rtol=1e-6, equal_nan=True)
+    np.testing.assert_allclose(x.grad.numpy(), xt.grad.numpy(), rtol=1e-6, equal_nan=True)

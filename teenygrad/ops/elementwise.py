@@ -353,7 +353,8 @@ class Softplus(Function):
     def forward(self, x, beta=1.0, threshold=20.0):
         self.x, self.beta, self.threshold = x, beta, threshold
         bx = x * beta
-        return np.where(bx > threshold, x, np.logaddexp(bx.dtype.type(0), bx) / beta).astype(x.dtype)
+        with np.errstate(invalid="ignore"):  # logaddexp(0, nan) is nan, as it should be, but numpy also warns
+            return np.where(bx > threshold, x, np.logaddexp(bx.dtype.type(0), bx) / beta).astype(x.dtype)
 
     def backward(self, g):
         bx = self.x * self.beta
