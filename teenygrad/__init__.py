@@ -20,6 +20,7 @@ from .tensor_misc import (result_type, promote_types, can_cast, finfo, iinfo, br
 from .tensor_linalg_misc import (addmm, addmv, baddbmm, addbmm, tensordot, kron, cross, dist, deg2rad, rad2deg,
                                  logaddexp2, is_nonzero, is_same_size, is_complex, use_deterministic_algorithms,
                                  are_deterministic_algorithms_enabled)
+from .tensor_strided import vander, chain_matmul
 from . import functional_api as _fapi
 from .backend import cpu as _cpu  # tunes glibc malloc for reuse of activation buffers (~30 us)
 

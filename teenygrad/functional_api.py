@@ -21,6 +21,8 @@ _NAMES = ["addcmul", "addcdiv", "fmod", "bitwise_and", "bitwise_or", "bitwise_xo
           "arcsin", "arccos", "arctan", "atan2", "arctan2", "exp2", "sgn", "positive", "nan_to_num", "hypot",
           "copysign", "fmax", "fmin", "xlogy", "logit", "heaviside", "nansum", "nanmean", "cummin", "median",
           "kthvalue", "quantile", "mode", "cumprod", "ravel", "tensor_split", "hsplit", "vsplit", "dsplit"]
+_NAMES += ["as_strided", "diagflat", "diagonal_scatter", "select_scatter", "slice_scatter", "index_reduce",
+           "renorm", "isreal"]  # strided views and scatters (tensor_strided)
 
 
 # torch takes a Python number as the first operand of these (torch.sub(1, x)); it promotes as in 1 - x

@@ -10,6 +10,11 @@ from .modules.activation import (ReLU, Tanh, Sigmoid, SiLU, ReLU6, LogSigmoid, G
 from .modules.loss import (CrossEntropyLoss, NLLLoss, MSELoss, L1Loss, SmoothL1Loss, HuberLoss, BCELoss,
                            BCEWithLogitsLoss, KLDivLoss)
 from .modules.distance import CosineSimilarity, PairwiseDistance
+from .modules.activation import (Mish, Hardswish, Hardsigmoid, SELU, CELU, PReLU, RReLU, GLU, Softsign,  # noqa: F401
+                                 Tanhshrink, Threshold, Softshrink, Hardshrink, Softmax2d)
+from .modules.loss import (PoissonNLLLoss, GaussianNLLLoss, MarginRankingLoss, HingeEmbeddingLoss,  # noqa: F401
+                           SoftMarginLoss, MultiLabelSoftMarginLoss, MultiLabelMarginLoss, MultiMarginLoss,
+                           CosineEmbeddingLoss, TripletMarginLoss, TripletMarginWithDistanceLoss)
 from . import functional, init
 
 _LAZY = {"Conv1d": "conv", "Conv2d": "conv", "RNN": "rnn", "GRU": "rnn", "LSTM": "rnn", "RNNCell": "rnn",
@@ -17,6 +22,8 @@ _LAZY = {"Conv1d": "conv", "Conv2d": "conv", "RNN": "rnn", "GRU": "rnn", "LSTM":
          "MaxPool1d": "pooling", "MaxPool2d": "pooling", "AvgPool1d": "pooling", "AvgPool2d": "pooling",
          "AdaptiveAvgPool1d": "pooling", "AdaptiveAvgPool2d": "pooling",
          "TransformerEncoderLayer": "transformer", "TransformerEncoder": "transformer"}
+_LAZY.update({"TransformerDecoderLayer": "transformer", "TransformerDecoder": "transformer",
+              "Transformer": "transformer", "EmbeddingBag": "sparse"})  # decoder, whole model, bags of embeddings
 
 
 def __getattr__(name):

@@ -17,6 +17,13 @@ from .functional_conv import (conv1d, conv2d, max_pool1d, max_pool2d, avg_pool1d
                               adaptive_avg_pool1d, adaptive_avg_pool2d, group_norm, dropout1d, dropout2d)
 from .functional_loss import (cross_entropy, nll_loss, mse_loss, l1_loss, smooth_l1_loss, huber_loss,  # noqa: F401
                               binary_cross_entropy, binary_cross_entropy_with_logits, kl_div, _legacy_reduction)
+from .functional_activation import (mish, hardswish, hardsigmoid, selu, selu_, celu, celu_, prelu, rrelu,  # noqa: F401
+                                    rrelu_, glu, softsign, tanhshrink, threshold, threshold_, softshrink, hardshrink)
+from .functional_margin import (poisson_nll_loss, gaussian_nll_loss, margin_ranking_loss,  # noqa: F401
+                                hinge_embedding_loss, soft_margin_loss, multilabel_soft_margin_loss,
+                                multilabel_margin_loss, multi_margin_loss, cosine_embedding_loss,
+                                triplet_margin_loss, triplet_margin_with_distance_loss)
+from .functional_sparse import embedding_bag  # noqa: F401
 
 _INT64 = np.dtype(np.int64)  # compared with an array's dtype on the hot path (embedding ids)
 

@@ -1,5 +1,9 @@
 """Activation and shape modules: thin wrappers over nn.functional."""
+from ...tensor import dt  # the dtype module: the package attribute `dtype` is the dtype class, as in torch
+from ...creation import full
+from ..parameter import Parameter
 from .. import functional as F
+from ..functional_activation import softmax2d
 from .module import Module
 
 
@@ -180,3 +184,136 @@ class Unflatten(Module):
 
     def extra_repr(self):
         return f"dim={self.dim}, unflattened_size={self.unflattened_size}"
+
+
+# ---- further activations (nn.functional's functional_activation.py) --------------------------------
+class _InplaceOnly(Module):
+    """An activation whose only option is inplace: calls its function with it (torch's repr shows it when set)."""
+    _fn = None
+
+    def __init__(self, inplace=False):
+        super().__init__()
+        self.inplace = inplace
+
+    def forward(self, input):
+        return type(self)._fn(input, inplace=self.inplace)
+
+    def extra_repr(self):
+        return "inplace=True" if self.inplace else ""
+
+
+class Mish(_InplaceOnly):
+    _fn = staticmethod(F.mish)
+
+
+class Hardswish(_InplaceOnly):
+    _fn = staticmethod(F.hardswish)
+
+    def extra_repr(self):
+        return ""  # torch's shows no options
+
+
+class Hardsigmoid(Hardswish):
+    _fn = staticmethod(F.hardsigmoid)
+
+
+class SELU(_InplaceOnly):
+    _fn = staticmethod(F.selu)
+
+
+class CELU(Module):
+    def __init__(self, alpha=1.0, inplace=False):
+        super().__init__()
+        self.alpha, self.inplace = alpha, inplace
+
+    def forward(self, input):
+        return F.celu(input, self.alpha, self.inplace)
+
+    def extra_repr(self):
+        return f"alpha={self.alpha}" + (", inplace=True" if self.inplace else "")
+
+
+class PReLU(Module):
+    """Leaky ReLU with a learnable slope: one shared (num_parameters=1) or one per channel (input dim 1)."""
+    def __init__(self, num_parameters=1, init=0.25, device=None, dtype=None):
+        super().__init__()
+        self.num_parameters, self.init = num_parameters, init
+        self.weight = Parameter(full((num_parameters,), init, dtype=dtype or dt._default_float))
+        self.to(device=device)  # torch's device= kwarg: built on the host, then moved
+
+    def reset_parameters(self):
+        self.weight.data.fill_(self.init)
+
+    def forward(self, input):
+        return F.prelu(input, self.weight)
+
+    def extra_repr(self):
+        return f"num_parameters={self.num_parameters}"
+
+
+class RReLU(Module):
+    """Leaky ReLU with a random slope ~ U(lower, upper) per element in training, the mean slope in eval."""
+    def __init__(self, lower=1.0 / 8, upper=1.0 / 3, inplace=False):
+        super().__init__()
+        self.lower, self.upper, self.inplace = lower, upper, inplace
+
+    def forward(self, input):
+        return F.rrelu(input, self.lower, self.upper, self.training, self.inplace)
+
+    def extra_repr(self):
+        return f"lower={self.lower}, upper={self.upper}" + (", inplace=True" if self.inplace else "")
+
+
+class GLU(Module):
+    def __init__(self, dim=-1):
+        super().__init__()
+        self.dim = dim
+
+    def forward(self, input):
+        return F.glu(input, self.dim)
+
+    def extra_repr(self):
+        return f"dim={self.dim}"
+
+
+class Softsign(_Elementwise):
+    _fn = staticmethod(F.softsign)
+
+
+class Tanhshrink(_Elementwise):
+    _fn = staticmethod(F.tanhshrink)
+
+
+class Threshold(Module):
+    def __init__(self, threshold, value, inplace=False):
+        super().__init__()
+        self.threshold, self.value, self.inplace = threshold, value, inplace
+
+    def forward(self, input):
+        return F.threshold(input, self.threshold, self.value, self.inplace)
+
+    def extra_repr(self):
+        return f"threshold={self.threshold}, value={self.value}" + (", inplace=True" if self.inplace else "")
+
+
+class Softshrink(Module):
+    def __init__(self, lambd=0.5):
+        super().__init__()
+        self.lambd = lambd
+
+    def forward(self, input):
+        return F.softshrink(input, self.lambd)
+
+    def extra_repr(self):
+        return str(self.lambd)
+
+
+class Hardshrink(Softshrink):
+    def forward(self, input):
+        return F.hardshrink(input, self.lambd)
+
+
+class Softmax2d(Module):
+    """Softmax over the channels (dim -3) of (N, C, H, W) or (C, H, W) input."""
+    def forward(self, input):
+        return softmax2d(input)
