@@ -588,3 +588,6 @@ class ReduceLROnPlateau(LRScheduler):
             new = max(old * self.factor, min_lr)
             if old - new > self.eps:
                 _set_group_value(group, "lr", new)
+
+
+from .cyclic_lr import CyclicLR  # noqa: E402  (its own file: this one is at the size limit; it needs LRScheduler)

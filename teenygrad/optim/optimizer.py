@@ -27,6 +27,9 @@ _KERNEL_CHOICES = ("foreach", "fused")
 class Optimizer:
     # group keys that checkpoints from older torch versions lack, with the values torch's __setstate__ gives them
     _group_fallbacks = {}
+    # per-parameter state kept as one number (a 0-d tensor, as torch: NAdam's mu_product, ASGD's eta and mu),
+    # not shaped like the parameter: load_state_dict checks these for one element instead
+    _scalar_state = ()
 
     def __init__(self, params, defaults):
         self.defaults = defaults
@@ -186,7 +189,7 @@ class Optimizer:
                 state[k] = copy.deepcopy(v)
                 continue
             p = id_map[k]
-            state[p] = {key: _restore_value(p, key, val, k, name) for key, val in v.items()}
+            state[p] = {key: _restore_value(p, key, val, k, name, key in self._scalar_state) for key, val in v.items()}
         for g, sg in zip(self.param_groups, saved_groups):
             sg["params"] = g["params"]
             if "param_names" in g and "param_names" not in sg:
@@ -216,8 +219,15 @@ class Optimizer:
         return "\n".join(lines) + "\n)"
 
 
-def _restore_value(p, key, val, index, name):
-    """A saved state value as this optimizer keeps it: a fresh tensor (float state in the parameter's dtype)."""
+def _restore_value(p, key, val, index, name, scalar=False):
+    """A saved state value as this optimizer keeps it: a fresh tensor (float state in the parameter's dtype).
+    scalar: state held as one number (Optimizer._scalar_state), a 0-d tensor whatever the parameter's shape."""
+    if scalar:
+        a = np.array(val.numpy() if isinstance(val, Tensor) else val, copy=True)
+        if a.size != 1:
+            raise ValueError(f"{name}.load_state_dict: state '{key}' of parameter {index} must hold one number, "
+                             f"got shape {a.shape}")
+        return Tensor._wrap(a.reshape(()).astype(p.dtype))
     if isinstance(val, (Tensor, np.ndarray)) or (hasattr(val, "__array__") and not isinstance(val, (int, float))):
         a = np.array(val, copy=True)
         if key == "step":

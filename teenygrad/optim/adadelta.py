@@ -1,0 +1,55 @@
+"""Adadelta (Zeiler, 2012): per-coordinate steps scaled by the ratio of RMS past updates to RMS past
+gradients, so the units of the update match the parameter's; lr only scales that update."""
+import numpy as np
+from ..tensor import Tensor
+from .optimizer import Optimizer, _check_hyper
+
+
+class Adadelta(Optimizer):
+    """g = grad (+ weight_decay * p);  v = rho * v + (1 - rho) * g * g
+    delta = sqrt(u + eps) / sqrt(v + eps) * g;  u = rho * u + (1 - rho) * delta * delta;  p -= lr * delta"""
+
+    _group_fallbacks = dict(foreach=None, capturable=False, maximize=False, differentiable=False)
+
+    def __init__(self, params, lr=1.0, rho=0.9, eps=1e-6, weight_decay=0, foreach=None, *, capturable=False,
+                 maximize=False, differentiable=False):
+        _check_hyper("Adadelta", lr=lr, eps=eps, weight_decay=weight_decay)
+        if not 0.0 <= float(rho) <= 1.0:
+            raise ValueError(f"Adadelta: Invalid rho value: {rho} (must be in [0, 1])")
+        if capturable or differentiable:
+            raise ValueError("Adadelta: capturable/differentiable (CUDA graphs, a graph through the update) "
+                             "are not supported")
+        super().__init__(params, dict(lr=lr, rho=rho, eps=eps, weight_decay=weight_decay, foreach=foreach,
+                                      capturable=capturable, maximize=maximize, differentiable=differentiable))
+
+    def step(self, closure=None):
+        loss = self._run_closure(closure)
+        for group in self.param_groups:
+            lr, rho, eps = float(group["lr"]), float(group["rho"]), float(group["eps"])
+            for p in self._params_with_grad(group, "Adadelta"):
+                state = self.state[p]
+                if not state:
+                    state["step"] = self._new_step()
+                    state["square_avg"] = Tensor._wrap(np.zeros_like(p._data))
+                    state["acc_delta"] = Tensor._wrap(np.zeros_like(p._data))
+                state["step"]._data += 1
+                x, v, u = p._data, state["square_avg"]._data, state["acc_delta"]._data
+                g = self._effective_grad(x, p.grad._data, group["maximize"], float(group["weight_decay"]))
+                s, delta = self._scratch(x, 1), self._scratch(x, 2)
+                np.multiply(g, 1 - rho, out=s)   # addcmul: v*rho + ((1-rho)*g)*g
+                s *= g
+                v *= rho
+                v += s
+                std = np.add(v, eps, out=s)
+                np.sqrt(std, out=std)
+                np.add(u, eps, out=delta)
+                np.sqrt(delta, out=delta)
+                delta /= std
+                delta *= g
+                np.multiply(delta, 1 - rho, out=s)
+                s *= delta
+                u *= rho
+                u += s
+                delta *= -lr
+                x += delta
+        return loss

@@ -1,0 +1,60 @@
+"""Adamax (Kingma & Ba, section 7.1): Adam with the infinity norm of past gradients in place of the RMS."""
+import numpy as np
+from ..tensor import Tensor
+from .optimizer import Optimizer, _check_hyper
+from .adam import _lerp_
+
+
+class Adamax(Optimizer):
+    """g = grad (+ weight_decay * p);  m = lerp(m, g, 1 - beta1);  u = max(beta2 * u, |g| + eps)
+    p -= lr / (1 - beta1^t) * m / u"""
+
+    _group_fallbacks = dict(foreach=None, maximize=False, differentiable=False, capturable=False)
+
+    def __init__(self, params, lr=2e-3, betas=(0.9, 0.999), eps=1e-8, weight_decay=0, foreach=None, *,
+                 maximize=False, differentiable=False, capturable=False):
+        _check_hyper("Adamax", lr=lr, eps=eps, weight_decay=weight_decay)
+        betas = _check_betas("Adamax", betas)
+        if capturable or differentiable:
+            raise ValueError("Adamax: capturable/differentiable (CUDA graphs, a graph through the update) "
+                             "are not supported")
+        super().__init__(params, dict(lr=lr, betas=betas, eps=eps, weight_decay=weight_decay, foreach=foreach,
+                                      maximize=maximize, differentiable=differentiable, capturable=capturable))
+
+    def step(self, closure=None):
+        loss = self._run_closure(closure)
+        for group in self.param_groups:
+            lr, eps, weight_decay = float(group["lr"]), float(group["eps"]), float(group["weight_decay"])
+            beta1, beta2 = (float(b) for b in group["betas"])
+            for p in self._params_with_grad(group, "Adamax"):
+                state = self.state[p]
+                if not state:
+                    state["step"] = self._new_step()
+                    state["exp_avg"] = Tensor._wrap(np.zeros_like(p._data))
+                    state["exp_inf"] = Tensor._wrap(np.zeros_like(p._data))
+                step_t = state["step"]._data
+                step_t += 1
+                x, m, u = p._data, state["exp_avg"]._data, state["exp_inf"]._data
+                g = self._effective_grad(x, p.grad._data, group["maximize"], weight_decay)
+                s = self._scratch(x, 1)
+                _lerp_(m, g, 1 - beta1, s)
+                np.abs(g, out=s)
+                s += eps
+                u *= beta2
+                np.maximum(u, s, out=u)
+                clr = lr / (1 - beta1 ** float(step_t))
+                np.divide(m, u, out=s)   # addcdiv: p + value * (m / u)
+                s *= -clr
+                x += s
+        return loss
+
+
+def _check_betas(op, betas):
+    """torch's check for the Adam family: two coefficients, each in [0, 1)."""
+    betas = tuple(betas)
+    if len(betas) != 2:
+        raise ValueError(f"{op}: betas must be a pair (beta1, beta2), got {betas}")
+    for i, b in enumerate(betas):
+        if not 0.0 <= float(b) < 1.0:
+            raise ValueError(f"{op}: Invalid beta parameter at index {i}: {b} (must be in [0, 1))")
+    return betas

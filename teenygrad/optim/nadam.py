@@ -1,0 +1,73 @@
+"""NAdam (Dozat, 2016): Adam with Nesterov momentum, whose momentum coefficient warms up by momentum_decay."""
+import numpy as np
+from ..tensor import Tensor
+from .optimizer import Optimizer, _check_hyper
+from .adam import _lerp_
+from .adamax import _check_betas
+
+
+class NAdam(Optimizer):
+    """g = grad (+ weight_decay * p, or p *= 1 - lr * weight_decay when decoupled)
+    mu_t = beta1 * (1 - 0.5 * 0.96^(t * momentum_decay));  prod_t = mu_1 * ... * mu_t
+    m = lerp(m, g, 1 - beta1);  v = beta2 * v + (1 - beta2) * g * g;  d = sqrt(v / (1 - beta2^t)) + eps
+    p -= lr * (1 - mu_t) / (1 - prod_t) * g / d + lr * mu_{t+1} / (1 - prod_t * mu_{t+1}) * m / d"""
+    _scalar_state = ("mu_product",)
+
+    _group_fallbacks = dict(maximize=False, foreach=None, capturable=False, differentiable=False,
+                            decoupled_weight_decay=False)
+
+    def __init__(self, params, lr=2e-3, betas=(0.9, 0.999), eps=1e-8, weight_decay=0, momentum_decay=4e-3,
+                 decoupled_weight_decay=False, *, foreach=None, maximize=False, capturable=False,
+                 differentiable=False):
+        _check_hyper("NAdam", lr=lr, eps=eps, weight_decay=weight_decay, momentum_decay=momentum_decay)
+        betas = _check_betas("NAdam", betas)
+        if capturable or differentiable:
+            raise ValueError("NAdam: capturable/differentiable (CUDA graphs, a graph through the update) "
+                             "are not supported")
+        super().__init__(params, dict(lr=lr, betas=betas, eps=eps, weight_decay=weight_decay,
+                                      momentum_decay=momentum_decay, decoupled_weight_decay=decoupled_weight_decay,
+                                      maximize=maximize, foreach=foreach, capturable=capturable,
+                                      differentiable=differentiable))
+
+
+    def step(self, closure=None):
+        loss = self._run_closure(closure)
+        for group in self.param_groups:
+            lr, eps, weight_decay = float(group["lr"]), float(group["eps"]), float(group["weight_decay"])
+            beta1, beta2 = (float(b) for b in group["betas"])
+            momentum_decay, decoupled = float(group["momentum_decay"]), group["decoupled_weight_decay"]
+            for p in self._params_with_grad(group, "NAdam"):
+                state = self.state[p]
+                if not state:
+                    state["step"] = self._new_step()
+                    state["mu_product"] = Tensor._wrap(np.ones((), np.float32))  # torch: a float32 0-d tensor
+                    state["exp_avg"] = Tensor._wrap(np.zeros_like(p._data))
+                    state["exp_avg_sq"] = Tensor._wrap(np.zeros_like(p._data))
+                step_t = state["step"]._data
+                step_t += 1
+                step = float(step_t)
+                x, m, v = p._data, state["exp_avg"]._data, state["exp_avg_sq"]._data
+                if decoupled and weight_decay != 0:
+                    x *= 1 - lr * weight_decay
+                g = self._effective_grad(x, p.grad._data, group["maximize"], 0.0 if decoupled else weight_decay)
+                mu = beta1 * (1.0 - 0.5 * 0.96 ** (step * momentum_decay))
+                mu_next = beta1 * (1.0 - 0.5 * 0.96 ** ((step + 1) * momentum_decay))
+                mu_product = state["mu_product"]._data
+                mu_product *= mu   # in the state's precision, as torch's tensor *= float
+                mu_product = float(mu_product)
+                s, q = self._scratch(x, 1), self._scratch(x, 2)
+                _lerp_(m, g, 1 - beta1, s)
+                np.multiply(g, 1 - beta2, out=s)   # addcmul: v*beta2 + ((1-beta2)*g)*g
+                s *= g
+                v *= beta2
+                v += s
+                denom = np.divide(v, 1 - beta2 ** step, out=s)
+                np.sqrt(denom, out=denom)
+                denom += eps
+                np.divide(g, denom, out=q)   # addcdiv: p + value * (g / d)
+                q *= -lr * (1.0 - mu) / (1.0 - mu_product)
+                x += q
+                np.divide(m, denom, out=q)
+                q *= (-lr * mu_next) / (1.0 - mu_product * mu_next)
+                x += q
+        return loss
