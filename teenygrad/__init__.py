@@ -21,6 +21,8 @@ from .tensor_linalg_misc import (addmm, addmv, baddbmm, addbmm, tensordot, kron,
                                  logaddexp2, is_nonzero, is_same_size, is_complex, use_deterministic_algorithms,
                                  are_deterministic_algorithms_enabled)
 from .tensor_strided import vander, chain_matmul
+from . import tensor_linalg, tensor_special  # noqa: F401,E402  (x.det(), x.lgamma(), ...: cheap; linalg loads lazily)
+from .tensor_special import polygamma_fn as polygamma  # torch.polygamma(n, x): the order first
 from . import functional_api as _fapi
 from .backend import cpu as _cpu  # tunes glibc malloc for reuse of activation buffers (~30 us)
 
@@ -30,6 +32,7 @@ dtype = _np.dtype  # every dtype (float32, int64, bool, ...) is an instance of i
 
 _LAZY_MODULES = {"nn", "optim", "utils", "data", "models", "backend", "kernels", "autograd", "serialization", "cuda",
                  "backends", "amp"}
+_LAZY_MODULES |= {"linalg", "special"}  # torch.linalg, torch.special
 
 
 def __getattr__(name):

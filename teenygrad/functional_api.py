@@ -23,6 +23,9 @@ _NAMES = ["addcmul", "addcdiv", "fmod", "bitwise_and", "bitwise_or", "bitwise_xo
           "kthvalue", "quantile", "mode", "cumprod", "ravel", "tensor_split", "hsplit", "vsplit", "dsplit"]
 _NAMES += ["as_strided", "diagflat", "diagonal_scatter", "select_scatter", "slice_scatter", "index_reduce",
            "renorm", "isreal"]  # strided views and scatters (tensor_strided)
+_NAMES += ["erfc", "erfinv", "lgamma", "digamma", "mvlgamma", "i0", "sinc", "logcumsumexp", "float_power", "ldexp",
+           "frexp", "det", "logdet", "slogdet", "inverse", "cholesky", "cholesky_solve", "cholesky_inverse", "svd", "qr",
+           "pinverse", "matrix_power"]  # special functions and linear algebra (tensor_special, tensor_linalg)
 
 
 # torch takes a Python number as the first operand of these (torch.sub(1, x)); it promotes as in 1 - x

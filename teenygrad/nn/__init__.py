@@ -22,6 +22,13 @@ _LAZY = {"Conv1d": "conv", "Conv2d": "conv", "RNN": "rnn", "GRU": "rnn", "LSTM":
          "MaxPool1d": "pooling", "MaxPool2d": "pooling", "AvgPool1d": "pooling", "AvgPool2d": "pooling",
          "AdaptiveAvgPool1d": "pooling", "AdaptiveAvgPool2d": "pooling",
          "TransformerEncoderLayer": "transformer", "TransformerEncoder": "transformer"}
+_LAZY.update({n: "conv" for n in ("ConvTranspose1d", "ConvTranspose2d")})  # spatial layers
+_LAZY.update({n: "pooling" for n in ("AdaptiveMaxPool1d", "AdaptiveMaxPool2d", "LPPool1d", "LPPool2d")})
+_LAZY.update({n: "spatial" for n in ("Unfold", "Fold", "Upsample", "UpsamplingNearest2d", "UpsamplingBilinear2d",
+                                      "PixelShuffle", "PixelUnshuffle", "ChannelShuffle", "InstanceNorm1d",
+                                      "InstanceNorm2d", "LocalResponseNorm")})
+_LAZY.update({f"{kind}Pad{d}d": "padding" for kind in ("Zero", "Constant", "Reflection", "Replication", "Circular")
+              for d in (1, 2, 3)})
 _LAZY.update({"TransformerDecoderLayer": "transformer", "TransformerDecoder": "transformer",
               "Transformer": "transformer", "EmbeddingBag": "sparse"})  # decoder, whole model, bags of embeddings
 

@@ -17,6 +17,10 @@ from .functional_conv import (conv1d, conv2d, max_pool1d, max_pool2d, avg_pool1d
                               adaptive_avg_pool1d, adaptive_avg_pool2d, group_norm, dropout1d, dropout2d)
 from .functional_loss import (cross_entropy, nll_loss, mse_loss, l1_loss, smooth_l1_loss, huber_loss,  # noqa: F401
                               binary_cross_entropy, binary_cross_entropy_with_logits, kl_div, _legacy_reduction)
+from .functional_conv import (conv_transpose1d, conv_transpose2d, adaptive_max_pool1d,  # noqa: F401
+                              adaptive_max_pool2d, lp_pool1d, lp_pool2d)
+from .functional_spatial import (unfold, fold, interpolate, upsample, upsample_nearest, upsample_bilinear,  # noqa: F401
+                                 pixel_shuffle, pixel_unshuffle, channel_shuffle, instance_norm, local_response_norm)
 from .functional_activation import (mish, hardswish, hardsigmoid, selu, selu_, celu, celu_, prelu, rrelu,  # noqa: F401
                                     rrelu_, glu, softsign, tanhshrink, threshold, threshold_, softshrink, hardshrink)
 from .functional_margin import (poisson_nll_loss, gaussian_nll_loss, margin_ranking_loss,  # noqa: F401

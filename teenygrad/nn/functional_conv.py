@@ -6,7 +6,7 @@ import numpy as np
 from ..tensor import Tensor
 from ..autograd.grad_mode import is_grad_enabled
 from ..ops import conv as C
-from .._arrays import on_device_of
+from .._arrays import on_device_of, xp_of
 from ..random import rng_of
 from ._checks import _t, _same_float
 
@@ -83,6 +83,62 @@ def conv2d(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1):
     """x (N, C_in, H, W) or (C_in, H, W), weight (C_out, C_in / groups, kH, kW) -> (N, C_out, H_out, W_out).
     stride / padding / dilation: an int or a pair; padding also 'valid' or 'same' (stride 1 only)."""
     return _conv("conv2d", 2, input, weight, bias, stride, padding, dilation, groups)
+
+
+
+def _conv_transpose(op, nd, input, weight, bias, stride, padding, output_padding, groups, dilation):
+    """The adjoint of _conv: weight (C_in, C_out / groups, *K), output size (S - 1) stride - 2 padding
+    + dilation (K - 1) + output_padding + 1 per spatial dim."""
+    _t(input, op)
+    _t(weight, op, "weight")
+    if input.ndim not in (nd + 1, nd + 2) or weight.ndim != nd + 2:
+        raise RuntimeError(f"{op}: expected {nd + 1}-D/{nd + 2}-D input (N, C_in, {_SPATIAL[nd]}) and {nd + 2}-D "
+                           f"weight, got input {input.shape} and weight {weight.shape}")
+    if isinstance(padding, str):
+        raise TypeError(f"{op}: padding must be an int or a tuple of {nd} ints, got {padding!r}")
+    stride, dilation = _ntuple(stride, nd, "stride", op), _ntuple(dilation, nd, "dilation", op)
+    pad, opad = _ntuple(padding, nd, "padding", op), _ntuple(output_padding, nd, "output_padding", op)
+    Cin, size = input.shape[-nd - 1], input.shape[-nd:]
+    Og, K = weight.shape[1], weight.shape[2:]
+    if groups < 1 or weight.shape[0] % groups:
+        raise RuntimeError(f"{op}: weight {weight.shape} has {weight.shape[0]} input channels, not divisible by "
+                           f"groups={groups}")
+    if weight.shape[0] != Cin:
+        raise RuntimeError(f"{op}: input {input.shape} has {Cin} channels but weight {weight.shape} expects "
+                           f"{weight.shape[0]} (weight is (C_in, C_out / groups, *kernel))")
+    if bias is not None and bias.shape != (Og * groups,):
+        raise RuntimeError(f"{op}: bias shape {bias.shape} doesn't match {Og * groups} output channels "
+                           f"(= {Og} x groups {groups})")
+    if min(stride) < 1 or min(dilation) < 1:
+        raise RuntimeError(f"{op}: stride {_show(stride)} and dilation {_show(dilation)} must be positive")
+    if min(pad) < 0 or min(opad) < 0:
+        raise RuntimeError(f"{op}: negative padding {_show(pad)} or output_padding {_show(opad)} is not supported")
+    if any(o >= s and o >= d for o, s, d in zip(opad, stride, dilation)):
+        raise RuntimeError(f"{op}: output_padding {_show(opad)} must be smaller than either stride {_show(stride)} "
+                           f"or dilation {_show(dilation)}")
+    _same_float(op, input, weight, bias)
+    out = tuple((n - 1) * s - 2 * p + d * (k - 1) + o + 1
+                for n, s, p, d, k, o in zip(size, stride, pad, dilation, K, opad))
+    if min(out) < 1:
+        raise RuntimeError(f"{op}: input {input.shape} with kernel {_show(K)}, stride {_show(stride)}, padding "
+                           f"{_show(pad)} gives a non-positive output size {_show(out)}")
+    params = [weight] + ([bias] if bias is not None else [])
+    kw = dict(stride=stride, pad=tuple((p, p) for p in pad), dilation=dilation, groups=groups, out_shape=out)
+    if input.ndim == nd + 1:  # unbatched
+        return C.ConvTransposeNd.apply(input.unsqueeze(0), *params, **kw).squeeze(0)
+    return C.ConvTransposeNd.apply(input, *params, **kw)
+
+
+def conv_transpose1d(input, weight, bias=None, stride=1, padding=0, output_padding=0, groups=1, dilation=1):
+    """x (N, C_in, L) or (C_in, L), weight (C_in, C_out / groups, K) -> (N, C_out, L_out): conv1d's adjoint."""
+    return _conv_transpose("conv_transpose1d", 1, input, weight, bias, stride, padding, output_padding, groups,
+                           dilation)
+
+
+def conv_transpose2d(input, weight, bias=None, stride=1, padding=0, output_padding=0, groups=1, dilation=1):
+    """x (N, C_in, H, W) or (C_in, H, W), weight (C_in, C_out / groups, kH, kW) -> (N, C_out, H_out, W_out)."""
+    return _conv_transpose("conv_transpose2d", 2, input, weight, bias, stride, padding, output_padding, groups,
+                           dilation)
 
 
 # ---- pooling ---------------------------------------------------------------------------------------
@@ -186,17 +242,8 @@ def _adaptive_matrix(n, out, dtype):
 
 
 def _adaptive_avg_pool(op, nd, input, output_size):
-    _t(input, op)
-    if input.ndim not in (nd + 1, nd + 2) or 0 in input.shape[-nd:]:
-        raise RuntimeError(f"{op}: expected {nd + 1}-D or {nd + 2}-D input (N, C, {_SPATIAL[nd]}) with non-zero "
-                           f"sizes, got shape {input.shape}")
+    sizes = _adaptive_sizes(op, nd, input, output_size)
     _same_float(op, input)
-    sizes = output_size if isinstance(output_size, (tuple, list)) else (output_size,) * nd
-    if len(sizes) != nd:
-        raise RuntimeError(f"{op}: output_size must be an int or a tuple of {nd}, got {output_size!r}")
-    sizes = tuple(n if o is None else int(o) for o, n in zip(sizes, input.shape[-nd:]))
-    if min(sizes) < 0:
-        raise RuntimeError(f"{op}: output_size must be non-negative, got {output_size!r}")
     # separable: y = A_h x A_w^T with one averaging matrix per spatial dim (exact for uneven windows too)
     y = input
     for i, (n, o) in enumerate(zip(input.shape[-nd:], sizes)):
@@ -213,6 +260,85 @@ def adaptive_avg_pool1d(input, output_size):
 def adaptive_avg_pool2d(input, output_size):
     """(N, C, H, W) -> (N, C, *output_size); None in output_size keeps that input size."""
     return _adaptive_avg_pool("adaptive_avg_pool2d", 2, input, output_size)
+
+
+
+def _adaptive_sizes(op, nd, input, output_size):
+    """Checked output sizes (None keeps that input size) for an adaptive pool over a non-empty (N, C, *S)."""
+    _t(input, op)
+    if input.ndim not in (nd + 1, nd + 2) or 0 in input.shape[-nd:]:
+        raise RuntimeError(f"{op}: expected {nd + 1}-D or {nd + 2}-D input (N, C, {_SPATIAL[nd]}) with non-zero "
+                           f"sizes, got shape {input.shape}")
+    sizes = output_size if isinstance(output_size, (tuple, list)) else (output_size,) * nd
+    if len(sizes) != nd:
+        raise RuntimeError(f"{op}: output_size must be an int or a tuple of {nd}, got {output_size!r}")
+    sizes = tuple(n if o is None else int(o) for o, n in zip(sizes, input.shape[-nd:]))
+    if min(sizes) < 0:
+        raise RuntimeError(f"{op}: output_size must be non-negative, got {output_size!r}")
+    return sizes
+
+
+def _adaptive_taps(n, out):
+    """(out, kmax): the input positions of each window [floor(i n / out), ceil((i + 1) n / out)), the shorter
+    windows padded by repeating their last position (a repeat never changes a max nor its first position)."""
+    i = np.arange(out)
+    start, end = (i * n) // out, -((-(i + 1) * n) // out)
+    kmax = int((end - start).max()) if out else 1
+    return np.minimum(start[:, None] + np.arange(kmax), end[:, None] - 1)
+
+
+def _adaptive_max_pool(op, nd, input, output_size, return_indices):
+    sizes = _adaptive_sizes(op, nd, input, output_size)
+    _same_float(op, input)
+    S = input.shape[-nd:]
+    flat = np.zeros((1,) * (2 * nd), np.int64)  # (*out, *taps): the flat input position of each window tap
+    for i, (n, o) in enumerate(zip(S, sizes)):
+        taps = _adaptive_taps(n, o)
+        shape = [1] * (2 * nd)
+        shape[i], shape[nd + i] = taps.shape
+        flat = flat * n + taps.reshape(shape)
+    flat = flat.reshape(sizes + (math.prod(flat.shape[nd:]),))
+    lead = input.shape[:-nd]
+    xp, flat = xp_of(input._data), on_device_of(input._data, flat)
+    vals = input._data.reshape(lead + (math.prod(S),))[..., flat]  # (*lead, *out, taps)
+    arg = vals.argmax(-1)
+    nan = xp.isnan(vals)
+    if nan.any():  # torch's max keeps the last NaN of a window
+        arg = xp.where(nan.any(-1), nan.shape[-1] - 1 - nan[..., ::-1].argmax(-1), arg)
+    idx_t = Tensor._wrap(xp.take_along_axis(xp.broadcast_to(flat, vals.shape), arg[..., None], -1)[..., 0])
+    y = input.flatten(-nd).gather(-1, idx_t.flatten(-nd)).reshape(lead + sizes)
+    return (y, idx_t) if return_indices else y
+
+
+def adaptive_max_pool1d(input, output_size, return_indices=False):
+    """(N, C, L) -> (N, C, output_size): the max of each window [floor(i L/o), ceil((i+1) L/o))."""
+    return _adaptive_max_pool("adaptive_max_pool1d", 1, input, output_size, return_indices)
+
+
+def adaptive_max_pool2d(input, output_size, return_indices=False):
+    """(N, C, H, W) -> (N, C, *output_size); return_indices adds each max's flat index h * W + w."""
+    return _adaptive_max_pool("adaptive_max_pool2d", 2, input, output_size, return_indices)
+
+
+def _lp_pool(op, nd, input, norm_type, kernel_size, stride, ceil_mode):
+    """(sum over each window of x^p)^(1/p), as torch: p-th root of kernel_size * avg_pool(x^p)."""
+    _t(input, op)
+    if not norm_type:
+        raise ValueError(f"{op}: norm_type must be non-zero, got {norm_type!r}")
+    K = _ntuple(kernel_size, nd, "kernel_size", op)
+    pool = avg_pool1d if nd == 1 else avg_pool2d
+    out = pool(input.pow(norm_type), K, stride if stride is not None else K, 0, ceil_mode)
+    return (out.sign() * out.abs().relu()).mul(math.prod(K)).pow(1.0 / norm_type)
+
+
+def lp_pool1d(input, norm_type, kernel_size, stride=None, ceil_mode=False):
+    """(N, C, L) -> (N, C, L_out): the norm_type-norm of each window."""
+    return _lp_pool("lp_pool1d", 1, input, norm_type, kernel_size, stride, ceil_mode)
+
+
+def lp_pool2d(input, norm_type, kernel_size, stride=None, ceil_mode=False):
+    """(N, C, H, W) -> (N, C, H_out, W_out): the norm_type-norm of each window."""
+    return _lp_pool("lp_pool2d", 2, input, norm_type, kernel_size, stride, ceil_mode)
 
 
 # ---- normalisation and channel dropout -----------------------------------------------------------------

@@ -6,7 +6,7 @@ import itertools
 import math
 import numpy as np
 from ..autograd.function import Function
-from .._arrays import contiguous, xp_of, zeros_on
+from .._arrays import contiguous, xp_of, zeros_on, on_device_of
 
 
 def _pad(x, pad, value=0):
@@ -148,3 +148,97 @@ class AvgPoolNd(Function):
         dcols = xp_of(g).broadcast_to(gd.reshape(g.shape[:2] + (1,) * nd + g.shape[2:]),
                                       g.shape[:2] + tuple(self.kernel) + g.shape[2:])
         return _unpad(_col2im(dcols, self.xpad_shape, self.stride, (1,) * nd), self.pad)
+
+
+class ConvTransposeNd(Function):
+    """The adjoint of ConvNd in its input: cols = w^T x (one batched GEMM, w (C_in, C_out/G, *K) read as
+    (G, C_in/G, C_out/G K)), y = crop(col2im(cols)) + b.  dx = w im2col(pad(dy));  dw = sum_n x im2col(pad(dy))^T."""
+    reads_for = ((1,), (0,), ())  # x for the weight gradient, w for the input gradient
+    def forward(self, x, w, *b, stride, pad, dilation, groups, out_shape):
+        N, Cin, *S = x.shape
+        _, Og, *K = w.shape
+        G, P = groups, math.prod(S)
+        xg = x.reshape(N, G, Cin // G, P)
+        wg = w.reshape(G, Cin // G, Og * math.prod(K))
+        cols = (wg.swapaxes(-1, -2) @ xg).reshape((N, G * Og) + tuple(K) + tuple(S))  # (N, C_out, *K, *S)
+        full = (N, G * Og) + tuple(o + lo + hi for o, (lo, hi) in zip(out_shape, pad))
+        y = contiguous(_unpad(_col2im(cols, full, stride, dilation), pad))
+        if b:
+            y += b[0].reshape((G * Og,) + (1,) * len(K))
+        self.xg, self.wg, self.wshape, self.S, self.K = xg, wg, w.shape, tuple(S), tuple(K)
+        self.stride, self.pad, self.dilation = stride, pad, dilation
+        return y
+
+    def backward(self, g):
+        n = self.needs_input_grad
+        N, G, P = g.shape[0], self.wg.shape[0], self.xg.shape[-1]
+        win = _windows(_pad(g, self.pad), self.K, self.stride, self.dilation)  # (N, C_out, *K, *S+extra)
+        win = win[(Ellipsis,) + tuple(slice(0, s) for s in self.S)]  # output_padding may leave a window more
+        dcols = contiguous(win).reshape(N, G, self.wg.shape[-1], P)
+        gx = (self.wg @ dcols).reshape((N, -1) + self.S) if n[0] else None
+        gw = (self.xg @ dcols.swapaxes(-1, -2)).sum(axis=0).reshape(self.wshape) if n[1] else None
+        if len(n) == 2:
+            return gx, gw
+        return gx, gw, (g.sum(axis=(0,) + tuple(range(2, g.ndim))) if n[2] else None)
+
+
+class Im2Col(Function):
+    """F.unfold: cols[n, (c, k), p] = xpad[n, c, p * stride + k * dilation];  dx = col2im(dcols), cropped."""
+    saves_inputs = False
+    def forward(self, x, kernel, stride, pad, dilation):
+        xpad = _pad(x, pad)
+        win = _windows(xpad, kernel, stride, dilation)
+        self.win_shape, self.xpad_shape = win.shape, xpad.shape
+        self.stride, self.pad, self.dilation = stride, pad, dilation
+        blocks = math.prod(win.shape[2 + len(kernel):])
+        return contiguous(win).reshape(x.shape[0], x.shape[1] * math.prod(kernel), blocks)
+
+    def backward(self, g):
+        return _unpad(_col2im(g.reshape(self.win_shape), self.xpad_shape, self.stride, self.dilation), self.pad)
+
+
+class Col2Im(Function):
+    """F.fold, the adjoint of Im2Col: y = crop(col2im(cols)), overlapping blocks summed;  dcols = im2col(pad(dy))."""
+    saves_inputs = False
+    def forward(self, cols, out_shape, kernel, stride, pad, dilation):
+        N, C = cols.shape[0], cols.shape[1] // math.prod(kernel)
+        full = (N, C) + tuple(o + lo + hi for o, (lo, hi) in zip(out_shape, pad))
+        blocks = _out_size(full[2:], kernel, stride, dilation)
+        dcols = cols.reshape((N, C) + tuple(kernel) + blocks)
+        self.kernel, self.stride, self.pad, self.dilation = kernel, stride, pad, dilation
+        return contiguous(_unpad(_col2im(dcols, full, stride, dilation), pad))
+
+    def backward(self, g):
+        win = _windows(_pad(g, self.pad), self.kernel, self.stride, self.dilation)
+        return contiguous(win).reshape(g.shape[0], g.shape[1] * math.prod(self.kernel),
+                                       math.prod(win.shape[2 + len(self.kernel):]))
+
+
+class Resample(Function):
+    """Along one axis: y[.., i, ..] = sum_j w[i, j] x[.., idx[i, j], ..] (interpolation taps; w None: one tap of
+    weight 1);  dx[.., idx[i, j], ..] += w[i, j] dy[.., i, ..]. Every tap column idx[:, j] is non-decreasing, so
+    each tap's scatter is one segment sum (add.reduceat) onto distinct rows: no slow unbuffered add.at."""
+    saves_inputs = False
+    def forward(self, x, axis, idx, w):
+        xp = xp_of(x)
+        bshape = (-1,) + (1,) * (x.ndim - 1 - axis)
+        self.axis, self.shape, self.bshape, self.idx, self.w = axis, x.shape, bshape, idx, w
+        y = None
+        for j in range(idx.shape[1]):
+            t = xp.take(x, on_device_of(x, idx[:, j]), axis=axis)
+            if w is not None:
+                t *= on_device_of(x, w[:, j]).reshape(bshape)
+            y = t if y is None else xp.add(y, t, out=y)
+        return y
+
+    def backward(self, g):
+        xp, at = xp_of(g), (slice(None),) * self.axis
+        dx = zeros_on(g, self.shape)
+        for j in range(self.idx.shape[1]):
+            col = self.idx[:, j]
+            starts = np.flatnonzero(np.r_[True, col[1:] != col[:-1]])
+            c = g if self.w is None else g * on_device_of(g, self.w[:, j]).reshape(self.bshape)
+            rows = col[starts]  # a run of rows (the usual case) is written through a slice, not a fancy index
+            rows = slice(rows[0], rows[-1] + 1) if rows[-1] - rows[0] == len(rows) - 1 else on_device_of(g, rows)
+            dx[at + (rows,)] += xp.add.reduceat(c, on_device_of(g, starts), axis=self.axis)
+        return dx

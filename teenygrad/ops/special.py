@@ -1,7 +1,8 @@
 """Special and less common elementwise ops: erf, inverse trigonometry (asin, acos, atan, atan2), exp2, hypot,
-copysign, fmax/fmin, xlogy, logit, heaviside and nan_to_num. Each is one Function with its backward beside its
-forward; binary ones broadcast, and their backward sums the gradient back to each input's shape. The common
-arithmetic and activations live in elementwise.py."""
+copysign, fmax/fmin, xlogy, logit, heaviside and nan_to_num; then the gamma, error-function, Bessel and normal-
+distribution families (erfc, erfinv, lgamma, polygamma, zeta, i0, i1, ndtr, ...), whose values come from
+special_math.py. Each is one Function with its backward beside its forward; binary ones broadcast, and their
+backward sums the gradient back to each input's shape. The common arithmetic and activations live in elementwise.py."""
 import math
 import numpy as np
 from ..autograd.function import Function
@@ -191,3 +192,227 @@ class Heaviside(Function):
 
     def backward(self, g):
         raise RuntimeError("heaviside: the derivative is not implemented (as in torch)")
+
+
+# ---- gamma, error-function and Bessel families (values from special_math, computed in float64) ---------------
+def _f64(fn, x, *args):
+    """special_math's fn on x's values in float64, rounded back to x's dtype (float32 stays float32)"""
+    from . import special_math
+    return getattr(special_math, fn)(x.astype(np.float64), *args).astype(x.dtype, copy=False)
+
+
+class Erfc(Function):
+    """z = erfc x = 1 - erf x;  dx = -dz 2/sqrt(pi) e^(-x^2)"""
+    def forward(self, x):
+        self.x = x
+        return _f64("erfc", x)
+
+    def backward(self, g):
+        return g * (-2 / math.sqrt(math.pi) * np.exp(-self.x * self.x))
+
+
+class Erfcx(Function):
+    """z = e^(x^2) erfc x;  dx = dz (2 x z - 2/sqrt(pi))"""
+    saves_output = True
+    def forward(self, x):
+        self.x = x
+        self.z = _f64("erfcx", x)
+        return self.z
+
+    def backward(self, g):
+        return g * (2 * self.x * self.z - 2 / math.sqrt(math.pi))
+
+
+class Erfinv(Function):
+    """z = erfinv y (erf z = y);  dy = dz sqrt(pi)/2 e^(z^2)"""
+    saves_inputs, saves_output = False, True
+    def forward(self, y):
+        self.z = _f64("erfinv", y)
+        return self.z
+
+    def backward(self, g):
+        return g * (math.sqrt(math.pi) / 2 * np.exp(self.z * self.z))
+
+
+class Lgamma(Function):
+    """z = log|Gamma(x)|;  dx = dz digamma(x)"""
+    def forward(self, x):
+        self.x = x
+        return _f64("lgamma", x)
+
+    def backward(self, g):
+        return g * _f64("digamma", self.x)
+
+
+class Polygamma(Function):
+    """z = digamma^(n)(x) (n = 0: digamma);  dx = dz digamma^(n+1)(x)"""
+    def forward(self, x, n=0):
+        self.x, self.n = x, n
+        return _f64("polygamma", x, n) if n else _f64("digamma", x)
+
+    def backward(self, g):
+        return g * _f64("polygamma", self.x, self.n + 1)
+
+
+class Zeta(Function):
+    """z = sum_k (q + k)^-x, the Hurwitz zeta function;  no derivative (torch has none either)"""
+    saves_inputs = False
+    def forward(self, x, q):
+        from .special_math import zeta
+        return zeta(x, q).astype(np.result_type(x, q), copy=False)
+
+    def backward(self, g):
+        raise RuntimeError("zeta: the derivative for 'zeta' is not implemented (as in torch)")
+
+
+class I0(Function):
+    """z = I0(x), the modified Bessel function of order 0;  dx = dz I1(x)"""
+    def forward(self, x):
+        self.x = x
+        return _f64("i0", x)
+
+    def backward(self, g):
+        return g * _f64("i1", self.x)
+
+
+class I0e(Function):
+    """z = e^-|x| I0(x);  dx = dz (e^-|x| I1(x) - sign(x) z)"""
+    saves_output = True
+    def forward(self, x):
+        self.x = x
+        self.z = _f64("i0e", x)
+        return self.z
+
+    def backward(self, g):
+        return g * (_f64("i1e", self.x) - np.sign(self.x) * self.z)
+
+
+class I1(Function):
+    """z = I1(x);  dx = dz (I0(x) - z / x), 1/2 at x = 0"""
+    saves_output = True
+    def forward(self, x):
+        self.x = x
+        self.z = _f64("i1", x)
+        return self.z
+
+    def backward(self, g):
+        x = self.x
+        with np.errstate(divide="ignore", invalid="ignore"):
+            d = np.where(x == 0, 0.5, _f64("i0", x) - self.z / x)
+        return g * d.astype(g.dtype, copy=False)
+
+
+class I1e(Function):
+    """z = e^-|x| I1(x);  dx = dz (e^-|x| I0(x) - z (sign(x) + 1/x)), 1/2 at x = 0"""
+    saves_output = True
+    def forward(self, x):
+        self.x = x
+        self.z = _f64("i1e", x)
+        return self.z
+
+    def backward(self, g):
+        x = self.x
+        with np.errstate(divide="ignore", invalid="ignore"):
+            d = np.where(x == 0, 0.5, _f64("i0e", x) - self.z * (np.sign(x) + 1 / x))
+        return g * d.astype(g.dtype, copy=False)
+
+
+class Sinc(Function):
+    """z = sin(pi x) / (pi x), 1 at x = 0;  dx = dz (cos(pi x) - z) / x, 0 at x = 0"""
+    saves_output = True
+    def forward(self, x):
+        self.x = x
+        px = math.pi * x.astype(np.float64)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            self.z = np.where(x == 0, 1.0, np.sin(px) / px).astype(x.dtype, copy=False)
+        return self.z
+
+    def backward(self, g):
+        x = self.x.astype(np.float64)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            d = np.where(x == 0, 0.0, (np.cos(math.pi * x) - self.z) / x)
+        return g * d.astype(g.dtype, copy=False)
+
+
+class Entr(Function):
+    """z = -x log x (0 at x = 0, -inf for x < 0);  dx = -dz (log x + 1)"""
+    def forward(self, x):
+        self.x = x
+        with np.errstate(divide="ignore", invalid="ignore"):
+            z = np.where(x > 0, -x * np.log(np.where(x > 0, x, 1)), np.where(x == 0, 0, -np.inf))
+        return np.where(np.isnan(x), x, z).astype(x.dtype, copy=False)
+
+    def backward(self, g):
+        with np.errstate(divide="ignore", invalid="ignore"):
+            return -g * (np.log(self.x) + 1)
+
+
+class Ndtr(Function):
+    """z = Phi(x) = erfc(-x / sqrt 2) / 2;  dx = dz e^(-x^2/2) / sqrt(2 pi)"""
+    def forward(self, x):
+        self.x = x
+        return _f64("ndtr", x)
+
+    def backward(self, g):
+        return g * (np.exp(-self.x * self.x / 2) / math.sqrt(2 * math.pi))
+
+
+class Ndtri(Function):
+    """z = Phi^-1(p);  dp = dz sqrt(2 pi) e^(z^2/2)"""
+    saves_inputs, saves_output = False, True
+    def forward(self, p):
+        self.z = _f64("ndtri", p)
+        return self.z
+
+    def backward(self, g):
+        return g * (math.sqrt(2 * math.pi) * np.exp(self.z * self.z / 2))
+
+
+class LogNdtr(Function):
+    """z = log Phi(x);  dx = dz phi(x) / Phi(x) = dz sqrt(2/pi) / erfcx(-x / sqrt 2)"""
+    def forward(self, x):
+        self.x = x
+        return _f64("log_ndtr", x)
+
+    def backward(self, g):
+        return g * (math.sqrt(2 / math.pi) / _f64("erfcx", -self.x / math.sqrt(2)))
+
+
+class Xlog1py(Function):
+    """z = x log1p(y) (0 where x = 0 and y is not NaN);  dx = dz log1p(y), dy = dz x / (1 + y)"""
+    def forward(self, x, y):
+        self.x, self.y = x, y
+        with np.errstate(divide="ignore", invalid="ignore"):
+            return np.where((x == 0) & ~np.isnan(y), 0, x * np.log1p(y)).astype(np.result_type(x, y), copy=False)
+
+    def backward(self, g):
+        x, y = self.x, self.y
+        n = self.needs_input_grad
+        gx = gy = None
+        with np.errstate(divide="ignore", invalid="ignore"):
+            if n[0]:
+                gx = np.where(((g == 0) & ~np.isnan(y)) | ((x == 0) & (y <= -1)), 0, g * np.log1p(y))
+                gx = unbroadcast(gx.astype(g.dtype, copy=False), x.shape)
+            if n[1]:
+                gy = unbroadcast(g * x / (1 + y), y.shape)
+        return gx, gy
+
+
+class LogCumSumExp(Function):
+    """z_i = log sum_{j <= i} e^(x_j) along an axis;  dx_i = sum_{j >= i} dz_j e^(x_i - z_j), summed separately
+    for the positive and negative parts of dz in log space so nothing overflows"""
+    saves_output = True
+    def forward(self, x, axis):
+        self.x, self.axis = x, axis
+        self.z = np.logaddexp.accumulate(x, axis=axis)
+        return self.z
+
+    def backward(self, g):
+        ax = self.axis
+        dx = np.zeros_like(self.x)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            for sign in (1, -1):
+                w = np.log(np.maximum(sign * g, 0)) - self.z
+                tail = np.flip(np.logaddexp.accumulate(np.flip(w, ax), axis=ax), ax)  # log sum_{j >= i}
+                dx += sign * np.exp(self.x + tail)
+        return dx

@@ -1,13 +1,14 @@
-"""Conv1d, Conv2d."""
+"""Conv1d, Conv2d, ConvTranspose1d, ConvTranspose2d."""
 from .. import functional as F
 from .module import Module
-from .linear import _add_weight_and_bias, _reset_weight_and_bias
+from .linear import _add_weight_and_bias, _reset_weight_and_bias, _param
 
 
 class _ConvNd(Module):
     """(N, C_in, *S) -> (N, C_out, *S_out). Init as torch: kaiming_uniform_(a=sqrt(5)) on the weight, i.e.
     U(-1/sqrt(fan_in), 1/sqrt(fan_in)) with fan_in = in_channels / groups * prod(kernel_size); bias the same."""
     _nd = 0
+    transposed = False  # torch's attribute; a transposed conv's weight is (C_in, C_out / groups, *K)
 
     def __init__(self, in_channels, out_channels, kernel_size, stride=1, padding=0, dilation=1, groups=1, bias=True,
                  padding_mode="zeros", device=None, dtype=None):
@@ -33,8 +34,12 @@ class _ConvNd(Module):
         if not isinstance(padding, str) and (len(self.padding) != nd or min(self.padding) < 0):
             raise ValueError(f"{name}: padding must be a non-negative int or a tuple of {nd}, got {padding!r}")
         self.groups, self.padding_mode = groups, padding_mode
-        self.transposed, self.output_padding = False, (0,) * nd  # torch's _ConvNd attributes (no transposed conv)
-        _add_weight_and_bias(self, (out_channels, in_channels // groups) + self.kernel_size, bias, dtype)
+        self.output_padding = (0,) * nd  # torch's _ConvNd attribute, set by ConvTranspose
+        if self.transposed:
+            _add_weight_and_bias(self, (in_channels, out_channels // groups) + self.kernel_size, False, dtype)
+            self.register_parameter("bias", _param(out_channels, dtype=dtype) if bias else None)
+        else:
+            _add_weight_and_bias(self, (out_channels, in_channels // groups) + self.kernel_size, bias, dtype)
         self.reset_parameters()
         self.to(device=device)  # torch's device= kwarg: built on the host, then moved
 
@@ -68,6 +73,8 @@ class _ConvNd(Module):
         s = f"{self.in_channels}, {self.out_channels}, kernel_size={self.kernel_size}, stride={self.stride}"
         if self.padding != (0,) * self._nd:
             s += f", padding={self.padding}"
+        if self.output_padding != (0,) * self._nd:
+            s += f", output_padding={self.output_padding}"
         if self.dilation != (1,) * self._nd:
             s += f", dilation={self.dilation}"
         if self.groups != 1:
@@ -93,3 +100,64 @@ class Conv2d(_ConvNd):
 
     def _conv(self, *args):
         return F.conv2d(*args)
+
+
+class _ConvTransposeNd(_ConvNd):
+    """(N, C_in, *S) -> (N, C_out, *S_out), the adjoint of a convolution. Weight (C_in, C_out / groups, *K), init
+    as torch: kaiming_uniform_(a=sqrt(5)) with fan_in = out_channels / groups * prod(kernel_size); bias the same."""
+    transposed = True
+
+    def __init__(self, in_channels, out_channels, kernel_size, stride=1, padding=0, output_padding=0, groups=1,
+                 bias=True, dilation=1, padding_mode="zeros", device=None, dtype=None):
+        name, nd = type(self).__name__, self._nd
+        if padding_mode != "zeros":
+            raise ValueError(f'{name}: only "zeros" padding mode is supported, got padding_mode={padding_mode!r}')
+        if isinstance(padding, str):
+            raise ValueError(f"{name}: padding must be an int or a tuple of {nd} ints, got {padding!r}")
+        super().__init__(in_channels, out_channels, kernel_size, stride, padding, dilation, groups, bias,
+                         padding_mode, device, dtype)
+        self.output_padding = tuple(output_padding) if isinstance(output_padding, (tuple, list)) else \
+            (output_padding,) * nd
+        if len(self.output_padding) != nd or min(self.output_padding) < 0:
+            raise ValueError(f"{name}: output_padding must be a non-negative int or a tuple of {nd}, got "
+                             f"{output_padding!r}")
+
+    def _output_padding(self, input, output_size):
+        """output_padding, or the one that gives output_size ((*S_out) or (N, C_out, *S_out)), as torch."""
+        if output_size is None:
+            return self.output_padding
+        nd, name = self._nd, type(self).__name__
+        output_size = tuple(output_size)
+        lead = input.ndim - nd
+        if len(output_size) == lead + nd:
+            output_size = output_size[lead:]
+        if len(output_size) != nd:
+            raise ValueError(f"{name}: for {input.ndim}-D input, output_size must have {nd} or {lead + nd} "
+                             f"elements (got {len(output_size)})")
+        least = tuple((n - 1) * s - 2 * p + d * (k - 1) + 1 for n, s, p, d, k in
+                      zip(input.shape[lead:], self.stride, self.padding, self.dilation, self.kernel_size))
+        most = tuple(m + s - 1 for m, s in zip(least, self.stride))
+        if any(not lo <= o <= hi for o, lo, hi in zip(output_size, least, most)):
+            raise ValueError(f"{name}: requested an output size of {output_size}, but valid sizes range from {least} "
+                             f"to {most} (for an input of {tuple(input.shape[lead:])})")
+        return tuple(o - lo for o, lo in zip(output_size, least))
+
+    def forward(self, input, output_size=None):
+        return self._conv(input, self.weight, self.bias, self.stride, self.padding,
+                          self._output_padding(input, output_size), self.groups, self.dilation)
+
+
+class ConvTranspose1d(_ConvTransposeNd):
+    """(N, C_in, L) -> (N, C_out, L_out), L_out = (L - 1) stride - 2 padding + dilation (K - 1) + output_padding + 1."""
+    _nd = 1
+
+    def _conv(self, *args):
+        return F.conv_transpose1d(*args)
+
+
+class ConvTranspose2d(_ConvTransposeNd):
+    """(N, C_in, H, W) -> (N, C_out, H_out, W_out)."""
+    _nd = 2
+
+    def _conv(self, *args):
+        return F.conv_transpose2d(*args)

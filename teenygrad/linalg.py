@@ -1,0 +1,389 @@
+"""torch.linalg: norms, inverses, determinants, solves and decompositions of (batches of) matrices (..., m, n).
+Each function checks its arguments as torch does (errors name the op and the shapes) and applies a Function from
+ops/linalg.py, or composes Tensor ops where the op is a composite (norms, matrix_power, multi_dot, lstsq).
+Loaded on first use of teenygrad.linalg; the torch.det / x.inverse() spellings are in tensor_linalg.py."""
+import collections
+import math
+import numpy as np
+from .dtype import is_floating, to_dtype  # (the package's `dtype` attribute is torch's dtype class)
+from .autograd import grad_mode
+from .autograd.custom import _OutputSlot
+from .ops import linalg as L
+from .tensor import Tensor, _norm_dim
+
+__all__ = ["norm", "vector_norm", "matrix_norm", "inv", "inv_ex", "det", "slogdet", "solve", "cholesky",
+           "cholesky_ex", "qr", "svd", "svdvals", "eigh", "eigvalsh", "pinv", "matrix_rank", "lstsq", "multi_dot",
+           "matrix_power", "cross", "vecdot", "diagonal", "matmul"]
+
+_slogdet_t = collections.namedtuple("slogdet", ["sign", "logabsdet"])
+_eigh_t = collections.namedtuple("eigh", ["eigenvalues", "eigenvectors"])
+_svd_t = collections.namedtuple("svd", ["U", "S", "Vh"])
+_qr_t = collections.namedtuple("qr", ["Q", "R"])
+_inv_ex_t = collections.namedtuple("inv_ex", ["inverse", "info"])
+_cholesky_ex_t = collections.namedtuple("cholesky_ex", ["L", "info"])
+_lstsq_t = collections.namedtuple("lstsq", ["solution", "residuals", "rank", "singular_values"])
+
+
+class _Slot(_OutputSlot):
+    """One output's graph node. A write to the output in place is stamped here and on the op's node, whose backward
+    reads the saved output (autograd.function's write stamps)."""
+    @property
+    def _written(self):
+        return self.__dict__.get("_own_written", 0)
+
+    @_written.setter
+    def _written(self, stamp):
+        self.__dict__["_own_written"] = stamp
+        if self.parents:
+            self.parents[0]._written = stamp
+
+
+_slot_types = {}
+
+
+def _apply_multi(cls, *inputs, **kwargs):
+    """Function.apply for a MultiOutput op: one Tensor per output, each differentiable one with its own graph node
+    (autograd.custom's _OutputSlot) that hands its gradient to the op's node in its slot."""
+    ctx = cls.__new__(cls)
+    record = grad_mode._state["enabled"] and any(t.requires_grad for t in inputs)
+    if record:
+        ctx.needs_input_grad = [t.requires_grad for t in inputs]
+    outs = [Tensor._wrap(o) for o in ctx.forward(*[t._data for t in inputs], **kwargs)]
+    if record:
+        ctx.parents = [t._ctx or t for t in inputs]
+        ctx.seen = grad_mode._state["writes"]
+        for i, (t, differentiable) in enumerate(zip(outs, cls.differentiable)):
+            if differentiable:
+                slot_cls = _slot_types.get(cls)
+                if slot_cls is None:  # named after the op, so grad_fn reads <SvdBackward>
+                    slot_cls = _slot_types[cls] = type(cls.__name__, (_Slot,), {"__module__": __name__})
+                slot = slot_cls.__new__(slot_cls)
+                slot.i, slot.n, slot.parents = i, len(outs), [ctx]
+                t._ctx, t.requires_grad = slot, True
+    return outs
+
+
+# ---- argument checks -------------------------------------------------------------------------------------------
+def _check_float(A, op):
+    if not isinstance(A, Tensor):
+        raise TypeError(f"{op}: expected a Tensor, got {type(A).__name__}")
+    if not is_floating(A.dtype):
+        raise RuntimeError(f"{op}: Expected a floating point tensor as input. Got {A.dtype}")
+
+
+def _check_matrix(A, op):
+    _check_float(A, op)
+    if A.ndim < 2:
+        raise RuntimeError(f"{op}: The input tensor A must have at least 2 dimensions, got shape {tuple(A.shape)}")
+
+
+def _check_square(A, op):
+    _check_matrix(A, op)
+    if A.shape[-1] != A.shape[-2]:
+        raise RuntimeError(f"{op}: A must be batches of square matrices, but they are {A.shape[-2]} by "
+                           f"{A.shape[-1]} matrices")
+
+
+# ---- inverses, determinants, solves ---------------------------------------------------------------------------
+def inv(A):
+    _check_square(A, "linalg.inv")
+    return L.Inv.apply(A)
+
+
+def _zero_info(A):
+    return Tensor._wrap(np.zeros(A.shape[:-2], np.int32))
+
+
+def inv_ex(A, *, check_errors=False):
+    """(inverse, info): info per matrix is 0, or the first zero pivot of its LU (the inverse is NaN there)"""
+    _check_square(A, "linalg.inv_ex")
+    try:
+        return _inv_ex_t(L.Inv.apply(A), _zero_info(A))
+    except RuntimeError:
+        if check_errors:
+            raise
+    info = L.lu_info(A._data)
+    ok = Tensor._wrap(info == 0)
+    safe = A.where(ok[..., None, None], _eye_like(A))  # singular matrices swapped for I, their result for NaN
+    inverse = L.Inv.apply(safe).masked_fill(~ok[..., None, None], float("nan"))
+    return _inv_ex_t(inverse, Tensor._wrap(info))
+
+
+def _eye_like(A):
+    return Tensor._wrap(np.broadcast_to(np.eye(A.shape[-1], dtype=A._data.dtype), A.shape).copy())
+
+
+def det(A):
+    _check_square(A, "linalg.det")
+    return L.Det.apply(A)
+
+
+def slogdet(A):
+    _check_square(A, "linalg.slogdet")
+    return _slogdet_t(*_apply_multi(L.Slogdet, A))
+
+
+def _broadcast_batch(A, B, op, rhs):
+    batch = A.shape[:-2]
+    try:
+        shape = np.broadcast_shapes(batch, B.shape[:-2])
+    except ValueError:
+        raise RuntimeError(f"{op}: the batch dimensions of A {tuple(A.shape)} and B {tuple(B.shape)} do not "
+                           f"broadcast") from None
+    return A.expand(*shape, *A.shape[-2:]), B.expand(*shape, *rhs)
+
+
+def solve(A, B, *, left=True):
+    """X with A X = B (left) or X A = B; B may be a vector (..., n) as in torch"""
+    _check_square(A, "linalg.solve")
+    _check_float(B, "linalg.solve")
+    if A.dtype != B.dtype:
+        raise RuntimeError(f"linalg.solve: Expected A and B to have the same dtype, but found A of type {A.dtype} "
+                           f"and B of type {B.dtype} instead")
+    n = A.shape[-1]
+    vector = B.ndim == 1 or (left and B.ndim == A.ndim - 1 and B.shape == A.shape[:-1])
+    if vector:
+        B = B.unsqueeze(-1)
+    if not left:  # X A = B  <=>  A^T X^T = B^T
+        if B.shape[-1] != n:
+            raise RuntimeError(f"linalg.solve: Incompatible shapes of A and B for the equation XA = B "
+                               f"({A.shape[-2]}x{n} and {B.shape[-2]}x{B.shape[-1]})")
+        return solve(A.mT, B.mT).mT
+    if B.shape[-2] != n:
+        raise RuntimeError(f"linalg.solve: Incompatible shapes of A and B for the equation AX = B "
+                           f"({A.shape[-2]}x{n} and {B.shape[-2]}x{B.shape[-1]})")
+    A2, B2 = _broadcast_batch(A, B, "linalg.solve", B.shape[-2:])
+    X = L.Solve.apply(A2, B2)
+    return X.squeeze(-1) if vector else X
+
+
+def cholesky(A, *, upper=False):
+    _check_square(A, "linalg.cholesky")
+    low = L.Cholesky.apply(A)
+    return low.mT if upper else low
+
+
+def cholesky_ex(A, *, upper=False, check_errors=False):
+    """(L, info): info per matrix is 0, or the order of the first leading minor that is not positive-definite
+    (L is NaN there)"""
+    _check_square(A, "linalg.cholesky_ex")
+    try:
+        return _cholesky_ex_t(cholesky(A, upper=upper), _zero_info(A))
+    except RuntimeError:
+        if check_errors:
+            raise
+    info = L.cholesky_info(A._data)
+    ok = Tensor._wrap(info == 0)
+    low = L.Cholesky.apply(A.where(ok[..., None, None], _eye_like(A)))
+    low = low.masked_fill(~ok[..., None, None], float("nan"))
+    return _cholesky_ex_t(low.mT if upper else low, Tensor._wrap(info))
+
+
+# ---- decompositions -------------------------------------------------------------------------------------------
+def qr(A, mode="reduced"):
+    _check_matrix(A, "linalg.qr")
+    if mode not in ("reduced", "complete", "r"):
+        raise RuntimeError(f"linalg.qr: received unrecognized mode '{mode}' but expected one of 'reduced' "
+                           f"(default), 'r', or 'complete'")
+    return _qr_t(*_apply_multi(L.Qr, A, mode=mode))
+
+
+def svd(A, full_matrices=True, *, driver=None):
+    _check_matrix(A, "linalg.svd")
+    return _svd_t(*_apply_multi(L.Svd, A, full_matrices=full_matrices))
+
+
+def svdvals(A, *, driver=None):
+    _check_matrix(A, "linalg.svdvals")
+    return L.Svdvals.apply(A)
+
+
+def _check_uplo(UPLO, op):
+    if UPLO not in ("L", "U"):
+        raise RuntimeError(f"{op}: Expected UPLO argument to be 'L' or 'U', but got {UPLO!r}")
+
+
+def eigh(A, UPLO="L"):
+    _check_square(A, "linalg.eigh")
+    _check_uplo(UPLO, "linalg.eigh")
+    return _eigh_t(*_apply_multi(L.Eigh, A, uplo=UPLO))
+
+
+def eigvalsh(A, UPLO="L"):
+    _check_square(A, "linalg.eigvalsh")
+    _check_uplo(UPLO, "linalg.eigvalsh")
+    return L.Eigvalsh.apply(A, uplo=UPLO)
+
+
+def _tolerances(A, atol, rtol):
+    """torch's rule: rtol defaults to eps * max(m, n) unless a positive atol is given"""
+    atol_v = 0.0 if atol is None else float(atol)
+    if rtol is None:
+        rtol_v = 0.0 if atol_v > 0 else float(np.finfo(A._data.dtype).eps) * max(A.shape[-2:])
+    else:
+        rtol_v = float(rtol)
+    return atol_v, rtol_v
+
+
+def pinv(A, *, atol=None, rtol=None, hermitian=False):
+    _check_matrix(A, "linalg.pinv")
+    if hermitian and A.shape[-1] != A.shape[-2]:
+        raise RuntimeError(f"linalg.pinv: with hermitian=True A must be batches of square matrices, got shape "
+                           f"{tuple(A.shape)}")
+    a, r = _tolerances(A, atol, rtol)
+    return L.Pinv.apply(A, cutoff_atol=a, cutoff_rtol=r, hermitian=hermitian)
+
+
+def matrix_rank(A, *, atol=None, rtol=None, hermitian=False, tol=None):
+    _check_matrix(A, "linalg.matrix_rank")
+    a, r = _tolerances(A, tol if tol is not None else atol, rtol)
+    s = np.abs(np.linalg.eigvalsh(A._data)) if hermitian else np.linalg.svd(A._data, compute_uv=False)
+    smax = s.max(-1, keepdims=True) if s.shape[-1] else np.zeros(s.shape[:-1] + (1,), s.dtype)
+    return Tensor._wrap((s > np.maximum(a, r * smax)).sum(-1).astype(np.int64))
+
+
+def lstsq(A, B, rcond=None, *, driver=None):
+    """The least-squares solution of A X = B (the minimum-norm one when A is rank-deficient) as pinv(A) B; like
+    torch's default CPU driver ('gelsy') residuals and singular_values are empty, rank is computed"""
+    _check_matrix(A, "linalg.lstsq")
+    _check_float(B, "linalg.lstsq")
+    vector = B.ndim == A.ndim - 1
+    Bm = B.unsqueeze(-1) if vector else B
+    if Bm.ndim < 2 or Bm.shape[-2] != A.shape[-2]:
+        raise RuntimeError(f"linalg.lstsq: input.size(-2) should match other.size(-2), got shapes {tuple(A.shape)} "
+                           f"and {tuple(B.shape)}")
+    rtol = rcond if rcond is not None else float(np.finfo(A._data.dtype).eps) * max(A.shape[-2:])
+    X = pinv(A, rtol=rtol) @ Bm
+    empty = Tensor._wrap(np.zeros((0,), A._data.dtype))
+    return _lstsq_t(X.squeeze(-1) if vector else X, empty, matrix_rank(A, rtol=rtol), empty)
+
+
+# ---- norms ----------------------------------------------------------------------------------------------------
+def vector_norm(x, ord=2, dim=None, keepdim=False, *, dtype=None):
+    _check_float(x, "linalg.vector_norm")
+    if dtype is not None:
+        x = x._cast(to_dtype(dtype))
+    if isinstance(ord, str) or isinstance(ord, bool):
+        raise RuntimeError(f"linalg.vector_norm: ord must be a number, got {ord!r}")
+    if dim is None:
+        out = x.reshape(-1).norm(ord, 0) if x.ndim else x.abs()
+        return out.reshape((1,) * x.ndim) if keepdim else out
+    return x.norm(ord, dim, keepdim)
+
+
+def _to_last_two(A, dim, op):
+    if not isinstance(dim, (tuple, list)) or len(dim) != 2:
+        raise RuntimeError(f"{op}: dim must be a 2-tuple, got {dim!r}")
+    d0, d1 = (_norm_dim(d, A.ndim, op) for d in dim)
+    if d0 == d1:
+        raise RuntimeError(f"{op}: dims must be different, got ({d0}, {d1})")
+    rest = [d for d in range(A.ndim) if d not in (d0, d1)]
+    return A.permute(*rest, d0, d1), (d0, d1)
+
+
+def _keep(out, dims, ndim):
+    for d in sorted(dims):
+        out = out.unsqueeze(d)
+    return out
+
+
+def matrix_norm(A, ord="fro", dim=(-2, -1), keepdim=False, *, dtype=None):
+    _check_matrix(A, "linalg.matrix_norm")
+    if dtype is not None:
+        A = A._cast(to_dtype(dtype))
+    M, dims = _to_last_two(A, dim, "linalg.matrix_norm")
+    if ord == "fro":
+        out = M.square().sum((-2, -1)).sqrt()
+    elif ord == "nuc":
+        out = svdvals(M).sum(-1)
+    elif ord in (2, -2):
+        s = svdvals(M)
+        out = s.amax(-1) if ord == 2 else s.amin(-1)
+    elif ord in (1, -1, math.inf, -math.inf):
+        sums = M.abs().sum(-2 if ord in (1, -1) else -1)  # column sums (1-norm) or row sums (inf-norm)
+        out = sums.amax(-1) if ord > 0 else sums.amin(-1)
+    else:
+        raise RuntimeError(f"linalg.matrix_norm: Order {ord} not supported.")
+    return _keep(out, dims, A.ndim) if keepdim else out
+
+
+def norm(A, ord=None, dim=None, keepdim=False, *, dtype=None):
+    """vector_norm or matrix_norm, chosen as torch does: a str ord or a 2-tuple dim (or a 2-D input with ord and
+    no dim) is a matrix norm"""
+    _check_float(A, "linalg.norm")
+    if isinstance(dim, int):
+        dim = (dim,)
+    if dim is not None and len(dim) == 2 or (dim is None and ord is not None and A.ndim == 2) or isinstance(ord, str):
+        if ord is None:
+            ord = "fro"
+        return matrix_norm(A, ord, (-2, -1) if dim is None else dim, keepdim, dtype=dtype)
+    if dim is None and ord is not None and A.ndim != 1:
+        raise RuntimeError(f"linalg.norm: If dim is not specified but ord is, the input must be 1D or 2D. "
+                           f"Got {A.ndim}D.")
+    return vector_norm(A, 2 if ord is None else ord, dim, keepdim, dtype=dtype)
+
+
+# ---- products and small helpers ---------------------------------------------------------------------------------
+def multi_dot(tensors):
+    """The product of a chain of matrices; the first may be a row vector and the last a column vector (1-D)"""
+    tensors = list(tensors)
+    if len(tensors) < 2:
+        raise RuntimeError(f"multi_dot(): expected at least 2 tensors but got {len(tensors)}")
+    for i, t in enumerate(tensors):
+        ok_1d = t.ndim == 1 and i in (0, len(tensors) - 1)
+        if t.ndim != 2 and not ok_1d:
+            raise RuntimeError(f"multi_dot(): tensor {i} must be 2-D (the first and last may be 1-D), got shape "
+                               f"{tuple(t.shape)}")
+    out = tensors[0]
+    for i, t in enumerate(tensors[1:], 1):
+        if out.shape[-1] != t.shape[0]:
+            raise RuntimeError(f"multi_dot(): tensors {i - 1} and {i} with shapes {tuple(tensors[i - 1].shape)} and "
+                               f"{tuple(t.shape)} cannot be multiplied")
+        out = out @ t
+    return out
+
+
+def matrix_power(A, n):
+    """A^n by repeated squaring; n < 0 uses inv(A), n = 0 gives the identity"""
+    _check_square(A, "linalg.matrix_power")
+    if not isinstance(n, (int, np.integer)) or isinstance(n, bool):
+        raise TypeError(f"linalg.matrix_power: n must be an int, got {n!r}")
+    if n == 0:  # the identity, with A in the graph (a zero gradient, even where A has inf or NaN), as torch
+        return _eye_like(A) + (A * 0).nan_to_num(0.0, 0.0, 0.0)
+    base = inv(A) if n < 0 else A
+    result, k = None, abs(int(n))
+    while k:
+        if k & 1:
+            result = base if result is None else result @ base
+        k >>= 1
+        if k:
+            base = base @ base
+    return result
+
+
+def cross(input, other, *, dim=-1):
+    """The 3-vector cross product along dim, broadcasting the other dims (torch.linalg.cross)"""
+    if input.ndim != other.ndim:
+        raise RuntimeError(f"linalg.cross: inputs must have the same number of dimensions, got shapes "
+                           f"{tuple(input.shape)} and {tuple(other.shape)}")
+    shape = np.broadcast_shapes(tuple(input.shape), tuple(other.shape))
+    d = _norm_dim(dim, len(shape), "linalg.cross")
+    if input.shape[d - len(shape) + input.ndim] != 3 or other.shape[d - len(shape) + other.ndim] != 3:
+        raise RuntimeError(f"linalg.cross: inputs dimension {dim} must have length 3. Got "
+                           f"{input.shape[dim]} and {other.shape[dim]}")
+    return input.expand(*shape).cross(other.expand(*shape), d)
+
+
+def vecdot(x, y, *, dim=-1):
+    if x.shape[dim] != y.shape[dim]:
+        raise RuntimeError(f"linalg.vecdot: x and y must have the same size along dim {dim}, got shapes "
+                           f"{tuple(x.shape)} and {tuple(y.shape)}")
+    return (x * y).sum(dim)
+
+
+def diagonal(A, *, offset=0, dim1=-2, dim2=-1):
+    return A.diagonal(offset, dim1, dim2)
+
+
+def matmul(input, other):
+    return input @ other

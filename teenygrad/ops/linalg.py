@@ -1,0 +1,349 @@
+"""Linear algebra ops on batched matrices (..., m, n), forward by numpy.linalg (LAPACK), backward by the standard
+matrix-calculus formulas, each in its class's docstring. Decompositions with several outputs (slogdet, eigh, svd,
+qr) are MultiOutput Functions: teenygrad.linalg gives each output its own graph node, and backward_multi gets one
+gradient per output (None for an output no gradient reached). Also here: lu_info and cholesky_info, LAPACK's
+`info` (which pivot or leading minor failed) for the error messages and the *_ex functions."""
+import numpy as np
+from ..autograd.function import Function
+
+
+def _T(a):
+    return np.swapaxes(a, -1, -2)
+
+
+def _diag_embed(v):
+    """(..., k) -> (..., k, k) with v on the diagonal"""
+    out = np.zeros(v.shape + v.shape[-1:], dtype=v.dtype)
+    idx = np.arange(v.shape[-1])
+    out[..., idx, idx] = v
+    return out
+
+
+def _pair_inverse(e):
+    """F_ij = 1 / (e_j - e_i) off the diagonal, 0 on it (inf where two values coincide, as torch)"""
+    d = e[..., None, :] - e[..., :, None]
+    idx = np.arange(e.shape[-1])
+    d[..., idx, idx] = 1
+    with np.errstate(divide="ignore"):
+        f = 1 / d
+    f[..., idx, idx] = 0
+    return f
+
+
+class MultiOutput(Function):
+    """A Function whose forward returns a tuple of arrays; `differentiable` says which outputs carry gradients.
+    The decompositions keep their outputs for backward (saves_output): a later in-place write to any of them makes
+    backward refuse, as torch's does."""
+    differentiable = ()
+    saves_inputs, saves_output = False, True
+
+    def backward(self, g):
+        return self.backward_multi(*g.grads)
+
+
+class Inv(Function):
+    """Y = A^-1;  dA = -Y^T dY Y^T"""
+    saves_inputs, saves_output = False, True
+
+    def forward(self, a):
+        try:
+            self.y = np.linalg.inv(a)
+        except np.linalg.LinAlgError:  # LAPACK met an exactly zero pivot: say where, as torch
+            info = lu_info(a)
+            raise RuntimeError(f"linalg.inv: {_batch_prefix(info)}The diagonal element {_first(info)} is zero, the "
+                               f"inversion could not be completed because the input matrix is singular.") from None
+        return self.y
+
+    def backward(self, g):
+        yt = _T(self.y)
+        return -(yt @ g @ yt)
+
+
+class Det(Function):
+    """z = det A;  dA = dz adj(A)^T = dz det(U) det(V) U diag(prod_{j != i} s_j) V^T for A = U S V^T, which holds
+    for singular A too (det A A^-T would divide by zero)"""
+    def forward(self, a):
+        self.a = a
+        return np.linalg.det(a)
+
+    def backward(self, g):
+        u, s, vh = np.linalg.svd(self.a)
+        ones = np.ones_like(s[..., :1])
+        left = np.cumprod(np.concatenate([ones, s[..., :-1]], -1), -1)  # prod_{j < i} s_j
+        right = np.flip(np.cumprod(np.concatenate([ones, np.flip(s[..., 1:], -1)], -1), -1), -1)  # prod_{j > i}
+        sign = np.linalg.det(u) * np.linalg.det(vh)
+        cof = (u * (left * right)[..., None, :]) @ vh
+        return (g * sign)[..., None, None] * cof
+
+
+class Slogdet(MultiOutput):
+    """(sign, log|det A|);  dA = d(log|det|) A^-T (the sign's gradient is zero; it is in the graph, as torch)"""
+    differentiable = (True, True)
+    saves_inputs, saves_output = True, False
+
+    def forward(self, a):
+        self.a = a
+        sign, logabs = np.linalg.slogdet(a)
+        return sign.astype(a.dtype, copy=False), logabs.astype(a.dtype, copy=False)
+
+    def backward_multi(self, gsign, glog):
+        if glog is None:
+            return np.zeros_like(self.a)
+        with np.errstate(all="ignore"):
+            return glog[..., None, None] * _T(np.linalg.inv(self.a))
+
+
+class Solve(Function):
+    """X = A^-1 B (batch dims already broadcast);  dB = A^-T dX, dA = -dB X^T"""
+    saves_output = True
+
+    def forward(self, a, b):
+        self.a = a
+        try:
+            self.x = np.linalg.solve(a, b)
+        except np.linalg.LinAlgError:
+            raise RuntimeError("linalg.solve: The solver failed because the input matrix is singular.") from None
+        return self.x
+
+    def backward(self, g):
+        gb = np.linalg.solve(_T(self.a), g)
+        return (-(gb @ _T(self.x)) if self.needs_input_grad[0] else None), gb
+
+
+def _phi(m):
+    """The lower triangle of m with half its diagonal"""
+    out = np.tril(m)
+    idx = np.arange(m.shape[-1])
+    out[..., idx, idx] *= 0.5
+    return out
+
+
+class Cholesky(Function):
+    """A = L L^T, L lower (only A's lower triangle is read);  dA = sym(L^-T Phi(L^T dL) L^-1), Phi: the lower
+    triangle with half the diagonal, sym(X) = (X + X^T) / 2"""
+    saves_inputs, saves_output = False, True
+
+    def forward(self, a):
+        try:
+            self.l = np.linalg.cholesky(a)
+        except np.linalg.LinAlgError:  # say which leading minor failed, as torch
+            info = cholesky_info(a)
+            raise RuntimeError(f"linalg.cholesky: {_batch_prefix(info)}The factorization could not be completed "
+                               f"because the input is not positive-definite (the leading minor of order "
+                               f"{_first(info)} is not positive-definite).") from None
+        return self.l
+
+    def backward(self, g):
+        linv = np.linalg.inv(self.l)
+        ga = _T(linv) @ _phi(_T(self.l) @ g) @ linv
+        return (ga + _T(ga)) / 2
+
+
+class Eigh(MultiOutput):
+    """A = V diag(w) V^T (A symmetric, one triangle read);  dA = V (diag(dw) + F o skew(V^T dV)) V^T with
+    F_ij = 1/(w_j - w_i) off the diagonal, skew(M) = (M - M^T) / 2 (a symmetric dA, as torch)"""
+    differentiable = (True, True)
+
+    def forward(self, a, uplo="L"):
+        self.w, self.v = np.linalg.eigh(a, UPLO=uplo)
+        return self.w, self.v
+
+    def backward_multi(self, gw, gv):
+        v = self.v
+        if gv is None:
+            inner = np.zeros(v.shape, v.dtype)
+        else:
+            m = _T(v) @ gv
+            inner = _pair_inverse(self.w) * ((m - _T(m)) / 2)
+        if gw is not None:
+            inner = inner + _diag_embed(gw)
+        return v @ inner @ _T(v)
+
+
+class Eigvalsh(Function):
+    """w = the eigenvalues of symmetric A;  dA = V diag(dw) V^T"""
+    saves_inputs = False
+
+    def forward(self, a, uplo="L"):
+        w, self.v = np.linalg.eigh(a, UPLO=uplo)
+        return w
+
+    def backward(self, g):
+        return (self.v * g[..., None, :]) @ _T(self.v)
+
+
+class Svd(MultiOutput):
+    """A = U diag(S) Vh, k = min(m, n) (full_matrices: U, Vh square; the columns past k get no gradient);
+    dA = U [(F o (U^T dU - dU^T U)) S + diag(dS) + S (F o (V^T dV - dV^T V))] V^T
+         + (I - U U^T) dU S^-1 V^T + U S^-1 dV^T (I - V V^T),  F_ij = 1/(s_j^2 - s_i^2), V = Vh^T"""
+    differentiable = (True, True, True)
+
+    def forward(self, a, full_matrices=True):
+        self.u, self.s, self.vh = np.linalg.svd(a, full_matrices=full_matrices)
+        return self.u, self.s, self.vh
+
+    def backward_multi(self, gu, gs, gvh):
+        k = self.s.shape[-1]
+        u, s, v = self.u[..., :k], self.s, _T(self.vh[..., :k, :])
+        f = _pair_inverse(s * s)
+        inner = np.zeros(u.shape[:-2] + (k, k), u.dtype)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            if gu is not None:
+                gu = gu[..., :k]
+                utgu = _T(u) @ gu
+                inner = inner + (f * (utgu - _T(utgu))) * s[..., None, :]
+            if gvh is not None:
+                gv = _T(gvh[..., :k, :])
+                vtgv = _T(v) @ gv
+                inner = inner + s[..., :, None] * (f * (vtgv - _T(vtgv)))
+            if gs is not None:
+                inner = inner + _diag_embed(gs)
+            ga = u @ inner @ _T(v)
+            if gu is not None and u.shape[-2] > k:  # tall: dU's part outside U's column space
+                ga = ga + ((gu - u @ utgu) / s[..., None, :]) @ _T(v)
+            if gvh is not None and v.shape[-2] > k:  # wide: the same for V
+                ga = ga + (u / s[..., None, :]) @ _T(gv - v @ vtgv)
+        return ga
+
+
+class Svdvals(Function):
+    """s = the singular values of A;  dA = U diag(ds) Vh"""
+    saves_inputs = False
+
+    def forward(self, a):
+        self.u, s, self.vh = np.linalg.svd(a, full_matrices=False)
+        return s
+
+    def backward(self, g):
+        return (self.u * g[..., None, :]) @ self.vh
+
+
+def _copyltu(m):
+    """The symmetric matrix with m's lower triangle"""
+    low = np.tril(m, -1)
+    return low + _T(low) + _diag_embed(np.diagonal(m, axis1=-2, axis2=-1))
+
+
+def _qr_backward_tall(q, r, gq, gr):
+    """A = Q R with m >= n: dA = (dQ + Q copyltu(M)) R^-T, M = R dR^T - dQ^T Q"""
+    m = r @ _T(gr) - _T(gq) @ q
+    b = gq + q @ _copyltu(m)
+    return _T(np.linalg.solve(r, _T(b)))  # b R^-T, with R square and invertible
+
+
+class Qr(MultiOutput):
+    """A = Q R (mode 'reduced', 'complete' or 'r');  for m >= n: dA = (dQ + Q copyltu(M)) R^-T with
+    M = R dR^T - dQ^T Q; for m < n, A = [X | Y], R = [U | V]: dY = Q dV, dX from the square case with
+    dQ + Y dV^T"""
+    differentiable = (True, True)
+
+    def forward(self, a, mode="reduced"):
+        if mode == "r":
+            self.r = np.linalg.qr(a, mode="r")
+            self.q = np.zeros(a.shape[:-2] + (0,), a.dtype)
+        else:
+            self.q, self.r = np.linalg.qr(a, mode=mode)
+        self.mode, self.shape = mode, a.shape
+        return self.q, self.r
+
+    def backward_multi(self, gq, gr):
+        m, n = self.shape[-2:]
+        if self.mode == "r":
+            raise RuntimeError("linalg.qr: the derivative of linalg.qr depends on Q, which is not computed when "
+                               "mode='r'; use mode='reduced' to differentiate through linalg.qr")
+        if self.mode == "complete" and m > n:
+            raise RuntimeError("linalg.qr: the QR decomposition is not differentiable when mode='complete' and "
+                               f"nrows > ncols (shape {self.shape})")
+        q, r = self.q, self.r
+        gq = np.zeros_like(q) if gq is None else gq
+        gr = np.zeros_like(r) if gr is None else gr
+        if m >= n:
+            return _qr_backward_tall(q, r, gq, gr)
+        y = q @ r[..., m:]  # A's columns past m
+        gv = gr[..., m:]
+        gx = _qr_backward_tall(q, r[..., :m], gq + y @ _T(gv), gr[..., :m])
+        return np.concatenate([gx, q @ gv], -1)
+
+
+class Pinv(Function):
+    """P = A^+ (singular values at or below the cutoff dropped);  dA = -P^T dP P^T + (I - A P) dP^T P P^T
+    + P^T P dP^T (I - P A)"""
+    saves_output = True
+
+    def forward(self, a, cutoff_atol=None, cutoff_rtol=None, hermitian=False):
+        self.a = a
+        if hermitian:
+            w, v = np.linalg.eigh(a)
+            tol = self._tol(np.abs(w), cutoff_atol, cutoff_rtol)
+            with np.errstate(divide="ignore"):
+                winv = np.where(np.abs(w) > tol, 1 / w, 0).astype(a.dtype, copy=False)
+            self.p = (v * winv[..., None, :]) @ _T(v)
+        else:
+            u, s, vh = np.linalg.svd(a, full_matrices=False)
+            tol = self._tol(s, cutoff_atol, cutoff_rtol)
+            with np.errstate(divide="ignore"):
+                sinv = np.where(s > tol, 1 / s, 0).astype(a.dtype, copy=False)
+            self.p = (_T(vh) * sinv[..., None, :]) @ _T(u)
+        return self.p
+
+    @staticmethod
+    def _tol(s, atol, rtol):
+        smax = s.max(-1, keepdims=True) if s.shape[-1] else np.zeros(s.shape[:-1] + (1,), s.dtype)
+        return np.maximum(atol, rtol * smax)
+
+    def backward(self, g):
+        a, p = self.a, self.p
+        pt, gt = _T(p), _T(g)
+        ga = -(pt @ g @ pt)
+        ga = ga + (gt @ p @ pt - a @ (p @ (gt @ (p @ pt))))  # (I - A P) dP^T P P^T
+        ga = ga + (pt @ (p @ gt) - pt @ (p @ (gt @ (p @ a))))  # P^T P dP^T (I - P A)
+        return ga
+
+
+def _first(info):
+    """The first nonzero info of a batch"""
+    flat = info.reshape(-1)
+    return int(flat[np.flatnonzero(flat)[0]])
+
+
+def _batch_prefix(info):
+    """torch's '(Batch element i): ' naming the first failing matrix of a batch, '' for a single matrix"""
+    return "" if info.ndim == 0 else f"(Batch element {int(np.flatnonzero(info.reshape(-1))[0])}): "
+
+
+def lu_info(a):
+    """LAPACK getrf's info for each matrix of a (..., n, n): 0, or the 1-based column of the first exactly-zero
+    pivot of LU with partial pivoting (the matrix is singular)"""
+    n = a.shape[-1]
+    work = a.reshape((-1, n, n)).copy()
+    rows = np.arange(work.shape[0])
+    info = np.zeros(work.shape[0], np.int32)
+    for k in range(n):
+        p = k + np.argmax(np.abs(work[:, k:, k]), axis=1)
+        pivot_rows = work[rows, p].copy()
+        work[rows, p] = work[:, k]
+        work[:, k] = pivot_rows
+        piv = work[:, k, k]
+        zero = piv == 0
+        info[(info == 0) & zero] = k + 1
+        lower = work[:, k + 1:, k] / np.where(zero, 1, piv)[:, None]
+        lower[zero] = 0
+        work[:, k + 1:, k:] -= lower[:, :, None] * work[:, None, k, k:]
+    return info.reshape(a.shape[:-2])
+
+
+def cholesky_info(a):
+    """LAPACK potrf's info for each matrix of a (..., n, n), lower triangle read: 0, or the order of the first
+    leading minor that is not positive-definite"""
+    n = a.shape[-1]
+    work = np.tril(a.reshape((-1, n, n)))
+    low = np.zeros_like(work)
+    info = np.zeros(work.shape[0], np.int32)
+    for k in range(n):
+        d = work[:, k, k] - np.sum(low[:, k, :k] ** 2, axis=1)
+        bad = ~(d > 0)
+        info[(info == 0) & bad] = k + 1
+        lkk = np.sqrt(np.where(bad, 1, d))
+        low[:, k, k] = lkk
+        low[:, k + 1:, k] = (work[:, k + 1:, k] - (low[:, k + 1:, :k] @ low[:, k, :k, None])[..., 0]) / lkk[:, None]
+    return info.reshape(a.shape[:-2])

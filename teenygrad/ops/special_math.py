@@ -1,0 +1,352 @@
+"""The special functions numpy lacks, on float64 arrays: erf, erfc, erfcx and their inverses, lgamma, digamma,
+the Hurwitz zeta function and polygamma, and the modified Bessel functions I0 and I1 (plain and scaled by e^-|x|).
+Series and continued fractions are summed to float64 convergence (~1e-14 relative away from the functions'
+zeros); the ops in special.py compute here in float64 and round to the input's dtype. Plain numpy, no autograd."""
+import math
+import numpy as np
+
+_SQRT_PI = math.sqrt(math.pi)
+
+
+def _flat(fn):
+    """Run fn on a 1-D float64 copy (boolean-mask assignment needs at least one dim) and restore the shape."""
+    def wrapper(x, *args):
+        x = np.asarray(x, dtype=np.float64)
+        with np.errstate(all="ignore"):  # poles and tails give inf and nan on purpose, as torch
+            return fn(x.reshape(-1), *args).reshape(x.shape)
+    wrapper.__name__, wrapper.__doc__ = fn.__name__, fn.__doc__
+    return wrapper
+
+
+# ---- the error function --------------------------------------------------------------------------------------
+_SPLIT = 1.5  # below: the series for erf; above: the continued fraction for erfc
+
+
+def _erf_series(x):
+    """erf x = 2/sqrt(pi) e^(-x^2) sum_n x (2x^2)^n / (2n+1)!!  (positive terms, so no cancellation)"""
+    term, total, x2 = x.copy(), x.copy(), 2 * x * x
+    for n in range(1, 32):
+        term = term * x2 / (2 * n + 1)
+        total += term
+    return 2 / _SQRT_PI * np.exp(-x * x) * total
+
+
+def _exp_neg_sq(x):
+    """e^(-x^2) without the rounding of x^2 (which costs x^2 ulps): x = hi + lo with hi^2 exact"""
+    hi = np.round(x * 2.0 ** 20) / 2.0 ** 20  # |x| < 27 where it matters: hi has <= 26 significant bits
+    lo = x - hi
+    return np.where(np.isfinite(x), np.exp(-hi * hi) * np.exp(-lo * (2 * hi + lo)), 0.0)
+
+
+def _erfcx_cf(x):
+    """e^(x^2) erfc x = 1/sqrt(pi) / (x + (1/2)/(x + 1/(x + (3/2)/(x + ...)))), evaluated bottom-up; x >= 1.5"""
+    t = x.copy()
+    for k in range(80, 0, -1):
+        t = x + (k / 2) / t
+    return 1 / (_SQRT_PI * t)
+
+
+@_flat
+def erf(x):
+    out, a = np.empty_like(x), np.abs(x)
+    small = a < _SPLIT
+    out[small] = _erf_series(x[small])
+    big = a[~small]
+    out[~small] = np.copysign(1 - _erfcx_cf(big) * _exp_neg_sq(big), x[~small])
+    return out
+
+
+@_flat
+def erfc(x):
+    out = np.empty_like(x)
+    small, pos = np.abs(x) < _SPLIT, x >= _SPLIT
+    out[small] = 1 - _erf_series(x[small])
+    out[pos] = _erfcx_cf(x[pos]) * _exp_neg_sq(x[pos])
+    neg = ~small & ~pos  # x <= -1.5 (and NaN, which stays NaN)
+    out[neg] = 2 - _erfcx_cf(-x[neg]) * _exp_neg_sq(x[neg])
+    return out
+
+
+@_flat
+def erfcx(x):
+    """e^(x^2) erfc x"""
+    out = np.empty_like(x)
+    small, pos = np.abs(x) < _SPLIT, x >= _SPLIT
+    out[small] = np.exp(x[small] ** 2) * (1 - _erf_series(x[small]))
+    out[pos] = _erfcx_cf(x[pos])
+    neg = ~small & ~pos
+    out[neg] = 2 * np.exp(x[neg] ** 2) - _erfcx_cf(-x[neg])
+    return out
+
+
+def _erfinv_small(y):
+    """The x with erf x = y for |y| <= 0.5: a series start, then Halley steps on erf x - y."""
+    x = _SQRT_PI / 2 * y * (1 + y * y * (math.pi / 12 + y * y * 7 * math.pi ** 2 / 480))
+    for _ in range(3):
+        step = (erf(x) - y) * (_SQRT_PI / 2) * np.exp(x * x)  # f / f'
+        x = x - step / (1 + x * step)  # Halley: f'' / f' = -2x
+    return x
+
+
+def _erfcinv_tail(q):
+    """The x >= 0 with erfc x = q for 0 < q <= 0.5: Winitzki's closed form (~1e-3 off), then Halley steps on
+    erfc x - q, written through erfcx and logs so that q down to the smallest subnormal neither under- nor
+    overflows."""
+    a = 0.147
+    lg = np.log(q * (2 - q))  # log(1 - y^2) for y = 1 - q
+    b = 2 / (math.pi * a) + lg / 2
+    x = np.sqrt(np.sqrt(b * b - lg / a) - b)
+    for _ in range(3):
+        r = erfcx(x)
+        step = _SQRT_PI / 2 * r * np.expm1(np.log(q) - np.log(r) + x * x)  # f / f' = (erfc x - q) / f'
+        x = x - step / (1 + x * step)
+    return x
+
+
+@_flat
+def erfcinv(q):
+    """The x with erfc x = q, q in [0, 2]; 1 - q and 2 - q are exact where they are used"""
+    out = np.full_like(q, np.nan)
+    mid = np.abs(1 - q) <= 0.5
+    out[mid] = _erfinv_small(1 - q[mid])
+    lo = (q > 0) & (q < 0.5)
+    out[lo] = _erfcinv_tail(q[lo])
+    hi = (q > 1.5) & (q < 2)
+    out[hi] = -_erfcinv_tail(2 - q[hi])
+    out[q == 0], out[q == 2] = np.inf, -np.inf
+    return out
+
+
+@_flat
+def erfinv(y):
+    out = np.full_like(y, np.nan)
+    a = np.abs(y)
+    small = a <= 0.5
+    out[small] = _erfinv_small(y[small])
+    big = (a > 0.5) & (a <= 1)
+    out[big] = np.copysign(erfcinv(1 - a[big]), y[big])
+    return out
+
+
+def ndtri(p):
+    """The x with Phi(x) = p (the standard normal's quantile)"""
+    return -math.sqrt(2) * erfcinv(2 * np.asarray(p, dtype=np.float64))
+
+
+# ---- gamma and its derivatives ---------------------------------------------------------------------------------
+def _frac_to_nearest(x):
+    """x minus its nearest integer, in [-0.5, 0.5] and exact: sin(pi x) and tan(pi x) up to sign, without the
+    rounding of pi x for large x"""
+    return x - np.round(x)
+
+
+_LGAMMA_C = [1 / 12, -1 / 360, 1 / 1260, -1 / 1680, 1 / 1188, -691 / 360360, 1 / 156, -3617 / 122400]  # B2k/(2k(2k-1))
+
+
+def _shift_up(x, threshold, step_fn):
+    """Raise every x below threshold by whole steps (the recurrences), calling step_fn(mask, z) before each."""
+    z = x.copy()
+    for _ in range(int(threshold) + 1):
+        m = z < threshold
+        if not m.any():
+            break
+        step_fn(m, z)
+        z[m] += 1
+    return z
+
+
+def _lgamma_pos(x):
+    """lgamma for x >= 0.5: lgamma x = lgamma(x + k) - log(x (x+1) ... (x+k-1)), then Stirling's series"""
+    prod = np.ones_like(x)
+
+    def mul(m, z):
+        prod[m] *= z[m]
+    z = _shift_up(x, 15.0, mul)
+    w = 1 / (z * z)
+    series = 0.0
+    for c in reversed(_LGAMMA_C):
+        series = series * w + c
+    return (z - 0.5) * np.log(z) - z + 0.5 * math.log(2 * math.pi) + series / z - np.log(prod)
+
+
+_LGAMMA2_C = []  # (-1)^k (zeta(k) - 1) / k for k = 2, 3, ...: lgamma(2 + z)'s Taylor coefficients, made on first use
+
+
+def _lgamma_near_zeros(x):
+    """lgamma for x in [0.5, 2.5], accurate relative to its zeros at 1 and 2 (where the recurrence is not):
+    lgamma(2 + z) = (1 - euler_gamma) z + sum_k (-1)^k (zeta(k) - 1) z^k / k, and lgamma(1 + z) = that - log1p z"""
+    if not _LGAMMA2_C:
+        k = np.arange(2, 32, dtype=np.float64)
+        _LGAMMA2_C.extend((-1) ** k * zeta(k, 2.0) / k)
+    below = x < 1.5
+    z = np.where(below, x - 1, x - 2)  # exact (Sterbenz)
+    series = 0.0
+    for c in reversed(_LGAMMA2_C):
+        series = (series + c) * z
+    return (series + (1 - np.euler_gamma)) * z - np.where(below, np.log1p(z), 0)
+
+
+@_flat
+def lgamma(x):
+    out = np.empty_like(x)
+    pos = x >= 0.5
+    out[pos] = _lgamma_pos(x[pos])
+    near = (x >= 0.5) & (x <= 2.5)
+    out[near] = _lgamma_near_zeros(x[near])
+    neg = ~pos & ~np.isnan(x)
+    xn = x[neg]
+    # reflection: lgamma x = log(pi / |sin(pi x)|) - lgamma(1 - x); inf at the poles 0, -1, -2, ...
+    out[neg] = np.log(math.pi / np.abs(np.sin(math.pi * _frac_to_nearest(xn)))) - _lgamma_pos(1 - xn)
+    tiny = np.abs(x) < 1e-10  # lgamma x = -log|x| - euler_gamma x + O(x^2): sin(pi x) would lose subnormal bits
+    out[tiny] = -np.log(np.abs(x[tiny])) - np.euler_gamma * x[tiny]
+    out[np.isnan(x)] = np.nan
+    out[np.isinf(x)] = np.inf
+    return out
+
+
+_DIGAMMA_C = [1 / 12, -1 / 120, 1 / 252, -1 / 240, 1 / 132, -691 / 32760, 1 / 12]  # B2k/(2k)
+
+
+def _digamma_pos(x):
+    """digamma for x >= 0.5: digamma x = digamma(x + k) - sum 1/(x+i), then the asymptotic series"""
+    acc = np.zeros_like(x)
+
+    def sub(m, z):
+        acc[m] -= 1 / z[m]
+    z = _shift_up(x, 12.0, sub)
+    w = 1 / (z * z)
+    series = 0.0
+    for c in reversed(_DIGAMMA_C):
+        series = series * w + c
+    return np.log(z) - 0.5 / z - series * w + acc
+
+
+@_flat
+def digamma(x):
+    out = np.empty_like(x)
+    pos = x >= 0.5
+    out[pos] = _digamma_pos(x[pos])
+    neg = ~pos & ~np.isnan(x)
+    xn = x[neg]
+    # reflection: digamma x = digamma(1 - x) - pi / tan(pi x); -inf at 0, NaN at -1, -2, ... (as torch)
+    out[neg] = _digamma_pos(1 - xn) - math.pi / np.tan(math.pi * _frac_to_nearest(xn))
+    out[np.isnan(x)] = np.nan
+    out[(x <= 0) & (x == np.floor(x))] = np.nan
+    out[x == 0] = np.copysign(np.inf, -x[x == 0])  # -inf at +0, inf at -0
+    return out
+
+
+_B2 = [(1, 6), (-1, 30), (1, 42), (-1, 30), (5, 66), (-691, 2730), (7, 6), (-3617, 510), (43867, 798),
+       (-174611, 330), (854513, 138), (-236364091, 2730)]  # Bernoulli numbers B2, B4, ... as (num, den)
+_ZETA_C = [n / d / math.factorial(2 * j + 2) for j, (n, d) in enumerate(_B2)]  # B2j / (2j)!
+
+
+def zeta(s, q):
+    """The Hurwitz zeta function sum_k (q + k)^-s (s > 1): the first terms summed until q + k >= 10, the rest
+    by Euler-Maclaurin. inf at s = 1 and at q = 0, -1, ...; NaN for s < 1, or q < 0 with s not an integer."""
+    s, q = np.broadcast_arrays(np.asarray(s, dtype=np.float64), np.asarray(q, dtype=np.float64))
+    shape = s.shape
+    s, q = s.reshape(-1).copy(), q.reshape(-1).copy()
+    with np.errstate(all="ignore"):
+        total = np.zeros_like(q)
+        a = q.copy()
+        k = 0
+        while True:
+            m = ((a < 10) | (k < 9)) & (a > -np.inf)
+            if not m.any():
+                break
+            total[m] += a[m] ** -s[m]
+            a[m] += 1
+            k += 1
+        total += a ** (1 - s) / (s - 1) + 0.5 * a ** -s
+        rising, power = s.copy(), a ** (-s - 1)  # s (s+1) ... (s+2j-2) and a^(-s-2j+1)
+        for j, c in enumerate(_ZETA_C):
+            total += c * rising * power
+            rising = rising * (s + 2 * j + 1) * (s + 2 * j + 2)
+            power = power / (a * a)
+        pole = (q <= 0) & (q == np.floor(q))
+        total[pole | (s == 1)] = np.inf
+        total[(s < 1) | ((q < 0) & ~pole & (s != np.floor(s))) | np.isnan(s) | np.isnan(q) | (q == -np.inf)] = np.nan
+    return total.reshape(shape)
+
+
+def polygamma(x, n):
+    """The n-th derivative of digamma: (-1)^(n+1) n! zeta(n + 1, x) for n >= 1"""
+    if n == 0:
+        return digamma(x)
+    with np.errstate(over="ignore"):  # n! zeta overflows to inf near the poles, as torch's does
+        return (-1) ** (n + 1) * math.factorial(n) * zeta(n + 1.0, x)
+
+
+# ---- modified Bessel functions of the first kind ----------------------------------------------------------------
+_BESSEL_SPLIT = 30.0  # below: the power series; above: the asymptotic series
+
+
+def _bessel_series(a, nu):
+    """I_nu(a) = sum_k (a/2)^(2k+nu) / (k! (k+nu)!), positive terms"""
+    h = a * a / 4
+    term = (a / 2) ** nu
+    total = term.copy()
+    for k in range(1, 64):
+        term = term * h / (k * (k + nu))
+        total += term
+    return total
+
+
+def _bessel_asym_scaled(a, nu):
+    """e^-a I_nu(a) ~ 1/sqrt(2 pi a) sum_k (-1)^k prod_j (4nu^2 - (2j-1)^2) / (k! (8a)^k), a >= 30"""
+    term, total = np.ones_like(a), np.ones_like(a)
+    for k in range(1, 40):
+        term = term * -(4 * nu * nu - (2 * k - 1) ** 2) / (8 * k * a)
+        total += term
+    return total / np.sqrt(2 * math.pi * a)
+
+
+def _bessel(x, nu, scaled):
+    a = np.abs(x)
+    out = np.empty_like(x)
+    small = a < _BESSEL_SPLIT
+    out[small] = _bessel_series(a[small], nu) * (np.exp(-a[small]) if scaled else 1)
+    big = ~small
+    out[big] = _bessel_asym_scaled(a[big], nu) * (1 if scaled else np.exp(a[big]))
+    out[np.isinf(x)] = 0 if scaled else np.nan  # torch's value at +-inf
+    out[np.isnan(x)] = np.nan
+    return np.copysign(out, x) if nu == 1 else out  # I1 is odd
+
+
+@_flat
+def i0(x):
+    return _bessel(x, 0, False)
+
+
+@_flat
+def i0e(x):
+    return _bessel(x, 0, True)
+
+
+@_flat
+def i1(x):
+    return _bessel(x, 1, False)
+
+
+@_flat
+def i1e(x):
+    return _bessel(x, 1, True)
+
+
+# ---- the standard normal distribution ----------------------------------------------------------------------------
+@_flat
+def ndtr(x):
+    """Phi(x) = erfc(-x / sqrt 2) / 2"""
+    return erfc(-x / math.sqrt(2)) / 2
+
+
+@_flat
+def log_ndtr(x):
+    """log Phi(x): through erfcx in the lower tail (Phi underflows there), log1p in the upper"""
+    out = np.empty_like(x)
+    lo = x < 0
+    t = -x[lo] / math.sqrt(2)
+    out[lo] = np.log(erfcx(t) / 2) - t * t
+    out[~lo] = np.log1p(-erfc(x[~lo] / math.sqrt(2)) / 2)
+    return out

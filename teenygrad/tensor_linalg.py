@@ -1,0 +1,93 @@
+"""Tensor methods for linear algebra as torch spells them (x.det(), x.inverse(), x.cholesky(), x.svd(), ...), and
+through functional_api the torch.xxx forms. Thin: each calls teenygrad.linalg, imported on first use so that
+`import teenygrad` does not load it."""
+import collections
+from .tensor import Tensor
+from .tensor_ops import _method
+
+_result_types = {}
+
+
+def _result(name, fields):
+    """torch's named result tuple, made on first use (a namedtuple costs ~0.2 ms to build at import)"""
+    t = _result_types.get(name)
+    if t is None:
+        t = _result_types[name] = collections.namedtuple(name, fields)
+    return t
+
+
+def _la():
+    from . import linalg
+    return linalg
+
+
+@_method
+def det(self):
+    return _la().det(self)
+
+
+@_method
+def slogdet(self):
+    return _la().slogdet(self)
+
+
+@_method
+def logdet(self):
+    """log(det A): NaN for a negative determinant, -inf for a singular matrix (as torch)"""
+    sign, logabs = _la().slogdet(self)
+    return logabs.masked_fill(sign < 0, float("nan"))
+
+
+@_method
+def inverse(self):
+    return _la().inv(self)
+
+
+@_method
+def cholesky(self, upper=False):
+    return _la().cholesky(self, upper=upper)
+
+
+@_method
+def cholesky_solve(self, input2, upper=False):
+    """X with A X = self, A = L L^T given its Cholesky factor input2 (U^T U with upper=True)"""
+    if self.ndim < 2 or input2.ndim < 2:
+        raise RuntimeError(f"cholesky_solve: b and the factor must have at least 2 dimensions, got shapes "
+                           f"{tuple(self.shape)} and {tuple(input2.shape)}")
+    A = input2.mT @ input2 if upper else input2 @ input2.mT
+    return _la().solve(A, self)
+
+
+@_method
+def cholesky_inverse(self, upper=False):
+    """A^-1 for A = L L^T given L (U^T U with upper=True)"""
+    _la()._check_square(self, "cholesky_inverse")
+    return _la().inv(self.mT @ self if upper else self @ self.mT)
+
+
+@_method
+def pinverse(self, rcond=1e-15):
+    return _la().pinv(self, rtol=rcond)
+
+
+@_method
+def matrix_power(self, n):
+    return _la().matrix_power(self, n)
+
+
+@_method
+def svd(self, some=True, compute_uv=True):
+    """torch.svd's convention: V (not Vh), some=True for the reduced factors; compute_uv=False gives zero U, V"""
+    la = _la()
+    if not compute_uv:
+        la._check_matrix(self, "svd")
+        m, n = self.shape[-2:]
+        zeros = lambda k: Tensor._wrap(self._data.dtype.type(0) * self._data[..., :1, :1].repeat(k, -2).repeat(k, -1))
+        return _result("svd", ["U", "S", "V"])(zeros(m), la.svdvals(self), zeros(n))
+    U, S, Vh = la.svd(self, full_matrices=not some)
+    return _result("svd", ["U", "S", "V"])(U, S, Vh.mT)
+
+
+@_method
+def qr(self, some=True):
+    return _result("qr", ["Q", "R"])(*_la().qr(self, mode="reduced" if some else "complete"))
