@@ -33,6 +33,7 @@ dtype = _np.dtype  # every dtype (float32, int64, bool, ...) is an instance of i
 _LAZY_MODULES = {"nn", "optim", "utils", "data", "models", "backend", "kernels", "autograd", "serialization", "cuda",
                  "backends", "amp"}
 _LAZY_MODULES |= {"linalg", "special"}  # torch.linalg, torch.special
+_LAZY_MODULES |= {"distributions"}  # torch.distributions
 
 
 def __getattr__(name):

@@ -1,0 +1,19 @@
+"""teenygrad.distributions: torch.distributions' names and semantics, built on differentiable Tensor ops.
+One file per family; kl.py holds kl_divergence and the closed-form pairs."""
+from . import constraints
+from .bernoulli import Bernoulli
+from .beta import Beta
+from .categorical import Categorical, OneHotCategorical
+from .distribution import Distribution
+from .exponential import Exponential
+from .gamma import Gamma
+from .independent import Independent
+from .kl import kl_divergence, register_kl
+from .laplace import Laplace
+from .multivariate_normal import MultivariateNormal
+from .normal import Normal
+from .uniform import Uniform
+
+__all__ = ["Bernoulli", "Beta", "Categorical", "Distribution", "Exponential", "Gamma", "Independent", "Laplace",
+           "MultivariateNormal", "Normal", "OneHotCategorical", "Uniform", "constraints", "kl_divergence",
+           "register_kl"]

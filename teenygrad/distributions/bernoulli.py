@@ -1,0 +1,75 @@
+"""Bernoulli(probs= or logits=): 1 with probability probs = sigmoid(logits), else 0."""
+import numbers
+
+from ..creation import arange, rand
+from ..nn.functional import binary_cross_entropy_with_logits
+from ..tensor import Size
+from . import constraints
+from .distribution import Distribution
+from .utils import broadcast_params, lazy_property, probs_to_logits, logits_to_probs
+
+
+def _one_of(dist, probs, logits):
+    if (probs is None) == (logits is None):
+        raise ValueError(f"{dist}: either `probs` or `logits` must be specified, but not both.")
+    return ("probs", probs) if probs is not None else ("logits", logits)
+
+
+class Bernoulli(Distribution):
+    arg_constraints = {"probs": constraints.unit_interval, "logits": constraints.real}
+    support = constraints.boolean
+    has_enumerate_support = True
+
+    def __init__(self, probs=None, logits=None, validate_args=None):
+        name, param = _one_of("Bernoulli", probs, logits)
+        self.__dict__[name], = broadcast_params("Bernoulli", **{name: param})
+        batch_shape = Size() if isinstance(param, numbers.Number) else self._param.shape
+        super().__init__(batch_shape, validate_args=validate_args)
+
+    @property
+    def _param(self):
+        """the parameter the user gave (probs or logits); the other is computed from it on first read"""
+        return self.__dict__["probs"] if "probs" in self.__dict__ else self.__dict__["logits"]
+
+    @lazy_property
+    def logits(self):
+        return probs_to_logits(self.probs, is_binary=True)
+
+    @lazy_property
+    def probs(self):
+        return logits_to_probs(self.logits, is_binary=True)
+
+    @property
+    def param_shape(self):
+        return self._param.shape
+
+    @property
+    def mean(self):
+        return self.probs
+
+    @property
+    def mode(self):
+        p = self.probs
+        return (p >= 0.5).to(p.dtype).masked_fill(p == 0.5, float("nan"))  # a tie has no single mode
+
+    @property
+    def variance(self):
+        return self.probs * (1 - self.probs)
+
+    def sample(self, sample_shape=Size()):
+        shape = self._extended_shape(sample_shape)
+        p = self.probs.detach().expand(shape)
+        return (rand(shape, dtype=p.dtype, device=p.device) < p).to(p.dtype)
+
+    def log_prob(self, value):
+        if self._validate_args:
+            self._validate_sample(value)
+        logits, value = broadcast_params("Bernoulli.log_prob", logits=self.logits, value=value)
+        return -binary_cross_entropy_with_logits(logits, value.to(logits.dtype), reduction="none")
+
+    def entropy(self):
+        return binary_cross_entropy_with_logits(self.logits, self.probs, reduction="none")
+
+    def enumerate_support(self, expand=True):
+        values = arange(2, dtype=self._param.dtype).view((-1,) + (1,) * len(self.batch_shape))
+        return values.expand((-1,) + self.batch_shape) if expand else values

@@ -1,0 +1,67 @@
+"""Beta(concentration1, concentration0): density x^(a-1) (1-x)^(b-1) / B(a, b) on [0, 1], with a = concentration1,
+b = concentration0. A draw is g1 / (g1 + g0) for gamma draws g1 ~ Gamma(a, 1), g0 ~ Gamma(b, 1) (see gamma.py)."""
+from ..autograd import is_grad_enabled
+from ..tensor import Size
+from ..tensor_misc import finfo
+from . import constraints
+from .distribution import Distribution
+from .gamma import _numpy, _reparameterised, _standard_gamma
+from .utils import broadcast_params, all_numbers
+
+
+def _log_beta(a, b):
+    return a.lgamma() + b.lgamma() - (a + b).lgamma()
+
+
+class Beta(Distribution):
+    arg_constraints = {"concentration1": constraints.positive, "concentration0": constraints.positive}
+    support = constraints.unit_interval
+    has_rsample = True
+
+    def __init__(self, concentration1, concentration0, validate_args=None):
+        self.concentration1, self.concentration0 = broadcast_params(
+            "Beta", concentration1=concentration1, concentration0=concentration0)
+        batch_shape = Size() if all_numbers(concentration1, concentration0) else self.concentration1.shape
+        super().__init__(batch_shape, validate_args=validate_args)
+
+    @property
+    def mean(self):
+        return self.concentration1 / (self.concentration1 + self.concentration0)
+
+    @property
+    def mode(self):
+        # the peak (a-1) / (a+b-2); with a, b < 1 the density peaks at both ends and torch takes the larger's end
+        a, b = self.concentration1, self.concentration0
+        am1, bm1 = (a - 1).clamp(min=0), (b - 1).clamp(min=0)
+        both_below_one = (a < 1) & (b < 1)
+        return (am1 / (am1 + bm1)).where(~both_below_one, (a >= b).to(a.dtype))
+
+    @property
+    def variance(self):
+        a, b = self.concentration1, self.concentration0
+        total = a + b
+        return a * b / (total.square() * (total + 1))
+
+    def rsample(self, sample_shape=Size()):
+        # x = g1 / (g1 + g0) with g1 ~ Gamma(a, 1), g0 ~ Gamma(b, 1), in float64; its gradient chains each gamma's
+        # implicit one: dx/da = x (1 - x) dlog(g1)/da, dx/db = -x (1 - x) dlog(g0)/db (finite when g1, g0 are tiny)
+        shape = self._extended_shape(sample_shape)
+        a, b = self.concentration1.expand(shape), self.concentration0.expand(shape)
+        need = (a.requires_grad or b.requires_grad) and is_grad_enabled()
+        g1, dg1 = _standard_gamma(_numpy(a), need)
+        g0, dg0 = _standard_gamma(_numpy(b), need)
+        x = g1 / (g1 + g0)
+        grads = [(a, x * (1 - x) * dg1 / g1), (b, -x * (1 - x) * dg0 / g0)] if need else []
+        x = _reparameterised(x, a, grads)
+        eps, tiny = finfo(x.dtype).eps, finfo(x.dtype).tiny
+        return x + (x.detach().clamp(min=tiny, max=1 - eps) - x.detach())  # log_prob stays finite at both ends
+
+    def log_prob(self, value):
+        if self._validate_args:
+            self._validate_sample(value)
+        a, b = self.concentration1, self.concentration0
+        return (a - 1).xlogy(value) + (b - 1).xlogy(1 - value) - _log_beta(a, b)
+
+    def entropy(self):
+        a, b = self.concentration1, self.concentration0
+        return _log_beta(a, b) - (a - 1) * a.digamma() - (b - 1) * b.digamma() + (a + b - 2) * (a + b).digamma()

@@ -1,0 +1,154 @@
+"""Categorical(probs= or logits=) over the last dimension's n categories (draws are indices 0..n-1), and
+OneHotCategorical, the same distribution with each draw a one-hot vector of length n."""
+from ..creation import arange, eye, rand, full
+from ..nn.functional import one_hot
+from ..tensor import Size
+from ..tensor_misc import finfo, broadcast_tensors
+from ..tensor_sort import searchsorted
+from . import constraints
+from .bernoulli import _one_of
+from .distribution import Distribution
+from .utils import lazy_property, probs_to_logits, logits_to_probs, _as_params
+
+
+class Categorical(Distribution):
+    arg_constraints = {"probs": constraints.simplex, "logits": constraints.independent(constraints.real, 1)}
+    has_enumerate_support = True
+
+    def __init__(self, probs=None, logits=None, validate_args=None):
+        name, param = _one_of("Categorical", probs, logits)
+        param, = _as_params("Categorical", {name: param})
+        if param.ndim < 1:
+            raise ValueError(f"Categorical: `{name}` parameter must be at least one-dimensional, got a scalar")
+        if name == "probs":
+            self.probs = param / param.sum(-1, keepdim=True)
+        else:
+            self.logits = param - param.logsumexp(-1, keepdim=True)  # normalised: log_prob reads them directly
+        self._num_events = param.shape[-1]
+        super().__init__(param.shape[:-1], validate_args=validate_args)
+
+    @property
+    def _param(self):
+        return self.__dict__["probs"] if "probs" in self.__dict__ else self.__dict__["logits"]
+
+    @lazy_property
+    def logits(self):
+        return probs_to_logits(self.probs)
+
+    @lazy_property
+    def probs(self):
+        return logits_to_probs(self.logits)
+
+    @property
+    def param_shape(self):
+        return self._param.shape
+
+    @property
+    def support(self):
+        return constraints.integer_interval(0, self._num_events - 1)
+
+    @property
+    def mean(self):
+        return full(self._extended_shape(), float("nan"), dtype=self._param.dtype)
+
+    @property
+    def mode(self):
+        return self.probs.argmax(-1)
+
+    @property
+    def variance(self):
+        return full(self._extended_shape(), float("nan"), dtype=self._param.dtype)
+
+    def sample(self, sample_shape=Size()):
+        # inverse cdf: a draw is the number of cumulative probabilities at or below u * total (float64, so that
+        # rounding never lands on a category of probability 0)
+        sample_shape, n = Size(sample_shape), self._num_events
+        cdf = self.probs.detach().double().cumsum(-1)  # batch + (n,)
+        u = rand(self._extended_shape(sample_shape) + (1,), dtype=cdf.dtype, device=cdf.device) * cdf[..., -1:]
+        if u.numel() * n <= 1 << 22:  # compare each draw with every category: the fastest for a few categories
+            index = (cdf <= u).sum(-1)
+        else:  # a binary search per draw, the draws of each batch element in one row
+            rows = u.reshape(sample_shape.numel(), *self.batch_shape).movedim(0, -1)
+            index = searchsorted(cdf, rows, right=True).movedim(-1, 0).reshape(u.shape[:-1])
+        return index.clamp(max=n - 1)
+
+    def log_prob(self, value):
+        if self._validate_args:
+            self._validate_sample(value)
+        value, logits = broadcast_tensors(value.long().unsqueeze(-1), self.logits)
+        return logits.gather(-1, value[..., :1]).squeeze(-1)
+
+    def entropy(self):
+        logits = self.logits.clamp(min=finfo(self.logits.dtype).min)  # -inf logits (probability 0) add 0, not NaN
+        return -(logits * self.probs).sum(-1)
+
+    def enumerate_support(self, expand=True):
+        values = arange(self._num_events).view((-1,) + (1,) * len(self.batch_shape))
+        return values.expand((-1,) + self.batch_shape) if expand else values
+
+
+class OneHotCategorical(Distribution):
+    arg_constraints = {"probs": constraints.simplex, "logits": constraints.independent(constraints.real, 1)}
+    support = constraints.one_hot
+    has_enumerate_support = True
+
+    def __init__(self, probs=None, logits=None, validate_args=None):
+        self._categorical = Categorical(probs, logits, validate_args=False)  # checked below, naming this class
+        super().__init__(self._categorical.batch_shape, self._categorical.param_shape[-1:],
+                         validate_args=validate_args)
+
+    def _stored_params(self):
+        return self._categorical._stored_params()
+
+    def expand(self, batch_shape, _instance=None):
+        new = self._get_checked_instance(OneHotCategorical, _instance)
+        new._categorical = self._categorical.expand(batch_shape)
+        Distribution.__init__(new, batch_shape, self.event_shape, validate_args=False)
+        new._validate_args = self._validate_args
+        return new
+
+    @property
+    def _param(self):
+        return self._categorical._param
+
+    @property
+    def probs(self):
+        return self._categorical.probs
+
+    @property
+    def logits(self):
+        return self._categorical.logits
+
+    @property
+    def param_shape(self):
+        return self._categorical.param_shape
+
+    @property
+    def mean(self):
+        return self._categorical.probs
+
+    @property
+    def mode(self):
+        probs = self._categorical.probs
+        return one_hot(probs.argmax(-1), probs.shape[-1]).to(probs.dtype)
+
+    @property
+    def variance(self):
+        return self._categorical.probs * (1 - self._categorical.probs)
+
+    def sample(self, sample_shape=Size()):
+        probs = self._categorical.probs
+        return one_hot(self._categorical.sample(sample_shape), probs.shape[-1]).to(probs.dtype)
+
+    def log_prob(self, value):
+        if self._validate_args:
+            self._validate_sample(value)
+        return self._categorical.log_prob(value.argmax(-1))
+
+    def entropy(self):
+        return self._categorical.entropy()
+
+    def enumerate_support(self, expand=True):
+        n = self.event_shape[0]
+        values = eye(n, dtype=self._param.dtype).view((n,) + (1,) * len(self.batch_shape) + (n,))
+        return values.expand((n,) + self.batch_shape + (n,)) if expand else values

@@ -1,0 +1,57 @@
+"""Exponential(rate): density rate exp(-rate x) on x >= 0."""
+import numpy as np
+
+from ..creation import tensor, zeros_like
+from ..random import rng_of
+from ..tensor import Size
+from . import constraints
+from .distribution import Distribution
+from .utils import broadcast_params, all_numbers
+
+
+class Exponential(Distribution):
+    arg_constraints = {"rate": constraints.positive}
+    support = constraints.nonnegative
+    has_rsample = True
+
+    def __init__(self, rate, validate_args=None):
+        self.rate, = broadcast_params("Exponential", rate=rate)
+        batch_shape = Size() if all_numbers(rate) else self.rate.shape
+        super().__init__(batch_shape, validate_args=validate_args)
+
+    @property
+    def mean(self):
+        return self.rate.reciprocal()
+
+    @property
+    def mode(self):
+        return zeros_like(self.rate)
+
+    @property
+    def stddev(self):
+        return self.rate.reciprocal()
+
+    @property
+    def variance(self):
+        return self.rate.pow(-2)
+
+    def rsample(self, sample_shape=Size()):
+        shape = self._extended_shape(sample_shape)
+        e = rng_of(None).standard_exponential(shape, dtype=np.float32 if self.rate.dtype == np.float32 else np.float64)
+        return tensor(e, dtype=self.rate.dtype, device=self.rate.device) / self.rate
+
+    def log_prob(self, value):
+        if self._validate_args:
+            self._validate_sample(value)
+        return self.rate.log() - self.rate * value
+
+    def cdf(self, value):
+        if self._validate_args:
+            self._validate_sample(value)
+        return 1 - (-self.rate * value).exp()
+
+    def icdf(self, value):
+        return -(-value).log1p() / self.rate
+
+    def entropy(self):
+        return 1.0 - self.rate.log()
