@@ -31,9 +31,14 @@ from .tensor import Size
 dtype = _np.dtype  # every dtype (float32, int64, bool, ...) is an instance of it, as in torch
 
 _LAZY_MODULES = {"nn", "optim", "utils", "data", "models", "backend", "kernels", "autograd", "serialization", "cuda",
-                 "backends", "amp"}
-_LAZY_MODULES |= {"linalg", "special"}  # torch.linalg, torch.special
-_LAZY_MODULES |= {"distributions"}  # torch.distributions
+                 "backends", "amp", "linalg", "special", "distributions"}
+
+# torch.selu(x), torch.conv2d(x, w), ...: torch's top-level spellings of nn.functional ops whose arguments are
+# nn.functional's (the losses are not here: torch's top-level ones take reduction as an int)
+_FROM_NN_FUNCTIONAL = {"selu", "selu_", "celu", "celu_", "prelu", "rrelu", "rrelu_", "threshold", "threshold_",
+                       "hardshrink", "conv1d", "conv2d", "conv_transpose1d", "conv_transpose2d", "pixel_shuffle",
+                       "pixel_unshuffle", "channel_shuffle", "cosine_similarity", "pairwise_distance", "max_pool1d",
+                       "max_pool2d", "avg_pool1d", "adaptive_avg_pool1d"}
 
 
 def __getattr__(name):
@@ -50,6 +55,9 @@ def __getattr__(name):
         return bfloat16_dtype()
     if hasattr(_fapi, name):
         fn = globals()[name] = getattr(_fapi, name)  # cached: later reads (torch.tanh in a loop) skip this hook
+        return fn
+    if name in _FROM_NN_FUNCTIONAL:
+        fn = globals()[name] = getattr(importlib.import_module(".nn.functional", __name__), name)
         return fn
     raise AttributeError(f"module 'teenygrad' has no attribute {name!r}")
 

@@ -27,6 +27,7 @@ _NAMES += ["erfc", "erfinv", "lgamma", "digamma", "mvlgamma", "i0", "sinc", "log
            "frexp", "det", "logdet", "slogdet", "inverse", "cholesky", "cholesky_solve", "cholesky_inverse", "svd", "qr",
            "pinverse", "matrix_power"]  # special functions and linear algebra (tensor_special, tensor_linalg)
 
+_NAMES += ["relu_", "sigmoid_", "tanh_", "exp_"]  # torch.relu_(x): in place
 
 # torch takes a Python number as the first operand of these (torch.sub(1, x)); it promotes as in 1 - x
 _NUMBER_FIRST = {"add", "sub", "subtract", "mul", "multiply", "div", "true_divide", "floor_divide", "remainder", "pow",

@@ -431,3 +431,44 @@ def test_softplus_nan_passes_through_without_a_warning():
     yt.sum().backward()
     np.testing.assert_allclose(y.numpy(), yt.detach().numpy(), rtol=1e-6, equal_nan=True)
     np.testing.assert_allclose(x.grad.numpy(), xt.grad.numpy(), rtol=1e-6, equal_nan=True)
+
+
+def _top_level_cases():
+    r = np.random.default_rng(3)
+    x4 = r.standard_normal((2, 4, 6, 6)).astype(np.float32)
+    x3 = r.standard_normal((2, 4, 9)).astype(np.float32)
+    v = r.standard_normal((3, 5)).astype(np.float32)
+    return [("selu", (x3,), {}), ("celu", (x3, 0.7), {}), ("prelu", (x3, np.full(4, 0.2, np.float32)), {}),
+            ("rrelu", (x3, 0.1, 0.3), {}), ("threshold", (x3, 0.1, -1.0), {}), ("hardshrink", (x3, 0.4), {}),
+            ("conv1d", (x3, r.standard_normal((3, 4, 3)).astype(np.float32)), {"padding": 1}),
+            ("conv2d", (x4, r.standard_normal((3, 4, 3, 3)).astype(np.float32)), {"stride": 2}),
+            ("conv_transpose1d", (x3, r.standard_normal((4, 2, 3)).astype(np.float32)), {"stride": 2}),
+            ("conv_transpose2d", (x4, r.standard_normal((4, 2, 3, 3)).astype(np.float32)), {}),
+            ("pixel_shuffle", (x4, 2), {}), ("pixel_unshuffle", (x4, 2), {}), ("channel_shuffle", (x4, 2), {}),
+            ("cosine_similarity", (v, v[::-1].copy()), {}), ("pairwise_distance", (v, v[::-1].copy()), {}),
+            ("max_pool1d", (x3, 2), {}), ("max_pool2d", (x4, 2), {}), ("avg_pool1d", (x3, 3), {}),
+            ("adaptive_avg_pool1d", (x3, 4), {})]
+
+
+@pytest.mark.parametrize("name,args,kw", _top_level_cases(), ids=[c[0] for c in _top_level_cases()])
+def test_torch_level_spellings_of_functional_ops(name, args, kw):
+    # torch.selu(x), torch.conv2d(x, w), ...: the same values and gradients as torch's top-level functions
+    ours = [tg.tensor(a, requires_grad=True) if isinstance(a, np.ndarray) else a for a in args]
+    theirs = [torch.tensor(a, requires_grad=True) if isinstance(a, np.ndarray) else a for a in args]
+    y, yt = getattr(tg, name)(*ours, **kw), getattr(torch, name)(*theirs, **kw)
+    np.testing.assert_allclose(y.detach().numpy(), yt.detach().numpy(), rtol=1e-5, atol=1e-6)
+    y.sum().backward()
+    yt.sum().backward()
+    for a, b in zip(ours, theirs):
+        if isinstance(a, tg.Tensor):
+            np.testing.assert_allclose(a.grad.numpy(), b.grad.numpy(), rtol=1e-4, atol=1e-5)
+
+
+def test_torch_level_in_place_activations():
+    x = np.random.default_rng(4).standard_normal(7).astype(np.float32)
+    for name in ("relu_", "sigmoid_", "tanh_", "exp_", "selu_", "celu_", "threshold_"):
+        a, b = tg.tensor(x), torch.tensor(x)
+        args = (0.1, -1.0) if name == "threshold_" else ()
+        getattr(tg, name)(a, *args)
+        getattr(torch, name)(b, *args)
+        np.testing.assert_allclose(a.numpy(), b.numpy(), rtol=1e-5, atol=1e-6, err_msg=name)
