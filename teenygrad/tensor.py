@@ -224,6 +224,7 @@ class Tensor:
         t = Tensor._wrap(self._data)
         if self._ctx is not None or not self.requires_grad:  # see .data
             _add_alias(self, t)
+        tensor_inplace._share_counter(t, self)  # unlike .data, it shares the version counter too (as torch's)
         return t
 
     def detach_(self):

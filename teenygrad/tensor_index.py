@@ -115,10 +115,9 @@ def _getitem(self, index):
             return Tensor._wrap(np.asarray(out))
         index = index + (Ellipsis,)
         out = self._data[index]
-    if _gstate["enabled"]:
-        b = out.base  # basic indexing gives a view of self's memory; array indices a copy (or a temporary's view)
-        if b is not None and (b is self._data or b is self._data.base):
-            return _plain_view(Tensor._wrap(out), self, I.GetItem, index=index)
+    b = out.base  # basic indexing gives a view of self's memory; array indices a copy (or a temporary's view)
+    if b is not None and (b is self._data or b is self._data.base):  # under no_grad too: it shares the counter
+        return _plain_view(Tensor._wrap(out), self, I.GetItem, index=index)
     return Tensor._wrap(out)
 
 

@@ -3,10 +3,12 @@ tensor's own memory, so views and `.data` aliases stay in sync; with one they re
 that read a stand-in for the old value (see _inplace)."""
 import builtins
 import math
+from weakref import ref as _weakref
 import numpy as np
 from . import dtype as dt
 from ._arrays import on_device_of
 from .ops import index as I
+from .autograd.function import Function
 from .tensor import Tensor, E, _arr, _is_view_of, _gstate, _move, _needs_grad, _shared_memory_error, _weak_append
 
 
@@ -18,21 +20,26 @@ def _inplace(self, result, op):
                                "operation; wrap it in teenygrad.no_grad() or use .data")
         if result._data.dtype != self._data.dtype or result._data.shape != self._data.shape:
             result = _fit(self, result, op)  # x.add_(y): x keeps its dtype and shape, as torch's in-place ops
-        node = result._ctx
-        if self._ctx is not None and node is not None and node.seen is not None and \
-                builtins.sum(p is self._ctx for p in node.parents) > 1:
-            # x.mul_(x): the op may save x as its other input too, which it then overwrites (torch refuses that at
-            # backward): count the write _pre_inplace stamped on x as coming after the op
-            node.seen -= 1
+        if "_nograd_view" in self.__dict__:
+            raise RuntimeError(f"{op}: a view was created in no_grad mode and is being modified inplace with grad "
+                               "mode enabled (ambiguous, torch forbids it); take the view outside no_grad, or do "
+                               "the in-place op inside it")
         if _multi_view_of(self):
             raise RuntimeError(f"{op}: the tensor is a view from split/chunk/unbind (or a view of one), which torch "
                                "does not allow to be modified in place with a graph; clone() it first, or write "
                                "to the base tensor")
+        pending = self.__dict__.pop("_pending_original", None)
+        if pending is not None and pending.parents[0] is self._ctx:
+            # torch overwrites the value in place, after the op read its inputs: ops that saved it (or memory it
+            # shares) refuse their backward, this one too where another of its inputs is it (see _pre_inplace).
+            # A result made without a stand-in (nn.functional's inplace=True computes it from the input itself,
+            # whose node its op then reads) is taken without the stamp, which that op would otherwise refuse on
+            _bump(self)
         if _view_base(self) is not None:
             return _write_through(self, result, op)
         if self._ctx is not None:
             # the op read a stand-in for the old value (_pre_inplace), so self can take the new node
-            _rebind(self, result._data, result._ctx)
+            _take(self, result._data, result._ctx)
             _refresh_views(self)
             return self
         # a plain tensor takes a value that needs grad (buf.copy_(h)): the value goes into its own memory, which
@@ -41,7 +48,7 @@ def _inplace(self, result, op):
         if recipe is not None:  # a plain view of a plain tensor: the base takes the value through it
             return _join_through_base(self, result, op, *recipe)
         _store(self, result._data, op)
-        self._ctx, self.requires_grad = result._ctx, True
+        _join(self, result._ctx)
         _refresh_views(self)
         return self
     _store(self, result._data, op)
@@ -82,6 +89,52 @@ def _dense(a):
     return a.size == 0 or a.size * a.itemsize == builtins.sum((n - 1) * abs(st) for n, st in zip(a.shape, a.strides)
                                                               if n > 1) + a.itemsize and all(
         st != 0 for n, st in zip(a.shape, a.strides) if n > 1)
+
+
+def _take(t, data, ctx):
+    """Graph tensor t takes in-place result `data` and its node. A tensor whose memory others may share keeps it, as
+    torch's in-place ops write there: one that joined the graph in place (.data and detach() aliases, views, numpy
+    may share it) or has aliases (which may have joined the graph themselves); the value goes into it (its stand-in
+    held a copy, _pre_inplace). Any other graph tensor owns its memory alone: it is rebound to the new array."""
+    if _keeps_memory(t):
+        t._data[...] = data
+        data = t._data
+        _share_node(t, ctx)
+    _rebind(t, data, ctx)
+
+
+def _join(t, ctx):
+    """Plain tensor t, whose memory just took a graph value, joins the graph with node ctx, keeping its memory."""
+    t._ctx, t.requires_grad = ctx, True
+    t._keeps_memory = True
+    _share_node(t, ctx)
+
+
+def _share_node(t, ctx):
+    """ctx's output is t's memory: where t shares another's (detach(), _share_counter), the node shares the stamps of
+    the writes to it from now on (this one's own write is stamped already)."""
+    ref = t.__dict__.get("_shares")
+    if ref is not None:
+        ctx._shares, ctx._shared_since = ref, _gstate["writes"]
+
+
+def _keeps_memory(t):
+    """Whether graph tensor t's in-place results go into its memory (_take). A tensor with aliases only when the
+    array is its own: an op's output may be a view of another tensor's memory, which must not change."""
+    d = t.__dict__
+    return t._data.flags.writeable and ("_keeps_memory" in d or "_aliases" in d and t._data.base is None)
+
+
+def _memory_kept(t):
+    """Whether graph tensor t is (a view of) a tensor that keeps its memory (_take)."""
+    while t._ctx is not None:
+        if _keeps_memory(t):
+            return True
+        base = _view_base(t)
+        if base is None:
+            return False
+        t = base
+    return False
 
 
 def _rebind(t, data, ctx):
@@ -125,29 +178,43 @@ def _bump(t):
     while t._ctx is not None:
         base = _view_base(t)
         if base is None:
-            node = t._ctx
-            node._written = _gstate["writes"]
-            while type(node) is I.ViewScatter and node.parents:  # v.exp_() on a view: exp's output is this memory
-                node = node.parents[1]
-                if not hasattr(node, "parents"):  # a leaf: its value was copied in, its own memory is untouched
-                    break
-                node._written = _gstate["writes"]
+            _stamp_node(t._ctx, _gstate["writes"])
+            if "_shares" in t.__dict__:  # a detach() alias that joined the graph: its memory is another's
+                _bump_plain_views(t, _gstate["writes"])
             return
         t = base
     d = t.__dict__
     d["_written"] = _gstate["writes"]
-    if "_recipe" in d or "_views" in d:  # a plain view, or a tensor with plain views (_plain_view): they share it
+    if "_recipe" in d or "_views" in d:  # a plain view or alias, or a tensor with plain views: they share it
         _bump_plain_views(t, _gstate["writes"])
 
 
+def _stamp_node(node, stamp):
+    """The output memory of graph node `node` was written."""
+    node._written = stamp
+    while type(node) is I.ViewScatter and node.parents:  # v.exp_() on a view: exp's output is this memory
+        node = node.parents[1]
+        if not hasattr(node, "parents"):  # a leaf: its value was copied in, its own memory is untouched
+            break
+        node._written = stamp
+
+
 def _bump_plain_views(t, stamp):
-    """A write to plain tensor t is a write to the memory of the plain tensors it is a view of, and of the plain
-    views taken of it (_plain_view), as torch's shared version counter sees it: stamp them all."""
+    """A write to plain tensor t is a write to the memory of the plain tensors it is a view of, of the plain
+    views taken of it (_plain_view), and of the tensor (or graph node) whose memory a detach() alias or a view
+    taken without a graph is (_share_counter), as torch's shared version counter sees it: stamp them all."""
     base = t
     while base.__dict__.get("_recipe") is not None:
         base = base._recipe[0]
         base._written = stamp
     todo = [base]
+    ref = base.__dict__.get("_shares")
+    holder = None if ref is None else ref()
+    if isinstance(holder, Tensor):
+        holder._written = stamp
+        todo.append(holder)
+    elif holder is not None:
+        _stamp_node(holder, stamp)
     while todo:
         for r in todo.pop().__dict__.get("_views", ()):
             v = r()
@@ -175,12 +242,11 @@ def _write_through(view, result, op):
     if base._ctx is None and base.requires_grad and _gstate["enabled"]:
         raise RuntimeError(f"{op}: a view of a leaf Variable that requires grad is being used in an in-place "
                            "operation; wrap it in teenygrad.no_grad() or use .data")
-    # stamp=False: the view's own stand-in (_pre_inplace) stamped this write on its root already
-    new_base = I.ViewScatter.apply(base._pre_inplace(stamp=False), result._cast(base.dtype), view=ctx)
+    new_base = I.ViewScatter.apply(base._pre_inplace(original=False), result._cast(base.dtype), view=ctx)
     if _view_base(base) is not None:  # a view of a view: write through the next level too
         _write_through(base, new_base, op)
     else:  # the root: it takes the new node, and every view of it, this one included, is taken again from it
-        _rebind(base, new_base._data, new_base._ctx)
+        _take(base, new_base._data, new_base._ctx)
         _refresh_views(base)
     return view
 
@@ -189,11 +255,48 @@ def _plain_view(out, base, fn, **kw):
     """out: a view of plain tensor base, taken without a graph by fn(base, **kw). In grad mode either may later
     take a graph value in place (buf.copy_(h), out[:, 0].copy_(h)); out remembers how it was taken, and base
     keeps it on its list of views, so that then the other joins the graph too (_refresh_views,
-    _join_through_base), as views of torch's shared storage do."""
+    _join_through_base), as views of torch's shared storage do. Under no_grad (base may then be a graph tensor)
+    out only shares base's write stamps (_share_counter)."""
     if _gstate["enabled"]:
         out._recipe = (base, fn, kw)
         _weak_append(base.__dict__.setdefault("_views", []), out)
+        ref = base.__dict__.get("_shares")
+        if ref is not None:  # a view of a detach() alias: its writes reach the alias's holder too
+            out._shares = ref
+    else:  # taken under no_grad: it still shares base's version counter (torch refuses it in-place with a graph)
+        d = out.__dict__
+        d["_recipe"] = None  # _share_counter, spelled out: inference takes views under no_grad at every step
+        d["_shares"] = _weakref(base if base._ctx is None and "_recipe" not in base.__dict__ else _holder(base))
+        d["_nograd_view"] = True
     return out
+
+
+def _holder(t):
+    """What carries the write stamps of t's memory: the graph node of the tensor that t is a graph view of (or of
+    t), else the leaf or plain tensor at the root of t's plain views and aliases."""
+    while t._ctx is not None:
+        base = _view_base(t)
+        if base is None:
+            return t._ctx
+        t = base
+    while True:
+        d = t.__dict__
+        recipe = d.get("_recipe")
+        if recipe is None:
+            ref = d.get("_shares")
+            holder = None if ref is None else ref()
+            return t if holder is None else holder
+        t = recipe[0]
+
+
+def _share_counter(t, src):
+    """t shares src's memory and, as torch's detach() and views do, its version counter: a write through t is
+    stamped on src's holder (_bump_plain_views, reached through the `_recipe` key: None, t is no view to take
+    again), and backward reads the holder's stamp as t's (function._stamp_of). A weak reference: a detached
+    tensor must not keep the graph it came from alive."""
+    d = t.__dict__
+    d["_recipe"] = None
+    d["_shares"] = _weakref(src if src._ctx is None and "_recipe" not in src.__dict__ else _holder(src))
 
 
 def _join_through_base(view, result, op, base, fn, kw):
@@ -212,7 +315,7 @@ def _join_through_base(view, result, op, base, fn, kw):
         _join_through_base(base, new_base, op, *base._recipe)
     else:
         _store(base, new_base._data, op)
-        base._ctx, base.requires_grad = new_base._ctx, True
+        _join(base, new_base._ctx)
         _refresh_views(base)
     return view
 
@@ -226,6 +329,7 @@ def _refresh_views(base):
             a = r()
             if a is not None and a._ctx is None:  # still a plain alias (not given a graph of its own since)
                 a._data = base._data
+                _follow_holder(a, base)
                 _repoint_plain_views(a)
     views = base.__dict__.get("_views")
     if not views:
@@ -259,6 +363,7 @@ def _repoint_plain_views(t):
         a = r()
         if a is not None and a._ctx is None:
             a._data = t._data
+            _follow_holder(a, t)
             _repoint_plain_views(a)
     for r in t.__dict__.get("_views", ()):
         v = r()
@@ -266,7 +371,16 @@ def _repoint_plain_views(t):
         if recipe is not None and recipe[0] is t and v._ctx is None:
             fn, kw = recipe[1], recipe[2]
             v._data = fn.__new__(fn).forward(t._data, **kw)
+            _follow_holder(v, t)
             _repoint_plain_views(v)
+
+
+def _follow_holder(a, t):
+    """Alias (or plain view of one) `a` was re-pointed at t's new memory: a detach() alias shares its counter from now
+    on, and the move was a write to the memory it shared (torch bumps the shared counter), so it is stamped."""
+    if "_shares" in a.__dict__:
+        a._shares = _weakref(_holder(t))
+        a._written = _gstate["writes"]
 
 
 def __iadd__(self, o):
@@ -347,20 +461,36 @@ def _fast_inplace(self, ufunc, o, op):
     _bump(self)
     return self
 
-def _pre_inplace(self, stamp=True):
+def _pre_inplace(self, original=True):
     """A stand-in holding self's current value and graph node, so the op sees the old value. A plain tensor that
     may take a graph value here (buf.mul_(h)) gets it written into its own memory (_inplace), so the stand-in
-    holds a copy: the op may save it for its backward."""
+    holds a copy: the op may save it for its backward.
+    original: the stand-in is the in-place op's own input (x in x.mul_(y)), whose old value torch keeps for the op:
+    it reaches x's node through a node of its own (_Original), which the write (stamped by _inplace after the op)
+    does not mark. Any other input that shares x's memory (x.mul_(x), x.mul_(x.detach())) is marked, as in torch."""
     data = self._data
-    if self._ctx is None and not self.requires_grad and _gstate["enabled"]:
+    if _gstate["enabled"] and (self._ctx is None and not self.requires_grad or
+                               self._ctx is not None and _memory_kept(self)):  # the op writes into this memory
         data = data.copy()
-    elif stamp and self._ctx is not None and _gstate["enabled"]:
-        # torch overwrites the value in place, so ops recorded before that saved it (or a view of it) refuse to
-        # run their backward: stamp the write (_bump) before the op reads the stand-in, which it may save
-        _bump(self)
     old = Tensor._wrap(data, self.requires_grad)
     old._ctx = self._ctx
+    if original and self._ctx is not None and _gstate["enabled"]:
+        old._ctx = self.__dict__["_pending_original"] = _Original.of(self._ctx)  # for _inplace: stamp after the op
     return old
+
+
+class _Original(Function):
+    """z = x, where x is the value an in-place op overwrites, read by that op (see _pre_inplace);  dx = dz"""
+    saves_inputs = False
+
+    @staticmethod
+    def of(node):
+        ctx = _Original.__new__(_Original)
+        ctx.parents, ctx.needs_input_grad = [node], [True]
+        return ctx
+
+    def backward(self, g):
+        return g
 
 def add_(self, o, alpha=1):
     return self.__iadd__(o * alpha if alpha != 1 else o)
@@ -452,50 +582,21 @@ def assign(self, x):
 def masked_fill_(self, mask, value):
     return self._inplace(self._pre_inplace().masked_fill(mask, value), "masked_fill_")
 
-def _check_floating(self, op):
-    if not dt.is_floating(self._data.dtype):  # the samples would be truncated to integers: torch refuses
-        raise RuntimeError(f"{op}: expected a floating point tensor, got {self.dtype}")
+_LOCAL = ("_views", "_aliases", "_recipe", "_shares", "_nograd_view", "_keeps_memory", "_pending_original")
 
 
-def uniform_(self, a=0.0, b=1.0, generator=None):
-    from .random import rng_of
-    _check_floating(self, "uniform_")
-    if a > b:
-        raise RuntimeError(f"uniform_: expects to return a [from, to) range, but found from={a} > to={b}")
-    self._data[...] = _move(rng_of(generator).uniform(a, b, self.shape), self.device)  # host RNG, any device
-    _bump(self)
-    return self
-
-def normal_(self, mean=0.0, std=1.0, generator=None):
-    from .random import rng_of
-    _check_floating(self, "normal_")
-    self._data[...] = _move(rng_of(generator).standard_normal(self.shape, dtype=np.float64) * std + mean,
-                            self.device)
-    _bump(self)
-    return self
-
-def exponential_(self, lambd=1.0, generator=None):
-    from .random import rng_of
-    _check_floating(self, "exponential_")
-    if not lambd > 0:
-        raise RuntimeError(f"exponential_: expects lambda > 0.0, but found lambda={lambd}")
-    self._data[...] = _move(rng_of(generator).exponential(1.0 / lambd, self.shape), self.device)
-    _bump(self)
-    return self
-
-def bernoulli_(self, p=0.5, generator=None):
-    from .random import rng_of
-    if not isinstance(p, Tensor) and not 0 <= p <= 1:
-        raise RuntimeError(f"bernoulli_: expects p to be in [0, 1], but got p={p}")
-    if isinstance(p, Tensor):
-        p = p._data
-    self._data[...] = _move(rng_of(generator).random(self.shape) < p, self.device)
-    _bump(self)
-    return self
+def __getstate__(self):
+    """pickle and copy keep the value, gradient and flags; the memory-sharing bookkeeping above (weak references
+    into this process's tensors and graph) stays behind, as a copy or an unpickled tensor shares no memory."""
+    d, slots = object.__getstate__(self)
+    return ({k: v for k, v in d.items() if k not in _LOCAL} if d else d), slots
 
 
 Tensor._written = 0  # the stamp of the last write to a leaf's memory without a graph: see Function._written
 Tensor._mark_written = _bump  # for code that writes a tensor's array itself (optimizers, nn.init, load_state_dict)
 
-for _name in ["_inplace", "__iadd__", "__isub__", "__imul__", "__itruediv__", "__ifloordiv__", "__ipow__", "__imod__", "__iand__", "__ior__", "_fast_inplace", "_pre_inplace", "add_", "sub_", "mul_", "div_", "pow_", "clamp_", "zero_", "fill_", "copy_", "assign", "masked_fill_", "uniform_", "normal_", "exponential_", "bernoulli_"]:
+for _name in ["_inplace", "__iadd__", "__isub__", "__imul__", "__itruediv__", "__ifloordiv__", "__ipow__", "__imod__", "__iand__", "__ior__", "_fast_inplace", "_pre_inplace", "add_", "sub_", "mul_", "div_", "pow_", "clamp_", "zero_", "fill_", "copy_", "assign", "masked_fill_", "__getstate__"]:
     setattr(Tensor, _name, globals()[_name])
+
+from . import tensor_inplace_view  # noqa: E402,F401  (adds t_, transpose_, squeeze_, unsqueeze_)
+from . import tensor_fill  # noqa: E402,F401  (adds fill_diagonal_, uniform_, normal_, exponential_, bernoulli_)

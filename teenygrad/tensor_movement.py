@@ -43,7 +43,7 @@ def _reshaped(self, shape):
     if not (self.requires_grad and _gstate["enabled"]):  # no graph to record: what Reshape.apply would return
         out = self._data.reshape(shape)
         b = out.base  # self's memory (self._data or its owner), or a copy's when the layout did not allow a view
-        if _gstate["enabled"] and b is not None and (b is self._data or b is self._data.base):
+        if b is not None and (b is self._data or b is self._data.base):  # under no_grad too (_plain_view)
             return _plain_view(Tensor._wrap(out), self, M.Reshape, shape=shape)
         return Tensor._wrap(out)
     return _as_view(M.Reshape.apply(self, shape=shape), self)

@@ -37,9 +37,10 @@ class Function:
     retained_by = None  # the output tensor, when retain_grad or register_hook asks backward to stop at its gradient
     needs_input_grad = None  # per input, set by apply when the op is recorded in a graph
     # torch's version counter, as write stamps: every write to a tensor's memory made without a graph, and every
-    # in-place op with one, which rebinds the tensor to a new node (tensor_inplace._bump, called by _pre_inplace)
-    # advances the global count _state["writes"] and stamps it on the tensor's (old) graph node,
-    # or on the tensor itself for a leaf (`_written`). A recorded op that saves values for its backward notes
+    # in-place op with one, which rebinds the tensor to a new node (tensor_inplace._bump, called by _inplace once
+    # the op has read its inputs) advances the global count _state["writes"] and stamps it on the tensor's (old)
+    # graph node, or on the tensor itself for a leaf (`_written`); detach() aliases and views taken under no_grad
+    # share the stamps of the memory they alias (_stamp_of). A recorded op that saves values for its backward notes
     # the count in `seen`; backward refuses to run it if what it saved was stamped after that: an input
     # (saves_inputs, the default) or its own output (saves_output: exp, tanh, softmax, ... keep y, not x).
     # Ops whose backward reads no values at all (add, sum, views, ...) set saves_inputs = False.
@@ -122,11 +123,25 @@ def _view_written(self):
     to copy is no view; writes to it land here)."""
     p = self.parents
     own = self.__dict__.get("_own_written", 0)
-    return max(own, p[0]._written) if p else own
+    return max(own, _stamp_of(p[0])) if p else own
 
 
 def _set_view_written(self, stamp):
     self.__dict__["_own_written"] = stamp
+
+
+def _stamp_of(p):
+    """The write stamp of graph parent p: its own or, for a detach() alias or a view taken under no_grad (which share
+    their source's memory and version counter, tensor_inplace._share_counter) or a node whose output is such a
+    tensor's memory, the later of that and the stamp of the holder of the memory (for a node, only a write after it
+    took the memory: `_shared_since`)."""
+    d = p.__dict__
+    ref = d.get("_shares")
+    holder = None if ref is None else ref()
+    if holder is None:
+        return p._written
+    s = holder._written
+    return s if s > p._written and s > d.get("_shared_since", 0) else p._written
 
 
 def _check_unwritten(node, seen):
@@ -135,12 +150,12 @@ def _check_unwritten(node, seen):
     if node.saves_inputs:
         need = node.needs_input_grad
         for i, p in enumerate(node.parents):
-            if p._written <= seen or any(p is q for q in late):
+            if _stamp_of(p) <= seen or any(p is q for q in late):
                 continue
             if node.reads_for is not None and not any(need[j] for j in node.reads_for[i]):
                 continue  # read only for gradients that are not wanted (torch's rule too)
             late.append(p)
-    if node.saves_output and node._written > seen and (
+    if node.saves_output and _stamp_of(node) > seen and (
             node.output_read_for is None or any(node.needs_input_grad[j] for j in node.output_read_for)):
         late.append("its output")
     if not late:

@@ -1,0 +1,105 @@
+"""In-place fills: fill_diagonal_ (with a graph, a where() over the old value, as fill_), and the random fills
+(uniform_, normal_, exponential_, bernoulli_), which write the tensor's own memory without one (each stamps the write,
+tensor_inplace._bump, as torch moves the version counter)."""
+import builtins
+import numpy as np
+from . import dtype as dt
+from .ops import elementwise as E
+from ._arrays import on_device_of
+from .tensor import Tensor, _gstate, _move, _shared_memory_error
+from .tensor_inplace import _bump, _fill_value
+
+
+def _diagonal_index(shape, wrap):
+    """The positions fill_diagonal_ writes: (i, i, ...) for every dim; a tall matrix with wrap=True starts the
+    diagonal again after each block of width + 1 rows, as torch's."""
+    if len(shape) < 2:
+        raise RuntimeError(f"fill_diagonal_: dimensions must be larger than 1, got shape {tuple(shape)}")
+    if len(shape) > 2 and len(set(shape)) > 1:
+        raise RuntimeError(f"fill_diagonal_: all dimensions of input must be of equal length, got shape "
+                           f"{tuple(shape)}")
+    h, w = shape[0], shape[1]
+    if wrap and len(shape) == 2 and h > w + 1:
+        rows = np.arange(h)
+        cols = rows % (w + 1)
+        keep = cols < w
+        return rows[keep], cols[keep]
+    i = np.arange(builtins.min(shape))
+    return (i,) * len(shape)
+
+
+def fill_diagonal_(self, fill_value, wrap=False):
+    if isinstance(fill_value, Tensor):
+        if fill_value.ndim:
+            raise TypeError(f"fill_diagonal_: fill_value must be a number, not a tensor of shape {fill_value.shape}")
+        fill_value = fill_value.item()
+    if not isinstance(fill_value, (builtins.int, builtins.float, builtins.bool, np.number, np.bool_)):
+        raise TypeError(f"fill_diagonal_: fill_value must be a number, got {type(fill_value).__name__}")
+    if not isinstance(wrap, (builtins.bool, np.bool_)):
+        raise TypeError(f"fill_diagonal_: wrap must be a bool, got {type(wrap).__name__}")
+    index = _diagonal_index(self.shape, wrap)
+    if not isinstance(fill_value, (builtins.bool, np.bool_)):
+        fill_value = _fill_value(fill_value.item() if isinstance(fill_value, np.number) else fill_value,
+                                 self._data.dtype, "fill_diagonal_")
+    if _gstate["enabled"] and self.requires_grad:
+        if self._ctx is None:
+            raise RuntimeError("fill_diagonal_: a view of a leaf Variable that requires grad is being used in an "
+                               "in-place operation; wrap it in teenygrad.no_grad() or use .data")
+        mask = np.zeros(self.shape, np.bool_)
+        mask[index] = True
+        keep = Tensor._wrap(on_device_of(self._data, mask))
+        value = Tensor._wrap(on_device_of(self._data, np.asarray(fill_value, self._data.dtype)))
+        # where(diagonal, value, old): the old value gets a zero gradient on the diagonal
+        return self._inplace(E.Where.apply(keep, value, self._pre_inplace()), "fill_diagonal_")
+    try:
+        self._data[index] = fill_value
+    except ValueError:  # a read-only (expanded) array
+        raise _shared_memory_error("fill_diagonal_", self) from None
+    _bump(self)
+    return self
+
+
+def _check_floating(self, op):
+    if not dt.is_floating(self._data.dtype):  # the samples would be truncated to integers: torch refuses
+        raise RuntimeError(f"{op}: expected a floating point tensor, got {self.dtype}")
+
+
+def uniform_(self, a=0.0, b=1.0, generator=None):
+    from .random import rng_of
+    _check_floating(self, "uniform_")
+    if a > b:
+        raise RuntimeError(f"uniform_: expects to return a [from, to) range, but found from={a} > to={b}")
+    self._data[...] = _move(rng_of(generator).uniform(a, b, self.shape), self.device)  # host RNG, any device
+    _bump(self)
+    return self
+
+def normal_(self, mean=0.0, std=1.0, generator=None):
+    from .random import rng_of
+    _check_floating(self, "normal_")
+    self._data[...] = _move(rng_of(generator).standard_normal(self.shape, dtype=np.float64) * std + mean,
+                            self.device)
+    _bump(self)
+    return self
+
+def exponential_(self, lambd=1.0, generator=None):
+    from .random import rng_of
+    _check_floating(self, "exponential_")
+    if not lambd > 0:
+        raise RuntimeError(f"exponential_: expects lambda > 0.0, but found lambda={lambd}")
+    self._data[...] = _move(rng_of(generator).exponential(1.0 / lambd, self.shape), self.device)
+    _bump(self)
+    return self
+
+def bernoulli_(self, p=0.5, generator=None):
+    from .random import rng_of
+    if not isinstance(p, Tensor) and not 0 <= p <= 1:
+        raise RuntimeError(f"bernoulli_: expects p to be in [0, 1], but got p={p}")
+    if isinstance(p, Tensor):
+        p = p._data
+    self._data[...] = _move(rng_of(generator).random(self.shape) < p, self.device)
+    _bump(self)
+    return self
+
+
+for _name in ["fill_diagonal_", "uniform_", "normal_", "exponential_", "bernoulli_"]:
+    setattr(Tensor, _name, globals()[_name])
