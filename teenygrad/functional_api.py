@@ -28,6 +28,13 @@ _NAMES += ["erfc", "erfinv", "lgamma", "digamma", "mvlgamma", "i0", "sinc", "log
            "pinverse", "matrix_power"]  # special functions and linear algebra (tensor_special, tensor_linalg)
 
 _NAMES += ["relu_", "sigmoid_", "tanh_", "exp_"]  # torch.relu_(x): in place
+_NAMES += ["matrix_exp", "triangular_solve", "lu", "lu_solve", "orgqr"]  # linear algebra (tensor_linalg)
+_NAMES += ["acosh", "asinh", "atanh", "arccosh", "arcsinh", "arctanh", "acosh_", "asinh_", "atanh_", "arccosh_",
+           "arcsinh_", "arctanh_", "arccos_", "arcsin_", "arctan_", "absolute", "divide", "negative_", "greater",
+           "greater_equal", "less", "less_equal", "not_equal", "gcd", "lcm", "gcd_", "lcm_", "bitwise_left_shift",
+           "bitwise_right_shift", "cov", "corrcoef", "inner", "mv", "vdot", "addr", "addmv_", "msort", "nanquantile",
+           "nextafter", "fix", "fix_", "put", "split_with_sizes", "resize_as_", "get_device", "is_inference",
+           "deg2rad_", "rad2deg_"]  # more Tensor methods (tensor_extra_ops)
 
 # torch takes a Python number as the first operand of these (torch.sub(1, x)); it promotes as in 1 - x
 _NUMBER_FIRST = {"add", "sub", "subtract", "mul", "multiply", "div", "true_divide", "floor_divide", "remainder", "pow",

@@ -1,7 +1,8 @@
 """torch.linalg: norms, inverses, determinants, solves and decompositions of (batches of) matrices (..., m, n).
 Each function checks its arguments as torch does (errors name the op and the shapes) and applies a Function from
 ops/linalg.py, or composes Tensor ops where the op is a composite (norms, matrix_power, multi_dot, lstsq).
-Loaded on first use of teenygrad.linalg; the torch.det / x.inverse() spellings are in tensor_linalg.py."""
+Loaded on first use of teenygrad.linalg; the torch.det / x.inverse() spellings are in tensor_linalg.py. The triangular
+solve and LU family (solve_triangular, lu_factor, lu, lu_solve) live in linalg_lu.py and are reached from here."""
 import collections
 import math
 import numpy as np
@@ -387,3 +388,103 @@ def diagonal(A, *, offset=0, dim1=-2, dim2=-1):
 
 def matmul(input, other):
     return input @ other
+
+
+# ---- matrix functions, condition numbers, tensor equations ------------------------------------------------------
+def matrix_exp(A):
+    """e^A by scaling and squaring with a degree-13 Pade approximant (ops/linalg.py's expm)"""
+    _check_square(A, "linalg.matrix_exp")
+    return L.MatrixExp.apply(A)
+
+
+def cond(A, p=None):
+    """The condition number |A|_p |A^-1|_p; p None, 2, -2 by singular values (any shape), the others need square A
+    and give inf for a singular one (but 'nuc', by singular values too), as torch"""
+    _check_matrix(A, "linalg.cond")
+    if p in (None, 2, -2):
+        s = svdvals(A)
+        return s[..., 0] / s[..., -1] if p != -2 else s[..., -1] / s[..., 0]
+    if p not in ("fro", "nuc", 1, -1, math.inf, -math.inf):
+        raise RuntimeError(f"linalg.cond got an invalid norm type: {p}")
+    _check_square(A, f"linalg.cond(ord={p})")
+    if p == "nuc":  # sum(s) sum(1/s), as torch: finite for a numerically singular A, NaN for a zero one
+        s = svdvals(A)
+        return s.sum(-1) * s.reciprocal().sum(-1)
+    inverse, info = inv_ex(A)
+    singular = (info != 0)[..., None, None]
+    out = matrix_norm(A, p) * matrix_norm(inverse.masked_fill(singular, 0.0), p)  # no NaN into the norms' SVD
+    return out.masked_fill(info != 0, math.inf)
+
+
+def _prod(shape):
+    return int(np.prod(shape, dtype=np.int64))
+
+
+def tensorsolve(A, B, dims=None):
+    """X with tensordot(A, X, X.ndim) = B, X of shape A.shape[B.ndim:] (after moving A's `dims` to the end)"""
+    _check_float(A, "linalg.tensorsolve")
+    _check_float(B, "linalg.tensorsolve")
+    if dims is not None:
+        dims = [d % A.ndim for d in (dims if isinstance(dims, (tuple, list)) else (dims,))]
+        A = A.permute(*[d for d in range(A.ndim) if d not in dims], *dims)
+    rows, out_shape = tuple(A.shape[:B.ndim]), tuple(A.shape[B.ndim:])
+    if _prod(out_shape) != _prod(rows):
+        raise RuntimeError(f"linalg.tensorsolve: Expected A to satisfy prod(A.shape[B.ndim:]) == "
+                           f"prod(A.shape[:B.ndim]), but got {_prod(out_shape)} != {_prod(rows)} (A of shape "
+                           f"{tuple(A.shape)}, B of shape {tuple(B.shape)})")
+    if rows != tuple(B.shape):
+        raise RuntimeError(f"linalg.tensorsolve: B's shape {tuple(B.shape)} must equal A's leading dimensions {rows}")
+    return solve(A.reshape(_prod(rows), _prod(out_shape)), B.reshape(-1)).reshape(out_shape)
+
+
+def tensorinv(A, ind=2):
+    """The inverse of A for tensordot over ind dimensions: inv(A as a (prod(A.shape[:ind]), prod(A.shape[ind:]))
+    matrix), shaped A.shape[ind:] + A.shape[:ind]"""
+    _check_float(A, "linalg.tensorinv")
+    if not isinstance(ind, int) or ind <= 0:
+        raise RuntimeError(f"linalg.tensorinv: Expected a strictly positive integer for 'ind', but got {ind}")
+    rows, cols = tuple(A.shape[:ind]), tuple(A.shape[ind:])
+    if _prod(rows) != _prod(cols):
+        raise RuntimeError(f"linalg.tensorinv: Expected A to satisfy prod(A.shape[ind:]) == prod(A.shape[:ind]), "
+                           f"but got {_prod(cols)} != {_prod(rows)} (A of shape {tuple(A.shape)}, ind={ind})")
+    return inv(A.reshape(_prod(rows), _prod(cols))).reshape(cols + rows)
+
+
+def householder_product(A, tau):
+    """The first n columns of H_1 ... H_k, H_i = I - tau_i v_i v_i^T with v_i = (0, ..., 0, 1, A[i+1:, i]) (LAPACK
+    orgqr, e.g. Q from geqrf's output); composed of matrix products, so autograd differentiates it"""
+    op = "linalg.householder_product"
+    _check_matrix(A, op)
+    _check_float(tau, op)
+    m, n = A.shape[-2:]
+    if m < n:
+        raise RuntimeError(f"{op}: input.shape[-2] must be greater than or equal to input.shape[-1], got shape "
+                           f"{tuple(A.shape)}")
+    if tau.ndim < 1 or tau.shape[-1] > n:
+        raise RuntimeError(f"{op}: input.shape[-1] must be greater than or equal to tau.shape[-1], got shapes "
+                           f"{tuple(A.shape)} and {tuple(tau.shape)}")
+    if tuple(tau.shape[:-1]) != tuple(A.shape[:-2]):
+        raise RuntimeError(f"{op}: Expected batch dimensions of tau to be equal to input.shape[:-2], but got "
+                           f"{tuple(tau.shape[:-1])} (input of shape {tuple(A.shape)})")
+    if tau.dtype != A.dtype:
+        raise RuntimeError(f"{op}: tau dtype {tau.dtype} does not match input dtype {A.dtype}")
+    eye = Tensor._wrap(np.eye(m, n, dtype=A._data.dtype))
+    V = A.tril(-1) + eye  # (..., m, n): the reflectors' vectors, unit on the diagonal
+    Q = Tensor._wrap(np.broadcast_to(np.eye(m, dtype=A._data.dtype), A.shape[:-2] + (m, m)).copy())
+    for i in range(tau.shape[-1]):
+        v = V[..., :, i:i + 1]  # (..., m, 1)
+        Q = Q - (Q @ v) @ (v.mT * tau[..., i, None, None])
+    return Q[..., :, :n]
+
+
+_FROM_LINALG_LU = ("solve_triangular", "lu_factor", "lu_factor_ex", "lu", "lu_solve")
+__all__ += ["matrix_exp", "cond", "tensorsolve", "tensorinv", "householder_product", *_FROM_LINALG_LU]
+
+
+def __getattr__(name):
+    # linalg_lu builds on this module's helpers, so it is imported here on first use (and cached), not at the top
+    if name in _FROM_LINALG_LU:
+        from . import linalg_lu
+        fn = globals()[name] = getattr(linalg_lu, name)
+        return fn
+    raise AttributeError(f"module 'teenygrad.linalg' has no attribute {name!r}")

@@ -91,3 +91,38 @@ def svd(self, some=True, compute_uv=True):
 @_method
 def qr(self, some=True):
     return _result("qr", ["Q", "R"])(*_la().qr(self, mode="reduced" if some else "complete"))
+
+
+@_method
+def matrix_exp(self):
+    return _la().matrix_exp(self)
+
+
+@_method
+def triangular_solve(self, A, upper=True, transpose=False, unitriangular=False):
+    """torch's deprecated triangular_solve: X with A X = self (A^T X = self with transpose), returned with a copy
+    of A as (solution, cloned_coefficient)"""
+    la = _la()
+    la._check_square(A, "triangular_solve")
+    M = A.mT if transpose else A
+    X = la.solve_triangular(M, self, upper=bool(upper) != bool(transpose), unitriangular=unitriangular)
+    return _result("triangular_solve", ["solution", "cloned_coefficient"])(X, A.clone())
+
+
+@_method
+def lu(self, pivot=True, get_infos=False):
+    """torch.lu: (LU, pivots), with infos too when get_infos (singular matrices are factored, never refused)"""
+    LU, pivots, info = _la().lu_factor_ex(self, pivot=pivot)
+    return (LU, pivots, info) if get_infos else (LU, pivots)
+
+
+@_method
+def lu_solve(self, LU_data, LU_pivots):
+    """torch.lu_solve(b, LU, pivots): X with A X = b for A = P L U from lu / lu_factor"""
+    return _la().lu_solve(LU_data, LU_pivots, self)
+
+
+@_method
+def orgqr(self, input2):
+    """torch.orgqr(A, tau): linalg.householder_product"""
+    return _la().householder_product(self, input2)

@@ -7,3 +7,10 @@ from .gradcheck import gradcheck
 
 __all__ = ["no_grad", "enable_grad", "inference_mode", "is_grad_enabled", "set_grad_enabled",
            "is_inference_mode_enabled", "Function", "FunctionCtx", "once_differentiable", "grad", "gradcheck"]
+
+
+def __getattr__(name):  # autograd.functional (jacobian, vjp, jvp) loads on first use
+    if name == "functional":
+        import importlib
+        return importlib.import_module(".functional", __name__)
+    raise AttributeError(f"module 'teenygrad.autograd' has no attribute {name!r}")

@@ -16,8 +16,8 @@ def _matrix_vector(L, x):
 
 
 def _solve_lower(L, B):
-    """L^-1 B reading only L's lower triangle (a triangular solve: the upper entries get no gradient)"""
-    return linalg.solve(L.tril(), B)
+    """L^-1 B reading only L's lower triangle (the upper entries get no gradient)"""
+    return linalg.solve_triangular(L, B, upper=False)
 
 
 def _mahalanobis(L, x):

@@ -2,7 +2,8 @@
 matrix-calculus formulas, each in its class's docstring. Decompositions with several outputs (slogdet, eigh, svd,
 qr) are MultiOutput Functions: teenygrad.linalg gives each output its own graph node, and backward_multi gets one
 gradient per output (None for an output no gradient reached). Also here: lu_info and cholesky_info, LAPACK's
-`info` (which pivot or leading minor failed) for the error messages and the *_ex functions."""
+`info` (which pivot or leading minor failed) for the error messages and the *_ex functions, and MatrixExp. The
+triangular solve and LU Functions are in linalg_lu.py."""
 import numpy as np
 from ..autograd.function import Function
 
@@ -347,3 +348,49 @@ def cholesky_info(a):
         low[:, k, k] = lkk
         low[:, k + 1:, k] = (work[:, k + 1:, k] - (low[:, k + 1:, :k] @ low[:, k, :k, None])[..., 0]) / lkk[:, None]
     return info.reshape(a.shape[:-2])
+
+
+# Higham (2005) degree-13 Pade coefficients and the 1-norm up to which it is accurate in float64 (scaling and squaring
+# brings every matrix below it)
+_PADE13 = (64764752532480000.0, 32382376266240000.0, 7771770303897600.0, 1187353796428800.0, 129060195264000.0,
+           10559470521600.0, 670442572800.0, 33522128640.0, 1323241920.0, 40840800.0, 960960.0, 16380.0, 182.0, 1.0)
+_THETA13 = 5.371920351148152
+
+
+def expm(a):
+    """e^a for each (n, n) matrix of a: scaling by 2^-s so that |a|_1 <= theta_13, the [13/13] Pade approximant
+    (V - U)^-1 (V + U), then s squarings (each matrix its own s)"""
+    b = _PADE13
+    with np.errstate(divide="ignore", invalid="ignore"):
+        norm = np.abs(a).sum(-2).max(-1) if a.shape[-1] else np.zeros(a.shape[:-2])
+        s = np.ceil(np.log2(norm / _THETA13))
+    s = np.where(np.isfinite(s) & (s > 0), s, 0).astype(np.int64)
+    a = a / (2.0 ** s).astype(a.dtype)[..., None, None]
+    eye = np.broadcast_to(np.eye(a.shape[-1], dtype=a.dtype), a.shape)
+    a2 = a @ a
+    a4 = a2 @ a2
+    a6 = a4 @ a2
+    u = a @ (a6 @ (b[13] * a6 + b[11] * a4 + b[9] * a2) + b[7] * a6 + b[5] * a4 + b[3] * a2 + b[1] * eye)
+    v = a6 @ (b[12] * a6 + b[10] * a4 + b[8] * a2) + b[6] * a6 + b[4] * a4 + b[2] * a2 + b[0] * eye
+    e = np.linalg.solve(v - u, v + u).astype(a.dtype, copy=False)
+    for i in range(int(s.max()) if s.size else 0):
+        e = np.where((i < s)[..., None, None], e @ e, e)
+    return e
+
+
+class MatrixExp(Function):
+    """Y = e^A;  dA = the top-right block of exp([[A^T, dY], [0, A^T]]) (the Frechet derivative of exp at A^T)"""
+    saves_output = False
+
+    def forward(self, a):
+        self.a = a
+        return expm(a)
+
+    def backward(self, g):
+        n = self.a.shape[-1]
+        at = _T(self.a)
+        big = np.zeros(g.shape[:-2] + (2 * n, 2 * n), g.dtype)
+        big[..., :n, :n] = at
+        big[..., n:, n:] = at
+        big[..., :n, n:] = g
+        return expm(big)[..., :n, n:]

@@ -1,7 +1,9 @@
 """Recurrent scans: one graph node per layer and direction. The input projection x W_ih^T + b_ih for all
 time steps is one GEMM outside (a Linear node); the scan runs the time loop on raw arrays and its backward
 is backpropagation through time, with dW_hh summed as one GEMM over all steps at the end.
-Shapes: gi (t, b, G h) precomputed input gates, h0 (b, h), w_hh (G h, h), b_hh (G h,). Gate order is torch's."""
+Shapes: gi (t, b, G h) precomputed input gates, h0 (b, h), w_hh (G h, h), b_hh (G h,). Gate order is torch's.
+An optional mask (t, b, 1) (bool) runs packed sequences: where it is False (a step past that sequence's length)
+the state passes through unchanged, so h at the last step (first, reversed) is each sequence's final state."""
 import numpy as np
 from ..autograd.function import Function
 from .._arrays import contiguous, on_device_of, xp_of
@@ -25,7 +27,7 @@ def _hh_grads(n, dgh, hprev, H):
 class RNNScan(Function):
     """h_t = act(gi_t + h_{t-1} W_hh^T + b_hh), act = tanh or relu;  returns all h_t (t, b, h)."""
     saves_output = True
-    def forward(self, gi, h0, w_hh, *b_hh, relu=False, reverse=False):
+    def forward(self, gi, h0, w_hh, *b_hh, relu=False, reverse=False, mask=None):
         T = gi.shape[0]
         hs = np.empty_like(gi)
         h = h0
@@ -33,9 +35,10 @@ class RNNScan(Function):
             a = gi[t] + h @ w_hh.T
             if b_hh:
                 a += b_hh[0]
-            h = np.maximum(a, 0, out=a) if relu else np.tanh(a, out=a)
+            a = np.maximum(a, 0, out=a) if relu else np.tanh(a, out=a)
+            h = a if mask is None else np.where(mask[t], a, h)
             hs[t] = h
-        self.hs, self.h0, self.w_hh, self.relu, self.reverse = hs, h0, w_hh, relu, reverse
+        self.hs, self.h0, self.w_hh, self.relu, self.reverse, self.mask = hs, h0, w_hh, relu, reverse, mask
         return hs
 
     def backward(self, g):
@@ -44,9 +47,11 @@ class RNNScan(Function):
         dh = np.zeros_like(self.h0)
         for t in _steps(T, not self.reverse):
             d = g[t] + dh
-            d = d * (hs[t] > 0) if self.relu else d * (1 - hs[t] * hs[t])
-            da[t] = d
-            dh = d @ w
+            dd = d * (hs[t] > 0) if self.relu else d * (1 - hs[t] * hs[t])
+            if self.mask is not None:  # a finished sequence's state passes through unchanged
+                dd *= self.mask[t]
+            da[t] = dd
+            dh = dd @ w if self.mask is None else dd @ w + np.where(self.mask[t], 0, d)
         hprev = _shifted(hs, self.h0, self.reverse)
         return (da, dh) + _hh_grads(self.needs_input_grad, da, hprev, w.shape[1])
 
@@ -73,7 +78,7 @@ class LSTMScan(Function):
     Backward: every factor that doesn't depend on the incoming gradient is computed for all steps at once
     before the loop, so each step is a handful of array ops and one GEMM."""
     saves_output = True
-    def forward(self, gi, h0, c0, w_hh, *b_hh, reverse=False):
+    def forward(self, gi, h0, c0, w_hh, *b_hh, reverse=False, mask=None):
         T, B, H = gi.shape[0], gi.shape[1], h0.shape[1]
         xp = xp_of(gi)
         out = xp.empty((T + 1, B, H), dtype=gi.dtype)
@@ -89,12 +94,17 @@ class LSTMScan(Function):
             np.tanh(a, out=a)
             a *= k
             a += shift
-            c = a[:, H:2 * H] * c
-            c += a[:, :H] * a[:, 2 * H:3 * H]
+            cn = a[:, H:2 * H] * c
+            cn += a[:, :H] * a[:, 2 * H:3 * H]
+            c = cn if mask is None else np.where(mask[t], cn, c)
             cs[t] = c
-            h = np.multiply(a[:, 3 * H:], np.tanh(c), out=out[t])
+            if mask is None:
+                h = np.multiply(a[:, 3 * H:], np.tanh(c), out=out[t])
+            else:
+                h = out[t] = np.where(mask[t], a[:, 3 * H:] * np.tanh(c), h)
         out[T] = c
         self.acts, self.cs, self.h0, self.c0, self.w_hh, self.reverse = acts, cs, h0, c0, w_hh, reverse
+        self.mask = mask
         self.hs = out[:T]
         return out
 
@@ -115,13 +125,21 @@ class LSTMScan(Function):
         dg3 = dgates[..., :3 * H].reshape(T, B, 3, H)
         dh = np.zeros_like(self.h0)
         dc = g[T].copy()
+        m = self.mask
         for t in _steps(T, not self.reverse):
             d = g[t] + dh
-            dc += d * Fc[t]
-            np.multiply(F3[t], dc[:, None, :], out=dg3[t])
+            dcn = dc + d * Fc[t] if m is not None else dc
+            if m is None:
+                dc += d * Fc[t]
+            np.multiply(F3[t], dcn[:, None, :], out=dg3[t])
             np.multiply(Fo[t], d, out=dgates[t, :, 3 * H:])
-            dc *= f[t]
-            dh = dgates[t] @ w
+            if m is None:
+                dc *= f[t]
+                dh = dgates[t] @ w
+            else:  # a finished sequence's (h, c) pass through unchanged
+                dgates[t] *= m[t]
+                dc = np.where(m[t], dcn * f[t], dc)
+                dh = dgates[t] @ w + np.where(m[t], 0, d)
         n = self.needs_input_grad
         hprev = _shifted(self.hs, self.h0, self.reverse)
         grads = _hh_grads([n[0], n[1], n[3]] + ([n[4]] if len(n) > 4 else []), dgates, hprev, H)
@@ -132,7 +150,7 @@ class GRUScan(Function):
     """r = s(gi_r + gh_r), z = s(gi_z + gh_z), n = tanh(gi_n + r gh_n), h_t = (1 - z) n + z h, with
     gh = h W_hh^T + b_hh (gates r, z, n as torch)."""
     saves_output = True
-    def forward(self, gi, h0, w_hh, *b_hh, reverse=False):
+    def forward(self, gi, h0, w_hh, *b_hh, reverse=False, mask=None):
         T, H = gi.shape[0], h0.shape[1]
         hs = xp_of(gi).empty(gi.shape[:2] + (H,), dtype=gi.dtype)
         rzn = np.empty_like(gi)
@@ -146,9 +164,11 @@ class GRUScan(Function):
             rz = _sig(x[:, :2 * H] + gh[:, :2 * H])
             r, z = rz[:, :H], rz[:, H:]
             n = np.tanh(x[:, 2 * H:] + r * gh[:, 2 * H:])
-            h = (1 - z) * n + z * h
+            hn = (1 - z) * n + z * h
+            h = hn if mask is None else np.where(mask[t], hn, h)
             rzn[t, :, :2 * H], rzn[t, :, 2 * H:], ghn[t], hs[t] = rz, n, gh[:, 2 * H:], h
         self.rzn, self.ghn, self.hs, self.h0, self.w_hh, self.reverse = rzn, ghn, hs, h0, w_hh, reverse
+        self.mask = mask
         return hs
 
     def backward(self, g):
@@ -166,5 +186,11 @@ class GRUScan(Function):
             dr = dn * self.ghn[t] * r * (1 - r)
             dgi[t, :, :H], dgi[t, :, H:2 * H], dgi[t, :, 2 * H:] = dr, dz, dn
             dgh[t, :, :H], dgh[t, :, H:2 * H], dgh[t, :, 2 * H:] = dr, dz, dn * r
-            dh = d * z + dgh[t] @ w
+            if self.mask is None:
+                dh = d * z + dgh[t] @ w
+            else:  # a finished sequence's state passes through unchanged
+                m = self.mask[t]
+                dgi[t] *= m
+                dgh[t] *= m
+                dh = np.where(m, d * z, d) + dgh[t] @ w
         return (dgi, dh) + _hh_grads(self.needs_input_grad, dgh, hprev, H)

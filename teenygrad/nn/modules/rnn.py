@@ -3,11 +3,14 @@ Each layer and direction is two graph nodes: one Linear for the input projection
 fused scan (teenygrad.ops.rnn) for the recurrence."""
 import math
 import numbers
+import numpy as np
 from ...tensor import dt  # dt: the dtype module (the package attribute `dtype` is the class, as torch)
 from ...tensor_ops import cat, stack
 from ...creation import empty, zeros
 from ...ops import rnn as R
 from ...ops import nn as N
+from ..._arrays import on_device_of
+from ..utils.rnn import PackedSequence, _lengths_of, _pack_sorted, _pad_sorted
 from ..parameter import Parameter
 from .. import functional as F, init
 from .module import Module
@@ -20,19 +23,20 @@ def _input_gates(x, w_ih, b_ih):
     return N.Linear.apply(x, w_ih) if b_ih is None else N.Linear.apply(x, w_ih, b_ih)
 
 
-def _scan(mode, gi, h0, c0, w_hh, b_hh, reverse):
-    """Run one layer-direction. Returns (outputs (t, b, h), h_n (b, h), c_n or None)."""
+def _scan(mode, gi, h0, c0, w_hh, b_hh, reverse, mask=None):
+    """Run one layer-direction. Returns (outputs (t, b, h), h_n (b, h), c_n or None). With a mask (packed
+    sequences), a sequence's state stops changing past its length, so the last step holds its final state."""
     bias = [b_hh] if b_hh is not None else []
     T = gi.shape[0]
     last = 0 if reverse else T - 1
     if mode == "LSTM":
-        out = R.LSTMScan.apply(gi, h0, c0, w_hh, *bias, reverse=reverse)
+        out = R.LSTMScan.apply(gi, h0, c0, w_hh, *bias, reverse=reverse, mask=mask)
         hs = out[:T]
         return hs, hs[last], out[T]
     if mode == "GRU":
-        hs = R.GRUScan.apply(gi, h0, w_hh, *bias, reverse=reverse)
+        hs = R.GRUScan.apply(gi, h0, w_hh, *bias, reverse=reverse, mask=mask)
     else:
-        hs = R.RNNScan.apply(gi, h0, w_hh, *bias, relu=mode == "RNN_RELU", reverse=reverse)
+        hs = R.RNNScan.apply(gi, h0, w_hh, *bias, relu=mode == "RNN_RELU", reverse=reverse, mask=mask)
     return hs, hs[last], None
 
 
@@ -100,6 +104,8 @@ class RNNBase(Module):
 
     def forward(self, input, hx=None):
         name = type(self).__name__
+        if isinstance(input, PackedSequence):
+            return self._forward_packed(input, hx)
         if input.ndim not in (2, 3):
             raise ValueError(f"{name}: expected 2-D (unbatched) or 3-D input, got shape {input.shape}")
         batched = input.ndim == 3
@@ -126,6 +132,17 @@ class RNNBase(Module):
             self._check_state(h0, "hidden state h_0" if lstm else "hidden state", shape)
             if lstm:
                 self._check_state(c0, "cell state c_0", shape)
+        x, h_n, c_n = self._layers(x, h0, c0)
+        out = x.transpose(0, 1) if batched and self.batch_first else x
+        if not batched:
+            out, h_n = out.squeeze(1), h_n.squeeze(1)
+            c_n = c_n.squeeze(1) if lstm else None
+        return (out, (h_n, c_n)) if lstm else (out, h_n)
+
+    def _layers(self, x, h0, c0, mask=None):
+        """x (t, b, i) -> (output (t, b, D h), h_n (L D, b, h), c_n or None)."""
+        D = 2 if self.bidirectional else 1
+        lstm = self.mode == "LSTM"
         h_n, c_n = [], []
         for layer in range(self.num_layers):
             outs = []
@@ -133,19 +150,47 @@ class RNNBase(Module):
                 w_ih, w_hh, b_ih, b_hh = self._layer_params(layer, d)
                 k = layer * D + d
                 hs, h_last, c_last = _scan(self.mode, _input_gates(x, w_ih, b_ih), h0[k],
-                                           c0[k] if lstm else None, w_hh, b_hh, reverse=d == 1)
+                                           c0[k] if lstm else None, w_hh, b_hh, reverse=d == 1, mask=mask)
                 outs.append(hs)
                 h_n.append(h_last)
                 c_n.append(c_last)
             x = outs[0] if D == 1 else cat(outs, dim=2)
             if self.dropout and self.training and layer < self.num_layers - 1:
                 x = F.dropout(x, self.dropout, True)
-        out = x.transpose(0, 1) if batched and self.batch_first else x
-        h_n = stack(h_n, 0)
-        c_n = stack(c_n, 0) if lstm else None
-        if not batched:
-            out, h_n = out.squeeze(1), h_n.squeeze(1)
-            c_n = c_n.squeeze(1) if lstm else None
+        return x, stack(h_n, 0), stack(c_n, 0) if lstm else None
+
+    def _forward_packed(self, packed, hx):
+        """PackedSequence in -> (PackedSequence out, final states of each sequence at its own length), as torch:
+        the states come in and go out in the caller's batch order (the packing's permutation undone)."""
+        name = type(self).__name__
+        data, batch_sizes, sorted_indices, unsorted_indices = packed
+        if data.ndim != 2 or data.shape[1] != self.input_size:
+            raise RuntimeError(f"{name}: packed data must be (steps, input_size={self.input_size}), got shape "
+                               f"{tuple(data.shape)}")
+        if not dt.is_floating(data.dtype) or data.dtype != self.weight_ih_l0.dtype:
+            raise TypeError(f"{name}: input dtype {data.dtype} doesn't match the weights' dtype "
+                            f"{self.weight_ih_l0.dtype}")
+        lengths = _lengths_of(batch_sizes)
+        T, B, D = batch_sizes.shape[0], len(lengths), 2 if self.bidirectional else 1
+        x = _pad_sorted(data, lengths, T)  # (t, b, i), sorted by length
+        shape = (self.num_layers * D, B, self.hidden_size)
+        lstm = self.mode == "LSTM"
+        if hx is None:
+            h0 = c0 = zeros(shape, dtype=x.dtype, device=x.device)
+        else:
+            h0, c0 = hx if lstm else (hx, None)
+            self._check_state(h0, "hidden state h_0" if lstm else "hidden state", shape)
+            if lstm:
+                self._check_state(c0, "cell state c_0", shape)
+            if sorted_indices is not None:
+                h0 = h0.index_select(1, sorted_indices)
+                c0 = c0.index_select(1, sorted_indices) if lstm else None
+        mask = on_device_of(x._data, (np.arange(T)[:, None] < lengths[None, :])[..., None])
+        out, h_n, c_n = self._layers(x, h0, c0, mask)
+        out = PackedSequence(_pack_sorted(out, lengths)[0], batch_sizes, sorted_indices, unsorted_indices)
+        if unsorted_indices is not None:
+            h_n = h_n.index_select(1, unsorted_indices)
+            c_n = c_n.index_select(1, unsorted_indices) if lstm else None
         return (out, (h_n, c_n)) if lstm else (out, h_n)
 
     def extra_repr(self):

@@ -123,3 +123,19 @@ def _scale(grads, max_norm, total_norm):
                     np.multiply(g, np.float32(coef), out=g, casting="unsafe")
                 else:
                     g *= g.dtype.type(coef)
+
+
+def __getattr__(name):
+    """The rest of torch.nn.utils loads on first use, keeping `import teenygrad.nn.utils` light."""
+    import importlib
+    if name in _SUBMODULES:
+        return importlib.import_module(f".{name}", __name__)
+    if name in _FROM:
+        return getattr(importlib.import_module(f".{_FROM[name]}", __name__), name)
+    raise AttributeError(f"module 'teenygrad.nn.utils' has no attribute '{name}'")
+
+
+_SUBMODULES = {"parametrize", "parametrizations", "stateless", "fusion", "init"}
+_FROM = {"weight_norm": "_norm_hooks", "remove_weight_norm": "_norm_hooks", "spectral_norm": "_norm_hooks",
+         "remove_spectral_norm": "_norm_hooks", "fuse_conv_bn_eval": "fusion", "fuse_conv_bn_weights": "fusion",
+         "fuse_linear_bn_eval": "fusion", "fuse_linear_bn_weights": "fusion", "skip_init": "init"}

@@ -1,0 +1,155 @@
+"""Triangular solves and LU with partial pivoting on batched matrices, in numpy (which has neither): forward by
+substitution / Gaussian elimination vectorised over the batch with a Python loop over rows or columns, backward
+by the formulas in each class's docstring. Pivots follow LAPACK getrf: 1-based int32, row j swapped with row
+pivots[j] - 1 at step j, so that A = P L U."""
+import numpy as np
+from ..autograd.function import Function
+from .linalg import MultiOutput, _T
+
+
+def trsm(a, b, upper, unit=False):
+    """X with a X = b, a (..., n, n) triangular (only its upper or lower triangle read; unit: its diagonal taken
+    as 1), b (..., n, k) with the same batch shape. A zero on the diagonal gives inf/NaN, as LAPACK's trtrs"""
+    n = a.shape[-1]
+    x = np.empty(b.shape, np.result_type(a, b))
+    with np.errstate(divide="ignore", invalid="ignore"):
+        for i in (range(n - 1, -1, -1) if upper else range(n)):
+            known = slice(i + 1, n) if upper else slice(0, i)
+            r = b[..., i, :] - (a[..., i:i + 1, known] @ x[..., known, :])[..., 0, :]
+            x[..., i, :] = r if unit else r / a[..., i, i, None]
+    return x
+
+
+def _tri_mask(m, upper, unit):
+    """The part of m that a triangular solve reads: its upper or lower triangle, strict when unit"""
+    k = 1 if unit else 0
+    return np.triu(m, k) if upper else np.tril(m, -k)
+
+
+class SolveTriangular(Function):
+    """X = A^-1 B, A triangular (batch dims already broadcast);  dB = A^-T dX, dA = tri(-dB X^T) (tri: the
+    triangle the solve read)"""
+    saves_output = True
+
+    def forward(self, a, b, upper=False, unitriangular=False):
+        self.a, self.upper, self.unit = a, upper, unitriangular
+        self.x = trsm(a, b, upper, unitriangular)
+        return self.x
+
+    def backward(self, g):
+        gb = trsm(_T(self.a), g, not self.upper, self.unit)
+        ga = _tri_mask(-(gb @ _T(self.x)), self.upper, self.unit) if self.needs_input_grad[0] else None
+        return ga, gb
+
+
+def lu_packed(a):
+    """Gaussian elimination with partial pivoting of each (m, n) matrix of a: (LU, pivots, perm, info) with L's
+    strict lower part and U in LU, pivots as LAPACK's, perm the row order (P^T A)[i] = A[perm[i]], info 0 or the
+    1-based column of the first exactly-zero pivot. The first of two equal candidates is the pivot, as idamax"""
+    m, n = a.shape[-2:]
+    k = min(m, n)
+    work = a.reshape((-1, m, n)).copy()
+    rows = np.arange(work.shape[0])
+    pivots = np.empty((work.shape[0], k), np.int32)
+    perm = np.tile(np.arange(m), (work.shape[0], 1))
+    info = np.zeros(work.shape[0], np.int32)
+    for j in range(k):
+        p = j + np.argmax(np.abs(work[:, j:, j]), axis=1)
+        pivots[:, j] = p + 1
+        work[rows, p], work[:, j] = work[:, j].copy(), work[rows, p].copy()
+        perm[rows, p], perm[:, j] = perm[:, j].copy(), perm[rows, p]
+        piv = work[:, j, j]
+        zero = piv == 0
+        info[(info == 0) & zero] = j + 1
+        work[:, j + 1:, j] /= np.where(zero, 1, piv)[:, None]  # below a zero pivot the column is zero already
+        work[:, j + 1:, j + 1:] -= work[:, j + 1:, j, None] * work[:, None, j, j + 1:]
+    batch = a.shape[:-2]
+    return work.reshape(a.shape), pivots.reshape(batch + (k,)), perm.reshape(batch + (m,)), info.reshape(batch)
+
+
+def pivots_to_perm(pivots, m):
+    """The row order perm ((P^T A)[i] = A[perm[i]]) of LAPACK pivots (..., k) for matrices with m rows"""
+    flat = pivots.reshape((-1, pivots.shape[-1])).astype(np.int64) - 1
+    perm = np.tile(np.arange(m), (flat.shape[0], 1))
+    rows = np.arange(flat.shape[0])
+    for j in range(flat.shape[1]):
+        p = flat[:, j]
+        perm[rows, p], perm[:, j] = perm[:, j].copy(), perm[rows, p]
+    return perm.reshape(pivots.shape[:-1] + (m,))
+
+
+def perm_matrix(perm, dtype):
+    """P with P[perm[i], i] = 1, so that A = P (P^T A)"""
+    return _T(perm[..., :, None] == np.arange(perm.shape[-1])).astype(dtype)
+
+
+def unpack(lu):
+    """(L, U) of a packed (..., m, n) LU: L (m, k) unit lower, U (k, n) upper, k = min(m, n)"""
+    m, n = lu.shape[-2:]
+    k = min(m, n)
+    low = np.tril(lu[..., :, :k], -1)
+    idx = np.arange(k)
+    low[..., idx, idx] = 1
+    return low, np.triu(lu[..., :k, :])
+
+
+def _lu_backward(perm, low, up, gl, gu):
+    """dA for A = P L U given dL, dU (None: zero). Square: dA = P L^-T (tril_-1(L^T dL) + triu(dU U^T)) U^-T.
+    Tall (m > n), L = [L1; L2]: L2 = A2 U^-1 gives dA2 = dL2 U^-T and adds -L2^T dL2 U^-T to dU. Wide (m < n),
+    U = [U1 | U2]: U2 = L^-1 A2 gives dA2 = L^-T dU2 and adds -L^-T dU2 U2^T to dL"""
+    m, n = low.shape[-2], up.shape[-1]
+    k = min(m, n)
+    gl = np.zeros_like(low) if gl is None else gl
+    gu = np.zeros_like(up) if gu is None else gu
+    l1, u1 = low[..., :k, :], up[..., :, :k]
+
+    def right_solve_ut(b):  # b U1^-T
+        return _T(trsm(u1, _T(b), upper=True))
+
+    def left_solve_lt(b):  # L1^-T b
+        return trsm(_T(l1), b, upper=True, unit=True)
+
+    extra = None
+    if m > n:
+        gl2 = gl[..., k:, :]
+        extra = right_solve_ut(gl2)  # dA2
+        gu = gu - _T(low[..., k:, :]) @ extra
+        gl = gl[..., :k, :]
+    elif m < n:
+        gu2 = gu[..., :, k:]
+        extra = left_solve_lt(gu2)  # dA2
+        gl = gl - extra @ _T(up[..., :, k:])
+        gu = gu[..., :, :k]
+    phi = np.tril(_T(l1) @ gl, -1) + np.triu(gu @ _T(u1))
+    ga = right_solve_ut(left_solve_lt(phi))
+    if extra is not None:
+        ga = np.concatenate([ga, extra], -2 if m > n else -1)
+    inv_perm = np.argsort(perm, -1)
+    return np.take_along_axis(ga, inv_perm[..., :, None], -2)  # P ga: row perm[i] of dA is row i of ga
+
+
+class LuFactor(MultiOutput):
+    """(LU, pivots): A = P L U packed in one matrix;  dA from dL = tril_-1(dLU), dU = triu(dLU) (_lu_backward)"""
+    differentiable = (True, False)
+
+    def forward(self, a):
+        lu, pivots, self.perm, _ = lu_packed(a)
+        self.low, self.up = unpack(lu)
+        return lu, pivots
+
+    def backward_multi(self, glu, gpiv):
+        k = self.low.shape[-1]
+        return _lu_backward(self.perm, self.low, self.up, np.tril(glu[..., :, :k], -1), np.triu(glu[..., :k, :]))
+
+
+class Lu(MultiOutput):
+    """(P, L, U) with A = P L U, L unit lower (m, k), U upper (k, n);  dA from dL, dU (_lu_backward)"""
+    differentiable = (False, True, True)
+
+    def forward(self, a):
+        lu, _, self.perm, _ = lu_packed(a)
+        self.low, self.up = unpack(lu)
+        return perm_matrix(self.perm, a.dtype), self.low, self.up
+
+    def backward_multi(self, gp, gl, gu):
+        return _lu_backward(self.perm, self.low, self.up, gl, gu)
