@@ -10,7 +10,8 @@ from . import dtype as dt
 from ._arrays import on_device_of
 from .ops import elementwise as E, extra as X
 from .tensor import Tensor, _gstate, _norm_dim, _shape_arg
-from .tensor_ops import _float_unary, _inplace_variant, _method, where
+from .tensor_ops import _float_unary, _inplace_variant, _method
+from .tensor_sort import _quantile
 
 
 # ---- inverse hyperbolic functions and alias spellings ----------------------------------------------------
@@ -160,52 +161,10 @@ def msort(self):
     return self.clone() if self.ndim == 0 else self.sort(0).values
 
 
-_INTERPOLATIONS = ("linear", "lower", "higher", "midpoint", "nearest")
-
-
 @_method
 def nanquantile(self, q, dim=None, keepdim=False, interpolation="linear"):
     """quantile over the non-NaN values of each slice (NaN where a slice has none)."""
-    if self.dtype not in (np.float32, np.float64):
-        raise RuntimeError(f"nanquantile: input tensor must be either float or double dtype, got {self.dtype}")
-    if interpolation not in _INTERPOLATIONS:
-        raise RuntimeError(f"nanquantile: interpolation must be one of {', '.join(_INTERPOLATIONS)}, "
-                           f"got {interpolation!r}")
-    dtype = self._data.dtype
-    if isinstance(q, Tensor):
-        if q.ndim > 1 or q.dtype != self.dtype:
-            raise RuntimeError(f"nanquantile: q must be a scalar or a 1-D tensor of the input's dtype {self.dtype}, "
-                               f"got shape {q.shape} and dtype {q.dtype}")
-        qs, scalar_q = np.asarray(q, dtype=dtype).reshape(-1), q.ndim == 0
-    else:
-        qs, scalar_q = np.asarray([q], dtype=dtype), True
-    if qs.size and not ((qs >= 0) & (qs <= 1)).all():
-        raise RuntimeError(f"nanquantile: q must be in the range [0, 1], got {qs.tolist()}")
-    if self.numel() == 0:
-        raise RuntimeError(f"nanquantile: input tensor must be non-empty, got shape {self.shape}")
-    x, d = (self.reshape(-1), 0) if dim is None else (self, _norm_dim(dim, self.ndim, "nanquantile"))
-    if x.ndim == 0:
-        x = x.reshape(1)
-    s = x.movedim(d, -1).sort(-1).values  # (..., n), NaN last
-    valid = (~np.isnan(np.asarray(s))).sum(-1, keepdims=True)  # (..., 1): the non-NaN values come first
-    ranks = qs * (valid - 1).astype(dtype)  # (..., q)
-    ranks = np.maximum(ranks, 0)  # an all-NaN slice picks its first NaN, as torch
-    if interpolation == "lower":
-        ranks = np.floor(ranks)
-    elif interpolation == "higher":
-        ranks = np.ceil(ranks)
-    elif interpolation == "nearest":
-        ranks = np.round(ranks)  # half to even, as torch
-    lo, hi = np.floor(ranks).astype(np.int64), np.ceil(ranks).astype(np.int64)
-    w = np.full(ranks.shape, 0.5, dtype) if interpolation == "midpoint" else (ranks - lo).astype(dtype)
-    dev = lambda a: Tensor._wrap(on_device_of(s._data, a))  # noqa: E731
-    below, above = s.gather(-1, dev(lo)), s.gather(-1, dev(hi))
-    diff = above - below
-    out = where(dev(w < 0.5), below + diff * dev(w), above - diff * dev((1 - w).astype(dtype)))
-    out = out.movedim(-1, 0)  # (q, ...)
-    if keepdim:
-        out = out.reshape((qs.size,) + (1,) * self.ndim) if dim is None else out.unsqueeze(d + 1)
-    return out.squeeze(0) if scalar_q else out
+    return _quantile(self, q, dim, keepdim, interpolation, "nanquantile", skip_nan=True)
 
 
 @_method

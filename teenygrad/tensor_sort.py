@@ -241,35 +241,44 @@ _INTERPOLATIONS = ("linear", "lower", "higher", "midpoint", "nearest")
 @_method
 def quantile(self, q, dim=None, keepdim=False, interpolation="linear"):
     """torch.quantile: sort along dim, then interpolate between the two order statistics around q (n - 1)."""
+    return _quantile(self, q, dim, keepdim, interpolation, "quantile")
+
+
+def _quantile(self, q, dim, keepdim, interpolation, op, skip_nan=False):
+    """quantile, or with skip_nan nanquantile (the order statistics of each slice's non-NaN values only)."""
     if self.dtype not in (np.float32, np.float64):
-        raise RuntimeError(f"quantile: input tensor must be either float or double dtype, got {self.dtype}")
+        raise RuntimeError(f"{op}: input tensor must be either float or double dtype, got {self.dtype}")
     if interpolation not in _INTERPOLATIONS:
-        raise RuntimeError(f"quantile: interpolation must be one of {', '.join(_INTERPOLATIONS)}, "
+        raise RuntimeError(f"{op}: interpolation must be one of {', '.join(_INTERPOLATIONS)}, "
                            f"got {interpolation!r}")
     if isinstance(q, Tensor):
         if q.ndim > 1:
-            raise RuntimeError(f"quantile: q must be a scalar or 1-D tensor, got shape {q.shape}")
+            raise RuntimeError(f"{op}: q must be a scalar or 1-D tensor, got shape {q.shape}")
         if q.dtype != self.dtype:
-            raise RuntimeError(f"quantile: q tensor must have the input's dtype {self.dtype}, got {q.dtype}")
+            raise RuntimeError(f"{op}: q tensor must have the input's dtype {self.dtype}, got {q.dtype}")
         qs, scalar_q = np.asarray(q._data, dtype=self._data.dtype).reshape(-1), q.ndim == 0
     else:
         qs, scalar_q = np.asarray([q], dtype=self._data.dtype), True
     if qs.size and not ((qs >= 0) & (qs <= 1)).all():
-        raise RuntimeError(f"quantile: q must be in the range [0, 1], got {qs.tolist()}")
+        raise RuntimeError(f"{op}: q must be in the range [0, 1], got {qs.tolist()}")
     if self.numel() == 0:
-        raise RuntimeError(f"quantile: input tensor must be non-empty, got shape {self.shape}")
+        raise RuntimeError(f"{op}: input tensor must be non-empty, got shape {self.shape}")
     if dim is None:
         x, d = self.reshape(-1), 0
     else:
-        x, d = self, _norm_dim(dim, self.ndim, "quantile")
+        x, d = self, _norm_dim(dim, self.ndim, op)
     if x.ndim == 0:
         x = x.reshape(1)
     s = x.movedim(d, -1).sort(-1).values  # (..., n), NaN last
     n = s.shape[-1]
     dtype = self._data.dtype
-    ranks = np.broadcast_to(qs * dtype.type(n - 1), s.shape[:-1] + (qs.size,))
-    nan_rows = np.isnan(s._data[..., -1:])  # torch: a slice with a NaN gives NaN (its largest, after the sort)
-    ranks = np.where(nan_rows, dtype.type(n - 1), ranks)
+    if skip_nan:
+        valid = (~np.isnan(s._data)).sum(-1, keepdims=True)  # (..., 1): the non-NaN values come first
+        ranks = np.maximum(qs * (valid - 1).astype(dtype), 0)  # an all-NaN slice picks its first NaN, as torch
+    else:
+        ranks = np.broadcast_to(qs * dtype.type(n - 1), s.shape[:-1] + (qs.size,))
+        nan_rows = np.isnan(s._data[..., -1:])  # torch: a slice with a NaN gives NaN (its largest, after the sort)
+        ranks = np.where(nan_rows, dtype.type(n - 1), ranks)
     if interpolation == "lower":
         ranks = np.floor(ranks)
     elif interpolation == "higher":
