@@ -3,7 +3,7 @@ import numpy as np
 from ..backend import cuda as _cuda
 from ..backend.cpu import fused_for
 from ..tensor import Tensor
-from .optimizer import Optimizer, _check_hyper
+from .optimizer import Optimizer, _check_betas, _check_hyper
 
 
 class Adam(Optimizer):
@@ -19,12 +19,7 @@ class Adam(Optimizer):
                  decoupled_weight_decay=False):
         op = type(self).__name__
         _check_hyper(op, lr=lr, eps=eps, weight_decay=weight_decay)
-        betas = tuple(betas)
-        if len(betas) != 2:
-            raise ValueError(f"{op}: betas must be a pair (beta1, beta2), got {betas}")
-        for i, b in enumerate(betas):
-            if not 0.0 <= float(b) < 1.0:
-                raise ValueError(f"{op}: Invalid beta parameter at index {i}: {b} (must be in [0, 1))")
+        betas = _check_betas(op, betas)
         if capturable or differentiable:
             raise ValueError(f"{op}: capturable/differentiable (CUDA graphs, a graph through the update) "
                              "are not supported")

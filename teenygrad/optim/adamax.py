@@ -1,7 +1,7 @@
 """Adamax (Kingma & Ba, section 7.1): Adam with the infinity norm of past gradients in place of the RMS."""
 import numpy as np
 from ..tensor import Tensor
-from .optimizer import Optimizer, _check_hyper
+from .optimizer import Optimizer, _check_betas, _check_hyper
 from .adam import _lerp_
 
 
@@ -47,14 +47,3 @@ class Adamax(Optimizer):
                 s *= -clr
                 x += s
         return loss
-
-
-def _check_betas(op, betas):
-    """torch's check for the Adam family: two coefficients, each in [0, 1)."""
-    betas = tuple(betas)
-    if len(betas) != 2:
-        raise ValueError(f"{op}: betas must be a pair (beta1, beta2), got {betas}")
-    for i, b in enumerate(betas):
-        if not 0.0 <= float(b) < 1.0:
-            raise ValueError(f"{op}: Invalid beta parameter at index {i}: {b} (must be in [0, 1))")
-    return betas

@@ -3,7 +3,7 @@ and momentum (or Adam's beta1) the opposite way. Re-exported from lr_scheduler, 
 import math
 import types
 from .optimizer import Optimizer
-from .lr_scheduler import LRScheduler, _per_group, _set_group_value
+from .lr_scheduler import LRScheduler, _per_group, _set_group_value, _check_momentum, _start_momentum
 
 
 class CyclicLR(LRScheduler):
@@ -47,20 +47,10 @@ class CyclicLR(LRScheduler):
 
         self.cycle_momentum = cycle_momentum
         if cycle_momentum:
-            if "momentum" not in optimizer.defaults and "betas" not in optimizer.defaults:
-                raise ValueError(f"CyclicLR: optimizer {type(optimizer).__name__} must support momentum or beta1 "
-                                 "with the `cycle_momentum` option enabled")
-            self.use_beta1 = "betas" in optimizer.defaults
+            _check_momentum("CyclicLR", optimizer)
             self.base_momentums = per_group("base_momentum", base_momentum)
             self.max_momentums = per_group("max_momentum", max_momentum)
-            if last_epoch == -1:
-                for mm, bm, group in zip(self.max_momentums, self.base_momentums, optimizer.param_groups):
-                    if self.use_beta1:
-                        group["betas"] = (mm, *group["betas"][1:])
-                    else:
-                        group["momentum"] = mm
-                    group["max_momentum"] = mm
-                    group["base_momentum"] = bm
+            self.use_beta1 = _start_momentum(optimizer, self.max_momentums, self.base_momentums, last_epoch == -1)
         super().__init__(optimizer, last_epoch)
         self.base_lrs = base_lrs
 

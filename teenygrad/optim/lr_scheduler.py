@@ -426,6 +426,27 @@ class SequentialLR(_ComposedScheduler):
         self._last_lr = scheduler.get_last_lr()
 
 
+def _check_momentum(op, optimizer):
+    if "momentum" not in optimizer.defaults and "betas" not in optimizer.defaults:
+        raise ValueError(f"{op}: optimizer {type(optimizer).__name__} must support momentum or beta1 "
+                         "with the `cycle_momentum` option enabled")
+
+
+def _start_momentum(optimizer, max_ms, base_ms, fresh):
+    """cycle_momentum's start, shared by OneCycleLR and CyclicLR: each group keeps its momentum bounds and (on a
+    fresh start) begins at max_momentum, in `momentum` or in Adam's beta1. Returns whether beta1 is the one."""
+    use_beta1 = "betas" in optimizer.defaults
+    if fresh:
+        for group, mm, bm in zip(optimizer.param_groups, max_ms, base_ms):
+            if use_beta1:
+                group["betas"] = (mm, *group["betas"][1:])
+            else:
+                group["momentum"] = mm
+            group["max_momentum"] = mm
+            group["base_momentum"] = bm
+    return use_beta1
+
+
 class OneCycleLR(LRScheduler):
     """The 1cycle policy (Smith & Topin): warm up from max_lr/div_factor to max_lr over pct_start of the steps,
     then anneal to initial_lr/final_div_factor; momentum (or Adam's beta1) cycles the opposite way."""
@@ -480,20 +501,9 @@ class OneCycleLR(LRScheduler):
                 group["min_lr"] = group["initial_lr"] / final_div_factor
         self.cycle_momentum = cycle_momentum
         if cycle_momentum:
-            if "momentum" not in optimizer.defaults and "betas" not in optimizer.defaults:
-                raise ValueError(f"OneCycleLR: optimizer {type(optimizer).__name__} must support momentum or beta1 "
-                                 "with the `cycle_momentum` option enabled")
-            self.use_beta1 = "betas" in optimizer.defaults
-            max_ms = per_group("max_momentum", max_momentum)
-            base_ms = per_group("base_momentum", base_momentum)
-            if last_epoch == -1:
-                for group, mm, bm in zip(optimizer.param_groups, max_ms, base_ms):
-                    if self.use_beta1:
-                        group["betas"] = (mm, *group["betas"][1:])
-                    else:
-                        group["momentum"] = mm
-                    group["max_momentum"] = mm
-                    group["base_momentum"] = bm
+            _check_momentum("OneCycleLR", optimizer)
+            self.use_beta1 = _start_momentum(optimizer, per_group("max_momentum", max_momentum),
+                                             per_group("base_momentum", base_momentum), last_epoch == -1)
         super().__init__(optimizer, last_epoch)
 
     def _anneal_func(self, start, end, pct):
@@ -590,4 +600,4 @@ class ReduceLROnPlateau(LRScheduler):
                 _set_group_value(group, "lr", new)
 
 
-from .cyclic_lr import CyclicLR  # noqa: E402  (its own file: this one is at the size limit; it needs LRScheduler)
+from .cyclic_lr import CyclicLR  # noqa: E402,F401  (its own file: this one is at the size limit; it needs LRScheduler)

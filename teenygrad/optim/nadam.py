@@ -1,9 +1,8 @@
 """NAdam (Dozat, 2016): Adam with Nesterov momentum, whose momentum coefficient warms up by momentum_decay."""
 import numpy as np
 from ..tensor import Tensor
-from .optimizer import Optimizer, _check_hyper
+from .optimizer import Optimizer, _check_betas, _check_hyper
 from .adam import _lerp_
-from .adamax import _check_betas
 
 
 class NAdam(Optimizer):

@@ -251,3 +251,14 @@ def _check_hyper(op, **values):
         if not float(v) >= 0.0:
             what = {"lr": "learning rate", "eps": "epsilon value"}.get(key, f"{key} value")  # torch's wording
             raise ValueError(f"{op}: Invalid {what}: {v} (must be >= 0)")
+
+
+def _check_betas(op, betas):
+    """torch's check for the Adam family: two coefficients, each in [0, 1)."""
+    betas = tuple(betas)
+    if len(betas) != 2:
+        raise ValueError(f"{op}: betas must be a pair (beta1, beta2), got {betas}")
+    for i, b in enumerate(betas):
+        if not 0.0 <= float(b) < 1.0:
+            raise ValueError(f"{op}: Invalid beta parameter at index {i}: {b} (must be in [0, 1))")
+    return betas

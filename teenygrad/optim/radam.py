@@ -2,9 +2,8 @@
 the second-moment estimate is tractable (rho_t > 5); before that it is SGD with bias-corrected momentum."""
 import numpy as np
 from ..tensor import Tensor
-from .optimizer import Optimizer, _check_hyper
+from .optimizer import Optimizer, _check_betas, _check_hyper
 from .adam import _lerp_
-from .adamax import _check_betas
 
 
 class RAdam(Optimizer):
