@@ -36,9 +36,11 @@ _NAMES += ["acosh", "asinh", "atanh", "arccosh", "arcsinh", "arctanh", "acosh_",
            "nextafter", "fix", "fix_", "put", "split_with_sizes", "resize_as_", "get_device", "is_inference",
            "deg2rad_", "rad2deg_"]  # more Tensor methods (tensor_extra_ops)
 
-# torch takes a Python number as the first operand of these (torch.sub(1, x)); it promotes as in 1 - x
-_NUMBER_FIRST = {"add", "sub", "subtract", "mul", "multiply", "div", "true_divide", "floor_divide", "remainder", "pow",
-                 "bitwise_and", "bitwise_or", "bitwise_xor"}
+# torch takes a Python number as the first operand of these (torch.sub(1, x)); it promotes as in 1 - x. Not fmod,
+# atan2, maximum, ...: torch refuses a number first there
+_NUMBER_FIRST = {"add", "sub", "subtract", "mul", "multiply", "div", "divide", "true_divide", "floor_divide",
+                 "remainder", "pow", "float_power", "xlogy", "bitwise_and", "bitwise_or", "bitwise_xor",
+                 "bitwise_left_shift", "bitwise_right_shift"}
 
 
 def _make(name):

@@ -5,12 +5,14 @@ Loaded on first use of teenygrad.linalg; the torch.det / x.inverse() spellings a
 solve and LU family (solve_triangular, lu_factor, lu, lu_solve) live in linalg_lu.py and are reached from here."""
 import collections
 import math
+import operator
 import numpy as np
 from .dtype import is_floating, to_dtype  # (the package's `dtype` attribute is torch's dtype class)
 from .autograd import grad_mode
 from .autograd.custom import _OutputSlot
 from .ops import linalg as L
 from .tensor import Tensor, _norm_dim
+from .tensor_strided import vander as _vander
 
 __all__ = ["norm", "vector_norm", "matrix_norm", "inv", "inv_ex", "det", "slogdet", "solve", "cholesky",
            "cholesky_ex", "qr", "svd", "svdvals", "eigh", "eigvalsh", "pinv", "matrix_rank", "lstsq", "multi_dot",
@@ -420,6 +422,20 @@ def _prod(shape):
     return int(np.prod(shape, dtype=np.int64))
 
 
+def vander(x, N=None):
+    """Columns x^0, x^1, ..., x^(N-1) for each entry of x (..., n) -> (..., n, N), N = n by default: torch.vander's
+    running product (so x = 0 has a gradient), increasing and batched; integer inputs give int64, as torch"""
+    if not isinstance(x, Tensor):
+        raise TypeError(f"linalg.vander: expected a Tensor, got {type(x).__name__}")
+    if not (x.dtype.kind in "iu" or x.dtype in (np.float32, np.float64)):  # bool, float16, bfloat16
+        raise RuntimeError(f"linalg.vander supports floating point, complex, and integer tensors, but got {x.dtype}")
+    shape = tuple(x.shape) or (1,)  # a 0-d x is one entry
+    N = shape[-1] if N is None else operator.index(N)
+    if N <= 1:
+        raise RuntimeError(f"linalg.vander: N must be greater than 1, got N={N} (x of shape {tuple(x.shape)})")
+    return _vander(x.reshape(-1), N, increasing=True).reshape(shape + (N,))
+
+
 def tensorsolve(A, B, dims=None):
     """X with tensordot(A, X, X.ndim) = B, X of shape A.shape[B.ndim:] (after moving A's `dims` to the end)"""
     _check_float(A, "linalg.tensorsolve")
@@ -478,7 +494,7 @@ def householder_product(A, tau):
 
 
 _FROM_LINALG_LU = ("solve_triangular", "lu_factor", "lu_factor_ex", "lu", "lu_solve")
-__all__ += ["matrix_exp", "cond", "tensorsolve", "tensorinv", "householder_product", *_FROM_LINALG_LU]
+__all__ += ["matrix_exp", "cond", "tensorsolve", "tensorinv", "householder_product", "vander", *_FROM_LINALG_LU]
 
 
 def __getattr__(name):

@@ -1,7 +1,7 @@
-"""teenygrad.linalg's triangular solves, LU family, matrix_exp, cond, tensorsolve and tensorinv (and the torch-level
-triangular_solve, lu, lu_solve, matrix_exp spellings) against PyTorch: forward and backward on random float32 inputs
-(batched, broadcast, transposed views), float64 finite-difference gradchecks, pivots and P L U = A checked exactly,
-and the errors torch raises for mis-shaped and singular inputs."""
+"""teenygrad.linalg's triangular solves, LU family, matrix_exp, cond, tensorsolve, tensorinv and vander (and the
+torch-level triangular_solve, lu, lu_solve, matrix_exp spellings) against PyTorch: forward and backward on random
+float32 inputs (batched, broadcast, transposed views), float64 finite-difference gradchecks, pivots and P L U = A
+checked exactly, and the errors torch raises for mis-shaped and singular inputs."""
 import numpy as np
 import pytest
 import torch
@@ -166,6 +166,29 @@ def test_householder_product_matches_torch(shape, k):
     np.testing.assert_allclose(q, torch.linalg.qr(torch.tensor(a)).Q.numpy(), atol=1e-5)
 
 
+@pytest.mark.parametrize("shape,N", [((4,), None), ((2, 3), 5), ((3,), 2), ((), 3), ((2, 0), 3)])
+def test_vander_matches_torch(shape, N):
+    x = rand(shape, 23, low=-1.5, high=1.5)
+    if x.size:
+        x.reshape(-1)[0] = 0.0  # x = 0: the running product still has a gradient there (x^k's is k x^(k-1))
+    compare(lambda lib, X: lib.linalg.vander(X, N=N), [x], fwd=FWD, bwd=GRAD)
+    if len(shape) == 2:
+        compare(lambda lib, X: lib.linalg.vander(X, N=N), [x], layout="T", fwd=FWD, bwd=GRAD)
+
+
+def test_vander_integer_inputs_give_int64_like_torch():
+    for dtype in (np.int32, np.uint8, np.int64):
+        x = np.array([[0, 2, 3], [1, 4, 5]], dtype)
+        compare(lambda lib, X: lib.linalg.vander(X, N=4), [x])
+    got = tg.linalg.vander(tg.tensor([2, 3], dtype=tg.int32), N=tg.tensor(3))  # N: anything with __index__
+    np.testing.assert_array_equal(got.numpy(), [[1, 2, 4], [1, 3, 9]])
+    assert got.dtype == tg.int64
+    with pytest.raises(TypeError):
+        torch.linalg.vander([1.0, 2.0])
+    with pytest.raises(TypeError, match="linalg.vander: expected a Tensor, got list"):
+        tg.linalg.vander([1.0, 2.0])
+
+
 @pytest.mark.parametrize("a_dtype,b_dtype", [(np.float32, np.float64), (np.float64, np.float32)])
 def test_solve_triangular_computes_in_the_dtype_of_A_like_torch(a_dtype, b_dtype):
     a, b = _well_conditioned((3, 3), 21).astype(a_dtype), rand((3, 2), 22).astype(b_dtype)
@@ -198,6 +221,7 @@ GRADCHECKS = {
     "tensorinv": (lambda a: tg.linalg.tensorinv(a.reshape(2, 2, 2, 2), ind=2), (4, 4), None),
     "tensorsolve": (lambda a, b: tg.linalg.tensorsolve(a.reshape(2, 2, 4), b), (4, 4), (2, 2)),
     "householder_product": (lambda a, t: tg.linalg.householder_product(a, t), (4, 3), (3,)),
+    "vander": (lambda a: tg.linalg.vander(a, N=4), (2, 3), None),
 }
 
 
@@ -255,6 +279,12 @@ BAD = [
                                                                              lib.ones(2, dtype=lib.float64)),
      "householder_product.*tau dtype"),
     ("triangular_solve non-square", lambda lib: lib.triangular_solve(lib.ones(2, 1), lib.ones(2, 3)), "2 by 3"),
+    ("vander N=1", lambda lib: lib.linalg.vander(lib.ones(3), N=1), r"linalg.vander: N must be greater than 1.*N=1"),
+    ("vander N<0", lambda lib: lib.linalg.vander(lib.ones(2, 3), N=-2), r"vander.*N=-2 \(x of shape \(2, 3\)\)"),
+    ("vander 0-d", lambda lib: lib.linalg.vander(lib.tensor(2.0)), r"vander: N must be greater than 1, got N=1"),
+    ("vander empty", lambda lib: lib.linalg.vander(lib.ones(0)), r"vander: N must be greater than 1, got N=0"),
+    ("vander bool", lambda lib: lib.linalg.vander(lib.ones(3, dtype=lib.bool)), "linalg.vander supports .* got bool"),
+    ("vander half", lambda lib: lib.linalg.vander(lib.ones(3, dtype=lib.float16)), "vander supports .* got float16"),
 ]
 
 

@@ -1,7 +1,8 @@
 """nn.utils parametrizations against torch: parametrize (register/remove/cached), parametrizations.weight_norm,
-spectral_norm and orthogonal (cayley), the hook-based weight_norm/spectral_norm, BatchNorm fusion, skip_init,
-stateless/func.functional_call and func.grad/vjp. Forward values, gradients and in-place state (power
-iteration vectors) are compared with torch after copying torch's tensors into ours."""
+spectral_norm and orthogonal (matrix_exp, cayley, householder: trained along torch's trajectory), the hook-based
+weight_norm/spectral_norm, BatchNorm fusion, skip_init, stateless/func.functional_call and func.grad/vjp. Forward
+values, gradients and in-place state (power iteration vectors) are compared with torch after copying torch's tensors
+into ours."""
 import numpy as np
 import pytest
 import torch
@@ -246,6 +247,91 @@ def test_orthogonal_cayley(shape):
         _close(ours.parametrizations.weight.original.grad, theirs.parametrizations.weight.original.grad)
         w = ours.weight.numpy()
         np.testing.assert_allclose(w.T @ w, np.eye(shape[0]), atol=1e-5)
+
+
+def _orth_pair(shape, orthogonal_map, triv, seed=7):
+    """A module holding one weight of `shape` (same values) in torch and ours, made orthogonal by the same map; a
+    random completion of a non-square base (torch's randn) is copied into ours."""
+    w = np.random.default_rng(seed).standard_normal(shape).astype(np.float32)
+    mods = []
+    for lib in (tg, torch):
+        m = lib.nn.Module()
+        m.weight = lib.nn.Parameter(lib.tensor(w))
+        mods.append(m)
+    PZ.orthogonal(mods[0], orthogonal_map=orthogonal_map, use_trivialization=triv)
+    torch.nn.utils.parametrizations.orthogonal(mods[1], orthogonal_map=orthogonal_map, use_trivialization=triv)
+    if triv:
+        _copy(*mods)
+    return mods
+
+
+def _orth_steps(ours, theirs, n, seed):
+    """n steps of SGD with momentum on sum(W * C): the stored X moves through the map, in both."""
+    c = np.random.default_rng(seed).standard_normal(tuple(theirs.weight.shape)).astype(np.float32)
+    opts = [tg.optim.SGD(ours.parameters(), lr=0.2, momentum=0.9),
+            torch.optim.SGD(theirs.parameters(), lr=0.2, momentum=0.9)]
+    for _ in range(n):
+        for m, opt, lib in ((ours, opts[0], tg), (theirs, opts[1], torch)):
+            opt.zero_grad()
+            (m.weight * lib.tensor(c)).sum().backward()
+            opt.step()
+    _close(ours.parametrizations.weight.original, theirs.parametrizations.weight.original)
+    _close(ours.weight, theirs.weight)
+
+
+def _orthonormal(w):
+    w = w.detach().numpy()
+    small = min(w.shape[-2:])
+    gram = w @ np.swapaxes(w, -2, -1) if w.shape[-2] < w.shape[-1] else np.swapaxes(w, -2, -1) @ w
+    np.testing.assert_allclose(gram, np.broadcast_to(np.eye(small), gram.shape), atol=2e-5)
+
+
+@pytest.mark.parametrize("shape", [(4, 4), (5, 3), (3, 5), (2, 3, 3)])
+@pytest.mark.parametrize("orthogonal_map", [None, "matrix_exp", "cayley", "householder"])
+@pytest.mark.parametrize("triv", [True, False])
+def test_orthogonal_training_follows_torch(shape, orthogonal_map, triv):
+    ours, theirs = _orth_pair(shape, orthogonal_map, triv)
+    want = orthogonal_map or ("matrix_exp" if shape[-2] == shape[-1] else "householder")  # torch's default
+    assert ours.parametrizations.weight[0].orthogonal_map == theirs.parametrizations.weight[0].orthogonal_map.name \
+        == want
+    _close(ours.parametrizations.weight.original, theirs.parametrizations.weight.original)
+    _close(ours.weight, theirs.weight)
+    _orthonormal(ours.weight)
+    _orth_steps(ours, theirs, 4, seed=8)
+    _orthonormal(ours.weight)
+    # right_inverse: assign an orthogonal matrix (trivialization: it becomes the base; householder: its reflectors)
+    q = np.linalg.qr(np.random.default_rng(9).standard_normal(shape[:-2] + (max(shape[-2:]),) * 2))[0]
+    q = np.ascontiguousarray(q[..., :shape[-2], :shape[-1]].astype(np.float32))
+    if not triv and want != "householder":
+        with pytest.raises(NotImplementedError):
+            theirs.weight = torch.tensor(q)
+        with pytest.raises(NotImplementedError, match="orthogonal: It is not possible to assign .* matrix exp"):
+            ours.weight = tg.tensor(q)
+        return
+    ours.weight, theirs.weight = tg.tensor(q), torch.tensor(q)
+    if triv:
+        _copy(ours, theirs)  # a non-square base's random completion
+    _close(ours.parametrizations.weight.original, theirs.parametrizations.weight.original)
+    np.testing.assert_allclose(ours.weight.detach().numpy(), q, atol=2e-5)
+    _close(ours.weight, theirs.weight)
+    _orth_steps(ours, theirs, 3, seed=10)
+
+
+def test_orthogonal_householder_right_inverse_of_any_matrix_and_gradcheck():
+    """Without trivialization, householder stores Q's reflectors (geqrf's, R's diagonal signs on X's diagonal): a
+    non-orthogonal matrix gives the Q of its QR with R's diagonal positive, as torch."""
+    ours, theirs = _orth_pair((5, 3), "householder", False)
+    a = np.random.default_rng(11).standard_normal((5, 3)).astype(np.float32)
+    ours.weight, theirs.weight = tg.tensor(a), torch.tensor(a)
+    _close(ours.parametrizations.weight.original, theirs.parametrizations.weight.original)
+    q, r = np.linalg.qr(a)
+    np.testing.assert_allclose(ours.weight.detach().numpy(), q * np.sign(np.diag(r)), atol=2e-5)
+    m = PZ.orthogonal(nn.Linear(3, 5).double(), use_trivialization=False)  # default for (5, 3): householder
+    X = m.parametrizations.weight.original
+    assert m.parametrizations.weight[0].orthogonal_map == "householder"
+    signs = (X - X.tril(-1)).detach()  # the +-1 diagonal: a step, so it is held, as forward holds it (.int())
+    X._data[...] += np.tril(np.random.default_rng(12).standard_normal((5, 3)) * 0.5, -1)
+    assert gradcheck(lambda L: m.parametrizations.weight[0](L.tril(-1) + signs), [X])
 
 
 def test_orthogonal_gradcheck_and_bad_input():

@@ -94,10 +94,32 @@ def spectral_norm(module, name="weight", n_power_iterations=1, eps=1e-12, dim=No
     return module
 
 
+def _geqrf(a):
+    """LAPACK's geqrf of tall matrices (..., m, n), as torch.geqrf: R on and above the diagonal, below it the
+    Householder vectors v_j (their unit first entry implied), and tau; H_j = I - tau_j v_j v_j^T maps column j onto
+    beta e_j, beta = -sign(alpha) ||x|| as in larfg (tau = 0, no reflection, where x below alpha is already zero)."""
+    a = a.copy()
+    tau = np.zeros(a.shape[:-2] + (a.shape[-1],), a.dtype)
+    for j in range(a.shape[-1]):
+        alpha, below = a[..., j, j].copy(), a[..., j + 1:, j]
+        xnorm = np.linalg.norm(below, axis=-1)
+        reflect = xnorm != 0
+        beta = np.where(reflect, -np.copysign(np.hypot(alpha, xnorm), alpha), alpha)
+        t = np.where(reflect, (beta - alpha) / np.where(reflect, beta, 1), 0).astype(a.dtype)
+        below *= np.where(reflect, 1 / np.where(reflect, alpha - beta, 1), 1)[..., None]  # in place: v_j below
+        a[..., j, j], tau[..., j] = beta, t
+        v = np.concatenate([np.ones(a.shape[:-2] + (1,), a.dtype), below], -1)[..., :, None]  # (..., m - j, 1)
+        rest = a[..., j:, j + 1:]
+        rest -= t[..., None, None] * v * (np.swapaxes(v, -2, -1) @ rest)  # H_j on the columns to the right
+    return a, tau
+
+
 class _Orthogonal(Module):
-    """X -> an orthogonal Q (n >= k: Q^T Q = I; wide matrices are transposed): the skew part A of X's lower
-    triangle, mapped by the Cayley retraction Q = (I - A/2)^{-1} (I + A/2), first k columns, times `base`
-    (with use_trivialization, the orthogonal matrix assigned last; the stored X restarts at -I, which maps to I)."""
+    """X -> an orthogonal Q (n >= k: Q^T Q = I; wide matrices are transposed), by one of torch's maps:
+    "matrix_exp" Q = e^A and "cayley" Q = (I - A/2)^{-1} (I + A/2) of the skew part A of X's lower triangle (first k
+    columns); "householder" the reflectors below X's diagonal (tau = 2 / (1 + |v|^2), so each is orthogonal), the
+    columns signed by X's diagonal (+-1, not differentiated). Then times `base` (with use_trivialization, the
+    orthogonal matrix assigned last; the stored X restarts at -I, which every map takes to I)."""
     def __init__(self, weight, orthogonal_map, use_trivialization=True):
         super().__init__()
         self.shape, self.orthogonal_map = tuple(weight.shape), orthogonal_map
@@ -110,14 +132,22 @@ class _Orthogonal(Module):
         if transposed:
             X = X.transpose(-2, -1)
             n, k = k, n
-        X = X.tril()
-        if n != k:
-            X = cat([X, zeros(X.shape[:-2] + (n, n - k), dtype=X.dtype, device=X.device)], -1)
-        A = X - X.transpose(-2, -1)
-        Id = eye(n, dtype=A.dtype, device=A.device)
-        Q = linalg.solve(Id - A * 0.5, Id + A * 0.5)
-        if n != k:
-            Q = Q[..., :k]
+        if self.orthogonal_map == "householder":
+            A = X.tril(-1)
+            tau = 2.0 / (1.0 + (A * A).sum(-2))
+            Q = linalg.householder_product(A, tau) * X.diagonal(dim1=-2, dim2=-1).int().unsqueeze(-2)
+        else:
+            X = X.tril()
+            if n != k:
+                X = cat([X, zeros(X.shape[:-2] + (n, n - k), dtype=X.dtype, device=X.device)], -1)
+            A = X - X.transpose(-2, -1)
+            if self.orthogonal_map == "matrix_exp":
+                Q = linalg.matrix_exp(A)
+            else:
+                Id = eye(n, dtype=A.dtype, device=A.device)
+                Q = linalg.solve(Id - A * 0.5, Id + A * 0.5)
+            if n != k:
+                Q = Q[..., :k]
         base = self._buffers.get("base")
         if base is not None:
             Q = base @ Q
@@ -127,7 +157,7 @@ class _Orthogonal(Module):
         if tuple(Q.shape) != self.shape:
             raise ValueError(f"orthogonal: expected a matrix or batch of matrices of shape {self.shape}, got "
                              f"{tuple(Q.shape)}")
-        if "base" not in self._buffers:
+        if "base" not in self._buffers and self.orthogonal_map != "householder":
             raise NotImplementedError("orthogonal: It is not possible to assign to the matrix exponential or the "
                                       "Cayley parametrizations when use_trivialization=False.")
         with no_grad():
@@ -137,6 +167,13 @@ class _Orthogonal(Module):
             if n < k:
                 q = np.swapaxes(q, -2, -1)
                 n, k = k, n
+            if "base" not in self._buffers:  # householder: X = Q's reflectors, its diagonal R's signs (QR of Q)
+                X, tau = _geqrf(q)
+                idx = np.arange(k)
+                sign = np.sign(X[..., idx, idx])
+                X[..., idx, idx] = np.where(tau == 0, -sign, sign)  # no reflection there: forward's tau = 2 flips it
+                X = np.swapaxes(X, -2, -1) if Q_init.shape[-2] < Q_init.shape[-1] else X
+                return Tensor._wrap(np.ascontiguousarray(X))
             if n != k or not np.allclose(np.swapaxes(q, -2, -1) @ q, np.eye(k), atol=10.0 * n * np.finfo(q.dtype).eps):
                 if n != k:  # complete Q to a square matrix; its first k columns stay Q's after orthogonalizing
                     rand = np.random.default_rng().standard_normal(q.shape[:-2] + (n, n - k)).astype(q.dtype)
@@ -151,9 +188,8 @@ class _Orthogonal(Module):
 
 
 def orthogonal(module, name="weight", orthogonal_map=None, *, use_trivialization=True):
-    """Keep module.<name> orthogonal. Only the "cayley" map is implemented (teenygrad has no matrix_exp); the
-    default (torch's "matrix_exp" for square matrices) uses it, and gives torch's values where no update has
-    moved the stored X away from its start."""
+    """Keep module.<name> orthogonal by the map "matrix_exp", "cayley" or "householder"; by default, as torch,
+    "matrix_exp" for square matrices and "householder" for the others."""
     weight = _weight_of("orthogonal", module, name)
     if weight.ndim < 2:
         raise ValueError(f"orthogonal: Expected a matrix or batch of matrices. Got a tensor of {weight.ndim} "
@@ -161,10 +197,10 @@ def orthogonal(module, name="weight", orthogonal_map=None, *, use_trivialization
     if orthogonal_map not in (None, "cayley", "matrix_exp", "householder"):
         raise ValueError(f'orthogonal: orthogonal_map has to be one of "matrix_exp", "cayley", "householder". '
                          f"Got: {orthogonal_map}")
-    if orthogonal_map in ("matrix_exp", "householder"):
-        raise NotImplementedError(f"orthogonal: the {orthogonal_map!r} map is not supported; use 'cayley'")
     if not np.issubdtype(weight.dtype, np.floating):
         raise TypeError(f"orthogonal: expected a floating point weight, got {weight.dtype}")
-    orth = _Orthogonal(weight, "cayley", use_trivialization=use_trivialization)
+    if orthogonal_map is None:
+        orthogonal_map = "matrix_exp" if weight.shape[-2] == weight.shape[-1] else "householder"
+    orth = _Orthogonal(weight, orthogonal_map, use_trivialization=use_trivialization)
     parametrize.register_parametrization(module, name, orth, unsafe=True)
     return module
