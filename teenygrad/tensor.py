@@ -227,6 +227,12 @@ class Tensor:
         tensor_inplace._share_counter(t, self)  # unlike .data, it shares the version counter too (as torch's)
         return t
 
+    @property
+    def _version(self):
+        """torch's count of in-place writes to this tensor's memory: shared by its views and detach() aliases, not by
+        .data (tensor_inplace._count_write counts each write where it is stamped)."""
+        return tensor_inplace._counter_owner(self).__dict__.get("_nwrites", 0)
+
     def detach_(self):
         self._ctx, self.requires_grad = None, False
         return self
@@ -235,6 +241,11 @@ class Tensor:
         """hook(grad) -> None or a gradient to use instead, run when backward reaches this tensor (autograd/hooks)."""
         from .autograd.hooks import register_hook
         return register_hook(self, hook)
+
+    def register_post_accumulate_grad_hook(self, hook):
+        """hook(tensor) -> None, run once backward has accumulated this leaf's .grad (autograd/hooks)."""
+        from .autograd.hooks import register_post_accumulate_grad_hook
+        return register_post_accumulate_grad_hook(self, hook)
 
     def backward(self, gradient=None, retain_graph=None, create_graph=False, inputs=None):
         if create_graph:

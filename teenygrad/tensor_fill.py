@@ -1,6 +1,6 @@
 """In-place fills: fill_diagonal_ (with a graph, a where() over the old value, as fill_), and the random fills
 (uniform_, normal_, exponential_, bernoulli_), which write the tensor's own memory without one (each stamps the write,
-tensor_inplace._bump, as torch moves the version counter)."""
+tensor_inplace._bump, as torch moves the version counter) and refuse a leaf that requires grad outside no_grad."""
 import builtins
 import numpy as np
 from . import dtype as dt
@@ -64,31 +64,40 @@ def _check_floating(self, op):
         raise RuntimeError(f"{op}: expected a floating point tensor, got {self.dtype}")
 
 
+def _write_sample(self, sample, op):
+    """self <- sample (a host array of self's shape: the host RNG, any device), as torch's random fills: a leaf that
+    requires grad is refused (nn.init and the optimizers fill under no_grad), a graph tensor is rebound to the
+    sample (its old value gets a zero gradient), anything else takes it in its own memory, stamped."""
+    if self.requires_grad and _gstate["enabled"]:
+        if self._ctx is None:
+            raise RuntimeError(f"{op}: a leaf Variable that requires grad is being used in an in-place operation; "
+                               "wrap it in teenygrad.no_grad() or use .data")
+        vals = on_device_of(self._data, sample.astype(self._data.dtype))
+        return self._inplace(E.Piecewise.apply(self._pre_inplace(), fn=lambda x: vals), op)
+    self._data[...] = _move(sample, self.device)
+    _bump(self)
+    return self
+
+
 def uniform_(self, a=0.0, b=1.0, generator=None):
     from .random import rng_of
     _check_floating(self, "uniform_")
     if a > b:
         raise RuntimeError(f"uniform_: expects to return a [from, to) range, but found from={a} > to={b}")
-    self._data[...] = _move(rng_of(generator).uniform(a, b, self.shape), self.device)  # host RNG, any device
-    _bump(self)
-    return self
+    return _write_sample(self, rng_of(generator).uniform(a, b, self.shape), "uniform_")
 
 def normal_(self, mean=0.0, std=1.0, generator=None):
     from .random import rng_of
     _check_floating(self, "normal_")
-    self._data[...] = _move(rng_of(generator).standard_normal(self.shape, dtype=np.float64) * std + mean,
-                            self.device)
-    _bump(self)
-    return self
+    return _write_sample(self, rng_of(generator).standard_normal(self.shape, dtype=np.float64) * std + mean,
+                         "normal_")
 
 def exponential_(self, lambd=1.0, generator=None):
     from .random import rng_of
     _check_floating(self, "exponential_")
     if not lambd > 0:
         raise RuntimeError(f"exponential_: expects lambda > 0.0, but found lambda={lambd}")
-    self._data[...] = _move(rng_of(generator).exponential(1.0 / lambd, self.shape), self.device)
-    _bump(self)
-    return self
+    return _write_sample(self, rng_of(generator).exponential(1.0 / lambd, self.shape), "exponential_")
 
 def bernoulli_(self, p=0.5, generator=None):
     from .random import rng_of
@@ -96,9 +105,7 @@ def bernoulli_(self, p=0.5, generator=None):
         raise RuntimeError(f"bernoulli_: expects p to be in [0, 1], but got p={p}")
     if isinstance(p, Tensor):
         p = p._data
-    self._data[...] = _move(rng_of(generator).random(self.shape) < p, self.device)
-    _bump(self)
-    return self
+    return _write_sample(self, rng_of(generator).random(self.shape) < p, "bernoulli_")
 
 
 for _name in ["fill_diagonal_", "uniform_", "normal_", "exponential_", "bernoulli_"]:

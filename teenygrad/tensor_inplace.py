@@ -32,8 +32,8 @@ def _inplace(self, result, op):
         if pending is not None and pending.parents[0] is self._ctx:
             # torch overwrites the value in place, after the op read its inputs: ops that saved it (or memory it
             # shares) refuse their backward, this one too where another of its inputs is it (see _pre_inplace).
-            # A result made without a stand-in (nn.functional's inplace=True computes it from the input itself,
-            # whose node its op then reads) is taken without the stamp, which that op would otherwise refuse on
+            # A result made without a stand-in (computed from the input itself, whose node its op then reads, as
+            # nn.modules' _Elementwise still does) is taken without the stamp, which that op would otherwise refuse on
             _bump(self)
         if _view_base(self) is not None:
             return _write_through(self, result, op)
@@ -181,12 +181,42 @@ def _bump(t):
             _stamp_node(t._ctx, _gstate["writes"])
             if "_shares" in t.__dict__:  # a detach() alias that joined the graph: its memory is another's
                 _bump_plain_views(t, _gstate["writes"])
+            _count_write(t)
             return
         t = base
     d = t.__dict__
     d["_written"] = _gstate["writes"]
     if "_recipe" in d or "_views" in d:  # a plain view or alias, or a tensor with plain views: they share it
         _bump_plain_views(t, _gstate["writes"])
+    _count_write(t)
+
+
+def _count_write(t):
+    """One more write to t's memory, for Tensor._version (torch's count of in-place writes): counted on the tensor
+    that owns the memory's counter (_counter_owner), which views and detach() aliases read too."""
+    d = t.__dict__
+    if "_recipe" in d:  # a plain view or a detach() alias (their `_recipe` key, None or not): its owner counts
+        d = _counter_owner(t).__dict__
+    d["_nwrites"] = d.get("_nwrites", 0) + 1
+
+
+def _counter_owner(t):
+    """The tensor whose write count t shares (Tensor._version): the base of t's views, graph or plain, and of the
+    detach() aliases and no_grad views among them (`_shares`, or `_counted_by` where that is a graph node, which an
+    in-place op replaces). `.data` aliases have none: their count is their own, as in torch."""
+    while True:
+        d = t.__dict__
+        if t._ctx is not None:
+            base = _view_base(t)
+            if base is not None:
+                t = base
+                continue
+        elif d.get("_recipe") is not None:
+            t = d["_recipe"][0]
+            continue
+        ref = d.get("_counted_by") or d.get("_shares")  # _shares: a tensor when it owns its memory (_share_counter)
+        owner = None if ref is None else ref()
+        return owner if isinstance(owner, Tensor) else t
 
 
 def _stamp_node(node, stamp):
@@ -266,8 +296,23 @@ def _plain_view(out, base, fn, **kw):
     else:  # taken under no_grad: it still shares base's version counter (torch refuses it in-place with a graph)
         d = out.__dict__
         d["_recipe"] = None  # _share_counter, spelled out: inference takes views under no_grad at every step
-        d["_shares"] = _weakref(base if base._ctx is None and "_recipe" not in base.__dict__ else _holder(base))
         d["_nograd_view"] = True
+        bd = base.__dict__
+        if base._ctx is None:
+            if "_recipe" not in bd:
+                d["_shares"] = _weakref(base)
+                return out
+            if "_nograd_view" in bd:  # a view of a no_grad view (decoding's view of a split): what _holder and
+                ref = bd["_shares"]   # _counter_owner would find, without their walks
+                counted = bd.get("_counted_by", ref)
+                holder, owner = ref(), counted()
+                if holder is not None and isinstance(owner, Tensor):  # the tensors base shares with still live
+                    d["_shares"], d["_counted_by"] = ref, counted
+                    return out
+                if holder is None and owner is None:  # they are gone: base carries the memory's stamps itself
+                    d["_shares"] = d["_counted_by"] = _weakref(base)
+                    return out
+        d["_shares"], d["_counted_by"] = _weakref(_holder(base)), _weakref(_counter_owner(base))
     return out
 
 
@@ -296,7 +341,10 @@ def _share_counter(t, src):
     tensor must not keep the graph it came from alive."""
     d = t.__dict__
     d["_recipe"] = None
-    d["_shares"] = _weakref(src if src._ctx is None and "_recipe" not in src.__dict__ else _holder(src))
+    if src._ctx is None and "_recipe" not in src.__dict__:  # src owns its memory: its stamps and its write count
+        d["_shares"] = _weakref(src)
+    else:  # the holder of the stamps may be a graph node, which an in-place op replaces: the count stays on a tensor
+        d["_shares"], d["_counted_by"] = _weakref(_holder(src)), _weakref(_counter_owner(src))
 
 
 def _join_through_base(view, result, op, base, fn, kw):
@@ -379,7 +427,7 @@ def _follow_holder(a, t):
     """Alias (or plain view of one) `a` was re-pointed at t's new memory: a detach() alias shares its counter from now
     on, and the move was a write to the memory it shared (torch bumps the shared counter), so it is stamped."""
     if "_shares" in a.__dict__:
-        a._shares = _weakref(_holder(t))
+        a._shares, a._counted_by = _weakref(_holder(t)), _weakref(_counter_owner(t))
         a._written = _gstate["writes"]
 
 
@@ -398,6 +446,9 @@ def __iadd__(self, o):
                 d["_written"] = _gstate["writes"]
                 if "_recipe" in d or "_views" in d:  # a plain view, or a tensor with plain views: they share it
                     _bump_plain_views(self, _gstate["writes"])
+                    _count_write(self)
+                else:  # _count_write(self), inlined: the tensor counts its own writes
+                    d["_nwrites"] = d.get("_nwrites", 0) + 1
             else:
                 _bump(self)
             return self
@@ -582,7 +633,8 @@ def assign(self, x):
 def masked_fill_(self, mask, value):
     return self._inplace(self._pre_inplace().masked_fill(mask, value), "masked_fill_")
 
-_LOCAL = ("_views", "_aliases", "_recipe", "_shares", "_nograd_view", "_keeps_memory", "_pending_original")
+_LOCAL = ("_views", "_aliases", "_recipe", "_shares", "_nograd_view", "_keeps_memory", "_pending_original",
+          "_counted_by", "_nwrites")  # a copy's memory has seen no in-place write
 
 
 def __getstate__(self):

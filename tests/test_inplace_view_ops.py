@@ -299,3 +299,68 @@ def no_grad_view_of_plain_written_without_graph(L):
                                   no_grad_view_of_plain_written_without_graph], ids=lambda f: f.__name__)
 def test_no_grad_view_modified_with_grad_mode_as_torch(case):
     assert_matches_torch(case)
+
+
+# ---- the random fills refuse a leaf that requires grad, as torch, except under no_grad ---------------------------
+RANDOM_FILLS = {"uniform_": (-0.5, 0.5), "normal_": (0.0, 2.0), "exponential_": (3.0,), "bernoulli_": (0.5,)}
+
+
+@pytest.mark.parametrize("op", sorted(RANDOM_FILLS))
+def test_random_fill_of_a_leaf_that_requires_grad_is_refused(op):
+    for L in (torch, tg):
+        w = _x(L, 2, 3)
+        with pytest.raises(RuntimeError, match="a leaf Variable that requires grad is being used in an in-place"):
+            getattr(w, op)(*RANDOM_FILLS[op])
+    w = _x(tg, 2, 3)
+    with pytest.raises(RuntimeError, match=f"^{op}: "):  # ours names the op
+        getattr(w, op)(*RANDOM_FILLS[op])
+    np.testing.assert_array_equal(w.numpy(), _x(tg, 2, 3).numpy())  # and leaves the leaf as it was
+
+
+@pytest.mark.parametrize("op", sorted(RANDOM_FILLS))
+def test_random_fill_of_a_leaf_under_no_grad_as_nn_init_does(op):
+    for L in (torch, tg):
+        w = _x(L, 200)
+        with L.no_grad():
+            out = getattr(w, op)(*RANDOM_FILLS[op])
+        assert out is w and w.requires_grad and w.grad_fn is None
+        vals = w.detach().numpy()
+        assert len(np.unique(vals)) > 1 and not np.allclose(vals, np.linspace(-1.5, 2.0, 200))
+        if op == "bernoulli_":
+            assert set(np.unique(vals)) == {0.0, 1.0}
+        if op == "exponential_":
+            assert vals.min() > 0
+        if op == "uniform_":
+            assert -0.5 <= vals.min() and vals.max() < 0.5
+    lin = tg.nn.Linear(4, 3)  # nn.init fills parameters under no_grad itself
+    tg.nn.init.uniform_(lin.weight, -0.1, 0.1); tg.nn.init.normal_(lin.bias)
+    assert np.abs(lin.weight.numpy()).max() <= 0.1
+
+
+def random_fill_of_a_graph_tensor(L, op):   # the old value gets a zero gradient; the rest of the graph is kept
+    w = _x(L, 2, 3)
+    y = w * 2.0
+    getattr(y, op)(*RANDOM_FILLS[op])
+    (y * 3.0 + w * w).sum().backward(); return [w.grad]
+
+
+def random_fill_of_a_saved_graph_tensor(L, op):   # Mul saved y: the fill overwrites it
+    w = _x(L, 2, 3)
+    y = w * 2.0
+    z = (y * y).sum()
+    getattr(y, op)(*RANDOM_FILLS[op])
+    z.backward(); return [w.grad]
+
+
+def random_fill_of_a_view_of_a_graph_tensor(L, op):
+    w = _x(L, 2, 3)
+    y = w * 2.0
+    getattr(y[1], op)(*RANDOM_FILLS[op])
+    (y * _weights(L, y)).sum().backward(); return [w.grad]
+
+
+@pytest.mark.parametrize("case", [random_fill_of_a_graph_tensor, random_fill_of_a_saved_graph_tensor,
+                                  random_fill_of_a_view_of_a_graph_tensor], ids=lambda f: f.__name__)
+@pytest.mark.parametrize("op", sorted(RANDOM_FILLS))
+def test_random_fill_with_a_graph_as_torch(op, case):
+    assert_matches_torch(lambda L: case(L, op), VERSION + "|leaf Variable")

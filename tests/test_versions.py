@@ -456,3 +456,232 @@ def test_tensors_sharing_a_counter_pickle_and_copy():
             back.mul_(2.0)  # its own memory: nothing recorded above sees the write
     y.sum().backward()
     np.testing.assert_allclose(w.grad.numpy(), np.exp([1.0, -2.0, 3.0]), rtol=1e-6)
+
+
+# ---- a custom Function's saved detach() alias, written later --------------------------------------------------
+def _custom_saved_detach(L, write):
+    class MulBy(L.autograd.Function):
+        @staticmethod
+        def forward(ctx, x, d):
+            ctx.save_for_backward(d)
+            return x * d
+
+        @staticmethod
+        def backward(ctx, g):
+            d, = ctx.saved_tensors
+            return g * d, None
+
+    x = L.tensor([1.0, 2.0, 3.0], requires_grad=True)
+    w = L.tensor([4.0, 5.0, -6.0], requires_grad=True)
+    y = w * 1.0
+    d = y.detach()                     # shares y's memory and version counter
+    out = MulBy.apply(x, d)
+    if write == "source":
+        with L.no_grad():
+            y.mul_(2.0)
+    elif write == "alias":
+        d.add_(1.0)
+    elif write == "leaf source":       # d saved from a leaf; the leaf written under no_grad
+        d = w.detach()
+        out = MulBy.apply(x, d)
+        with L.no_grad():
+            w.sub_(1.0)
+    out.sum().backward()
+    return [x.grad]
+
+
+@pytest.mark.parametrize("write", ["none", "source", "alias", "leaf source"])
+def test_custom_function_saved_detach_alias_written_matches_torch(write):
+    assert_matches_torch(lambda L: _custom_saved_detach(L, write), VERSION)
+
+
+# ---- nn.functional's inplace=True activations stamp their write ------------------------------------------------
+INPLACE_ACTS = {"relu": {}, "relu6": {}, "leaky_relu": {"negative_slope": 0.1}, "elu": {"alpha": 0.7},
+                "hardtanh": {"min_val": -1.0, "max_val": 1.0}, "silu": {}, "mish": {}, "hardsigmoid": {},
+                "hardswish": {}, "selu": {}, "celu": {"alpha": 0.8}, "rrelu": {"training": False},
+                "threshold": {"threshold": 0.1, "value": 20.0}, "dropout": {"p": 1.0}}
+
+
+def _act(L, name, t):
+    out = getattr(L.nn.functional, name)(t, inplace=True, **INPLACE_ACTS[name])
+    assert out is t
+    return out
+
+
+def _act_after_saving_op(L, name):      # Mul saved y: the activation overwrites it, backward must refuse
+    w = L.tensor([[0.5, -1.5], [2.0, -0.2]], dtype=L.float64, requires_grad=True)
+    y = w * 1.5
+    z = (y * y).sum()
+    _act(L, name, y)
+    z.backward(); return [w.grad]
+
+
+def _act_on_view_after_saving_op(L, name):
+    w = L.tensor([[0.5, -1.5], [2.0, -0.2]], dtype=L.float64, requires_grad=True)
+    y = w * 1.5
+    z = (y * y).sum()
+    _act(L, name, y[1])
+    z.backward(); return [w.grad]
+
+
+def _act_after_unsaving_op(L, name):    # Add saves nothing: the write is allowed, gradients flow through both
+    w = L.tensor([[0.5, -1.5], [2.0, -0.2]], dtype=L.float64, requires_grad=True)
+    y = w * 1.5
+    z = (y + 1.0).sum()
+    _act(L, name, y)
+    (z + (y * L.tensor([[1.0, 2.0], [3.0, 4.0]], dtype=L.float64)).sum()).backward()
+    return [y, w.grad]
+
+
+def _act_on_plain_saved(L, name):       # a plain tensor saved by Mul for w's gradient
+    w = L.tensor([0.5, -1.5, 2.0], dtype=L.float64, requires_grad=True)
+    p = L.tensor([1.0, -2.0, 3.0], dtype=L.float64)
+    z = (w * p).sum()
+    _act(L, name, p)
+    z.backward(); return [w.grad]
+
+
+@pytest.mark.parametrize("case", [_act_after_saving_op, _act_on_view_after_saving_op, _act_after_unsaving_op,
+                                  _act_on_plain_saved], ids=lambda f: f.__name__)
+@pytest.mark.parametrize("name", sorted(INPLACE_ACTS))
+def test_inplace_activation_write_is_stamped_as_torch(name, case):
+    assert_matches_torch(lambda L: case(L, name), VERSION, rtol=1e-6)
+
+
+@pytest.mark.parametrize("name", sorted(INPLACE_ACTS))
+def test_inplace_activation_on_a_plain_tensor_writes_its_own_memory(name):
+    x = tg.tensor([0.5, -1.5, 2.0, -0.2])
+    a = x._data
+    _act(tg, name, x)                   # no stand-in copy: the result goes straight into x's array
+    assert x._data is a
+    want = getattr(torch.nn.functional, name)(torch.tensor([0.5, -1.5, 2.0, -0.2]), **INPLACE_ACTS[name])
+    np.testing.assert_allclose(a, want.numpy(), rtol=1e-6)
+
+
+# ---- Tensor._version: torch's count of in-place writes --------------------------------------------------------
+def _v_fresh(L):
+    x = L.ones(3); return [x, x.clone(), L.zeros(2, 2)]
+
+
+def _v_plain_writes(L):
+    x = L.ones(3); x.add_(1); x.mul_(2); x.fill_(3.0); x.zero_(); x.copy_(L.ones(3)); x += 1
+    return [x, x.clone()]                     # a clone starts again at 0
+
+
+def _v_setitem(L):
+    x = L.ones(2, 3); x[0] = 2.0; x[[0, 1], 1] = 3.0; x[:, 2] += 1.0
+    return [x]
+
+
+def _v_views(L):
+    x = L.ones(2, 3); v = x[0]; v.add_(1); u = x.view(6); u.mul_(2); t = x.t(); t[0, 0] = 5.0
+    return [x, v, u, t, x[1]]                 # a view taken later reads the same count
+
+
+def _v_detach(L):
+    w = L.ones(3, requires_grad=True); d = w.detach(); d.add_(1)
+    with L.no_grad():
+        w.mul_(2)
+    dd = d.detach(); dd.sub_(1)
+    return [w, d, dd]
+
+
+def _v_data_alias(L):                          # .data has a count of its own, started at 0 each time
+    x = L.ones(3); x.add_(1); d = x.data; d.add_(1); d.add_(1)
+    return [x, d, x.data]
+
+
+def _v_graph_inplace(L):
+    w = L.ones(3, requires_grad=True); y = w * 2; y.add_(1); y.mul_(3); y.exp_()
+    before = y._version
+    y.sum().backward()
+    assert y._version == before                # backward frees the graph, not the count
+    return [y]
+
+
+def _v_graph_view_write_through(L):
+    w = L.ones(2, 3, requires_grad=True); y = w * 2; v = y[1:]; v.mul_(2); y[0, 0] = 7.0
+    return [y, v, y[0]]
+
+
+def _v_no_grad_view_of_graph_tensor(L):
+    w = L.ones(4, requires_grad=True); y = w * 2
+    with L.no_grad():
+        v = y[0:2]
+        v.add_(1)
+    y.add_(1)                                  # an in-place op with a graph: the no_grad view shares the count
+    return [y, v]
+
+
+def _v_detach_of_rebound_graph_tensor(L):
+    w = L.ones(3, requires_grad=True); y = w * 2; d = y.detach(); y.add_(1); d.add_(1)
+    return [y, d]
+
+
+def _v_plain_tensor_takes_graph_value(L):
+    w = L.ones(3, requires_grad=True); buf = L.zeros(3); row = L.zeros(2, 3); r = row[0]
+    buf.copy_(w * 2); buf.add_(1); r.copy_(w * 3)
+    return [buf, row, r]
+
+
+def _v_random_fills(L):
+    x = L.ones(2, 3); x.uniform_(); x.normal_()
+    b = L.ones(3); b.bernoulli_(0.5); b.exponential_()
+    return [x, b]
+
+
+def _v_inplace_activation(L):
+    w = L.ones(3, requires_grad=True); y = w * 2
+    L.nn.functional.relu(y, inplace=True); L.nn.functional.elu(y, inplace=True)
+    p = L.ones(3); L.nn.functional.leaky_relu(p, 0.1, inplace=True)
+    return [y, p]
+
+
+def _v_optimizer_steps(L):
+    p = L.nn.Parameter(L.ones(3)); q = L.nn.Parameter(L.ones(2))
+    opt = L.optim.SGD([p, q], lr=0.1, momentum=0.9)
+    for _ in range(3):
+        opt.zero_grad(); (p * p).sum().backward(); opt.step()   # q has no gradient: not written
+    return [p, q]
+
+
+def _v_init_under_no_grad(L):
+    lin = L.nn.Linear(3, 2); L.nn.init.zeros_(lin.weight); L.nn.init.ones_(lin.bias)
+    with L.no_grad():
+        lin.weight.uniform_(); lin.bias.normal_()
+    return [lin.weight, lin.bias]
+
+
+VERSION_CASES = [_v_fresh, _v_plain_writes, _v_setitem, _v_views, _v_detach, _v_data_alias, _v_graph_inplace,
+                 _v_graph_view_write_through, _v_no_grad_view_of_graph_tensor, _v_detach_of_rebound_graph_tensor,
+                 _v_plain_tensor_takes_graph_value, _v_random_fills, _v_inplace_activation, _v_optimizer_steps,
+                 _v_init_under_no_grad]
+
+
+@pytest.mark.parametrize("case", VERSION_CASES, ids=lambda f: f.__name__)
+def test_version_counts_in_place_writes_as_torch(case):
+    assert [t._version for t in case(tg)] == [t._version for t in case(torch)]
+
+
+@pytest.mark.parametrize("module", ["ReLU", "SiLU", "Hardtanh", "ELU"])
+def test_inplace_activation_module_on_a_saved_value_refuses_as_torch(module):
+    import torch
+    for lib in (torch, tg):
+        y = lib.tensor([-1.0, 0.5, 2.0], requires_grad=True) * 1.0
+        z = (y * y).sum()
+        getattr(lib.nn, module)(inplace=True)(y)
+        with pytest.raises(RuntimeError, match="modified by an inplace operation"):
+            z.backward()
+
+
+@pytest.mark.parametrize("op", ["t_", "unsqueeze_", "squeeze_"])
+def test_version_counts_survive_the_in_place_view_ops(op):
+    import torch
+    counts = []
+    for lib in (torch, tg):
+        x = lib.ones(1, 3)
+        x.add_(1)
+        getattr(x, op)(0) if op != "t_" else x.t_()
+        x.mul_(2)
+        counts.append(x._version)
+    assert counts[0] == counts[1], counts

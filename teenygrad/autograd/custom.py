@@ -17,7 +17,7 @@ gives each output its own small node (_OutputSlot), so retain_grad, hooks and au
 apart; their gradients reach the Function's node as one _OutputGrads."""
 import inspect
 from . import grad_mode
-from .function import Function, _FREED
+from .function import Function, _FREED, _stamp_of
 from .. import dtype as dt
 from .._arrays import xp_of, unbroadcast
 
@@ -41,7 +41,7 @@ class FunctionCtx(Function):
             raise RuntimeError(f"{type(self).__name__}: {_FREED}")
         out = []
         for t, a in self.__dict__.get("_saved", ()):
-            if t is not None and (t._data is not a or (t._ctx or t)._written > self._saved_at):
+            if t is not None and (t._data is not a or _stamp_of(t._ctx or t) > self._saved_at):
                 raise RuntimeError(f"{type(self).__name__}: one of the variables needed for gradient computation "
                                    f"has been modified by an inplace operation (a saved tensor of shape "
                                    f"{tuple(t.shape)})")

@@ -2,7 +2,7 @@
 output tensors; backward walks it in reverse topological order without recursion."""
 import numpy as _np
 from . import grad_mode
-from .hooks import run_hooks, hook_state
+from .hooks import run_hooks, run_post_accumulate_hooks, hook_state
 from .._arrays import zeros_on
 
 _state = grad_mode._state
@@ -294,6 +294,13 @@ def _leaf_grad(t, g):
     return run_hooks(hooks, g) if hooks else g
 
 
+def _after_accumulate(t):
+    """Leaf t's .grad was just accumulated: its post-accumulate hooks (Tensor.register_post_accumulate_grad_hook)."""
+    hooks = t.__dict__.get("_post_grad_hooks")
+    if hooks:
+        run_post_accumulate_hooks(hooks, t)
+
+
 def run_backward(root, grad, retain_graph=False, capture=None):
     """Backpropagate grad (an array shaped like root) into the .grad of the leaves root was computed from.
     capture (autograd.grad, backward(inputs=)): a dict whose keys are the graph nodes of non-leaf tensors and
@@ -304,6 +311,8 @@ def run_backward(root, grad, retain_graph=False, capture=None):
             grad = _leaf_grad(root, grad)
         if capture is None:
             _accumulate_into_grad(root, grad, set())
+            if hook_state["leaf"]:
+                _after_accumulate(root)
         elif id(root) in capture:
             capture[id(root)] = grad
         return
@@ -364,9 +373,10 @@ def run_backward(root, grad, retain_graph=False, capture=None):
         for k, (t, g) in leaves.items():
             if k in capture:
                 capture[k] = _leaf_grad(t, g)
-    elif hook_state["leaf"]:  # some leaf has hooks: run them on its summed gradient before it is stored
+    elif hook_state["leaf"]:  # some leaf has hooks: run them on its summed gradient before it is stored, and after
         for t, g in leaves.values():
             _accumulate_into_grad(t, _leaf_grad(t, g), stored)
+            _after_accumulate(t)
     else:
         for t, g in leaves.values():
             _accumulate_into_grad(t, g, stored)

@@ -5,7 +5,7 @@ import itertools
 from . import grad_mode
 
 _state = grad_mode._state
-hook_state = {"leaf": False}  # set once a leaf has a hook: until then backward skips looking for leaf hooks
+hook_state = {"leaf": False}  # set once a leaf has a hook (of either kind): until then backward looks for none
 _ids = itertools.count()
 
 
@@ -41,6 +41,30 @@ def register_hook(t, fn):
         if node.retained_by is None:
             node.retained_by = t  # backward looks for hooks only on nodes that have this set
     return RemovableHandle(hooks, fn)
+
+
+def register_post_accumulate_grad_hook(t, fn):
+    """hook(t) runs once backward has accumulated leaf t's gradient into t.grad (run_backward; not for autograd.grad,
+    which stores no .grad). Shares the leaf-hook flag: until a leaf has a hook, backward looks for none."""
+    op = "register_post_accumulate_grad_hook"
+    if not callable(fn):
+        raise TypeError(f"{op}: expected a callable hook, got {type(fn).__name__}")
+    if not t.requires_grad:
+        raise RuntimeError(f"{op}: cannot register a hook on a tensor that doesn't require gradient")
+    if t._ctx is not None:
+        raise RuntimeError(f"{op}: post accumulate grad hooks cannot be registered on non-leaf tensors")
+    hook_state["leaf"] = True
+    return RemovableHandle(t.__dict__.setdefault("_post_grad_hooks", {}), fn)
+
+
+def run_post_accumulate_hooks(hooks, t):
+    """Each hook in turn on leaf t, whose .grad now holds its accumulated gradient; a hook returns nothing."""
+    with grad_mode.no_grad():
+        for fn in list(hooks.values()):  # a hook may remove itself
+            out = fn(t)
+            if out is not None:
+                raise TypeError(f"post accumulate grad hook '{_name(fn)}' returned {type(out).__name__}; expected "
+                                "None")
 
 
 def run_hooks(hooks, g):

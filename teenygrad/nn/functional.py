@@ -23,6 +23,7 @@ from .functional_spatial import (unfold, fold, interpolate, upsample, upsample_n
                                  pixel_shuffle, pixel_unshuffle, channel_shuffle, instance_norm, local_response_norm)
 from .functional_activation import (mish, hardswish, hardsigmoid, selu, selu_, celu, celu_, prelu, rrelu,  # noqa: F401
                                     rrelu_, glu, softsign, tanhshrink, threshold, threshold_, softshrink, hardshrink)
+from .functional_activation import _inplace_source
 from .functional_margin import (poisson_nll_loss, gaussian_nll_loss, margin_ranking_loss,  # noqa: F401
                                 hinge_embedding_loss, soft_margin_loss, multilabel_soft_margin_loss,
                                 multilabel_margin_loss, multi_margin_loss, cosine_embedding_loss,
@@ -209,13 +210,15 @@ def dropout(input, p=0.5, training=True, inplace=False, generator=None):
         raise ValueError(f"dropout: probability has to be between 0 and 1, but got {p}")
     if not training or p == 0:
         return input
-    out = N.Dropout.apply(input, p=p, rng=rng_of(generator))
+    out = N.Dropout.apply(_inplace_source(input) if inplace else input, p=p, rng=rng_of(generator))
     return _write_back(input, out) if inplace else out
 
 
 def _write_back(input, out):
     """torch's inplace=True: the result goes into input's own memory (autograd-aware) and input is returned. Not
-    copy_: out's op read and may have saved input's old value, which copy_ would stamp as overwritten after it."""
+    copy_: out's op read and may have saved input's old value, which copy_ would stamp as overwritten after it.
+    out computed from _inplace_source(input) is stamped as a write; out computed from input itself is not (that op
+    reads input's node, which the stamp would make it refuse)."""
     return input._inplace(out, "inplace")
 
 
@@ -244,7 +247,7 @@ def gelu(input, approximate="none"):
 
 
 def relu(input, inplace=False):
-    return _write_back(input, input.relu()) if inplace else input.relu()
+    return _write_back(input, _inplace_source(input).relu()) if inplace else input.relu()
 
 
 def relu6(input, inplace=False):
@@ -254,7 +257,8 @@ def relu6(input, inplace=False):
 def leaky_relu(input, negative_slope=0.01, inplace=False):
     if not dt.is_floating(_t(input, "leaky_relu").dtype):  # torch: not implemented for integer tensors
         raise TypeError(f"leaky_relu: expected a floating point input, got {input.dtype}")
-    out = _where(input > 0, input, input * negative_slope)
+    x = _inplace_source(input) if inplace else input
+    out = _where(x > 0, x, x * negative_slope)
     return _write_back(input, out) if inplace else out
 
 
@@ -262,7 +266,7 @@ def elu(input, alpha=1.0, inplace=False):
     _t(input, "elu")
     if not dt.is_floating(input.dtype):
         raise TypeError(f"elu: expected a floating point input, got {input.dtype}")
-    out = N.ELU.apply(input, alpha=alpha)
+    out = N.ELU.apply(_inplace_source(input) if inplace else input, alpha=alpha)
     return _write_back(input, out) if inplace else out
 
 
@@ -275,7 +279,7 @@ def sigmoid(input):
 
 
 def silu(input, inplace=False):
-    return _write_back(input, input.silu()) if inplace else input.silu()
+    return _write_back(input, _inplace_source(input).silu()) if inplace else input.silu()
 
 
 def softplus(input, beta=1.0, threshold=20.0):
@@ -290,10 +294,11 @@ def hardtanh(input, min_val=-1.0, max_val=1.0, inplace=False):
     _t(input, "hardtanh")
     if min_val > max_val:
         raise ValueError(f"hardtanh: min_val ({min_val}) cannot be greater than max_val ({max_val})")
+    x = _inplace_source(input) if inplace else input
     if not dt.is_floating(input.dtype):  # integers stay integers, as torch (the bounds truncated toward zero)
-        out = input.clamp(int(min_val), int(max_val))
+        out = x.clamp(int(min_val), int(max_val))
     else:
-        out = N.Hardtanh.apply(input, lo=min_val, hi=max_val)
+        out = N.Hardtanh.apply(x, lo=min_val, hi=max_val)
     return _write_back(input, out) if inplace else out
 
 

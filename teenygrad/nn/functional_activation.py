@@ -10,6 +10,7 @@ from ..tensor_ops import where as _where
 from .._arrays import on_device_of
 from ..random import rng_of
 from ._checks import _t, _same_float
+from ..autograd.grad_mode import is_grad_enabled
 
 _SELU_ALPHA = 1.6732632423543772848170429916717
 _SELU_SCALE = 1.0507009873554804934193349852946
@@ -21,32 +22,48 @@ def _float(input, op):
     return input
 
 
+def _inplace_source(input):
+    """What an inplace=True activation computes from. A graph tensor: a stand-in for its old value (Tensor's `_` ops
+    read one, tensor_inplace._pre_inplace), so that _into stamps the write and backward refuses the ops that saved
+    the old value, as torch does. Anything else is written without a graph (and stamped): input itself, no copy."""
+    return input._pre_inplace() if input._ctx is not None and is_grad_enabled() else input
+
+
 def _into(input, out, op):
-    """inplace=True: out goes into input's own memory (autograd-aware, as nn.functional's _write_back)."""
+    """inplace=True: out, computed from _inplace_source(input), goes into input's own memory (autograd-aware, as
+    nn.functional's _write_back)."""
     return input._inplace(out, op)
 
 
 def mish(input, inplace=False):
     """x tanh(softplus(x))."""
-    out = _float(input, "mish") * input.softplus().tanh()
+    _float(input, "mish")
+    x = _inplace_source(input) if inplace else input
+    out = x * x.softplus().tanh()
     return _into(input, out, "mish_") if inplace else out
 
 
 def hardsigmoid(input, inplace=False):
     """clip(x + 3, 0, 6) / 6; the gradient is 1/6 strictly inside (-3, 3), 0 elsewhere (torch's)."""
-    out = N.Hardtanh.apply(_float(input, "hardsigmoid") + 3, lo=0, hi=6) / 6
+    _float(input, "hardsigmoid")
+    x = _inplace_source(input) if inplace else input
+    out = N.Hardtanh.apply(x + 3, lo=0, hi=6) / 6
     return _into(input, out, "hardsigmoid_") if inplace else out
 
 
 def hardswish(input, inplace=False):
     """x clip(x + 3, 0, 6) / 6; the gradient is x/3 + 1/2 strictly inside (-3, 3), 0 below, 1 above (torch's)."""
-    out = N.Hardtanh.apply(_float(input, "hardswish") + 3, lo=0, hi=6) * input / 6
+    _float(input, "hardswish")
+    x = _inplace_source(input) if inplace else input
+    out = N.Hardtanh.apply(x + 3, lo=0, hi=6) * x / 6
     return _into(input, out, "hardswish_") if inplace else out
 
 
 def selu(input, inplace=False):
     """scale * elu(x, alpha) with torch's fixed alpha and scale (self-normalising)."""
-    out = N.ELU.apply(_float(input, "selu"), alpha=_SELU_ALPHA) * _SELU_SCALE
+    _float(input, "selu")
+    x = _inplace_source(input) if inplace else input
+    out = N.ELU.apply(x, alpha=_SELU_ALPHA) * _SELU_SCALE
     return _into(input, out, "selu_") if inplace else out
 
 
@@ -60,7 +77,8 @@ def celu(input, alpha=1.0, inplace=False):
     if alpha == 0:
         raise RuntimeError("celu: ZeroDivisionError: alpha cannot be 0 for CELU")
     # the exp branch sees min(x, 0) only: e^(x/alpha) of a large x would overflow (and 0 * inf make a nan gradient)
-    out = _where(input > 0, input, (input.clamp(max=0) / alpha).expm1() * alpha)
+    x = _inplace_source(input) if inplace else input
+    out = _where(x > 0, x, (x.clamp(max=0) / alpha).expm1() * alpha)
     return _into(input, out, "celu_") if inplace else out
 
 
@@ -96,12 +114,13 @@ def rrelu(input, lower=1.0 / 8, upper=1.0 / 3, training=False, inplace=False):
     _float(input, "rrelu")
     if lower > upper:
         raise RuntimeError(f"rrelu: lower bound ({lower}) should be less than or equal to the upper bound ({upper})")
+    x = _inplace_source(input) if inplace else input
     if training:
         slopes = rng_of(None).uniform(lower, upper, input.shape).astype(input.dtype)
         r = Tensor._wrap(on_device_of(input._data, slopes))
-        out = _where(input <= 0, input * r, input)
+        out = _where(x <= 0, x * r, x)
     else:
-        out = _where(input > 0, input, input * ((lower + upper) / 2))
+        out = _where(x > 0, x, x * ((lower + upper) / 2))
     return _into(input, out, "rrelu_") if inplace else out
 
 
@@ -139,7 +158,8 @@ def _threshold(input, threshold, value, inplace=False):
     _t(input, "threshold")
     if not dt.is_floating(input.dtype):  # torch casts both to the input's integer type (truncating)
         threshold, value = math.trunc(threshold), math.trunc(value)
-    out = _where(input <= threshold, value, input)  # NaN is kept, as torch
+    x = _inplace_source(input) if inplace else input
+    out = _where(x <= threshold, value, x)  # NaN is kept, as torch
     return _into(input, out, "threshold_") if inplace else out
 
 

@@ -15,8 +15,10 @@ class _Elementwise(Module):
         self.inplace = inplace
 
     def forward(self, input):
-        out = type(self)._fn(input)
-        return F._write_back(input, out) if self.inplace else out  # inplace: into input's memory, as torch
+        if not self.inplace:
+            return type(self)._fn(input)
+        # into input's memory, as torch; computed from _inplace_source so a graph input's write is stamped
+        return F._write_back(input, type(self)._fn(F._inplace_source(input)))
 
 
 class ReLU(_Elementwise):
