@@ -326,6 +326,10 @@ def _lp_pool(op, nd, input, norm_type, kernel_size, stride, ceil_mode):
     if not norm_type:
         raise ValueError(f"{op}: norm_type must be non-zero, got {norm_type!r}")
     K = _ntuple(kernel_size, nd, "kernel_size", op)
+    if math.isinf(norm_type):  # the limits: the window's max |x| (p = inf) or min |x| (p = -inf), as torch
+        mp = max_pool1d if nd == 1 else max_pool2d
+        sign = 1 if norm_type > 0 else -1
+        return sign * mp(sign * input.abs(), K, stride if stride is not None else K, 0, 1, ceil_mode)
     pool = avg_pool1d if nd == 1 else avg_pool2d
     out = pool(input.pow(norm_type), K, stride if stride is not None else K, 0, ceil_mode)
     return (out.sign() * out.abs().relu()).mul(math.prod(K)).pow(1.0 / norm_type)
@@ -357,7 +361,7 @@ def group_norm(input, num_groups, weight=None, bias=None, eps=1e-5):
             raise RuntimeError(f"group_norm: {name} shape {p.shape} doesn't match {Cin} channels of input "
                                f"{input.shape}")
     _same_float("group_norm", input, weight, bias)
-    x = input.reshape(N, num_groups, -1)
+    x = input.reshape(N, num_groups, Cin // num_groups * math.prod(input.shape[2:]))  # no -1: N may be 0
     xc = x - x.mean(-1, keepdim=True)
     y = (xc * ((xc * xc).mean(-1, keepdim=True) + eps).rsqrt()).reshape(input.shape)
     shape = (1, Cin) + (1,) * (input.ndim - 2)

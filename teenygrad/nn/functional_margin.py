@@ -118,7 +118,10 @@ def soft_margin_loss(input, target, size_average=None, reduce=None, reduction="m
     """log(1 + e^(-y x)), as a softplus (no overflow for large -y x)."""
     op = "soft_margin_loss"
     reduction = _reduction(size_average, reduce, reduction, op)
-    _broadcast(op, input=input, target=target)
+    shape = _broadcast(op, input=input, target=target)
+    if tuple(shape) != tuple(input.shape):  # torch computes into an input-shaped output: only target broadcasts
+        raise RuntimeError(f"{op}: target {target.shape} would broadcast input {input.shape} to {tuple(shape)}; "
+                           f"only target may be broadcast")
     return _reduce((-input * target).softplus(), reduction, op)
 
 
@@ -132,7 +135,8 @@ def multilabel_soft_margin_loss(input, target, weight=None, size_average=None, r
     loss = -(target * -(-input).softplus() + (1 - target) * -input.softplus())  # log sigmoid(x) = -softplus(-x)
     if weight is not None:
         loss = loss * weight
-    return _reduce(loss.sum(-1) / input.shape[-1], reduction, op)
+    # summed over input's class dim, as torch, even where target broadcasts the loss to more dims
+    return _reduce(loss.sum(input.ndim - 1) / input.shape[-1], reduction, op)
 
 
 def multilabel_margin_loss(input, target, size_average=None, reduce=None, reduction="mean"):

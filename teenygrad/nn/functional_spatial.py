@@ -89,38 +89,43 @@ def _cubic_weights(t):
 
 
 def _taps(mode, n, out, align_corners, scale, dtype, nd):
-    """(idx (out, taps), weights (out, taps) or None): output i = sum_j weights[i, j] * x[idx[i, j]], with torch's
-    source indices (float arithmetic in the input's dtype; nearest modes in float32)."""
+    """(idx (out, taps), weights (out, taps) or None, pad (out, taps) or None): output i = sum_j weights[i, j] *
+    x[idx[i, j]] over the taps not in pad, with torch's source indices (float arithmetic in the input's dtype;
+    nearest modes in float32)."""
     dst = np.arange(out).astype(dtype)
     if mode == "area":  # adaptive average pooling: window [floor(i n / out), ceil((i + 1) n / out))
         idx = _adaptive_taps(n, out)
         i = np.arange(out)[:, None]
         count = -((-(i + 1) * n) // out) - (i * n) // out
-        return idx, ((np.arange(idx.shape[1]) < count) / count).astype(dtype)
+        real = np.arange(idx.shape[1]) < count  # the rest repeat a window's last position, to pad it
+        return idx, (real / count).astype(dtype), ~real
     if mode in ("nearest", "nearest-exact"):
         if mode == "nearest" and nd == 2 and out in (n, 2 * n):  # torch's 2-d kernel copies or halves exactly
-            return (np.arange(out) // (out // n))[:, None], None
+            return (np.arange(out) // (out // n))[:, None], None, None
         s = _scale(n, out, False, scale, np.dtype(np.float32))  # torch computes nearest indices in float32
         offset = np.float32(0.5 if mode == "nearest-exact" else 0.0)  # nearest-exact samples pixel centres
         src = np.floor((np.arange(out).astype(np.float32) + offset) * s)
-        return np.minimum(src.astype(np.int64), n - 1)[:, None], None
+        return np.minimum(src.astype(np.int64), n - 1)[:, None], None, None
     s = _scale(n, out, align_corners, scale, dtype)
     if mode == "bicubic":
         src = s * dst if align_corners else s * (dst + dtype.type(0.5)) - dtype.type(0.5)
         i0 = np.minimum(np.floor(src).astype(np.int64), n - 1)
         t = np.clip(src - i0, 0, 1).astype(dtype)
-        return np.clip(i0[:, None] + np.arange(-1, 3), 0, n - 1), _cubic_weights(t)
+        return np.clip(i0[:, None] + np.arange(-1, 3), 0, n - 1), _cubic_weights(t), None
     if out == n:  # linear: torch copies when the size doesn't change, whatever the scale
-        return np.arange(out)[:, None], None
+        return np.arange(out)[:, None], None, None
     src = s * dst if align_corners else np.maximum(s * (dst + dtype.type(0.5)) - dtype.type(0.5), 0)
     i0 = np.minimum(np.floor(src).astype(np.int64), n - 1)
     lam = np.clip(src - i0, 0, 1).astype(dtype)
-    return np.stack([i0, i0 + (i0 < n - 1)], -1), np.stack([1 - lam, lam], -1)
+    return np.stack([i0, i0 + (i0 < n - 1)], -1), np.stack([1 - lam, lam], -1), None
 
 
 def _taps_antialias(mode, n, out, align_corners, scale, dtype):
     """torch's antialiased (bi)linear / bicubic taps: when shrinking, the filter (triangle, or Keys' cubic with
-    A = -0.5) is stretched by the scale so every input pixel contributes; weights normalised per output."""
+    A = -0.5) is stretched by the scale so every input pixel contributes; weights normalised per output. Returns
+    (idx, weights, pad) as _taps."""
+    if out == n:  # torch's separable kernel skips a dim whose size doesn't change, whatever the scale
+        return np.arange(out)[:, None], None, None
     s = float(_scale(n, out, align_corners, scale, dtype))
     half = 1.0 if mode == "bilinear" else 2.0  # the filter's support at scale 1
     support, inv = (half * s, 1.0 / s) if s >= 1.0 else (half, 1.0)
@@ -135,14 +140,15 @@ def _taps_antialias(mode, n, out, align_corners, scale, dtype):
     else:
         a = -0.5
         w = np.where(x < 1, ((a + 2) * x - (a + 3)) * x * x + 1, np.where(x < 2, (((x - 5) * x + 8) * x - 4) * a, 0))
-    w = np.where(lo[:, None] + j < hi[:, None], w, 0)
+    real = lo[:, None] + j < hi[:, None]
+    w = np.where(real, w, 0)
     total = w.sum(1, keepdims=True)
-    return idx, (w / np.where(total == 0, 1, total)).astype(dtype)
+    return idx, (w / np.where(total == 0, 1, total)).astype(dtype), ~real
 
 
-def _resample(x, d, idx, w):
-    """Along dim d: y[.., i, ..] = sum_j w[i, j] x[.., idx[i, j], ..]."""
-    return C.Resample.apply(x, axis=d, idx=idx, w=w)
+def _resample(x, d, idx, w, pad=None):
+    """Along dim d: y[.., i, ..] = sum_j w[i, j] x[.., idx[i, j], ..], the taps marked in pad left out."""
+    return C.Resample.apply(x, axis=d, idx=idx, w=w, pad=pad)
 
 
 def _interp_sizes(input, nd, size, scale_factor, recompute_scale_factor):
@@ -200,10 +206,10 @@ def interpolate(input, size=None, scale_factor=None, mode="nearest", align_corne
     y = input
     for i, (n, o, s) in enumerate(zip(input.shape[2:], sizes, scales)):
         if antialias:
-            idx, w = _taps_antialias(mode, n, o, bool(align_corners), s, input.dtype)
+            idx, w, pad = _taps_antialias(mode, n, o, bool(align_corners), s, input.dtype)
         else:
-            idx, w = _taps(mode, n, o, bool(align_corners), s, input.dtype, nd)
-        y = _resample(y, 2 + i, idx, w)
+            idx, w, pad = _taps(mode, n, o, bool(align_corners), s, input.dtype, nd)
+        y = _resample(y, 2 + i, idx, w, pad)
     return y
 
 
@@ -271,6 +277,8 @@ def instance_norm(input, running_mean=None, running_var=None, weight=None, bias=
     _t(input, "instance_norm")
     if input.ndim < 2:
         raise ValueError(f"instance_norm: expected at least 2-D input (N, C, ...), got shape {input.shape}")
+    if (running_mean is None) != (running_var is None):
+        raise ValueError("instance_norm: running_mean and running_var must either both be None or neither be None")
     Cn = input.shape[1]
     for name, p in (("running_mean", running_mean), ("running_var", running_var), ("weight", weight),
                     ("bias", bias)):

@@ -217,9 +217,11 @@ class Col2Im(Function):
 class Resample(Function):
     """Along one axis: y[.., i, ..] = sum_j w[i, j] x[.., idx[i, j], ..] (interpolation taps; w None: one tap of
     weight 1);  dx[.., idx[i, j], ..] += w[i, j] dy[.., i, ..]. Every tap column idx[:, j] is non-decreasing, so
-    each tap's scatter is one segment sum (add.reduceat) onto distinct rows: no slow unbuffered add.at."""
+    each tap's scatter is one segment sum (add.reduceat) onto distinct rows: no slow unbuffered add.at.
+    pad (out, taps) bool or None: the taps that only pad a short window, left out rather than weighed 0, so an inf
+    or nan they point at stays out of the sum, as in torch's windows."""
     saves_inputs = False
-    def forward(self, x, axis, idx, w):
+    def forward(self, x, axis, idx, w, pad=None):
         xp = xp_of(x)
         bshape = (-1,) + (1,) * (x.ndim - 1 - axis)
         self.axis, self.shape, self.bshape, self.idx, self.w = axis, x.shape, bshape, idx, w
@@ -227,7 +229,10 @@ class Resample(Function):
         for j in range(idx.shape[1]):
             t = xp.take(x, on_device_of(x, idx[:, j]), axis=axis)
             if w is not None:
-                t *= on_device_of(x, w[:, j]).reshape(bshape)
+                wj = on_device_of(x, w[:, j]).reshape(bshape)
+                if pad is not None and pad[:, j].any():
+                    t = xp.where(on_device_of(x, pad[:, j]).reshape(bshape), xp.zeros((), t.dtype), t)
+                t *= wj
             y = t if y is None else xp.add(y, t, out=y)
         return y
 

@@ -20,12 +20,12 @@ class _Elementwise(Module):
         # into input's memory, as torch; computed from _inplace_source so a graph input's write is stamped
         return F._write_back(input, type(self)._fn(F._inplace_source(input)))
 
+    def extra_repr(self):
+        return "inplace=True" if self.inplace else ""
+
 
 class ReLU(_Elementwise):
     _fn = staticmethod(F.relu)
-
-    def extra_repr(self):
-        return "inplace=True" if self.inplace else ""
 
 
 class Tanh(_Elementwise):
@@ -71,7 +71,7 @@ class LeakyReLU(Module):
         return F.leaky_relu(input, self.negative_slope, self.inplace)
 
     def extra_repr(self):
-        return f"negative_slope={self.negative_slope}"
+        return f"negative_slope={self.negative_slope}" + (", inplace=True" if self.inplace else "")
 
 
 class ELU(Module):
@@ -83,7 +83,7 @@ class ELU(Module):
         return F.elu(input, self.alpha, self.inplace)
 
     def extra_repr(self):
-        return f"alpha={self.alpha}"
+        return f"alpha={self.alpha}" + (", inplace=True" if self.inplace else "")
 
 
 class Softplus(Module):
@@ -112,7 +112,7 @@ class Hardtanh(Module):
         return F.hardtanh(input, self.min_val, self.max_val, self.inplace)
 
     def extra_repr(self):
-        return f"min_val={self.min_val}, max_val={self.max_val}"
+        return f"min_val={self.min_val}, max_val={self.max_val}" + (", inplace=True" if self.inplace else "")
 
 
 class Softmax(Module):

@@ -11,7 +11,8 @@ def _norm_except_dim(v, dim):
     """The 2-norm of v over every dim but `dim`, keeping v's rank (dim=-1 or None: one norm of the whole)."""
     if dim is None or dim == -1:
         return v.norm()
-    return v.norm(2, tuple(d for d in range(v.ndim) if d != dim), keepdim=True)
+    others = tuple(d for d in range(v.ndim) if d != dim)
+    return v.norm(2, others, keepdim=True) if others else v.abs()  # a 1-D v: each entry its own norm
 
 
 def _weight_norm(v, g, dim):

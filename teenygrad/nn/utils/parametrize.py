@@ -215,10 +215,10 @@ def remove_parametrizations(module, tensor_name, leave_parametrized=True):
         if leave_parametrized:
             with no_grad():
                 t = getattr(module, tensor_name)
-                if t.shape != original.shape or t.dtype != original.dtype:
-                    raise ValueError(f"remove_parametrizations: the parametrized '{tensor_name}' "
-                                     f"({t.dtype} {tuple(t.shape)}) doesn't fit the original "
-                                     f"({original.dtype} {tuple(original.shape)})")
+                if t.dtype != original.dtype:  # torch's set_ takes a new shape (unsafe=True), not a new dtype
+                    raise RuntimeError(f"remove_parametrizations: the parametrized '{tensor_name}' "
+                                       f"({t.dtype} {tuple(t.shape)}) doesn't fit the original "
+                                       f"({original.dtype} {tuple(original.shape)}): its dtype differs")
                 _set_data(original, t)
     else:
         if not leave_parametrized:
