@@ -166,3 +166,16 @@ def test_weight_norm_of_a_vector(form):
     grads = dict(theirs.named_parameters())
     for name, p in ours.named_parameters():
         close(p.grad, grads[name].grad)
+
+
+def test_hardswish_at_the_corners_and_infinities_as_torch():
+    vals = [-float("inf"), -1e30, -3.0, -2.9, 0.0, 2.9, 3.0, 1e30, float("inf"), float("nan")]
+    for dtype in (np.float32, np.float64):
+        a = np.array(vals, dtype)
+        x, xt = tg.tensor(a, requires_grad=True), torch.tensor(a, requires_grad=True)
+        y, yt = tg.nn.functional.hardswish(x), torch.nn.functional.hardswish(xt)
+        y.sum().backward()
+        yt.sum().backward()
+        np.testing.assert_array_equal(y.detach().numpy(), yt.detach().numpy())
+        np.testing.assert_array_equal(x.grad.numpy(), xt.grad.numpy())
+        assert y.dtype == x.dtype and x.grad.dtype == x.dtype

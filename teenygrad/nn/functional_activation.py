@@ -55,7 +55,7 @@ def hardswish(input, inplace=False):
     """x clip(x + 3, 0, 6) / 6; the gradient is x/3 + 1/2 strictly inside (-3, 3), 0 below, 1 above (torch's)."""
     _float(input, "hardswish")
     x = _inplace_source(input) if inplace else input
-    out = N.Hardtanh.apply(x + 3, lo=0, hi=6) * x / 6
+    out = N.Hardswish.apply(x)
     return _into(input, out, "hardswish_") if inplace else out
 
 

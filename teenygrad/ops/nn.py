@@ -347,6 +347,19 @@ class Hardtanh(Function):
         return g * self.inside
 
 
+class Hardswish(Function):
+    """y = x clip(x + 3, 0, 6) / 6;  dx = dy * (0 for x <= -3, x/3 + 1/2 inside (-3, 3), 1 from 3 up and for nan, as
+    torch). One node: as a product, 0 * inf at x = +-inf made the gradient nan."""
+    def forward(self, x):
+        self.x = x
+        with np.errstate(invalid="ignore"):  # -inf * 0 is nan, as in torch, without numpy's warning
+            return x * np.clip(x + 3, 0, 6) / 6
+
+    def backward(self, g):
+        x = self.x
+        return g * np.where(x <= -3, 0, np.where(x < 3, x / 3 + 0.5, 1)).astype(g.dtype, copy=False)
+
+
 class ELU(Function):
     """y = x (x > 0), alpha (e^x - 1) (else);  dx = dy (x > 0), dy (y + alpha) (else). One node: as a where of
     two branches, e^x overflows for large x and its zero gradient times inf makes nan."""
