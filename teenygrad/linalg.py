@@ -219,12 +219,16 @@ def eigvalsh(A, UPLO="L"):
 
 
 def _tolerances(A, atol, rtol):
-    """torch's rule: rtol defaults to eps * max(m, n) unless a positive atol is given"""
-    atol_v = 0.0 if atol is None else float(atol)
+    """torch's rule: rtol defaults to eps * max(m, n) unless a positive atol is given. A Tensor atol or rtol holds
+    one tolerance per matrix (broadcast over the batch): returned as an array with a trailing unit dim"""
+    def value(t):
+        return np.asarray(t._data)[..., None] if isinstance(t, Tensor) else float(t)
+    atol_v = 0.0 if atol is None else value(atol)
     if rtol is None:
-        rtol_v = 0.0 if atol_v > 0 else float(np.finfo(A._data.dtype).eps) * max(A.shape[-2:])
+        rtol_v = np.where(np.asarray(atol_v) > 0, 0.0, float(np.finfo(A._data.dtype).eps) * max(A.shape[-2:]))
+        rtol_v = rtol_v if isinstance(atol_v, np.ndarray) else float(rtol_v)
     else:
-        rtol_v = float(rtol)
+        rtol_v = value(rtol)
     return atol_v, rtol_v
 
 
@@ -250,6 +254,9 @@ def lstsq(A, B, rcond=None, *, driver=None):
     torch's default CPU driver ('gelsy') residuals and singular_values are empty, rank is computed"""
     _check_matrix(A, "linalg.lstsq")
     _check_float(B, "linalg.lstsq")
+    if not 0 <= A.ndim - B.ndim <= 1:
+        raise RuntimeError(f"linalg.lstsq: input.dim() must be greater or equal to other.dim() and (input.dim() - "
+                           f"other.dim()) <= 1, got shapes {tuple(A.shape)} and {tuple(B.shape)}")
     vector = B.ndim == A.ndim - 1
     Bm = B.unsqueeze(-1) if vector else B
     if Bm.ndim < 2 or Bm.shape[-2] != A.shape[-2]:
@@ -290,6 +297,11 @@ def _keep(out, dims, ndim):
     return out
 
 
+def _max_or_zero(x):
+    """x's max over the last dim; 0 (an empty sum) where that dim is empty, as torch's matrix norms"""
+    return x.sum(-1) if x.shape[-1] == 0 else x.amax(-1)
+
+
 def matrix_norm(A, ord="fro", dim=(-2, -1), keepdim=False, *, dtype=None):
     _check_matrix(A, "linalg.matrix_norm")
     if dtype is not None:
@@ -301,10 +313,10 @@ def matrix_norm(A, ord="fro", dim=(-2, -1), keepdim=False, *, dtype=None):
         out = svdvals(M).sum(-1)
     elif ord in (2, -2):
         s = svdvals(M)
-        out = s.amax(-1) if ord == 2 else s.amin(-1)
+        out = _max_or_zero(s) if ord == 2 else s.amin(-1)
     elif ord in (1, -1, math.inf, -math.inf):
         sums = M.abs().sum(-2 if ord in (1, -1) else -1)  # column sums (1-norm) or row sums (inf-norm)
-        out = sums.amax(-1) if ord > 0 else sums.amin(-1)
+        out = _max_or_zero(sums) if ord > 0 else sums.amin(-1)
     else:
         raise RuntimeError(f"linalg.matrix_norm: Order {ord} not supported.")
     return _keep(out, dims, A.ndim) if keepdim else out
@@ -348,9 +360,14 @@ def multi_dot(tensors):
 
 def matrix_power(A, n):
     """A^n by repeated squaring; n < 0 uses inv(A), n = 0 gives the identity"""
-    _check_square(A, "linalg.matrix_power")
     if not isinstance(n, (int, np.integer)) or isinstance(n, bool):
         raise TypeError(f"linalg.matrix_power: n must be an int, got {n!r}")
+    if n < 0 or not isinstance(A, Tensor) or is_floating(A.dtype):
+        _check_square(A, "linalg.matrix_power")
+    elif A.ndim < 2 or A.shape[-1] != A.shape[-2]:  # integer powers of integer matrices need no inverse
+        raise RuntimeError(f"linalg.matrix_power: A must be batches of square matrices, got shape {tuple(A.shape)}")
+    elif n == 0:
+        return _eye_like(A)
     if n == 0:  # the identity, with A in the graph (a zero gradient, even where A has inf or NaN), as torch
         return _eye_like(A) + (A * 0).nan_to_num(0.0, 0.0, 0.0)
     base = inv(A) if n < 0 else A
@@ -405,6 +422,8 @@ def cond(A, p=None):
     _check_matrix(A, "linalg.cond")
     if p in (None, 2, -2):
         s = svdvals(A)
+        if s.shape[-1] == 0:  # empty matrices: 0, as torch
+            return s.sum(-1)
         return s[..., 0] / s[..., -1] if p != -2 else s[..., -1] / s[..., 0]
     if p not in ("fro", "nuc", 1, -1, math.inf, -math.inf):
         raise RuntimeError(f"linalg.cond got an invalid norm type: {p}")

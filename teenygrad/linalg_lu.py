@@ -59,7 +59,7 @@ def lu_factor_ex(A, *, pivot=True, check_errors=False):
     k = min(A.shape[-2:])
     diag = np.diagonal(packed._data[..., :k, :k], axis1=-2, axis2=-1)
     zero = diag == 0
-    info = np.where(zero.any(-1), zero.argmax(-1) + 1, 0).astype(np.int32)
+    info = (np.where(zero.any(-1), zero.argmax(-1) + 1, 0) if k else np.zeros(zero.shape[:-1])).astype(np.int32)
     if check_errors and info.any():
         _raise_zero_pivot(info, "linalg.lu_factor_ex")
     return _lu_factor_ex_t(packed, pivots, Tensor._wrap(info))

@@ -131,13 +131,15 @@ def cov(self, *, correction=1, fweights=None, aweights=None):
         fact = n - correction
     else:
         w_sum = w.sum()
+        if float(w_sum) == 0:
+            raise RuntimeError("cov: weights sum to zero, can't be normalized")
         avg = (x * w).sum(1) / w_sum
         fact = (w_sum - correction * (w * aweights.reshape(-1)).sum() / w_sum if aweights is not None and correction
                 else w_sum - correction)
     if float(fact) <= 0:
         warnings.warn("cov: degrees of freedom is <= 0; correction should be strictly less than the number of "
                       "observations", stacklevel=2)
-        fact = fact * 0
+        fact = fact - fact  # +0, so c / fact keeps c's sign (fact * 0 is -0 for a negative fact)
     xm = x - avg.unsqueeze(1)
     c = xm @ (xm if w is None else xm * w).T
     with np.errstate(divide="ignore", invalid="ignore"):
@@ -196,6 +198,8 @@ def inner(self, other):
     if self.shape[-1] != other.shape[-1]:
         raise RuntimeError(f"inner: the last dimension must match on both inputs, got shapes {self.shape} and "
                            f"{other.shape}")
+    if self.shape[-1] == 0:  # an empty sum (tensordot cannot reshape to (-1, 0)): zeros, by broadcasting
+        return (self.reshape(self.shape[:-1] + (1,) * (other.ndim - 1) + (0,)) * other).sum(-1)
     from .tensor_linalg_misc import tensordot
     return tensordot(self, other, ([self.ndim - 1], [other.ndim - 1]))
 
@@ -234,7 +238,13 @@ def addr(self, vec1, vec2, *, beta=1, alpha=1):
     if not ok:
         raise RuntimeError(f"addr: input of shape {self.shape} does not broadcast to the outer product's shape "
                            f"{shape}")
+    if self.dtype.kind != "b" and (isinstance(beta, bool) or isinstance(alpha, bool)):
+        raise RuntimeError("addr: boolean beta and alpha are only supported for bool input tensors")
     if self.dtype.kind == "b":
+        for v, nm in ((beta, "beta"), (alpha, "alpha")):
+            if isinstance(v, float):
+                raise RuntimeError(f"addr: for integral input tensors, argument {nm} must not be a floating point "
+                                   f"number, got {v}")
         return (self & bool(beta)).expand(shape) | ((vec1.unsqueeze(1) & vec2.unsqueeze(0)) & bool(alpha))
     if self.dtype.kind in "iu":
         for v, nm in ((beta, "beta"), (alpha, "alpha")):

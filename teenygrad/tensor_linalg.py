@@ -2,6 +2,7 @@
 through functional_api the torch.xxx forms. Thin: each calls teenygrad.linalg, imported on first use so that
 `import teenygrad` does not load it."""
 import collections
+import numpy as np
 from .tensor import Tensor
 from .tensor_ops import _method
 
@@ -82,7 +83,7 @@ def svd(self, some=True, compute_uv=True):
     if not compute_uv:
         la._check_matrix(self, "svd")
         m, n = self.shape[-2:]
-        zeros = lambda k: Tensor._wrap(self._data.dtype.type(0) * self._data[..., :1, :1].repeat(k, -2).repeat(k, -1))
+        zeros = lambda k: Tensor._wrap(np.zeros_like(self._data, shape=self.shape[:-2] + (k, k)))
         return _result("svd", ["U", "S", "V"])(zeros(m), la.svdvals(self), zeros(n))
     U, S, Vh = la.svd(self, full_matrices=not some)
     return _result("svd", ["U", "S", "V"])(U, S, Vh.mT)
@@ -106,7 +107,9 @@ def triangular_solve(self, A, upper=True, transpose=False, unitriangular=False):
     la._check_square(A, "triangular_solve")
     M = A.mT if transpose else A
     X = la.solve_triangular(M, self, upper=bool(upper) != bool(transpose), unitriangular=unitriangular)
-    return _result("triangular_solve", ["solution", "cloned_coefficient"])(X, A.clone())
+    # torch's copy of A carries the batch dims broadcast against self's
+    coefficient = A.expand(X.shape[:-2] + A.shape[-2:]).clone()
+    return _result("triangular_solve", ["solution", "cloned_coefficient"])(X, coefficient)
 
 
 @_method

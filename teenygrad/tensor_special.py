@@ -111,9 +111,11 @@ def frexp(self):
     if not dt.is_floating(self.dtype):
         raise RuntimeError(f"frexp: only supports floating-point dtypes, got {self.dtype}")
     _, e = np.frexp(self._data)
-    scale = Tensor._wrap(np.ldexp(np.ones((), self._data.dtype), -e).astype(self._data.dtype, copy=False))
+    # 2^-e in two halves: for a subnormal self, 2^-e alone overflows the dtype
+    one = np.ones((), self._data.dtype)
+    lo, hi = (Tensor._wrap(np.ldexp(one, h).astype(self._data.dtype, copy=False)) for h in (-e // 2, -e - (-e // 2)))
     from .tensor_linalg import _result
-    return _result("frexp", ["mantissa", "exponent"])(self * scale, Tensor._wrap(e.astype(np.int32)))
+    return _result("frexp", ["mantissa", "exponent"])(self * lo * hi, Tensor._wrap(e.astype(np.int32)))
 
 
 for _name in ["erfc", "erfinv", "lgamma", "digamma", "i0", "sinc", "ldexp"]:

@@ -68,13 +68,17 @@ class Det(Function):
         return np.linalg.det(a)
 
     def backward(self, g):
-        u, s, vh = np.linalg.svd(self.a)
-        ones = np.ones_like(s[..., :1])
-        left = np.cumprod(np.concatenate([ones, s[..., :-1]], -1), -1)  # prod_{j < i} s_j
-        right = np.flip(np.cumprod(np.concatenate([ones, np.flip(s[..., 1:], -1)], -1), -1), -1)  # prod_{j > i}
-        sign = np.linalg.det(u) * np.linalg.det(vh)
-        cof = (u * (left * right)[..., None, :]) @ vh
-        return (g * sign)[..., None, None] * cof
+        return g[..., None, None] * _adjugate_T(self.a)
+
+
+def _adjugate_T(a):
+    """adj(A)^T = det(U) det(V) U diag(prod_{j != i} s_j) V^T for A = U S V^T; defined for singular A too"""
+    u, s, vh = np.linalg.svd(a)
+    ones = np.ones_like(s[..., :1])
+    left = np.cumprod(np.concatenate([ones, s[..., :-1]], -1), -1)  # prod_{j < i} s_j
+    right = np.flip(np.cumprod(np.concatenate([ones, np.flip(s[..., 1:], -1)], -1), -1), -1)  # prod_{j > i}
+    sign = np.linalg.det(u) * np.linalg.det(vh)
+    return sign[..., None, None] * ((u * (left * right)[..., None, :]) @ vh)
 
 
 class Slogdet(MultiOutput):
@@ -91,7 +95,11 @@ class Slogdet(MultiOutput):
         if glog is None:
             return np.zeros_like(self.a)
         with np.errstate(all="ignore"):
-            return glog[..., None, None] * _T(np.linalg.inv(self.a))
+            try:
+                inv_t = _T(np.linalg.inv(self.a))
+            except np.linalg.LinAlgError:  # a singular matrix: A^-T = adj(A)^T / det A, +-inf as torch's
+                inv_t = _adjugate_T(self.a) / np.linalg.det(self.a)[..., None, None]
+            return glog[..., None, None] * inv_t
 
 
 class Solve(Function):
@@ -241,7 +249,7 @@ class Qr(MultiOutput):
     def forward(self, a, mode="reduced"):
         if mode == "r":
             self.r = np.linalg.qr(a, mode="r")
-            self.q = np.zeros(a.shape[:-2] + (0,), a.dtype)
+            self.q = np.zeros((0,), a.dtype)  # torch's empty Q, whatever the batch
         else:
             self.q, self.r = np.linalg.qr(a, mode=mode)
         self.mode, self.shape = mode, a.shape
@@ -316,7 +324,7 @@ def lu_info(a):
     """LAPACK getrf's info for each matrix of a (..., n, n): 0, or the 1-based column of the first exactly-zero
     pivot of LU with partial pivoting (the matrix is singular)"""
     n = a.shape[-1]
-    work = a.reshape((-1, n, n)).copy()
+    work = a.reshape((int(np.prod(a.shape[:-2])), n, n)).copy()
     rows = np.arange(work.shape[0])
     info = np.zeros(work.shape[0], np.int32)
     for k in range(n):

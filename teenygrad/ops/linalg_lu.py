@@ -48,7 +48,7 @@ def lu_packed(a):
     1-based column of the first exactly-zero pivot. The first of two equal candidates is the pivot, as idamax"""
     m, n = a.shape[-2:]
     k = min(m, n)
-    work = a.reshape((-1, m, n)).copy()
+    work = a.reshape((int(np.prod(a.shape[:-2])), m, n)).copy()  # -1 is ambiguous for empty matrices
     rows = np.arange(work.shape[0])
     pivots = np.empty((work.shape[0], k), np.int32)
     perm = np.tile(np.arange(m), (work.shape[0], 1))
@@ -69,7 +69,7 @@ def lu_packed(a):
 
 def pivots_to_perm(pivots, m):
     """The row order perm ((P^T A)[i] = A[perm[i]]) of LAPACK pivots (..., k) for matrices with m rows"""
-    flat = pivots.reshape((-1, pivots.shape[-1])).astype(np.int64) - 1
+    flat = pivots.reshape((int(np.prod(pivots.shape[:-1])), pivots.shape[-1])).astype(np.int64) - 1
     perm = np.tile(np.arange(m), (flat.shape[0], 1))
     rows = np.arange(flat.shape[0])
     for j in range(flat.shape[1]):

@@ -243,16 +243,19 @@ _ZETA_C = [n / d / math.factorial(2 * j + 2) for j, (n, d) in enumerate(_B2)]  #
 
 def zeta(s, q):
     """The Hurwitz zeta function sum_k (q + k)^-s (s > 1): the first terms summed until q + k >= 10, the rest
-    by Euler-Maclaurin. inf at s = 1 and at q = 0, -1, ...; NaN for s < 1, or q < 0 with s not an integer."""
+    by Euler-Maclaurin. inf at s = 1 and at q = 0, -1, ..., -inf; NaN for s < 1, q = inf (as torch's), or q < 0
+    with s not an integer."""
     s, q = np.broadcast_arrays(np.asarray(s, dtype=np.float64), np.asarray(q, dtype=np.float64))
     shape = s.shape
     s, q = s.reshape(-1).copy(), q.reshape(-1).copy()
     with np.errstate(all="ignore"):
+        pole = (q <= 0) & (q == np.floor(q))
+        undefined = (s < 1) | ((q < 0) & ~pole & (s != np.floor(s))) | np.isnan(s) | np.isnan(q) | (q == np.inf)
         total = np.zeros_like(q)
         a = q.copy()
         k = 0
-        while True:
-            m = ((a < 10) | (k < 9)) & (a > -np.inf)
+        while True:  # poles and NaNs stay out of the loop: stepping a pole like -1e10 up to 10 would never end
+            m = ((a < 10) | (k < 9)) & ~pole & ~undefined
             if not m.any():
                 break
             total[m] += a[m] ** -s[m]
@@ -264,9 +267,8 @@ def zeta(s, q):
             total += c * rising * power
             rising = rising * (s + 2 * j + 1) * (s + 2 * j + 2)
             power = power / (a * a)
-        pole = (q <= 0) & (q == np.floor(q))
         total[pole | (s == 1)] = np.inf
-        total[(s < 1) | ((q < 0) & ~pole & (s != np.floor(s))) | np.isnan(s) | np.isnan(q) | (q == -np.inf)] = np.nan
+        total[undefined] = np.nan
     return total.reshape(shape)
 
 
