@@ -1,5 +1,5 @@
 """torch.xxx(tensor, ...) module-level spellings of Tensor methods (torch.exp(x), torch.sum(x, 1), ...)."""
-from .tensor import Tensor
+from .tensor import Tensor, _BOOL_SUB
 from .tensor_join import atleast_1d, atleast_2d, atleast_3d  # noqa: F401  (torch.atleast_1d(x, y, ...))
 from .creation import logspace  # noqa: F401  (torch.logspace, reached through teenygrad.__getattr__)
 
@@ -47,6 +47,8 @@ def _make(name):
     def fn(input, *args, **kwargs):
         if not isinstance(input, Tensor):
             if name in _NUMBER_FIRST and args and isinstance(args[0], Tensor) and isinstance(input, (int, float)):
+                if name in ("sub", "subtract") and (args[0]._data.dtype.kind == "b" or isinstance(input, bool)):
+                    raise RuntimeError(_BOOL_SUB)  # checked before promotion turns the bool into an int
                 other, input = args[0]._other(input, name)  # the number as a 0-d tensor of the promoted dtype
                 args = (other,) + args[1:]
             else:

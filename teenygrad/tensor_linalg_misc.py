@@ -57,8 +57,9 @@ def tensordot(a, b, dims=2):
     free_a = [d for d in range(a.ndim) if d not in da]
     free_b = [d for d in range(b.ndim) if d not in db]
     k = math.prod(a.shape[d] for d in da)
-    left = a.permute(*free_a, *da).reshape(-1, k)
-    right = b.permute(*db, *free_b).reshape(k, -1)
+    # explicit sizes: -1 can't be inferred beside a 0 (an empty contracted or free dim)
+    left = a.permute(*free_a, *da).reshape(math.prod(a.shape[d] for d in free_a), k)
+    right = b.permute(*db, *free_b).reshape(k, math.prod(b.shape[d] for d in free_b))
     return (left @ right).reshape(*[a.shape[d] for d in free_a], *[b.shape[d] for d in free_b])
 
 

@@ -85,3 +85,26 @@ def test_number_first_refused_like_torch(name):
         getattr(torch, name)(1, torch.tensor([1.0, 2.0]))
     with pytest.raises(TypeError, match=f"{name}: expected a Tensor as the first argument, got int"):
         getattr(tg, name)(1, tg.tensor([1.0, 2.0]))
+
+
+@pytest.mark.parametrize("first,second", [(2, [True, False]), (True, [1.0, 2.0]), (True, [True, False])])
+def test_sub_with_a_bool_and_a_number_first_refuses_as_torch(first, second):
+    with pytest.raises(RuntimeError, match="bool"):
+        torch.sub(first, torch.tensor(second))
+    for name in ("sub", "subtract"):
+        with pytest.raises(RuntimeError, match="bool tensor is not supported"):
+            getattr(tg, name)(first, tg.tensor(second))
+
+
+def test_tensordot_over_empty_dims_as_torch():
+    for sa, sb, dims in (((2, 0), (3, 0), ([1], [1])), ((0, 4), (4, 3), 1), ((2, 3), (3, 0), 1)):
+        ra, rb = np.ones(sa, np.float32), np.ones(sb, np.float32)
+        x, y = tg.tensor(ra, requires_grad=True), tg.tensor(rb, requires_grad=True)
+        xt, yt = torch.tensor(ra, requires_grad=True), torch.tensor(rb, requires_grad=True)
+        z, zt = tg.tensordot(x, y, dims), torch.tensordot(xt, yt, dims)
+        assert tuple(z.shape) == tuple(zt.shape)
+        np.testing.assert_array_equal(z.detach().numpy(), zt.detach().numpy())
+        z.sum().backward()
+        zt.sum().backward()
+        np.testing.assert_array_equal(x.grad.numpy(), xt.grad.numpy())
+        np.testing.assert_array_equal(y.grad.numpy(), yt.grad.numpy())
