@@ -2,6 +2,7 @@
 (autograd comes from the pieces): addmm, addmv, baddbmm, addbmm, tensordot, kron, cross, dist, deg2rad, rad2deg,
 logaddexp2, is_nonzero, is_same_size, is_complex, use_deterministic_algorithms."""
 import math
+import numpy as np
 from . import dtype as dt
 from .tensor import Tensor
 
@@ -9,13 +10,17 @@ from .tensor import Tensor
 def _scaled_add(input, product, beta, alpha, op):
     """beta * input + alpha * product; beta == 0 ignores input entirely (nan and inf in it too), as torch."""
     out = product if alpha == 1 else product * alpha
-    if beta == 0:
-        return out
-    term = input if beta == 1 else input * beta
-    res = term + out
-    if res.shape != out.shape:
+    if beta == 0:  # input's values are left out, but its shape is checked and it gets a zero gradient, as in torch
+        term = input.masked_fill(Tensor._wrap(np.ones((), bool)), 0)
+    else:
+        term = input if beta == 1 else input * beta
+    try:
+        fits = np.broadcast_shapes(tuple(term.shape), tuple(out.shape)) == tuple(out.shape)
+    except ValueError:
+        fits = False
+    if not fits:
         raise RuntimeError(f"{op}: input of shape {input.shape} does not broadcast to the product's shape {out.shape}")
-    return res
+    return term + out
 
 
 def addmm(input, mat1, mat2, *, beta=1, alpha=1):

@@ -108,3 +108,25 @@ def test_tensordot_over_empty_dims_as_torch():
         zt.sum().backward()
         np.testing.assert_array_equal(x.grad.numpy(), xt.grad.numpy())
         np.testing.assert_array_equal(y.grad.numpy(), yt.grad.numpy())
+
+
+@pytest.mark.parametrize("op", ["addmm", "addmv", "addr", "baddbmm", "addbmm"])
+def test_beta_zero_ignores_the_input_but_gives_it_a_zero_gradient_as_torch(op):
+    shapes = {"addmm": ((2, 3), (2, 4), (4, 3)), "addmv": ((2,), (2, 4), (4,)), "addr": ((2, 3), (2,), (3,)),
+              "baddbmm": ((5, 2, 3), (5, 2, 4), (5, 4, 3)), "addbmm": ((2, 3), (5, 2, 4), (5, 4, 3))}[op]
+    r = np.random.default_rng(0)
+    arrays = [r.standard_normal(s).astype(np.float32) for s in shapes]
+    arrays[0][(0,) * arrays[0].ndim] = np.nan  # left out: no nan in the result
+    ours = [tg.tensor(a, requires_grad=True) for a in arrays]
+    theirs = [torch.tensor(a, requires_grad=True) for a in arrays]
+    y, yt = getattr(tg, op)(*ours, beta=0), getattr(torch, op)(*theirs, beta=0)
+    np.testing.assert_allclose(y.detach().numpy(), yt.detach().numpy(), rtol=1e-5, atol=1e-6)
+    y.sum().backward()
+    yt.sum().backward()
+    for a, b in zip(ours, theirs):
+        np.testing.assert_allclose(a.grad.numpy(), b.grad.numpy(), rtol=1e-5, atol=1e-6)
+    bad = tg.ones(*[s + 3 for s in shapes[0]])  # still checked against the product's shape
+    with pytest.raises(RuntimeError):
+        getattr(torch, op)(torch.ones(*bad.shape), *theirs[1:], beta=0)
+    with pytest.raises(RuntimeError, match=op):
+        getattr(tg, op)(bad, *ours[1:], beta=0)
