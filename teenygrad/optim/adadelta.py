@@ -1,7 +1,6 @@
 """Adadelta (Zeiler, 2012): per-coordinate steps scaled by the ratio of RMS past updates to RMS past
 gradients, so the units of the update match the parameter's; lr only scales that update."""
 import numpy as np
-from ..tensor import Tensor
 from .optimizer import Optimizer, _check_hyper
 
 
@@ -16,9 +15,7 @@ class Adadelta(Optimizer):
         _check_hyper("Adadelta", lr=lr, eps=eps, weight_decay=weight_decay)
         if not 0.0 <= float(rho) <= 1.0:
             raise ValueError(f"Adadelta: Invalid rho value: {rho} (must be in [0, 1])")
-        if capturable or differentiable:
-            raise ValueError("Adadelta: capturable/differentiable (CUDA graphs, a graph through the update) "
-                             "are not supported")
+        self._refuse_graph_options("Adadelta", capturable, differentiable)
         super().__init__(params, dict(lr=lr, rho=rho, eps=eps, weight_decay=weight_decay, foreach=foreach,
                                       capturable=capturable, maximize=maximize, differentiable=differentiable))
 
@@ -27,11 +24,7 @@ class Adadelta(Optimizer):
         for group in self.param_groups:
             lr, rho, eps = float(group["lr"]), float(group["rho"]), float(group["eps"])
             for p in self._params_with_grad(group, "Adadelta"):
-                state = self.state[p]
-                if not state:
-                    state["step"] = self._new_step()
-                    state["square_avg"] = Tensor._wrap(np.zeros_like(p._data))
-                    state["acc_delta"] = Tensor._wrap(np.zeros_like(p._data))
+                state = self.state[p] or self._fresh_state(p, "square_avg", "acc_delta")
                 state["step"]._data += 1
                 x, v, u = p._data, state["square_avg"]._data, state["acc_delta"]._data
                 g = self._effective_grad(x, p.grad._data, group["maximize"], float(group["weight_decay"]))

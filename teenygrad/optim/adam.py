@@ -20,9 +20,7 @@ class Adam(Optimizer):
         op = type(self).__name__
         _check_hyper(op, lr=lr, eps=eps, weight_decay=weight_decay)
         betas = _check_betas(op, betas)
-        if capturable or differentiable:
-            raise ValueError(f"{op}: capturable/differentiable (CUDA graphs, a graph through the update) "
-                             "are not supported")
+        self._refuse_graph_options(op, capturable, differentiable)
         super().__init__(params, dict(lr=lr, betas=betas, eps=eps, weight_decay=weight_decay, amsgrad=amsgrad,
                                       maximize=maximize, foreach=foreach, capturable=capturable,
                                       differentiable=differentiable, fused=fused,

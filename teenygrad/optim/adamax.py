@@ -1,6 +1,5 @@
 """Adamax (Kingma & Ba, section 7.1): Adam with the infinity norm of past gradients in place of the RMS."""
 import numpy as np
-from ..tensor import Tensor
 from .optimizer import Optimizer, _check_betas, _check_hyper
 from .adam import _lerp_
 
@@ -15,9 +14,7 @@ class Adamax(Optimizer):
                  maximize=False, differentiable=False, capturable=False):
         _check_hyper("Adamax", lr=lr, eps=eps, weight_decay=weight_decay)
         betas = _check_betas("Adamax", betas)
-        if capturable or differentiable:
-            raise ValueError("Adamax: capturable/differentiable (CUDA graphs, a graph through the update) "
-                             "are not supported")
+        self._refuse_graph_options("Adamax", capturable, differentiable)
         super().__init__(params, dict(lr=lr, betas=betas, eps=eps, weight_decay=weight_decay, foreach=foreach,
                                       maximize=maximize, differentiable=differentiable, capturable=capturable))
 
@@ -27,11 +24,7 @@ class Adamax(Optimizer):
             lr, eps, weight_decay = float(group["lr"]), float(group["eps"]), float(group["weight_decay"])
             beta1, beta2 = (float(b) for b in group["betas"])
             for p in self._params_with_grad(group, "Adamax"):
-                state = self.state[p]
-                if not state:
-                    state["step"] = self._new_step()
-                    state["exp_avg"] = Tensor._wrap(np.zeros_like(p._data))
-                    state["exp_inf"] = Tensor._wrap(np.zeros_like(p._data))
+                state = self.state[p] or self._fresh_state(p, "exp_avg", "exp_inf")
                 step_t = state["step"]._data
                 step_t += 1
                 x, m, u = p._data, state["exp_avg"]._data, state["exp_inf"]._data

@@ -135,6 +135,21 @@ class Optimizer:
         return np.subtract(s, g, out=s) if maximize else np.add(g, s, out=s)
 
     @staticmethod
+    def _refuse_graph_options(op, capturable, differentiable):
+        """torch's capturable (CUDA graphs) and differentiable (a graph through the update): not supported here."""
+        if capturable or differentiable:
+            raise ValueError(f"{op}: capturable/differentiable (CUDA graphs, a graph through the update) "
+                             "are not supported")
+
+    def _fresh_state(self, p, *buffers):
+        """p's state before its first step: 'step' 0 and a zero array shaped like p for each named buffer."""
+        state = self.state[p]
+        state["step"] = self._new_step()
+        for name in buffers:
+            state[name] = Tensor._wrap(np.zeros_like(p._data))
+        return state
+
+    @staticmethod
     def _new_step():
         return Tensor._wrap(np.zeros((), np.float32))  # torch keeps 'step' as a float32 0-d tensor
 

@@ -1,7 +1,6 @@
 """RAdam (Liu et al., 2019): Adam whose adaptive step is switched on, and rectified, once the variance of
 the second-moment estimate is tractable (rho_t > 5); before that it is SGD with bias-corrected momentum."""
 import numpy as np
-from ..tensor import Tensor
 from .optimizer import Optimizer, _check_betas, _check_hyper
 from .adam import _lerp_
 
@@ -22,9 +21,7 @@ class RAdam(Optimizer):
                  differentiable=False):
         _check_hyper("RAdam", lr=lr, eps=eps, weight_decay=weight_decay)
         betas = _check_betas("RAdam", betas)
-        if capturable or differentiable:
-            raise ValueError("RAdam: capturable/differentiable (CUDA graphs, a graph through the update) "
-                             "are not supported")
+        self._refuse_graph_options("RAdam", capturable, differentiable)
         super().__init__(params, dict(lr=lr, betas=betas, eps=eps, weight_decay=weight_decay, maximize=maximize,
                                       foreach=foreach, capturable=capturable,
                                       decoupled_weight_decay=decoupled_weight_decay, differentiable=differentiable))
@@ -36,11 +33,7 @@ class RAdam(Optimizer):
             beta1, beta2 = (float(b) for b in group["betas"])
             decoupled = group["decoupled_weight_decay"]
             for p in self._params_with_grad(group, "RAdam"):
-                state = self.state[p]
-                if not state:
-                    state["step"] = self._new_step()
-                    state["exp_avg"] = Tensor._wrap(np.zeros_like(p._data))
-                    state["exp_avg_sq"] = Tensor._wrap(np.zeros_like(p._data))
+                state = self.state[p] or self._fresh_state(p, "exp_avg", "exp_avg_sq")
                 step_t = state["step"]._data
                 step_t += 1
                 step = float(step_t)

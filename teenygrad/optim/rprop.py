@@ -19,9 +19,7 @@ class Rprop(Optimizer):
             raise ValueError(f"Rprop: Invalid eta values: {etas} (need 0 < etaminus < 1 < etaplus)")
         if len(step_sizes) != 2:
             raise ValueError(f"Rprop: step_sizes must be a pair (min, max), got {step_sizes}")
-        if capturable or differentiable:
-            raise ValueError("Rprop: capturable/differentiable (CUDA graphs, a graph through the update) "
-                             "are not supported")
+        self._refuse_graph_options("Rprop", capturable, differentiable)
         super().__init__(params, dict(lr=lr, etas=etas, step_sizes=step_sizes, foreach=foreach, maximize=maximize,
                                       differentiable=differentiable, capturable=capturable))
 
