@@ -139,11 +139,9 @@ def multilabel_soft_margin_loss(input, target, weight=None, size_average=None, r
     return _reduce(loss.sum(input.ndim - 1) / input.shape[-1], reduction, op)
 
 
-def multilabel_margin_loss(input, target, size_average=None, reduce=None, reduction="mean"):
-    """Per sample: sum over its target classes j and non-target classes i of max(0, 1 - (x_j - x_i)), over C.
-    target (like input, int64) lists the target classes first, ended by -1 (or by the row's end)."""
-    op = "multilabel_margin_loss"
-    reduction = _reduction(size_average, reduce, reduction, op)
+def _class_scores(input, target, op):
+    """The checks both multi-class margin losses make: float scores (C,) or (N, C) with C > 0, and integer class ids
+    on the same device; returns the ids as an array."""
     _t(input, op)
     if not dt.is_floating(input.dtype):
         raise TypeError(f"{op}: expected a floating point input, got {input.dtype}")
@@ -151,6 +149,15 @@ def multilabel_margin_loss(input, target, size_average=None, reduce=None, reduct
         raise RuntimeError(f"{op}: expected a non-empty vector or matrix (C,) / (N, C) as input, got {input.shape}")
     t = _class_ids(target, op)
     _check_same_device(input, target, op)
+    return t
+
+
+def multilabel_margin_loss(input, target, size_average=None, reduce=None, reduction="mean"):
+    """Per sample: sum over its target classes j and non-target classes i of max(0, 1 - (x_j - x_i)), over C.
+    target (like input, int64) lists the target classes first, ended by -1 (or by the row's end)."""
+    op = "multilabel_margin_loss"
+    reduction = _reduction(size_average, reduce, reduction, op)
+    t = _class_scores(input, target, op)
     if target.shape != input.shape and not (input.ndim == 0 and t.size == 1 and target.ndim <= 1):
         raise RuntimeError(f"{op}: inconsistent target size: {target.shape} for input of size {input.shape}")
     x = input.reshape(-1, input.shape[-1] if input.ndim else 1)
@@ -177,13 +184,7 @@ def multi_margin_loss(input, target, p=1, margin=1.0, weight=None, size_average=
     reduction = _reduction(size_average, reduce, reduction, op)
     if p != 1 and p != 2:
         raise ValueError(f"{op}: only p == 1 and p == 2 supported, got p={p}")
-    _t(input, op)
-    if not dt.is_floating(input.dtype):
-        raise TypeError(f"{op}: expected a floating point input, got {input.dtype}")
-    if input.ndim > 2 or (input.ndim >= 1 and input.shape[-1] == 0):
-        raise RuntimeError(f"{op}: expected a non-empty vector or matrix (C,) / (N, C) as input, got {input.shape}")
-    t = _class_ids(target, op)
-    _check_same_device(input, target, op)
+    t = _class_scores(input, target, op)
     x = input.reshape(-1, input.shape[-1] if input.ndim else 1)
     N, C = x.shape
     if (target.shape != (N,)) if input.ndim == 2 else (target.ndim > 1 or t.size != 1):
