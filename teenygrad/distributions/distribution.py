@@ -6,7 +6,7 @@ import warnings
 from ..autograd import no_grad
 from ..tensor import Tensor, Size
 from . import constraints
-from .utils import lazy_property
+from .utils import all_numbers, broadcast_params, lazy_property
 
 
 class Distribution:
@@ -172,3 +172,24 @@ class Distribution:
     def __repr__(self):
         shown = [f"{p}: {v.item() if v.numel() == 1 else tuple(v.shape)}" for p, v in self._stored_params().items()]
         return f"{type(self).__name__}({', '.join(shown)})"
+
+
+class LocScale(Distribution):
+    """A real-valued family with a location and a positive scale (Normal, Laplace): the parameters, broadcast
+    together, and the mean and mode, which are the location."""
+    arg_constraints = {"loc": constraints.real, "scale": constraints.positive}
+    support = constraints.real
+    has_rsample = True
+
+    def __init__(self, loc, scale, validate_args=None):
+        self.loc, self.scale = broadcast_params(type(self).__name__, loc=loc, scale=scale)
+        batch_shape = Size() if all_numbers(loc, scale) else self.loc.shape
+        super().__init__(batch_shape, validate_args=validate_args)
+
+    @property
+    def mean(self):
+        return self.loc
+
+    @property
+    def mode(self):
+        return self.loc

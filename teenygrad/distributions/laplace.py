@@ -4,29 +4,10 @@ import math
 from ..creation import rand
 from ..tensor import Size
 from ..tensor_misc import finfo
-from . import constraints
-from .distribution import Distribution
-from .utils import broadcast_params, all_numbers
+from .distribution import LocScale
 
 
-class Laplace(Distribution):
-    arg_constraints = {"loc": constraints.real, "scale": constraints.positive}
-    support = constraints.real
-    has_rsample = True
-
-    def __init__(self, loc, scale, validate_args=None):
-        self.loc, self.scale = broadcast_params("Laplace", loc=loc, scale=scale)
-        batch_shape = Size() if all_numbers(loc, scale) else self.loc.shape
-        super().__init__(batch_shape, validate_args=validate_args)
-
-    @property
-    def mean(self):
-        return self.loc
-
-    @property
-    def mode(self):
-        return self.loc
-
+class Laplace(LocScale):
     @property
     def variance(self):
         return 2 * self.scale.square()

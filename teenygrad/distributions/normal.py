@@ -2,29 +2,11 @@
 import math
 
 from ..tensor import Size
-from . import constraints
-from .distribution import Distribution
-from .utils import broadcast_params, all_numbers, standard_normal
+from .distribution import LocScale
+from .utils import standard_normal
 
 
-class Normal(Distribution):
-    arg_constraints = {"loc": constraints.real, "scale": constraints.positive}
-    support = constraints.real
-    has_rsample = True
-
-    def __init__(self, loc, scale, validate_args=None):
-        self.loc, self.scale = broadcast_params("Normal", loc=loc, scale=scale)
-        batch_shape = Size() if all_numbers(loc, scale) else self.loc.shape
-        super().__init__(batch_shape, validate_args=validate_args)
-
-    @property
-    def mean(self):
-        return self.loc
-
-    @property
-    def mode(self):
-        return self.loc
-
+class Normal(LocScale):
     @property
     def stddev(self):
         return self.scale
