@@ -1,9 +1,11 @@
 """Factory functions: tensor, zeros, ones, arange, rand, ... (torch's names and dtype defaults)."""
+import math
+
 import numpy as np
 from . import dtype as dt
 from . import _arrays
 from .tensor import Tensor, _shape_arg, _move
-from .random import rng_of, Generator
+from .random import gen_of, Generator
 
 
 def _finish(a, dtype, device, requires_grad):
@@ -173,18 +175,16 @@ def _float_dtype(dtype, op):
 def rand(*size, generator=None, dtype=None, device=None, requires_grad=False, **kw):
     size = _size_kw(size, kw, "rand")
     d = _float_dtype(dtype, "rand")
-    rng = rng_of(generator)
     shape = _check_shape(size, "rand")
-    a = rng.random(shape, dtype=np.float32) if d == np.float32 else rng.random(shape).astype(d)
+    a = gen_of(generator).uniform(math.prod(shape), np.dtype(d)).reshape(shape)
     return _finish(a, None, device, requires_grad)
 
 
 def randn(*size, generator=None, dtype=None, device=None, requires_grad=False, **kw):
     size = _size_kw(size, kw, "randn")
     d = _float_dtype(dtype, "randn")
-    rng = rng_of(generator)
     shape = _check_shape(size, "randn")
-    a = rng.standard_normal(shape, dtype=np.float32) if d == np.float32 else rng.standard_normal(shape).astype(d)
+    a = gen_of(generator).normal(math.prod(shape), np.dtype(d)).reshape(shape)
     return _finish(a, None, device, requires_grad)
 
 
@@ -200,24 +200,15 @@ def randint(low, high=None, size=None, generator=None, dtype=None, device=None, 
             raise TypeError(f"randint: low and high must be integers, got {low!r} and {high!r}")
     if low >= high:
         raise RuntimeError(f"randint: expects 'from' ({low}) to be less than 'to' ({high})")
-    rng, shape = rng_of(generator), _check_shape(size, "randint")
-    span = high - low
-    if type(span) is int and span <= 1 << 32:
-        # floor(u * span), u uniform on [0, 1) in steps of 2^-53: each value's chance is off by at most span / 2^53
-        # (torch's own randint, a 64-bit draw modulo span, is off by up to span / 2^64), and it costs a third of
-        # Generator.integers (1.1 vs 3.2 us per call: the makemore training loop draws every step)
-        a = (rng.random(shape) * span).astype(np.int64)
-        if low:
-            a += low
-    else:
-        a = rng.integers(low, high, shape, dtype=np.int64)
+    shape = _check_shape(size, "randint")
+    a = gen_of(generator).randint(math.prod(shape), int(low), int(high)).reshape(shape)
     return _finish(a, dtype, device, requires_grad)
 
 
 def randperm(n, generator=None, dtype=None, device=None, requires_grad=False):
     if n < 0:
         raise RuntimeError(f"randperm: n must be non-negative, got {n}")
-    return _finish(rng_of(generator).permutation(n).astype(np.int64), dtype, device, requires_grad)
+    return _finish(gen_of(generator).randperm(int(n)), dtype, device, requires_grad)
 
 
 def normal(mean, std=1.0, size=None, generator=None):
@@ -231,8 +222,12 @@ def normal(mean, std=1.0, size=None, generator=None):
         dts = [t.dtype for t in (mean, std) if isinstance(t, Tensor)]  # the result takes the tensors' dtype
         out_dtype = dts[0] if len(dts) == 1 else dt.result_type(dts[0], 1, dts[1], 1)
         out_dtype = out_dtype if dt.is_floating(out_dtype) else dt._default_float
-        return Tensor._wrap((rng_of(generator).standard_normal(shape) * s + m).astype(out_dtype))
-    return randn(size, generator=generator) * std + mean
+        g, n, od = gen_of(generator), math.prod(shape), np.dtype(out_dtype)
+        if not isinstance(std, Tensor):  # torch: normal_(0, std), then + mean
+            return Tensor._wrap((g.normal(n, od, 0.0, std).reshape(shape) + m).astype(od))
+        z = g.normal(n, od).reshape(shape)  # torch: standard normals, then * std, then + mean
+        return Tensor._wrap(((z * s).astype(od) + m).astype(od))
+    return empty(size, dtype=dt._default_float).normal_(mean, std, generator=generator)
 
 
 def bernoulli(input, p=None, *, generator=None):
@@ -245,7 +240,7 @@ def bernoulli(input, p=None, *, generator=None):
     if p.numel() and not (0 <= p.min().item() and p.max().item() <= 1):
         raise RuntimeError(f"bernoulli: expects all probabilities in [0, 1], got min {p.min().item()} "
                            f"and max {p.max().item()}")
-    return Tensor._wrap((rng_of(generator).random(p.shape) < p._data).astype(p.dtype))
+    return Tensor._wrap(gen_of(generator).bernoulli(p._data.size, p._data.ravel()).reshape(p.shape).astype(p.dtype))
 
 
 def tril_indices(row, col, offset=0):

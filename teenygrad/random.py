@@ -1,15 +1,46 @@
-"""Seeded random numbers: a torch-like Generator over numpy's PCG64 (the numbers differ from torch's)."""
+"""Seeded random numbers that are torch's own on the CPU: the same seed gives the same numbers.
+
+torch's CPU generator is a 32-bit Mersenne Twister (MT19937) seeded with the seed's low 32 bits, and each sampler
+turns its raw words into values in a fixed way (aten/src/ATen/core/TransformationHelper.h and
+native/cpu/DistributionTemplates.h describe it). numpy ships the same twister, so a Generator here holds one
+(`np.random.MT19937`, seeded through numpy's legacy 32-bit seeding, the reference algorithm that torch uses too)
+and repeats torch's transformations on its raw words, vectorised:
+
+- uniform float32: the low 24 bits of one word times 2^-24 (float64: the low 53 bits of two words, high word
+  first), then `x * (to - from) + from`;
+- randint / random_: one word modulo the range (two words when the range is 2^32 or more), plus low;
+- randn float32 (16 values or more, contiguous): uniforms in place, then Box-Muller on blocks of 16, each block's
+  first 8 values paired with its last 8, with the float32 log/sin/cos polynomials of torch's AVX2 kernel (which x86
+  builds use even on AVX-512 machines) and its fused multiply-adds; a tail shorter than 16 redraws the last 16
+  values. Fewer than 16 values (or float64 ones not in blocks) take a double Box-Muller per pair whose second
+  value is kept for the next call, as torch's generator does;
+- exponential: -log1p(-u) / lambda on a 53-bit uniform; bernoulli(p): a 53-bit uniform < p; multinomial: one
+  exponential per category and the largest p / e (n = 1 or no replacement), else a binary search of the
+  normalised cumulative sum per 53-bit uniform; randperm: Fisher-Yates, one word modulo (n - i) per step.
+
+Checked bit for bit against torch 2.13 on x86 (tests/test_torch_rng.py). On ARM torch's randn takes its scalar
+kernel (libm's log/sin/cos) and differs from these values in the last bits. Samplers torch implements differently
+(gamma, poisson, beta, ...) draw from numpy's algorithms over the same twister: seeded and reproducible, not
+torch's numbers."""
 import contextlib
+import math
 import numbers
 
 import numpy as np
+
+_DEFAULT_SEED = 67280421310721  # torch's seed for a new Generator and for the default generator at start-up
+_M24 = np.uint64((1 << 24) - 1)
+_M53 = np.uint64((1 << 53) - 1)
+_F32 = np.float32
+_F64 = np.float64
 
 
 class Generator:
     def __init__(self, device="cpu"):
         self.device = device
-        self._seed = 0
-        self.rng = np.random.Generator(np.random.PCG64(0))
+        self._bg = np.random.MT19937(0)
+        self.rng = np.random.Generator(self._bg)  # numpy's own samplers over the same twister (not torch's numbers)
+        self.manual_seed(_DEFAULT_SEED)
 
     def manual_seed(self, seed):
         if not isinstance(seed, numbers.Integral):
@@ -17,7 +48,10 @@ class Generator:
         if not -2 ** 63 <= seed < 2 ** 64:
             raise ValueError(f"manual_seed: seed {seed} is outside [-2**63, 2**64)")
         self._seed = int(seed) % 2 ** 64  # as torch: a negative seed wraps to its unsigned 64-bit value
-        self.rng = np.random.Generator(np.random.PCG64(self._seed))
+        # MT19937's reference seeding of a 32-bit value (torch keeps the low 32 bits), through numpy's public API
+        key = np.random.RandomState(self._seed & 0xFFFFFFFF).get_state()[1]
+        self._bg.state = {"bit_generator": "MT19937", "state": {"key": key, "pos": 624}}
+        self._next_normal = None  # the second value of the last double Box-Muller pair, as torch keeps it
         return self
 
     def seed(self):
@@ -27,15 +61,320 @@ class Generator:
         return self._seed
 
     def get_state(self):
-        """JSON-able state (so a training checkpoint can resume the exact random stream)."""
-        return self.rng.bit_generator.state
+        """JSON-able state (a training checkpoint stores it to resume the exact random stream)."""
+        s = self._bg.state["state"]
+        return {"bit_generator": "MT19937", "key": [int(k) for k in s["key"]], "pos": int(s["pos"]),
+                "seed": self._seed, "next_normal": self._next_normal}
 
     def set_state(self, state):
-        self.rng.bit_generator.state = state
+        if not isinstance(state, dict) or state.get("bit_generator") != "MT19937" or "key" not in state:
+            kind = state.get("bit_generator") if isinstance(state, dict) else type(state).__name__
+            raise ValueError(f"set_state: expected a state from Generator.get_state() (an MT19937 twister, as torch's "
+                             f"CPU generator), got {kind!r}; states saved by teenygrad before its generator became "
+                             f"torch's (PCG64) cannot continue that stream: start again from a seed")
+        key = np.asarray(state["key"], dtype=np.uint32)
+        if key.shape != (624,) or not 0 <= int(state["pos"]) <= 624:
+            raise ValueError(f"set_state: an MT19937 state has 624 key words and a position in [0, 624], got "
+                             f"{key.shape[0]} words and position {state['pos']}")
+        self._bg.state = {"bit_generator": "MT19937", "state": {"key": key, "pos": int(state["pos"])}}
+        self._seed = int(state.get("seed", self._seed))
+        nxt = state.get("next_normal")
+        self._next_normal = None if nxt is None else float(nxt)
         return self
 
+    # ---- torch's samplers ----------------------------------------------------------------------------------
+    def _words(self, n):
+        """n raw 32-bit words (uint64 array), torch's generator->random()."""
+        return self._bg.random_raw(n) if n else np.zeros(0, np.uint64)
 
-default_generator = Generator().manual_seed(0)
+    def _words64(self, n):
+        """n 64-bit words, each from two 32-bit ones (high word first): torch's generator->random64()."""
+        w = self._words(2 * n)
+        return (w[0::2] << np.uint64(32)) | w[1::2]
+
+    def _u24(self, n):
+        """n float32 uniforms on [0, 1) in steps of 2^-24 (exact in float32)."""
+        return (self._words(n) & _M24).astype(_F32) * _F32(2.0 ** -24)
+
+    def _u53(self, n):
+        """n float64 uniforms on [0, 1) in steps of 2^-53."""
+        return (self._words64(n) & _M53).astype(_F64) * 2.0 ** -53
+
+    def uniform(self, n, dtype, low=0.0, high=1.0):
+        """n values uniform on [low, high) of float dtype, torch's uniform_ in iteration order."""
+        if dtype == _F64:
+            u = self._u53(n)
+            # x * (to - from) + from, fused
+            return u if (low, high) == (0, 1) else _fma64(u, _F64(high) - _F64(low), _F64(low))
+        # float32, half and bfloat16: a 24-bit float32 uniform, from and to in the tensor's dtype, rounded at the end
+        x = self._u24(n)
+        lo, hi = _F32(dtype.type(low)), _F32(dtype.type(high))
+        if lo == 0 and hi == 1:
+            return x.astype(dtype, copy=False)
+        # x * (to - from) + from in float32 with one rounding (the compiler fuses it): exact through float64
+        return (x.astype(_F64) * _F64(hi - lo) + _F64(lo)).astype(_F32).astype(dtype, copy=False)
+
+    def normal(self, n, dtype, mean=0.0, std=1.0, contiguous=True):
+        """n values N(mean, std^2) of float dtype in iteration order, as torch's normal_."""
+        if n >= 16 and contiguous:
+            if dtype == _F64:  # torch's scalar kernel in double: libm's log, cos and sin
+                d = self._normal_blocks(n, self._u53, _box_muller_f64)
+                return _fma64(d, _F64(std), _F64(mean)) if (mean != 0 or std != 1) else d  # * std + mean, fused
+            if dtype == _F32:  # the AVX2 kernel
+                d = self._normal_blocks(n, self._u24, _box_muller_kernel(n))
+            else:  # half and bfloat16: the scalar kernel in float (libm's logf, cosf, sinf), rounded at the end
+                d = self._normal_blocks(n, self._u24, _box_muller_f32_libm)
+            if mean != 0 or std != 1:
+                d = (d.astype(_F64) * _F64(_F32(std)) + _F64(_F32(mean))).astype(_F32)  # one fused multiply-add
+            return d.astype(dtype, copy=False)
+        z = self._normal_pairs(n)  # torch's normal_distribution<double>: z * std + mean, fused, then the dtype
+        return (z if (mean, std) == (0, 1) else _fma64(z, _F64(std), _F64(mean))).astype(dtype)
+
+    def _normal_blocks(self, n, uniforms, box_muller):
+        """torch's normal_fill: n uniforms, each whole block of 16 turned into normals in place; a tail shorter than
+        a block takes 16 fresh uniforms, whose normals overwrite the last 16 values."""
+        d = uniforms(n)
+        box_muller(d, n)
+        if n % 16:
+            tail = uniforms(16)
+            box_muller(tail, 16)
+            d[n - 16:] = tail
+        return d
+
+    def _normal_pairs(self, n):
+        """torch's normal_distribution<double>, n times: a cached value first, then Box-Muller pairs (cos now,
+        sin kept for the next draw)."""
+        out = np.empty(n, _F64)
+        i = 0
+        if n and self._next_normal is not None:
+            out[0], self._next_normal, i = self._next_normal, None, 1
+        m = n - i
+        if m:
+            k = (m + 1) // 2
+            u = self._u53(2 * k)
+            u1, u2 = u[0::2], u[1::2]
+            r = [math.sqrt(-2.0 * math.log1p(-b)) for b in u2.tolist()]
+            th = [2.0 * math.pi * a for a in u1.tolist()]
+            vals = np.empty(2 * k, _F64)
+            vals[0::2] = [a * math.cos(t) for a, t in zip(r, th)]
+            vals[1::2] = [a * math.sin(t) for a, t in zip(r, th)]
+            out[i:] = vals[:m]
+            if m % 2:
+                self._next_normal = float(vals[-1])
+        return out
+
+    def randint(self, n, low, high):
+        """n integers uniform on [low, high) (int64), torch's random_from_to."""
+        span = high - low
+        w = self._words64(n) if span >= 1 << 32 else self._words(n)
+        v = w % np.uint64(span)
+        return v.astype(np.int64) + np.int64(low) if low else v.astype(np.int64)
+
+    def randperm(self, n):
+        """torch's randperm on the CPU: Fisher-Yates, swapping i with i + (word mod (n - i))."""
+        if n < 2:
+            return np.arange(n, dtype=np.int64)
+        z = (self._words(n - 1) % np.arange(n, 1, -1, dtype=np.uint64)).tolist()
+        p = list(range(n))
+        for i, k in enumerate(z):
+            if k:
+                j = i + k
+                p[i], p[j] = p[j], p[i]
+        return np.asarray(p, dtype=np.int64)
+
+    def exponential(self, n, lambd=1.0, dtype=_F64):
+        """n values Exp(lambd) (float64 math, then dtype): -1/lambd * log1p(-u). float64 takes libm's log1p, whose
+        last bit numpy's differs from; narrower dtypes take numpy's (the rounding to them hides that bit)."""
+        u = self._u53(n)
+        lg = _libm(math.log1p, -u) if dtype == _F64 else np.log1p(-u)
+        return ((-1.0 / lambd) * lg).astype(dtype, copy=False)
+
+    def cauchy(self, n, median, sigma):
+        """n float64 Cauchy values: median + sigma * tan(pi * (u - 0.5)), fused, with libm's tan."""
+        return _fma64(_F64(sigma), _libm(math.tan, math.pi * (self._u53(n) - 0.5)), _F64(median))
+
+    def log_normal(self, n, mean, std):
+        """n float64 values exp(z * std + mean) (fused, libm's exp), z from torch's normal_distribution<double>."""
+        return _libm(math.exp, _fma64(self._normal_pairs(n), _F64(std), _F64(mean)))
+
+    def geometric(self, n, p):
+        """n float64 values ceil(log(u) / log1p(-p)): the trials up to the first success."""
+        return np.ceil(_libm(math.log, self._u53(n)) / math.log1p(-p))
+
+    def bernoulli(self, n, p):
+        """n booleans, True with probability p (a number, or an array of n probabilities): torch's bernoulli."""
+        if isinstance(p, np.ndarray) and p.dtype != _F64:
+            return self._u24(n) < p.astype(_F32, copy=False)  # float probabilities: a float32 uniform
+        return self._u53(n) < p
+
+    def multinomial(self, rows, num_samples, replacement):
+        """Category indices (len(rows), num_samples) from the rows of probabilities (float32 or float64)."""
+        out = np.empty((rows.shape[0], num_samples), np.int64)
+        if not replacement or num_samples == 1:
+            # torch: q ~ Exp(1) per category (in the rows' dtype); the sample is the argmax (or top k) of p / q
+            q = self.exponential(rows.size, 1.0, rows.dtype).reshape(rows.shape)
+            with np.errstate(divide="ignore", invalid="ignore"):
+                keys = rows / q
+            if num_samples == 1:
+                out[:, 0] = keys.argmax(axis=1)
+            else:
+                out[:] = np.argsort(-keys, axis=1, kind="stable")[:, :num_samples]
+            return out
+        for r, pr in enumerate(rows):  # each row: its normalised cumulative sum, one 53-bit uniform per sample
+            cum = np.cumsum(pr, dtype=pr.dtype)
+            total = cum[-1]
+            if total > 0:
+                cum = cum / total
+            cum[-1] = 1
+            out[r] = np.searchsorted(cum.astype(_F64), self._u53(num_samples), side="left")
+        return out
+
+
+# ---- exact float64 arithmetic as torch's compiled kernels do it ------------------------------------------------
+def _libm(fn, x):
+    """fn (a math function: the C library's) on each value of the float64 array x."""
+    return np.fromiter(map(fn, x.tolist()), _F64, x.size).reshape(x.shape)
+
+
+def _split(a):
+    """a = hi + lo with hi holding a's top 26 bits (Veltkamp), so hi * hi' is exact."""
+    c = 134217729.0 * a  # 2^27 + 1
+    hi = c - (c - a)
+    return hi, a - hi
+
+
+def _two_sum(a, b):
+    """s + e == a + b exactly, s = fl(a + b) (Knuth)."""
+    s = a + b
+    bb = s - a
+    return s, (a - (s - bb)) + (b - bb)
+
+
+def _fma64(a, b, c):
+    """a * b + c in float64 with one rounding, as the fused multiply-add the compiler emits for torch's
+    `x * (to - from) + from` and `z * std + mean`. Boldo and Melquiond's emulation: the exact product (Dekker), its
+    exact sum with c, and the low parts added with rounding to odd before the final rounding."""
+    a, b, c = np.broadcast_arrays(np.asarray(a, _F64), np.asarray(b, _F64), np.asarray(c, _F64))
+    ph = a * b
+    (ah, al), (bh, bl) = _split(a), _split(b)
+    pl = ((ah * bh - ph) + ah * bl + al * bh) + al * bl
+    sh, sl = _two_sum(c, ph)
+    v, e = _two_sum(sl, pl)
+    # round to odd: an inexact v whose last bit is even steps one ulp toward the exact sum
+    step = (e != 0) & ((v.view(np.int64) & 1) == 0)
+    v = np.where(step, np.nextafter(v, np.where(e > 0, np.inf, -np.inf)), v)
+    return sh + v
+
+
+# ---- torch's AVX2 Box-Muller kernel in float32 ----------------------------------------------------------------
+# Cephes' single-precision log and sin/cos polynomials (as the avx_mathfun header torch uses), evaluated in its
+# operation order with its fused multiply-adds: fma(a, b, c) on float32 values is exact through float64 (the
+# product fits in 48 bits) and rounds once, here at the cast.
+def _fma(a, b, c):
+    return (a.astype(_F64) * b + c).astype(_F32)
+
+
+_LOG_P = [7.0376836292E-2, -1.1514610310E-1, 1.1676998740E-1, -1.2420140846E-1, 1.4249322787E-1,
+          -1.6668057665E-1, 2.0000714765E-1, -2.4999993993E-1, 3.3333331174E-1]
+
+
+def _log_f32(x):
+    x = np.maximum(x, _F32(1.17549435e-38))
+    bits = x.view(np.int32)
+    e = ((bits >> 23) - 0x7F).astype(_F32) + _F32(1)
+    m = ((bits & ~0x7F800000) | 0x3F000000).view(_F32)  # mantissa in [0.5, 1)
+    small = m < _F32(0.707106781186547524)
+    m = (m - _F32(1)) + np.where(small, m, _F32(0))
+    e = e - small.astype(_F32)
+    z = m * m
+    y = np.full_like(m, _F32(_LOG_P[0]))
+    for c in _LOG_P[1:]:
+        y = _fma(y, m, _F64(_F32(c)))
+    y = y * m
+    y = _fma(y, z, e * _F32(-2.12194440e-4))
+    y = _fma(z, _F64(_F32(-0.5)), y)
+    return _fma(e, _F64(_F32(0.693359375)), m + y)
+
+
+def _sincos_f32(x):
+    neg = x < 0
+    x = np.abs(x)
+    j = (x * _F32(1.27323954473516)).astype(np.int32)
+    j = (j + 1) & ~1
+    y = j.astype(_F32)
+    swap = (j & 4) != 0
+    poly = (j & 2) == 0
+    for c in (-0.78515625, -2.4187564849853515625e-4, -3.77489497744594108e-8):
+        x = _fma(y, _F64(_F32(c)), x)
+    neg_cos = (~(j - 2) & 4) != 0
+    neg_sin = neg ^ swap
+    z = x * x
+    yc = np.full_like(z, _F32(2.443315711809948E-005))
+    yc = _fma(yc, z, _F64(_F32(-1.388731625493765E-003)))
+    yc = _fma(yc, z, _F64(_F32(4.166664568298827E-002)))
+    yc = yc * z
+    yc = _fma(yc, z, -(z * _F32(0.5))) + _F32(1)
+    ys = np.full_like(z, _F32(-1.9515295891E-4))
+    ys = _fma(ys, z, _F64(_F32(8.3321608736E-3)))
+    ys = _fma(ys, z, _F64(_F32(-1.6666654611E-1)))
+    ys = _fma(ys * z, x, x)
+    s, c = np.where(poly, ys, yc), np.where(poly, yc, ys)
+    return np.where(neg_sin, -s, s), np.where(neg_cos, -c, c)
+
+
+def _box_muller_kernel(n):
+    """The Box-Muller pass for n float32 uniforms: numba's one-pass kernel (the same arithmetic, bit for bit; ~15x
+    faster) when the kernels are on and n is large, else the numpy one below."""
+    if n >= 4096:
+        from .backend.cpu import fused_for
+        k = fused_for()
+        if k is not None:
+            return k.box_muller_f32
+    return _box_muller_f32
+
+
+def _box_muller_f32(d, n):
+    """In place on the first n - n % 16 values of float32 uniforms d: blocks of 16 become normals."""
+    k = n // 16
+    if not k:
+        return
+    blocks = d[:16 * k].reshape(k, 16)
+    u1 = _F32(1) - blocks[:, :8]
+    radius = np.sqrt(_F32(-2) * _log_f32(u1))
+    s, c = _sincos_f32(_F32(2.0 * math.pi) * blocks[:, 8:])
+    blocks[:, :8] = radius * c
+    blocks[:, 8:] = radius * s
+
+
+def _box_muller_f64(d, n):
+    """The float64 kernel: the same blocks with libm's log, cos and sin (Python's math calls them)."""
+    k = n // 16
+    if not k:
+        return
+    blocks = d[:16 * k].reshape(k, 16)
+    u1 = (1.0 - blocks[:, :8]).ravel().tolist()
+    th = (2.0 * math.pi * blocks[:, 8:]).ravel().tolist()
+    radius = np.sqrt(-2.0 * np.fromiter(map(math.log, u1), _F64, len(u1)))
+    cos = np.fromiter(map(math.cos, th), _F64, len(th))
+    sin = np.fromiter(map(math.sin, th), _F64, len(th))
+    blocks[:, :8] = (radius * cos).reshape(k, 8)
+    blocks[:, 8:] = (radius * sin).reshape(k, 8)
+
+
+def _box_muller_f32_libm(d, n):
+    """In place on float32 uniforms d, torch's scalar normal_fill_16 in float (its path for half and bfloat16):
+    libm's logf, cosf and sinf (correctly rounded float64 ones cast to float32), theta rounded to float."""
+    k = n // 16
+    if not k:
+        return
+    blocks = d[:16 * k].reshape(k, 16)
+    radius = np.sqrt((-2 * np.log((_F32(1) - blocks[:, :8]).astype(_F64))).astype(_F32))
+    theta = (2.0 * math.pi * blocks[:, 8:].astype(_F64)).astype(_F32).astype(_F64)
+    blocks[:, :8] = radius * np.cos(theta).astype(_F32)
+    blocks[:, 8:] = radius * np.sin(theta).astype(_F32)
+
+
+default_generator = Generator()
 
 
 def manual_seed(seed):
@@ -59,12 +398,35 @@ def set_rng_state(state):
     default_generator.set_state(state)
 
 
-def rng_of(generator):
+def gen_of(generator):
+    """The Generator to draw from: generator, or the default one."""
     if generator is None:
-        return default_generator.rng
+        return default_generator
     if not isinstance(generator, Generator):
         raise TypeError(f"generator must be a teenygrad.Generator, got {type(generator).__name__}")
-    return generator.rng
+    return generator
+
+
+def rng_of(generator):
+    """numpy's samplers over generator's twister, for the distributions whose torch algorithm is not repeated here."""
+    return gen_of(generator).rng
+
+
+def memory_order(shape, strides):
+    """The axes of a tensor of `shape` whose memory has `strides` in the order torch's iterator visits them (the
+    smallest stride fastest)."""
+    return sorted(range(len(shape)), key=lambda i: -abs(strides[i]) if shape[i] > 1 else 0)
+
+
+def draw_like(shape, strides, draw):
+    """draw(n) for a tensor of `shape` whose memory has `strides`, placed as torch's iterator visits it, returned
+    in C order of shape."""
+    n = math.prod(shape)
+    order = memory_order(shape, strides)
+    if order == sorted(order):
+        return draw(n).reshape(shape)
+    vals = draw(n).reshape([shape[i] for i in order])
+    return vals.transpose(np.argsort(order))
 
 
 @contextlib.contextmanager

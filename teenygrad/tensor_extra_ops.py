@@ -269,13 +269,16 @@ Tensor.__ilshift__, Tensor.__irshift__ = Tensor.bitwise_left_shift_, Tensor.bitw
 
 # ---- random fills --------------------------------------------------------------------------------------
 def _fill_random(self, op, draw, generator, floating=True):
-    """self <- draw(rng, shape) (a host float64 or int64 array), in self's memory (views' bases see it)."""
-    from .random import rng_of
+    """self <- draw(gen, n) (n host float64 or int64 values from a teenygrad.Generator, placed as torch's iterator
+    visits self's memory), in self's memory (views' bases see it)."""
+    from .random import gen_of, draw_like
     if floating and not dt.is_floating(self._data.dtype):
         raise RuntimeError(f"{op}: expects a floating point tensor (a continuous distribution), got {self.dtype}")
     if self.requires_grad and self._ctx is None and _gstate["enabled"]:
         raise RuntimeError(f"{op}: a leaf Variable that requires grad is being used in an in-place operation")
-    vals = on_device_of(self._data, draw(rng_of(generator), self.shape).astype(self._data.dtype))
+    g = gen_of(generator)
+    vals = draw_like(self.shape, self._data.strides, lambda n: draw(g, n))
+    vals = on_device_of(self._data, vals.astype(self._data.dtype))
     if self._ctx is not None and _gstate["enabled"]:  # a graph tensor: the old value gets zero gradient
         return self._inplace(E.Piecewise.apply(self._pre_inplace(), fn=lambda x: vals), op)
     self._data[...] = vals
@@ -316,21 +319,21 @@ def _random_bounds(self, args, kwargs):
 def random_(self, *args, generator=None, **kwargs):
     """Integers drawn uniformly from [from, to): by default [0, max of the dtype] ([0, 2^mantissa] for floats)."""
     lo, hi = _random_bounds(self, args, kwargs)
-    return _fill_random(self, "random_", lambda rng, s: rng.integers(lo, hi, s, dtype=np.int64), generator, False)
+    return _fill_random(self, "random_", lambda g, n: g.randint(n, lo, hi), generator, False)
 
 
 @_method
 def cauchy_(self, median=0.0, sigma=1.0, *, generator=None):
     if not sigma > 0:
         raise RuntimeError(f"cauchy_: expects sigma > 0.0, but found sigma={sigma}")
-    return _fill_random(self, "cauchy_", lambda rng, s: median + sigma * rng.standard_cauchy(s), generator)
+    return _fill_random(self, "cauchy_", lambda g, n: g.cauchy(n, median, sigma), generator)
 
 
 @_method
 def log_normal_(self, mean=1.0, std=2.0, *, generator=None):
     if not std > 0:
         raise RuntimeError(f"log_normal_: expects std > 0.0, but found std={std}")
-    return _fill_random(self, "log_normal_", lambda rng, s: np.exp(mean + std * rng.standard_normal(s)), generator)
+    return _fill_random(self, "log_normal_", lambda g, n: g.log_normal(n, mean, std), generator)
 
 
 @_method
@@ -340,7 +343,7 @@ def geometric_(self, p, *, generator=None):
         raise RuntimeError(f"geometric_: expects p to be in (0, 1), but got p={p}")
     if self.dtype.kind == "b":
         raise NotImplementedError("geometric_: not implemented for bool tensors")
-    return _fill_random(self, "geometric_", lambda rng, s: rng.geometric(p, s), generator, False)
+    return _fill_random(self, "geometric_", lambda g, n: g.geometric(n, p), generator, False)
 
 
 @_method

@@ -79,33 +79,58 @@ def _write_sample(self, sample, op):
     return self
 
 
+def _draw(self, draw):
+    """draw(n) placed in self's shape as torch's iterator visits its memory (random.draw_like)."""
+    from .random import draw_like
+    a = self._data
+    strides = a.strides if type(a) is np.ndarray else a.strides  # cupy arrays have numpy-style strides too
+    return draw_like(self.shape, strides, draw)
+
+
+def _sample_dtype(self):
+    return np.dtype(self._data.dtype)
+
+
 def uniform_(self, a=0.0, b=1.0, generator=None):
-    from .random import rng_of
+    from .random import gen_of
     _check_floating(self, "uniform_")
     if a > b:
         raise RuntimeError(f"uniform_: expects to return a [from, to) range, but found from={a} > to={b}")
-    return _write_sample(self, rng_of(generator).uniform(a, b, self.shape), "uniform_")
+    g, d = gen_of(generator), _sample_dtype(self)
+    return _write_sample(self, _draw(self, lambda n: g.uniform(n, d, a, b)), "uniform_")
+
 
 def normal_(self, mean=0.0, std=1.0, generator=None):
-    from .random import rng_of
+    from .random import gen_of
     _check_floating(self, "normal_")
-    return _write_sample(self, rng_of(generator).standard_normal(self.shape, dtype=np.float64) * std + mean,
-                         "normal_")
+    if std < 0:
+        raise RuntimeError(f"normal_: expects std >= 0.0, but found std {std}")
+    g, d = gen_of(generator), _sample_dtype(self)
+    contiguous = self._data.flags.c_contiguous
+    return _write_sample(self, _draw(self, lambda n: g.normal(n, d, mean, std, contiguous)), "normal_")
+
 
 def exponential_(self, lambd=1.0, generator=None):
-    from .random import rng_of
+    from .random import gen_of
     _check_floating(self, "exponential_")
     if not lambd > 0:
         raise RuntimeError(f"exponential_: expects lambda > 0.0, but found lambda={lambd}")
-    return _write_sample(self, rng_of(generator).exponential(1.0 / lambd, self.shape), "exponential_")
+    g = gen_of(generator)
+    return _write_sample(self, _draw(self, lambda n: g.exponential(n, lambd)), "exponential_")
+
 
 def bernoulli_(self, p=0.5, generator=None):
-    from .random import rng_of
-    if not isinstance(p, Tensor) and not 0 <= p <= 1:
-        raise RuntimeError(f"bernoulli_: expects p to be in [0, 1], but got p={p}")
+    from .random import gen_of
+    g = gen_of(generator)
     if isinstance(p, Tensor):
-        p = p._data
-    return _write_sample(self, rng_of(generator).random(self.shape) < p, "bernoulli_")
+        from .random import memory_order
+        probs = np.broadcast_to(p._data if type(p._data) is np.ndarray else p._data.get(), self.shape)
+        probs = probs.transpose(memory_order(self.shape, self._data.strides))  # torch pairs them in self's order
+        sample = _draw(self, lambda n: g.bernoulli(n, np.ascontiguousarray(probs).ravel()))
+        return _write_sample(self, sample, "bernoulli_")
+    if not 0 <= p <= 1:
+        raise RuntimeError(f"bernoulli_: expects p to be in [0, 1], but got p={p}")
+    return _write_sample(self, _draw(self, lambda n: g.bernoulli(n, p)), "bernoulli_")
 
 
 for _name in ["fill_diagonal_", "uniform_", "normal_", "exponential_", "bernoulli_"]:

@@ -11,7 +11,7 @@ from .tensor import Tensor, _as_view, _norm_dim, _check_same_device
 from .tensor_ops import _method
 from .tensor_inplace import _plain_view, _fill_value, _overlaps
 from .tensor_movement import _bool_mask
-from .random import rng_of
+from .random import gen_of
 
 _gstate = grad_mode._state
 
@@ -464,21 +464,14 @@ def multinomial(input, num_samples, replacement=False, generator=None):
     if not replacement and num_samples > rows.shape[-1]:
         raise RuntimeError(f"multinomial: cannot sample n_sample ({num_samples}) > prob_dist.size(-1) "
                            f"({rows.shape[-1]}) samples without replacement")
-    rng = rng_of(generator)
-    out = np.empty((rows.shape[0], num_samples), dtype=np.int64)
-    for r, pr in enumerate(rows):
-        if replacement or num_samples == 1:  # one draw without replacement is a draw with it: the cheap way
-            u = rng.random(num_samples) * cdf[r, -1]
-            out[r] = np.minimum(np.searchsorted(cdf[r], u, side="right"), len(pr) - 1)
-        else:
-            nz = np.count_nonzero(pr)
-            if num_samples > nz:
-                raise RuntimeError(f"multinomial: only {nz} categories have nonzero probability, can't draw "
-                                   f"{num_samples} without replacement")
-            pr = pr.astype(np.float64)
-            pos = pr > 0
-            keys = np.where(pos, np.log(rng.random(len(pr))) / np.where(pos, pr, 1), -np.inf)
-            out[r] = (-keys).argsort(kind="stable")[:num_samples]  # exponential-race sampling
+    if not replacement and num_samples > 1:
+        nz = np.count_nonzero(rows, axis=-1).min()
+        if num_samples > nz:
+            raise RuntimeError(f"multinomial: only {nz} categories have nonzero probability, can't draw "
+                               f"{num_samples} without replacement")
+    if rows.dtype.kind != "f" or rows.dtype.itemsize < 4:
+        rows = rows.astype(np.float32)
+    out = gen_of(generator).multinomial(np.ascontiguousarray(rows), num_samples, replacement)
     return Tensor._wrap(on_device_of(input._data, out.reshape(num_samples) if p.ndim == 1 else out))
 
 

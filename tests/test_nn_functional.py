@@ -315,15 +315,18 @@ def test_sdpa_fully_masked_row_is_zero_like_torch(kind):
     check_grads([(q, tq)])
 
 
-def test_sdpa_dropout_matches_manual():
+def test_sdpa_dropout_matches_torch_with_the_same_seed():
+    # teenygrad's generator is torch's: the same seed draws the same dropout mask (causal or not, 3-D or 4-D)
     q, k, v = (tg.randn(2, 4, 3, requires_grad=True) for _ in range(3))
-    tg.manual_seed(5)
-    y = F.scaled_dot_product_attention(q, k, v, dropout_p=0.5)
-    tg.manual_seed(5)
-    keep = np.random.Generator(np.random.PCG64(5)).random((2, 4, 4), dtype=np.float32) >= 0.5
-    p = TF.softmax(torch.tensor(q.numpy()) @ torch.tensor(k.numpy()).transpose(-1, -2) / np.sqrt(3), -1)
-    ref = (p * torch.tensor(keep) * 2) @ torch.tensor(v.numpy())
-    close(y, ref)
+    for causal, lead in ((False, ()), (True, (1,))):
+        tq, tk, tv = (tg.tensor(t.numpy()).reshape(lead + (2, 4, 3)) for t in (q, k, v))
+        tg.manual_seed(5)
+        y = F.scaled_dot_product_attention(tq, tk, tv, dropout_p=0.5, is_causal=causal)
+        torch.manual_seed(5)
+        ref = TF.scaled_dot_product_attention(*(torch.tensor(t.numpy()) for t in (tq, tk, tv)), dropout_p=0.5,
+                                              is_causal=causal)
+        close(y, ref)
+        assert not np.allclose(y.numpy(), F.scaled_dot_product_attention(tq, tk, tv, is_causal=causal).numpy())
 
 
 def test_sdpa_gradcheck_and_errors():

@@ -1,10 +1,10 @@
 """Categorical(probs= or logits=) over the last dimension's n categories (draws are indices 0..n-1), and
 OneHotCategorical, the same distribution with each draw a one-hot vector of length n."""
-from ..creation import arange, eye, rand, full
+from ..creation import arange, eye, full
+from ..tensor_index import multinomial
 from ..nn.functional import one_hot
 from ..tensor import Size
 from ..tensor_misc import finfo, broadcast_tensors
-from ..tensor_sort import searchsorted
 from . import constraints
 from .bernoulli import _one_of
 from .distribution import Distribution
@@ -60,17 +60,12 @@ class Categorical(Distribution):
         return full(self._extended_shape(), float("nan"), dtype=self._param.dtype)
 
     def sample(self, sample_shape=Size()):
-        # inverse cdf: a draw is the number of cumulative probabilities at or below u * total (float64, so that
-        # rounding never lands on a category of probability 0)
-        sample_shape, n = Size(sample_shape), self._num_events
-        cdf = self.probs.detach().double().cumsum(-1)  # batch + (n,)
-        u = rand(self._extended_shape(sample_shape) + (1,), dtype=cdf.dtype, device=cdf.device) * cdf[..., -1:]
-        if u.numel() * n <= 1 << 22:  # compare each draw with every category: the fastest for a few categories
-            index = (cdf <= u).sum(-1)
-        else:  # a binary search per draw, the draws of each batch element in one row
-            rows = u.reshape(sample_shape.numel(), *self.batch_shape).movedim(0, -1)
-            index = searchsorted(cdf, rows, right=True).movedim(-1, 0).reshape(u.shape[:-1])
-        return index.clamp(max=n - 1)
+        # torch's: multinomial draws with replacement from each batch element's probabilities (so a seed gives
+        # torch's samples), one column per sample
+        sample_shape = Size(sample_shape)
+        probs_2d = self.probs.detach().reshape(-1, self._num_events)
+        samples_2d = multinomial(probs_2d, sample_shape.numel(), True).T
+        return samples_2d.reshape(self._extended_shape(sample_shape))
 
     def log_prob(self, value):
         if self._validate_args:

@@ -1,8 +1,6 @@
 """Exponential(rate): density rate exp(-rate x) on x >= 0."""
-import numpy as np
 
-from ..creation import tensor, zeros_like
-from ..random import rng_of
+from ..creation import empty, zeros_like
 from ..tensor import Size
 from . import constraints
 from .distribution import Distribution
@@ -37,8 +35,7 @@ class Exponential(Distribution):
 
     def rsample(self, sample_shape=Size()):
         shape = self._extended_shape(sample_shape)
-        e = rng_of(None).standard_exponential(shape, dtype=np.float32 if self.rate.dtype == np.float32 else np.float64)
-        return tensor(e, dtype=self.rate.dtype, device=self.rate.device) / self.rate
+        return empty(shape, dtype=self.rate.dtype, device=self.rate.device).exponential_() / self.rate  # torch's draw
 
     def log_prob(self, value):
         if self._validate_args:

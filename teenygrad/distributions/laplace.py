@@ -1,7 +1,7 @@
 """Laplace(loc, scale): density exp(-|x - loc| / scale) / (2 scale)."""
 import math
 
-from ..creation import rand
+from ..creation import empty
 from ..tensor import Size
 from ..tensor_misc import finfo
 from .distribution import LocScale
@@ -17,9 +17,9 @@ class Laplace(LocScale):
         return math.sqrt(2) * self.scale
 
     def rsample(self, sample_shape=Size()):
-        # inverse cdf of u uniform on (-1, 1): eps - 1 keeps log1p(-|u|) finite
+        # inverse cdf of u uniform on [eps - 1, 1) (torch's draw): eps - 1 keeps log1p(-|u|) finite
         eps = finfo(self.loc.dtype).eps
-        u = rand(self._extended_shape(sample_shape), dtype=self.loc.dtype, device=self.loc.device) * (2 - eps) + eps - 1
+        u = empty(self._extended_shape(sample_shape), dtype=self.loc.dtype, device=self.loc.device).uniform_(eps - 1, 1)
         return self.loc - self.scale * u.sign() * (-u.abs()).log1p()
 
     def log_prob(self, value):

@@ -9,7 +9,7 @@ from ..tensor import dt  # the dtype module: the package attribute `dtype` is th
 from ..tensor import Tensor, _check_same_device
 from ..ops import nn as N
 from .._arrays import on_device_of, xp_of
-from ..random import rng_of
+from ..random import gen_of
 from ..autograd.grad_mode import is_grad_enabled
 from ..tensor_ops import one_hot as _one_hot, where as _where, einsum as _einsum
 from ._checks import _t, _same_float
@@ -210,7 +210,7 @@ def dropout(input, p=0.5, training=True, inplace=False, generator=None):
         raise ValueError(f"dropout: probability has to be between 0 and 1, but got {p}")
     if not training or p == 0:
         return input
-    out = N.Dropout.apply(_inplace_source(input) if inplace else input, p=p, rng=rng_of(generator))
+    out = N.Dropout.apply(_inplace_source(input) if inplace else input, p=p, gen=gen_of(generator))
     return _write_back(input, out) if inplace else out
 
 
@@ -376,8 +376,8 @@ def scaled_dot_product_attention(query, key, value, attn_mask=None, dropout_p=0.
     drop = None
     if dropout_p > 0:
         shape = np.broadcast_shapes(q.shape[:-2], k.shape[:-2]) + (L, S)
-        keep = on_device_of(q._data, rng_of(generator).random(shape, dtype=np.float32) >= dropout_p)
-        drop = keep * q.dtype.type(1 / (1 - dropout_p))
+        keep = gen_of(generator).bernoulli(math.prod(shape), 1 - dropout_p).reshape(shape)
+        drop = on_device_of(q._data, keep.astype(q.dtype) / q.dtype.type(1 - dropout_p))
     return N.ScaledDotProductAttention.apply(q, k, v, mask=mask, causal=is_causal, scale=sc, drop=drop)
 
 

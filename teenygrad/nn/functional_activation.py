@@ -3,12 +3,13 @@ prelu, rrelu, glu, softsign, tanhshrink, threshold, softshrink, hardshrink. Each
 differentiable Tensor ops whose gradient matches torch's, kinks included (checked in tests/test_nn_act_loss.py);
 the argument checks live here and name the op and the offending values."""
 import math
+import numpy as np
 from ..tensor import dt  # the dtype module: the package attribute `dtype` is the dtype class, as in torch
 from ..tensor import Tensor, _check_same_device
 from ..ops import nn as N
 from ..tensor_ops import where as _where
 from .._arrays import on_device_of
-from ..random import rng_of
+from ..random import gen_of
 from ._checks import _t, _same_float
 from ..autograd.grad_mode import is_grad_enabled
 
@@ -116,8 +117,12 @@ def rrelu(input, lower=1.0 / 8, upper=1.0 / 3, training=False, inplace=False):
         raise RuntimeError(f"rrelu: lower bound ({lower}) should be less than or equal to the upper bound ({upper})")
     x = _inplace_source(input) if inplace else input
     if training:
-        slopes = rng_of(None).uniform(lower, upper, input.shape).astype(input.dtype)
-        r = Tensor._wrap(on_device_of(input._data, slopes))
+        # torch draws one double U(lower, upper) per element <= 0, in order; the others keep slope 1
+        neg = (input._data <= 0) if type(input._data) is np.ndarray else (input._data <= 0).get()
+        slopes = np.ones(input.shape, np.float64)
+        t = np.dtype(input.dtype).type  # torch rounds the bounds to the input's dtype first
+        slopes[neg] = gen_of(None).uniform(int(neg.sum()), np.dtype(np.float64), float(t(lower)), float(t(upper)))
+        r = Tensor._wrap(on_device_of(input._data, slopes.astype(input.dtype)))
         out = _where(x <= 0, x * r, x)
     else:
         out = _where(x > 0, x, x * ((lower + upper) / 2))

@@ -7,7 +7,7 @@ from ..tensor import Tensor
 from ..autograd.grad_mode import is_grad_enabled
 from ..ops import conv as C
 from .._arrays import on_device_of, xp_of
-from ..random import rng_of
+from ..random import gen_of
 from ._checks import _t, _same_float
 
 _SPATIAL = {1: "L", 2: "H, W"}
@@ -383,8 +383,9 @@ def _channel_dropout(op, nd, input, p, training):
     if not training or p == 0:
         return input
     lead = 2 if input.ndim == nd + 2 else 1
-    keep = rng_of(None).random(input.shape[:lead], dtype=np.float32) >= p
-    m = (keep * (1 / (1 - p)) if p < 1 else np.zeros(keep.shape)).astype(input.dtype)
+    t = np.dtype(input.dtype).type
+    keep = gen_of(None).bernoulli(math.prod(input.shape[:lead]), 1 - p).reshape(input.shape[:lead])
+    m = keep.astype(t) / t(1 - p) if p < 1 else np.zeros(keep.shape, t)  # torch's noise, as dropout's
     m = m.reshape(input.shape[:lead] + (1,) * (input.ndim - lead))
     return input * Tensor._wrap(on_device_of(input._data, m))
 

@@ -376,9 +376,14 @@ class ELU(Function):
 class Dropout(Function):
     """y = x m / (1-p), m ~ Bernoulli(1-p);  dx = dy m / (1-p)"""
     saves_inputs = False
-    def forward(self, x, p, rng):
-        keep = on_device_of(x, rng.random(x.shape, dtype=np.float32) >= p)  # host RNG: same mask on every device
-        self.m = keep * x.dtype.type(1 / (1 - p)) if p < 1 else zeros_on(x, x.shape)
+    def forward(self, x, p, gen):
+        from ..random import draw_like
+        if p < 1:  # torch: noise = bernoulli_(1 - p) laid out like x, noise /= (1 - p) in x's dtype, x * noise
+            keep = draw_like(x.shape, x.strides, lambda n: gen.bernoulli(n, 1 - p))
+            t = x.dtype.type
+            self.m = on_device_of(x, keep.astype(x.dtype) / t(1 - p))  # host RNG: the same mask on every device
+        else:
+            self.m = zeros_on(x, x.shape)
         return x * self.m
 
     def backward(self, g):

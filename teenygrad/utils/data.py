@@ -10,7 +10,7 @@ import math
 import numbers
 import numpy as np
 from ..tensor import Tensor
-from ..random import rng_of
+from ..random import gen_of, Generator
 
 
 class Dataset:
@@ -107,7 +107,7 @@ def random_split(dataset, lengths, generator=None):
     if sum(lengths) != n:
         raise ValueError(f"random_split: sum of input lengths {lengths} ({sum(lengths)}) does not equal the "
                          f"length of the input dataset ({n})")
-    perm = rng_of(generator).permutation(n).tolist()
+    perm = gen_of(generator).randperm(n).tolist()
     out, start = [], 0
     for k in lengths:
         out.append(Subset(dataset, perm[start:start + k]))
@@ -153,11 +153,14 @@ class RandomSampler(Sampler):
         return len(self.data_source) if self._num_samples is None else self._num_samples
 
     def __iter__(self):
-        n, rng = len(self.data_source), rng_of(self.generator)
+        n, g = len(self.data_source), self.generator
+        if g is None:  # as torch: a fresh generator seeded from the default one, each epoch
+            g = Generator().manual_seed(int(gen_of(None).randint(1, 0, 2 ** 63)[0]))
         if self.replacement:
-            return iter(rng.integers(0, n, self.num_samples).tolist())
-        reps = -(-self.num_samples // n)  # whole permutations, cut to num_samples
-        return iter(np.concatenate([rng.permutation(n) for _ in range(reps)])[:self.num_samples].tolist())
+            return iter(g.randint(self.num_samples, 0, n).tolist())
+        # as torch: num_samples // n whole permutations, then one more cut to the rest (drawn even when that is empty)
+        perms = [g.randperm(n) for _ in range(self.num_samples // n + 1)]
+        return iter(np.concatenate(perms)[:self.num_samples].tolist())
 
     def __len__(self):
         return self.num_samples
@@ -170,7 +173,7 @@ class SubsetRandomSampler(Sampler):
         self.indices, self.generator = indices, generator
 
     def __iter__(self):
-        return iter([self.indices[i] for i in rng_of(self.generator).permutation(len(self.indices))])
+        return iter([self.indices[i] for i in gen_of(self.generator).randperm(len(self.indices)).tolist()])
 
     def __len__(self):
         return len(self.indices)
@@ -303,7 +306,7 @@ class DataLoader:
         if self.sampler is not None:
             return list(self.sampler)
         n = len(self.dataset)
-        return rng_of(self.generator).permutation(n) if self.shuffle else np.arange(n)
+        return list(RandomSampler(self.dataset, generator=self.generator)) if self.shuffle else np.arange(n)
 
     def _index_batches(self):
         if self.batch_sampler is not None:
@@ -315,6 +318,8 @@ class DataLoader:
             yield order[i:i + b]
 
     def __iter__(self):
+        # torch draws each iterator's base seed (for worker processes) first: the same draw keeps the streams equal
+        gen_of(self.generator).randint(1, 0, 2 ** 63)
         if isinstance(self.dataset, IterableDataset):
             yield from self._iter_stream()
             return
