@@ -1,10 +1,11 @@
 """teenygrad.nn.init: in-place initialisers with torch's names and distributions. They draw from teenygrad's
-default Generator (or the one passed), so teenygrad.manual_seed makes every layer's init reproducible.
-Numbers are drawn in float64 and cast once, then written into the tensor's own memory."""
+default Generator (or the one passed) as torch's do (the same bounds, computed in the same order, and torch's own
+random numbers, see teenygrad.random), so a layer built after manual_seed(s) holds the weights torch's would.
+They write the tensor's own memory."""
 import math
 import warnings
 import numpy as np
-from ..random import rng_of
+from ..random import rng_of, gen_of, draw_like
 from ..tensor import dt  # the dtype module
 from .._arrays import on_device_of
 
@@ -64,34 +65,76 @@ def uniform_(tensor, a=0.0, b=1.0, generator=None):
     _check_floating(tensor, "uniform_")
     if a > b:
         raise RuntimeError(f"uniform_: expects a [from, to) range, but found from={a} > to={b}")
-    return _write(tensor, rng_of(generator).uniform(a, b, tensor.shape))
+    return _fill(tensor, "uniform_", a, b, generator)
+
+
+def _fill(tensor, method, *args):
+    """tensor.method(*args) without a graph (torch's init functions run under no_grad)."""
+    from ..autograd.grad_mode import no_grad
+    with no_grad():
+        return getattr(tensor, method)(*args)
 
 
 def normal_(tensor, mean=0.0, std=1.0, generator=None):
     _check_floating(tensor, "normal_")
     if std < 0:
         raise RuntimeError(f"normal_: expects std >= 0.0, but found std {std}")
-    return _write(tensor, rng_of(generator).standard_normal(tensor.shape) * std + mean)
+    return _fill(tensor, "normal_", mean, std, generator)
 
 
 def trunc_normal_(tensor, mean=0.0, std=1.0, a=-2.0, b=2.0, generator=None):
-    """N(mean, std) truncated to [a, b] (absolute bounds, as torch): redraw the samples that fall outside; what a
-    narrow or far-tail window leaves after a few rounds is drawn by exact rejection from a closer proposal."""
+    """N(mean, std) truncated to [a, b] (absolute bounds), drawn as torch draws it, so that after the same seed the
+    values are torch's: if the window holds over 30% of the mass, normal draws whose rejects are replaced from a
+    fresh full-size draw until none is left; otherwise uniform proposals on [a, b], each kept when log(u) <= its
+    log density over the window's peak. That uniform proposal can't take an infinite bound and almost never
+    accepts in a wide window far in a tail, so there (an acceptance under 1%) the values come from an exact
+    rejection with a closer proposal instead: the right distribution, not torch's numbers."""
     if std <= 0 or a >= b:
         raise ValueError(f"trunc_normal_: need std > 0 and a < b, got std={std}, a={a}, b={b}")
     _check_floating(tensor, "trunc_normal_")
-    rng = rng_of(generator)
+    if mean < a - 2 * std or mean > b + 2 * std:
+        warnings.warn("trunc_normal_: mean is more than 2 std from [a, b]; the distribution of values may be "
+                      "incorrect", stacklevel=2)
+    g, d = gen_of(generator), np.dtype(tensor._data.dtype)
     lo, hi = (a - mean) / std, (b - mean) / std  # the window in standard units
-    z = rng.standard_normal(tensor.shape)
-    bad = (z < lo) | (z > hi)
-    for _ in range(20):
-        if not bad.any():
-            break
-        z[bad] = rng.standard_normal(int(bad.sum()))
-        bad = (z < lo) | (z > hi)
-    if bad.any():
-        z[bad] = _truncated_standard_normal(rng, int(bad.sum()), lo, hi)
-    return _write(tensor, z * std + mean)
+    near = max(lo, -hi, 0.0)  # its distance from the mean
+    mass = min(math.sqrt(2 * math.pi), 1 / near if near > 0 else math.inf)  # >= its integral of exp((near^2-z^2)/2)
+    p = _norm_cdf(hi) - _norm_cdf(lo)
+    if p <= 0.3 and (math.isinf(a) or math.isinf(b) or mass / (hi - lo) < 0.01):
+        z = _truncated_standard_normal(rng_of(generator), tensor.numel(), lo, hi).reshape(tensor.shape)
+        return _write(tensor, z * std + mean)
+
+    def draw(sample):  # one draw of the tensor's size, placed as torch's iterator visits its memory
+        return draw_like(tensor.shape, tensor._data.strides, sample)
+
+    if p > 0.3:
+        contiguous = tensor._data.flags.c_contiguous
+        lo32, hi32 = d.type(a), d.type(b)  # torch compares with the bounds rounded to the tensor's dtype
+        x = draw(lambda n: g.normal(n, d, mean, std, contiguous))
+        bad = (x < lo32) | (x > hi32)
+        while bad.any():
+            x = np.where(bad, draw(lambda n: g.normal(n, d, mean, std, contiguous)), x)
+            bad = (x < lo32) | (x > hi32)
+        return _write(tensor, x)
+    mode = max(a, min(mean, b))
+    log_peak = -0.5 * ((mode - mean) / std) ** 2
+
+    def rejected(c):  # torch's chain in the tensor's dtype: log(u) > -((c - mean) / std)^2 / 2 - log_peak
+        log_pdf = ((c - d.type(mean)) / d.type(std)) ** 2 * d.type(-0.5) - d.type(log_peak)
+        log_u = np.log(draw(lambda n: g.uniform(n, d)).astype(np.float64)).astype(d)  # correctly rounded
+        return log_u > log_pdf
+
+    x = draw(lambda n: g.uniform(n, d, a, b))
+    pending = rejected(x)
+    while pending.any():  # every round redraws the whole tensor, as torch's does, and keeps only the pending
+        c = draw(lambda n: g.uniform(n, d, a, b))
+        x = np.where(pending, c, x)
+        pending = np.where(pending, rejected(c), pending)
+    return _write(tensor, x)
+
+
+def _norm_cdf(z):
+    return (1.0 + math.erf(z / math.sqrt(2.0))) / 2.0
 
 
 def _truncated_standard_normal(rng, n, lo, hi):
@@ -147,7 +190,8 @@ def dirac_(tensor, groups=1):
 
 def xavier_uniform_(tensor, gain=1.0, generator=None):
     fan_in, fan_out = _calculate_fan_in_and_fan_out(tensor)
-    bound = gain * math.sqrt(6.0 / (fan_in + fan_out))
+    std = gain * math.sqrt(2.0 / float(fan_in + fan_out))
+    bound = math.sqrt(3.0) * std  # torch's two steps: the same float64 bound to the last bit
     return uniform_(tensor, -bound, bound, generator)
 
 
@@ -161,7 +205,8 @@ def kaiming_uniform_(tensor, a=0, mode="fan_in", nonlinearity="leaky_relu", gene
     if 0 in tensor.shape:
         warnings.warn("kaiming_uniform_: initializing zero-element tensors is a no-op")
         return tensor
-    bound = calculate_gain(nonlinearity, a) * math.sqrt(3.0 / _fan(tensor, mode))
+    std = calculate_gain(nonlinearity, a) / math.sqrt(_fan(tensor, mode))
+    bound = math.sqrt(3.0) * std  # torch's two steps: the same float64 bound to the last bit
     return uniform_(tensor, -bound, bound, generator)
 
 
@@ -178,7 +223,7 @@ def orthogonal_(tensor, gain=1, generator=None):
     if tensor.numel() == 0:  # nothing to draw (torch returns the tensor as it is)
         return tensor
     rows, cols = tensor.shape[0], tensor.numel() // tensor.shape[0]
-    flat = rng_of(generator).standard_normal((rows, cols))
+    flat = gen_of(generator).normal(rows * cols, np.dtype(tensor._data.dtype)).reshape(rows, cols)
     if rows < cols:
         flat = flat.T
     q, r = np.linalg.qr(flat)
@@ -192,12 +237,13 @@ def sparse_(tensor, sparsity, std=0.01, generator=None):
     """2-D tensor ~ N(0, std), then in each column ceil(sparsity * rows) entries, chosen at random, set to zero."""
     if tensor.ndim != 2:
         raise ValueError(f"sparse_: only tensors with 2 dimensions are supported, got shape {tensor.shape}")
-    rng = rng_of(generator)
     rows, cols = tensor.shape
-    w = rng.standard_normal((rows, cols)) * std
+    normal_(tensor, 0, std, generator)
+    w = tensor._data if type(tensor._data) is np.ndarray else tensor._data.get()
+    w = w.copy()
     zeros = int(math.ceil(sparsity * rows))
-    for c in range(cols):
-        w[rng.permutation(rows)[:zeros], c] = 0
+    for c in range(cols):  # torch draws these permutations from the default generator
+        w[gen_of(None).randperm(rows)[:zeros], c] = 0
     return _write(tensor, w)
 
 

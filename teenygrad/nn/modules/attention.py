@@ -1,10 +1,13 @@
 """MultiheadAttention with torch's parameters (in_proj_weight, in_proj_bias, out_proj) and mask conventions:
 in attn_mask and key_padding_mask a bool True means "may NOT attend" (the opposite of SDPA's bool mask);
-float masks are added to the scores."""
+float masks are added to the scores. add_bias_kv appends a learned key and value (bias_k, bias_v) to every source
+sequence, add_zero_attn an all-zero one, as torch's do."""
 import math
 import numpy as np
 from ...tensor import Tensor, dt  # dt: the dtype module (the package attribute `dtype` is the class, as torch)
-from ...creation import empty
+from ...tensor_ops import cat
+from ...creation import empty, zeros
+from ..._arrays import xp_of
 from ..parameter import Parameter
 from .. import functional as F, init
 from .module import Module
@@ -27,6 +30,13 @@ def _additive(mask, dtype, what):
     return m.astype(dtype, copy=False)
 
 
+def _pad_keys(mask, extra):
+    """The additive mask with `extra` zero columns for the appended keys (they may be attended to)."""
+    if isinstance(mask, Tensor):
+        return F.pad(mask, (0, extra))
+    return xp_of(mask).pad(mask, [(0, 0)] * (mask.ndim - 1) + [(0, extra)])
+
+
 def _tensor(mask):
     return mask if isinstance(mask, Tensor) else Tensor._wrap(mask)
 
@@ -38,12 +48,8 @@ class MultiheadAttention(Module):
         if embed_dim <= 0 or num_heads <= 0 or embed_dim % num_heads:
             raise ValueError(f"MultiheadAttention: embed_dim ({embed_dim}) must be divisible by num_heads "
                              f"({num_heads}), both positive")
-        if add_bias_kv or add_zero_attn:
-            raise NotImplementedError("MultiheadAttention: add_bias_kv and add_zero_attn are not supported")
         dtype = dtype or dt._default_float
         self.embed_dim, self.num_heads, self.dropout, self.batch_first = embed_dim, num_heads, dropout, batch_first
-        self.bias_k = self.bias_v = None  # torch's attributes for add_bias_kv / add_zero_attn (refused above)
-        self.add_zero_attn = False
         self.head_dim = embed_dim // num_heads
         self.kdim = kdim if kdim is not None else embed_dim
         self.vdim = vdim if vdim is not None else embed_dim
@@ -62,12 +68,20 @@ class MultiheadAttention(Module):
             self.in_proj_bias = Parameter(empty(3 * embed_dim, dtype=dtype))
         else:
             self.register_parameter("in_proj_bias", None)
+        # built (and drawn) before _reset_parameters, as torch's: its default init comes first in the stream
         self.out_proj = NonDynamicallyQuantizableLinear(embed_dim, embed_dim, bias=bias, dtype=dtype)
+        if add_bias_kv:
+            self.bias_k = Parameter(empty(1, 1, embed_dim, dtype=dtype))
+            self.bias_v = Parameter(empty(1, 1, embed_dim, dtype=dtype))
+        else:
+            self.bias_k = self.bias_v = None
+        self.add_zero_attn = add_zero_attn
         self._reset_parameters()
         self.to(device=device)  # torch's device= kwarg: built on the host, then moved
 
     def _reset_parameters(self):
-        # torch: xavier-uniform projections, zero biases; out_proj.weight keeps Linear's default init
+        # torch: xavier-uniform projections, zero biases, xavier-normal bias_k / bias_v; out_proj.weight keeps
+        # Linear's default init
         if self._qkv_same_embed_dim:
             init.xavier_uniform_(self.in_proj_weight)
         else:
@@ -77,6 +91,9 @@ class MultiheadAttention(Module):
         if self.in_proj_bias is not None:
             init.constant_(self.in_proj_bias, 0.0)
             init.constant_(self.out_proj.bias, 0.0)
+        if self.bias_k is not None:
+            init.xavier_normal_(self.bias_k)
+            init.xavier_normal_(self.bias_v)
 
     def _project(self, query, key, value):
         E = self.embed_dim
@@ -120,10 +137,19 @@ class MultiheadAttention(Module):
                                f"match query {tuple(query.shape)} in batch / source length (after batch_first)")
         h, d = self.num_heads, self.head_dim
         q, k, v = self._project(query, key, value)
+        extra = 0  # keys appended below: the masks get a zero column for each
+        if self.bias_k is not None:
+            k = cat([k, self.bias_k.expand(1, N, self.embed_dim)])  # (S + 1, N, E)
+            v = cat([v, self.bias_v.expand(1, N, self.embed_dim)])
+            extra += 1
         # (len, N, E) -> (N, h, len, d)
         q = q.reshape(L, N, h, d).permute(1, 2, 0, 3)
-        k = k.reshape(S, N, h, d).permute(1, 2, 0, 3)
-        v = v.reshape(S, N, h, d).permute(1, 2, 0, 3)
+        k = k.reshape(S + extra, N, h, d).permute(1, 2, 0, 3)
+        v = v.reshape(S + extra, N, h, d).permute(1, 2, 0, 3)
+        if self.add_zero_attn:
+            k = cat([k, zeros(N, h, 1, d, dtype=k.dtype, device=k.device)], dim=2)
+            v = cat([v, zeros(N, h, 1, d, dtype=v.dtype, device=v.device)], dim=2)
+            extra += 1
         mask = None
         if attn_mask is not None:
             m = _additive(attn_mask, q.dtype, "attn_mask")
@@ -145,6 +171,8 @@ class MultiheadAttention(Module):
                 mask = _tensor(mask) + _tensor(kp)
             else:
                 mask = mask + kp
+        if mask is not None and extra:
+            mask = _pad_keys(mask, extra)
         p = self.dropout if self.training else 0.0
         weights = None
         if need_weights:
