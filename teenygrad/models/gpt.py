@@ -109,8 +109,10 @@ class GPT(nn.Module):
         self.h = nn.ModuleList([Block(n_embd, n_head, dropout, bias) for _ in range(n_layer)])
         self.ln_f = nn.LayerNorm(n_embd, bias=bias)
         self.lm_head = nn.Linear(n_embd, vocab_size, bias=False)
+        # weight tying (Press & Wolf 2017), before the init as nanoGPT: the shared matrix keeps lm_head's draw, so a
+        # seed gives nanoGPT's initial weights exactly (teenygrad's generator is torch's)
+        self.wte.weight = self.lm_head.weight
         init_gpt2_weights(self, n_layer)
-        self.lm_head.weight = self.wte.weight                        # weight tying (Press & Wolf 2017)
 
     def num_params(self, non_embedding=True):
         """Parameters counted once (the tied matrix once), minus the position table as nanoGPT reports."""
