@@ -1,10 +1,17 @@
-"""PyTorch twin of `teenygrad train gpt --preset shakespeare-cpu`: the same model (nanoGPT, 4 layers, 4 heads,
-128 wide, block 64, no bias, tied weights, dropout 0), the same data split, optimizer (AdamW, betas (0.9, 0.99),
-weight decay 0.1 on matrices), schedule (100 warmup, cosine 1e-3 -> 1e-4 over 2000), clip 1.0, batch 12, and
-the same evaluation (every 250 iterations on 20 batches, then the whole val split in windows of 64).
-It prints the wall time of the training loop so the two frameworks can be compared on one machine.
+"""PyTorch twin of `teenygrad train gpt --preset shakespeare-cpu`: nanoGPT's train.py and model.py for the README's
+CPU command, in one file (4 layers, 4 heads, 128 wide, block 64, batch 12, no bias, tied weights, dropout 0; AdamW
+betas (0.9, 0.99) with weight decay 0.1 on matrices; 100 warmup iterations, cosine 1e-3 -> 1e-4 over 2000; clip 1.0;
+the first 90% of the characters for training).
 
-    OPENBLAS_NUM_THREADS=1 python bench/gpt_torch_twin.py --threads 1          # torch is only the yardstick
+It draws its random numbers as nanoGPT does: the model is built in nanoGPT's module order (every default init
+consumes the generator) and re-initialised by its _init_weights; get_batch is torch.randint(len(data) - block_size)
+on the default generator; the first batch is fetched before the loop, the next one right after each forward, and
+estimate_loss draws 20 fresh batches per split every 250 iterations. teenygrad's generator is torch's and its
+preset samples in the same order (sampling='nanogpt'), so the two print the same lines for the same --seed: with
+1337, nanoGPT's own `step 2000: train loss 1.7648, val loss 1.8857`. It also prints the wall time of the training
+loop and, at the end, the loss over the whole val split after 2000 updates (what `teenygrad eval` reports).
+
+    OPENBLAS_NUM_THREADS=1 python bench/gpt_torch_twin.py --threads 1 [--seed 1337]
 """
 import argparse
 import math
@@ -18,41 +25,71 @@ import torch.nn as nn
 import torch.nn.functional as F
 
 
-class Block(nn.Module):
+class LayerNorm(nn.Module):
+    def __init__(self, d):
+        super().__init__()
+        self.weight = nn.Parameter(torch.ones(d))
+
+    def forward(self, x):
+        return F.layer_norm(x, self.weight.shape, self.weight, None, 1e-5)
+
+
+class CausalSelfAttention(nn.Module):
     def __init__(self, d, h):
         super().__init__()
-        self.h = h
-        self.ln_1, self.ln_2 = nn.LayerNorm(d, bias=False), nn.LayerNorm(d, bias=False)
-        self.c_attn, self.attn_proj = nn.Linear(d, 3 * d, bias=False), nn.Linear(d, d, bias=False)
-        self.c_fc, self.mlp_proj = nn.Linear(d, 4 * d, bias=False), nn.Linear(4 * d, d, bias=False)
+        self.c_attn, self.c_proj, self.h = nn.Linear(d, 3 * d, bias=False), nn.Linear(d, d, bias=False), h
 
     def forward(self, x):
         b, t, d = x.shape
-        q, k, v = self.c_attn(self.ln_1(x)).split(d, dim=2)
+        q, k, v = self.c_attn(x).split(d, dim=2)
         q, k, v = (z.view(b, t, self.h, d // self.h).transpose(1, 2) for z in (q, k, v))
-        y = F.scaled_dot_product_attention(q, k, v, is_causal=True).transpose(1, 2).reshape(b, t, d)
-        x = x + self.attn_proj(y)
-        return x + self.mlp_proj(F.gelu(self.c_fc(self.ln_2(x))))
+        y = F.scaled_dot_product_attention(q, k, v, is_causal=True)
+        return self.c_proj(y.transpose(1, 2).contiguous().view(b, t, d))
+
+
+class MLP(nn.Module):
+    def __init__(self, d):
+        super().__init__()
+        self.c_fc, self.c_proj = nn.Linear(d, 4 * d, bias=False), nn.Linear(4 * d, d, bias=False)
+
+    def forward(self, x):
+        return self.c_proj(F.gelu(self.c_fc(x)))
+
+
+class Block(nn.Module):
+    def __init__(self, d, h):
+        super().__init__()
+        self.ln_1, self.attn, self.ln_2, self.mlp = LayerNorm(d), CausalSelfAttention(d, h), LayerNorm(d), MLP(d)
+
+    def forward(self, x):
+        x = x + self.attn(self.ln_1(x))
+        return x + self.mlp(self.ln_2(x))
 
 
 class GPT(nn.Module):
     def __init__(self, v, block, n_layer, n_head, d):
         super().__init__()
-        self.wte, self.wpe = nn.Embedding(v, d), nn.Embedding(block, d)
-        self.h = nn.ModuleList([Block(d, n_head) for _ in range(n_layer)])
-        self.ln_f = nn.LayerNorm(d, bias=False)
+        self.transformer = nn.ModuleDict(dict(wte=nn.Embedding(v, d), wpe=nn.Embedding(block, d),
+                                              h=nn.ModuleList([Block(d, n_head) for _ in range(n_layer)]),
+                                              ln_f=LayerNorm(d)))
         self.lm_head = nn.Linear(d, v, bias=False)
+        self.transformer.wte.weight = self.lm_head.weight
+        self.apply(self._init_weights)
         for name, p in self.named_parameters():
-            if p.dim() >= 2:
-                std = 0.02 / math.sqrt(2 * n_layer) if name.endswith("_proj.weight") else 0.02
-                nn.init.normal_(p, 0.0, std)
-        self.lm_head.weight = self.wte.weight
+            if name.endswith("c_proj.weight"):
+                nn.init.normal_(p, mean=0.0, std=0.02 / math.sqrt(2 * n_layer))
+
+    @staticmethod
+    def _init_weights(m):
+        if isinstance(m, (nn.Linear, nn.Embedding)):
+            nn.init.normal_(m.weight, mean=0.0, std=0.02)
 
     def forward(self, idx):
-        x = self.wte(idx) + self.wpe(torch.arange(idx.shape[1]))
-        for block in self.h:
+        tr = self.transformer
+        x = tr.wte(idx) + tr.wpe(torch.arange(idx.shape[1]))
+        for block in tr.h:
             x = block(x)
-        return self.lm_head(self.ln_f(x))
+        return self.lm_head(tr.ln_f(x))
 
 
 def main():
@@ -69,16 +106,16 @@ def main():
     ids = torch.from_numpy(np.searchsorted(np.array(chars), np.array(list(text))).astype(np.int64))
     n = int(0.9 * len(ids))
     data = {"train": ids[:n], "val": ids[n:]}
-    block, batch, iters, warmup, lr, min_lr = 64, 12, args.max_iters, 100, 1e-3, 1e-4
+    block, batch, iters, warmup, lr, min_lr, eval_iters = 64, 12, args.max_iters, 100, 1e-3, 1e-4, 20
     model = GPT(len(chars), block, 4, 4, 128)
     decay = [p for p in model.parameters() if p.dim() >= 2]
     no_decay = [p for p in model.parameters() if p.dim() < 2]
     opt = torch.optim.AdamW([{"params": decay, "weight_decay": 0.1}, {"params": no_decay, "weight_decay": 0.0}],
                             lr=lr, betas=(0.9, 0.99))
 
-    def get_batch(split, gen=None):
+    def get_batch(split):
         d = data[split]
-        ix = torch.randint(len(d) - block, (batch,), generator=gen)
+        ix = torch.randint(len(d) - block, (batch,))
         return torch.stack([d[i:i + block] for i in ix]), torch.stack([d[i + 1:i + 1 + block] for i in ix])
 
     def lr_at(it):
@@ -88,28 +125,34 @@ def main():
         return min_lr + 0.5 * (1 + math.cos(math.pi * min(ratio, 1.0))) * (lr - min_lr)
 
     @torch.no_grad()
-    def estimate(split):
+    def estimate_loss():
         model.eval()
-        gen = torch.Generator().manual_seed(1234)
-        losses = [F.cross_entropy(model(x).view(-1, len(chars)), y.view(-1)).item()
-                  for x, y in (get_batch(split, gen) for _ in range(20))]
+        out = {}
+        for split in ("train", "val"):
+            losses = torch.zeros(eval_iters)
+            for k in range(eval_iters):
+                x, y = get_batch(split)
+                losses[k] = F.cross_entropy(model(x).view(-1, len(chars)), y.view(-1)).item()
+            out[split] = losses.mean()
         model.train()
-        return sum(losses) / len(losses)
+        return out
 
+    x, y = get_batch("train")  # nanoGPT fetches the very first batch before its loop
     t0 = time.perf_counter()
     for it in range(iters + 1):
         if it % 250 == 0 or it == iters:
-            print(f"iter {it}: train loss {estimate('train'):.4f}, val loss {estimate('val'):.4f}", flush=True)
+            losses = estimate_loss()
+            print(f"step {it}: train loss {losses['train']:.4f}, val loss {losses['val']:.4f}", flush=True)
         if it == iters:
             break
         for g in opt.param_groups:
             g["lr"] = lr_at(it)
-        x, y = get_batch("train")
         loss = F.cross_entropy(model(x).view(-1, len(chars)), y.view(-1))
-        opt.zero_grad(set_to_none=True)
+        x, y = get_batch("train")  # the next batch, right after the forward
         loss.backward()
         torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
         opt.step()
+        opt.zero_grad(set_to_none=True)
     wall = time.perf_counter() - t0
     with torch.no_grad():
         model.eval()

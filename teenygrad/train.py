@@ -53,6 +53,10 @@ class TrainConfig:
     eval_iters: int | None = None      # batches per evaluation; None: the whole split
     seed: int = 1337
     device: str = "cpu"
+    # 'numpy': batches from the trainer's own generator (np.random, seeded with seed), fixed evaluation batches.
+    # 'nanogpt' (text only): batches and evaluation batches drawn as nanoGPT's train.py draws them, from teenygrad's
+    # default generator (torch's numbers) in the same order, so a seed replays nanoGPT's run of that seed.
+    sampling: str = "numpy"
 
     def validate(self):
         positive = ["max_iters", "batch_size", "eval_interval"]
@@ -82,6 +86,8 @@ class TrainConfig:
             raise TrainError(f"seed must be a non-negative integer, got {self.seed!r}")
         if self.device not in ("cpu", "cuda"):
             raise TrainError(f"device must be 'cpu' or 'cuda', got {self.device!r}")
+        if self.sampling not in ("numpy", "nanogpt"):
+            raise TrainError(f"sampling must be 'numpy' or 'nanogpt', got {self.sampling!r}")
 
 
 def config_from_checkpoint(saved: dict) -> TrainConfig:
@@ -416,12 +422,20 @@ def train(name: str, out_dir, overrides: dict | None = None, preset: str | None 
                                      f"choose another --out-dir")
         teenygrad.manual_seed(cfg.seed)                      # the model's init draws come from here
         task, model, hp = build_task(spec, model_hp, cfg, explicit)
+    nanogpt = cfg.sampling == "nanogpt"
+    if nanogpt and not (spec.task == "sequence" and getattr(task, "text", False)):
+        if "sampling" in {k.replace("-", "_") for k in (overrides or {})}:  # asked for, not just a preset's
+            raise TrainError(f"sampling 'nanogpt' draws nanoGPT's random text windows: it needs a sequence model "
+                             f"(gpt, rnn, gru, lstm) on a text corpus, not {name} on {cfg.data}")
+        cfg.sampling, nanogpt = "numpy", False               # a nanoGPT preset on words (names): the usual batches
+    task.nanogpt = nanogpt
     if cfg.device == "cuda":
         _check_cuda()
         model.to("cuda")
     optimizer = make_optimizer(model, cfg)
     data_rng = np.random.default_rng(cfg.seed)
     history, evals, best_val, start = [], [], float("inf"), 0
+    pending = None  # nanogpt sampling: the offsets of the next training batch, drawn ahead as nanoGPT does
     if resume:
         model.load_state_dict(ckpt["model_state"])
         optimizer.load_state_dict(ckpt["optimizer"])
@@ -430,6 +444,8 @@ def train(name: str, out_dir, overrides: dict | None = None, preset: str | None 
         history = [float(v) for v in np.asarray(ckpt["history"]).tolist()]
         evals = [list(e) for e in ckpt["evals"]]
         best_val, start = ckpt["best_val"], ckpt["iter"]
+        if nanogpt:
+            pending = np.asarray(ckpt["pending_batch"], dtype=np.int64)
         log(f"resuming {name} from {out_dir / LAST} at iteration {start} (best val {best_val:.4f})")
     tokenizer = getattr(task, "tokenizer", None) or task.vocabulary      # None for xor
     n_params = sum(p.numel() for p in {id(p): p for p in model.parameters()}.values())
@@ -456,6 +472,8 @@ def train(name: str, out_dir, overrides: dict | None = None, preset: str | None 
         last.update(optimizer=optimizer.state_dict(), history=np.asarray(history, dtype=np.float32),
                     evals=evals, rng={"data": _rng_state(data_rng.bit_generator.state),
                                       "teenygrad": _rng_state(teenygrad.get_rng_state())})
+        if nanogpt:
+            last["pending_batch"] = pending
         teenygrad.save(last, str(checkpoint_path(out_dir, LAST)))
         log(f"iter {it}: train loss {tr:.4f}, val loss {va:.4f}{extra}{' (best, saved)' if improved else ''}")
 
@@ -469,6 +487,8 @@ def train(name: str, out_dir, overrides: dict | None = None, preset: str | None 
     model.train()
     loss_value = float("nan")
     for it in range(start, cfg.max_iters):
+        if nanogpt and pending is None:
+            pending = task.offsets("train", cfg.batch_size)  # nanoGPT fetches its first batch before evaluating
         if it % cfg.eval_interval == 0 and not (resume and it == start):
             paused = bar.pause()
             evaluate_and_save(it)
@@ -476,8 +496,10 @@ def train(name: str, out_dir, overrides: dict | None = None, preset: str | None 
         lr = learning_rate(cfg, it)
         for group in optimizer.param_groups:
             group["lr"] = lr
-        x, y = task.batch(cfg.batch_size, data_rng)
+        x, y = task.batch_at("train", pending) if nanogpt else task.batch(cfg.batch_size, data_rng)
         loss = task.loss(model, x, y)
+        if nanogpt:  # nanoGPT draws the next batch right after the forward (after its dropout draws)
+            pending = task.offsets("train", cfg.batch_size)
         optimizer.zero_grad(set_to_none=True)
         loss.backward()
         if cfg.grad_clip > 0:

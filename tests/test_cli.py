@@ -107,17 +107,21 @@ def test_classifiers_from_the_cli(tmp_path, capsys):
     assert "test acc 1.0000" in out and out.strip().splitlines()[-1].startswith("test loss ")
 
 
-def _train_cmd(out_dir, text_file, max_iters=240):
+def _train_cmd(out_dir, text_file, max_iters=240, sampling="nanogpt"):
     return [sys.executable, "-m", "teenygrad", "train", "gpt", "--data", str(text_file), "--out-dir", str(out_dir),
-            "--max-iters", str(max_iters), "--eval-interval", "40", "--dropout", "0.1", "--seed", "7", *TINY_GPT]
+            "--max-iters", str(max_iters), "--eval-interval", "40", "--dropout", "0.1", "--seed", "7",
+            "--sampling", sampling, *TINY_GPT]
 
 
-def test_resume_after_sigkill_matches_an_uninterrupted_run(text_file, tmp_path):
+@pytest.mark.parametrize("sampling", ["nanogpt", "numpy"])
+def test_resume_after_sigkill_matches_an_uninterrupted_run(text_file, tmp_path, sampling):
     """Kill a real training process once it has saved a checkpoint, resume it, and compare every
-    logged loss with a run that was never interrupted (dropout on: the RNG state must be restored)."""
+    logged loss with a run that was never interrupted (dropout on: the RNG state must be restored; nanoGPT's
+    sampling also draws each batch ahead, so the checkpoint must carry that batch)."""
     whole, broken = tmp_path / "whole", tmp_path / "broken"
-    subprocess.run(_train_cmd(whole, text_file), env=ENV, check=True, capture_output=True, timeout=300)
-    proc = subprocess.Popen(_train_cmd(broken, text_file), env=ENV, stdout=subprocess.PIPE,
+    subprocess.run(_train_cmd(whole, text_file, sampling=sampling), env=ENV, check=True, capture_output=True,
+                   timeout=300)
+    proc = subprocess.Popen(_train_cmd(broken, text_file, sampling=sampling), env=ENV, stdout=subprocess.PIPE,
                             stderr=subprocess.DEVNULL, text=True)
     killed_at = None
     for line in proc.stdout:                                    # 'iter 40: ... (best, saved)' after the save
@@ -129,8 +133,8 @@ def test_resume_after_sigkill_matches_an_uninterrupted_run(text_file, tmp_path):
     assert proc.returncode == -signal.SIGKILL and killed_at is not None
     resumed_from = teenygrad.load(str(broken / "last.ckpt"))["iter"]
     assert 40 <= resumed_from < 240
-    done = subprocess.run(_train_cmd(broken, text_file) + ["--resume"], env=ENV, capture_output=True, text=True,
-                          timeout=300)
+    done = subprocess.run(_train_cmd(broken, text_file, sampling=sampling) + ["--resume"], env=ENV,
+                          capture_output=True, text=True, timeout=300)
     assert done.returncode == 0, done.stderr
     assert f"resuming gpt from {broken / 'last.ckpt'} at iteration {resumed_from}" in done.stdout
     a, b = teenygrad.load(str(whole / "last.ckpt")), teenygrad.load(str(broken / "last.ckpt"))

@@ -158,8 +158,22 @@ class SequenceTask:
         return F.cross_entropy(logits.view(-1, logits.shape[-1]), teenygrad.tensor(y, device=self.device).view(-1),
                                ignore_index=IGNORE)
 
+    def offsets(self, split, batch_size):
+        """nanoGPT's get_batch draw for text: randint(len(data) - block_size, (batch_size,)) from teenygrad's default
+        generator (torch's numbers, so a seed gives nanoGPT's batches)."""
+        return teenygrad.randint(len(self.data[split]) - self.block_size, (batch_size,)).numpy()
+
+    def batch_at(self, split, ix):
+        """The text windows starting at offsets ix: x (b, t) and y shifted by one."""
+        pos = np.asarray(ix)[:, None] + np.arange(self.block_size)
+        ids = self.data[split]
+        return ids[pos], ids[pos + 1]
+
     def eval_batches(self, split, max_batches, batch_size):
-        """Whole split (non-overlapping windows for text), or max_batches fixed random batches."""
+        """Whole split (non-overlapping windows for text), or max_batches random batches: the same fixed ones at
+        every evaluation, or in nanoGPT sampling fresh ones from the default generator, as its estimate_loss."""
+        if max_batches is not None and getattr(self, "nanogpt", False):
+            return [self.batch_at(split, self.offsets(split, batch_size)) for _ in range(max_batches)]
         if max_batches is not None:
             rng = np.random.default_rng(1234)                       # the same batches at every evaluation
             if self.text:
