@@ -85,3 +85,33 @@ def test_makemore_lecture_mlp_init_and_first_batch():
         outs.append([p.numpy() for p in params] + [ix.numpy()])
     for a, b in zip(*outs):
         assert a.dtype == b.dtype and np.array_equal(a, b)
+
+
+def test_gpt_dropout_draws_are_nanogpts():
+    """In training mode with dropout, the forward draws its masks in nanoGPT's order (embeddings, then per block the
+    attention weights, the attention output, the MLP output): the same seed gives nanoGPT's output."""
+    import torch.nn.functional as F
+    teenygrad.manual_seed(0)
+    m = GPT(65, block_size=16, n_layer=2, n_head=2, n_embd=32, dropout=0.2)
+    m.train()
+    W = {k: torch.tensor(v.detach().numpy()) for k, v in m.named_parameters()}
+    idx = np.random.default_rng(0).integers(0, 65, (3, 16))
+    teenygrad.manual_seed(11)
+    ours = m(teenygrad.tensor(idx)).detach().numpy()
+    torch.manual_seed(11)
+    p = 0.2
+    x = F.dropout(W["wte.weight"][torch.tensor(idx)] + W["wpe.weight"][torch.arange(16)], p)
+    for i in range(2):
+        def w(n):
+            return W[f"h.{i}.{n}"]
+        h = F.layer_norm(x, (32,), w("ln_1.weight"), None, 1e-5)
+        q, k, v = (h @ w("attn.c_attn.weight").T).split(32, dim=2)
+        q, k, v = (z.view(3, 16, 2, 16).transpose(1, 2) for z in (q, k, v))
+        y = F.scaled_dot_product_attention(q, k, v, dropout_p=p, is_causal=True).transpose(1, 2).reshape(3, 16, 32)
+        x = x + F.dropout(y @ w("attn.c_proj.weight").T, p)
+        h = F.layer_norm(x, (32,), w("ln_2.weight"), None, 1e-5)
+        x = x + F.dropout(F.gelu(h @ w("mlp.c_fc.weight").T) @ w("mlp.c_proj.weight").T, p)
+    ref = (F.layer_norm(x, (32,), W["ln_f.weight"], None, 1e-5) @ W["wte.weight"].T).numpy()
+    np.testing.assert_allclose(ours, ref, atol=1e-5)  # a different mask would move outputs by O(0.1)
+    m.eval()
+    assert not np.allclose(m(teenygrad.tensor(idx)).detach().numpy(), ours, atol=1e-3)  # dropout did act
