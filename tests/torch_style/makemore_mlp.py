@@ -97,9 +97,23 @@ def split_loss(X, Y):
 
 print("loss_dev", f"{split_loss(Xdev, Ydev).item():.7f}")
 
-# sampling: torch.multinomial's stream differs between frameworks, so check only that its draws are valid;
-# the names themselves come from inverse-CDF sampling with numpy's uniforms, which both frameworks share
+# sampling, twice: the lecture's torch.multinomial with a seeded Generator (teenygrad's draws are torch's), and
+# inverse-CDF sampling with numpy's uniforms, which needs no framework generator at all
 gen = torch.Generator().manual_seed(2147483647)
+lecture_names = []
+for _ in range(5):
+    out, context = [], [0] * block_size
+    while True:
+        emb = C[torch.tensor([context])]
+        h = torch.tanh(bngain * (emb.view(1, -1) @ W1 + b1 - bnmean_running) / bnstd_running + bnbias)
+        probs = F.softmax(h @ W2 + b2, dim=1)
+        ix = torch.multinomial(probs, num_samples=1, generator=gen).item()
+        context = context[1:] + [ix]
+        out.append(ix)
+        if ix == 0 or len(out) > 30:
+            break
+    lecture_names.append("".join(itos[i] for i in out))
+print("multinomial_samples", " ".join(lecture_names))
 names = []
 for _ in range(5):
     out, out_mn = [], 0
