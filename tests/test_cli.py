@@ -29,16 +29,6 @@ def names_file(tmp_path_factory):
     return path
 
 
-@pytest.fixture(scope="module")
-def text_file(tmp_path_factory):
-    rng = np.random.default_rng(1)
-    lines = [" ".join(rng.choice(["to", "be", "or", "not", "the", "king", "queen", "lord"], size=6))
-             for _ in range(300)]
-    path = tmp_path_factory.mktemp("data") / "text.txt"
-    path.write_text("\n".join(lines) + "\n")
-    return path
-
-
 def run_cli(*args, capsys=None):
     """main() in this process: (exit code, stdout, stderr)."""
     code = main([str(a) for a in args])

@@ -7,7 +7,6 @@ import pathlib
 import sys
 
 import numpy as np
-import pytest
 import torch
 import torch.nn.functional as F
 
@@ -21,16 +20,6 @@ from gpt_torch_twin import GPT as TorchGPT  # noqa: E402  (nanoGPT's model.py in
 
 TINY = dict(n_layer=1, n_head=2, n_embd=16, block_size=8, batch_size=4, eval_iters=2, max_iters=30,
             eval_interval=10, warmup_iters=5, lr_decay_iters=30, seed=7)
-
-
-@pytest.fixture(scope="module")
-def text_file(tmp_path_factory):
-    rng = np.random.default_rng(3)
-    lines = [" ".join(rng.choice(["to", "be", "or", "not", "the", "king", "queen", "lord"], size=6))
-             for _ in range(200)]
-    path = tmp_path_factory.mktemp("data") / "text.txt"
-    path.write_text("\n".join(lines) + "\n")
-    return path
 
 
 def _nanogpt_losses(text_file):
