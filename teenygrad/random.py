@@ -18,7 +18,10 @@ and repeats torch's transformations on its raw words, vectorised:
   exponential per category and the largest p / e (n = 1 or no replacement), else a binary search of the
   normalised cumulative sum per 53-bit uniform; randperm: Fisher-Yates, one word modulo (n - i) per step.
 
-Checked bit for bit against torch 2.13 on x86 (tests/test_torch_rng.py). On ARM torch's randn takes its scalar
+float64 randn takes torch's scalar kernel in double (libm's log/cos/sin through Python's math); half and bfloat16
+take the float32 kernel and round. Checked bit for bit against torch 2.13 on x86 (tests/test_torch_rng.py; the one
+known difference: a half or bfloat16 randn of n >= 16 with n % 16 != 0, whose last 16 values torch places
+differently). On ARM torch's randn takes its scalar
 kernel (libm's log/sin/cos) and differs from these values in the last bits. Samplers torch implements differently
 (gamma, poisson, beta, ...) draw from numpy's algorithms over the same twister: seeded and reproducible, not
 torch's numbers."""
@@ -120,10 +123,8 @@ class Generator:
             if dtype == _F64:  # torch's scalar kernel in double: libm's log, cos and sin
                 d = self._normal_blocks(n, self._u53, _box_muller_f64)
                 return _fma64(d, _F64(std), _F64(mean)) if (mean != 0 or std != 1) else d  # * std + mean, fused
-            if dtype == _F32:  # the AVX2 kernel
-                d = self._normal_blocks(n, self._u24, _box_muller_kernel(n))
-            else:  # half and bfloat16: the scalar kernel in float (libm's logf, cosf, sinf), rounded at the end
-                d = self._normal_blocks(n, self._u24, _box_muller_f32_libm)
+            # float32, and half and bfloat16 too (torch computes them with the same float kernel and rounds)
+            d = self._normal_blocks(n, self._u24, _box_muller_kernel(n))
             if mean != 0 or std != 1:
                 d = (d.astype(_F64) * _F64(_F32(std)) + _F64(_F32(mean))).astype(_F32)  # one fused multiply-add
             return d.astype(dtype, copy=False)
@@ -359,19 +360,6 @@ def _box_muller_f64(d, n):
     sin = np.fromiter(map(math.sin, th), _F64, len(th))
     blocks[:, :8] = (radius * cos).reshape(k, 8)
     blocks[:, 8:] = (radius * sin).reshape(k, 8)
-
-
-def _box_muller_f32_libm(d, n):
-    """In place on float32 uniforms d, torch's scalar normal_fill_16 in float (its path for half and bfloat16):
-    libm's logf, cosf and sinf (correctly rounded float64 ones cast to float32), theta rounded to float."""
-    k = n // 16
-    if not k:
-        return
-    blocks = d[:16 * k].reshape(k, 16)
-    radius = np.sqrt((-2 * np.log((_F32(1) - blocks[:, :8]).astype(_F64))).astype(_F32))
-    theta = (2.0 * math.pi * blocks[:, 8:].astype(_F64)).astype(_F32).astype(_F64)
-    blocks[:, :8] = radius * np.cos(theta).astype(_F32)
-    blocks[:, 8:] = radius * np.sin(theta).astype(_F32)
 
 
 default_generator = Generator()

@@ -198,27 +198,13 @@ def test_half_fills(fill, dtype, seed):
     check(lambda L: FILLS[fill](L.empty(3, 33, dtype=getattr(L, dtype))), seed)
 
 
-def _half_ulps(t, g):
-    """Largest distance in units in the last place of two 16-bit float tensors (torch's, teenygrad's)."""
-    a = t.view(torch.int16).numpy().astype(np.int64)
-    b = np.asarray(g.numpy()).view(np.int16).astype(np.int64)
-    a, b = np.where(a < 0, -32768 - a, a), np.where(b < 0, -32768 - b, b)
-    return int(np.abs(a - b).max())
-
-
 @pytest.mark.parametrize("seed", [0, 42])
 @pytest.mark.parametrize("dtype", ["float16", "bfloat16"])
 @pytest.mark.parametrize("n", [5, 16, 160, 30000])
 def test_half_normal(n, dtype, seed):
-    t, g = both(lambda L: L.randn(n, dtype=getattr(L, dtype)).normal_(0.5, 1.5), seed)
-    if n < 16:  # the double Box-Muller path: exact
-        same(t, g)
-    else:  # torch's float kernel with libm's logf/cosf/sinf: a float32 ulp or so before rounding, measured up to
-        # 11 float16 ulps (values near 0 after + mean) and 1 bfloat16 ulp
-        assert _half_ulps(t, g) <= 16
-        tol = {"float16": 2e-3, "bfloat16": 1e-2}[dtype]  # about one ulp of the dtype near 1
-        np.testing.assert_allclose(_np(g), _np(t), rtol=tol, atol=tol)
-    same(torch.rand(3), tg.rand(3))  # the stream position is torch's either way
+    # fewer than 16: the double Box-Muller path; whole blocks of 16: torch's float32 kernel, then rounded
+    check(lambda L: L.randn(n, dtype=getattr(L, dtype)).normal_(0.5, 1.5), seed)
+    same(torch.rand(3), tg.rand(3))  # the stream position is torch's too
 
 
 @pytest.mark.xfail(strict=True, reason="torch's half/bfloat16 normal_ with a tail (n % 16 != 0, n >= 16) places "
