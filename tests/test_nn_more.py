@@ -293,6 +293,25 @@ def test_adaptive_avg_pool1d(shape, out):
     assert gradcheck(lambda a: F.adaptive_avg_pool1d(a, out), [_gc(shape, 2)])
 
 
+@pytest.mark.parametrize("op, x, out", [
+    ("adaptive_avg_pool1d", [[[1.0, np.inf, 3.0, 4.0, 5.0]]], 3),
+    ("adaptive_avg_pool1d", [[[1.0, np.nan, 3.0, -np.inf, 5.0, 6.0]]], 4),
+    ("adaptive_avg_pool2d", [[[[1.0, np.inf, 3.0], [4.0, 5.0, 6.0], [7.0, 8.0, -np.inf]]]], 2),
+    ("adaptive_avg_pool2d", [[[[1.0, np.inf, 3.0], [4.0, 5.0, 6.0], [7.0, 8.0, -np.inf]]]], (3, 1))])
+def test_adaptive_avg_pool_keeps_inf_and_nan_in_their_windows(op, x, out):
+    # a window without the inf or nan stays finite (the GEMM path would turn it into nan: inf * 0)
+    a = np.array(x, np.float32)
+    want = getattr(torch.nn.functional, op)(torch.tensor(a), out).numpy()
+    got = getattr(F, op)(tg.tensor(a), out).numpy()
+    np.testing.assert_array_equal(got, want)
+    assert np.isfinite(want).any() and not np.isfinite(want).all()
+    xg, xt = tg.tensor(a, requires_grad=True), torch.tensor(a, requires_grad=True)
+    yg, yt = getattr(F, op)(xg, out), getattr(torch.nn.functional, op)(xt, out)
+    yg.backward(tg.ones_like(yg))
+    yt.backward(torch.ones_like(yt))
+    np.testing.assert_allclose(xg.grad.numpy(), xt.grad.numpy(), rtol=1e-6)
+
+
 def test_adaptive_avg_pool2d_gradcheck():
     assert gradcheck(lambda a: F.adaptive_avg_pool2d(a, (3, 4)), [_gc((2, 2, 7, 10), 0)])
 

@@ -4,6 +4,7 @@ import math
 import warnings
 import numpy as np
 from ..tensor import Tensor
+from ..tensor_join import cat
 from ..autograd.grad_mode import is_grad_enabled
 from ..ops import conv as C
 from .._arrays import on_device_of, xp_of
@@ -244,9 +245,17 @@ def _adaptive_matrix(n, out, dtype):
 def _adaptive_avg_pool(op, nd, input, output_size):
     sizes = _adaptive_sizes(op, nd, input, output_size)
     _same_float(op, input)
-    # separable: y = A_h x A_w^T with one averaging matrix per spatial dim (exact for uneven windows too)
+    # separable: y = A_h x A_w^T with one averaging matrix per spatial dim (exact for uneven windows too). A GEMM
+    # would spread an inf or nan over every output (inf * 0 is nan), so such inputs take each window's own mean.
+    finite = bool(xp_of(input._data).isfinite(input._data).all())
     y = input
     for i, (n, o) in enumerate(zip(input.shape[-nd:], sizes)):
+        if not finite:
+            dim = input.ndim - nd + i
+            starts, ends = [(k * n) // o for k in range(o)], [-((-(k + 1) * n) // o) for k in range(o)]
+            with np.errstate(invalid="ignore"):  # inf - inf in a window is nan, as torch's, without a warning
+                y = cat([y.narrow(dim, a, b - a).mean(dim, keepdim=True) for a, b in zip(starts, ends)], dim)
+            continue
         a = Tensor._wrap(on_device_of(input._data, _adaptive_matrix(n, o, input.dtype).astype(input.dtype)))
         y = y @ a.T if i == nd - 1 else a @ y
     return y
