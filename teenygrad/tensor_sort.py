@@ -6,7 +6,7 @@ import collections
 import numpy as np
 from .ops import reduce as R
 from ._arrays import on_device_of, zeros_on, xp_of, linspace
-from .tensor import Tensor, _norm_dim
+from .tensor import Tensor, _norm_dim, _gstate
 from .tensor_ops import _method, where
 
 _sort_t = collections.namedtuple("sort", ["values", "indices"])
@@ -290,7 +290,16 @@ def _quantile(self, q, dim, keepdim, interpolation, op, skip_nan=False):
     below, above = s.gather(-1, Tensor._wrap(lo)), s.gather(-1, Tensor._wrap(hi))
     diff = above - below
     small = Tensor._wrap(w < 0.5)  # torch's lerp: from the nearer end, for accuracy
-    out = where(small, below + diff * Tensor._wrap(w), above - diff * Tensor._wrap((1 - w).astype(dtype)))
+    wt, w1 = Tensor._wrap(w), Tensor._wrap((1 - w).astype(dtype))
+    if interpolation == "linear" and isinstance(q, Tensor) and q.requires_grad and _gstate["enabled"]:
+        # q's gradient: w = q (count - 1) - lo wherever the rank came from q (not from a NaN slice's fixed rank)
+        scale = (valid - 1).astype(dtype) if skip_nan else dtype.type(n - 1)
+        from_q = Tensor._wrap(np.broadcast_to(qs * scale, ranks.shape) == ranks if skip_nan
+                              else np.broadcast_to(~nan_rows, ranks.shape))
+        wq = q.reshape(-1) * Tensor._wrap(np.asarray(scale, dtype)) - Tensor._wrap(lo.astype(dtype))
+        wt = where(from_q, wq, wt)
+        w1 = 1 - wt
+    out = where(small, below + diff * wt, above - diff * w1)
     out = out.movedim(-1, 0)  # (q, ...)
     if keepdim:
         out = out.reshape((qs.size,) + (1,) * self.ndim) if dim is None else out.unsqueeze(d + 1)

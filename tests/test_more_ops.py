@@ -273,6 +273,19 @@ def test_quantile(q, dim, keepdim):
     compare(lambda L, x: L.quantile(x, 0.42, dim, keepdim), [a.astype(np.float32)], layout="T")
 
 
+@pytest.mark.parametrize("op", ["quantile", "nanquantile"])
+@pytest.mark.parametrize("dim", [None, 1])
+def test_quantile_gradient_reaches_q(op, dim):
+    # linear interpolation: d out / d q = (count - 1) (upper - lower); a NaN slice's fixed rank gives q none
+    a = rand((3, 5), 22, np.float64)
+    a[1, 2] = np.nan
+    q = np.array([0.0, 0.3, 0.55, 1.0])
+    compare(lambda L, x, qq: getattr(L, op)(x, qq, dim), [a, q], fwd=F64, bwd=F64)
+    b = rand((3, 5), 23, np.float64)
+    assert gradcheck(lambda qq: tg.quantile(tg.tensor(b), qq, dim), [tg.tensor([0.2, 0.6], dtype=tg.float64,
+                                                                               requires_grad=True)])
+
+
 @pytest.mark.parametrize("interpolation", ["linear", "lower", "higher", "midpoint", "nearest"])
 def test_quantile_interpolations_and_nan(interpolation):
     a = np.array([[1.0, 3.0, 2.0, 4.0], [0.5, NAN, 1.0, 2.0]], np.float32)
