@@ -1,5 +1,6 @@
 """Tensor.register_post_accumulate_grad_hook against torch: hook(tensor) runs once backward has accumulated a leaf's
-.grad (after the leaf's register_hook hooks), never for autograd.grad, which stores no .grad; only leaves take one."""
+.grad (after the leaf's register_hook hooks), also for backward(inputs=...) on the listed leaves, never for
+autograd.grad, which stores no .grad; only leaves take one."""
 import numpy as np
 import pytest
 import torch
@@ -23,6 +24,7 @@ def _log_accumulations(L):
     ((w * 1).sum() + (v * v).sum()).backward()
     w.backward(L.ones(3))                               # backward on the leaf itself
     L.autograd.grad((w * 2).sum() + v.sum(), [w, v])    # no .grad is accumulated: no hook
+    ((w * 2).sum() + v.sum()).backward(inputs=[w])      # only w's .grad is accumulated: only w's hooks
     hw.remove()
     (w * w).sum().backward()
     return log, w.grad.tolist(), v.grad.tolist()
@@ -31,7 +33,7 @@ def _log_accumulations(L):
 def test_post_accumulate_grad_hooks_run_as_torch():
     ours, theirs = _log_accumulations(tg), _log_accumulations(torch)
     assert ours == theirs
-    assert [len(ours[0][k]) for k in ("w", "w again", "v")] == [4, 5, 1]  # the test sees the hooks run at all
+    assert [len(ours[0][k]) for k in ("w", "w again", "v")] == [5, 6, 1]  # the test sees the hooks run at all
 
 
 def test_a_hook_can_step_its_parameter_as_torch():

@@ -116,10 +116,12 @@ def grad(outputs, inputs, grad_outputs=None, retain_graph=None, create_graph=Fal
 
 def backward_into(root, g, retain_graph, inputs):
     """Tensor.backward(inputs=...): accumulate into the .grad of the listed tensors only (leaves or not)."""
-    from .function import _accumulate_into_grad
+    from .function import _accumulate_into_grad, _after_accumulate
     inputs = tuple({id(t): t for t in _inputs("backward", inputs)}.values())  # each listed tensor once
     stored = set()
     for t, a in zip(inputs, _capture(root, g, inputs, retain_graph)):
         if a is None or (t._ctx is not None and t._retains_grad):  # a retained .grad was filled by the pass
             continue
         _accumulate_into_grad(t, a.copy(), stored)  # a copy: the pass may have stored a in a retained .grad
+        if t._ctx is None:  # a leaf's post-accumulate hooks run once its .grad holds the sum, as in backward()
+            _after_accumulate(t)
