@@ -73,19 +73,26 @@ def _gate_affine(H, G, sig_gates, dtype):
 
 
 class LSTMScan(Function):
-    """gates = gi_t + h W_hh^T + b_hh = [i, f, g, o];  c_t = f c + i g;  h_t = o tanh(c_t).
-    Returns (t+1, b, h): all h_t, then c at the last step as slot t (one array, so one graph node).
+    """gates = gi_t + h W_hh^T + b_hh = [i, f, g, o];  c_t = f c + i g;  h_t = o tanh(c_t), or with a projection
+    (proj=True, LSTMP) h_t = (o tanh(c_t)) W_hr^T with w_hr (p, h), so h and w_hh's columns have size p.
+    Optional inputs after w_hh: b_hh, then w_hr (torch's parameter order).
+    Returns one flat array (one graph node): all h_t (t, b, p) flattened, then c at the last step (b, h).
     Backward: every factor that doesn't depend on the incoming gradient is computed for all steps at once
-    before the loop, so each step is a handful of array ops and one GEMM."""
+    before the loop, so each step is a handful of array ops and one GEMM (two with a projection)."""
     saves_output = True
-    def forward(self, gi, h0, c0, w_hh, *b_hh, reverse=False, mask=None):
-        T, B, H = gi.shape[0], gi.shape[1], h0.shape[1]
+    def forward(self, gi, h0, c0, w_hh, *opt, proj=False, reverse=False, mask=None):
+        T, B, H, P = gi.shape[0], gi.shape[1], c0.shape[1], h0.shape[1]
+        b_hh = opt[0] if len(opt) > proj else None
+        w_hr = opt[-1] if proj else None
         xp = xp_of(gi)
-        out = xp.empty((T + 1, B, H), dtype=gi.dtype)
-        acts = gi + b_hh[0] if b_hh else gi.copy()  # becomes the gate activations, step by step
+        out = xp.empty(T * B * P + B * H, dtype=gi.dtype)
+        hs = out[:T * B * P].reshape(T, B, P)
+        ms = xp.empty((T, B, H), dtype=gi.dtype) if proj else hs  # o tanh(c_t), before the projection
+        acts = gi + b_hh if b_hh is not None else gi.copy()  # becomes the gate activations, step by step
         cs = xp.empty((T, B, H), dtype=gi.dtype)
         k, shift = (on_device_of(gi, a) for a in _gate_affine(H, 4, (0, 1, 3), gi.dtype))
         wT = contiguous(w_hh.T)
+        hrT = contiguous(w_hr.T) if proj else None
         h, c = h0, c0
         for t in _steps(T, reverse):
             a = acts[t]
@@ -98,19 +105,20 @@ class LSTMScan(Function):
             cn += a[:, :H] * a[:, 2 * H:3 * H]
             c = cn if mask is None else np.where(mask[t], cn, c)
             cs[t] = c
-            if mask is None:
-                h = np.multiply(a[:, 3 * H:], np.tanh(c), out=out[t])
-            else:
-                h = out[t] = np.where(mask[t], a[:, 3 * H:] * np.tanh(c), h)
-        out[T] = c
+            hn = np.multiply(a[:, 3 * H:], np.tanh(c), out=ms[t])
+            if proj:
+                hn = hn @ hrT
+            h = hn if mask is None else np.where(mask[t], hn, h)
+            hs[t] = h
+        out[T * B * P:] = c.reshape(-1)
         self.acts, self.cs, self.h0, self.c0, self.w_hh, self.reverse = acts, cs, h0, c0, w_hh, reverse
-        self.mask = mask
-        self.hs = out[:T]
+        self.mask, self.hs, self.ms, self.w_hr, self.has_bias = mask, hs, ms, w_hr, b_hh is not None
         return out
 
     def backward(self, g):
-        acts, cs, w, H = self.acts, self.cs, self.w_hh, self.h0.shape[1]
+        acts, cs, w, H, P = self.acts, self.cs, self.w_hh, self.c0.shape[1], self.h0.shape[1]
         T, B = acts.shape[:2]
+        gh = g[:T * B * P].reshape(T, B, P)
         i, f, gg, o = acts[..., :H], acts[..., H:2 * H], acts[..., 2 * H:3 * H], acts[..., 3 * H:]
         tc = np.tanh(cs)
         cprev = _shifted(cs, self.c0, self.reverse)
@@ -123,16 +131,23 @@ class LSTMScan(Function):
         Fc = o * (1 - tc * tc)
         dgates = np.empty_like(acts)
         dg3 = dgates[..., :3 * H].reshape(T, B, 3, H)
+        w_hr = self.w_hr
+        dhs = np.empty_like(self.hs) if w_hr is not None else None  # d h_t of every step, for dW_hr
         dh = np.zeros_like(self.h0)
-        dc = g[T].copy()
+        dc = g[T * B * P:].reshape(B, H).copy()
         m = self.mask
         for t in _steps(T, not self.reverse):
-            d = g[t] + dh
-            dcn = dc + d * Fc[t] if m is not None else dc
+            d = gh[t] + dh
+            if w_hr is not None:  # back through the projection, to o tanh(c_t)
+                dhs[t] = d
+                dm = d @ w_hr
+            else:
+                dm = d
+            dcn = dc + dm * Fc[t] if m is not None else dc
             if m is None:
-                dc += d * Fc[t]
+                dc += dm * Fc[t]
             np.multiply(F3[t], dcn[:, None, :], out=dg3[t])
-            np.multiply(Fo[t], d, out=dgates[t, :, 3 * H:])
+            np.multiply(Fo[t], dm, out=dgates[t, :, 3 * H:])
             if m is None:
                 dc *= f[t]
                 dh = dgates[t] @ w
@@ -142,7 +157,11 @@ class LSTMScan(Function):
                 dh = dgates[t] @ w + np.where(m[t], 0, d)
         n = self.needs_input_grad
         hprev = _shifted(self.hs, self.h0, self.reverse)
-        grads = _hh_grads([n[0], n[1], n[3]] + ([n[4]] if len(n) > 4 else []), dgates, hprev, H)
+        grads = _hh_grads([n[0], n[1], n[3]] + ([n[4]] if self.has_bias else []), dgates, hprev, P)
+        if w_hr is not None:  # dW_hr = sum_t dh_t^T (o tanh(c_t)), over the steps each sequence really ran
+            if m is not None:
+                dhs *= m
+            grads += (dhs.reshape(-1, P).T @ self.ms.reshape(-1, H) if n[-1] else None,)
         return (dgates, dh, dc) + grads
 
 

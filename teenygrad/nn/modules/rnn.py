@@ -23,16 +23,19 @@ def _input_gates(x, w_ih, b_ih):
     return N.Linear.apply(x, w_ih) if b_ih is None else N.Linear.apply(x, w_ih, b_ih)
 
 
-def _scan(mode, gi, h0, c0, w_hh, b_hh, reverse, mask=None):
-    """Run one layer-direction. Returns (outputs (t, b, h), h_n (b, h), c_n or None). With a mask (packed
-    sequences), a sequence's state stops changing past its length, so the last step holds its final state."""
+def _scan(mode, gi, h0, c0, w_hh, b_hh, reverse, mask=None, w_hr=None):
+    """Run one layer-direction. Returns (outputs (t, b, h), h_n (b, h), c_n or None); with an LSTM projection
+    w_hr (p, h), outputs and h_n have size p. With a mask (packed sequences), a sequence's state stops changing
+    past its length, so the last step holds its final state."""
     bias = [b_hh] if b_hh is not None else []
     T = gi.shape[0]
     last = 0 if reverse else T - 1
     if mode == "LSTM":
-        out = R.LSTMScan.apply(gi, h0, c0, w_hh, *bias, reverse=reverse, mask=mask)
-        hs = out[:T]
-        return hs, hs[last], out[T]
+        proj = [w_hr] if w_hr is not None else []
+        out = R.LSTMScan.apply(gi, h0, c0, w_hh, *bias, *proj, proj=bool(proj), reverse=reverse, mask=mask)
+        n = T * h0.shape[0] * h0.shape[1]  # out: all h_t flattened, then c_n
+        hs = out[:n].reshape(T, *h0.shape)
+        return hs, hs[last], out[n:].reshape(c0.shape)
     if mode == "GRU":
         hs = R.GRUScan.apply(gi, h0, w_hh, *bias, reverse=reverse, mask=mask)
     else:
@@ -51,27 +54,36 @@ class RNNBase(Module):
     def __init__(self, mode, input_size, hidden_size, num_layers=1, bias=True, batch_first=False, dropout=0.0,
                  bidirectional=False, proj_size=0, device=None, dtype=None):
         super().__init__()
-        if proj_size:
-            raise NotImplementedError(f"{type(self).__name__}: proj_size is not supported")
         if not isinstance(hidden_size, int) or hidden_size <= 0 or num_layers <= 0:
             raise ValueError(f"{type(self).__name__}: hidden_size ({hidden_size}) and num_layers ({num_layers}) "
                              "must be positive integers")
         if isinstance(dropout, bool) or not isinstance(dropout, numbers.Number) or not 0 <= dropout <= 1:
             raise ValueError(f"{type(self).__name__}: dropout should be a number in range [0, 1], got {dropout}")
+        if proj_size < 0:
+            raise ValueError(f"{type(self).__name__}: proj_size should be a positive integer or zero to disable "
+                             f"projections, got {proj_size}")
+        if proj_size >= hidden_size:
+            raise ValueError(f"{type(self).__name__}: proj_size has to be smaller than hidden_size, got proj_size="
+                             f"{proj_size} and hidden_size={hidden_size}")
+        if proj_size and mode != "LSTM":
+            raise ValueError("proj_size argument is only supported for LSTM, not RNN or GRU")
         self.mode, self.input_size, self.hidden_size, self.num_layers = mode, input_size, hidden_size, num_layers
         self.bias, self.batch_first, self.dropout, self.bidirectional = bias, batch_first, float(dropout), bidirectional
-        self.proj_size = 0
+        self.proj_size = proj_size
         dtype = dtype or dt._default_float
         G, D = _GATES[mode], 2 if bidirectional else 1
+        out_size = proj_size or hidden_size  # the size of h: the projection's, if any
         for layer in range(num_layers):
-            for d in range(D):
+            for d in range(D):  # registered in torch's order, so named_parameters, init and state_dict match
                 sfx = f"_l{layer}" + ("_reverse" if d else "")
-                in_size = input_size if layer == 0 else hidden_size * D
+                in_size = input_size if layer == 0 else out_size * D
                 setattr(self, "weight_ih" + sfx, Parameter(empty(G * hidden_size, in_size, dtype=dtype)))
-                setattr(self, "weight_hh" + sfx, Parameter(empty(G * hidden_size, hidden_size, dtype=dtype)))
+                setattr(self, "weight_hh" + sfx, Parameter(empty(G * hidden_size, out_size, dtype=dtype)))
                 if bias:
                     setattr(self, "bias_ih" + sfx, Parameter(empty(G * hidden_size, dtype=dtype)))
                     setattr(self, "bias_hh" + sfx, Parameter(empty(G * hidden_size, dtype=dtype)))
+                if proj_size:
+                    setattr(self, "weight_hr" + sfx, Parameter(empty(proj_size, hidden_size, dtype=dtype)))
         self.reset_parameters()
         self.to(device=device)  # torch's device= kwarg: built on the host, then moved
 
@@ -88,16 +100,49 @@ class RNNBase(Module):
         sfx = f"_l{layer}" + ("_reverse" if d else "")
         b_ih = getattr(self, "bias_ih" + sfx) if self.bias else None
         b_hh = getattr(self, "bias_hh" + sfx) if self.bias else None
-        return getattr(self, "weight_ih" + sfx), getattr(self, "weight_hh" + sfx), b_ih, b_hh
+        w_hr = getattr(self, "weight_hr" + sfx) if self.proj_size else None
+        return getattr(self, "weight_ih" + sfx), getattr(self, "weight_hh" + sfx), b_ih, b_hh, w_hr
 
-    def _check_state(self, h, name, shape):
-        if tuple(h.shape) != shape:
-            raise RuntimeError(f"{type(self).__name__}: expected {name} of shape {shape}, got {tuple(h.shape)}")
+    def _state_shapes(self, B):
+        """Expected (h_0, c_0) shapes: h has the projection's size, c always hidden_size."""
+        L = self.num_layers * (2 if self.bidirectional else 1)
+        return (L, B, self.proj_size or self.hidden_size), (L, B, self.hidden_size)
+
+    def _initial_states(self, hx, x, B, batched=True):
+        """hx (or zeros) -> (h0, c0 or None), checked against the expected shapes with torch's messages too."""
+        lstm = self.mode == "LSTM"
+        h_shape, c_shape = self._state_shapes(B)
+        if hx is None:
+            c0 = zeros(c_shape, dtype=x.dtype, device=x.device) if lstm else None
+            return zeros(h_shape, dtype=x.dtype, device=x.device), c0
+        states = tuple(hx) if lstm else (hx,)
+        want = 3 if batched else 2
+        if any(s.ndim != want for s in states):
+            kind = "batched 3-D" if batched else "unbatched 2-D"
+            dims = ", ".join(f"{s.ndim}-D" for s in states)
+            got = f"({dims}) tensors" if lstm else f"{dims} tensor"
+            raise RuntimeError(f"{type(self).__name__}: For {kind} input, {'hx and cx' if lstm else 'hx'} should "
+                               f"also be {want}-D but got {got}")
+        if not batched:
+            states = tuple(s.unsqueeze(1) for s in states)
+        if lstm:
+            self._check_state(states[0], "hidden state h_0", h_shape, "hidden[0]")
+            self._check_state(states[1], "cell state c_0", c_shape, "hidden[1]")
+            return states
+        self._check_state(states[0], "hidden state", h_shape, "hidden")
+        return states[0], None
+
+    def _check_state(self, h, name, shape, torch_name):
+        got = tuple(h.shape)
+        if got != shape:
+            raise RuntimeError(f"{type(self).__name__}: expected {name} of shape {shape}, got {got} "
+                               f"(Expected {torch_name} size {shape}, got {list(got)})")
         _check_dtype(self, h, name)
 
     @property
     def all_weights(self):
-        """torch's per layer-direction lists [w_ih, w_hh, b_ih, b_hh] (no biases with bias=False)."""
+        """torch's per layer-direction lists [w_ih, w_hh, b_ih, b_hh, w_hr] (no biases with bias=False, no w_hr
+        without a projection)."""
         D = 2 if self.bidirectional else 1
         return [[p for p in self._layer_params(layer, d) if p is not None]
                 for layer in range(self.num_layers) for d in range(D)]
@@ -118,20 +163,8 @@ class RNNBase(Module):
         if not dt.is_floating(x.dtype) or x.dtype != self.weight_ih_l0.dtype:
             raise TypeError(f"{name}: input dtype {x.dtype} doesn't match the weights' dtype "
                             f"{self.weight_ih_l0.dtype}")
-        D = 2 if self.bidirectional else 1
-        B, H = x.shape[1], self.hidden_size
-        shape = (self.num_layers * D, B, H)
         lstm = self.mode == "LSTM"
-        if hx is None:
-            h0 = c0 = zeros(shape, dtype=x.dtype, device=x.device)
-        else:
-            h0, c0 = hx if lstm else (hx, None)
-            if not batched:
-                h0 = h0.unsqueeze(1)
-                c0 = c0.unsqueeze(1) if c0 is not None else None
-            self._check_state(h0, "hidden state h_0" if lstm else "hidden state", shape)
-            if lstm:
-                self._check_state(c0, "cell state c_0", shape)
+        h0, c0 = self._initial_states(hx, x, x.shape[1], batched)
         x, h_n, c_n = self._layers(x, h0, c0)
         out = x.transpose(0, 1) if batched and self.batch_first else x
         if not batched:
@@ -140,17 +173,17 @@ class RNNBase(Module):
         return (out, (h_n, c_n)) if lstm else (out, h_n)
 
     def _layers(self, x, h0, c0, mask=None):
-        """x (t, b, i) -> (output (t, b, D h), h_n (L D, b, h), c_n or None)."""
+        """x (t, b, i) -> (output (t, b, D p), h_n (L D, b, p), c_n (L D, b, h) or None); p = proj_size or h."""
         D = 2 if self.bidirectional else 1
         lstm = self.mode == "LSTM"
         h_n, c_n = [], []
         for layer in range(self.num_layers):
             outs = []
             for d in range(D):
-                w_ih, w_hh, b_ih, b_hh = self._layer_params(layer, d)
+                w_ih, w_hh, b_ih, b_hh, w_hr = self._layer_params(layer, d)
                 k = layer * D + d
-                hs, h_last, c_last = _scan(self.mode, _input_gates(x, w_ih, b_ih), h0[k],
-                                           c0[k] if lstm else None, w_hh, b_hh, reverse=d == 1, mask=mask)
+                hs, h_last, c_last = _scan(self.mode, _input_gates(x, w_ih, b_ih), h0[k], c0[k] if lstm else None,
+                                           w_hh, b_hh, reverse=d == 1, mask=mask, w_hr=w_hr)
                 outs.append(hs)
                 h_n.append(h_last)
                 c_n.append(c_last)
@@ -171,20 +204,13 @@ class RNNBase(Module):
             raise TypeError(f"{name}: input dtype {data.dtype} doesn't match the weights' dtype "
                             f"{self.weight_ih_l0.dtype}")
         lengths = _lengths_of(batch_sizes)
-        T, B, D = batch_sizes.shape[0], len(lengths), 2 if self.bidirectional else 1
+        T, B = batch_sizes.shape[0], len(lengths)
         x = _pad_sorted(data, lengths, T)  # (t, b, i), sorted by length
-        shape = (self.num_layers * D, B, self.hidden_size)
         lstm = self.mode == "LSTM"
-        if hx is None:
-            h0 = c0 = zeros(shape, dtype=x.dtype, device=x.device)
-        else:
-            h0, c0 = hx if lstm else (hx, None)
-            self._check_state(h0, "hidden state h_0" if lstm else "hidden state", shape)
-            if lstm:
-                self._check_state(c0, "cell state c_0", shape)
-            if sorted_indices is not None:
-                h0 = h0.index_select(1, sorted_indices)
-                c0 = c0.index_select(1, sorted_indices) if lstm else None
+        h0, c0 = self._initial_states(hx, x, B)
+        if hx is not None and sorted_indices is not None:
+            h0 = h0.index_select(1, sorted_indices)
+            c0 = c0.index_select(1, sorted_indices) if lstm else None
         mask = on_device_of(x._data, (np.arange(T)[:, None] < lengths[None, :])[..., None])
         out, h_n, c_n = self._layers(x, h0, c0, mask)
         out = PackedSequence(_pack_sorted(out, lengths)[0], batch_sizes, sorted_indices, unsorted_indices)
@@ -195,6 +221,8 @@ class RNNBase(Module):
 
     def extra_repr(self):
         s = f"{self.input_size}, {self.hidden_size}"
+        if self.proj_size != 0:
+            s += f", proj_size={self.proj_size}"
         if self.num_layers != 1:
             s += f", num_layers={self.num_layers}"
         if self.bias is not True:
