@@ -24,6 +24,7 @@ from .tensor_linalg_misc import (addmm, addmv, baddbmm, addbmm, tensordot, kron,
 from .tensor_strided import vander, chain_matmul
 from . import tensor_linalg, tensor_special  # noqa: F401,E402  (x.det(), x.lgamma(), ...: cheap; linalg loads lazily)
 from .tensor_special import polygamma_fn as polygamma  # torch.polygamma(n, x): the order first
+from .tensor_special import igamma_fn as igamma, igammac_fn as igammac  # torch.igamma(a, x): a may not be a number
 from . import functional_api as _fapi
 from .backend import cpu as _cpu  # tunes glibc malloc for reuse of activation buffers (~30 us)
 

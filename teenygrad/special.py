@@ -3,10 +3,11 @@ sigmoid, ...). Most are the Tensor methods; the rest apply a Function from ops/s
 from .ops import special as S
 from .tensor import Tensor
 from .tensor_special import polygamma_fn as polygamma  # noqa: F401  (polygamma(n, x))
+from .tensor_special import _incomplete_gamma
 
 __all__ = ["erf", "erfc", "erfcx", "erfinv", "expit", "logit", "exp2", "expm1", "log1p", "gammaln", "digamma", "psi",
            "polygamma", "multigammaln", "i0", "i0e", "i1", "i1e", "sinc", "entr", "ndtr", "ndtri", "log_ndtr",
-           "log_softmax", "softmax", "logsumexp", "xlogy", "xlog1py", "round", "zeta"]
+           "log_softmax", "softmax", "logsumexp", "xlogy", "xlog1py", "round", "zeta", "gammainc", "gammaincc"]
 
 
 def _tensor(x, op):
@@ -83,6 +84,18 @@ def zeta(input, other):
     """The Hurwitz zeta function sum_k (other + k)^-input (no gradient, as torch)"""
     a, b = _float_operands(input, other, "zeta")
     return S.Zeta.apply(a, b)
+
+
+def gammainc(input, other):
+    """P(input, other) = gamma(input, other) / Gamma(input), the regularized lower incomplete gamma function; the
+    gradient flows to other only (as torch)"""
+    return _incomplete_gamma(input, other, False, "gammainc")
+
+
+def gammaincc(input, other):
+    """Q(input, other) = 1 - P(input, other), the regularized upper incomplete gamma function; the gradient flows to
+    other only (as torch)"""
+    return _incomplete_gamma(input, other, True, "gammaincc")
 
 
 def softmax(input, dim, *, dtype=None):

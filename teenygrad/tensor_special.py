@@ -1,10 +1,13 @@
 """Tensor methods for torch's special functions: erfc, erfinv, lgamma, digamma, polygamma, mvlgamma, i0, sinc,
-logcumsumexp, float_power, ldexp, frexp (with their in-place forms where torch has them), and the torch.xxx
-spellings whose first argument is not the tensor (torch.polygamma(n, x)). Each checks its arguments and applies one
-Function from ops/special.py or composes Tensor ops. torch.special's namespace is teenygrad/special.py."""
+igamma, igammac, logcumsumexp, float_power, ldexp, frexp (with their in-place forms where torch has them), and the
+torch.xxx spellings that are not plain methods (torch.polygamma(n, x), torch.igamma(a, x)). Each checks its
+arguments and applies one Function from ops/special.py (IncompleteGamma's is here) or composes Tensor ops.
+torch.special's namespace is teenygrad/special.py."""
 import math
 import numpy as np
 from . import dtype as dt
+from ._arrays import unbroadcast
+from .autograd.function import Function
 from .ops import special as S
 from .tensor import Tensor, _norm_dim
 from .tensor_ops import _method, _inplace_variant
@@ -67,6 +70,48 @@ def _mvlgamma_(self, p):
 Tensor.mvlgamma_ = _mvlgamma_
 
 
+class IncompleteGamma(Function):
+    """z = P(a, x) = gamma(a, x) / Gamma(a) (upper: Q(a, x) = 1 - P);  dx = +-dz x^(a-1) e^-x / Gamma(a) (- for Q),
+    da: not implemented (torch has none either)"""
+    def forward(self, a, x, upper=False):
+        from .ops import special_math  # loaded on first use, as ops/special.py's
+        self.a, self.x, self.upper = a, x, upper
+        return special_math.gammainc(a, x, upper).astype(a.dtype, copy=False)
+
+    def backward(self, g):
+        from .ops import special_math
+        if self.needs_input_grad[0]:
+            op = "igammac" if self.upper else "igamma"
+            raise NotImplementedError(f"{op}: the derivative for '{op}: input' (the first argument, a) is not "
+                                      "implemented, as in torch; only other (x) can require grad")
+        d = special_math.gammainc_dx(self.a, self.x).astype(g.dtype, copy=False)
+        return None, unbroadcast(g * (-d if self.upper else d), self.x.shape)
+
+
+def _incomplete_gamma(a, x, upper, op):
+    """P(a, x) or Q(a, x) for two tensors promoted as torch does; torch takes no Python numbers here and no
+    integer or bool result type"""
+    for name, t in (("input", a), ("other", x)):
+        if not isinstance(t, Tensor):
+            raise TypeError(f"{op}: {name} must be a Tensor, got {type(t).__name__}")
+    a, x = a._other(x, op)
+    if not dt.is_floating(a.dtype):
+        raise NotImplementedError(f"{op}: not implemented for {a.dtype} tensors (floating point only, as torch)")
+    return IncompleteGamma.apply(a, x, upper=upper)
+
+
+@_method
+def igamma(self, other):
+    """P(self, other), the regularized lower incomplete gamma function (torch.special.gammainc)"""
+    return _incomplete_gamma(self, other, False, "igamma")
+
+
+@_method
+def igammac(self, other):
+    """Q(self, other) = 1 - P(self, other), the regularized upper incomplete gamma function (torch.special.gammaincc)"""
+    return _incomplete_gamma(self, other, True, "igammac")
+
+
 @_method
 def logcumsumexp(self, dim):
     if not dt.is_floating(self.dtype):
@@ -118,7 +163,7 @@ def frexp(self):
     return _result("frexp", ["mantissa", "exponent"])(self * lo * hi, Tensor._wrap(e.astype(np.int32)))
 
 
-for _name in ["erfc", "erfinv", "lgamma", "digamma", "i0", "sinc", "ldexp"]:
+for _name in ["erfc", "erfinv", "lgamma", "digamma", "i0", "sinc", "ldexp", "igamma", "igammac"]:
     _inplace_variant(_name)
 
 
@@ -128,3 +173,16 @@ def polygamma_fn(n, input):
 
 
 polygamma_fn.__name__ = "polygamma"
+
+
+def igamma_fn(input, other):
+    """torch.igamma(input, other): P(input, other)"""
+    return _incomplete_gamma(input, other, False, "igamma")
+
+
+def igammac_fn(input, other):
+    """torch.igammac(input, other): Q(input, other) = 1 - P(input, other)"""
+    return _incomplete_gamma(input, other, True, "igammac")
+
+
+igamma_fn.__name__, igammac_fn.__name__ = "igamma", "igammac"

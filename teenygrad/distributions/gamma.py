@@ -101,6 +101,12 @@ class Gamma(Distribution):
         c, r = self.concentration, self.rate
         return c.xlogy(r) + (c - 1).xlogy(value) - r * value - c.lgamma()
 
+    def cdf(self, value):
+        """P(concentration, rate * value), the regularized lower incomplete gamma function"""
+        if self._validate_args:
+            self._validate_sample(value)
+        return self.concentration.igamma(self.rate * value)
+
     def entropy(self):
         c = self.concentration
         return c - self.rate.log() + c.lgamma() + (1 - c) * c.digamma()

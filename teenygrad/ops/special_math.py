@@ -1,5 +1,6 @@
 """The special functions numpy lacks, on float64 arrays: erf, erfc, erfcx and their inverses, lgamma, digamma,
-the Hurwitz zeta function and polygamma, and the modified Bessel functions I0 and I1 (plain and scaled by e^-|x|).
+the Hurwitz zeta function and polygamma, the regularized incomplete gamma functions P(a, x) and Q(a, x), and the
+modified Bessel functions I0 and I1 (plain and scaled by e^-|x|).
 Series and continued fractions are summed to float64 convergence (~1e-14 relative away from the functions'
 zeros); the ops in special.py compute here in float64 and round to the input's dtype. Plain numpy, no autograd."""
 import math
@@ -175,15 +176,20 @@ _LGAMMA2_C = []  # (-1)^k (zeta(k) - 1) / k for k = 2, 3, ...: lgamma(2 + z)'s T
 def _lgamma_near_zeros(x):
     """lgamma for x in [0.5, 2.5], accurate relative to its zeros at 1 and 2 (where the recurrence is not):
     lgamma(2 + z) = (1 - euler_gamma) z + sum_k (-1)^k (zeta(k) - 1) z^k / k, and lgamma(1 + z) = that - log1p z"""
+    below = x < 1.5
+    z = np.where(below, x - 1, x - 2)  # exact (Sterbenz)
+    return _lgamma2p(z) - np.where(below, np.log1p(z), 0)
+
+
+def _lgamma2p(z):
+    """lgamma(2 + z) for |z| <= 0.5, from its Taylor series (see _lgamma_near_zeros)"""
     if not _LGAMMA2_C:
         k = np.arange(2, 32, dtype=np.float64)
         _LGAMMA2_C.extend((-1) ** k * zeta(k, 2.0) / k)
-    below = x < 1.5
-    z = np.where(below, x - 1, x - 2)  # exact (Sterbenz)
     series = 0.0
     for c in reversed(_LGAMMA2_C):
         series = (series + c) * z
-    return (series + (1 - np.euler_gamma)) * z - np.where(below, np.log1p(z), 0)
+    return (series + (1 - np.euler_gamma)) * z
 
 
 @_flat
@@ -278,6 +284,156 @@ def polygamma(x, n):
         return digamma(x)
     with np.errstate(over="ignore"):  # n! zeta overflows to inf near the poles, as torch's does
         return (-1) ** (n + 1) * math.factorial(n) * zeta(n + 1.0, x)
+
+
+# ---- the regularized incomplete gamma functions P(a, x) and Q(a, x) = 1 - P(a, x) ---------------------------------
+# Cephes' choice of method (as torch's): the series for P below x ~ a, the continued fraction for Q above, and
+# Q's own series at small x where P is near 1; for a >= _LARGE_A, Temme's uniform expansion. Each loop runs only
+# over the elements still converging: near x = a both need ~9 sqrt(a) steps, under _IGAMMA_STEPS below _LARGE_A.
+_LARGE_A = 1e5
+_IGAMMA_STEPS = 5000
+_EPS = np.finfo(np.float64).eps / 2
+
+
+def _lgamma1p(a):
+    """lgamma(1 + a) for a >= 0, without the rounding of 1 + a (which costs tiny a all its digits)"""
+    near = a <= 0.5
+    return np.where(near, _lgamma2p(np.where(near, a, 0)) - np.log1p(a), lgamma(1 + a))
+
+
+def _log1pmx(x, a):
+    """log(x / a) - t with t = x/a - 1, without cancellation: the series -t^2/2 + t^3/3 - ... for |t| < 0.1,
+    log1p(t) while x - a is exact (t in [-0.5, 1]), log(x / a) beyond"""
+    t = (x - a) / a
+    series = np.zeros_like(t)
+    for k in range(16, 1, -1):  # 0.1^16 / 16 < eps
+        series = t * (series + (-1) ** (k + 1) / k)
+    out = np.where((t >= -0.5) & (t <= 1), np.log1p(t), np.log(x / a)) - t
+    return np.where(np.abs(t) < 0.1, t * series, out)
+
+
+def _log_igamma_prefactor(a, x):
+    """log(x^a e^-x / Gamma(a + 1)); for a >= 15 through Stirling and log(x/a) - (x/a - 1) (a log x - x -
+    lgamma(a + 1) would lose ~a ulps to cancellation)"""
+    out = a * np.log(x) - x - _lgamma1p(a)
+    big = a >= 15
+    ab = a[big]
+    w = 1 / (ab * ab)
+    series = 0.0
+    for c in reversed(_LGAMMA_C):
+        series = series * w + c
+    out[big] = ab * _log1pmx(x[big], ab) - 0.5 * np.log(2 * math.pi * ab) - series / ab
+    return out
+
+
+def _igamma_asymptotic(a, x, upper):
+    """Temme's uniform expansion for large a (DLMF 8.12.3-8.12.9): with t = x/a - 1 and eta = sign(t)
+    sqrt(-2 (log(x/a) - t)), Q = erfc(eta sqrt(a/2)) / 2 + R and P = erfc(-eta sqrt(a/2)) / 2 - R, where
+    R = e^(-a eta^2/2) / sqrt(2 pi a) (C0 + C1 / a), C0 = 1/t - 1/eta, C1 = 1/eta^3 - 1/t^3 - 1/t^2 - 1/(12 t)
+    (their Taylor series near eta = 0, where they cancel); the next term is ~4e-3 / a^2 of R"""
+    t = (x - a) / a
+    u = -_log1pmx(x, a)
+    eta = np.copysign(np.sqrt(2 * u), t)
+    near = np.abs(eta) < 1e-2
+    c0 = np.where(near, -1 / 3 + eta * (1 / 12 + eta * (-2 / 135 + eta / 864)), 1 / t - 1 / eta)
+    c1 = np.where(near, -1 / 540 - eta / 288, 1 / eta ** 3 - 1 / t ** 3 - 1 / t ** 2 - 1 / (12 * t))
+    r = np.exp(-a * u) / np.sqrt(2 * math.pi * a) * (c0 + c1 / a)
+    s = eta * np.sqrt(a / 2)
+    return erfc(s) / 2 + r if upper else erfc(-s) / 2 - r
+
+
+def _until_converged(step, n):
+    """Call step(idx, k) for k = 1, 2, ... on the indices idx (of n elements) whose last step returned False"""
+    idx = np.arange(n)
+    for k in range(1, _IGAMMA_STEPS + 1):
+        if not idx.size:
+            break
+        idx = idx[~step(idx, k)]
+
+
+def _p_series(a, x):
+    """P(a, x) = x^a e^-x / Gamma(a + 1) sum_n x^n / ((a+1) ... (a+n)): positive terms"""
+    term, total = np.ones_like(a), np.ones_like(a)
+
+    def step(i, k):
+        term[i] *= x[i] / (a[i] + k)
+        total[i] += term[i]
+        return term[i] <= _EPS * total[i]
+    _until_converged(step, a.size)
+    return np.exp(_log_igamma_prefactor(a, x)) * total
+
+
+def _q_fraction(a, x):
+    """Q(a, x) = x^a e^-x / Gamma(a) / (x+1-a - 1(1-a) / (x+3-a - 2(2-a) / (x+5-a - ...))), by modified Lentz;
+    for x >= a (and x > 1.1), where every denominator stays away from 0"""
+    tiny = 1e-300
+    b = x + 1 - a
+    c, d = np.full_like(a, 1 / tiny), 1 / b
+    h = d.copy()
+
+    def step(i, k):
+        an = -k * (k - a[i])
+        b[i] += 2
+        di = an * d[i] + b[i]
+        di = 1 / np.where(np.abs(di) < tiny, tiny, di)
+        ci = b[i] + an / c[i]
+        ci = np.where(np.abs(ci) < tiny, tiny, ci)
+        d[i], c[i] = di, ci
+        delta = di * ci
+        h[i] *= delta
+        return np.abs(delta - 1) <= _EPS
+    _until_converged(step, a.size)
+    return np.exp(_log_igamma_prefactor(a, x)) * a * h
+
+
+def _q_small_x(a, x):
+    """Q(a, x) for x <= 1.1 and a small, where P is near 1 (DLMF 8.7.3):
+    Q = 1 - x^a / Gamma(a + 1) - x^a / Gamma(a) sum_{n>=1} (-x)^n / (n! (a + n))"""
+    fac, total = np.ones_like(a), np.zeros_like(a)
+    for n in range(1, 30):  # x^n / n! < 1e-20 by n = 30
+        fac = fac * -x / n
+        total += fac / (a + n)
+    log_p0 = a * np.log(x) - _lgamma1p(a)
+    return -np.expm1(log_p0) - a * np.exp(log_p0) * total
+
+
+def gammainc(a, x, upper=False):
+    """P(a, x) = gamma(a, x) / Gamma(a), or Q(a, x) = 1 - P(a, x) when upper, broadcast; at the edges as torch:
+    NaN for a < 0, x < 0, a = x = 0 and a = x = inf; P = 1 for a = 0 or x = inf, P = 0 for x = 0 or a = inf"""
+    a, x = np.broadcast_arrays(np.asarray(a, dtype=np.float64), np.asarray(x, dtype=np.float64))
+    shape = a.shape
+    a, x = a.reshape(-1), x.reshape(-1)
+    out = np.full(a.shape, np.nan)
+    with np.errstate(all="ignore"):
+        inside = (a > 0) & (x > 0) & (a < np.inf) & (x < np.inf)
+        if upper:  # Q: 1 - P's series below x ~ a, the fraction above; Q's own series at small x and small a
+            series = np.where(x > 1.1, x < a, np.where(x <= 0.5, -0.4 / np.log(x) < a, x * 1.1 < a))
+            fraction = (x > 1.1) & ~series
+        else:
+            series = ~((x > 1) & (x > a))
+            fraction = ~series & (x > 1.1)
+        large = inside & (a >= _LARGE_A)
+        out[large] = _igamma_asymptotic(a[large], x[large], upper)
+        inside &= ~large
+        small = inside & ~series & ~fraction
+        series, fraction = inside & series, inside & fraction
+        p = _p_series(a[series], x[series])
+        out[series] = 1 - p if upper else p
+        for m, fn in ((fraction, _q_fraction), (small, _q_small_x)):
+            q = fn(a[m], x[m])
+            out[m] = q if upper else 1 - q
+        p_zero = ((x == 0) & (a > 0)) | ((a == np.inf) & (x > 0) & (x < np.inf))
+        p_one = ((a == 0) & (x > 0)) | ((x == np.inf) & (a > 0) & (a < np.inf))
+        out[p_zero], out[p_one] = float(upper), 1.0 - upper
+    return out.reshape(shape)
+
+
+def gammainc_dx(a, x):
+    """dP(a, x)/dx = x^(a-1) e^-x / Gamma(a), by torch's formula exp((a-1) log x - x - lgamma a) (so with its NaN
+    at x = 0 for a = 1)"""
+    a, x = np.asarray(a, dtype=np.float64), np.asarray(x, dtype=np.float64)
+    with np.errstate(all="ignore"):
+        return np.exp((a - 1) * np.log(x) - x - lgamma(a))
 
 
 # ---- modified Bessel functions of the first kind ----------------------------------------------------------------
