@@ -2,6 +2,7 @@
 numpy, run the op forward, backward with the same random upstream gradient, and compare value, shape, dtype
 and every input gradient. Tolerances are stated once, here."""
 import numpy as np
+import pytest
 import torch
 
 import teenygrad as tg
@@ -115,3 +116,11 @@ def compare(fn, arrays, grad=None, layout="contig", fn_torch=None, seed=1, fwd=F
         assert a.grad is not None, f"input {i}: torch has a gradient, teenygrad has none"
         assert_close(a.grad, b.grad, f"gradient of input {i}", **bwd)
     return out_tg, out_th
+
+
+def raises_like_torch(fn, exc, match):
+    """fn(torch) raises exc, and fn(teenygrad) raises exc with a message matching `match` (the op and the values)."""
+    with pytest.raises(exc):
+        fn(torch)
+    with pytest.raises(exc, match=match):
+        fn(tg)
