@@ -80,15 +80,10 @@ def _write_sample(self, sample, op):
 
 
 def _draw(self, draw):
-    """draw(n) placed in self's shape as torch's iterator visits its memory (random.draw_like)."""
+    """draw(n) placed in self's shape as torch's iterator visits its memory (random.draw_like; cupy arrays have
+    numpy-style strides too)."""
     from .random import draw_like
-    a = self._data
-    strides = a.strides if type(a) is np.ndarray else a.strides  # cupy arrays have numpy-style strides too
-    return draw_like(self.shape, strides, draw)
-
-
-def _sample_dtype(self):
-    return np.dtype(self._data.dtype)
+    return draw_like(self.shape, self._data.strides, draw)
 
 
 def uniform_(self, a=0.0, b=1.0, generator=None):
@@ -96,7 +91,7 @@ def uniform_(self, a=0.0, b=1.0, generator=None):
     _check_floating(self, "uniform_")
     if a > b:
         raise RuntimeError(f"uniform_: expects to return a [from, to) range, but found from={a} > to={b}")
-    g, d = gen_of(generator), _sample_dtype(self)
+    g, d = gen_of(generator), np.dtype(self._data.dtype)
     return _write_sample(self, _draw(self, lambda n: g.uniform(n, d, a, b)), "uniform_")
 
 
@@ -105,7 +100,7 @@ def normal_(self, mean=0.0, std=1.0, generator=None):
     _check_floating(self, "normal_")
     if std < 0:
         raise RuntimeError(f"normal_: expects std >= 0.0, but found std {std}")
-    g, d = gen_of(generator), _sample_dtype(self)
+    g, d = gen_of(generator), np.dtype(self._data.dtype)
     contiguous = self._data.flags.c_contiguous
     return _write_sample(self, _draw(self, lambda n: g.normal(n, d, mean, std, contiguous)), "normal_")
 
@@ -120,10 +115,9 @@ def exponential_(self, lambd=1.0, generator=None):
 
 
 def bernoulli_(self, p=0.5, generator=None):
-    from .random import gen_of
+    from .random import gen_of, memory_order
     g = gen_of(generator)
     if isinstance(p, Tensor):
-        from .random import memory_order
         probs = np.broadcast_to(p._data if type(p._data) is np.ndarray else p._data.get(), self.shape)
         probs = probs.transpose(memory_order(self.shape, self._data.strides))  # torch pairs them in self's order
         sample = _draw(self, lambda n: g.bernoulli(n, np.ascontiguousarray(probs).ravel()))
