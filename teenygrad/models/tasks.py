@@ -107,6 +107,7 @@ class WindowTask:
 class SequenceTask:
     """Predict every next character. Words: each row is '.' + word padded, targets word + '.' then
     IGNORE (makemore.py's CharDataset). Text: nanoGPT's random windows of block_size characters."""
+    nanogpt = False  # the trainer's sampling='nanogpt': evaluation batches drawn as nanoGPT's estimate_loss draws them
 
     def __init__(self, splits, tokenizer, block_size: int, device="cpu"):
         self.tokenizer, self.block_size, self.device = tokenizer, block_size, device
@@ -172,7 +173,7 @@ class SequenceTask:
     def eval_batches(self, split, max_batches, batch_size):
         """Whole split (non-overlapping windows for text), or max_batches random batches: the same fixed ones at
         every evaluation, or in nanoGPT sampling fresh ones from the default generator, as its estimate_loss."""
-        if max_batches is not None and getattr(self, "nanogpt", False):
+        if max_batches is not None and self.nanogpt:
             return [self.batch_at(split, self.offsets(split, batch_size)) for _ in range(max_batches)]
         if max_batches is not None:
             rng = np.random.default_rng(1234)                       # the same batches at every evaluation
