@@ -2,6 +2,7 @@
 gradients, so the units of the update match the parameter's; lr only scales that update."""
 import numpy as np
 from .optimizer import Optimizer, _check_hyper
+from .adam import _square_avg_
 
 
 class Adadelta(Optimizer):
@@ -29,10 +30,7 @@ class Adadelta(Optimizer):
                 x, v, u = p._data, state["square_avg"]._data, state["acc_delta"]._data
                 g = self._effective_grad(x, p.grad._data, group["maximize"], float(group["weight_decay"]))
                 s, delta = self._scratch(x, 1), self._scratch(x, 2)
-                np.multiply(g, 1 - rho, out=s)   # addcmul: v*rho + ((1-rho)*g)*g
-                s *= g
-                v *= rho
-                v += s
+                _square_avg_(v, g, rho, s)
                 std = np.add(v, eps, out=s)
                 np.sqrt(std, out=std)
                 np.add(u, eps, out=delta)

@@ -66,10 +66,7 @@ class Adam(Optimizer):
                 g = self._effective_grad(x, p.grad._data, group["maximize"], 0.0 if decoupled else weight_decay)
                 s = self._scratch(x, 1)
                 _lerp_(m, g, 1 - beta1, s)
-                np.multiply(g, 1 - beta2, out=s)   # addcmul: v*beta2 + ((1-beta2)*g)*g
-                s *= g
-                v *= beta2
-                v += s
+                _square_avg_(v, g, beta2, s)
                 if amsgrad:
                     v = np.maximum(state["max_exp_avg_sq"]._data, v, out=state["max_exp_avg_sq"]._data)
                 step_size = lr / (1 - beta1 ** step)
@@ -96,6 +93,15 @@ class AdamW(Adam):
         super()._fill_group_fallbacks()
         for g in self.param_groups:
             g["decoupled_weight_decay"] = True
+
+
+def _square_avg_(v, g, decay, scratch):
+    """v = decay v + (1 - decay) g^2, in place, rounding as torch's v.mul_(decay).addcmul_(g, g, value=1 - decay):
+    ((1 - decay) g) g first, then the sum."""
+    np.multiply(g, 1 - decay, out=scratch)
+    scratch *= g
+    v *= decay
+    v += scratch
 
 
 def _lerp_(start, end, weight, scratch):

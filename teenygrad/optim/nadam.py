@@ -2,7 +2,7 @@
 import numpy as np
 from ..tensor import Tensor
 from .optimizer import Optimizer, _check_betas, _check_hyper
-from .adam import _lerp_
+from .adam import _lerp_, _square_avg_
 
 
 class NAdam(Optimizer):
@@ -54,10 +54,7 @@ class NAdam(Optimizer):
                 mu_product = float(mu_product)
                 s, q = self._scratch(x, 1), self._scratch(x, 2)
                 _lerp_(m, g, 1 - beta1, s)
-                np.multiply(g, 1 - beta2, out=s)   # addcmul: v*beta2 + ((1-beta2)*g)*g
-                s *= g
-                v *= beta2
-                v += s
+                _square_avg_(v, g, beta2, s)
                 denom = np.divide(v, 1 - beta2 ** step, out=s)
                 np.sqrt(denom, out=denom)
                 denom += eps

@@ -2,7 +2,7 @@
 the second-moment estimate is tractable (rho_t > 5); before that it is SGD with bias-corrected momentum."""
 import numpy as np
 from .optimizer import Optimizer, _check_betas, _check_hyper
-from .adam import _lerp_
+from .adam import _lerp_, _square_avg_
 
 
 class RAdam(Optimizer):
@@ -43,10 +43,7 @@ class RAdam(Optimizer):
                 g = self._effective_grad(x, p.grad._data, group["maximize"], 0.0 if decoupled else weight_decay)
                 s, upd = self._scratch(x, 1), self._scratch(x, 2)
                 _lerp_(m, g, 1 - beta1, s)
-                np.multiply(g, 1 - beta2, out=s)   # addcmul: v*beta2 + ((1-beta2)*g)*g
-                s *= g
-                v *= beta2
-                v += s
+                _square_avg_(v, g, beta2, s)
                 bias_correction1 = 1 - beta1 ** step
                 bias_correction2 = 1 - beta2 ** step
                 rho_inf = 2 / (1 - beta2) - 1

@@ -2,7 +2,7 @@
 import numpy as np
 from ..tensor import Tensor
 from .optimizer import Optimizer, _check_hyper
-from .adam import _lerp_
+from .adam import _lerp_, _square_avg_
 
 
 class RMSprop(Optimizer):
@@ -43,10 +43,7 @@ class RMSprop(Optimizer):
                 x, v = p._data, state["square_avg"]._data
                 g = self._effective_grad(x, p.grad._data, group["maximize"], weight_decay)
                 s = self._scratch(x, 1)
-                np.multiply(g, 1 - alpha, out=s)   # addcmul: v*alpha + ((1-alpha)*g)*g
-                s *= g
-                v *= alpha
-                v += s
+                _square_avg_(v, g, alpha, s)
                 if group["centered"]:
                     a = state["grad_avg"]._data
                     _lerp_(a, g, 1 - alpha, s)
