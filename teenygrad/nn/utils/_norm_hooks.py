@@ -75,13 +75,18 @@ def weight_norm(module, name="weight", dim=0):
     return module
 
 
-def remove_weight_norm(module, name="weight"):
-    k, hook = _find_hook(module, WeightNorm, name)
+def _remove_hook(op, module, kind, name):
+    """Undo a weight_norm / spectral_norm: the hook restores the plain parameter, then leaves the module."""
+    k, hook = _find_hook(module, kind, name)
     if hook is None:
-        raise ValueError(f"remove_weight_norm: weight_norm of '{name}' not found in {type(module).__name__}")
+        raise ValueError(f"remove_{op}: {op} of '{name}' not found in {type(module).__name__}")
     hook.remove(module)
     del module._forward_pre_hooks[k]
     return module
+
+
+def remove_weight_norm(module, name="weight"):
+    return _remove_hook("weight_norm", module, WeightNorm, name)
 
 
 class SpectralNorm:
@@ -155,9 +160,4 @@ def spectral_norm(module, name="weight", n_power_iterations=1, eps=1e-12, dim=No
 
 
 def remove_spectral_norm(module, name="weight"):
-    k, hook = _find_hook(module, SpectralNorm, name)
-    if hook is None:
-        raise ValueError(f"remove_spectral_norm: spectral_norm of '{name}' not found in {type(module).__name__}")
-    hook.remove(module)
-    del module._forward_pre_hooks[k]
-    return module
+    return _remove_hook("spectral_norm", module, SpectralNorm, name)
