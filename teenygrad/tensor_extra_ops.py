@@ -453,13 +453,9 @@ def resize_as_(self, other, memory_format=None):
 def new_empty_strided(self, size, stride, *, dtype=None, device=None, requires_grad=False):
     """A new tensor of `size` whose elements lie `stride` apart in a fresh buffer (zeros; torch leaves it
     uninitialized). Same dtype and device as self unless given."""
+    from .tensor_strided import check_size_stride
     size, stride = _shape_arg((size,)), _shape_arg((stride,))
-    if len(size) != len(stride):
-        raise RuntimeError(f"new_empty_strided: size {size} and stride {stride} must have the same length")
-    if any(s < 0 for s in size):
-        raise RuntimeError(f"new_empty_strided: negative dimension in size {size}")
-    if any(s < 0 for s in stride):
-        raise RuntimeError(f"new_empty_strided: negative stride in {stride}")
+    check_size_stride("new_empty_strided", size, stride)
     d = self._data.dtype if dtype is None else dt.to_dtype(dtype)
     n = 0 if 0 in size else 1 + sum((s - 1) * st for s, st in zip(size, stride))
     a = np.lib.stride_tricks.as_strided(np.zeros(n, d), size, [st * d.itemsize for st in stride])

@@ -22,18 +22,23 @@ def _ints(seq, what, op):
 
 
 # ---- as_strided -------------------------------------------------------------------------------------
+def check_size_stride(op, size, stride):
+    """A strided layout's size and stride: one entry per dim, none negative (as_strided, new_empty_strided)."""
+    if len(size) != len(stride):
+        raise RuntimeError(f"{op}: mismatch in length of strides and shape: size {size} and stride {stride}")
+    if any(n < 0 for n in size):
+        raise RuntimeError(f"{op}: size {size} has a negative dimension")
+    if any(s < 0 for s in stride):
+        raise RuntimeError(f"{op}: negative strides are not supported, got stride {stride}")
+
+
 @_method
 def as_strided(self, size, stride, storage_offset=None):
     """A view reading self's memory through size and (element) stride from storage_offset. The memory is self's
     own: self must be contiguous, and the window must stay within its elements (torch may read the rest of the
     storage a view came from; here that is refused)."""
     size, stride = _ints(size, "size", "as_strided"), _ints(stride, "stride", "as_strided")
-    if len(size) != len(stride):
-        raise RuntimeError(f"as_strided: mismatch in length of strides and shape: size {size}, stride {stride}")
-    if any(n < 0 for n in size):
-        raise RuntimeError(f"as_strided: size {size} has a negative dimension")
-    if any(s < 0 for s in stride):
-        raise RuntimeError(f"as_strided: negative strides are not supported, got stride {stride}")
+    check_size_stride("as_strided", size, stride)
     if not self.is_contiguous():
         raise RuntimeError(f"as_strided: teenygrad reads a contiguous input's own memory; got shape {self.shape} "
                            f"with strides {self.stride()}: call .contiguous() first")
