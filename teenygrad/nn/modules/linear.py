@@ -84,25 +84,30 @@ class Embedding(Module):
     def __init__(self, num_embeddings, embedding_dim, padding_idx=None, max_norm=None, norm_type=2.0,
                  scale_grad_by_freq=False, sparse=False, _weight=None, _freeze=False, device=None, dtype=None):
         super().__init__()
+        if scale_grad_by_freq or sparse:
+            raise NotImplementedError("Embedding: scale_grad_by_freq and sparse are not supported")
+        self.max_norm, self.norm_type, self.scale_grad_by_freq, self.sparse = max_norm, norm_type, False, False
+        self._init_table(num_embeddings, embedding_dim, padding_idx, _weight, dtype, not _freeze)
+        self.to(device=device)  # torch's device= kwarg: built on the host, then moved
+
+    def _init_table(self, num_embeddings, embedding_dim, padding_idx, _weight, dtype, requires_grad=True):
+        """The (num_embeddings, embedding_dim) table and its padding_idx, for Embedding and EmbeddingBag: drawn by
+        reset_parameters, or the given _weight."""
+        op = type(self).__name__
         self.num_embeddings, self.embedding_dim = num_embeddings, embedding_dim
         if padding_idx is not None:
             if not -num_embeddings <= padding_idx < num_embeddings:
-                raise ValueError(f"Embedding: padding_idx {padding_idx} must be within num_embeddings "
-                                 f"({num_embeddings})")
+                raise ValueError(f"{op}: padding_idx {padding_idx} must be within num_embeddings ({num_embeddings})")
             padding_idx %= num_embeddings
-        self.padding_idx, self.max_norm, self.norm_type = padding_idx, max_norm, norm_type
-        if scale_grad_by_freq or sparse:
-            raise NotImplementedError("Embedding: scale_grad_by_freq and sparse are not supported")
-        self.scale_grad_by_freq, self.sparse = scale_grad_by_freq, sparse
+        self.padding_idx = padding_idx
         if _weight is None:
             self.weight = _param(num_embeddings, embedding_dim, dtype=dtype)
             self.reset_parameters()
         else:
             if tuple(_weight.shape) != (num_embeddings, embedding_dim):
-                raise ValueError(f"Embedding: _weight shape {tuple(_weight.shape)} doesn't match "
+                raise ValueError(f"{op}: _weight shape {tuple(_weight.shape)} doesn't match "
                                  f"({num_embeddings}, {embedding_dim})")
-            self.weight = Parameter(_weight, requires_grad=not _freeze)
-        self.to(device=device)  # torch's device= kwarg: built on the host, then moved
+            self.weight = Parameter(_weight, requires_grad=requires_grad)
 
     def reset_parameters(self):
         init.normal_(self.weight)
