@@ -17,8 +17,9 @@ def synchronize():
 
 
 def manual_seed(seed):
-    """Does nothing: teenygrad draws every random number, for any device, on the host from the generator that
-    torch.manual_seed seeds (torch.cuda.manual_seed would seed a separate GPU stream)."""
+    """Does nothing: teenygrad draws its random numbers, for any device, from the host generator that
+    torch.manual_seed seeds (torch.cuda.manual_seed would seed a separate GPU stream). Dropout masks on a GPU are
+    made there, keyed by one draw from that generator (teenygrad/random.py)."""
 
 
 manual_seed_all = manual_seed

@@ -122,7 +122,7 @@ def _keeps_memory(t):
     """Whether graph tensor t's in-place results go into its memory (_take). A tensor with aliases only when the
     array is its own: an op's output may be a view of another tensor's memory, which must not change."""
     d = t.__dict__
-    return t._data.flags.writeable and ("_keeps_memory" in d or "_aliases" in d and t._data.base is None)
+    return getattr(t._data.flags, "writeable", True) and ("_keeps_memory" in d or "_aliases" in d and t._data.base is None)
 
 
 def _memory_kept(t):

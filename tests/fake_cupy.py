@@ -24,7 +24,29 @@ class FakeDeviceArray(np.ndarray):
 
     def get(self):
         """Copy to a host numpy array (cupy.ndarray.get)."""
+        _waited("get")
         return np.array(self.view(np.ndarray))
+
+    # Reading a value on the host waits for the GPU in cupy: these count in `waits` (see _waited).
+    def __bool__(self):
+        _waited("bool")
+        return np.ndarray.__bool__(self)
+
+    def __float__(self):
+        _waited("float")
+        return np.ndarray.__float__(self)
+
+    def __int__(self):
+        _waited("int")
+        return np.ndarray.__int__(self)
+
+    def item(self, *args):
+        _waited("item")
+        return np.ndarray.item(self, *args)
+
+    def tolist(self):
+        _waited("tolist")
+        return np.ndarray.tolist(self)
 
     @property
     def device(self):
@@ -44,13 +66,41 @@ class FakeDeviceArray(np.ndarray):
 
     def __array_function__(self, func, types_, args, kwargs):
         name = getattr(func, "__name__", str(func))
+        if name in _NO_INITIAL and "initial" in kwargs:
+            raise TypeError(f"fake cupy: {name}() got an unexpected keyword argument 'initial' (cupy has none)")
         res = func(*_unwrap_tree(args, name), **_unwrap_tree(kwargs, name))
         return _wrap(res)
 
+    def max(self, *args, **kwargs):
+        if "initial" in kwargs:
+            raise TypeError("fake cupy: max() got an unexpected keyword argument 'initial' (cupy has none)")
+        return _wrap(np.ndarray.max(self, *args, **kwargs))
+
+    def min(self, *args, **kwargs):
+        if "initial" in kwargs:
+            raise TypeError("fake cupy: min() got an unexpected keyword argument 'initial' (cupy has none)")
+        return _wrap(np.ndarray.min(self, *args, **kwargs))
+
+    def diagonal(self, *args, **kwargs):
+        """A writable view, as cupy's (numpy's own diagonal view is read-only)."""
+        v = np.ndarray.diagonal(self, *args, **kwargs)
+        np.ndarray.flags.__get__(v).writeable = np.ndarray.flags.__get__(self).writeable
+        return _wrap(v)
+
+    @property
+    def flags(self):
+        """cupy's flags: c_contiguous, f_contiguous and owndata, and no `writeable` (a device array always is)."""
+        f = np.ndarray.flags.__get__(self)
+        return types.SimpleNamespace(c_contiguous=f.c_contiguous, f_contiguous=f.f_contiguous, owndata=f.owndata)
+
     def __getitem__(self, index):
+        if _is_bool_index(index):
+            _waited("boolean getitem")
         return _wrap(super().__getitem__(_unwrap_index(index)))
 
     def __setitem__(self, index, value):
+        if _is_bool_index(index):
+            _waited("boolean setitem")
         if type(value) is np.ndarray:
             raise TypeError(f"fake cupy: setitem got a host numpy array {value.shape} for a device array; "
                             f"move it to the device first")
@@ -58,6 +108,19 @@ class FakeDeviceArray(np.ndarray):
 
     def __reduce__(self):  # pickling a device array would silently make a host array in cupy's absence
         raise TypeError("fake cupy: device arrays can't be pickled; .get() them first")
+
+
+waits = []  # what read a device value on the host (each one waits for the GPU in cupy), for the tests to check
+
+
+def _waited(what):
+    waits.append(what)
+
+
+def _is_bool_index(index):
+    """A boolean mask index: cupy counts its True entries on the host first (a wait)."""
+    parts = index if isinstance(index, tuple) else (index,)
+    return any(isinstance(i, np.ndarray) and i.dtype == np.bool_ for i in parts)
 
 
 def _unwrap(x, op, allow_host=False):
@@ -84,6 +147,9 @@ def _unwrap_index(index):
     if isinstance(index, tuple):
         return tuple(i.view(np.ndarray) if isinstance(i, FakeDeviceArray) else i for i in index)
     return index.view(np.ndarray) if isinstance(index, FakeDeviceArray) else index
+
+
+_NO_INITIAL = {"amax", "amin", "max", "min", "nanmax", "nanmin"}  # reductions whose `initial` cupy lacks
 
 
 def _wrap(res):
@@ -174,7 +240,7 @@ cuda = types.SimpleNamespace(
 
 
 def _erf(x):
-    return asarray(np.frompyfunc(math.erf, 1, 1)(x.get()).astype(x.dtype))
+    return asarray(np.frompyfunc(math.erf, 1, 1)(x.view(np.ndarray)).astype(x.dtype))  # on the "device": no get()
 
 
 cupyx = types.ModuleType("cupyx")

@@ -1,6 +1,11 @@
 """device='cuda' plumbing, proved on the CPU with a fake GPU (tests/fake_cupy.py): every op's forward and
 backward keeps arrays on the device and matches the cpu numbers; modules, optimizers, save and the GPT step
-move and run there; mixing devices, and asking for cuda without a GPU, raise clear errors."""
+move and run there; mixing devices, and asking for cuda without a GPU, raise clear errors.
+
+On a machine with a GPU, `TEENYGRAD_TEST_CUDA=1 pytest tests/test_device.py` runs the same tests on the REAL
+cupy, with the Triton kernels on (bench/gpu_session.sh does); the tests about the fake itself, or about having
+no GPU, skip there."""
+import os
 import sys
 
 import numpy as np
@@ -15,16 +20,26 @@ import fake_cupy
 from fake_cupy import FakeDeviceArray
 
 TOL = dict(atol=1e-5, rtol=1e-4)  # cpu vs fake device: same numpy math, different code paths (no numba, no pool)
+REAL = os.environ.get("TEENYGRAD_TEST_CUDA") == "1"  # the real cupy on a real GPU instead of the fake
+fake_only = pytest.mark.skipif(REAL, reason="about the fake GPU or about having no GPU")
 
 
 @pytest.fixture
 def gpu():
+    if REAL:
+        cupy = pytest.importorskip("cupy")
+        if not cupy.cuda.is_available():
+            pytest.fail("TEENYGRAD_TEST_CUDA=1 but cupy sees no GPU")
+        yield cupy
+        return
     undo = fake_cupy.install()
     yield fake_cupy
     undo()
 
 
 def on_device(a):
+    if REAL:
+        return type(a).__module__.split(".")[0] == "cupy" and type(a).__name__ == "ndarray"
     return type(a) is FakeDeviceArray
 
 
@@ -141,13 +156,13 @@ def test_op_stays_on_device_and_matches_cpu(gpu, name):
         np.testing.assert_allclose(t.grad.cpu().numpy(), r.grad.numpy(), **TOL)
 
 
-def test_dropout_and_rnn_stay_on_device(gpu):
+def test_rnn_stays_on_device(gpu):
     def run(device):
         tg.manual_seed(3)
         x = tg.tensor(_rand((5, 2, 3), 31), requires_grad=True, device=device)
         lstm, gru = nn.LSTM(3, 4), nn.GRU(4, 4)
         lstm.to(device), gru.to(device)
-        y, _ = gru(F.dropout(lstm(x)[0], 0.4, training=True))
+        y, _ = gru(lstm(x)[0].tanh())
         y.sum().backward()
         return y, x, list(lstm.parameters()) + list(gru.parameters())
     ref, ref_x, ref_params = run("cpu")
@@ -158,6 +173,72 @@ def test_dropout_and_rnn_stay_on_device(gpu):
     for p, r in zip(params, ref_params):
         assert on_device(p._data) and on_device(p.grad._data)
         np.testing.assert_allclose(p.grad.cpu().numpy(), r.grad.numpy(), **TOL)
+
+
+def _replayed_noise(seed, like, shape, p):
+    """The noise a dropout on the device drew right after manual_seed(seed), made again (as a host array)."""
+    from teenygrad.random import default_generator, device_dropout_noise
+    tg.manual_seed(seed)
+    noise = device_dropout_noise(like, shape, p, default_generator)
+    assert on_device(noise)
+    return noise.get()
+
+
+@pytest.mark.parametrize("p", [0.1, 0.5, 0.9])
+def test_dropout_mask_is_made_on_the_device(gpu, p):
+    """No host mask is copied over: the noise is the device hash's, keyed by one draw from the generator."""
+    x = tg.tensor(_rand((64, 1000), 50), requires_grad=True, device="cuda")
+    g = _rand((64, 1000), 51)
+    tg.manual_seed(4)
+    y = F.dropout(x, p)
+    y.backward(tg.tensor(g, device="cuda"))
+    assert on_device(y._data) and on_device(x.grad._data)
+    noise = _replayed_noise(4, x._data, x.shape, p)
+    np.testing.assert_array_equal(y.cpu().numpy(), x.detach().cpu().numpy() * noise)
+    np.testing.assert_array_equal(x.grad.cpu().numpy(), g * noise)
+    assert set(np.unique(noise).tolist()) == {0.0, float(np.float32(1) / np.float32(1 - p))}
+    dropped = (noise == 0).mean()
+    assert abs(dropped - p) < 5 * np.sqrt(p * (1 - p) / noise.size), dropped
+    tg.manual_seed(4)
+    first = F.dropout(x, p).cpu().numpy()
+    second = F.dropout(x, p).cpu().numpy()
+    assert np.array_equal(first, y.cpu().numpy()) and not np.array_equal(first, second)  # replayed; then fresh
+
+
+def test_sdpa_dropout_on_device(gpu):
+    q, k, v = (_rand((2, 3, 6, 4), s) for s in (60, 61, 62))
+    dq, dk, dv = (tg.tensor(a, requires_grad=True, device="cuda") for a in (q, k, v))
+    tg.manual_seed(9)
+    out = F.scaled_dot_product_attention(dq, dk, dv, dropout_p=0.3, is_causal=True)
+    out.sum().backward()
+    noise = _replayed_noise(9, dq._data, (2, 3, 6, 6), 0.3)
+    cq, ck, cv = (tg.tensor(a, requires_grad=True) for a in (q, k, v))
+    causal = np.triu(np.full((6, 6), -np.inf, np.float32), 1)
+    ref = ((cq @ ck.transpose(-1, -2) / 2 + tg.tensor(causal)).softmax(-1) * tg.tensor(noise)) @ cv
+    ref.sum().backward()
+    assert on_device(out._data) and on_device(dq.grad._data)
+    np.testing.assert_allclose(out.cpu().numpy(), ref.detach().numpy(), **TOL)
+    for d, c in ((dq, cq), (dk, ck), (dv, cv)):
+        np.testing.assert_allclose(d.grad.cpu().numpy(), c.grad.numpy(), **TOL)
+
+
+def test_device_hash_bits():
+    """The dropout hash (plain numpy here): its words are balanced and uncorrelated, a new key gives new words,
+    and making a mask takes exactly one two-word randint from the generator."""
+    from teenygrad.random import Generator, device_dropout_noise, hashed_bits
+    a, b = hashed_bits(np, 1 << 18, 1), hashed_bits(np, 1 << 18, 2)
+    assert a.dtype == np.uint32 and len(np.unique(a)) == a.size  # a bijection of the index
+    for w in (a, b):
+        ones = np.unpackbits(w.view(np.uint8)).reshape(-1, 32).mean(0)
+        assert np.abs(ones - 0.5).max() < 0.005, ones
+        u = (w >> 8).astype(np.float64)
+        assert abs(np.corrcoef(u[:-1], u[1:])[0, 1]) < 0.01 and abs(np.corrcoef(u[:-2], u[2:])[0, 1]) < 0.01
+    assert (a == b).mean() < 1e-3
+    assert abs(np.corrcoef((a >> 8).astype(float), (b >> 8).astype(float))[0, 1]) < 0.01
+    g1, g2 = Generator().manual_seed(5), Generator().manual_seed(5)
+    device_dropout_noise(np.zeros(1, np.float32), (3, 4), 0.5, g1)
+    g2.randint(2, 0, 1 << 32)
+    assert g1.get_state() == g2.get_state()
 
 
 # ---- moving tensors and modules ----------------------------------------------------------------------------
@@ -209,10 +290,10 @@ def test_module_to_moves_parameters_and_buffers(gpu):
     assert all(on_device(t._data) for t in m.parameters())
 
 
-def _gpt_steps(device, steps=2):
+def _gpt_steps(device, steps=2, dropout=0.0):
     from teenygrad.models.gpt import GPT
     tg.manual_seed(0)
-    model = GPT(vocab_size=13, block_size=8, n_layer=2, n_head=2, n_embd=16, dropout=0.1, bias=True).to(device)
+    model = GPT(vocab_size=13, block_size=8, n_layer=2, n_head=2, n_embd=16, dropout=dropout, bias=True).to(device)
     opt = tg.optim.AdamW(model.parameters(), lr=1e-2, weight_decay=0.1)
     data = np.random.default_rng(0).integers(0, 13, (steps, 3, 9))
     losses = []
@@ -240,6 +321,63 @@ def test_gpt_train_step_on_device_matches_cpu(gpu):
         np.testing.assert_allclose(p.cpu().numpy(), rp.numpy(), atol=1e-5, err_msg=name)
     for state in opt.state.values():
         assert on_device(state["exp_avg"]._data) and on_device(state["exp_avg_sq"]._data)
+
+
+def test_gpt_dropout_step_on_device_is_reproducible(gpu):
+    """With dropout the device's masks are its own (as in torch), so the run is compared with itself: the same
+    seed replays it exactly, and the masks really act (the losses differ from dropout 0's)."""
+    runs = [[float(loss) for loss, _, _ in _gpt_steps("cuda", steps=3, dropout=d)[2]] for d in (0.2, 0.2, 0.0)]
+    assert runs[0] == runs[1] and runs[0] != runs[2]
+    assert all(np.isfinite(runs[0]))
+
+
+@pytest.mark.parametrize("dtype", ["float32", "float16"])
+@pytest.mark.parametrize("max_norm", [0.5, 100.0])  # clipping, and not
+def test_clip_grad_norm_on_device_matches_cpu(gpu, dtype, max_norm):
+    grads = [_rand((3, 4), 70), _rand((5,), 71, -30, 30), _rand((2, 2, 2), 72)]
+    out = {}
+    for device in ("cpu", "cuda"):
+        ps = [tg.zeros(g.shape, dtype=dtype, device=device, requires_grad=True) for g in grads]
+        for p, g in zip(ps, grads):
+            p.grad = tg.tensor(g.astype(dtype), device=device)
+        total = nn.utils.clip_grad_norm_(ps, max_norm)
+        assert total.device == device and total.dtype == ps[0].dtype
+        out[device] = float(total), [p.grad.cpu().numpy() for p in ps]
+    np.testing.assert_allclose(out["cuda"][0], out["cpu"][0], rtol=1e-3 if dtype == "float16" else 1e-6)
+    for a, b in zip(out["cuda"][1], out["cpu"][1]):
+        np.testing.assert_allclose(a.astype(np.float32), b.astype(np.float32), rtol=2e-3 if dtype == "float16" else 1e-6)
+    p = tg.zeros(3, device="cuda", requires_grad=True)
+    p.grad = tg.tensor([1.0, np.inf, 0.0], device="cuda")
+    with pytest.raises(RuntimeError, match="clip_grad_norm_: the total norm of order 2.0 .* is non-finite"):
+        nn.utils.clip_grad_norm_([p], 1.0, error_if_nonfinite=True)
+
+
+@fake_only
+def test_gpt_train_step_waits_for_the_gpu_four_times(gpu):
+    """Reading a device value on the host waits for the GPU to finish everything queued: a training step may do
+    it only where it must. The step's four: the embedding's index check for wte and wpe, the loss's target check
+    (bad indices raise, never a silent wrong answer) and float(loss). Not one per gradient in clip_grad_norm_
+    (that was 27 a step in nanoGPT's GPU config), nor any in masked attention's safe softmax."""
+    from teenygrad.models.gpt import GPT
+    tg.manual_seed(0)
+    model = GPT(vocab_size=13, block_size=8, n_layer=2, n_head=2, n_embd=16, dropout=0.1).to("cuda")
+    opt = tg.optim.AdamW(model.parameters(), lr=1e-2, weight_decay=0.1)
+    data = np.random.default_rng(0).integers(0, 13, (3, 9))
+    x, y = tg.tensor(data[:, :-1], device="cuda"), tg.tensor(data[:, 1:], device="cuda")
+    for step in range(2):
+        fake_cupy.waits.clear()
+        loss = F.cross_entropy(model(x).view(-1, 13), y.view(-1))
+        opt.zero_grad()
+        loss.backward()
+        nn.utils.clip_grad_norm_(model.parameters(), 1.0)
+        opt.step()
+        float(loss)
+        assert fake_cupy.waits == ["bool", "bool", "bool", "get"], fake_cupy.waits
+    mask = tg.tensor(np.tril(np.ones((8, 8), bool)), device="cuda")
+    q = tg.randn(2, 2, 8, 4, device="cuda", requires_grad=True)
+    fake_cupy.waits.clear()
+    F.scaled_dot_product_attention(q, q, q, attn_mask=mask).sum().backward()
+    assert fake_cupy.waits == []
 
 
 def test_checkpoint_of_a_cuda_run_resumes_on_cuda(gpu, tmp_path):
@@ -307,6 +445,7 @@ def no_cupy(monkeypatch):
     monkeypatch.setitem(sys.modules, "cupy", None)  # `import cupy` now raises ImportError
 
 
+@fake_only
 @pytest.mark.parametrize("make", [lambda: tg.zeros(3, device="cuda"), lambda: tg.tensor([1.0]).cuda(),
                                   lambda: tg.tensor([1.0]).to("cuda"), lambda: tg.randn(2, device="cuda"),
                                   lambda: nn.Linear(2, 2).to("cuda"), lambda: nn.Linear(2, 2).cuda()],
@@ -318,6 +457,7 @@ def test_cuda_without_cupy_raises(no_cupy, make):
     assert backend.is_available() is False
 
 
+@fake_only
 def test_cuda_without_gpu_raises(monkeypatch):
     import types
     nogpu = types.ModuleType("cupy")
@@ -332,6 +472,7 @@ def test_bad_device_name():
         tg.zeros(2, device="tpu")
 
 
+@fake_only
 def test_bench_train_step_rehearsal(gpu, monkeypatch):
     """bench/gpu.py's GPU training-step comparison, rehearsed at a tiny size: teenygrad on the fake device,
     torch on the CPU standing in for torch.cuda. Same weights and batches, so the losses must agree."""
@@ -371,6 +512,7 @@ def test_teenygrad_cuda_module(gpu):
     tg.cuda.synchronize()
 
 
+@fake_only
 def test_teenygrad_cuda_module_without_cupy(no_cupy):
     assert tg.cuda.is_available() is False and tg.cuda.device_count() == 0
     with pytest.raises(RuntimeError, match="no CUDA GPU is available"):
@@ -406,6 +548,7 @@ def test_cli_trains_on_device_like_cpu(gpu, tmp_path, capsys):
     assert logs["cuda"] == logs["cpu"] and len(logs["cpu"]) == 3
 
 
+@fake_only
 def test_backend_matmul_runs_plain_xp_on_the_fake(gpu):
     a, b = _rand((2, 3, 4), 40), _rand((4, 5), 41)
     out = backend.matmul(fake_cupy.asarray(a), fake_cupy.asarray(b))  # batched: one 2-D product per matrix
@@ -431,6 +574,7 @@ def test_layer_device_kwarg(gpu, make):
         np.testing.assert_array_equal(t.cpu().numpy(), r.numpy())  # same init as on the cpu
 
 
+@fake_only
 def test_the_fake_is_as_strict_as_cupy(gpu):
     d = fake_cupy.asarray(np.ones((2, 3), np.float32))
     assert on_device(d.sum()) and d.sum().shape == () and on_device(d[0, 0])  # never numpy scalars
@@ -443,6 +587,7 @@ def test_the_fake_is_as_strict_as_cupy(gpu):
     assert on_device(d * 2.0) and on_device(d + np.float32(1))  # scalars mix freely, as in cupy
 
 
+@fake_only
 def test_install_undo_restores_numpy():
     originals = np.asarray, np.array, np.ascontiguousarray
     fake_cupy.install()()

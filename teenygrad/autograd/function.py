@@ -264,7 +264,8 @@ def once_differentiable(fn):
 def _accumulate_into_grad(t, g, stored):
     """Leaf/retained gradient: keep our own writable copy, never an alias of another tensor's grad."""
     if t.grad is None:
-        if g.base is not None or id(g) in stored or not g.flags.writeable:  # cheapest test first
+        # cheapest test first; a cupy array's flags have no `writeable` (it always is)
+        if g.base is not None or id(g) in stored or (type(g) is _np.ndarray and not g.flags.writeable):
             g = g.copy()
         stored.add(id(g))
         t.grad = Tensor._wrap(g)

@@ -13,9 +13,10 @@ matmul picks a rung of the GEMM ladder with `choose_matmul_impl`, a pure functio
 Override with set_matmul_impl(name) or TEENYGRAD_MATMUL=cublas|naive|tiled|scheduled|tensorcore|hopper|auto;
 "cublas" (cupy's `a @ b`) stays available as the reference. tf32 is off by default, like
 torch.backends.cuda.matmul.allow_tf32; turn it on with set_allow_tf32(True) or TEENYGRAD_ALLOW_TF32=1.
-Batched matmul (ndim > 2, batch dims broadcast) with one of our kernels loops over the batch in Python, one
-2-D launch per matrix: simple and right; a batch grid axis would be faster for many small matrices
-(cuBLAS takes the whole batch in one call).
+Batched matmul (ndim > 2 on both sides, batch dims broadcast) is one batched cuBLAS call by default: our rungs
+are 2-D kernels, and looping over the batch in Python (what a forced rung does, one launch per matrix) cost more
+than the products themselves (attention with a mask or dropout in the nanoGPT GPU config: 384 launches a
+product). A batch grid axis in the kernels would bring the batched case onto the ladder.
 
 The ops (teenygrad.ops) ask `kernels_for(*arrays)` before each fused op, as they ask backend.cpu.fused_for
 on the CPU: it returns this module when the arrays are GPU arrays the kernels take, else None and the op
@@ -175,8 +176,8 @@ def matmul(a, b):
     xp = _test_xp or _kernel("_launch").xp_of(a)
     if a.ndim == 2 and b.ndim == 2:
         return _matmul_2d(impl, a, b, None)
-    if impl == "cublas":  # one batched cuBLAS call
-        return xp.matmul(a, b)
+    if impl == "cublas" or matmul_override() in (None, "auto"):  # one batched cuBLAS call: our rungs are 2-D kernels, and
+        return xp.matmul(a, b)  # a Python loop of launches (below, on request) costs more than the products
     batch = np.broadcast_shapes(a.shape[:-2], b.shape[:-2])
     a = xp.broadcast_to(a, batch + a.shape[-2:])
     b = xp.broadcast_to(b, batch + b.shape[-2:])

@@ -9,7 +9,7 @@ from ..tensor import dt  # the dtype module: the package attribute `dtype` is th
 from ..tensor import Tensor, _check_same_device
 from ..ops import nn as N
 from .._arrays import on_device_of, xp_of
-from ..random import gen_of
+from ..random import device_dropout_noise, gen_of
 from ..autograd.grad_mode import is_grad_enabled
 from ..tensor_ops import one_hot as _one_hot, where as _where, einsum as _einsum
 from ._checks import _t, _same_float
@@ -376,8 +376,11 @@ def scaled_dot_product_attention(query, key, value, attn_mask=None, dropout_p=0.
     drop = None
     if dropout_p > 0:
         shape = np.broadcast_shapes(q.shape[:-2], k.shape[:-2]) + (L, S)
-        keep = gen_of(generator).bernoulli(math.prod(shape), 1 - dropout_p).reshape(shape)
-        drop = on_device_of(q._data, keep.astype(q.dtype) / q.dtype.type(1 - dropout_p))
+        if type(q._data) is not np.ndarray:  # a GPU array: the mask is made there (teenygrad/random.py)
+            drop = device_dropout_noise(q._data, shape, dropout_p, gen_of(generator))
+        else:
+            keep = gen_of(generator).bernoulli(math.prod(shape), 1 - dropout_p).reshape(shape)
+            drop = keep.astype(q.dtype) / q.dtype.type(1 - dropout_p)
     return N.ScaledDotProductAttention.apply(q, k, v, mask=mask, causal=is_causal, scale=sc, drop=drop)
 
 

@@ -57,7 +57,7 @@ class Expand(Function):
 def diagonal_view(a, offset, dim1, dim2):
     """The diagonal of a over dims dim1, dim2 as a view of a, writable when a is (numpy's own is read-only)."""
     v = a.diagonal(offset, dim1, dim2)
-    if isinstance(v, np.ndarray) and a.flags.writeable and not v.flags.writeable:
+    if type(v) is np.ndarray and a.flags.writeable and not v.flags.writeable:
         v.flags.writeable = True
     return v
 

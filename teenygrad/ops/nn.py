@@ -12,7 +12,7 @@ from ..backend.cpu import fused_for
 from ..backend import cuda as _cuda
 from .index import scatter_add_rows
 from .matmul import _matmul2d as _mm  # 2-D a @ b: split over the CPU pool, or the GPU's GEMM rung
-from .._arrays import unbroadcast, column_sums, contiguous, on_device_of, xp_of, zeros_on
+from .._arrays import unbroadcast, column_sums, contiguous, xp_of, zeros_on
 
 
 def _bmm(a, b):
@@ -191,7 +191,7 @@ class BatchNorm(Function):
 def _over(a, denom):
     """a / denom for a mean over kept targets: with every target ignored (denom 0) the nan torch gives, without
     numpy's divide warning. Host scalars only are tested: a GPU denom stays on the device (cupy doesn't warn)."""
-    if isinstance(denom, (np.generic, np.ndarray)) and denom == 0:
+    if (isinstance(denom, np.generic) or type(denom) is np.ndarray) and denom == 0:
         with np.errstate(divide="ignore", invalid="ignore"):
             return a / denom
     return a / denom
@@ -377,11 +377,12 @@ class Dropout(Function):
     """y = x m / (1-p), m ~ Bernoulli(1-p);  dx = dy m / (1-p)"""
     saves_inputs = False
     def forward(self, x, p, gen):
-        from ..random import draw_like
-        if p < 1:  # torch: noise = bernoulli_(1 - p) laid out like x, noise /= (1 - p) in x's dtype, x * noise
+        from ..random import device_dropout_noise, draw_like
+        if p < 1 and type(x) is not np.ndarray:  # a GPU array: the mask is made there (random.py says how)
+            self.m = device_dropout_noise(x, x.shape, p, gen)
+        elif p < 1:  # torch: noise = bernoulli_(1 - p) laid out like x, noise /= (1 - p) in x's dtype, x * noise
             keep = draw_like(x.shape, x.strides, lambda n: gen.bernoulli(n, 1 - p))
-            t = x.dtype.type
-            self.m = on_device_of(x, keep.astype(x.dtype) / t(1 - p))  # host RNG: the same mask on every device
+            self.m = keep.astype(x.dtype) / x.dtype.type(1 - p)
         else:
             self.m = zeros_on(x, x.shape)
         return x * self.m
@@ -419,12 +420,12 @@ class ScaledDotProductAttention(Function):
                 s = s + mask if np.broadcast_shapes(s.shape, mask.shape) != s.shape else np.add(s, mask, out=s)
             m = s.max(axis=-1, keepdims=True)
             if mask is not None:  # a fully masked row attends to nothing: output 0, as torch's safe softmax
-                m[m == -np.inf] = 0
+                np.copyto(m, 0, where=m == -np.inf)  # not m[...] = 0: cupy's boolean setitem waits for the GPU
             s -= m
             np.exp(s, out=s)
             se = s.sum(axis=-1, keepdims=True)
             if mask is not None:
-                se[se == 0] = 1
+                np.copyto(se, 1, where=se == 0)
             s /= se
         self.p = s
         self.pd = s * drop if drop is not None else s

@@ -3,7 +3,7 @@ backward re-inserts the reduced axes and broadcasts."""
 import numpy as np
 from ..autograd.function import Function
 from ..backend import cuda as _cuda
-from .._arrays import zeros_on
+from .._arrays import xp_of, zeros_on
 
 
 def _expand_back(g, in_shape, axis, keepdim):
@@ -161,12 +161,22 @@ class Std(Var):
         return Var.backward(self, g)
 
 
+def _max_keepdims(x, axis):
+    """x.max(axis, keepdims=True), and -inf over a zero-size axis (numpy's `initial`, which cupy's max lacks)."""
+    if x.size:
+        return x.max(axis=axis, keepdims=True)
+    shape = list(x.shape)
+    for a in (axis if isinstance(axis, tuple) else (axis,)) if axis is not None else range(x.ndim):
+        shape[a] = 1
+    return xp_of(x).full(shape, -np.inf, x.dtype)
+
+
 class LogSumExp(Function):
     """z = log sum e^x (shifted by the max for stability);  dx = dz softmax(x)"""
     saves_output = True
     def forward(self, x, axis, keepdim=False):
         self.x, self.axis, self.keepdim = x, axis, keepdim
-        m = np.max(x, axis=axis, keepdims=True, initial=-np.inf)  # initial: empty axes give log(0) = -inf
+        m = _max_keepdims(x, axis)  # empty axes give log(0) = -inf
         m = np.where(np.isfinite(m), m, 0)
         with np.errstate(divide="ignore"):
             self.z = np.log(np.exp(x - m).sum(axis=axis, keepdims=True)) + m
@@ -187,7 +197,7 @@ class Softmax(Function):
         if self.cuda is not None:  # one read and one write per row (Triton)
             self.y = self.cuda.softmax_fwd(x)
             return self.y
-        e = np.exp(x - x.max(axis=axis, keepdims=True, initial=-np.inf))  # initial: zero-size axes
+        e = np.exp(x - _max_keepdims(x, axis))
         e /= e.sum(axis=axis, keepdims=True)
         self.y = e
         return e
@@ -204,7 +214,7 @@ class LogSoftmax(Function):
     saves_inputs, saves_output = False, True
     def forward(self, x, axis):
         self.axis = axis
-        s = x - x.max(axis=axis, keepdims=True, initial=-np.inf)
+        s = x - _max_keepdims(x, axis)
         self.y = s - np.log(np.exp(s).sum(axis=axis, keepdims=True))
         return self.y
 
