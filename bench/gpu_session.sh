@@ -1,0 +1,60 @@
+#!/usr/bin/env bash
+# Every GPU check of the project in one command, for a machine with an NVIDIA GPU, cupy and triton:
+#
+#   OUT=out/gpu bash bench/gpu_session.sh
+#
+# 1. tests/test_device.py on the real cupy (TEENYGRAD_TEST_CUDA=1: every op's forward and backward against the
+#    CPU, with the fused Triton kernels on; module moves, checkpoints, dropout made on the device, the CLI);
+# 2. bench/gpu.py: every kernel checked against CuPy/cuBLAS, then the GEMM ladder, the fused kernels and the
+#    nanoGPT GPU-config training step against PyTorch eager on the same GPU;
+# 3. the CLI as a user runs it: `teenygrad train gpt --preset shakespeare-gpu --device cuda` for a few hundred
+#    iterations (needs tinyshakespeare.txt in $TEENYGRAD_DATA), then `teenygrad sample`;
+# 4. bench/gpu_step_profile.py: that training step under cProfile, with and without dropout.
+# Each part has its own time cap (TESTS_S, BENCH_S, TRAIN_S, PROF_S seconds), so a hang in one leaves time for the rest.
+# Logs and JSON go to $OUT; the Triton cache (compiled kernels) is packed into $OUT/tritoncache.tgz so a later
+# run on a fresh machine can unpack it into $TRITON_CACHE_DIR and skip the compiles.
+set -u
+OUT=${OUT:-out/gpu}
+mkdir -p "$OUT"
+export PYTHONUNBUFFERED=1 PYTHONPATH="$PWD${PYTHONPATH:+:$PYTHONPATH}"
+export TRITON_CACHE_DIR=${TRITON_CACHE_DIR:-$PWD/.tritoncache}
+PY=${PY:-python3}
+TESTS_S=${TESTS_S:-90} BENCH_S=${BENCH_S:-200} TRAIN_S=${TRAIN_S:-90} TRAIN_ITERS=${TRAIN_ITERS:-500} PROF_S=${PROF_S:-90}
+if [ -f .tritoncache.tgz ] && [ ! -d "$TRITON_CACHE_DIR" ]; then  # a cache packed by an earlier run
+    mkdir -p "$TRITON_CACHE_DIR" && tar xzf .tritoncache.tgz -C "$TRITON_CACHE_DIR"
+fi
+t0=$(date +%s)
+stamp() { echo "== [$(( $(date +%s) - t0 )) s] $*"; }
+
+stamp "machine"
+nvidia-smi --query-gpu=name,memory.total,driver_version,clocks.sm,clocks.max.sm,temperature.gpu --format=csv \
+    2>&1 | tee "$OUT/machine.txt"
+$PY -c "import sys, numpy, cupy, triton; print('python', sys.version.split()[0], 'numpy', numpy.__version__,
+'cupy', cupy.__version__, 'triton', triton.__version__)" 2>&1 | tee -a "$OUT/machine.txt"
+
+stamp "tests/test_device.py on the real GPU (cap ${TESTS_S} s)"
+# cuBLAS for the products here: every new odd test shape would autotune (and compile) eight GEMM configurations;
+# bench/gpu.py checks the rungs themselves. The fused kernels run as they do in training.
+TEENYGRAD_MATMUL=cublas TEENYGRAD_TEST_CUDA=1 timeout "$TESTS_S" $PY -m pytest -q -x -p no:cacheprovider tests/test_device.py \
+    >"$OUT/tests.log" 2>&1
+echo "exit $?"; tail -n 25 "$OUT/tests.log"
+
+stamp "bench/gpu.py (cap ${BENCH_S} s)"
+timeout "$BENCH_S" $PY bench/gpu.py --budget $(( BENCH_S * 6 / 10 )) --json "$OUT/gpu_results.json" \
+    >"$OUT/bench.log" 2>&1
+echo "exit $?"; grep -v "^  ok " "$OUT/bench.log" | tail -n 60
+
+stamp "teenygrad train gpt --preset shakespeare-gpu --device cuda, ${TRAIN_ITERS} iterations (cap ${TRAIN_S} s)"
+rm -rf /tmp/tg-gpu-run
+timeout "$TRAIN_S" $PY -m teenygrad train gpt --preset shakespeare-gpu --device cuda --max-iters "$TRAIN_ITERS" \
+    --eval-interval 250 --eval-iters 20 --out-dir /tmp/tg-gpu-run >"$OUT/train.log" 2>&1
+echo "exit $?"; grep -v "^ *[0-9]*/[0-9]* \[" "$OUT/train.log" | tail -n 12; grep "^ *[0-9]*/[0-9]* \[" "$OUT/train.log" | tail -n 2
+timeout 30 $PY -m teenygrad sample --out-dir /tmp/tg-gpu-run --max-new-tokens 200 2>&1 | tail -n 8
+
+stamp "bench/gpu_step_profile.py: the training step under cProfile, without and with dropout (cap 2 x ${PROF_S} s)"
+for d in 0.0 0.2; do timeout "$PROF_S" $PY bench/gpu_step_profile.py $d >"$OUT/profile-$d.log" 2>&1; echo "exit $?"
+    head -n 40 "$OUT/profile-$d.log" | cut -c1-150; done
+
+stamp "packing the Triton cache"
+tar czf "$OUT/tritoncache.tgz" -C "$TRITON_CACHE_DIR" . 2>/dev/null && ls -la "$OUT/tritoncache.tgz"
+stamp "done"
