@@ -16,6 +16,7 @@ os.environ.pop("TRITON_INTERPRET", None)
 os.environ.setdefault("TRITON_DEFAULT_BACKEND", "nvidia")
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", ".."))
 
+import numpy as np  # noqa: E402
 import triton  # noqa: E402
 from triton.backends.compiler import GPUTarget  # noqa: E402
 from triton.compiler import ASTSource  # noqa: E402
@@ -128,8 +129,40 @@ def cases(all_configs=False):
                dict(attn, CAUSAL=causal), 4, 2, "mma")
         yield (f"attention bwd dq causal={causal}", flash_attention._bwd_dq_kernel, qkv, dict(attn, CAUSAL=causal),
                4, 2, "mma")
+    # fp32 attention runs its dots as unrolled FMAs: each kernel's tile (flash_attention._FP32_TILES) must keep
+    # its spills small (ptxas -v); at the fp16 tiles they were 16-28 KB per thread
+    qkv32 = dict({n: "fp32" for n in qkv}, lse="fp32", delta="fp32")
+    for (which, block_d), limit in {("fwd", 64): 0, ("dkdv", 64): 512, ("dq", 64): 0,
+                                    ("fwd", 128): 0, ("dkdv", 128): 2560, ("dq", 128): 0}.items():
+        meta = flash_attention.tile_meta(which, np.dtype(np.float32), block_d)
+        warps, stages = meta.pop("num_warps"), meta.pop("num_stages")
+        kernel = {"fwd": flash_attention._fwd_kernel, "dkdv": flash_attention._bwd_dkdv_kernel,
+                  "dq": flash_attention._bwd_dq_kernel}[which]
+        yield (f"attention {which} fp32 D={block_d} tile {meta['BLOCK_M']}/{warps} warps", kernel, qkv32,
+               dict(meta, CAUSAL=True), warps, stages, f"spill<={limit}")
     yield ("adamw", adamw._adamw_kernel, {"p": "fp32", "g": "bf16", "m": "fp32", "v": "fp32"}, dict(BLOCK=1024),
            4, 1, None)
+
+
+def spill_bytes(ptx):
+    """Bytes of spill stores per thread that ptxas reports for sm_90a, or None when no ptxas here can read this
+    PTX (Triton names the one it uses through get_ptxas)."""
+    import re
+    import subprocess
+    import tempfile
+    from triton.backends.nvidia import compiler as nv
+    try:
+        path = nv.get_ptxas(90).path
+    except Exception:  # older Triton: the bundled one
+        path = os.path.join(os.path.dirname(triton.__file__), "backends", "nvidia", "bin", "ptxas")
+    with tempfile.TemporaryDirectory() as d:
+        src = os.path.join(d, "k.ptx")
+        with open(src, "w") as f:
+            f.write(ptx)
+        r = subprocess.run([path, "-arch=sm_90a", "-v", src, "-o", os.path.join(d, "k.cubin")],
+                           capture_output=True, text=True)
+    m = re.search(r"(\d+) bytes spill stores", r.stderr)
+    return int(m.group(1)) if r.returncode == 0 and m else None
 
 
 def main():
@@ -139,8 +172,14 @@ def main():
         try:
             compiled = compile_kernel(kernel, pointers, constexprs, warps, stages, *divisible)
             ptx = compiled.asm["ptx"]
-            ok = want is None or (want in ptx and (want != ASYNC_16B or "0x10," in ptx))
-            note = "" if ok else f"PTX lacks {want!r}"
+            if want and want.startswith("spill<="):
+                spilled = spill_bytes(ptx)
+                ok = spilled is None or spilled <= int(want[7:])
+                note = ("(no ptxas here reads this PTX: spills not checked)" if spilled is None
+                        else f"{spilled} bytes of spill stores" + ("" if ok else f" > {want[7:]}"))
+            else:
+                ok = want is None or (want in ptx and (want != ASYNC_16B or "0x10," in ptx))
+                note = "" if ok else f"PTX lacks {want!r}"
             if compiled.metadata.shared > H100_SHARED_BYTES:
                 ok, note = False, f"needs {compiled.metadata.shared} bytes of shared memory > {H100_SHARED_BYTES}"
         except Exception as e:  # report every kernel, then fail

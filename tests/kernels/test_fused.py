@@ -165,6 +165,22 @@ def test_flash_attention(dtype_name, causal, B, H, T, D, rng):
         assert_close(got, want, dtype_name, f"attention {name}", scale=loose)
 
 
+@pytest.mark.parametrize("causal", [False, True])
+def test_flash_attention_with_the_gpu_fp32_tiles(causal, rng, monkeypatch):
+    """fp32 on a GPU takes different tiles per kernel (fwd and dq 32 rows, dkdv 16; _FP32_TILES): the same
+    numbers as the reference with those tiles, here in the interpreter (which otherwise uses 16 everywhere)."""
+    monkeypatch.setattr(flash_attention, "interpreting", lambda: False)
+    assert flash_attention.tile_meta("fwd", np.dtype(np.float32), 64)["BLOCK_M"] == 32
+    assert flash_attention.tile_meta("dkdv", np.dtype(np.float32), 64)["BLOCK_N"] == 16
+    B, H, T, D = 1, 2, 45, 64
+    q, k, v, do = (rng.standard_normal((B, H, T, D)).astype(np.float32) for _ in range(4))
+    o, lse = flash_attention.attention_fwd(q, k, v, causal=causal)
+    ref = _attention64(*f64(q, k, v, do), causal, 1 / math.sqrt(D))
+    assert_close(o, ref[0], "float32", "attention out")
+    for name, got, want in zip(("dq", "dk", "dv"), flash_attention.attention_bwd(do, q, k, v, o, lse, causal), ref[2:]):
+        assert_close(got, want, "float32", f"attention {name}")
+
+
 def test_flash_attention_rejects_mismatched_shapes():
     q = np.zeros((1, 2, 4, 8), np.float32)
     with pytest.raises(ValueError, match=r"\(1, 2, 4, 8\), \(1, 2, 5, 8\)"):
