@@ -12,19 +12,18 @@ and repeats torch's transformations on its raw words, vectorised:
 - randn float32 (16 values or more, contiguous): uniforms in place, then Box-Muller on blocks of 16, each block's
   first 8 values paired with its last 8, with the float32 log/sin/cos polynomials of torch's AVX2 kernel (which x86
   builds use even on AVX-512 machines) and its fused multiply-adds; a tail shorter than 16 redraws the last 16
-  values. Fewer than 16 values (or float64 ones not in blocks) take a double Box-Muller per pair whose second
-  value is kept for the next call, as torch's generator does;
+  values (half and bfloat16 draw each block's 16 uniforms in turn, so their tail's uniforms are the words after
+  the whole blocks', not after all n). Fewer than 16 values (or float64 ones not in blocks) take a double
+  Box-Muller per pair whose second value is kept for the next call, as torch's generator does;
 - exponential: -log1p(-u) / lambda on a 53-bit uniform; bernoulli(p): a 53-bit uniform < p; multinomial: one
   exponential per category and the largest p / e (n = 1 or no replacement), else a binary search of the
   normalised cumulative sum per 53-bit uniform; randperm: Fisher-Yates, one word modulo (n - i) per step.
 
 float64 randn takes torch's scalar kernel in double (libm's log/cos/sin through Python's math); half and bfloat16
-take the float32 kernel and round. Checked bit for bit against torch 2.13 on x86 (tests/test_torch_rng.py; the one
-known difference: a half or bfloat16 randn of n >= 16 with n % 16 != 0, whose last 16 values torch places
-differently). On ARM torch's randn takes its scalar
-kernel (libm's log/sin/cos) and differs from these values in the last bits. Samplers torch implements differently
-(gamma, poisson, beta, ...) draw from numpy's algorithms over the same twister: seeded and reproducible, not
-torch's numbers."""
+take the float32 kernel and round. Checked bit for bit against torch 2.13 on x86 (tests/test_torch_rng.py). On ARM
+torch's randn takes its scalar kernel (libm's log/sin/cos) and differs from these values in the last bits. Samplers
+torch implements differently (gamma, poisson, beta, ...) draw from numpy's algorithms over the same twister: seeded
+and reproducible, not torch's numbers."""
 import contextlib
 import math
 import numbers
@@ -124,22 +123,26 @@ class Generator:
                 d = self._normal_blocks(n, self._u53, _box_muller_f64)
                 return _fma64(d, _F64(std), _F64(mean)) if (mean != 0 or std != 1) else d  # * std + mean, fused
             # float32, and half and bfloat16 too (torch computes them with the same float kernel and rounds)
-            d = self._normal_blocks(n, self._u24, _box_muller_kernel(n))
+            d = self._normal_blocks(n, self._u24, _box_muller_kernel(n), per_block=dtype != _F32)
             if mean != 0 or std != 1:
                 d = (d.astype(_F64) * _F64(_F32(std)) + _F64(_F32(mean))).astype(_F32)  # one fused multiply-add
             return d.astype(dtype, copy=False)
         z = self._normal_pairs(n)  # torch's normal_distribution<double>: z * std + mean, fused, then the dtype
         return (z if (mean, std) == (0, 1) else _fma64(z, _F64(std), _F64(mean))).astype(dtype)
 
-    def _normal_blocks(self, n, uniforms, box_muller):
+    def _normal_blocks(self, n, uniforms, box_muller, per_block=False):
         """torch's normal_fill: n uniforms, each whole block of 16 turned into normals in place; a tail shorter than
-        a block takes 16 fresh uniforms, whose normals overwrite the last 16 values."""
-        d = uniforms(n)
-        box_muller(d, n)
+        a block takes 16 fresh uniforms, whose normals overwrite the last 16 values. Half and bfloat16 (per_block)
+        draw 16 float32 uniforms per whole block instead, so the tail's uniforms follow the blocks' directly."""
+        d = uniforms(n - n % 16 if per_block else n)
+        box_muller(d, d.size)
         if n % 16:
             tail = uniforms(16)
             box_muller(tail, 16)
-            d[n - 16:] = tail
+            if per_block:
+                d = np.concatenate([d[:n - 16], tail])
+            else:
+                d[n - 16:] = tail
         return d
 
     def _normal_pairs(self, n):
