@@ -53,6 +53,7 @@ class TrainConfig:
     eval_iters: int | None = None      # batches per evaluation; None: the whole split
     seed: int = 1337
     device: str = "cpu"
+    allow_tf32: bool = False           # cuda: float32 matmuls on tf32 tensor cores (nanoGPT's train.py sets it)
     # 'numpy': batches from the trainer's own generator (np.random, seeded with seed), fixed evaluation batches.
     # 'nanogpt' (text only): batches and evaluation batches drawn as nanoGPT's train.py draws them, from teenygrad's
     # default generator (torch's numbers) in the same order, so a seed replays nanoGPT's run of that seed.
@@ -84,6 +85,8 @@ class TrainConfig:
             raise TrainError(f"lr_decay_iters must be a positive integer, got {self.lr_decay_iters!r}")
         if isinstance(self.seed, bool) or not isinstance(self.seed, int) or self.seed < 0:
             raise TrainError(f"seed must be a non-negative integer, got {self.seed!r}")
+        if not isinstance(self.allow_tf32, bool):
+            raise TrainError(f"allow_tf32 must be true or false, got {self.allow_tf32!r}")
         if self.device not in ("cpu", "cuda"):
             raise TrainError(f"device must be 'cpu' or 'cuda', got {self.device!r}")
         if self.sampling not in ("numpy", "nanogpt"):
@@ -431,6 +434,8 @@ def train(name: str, out_dir, overrides: dict | None = None, preset: str | None 
     task.nanogpt = nanogpt
     if cfg.device == "cuda":
         _check_cuda()
+        from .backend import cuda as cuda_backend
+        cuda_backend.set_allow_tf32(cfg.allow_tf32)  # process-wide, as torch.backends.cuda.matmul.allow_tf32
         model.to("cuda")
     optimizer = make_optimizer(model, cfg)
     data_rng = np.random.default_rng(cfg.seed)
@@ -449,8 +454,9 @@ def train(name: str, out_dir, overrides: dict | None = None, preset: str | None 
         log(f"resuming {name} from {out_dir / LAST} at iteration {start} (best val {best_val:.4f})")
     tokenizer = getattr(task, "tokenizer", None) or task.vocabulary      # None for xor
     n_params = sum(p.numel() for p in {id(p): p for p in model.parameters()}.values())
+    tf32 = " | cuda, tf32 matmuls" if cfg.device == "cuda" and cfg.allow_tf32 else ""
     log(f"{name}: {n_params:,} parameters | data {cfg.data} | {cfg.max_iters} iterations of batch {cfg.batch_size} | "
-        f"{cfg.optimizer} lr {cfg.lr} ({cfg.schedule})")
+        f"{cfg.optimizer} lr {cfg.lr} ({cfg.schedule}){tf32}")
 
     def snapshot(it):
         return {"format": FORMAT, "model": name, "model_config": hp, "train_config": dataclasses.asdict(cfg),

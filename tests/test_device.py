@@ -549,6 +549,30 @@ def test_cli_trains_on_device_like_cpu(gpu, tmp_path, capsys):
 
 
 @fake_only
+@fake_only
+def test_gpu_preset_allows_tf32_on_cuda(gpu, tmp_path, capsys, monkeypatch):
+    """shakespeare-gpu is nanoGPT's GPU run, whose train.py sets allow_tf32: on cuda the trainer does too (the
+    tf32 rungs passed their checks on an H200, docs/gemm.md); --allow-tf32 false keeps exact fp32."""
+    from teenygrad.cli import main
+    monkeypatch.setattr(backend, "_allow_tf32", None)
+    monkeypatch.delenv("TEENYGRAD_ALLOW_TF32", raising=False)
+    data = tmp_path / "text.txt"
+    data.write_text("to be or not to be, that is the question\n" * 40)
+    small = ["--max-iters", "2", "--eval-iters", "1", "--n-layer", "1", "--n-head", "2", "--n-embd", "8",
+             "--block-size", "8", "--batch-size", "2", "--data", str(data)]
+    for extra, want in (([], True), (["--allow-tf32", "false"], False)):
+        backend.set_allow_tf32(False)
+        code = main(["train", "gpt", "--preset", "shakespeare-gpu", "--device", "cuda",
+                     "--out-dir", str(tmp_path / str(want))] + small + extra)
+        out, err = capsys.readouterr()
+        assert code == 0, err
+        assert backend.allow_tf32() is want and ("tf32 matmuls" in out) is want
+    assert tg.cuda.is_available()
+    code = main(["train", "gpt", "--preset", "shakespeare-gpu", "--device", "cuda", "--out-dir", str(tmp_path / "x"),
+                 "--allow-tf32", "maybe"] + small)
+    assert code != 0 and "--allow-tf32: cannot read 'maybe' as bool" in capsys.readouterr().err
+
+
 def test_backend_matmul_runs_plain_xp_on_the_fake(gpu):
     a, b = _rand((2, 3, 4), 40), _rand((4, 5), 41)
     out = backend.matmul(fake_cupy.asarray(a), fake_cupy.asarray(b))  # batched: one 2-D product per matrix

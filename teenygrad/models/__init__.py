@@ -51,7 +51,7 @@ _SEQ_TRAIN = dict(optimizer="adamw", lr=5e-3, weight_decay=0.01, batch_size=32, 
 # Both draw their batches as nanoGPT (sampling='nanogpt'), so `--seed 1337` replays nanoGPT's own run.
 _GPT_GPU = dict(block_size=256, batch_size=64, n_layer=6, n_head=6, n_embd=384, dropout=0.2, lr=1e-3,
                 max_iters=5000, lr_decay_iters=5000, min_lr=1e-4, beta2=0.99, warmup_iters=100, eval_iters=200,
-                eval_interval=250, sampling="nanogpt")
+                eval_interval=250, sampling="nanogpt", allow_tf32=True)
 _GPT_CPU = dict(_GPT_GPU, block_size=64, batch_size=12, n_layer=4, n_head=4, n_embd=128, dropout=0.0,
                 max_iters=2000, lr_decay_iters=2000, eval_iters=20)
 _GPT_TRAIN = dict(optimizer="adamw", schedule="cosine", weight_decay=0.1, beta1=0.9, grad_clip=1.0)
