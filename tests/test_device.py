@@ -327,7 +327,9 @@ def test_gpt_dropout_step_on_device_is_reproducible(gpu):
     """With dropout the device's masks are its own (as in torch), so the run is compared with itself: the same
     seed replays it exactly, and the masks really act (the losses differ from dropout 0's)."""
     runs = [[float(loss) for loss, _, _ in _gpt_steps("cuda", steps=3, dropout=d)[2]] for d in (0.2, 0.2, 0.0)]
-    assert runs[0] == runs[1] and runs[0] != runs[2]
+    # a real GPU's scatter-adds (embedding backward) sum in no fixed order: the last bits may move
+    np.testing.assert_allclose(runs[0], runs[1], rtol=1e-5 if REAL else 0)
+    assert np.abs(np.array(runs[0]) - np.array(runs[2])).max() > 1e-3
     assert all(np.isfinite(runs[0]))
 
 
