@@ -70,9 +70,8 @@ def _total_norm_on_device(grads, dtype, error_if_nonfinite):
     round trips a step for nanoGPT). Each gradient's norm in its own dtype (float16 squares summed in float32),
     then the norm of those norms in the promoted dtype, as on the CPU."""
     xp = xp_of(grads[0])
-    sq = [xp.vdot(g.reshape(-1), g.reshape(-1)) if g.dtype.itemsize >= 4
-          else xp.vdot(*(g.reshape(-1).astype(np.float32),) * 2) for g in grads]
-    norms = xp.stack([xp.sqrt(s).astype(g.dtype).astype(dtype) for s, g in zip(sq, grads)])
+    flats = [g.reshape(-1) if g.dtype.itemsize >= 4 else g.reshape(-1).astype(np.float32) for g in grads]
+    norms = xp.stack([xp.sqrt(xp.vdot(f, f)).astype(g.dtype).astype(dtype) for f, g in zip(flats, grads)])
     total = xp.sqrt(xp.vdot(norms, norms))
     if error_if_nonfinite and not math.isfinite(float(total)):  # this check needs the value: one wait
         _total_norm([norms.get()], 2.0, True)  # raises torch's message
@@ -136,8 +135,8 @@ def _scale(grads, max_norm, total_norm):
     if grads and type(grads[0]) is not np.ndarray and not isinstance(t, numbers.Number):
         # on a GPU the coefficient stays there, clamped to 1 as torch's CUDA path does, and every gradient is
         # multiplied (skipping the multiply when nothing is clipped would need the value: a wait)
-        coef = xp_of(grads[0]).minimum((dt(1.0) / (xp_of(grads[0]).asarray(t).astype(dt) + dt(1e-6)))
-                                       * dt(float(max_norm)), dt(1.0))
+        xp = xp_of(grads[0])
+        coef = xp.minimum((dt(1.0) / (xp.asarray(t).astype(dt) + dt(1e-6))) * dt(float(max_norm)), dt(1.0))
         for g in grads:
             g *= coef.astype(g.dtype) if g.dtype.itemsize >= 4 else coef
         return
