@@ -17,14 +17,23 @@ and repeats torch's transformations on its raw words, vectorised:
   Box-Muller per pair whose second value is kept for the next call, as torch's generator does;
 - exponential: -log1p(-u) / lambda on a 53-bit uniform; bernoulli(p): a 53-bit uniform < p; multinomial: one
   exponential per category and the largest p / e (n = 1 or no replacement), else a binary search of the
-  normalised cumulative sum per 53-bit uniform; randperm: Fisher-Yates, one word modulo (n - i) per step.
+  normalised cumulative sum per 53-bit uniform; randperm: Fisher-Yates, one word modulo (n - i) per step;
+- gamma (torch._standard_gamma), dirichlet (torch._sample_dirichlet) and poisson: torch's serial rejection
+  samplers, one element after another in C order (the same whatever torch's thread count): Marsaglia-Tsang on
+  53-bit uniforms and double Box-Muller normals (sharing the generator's cached normal), alpha < 1 boosted by
+  u^(1/alpha) (float32 alpha: torch's float steps in float32); Dirichlet: double gammas over torch's CPU row-sum
+  order; poisson: Hoermann's PTRS for rates >= 10 (with the C library's lgamma), else the product of uniforms.
+  Python loops over words drawn ahead in blocks (the twister is wound back to the words used): ~10 ms per 10^4
+  values.
 
 float64 randn takes torch's scalar kernel in double (libm's log/cos/sin through Python's math); half and bfloat16
 take the float32 kernel and round. Checked bit for bit against torch 2.13 on x86 (tests/test_torch_rng.py). On ARM
-torch's randn takes its scalar kernel (libm's log/sin/cos) and differs from these values in the last bits. Samplers
-torch implements differently (gamma, poisson, beta, ...) draw from numpy's algorithms over the same twister: seeded
-and reproducible, not torch's numbers."""
+torch's randn takes its scalar kernel (libm's log/sin/cos) and differs from these values in the last bits. The
+gamma, Dirichlet and Poisson samplers are checked in tests/test_torch_rng_gamma.py. Only rng_of's users
+(nn.init.trunc_normal_ on a narrow window far in a tail) still draw from numpy's algorithms over the same twister:
+seeded and reproducible, not torch's numbers."""
 import contextlib
+import functools
 import math
 import numbers
 
@@ -232,6 +241,207 @@ class Generator:
             cum[-1] = 1
             out[r] = np.searchsorted(cum.astype(_F64), self._u53(num_samples), side="left")
         return out
+
+    # ---- torch's rejection samplers: one element after another (torch's cpu_serial_kernel), in C order ------------
+    def gamma(self, alpha, dtype=None):
+        """Gamma(alpha, 1) draws for each value of the array alpha, in C order, as torch's _standard_gamma on the CPU:
+        Marsaglia and Tsang's rejection method (sample_gamma in aten/src/ATen/native/Distributions.h) on
+        uniform_real_distribution<double> (53-bit) and normal_distribution<double> draws (Box-Muller pairs, the
+        second value kept for the next draw), in double with alpha's own dtype where torch's code does float math
+        (alpha + 1, 1 / alpha, alpha - 1/3 for float32). Returns float64 values rounded to dtype (alpha's dtype
+        unless given) and kept at least its smallest normal number; dtype float64 on float32 alpha is the gamma
+        step of torch's _sample_dirichlet. alpha 0 gives the smallest normal number with no draw; nan or negative
+        alpha (torch loops forever or gives nonsense) gives nan with no draw."""
+        a = np.asarray(alpha)
+        dtype = np.dtype(dtype if dtype is not None else (a.dtype if a.dtype.kind == "f" else _F64))
+        a = a.astype(dtype).ravel()
+        small = a < 1
+        with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
+            inv = (dtype.type(1) / a).astype(_F64)  # 1.0f / alpha: in alpha's dtype
+            boosted = np.where(small, a + dtype.type(1), a)  # alpha += 1.0f: in alpha's dtype
+            d = (boosted - dtype.type(_F32(1) / _F32(3))).astype(_F64)  # alpha - 1.0f / 3.0f
+            c = 1.0 / np.sqrt(9.0 * d)
+        out = np.empty(a.size, _F64)
+        s = _Draws(self, 3 * a.size)
+        uniform, normal = s.uniform, s.normal
+        log, pow_ = math.log, math.pow
+        k0331 = float(_F32(0.0331))
+        for j, (aj, sm, ij, dj, cj) in enumerate(zip(a.tolist(), small.tolist(), inv.tolist(), d.tolist(),
+                                                     c.tolist())):
+            if not aj > 0:
+                out[j] = 0.0 if aj == 0 else math.nan
+                continue
+            scale = pow_(1.0 - uniform(), ij) if sm else 1.0
+            while True:
+                while True:
+                    x = normal()
+                    y = 1.0 + cj * x
+                    if not y <= 0:
+                        break
+                v = y * y * y
+                u = 1.0 - uniform()
+                xx = x * x
+                if u < 1.0 - k0331 * xx * xx or log(u) < 0.5 * xx + dj * (1.0 - v + log(v)):
+                    break
+            out[j] = scale * dj * v
+        s.close()
+        return np.maximum(out.astype(dtype), np.finfo(dtype).tiny).astype(_F64)
+
+    def dirichlet(self, alpha):
+        """Dirichlet draws for the rows (last axis) of the array alpha, as torch's _sample_dirichlet on the CPU: a
+        double gamma draw per value in C order, each divided by its row's double sum, then alpha's dtype, kept in
+        [smallest normal, the largest value below 1]. Returns alpha's dtype."""
+        a = np.asarray(alpha)
+        dtype = a.dtype if a.dtype.kind == "f" else np.dtype(_F64)
+        return normalise_gammas(self.gamma(a.astype(_F64), _F64).reshape(a.shape), dtype)
+
+    def poisson(self, rates):
+        """Poisson draws (float64 counts) for each value of the array rates, in C order, as torch's poisson on the
+        CPU (sample_poisson in aten/src/ATen/native/Distributions.cpp): rate >= 10 takes Hoermann's transformed
+        rejection (PTRS, two 53-bit uniforms a try), 0 gives 0 with no draw, else the product of uniforms until it
+        falls below exp(-rate). Negative rates raise, as torch's do."""
+        lam = np.asarray(rates, _F64).ravel()
+        if (lam < 0).any():
+            raise RuntimeError("invalid Poisson rate, expected rate to be non-negative")
+        out = np.empty(lam.size, _F64)
+        s = _Draws(self, 2 * lam.size)
+        uniform = s.uniform
+        log, floor, exp, sqrt, lgamma = math.log, _floor_i64, math.exp, math.sqrt, _libm_lgamma()
+        for j, lj in enumerate(lam.tolist()):
+            if lj >= 10:
+                slam, loglam = sqrt(lj), log(lj)
+                b = 0.931 + 2.53 * slam
+                a = -0.059 + 0.02483 * b
+                log_invalpha = log(1.1239 + 1.1328 / (b - 3.4))
+                vr = 0.9277 - 3.6224 / (b - 2)
+                while True:
+                    u = uniform() - 0.5
+                    v = uniform()
+                    us = 0.5 - abs(u)
+                    k = floor((2 * a / us + b) * u + lj + 0.43)
+                    if us >= 0.07 and v <= vr:
+                        break
+                    if k < 0 or (us < 0.013 and v > us):
+                        continue
+                    if log(v) + log_invalpha - log(a / (us * us) + b) <= -lj + k * loglam - lgamma(k + 1.0):
+                        break
+            elif lj == 0:
+                k = 0
+            else:  # also nan: one uniform, then 0 (no product exceeds nan)
+                enlam, k, prod = exp(-lj), 0, 1.0
+                while True:
+                    prod *= uniform()
+                    if not prod > enlam:
+                        break
+                    k += 1
+            out[j] = k
+        s.close()
+        return out
+
+
+def normalise_gammas(g, dtype):
+    """The second half of torch's _sample_dirichlet: double gamma draws g (rows on the last axis) divided by their
+    row's sum (torch's CPU sum order), in dtype, kept in [smallest normal, the largest value below 1]."""
+    dtype = np.dtype(dtype)
+    x = (g / _row_sum(g)).astype(dtype)
+    return np.clip(x, np.finfo(dtype).tiny, np.nextafter(dtype.type(1), dtype.type(0)))
+
+
+class _Draws:
+    """torch's uniform_real_distribution<double> and normal_distribution<double>, one value at a time, for the
+    serial rejection samplers: 53-bit uniforms come from words drawn ahead in blocks, and close() winds the
+    twister back to where the values used end (and keeps the Box-Muller normal left over, as torch does)."""
+
+    def __init__(self, g, hint):
+        self.g, self.state, self.used = g, g._bg.state, 0
+        self.buf, self.i = [], 0
+        self.spare, g._next_normal = g._next_normal, None
+        self._hint = max(64, hint)
+
+    def uniform(self):
+        i = self.i
+        if i == len(self.buf):
+            self.used += i
+            self.buf, self.i, i = self.g._u53(self._hint).tolist(), 0, 0
+            self._hint *= 2
+        self.i = i + 1
+        return self.buf[i]
+
+    def normal(self):
+        z = self.spare
+        if z is not None:
+            self.spare = None
+            return z
+        u1 = self.uniform()
+        r = math.sqrt(-2.0 * math.log1p(-self.uniform()))
+        theta = 2.0 * math.pi * u1
+        self.spare = r * math.sin(theta)
+        return r * math.cos(theta)
+
+    def close(self):
+        g = self.g
+        g._bg.state = self.state
+        g._words(2 * (self.used + self.i))
+        g._next_normal = self.spare
+
+
+def _floor_i64(x):
+    """(int64_t)std::floor(x), with x86's answer (INT64_MIN) where x is nan or out of range."""
+    return math.floor(x) if -9.2e18 < x < 9.2e18 else -2 ** 63
+
+
+def _row_sum(g, w=4):
+    """g.sum(-1, keepdim=True) for a double array as torch's CPU reduction adds up contiguous rows
+    (vectorized_inner_sum in aten/src/ATen/native/cpu/SumKernel.cpp): the row's whole vectors of w lanes summed
+    lane-wise by row_sum (four interleaved accumulators, cascaded in levels of 16 or more), then 0 plus the
+    leftover values in turn, plus each lane in turn. Four lanes matches torch 2.13's default, AVX2 and AVX-512
+    kernels alike (checked against each through ATEN_CPU_CAPABILITY)."""
+    k = g.shape[-1]
+    rows = g.reshape(-1, k)
+    nvec = k // w
+    vecs = rows[:, :nvec * w].reshape(rows.shape[0], nvec, w)
+    n_ilp = nvec // 4
+    acc = np.zeros((4, 4, rows.shape[0], w))  # level, interleaved accumulator, row, lane
+    power = max(4, (1 if n_ilp <= 2 else (n_ilp - 1).bit_length()) // 4)
+    step, i = 1 << power, 0
+    while i + step <= n_ilp:
+        for _ in range(step):
+            acc[0] += vecs[:, 4 * i:4 * i + 4].transpose(1, 0, 2)
+            i += 1
+        for lev in range(1, 4):
+            acc[lev] += acc[lev - 1]
+            acc[lev - 1] = 0
+            if i & ((step - 1) << (lev * power)):
+                break
+    for i in range(i, n_ilp):
+        acc[0] += vecs[:, 4 * i:4 * i + 4].transpose(1, 0, 2)
+    for lev in range(1, 4):
+        acc[0] += acc[lev]
+    part = acc[0]
+    for i in range(4 * n_ilp, nvec):
+        part[0] += vecs[:, i]
+    for j in range(1, 4):
+        part[0] += part[j]
+    total = np.zeros(rows.shape[0])
+    for j in range(nvec * w, k):
+        total += rows[:, j]
+    for lane in range(w):
+        total += part[0][:, lane]
+    return total.reshape(g.shape[:-1] + (1,))
+
+
+@functools.cache
+def _libm_lgamma():
+    """The C library's lgamma (torch's std::lgamma); Python's math.lgamma is CPython's own and differs in the
+    last bits. Loaded on first use: finding the library runs ldconfig, too slow for `import teenygrad`."""
+    try:
+        import ctypes
+        import ctypes.util
+        f = ctypes.CDLL(ctypes.util.find_library("m") or "libm.so.6").lgamma
+        f.restype, f.argtypes = ctypes.c_double, [ctypes.c_double]
+        return f
+    except (OSError, AttributeError, TypeError):
+        return math.lgamma
 
 
 # ---- exact float64 arithmetic as torch's compiled kernels do it ------------------------------------------------

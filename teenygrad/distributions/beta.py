@@ -1,11 +1,15 @@
 """Beta(concentration1, concentration0): density x^(a-1) (1-x)^(b-1) / B(a, b) on [0, 1], with a = concentration1,
-b = concentration0. A draw is g1 / (g1 + g0) for gamma draws g1 ~ Gamma(a, 1), g0 ~ Gamma(b, 1) (see gamma.py)."""
+b = concentration0. A draw is g1 / (g1 + g0) for gamma draws g1 ~ Gamma(a, 1), g0 ~ Gamma(b, 1) (see gamma.py), as
+torch draws it: the first component of a Dirichlet([a, b]) draw (double gammas, a's and b's in turn)."""
+import numpy as np
+
 from ..autograd import is_grad_enabled
+from ..random import gen_of, normalise_gammas
 from ..tensor import Size
 from ..tensor_misc import finfo
 from . import constraints
 from .distribution import Distribution
-from .gamma import _numpy, _reparameterised, _standard_gamma
+from .gamma import _kernel_dtype, _numpy, _reparameterised, _standard_gamma_grad
 from .utils import broadcast_params, all_numbers
 
 
@@ -48,13 +52,20 @@ class Beta(Distribution):
         shape = self._extended_shape(sample_shape)
         a, b = self.concentration1.expand(shape), self.concentration0.expand(shape)
         need = (a.requires_grad or b.requires_grad) and is_grad_enabled()
-        g1, dg1 = _standard_gamma(_numpy(a), need)
-        g0, dg0 = _standard_gamma(_numpy(b), need)
-        x = g1 / (g1 + g0)
-        grads = [(a, x * (1 - x) * dg1 / g1), (b, -x * (1 - x) * dg0 / g0)] if need else []
-        x = _reparameterised(x, a, grads)
-        eps, tiny = finfo(x.dtype).eps, finfo(x.dtype).tiny
-        return x + (x.detach().clamp(min=tiny, max=1 - eps) - x.detach())  # log_prob stays finite at both ends
+        # torch: _sample_dirichlet(stack([a, b], -1)): double gamma draws, normalised, in a's dtype, kept in
+        # [smallest normal, largest below 1]; the value is its first component
+        ab = np.stack([_numpy(a), _numpy(b)], -1)
+        g = gen_of(None).gamma(ab, np.float64).reshape(ab.shape)
+        value = normalise_gammas(g, _kernel_dtype(a))[..., 0]
+        grads = []
+        if need:
+            g1, g0 = g[..., 0], g[..., 1]
+            x = g1 / (g1 + g0)
+            grads = [(a, x * (1 - x) * _standard_gamma_grad(g1, ab[..., 0]) / g1),
+                     (b, -x * (1 - x) * _standard_gamma_grad(g0, ab[..., 1]) / g0)]
+        x = _reparameterised(value, a, grads)
+        eps, tiny = finfo(x.dtype).eps, finfo(x.dtype).tiny  # narrower dtypes: log_prob stays finite at both ends
+        return x + (x.detach().clamp(min=tiny, max=1 - eps / 2) - x.detach())
 
     def log_prob(self, value):
         if self._validate_args:

@@ -1,12 +1,13 @@
-"""Gamma(concentration, rate): density rate^c x^(c-1) exp(-rate x) / Gamma(c) on x > 0. Draws come from numpy's
-gamma sampler on teenygrad's generator; rsample's gradient w.r.t. the concentration is the implicit one
-(Figurnov et al. 2018): the draw held at its quantile u = P(c, x) moves by dx/dc = -(dP/dc) / pdf(x)."""
+"""Gamma(concentration, rate): density rate^c x^(c-1) exp(-rate x) / Gamma(c) on x > 0. Draws are torch's:
+_standard_gamma(concentration) / rate, the gamma draws from torch's CPU sampler (Generator.gamma); rsample's
+gradient w.r.t. the concentration is the implicit one (Figurnov et al. 2018): the draw held at its quantile
+u = P(c, x) moves by dx/dc = -(dP/dc) / pdf(x)."""
 import numpy as np
 
 from ..autograd import is_grad_enabled
 from ..creation import tensor
 from ..ops.special_math import digamma
-from ..random import rng_of
+from ..random import gen_of
 from ..tensor import Size
 from ..tensor_misc import finfo
 from . import constraints
@@ -59,9 +60,17 @@ def _reparameterised(value, like, grads):
     return out
 
 
-def _standard_gamma(c, need_grad):
-    """draws z ~ Gamma(c, 1) (float64, kept above 0) and dz/dc when need_grad"""
-    z = np.maximum(rng_of(None).standard_gamma(c), np.finfo(np.float64).tiny)
+def _kernel_dtype(t):
+    """The numpy dtype torch's gamma kernels compute a tensor's draws in: its own (float32 or float64); other float
+    dtypes (which torch's CPU kernels refuse) take float32's"""
+    d = np.dtype(t._data.dtype)
+    return d if d in (np.float32, np.float64) else np.dtype(np.float32)
+
+
+def _standard_gamma(c, need_grad, dtype=np.float64):
+    """draws z ~ Gamma(c, 1), torch's _standard_gamma on the default generator in dtype (float64 values rounded to
+    dtype, at least its smallest normal), and dz/dc when need_grad"""
+    z = gen_of(None).gamma(c, dtype).reshape(np.shape(c))
     return z, (_standard_gamma_grad(z, c) if need_grad else None)
 
 
@@ -90,7 +99,7 @@ class Gamma(Distribution):
     def rsample(self, sample_shape=Size()):
         shape = self._extended_shape(sample_shape)
         c = self.concentration.expand(shape)
-        z, dz = _standard_gamma(_numpy(c), c.requires_grad and is_grad_enabled())
+        z, dz = _standard_gamma(_numpy(c), c.requires_grad and is_grad_enabled(), _kernel_dtype(c))
         x = _reparameterised(z, c, [(c, dz)]) / self.rate.expand(shape)
         tiny = finfo(x.dtype).tiny  # float32 underflows to 0 at small concentration: keep log_prob finite
         return x + (x.detach().clamp(min=tiny) - x.detach())
