@@ -547,7 +547,13 @@ def test_cli_trains_on_device_like_cpu(gpu, tmp_path, capsys):
         out, err = capsys.readouterr()
         assert code == 0, err
         logs[device] = [line for line in out.splitlines() if line.startswith("iter ")]
-    assert logs["cuda"] == logs["cpu"] and len(logs["cpu"]) == 3
+    assert len(logs["cpu"]) == 3
+    if REAL:  # the GPU's kernels round differently: the printed 4-decimal losses may differ in the last digit
+        import re
+        nums = {d: [float(x) for line in logs[d] for x in re.findall(r"\d+\.\d{4}", line)] for d in logs}
+        np.testing.assert_allclose(nums["cuda"], nums["cpu"], atol=2e-4)
+    else:
+        assert logs["cuda"] == logs["cpu"]
 
 
 @fake_only
