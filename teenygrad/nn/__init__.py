@@ -1,8 +1,8 @@
 """teenygrad.nn: torch.nn's layers, containers and losses, built only on Tensor and teenygrad.ops."""
-from .parameter import Parameter, Buffer
+from .parameter import Parameter, Buffer, UninitializedParameter
 from .modules.module import Module
 from .modules.container import Sequential, ModuleList, ModuleDict, ParameterList, ParameterDict
-from .modules.linear import Identity, Linear, Bilinear, Embedding
+from .modules.linear import Identity, Linear, LazyLinear, Bilinear, Embedding
 from .modules.normalization import LayerNorm, RMSNorm, GroupNorm, BatchNorm1d, BatchNorm2d
 from .modules.activation import (ReLU, Tanh, Sigmoid, SiLU, ReLU6, LogSigmoid, GELU, LeakyReLU, ELU, Softplus,
                                  Hardtanh, Softmax, LogSoftmax, Softmin, Dropout, Dropout1d, Dropout2d, Flatten,
@@ -11,7 +11,8 @@ from .modules.loss import (CrossEntropyLoss, NLLLoss, MSELoss, L1Loss, SmoothL1L
                            BCEWithLogitsLoss, KLDivLoss)
 from .modules.distance import CosineSimilarity, PairwiseDistance
 from .modules.activation import (Mish, Hardswish, Hardsigmoid, SELU, CELU, PReLU, RReLU, GLU, Softsign,  # noqa: F401
-                                 Tanhshrink, Threshold, Softshrink, Hardshrink, Softmax2d)
+                                 Tanhshrink, Threshold, Softshrink, Hardshrink, Softmax2d, AlphaDropout,
+                                 FeatureAlphaDropout)
 from .modules.loss import (PoissonNLLLoss, GaussianNLLLoss, MarginRankingLoss, HingeEmbeddingLoss,  # noqa: F401
                            SoftMarginLoss, MultiLabelSoftMarginLoss, MultiLabelMarginLoss, MultiMarginLoss,
                            CosineEmbeddingLoss, TripletMarginLoss, TripletMarginWithDistanceLoss)
@@ -29,6 +30,7 @@ _LAZY.update({n: "spatial" for n in ("Unfold", "Fold", "Upsample", "UpsamplingNe
                                       "InstanceNorm2d", "LocalResponseNorm")})
 _LAZY.update({f"{kind}Pad{d}d": "padding" for kind in ("Zero", "Constant", "Reflection", "Replication", "Circular")
               for d in (1, 2, 3)})
+_LAZY.update({"MaxUnpool1d": "pooling", "MaxUnpool2d": "pooling"})
 _LAZY.update({"TransformerDecoderLayer": "transformer", "TransformerDecoder": "transformer",
               "Transformer": "transformer", "EmbeddingBag": "sparse"})  # decoder, whole model, bags of embeddings
 

@@ -29,6 +29,9 @@ from .functional_margin import (poisson_nll_loss, gaussian_nll_loss, margin_rank
                                 multilabel_margin_loss, multi_margin_loss, cosine_embedding_loss,
                                 triplet_margin_loss, triplet_margin_with_distance_loss)
 from .functional_sparse import embedding_bag  # noqa: F401
+from .functional_random import gumbel_softmax, alpha_dropout, feature_alpha_dropout  # noqa: F401
+from .functional_unpool import (max_pool1d_with_indices, max_pool2d_with_indices, max_unpool1d,  # noqa: F401
+                                max_unpool2d)
 
 _INT64 = np.dtype(np.int64)  # compared with an array's dtype on the hot path (embedding ids)
 
@@ -76,8 +79,8 @@ def embedding(input, weight, padding_idx=None, max_norm=None, norm_type=2.0, sca
     """Rows of weight (v, e) picked by integer ids of any shape -> (*ids.shape, e). With max_norm, the rows
     looked up whose norm_type-norm exceeds max_norm are first rescaled to it, in place in weight (as torch)."""
     _t(input, "embedding")
-    if scale_grad_by_freq or sparse:
-        raise NotImplementedError("embedding: scale_grad_by_freq and sparse are not supported")
+    if sparse:
+        raise NotImplementedError("embedding: sparse gradients are not supported (teenygrad's are dense)")
     if input.dtype.kind not in "iu":
         raise TypeError(f"embedding: expected integer indices (Long/Int), got {input.dtype} of shape {input.shape}")
     if weight.ndim != 2:
@@ -98,7 +101,12 @@ def embedding(input, weight, padding_idx=None, max_norm=None, norm_type=2.0, sca
     if max_norm is not None:
         _embedding_renorm_(weight._data, idx, max_norm, norm_type)
         weight._mark_written()
-    return N.Embedding.apply(weight, idx=idx, padding_idx=padding_idx)
+    out = N.Embedding.apply(weight, idx=idx, padding_idx=padding_idx)
+    if scale_grad_by_freq and out.requires_grad:  # each row's gradient divided by how often the batch names it
+        xp = xp_of(idx)
+        counts = xp.bincount(idx.ravel(), minlength=v)[idx].astype(weight.dtype)[..., None]
+        out.register_hook(lambda g: g / counts)
+    return out
 
 
 def _embedding_renorm_(w, idx, max_norm, norm_type):
@@ -316,6 +324,12 @@ def pairwise_distance(x1, x2, p=2.0, eps=1e-6, keepdim=False):
     return (x1 - x2 + eps).norm(p, -1, keepdim=keepdim)
 
 
+def pdist(input, p=2):
+    """The p-norm distances between the rows of a 2-D input, upper triangle flattened (teenygrad.pdist)."""
+    from ..tensor_top_api import pdist as _pdist
+    return _pdist(input, p)
+
+
 # for each non-constant mode: output position i in [-lo, n + hi) of a dim of size n -> the input index it reads
 def pad(input, pad, mode="constant", value=None):
     return _t(input, "pad").pad(pad, mode=mode, value=value)  # Tensor.pad: constant, reflect, replicate, circular
@@ -340,12 +354,11 @@ def scaled_dot_product_attention(query, key, value, attn_mask=None, dropout_p=0.
             return N.ScaledDotProductAttention.apply(query, key, value, mask=None, causal=is_causal, scale=sc,
                                                      drop=None)
     q, k, v = query, key, value
-    if enable_gqa:
-        raise NotImplementedError("scaled_dot_product_attention: enable_gqa is not supported; repeat the key/value "
-                                  "heads to the query's head count instead")
     if q.ndim < 2 or k.ndim < 2 or v.ndim < 2:
         raise RuntimeError(f"scaled_dot_product_attention: query/key/value must be at least 2-D, got "
                            f"{q.shape}, {k.shape}, {v.shape}")
+    if enable_gqa:
+        k, v = _repeat_kv_heads(q, k, v)
     if q.shape[-1] != k.shape[-1] or k.shape[-2] != v.shape[-2]:
         raise RuntimeError(f"scaled_dot_product_attention: shapes don't fit: query {q.shape}, key {k.shape}, "
                            f"value {v.shape} (need query E == key E and key S == value S)")
@@ -382,6 +395,20 @@ def scaled_dot_product_attention(query, key, value, attn_mask=None, dropout_p=0.
             keep = gen_of(generator).bernoulli(math.prod(shape), 1 - dropout_p).reshape(shape)
             drop = keep.astype(q.dtype) / q.dtype.type(1 - dropout_p)
     return N.ScaledDotProductAttention.apply(q, k, v, mask=mask, causal=is_causal, scale=sc, drop=drop)
+
+
+def _repeat_kv_heads(q, k, v):
+    """Grouped-query attention: Hq query heads share Hkv key/value heads (dim -3), each key/value head repeated
+    Hq / Hkv times in a row (repeat_interleave, as torch's math path), so query head h reads head h // (Hq / Hkv)."""
+    if q.ndim < 3 or k.ndim < 3 or v.ndim < 3:
+        raise IndexError(f"scaled_dot_product_attention: enable_gqa needs a heads dim (-3) in query, key and value, "
+                         f"got {q.shape}, {k.shape}, {v.shape}")
+    hq, hk, hv = q.shape[-3], k.shape[-3], v.shape[-3]
+    if hk == 0 or hv == 0 or hq % hk or hq % hv:
+        raise RuntimeError(f"scaled_dot_product_attention: Number of heads in key and value must divide the number "
+                           f"of heads in query (enable_gqa): query has {hq}, key {hk}, value {hv}")
+    return (k if hk == hq else k.repeat_interleave(hq // hk, -3),
+            v if hv == hq else v.repeat_interleave(hq // hv, -3))
 
 
 def _attention_learned_mask(q, k, v, mask, dropout_p, scale, generator):

@@ -30,3 +30,50 @@ class Buffer(Tensor):
         a = data._data if isinstance(data, Tensor) else _as_array(data, None)
         self._data, self.grad, self._ctx, self._retains_grad, self.requires_grad = a, None, None, False, False
         self.persistent = persistent
+
+
+_UNINIT = ("Can't access the shape of an uninitialized parameter or buffer. This error usually happens in "
+           "`load_state_dict` when trying to load an uninitialized parameter into an initialized one. Call `forward` "
+           "to initialize the parameters before accessing their attributes.")
+
+
+class UninitializedParameter(Parameter):
+    """torch.nn.UninitializedParameter: a lazy module's parameter before its shape is known. It holds no values
+    (only a dtype and a device, in an empty array); materialize(shape) gives it memory and turns it into a plain
+    Parameter in place, so an optimizer built before still holds it. Its shape and size raise, as torch's."""
+    cls_to_become = Parameter
+
+    def __init__(self, requires_grad=True, device=None, dtype=None):
+        from ..creation import empty
+        super().__init__(empty(0, dtype=dtype, device=device), requires_grad)
+
+    @property
+    def shape(self):
+        raise RuntimeError(_UNINIT)
+
+    def size(self, dim=None):
+        raise RuntimeError(_UNINIT)
+
+    def numel(self):
+        raise ValueError("Attempted to use an uninitialized parameter in numel. This error happens when you are "
+                         "using a `LazyModule` or explicitly manipulating `torch.nn.parameter.UninitializedParameter` "
+                         "objects. When using LazyModules Call `forward` with a dummy batch to initialize the "
+                         "parameters before calling torch functions")
+
+    def materialize(self, shape, device=None, dtype=None):
+        """Allocate `shape` (values uninitialised) on the parameter's device, in its dtype: now a Parameter."""
+        from .._arrays import xp_of
+        from ..tensor import _move, _device_name
+        a = xp_of(self._data).empty(tuple(shape), dtype or self._data.dtype)
+        self._data = a if device is None else _move(a, _device_name(device))
+        self.__class__ = self.cls_to_become
+
+    def __repr__(self):
+        return "<UninitializedParameter>"
+
+    def __reduce_ex__(self, proto):
+        return (UninitializedParameter, (self.requires_grad, None, self._data.dtype))
+
+
+def is_lazy(t):
+    return isinstance(t, UninitializedParameter)

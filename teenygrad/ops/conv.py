@@ -119,6 +119,25 @@ class MaxPoolNd(Function):
         return flat
 
 
+class MaxUnpool(Function):
+    """y (rows, n) zeros with y[r, idx[r, i]] = x[r, i] (a repeated index keeps the last value, as torch's serial
+    loop);  dx = dy gathered at idx (every repeat gets its position's gradient, as torch's)."""
+    saves_inputs = False
+    def forward(self, x, idx, n):
+        xp = xp_of(x)
+        self.idx = idx
+        rows = x.shape[0]
+        flat = (idx + n * xp.arange(rows).reshape(-1, 1)).ravel()
+        _, first = xp.unique(flat[::-1], return_index=True)  # each position's last write
+        keep = flat.size - 1 - first
+        y = zeros_on(x, (rows, n))
+        y.reshape(-1)[flat[keep]] = x.reshape(-1)[keep]
+        return y
+
+    def backward(self, g):
+        return xp_of(g).take_along_axis(g, self.idx, axis=1)
+
+
 def _prefer_input(arg, cols, shape, pad, kernel, stride, dilation):
     """Where the input itself holds the fill value (-inf), a window's first maximum may be a padded slot: torch
     picks the first input element with that value instead (so the gradient and the index land in the input)."""

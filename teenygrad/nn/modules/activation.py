@@ -164,6 +164,19 @@ class Dropout2d(Dropout):
         return F.dropout2d(input, self.p, self.training, self.inplace)
 
 
+class AlphaDropout(Dropout):
+    """alpha_dropout in training (SELU networks keep zero mean and unit variance); identity in eval. As torch's, it
+    takes inplace but doesn't pass it on."""
+    def forward(self, input):
+        return F.alpha_dropout(input, self.p, self.training)
+
+
+class FeatureAlphaDropout(Dropout):
+    """feature_alpha_dropout in training: whole channels of (N, C, ...) set to SELU's saturation; identity in eval."""
+    def forward(self, input):
+        return F.feature_alpha_dropout(input, self.p, self.training)
+
+
 class Flatten(Module):
     def __init__(self, start_dim=1, end_dim=-1):
         super().__init__()

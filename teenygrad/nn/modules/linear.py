@@ -1,10 +1,11 @@
-"""Identity, Linear, Bilinear, Embedding."""
+"""Identity, Linear, LazyLinear, Bilinear, Embedding."""
 import math
 from ...tensor import dt  # the dtype module: the package attribute `dtype` is the dtype class, as in torch
 from ...creation import empty
-from ..parameter import Parameter
+from ..parameter import Parameter, UninitializedParameter
 from .. import functional as F, init
 from .module import Module
+from .lazy import LazyModuleMixin
 
 
 def _param(*shape, dtype=None):
@@ -55,6 +56,46 @@ class Linear(Module):
         return f"in_features={self.in_features}, out_features={self.out_features}, bias={self.bias is not None}"
 
 
+class LazyLinear(LazyModuleMixin, Linear):
+    """A Linear whose in_features is the first input's last dim. weight and bias are UninitializedParameters until
+    that first forward, which materializes them, draws Linear's init (torch's numbers after the same seed) and
+    makes the module a Linear. An optimizer built before holds the same parameters and works after; a state_dict
+    loaded before materializes them from its shapes (in_features is then set by the first forward)."""
+    cls_to_become = Linear
+
+    def __init__(self, out_features, bias=True, device=None, dtype=None):
+        Module.__init__(self)
+        self.in_features, self.out_features = 0, out_features
+        self.weight = UninitializedParameter(dtype=dtype, device=device)
+        if bias:
+            self.bias = UninitializedParameter(dtype=dtype, device=device)
+        else:
+            self.register_parameter("bias", None)
+
+    def reset_parameters(self):
+        if not self.has_uninitialized_params() and self.in_features != 0:
+            super().reset_parameters()
+
+    def initialize_parameters(self, input):
+        if input.ndim == 0:
+            raise IndexError(f"LazyLinear: can't infer in_features from a 0-d input (shape {input.shape})")
+        if self.has_uninitialized_params():
+            self.in_features = input.shape[-1]
+            self.weight.materialize((self.out_features, self.in_features))
+            if self.bias is not None:
+                self.bias.materialize((self.out_features,))
+            self.reset_parameters()
+        if self.in_features == 0:  # materialized by load_state_dict: in_features is the loaded weight's
+            if input.shape[-1] != self.weight.shape[-1]:
+                raise RuntimeError(f"LazyLinear: The in_features inferred from input: {input.shape[-1]} is not equal "
+                                   f"to in_features from self.weight: {self.weight.shape[-1]}")
+            self.in_features = input.shape[-1]
+
+    def forward(self, input):
+        self._infer_parameters(input)  # now a Linear: later calls go straight to Linear.forward
+        return F.linear(input, self.weight, self.bias)
+
+
 class Bilinear(Module):
     """y_o = x1^T W_o x2 + b_o; init U(-1/sqrt(in1), 1/sqrt(in1)) as torch."""
     def __init__(self, in1_features, in2_features, out_features, bias=True, device=None, dtype=None):
@@ -84,9 +125,10 @@ class Embedding(Module):
     def __init__(self, num_embeddings, embedding_dim, padding_idx=None, max_norm=None, norm_type=2.0,
                  scale_grad_by_freq=False, sparse=False, _weight=None, _freeze=False, device=None, dtype=None):
         super().__init__()
-        if scale_grad_by_freq or sparse:
-            raise NotImplementedError("Embedding: scale_grad_by_freq and sparse are not supported")
-        self.max_norm, self.norm_type, self.scale_grad_by_freq, self.sparse = max_norm, norm_type, False, False
+        if sparse:
+            raise NotImplementedError("Embedding: sparse gradients are not supported (teenygrad's are dense)")
+        self.max_norm, self.norm_type, self.scale_grad_by_freq, self.sparse = max_norm, norm_type, \
+            scale_grad_by_freq, False
         self._init_table(num_embeddings, embedding_dim, padding_idx, _weight, dtype, not _freeze)
         self.to(device=device)  # torch's device= kwarg: built on the host, then moved
 
@@ -115,7 +157,7 @@ class Embedding(Module):
             self.weight._data[self.padding_idx] = 0
 
     def forward(self, input):
-        return F.embedding(input, self.weight, self.padding_idx, self.max_norm, self.norm_type)
+        return F.embedding(input, self.weight, self.padding_idx, self.max_norm, self.norm_type, self.scale_grad_by_freq)
 
     @classmethod
     def from_pretrained(cls, embeddings, freeze=True, padding_idx=None, **kw):

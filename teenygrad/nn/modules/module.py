@@ -4,7 +4,8 @@ import collections
 import numpy as np
 from ...tensor import dt  # the dtype module: the package attribute `dtype` is the dtype class, as in torch
 from ...tensor import Tensor, _move, _device_name, zero_grads
-from ..parameter import Parameter, Buffer
+from ..parameter import Parameter, Buffer, is_lazy
+from .lazy import LazyModuleMixin
 from ...autograd.hooks import RemovableHandle
 
 _IncompatibleKeys = collections.namedtuple("IncompatibleKeys", ["missing_keys", "unexpected_keys"])
@@ -318,8 +319,8 @@ class Module:
         for mprefix, m in self.named_modules(prefix=prefix.rstrip("."), remove_duplicate=False):
             p = mprefix + "." if mprefix else ""
             for name, v in m._parameters.items():
-                if v is not None:
-                    out[p + name] = v if keep_vars else Tensor._wrap(v._data)
+                if v is not None:  # an uninitialised (lazy) parameter is kept as itself, as torch
+                    out[p + name] = v if keep_vars or is_lazy(v) else Tensor._wrap(v._data)
             for name, v in m._buffers.items():
                 if v is not None and name not in m._non_persistent_buffers_set:
                     out[p + name] = v if keep_vars else Tensor._wrap(v._data)
@@ -328,6 +329,9 @@ class Module:
     def load_state_dict(self, state_dict, strict=True, assign=False):
         """Copy values into the existing tensors. Shape mismatches always raise; with strict, missing
         and unexpected keys raise too (one error listing all of them)."""
+        for mprefix, m in self.named_modules(remove_duplicate=False):
+            if isinstance(m, LazyModuleMixin):  # lazy parameters take the checkpoint's shapes first
+                m._lazy_load_hook(state_dict, mprefix + "." if mprefix else "")
         own = self.state_dict(keep_vars=True)
         missing = [k for k in own if k not in state_dict]
         if missing:

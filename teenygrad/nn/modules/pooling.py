@@ -1,5 +1,5 @@
-"""MaxPool1d/2d, AvgPool1d/2d, AdaptiveAvgPool1d/2d, AdaptiveMaxPool1d/2d, LPPool1d/2d: thin holders of torch's
-arguments over the functionals."""
+"""MaxPool1d/2d, MaxUnpool1d/2d, AvgPool1d/2d, AdaptiveAvgPool1d/2d, AdaptiveMaxPool1d/2d, LPPool1d/2d: thin
+holders of torch's arguments over the functionals."""
 from .. import functional as F
 from .module import Module
 
@@ -32,6 +32,37 @@ class MaxPool2d(_MaxPoolNd):
 
 def _single(v):
     return tuple(v) if isinstance(v, (tuple, list)) else (v,)
+
+
+def _pair(v):
+    return tuple(v) if isinstance(v, (tuple, list)) else (v, v)
+
+
+class _MaxUnpoolNd(Module):
+    _tuple = staticmethod(_pair)  # torch keeps 1-tuples (MaxUnpool1d) or pairs (MaxUnpool2d) here
+
+    def __init__(self, kernel_size, stride=None, padding=0):
+        super().__init__()
+        self.kernel_size = self._tuple(kernel_size)
+        self.stride = self._tuple(stride if stride is not None else kernel_size)
+        self.padding = self._tuple(padding)
+
+    def extra_repr(self):
+        return f"kernel_size={self.kernel_size}, stride={self.stride}, padding={self.padding}"
+
+
+class MaxUnpool1d(_MaxUnpoolNd):
+    """(N, C, L) values and MaxPool1d's indices -> (N, C, L_out): each value back where its max came from."""
+    _tuple = staticmethod(_single)
+
+    def forward(self, input, indices, output_size=None):
+        return F.max_unpool1d(input, indices, self.kernel_size, self.stride, self.padding, output_size)
+
+
+class MaxUnpool2d(_MaxUnpoolNd):
+    """(N, C, H, W) values and MaxPool2d's indices -> (N, C, H_out, W_out): each value back where its max came from."""
+    def forward(self, input, indices, output_size=None):
+        return F.max_unpool2d(input, indices, self.kernel_size, self.stride, self.padding, output_size)
 
 
 class AvgPool1d(Module):
