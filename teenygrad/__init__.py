@@ -22,6 +22,8 @@ from .tensor_linalg_misc import (addmm, addmv, baddbmm, addbmm, tensordot, kron,
                                  logaddexp2, is_nonzero, is_same_size, is_complex, use_deterministic_algorithms,
                                  are_deterministic_algorithms_enabled)
 from .tensor_strided import vander, chain_matmul
+from .tensor_top_api import (poisson, dropout, layer_norm, group_norm, batch_norm, instance_norm, embedding, pdist,
+                             gradient, empty_strided, narrow_copy_fn as narrow_copy)
 from . import tensor_linalg, tensor_special  # noqa: F401,E402  (x.det(), x.lgamma(), ...: cheap; linalg loads lazily)
 from .tensor_special import polygamma_fn as polygamma  # torch.polygamma(n, x): the order first
 from .tensor_special import igamma_fn as igamma, igammac_fn as igammac  # torch.igamma(a, x): a may not be a number

@@ -449,18 +449,24 @@ def resize_as_(self, other, memory_format=None):
     return self.resize_(other.shape)
 
 
-@_method
-def new_empty_strided(self, size, stride, *, dtype=None, device=None, requires_grad=False):
-    """A new tensor of `size` whose elements lie `stride` apart in a fresh buffer (zeros; torch leaves it
-    uninitialized). Same dtype and device as self unless given."""
+def strided_zeros(op, size, stride, dtype, device, requires_grad):
+    """A new tensor of `size` whose elements lie `stride` apart in a fresh buffer of zeros (torch's empty_strided
+    leaves it uninitialized)."""
     from .tensor_strided import check_size_stride
     size, stride = _shape_arg((size,)), _shape_arg((stride,))
-    check_size_stride("new_empty_strided", size, stride)
-    d = self._data.dtype if dtype is None else dt.to_dtype(dtype)
+    check_size_stride(op, size, stride)
+    d = dt.to_dtype(dtype)
     n = 0 if 0 in size else 1 + sum((s - 1) * st for s, st in zip(size, stride))
-    a = np.lib.stride_tricks.as_strided(np.zeros(n, d), size, [st * d.itemsize for st in stride])
-    t = Tensor._wrap(a).to(self.device if device is None else device)
+    t = Tensor._wrap(np.lib.stride_tricks.as_strided(np.zeros(n, d), size, [st * d.itemsize for st in stride]))
+    t = t if device is None else t.to(device)
     return t.requires_grad_() if requires_grad else t
+
+
+@_method
+def new_empty_strided(self, size, stride, *, dtype=None, device=None, requires_grad=False):
+    """empty_strided with self's dtype and device unless given."""
+    return strided_zeros("new_empty_strided", size, stride, self.dtype if dtype is None else dtype,
+                         self.device if device is None else device, requires_grad)
 
 
 Tensor.is_cpu = property(lambda self: self.device.type == "cpu")

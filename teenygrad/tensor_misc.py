@@ -6,6 +6,8 @@ import math
 import numbers
 import numpy as np
 from . import dtype as dt
+from ._arrays import zeros_on
+from .autograd.function import Function
 from .tensor import Tensor
 
 
@@ -162,15 +164,33 @@ def cumulative_trapezoid(y, x=None, *, dx=None, dim=-1):
 
 def cdist(x1, x2, p=2.0, compute_mode=None):
     """out[..., i, j] = ||x1[..., i, :] - x2[..., j, :]||_p; the gradient at a zero distance is 0, as torch's."""
-    from .tensor_ops import where
     if x1.ndim < 2 or x2.ndim < 2 or x1.shape[-1] != x2.shape[-1]:
         raise RuntimeError(f"cdist: x1 {x1.shape} and x2 {x2.shape} must be at least 2-D with the same last "
                            f"dimension")
     if p < 0:
         raise RuntimeError(f"cdist: only supports non-negative p values, got {p}")
-    delta = (x1.unsqueeze(-2) - x2.unsqueeze(-3)).abs()  # (..., P, R, M)
-    if p == 0:
-        return (delta != 0).to(x1.dtype).sum(-1)
+    return pnorm_last((x1.unsqueeze(-2) - x2.unsqueeze(-3)).abs(), p)  # (..., P, R, M) -> (..., P, R)
+
+
+class ZeroGrad(Function):
+    """z = values worked out from x elsewhere (given as an array); dz/dx = 0. For results torch keeps in the graph
+    with a zero gradient: poisson's draws, the p = 0 "norm" (a count of nonzeros)."""
+    saves_inputs = False
+
+    def forward(self, x, values):
+        self.in_shape = x.shape
+        return values
+
+    def backward(self, g):
+        return zeros_on(g, self.in_shape)
+
+
+def pnorm_last(delta, p):
+    """The p-norm over the last dim of delta = |differences| (cdist, pdist), with torch's distance gradients:
+    0 where the distance is 0, and 0 from a zero difference when p < 1."""
+    from .tensor_ops import where
+    if p == 0:  # in the graph with a zero gradient, as torch's
+        return ZeroGrad.apply(delta, values=(delta != 0).to(delta.dtype).sum(-1)._data)
     if p == math.inf:
         return delta.amax(-1)
     if p == 1:
