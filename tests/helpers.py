@@ -124,3 +124,64 @@ def raises_like_torch(fn, exc, match):
         fn(torch)
     with pytest.raises(exc, match=match):
         fn(tg)
+
+
+_twin_rng = np.random.default_rng(0)
+
+
+def gc_input(shape, seed):
+    """A float64 leaf in [-1, 1) for a finite-difference gradcheck."""
+    return tg.tensor(rand(shape, seed, np.float64, -1.0, 1.0), dtype=tg.float64, requires_grad=True)
+
+
+def twin(ours, theirs):
+    """Copy torch's parameters and buffers into ours; reprs, names and order must match torch's."""
+    assert repr(ours) == repr(theirs)
+    assert [n for n, _ in ours.named_parameters()] == [n for n, _ in theirs.named_parameters()]
+    sd = theirs.state_dict()
+    assert list(ours.state_dict()) == list(sd)
+    ours.load_state_dict({k: v.detach().numpy().copy() for k, v in sd.items()})
+    return ours, theirs
+
+
+def run_twin(m, tm, x, train=False, atol=1e-5, rtol=1e-4, **kw):
+    """Forward m and tm on x (and kw), backward a shared random gradient; compare output (and its dtype), input and
+    parameter gradients."""
+    m.train(train)
+    tm.train(train)
+    a, ta = tg.tensor(x, requires_grad=True), torch.tensor(x, requires_grad=True)
+    y = m(a, **{k: tg.tensor(v) for k, v in kw.items()})
+    ty = tm(ta, **{k: torch.tensor(v) for k, v in kw.items()})
+    assert y.dtype == tg.tensor(x).dtype
+    np.testing.assert_allclose(y.numpy(), ty.detach().numpy(), atol=atol, rtol=rtol)
+    g = _twin_rng.standard_normal(ty.shape).astype(x.dtype)
+    y.backward(tg.tensor(g))
+    ty.backward(torch.tensor(g))
+    np.testing.assert_allclose(a.grad.numpy(), ta.grad.numpy(), atol=atol, rtol=rtol, err_msg="input grad")
+    for (n, p), (_, tp) in zip(m.named_parameters(), tm.named_parameters()):
+        np.testing.assert_allclose(p.grad.numpy(), tp.grad.numpy(), atol=atol, rtol=rtol, err_msg=n)
+    return y
+
+
+def check_on_fake_device(fn, x_shape, w_shape, name):
+    """fn(x, w) forward and backward on the fake GPU (tests/fake_cupy.py): every array stays on the device and the
+    numbers equal the cpu run's."""
+    import fake_cupy
+    undo = fake_cupy.install()
+    try:
+        def run(device):
+            tg.manual_seed(0)
+            x = tg.tensor(rand(x_shape, 1), requires_grad=True, device=device)
+            w = tg.tensor(rand(w_shape, 2), requires_grad=True, device=device)
+            y = fn(x, w)
+            y.backward(tg.tensor(rand(y.shape, 3), device=device))
+            return y, x, w
+        ref, got = run("cpu"), run("cuda")
+        for r, t in zip(ref, got):
+            assert type(t._data) is fake_cupy.FakeDeviceArray, f"{name}: {type(t._data).__name__}"
+            np.testing.assert_allclose(t.cpu().numpy(), r.numpy(), atol=1e-5, rtol=1e-5)
+            if r.grad is not None:
+                assert type(t.grad._data) is fake_cupy.FakeDeviceArray
+                np.testing.assert_allclose(t.grad.cpu().numpy(), r.grad.numpy(), atol=1e-5, rtol=1e-5)
+    finally:
+        undo()

@@ -10,45 +10,12 @@ import teenygrad.nn as nn
 import teenygrad.nn.functional as F
 from teenygrad.autograd import gradcheck
 from teenygrad.nn.utils.rnn import pad_sequence
-from helpers import compare, rand
+from helpers import check_on_fake_device, compare, gc_input, rand, run_twin, twin
 
 TOL = {np.float32: dict(fwd=dict(atol=1e-5, rtol=1e-4), bwd=dict(atol=1e-4, rtol=1e-4)),
        np.float64: dict(fwd=dict(atol=1e-10, rtol=1e-10), bwd=dict(atol=1e-10, rtol=1e-10))}
 DTYPES = [np.float32, np.float64]
 LAYOUTS = ["contig", "T", "step"]  # C order; a transposed view; every other row of a taller array
-rng = np.random.default_rng(0)
-
-
-def _gc(shape, seed):
-    return tg.tensor(rand(shape, seed, np.float64, -1.0, 1.0), dtype=tg.float64, requires_grad=True)
-
-
-def twin(ours, theirs):
-    """Copy torch's parameters and buffers into ours; names and order must match torch's."""
-    assert repr(ours) == repr(theirs)
-    assert [n for n, _ in ours.named_parameters()] == [n for n, _ in theirs.named_parameters()]
-    sd = theirs.state_dict()
-    assert list(ours.state_dict()) == list(sd)
-    ours.load_state_dict({k: v.detach().numpy().copy() for k, v in sd.items()})
-    return ours, theirs
-
-
-def run_twin(m, tm, x, train=False, atol=1e-5, rtol=1e-4, **kw):
-    """Forward m and tm on x (and kw), backward a shared random gradient; compare output, input and parameter
-    gradients."""
-    m.train(train)
-    tm.train(train)
-    a, ta = tg.tensor(x, requires_grad=True), torch.tensor(x, requires_grad=True)
-    y = m(a, **{k: tg.tensor(v) for k, v in kw.items()})
-    ty = tm(ta, **{k: torch.tensor(v) for k, v in kw.items()})
-    np.testing.assert_allclose(y.numpy(), ty.detach().numpy(), atol=atol, rtol=rtol)
-    g = rng.standard_normal(ty.shape).astype(x.dtype)
-    y.backward(tg.tensor(g))
-    ty.backward(torch.tensor(g))
-    np.testing.assert_allclose(a.grad.numpy(), ta.grad.numpy(), atol=atol, rtol=rtol, err_msg="input grad")
-    for (n, p), (_, tp) in zip(m.named_parameters(), tm.named_parameters()):
-        np.testing.assert_allclose(p.grad.numpy(), tp.grad.numpy(), atol=atol, rtol=rtol, err_msg=n)
-    return y
 
 
 # ---- conv2d ------------------------------------------------------------------------------------------
@@ -80,10 +47,10 @@ def test_conv2d_unbatched_and_weight_only_grad():
 
 
 def test_conv2d_gradcheck():
-    x, w, b = _gc((2, 4, 6, 5), 0), _gc((4, 2, 3, 2), 1), _gc((4,), 2)
+    x, w, b = gc_input((2, 4, 6, 5), 0), gc_input((4, 2, 3, 2), 1), gc_input((4,), 2)
     assert gradcheck(lambda a, c, d: F.conv2d(a, c, d, stride=(2, 1), padding=(1, 2), dilation=(1, 2), groups=2),
                      [x, w, b])
-    assert gradcheck(lambda a, c: F.conv2d(a, c, padding="same"), [_gc((1, 2, 5, 4), 3), _gc((3, 2, 2, 3), 4)])
+    assert gradcheck(lambda a, c: F.conv2d(a, c, padding="same"), [gc_input((1, 2, 5, 4), 3), gc_input((3, 2, 2, 3), 4)])
 
 
 @pytest.mark.parametrize("kw", [dict(), dict(stride=2, padding=1), dict(padding="same", dilation=2),
@@ -207,12 +174,12 @@ def test_max_pool_overlapping_windows_accumulate_grad():
 
 
 def test_pool_gradcheck():
-    x = _gc((2, 2, 7, 6), 0)
+    x = gc_input((2, 2, 7, 6), 0)
     assert gradcheck(lambda a: F.max_pool2d(a, 3, 2, 1, ceil_mode=True), [x])
     assert gradcheck(lambda a: F.max_pool2d(a, (2, 3), (1, 2), dilation=(2, 1)), [x])
     assert gradcheck(lambda a: F.avg_pool2d(a, 3, 2, 1, ceil_mode=True, count_include_pad=False), [x])
     assert gradcheck(lambda a: F.avg_pool2d(a, (2, 3), 2, (1, 0), divisor_override=4), [x])
-    x1 = _gc((2, 3, 9), 1)
+    x1 = gc_input((2, 3, 9), 1)
     assert gradcheck(lambda a: F.max_pool1d(a, 3, 2, 1) + F.avg_pool1d(a, 3, 2, 1), [x1])
 
 
@@ -290,7 +257,7 @@ def test_adaptive_avg_pool2d(shape, out, dtype):
 @pytest.mark.parametrize("shape,out", [((2, 3, 12), 4), ((2, 3, 10), 3), ((3, 7), 5), ((1, 2, 5), 5)])
 def test_adaptive_avg_pool1d(shape, out):
     compare(lambda lib, a: lib.nn.functional.adaptive_avg_pool1d(a, out), [rand(shape, 1)], layout="step")
-    assert gradcheck(lambda a: F.adaptive_avg_pool1d(a, out), [_gc(shape, 2)])
+    assert gradcheck(lambda a: F.adaptive_avg_pool1d(a, out), [gc_input(shape, 2)])
 
 
 @pytest.mark.parametrize("op, x, out", [
@@ -313,7 +280,7 @@ def test_adaptive_avg_pool_keeps_inf_and_nan_in_their_windows(op, x, out):
 
 
 def test_adaptive_avg_pool2d_gradcheck():
-    assert gradcheck(lambda a: F.adaptive_avg_pool2d(a, (3, 4)), [_gc((2, 2, 7, 10), 0)])
+    assert gradcheck(lambda a: F.adaptive_avg_pool2d(a, (3, 4)), [gc_input((2, 2, 7, 10), 0)])
 
 
 # ---- GroupNorm, channel dropout ------------------------------------------------------------------------
@@ -337,7 +304,7 @@ def test_group_norm_functional_and_gradcheck():
     compare(lambda lib, x, w, b: lib.nn.functional.group_norm(x, 2, w, b),
             [rand((2, 6, 4, 3), 1, np.float64), rand((6,), 2, np.float64), rand((6,), 3, np.float64)], layout="step",
             **TOL[np.float64])
-    assert gradcheck(lambda a, w, b: F.group_norm(a, 2, w, b), [_gc((2, 4, 3), 0), _gc((4,), 1), _gc((4,), 2)])
+    assert gradcheck(lambda a, w, b: F.group_norm(a, 2, w, b), [gc_input((2, 4, 3), 0), gc_input((4,), 1), gc_input((4,), 2)])
     m = nn.GroupNorm(2, 4, affine=False, bias=False)
     assert list(m.state_dict()) == [] and repr(m) == repr(torch.nn.GroupNorm(2, 4, affine=False, bias=False))
     assert list(nn.GroupNorm(2, 4, bias=False).state_dict()) == ["weight"]
@@ -400,7 +367,7 @@ def test_pad_sequence_errors_and_gradcheck():
         pad_sequence([tg.randn(3, 2), tg.randn(2, 3)])
     with pytest.raises(RuntimeError, match="pad_sequence: padding_side must be 'left' or 'right'"):
         pad_sequence([tg.randn(3)], padding_side="middle")
-    assert gradcheck(lambda a, b: pad_sequence([a, b], padding_side="left"), [_gc((3, 2), 0), _gc((1, 2), 1)])
+    assert gradcheck(lambda a, b: pad_sequence([a, b], padding_side="left"), [gc_input((3, 2), 0), gc_input((1, 2), 1)])
 
 
 # ---- Transformer encoder -------------------------------------------------------------------------------
@@ -469,7 +436,7 @@ def test_transformer_encoder_layer_float64_gradcheck():
     tg.manual_seed(0)
     m = nn.TransformerEncoderLayer(4, 2, 6, dropout=0.0, dtype=tg.float64).eval()
     mask = tg.tensor(_causal(3, "float").astype(np.float64))
-    assert gradcheck(lambda a: m(a, src_mask=mask), [_gc((3, 2, 4), 0)])
+    assert gradcheck(lambda a: m(a, src_mask=mask), [gc_input((3, 2, 4), 0)])
 
 
 def test_transformer_encoder_layer_errors():
@@ -497,25 +464,7 @@ DEVICE_OPS = {
 
 @pytest.mark.parametrize("name", list(DEVICE_OPS))
 def test_ops_stay_on_device(name):
-    import fake_cupy
-    undo = fake_cupy.install()
-    try:
-        def run(device):
-            tg.manual_seed(0)
-            x = tg.tensor(rand((2, 4, 7, 6), 1), requires_grad=True, device=device)
-            w = tg.tensor(rand((4, 4, 3, 3), 2), requires_grad=True, device=device)
-            y = DEVICE_OPS[name](x, w)
-            y.backward(tg.tensor(rand(y.shape, 3), device=device))
-            return y, x, w
-        ref, got = run("cpu"), run("cuda")
-        for r, t in zip(ref, got):
-            assert type(t._data) is fake_cupy.FakeDeviceArray, f"{name}: {type(t._data).__name__}"
-            np.testing.assert_allclose(t.cpu().numpy(), r.numpy(), atol=1e-5, rtol=1e-5)
-            if r.grad is not None:
-                assert type(t.grad._data) is fake_cupy.FakeDeviceArray
-                np.testing.assert_allclose(t.grad.cpu().numpy(), r.grad.numpy(), atol=1e-5, rtol=1e-5)
-    finally:
-        undo()
+    check_on_fake_device(DEVICE_OPS[name], (2, 4, 7, 6), (4, 4, 3, 3), name)
 
 
 def test_small_cnn_as_in_teaching_code():

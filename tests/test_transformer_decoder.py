@@ -9,6 +9,7 @@ import teenygrad as tg
 import teenygrad.nn as nn
 import teenygrad.nn.functional as F
 from teenygrad.autograd import gradcheck
+import helpers
 from helpers import rand
 
 ATOL, RTOL = 2e-5, 1e-4  # float32, through several layers of attention
@@ -18,12 +19,8 @@ pytestmark = [pytest.mark.filterwarnings("ignore:enable_nested_tensor"),
 
 
 def twin(ours, theirs):
-    """Copy torch's parameters and buffers into ours; names, order and reprs must match torch's."""
-    assert repr(ours) == repr(theirs)
-    assert [n for n, _ in ours.named_parameters()] == [n for n, _ in theirs.named_parameters()]
-    sd = theirs.state_dict()
-    assert list(ours.state_dict()) == list(sd)
-    ours.load_state_dict({k: v.detach().numpy().copy() for k, v in sd.items()})
+    """helpers.twin (torch's parameters copied into ours), both in eval mode."""
+    ours, theirs = helpers.twin(ours, theirs)
     return ours.eval(), theirs.eval()
 
 

@@ -3,10 +3,10 @@ from .parameter import Parameter, Buffer, UninitializedParameter
 from .modules.module import Module
 from .modules.container import Sequential, ModuleList, ModuleDict, ParameterList, ParameterDict
 from .modules.linear import Identity, Linear, LazyLinear, Bilinear, Embedding
-from .modules.normalization import LayerNorm, RMSNorm, GroupNorm, BatchNorm1d, BatchNorm2d
+from .modules.normalization import LayerNorm, RMSNorm, GroupNorm, BatchNorm1d, BatchNorm2d, BatchNorm3d
 from .modules.activation import (ReLU, Tanh, Sigmoid, SiLU, ReLU6, LogSigmoid, GELU, LeakyReLU, ELU, Softplus,
-                                 Hardtanh, Softmax, LogSoftmax, Softmin, Dropout, Dropout1d, Dropout2d, Flatten,
-                                 Unflatten)
+                                 Hardtanh, Softmax, LogSoftmax, Softmin, Dropout, Dropout1d, Dropout2d, Dropout3d,
+                                 Flatten, Unflatten)
 from .modules.loss import (CrossEntropyLoss, NLLLoss, MSELoss, L1Loss, SmoothL1Loss, HuberLoss, BCELoss,
                            BCEWithLogitsLoss, KLDivLoss)
 from .modules.distance import CosineSimilarity, PairwiseDistance
@@ -31,8 +31,12 @@ _LAZY.update({n: "spatial" for n in ("Unfold", "Fold", "Upsample", "UpsamplingNe
 _LAZY.update({f"{kind}Pad{d}d": "padding" for kind in ("Zero", "Constant", "Reflection", "Replication", "Circular")
               for d in (1, 2, 3)})
 _LAZY.update({"MaxUnpool1d": "pooling", "MaxUnpool2d": "pooling"})
+_LAZY.update({n: "conv" for n in ("Conv3d", "ConvTranspose3d")})  # the 3-D (N, C, D, H, W) layers
+_LAZY.update({n: "pooling" for n in ("MaxPool3d", "AvgPool3d", "AdaptiveAvgPool3d", "AdaptiveMaxPool3d", "LPPool3d")})
+_LAZY["InstanceNorm3d"] = "spatial"
 _LAZY.update({"TransformerDecoderLayer": "transformer", "TransformerDecoder": "transformer",
               "Transformer": "transformer", "EmbeddingBag": "sparse"})  # decoder, whole model, bags of embeddings
+_LAZY["AdaptiveLogSoftmaxWithLoss"] = "adaptive"  # the large-vocabulary softmax of word-level language models
 
 
 def __getattr__(name):

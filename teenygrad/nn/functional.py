@@ -19,6 +19,8 @@ from .functional_loss import (cross_entropy, nll_loss, mse_loss, l1_loss, smooth
                               binary_cross_entropy, binary_cross_entropy_with_logits, kl_div, _legacy_reduction)
 from .functional_conv import (conv_transpose1d, conv_transpose2d, adaptive_max_pool1d,  # noqa: F401
                               adaptive_max_pool2d, lp_pool1d, lp_pool2d)
+from .functional_conv import (conv3d, conv_transpose3d, max_pool3d, avg_pool3d, adaptive_avg_pool3d,  # noqa: F401
+                              adaptive_max_pool3d, lp_pool3d, dropout3d)
 from .functional_spatial import (unfold, fold, interpolate, upsample, upsample_nearest, upsample_bilinear,  # noqa: F401
                                  pixel_shuffle, pixel_unshuffle, channel_shuffle, instance_norm, local_response_norm)
 from .functional_activation import (mish, hardswish, hardsigmoid, selu, selu_, celu, celu_, prelu, rrelu,  # noqa: F401

@@ -11,7 +11,7 @@ from .._arrays import on_device_of, xp_of
 from ..random import gen_of
 from ._checks import _t, _same_float
 
-_SPATIAL = {1: "L", 2: "H, W"}
+_SPATIAL = {1: "L", 2: "H, W", 3: "D, H, W"}
 
 
 def _ntuple(v, nd, name, op):
@@ -86,6 +86,11 @@ def conv2d(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1):
     return _conv("conv2d", 2, input, weight, bias, stride, padding, dilation, groups)
 
 
+def conv3d(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1):
+    """x (N, C_in, D, H, W) or (C_in, D, H, W), weight (C_out, C_in / groups, kD, kH, kW) -> (N, C_out, D_out,
+    H_out, W_out). stride / padding / dilation: an int or a triple; padding also 'valid' or 'same' (stride 1 only)."""
+    return _conv("conv3d", 3, input, weight, bias, stride, padding, dilation, groups)
+
 
 def _conv_transpose(op, nd, input, weight, bias, stride, padding, output_padding, groups, dilation):
     """The adjoint of _conv: weight (C_in, C_out / groups, *K), output size (S - 1) stride - 2 padding
@@ -139,6 +144,13 @@ def conv_transpose1d(input, weight, bias=None, stride=1, padding=0, output_paddi
 def conv_transpose2d(input, weight, bias=None, stride=1, padding=0, output_padding=0, groups=1, dilation=1):
     """x (N, C_in, H, W) or (C_in, H, W), weight (C_in, C_out / groups, kH, kW) -> (N, C_out, H_out, W_out)."""
     return _conv_transpose("conv_transpose2d", 2, input, weight, bias, stride, padding, output_padding, groups,
+                           dilation)
+
+
+def conv_transpose3d(input, weight, bias=None, stride=1, padding=0, output_padding=0, groups=1, dilation=1):
+    """x (N, C_in, D, H, W) or (C_in, D, H, W), weight (C_in, C_out / groups, kD, kH, kW) -> (N, C_out, D_out,
+    H_out, W_out): conv3d's adjoint."""
+    return _conv_transpose("conv_transpose3d", 3, input, weight, bias, stride, padding, output_padding, groups,
                            dilation)
 
 
@@ -206,6 +218,12 @@ def max_pool2d(input, kernel_size, stride=None, padding=0, dilation=1, ceil_mode
     return _max_pool("max_pool2d", 2, input, kernel_size, stride, padding, dilation, ceil_mode, return_indices)
 
 
+def max_pool3d(input, kernel_size, stride=None, padding=0, dilation=1, ceil_mode=False, return_indices=False):
+    """(N, C, D, H, W) or (C, D, H, W): the max of each window; return_indices adds each max's flat index
+    (d * H + h) * W + w."""
+    return _max_pool("max_pool3d", 3, input, kernel_size, stride, padding, dilation, ceil_mode, return_indices)
+
+
 def _avg_pool(op, nd, input, kernel_size, stride, padding, ceil_mode, count_include_pad, divisor_override):
     x, batched, K, S, pads, _ = _pool_setup(op, nd, input, kernel_size, stride, padding, 1, ceil_mode)
     P = tuple(lo for lo, _ in pads)
@@ -235,6 +253,13 @@ def avg_pool2d(input, kernel_size, stride=None, padding=0, ceil_mode=False, coun
                      divisor_override)
 
 
+def avg_pool3d(input, kernel_size, stride=None, padding=0, ceil_mode=False, count_include_pad=True,
+               divisor_override=None):
+    """(N, C, D, H, W) or (C, D, H, W): the mean of each window."""
+    return _avg_pool("avg_pool3d", 3, input, kernel_size, stride, padding, ceil_mode, count_include_pad,
+                     divisor_override)
+
+
 def _adaptive_matrix(n, out, dtype):
     """(out, n): row i averages x[floor(i n / out) : ceil((i + 1) n / out)], torch's adaptive windows."""
     i, j = np.arange(out)[:, None], np.arange(n)
@@ -257,7 +282,8 @@ def _adaptive_avg_pool(op, nd, input, output_size):
                 y = cat([y.narrow(dim, a, b - a).mean(dim, keepdim=True) for a, b in zip(starts, ends)], dim)
             continue
         a = Tensor._wrap(on_device_of(input._data, _adaptive_matrix(n, o, input.dtype).astype(input.dtype)))
-        y = y @ a.T if i == nd - 1 else a @ y
+        dim = i - nd  # the spatial dim this matrix averages over, taken to the end for the GEMM and back
+        y = y @ a.T if dim == -1 else (y.transpose(dim, -1) @ a.T).transpose(dim, -1)
     return y
 
 
@@ -269,6 +295,11 @@ def adaptive_avg_pool1d(input, output_size):
 def adaptive_avg_pool2d(input, output_size):
     """(N, C, H, W) -> (N, C, *output_size); None in output_size keeps that input size."""
     return _adaptive_avg_pool("adaptive_avg_pool2d", 2, input, output_size)
+
+
+def adaptive_avg_pool3d(input, output_size):
+    """(N, C, D, H, W) -> (N, C, *output_size); None in output_size keeps that input size."""
+    return _adaptive_avg_pool("adaptive_avg_pool3d", 3, input, output_size)
 
 
 
@@ -329,6 +360,11 @@ def adaptive_max_pool2d(input, output_size, return_indices=False):
     return _adaptive_max_pool("adaptive_max_pool2d", 2, input, output_size, return_indices)
 
 
+def adaptive_max_pool3d(input, output_size, return_indices=False):
+    """(N, C, D, H, W) -> (N, C, *output_size); return_indices adds each max's flat index (d * H + h) * W + w."""
+    return _adaptive_max_pool("adaptive_max_pool3d", 3, input, output_size, return_indices)
+
+
 def _lp_pool(op, nd, input, norm_type, kernel_size, stride, ceil_mode):
     """(sum over each window of x^p)^(1/p), as torch: p-th root of kernel_size * avg_pool(x^p)."""
     _t(input, op)
@@ -336,10 +372,10 @@ def _lp_pool(op, nd, input, norm_type, kernel_size, stride, ceil_mode):
         raise ValueError(f"{op}: norm_type must be non-zero, got {norm_type!r}")
     K = _ntuple(kernel_size, nd, "kernel_size", op)
     if math.isinf(norm_type):  # the limits: the window's max |x| (p = inf) or min |x| (p = -inf), as torch
-        mp = max_pool1d if nd == 1 else max_pool2d
+        mp = (max_pool1d, max_pool2d, max_pool3d)[nd - 1]
         sign = 1 if norm_type > 0 else -1
         return sign * mp(sign * input.abs(), K, stride if stride is not None else K, 0, 1, ceil_mode)
-    pool = avg_pool1d if nd == 1 else avg_pool2d
+    pool = (avg_pool1d, avg_pool2d, avg_pool3d)[nd - 1]
     out = pool(input.pow(norm_type), K, stride if stride is not None else K, 0, ceil_mode)
     return (out.sign() * out.abs().relu()).mul(math.prod(K)).pow(1.0 / norm_type)
 
@@ -352,6 +388,11 @@ def lp_pool1d(input, norm_type, kernel_size, stride=None, ceil_mode=False):
 def lp_pool2d(input, norm_type, kernel_size, stride=None, ceil_mode=False):
     """(N, C, H, W) -> (N, C, H_out, W_out): the norm_type-norm of each window."""
     return _lp_pool("lp_pool2d", 2, input, norm_type, kernel_size, stride, ceil_mode)
+
+
+def lp_pool3d(input, norm_type, kernel_size, stride=None, ceil_mode=False):
+    """(N, C, D, H, W) -> (N, C, D_out, H_out, W_out): the norm_type-norm of each window."""
+    return _lp_pool("lp_pool3d", 3, input, norm_type, kernel_size, stride, ceil_mode)
 
 
 # ---- normalisation and channel dropout -----------------------------------------------------------------
@@ -393,8 +434,11 @@ def _channel_dropout(op, nd, input, p, training):
         return input
     lead = 2 if input.ndim == nd + 2 else 1
     t = np.dtype(input.dtype).type
-    keep = gen_of(None).bernoulli(math.prod(input.shape[:lead]), 1 - p).reshape(input.shape[:lead])
-    m = keep.astype(t) / t(1 - p) if p < 1 else np.zeros(keep.shape, t)  # torch's noise, as dropout's
+    if p == 1:  # torch zeroes without a draw, so the random stream doesn't move
+        m = np.zeros(input.shape[:lead], t)
+    else:
+        keep = gen_of(None).bernoulli(math.prod(input.shape[:lead]), 1 - p).reshape(input.shape[:lead])
+        m = keep.astype(t) / t(1 - p)  # torch's noise, as dropout's
     m = m.reshape(input.shape[:lead] + (1,) * (input.ndim - lead))
     return input * Tensor._wrap(on_device_of(input._data, m))
 
@@ -413,4 +457,19 @@ def dropout2d(input, p=0.5, training=True, inplace=False):
         out = _channel_dropout("dropout2d", 1, input, p, training)
     else:
         out = _channel_dropout("dropout2d", 2, input, p, training)
+    return input.copy_(out) if inplace and out is not input else out  # inplace: into input's memory, as torch
+
+
+def dropout3d(input, p=0.5, training=True, inplace=False):
+    """(N, C, D, H, W) or (C, D, H, W): each channel zeroed with probability p. Any other rank warns, as torch's,
+    and is taken as unbatched (one draw per index of its first dim)."""
+    if isinstance(input, Tensor) and input.ndim not in (4, 5) and input.ndim >= 2:
+        warnings.warn(f"dropout3d: Received a {input.ndim}-D input to dropout3d, which is deprecated and will "
+                      "result in an error in a future release. To retain the behavior and silence this warning, "
+                      "please use dropout instead. Note that dropout3d exists to provide channel-wise dropout on "
+                      "inputs with 3 spatial dimensions, a channel dimension, and an optional batch dimension "
+                      "(i.e. 4D or 5D inputs).", stacklevel=2)
+        out = _channel_dropout("dropout3d", input.ndim - 1, input, p, training)
+    else:
+        out = _channel_dropout("dropout3d", 3, input, p, training)
     return input.copy_(out) if inplace and out is not input else out  # inplace: into input's memory, as torch

@@ -164,6 +164,12 @@ class Dropout2d(Dropout):
         return F.dropout2d(input, self.p, self.training, self.inplace)
 
 
+class Dropout3d(Dropout):
+    """Zeroes whole channels of (N, C, D, H, W) or (C, D, H, W) with probability p in training; identity in eval."""
+    def forward(self, input):
+        return F.dropout3d(input, self.p, self.training, self.inplace)
+
+
 class AlphaDropout(Dropout):
     """alpha_dropout in training (SELU networks keep zero mean and unit variance); identity in eval. As torch's, it
     takes inplace but doesn't pass it on."""

@@ -1,4 +1,4 @@
-"""Conv1d, Conv2d, ConvTranspose1d, ConvTranspose2d."""
+"""Conv1d, Conv2d, Conv3d, ConvTranspose1d, ConvTranspose2d, ConvTranspose3d."""
 from .. import functional as F
 from .module import Module
 from .linear import _add_weight_and_bias, _reset_weight_and_bias, _param
@@ -102,6 +102,14 @@ class Conv2d(_ConvNd):
         return F.conv2d(*args)
 
 
+class Conv3d(_ConvNd):
+    """(N, C_in, D, H, W) -> (N, C_out, D_out, H_out, W_out)."""
+    _nd = 3
+
+    def _conv(self, *args):
+        return F.conv3d(*args)
+
+
 class _ConvTransposeNd(_ConvNd):
     """(N, C_in, *S) -> (N, C_out, *S_out), the adjoint of a convolution. Weight (C_in, C_out / groups, *K), init
     as torch: kaiming_uniform_(a=sqrt(5)) with fan_in = out_channels / groups * prod(kernel_size); bias the same."""
@@ -161,3 +169,11 @@ class ConvTranspose2d(_ConvTransposeNd):
 
     def _conv(self, *args):
         return F.conv_transpose2d(*args)
+
+
+class ConvTranspose3d(_ConvTransposeNd):
+    """(N, C_in, D, H, W) -> (N, C_out, D_out, H_out, W_out)."""
+    _nd = 3
+
+    def _conv(self, *args):
+        return F.conv_transpose3d(*args)

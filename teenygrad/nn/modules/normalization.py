@@ -1,4 +1,4 @@
-"""LayerNorm, RMSNorm, GroupNorm, BatchNorm1d/2d."""
+"""LayerNorm, RMSNorm, GroupNorm, BatchNorm1d/2d/3d."""
 import numpy as np
 from ...tensor import dt  # the dtype module: the package attribute `dtype` is the dtype class, as in torch
 from ...creation import ones, zeros
@@ -158,3 +158,8 @@ class BatchNorm1d(_BatchNorm):
 
 class BatchNorm2d(_BatchNorm):
     _ndims = (4,)
+
+
+class BatchNorm3d(_BatchNorm):
+    """Over (N, C, D, H, W): statistics per channel C."""
+    _ndims = (5,)

@@ -1,5 +1,5 @@
-"""MaxPool1d/2d, MaxUnpool1d/2d, AvgPool1d/2d, AdaptiveAvgPool1d/2d, AdaptiveMaxPool1d/2d, LPPool1d/2d: thin
-holders of torch's arguments over the functionals."""
+"""MaxPool1d/2d/3d, MaxUnpool1d/2d, AvgPool1d/2d/3d, AdaptiveAvgPool1d/2d/3d, AdaptiveMaxPool1d/2d/3d,
+LPPool1d/2d/3d: thin holders of torch's arguments over the functionals."""
 from .. import functional as F
 from .module import Module
 
@@ -27,6 +27,13 @@ class MaxPool2d(_MaxPoolNd):
     """(N, C, H, W) -> (N, C, H_out, W_out): the max of each window."""
     def forward(self, input):
         return F.max_pool2d(input, self.kernel_size, self.stride, self.padding, self.dilation,
+                            ceil_mode=self.ceil_mode, return_indices=self.return_indices)
+
+
+class MaxPool3d(_MaxPoolNd):
+    """(N, C, D, H, W) -> (N, C, D_out, H_out, W_out): the max of each window."""
+    def forward(self, input):
+        return F.max_pool3d(input, self.kernel_size, self.stride, self.padding, self.dilation,
                             ceil_mode=self.ceil_mode, return_indices=self.return_indices)
 
 
@@ -82,8 +89,9 @@ class AvgPool1d(Module):
         return f"kernel_size={self.kernel_size}, stride={self.stride}, padding={self.padding}"
 
 
-class AvgPool2d(Module):
-    """(N, C, H, W) -> (N, C, H_out, W_out): the mean of each window."""
+class _AvgPoolNd(Module):
+    """AvgPool2d / AvgPool3d: torch keeps their arguments as given."""
+    _fn = None
     def __init__(self, kernel_size, stride=None, padding=0, ceil_mode=False, count_include_pad=True,
                  divisor_override=None):
         super().__init__()
@@ -92,11 +100,21 @@ class AvgPool2d(Module):
         self.divisor_override = divisor_override
 
     def forward(self, input):
-        return F.avg_pool2d(input, self.kernel_size, self.stride, self.padding, self.ceil_mode,
-                            self.count_include_pad, self.divisor_override)
+        return self._fn(input, self.kernel_size, self.stride, self.padding, self.ceil_mode, self.count_include_pad,
+                        self.divisor_override)
 
     def extra_repr(self):
         return f"kernel_size={self.kernel_size}, stride={self.stride}, padding={self.padding}"
+
+
+class AvgPool2d(_AvgPoolNd):
+    """(N, C, H, W) -> (N, C, H_out, W_out): the mean of each window."""
+    _fn = staticmethod(lambda *a: F.avg_pool2d(*a))
+
+
+class AvgPool3d(_AvgPoolNd):
+    """(N, C, D, H, W) -> (N, C, D_out, H_out, W_out): the mean of each window."""
+    _fn = staticmethod(lambda *a: F.avg_pool3d(*a))
 
 
 class _AdaptiveAvgPoolNd(Module):
@@ -118,6 +136,11 @@ class AdaptiveAvgPool2d(_AdaptiveAvgPoolNd):
         return F.adaptive_avg_pool2d(input, self.output_size)
 
 
+class AdaptiveAvgPool3d(_AdaptiveAvgPoolNd):
+    def forward(self, input):
+        return F.adaptive_avg_pool3d(input, self.output_size)
+
+
 class _AdaptiveMaxPoolNd(Module):
     def __init__(self, output_size, return_indices=False):
         super().__init__()
@@ -135,6 +158,11 @@ class AdaptiveMaxPool1d(_AdaptiveMaxPoolNd):
 class AdaptiveMaxPool2d(_AdaptiveMaxPoolNd):
     def forward(self, input):
         return F.adaptive_max_pool2d(input, self.output_size, self.return_indices)
+
+
+class AdaptiveMaxPool3d(_AdaptiveMaxPoolNd):
+    def forward(self, input):
+        return F.adaptive_max_pool3d(input, self.output_size, self.return_indices)
 
 
 class _LPPoolNd(Module):
@@ -157,3 +185,9 @@ class LPPool2d(_LPPoolNd):
     """(N, C, H, W) -> (N, C, H_out, W_out): the norm_type-norm of each window."""
     def forward(self, input):
         return F.lp_pool2d(input, self.norm_type, self.kernel_size, self.stride, self.ceil_mode)
+
+
+class LPPool3d(_LPPoolNd):
+    """(N, C, D, H, W) -> (N, C, D_out, H_out, W_out): the norm_type-norm of each window."""
+    def forward(self, input):
+        return F.lp_pool3d(input, self.norm_type, self.kernel_size, self.stride, self.ceil_mode)

@@ -1,5 +1,5 @@
 """Unfold, Fold, Upsample (and UpsamplingNearest2d / UpsamplingBilinear2d), PixelShuffle, PixelUnshuffle,
-ChannelShuffle, InstanceNorm1d/2d, LocalResponseNorm: thin holders of torch's arguments over the functionals."""
+ChannelShuffle, InstanceNorm1d/2d/3d, LocalResponseNorm: thin holders of torch's arguments over the functionals."""
 import warnings
 from .. import functional as F
 from .module import Module
@@ -142,6 +142,11 @@ class InstanceNorm1d(_InstanceNorm):
 class InstanceNorm2d(_InstanceNorm):
     """(N, C, H, W) or (C, H, W)."""
     _ndims = (3, 4)
+
+
+class InstanceNorm3d(_InstanceNorm):
+    """(N, C, D, H, W) or (C, D, H, W)."""
+    _ndims = (4, 5)
 
 
 class LocalResponseNorm(Module):
