@@ -1,9 +1,10 @@
 """teenygrad.nn: torch.nn's layers, containers and losses, built only on Tensor and teenygrad.ops."""
-from .parameter import Parameter, Buffer, UninitializedParameter
+from .parameter import Parameter, Buffer, UninitializedParameter, UninitializedBuffer  # noqa: F401
 from .modules.module import Module
 from .modules.container import Sequential, ModuleList, ModuleDict, ParameterList, ParameterDict
 from .modules.linear import Identity, Linear, LazyLinear, Bilinear, Embedding
 from .modules.normalization import LayerNorm, RMSNorm, GroupNorm, BatchNorm1d, BatchNorm2d, BatchNorm3d
+from .modules.normalization import LazyBatchNorm1d, LazyBatchNorm2d, LazyBatchNorm3d  # noqa: F401
 from .modules.activation import (ReLU, Tanh, Sigmoid, SiLU, ReLU6, LogSigmoid, GELU, LeakyReLU, ELU, Softplus,
                                  Hardtanh, Softmax, LogSoftmax, Softmin, Dropout, Dropout1d, Dropout2d, Dropout3d,
                                  Flatten, Unflatten)
@@ -36,6 +37,10 @@ _LAZY.update({n: "pooling" for n in ("MaxPool3d", "AvgPool3d", "AdaptiveAvgPool3
 _LAZY["InstanceNorm3d"] = "spatial"
 _LAZY.update({"TransformerDecoderLayer": "transformer", "TransformerDecoder": "transformer",
               "Transformer": "transformer", "EmbeddingBag": "sparse"})  # decoder, whole model, bags of embeddings
+_LAZY.update({f"Lazy{n}": "conv" for n in ("Conv1d", "Conv2d", "Conv3d", "ConvTranspose1d", "ConvTranspose2d",
+                                             "ConvTranspose3d")})  # in_channels from the first input
+_LAZY.update({f"LazyInstanceNorm{d}d": "spatial" for d in (1, 2, 3)})
+_LAZY["MaxUnpool3d"] = "pooling"
 _LAZY["AdaptiveLogSoftmaxWithLoss"] = "adaptive"  # the large-vocabulary softmax of word-level language models
 
 

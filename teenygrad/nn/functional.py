@@ -33,7 +33,7 @@ from .functional_margin import (poisson_nll_loss, gaussian_nll_loss, margin_rank
 from .functional_sparse import embedding_bag  # noqa: F401
 from .functional_random import gumbel_softmax, alpha_dropout, feature_alpha_dropout  # noqa: F401
 from .functional_unpool import (max_pool1d_with_indices, max_pool2d_with_indices, max_unpool1d,  # noqa: F401
-                                max_unpool2d)
+                                max_unpool2d, max_pool3d_with_indices, max_unpool3d)
 
 _INT64 = np.dtype(np.int64)  # compared with an array's dtype on the hot path (embedding ids)
 

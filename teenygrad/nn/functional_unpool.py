@@ -1,11 +1,11 @@
-"""teenygrad.nn.functional's max_pool{1,2}d_with_indices and their partial inverses max_unpool{1,2}d (re-exported
+"""teenygrad.nn.functional's max_pool{1,2,3}d_with_indices and their partial inverses max_unpool{1,2,3}d (re-exported
 there): unpooling puts each value at the flat position its pooling max came from, zeros elsewhere. The work is
 teenygrad.ops.conv.MaxUnpool (a scatter; its backward the matching gather), so this file checks and reshapes."""
 import math
 import numpy as np
 from ..ops import conv as C
 from ._checks import _t
-from .functional_conv import _ntuple, _SPATIAL, max_pool1d, max_pool2d
+from .functional_conv import _ntuple, _SPATIAL, max_pool1d, max_pool2d, max_pool3d
 
 
 def max_pool1d_with_indices(input, kernel_size, stride=None, padding=0, dilation=1, ceil_mode=False,
@@ -18,6 +18,12 @@ def max_pool2d_with_indices(input, kernel_size, stride=None, padding=0, dilation
                             return_indices=False):
     """max_pool2d's (values, indices) whatever return_indices says, as torch's."""
     return max_pool2d(input, kernel_size, stride, padding, dilation, ceil_mode, return_indices=True)
+
+
+def max_pool3d_with_indices(input, kernel_size, stride=None, padding=0, dilation=1, ceil_mode=False,
+                            return_indices=False):
+    """max_pool3d's (values, indices) whatever return_indices says, as torch's."""
+    return max_pool3d(input, kernel_size, stride, padding, dilation, ceil_mode, return_indices=True)
 
 
 def _unpool_output_size(op, input, K, S, P, output_size):
@@ -80,3 +86,9 @@ def max_unpool1d(input, indices, kernel_size, stride=None, padding=0, output_siz
 def max_unpool2d(input, indices, kernel_size, stride=None, padding=0, output_size=None):
     """(N, C, H, W) or (C, H, W) values and max_pool2d's flat indices h * W_out + w -> (N, C, H_out, W_out)."""
     return _max_unpool("max_unpool2d", 2, input, indices, kernel_size, stride, padding, output_size)
+
+
+def max_unpool3d(input, indices, kernel_size, stride=None, padding=0, output_size=None):
+    """(N, C, D, H, W) or (C, D, H, W) values and max_pool3d's flat indices (d * H_out + h) * W_out + w
+    -> (N, C, D_out, H_out, W_out)."""
+    return _max_unpool("max_unpool3d", 3, input, indices, kernel_size, stride, padding, output_size)

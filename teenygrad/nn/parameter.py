@@ -37,15 +37,12 @@ _UNINIT = ("Can't access the shape of an uninitialized parameter or buffer. This
            "to initialize the parameters before accessing their attributes.")
 
 
-class UninitializedParameter(Parameter):
-    """torch.nn.UninitializedParameter: a lazy module's parameter before its shape is known. It holds no values
-    (only a dtype and a device, in an empty array); materialize(shape) gives it memory and turns it into a plain
-    Parameter in place, so an optimizer built before still holds it. Its shape and size raise, as torch's."""
-    cls_to_become = Parameter
-
-    def __init__(self, requires_grad=True, device=None, dtype=None):
-        from ..creation import empty
-        super().__init__(empty(0, dtype=dtype, device=device), requires_grad)
+class _Uninitialized:
+    """torch's UninitializedTensorMixin: a lazy module's parameter or buffer before its shape is known. It holds no
+    values (only a dtype and a device, in an empty array); materialize(shape) gives it memory and turns it into
+    cls_to_become in place, so an optimizer built before still holds it. Its shape and size raise, as torch's."""
+    __slots__ = ()
+    cls_to_become = Tensor
 
     @property
     def shape(self):
@@ -61,7 +58,7 @@ class UninitializedParameter(Parameter):
                          "parameters before calling torch functions")
 
     def materialize(self, shape, device=None, dtype=None):
-        """Allocate `shape` (values uninitialised) on the parameter's device, in its dtype: now a Parameter."""
+        """Allocate `shape` (values uninitialised) on the tensor's device, in its dtype: now cls_to_become."""
         from .._arrays import xp_of
         from ..tensor import _move, _device_name
         a = xp_of(self._data).empty(tuple(shape), dtype or self._data.dtype)
@@ -69,11 +66,31 @@ class UninitializedParameter(Parameter):
         self.__class__ = self.cls_to_become
 
     def __repr__(self):
-        return "<UninitializedParameter>"
+        return f"<{type(self).__name__}>"
 
     def __reduce_ex__(self, proto):
-        return (UninitializedParameter, (self.requires_grad, None, self._data.dtype))
+        return (type(self), (self.requires_grad, None, self._data.dtype))
+
+
+class UninitializedParameter(_Uninitialized, Parameter):
+    """torch.nn.UninitializedParameter: becomes a Parameter when materialized."""
+    cls_to_become = Parameter
+
+    def __init__(self, requires_grad=True, device=None, dtype=None):
+        from ..creation import empty
+        super().__init__(empty(0, dtype=dtype, device=device), requires_grad)
+
+
+class UninitializedBuffer(_Uninitialized, Tensor):
+    """torch.nn.UninitializedBuffer (a lazy norm layer's running statistics): becomes a Tensor when materialized."""
+    def __init__(self, requires_grad=False, device=None, dtype=None, persistent=True):
+        from ..creation import empty
+        self._data = empty(0, dtype=dtype, device=device)._data
+        self.grad, self._ctx, self._retains_grad, self.requires_grad = None, None, False, False
+        self.persistent = persistent
+        if requires_grad:
+            self.requires_grad_(True)
 
 
 def is_lazy(t):
-    return isinstance(t, UninitializedParameter)
+    return isinstance(t, _Uninitialized)

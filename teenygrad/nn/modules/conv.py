@@ -1,6 +1,8 @@
-"""Conv1d, Conv2d, Conv3d, ConvTranspose1d, ConvTranspose2d, ConvTranspose3d."""
+"""Conv1d, Conv2d, Conv3d, ConvTranspose1d, ConvTranspose2d, ConvTranspose3d and their Lazy versions."""
 from .. import functional as F
+from ..parameter import UninitializedParameter
 from .module import Module
+from .lazy import LazyModuleMixin
 from .linear import _add_weight_and_bias, _reset_weight_and_bias, _param
 
 
@@ -177,3 +179,76 @@ class ConvTranspose3d(_ConvTransposeNd):
 
     def _conv(self, *args):
         return F.conv_transpose3d(*args)
+
+
+class _LazyConvMixin(LazyModuleMixin):
+    """in_channels is the first input's dim 1 (dim 0 unbatched); until then weight and bias are uninitialised. The
+    first forward materializes them, draws the eager layer's init (torch's numbers after the same seed) and makes
+    the module cls_to_become. After a load_state_dict the first forward only sets in_channels (torch leaves 0)."""
+    def _lazy_weight_and_bias(self, out_channels, bias, device, dtype):
+        self.out_channels = out_channels
+        self.weight = UninitializedParameter(device=device, dtype=dtype)
+        if bias:
+            self.bias = UninitializedParameter(device=device, dtype=dtype)
+
+    def reset_parameters(self):
+        if not self.has_uninitialized_params() and self.in_channels != 0:
+            super().reset_parameters()
+
+    def initialize_parameters(self, input, *args, **kwargs):
+        nd = self._nd
+        if input.ndim not in (nd + 1, nd + 2):
+            raise RuntimeError(f"Expected {nd + 1}D (unbatched) or {nd + 2}D (batched) input to "
+                               f"{type(self).__name__}, but got input of size: {tuple(input.shape)}")
+        in_channels = input.shape[1] if input.ndim == nd + 2 else input.shape[0]
+        if self.has_uninitialized_params():
+            if in_channels % self.groups != 0:
+                raise ValueError("in_channels must be divisible by groups")
+            self.in_channels = in_channels
+            g = self.groups
+            shape = (in_channels, self.out_channels // g) if self.transposed else (self.out_channels, in_channels // g)
+            self.weight.materialize(shape + self.kernel_size)
+            if self.bias is not None:
+                self.bias.materialize((self.out_channels,))
+            self.reset_parameters()
+        elif self.in_channels == 0:  # materialized by load_state_dict
+            self.in_channels = in_channels
+
+
+class _LazyConvNd(_LazyConvMixin):
+    def __init__(self, out_channels, kernel_size, stride=1, padding=0, dilation=1, groups=1, bias=True,
+                 padding_mode="zeros", device=None, dtype=None):
+        super().__init__(0, 0, kernel_size, stride, padding, dilation, groups, False, padding_mode, device, dtype)
+        self._lazy_weight_and_bias(out_channels, bias, device, dtype)
+
+
+class _LazyConvTransposeNd(_LazyConvMixin):
+    def __init__(self, out_channels, kernel_size, stride=1, padding=0, output_padding=0, groups=1, bias=True,
+                 dilation=1, padding_mode="zeros", device=None, dtype=None):
+        super().__init__(0, 0, kernel_size, stride, padding, output_padding, groups, False, dilation, padding_mode,
+                         device, dtype)
+        self._lazy_weight_and_bias(out_channels, bias, device, dtype)
+
+
+class LazyConv1d(_LazyConvNd, Conv1d):
+    cls_to_become = Conv1d
+
+
+class LazyConv2d(_LazyConvNd, Conv2d):
+    cls_to_become = Conv2d
+
+
+class LazyConv3d(_LazyConvNd, Conv3d):
+    cls_to_become = Conv3d
+
+
+class LazyConvTranspose1d(_LazyConvTransposeNd, ConvTranspose1d):
+    cls_to_become = ConvTranspose1d
+
+
+class LazyConvTranspose2d(_LazyConvTransposeNd, ConvTranspose2d):
+    cls_to_become = ConvTranspose2d
+
+
+class LazyConvTranspose3d(_LazyConvTransposeNd, ConvTranspose3d):
+    cls_to_become = ConvTranspose3d

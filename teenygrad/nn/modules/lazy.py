@@ -1,7 +1,8 @@
 """LazyModuleMixin: a module whose parameter shapes come from its first input (torch.nn.modules.lazy). Until then
-its parameters are UninitializedParameters; the first forward calls initialize_parameters(input), which
-materializes and initialises them (drawing from the generator at that moment, as torch), and the module becomes
-cls_to_become. load_state_dict into a lazy module materializes its parameters from the checkpoint's shapes."""
+its parameters (and buffers) are UninitializedParameters (UninitializedBuffers); the first forward calls
+initialize_parameters(input), which materializes and initialises them (drawing from the generator at that moment,
+as torch), and the module becomes cls_to_become. Lazy classes list the mixin first, so its forward runs until then.
+load_state_dict into a lazy module materializes its parameters and buffers from the checkpoint's shapes."""
 import numpy as np
 from ..parameter import is_lazy
 
@@ -14,6 +15,11 @@ class LazyModuleMixin:
 
     def initialize_parameters(self, *args, **kwargs):
         raise NotImplementedError(f"initialize_parameters is not implemented for {type(self).__name__}")
+
+    def forward(self, *args, **kwargs):
+        """The first call: infer the shapes, become cls_to_become, then run its forward."""
+        self._infer_parameters(*args, **kwargs)
+        return self.forward(*args, **kwargs)
 
     def _infer_parameters(self, *args, **kwargs):
         self.initialize_parameters(*args, **kwargs)

@@ -323,7 +323,7 @@ class Module:
                     out[p + name] = v if keep_vars or is_lazy(v) else Tensor._wrap(v._data)
             for name, v in m._buffers.items():
                 if v is not None and name not in m._non_persistent_buffers_set:
-                    out[p + name] = v if keep_vars else Tensor._wrap(v._data)
+                    out[p + name] = v if keep_vars or is_lazy(v) else Tensor._wrap(v._data)
         return out
 
     def load_state_dict(self, state_dict, strict=True, assign=False):

@@ -1,11 +1,12 @@
-"""LayerNorm, RMSNorm, GroupNorm, BatchNorm1d/2d/3d."""
+"""LayerNorm, RMSNorm, GroupNorm, BatchNorm1d/2d/3d, LazyBatchNorm1d/2d/3d."""
 import numpy as np
 from ...tensor import dt  # the dtype module: the package attribute `dtype` is the dtype class, as in torch
 from ...creation import ones, zeros
 from ...tensor import Tensor
-from ..parameter import Parameter
+from ..parameter import Parameter, UninitializedParameter, UninitializedBuffer
 from .. import functional as F
 from .module import Module
+from .lazy import LazyModuleMixin
 
 
 def _shape(normalized_shape):
@@ -131,7 +132,7 @@ class _BatchNorm(Module):
         if input.ndim not in self._ndims:
             raise ValueError(f"{type(self).__name__}: expected {' or '.join(f'{d}D' for d in self._ndims)} input, "
                              f"got shape {input.shape}")
-        if input.shape[1] != self.num_features:
+        if input.shape[1] != self.num_features and (self.weight is not None or self.running_mean is not None):
             raise ValueError(f"{type(self).__name__}: input shape {input.shape} has {input.shape[1]} channels, "
                              f"expected num_features={self.num_features}")
         momentum = 0.0 if self.momentum is None else self.momentum
@@ -163,3 +164,55 @@ class BatchNorm2d(_BatchNorm):
 class BatchNorm3d(_BatchNorm):
     """Over (N, C, D, H, W): statistics per channel C."""
     _ndims = (5,)
+
+
+class _LazyNormBase(LazyModuleMixin):
+    """num_features is the first input's dim 1 (as torch, even for an unbatched instance norm input). Until then
+    weight, bias, running_mean and running_var (those the options ask for) are uninitialised; the first forward
+    materializes them with the eager layer's values (ones, zeros, zeros, ones) and makes the module cls_to_become.
+    The defaults are torch's: affine and track_running_stats on, for the instance norms too."""
+    def __init__(self, eps=1e-5, momentum=0.1, affine=True, track_running_stats=True, device=None, dtype=None, *,
+                 bias=True):
+        super().__init__(0, eps, momentum, False, False, device, dtype, bias=False)
+        self.affine, self.track_running_stats = affine, track_running_stats
+        lazy = dict(device=device, dtype=dtype)
+        if affine:
+            self.weight = UninitializedParameter(**lazy)
+            if bias:
+                self.bias = UninitializedParameter(**lazy)
+        if track_running_stats:
+            self.register_buffer("running_mean", UninitializedBuffer(**lazy))
+            self.register_buffer("running_var", UninitializedBuffer(**lazy))
+            self.register_buffer("num_batches_tracked", Tensor._wrap(np.zeros((), np.int64)))
+            self._optional_state = ("num_batches_tracked",)
+        self.to(device=device)
+
+    def reset_parameters(self):
+        if not self.has_uninitialized_params() and self.num_features != 0:
+            super().reset_parameters()
+
+    def initialize_parameters(self, input):
+        if input.ndim < 2:
+            raise ValueError(f"{type(self).__name__}: expected an input with a channel dim 1, got shape "
+                             f"{tuple(input.shape)}")
+        uninitialized = self.has_uninitialized_params()
+        loaded = self.num_features == 0 and (self.weight is not None or self.running_mean is not None)
+        if uninitialized or loaded:  # a module with no per-channel tensors keeps 0, as torch's; a loaded one
+            self.num_features = input.shape[1]  # takes the input's (torch's keeps 0 there too)
+        if uninitialized:
+            for t in (self.weight, self.bias, self.running_mean, self.running_var):
+                if t is not None:
+                    t.materialize((self.num_features,))
+            self.reset_parameters()
+
+
+class LazyBatchNorm1d(_LazyNormBase, BatchNorm1d):
+    cls_to_become = BatchNorm1d
+
+
+class LazyBatchNorm2d(_LazyNormBase, BatchNorm2d):
+    cls_to_become = BatchNorm2d
+
+
+class LazyBatchNorm3d(_LazyNormBase, BatchNorm3d):
+    cls_to_become = BatchNorm3d

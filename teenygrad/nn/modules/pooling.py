@@ -45,6 +45,10 @@ def _pair(v):
     return tuple(v) if isinstance(v, (tuple, list)) else (v, v)
 
 
+def _triple(v):
+    return tuple(v) if isinstance(v, (tuple, list)) else (v, v, v)
+
+
 class _MaxUnpoolNd(Module):
     _tuple = staticmethod(_pair)  # torch keeps 1-tuples (MaxUnpool1d) or pairs (MaxUnpool2d) here
 
@@ -70,6 +74,15 @@ class MaxUnpool2d(_MaxUnpoolNd):
     """(N, C, H, W) values and MaxPool2d's indices -> (N, C, H_out, W_out): each value back where its max came from."""
     def forward(self, input, indices, output_size=None):
         return F.max_unpool2d(input, indices, self.kernel_size, self.stride, self.padding, output_size)
+
+
+class MaxUnpool3d(_MaxUnpoolNd):
+    """(N, C, D, H, W) values and MaxPool3d's indices -> (N, C, D_out, H_out, W_out): each value back where its max
+    came from."""
+    _tuple = staticmethod(_triple)
+
+    def forward(self, input, indices, output_size=None):
+        return F.max_unpool3d(input, indices, self.kernel_size, self.stride, self.padding, output_size)
 
 
 class AvgPool1d(Module):

@@ -1,9 +1,10 @@
 """Unfold, Fold, Upsample (and UpsamplingNearest2d / UpsamplingBilinear2d), PixelShuffle, PixelUnshuffle,
-ChannelShuffle, InstanceNorm1d/2d/3d, LocalResponseNorm: thin holders of torch's arguments over the functionals."""
+ChannelShuffle, InstanceNorm1d/2d/3d (and LazyInstanceNorm1d/2d/3d), LocalResponseNorm: thin holders of torch's
+arguments over the functionals."""
 import warnings
 from .. import functional as F
 from .module import Module
-from .normalization import _BatchNorm
+from .normalization import _BatchNorm, _LazyNormBase
 
 
 class Unfold(Module):
@@ -147,6 +148,18 @@ class InstanceNorm2d(_InstanceNorm):
 class InstanceNorm3d(_InstanceNorm):
     """(N, C, D, H, W) or (C, D, H, W)."""
     _ndims = (4, 5)
+
+
+class LazyInstanceNorm1d(_LazyNormBase, InstanceNorm1d):
+    cls_to_become = InstanceNorm1d
+
+
+class LazyInstanceNorm2d(_LazyNormBase, InstanceNorm2d):
+    cls_to_become = InstanceNorm2d
+
+
+class LazyInstanceNorm3d(_LazyNormBase, InstanceNorm3d):
+    cls_to_become = InstanceNorm3d
 
 
 class LocalResponseNorm(Module):
