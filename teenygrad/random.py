@@ -301,7 +301,7 @@ class Generator:
         rejection (PTRS, two 53-bit uniforms a try), 0 gives 0 with no draw, else the product of uniforms until it
         falls below exp(-rate). Negative rates raise, as torch's do."""
         lam = np.asarray(rates, _F64).ravel()
-        if (lam < 0).any():
+        if not (lam >= 0).all():  # nan too, as torch's check
             raise RuntimeError("invalid Poisson rate, expected rate to be non-negative")
         out = np.empty(lam.size, _F64)
         s = _Draws(self, 2 * lam.size)
@@ -327,7 +327,7 @@ class Generator:
                         break
             elif lj == 0:
                 k = 0
-            else:  # also nan: one uniform, then 0 (no product exceeds nan)
+            else:
                 enlam, k, prod = exp(-lj), 0, 1.0
                 while True:
                     prod *= uniform()

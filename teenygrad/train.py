@@ -53,7 +53,8 @@ class TrainConfig:
     eval_iters: int | None = None      # batches per evaluation; None: the whole split
     seed: int = 1337
     device: str = "cpu"
-    allow_tf32: bool = False           # cuda: float32 matmuls on tf32 tensor cores (nanoGPT's train.py sets it)
+    allow_tf32: bool = False           # cuda: true turns tf32 matmuls on for the run (nanoGPT's train.py does);
+    #                                    false leaves the process's setting (TEENYGRAD_ALLOW_TF32, torch.backends)
     # 'numpy': batches from the trainer's own generator (np.random, seeded with seed), fixed evaluation batches.
     # 'nanogpt' (text only): batches and evaluation batches drawn as nanoGPT's train.py draws them, from teenygrad's
     # default generator (torch's numbers) in the same order, so a seed replays nanoGPT's run of that seed.
@@ -388,6 +389,15 @@ def plot_losses(out_dir, history, evals, title):
 def train(name: str, out_dir, overrides: dict | None = None, preset: str | None = None, resume: bool = False,
           log=print):
     """Train model `name` into out_dir; returns {'best_val', 'iter', 'wall_s', 'history', 'evals'}."""
+    from .backend import cuda as cuda_backend
+    saved = cuda_backend.tf32_setting()
+    try:
+        return _train(name, out_dir, overrides, preset, resume, log)
+    finally:
+        cuda_backend.set_allow_tf32(saved)  # a run's allow_tf32 ends with it
+
+
+def _train(name, out_dir, overrides, preset, resume, log):
     out_dir = pathlib.Path(out_dir)
     if out_dir.exists() and not out_dir.is_dir():
         raise TrainError(f"--out-dir {out_dir} is a file, not a directory; choose another --out-dir")
@@ -434,8 +444,9 @@ def train(name: str, out_dir, overrides: dict | None = None, preset: str | None 
     task.nanogpt = nanogpt
     if cfg.device == "cuda":
         _check_cuda()
-        from .backend import cuda as cuda_backend
-        cuda_backend.set_allow_tf32(cfg.allow_tf32)  # process-wide, as torch.backends.cuda.matmul.allow_tf32
+        if cfg.allow_tf32:  # for this run: train() puts the previous setting back when it returns
+            from .backend import cuda as cuda_backend
+            cuda_backend.set_allow_tf32(True)
         model.to("cuda")
     optimizer = make_optimizer(model, cfg)
     data_rng = np.random.default_rng(cfg.seed)

@@ -335,8 +335,11 @@ def test_gpt_dropout_step_on_device_is_reproducible(gpu):
 
 @pytest.mark.parametrize("dtype", ["float32", "float16"])
 @pytest.mark.parametrize("max_norm", [0.5, 100.0])  # clipping, and not
-def test_clip_grad_norm_on_device_matches_cpu(gpu, dtype, max_norm):
+@pytest.mark.parametrize("big", [False, True])  # a total norm past float16's 256^2 square
+def test_clip_grad_norm_on_device_matches_cpu(gpu, dtype, max_norm, big):
     grads = [_rand((3, 4), 70), _rand((5,), 71, -30, 30), _rand((2, 2, 2), 72)]
+    if big:
+        grads = [np.full((4,), 200, np.float32), np.full((3,), 150, np.float32)]
     out = {}
     for device in ("cpu", "cuda"):
         ps = [tg.zeros(g.shape, dtype=dtype, device=device, requires_grad=True) for g in grads]
@@ -568,13 +571,21 @@ def test_gpu_preset_allows_tf32_on_cuda(gpu, tmp_path, capsys, monkeypatch):
     data.write_text("to be or not to be, that is the question\n" * 40)
     small = ["--max-iters", "2", "--eval-iters", "1", "--n-layer", "1", "--n-head", "2", "--n-embd", "8",
              "--block-size", "8", "--batch-size", "2", "--data", str(data)]
+    seen = []
+    real_train_step = backend.matmul
+    monkeypatch.setattr(backend, "matmul", lambda a, b: (seen.append(backend.allow_tf32()), real_train_step(a, b))[1])
     for extra, want in (([], True), (["--allow-tf32", "false"], False)):
-        backend.set_allow_tf32(False)
+        seen.clear()
         code = main(["train", "gpt", "--preset", "shakespeare-gpu", "--device", "cuda",
                      "--out-dir", str(tmp_path / str(want))] + small + extra)
         out, err = capsys.readouterr()
         assert code == 0, err
-        assert backend.allow_tf32() is want and ("tf32 matmuls" in out) is want
+        assert seen and set(seen) == {want} and ("tf32 matmuls" in out) is want
+        assert backend.tf32_setting() is None  # the run's setting ended with it
+    monkeypatch.setenv("TEENYGRAD_ALLOW_TF32", "1")  # false leaves the process's own choice alone
+    seen.clear()
+    assert main(["train", "gpt", "--device", "cuda", "--out-dir", str(tmp_path / "env")] + small) == 0
+    assert seen and set(seen) == {True}
     assert tg.cuda.is_available()
     code = main(["train", "gpt", "--preset", "shakespeare-gpu", "--device", "cuda", "--out-dir", str(tmp_path / "x"),
                  "--allow-tf32", "maybe"] + small)

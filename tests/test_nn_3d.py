@@ -468,3 +468,12 @@ DEVICE_OPS = {
 @pytest.mark.parametrize("name", list(DEVICE_OPS))
 def test_3d_ops_stay_on_device(name):
     check_on_fake_device(DEVICE_OPS[name], (2, 4, 5, 7, 6), (3, 4, 2, 3, 2), name)
+
+
+def test_dropout3d_on_a_1d_input_warns_and_draws_as_torch():
+    out = {}
+    for lib in (tg, torch):
+        lib.manual_seed(0)
+        with pytest.warns(UserWarning, match="Received a 1-D input to dropout3d"):
+            out[lib] = lib.nn.functional.dropout3d(lib.ones(6), 0.5).numpy()
+    np.testing.assert_array_equal(out[tg], out[torch])

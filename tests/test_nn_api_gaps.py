@@ -408,3 +408,14 @@ def test_new_names_are_exported_where_torch_exports_them():
         ours = {torch.nn.functional: F, torch.nn: nn, torch.nn.parameter: nn.parameter}[mod]
         for n in names:
             assert hasattr(mod, n) and callable(getattr(ours, n)), n
+
+
+def test_unpool_empty_batch_and_feature_alpha_dropout_noop_order():
+    for lib in (tg, torch):  # an empty batch unpools to an empty batch
+        out = lib.nn.functional.max_unpool2d(lib.ones(0, 1, 2, 2), lib.zeros(0, 1, 2, 2, dtype=lib.int64), 2)
+        assert tuple(out.shape) == (0, 1, 4, 4)
+    # the no-op exits (eval, p = 0) come before feature dropout's rank check, as torch's
+    for lib in (tg, torch):
+        assert tuple(lib.nn.functional.feature_alpha_dropout(lib.ones(3), 0.5, training=False).shape) == (3,)
+    raises_like_torch(lambda lib: lib.nn.functional.feature_alpha_dropout(lib.ones(3), 0.5, training=True),
+                      RuntimeError, "Feature dropout requires at least 2 dimensions")

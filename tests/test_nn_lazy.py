@@ -236,3 +236,22 @@ def test_names_are_exported_where_torch_exports_them():
     names = [f"Lazy{k}{d}d" for k in ("Conv", "ConvTranspose", "BatchNorm", "InstanceNorm") for d in (1, 2, 3)]
     for n in names + ["UninitializedBuffer"]:
         assert hasattr(torch.nn, n) and n in dir(nn) and callable(getattr(nn, n)), n
+
+
+def test_lazy_state_dict_into_lazy_module_and_a_failed_load():
+    """A lazy module's state_dict loads into another lazy one (both stay lazy, as torch's); a load that fails on
+    another layer leaves the lazy layer lazy, so its first forward still draws its init."""
+    fresh = tg.nn.LazyLinear(3)
+    assert str(fresh.load_state_dict(tg.nn.LazyLinear(3).state_dict())) == "<All keys matched successfully>"
+    assert isinstance(fresh.weight, tg.nn.UninitializedParameter)
+    src = tg.nn.Sequential(tg.nn.Linear(4, 3), tg.nn.Linear(3, 5)).state_dict()
+    net = tg.nn.Sequential(tg.nn.LazyLinear(3), tg.nn.Linear(3, 2))
+    with pytest.raises(RuntimeError, match="size mismatch for 1.weight"):
+        net.load_state_dict(src)
+    assert isinstance(net[0].weight, tg.nn.UninitializedParameter)
+    tg.manual_seed(0)
+    y = net(tg.ones(2, 4))
+    tg.manual_seed(0)
+    ref = tg.nn.Linear(4, 3)
+    np.testing.assert_array_equal(net[0].weight.numpy(), ref.weight.numpy())
+    assert y.shape == (2, 2)

@@ -189,3 +189,14 @@ def test_dirichlet_rsample_gradient_is_unbiased():
     (D.Dirichlet(c1).mean * tg.tensor(w)).sum().backward()
     g = c.grad.numpy()
     assert np.all(np.abs(g.mean(0) - c1.grad.numpy()) < 5 * g.std(0) / np.sqrt(n)), (g.mean(0), c1.grad.numpy())
+
+
+def test_poisson_nan_rate_raises_and_dirichlet_mode_is_quiet():
+    import warnings
+    for lib in (tg, torch):
+        with pytest.raises(RuntimeError, match="invalid Poisson rate"):
+            lib.poisson(lib.tensor([float("nan"), 1.0]))
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # a zero total: torch's nan, without numpy's warning
+        mode = tg.distributions.Dirichlet(tg.tensor([1.0, 0.5])).mode.numpy()
+    np.testing.assert_array_equal(mode, torch.distributions.Dirichlet(torch.tensor([1.0, 0.5])).mode.numpy())

@@ -16,7 +16,8 @@ torch.backends.cuda.matmul.allow_tf32; turn it on with set_allow_tf32(True) or T
 Batched matmul (ndim > 2 on both sides, batch dims broadcast) is one batched cuBLAS call by default: our rungs
 are 2-D kernels, and looping over the batch in Python (what a forced rung does, one launch per matrix) cost more
 than the products themselves (attention with a mask or dropout in the nanoGPT GPU config: 384 launches a
-product). A batch grid axis in the kernels would bring the batched case onto the ladder.
+product). A batch grid axis in the kernels would bring the batched case onto the ladder. cuBLAS there follows
+CuPy's own tf32 switch (CUPY_TF32=1 before cupy is imported), not set_allow_tf32.
 
 The ops (teenygrad.ops) ask `kernels_for(*arrays)` before each fused op, as they ask backend.cpu.fused_for
 on the CPU: it returns this module when the arrays are GPU arrays the kernels take, else None and the op
@@ -129,9 +130,15 @@ def matmul_override():
 
 
 def set_allow_tf32(flag):
-    """Allow fp32 matmuls to use tf32 tensor cores (10-bit mantissa inputs), like torch's allow_tf32."""
+    """Allow fp32 matmuls to use tf32 tensor cores (10-bit mantissa inputs), like torch's allow_tf32. None returns
+    the choice to TEENYGRAD_ALLOW_TF32 (off when unset)."""
     global _allow_tf32
-    _allow_tf32 = bool(flag)
+    _allow_tf32 = None if flag is None else bool(flag)
+
+
+def tf32_setting():
+    """What set_allow_tf32 last set (None: the environment decides), to put it back later."""
+    return _allow_tf32
 
 
 def allow_tf32():

@@ -48,7 +48,8 @@ class Beta(Distribution):
 
     def rsample(self, sample_shape=Size()):
         # x = g1 / (g1 + g0) with g1 ~ Gamma(a, 1), g0 ~ Gamma(b, 1), in float64; its gradient chains each gamma's
-        # implicit one: dx/da = x (1 - x) dlog(g1)/da, dx/db = -x (1 - x) dlog(g0)/db (finite when g1, g0 are tiny)
+        # implicit one: dx/da = x (1 - x) dlog(g1)/da, dx/db = -x (1 - x) dlog(g0)/db (finite when g1, g0 are tiny);
+        # unbiased, but not torch's per-sample gradient (dirichlet.py says how they differ)
         shape = self._extended_shape(sample_shape)
         a, b = self.concentration1.expand(shape), self.concentration0.expand(shape)
         need = (a.requires_grad or b.requires_grad) and is_grad_enabled()

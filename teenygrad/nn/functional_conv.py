@@ -463,7 +463,7 @@ def dropout2d(input, p=0.5, training=True, inplace=False):
 def dropout3d(input, p=0.5, training=True, inplace=False):
     """(N, C, D, H, W) or (C, D, H, W): each channel zeroed with probability p. Any other rank warns, as torch's,
     and is taken as unbatched (one draw per index of its first dim)."""
-    if isinstance(input, Tensor) and input.ndim not in (4, 5) and input.ndim >= 2:
+    if isinstance(input, Tensor) and input.ndim not in (4, 5) and input.ndim >= 1:
         warnings.warn(f"dropout3d: Received a {input.ndim}-D input to dropout3d, which is deprecated and will "
                       "result in an error in a future release. To retain the behavior and silence this warning, "
                       "please use dropout instead. Note that dropout3d exists to provide channel-wise dropout on "

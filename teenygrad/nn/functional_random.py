@@ -41,11 +41,11 @@ def _alpha_dropout(op, input, p, training, inplace, feature):
     if not 0 <= p <= 1:
         raise ValueError(f"{op}: dropout probability has to be between 0 and 1, but got {p}")
     _t(input, op)
+    if p == 0 or not training or input.numel() == 0:  # before the rank check, as torch
+        return input
     if feature and input.ndim < 2:
         raise RuntimeError(f"{op}: Feature dropout requires at least 2 dimensions in the input, got shape "
                            f"{input.shape}")
-    if p == 0 or not training or input.numel() == 0:
-        return input
     if not dt.is_floating(input.dtype):
         raise RuntimeError(f"{op}: expected a floating point input, got {input.dtype} (the noise is scaled by "
                            f"a float)")

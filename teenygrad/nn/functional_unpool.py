@@ -74,8 +74,9 @@ def _max_unpool(op, nd, input, indices, kernel_size, stride, padding, output_siz
         raise RuntimeError(f"{op}: Found an invalid max index: {int(bad)} (output volumes are of size "
                            f"{'x'.join(map(str, size))})")
     rows = math.prod(lead)
-    x = input.reshape(rows, -1)  # (N C, L) or (N C, H W): one row per plane
-    return C.MaxUnpool.apply(x, idx=a.reshape(rows, -1), n=n).reshape(*lead, *size)
+    plane = math.prod(input.shape[len(lead):])  # not -1: an empty batch has no rows to infer it from
+    x = input.reshape(rows, plane)  # (N C, L) or (N C, H W): one row per plane
+    return C.MaxUnpool.apply(x, idx=a.reshape(rows, plane), n=n).reshape(*lead, *size)
 
 
 def max_unpool1d(input, indices, kernel_size, stride=None, padding=0, output_size=None):

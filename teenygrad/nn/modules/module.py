@@ -8,7 +8,12 @@ from ..parameter import Parameter, Buffer, is_lazy
 from .lazy import LazyModuleMixin
 from ...autograd.hooks import RemovableHandle
 
-_IncompatibleKeys = collections.namedtuple("IncompatibleKeys", ["missing_keys", "unexpected_keys"])
+class _IncompatibleKeys(collections.namedtuple("IncompatibleKeys", ["missing_keys", "unexpected_keys"])):
+    def __repr__(self):  # torch's words when nothing is off
+        return "<All keys matched successfully>" if not (self.missing_keys or self.unexpected_keys) else \
+            super().__repr__()
+
+    __str__ = __repr__
 
 
 class Module:
@@ -329,9 +334,6 @@ class Module:
     def load_state_dict(self, state_dict, strict=True, assign=False):
         """Copy values into the existing tensors. Shape mismatches always raise; with strict, missing
         and unexpected keys raise too (one error listing all of them)."""
-        for mprefix, m in self.named_modules(remove_duplicate=False):
-            if isinstance(m, LazyModuleMixin):  # lazy parameters take the checkpoint's shapes first
-                m._lazy_load_hook(state_dict, mprefix + "." if mprefix else "")
         own = self.state_dict(keep_vars=True)
         missing = [k for k in own if k not in state_dict]
         if missing:
@@ -345,7 +347,7 @@ class Module:
             if unexpected:
                 errors.append("Unexpected key(s) in state_dict: " + ", ".join(f'"{k}"' for k in unexpected) + ".")
         for k, t in own.items():
-            if k not in state_dict:
+            if k not in state_dict or is_lazy(t):  # a lazy parameter takes the checkpoint's shape, below
                 continue
             v = state_dict[k]
             shape = tuple(v.shape) if hasattr(v, "shape") else np.shape(v)
@@ -354,8 +356,11 @@ class Module:
                               f"the shape in current model is {t.shape}.")
         if errors:
             raise RuntimeError(f"Error(s) in loading state_dict for {type(self).__name__}:\n\t" + "\n\t".join(errors))
+        for mprefix, m in self.named_modules(remove_duplicate=False):  # nothing failed: lazy tensors take shapes
+            if isinstance(m, LazyModuleMixin):
+                m._lazy_load_hook(state_dict, mprefix + "." if mprefix else "")
         for k, t in own.items():
-            if k in state_dict:
+            if k in state_dict and not is_lazy(t):  # still lazy: the checkpoint's was lazy too (as torch, no copy)
                 v = state_dict[k]
                 a = v._data if isinstance(v, Tensor) else np.asarray(v)
                 if type(a) is not type(t._data):

@@ -72,7 +72,8 @@ def _total_norm_on_device(grads, dtype, error_if_nonfinite):
     xp = xp_of(grads[0])
     flats = [g.reshape(-1) if g.dtype.itemsize >= 4 else g.reshape(-1).astype(np.float32) for g in grads]
     norms = xp.stack([xp.sqrt(xp.vdot(f, f)).astype(g.dtype).astype(dtype) for f, g in zip(flats, grads)])
-    total = xp.sqrt(xp.vdot(norms, norms))
+    wide = norms.astype(np.float32) if norms.dtype.itemsize < 4 else norms  # float16 squares overflow at 256
+    total = xp.sqrt(xp.vdot(wide, wide)).astype(dtype)
     if error_if_nonfinite and not math.isfinite(float(total)):  # this check needs the value: one wait
         _total_norm([norms.get()], 2.0, True)  # raises torch's message
     return total
