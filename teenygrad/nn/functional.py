@@ -32,6 +32,7 @@ from .functional_margin import (poisson_nll_loss, gaussian_nll_loss, margin_rank
                                 triplet_margin_loss, triplet_margin_with_distance_loss)
 from .functional_sparse import embedding_bag  # noqa: F401
 from .functional_random import gumbel_softmax, alpha_dropout, feature_alpha_dropout  # noqa: F401
+from .functional_grid import affine_grid, grid_sample  # noqa: F401
 from .functional_unpool import (max_pool1d_with_indices, max_pool2d_with_indices, max_unpool1d,  # noqa: F401
                                 max_unpool2d, max_pool3d_with_indices, max_unpool3d)
 
