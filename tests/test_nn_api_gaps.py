@@ -14,17 +14,13 @@ import teenygrad as tg
 import teenygrad.nn as nn
 import teenygrad.nn.functional as F
 from teenygrad.autograd import gradcheck
-from helpers import compare, rand, raises_like_torch
+from helpers import compare, gc_input, rand, raises_like_torch
 
 TOL = {np.float32: dict(fwd=dict(atol=1e-6, rtol=1e-5), bwd=dict(atol=1e-5, rtol=1e-4)),
        np.float64: dict(fwd=dict(atol=1e-12, rtol=1e-12), bwd=dict(atol=1e-12, rtol=1e-12))}
 DTYPES = [np.float32, np.float64]
 LAYOUTS = ["contig", "T", "step"]  # C order; a transposed view; every other row of a taller array
 SEEDS = [0, 1234]
-
-
-def _gc(shape, seed):
-    return tg.tensor(rand(shape, seed, np.float64, -1.0, 1.0), dtype=tg.float64, requires_grad=True)
 
 
 def _seeded(seed, op):
@@ -88,7 +84,7 @@ def test_gumbel_softmax_hard_is_one_hot_with_the_soft_gradient():
 
 def test_gumbel_softmax_gradcheck():
     # (hard=True's straight-through gradient is the soft one's by design, not its own forward's derivative)
-    assert gradcheck(lambda a: (tg.manual_seed(0), F.gumbel_softmax(a, tau=0.7, dim=0))[1], [_gc((4, 3), 1)])
+    assert gradcheck(lambda a: (tg.manual_seed(0), F.gumbel_softmax(a, tau=0.7, dim=0))[1], [gc_input((4, 3), 1)])
 
 
 def test_gumbel_softmax_errors_and_eps_warning():
@@ -152,7 +148,7 @@ def test_alpha_dropout_inplace_and_modules(op):
 
 def test_alpha_dropout_gradcheck():
     for op in ALPHA:
-        assert gradcheck(lambda a: (tg.manual_seed(2), getattr(F, op)(a, 0.4, True))[1], [_gc((3, 4, 2), 1)])
+        assert gradcheck(lambda a: (tg.manual_seed(2), getattr(F, op)(a, 0.4, True))[1], [gc_input((3, 4, 2), 1)])
 
 
 def test_alpha_dropout_errors():
@@ -199,7 +195,7 @@ def test_sdpa_gqa_with_masks_and_dropout():
 
 def test_sdpa_gqa_gradcheck():
     assert gradcheck(lambda q, k, v: F.scaled_dot_product_attention(q, k, v, enable_gqa=True, is_causal=True),
-                     [_gc((1, 4, 3, 2), 1), _gc((1, 2, 4, 2), 2), _gc((1, 1, 4, 3), 3)])
+                     [gc_input((1, 4, 3, 2), 1), gc_input((1, 2, 4, 2), 2), gc_input((1, 1, 4, 3), 3)])
 
 
 def test_sdpa_gqa_errors():
@@ -260,10 +256,11 @@ def test_max_unpool_of_given_values_and_indices(dtype):
             idx2], **TOL[dtype])
 
 
-def test_max_pool_with_indices_ignores_return_indices():
-    x = tg.tensor(rand((1, 2, 6), 1))
-    v, i = F.max_pool1d_with_indices(x, 2, return_indices=False)
-    w, j = F.max_pool1d(x, 2, return_indices=True)
+@pytest.mark.parametrize("nd", [1, 2, 3])
+def test_max_pool_with_indices_ignores_return_indices(nd):
+    x = tg.tensor(rand((1, 2) + (4,) * nd, 1))
+    v, i = getattr(F, f"max_pool{nd}d_with_indices")(x, 2, return_indices=False)
+    w, j = getattr(F, f"max_pool{nd}d")(x, 2, return_indices=True)
     np.testing.assert_array_equal(v.numpy(), w.numpy())
     np.testing.assert_array_equal(i.numpy(), j.numpy())
     assert i.dtype == np.int64
@@ -272,9 +269,9 @@ def test_max_pool_with_indices_ignores_return_indices():
 def test_max_unpool_gradcheck():
     # windows that don't overlap: a max that two windows share is written twice, and its gradient (a gather, as
     # torch's) counts it twice where finite differences see it once
-    assert gradcheck(lambda a: F.max_unpool2d(*F.max_pool2d_with_indices(a, 2), 2), [_gc((1, 2, 4, 6), 1)])
+    assert gradcheck(lambda a: F.max_unpool2d(*F.max_pool2d_with_indices(a, 2), 2), [gc_input((1, 2, 4, 6), 1)])
     assert gradcheck(lambda a: F.max_unpool1d(*F.max_pool1d_with_indices(a, 3, 3, 1), 3, 3, 1, output_size=(8,)),
-                     [_gc((2, 8), 2)])
+                     [gc_input((2, 8), 2)])
 
 
 def test_max_unpool_errors():
