@@ -122,7 +122,8 @@ def _keeps_memory(t):
     """Whether graph tensor t's in-place results go into its memory (_take). A tensor with aliases only when the
     array is its own: an op's output may be a view of another tensor's memory, which must not change."""
     d = t.__dict__
-    return getattr(t._data.flags, "writeable", True) and ("_keeps_memory" in d or "_aliases" in d and t._data.base is None)
+    a = t._data  # a cupy array's flags have no `writeable`: it always is
+    return (type(a) is not np.ndarray or a.flags.writeable) and ("_keeps_memory" in d or "_aliases" in d and t._data.base is None)
 
 
 def _memory_kept(t):
