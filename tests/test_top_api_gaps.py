@@ -286,3 +286,30 @@ def test_embedding_scale_grad_by_freq_module_and_functional(padding_idx):
 def test_functional_pdist_is_torchs():
     x = rand((5, 3), 7)
     compare(lambda lib, a: lib.nn.functional.pdist(a, 1.5), [x])
+
+
+@pytest.mark.parametrize("mode,padding_idx,offsets", [("sum", None, [0, 2, 5]), ("mean", 1, [0, 3]),
+                                                      ("mean", None, None)])
+def test_embedding_bag_scale_grad_by_freq(mode, padding_idx, offsets):
+    """EmbeddingBag(scale_grad_by_freq=True): each row's gradient divided by how often the input names it, as the
+    docs say and as torch's F.embedding does. torch 2.13's own CPU embedding_bag divides some rows by another id's
+    count (ids [1, 3, 3, 5, 3, 1] in one-id bags: row 3 / 2 and row 5 / 3), so the oracle is torch's embedding with
+    scale_grad_by_freq, summed (or averaged) over the bags."""
+    w, g = rand((6, 4), 3), rand((6, 4), 4)
+    flat = np.array([1, 3, 3, 5, 3, 1])
+    bags = np.repeat(np.arange(len(offsets)), np.diff(offsets + [6])) if offsets is not None else np.repeat([0, 1], 3)
+    keep = flat != padding_idx if padding_idx is not None else np.ones(6, bool)
+    nbags = bags.max() + 1
+    tw = torch.tensor(w, requires_grad=True)
+    rows = torch.nn.functional.embedding(torch.tensor(flat), tw, scale_grad_by_freq=True)[torch.tensor(keep)]
+    want = torch.zeros(nbags, 4).index_add(0, torch.tensor(bags[keep]), rows)
+    if mode == "mean":
+        want = want / torch.tensor(np.maximum(np.bincount(bags[keep], minlength=nbags), 1)[:, None], dtype=torch.float32)
+    (want * torch.tensor(g[:nbags])).sum().backward()
+    tg.manual_seed(0)
+    m = tg.nn.EmbeddingBag(6, 4, mode=mode, padding_idx=padding_idx, scale_grad_by_freq=True, _weight=tg.tensor(w))
+    idx = tg.tensor(flat) if offsets is not None else tg.tensor(flat.reshape(2, 3))
+    out = m(idx, tg.tensor(offsets) if offsets is not None else None)
+    np.testing.assert_allclose(out.detach().numpy(), want.detach().numpy(), rtol=1e-6, atol=1e-6)
+    (out * tg.tensor(g[:nbags])).sum().backward()
+    np.testing.assert_allclose(m.weight.grad.numpy(), tw.grad.numpy(), rtol=1e-6, atol=1e-7)

@@ -64,8 +64,8 @@ def embedding_bag(input, weight, offsets=None, max_norm=None, norm_type=2, scale
         raise ValueError(f"embedding_bag: mode has to be one of sum, mean or max, got {mode!r}")
     if scale_grad_by_freq and mode == "max":
         raise ValueError("embedding_bag: max mode does not support scaling the gradient by the frequency")
-    if scale_grad_by_freq or sparse:
-        raise NotImplementedError("embedding_bag: scale_grad_by_freq and sparse are not supported")
+    if sparse:
+        raise NotImplementedError("embedding_bag: sparse gradients are not supported (teenygrad's are dense)")
     if per_sample_weights is not None:
         if mode != "sum":
             raise NotImplementedError(f"embedding_bag: per_sample_weights is only supported for mode='sum' "
@@ -92,11 +92,15 @@ def embedding_bag(input, weight, offsets=None, max_norm=None, norm_type=2, scale
         from .functional import _embedding_renorm_
         _embedding_renorm_(weight._data, ids, max_norm, norm_type)
         weight._mark_written()
+    counts = np.bincount(ids, minlength=v) if scale_grad_by_freq else None  # over every id, as torch counts
     keep = np.flatnonzero(ids != padding_idx) if padding_idx is not None else np.arange(ids.size)
     ids, bag = ids[keep], bag[keep]
     if mode == "max":
         return _bag_max(weight, ids, bag, b)
     rows = weight.index_select(0, Tensor._wrap(on_device_of(weight._data, ids)))  # (k, e)
+    if counts is not None and rows.requires_grad:  # each row's gradient divided by how often the input names it
+        scale = on_device_of(weight._data, counts[ids].astype(weight.dtype)[:, None])
+        rows.register_hook(lambda g: g / scale)
     if per_sample_weights is not None:
         psw = per_sample_weights.reshape(-1)[Tensor._wrap(on_device_of(weight._data, keep))]
         rows = rows * psw.unsqueeze(1)

@@ -11,9 +11,10 @@ class EmbeddingBag(Module):
                  mode="mean", sparse=False, _weight=None, include_last_offset=False, padding_idx=None, device=None,
                  dtype=None):
         super().__init__()
-        if scale_grad_by_freq or sparse:
-            raise NotImplementedError("EmbeddingBag: scale_grad_by_freq and sparse are not supported")
-        self.max_norm, self.norm_type, self.scale_grad_by_freq, self.sparse = max_norm, norm_type, False, False
+        if sparse:
+            raise NotImplementedError("EmbeddingBag: sparse gradients are not supported (teenygrad's are dense)")
+        self.max_norm, self.norm_type, self.scale_grad_by_freq, self.sparse = max_norm, norm_type, \
+            scale_grad_by_freq, False
         self.mode, self.include_last_offset = mode, include_last_offset
         Embedding._init_table(self, num_embeddings, embedding_dim, padding_idx, _weight, dtype)
         self.to(device=device)  # torch's device= kwarg: built on the host, then moved
