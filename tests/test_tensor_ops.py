@@ -415,3 +415,16 @@ def test_clamp_with_tensor_bounds():
     compare(lambda L, x, lo, hi: x.clamp(lo, hi), [rand((3, 4), seed=66), rand((4,), seed=67, low=-2, high=0),
                                                     rand((3, 1), seed=68, low=0, high=2)])
     compare(lambda L, x, lo: L.clamp(x, min=lo), [rand((3, 4), seed=66), rand((4,), seed=67)])
+
+
+@pytest.mark.parametrize("c_shape,x_shape,y_shape,layout", [((3, 4), (3, 4), (3, 4), "contig"),
+                                                            ((3, 4), (3, 4), (3, 4), "T"),
+                                                            ((3, 4), (4,), (4,), "contig"),
+                                                            ((3, 4), (3, 4), (1, 4), "contig")])
+def test_where_select_kernel_and_its_fallbacks(c_shape, x_shape, y_shape, layout):
+    """where on same-shape contiguous float32 runs a branch-free select kernel; broadcast or strided operands take
+    numpy's where. Both give torch's values and gradients, NaN and inf included."""
+    x, y = rand(x_shape, 1), rand(y_shape, 2)
+    x.reshape(-1)[0], y.reshape(-1)[-1] = np.nan, np.inf
+    c = np.random.default_rng(3).random(c_shape) > 0.5
+    compare(lambda lib, a, b: lib.where(lib.tensor(c), a, b), [x, y], layout=layout)

@@ -20,6 +20,7 @@ from numba.extending import intrinsic
 from .cpu import parallel_for, MIN_PARALLEL_ELEMENTS
 
 _jit = dict(fastmath=True, error_model="numpy", cache=True, nogil=True)
+_exact_select = dict(error_model="numpy", cache=True, nogil=True)  # a select rounds nothing: no fastmath needed
 # fastmath without its no-nan/no-inf promises, where they would lose a nan (gelu(nan) came out 0): same speed
 _jit_nan = dict(_jit, fastmath={"nsz", "arcp", "contract", "afn", "reassoc"})
 f32 = np.float32
@@ -427,6 +428,35 @@ def scatter_add_rows(out, idx, rows):
         np.add.at(out, idx, rows)
         return out
     _scatter_add_rows(out, np.ascontiguousarray(idx).reshape(-1), np.ascontiguousarray(rows).reshape(-1, out.shape[1]))
+    return out
+
+
+# ---- where(c, x, y) on same-shape arrays: a branch-free select (numpy's where branches per element, ~55 us on
+# 16k floats with a random condition, against ~5 us here; leaky_relu and masked ops run through it) -----------------
+@numba.njit(**_exact_select)
+def _select(c, x, y, out):
+    for i in range(out.size):
+        out[i] = x[i] if c[i] else y[i]
+
+
+@numba.njit(**_exact_select)
+def _select_zero(c, g, keep_true, out):
+    zero = g.dtype.type(0)
+    for i in range(out.size):
+        out[i] = g[i] if c[i] == keep_true else zero
+
+
+def select(c, x, y):
+    """np.where(c, x, y) for C-contiguous c (bool), x and y of one shape and dtype."""
+    out = np.empty_like(x)
+    _select(c.reshape(-1), x.reshape(-1), y.reshape(-1), out.reshape(-1))
+    return out
+
+
+def select_zero(c, g, keep_true=True):
+    """np.where(c, g, 0) (keep_true) or np.where(c, 0, g), for C-contiguous c (bool) and g of one shape."""
+    out = np.empty_like(g)
+    _select_zero(c.reshape(-1), g.reshape(-1), keep_true, out.reshape(-1))
     return out
 
 

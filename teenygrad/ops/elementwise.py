@@ -155,19 +155,30 @@ class Minimum(Function):
                 unbroadcast(g * wy.astype(g.dtype), self.y.shape))
 
 
+def _same_layout(c, x, y):
+    """Whether a boolean c and arrays x, y share one shape and are all C-contiguous (what the select kernels take)."""
+    return (c.dtype == np.bool_ and c.shape == x.shape == y.shape and c.flags.c_contiguous and x.flags.c_contiguous
+            and y.flags.c_contiguous)
+
+
 class Where(Function):
     """z = where(c, x, y);  dx = dz where c, dy = dz where not c"""
     reads_for = ((1, 2), (), ())  # only the condition is read back
     def forward(self, c, x, y):
         self.c, self.xs, self.ys = c, x.shape, y.shape
+        k = self.kernels = fused_for(x, y)
+        if k is not None and _same_layout(c, x, y):  # numpy's where branches per element: 10x slower on random c
+            return k.select(c, x, y)
         return np.where(c, x, y)
 
     def backward(self, g):
         zero = g.dtype.type(0)
-        n = self.needs_input_grad
+        n, c, k = self.needs_input_grad, self.c, self.kernels
+        if k is not None and self.xs == self.ys == g.shape and _same_layout(c, g, g) and g.dtype == np.float32:
+            return None, k.select_zero(c, g, True) if n[1] else None, k.select_zero(c, g, False) if n[2] else None
         return (None,
-                unbroadcast(np.where(self.c, g, zero), self.xs) if n[1] else None,
-                unbroadcast(np.where(self.c, zero, g), self.ys) if n[2] else None)
+                unbroadcast(np.where(c, g, zero), self.xs) if n[1] else None,
+                unbroadcast(np.where(c, zero, g), self.ys) if n[2] else None)
 
 
 class Cast(Function):
