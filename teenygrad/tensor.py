@@ -248,8 +248,9 @@ class Tensor:
         return register_post_accumulate_grad_hook(self, hook)
 
     def backward(self, gradient=None, retain_graph=None, create_graph=False, inputs=None):
-        if create_graph:
-            raise NotImplementedError("backward: create_graph=True (higher-order gradients) is not supported")
+        if create_graph:  # the backward pass recorded as a graph (double backward); keeps the graph, as torch
+            from .autograd.engine import backward_graph
+            return backward_graph(self, gradient, inputs)
         g = root_grad("backward", self, gradient)
         if inputs is not None:  # accumulate into these tensors' .grad only
             from .autograd.engine import backward_into
@@ -556,6 +557,10 @@ def zero_grads(params, set_to_none=True):
             continue
         if set_to_none:
             p.grad = None
+        elif p.grad.requires_grad:  # a gradient with a graph (backward(create_graph=True)): detached, as torch does,
+            from .autograd.grad_mode import no_grad
+            with no_grad():  # then zeroed as an in-place write, which a graph that saved it will notice
+                p.grad.zero_().detach_()
         else:
             p.grad._data[...] = 0
 
@@ -659,6 +664,9 @@ class _ToDevice(_function.Function):
 
     def backward(self, g):
         return _move(g, self.src)
+
+    def backward_graph(self, g):
+        return g.to(self.src)
 
 
 _function.Tensor = Tensor

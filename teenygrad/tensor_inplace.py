@@ -544,6 +544,8 @@ class _Original(Function):
     def backward(self, g):
         return g
 
+    backward_graph = backward
+
 def add_(self, o, alpha=1):
     return self.__iadd__(o * alpha if alpha != 1 else o)
 

@@ -184,6 +184,9 @@ class ZeroGrad(Function):
     def backward(self, g):
         return zeros_on(g, self.in_shape)
 
+    def backward_graph(self, g):
+        return Tensor._wrap(zeros_on(g._data, self.in_shape))
+
 
 def pnorm_last(delta, p):
     """The p-norm over the last dim of delta = |differences| (cdist, pdist), with torch's distance gradients:

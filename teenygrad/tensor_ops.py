@@ -6,7 +6,7 @@ import builtins
 import numpy as np
 from . import dtype as dt
 from .autograd import grad_mode
-from .ops import elementwise as E, special as S
+from .ops import elementwise as E, special as S, activation as A
 from .tensor import Tensor, _check_modulo
 
 _gstate = grad_mode._state
@@ -44,7 +44,7 @@ def _float_input(x, op):
 
 @_method
 def silu(self):
-    return E.Silu.apply(_float_input(self, "silu"))
+    return A.Silu.apply(_float_input(self, "silu"))
 
 
 def _inplace_variant(name):
@@ -60,19 +60,19 @@ for _name in ["exp", "log", "sqrt", "tanh", "sigmoid", "relu", "neg", "abs", "re
 
 @_method
 def relu(self):
-    return E.Relu.apply(self)
+    return A.Relu.apply(self)
 
 
 @_method
 def gelu(self, approximate="none"):
     if approximate not in ("none", "tanh"):
         raise RuntimeError(f"gelu: approximate must be 'none' or 'tanh', got {approximate!r}")
-    return E.Gelu.apply(_float_input(self, "gelu"), approximate=approximate)
+    return A.Gelu.apply(_float_input(self, "gelu"), approximate=approximate)
 
 
 @_method
 def softplus(self, beta=1.0, threshold=20.0):
-    return E.Softplus.apply(_float_input(self, "softplus"), beta=beta, threshold=threshold)
+    return A.Softplus.apply(_float_input(self, "softplus"), beta=beta, threshold=threshold)
 
 
 @_method

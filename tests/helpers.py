@@ -76,6 +76,14 @@ def assert_close(got, want, what, atol, rtol):
         np.testing.assert_array_equal(g, w, err_msg=what)
 
 
+def _add_projection(loss_tg, loss_th, ours, theirs, rng):
+    """The two running losses plus <ours, w> and <theirs, w> for one random w shaped like them (a random projection:
+    its gradient checks every element at once)."""
+    w = rng.standard_normal(theirs.shape).astype(NP_DTYPE[theirs.dtype])
+    term_tg, term_th = (ours * tg.tensor(w)).sum(), (theirs * torch.from_numpy(w)).sum()
+    return (term_tg if loss_tg is None else loss_tg + term_tg), (term_th if loss_th is None else loss_th + term_th)
+
+
 def compare(fn, arrays, grad=None, layout="contig", fn_torch=None, seed=1, fwd=FWD, bwd=GRAD):
     """Run fn(lib, *tensors) with lib = teenygrad and lib = torch (or fn_torch(torch, *tensors)) on the same
     numpy inputs. grad: which inputs require grad (default: every floating input). Compares forward outputs,
@@ -99,10 +107,7 @@ def compare(fn, arrays, grad=None, layout="contig", fn_torch=None, seed=1, fwd=F
                 "teenygrad output requires grad, torch's doesn't")
             continue
         assert o.requires_grad, "torch output requires grad, teenygrad's doesn't"
-        g = rng.standard_normal(w.shape).astype(NP_DTYPE[w.dtype])
-        term_tg, term_th = (o * tg.tensor(g)).sum(), (w * torch.from_numpy(g)).sum()
-        loss_tg = term_tg if loss_tg is None else loss_tg + term_tg
-        loss_th = term_th if loss_th is None else loss_th + term_th
+        loss_tg, loss_th = _add_projection(loss_tg, loss_th, o, w, rng)
     if loss_th is None:
         return out_tg, out_th
     loss_th.backward()
@@ -185,3 +190,62 @@ def check_on_fake_device(fn, x_shape, w_shape, name):
                 np.testing.assert_allclose(t.grad.cpu().numpy(), r.grad.numpy(), atol=1e-5, rtol=1e-5)
     finally:
         undo()
+
+
+GRAD2 = dict(atol=1e-4, rtol=1e-3)    # second derivatives, float32
+
+
+def compare_double(fn, arrays, grad=None, layout="contig", fn_torch=None, seed=2, tol=GRAD2):
+    """Double backward against torch: run fn(lib, *tensors) in both, take the gradients of the outputs (weighted by
+    random grad_outputs that themselves require grad) with create_graph=True, compare them, then backpropagate a
+    random projection of those gradients and compare what reaches every input and every grad_output.
+    grad: which inputs require grad (default: every floating input). Returns the two lists of first gradients."""
+    if grad is None:
+        grad = [a.dtype.kind == "f" for a in arrays]
+    pairs = [make_pair(a, g, layout if a.ndim else "contig") for a, g in zip(arrays, grad)]
+    xs_tg, xs_th = [p[0] for p in pairs], [p[1] for p in pairs]
+    out_th = _outputs((fn_torch or fn)(torch, *xs_th))
+    out_tg = _outputs(fn(tg, *xs_tg))
+    assert len(out_tg) == len(out_th), f"{len(out_tg)} outputs, torch gives {len(out_th)}"
+    rng = np.random.default_rng(seed)
+    outs_tg, outs_th, vs_tg, vs_th = [], [], [], []
+    for o, w in zip(out_tg, out_th):
+        if isinstance(w, torch.Tensor) and w.requires_grad:
+            assert o.requires_grad, "torch output requires grad, teenygrad's doesn't"
+            v = rng.standard_normal(w.shape).astype(NP_DTYPE[w.dtype])
+            outs_tg.append(o)
+            outs_th.append(w)
+            vs_tg.append(tg.tensor(v, requires_grad=True))
+            vs_th.append(torch.tensor(v, requires_grad=True))
+    diff = [i for i, g in enumerate(grad) if g]
+    g_th = torch.autograd.grad(outs_th, [xs_th[i] for i in diff], vs_th, create_graph=True, allow_unused=True)
+    g_tg = tg.autograd.grad(outs_tg, [xs_tg[i] for i in diff], vs_tg, create_graph=True, allow_unused=True)
+    loss_tg = loss_th = None
+    for k, (a, b) in enumerate(zip(g_tg, g_th)):
+        if b is None:
+            assert a is None or not np.any(to_np(a)), f"first gradient of input {diff[k]}: torch has none"
+            continue
+        assert a is not None, f"first gradient of input {diff[k]}: torch has one, teenygrad has none"
+        assert_close(a, b, f"first gradient of input {diff[k]}", **tol)
+        if not b.requires_grad:
+            continue
+        assert a.requires_grad, f"first gradient of input {diff[k]} is differentiable in torch, not in teenygrad"
+        loss_tg, loss_th = _add_projection(loss_tg, loss_th, a, b, rng)
+    if loss_th is None:
+        return g_tg, g_th
+    loss_th.backward()
+    loss_tg.backward()
+    for what, ours, theirs in ([("input", xs_tg[i], xs_th[i]) for i in diff]
+                               + [("grad_output", a, b) for a, b in zip(vs_tg, vs_th)]):
+        if theirs.grad is None:
+            assert ours.grad is None or not np.any(to_np(ours.grad)), f"second gradient of {what}: torch has none"
+            continue
+        assert ours.grad is not None, f"second gradient of {what}: torch has one, teenygrad has none"
+        assert_close(ours.grad, theirs.grad, f"second gradient of {what}", **tol)
+    return g_tg, g_th
+
+
+def gradgrad_ok(fn, shapes, seed=0, **kw):
+    """teenygrad.autograd.gradgradcheck of fn(*float64 leaves) at random inputs of the given shapes."""
+    xs = [gc_input(s, seed + i) for i, s in enumerate(shapes)]
+    assert tg.autograd.gradgradcheck(fn, xs, **kw)

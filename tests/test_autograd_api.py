@@ -435,10 +435,12 @@ def test_grad_errors(case, match):
             L.autograd.grad(*args)
 
 
-def test_grad_create_graph_not_supported():
-    x = tg.tensor([1.0], requires_grad=True)
-    with pytest.raises(NotImplementedError, match="create_graph"):
-        tg.autograd.grad((x * x).sum(), x, create_graph=True)
+def test_grad_create_graph_gives_a_differentiable_gradient():
+    x = tg.tensor([1.5], requires_grad=True)
+    (g,) = tg.autograd.grad((x * x * x).sum(), x, create_graph=True)  # 3 x^2, tested in depth in test_double_backward
+    assert g.requires_grad
+    (gg,) = tg.autograd.grad(g.sum(), x)
+    np.testing.assert_allclose(gg.numpy(), [9.0])
 
 
 def test_grad_runs_only_what_leads_to_the_inputs():

@@ -80,6 +80,8 @@ OPS = {
     "gather": (lambda x, i: x.gather(1, i), [X, _ints((3, 2), 4)]),
     "scatter_add": (lambda x, y, i: x.scatter_add(1, i, y), [X, Y, _ints((3, 4), 4)]),
     "index_select": (lambda x, i: x.index_select(1, i), [X, np.array([3, 0, 0])]),
+    "scatter_reduce": (lambda x, y, i: x.scatter_reduce(1, i, y, "mean") + x.scatter_reduce(1, i, y, "prod")
+                       + x.scatter_reduce(1, i, y, "amax", include_self=False), [X, Y, _ints((3, 4), 4)]),
     "cat_stack": (lambda x, y: tg.cat([x, y], 0) + tg.stack([x, y]).sum(0).repeat(2, 1), [X, Y]),
     "split_chunk": (lambda x: x.split(1, 0)[2] + x.chunk(2, 1)[1].sum(), [X]),
     "pad_roll": (lambda x: F.pad(x, (1, 2)).roll(1, 1) + F.pad(x, (0, 0, 1, 0)).sum(), [X]),

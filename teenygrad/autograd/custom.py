@@ -57,20 +57,20 @@ class FunctionCtx(Function):
     def mark_dirty(self, *tensors):
         raise NotImplementedError(f"{type(self).__name__}: mark_dirty (in-place custom Functions) is not supported")
 
-    def backward(self, g):
-        """Raw incoming gradient(s) -> the user's backward on Tensors -> one raw gradient per parent."""
-        name = type(self).__name__ + "Backward"
+    def _incoming(self, g, zeros):
+        """The gradient of each output (a list), zeros(meta) standing in for those no gradient reached."""
+        if not self._multi:
+            return [g]
+        gs = list(g.grads)
+        if self.materialize_grads:  # torch's default: zeros for the outputs no gradient reached
+            for i, meta in enumerate(self._out_meta):
+                if gs[i] is None and meta is not None:
+                    gs[i] = zeros(meta)
+        return gs
+
+    def _checked(self, res, name):
+        """The user's backward results as a tuple, checked as torch checks them."""
         from ..tensor import Tensor
-        if self._multi:
-            gs = g.grads
-            if self.materialize_grads:  # torch's default: zeros for the outputs no gradient reached
-                for i, meta in enumerate(self._out_meta):
-                    if gs[i] is None and meta is not None:
-                        gs[i] = meta[2].zeros(meta[0], meta[1])
-        else:
-            gs = [g]
-        with grad_mode.no_grad():  # the user's backward is arithmetic on gradients, not part of any graph
-            res = self._fn.backward(self, *[None if a is None else Tensor._wrap(a) for a in gs])
         if not isinstance(res, tuple):
             res = (res,)
         n = len(self.needs_input_grad)
@@ -85,6 +85,21 @@ class FunctionCtx(Function):
             if r is not None and a is None:
                 raise RuntimeError(f"function {name} returned a gradient different than None at position {i + 1}, "
                                    f"but the corresponding forward input was not a Tensor")
+        for i in self._grad_pos:
+            r, shape = res[i], self._args[i][0]
+            if r is not None and tuple(r.shape) != tuple(shape) and not _expandable(shape, tuple(r.shape)):
+                raise RuntimeError(f"Function {name} returned an invalid gradient at index {i} - got "
+                                   f"{tuple(r.shape)} but expected shape compatible with {tuple(shape)}")
+        return res
+
+    def backward(self, g):
+        """Raw incoming gradient(s) -> the user's backward on Tensors -> one raw gradient per parent."""
+        name = type(self).__name__ + "Backward"
+        from ..tensor import Tensor
+        gs = self._incoming(g, lambda meta: meta[2].zeros(meta[0], meta[1]))
+        with grad_mode.no_grad():  # the user's backward is arithmetic on gradients, not part of any graph
+            res = self._fn.backward(self, *[None if a is None else Tensor._wrap(a) for a in gs])
+        res = self._checked(res, name)
         out = []
         for i in self._grad_pos:  # the inputs that require grad: this node's parents, in order
             r = res[i]
@@ -94,12 +109,61 @@ class FunctionCtx(Function):
             shape, dtype = self._args[i]
             a = r._data
             if a.shape != shape:
-                if not _expandable(shape, a.shape):
-                    raise RuntimeError(f"Function {name} returned an invalid gradient at index {i} - got "
-                                       f"{tuple(a.shape)} but expected shape compatible with {tuple(shape)}")
                 a = unbroadcast(a, shape)
             out.append(a.astype(dtype))  # a copy: the user's tensor must not become (part of) a .grad
         return tuple(out)
+
+    def backward_graph(self, g):
+        """create_graph=True: the user's backward runs with grad mode on, so what it computes (from the gradients
+        and from saved_tensors, which are the graph's own tensors) is recorded and can be differentiated again.
+        A backward marked @once_differentiable runs as in a first-order pass; its results are in the graph, but
+        differentiating through them raises, as in torch."""
+        from ..tensor import Tensor
+        from .graph_backward import sum_to
+        if getattr(self._fn.backward, "_once_differentiable", False):
+            return _once_differentiable_grads(self, g)
+        name = type(self).__name__ + "Backward"
+        gs = self._incoming(g, lambda meta: Tensor._wrap(meta[2].zeros(meta[0], meta[1])))
+        res = self._checked(self._fn.backward(self, *gs), name)
+        out = []
+        for i in self._grad_pos:
+            r = res[i]
+            if r is not None:
+                shape, dtype = self._args[i]
+                r = sum_to(r, shape)
+                r = r.to(dtype) if r._data.dtype != dtype else r * 1.0  # a new tensor: never the user's own
+            out.append(r)
+        return tuple(out)
+
+
+class _OnceDifferentiable(Function):
+    """Stands for the results of a @once_differentiable backward run under create_graph: in the graph (they
+    depend on the Function's inputs), but differentiating through them raises, as in torch."""
+    saves_inputs = False
+
+    def backward(self, g):
+        raise RuntimeError(f"trying to differentiate twice a function that was marked with @once_differentiable "
+                           f"({self.name})")
+
+    backward_graph = backward
+
+
+def _once_differentiable_grads(node, g):
+    """node.backward_graph for a @once_differentiable backward: the first-order gradients, each the output of a node
+    that refuses to be differentiated."""
+    from ..tensor import Tensor
+    raw = node.backward(_OutputGrads([None if t is None else t._data for t in g.grads]) if node._multi else g._data)
+    name = type(node).__name__ + "Backward"
+    out = []
+    for a in raw:
+        t = None
+        if a is not None:
+            stand = _OnceDifferentiable()
+            stand.parents, stand.needs_input_grad, stand.name = list(node.parents), [True] * len(node.parents), name
+            t = Tensor._wrap(a, True)
+            t._ctx = stand
+        out.append(t)
+    return tuple(out)
 
 
 class _OutputGrads:
@@ -125,6 +189,8 @@ class _OutputSlot(Function):
         grads = [None] * self.n
         grads[self.i] = g
         return _OutputGrads(grads)
+
+    backward_graph = backward  # the slot holds a Tensor instead of an array
 
 
 def setup_custom_function(cls):

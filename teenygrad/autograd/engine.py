@@ -12,13 +12,16 @@ class _Outputs(Function):
     def backward(self, g):
         return self.grads
 
+    backward_graph = backward  # under create_graph the gradients it holds are Tensors
+
 
 def _as_tuple(x):
     return tuple(x) if isinstance(x, (tuple, list)) else (x,)
 
 
-def _root(op, outputs, grad_outputs):
-    """The tensor and raw gradient one run_backward starts from, checked as torch checks them."""
+def _root(op, outputs, grad_outputs, graph=False):
+    """The tensor and gradient one backward pass starts from, checked as torch checks them: a raw array, or with
+    graph (create_graph=True) a Tensor. Several outputs are joined by one node that hands each its gradient."""
     from ..tensor import Tensor
     outputs = _as_tuple(outputs)
     if grad_outputs is None:
@@ -30,7 +33,7 @@ def _root(op, outputs, grad_outputs):
     for i, (o, g) in enumerate(zip(outputs, grad_outputs)):
         if not isinstance(o, Tensor):
             raise TypeError(f"{op}: outputs must be Tensors, got {type(o).__name__} at index {i}")
-        grads.append(root_grad(op, o, g, i))
+        grads.append(_graph_grad(op, o, g, i) if graph else root_grad(op, o, g, i))
     if len(outputs) == 1:
         return outputs[0], grads[0]
     node = _Outputs()
@@ -38,7 +41,15 @@ def _root(op, outputs, grad_outputs):
     node.grads = tuple(grads)
     root = Tensor._wrap(np.zeros(()), requires_grad=True)
     root._ctx = node
-    return root, root._data
+    return root, (Tensor._wrap(root._data) if graph else root._data)
+
+
+def _graph_grad(op, t, g, i):
+    """root_grad as a Tensor for a create_graph pass; a Tensor the caller passed (which may itself require grad:
+    then the result is differentiable in it too) is kept as it is when its dtype is t's."""
+    from ..tensor import Tensor
+    a = root_grad(op, t, g, i)
+    return g if isinstance(g, Tensor) and g._data.dtype == a.dtype else Tensor._wrap(a)
 
 
 def root_grad(op, t, g, i=0):
@@ -90,8 +101,6 @@ def grad(outputs, inputs, grad_outputs=None, retain_graph=None, create_graph=Fal
     """Gradients of outputs (summed, each weighted by its grad_output) w.r.t. each of inputs, as a tuple.
     No tensor's .grad changes (except those retain_grad asked for, as in torch)."""
     from ..tensor import Tensor
-    if create_graph:
-        raise NotImplementedError("grad: create_graph=True (higher-order gradients) is not supported")
     if is_grads_batched:
         raise NotImplementedError("grad: is_grads_batched=True is not supported")
     if materialize_grads and allow_unused is False:
@@ -100,8 +109,11 @@ def grad(outputs, inputs, grad_outputs=None, retain_graph=None, create_graph=Fal
     if allow_unused is None:
         allow_unused = materialize_grads
     inputs = _inputs("grad", inputs)
-    root, g = _root("grad", outputs, grad_outputs)
-    got = _capture(root, g, inputs, bool(retain_graph))
+    if create_graph:
+        got = _capture_graph("grad", outputs, grad_outputs, inputs)
+    else:
+        root, g = _root("grad", outputs, grad_outputs)
+        got = _capture(root, g, inputs, bool(retain_graph))
     out = []
     for i, (t, a) in enumerate(zip(inputs, got)):
         if a is None:
@@ -110,8 +122,35 @@ def grad(outputs, inputs, grad_outputs=None, retain_graph=None, create_graph=Fal
                                    f"in the graph. Set allow_unused=True if this is the desired behavior.")
             out.append(Tensor._wrap(xp_of(t._data).zeros_like(t._data)) if materialize_grads else None)
             continue
-        out.append(Tensor._wrap(a.copy()))  # a copy: the pass may have stored a in a retained .grad too
+        if create_graph:
+            out.append(a.clone())  # a Tensor in the graph; a clone, as for the arrays below
+        else:
+            out.append(Tensor._wrap(a.copy()))  # a copy: the pass may have stored a in a retained .grad too
     return tuple(out)
+
+
+def _capture_graph(op, outputs, grad_outputs, inputs):
+    """_capture for create_graph=True: each input's gradient as a Tensor in the graph (None where none arrived)."""
+    from .graph_backward import run_backward_graph
+    root, g = _root(op, outputs, grad_outputs, graph=True)
+    keys = [t._ctx if t._ctx is not None else id(t) for t in inputs]
+    capture = dict.fromkeys(keys)
+    run_backward_graph(root, g, capture)
+    return [capture[k] for k in keys]
+
+
+def backward_graph(t, gradient, inputs):
+    """Tensor.backward(create_graph=True): the gradients are Tensors recorded in the graph, accumulated (out of
+    place) into the .grad of the leaves, or of the listed inputs only."""
+    from .graph_backward import run_backward_graph, _store
+    if inputs is None:
+        root, g = _root("backward", t, gradient, graph=True)
+        run_backward_graph(root, g)
+        return
+    inputs = tuple({id(x): x for x in _inputs("backward", inputs)}.values())
+    for x, a in zip(inputs, _capture_graph("backward", t, gradient, inputs)):
+        if a is not None and not (x._ctx is not None and x._retains_grad):
+            _store(x, a)
 
 
 def backward_into(root, g, retain_graph, inputs):

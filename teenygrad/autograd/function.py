@@ -34,6 +34,28 @@ class Function:
     def backward(self, grad):
         raise NotImplementedError
 
+    def backward_graph(self, g):
+        """backward for create_graph=True (graph_backward.py): the same formulas on a Tensor gradient, written with
+        Tensor operations so that they are recorded; saved values enter through _input and _output."""
+        raise NotImplementedError(f"{type(self).__name__.lower()}: double backward (create_graph=True) is not "
+                                  f"supported for this op; its first-order backward is (create_graph=False)")
+
+    def _input(self, i, a):
+        """Input i as a Tensor in the graph, given its value a as forward saw it: the leaf itself, or a for the
+        output of the node that made it (so what is computed from it here is differentiable through that node)."""
+        p = self.parents[i]
+        if not isinstance(p, Function):
+            return p
+        t = Tensor._wrap(a, True)
+        t._ctx = p
+        return t
+
+    def _output(self, a):
+        """This node's output (value a) as a Tensor in the graph."""
+        t = Tensor._wrap(a, True)
+        t._ctx = self
+        return t
+
     retained_by = None  # the output tensor, when retain_grad or register_hook asks backward to stop at its gradient
     needs_input_grad = None  # per input, set by apply when the op is recorded in a graph
     # torch's version counter, as write stamps: every write to a tensor's memory made without a graph, and every
@@ -256,8 +278,9 @@ def _topo_order(root):
 
 
 def once_differentiable(fn):
-    """torch's decorator for a custom backward that can't itself be differentiated: every backward here is one
-    (create_graph is not supported), so it returns fn unchanged."""
+    """torch's decorator for a custom backward that can't itself be differentiated: it runs as it always does, and
+    under create_graph=True its results refuse to be differentiated (custom.py, _once_differentiable_grads)."""
+    fn._once_differentiable = True
     return fn
 
 

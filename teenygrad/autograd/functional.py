@@ -1,7 +1,8 @@
 """torch.autograd.functional: jacobian, vjp and jvp of a function of Tensors, by reverse mode (autograd.grad).
-teenygrad has no create_graph (no double backward), so hessian, hvp and vhp are not offered, and jvp is the
-transpose of the vjp map: it builds the full Jacobian, one backward pass per output element (fine for the small
-functions these helpers are used on; for a large output prefer vjp)."""
+hessian, hvp and vhp differentiate the gradient again (double backward, create_graph=True). jvp is the transpose of
+the vjp map: it builds the full Jacobian, one backward pass per output element (fine for the small functions these
+helpers are used on; for a large output prefer vjp). create_graph=True (differentiating these helpers' results
+again) is not offered."""
 import numpy as np
 from .engine import grad
 from .grad_mode import enable_grad
@@ -28,8 +29,8 @@ def _unpack(xs, was_tuple):
 
 def _no_graph_features(op, create_graph, vectorize=False):
     if create_graph:
-        raise NotImplementedError(f"{op}: create_graph=True needs double backward, which teenygrad does not "
-                                  f"support")
+        raise NotImplementedError(f"{op}: create_graph=True (a result differentiable in the inputs) is not "
+                                  f"supported; call teenygrad.autograd.grad(..., create_graph=True) directly")
     if vectorize:
         raise NotImplementedError(f"{op}: vectorize=True is not supported; use the default vectorize=False")
 
@@ -50,21 +51,25 @@ def _strict_output(op, i, o, strict):
                            f"must be computed in a differentiable manner from the input when running in strict mode.")
 
 
-def _vjp_rows(outs, xs, vs, op, strict):
-    """sum_i v_i^T dout_i/dx for each input x, as numpy arrays (zeros where no gradient reaches)"""
+def _vjp_rows(outs, xs, vs, op, strict, create_graph=False):
+    """sum_i v_i^T dout_i/dx for each input x, as numpy arrays (zeros where no gradient reaches); with create_graph,
+    as Tensors recorded in the graph, to be differentiated again (hessian, hvp, vhp)"""
+    from ..tensor import Tensor
     pairs = [(o, v) for o, v in zip(outs, vs) if o.requires_grad]
     got = [None] * len(xs)
     if pairs:
-        got = grad([o for o, _ in pairs], xs, [v for _, v in pairs], retain_graph=True, allow_unused=True)
+        got = grad([o for o, _ in pairs], xs, [v for _, v in pairs], retain_graph=True, allow_unused=True,
+                   create_graph=create_graph)
     result = []
     for j, (x, g) in enumerate(zip(xs, got)):
         if g is None:
             if strict:
                 raise RuntimeError(f"{op}: The output of the user-provided function is independent of input {j}. "
                                    f"This is not allowed in strict mode.")
-            result.append(np.zeros(x.shape, x._data.dtype))
+            zeros = np.zeros(x.shape, x._data.dtype)
+            result.append(Tensor._wrap(zeros) if create_graph else zeros)
         else:
-            result.append(g._data)
+            result.append(g if create_graph else g._data)
     return result
 
 
@@ -78,6 +83,21 @@ def _check_v(v, like, op, what):
             raise RuntimeError(f"{op}: Entry {i} in v has invalid size: should be {tuple(b.shape)} but got "
                                f"{tuple(a.shape)}.")
     return tuple(a if isinstance(a, Tensor) else Tensor(a) for a in vs)
+
+
+def _v_or_ones(v, like, op, what):
+    """v checked against like (the function's outputs, or its inputs), or ones when v is None, which torch allows
+    only where like is a single one-element Tensor."""
+    from ..tensor import Tensor
+    if v is not None:
+        return _check_v(v, like, op, what)
+    if len(like) != 1 or like[0].numel() != 1:
+        whose = ("the user-provided function returns a single Tensor" if what != "input" else
+                 "the input to the user-provided function is a single Tensor")
+        kind = "output" if what != "input" else "input"
+        raise RuntimeError(f"{op}: The vector v can only be None if {whose} with a single element, got {kind} shapes "
+                           f"{[tuple(t.shape) for t in like]}")
+    return (Tensor(np.ones(like[0].shape, like[0]._data.dtype)),)
 
 
 def jacobian(func, inputs, create_graph=False, strict=False, vectorize=False, strategy="reverse-mode"):
@@ -112,13 +132,7 @@ def vjp(func, inputs, v=None, create_graph=False, strict=False):
     op = "vjp"
     _no_graph_features(op, create_graph)
     in_tuple, xs, out_tuple, outs = _run(func, inputs, op)
-    if v is None:
-        if len(outs) != 1 or outs[0].numel() != 1:
-            raise RuntimeError(f"{op}: The vector v can only be None if the user-provided function returns a single "
-                               f"Tensor with a single element, got output shapes {[tuple(o.shape) for o in outs]}")
-        vs = (Tensor(np.ones(outs[0].shape, outs[0]._data.dtype)),)
-    else:
-        vs = _check_v(v, outs, op, "output of the user-provided function")
+    vs = _v_or_ones(v, outs, op, "output of the user-provided function")
     for i, o in enumerate(outs):
         _strict_output(op, i, o, strict)
     rows = _vjp_rows(outs, xs, vs, op, strict)
@@ -134,13 +148,7 @@ def jvp(func, inputs, v=None, create_graph=False, strict=False):
     op = "jvp"
     _no_graph_features(op, create_graph)
     in_tuple, xs = _as_tuple(inputs, "inputs", op)
-    if v is None:
-        if len(xs) != 1 or xs[0].numel() != 1:
-            raise RuntimeError(f"{op}: The vector v can only be None if the input to the user-provided function is a "
-                               f"single Tensor with a single element, got input shapes {[tuple(x.shape) for x in xs]}")
-        vs = (Tensor(np.ones(xs[0].shape, xs[0]._data.dtype)),)
-    else:
-        vs = _check_v(v, xs, op, "input")
+    vs = _v_or_ones(v, xs, op, "input")
     in_tuple, leaves, out_tuple, outs = _run(func, inputs, op)
     products = []
     for i, o in enumerate(outs):
@@ -157,14 +165,65 @@ def jvp(func, inputs, v=None, create_graph=False, strict=False):
     return _unpack(values, out_tuple), _unpack(tuple(products), out_tuple)
 
 
-def _needs_double_backward(op):
-    def fn(*args, **kwargs):
-        raise NotImplementedError(f"{op}: needs second derivatives (double backward through create_graph=True), "
-                                  f"which teenygrad does not support; jacobian, vjp and jvp are available")
-    fn.__name__ = op
-    return fn
+def _scalar_output(func, inputs, op):
+    """(inputs_was_tuple, fresh leaves, the one-element output) for hessian, hvp and vhp."""
+    in_tuple, xs, _, outs = _run(func, inputs, op)
+    if len(outs) != 1 or outs[0].numel() != 1:
+        raise RuntimeError(f"{op}: The function given to {op} should return a single element Tensor, got output "
+                           f"shapes {[tuple(o.shape) for o in outs]}")
+    return in_tuple, xs, outs[0]
 
 
-hessian = _needs_double_backward("hessian")
-hvp = _needs_double_backward("hvp")
-vhp = _needs_double_backward("vhp")
+def _first_grads(out, xs, op, strict):
+    """d out / d x for each leaf x (out has one element), as Tensors recorded in the graph; zeros where x is unused."""
+    from ..tensor import Tensor
+    _strict_output(op, 0, out, strict)
+    return _vjp_rows((out,), xs, (Tensor._wrap(np.ones(out.shape, out._data.dtype)),), op, strict, create_graph=True)
+
+
+def vhp(func, inputs, v=None, create_graph=False, strict=False):
+    """(func(inputs), v^T H): the vector-Hessian product of a function with a one-element output, by double
+    backward (the gradient with create_graph=True, then one backward through it); v may be None for a one-element
+    input"""
+    return _hessian_product("vhp", func, inputs, v, create_graph, strict)
+
+
+def hvp(func, inputs, v=None, create_graph=False, strict=False):
+    """(func(inputs), H v): the Hessian-vector product; the Hessian of a twice-differentiable function is symmetric,
+    so this is v^T H, computed as vhp"""
+    return _hessian_product("hvp", func, inputs, v, create_graph, strict)
+
+
+def _hessian_product(op, func, inputs, v, create_graph, strict):
+    from ..tensor import Tensor
+    _no_graph_features(op, create_graph)
+    in_tuple, xs, out = _scalar_output(func, inputs, op)
+    vs = _v_or_ones(v, xs, op, "input")
+    rows = _vjp_rows(_first_grads(out, xs, op, strict), xs, vs, op, strict)
+    return out.detach(), _unpack(tuple(Tensor._wrap(r) for r in rows), in_tuple)
+
+
+def hessian(func, inputs, create_graph=False, strict=False, vectorize=False, outer_jacobian_strategy="reverse-mode"):
+    """d^2 func(inputs) / d inputs^2 of a function with a one-element output: for inputs i and j a Tensor of shape
+    in_i.shape + in_j.shape (nested per input pair when inputs is a tuple), one backward per input element through
+    the gradient computed with create_graph=True"""
+    from ..tensor import Tensor
+    op = "hessian"
+    _no_graph_features(op, create_graph, vectorize)
+    if outer_jacobian_strategy != "reverse-mode":
+        raise NotImplementedError(f"{op}: outer_jacobian_strategy={outer_jacobian_strategy!r} is not supported; use "
+                                  f"'reverse-mode'")
+    in_tuple, xs, out = _scalar_output(func, inputs, op)
+    firsts = _first_grads(out, xs, op, strict)
+    rows = []
+    for i, (gi, xi) in enumerate(zip(firsts, xs)):
+        blocks = [np.zeros((xi.numel(), x.numel()), x._data.dtype) for x in xs]
+        for k in range(xi.numel()):
+            onehot = np.zeros(xi.numel(), xi._data.dtype)
+            onehot[k] = 1
+            vs = [Tensor(onehot.reshape(xi.shape)) if j == i else Tensor._wrap(np.zeros(g.shape, g._data.dtype))
+                  for j, g in enumerate(firsts)]
+            for block, r in zip(blocks, _vjp_rows(firsts, xs, vs, op, strict)):
+                block[k] = r.reshape(-1)
+        rows.append(tuple(Tensor._wrap(b.reshape(tuple(xi.shape) + tuple(x.shape))) for b, x in zip(blocks, xs)))
+    return _unpack(tuple(_unpack(r, in_tuple) for r in rows), in_tuple)

@@ -62,3 +62,36 @@ def gradcheck(fn, inputs, eps=1e-6, atol=1e-5, rtol=1e-3, raise_exception=True):
 def _no_grad():
     from .grad_mode import no_grad
     return no_grad()
+
+
+def gradgradcheck(fn, inputs, grad_outputs=None, eps=1e-6, atol=1e-5, rtol=1e-3, raise_exception=True):
+    """Finite-difference check of double backward (create_graph=True) in float64: gradcheck of the map
+    (inputs, grad_outputs) -> the vector-Jacobian products of fn, which backward computes with a graph. grad_outputs
+    default to random float64 tensors requiring grad, so the second derivatives in them are checked too (torch's
+    gradgradcheck does the same)."""
+    from ..tensor import Tensor
+    from .engine import grad
+    from .grad_mode import enable_grad
+    inputs = tuple(inputs) if isinstance(inputs, (tuple, list)) else (inputs,)
+    diff = [t for t in inputs if isinstance(t, Tensor) and t.requires_grad]
+    with enable_grad():
+        outs = fn(*inputs)
+    outs = outs if isinstance(outs, (tuple, list)) else (outs,)
+    outs = [o for o in outs if o.requires_grad]
+    if grad_outputs is None:
+        rng = np.random.default_rng(1)
+        grad_outputs = [Tensor(rng.standard_normal(o.shape), dtype=o.dtype, requires_grad=True) for o in outs]
+    grad_outputs = tuple(grad_outputs) if isinstance(grad_outputs, (tuple, list)) else (grad_outputs,)
+    if len(grad_outputs) != len(outs):
+        raise ValueError(f"gradgradcheck: {len(grad_outputs)} grad_outputs for {len(outs)} differentiable outputs")
+    n = len(inputs)
+
+    def vjp(*args):
+        xs, vs = args[:n], args[n:]
+        with enable_grad():
+            ys = fn(*xs)
+            ys = ys if isinstance(ys, (tuple, list)) else (ys,)
+            ys = [y for y in ys if y.requires_grad]
+            return grad(ys, diff, vs, create_graph=True, allow_unused=True, materialize_grads=True)
+
+    return gradcheck(vjp, inputs + grad_outputs, eps=eps, atol=atol, rtol=rtol, raise_exception=raise_exception)

@@ -1,12 +1,12 @@
 """teenygrad.nn.functional's losses (re-exported there): cross_entropy, nll_loss, mse_loss, l1_loss,
 smooth_l1_loss, huber_loss, binary_cross_entropy(_with_logits) and kl_div, with torch's reduction= and legacy
 size_average / reduce flags. Checks live here and name the op and the shapes; the heavy losses are single
-fused nodes from teenygrad.ops.nn."""
+fused nodes from teenygrad.ops.loss."""
 import warnings
 import numpy as np
 from ..tensor import dt  # the dtype module: the package attribute `dtype` is the dtype class, as in torch
 from ..tensor import Tensor, _check_same_device
-from ..ops import nn as N
+from ..ops import loss as N
 from ..tensor_ops import where as _where
 from ._checks import _t, _same_float
 

@@ -6,6 +6,7 @@ import itertools
 import math
 import numpy as np
 from ..autograd.function import Function
+from ..autograd.graph_backward import const, where
 from .._arrays import contiguous, xp_of, zeros_on, on_device_of
 
 
@@ -50,6 +51,29 @@ def _col2im(dcols, shape, stride, dilation):
     return dx
 
 
+def _unpadded(xpad_shape, pad):
+    """The spatial size of the input that padding by pad made xpad_shape."""
+    return tuple(s - lo - hi for s, (lo, hi) in zip(xpad_shape[2:], pad))
+
+
+def _im2col_output(fn, cols, kernel, xpad_shape):
+    """cols, the im2col matrix fn's forward made of its input 0, as a graph Tensor for a backward_graph: the output
+    of an Im2Col node over that input, as Im2Col.apply would have made it, so what is computed from it
+    differentiates back to the input without keeping the input or recomputing cols."""
+    node = Im2Col()
+    node.parents, node.needs_input_grad = [fn.parents[0]], [True]
+    node.win_shape = xpad_shape[:2] + tuple(kernel) + _out_size(xpad_shape[2:], kernel, fn.stride, fn.dilation)
+    node.xpad_shape, node.stride, node.pad, node.dilation = xpad_shape, fn.stride, fn.pad, fn.dilation
+    return node._output(cols.reshape(xpad_shape[0], -1, cols.shape[-1]))  # (N, C K, P)
+
+
+def _with_bias_grad(n, g, gx, gw):
+    """A conv's backward_graph result: (gx, gw), and db = dy summed over all but channels when there is a bias."""
+    if len(n) == 2:
+        return gx, gw
+    return gx, gw, (g.sum((0,) + tuple(range(2, g.ndim))) if n[2] else None)
+
+
 class ConvNd(Function):
     """y[n, g, o, p] = sum_r w[g, o, r] cols[n, g, r, p] + b[o], cols = im2col(xpad) (N, G, Cg K, P), r runs over
     (channel, kernel offset): one batched GEMM w @ cols, already in y's (N, O, *Out) order.
@@ -84,6 +108,24 @@ class ConvNd(Function):
             return gx, gw
         return gx, gw, (g.sum(axis=(0,) + tuple(range(2, g.ndim))) if n[2] else None)
 
+    def backward_graph(self, g):
+        # the same GEMMs on Tensors; cols enters as the output of an Im2Col node over x, so dw differentiates to x
+        n = self.needs_input_grad
+        N, G, Og, P = g.shape[0], self.wg.shape[0], self.wg.shape[1], self.cols.shape[-1]
+        K = self.wshape[2:]
+        gy = g.reshape(N, G, Og, P)
+        gx = gw = None
+        if n[1]:
+            cols = _im2col_output(self, self.cols, K, self.xpad_shape) if n[0] else const(self.cols)
+            cols = cols.reshape(self.cols.shape)  # (N, G, Cg K, P)
+            gw = (gy @ cols.mT).sum(0).reshape(self.wshape)
+        if n[0]:
+            wg = self._input(1, self.wg.reshape(self.wshape)).reshape(self.wg.shape)
+            dcols = (wg.mT @ gy).reshape(N, -1, P)  # (N, C K, P)
+            gx = Col2Im.apply(dcols, out_shape=_unpadded(self.xpad_shape, self.pad), kernel=K, stride=self.stride,
+                              pad=self.pad, dilation=self.dilation)
+        return _with_bias_grad(n, g, gx, gw)
+
 
 class MaxPoolNd(Function):
     """y = max of each window of x padded with -inf (the least integer for integer x);  dx = dy sent to the window's first maximum, by col2im.
@@ -108,6 +150,15 @@ class MaxPoolNd(Function):
         xp_of(g).put_along_axis(dcols, self.arg[:, :, None], g[:, :, None], axis=2)
         dcols = dcols.reshape((N, C) + tuple(self.kernel) + g.shape[2:])
         return _unpad(_col2im(dcols, self.xpad_shape, self.stride, self.dilation), self.pad)
+
+    def backward_graph(self, g):
+        # linear in dy (the winners stay fixed: d2x = 0): dy placed at each window's winner, folded by Col2Im
+        N, C = g.shape[:2]
+        K = math.prod(self.kernel)
+        offsets = xp_of(self.arg).arange(K).reshape((1, 1, K) + (1,) * (g.ndim - 2))
+        dcols = where(offsets == self.arg[:, :, None], g.unsqueeze(2), 0.0)  # (N, C, K, *Out)
+        return Col2Im.apply(dcols.reshape(N, C * K, -1), out_shape=_unpadded(self.xpad_shape, self.pad),
+                            kernel=self.kernel, stride=self.stride, pad=self.pad, dilation=self.dilation)
 
     def indices(self, in_shape):
         """torch's return_indices: the flat position of each maximum within its (unpadded) input plane."""
@@ -136,6 +187,9 @@ class MaxUnpool(Function):
 
     def backward(self, g):
         return xp_of(g).take_along_axis(g, self.idx, axis=1)
+
+    def backward_graph(self, g):
+        return g.gather(1, const(self.idx))
 
 
 def _prefer_input(arg, cols, shape, pad, kernel, stride, dilation):
@@ -167,6 +221,13 @@ class AvgPoolNd(Function):
         dcols = xp_of(g).broadcast_to(gd.reshape(g.shape[:2] + (1,) * nd + g.shape[2:]),
                                       g.shape[:2] + tuple(self.kernel) + g.shape[2:])
         return _unpad(_col2im(dcols, self.xpad_shape, self.stride, (1,) * nd), self.pad)
+
+    def backward_graph(self, g):
+        N, C, K = g.shape[0], g.shape[1], math.prod(self.kernel)
+        divisor = self.divisor if isinstance(self.divisor, float) else const(self.divisor)
+        dcols = (g / divisor).unsqueeze(2).expand((N, C, K) + tuple(g.shape[2:]))  # (N, C, K, *Out)
+        return Col2Im.apply(dcols.reshape(N, C * K, -1), out_shape=_unpadded(self.xpad_shape, self.pad),
+                            kernel=self.kernel, stride=self.stride, pad=self.pad, dilation=(1,) * len(self.kernel))
 
 
 class ConvTransposeNd(Function):
@@ -200,6 +261,25 @@ class ConvTransposeNd(Function):
             return gx, gw
         return gx, gw, (g.sum(axis=(0,) + tuple(range(2, g.ndim))) if n[2] else None)
 
+    def backward_graph(self, g):
+        # the same GEMMs on Tensors, with im2col(pad(dy)) as an Im2Col node (so it differentiates back to dy)
+        n = self.needs_input_grad
+        N, G, P = g.shape[0], self.wg.shape[0], self.xg.shape[-1]
+        dcols = Im2Col.apply(g, kernel=self.K, stride=self.stride, pad=self.pad, dilation=self.dilation)
+        blocks = _out_size(tuple(s + lo + hi for s, (lo, hi) in zip(g.shape[2:], self.pad)), self.K, self.stride,
+                           self.dilation)
+        if blocks != self.S:  # output_padding may leave a window more
+            dcols = dcols.reshape(dcols.shape[:2] + blocks)[(Ellipsis,) + tuple(slice(0, s) for s in self.S)]
+        dcols = dcols.reshape(N, G, self.wg.shape[-1], P)
+        gx = gw = None
+        if n[0]:
+            wg = self._input(1, self.wg.reshape(self.wshape)).reshape(self.wg.shape)
+            gx = (wg @ dcols).reshape((N, -1) + self.S)
+        if n[1]:
+            xg = self._input(0, self.xg.reshape((N, -1) + self.S)).reshape(self.xg.shape)
+            gw = (xg @ dcols.mT).sum(0).reshape(self.wshape)
+        return _with_bias_grad(n, g, gx, gw)
+
 
 class Im2Col(Function):
     """F.unfold: cols[n, (c, k), p] = xpad[n, c, p * stride + k * dilation];  dx = col2im(dcols), cropped."""
@@ -214,6 +294,11 @@ class Im2Col(Function):
 
     def backward(self, g):
         return _unpad(_col2im(g.reshape(self.win_shape), self.xpad_shape, self.stride, self.dilation), self.pad)
+
+    def backward_graph(self, g):
+        kernel = self.win_shape[2:2 + len(self.pad)]
+        return Col2Im.apply(g, out_shape=_unpadded(self.xpad_shape, self.pad), kernel=kernel, stride=self.stride,
+                            pad=self.pad, dilation=self.dilation)
 
 
 class Col2Im(Function):
@@ -231,6 +316,9 @@ class Col2Im(Function):
         win = _windows(_pad(g, self.pad), self.kernel, self.stride, self.dilation)
         return contiguous(win).reshape(g.shape[0], g.shape[1] * math.prod(self.kernel),
                                        math.prod(win.shape[2 + len(self.kernel):]))
+
+    def backward_graph(self, g):
+        return Im2Col.apply(g, kernel=self.kernel, stride=self.stride, pad=self.pad, dilation=self.dilation)
 
 
 class Resample(Function):
@@ -266,3 +354,22 @@ class Resample(Function):
             rows = slice(rows[0], rows[-1] + 1) if rows[-1] - rows[0] == len(rows) - 1 else on_device_of(g, rows)
             dx[at + (rows,)] += xp.add.reduceat(c, on_device_of(g, starts), axis=self.axis)
         return dx
+
+    def backward_graph(self, g):
+        return ResampleAdjoint.apply(g, of=self)
+
+
+class ResampleAdjoint(Function):
+    """Resample's backward as an op of its own, so that a create_graph pass can differentiate it: y = the scatter
+    Resample node `of` sends its gradient back with (its backward, applied to x);  dx = that Resample's gather of dy
+    (a scatter's adjoint; the padding taps weigh 0, so they need no leaving out here)."""
+    saves_inputs = False
+    def forward(self, g, of):
+        self.axis, self.idx, self.w = of.axis, of.idx, of.w  # not `of` itself: a first-order backward may free it
+        return of.backward(g)
+
+    def backward(self, g):
+        return Resample().forward(g, self.axis, self.idx, self.w)
+
+    def backward_graph(self, g):
+        return Resample.apply(g, axis=self.axis, idx=self.idx, w=self.w)

@@ -1,11 +1,12 @@
 """Elementwise ops. Binary ops broadcast; their backward sums the gradient back to each input's shape.
-erf, inverse trigonometry and the other special functions live in special.py."""
+relu, silu, softplus, gelu and erf live in activation.py; inverse trigonometry and the other special functions in
+special.py."""
 import math
 import numpy as np
 from ..autograd.function import Function
-from .._arrays import unbroadcast, xp_of, zeros_on
+from .._arrays import unbroadcast, zeros_on
 from ..backend.cpu import fused_for
-from ..backend import cuda as _cuda
+from ..autograd.graph_backward import const, sum_to, where as _where
 
 
 class Add(Function):
@@ -18,6 +19,9 @@ class Add(Function):
     def backward(self, g):
         return unbroadcast(g, self.xs), unbroadcast(g, self.ys)
 
+    def backward_graph(self, g):
+        return sum_to(g, self.xs), sum_to(g, self.ys)
+
 
 class Sub(Function):
     """z = x - y;  dx = dz, dy = -dz"""
@@ -29,6 +33,9 @@ class Sub(Function):
     def backward(self, g):
         n = self.needs_input_grad
         return unbroadcast(g, self.xs), (unbroadcast(-g, self.ys) if n[1] else None)
+
+    def backward_graph(self, g):
+        return sum_to(g, self.xs), (sum_to(-g, self.ys) if self.needs_input_grad[1] else None)
 
 
 class Mul(Function):
@@ -43,6 +50,11 @@ class Mul(Function):
         return (unbroadcast(g * self.y, self.x.shape) if n[0] else None,
                 unbroadcast(g * self.x, self.y.shape) if n[1] else None)
 
+    def backward_graph(self, g):
+        n = self.needs_input_grad
+        x, y = self._input(0, self.x), self._input(1, self.y)
+        return (sum_to(g * y, x.shape) if n[0] else None), (sum_to(g * x, y.shape) if n[1] else None)
+
 
 class MulScalar(Function):
     """z = x * s (s a Python float, kept as one: no 0-d constant array or tensor);  dx = dz * s"""
@@ -52,6 +64,9 @@ class MulScalar(Function):
         return x * s  # numpy 2 casts a Python float to x's dtype first, as x * float32(s) would
 
     def backward(self, g):
+        return g * self.s
+
+    def backward_graph(self, g):
         return g * self.s
 
 
@@ -70,6 +85,13 @@ class Div(Function):
         gx = g / self.y
         return (unbroadcast(gx, self.xs) if n[0] else None,
                 unbroadcast(-gx * self.z, self.y.shape) if n[1] else None)
+
+    def backward_graph(self, g):
+        n = self.needs_input_grad
+        y = self._input(1, self.y)
+        gx = g / y
+        return (sum_to(gx, self.xs) if n[0] else None,
+                sum_to(-gx * self._output(self.z), y.shape) if n[1] else None)
 
 
 class Pow(Function):
@@ -95,6 +117,20 @@ class Pow(Function):
                 gy = g * self.z * logx.astype(self.z.dtype)
             gy = np.where((x == 0) & (y >= 0), 0, gy).astype(self.z.dtype)
             gy = unbroadcast(gy, y.shape)
+        return gx, gy
+
+    def backward_graph(self, g):
+        n, xa, ya = self.needs_input_grad, self.x, self.y
+        x, y = self._input(0, xa), self._input(1, ya)
+        gx = gy = None
+        with np.errstate(divide="ignore", invalid="ignore"):
+            if n[0]:
+                gx = sum_to(_where(ya == 0, 0.0, g * y * x ** (y - 1.0)), xa.shape)
+            if n[1]:  # log x on x > 0 only; the -inf / NaN of x <= 0 enter as constants (no gradient there anyway)
+                pos = xa > 0
+                logx = _where(pos, _where(pos, x, 1.0).log(),
+                              const(np.where(xa == 0, -np.inf, np.nan).astype(xa.dtype)))
+                gy = sum_to(_where((xa == 0) & (ya >= 0), 0.0, g * self._output(self.z) * logx), ya.shape)
         return gx, gy
 
 
@@ -123,6 +159,12 @@ class PowScalar(Function):
             return g * 0
         return g * (p * self.x ** (p - 1))
 
+    def backward_graph(self, g):
+        p, x = self.p, self._input(0, self.x)
+        if p == 0:
+            return g * 0.0
+        return g * (p * x ** (p - 1)) if p != 2 else g * (2.0 * x)
+
 
 def _max_weights(x, y):
     """Gradient shares of z = max(x, y), torch's rule: the larger takes all, ties split evenly, and a NaN pair
@@ -142,6 +184,9 @@ class Maximum(Function):
         return (unbroadcast(g * wx.astype(g.dtype), self.x.shape),
                 unbroadcast(g * wy.astype(g.dtype), self.y.shape))
 
+    def backward_graph(self, g):
+        return _shares_graph(self, g, *_max_weights(self.x, self.y))
+
 
 class Minimum(Function):
     """z = min(x, y);  dx, dy by _max_weights, the shares swapped (the smaller takes all)"""
@@ -153,6 +198,17 @@ class Minimum(Function):
         wy, wx = _max_weights(self.x, self.y)
         return (unbroadcast(g * wx.astype(g.dtype), self.x.shape),
                 unbroadcast(g * wy.astype(g.dtype), self.y.shape))
+
+    def backward_graph(self, g):
+        wy, wx = _max_weights(self.x, self.y)
+        return _shares_graph(self, g, wx, wy)
+
+
+def _shares_graph(f, g, wx, wy):
+    """Maximum/Minimum backward_graph: g split by the constant shares wx, wy (piecewise constant: no 2nd order)"""
+    n = f.needs_input_grad
+    return (sum_to(g * const(wx.astype(g._data.dtype)), f.x.shape) if n[0] else None,
+            sum_to(g * const(wy.astype(g._data.dtype)), f.y.shape) if n[1] else None)
 
 
 def _same_layout(c, x, y):
@@ -180,6 +236,11 @@ class Where(Function):
                 unbroadcast(np.where(c, g, zero), self.xs) if n[1] else None,
                 unbroadcast(np.where(c, zero, g), self.ys) if n[2] else None)
 
+    def backward_graph(self, g):
+        n, c = self.needs_input_grad, self.c
+        return (None, sum_to(_where(c, g, 0.0), self.xs) if n[1] else None,
+                sum_to(_where(c, 0.0, g), self.ys) if n[2] else None)
+
 
 class Cast(Function):
     """z = x.astype(dtype);  dx = dz cast back"""
@@ -191,6 +252,9 @@ class Cast(Function):
     def backward(self, g):
         return g.astype(self.in_dtype)
 
+    def backward_graph(self, g):
+        return g.to(self.in_dtype)
+
 
 class Neg(Function):
     """z = -x;  dx = -dz"""
@@ -199,6 +263,9 @@ class Neg(Function):
         return -x
 
     def backward(self, g):
+        return -g
+
+    def backward_graph(self, g):
         return -g
 
 
@@ -212,6 +279,9 @@ class Exp(Function):
     def backward(self, g):
         return g * self.z
 
+    def backward_graph(self, g):
+        return g * self._output(self.z)
+
 
 class Log(Function):
     """z = ln x;  dx = dz / x"""
@@ -221,6 +291,9 @@ class Log(Function):
 
     def backward(self, g):
         return g / self.x
+
+    def backward_graph(self, g):
+        return g / self._input(0, self.x)
 
 
 class Log2(Function):
@@ -232,6 +305,9 @@ class Log2(Function):
     def backward(self, g):
         return g / (self.x * math.log(2))
 
+    def backward_graph(self, g):
+        return g / (self._input(0, self.x) * math.log(2))
+
 
 class Log10(Function):
     """z = log10 x;  dx = dz / (x ln 10)"""
@@ -242,6 +318,9 @@ class Log10(Function):
     def backward(self, g):
         return g / (self.x * math.log(10))
 
+    def backward_graph(self, g):
+        return g / (self._input(0, self.x) * math.log(10))
+
 
 class Log1p(Function):
     """z = ln(1 + x);  dx = dz / (1 + x)"""
@@ -251,6 +330,9 @@ class Log1p(Function):
 
     def backward(self, g):
         return g / (1 + self.x)
+
+    def backward_graph(self, g):
+        return g / (self._input(0, self.x) + 1.0)
 
 
 class Expm1(Function):
@@ -263,6 +345,9 @@ class Expm1(Function):
     def backward(self, g):
         return g * (self.z + 1)
 
+    def backward_graph(self, g):
+        return g * (self._output(self.z) + 1.0)
+
 
 class Sqrt(Function):
     """z = sqrt x;  dx = dz / (2 z)"""
@@ -273,6 +358,9 @@ class Sqrt(Function):
 
     def backward(self, g):
         return g / (2 * self.z)
+
+    def backward_graph(self, g):
+        return g / (2.0 * self._output(self.z))
 
 
 class Rsqrt(Function):
@@ -285,6 +373,9 @@ class Rsqrt(Function):
     def backward(self, g):
         return g * (-0.5 * self.z ** 3)
 
+    def backward_graph(self, g):
+        return g * (-0.5 * self._output(self.z) ** 3)
+
 
 class Sin(Function):
     """z = sin x;  dx = dz cos x"""
@@ -294,6 +385,9 @@ class Sin(Function):
 
     def backward(self, g):
         return g * np.cos(self.x)
+
+    def backward_graph(self, g):
+        return g * self._input(0, self.x).cos()
 
 
 class Cos(Function):
@@ -305,6 +399,9 @@ class Cos(Function):
     def backward(self, g):
         return -g * np.sin(self.x)
 
+    def backward_graph(self, g):
+        return -g * self._input(0, self.x).sin()
+
 
 class Tanh(Function):
     """z = tanh x;  dx = dz (1 - z^2)"""
@@ -315,6 +412,10 @@ class Tanh(Function):
 
     def backward(self, g):
         return g * (1 - self.z * self.z)
+
+    def backward_graph(self, g):
+        z = self._output(self.z)
+        return g * (1 - z * z)
 
 
 def _sigmoid(x):
@@ -335,96 +436,9 @@ class Sigmoid(Function):
     def backward(self, g):
         return g * self.z * (1 - self.z)
 
-
-class Relu(Function):
-    """z = max(x, 0);  dx = dz where x > 0"""
-    saves_inputs = False
-    def forward(self, x):
-        self.mask = x > 0
-        return np.maximum(x, x.dtype.type(0))
-
-    def backward(self, g):
-        return g * self.mask
-
-
-class Silu(Function):
-    """z = x sigmoid(x);  dx = dz s (1 + x (1 - s))"""
-    def forward(self, x):
-        self.x = x
-        self.s = _sigmoid(x)
-        return x * self.s
-
-    def backward(self, g):
-        s = self.s
-        return g * (s * (1 + self.x * (1 - s)))
-
-
-class Softplus(Function):
-    """z = log(1 + e^(beta x)) / beta, linear above threshold;  dx = dz sigmoid(beta x)"""
-    def forward(self, x, beta=1.0, threshold=20.0):
-        self.x, self.beta, self.threshold = x, beta, threshold
-        bx = x * beta
-        with np.errstate(invalid="ignore"):  # logaddexp(0, nan) is nan, as it should be, but numpy also warns
-            return np.where(bx > threshold, x, np.logaddexp(bx.dtype.type(0), bx) / beta).astype(x.dtype)
-
-    def backward(self, g):
-        bx = self.x * self.beta
-        return g * np.where(bx > self.threshold, 1, _sigmoid(bx)).astype(g.dtype)
-
-
-def erf(x):
-    """erf for float arrays. float64 uses math.erf (exact, slow; for checks); other dtypes use the
-    Numerical Recipes erfc Chebyshev fit (relative error < 1.2e-7), fast and float32-exact enough."""
-    xp = xp_of(x)
-    if xp is not np:
-        import cupyx.scipy.special
-        return cupyx.scipy.special.erf(x)
-    if x.dtype.itemsize < 4:  # the fit's coefficients need float32 (float16 is off by ~5%): as torch, upcast
-        return erf(x.astype(np.float32)).astype(x.dtype)
-    if x.dtype == np.float64:
-        return np.asarray(np.frompyfunc(math.erf, 1, 1)(x), dtype=np.float64)  # asarray: 0-d gives a Python float
-    z = np.abs(x)
-    t = 1 / (1 + 0.5 * z)
-    poly = -1.26551223 + t * (1.00002368 + t * (0.37409196 + t * (0.09678418 + t * (-0.18628806 + t * (
-        0.27886807 + t * (-1.13520398 + t * (1.48851587 + t * (-0.82215223 + t * 0.17087277))))))))
-    erfc = t * np.exp(-z * z + poly)
-    return (np.sign(x) * (1 - erfc)).astype(x.dtype)
-
-
-_SQRT_2_OVER_PI = math.sqrt(2 / math.pi)
-_INV_SQRT_2 = 1 / math.sqrt(2)
-_INV_SQRT_2PI = 1 / math.sqrt(2 * math.pi)
-
-
-class Gelu(Function):
-    """exact: z = x Phi(x), dx = dz (Phi(x) + x phi(x));
-    tanh: z = x/2 (1 + tanh(u)), u = sqrt(2/pi)(x + 0.044715 x^3)"""
-    def forward(self, x, approximate="none"):
-        self.x, self.approximate = x, approximate
-        self.cuda = _cuda.kernels_for(x)
-        if self.cuda is not None:  # one fused pass on the GPU (Triton)
-            return self.cuda.gelu_fwd(x, approximate)
-        self.kernels = fused_for(x)  # one fused pass (numba) instead of ~10 numpy passes with temporaries
-        if self.kernels is not None:
-            return self.kernels.gelu(x, approximate)
-        if approximate == "tanh":
-            self.t = np.tanh(_SQRT_2_OVER_PI * (x + 0.044715 * x * x * x))
-            return 0.5 * x * (1 + self.t)
-        self.cdf = 0.5 * (1 + erf(x * _INV_SQRT_2))
-        return x * self.cdf
-
-    def backward(self, g):
-        x = self.x
-        if self.cuda is not None:
-            return self.cuda.gelu_bwd(g, x, self.approximate)
-        if self.kernels is not None and g.dtype == np.float32:
-            return self.kernels.gelu_backward(x, g, self.approximate)
-        if self.approximate == "tanh":
-            t = self.t
-            du = _SQRT_2_OVER_PI * (1 + 3 * 0.044715 * x * x)
-            return g * (0.5 * (1 + t) + 0.5 * x * (1 - t * t) * du)
-        pdf = _INV_SQRT_2PI * np.exp(-0.5 * x * x)
-        return g * (self.cdf + x * pdf)
+    def backward_graph(self, g):
+        z = self._output(self.z)
+        return g * z * (1 - z)
 
 
 class Abs(Function):
@@ -436,6 +450,9 @@ class Abs(Function):
     def backward(self, g):
         return g * np.sign(self.x)
 
+    def backward_graph(self, g):
+        return g * const(np.sign(self.x))
+
 
 class Reciprocal(Function):
     """z = 1/x;  dx = -dz z^2"""
@@ -446,6 +463,10 @@ class Reciprocal(Function):
 
     def backward(self, g):
         return -g * self.z * self.z
+
+    def backward_graph(self, g):
+        z = self._output(self.z)
+        return -g * z * z
 
 
 class Clamp(Function):
@@ -463,6 +484,9 @@ class Clamp(Function):
 
     def backward(self, g):
         return g if self.mask is None else g * self.mask
+
+    def backward_graph(self, g):
+        return g if self.mask is None else _where(self.mask, g, 0.0)
 
 
 class ClampT(Function):
@@ -482,6 +506,11 @@ class ClampT(Function):
         return (unbroadcast(g * self.from_x, xs), unbroadcast(g * self.from_lo, ls),
                 unbroadcast(g * self.from_hi, hs))
 
+    def backward_graph(self, g):
+        n = self.needs_input_grad
+        return tuple(sum_to(_where(m, g, 0.0), s) if need else None
+                     for m, s, need in zip((self.from_x, self.from_lo, self.from_hi), self.shapes, n))
+
 
 class Piecewise(Function):
     """z = fn(*xs) for a piecewise-constant fn (sign, floor, round, floor division);  dxs = 0, as in torch"""
@@ -492,6 +521,9 @@ class Piecewise(Function):
 
     def backward(self, g):
         return tuple(zeros_on(g, s) for s in self.shapes)
+
+    def backward_graph(self, g):
+        return tuple(const(zeros_on(g._data, s)) for s in self.shapes)
 
 
 class Remainder(Function):
@@ -505,6 +537,9 @@ class Remainder(Function):
         return (unbroadcast(g, self.x.shape) if n[0] else None,
                 unbroadcast(-g * np.floor_divide(self.x, self.y), self.y.shape) if n[1] else None)
 
+    def backward_graph(self, g):
+        return _mod_graph(self, g, np.floor_divide)
+
 
 class Fmod(Function):
     """z = x - trunc(x / y) y (sign of x, C's fmod);  dx = dz, dy = -dz trunc(x / y)"""
@@ -516,6 +551,16 @@ class Fmod(Function):
         n = self.needs_input_grad
         return (unbroadcast(g, self.x.shape) if n[0] else None,
                 unbroadcast(-g * trunc_divide(self.x, self.y), self.y.shape) if n[1] else None)
+
+    def backward_graph(self, g):
+        return _mod_graph(self, g, trunc_divide)
+
+
+def _mod_graph(f, g, divide):
+    """Remainder/Fmod backward_graph: dx = dz, dy = -dz q with q = divide(x, y) piecewise constant"""
+    n = f.needs_input_grad
+    return (sum_to(g, f.x.shape) if n[0] else None,
+            sum_to(-g * const(divide(f.x, f.y)), f.y.shape) if n[1] else None)
 
 
 def trunc_divide(x, y):

@@ -3,6 +3,7 @@ teenygrad/tensor_extra_ops.py. Each is one Function with its backward beside its
 import numpy as np
 from ..autograd.function import Function
 from .._arrays import unbroadcast, zeros_on
+from ..autograd.graph_backward import const, sum_to
 
 
 class Acosh(Function):
@@ -16,6 +17,11 @@ class Acosh(Function):
         with np.errstate(divide="ignore", invalid="ignore"):
             return g / np.sqrt(self.x * self.x - 1)
 
+    def backward_graph(self, g):
+        x = self._input(0, self.x)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            return g / (x * x - 1.0).sqrt()
+
 
 class Asinh(Function):
     """z = asinh x;  dx = dz / sqrt(x^2 + 1)"""
@@ -25,6 +31,10 @@ class Asinh(Function):
 
     def backward(self, g):
         return g / np.sqrt(self.x * self.x + 1)
+
+    def backward_graph(self, g):
+        x = self._input(0, self.x)
+        return g / (x * x + 1.0).sqrt()
 
 
 class Atanh(Function):
@@ -38,6 +48,11 @@ class Atanh(Function):
         with np.errstate(divide="ignore"):
             return g / (1 - self.x * self.x)
 
+    def backward_graph(self, g):
+        x = self._input(0, self.x)
+        with np.errstate(divide="ignore"):
+            return g / (1.0 - x * x)
+
 
 class Nextafter(Function):
     """z = the next float after x towards y;  dx = dz, dy = 0 (torch's choice: z is x to within one ulp)"""
@@ -48,3 +63,6 @@ class Nextafter(Function):
 
     def backward(self, g):
         return unbroadcast(g, self.xs), zeros_on(g, self.ys)
+
+    def backward_graph(self, g):
+        return sum_to(g, self.xs), const(zeros_on(g._data, self.ys))

@@ -2,7 +2,9 @@
 import numpy as np
 from ..autograd.function import Function, PartialGrad
 from ..backend.cpu import fused_for
-from .._arrays import unbroadcast, xp_of, zeros_on
+from .._arrays import on_device_of, unbroadcast, xp_of, zeros_on
+from ..autograd.graph_backward import const, sum_to, where
+from .movement import Pad
 
 
 def scatter_add_rows(out, idx, rows):
@@ -58,6 +60,13 @@ class GetItem(Function):
         np.add.at(dx, index, g)
         return dx
 
+    def backward_graph(self, g):
+        # dense, unlike backward's PartialGrad: zeros with g added at the indexed places (repeats summed)
+        zeros = const(zeros_on(g._data, self.in_shape))
+        if _is_basic(self.index):  # no place is hit twice: a plain write into the part
+            return SetItem.apply(zeros, g, index=self.index)
+        return IndexPutAdd.apply(zeros, g, index=self.index)
+
 
 class SetItem(Function):
     """z = x with z[index] = v (out of place, for the graph);  dx = dz zeroed at index, dv = dz[index].
@@ -91,6 +100,21 @@ class SetItem(Function):
             gv = self._take(g)
         return gx, gv
 
+    def backward_graph(self, g):
+        n = self.needs_input_grad
+        gx = gv = None
+        if n[0]:
+            keep = xp_of(g._data).ones(g.shape, np.bool_)
+            self._put(keep, False)
+            gx = where(keep, g, 0.0)
+        if n[1]:
+            gv = self._take_graph(g)
+        return gx, gv
+
+    def _take_graph(self, g):
+        part = GetItem.apply(g, index=self.index)
+        return sum_to(part if self.then is None else GetItem.apply(part, index=self.then), self.vshape)
+
 
 class ViewScatter(SetItem):
     """z = x with the part that a view node selects (view.view_of) replaced by v: writing through a view in place
@@ -105,6 +129,9 @@ class ViewScatter(SetItem):
     def _take(self, g):
         return self.view.view_of(g).copy()
 
+    def _take_graph(self, g):
+        return type(self.view).apply(g, **self.view.view_kwargs())
+
 
 class Gather(Function):
     """z = take_along_axis(x, idx, axis);  dx = scatter-add of dz at idx"""
@@ -117,6 +144,10 @@ class Gather(Function):
         dx = zeros_on(g, self.in_shape)
         np.add.at(dx, _along_axis_index(self.idx, self.axis), g)
         return dx, None
+
+    def backward_graph(self, g):
+        zeros = const(zeros_on(g._data, self.in_shape))
+        return IndexPutAdd.apply(zeros, g, index=_along_axis_index(self.idx, self.axis)), None
 
 
 def _along_axis_index(idx, axis):
@@ -160,6 +191,19 @@ class Scatter(Function):
                 gsrc = g[self.full].sum().astype(g.dtype)
         return gx, gsrc
 
+    def backward_graph(self, g):
+        n = self.needs_input_grad
+        gx = gsrc = None
+        if n[0]:
+            gx = g
+            if self.reduce != "add":
+                keep = xp_of(g._data).ones(g.shape, np.bool_)
+                keep[self.full] = False
+                gx = where(keep, g, 0.0)
+        if n[1]:
+            gsrc = _to_src_shape(GetItem.apply(g, index=self.full), self.src_shape)
+        return gx, gsrc
+
 
 class MaskedFill(Function):
     """z = where(mask, value, x);  dx = dz where not mask"""
@@ -171,6 +215,9 @@ class MaskedFill(Function):
 
     def backward(self, g):
         return unbroadcast(np.where(self.mask, g.dtype.type(0), g), self.in_shape)
+
+    def backward_graph(self, g):
+        return sum_to(where(self.mask, 0.0, g), self.in_shape)
 
 
 class IndexPutAdd(Function):
@@ -184,6 +231,11 @@ class IndexPutAdd(Function):
 
     def backward(self, g):
         return g, unbroadcast(g[self.index], self.vshape) if self.needs_input_grad[1] else None
+
+    def backward_graph(self, g):
+        n = self.needs_input_grad
+        return (g if n[0] else None,
+                sum_to(GetItem.apply(g, index=self.index), self.vshape) if n[1] else None)
 
 
 _REDUCE_AT = {"sum": np.add, "mean": np.add, "prod": np.multiply, "amax": np.maximum, "amin": np.minimum}
@@ -199,7 +251,8 @@ class ScatterReduce(Function):
         self.full = full = _along_axis_index(idx, axis)
         self.src_shape, self.src_part = src.shape, tuple(slice(0, s) for s in idx.shape)
         self.src = src = src[self.src_part]
-        hit = np.zeros(x.shape, np.bool_)
+        xp = xp_of(x)  # the masks and counts live where x does
+        hit = xp.zeros(x.shape, np.bool_)
         hit[full] = True
         self.hit = hit
         z = x.copy(order="K")  # keeps x's layout, as torch's in-place result keeps its memory
@@ -207,7 +260,7 @@ class ScatterReduce(Function):
             z[hit] = _identity(reduce, x.dtype)
         _REDUCE_AT[reduce].at(z, full, src)
         if reduce == "mean":
-            self.count = count = np.zeros(x.shape, x.dtype)
+            self.count = count = xp.zeros(x.shape, x.dtype)
             np.add.at(count, full, 1)
             count += include_self
             count[count == 0] = 1
@@ -223,7 +276,7 @@ class ScatterReduce(Function):
             gx, gs = g / self.count, (g / self.count)[full]
         elif r == "prod":
             x, s = self.x, self.src  # each contributor's gradient: dz times the product of the others
-            zeros = np.zeros(x.shape, np.int64)
+            zeros = xp_of(x).zeros(x.shape, np.int64)
             np.add.at(zeros, full, s == 0)
             nz = np.where(x == 0, 1, x) if self.include_self else np.ones_like(x)
             np.multiply.at(nz, full, np.where(s == 0, 1, s))
@@ -232,7 +285,7 @@ class ScatterReduce(Function):
             gs = np.where(zeros[full] == 0, g[full] * nz[full] / np.where(s == 0, 1, s),
                           np.where((zeros[full] == 1) & (s == 0), g[full] * nz[full], 0))
         else:  # amax, amin: the tied winners share dz
-            ties = np.zeros(g.shape, g.dtype)
+            ties = xp_of(g).zeros(g.shape, g.dtype)
             np.add.at(ties, full, self.src == self.z[full])
             ties += self.x == self.z  # x counts as a tie even when excluded (its share then goes nowhere), as torch
             share = g / np.where(ties == 0, 1, ties)
@@ -244,6 +297,45 @@ class ScatterReduce(Function):
         gsrc = zeros_on(g, self.src_shape)
         gsrc[self.src_part] = gs
         return gx.astype(g.dtype, copy=False), gsrc
+
+    def backward_graph(self, g):
+        full, hit, r = self.full, self.hit, self.reduce
+        if r == "sum":
+            gx, gs = g, GetItem.apply(g, index=full)
+        elif r == "mean":
+            gx = g / const(self.count.astype(g.dtype, copy=False))
+            gs = GetItem.apply(gx, index=full)
+        elif r == "prod":
+            if not (self.x.all() and self.src.all()):
+                raise NotImplementedError("scatterreduce: double backward (create_graph=True) of reduce='prod' "
+                                          "is not supported where x or src has zeros; its first-order backward is")
+            # no zeros: each contributor's gradient is dz * z / itself
+            padded = zeros_on(self.src, self.src_shape)
+            padded[self.src_part] = self.src
+            s = GetItem.apply(self._input(1, padded), index=self.src_part)
+            gz = g * self._output(self.z)
+            gx, gs = gz / self._input(0, self.x), GetItem.apply(gz, index=full) / s
+        else:  # amax, amin: the tied winners share dz (which places tie is piecewise constant)
+            ties = zeros_on(g._data, g.shape)
+            np.add.at(ties, full, self.src == self.z[full])
+            ties += self.x == self.z
+            share = g / const(np.where(ties == 0, 1, ties).astype(g.dtype, copy=False))
+            gx = where(self.x == self.z, share, 0.0)
+            gs = where(self.src == self.z[full], GetItem.apply(share, index=full), 0.0)
+        if not self.include_self:
+            gx = where(hit, 0.0, g)
+        elif r != "sum":
+            gx = where(hit, gx, g)
+        return gx, _to_src_shape(gs, self.src_shape)
+
+
+def _to_src_shape(gs, src_shape):
+    """The gradient gs of the leading idx-shaped block of a scatter's src, zero-padded out to src's whole shape
+    (summed, for a 0-d src broadcast to every place)."""
+    if not src_shape:
+        return gs.sum()
+    pads = tuple((0, n - m) for n, m in zip(src_shape, gs.shape))
+    return Pad.apply(gs, pads=pads) if any(a for _, a in pads) else gs
 
 
 def _identity(reduce, dtype):

@@ -41,6 +41,12 @@ class MultiOutput(Function):
     def backward(self, g):
         return self.backward_multi(*g.grads)
 
+    def backward_graph(self, g):  # create_graph=True: the same on Tensor gradients, where an op has it
+        graph = getattr(self, "backward_graph_multi", None)
+        if graph is None:
+            return Function.backward_graph(self, g)
+        return graph(*g.grads)
+
 
 class Inv(Function):
     """Y = A^-1;  dA = -Y^T dY Y^T"""
@@ -59,6 +65,10 @@ class Inv(Function):
         yt = _T(self.y)
         return -(yt @ g @ yt)
 
+    def backward_graph(self, g):
+        yt = self._output(self.y).mT
+        return -(yt @ g @ yt)
+
 
 class Det(Function):
     """z = det A;  dA = dz adj(A)^T = dz det(U) det(V) U diag(prod_{j != i} s_j) V^T for A = U S V^T, which holds
@@ -69,6 +79,10 @@ class Det(Function):
 
     def backward(self, g):
         return g[..., None, None] * _adjugate_T(self.a)
+
+    def backward_graph(self, g):  # adj(A)^T = det A A^-T: differentiable again where A is invertible
+        a = self._input(0, self.a)
+        return (g * Det.apply(a))[..., None, None] * Inv.apply(a).mT
 
 
 def _adjugate_T(a):
@@ -101,6 +115,12 @@ class Slogdet(MultiOutput):
                 inv_t = _adjugate_T(self.a) / np.linalg.det(self.a)[..., None, None]
             return glog[..., None, None] * inv_t
 
+    def backward_graph_multi(self, gsign, glog):
+        a = self._input(0, self.a)
+        if glog is None:
+            return a.detach() * 0.0
+        return glog[..., None, None] * Inv.apply(a).mT
+
 
 class Solve(Function):
     """X = A^-1 B (batch dims already broadcast);  dB = A^-T dX, dA = -dB X^T"""
@@ -117,6 +137,11 @@ class Solve(Function):
     def backward(self, g):
         gb = np.linalg.solve(_T(self.a), g)
         return (-(gb @ _T(self.x)) if self.needs_input_grad[0] else None), gb
+
+    def backward_graph(self, g):
+        a = self._input(0, self.a)
+        gb = Solve.apply(a.mT, g)
+        return (-(gb @ self._output(self.x).mT) if self.needs_input_grad[0] else None), gb
 
 
 def _phi(m):

@@ -2,9 +2,10 @@
 import math
 import numpy as np
 from ..autograd.function import Function
-from .._arrays import unbroadcast, contiguous, zeros_on
+from .._arrays import unbroadcast, contiguous, xp_of, zeros_on
 from ..backend import cuda as _cuda
 from ..backend import cpu as _cpu
+from ..autograd.graph_backward import const, sum_to
 
 
 def _matmul2d(a, b):
@@ -65,6 +66,22 @@ class Matmul(Function):
             gy = gy.reshape(y.shape)
         return gx, gy
 
+    def backward_graph(self, g):
+        n = self.needs_input_grad
+        x, y = self._input(0, self.x), self._input(1, self.y)
+        if x.ndim == 1 and y.ndim == 1:
+            return (g * y if n[0] else None), (g * x if n[1] else None)
+        xv = x.unsqueeze(0) if x.ndim == 1 else x
+        yv = y.unsqueeze(-1) if y.ndim == 1 else y
+        gv = g
+        if x.ndim == 1:
+            gv = gv.unsqueeze(-2)
+        if y.ndim == 1:
+            gv = gv.unsqueeze(-1)
+        gx = sum_to(gv @ yv.mT, xv.shape).reshape(x.shape) if n[0] else None
+        gy = sum_to(xv.mT @ gv, yv.shape).reshape(y.shape) if n[1] else None
+        return gx, gy
+
 
 class Einsum(Function):
     """z = einsum(spec, *xs);  dx_i = einsum of dz with the other operands, into x_i's subscripts"""
@@ -93,4 +110,36 @@ class Einsum(Function):
             dx = zeros_on(g, x.shape)
             np.einsum(sub + "->" + uniq, dx)[...] = gi  # numpy's diagonal einsum is a writable view
             grads.append(dx)
+        return tuple(grads)
+
+    def backward_graph(self, g):
+        xs = [self._input(i, a) for i, a in enumerate(self.xs)]
+        fresh = iter(c for c in "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
+                     if c not in "".join(self.ins) + self.out)
+        grads = []
+        for i, (x, sub) in enumerate(zip(xs, self.ins)):
+            if not self.needs_input_grad[i]:
+                grads.append(None)
+                continue
+            others = [s for j, s in enumerate(self.ins) if j != i]
+            avail = set(self.out).union(*others)
+            uniq = "".join(dict.fromkeys(sub))
+            target = "".join(c for c in uniq if c in avail)
+            gi = Einsum.apply(g, *[xj for j, xj in enumerate(xs) if j != i], ins=(self.out, *others), out=target)
+            size = {c: x.shape[k] for k, c in enumerate(sub)}
+            full = tuple(size[c] for c in uniq)
+            if target != uniq:  # letters summed away inside x alone come back as a broadcast
+                gi = gi.reshape([size[c] if c in avail else 1 for c in uniq]).expand(*full)
+            if uniq != sub:  # a repeated letter (a diagonal, "ii"): gi onto it, zeros elsewhere, via identities
+                seen, spread, eyes = set(), "", []
+                for c in sub:
+                    if c in seen:
+                        f = next(fresh)
+                        spread += f
+                        eyes.append((c + f, const(xp_of(g._data).eye(size[c], dtype=g._data.dtype))))
+                    else:
+                        seen.add(c)
+                        spread += c
+                gi = Einsum.apply(gi, *[e for _, e in eyes], ins=(uniq, *[s for s, _ in eyes]), out=spread)
+            grads.append(gi)
         return tuple(grads)

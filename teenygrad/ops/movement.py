@@ -1,7 +1,8 @@
 """Movement ops: they rearrange elements and never change values, so backward rearranges back."""
 import numpy as np
 from ..autograd.function import Function
-from .._arrays import unbroadcast, contiguous, xp_of, zeros_on
+from .._arrays import unbroadcast, contiguous, on_device_of, xp_of, zeros_on
+from ..autograd.graph_backward import sum_to, const, where
 
 
 class Reshape(Function):
@@ -12,6 +13,9 @@ class Reshape(Function):
         return x.reshape(shape)
 
     def backward(self, g):
+        return g.reshape(self.in_shape)
+
+    def backward_graph(self, g):
         return g.reshape(self.in_shape)
 
     def view_of(self, a):
@@ -33,6 +37,9 @@ class Permute(Function):
     def backward(self, g):
         return g.transpose(self.inverse)
 
+    def backward_graph(self, g):
+        return g.permute(*self.inverse)
+
     def view_of(self, a):
         return a.transpose(self.order)
 
@@ -49,6 +56,9 @@ class Expand(Function):
 
     def backward(self, g):
         return unbroadcast(g, self.in_shape)
+
+    def backward_graph(self, g):
+        return sum_to(g, self.in_shape)
 
     def view_kwargs(self):  # no view_of: writing into an expanded view is refused
         return {"shape": self.shape}
@@ -74,6 +84,9 @@ class Diagonal(Function):
         self.view_of(dx)[...] = g
         return dx
 
+    def backward_graph(self, g):
+        return DiagEmbed.apply(g, shape=self.in_shape, **self.kw)
+
     def view_of(self, a):
         return diagonal_view(a, **self.kw)
 
@@ -88,6 +101,9 @@ class Contiguous(Function):
         return contiguous(x)
 
     def backward(self, g):
+        return g
+
+    def backward_graph(self, g):
         return g
 
 
@@ -105,6 +121,9 @@ class Pad(Function):
     def backward(self, g):
         # inverse: crop what was added, zero-pad what was cropped
         return Pad.forward(Pad.__new__(Pad), g, tuple((-b, -a) for b, a in self.pads))
+
+    def backward_graph(self, g):
+        return Pad.apply(g, pads=tuple((-b, -a) for b, a in self.pads))
 
 
 class Cat(Function):
@@ -130,6 +149,10 @@ class Cat(Function):
                 out.append(None)
         return tuple(out)
 
+    def backward_graph(self, g):
+        return tuple(g.narrow(self.axis, self.bounds[i], self.bounds[i + 1] - self.bounds[i]) if need else None
+                     for i, need in enumerate(self.needs_input_grad))
+
 
 class Flip(Function):
     """z = x reversed along axes;  dx = dz reversed back"""
@@ -141,6 +164,9 @@ class Flip(Function):
     def backward(self, g):
         return np.flip(g, self.axis)
 
+    def backward_graph(self, g):
+        return Flip.apply(g, axis=self.axis)
+
 
 class Roll(Function):
     """z = x rolled by shifts along axes;  dx = dz rolled back"""
@@ -151,6 +177,9 @@ class Roll(Function):
 
     def backward(self, g):
         return np.roll(g, tuple(-s for s in self.shifts), self.axis)
+
+    def backward_graph(self, g):
+        return Roll.apply(g, shifts=tuple(-s for s in self.shifts), axis=self.axis)
 
 
 class Tri(Function):
@@ -165,6 +194,9 @@ class Tri(Function):
 
     def backward(self, g):
         return np.where(self.mask, g, g.dtype.type(0))
+
+    def backward_graph(self, g):
+        return where(self.mask, g, 0.0)
 
 
 def unfold_view(a, axis, size, step):
@@ -197,6 +229,16 @@ class Unfold(Function):
             dx[tuple(idx)] += g[..., k]
         return dx
 
+    def backward_graph(self, g):
+        from .index import IndexPutAdd  # here, not at the top: index.py imports this module
+        a, size, step = self.kw["axis"], self.kw["size"], self.kw["step"]
+        n = g.shape[a]
+        # window w's offset k is element w * step + k along axis: one index-add of every window at once
+        pos = on_device_of(g._data, np.arange(n)[:, None] * step + np.arange(size)[None, :])
+        index = (slice(None),) * a + (pos,)
+        zeros = const(zeros_on(g._data, self.in_shape))
+        return IndexPutAdd.apply(zeros, g.movedim(-1, a + 1), index=index)
+
     @property
     def view_of(self):
         if self.kw["step"] < self.kw["size"] and self.in_shape[self.kw["axis"]] - self.kw["size"] >= self.kw["step"]:
@@ -220,3 +262,6 @@ class DiagEmbed(Function):
 
     def backward(self, g):
         return diagonal_view(g, **self.kw).copy()
+
+    def backward_graph(self, g):
+        return Diagonal.apply(g, **self.kw)

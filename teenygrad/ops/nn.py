@@ -13,6 +13,7 @@ from ..backend import cuda as _cuda
 from .index import scatter_add_rows
 from .matmul import _matmul2d as _mm  # 2-D a @ b: split over the CPU pool, or the GPU's GEMM rung
 from .._arrays import unbroadcast, column_sums, contiguous, xp_of, zeros_on
+from ..autograd.graph_backward import const, sum_to, where as _where
 
 
 def _bmm(a, b):
@@ -30,6 +31,30 @@ def _rows(a):
     """(..., n) -> (m, n) view: Linear on (b, t, e) is one 2-D GEMM, not a batched matmul."""
     n = a.shape[-1]
     return a.reshape(-1, n) if n else a.reshape(math.prod(a.shape[:-1]), 0)  # -1 can't be inferred beside a 0
+
+
+def _normalized(x, axes, rstd, center=True):
+    """For a backward_graph: xh = (x - mean) * rstd (no centring for RMSNorm) and rstd over axes, as Tensor
+    functions of x. Forward kept no eps: c = 1/rstd^2 - var (per row, a constant) stands in for it, which gives
+    rstd its forward value and all its derivatives in x."""
+    xc = x - x.mean(axes, keepdim=True) if center else x
+    var = (xc * xc).mean(axes, keepdim=True)
+    r = rstd.reshape(var.shape)
+    r = (var + const(1 / (r * r) - var._data)).rsqrt()
+    return xc * r, r
+
+
+def _softmax_exps(x, p, axis):
+    """For a backward_graph: e = p e^z and its sum over axis, with z = x - (x's value): 0, but it carries x's
+    derivatives, so e / sum(e) is softmax(x) with forward's value p. x's value is never read (ops that kept only p
+    pass p for it), and a row that p has all 0 (every entry masked) stays 0 instead of 0/0."""
+    z = x - const(x._data)
+    e = const(p) * z.exp()
+    s = e.sum(axis, keepdim=True)
+    empty = p.sum(axis=axis, keepdims=True) == 0
+    if empty.any():
+        s = s + const(empty.astype(p.dtype))
+    return e, s, z
 
 
 class Linear(Function):
@@ -51,6 +76,16 @@ class Linear(Function):
             return gx, gw
         return gx, gw, (column_sums(g2) if n[2] else None)
 
+    def backward_graph(self, g):
+        n = self.needs_input_grad
+        x, w = self._input(0, self.x), self._input(1, self.w)
+        g2 = g.reshape(math.prod(g.shape[:-1]), g.shape[-1])
+        gx = g @ w if n[0] else None
+        gw = g2.mT @ x.reshape(g2.shape[0], x.shape[-1]) if n[1] else None
+        if len(n) == 2:
+            return gx, gw
+        return gx, gw, (g2.sum(0) if n[2] else None)
+
 
 class Embedding(Function):
     """y = W[idx];  dW = rows of dy summed per id (one-hot GEMM or sorted segment sum), padding row zero"""
@@ -71,6 +106,22 @@ class Embedding(Function):
             gw = scatter_add_rows(zeros_on(g, self.wshape), idx, rows)
         if self.padding_idx is not None:
             gw[self.padding_idx] = 0
+        return gw
+
+    def backward_graph(self, g):
+        idx = self.idx.reshape(-1)
+        v, e = self.wshape
+        rows = g.reshape(idx.size, e)
+        if v * idx.size <= 100_000:  # small tables: the one-hot GEMM, as backward
+            onehot = zeros_on(g._data, (v, idx.size))
+            onehot[idx, xp_of(idx).arange(idx.size)] = 1
+            if self.padding_idx is not None:
+                onehot[self.padding_idx] = 0
+            return const(onehot) @ rows
+        gw = const(zeros_on(g._data, self.wshape)).index_add(0, const(idx), rows)
+        if self.padding_idx is not None:
+            pad = xp_of(idx).arange(v)[:, None] == self.padding_idx
+            gw = _where(pad, 0.0, gw)
         return gw
 
 
@@ -133,6 +184,21 @@ class LayerNorm(Function):
             grads.append(g.sum(axis=lead) if n[len(grads)] else None)
         return tuple(grads)
 
+    def backward_graph(self, g):
+        n, axes = self.needs_input_grad, self.axes
+        # the numpy path kept no x; x - mean (= xh / rstd) is as good: what follows is shift-invariant in x
+        fused = self.cuda is not None or self.kernels is not None
+        xh, r = _normalized(self._input(0, self.x if fused else self.xh / self.rstd), axes, self.rstd)
+        w = self._input(1, self.w) if self.has_w else None
+        dxh = g * w if self.has_w else g
+        grads = [r * (dxh - dxh.mean(axes, keepdim=True) - xh * (dxh * xh).mean(axes, keepdim=True))
+                 if n[0] else None]
+        if self.has_w:
+            grads.append(sum_to(g * xh, w.shape) if n[1] else None)
+        if self.has_b:
+            grads.append(sum_to(g, g.shape[g.ndim - len(axes):]) if n[len(grads)] else None)
+        return tuple(grads)
+
 
 class RMSNorm(Function):
     """y = x / sqrt(mean(x^2) + eps) * w;  dx = r (dxh - xh mean(dxh xh)), dxh = dy w, r = 1/rms"""
@@ -153,6 +219,16 @@ class RMSNorm(Function):
             return gx
         lead = tuple(range(g.ndim - len(self.axes)))
         return gx, ((g * xh).sum(axis=lead) if n[1] else None)
+
+    def backward_graph(self, g):
+        n = self.needs_input_grad
+        xh, r = _normalized(self._input(0, self.xh / self.r), self.axes, self.r, center=False)
+        w = self._input(1, self.w) if self.w is not None else None
+        dxh = g * w if w is not None else g
+        gx = (dxh - xh * (dxh * xh).mean(self.axes, keepdim=True)) * r if n[0] else None
+        if w is None:
+            return gx
+        return gx, (sum_to(g * xh, w.shape) if n[1] else None)
 
 
 class BatchNorm(Function):
@@ -187,153 +263,17 @@ class BatchNorm(Function):
         gb = g.sum(axis=axes) if n[2] else None
         return gx, gw, gb
 
-
-def _over(a, denom):
-    """a / denom for a mean over kept targets: with every target ignored (denom 0) the nan torch gives, without
-    numpy's divide warning. Host scalars only are tested: a GPU denom stays on the device (cupy doesn't warn)."""
-    if (isinstance(denom, np.generic) or type(denom) is np.ndarray) and denom == 0:
-        with np.errstate(divide="ignore", invalid="ignore"):
-            return a / denom
-    return a / denom
-
-
-class CrossEntropy(Function):
-    """Class-index targets. loss_i = (1-s) w_t (lse - x_t) + s/C sum_c w_c (lse - x_c);
-    dx_ic = g_i [((1-s) w_t + s W/C) p_c - (1-s) w_t [c=t] - s/C w_c], W = sum_c w_c.
-    Ignored rows have g_i = 0. Logits (n, C), target (n,) int."""
-    def forward(self, x, target, weight=None, ignore_index=-100, label_smoothing=0.0, reduction="mean"):
-        dtype = x.dtype.type
-        n, C = x.shape
-        self.reduction = reduction
-        self.cuda = _cuda.kernels_for(x) if weight is None and label_smoothing == 0 else None
-        if self.cuda is not None:  # loss and logsumexp per row in one pass over the logits (Triton)
-            loss, self.lse = self.cuda.cross_entropy_fwd(x, target, ignore_index)  # fp32
-            self.x, self.t, self.ignore_index = x, target, ignore_index
-            if reduction == "none":
-                return loss.astype(x.dtype)
-            self.denom = (target != ignore_index).sum().astype(np.float32)  # stays on the device: no sync
-            total = loss.sum() if reduction == "sum" else loss.sum() / self.denom
-            return total.astype(x.dtype)
-        self.kernels = fused_for(x) if weight is None and label_smoothing == 0 else None
-        if self.kernels is not None:  # the plain (GPT) case: softmax, loss and kept count in one pass (numba)
-            loss, self.p, kept = self.kernels.cross_entropy(x, target, ignore_index)
-            self.t, self.ignore_index, self.denom = target, ignore_index, dtype(kept)
-            if reduction == "none":
-                return loss
-            total = loss.sum(dtype=x.dtype)
-            return np.asarray(total if reduction == "sum" else total / self.denom if kept else _over(total, self.denom),
-                              dtype=x.dtype)
-        keep = target != ignore_index
-        t = np.where(keep, target, 0)
-        ar = xp_of(x).arange(n)
-        s = x - x.max(axis=1, keepdims=True)
-        s_t = s[ar, t]
-        eps = label_smoothing
-        w = weight
-        wt = w[t] * keep if w is not None else keep.astype(x.dtype)
-        smooth = None
-        if eps > 0:
-            smooth = (s @ w) if w is not None else s.sum(axis=1)
-        np.exp(s, out=s)
-        se = s.sum(axis=1)
-        lse = np.log(se)
-        s /= se[:, None]
-        self.p = s  # softmax, kept for backward
-        nll = wt * (lse - s_t)
-        loss = (1 - eps) * nll if eps > 0 else nll
-        if eps > 0:
-            W = w.sum() if w is not None else C
-            loss = loss + (eps / C) * (W * lse - smooth) * keep
-        self.t, self.wt, self.keep, self.w, self.eps, self.C = t, wt, keep, w, eps, C
-        if reduction == "none":
-            return loss.astype(x.dtype, copy=False)
-        total = loss.sum(dtype=x.dtype)
-        if reduction == "sum":
-            return xp_of(x).asarray(total, dtype=x.dtype)
-        # mean: torch divides the nll part by the kept weight sum and the smoothing part by the same
-        self.denom = wt.sum(dtype=x.dtype)
-        return xp_of(x).asarray(_over(total, self.denom), dtype=dtype)
-
-    def backward(self, g):
-        if self.cuda is not None:
-            scale = g if self.reduction != "mean" else g / self.denom
-            return self.cuda.cross_entropy_bwd(self.x, self.t, self.lse, scale, self.ignore_index)
-        if self.kernels is not None:
-            scale = g if self.reduction != "mean" else g / self.denom if self.denom else _over(g, self.denom)
-            return self.kernels.cross_entropy_backward(self.p, self.t, self.ignore_index, scale)
-        p, t, wt, eps, C = self.p, self.t, self.wt, self.eps, self.C
-        n = p.shape[0]
-        dt = p.dtype.type
-        if self.reduction == "none":
-            gi = g.astype(p.dtype, copy=False) * self.keep
-        elif self.reduction == "sum":
-            gi = np.broadcast_to(g, (n,)) * self.keep
-        else:
-            # where, not a product: with every row ignored denom is 0, and torch's ignored rows get 0, not nan
-            gi = xp_of(p).where(self.keep, _over(g, self.denom), 0)
-        gi = gi.astype(p.dtype, copy=False)
-        W = (self.w.sum() if self.w is not None else C) if eps > 0 else 0
-        coef = gi * ((1 - eps) * wt + dt(eps * W / C)) if eps > 0 else gi * wt
-        dx = p * coef[:, None]  # p is ours (freed after backward), but a fresh array keeps retain_graph safe
-        dx[xp_of(p).arange(n), t] -= (gi * wt) * dt(1 - eps)
-        if eps > 0:
-            if self.w is not None:
-                dx -= (gi * dt(eps / C))[:, None] * self.w
-            else:
-                dx -= (gi * dt(eps / C))[:, None]
-        return dx
-
-
-class SoftCrossEntropy(Function):
-    """Probability targets q (same shape as logits (n, C)): loss_i = -sum_c w_c q_ic log p_ic;
-    dx = p sum_c(w_c q_c) - w q, dq = -w log p. Mean divides by n (as torch does)."""
-    def forward(self, x, q, weight=None, label_smoothing=0.0, reduction="mean"):
-        n, C = x.shape
-        s = x - x.max(axis=1, keepdims=True)
-        logp = s - np.log(np.exp(s).sum(axis=1, keepdims=True))
-        eps = label_smoothing
-        qs = q * x.dtype.type(1 - eps) + x.dtype.type(eps / C) if eps > 0 else q
-        wq = qs * weight if weight is not None else qs
-        self.logp, self.wq, self.w, self.eps, self.reduction, self.n = logp, wq, weight, eps, reduction, n
-        loss = -(wq * logp).sum(axis=1)
-        if reduction == "none":
-            return loss
-        if reduction == "sum":
-            return xp_of(x).asarray(loss.sum(), dtype=x.dtype)
-        return xp_of(x).asarray(loss.sum() / x.dtype.type(n), dtype=x.dtype)
-
-    def backward(self, g):
-        gi = g[:, None] if self.reduction == "none" else (g / self.n if self.reduction == "mean" else g)
-        gi = gi.astype(self.logp.dtype, copy=False)
-        need = self.needs_input_grad
-        gx = gq = None
-        if need[0]:
-            gx = (np.exp(self.logp) * self.wq.sum(axis=1, keepdims=True) - self.wq) * gi
-        if need[1]:
-            gq = -self.logp * gi
-            if self.w is not None:
-                gq = gq * self.w
-            if self.eps > 0:
-                gq = gq * self.logp.dtype.type(1 - self.eps)
-        return gx, gq
-
-
-class BinaryCrossEntropy(Function):
-    """Probabilities x, targets y: loss = -(y log x + (1 - y) log(1 - x)), each log clamped at -100 as torch;
-    dx = (x - y) / max(x (1 - x), 1e-12) (finite where x is exactly 0 or 1), dy = log(1 - x) - log(x)"""
-    def forward(self, x, y):
-        self.x, self.y = x, y
-        with np.errstate(divide="ignore"):
-            self.logx, self.log1mx = np.log(x), np.log1p(-x)
-        one, floor = x.dtype.type(1), x.dtype.type(-100)
-        return -(y * np.maximum(self.logx, floor) + (one - y) * np.maximum(self.log1mx, floor))
-
-    def backward(self, g):
-        x, y = self.x, self.y
-        n = self.needs_input_grad
-        gx = g * (x - y) / np.maximum(x * (x.dtype.type(1) - x), x.dtype.type(1e-12)) if n[0] else None
-        gy = g * (self.log1mx - self.logx) if n[1] else None
-        return gx, gy
+    def backward_graph(self, g):
+        axes, n = self.axes, self.needs_input_grad
+        xh, r = _normalized(self._input(0, self.xh / self.rstd), axes, self.rstd)  # x - mean: shift-invariant
+        dxh = g
+        if self.has_w:
+            w = self._input(1, self.w.reshape(-1))
+            dxh = g * w.reshape(self.w.shape)
+        gx = r * (dxh - dxh.mean(axes, keepdim=True) - xh * (dxh * xh).mean(axes, keepdim=True)) if n[0] else None
+        if not self.has_w:
+            return gx
+        return gx, ((g * xh).sum(axes) if n[1] else None), (g.sum(axes) if n[2] else None)
 
 
 class Hardtanh(Function):
@@ -345,6 +285,9 @@ class Hardtanh(Function):
 
     def backward(self, g):
         return g * self.inside
+
+    def backward_graph(self, g):
+        return _where(self.inside, g, 0.0)
 
 
 class Hardswish(Function):
@@ -359,6 +302,11 @@ class Hardswish(Function):
         x = self.x
         return g * np.where(x <= -3, 0, np.where(x < 3, x / 3 + 0.5, 1)).astype(g.dtype, copy=False)
 
+    def backward_graph(self, g):
+        a = self.x
+        slope = _where(a < 3, self._input(0, a) * (1 / 3) + 0.5, 1.0)  # 1 for nan, as backward
+        return g * _where(a <= -3, 0.0, slope)
+
 
 class ELU(Function):
     """y = x (x > 0), alpha (e^x - 1) (else);  dx = dy (x > 0), dy (y + alpha) (else). One node: as a where of
@@ -371,6 +319,9 @@ class ELU(Function):
 
     def backward(self, g):
         return g * np.where(self.pos, 1, self.y + self.alpha)
+
+    def backward_graph(self, g):
+        return _where(self.pos, g, g * (self._output(self.y) + float(self.alpha)))
 
 
 class Dropout(Function):
@@ -389,6 +340,9 @@ class Dropout(Function):
 
     def backward(self, g):
         return g * self.m
+
+    def backward_graph(self, g):
+        return g * const(self.m)
 
 
 class ScaledDotProductAttention(Function):
@@ -449,3 +403,33 @@ class ScaledDotProductAttention(Function):
         gq = unbroadcast(_bmm(ds, k), q.shape) if n[0] else None
         gk = unbroadcast(_bmm(ds.swapaxes(-1, -2), q), k.shape) if n[1] else None
         return gq, gk, gv
+
+    def backward_graph(self, g):
+        n = self.needs_input_grad
+        q, k, v = self._input(0, self.q), self._input(1, self.k), self._input(2, self.v)
+        if n[0] or n[1]:  # P as a function of q and k (the mask's value isn't kept, nor needed: see _softmax_exps)
+            s = (q @ k.mT) * self.scale
+            P = self.p if self.cuda is None else _softmax_rows(s._data, self.causal)  # flash kept no P
+            e, se, _ = _softmax_exps(s, P, -1)
+            p = e / se
+        else:
+            p = const(self.p)
+        pd = p * const(self.drop) if self.drop is not None else p
+        gv = sum_to(pd.mT @ g, v.shape) if n[2] else None
+        dp = g @ v.mT
+        if self.drop is not None:
+            dp = dp * const(self.drop)
+        ds = p * (dp - (dp * p).sum(-1, keepdim=True)) * self.scale
+        gq = sum_to(ds @ k, q.shape) if n[0] else None
+        gk = sum_to(ds.mT @ q, k.shape) if n[1] else None
+        return gq, gk, gv
+
+
+def _softmax_rows(s, causal=False):
+    """softmax over the last axis of array s (queries seeing keys j <= i when causal): the probabilities the fused
+    GPU kernels don't keep, for a backward_graph."""
+    xp = xp_of(s)
+    if causal:
+        s = xp.where(xp.tril(xp.ones(s.shape[-2:], dtype=bool)), s, s.dtype.type(-np.inf))
+    e = xp.exp(s - s.max(axis=-1, keepdims=True))
+    return e / e.sum(axis=-1, keepdims=True)

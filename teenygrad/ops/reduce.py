@@ -3,7 +3,18 @@ backward re-inserts the reduced axes and broadcasts."""
 import numpy as np
 from ..autograd.function import Function
 from ..backend import cuda as _cuda
-from .._arrays import xp_of, zeros_on
+from .._arrays import on_device_of, xp_of, zeros_on
+from ..autograd.graph_backward import const, where
+
+
+def _expand_back_graph(g, in_shape, axis, keepdim):
+    """_expand_back on a Tensor gradient (create_graph=True), recorded in the graph."""
+    if not keepdim:
+        shape = list(in_shape)
+        for a in axis:
+            shape[a] = 1
+        g = g.reshape(shape)
+    return g.expand(*in_shape)
 
 
 def _expand_back(g, in_shape, axis, keepdim):
@@ -13,6 +24,20 @@ def _expand_back(g, in_shape, axis, keepdim):
             shape[a] = 1
         g = g.reshape(shape)
     return np.broadcast_to(g, in_shape)
+
+
+def _others_matrix(xt, n):
+    """m[..., j, k] = x_k, and 1 where k = j (x's last axis has n entries): a product over k then skips x_j."""
+    eye = on_device_of(xt._data, np.eye(n, dtype=np.bool_))
+    return where(eye, 1.0, xt.unsqueeze(-2).expand(*xt.shape[:-1], n, n))
+
+
+def _prod_of_others(xt, x, a):
+    """Graph Tensor: at each place, the product of the other entries of x along axis a (no division where x has
+    zeros)."""
+    if x.all():
+        return xt.prod(a, keepdim=True) / xt
+    return _others_matrix(xt.movedim(a, -1), x.shape[a]).prod(-1).movedim(-1, a)
 
 
 class Sum(Function):
@@ -25,6 +50,9 @@ class Sum(Function):
     def backward(self, g):
         return _expand_back(g, self.in_shape, self.axis, self.keepdim)
 
+    def backward_graph(self, g):
+        return _expand_back_graph(g, self.in_shape, self.axis, self.keepdim)
+
 
 class NanSum(Sum):
     """z = sum_axis of x with NaN read as 0;  dx = broadcast(dz) where x is not NaN, else 0 (a product, as torch:
@@ -35,6 +63,9 @@ class NanSum(Sum):
 
     def backward(self, g):
         return Sum.backward(self, g) * self.mask
+
+    def backward_graph(self, g):
+        return Sum.backward_graph(self, g) * const(self.mask)
 
 
 class Mean(Function):
@@ -52,6 +83,9 @@ class Mean(Function):
 
     def backward(self, g):
         return _expand_back(g / g.dtype.type(self.n), self.in_shape, self.axis, self.keepdim)
+
+    def backward_graph(self, g):
+        return _expand_back_graph(g / float(self.n), self.in_shape, self.axis, self.keepdim)
 
 
 class Prod(Function):
@@ -72,6 +106,12 @@ class Prod(Function):
                                    axis=a), axis=a)
         return _expand_back(g, x.shape, self.axis, self.keepdim) * before * after
 
+    def backward_graph(self, g):
+        x, (a,) = self.x, self.axis
+        if x.shape[a] == 0:
+            return const(zeros_on(x, x.shape))
+        return _expand_back_graph(g, x.shape, self.axis, self.keepdim) * _prod_of_others(self._input(0, x), x, a)
+
 
 class AMax(Function):
     """z = max over axes; the gradient is shared evenly between tied maxima (torch's amax rule)"""
@@ -89,6 +129,11 @@ class AMax(Function):
         if not self.keepdim:
             g = np.expand_dims(g, self.axis)
         return (g * mask / count).astype(g.dtype)
+
+    def backward_graph(self, g):
+        mask = self.x == self.z  # piecewise constant: no gradient flows through which places tie
+        share = mask / mask.sum(axis=self.axis, keepdims=True)
+        return _expand_back_graph(g, self.x.shape, self.axis, self.keepdim) * const(share.astype(g.dtype))
 
 
 class AMin(AMax):
@@ -113,6 +158,11 @@ class MaxDim(Function):
         dx = zeros_on(g, self.in_shape)
         np.put_along_axis(dx, self.idx, g, axis=self.axis)
         return dx
+
+    def backward_graph(self, g):
+        hit = zeros_on(self.idx, self.in_shape, np.bool_)
+        np.put_along_axis(hit, self.idx, True, axis=self.axis)
+        return where(hit, _expand_back_graph(g, self.in_shape, (self.axis,), self.keepdim), 0.0)
 
 
 class MinDim(MaxDim):
@@ -146,6 +196,14 @@ class Var(Function):
         with np.errstate(divide="ignore", invalid="ignore"):
             return (g * self.d * g.dtype.type(2 / self.n_corr if self.n_corr else np.inf)).astype(g.dtype, copy=False)
 
+    def backward_graph(self, g):
+        # d = x - mean(x), recorded. Forward kept d, not x, so d stands in for x's value: the two differ by a
+        # constant along the axes, which x - mean(x) (its value and its derivative) does not see
+        xt = self._input(0, self.d.astype(g.dtype, copy=False))
+        d = xt - xt.mean(self.axis, keepdim=True)
+        scale = 2 / self.n_corr if self.n_corr else float("inf")
+        return _expand_back_graph(g, self.in_shape, self.axis, self.keepdim) * d * scale
+
 
 class Std(Var):
     """z = sqrt(var x);  dx = dz (x - mean) / ((n - correction) z), and 0 where z = 0 (torch's rule: no NaN
@@ -159,6 +217,11 @@ class Std(Var):
         with np.errstate(divide="ignore", invalid="ignore"):
             g = np.where(self.z == 0, 0, g / (2 * self.z)).astype(g.dtype, copy=False)
         return Var.backward(self, g)
+
+    def backward_graph(self, g):
+        zero = self.z == 0
+        z = where(zero, 1.0, self._output(self.z))  # no 1/0 in the branch where() drops: its gradient would be NaN
+        return Var.backward_graph(self, where(zero, 0.0, g / (z * 2.0)))
 
 
 def _max_keepdims(x, axis):
@@ -187,6 +250,12 @@ class LogSumExp(Function):
             g = np.expand_dims(g, self.axis)
         return g * np.exp(self.x - self.z)
 
+    def backward_graph(self, g):
+        z = self._output(self.z if self.keepdim else np.squeeze(self.z, self.axis))
+        if not self.keepdim:
+            g, z = g.reshape(self.z.shape), z.reshape(self.z.shape)
+        return g * (self._input(0, self.x) - z).exp()
+
 
 class Softmax(Function):
     """y = e^x / sum e^x;  dx = y (dy - sum(dy y))"""
@@ -208,6 +277,10 @@ class Softmax(Function):
             return self.cuda.softmax_bwd(y, g)
         return y * (g - (g * y).sum(axis=self.axis, keepdims=True))
 
+    def backward_graph(self, g):
+        y = self._output(self.y)
+        return y * (g - (g * y).sum(self.axis, keepdim=True))
+
 
 class LogSoftmax(Function):
     """y = x - logsumexp(x);  dx = dy - softmax(x) sum(dy)"""
@@ -221,6 +294,9 @@ class LogSoftmax(Function):
     def backward(self, g):
         return g - np.exp(self.y) * g.sum(axis=self.axis, keepdims=True)
 
+    def backward_graph(self, g):
+        return g - self._output(self.y).exp() * g.sum(self.axis, keepdim=True)
+
 
 class Cumsum(Function):
     """z_i = sum_{j<=i} x_j;  dx_j = sum_{i>=j} dz_i (a reversed cumsum)"""
@@ -232,6 +308,9 @@ class Cumsum(Function):
     def backward(self, g):
         a = self.axis
         return np.flip(np.cumsum(np.flip(g, a), axis=a, dtype=_acc_dtype(g.dtype)), a).astype(g.dtype, copy=False)
+
+    def backward_graph(self, g):
+        return g.flip(self.axis).cumsum(self.axis).flip(self.axis)
 
 
 class Cumprod(Function):
@@ -261,6 +340,17 @@ class Cumprod(Function):
             sel[a] = slice(j, j + 1)
             dx[tuple(sel)] = before * (g[tuple(gi)] * rest).sum(axis=a, keepdims=True)
         return dx
+
+    def backward_graph(self, g):
+        x, a = self.x, self.axis
+        xt = self._input(0, x)
+        if x.all():
+            return (g * self._output(self.z)).flip(a).cumsum(a).flip(a) / xt
+        # with zeros: c[..., j, i] = prod_{k <= i, k != j} x_k, and dx_j = sum_{i >= j} dz_i c[..., j, i]
+        n = x.shape[a]
+        c = _others_matrix(xt.movedim(a, -1), n).cumprod(-1)
+        later = on_device_of(x, np.arange(n)[None, :] >= np.arange(n)[:, None])
+        return where(later, g.movedim(a, -1).unsqueeze(-2) * c, 0.0).sum(-1).movedim(-1, a)
 
 
 def _acc_dtype(d):
@@ -293,6 +383,22 @@ class Norm(Function):
                 dx = np.sign(x) * np.abs(x) ** (p - 1) * (g / z ** (p - 1))
         return np.where((z == 0) | (x == 0), 0, dx).astype(g.dtype, copy=False)
 
+    def backward_graph(self, g):
+        x, z, p = self.x, self.z, self.p
+        zt = self._output(z if self.keepdim else z.reshape(g.shape))
+        if not self.keepdim:
+            g, zt = g.reshape(z.shape), zt.reshape(z.shape)
+        xt = self._input(0, x)
+        off = (z == 0) | (x == 0)  # where torch's subgradient is 0; 1 stands in there so no branch divides by 0
+        zt = where(z == 0, 1.0, zt)
+        if p == 2:
+            dx = xt * (g / zt)
+        else:
+            sign = const(np.sign(x))
+            absx = where(x == 0, 1.0, xt * sign)  # |x|, differentiable (its derivative is sign(x))
+            dx = sign * absx ** (p - 1) * (g / zt ** (p - 1))
+        return where(off, 0.0, dx)
+
 
 class MedianAll(Function):
     """z = the lower median of all of x (NaN if x has one);  dx = dz shared evenly by the elements equal to z
@@ -310,3 +416,7 @@ class MedianAll(Function):
     def backward(self, g):
         mask = np.isnan(self.x) if np.isnan(self.z) else (self.x == self.z)
         return (g * mask / mask.sum()).astype(g.dtype, copy=False)
+
+    def backward_graph(self, g):
+        mask = np.isnan(self.x) if np.isnan(self.z) else (self.x == self.z)
+        return g * const((mask / mask.sum()).astype(g.dtype, copy=False))

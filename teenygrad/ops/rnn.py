@@ -6,6 +6,8 @@ An optional mask (t, b, 1) (bool) runs packed sequences: where it is False (a st
 the state passes through unchanged, so h at the last step (first, reversed) is each sequence's final state."""
 import numpy as np
 from ..autograd.function import Function
+from ..autograd.graph_backward import const, where
+from .movement import Cat
 from .._arrays import contiguous, on_device_of, xp_of
 
 
@@ -54,6 +56,28 @@ class RNNScan(Function):
             dh = dd @ w if self.mask is None else dd @ w + np.where(self.mask[t], 0, d)
         hprev = _shifted(hs, self.h0, self.reverse)
         return (da, dh) + _hh_grads(self.needs_input_grad, da, hprev, w.shape[1])
+
+    def backward_graph(self, g):
+        # the same steps on Tensors; hs enters as this node's own output, so what is computed from it differentiates
+        # back through the scan
+        hs, w, h0 = self._output(self.hs), self._input(2, self.w_hh), self._input(1, self.h0)
+        T, m = g.shape[0], self.mask
+        da = [None] * T
+        dh = const(xp_of(self.h0).zeros_like(self.h0))
+        for t in _steps(T, not self.reverse):
+            d = g[t] + dh
+            dd = where(self.hs[t] > 0, d, 0.0) if self.relu else d * (1.0 - hs[t] * hs[t])
+            if m is not None:  # a finished sequence's state passes through unchanged
+                dd = where(m[t], dd, 0.0)
+            da[t] = dd
+            dh = dd @ w if m is None else dd @ w + where(m[t], 0.0, d)
+        da = Cat.apply(*[a.unsqueeze(0) for a in da], axis=0)
+        hprev = Cat.apply(*((hs[1:], h0.unsqueeze(0)) if self.reverse else (h0.unsqueeze(0), hs[:-1])), axis=0)
+        n = self.needs_input_grad
+        dw = da.reshape(-1, da.shape[-1]).mT @ hprev.reshape(-1, hprev.shape[-1]) if n[2] else None
+        if len(n) == 3:
+            return da, dh, dw
+        return da, dh, dw, (da.sum((0, 1)) if n[3] else None)
 
 
 def _shifted(hs, h0, reverse):

@@ -7,7 +7,8 @@ import math
 import numpy as np
 from ..autograd.function import Function
 from .._arrays import unbroadcast, zeros_on
-from .elementwise import erf
+from ..autograd.graph_backward import const, sum_to, where as _where
+from .activation import erf
 
 
 class Erf(Function):
@@ -19,6 +20,10 @@ class Erf(Function):
     def backward(self, g):
         return g * (2 / math.sqrt(math.pi) * np.exp(-self.x * self.x))
 
+    def backward_graph(self, g):
+        x = self._input(0, self.x)
+        return g * (2 / math.sqrt(math.pi) * (-(x * x)).exp())
+
 
 class Asin(Function):
     """z = asin x;  dx = dz / sqrt(1 - x^2)"""
@@ -28,6 +33,10 @@ class Asin(Function):
 
     def backward(self, g):
         return g / np.sqrt(1 - self.x * self.x)
+
+    def backward_graph(self, g):
+        x = self._input(0, self.x)
+        return g / (1.0 - x * x).sqrt()
 
 
 class Acos(Function):
@@ -39,6 +48,10 @@ class Acos(Function):
     def backward(self, g):
         return -g / np.sqrt(1 - self.x * self.x)
 
+    def backward_graph(self, g):
+        x = self._input(0, self.x)
+        return -g / (1.0 - x * x).sqrt()
+
 
 class Atan(Function):
     """z = atan x;  dx = dz / (1 + x^2)"""
@@ -48,6 +61,10 @@ class Atan(Function):
 
     def backward(self, g):
         return g / (1 + self.x * self.x)
+
+    def backward_graph(self, g):
+        x = self._input(0, self.x)
+        return g / (1.0 + x * x)
 
 
 class Atan2(Function):
@@ -62,6 +79,14 @@ class Atan2(Function):
         r = np.where(d == 0, 0, g / np.where(d == 0, 1, d)).astype(g.dtype, copy=False)  # torch: 0 at the origin
         return unbroadcast(r * x, y.shape), unbroadcast(-r * y, x.shape)
 
+    def backward_graph(self, g):
+        n = self.needs_input_grad
+        y, x = self._input(0, self.y), self._input(1, self.x)
+        d = x * x + y * y
+        origin = d._data == 0
+        r = _where(origin, 0.0, g / _where(origin, 1.0, d))  # torch: 0 at the origin
+        return (sum_to(r * x, y.shape) if n[0] else None), (sum_to(-r * y, x.shape) if n[1] else None)
+
 
 class Exp2(Function):
     """z = 2^x;  dx = dz z ln 2"""
@@ -73,6 +98,9 @@ class Exp2(Function):
     def backward(self, g):
         return g * (self.z * math.log(2))
 
+    def backward_graph(self, g):
+        return g * (self._output(self.z) * math.log(2))
+
 
 class NanToNum(Function):
     """z = x with NaN, +inf, -inf replaced by the given numbers;  dx = dz where x is finite, else 0"""
@@ -83,6 +111,9 @@ class NanToNum(Function):
 
     def backward(self, g):
         return g * self.finite
+
+    def backward_graph(self, g):
+        return _where(self.finite, g, 0.0)
 
 
 class Hypot(Function):
@@ -98,6 +129,13 @@ class Hypot(Function):
             r = g / self.z
         return unbroadcast(r * self.x, self.x.shape), unbroadcast(r * self.y, self.y.shape)
 
+    def backward_graph(self, g):
+        n = self.needs_input_grad
+        with np.errstate(divide="ignore", invalid="ignore"):
+            r = g / self._output(self.z)
+            return (sum_to(r * self._input(0, self.x), self.x.shape) if n[0] else None,
+                    sum_to(r * self._input(1, self.y), self.y.shape) if n[1] else None)
+
 
 class Copysign(Function):
     """z = |x| with the sign of y;  dx = dz z / x (0 where x = 0), dy = 0"""
@@ -111,6 +149,11 @@ class Copysign(Function):
         x = self.x
         ratio = np.where(x == 0, 0, self.z / np.where(x == 0, 1, x)).astype(g.dtype, copy=False)
         return unbroadcast(g * ratio, x.shape), zeros_on(g, self.ys)
+
+    def backward_graph(self, g):
+        x = self.x  # z / x is +-1 (0 at x = 0): a constant, as its derivative is 0
+        ratio = np.where(x == 0, 0, self.z / np.where(x == 0, 1, x)).astype(g._data.dtype, copy=False)
+        return sum_to(g * const(ratio), x.shape), const(zeros_on(g._data, self.ys))
 
 
 class Fmax(Function):
@@ -132,6 +175,11 @@ class Fmax(Function):
         zero = g.dtype.type(0)
         return (unbroadcast(np.where(self.to_x, g, zero), self.xs),
                 unbroadcast(np.where(self.to_x, zero, g), self.ys))
+
+    def backward_graph(self, g):
+        n = self.needs_input_grad
+        return (sum_to(_where(self.to_x, g, 0.0), self.xs) if n[0] else None,
+                sum_to(_where(self.to_x, 0.0, g), self.ys) if n[1] else None)
 
 
 class Fmin(Fmax):
@@ -163,6 +211,9 @@ class Xlogy(Function):
                 gy = unbroadcast(g * x / y, y.shape)
         return gx, gy
 
+    def backward_graph(self, g):
+        return _xlogy_graph(self, g, Xlogy, 0, 0.0)
+
 
 class Logit(Function):
     """z = log(x / (1 - x)), x clamped to [eps, 1 - eps] when eps is given;  dx = dz / (x (1 - x)), 0 outside
@@ -181,6 +232,13 @@ class Logit(Function):
             dx = g / (x * (1 - x))
         outside = (x < lo) | (x > hi)
         return np.where(outside, g.dtype.type(np.nan if eps is None else 0), dx)
+
+    def backward_graph(self, g):
+        xa, eps = self.x, self.eps
+        lo, hi = (0, 1) if eps is None else (eps, 1 - eps)
+        x = self._input(0, xa)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            return _where((xa < lo) | (xa > hi), math.nan if eps is None else 0.0, g / (x * (1.0 - x)))
 
 
 class Heaviside(Function):
@@ -210,6 +268,10 @@ class Erfc(Function):
     def backward(self, g):
         return g * (-2 / math.sqrt(math.pi) * np.exp(-self.x * self.x))
 
+    def backward_graph(self, g):
+        x = self._input(0, self.x)
+        return g * (-2 / math.sqrt(math.pi) * (-(x * x)).exp())
+
 
 class Erfcx(Function):
     """z = e^(x^2) erfc x;  dx = dz (2 x z - 2/sqrt(pi))"""
@@ -222,6 +284,9 @@ class Erfcx(Function):
     def backward(self, g):
         return g * (2 * self.x * self.z - 2 / math.sqrt(math.pi))
 
+    def backward_graph(self, g):
+        return g * (2.0 * self._input(0, self.x) * self._output(self.z) - 2 / math.sqrt(math.pi))
+
 
 class Erfinv(Function):
     """z = erfinv y (erf z = y);  dy = dz sqrt(pi)/2 e^(z^2)"""
@@ -233,6 +298,10 @@ class Erfinv(Function):
     def backward(self, g):
         return g * (math.sqrt(math.pi) / 2 * np.exp(self.z * self.z))
 
+    def backward_graph(self, g):
+        z = self._output(self.z)
+        return g * (math.sqrt(math.pi) / 2 * (z * z).exp())
+
 
 class Lgamma(Function):
     """z = log|Gamma(x)|;  dx = dz digamma(x)"""
@@ -243,6 +312,9 @@ class Lgamma(Function):
     def backward(self, g):
         return g * _f64("digamma", self.x)
 
+    def backward_graph(self, g):
+        return g * Polygamma.apply(self._input(0, self.x), n=0)
+
 
 class Polygamma(Function):
     """z = digamma^(n)(x) (n = 0: digamma);  dx = dz digamma^(n+1)(x)"""
@@ -252,6 +324,9 @@ class Polygamma(Function):
 
     def backward(self, g):
         return g * _f64("polygamma", self.x, self.n + 1)
+
+    def backward_graph(self, g):
+        return g * Polygamma.apply(self._input(0, self.x), n=self.n + 1)
 
 
 class Zeta(Function):
@@ -274,6 +349,9 @@ class I0(Function):
     def backward(self, g):
         return g * _f64("i1", self.x)
 
+    def backward_graph(self, g):
+        return g * I1.apply(self._input(0, self.x))
+
 
 class I0e(Function):
     """z = e^-|x| I0(x);  dx = dz (e^-|x| I1(x) - sign(x) z)"""
@@ -285,6 +363,10 @@ class I0e(Function):
 
     def backward(self, g):
         return g * (_f64("i1e", self.x) - np.sign(self.x) * self.z)
+
+    def backward_graph(self, g):
+        x = self._input(0, self.x)
+        return g * (I1e.apply(x) - const(np.sign(self.x)) * self._output(self.z))
 
 
 class I1(Function):
@@ -301,6 +383,11 @@ class I1(Function):
             d = np.where(x == 0, 0.5, _f64("i0", x) - self.z / x)
         return g * d.astype(g.dtype, copy=False)
 
+    def backward_graph(self, g):
+        xa = self.x
+        x, zero = self._input(0, xa), xa == 0
+        return g * _where(zero, 0.5, I0.apply(x) - self._output(self.z) / _where(zero, 1.0, x))
+
 
 class I1e(Function):
     """z = e^-|x| I1(x);  dx = dz (e^-|x| I0(x) - z (sign(x) + 1/x)), 1/2 at x = 0"""
@@ -315,6 +402,12 @@ class I1e(Function):
         with np.errstate(divide="ignore", invalid="ignore"):
             d = np.where(x == 0, 0.5, _f64("i0e", x) - self.z * (np.sign(x) + 1 / x))
         return g * d.astype(g.dtype, copy=False)
+
+    def backward_graph(self, g):
+        xa = self.x
+        x, zero = self._input(0, xa), xa == 0
+        d = I0e.apply(x) - self._output(self.z) * (const(np.sign(xa)) + 1.0 / _where(zero, 1.0, x))
+        return g * _where(zero, 0.5, d)
 
 
 class Sinc(Function):
@@ -333,6 +426,12 @@ class Sinc(Function):
             d = np.where(x == 0, 0.0, (np.cos(math.pi * x) - self.z) / x)
         return g * d.astype(g.dtype, copy=False)
 
+    def backward_graph(self, g):
+        xa = self.x
+        x, zero = self._input(0, xa), xa == 0
+        d = ((math.pi * x).cos() - self._output(self.z)) / _where(zero, 1.0, x)
+        return g * _where(zero, 0.0, d)
+
 
 class Entr(Function):
     """z = -x log x (0 at x = 0, -inf for x < 0);  dx = -dz (log x + 1)"""
@@ -346,6 +445,10 @@ class Entr(Function):
         with np.errstate(divide="ignore", invalid="ignore"):
             return -g * (np.log(self.x) + 1)
 
+    def backward_graph(self, g):
+        with np.errstate(divide="ignore", invalid="ignore"):
+            return -g * (self._input(0, self.x).log() + 1.0)
+
 
 class Ndtr(Function):
     """z = Phi(x) = erfc(-x / sqrt 2) / 2;  dx = dz e^(-x^2/2) / sqrt(2 pi)"""
@@ -355,6 +458,10 @@ class Ndtr(Function):
 
     def backward(self, g):
         return g * (np.exp(-self.x * self.x / 2) / math.sqrt(2 * math.pi))
+
+    def backward_graph(self, g):
+        x = self._input(0, self.x)
+        return g * ((-0.5 * x * x).exp() / math.sqrt(2 * math.pi))
 
 
 class Ndtri(Function):
@@ -367,6 +474,10 @@ class Ndtri(Function):
     def backward(self, g):
         return g * (math.sqrt(2 * math.pi) * np.exp(self.z * self.z / 2))
 
+    def backward_graph(self, g):
+        z = self._output(self.z)
+        return g * (math.sqrt(2 * math.pi) * (0.5 * z * z).exp())
+
 
 class LogNdtr(Function):
     """z = log Phi(x);  dx = dz phi(x) / Phi(x) = dz sqrt(2/pi) / erfcx(-x / sqrt 2)"""
@@ -376,6 +487,10 @@ class LogNdtr(Function):
 
     def backward(self, g):
         return g * (math.sqrt(2 / math.pi) / _f64("erfcx", -self.x / math.sqrt(2)))
+
+    def backward_graph(self, g):
+        x = self._input(0, self.x)
+        return g * (math.sqrt(2 / math.pi) / Erfcx.apply(x * (-1 / math.sqrt(2))))
 
 
 class Xlog1py(Function):
@@ -396,6 +511,23 @@ class Xlog1py(Function):
             if n[1]:
                 gy = unbroadcast(g * x / (1 + y), y.shape)
         return gx, gy
+
+    def backward_graph(self, g):
+        return _xlogy_graph(self, g, Xlog1py, -1, 1.0)
+
+
+def _xlogy_graph(f, g, fn, edge, shift):
+    """Xlogy/Xlog1py backward_graph as torch writes it: dx = fn(dz, y) (0 where dz = 0), 0 where x = 0 and y <= edge;
+    dy = dz x / (y + shift), shift 0 for xlogy, 1 for xlog1py"""
+    n, xa, ya = f.needs_input_grad, f.x, f.y
+    x, y = f._input(0, xa), f._input(1, ya)
+    gx = gy = None
+    with np.errstate(divide="ignore", invalid="ignore"):
+        if n[0]:
+            gx = sum_to(_where((xa == 0) & (ya <= edge), 0.0, fn.apply(g, y)), xa.shape)
+        if n[1]:
+            gy = sum_to(g * x / (y + shift if shift else y), ya.shape)
+    return gx, gy
 
 
 class LogCumSumExp(Function):

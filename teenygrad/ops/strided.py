@@ -3,8 +3,10 @@
 import math
 import numpy as np
 from ..autograd.function import Function
-from .._arrays import xp_of, zeros_on
-from .movement import diagonal_view
+from .._arrays import on_device_of, xp_of, zeros_on
+from .movement import Diagonal, diagonal_view
+from ..autograd.graph_backward import const, where
+from .index import GetItem, IndexPutAdd
 
 
 def strided_positions(size, stride, offset):
@@ -50,6 +52,12 @@ class AsStrided(Function):
             strided_view(dx, **self.kw)[...] = g
         return dx
 
+    def backward_graph(self, g):
+        # every read element gets the sum of its positions' gradients: an index-add into x's flat memory
+        flat = const(zeros_on(g._data, (math.prod(self.in_shape),)))
+        pos = on_device_of(g._data, strided_positions(**self.kw))
+        return IndexPutAdd.apply(flat, g, index=(pos,)).reshape(self.in_shape)
+
     @property
     def view_of(self):
         if self.overlaps:
@@ -85,4 +93,16 @@ class ScatterInto(Function):
             part_of(gx, self.where)[...] = 0
         if n[1]:
             gsrc = part_of(g, self.where).copy()
+        return gx, gsrc
+
+    def backward_graph(self, g):
+        n = self.needs_input_grad
+        gx = gsrc = None
+        if n[0]:
+            keep = xp_of(g._data).ones(g.shape, np.bool_)
+            part_of(keep, self.where)[...] = False
+            gx = where(keep, g, 0.0)
+        if n[1]:
+            w = self.where
+            gsrc = Diagonal.apply(g, **w) if isinstance(w, dict) else GetItem.apply(g, index=w)
         return gx, gsrc

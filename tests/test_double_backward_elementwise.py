@@ -1,0 +1,97 @@
+"""Double backward (create_graph=True) of the elementwise and special ops (ops/elementwise.py, special.py, extra.py):
+each op's backward_graph against torch (first and second gradients, also in the grad_outputs; broadcasting binary
+ops, a transposed layout) and by float64 finite differences (gradgradcheck)."""
+import numpy as np
+import pytest
+import torch
+
+import teenygrad as tg
+from helpers import compare_double, gradgrad_ok, rand
+
+A, B = (3, 4), (4,)  # binary ops: the second operand broadcasts
+ANY, POS, UNIT, UP = (-2.0, 2.0), (0.5, 2.0), (-0.9, 0.9), (0.05, 0.95)  # input ranges
+
+# name: (fn(lib, *tensors), [(shape, (low, high)) per input])
+CASES = {
+    "pow": (lambda m, a, b: a ** b, [(A, POS), (B, ANY)]),
+    "maximum": (lambda m, a, b: a.maximum(b) * a, [(A, ANY), (B, ANY)]),
+    "minimum": (lambda m, a, b: a.minimum(b) * b, [(A, ANY), (B, ANY)]),
+    "log2": (lambda m, a: a.log2(), [(A, POS)]),
+    "log10": (lambda m, a: a.log10(), [(A, POS)]),
+    "log1p": (lambda m, a: a.log1p(), [(A, (-0.5, 2.0))]),
+    "expm1": (lambda m, a: a.expm1(), [(A, ANY)]),
+    "sin": (lambda m, a: a.sin(), [(A, ANY)]),
+    "cos": (lambda m, a: a.cos(), [(A, ANY)]),
+    "silu": (lambda m, a: m.nn.functional.silu(a), [(A, ANY)]),
+    "softplus": (lambda m, a: m.nn.functional.softplus(a, beta=2.0, threshold=1.5), [(A, ANY)]),
+    "gelu": (lambda m, a: m.nn.functional.gelu(a), [(A, ANY)]),
+    "gelu_tanh": (lambda m, a: m.nn.functional.gelu(a, approximate="tanh"), [(A, ANY)]),
+    "abs": (lambda m, a: a.abs() * a, [(A, ANY)]),
+    "reciprocal": (lambda m, a: a.reciprocal(), [(A, POS)]),
+    "clamp": (lambda m, a: a.clamp(-1.0, 1.0) * a, [(A, ANY)]),
+    "clamp_min": (lambda m, a: a.clamp(min=-0.5) ** 2, [(A, ANY)]),
+    "clamp_tensor": (lambda m, a, lo, hi: a.clamp(lo, hi) * a, [(A, ANY), (B, (-1.5, -0.5)), (B, (0.5, 1.5))]),
+    "floor_sign": (lambda m, a, b: a.floor() * a + a.sign() * b + a.div(b, rounding_mode="trunc") * b, [(A, ANY), (B, POS)]),
+    "remainder": (lambda m, a, b: (a % b) * a, [(A, ANY), (B, POS)]),
+    "fmod": (lambda m, a, b: a.fmod(b) * b, [(A, ANY), (B, POS)]),
+    # special.py
+    "erf": (lambda m, a: a.erf(), [(A, ANY)]),
+    "asin": (lambda m, a: a.asin(), [(A, UNIT)]),
+    "acos": (lambda m, a: a.acos(), [(A, UNIT)]),
+    "atan": (lambda m, a: a.atan(), [(A, ANY)]),
+    "atan2": (lambda m, a, b: a.atan2(b), [(A, ANY), (B, ANY)]),
+    "exp2": (lambda m, a: a.exp2(), [(A, ANY)]),
+    "nan_to_num": (lambda m, a: a.nan_to_num() * a, [(A, ANY)]),
+    "hypot": (lambda m, a, b: a.hypot(b), [(A, ANY), (B, ANY)]),
+    "copysign": (lambda m, a, b: a.copysign(b) * a, [(A, ANY), (B, ANY)]),
+    "fmax": (lambda m, a, b: a.fmax(b) * a, [(A, ANY), (B, ANY)]),
+    "fmin": (lambda m, a, b: a.fmin(b) * b, [(A, ANY), (B, ANY)]),
+    "xlogy": (lambda m, a, b: a.xlogy(b), [(A, ANY), (B, POS)]),
+    "xlog1py": (lambda m, a, b: m.special.xlog1py(a, b), [(A, ANY), (B, (-0.5, 2.0))]),
+    "logit": (lambda m, a: a.logit(), [(A, UP)]),
+    "logit_eps": (lambda m, a: a.logit(eps=0.2) * a, [(A, UP)]),
+    "erfc": (lambda m, a: a.erfc(), [(A, ANY)]),
+    "erfcx": (lambda m, a: m.special.erfcx(a), [(A, ANY)]),
+    "erfinv": (lambda m, a: a.erfinv(), [(A, UNIT)]),
+    "lgamma": (lambda m, a: a.lgamma(), [(A, POS)]),
+    "digamma": (lambda m, a: a.digamma(), [(A, POS)]),
+    "polygamma2": (lambda m, a: m.polygamma(2, a), [(A, (1.0, 2.0))]),
+    "i0": (lambda m, a: a.i0(), [(A, ANY)]),
+    "i0e": (lambda m, a: m.special.i0e(a), [(A, ANY)]),
+    "i1": (lambda m, a: m.special.i1(a), [(A, ANY)]),
+    "i1e": (lambda m, a: m.special.i1e(a), [(A, ANY)]),
+    "sinc": (lambda m, a: a.sinc(), [(A, ANY)]),
+    "entr": (lambda m, a: m.special.entr(a), [(A, POS)]),
+    "ndtr": (lambda m, a: m.special.ndtr(a), [(A, ANY)]),
+    "ndtri": (lambda m, a: m.special.ndtri(a), [(A, UP)]),
+    "log_ndtr": (lambda m, a: m.special.log_ndtr(a), [(A, ANY)]),
+    # extra.py
+    "acosh": (lambda m, a: a.acosh(), [(A, (1.2, 3.0))]),
+    "asinh": (lambda m, a: a.asinh(), [(A, ANY)]),
+    "atanh": (lambda m, a: a.atanh(), [(A, UNIT)]),
+    "nextafter": (lambda m, a, b: a.nextafter(b) * b, [(A, ANY), (B, ANY)]),
+}
+
+
+@pytest.mark.parametrize("layout", ["contig", "T"])
+@pytest.mark.parametrize("name", list(CASES))
+def test_against_torch(name, layout):
+    fn, specs = CASES[name]
+    compare_double(fn, [rand(s, i, low=lo, high=hi) for i, (s, (lo, hi)) in enumerate(specs)], layout=layout)
+
+
+@pytest.mark.parametrize("name", list(CASES))
+def test_gradgradcheck(name):
+    fn, specs = CASES[name]
+    shapes = [(2, 3) if s == A else (3,) for s, _ in specs]
+    # gradgrad_ok draws inputs in [-1, 1): map them affinely onto the op's range
+    gradgrad_ok(lambda *xs: fn(tg, *[lo + (x + 1.0) * ((hi - lo) / 2) for x, (_, (lo, hi)) in zip(xs, specs)]),
+                shapes)
+
+
+def test_op_without_graph_backward_raises_naming_it():
+    x = tg.tensor(rand(A, 0), requires_grad=True)
+    (g,) = tg.autograd.grad(x.logcumsumexp(1).sum(), [x], create_graph=False)  # first order still works
+    assert g.shape == A
+    with pytest.raises(NotImplementedError, match="logcumsumexp: double backward"):
+        tg.autograd.grad(x.logcumsumexp(1).sum(), [x], create_graph=True)
