@@ -420,11 +420,13 @@ def test_clamp_with_tensor_bounds():
 @pytest.mark.parametrize("c_shape,x_shape,y_shape,layout", [((3, 4), (3, 4), (3, 4), "contig"),
                                                             ((3, 4), (3, 4), (3, 4), "T"),
                                                             ((3, 4), (4,), (4,), "contig"),
+                                                            ((3, 4), (3, 4), (), "contig"),
+                                                            ((3, 4), (), (3, 4), "T"),
                                                             ((3, 4), (3, 4), (1, 4), "contig")])
 def test_where_select_kernel_and_its_fallbacks(c_shape, x_shape, y_shape, layout):
-    """where on same-shape contiguous float32 runs a branch-free select kernel; broadcast or strided operands take
-    numpy's where. Both give torch's values and gradients, NaN and inf included."""
+    """where on contiguous float32 operands of the condition's shape (or one 0-d) runs a branch-free select kernel;
+    broadcast or strided operands take numpy's where. Both give torch's values and gradients, NaN and inf included."""
     x, y = rand(x_shape, 1), rand(y_shape, 2)
-    x.reshape(-1)[0], y.reshape(-1)[-1] = np.nan, np.inf
+    x.reshape(-1)[0], y.reshape(-1)[-1] = np.nan, np.inf if y.ndim else 0.5  # a 0-d inf would make the loss inf - inf
     c = np.random.default_rng(3).random(c_shape) > 0.5
     compare(lambda lib, a, b: lib.where(lib.tensor(c), a, b), [x, y], layout=layout)

@@ -431,8 +431,8 @@ def scatter_add_rows(out, idx, rows):
     return out
 
 
-# ---- where(c, x, y) on same-shape arrays: a branch-free select (numpy's where branches per element, ~55 us on
-# 16k floats with a random condition, against ~5 us here; leaky_relu and masked ops run through it) -----------------
+# ---- where(c, x, y) with operands of c's shape or 0-d: a branch-free select (numpy's where branches per element,
+# ~55 us on 16k floats with a random condition, against ~2-4 us here; leaky_relu and masked ops run through it) ------
 @numba.njit(**_exact_select)
 def _select(c, x, y, out):
     for i in range(out.size):
@@ -440,25 +440,31 @@ def _select(c, x, y, out):
 
 
 @numba.njit(**_exact_select)
-def _select_zero(c, g, keep_true, out):
-    zero = g.dtype.type(0)
+def _select_value(c, x, v, out, when):
+    """out = x where c == when, else the one value v (a broadcast 0-d operand, as where(c, g, 0.0) has)"""
     for i in range(out.size):
-        out[i] = g[i] if c[i] == keep_true else zero
+        out[i] = x[i] if c[i] == when else v
 
 
 def select(c, x, y):
-    """np.where(c, x, y) for C-contiguous c (bool), x and y of one shape and dtype."""
-    out = np.empty_like(x)
-    _select(c.reshape(-1), x.reshape(-1), y.reshape(-1), out.reshape(-1))
+    """np.where(c, x, y) for C-contiguous c (bool) and x, y of one dtype, each either c's shape (C-contiguous) or
+    0-d (one value for every place)."""
+    out = np.empty(c.shape, x.dtype)
+    flat = out.reshape(-1)
+    if x.ndim == 0:
+        _select_value(c.reshape(-1), y.reshape(-1), x[()], flat, False)
+    elif y.ndim == 0:
+        _select_value(c.reshape(-1), x.reshape(-1), y[()], flat, True)
+    else:
+        _select(c.reshape(-1), x.reshape(-1), y.reshape(-1), flat)
     return out
 
 
 def select_zero(c, g, keep_true=True):
     """np.where(c, g, 0) (keep_true) or np.where(c, 0, g), for C-contiguous c (bool) and g of one shape."""
     out = np.empty_like(g)
-    _select_zero(c.reshape(-1), g.reshape(-1), keep_true, out.reshape(-1))
+    _select_value(c.reshape(-1), g.reshape(-1), g.dtype.type(0), out.reshape(-1), keep_true)
     return out
-
 
 
 # ---- torch's float32 Box-Muller (randn): the same arithmetic as teenygrad/random.py's numpy path, in one pass ----

@@ -212,9 +212,11 @@ def _shares_graph(f, g, wx, wy):
 
 
 def _same_layout(c, x, y):
-    """Whether a boolean c and arrays x, y share one shape and are all C-contiguous (what the select kernels take)."""
-    return (c.dtype == np.bool_ and c.shape == x.shape == y.shape and c.flags.c_contiguous and x.flags.c_contiguous
-            and y.flags.c_contiguous)
+    """Whether the select kernels take where(c, x, y): a C-contiguous boolean c, and x, y each C-contiguous in c's
+    shape or 0-d (a number), not both 0-d."""
+    if c.dtype != np.bool_ or not c.flags.c_contiguous or (x.ndim == 0 and y.ndim == 0):
+        return False
+    return all(a.ndim == 0 or (a.shape == c.shape and a.flags.c_contiguous) for a in (x, y))
 
 
 class Where(Function):
@@ -230,8 +232,9 @@ class Where(Function):
     def backward(self, g):
         zero = g.dtype.type(0)
         n, c, k = self.needs_input_grad, self.c, self.kernels
-        if k is not None and self.xs == self.ys == g.shape and _same_layout(c, g, g) and g.dtype == np.float32:
-            return None, k.select_zero(c, g, True) if n[1] else None, k.select_zero(c, g, False) if n[2] else None
+        if k is not None and c.shape == g.shape and _same_layout(c, g, g) and g.dtype == np.float32:
+            return (None, unbroadcast(k.select_zero(c, g, True), self.xs) if n[1] else None,
+                    unbroadcast(k.select_zero(c, g, False), self.ys) if n[2] else None)
         return (None,
                 unbroadcast(np.where(c, g, zero), self.xs) if n[1] else None,
                 unbroadcast(np.where(c, zero, g), self.ys) if n[2] else None)
