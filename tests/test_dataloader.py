@@ -214,3 +214,23 @@ def test_torch_style_access_path():
     """`torch.utils.data.DataLoader` works by attribute access after `import teenygrad as torch`."""
     assert tg.utils.data.DataLoader is gdata.DataLoader
     assert tg.utils.data.TensorDataset is gdata.TensorDataset
+
+
+def test_endless_sampler_is_read_lazily_as_mingpt_uses_it():
+    """minGPT's trainer: DataLoader(sampler=RandomSampler(ds, replacement=True, num_samples=int(1e10))) and next()
+    on its iterator. The draws are torch's (32 ids at a time), imported through torch's module paths."""
+    import teenygrad.utils.data.dataloader as tdl
+    import teenygrad.utils.data.sampler as tsm
+    import torch.utils.data.dataloader as odl
+    import torch.utils.data.sampler as osm
+    got = []
+    for L, dl_mod, s_mod in ((tg, tdl, tsm), (torch, odl, osm)):
+        L.manual_seed(3)
+        ds = L.utils.data.TensorDataset(L.arange(100).reshape(50, 2))
+        loader = dl_mod.DataLoader(ds, sampler=s_mod.RandomSampler(ds, replacement=True, num_samples=int(1e10)),
+                                   shuffle=False, pin_memory=True, batch_size=7, num_workers=0)
+        it = iter(loader)
+        got.append([next(it)[0].numpy() for _ in range(6)])
+        assert len(loader) == -(-int(1e10) // 7)
+    for a, b in zip(*got):
+        np.testing.assert_array_equal(a, b)

@@ -1,0 +1,150 @@
+"""torch.utils.data.dataloader: default_collate and a single-process DataLoader.
+
+DataLoader takes samples by index and collates them; when the dataset is a TensorDataset (or a Subset of
+one) and the collate function is the default, it gathers the whole batch with one fancy-index per tensor
+instead, which gives the same batch without a Python loop over samples."""
+import collections.abc
+import math
+import numbers
+import numpy as np
+from ...tensor import Tensor
+from ...random import gen_of
+from .dataset import TensorDataset, Subset, IterableDataset
+from .sampler import RandomSampler
+
+
+def default_collate(batch):
+    """Stack a list of samples into a batch, keeping the sample's structure: tensors, numpy arrays and numbers
+    become one tensor with a new first dimension; tuples/lists, dicts and namedtuples are collated per field."""
+    elem = batch[0]
+    if isinstance(elem, (Tensor, np.ndarray)) and any(b.shape != elem.shape for b in batch):
+        raise RuntimeError(f"default_collate: stack expects each tensor to be equal size, got shapes "
+                           f"{[tuple(b.shape) for b in batch]}")
+    if isinstance(elem, Tensor):
+        if any(b.requires_grad for b in batch):  # keep the graph, as torch.stack does
+            from ...tensor_join import stack
+            return stack(list(batch))
+        return Tensor._wrap(np.stack([b._data for b in batch]))
+    if isinstance(elem, np.ndarray):
+        if elem.dtype.kind in "OSUV":
+            raise TypeError(f"default_collate: numpy arrays of dtype {elem.dtype} can't become a tensor")
+        return Tensor._wrap(np.stack(batch))
+    if isinstance(elem, (str, bytes)):  # np.str_ too: it is a str
+        return batch  # as torch: a list at the top, a tuple of one field's strings inside a sample
+    if isinstance(elem, np.generic):  # numpy scalars keep their dtype
+        return Tensor._wrap(np.array(batch, dtype=elem.dtype))
+    if isinstance(elem, numbers.Integral):  # bool too; as torch.tensor(batch): [2, 1.5] is float32, [True, 2] int64
+        from ...creation import tensor
+        return tensor(list(batch))
+    if isinstance(elem, float):  # torch collates Python floats as float64
+        return Tensor._wrap(np.array(batch, dtype=np.float64))
+    if isinstance(elem, collections.abc.Mapping):
+        return {key: default_collate([d[key] for d in batch]) for key in elem}
+    if isinstance(elem, tuple) and hasattr(elem, "_fields"):  # namedtuple
+        return type(elem)(*(default_collate(list(s)) for s in zip(*batch)))
+    if isinstance(elem, collections.abc.Sequence):
+        if any(len(b) != len(elem) for b in batch):
+            raise RuntimeError(f"default_collate: each element in list of batch should be of equal size, got "
+                               f"sizes {[len(b) for b in batch]}")
+        return [default_collate(s) for s in zip(*batch)]
+    raise TypeError(f"default_collate: batch must contain tensors, numpy arrays, numbers, dicts or lists; "
+                    f"found {type(elem).__name__}")
+
+
+def _gather(dataset, idx):
+    """The batch at integer array idx, fetched with one fancy-index per tensor, or None if the dataset isn't
+    built from tensors this way."""
+    if type(dataset) is TensorDataset:
+        return [Tensor._wrap(t._data[idx]) for t in dataset.tensors]
+    if type(dataset) is Subset:
+        return _gather(dataset.dataset, np.asarray(dataset.indices, dtype=np.int64)[idx])
+    return None
+
+
+class DataLoader:
+    """Iterate a dataset in batches. shuffle draws a fresh permutation each epoch from `generator` (a
+    teenygrad.Generator; the global one if None). Loading runs in this process: num_workers, pin_memory
+    and the like are accepted for torch scripts and change nothing but speed."""
+
+    def __init__(self, dataset, batch_size=1, shuffle=False, sampler=None, batch_sampler=None, num_workers=0,
+                 collate_fn=None, pin_memory=False, drop_last=False, timeout=0, worker_init_fn=None,
+                 generator=None, prefetch_factor=None, persistent_workers=False):
+        if batch_size is not None and (not isinstance(batch_size, numbers.Integral) or batch_size <= 0):
+            raise ValueError(f"DataLoader: batch_size should be a positive integer value, got {batch_size!r}")
+        if batch_size is None and drop_last:
+            raise ValueError("DataLoader: batch_size=None disables batching and is mutually exclusive with drop_last")
+        if sampler is not None and shuffle:
+            raise ValueError("DataLoader: sampler option is mutually exclusive with shuffle")
+        if batch_sampler is not None and (batch_size != 1 or shuffle or sampler is not None or drop_last):
+            raise ValueError("DataLoader: batch_sampler option is mutually exclusive with batch_size, shuffle, "
+                             "sampler, and drop_last")
+        if isinstance(dataset, IterableDataset) and (shuffle or sampler is not None or batch_sampler is not None):
+            raise ValueError("DataLoader: an IterableDataset takes no shuffle, sampler or batch_sampler")
+        if num_workers < 0:
+            raise ValueError(f"DataLoader: num_workers option should be non-negative, got {num_workers}")
+        self.dataset = dataset
+        self.batch_size = None if batch_sampler is not None else batch_size
+        self.shuffle, self.sampler, self.batch_sampler = shuffle, sampler, batch_sampler
+        self.drop_last, self.generator, self.num_workers = drop_last, generator, num_workers
+        self.collate_fn = default_collate if collate_fn is None else collate_fn
+
+    def _indices(self):
+        """The epoch's order, as an iterable: the sampler's is read lazily (it may be all but endless)."""
+        if self.sampler is not None:
+            return self.sampler
+        n = len(self.dataset)
+        return iter(RandomSampler(self.dataset, generator=self.generator)) if self.shuffle else range(n)
+
+    def _index_batches(self):
+        if self.batch_sampler is not None:
+            yield from self.batch_sampler
+            return
+        b, batch = self.batch_size, []
+        for i in self._indices():
+            batch.append(i)
+            if len(batch) == b:
+                yield batch
+                batch = []
+        if batch and not self.drop_last:
+            yield batch
+
+    def __iter__(self):
+        # torch draws each iterator's base seed (for worker processes) first: the same draw keeps the streams equal
+        gen_of(self.generator).randint(1, 0, 2 ** 63)
+        if isinstance(self.dataset, IterableDataset):
+            yield from self._iter_stream()
+            return
+        if self.batch_size is None and self.batch_sampler is None:  # no batching: samples one by one
+            for i in self._indices():
+                yield self.dataset[int(i)]
+            return
+        fast = self.collate_fn is default_collate
+        for idx in self._index_batches():
+            batch = _gather(self.dataset, np.asarray(idx, dtype=np.int64)) if fast else None
+            if batch is None:
+                batch = self.collate_fn([self.dataset[int(i)] for i in idx])
+            yield batch
+
+    def _iter_stream(self):
+        if self.batch_size is None:
+            yield from self.dataset
+            return
+        batch = []
+        for sample in self.dataset:
+            batch.append(sample)
+            if len(batch) == self.batch_size:
+                yield self.collate_fn(batch)
+                batch = []
+        if batch and not self.drop_last:
+            yield self.collate_fn(batch)
+
+    def __len__(self):
+        if isinstance(self.dataset, IterableDataset):
+            n = len(self.dataset)  # TypeError if the stream has no length, as in torch
+        elif self.batch_sampler is not None:
+            return len(self.batch_sampler)
+        else:
+            n = len(self.sampler) if self.sampler is not None else len(self.dataset)
+        if self.batch_size is None:
+            return n
+        return n // self.batch_size if self.drop_last else math.ceil(n / self.batch_size)
