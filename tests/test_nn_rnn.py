@@ -69,7 +69,7 @@ RNN_CASES = [
 
 @pytest.mark.parametrize("cls", ["RNN", "LSTM", "GRU"])
 @pytest.mark.parametrize("kw,lead,with_state", RNN_CASES)
-def test_recurrent_layers(cls, kw, lead, with_state):
+def test_recurrent_layers(cls, kw, lead, with_state, kernels):
     m, tm = getattr(nn, cls)(3, 4, **kw), getattr(torch.nn, cls)(3, 4, **kw)
     inputs = [_x(*lead, 3)]
     if with_state:
@@ -78,6 +78,13 @@ def test_recurrent_layers(cls, kw, lead, with_state):
         shape = (L * D,) + B + (4,)
         inputs.append((_x(*shape), _x(*shape)) if cls == "LSTM" else _x(*shape))
     _run(m, tm, inputs)
+
+
+@pytest.mark.parametrize("scale", [1.0, 6.0])  # 6: gates deep in saturation, where the kernel's tanh/exp bottom out
+def test_lstm_fused_cell_wide(scale, kernels):
+    """A wider LSTM than the cases above (the fused cell's rows run 64 wide), both paths against torch."""
+    m, tm = nn.LSTM(8, 64, num_layers=2), torch.nn.LSTM(8, 64, num_layers=2)
+    _run(m, tm, [scale * _x(10, 5, 8), (_x(2, 5, 64), _x(2, 5, 64))])
 
 
 def test_rnn_relu_and_return_structure():

@@ -9,6 +9,7 @@ from ..autograd.function import Function
 from ..autograd.graph_backward import const, where
 from .movement import Cat
 from .._arrays import contiguous, on_device_of, xp_of
+from ..backend.cpu import fused_for
 
 
 def _sig(x):
@@ -117,10 +118,16 @@ class LSTMScan(Function):
         k, shift = (on_device_of(gi, a) for a in _gate_affine(H, 4, (0, 1, 3), gi.dtype))
         wT = contiguous(w_hh.T)
         hrT = contiguous(w_hr.T) if proj else None
+        # float32 on the CPU, no packing or projection: one fused pass for the cell after each step's GEMM
+        kern = self.kernels = fused_for(gi, h0, c0, w_hh) if mask is None and not proj else None
         h, c = h0, c0
         for t in _steps(T, reverse):
             a = acts[t]
             a += h @ wT
+            if kern is not None:
+                kern.lstm_cell(a, c, cs[t], hs[t])
+                h, c = hs[t], cs[t]
+                continue
             a *= k
             np.tanh(a, out=a)
             a *= k
@@ -143,6 +150,8 @@ class LSTMScan(Function):
         acts, cs, w, H, P = self.acts, self.cs, self.w_hh, self.c0.shape[1], self.h0.shape[1]
         T, B = acts.shape[:2]
         gh = g[:T * B * P].reshape(T, B, P)
+        if self.kernels is not None and g.dtype == np.float32:
+            return self._backward_fused(g, gh)
         i, f, gg, o = acts[..., :H], acts[..., H:2 * H], acts[..., 2 * H:3 * H], acts[..., 3 * H:]
         tc = np.tanh(cs)
         cprev = _shifted(cs, self.c0, self.reverse)
@@ -187,6 +196,21 @@ class LSTMScan(Function):
                 dhs *= m
             grads += (dhs.reshape(-1, P).T @ self.ms.reshape(-1, H) if n[-1] else None,)
         return (dgates, dh, dc) + grads
+
+    def _backward_fused(self, g, gh):
+        """backward for the fused forward (no mask, no projection): one kernel pass per step, then its GEMM."""
+        acts, cs, w, k = self.acts, self.cs, self.w_hh, self.kernels
+        T, B, H = cs.shape
+        cprev = _shifted(cs, self.c0, self.reverse)
+        dgates = np.empty_like(acts)
+        dh = np.zeros_like(self.h0)
+        dc = g[T * B * H:].reshape(B, H).copy()
+        for t in _steps(T, not self.reverse):
+            k.lstm_cell_backward(gh[t], dh, dc, acts[t], cs[t], cprev[t], dgates[t])
+            dh = dgates[t] @ w
+        n = self.needs_input_grad
+        hprev = _shifted(self.hs, self.h0, self.reverse)
+        return (dgates, dh, dc) + _hh_grads([n[0], n[1], n[3]] + ([n[4]] if self.has_bias else []), dgates, hprev, H)
 
 
 class GRUScan(Function):

@@ -1,0 +1,74 @@
+"""Recurrent language-model training steps, teenygrad against PyTorch in the same process, alternating rounds:
+Embedding(27, 32) -> RNN / GRU / LSTM(32 -> 128, batch_first) -> Linear(128, 27), cross-entropy over a (32, 16)
+batch of ids, AdamW. The models of `teenygrad train rnn|gru|lstm` at their default widths.
+
+    python bench/rnn.py [--rounds 3] [--reps 100] [--threads 2] [--realtime]
+
+Prints the median step time of each (over rounds of `reps`-step medians) and the ratio teenygrad / torch."""
+import argparse
+import os
+import statistics
+import sys
+import time
+
+_p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+_p.add_argument("--rounds", type=int, default=3)
+_p.add_argument("--reps", type=int, default=100)
+_p.add_argument("--threads", type=int, default=2)
+_p.add_argument("--realtime", action="store_true", help="run under SCHED_FIFO (root), as bench/run.py --realtime")
+ARGS = _p.parse_args()
+for _v in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
+    os.environ[_v] = str(ARGS.threads)
+if ARGS.realtime:
+    os.sched_setscheduler(0, os.SCHED_FIFO, os.sched_param(10))
+
+import numpy as np  # noqa: E402
+import torch  # noqa: E402
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
+import teenygrad as tg  # noqa: E402
+
+
+def make(m, cell):
+    m.manual_seed(0)
+    emb, rnn, head = m.nn.Embedding(27, 32), getattr(m.nn, cell)(32, 128, batch_first=True), m.nn.Linear(128, 27)
+    opt = m.optim.AdamW(list(emb.parameters()) + list(rnn.parameters()) + list(head.parameters()), lr=1e-3)
+    rng = np.random.default_rng(0)
+    x, y = m.tensor(rng.integers(0, 27, (32, 16))), m.tensor(rng.integers(0, 27, (32, 16)))
+
+    def step():
+        out, _ = rnn(emb(x))
+        loss = m.nn.functional.cross_entropy(head(out).reshape(-1, 27), y.reshape(-1))
+        opt.zero_grad()
+        loss.backward()
+        opt.step()
+    return step
+
+
+def median_ms(fn, reps):
+    for _ in range(10):
+        fn()
+    times = []
+    for _ in range(reps):
+        t0 = time.perf_counter()
+        fn()
+        times.append(time.perf_counter() - t0)
+    return 1e3 * statistics.median(times)
+
+
+def main():
+    torch.set_num_threads(ARGS.threads)
+    print(f"recurrent LM training step, {ARGS.threads} threads, median of {ARGS.rounds} rounds x {ARGS.reps} steps")
+    for cell in ("RNN", "GRU", "LSTM"):
+        ours, theirs = make(tg, cell), make(torch, cell)
+        a, b = [], []
+        for r in range(ARGS.rounds):
+            for side in ((ours, a), (theirs, b)) if r % 2 == 0 else ((theirs, b), (ours, a)):
+                side[1].append(median_ms(side[0], ARGS.reps))
+        ratio = statistics.median(x / y for x, y in zip(a, b))
+        print(f"  {cell:5s} teenygrad {statistics.median(a):6.3f} ms  torch {statistics.median(b):6.3f} ms  "
+              f"ratio {ratio:.2f}x")
+
+
+if __name__ == "__main__":
+    main()
