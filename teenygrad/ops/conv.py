@@ -8,6 +8,7 @@ import numpy as np
 from ..autograd.function import Function
 from ..autograd.graph_backward import const, where
 from .._arrays import contiguous, xp_of, zeros_on, on_device_of
+from ..backend.cpu import fused_for
 
 
 def _pad(x, pad, value=0):
@@ -43,6 +44,9 @@ def _col2im(dcols, shape, stride, dilation):
     """The adjoint of _windows: dcols (N, C, *K, *Out) summed into zeros of `shape` (N, C, *S), one strided add
     per kernel offset (K adds of whole (N, C, *Out) slabs; overlapping windows accumulate)."""
     nd = len(shape) - 2
+    k = fused_for(dcols) if nd == 2 else None
+    if k is not None:  # one pass in numba (2-D, float32 on the CPU)
+        return k.col2im2d(contiguous(dcols), *shape[2:], *stride, *dilation)
     kernel, out = dcols.shape[2:2 + nd], dcols.shape[2 + nd:]
     dx = zeros_on(dcols, shape)
     for k in itertools.product(*map(range, kernel)):
@@ -135,17 +139,29 @@ class MaxPoolNd(Function):
         N, C = x.shape[:2]
         fill = -np.inf if x.dtype.kind == "f" else np.iinfo(x.dtype).min
         xpad = _pad(x, pad, fill)
+        self.xpad_shape, self.kernel, self.stride, self.pad, self.dilation = xpad.shape, kernel, stride, pad, dilation
+        k = self.kernels = fused_for(x) if x.ndim == 4 and x.size else None
+        if k is not None and not (any(lo or hi for lo, hi in pad) and x.min() <= fill):  # else _prefer_input's case
+            y, self.arg = k.maxpool2d(contiguous(xpad), *kernel, *stride, *dilation,
+                                      *_out_size(xpad.shape[2:], kernel, stride, dilation))
+            return y
         win = _windows(xpad, kernel, stride, dilation)
         out = win.shape[2 + len(kernel):]
         cols = win.reshape(N, C, -1, *out)  # a copy (K and Out axes interleave in memory)
         self.arg = cols.argmax(axis=2)
+        if x.dtype.kind == "f" and x.size and xp_of(x).isnan(x.max()):  # torch's loop: the last NaN of a window wins
+            nan = xp_of(x).isnan(cols)
+            self.arg = xp_of(x).where(nan.any(axis=2), cols.shape[2] - 1 - nan[:, :, ::-1].argmax(axis=2), self.arg)
         if x.size and any(lo or hi for lo, hi in pad) and x.min() <= fill:
             self.arg = _prefer_input(self.arg, cols, x.shape, pad, kernel, stride, dilation)
-        self.xpad_shape, self.kernel, self.stride, self.pad, self.dilation = xpad.shape, kernel, stride, pad, dilation
         return xp_of(x).take_along_axis(cols, self.arg[:, :, None], axis=2)[:, :, 0]
 
     def backward(self, g):
         N, C = g.shape[:2]
+        if self.kernels is not None and g.dtype == np.float32:  # each gradient added where its maximum came from
+            dx = self.kernels.maxpool2d_backward(contiguous(g), self.arg, *self.xpad_shape[2:], self.kernel[1],
+                                                 *self.stride, *self.dilation)
+            return _unpad(dx, self.pad)
         dcols = zeros_on(g, (N, C, math.prod(self.kernel)) + g.shape[2:])
         xp_of(g).put_along_axis(dcols, self.arg[:, :, None], g[:, :, None], axis=2)
         dcols = dcols.reshape((N, C) + tuple(self.kernel) + g.shape[2:])

@@ -1,8 +1,11 @@
-"""Recurrent language-model training steps, teenygrad against PyTorch in the same process, alternating rounds:
-Embedding(27, 32) -> RNN / GRU / LSTM(32 -> 128, batch_first) -> Linear(128, 27), cross-entropy over a (32, 16)
-batch of ids, AdamW. The models of `teenygrad train rnn|gru|lstm` at their default widths.
+"""Training steps of small models beside bench/run.py's MLP and GPT, teenygrad against PyTorch in the same process,
+alternating rounds:
+- rnn, gru, lstm: Embedding(27, 32) -> RNN / GRU / LSTM(32 -> 128, batch_first) -> Linear(128, 27), cross-entropy
+  over a (32, 16) batch of ids, AdamW (the models of `teenygrad train rnn|gru|lstm` at their default widths);
+- lenet: LeNet-5 on a (64, 1, 28, 28) batch (conv 5x5 -> relu -> max pool, twice; 400 -> 120 -> 84 -> 10), SGD
+  with momentum: what an MNIST tutorial trains.
 
-    python bench/rnn.py [--rounds 3] [--reps 100] [--threads 2] [--realtime]
+    python bench/steps.py [--only lstm,lenet] [--rounds 3] [--reps 100] [--threads 2] [--realtime]
 
 Prints the median step time of each (over rounds of `reps`-step medians) and the ratio teenygrad / torch."""
 import argparse
@@ -12,6 +15,7 @@ import sys
 import time
 
 _p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+_p.add_argument("--only", default="rnn,gru,lstm,lenet", help="comma-separated workloads")
 _p.add_argument("--rounds", type=int, default=3)
 _p.add_argument("--reps", type=int, default=100)
 _p.add_argument("--threads", type=int, default=2)
@@ -29,7 +33,27 @@ sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."
 import teenygrad as tg  # noqa: E402
 
 
+def make_lenet(m):
+    m.manual_seed(0)
+    nn = m.nn
+    net = nn.Sequential(nn.Conv2d(1, 6, 5, padding=2), nn.ReLU(), nn.MaxPool2d(2), nn.Conv2d(6, 16, 5), nn.ReLU(),
+                        nn.MaxPool2d(2), nn.Flatten(), nn.Linear(400, 120), nn.ReLU(), nn.Linear(120, 84), nn.ReLU(),
+                        nn.Linear(84, 10))
+    opt = m.optim.SGD(net.parameters(), lr=0.01, momentum=0.9)
+    rng = np.random.default_rng(0)
+    x, y = m.tensor(rng.standard_normal((64, 1, 28, 28)).astype(np.float32)), m.tensor(rng.integers(0, 10, 64))
+
+    def step():
+        loss = m.nn.functional.cross_entropy(net(x), y)
+        opt.zero_grad()
+        loss.backward()
+        opt.step()
+    return step
+
+
 def make(m, cell):
+    if cell == "LENET":
+        return make_lenet(m)
     m.manual_seed(0)
     emb, rnn, head = m.nn.Embedding(27, 32), getattr(m.nn, cell)(32, 128, batch_first=True), m.nn.Linear(128, 27)
     opt = m.optim.AdamW(list(emb.parameters()) + list(rnn.parameters()) + list(head.parameters()), lr=1e-3)
@@ -58,8 +82,8 @@ def median_ms(fn, reps):
 
 def main():
     torch.set_num_threads(ARGS.threads)
-    print(f"recurrent LM training step, {ARGS.threads} threads, median of {ARGS.rounds} rounds x {ARGS.reps} steps")
-    for cell in ("RNN", "GRU", "LSTM"):
+    print(f"training steps, {ARGS.threads} threads, median of {ARGS.rounds} rounds x {ARGS.reps} steps")
+    for cell in ARGS.only.upper().split(","):
         ours, theirs = make(tg, cell), make(torch, cell)
         a, b = [], []
         for r in range(ARGS.rounds):
