@@ -65,6 +65,14 @@ def sdpa(torch):
                     (B, H, T, D // H))
 
 
+def masked_softmax(torch):
+    """minGPT's attention weights: att.masked_fill(tril == 0, -inf).softmax(-1) with the (1, 1, T, T) mask."""
+    rng = np.random.default_rng(7)
+    att = to_t(torch, rng.standard_normal((B, H, T, T)).astype(np.float32), True)
+    causal = to_t(torch, np.tril(np.ones((T, T), np.float32)).reshape(1, 1, T, T)) == 0
+    return _fwd_bwd(torch, lambda: att.masked_fill(causal, float("-inf")).softmax(-1), [att], (B, H, T, T))
+
+
 def embedding_bwd(torch):
     F, rng = _F(torch), np.random.default_rng(5)
     w = to_t(torch, rng.standard_normal((V, D)).astype(np.float32), True)
@@ -100,5 +108,5 @@ def clip_grad_norm(torch):
 
 
 MICRO = {"tiny_add": tiny_add, "layernorm": layernorm, "gelu": gelu, "cross_entropy": cross_entropy,
-         "sdpa": sdpa, "embedding_bwd": embedding_bwd, "linear": linear, "adamw_step": adamw_step,
+         "sdpa": sdpa, "masked_softmax": masked_softmax, "embedding_bwd": embedding_bwd, "linear": linear, "adamw_step": adamw_step,
          "clip_grad_norm": clip_grad_norm}

@@ -284,6 +284,69 @@ def _softmax_bwd_rows(p, dp, scale, out):
             out[i, j] = scale * p[i, j] * (dp[i, j] - s)
 
 
+# F.softmax on float32 input without NaN (the caller checks): -inf (masked_fill) gives exactly 0, and a row all
+# -inf, or with a +inf, gives NaN, as torch's. So fastmath may assume no NaN (the max reduction vectorises), but
+# not no-inf: -inf is tested, not clamped.
+_jit_no_nan = dict(_jit, fastmath={"nnan", "nsz", "arcp", "contract", "afn", "reassoc"})
+
+
+@numba.njit(**_jit_no_nan)
+def _softmax_any_rows(x, out):
+    """Three passes over all rows (max; exp and sum; scale), as _softmax_rows: the loops vectorise better apart."""
+    n, m = x.shape
+    ninf = f32(-np.inf)
+    row_val = np.empty(n, np.float32)  # each row's max, then 1 / its sum (NaN for a row torch makes all NaN)
+    for r in range(n):
+        mx = ninf
+        for j in range(m):
+            mx = max(mx, x[r, j])
+        row_val[r] = mx
+    for r in range(n):
+        mx = row_val[r]
+        tot = f32(0.0)
+        for j in range(m):
+            v = x[r, j]
+            e = f32(0.0) if v == ninf else _exp(v - mx)
+            out[r, j] = e
+            tot += e
+        row_val[r] = np.nan if mx == ninf or mx == -ninf else _ONE / tot
+    for r in range(n):
+        inv = row_val[r]
+        for j in range(m):
+            out[r, j] *= inv
+
+
+@numba.njit(**_jit_nan)
+def _softmax_any_bwd_rows(y, g, out):
+    n, m = y.shape
+    for i in range(n):
+        s = f32(0.0)
+        for j in range(m):
+            s += g[i, j] * y[i, j]
+        for j in range(m):
+            out[i, j] = y[i, j] * (g[i, j] - s)
+
+
+def softmax_any(x):
+    """softmax over the last axis of float32 x, with torch's results for -inf and +inf; None when x holds a NaN
+    (or both infinities: their sum is NaN), for the caller's numpy path."""
+    x2 = np.ascontiguousarray(x).reshape(-1, x.shape[-1])
+    with np.errstate(invalid="ignore"):
+        if np.isnan(x2.sum()):
+            return None
+    res = np.empty(x.shape, np.float32)
+    _softmax_any_rows(x2, res.reshape(x2.shape))
+    return res
+
+
+def softmax_any_backward(y, g):
+    """y (g - sum(g y)) over the last axis, for softmax_any's y."""
+    y2, g2 = y.reshape(-1, y.shape[-1]), np.ascontiguousarray(g).reshape(-1, y.shape[-1])
+    res = np.empty(y.shape, np.float32)
+    _softmax_any_bwd_rows(y2, g2, res.reshape(y2.shape))
+    return res
+
+
 def softmax(s, scale=1.0, causal_offset=None):
     """softmax(s * scale) over the last axis of float32 s (..., L, S), scale > 0. With causal_offset = k,
     query i sees keys j <= i + k and the rest get exactly 0 (k = 0: torch's is_causal, top-left aligned)."""

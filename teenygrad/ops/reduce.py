@@ -3,6 +3,7 @@ backward re-inserts the reduced axes and broadcasts."""
 import numpy as np
 from ..autograd.function import Function
 from ..backend import cuda as _cuda
+from ..backend.cpu import fused_for
 from .._arrays import on_device_of, xp_of, zeros_on
 from ..autograd.graph_backward import const, where
 
@@ -266,8 +267,15 @@ class Softmax(Function):
         if self.cuda is not None:  # one read and one write per row (Triton)
             self.y = self.cuda.softmax_fwd(x)
             return self.y
-        e = np.exp(x - _max_keepdims(x, axis))
-        e /= e.sum(axis=axis, keepdims=True)
+        k = self.kernels = fused_for(x) if axis == x.ndim - 1 and x.size else None
+        if k is not None:  # one pass per row (numba), -inf as torch; None for input with a NaN
+            self.y = k.softmax_any(x)
+            if self.y is not None:
+                return self.y
+            self.kernels = None
+        with np.errstate(invalid="ignore"):  # inf - inf, a row all -inf: NaN, as torch's (which doesn't warn)
+            e = np.exp(x - _max_keepdims(x, axis))
+            e /= e.sum(axis=axis, keepdims=True)
         self.y = e
         return e
 
@@ -275,6 +283,8 @@ class Softmax(Function):
         y = self.y
         if self.cuda is not None:
             return self.cuda.softmax_bwd(y, g)
+        if self.kernels is not None and g.dtype == np.float32:
+            return self.kernels.softmax_any_backward(y, g)
         return y * (g - (g * y).sum(axis=self.axis, keepdims=True))
 
     def backward_graph(self, g):

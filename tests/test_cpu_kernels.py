@@ -1,5 +1,6 @@
-"""The 2-D max-pool and col2im kernels (numba, float32) and the numpy paths they stand in for, both against torch:
-max_pool2d with ties and NaNs, strides, dilation, padding and ceil_mode, and conv2d's input gradient."""
+"""numba kernels (float32 CPU) and the numpy paths they stand in for, both against torch (the `kernels` fixture
+runs each test both ways): max_pool2d with ties and NaNs, strides, dilation, padding and ceil_mode; conv2d's input
+gradient (col2im); softmax with -inf, +inf and NaN; masked_fill with a broadcast mask."""
 import numpy as np
 import pytest
 
@@ -36,3 +37,31 @@ def test_max_pool2d_neg_inf_input_with_padding(kernels):
 def test_conv2d_input_gradient_both_paths(kw, layout, kernels):
     compare(lambda lib, x, w, b: lib.nn.functional.conv2d(x, w, b, **kw),
             [rand((3, 4, 9, 10), 2), rand((6, 4 // kw.get("groups", 1), 3, 3), 3), rand((6,), 4)], layout=layout)
+
+
+def _softmax_input():
+    x = rand((4, 3, 7), 5)
+    x[0, 0, 2] = -np.inf          # masked: exactly 0
+    x[0, 1] = -np.inf             # a row all masked: NaN, as torch
+    x[1, 2, :4] = -np.inf
+    x[2, 0, 3] = np.inf           # +inf in a row: NaN, as torch
+    return x
+
+
+@pytest.mark.parametrize("nan", [False, True])  # a NaN anywhere sends the whole call down the numpy path
+def test_softmax_infinities_and_nans(nan, kernels):
+    x = _softmax_input()
+    if nan:
+        x[3, 1, 1] = np.nan
+    compare(lambda lib, a: lib.softmax(a, -1), [x], grad=[False])
+    finite = rand((4, 3, 7), 6)
+    finite[:, :, 0] = -np.inf
+    compare(lambda lib, a: lib.softmax(a, -1) * a.exp(), [finite])  # gradients (the -inf column has none)
+
+
+@pytest.mark.parametrize("layout", ["contig", "T"])
+def test_masked_fill_broadcast_mask_then_softmax(layout, kernels):
+    """minGPT's attention: att.masked_fill(tril == 0, -inf).softmax(-1), the mask (1, 1, t, t) broadcast."""
+    mask = np.tril(np.ones((6, 6), np.float32)).reshape(1, 1, 6, 6)
+    compare(lambda lib, a, m: a.masked_fill(m == 0, float("-inf")).softmax(-1), [rand((2, 3, 6, 6), 7), mask],
+            grad=[True, False], layout=layout)
