@@ -80,6 +80,16 @@ def _exp(x):
 
 
 @numba.njit(inline="always", **_jit)
+def _sig32(x):
+    return _ONE / (_ONE + _exp(-x))
+
+
+@numba.njit(inline="always", **_jit)
+def _tanh32(x):
+    return _ONE - _TWO / (_exp(_TWO * x) + _ONE)
+
+
+@numba.njit(inline="always", **_jit)
 def _erf(x):
     a = min(max(x, -_FOUR), _FOUR)
     x2 = a * a
@@ -347,6 +357,108 @@ def softmax_any_backward(y, g):
     return res
 
 
+@numba.njit(**_jit_no_nan)
+def _log_softmax_any_rows(x, out):
+    """out = x - logsumexp(x) per row (NaN-free input; -inf stays -inf, a row all -inf or holding +inf is NaN)."""
+    n, m = x.shape
+    ninf = f32(-np.inf)
+    for r in range(n):
+        mx = ninf
+        for j in range(m):
+            mx = max(mx, x[r, j])
+        if mx == ninf or mx == -ninf:
+            for j in range(m):
+                out[r, j] = np.nan
+            continue
+        tot = f32(0.0)
+        for j in range(m):
+            v = x[r, j]
+            tot += f32(0.0) if v == ninf else _exp(v - mx)
+        lse = mx + f32(np.log(tot))  # one log per row
+        for j in range(m):
+            out[r, j] = x[r, j] - lse
+
+
+@numba.njit(**_jit_nan)
+def _log_softmax_any_bwd_rows(y, g, out):
+    n, m = y.shape
+    ninf = f32(-np.inf)
+    for i in range(n):
+        s = f32(0.0)
+        for j in range(m):
+            s += g[i, j]
+        for j in range(m):
+            v = y[i, j]
+            out[i, j] = g[i, j] - (f32(0.0) if v == ninf else _exp(v)) * s
+
+
+def log_softmax_any(x):
+    """log_softmax over the last axis of float32 x (None when x holds a NaN: the caller's numpy path)."""
+    x2 = np.ascontiguousarray(x).reshape(-1, x.shape[-1])
+    with np.errstate(invalid="ignore"):
+        if np.isnan(x2.sum()):
+            return None
+    res = np.empty(x.shape, np.float32)
+    _log_softmax_any_rows(x2, res.reshape(x2.shape))
+    return res
+
+
+def log_softmax_any_backward(y, g):
+    """g - exp(y) sum(g) over the last axis, for log_softmax_any's y."""
+    y2, g2 = y.reshape(-1, y.shape[-1]), np.ascontiguousarray(g).reshape(-1, y.shape[-1])
+    res = np.empty(y.shape, np.float32)
+    _log_softmax_any_bwd_rows(y2, g2, res.reshape(y2.shape))
+    return res
+
+
+# ---- silu and sigmoid, one pass each (numpy: 3-5 passes with temporaries) ----------------------------------------
+@numba.njit(inline="always", **_jit_nan)
+def _sig_exact_ends(v):
+    """sigmoid for the kernels below: _exp clamps its input, so -inf and NaN are set apart (0 and NaN, as torch)."""
+    s = _sig32(v)
+    s = f32(0.0) if v == -np.inf else s
+    return s if v == v else v
+
+
+@numba.njit(**_jit_nan)
+def _silu_fwd(x, y):
+    for i in range(x.size):
+        y[i] = x[i] * _sig_exact_ends(x[i])
+
+
+@numba.njit(**_jit_nan)
+def _silu_bwd(x, g, dx):
+    for i in range(x.size):
+        s = _sig_exact_ends(x[i])
+        dx[i] = g[i] * s * (_ONE + x[i] * (_ONE - s))
+
+
+@numba.njit(**_jit_nan)
+def _sigmoid_fwd(x, y):
+    for i in range(x.size):
+        y[i] = _sig_exact_ends(x[i])
+
+
+def _elementwise(kernel, *arrays):
+    """kernel(*flat inputs, flat output) on C-contiguous copies of same-shape float32 arrays."""
+    flat = [np.ascontiguousarray(a).reshape(-1) for a in arrays]
+    out = np.empty(arrays[0].shape, np.float32)
+    kernel(*flat, out.reshape(-1))
+    return out
+
+
+def silu(x):
+    return _elementwise(_silu_fwd, x)
+
+
+def silu_backward(x, g):
+    return _elementwise(_silu_bwd, x, g)
+
+
+def sigmoid(x):
+    return _elementwise(_sigmoid_fwd, x)
+
+
 def softmax(s, scale=1.0, causal_offset=None):
     """softmax(s * scale) over the last axis of float32 s (..., L, S), scale > 0. With causal_offset = k,
     query i sees keys j <= i + k and the rest get exactly 0 (k = 0: torch's is_causal, top-left aligned)."""
@@ -496,16 +608,6 @@ def scatter_add_rows(out, idx, rows):
 
 # ---- LSTM cell, one time step: the gate activations, c_t and h_t in one pass after the step's GEMM (numpy needs
 # ~11 calls on small arrays there), and its backward in one pass (ops/rnn.py, LSTMScan) ----------------------------
-@numba.njit(inline="always", **_jit)
-def _sig32(x):
-    return _ONE / (_ONE + _exp(-x))
-
-
-@numba.njit(inline="always", **_jit)
-def _tanh32(x):
-    return _ONE - _TWO / (_exp(_TWO * x) + _ONE)
-
-
 @numba.njit(**_jit)
 def lstm_cell(a, c, c_out, h_out):
     """a (b, 4h): the step's gate pre-activations [i, f, g, o], overwritten by their activations;

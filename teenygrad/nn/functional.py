@@ -8,6 +8,7 @@ import numpy as np
 from ..tensor import dt  # the dtype module: the package attribute `dtype` is the dtype class, as in torch
 from ..tensor import Tensor, _check_same_device
 from ..ops import nn as N
+from ..ops import activation as A
 from .._arrays import on_device_of, xp_of
 from ..random import device_dropout_noise, gen_of
 from ..autograd.grad_mode import is_grad_enabled
@@ -269,7 +270,7 @@ def leaky_relu(input, negative_slope=0.01, inplace=False):
     if not dt.is_floating(_t(input, "leaky_relu").dtype):  # torch: not implemented for integer tensors
         raise TypeError(f"leaky_relu: expected a floating point input, got {input.dtype}")
     x = _inplace_source(input) if inplace else input
-    out = _where(x > 0, x, x * negative_slope)
+    out = A.LeakyRelu.apply(x, slope=float(negative_slope))
     return _write_back(input, out) if inplace else out
 
 

@@ -422,18 +422,20 @@ class Tanh(Function):
 
 
 def _sigmoid(x):
-    # 1 / (1 + e^-x) keeps full relative precision for very negative x (the tanh form cancels to 0 there);
-    # -x is capped below exp's float32/float64 overflow so no warning is raised and the result is still ~0
+    # 1 / (1 + e^-x) keeps full relative precision for very negative x (the tanh form cancels to 0 there); e^-x
+    # overflowing to inf gives exactly 0, as torch (so silu(-inf) = -inf * 0 is NaN there too)
     if x.dtype.itemsize < 4:  # float16/bfloat16 overflow exp at 11: compute in float32, as torch does
         return _sigmoid(x.astype(np.float32)).astype(x.dtype)
-    return 1 / (1 + np.exp(np.minimum(-x, 88.0 if x.dtype.itemsize == 4 else 709.0)))
+    with np.errstate(over="ignore"):
+        return 1 / (1 + np.exp(-x))
 
 
 class Sigmoid(Function):
     """z = 1 / (1 + e^-x);  dx = dz z (1 - z)"""
     saves_inputs, saves_output = False, True
     def forward(self, x):
-        self.z = _sigmoid(x)
+        k = fused_for(x)
+        self.z = k.sigmoid(x) if k is not None else _sigmoid(x)  # one pass instead of four
         return self.z
 
     def backward(self, g):

@@ -314,10 +314,14 @@ class ELU(Function):
     saves_inputs, saves_output = False, True
     def forward(self, x, alpha):
         self.pos, self.alpha = x > 0, x.dtype.type(alpha)
-        self.y = np.where(self.pos, x, np.expm1(np.minimum(x, 0)) * self.alpha)
+        neg = np.expm1(np.minimum(x, 0)) * self.alpha
+        k = self.kernels = fused_for(x) if x.flags.c_contiguous else None
+        self.y = k.select(self.pos, x, neg) if k is not None else np.where(self.pos, x, neg)  # (numpy's branches)
         return self.y
 
     def backward(self, g):
+        if self.kernels is not None and g.dtype == np.float32 and g.flags.c_contiguous:
+            return self.kernels.select(self.pos, g, g * (self.y + self.alpha))
         return g * np.where(self.pos, 1, self.y + self.alpha)
 
     def backward_graph(self, g):

@@ -297,11 +297,20 @@ class LogSoftmax(Function):
     saves_inputs, saves_output = False, True
     def forward(self, x, axis):
         self.axis = axis
-        s = x - _max_keepdims(x, axis)
-        self.y = s - np.log(np.exp(s).sum(axis=axis, keepdims=True))
+        k = self.kernels = fused_for(x) if axis == x.ndim - 1 and x.size else None
+        if k is not None:  # one pass per row (numba), -inf as torch; None for input with a NaN
+            self.y = k.log_softmax_any(x)
+            if self.y is not None:
+                return self.y
+            self.kernels = None
+        with np.errstate(invalid="ignore"):  # inf - inf: NaN, as torch's (which doesn't warn)
+            s = x - _max_keepdims(x, axis)
+            self.y = s - np.log(np.exp(s).sum(axis=axis, keepdims=True))
         return self.y
 
     def backward(self, g):
+        if self.kernels is not None and g.dtype == np.float32:
+            return self.kernels.log_softmax_any_backward(self.y, g)
         return g - np.exp(self.y) * g.sum(axis=self.axis, keepdims=True)
 
     def backward_graph(self, g):
