@@ -93,3 +93,30 @@ def test_activations_with_infinities_both_paths(name, fn, layout, kernels):
         x[0, 0] = 0.5
     with np.errstate(invalid="ignore"):  # inf * 0 in the numpy paths, as torch computes it (silently)
         compare(fn, [x], layout=layout)
+
+
+@pytest.mark.parametrize("kw", [dict(kernel_size=2), dict(kernel_size=3, stride=2, padding=1),
+                                dict(kernel_size=3, stride=2, padding=1, count_include_pad=False),
+                                dict(kernel_size=(2, 3), stride=(1, 2), ceil_mode=True), dict(kernel_size=2,
+                                                                                            divisor_override=3)])
+@pytest.mark.parametrize("layout", ["contig", "T"])
+def test_avg_pool2d_both_paths(kw, layout, kernels):
+    compare(lambda lib, x: lib.nn.functional.avg_pool2d(x, **kw), [rand((3, 4, 9, 10), 9)], layout=layout)
+
+
+@pytest.mark.parametrize("shape", [(8, 3), (4, 3, 7), (3, 4, 5, 6)])
+@pytest.mark.parametrize("affine", [True, False])
+def test_batch_norm_training_both_paths(shape, affine, kernels):
+    """The per-channel kernel (any (n, c, *spatial) input) and numpy's reductions: outputs, gradients and the
+    running statistics the module keeps, against torch."""
+    import torch
+    import teenygrad as tg
+    cls = {2: "BatchNorm1d", 3: "BatchNorm1d", 4: "BatchNorm2d"}[len(shape)]
+    x = 3 * rand(shape, 10) + 1
+    compare(lambda lib, a: getattr(lib.nn, cls)(shape[1], affine=affine)(a), [x], layout="T")
+    ours, theirs = getattr(tg.nn, cls)(shape[1], affine=affine), getattr(torch.nn, cls)(shape[1], affine=affine)
+    for _ in range(2):
+        ours(tg.tensor(x))
+        theirs(torch.tensor(x))
+    np.testing.assert_allclose(ours.running_mean.numpy(), theirs.running_mean.numpy(), rtol=1e-5, atol=1e-6)
+    np.testing.assert_allclose(ours.running_var.numpy(), theirs.running_var.numpy(), rtol=1e-5, atol=1e-6)

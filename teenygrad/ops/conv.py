@@ -226,7 +226,11 @@ class AvgPoolNd(Function):
     saves_inputs = False
     def forward(self, x, kernel, stride, pad, divisor):
         xpad = _pad(x, pad)
-        y = window_sums(xpad, kernel, stride)
+        k = self.kernels = fused_for(x) if x.ndim == 4 and x.size else None
+        if k is not None:  # one pass (numba): numpy's sum over a strided window view is ~4x slower
+            y = k.window_sums2d(xpad, *kernel, *stride, *_out_size(xpad.shape[2:], kernel, stride, (1, 1)))
+        else:
+            y = window_sums(xpad, kernel, stride)
         y /= divisor
         self.xpad_shape, self.kernel, self.stride, self.pad, self.divisor = xpad.shape, kernel, stride, pad, divisor
         return y
@@ -234,6 +238,9 @@ class AvgPoolNd(Function):
     def backward(self, g):
         nd = len(self.kernel)
         gd = g / self.divisor
+        if self.kernels is not None and gd.dtype == np.float32:
+            return _unpad(self.kernels.window_spread2d(contiguous(gd), *self.xpad_shape[2:], *self.kernel,
+                                                       *self.stride), self.pad)
         dcols = xp_of(g).broadcast_to(gd.reshape(g.shape[:2] + (1,) * nd + g.shape[2:]),
                                       g.shape[:2] + tuple(self.kernel) + g.shape[2:])
         return _unpad(_col2im(dcols, self.xpad_shape, self.stride, (1,) * nd), self.pad)

@@ -236,6 +236,9 @@ class BatchNorm(Function):
     dx = rstd/N (N dxh - sum(dxh) - xh sum(dxh xh)), dxh = dy w"""
     def forward(self, x, *wb, axes, eps, shape, has_w):
         self.axes, self.has_w = axes, has_w
+        k = self.kernels = fused_for(x, *wb) if axes == (0,) + tuple(range(2, x.ndim)) and x.size else None
+        if k is not None:  # one kernel over (n, c, s): per channel, contiguous rows
+            return self._forward_fused(k, x, wb, eps, shape)
         mu = x.mean(axis=axes, keepdims=True)
         xc = x - mu
         var = np.mean(xc * xc, axis=axes, keepdims=True)
@@ -249,7 +252,30 @@ class BatchNorm(Function):
             y += wb[1].reshape(shape)
         return y
 
+    def _forward_fused(self, k, x, wb, eps, shape):
+        N, C = x.shape[:2]
+        x3 = contiguous(x).reshape(N, C, -1)
+        w = wb[0] if self.has_w else np.ones(C, np.float32)
+        b = wb[1] if self.has_w else np.zeros(C, np.float32)
+        y, xh = np.empty_like(x3), np.empty_like(x3)
+        mean, var = np.empty(C, np.float32), np.empty(C, np.float32)
+        self.eps = np.float32(eps)
+        k.batch_norm_fwd(x3, contiguous(w), contiguous(b), self.eps, y, xh, mean, var)
+        self.mean, self.var = mean.reshape(shape), var.reshape(shape)  # read by the module (running statistics)
+        self.rstd = 1 / np.sqrt(self.var + self.eps)
+        self.xh, self.w = xh.reshape(x.shape), (wb[0].reshape(shape) if self.has_w else None)
+        return y.reshape(x.shape)
+
     def backward(self, g):
+        if self.kernels is not None and g.dtype == np.float32:
+            N, C = g.shape[:2]
+            gx, gw, gb = np.empty(self.xh.shape, np.float32), np.empty(C, np.float32), np.empty(C, np.float32)
+            w = self.w.reshape(-1) if self.has_w else np.ones(C, np.float32)
+            self.kernels.batch_norm_bwd(contiguous(g).reshape(N, C, -1), self.xh.reshape(N, C, -1), contiguous(w),
+                                        self.var.reshape(-1), self.eps, gx.reshape(N, C, -1), gw, gb)
+            n = self.needs_input_grad
+            gx = gx if n[0] else None
+            return (gx, gw if n[1] else None, gb if n[2] else None) if self.has_w else gx
         xh, axes = self.xh, self.axes
         dxh = g * self.w if self.has_w else g
         n = self.needs_input_grad
