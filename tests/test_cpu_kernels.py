@@ -120,3 +120,11 @@ def test_batch_norm_training_both_paths(shape, affine, kernels):
         theirs(torch.tensor(x))
     np.testing.assert_allclose(ours.running_mean.numpy(), theirs.running_mean.numpy(), rtol=1e-5, atol=1e-6)
     np.testing.assert_allclose(ours.running_var.numpy(), theirs.running_var.numpy(), rtol=1e-5, atol=1e-6)
+
+
+@pytest.mark.parametrize("kw", [dict(scale_factor=2, mode="nearest"), dict(scale_factor=3, mode="nearest"),
+                                dict(size=(7, 9), mode="nearest"), dict(scale_factor=2, mode="bilinear"),
+                                dict(scale_factor=2, mode="nearest-exact")])
+def test_interpolate_gradient_fast_and_general_paths(kw):
+    """Upsampling's backward: equal runs (integer scales) take the strided-slice sum, the rest numpy's reduceat."""
+    compare(lambda lib, x: lib.nn.functional.interpolate(x, **kw), [rand((2, 3, 5, 6), 11)], layout="T")

@@ -375,7 +375,18 @@ class Resample(Function):
             c = g if self.w is None else g * on_device_of(g, self.w[:, j]).reshape(self.bshape)
             rows = col[starts]  # a run of rows (the usual case) is written through a slice, not a fancy index
             rows = slice(rows[0], rows[-1] + 1) if rows[-1] - rows[0] == len(rows) - 1 else on_device_of(g, rows)
-            dx[at + (rows,)] += xp.add.reduceat(c, on_device_of(g, starts), axis=self.axis)
+            runs = np.diff(np.r_[starts, col.size])
+            if (runs == runs[0]).all() and runs[0] <= 8:
+                # equal short runs (an integer scale): the runs' strided slices, added (reduceat, or a sum over the
+                # runs' axis, is ~5x slower along a middle axis)
+                sh, at1 = c.shape, (slice(None),) * (self.axis + 1)
+                v = c.reshape(sh[:self.axis] + (len(starts), int(runs[0])) + sh[self.axis + 1:])
+                seg = v[at1 + (0,)].copy()
+                for k in range(1, int(runs[0])):
+                    seg += v[at1 + (k,)]
+            else:
+                seg = xp.add.reduceat(c, on_device_of(g, starts), axis=self.axis)
+            dx[at + (rows,)] += seg
         return dx
 
     def backward_graph(self, g):
