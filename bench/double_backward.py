@@ -8,22 +8,21 @@ the gradient penalty ((|d D(x_hat) / d x_hat| - 1)^2 on random interpolates, its
 create_graph=True), backward through all of it, Adam. The same step without the penalty (first order only) is timed
 too, so the table shows what the second-order part costs in each framework. Prints medians over rounds and the
 median of the per-round ratios teenygrad / torch."""
-import argparse
 import os
 import statistics
 import sys
-import time
 
-_p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-_p.add_argument("--rounds", type=int, default=5)
-_p.add_argument("--reps", type=int, default=30)
-_p.add_argument("--threads", type=int, default=2)
-_p.add_argument("--realtime", action="store_true", help="run under SCHED_FIFO (root), as bench/run.py --realtime")
-ARGS = _p.parse_args()
-for _v in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
-    os.environ[_v] = str(ARGS.threads)
-if ARGS.realtime:
-    os.sched_setscheduler(0, os.SCHED_FIFO, os.sched_param(10))  # before any thread starts: they inherit it
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from _side_by_side import parse, median_s  # noqa: E402
+
+
+
+def _options(p):
+    p.add_argument("--rounds", type=int, default=5)
+    p.add_argument("--reps", type=int, default=30)
+
+
+ARGS = parse(__doc__, _options)
 
 import numpy as np  # noqa: E402
 import torch  # noqa: E402
@@ -63,16 +62,6 @@ def make(m, seed=0):
     return step
 
 
-def median_ms(fn, reps):
-    fn()
-    times = []
-    for _ in range(reps):
-        t0 = time.perf_counter()
-        fn()
-        times.append(time.perf_counter() - t0)
-    return 1e3 * statistics.median(times)
-
-
 def main():
     torch.set_num_threads(ARGS.threads)
     steps = {"tg": make(tg), "torch": make(torch)}
@@ -81,7 +70,7 @@ def main():
         order = ["tg", "torch"] if r % 2 == 0 else ["torch", "tg"]
         for penalty in (True, False):
             for k in order:
-                rows[(k, penalty)].append(median_ms(lambda: steps[k](penalty), ARGS.reps))
+                rows[(k, penalty)].append(1e3 * median_s(lambda: steps[k](penalty), ARGS.reps, warmup=1))
     print(f"WGAN-GP critic step, {ARGS.threads} threads, median of {ARGS.rounds} rounds x {ARGS.reps} steps")
     for penalty, what in ((True, "with gradient penalty (double backward)"), (False, "without (first order)")):
         a, b = rows[("tg", penalty)], rows[("torch", penalty)]

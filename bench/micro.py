@@ -108,5 +108,5 @@ def clip_grad_norm(torch):
 
 
 MICRO = {"tiny_add": tiny_add, "layernorm": layernorm, "gelu": gelu, "cross_entropy": cross_entropy,
-         "sdpa": sdpa, "masked_softmax": masked_softmax, "embedding_bwd": embedding_bwd, "linear": linear, "adamw_step": adamw_step,
-         "clip_grad_norm": clip_grad_norm}
+         "sdpa": sdpa, "masked_softmax": masked_softmax, "embedding_bwd": embedding_bwd, "linear": linear,
+         "adamw_step": adamw_step, "clip_grad_norm": clip_grad_norm}

@@ -7,20 +7,13 @@ teenygrad / torch, the largest first: where teenygrad is furthest behind.
 
 PyTorch splits elementwise work over its threads (from 32k elements) where teenygrad's numpy and numba paths run
 on one core, so ~2x on elementwise ops at 2 threads is that; more is something to fix."""
-import argparse
 import os
-import statistics
-import time
+import sys
 
-_p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-_p.add_argument("--threads", type=int, default=2)
-_p.add_argument("--reps", type=int, default=40)
-_p.add_argument("--realtime", action="store_true", help="run under SCHED_FIFO (root), as bench/run.py --realtime")
-ARGS = _p.parse_args()
-for _v in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
-    os.environ[_v] = str(ARGS.threads)
-if ARGS.realtime:
-    os.sched_setscheduler(0, os.SCHED_FIFO, os.sched_param(10))
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from _side_by_side import parse, median_s  # noqa: E402
+
+ARGS = parse(__doc__, lambda p: p.add_argument("--reps", type=int, default=40))
 
 import numpy as np  # noqa: E402
 import torch  # noqa: E402
@@ -86,17 +79,6 @@ IMAGE_OPS = {
 }
 
 
-def median_us(run):
-    for _ in range(3):
-        run()
-    times = []
-    for _ in range(ARGS.reps):
-        t0 = time.perf_counter()
-        run()
-        times.append(time.perf_counter() - t0)
-    return 1e6 * statistics.median(times)
-
-
 def step(m, name):
     """One forward + backward of op `name` in framework m, as a closure."""
     if name in IMAGE_OPS:
@@ -118,7 +100,7 @@ def step(m, name):
 def main():
     rows = []
     for name in list(OPS) + list(IMAGE_OPS):
-        ours, theirs = median_us(step(tg, name)), median_us(step(torch, name))
+        ours, theirs = (1e6 * median_s(step(m, name), ARGS.reps) for m in (tg, torch))
         rows.append((ours / theirs, name, ours, theirs))
     print(f"forward + backward, {ARGS.threads} threads, median of {ARGS.reps}; ratio teenygrad / torch, largest first")
     for ratio, name, ours, theirs in sorted(rows, reverse=True):

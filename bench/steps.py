@@ -8,23 +8,22 @@ alternating rounds:
     python bench/steps.py [--only lstm,lenet] [--rounds 3] [--reps 100] [--threads 2] [--realtime]
 
 Prints the median step time of each (over rounds of `reps`-step medians) and the ratio teenygrad / torch."""
-import argparse
 import os
 import statistics
 import sys
-import time
 
-_p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-_p.add_argument("--only", default="rnn,gru,lstm,lenet", help="comma-separated workloads")
-_p.add_argument("--rounds", type=int, default=3)
-_p.add_argument("--reps", type=int, default=100)
-_p.add_argument("--threads", type=int, default=2)
-_p.add_argument("--realtime", action="store_true", help="run under SCHED_FIFO (root), as bench/run.py --realtime")
-ARGS = _p.parse_args()
-for _v in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
-    os.environ[_v] = str(ARGS.threads)
-if ARGS.realtime:
-    os.sched_setscheduler(0, os.SCHED_FIFO, os.sched_param(10))
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from _side_by_side import parse, median_s  # noqa: E402
+
+
+
+def _options(p):
+    p.add_argument("--only", default="rnn,gru,lstm,lenet", help="comma-separated workloads")
+    p.add_argument("--rounds", type=int, default=3)
+    p.add_argument("--reps", type=int, default=100)
+
+
+ARGS = parse(__doc__, _options)
 
 import numpy as np  # noqa: E402
 import torch  # noqa: E402
@@ -69,17 +68,6 @@ def make(m, cell):
     return step
 
 
-def median_ms(fn, reps):
-    for _ in range(10):
-        fn()
-    times = []
-    for _ in range(reps):
-        t0 = time.perf_counter()
-        fn()
-        times.append(time.perf_counter() - t0)
-    return 1e3 * statistics.median(times)
-
-
 def main():
     torch.set_num_threads(ARGS.threads)
     print(f"training steps, {ARGS.threads} threads, median of {ARGS.rounds} rounds x {ARGS.reps} steps")
@@ -88,7 +76,7 @@ def main():
         a, b = [], []
         for r in range(ARGS.rounds):
             for side in ((ours, a), (theirs, b)) if r % 2 == 0 else ((theirs, b), (ours, a)):
-                side[1].append(median_ms(side[0], ARGS.reps))
+                side[1].append(1e3 * median_s(side[0], ARGS.reps, warmup=10))
         ratio = statistics.median(x / y for x, y in zip(a, b))
         print(f"  {cell:5s} teenygrad {statistics.median(a):6.3f} ms  torch {statistics.median(b):6.3f} ms  "
               f"ratio {ratio:.2f}x")

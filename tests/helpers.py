@@ -84,10 +84,8 @@ def _add_projection(loss_tg, loss_th, ours, theirs, rng):
     return (term_tg if loss_tg is None else loss_tg + term_tg), (term_th if loss_th is None else loss_th + term_th)
 
 
-def compare(fn, arrays, grad=None, layout="contig", fn_torch=None, seed=1, fwd=FWD, bwd=GRAD):
-    """Run fn(lib, *tensors) with lib = teenygrad and lib = torch (or fn_torch(torch, *tensors)) on the same
-    numpy inputs. grad: which inputs require grad (default: every floating input). Compares forward outputs,
-    then backward with a shared random upstream gradient through every differentiable output."""
+def _run_both(fn, arrays, grad, layout, fn_torch):
+    """(grad flags, teenygrad leaves, torch leaves, teenygrad outputs, torch outputs) of fn on the same inputs."""
     if grad is None:
         grad = [a.dtype.kind == "f" for a in arrays]
     pairs = [make_pair(a, g, layout if a.ndim else "contig") for a, g in zip(arrays, grad)]
@@ -95,6 +93,14 @@ def compare(fn, arrays, grad=None, layout="contig", fn_torch=None, seed=1, fwd=F
     out_th = _outputs((fn_torch or fn)(torch, *xs_th))
     out_tg = _outputs(fn(tg, *xs_tg))
     assert len(out_tg) == len(out_th), f"{len(out_tg)} outputs, torch gives {len(out_th)}"
+    return grad, xs_tg, xs_th, out_tg, out_th
+
+
+def compare(fn, arrays, grad=None, layout="contig", fn_torch=None, seed=1, fwd=FWD, bwd=GRAD):
+    """Run fn(lib, *tensors) with lib = teenygrad and lib = torch (or fn_torch(torch, *tensors)) on the same
+    numpy inputs. grad: which inputs require grad (default: every floating input). Compares forward outputs,
+    then backward with a shared random upstream gradient through every differentiable output."""
+    grad, xs_tg, xs_th, out_tg, out_th = _run_both(fn, arrays, grad, layout, fn_torch)
     for i, (o, w) in enumerate(zip(out_tg, out_th)):
         assert_close(o, w, f"forward output {i}", **fwd)
     if not any(grad):
@@ -200,13 +206,7 @@ def compare_double(fn, arrays, grad=None, layout="contig", fn_torch=None, seed=2
     random grad_outputs that themselves require grad) with create_graph=True, compare them, then backpropagate a
     random projection of those gradients and compare what reaches every input and every grad_output.
     grad: which inputs require grad (default: every floating input). Returns the two lists of first gradients."""
-    if grad is None:
-        grad = [a.dtype.kind == "f" for a in arrays]
-    pairs = [make_pair(a, g, layout if a.ndim else "contig") for a, g in zip(arrays, grad)]
-    xs_tg, xs_th = [p[0] for p in pairs], [p[1] for p in pairs]
-    out_th = _outputs((fn_torch or fn)(torch, *xs_th))
-    out_tg = _outputs(fn(tg, *xs_tg))
-    assert len(out_tg) == len(out_th), f"{len(out_tg)} outputs, torch gives {len(out_th)}"
+    grad, xs_tg, xs_th, out_tg, out_th = _run_both(fn, arrays, grad, layout, fn_torch)
     rng = np.random.default_rng(seed)
     outs_tg, outs_th, vs_tg, vs_th = [], [], [], []
     for o, w in zip(out_tg, out_th):

@@ -31,7 +31,8 @@ CASES = {
     "clamp": (lambda m, a: a.clamp(-1.0, 1.0) * a, [(A, ANY)]),
     "clamp_min": (lambda m, a: a.clamp(min=-0.5) ** 2, [(A, ANY)]),
     "clamp_tensor": (lambda m, a, lo, hi: a.clamp(lo, hi) * a, [(A, ANY), (B, (-1.5, -0.5)), (B, (0.5, 1.5))]),
-    "floor_sign": (lambda m, a, b: a.floor() * a + a.sign() * b + a.div(b, rounding_mode="trunc") * b, [(A, ANY), (B, POS)]),
+    "floor_sign": (lambda m, a, b: a.floor() * a + a.sign() * b + a.div(b, rounding_mode="trunc") * b,
+                   [(A, ANY), (B, POS)]),
     "remainder": (lambda m, a, b: (a % b) * a, [(A, ANY), (B, POS)]),
     "fmod": (lambda m, a, b: a.fmod(b) * b, [(A, ANY), (B, POS)]),
     # special.py

@@ -337,24 +337,28 @@ def _softmax_any_bwd_rows(y, g, out):
             out[i, j] = y[i, j] * (g[i, j] - s)
 
 
-def softmax_any(x):
-    """softmax over the last axis of float32 x, with torch's results for -inf and +inf; None when x holds a NaN
-    (or both infinities: their sum is NaN), for the caller's numpy path."""
-    x2 = np.ascontiguousarray(x).reshape(-1, x.shape[-1])
-    with np.errstate(invalid="ignore"):
-        if np.isnan(x2.sum()):
-            return None
-    res = np.empty(x.shape, np.float32)
-    _softmax_any_rows(x2, res.reshape(x2.shape))
+def _by_rows(kernel, *arrays):
+    """kernel(*arrays as (rows, last axis), out) on C-contiguous views or copies; out shaped like arrays[0]."""
+    rows = [np.ascontiguousarray(a).reshape(-1, a.shape[-1]) for a in arrays]
+    res = np.empty(arrays[0].shape, np.float32)
+    kernel(*rows, res.reshape(rows[0].shape))
     return res
+
+
+def _has_nan(x):
+    """One sum decides: NaN (or both infinities, whose sum is NaN) sends the caller down its numpy path."""
+    with np.errstate(invalid="ignore"):
+        return bool(np.isnan(x.sum()))
+
+
+def softmax_any(x):
+    """softmax over the last axis of float32 x, with torch's results for -inf and +inf; None when x holds a NaN."""
+    return None if _has_nan(x) else _by_rows(_softmax_any_rows, x)
 
 
 def softmax_any_backward(y, g):
     """y (g - sum(g y)) over the last axis, for softmax_any's y."""
-    y2, g2 = y.reshape(-1, y.shape[-1]), np.ascontiguousarray(g).reshape(-1, y.shape[-1])
-    res = np.empty(y.shape, np.float32)
-    _softmax_any_bwd_rows(y2, g2, res.reshape(y2.shape))
-    return res
+    return _by_rows(_softmax_any_bwd_rows, y, g)
 
 
 @numba.njit(**_jit_no_nan)
@@ -394,21 +398,12 @@ def _log_softmax_any_bwd_rows(y, g, out):
 
 def log_softmax_any(x):
     """log_softmax over the last axis of float32 x (None when x holds a NaN: the caller's numpy path)."""
-    x2 = np.ascontiguousarray(x).reshape(-1, x.shape[-1])
-    with np.errstate(invalid="ignore"):
-        if np.isnan(x2.sum()):
-            return None
-    res = np.empty(x.shape, np.float32)
-    _log_softmax_any_rows(x2, res.reshape(x2.shape))
-    return res
+    return None if _has_nan(x) else _by_rows(_log_softmax_any_rows, x)
 
 
 def log_softmax_any_backward(y, g):
     """g - exp(y) sum(g) over the last axis, for log_softmax_any's y."""
-    y2, g2 = y.reshape(-1, y.shape[-1]), np.ascontiguousarray(g).reshape(-1, y.shape[-1])
-    res = np.empty(y.shape, np.float32)
-    _log_softmax_any_bwd_rows(y2, g2, res.reshape(y2.shape))
-    return res
+    return _by_rows(_log_softmax_any_bwd_rows, y, g)
 
 
 # ---- silu and sigmoid, one pass each (numpy: 3-5 passes with temporaries) ----------------------------------------

@@ -132,7 +132,8 @@ class ConvNd(Function):
 
 
 class MaxPoolNd(Function):
-    """y = max of each window of x padded with -inf (the least integer for integer x);  dx = dy sent to the window's first maximum, by col2im.
+    """y = max of each window of x padded with -inf (the least integer for integer x);  dx = dy sent to the
+    window's maximum (the first; the last NaN, as torch), by col2im (a numba kernel for 2-D float32).
     self.arg (N, C, *Out) keeps which kernel offset won (row-major over the window)."""
     saves_inputs = False
     def forward(self, x, kernel, stride, pad, dilation):

@@ -1,0 +1,34 @@
+"""What the in-process side-by-side benchmarks share (double_backward.py, steps.py, ops_sweep.py): their command
+line (threads, realtime priority), set up before numpy or torch load, and a median timer."""
+import argparse
+import os
+import statistics
+import time
+
+
+def parse(doc, add_args=None):
+    """Parse the command line: --threads (BLAS/OpenMP threads, set in the environment now, before numpy loads) and
+    --realtime (SCHED_FIFO, as bench/run.py --realtime), plus whatever add_args(parser) adds."""
+    p = argparse.ArgumentParser(description=doc.splitlines()[0])
+    p.add_argument("--threads", type=int, default=2)
+    p.add_argument("--realtime", action="store_true", help="run under SCHED_FIFO (root), as bench/run.py --realtime")
+    if add_args is not None:
+        add_args(p)
+    args = p.parse_args()
+    for var in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
+        os.environ[var] = str(args.threads)
+    if args.realtime:
+        os.sched_setscheduler(0, os.SCHED_FIFO, os.sched_param(10))  # before any thread starts: they inherit it
+    return args
+
+
+def median_s(fn, reps, warmup=3):
+    """The median time of fn() over reps calls, after warmup calls, in seconds."""
+    for _ in range(warmup):
+        fn()
+    times = []
+    for _ in range(reps):
+        t0 = time.perf_counter()
+        fn()
+        times.append(time.perf_counter() - t0)
+    return statistics.median(times)
