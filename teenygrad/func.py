@@ -1,5 +1,5 @@
 """teenygrad.func: torch.func's functional_call, grad, vjp, jacrev/jacfwd, hessian and jvp built on autograd.grad,
-and vmap as a loop. They compose (grad(grad(f)), vmap(grad(f))): an argument that already requires grad, as an inner
+vmap as a loop, and stack_module_state for ensembling. They compose (grad(grad(f)), vmap(grad(f))): an argument that already requires grad, as an inner
 call's input does, stays in its graph, and the gradient is then taken with create_graph=True, so it is
 differentiable in that argument. There is no forward-mode AD: jacfwd and jvp are computed in reverse mode."""
 from .tensor import Tensor
@@ -252,3 +252,27 @@ def vmap(func, in_dims=0, out_dims=0, randomness="error", *, chunk_size=None):
         odims = out_dims if isinstance(out_dims, (tuple, list)) else (out_dims,) * len(outs[0])
         return _like(first, [stack([o[j] for o in outs], dim=odims[j]) for j in range(len(outs[0]))])
     return mapped
+
+
+def stack_module_state(models):
+    """(params, buffers) for ensembling with vmap: each parameter and buffer of the same-class modules stacked on a
+    new first dim, by name. The stacked parameters are new leaves that require grad (an optimizer can take them)."""
+    from .tensor_join import stack
+    models = list(models)
+    if not models:
+        raise RuntimeError("stack_module_state: Expected at least one model, got 0.")
+    if any(type(m) is not type(models[0]) for m in models):
+        raise RuntimeError("stack_module_state: Expected all models to be of the same class, got "
+                           f"{sorted({type(m).__name__ for m in models})}")
+    if len({m.training for m in models}) > 1:
+        raise RuntimeError("stack_module_state: Expected all models to have the same training/eval mode.")
+
+    def stacked(named, leaf):
+        names = [n for n, _ in named(models[0])]
+        out = {}
+        for name in names:
+            t = stack([dict(named(m))[name].detach() for m in models])
+            out[name] = t.requires_grad_(True) if leaf else t
+        return out
+
+    return (stacked(lambda m: m.named_parameters(), True), stacked(lambda m: m.named_buffers(), False))

@@ -80,3 +80,25 @@ def test_vmap_refuses_bad_input():
         tg.func.vmap(lambda a, s: a * s)(tg.tensor(rand((2,), 0)), 2.0)
     with pytest.raises(ValueError, match=r"vmap: Got in_dim=2 for an input but the input is of shape \(2,\)"):
         tg.func.vmap(lambda a: a, in_dims=2)(tg.tensor(rand((2,), 0)))
+
+
+def test_model_ensembling_with_stack_module_state_and_vmap():
+    """The torch.func ensembling tutorial: stack_module_state, then vmap over functional_call."""
+    got = []
+    data = rand((6, 3), 12)
+    for m in (tg, torch):
+        m.manual_seed(0)
+        models = [m.nn.Sequential(m.nn.Linear(3, 4), m.nn.BatchNorm1d(4), m.nn.Linear(4, 2)) for _ in range(3)]
+        params, buffers = m.func.stack_module_state(models)
+        assert all(p.requires_grad and p.is_leaf for p in params.values())
+        base = models[0]
+        out = m.func.vmap(lambda p, b, x: m.func.functional_call(base, (p, b), (x,)), (0, 0, None))(
+            params, buffers, m.tensor(data))
+        out.sum().backward()
+        got.append([to_np(out)] + [to_np(params[k].grad) for k in sorted(params)] + [to_np(buffers[k]) for k in
+                                                                                     sorted(buffers)])
+    assert len(got[0]) == len(got[1])
+    for a, b in zip(*got):
+        np.testing.assert_allclose(a, b, **TOL)
+    with pytest.raises(RuntimeError, match="stack_module_state: Expected all models to be of the same class"):
+        tg.func.stack_module_state([tg.nn.Linear(2, 2), tg.nn.Tanh()])
