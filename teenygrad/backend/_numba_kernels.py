@@ -90,6 +90,28 @@ def _tanh32(x):
 
 
 @numba.njit(inline="always", **_jit)
+def _row_max(x, r, lo, hi, lanes):
+    """max(x[r, lo:hi]) (hi > lo) in 16 running lanes (lanes: a 16-float scratch): LLVM vectorises that, not one
+    chain of max(), 4x slower (119 vs 29 us over 256 rows of 512). No NaN in the row (fastmath may assume none)."""
+    first = x[r, lo]
+    for k in range(16):
+        lanes[k] = first
+    j = lo
+    while j + 16 <= hi:
+        for k in range(16):
+            v = x[r, j + k]
+            lanes[k] = v if v > lanes[k] else lanes[k]
+        j += 16
+    mx = first
+    for k in range(16):
+        mx = lanes[k] if lanes[k] > mx else mx
+    for jj in range(j, hi):
+        v = x[r, jj]
+        mx = v if v > mx else mx
+    return mx
+
+
+@numba.njit(inline="always", **_jit)
 def _erf(x):
     a = min(max(x, -_FOUR), _FOUR)
     x2 = a * a
@@ -258,12 +280,10 @@ def _softmax_rows(s, scale, L, causal_offset, out):
     at attention's 64-wide rows (284 -> 136 us for 48 x 64 x 64 causal), the loops vectorise better alone."""
     n, m = s.shape[0], s.shape[1]
     row_val = np.empty(n, np.float32)               # each row's max, then 1 / its sum
+    lanes = np.empty(16, np.float32)
     for r in range(n):
         lim = m if causal_offset < 0 else min(m, r % L + 1 + causal_offset)
-        mx = s[r, 0]
-        for j in range(1, lim):
-            mx = max(mx, s[r, j])
-        row_val[r] = mx
+        row_val[r] = _row_max(s, r, 0, lim, lanes)
     for r in range(n):
         lim = m if causal_offset < 0 else min(m, r % L + 1 + causal_offset)
         mx = row_val[r]
@@ -306,11 +326,9 @@ def _softmax_any_rows(x, out):
     n, m = x.shape
     ninf = f32(-np.inf)
     row_val = np.empty(n, np.float32)  # each row's max, then 1 / its sum (NaN for a row torch makes all NaN)
+    lanes = np.empty(16, np.float32)
     for r in range(n):
-        mx = ninf
-        for j in range(m):
-            mx = max(mx, x[r, j])
-        row_val[r] = mx
+        row_val[r] = _row_max(x, r, 0, m, lanes) if m else ninf
     for r in range(n):
         mx = row_val[r]
         tot = f32(0.0)
@@ -363,22 +381,23 @@ def softmax_any_backward(y, g):
 
 @numba.njit(**_jit_no_nan)
 def _log_softmax_any_rows(x, out):
-    """out = x - logsumexp(x) per row (NaN-free input; -inf stays -inf, a row all -inf or holding +inf is NaN)."""
+    """out = x - logsumexp(x) per row (NaN-free input; -inf stays -inf, a row all -inf or holding +inf is NaN).
+    Three passes over all rows, as _softmax_any_rows."""
     n, m = x.shape
     ninf = f32(-np.inf)
+    row_val = np.empty(n, np.float32)  # each row's max, then its logsumexp
+    lanes = np.empty(16, np.float32)
     for r in range(n):
-        mx = ninf
-        for j in range(m):
-            mx = max(mx, x[r, j])
-        if mx == ninf or mx == -ninf:
-            for j in range(m):
-                out[r, j] = np.nan
-            continue
+        row_val[r] = _row_max(x, r, 0, m, lanes) if m else ninf
+    for r in range(n):
+        mx = row_val[r]
         tot = f32(0.0)
         for j in range(m):
             v = x[r, j]
             tot += f32(0.0) if v == ninf else _exp(v - mx)
-        lse = mx + f32(np.log(tot))  # one log per row
+        row_val[r] = np.nan if mx == ninf or mx == -ninf else mx + f32(np.log(tot))  # one log per row
+    for r in range(n):
+        lse = row_val[r]
         for j in range(m):
             out[r, j] = x[r, j] - lse
 
@@ -515,10 +534,9 @@ def _xent_fwd(x, t, ignore_index, p, loss):
     Returns the number of rows kept."""
     n, C = x.shape
     kept = 0
+    lanes = np.empty(16, np.float32)
     for i in range(n):
-        mx = x[i, 0]
-        for j in range(1, C):
-            mx = max(mx, x[i, j])
+        mx = _row_max(x, i, 0, C, lanes)
         tot = f32(0.0)
         for j in range(C):
             e = _exp(x[i, j] - mx)
