@@ -128,3 +128,12 @@ def test_batch_norm_training_both_paths(shape, affine, kernels):
 def test_interpolate_gradient_fast_and_general_paths(kw):
     """Upsampling's backward: equal runs (integer scales) take the strided-slice sum, the rest numpy's reduceat."""
     compare(lambda lib, x: lib.nn.functional.interpolate(x, **kw), [rand((2, 3, 5, 6), 11)], layout="T")
+
+
+@pytest.mark.parametrize("c_in,c_out,k,pad", [(6, 6, 3, 1), (8, 4, 3, 0), (6, 6, 5, 2), (5, 5, 4, "same"),
+                                              (6, 3, 3, 2), (4, 6, 3, 1)])
+def test_conv2d_input_gradient_by_flipped_conv(c_in, c_out, k, pad):
+    """dx as a convolution of dy with the flipped kernels (stride 1, at most as many output channels as input ones:
+    all but the last case here, which keeps col2im), against torch; 'same' with an even kernel pads unevenly."""
+    compare(lambda lib, x, w, b: lib.nn.functional.conv2d(x, w, b, padding=pad),
+            [rand((3, c_in, 9, 10), 12), rand((c_out, c_in, k, k), 13), rand((c_out,), 14)], layout="T")

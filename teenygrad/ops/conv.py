@@ -105,12 +105,34 @@ class ConvNd(Function):
         gy = g.reshape(N, G, Og, P)
         gw = (gy @ self.cols.swapaxes(-1, -2)).sum(axis=0).reshape(self.wshape) if n[1] else None
         gx = None
-        if n[0]:
+        if n[0] and self._by_flipped_conv(g):
+            gx = self._input_grad_by_conv(g)
+        elif n[0]:
             dcols = (self.wg.swapaxes(-1, -2) @ gy).reshape(self.xpad_shape[:2] + self.wshape[2:] + g.shape[2:])
             gx = _unpad(_col2im(dcols, self.xpad_shape, self.stride, self.dilation), self.pad)
         if len(n) == 2:
             return gx, gw
         return gx, gw, (g.sum(axis=(0,) + tuple(range(2, g.ndim))) if n[2] else None)
+
+    def _by_flipped_conv(self, g):
+        """Whether dx is cheaper as a convolution of dy with the flipped kernels (stride and dilation 1, one group,
+        2-D, at most as many output channels as input ones, pads within the kernel): its im2col has O K rows
+        against dcols' C K, and no col2im follows. (32, 16, 32, 32) with 16 3x3 filters: 7.1 -> 3.6 ms; with more
+        output than input channels it loses (LeNet's second conv: 2.0 -> 4.6 ms), so those keep col2im."""
+        O, C, *K = self.wshape
+        return (type(g) is np.ndarray and len(K) == 2 and self.wg.shape[0] == 1 and O <= C
+                and all(s == 1 for s in self.stride) and all(d == 1 for d in self.dilation)
+                and all(lo <= k - 1 and hi <= k - 1 for (lo, hi), k in zip(self.pad, K)))
+
+    def _input_grad_by_conv(self, g):
+        """dx = dy, padded by k - 1 minus the forward's pads, correlated with w flipped and transposed (C, O, *K)."""
+        O, C, *K = self.wshape
+        flipped = self.wg.reshape(self.wshape)[:, :, ::-1, ::-1].transpose(1, 0, 2, 3)
+        wf = contiguous(flipped).reshape(C, O * K[0] * K[1])
+        gpad = _pad(g, tuple((k - 1 - lo, k - 1 - hi) for (lo, hi), k in zip(self.pad, K)))
+        win = _windows(gpad, K, (1, 1), (1, 1))  # (N, O, *K, *S): S is x's own size
+        cols = contiguous(win).reshape(g.shape[0], O * K[0] * K[1], -1)
+        return (wf @ cols).reshape((g.shape[0], C) + win.shape[4:])
 
     def backward_graph(self, g):
         # the same GEMMs on Tensors; cols enters as the output of an Im2Col node over x, so dw differentiates to x
