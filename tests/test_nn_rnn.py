@@ -81,10 +81,12 @@ def test_recurrent_layers(cls, kw, lead, with_state, kernels):
 
 
 @pytest.mark.parametrize("scale", [1.0, 6.0])  # 6: gates deep in saturation, where the kernel's tanh/exp bottom out
-def test_lstm_fused_cell_wide(scale, kernels):
-    """A wider LSTM than the cases above (the fused cell's rows run 64 wide), both paths against torch."""
-    m, tm = nn.LSTM(8, 64, num_layers=2), torch.nn.LSTM(8, 64, num_layers=2)
-    _run(m, tm, [scale * _x(10, 5, 8), (_x(2, 5, 64), _x(2, 5, 64))])
+@pytest.mark.parametrize("cls", ["LSTM", "GRU"])
+def test_fused_cells_wide(cls, scale, kernels):
+    """A wider LSTM / GRU than the cases above (the fused cells' rows run 64 wide), both paths against torch."""
+    m, tm = getattr(nn, cls)(8, 64, num_layers=2), getattr(torch.nn, cls)(8, 64, num_layers=2)
+    state = (_x(2, 5, 64), _x(2, 5, 64)) if cls == "LSTM" else _x(2, 5, 64)
+    _run(m, tm, [scale * _x(10, 5, 8), state])
 
 
 def test_rnn_relu_and_return_structure():

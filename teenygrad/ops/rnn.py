@@ -222,12 +222,18 @@ class GRUScan(Function):
         hs = xp_of(gi).empty(gi.shape[:2] + (H,), dtype=gi.dtype)
         rzn = np.empty_like(gi)
         ghn = np.empty_like(hs)
+        # float32 on the CPU, no packing: one fused pass for the gates and h after each step's GEMM
+        kern = self.kernels = fused_for(gi, h0, w_hh) if mask is None else None
         h = h0
         for t in _steps(T, reverse):
             gh = h @ w_hh.T
             if b_hh:
                 gh += b_hh[0]
             x = gi[t]
+            if kern is not None:
+                kern.gru_cell(x, gh, h, rzn[t], ghn[t], hs[t])
+                h = hs[t]
+                continue
             rz = _sig(x[:, :2 * H] + gh[:, :2 * H])
             r, z = rz[:, :H], rz[:, H:]
             n = np.tanh(x[:, 2 * H:] + r * gh[:, 2 * H:])
@@ -245,6 +251,12 @@ class GRUScan(Function):
         dgi = np.empty_like(rzn)
         dgh = np.empty_like(rzn)
         dh = np.zeros_like(self.h0)
+        if self.kernels is not None and g.dtype == np.float32:
+            dz_h = np.empty_like(self.h0)
+            for t in _steps(T, not self.reverse):
+                self.kernels.gru_cell_backward(g[t], dh, rzn[t], self.ghn[t], hprev[t], dgi[t], dgh[t], dz_h)
+                dh = dz_h + dgh[t] @ w
+            return (dgi, dh) + _hh_grads(self.needs_input_grad, dgh, hprev, H)
         for t in _steps(T, not self.reverse):
             r, z, n = rzn[t, :, :H], rzn[t, :, H:2 * H], rzn[t, :, 2 * H:]
             d = g[t] + dh
