@@ -365,3 +365,25 @@ def test_docs_list_every_op_without_a_graph_backward():
     block = text.split("<!-- no-graph-backward:start -->")[1].split("<!-- no-graph-backward:end -->")[0]
     documented = {name for name in re.findall(r"`([A-Z][A-Za-z]+)`", block)}
     assert documented == actual, f"documented only: {documented - actual}; missing from the docs: {actual - documented}"
+
+
+def test_gradient_penalty_through_nn_layers_on_the_fake_gpu():
+    """A WGAN-GP penalty through Linear, LeakyReLU and ELU (and the new softplus/silu/softmax paths) on the fake
+    GPU: every array stays on the device and the gradients equal the CPU run's."""
+    import fake_cupy
+    undo = fake_cupy.install()
+    try:
+        def run(device):
+            tg.manual_seed(0)
+            nn = tg.nn
+            D = nn.Sequential(nn.Linear(4, 8), nn.LeakyReLU(0.2), nn.Linear(8, 8), nn.ELU(), nn.Linear(8, 1)).to(device)
+            x = tg.tensor(rand((5, 4), 0), device=device, requires_grad=True)
+            (g,) = tg.autograd.grad(D(x).sum(), x, create_graph=True)
+            penalty = ((g.norm(2, dim=1) - 1) ** 2).mean()
+            (penalty + (tg.nn.functional.softplus(x) + tg.nn.functional.silu(x) + x.softmax(-1)).sum()).backward()
+            return D[0].weight.grad, x.grad
+        for r, t in zip(run("cpu"), run("cuda")):
+            assert type(t._data) is fake_cupy.FakeDeviceArray
+            np.testing.assert_allclose(t.cpu().numpy(), r.numpy(), atol=1e-5, rtol=1e-5)
+    finally:
+        undo()
