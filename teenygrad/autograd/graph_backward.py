@@ -23,22 +23,14 @@ def const(a):
 
 
 def where(c, x, y):
-    """teenygrad.where for a backward_graph: c an array (the mask forward saved) or a Tensor."""
+    """teenygrad.where for a backward_graph; c may be the raw bool array forward saved."""
     from ..tensor_ops import where as _where
-    return _where(c if not hasattr(c, "dtype") or hasattr(c, "_data") else const(c), x, y)
+    return _where(c if hasattr(c, "_data") else const(c), x, y)
 
 
 def sum_to(g, shape):
-    """Tensor g summed down to `shape` (the shape it was broadcast from): unbroadcast, recorded in the graph."""
-    shape = tuple(shape)
-    gs = tuple(g.shape)
-    if gs == shape:
-        return g
-    lead = len(gs) - len(shape)
-    axes = tuple(range(lead)) + tuple(i + lead for i, s in enumerate(shape) if s == 1 and gs[i + lead] != 1)
-    if axes:
-        g = g.sum(dim=axes, keepdim=True)
-    return g.reshape(shape)
+    """Tensor g summed down to `shape` (the shape it was broadcast from), recorded in the graph."""
+    return g if tuple(g.shape) == tuple(shape) else g.sum_to_size(tuple(shape))
 
 
 def run_backward_graph(root, grad, capture=None):
