@@ -11,7 +11,7 @@ As in torch, create_graph keeps the graph (nothing is freed), a leaf's .grad bec
 gradients arriving at a leaf that already has one are added out of place."""
 from . import grad_mode
 from .function import Function, _FREED, _check_unwritten, _prune, _topo_order
-from .hooks import hook_state
+from .hooks import hook_state, checked_hook_result
 
 _state = grad_mode._state
 
@@ -98,18 +98,10 @@ def _run(root, grad, capture):
 
 def _run_tensor_hooks(hooks, g):
     """g after each hook in turn (register_hook), recorded in the graph: a hook's arithmetic is differentiable here."""
-    from ..tensor import Tensor
-    from .hooks import _name
     for fn in list(hooks.values()):
-        out = fn(g)
-        if out is None:
-            continue
-        if not isinstance(out, Tensor):
-            raise TypeError(f"hook '{_name(fn)}' returned {type(out).__name__}; expected a Tensor or None")
-        if tuple(out.shape) != tuple(g.shape):
-            raise RuntimeError(f"hook '{_name(fn)}' has changed the size of value: gradient of shape "
-                               f"{tuple(g.shape)}, hook returned {tuple(out.shape)}")
-        g = out
+        out = checked_hook_result(fn, fn(g), g.shape)
+        if out is not None:
+            g = out
     return g
 
 
