@@ -88,11 +88,16 @@ def _inputs(op, inputs):
     return inputs
 
 
-def _capture(root, g, inputs, retain_graph):
-    """run_backward from root, returning the raw gradient of each input (None where none arrived)."""
+def _capture(root, g, inputs, retain_graph, graph=False):
+    """run_backward from root, returning the raw gradient of each input (None where none arrived); with graph
+    (create_graph=True) the graph pass, and the gradients as Tensors recorded in the graph."""
     keys = [t._ctx if t._ctx is not None else id(t) for t in inputs]  # a non-leaf's gradient is its node's
     capture = dict.fromkeys(keys)
-    run_backward(root, g, retain_graph, capture)
+    if graph:
+        from .graph_backward import run_backward_graph
+        run_backward_graph(root, g, capture)
+    else:
+        run_backward(root, g, retain_graph, capture)
     return [capture[k] for k in keys]
 
 
@@ -109,11 +114,8 @@ def grad(outputs, inputs, grad_outputs=None, retain_graph=None, create_graph=Fal
     if allow_unused is None:
         allow_unused = materialize_grads
     inputs = _inputs("grad", inputs)
-    if create_graph:
-        got = _capture_graph("grad", outputs, grad_outputs, inputs)
-    else:
-        root, g = _root("grad", outputs, grad_outputs)
-        got = _capture(root, g, inputs, bool(retain_graph))
+    root, g = _root("grad", outputs, grad_outputs, graph=create_graph)
+    got = _capture(root, g, inputs, bool(retain_graph), graph=create_graph)
     out = []
     for i, (t, a) in enumerate(zip(inputs, got)):
         if a is None:
@@ -129,26 +131,16 @@ def grad(outputs, inputs, grad_outputs=None, retain_graph=None, create_graph=Fal
     return tuple(out)
 
 
-def _capture_graph(op, outputs, grad_outputs, inputs):
-    """_capture for create_graph=True: each input's gradient as a Tensor in the graph (None where none arrived)."""
-    from .graph_backward import run_backward_graph
-    root, g = _root(op, outputs, grad_outputs, graph=True)
-    keys = [t._ctx if t._ctx is not None else id(t) for t in inputs]
-    capture = dict.fromkeys(keys)
-    run_backward_graph(root, g, capture)
-    return [capture[k] for k in keys]
-
-
 def backward_graph(t, gradient, inputs):
     """Tensor.backward(create_graph=True): the gradients are Tensors recorded in the graph, accumulated (out of
     place) into the .grad of the leaves, or of the listed inputs only."""
     from .graph_backward import run_backward_graph, _store
+    root, g = _root("backward", t, gradient, graph=True)
     if inputs is None:
-        root, g = _root("backward", t, gradient, graph=True)
         run_backward_graph(root, g)
         return
     inputs = tuple({id(x): x for x in _inputs("backward", inputs)}.values())
-    for x, a in zip(inputs, _capture_graph("backward", t, gradient, inputs)):
+    for x, a in zip(inputs, _capture(root, g, inputs, True, graph=True)):
         if a is not None and not (x._ctx is not None and x._retains_grad):
             _store(x, a)
 
