@@ -131,7 +131,7 @@ class FunctionCtx(Function):
             if r is not None:
                 shape, dtype = self._args[i]
                 r = sum_to(r, shape)
-                r = r.to(dtype) if r._data.dtype != dtype else r * 1.0  # a new tensor: never the user's own
+                r = r.to(dtype) if r._data.dtype != dtype else r.clone()  # a new tensor: never the user's own
             out.append(r)
         return tuple(out)
 

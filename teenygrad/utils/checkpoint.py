@@ -17,19 +17,13 @@ __all__ = ["checkpoint", "checkpoint_sequential"]
 
 def _graph_leaves(outs, skip):
     """The leaf tensors that require grad below the graphs of outs, each once, skipping those whose id is in skip."""
-    from ..tensor import Tensor
-    found, seen = {}, set()
-    stack = [o._ctx for o in outs if o._ctx is not None]
-    while stack:
-        node = stack.pop()
-        if id(node) in seen:
-            continue
-        seen.add(id(node))
-        for p in node.parents or ():
-            if isinstance(p, Function):
-                stack.append(p)
-            elif isinstance(p, Tensor) and p.requires_grad and id(p) not in skip:
-                found.setdefault(id(p), p)
+    from ..autograd.function import _topo_order
+    found = {}
+    for o in outs:
+        for node in _topo_order(o._ctx) if o._ctx is not None else ():
+            for p in node.parents or ():
+                if not isinstance(p, Function) and p.requires_grad and id(p) not in skip:
+                    found.setdefault(id(p), p)
     return list(found.values())
 
 
