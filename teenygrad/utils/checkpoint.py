@@ -42,7 +42,7 @@ class _Checkpoint(Function):
 
     @staticmethod
     def forward(ctx, run, rng_state, n_inputs, values, *tensors):
-        ctx.run, ctx.rng_state, ctx.n_inputs = run, rng_state, n_inputs
+        ctx.run, ctx.rng_state = run, rng_state
         ctx.save_for_backward(*tensors[:n_inputs])
         ctx.leaves = tensors[n_inputs:]
         return values if len(values) > 1 else values[0]
@@ -53,20 +53,17 @@ class _Checkpoint(Function):
         graph = is_grad_enabled()  # on under create_graph=True (the engine's graph backward), off otherwise
         # first order: fresh leaves for the inputs; under create_graph the inputs themselves, so that the gradients
         # stay differentiable in whatever made them
-        xs = [x if graph or x is None or not x.requires_grad else x.detach().requires_grad_(True) for x in inputs]
+        xs = [x if graph or not x.requires_grad else x.detach().requires_grad_(True) for x in inputs]
         with _random.fork_rng(enabled=ctx.rng_state is not None), enable_grad():
             if ctx.rng_state is not None:
                 _random.set_rng_state(ctx.rng_state)
             outs = _as_outputs(ctx.run(*xs), "checkpoint")
-        wrt = [x for x in xs if x is not None and x.requires_grad] + list(ctx.leaves)
+        wrt = [x for x in xs if x.requires_grad] + list(ctx.leaves)
         pairs = [(o, g) for o, g in zip(outs, grads) if o.requires_grad and g is not None]
-        if not pairs or not wrt:
-            got = [None] * len(wrt)
-        else:
-            with enable_grad():
-                got = _grad([o for o, _ in pairs], wrt, [g for _, g in pairs], allow_unused=True, create_graph=graph)
-        got = list(got)
-        per_input = [got.pop(0) if x is not None and x.requires_grad else None for x in xs]
+        got = [None] * len(wrt)
+        if pairs and wrt:
+            got = list(_grad([o for o, _ in pairs], wrt, [g for _, g in pairs], allow_unused=True, create_graph=graph))
+        per_input = [got.pop(0) if x.requires_grad else None for x in xs]
         return (None, None, None, None, *per_input, *got)
 
 
