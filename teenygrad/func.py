@@ -43,28 +43,39 @@ def _nested(inputs):
     return is_grad_enabled() and any(t.requires_grad for t in inputs)
 
 
+def _argnums_check(op, argnums, n):
+    nums = argnums if isinstance(argnums, tuple) else (argnums,)
+    for k in nums:
+        if not isinstance(k, int) or not -n <= k < n:
+            raise RuntimeError(f"{op}: Got argnums={argnums} but only {n} positional inputs")
+    return nums
+
+
+def _differentiate(op, func, args, kwargs, nums, has_aux):
+    """func(*args, **kwargs) with args[nums] made differentiable (_fresh): (args as called, whether the gradients
+    must be differentiable (_nested), func's output, its aux or None, the tensors of args[nums] in order)."""
+    args = list(args)
+    nested = _nested([t for n in nums for t in _leaves(args[n])])
+    for n in nums:
+        args[n] = _fresh(args[n])
+    with enable_grad():
+        out = func(*args, **kwargs)
+    aux = None
+    if has_aux:
+        if not (isinstance(out, tuple) and len(out) == 2):
+            raise RuntimeError(f"{op}: has_aux=True requires func to return a (output, aux) tuple")
+        out, aux = out
+    return args, nested, out, aux, [t for n in nums for t in _leaves(args[n])]
+
+
 def grad(func, argnums=0, has_aux=False):
     """A function returning d func(*args) / d args[argnums] (func returns a scalar tensor, or (scalar, aux))."""
     def grad_fn(*args, **kwargs):
-        nums = argnums if isinstance(argnums, tuple) else (argnums,)
-        for n in nums:
-            if not isinstance(n, int) or not -len(args) <= n < len(args):
-                raise RuntimeError(f"grad: Got argnums={argnums} but only {len(args)} positional inputs")
-        args = list(args)
-        nested = _nested([t for n in nums for t in _leaves(args[n])])
-        for n in nums:
-            args[n] = _fresh(args[n])
-        with enable_grad():
-            out = func(*args, **kwargs)
-        aux = None
-        if has_aux:
-            if not (isinstance(out, tuple) and len(out) == 2):
-                raise RuntimeError("grad: has_aux=True requires func to return a (output, aux) tuple")
-            out, aux = out
+        nums = _argnums_check("grad", argnums, len(args))
+        args, nested, out, aux, inputs = _differentiate("grad", func, args, kwargs, nums, has_aux)
         if not isinstance(out, Tensor) or out.ndim != 0:
             got = f"a tensor of shape {tuple(out.shape)}" if isinstance(out, Tensor) else type(out).__name__
             raise RuntimeError(f"grad: Expected f(*args) to return a scalar Tensor, got {got}")
-        inputs = [t for n in nums for t in _leaves(args[n])]
         gs = list(_autograd_grad(out, inputs, allow_unused=True, materialize_grads=True,
                                  create_graph=nested)) if out.requires_grad \
             else [t.detach() * 0 for t in inputs]
@@ -74,24 +85,12 @@ def grad(func, argnums=0, has_aux=False):
     return grad_fn
 
 
-def _call(func, primals, has_aux):
-    """(nested, the primals as differentiated, func's output, its aux or None) for vjp and jvp."""
-    nested = _nested(_leaves(primals))
-    primals = tuple(_fresh(p) for p in primals)
-    with enable_grad():
-        out = func(*primals)
-    aux = None
-    if has_aux:
-        out, aux = out
-    return nested, primals, out, aux
-
-
 def vjp(func, *primals, has_aux=False):
     """(func(*primals), vjp_fn): vjp_fn(cotangents) gives the gradient of <func(*primals), cotangents> with
     respect to each primal, as a tuple (it may be called more than once)."""
-    nested, primals, out, aux = _call(func, primals, has_aux)
+    primals, nested, out, aux, inputs = _differentiate("vjp", func, primals, {}, range(len(primals)), has_aux)
+    primals = tuple(primals)  # vjp_fn's result takes its structure: a tuple, as torch's
     outs = _leaves(out)
-    inputs = _leaves(primals)
 
     def vjp_fn(cotangents):
         cts = _leaves(cotangents)
@@ -111,14 +110,6 @@ def vjp(func, *primals, has_aux=False):
     return (detached, vjp_fn, aux) if has_aux else (detached, vjp_fn)
 
 
-def _argnums_check(op, argnums, n):
-    nums = argnums if isinstance(argnums, tuple) else (argnums,)
-    for k in nums:
-        if not isinstance(k, int) or not -n <= k < n:
-            raise RuntimeError(f"{op}: Got argnums={argnums} but only {n} positional inputs")
-    return nums
-
-
 def jacrev(func, argnums=0, has_aux=False):
     """A function returning the Jacobian of func(*args) (a Tensor or a tuple of Tensors) with respect to
     args[argnums]: for output o and input x a Tensor of shape o.shape + x.shape, one backward per output element.
@@ -128,19 +119,8 @@ def jacrev(func, argnums=0, has_aux=False):
 
     def jac_fn(*args):
         nums = _argnums_check("jacrev", argnums, len(args))
-        args = list(args)
-        nested = _nested([t for k in nums for t in _leaves(args[k])])
-        for k in nums:
-            args[k] = _fresh(args[k])
-        with enable_grad():
-            out = func(*args)
-        aux = None
-        if has_aux:
-            if not (isinstance(out, tuple) and len(out) == 2):
-                raise RuntimeError("jacrev: has_aux=True requires func to return a (output, aux) tuple")
-            out, aux = out
+        args, nested, out, aux, inputs = _differentiate("jacrev", func, args, {}, nums, has_aux)
         outs = _leaves(out)
-        inputs = [t for k in nums for t in _leaves(args[k])]
         per_out = []
         for o in outs:
             rows = []  # per output element: the gradient of that element w.r.t. every input
@@ -188,8 +168,8 @@ def jvp(func, primals, tangents, *, strict=False, has_aux=False):
         if tuple(p.shape) != tuple(t.shape):
             raise RuntimeError(f"jvp: Expected primals and tangents to have the same shapes, got {tuple(p.shape)} "
                                f"and {tuple(t.shape)}")
-    nested, primals, out, aux = _call(func, primals, has_aux)
-    outs, inputs, tans = _leaves(out), _leaves(primals), _leaves(tangents)
+    primals, nested, out, aux, inputs = _differentiate("jvp", func, primals, {}, range(len(primals)), has_aux)
+    outs, tans = _leaves(out), _leaves(tangents)
     with enable_grad():
         us = [o.detach().new_zeros(o.shape).requires_grad_(True) for o in outs]
         live = [(o, u) for o, u in zip(outs, us) if o.requires_grad]

@@ -102,3 +102,10 @@ def test_model_ensembling_with_stack_module_state_and_vmap():
         np.testing.assert_allclose(a, b, **TOL)
     with pytest.raises(RuntimeError, match="stack_module_state: Expected all models to be of the same class"):
         tg.func.stack_module_state([tg.nn.Linear(2, 2), tg.nn.Tanh()])
+
+
+def test_vjp_returns_a_tuple_per_primal_as_torch():
+    for m in (tg, torch):
+        _, fn = m.func.vjp(lambda a, b: a * b, m.tensor(rand((2,), 0)), m.tensor(rand((2,), 1)))
+        grads = fn(m.ones(2))
+        assert type(grads) is tuple and len(grads) == 2
