@@ -760,23 +760,6 @@ def window_sums2d(x, kh, kw, sh, sw, oh, ow):
 
 
 @numba.njit(**_jit)
-def window_spread2d(g, hp, wp, kh, kw, sh, sw):
-    """window_sums2d's adjoint: each g[n, c, i, j] added to every place of its window in zeros (n, c, hp, wp)."""
-    N, C, oh, ow = g.shape
-    dx = np.zeros((N, C, hp, wp), g.dtype)
-    for n in range(N):
-        for c in range(C):
-            for i in range(oh):
-                src = g[n, c, i]
-                for a in range(kh):
-                    row = dx[n, c, i * sh + a]
-                    for b in range(kw):
-                        for j in range(ow):
-                            row[j * sw + b] += src[j]
-    return dx
-
-
-@numba.njit(**_jit)
 def col2im2d(dcols, hp, wp, sh, sw, dh, dw):
     """The adjoint of the 2-D windows: dcols (n, c, kh, kw, oh, ow) summed into zeros (n, c, hp, wp)."""
     N, C, kh, kw, oh, ow = dcols.shape

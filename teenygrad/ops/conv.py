@@ -261,9 +261,6 @@ class AvgPoolNd(Function):
     def backward(self, g):
         nd = len(self.kernel)
         gd = g / self.divisor
-        if self.kernels is not None and gd.dtype == np.float32:
-            return _unpad(self.kernels.window_spread2d(contiguous(gd), *self.xpad_shape[2:], *self.kernel,
-                                                       *self.stride), self.pad)
         dcols = xp_of(g).broadcast_to(gd.reshape(g.shape[:2] + (1,) * nd + g.shape[2:]),
                                       g.shape[:2] + tuple(self.kernel) + g.shape[2:])
         return _unpad(_col2im(dcols, self.xpad_shape, self.stride, (1,) * nd), self.pad)
