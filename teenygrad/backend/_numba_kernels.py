@@ -854,13 +854,6 @@ def select(c, x, y):
     return out
 
 
-def select_zero(c, g, keep_true=True):
-    """np.where(c, g, 0) (keep_true) or np.where(c, 0, g), for C-contiguous c (bool) and g of one shape."""
-    out = np.empty_like(g)
-    _select_value(c.reshape(-1), g.reshape(-1), g.dtype.type(0), out.reshape(-1), keep_true)
-    return out
-
-
 # ---- torch's float32 Box-Muller (randn): the same arithmetic as teenygrad/random.py's numpy path, in one pass ----
 # No fastmath here: every float32 operation must round where the numpy path rounds (bit-equal results). fma(a, b, c)
 # is emulated as random.py does it: the float32 product is exact in float64, then one addition and the cast.

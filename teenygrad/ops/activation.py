@@ -8,7 +8,7 @@ from .._arrays import xp_of
 from ..backend.cpu import fused_for
 from ..backend import cuda as _cuda
 from ..autograd.graph_backward import where as _where
-from .elementwise import _sigmoid
+from .elementwise import _sigmoid, select
 
 
 class Relu(Function):
@@ -81,11 +81,7 @@ class LeakyRelu(Function):
         return np.maximum(x, y, out=y) if slope <= 1 else np.minimum(x, y, out=y)
 
     def backward(self, g):
-        k, pos = fused_for(g), self.x > 0
-        gs = g * g.dtype.type(self.slope)
-        if k is not None and pos.shape == g.shape and g.flags.c_contiguous:
-            return k.select(pos, g, gs)
-        return np.where(pos, g, gs)
+        return select(self.x > 0, g, g * g.dtype.type(self.slope))
 
     def backward_graph(self, g):
         return _where(self.x > 0, g, g * float(self.slope))

@@ -4,7 +4,7 @@ special.py."""
 import math
 import numpy as np
 from ..autograd.function import Function
-from .._arrays import unbroadcast, zeros_on
+from .._arrays import unbroadcast, xp_of, zeros_on
 from ..backend.cpu import fused_for
 from ..autograd.graph_backward import const, sum_to, where as _where
 
@@ -219,25 +219,32 @@ def _same_layout(c, x, y):
     return all(a.ndim == 0 or (a.shape == c.shape and a.flags.c_contiguous) for a in (x, y))
 
 
+def _is_array(a):
+    return hasattr(a, "shape") and not isinstance(a, np.generic)
+
+
+def select(c, x, y):
+    """np.where(c, x, y) on arrays (x or y may be a number): by the branch-free kernel where it takes the operands
+    (_same_layout, float32 on the CPU: numpy's where branches per element, 10x slower on a random c), else numpy's.
+    Where, masked_fill, elu and leaky_relu go through it."""
+    like = x if _is_array(x) else y
+    if _is_array(like):  # a number beside an array: a 0-d array of its dtype, on its device
+        x, y = (a if _is_array(a) else xp_of(like).asarray(a, like.dtype) for a in (x, y))
+    k = fused_for(x, y)
+    return k.select(c, x, y) if k is not None and _same_layout(c, x, y) else np.where(c, x, y)
+
+
 class Where(Function):
     """z = where(c, x, y);  dx = dz where c, dy = dz where not c"""
     reads_for = ((1, 2), (), ())  # only the condition is read back
     def forward(self, c, x, y):
         self.c, self.xs, self.ys = c, x.shape, y.shape
-        k = self.kernels = fused_for(x, y)
-        if k is not None and _same_layout(c, x, y):  # numpy's where branches per element: 10x slower on random c
-            return k.select(c, x, y)
-        return np.where(c, x, y)
+        return select(c, x, y)
 
     def backward(self, g):
-        zero = g.dtype.type(0)
-        n, c, k = self.needs_input_grad, self.c, self.kernels
-        if k is not None and c.shape == g.shape and _same_layout(c, g, g) and g.dtype == np.float32:
-            return (None, unbroadcast(k.select_zero(c, g, True), self.xs) if n[1] else None,
-                    unbroadcast(k.select_zero(c, g, False), self.ys) if n[2] else None)
-        return (None,
-                unbroadcast(np.where(c, g, zero), self.xs) if n[1] else None,
-                unbroadcast(np.where(c, zero, g), self.ys) if n[2] else None)
+        n, c = self.needs_input_grad, self.c
+        return (None, unbroadcast(select(c, g, 0), self.xs) if n[1] else None,
+                unbroadcast(select(c, 0, g), self.ys) if n[2] else None)
 
     def backward_graph(self, g):
         n, c = self.needs_input_grad, self.c

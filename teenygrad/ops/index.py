@@ -5,6 +5,7 @@ from ..backend.cpu import fused_for
 from .._arrays import unbroadcast, xp_of, zeros_on
 from ..autograd.graph_backward import const, sum_to, where
 from .movement import Pad
+from .elementwise import select
 
 
 def scatter_add_rows(out, idx, rows):
@@ -211,17 +212,12 @@ class MaskedFill(Function):
     def forward(self, x, mask, value):
         self.mask = mask
         self.in_shape = x.shape
-        k = self.kernels = fused_for(x) if x.flags.c_contiguous and mask.dtype == np.bool_ else None
-        if k is not None:  # the select kernel (numpy's where branches per element), on the mask broadcast to x
-            if mask.shape != x.shape or not mask.flags.c_contiguous:
-                self.mask = np.ascontiguousarray(np.broadcast_to(mask, x.shape))
-            return k.select(self.mask, np.asarray(x.dtype.type(value)), x)
-        return np.where(mask, x.dtype.type(value), x)
+        if fused_for(x) is not None and x.flags.c_contiguous and mask.dtype == np.bool_ and mask.shape != x.shape:
+            self.mask = np.ascontiguousarray(np.broadcast_to(mask, x.shape))  # so the select kernel takes it
+        return select(self.mask, x.dtype.type(value), x)
 
     def backward(self, g):
-        if self.kernels is not None and g.dtype == np.float32 and g.flags.c_contiguous and g.shape == self.mask.shape:
-            return unbroadcast(self.kernels.select_zero(self.mask, g, False), self.in_shape)
-        return unbroadcast(np.where(self.mask, g.dtype.type(0), g), self.in_shape)
+        return unbroadcast(select(self.mask, 0, g), self.in_shape)
 
     def backward_graph(self, g):
         return sum_to(where(self.mask, 0.0, g), self.in_shape)

@@ -11,6 +11,7 @@ from ..backend import cpu as _cpu
 from ..backend.cpu import fused_for
 from ..backend import cuda as _cuda
 from .index import scatter_add_rows
+from .elementwise import select
 from .matmul import _matmul2d as _mm  # 2-D a @ b: split over the CPU pool, or the GPU's GEMM rung
 from .._arrays import unbroadcast, column_sums, contiguous, xp_of, zeros_on
 from ..autograd.graph_backward import const, sum_to, where as _where
@@ -340,15 +341,11 @@ class ELU(Function):
     saves_inputs, saves_output = False, True
     def forward(self, x, alpha):
         self.pos, self.alpha = x > 0, x.dtype.type(alpha)
-        neg = np.expm1(np.minimum(x, 0)) * self.alpha
-        k = self.kernels = fused_for(x) if x.flags.c_contiguous else None
-        self.y = k.select(self.pos, x, neg) if k is not None else np.where(self.pos, x, neg)  # (numpy's branches)
+        self.y = select(self.pos, x, np.expm1(np.minimum(x, 0)) * self.alpha)
         return self.y
 
     def backward(self, g):
-        if self.kernels is not None and g.dtype == np.float32 and g.flags.c_contiguous:
-            return self.kernels.select(self.pos, g, g * (self.y + self.alpha))
-        return g * np.where(self.pos, 1, self.y + self.alpha)
+        return select(self.pos, g, g * (self.y + self.alpha))
 
     def backward_graph(self, g):
         return _where(self.pos, g, g * (self._output(self.y) + float(self.alpha)))
