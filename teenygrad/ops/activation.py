@@ -56,20 +56,22 @@ class Softplus(Function):
         y = xp_of(x).asarray(np.log1p(np.exp(-np.abs(bx))) + np.maximum(bx, 0))  # asarray: 0-d gives a scalar
         if beta != 1:
             y /= y.dtype.type(beta)
-        self.above = bx > threshold
-        if self.above.any():  # linear above the threshold, as torch
-            np.copyto(y, x, where=self.above)
+        above = bx > threshold
+        self.above = above if above.any() else None  # linear above the threshold, as torch (asked once: on a GPU
+        if self.above is not None:                   # .any() waits for the device)
+            np.copyto(y, x, where=above)
         return y.astype(x.dtype, copy=False)
 
     def backward(self, g):
         s = _sigmoid(self.x * self.beta)
-        if self.above.any():
+        if self.above is not None:
             s[self.above] = 1
         return g * s.astype(g.dtype, copy=False)
 
     def backward_graph(self, g):
         x, beta = self._input(0, self.x), float(self.beta)
-        return _where(self.x * self.beta > self.threshold, g, g * (x * beta).sigmoid())
+        s = (x * beta).sigmoid()
+        return g * s if self.above is None else _where(self.above, g, g * s)
 
 
 class LeakyRelu(Function):
