@@ -189,8 +189,7 @@ class LSTMScan(Function):
                 dc = np.where(m[t], dcn * f[t], dc)
                 dh = dgates[t] @ w + np.where(m[t], 0, d)
         n = self.needs_input_grad
-        hprev = _shifted(self.hs, self.h0, self.reverse)
-        grads = _hh_grads([n[0], n[1], n[3]] + ([n[4]] if self.has_bias else []), dgates, hprev, P)
+        grads = self._hh_grads(dgates)
         if w_hr is not None:  # dW_hr = sum_t dh_t^T (o tanh(c_t)), over the steps each sequence really ran
             if m is not None:
                 dhs *= m
@@ -208,9 +207,13 @@ class LSTMScan(Function):
         for t in _steps(T, not self.reverse):
             k.lstm_cell_backward(gh[t], dh, dc, acts[t], cs[t], cprev[t], dgates[t])
             dh = dgates[t] @ w
+        return (dgates, dh, dc) + self._hh_grads(dgates)
+
+    def _hh_grads(self, dgates):
+        """dW_hh (and db_hh): for the inputs gi, h0, c0, w_hh, [b_hh] that need them (w_hr's is apart)."""
         n = self.needs_input_grad
         hprev = _shifted(self.hs, self.h0, self.reverse)
-        return (dgates, dh, dc) + _hh_grads([n[0], n[1], n[3]] + ([n[4]] if self.has_bias else []), dgates, hprev, H)
+        return _hh_grads([n[0], n[1], n[3]] + ([n[4]] if self.has_bias else []), dgates, hprev, self.h0.shape[1])
 
 
 class GRUScan(Function):
