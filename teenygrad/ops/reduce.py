@@ -258,6 +258,16 @@ class LogSumExp(Function):
         return g * (self._input(0, self.x) - z).exp()
 
 
+def _row_kernel(op, x, axis, name):
+    """The numba row kernel `name` on x (one pass per row, -inf as torch) when it applies: float32 on the CPU, over
+    the last axis, no NaN in x. Sets op.kernels (None: op takes its numpy path, backward too); returns the result
+    or None."""
+    k = fused_for(x) if axis == x.ndim - 1 and x.size else None
+    y = getattr(k, name)(x) if k is not None else None
+    op.kernels = k if y is not None else None
+    return y
+
+
 class Softmax(Function):
     """y = e^x / sum e^x;  dx = y (dy - sum(dy y))"""
     saves_inputs, saves_output = False, True
@@ -267,12 +277,9 @@ class Softmax(Function):
         if self.cuda is not None:  # one read and one write per row (Triton)
             self.y = self.cuda.softmax_fwd(x)
             return self.y
-        k = self.kernels = fused_for(x) if axis == x.ndim - 1 and x.size else None
-        if k is not None:  # one pass per row (numba), -inf as torch; None for input with a NaN
-            self.y = k.softmax_any(x)
-            if self.y is not None:
-                return self.y
-            self.kernels = None
+        self.y = _row_kernel(self, x, axis, "softmax_any")
+        if self.y is not None:
+            return self.y
         with np.errstate(invalid="ignore"):  # inf - inf, a row all -inf: NaN, as torch's (which doesn't warn)
             e = np.exp(x - _max_keepdims(x, axis))
             e /= e.sum(axis=axis, keepdims=True)
@@ -297,12 +304,9 @@ class LogSoftmax(Function):
     saves_inputs, saves_output = False, True
     def forward(self, x, axis):
         self.axis = axis
-        k = self.kernels = fused_for(x) if axis == x.ndim - 1 and x.size else None
-        if k is not None:  # one pass per row (numba), -inf as torch; None for input with a NaN
-            self.y = k.log_softmax_any(x)
-            if self.y is not None:
-                return self.y
-            self.kernels = None
+        self.y = _row_kernel(self, x, axis, "log_softmax_any")
+        if self.y is not None:
+            return self.y
         with np.errstate(invalid="ignore"):  # inf - inf: NaN, as torch's (which doesn't warn)
             s = x - _max_keepdims(x, axis)
             self.y = s - np.log(np.exp(s).sum(axis=axis, keepdims=True))
