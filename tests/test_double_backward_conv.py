@@ -174,10 +174,66 @@ def test_gradgradcheck_rnn():
     gradgrad_ok(lambda gi, h0, w, b: RNNScan.apply(gi, h0, w, b), [(3, 2, 2), (2, 2), (2, 2), (2,)])
 
 
-@pytest.mark.parametrize("cls, op", [(tg.nn.LSTM, "lstmscan"), (tg.nn.GRU, "gruscan")])
-def test_lstm_gru_double_backward_raises_naming_the_op(cls, op):
-    net = cls(3, 4)
-    x = tg.tensor(rand((2, 1, 3)), requires_grad=True)
-    out = net(x)[0].sum()
-    with pytest.raises(NotImplementedError, match=op):
-        tg.autograd.grad(out, x, create_graph=True)
+def _lstm_gru_gp(m, cls, bidirectional, packed, proj):
+    """_rnn_gp for a 2-layer LSTM (proj: with proj_size 2) or GRU: the squared gradients of a loss w.r.t. input,
+    states and every parameter, backpropagated; returns every leaf's .grad."""
+    torch.manual_seed(0)
+    kw = {"proj_size": 2} if proj else {}
+    ref = getattr(torch.nn, cls)(3, 5, num_layers=2, bidirectional=bidirectional, **kw)
+    net = ref
+    if m is tg:
+        net = getattr(tg.nn, cls)(3, 5, num_layers=2, bidirectional=bidirectional, **kw)
+        for p, q in zip(net.parameters(), ref.parameters()):
+            p.data = tg.tensor(to_np(q).copy())
+    d = 2 * (1 + bidirectional)
+    x = m.tensor(rand((4, 2, 3)), requires_grad=True)
+    h0 = m.tensor(rand((d, 2, 2 if proj else 5), 1), requires_grad=True)
+    state = (h0, m.tensor(rand((d, 2, 5), 2), requires_grad=True)) if cls == "LSTM" else h0
+    inp = m.nn.utils.rnn.pack_padded_sequence(x, [4, 2]) if packed else x
+    out, hn = net(inp, state)
+    if packed:
+        out, _ = m.nn.utils.rnn.pad_packed_sequence(out)
+    hn = hn if cls == "GRU" else hn[0] * hn[1].sum()
+    loss = (out * m.tensor(rand(tuple(out.shape), 3))).sum() + (hn * hn).sum()
+    leaves = [x] + ([state[0], state[1]] if cls == "LSTM" else [h0]) + list(net.parameters())
+    gs = m.autograd.grad(loss, leaves, create_graph=True)
+    sum((g * g).sum() for g in gs).backward()
+    return [p.grad for p in leaves]
+
+
+@pytest.mark.parametrize("cls, bidirectional, packed, proj",
+                         [("LSTM", False, False, False), ("LSTM", True, True, False), ("LSTM", False, False, True),
+                          ("GRU", False, False, False), ("GRU", True, True, False)])
+def test_lstm_gru_gradient_penalty_against_torch(cls, bidirectional, packed, proj):
+    ours, theirs = (_lstm_gru_gp(m, cls, bidirectional, packed, proj) for m in (tg, torch))
+    for i, (a, b) in enumerate(zip(ours, theirs)):
+        assert_close(a, b, f"gradient of leaf {i}", **TOL)
+
+
+def test_gradgradcheck_lstm_gru_scans():
+    from teenygrad.ops.rnn import GRUScan, LSTMScan
+    gradgrad_ok(lambda gi, h0, c0, w, b: LSTMScan.apply(gi, h0, c0, w, b), [(3, 2, 8), (2, 2), (2, 2), (8, 2), (8,)])
+    gradgrad_ok(lambda gi, h0, c0, w, b, r: LSTMScan.apply(gi, h0, c0, w, b, r, proj=True, reverse=True),
+                [(3, 2, 8), (2, 1), (2, 2), (8, 1), (8,), (1, 2)])
+    gradgrad_ok(lambda gi, h0, w, b: GRUScan.apply(gi, h0, w, b), [(3, 2, 6), (2, 2), (6, 2), (6,)])
+
+
+def test_lstm_double_backward_when_one_tensor_is_two_inputs():
+    """h0 and c0 the same tensor: each input's gradient is taken apart (one clone each), as torch's."""
+    got = []
+    for m in (tg, torch):
+        torch.manual_seed(0)
+        ref = torch.nn.LSTM(3, 4)
+        net = ref
+        if m is tg:
+            net = tg.nn.LSTM(3, 4)
+            for p, q in zip(net.parameters(), ref.parameters()):
+                p.data = tg.tensor(to_np(q).copy())
+        x = m.tensor(rand((3, 2, 3)), requires_grad=True)
+        s = m.tensor(rand((1, 2, 4), 1), requires_grad=True)
+        out, _ = net(x, (s, s))
+        g, = m.autograd.grad((out * out).sum(), s, create_graph=True)
+        (g * g).sum().backward()
+        got.append([x.grad, s.grad] + [p.grad for p in net.parameters()])
+    for i, (a, b) in enumerate(zip(*got)):
+        assert_close(a, b, f"gradient of leaf {i}", **TOL)

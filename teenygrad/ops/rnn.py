@@ -88,6 +88,23 @@ def _shifted(hs, h0, reverse):
     return np.concatenate([h0[None], hs[:-1]], axis=0)
 
 
+def _recomputed_grads(node, values, fwd, g):
+    """backward_graph by recomputation, for scans whose first-order backward reads values the forward computed on
+    raw arrays (LSTM and GRU gate activations): the forward is run again with Tensor operations on the inputs as
+    they stand in the graph, and its gradient taken with create_graph. values: each input's array as forward saw
+    it; fwd(*tensors) -> the op's output as a Tensor. Each input that needs a gradient enters through a clone (its
+    own node), so two inputs that are one tensor still get their gradients apart."""
+    from ..autograd.engine import grad
+    n = node.needs_input_grad
+    ins = [node._input(i, a).clone() if n[i] else const(a) for i, a in enumerate(values)]
+    want = [i for i in range(len(ins)) if n[i]]
+    got = grad(fwd(*ins), [ins[i] for i in want], g, create_graph=True, allow_unused=True)
+    out = [None] * len(ins)
+    for i, d in zip(want, got):
+        out[i] = d
+    return tuple(out)
+
+
 def _gate_affine(H, G, sig_gates, dtype):
     """Per-column (scale, shift) so that ONE tanh call gives every gate: sigmoid(x) = 0.5 tanh(x/2) + 0.5
     for the sigmoid gates, tanh(x) itself for the others."""
@@ -144,7 +161,34 @@ class LSTMScan(Function):
         out[T * B * P:] = c.reshape(-1)
         self.acts, self.cs, self.h0, self.c0, self.w_hh, self.reverse = acts, cs, h0, c0, w_hh, reverse
         self.mask, self.hs, self.ms, self.w_hr, self.has_bias = mask, hs, ms, w_hr, b_hh is not None
+        self.gi, self.b_hh = gi, b_hh  # only create_graph's recomputation reads them (acts no longer holds gi)
         return out
+
+    def backward_graph(self, g):
+        opt = ((self.b_hh,) if self.has_bias else ()) + ((self.w_hr,) if self.w_hr is not None else ())
+        values = (self.gi, self.h0, self.c0, self.w_hh) + opt
+        return _recomputed_grads(self, values, self._tensor_forward, g)
+
+    def _tensor_forward(self, gi, h0, c0, w_hh, *opt):
+        """forward with Tensor operations (for backward_graph): the same steps as the numpy path."""
+        from ..tensor_ops import cat, stack
+        b_hh = opt[0] if self.has_bias else None
+        w_hr = opt[-1] if self.w_hr is not None else None
+        H, m = c0.shape[1], self.mask
+        h, c = h0, c0
+        hs = [None] * gi.shape[0]
+        for t in _steps(gi.shape[0], self.reverse):
+            a = gi[t] + h @ w_hh.mT
+            if b_hh is not None:
+                a = a + b_hh
+            i, f, o = a[:, :H].sigmoid(), a[:, H:2 * H].sigmoid(), a[:, 3 * H:].sigmoid()
+            cn = f * c + i * a[:, 2 * H:3 * H].tanh()
+            hn = o * cn.tanh()
+            if w_hr is not None:
+                hn = hn @ w_hr.mT
+            c, h = (cn, hn) if m is None else (where(m[t], cn, c), where(m[t], hn, h))
+            hs[t] = h
+        return cat([stack(hs).reshape(-1), c.reshape(-1)])
 
     def backward(self, g):
         acts, cs, w, H, P = self.acts, self.cs, self.w_hh, self.c0.shape[1], self.h0.shape[1]
@@ -244,8 +288,30 @@ class GRUScan(Function):
             h = hn if mask is None else np.where(mask[t], hn, h)
             rzn[t, :, :2 * H], rzn[t, :, 2 * H:], ghn[t], hs[t] = rz, n, gh[:, 2 * H:], h
         self.rzn, self.ghn, self.hs, self.h0, self.w_hh, self.reverse = rzn, ghn, hs, h0, w_hh, reverse
-        self.mask = mask
+        self.mask, self.gi, self.b_hh = mask, gi, b_hh  # gi, b_hh: only create_graph's recomputation reads them
         return hs
+
+    def backward_graph(self, g):
+        return _recomputed_grads(self, (self.gi, self.h0, self.w_hh) + tuple(self.b_hh), self._tensor_forward, g)
+
+    def _tensor_forward(self, gi, h0, w_hh, *b_hh):
+        """forward with Tensor operations (for backward_graph): the same steps as the numpy path."""
+        from ..tensor_ops import stack
+        H, m = h0.shape[1], self.mask
+        h = h0
+        hs = [None] * gi.shape[0]
+        for t in _steps(gi.shape[0], self.reverse):
+            gh = h @ w_hh.mT
+            if b_hh:
+                gh = gh + b_hh[0]
+            x = gi[t]
+            r = (x[:, :H] + gh[:, :H]).sigmoid()
+            z = (x[:, H:2 * H] + gh[:, H:2 * H]).sigmoid()
+            n = (x[:, 2 * H:] + r * gh[:, 2 * H:]).tanh()
+            hn = (1.0 - z) * n + z * h
+            h = hn if m is None else where(m[t], hn, h)
+            hs[t] = h
+        return stack(hs)
 
     def backward(self, g):
         rzn, w, H = self.rzn, self.w_hh, self.h0.shape[1]
