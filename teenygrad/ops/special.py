@@ -548,3 +548,18 @@ class LogCumSumExp(Function):
                 tail = np.flip(np.logaddexp.accumulate(np.flip(w, ax), axis=ax), ax)  # log sum_{j >= i}
                 dx += sign * np.exp(self.x + tail)
         return dx
+
+    def backward_graph(self, g):
+        # backward's formula on Tensors; where sign * g <= 0 its log is the lowest finite float, not -inf, so the
+        # reversed logcumsumexp (and its own backward) never meets inf - inf
+        ax = self.axis
+        x, z = self._input(0, self.x), self._output(self.z)
+        lowest = float(np.finfo(self.x.dtype).min)
+        dx = None
+        for sign in (1.0, -1.0):
+            sg = g * sign
+            pos = sg._data > 0
+            w = _where(pos, _where(pos, sg, 1.0).log(), lowest) - z
+            term = (x + w.flip(ax).logcumsumexp(ax).flip(ax)).exp()
+            dx = term if dx is None else dx - term
+        return dx
