@@ -387,3 +387,43 @@ def test_gradient_penalty_through_nn_layers_on_the_fake_gpu():
             np.testing.assert_allclose(t.cpu().numpy(), r.numpy(), atol=1e-5, rtol=1e-5)
     finally:
         undo()
+
+
+def _spd(n, seed):
+    m = rand((n, n), seed)
+    return (m @ m.T + n * np.eye(n)).astype(np.float32)
+
+
+def _sym(n, seed):
+    m = rand((n, n), seed)
+    return (m + m.T + np.diag(np.arange(n) * 2.0)).astype(np.float32)  # eigenvalues well apart
+
+
+@pytest.mark.parametrize("name,fn,arrays", [
+    ("cholesky", lambda m, a: m.linalg.cholesky(a), [_spd(3, 0)]),
+    ("eigh", lambda m, a: tuple(m.linalg.eigh(a)), [_sym(3, 1)]),
+    ("eigh_vectors", lambda m, a: m.linalg.eigh(a)[1].abs(), [_sym(3, 2)]),
+    ("eigvalsh", lambda m, a: m.linalg.eigvalsh(a), [_sym(3, 3)]),
+    ("matrix_exp", lambda m, a: m.linalg.matrix_exp(a), [rand((3, 3), 4) * 0.5]),
+    ("solve_triangular", lambda m, a, b: m.linalg.solve_triangular(a, b, upper=False), [_A, rand((3, 2), 5)]),
+    ("solve_triangular_upper_unit",
+     lambda m, a, b: m.linalg.solve_triangular(a, b, upper=True, unitriangular=True), [_A, rand((3, 2), 6)]),
+])
+def test_linalg_decompositions_double_backward(name, fn, arrays):
+    # eigh's eigenvectors are defined up to sign: a loss on |V| (or on the outputs together) is what torch and we
+    # agree on; the symmetric inputs keep the eigenvalues apart (F = 1 / (w_j - w_i) stays small)
+    sym = name.startswith(("eigh", "eigvalsh", "cholesky"))
+    compare_double(fn, arrays, layout="contig" if sym else "T")
+
+
+@pytest.mark.parametrize("name,fn,shapes", [
+    ("cholesky", lambda a: tg.linalg.cholesky(a @ a.mT + 3 * tg.eye(3, dtype=tg.float64)), [(3, 3)]),
+    ("eigvalsh", lambda a: tg.linalg.eigvalsh(a + a.mT + tg.diag(tg.arange(3.0, dtype=tg.float64) * 3)), [(3, 3)]),
+    ("eigh", lambda a: tg.linalg.eigh(a + a.mT + tg.diag(tg.arange(3.0, dtype=tg.float64) * 3))[1].abs().sum(0),
+     [(3, 3)]),
+    ("matrix_exp", lambda a: tg.linalg.matrix_exp(a * 0.5), [(3, 3)]),
+    ("solve_triangular", lambda a, b: tg.linalg.solve_triangular(a + 3 * tg.eye(3, dtype=tg.float64), b,
+                                                                 upper=True), [(3, 3), (3, 2)]),
+])
+def test_gradgradcheck_linalg_decompositions(name, fn, shapes):
+    gradgrad_ok(fn, shapes)

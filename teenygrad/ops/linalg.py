@@ -6,6 +6,7 @@ gradient per output (None for an output no gradient reached). Also here: lu_info
 triangular solve and LU Functions are in linalg_lu.py."""
 import numpy as np
 from ..autograd.function import Function
+from ..autograd.graph_backward import const
 
 
 def _T(a):
@@ -46,6 +47,23 @@ class MultiOutput(Function):
         if graph is None:
             return Function.backward_graph(self, g)
         return graph(*g.grads)
+
+    def _output_i(self, i, a):
+        """Output i (value a) as a Tensor in the graph, through a new slot node of this op (the output's own node
+        may be gone, but a backward_graph formula still depends on it)."""
+        from ..linalg import _slot_types
+        slot_cls = _slot_types[type(self)]
+        slot = slot_cls.__new__(slot_cls)
+        slot.i, slot.n, slot.parents = i, len(self.differentiable), [self]
+        t = self._output(a)
+        t._ctx = slot
+        return t
+
+
+def _pair_inverse_t(w):
+    """_pair_inverse on Tensors (recorded): F_ij = 1 / (w_j - w_i) off the diagonal, 0 on it"""
+    eye = const(np.eye(w.shape[-1], dtype=w._data.dtype))
+    return (1.0 - eye) / (w.unsqueeze(-2) - w.unsqueeze(-1) + eye)
 
 
 class Inv(Function):
@@ -172,6 +190,13 @@ class Cholesky(Function):
         ga = _T(linv) @ _phi(_T(self.l) @ g) @ linv
         return (ga + _T(ga)) / 2
 
+    def backward_graph(self, g):
+        l = self._output(self.l)
+        linv = Inv.apply(l)
+        half = np.tril(np.ones(self.l.shape[-2:], self.l.dtype)) - 0.5 * np.eye(self.l.shape[-1], dtype=self.l.dtype)
+        ga = linv.mT @ ((l.mT @ g) * const(half)) @ linv  # _phi as a mask: the lower triangle, half the diagonal
+        return (ga + ga.mT) * 0.5
+
 
 class Eigh(MultiOutput):
     """A = V diag(w) V^T (A symmetric, one triangle read);  dA = V (diag(dw) + F o skew(V^T dV)) V^T with
@@ -193,6 +218,19 @@ class Eigh(MultiOutput):
             inner = inner + _diag_embed(gw)
         return v @ inner @ _T(v)
 
+    def backward_graph_multi(self, gw, gv):
+        v = self._output_i(1, self.v)
+        inner = None
+        if gv is not None:
+            m = v.mT @ gv
+            inner = _pair_inverse_t(self._output_i(0, self.w)) * ((m - m.mT) * 0.5)
+        if gw is not None:
+            d = gw.diag_embed()
+            inner = d if inner is None else inner + d
+        if inner is None:
+            return None
+        return v @ inner @ v.mT
+
 
 class Eigvalsh(Function):
     """w = the eigenvalues of symmetric A;  dA = V diag(dw) V^T"""
@@ -200,10 +238,19 @@ class Eigvalsh(Function):
 
     def forward(self, a, uplo="L"):
         w, self.v = np.linalg.eigh(a, UPLO=uplo)
+        self.w, self.uplo = w, uplo
         return w
 
     def backward(self, g):
         return (self.v * g[..., None, :]) @ _T(self.v)
+
+    def backward_graph(self, g):
+        # the eigenvectors as a function of A, in the graph: eigh again, on the symmetric matrix this one read
+        # (rebuilt from what forward kept, so no reference to A's memory is held)
+        from ..linalg import eigh
+        a = (self.v * self.w[..., None, :]) @ _T(self.v)
+        v = eigh(self._input(0, a), UPLO=self.uplo).eigenvectors
+        return (v * g.unsqueeze(-2)) @ v.mT
 
 
 class Svd(MultiOutput):
@@ -427,3 +474,11 @@ class MatrixExp(Function):
         big[..., n:, n:] = at
         big[..., :n, n:] = g
         return expm(big)[..., :n, n:]
+
+    def backward_graph(self, g):
+        from ..tensor_ops import cat
+        n = self.a.shape[-1]
+        at = self._input(0, self.a).mT
+        zero = const(np.zeros(g.shape, g._data.dtype))
+        big = cat([cat([at, g], -1), cat([zero, at], -1)], -2)
+        return MatrixExp.apply(big)[..., :n, n:]

@@ -4,6 +4,7 @@ by the formulas in each class's docstring. Pivots follow LAPACK getrf: 1-based i
 pivots[j] - 1 at step j, so that A = P L U."""
 import numpy as np
 from ..autograd.function import Function
+from ..autograd.graph_backward import const
 from .linalg import MultiOutput, _T
 
 
@@ -40,6 +41,14 @@ class SolveTriangular(Function):
         gb = trsm(_T(self.a), g, not self.upper, self.unit)
         ga = _tri_mask(-(gb @ _T(self.x)), self.upper, self.unit) if self.needs_input_grad[0] else None
         return ga, gb
+
+    def backward_graph(self, g):
+        a = self._input(0, self.a)
+        gb = SolveTriangular.apply(a.mT, g, upper=not self.upper, unitriangular=self.unit)
+        if not self.needs_input_grad[0]:
+            return None, gb
+        mask = _tri_mask(np.ones(self.a.shape[-2:], self.a.dtype), self.upper, self.unit)
+        return -(gb @ self._output(self.x).mT) * const(mask), gb
 
 
 def lu_packed(a):
