@@ -404,7 +404,17 @@ def _sym(n, seed):
     ("eigh", lambda m, a: tuple(m.linalg.eigh(a)), [_sym(3, 1)]),
     ("eigh_vectors", lambda m, a: m.linalg.eigh(a)[1].abs(), [_sym(3, 2)]),
     ("eigvalsh", lambda m, a: m.linalg.eigvalsh(a), [_sym(3, 3)]),
+    # both outputs in one product: their gradients reach the op through two slot nodes each in the second pass
+    ("eigh_mixed", lambda m, a: (lambda w, v: (v * w.unsqueeze(-2)).abs())(*m.linalg.eigh(a)), [_sym(3, 12)]),
     ("matrix_exp", lambda m, a: m.linalg.matrix_exp(a), [rand((3, 3), 4) * 0.5]),
+    ("pinv", lambda m, a: m.linalg.pinv(a), [rand((4, 3), 7) + np.eye(4, 3, dtype=np.float32) * 2]),
+    ("svdvals", lambda m, a: m.linalg.svdvals(a), [rand((4, 3), 9) + np.diag([3.0, 2.0, 1.0]).astype(np.float32)[[0, 1, 2, 0]]]),
+    # singular vectors are defined up to sign: a loss on U S Vh pieces torch and we agree on
+    ("svd_reduced", lambda m, a: (lambda u, s, vh: ((u * s.unsqueeze(-2)).abs(), s, vh.abs(), (u @ vh).abs()))(
+        *m.linalg.svd(a, full_matrices=False)), [rand((4, 3), 10) + np.eye(4, 3, dtype=np.float32) * [3, 2, 1]]),
+    ("svd_wide", lambda m, a: (lambda u, s, vh: ((u * s.unsqueeze(-2)) @ vh[:2], (u[:, :1] * vh[:1].mT.sum(0)).abs()))(
+        *m.linalg.svd(a, full_matrices=False)), [rand((2, 4), 11) + np.eye(2, 4, dtype=np.float32) * [3, 1, 0, 0]]),
+    ("pinv_wide", lambda m, a: m.linalg.pinv(a), [rand((2, 3), 8) + np.eye(2, 3, dtype=np.float32) * 2]),
     ("solve_triangular", lambda m, a, b: m.linalg.solve_triangular(a, b, upper=False), [_A, rand((3, 2), 5)]),
     ("solve_triangular_upper_unit",
      lambda m, a, b: m.linalg.solve_triangular(a, b, upper=True, unitriangular=True), [_A, rand((3, 2), 6)]),
@@ -422,6 +432,13 @@ def test_linalg_decompositions_double_backward(name, fn, arrays):
     ("eigh", lambda a: tg.linalg.eigh(a + a.mT + tg.diag(tg.arange(3.0, dtype=tg.float64) * 3))[1].abs().sum(0),
      [(3, 3)]),
     ("matrix_exp", lambda a: tg.linalg.matrix_exp(a * 0.5), [(3, 3)]),
+    ("pinv", lambda a: tg.linalg.pinv(a + tg.eye(4, 3, dtype=tg.float64) * 2), [(4, 3)]),
+    ("svdvals", lambda a: tg.linalg.svdvals(a + tg.eye(4, 3, dtype=tg.float64) * tg.tensor([3.0, 2.0, 1.0],
+                                                                                            dtype=tg.float64)),
+     [(4, 3)]),
+    ("svd", lambda a: (lambda u, s, vh: (u @ vh).abs().sum() + s.sum())(
+        *tg.linalg.svd(a + tg.eye(4, 3, dtype=tg.float64) * tg.tensor([3.0, 2.0, 1.0], dtype=tg.float64),
+                       full_matrices=False)), [(4, 3)]),
     ("solve_triangular", lambda a, b: tg.linalg.solve_triangular(a + 3 * tg.eye(3, dtype=tg.float64), b,
                                                                  upper=True), [(3, 3), (3, 2)]),
 ])

@@ -174,12 +174,17 @@ class _OutputGrads:
     def __init__(self, grads):
         self.grads = grads
 
-    def __add__(self, other):  # each output's node sends once, in its own slot: they never overlap
-        return _OutputGrads([b if a is None else a for a, b in zip(self.grads, other.grads)])
+    def __add__(self, other):  # usually each output's node sends once, in its own slot; a backward_graph that
+        # reaches an output through a second slot node (linalg's MultiOutput._output_i) adds to the same slot
+        return _OutputGrads([_add_slot(a, b) for a, b in zip(self.grads, other.grads)])
 
-    def __iadd__(self, other):  # in place, as run_backward's owned sums expect
-        self.grads = [b if a is None else a for a, b in zip(self.grads, other.grads)]
+    def __iadd__(self, other):  # in place, as run_backward's owned sums expect (the slots' gradients are not)
+        self.grads = [_add_slot(a, b) for a, b in zip(self.grads, other.grads)]
         return self
+
+
+def _add_slot(a, b):
+    return b if a is None else a if b is None else a + b
 
 
 class _OutputSlot(Function):

@@ -286,6 +286,34 @@ class Svd(MultiOutput):
                 ga = ga + (u / s[..., None, :]) @ _T(gv - v @ vtgv)
         return ga
 
+    def backward_graph_multi(self, gu, gs, gvh):  # backward_multi's formula on Tensors, the outputs in the graph
+        k = self.s.shape[-1]
+        u, s = self._output_i(0, self.u)[..., :k], self._output_i(1, self.s)
+        v = self._output_i(2, self.vh)[..., :k, :].mT
+        f = _pair_inverse_t(s * s)
+        terms = []
+        if gu is not None:
+            gu = gu[..., :k]
+            utgu = u.mT @ gu
+            terms.append((f * (utgu - utgu.mT)) * s.unsqueeze(-2))
+        if gvh is not None:
+            gv = gvh[..., :k, :].mT
+            vtgv = v.mT @ gv
+            terms.append(s.unsqueeze(-1) * (f * (vtgv - vtgv.mT)))
+        if gs is not None:
+            terms.append(gs.diag_embed())
+        if not terms:
+            return None
+        inner = terms[0]
+        for t in terms[1:]:
+            inner = inner + t
+        ga = u @ inner @ v.mT
+        if gu is not None and u.shape[-2] > k:  # tall: dU's part outside U's column space
+            ga = ga + ((gu - u @ utgu) / s.unsqueeze(-2)) @ v.mT
+        if gvh is not None and v.shape[-2] > k:  # wide: the same for V
+            ga = ga + (u / s.unsqueeze(-2)) @ (gv - v @ vtgv).mT
+        return ga
+
 
 class Svdvals(Function):
     """s = the singular values of A;  dA = U diag(ds) Vh"""
@@ -293,10 +321,19 @@ class Svdvals(Function):
 
     def forward(self, a):
         self.u, s, self.vh = np.linalg.svd(a, full_matrices=False)
+        self._s = s
         return s
 
     def backward(self, g):
         return (self.u * g[..., None, :]) @ self.vh
+
+    def backward_graph(self, g):
+        # U and Vh as functions of A, in the graph: svd again, on A rebuilt from what forward kept (U diag(g) Vh
+        # doesn't depend on the signs the second SVD picks)
+        from ..linalg import svd
+        a = (self.u * self._s[..., None, :]) @ self.vh
+        u, _, vh = svd(self._input(0, a), full_matrices=False)
+        return (u * g.unsqueeze(-2)) @ vh
 
 
 def _copyltu(m):
@@ -379,6 +416,13 @@ class Pinv(Function):
         ga = ga + (gt @ p @ pt - a @ (p @ (gt @ (p @ pt))))  # (I - A P) dP^T P P^T
         ga = ga + (pt @ (p @ gt) - pt @ (p @ (gt @ (p @ a))))  # P^T P dP^T (I - P A)
         return ga
+
+    def backward_graph(self, g):  # the same products on Tensors: P is this node's output, A its input
+        a, p = self._input(0, self.a), self._output(self.p)
+        pt, gt = p.mT, g.mT
+        ga = -(pt @ g @ pt)
+        ga = ga + (gt @ p @ pt - a @ (p @ (gt @ (p @ pt))))
+        return ga + (pt @ (p @ gt) - pt @ (p @ (gt @ (p @ a))))
 
 
 def _first(info):
