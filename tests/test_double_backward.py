@@ -408,6 +408,9 @@ def _sym(n, seed):
     ("eigh_mixed", lambda m, a: (lambda w, v: (v * w.unsqueeze(-2)).abs())(*m.linalg.eigh(a)), [_sym(3, 12)]),
     ("matrix_exp", lambda m, a: m.linalg.matrix_exp(a), [rand((3, 3), 4) * 0.5]),
     ("pinv", lambda m, a: m.linalg.pinv(a), [rand((4, 3), 7) + np.eye(4, 3, dtype=np.float32) * 2]),
+    # Q R is unique up to the signs of R's diagonal, which torch and numpy both make LAPACK's: compare as they are
+    ("qr_tall", lambda m, a: tuple(m.linalg.qr(a)), [rand((4, 3), 13) + np.eye(4, 3, dtype=np.float32) * 2]),
+    ("qr_wide", lambda m, a: tuple(m.linalg.qr(a)), [rand((2, 3), 14) + np.eye(2, 3, dtype=np.float32) * 2]),
     ("svdvals", lambda m, a: m.linalg.svdvals(a), [rand((4, 3), 9) + np.diag([3.0, 2.0, 1.0]).astype(np.float32)[[0, 1, 2, 0]]]),
     # singular vectors are defined up to sign: a loss on U S Vh pieces torch and we agree on
     ("svd_reduced", lambda m, a: (lambda u, s, vh: ((u * s.unsqueeze(-2)).abs(), s, vh.abs(), (u @ vh).abs()))(
@@ -433,6 +436,8 @@ def test_linalg_decompositions_double_backward(name, fn, arrays):
      [(3, 3)]),
     ("matrix_exp", lambda a: tg.linalg.matrix_exp(a * 0.5), [(3, 3)]),
     ("pinv", lambda a: tg.linalg.pinv(a + tg.eye(4, 3, dtype=tg.float64) * 2), [(4, 3)]),
+    ("qr", lambda a: tuple(tg.linalg.qr(a + tg.eye(4, 3, dtype=tg.float64) * 2)), [(4, 3)]),
+    ("qr_wide", lambda a: tuple(tg.linalg.qr(a + tg.eye(2, 3, dtype=tg.float64) * 2)), [(2, 3)]),
     ("svdvals", lambda a: tg.linalg.svdvals(a + tg.eye(4, 3, dtype=tg.float64) * tg.tensor([3.0, 2.0, 1.0],
                                                                                             dtype=tg.float64)),
      [(4, 3)]),

@@ -349,6 +349,14 @@ def _qr_backward_tall(q, r, gq, gr):
     return _T(np.linalg.solve(r, _T(b)))  # b R^-T, with R square and invertible
 
 
+def _qr_backward_tall_t(q, r, gq, gr):
+    """_qr_backward_tall on Tensors (recorded); copyltu through a constant mask"""
+    m = r @ gr.mT - gq.mT @ q
+    low = m.tril(-1)
+    b = gq + q @ (low + low.mT + m.diagonal(dim1=-2, dim2=-1).diag_embed())
+    return Solve.apply(r, b.mT).mT  # b R^-T, with R square and invertible
+
+
 class Qr(MultiOutput):
     """A = Q R (mode 'reduced', 'complete' or 'r');  for m >= n: dA = (dQ + Q copyltu(M)) R^-T with
     M = R dR^T - dQ^T Q; for m < n, A = [X | Y], R = [U | V]: dY = Q dV, dX from the square case with
@@ -381,6 +389,20 @@ class Qr(MultiOutput):
         gv = gr[..., m:]
         gx = _qr_backward_tall(q, r[..., :m], gq + y @ _T(gv), gr[..., :m])
         return np.concatenate([gx, q @ gv], -1)
+
+    def backward_graph_multi(self, gq, gr):  # backward_multi on Tensors, Q and R in the graph
+        from ..tensor_ops import cat
+        m, n = self.shape[-2:]
+        if self.mode == "r" or (self.mode == "complete" and m > n):
+            return self.backward_multi(gq, gr)  # raises, as the first-order backward does
+        q, r = self._output_i(0, self.q), self._output_i(1, self.r)
+        gq = const(np.zeros_like(self.q)) if gq is None else gq
+        gr = const(np.zeros_like(self.r)) if gr is None else gr
+        if m >= n:
+            return _qr_backward_tall_t(q, r, gq, gr)
+        y = q @ r[..., m:]
+        gv = gr[..., m:]
+        return cat([_qr_backward_tall_t(q, r[..., :m], gq + y @ gv.mT, gr[..., :m]), q @ gv], -1)
 
 
 class Pinv(Function):
