@@ -87,6 +87,14 @@ class IncompleteGamma(Function):
         d = special_math.gammainc_dx(self.a, self.x).astype(g.dtype, copy=False)
         return None, unbroadcast(g * (-d if self.upper else d), self.x.shape)
 
+    def backward_graph(self, g):  # torch's formula, e^((a - 1) log x - x - lgamma(a)), differentiable in x
+        from .autograd.graph_backward import const, sum_to
+        if self.needs_input_grad[0]:
+            return self.backward(g._data)  # raises, naming the op
+        a, x = const(self.a), self._input(1, self.x)
+        d = ((a - 1.0) * x.log() - x - a.lgamma()).exp()
+        return None, sum_to(g * (-d if self.upper else d), self.x.shape)
+
 
 def _incomplete_gamma(a, x, upper, op):
     """P(a, x) or Q(a, x) for two tensors promoted as torch does; torch takes no Python numbers here and no

@@ -411,6 +411,11 @@ def _sym(n, seed):
     # Q R is unique up to the signs of R's diagonal, which torch and numpy both make LAPACK's: compare as they are
     ("qr_tall", lambda m, a: tuple(m.linalg.qr(a)), [rand((4, 3), 13) + np.eye(4, 3, dtype=np.float32) * 2]),
     ("qr_wide", lambda m, a: tuple(m.linalg.qr(a)), [rand((2, 3), 14) + np.eye(2, 3, dtype=np.float32) * 2]),
+    ("lu", lambda m, a: tuple(m.linalg.lu(a))[1:], [rand((3, 3), 15)]),
+    ("lu_tall", lambda m, a: tuple(m.linalg.lu(a))[1:], [rand((4, 3), 16)]),
+    ("lu_wide", lambda m, a: tuple(m.linalg.lu(a))[1:], [rand((2, 4), 17)]),
+    ("lu_factor", lambda m, a: m.linalg.lu_factor(a)[0], [rand((3, 3), 18)]),
+    ("lu_factor_tall", lambda m, a: m.linalg.lu_factor(a)[0], [rand((4, 2), 19)]),
     ("svdvals", lambda m, a: m.linalg.svdvals(a), [rand((4, 3), 9) + np.diag([3.0, 2.0, 1.0]).astype(np.float32)[[0, 1, 2, 0]]]),
     # singular vectors are defined up to sign: a loss on U S Vh pieces torch and we agree on
     ("svd_reduced", lambda m, a: (lambda u, s, vh: ((u * s.unsqueeze(-2)).abs(), s, vh.abs(), (u @ vh).abs()))(
@@ -438,6 +443,9 @@ def test_linalg_decompositions_double_backward(name, fn, arrays):
     ("pinv", lambda a: tg.linalg.pinv(a + tg.eye(4, 3, dtype=tg.float64) * 2), [(4, 3)]),
     ("qr", lambda a: tuple(tg.linalg.qr(a + tg.eye(4, 3, dtype=tg.float64) * 2)), [(4, 3)]),
     ("qr_wide", lambda a: tuple(tg.linalg.qr(a + tg.eye(2, 3, dtype=tg.float64) * 2)), [(2, 3)]),
+    ("lu", lambda a: tuple(tg.linalg.lu(a + tg.eye(3, dtype=tg.float64) * 3))[1:], [(3, 3)]),
+    ("lu_wide", lambda a: tuple(tg.linalg.lu(a + tg.eye(2, 4, dtype=tg.float64) * 3))[1:], [(2, 4)]),
+    ("lu_factor_tall", lambda a: tg.linalg.lu_factor(a + tg.eye(4, 2, dtype=tg.float64) * 3)[0], [(4, 2)]),
     ("svdvals", lambda a: tg.linalg.svdvals(a + tg.eye(4, 3, dtype=tg.float64) * tg.tensor([3.0, 2.0, 1.0],
                                                                                             dtype=tg.float64)),
      [(4, 3)]),

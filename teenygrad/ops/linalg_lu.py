@@ -137,6 +137,38 @@ def _lu_backward(perm, low, up, gl, gu):
     return np.take_along_axis(ga, inv_perm[..., :, None], -2)  # P ga: row perm[i] of dA is row i of ga
 
 
+def _lu_backward_t(perm, low, up, gl, gu):
+    """_lu_backward on Tensors (recorded): low and up as Tensors in the graph, gl / gu Tensors or None"""
+    from ..tensor_ops import cat
+    m, n = low.shape[-2], up.shape[-1]
+    k = min(m, n)
+    gl = const(np.zeros(low.shape, low._data.dtype)) if gl is None else gl
+    gu = const(np.zeros(up.shape, up._data.dtype)) if gu is None else gu
+    l1, u1 = low[..., :k, :], up[..., :, :k]
+
+    def right_solve_ut(b):  # b U1^-T
+        return SolveTriangular.apply(u1, b.mT, upper=True).mT
+
+    def left_solve_lt(b):  # L1^-T b
+        return SolveTriangular.apply(l1.mT, b, upper=True, unitriangular=True)
+
+    extra = None
+    if m > n:
+        extra = right_solve_ut(gl[..., k:, :])
+        gu = gu - low[..., k:, :].mT @ extra
+        gl = gl[..., :k, :]
+    elif m < n:
+        extra = left_solve_lt(gu[..., :, k:])
+        gl = gl - extra @ up[..., :, k:].mT
+        gu = gu[..., :, :k]
+    ga = right_solve_ut(left_solve_lt((l1.mT @ gl).tril(-1) + (gu @ u1.mT).triu()))
+    if extra is not None:
+        ga = cat([ga, extra], -2 if m > n else -1)
+    inv_perm = np.argsort(perm, -1)
+    idx = np.broadcast_to(inv_perm[..., :, None], ga.shape)
+    return ga.gather(-2, const(np.ascontiguousarray(idx)))
+
+
 class LuFactor(MultiOutput):
     """(LU, pivots): A = P L U packed in one matrix;  dA from dL = tril_-1(dLU), dU = triu(dLU) (_lu_backward)"""
     differentiable = (True, False)
@@ -144,11 +176,19 @@ class LuFactor(MultiOutput):
     def forward(self, a):
         lu, pivots, self.perm, _ = lu_packed(a)
         self.low, self.up = unpack(lu)
+        self.lu = lu
         return lu, pivots
 
     def backward_multi(self, glu, gpiv):
         k = self.low.shape[-1]
         return _lu_backward(self.perm, self.low, self.up, np.tril(glu[..., :, :k], -1), np.triu(glu[..., :k, :]))
+
+    def backward_graph_multi(self, glu, gpiv):
+        k = self.low.shape[-1]
+        lu = self._output_i(0, self.lu)
+        eye = const(np.eye(lu.shape[-2], k, dtype=self.lu.dtype))
+        low, up = lu[..., :, :k].tril(-1) + eye, lu[..., :k, :].triu()  # unpack, in the graph
+        return _lu_backward_t(self.perm, low, up, glu[..., :, :k].tril(-1), glu[..., :k, :].triu())
 
 
 class Lu(MultiOutput):
@@ -162,3 +202,6 @@ class Lu(MultiOutput):
 
     def backward_multi(self, gp, gl, gu):
         return _lu_backward(self.perm, self.low, self.up, gl, gu)
+
+    def backward_graph_multi(self, gp, gl, gu):
+        return _lu_backward_t(self.perm, self._output_i(1, self.low), self._output_i(2, self.up), gl, gu)
