@@ -1,6 +1,7 @@
 """One benchmark child: import one framework, build one workload, warm up, time it, print one JSON line.
 Run by bench/run.py (which sets the thread environment); also handy alone:
-    OMP_NUM_THREADS=2 python bench/worker.py teenygrad mlp"""
+    OMP_NUM_THREADS=2 python bench/worker.py teenygrad mlp
+Framework `tinygrad` runs bench/tinygrad_workloads.py (mlp, mlp_eager, gpt, gemm) with the python that has it."""
 import json
 import os
 import resource
@@ -45,6 +46,9 @@ def load(fw):
     import importlib
     if fw == "numpy":   # the hand-written numpy floor (bench/floor.py)
         return importlib.import_module("numpy")
+    if fw == "tinygrad":
+        import tinygrad_workloads
+        return tinygrad_workloads.load()
     torch = importlib.import_module(fw)
     importlib.import_module(fw + ".nn.functional")
     try:
@@ -62,6 +66,8 @@ def run_workload(fw, name, seconds, warmup_s):
     import_s = time.perf_counter() - t0
     rss_import = _current_rss_mb()
     res = {"framework": fw, "workload": name, "import_s": import_s}
+    if fw == "tinygrad":
+        return _run_tinygrad(res, name, seconds, warmup_s, rss_import)
     if name == "gemm":
         import numpy as np
         res["gflops"] = {}
@@ -83,7 +89,8 @@ def run_workload(fw, name, seconds, warmup_s):
             cls = models.LibrarySample if fw == "teenygrad" else models.GPTSample
         else:
             cls = {"mlp": models.MakemoreMLP, "mlp_tiny": models.MakemoreMLP, "gpt": models.GPTTrain,
-                   "sample": models.GPTSample}[name]
+                   "sample": models.GPTSample,
+                   "mlp_eager": models.MakemoreMLP}[name]   # mlp_eager: tinygrad's mlp without TinyJit; eager here
             if fw == "numpy":
                 cls = {"mlp": models.MakemoreMLPNumpy, "mlp_tiny": models.MakemoreMLPNumpy}[name]
         # mlp_tiny: the makemore step at emb 2, hidden 4, batch 2, where the arithmetic is next to nothing and the
@@ -94,6 +101,28 @@ def run_workload(fw, name, seconds, warmup_s):
     res.update(times=times, rss_peak_mb=_rss_mb(), rss_import_mb=rss_import)
     if name.startswith("sample"):
         res["tokens_per_step"] = w.n_new
+    return res
+
+
+def _run_tinygrad(res, name, seconds, warmup_s, rss_import):
+    """tinygrad's workloads, warmed up past TinyJit's compile and capture (prewarm) before the usual timing."""
+    import tinygrad_workloads as tw
+    if name == "gemm":
+        res["gflops"] = {}
+        for n in (256, 512, 1024, 2048):
+            fn = tw.gemm_fn(n)
+            tw.prewarm(fn, warmup_s / 4)
+            ts = time_fn(fn, seconds / 4, warmup_s / 4, min_chunk_s=0.02)
+            ts.sort()
+            res["gflops"][str(n)] = 2 * n ** 3 / ts[len(ts) // 2] / 1e9
+        return res
+    t0 = time.perf_counter()
+    fn = tw.build(name)
+    fn()
+    res["first_call_s"] = time.perf_counter() - t0    # build + the first (compiling) call
+    res["prewarm_s"] = res["first_call_s"] + tw.prewarm(fn, warmup_s)
+    times = time_fn(fn, seconds, warmup_s)
+    res.update(times=times, rss_peak_mb=_rss_mb(), rss_import_mb=rss_import)
     return res
 
 
