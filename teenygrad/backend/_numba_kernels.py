@@ -619,46 +619,7 @@ def scatter_add_rows(out, idx, rows):
     return out
 
 
-# ---- LSTM cell, one time step: the gate activations, c_t and h_t in one pass after the step's GEMM (numpy needs
-# ~11 calls on small arrays there), and its backward in one pass (ops/rnn.py, LSTMScan) ----------------------------
-@numba.njit(**_jit)
-def lstm_cell(a, c, c_out, h_out):
-    """a (b, 4h): the step's gate pre-activations [i, f, g, o], overwritten by their activations;
-    c_out = f c + i g, h_out = o tanh(c_out). (Per row, one 1-D view per gate: LLVM vectorises that loop, not the
-    2-D indexing, 6x slower.)"""
-    B, H = c.shape
-    for b in range(B):
-        ai, af, ag, ao = a[b, :H], a[b, H:2 * H], a[b, 2 * H:3 * H], a[b, 3 * H:]
-        cb, cob, hob = c[b], c_out[b], h_out[b]
-        for j in range(H):
-            i, f, g, o = _sig32(ai[j]), _sig32(af[j]), _tanh32(ag[j]), _sig32(ao[j])
-            ai[j], af[j], ag[j], ao[j] = i, f, g, o
-            cn = f * cb[j] + i * g
-            cob[j] = cn
-            hob[j] = o * _tanh32(cn)
-
-
-@numba.njit(**_jit)
-def lstm_cell_backward(gh, dh, dc, acts, c, cprev, dgates):
-    """One step back: d = gh + dh reaches h_t = o tanh(c_t); dc (b, h), the gradient reaching c_t from later steps,
-    becomes the one reaching c_{t-1}; dgates (b, 4h) gets d [i, f, g, o] (pre-activation)."""
-    B, H = c.shape
-    for b in range(B):
-        ai, af, ag, ao = acts[b, :H], acts[b, H:2 * H], acts[b, 2 * H:3 * H], acts[b, 3 * H:]
-        di, df, dg, do = dgates[b, :H], dgates[b, H:2 * H], dgates[b, 2 * H:3 * H], dgates[b, 3 * H:]
-        ghb, dhb, dcb, cb, cpb = gh[b], dh[b], dc[b], c[b], cprev[b]
-        for j in range(H):
-            i, f, g, o = ai[j], af[j], ag[j], ao[j]
-            d = ghb[j] + dhb[j]
-            tc = _tanh32(cb[j])
-            dcn = dcb[j] + d * o * (_ONE - tc * tc)
-            di[j] = dcn * g * i * (_ONE - i)
-            df[j] = dcn * cpb[j] * f * (_ONE - f)
-            dg[j] = dcn * i * (_ONE - g * g)
-            do[j] = d * tc * o * (_ONE - o)
-            dcb[j] = dcn * f
-
-
+# ---- GRU cell, one time step (ops/rnn.py, GRUScan; the LSTM's kernels are in _numba_rnn.py) ----------------------
 @numba.njit(**_jit)
 def gru_cell(x, gh, h, rzn, ghn, h_out):
     """One GRU step after its GEMM: x (b, 3h) input gates, gh (b, 3h) = h W_hh^T + b_hh; rzn (b, 3h) gets

@@ -119,8 +119,10 @@ class LSTMScan(Function):
     (proj=True, LSTMP) h_t = (o tanh(c_t)) W_hr^T with w_hr (p, h), so h and w_hh's columns have size p.
     Optional inputs after w_hh: b_hh, then w_hr (torch's parameter order).
     Returns one flat array (one graph node): all h_t (t, b, p) flattened, then c at the last step (b, h).
-    Backward: every factor that doesn't depend on the incoming gradient is computed for all steps at once
-    before the loop, so each step is a handful of array ops and one GEMM (two with a projection)."""
+    float32 on the CPU without packing or projection: per step one GEMM into the gate buffer and one numba pass
+    (backend/_numba_rnn.py) each way. Otherwise numpy, whose backward computes every factor that doesn't depend on
+    the incoming gradient for all steps before the loop, so each step is a handful of array ops and one GEMM (two
+    with a projection)."""
     saves_output = True
     def forward(self, gi, h0, c0, w_hh, *opt, proj=False, reverse=False, mask=None):
         T, B, H, P = gi.shape[0], gi.shape[1], c0.shape[1], h0.shape[1]
@@ -129,22 +131,52 @@ class LSTMScan(Function):
         xp = xp_of(gi)
         out = xp.empty(T * B * P + B * H, dtype=gi.dtype)
         hs = out[:T * B * P].reshape(T, B, P)
+        cs = xp.empty((T, B, H), dtype=gi.dtype)
+        self.cs, self.h0, self.c0, self.w_hh, self.reverse, self.mask, self.hs = cs, h0, c0, w_hh, reverse, mask, hs
+        self.w_hr, self.has_bias = w_hr, b_hh is not None
+        self.gi, self.b_hh = gi, b_hh  # only create_graph's recomputation reads them (acts no longer holds gi)
+        kern = self.kernels = fused_for(gi, h0, c0, w_hh, *opt) if mask is None and not proj else None
+        if kern is not None:
+            self._forward_fused(gi, b_hh, hs, cs)
+        else:
+            self.acts, self.ms = self._forward_numpy(gi, b_hh, w_hr, hs, cs)
+        out[T * B * P:] = (cs[0 if reverse else T - 1] if T else c0).reshape(-1)  # c at the last step
+        return out
+
+    def _forward_fused(self, gi, b_hh, hs, cs):
+        """The step's GEMM writes into the gate buffer, then lstm_step adds gi_t and b_hh and runs the cell."""
+        from ..backend import _numba_rnn
+        T, B, H = cs.shape
+        acts = self.acts = np.empty_like(gi)  # the gate activations, step by step
+        self.ms = hs
+        b = b_hh if b_hh is not None else np.zeros(4 * H, dtype=gi.dtype)
+        wT = _numba_rnn.transpose8(self.w_hh)
+        step = _numba_rnn.lstm_step
+        h, c = self.h0, self.c0
+        zero_h0 = not self.h0.any()  # the usual hx=None: the first step's GEMM would only multiply zeros
+        for t in _steps(T, self.reverse):
+            a = acts[t]
+            if zero_h0:
+                a.fill(0)
+                zero_h0 = False
+            else:
+                np.matmul(h, wT, out=a)
+            step(a, gi[t], b, c, cs[t], hs[t])
+            h, c = hs[t], cs[t]
+
+    def _forward_numpy(self, gi, b_hh, w_hr, hs, cs):
+        """The reference path (no numba, float64, cupy, packed sequences, projections). Returns (acts, ms)."""
+        T, B, H = cs.shape
+        xp, mask, proj = xp_of(gi), self.mask, w_hr is not None
         ms = xp.empty((T, B, H), dtype=gi.dtype) if proj else hs  # o tanh(c_t), before the projection
         acts = gi + b_hh if b_hh is not None else gi.copy()  # becomes the gate activations, step by step
-        cs = xp.empty((T, B, H), dtype=gi.dtype)
         k, shift = (on_device_of(gi, a) for a in _gate_affine(H, 4, (0, 1, 3), gi.dtype))
-        wT = contiguous(w_hh.T)
+        wT = contiguous(self.w_hh.T)
         hrT = contiguous(w_hr.T) if proj else None
-        # float32 on the CPU, no packing or projection: one fused pass for the cell after each step's GEMM
-        kern = self.kernels = fused_for(gi, h0, c0, w_hh) if mask is None and not proj else None
-        h, c = h0, c0
-        for t in _steps(T, reverse):
+        h, c = self.h0, self.c0
+        for t in _steps(T, self.reverse):
             a = acts[t]
             a += h @ wT
-            if kern is not None:
-                kern.lstm_cell(a, c, cs[t], hs[t])
-                h, c = hs[t], cs[t]
-                continue
             a *= k
             np.tanh(a, out=a)
             a *= k
@@ -158,11 +190,7 @@ class LSTMScan(Function):
                 hn = hn @ hrT
             h = hn if mask is None else np.where(mask[t], hn, h)
             hs[t] = h
-        out[T * B * P:] = c.reshape(-1)
-        self.acts, self.cs, self.h0, self.c0, self.w_hh, self.reverse = acts, cs, h0, c0, w_hh, reverse
-        self.mask, self.hs, self.ms, self.w_hr, self.has_bias = mask, hs, ms, w_hr, b_hh is not None
-        self.gi, self.b_hh = gi, b_hh  # only create_graph's recomputation reads them (acts no longer holds gi)
-        return out
+        return acts, ms
 
     def backward_graph(self, g):
         opt = ((self.b_hh,) if self.has_bias else ()) + ((self.w_hr,) if self.w_hr is not None else ())
@@ -241,17 +269,25 @@ class LSTMScan(Function):
         return (dgates, dh, dc) + grads
 
     def _backward_fused(self, g, gh):
-        """backward for the fused forward (no mask, no projection): one kernel pass per step, then its GEMM."""
-        acts, cs, w, k = self.acts, self.cs, self.w_hh, self.kernels
+        """backward for the fused forward (no mask, no projection): one kernel pass per step (which also sums
+        db_hh), then its GEMM."""
+        from ..backend._numba_rnn import lstm_step_backward as cell
+        acts, cs, w = self.acts, self.cs, self.w_hh
         T, B, H = cs.shape
-        cprev = _shifted(cs, self.c0, self.reverse)
         dgates = np.empty_like(acts)
+        db = np.zeros(4 * H, dtype=acts.dtype)
         dh = np.zeros_like(self.h0)
         dc = g[T * B * H:].reshape(B, H).copy()
+        first = T - 1 if self.reverse else 0  # the step whose c_{t-1} is c0
+        back = 1 if self.reverse else -1
+        n = self.needs_input_grad
         for t in _steps(T, not self.reverse):
-            k.lstm_cell_backward(gh[t], dh, dc, acts[t], cs[t], cprev[t], dgates[t])
-            dh = dgates[t] @ w
-        return (dgates, dh, dc) + self._hh_grads(dgates)
+            cell(gh[t], dh, dc, acts[t], cs[t], self.c0 if t == first else cs[t + back], dgates[t], db)
+            dh = dgates[t] @ w if t != first or n[1] else None  # the last GEMM gives only h0's gradient
+        grads = _hh_grads([n[0], n[1], n[3]], dgates, _shifted(self.hs, self.h0, self.reverse), H)
+        if self.has_bias:
+            grads += (db if n[4] else None,)
+        return (dgates, dh, dc) + grads
 
     def _hh_grads(self, dgates):
         """dW_hh (and db_hh): for the inputs gi, h0, c0, w_hh, [b_hh] that need them (w_hr's is apart)."""

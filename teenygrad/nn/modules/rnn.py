@@ -23,19 +23,24 @@ def _input_gates(x, w_ih, b_ih):
     return N.Linear.apply(x, w_ih) if b_ih is None else N.Linear.apply(x, w_ih, b_ih)
 
 
-def _scan(mode, gi, h0, c0, w_hh, b_hh, reverse, mask=None, w_hr=None):
-    """Run one layer-direction. Returns (outputs (t, b, h), h_n (b, h), c_n or None); with an LSTM projection
-    w_hr (p, h), outputs and h_n have size p. With a mask (packed sequences), a sequence's state stops changing
-    past its length, so the last step holds its final state."""
-    bias = [b_hh] if b_hh is not None else []
-    T = gi.shape[0]
+def _scan(mode, x, w_ih, b_ih, h0, c0, w_hh, b_hh, reverse, mask=None, w_hr=None):
+    """Run one layer-direction on x (t, b, i). Returns (outputs (t, b, h), h_n (b, h), c_n or None); with an LSTM
+    projection w_hr (p, h), outputs and h_n have size p. With a mask (packed sequences), a sequence's state stops
+    changing past its length, so the last step holds its final state."""
+    T = x.shape[0]
     last = 0 if reverse else T - 1
     if mode == "LSTM":
+        if b_ih is not None:  # both biases add to every gate: the scan adds their sum in its cell pass, so the
+            b_hh, b_ih = b_ih + b_hh, None  # input GEMM skips its (t b, 4h) broadcast add and column sums
+        gi = _input_gates(x, w_ih, b_ih)
+        bias = [b_hh] if b_hh is not None else []
         proj = [w_hr] if w_hr is not None else []
         out = R.LSTMScan.apply(gi, h0, c0, w_hh, *bias, *proj, proj=bool(proj), reverse=reverse, mask=mask)
         n = T * h0.shape[0] * h0.shape[1]  # out: all h_t flattened, then c_n
         hs = out[:n].reshape(T, *h0.shape)
         return hs, hs[last], out[n:].reshape(c0.shape)
+    gi = _input_gates(x, w_ih, b_ih)
+    bias = [b_hh] if b_hh is not None else []
     if mode == "GRU":
         hs = R.GRUScan.apply(gi, h0, w_hh, *bias, reverse=reverse, mask=mask)
     else:
@@ -182,8 +187,8 @@ class RNNBase(Module):
             for d in range(D):
                 w_ih, w_hh, b_ih, b_hh, w_hr = self._layer_params(layer, d)
                 k = layer * D + d
-                hs, h_last, c_last = _scan(self.mode, _input_gates(x, w_ih, b_ih), h0[k], c0[k] if lstm else None,
-                                           w_hh, b_hh, reverse=d == 1, mask=mask, w_hr=w_hr)
+                hs, h_last, c_last = _scan(self.mode, x, w_ih, b_ih, h0[k], c0[k] if lstm else None, w_hh, b_hh,
+                                           reverse=d == 1, mask=mask, w_hr=w_hr)
                 outs.append(hs)
                 h_n.append(h_last)
                 c_n.append(c_last)
@@ -314,8 +319,8 @@ class _CellBase(Module):
         return batched, x, states
 
     def _run(self, x, h, c=None):
-        gi = _input_gates(x.unsqueeze(0), self.weight_ih, self.bias_ih)
-        _, h_last, c_last = _scan(self._mode, gi, h, c, self.weight_hh, self.bias_hh, reverse=False)
+        _, h_last, c_last = _scan(self._mode, x.unsqueeze(0), self.weight_ih, self.bias_ih, h, c, self.weight_hh,
+                                  self.bias_hh, reverse=False)
         return h_last, c_last
 
     def forward(self, input, hx=None):  # one state h; LSTMCell overrides it to carry (h, c)
