@@ -307,9 +307,14 @@ class GRUScan(Function):
         ghn = np.empty_like(hs)
         # float32 on the CPU, no packing: one fused pass for the gates and h after each step's GEMM
         kern = self.kernels = fused_for(gi, h0, w_hh) if mask is None else None
+        if kern is not None:  # a contiguous W_hh^T once: each step's GEMM on the transposed view was ~20% slower
+            from ..backend._numba_rnn import transpose8
+            wT = transpose8(w_hh)
+        else:
+            wT = w_hh.T
         h = h0
         for t in _steps(T, reverse):
-            gh = h @ w_hh.T
+            gh = h @ wT
             if b_hh:
                 gh += b_hh[0]
             x = gi[t]
