@@ -1,8 +1,9 @@
-"""conv2d's chunked float32 path (ops/conv.py: _conv2d_chunked, the flipped-conv input gradient through it, the
-weight gradient as cols dy^T, the bias gradient as a GEMV) and the numpy reference path it stands beside, both
-against torch: the `kernels` fixture runs every test with the kernels on (the chunked path) and off (the
-reference). Forward and backward; stride, dilation, groups, uneven padding, non-contiguous inputs, chunks that
-split the batch unevenly, padding modes; float64 stays on the reference path."""
+"""conv2d's chunked float32 path (ops/conv.py: _conv2d_chunked with its stride-1 im2col kernel, the flipped-conv
+input gradient through it, the chunked col2im input gradient, the weight gradient as cols dy^T, the bias gradient
+as a GEMV) and the numpy reference path it stands beside, both against torch: the `kernels` fixture runs every
+test with the kernels on (the chunked path) and off (the reference). Forward and backward; stride, dilation,
+groups, uneven padding, non-contiguous inputs, chunks that split the batch unevenly, padding modes; float64 stays
+on the reference path. The kernels of backend/_numba_conv.py are also checked against the general ones."""
 import numpy as np
 import pytest
 import torch
@@ -48,7 +49,7 @@ def test_conv2d_no_bias(kernels):
 
 
 @pytest.mark.parametrize("chunk_bytes", [1, 3000, 1 << 30])
-@pytest.mark.parametrize("xs,ws,kw", [CASES[1], CASES[2], CASES[8], CASES[10]])
+@pytest.mark.parametrize("xs,ws,kw", [CASES[0], CASES[1], CASES[2], CASES[6], CASES[8], CASES[10]])
 def test_conv2d_chunks_split_the_batch(xs, ws, kw, chunk_bytes, monkeypatch, kernels):
     """One image a chunk, a few with a shorter last chunk, the whole batch in one: the same result. (Weights at
     an initialiser's scale: sums of 150 products of [-2, 2] values round past the float32 atol near zero.)"""
@@ -157,3 +158,92 @@ def test_max_pool2d_2x2_same_winners_as_the_general_kernel():
     y1, a1 = _numba_conv.maxpool2x2(x, 5, 6)
     np.testing.assert_array_equal(y0, y1)
     np.testing.assert_array_equal(a0, a1)
+
+
+def _kernels_or_skip():
+    from teenygrad.backend import cpu
+    k = cpu.fused()
+    if k is None:
+        pytest.skip("numba kernels unavailable")
+    from teenygrad.backend import _numba_conv
+    return k, _numba_conv
+
+
+@pytest.mark.parametrize("shape", [(3, 4, 11, 12), (2, 3, 8, 10), (2, 3, 9, 7), (2, 3, 2, 3)])
+def test_max_pool2d_2x2_backward_same_as_the_general_kernel(shape):
+    """maxpool2x2_backward writes what the general kernel adds: each gradient at its window's winner (ties, NaNs),
+    zeros elsewhere, the odd row and column left out by the pool included."""
+    k, nc = _kernels_or_skip()
+    x = _pool_input(shape, 32) if shape[2] >= 6 else rand(shape, 32)
+    oh, ow = shape[2] // 2, shape[3] // 2
+    _, arg = nc.maxpool2x2(x, oh, ow)
+    g = rand(shape[:2] + (oh, ow), 33)
+    want = k.maxpool2d_backward(g, arg.astype(np.int64), shape[2], shape[3], 2, 2, 2, 1, 1)
+    got = nc.maxpool2x2_backward(g, arg, shape[2], shape[3])
+    np.testing.assert_array_equal(got, want)
+    assert got.dtype == np.float32 and arg.dtype == np.int8
+
+
+def test_max_pool2d_2x2_backward_is_the_one_taken(monkeypatch):
+    """MaxPool2d(2) on float32 with the kernels on sends its gradient through maxpool2x2_backward, and it is torch's."""
+    _, nc = _kernels_or_skip()
+    calls = []
+    real = nc.maxpool2x2_backward
+    monkeypatch.setattr(nc, "maxpool2x2_backward", lambda *a: calls.append(1) or real(*a))
+    compare(lambda lib, x: lib.nn.functional.max_pool2d(x, 2), [_pool_input((2, 3, 8, 10), 34)])
+    assert calls == [1]
+
+
+@pytest.mark.parametrize("xs,k", [((3, 4, 9, 10), (3, 3)), ((2, 1, 12, 12), (5, 5)), ((2, 3, 7, 9), (2, 4))])
+def test_im2col2d_s1_same_as_the_numpy_windows(xs, k):
+    _, nc = _kernels_or_skip()
+    x = rand(xs, 35)
+    want = conv_ops._windows(x, k, (1, 1), (1, 1))
+    got = nc.im2col2d_s1(x, np.empty(want.shape, np.float32))
+    np.testing.assert_array_equal(got, want)
+
+
+@pytest.mark.parametrize("shape", [(3, 4, 3, 3, 7, 8), (2, 6, 5, 5, 10, 10), (2, 3, 2, 4, 6, 5), (1, 2, 1, 1, 3, 3)])
+def test_col2im2d_s1_same_as_the_general_kernel(shape):
+    """col2im2d_s1 adds into the images from n0 on of a zeroed dx: the general col2im2d's sums, a chunk at a time."""
+    k, nc = _kernels_or_skip()
+    d = rand(shape, 36)
+    n, c, kh, kw, oh, ow = shape
+    want = k.col2im2d(d, oh + kh - 1, ow + kw - 1, 1, 1, 1, 1)
+    got = np.zeros((n + 2, c, oh + kh - 1, ow + kw - 1), np.float32)
+    nc.col2im2d_s1(d, got, 2)
+    np.testing.assert_allclose(got[2:], want, rtol=1e-6, atol=1e-6)
+    assert not got[:2].any()
+
+
+def test_conv2d_col2im_input_gradient_is_the_chunked_one(monkeypatch):
+    """Stride 1 with more output than input channels (LeNet's second conv) takes dx through col2im2d_s1."""
+    _, nc = _kernels_or_skip()
+    calls = []
+    real = nc.col2im2d_s1
+    monkeypatch.setattr(nc, "col2im2d_s1", lambda *a: calls.append(a[0].shape[0]) or real(*a))
+    monkeypatch.setattr(conv_ops, "_CHUNK_BYTES", 3000)
+    xs, ws, kw = CASES[10]
+    compare(lambda lib, x, w, b: lib.nn.functional.conv2d(x, w, b, **kw),
+            [rand((5,) + xs[1:], 37), rand(ws, 38, low=-0.3, high=0.3), rand((ws[0],), 39)])
+    assert sum(calls) == 5 and len(calls) == 5  # one image a chunk (6 x 25 x 100 floats > 3000 bytes)
+
+
+@pytest.mark.parametrize("chunk_bytes", [3000, 1 << 30])
+def test_conv2d_weight_gradient_as_one_gemm(chunk_bytes, monkeypatch, kernels):
+    """Few positions an image (LeNet's second conv: 100): the forward keeps its im2col batch-inside, (C K, N, P), runs
+    one GEMM over the batch, and dw is one GEMM too; more positions keep the per-image layout. Both against torch,
+    with padding (chunks) and without, and through a create_graph backward."""
+    monkeypatch.setattr(conv_ops, "_CHUNK_BYTES", chunk_bytes)
+    from teenygrad.backend import cpu
+    on = cpu.fused() is not None
+    for xs, ws, kw in (CASES[10], CASES[0], CASES[9]):
+        x = tg.tensor(rand(xs, 40), requires_grad=True)
+        w = tg.tensor(rand(ws, 41, low=-0.3, high=0.3), requires_grad=True)
+        y = tg.nn.functional.conv2d(x, w, **kw)
+        inner = y._ctx.cols.shape[-1] <= conv_ops._ONE_GEMM_DW_POSITIONS and on
+        assert y._ctx.cols.flags.c_contiguous is not inner
+        compare(lambda lib, x, w, b: lib.nn.functional.conv2d(x, w, b, **kw),
+                [rand((5,) + xs[1:], 42), rand(ws, 43, low=-0.3, high=0.3), rand((ws[0],), 44)])
+    compare_double(lambda lib, x, w, b: lib.nn.functional.conv2d(x, w, b, padding=1),
+                   [rand((2, 3, 7, 8), 45), rand((4, 3, 3, 3), 46), rand((4,), 47)])

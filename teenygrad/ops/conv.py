@@ -72,6 +72,10 @@ def _im2col_output(fn, cols, kernel, xpad_shape):
 
 
 _CHUNK_BYTES = 1 << 19  # an im2col chunk this size stays in L2 (2 MB a core here) while its GEMM reads it
+# dw = cols dy^T as one GEMM over all images' positions when an image has at most this many (K = N P): per-image
+# GEMMs of so few columns run below OpenBLAS's pace (N, O, C K, P = 64, 16, 150, 100: 0.49 -> 0.32 ms; 16, 64, 576,
+# 64: 0.57 -> 0.37), while at P = 256 the two tie and at 1024 the per-image GEMMs win (1.31 against 1.52 ms)
+_ONE_GEMM_DW_POSITIONS = 128
 
 
 def _chunk(n, row_floats):
@@ -81,11 +85,15 @@ def _chunk(n, row_floats):
 
 def _conv2d_chunked(x, wg, kernel, stride, dilation, pad, bias, keep):
     """ConvNd's forward for 2-D float32 numpy arrays, a few images at a time: each chunk's padded images go into
-    a zero-bordered buffer (no np.pad of the whole batch), its im2col (numpy's strided copy) into a buffer small
-    enough to stay in L2, and the GEMM reads it from there into y. keep: write the im2col into one array for all
-    images instead, returned for the weight gradient. Returns y (N, O, oh, ow), cols (N, G, Cg K, P) or None, and
-    the padded input's shape. (32, 16, 32, 32) with 16 3x3 filters, padding 1: 3.3 -> 3.0 ms; what is left is the
-    per-image GEMM (O = 16 rows: ~90 GFLOP/s, and OpenBLAS's second thread gains nothing on it) and the copy."""
+    a zero-bordered buffer (no np.pad of the whole batch), its im2col (the numba kernel at stride and dilation 1,
+    else numpy's strided copy) into a buffer small enough to stay in L2, and the GEMM reads it from there into y.
+    keep: write the im2col into one array for all images instead, returned for the weight gradient; with at most
+    _ONE_GEMM_DW_POSITIONS positions an image (and one group) that array is (C K, N, P), the batch inside, and the
+    forward is one GEMM over all images. Returns y (N, O, oh, ow), cols (N, G, Cg K, P) (a transposed view in that
+    case) or None, and the padded input's shape. (32, 16, 32, 32) with 16 3x3 filters, padding 1: 3.3 -> 3.0 ms;
+    what is left is the per-image GEMM (O = 16 rows: ~90 GFLOP/s, and OpenBLAS's second thread gains nothing on
+    it) and the copy."""
+    from ..backend import _numba_conv  # numba is there: fused_for chose this path
     N, C, H, W = x.shape
     G, Og, CgK = wg.shape
     (t, b), (l, r) = pad
@@ -93,30 +101,46 @@ def _conv2d_chunked(x, wg, kernel, stride, dilation, pad, bias, keep):
     oh, ow = _out_size((Hp, Wp), kernel, stride, dilation)
     P = oh * ow
     padded = bool(t or b or l or r)
+    unit = stride == (1, 1) and dilation == (1, 1) and (padded or x.flags.c_contiguous)  # im2col by the s1 kernel
+    inner_batch = keep and unit and G == 1 and P <= _ONE_GEMM_DW_POSITIONS
     # kept and unpadded there is no pad to save and the cols go to memory anyway: one copy, one GEMM
     m = N if keep and not padded else _chunk(N, C * math.prod(kernel) * P)
     y = np.empty((N, G, Og, P), np.float32)
-    cols = np.empty((N, C) + tuple(kernel) + (oh, ow), np.float32) if keep else None
+    if inner_batch:
+        cols_t = np.empty((C,) + tuple(kernel) + (N, oh, ow), np.float32)
+        cols = cols_t.reshape(CgK, N, P).transpose(1, 0, 2).reshape(N, 1, CgK, P)  # a view
+    else:
+        cols = np.empty((N, C) + tuple(kernel) + (oh, ow), np.float32) if keep else None
     buf = None if keep else np.empty((m, C) + tuple(kernel) + (oh, ow), np.float32)
     if padded:
         xpad = np.zeros((m, C, Hp, Wp), np.float32)
         inner, win = xpad[:, :, t:t + H, l:l + W], _windows(xpad, kernel, stride, dilation)  # views made once
     else:
-        win = _windows(x, kernel, stride, dilation)
+        xpad, win = x, _windows(x, kernel, stride, dilation)
     for n0 in range(0, N, m):
         n1 = min(N, n0 + m)
         k = n1 - n0
         if padded:
             inner[:k] = x[n0:n1]
-            src = win[:k]
-        else:
-            src = win[n0:n1]
+        at = slice(0, k) if padded else slice(n0, n1)
+        if inner_batch:  # its GEMM waits for the whole batch
+            _numba_conv.im2col2d_s1_batch_inner(xpad[at], cols_t, n0)
+            continue
         c = cols[n0:n1] if keep else buf[:k]
-        np.copyto(c, src)
+        if unit:
+            _numba_conv.im2col2d_s1(xpad[at], c)
+        else:
+            np.copyto(c, win[at])
         yc = np.matmul(wg, c.reshape(k, G, CgK, P), out=y[n0:n1])
         if bias is not None:
             yc += bias.reshape(G, Og, 1)
-    return y.reshape(N, G * Og, oh, ow), (cols.reshape(N, G, CgK, P) if keep else None), (N, C, Hp, Wp)
+    if inner_batch:  # (O, C K) @ (C K, N P), then into y's (N, O, P) order
+        np.copyto(y[:, 0], (wg[0] @ cols_t.reshape(CgK, N * P)).reshape(Og, N, P).swapaxes(0, 1))
+        if bias is not None:
+            y += bias.reshape(Og, 1)
+    elif keep:
+        cols = cols.reshape(N, G, CgK, P)
+    return y.reshape(N, G * Og, oh, ow), cols, (N, C, Hp, Wp)
 
 
 def _bias_grad(g):
@@ -140,8 +164,9 @@ class ConvNd(Function):
     (channel, kernel offset): one batched GEMM w @ cols, already in y's (N, O, *Out) order.
     dw = sum_n dy cols^T;  dcols = w^T dy, folded back by col2im;  db = sum dy over (N, *Out).
     cols is kept only when dw is wanted. 2-D float32 numpy arrays run the forward, and dx when it is a flipped
-    convolution, a few images at a time (_conv2d_chunked), and dw as (cols dy^T)^T; that path goes with the numba
-    kernels (fused_for), so TEENYGRAD_NUMBA=0 and the tests' `kernels` fixture run the reference beside it."""
+    convolution, a few images at a time (_conv2d_chunked), dx by col2im at stride 1 chunked too, and dw as
+    (cols dy^T)^T or one GEMM over the batch; that path goes with the numba kernels (fused_for), so TEENYGRAD_NUMBA=0
+    and the tests' `kernels` fixture run the reference beside it."""
     reads_for = ((), (0,), ())  # x is read as a copy (im2col); w for the input gradient
     def forward(self, x, w, *b, stride, pad, dilation, groups):
         N, C = x.shape[:2]
@@ -172,6 +197,8 @@ class ConvNd(Function):
         gx = None
         if n[0] and self._by_flipped_conv(g):
             gx = self._input_grad_by_conv(g)
+        elif n[0] and self.chunked and g.dtype == np.float32 and self.stride == (1, 1) and self.dilation == (1, 1):
+            gx = self._input_grad_chunked(gy)
         elif n[0]:
             dcols = (self.wg.swapaxes(-1, -2) @ gy).reshape(self.xpad_shape[:2] + self.wshape[2:] + g.shape[2:])
             gx = _unpad(_col2im(dcols, self.xpad_shape, self.stride, self.dilation), self.pad)
@@ -182,10 +209,33 @@ class ConvNd(Function):
     def _weight_grad(self, gy):
         """dw = sum_n dy_n cols_n^T. On the chunked path as (cols_n dy_n^T)^T: OpenBLAS runs (C K, P) @ (P, O) per
         image faster than (O, P) @ (P, C K) at these small O (sweep's 16 -> 16 3x3: 2.34 -> 1.31 ms; LeNet's second
-        conv 0.71 -> 0.43 ms; its first, (6, 784) @ (784, 25), 0.24 -> 0.26)."""
+        conv 0.71 -> 0.43 ms; its first, (6, 784) @ (784, 25), 0.24 -> 0.26). With cols kept batch-inside (few
+        positions an image, see _conv2d_chunked) one GEMM (C K, N P) @ (N P, O) over all images: LeNet's second conv
+        0.50 -> 0.36 ms in the step, the step 5.70 -> 5.48 ms."""
+        if self.chunked and type(gy) is np.ndarray and not self.cols.flags.c_contiguous:  # kept as (C K, N, P)
+            N, _, CK, P = self.cols.shape
+            gy_t = contiguous(gy.reshape(N, -1, P).swapaxes(-1, -2)).reshape(N * P, -1)  # (N P, O)
+            return contiguous((self.cols.transpose(2, 1, 0, 3).reshape(CK, N * P) @ gy_t).T).reshape(self.wshape)
         if self.chunked and type(gy) is np.ndarray:
             return contiguous((self.cols @ gy.swapaxes(-1, -2)).sum(axis=0).swapaxes(-1, -2)).reshape(self.wshape)
         return (gy @ self.cols.swapaxes(-1, -2)).sum(axis=0).reshape(self.wshape)
+
+    def _input_grad_chunked(self, gy):
+        """dx = col2im(w^T dy) at stride and dilation 1, a few images at a time: each chunk's dcols stays in L2 between
+        its GEMM and col2im2d_s1 (LeNet's second conv, (64, 6, 14, 14) from 16 5x5 filters: 1.12 -> 0.72 ms)."""
+        from ..backend import _numba_conv
+        N, C = self.xpad_shape[:2]
+        out = self.xpad_shape[2:]
+        oh, ow = _out_size(out, self.wshape[2:], self.stride, self.dilation)
+        wT = self.wg.swapaxes(-1, -2)  # (G, Cg K, Og)
+        m = _chunk(N, wT.shape[0] * wT.shape[1] * oh * ow)
+        buf = np.empty((m,) + wT.shape[:2] + (oh * ow,), np.float32)
+        dx = np.zeros(self.xpad_shape, np.float32)
+        for n0 in range(0, N, m):
+            k = min(N, n0 + m) - n0
+            dcols = np.matmul(wT, gy[n0:n0 + k], out=buf[:k])
+            _numba_conv.col2im2d_s1(dcols.reshape((k, C) + self.wshape[2:] + (oh, ow)), dx, n0)
+        return _unpad(dx, self.pad)
 
     def _by_flipped_conv(self, g):
         """Whether dx is cheaper as a convolution of dy with the flipped kernels (stride and dilation 1, one group,
@@ -243,7 +293,8 @@ class MaxPoolNd(Function):
         xpad = _pad(x, pad, fill)
         self.xpad_shape, self.kernel, self.stride, self.pad, self.dilation = xpad.shape, kernel, stride, pad, dilation
         k = self.kernels = fused_for(x) if x.ndim == 4 and x.size else None
-        if k is not None and kernel == (2, 2) and stride == (2, 2) and dilation == (1, 1) and xpad is x:
+        self.pairs = k is not None and kernel == (2, 2) and stride == (2, 2) and dilation == (1, 1) and xpad is x
+        if self.pairs:
             from ..backend import _numba_conv  # MaxPool2d(2): a loop of its own, ~6x the general kernel
             y, self.arg = _numba_conv.maxpool2x2(contiguous(x), *_out_size(x.shape[2:], kernel, stride, dilation))
             return y
@@ -264,6 +315,9 @@ class MaxPoolNd(Function):
 
     def backward(self, g):
         N, C = g.shape[:2]
+        if self.pairs and g.dtype == np.float32:  # 2x2 at stride 2: each dx element written once (2.4x the general)
+            from ..backend import _numba_conv
+            return _numba_conv.maxpool2x2_backward(contiguous(g), self.arg, *self.xpad_shape[2:])
         if self.kernels is not None and g.dtype == np.float32:  # each gradient added where its maximum came from
             dx = self.kernels.maxpool2d_backward(contiguous(g), self.arg, *self.xpad_shape[2:], self.kernel[1],
                                                  *self.stride, *self.dilation)
