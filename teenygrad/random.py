@@ -49,9 +49,27 @@ _F64 = np.float64
 class Generator:
     def __init__(self, device="cpu"):
         self.device = device
-        self._bg = np.random.MT19937(0)
-        self.rng = np.random.Generator(self._bg)  # numpy's own samplers over the same twister (not torch's numbers)
+        self._mt = None  # the twister, made on first use: numpy.random costs ~9 ms of `import teenygrad`
         self.manual_seed(_DEFAULT_SEED)
+
+    @property
+    def _bg(self):
+        """The MT19937 bit generator, seeded from _seed when first asked for."""
+        if self._mt is None:
+            self._mt = np.random.MT19937(0)
+            self._rng = np.random.Generator(self._mt)  # numpy's own samplers over the same twister (not torch's)
+            self._seed_twister()
+        return self._mt
+
+    @property
+    def rng(self):
+        """numpy's samplers over the same twister."""
+        return self._bg and self._rng  # _bg makes both on first use
+
+    def _seed_twister(self):
+        # MT19937's reference seeding of a 32-bit value (torch keeps the low 32 bits), through numpy's public API
+        key = np.random.RandomState(self._seed & 0xFFFFFFFF).get_state()[1]
+        self._mt.state = {"bit_generator": "MT19937", "state": {"key": key, "pos": 624}}
 
     def manual_seed(self, seed):
         if not isinstance(seed, numbers.Integral):
@@ -59,9 +77,8 @@ class Generator:
         if not -2 ** 63 <= seed < 2 ** 64:
             raise ValueError(f"manual_seed: seed {seed} is outside [-2**63, 2**64)")
         self._seed = int(seed) % 2 ** 64  # as torch: a negative seed wraps to its unsigned 64-bit value
-        # MT19937's reference seeding of a 32-bit value (torch keeps the low 32 bits), through numpy's public API
-        key = np.random.RandomState(self._seed & 0xFFFFFFFF).get_state()[1]
-        self._bg.state = {"bit_generator": "MT19937", "state": {"key": key, "pos": 624}}
+        if self._mt is not None:
+            self._seed_twister()
         self._next_normal = None  # the second value of the last double Box-Muller pair, as torch keeps it
         return self
 
