@@ -249,3 +249,20 @@ def gradgrad_ok(fn, shapes, seed=0, **kw):
     """teenygrad.autograd.gradgradcheck of fn(*float64 leaves) at random inputs of the given shapes."""
     xs = [gc_input(s, seed + i) for i, s in enumerate(shapes)]
     assert tg.autograd.gradgradcheck(fn, xs, **kw)
+
+
+def backprop_and_compare(outs, touts, leaves, m, tm, atol=1e-5, rtol=1e-4):
+    """Module outputs against torch's, then the gradients of a fixed weighted sum of them: every (ours, torch's)
+    leaf pair in leaves and every named parameter of m against tm's (tests/test_nn_rnn.py, tests/test_rnn_fast.py)."""
+    loss, tloss = 0, 0
+    for k, (o, to) in enumerate(zip(outs, touts)):
+        np.testing.assert_allclose(o.numpy(), to.detach().numpy(), atol=atol, rtol=rtol, err_msg=f"output {k}")
+        w = np.cos(np.arange(o.numel()) + k).reshape(o.shape).astype(np.float32)
+        loss = loss + (o * tg.tensor(w)).sum()
+        tloss = tloss + (to * torch.tensor(w)).sum()
+    loss.backward()
+    tloss.backward()
+    for k, (a, ta) in enumerate(leaves):
+        np.testing.assert_allclose(a.grad.numpy(), ta.grad.numpy(), atol=atol, rtol=rtol, err_msg=f"input {k}")
+    for (n, p), (_, tp) in zip(m.named_parameters(), tm.named_parameters()):
+        np.testing.assert_allclose(p.grad.numpy(), tp.grad.numpy(), atol=atol, rtol=rtol, err_msg=n)

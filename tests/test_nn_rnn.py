@@ -6,6 +6,7 @@ import torch
 import teenygrad as tg
 import teenygrad.nn as nn
 from teenygrad.autograd import gradcheck
+from helpers import backprop_and_compare
 
 ATOL, RTOL = 1e-5, 1e-4
 rng = np.random.default_rng(0)
@@ -40,18 +41,7 @@ def _run(m, tm, inputs, train=False):
             leaves.append(p)
     out, tout = _flat(m(*ours)), _flat(tm(*theirs))
     assert len(out) == len(tout)
-    loss, tloss = 0, 0
-    for k, (o, to) in enumerate(zip(out, tout)):
-        np.testing.assert_allclose(o.numpy(), to.detach().numpy(), atol=ATOL, rtol=RTOL, err_msg=f"output {k}")
-        w = np.cos(np.arange(o.numel()) + k).reshape(o.shape).astype(np.float32)
-        loss = loss + (o * tg.tensor(w)).sum()
-        tloss = tloss + (to * torch.tensor(w)).sum()
-    loss.backward()
-    tloss.backward()
-    for k, (a, ta) in enumerate(leaves):
-        np.testing.assert_allclose(a.grad.numpy(), ta.grad.numpy(), atol=ATOL, rtol=RTOL, err_msg=f"input {k}")
-    for (n, p), (_, tp) in zip(m.named_parameters(), tm.named_parameters()):
-        np.testing.assert_allclose(p.grad.numpy(), tp.grad.numpy(), atol=ATOL, rtol=RTOL, err_msg=n)
+    backprop_and_compare(out, tout, leaves, m, tm, ATOL, RTOL)
 
 
 def _x(*shape):

@@ -9,6 +9,7 @@ import torch
 import teenygrad as tg
 import teenygrad.nn as nn
 from teenygrad.backend import cpu
+from helpers import backprop_and_compare
 
 ATOL, RTOL = 1e-5, 1e-4  # float32, as tests/test_nn_rnn.py
 rng = np.random.default_rng(0)
@@ -34,18 +35,7 @@ def _check(m, tm, x, state=None):
         leaves += pairs
     out, (h, c) = m(*args)
     tout, (th, tc) = tm(*targs)
-    loss, tloss = 0, 0
-    for k, (o, to) in enumerate(((out, tout), (h, th), (c, tc))):
-        np.testing.assert_allclose(o.numpy(), to.detach().numpy(), atol=ATOL, rtol=RTOL, err_msg=f"output {k}")
-        w = np.cos(np.arange(o.numel()) + k).reshape(o.shape).astype(np.float32)
-        loss = loss + (o * tg.tensor(w)).sum()
-        tloss = tloss + (to * torch.tensor(w)).sum()
-    loss.backward()
-    tloss.backward()
-    for k, (a, ta) in enumerate(leaves):
-        np.testing.assert_allclose(a.grad.numpy(), ta.grad.numpy(), atol=ATOL, rtol=RTOL, err_msg=f"input {k}")
-    for (n, p), (_, tp) in zip(m.named_parameters(), tm.named_parameters()):
-        np.testing.assert_allclose(p.grad.numpy(), tp.grad.numpy(), atol=ATOL, rtol=RTOL, err_msg=n)
+    backprop_and_compare((out, h, c), (tout, th, tc), leaves, m, tm, ATOL, RTOL)
 
 
 @pytest.mark.parametrize("shape", [(512, 128), (128, 512), (13, 7), (8, 8), (3, 17), (1, 1), (0, 5), (24, 9)])
