@@ -137,3 +137,24 @@ def test_conv2d_input_gradient_by_flipped_conv(c_in, c_out, k, pad):
     all but the last case here, which keeps col2im), against torch; 'same' with an even kernel pads unevenly."""
     compare(lambda lib, x, w, b: lib.nn.functional.conv2d(x, w, b, padding=pad),
             [rand((3, c_in, 9, 10), 12), rand((c_out, c_in, k, k), 13), rand((c_out,), 14)], layout="T")
+
+
+@pytest.mark.parametrize("shape, dim", [((6, 9), 1), ((6, 9), 0), ((6, 9), -1), ((3, 5, 4), 1), ((3, 5, 4), 2),
+                                        ((3, 5, 4), 0), ((11,), 0), ((17, 3), -1), ((2, 0, 3), 1), ((0, 4), 1)])
+@pytest.mark.parametrize("layout", ["contig", "T", "step"])
+def test_cumsum_both_paths(shape, dim, layout, kernels):
+    # 17 rows along the last axis: two blocks of eight interleaved chains and a ragged one
+    compare(lambda lib, x: lib.cumsum(x, dim), [rand(shape, 7)], layout=layout)
+
+
+def test_cumsum_accumulates_like_torch(kernels):
+    # a long float32 run where float32 accumulation drifts: the kernel accumulates in float64, as torch's CPU cumsum
+    import torch
+    import teenygrad as tg
+    from teenygrad.backend import cpu
+    x = np.full((3, 20000), 0.1, np.float32)
+    ours, theirs = tg.tensor(x).cumsum(1).numpy(), torch.tensor(x).cumsum(1).numpy()
+    if cpu.fused_for(x) is not None:
+        np.testing.assert_array_equal(ours, theirs)
+    else:  # numpy's float32 running sum: close, not equal
+        np.testing.assert_allclose(ours, theirs, rtol=1e-3)

@@ -11,6 +11,8 @@ ZeroDivisionError checks in the loop), and no libm calls in the loop body: math.
 that stop LLVM from vectorising (exp: 810 us scalar vs 190 us numpy on 393k floats), so _exp and _erf below are
 written out in float32 arithmetic (max abs error ~2e-7 on the ranges used)."""
 
+import math
+
 import numba
 import numpy as np
 from llvmlite import ir
@@ -616,6 +618,53 @@ def scatter_add_rows(out, idx, rows):
         np.add.at(out, idx, rows)
         return out
     _scatter_add_rows(out, np.ascontiguousarray(idx).reshape(-1), np.ascontiguousarray(rows).reshape(-1, out.shape[1]))
+    return out
+
+
+# ---- running sums (cumsum and its backward) ---------------------------------------------------------------------
+@numba.njit(**_jit)
+def _cumsum3(x, reverse, out):
+    """out = running sums of x (pre, n, post) along axis 1, from the end when reverse, accumulated in float64 (as
+    torch's CPU cumsum). Along a middle axis each step adds one contiguous row (vectorised over post); along the last
+    axis eight rows' chains are interleaved, so their add latencies overlap (numpy runs one chain at a time)."""
+    P, N, Q = x.shape
+    if Q == 1:
+        R = 8  # 16 spilled registers: 2x slower
+        acc = np.empty(R, np.float64)
+        for p0 in range(0, P, R):
+            k = min(R, P - p0)
+            for r in range(k):
+                acc[r] = 0.0
+            for jj in range(N):
+                j = N - 1 - jj if reverse else jj
+                for r in range(k):
+                    acc[r] += x[p0 + r, j, 0]
+                    out[p0 + r, j, 0] = acc[r]
+        return out
+    acc = np.empty(Q, np.float64)
+    for p in range(P):
+        for q in range(Q):
+            acc[q] = 0.0
+        for ii in range(N):
+            i = N - 1 - ii if reverse else ii
+            xi, oi = x[p, i], out[p, i]
+            for q in range(Q):
+                acc[q] += xi[q]
+                oi[q] = acc[q]
+    return out
+
+
+def cumsum(x, axis, reverse=False):
+    """np.cumsum(x, axis) for float32 x (reverse: the running sums from the end, np.flip's cumsum flipped back),
+    accumulated in float64. (256, 512) float32: 135 vs 279 us along the last axis, 21 vs 364 us along the first."""
+    x = np.ascontiguousarray(x)
+    if x.ndim == 0:
+        return x.copy()
+    axis %= x.ndim
+    pre, post = math.prod(x.shape[:axis]), math.prod(x.shape[axis + 1:])
+    out = np.empty(x.shape, np.float32)
+    if x.size:
+        _cumsum3(x.reshape(pre, x.shape[axis], post), reverse, out.reshape(pre, x.shape[axis], post))
     return out
 
 
