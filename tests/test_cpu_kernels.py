@@ -158,3 +158,37 @@ def test_cumsum_accumulates_like_torch(kernels):
         np.testing.assert_array_equal(ours, theirs)
     else:  # numpy's float32 running sum: close, not equal
         np.testing.assert_allclose(ours, theirs, rtol=1e-3)
+
+
+def _relu_input():
+    x = rand((5, 7), 8)
+    x[0, :3] = [0.0, -0.0, np.nan]  # the gradient at 0 is 0 (torch's threshold_backward), NaN's forward stays NaN
+    return x
+
+
+@pytest.mark.parametrize("layout", ["contig", "T", "step"])
+def test_relu_both_paths(layout, kernels):
+    compare(lambda lib, x: lib.relu(x) * x, [_relu_input()], layout=layout)  # a NaN-free gradient through x too
+    compare(lambda lib, x: lib.nn.functional.relu(x), [rand((3, 4, 5), 9)], layout=layout)
+
+
+def test_relu_gradient_nan_where_output_is_zero(kernels):
+    # a NaN arriving where relu's output is 0 gives 0, as torch's
+    import torch
+    import teenygrad as tg
+    x = np.array([-1.0, 2.0, 0.0], np.float32)
+    g = np.array([np.nan, 3.0, np.nan], np.float32)
+    ours, theirs = tg.tensor(x, requires_grad=True), torch.tensor(x, requires_grad=True)
+    ours.relu().backward(tg.tensor(g))
+    theirs.relu().backward(torch.tensor(g))
+    np.testing.assert_array_equal(ours.grad.numpy(), theirs.grad.numpy())
+
+
+def test_relu_output_written_in_place_refuses_backward():
+    # relu's backward reads its output (as torch's): a later in-place write to it makes backward raise, as in torch
+    import teenygrad as tg
+    x = tg.tensor(rand((4,), 10), requires_grad=True)
+    y = x.relu()
+    y.add_(1.0)
+    with pytest.raises(RuntimeError, match="modified by an inplace operation"):
+        y.sum().backward()
