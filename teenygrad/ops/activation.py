@@ -56,10 +56,17 @@ class Silu(Function):
         return g * (s * (1.0 + x * (1.0 - s)))
 
 
+_UNKNOWN = object()  # Softplus.above before anyone asked (the kernel's forward makes no mask)
+
+
 class Softplus(Function):
     """z = log(1 + e^(beta x)) / beta, linear above threshold;  dx = dz sigmoid(beta x)"""
     def forward(self, x, beta=1.0, threshold=20.0):
         self.x, self.beta, self.threshold = x, beta, threshold
+        if fused_for(x) is not None and x.flags.c_contiguous and beta != 0:
+            from ..backend import _numba_act  # one pass (numpy: nine, with a mask and an .any())
+            self.above = _UNKNOWN  # asked only if the numpy backward or the graph backward needs it
+            return _numba_act.softplus(x, beta, threshold)
         bx = x * beta
         # log(1 + e^bx) = max(bx, 0) + log1p(e^-|bx|): four vectorised passes (numpy's logaddexp is ~10x slower)
         y = xp_of(x).asarray(np.log1p(np.exp(-np.abs(bx))) + np.maximum(bx, 0))  # asarray: 0-d gives a scalar
@@ -71,28 +78,48 @@ class Softplus(Function):
             np.copyto(y, x, where=above)
         return y.astype(x.dtype, copy=False)
 
+    def _above(self):
+        """where beta x > threshold, None if nowhere"""
+        if self.above is _UNKNOWN:
+            above = self.x * self.beta > self.threshold
+            self.above = above if above.any() else None
+        return self.above
+
     def backward(self, g):
+        if fused_for(g, self.x) is not None:
+            from ..backend import _numba_act  # numba is there: fused_for chose this path
+            if _numba_act.same_layout(g, self.x):  # one pass (numpy: five, a mask and a scatter)
+                return _numba_act.softplus_backward(g, self.x, self.beta, self.threshold)
         s = _sigmoid(self.x * self.beta)
-        if self.above is not None:
-            s[self.above] = 1
+        above = self._above()
+        if above is not None:
+            s[above] = 1
         return g * s.astype(g.dtype, copy=False)
 
     def backward_graph(self, g):
-        x, beta = self._input(0, self.x), float(self.beta)
+        x, beta, above = self._input(0, self.x), float(self.beta), self._above()
         s = (x * beta).sigmoid()
-        return g * s if self.above is None else _where(self.above, g, g * s)
+        return g * s if above is None else _where(above, g, g * s)
 
 
 class LeakyRelu(Function):
     """z = x (x > 0), slope x (else);  dx = dz (x > 0), slope dz (else). One node (it was a where of two)."""
     def forward(self, x, slope):
         self.x, self.slope = x, slope
-        y = x * x.dtype.type(slope)
+        if fused_for(x) is not None and x.flags.c_contiguous:
+            from ..backend import _numba_act  # one pass (numpy: a multiply, then a max into it)
+            return _numba_act.leaky_relu(x, slope)
+        y = xp_of(x).asarray(x * x.dtype.type(slope))  # asarray: 0-d gives a scalar, which out= refuses
         # max(x, slope x) is x for x > 0 and slope x below for slope <= 1 (min for slope > 1), NaN kept: exact
         return np.maximum(x, y, out=y) if slope <= 1 else np.minimum(x, y, out=y)
 
     def backward(self, g):
-        return select(self.x > 0, g, g * g.dtype.type(self.slope))
+        x = self.x
+        if fused_for(g, x) is not None:
+            from ..backend import _numba_act
+            if _numba_act.same_layout(g, x):  # one pass (numpy: a mask, a multiply, a select)
+                return _numba_act.leaky_relu_backward(g, x, self.slope)
+        return select(x > 0, g, g * g.dtype.type(self.slope))
 
     def backward_graph(self, g):
         return _where(self.x > 0, g, g * float(self.slope))

@@ -421,7 +421,12 @@ class Tanh(Function):
         return self.z
 
     def backward(self, g):
-        return g * (1 - self.z * self.z)
+        z = self.z
+        if fused_for(g, z) is not None:
+            from ..backend import _numba_act  # numba is there: fused_for chose this path
+            if _numba_act.same_layout(g, z):
+                return _numba_act.tanh_backward(g, z)  # one pass (numpy: three, with temporaries)
+        return g * (1 - z * z)
 
     def backward_graph(self, g):
         z = self._output(self.z)
@@ -446,7 +451,12 @@ class Sigmoid(Function):
         return self.z
 
     def backward(self, g):
-        return g * self.z * (1 - self.z)
+        z = self.z
+        if fused_for(g, z) is not None:
+            from ..backend import _numba_act
+            if _numba_act.same_layout(g, z):
+                return _numba_act.sigmoid_backward(g, z)  # one pass (numpy: three, with temporaries)
+        return g * z * (1 - z)
 
     def backward_graph(self, g):
         z = self._output(self.z)

@@ -337,18 +337,32 @@ class Hardswish(Function):
 
 class ELU(Function):
     """y = x (x > 0), alpha (e^x - 1) (else);  dx = dy (x > 0), dy (y + alpha) (else). One node: as a where of
-    two branches, e^x overflows for large x and its zero gradient times inf makes nan."""
+    two branches, e^x overflows for large x and its zero gradient times inf makes nan. float32 with alpha >= 0 runs
+    one kernel pass each way and makes no mask: y > 0 exactly where x > 0 then (torch's elu_ backward reads y so)."""
     saves_inputs, saves_output = False, True
     def forward(self, x, alpha):
-        self.pos, self.alpha = x > 0, x.dtype.type(alpha)
+        self.alpha = x.dtype.type(alpha)
+        if alpha >= 0 and fused_for(x) is not None and x.flags.c_contiguous:
+            from ..backend import _numba_act  # numba is there: fused_for chose this path
+            self.pos = None
+            self.y = _numba_act.elu(x, alpha)
+            return self.y
+        self.pos = x > 0
         self.y = select(self.pos, x, np.expm1(np.minimum(x, 0)) * self.alpha)
         return self.y
 
+    def _pos(self):
+        return self.y > 0 if self.pos is None else self.pos
+
     def backward(self, g):
-        return select(self.pos, g, g * (self.y + self.alpha))
+        if self.pos is None and fused_for(g, self.y) is not None:
+            from ..backend import _numba_act
+            if _numba_act.same_layout(g, self.y):
+                return _numba_act.elu_backward(g, self.y, self.alpha)
+        return select(self._pos(), g, g * (self.y + self.alpha))
 
     def backward_graph(self, g):
-        return _where(self.pos, g, g * (self._output(self.y) + float(self.alpha)))
+        return _where(self._pos(), g, g * (self._output(self.y) + float(self.alpha)))
 
 
 class Dropout(Function):
