@@ -74,11 +74,12 @@ def _log1p_unit(e):
 
 
 @numba.njit(**_jit_nan)
-def _softplus_fwd(x, beta, inv_beta, threshold, out):
+def _softplus_fwd(x, beta, inv_beta, threshold, e, out):
+    """e = e^-|bx|, from numpy's exp: ours (_exp) is ~4e-6 relative far into the tail, where softplus is e itself
+    and torch's value is held to 1e-6"""
     for i in range(out.size):
         bx = x[i] * beta
-        h = _exp(-abs(bx) * _HALF)  # e^-|bx| as a square: _exp clamps at -87, the square reaches the denormals
-        y = (max(bx, f32(0.0)) + _log1p_unit(h * h)) * inv_beta
+        y = (max(bx, f32(0.0)) + _log1p_unit(e[i])) * inv_beta
         out[i] = x[i] if (bx > threshold or bx != bx) else y  # linear above the threshold, NaN kept (torch)
 
 
@@ -148,7 +149,11 @@ def leaky_relu_backward(g, x, slope):
 def softplus(x, beta, threshold):
     """log(1 + e^(beta x)) / beta, x where beta x > threshold, as max(bx, 0) + log1p(e^-|bx|) (no overflow)"""
     out = np.empty(x.shape, f32)
-    _softplus_fwd(_flat(x), f32(beta), f32(1 / beta), f32(threshold), _flat(out))
+    e = np.empty(x.shape, f32)  # with out=: a 0-d x stays an array
+    np.abs(x, out=e)
+    e *= f32(-abs(beta))
+    np.exp(e, out=e)  # e^-|bx|: numpy's float32 exp (2e-7 relative), one SIMD pass
+    _softplus_fwd(_flat(x), f32(beta), f32(1 / beta), f32(threshold), _flat(e), _flat(out))
     return out
 
 
