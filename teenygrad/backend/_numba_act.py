@@ -1,21 +1,23 @@
-"""One-pass float32 kernels for the elementwise activations: the backwards of sigmoid and tanh (reading the output,
-as torch's), leaky_relu and softplus both ways (reading the input, as torch's), and elu both ways (its backward reading
-the output, as torch's elu_; for ops/nn.py's ELU). Imported lazily by the ops once fused_for returned the kernel module
-(numba is there); each replaces a numpy formula of 2-9 passes with temporaries, bool masks, a where or an .any() by
-one loop over C-contiguous arrays of one shape (the ops keep their numpy path for anything else: float64, cupy,
-TEENYGRAD_NUMBA=0, strided arrays).
+"""One-pass float32 kernels for the elementwise activations: the backwards of relu, sigmoid and tanh (reading the
+output, as torch's), leaky_relu and softplus both ways (reading the input, as torch's), and elu both ways (its backward
+reading the output, as torch's elu_; for ops/nn.py's ELU). The ops reach this module through
+teenygrad.backend.cpu.one_pass_for, which hands it out for C-contiguous float32 arrays of one shape (numba on); each
+kernel replaces a numpy formula of 2-9 passes with temporaries, bool masks, a where or an .any() by one loop (the ops
+keep their numpy path for anything else: float64, cupy, TEENYGRAD_NUMBA=0, strided arrays).
 
 Where it stands: forward + backward at (256, 512), each output backpropagated with ones, new / old (the numpy
 formulas, monkeypatched back) / PyTorch at 2 threads, in one process, alternating rounds (12:25 UTC, 2026-11-26):
-sigmoid 177 / 242 / 103 us, tanh 164 / 200 / 99, leaky_relu 158 / 222 / 89, softplus 270 / 567 / 193, elu (with
+sigmoid 177 / 242 / 103 us, tanh 164 / 200 / 99, leaky_relu 158 / 222 / 89, softplus 279 / 510 / 190, elu (with
 ops/nn.py's ELU on these kernels) 190 / 326 / 190. `python bench/ops_sweep.py --realtime --reps 30` gives the
-ratios to PyTorch of the code as it stands. The kernels themselves now take 15-20 us a pass (softplus's forward ~95);
+ratios to PyTorch of the code as it stands; relu (its backward here): 206 / 239 / 123 us. The kernels themselves
+take 15-20 us a pass;
 most of what is left is outside the op (a `-x` forward + backward takes ~120 us in the same harness: the input copy,
 ones_like, the gradient handling) and PyTorch's second thread.
 
 The multiply-only kernels take no fastmath: they round as the numpy formula does and keep NaN, inf and -0.0 exactly.
-The others use _jit_nan (fastmath without its no-NaN/no-inf promises) and the float32 _exp of _numba_kernels:
-against torch, elu within 3e-7 relative, softplus within 7e-7 for beta x > -5 and 4e-6 in the far negative tail."""
+The others use _jit_nan (fastmath without its no-NaN/no-inf promises); elu uses the float32 _exp of _numba_kernels
+(within 3e-7 relative of torch), softplus takes e^-|bx| from numpy's exp (_exp is ~4e-6 relative far into the negative
+tail, where softplus is that value itself; torch's is held to 1e-6 there)."""
 import numba
 import numpy as np
 
@@ -24,6 +26,12 @@ from ._numba_kernels import _sig_exact_ends, _jit_nan, _exp
 _exact = dict(error_model="numpy", cache=True, nogil=True)
 f32 = np.float32
 _ONE = f32(1.0)
+
+
+@numba.njit(**_exact)
+def _relu_bwd(g, z, out):
+    for i in range(out.size):
+        out[i] = g[i] if z[i] > 0 else f32(0.0)  # a NaN gradient where z is 0 gives 0, as torch's threshold_backward
 
 
 @numba.njit(**_exact)
@@ -114,66 +122,56 @@ def _flat(a):
     return a.reshape(-1)
 
 
-def same_layout(*arrays):
-    """Whether the kernels here take these arrays: one shape, each C-contiguous."""
-    s = arrays[0].shape
-    return all(a.shape == s and a.flags.c_contiguous for a in arrays)
+def _run(kernel, like, *args):
+    """kernel(*args, out) over the flattened arrays of args (numbers passed as float32), out shaped like `like`"""
+    out = np.empty(like.shape, f32)
+    kernel(*[_flat(a) if isinstance(a, np.ndarray) else f32(a) for a in args], _flat(out))
+    return out
+
+
+def relu_backward(g, z):
+    """dz where z = relu(x) > 0, else 0"""
+    return _run(_relu_bwd, g, g, z)
 
 
 def sigmoid_backward(g, z):
     """dz z (1 - z) for z = sigmoid(x)"""
-    out = np.empty(g.shape, f32)
-    _sigmoid_bwd(_flat(g), _flat(z), _flat(out))
-    return out
+    return _run(_sigmoid_bwd, g, g, z)
 
 
 def tanh_backward(g, z):
     """dz (1 - z^2) for z = tanh(x)"""
-    out = np.empty(g.shape, f32)
-    _tanh_bwd(_flat(g), _flat(z), _flat(out))
-    return out
+    return _run(_tanh_bwd, g, g, z)
 
 
 def leaky_relu(x, slope):
-    out = np.empty(x.shape, f32)
-    _leaky_fwd(_flat(x), f32(slope), _flat(out))
-    return out
+    return _run(_leaky_fwd, x, x, slope)
 
 
 def leaky_relu_backward(g, x, slope):
-    out = np.empty(g.shape, f32)
-    _leaky_bwd(_flat(g), _flat(x), f32(slope), _flat(out))
-    return out
+    return _run(_leaky_bwd, g, g, x, slope)
 
 
 def softplus(x, beta, threshold):
     """log(1 + e^(beta x)) / beta, x where beta x > threshold, as max(bx, 0) + log1p(e^-|bx|) (no overflow)"""
-    out = np.empty(x.shape, f32)
     e = np.empty(x.shape, f32)  # with out=: a 0-d x stays an array
     np.abs(x, out=e)
     e *= f32(-abs(beta))
     np.exp(e, out=e)  # e^-|bx|: numpy's float32 exp (2e-7 relative), one SIMD pass
-    _softplus_fwd(_flat(x), f32(beta), f32(1 / beta), f32(threshold), _flat(e), _flat(out))
-    return out
+    return _run(_softplus_fwd, x, x, beta, 1 / beta, threshold, e)
 
 
 def softplus_backward(g, x, beta, threshold):
     """dz sigmoid(beta x), dz where beta x > threshold (torch's softplus_backward)"""
-    out = np.empty(g.shape, f32)
-    _softplus_bwd(_flat(g), _flat(x), f32(beta), f32(threshold), _flat(out))
-    return out
+    return _run(_softplus_bwd, g, g, x, beta, threshold)
 
 
 def elu(x, alpha):
     """x where x > 0, else alpha (e^x - 1) (torch's elu with scale 1)"""
-    out = np.empty(x.shape, f32)
-    _elu_fwd(_flat(x), f32(alpha), _flat(out))
-    return out
+    return _run(_elu_fwd, x, x, alpha)
 
 
 def elu_backward(g, y, alpha):
     """dy where y > 0, else dy (y + alpha), for y = elu(x) with alpha >= 0 (then y > 0 exactly where x > 0): torch's
     elu_backward reading the result, as for its in-place elu_"""
-    out = np.empty(g.shape, f32)
-    _elu_bwd(_flat(g), _flat(y), f32(alpha), _flat(out))
-    return out
+    return _run(_elu_bwd, g, g, y, alpha)

@@ -850,20 +850,6 @@ def _select_value(c, x, v, out, when):
         out[i] = x[i] if c[i] == when else v
 
 
-@numba.njit(**_exact_select)
-def _relu_backward(g, z, out):
-    for i in range(out.size):
-        out[i] = g[i] if z[i] > 0 else g.dtype.type(0)
-
-
-def relu_backward(g, z):
-    """dx = g where z = relu(x) > 0, else 0 (a NaN gradient too, as torch's threshold_backward), in one pass
-    (numpy: a bool mask, then a multiply by it: 38 us vs ~10 at 131k floats). g and z: C-contiguous, one shape."""
-    out = np.empty(g.shape, g.dtype)
-    _relu_backward(g.reshape(-1), z.reshape(-1), out.reshape(-1))
-    return out
-
-
 def select(c, x, y):
     """np.where(c, x, y) for C-contiguous c (bool) and x, y of one dtype, each either c's shape (C-contiguous) or
     0-d (one value for every place)."""

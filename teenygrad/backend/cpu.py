@@ -78,6 +78,19 @@ def fused_for(*arrays):
     return k
 
 
+def one_pass_for(*arrays):
+    """backend/_numba_act (the activations' one-pass kernels) if fused_for takes the arrays and they are C-contiguous
+    arrays of one shape (the kernels run over them flat), else None: the op keeps its numpy path."""
+    if fused_for(*arrays) is None:
+        return None
+    s = arrays[0].shape
+    for a in arrays:
+        if a.shape != s or not a.flags.c_contiguous:
+            return None
+    from . import _numba_act
+    return _numba_act
+
+
 # ---- one thread-pool owner ------------------------------------------------------------------------------------
 class _Pool:
     """The caller plus n-1 worker threads, each woken by a C-level lock. run(jobs) runs jobs[0] here and the rest

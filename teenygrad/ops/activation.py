@@ -5,7 +5,7 @@ import math
 import numpy as np
 from ..autograd.function import Function
 from .._arrays import xp_of
-from ..backend.cpu import fused_for
+from ..backend.cpu import fused_for, one_pass_for
 from ..backend import cuda as _cuda
 from ..autograd.graph_backward import where as _where
 from .elementwise import _sigmoid, select
@@ -21,8 +21,8 @@ class Relu(Function):
 
     def backward(self, g):
         z = self.z
-        k = fused_for(g, z)
-        if k is not None and g.shape == z.shape and g.flags.c_contiguous and z.flags.c_contiguous:
+        k = one_pass_for(g, z)
+        if k is not None:
             return k.relu_backward(g, z)
         m = z > 0
         if type(g) is not np.ndarray:  # cupy: where is one kernel (and .any() would wait for the GPU)
@@ -63,10 +63,10 @@ class Softplus(Function):
     """z = log(1 + e^(beta x)) / beta, linear above threshold;  dx = dz sigmoid(beta x)"""
     def forward(self, x, beta=1.0, threshold=20.0):
         self.x, self.beta, self.threshold = x, beta, threshold
-        if fused_for(x) is not None and x.flags.c_contiguous and beta != 0:
-            from ..backend import _numba_act  # one pass (numpy: nine, with a mask and an .any())
+        k = one_pass_for(x) if beta != 0 else None
+        if k is not None:  # one pass (numpy: nine, with a mask and an .any())
             self.above = _UNKNOWN  # asked only if the numpy backward or the graph backward needs it
-            return _numba_act.softplus(x, beta, threshold)
+            return k.softplus(x, beta, threshold)
         bx = x * beta
         # log(1 + e^bx) = max(bx, 0) + log1p(e^-|bx|): four vectorised passes (numpy's logaddexp is ~10x slower)
         y = xp_of(x).asarray(np.log1p(np.exp(-np.abs(bx))) + np.maximum(bx, 0))  # asarray: 0-d gives a scalar
@@ -86,10 +86,9 @@ class Softplus(Function):
         return self.above
 
     def backward(self, g):
-        if fused_for(g, self.x) is not None:
-            from ..backend import _numba_act  # numba is there: fused_for chose this path
-            if _numba_act.same_layout(g, self.x):  # one pass (numpy: five, a mask and a scatter)
-                return _numba_act.softplus_backward(g, self.x, self.beta, self.threshold)
+        k = one_pass_for(g, self.x)
+        if k is not None:  # one pass (numpy: five, a mask and a scatter)
+            return k.softplus_backward(g, self.x, self.beta, self.threshold)
         s = _sigmoid(self.x * self.beta)
         above = self._above()
         if above is not None:
@@ -106,19 +105,18 @@ class LeakyRelu(Function):
     """z = x (x > 0), slope x (else);  dx = dz (x > 0), slope dz (else). One node (it was a where of two)."""
     def forward(self, x, slope):
         self.x, self.slope = x, slope
-        if fused_for(x) is not None and x.flags.c_contiguous:
-            from ..backend import _numba_act  # one pass (numpy: a multiply, then a max into it)
-            return _numba_act.leaky_relu(x, slope)
+        k = one_pass_for(x)
+        if k is not None:  # one pass (numpy: a multiply, then a max into it)
+            return k.leaky_relu(x, slope)
         y = xp_of(x).asarray(x * x.dtype.type(slope))  # asarray: 0-d gives a scalar, which out= refuses
         # max(x, slope x) is x for x > 0 and slope x below for slope <= 1 (min for slope > 1), NaN kept: exact
         return np.maximum(x, y, out=y) if slope <= 1 else np.minimum(x, y, out=y)
 
     def backward(self, g):
         x = self.x
-        if fused_for(g, x) is not None:
-            from ..backend import _numba_act
-            if _numba_act.same_layout(g, x):  # one pass (numpy: a mask, a multiply, a select)
-                return _numba_act.leaky_relu_backward(g, x, self.slope)
+        k = one_pass_for(g, x)
+        if k is not None:  # one pass (numpy: a mask, a multiply, a select)
+            return k.leaky_relu_backward(g, x, self.slope)
         return select(x > 0, g, g * g.dtype.type(self.slope))
 
     def backward_graph(self, g):

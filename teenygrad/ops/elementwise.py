@@ -5,7 +5,7 @@ import math
 import numpy as np
 from ..autograd.function import Function
 from .._arrays import unbroadcast, xp_of, zeros_on
-from ..backend.cpu import fused_for
+from ..backend.cpu import fused_for, one_pass_for
 from ..autograd.graph_backward import const, sum_to, where as _where
 
 
@@ -422,10 +422,9 @@ class Tanh(Function):
 
     def backward(self, g):
         z = self.z
-        if fused_for(g, z) is not None:
-            from ..backend import _numba_act  # numba is there: fused_for chose this path
-            if _numba_act.same_layout(g, z):
-                return _numba_act.tanh_backward(g, z)  # one pass (numpy: three, with temporaries)
+        k = one_pass_for(g, z)
+        if k is not None:
+            return k.tanh_backward(g, z)  # one pass (numpy: three, with temporaries)
         return g * (1 - z * z)
 
     def backward_graph(self, g):
@@ -452,10 +451,9 @@ class Sigmoid(Function):
 
     def backward(self, g):
         z = self.z
-        if fused_for(g, z) is not None:
-            from ..backend import _numba_act
-            if _numba_act.same_layout(g, z):
-                return _numba_act.sigmoid_backward(g, z)  # one pass (numpy: three, with temporaries)
+        k = one_pass_for(g, z)
+        if k is not None:
+            return k.sigmoid_backward(g, z)  # one pass (numpy: three, with temporaries)
         return g * z * (1 - z)
 
     def backward_graph(self, g):

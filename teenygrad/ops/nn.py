@@ -8,7 +8,7 @@ import math
 import numpy as np
 from ..autograd.function import Function
 from ..backend import cpu as _cpu
-from ..backend.cpu import fused_for
+from ..backend.cpu import fused_for, one_pass_for
 from ..backend import cuda as _cuda
 from .index import scatter_add_rows
 from .elementwise import select
@@ -342,10 +342,10 @@ class ELU(Function):
     saves_inputs, saves_output = False, True
     def forward(self, x, alpha):
         self.alpha = x.dtype.type(alpha)
-        if alpha >= 0 and fused_for(x) is not None and x.flags.c_contiguous:
-            from ..backend import _numba_act  # numba is there: fused_for chose this path
+        k = one_pass_for(x) if alpha >= 0 else None
+        if k is not None:
             self.pos = None
-            self.y = _numba_act.elu(x, alpha)
+            self.y = k.elu(x, alpha)
             return self.y
         self.pos = x > 0
         self.y = select(self.pos, x, np.expm1(np.minimum(x, 0)) * self.alpha)
@@ -355,10 +355,9 @@ class ELU(Function):
         return self.y > 0 if self.pos is None else self.pos
 
     def backward(self, g):
-        if self.pos is None and fused_for(g, self.y) is not None:
-            from ..backend import _numba_act
-            if _numba_act.same_layout(g, self.y):
-                return _numba_act.elu_backward(g, self.y, self.alpha)
+        k = one_pass_for(g, self.y) if self.pos is None else None
+        if k is not None:
+            return k.elu_backward(g, self.y, self.alpha)
         return select(self._pos(), g, g * (self.y + self.alpha))
 
     def backward_graph(self, g):
