@@ -322,15 +322,23 @@ def _softmax_bwd_rows(p, dp, scale, out):
 _jit_no_nan = dict(_jit, fastmath={"nnan", "nsz", "arcp", "contract", "afn", "reassoc"})
 
 
+@numba.njit(inline="always", **_jit_no_nan)
+def _row_maxes(x):
+    """Each row's max of x (n, m), -inf for empty rows: the first of the row kernels' three passes."""
+    n, m = x.shape
+    out = np.empty(n, np.float32)
+    lanes = np.empty(16, np.float32)
+    for r in range(n):
+        out[r] = _row_max(x, r, 0, m, lanes) if m else f32(-np.inf)
+    return out
+
+
 @numba.njit(**_jit_no_nan)
 def _softmax_any_rows(x, out):
     """Three passes over all rows (max; exp and sum; scale), as _softmax_rows: the loops vectorise better apart."""
     n, m = x.shape
     ninf = f32(-np.inf)
-    row_val = np.empty(n, np.float32)  # each row's max, then 1 / its sum (NaN for a row torch makes all NaN)
-    lanes = np.empty(16, np.float32)
-    for r in range(n):
-        row_val[r] = _row_max(x, r, 0, m, lanes) if m else ninf
+    row_val = _row_maxes(x)  # each row's max, then 1 / its sum (NaN for a row torch makes all NaN)
     for r in range(n):
         mx = row_val[r]
         tot = f32(0.0)
@@ -387,10 +395,7 @@ def _log_softmax_any_rows(x, out):
     Three passes over all rows, as _softmax_any_rows."""
     n, m = x.shape
     ninf = f32(-np.inf)
-    row_val = np.empty(n, np.float32)  # each row's max, then its logsumexp
-    lanes = np.empty(16, np.float32)
-    for r in range(n):
-        row_val[r] = _row_max(x, r, 0, m, lanes) if m else ninf
+    row_val = _row_maxes(x)  # each row's max, then its logsumexp
     for r in range(n):
         mx = row_val[r]
         tot = f32(0.0)
