@@ -63,8 +63,10 @@ class Generator:
 
     @property
     def rng(self):
-        """numpy's samplers over the same twister."""
-        return self._bg and self._rng  # _bg makes both on first use
+        """numpy's samplers over the same twister (made, with it, on first use)."""
+        if self._mt is None:
+            self._bg
+        return self._rng
 
     def _seed_twister(self):
         # MT19937's reference seeding of a 32-bit value (torch keeps the low 32 bits), through numpy's public API
