@@ -90,7 +90,7 @@ def _conv2d_chunked(x, wg, kernel, stride, dilation, pad, bias, keep):
     keep: write the im2col into one array for all images instead, returned for the weight gradient; with at most
     _ONE_GEMM_DW_POSITIONS positions an image (and one group) that array is (C K, N, P), the batch inside, and the
     forward is one GEMM over all images. Returns y (N, O, oh, ow), cols (N, G, Cg K, P) (a transposed view in that
-    case) or None, and the padded input's shape. (32, 16, 32, 32) with 16 3x3 filters, padding 1: 3.3 -> 3.0 ms;
+    case) or None, the padded input's shape, and whether cols is that batch-inside view. (32, 16, 32, 32) with 16 3x3 filters, padding 1: 3.3 -> 3.0 ms;
     what is left is the per-image GEMM (O = 16 rows: ~90 GFLOP/s, and OpenBLAS's second thread gains nothing on
     it) and the copy."""
     from ..backend import _numba_conv  # numba is there: fused_for chose this path
@@ -140,7 +140,7 @@ def _conv2d_chunked(x, wg, kernel, stride, dilation, pad, bias, keep):
             y += bias.reshape(Og, 1)
     elif keep:
         cols = cols.reshape(N, G, CgK, P)
-    return y.reshape(N, G * Og, oh, ow), cols, (N, C, Hp, Wp)
+    return y.reshape(N, G * Og, oh, ow), cols, (N, C, Hp, Wp), inner_batch
 
 
 def _bias_grad(g):
@@ -177,7 +177,8 @@ class ConvNd(Function):
         self.wg, self.wshape, self.stride, self.pad, self.dilation = wg, w.shape, stride, pad, dilation
         self.chunked = x.ndim == 4 and x.size > 0 and fused_for(x, w, *b) is not None
         if self.chunked:
-            y, self.cols, self.xpad_shape = _conv2d_chunked(x, wg, K, stride, dilation, pad, b[0] if b else None, keep)
+            y, self.cols, self.xpad_shape, self.cols_batch_inner = _conv2d_chunked(
+                x, wg, K, stride, dilation, pad, b[0] if b else None, keep)
             return y
         xpad = _pad(x, pad)
         win = _windows(xpad, K, stride, dilation)  # (N, C, *K, *Out)
@@ -212,7 +213,7 @@ class ConvNd(Function):
         conv 0.71 -> 0.43 ms; its first, (6, 784) @ (784, 25), 0.24 -> 0.26). With cols kept batch-inside (few
         positions an image, see _conv2d_chunked) one GEMM (C K, N P) @ (N P, O) over all images: LeNet's second conv
         0.50 -> 0.36 ms in the step, the step 5.70 -> 5.48 ms."""
-        if self.chunked and type(gy) is np.ndarray and not self.cols.flags.c_contiguous:  # kept as (C K, N, P)
+        if self.chunked and type(gy) is np.ndarray and self.cols_batch_inner:  # kept as (C K, N, P)
             N, _, CK, P = self.cols.shape
             gy_t = contiguous(gy.reshape(N, -1, P).swapaxes(-1, -2)).reshape(N * P, -1)  # (N P, O)
             return contiguous((self.cols.transpose(2, 1, 0, 3).reshape(CK, N * P) @ gy_t).T).reshape(self.wshape)
