@@ -118,15 +118,19 @@ def compare(fn, arrays, grad=None, layout="contig", fn_torch=None, seed=1, fwd=F
         return out_tg, out_th
     loss_th.backward()
     loss_tg.backward()
-    for i, (a, b) in enumerate(zip(xs_tg, xs_th)):
-        if not grad[i]:
-            continue
-        if b.grad is None:
-            assert a.grad is None or not np.any(to_np(a.grad)), f"input {i}: teenygrad has a grad, torch has none"
-            continue
-        assert a.grad is not None, f"input {i}: torch has a gradient, teenygrad has none"
-        assert_close(a.grad, b.grad, f"gradient of input {i}", **bwd)
+    _same_grads([(f"input {i}", a, b) for i, (a, b) in enumerate(zip(xs_tg, xs_th)) if grad[i]], "gradient", bwd)
     return out_tg, out_th
+
+
+def _same_grads(pairs, what, tol):
+    """For each (label, ours, torch's) leaf pair: the same .grad, or none on either side (ours may be all zeros
+    where torch has none)."""
+    for label, ours, theirs in pairs:
+        if theirs.grad is None:
+            assert ours.grad is None or not np.any(to_np(ours.grad)), f"{what} of {label}: torch has none"
+            continue
+        assert ours.grad is not None, f"{what} of {label}: torch has one, teenygrad has none"
+        assert_close(ours.grad, theirs.grad, f"{what} of {label}", **tol)
 
 
 def raises_like_torch(fn, exc, match):
@@ -235,13 +239,8 @@ def compare_double(fn, arrays, grad=None, layout="contig", fn_torch=None, seed=2
         return g_tg, g_th
     loss_th.backward()
     loss_tg.backward()
-    for what, ours, theirs in ([("input", xs_tg[i], xs_th[i]) for i in diff]
-                               + [("grad_output", a, b) for a, b in zip(vs_tg, vs_th)]):
-        if theirs.grad is None:
-            assert ours.grad is None or not np.any(to_np(ours.grad)), f"second gradient of {what}: torch has none"
-            continue
-        assert ours.grad is not None, f"second gradient of {what}: torch has one, teenygrad has none"
-        assert_close(ours.grad, theirs.grad, f"second gradient of {what}", **tol)
+    _same_grads([(f"input {i}", xs_tg[i], xs_th[i]) for i in diff]
+                + [(f"grad_output {k}", a, b) for k, (a, b) in enumerate(zip(vs_tg, vs_th))], "second gradient", tol)
     return g_tg, g_th
 
 
