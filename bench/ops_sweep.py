@@ -1,6 +1,6 @@
 """Forward + backward of ~45 common ops, teenygrad against PyTorch in the same process: elementwise, reductions,
-activations, losses, indexing and joins at (256, 512) float32, and conv2d / batch_norm / avg_pool2d / nearest
-upsampling at (32, 16, 32, 32). Each op's output is backpropagated with ones. Prints the ops sorted by the ratio
+activations, losses, indexing, joins and batch_norm1d at (256, 512) float32, and conv2d / batch_norm / avg_pool2d /
+nearest upsampling at (32, 16, 32, 32). Each op's output is backpropagated with ones. Prints the ops sorted by the ratio
 teenygrad / torch, the largest first: where teenygrad is furthest behind.
 
     python bench/ops_sweep.py [--threads 2] [--reps 40] [--realtime]
@@ -58,6 +58,7 @@ OPS = {
     "softmax": lambda m, x, y: x.softmax(1),
     "log_softmax": lambda m, x, y: x.log_softmax(1),
     "layer_norm": lambda m, x, y: m.nn.functional.layer_norm(x, (512,)),
+    "batch_norm1d": lambda m, x, y: m.nn.functional.batch_norm(x, None, None, training=True),  # (n, c): makemore's
     "mse": lambda m, x, y: m.nn.functional.mse_loss(x, y),
     "cross_entropy": lambda m, x, y: m.nn.functional.cross_entropy(x, m.tensor(ROWS)),
     "nll_log_softmax": lambda m, x, y: m.nn.functional.nll_loss(x.log_softmax(1), m.tensor(ROWS)),

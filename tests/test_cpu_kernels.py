@@ -104,11 +104,12 @@ def test_avg_pool2d_both_paths(kw, layout, kernels):
     compare(lambda lib, x: lib.nn.functional.avg_pool2d(x, **kw), [rand((3, 4, 9, 10), 9)], layout=layout)
 
 
-@pytest.mark.parametrize("shape", [(8, 3), (4, 3, 7), (3, 4, 5, 6)])
+@pytest.mark.parametrize("shape", [(8, 3), (300, 17), (4, 3, 7), (3, 4, 5, 6), (2, 3, 70), (2, 3, 8, 9)])
 @pytest.mark.parametrize("affine", [True, False])
 def test_batch_norm_training_both_paths(shape, affine, kernels):
-    """The per-channel kernel (any (n, c, *spatial) input) and numpy's reductions: outputs, gradients and the
-    running statistics the module keeps, against torch."""
+    """Both kernels (memory-order walk for fewer than 64 values per channel and image, per-channel rows from 64:
+    (2, 3, 70) and (2, 3, 8, 9)) and numpy's reductions: outputs, gradients and the running statistics the module
+    keeps, against torch."""
     import torch
     import teenygrad as tg
     cls = {2: "BatchNorm1d", 3: "BatchNorm1d", 4: "BatchNorm2d"}[len(shape)]
