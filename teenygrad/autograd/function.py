@@ -3,7 +3,7 @@ output tensors; backward walks it in reverse topological order without recursion
 import numpy as _np
 from . import grad_mode
 from .hooks import run_hooks, run_post_accumulate_hooks, hook_state
-from .._arrays import zeros_on
+from .._arrays import c_copy, zeros_on
 
 _state = grad_mode._state
 
@@ -289,7 +289,7 @@ def _accumulate_into_grad(t, g, stored):
     if t.grad is None:
         # cheapest test first; a cupy array's flags have no `writeable` (it always is)
         if g.base is not None or id(g) in stored or (type(g) is _np.ndarray and not g.flags.writeable):
-            g = g.copy()
+            g = c_copy(g)
         stored.add(id(g))
         t.grad = Tensor._wrap(g)
     else:
@@ -381,18 +381,19 @@ def run_backward(root, grad, retain_graph=False, capture=None):
                 prev = grads.get(p)
                 grads[p] = pg if prev is None else _sum_grads(prev, pg, owned)
             elif p.requires_grad:  # a leaf tensor
-                if type(pg) is PartialGrad:
-                    pg = pg.dense()
                 if pg.shape != p._data.shape:
-                    raise RuntimeError(f"{type(node).__name__}.backward: gradient shape {pg.shape} "
+                    raise RuntimeError(f"{type(node).__name__}.backward: gradient shape {tuple(pg.shape)} "
                                        f"!= input shape {p._data.shape}")
                 k = id(p)
-                prev = leaves.get(k)
-                leaves[k] = (p, pg) if prev is None else (p, prev[1] + pg)
+                prev = leaves.get(k)  # parts (x.unbind(1), x.split(8, 1)) are added into one sum, not each densified
+                leaves[k] = (p, pg) if prev is None else (p, _sum_grads(prev[1], pg, owned))
         if not retain_graph:
             # a finished graph holds no memory: drop saved arrays and the links to inputs
             node.__dict__.clear()
             node.parents = None
+    for k, (t, g) in leaves.items():
+        if type(g) is PartialGrad:
+            leaves[k] = (t, g.dense())
     if capture is not None:
         for k, (t, g) in leaves.items():
             if k in capture:

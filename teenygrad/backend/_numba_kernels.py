@@ -20,6 +20,7 @@ from numba import types
 from numba.extending import intrinsic
 
 from .cpu import parallel_for, MIN_PARALLEL_ELEMENTS
+from .._arrays import contiguous as _contig  # C order; a transposed matrix by the blocked copy
 
 _jit = dict(fastmath=True, error_model="numpy", cache=True, nogil=True)
 _exact_select = dict(error_model="numpy", cache=True, nogil=True)  # a select rounds nothing: no fastmath needed
@@ -177,7 +178,7 @@ def _gelu_tanh_bwd(x, g, dx):
 
 def gelu(x, approximate="none"):
     """y = x Phi(x) (or the tanh form); x float32, any shape."""
-    xf = np.ascontiguousarray(x).reshape(-1)
+    xf = _contig(x).reshape(-1)
     out = np.empty(x.shape, np.float32)  # allocated in x's shape: the result is no view (a leaf keeps it uncopied)
     y = out.reshape(-1)
     k = _gelu_tanh_fwd if approximate == "tanh" else _gelu_fwd
@@ -186,7 +187,7 @@ def gelu(x, approximate="none"):
 
 
 def gelu_backward(x, g, approximate="none"):
-    xf, gf = np.ascontiguousarray(x).reshape(-1), np.ascontiguousarray(g).reshape(-1)
+    xf, gf = _contig(x).reshape(-1), _contig(g).reshape(-1)
     out = np.empty(x.shape, np.float32)
     dx = out.reshape(-1)
     k = _gelu_tanh_bwd if approximate == "tanh" else _gelu_bwd
@@ -241,7 +242,7 @@ def _ln_bwd(g, x, w, mean, rstd, dx, dw, db):
 
 def layer_norm(x, w, b, eps):
     """Last-axis LayerNorm of float32 x with weight w and bias b: returns y, mean, rstd (per row)."""
-    x2 = np.ascontiguousarray(x).reshape(-1, x.shape[-1])
+    x2 = _contig(x).reshape(-1, x.shape[-1])
     n = x2.shape[0]
     out = np.empty(x.shape, np.float32)  # in x's shape, so the result is no view (see gelu)
     y = out.reshape(x2.shape)
@@ -254,8 +255,8 @@ def layer_norm(x, w, b, eps):
 
 def layer_norm_backward(g, x, w, mean, rstd):
     """dx, dw, db of layer_norm (w must be given; pass ones for an affine-free norm)."""
-    x2 = np.ascontiguousarray(x).reshape(-1, x.shape[-1])
-    g2 = np.ascontiguousarray(g).reshape(x2.shape)
+    x2 = _contig(x).reshape(-1, x.shape[-1])
+    g2 = _contig(g).reshape(x2.shape)
     out = np.empty(x.shape, np.float32)
     dx = out.reshape(x2.shape)
     d = x2.shape[1]
@@ -367,7 +368,7 @@ def _softmax_any_bwd_rows(y, g, out):
 
 def _by_rows(kernel, *arrays):
     """kernel(*arrays as (rows, last axis), out) on C-contiguous views or copies; out shaped like arrays[0]."""
-    rows = [np.ascontiguousarray(a).reshape(-1, a.shape[-1]) for a in arrays]
+    rows = [_contig(a).reshape(-1, a.shape[-1]) for a in arrays]
     res = np.empty(arrays[0].shape, np.float32)
     kernel(*rows, res.reshape(rows[0].shape))
     return res
@@ -462,7 +463,7 @@ def _sigmoid_fwd(x, y):
 
 def _elementwise(kernel, *arrays):
     """kernel(*flat inputs, flat output) on C-contiguous copies of same-shape float32 arrays."""
-    flat = [np.ascontiguousarray(a).reshape(-1) for a in arrays]
+    flat = [_contig(a).reshape(-1) for a in arrays]
     out = np.empty(arrays[0].shape, np.float32)
     kernel(*flat, out.reshape(-1))
     return out
@@ -484,7 +485,7 @@ def softmax(s, scale=1.0, causal_offset=None):
     """softmax(s * scale) over the last axis of float32 s (..., L, S), scale > 0. With causal_offset = k,
     query i sees keys j <= i + k and the rest get exactly 0 (k = 0: torch's is_causal, top-left aligned)."""
     L, S = s.shape[-2], s.shape[-1]
-    s2 = np.ascontiguousarray(s).reshape(-1, S)
+    s2 = _contig(s).reshape(-1, S)
     res = np.empty(s.shape, np.float32)
     out = res.reshape(s2.shape)
     if causal_offset is not None and causal_offset < 0:
@@ -497,8 +498,8 @@ def softmax(s, scale=1.0, causal_offset=None):
 
 
 def softmax_backward(p, dp, scale=1.0):
-    p2 = np.ascontiguousarray(p).reshape(-1, p.shape[-1])
-    dp2 = np.ascontiguousarray(dp).reshape(p2.shape)
+    p2 = _contig(p).reshape(-1, p.shape[-1])
+    dp2 = _contig(dp).reshape(p2.shape)
     sc = f32(scale)
     parallel_for(p2.shape[0], lambda lo, hi: _softmax_bwd_rows(p2[lo:hi], dp2[lo:hi], sc, dp2[lo:hi]),
                  MIN_PARALLEL_ELEMENTS // p2.shape[1] + 1)
@@ -583,10 +584,10 @@ def _xent_bwd(p, t, ignore_index, scale, dx):
 
 def cross_entropy(x, t, ignore_index=-100):
     """Per-row losses (n,) float32, the softmax p (n, C) to keep for backward, and the kept-row count."""
-    x = np.ascontiguousarray(x)
+    x = _contig(x)
     p = np.empty_like(x)
     loss = np.empty(x.shape[0], x.dtype)
-    kept = _xent_fwd(x, np.ascontiguousarray(t), ignore_index, p, loss)
+    kept = _xent_fwd(x, _contig(t), ignore_index, p, loss)
     return loss, p, kept
 
 
@@ -594,10 +595,10 @@ def cross_entropy_backward(p, t, ignore_index, row_scale):
     """Gradient of sum_i row_scale_i * loss_i w.r.t. the logits (row_scale: a number or one per row)."""
     dx = np.empty_like(p)
     if np.ndim(row_scale) == 0:
-        _xent_bwd_uniform(p, np.ascontiguousarray(t), ignore_index, p.dtype.type(row_scale), dx)
+        _xent_bwd_uniform(p, _contig(t), ignore_index, p.dtype.type(row_scale), dx)
         return dx
-    scale = np.ascontiguousarray(np.broadcast_to(np.asarray(row_scale, p.dtype), (p.shape[0],)))
-    _xent_bwd(p, np.ascontiguousarray(t), ignore_index, scale, dx)
+    scale = _contig(np.broadcast_to(np.asarray(row_scale, p.dtype), (p.shape[0],)))
+    _xent_bwd(p, _contig(t), ignore_index, scale, dx)
     return dx
 
 
@@ -622,7 +623,7 @@ def scatter_add_rows(out, idx, rows):
     if out.ndim != 2 or out.size == 0:
         np.add.at(out, idx, rows)
         return out
-    _scatter_add_rows(out, np.ascontiguousarray(idx).reshape(-1), np.ascontiguousarray(rows).reshape(-1, out.shape[1]))
+    _scatter_add_rows(out, _contig(idx).reshape(-1), _contig(rows).reshape(-1, out.shape[1]))
     return out
 
 
@@ -662,7 +663,7 @@ def _cumsum3(x, reverse, out):
 def cumsum(x, axis, reverse=False):
     """np.cumsum(x, axis) for float32 x (reverse: the running sums from the end, np.flip's cumsum flipped back),
     accumulated in float64. (256, 512) float32: 135 vs 279 us along the last axis, 21 vs 364 us along the first."""
-    x = np.ascontiguousarray(x)
+    x = _contig(x)
     if x.ndim == 0:
         return x.copy()
     axis %= x.ndim
