@@ -4,7 +4,7 @@ gradient (col2im); softmax with -inf, +inf and NaN; masked_fill with a broadcast
 import numpy as np
 import pytest
 
-from helpers import compare, rand
+from helpers import compare, compare_double, rand
 
 POOLS = [dict(kernel_size=2), dict(kernel_size=3, stride=2, padding=1), dict(kernel_size=(2, 3), stride=(1, 2)),
          dict(kernel_size=2, dilation=2), dict(kernel_size=3, stride=2, ceil_mode=True),
@@ -193,3 +193,38 @@ def test_relu_output_written_in_place_refuses_backward():
     y.add_(1.0)
     with pytest.raises(RuntimeError, match="modified by an inplace operation"):
         y.sum().backward()
+
+
+@pytest.mark.parametrize("kw", [dict(padding=1), dict(stride=2, padding=1), dict(padding=2, dilation=2),
+                                dict(padding=(0, 2), stride=(1, 2), dilation=(2, 1)), dict(padding="same"),
+                                dict(stride=3)])
+@pytest.mark.parametrize("bias", [True, False])
+@pytest.mark.parametrize("layout", ["contig", "T"])
+def test_depthwise_conv2d_both_paths(kw, bias, layout, kernels):
+    """groups = in = out channels: the direct kernels (backend/_numba_conv.py depthwise2d*) and im2col, against
+    torch, odd sizes so the strided windows end early."""
+    x, w, b = rand((3, 5, 11, 9), 1), rand((5, 1, 3, 3), 2), rand((5,), 3)
+    compare(lambda lib, *a: lib.nn.functional.conv2d(*a, groups=5, **kw), [x, w, b] if bias else [x, w],
+            layout=layout)
+
+
+def test_depthwise_conv2d_partial_grads_double_backward_and_inplace(kernels):
+    """Only dx, only dw; a gradient penalty through it (create_graph builds the im2col the kernel skipped); and, on
+    the kernel's path, an in-place write to x after the forward refuses the backward (dw reads x), as in torch (the
+    im2col path reads its own copy of x and gives the right gradient)."""
+    import torch
+    import teenygrad as tg
+    from teenygrad.backend import cpu
+    x, w = rand((2, 4, 7, 6), 4), rand((4, 1, 3, 2), 5)
+    conv = lambda lib, a, b: lib.nn.functional.conv2d(a, b, groups=4, padding=1, stride=(2, 1))  # noqa: E731
+    compare(conv, [x, w], grad=[True, False])
+    compare(conv, [x, w], grad=[False, True])
+    compare_double(conv, [x, w])
+    for lib in (tg, torch) if cpu.fused_for(x) is not None else ():
+        a, b = lib.tensor(x, requires_grad=True), lib.tensor(w, requires_grad=True)
+        a2 = a * 1.0
+        y = conv(lib, a2, b)
+        with lib.no_grad():
+            a2.add_(1.0)
+        with pytest.raises(RuntimeError, match="modified by an inplace operation"):
+            y.sum().backward()

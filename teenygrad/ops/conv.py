@@ -165,8 +165,9 @@ class ConvNd(Function):
     dw = sum_n dy cols^T;  dcols = w^T dy, folded back by col2im;  db = sum dy over (N, *Out).
     cols is kept only when dw is wanted. 2-D float32 numpy arrays run the forward, and dx when it is a flipped
     convolution, a few images at a time (_conv2d_chunked), dx by col2im at stride 1 chunked too, and dw as
-    (cols dy^T)^T or one GEMM over the batch; that path goes with the numba kernels (fused_for), so TEENYGRAD_NUMBA=0
-    and the tests' `kernels` fixture run the reference beside it."""
+    (cols dy^T)^T or one GEMM over the batch; a depthwise conv (groups = channels) skips im2col for direct kernels.
+    That path goes with the numba kernels (fused_for), so TEENYGRAD_NUMBA=0 and the tests' `kernels` fixture run
+    the reference beside it."""
     reads_for = ((), (0,), ())  # x is read as a copy (im2col); w for the input gradient
     def forward(self, x, w, *b, stride, pad, dilation, groups):
         N, C = x.shape[:2]
@@ -176,6 +177,9 @@ class ConvNd(Function):
         keep = self.needs_input_grad is not None and self.needs_input_grad[1]  # cols only for dw
         self.wg, self.wshape, self.stride, self.pad, self.dilation = wg, w.shape, stride, pad, dilation
         self.chunked = x.ndim == 4 and x.size > 0 and fused_for(x, w, *b) is not None
+        self.depthwise = self.chunked and G == C == O and C > 1
+        if self.depthwise:  # one kernel per channel: a direct loop, no im2col (backend/_numba_conv.py)
+            return self._depthwise_forward(x, w, b)
         if self.chunked:
             y, self.cols, self.xpad_shape, self.cols_batch_inner = _conv2d_chunked(
                 x, wg, K, stride, dilation, pad, b[0] if b else None, keep)
@@ -190,7 +194,40 @@ class ConvNd(Function):
         self.cols, self.xpad_shape = (cols if keep else None), xpad.shape
         return y
 
+    def _depthwise_forward(self, x, w, b):
+        """groups = channels: x padded once, then each output row is a sum of kh kw scaled rows of it. dw reads
+        x, so unlike the im2col path x counts as read (reads_for) and is kept padded instead of cols."""
+        from ..backend import _numba_conv
+        self.reads_for = None  # x is read for dw and w for dx: in-place writes to either are caught
+        self.xpad = contiguous(_pad(x, self.pad))
+        self.cols, self.xpad_shape = None, self.xpad.shape
+        oh, ow = _out_size(self.xpad.shape[2:], self.wshape[2:], self.stride, self.dilation)
+        y = np.empty(x.shape[:2] + (oh, ow), np.float32)
+        _numba_conv.depthwise2d(self.xpad, contiguous(w).reshape(w.shape[0], *w.shape[2:]), y, *self.stride,
+                                *self.dilation)
+        if b:
+            y += b[0].reshape(-1, 1, 1)
+        return y
+
+    def _depthwise_backward(self, g):
+        from ..backend import _numba_conv
+        n = self.needs_input_grad
+        C, _, kh, kw = self.wshape
+        g = contiguous(g)
+        gx = gw = None
+        if n[0]:
+            dxpad = np.zeros(self.xpad.shape, np.float32)
+            _numba_conv.depthwise2d_dx(self.wg.reshape(C, kh, kw), g, dxpad, *self.stride, *self.dilation)
+            gx = _unpad(dxpad, self.pad)
+        if n[1]:
+            dw = np.zeros((C, kh, kw), np.float64)
+            _numba_conv.depthwise2d_dw(self.xpad, g, dw, *self.stride, *self.dilation)
+            gw = dw.astype(np.float32).reshape(self.wshape)
+        return (gx, gw) if len(n) == 2 else (gx, gw, (_bias_grad(g) if n[2] else None))
+
     def backward(self, g):
+        if self.depthwise:
+            return self._depthwise_backward(g.astype(np.float32, copy=False))
         n = self.needs_input_grad
         N, G, Og, P = g.shape[0], self.wg.shape[0], self.wg.shape[1], math.prod(g.shape[2:])
         gy = g.reshape(N, G, Og, P)
@@ -267,6 +304,9 @@ class ConvNd(Function):
     def backward_graph(self, g):
         # the same GEMMs on Tensors; cols enters as the output of an Im2Col node over x, so dw differentiates to x
         n = self.needs_input_grad
+        if self.depthwise and self.cols is None:  # the direct kernel kept x padded, not its im2col: build it now
+            win = _windows(self.xpad, self.wshape[2:], self.stride, self.dilation)
+            self.cols = contiguous(win).reshape(win.shape[0], self.wg.shape[0], self.wg.shape[2], -1)
         N, G, Og, P = g.shape[0], self.wg.shape[0], self.wg.shape[1], math.prod(g.shape[2:])
         K = self.wshape[2:]
         gy = g.reshape(N, G, Og, P)
