@@ -7,6 +7,7 @@ from ..tensor import Tensor
 from ..tensor_join import cat
 from ..autograd.grad_mode import is_grad_enabled
 from ..ops import conv as C
+from ..ops.nn import GroupNorm
 from .._arrays import on_device_of, xp_of
 from ..random import gen_of
 from ._checks import _t, _same_float
@@ -411,15 +412,9 @@ def group_norm(input, num_groups, weight=None, bias=None, eps=1e-5):
             raise RuntimeError(f"group_norm: {name} shape {p.shape} doesn't match {Cin} channels of input "
                                f"{input.shape}")
     _same_float("group_norm", input, weight, bias)
-    x = input.reshape(N, num_groups, Cin // num_groups * math.prod(input.shape[2:]))  # no -1: N may be 0
-    xc = x - x.mean(-1, keepdim=True)
-    y = (xc * ((xc * xc).mean(-1, keepdim=True) + eps).rsqrt()).reshape(input.shape)
-    shape = (1, Cin) + (1,) * (input.ndim - 2)
-    if weight is not None:
-        y = y * weight.reshape(shape)
-    if bias is not None:
-        y = y + bias.reshape(shape)
-    return y
+    params = [p for p in (weight, bias) if p is not None]
+    return GroupNorm.apply(input, *params, groups=num_groups, eps=eps, has_w=weight is not None,
+                           has_b=bias is not None)
 
 
 def _channel_dropout(op, nd, input, p, training):

@@ -126,13 +126,23 @@ class Embedding(Function):
         return gw
 
 
+def _layer_norm_kernels(x, *wb):
+    """LayerNorm's numba kernels (one pass per row each way): _numba_kernels' for float32, _numba_norm's for float64
+    (the same two calls), None for anything else or with numba off."""
+    k = fused_for(x, *wb)
+    if k is None and fused_for() is not None and all(type(a) is np.ndarray and a.dtype == np.float64 for a in (x, *wb)):
+        from ..backend import _numba_norm as k
+    return k
+
+
 class LayerNorm(Function):
     """y = (x - mean) / sqrt(var + eps) * w + b over the last k axes;
     dx = rstd (dxh - mean(dxh) - xh mean(dxh xh)) with dxh = dy w"""
     def forward(self, x, *wb, k=1, eps=1e-5, has_w=True, has_b=True):
         axes = tuple(range(x.ndim - k, x.ndim))
         self.axes, self.has_w, self.has_b = axes, has_w, has_b
-        self.kernels = fused_for(x, *wb) if k == 1 else None
+        # the numba kernel normalises the last axis: over k > 1 axes it runs on x as (..., d), d = their product
+        self.kernels = _layer_norm_kernels(x, *wb) if k == 1 or (k > 1 and x.size) else None
         self.cuda = _cuda.kernels_for(x, *wb) if k == 1 and x.shape[-1] <= _cuda.MAX_ROW else None
         if self.cuda is not None:  # statistics, normalization and affine in one pass per row (Triton)
             self.x = x
@@ -140,12 +150,13 @@ class LayerNorm(Function):
             y, self.mean, self.rstd = self.cuda.layer_norm_fwd(x, self.w, wb[-1] if has_b else None, eps)
             return y
         if self.kernels is not None:  # one pass per row in registers (numba) instead of ~8 numpy passes
-            d = x.shape[-1]
-            self.w = wb[0] if has_w else np.ones(d, np.float32)
-            b = wb[-1] if has_b else np.zeros(d, np.float32)
+            self.rows = x.shape[:x.ndim - k] + (math.prod(x.shape[x.ndim - k:]),)
+            d = self.rows[-1]
+            self.w = wb[0] if has_w else np.ones(d, x.dtype)
+            b = wb[-1].reshape(d) if has_b else np.zeros(d, x.dtype)
             self.x = x
-            y, self.mean, self.rstd = self.kernels.layer_norm(x, self.w, b, eps)
-            return y
+            y, self.mean, self.rstd = self.kernels.layer_norm(x.reshape(self.rows), self.w.reshape(d), b, eps)
+            return y if k == 1 else y.reshape(x.shape)  # k == 1: no view, so a leaf's gradient isn't copied
         mu = x.mean(axis=axes, keepdims=True)
         xc = x - mu
         var = np.mean(xc * xc, axis=axes, keepdims=True)
@@ -164,7 +175,11 @@ class LayerNorm(Function):
             gx, gw, gb = self.cuda.layer_norm_bwd(g, self.x, self.w, self.mean, self.rstd)
             return (gx,) + ((gw,) if self.has_w else ()) + ((gb,) if self.has_b else ())
         if self.kernels is not None:
-            gx, gw, gb = self.kernels.layer_norm_backward(g, self.x, self.w, self.mean, self.rstd)
+            d, ns = self.rows[-1], self.x.shape[len(self.rows) - 1:]
+            gx, gw, gb = self.kernels.layer_norm_backward(g.reshape(self.rows), self.x.reshape(self.rows),
+                                                          self.w.reshape(d), self.mean, self.rstd)
+            if len(ns) != 1:
+                gx, gw, gb = gx.reshape(self.x.shape), gw.reshape(ns), gb.reshape(ns)
             return (gx,) + ((gw,) if self.has_w else ()) + ((gb,) if self.has_b else ())
         xh, axes = self.xh, self.axes
         lead = tuple(range(g.ndim - len(axes)))
@@ -230,6 +245,92 @@ class RMSNorm(Function):
         if w is None:
             return gx
         return gx, (sum_to(g * xh, w.shape) if n[1] else None)
+
+
+def _norm_kernels(*arrays):
+    """backend/_numba_norm (GroupNorm's and hardswish's float32 kernels) if fused_for takes the arrays, else None."""
+    if fused_for(*arrays) is None:
+        return None
+    from ..backend import _numba_norm
+    return _numba_norm
+
+
+class GroupNorm(Function):
+    """x (n, c, *) seen as (n, groups, c/groups, s): y = (x - mean) / sqrt(var + eps) * w + b, with mean and var per
+    (sample, group) and w, b per channel (the channels of a group share the statistics, not the affine);
+    dx = rstd (dxh - mean(dxh) - xh mean(dxh xh)) over the group, dxh = dy w"""
+    def forward(self, x, *wb, groups, eps, has_w, has_b):
+        N, C = x.shape[:2]
+        self.shape4 = (N, groups, C // groups, math.prod(x.shape[2:]))  # no -1: N may be 0
+        self.has_w, self.has_b = has_w, has_b
+        k = self.kernels = _norm_kernels(x, *wb) if x.size else None
+        if k is not None:  # statistics and affine in 3 reads of x instead of ~15 numpy passes (_numba_norm.py)
+            self.x = x = contiguous(x)  # kept for the backward: a strided x is copied once, not twice
+            N, G, Cg, S = self.shape4
+            self.w = wb[0].reshape(G, Cg) if has_w else np.ones((G, Cg), np.float32)
+            b = wb[-1].reshape(G, Cg) if has_b else np.zeros((G, Cg), np.float32)
+            y, self.mean, self.rstd = k.group_norm(x, N * G, contiguous(self.w), contiguous(b), eps)
+            self.rstd = self.rstd.reshape(N, G, 1, 1)
+            return y
+        x4 = x.reshape(self.shape4)
+        xc = x4 - x4.mean(axis=(2, 3), keepdims=True)
+        var = np.mean(xc * xc, axis=(2, 3), keepdims=True)
+        self.rstd = 1 / np.sqrt(var + x.dtype.type(eps))
+        xc *= self.rstd
+        self.xh = xc
+        wshape = (1,) + self.shape4[1:3] + (1,)  # (1, groups, c/groups, 1): channel c's weight on its values
+        self.w = wb[0].reshape(wshape) if has_w else None
+        y = xc * self.w if has_w else xc.copy()
+        if has_b:
+            y += wb[-1].reshape(wshape)
+        return y.reshape(x.shape)
+
+    def _grads(self, gx, gw, gb):
+        """(gx, gw, gb) -> what backward returns: the input's gradient and, where given, the weight's and bias's."""
+        n = self.needs_input_grad
+        grads = [gx if n[0] else None]
+        if self.has_w:
+            grads.append(gw if n[1] else None)
+        if self.has_b:
+            grads.append(gb if n[len(grads)] else None)
+        return tuple(grads)
+
+    def backward(self, g):
+        N, G, Cg, S = self.shape4
+        C = G * Cg
+        if self.kernels is not None and g.dtype == np.float32:
+            return self._grads(*self.kernels.group_norm_backward(contiguous(g), self.x, N * G,
+                                                                 contiguous(self.w), self.mean, self.rstd.reshape(-1)))
+        g4, xh, axes = g.reshape(self.shape4), self.xh, (2, 3)
+        gx = gw = gb = None
+        if self.needs_input_grad[0]:
+            dxh = g4 * self.w if self.has_w else g4
+            gx = dxh - dxh.mean(axis=axes, keepdims=True)
+            gx -= xh * (dxh * xh).mean(axis=axes, keepdims=True)
+            gx *= self.rstd
+            gx = gx.reshape(g.shape)
+        if self.has_w:
+            gw = (g4 * xh).sum(axis=(0, 3)).reshape(C)
+        if self.has_b:
+            gb = g4.sum(axis=(0, 3)).reshape(C)
+        return self._grads(gx, gw, gb)
+
+    def backward_graph(self, g):
+        n, axes = self.needs_input_grad, (2, 3)
+        N, G, Cg, S = self.shape4
+        # the numpy path kept no x; x - mean (= xh / rstd) is as good: what follows is shift-invariant in x
+        x = self._input(0, self.x if self.kernels is not None else (self.xh / self.rstd).reshape(g.shape))
+        xh, r = _normalized(x.reshape(self.shape4), axes, self.rstd)
+        g4 = g.reshape(self.shape4)
+        w = self._input(1, self.w.reshape(G * Cg)) if self.has_w else None
+        dxh = g4 * w.reshape(1, G, Cg, 1) if self.has_w else g4
+        grads = [(r * (dxh - dxh.mean(axes, keepdim=True) - xh * (dxh * xh).mean(axes, keepdim=True))).reshape(
+            g.shape) if n[0] else None]
+        if self.has_w:
+            grads.append((g4 * xh).sum((0, 3)).reshape(G * Cg) if n[1] else None)
+        if self.has_b:
+            grads.append(g4.sum((0, 3)).reshape(G * Cg) if n[len(grads)] else None)
+        return tuple(grads)
 
 
 # per-channel rows shorter than this (BatchNorm1d on (n, c): 1) go to the kernels that walk x in memory order:
@@ -336,11 +437,17 @@ class Hardswish(Function):
     torch). One node: as a product, 0 * inf at x = +-inf made the gradient nan."""
     def forward(self, x):
         self.x = x
+        k = _norm_kernels(x) if x.flags.c_contiguous else None
+        if k is not None:  # one pass each way instead of 4 forward, ~7 backward
+            return k.hardswish(x)
         with np.errstate(invalid="ignore"):  # -inf * 0 is nan, as in torch, without numpy's warning
             return x * np.clip(x + 3, 0, 6) / 6
 
     def backward(self, g):
         x = self.x
+        k = _norm_kernels(g, x)
+        if k is not None and g.flags.c_contiguous and x.flags.c_contiguous and g.shape == x.shape:
+            return k.hardswish_backward(g, x)
         return g * np.where(x <= -3, 0, np.where(x < 3, x / 3 + 0.5, 1)).astype(g.dtype, copy=False)
 
     def backward_graph(self, g):
