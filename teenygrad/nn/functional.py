@@ -202,13 +202,15 @@ def batch_norm(input, running_mean, running_var, weight=None, bias=None, trainin
         return out
     if running_mean is None or running_var is None:
         raise RuntimeError("batch_norm: running_mean and running_var are needed when training=False")
-    rstd = Tensor._wrap((1 / np.sqrt(running_var._data + running_var.dtype.type(eps))).reshape(shape))
-    y = (input - running_mean.reshape(shape)) * rstd
+    # torch's inference form: y = x alpha + beta, alpha = w / sqrt(var + eps), beta = b - mean alpha, per channel
+    # (two passes over x, not four, and torch's rounding)
+    alpha = Tensor._wrap(1 / np.sqrt(running_var._data + running_var.dtype.type(eps)))
     if weight is not None:
-        y = y * weight.reshape(shape)
+        alpha = weight * alpha
+    beta = -running_mean * alpha
     if bias is not None:
-        y = y + bias.reshape(shape)
-    return y
+        beta = bias + beta
+    return input * alpha.reshape(shape) + beta.reshape(shape)
 
 
 def _batch_stats(x, axes):
