@@ -242,7 +242,8 @@ def test_local_response_norm(shape, size):
 
 # ---- adaptive max and LP pooling ---------------------------------------------------------------------
 @pytest.mark.parametrize("shape,out", [((2, 3, 7), 3), ((2, 3, 10), 4), ((3, 5), 5), ((2, 3, 7, 9), (3, 4)),
-                                       ((2, 3, 5, 6), (None, 4)), ((3, 6, 5), 2), ((2, 3, 4, 4), (7, 5))])
+                                       ((2, 3, 5, 6), (None, 4)), ((3, 6, 5), 2), ((2, 3, 4, 4), (7, 5)),
+                                       ((2, 3, 9), 3), ((2, 3, 8, 6), (4, 3)), ((3, 8, 8), (1, 2))])
 @pytest.mark.parametrize("layout", ["contig", "T"])
 def test_adaptive_max_pool(shape, out, layout):
     name = "adaptive_max_pool1d" if isinstance(out, int) and len(shape) <= 3 and shape != (3, 6, 5) else \
@@ -254,7 +255,7 @@ def test_adaptive_max_pool(shape, out, layout):
 
 def test_adaptive_max_pool_ties_and_nan():
     x = np.array([[[1.0, 3.0, 3.0, np.nan, 2.0, np.nan, 0.0, 5.0, 5.0]]], np.float32)
-    for out in (1, 2, 4):
+    for out in (1, 2, 3, 4):  # 1 and 3: equal windows, taken by max_pool1d
         y, i = tg.nn.functional.adaptive_max_pool1d(tg.tensor(x), out, return_indices=True)
         want, wi = torch.nn.functional.adaptive_max_pool1d(torch.from_numpy(x), out, return_indices=True)
         assert_close(y, want, "values", **FWD)

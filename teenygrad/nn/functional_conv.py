@@ -332,6 +332,9 @@ def _adaptive_max_pool(op, nd, input, output_size, return_indices):
     sizes = _adaptive_sizes(op, nd, input, output_size)
     _same_float(op, input)
     S = input.shape[-nd:]
+    if all(o and n % o == 0 for n, o in zip(S, sizes)):  # equal windows side by side: a plain max pool (kernels)
+        k = tuple(n // o for n, o in zip(S, sizes))
+        return _max_pool(op, nd, input, k, k, 0, 1, False, return_indices)
     flat = np.zeros((1,) * (2 * nd), np.int64)  # (*out, *taps): the flat input position of each window tap
     for i, (n, o) in enumerate(zip(S, sizes)):
         taps = _adaptive_taps(n, o)
