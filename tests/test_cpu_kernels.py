@@ -228,3 +228,13 @@ def test_depthwise_conv2d_partial_grads_double_backward_and_inplace(kernels):
             a2.add_(1.0)
         with pytest.raises(RuntimeError, match="modified by an inplace operation"):
             y.sum().backward()
+
+
+@pytest.mark.parametrize("kw", [dict(kernel_size=3, stride=2), dict(kernel_size=2), dict(kernel_size=3, padding=1),
+                                dict(kernel_size=2, stride=1, dilation=2), dict(kernel_size=4, stride=3, ceil_mode=True)])
+def test_max_pool1d_both_paths(kw, kernels):
+    """1-D max pooling through the 2-D kernel (windows (1, k)) and numpy: values, indices (ties: the first maximum;
+    NaN: the last NaN of a window, as torch) and gradients."""
+    x = np.round(rand((2, 3, 13), 8), 0)  # integers in [-2, 2]: ties in most windows
+    x[0, 1, 4] = x[1, 2, 7] = x[1, 2, 8] = np.nan
+    compare(lambda lib, a: lib.nn.functional.max_pool1d(a, **kw, return_indices=True), [x], layout="T")

@@ -325,7 +325,7 @@ class ConvNd(Function):
 
 class MaxPoolNd(Function):
     """y = max of each window of x padded with -inf (the least integer for integer x);  dx = dy sent to the
-    window's maximum (the first; the last NaN, as torch), by col2im (a numba kernel for 2-D float32).
+    window's maximum (the first; the last NaN, as torch), by col2im (a numba kernel for 1-D and 2-D float32).
     self.arg (N, C, *Out) keeps which kernel offset won (row-major over the window)."""
     saves_inputs = False
     def forward(self, x, kernel, stride, pad, dilation):
@@ -333,7 +333,15 @@ class MaxPoolNd(Function):
         fill = -np.inf if x.dtype.kind == "f" else np.iinfo(x.dtype).min
         xpad = _pad(x, pad, fill)
         self.xpad_shape, self.kernel, self.stride, self.pad, self.dilation = xpad.shape, kernel, stride, pad, dilation
-        k = self.kernels = fused_for(x) if x.ndim == 4 and x.size else None
+        k = self.kernels = fused_for(x) if x.ndim in (3, 4) and x.size else None
+        if k is not None and x.ndim == 3:  # 1-D: the 2-D kernel over (N, C, 1, L) windows (1, k)
+            if any(lo or hi for lo, hi in pad) and x.min() <= fill:
+                self.kernels = None
+            else:
+                y, arg = k.maxpool2d(contiguous(xpad)[:, :, None], 1, kernel[0], 1, stride[0], 1, dilation[0], 1,
+                                     *_out_size(xpad.shape[2:], kernel, stride, dilation))
+                self.pairs, self.arg = False, arg[:, :, 0]
+                return y[:, :, 0]
         self.pairs = k is not None and kernel == (2, 2) and stride == (2, 2) and dilation == (1, 1) and xpad is x
         if self.pairs:
             from ..backend import _numba_conv  # MaxPool2d(2): a loop of its own, ~6x the general kernel
@@ -359,6 +367,11 @@ class MaxPoolNd(Function):
         if self.pairs and g.dtype == np.float32:  # 2x2 at stride 2: each dx element written once (2.4x the general)
             from ..backend import _numba_conv
             return _numba_conv.maxpool2x2_backward(contiguous(g), self.arg, *self.xpad_shape[2:])
+        if self.kernels is not None and g.dtype == np.float32 and g.ndim == 3:
+            dx = self.kernels.maxpool2d_backward(contiguous(g)[:, :, None], self.arg[:, :, None], 1,
+                                                 self.xpad_shape[2], self.kernel[0], 1, self.stride[0], 1,
+                                                 self.dilation[0])
+            return _unpad(dx[:, :, 0], self.pad)
         if self.kernels is not None and g.dtype == np.float32:  # each gradient added where its maximum came from
             dx = self.kernels.maxpool2d_backward(contiguous(g), self.arg, *self.xpad_shape[2:], self.kernel[1],
                                                  *self.stride, *self.dilation)
