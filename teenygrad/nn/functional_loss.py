@@ -189,9 +189,9 @@ def smooth_l1_loss(input, target, size_average=None, reduce=None, reduction="mea
     _check_same_shape(input, target, "smooth_l1_loss")
     if beta < 0:
         raise RuntimeError(f"smooth_l1_loss: beta must be >= 0, got {beta}")
-    d = (input - target).abs()
-    loss = _where(d < beta, d * d * (0.5 / beta), d - 0.5 * beta) if beta > 0 else d
-    return _reduce(loss, reduction, "smooth_l1_loss")
+    if beta == 0:  # torch: plain l1
+        return _reduce((input - target).abs(), reduction, "smooth_l1_loss")
+    return _huber(input, target, beta, True, reduction, "smooth_l1_loss")
 
 
 def huber_loss(input, target, reduction="mean", delta=1.0, weight=None):
@@ -199,12 +199,24 @@ def huber_loss(input, target, reduction="mean", delta=1.0, weight=None):
     _check_same_shape(input, target, "huber_loss")
     if delta <= 0:
         raise RuntimeError(f"huber_loss: delta must be > 0, got {delta}")
-    d = (input - target).abs()
-    loss = _where(d < delta, d * d * 0.5, (d - 0.5 * delta) * delta)
-    if weight is not None:
-        _check_weight_shape(loss, weight, "huber_loss")
-        loss = loss * weight
-    return _reduce(loss, reduction, "huber_loss")
+    if weight is None:
+        return _huber(input, target, delta, False, reduction, "huber_loss")
+    loss = _huber(input, target, delta, False, "none", "huber_loss")
+    _check_weight_shape(loss, weight, "huber_loss")
+    return _reduce(loss * weight, reduction, "huber_loss")
+
+
+def _huber(input, target, delta, smooth, reduction, op):
+    """huber / smooth_l1 (smooth: its values over beta = delta) as one node, reduced there (ops.loss.Huber).
+    Operands of two dtypes are computed in the promoted one, as torch; its huber_loss then writes input's dtype."""
+    _check_reduction(reduction, op)
+    _check_same_device(input, target, op)
+    dtype = dt.result_type(input.dtype, input.ndim, target.dtype, target.ndim)
+    if not dt.is_floating(dtype):
+        raise NotImplementedError(f"{op}: not implemented for {dtype} tensors (input {input.dtype}, target "
+                                  f"{target.dtype})")
+    loss = N.Huber.apply(input.to(dtype), target.to(dtype), delta=float(delta), smooth=smooth, reduction=reduction)
+    return loss if smooth else loss.to(input.dtype)
 
 
 def binary_cross_entropy(input, target, weight=None, size_average=None, reduce=None, reduction="mean"):

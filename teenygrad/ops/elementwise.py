@@ -144,12 +144,10 @@ def _int_pow(x, y):
 
 
 class PowScalar(Function):
-    """z = x ** p (p a Python number);  dx = dz * p * x^(p-1)"""
+    """z = x ** p (p a Python number);  dx = dz * p * x^(p-1), both powers by pow_scalar"""
     def forward(self, x, p):
         self.x, self.p = x, p
-        if p == 2:
-            return x * x
-        return x ** p
+        return pow_scalar(x, p)
 
     def backward(self, g):
         p = self.p
@@ -157,13 +155,32 @@ class PowScalar(Function):
             return g * (2 * self.x)
         if p == 0:
             return g * 0
-        return g * (p * self.x ** (p - 1))
+        return g * (p * pow_scalar(self.x, p - 1))
 
     def backward_graph(self, g):
         p, x = self.p, self._input(0, self.x)
         if p == 0:
             return g * 0.0
         return g * (p * x ** (p - 1)) if p != 2 else g * (2.0 * x)
+
+
+def pow_scalar(x, p):
+    """x ** p as torch's CPU kernel computes it for float32/float64: p = 2, 3 and -2 by multiplication (x*x*x, 1/(x*x)),
+    0.5, -0.5 and -1 by sqrt, 1/sqrt and 1/x; any other p by pow. numpy's own shortcuts cover only 2, 0.5, -1, 0 and
+    1; x ** 3.0 would be a scalar powf per element, ~30x slower than two multiplies (GELU's tanh form calls it).
+    Other dtypes keep numpy's pow (float16 rounds one powf to half, as torch's; integers are exact either way)."""
+    if x.dtype != np.float32 and x.dtype != np.float64:
+        return x * x if p == 2 else x ** p
+    if p == 2:
+        return x * x
+    if p == 3:
+        return x * x * x
+    with np.errstate(divide="ignore", over="ignore"):  # 0 ** -p is inf, 1e30 ** -2 is 0: no warning (as torch)
+        if p == -2:
+            return 1 / (x * x)
+        if p == -0.5:
+            return 1 / np.sqrt(x)
+        return x ** p
 
 
 def _max_weights(x, y):
@@ -550,7 +567,7 @@ class Remainder(Function):
     """z = x - floor(x / y) y (sign of y, Python's %);  dx = dz, dy = -dz floor(x / y)"""
     def forward(self, x, y):
         self.x, self.y = x, y
-        return np.mod(x, y)
+        return remainder(x, y)
 
     def backward(self, g):
         n = self.needs_input_grad
@@ -559,6 +576,25 @@ class Remainder(Function):
 
     def backward_graph(self, g):
         return _mod_graph(self, g, np.floor_divide)
+
+
+def remainder(x, y):
+    """torch's float remainder: fmod(x, y), moved into y's sign where they differ (mod += y; a zero keeps x's sign,
+    where np.mod gives +0). np.mod is a scalar divmod per element (~16 ns): float32 x with a number or a same-shape y
+    takes the numba kernel, which is exact and vectorised (10x)."""
+    if x.dtype.kind != "f":
+        return np.mod(x, y)
+    if fused_for(x, y) is not None and x.flags.c_contiguous and (y.ndim == 0 or (y.shape == x.shape and
+                                                                                 y.flags.c_contiguous)):
+        from ..backend import _numba_elementwise as K
+        out = np.empty(x.shape, x.dtype)
+        if y.ndim == 0:
+            K.remainder_scalar(x.reshape(-1), y[()], out.reshape(-1))
+        else:
+            K.remainder(x.reshape(-1), y.reshape(-1), out.reshape(-1))
+        return out
+    m = np.fmod(x, y)
+    return np.where((m != 0) & ((m < 0) != (y < 0)), m + y, m)
 
 
 class Fmod(Function):
