@@ -306,7 +306,9 @@ def index_add(self, dim, index, source, alpha=1):
     if source.dtype != self.dtype:
         raise RuntimeError(f"index_add: self ({self.dtype}) and source ({source.dtype}) must have the same dtype")
     src = source * alpha if alpha != 1 else source
-    return self.scatter_add(d, Tensor._wrap(np.ascontiguousarray(np.broadcast_to(ix, source.shape))), src)
+    if self.ndim == 0:
+        return self.scatter_add(d, Tensor._wrap(np.ascontiguousarray(np.broadcast_to(ix, source.shape))), src)
+    return I.IndexAdd.apply(self, src, idx=ix.reshape(-1), axis=d)
 
 
 @_method
@@ -488,7 +490,11 @@ def one_hot(tensor, num_classes=-1):
         num_classes = int(a.max()) + 1
     if a.size and (a.min() < 0 or a.max() >= num_classes):
         raise RuntimeError(f"one_hot: class values must be in [0, {num_classes}), got min {a.min()} max {a.max()}")
-    return Tensor._wrap((a[..., None] == xp_of(a).arange(num_classes)).astype(np.int64))
+    xp = xp_of(a)
+    out = xp.zeros(a.shape + (num_classes,), np.int64)  # zero-fill and put the ones: no bool temporary to cast
+    if a.size:
+        out.reshape(-1, num_classes)[xp.arange(a.size), a.reshape(-1)] = 1
+    return Tensor._wrap(out)
 
 
 # ---- data-dependent shapes (no gradient, except masked_select) ------------------------------------------

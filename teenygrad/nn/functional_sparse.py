@@ -1,11 +1,14 @@
 """embedding_bag: the sum, mean or max of each bag of embedding rows, without building the (bags, len, e) tensor
-in between for sum and mean. Composed from Tensor ops (a row lookup, index_add, gather), so autograd gives
-torch's gradients: every looked-up row gets its bag's gradient (divided by the bag's size for mean), and for
-max only the row that won each column does (the first one on a tie, as torch)."""
+in between for sum and mean. Sum and mean are one node (ops.index.BagSum: each row added straight into its bag,
+and its bag's gradient straight back), unless per-sample weights or scale_grad_by_freq ask for the rows
+themselves; those, and max, are composed from Tensor ops (a row lookup, index_add, gather). Either way every
+looked-up row gets its bag's gradient (divided by the bag's size for mean), and for max only the row that won each
+column does (the first one on a tie, as torch)."""
 import numpy as np
 from ..tensor import dt  # the dtype module: the package attribute `dtype` is the dtype class, as in torch
 from ..tensor import Tensor, _check_same_device
 from .._arrays import on_device_of, zeros_on
+from ..ops import index as I
 from ._checks import _t
 
 _MODES = ("sum", "mean", "max")
@@ -97,6 +100,10 @@ def embedding_bag(input, weight, offsets=None, max_norm=None, norm_type=2, scale
     ids, bag = ids[keep], bag[keep]
     if mode == "max":
         return _bag_max(weight, ids, bag, b)
+    if counts is None and per_sample_weights is None:  # each bag's rows summed straight from weight
+        dev = weight._data
+        out = I.BagSum.apply(weight, ids=on_device_of(dev, ids), bag=on_device_of(dev, bag), nbags=b)
+        return _bag_mean(out, bag, b, weight) if mode == "mean" else out
     rows = weight.index_select(0, Tensor._wrap(on_device_of(weight._data, ids)))  # (k, e)
     if counts is not None and rows.requires_grad:  # each row's gradient divided by how often the input names it
         scale = on_device_of(weight._data, counts[ids].astype(weight.dtype)[:, None])
@@ -106,10 +113,13 @@ def embedding_bag(input, weight, offsets=None, max_norm=None, norm_type=2, scale
         rows = rows * psw.unsqueeze(1)
     out = Tensor._wrap(zeros_on(weight._data, (b, weight.shape[1])))
     out = out.index_add(0, Tensor._wrap(on_device_of(weight._data, bag)), rows)
-    if mode == "mean":
-        size = np.maximum(np.bincount(bag, minlength=b), 1).astype(weight.dtype)  # an empty bag stays 0
-        out = out / Tensor._wrap(on_device_of(weight._data, size[:, None]))
-    return out
+    return _bag_mean(out, bag, b, weight) if mode == "mean" else out
+
+
+def _bag_mean(out, bag, b, weight):
+    """The bags' sums divided by their sizes (an empty bag stays 0)."""
+    size = np.maximum(np.bincount(bag, minlength=b), 1).astype(weight.dtype)
+    return out / Tensor._wrap(on_device_of(weight._data, size[:, None]))
 
 
 def _bag_max(weight, ids, bag, b):
