@@ -104,8 +104,8 @@ def _max_min(self, dim, keepdim, other, axis, name):
     fn = R.MaxDim if name == "max" else R.MinDim
     if self.ndim == 0:
         return (_max_t if name == "max" else _min_t)(self, Tensor._wrap(zeros_on(self._data, (), np.int64)))
-    values = fn.apply(self, axis=d, keepdim=keepdim)
-    arg = (np.argmax if name == "max" else np.argmin)(self._data, axis=d)
+    arg = (np.argmax if name == "max" else np.argmin)(self._data, axis=d)  # once: the op takes it too
+    values = fn.apply(self, axis=d, keepdim=keepdim, arg=arg)
     indices = Tensor._wrap(np.expand_dims(arg, d) if keepdim else arg)
     return (_max_t if name == "max" else _min_t)(values, indices)
 

@@ -146,9 +146,10 @@ class MaxDim(Function):
     saves_inputs = False
     arg = staticmethod(np.argmax)
 
-    def forward(self, x, axis, keepdim=False):
+    def forward(self, x, axis, keepdim=False, arg=None):
+        """arg: the arg-max (arg-min) along axis when the caller has it already (it returns it as the indices)"""
         self.in_shape, self.axis, self.keepdim = x.shape, axis, keepdim
-        idx = np.expand_dims(self.arg(x, axis=axis), axis)
+        idx = np.expand_dims(self.arg(x, axis=axis) if arg is None else arg, axis)
         self.idx = idx
         v = np.take_along_axis(x, idx, axis=axis)
         return v if keepdim else np.squeeze(v, axis)
