@@ -8,6 +8,7 @@ import numpy as np
 from . import dtype as dt
 from ._arrays import zeros_on
 from .autograd.function import Function
+from .ops.matmul import EuclidDist
 from .tensor import Tensor
 
 
@@ -162,13 +163,24 @@ def cumulative_trapezoid(y, x=None, *, dx=None, dim=-1):
 
 # ---------------------------------------------------------------- products and distances
 
-def cdist(x1, x2, p=2.0, compute_mode=None):
+_CDIST_MODES = ("use_mm_for_euclid_dist_if_necessary", "use_mm_for_euclid_dist", "donot_use_mm_for_euclid_dist")
+
+
+def cdist(x1, x2, p=2.0, compute_mode="use_mm_for_euclid_dist_if_necessary"):
     """out[..., i, j] = ||x1[..., i, :] - x2[..., j, :]||_p; the gradient at a zero distance is 0, as torch's."""
     if x1.ndim < 2 or x2.ndim < 2 or x1.shape[-1] != x2.shape[-1]:
         raise RuntimeError(f"cdist: x1 {x1.shape} and x2 {x2.shape} must be at least 2-D with the same last "
                            f"dimension")
     if p < 0:
         raise RuntimeError(f"cdist: only supports non-negative p values, got {p}")
+    if compute_mode not in _CDIST_MODES:
+        raise ValueError(f"{compute_mode} is not a valid value for compute_mode")
+    if p == 2 and x1.dtype == x2.dtype and x1.is_floating_point():
+        # torch's rule: the GEMM form ||a||^2 + ||b||^2 - 2 a.b past 25 rows (it loses a little precision for
+        # near points), unless compute_mode says always or never
+        rows = max(x1.shape[-2], x2.shape[-2])
+        if compute_mode == "use_mm_for_euclid_dist" or (rows > 25 and compute_mode != "donot_use_mm_for_euclid_dist"):
+            return EuclidDist.apply(x1, x2)
     return pnorm_last((x1.unsqueeze(-2) - x2.unsqueeze(-3)).abs(), p)  # (..., P, R, M) -> (..., P, R)
 
 

@@ -30,10 +30,12 @@ def matmul(self, other):
             np.broadcast_shapes(a.shape[:-2], b.shape[:-2])
     except ValueError:
         raise RuntimeError(f"matmul: batch dims of {a.shape} and {b.shape} can't be broadcast") from None
-    if ad.kind in "Vb":  # one test on the hot path for both rare kinds
+    if ad.itemsize < 4:  # one test on the hot path for the rare small kinds
         if ad.kind == "b":  # numpy would give the logical (or, and) product; torch refuses
             raise NotImplementedError(f"matmul: not implemented for bool tensors (shapes {a.shape} and {b.shape})")
-        if ad.name == "bfloat16":  # numpy's bfloat16 GEMM returns float32: accumulate there, cast back
+        if ad.kind == "V" or (ad.kind == "f" and type(a) is np.ndarray):  # bfloat16; float16 on the CPU
+            # numpy has no BLAS GEMM for them (float16's is ~300x slower): accumulate in float32 and round once, as
+            # torch's CPU half GEMM does (the backward goes the same way). The GPU has float16 GEMMs of its own.
             return self.float().matmul(other.float())._cast(self.dtype)
     return MM.Matmul.apply(self, other)
 
@@ -88,7 +90,8 @@ def einsum(equation, *operands):
             rt = dt.int64
         elif rt.kind == "b":  # numpy would contract with (or, and); torch refuses
             raise NotImplementedError(f"einsum: contractions of bool tensors are not implemented ({equation!r})")
-    if rt.kind == "V":  # bfloat16: numpy's einsum has no loop for it; torch accumulates in float32 anyway
+    if rt.kind == "V" or (rt == dt.float16 and type(operands[0]._data) is np.ndarray):
+        # bfloat16 has no numpy einsum loop, and numpy's float16 no BLAS: torch accumulates these in float32 anyway
         return MM.Einsum.apply(*[t._cast(dt.float32) for t in operands], ins=tuple(ins), out=out)._cast(rt)
     return MM.Einsum.apply(*[t._cast(rt) for t in operands], ins=tuple(ins), out=out)
 
