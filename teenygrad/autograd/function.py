@@ -347,6 +347,7 @@ def run_backward(root, grad, retain_graph=False, capture=None):
     grads = {root._ctx: grad}
     writes = _state["writes"]
     leaves, stored, owned = {}, set(), set()
+    parts = False  # whether some leaf was sent a PartialGrad
     order = _backward_order(root._ctx)
     if capture is not None:
         order, live = _prune(order, capture)
@@ -381,19 +382,22 @@ def run_backward(root, grad, retain_graph=False, capture=None):
                 prev = grads.get(p)
                 grads[p] = pg if prev is None else _sum_grads(prev, pg, owned)
             elif p.requires_grad:  # a leaf tensor
+                if type(pg) is PartialGrad:  # parts (x.unbind(1), x.split(8, 1)) are summed in place, not each
+                    parts = True             # densified: made dense below
                 if pg.shape != p._data.shape:
                     raise RuntimeError(f"{type(node).__name__}.backward: gradient shape {tuple(pg.shape)} "
                                        f"!= input shape {p._data.shape}")
                 k = id(p)
-                prev = leaves.get(k)  # parts (x.unbind(1), x.split(8, 1)) are added into one sum, not each densified
+                prev = leaves.get(k)
                 leaves[k] = (p, pg) if prev is None else (p, _sum_grads(prev[1], pg, owned))
         if not retain_graph:
             # a finished graph holds no memory: drop saved arrays and the links to inputs
             node.__dict__.clear()
             node.parents = None
-    for k, (t, g) in leaves.items():
-        if type(g) is PartialGrad:
-            leaves[k] = (t, g.dense())
+    if parts:
+        for k, (t, g) in leaves.items():
+            if type(g) is PartialGrad:
+                leaves[k] = (t, g.dense())
     if capture is not None:
         for k, (t, g) in leaves.items():
             if k in capture:
