@@ -126,3 +126,20 @@ def _store(t, g):
     if t._ctx is None and hook_state["leaf"]:
         from .function import _after_accumulate
         _after_accumulate(t)
+
+
+def recomputed_grads(node, values, fwd, g):
+    """backward_graph by recomputation, for ops whose first-order backward reads values the forward computed on
+    raw arrays (the LSTM and GRU scans' gate activations, grid_sample's kernels): the forward is run again with
+    Tensor operations on the inputs as they stand in the graph, and its gradient taken with create_graph. values:
+    each input's array as forward saw it; fwd(*tensors) -> the op's output as a Tensor. Each input that needs a gradient enters through a clone (its
+    own node), so two inputs that are one tensor still get their gradients apart."""
+    from .engine import grad  # engine imports this module
+    n = node.needs_input_grad
+    ins = [node._input(i, a).clone() if n[i] else const(a) for i, a in enumerate(values)]
+    want = [i for i in range(len(ins)) if n[i]]
+    got = grad(fwd(*ins), [ins[i] for i in want], g, create_graph=True, allow_unused=True)
+    out = [None] * len(ins)
+    for i, d in zip(want, got):
+        out[i] = d
+    return tuple(out)

@@ -1,17 +1,13 @@
 """teenygrad.nn.functional's sampling grids (re-exported there): affine_grid and grid_sample, as in torch.
 
-Both are composites of differentiable Tensor ops (matmul; arithmetic, floor, where, gather), so autograd gives the
-gradients w.r.t. theta, input and grid. Coordinates follow aten's GridSampler.h: unnormalize a [-1, 1] grid to
-pixel space (align_corners picks the corner or the edge convention), then for 'border' clip to [0, size - 1] and
-for 'reflection' reflect about the edges and clip. 'bilinear' weighs the four neighbours (out-of-range taps
-count as zero), 'nearest' takes the neighbour at round-half-to-even, as torch's nearbyint; its grid gradient is
-zero, as torch's."""
+affine_grid is a matmul of a base grid; grid_sample checks its arguments here and samples in ops/grid.py (one
+Function with numba kernels for float32, else a composition of Tensor ops), which has the coordinate conventions."""
 import warnings
 import numpy as np
 from ..tensor import dt  # the dtype module: the package attribute `dtype` is the dtype class, as in torch
 from ..tensor import Tensor
-from ..tensor_ops import where as _where
-from ..autograd.grad_mode import is_grad_enabled
+from ..backend.cpu import fused_for
+from ..ops.grid import GridSample2d, grid_sample_composite
 from ._checks import _t
 
 _ALIGN_WARNING = ("Default grid_sample and affine_grid behavior has changed to align_corners=False since 1.3.0. "
@@ -76,51 +72,6 @@ def affine_grid(theta, size, align_corners=None):
 
 
 # ---- grid_sample ---------------------------------------------------------------------------------------
-def _unnormalize(c, size, align_corners):
-    if align_corners:
-        return (c + 1) / 2 * (size - 1)
-    return ((c + 1) * size - 1) / 2
-
-
-def _clip(c, size):
-    """clip_coordinates: into [0, size - 1]; the gradient passes only strictly inside, as aten's set_grad."""
-    c = _where(c <= 0, 0.0, c)
-    return _where(c >= size - 1, float(size - 1), c)
-
-
-def _reflect(c, twice_low, twice_high):
-    """reflect_coordinates: fold c into [twice_low / 2, twice_high / 2] by reflecting about the ends."""
-    if twice_low == twice_high:
-        return _where(c < c, c, 0.0)  # 0 (NaN too), with a zero gradient path to c
-    lo, span = twice_low / 2, (twice_high - twice_low) / 2
-    a = (c - lo).abs()
-    flips = (a.detach() / span).floor()
-    extra = a.fmod(span)
-    odd = flips.remainder(2) == 1
-    return _where(odd, span - extra + lo, extra + lo)
-
-
-def _source_index(c, size, padding_mode, align_corners):
-    c = _unnormalize(c, size, align_corners)
-    if padding_mode == "border":
-        c = _clip(c, size)
-    elif padding_mode == "reflection":
-        c = _reflect(c, 0, 2 * (size - 1)) if align_corners else _reflect(c, -1, 2 * size - 1)
-        c = _clip(c, size)
-    return c
-
-
-def _tap(flat, x, y, H, W, C):
-    """Input values at integer pixel coords (x, y) (float tensors (N, Ho, Wo), no grad), zero out of range:
-    returns (values (N, C, Ho, Wo), in-range mask (N, 1, Ho, Wo))."""
-    N, Ho, Wo = x.shape
-    valid = (x >= 0) & (x <= W - 1) & (y >= 0) & (y <= H - 1)  # NaN coordinates are out of range
-    idx = _where(valid, y * W + x, 0.0).long().reshape(N, 1, Ho * Wo).expand(N, C, Ho * Wo)
-    vals = flat.gather(2, idx).reshape(N, C, Ho, Wo)
-    valid = valid.reshape(N, 1, Ho, Wo)
-    return _where(valid, vals, 0.0), valid
-
-
 def grid_sample(input, grid, mode="bilinear", padding_mode="zeros", align_corners=None):
     """Sample input (N, C, H, W) at the [-1, 1] coordinates grid (N, Ho, Wo, 2) (x, y) -> (N, C, Ho, Wo)."""
     _t(input, "grid_sample")
@@ -158,23 +109,6 @@ def grid_sample(input, grid, mode="bilinear", padding_mode="zeros", align_corner
     if input.device != grid.device:
         raise RuntimeError(f"grid_sampler(): expected input and grid on the same device, got {input.device} and "
                            f"{grid.device}")
-    N, C, H, W = ishape
-    _, Ho, Wo, _ = gshape
-    flat = input.reshape(N, C, H * W)
-    ix = _source_index(grid[..., 0], W, padding_mode, align_corners)  # (N, Ho, Wo)
-    iy = _source_index(grid[..., 1], H, padding_mode, align_corners)
-    if mode == "nearest":
-        out, _ = _tap(flat, ix.detach().round(), iy.detach().round(), H, W, C)
-        if grid.requires_grad and is_grad_enabled():  # torch's grid gradient here is zeros, not None
-            link = _where(grid < grid, grid, 0.0)  # 0 (even for NaN / inf), with a zero gradient path
-            out = out + link.sum(-1).unsqueeze(1)
-        return out
-    x0, y0 = ix.detach().floor(), iy.detach().floor()
-    x1, y1 = x0 + 1, y0 + 1
-    out = None
-    for xc, yc, w in ((x0, y0, (x1 - ix) * (y1 - iy)), (x1, y0, (ix - x0) * (y1 - iy)),
-                      (x0, y1, (x1 - ix) * (iy - y0)), (x1, y1, (ix - x0) * (iy - y0))):
-        vals, valid = _tap(flat, xc, yc, H, W, C)
-        term = vals * _where(valid, w.unsqueeze(1), 0.0)
-        out = term if out is None else out + term
-    return out
+    if fused_for(input._data, grid._data) is not None:  # float32 with numba: one Function, one pass each way
+        return GridSample2d.apply(input, grid, mode=mode, padding_mode=padding_mode, align_corners=align_corners)
+    return grid_sample_composite(input, grid, mode, padding_mode, align_corners)

@@ -6,7 +6,7 @@ An optional mask (t, b, 1) (bool) runs packed sequences: where it is False (a st
 the state passes through unchanged, so h at the last step (first, reversed) is each sequence's final state."""
 import numpy as np
 from ..autograd.function import Function
-from ..autograd.graph_backward import const, where
+from ..autograd.graph_backward import const, recomputed_grads, where
 from .movement import Cat
 from .._arrays import contiguous, on_device_of, xp_of
 from ..backend.cpu import fused_for
@@ -86,23 +86,6 @@ def _shifted(hs, h0, reverse):
     if reverse:
         return np.concatenate([hs[1:], h0[None]], axis=0)
     return np.concatenate([h0[None], hs[:-1]], axis=0)
-
-
-def _recomputed_grads(node, values, fwd, g):
-    """backward_graph by recomputation, for scans whose first-order backward reads values the forward computed on
-    raw arrays (LSTM and GRU gate activations): the forward is run again with Tensor operations on the inputs as
-    they stand in the graph, and its gradient taken with create_graph. values: each input's array as forward saw
-    it; fwd(*tensors) -> the op's output as a Tensor. Each input that needs a gradient enters through a clone (its
-    own node), so two inputs that are one tensor still get their gradients apart."""
-    from ..autograd.engine import grad
-    n = node.needs_input_grad
-    ins = [node._input(i, a).clone() if n[i] else const(a) for i, a in enumerate(values)]
-    want = [i for i in range(len(ins)) if n[i]]
-    got = grad(fwd(*ins), [ins[i] for i in want], g, create_graph=True, allow_unused=True)
-    out = [None] * len(ins)
-    for i, d in zip(want, got):
-        out[i] = d
-    return tuple(out)
 
 
 def _gate_affine(H, G, sig_gates, dtype):
@@ -195,7 +178,7 @@ class LSTMScan(Function):
     def backward_graph(self, g):
         opt = ((self.b_hh,) if self.has_bias else ()) + ((self.w_hr,) if self.w_hr is not None else ())
         values = (self.gi, self.h0, self.c0, self.w_hh) + opt
-        return _recomputed_grads(self, values, self._tensor_forward, g)
+        return recomputed_grads(self, values, self._tensor_forward, g)
 
     def _tensor_forward(self, gi, h0, c0, w_hh, *opt):
         """forward with Tensor operations (for backward_graph): the same steps as the numpy path."""
@@ -333,7 +316,7 @@ class GRUScan(Function):
         return hs
 
     def backward_graph(self, g):
-        return _recomputed_grads(self, (self.gi, self.h0, self.w_hh) + tuple(self.b_hh), self._tensor_forward, g)
+        return recomputed_grads(self, (self.gi, self.h0, self.w_hh) + tuple(self.b_hh), self._tensor_forward, g)
 
     def _tensor_forward(self, gi, h0, w_hh, *b_hh):
         """forward with Tensor operations (for backward_graph): the same steps as the numpy path."""
