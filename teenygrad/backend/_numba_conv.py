@@ -14,7 +14,15 @@ col2im2d ((64, 6, 5, 5, 10, 10): 0.85 -> 0.37 ms); im2col2d_s1_batch_inner write
 ops/conv.py makes the weight gradient one GEMM. LeNet's training step, each switched back off in one process,
 alternating with PyTorch (7 rounds): 4.89 ms with all, 6.05 with none, PyTorch 4.21 (1.18x against 1.48x);
 `python bench/steps.py --realtime --reps 60 --only lenet` 1.42x -> 1.15-1.18x. Timings: 2 threads, SCHED_FIFO,
-medians, the kernels alone unless said."""
+medians, the kernels alone unless said.
+vol2col3d_s1, col2vol3d_s1: conv3d at stride and dilation 1, a few output rows of one image at a time (the whole
+batch's im2col was 113 MB at (4, 16, 16, 32, 32), 3x3x3, and its col2im numpy slice-adds). That conv3d's forward +
+backward 145 -> 54 ms, PyTorch 24, one thread (two: 105 -> 53, PyTorch 24 on a loaded host).
+resample: interpolate's separable taps along one axis in one pass, and (fed the taps grouped by input row) its
+backward as a gather instead of np.add.reduceat along a middle axis. Bilinear (16, 32, 64, 64) -> (100, 100),
+align_corners, forward + backward 118 -> 32 ms, PyTorch 34, one thread (two: 114 -> 30, PyTorch 17). Those two:
+the old path forced (ops.conv.fused_for -> None) in the same process, alternating with it and PyTorch, medians of 9
+rounds on a shared 2-core host."""
 import numba
 import numpy as np
 
@@ -133,6 +141,43 @@ def im2col2d_s1_batch_inner(xpad, cols, n0):
     return cols
 
 
+@numba.njit(**_exact_select)
+def vol2col3d_s1(xpad, cols, r0, oh):
+    """cols (c, kd, kh, kw, R, ow) = xpad[c, d + a, h + b, j + e] for the output rows r = r0 .. r0 + R - 1 of one
+    image, (d, h) = divmod(r, oh): a chunk of a 3-D convolution's im2col at stride and dilation 1 (ops/conv.py:
+    _conv3d_chunked). A whole image's is C K D H W floats (28 MB at (16, 16, 32, 32), 3x3x3), so it goes a few rows at
+    a time into a buffer that stays in cache."""
+    C, kd, kh, kw, R, ow = cols.shape
+    for c in range(C):
+        for a in range(kd):
+            for b in range(kh):
+                for e in range(kw):
+                    for r in range(R):
+                        d, h = divmod(r0 + r, oh)
+                        src, dst = xpad[c, d + a, h + b], cols[c, a, b, e, r]
+                        for j in range(ow):
+                            dst[j] = src[j + e]
+    return cols
+
+
+@numba.njit(**_jit)
+def col2vol3d_s1(dcols, dxpad, r0, oh):
+    """The adjoint of vol2col3d_s1: dxpad[c, d + a, h + b, j + e] += dcols[c, a, b, e, r, j], (d, h) = divmod(r0 + r,
+    oh), into one image's padded gradient (zeroed by the caller). e outside the rows, as col2im2d_s1 (store
+    forwarding)."""
+    C, kd, kh, kw, R, ow = dcols.shape
+    for c in range(C):
+        for a in range(kd):
+            for b in range(kh):
+                for e in range(kw):
+                    for r in range(R):
+                        d, h = divmod(r0 + r, oh)
+                        row, src = dxpad[c, d + a, h + b], dcols[c, a, b, e, r]
+                        for j in range(ow):
+                            row[j + e] += src[j]
+    return dxpad
+
+
 # ---- depthwise convolution (groups = in channels = out channels, MobileNet's 3x3 layers): each channel is
 # convolved with its own kh x kw kernel. im2col would copy x kh kw times to run one (1, kh kw) @ (kh kw, P) product
 # per channel and image; here every kernel offset is one scaled add of a shifted row of x into a row of y.
@@ -212,3 +257,48 @@ def depthwise2d_dw(xpad, g, dwt, sh, sw, dh, dw):
                             for j in range(OW):
                                 acc += gr[j] * src[j * sw + off]
                     dwt[c, a, b] += acc
+
+
+# ---- interpolation (ops/resample.py: Resample), along one axis of x viewed as (before, axis, after) ------------------
+# fastmath without the no-NaN/no-inf promises: an inf or nan in x or dy must come through as numpy's would
+_jit_nan = dict(_jit, fastmath={"nsz", "arcp", "contract", "afn", "reassoc"})
+
+
+@numba.njit(**_jit_nan)
+def resample(x, idx, w, skip, full, y):
+    """y[b, i, :] = sum_j w[j, i] x[b, idx[j, i], :] over the taps j not marked in skip (y overwritten); the taps
+    come transposed, (taps, out), and the first `full` of them skip none. One pass: numpy's path takes, weighs and
+    adds a full-size copy per tap. The same kernel runs the adjoint as a gather (see ops/resample.py: Resample)."""
+    B, out, A = y.shape
+    taps = idx.shape[0]
+    zero = np.float32(0)
+    for b in range(B):
+        xb, yb = x[b], y[b]
+        if A == 1:  # the last axis: tap by tap over the whole row, a select for the skipped ones, so the gathers
+            for i in range(out):  # vectorise (per output, a scalar sum over its taps: 2.5x slower); the first
+                yb[i, 0] = w[0, i] * xb[idx[0, i], 0] if full else zero  # tap sets y, so nearest keeps a -0.0
+            for j in range(1 if full else 0, full):  # (the select costs as much as the rest: only where needed)
+                for i in range(out):
+                    yb[i, 0] += w[j, i] * xb[idx[j, i], 0]
+            for j in range(full, taps):
+                for i in range(out):
+                    v = w[j, i] * xb[idx[j, i], 0]
+                    yb[i, 0] += zero if skip[j, i] else v
+            continue
+        for i in range(out):
+            row = yb[i]
+            first = True
+            for j in range(taps):
+                if skip[j, i]:
+                    continue
+                wv, src = w[j, i], xb[idx[j, i]]
+                if first:  # set by the first tap, not added to zeros: a lone -0.0 stays -0.0
+                    for a in range(A):
+                        row[a] = wv * src[a]
+                    first = False
+                    continue
+                for a in range(A):
+                    row[a] += wv * src[a]
+            if first:
+                row[:] = 0
+    return y

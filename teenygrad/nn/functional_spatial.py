@@ -1,12 +1,13 @@
 """teenygrad.nn.functional's spatial rearrangements (re-exported there): unfold / fold (im2col / col2im as user
 ops), interpolate, pixel and channel shuffles, instance and local response norm. Checks here name the op and the
-shapes. unfold / fold run teenygrad.ops.conv's im2col / col2im, interpolate one Resample (gather taps, weigh, sum)
-per spatial dim; the rest are composites of differentiable Tensor ops."""
+shapes. unfold / fold run teenygrad.ops.conv's im2col / col2im, interpolate one ops.resample.Resample (gather
+taps, weigh, sum) per spatial dim; the rest are composites of differentiable Tensor ops."""
 import math
 import warnings
 import numpy as np
 from ..tensor import dt  # the dtype module: the package attribute `dtype` is the dtype class, as in torch
 from ..ops import conv as C
+from ..ops.resample import Resample
 from ._checks import _t, _same_float
 from .functional_conv import _ntuple, group_norm, _adaptive_taps
 
@@ -148,7 +149,7 @@ def _taps_antialias(mode, n, out, align_corners, scale, dtype):
 
 def _resample(x, d, idx, w, pad=None):
     """Along dim d: y[.., i, ..] = sum_j w[i, j] x[.., idx[i, j], ..], the taps marked in pad left out."""
-    return C.Resample.apply(x, axis=d, idx=idx, w=w, pad=pad)
+    return Resample.apply(x, axis=d, idx=idx, w=w, pad=pad)
 
 
 def _interp_sizes(input, nd, size, scale_factor, recompute_scale_factor):

@@ -90,9 +90,9 @@ def _conv2d_chunked(x, wg, kernel, stride, dilation, pad, bias, keep):
     keep: write the im2col into one array for all images instead, returned for the weight gradient; with at most
     _ONE_GEMM_DW_POSITIONS positions an image (and one group) that array is (C K, N, P), the batch inside, and the
     forward is one GEMM over all images. Returns y (N, O, oh, ow), cols (N, G, Cg K, P) (a transposed view in that
-    case) or None, the padded input's shape, and whether cols is that batch-inside view. (32, 16, 32, 32) with 16 3x3 filters, padding 1: 3.3 -> 3.0 ms;
-    what is left is the per-image GEMM (O = 16 rows: ~90 GFLOP/s, and OpenBLAS's second thread gains nothing on
-    it) and the copy."""
+    case) or None, the padded input's shape, and whether cols is that batch-inside view. (32, 16, 32, 32) with 16
+    3x3 filters, padding 1: 3.3 -> 3.0 ms; what is left is the per-image GEMM (O = 16 rows: ~90 GFLOP/s, and
+    OpenBLAS's second thread gains nothing on it) and the copy."""
     from ..backend import _numba_conv  # numba is there: fused_for chose this path
     N, C, H, W = x.shape
     G, Og, CgK = wg.shape
@@ -143,6 +143,49 @@ def _conv2d_chunked(x, wg, kernel, stride, dilation, pad, bias, keep):
     return y.reshape(N, G * Og, oh, ow), cols, (N, C, Hp, Wp), inner_batch
 
 
+_CHUNK3D_BYTES = 1 << 18  # a 3-D im2col chunk (as _CHUNK_BYTES): at (4, 16, 16, 32, 32), 3x3x3, 256 KB ran dw 14 ms,
+# 64 KB 24 and 1 MB 20; the forward alike
+
+
+def _vol2col_chunks(xpad, kernel):
+    """The im2col of a 3-D convolution at stride and dilation 1 over xpad (N, C, Dp, Hp, Wp), a few output rows (d, h)
+    of one image at a time, into one reused buffer: yields (n, p0, p1, cols (C K, p1 - p0)) for the output positions
+    p0 .. p1 - 1 of image n (the buffer is overwritten by the next chunk)."""
+    from ..backend import _numba_conv  # numba is there: fused_for chose this path
+    N, C = xpad.shape[:2]
+    od, oh, ow = _out_size(xpad.shape[2:], kernel, (1, 1, 1), (1, 1, 1))
+    CK = C * math.prod(kernel)
+    R = max(1, min(od * oh, _CHUNK3D_BYTES // (4 * CK * ow)))  # output rows a chunk
+    flat = np.empty(CK * R * ow, np.float32)
+    for n in range(N):
+        for r0 in range(0, od * oh, R):
+            r = min(od * oh, r0 + R) - r0
+            cols = flat[:CK * r * ow].reshape((C,) + tuple(kernel) + (r, ow))  # the last chunk's too is contiguous
+            _numba_conv.vol2col3d_s1(xpad[n], cols, r0, oh)
+            yield n, r0 * ow, (r0 + r) * ow, cols.reshape(CK, r * ow)
+
+
+def _pad_copy(x, pad):
+    """x (N, C, *S) into a fresh zero-bordered float32 array (a copy even without padding: it may be kept)."""
+    xpad = np.zeros(x.shape[:2] + tuple(s + lo + hi for s, (lo, hi) in zip(x.shape[2:], pad)), np.float32)
+    xpad[(slice(None), slice(None)) + tuple(slice(lo, lo + s) for s, (lo, _) in zip(x.shape[2:], pad))] = x
+    return xpad
+
+
+def _conv3d_chunked(xpad, w2, kernel, bias=None):
+    """y (N, O, *Out) = w2 (O, C K) @ im2col(xpad) + b for float32 numpy arrays at stride and dilation 1, one group:
+    the im2col a chunk at a time (_vol2col_chunks), each chunk's GEMM writing its columns of y. The whole batch's
+    im2col at (4, 16, 16, 32, 32), 3x3x3, is 113 MB: past the allocator's mmap threshold, page-faulted in each call."""
+    N, O = xpad.shape[0], w2.shape[0]
+    out = _out_size(xpad.shape[2:], kernel, (1, 1, 1), (1, 1, 1))
+    y = np.empty((N, O, math.prod(out)), np.float32)
+    for n, p0, p1, cols in _vol2col_chunks(xpad, kernel):
+        np.matmul(w2, cols, out=y[n, :, p0:p1])
+    if bias is not None:
+        y += bias.reshape(O, 1)
+    return y.reshape((N, O) + out)
+
+
 def _bias_grad(g):
     """db: dy summed over all but its channels; for a C-ordered numpy float array one BLAS GEMV over the positions
     and a sum over the batch (4-6x numpy's sum at (32, 16, 32, 32) and LeNet's shapes: 98 -> 17 us)."""
@@ -166,6 +209,8 @@ class ConvNd(Function):
     cols is kept only when dw is wanted. 2-D float32 numpy arrays run the forward, and dx when it is a flipped
     convolution, a few images at a time (_conv2d_chunked), dx by col2im at stride 1 chunked too, and dw as
     (cols dy^T)^T or one GEMM over the batch; a depthwise conv (groups = channels) skips im2col for direct kernels.
+    3-D float32 at stride and dilation 1, one group, runs a few output rows at a time too (_conv3d_chunked), keeping
+    x padded rather than its im2col (_chunked3d_backward).
     That path goes with the numba kernels (fused_for), so TEENYGRAD_NUMBA=0 and the tests' `kernels` fixture run
     the reference beside it."""
     reads_for = ((), (0,), ())  # x is read as a copy (im2col); w for the input gradient
@@ -178,6 +223,12 @@ class ConvNd(Function):
         self.wg, self.wshape, self.stride, self.pad, self.dilation = wg, w.shape, stride, pad, dilation
         self.chunked = x.ndim == 4 and x.size > 0 and fused_for(x, w, *b) is not None
         self.depthwise = self.chunked and G == C == O and C > 1
+        self.chunked3d = (x.ndim == 5 and x.size > 0 and G == 1 and all(s == 1 for s in stride)
+                          and all(d == 1 for d in dilation) and fused_for(x, w, *b) is not None)
+        if self.chunked3d:  # x padded is kept for dw (its im2col made again, a chunk at a time), not its im2col
+            xpad = _pad_copy(x, pad)
+            self.cols, self.xpad_shape, self.xpad = None, xpad.shape, (xpad if keep else None)
+            return _conv3d_chunked(xpad, wg[0], K, b[0] if b else None)
         if self.depthwise:  # one kernel per channel: a direct loop, no im2col (backend/_numba_conv.py)
             return self._depthwise_forward(x, w, b)
         if self.chunked:
@@ -228,6 +279,8 @@ class ConvNd(Function):
     def backward(self, g):
         if self.depthwise:
             return self._depthwise_backward(g.astype(np.float32, copy=False))
+        if self.chunked3d:
+            return self._chunked3d_backward(g.astype(np.float32, copy=False))
         n = self.needs_input_grad
         N, G, Og, P = g.shape[0], self.wg.shape[0], self.wg.shape[1], math.prod(g.shape[2:])
         gy = g.reshape(N, G, Og, P)
@@ -243,6 +296,39 @@ class ConvNd(Function):
         if len(n) == 2:
             return gx, gw
         return gx, gw, (_bias_grad(g) if n[2] else None)
+
+    def _chunked3d_backward(self, g):
+        """dw = sum over chunks of (cols dy^T)^T, the im2col of the kept padded x made again a chunk at a time (that
+        GEMM order runs ~1.4x the other here); dx by the flipped convolution (stride 1, pads within the kernel), else
+        w^T dy a chunk at a time, folded back by col2vol3d_s1 (as _by_flipped_conv, the flipped one where O <= C)."""
+        from ..backend import _numba_conv
+        n = self.needs_input_grad
+        O, C, *K = self.wshape
+        N = g.shape[0]
+        gy = contiguous(g).reshape(N, O, -1)
+        gx = gw = None
+        if n[1]:
+            dw = np.zeros((C * math.prod(K), O), np.float32)
+            gy_t = np.ascontiguousarray(gy.swapaxes(1, 2))  # (N, P, O): each chunk's rows contiguous (dw 17 -> 15 ms)
+            for i, p0, p1, cols in _vol2col_chunks(self.xpad, K):
+                dw += cols @ gy_t[i, p0:p1]
+            gw = contiguous(dw.T).reshape(self.wshape)
+        if n[0] and O <= C and all(lo <= k - 1 and hi <= k - 1 for (lo, hi), k in zip(self.pad, K)):
+            pads = tuple((k - 1 - lo, k - 1 - hi) for (lo, hi), k in zip(self.pad, K))
+            gx = _conv3d_chunked(_pad_copy(g, pads), self._flipped_weights(), K)
+        elif n[0]:
+            dxpad = np.zeros(self.xpad_shape, np.float32)
+            od, oh, ow = g.shape[2:]
+            CK = C * math.prod(K)
+            R = max(1, min(od * oh, _CHUNK3D_BYTES // (4 * CK * ow)))
+            flat, wT = np.empty(CK * R * ow, np.float32), self.wg[0].T
+            for i in range(N):
+                for r0 in range(0, od * oh, R):
+                    r = min(od * oh, r0 + R) - r0
+                    dcols = np.matmul(wT, gy[i, :, r0 * ow:(r0 + r) * ow], out=flat[:CK * r * ow].reshape(CK, r * ow))
+                    _numba_conv.col2vol3d_s1(dcols.reshape((C,) + tuple(K) + (r, ow)), dxpad[i], r0, oh)
+            gx = _unpad(dxpad, self.pad)
+        return _with_bias_grad(n, g, gx, gw)
 
     def _weight_grad(self, gy):
         """dw = sum_n dy_n cols_n^T. On the chunked path as (cols_n dy_n^T)^T: OpenBLAS runs (C K, P) @ (P, O) per
@@ -288,8 +374,8 @@ class ConvNd(Function):
     def _flipped_weights(self):
         """w flipped in space and transposed, (C, O kh kw): the kernels of dx as a convolution of dy."""
         O, C, *K = self.wshape
-        flipped = self.wg.reshape(self.wshape)[:, :, ::-1, ::-1].transpose(1, 0, 2, 3)
-        return contiguous(flipped).reshape(C, O * K[0] * K[1])
+        flipped = self.wg.reshape(self.wshape)[(slice(None), slice(None)) + (slice(None, None, -1),) * len(K)]
+        return contiguous(flipped.swapaxes(0, 1)).reshape(C, O * math.prod(K))
 
     def _input_grad_by_conv(self, g):
         """dx = dy, padded by k - 1 minus the forward's pads, correlated with w flipped and transposed (C, O, *K)."""
@@ -304,7 +390,7 @@ class ConvNd(Function):
     def backward_graph(self, g):
         # the same GEMMs on Tensors; cols enters as the output of an Im2Col node over x, so dw differentiates to x
         n = self.needs_input_grad
-        if self.depthwise and self.cols is None:  # the direct kernel kept x padded, not its im2col: build it now
+        if n[1] and self.cols is None:  # the direct and 3-D kernels kept x padded, not its im2col: build it now
             win = _windows(self.xpad, self.wshape[2:], self.stride, self.dilation)
             self.cols = contiguous(win).reshape(win.shape[0], self.wg.shape[0], self.wg.shape[2], -1)
         N, G, Og, P = g.shape[0], self.wg.shape[0], self.wg.shape[1], math.prod(g.shape[2:])
@@ -553,68 +639,3 @@ class Col2Im(Function):
 
     def backward_graph(self, g):
         return Im2Col.apply(g, kernel=self.kernel, stride=self.stride, pad=self.pad, dilation=self.dilation)
-
-
-class Resample(Function):
-    """Along one axis: y[.., i, ..] = sum_j w[i, j] x[.., idx[i, j], ..] (interpolation taps; w None: one tap of
-    weight 1);  dx[.., idx[i, j], ..] += w[i, j] dy[.., i, ..]. Every tap column idx[:, j] is non-decreasing, so
-    each tap's scatter is one segment sum (add.reduceat) onto distinct rows: no slow unbuffered add.at.
-    pad (out, taps) bool or None: the taps that only pad a short window, left out rather than weighed 0, so an inf
-    or nan they point at stays out of the sum, as in torch's windows."""
-    saves_inputs = False
-    def forward(self, x, axis, idx, w, pad=None):
-        xp = xp_of(x)
-        bshape = (-1,) + (1,) * (x.ndim - 1 - axis)
-        self.axis, self.shape, self.bshape, self.idx, self.w = axis, x.shape, bshape, idx, w
-        y = None
-        for j in range(idx.shape[1]):
-            t = xp.take(x, on_device_of(x, idx[:, j]), axis=axis)
-            if w is not None:
-                wj = on_device_of(x, w[:, j]).reshape(bshape)
-                if pad is not None and pad[:, j].any():
-                    t = xp.where(on_device_of(x, pad[:, j]).reshape(bshape), xp.zeros((), t.dtype), t)
-                t *= wj
-            y = t if y is None else xp.add(y, t, out=y)
-        return y
-
-    def backward(self, g):
-        xp, at = xp_of(g), (slice(None),) * self.axis
-        dx = zeros_on(g, self.shape)
-        for j in range(self.idx.shape[1]):
-            col = self.idx[:, j]
-            starts = np.flatnonzero(np.r_[True, col[1:] != col[:-1]])
-            c = g if self.w is None else g * on_device_of(g, self.w[:, j]).reshape(self.bshape)
-            rows = col[starts]  # a run of rows (the usual case) is written through a slice, not a fancy index
-            rows = slice(rows[0], rows[-1] + 1) if rows[-1] - rows[0] == len(rows) - 1 else on_device_of(g, rows)
-            runs = np.diff(np.r_[starts, col.size])
-            if (runs == runs[0]).all() and runs[0] <= 8:
-                # equal short runs (an integer scale): the runs' strided slices, added (reduceat, or a sum over the
-                # runs' axis, is ~5x slower along a middle axis)
-                sh, at1 = c.shape, (slice(None),) * (self.axis + 1)
-                v = c.reshape(sh[:self.axis] + (len(starts), int(runs[0])) + sh[self.axis + 1:])
-                seg = v[at1 + (0,)].copy()
-                for k in range(1, int(runs[0])):
-                    seg += v[at1 + (k,)]
-            else:
-                seg = xp.add.reduceat(c, on_device_of(g, starts), axis=self.axis)
-            dx[at + (rows,)] += seg
-        return dx
-
-    def backward_graph(self, g):
-        return ResampleAdjoint.apply(g, of=self)
-
-
-class ResampleAdjoint(Function):
-    """Resample's backward as an op of its own, so that a create_graph pass can differentiate it: y = the scatter
-    Resample node `of` sends its gradient back with (its backward, applied to x);  dx = that Resample's gather of dy
-    (a scatter's adjoint; the padding taps weigh 0, so they need no leaving out here)."""
-    saves_inputs = False
-    def forward(self, g, of):
-        self.axis, self.idx, self.w = of.axis, of.idx, of.w  # not `of` itself: a first-order backward may free it
-        return of.backward(g)
-
-    def backward(self, g):
-        return Resample().forward(g, self.axis, self.idx, self.w)
-
-    def backward_graph(self, g):
-        return Resample.apply(g, axis=self.axis, idx=self.idx, w=self.w)
