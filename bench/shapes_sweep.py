@@ -73,6 +73,16 @@ CASES = {
     "cummax(1) (4096, 128)": ([f32(4096, 128)], lambda m, x: x.cummax(1)[0]),
     "median(1) (64, 8192)": ([f32(64, 8192)], lambda m, x: x.median(1)[0]),
     "one_hot (8192,) x 1000": ([ids(1000, 8192)], lambda m, i: F(m).one_hot(i, 1000)),
+    "conv3d (4, 16, 16, 32, 32) 3x3x3": (
+        [f32(4, 16, 16, 32, 32), 0.1 * f32(16, 16, 3, 3, 3)], lambda m, x, w: F(m).conv3d(x, w, padding=1)),
+    "interpolate bilinear (16, 32, 64, 64) -> 100": (
+        [f32(16, 32, 64, 64)],
+        lambda m, x: F(m).interpolate(x, size=(100, 100), mode="bilinear", align_corners=True)),
+    "grid_sample (16, 32, 64, 64)": (
+        [f32(16, 32, 64, 64), (_rng.random((16, 64, 64, 2)) * 2 - 1).astype(np.float32)],
+        lambda m, x, g: F(m).grid_sample(x, g, align_corners=False)),
+    "adaptive_max_pool2d (32, 64, 32, 32) -> 4": ([f32(32, 64, 32, 32)], lambda m, x: F(m).adaptive_max_pool2d(x, 4)),
+    "max_pool1d (32, 128, 1024) k3 s2": ([f32(32, 128, 1024)], lambda m, x: F(m).max_pool1d(x, 3, 2)),
 }
 
 
