@@ -147,8 +147,24 @@ def arange(start, end=None, step=1, dtype=None, device=None, requires_grad=False
     if not dt.is_floating(dtype):  # torch truncates the bounds and the step to the integer type
         start, end, step = int(start), int(end), int(step)
     n = max(int(np.ceil((end - start) / step)), 0)
-    a = (start + np.arange(n, dtype=np.float64 if dtype.kind == "f" else np.int64) * step).astype(dtype)
+    if dtype.kind == "f" and type(start) in (int, float) and type(step) in (int, float):
+        a = _float_arange(start, step, n, dtype)
+    else:
+        a = (start + np.arange(n, dtype=np.float64 if dtype.kind == "f" else np.int64) * step).astype(dtype)
     return _finish(a, None, device, requires_grad)
+
+
+def _float_arange(start, step, n, dtype):
+    """(start + np.arange(n, dtype=float64) * step).astype(dtype), the same values, a block at a time so the
+    float64 temporaries stay in cache: one write of the output instead of four passes."""
+    out = np.empty(n, dtype)
+    for a in range(0, n, _arrays._BLOCK):
+        b = min(a + _arrays._BLOCK, n)
+        t = np.arange(a, b, dtype=np.float64)
+        t *= step
+        t += start
+        out[a:b] = t
+    return out
 
 
 def linspace(start, end, steps, dtype=None, device=None, requires_grad=False):

@@ -44,6 +44,8 @@ _M24 = np.uint64((1 << 24) - 1)
 _M53 = np.uint64((1 << 53) - 1)
 _F32 = np.float32
 _F64 = np.float64
+_BLOCK = 1 << 15  # elements per block of float64 temporaries (256 KB, within L2)
+_SERIAL_KERNEL_FROM = 64  # randperm, uniform: below this numpy (or Python's loop) is as fast as numba
 
 
 class Generator:
@@ -124,7 +126,9 @@ class Generator:
 
     def _u24(self, n):
         """n float32 uniforms on [0, 1) in steps of 2^-24 (exact in float32)."""
-        return (self._words(n) & _M24).astype(_F32) * _F32(2.0 ** -24)
+        w = self._words(n)
+        w &= _M24
+        return np.multiply(w, _F32(2.0 ** -24), dtype=_F32, casting="unsafe")  # < 2^24: converts exactly
 
     def _u53(self, n):
         """n float64 uniforms on [0, 1) in steps of 2^-53."""
@@ -137,12 +141,26 @@ class Generator:
             # x * (to - from) + from, fused
             return u if (low, high) == (0, 1) else _fma64(u, _F64(high) - _F64(low), _F64(low))
         # float32, half and bfloat16: a 24-bit float32 uniform, from and to in the tensor's dtype, rounded at the end
-        x = self._u24(n)
         lo, hi = _F32(dtype.type(low)), _F32(dtype.type(high))
         if lo == 0 and hi == 1:
-            return x.astype(dtype, copy=False)
-        # x * (to - from) + from in float32 with one rounding (the compiler fuses it): exact through float64
-        return (x.astype(_F64) * _F64(hi - lo) + _F64(lo)).astype(_F32).astype(dtype, copy=False)
+            return self._u24(n).astype(dtype, copy=False)
+        # x * (to - from) + from in float32 with one rounding (the compiler fuses it): exact through float64,
+        # a block at a time so the float64 temporaries stay in cache
+        w = self._words(n)
+        out = np.empty(n, _F32)
+        span, base, scale = _F64(hi - lo), _F64(lo), _F64(2.0 ** -24)
+        from .backend import cpu
+        if n >= _SERIAL_KERNEL_FROM and cpu.fused() is not None:
+            from .backend._numba_random import uniform_f32
+            uniform_f32(w, span, base, out)
+            return out.astype(dtype, copy=False)
+        w &= _M24
+        for a in range(0, n, _BLOCK):
+            t = np.multiply(w[a:a + _BLOCK], scale, dtype=_F64, casting="unsafe")  # the float32 uniform x, exactly
+            t *= span
+            t += base
+            out[a:a + _BLOCK] = t
+        return out.astype(dtype, copy=False)
 
     def normal(self, n, dtype, mean=0.0, std=1.0, contiguous=True):
         """n values N(mean, std^2) of float dtype in iteration order, as torch's normal_."""
@@ -206,6 +224,11 @@ class Generator:
         """torch's randperm on the CPU: Fisher-Yates, swapping i with i + (word mod (n - i))."""
         if n < 2:
             return np.arange(n, dtype=np.int64)
+        if n >= _SERIAL_KERNEL_FROM:
+            from .backend import cpu
+            if cpu.fused() is not None:  # the same swaps compiled: ~100x faster than the Python loop below
+                from .backend._numba_random import fisher_yates
+                return fisher_yates(self._words(n - 1))
         z = (self._words(n - 1) % np.arange(n, 1, -1, dtype=np.uint64)).tolist()
         p = list(range(n))
         for i, k in enumerate(z):
@@ -241,26 +264,32 @@ class Generator:
 
     def multinomial(self, rows, num_samples, replacement):
         """Category indices (len(rows), num_samples) from the rows of probabilities (float32 or float64)."""
-        out = np.empty((rows.shape[0], num_samples), np.int64)
         if not replacement or num_samples == 1:
             # torch: q ~ Exp(1) per category (in the rows' dtype); the sample is the argmax (or top k) of p / q
             q = self.exponential(rows.size, 1.0, rows.dtype).reshape(rows.shape)
             with np.errstate(divide="ignore", invalid="ignore"):
                 keys = rows / q
             if num_samples == 1:
-                out[:, 0] = keys.argmax(axis=1)
-            else:
-                out[:] = np.argsort(-keys, axis=1, kind="stable")[:, :num_samples]
+                return keys.argmax(axis=1)[:, None]
+            if 8 * num_samples > rows.shape[1]:  # most of each row is kept anyway: sort it whole
+                return np.argsort(-keys, axis=1, kind="stable")[:, :num_samples]
+            return _top_k_stable(keys, num_samples)
+        # each row's normalised cumulative sum (summed in turn, in the rows' dtype), then for each of the row's
+        # num_samples 53-bit uniforms (row after row) the first category whose cumulative sum reaches it
+        u = self._u53(rows.shape[0] * num_samples).reshape(rows.shape[0], num_samples)
+        from .backend import cpu
+        if cpu.fused() is not None:  # the same steps in one pass per row (numpy's cumsum alone is 2x slower)
+            from .backend._numba_random import multinomial_rows
+            out = np.empty(u.shape, np.int64)
+            multinomial_rows(rows, u, out)
             return out
-        for r, pr in enumerate(rows):  # each row: its normalised cumulative sum, one 53-bit uniform per sample
-            cum = np.cumsum(pr, dtype=pr.dtype)
-            total = cum[-1]
-            if total > 0:
-                cum = cum / total
-            cum[-1] = 1
-            out[r] = np.searchsorted(cum.astype(_F64), self._u53(num_samples), side="left")
-        return out
-
+        cum = np.cumsum(rows, axis=1, dtype=rows.dtype)
+        total = cum[:, -1:]
+        np.divide(cum, total, out=cum, where=total > 0)
+        cum[:, -1] = 1
+        if rows.shape[0] == 1:
+            return np.searchsorted(cum[0], u[0], side="left")[None]
+        return _search_rows(cum, u)
     # ---- torch's rejection samplers: one element after another (torch's cpu_serial_kernel), in C order ------------
     def gamma(self, alpha, dtype=None):
         """Gamma(alpha, 1) draws for each value of the array alpha, in C order, as torch's _standard_gamma on the CPU:
@@ -356,6 +385,34 @@ class Generator:
             out[j] = k
         s.close()
         return out
+
+
+def _top_k_stable(keys, k):
+    """np.argsort(-keys, axis=1, kind="stable")[:, :k] (the k largest keys of each row, ties by lowest index),
+    without sorting whole rows: everything at or above each row's k-th largest key, sorted. Falls back to the
+    full sort where a nan would be among the k."""
+    neg = -keys
+    kth = np.partition(neg, k - 1, axis=1)[:, k - 1:k]
+    if np.isnan(kth).any():
+        return np.argsort(neg, axis=1, kind="stable")[:, :k]
+    r, c = np.nonzero(neg <= kth)  # row by row, each row's categories in increasing order
+    order = np.lexsort((neg[r, c], r))  # by row, then by key; stable, so ties stay in increasing category order
+    starts = np.searchsorted(r, np.arange(keys.shape[0]))
+    return c[order][starts[:, None] + np.arange(k)]
+
+
+def _search_rows(cum, u):
+    """np.searchsorted(cum[i], u[i], side="left") for every row i at once: a binary search of all rows in step
+    (cum's rows are non-decreasing), as torch's per-sample binary search finds the same index."""
+    n = cum.shape[1]
+    lo = np.zeros(u.shape, np.int64)
+    hi = np.full(u.shape, n, np.int64)
+    for _ in range(n.bit_length()):
+        mid = (lo + hi) >> 1
+        below = np.take_along_axis(cum, np.minimum(mid, n - 1), axis=1) < u
+        lo = np.where(below, mid + 1, lo)
+        hi = np.where(below, hi, mid)
+    return lo
 
 
 def normalise_gammas(g, dtype):

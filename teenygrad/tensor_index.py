@@ -455,11 +455,11 @@ def multinomial(input, num_samples, replacement=False, generator=None):
     if p.ndim not in (1, 2):
         raise RuntimeError(f"multinomial: prob_dist must be 1 or 2 dim, got shape {p.shape}")
     rows = p.reshape(-1, p.shape[-1])
-    cdf = np.cumsum(rows, axis=-1, dtype=np.float64)  # its last column is each row's total
+    total = rows.sum(axis=-1, dtype=np.float64)  # each row's total (a check only: the sampler sums its own way)
     # (rows >= 0) is False at nan too; with no negatives, an inf anywhere makes its row's total inf
-    if not (rows >= 0).all() or not np.isfinite(cdf[:, -1]).all():
+    if not (rows >= 0).all() or not np.isfinite(total).all():
         raise RuntimeError("multinomial: probability tensor contains either `inf`, `nan` or element < 0")
-    if (cdf[:, -1] <= 0).any():
+    if (total <= 0).any():
         raise RuntimeError("multinomial: invalid multinomial distribution (sum of probabilities <= 0)")
     if num_samples <= 0:
         raise RuntimeError(f"multinomial: cannot sample {num_samples} (<= 0) samples")
