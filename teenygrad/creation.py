@@ -94,16 +94,42 @@ def _like(fn, t, dtype, device, requires_grad, *args):
     return fn(t.shape, *args, dtype=dtype or t.dtype, device=device or t.device, requires_grad=requires_grad)
 
 
+def _dense_order(a):
+    """The axes of numpy array a from outermost to innermost in memory, when a is a dense block in an order other
+    than C's (x.t(), x.permute(0, 2, 3, 1)), else None."""
+    if type(a) is not np.ndarray or a.ndim < 2 or a.flags.c_contiguous:
+        return None
+    order = sorted(range(a.ndim), key=lambda i: -a.strides[i])
+    step = a.itemsize
+    for i in reversed(order):
+        if a.shape[i] != 1 and a.strides[i] != step:
+            return None
+        step *= a.shape[i]
+    return order
+
+
+def _like_layout(fn, t, dtype, device, requires_grad, *args):
+    """_like with torch's preserve_format: the result has t's strides when t is a dense block in another order
+    (ones_like(y) for y = x.t().exp() is transposed too, so the backward's dy * y reads both in one order)."""
+    order = _dense_order(t._data) if device is None else None
+    if order is None:
+        return _like(fn, t, dtype, device, requires_grad, *args)
+    _check_tensor(t, fn.__name__ + "_like")
+    block = fn(tuple(t.shape[i] for i in order), *args, dtype=dtype or t.dtype, device=t.device)
+    out = Tensor._wrap(block._data.transpose(np.argsort(order)))
+    return out.requires_grad_(True) if requires_grad else out
+
+
 def zeros_like(t, dtype=None, device=None, requires_grad=False):
-    return _like(zeros, t, dtype, device, requires_grad)
+    return _like_layout(zeros, t, dtype, device, requires_grad)
 
 
 def ones_like(t, dtype=None, device=None, requires_grad=False):
-    return _like(ones, t, dtype, device, requires_grad)
+    return _like_layout(ones, t, dtype, device, requires_grad)
 
 
 def empty_like(t, dtype=None, device=None, requires_grad=False):
-    return _like(empty, t, dtype, device, requires_grad)
+    return _like_layout(empty, t, dtype, device, requires_grad)
 
 
 def _check_tensor(t, op):
@@ -112,8 +138,7 @@ def _check_tensor(t, op):
 
 
 def full_like(t, fill_value, dtype=None, device=None, requires_grad=False):
-    _check_tensor(t, "full_like")
-    return full(t.shape, fill_value, dtype=dtype or t.dtype, device=device or t.device, requires_grad=requires_grad)
+    return _like_layout(full, t, dtype, device, requires_grad, fill_value)
 
 
 def rand_like(t, dtype=None, device=None, requires_grad=False, generator=None):

@@ -75,3 +75,21 @@ def test_leaf_parts_with_hooks_and_autograd_grad():
         got[lib.__name__] = (np.asarray(seen[0].detach().numpy()), ga.detach().numpy(), a.grad.numpy())
     for mine, theirs in zip(got["teenygrad"], got["torch"]):
         np.testing.assert_allclose(mine, theirs, rtol=1e-6, atol=1e-6)
+
+
+@pytest.mark.parametrize("view", [lambda x: x.transpose(0, 2), lambda x: x.permute(2, 0, 1), lambda x: x[:, ::2],
+                                  lambda x: x, lambda x: x[:, :1].transpose(1, 2)])
+@pytest.mark.parametrize("fn", ["zeros_like", "ones_like", "empty_like", "full_like"])
+def test_like_keeps_a_dense_layout(view, fn):
+    """torch's preserve_format: a dense block in another order (a transpose, a permute) keeps its strides; a strided
+    slice gets C order. Strides of size-1 dims are free, so they are not compared. Values, dtype, requires_grad."""
+    a = rand((3, 4, 5), 9)
+    args = (2.5,) if fn == "full_like" else ()
+    got, want = (getattr(m, fn)(view(m.tensor(a)), *args, requires_grad=True) for m in (tg, torch))
+
+    def strides(shape, st):
+        return tuple(s for n, s in zip(shape, st) if n != 1)
+    assert strides(got.shape, [s // 4 for s in got._data.strides]) == strides(want.shape, want.stride())
+    assert got.is_leaf and got.requires_grad and got.dtype == tg.float32
+    if fn != "empty_like":
+        np.testing.assert_array_equal(got.detach().numpy(), want.detach().numpy())
