@@ -111,10 +111,10 @@ def _dense_order(a):
 def _like_layout(fn, t, dtype, device, requires_grad, *args):
     """_like with torch's preserve_format: the result has t's strides when t is a dense block in another order
     (ones_like(y) for y = x.t().exp() is transposed too, so the backward's dy * y reads both in one order)."""
+    _check_tensor(t, fn.__name__ + "_like")
     order = _dense_order(t._data) if device is None else None
     if order is None:
         return _like(fn, t, dtype, device, requires_grad, *args)
-    _check_tensor(t, fn.__name__ + "_like")
     block = fn(tuple(t.shape[i] for i in order), *args, dtype=dtype or t.dtype, device=t.device)
     out = Tensor._wrap(block._data.transpose(np.argsort(order)))
     return out.requires_grad_(True) if requires_grad else out

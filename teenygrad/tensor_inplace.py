@@ -547,9 +547,13 @@ class _Original(Function):
     backward_graph = backward
 
 def add_(self, o, alpha=1):
+    if alpha != 1 and isinstance(o, Tensor) and _direct(self, o, alpha) is not None:  # by blocks: no x-sized temporary
+        return _write_blocks(self, _add_scaled, o._data, alpha)
     return self.__iadd__(o * alpha if alpha != 1 else o)
 
 def sub_(self, o, alpha=1):
+    if alpha != 1 and isinstance(o, Tensor) and _direct(self, o, alpha) is not None:
+        return _write_blocks(self, _add_scaled, o._data, -alpha)
     return self.__isub__(o * alpha if alpha != 1 else o)
 
 def mul_(self, o):
@@ -562,7 +566,130 @@ def pow_(self, o):
     return self.__ipow__(o)
 
 def clamp_(self, min=None, max=None):
+    if (min is not None or max is not None) and _direct(self, min, max, ints=True) is not None:
+        lo, hi = (b._data if isinstance(b, Tensor) else None if b is None else _bound_in(b, self._data.dtype)
+                  for b in (min, max))
+        if (lo is None) == (min is None) and (hi is None) == (max is None):  # else a bound out of range: an error
+            np.clip(self._data, lo, hi, out=self._data)  # min(max(x, lo), hi): NaN propagates, lo > hi gives hi
+            _bump(self)
+            return self
     return self._inplace(self._pre_inplace().clamp(min, max), "clamp_")
+
+# ---- in-place math without a graph: numpy ufuncs straight into the tensor's memory -------------------------------
+# The generic path (self._inplace(self._pre_inplace().op(...))) copies x, runs the out-of-place op with its
+# temporaries (and the masks its backward would need), then copies the result back. With no graph to record, these
+# ops write x's memory directly, and bump its write stamp once, as _store does at the end of the generic path.
+_BLOCK = 1 << 15  # elements per block: a block's temporaries stay in cache instead of x-sized arrays
+
+
+def _direct(self, *operands, ints=False):
+    """self's numpy array when an in-place op on self with these operands may write it directly, else None (the
+    generic path then runs, with torch's errors). Only the plain cases: no graph, self float32/float64 (or an
+    integer tensor if ints), Tensor operands of self's dtype that broadcast to self's shape without sharing its
+    memory, Python numbers (not bool) and None."""
+    a = self._data
+    if type(a) is not np.ndarray or not a.flags.writeable:
+        return None
+    kind = a.dtype.kind
+    if not (kind == "f" and a.itemsize >= 4 or ints and kind in "iu"):
+        return None
+    grad = _gstate["enabled"]
+    if grad and self.requires_grad:
+        return None
+    for o in operands:
+        if isinstance(o, Tensor):
+            b = o._data
+            if (grad and o.requires_grad or type(b) is not np.ndarray or b.dtype != a.dtype
+                    or b.shape != a.shape and not _fits(b.shape, a.shape) or np.may_share_memory(a, b)):
+                return None
+        elif o is not None and type(o) is not builtins.int and not (type(o) is builtins.float and kind == "f"):
+            return None  # a float into an integer tensor (torch refuses), a bool, a numpy scalar: the generic path
+    return a
+
+
+def _fits(shape, target):
+    """Whether an operand of `shape` broadcasts to exactly `target` (an in-place op's output keeps self's shape)."""
+    try:
+        return np.broadcast_shapes(shape, target) == target
+    except ValueError:
+        return False
+
+
+def _bound_in(b, dtype):
+    """A clamp bound as the out-of-place clamp takes it (tensor_ops._bound); None where it is out of an integer
+    dtype's range (the generic path then raises torch's error)."""
+    if dtype.kind in "iu":
+        info = np.iinfo(dtype)
+        return dtype.type(b) if info.min <= b <= info.max else None
+    return dtype.type(b)
+
+
+def _write_blocks(self, fn, *operands):
+    """fn(x_part, *operand_parts) writes its result into x_part, over blocks of rows of self's array (operands
+    broadcast to its shape, Python numbers passed as they are), then self's write is stamped."""
+    a = self._data
+    n = a.shape[0] if a.ndim else 1
+    if a.size <= _BLOCK or n == 1:
+        fn(a, *operands)
+    else:
+        rows = builtins.max(1, _BLOCK // (a.size // n))
+        ops = [np.broadcast_to(o, a.shape) if isinstance(o, np.ndarray) else o for o in operands]
+        for i in range(0, n, rows):
+            fn(a[i:i + rows], *(o[i:i + rows] if isinstance(o, np.ndarray) else o for o in ops))
+    _bump(self)
+    return self
+
+
+def _add_scaled(x, y, alpha):
+    """x += alpha * y"""
+    x += np.multiply(y, alpha)
+
+
+def _lerp_into(x, end, weight):
+    """x += (end - x) * weight, as the out-of-place lerp rounds it"""
+    t = np.subtract(end, x)
+    t *= weight
+    x += t
+
+
+def _addc_into(x, t1, t2, value, ufunc):
+    """x += t1 * t2 * value (addcmul) or t1 / t2 * value (addcdiv), as the out-of-place ops round them"""
+    with np.errstate(divide="ignore", invalid="ignore"):  # x / 0 is inf or nan without a warning, as in torch
+        t = ufunc(t1, t2)
+    if value != 1:
+        t *= value
+    x += t
+
+
+def lerp_(self, end, weight):
+    if isinstance(end, Tensor) and _direct(self, end, weight) is not None:
+        return _write_blocks(self, _lerp_into, end._data, weight._data if isinstance(weight, Tensor)
+                             else weight)
+    return self._inplace(self._pre_inplace().lerp(end, weight), "lerp_")
+
+
+def addcmul_(self, tensor1, tensor2, value=1):
+    both = isinstance(tensor1, Tensor) and isinstance(tensor2, Tensor)
+    if both and _direct(self, tensor1, tensor2, value) is not None:
+        return _write_blocks(self, _addc_into, tensor1._data, tensor2._data, value, np.multiply)
+    return self._inplace(self._pre_inplace().addcmul(tensor1, tensor2, value), "addcmul_")
+
+
+def addcdiv_(self, tensor1, tensor2, value=1):
+    both = isinstance(tensor1, Tensor) and isinstance(tensor2, Tensor)
+    if both and _direct(self, tensor1, tensor2, value) is not None:
+        return _write_blocks(self, _addc_into, tensor1._data, tensor2._data, value, np.divide)
+    return self._inplace(self._pre_inplace().addcdiv(tensor1, tensor2, value), "addcdiv_")
+
+
+def exp_(self):
+    a = _direct(self)
+    if a is not None:
+        np.exp(a, out=a)
+        _bump(self)
+        return self
+    return self._inplace(self._pre_inplace().exp(), "exp_")
+
 
 def zero_(self):
     return self.fill_(0)
@@ -650,7 +777,10 @@ def __getstate__(self):
 Tensor._written = 0  # the stamp of the last write to a leaf's memory without a graph: see Function._written
 Tensor._mark_written = _bump  # for code that writes a tensor's array itself (optimizers, nn.init, load_state_dict)
 
-for _name in ["_inplace", "__iadd__", "__isub__", "__imul__", "__itruediv__", "__ifloordiv__", "__ipow__", "__imod__", "__iand__", "__ior__", "_fast_inplace", "_pre_inplace", "add_", "sub_", "mul_", "div_", "pow_", "clamp_", "zero_", "fill_", "copy_", "assign", "masked_fill_", "__getstate__"]:
+for _name in ["_inplace", "__iadd__", "__isub__", "__imul__", "__itruediv__", "__ifloordiv__", "__ipow__", "__imod__",
+              "__iand__", "__ior__", "_fast_inplace", "_pre_inplace", "add_", "sub_", "mul_", "div_", "pow_", "clamp_",
+              "zero_", "fill_", "copy_", "assign", "masked_fill_", "__getstate__", "lerp_", "addcmul_", "addcdiv_",
+              "exp_"]:
     setattr(Tensor, _name, globals()[_name])
 
 from . import tensor_inplace_view  # noqa: E402,F401  (adds t_, transpose_, squeeze_, unsqueeze_)

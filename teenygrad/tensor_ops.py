@@ -54,7 +54,7 @@ def _inplace_variant(name):
     setattr(Tensor, name + "_", op)
 
 
-for _name in ["exp", "log", "sqrt", "tanh", "sigmoid", "relu", "neg", "abs", "reciprocal"]:
+for _name in ["log", "sqrt", "tanh", "sigmoid", "relu", "neg", "abs", "reciprocal"]:  # exp_: tensor_inplace.py
     _inplace_variant(_name)
 
 
@@ -292,8 +292,9 @@ def clamp_max(self, max):
 Tensor.negative, Tensor.true_divide, Tensor.subtract, Tensor.multiply = (Tensor.neg, Tensor.div, Tensor.sub,
                                                                          Tensor.mul)
 Tensor.floor_divide = lambda self, other: self.div(other, rounding_mode="floor")
-for _name in ["addcmul", "addcdiv", "lerp", "floor", "ceil", "trunc", "round", "sign", "square", "fmod",
-              "clamp_min", "clamp_max", "log1p", "expm1", "sin", "cos", "rsqrt", "frac", "silu"]:
+# addcmul_, addcdiv_ and lerp_ have their own no-graph paths in tensor_inplace.py
+for _name in ["floor", "ceil", "trunc", "round", "sign", "square", "fmod", "clamp_min", "clamp_max", "log1p",
+              "expm1", "sin", "cos", "rsqrt", "frac", "silu"]:
     _inplace_variant(_name)
 Tensor.bitwise_and, Tensor.bitwise_or, Tensor.bitwise_xor, Tensor.bitwise_not = (Tensor.__and__, Tensor.__or__,
                                                                                  Tensor.__xor__, Tensor.__invert__)

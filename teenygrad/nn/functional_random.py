@@ -7,7 +7,7 @@ import warnings
 import numpy as np
 from ..tensor import dt  # the dtype module: the package attribute `dtype` is the dtype class, as in torch
 from ..tensor import Tensor
-from ..creation import empty_like, zeros_like
+from ..creation import empty, zeros_like
 from .._arrays import on_device_of
 from ..random import gen_of, draw_like
 from ._checks import _t
@@ -25,7 +25,8 @@ def gumbel_softmax(logits, tau=1, hard=False, eps=1e-10, dim=-1):
                            f"{logits.shape}")
     if eps != 1e-10:
         warnings.warn("`eps` parameter is deprecated and has no effect.", stacklevel=2)
-    gumbels = -empty_like(logits).exponential_().log()  # a fresh contiguous tensor: drawn in C order, as torch's
+    # a fresh C-ordered tensor whatever logits' layout (torch's legacy_contiguous_format here): drawn in C order
+    gumbels = -empty(logits.shape, dtype=logits.dtype, device=logits.device).exponential_().log()
     y_soft = ((logits + gumbels) / tau).softmax(dim)
     if not hard:
         return y_soft
