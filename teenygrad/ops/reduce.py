@@ -259,12 +259,14 @@ class LogSumExp(Function):
         return g * (self._input(0, self.x) - z).exp()
 
 
-def _row_kernel(op, x, axis, name):
-    """The numba row kernel `name` on x (one pass per row, -inf as torch) when it applies: float32 on the CPU, over
-    the last axis, no NaN in x. Sets op.kernels (None: op takes its numpy path, backward too); returns the result
-    or None."""
-    k = fused_for(x) if axis == x.ndim - 1 and x.size else None
-    y = getattr(k, name)(x) if k is not None else None
+def _softmax_kernel(op, x, axis, name):
+    """The numba kernel `name` of backend/_numba_softmax on x when it applies: float32 on the CPU, no NaN in x; any
+    axis (-inf as torch). Sets op.kernels (None: op takes its numpy path, backward too); returns the result or
+    None."""
+    k = None
+    if x.size and fused_for(x) is not None:
+        from ..backend import _numba_softmax as k
+    y = getattr(k, name)(x, axis) if k is not None else None
     op.kernels = k if y is not None else None
     return y
 
@@ -278,7 +280,7 @@ class Softmax(Function):
         if self.cuda is not None:  # one read and one write per row (Triton)
             self.y = self.cuda.softmax_fwd(x)
             return self.y
-        self.y = _row_kernel(self, x, axis, "softmax_any")
+        self.y = _softmax_kernel(self, x, axis, "softmax")
         if self.y is not None:
             return self.y
         with np.errstate(invalid="ignore"):  # inf - inf, a row all -inf: NaN, as torch's (which doesn't warn)
@@ -292,7 +294,7 @@ class Softmax(Function):
         if self.cuda is not None:
             return self.cuda.softmax_bwd(y, g)
         if self.kernels is not None and g.dtype == np.float32:
-            return self.kernels.softmax_any_backward(y, g)
+            return self.kernels.softmax_backward(y, g, self.axis)
         return y * (g - (g * y).sum(axis=self.axis, keepdims=True))
 
     def backward_graph(self, g):
@@ -305,7 +307,7 @@ class LogSoftmax(Function):
     saves_inputs, saves_output = False, True
     def forward(self, x, axis):
         self.axis = axis
-        self.y = _row_kernel(self, x, axis, "log_softmax_any")
+        self.y = _softmax_kernel(self, x, axis, "log_softmax")
         if self.y is not None:
             return self.y
         with np.errstate(invalid="ignore"):  # inf - inf: NaN, as torch's (which doesn't warn)
@@ -315,7 +317,7 @@ class LogSoftmax(Function):
 
     def backward(self, g):
         if self.kernels is not None and g.dtype == np.float32:
-            return self.kernels.log_softmax_any_backward(self.y, g)
+            return self.kernels.log_softmax_backward(self.y, g, self.axis)
         return g - np.exp(self.y) * g.sum(axis=self.axis, keepdims=True)
 
     def backward_graph(self, g):
