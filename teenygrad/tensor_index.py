@@ -9,7 +9,7 @@ from .ops import index as I
 from ._arrays import on_device_of, xp_of
 from .tensor import Tensor, _as_view, _norm_dim, _check_same_device
 from .tensor_ops import _method
-from .tensor_inplace import _plain_view, _fill_value, _overlaps
+from .tensor_inplace import _plain_view, _fill_value, _overlaps, _bump
 from .tensor_movement import _bool_mask
 from .random import gen_of
 
@@ -140,7 +140,7 @@ def _setitem(self, index, value):
     if v.ndim and v.shape[0] == 1:  # torch drops a value's leading 1s (x[0] = row of shape (1, n))
         v = v.reshape(v.shape[next((i for i, n in enumerate(v.shape) if n != 1), v.ndim):])
     try:
-        target_shape = self._data[index].shape if then is None else self._data[index][then].shape
+        target_shape = _indexed_shape(self._data, index) if then is None else _indexed_shape(self._data[index], then)
         np.broadcast_shapes(target_shape, v.shape)
         if np.broadcast_shapes(target_shape, v.shape) != target_shape:
             raise ValueError
@@ -163,6 +163,25 @@ def _setitem(self, index, value):
 
 
 Tensor.__setitem__ = _setitem
+
+
+def _indexed_shape(a, index):
+    """a[index].shape, with numpy's IndexError for a bad index. For integer arrays on the leading dims (x[ids],
+    x[i, j]) worked out from the index shapes: a[index] would gather every indexed row (a 20000-long ids on a
+    (4096, 4096) x: 328 MB). Any other index: from a[index] itself."""
+    if not 0 < len(index) <= a.ndim or not all(type(i) is np.ndarray and i.dtype.kind in "iu" for i in index):
+        return a[index].shape
+    try:
+        shape = np.broadcast_shapes(*[i.shape for i in index])
+    except ValueError:
+        raise IndexError("shape mismatch: indexing arrays could not be broadcast together with shapes "
+                         + " ".join(str(i.shape) for i in index)) from None
+    for d, i in enumerate(index):
+        n = a.shape[d]
+        if i.size and (i.min() < -n or i.max() >= n):
+            bad = int(i.max()) if i.max() >= n else int(i.min())
+            raise IndexError(f"index {bad} is out of bounds for axis {d} with size {n}")
+    return shape + a.shape[len(index):]
 
 
 def _check_index_put_dtype(self, index, value):
@@ -209,7 +228,9 @@ def _check_bounds(ix, n, d, op):
         raise RuntimeError(f"{op}: index {bad} is out of bounds for dim {d} with size {n}")
 
 
-def _scatter(self, dim, index, src, reduce, op):
+def _scatter(self, dim, index, src, reduce, op, into=None):
+    """The checked scatter of self (reduce: None, "add", or (reduce, include_self) for scatter_reduce), out of place;
+    with `into` (self's array, see _in_place), written into that array instead (the result is then meaningless)."""
     index = _check_index_tensor(index, op)
     _check_same_device(self, index, op)
     d = _norm_dim(dim, self.ndim, op)
@@ -217,7 +238,8 @@ def _scatter(self, dim, index, src, reduce, op):
         raise RuntimeError(f"{op}: expected self.dtype {self.dtype} to be equal to src.dtype {src.dtype}")
     if self.ndim <= 1 and index.ndim <= 1 and (self.ndim == 0 or index.ndim == 0):  # torch mixes 0-d and 1-d here
         src = src.reshape(-1) if isinstance(src, Tensor) else src
-        return _scatter(self.reshape(-1), 0, index.reshape(-1), src, reduce, op).reshape(self.shape)
+        return _scatter(self.reshape(-1), 0, index.reshape(-1), src, reduce, op,
+                        None if into is None else into.reshape(-1)).reshape(self.shape)
     ix = index._data
     if index.ndim != self.ndim:
         raise RuntimeError(f"{op}: index {index.shape} and self {self.shape} must have the same number of dims")
@@ -229,6 +251,12 @@ def _scatter(self, dim, index, src, reduce, op):
         src = Tensor._wrap(np.asarray(value, dtype=self.dtype))
     elif src.ndim and any(a > b for a, b in zip(index.shape, src.shape)):
         raise RuntimeError(f"{op}: index {index.shape} is larger than src {src.shape}")
+    if into is not None:
+        if isinstance(reduce, tuple):
+            I.scatter_reduce_into(into, src._data, ix, d, *reduce)
+        else:
+            I.scatter_into(into, src._data, ix, d, reduce)
+        return self
     if isinstance(reduce, tuple):  # scatter_reduce: (reduce, include_self)
         return I.ScatterReduce.apply(self, src, idx=ix, axis=d, reduce=reduce[0], include_self=reduce[1])
     return I.Scatter.apply(self, src._cast(self.dtype), idx=ix, axis=d, reduce=reduce)
@@ -236,14 +264,18 @@ def _scatter(self, dim, index, src, reduce, op):
 
 @_method
 def scatter(self, dim, index, src=None, value=None, reduce=None):
+    return _scatter_set(self, dim, index, src, value, reduce)
+
+
+def _scatter_set(self, dim, index, src, value, reduce, into=None):
     if reduce not in (None, "add", "multiply"):
         raise RuntimeError(f"scatter: reduce must be 'add' or 'multiply', got {reduce!r}")
     src = value if src is None else src
     if reduce == "multiply":  # torch's older spelling of scatter_reduce(..., "prod")
         if not isinstance(src, Tensor):
             src = Tensor._wrap(on_device_of(self._data, np.full(np.shape(index), src, self.dtype)))
-        return self.scatter_reduce(dim, index, src, "prod")
-    return _scatter(self, dim, index, src, reduce, "scatter")
+        return _scatter_reduce(self, dim, index, src, "prod", True, into)
+    return _scatter(self, dim, index, src, reduce, "scatter", into)
 
 
 _SCATTER_REDUCES = ("sum", "prod", "mean", "amax", "amin")
@@ -251,6 +283,10 @@ _SCATTER_REDUCES = ("sum", "prod", "mean", "amax", "amin")
 
 @_method
 def scatter_reduce(self, dim, index, src, reduce, include_self=True):
+    return _scatter_reduce(self, dim, index, src, reduce, include_self)
+
+
+def _scatter_reduce(self, dim, index, src, reduce, include_self, into=None):
     if reduce not in _SCATTER_REDUCES:
         raise RuntimeError(f"scatter_reduce: reduce must be one of {', '.join(_SCATTER_REDUCES)}, got {reduce!r}")
     if reduce == "mean" and self.dtype == np.bool_:
@@ -258,12 +294,15 @@ def scatter_reduce(self, dim, index, src, reduce, include_self=True):
     index = _check_index_tensor(index, "scatter_reduce")
     x = self.reshape(-1) if self.ndim == 0 else self
     out = _scatter(x, dim, index.reshape(-1) if index.ndim == 0 else index, src.reshape(-1) if src.ndim == 0 else src,
-                   (reduce, include_self), "scatter_reduce")
+                   (reduce, include_self), "scatter_reduce", None if into is None else into.reshape(x.shape))
     return out.reshape(()) if self.ndim == 0 else out
 
 
 @_method
 def scatter_reduce_(self, dim, index, src, reduce, include_self=True):
+    _check_no_overlap(self, "scatter_reduce_", index, src)
+    if _in_place(self, index, src):
+        return _written(self, _scatter_reduce(self, dim, index, src, reduce, include_self, self._data))
     return self._inplace(self._pre_inplace().scatter_reduce(dim, index, src, reduce, include_self), "scatter_reduce_")
 
 
@@ -274,12 +313,51 @@ def scatter_add(self, dim, index, src):
 
 @_method
 def scatter_(self, dim, index, src=None, value=None, reduce=None):
+    _check_no_overlap(self, "scatter_", index, src)
+    if _in_place(self, index, src, value):
+        return _written(self, _scatter_set(self, dim, index, src, value, reduce, self._data))
     return self._inplace(self._pre_inplace().scatter(dim, index, src, value, reduce), "scatter_")
 
 
 @_method
 def scatter_add_(self, dim, index, src):
+    _check_no_overlap(self, "scatter_add_", index, src)
+    if _in_place(self, index, src):
+        return _written(self, _scatter(self, dim, index, src, "add", "scatter_add", self._data))
     return self._inplace(self._pre_inplace().scatter_add(dim, index, src), "scatter_add_")
+
+
+# The generic in-place path (self._inplace(self._pre_inplace().op(...))) copies self (with grad mode on), the op
+# copies it again, and the result is copied back. With no graph to record, the scatters write self's own memory
+# (so views see it) and stamp the write once, as the generic path's _store does.
+def _in_place(self, *inputs):
+    """Whether an in-place scatter of these inputs may write self's array directly: numpy, writable, no graph to
+    record (grad mode off, or neither self nor a tensor input needs grad), no tensor input sharing its memory."""
+    a = self._data
+    if type(a) is not np.ndarray or not a.flags.writeable:
+        return False  # cupy, or an expanded array: the generic path (and its error)
+    grad = _gstate["enabled"]
+    if grad and self.requires_grad:
+        return False
+    for t in inputs:
+        if isinstance(t, Tensor) and (grad and t.requires_grad or type(t._data) is not np.ndarray
+                                      or np.may_share_memory(a, t._data)):
+            return False
+    return True
+
+
+def _check_no_overlap(self, op, *inputs):
+    """torch's assert_no_overlap: an input in self's memory would make the result depend on the write order."""
+    for t in inputs:
+        if isinstance(t, Tensor) and _overlaps(self, t):
+            raise RuntimeError(f"{op}: unsupported operation: some elements of the input tensor and the written-to "
+                               "tensor refer to a single memory location; clone() the source first")
+
+
+def _written(self, _):
+    """self, after an in-place op wrote its array: the write stamped (saved-tensor checks, _version)."""
+    _bump(self)
+    return self
 
 
 def _along_dim(self, dim, index, op, negative_ok):
@@ -367,28 +445,43 @@ def index_copy_(self, dim, index, source):
 @_method
 def index_put(self, indices, values, accumulate=False):
     """self with values written (accumulate: added, repeats summed) at self[indices], out of place."""
+    return _index_put(self, indices, values, accumulate)
+
+
+def _index_put(self, indices, values, accumulate, in_place=False):
+    """index_put, or with in_place (see _in_place) index_put_ written into self's own array."""
     if not isinstance(indices, (tuple, list)):
         raise TypeError(f"index_put: indices must be a tuple of tensors, got {type(indices).__name__}")
     values = values if isinstance(values, Tensor) else Tensor._wrap(np.asarray(values, dtype=self.dtype))
     if values.dtype != self.dtype:
         raise RuntimeError(f"index_put: self ({self.dtype}) and values ({values.dtype}) must have the same dtype")
     if not accumulate:
-        out = self.clone()
-        out[tuple(indices)] = values
+        out = self if in_place else self.clone()
+        out[tuple(indices)] = values  # in place: setitem writes self's array and stamps the write
         return out
     index = _norm_index(self, tuple(indices), "index_put")
     try:
-        target = self._data[index].shape
+        target = _indexed_shape(self._data, index)
     except IndexError as e:
         raise _index_error(self, index, e, "index_put") from None
-    if np.broadcast_shapes(target, values.shape) != target:
+    try:
+        fits = np.broadcast_shapes(target, values.shape) == target
+    except ValueError:
+        fits = False
+    if not fits:
         raise RuntimeError(f"index_put: values of shape {values.shape} can't be broadcast to the indexed shape "
                            f"{target}")
+    if in_place:
+        return _written(self, I.index_put_add_into(self._data, values._data, index))
     return I.IndexPutAdd.apply(self, values, index=index)
 
 
 @_method
 def index_put_(self, indices, values, accumulate=False):
+    if isinstance(indices, (tuple, list)):
+        _check_no_overlap(self, "index_put_", values, *indices)
+    if isinstance(indices, (tuple, list)) and _in_place(self, values, *indices):
+        return _index_put(self, indices, values, accumulate, in_place=True)
     return self._inplace(self._pre_inplace().index_put(indices, values, accumulate), "index_put_")
 
 

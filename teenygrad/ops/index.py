@@ -318,34 +318,9 @@ class Scatter(Function):
     saves_inputs = False  # the backward reads only the indices, never x's or src's values
     def forward(self, x, src, idx, axis, reduce=None):
         self.idx, self.axis, self.reduce = idx, axis, reduce
-        z = x.copy(order="K")  # keeps x's layout, as torch's in-place result keeps its memory
         self.src_shape = src.shape
         self.src_part = tuple(slice(0, s) for s in idx.shape)  # torch uses only src's leading idx-shaped block
-        src = src[self.src_part] if src.ndim else src
-        if idx.size == 0:
-            return z
-        k, p, q = _along_axis_kernels(z, src, idx, axis)
-        if k is not None:  # one pass along the axis, no index grids
-            n, s = z.shape[axis], np.ascontiguousarray(np.broadcast_to(src, idx.shape)).reshape(p, -1, q)
-            zv, iv = z.reshape(p, n, q), np.ascontiguousarray(idx).reshape(p, -1, q)
-            if reduce == "add":
-                _index_kernels(z).gather_add(zv, iv, s)
-            else:
-                k.scatter_set(zv, iv, s)
-            return z
-        if z.flags.c_contiguous and type(z) is np.ndarray:  # one flat index: ufunc.at runs ~2.5x faster on it
-            flat, zf = _flat_index(idx, axis, z.shape), z.reshape(-1)
-            s = src.reshape(-1) if src.ndim else src
-            if reduce == "add":
-                np.add.at(zf, flat, s)
-            else:
-                zf[flat] = s
-            return z
-        if reduce == "add":
-            np.add.at(z, self.full, src)
-        else:
-            z[self.full] = src
-        return z
+        return scatter_into(x.copy(order="K"), src, idx, axis, reduce)  # x's layout, as torch's in-place result
 
     full = property(_full_grid)
 
@@ -401,20 +376,7 @@ class IndexPutAdd(Function):
     saves_inputs = False
     def forward(self, x, v, index):
         self.index, self.vshape = index, v.shape
-        z = x.copy(order="K")  # keeps x's layout, as torch's in-place result keeps its memory
-        rows = _index_rows(index, z)
-        if rows is not None:  # integer arrays on the leading dims: each index names a row of the rest
-            flat, shape = rows
-            rv = np.broadcast_to(v, shape).reshape(flat.size, -1)
-            if fused_for(z, rv) is not None:  # numba: one serial pass
-                scatter_add_rows(z.reshape(-1, rv.shape[1]), flat, rv)
-            elif rv.shape[1] == 1:  # numpy, single elements: ufunc.at's 1-D fast loop
-                np.add.at(z.reshape(-1), flat, rv.reshape(-1))
-            else:  # numpy: ufunc.at on one 1-D index (scatter_add_rows' sort would copy every value row)
-                np.add.at(z.reshape(-1, rv.shape[1]), flat, rv)
-            return z
-        np.add.at(z, index, np.broadcast_to(v, z[index].shape))
-        return z
+        return index_put_add_into(x.copy(order="K"), v, index)  # x's layout, as torch's in-place result
 
     def backward(self, g):
         return g, unbroadcast(g[self.index], self.vshape) if self.needs_input_grad[1] else None
@@ -454,35 +416,9 @@ class ScatterReduce(Function):
         self.src_shape, self.src_part = src.shape, tuple(slice(0, s) for s in idx.shape)
         self.src = src = src[self.src_part]
         z = x.copy(order="K")  # keeps x's layout, as torch's in-place result keeps its memory
-        xp = xp_of(x)  # the masks and counts live where x does
-        count = None
-        k, p, q = _along_axis_kernels(z, src, idx, axis) if idx.size else (None, 0, 0)
-        if k is not None:  # one pass along the axis (the identity first where include_self is off), no index grids
-            n = z.shape[axis]
-            count = np.zeros(x.shape if reduce == "mean" else (0, 0, 0), x.dtype)
-            k.scatter_reduce(z.reshape(p, n, q), np.ascontiguousarray(idx).reshape(p, -1, q),
-                             np.ascontiguousarray(src).reshape(p, -1, q), _KERNEL_OP[reduce],
-                             np.nan if include_self else _identity(reduce, x.dtype), count.reshape(p, n, q)
-                             if count.size else count)
-        elif z.flags.c_contiguous and type(z) is np.ndarray:  # one flat index: ufunc.at runs ~2.5x faster on it
-            flat, zf = _flat_index(idx, axis, z.shape), z.reshape(-1)
-            if not include_self:  # start the scattered places from the reduction's identity
-                zf[flat] = _identity(reduce, x.dtype)
-            _REDUCE_AT[reduce].at(zf, flat, src.reshape(-1))
-            if reduce == "mean":
-                count = np.bincount(flat, minlength=z.size).reshape(z.shape).astype(x.dtype)
-        else:
-            if not include_self:
-                z[self.hit] = _identity(reduce, x.dtype)
-            _REDUCE_AT[reduce].at(z, self.full, src)
-            if reduce == "mean":
-                count = xp.zeros(x.shape, x.dtype)
-                np.add.at(count, self.full, 1)
+        count = scatter_reduce_into(z, src, idx, axis, reduce, include_self)
         if reduce == "mean":
-            count += include_self
-            count[count == 0] = 1
             self.count = count
-            z = z // count if x.dtype.kind in "iub" else z / count
         self.z = z
         return z
 
@@ -578,3 +514,94 @@ def _identity(reduce, dtype):
         return reduce == "amin"
     info = np.iinfo(dtype)
     return info.min if reduce == "amax" else info.max
+
+
+# ---- the scatters into a given array: the forwards above run them on a copy of x; tensor_index's in-place ops
+# (scatter_, scatter_add_, scatter_reduce_, index_put_) on self's own memory when no graph is recorded ----------
+def scatter_into(z, src, idx, axis, reduce=None):
+    """z[idx along axis] = src (reduce "add": += , repeats summed), in z's memory; src only its leading
+    idx-shaped block (or 0-d). Returns z."""
+    src = src[tuple(slice(0, s) for s in idx.shape)] if src.ndim else src
+    if idx.size == 0:
+        return z
+    k, p, q = _along_axis_kernels(z, src, idx, axis)
+    if k is not None:  # one pass along the axis, no index grids
+        n, s = z.shape[axis], np.ascontiguousarray(np.broadcast_to(src, idx.shape)).reshape(p, -1, q)
+        zv, iv = z.reshape(p, n, q), np.ascontiguousarray(idx).reshape(p, -1, q)
+        if reduce == "add":
+            _index_kernels(z).gather_add(zv, iv, s)
+        else:
+            k.scatter_set(zv, iv, s)
+        return z
+    if z.flags.c_contiguous and type(z) is np.ndarray:  # one flat index: ufunc.at runs ~2.5x faster on it
+        flat, zf = _flat_index(idx, axis, z.shape), z.reshape(-1)
+        s = src.reshape(-1) if src.ndim else src
+        if reduce == "add":
+            np.add.at(zf, flat, s)
+        else:
+            zf[flat] = s
+        return z
+    full = _along_axis_index(idx, axis)
+    if reduce == "add":
+        np.add.at(z, full, src)
+    else:
+        z[full] = src
+    return z
+
+
+def scatter_reduce_into(z, src, idx, axis, reduce, include_self):
+    """z with src (its leading idx-shaped block) reduced into it at idx along axis, in z's memory (see
+    ScatterReduce). Returns the count of contributors per place for reduce="mean" (z is then divided by it),
+    else None."""
+    src = src[tuple(slice(0, s) for s in idx.shape)]
+    xp = xp_of(z)  # the masks and counts live where z does
+    count = None
+    k, p, q = _along_axis_kernels(z, src, idx, axis) if idx.size else (None, 0, 0)
+    if k is not None:  # one pass along the axis (the identity first where include_self is off), no index grids
+        n = z.shape[axis]
+        count = np.zeros(z.shape if reduce == "mean" else (0, 0, 0), z.dtype)
+        k.scatter_reduce(z.reshape(p, n, q), np.ascontiguousarray(idx).reshape(p, -1, q),
+                         np.ascontiguousarray(src).reshape(p, -1, q), _KERNEL_OP[reduce],
+                         np.nan if include_self else _identity(reduce, z.dtype), count.reshape(p, n, q)
+                         if count.size else count)
+    elif z.flags.c_contiguous and type(z) is np.ndarray:  # one flat index: ufunc.at runs ~2.5x faster on it
+        flat, zf = _flat_index(idx, axis, z.shape), z.reshape(-1)
+        if not include_self:  # start the scattered places from the reduction's identity
+            zf[flat] = _identity(reduce, z.dtype)
+        _REDUCE_AT[reduce].at(zf, flat, src.reshape(-1))
+        if reduce == "mean":
+            count = np.bincount(flat, minlength=z.size).reshape(z.shape).astype(z.dtype)
+    else:
+        full = _along_axis_index(idx, axis)
+        if not include_self:
+            z[full] = _identity(reduce, z.dtype)
+        _REDUCE_AT[reduce].at(z, full, src)
+        if reduce == "mean":
+            count = xp.zeros(z.shape, z.dtype)
+            np.add.at(count, full, 1)
+    if reduce == "mean":
+        count += include_self
+        count[count == 0] = 1
+        if z.dtype.kind in "iub":
+            np.floor_divide(z, count, out=z)
+        else:
+            np.divide(z, count, out=z)
+    return count
+
+
+def index_put_add_into(z, v, index):
+    """z[index] += v (v broadcast to z[index]'s shape, repeats summed), in z's memory; the caller checked the
+    bounds. Returns z."""
+    rows = _index_rows(index, z)
+    if rows is not None:  # integer arrays on the leading dims: each index names a row of the rest
+        flat, shape = rows
+        rv = np.broadcast_to(v, shape).reshape(flat.size, -1)
+        if fused_for(z, rv) is not None:  # numba: one serial pass
+            scatter_add_rows(z.reshape(-1, rv.shape[1]), flat, rv)
+        elif rv.shape[1] == 1:  # numpy, single elements: ufunc.at's 1-D fast loop
+            np.add.at(z.reshape(-1), flat, rv.reshape(-1))
+        else:  # numpy: ufunc.at on one 1-D index (scatter_add_rows' sort would copy every value row)
+            np.add.at(z.reshape(-1, rv.shape[1]), flat, rv)
+        return z
+    np.add.at(z, index, np.broadcast_to(v, z[index].shape))
+    return z
