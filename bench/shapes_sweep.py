@@ -83,6 +83,9 @@ CASES = {
         lambda m, x, g: F(m).grid_sample(x, g, align_corners=False)),
     "adaptive_max_pool2d (32, 64, 32, 32) -> 4": ([f32(32, 64, 32, 32)], lambda m, x: F(m).adaptive_max_pool2d(x, 4)),
     "max_pool1d (32, 128, 1024) k3 s2": ([f32(32, 128, 1024)], lambda m, x: F(m).max_pool1d(x, 3, 2)),
+    "log_softmax(1) (32, 256, 128)": ([f32(32, 256, 128)], lambda m, x: x.log_softmax(1)),
+    "scatter_add (1024, 1024) along 1": (
+        [f32(1024, 1024), ids(1024, 1024, 1024), f32(1024, 1024)], lambda m, x, i, s: x.scatter_add(1, i, s)),
 }
 
 
