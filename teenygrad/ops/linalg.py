@@ -89,13 +89,22 @@ class Inv(Function):
 
 
 class Det(Function):
-    """z = det A;  dA = dz adj(A)^T = dz det(U) det(V) U diag(prod_{j != i} s_j) V^T for A = U S V^T, which holds
-    for singular A too (det A A^-T would divide by zero)"""
+    """z = det A;  dA = dz adj(A)^T = dz det A A^-T for invertible A, else dz det(U) det(V) U diag(prod_{j != i}
+    s_j) V^T for A = U S V^T, which holds for singular A too (where det A A^-T would divide by zero)"""
     def forward(self, a):
         self.a = a
-        return np.linalg.det(a)
+        self.z = np.linalg.det(a)
+        return self.z
 
     def backward(self, g):
+        # det A A^-T where every det is nonzero (one LU inverse, as torch's solve), the SVD formula otherwise
+        z = np.asarray(self.z)
+        if np.all(z != 0) and np.all(np.isfinite(z)):
+            try:
+                with np.errstate(all="ignore"):
+                    return (g * z)[..., None, None] * _T(np.linalg.inv(self.a))
+            except np.linalg.LinAlgError:  # singular to working precision after all
+                pass
         return g[..., None, None] * _adjugate_T(self.a)
 
     def backward_graph(self, g):  # adj(A)^T = det A A^-T: differentiable again where A is invertible
