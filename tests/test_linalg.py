@@ -299,3 +299,16 @@ def test_det_gradient_of_a_nearly_singular_matrix_is_the_adjugate():
         x = tg.tensor(s, requires_grad=True)
         tg.linalg.det(x).backward()
         np.testing.assert_allclose(x.grad.numpy(), _adjugate_T(s), atol=1e-10)
+
+
+@pytest.mark.parametrize("upper", [True, False])
+@pytest.mark.parametrize("unit", [True, False])
+@pytest.mark.parametrize("left", [True, False])
+def test_solve_triangular_across_blocks(upper, unit, left):
+    """n = 150: three row blocks of the blocked substitution (64, 64, 22), batched, against torch, values and
+    gradients (float64, so the comparison is tight)."""
+    rng = np.random.default_rng(5)
+    a = rng.standard_normal((2, 150, 150)) * 0.1 + 3 * np.eye(150)
+    b = rng.standard_normal((2, 150, 7) if left else (2, 7, 150))
+    compare(lambda lib, x, y: lib.linalg.solve_triangular(x, y, upper=upper, left=left, unitriangular=unit),
+            [a, b], fwd=dict(atol=1e-10, rtol=1e-9), bwd=dict(atol=1e-9, rtol=1e-8))

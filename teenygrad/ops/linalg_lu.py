@@ -8,16 +8,28 @@ from ..autograd.graph_backward import const
 from .linalg import MultiOutput, _T
 
 
+_TRSM_BLOCK = 64  # rows solved by substitution between two GEMM updates of the rest
+
+
 def trsm(a, b, upper, unit=False):
     """X with a X = b, a (..., n, n) triangular (only its upper or lower triangle read; unit: its diagonal taken
-    as 1), b (..., n, k) with the same batch shape. A zero on the diagonal gives inf/NaN, as LAPACK's trtrs"""
+    as 1), b (..., n, k) with the same batch shape. A zero on the diagonal gives inf/NaN, as LAPACK's trtrs.
+    Blocked as LAPACK's: each block of rows by substitution, then one GEMM takes it out of the rows still to solve
+    (row by row alone, every step re-read all solved rows: (512, 512) at 1 thread 4.6 -> 3.4 ms; LAPACK's
+    solve of each diagonal block was slower still, 6.5 ms)."""
     n = a.shape[-1]
-    x = np.empty(b.shape, np.result_type(a, b))
-    with np.errstate(divide="ignore", invalid="ignore"):
-        for i in (range(n - 1, -1, -1) if upper else range(n)):
-            known = slice(i + 1, n) if upper else slice(0, i)
-            r = b[..., i, :] - (a[..., i:i + 1, known] @ x[..., known, :])[..., 0, :]
-            x[..., i, :] = r if unit else r / a[..., i, i, None]
+    x = b.astype(np.result_type(a, b), copy=True)  # rows still to solve hold b minus what is known so far
+    starts = range(0, n, _TRSM_BLOCK)
+    with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
+        for s in (reversed(starts) if upper else starts):
+            e = min(s + _TRSM_BLOCK, n)
+            for i in (range(e - 1, s - 1, -1) if upper else range(s, e)):
+                known = slice(i + 1, e) if upper else slice(s, i)
+                r = x[..., i, :] - (a[..., i:i + 1, known] @ x[..., known, :])[..., 0, :]
+                x[..., i, :] = r if unit else r / a[..., i, i, None]
+            rest = slice(0, s) if upper else slice(e, n)
+            if rest.stop > rest.start:
+                x[..., rest, :] -= a[..., rest, s:e] @ x[..., s:e, :]
     return x
 
 
