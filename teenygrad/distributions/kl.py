@@ -6,6 +6,7 @@ from ..tensor_misc import broadcast_shapes
 from .bernoulli import Bernoulli
 from .beta import Beta, _log_beta
 from .categorical import Categorical, OneHotCategorical
+from .dirichlet import Dirichlet
 from .distribution import Distribution
 from .exponential import Exponential
 from .gamma import Gamma
@@ -121,6 +122,15 @@ def _kl_beta_beta(p, q):
     a1, b1, a2, b2 = p.concentration1, p.concentration0, q.concentration1, q.concentration0
     return (_log_beta(a2, b2) - _log_beta(a1, b1) + (a1 - a2) * a1.digamma() + (b1 - b2) * b1.digamma()
             + (a2 - a1 + b2 - b1) * (a1 + b1).digamma())
+
+
+@register_kl(Dirichlet, Dirichlet)
+def _kl_dirichlet_dirichlet(p, q):
+    """log B(b) - log B(a) + sum (a - b)(digamma(a) - digamma(sum a)), B the multivariate beta function"""
+    a, b = p.concentration, q.concentration
+    a0 = a.sum(-1)
+    return (a0.lgamma() - b.sum(-1).lgamma() - (a.lgamma() - b.lgamma()).sum(-1)
+            + ((a - b) * (a.digamma() - a0.unsqueeze(-1).digamma())).sum(-1))
 
 
 @register_kl(MultivariateNormal, MultivariateNormal)
