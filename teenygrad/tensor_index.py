@@ -9,7 +9,7 @@ from .ops import index as I
 from ._arrays import on_device_of, xp_of
 from .tensor import Tensor, _as_view, _norm_dim, _check_same_device
 from .tensor_ops import _method
-from .tensor_inplace import _plain_view, _fill_value, _overlaps, _bump
+from .tensor_inplace import _plain_view, _fill_value, _overlaps, _bump, _no_graph_write
 from .tensor_movement import _bool_mask
 from .random import gen_of
 
@@ -301,7 +301,7 @@ def _scatter_reduce(self, dim, index, src, reduce, include_self, into=None):
 @_method
 def scatter_reduce_(self, dim, index, src, reduce, include_self=True):
     _check_no_overlap(self, "scatter_reduce_", index, src)
-    if _in_place(self, index, src):
+    if _no_graph_write(self, index, src) is not None:
         return _written(self, _scatter_reduce(self, dim, index, src, reduce, include_self, self._data))
     return self._inplace(self._pre_inplace().scatter_reduce(dim, index, src, reduce, include_self), "scatter_reduce_")
 
@@ -314,7 +314,7 @@ def scatter_add(self, dim, index, src):
 @_method
 def scatter_(self, dim, index, src=None, value=None, reduce=None):
     _check_no_overlap(self, "scatter_", index, src)
-    if _in_place(self, index, src, value):
+    if _no_graph_write(self, index, src, value) is not None:
         return _written(self, _scatter_set(self, dim, index, src, value, reduce, self._data))
     return self._inplace(self._pre_inplace().scatter(dim, index, src, value, reduce), "scatter_")
 
@@ -322,7 +322,7 @@ def scatter_(self, dim, index, src=None, value=None, reduce=None):
 @_method
 def scatter_add_(self, dim, index, src):
     _check_no_overlap(self, "scatter_add_", index, src)
-    if _in_place(self, index, src):
+    if _no_graph_write(self, index, src) is not None:
         return _written(self, _scatter(self, dim, index, src, "add", "scatter_add", self._data))
     return self._inplace(self._pre_inplace().scatter_add(dim, index, src), "scatter_add_")
 
@@ -330,22 +330,6 @@ def scatter_add_(self, dim, index, src):
 # The generic in-place path (self._inplace(self._pre_inplace().op(...))) copies self (with grad mode on), the op
 # copies it again, and the result is copied back. With no graph to record, the scatters write self's own memory
 # (so views see it) and stamp the write once, as the generic path's _store does.
-def _in_place(self, *inputs):
-    """Whether an in-place scatter of these inputs may write self's array directly: numpy, writable, no graph to
-    record (grad mode off, or neither self nor a tensor input needs grad), no tensor input sharing its memory."""
-    a = self._data
-    if type(a) is not np.ndarray or not a.flags.writeable:
-        return False  # cupy, or an expanded array: the generic path (and its error)
-    grad = _gstate["enabled"]
-    if grad and self.requires_grad:
-        return False
-    for t in inputs:
-        if isinstance(t, Tensor) and (grad and t.requires_grad or type(t._data) is not np.ndarray
-                                      or np.may_share_memory(a, t._data)):
-            return False
-    return True
-
-
 def _check_no_overlap(self, op, *inputs):
     """torch's assert_no_overlap: an input in self's memory would make the result depend on the write order."""
     for t in inputs:
@@ -480,7 +464,7 @@ def _index_put(self, indices, values, accumulate, in_place=False):
 def index_put_(self, indices, values, accumulate=False):
     if isinstance(indices, (tuple, list)):
         _check_no_overlap(self, "index_put_", values, *indices)
-    if isinstance(indices, (tuple, list)) and _in_place(self, values, *indices):
+    if isinstance(indices, (tuple, list)) and _no_graph_write(self, values, *indices) is not None:
         return _index_put(self, indices, values, accumulate, in_place=True)
     return self._inplace(self._pre_inplace().index_put(indices, values, accumulate), "index_put_")
 

@@ -582,25 +582,38 @@ def clamp_(self, min=None, max=None):
 _BLOCK = 1 << 15  # elements per block: a block's temporaries stay in cache instead of x-sized arrays
 
 
-def _direct(self, *operands, ints=False):
-    """self's numpy array when an in-place op on self with these operands may write it directly, else None (the
-    generic path then runs, with torch's errors). Only the plain cases: no graph, self float32/float64 (or an
-    integer tensor if ints), Tensor operands of self's dtype that broadcast to self's shape without sharing its
-    memory, Python numbers (not bool) and None."""
+def _no_graph_write(self, *inputs):
+    """self's numpy array when an in-place op may write it directly, else None: numpy and writable, no graph to
+    record (grad mode off, or neither self nor a Tensor among inputs needs grad), no Tensor input a numpy array
+    sharing its memory. Here for the in-place math below and for tensor_index's scatters."""
     a = self._data
     if type(a) is not np.ndarray or not a.flags.writeable:
+        return None  # cupy, or an expanded array: the generic path (and its error)
+    grad = _gstate["enabled"]
+    if grad and self.requires_grad:
+        return None
+    for t in inputs:
+        if isinstance(t, Tensor) and (grad and t.requires_grad or type(t._data) is not np.ndarray
+                                      or np.may_share_memory(a, t._data)):
+            return None
+    return a
+
+
+def _direct(self, *operands, ints=False):
+    """self's numpy array when an in-place op on self with these operands may write it directly, else None (the
+    generic path then runs, with torch's errors). Only the plain cases: _no_graph_write's, self float32/float64 (or
+    an integer tensor if ints), Tensor operands of self's dtype that broadcast to self's shape, Python numbers (not
+    bool) and None."""
+    a = _no_graph_write(self, *operands)
+    if a is None:
         return None
     kind = a.dtype.kind
     if not (kind == "f" and a.itemsize >= 4 or ints and kind in "iu"):
         return None
-    grad = _gstate["enabled"]
-    if grad and self.requires_grad:
-        return None
     for o in operands:
         if isinstance(o, Tensor):
             b = o._data
-            if (grad and o.requires_grad or type(b) is not np.ndarray or b.dtype != a.dtype
-                    or b.shape != a.shape and not _fits(b.shape, a.shape) or np.may_share_memory(a, b)):
+            if b.dtype != a.dtype or b.shape != a.shape and not _fits(b.shape, a.shape):
                 return None
         elif o is not None and type(o) is not builtins.int and not (type(o) is builtins.float and kind == "f"):
             return None  # a float into an integer tensor (torch refuses), a bool, a numpy scalar: the generic path
