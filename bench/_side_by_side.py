@@ -1,5 +1,6 @@
-"""What the in-process side-by-side benchmarks share (double_backward.py, steps.py, ops_sweep.py): their command
-line (threads, realtime priority), set up before numpy or torch load, and a median timer."""
+"""What the in-process side-by-side benchmarks share (double_backward.py, steps.py, ops_sweep.py, shapes_sweep.py):
+their command line (threads, realtime priority), set up before numpy or torch load, a median timer, and one forward
++ backward of an op as a closure."""
 import argparse
 import os
 import statistics
@@ -32,3 +33,17 @@ def median_s(fn, reps, warmup=3):
         fn()
         times.append(time.perf_counter() - t0)
     return statistics.median(times)
+
+
+def fwd_bwd(m, arrays, fn):
+    """One forward + backward of fn(m, *tensors) in framework m, as a closure: the numpy arrays become tensors once
+    (the float ones requiring grad), and the output is backpropagated with ones."""
+    xs = [m.tensor(a, requires_grad=a.dtype.kind == "f") for a in arrays]
+
+    def run():
+        for x in xs:
+            x.grad = None
+        out = fn(m, *xs)
+        if out.requires_grad:
+            out.backward(m.ones_like(out))
+    return run

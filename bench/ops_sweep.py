@@ -11,7 +11,7 @@ import os
 import sys
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from _side_by_side import parse, median_s  # noqa: E402
+from _side_by_side import parse, median_s, fwd_bwd  # noqa: E402
 
 ARGS = parse(__doc__, lambda p: p.add_argument("--reps", type=int, default=40))
 
@@ -83,19 +83,8 @@ IMAGE_OPS = {
 def step(m, name):
     """One forward + backward of op `name` in framework m, as a closure."""
     if name in IMAGE_OPS:
-        xs = [m.tensor(IMG, requires_grad=True)]
-        fn = lambda: IMAGE_OPS[name](m, xs[0])  # noqa: E731
-    else:
-        xs = [m.tensor(X, requires_grad=True), m.tensor(Y, requires_grad=True)]
-        fn = lambda: OPS[name](m, *xs)  # noqa: E731
-
-    def run():
-        for x in xs:
-            x.grad = None
-        out = fn()
-        if out.requires_grad:
-            out.backward(m.ones_like(out))
-    return run
+        return fwd_bwd(m, [IMG], IMAGE_OPS[name])
+    return fwd_bwd(m, [X, Y], OPS[name])
 
 
 def main():

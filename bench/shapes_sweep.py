@@ -10,7 +10,7 @@ import os
 import sys
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from _side_by_side import parse, median_s  # noqa: E402
+from _side_by_side import parse, median_s, fwd_bwd  # noqa: E402
 
 
 def _options(p):
@@ -89,26 +89,13 @@ CASES = {
 }
 
 
-def step(m, arrays, fn):
-    """One forward + backward in framework m, as a closure."""
-    xs = [m.tensor(a, requires_grad=a.dtype.kind == "f") for a in arrays]
-
-    def run():
-        for x in xs:
-            x.grad = None
-        out = fn(m, *xs)
-        if out.requires_grad:
-            out.backward(m.ones_like(out))
-    return run
-
-
 def main():
     only = [n for n in ARGS.only.split(",") if n]
     rows = []
     for name, (arrays, fn) in CASES.items():
         if only and not any(o in name for o in only):
             continue
-        ours, theirs = (1e3 * median_s(step(m, arrays, fn), ARGS.reps, warmup=2) for m in (tg, torch))
+        ours, theirs = (1e3 * median_s(fwd_bwd(m, arrays, fn), ARGS.reps, warmup=2) for m in (tg, torch))
         rows.append((ours / theirs, name, ours, theirs))
     print(f"forward + backward, {ARGS.threads} threads, median of {ARGS.reps}; ratio teenygrad / torch, largest first")
     for ratio, name, ours, theirs in sorted(rows, reverse=True):
