@@ -33,6 +33,35 @@ def xp_of(a):
     return cupy
 
 
+_CUPYX_SCATTERS = {"add": "scatter_add", "maximum": "scatter_max", "minimum": "scatter_min"}
+
+
+def ufunc_at(ufunc, out, index, values):
+    """ufunc.at(out, index, values) (np.add.at: repeated indices accumulate) for a numpy or cupy `out`. cupy's
+    ufuncs have no .at (np.add.at on a cupy array raises TypeError): cupyx's atomic scatters do add, max and min in
+    float32, float64 and int32; anything else (a prod scatter, int64 counts) goes through the host."""
+    if type(out) is np.ndarray:
+        ufunc.at(out, index, values)
+        return
+    import cupy
+    import cupyx
+    scatter = _CUPYX_SCATTERS.get(ufunc.__name__)
+    if scatter is not None and out.dtype.char in "fdi":
+        getattr(cupyx, scatter)(out, index, cupy.asarray(values, dtype=out.dtype))
+        return
+    host = out.get()
+    ufunc.at(host, _on_host(index), _on_host(values))
+    out[...] = cupy.asarray(host)
+
+
+def _on_host(v):
+    """An index or value (a tuple of them, a device array, a slice, a scalar) with its device arrays copied to the
+    host, for the few ufunc.at calls that cupy can't do."""
+    if isinstance(v, tuple):
+        return tuple(_on_host(x) for x in v)
+    return v.get() if type(v) is not np.ndarray and hasattr(v, "get") else v
+
+
 def contiguous(a):
     """a in C order, on a's device (np.ascontiguousarray would pull a cupy array to the host)."""
     return a if a.flags.c_contiguous else c_copy(a)

@@ -53,13 +53,13 @@ class FakeDeviceArray(np.ndarray):
         return cuda.Device()
 
     def __array_ufunc__(self, ufunc, method, *inputs, out=None, **kwargs):
-        # ufunc.at(a, indices, b): host index arrays are fine there, as in indexing
-        args = [_unwrap(x, ufunc.__name__, allow_host=method == "at" and i == 1) for i, x in enumerate(inputs)]
+        if method == "at":  # cupy's ndarray declines np.add.at & co.: numpy then raises this TypeError
+            raise TypeError(f"fake cupy: operand type(s) all returned NotImplemented from __array_ufunc__({ufunc}, "
+                            f"'at', ...): cupy has no ufunc.at; use cupyx.scatter_add / scatter_max / scatter_min")
+        args = [_unwrap(x, ufunc.__name__, allow_host=False) for x in inputs]
         if out is not None:
             kwargs["out"] = tuple(_unwrap(o, ufunc.__name__, allow_host=False) for o in out)
         res = getattr(ufunc, method)(*args, **kwargs)
-        if method == "at":
-            return None
         if out is not None:
             return out[0] if len(out) == 1 else out
         return _wrap(res)
@@ -86,6 +86,15 @@ class FakeDeviceArray(np.ndarray):
         v = np.ndarray.diagonal(self, *args, **kwargs)
         np.ndarray.flags.__get__(v).writeable = np.ndarray.flags.__get__(self).writeable
         return _wrap(v)
+
+    @property
+    def data(self):
+        """cupy's MemoryPointer: ptr (this array's first byte) and mem.ptr (its allocation's first byte)."""
+        base = self
+        while isinstance(base.base, np.ndarray):
+            base = base.base
+        ptr = lambda a: a.__array_interface__["data"][0]
+        return types.SimpleNamespace(ptr=ptr(self), mem=types.SimpleNamespace(ptr=ptr(base)))
 
     @property
     def flags(self):
@@ -247,6 +256,21 @@ cupyx = types.ModuleType("cupyx")
 cupyx.scipy = types.ModuleType("cupyx.scipy")
 cupyx.scipy.special = types.ModuleType("cupyx.scipy.special")
 cupyx.scipy.special.erf = _erf
+
+
+def _scatter(ufunc):
+    """cupyx.scatter_add / scatter_max / scatter_min: ufunc.at on the device array (host index arrays are fine, as
+    in indexing), for the dtypes of CUDA's atomics that teenygrad routes there"""
+    def scatter(a, slices, value):
+        if a.dtype.char not in "fdi":
+            raise TypeError(f"fake cupy: scatter_{ufunc.__name__} on {a.dtype} (teenygrad routes only float32, "
+                            f"float64 and int32 here)")
+        ufunc.at(_unwrap(a, "scatter", allow_host=False), _unwrap_index(slices),
+                 _unwrap(value, "scatter", allow_host=False))
+    return scatter
+
+
+cupyx.scatter_add, cupyx.scatter_max, cupyx.scatter_min = _scatter(np.add), _scatter(np.maximum), _scatter(np.minimum)
 
 
 _HOST_CONVERSIONS = ("asarray", "array", "ascontiguousarray")

@@ -82,6 +82,12 @@ OPS = {
     "index_select": (lambda x, i: x.index_select(1, i), [X, np.array([3, 0, 0])]),
     "scatter_reduce": (lambda x, y, i: x.scatter_reduce(1, i, y, "mean") + x.scatter_reduce(1, i, y, "prod")
                        + x.scatter_reduce(1, i, y, "amax", include_self=False), [X, Y, _ints((3, 4), 4)]),
+    "scatter_reduce_amin_prod": (lambda x, y, i: x.scatter_reduce(1, i, y, "amin")
+                                 + x.scatter_reduce(1, i, y.relu(), "prod", include_self=False),
+                                 [X, Y, _ints((3, 4), 4)]),
+    "index_add_put": (lambda x, y, i: x.index_add(0, i, y) + x.index_put((i,), y, accumulate=True),
+                      [X, Y, np.array([2, 0, 2])]),
+    "as_strided_overlap": (lambda x: x.as_strided((3, 3), (1, 1)).sum(0), [X]),  # windows overlap: dx sums them
     "cat_stack": (lambda x, y: tg.cat([x, y], 0) + tg.stack([x, y]).sum(0).repeat(2, 1), [X, Y]),
     "split_chunk": (lambda x: x.split(1, 0)[2] + x.chunk(2, 1)[1].sum(), [X]),
     "pad_roll": (lambda x: F.pad(x, (1, 2)).roll(1, 1) + F.pad(x, (0, 0, 1, 0)).sum(), [X]),
@@ -320,7 +326,9 @@ def test_gpt_train_step_on_device_matches_cpu(gpu):
         np.testing.assert_allclose(float(norm), float(rn), rtol=1e-4)
     for (name, p), rp in zip(model.named_parameters(), ref_model.parameters()):
         assert on_device(p._data) and on_device(p.grad._data), name
-        np.testing.assert_allclose(p.cpu().numpy(), rp.numpy(), atol=1e-5, err_msg=name)
+        # two AdamW steps at lr 1e-2 move a parameter by lr * g / (|g| + eps): where a gradient is within ~eps of
+        # zero, a last-bit difference in it (the GPU sums in another order) moves the parameter by ~1e-5
+        np.testing.assert_allclose(p.cpu().numpy(), rp.numpy(), atol=1e-4 if REAL else 1e-5, err_msg=name)
     for state in opt.state.values():
         assert on_device(state["exp_avg"]._data) and on_device(state["exp_avg_sq"]._data)
 
@@ -594,6 +602,7 @@ def test_gpu_preset_allows_tf32_on_cuda(gpu, tmp_path, capsys, monkeypatch):
     assert code != 0 and "--allow-tf32: cannot read 'maybe' as bool" in capsys.readouterr().err
 
 
+@fake_only
 def test_backend_matmul_runs_plain_xp_on_the_fake(gpu):
     a, b = _rand((2, 3, 4), 40), _rand((4, 5), 41)
     out = backend.matmul(fake_cupy.asarray(a), fake_cupy.asarray(b))  # batched: one 2-D product per matrix

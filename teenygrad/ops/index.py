@@ -2,7 +2,7 @@
 import numpy as np
 from ..autograd.function import Function, PartialGrad
 from ..backend.cpu import fused_for
-from .._arrays import unbroadcast, xp_of, zeros_on
+from .._arrays import ufunc_at, unbroadcast, xp_of, zeros_on
 from ..autograd.graph_backward import const, sum_to, where
 from .movement import Pad
 from .elementwise import select
@@ -17,7 +17,7 @@ def scatter_add_rows(out, idx, rows):
     if k is not None and out.flags.c_contiguous:  # one serial pass (numba): ~10x faster than either below
         return k.scatter_add_rows(out, idx, rows)
     if idx.size < 64 or type(out) is not np.ndarray:  # cupy: add.at is an atomic scatter (no reduceat)
-        np.add.at(out, idx, rows)
+        ufunc_at(np.add, out, idx, rows)
         return out
     order = np.argsort(idx, kind="stable")
     sidx = idx[order]
@@ -120,7 +120,7 @@ class GetItem(Function):
             p, q = int(np.prod(shape[:d])), int(np.prod(shape[d + 1:]))
             scatter_add_along(dx.reshape(p, shape[d], q), ids, g.reshape(p, ids.size, q))
             return dx
-        np.add.at(dx, index, g)
+        ufunc_at(np.add, dx, index, g)
         return dx
 
     def backward_graph(self, g):
@@ -219,7 +219,7 @@ class Gather(Function):
             idx = self.idx % self.in_shape[a] if self.idx.size and self.idx.min() < 0 else self.idx
             k.gather_add(dx.reshape(p, self.in_shape[a], q), idx.reshape(p, s[a], q), g.reshape(p, s[a], q))
             return dx, None
-        np.add.at(dx, _along_axis_index(self.idx, self.axis), g)
+        ufunc_at(np.add, dx, _along_axis_index(self.idx, self.axis), g)
         return dx, None
 
     def backward_graph(self, g):
@@ -442,16 +442,16 @@ class ScatterReduce(Function):
         elif r == "prod":
             x, s = self.x, self.src  # each contributor's gradient: dz times the product of the others
             zeros = xp_of(x).zeros(x.shape, np.int64)
-            np.add.at(zeros, full, s == 0)
+            ufunc_at(np.add, zeros, full, s == 0)
             nz = np.where(x == 0, 1, x) if self.include_self else np.ones_like(x)
-            np.multiply.at(nz, full, np.where(s == 0, 1, s))
+            ufunc_at(np.multiply, nz, full, np.where(s == 0, 1, s))
             zeros += (x == 0) & self.include_self
             gx = np.where(zeros == 0, g * nz / np.where(x == 0, 1, x), np.where((zeros == 1) & (x == 0), g * nz, 0))
             gs = np.where(zeros[full] == 0, g[full] * nz[full] / np.where(s == 0, 1, s),
                           np.where((zeros[full] == 1) & (s == 0), g[full] * nz[full], 0))
         else:  # amax, amin: the tied winners share dz
             ties = xp_of(g).zeros(g.shape, g.dtype)
-            np.add.at(ties, full, self.src == self.z[full])
+            ufunc_at(np.add, ties, full, self.src == self.z[full])
             ties += self.x == self.z  # x counts as a tie even when excluded (its share then goes nowhere), as torch
             share = g / np.where(ties == 0, 1, ties)
             gx, gs = share * (self.x == self.z), np.where(self.src == self.z[full], share[full], 0)
@@ -482,7 +482,7 @@ class ScatterReduce(Function):
             gx, gs = gz / self._input(0, self.x), GetItem.apply(gz, index=full) / s
         else:  # amax, amin: the tied winners share dz (which places tie is piecewise constant)
             ties = zeros_on(g._data, g.shape)
-            np.add.at(ties, full, self.src == self.z[full])
+            ufunc_at(np.add, ties, full, self.src == self.z[full])
             ties += self.x == self.z
             share = g / const(np.where(ties == 0, 1, ties).astype(g.dtype, copy=False))
             gx = where(self.x == self.z, share, 0.0)
@@ -537,13 +537,13 @@ def scatter_into(z, src, idx, axis, reduce=None):
         flat, zf = _flat_index(idx, axis, z.shape), z.reshape(-1)
         s = src.reshape(-1) if src.ndim else src
         if reduce == "add":
-            np.add.at(zf, flat, s)
+            ufunc_at(np.add, zf, flat, s)
         else:
             zf[flat] = s
         return z
     full = _along_axis_index(idx, axis)
     if reduce == "add":
-        np.add.at(z, full, src)
+        ufunc_at(np.add, z, full, src)
     else:
         z[full] = src
     return z
@@ -575,10 +575,10 @@ def scatter_reduce_into(z, src, idx, axis, reduce, include_self):
         full = _along_axis_index(idx, axis)
         if not include_self:
             z[full] = _identity(reduce, z.dtype)
-        _REDUCE_AT[reduce].at(z, full, src)
+        ufunc_at(_REDUCE_AT[reduce], z, full, src)
         if reduce == "mean":
             count = xp.zeros(z.shape, z.dtype)
-            np.add.at(count, full, 1)
+            ufunc_at(np.add, count, full, 1)
     if reduce == "mean":
         count += include_self
         count[count == 0] = 1
@@ -599,9 +599,9 @@ def index_put_add_into(z, v, index):
         if fused_for(z, rv) is not None:  # numba: one serial pass
             scatter_add_rows(z.reshape(-1, rv.shape[1]), flat, rv)
         elif rv.shape[1] == 1:  # numpy, single elements: ufunc.at's 1-D fast loop
-            np.add.at(z.reshape(-1), flat, rv.reshape(-1))
+            ufunc_at(np.add, z.reshape(-1), flat, rv.reshape(-1))
         else:  # numpy: ufunc.at on one 1-D index (scatter_add_rows' sort would copy every value row)
-            np.add.at(z.reshape(-1, rv.shape[1]), flat, rv)
+            ufunc_at(np.add, z.reshape(-1, rv.shape[1]), flat, rv)
         return z
-    np.add.at(z, index, np.broadcast_to(v, z[index].shape))
+    ufunc_at(np.add, z, index, np.broadcast_to(v, z[index].shape))
     return z

@@ -3,7 +3,7 @@
 import math
 import numpy as np
 from ..autograd.function import Function
-from .._arrays import on_device_of, xp_of, zeros_on
+from .._arrays import on_device_of, ufunc_at, xp_of, zeros_on
 from .movement import Diagonal, diagonal_view
 from ..autograd.graph_backward import const, where
 from .index import GetItem, IndexPutAdd
@@ -47,7 +47,7 @@ class AsStrided(Function):
     def backward(self, g):
         dx = zeros_on(g, self.in_shape)
         if self.overlaps:
-            np.add.at(dx.reshape(-1), strided_positions(**self.kw), g)
+            ufunc_at(np.add, dx.reshape(-1), strided_positions(**self.kw), g)
         else:
             strided_view(dx, **self.kw)[...] = g
         return dx
