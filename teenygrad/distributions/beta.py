@@ -1,6 +1,7 @@
 """Beta(concentration1, concentration0): density x^(a-1) (1-x)^(b-1) / B(a, b) on [0, 1], with a = concentration1,
 b = concentration0. A draw is g1 / (g1 + g0) for gamma draws g1 ~ Gamma(a, 1), g0 ~ Gamma(b, 1) (see gamma.py), as
-torch draws it: the first component of a Dirichlet([a, b]) draw (double gammas, a's and b's in turn)."""
+torch draws it: the first component of a Dirichlet([a, b]) draw (double gammas, a's and b's in turn), and so is
+rsample's gradient (dirichlet.py's _dirichlet_grad)."""
 import numpy as np
 
 from ..autograd import is_grad_enabled
@@ -9,7 +10,8 @@ from ..tensor import Size
 from ..tensor_misc import finfo
 from . import constraints
 from .distribution import Distribution
-from .gamma import _kernel_dtype, _numpy, _reparameterised, _standard_gamma_grad
+from .dirichlet import _dirichlet_grad
+from .gamma import _kernel_dtype, _numpy, _reparameterised
 from .utils import broadcast_params, all_numbers
 
 
@@ -47,9 +49,6 @@ class Beta(Distribution):
         return a * b / (total.square() * (total + 1))
 
     def rsample(self, sample_shape=Size()):
-        # x = g1 / (g1 + g0) with g1 ~ Gamma(a, 1), g0 ~ Gamma(b, 1), in float64; its gradient chains each gamma's
-        # implicit one: dx/da = x (1 - x) dlog(g1)/da, dx/db = -x (1 - x) dlog(g0)/db (finite when g1, g0 are tiny);
-        # unbiased, but not torch's per-sample gradient (dirichlet.py says how they differ)
         shape = self._extended_shape(sample_shape)
         a, b = self.concentration1.expand(shape), self.concentration0.expand(shape)
         need = (a.requires_grad or b.requires_grad) and is_grad_enabled()
@@ -57,13 +56,17 @@ class Beta(Distribution):
         # [smallest normal, largest below 1]; the value is its first component
         ab = np.stack([_numpy(a), _numpy(b)], -1)
         g = gen_of(None).gamma(ab, np.float64).reshape(ab.shape)
-        value = normalise_gammas(g, _kernel_dtype(a))[..., 0]
+        xs = normalise_gammas(g, _kernel_dtype(a))
+        value = xs[..., 0]
         grads = []
         if need:
-            g1, g0 = g[..., 0], g[..., 1]
-            x = g1 / (g1 + g0)
-            grads = [(a, x * (1 - x) * _standard_gamma_grad(g1, ab[..., 0]) / g1),
-                     (b, -x * (1 - x) * _standard_gamma_grad(g0, ab[..., 1]) / g0)]
+            # torch's Dirichlet backward with the second component's gradient zero: G_i = _dirichlet_grad(x_i, c_i,
+            # a + b), da = G_a (1 - x) dx, db = -G_b x dx
+            total = ab.sum(-1)
+            if a.requires_grad:
+                grads.append((a, _dirichlet_grad(value, ab[..., 0], total) * (1 - value.astype(np.float64))))
+            if b.requires_grad:
+                grads.append((b, -_dirichlet_grad(xs[..., 1], ab[..., 1], total) * value))
         x = _reparameterised(value, a, grads)
         eps, tiny = finfo(x.dtype).eps, finfo(x.dtype).tiny  # narrower dtypes: log_prob stays finite at both ends
         return x + (x.detach().clamp(min=tiny, max=1 - eps / 2) - x.detach())
