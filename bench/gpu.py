@@ -529,13 +529,15 @@ def bench_train_step(env, steps=10, warmup=3, budget_s=45):
 
     tg_ms, tg_losses, tg_n = timed(tg_step)
     th_ms, th_losses, th_n = timed(th_step)
+    last = min(len(tg_losses), len(th_losses)) - 1  # the budget may stop one framework's loop earlier
     row = dict(config=cfg, teenygrad_ms=tg_ms, torch_ms=th_ms, ratio=tg_ms / th_ms, steps=[tg_n, th_n],
-               loss_first=[tg_losses[0], th_losses[0]], loss_last=[tg_losses[-1], th_losses[-1]])
+               loss_first=[tg_losses[0], th_losses[0]], loss_last=[tg_losses[last], th_losses[last]],
+               loss_last_step=last)
     print(f"  {cfg['n_layer']}L {cfg['n_head']}H {cfg['n_embd']}d, block {cfg['block']}, batch {cfg['batch']}: "
           f"teenygrad {tg_ms:.1f} ms/step, torch {th_ms:.1f} ms/step (medians of {tg_n} / {th_n}), "
           f"teenygrad/torch x{tg_ms / th_ms:.2f}")
     print(f"  loss step 0: teenygrad {tg_losses[0]:.5f} torch {th_losses[0]:.5f}; "
-          f"last: {tg_losses[-1]:.5f} vs {th_losses[-1]:.5f}")
+          f"step {last}: {tg_losses[last]:.5f} vs {th_losses[last]:.5f}")
     return row
 
 
