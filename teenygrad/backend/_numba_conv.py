@@ -18,6 +18,9 @@ medians, the kernels alone unless said.
 vol2col3d_s1, col2vol3d_s1: conv3d at stride and dilation 1, a few output rows of one image at a time (the whole
 batch's im2col was 113 MB at (4, 16, 16, 32, 32), 3x3x3, and its col2im numpy slice-adds). That conv3d's forward +
 backward 145 -> 54 ms, PyTorch 24, one thread (two: 105 -> 53, PyTorch 24 on a loaded host).
+vol2col3d_s1 then indexes each chunk as one flat run per (c, kernel offset) rather than a 1-D view per row: the
+kernel alone 6.5 -> 2.1 ms a pass at that shape, forward + backward (three passes) 133 -> 117 ms, PyTorch 56 (one
+thread each, a heavily loaded host: /tmp/s11/h3/b3d.py, medians of 7 rounds alternating).
 resample: interpolate's separable taps along one axis in one pass, and (fed the taps grouped by input row) its
 backward as a gather instead of np.add.reduceat along a middle axis. Bilinear (16, 32, 64, 64) -> (100, 100),
 align_corners, forward + backward 118 -> 32 ms, PyTorch 34, one thread (two: 114 -> 30, PyTorch 17). Those two:
@@ -148,15 +151,17 @@ def vol2col3d_s1(xpad, cols, r0, oh):
     _conv3d_chunked). A whole image's is C K D H W floats (28 MB at (16, 16, 32, 32), 3x3x3), so it goes a few rows at
     a time into a buffer that stays in cache."""
     C, kd, kh, kw, R, ow = cols.shape
+    flat = cols.reshape(C, kd, kh, kw, R * ow)  # a row at an offset into one flat run: no 1-D view made a row (3x)
     for c in range(C):
         for a in range(kd):
             for b in range(kh):
-                for e in range(kw):
-                    for r in range(R):
-                        d, h = divmod(r0 + r, oh)
-                        src, dst = xpad[c, d + a, h + b], cols[c, a, b, e, r]
+                for r in range(R):
+                    d, h = divmod(r0 + r, oh)
+                    src, at = xpad[c, d + a, h + b], r * ow
+                    for e in range(kw):
+                        dst = flat[c, a, b, e]
                         for j in range(ow):
-                            dst[j] = src[j + e]
+                            dst[at + j] = src[j + e]
     return cols
 
 

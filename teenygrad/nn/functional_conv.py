@@ -130,6 +130,18 @@ def _conv_transpose(op, nd, input, weight, bias, stride, padding, output_padding
         raise RuntimeError(f"{op}: input {input.shape} with kernel {_show(K)}, stride {_show(stride)}, padding "
                            f"{_show(pad)} gives a non-positive output size {_show(out)}")
     params = [weight] + ([bias] if bias is not None else [])
+    if (nd == 2 and stride == (1, 1) and (groups > 1 or Og >= Cin)
+            and all(p <= d * (k - 1) for p, d, k in zip(pad, dilation, K))):
+        # at stride 1 this is a convolution of x with each group's kernels flipped and transposed, padded by the
+        # kernel's reach less padding: ConvNd's chunked im2col and GEMM, not the (N, C_out, *K, *S) columns and the
+        # col2im here. (16, 32, 64, 64), 3x3, forward + backward: groups=4 99 -> 57 ms, 32 -> 64 channels 213 -> 103,
+        # (PyTorch 21 and 63); with fewer output than input channels (32 -> 16: 47 -> 55) the columns here are fewer
+        flipped = (weight.reshape(groups, Cin // groups, Og, *K).transpose(1, 2)
+                   .reshape(groups * Og, Cin // groups, *K).flip(2, 3))
+        cpad = tuple((d * (k - 1) - p, d * (k - 1) - p + o) for p, d, k, o in zip(pad, dilation, K, opad))
+        args = (input if input.ndim == nd + 2 else input.unsqueeze(0), flipped) + tuple(params[1:])
+        y = C.ConvNd.apply(*args, stride=stride, pad=cpad, dilation=dilation, groups=groups, reads_x=True)
+        return y if input.ndim == nd + 2 else y.squeeze(0)
     kw = dict(stride=stride, pad=tuple((p, p) for p in pad), dilation=dilation, groups=groups, out_shape=out)
     if input.ndim == nd + 1:  # unbatched
         return C.ConvTransposeNd.apply(input.unsqueeze(0), *params, **kw).squeeze(0)

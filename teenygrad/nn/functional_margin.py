@@ -166,12 +166,17 @@ def multilabel_margin_loss(input, target, size_average=None, reduce=None, reduct
     if t.size and (t.min() < -1 or t.max() >= C):
         bad = int(t.min()) if t.min() < -1 else int(t.max())
         raise RuntimeError(f"{op}: target {bad} is out of range for {C} classes (expected -1 to {C - 1})")
-    # count[n, c]: how often class c is listed before the row's first -1 (torch counts a repeat twice)
-    listed = np.cumprod(t != -1, axis=1).astype(bool)
-    count = np.zeros(x.shape, np.int64)
-    np.add.at(count, (np.nonzero(listed)[0], t[listed]), 1)
-    pairs = count[:, :, None] * (count == 0)[:, None, :]  # (n, j, i): target j against non-target i
-    hinge = (1 - x.unsqueeze(2) + x.unsqueeze(1)).relu()  # relu: no gradient at exactly 0, as torch
+    # torch loops over the listed targets only: gather their scores, (n, k), and pair each with every class,
+    # (n, k, c), rather than all (n, c, c) class pairs; a repeated target is listed, and counted, twice
+    listed = np.cumprod(t != -1, axis=1).astype(bool)  # the targets before the row's first -1
+    k = int(listed.sum(1).max()) if t.size else 0
+    listed = listed[:, :k]
+    ids = np.where(listed, t[:, :k], 0)
+    is_target = np.zeros(x.shape, bool)
+    is_target[np.nonzero(listed)[0], ids[listed]] = True
+    pairs = listed[:, :, None] & ~is_target[:, None, :]  # (n, k, i): listed target against non-target i
+    x_j = x.gather(1, Tensor._wrap(on_device_of(x._data, ids)))  # (n, k)
+    hinge = (1 - x_j.unsqueeze(2) + x.unsqueeze(1)).relu()  # relu: no gradient at exactly 0, as torch
     loss = (hinge * _const(x, pairs)).sum((1, 2)) / C
     loss = loss.reshape(()) if input.ndim <= 1 else loss
     return loss.sum() if reduction == "mean" and x.shape[0] == 0 else _reduce(loss, reduction, op)

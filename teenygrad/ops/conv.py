@@ -214,7 +214,9 @@ class ConvNd(Function):
     That path goes with the numba kernels (fused_for), so TEENYGRAD_NUMBA=0 and the tests' `kernels` fixture run
     the reference beside it."""
     reads_for = ((), (0,), ())  # x is read as a copy (im2col); w for the input gradient
-    def forward(self, x, w, *b, stride, pad, dilation, groups):
+    def forward(self, x, w, *b, stride, pad, dilation, groups, reads_x=False):
+        if reads_x:  # a conv_transpose run as this convolution: x in place is refused, as torch saves it for dw
+            self.reads_for = ((1,), (0,), ())
         N, C = x.shape[:2]
         O, Cg, *K = w.shape
         G = groups
