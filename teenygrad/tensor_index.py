@@ -9,7 +9,8 @@ from .ops import index as I
 from ._arrays import on_device_of, xp_of
 from .tensor import Tensor, _as_view, _norm_dim, _check_same_device
 from .tensor_ops import _method
-from .tensor_inplace import _plain_view, _fill_value, _overlaps, _bump, _no_graph_write
+from .tensor_inplace import _plain_view, _fill_value, _overlaps, _bump
+from .tensor_inplace_math import _no_graph_write
 from .tensor_movement import _bool_mask
 from .random import gen_of
 

@@ -54,7 +54,7 @@ def _inplace_variant(name):
     setattr(Tensor, name + "_", op)
 
 
-for _name in ["log", "sqrt", "tanh", "sigmoid", "relu", "neg", "abs", "reciprocal"]:  # exp_: tensor_inplace.py
+for _name in ["log", "sqrt", "tanh", "sigmoid", "relu", "neg", "abs", "reciprocal"]:  # exp_: tensor_inplace_math.py
     _inplace_variant(_name)
 
 
@@ -292,7 +292,7 @@ def clamp_max(self, max):
 Tensor.negative, Tensor.true_divide, Tensor.subtract, Tensor.multiply = (Tensor.neg, Tensor.div, Tensor.sub,
                                                                          Tensor.mul)
 Tensor.floor_divide = lambda self, other: self.div(other, rounding_mode="floor")
-# addcmul_, addcdiv_ and lerp_ have their own no-graph paths in tensor_inplace.py
+# addcmul_, addcdiv_ and lerp_ have their own no-graph paths in tensor_inplace_math.py
 for _name in ["floor", "ceil", "trunc", "round", "sign", "square", "fmod", "clamp_min", "clamp_max", "log1p",
               "expm1", "sin", "cos", "rsqrt", "frac", "silu"]:
     _inplace_variant(_name)
