@@ -185,7 +185,8 @@ def test_rnn_stays_on_device(gpu):
 
 def _replayed_noise(seed, like, shape, p):
     """The noise a dropout on the device drew right after manual_seed(seed), made again (as a host array)."""
-    from teenygrad.random import default_generator, device_dropout_noise
+    from teenygrad.random import default_generator
+    from teenygrad.random_device import device_dropout_noise
     tg.manual_seed(seed)
     noise = device_dropout_noise(like, shape, p, default_generator)
     assert on_device(noise)
@@ -233,7 +234,8 @@ def test_sdpa_dropout_on_device(gpu):
 def test_device_hash_bits():
     """The dropout hash (plain numpy here): its words are balanced and uncorrelated, a new key gives new words,
     and making a mask takes exactly one two-word randint from the generator."""
-    from teenygrad.random import Generator, device_dropout_noise, hashed_bits
+    from teenygrad.random import Generator
+    from teenygrad.random_device import device_dropout_noise, hashed_bits
     a, b = hashed_bits(np, 1 << 18, 1), hashed_bits(np, 1 << 18, 2)
     assert a.dtype == np.uint32 and len(np.unique(a)) == a.size  # a bijection of the index
     for w in (a, b):

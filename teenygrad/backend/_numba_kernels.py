@@ -944,9 +944,9 @@ def select(c, x, y):
     return out
 
 
-# ---- torch's float32 Box-Muller (randn): the same arithmetic as teenygrad/random.py's numpy path, in one pass ----
+# ---- torch's float32 Box-Muller (randn): random_math.py's numpy arithmetic, in one pass ----------------------------
 # No fastmath here: every float32 operation must round where the numpy path rounds (bit-equal results). fma(a, b, c)
-# is emulated as random.py does it: the float32 product is exact in float64, then one addition and the cast.
+# is emulated as random_math.py does it: the float32 product is exact in float64, then one addition and the cast.
 _exact = dict(error_model="numpy", cache=True, nogil=True)
 _BM0, _BM1, _BM2, _BM3, _BM4, _BM5, _BM6, _BM7, _BM8 = [f32(c) for c in (7.0376836292E-2, -1.1514610310E-1, 1.1676998740E-1, -1.2420140846E-1, 1.4249322787E-1,
                         -1.6668057665E-1, 2.0000714765E-1, -2.4999993993E-1, 3.3333331174E-1)]

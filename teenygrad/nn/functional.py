@@ -10,7 +10,8 @@ from ..tensor import Tensor, _check_same_device
 from ..ops import nn as N
 from ..ops import activation as A
 from .._arrays import on_device_of, xp_of
-from ..random import device_dropout_noise, gen_of
+from ..random import gen_of
+from ..random_device import device_dropout_noise
 from ..autograd.grad_mode import is_grad_enabled
 from ..tensor_ops import one_hot as _one_hot, where as _where, einsum as _einsum
 from ._checks import _t, _same_float

@@ -489,8 +489,9 @@ class Dropout(Function):
     """y = x m / (1-p), m ~ Bernoulli(1-p);  dx = dy m / (1-p)"""
     saves_inputs = False
     def forward(self, x, p, gen):
-        from ..random import device_dropout_noise, draw_like
-        if p < 1 and type(x) is not np.ndarray:  # a GPU array: the mask is made there (random.py says how)
+        from ..random import draw_like
+        from ..random_device import device_dropout_noise
+        if p < 1 and type(x) is not np.ndarray:  # a GPU array: the mask is made there (random_device.py says how)
             self.m = device_dropout_noise(x, x.shape, p, gen)
         elif p < 1:  # torch: noise = bernoulli_(1 - p) laid out like x, noise /= (1 - p) in x's dtype, x * noise
             keep = draw_like(x.shape, x.strides, lambda n: gen.bernoulli(n, 1 - p))
