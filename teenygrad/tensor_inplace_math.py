@@ -79,7 +79,8 @@ def _fast_inplace(self, ufunc, o, op):
         if not fits:
             raise RuntimeError(f"{op}: output with shape {self.shape} doesn't match the broadcast shape "
                                f"{np.broadcast_shapes(self.shape, bs)}")
-    if kind in "iu" and type(b) is builtins.int and not np.can_cast(np.min_scalar_type(b), self._data.dtype):
+    if (kind in "iu" and type(b) is builtins.int and not 0 <= b < 128  # (small ints fit every integer dtype)
+            and not np.can_cast(np.min_scalar_type(b), self._data.dtype)):
         if -2 ** 63 <= b < 2 ** 64:
             b = np.asarray(b).astype(self._data.dtype)  # u8 += -3 wraps modulo 2^8, as torch's integer ops
     try:
