@@ -9,10 +9,23 @@ import numpy as np
 _SQRT_PI = math.sqrt(math.pi)
 
 
+def _kernel(name):
+    """backend/_numba_special's one-pass kernel for name when numba is on (and it has one), else None"""
+    from ..backend import cpu
+    if cpu.fused() is None:
+        return None
+    from ..backend import _numba_special
+    return getattr(_numba_special, name, None)
+
+
 def _flat(fn):
-    """Run fn on a 1-D float64 copy (boolean-mask assignment needs at least one dim) and restore the shape."""
+    """Run fn on a 1-D float64 copy (boolean-mask assignment needs at least one dim) and restore the shape; a numba
+    kernel of the same name (see _kernel) runs instead where there is one: the same math, one loop per element."""
     def wrapper(x, *args):
         x = np.asarray(x, dtype=np.float64)
+        k = _kernel(fn.__name__)
+        if k is not None:
+            return k(x.reshape(-1)).reshape(x.shape)
         with np.errstate(all="ignore"):  # poles and tails give inf and nan on purpose, as torch
             return fn(x.reshape(-1), *args).reshape(x.shape)
     wrapper.__name__, wrapper.__doc__ = fn.__name__, fn.__doc__
@@ -245,23 +258,36 @@ def digamma(x):
 _B2 = [(1, 6), (-1, 30), (1, 42), (-1, 30), (5, 66), (-691, 2730), (7, 6), (-3617, 510), (43867, 798),
        (-174611, 330), (854513, 138), (-236364091, 2730)]  # Bernoulli numbers B2, B4, ... as (num, den)
 _ZETA_C = [n / d / math.factorial(2 * j + 2) for j, (n, d) in enumerate(_B2)]  # B2j / (2j)!
+_ZETA_FAR = -100.0  # below: q's negative terms summed in closed form (summing them would take |q| steps)
+
+
+def _zeta_far(s, q):
+    """zeta(s, q) for q < _ZETA_FAR (not a pole) and integer s: with f = q - floor(q), the terms q + k < 0 are
+    -(m - f) for m = 1 .. -floor(q), so zeta(s, q) = zeta(s, f) + (-1)^s (zeta(s, 1 - f) - zeta(s, 1 - q))"""
+    f = q - np.floor(q)  # exact
+    sign = 1 - 2 * np.fmod(s, 2)  # (-1)^s
+    return zeta(s, f) + sign * (zeta(s, 1 - f) - zeta(s, 1 - q))
 
 
 def zeta(s, q):
     """The Hurwitz zeta function sum_k (q + k)^-s (s > 1): the first terms summed until q + k >= 10, the rest
-    by Euler-Maclaurin. inf at s = 1 and at q = 0, -1, ..., -inf; NaN for s < 1, q = inf (as torch's), or q < 0
-    with s not an integer."""
+    by Euler-Maclaurin (for q < _ZETA_FAR see _zeta_far). inf at s = 1 and at q = 0, -1, ..., -inf; NaN for s < 1,
+    q = inf (as torch's), or q < 0 with s not an integer."""
     s, q = np.broadcast_arrays(np.asarray(s, dtype=np.float64), np.asarray(q, dtype=np.float64))
     shape = s.shape
     s, q = s.reshape(-1).copy(), q.reshape(-1).copy()
+    k = _kernel("zeta")
+    if k is not None:
+        return k(s, q, np.array(_ZETA_C), _ZETA_FAR).reshape(shape)
     with np.errstate(all="ignore"):
         pole = (q <= 0) & (q == np.floor(q))
         undefined = (s < 1) | ((q < 0) & ~pole & (s != np.floor(s))) | np.isnan(s) | np.isnan(q) | (q == np.inf)
+        far = (q < _ZETA_FAR) & ~pole & ~undefined
         total = np.zeros_like(q)
-        a = q.copy()
+        a = np.where(far, 10.0, q)  # far ones are done apart
         k = 0
-        while True:  # poles and NaNs stay out of the loop: stepping a pole like -1e10 up to 10 would never end
-            m = ((a < 10) | (k < 9)) & ~pole & ~undefined
+        while True:  # poles, NaNs and far q stay out of the loop: stepping -1e10 up to 10 would never end
+            m = ((a < 10) | (k < 9)) & ~pole & ~undefined & ~far
             if not m.any():
                 break
             total[m] += a[m] ** -s[m]
@@ -273,6 +299,8 @@ def zeta(s, q):
             total += c * rising * power
             rising = rising * (s + 2 * j + 1) * (s + 2 * j + 2)
             power = power / (a * a)
+        if far.any():
+            total[far] = _zeta_far(s[far], q[far])
         total[pole | (s == 1)] = np.inf
         total[undefined] = np.nan
     return total.reshape(shape)
