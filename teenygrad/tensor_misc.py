@@ -181,7 +181,51 @@ def cdist(x1, x2, p=2.0, compute_mode="use_mm_for_euclid_dist_if_necessary"):
         rows = max(x1.shape[-2], x2.shape[-2])
         if compute_mode == "use_mm_for_euclid_dist" or (rows > 25 and compute_mode != "donot_use_mm_for_euclid_dist"):
             return EuclidDist.apply(x1, x2)
+    if p == 1 and _l1_kernels(x1._data, x2._data) is not None:
+        return L1Dist.apply(x1, x2)
     return pnorm_last((x1.unsqueeze(-2) - x2.unsqueeze(-3)).abs(), p)  # (..., P, R, M) -> (..., P, R)
+
+
+def _l1_kernels(a, b):
+    """backend/_numba_linalg if numba is on and a, b are numpy float32 or float64 arrays of one dtype, else None"""
+    from .backend.cpu import fused
+    if fused() is None or type(a) is not np.ndarray or type(b) is not np.ndarray or a.dtype != b.dtype \
+            or a.dtype not in (np.float32, np.float64):
+        return None
+    from .backend import _numba_linalg
+    return _numba_linalg
+
+
+class L1Dist(Function):
+    """z[..., i, j] = sum_d |x1[..., i, d] - x2[..., j, d]| by a kernel over the pairs (the numpy path holds the
+    (..., P, R, M) differences);  dx1_i = sum_j dz_ij sign(x1_i - x2_j), dx2_j = -sum_i dz_ij sign(x1_i - x2_j),
+    summed over broadcast batch axes. sign is flat, so a second derivative reaches only dz."""
+    def forward(self, x1, x2):
+        self.x1, self.x2 = x1, x2
+        self.batch = np.broadcast_shapes(x1.shape[:-2], x2.shape[:-2])
+        nb = math.prod(self.batch)
+        self.a, self.b = (np.ascontiguousarray(np.broadcast_to(x, self.batch + x.shape[-2:]))
+                          .reshape((nb,) + x.shape[-2:]) for x in (x1, x2))  # (B, P, M), (B, R, M)
+        out = np.empty((self.a.shape[0], x1.shape[-2], x2.shape[-2]), x1.dtype)
+        _l1_kernels(x1, x2).l1_dist(self.a, self.b, out)
+        return out.reshape(self.batch + out.shape[1:])
+
+    def backward(self, g):
+        from ._arrays import unbroadcast
+        g1, g2 = np.zeros_like(self.a), np.zeros_like(self.b)
+        g3 = np.ascontiguousarray(g, dtype=self.a.dtype).reshape((self.a.shape[0],) + g.shape[-2:])
+        _l1_kernels(self.a, self.b).l1_dist_backward(self.a, self.b, g3, g1, g2)
+        n = self.needs_input_grad
+        return (unbroadcast(g1.reshape(self.batch + g1.shape[1:]), self.x1.shape) if n[0] else None,
+                unbroadcast(g2.reshape(self.batch + g2.shape[1:]), self.x2.shape) if n[1] else None)
+
+    def backward_graph(self, g):
+        from .autograd.graph_backward import const, sum_to
+        s = const(np.sign(self.x1[..., :, None, :] - self.x2[..., None, :, :]))  # (..., P, R, M)
+        n = self.needs_input_grad
+        gs = g.unsqueeze(-1) * s
+        return (sum_to(gs.sum(-2), self.x1.shape) if n[0] else None,
+                sum_to(-gs.sum(-3), self.x2.shape) if n[1] else None)
 
 
 class ZeroGrad(Function):

@@ -402,6 +402,23 @@ def histc(self, bins=100, min=0, max=0):
 _histogram_t = collections.namedtuple("histogram", ["hist", "bin_edges"])
 
 
+def _uniform_bin_search(edges, a, xp):
+    """searchsorted(edges, a, side="right") for equally spaced edges and edges[0] <= a <= edges[-1]: the bin by
+    arithmetic (in float64), then moved until edges[pos - 1] <= a < edges[pos] holds against the edges themselves
+    (as torch's local search), so rounding in either never changes a count. 1e6 values: 39 -> 9 ms"""
+    n, lo, span = len(edges) - 1, float(edges[0]), float(edges[-1]) - float(edges[0])
+    if not 0 < span < np.inf:  # edges that rounding squeezed together (or overflowed): search them
+        return xp.searchsorted(edges, a, side="right")
+    pos = ((a.astype(np.float64) - lo) * (n / span)).astype(np.int64) + 1
+    pos = xp.clip(pos, 1, n)
+    while True:
+        down = a < edges[pos - 1]
+        up = (pos <= n - 1) & (a >= edges[xp.minimum(pos, n)])
+        if not (down.any() or up.any()):
+            return pos
+        pos = pos - down + up
+
+
 @_method
 def histogram(self, bins=100, *, range=None, weight=None, density=False):
     """(hist, bin_edges). bins: a count of equal bins over range (else the data's min..max, widened by 0.5 each
@@ -426,7 +443,9 @@ def histogram(self, bins=100, *, range=None, weight=None, density=False):
             lo, hi = lo - 0.5, hi + 0.5
         edges = on_device_of(a, linspace(lo, hi, bins + 1, a.dtype))
     keep = (a >= edges[0]) & (a <= edges[-1])  # drops nan too
-    pos = xp.minimum(xp.searchsorted(edges, a[keep], side="right") - 1, len(edges) - 2)
+    pos = xp.searchsorted(edges, a[keep], side="right") if isinstance(bins, Tensor) else \
+        _uniform_bin_search(edges, a[keep], xp)
+    pos = xp.minimum(pos - 1, len(edges) - 2)
     w = None if weight is None else weight._data.reshape(-1)[keep]
     hist = xp.bincount(pos, weights=w, minlength=len(edges) - 1).astype(a.dtype)
     if density:
