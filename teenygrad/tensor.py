@@ -68,7 +68,7 @@ def _legacy_array(data, dtype):
 
 
 class Tensor:
-    __slots__ = ("_data", "requires_grad", "grad", "_ctx", "_retains_grad", "__weakref__", "__dict__")
+    __slots__ = ("_data", "requires_grad", "_grad", "_ctx", "_retains_grad", "__weakref__", "__dict__")
     __array_priority__ = 1000  # numpy scalars/arrays on the left defer to our reflected operators
 
     def __init__(self, *data, dtype=None, requires_grad=False, device=None):
@@ -81,7 +81,7 @@ class Tensor:
         if device is not None:
             a = _move(a, device)
         self._data = a
-        self.grad = None
+        self._grad = None
         self._ctx = None
         self._retains_grad = False
         self.requires_grad = False
@@ -100,7 +100,7 @@ class Tensor:
             a = np.asarray(a)
         t = Tensor.__new__(Tensor)
         t._data = a  # one store each: a 5-tuple unpack builds the tuple first
-        t.grad = None
+        t._grad = None
         t._ctx = None
         t._retains_grad = False
         t.requires_grad = requires_grad
@@ -165,6 +165,21 @@ class Tensor:
         return self._data.flags.c_contiguous
 
     @property
+    def grad(self):
+        g = self._grad
+        if g is None and self._ctx is not None and not self._retains_grad:
+            import warnings
+            warnings.warn("The .grad attribute of a Tensor that is not a leaf Tensor is being accessed. Its .grad "
+                          "attribute won't be populated during autograd.backward(). If you indeed want the .grad "
+                          "field to be populated for a non-leaf Tensor, use .retain_grad() on the non-leaf Tensor.",
+                          UserWarning, stacklevel=2)
+        return g
+
+    @grad.setter
+    def grad(self, g):
+        self._grad = g
+
+    @property
     def is_leaf(self):
         return self._ctx is None
 
@@ -176,7 +191,7 @@ class Tensor:
     def data(self):
         t = Tensor.__new__(Tensor)  # Tensor._wrap(self._data) spelled out: read in every SGD update
         t._data = self._data
-        t.grad = None
+        t._grad = None
         t._ctx = None
         t._retains_grad = False
         t.requires_grad = False

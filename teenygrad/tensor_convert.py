@@ -6,6 +6,8 @@ import numpy as np
 from . import dtype as dt
 from .ops import elementwise as E
 from .tensor import Tensor, _ToDevice, _device_name
+from . import tensor_print as P
+from .tensor_print import set_printoptions  # noqa: F401  (teenygrad.set_printoptions)
 
 
 def _as_array(data, dtype):
@@ -104,40 +106,28 @@ def __format__(self, spec):
         return format(self.item(), spec)
     return object.__format__(self, spec)
 
-_print_options = {"precision": 4, "threshold": 1000, "edgeitems": 3, "linewidth": 75, "sci_mode": None}
-_PRINT_PROFILES = {"default": dict(precision=4, threshold=1000, edgeitems=3, linewidth=75),
-                   "short": dict(precision=2, threshold=1000, edgeitems=2, linewidth=80),
-                   "full": dict(precision=4, threshold=2 ** 63 - 1, edgeitems=3, linewidth=80)}
-
-
-def set_printoptions(precision=None, threshold=None, edgeitems=None, linewidth=None, profile=None, sci_mode=None):
-    """torch.set_printoptions: digits, summarising threshold and width of tensor reprs (sci_mode True/False
-    forces or forbids scientific notation; None lets numpy choose)."""
-    if profile is not None:
-        _print_options.update(_PRINT_PROFILES[profile])
-    for k, v in dict(precision=precision, threshold=threshold, edgeitems=edgeitems, linewidth=linewidth).items():
-        if v is not None:
-            _print_options[k] = v
-    _print_options["sci_mode"] = sci_mode
-
-
 def __repr__(self):
-    o = _print_options
-    a = np.asarray(self.cpu()._data, dtype=np.float32 if self.dtype.name == "bfloat16" else self.dtype)
-    body = np.array2string(a, separator=", ", precision=o["precision"], threshold=o["threshold"],
-                           edgeitems=o["edgeitems"], max_line_width=o["linewidth"], prefix="tensor(",
-                           suppress_small=o["sci_mode"] is False,
-                           floatmode="fixed" if o["sci_mode"] is False else "maxprec")
-    extra = []
-    if self.dtype != dt._default_float and self.dtype not in (dt.int64, dt.bool):
-        extra.append(f"dtype={_dtype_name(self.dtype)}")
+    suffixes = []
     if self.device != "cpu":
-        extra.append("device='cuda'")
+        suffixes.append("device='cuda:0'")
+    a = self.cpu()._data
+    if a.size == 0:  # no elements to tell an int64 tensor from a float one: every dtype but the default is named
+        if a.ndim != 1:
+            suffixes.append(f"size={tuple(a.shape)}")
+        if self.dtype != dt._default_float:
+            suffixes.append(f"dtype={_dtype_name(self.dtype)}")
+        body = "[]"
+    else:
+        if not P.options["edgeitems"]:  # torch names the size when no edge items show
+            suffixes.append(f"size={tuple(a.shape)}")
+        if self.dtype not in (dt._default_float, dt.int64, dt.bool):
+            suffixes.append(f"dtype={_dtype_name(self.dtype)}")
+        body = P.format_array(a, len("tensor("))
     if self._ctx is not None:
-        extra.append(f"grad_fn=<{type(self._ctx).__name__}Backward>")
+        suffixes.append(f"grad_fn=<{self._ctx.name()}>")
     elif self.requires_grad:
-        extra.append("requires_grad=True")
-    return "tensor(" + body + "".join(", " + e for e in extra) + ")"
+        suffixes.append("requires_grad=True")
+    return P.with_suffixes("tensor(" + body, suffixes, len("tensor("))
 
 def to(self, *args, dtype=None, device=None, copy=False, non_blocking=False):
     for a in args:
@@ -174,8 +164,24 @@ def _cast(self, dtype):
         return Tensor._wrap(self._data.astype(dtype))
     return E.Cast.apply(self, dtype=dtype)
 
-def type(self, dtype=None):
-    return _dtype_name(self.dtype) if dtype is None else self.to(dtype)
+# torch's legacy tensor type names ('torch.FloatTensor'), by dtype name
+_TYPE_NAMES = {"float32": "FloatTensor", "float64": "DoubleTensor", "float16": "HalfTensor",
+               "bfloat16": "BFloat16Tensor", "int64": "LongTensor", "int32": "IntTensor", "int16": "ShortTensor",
+               "int8": "CharTensor", "uint8": "ByteTensor", "bool": "BoolTensor"}
+
+
+def type(self, dtype=None, non_blocking=False):
+    """No argument: torch's type name ('torch.FloatTensor', 'torch.cuda.LongTensor'). With a dtype or such a
+    name: the tensor cast to it (and moved, for a name that says cuda or not)."""
+    if dtype is None:
+        return ("torch.cuda." if self.device != "cpu" else "torch.") + _TYPE_NAMES.get(self.dtype.name, self.dtype.name)
+    if isinstance(dtype, str):
+        kind = dtype.rsplit(".", 1)[-1]
+        names = {v: k for k, v in _TYPE_NAMES.items()}
+        if kind not in names or dtype.rsplit(".", 1)[0] not in ("torch", "torch.cuda", "teenygrad", "teenygrad.cuda"):
+            raise RuntimeError(f"type: invalid type {dtype!r} (expected a name like 'torch.FloatTensor')")
+        return self.to("cuda" if ".cuda." in dtype else "cpu", dt.to_dtype(names[kind]))
+    return self.to(dtype)
 
 def float(self):
     return self._cast(dt.float32)

@@ -90,7 +90,7 @@ def test_to_variants_and_type_name():
     assert x.to(tg.ones(1, dtype=tg.float64)).dtype == tg.float64
     assert x.to("cpu", tg.int64).tolist() == [1, 2]
     assert x.to(dtype=tg.float16).dtype == tg.float16
-    assert x.type() == "teenygrad.float32" or "float32" in x.type()
+    assert x.type() == "torch.FloatTensor"  # torch's legacy type names
 
 
 def test_bfloat16_optional():
@@ -396,9 +396,9 @@ def test_set_printoptions_precision_and_profile():
     x = tg.tensor([1.23456, 2.5])
     try:
         tg.set_printoptions(precision=2)
-        assert repr(x) == "tensor([1.23, 2.5 ])"
+        assert repr(x) == "tensor([1.23, 2.50])"
         tg.set_printoptions(threshold=5, edgeitems=1)
         assert "..." in repr(tg.arange(10))
     finally:
         tg.set_printoptions(profile="default")
-    assert repr(x) == "tensor([1.2346, 2.5   ])"
+    assert repr(x) == "tensor([1.2346, 2.5000])"

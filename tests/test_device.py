@@ -259,7 +259,7 @@ def test_tensor_moves_and_creation(gpu):
         assert y.device == "cuda" and y.is_cuda and on_device(y._data)
         np.testing.assert_array_equal(y.cpu().numpy(), x.numpy())
         assert type(y.cpu()._data) is np.ndarray
-    assert "device='cuda'" in repr(x.cuda())
+    assert "device='cuda:0'" in repr(x.cuda())
     for make in (lambda d: tg.zeros(2, 3, device=d), lambda d: tg.ones(4, device=d),
                  lambda d: tg.full((2,), 7.0, device=d), lambda d: tg.arange(5, device=d),
                  lambda d: tg.eye(3, device=d), lambda d: tg.empty(2, device=d),

@@ -31,6 +31,21 @@ class Function:
     def forward(self, *args, **kwargs):
         raise NotImplementedError
 
+    # ---- torch's view of a graph node (grad_fn): read only on request, nothing here runs per op ----
+    def name(self):
+        """torch's name for this node: MulBackward0 for teenygrad's Mul, SqBackward for a user's Function Sq."""
+        return _node_name(type(self))
+
+    def __repr__(self):
+        return f"<{self.name()} object at {id(self):#x}>"
+
+    @property
+    def next_functions(self):
+        """(node, 0) per input, as torch gives: the input's grad_fn, an AccumulateGrad for a leaf that requires
+        grad, None for one that doesn't. Empty once backward has freed the graph."""
+        return tuple((p, 0) if isinstance(p, Function) else
+                     ((AccumulateGrad(p), 0) if p.requires_grad else (None, 0)) for p in self.parents or ())
+
     def backward(self, grad):
         raise NotImplementedError
 
@@ -119,7 +134,7 @@ class Function:
             out = _np.asarray(out)
         t = Tensor.__new__(Tensor)
         t._data = out
-        t.grad = None
+        t._grad = None
         t._retains_grad = False
         if requires_grad:
             # parents are graph nodes fixed now: each input's Function, or the tensor itself for a leaf.
@@ -286,14 +301,14 @@ def once_differentiable(fn):
 
 def _accumulate_into_grad(t, g, stored):
     """Leaf/retained gradient: keep our own writable copy, never an alias of another tensor's grad."""
-    if t.grad is None:
+    if t._grad is None:  # the slot itself: .grad of a non-leaf warns (Tensor.grad)
         # cheapest test first; a cupy array's flags have no `writeable` (it always is)
         if g.base is not None or id(g) in stored or (type(g) is _np.ndarray and not g.flags.writeable):
             g = c_copy(g)
         stored.add(id(g))
-        t.grad = Tensor._wrap(g)
+        t._grad = Tensor._wrap(g)
     else:
-        t.grad._data = t.grad._data + g
+        t._grad._data = t._grad._data + g
 
 
 _FREED = ("backward: trying to backward through the graph a second time (or directly access saved tensors "
@@ -422,6 +437,44 @@ def _prune(order, capture):
                 live.add(node)
                 break
     return [n for n in order if n in live or n in capture], live
+
+
+class AccumulateGrad:
+    """What torch's next_functions shows for a leaf that requires grad: the node that stores into its .grad."""
+
+    def __init__(self, variable):
+        self.variable = variable
+        self.next_functions = ()
+
+    def name(self):
+        return "torch::autograd::AccumulateGrad"
+
+    def __repr__(self):
+        return f"<AccumulateGrad object at {id(self):#x}>"
+
+
+# teenygrad's op classes whose torch counterparts are named otherwise (the rest read <Op>Backward0)
+_TORCH_NAMES = {
+    "MulScalar": "Mul", "Pow": "Pow1", "PowScalar": "Pow", "Clamp": "Clamp1", "ClampT": "Clamp1", "ELU": "Elu",
+    "Matmul": "Mm", "Linear": "Addmm", "Reshape": "View", "GetItem": "Index", "Contiguous": "Clone",
+    "Cast": "ToCopy", "Pad": "ConstantPadNd", "LayerNorm": "NativeLayerNorm", "GroupNorm": "NativeGroupNorm",
+    "BatchNorm": "NativeBatchNorm", "Dropout": "NativeDropout", "CrossEntropy": "NllLoss",
+    "Huber": "HuberLoss", "ConvNd": "Convolution", "ConvTransposeNd": "Convolution",
+    "MaxPoolNd": "MaxPool2DWithIndices", "AvgPoolNd": "AvgPool2D", "AMax": "Amax", "AMin": "Amin",
+    "MaxDim": "Max", "MinDim": "Min", "LogSumExp": "Logsumexp", "LogCumSumExp": "Logcumsumexp",
+    "Norm": "LinalgVectorNorm", "Svd": "LinalgSvd", "Eigh": "LinalgEigh", "Qr": "LinalgQr", "Inv": "LinalgInvEx",
+    "Det": "LinalgDet", "Slogdet": "LinalgSlogdet", "Solve": "LinalgSolveEx", "Cholesky": "LinalgCholeskyEx",
+    "Pinv": "LinalgPinv", "MatrixExp": "LinalgMatrixExp", "Einsum": "Bmm",
+    "ScaledDotProductAttention": "ScaledDotProductFlashAttentionForCpu",
+}
+
+
+def _node_name(cls):
+    n = cls.__name__
+    if not cls.__module__.startswith("teenygrad."):  # a user's Function, as torch names custom ones
+        return n + "Backward"
+    n = _TORCH_NAMES.get(n, n)
+    return n[:-1] + "Backward" + n[-1] if n[-1].isdigit() else n + "Backward0"
 
 
 Tensor = None  # set by teenygrad.tensor once the class exists (tensor.py imports this module)

@@ -122,7 +122,7 @@ def _leaf_hooks(t, g):
 def _store(t, g):
     """Accumulate g into t.grad as torch does under create_graph: a fresh tensor in the graph (a clone: no .grad
     shares memory with another tensor), and out of place when t already has a gradient."""
-    t.grad = g.clone() if t.grad is None else t.grad + g
+    t._grad = g.clone() if t._grad is None else t._grad + g  # _grad: .grad warns on a non-leaf
     if t._ctx is None and hook_state["leaf"]:
         from .function import _after_accumulate
         _after_accumulate(t)
