@@ -112,6 +112,26 @@ def _encode_key(k, path):
                     "keys must be str, int, float, bool, None or tuples of them")
 
 
+def _refusal(x, path):
+    """Why save can't store x, and what to save instead: a whole model or optimizer would need pickle."""
+    name = type(x).__name__
+    at = f" (at {_where(path)})" if path else ""
+    if callable(getattr(x, "state_dict", None)):
+        from .nn.modules.module import Module  # only now: checkpoints of plain tensors never need nn
+        from .optim.optimizer import Optimizer
+        if isinstance(x, Module):
+            return (f"save: cannot store a whole Module ({name}) pickle-free{at}; save model.state_dict() and load "
+                    f"it into a new {name}() with load_state_dict (torch.load of a whole model needs pickle, which "
+                    "teenygrad's files never hold)")
+        if isinstance(x, Optimizer):
+            return (f"save: cannot store a whole Optimizer ({name}) pickle-free{at}; save optimizer.state_dict() "
+                    f"and load it into a new {name} over the model's parameters with load_state_dict (teenygrad's "
+                    "files never hold pickle)")
+        return f"save: cannot store {name} pickle-free{at}; save its state_dict() and load it with load_state_dict"
+    return (f"save: cannot store {name} at {_where(path)}; checkpoints hold only Tensors, numpy arrays, dicts, "
+            "lists, tuples, str, int, float, bool and None (they are pickle-free)")
+
+
 class _Flattener:
     """Walks a checkpoint once, turning it into a JSON tree plus {tensor name: ndarray}."""
 
@@ -149,8 +169,7 @@ class _Flattener:
         else:
             kind = "tensor" if isinstance(x, _tensor_class()) else None
         if kind is None:
-            raise TypeError(f"save: cannot store {type(x).__name__} at {_where(path)}; checkpoints hold only "
-                            "Tensors, numpy arrays, dicts, lists, tuples, str, int, float, bool and None")
+            raise TypeError(_refusal(x, path))
         a = _to_numpy(x)
         _code_of(a.dtype, f"save: {_where(path)}")  # fail now, before a temp file exists
         name = self._name(path)

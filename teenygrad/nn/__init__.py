@@ -9,7 +9,7 @@ from .modules.activation import (ReLU, Tanh, Sigmoid, SiLU, ReLU6, LogSigmoid, G
                                  Hardtanh, Softmax, LogSoftmax, Softmin, Dropout, Dropout1d, Dropout2d, Dropout3d,
                                  Flatten, Unflatten)
 from .modules.loss import (CrossEntropyLoss, NLLLoss, MSELoss, L1Loss, SmoothL1Loss, HuberLoss, BCELoss,
-                           BCEWithLogitsLoss, KLDivLoss)
+                           BCEWithLogitsLoss, KLDivLoss, CTCLoss)
 from .modules.distance import CosineSimilarity, PairwiseDistance
 from .modules.activation import (Mish, Hardswish, Hardsigmoid, SELU, CELU, PReLU, RReLU, GLU, Softsign,  # noqa: F401
                                  Tanhshrink, Threshold, Softshrink, Hardshrink, Softmax2d, AlphaDropout,

@@ -33,6 +33,7 @@ from .functional_margin import (poisson_nll_loss, gaussian_nll_loss, margin_rank
                                 multilabel_margin_loss, multi_margin_loss, cosine_embedding_loss,
                                 triplet_margin_loss, triplet_margin_with_distance_loss)
 from .functional_sparse import embedding_bag  # noqa: F401
+from .functional_ctc import ctc_loss  # noqa: F401
 from .functional_random import gumbel_softmax, alpha_dropout, feature_alpha_dropout  # noqa: F401
 from .functional_grid import affine_grid, grid_sample  # noqa: F401
 from .functional_unpool import (max_pool1d_with_indices, max_pool2d_with_indices, max_unpool1d,  # noqa: F401
@@ -79,13 +80,25 @@ def bilinear(input1, input2, weight, bias=None):
     return y + bias if bias is not None else y
 
 
+_sparse_warned = [False]
+
+
+def warn_dense_sparse(op):
+    """sparse=True (Embedding, F.embedding): teenygrad has no sparse tensors, so the gradient is the dense
+    equivalent of torch's sparse one (its .to_dense()); said once per process."""
+    if not _sparse_warned[0]:
+        _sparse_warned[0] = True
+        warnings.warn(f"{op}: sparse=True gives a dense gradient in teenygrad (the values of torch's sparse "
+                      "grad.to_dense()); optimizers update it as any dense gradient", UserWarning, stacklevel=3)
+
+
 def embedding(input, weight, padding_idx=None, max_norm=None, norm_type=2.0, scale_grad_by_freq=False,
               sparse=False):
     """Rows of weight (v, e) picked by integer ids of any shape -> (*ids.shape, e). With max_norm, the rows
     looked up whose norm_type-norm exceeds max_norm are first rescaled to it, in place in weight (as torch)."""
     _t(input, "embedding")
     if sparse:
-        raise NotImplementedError("embedding: sparse gradients are not supported (teenygrad's are dense)")
+        warn_dense_sparse("embedding")
     if input.dtype.kind not in "iu":
         raise TypeError(f"embedding: expected integer indices (Long/Int), got {input.dtype} of shape {input.shape}")
     if weight.ndim != 2:

@@ -126,9 +126,9 @@ class Embedding(Module):
                  scale_grad_by_freq=False, sparse=False, _weight=None, _freeze=False, device=None, dtype=None):
         super().__init__()
         if sparse:
-            raise NotImplementedError("Embedding: sparse gradients are not supported (teenygrad's are dense)")
+            F.warn_dense_sparse("Embedding")
         self.max_norm, self.norm_type, self.scale_grad_by_freq, self.sparse = max_norm, norm_type, \
-            scale_grad_by_freq, False
+            scale_grad_by_freq, sparse
         self._init_table(num_embeddings, embedding_dim, padding_idx, _weight, dtype, not _freeze)
         self.to(device=device)  # torch's device= kwarg: built on the host, then moved
 
@@ -170,4 +170,5 @@ class Embedding(Module):
         s = f"{self.num_embeddings}, {self.embedding_dim}"
         s += f", padding_idx={self.padding_idx}" if self.padding_idx is not None else ""
         s += f", max_norm={self.max_norm}" if self.max_norm is not None else ""
-        return s + (f", norm_type={self.norm_type}" if self.norm_type != 2 else "")
+        s += f", norm_type={self.norm_type}" if self.norm_type != 2 else ""
+        return s + (", sparse=True" if self.sparse else "")

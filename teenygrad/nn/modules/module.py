@@ -1,6 +1,7 @@
 """Module: the base class of every layer. Keeps parameters, buffers and child modules in three ordered
 dicts (filled by __setattr__), and walks them for parameters(), state_dict(), to(), train() and repr."""
 import collections
+import types
 import numpy as np
 from ...tensor import dt  # the dtype module: the package attribute `dtype` is the dtype class, as in torch
 from ...tensor import Tensor, _move, _device_name, zero_grads
@@ -18,6 +19,8 @@ class _IncompatibleKeys(collections.namedtuple("IncompatibleKeys", ["missing_key
 
 class Module:
     training: bool
+    # read-only stand-ins for a module made before these existed (pickled, or built without Module.__init__)
+    _backward_hooks = _backward_pre_hooks = types.MappingProxyType({})
 
     def __init__(self, *args, **kwargs):
         if args or kwargs:
@@ -31,30 +34,56 @@ class Module:
         d["_modules"] = {}
         d["_forward_hooks"] = {}
         d["_forward_pre_hooks"] = {}
+        d["_backward_hooks"] = {}
+        d["_backward_pre_hooks"] = {}
 
     def forward(self, *args, **kwargs):
         raise NotImplementedError(f'Module [{type(self).__name__}] is missing the required "forward" function')
 
     def __call__(self, *args, **kwargs):
-        if not self._forward_hooks and not self._forward_pre_hooks:
+        if not (self._forward_hooks or self._forward_pre_hooks or self._backward_hooks or self._backward_pre_hooks):
             # a plain call when there are no keywords: forwarding an empty **kwargs costs ~60 ns more
             return self.forward(*args, **kwargs) if kwargs else self.forward(*args)
         for hook in list(self._forward_pre_hooks.values()):
             r = hook(self, args)
             if r is not None:
                 args = r if isinstance(r, tuple) else (r,)
+        bw = None
+        if self._backward_hooks or self._backward_pre_hooks:
+            from ..hooks import BackwardHook
+            bw = BackwardHook(self, self._backward_hooks, self._backward_pre_hooks)
+            args = bw.setup_input_hook(args)
         out = self.forward(*args, **kwargs)
         for hook in list(self._forward_hooks.values()):
             r = hook(self, args, out)
             if r is not None:
                 out = r
-        return out
+        return out if bw is None else bw.setup_output_hook(out)
 
     def register_forward_hook(self, hook):
         return RemovableHandle(self._forward_hooks, hook)
 
     def register_forward_pre_hook(self, hook):
         return RemovableHandle(self._forward_pre_hooks, hook)
+
+    def register_full_backward_hook(self, hook):
+        """hook(module, grad_input, grad_output) once the gradients w.r.t. the module's inputs are known; it may
+        return a replacement grad_input (see nn/hooks.py)."""
+        return RemovableHandle(self.__dict__.setdefault("_backward_hooks", {}), hook)
+
+    def register_full_backward_pre_hook(self, hook):
+        """hook(module, grad_output) once the gradients w.r.t. the module's outputs are known; it may return a
+        replacement grad_output."""
+        return RemovableHandle(self.__dict__.setdefault("_backward_pre_hooks", {}), hook)
+
+    def register_backward_hook(self, hook):
+        # torch's old hook saw the gradients of the module's last op, not of its inputs; teenygrad has only the
+        # full kind, so it runs that one (what torch's own warning asks for)
+        import warnings
+        warnings.warn("register_backward_hook is deprecated: teenygrad runs the hook as register_full_backward_hook, "
+                      "so grad_input holds the gradients w.r.t. the module's inputs. Use "
+                      "register_full_backward_hook to get the documented behavior.", stacklevel=2)
+        return self.register_full_backward_hook(hook)
 
     # ---- registration -----------------------------------------------------------------------------
     def _check_init(self, what):
@@ -353,7 +382,7 @@ class Module:
             shape = tuple(v.shape) if hasattr(v, "shape") else np.shape(v)
             if shape != t.shape:
                 errors.append(f"size mismatch for {k}: copying a param with shape {shape} from checkpoint, "
-                              f"the shape in current model is {t.shape}.")
+                              f"the shape in current model is {tuple(t.shape)}.")
         if errors:
             raise RuntimeError(f"Error(s) in loading state_dict for {type(self).__name__}:\n\t" + "\n\t".join(errors))
         for mprefix, m in self.named_modules(remove_duplicate=False):  # nothing failed: lazy tensors take shapes
