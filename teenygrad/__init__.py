@@ -1,4 +1,5 @@
 """teenygrad: a small, readable, fast deep learning framework with PyTorch's names and semantics."""
+import math as _math
 import numpy as _np
 from .tensor import Tensor, device
 from .tensor_convert import set_printoptions
@@ -10,7 +11,9 @@ from .autograd import (no_grad, enable_grad, inference_mode, is_grad_enabled, se
 from .random import Generator, manual_seed, seed, initial_seed, get_rng_state, set_rng_state, default_generator
 from .creation import (tensor, as_tensor, from_numpy, zeros, ones, empty, full, zeros_like, ones_like, empty_like,
                        full_like, rand_like, randn_like, randint_like, arange, linspace, eye, rand, randn, randint,
-                       randperm, normal, bernoulli, tril_indices, triu_indices)
+                       randperm, normal, bernoulli, tril_indices, triu_indices, memory_format, contiguous_format,
+                       preserve_format, channels_last, channels_last_3d, FloatTensor, DoubleTensor, HalfTensor,
+                       ByteTensor, CharTensor, ShortTensor, IntTensor, LongTensor, BoolTensor)
 from .tensor_ops import cat, concat, concatenate, stack, where, einsum, multinomial, one_hot
 from .tensor_join import hstack, vstack, dstack, column_stack, row_stack, meshgrid
 from .tensor_sort import searchsorted, bucketize
@@ -23,7 +26,8 @@ from .tensor_linalg_misc import (addmm, addmv, baddbmm, addbmm, tensordot, kron,
                                  are_deterministic_algorithms_enabled)
 from .tensor_strided import vander, chain_matmul
 from .tensor_top_api import (poisson, dropout, layer_norm, group_norm, batch_norm, instance_norm, embedding, pdist,
-                             gradient, empty_strided, narrow_copy_fn as narrow_copy)
+                             gradient, empty_strided, narrow_copy_fn as narrow_copy, is_anomaly_enabled,
+                             set_anomaly_enabled)
 from . import tensor_linalg, tensor_special  # noqa: F401,E402  (x.det(), x.lgamma(), ...: cheap; linalg loads lazily)
 from .tensor_special import polygamma_fn as polygamma  # torch.polygamma(n, x): the order first
 from .tensor_special import igamma_fn as igamma, igammac_fn as igammac  # torch.igamma(a, x): a may not be a number
@@ -33,9 +37,10 @@ from .backend import cpu as _cpu  # tunes glibc malloc for reuse of activation b
 __version__ = "0.1.0"
 from .tensor import Size
 dtype = _np.dtype  # every dtype (float32, int64, bool, ...) is an instance of it, as in torch
+inf, nan, pi, e, newaxis = _math.inf, _math.nan, _math.pi, _math.e, None  # torch.inf, ...: Python floats
 
 _LAZY_MODULES = {"nn", "optim", "utils", "data", "models", "backend", "kernels", "autograd", "serialization", "cuda",
-                 "backends", "amp", "linalg", "special", "distributions", "func"}
+                 "backends", "amp", "linalg", "special", "distributions", "func", "testing"}
 
 # torch.selu(x), torch.conv2d(x, w), ...: torch's top-level spellings of nn.functional ops whose arguments are
 # nn.functional's (the losses are not here: torch's top-level ones take reduction as an int)
@@ -54,6 +59,8 @@ def __getattr__(name):
         return getattr(importlib.import_module(".serialization", __name__), name)
     if name == "autocast":
         return importlib.import_module(".amp", __name__).autocast
+    if name == "cpu":  # torch.cpu.amp.autocast, torch.cpu.is_available, ...
+        return importlib.import_module(".amp", __name__).cpu
     if name == "vmap":  # torch.vmap is torch.func.vmap
         return importlib.import_module(".func", __name__).vmap
     if name == "bfloat16":
@@ -72,12 +79,12 @@ def is_tensor(x):
     return isinstance(x, Tensor)
 
 
-def numel(x):
-    return x.numel()
+def numel(input):
+    return input.numel()
 
 
-def is_floating_point(x):
-    return x.is_floating_point()
+def is_floating_point(input):
+    return input.is_floating_point()
 
 
 def set_default_dtype(d):
@@ -89,6 +96,17 @@ def set_default_dtype(d):
 
 def get_default_dtype():
     return _dtypes._default_float
+
+
+def set_default_device(device):
+    """Only the CPU (where factories already put tensors) or None: teenygrad can't make 'cuda' the default."""
+    if device is not None and str(device) != "cpu":
+        raise RuntimeError(f"set_default_device: teenygrad's factories always make CPU tensors; got {device!r} "
+                           "(pass device= to each factory, or .to(device), instead)")
+
+
+def get_default_device():
+    return device("cpu")
 
 
 def set_num_threads(n):

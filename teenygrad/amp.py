@@ -93,3 +93,29 @@ class GradScaler:
         if state:
             self._scale, self._growth, self._backoff = state["scale"], state["growth_factor"], state["backoff_factor"]
             self._interval, self._good_steps = state["growth_interval"], state["_growth_tracker"]
+
+
+class cpu:
+    """torch.cpu's spellings: torch.cpu.amp.autocast (enabled first, bfloat16 by default: a no-op as autocast is)
+    and GradScaler, and the CPU device queries."""
+    class amp:
+        @staticmethod
+        def autocast(enabled=True, dtype=None, cache_enabled=True):
+            return autocast("cpu", dtype, enabled)
+
+        @staticmethod
+        def GradScaler(init_scale=2.0 ** 16, growth_factor=2.0, backoff_factor=0.5, growth_interval=2000,
+                       enabled=True):
+            return GradScaler("cpu", init_scale, growth_factor, backoff_factor, growth_interval, enabled)
+
+    @staticmethod
+    def is_available():
+        return True
+
+    @staticmethod
+    def device_count():
+        return 1
+
+    @staticmethod
+    def synchronize(device=None):
+        """CPU ops finish before they return: nothing to wait for."""

@@ -4,8 +4,23 @@ import math
 import numpy as np
 from . import dtype as dt
 from . import _arrays
-from .tensor import Tensor, _shape_arg, _move
+from .tensor import Tensor, Size, _shape_arg, _move
 from .random import gen_of, Generator
+
+
+class memory_format:
+    """torch.contiguous_format, preserve_format, channels_last, channels_last_3d. They choose strides, never values:
+    teenygrad honours contiguous_format and preserve_format where it takes them, and accepts channels_last with the
+    same values in C order (its strides then differ from torch's)."""
+    def __init__(self, name):
+        self.name = name
+
+    def __repr__(self):
+        return "torch." + self.name
+
+
+contiguous_format, preserve_format = memory_format("contiguous_format"), memory_format("preserve_format")
+channels_last, channels_last_3d = memory_format("channels_last"), memory_format("channels_last_3d")
 
 
 def _finish(a, dtype, device, requires_grad):
@@ -108,11 +123,11 @@ def _dense_order(a):
     return order
 
 
-def _like_layout(fn, t, dtype, device, requires_grad, *args):
+def _like_layout(fn, t, dtype, device, requires_grad, memory_format, *args):
     """_like with torch's preserve_format: the result has t's strides when t is a dense block in another order
     (ones_like(y) for y = x.t().exp() is transposed too, so the backward's dy * y reads both in one order)."""
     _check_tensor(t, fn.__name__ + "_like")
-    order = _dense_order(t._data) if device is None else None
+    order = _dense_order(t._data) if device is None and memory_format is not contiguous_format else None
     if order is None:
         return _like(fn, t, dtype, device, requires_grad, *args)
     block = fn(tuple(t.shape[i] for i in order), *args, dtype=dtype or t.dtype, device=t.device)
@@ -120,16 +135,16 @@ def _like_layout(fn, t, dtype, device, requires_grad, *args):
     return out.requires_grad_(True) if requires_grad else out
 
 
-def zeros_like(t, dtype=None, device=None, requires_grad=False):
-    return _like_layout(zeros, t, dtype, device, requires_grad)
+def zeros_like(input, dtype=None, device=None, requires_grad=False, memory_format=None):
+    return _like_layout(zeros, input, dtype, device, requires_grad, memory_format)
 
 
-def ones_like(t, dtype=None, device=None, requires_grad=False):
-    return _like_layout(ones, t, dtype, device, requires_grad)
+def ones_like(input, dtype=None, device=None, requires_grad=False, memory_format=None):
+    return _like_layout(ones, input, dtype, device, requires_grad, memory_format)
 
 
-def empty_like(t, dtype=None, device=None, requires_grad=False):
-    return _like_layout(empty, t, dtype, device, requires_grad)
+def empty_like(input, dtype=None, device=None, requires_grad=False, memory_format=None):
+    return _like_layout(empty, input, dtype, device, requires_grad, memory_format)
 
 
 def _check_tensor(t, op):
@@ -137,24 +152,24 @@ def _check_tensor(t, op):
         raise TypeError(f"{op}: argument 'input' must be a Tensor, not {type(t).__name__}")
 
 
-def full_like(t, fill_value, dtype=None, device=None, requires_grad=False):
-    return _like_layout(full, t, dtype, device, requires_grad, fill_value)
+def full_like(input, fill_value, dtype=None, device=None, requires_grad=False, memory_format=None):
+    return _like_layout(full, input, dtype, device, requires_grad, memory_format, fill_value)
 
 
-def rand_like(t, dtype=None, device=None, requires_grad=False, generator=None):
-    _check_tensor(t, "rand_like")
-    return rand(t.shape, dtype=dtype or t.dtype, device=device, requires_grad=requires_grad, generator=generator)
+def rand_like(input, dtype=None, device=None, requires_grad=False, generator=None, memory_format=None):
+    _check_tensor(input, "rand_like")
+    return rand(input.shape, dtype=dtype or input.dtype, device=device, requires_grad=requires_grad, generator=generator)
 
 
-def randn_like(t, dtype=None, device=None, requires_grad=False, generator=None):
-    _check_tensor(t, "randn_like")
-    return randn(t.shape, dtype=dtype or t.dtype, device=device, requires_grad=requires_grad, generator=generator)
+def randn_like(input, dtype=None, device=None, requires_grad=False, generator=None, memory_format=None):
+    _check_tensor(input, "randn_like")
+    return randn(input.shape, dtype=dtype or input.dtype, device=device, requires_grad=requires_grad, generator=generator)
 
 
-def randint_like(t, low=0, high=None, dtype=None, device=None, generator=None):
+def randint_like(input, low=0, high=None, dtype=None, device=None, generator=None, memory_format=None):
     if high is None:
         low, high = 0, low
-    return randint(low, high, t.shape, dtype=dtype or t.dtype, device=device, generator=generator)
+    return randint(low, high, input.shape, dtype=dtype or input.dtype, device=device, generator=generator)
 
 
 def arange(start, end=None, step=1, dtype=None, device=None, requires_grad=False):
@@ -294,8 +309,8 @@ def triu_indices(row, col, offset=0):
 
 # x.new_zeros(...) and friends: same dtype (and device) as x unless told otherwise
 def _new_method(fn):
-    def method(self, *size, dtype=None, device=None, requires_grad=False):
-        return fn(*size, dtype=dtype or self.dtype, device=device or self.device, requires_grad=requires_grad)
+    def method(self, *size, dtype=None, device=None, requires_grad=False, **kw):  # kw: size=, as fn takes it
+        return fn(*size, dtype=dtype or self.dtype, device=device or self.device, requires_grad=requires_grad, **kw)
     method.__name__ = "new_" + fn.__name__
     setattr(Tensor, method.__name__, method)
 
@@ -322,3 +337,36 @@ def _type_as(self, other):
 
 
 Tensor.new_full, Tensor.new_tensor, Tensor.new, Tensor.type_as = _new_full, _new_tensor, _new, _type_as
+
+
+# ---- torch.FloatTensor and friends: the legacy typed constructors ---------------------------------------
+class _LegacyType(type):
+    """torch.FloatTensor([1, 2]) (from data) or torch.FloatTensor(2, 3) (from sizes: the values are not to be
+    relied on; teenygrad zero-fills), in one fixed dtype; isinstance(x, torch.FloatTensor) checks x's dtype and that
+    x is on the CPU, as torch's."""
+    def __call__(cls, *data, size=None):
+        if size is not None:
+            data = tuple(size)
+        if len(data) == 1 and isinstance(data[0], Size):  # a Size gives sizes; a plain tuple or list gives data
+            data = tuple(data[0])
+        if len(data) == 1 and isinstance(data[0], Tensor) and data[0].dtype != cls.dtype:
+            raise TypeError(f"{cls.__name__}: expected a tensor of dtype {cls.dtype}, got {data[0].dtype}")
+        return Tensor(*data, dtype=cls.dtype)
+
+    def __instancecheck__(cls, x):
+        return isinstance(x, Tensor) and x.dtype == cls.dtype and x.device.type == "cpu"
+
+    def __repr__(cls):
+        return f"<class 'torch.{cls.__name__}'>"
+
+
+def _legacy(name, dtype):
+    return _LegacyType(name, (), {"dtype": dtype})
+
+
+FloatTensor, DoubleTensor, HalfTensor = _legacy("FloatTensor", dt.float32), _legacy("DoubleTensor", dt.float64), \
+    _legacy("HalfTensor", dt.float16)
+ByteTensor, CharTensor, ShortTensor = _legacy("ByteTensor", dt.uint8), _legacy("CharTensor", dt.int8), \
+    _legacy("ShortTensor", dt.int16)
+IntTensor, LongTensor, BoolTensor = _legacy("IntTensor", dt.int32), _legacy("LongTensor", dt.int64), \
+    _legacy("BoolTensor", dt.bool)

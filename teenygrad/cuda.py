@@ -16,6 +16,15 @@ def synchronize():
     _backend.require("cuda.synchronize").cuda.get_current_stream().synchronize()
 
 
+def empty_cache():
+    """Gives cupy's pooled GPU memory that no array holds back to the driver (torch.cuda.empty_cache); without
+    cupy, or with no GPU, there is nothing to free."""
+    if is_available():
+        cp = _backend.require("cuda.empty_cache")
+        cp.get_default_memory_pool().free_all_blocks()
+        cp.get_default_pinned_memory_pool().free_all_blocks()
+
+
 def manual_seed(seed):
     """Does nothing: teenygrad draws its random numbers, for any device, from the host generator that
     torch.manual_seed seeds (torch.cuda.manual_seed would seed a separate GPU stream). Dropout masks on a GPU are

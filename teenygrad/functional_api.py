@@ -69,3 +69,9 @@ def var_mean(input, dim=None, unbiased=None, keepdim=False, correction=None):
 
 def std_mean(input, dim=None, unbiased=None, keepdim=False, correction=None):
     return input.std(dim, unbiased, keepdim, correction), input.mean(dim, keepdim)
+
+
+def split(tensor, split_size_or_sections, dim=0):  # torch.split's names, which differ from Tensor.split's
+    if not isinstance(tensor, Tensor):
+        raise TypeError(f"split: expected a Tensor as the first argument, got {type(tensor).__name__}")
+    return tensor.split(split_size_or_sections, dim)

@@ -46,16 +46,17 @@ def meshgrid(*tensors, indexing="ij"):
 
 
 @_method
-def split(self, split_size_or_sections, dim=0):
+def split(self, split_size, dim=0):
+    """split_size: an int, or a list of sizes (torch.split's split_size_or_sections)."""
     d = _norm_dim(dim, self.ndim, "split")
     n = self.shape[d]
-    if isinstance(split_size_or_sections, int):
-        s = split_size_or_sections
+    if isinstance(split_size, int):
+        s = split_size
         if s <= 0 and n:
             raise RuntimeError(f"split: split_size must be positive, got {s}")
         sizes = [min(s, n - i) for i in range(0, n, s)] if n else [0]
     else:
-        sizes = list(split_size_or_sections)
+        sizes = list(split_size)
         if builtins.sum(sizes) != n:
             raise RuntimeError(f"split: split sizes {sizes} don't sum to the size {n} of dim {dim} of shape {self.shape}")
     out, start = [], 0
@@ -90,7 +91,9 @@ def unbind(self, dim=0):
     return tuple(t.squeeze(d) for t in self.split(1, d))
 
 
-def cat(tensors, dim=0):
+def cat(tensors, dim=0, *, axis=None):
+    if axis is not None:  # numpy's name, which torch takes too
+        dim = axis
     tensors = list(tensors)
     if not tensors:
         raise ValueError("cat: expected a non-empty list of tensors")
@@ -129,7 +132,9 @@ def cat(tensors, dim=0):
 concat = concatenate = cat
 
 
-def stack(tensors, dim=0):
+def stack(tensors, dim=0, *, axis=None):
+    if axis is not None:
+        dim = axis
     tensors = list(tensors)
     if not tensors:
         raise RuntimeError("stack: expected a non-empty list of tensors")

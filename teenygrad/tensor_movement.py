@@ -12,6 +12,18 @@ from .tensor_inplace import _plain_view, _fill_value
 
 
 # ---- movement ---------------------------------------------------------------------------------------
+def _varargs(args, kwargs, key, op):
+    """torch's sizes and dims given as varargs, one sequence, or by keyword: x.reshape(2, 3), x.reshape((2, 3)),
+    x.reshape(shape=(2, 3)). key is torch's keyword name."""
+    if kwargs:
+        bad = [k for k in kwargs if k != key]
+        if bad or args:
+            raise TypeError(f"{op}() got an unexpected keyword argument {bad[0]!r}" if bad else
+                            f"{op}() got {key} both as positional and keyword arguments")
+        args = (kwargs[key],)
+    return args
+
+
 def _infer_shape(shape, size, op):
     if -1 not in shape:  # nothing to infer (x.view(b, t, h, e)): the checks below reduce to these two
         if shape and min(shape) < -1:
@@ -57,13 +69,17 @@ def _permuted(self, order):
 
 
 @_method
-def reshape(self, *shape):
+def reshape(self, *shape, **kwargs):
+    if kwargs:
+        shape = _varargs(shape, kwargs, "shape", "reshape")
     shape = _infer_shape(_shape_arg(shape), self._data.size, "reshape")
     return _reshaped(self, shape)
 
 
 @_method
-def view(self, *shape):
+def view(self, *shape, **kwargs):
+    if kwargs:  # x.view(size=(2, 3)) or x.view(dtype=torch.int32)
+        shape = _varargs(shape, kwargs, "dtype" if "dtype" in kwargs else "size", "view")
     if len(shape) == 1 and not isinstance(shape[0], (int, tuple, list, np.integer)):
         return _view_dtype(self, dt.to_dtype(shape[0]))
     shape = _infer_shape(_shape_arg(shape), self._data.size, "view")
@@ -100,7 +116,9 @@ def reshape_as(self, other):
 
 
 @_method
-def permute(self, *dims):
+def permute(self, *dims, **kwargs):
+    if kwargs:
+        dims = _varargs(dims, kwargs, "dims", "permute")
     dims = tuple(_norm_dim(d, self.ndim, "permute") for d in _shape_arg(dims))
     if sorted(dims) != list(range(self.ndim)):
         raise RuntimeError(f"permute: dims {dims} are not a permutation of the {self.ndim} dims of shape {self.shape}")
@@ -120,7 +138,9 @@ def transpose(self, dim0, dim1):
     return _permuted(self, tuple(order))  # a valid permutation by construction: skip permute's checks
 
 
-Tensor.swapaxes = Tensor.transpose
+@_method
+def swapaxes(self, axis0, axis1):
+    return self.transpose(axis0, axis1)
 
 
 @_method
@@ -131,7 +151,9 @@ def t(self):
 
 
 @_method
-def expand(self, *sizes):
+def expand(self, *sizes, **kwargs):
+    if kwargs:
+        sizes = _varargs(sizes, kwargs, "size", "expand")
     sizes = _shape_arg(sizes)
     if len(sizes) < self.ndim:
         raise RuntimeError(f"expand: the number of sizes provided ({len(sizes)}) must be greater or equal to "
@@ -158,12 +180,14 @@ def expand_as(self, other):
 
 
 @_method
-def broadcast_to(self, shape):
-    return self.expand(shape)
+def broadcast_to(self, size):
+    return self.expand(size)
 
 
 @_method
-def squeeze(self, dim=None):
+def squeeze(self, dim=None, *, axis=None):
+    if axis is not None:  # numpy's name, which torch takes too
+        dim = axis
     if dim is None:
         shape = tuple(s for s in self.shape if s != 1)
     else:
@@ -197,7 +221,9 @@ def unflatten(self, dim, sizes):
 
 
 @_method
-def flip(self, *dims):
+def flip(self, *dims, **kwargs):
+    if kwargs:
+        dims = _varargs(dims, kwargs, "dims", "flip")
     dims = _norm_dims(_shape_arg(dims), self.ndim, "flip")
     return M.Flip.apply(self, axis=dims) if dims else self.clone()  # a 0-d tensor flips to a copy of itself
 
@@ -248,7 +274,9 @@ def roll(self, shifts, dims=None):
 
 
 @_method
-def repeat(self, *sizes):
+def repeat(self, *sizes, **kwargs):
+    if kwargs:
+        sizes = _varargs(sizes, kwargs, "repeats", "repeat")
     sizes = _shape_arg(sizes)
     if len(sizes) < self.ndim:
         raise RuntimeError(f"repeat: number of repeat dims ({len(sizes)}) can not be smaller than the number of "
@@ -376,7 +404,9 @@ Tensor.moveaxis, Tensor.swapdims = Tensor.movedim, Tensor.transpose
 
 
 @_method
-def tile(self, *dims):
+def tile(self, *dims, **kwargs):
+    if kwargs:
+        dims = _varargs(dims, kwargs, "dims", "tile")
     dims = _shape_arg(dims)
     return self.repeat((1,) * (self.ndim - len(dims)) + dims)
 

@@ -176,9 +176,10 @@ def minimum(self, other):
     return E.Minimum.apply(a, b)
 
 
-def where(condition, x=None, y=None):
+def where(condition, input=None, other=None):
     """where(c, x, y): x where c is true else y; x and y broadcast and promote like a binary op.
     where(c) alone is c.nonzero(as_tuple=True), as in torch."""
+    x, y = input, other  # torch's keyword names; x and y below
     if x is None and y is None:
         return condition.nonzero(as_tuple=True)
     c = condition._data if isinstance(condition, Tensor) else np.asarray(condition)

@@ -44,25 +44,25 @@ Tensor.__matmul__ = matmul  # x @ y: one Python call fewer than Tensor.__matmul_
 
 
 @_method
-def mm(self, other):
-    if self.ndim != 2 or getattr(other, "ndim", None) != 2:
-        raise RuntimeError(f"mm: expects two 2-D tensors, got shapes {self.shape} and {getattr(other, 'shape', None)}")
-    return self.matmul(other)
+def mm(self, mat2):
+    if self.ndim != 2 or getattr(mat2, "ndim", None) != 2:
+        raise RuntimeError(f"mm: expects two 2-D tensors, got shapes {self.shape} and {getattr(mat2, 'shape', None)}")
+    return self.matmul(mat2)
 
 
 @_method
-def bmm(self, other):
-    if self.ndim != 3 or getattr(other, "ndim", None) != 3 or self.shape[0] != other.shape[0]:
+def bmm(self, mat2):
+    if self.ndim != 3 or getattr(mat2, "ndim", None) != 3 or self.shape[0] != mat2.shape[0]:
         raise RuntimeError(f"bmm: expects two 3-D tensors with the same batch size, got shapes {self.shape} "
-                           f"and {getattr(other, 'shape', None)}")
-    return self.matmul(other)
+                           f"and {getattr(mat2, 'shape', None)}")
+    return self.matmul(mat2)
 
 
 @_method
-def dot(self, other):
-    if self.ndim != 1 or other.ndim != 1:
-        raise RuntimeError(f"dot: 1D tensors expected, but got {self.ndim}D and {other.ndim}D tensors")
-    return self.matmul(other)
+def dot(self, tensor):
+    if self.ndim != 1 or tensor.ndim != 1:
+        raise RuntimeError(f"dot: 1D tensors expected, but got {self.ndim}D and {tensor.ndim}D tensors")
+    return self.matmul(tensor)
 
 
 def einsum(equation, *operands):
@@ -97,10 +97,10 @@ def einsum(equation, *operands):
 
 
 @_method
-def outer(self, other):
-    if self.ndim != 1 or other.ndim != 1:
-        raise RuntimeError(f"outer: expects 1-D tensors, got shapes {self.shape} and {other.shape}")
-    return self.unsqueeze(1) * other.unsqueeze(0)
+def outer(self, vec2):
+    if self.ndim != 1 or vec2.ndim != 1:
+        raise RuntimeError(f"outer: expects 1-D tensors, got shapes {self.shape} and {vec2.shape}")
+    return self.unsqueeze(1) * vec2.unsqueeze(0)
 
 
 Tensor.ger = Tensor.outer

@@ -290,6 +290,7 @@ def _numpy_spellings(fn):
             kwargs["dim"] = kwargs.pop("axis")
         return fn(self, *args, **kwargs)
     method.__name__, method.__doc__ = fn.__name__, fn.__doc__
+    method.__wrapped__ = fn  # inspect.signature shows fn's parameters (tests/test_compat_api.py audits them)
     return method
 
 

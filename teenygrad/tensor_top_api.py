@@ -1,9 +1,11 @@
 """torch's top-level functions that teaching code calls and that fit nowhere else: poisson (torch's draws), the
 aten-style spellings of nn.functional ops with torch's own argument orders (torch.dropout, torch.layer_norm,
 torch.embedding, torch.batch_norm, torch.group_norm, torch.instance_norm), pdist, gradient (central
-differences, as numpy's), empty_strided, narrow_copy; and the Tensor methods prelu, hardshrink, narrow_copy.
+differences, as numpy's), empty_strided, narrow_copy, anomaly mode (a flag only); and the Tensor methods prelu, hardshrink, narrow_copy.
 nn.functional loads on first call, so `import teenygrad` stays fast."""
+import functools
 import numbers
+import warnings
 
 import numpy as np
 from . import dtype as dt
@@ -187,3 +189,82 @@ def narrow_copy(self, dim, start, length):
 def narrow_copy_fn(input, dim, start, length):
     _check_tensor(input, "narrow_copy")
     return input.narrow_copy(dim, start, length)
+
+
+# ---- anomaly mode -----------------------------------------------------------------------------------
+_anomaly = {"enabled": False, "check_nan": True}
+
+
+def is_anomaly_enabled():
+    return _anomaly["enabled"]
+
+
+def is_anomaly_check_nan_enabled():
+    return _anomaly["check_nan"]
+
+
+def set_anomaly_enabled(mode, check_nan=True):
+    """Records the flag that is_anomaly_enabled() reads, and nothing more: teenygrad's backward checks nothing
+    (no NaN checks, no forward traces), so it warns once where torch would start checking."""
+    if mode and not _anomaly["enabled"]:
+        warnings.warn("anomaly detection: teenygrad accepts the mode but does not check backward for NaNs or record "
+                      "forward traces", stacklevel=3)
+    _anomaly["enabled"], _anomaly["check_nan"] = bool(mode), bool(check_nan)
+
+
+class set_detect_anomaly:
+    """torch.autograd.set_detect_anomaly(mode): set at once (a plain call works); a `with` block restores the old
+    mode at its end. See set_anomaly_enabled: nothing is checked."""
+    def __init__(self, mode, check_nan=True):
+        self.prev = dict(_anomaly)
+        set_anomaly_enabled(mode, check_nan)
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        _anomaly.update(self.prev)
+        return False
+
+
+class detect_anomaly:
+    """torch.autograd.detect_anomaly(): `with` block (or decorator) in anomaly mode; nothing is checked."""
+    def __init__(self, check_nan=True):
+        self.check_nan = check_nan
+
+    def __enter__(self):
+        self.prev = dict(_anomaly)
+        set_anomaly_enabled(True, self.check_nan)
+        return self
+
+    def __exit__(self, *exc):
+        _anomaly.update(self.prev)
+        return False
+
+    def __call__(self, fn):
+        @functools.wraps(fn)
+        def wrapped(*args, **kwargs):
+            with detect_anomaly(self.check_nan):
+                return fn(*args, **kwargs)
+        return wrapped
+
+
+# ---- apply_ -----------------------------------------------------------------------------------------
+@_method
+def apply_(self, callable):
+    """Each element replaced by callable(element) (a Python number in, a number out), in place: one Python call per
+    element, as torch's. CPU only, and never on a tensor that requires grad (torch refuses both)."""
+    if self.requires_grad:
+        raise RuntimeError("apply_: can't call apply_() on a tensor that requires grad; use x.detach().apply_() "
+                           "instead")
+    a = self._data
+    if type(a) is not np.ndarray:
+        raise TypeError(f"apply_: only implemented on CPU tensors, got a tensor on {self.device}")
+    out = [callable(v) for v in a.ravel().tolist()]
+    for v in out:
+        if not isinstance(v, numbers.Number):
+            raise TypeError(f"apply_: the callable must return a real number, got {type(v).__name__}")
+    from .tensor_inplace import _bump
+    a[...] = np.array(out).reshape(a.shape)  # cast to a's dtype as torch does (floats truncate into ints)
+    _bump(self)
+    return self
