@@ -180,6 +180,11 @@ class Tensor:
         self._grad = g
 
     @property
+    def is_sparse(self):
+        """Always False: teenygrad's tensors are dense (sparse=True layers give dense gradients)."""
+        return False
+
+    @property
     def is_leaf(self):
         return self._ctx is None
 

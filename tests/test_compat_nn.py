@@ -274,7 +274,7 @@ def _sparse_embedding(lib, functional, padding_idx):
         opt.zero_grad()
         (emb(ids) * upstream).pow(2).sum().backward()
         opt.step()
-    assert getattr(emb.weight.grad, "is_sparse", False) == (lib is torch)  # teenygrad: dense
+    assert emb.weight.grad.is_sparse == (lib is torch)  # teenygrad: dense
     return emb.weight
 
 
@@ -310,3 +310,21 @@ def test_sparse_embedding_warns_once_and_trains_with_adam(monkeypatch):
                 opt.step()
             out.append(e.weight)
         _same(*out)
+
+
+def test_sparse_embedding_bag_dense_grad_matches_torch(monkeypatch):
+    monkeypatch.setattr(tg.nn.functional, "_sparse_warned", [False])
+    grads = []
+    for lib in (torch, tg):
+        lib.manual_seed(0)
+        bag = lib.nn.EmbeddingBag(10, 4, mode="sum", sparse=True)
+        ids, offsets = lib.tensor([1, 2, 4, 5, 4, 3, 2, 9]), lib.tensor([0, 4])
+        if lib is tg:
+            with pytest.warns(UserWarning, match="embedding_bag: sparse=True gives a dense gradient"):
+                out = bag(ids, offsets)
+        else:
+            out = bag(ids, offsets)
+        (out * lib.arange(8.0).reshape(2, 4)).sum().backward()
+        g = bag.weight.grad
+        grads.append(g.to_dense().numpy() if lib is torch else g.numpy())
+    np.testing.assert_allclose(grads[1], grads[0], rtol=1e-6)

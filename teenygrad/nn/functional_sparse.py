@@ -68,7 +68,8 @@ def embedding_bag(input, weight, offsets=None, max_norm=None, norm_type=2, scale
     if scale_grad_by_freq and mode == "max":
         raise ValueError("embedding_bag: max mode does not support scaling the gradient by the frequency")
     if sparse:
-        raise NotImplementedError("embedding_bag: sparse gradients are not supported (teenygrad's are dense)")
+        from .functional import warn_dense_sparse
+        warn_dense_sparse("embedding_bag")
     if per_sample_weights is not None:
         if mode != "sum":
             raise NotImplementedError(f"embedding_bag: per_sample_weights is only supported for mode='sum' "

@@ -11,10 +11,8 @@ class EmbeddingBag(Module):
                  mode="mean", sparse=False, _weight=None, include_last_offset=False, padding_idx=None, device=None,
                  dtype=None):
         super().__init__()
-        if sparse:
-            raise NotImplementedError("EmbeddingBag: sparse gradients are not supported (teenygrad's are dense)")
         self.max_norm, self.norm_type, self.scale_grad_by_freq, self.sparse = max_norm, norm_type, \
-            scale_grad_by_freq, False
+            scale_grad_by_freq, sparse  # sparse: a dense gradient, with a warning (F.warn_dense_sparse)
         self.mode, self.include_last_offset = mode, include_last_offset
         Embedding._init_table(self, num_embeddings, embedding_dim, padding_idx, _weight, dtype)
         self.to(device=device)  # torch's device= kwarg: built on the host, then moved
