@@ -11,16 +11,11 @@ __all__ = ["no_grad", "enable_grad", "inference_mode", "is_grad_enabled", "set_g
 
 
 def __getattr__(name):  # autograd.functional (jacobian, vjp, jvp) loads on first use
+    if name in ("set_detect_anomaly", "detect_anomaly"):  # with the other top-level switches (tensor_top_api
+        from .. import tensor_top_api                       # imports Tensor, which imports this package)
+        return getattr(tensor_top_api, name)
     if name == "functional":
         import importlib
         return importlib.import_module(".functional", __name__)
     raise AttributeError(f"module 'teenygrad.autograd' has no attribute {name!r}")
 
-
-def __getattr__(name):
-    """torch.autograd.set_detect_anomaly / detect_anomaly live with the other top-level switches (tensor_top_api
-    imports Tensor, which imports this package: looked up on first use)."""
-    if name in ("set_detect_anomaly", "detect_anomaly"):
-        from .. import tensor_top_api
-        return getattr(tensor_top_api, name)
-    raise AttributeError(f"module 'teenygrad.autograd' has no attribute {name!r}")
