@@ -3,6 +3,9 @@ that ends by printing one line `RESULT <json>`. It runs twice in a subprocess, w
 aliased to teenygrad (tests/tutorials/_as_torch.py), and the two results must agree: integers, token ids, shapes
 and strings exactly, floats within RTOL/ATOL. The programs are small (about a second each under teenygrad) and run
 one after another with one BLAS/OpenMP thread; the whole file takes about 55 s of CPU.
+tests/test_torch_style.py is the older sibling: its scripts pick the framework with FRAMEWORK= and draw every weight
+and batch from numpy, so they test the ops alone; these programs are untouched torch code seeded with
+torch.manual_seed, so they also hold teenygrad's random streams (init, dropout, shuffling, sampling) to torch's.
 Short training runs can still be chaotic: a 1e-7 rounding difference that flips a max-pool's argmax can grow to
 1e-3 within a few SGD steps (cnn.py did with seed 1), so each program uses a seed and a step count where the two
 libraries stay within about 1e-6 of each other."""
