@@ -267,11 +267,28 @@ def randperm(n, generator=None, dtype=None, device=None, requires_grad=False):
     return _finish(gen_of(generator).randperm(int(n)), dtype, device, requires_grad)
 
 
-def normal(mean, std=1.0, size=None, generator=None):
+def normal(mean, std=1.0, size=None, *, generator=None, out=None, dtype=None, layout=None, device=None,
+           pin_memory=False, requires_grad=False):
+    """torch.normal: normal(mean, std, size) with numbers takes randn's keywords; with a tensor mean or std the
+    shape and dtype come from the tensors, and torch refuses size, dtype, device and requires_grad."""
+    tensors = isinstance(mean, Tensor) or isinstance(std, Tensor)
+    given = [k for k, v in (("size", size), ("dtype", dtype), ("device", device), ("requires_grad", requires_grad))
+             if v is not None and v is not False]  # `is`: np.dtype(None) == float64, so `in` would miss it
+    if tensors and given:
+        raise TypeError(f"normal: {given[0]}= is only taken with a number mean and std (got a tensor)")
+    if not tensors and size is None:
+        raise TypeError("normal: with a number mean and std, size is required: normal(mean, std, size)")
     s_min = (std.min().item() if std.numel() else 0) if isinstance(std, Tensor) else std
     if s_min < 0:
         raise RuntimeError(f"normal: expects all elements of std >= 0.0, but found std {s_min}")
-    if isinstance(mean, Tensor) or isinstance(std, Tensor):
+    if out is not None:
+        if not tensors:  # torch samples in out's dtype
+            shape = _check_shape(size, "normal")
+            if tuple(out.shape) != shape:  # torch would resize out; teenygrad's tensors keep their shape
+                raise RuntimeError(f"normal: out has shape {tuple(out.shape)}, expected {shape}")
+            return out.normal_(mean, std, generator=generator)
+        return out.copy_(normal(mean, std, generator=generator))
+    if tensors:
         m = mean._data if isinstance(mean, Tensor) else mean
         s = std._data if isinstance(std, Tensor) else std
         shape = np.broadcast_shapes(np.shape(m), np.shape(s))
@@ -283,7 +300,8 @@ def normal(mean, std=1.0, size=None, generator=None):
             return Tensor._wrap((g.normal(n, od, 0.0, std).reshape(shape) + m).astype(od))
         z = g.normal(n, od).reshape(shape)  # torch: standard normals, then * std, then + mean
         return Tensor._wrap(((z * s).astype(od) + m).astype(od))
-    return empty(size, dtype=dt._default_float).normal_(mean, std, generator=generator)
+    t = empty(size, dtype=_float_dtype(dtype, "normal")).normal_(mean, std, generator=generator)
+    return _finish(t._data, None, device, requires_grad)
 
 
 def bernoulli(input, p=None, *, generator=None):

@@ -35,12 +35,13 @@ seeded and reproducible, not torch's numbers."""
 import contextlib
 import math
 import numbers
+import os
 
 import numpy as np
 
 from .random_math import _box_muller_f64, _box_muller_kernel, _fma64, _libm, _libm_lgamma
 
-_DEFAULT_SEED = 67280421310721  # torch's seed for a new Generator and for the default generator at start-up
+_DEFAULT_SEED = 67280421310721  # torch's seed for a new Generator (its default generator gets a random one)
 _M24 = np.uint64((1 << 24) - 1)
 _M53 = np.uint64((1 << 53) - 1)
 _F32 = np.float32
@@ -88,7 +89,7 @@ class Generator:
         return self
 
     def seed(self):
-        return self.manual_seed(np.random.SeedSequence().entropy % (2 ** 63))._seed
+        return self.manual_seed(_os_seed())._seed
 
     def initial_seed(self):
         return self._seed
@@ -532,8 +533,14 @@ def _row_sum(g, w=4):
     return total.reshape(g.shape[:-1] + (1,))
 
 
+def _os_seed():
+    """A fresh 64-bit seed from the OS, as torch's seed() and its default generator at start-up take one."""
+    return int.from_bytes(os.urandom(8), "little")
 
-default_generator = Generator()
+
+# as torch 2.13: a different seed in every process, so unseeded code gives different numbers on each run
+# (os.urandom costs microseconds; the twister itself is still only made on first use)
+default_generator = Generator().manual_seed(_os_seed())
 
 
 def manual_seed(seed):

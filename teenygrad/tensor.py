@@ -454,7 +454,10 @@ class Tensor:
         if self._data.dtype.kind == "b" or _is_bool(o):
             raise RuntimeError(_BOOL_SUB)
         b, a = self._other(o, "sub")
-        return E.Sub.apply(a, b)
+        out = E.Sub.apply(a, b)
+        if out.grad_fn is not None:
+            out.grad_fn.torch_name = "RsubBackward1"  # torch's name for number - x; Sub alone reads SubBackward0
+        return out
 
     def __mul__(self, o):
         if isinstance(o, Tensor):
@@ -491,8 +494,10 @@ class Tensor:
     def __rtruediv__(self, o):
         if self._data.dtype.kind in "biu" and not isinstance(o, Tensor):
             return self._cast(dt._default_float).__rtruediv__(o)
-        if self._data.itemsize == 2 and self._half_number(o):
-            return self.reciprocal().mul(o)  # torch: number * (1 / x), the product in float32
+        d = self._data.dtype
+        if (d.kind == "f" or dt.is_floating(d)) and not isinstance(o, Tensor):  # kind: the common case
+            # torch computes number / x as (1 / x) * number (rounded twice), not as one division
+            return self.reciprocal().mul(o)
         b, a = self._other(o, "div")
         return a.div(b)
 

@@ -36,10 +36,23 @@ eq, ne, lt, le, gt, ge = __eq__, __ne__, __lt__, __le__, __gt__, __ge__
 def equal(self, other):
     return self.shape == other.shape and bool(np.array_equal(self._data, other._data))
 
+def _torch_type_name(dtype):
+    """torch's name for a dtype in its messages: Float, Double, Long, Int, ..."""
+    from .tensor_convert import _TYPE_NAMES  # only on the error path
+    return _TYPE_NAMES.get(str(dtype), f"{dtype}Tensor")[:-len("Tensor")]
+
+def _check_same_dtype(self, other, op):
+    # torch compares only tensors of one dtype: a float32 result checked against a float64 reference is an error
+    if isinstance(other, Tensor) and self._data.dtype != other._data.dtype:
+        raise RuntimeError(f"{op}: {_torch_type_name(self._data.dtype)} did not match "
+                           f"{_torch_type_name(other._data.dtype)} (the two tensors' dtypes must be the same)")
+
 def allclose(self, other, rtol=1e-5, atol=1e-8, equal_nan=False):
+    _check_same_dtype(self, other, "allclose")
     return bool(np.allclose(self._data, other._data, rtol=rtol, atol=atol, equal_nan=equal_nan))
 
 def isclose(self, other, rtol=1e-5, atol=1e-8, equal_nan=False):
+    _check_same_dtype(self, other, "isclose")
     return Tensor._wrap(np.isclose(self._data, _arr(other), rtol=rtol, atol=atol, equal_nan=equal_nan))
 
 def _logic(self, other, fn, op):

@@ -55,7 +55,10 @@ def bmm(self, mat2):
     if self.ndim != 3 or getattr(mat2, "ndim", None) != 3 or self.shape[0] != mat2.shape[0]:
         raise RuntimeError(f"bmm: expects two 3-D tensors with the same batch size, got shapes {self.shape} "
                            f"and {getattr(mat2, 'shape', None)}")
-    return self.matmul(mat2)
+    out = self.matmul(mat2)
+    if out.grad_fn is not None:
+        out.grad_fn.torch_name = "BmmBackward0"  # 3-D @ reads UnsafeViewBackward0, as in torch
+    return out
 
 
 @_method

@@ -98,7 +98,10 @@ def _max_min(self, dim, keepdim, other, axis, name):
         return (self.maximum if name == "max" else self.minimum)(dim if other is None else other)
     dim = axis if dim is None else dim
     if dim is None:
-        return self.amax() if name == "max" else self.amin()
+        out = self.amax() if name == "max" else self.amin()
+        if out.grad_fn is not None:  # torch's name for the whole-tensor max (amax reads AmaxBackward0)
+            out.grad_fn.torch_name = "MaxBackward1" if name == "max" else "MinBackward1"
+        return out
     d = _norm_dim(dim, self.ndim, name)
     _check_nonempty(self, (d,) if self.ndim else (), name)
     fn = R.MaxDim if name == "max" else R.MinDim

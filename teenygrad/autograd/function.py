@@ -34,7 +34,12 @@ class Function:
     # ---- torch's view of a graph node (grad_fn): read only on request, nothing here runs per op ----
     def name(self):
         """torch's name for this node: MulBackward0 for teenygrad's Mul, SqBackward for a user's Function Sq."""
-        return _node_name(type(self))
+        named = self.__dict__.get("torch_name")  # set by a caller when the node alone can't tell (number - x: Rsub)
+        if named is not None:
+            return named
+        cls = type(self)
+        by_fields = _NAMES_BY_FIELDS.get(cls.__name__) if cls.__module__.startswith("teenygrad.") else None
+        return _node_name(cls) if by_fields is None else by_fields(self)
 
     def __repr__(self):
         return f"<{self.name()} object at {id(self):#x}>"
@@ -467,6 +472,46 @@ _TORCH_NAMES = {
     "Pinv": "LinalgPinv", "MatrixExp": "LinalgMatrixExp", "Einsum": "Bmm",
     "ScaledDotProductAttention": "ScaledDotProductFlashAttentionForCpu",
 }
+
+
+def _getitem_name(node):
+    """torch applies a basic index part by part and names the node after the last op it applied: an int is a
+    Select, a slice a Slice (none for a full one among others: with no op at all, an Alias), None an Unsqueeze;
+    an array (or bool) index anywhere makes it an Index."""
+    index, shape = node.index, node.in_shape
+    parts = [i for i in index if i is not None and i is not Ellipsis]
+    if any(not isinstance(i, (int, _np.integer, slice)) or isinstance(i, (bool, _np.bool_)) for i in parts):
+        return "IndexBackward0"
+    if len(index) == 1 and type(index[0]) is slice:  # x[a:b] alone is always a Slice, even when full
+        return "SliceBackward0"
+    last, d = "Alias", 0
+    for i in index:
+        if i is None:
+            last = "Unsqueeze"
+        elif i is Ellipsis:
+            d += len(shape) - len(parts)
+        else:
+            full = (type(i) is slice and i.start in (None, 0) and i.step in (None, 1)
+                    and (i.stop is None or i.stop >= shape[d]))
+            last, d = (last if full else "Slice" if type(i) is slice else "Select"), d + 1
+    return last + "Backward0"
+
+
+def _matmul_name(node):
+    """torch's matmul picks its kernel by the operands' dims (dot, mv, mm, or a folded or batched mm that ends in
+    a view)."""
+    x, y = getattr(node, "x", None), getattr(node, "y", None)
+    if x is None or y is None:
+        return "MmBackward0"
+    dims = (x.ndim, y.ndim)
+    named = {(1, 1): "Dot", (2, 1): "Mv", (1, 2): "Squeeze", (2, 2): "Mm"}.get(dims)
+    if named is None:
+        named = "Clone" if x.ndim == 2 else "UnsafeView"
+    return named + ("Backward4" if named == "Squeeze" else "Backward0")
+
+
+# names that depend on the node's fields, computed only when asked for (repr, name())
+_NAMES_BY_FIELDS = {"GetItem": _getitem_name, "Matmul": _matmul_name}
 
 
 def _node_name(cls):

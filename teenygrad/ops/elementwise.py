@@ -499,11 +499,11 @@ class Reciprocal(Function):
         return self.z
 
     def backward(self, g):
-        return -g * self.z * self.z
+        return -g * (self.z * self.z)  # torch's order: bit for bit its gradient of 1/x and of s/x
 
     def backward_graph(self, g):
         z = self._output(self.z)
-        return -g * z * z
+        return -g * (z * z)
 
 
 class Clamp(Function):
