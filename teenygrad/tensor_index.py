@@ -89,8 +89,22 @@ def _index_error(self, index, e, op):
     return IndexError(f"{op}: index [{desc}] is invalid for a tensor of shape {self.shape}: {e}")
 
 
+def _int_bound(b):
+    """A 0-d integer (or bool) CPU tensor as the int it stands for (anything else as it is: the general path reads it)."""
+    if type(b) is Tensor:
+        a = b._data
+        if type(a) is np.ndarray and not a.ndim and a.dtype.kind in "biu":  # torch reads True as 1 here
+            return int(a)
+    return b
+
+
 def _getitem(self, index):
-    if (type(index) is Tensor and type(index._data) is np.ndarray and index._data.dtype.kind in "bi"
+    if type(index) is slice and (type(index.start) is Tensor or type(index.stop) is Tensor):
+        # data[i:i + bs] with i from a tensor (nanoGPT's get_batch): ints now, not numpy's __index__ -> item -> to
+        index = slice(_int_bound(index.start), _int_bound(index.stop), _int_bound(index.step))
+    if type(index) is slice and index.step is None:
+        index = (index,)  # x[a:b]: what _norm_index gives (it checks only the step)
+    elif (type(index) is Tensor and type(index._data) is np.ndarray and index._data.dtype.kind in "bi"
             and index._data.ndim):  # a 0-d int tensor indexes as an int (a view): _norm_index says so
         index = (index._data,)  # x[ids], the hot case: what _norm_index gives, without its calls
     else:
@@ -541,6 +555,10 @@ def masked_scatter_(self, mask, source):
 
 # ---- sampling --------------------------------------------------------------------------------------
 def multinomial(input, num_samples, replacement=False, generator=None):
+    if not input.is_floating_point():  # torch refuses counts: multinomial(N[ix]) instead of P[ix] is a common slip
+        from .tensor_compare import _torch_type_name
+        raise RuntimeError(f"multinomial only supports floating-point dtypes for input, got: "
+                           f"{_torch_type_name(input.dtype)}")
     p = input._data if type(input._data) is np.ndarray else input._data.get()  # sampled on the host
     if p.ndim not in (1, 2):
         raise RuntimeError(f"multinomial: prob_dist must be 1 or 2 dim, got shape {p.shape}")
@@ -571,8 +589,9 @@ Tensor.multinomial = multinomial
 
 
 def one_hot(tensor, num_classes=-1):
-    if tensor.dtype.kind not in "iu":
-        raise RuntimeError(f"one_hot: is only applicable to index tensors, got {tensor.dtype}")
+    if tensor.dtype != np.int64:  # torch takes int64 only (int32 ids raise there too)
+        raise RuntimeError(f"one_hot: is only applicable to index tensor of type LongTensor (int64), got "
+                           f"{tensor.dtype}")
     a = tensor._data
     if num_classes == -1:
         if not a.size:

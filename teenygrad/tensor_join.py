@@ -142,6 +142,11 @@ def stack(tensors, dim=0, *, axis=None):
         if t.shape != tensors[0].shape:
             raise RuntimeError(f"stack: expects each tensor to be equal size, but got {tensors[0].shape} and {t.shape}")
     d = _norm_dim(dim, tensors[0].ndim + 1, "stack")
+    rt = tensors[0]._data.dtype
+    if all(type(t._data) is np.ndarray and t._data.dtype is rt for t in tensors) and not (
+            _gstate["enabled"] and any(t.requires_grad for t in tensors)):
+        # no graph, one dtype, CPU (nanoGPT's get_batch stacks 12 slices per batch): one np.stack, not a view per tensor
+        return Tensor._wrap(np.stack([t._data for t in tensors], d))
     return cat([t.unsqueeze(d) for t in tensors], d)
 
 

@@ -21,6 +21,7 @@ tail, where softplus is that value itself; torch's is held to 1e-6 there)."""
 import numba
 import numpy as np
 
+# _exp is inlined: numba's disk cache keys on this file only, so edit it when _exp changes
 from ._numba_kernels import _sig_exact_ends, _jit_nan, _exp
 
 _exact = dict(error_model="numpy", cache=True, nogil=True)

@@ -31,7 +31,11 @@ f32 = np.float32
 # float32 constants (a Python float here would silently turn the whole loop into float64)
 _LOG2E, _LN2 = f32(1.4426950408889634), f32(0.6931471805599453)
 _HALF, _ONE, _TWO = f32(0.5), f32(1.0), f32(2.0)
-_EXP_LO, _EXP_HI = f32(-87.0), f32(88.0)
+# exp's input range: below -103.98 the result rounds to 0 (e^-103.97 is half the smallest denormal). Above 88.72283
+# (expf's last finite input) it stays at 3.4e38: inf would turn to NaN in the kernels compiled with fastmath's no-inf
+# promise (tanh, sigmoid)
+_EXP_LO, _EXP_HI = f32(-103.98), f32(88.72283)
+_SIG_ZERO = -_EXP_HI
 _INV_SQRT2, _INV_SQRT_2PI = f32(0.7071067811865476), f32(0.3989422804014327)
 _SQRT_2_OVER_PI, _GELU_C = f32(0.7978845608028654), f32(0.044715)
 _C1, _C2, _C3, _C4, _C5, _C6 = (f32(0.6931471805599453), f32(0.2402265069591007), f32(0.05550410866482158),
@@ -73,13 +77,21 @@ def _f32_bits(typingctx, x):
 
 @numba.njit(inline="always", **_jit)
 def _exp(x):
-    """float32 exp: 2**n * 2**f with n = round(x log2 e), |f| <= 1/2, degree-6 polynomial for 2**f."""
-    x = min(max(x, _EXP_LO), _EXP_HI)
+    """float32 exp: 2**n * 2**f with n = round(x log2 e), |f| <= 1/2, degree-6 polynomial for 2**f.
+    2**n is applied in two halves so that n in [-150, -127] underflows through the denormals to 0, rounded once, as
+    torch's expf (softmax of a -1e9 mask is exactly 0), and n = 128 stays finite: 2**(n>>1) is added to p's exponent
+    bits (exact, still normal), then one multiply by 2**(n - n>>1). Two float multiplies would not do: fastmath
+    reassociates them into p * (2**n1 * 2**n2), which is 0 at n = -150 and inf at n = 128."""
+    zero = x < _EXP_LO
+    x = _HALF if zero else min(x, _EXP_HI)  # not the clamp: an underflowing multiply costs a microcode assist per lane
     z = x * _LOG2E
     n = np.floor(z + _HALF)
     f = z - n
     p = _ONE + f * (_C1 + f * (_C2 + f * (_C3 + f * (_C4 + f * (_C5 + f * _C6)))))
-    return p * _int_bits_as_f32((np.int32(n) + 127) << 23)
+    n1 = np.int32(n) >> 1
+    n2 = np.int32(n) - n1
+    e = _int_bits_as_f32(_f32_bits(p) + (n1 << 23)) * _int_bits_as_f32((n2 + 127) << 23)
+    return f32(0.0) if zero else e
 
 
 @numba.njit(inline="always", **_jit)
@@ -436,9 +448,10 @@ def log_softmax_any_backward(y, g):
 # ---- silu and sigmoid, one pass each (numpy: 3-5 passes with temporaries) ----------------------------------------
 @numba.njit(inline="always", **_jit_nan)
 def _sig_exact_ends(v):
-    """sigmoid for the kernels below: _exp clamps its input, so -inf and NaN are set apart (0 and NaN, as torch)."""
+    """sigmoid for the kernels below: 0 below -88.72283, where torch's 1 / (1 + e^-v) overflows to 1 / inf (_exp stays
+    finite there), and NaN for NaN."""
     s = _sig32(v)
-    s = f32(0.0) if v == -np.inf else s
+    s = f32(0.0) if v < _SIG_ZERO else s
     return s if v == v else v
 
 

@@ -15,6 +15,7 @@ import numba
 import numpy as np
 
 from . import _numba_kernels as _rows
+# _exp is inlined: numba's disk cache keys on this file only, so edit it when _exp changes
 from ._numba_kernels import _exp, _has_nan, _jit_nan, _jit_no_nan, _ONE, f32
 from .._arrays import contiguous as _contig
 

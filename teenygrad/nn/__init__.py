@@ -49,8 +49,10 @@ def __getattr__(name):
     import importlib
     if name in _LAZY:
         return getattr(importlib.import_module(f".modules.{_LAZY[name]}", __name__), name)
-    if name == "utils":
-        return importlib.import_module(".utils", __name__)
+    if name in ("utils", "parallel"):
+        return importlib.import_module(f".{name}", __name__)
+    if name == "DataParallel":  # torch.nn.DataParallel is torch.nn.parallel.DataParallel
+        return importlib.import_module(".parallel", __name__).DataParallel
     raise AttributeError(f"module 'teenygrad.nn' has no attribute {name!r}")
 
 

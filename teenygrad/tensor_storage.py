@@ -1,0 +1,99 @@
+"""Tensor.storage() / untyped_storage(): the flat memory a tensor views, as torch shows it when explaining views
+(makemore part 2: `torch.arange(6).view(2, 3).storage()` still prints 0 1 2 3 4 5, one per line).
+
+A storage is a flat view of the root numpy array the tensor's array views (as storage_offset finds it), so it
+shares memory: writing s[0] changes the tensor, as in torch. CUDA arrays give the tensor's own flat memory."""
+import numpy as np
+
+from .tensor_convert import _dtype_name
+from .tensor_ops import _method
+
+
+def _root(a):
+    """The outermost numpy array a views (a itself when it owns its memory)."""
+    root, b = a, a.base
+    while b is not None:  # as_strided views hold their array through a non-array wrapper: walk past it
+        if isinstance(b, np.ndarray):
+            root = b
+        b = getattr(b, "base", None)
+    return root
+
+
+def _flat_memory(a):
+    if type(a) is not np.ndarray:
+        return a.reshape(-1)
+    root = _root(a)
+    return root.reshape(-1) if root.flags.c_contiguous or root.flags.f_contiguous else a.reshape(-1)
+
+
+class _Storage:
+    _kind = "TypedStorage"
+
+    def __init__(self, flat, device):
+        self._flat, self.device = flat, device
+
+    def __len__(self):
+        return self._flat.size
+
+    def size(self):
+        return self._flat.size
+
+    def __getitem__(self, i):
+        if isinstance(i, slice):
+            return type(self)(self._flat[i], self.device)
+        n = self._flat.size
+        if not -n <= i < n:
+            raise IndexError(f"storage: index {i} out of range for storage of size {n}")
+        return self._flat[i].item()
+
+    def __setitem__(self, i, value):
+        self._flat[i] = value
+
+    def __iter__(self):
+        return iter(self.tolist())
+
+    def tolist(self):
+        return self._flat.tolist()
+
+    def data_ptr(self):
+        return self._flat.__array_interface__["data"][0] if type(self._flat) is np.ndarray else self._flat.data.ptr
+
+    def nbytes(self):
+        return self._flat.nbytes
+
+    def element_size(self):
+        return self._flat.itemsize
+
+    def _info(self):
+        return f"dtype={_dtype_name(self._flat.dtype)}, device={self.device}"
+
+    def __repr__(self):  # torch's layout: one value per line, then the type, dtype and size
+        values = " " + "\n ".join(str(v) for v in self.tolist())
+        return f"{values}\n[teenygrad.storage.{self._kind}({self._info()}) of size {len(self)}]"
+
+
+class TypedStorage(_Storage):
+    @property
+    def dtype(self):
+        return self._flat.dtype
+
+
+class UntypedStorage(_Storage):
+    """The same memory as bytes (uint8): len() is nbytes, as torch's."""
+    _kind = "UntypedStorage"
+
+    def _info(self):
+        return f"device={self.device}"
+
+
+@_method
+def storage(self):
+    """The flat typed memory this tensor views (torch's TypedStorage)."""
+    return TypedStorage(_flat_memory(self._data), self.device)
+
+
+@_method
+def untyped_storage(self):
+    """The flat memory this tensor views, as bytes (torch's UntypedStorage)."""
+    flat = _flat_memory(self._data)
+    return UntypedStorage(flat.view(np.uint8), self.device)
