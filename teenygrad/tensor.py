@@ -41,6 +41,10 @@ def _norm_dims(dim, ndim, op):
     return (d,) if ndim else ()
 
 
+_INT64 = np.dtype(np.int64)
+_INT_FAST = 1 << 62  # int64 + a Python int below this in size: numpy's result is torch's (no promotion, no wrap)
+
+
 class Size(tuple):
     """torch.Size: the tuple that .shape and .size() return, with numel(). It prints as the plain tuple, which
     is what every error message that names a shape shows."""
@@ -437,6 +441,9 @@ class Tensor:
             a, b = self._data, o._data
             if a.dtype is b.dtype and type(a) is type(b):
                 return E.Add.apply(self, o)
+        elif type(o) is builtins.int and self._data.dtype is _INT64 and type(self._data) is np.ndarray \
+                and -_INT_FAST < o < _INT_FAST:  # i + block_size on an index (nanoGPT's get_batch): no graph
+            return Tensor._wrap(np.asarray(self._data + o))
         return self.add(o)
 
     def __radd__(self, o):

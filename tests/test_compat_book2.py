@@ -177,3 +177,16 @@ def test_stack_keeps_torch_semantics():
     assert a.grad.tolist() == [2.0, 2.0, 2.0]
     with tg.no_grad():
         assert tg.stack([a, a]).requires_grad is False
+
+
+@pytest.mark.parametrize("o", [64, -3, 0, (1 << 62) - 1, 1 << 62, 1 << 63 - 1])
+@pytest.mark.parametrize("a", [7, [1, 2, 3], [[1], [2]], 2 ** 63 - 1])
+def test_int64_plus_python_int_matches_torch(a, o):
+    """tensor.__add__'s short path for an int64 tensor + a Python int (nanoGPT's i + block_size): torch's values,
+    dtype and shape, wrapping at int64's end as torch does."""
+    import warnings
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # numpy's scalar overflow warning must not leak out
+        x = tg.tensor(a) + o
+    y = torch.tensor(a) + o
+    assert x.dtype == tg.int64 and tuple(x.shape) == tuple(y.shape) and x.tolist() == y.tolist()
