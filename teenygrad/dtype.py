@@ -48,6 +48,8 @@ def to_dtype(dt):
         return float64
     if dt is _builtin_int:
         return int64
+    if type(dt) is str and dt in _TORCH_NAMES:  # torch's attribute names: 'float' is torch.float, float32 (numpy
+        return _TORCH_NAMES[dt]                 # reads it as float64), 'int' is int32, 'long' int64, ...
     try:
         return np.dtype(dt)
     except TypeError:
@@ -55,6 +57,8 @@ def to_dtype(dt):
 
 
 _builtin_float, _builtin_int = type(1.0), type(1)
+_TORCH_NAMES = {"float": np.dtype(np.float32), "double": np.dtype(np.float64), "half": np.dtype(np.float16),
+                "int": np.dtype(np.int32), "long": np.dtype(np.int64), "short": np.dtype(np.int16)}
 
 
 def _promote_same_category(a, b):

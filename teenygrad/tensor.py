@@ -181,6 +181,18 @@ class Tensor:
 
     @grad.setter
     def grad(self, g):
+        if g is not None:  # torch's checks (zero_grad's None skips them)
+            if not isinstance(g, Tensor):
+                raise TypeError(f"grad: assigned grad expected to be a Tensor or None but got grad of type "
+                                f"{type(g).__name__}")
+            if g._data.shape != self._data.shape:
+                raise RuntimeError(f"grad: assigned grad has data of a different size: {g.shape} for a tensor "
+                                   f"of shape {self.shape}")
+            if g._data.dtype != self._data.dtype:
+                raise RuntimeError(f"grad: assigned grad has data of a different type: {g.dtype} for a "
+                                   f"{self.dtype} tensor")
+            if type(g._data) is not type(self._data):
+                raise RuntimeError(f"grad: assigned grad is on {g.device}, the tensor on {self.device}")
         self._grad = g
 
     @property
@@ -376,6 +388,9 @@ class Tensor:
     def add(self, other, alpha=1):
         a, b = self._other(other, "add")
         if alpha != 1:
+            if type(alpha) is builtins.float and a._data.dtype.kind in "iub":  # torch refuses; numpy would upcast
+                raise RuntimeError(f"add: for integral input tensors, argument alpha must not be a floating point "
+                                   f"number (got {alpha})")
             b = b * alpha
         return E.Add.apply(a, b)
 
@@ -384,6 +399,9 @@ class Tensor:
             raise RuntimeError(_BOOL_SUB)
         a, b = self._other(other, "sub")
         if alpha != 1:
+            if type(alpha) is builtins.float and a._data.dtype.kind in "iub":  # torch refuses; numpy would upcast
+                raise RuntimeError(f"sub: for integral input tensors, argument alpha must not be a floating point "
+                                   f"number (got {alpha})")
             b = b * alpha
         return E.Sub.apply(a, b)
 

@@ -37,6 +37,8 @@ def _as_array(data, dtype):
         if a.dtype.kind == "f":
             dtype = dt._default_float
         elif a.dtype.kind in "iu":
+            if a.dtype == np.uint64 and a.size and a.max() > np.iinfo(np.int64).max:  # Python ints past int64
+                raise ValueError(f"tensor: Overflow when unpacking long long: {int(a.max())} doesn't fit int64")
             dtype = np.int64
         elif a.dtype.kind == "b":
             dtype = np.bool_

@@ -491,6 +491,9 @@ def _fill_value(value, dtype, op):
 
 
 def fill_(self, value):
+    if isinstance(value, Tensor) and value.ndim:  # torch: one value, not a tensor of them
+        raise RuntimeError(f"fill_: only supports 0-dimension value tensor but got tensor with {value.ndim} "
+                           f"dimensions")
     if self.requires_grad and self._ctx is None and _gstate["enabled"]:
         raise RuntimeError("fill_: a leaf Variable that requires grad is being used in an in-place operation")
     if self._ctx is not None and _gstate["enabled"]:  # a graph tensor: the old value gets zero gradient

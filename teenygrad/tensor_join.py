@@ -91,10 +91,21 @@ def unbind(self, dim=0):
     return tuple(t.squeeze(d) for t in self.split(1, d))
 
 
+def _tensor_list(tensors, op):
+    """tensors as a list, each one a Tensor (torch's TypeError otherwise, not an AttributeError from inside)"""
+    if isinstance(tensors, Tensor):
+        raise TypeError(f"{op}: expected a sequence of tensors, got a single Tensor")
+    tensors = list(tensors)
+    for i, t in enumerate(tensors):
+        if not isinstance(t, Tensor):
+            raise TypeError(f"{op}: expected a sequence of Tensors, but element {i} is {type(t).__name__}")
+    return tensors
+
+
 def cat(tensors, dim=0, *, axis=None):
     if axis is not None:  # numpy's name, which torch takes too
         dim = axis
-    tensors = list(tensors)
+    tensors = _tensor_list(tensors, "cat")
     if not tensors:
         raise ValueError("cat: expected a non-empty list of tensors")
     # torch skips 1-D empty tensors in the shape checks (and Cat), but not in the result dtype
@@ -135,7 +146,7 @@ concat = concatenate = cat
 def stack(tensors, dim=0, *, axis=None):
     if axis is not None:
         dim = axis
-    tensors = list(tensors)
+    tensors = _tensor_list(tensors, "stack")
     if not tensors:
         raise RuntimeError("stack: expected a non-empty list of tensors")
     for t in tensors[1:]:

@@ -60,6 +60,8 @@ for _name in ["log", "sqrt", "tanh", "sigmoid", "relu", "neg", "abs", "reciproca
 
 @_method
 def relu(self):
+    if self._data.dtype.kind == "b":
+        raise RuntimeError("relu: Boolean inputs not supported for relu")
     return A.Relu.apply(self)
 
 

@@ -238,6 +238,9 @@ def dropout(input, p=0.5, training=True, inplace=False, generator=None):
         raise ValueError(f"dropout: probability has to be between 0 and 1, but got {p}")
     if not training or p == 0:
         return input
+    if not dt.is_floating(input.dtype):  # torch: the float mask can't be cast into an integer result
+        raise RuntimeError(f"dropout: result type Float can't be cast to the input's {input.dtype} "
+                           f"(dropout needs a floating point tensor)")
     out = N.Dropout.apply(_inplace_source(input) if inplace else input, p=p, gen=gen_of(generator))
     return _write_back(input, out) if inplace else out
 

@@ -73,8 +73,8 @@ def cross_entropy(input, target, weight=None, size_average=None, ignore_index=-1
         raise RuntimeError(f"cross_entropy: probability targets must match the input shape: input {x.shape}, "
                            f"target {target.shape}")
     if not soft:
-        if target.dtype.kind not in "iu":
-            raise TypeError(f"cross_entropy: class-index targets must be integers, got {target.dtype}")
+        if target.dtype not in (np.int64, np.uint8):  # torch: Long or Byte class ids, nothing else
+            raise RuntimeError(f"cross_entropy: class-index targets must be int64 (or uint8), got {target.dtype}")
         expect = x.shape[:1] + x.shape[2:] if x.ndim > 1 else ()
         if target.shape != expect:
             raise RuntimeError(f"cross_entropy: expected target shape {expect} for input {x.shape} "
@@ -115,8 +115,8 @@ def nll_loss(input, target, weight=None, size_average=None, ignore_index=-100, r
     _t(input, "nll_loss")
     _check_same_device(input, target, "nll_loss")
     _check_reduction(reduction, "nll_loss")
-    if target.dtype.kind not in "iu":
-        raise TypeError(f"nll_loss: targets must be integer class ids, got {target.dtype}")
+    if target.dtype not in (np.int64, np.uint8):  # torch: Long or Byte class ids, nothing else
+        raise RuntimeError(f"nll_loss: targets must be int64 (or uint8) class ids, got {target.dtype}")
     C = input.shape[1] if input.ndim > 1 else input.shape[0]
     expect = input.shape[:1] + input.shape[2:] if input.ndim > 1 else ()
     if target.shape != expect:
@@ -228,10 +228,11 @@ def binary_cross_entropy(input, target, weight=None, size_average=None, reduce=N
     if not dt.is_floating(input.dtype) or target.dtype != input.dtype:
         raise TypeError(f"binary_cross_entropy: input and target must have the same floating dtype, got "
                         f"{input.dtype} and {target.dtype}")
-    a = input._data
-    if a.size and (a.min() < 0 or a.max() > 1):
-        raise RuntimeError(f"binary_cross_entropy: all elements of input should be between 0 and 1 "
-                           f"(got min {a.min()}, max {a.max()})")
+    for name, t in (("input", input), ("target", target)):
+        a = t._data
+        if a.size and not ((a >= 0) & (a <= 1)).all():  # NaN fails this too, as in torch
+            raise RuntimeError(f"binary_cross_entropy: all elements of {name} should be between 0 and 1 "
+                               f"(got min {a.min()}, max {a.max()})")
     loss = N.BinaryCrossEntropy.apply(input, target)
     if weight is not None:
         loss = loss * weight
@@ -244,6 +245,9 @@ def binary_cross_entropy_with_logits(input, target, weight=None, size_average=No
     if size_average is not None or reduce is not None:
         reduction = _legacy_reduction(size_average, reduce, "binary_cross_entropy_with_logits")
     _check_same_shape(input, target, "binary_cross_entropy_with_logits")
+    if not (dt.is_floating(input.dtype) and dt.is_floating(target.dtype)):
+        raise RuntimeError(f"binary_cross_entropy_with_logits: input and target must be floating point, got "
+                           f"{input.dtype} and {target.dtype}")
     sp = (-input).softplus()
     if pos_weight is not None:
         loss = (1 - target) * input + (1 + (pos_weight - 1) * target) * sp
