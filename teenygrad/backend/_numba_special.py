@@ -9,9 +9,10 @@ special_math's formulas, element by element. special_math reaches this module th
 Where it stands: forward + backward at (4096, 512) float32, new / old (numpy path, numba off) / PyTorch at 1 thread,
 medians of 3 alternating rounds in one process on a busy 2-core box (load ~3; 16:00 UTC, 2026-11-26; old =
 cpu.set_fused(False), torch.set_num_threads(1)): lgamma 96 / 765 / 98 ms, erfinv 151 / 1235 / 24,
-ndtri 132 / 1148 / 42, erfc 76 / 440 / 22, log_ndtr 205 / 754 / 105, erfcx 150 / 350 / 71. digamma is still ~8x
-(713 / 1627 / 86): its backward, polygamma(1) through zeta, costs ~20 libm pow calls a value (a trigamma kernel, as
-torch's, would fix it).
+ndtri 132 / 1148 / 42, erfc 76 / 440 / 22, log_ndtr 205 / 754 / 105, erfcx 150 / 350 / 71. digamma: its backward,
+polygamma(1), went through zeta (~20 libm pow calls a value); its own trigamma kernel took digamma's forward +
+backward from 491 to 97 ms (torch 73 at 2 threads; x = |N(0,1)| + 0.1; old / new / torch alternating in one
+process, medians of 5, 2026-11-26).
 
 No fastmath: NaN, inf, -0.0 and the poles must come out as the numpy path's (and torch's). np.floor, never
 math.floor: numba's math.floor returns an int64, which wraps beyond 2^63 (-1e30 then is no pole, and zeta's loop
@@ -25,6 +26,7 @@ _exact = dict(error_model="numpy", cache=True, nogil=True)
 _SQRT_PI = math.sqrt(math.pi)
 _SQRT2 = math.sqrt(2.0)
 _DIGAMMA_C = (1 / 12, -1 / 120, 1 / 252, -1 / 240, 1 / 132, -691 / 32760, 1 / 12)  # B2k/(2k), as special_math's
+_TRIGAMMA_B = (1 / 6, -1 / 30, 1 / 42, -1 / 30, 5 / 66, -691 / 2730, 7 / 6, -3617 / 510)  # B2, B4, ..., B16
 
 
 # ---- scalar helpers ----------------------------------------------------------------------------------------------
@@ -54,6 +56,37 @@ def _digamma(x):
         return math.nan  # the poles -1, -2, ... and -inf (as torch)
     # reflection: digamma x = digamma(1 - x) - pi / tan(pi x); x minus its nearest integer keeps pi x exact enough
     return _digamma_pos(1.0 - x) - math.pi / math.tan(math.pi * (x - np.round(x)))
+
+
+@numba.njit(**_exact)
+def _trigamma_pos(x):
+    """trigamma for x > 0: psi1 x = psi1(x + k) + sum 1/(x+i)^2 up to x >= 10, then the asymptotic series
+    1/x + 1/(2x^2) + sum B2k / x^(2k+1) (its first omitted term is below 1e-16 relative there)"""
+    acc = 0.0
+    while x < 10.0:
+        acc += 1.0 / (x * x)
+        x += 1.0
+    r = 1.0 / x
+    w = r * r
+    series = 0.0
+    for j in range(len(_TRIGAMMA_B) - 1, -1, -1):
+        series = series * w + _TRIGAMMA_B[j]
+    return r * (1.0 + 0.5 * r + w * series) + acc
+
+
+@numba.njit(**_exact)
+def _trigamma(x):
+    """polygamma(1, x), as special_math's polygamma(x, 1) (through zeta(2, x)): inf at 0, -1, ..., -inf; NaN at inf
+    and NaN"""
+    if x != x or x == math.inf:
+        return math.nan
+    if x <= 0.0 and x == np.floor(x):
+        return math.inf
+    if x > 0.0:
+        return _trigamma_pos(x)
+    # reflection: psi1 x = pi^2 / sin^2(pi x) - psi1(1 - x); x minus its nearest integer keeps pi x exact enough
+    r = math.pi / math.sin(math.pi * (x - np.round(x)))
+    return r * r - _trigamma_pos(1.0 - x)
 
 
 @numba.njit(**_exact)
@@ -219,6 +252,14 @@ def digamma(x):
     out = np.empty_like(x)
     for i in range(x.size):
         out[i] = _digamma(x[i])
+    return out
+
+
+@numba.njit(**_exact)
+def trigamma(x):
+    out = np.empty_like(x)
+    for i in range(x.size):
+        out[i] = _trigamma(x[i])
     return out
 
 

@@ -310,6 +310,10 @@ def polygamma(x, n):
     """The n-th derivative of digamma: (-1)^(n+1) n! zeta(n + 1, x) for n >= 1"""
     if n == 0:
         return digamma(x)
+    k = _kernel("trigamma") if n == 1 else None  # digamma's backward: a kernel of its own, no zeta (20 pows a value)
+    if k is not None:
+        x = np.asarray(x, dtype=np.float64)
+        return k(x.reshape(-1)).reshape(x.shape)
     with np.errstate(over="ignore"):  # n! zeta overflows to inf near the poles, as torch's does
         return (-1) ** (n + 1) * math.factorial(n) * zeta(n + 1.0, x)
 
