@@ -20,7 +20,7 @@ from .tensor_sort import searchsorted, bucketize
 from .tensor_misc import (result_type, promote_types, can_cast, finfo, iinfo, broadcast_shapes, broadcast_tensors,
                           diff, trapezoid, cumulative_trapezoid, cdist, cartesian_prod, combinations, block_diag,
                           isin, signbit, isposinf, isneginf, nanmedian)
-from . import tensor_extra_ops, tensor_storage  # noqa: F401,E402  (acosh, cov, ..., storage(): Tensor methods)
+from . import tensor_extra_ops  # noqa: F401,E402  (acosh, cov, ..., storage(): Tensor methods)
 from .tensor_linalg_misc import (addmm, addmv, baddbmm, addbmm, tensordot, kron, cross, dist, deg2rad, rad2deg,
                                  logaddexp2, is_nonzero, is_same_size, is_complex, use_deterministic_algorithms,
                                  are_deterministic_algorithms_enabled)

@@ -6,8 +6,12 @@ import numpy as np
 from . import dtype as dt
 from .ops import elementwise as E
 from .tensor import Tensor, _ToDevice, _device_name
-from . import tensor_print as P
-from .tensor_print import set_printoptions  # noqa: F401  (teenygrad.set_printoptions)
+
+
+def set_printoptions(precision=None, threshold=None, edgeitems=None, linewidth=None, profile=None, sci_mode=None):
+    """torch.set_printoptions (tensor_print.py, loaded on first use: the printer is ~1 ms of `import teenygrad`)"""
+    from . import tensor_print
+    tensor_print.set_printoptions(precision, threshold, edgeitems, linewidth, profile, sci_mode)
 
 
 def _as_array(data, dtype):
@@ -109,6 +113,7 @@ def __format__(self, spec):
     return object.__format__(self, spec)
 
 def __repr__(self):
+    from . import tensor_print as P
     suffixes = []
     if self.device != "cpu":
         suffixes.append("device='cuda:0'")

@@ -495,3 +495,16 @@ def share_memory_(self):
 def is_shared(self):
     return self.device.type != "cpu" or self.__dict__.get("_is_shared", False)
 
+
+@_method
+def storage(self):
+    """The flat typed memory this tensor views, as torch's TypedStorage (tensor_storage.py, loaded on first use)."""
+    from . import tensor_storage
+    return tensor_storage.storage(self)
+
+
+@_method
+def untyped_storage(self):
+    """The flat memory this tensor views, as bytes (torch's UntypedStorage; tensor_storage.py)."""
+    from . import tensor_storage
+    return tensor_storage.untyped_storage(self)

@@ -6,7 +6,6 @@ shares memory: writing s[0] changes the tensor, as in torch. CUDA arrays give th
 import numpy as np
 
 from .tensor_convert import _dtype_name
-from .tensor_ops import _method
 
 
 def _root(a):
@@ -86,13 +85,11 @@ class UntypedStorage(_Storage):
         return f"device={self.device}"
 
 
-@_method
 def storage(self):
     """The flat typed memory this tensor views (torch's TypedStorage)."""
     return TypedStorage(_flat_memory(self._data), self.device)
 
 
-@_method
 def untyped_storage(self):
     """The flat memory this tensor views, as bytes (torch's UntypedStorage)."""
     flat = _flat_memory(self._data)
