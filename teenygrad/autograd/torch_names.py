@@ -1,0 +1,89 @@
+"""torch's names for graph nodes, as `grad_fn` shows them (MulBackward0, SliceBackward0, ...), and the
+AccumulateGrad stand-in that `next_functions` gives for a leaf. Only repr / name() / next_functions read this
+module: nothing here runs per op."""
+import numpy as _np
+
+
+class AccumulateGrad:
+    """What torch's next_functions shows for a leaf that requires grad: the node that stores into its .grad."""
+
+    def __init__(self, variable):
+        self.variable = variable
+        self.next_functions = ()
+
+    def name(self):
+        return "torch::autograd::AccumulateGrad"
+
+    def __repr__(self):
+        return f"<AccumulateGrad object at {id(self):#x}>"
+
+
+# teenygrad's op classes whose torch counterparts are named otherwise (the rest read <Op>Backward0)
+_TORCH_NAMES = {
+    "MulScalar": "Mul", "Pow": "Pow1", "PowScalar": "Pow", "Clamp": "Clamp1", "ClampT": "Clamp1", "ELU": "Elu",
+    "Matmul": "Mm", "Linear": "Addmm", "Reshape": "View", "GetItem": "Index", "Contiguous": "Clone",
+    "Cast": "ToCopy", "Pad": "ConstantPadNd", "LayerNorm": "NativeLayerNorm", "GroupNorm": "NativeGroupNorm",
+    "BatchNorm": "NativeBatchNorm", "Dropout": "NativeDropout", "CrossEntropy": "NllLoss",
+    "Huber": "HuberLoss", "ConvNd": "Convolution", "ConvTransposeNd": "Convolution",
+    "MaxPoolNd": "MaxPool2DWithIndices", "AvgPoolNd": "AvgPool2D", "AMax": "Amax", "AMin": "Amin",
+    "MaxDim": "Max", "MinDim": "Min", "LogSumExp": "Logsumexp", "LogCumSumExp": "Logcumsumexp",
+    "Norm": "LinalgVectorNorm", "Svd": "LinalgSvd", "Eigh": "LinalgEigh", "Qr": "LinalgQr", "Inv": "LinalgInvEx",
+    "Det": "LinalgDet", "Slogdet": "LinalgSlogdet", "Solve": "LinalgSolveEx", "Cholesky": "LinalgCholeskyEx",
+    "Pinv": "LinalgPinv", "MatrixExp": "LinalgMatrixExp", "Einsum": "Bmm",
+    "ScaledDotProductAttention": "ScaledDotProductFlashAttentionForCpu",
+}
+
+
+def _getitem_name(node):
+    """torch applies a basic index part by part and names the node after the last op it applied: an int is a
+    Select, a slice a Slice (none for a full one among others: with no op at all, an Alias), None an Unsqueeze;
+    an array (or bool) index anywhere makes it an Index."""
+    index, shape = node.index, node.in_shape
+    parts = [i for i in index if i is not None and i is not Ellipsis]
+    if any(not isinstance(i, (int, _np.integer, slice)) or isinstance(i, (bool, _np.bool_)) for i in parts):
+        return "IndexBackward0"
+    if len(index) == 1 and type(index[0]) is slice:  # x[a:b] alone is always a Slice, even when full
+        return "SliceBackward0"
+    last, d = "Alias", 0
+    for i in index:
+        if i is None:
+            last = "Unsqueeze"
+        elif i is Ellipsis:
+            d += len(shape) - len(parts)
+        else:
+            full = (type(i) is slice and i.start in (None, 0) and i.step in (None, 1)
+                    and (i.stop is None or i.stop >= shape[d]))
+            last, d = (last if full else "Slice" if type(i) is slice else "Select"), d + 1
+    return last + "Backward0"
+
+
+def _matmul_name(node):
+    """torch's matmul picks its kernel by the operands' dims (dot, mv, mm, or a folded or batched mm that ends in
+    a view)."""
+    x, y = getattr(node, "x", None), getattr(node, "y", None)
+    if x is None or y is None:
+        return "MmBackward0"
+    dims = (x.ndim, y.ndim)
+    named = {(1, 1): "Dot", (2, 1): "Mv", (1, 2): "Squeeze", (2, 2): "Mm"}.get(dims)
+    if named is None:
+        named = "Clone" if x.ndim == 2 else "UnsafeView"
+    return named + ("Backward4" if named == "Squeeze" else "Backward0")
+
+
+# names that depend on the node's fields, computed only when asked for (repr, name())
+_NAMES_BY_FIELDS = {"GetItem": _getitem_name, "Matmul": _matmul_name}
+
+
+def node_name(node):
+    """torch's grad_fn name for a graph node (Function.name, when no caller set one)."""
+    cls = type(node)
+    by_fields = _NAMES_BY_FIELDS.get(cls.__name__) if cls.__module__.startswith("teenygrad.") else None
+    return _class_name(cls) if by_fields is None else by_fields(node)
+
+
+def _class_name(cls):
+    n = cls.__name__
+    if not cls.__module__.startswith("teenygrad."):  # a user's Function, as torch names custom ones
+        return n + "Backward"
+    n = _TORCH_NAMES.get(n, n)
+    return n[:-1] + "Backward" + n[-1] if n[-1].isdigit() else n + "Backward0"
