@@ -1,7 +1,8 @@
 """torch's top-level functions that teaching code calls and that fit nowhere else: poisson (torch's draws), the
 aten-style spellings of nn.functional ops with torch's own argument orders (torch.dropout, torch.layer_norm,
 torch.embedding, torch.batch_norm, torch.group_norm, torch.instance_norm), pdist, gradient (central
-differences, as numpy's), empty_strided, narrow_copy, anomaly mode (a flag only); and the Tensor methods prelu, hardshrink, narrow_copy.
+differences, as numpy's), empty_strided, narrow_copy, anomaly mode (a flag only); and the Tensor methods prelu,
+hardshrink, narrow_copy, apply_.
 nn.functional loads on first call, so `import teenygrad` stays fast."""
 import functools
 import numbers
