@@ -133,6 +133,9 @@ OPS = {
                                                                                           _rand((3,), 29)]),
     "nll_loss_mean": (lambda x, t: F.nll_loss(x.log_softmax(-1), t),
                       [_rand((6, 5), 18), np.array([0, 4, -100, 1, 1, 2])]),
+    "ctc_loss": (lambda x, t, il, tl: F.ctc_loss(x.log_softmax(-1), t, il, tl) + F.ctc_loss(x.log_softmax(-1), t, il, tl,
+                                                                                     reduction="sum"),
+                 [_rand((6, 2, 5), 34), _ints((2, 3), 4, seed=1) + 1, np.array([6, 5]), np.array([3, 2])]),
     "mha": (lambda x: (tg.manual_seed(0), nn.MultiheadAttention(4, 2, batch_first=True))[1].to(x.device)(
         x, x, x, need_weights=False)[0],
             [_rand((2, 3, 4), 33)]),

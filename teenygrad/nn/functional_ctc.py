@@ -10,8 +10,15 @@ import numpy as np
 from ..autograd.function import Function
 from ..tensor import Tensor
 from ..tensor import dt
+from .._arrays import on_device_of
 
 _NEG = -np.inf
+
+
+def _host(a):
+    """A numpy copy of a numpy or GPU array: the recursions loop over time on the host (one small kernel launch
+    per frame on a GPU would cost more than the copy)."""
+    return a if type(a) is np.ndarray else a.get()
 
 
 def _lse3(a, b, c):
@@ -39,7 +46,8 @@ class CTC(Function):
     def forward(self, lp, ext=None, skip=None, in_len=None, tgt_len=None, zero_infinity=False):
         T, N, _ = lp.shape
         L = ext.shape[1]
-        lp64 = lp.astype(np.float64)
+        self.device_like = lp
+        lp64 = _host(lp).astype(np.float64)
         lpe = np.take_along_axis(lp64, np.broadcast_to(ext[None], (T, N, L)), axis=2)  # (T, N, L): lp[t, n, l'_s]
         alpha = np.full((T, N, L), _NEG)
         alpha[0, :, :2] = lpe[0, :, :2]
@@ -56,7 +64,7 @@ class CTC(Function):
         self.ext, self.skip, self.in_len, self.tgt_len, self.zero_infinity = ext, skip, in_len, tgt_len, zero_infinity
         if zero_infinity:
             nll = np.where(np.isinf(nll), 0.0, nll)
-        return nll.astype(lp.dtype)
+        return on_device_of(lp, nll.astype(lp.dtype))
 
     def backward(self, dy):
         lpe, alpha, nll, ext, in_len, tgt_len = self.lpe, self.alpha, self.nll, self.ext, self.in_len, self.tgt_len
@@ -81,11 +89,12 @@ class CTC(Function):
         grad[np.arange(T)[:, None] >= in_len[None, :]] = 0.0
         if self.zero_infinity:
             grad[:, np.isinf(nll)] = 0.0
-        return (grad * dy.astype(np.float64)[None, :, None]).astype(dy.dtype)
+        grad = (grad * _host(dy).astype(np.float64)[None, :, None]).astype(dy.dtype)
+        return on_device_of(self.device_like, grad)
 
 
 def _lengths(v, what):
-    a = np.asarray(v._data if isinstance(v, Tensor) else v)
+    a = _host(v._data) if isinstance(v, Tensor) else np.asarray(v)
     if a.dtype.kind not in "iu":
         raise RuntimeError(f"ctc_loss: {what} must be integers, got dtype {a.dtype}")
     return a.astype(np.int64).reshape(-1)
@@ -102,7 +111,7 @@ def ctc_loss(log_probs, targets, input_lengths, target_lengths, blank=0, reducti
     if unbatched:
         log_probs = log_probs.unsqueeze(1)
     T, N, C = log_probs.shape
-    tg = np.asarray(targets._data if isinstance(targets, Tensor) else targets)
+    tg = _host(targets._data) if isinstance(targets, Tensor) else np.asarray(targets)
     if tg.dtype.kind not in "iu":
         raise RuntimeError(f"{op}: targets must be integers, got dtype {tg.dtype}")
     if unbatched:
@@ -143,7 +152,7 @@ def ctc_loss(log_probs, targets, input_lengths, target_lengths, blank=0, reducti
     skip[:, 3::2] = ext[:, 3::2] != ext[:, 1:-2:2]  # a label may follow the previous one directly unless repeated
     loss = CTC.apply(log_probs, ext=ext, skip=skip, in_len=in_len, tgt_len=tgt_len, zero_infinity=zero_infinity)
     if reduction == "mean":
-        return (loss / Tensor(np.maximum(tgt_len, 1).astype(loss._data.dtype))).mean()
+        return (loss / Tensor(np.maximum(tgt_len, 1).astype(loss._data.dtype), device=loss.device)).mean()
     if reduction == "sum":
         return loss.sum()
     return loss.squeeze(0) if unbatched else loss
