@@ -121,9 +121,9 @@ def _box_muller_kernel(n):
     faster) when the kernels are on and n is large, else the numpy one below."""
     if n >= 4096:
         from .backend.cpu import fused_for
-        k = fused_for()
-        if k is not None:
-            return k.box_muller_f32
+        if fused_for() is not None:
+            from .backend._numba_random import box_muller_f32
+            return box_muller_f32
     return _box_muller_f32
 
 

@@ -307,3 +307,81 @@ def resample(x, idx, w, skip, full, y):
             if first:
                 row[:] = 0
     return y
+
+
+# ---- 2-D pooling and col2im (ops/conv.py, inputs (n, c, h, w)): numpy's argmax + take_along_axis over a copied
+# window array, and col2im's one strided add per kernel offset, were most of a LeNet step ---------------------------
+@numba.njit(**_exact_select)
+def maxpool2d(x, kh, kw, sh, sw, dh, dw, oh, ow):
+    """y (n, c, oh, ow): each window's maximum; arg: its offset in the window (row-major): the first maximum, or the
+    last NaN, as torch's loop picks them. The loop over output columns is innermost, so it vectorises."""
+    N, C = x.shape[0], x.shape[1]
+    y = np.empty((N, C, oh, ow), x.dtype)
+    arg = np.zeros((N, C, oh, ow), np.int64)
+    for n in range(N):
+        for c in range(C):
+            for i in range(oh):
+                best, at = y[n, c, i], arg[n, c, i]
+                first = x[n, c, i * sh]
+                for j in range(ow):
+                    best[j] = first[j * sw]
+                for a in range(kh):
+                    row = x[n, c, i * sh + a * dh]
+                    for b in range(kw):
+                        k = a * kw + b
+                        if k == 0:
+                            continue
+                        for j in range(ow):
+                            v = row[j * sw + b * dw]
+                            take = (v > best[j]) | (v != v)  # no branch: vectorises
+                            best[j] = v if take else best[j]
+                            at[j] = k if take else at[j]
+    return y, arg
+
+
+@numba.njit(**_exact_select)
+def maxpool2d_backward(g, arg, hp, wp, kw, sh, sw, dh, dw):
+    """dx (n, c, hp, wp): each window's gradient added at the place its maximum came from."""
+    N, C, oh, ow = g.shape
+    dx = np.zeros((N, C, hp, wp), g.dtype)
+    for n in range(N):
+        for c in range(C):
+            for i in range(oh):
+                for j in range(ow):
+                    a = arg[n, c, i, j]
+                    dx[n, c, i * sh + (a // kw) * dh, j * sw + (a % kw) * dw] += g[n, c, i, j]
+    return dx
+
+
+@numba.njit(**_jit)
+def window_sums2d(x, kh, kw, sh, sw, oh, ow):
+    """(n, c, oh, ow): the sum of each kh x kw window (dilation 1), output columns innermost."""
+    N, C = x.shape[0], x.shape[1]
+    y = np.zeros((N, C, oh, ow), x.dtype)
+    for n in range(N):
+        for c in range(C):
+            for i in range(oh):
+                acc = y[n, c, i]
+                for a in range(kh):
+                    row = x[n, c, i * sh + a]
+                    for b in range(kw):
+                        for j in range(ow):
+                            acc[j] += row[j * sw + b]
+    return y
+
+
+@numba.njit(**_jit)
+def col2im2d(dcols, hp, wp, sh, sw, dh, dw):
+    """The adjoint of the 2-D windows: dcols (n, c, kh, kw, oh, ow) summed into zeros (n, c, hp, wp)."""
+    N, C, kh, kw, oh, ow = dcols.shape
+    dx = np.zeros((N, C, hp, wp), dcols.dtype)
+    for n in range(N):
+        for c in range(C):
+            for a in range(kh):
+                for b in range(kw):
+                    for i in range(oh):
+                        row = dx[n, c, i * sh + a * dh]
+                        src = dcols[n, c, a, b, i]
+                        for j in range(ow):
+                            row[j * sw + b * dw] += src[j]
+    return dx

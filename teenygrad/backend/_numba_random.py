@@ -11,6 +11,10 @@ import math
 import numba
 import numpy as np
 
+from ._numba_kernels import _f32_bits, _int_bits_as_f32, _HALF, _ONE
+
+f32 = np.float32
+
 
 @numba.njit(cache=True, nogil=True)
 def fisher_yates(words):
@@ -124,3 +128,85 @@ def gamma_serial(a, small, inv, d, c, words, out, j, pos, spare, has_spare):
         out[j] = scale * dj * v
         j, pos, spare, has_spare = j + 1, p, sp, hs
     return j, pos, spare, has_spare
+
+
+# ---- torch's float32 Box-Muller (randn): random_math.py's numpy arithmetic, in one pass ----------------------------
+# No fastmath here: every float32 operation must round where the numpy path rounds (bit-equal results). fma(a, b, c)
+# is emulated as random_math.py does it: the float32 product is exact in float64, then one addition and the cast.
+_exact = dict(error_model="numpy", cache=True, nogil=True)
+_BM0, _BM1, _BM2, _BM3, _BM4, _BM5, _BM6, _BM7, _BM8 = [f32(c) for c in (7.0376836292E-2, -1.1514610310E-1, 1.1676998740E-1, -1.2420140846E-1, 1.4249322787E-1,
+                        -1.6668057665E-1, 2.0000714765E-1, -2.4999993993E-1, 3.3333331174E-1)]
+_LQ1, _LQ2, _SQRTHF = f32(-2.12194440e-4), f32(0.693359375), f32(0.707106781186547524)
+_FOPI, _DP1, _DP2, _DP3 = f32(1.27323954473516), f32(-0.78515625), f32(-2.4187564849853515625e-4), \
+    f32(-3.77489497744594108e-8)
+_CC0, _CC1, _CC2 = f32(2.443315711809948E-005), f32(-1.388731625493765E-003), f32(4.166664568298827E-002)
+_SC0, _SC1, _SC2 = f32(-1.9515295891E-4), f32(8.3321608736E-3), f32(-1.6666654611E-1)
+_TWO_PI, _MINUS_TWO, _MINUS_HALF, _ZERO = f32(2.0 * np.pi), f32(-2.0), f32(-0.5), f32(0.0)
+
+
+@numba.njit(inline="always", **_exact)
+def _fma32(a, b, c):
+    return f32(np.float64(a) * np.float64(b) + np.float64(c))
+
+
+@numba.njit(inline="always", **_exact)
+def _bm_log(x):
+    bits = _f32_bits(x)  # x >= 2^-24 here: a normal float32
+    e = f32((bits >> 23) - 0x7E)  # x = m 2^e with the mantissa m in [0.5, 1)
+    m = _int_bits_as_f32((bits & 0x807FFFFF) | 0x3F000000)
+    small = m < _SQRTHF
+    m = (m - _ONE) + (m if small else _ZERO)
+    e = e - (_ONE if small else _ZERO)
+    z = m * m
+    y = _BM0
+    y = _fma32(y, m, _BM1)
+    y = _fma32(y, m, _BM2)
+    y = _fma32(y, m, _BM3)
+    y = _fma32(y, m, _BM4)
+    y = _fma32(y, m, _BM5)
+    y = _fma32(y, m, _BM6)
+    y = _fma32(y, m, _BM7)
+    y = _fma32(y, m, _BM8)
+    y = y * m
+    y = _fma32(y, z, e * _LQ1)
+    y = _fma32(z, _MINUS_HALF, y)
+    return _fma32(e, _LQ2, m + y)
+
+
+@numba.njit(**_exact)
+def _box_muller_blocks(d, k):
+    for b in range(k):
+        o = 16 * b
+        for j in range(8):
+            radius = np.sqrt(_MINUS_TWO * _bm_log(_ONE - d[o + j]))
+            x = _TWO_PI * d[o + 8 + j]  # >= 0: no sign to strip
+            q = np.int32(x * _FOPI)
+            q = (q + 1) & ~1
+            y = f32(q)
+            x = _fma32(y, _DP1, x)
+            x = _fma32(y, _DP2, x)
+            x = _fma32(y, _DP3, x)
+            z = x * x
+            yc = _fma32(_CC0, z, _CC1)
+            yc = _fma32(yc, z, _CC2)
+            yc = yc * z
+            yc = _fma32(yc, z, -(z * _HALF)) + _ONE
+            ys = _fma32(_SC0, z, _SC1)
+            ys = _fma32(ys, z, _SC2)
+            ys = _fma32(ys * z, x, x)
+            if (q & 2) == 0:
+                s, c = ys, yc
+            else:
+                s, c = yc, ys
+            if (q & 4) != 0:
+                s = -s
+            if ((~(q - 2)) & 4) != 0:
+                c = -c
+            d[o + j] = radius * c
+            d[o + 8 + j] = radius * s
+
+
+def box_muller_f32(d, n):
+    """In place on float32 uniforms d: its first n // 16 blocks of 16 become torch's normals (random.py's kernel)."""
+    if n >= 16:
+        _box_muller_blocks(d, n // 16)

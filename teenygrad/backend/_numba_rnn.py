@@ -87,3 +87,43 @@ def lstm_step_backward(gh, dh, dc, acts, c, cprev, dgates, db):
             bg[j] += vg
             bo[j] += vo
             dcb[j] = dcn * f
+
+
+# ---- GRU cell, one time step (ops/rnn.py, GRUScan) ----------------------------------------------------------------
+@numba.njit(**_jit)
+def gru_cell(x, gh, h, rzn, ghn, h_out):
+    """One GRU step after its GEMM: x (b, 3h) input gates, gh (b, 3h) = h W_hh^T + b_hh; rzn (b, 3h) gets
+    [r, z, n], ghn (b, h) gh's n part, h_out = (1 - z) n + z h."""
+    B, H = h.shape
+    for b in range(B):
+        xr, xz, xn = x[b, :H], x[b, H:2 * H], x[b, 2 * H:]
+        hr, hz, hn = gh[b, :H], gh[b, H:2 * H], gh[b, 2 * H:]
+        rr, rz, rn = rzn[b, :H], rzn[b, H:2 * H], rzn[b, 2 * H:]
+        hb, gb, ob = h[b], ghn[b], h_out[b]
+        for j in range(H):
+            r = _sig32(xr[j] + hr[j])
+            z = _sig32(xz[j] + hz[j])
+            n = _tanh32(xn[j] + r * hn[j])
+            rr[j], rz[j], rn[j], gb[j] = r, z, n, hn[j]
+            ob[j] = (_ONE - z) * n + z * hb[j]
+
+
+@numba.njit(**_jit)
+def gru_cell_backward(g, dh, rzn, ghn, hprev, dgi, dgh, dz_h):
+    """One step back: d = g + dh reaches h_t; dgi (b, 3h) = [dr, dz, dn], dgh = [dr, dz, dn r], and dz_h = d z, the
+    part of dh_{t-1} that does not go through W_hh."""
+    B, H = hprev.shape
+    for b in range(B):
+        rr, rz, rn = rzn[b, :H], rzn[b, H:2 * H], rzn[b, 2 * H:]
+        ir, iz, in_ = dgi[b, :H], dgi[b, H:2 * H], dgi[b, 2 * H:]
+        hr, hz, hn = dgh[b, :H], dgh[b, H:2 * H], dgh[b, 2 * H:]
+        gb, db, gnb, hp, out = g[b], dh[b], ghn[b], hprev[b], dz_h[b]
+        for j in range(H):
+            r, z, n = rr[j], rz[j], rn[j]
+            d = gb[j] + db[j]
+            dn = d * (_ONE - z) * (_ONE - n * n)
+            dzz = d * (hp[j] - n) * z * (_ONE - z)
+            dr = dn * gnb[j] * r * (_ONE - r)
+            ir[j], iz[j], in_[j] = dr, dzz, dn
+            hr[j], hz[j], hn[j] = dr, dzz, dn * r
+            out[j] = d * z

@@ -46,7 +46,8 @@ def _col2im(dcols, shape, stride, dilation):
     nd = len(shape) - 2
     k = fused_for(dcols) if nd == 2 else None
     if k is not None:  # one pass in numba (2-D, float32 on the CPU)
-        return k.col2im2d(contiguous(dcols), *shape[2:], *stride, *dilation)
+        from ..backend import _numba_conv
+        return _numba_conv.col2im2d(contiguous(dcols), *shape[2:], *stride, *dilation)
     kernel, out = dcols.shape[2:2 + nd], dcols.shape[2 + nd:]
     dx = zeros_on(dcols, shape)
     for k in itertools.product(*map(range, kernel)):
@@ -422,6 +423,9 @@ class MaxPoolNd(Function):
         xpad = _pad(x, pad, fill)
         self.xpad_shape, self.kernel, self.stride, self.pad, self.dilation = xpad.shape, kernel, stride, pad, dilation
         k = self.kernels = fused_for(x) if x.ndim in (3, 4) and x.size else None
+        if k is not None:
+            from ..backend import _numba_conv as k  # its pooling kernels (numba is there: fused_for said so)
+            self.kernels = k
         if k is not None and x.ndim == 3:  # 1-D: the 2-D kernel over (N, C, 1, L) windows (1, k)
             if any(lo or hi for lo, hi in pad) and x.min() <= fill:
                 self.kernels = None
@@ -530,7 +534,8 @@ class AvgPoolNd(Function):
         xpad = _pad(x, pad)
         k = self.kernels = fused_for(x) if x.ndim == 4 and x.size else None
         if k is not None:  # one pass (numba): numpy's sum over a strided window view is ~4x slower
-            y = k.window_sums2d(xpad, *kernel, *stride, *_out_size(xpad.shape[2:], kernel, stride, (1, 1)))
+            from ..backend import _numba_conv
+            y = _numba_conv.window_sums2d(xpad, *kernel, *stride, *_out_size(xpad.shape[2:], kernel, stride, (1, 1)))
         else:
             y = window_sums(xpad, kernel, stride)
         y /= divisor

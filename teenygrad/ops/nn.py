@@ -334,7 +334,7 @@ class GroupNorm(Function):
 
 
 # per-channel rows shorter than this (BatchNorm1d on (n, c): 1) go to the kernels that walk x in memory order:
-# faster up to 32 (2.3x forward at (64, 64, 32)), slower from 64 (1.5x at (32, 16, 64)); _numba_kernels.py
+# faster up to 32 (2.3x forward at (64, 64, 32)), slower from 64 (1.5x at (32, 16, 64)); _numba_norm.py
 _BN_ROWS_BELOW = 64
 
 
@@ -345,7 +345,9 @@ class BatchNorm(Function):
         self.axes, self.has_w = axes, has_w
         k = self.kernels = fused_for(x, *wb) if axes == (0,) + tuple(range(2, x.ndim)) and x.size else None
         if k is not None:  # one kernel over (n, c, s): per channel, contiguous rows
-            return self._forward_fused(k, x, wb, eps, shape)
+            from ..backend import _numba_norm  # numba is there: fused_for returned its kernels
+            self.kernels = _numba_norm
+            return self._forward_fused(_numba_norm, x, wb, eps, shape)
         mu = x.mean(axis=axes, keepdims=True)
         xc = x - mu
         var = np.mean(xc * xc, axis=axes, keepdims=True)

@@ -291,8 +291,9 @@ class GRUScan(Function):
         # float32 on the CPU, no packing: one fused pass for the gates and h after each step's GEMM
         kern = self.kernels = fused_for(gi, h0, w_hh) if mask is None else None
         if kern is not None:  # a contiguous W_hh^T once: each step's GEMM on the transposed view was ~20% slower
-            from ..backend._numba_rnn import transpose8
-            wT = transpose8(w_hh)
+            from ..backend import _numba_rnn as kern  # the GRU cell's kernels
+            self.kernels = kern
+            wT = kern.transpose8(w_hh)
         else:
             wT = w_hh.T
         h = h0
