@@ -270,6 +270,11 @@ class Tensor:
         return tensor_inplace._counter_owner(self).__dict__.get("_nwrites", 0)
 
     def detach_(self):
+        d = self.__dict__  # a view, plain (tensor_inplace._plain_view) or in the graph: torch refuses, as its base's
+        if d.get("_recipe") is not None or "_nograd_view" in d or (  # graph and version counter are shared with it
+                self._ctx is not None and tensor_inplace._view_base(self) is not None):
+            raise RuntimeError(f"detach_: can't detach views in-place (this tensor of shape {self.shape} is a view "
+                               f"of another); use detach() instead")
         self._ctx, self.requires_grad = None, False
         return self
 
@@ -613,6 +618,9 @@ def zero_grads(params, set_to_none=True):
                 p.grad.zero_().detach_()
         else:
             p.grad._data[...] = 0
+            rows = p.grad.__dict__.get("_sparse_rows")
+            if rows is not None:  # a zeroed sparse gradient holds no rows (torch's nnz 0): optim.SparseAdam reads it
+                rows[:] = False
 
 
 def _as_view(out, base):

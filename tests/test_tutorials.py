@@ -29,8 +29,7 @@ PROGRAMS = sorted(p.stem for p in TUTORIALS.glob("*.py") if not p.name.startswit
 # Programs that need a wider float tolerance, and why.
 TOLERANCE = {}
 # Gaps a user would hit, expected to fail under teenygrad (strictly: a pass fails until removed from here).
-XFAIL = {"word2vec_sparse": "torch.optim.SparseAdam is missing (and SparseAdam must update only the rows seen, "
-                              "so dense Adam in its place would give different numbers)"}
+XFAIL = {}
 
 
 def run_program(path, as_teenygrad):

@@ -85,11 +85,13 @@ _sparse_warned = [False]
 
 def warn_dense_sparse(op):
     """sparse=True (Embedding, F.embedding): teenygrad has no sparse tensors, so the gradient is the dense
-    equivalent of torch's sparse one (its .to_dense()); said once per process."""
+    equivalent of torch's sparse one (its .to_dense()), and the rows it touched are remembered for optim.SparseAdam;
+    said once per process."""
     if not _sparse_warned[0]:
         _sparse_warned[0] = True
         warnings.warn(f"{op}: sparse=True gives a dense gradient in teenygrad (the values of torch's sparse "
-                      "grad.to_dense()); optimizers update it as any dense gradient", UserWarning, stacklevel=3)
+                      "grad.to_dense()); SparseAdam updates only the rows it touched, other optimizers all rows",
+                      UserWarning, stacklevel=3)
 
 
 def embedding(input, weight, padding_idx=None, max_norm=None, norm_type=2.0, scale_grad_by_freq=False,
@@ -120,6 +122,9 @@ def embedding(input, weight, padding_idx=None, max_norm=None, norm_type=2.0, sca
         _embedding_renorm_(weight._data, idx, max_norm, norm_type)
         weight._mark_written()
     out = N.Embedding.apply(weight, idx=idx, padding_idx=padding_idx)
+    if sparse:  # the rows its backward reaches, for optim.SparseAdam
+        from .functional_sparse import record_sparse_rows
+        record_sparse_rows(weight, out, idx.reshape(-1), padding_idx)
     if scale_grad_by_freq and out.requires_grad:  # each row's gradient divided by how often the batch names it
         xp = xp_of(idx)
         counts = xp.bincount(idx.ravel(), minlength=v)[idx].astype(weight.dtype)[..., None]
@@ -234,6 +239,10 @@ def _batch_stats(x, axes):
 
 # ---- dropout and activations -----------------------------------------------------------------------
 def dropout(input, p=0.5, training=True, inplace=False, generator=None):
+    if type(training) is not bool:  # torch's parser: 'no' or 0 would silently mean training=False
+        raise TypeError(f"dropout(): argument 'training' must be bool, not {type(training).__name__} ({training!r})")
+    if isinstance(p, Tensor):  # torch takes a 0-d tensor p as its number
+        p = p.item()
     if not 0 <= p <= 1:
         raise ValueError(f"dropout: probability has to be between 0 and 1, but got {p}")
     if not training or p == 0:

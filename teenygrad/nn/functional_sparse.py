@@ -4,10 +4,11 @@ and its bag's gradient straight back), unless per-sample weights or scale_grad_b
 themselves; those, and max, are composed from Tensor ops (a row lookup, index_add, gather). Either way every
 looked-up row gets its bag's gradient (divided by the bag's size for mean), and for max only the row that won each
 column does (the first one on a tie, as torch)."""
+import weakref
 import numpy as np
 from ..tensor import dt  # the dtype module: the package attribute `dtype` is the dtype class, as in torch
 from ..tensor import Tensor, _check_same_device
-from .._arrays import on_device_of, zeros_on
+from .._arrays import on_device_of, xp_of, zeros_on
 from ..ops import index as I
 from ._checks import _t
 
@@ -67,6 +68,8 @@ def embedding_bag(input, weight, offsets=None, max_norm=None, norm_type=2, scale
         raise ValueError(f"embedding_bag: mode has to be one of sum, mean or max, got {mode!r}")
     if scale_grad_by_freq and mode == "max":
         raise ValueError("embedding_bag: max mode does not support scaling the gradient by the frequency")
+    if sparse and mode == "max":
+        raise ValueError("embedding_bag: max mode does not support sparse weights")
     if sparse:
         from .functional import warn_dense_sparse
         warn_dense_sparse("embedding_bag")
@@ -99,6 +102,14 @@ def embedding_bag(input, weight, offsets=None, max_norm=None, norm_type=2, scale
     counts = np.bincount(ids, minlength=v) if scale_grad_by_freq else None  # over every id, as torch counts
     keep = np.flatnonzero(ids != padding_idx) if padding_idx is not None else np.arange(ids.size)
     ids, bag = ids[keep], bag[keep]
+    out = _embedding_bag(weight, ids, bag, b, mode, counts, per_sample_weights, keep)
+    if sparse:  # the rows its backward reaches, for optim.SparseAdam
+        record_sparse_rows(weight, out, ids, None)
+    return out
+
+
+def _embedding_bag(weight, ids, bag, b, mode, counts, per_sample_weights, keep):
+    """The bags' rows summed, averaged or maxed, once the ids are checked and padding_idx's are left out."""
     if mode == "max":
         return _bag_max(weight, ids, bag, b)
     if counts is None and per_sample_weights is None:  # each bag's rows summed straight from weight
@@ -141,3 +152,58 @@ def _bag_max(weight, ids, bag, b):
     empty = (win < 0) | (sizes == 0)[:, None]
     out = weight.gather(0, Tensor._wrap(on_device_of(weight._data, np.maximum(win, 0))))
     return out.masked_fill(Tensor._wrap(on_device_of(weight._data, empty)), 0.0) if empty.any() else out
+
+
+class _SparseRows:
+    """The rows of one weight that sparse=True lookups sent gradient to: the indices torch's sparse gradient would
+    hold (padding_idx left out, rows whose gradient is 0 kept). A bool mask per gradient, on the .grad tensor itself
+    (`_sparse_rows`), so that p.grad = None or a gradient the user assigns carries none: optim.SparseAdam reads it.
+    Each lookup's output hook adds its ids to `pending`; the weight's grad hook takes them for this pass (a row
+    outside them that got gradient means a dense op added to it, and the sum is dense, as in torch); the
+    post-accumulate hook joins them to the .grad, which only a pass that stores it (not autograd.grad) runs."""
+    def __init__(self, w):
+        self.v, self.pending, self.passed, self.prev = w.shape[0], None, None, None
+        self.weight = weakref.ref(w)  # weak: the weight holds this record through its hooks
+
+    def touch(self, ids):
+        if self.pending is None:
+            self.pending = np.zeros(self.v, bool)
+        self.pending[np.asarray(ids if type(ids) is np.ndarray else ids.get())] = True
+
+    def on_grad(self, g):
+        mask, self.pending = self.pending, None
+        if mask is not None:
+            a, xp = g._data, xp_of(g._data)
+            if int(xp.count_nonzero(a)) != int(xp.count_nonzero(a[on_device_of(a, np.flatnonzero(mask))])):
+                mask = None
+        self.passed, self.prev = mask, self.weight()._grad
+
+    def on_accumulate(self, w):
+        mask, self.passed = self.passed, None
+        grad = w._grad
+        rows = grad.__dict__.get("_sparse_rows")
+        if mask is None:
+            grad.__dict__.pop("_sparse_rows", None)
+        elif rows is not None:
+            rows |= mask
+        elif self.prev is None:  # a gradient this pass made (one that was there without rows is dense)
+            grad._sparse_rows = mask
+        self.prev = None
+
+
+def record_sparse_rows(weight, out, ids, padding_idx):
+    """sparse=True: remember which rows of leaf `weight` out's backward reaches (see _SparseRows)."""
+    if not (out.requires_grad and weight.requires_grad and weight._ctx is None):
+        return
+    rec = weight.__dict__.get("_sparse_record")
+    if rec is None:
+        rec = weight._sparse_record = _SparseRows(weight)
+        weight.register_hook(rec.on_grad)
+        weight.register_post_accumulate_grad_hook(rec.on_accumulate)
+    out.register_hook(lambda g: rec.touch(ids if padding_idx is None else ids[ids != padding_idx]))
+
+
+def sparse_rows(p):
+    """The row ids of p's sparse gradient (sorted, unique), or None when p.grad is dense or missing."""
+    mask = None if p.grad is None else p.grad.__dict__.get("_sparse_rows")
+    return None if mask is None else np.flatnonzero(mask)

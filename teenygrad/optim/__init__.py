@@ -11,7 +11,8 @@ from .adadelta import Adadelta
 from .rprop import Rprop
 from .asgd import ASGD
 from .lbfgs import LBFGS
+from .sparse_adam import SparseAdam
 from . import lr_scheduler
 
 __all__ = ["Optimizer", "SGD", "Adam", "AdamW", "RMSprop", "Adagrad", "Adamax", "NAdam", "RAdam", "Adadelta",
-           "Rprop", "ASGD", "LBFGS", "lr_scheduler"]
+           "Rprop", "ASGD", "LBFGS", "SparseAdam", "lr_scheduler"]
