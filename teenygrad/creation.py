@@ -1,11 +1,13 @@
 """Factory functions: tensor, zeros, ones, arange, rand, ... (torch's names and dtype defaults)."""
 import math
+import operator
 
 import numpy as np
 from . import dtype as dt
 from . import _arrays
 from .tensor import Tensor, Size, _shape_arg, _move
 from .random import gen_of, Generator
+from .tensor_movement import _size_arg
 
 
 class memory_format:
@@ -23,7 +25,9 @@ contiguous_format, preserve_format = memory_format("contiguous_format"), memory_
 channels_last, channels_last_3d = memory_format("channels_last"), memory_format("channels_last_3d")
 
 
-def _finish(a, dtype, device, requires_grad):
+def _finish(a, dtype, device, requires_grad, op):
+    if requires_grad is not False and requires_grad is not True:  # two identity tests: the common case stays free
+        _bool_arg(requires_grad, op, "requires_grad")
     if dtype is not None:
         a = a.astype(dt.to_dtype(dtype), copy=False)
     if device is not None and str(device) != "cpu":
@@ -32,8 +36,16 @@ def _finish(a, dtype, device, requires_grad):
     return t.requires_grad_() if requires_grad else t
 
 
+def _bool_arg(value, op, name):
+    """torch's argument parser takes only a Python bool for a flag: 'yes', 1 and np.bool_(True) are refused."""
+    if type(value) is not bool:
+        raise TypeError(f"{op}(): argument '{name}' must be bool, not {type(value).__name__} ({value!r})")
+
+
 def tensor(data, dtype=None, device=None, requires_grad=False):
     """A new tensor holding a copy of data (torch.tensor semantics: floats -> float32, ints -> int64)."""
+    if requires_grad is not False and requires_grad is not True:
+        _bool_arg(requires_grad, "tensor", "requires_grad")
     t = Tensor._from_data(data, dtype, device)
     if t._data is getattr(data, "_data", data):
         t._data = t._data.copy()
@@ -52,7 +64,7 @@ def from_numpy(a):
 
 
 def _check_shape(shape, op):
-    shape = _shape_arg(shape)
+    shape = _size_arg(shape, op, "size")
     if shape and min(shape) < 0:  # min: one C call, where any(generator) costs a frame per call
         raise RuntimeError(f"{op}: trying to create tensor with negative dimension in {shape}")
     return shape
@@ -71,19 +83,19 @@ def _size_kw(size, kw, op):
 def zeros(*size, dtype=None, device=None, requires_grad=False, **kw):
     size = _size_kw(size, kw, "zeros")
     return _finish(np.zeros(_check_shape(size, "zeros"), dt.to_dtype(dtype) or dt._default_float), None, device,
-                   requires_grad)
+                   requires_grad, "zeros")
 
 
 def ones(*size, dtype=None, device=None, requires_grad=False, **kw):
     size = _size_kw(size, kw, "ones")
     return _finish(np.ones(_check_shape(size, "ones"), dt.to_dtype(dtype) or dt._default_float), None, device,
-                   requires_grad)
+                   requires_grad, "ones")
 
 
 def empty(*size, dtype=None, device=None, requires_grad=False, **kw):
     size = _size_kw(size, kw, "empty")
     return _finish(np.empty(_check_shape(size, "empty"), dt.to_dtype(dtype) or dt._default_float), None, device,
-                   requires_grad)
+                   requires_grad, "empty")
 
 
 def full(size, fill_value, dtype=None, device=None, requires_grad=False):
@@ -95,7 +107,7 @@ def full(size, fill_value, dtype=None, device=None, requires_grad=False):
         if not lo <= fill_value <= hi:  # NaN fails too
             raise RuntimeError(f"full: fill value {fill_value} cannot be converted to {dtype} without overflow")
         fill_value = np.asarray(fill_value).astype(dtype)  # uint8: -1 wraps to 255, as in torch
-    return _finish(np.full(_check_shape(size, "full"), fill_value, dtype), None, device, requires_grad)
+    return _finish(np.full(_check_shape(size, "full"), fill_value, dtype), None, device, requires_grad, "full")
 
 
 def logspace(start, end, steps, base=10.0, dtype=None, device=None, requires_grad=False):
@@ -103,7 +115,7 @@ def logspace(start, end, steps, base=10.0, dtype=None, device=None, requires_gra
     if steps < 0:
         raise RuntimeError(f"logspace: number of steps must be non-negative, got {steps}")
     a = np.power(float(base), np.linspace(start, end, steps))
-    return _finish(a.astype(dt.to_dtype(dtype) or dt._default_float), None, device, requires_grad)
+    return _finish(a.astype(dt.to_dtype(dtype) or dt._default_float), None, device, requires_grad, "logspace")
 
 
 def _like(fn, t, dtype, device, requires_grad, *args):
@@ -129,6 +141,8 @@ def _like_layout(fn, t, dtype, device, requires_grad, memory_format, *args):
     """_like with torch's preserve_format: the result has t's strides when t is a dense block in another order
     (ones_like(y) for y = x.t().exp() is transposed too, so the backward's dy * y reads both in one order)."""
     _check_tensor(t, fn.__name__ + "_like")
+    if requires_grad is not False and requires_grad is not True:
+        _bool_arg(requires_grad, fn.__name__ + "_like", "requires_grad")
     order = _dense_order(t._data) if device is None and memory_format is not contiguous_format else None
     if order is None:
         return _like(fn, t, dtype, device, requires_grad, *args)
@@ -193,7 +207,7 @@ def arange(start, end=None, step=1, dtype=None, device=None, requires_grad=False
         a = _float_arange(start, step, n, dtype)
     else:
         a = (start + np.arange(n, dtype=np.float64 if dtype.kind == "f" else np.int64) * step).astype(dtype)
-    return _finish(a, None, device, requires_grad)
+    return _finish(a, None, device, requires_grad, "arange")
 
 
 def _float_arange(start, step, n, dtype):
@@ -213,13 +227,13 @@ def linspace(start, end, steps, dtype=None, device=None, requires_grad=False):
     if steps < 0:
         raise RuntimeError(f"linspace: number of steps must be non-negative, got {steps}")
     return _finish(_arrays.linspace(start, end, steps, dt.to_dtype(dtype) or dt._default_float), None, device,
-                   requires_grad)
+                   requires_grad, "linspace")
 
 
 def eye(n, m=None, dtype=None, device=None, requires_grad=False):
     if n < 0 or (m is not None and m < 0):
         raise RuntimeError(f"eye: n and m must be non-negative, got {n}, {m}")
-    return _finish(np.eye(n, m, dtype=dt.to_dtype(dtype) or dt._default_float), None, device, requires_grad)
+    return _finish(np.eye(n, m, dtype=dt.to_dtype(dtype) or dt._default_float), None, device, requires_grad, "eye")
 
 
 def _float_dtype(dtype, op):
@@ -235,7 +249,7 @@ def rand(*size, generator=None, dtype=None, device=None, requires_grad=False, **
     d = _float_dtype(dtype, "rand")
     shape = _check_shape(size, "rand")
     a = gen_of(generator).uniform(math.prod(shape), np.dtype(d)).reshape(shape)
-    return _finish(a, None, device, requires_grad)
+    return _finish(a, None, device, requires_grad, "rand")
 
 
 def randn(*size, generator=None, dtype=None, device=None, requires_grad=False, **kw):
@@ -243,7 +257,7 @@ def randn(*size, generator=None, dtype=None, device=None, requires_grad=False, *
     d = _float_dtype(dtype, "randn")
     shape = _check_shape(size, "randn")
     a = gen_of(generator).normal(math.prod(shape), np.dtype(d)).reshape(shape)
-    return _finish(a, None, device, requires_grad)
+    return _finish(a, None, device, requires_grad, "randn")
 
 
 def randint(low, high=None, size=None, generator=None, dtype=None, device=None, requires_grad=False):
@@ -260,13 +274,26 @@ def randint(low, high=None, size=None, generator=None, dtype=None, device=None, 
         raise RuntimeError(f"randint: expects 'from' ({low}) to be less than 'to' ({high})")
     shape = _check_shape(size, "randint")
     a = gen_of(generator).randint(math.prod(shape), int(low), int(high)).reshape(shape)
-    return _finish(a, dtype, device, requires_grad)
+    return _finish(a, dtype, device, requires_grad, "randint")
+
+
+def _int_arg(value, op, name):
+    """An int argument as torch's parser takes one: an int, numpy int or 0-d int tensor; never a float or a bool."""
+    if type(value) is int:
+        return value
+    if not isinstance(value, bool):
+        try:
+            return operator.index(value)
+        except TypeError:
+            pass
+    raise TypeError(f"{op}(): argument '{name}' must be int, not {type(value).__name__} ({value!r})")
 
 
 def randperm(n, generator=None, dtype=None, device=None, requires_grad=False):
+    n = _int_arg(n, "randperm", "n")
     if n < 0:
         raise RuntimeError(f"randperm: n must be non-negative, got {n}")
-    return _finish(gen_of(generator).randperm(int(n)), dtype, device, requires_grad)
+    return _finish(gen_of(generator).randperm(int(n)), dtype, device, requires_grad, "randperm")
 
 
 def normal(mean, std=1.0, size=None, *, generator=None, out=None, dtype=None, layout=None, device=None,
@@ -303,7 +330,7 @@ def normal(mean, std=1.0, size=None, *, generator=None, out=None, dtype=None, la
         z = g.normal(n, od).reshape(shape)  # torch: standard normals, then * std, then + mean
         return Tensor._wrap(((z * s).astype(od) + m).astype(od))
     t = empty(size, dtype=_float_dtype(dtype, "normal")).normal_(mean, std, generator=generator)
-    return _finish(t._data, None, device, requires_grad)
+    return _finish(t._data, None, device, requires_grad, "normal")
 
 
 def bernoulli(input, p=None, *, generator=None):
@@ -320,10 +347,14 @@ def bernoulli(input, p=None, *, generator=None):
 
 
 def tril_indices(row, col, offset=0):
+    row, col, offset = _int_arg(row, "tril_indices", "row"), _int_arg(col, "tril_indices", "col"), \
+        _int_arg(offset, "tril_indices", "offset")
     return Tensor._wrap(np.stack(np.tril_indices(row, offset, col)).astype(np.int64))
 
 
 def triu_indices(row, col, offset=0):
+    row, col, offset = _int_arg(row, "triu_indices", "row"), _int_arg(col, "triu_indices", "col"), \
+        _int_arg(offset, "triu_indices", "offset")
     return Tensor._wrap(np.stack(np.triu_indices(row, offset, col)).astype(np.int64))
 
 

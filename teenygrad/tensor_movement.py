@@ -2,6 +2,7 @@
 split, ...) are in tensor_join, products in tensor_products. Each checks its arguments, naming the op and the
 shapes, and applies one Function from teenygrad.ops."""
 import math
+import operator
 import numpy as np
 from . import dtype as dt
 from .ops import movement as M, index as I
@@ -12,6 +13,21 @@ from .tensor_inplace import _plain_view, _fill_value
 
 
 # ---- movement ---------------------------------------------------------------------------------------
+def _size_arg(sizes, op, name):
+    """tensor._shape_arg (sizes as varargs or one sequence, each an int, a numpy int or a 0-d int tensor), refusing
+    as torch does a bool first size: its parser then reads no tuple of ints (x.view(True, 6), zeros((True, 2))),
+    where a later bool passes as 0 or 1. One frame, as _shape_arg's: view and zeros stay as cheap."""
+    if len(sizes) == 1 and isinstance(sizes[0], (tuple, list)):
+        sizes = sizes[0]
+    try:
+        shape = tuple(map(operator.index, sizes))  # never a truncated float
+    except TypeError:
+        raise TypeError(f"{op}(): argument '{name}' must be a tuple of ints, got {tuple(sizes)!r}") from None
+    if shape and shape[0] <= 1 and type(sizes[0]) is bool:  # <= 1 first: the common size skips the type() call
+        raise TypeError(f"{op}(): argument '{name}' must be a tuple of ints, but found a bool first: {tuple(sizes)!r}")
+    return shape
+
+
 def _varargs(args, kwargs, key, op):
     """torch's sizes and dims given as varargs, one sequence, or by keyword: x.reshape(2, 3), x.reshape((2, 3)),
     x.reshape(shape=(2, 3)). key is torch's keyword name."""
@@ -72,7 +88,7 @@ def _permuted(self, order):
 def reshape(self, *shape, **kwargs):
     if kwargs:
         shape = _varargs(shape, kwargs, "shape", "reshape")
-    shape = _infer_shape(_shape_arg(shape), self._data.size, "reshape")
+    shape = _infer_shape(_size_arg(shape, "reshape", "shape"), self._data.size, "reshape")
     return _reshaped(self, shape)
 
 
@@ -82,7 +98,7 @@ def view(self, *shape, **kwargs):
         shape = _varargs(shape, kwargs, "dtype" if "dtype" in kwargs else "size", "view")
     if len(shape) == 1 and not isinstance(shape[0], (int, tuple, list, np.integer)):
         return _view_dtype(self, dt.to_dtype(shape[0]))
-    shape = _infer_shape(_shape_arg(shape), self._data.size, "view")
+    shape = _infer_shape(_size_arg(shape, "view", "size"), self._data.size, "view")
     try:
         if not self._data.flags.c_contiguous:  # a C-contiguous array views as any shape of its size: no trial
             np.reshape(self._data, shape, copy=False)
@@ -154,7 +170,7 @@ def t(self):
 def expand(self, *sizes, **kwargs):
     if kwargs:
         sizes = _varargs(sizes, kwargs, "size", "expand")
-    sizes = _shape_arg(sizes)
+    sizes = _size_arg(sizes, "expand", "size")
     if len(sizes) < self.ndim:
         raise RuntimeError(f"expand: the number of sizes provided ({len(sizes)}) must be greater or equal to "
                            f"the number of dimensions in the tensor ({self.ndim}, shape {self.shape})")
@@ -277,7 +293,7 @@ def roll(self, shifts, dims=None):
 def repeat(self, *sizes, **kwargs):
     if kwargs:
         sizes = _varargs(sizes, kwargs, "repeats", "repeat")
-    sizes = _shape_arg(sizes)
+    sizes = _size_arg(sizes, "repeat", "repeats")
     if len(sizes) < self.ndim:
         raise RuntimeError(f"repeat: number of repeat dims ({len(sizes)}) can not be smaller than the number of "
                            f"tensor dims ({self.ndim})")
@@ -407,7 +423,7 @@ Tensor.moveaxis, Tensor.swapdims = Tensor.movedim, Tensor.transpose
 def tile(self, *dims, **kwargs):
     if kwargs:
         dims = _varargs(dims, kwargs, "dims", "tile")
-    dims = _shape_arg(dims)
+    dims = _size_arg(dims, "tile", "dims")
     return self.repeat((1,) * (self.ndim - len(dims)) + dims)
 
 

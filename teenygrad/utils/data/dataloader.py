@@ -69,8 +69,11 @@ class DataLoader:
     def __init__(self, dataset, batch_size=1, shuffle=False, sampler=None, batch_sampler=None, num_workers=0,
                  collate_fn=None, pin_memory=False, drop_last=False, timeout=0, worker_init_fn=None,
                  generator=None, prefetch_factor=None, persistent_workers=False):
-        if batch_size is not None and (not isinstance(batch_size, numbers.Integral) or batch_size <= 0):
+        if batch_size is not None and (not isinstance(batch_size, int) or isinstance(batch_size, bool)  # torch's test:
+                                       or batch_size <= 0):                                   # np.int64 too is refused
             raise ValueError(f"DataLoader: batch_size should be a positive integer value, got {batch_size!r}")
+        if batch_size is not None and batch_sampler is None and not isinstance(drop_last, bool):
+            raise ValueError(f"DataLoader: drop_last should be a boolean value, got {drop_last!r}")
         if batch_size is None and drop_last:
             raise ValueError("DataLoader: batch_size=None disables batching and is mutually exclusive with drop_last")
         if sampler is not None and shuffle:
@@ -82,6 +85,16 @@ class DataLoader:
             raise ValueError("DataLoader: an IterableDataset takes no shuffle, sampler or batch_sampler")
         if num_workers < 0:
             raise ValueError(f"DataLoader: num_workers option should be non-negative, got {num_workers}")
+        if not isinstance(num_workers, numbers.Integral):  # torch's worker loop would refuse it: range(1.5)
+            raise TypeError(f"DataLoader: num_workers must be an integer, got {num_workers!r}")
+        if timeout < 0:
+            raise ValueError(f"DataLoader: timeout option should be non-negative, got {timeout}")
+        if num_workers == 0 and prefetch_factor is not None:  # as torch: the options of worker processes need some
+            raise ValueError(f"DataLoader: prefetch_factor={prefetch_factor!r} needs num_workers > 0")
+        if prefetch_factor is not None and prefetch_factor < 0:
+            raise ValueError(f"DataLoader: prefetch_factor option should be non-negative, got {prefetch_factor}")
+        if persistent_workers and num_workers == 0:
+            raise ValueError("DataLoader: persistent_workers option needs num_workers > 0")
         self.dataset = dataset
         self.batch_size = None if batch_sampler is not None else batch_size
         self.shuffle, self.sampler, self.batch_sampler = shuffle, sampler, batch_sampler
