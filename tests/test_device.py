@@ -372,6 +372,23 @@ def test_clip_grad_norm_on_device_matches_cpu(gpu, dtype, max_norm, big):
         nn.utils.clip_grad_norm_([p], 1.0, error_if_nonfinite=True)
 
 
+@pytest.mark.filterwarnings("ignore:Embedding. sparse=True")
+def test_sparse_adam_on_device_matches_cpu(gpu):
+    """Embedding(sparse=True) + SparseAdam: the touched-row record and the row updates work on device arrays."""
+    out = {}
+    for device in ("cpu", "cuda"):
+        tg.manual_seed(0)
+        emb = nn.Embedding(10, 4, sparse=True).to(device)
+        opt = tg.optim.SparseAdam(list(emb.parameters()), lr=0.1)
+        for ids in ([[1, 2, 2]], [[7, 1, 0]]):
+            opt.zero_grad()
+            emb(tg.tensor(ids, device=device)).square().sum().backward()
+            opt.step()
+        assert emb.weight.device == device and on_device(emb.weight._data) == (device == "cuda")
+        out[device] = emb.weight.cpu().numpy()
+    np.testing.assert_allclose(out["cuda"], out["cpu"], **TOL)
+
+
 @fake_only
 def test_gpt_train_step_waits_for_the_gpu_four_times(gpu):
     """Reading a device value on the host waits for the GPU to finish everything queued: a training step may do
