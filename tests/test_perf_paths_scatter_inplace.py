@@ -1,6 +1,7 @@
-"""The direct in-place scatters (tensor_index: scatter_, scatter_add_, scatter_reduce_, index_put_ write the tensor's
-own memory when no graph is recorded, through ops/index's *_into helpers) and index shapes worked out without the
-gather (tensor_index._indexed_shape), against PyTorch: values, views, write counters, saved-tensor checks, errors."""
+"""The direct in-place scatters (tensor_scatter: scatter_, scatter_add_, scatter_reduce_; tensor_index: index_put_)
+write the tensor's own memory when no graph is recorded, through ops/index's *_into helpers; index shapes are worked
+out without the gather (tensor_index._indexed_shape). Against PyTorch: values, views, write counters, saved-tensor
+checks, errors."""
 import numpy as np
 import pytest
 import torch
