@@ -236,6 +236,9 @@ class Tensor:
 
     # ---- autograd ---------------------------------------------------------------------------------
     def requires_grad_(self, requires_grad=True):
+        if requires_grad is not True and requires_grad is not False:  # torch: 1, numpy.bool_, None raise too
+            raise TypeError(f"requires_grad_: argument 'requires_grad' must be bool, not "
+                            f"{type(requires_grad).__name__} ({requires_grad!r})")
         if requires_grad and not dt.is_floating(self._data.dtype):
             raise RuntimeError(f"requires_grad_: only floating point tensors can require gradients, "
                                f"got dtype {self.dtype}")

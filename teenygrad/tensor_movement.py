@@ -310,10 +310,23 @@ def repeat(self, *sizes, **kwargs):
     return out.clone() if out._data.base is not None or out._data is self._data else out
 
 
+def _diagonal_arg(diagonal, op):
+    """diagonal= of tril/triu/diag that is not a plain int: a numpy integer or a 0-d integer tensor as in torch, never
+    a bool or a float."""
+    if not isinstance(diagonal, bool):
+        try:
+            return operator.index(diagonal)
+        except TypeError:
+            pass
+    raise TypeError(f"{op}: argument 'diagonal' must be int, not {type(diagonal).__name__} ({diagonal!r})")
+
+
 @_method
 def tril(self, diagonal=0):
     if self.ndim < 2:
         raise RuntimeError(f"tril: input tensor must have at least 2 dimensions, got shape {self.shape}")
+    if type(diagonal) is not int:
+        diagonal = _diagonal_arg(diagonal, "tril")
     return M.Tri.apply(self, diagonal=diagonal, upper=False)
 
 
@@ -321,6 +334,8 @@ def tril(self, diagonal=0):
 def triu(self, diagonal=0):
     if self.ndim < 2:
         raise RuntimeError(f"triu: input tensor must have at least 2 dimensions, got shape {self.shape}")
+    if type(diagonal) is not int:
+        diagonal = _diagonal_arg(diagonal, "triu")
     return M.Tri.apply(self, diagonal=diagonal, upper=True)
 
 
@@ -443,6 +458,8 @@ def diagonal(self, offset=0, dim1=0, dim2=1):
 
 @_method
 def diag(self, diagonal=0):
+    if type(diagonal) is not int:
+        diagonal = _diagonal_arg(diagonal, "diag")
     if self.ndim == 2:
         return self.diagonal(diagonal).clone()  # torch.diag copies, unlike diagonal
     if self.ndim != 1:

@@ -3,6 +3,7 @@ applies one Function from teenygrad.ops. Reductions live in tensor_reduce, movem
 and splitting in tensor_join), products in tensor_products, indexing and sampling in tensor_index, sorting and
 order statistics in tensor_sort (all imported at the end, so `import teenygrad` attaches every method)."""
 import builtins
+import numbers
 import numpy as np
 from . import dtype as dt
 from .autograd import grad_mode
@@ -116,6 +117,10 @@ def square(self):
 def clamp(self, min=None, max=None):
     if min is None and max is None:
         raise RuntimeError("clamp: at least one of 'min' or 'max' must not be None")
+    if min is not None and type(min) is not float and type(min) is not int:
+        _check_bound(min, "min")
+    if max is not None and type(max) is not float and type(max) is not int:
+        _check_bound(max, "max")
     x = self
     # the bounds take part in the result dtype, as a binary op's operand would (Python numbers can't change a
     # float tensor's dtype: skip the promotion there)
@@ -134,6 +139,12 @@ def clamp(self, min=None, max=None):
     lo = None if min is None else _bound(min, x.dtype)
     hi = None if max is None else _bound(max, x.dtype)
     return E.Clamp.apply(x, lo=lo, hi=hi)
+
+
+def _check_bound(b, name):
+    """A clamp bound is a number or a tensor: numpy would turn '1' or [1] into one silently."""
+    if not isinstance(b, (Tensor, numbers.Number, np.number, np.bool_)):
+        raise TypeError(f"clamp: argument '{name}' must be a number or a Tensor, not {type(b).__name__} ({b!r})")
 
 
 def _bound(b, dtype):

@@ -3,6 +3,7 @@ and the shapes); the heavy composites are single fused nodes from teenygrad.ops.
 group norm and channel dropout live in functional_conv.py (im2col ops in teenygrad.ops.conv), the losses in
 functional_loss.py; both are imported below."""
 import math
+import numbers
 import warnings
 import numpy as np
 from ..tensor import dt  # the dtype module: the package attribute `dtype` is the dtype class, as in torch
@@ -152,6 +153,8 @@ def _norm_shape(normalized_shape):
 
 
 def layer_norm(input, normalized_shape, weight=None, bias=None, eps=1e-5):
+    if type(eps) is not float and not isinstance(eps, (numbers.Number, np.number, Tensor)):  # '1e-5' or [1e-5]
+        raise TypeError(f"layer_norm: argument 'eps' must be float, not {type(eps).__name__} ({eps!r})")
     if (type(normalized_shape) is tuple and len(normalized_shape) == 1 and isinstance(input, Tensor)
             and isinstance(weight, Tensor) and isinstance(bias, Tensor)):
         # the hot case (nn.LayerNorm over the last dim, with weight and bias), checked on the arrays
@@ -297,6 +300,9 @@ def relu6(input, inplace=False):
 def leaky_relu(input, negative_slope=0.01, inplace=False):
     if not dt.is_floating(_t(input, "leaky_relu").dtype):  # torch: not implemented for integer tensors
         raise TypeError(f"leaky_relu: expected a floating point input, got {input.dtype}")
+    if type(negative_slope) is not float and not isinstance(negative_slope, (numbers.Number, np.number, Tensor)):
+        raise TypeError(f"leaky_relu: argument 'negative_slope' must be a number, not "
+                        f"{type(negative_slope).__name__} ({negative_slope!r})")
     x = _inplace_source(input) if inplace else input
     out = A.LeakyRelu.apply(x, slope=float(negative_slope))
     return _write_back(input, out) if inplace else out
