@@ -1,9 +1,9 @@
 """Tensor: the user-facing object. Thin: each method checks its arguments and applies a Function.
-Here: the class with its properties, autograd entry points and arithmetic operators. The rest is attached by the
-modules imported at the end: tensor_convert (data in and out, repr, to and the casts), tensor_compare
+Here: the class with its properties, autograd entry points and arithmetic operators (torch.device and moving
+arrays between devices are in tensor_device, the view and alias bookkeeping in tensor_views). The rest is attached
+by the modules imported at the end: tensor_convert (data in and out, repr, to and the casts), tensor_compare
 (comparisons and logic), tensor_inplace, and tensor_ops (the math, which imports the other tensor_* modules)."""
 import builtins
-from weakref import ref as _weakref
 import math
 import operator
 import numpy as np
@@ -14,6 +14,8 @@ from .autograd.function import run_backward
 from .autograd.engine import root_grad
 from .ops import elementwise as E, movement as M
 from ._arrays import xp_of
+from .tensor_device import device, _CPU, _CUDA, _device_name, _move, _ToDevice, _check_same_device  # noqa: F401
+from .tensor_views import _as_view, _add_alias, _weak_append, _is_view_of  # noqa: F401
 
 _gstate = grad_mode._state
 
@@ -626,108 +628,12 @@ def zero_grads(params, set_to_none=True):
                 rows[:] = False
 
 
-def _as_view(out, base):
-    """A graph view remembers its base tensor, so an in-place op on the view can reach it, and a base that is a
-    graph node remembers its views, so an in-place op on the base reaches them (tensor_inplace._refresh_views).
-    A leaf never changes in place while it is in a graph, so its views need no list."""
-    ctx = out._ctx
-    if ctx is not None:
-        ctx.base = base
-        if base._ctx is not None and _is_view_of(out._data, ctx.src):  # a copying reshape is no view
-            _weak_append(base.__dict__.setdefault("_views", []), out)
-    return out
-
-
-def _add_alias(base, t):
-    """t shares base's memory without a graph (.data, detach()): an in-place op that rebinds graph tensor base
-    to a new array re-points t too (tensor_inplace._refresh_views), as torch's shared storage would show it."""
-    _weak_append(base.__dict__.setdefault("_aliases", []), t)
-
-
-def _weak_append(refs, t):
-    """refs.append(weakref to t); at 16, 32, 64, ... entries the dead ones are dropped first: O(1) amortised."""
-    n = len(refs)
-    if n >= 16 and not n & (n - 1):
-        refs[:] = [r for r in refs if r() is not None]
-    refs.append(_weakref(t))
-
-
-def _is_view_of(a, src):
-    """Whether array a is a view of src's memory. numpy points a view's .base at the array owning the memory, so
-    one identity test answers for numpy; other array types ask their may_share_memory."""
-    ob = a.base
-    if ob is not None and (ob is src or ob is src.base):
-        return True
-    if ob is None and type(a) is np.ndarray:  # owns its memory: a copy
-        return False
-    # a view of something else (as_strided hides the owner behind a helper object; fancy indexing returns a
-    # view of a temporary): ask the array module
-    may_share = getattr(xp_of(a), "may_share_memory", None)
-    return may_share is None or may_share(a, src)
-
-
 def _needs_grad(o):
     return isinstance(o, Tensor) and o.requires_grad
 
 
 def _arr(x):
     return x._data if isinstance(x, Tensor) else np.asarray(x)
-
-
-def _check_same_device(a, b, op):
-    if type(a._data) is not type(b._data):
-        raise RuntimeError(f"{op}: expected all tensors to be on the same device, but found {a.device} "
-                           f"and {b.device}")
-
-
-class device(str):
-    """torch.device: a device string ('cpu', 'cuda', 'cuda:1') with torch's .type and .index, so it goes
-    wherever a device string does (to(), device=, ==)."""
-    def __new__(cls, type, index=None):
-        s = str(type) if index is None else f"{type}:{index}"
-        kind, _, idx = s.partition(":")
-        if kind not in ("cpu", "cuda") or (idx and not idx.isdigit()):
-            raise RuntimeError(f"device: expected a device type 'cpu' or 'cuda' (with an optional ':index'), got {s!r}")
-        self = super().__new__(cls, s)
-        self.type, self.index = kind, int(idx) if idx else None
-        return self
-
-    def __repr__(self):
-        return f"device(type='{self.type}')" if self.index is None else f"device(type='{self.type}', index={self.index})"
-
-
-_CPU, _CUDA = device("cpu"), device("cuda")
-
-
-def _device_name(device):
-    d = str(device)
-    if d.startswith("cuda"):
-        return "cuda"
-    if d == "cpu":
-        return "cpu"
-    raise RuntimeError(f"to: unknown device {device!r} (expected 'cpu' or 'cuda')")
-
-
-def _move(a, device):
-    device = _device_name(device)
-    if device == "cpu":
-        return a if type(a) is np.ndarray else a.get()
-    from .backend import cuda
-    cuda.require("to('cuda')")
-    return cuda.get_xp().asarray(a)
-
-
-class _ToDevice(_function.Function):
-    """z = x copied to another device;  dx = dz copied back"""
-    def forward(self, x, device):
-        self.src = "cpu" if type(x) is np.ndarray else "cuda"
-        return _move(x, device)
-
-    def backward(self, g):
-        return _move(g, self.src)
-
-    def backward_graph(self, g):
-        return g.to(self.src)
 
 
 _function.Tensor = Tensor
