@@ -65,9 +65,8 @@ def _infer_shape(shape, size, op):
 
 
 def _reshaped(self, shape):
-    """self as `shape` (checked by the caller): self itself, a plain view without a graph, else a Reshape node."""
-    if shape == self._data.shape:
-        return self
+    """self as `shape` (checked by the caller): a plain view without a graph, else a Reshape node. Never self, even
+    for its own shape: as in torch, a hook, detach_() or requires_grad_() on the view must not act on self."""
     if not (self.requires_grad and _gstate["enabled"]):  # no graph to record: what Reshape.apply would return
         out = self._data.reshape(shape)
         b = out.base  # self's memory (self._data or its owner), or a copy's when the layout did not allow a view

@@ -81,3 +81,21 @@ def test_handle_removes_on_leaving_a_with_block():
         w.sum().backward()
     w.sum().backward()
     assert seen == [1]
+
+
+@pytest.mark.parametrize("make", [lambda x: x.view(x.shape), lambda x: x.reshape(3, 2), lambda x: x.view(-1, 2)])
+def test_same_shape_view_is_its_own_tensor(make):
+    """x.view(x.shape) is a new view, as in torch: its hook sees only its own gradient, and detach_() on it raises
+    (it used to be x itself: the hook saw x's whole gradient, detach_ detached x)."""
+    seen = {}
+    for lib in (tg, torch):
+        x = lib.ones(3, 2, requires_grad=True)
+        y = make(x)
+        assert y is not x
+        got = []
+        y.register_hook(lambda g: got.append(g.tolist()))
+        (x * 2 + y * 3).sum().backward()
+        seen[lib.__name__] = got, x.grad.tolist()
+        with pytest.raises(RuntimeError):
+            make(x.detach()).detach_()
+    assert seen["teenygrad"] == seen["torch"]
