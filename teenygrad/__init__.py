@@ -40,7 +40,8 @@ dtype = _np.dtype  # every dtype (float32, int64, bool, ...) is an instance of i
 inf, nan, pi, e, newaxis = _math.inf, _math.nan, _math.pi, _math.e, None  # torch.inf, ...: Python floats
 
 _LAZY_MODULES = {"nn", "optim", "utils", "data", "models", "backend", "kernels", "autograd", "serialization", "cuda",
-                 "backends", "amp", "linalg", "special", "distributions", "func", "testing", "distributed"}
+                 "backends", "amp", "linalg", "special", "distributions", "func", "testing", "distributed", "jit",
+                 "profiler"}
 
 # torch.selu(x), torch.conv2d(x, w), ...: torch's top-level spellings of nn.functional ops whose arguments are
 # nn.functional's (the losses are not here: torch's top-level ones take reduction as an int)

@@ -14,8 +14,11 @@ def __getattr__(name):  # autograd.functional (jacobian, vjp, jvp) loads on firs
     if name in ("set_detect_anomaly", "detect_anomaly"):  # with the other top-level switches (tensor_top_api
         from .. import tensor_top_api                       # imports Tensor, which imports this package)
         return getattr(tensor_top_api, name)
-    if name == "functional":
+    if name == "Variable":  # the pre-0.4 wrapper: now a new leaf Tensor
+        from .variable import Variable
+        return Variable
+    if name in ("functional", "profiler"):
         import importlib
-        return importlib.import_module(".functional", __name__)
+        return importlib.import_module(f".{name}", __name__)
     raise AttributeError(f"module 'teenygrad.autograd' has no attribute {name!r}")
 

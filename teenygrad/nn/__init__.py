@@ -49,7 +49,7 @@ def __getattr__(name):
     import importlib
     if name in _LAZY:
         return getattr(importlib.import_module(f".modules.{_LAZY[name]}", __name__), name)
-    if name in ("utils", "parallel"):
+    if name in ("utils", "parallel", "attention"):
         return importlib.import_module(f".{name}", __name__)
     if name == "DataParallel":  # torch.nn.DataParallel is torch.nn.parallel.DataParallel
         return importlib.import_module(".parallel", __name__).DataParallel
