@@ -412,3 +412,20 @@ def test_linear_with_no_input_features():
         out.append((tuple(y.shape), y.detach().numpy().tolist() if L is torch else y.numpy().tolist(),
                     tuple(lin.weight.grad.shape), tuple(x.grad.shape), lin.bias.grad.tolist()))
     assert out[0] == out[1]
+
+
+# ---- attention on heads split from one projection (nanoGPT): the gradients written in the heads' memory order -------
+@pytest.mark.parametrize("causal", [True, False])
+def test_sdpa_on_split_heads_gradient(causal):
+    b, t, h, e = 2, 5, 3, 4
+    x = rnd(b, t, 3 * h * e)
+    g = rnd(b, t, h * e, seed=4)
+    grads = {}
+    for lib, tensor in ((tg, tg.tensor), (torch, torch.tensor)):
+        qkv = tensor(x, requires_grad=True)
+        q, k, v = (a.view(b, t, h, e).transpose(1, 2) for a in qkv.split(h * e, dim=2))
+        y = lib.nn.functional.scaled_dot_product_attention(q, k, v, is_causal=causal)
+        y = y.transpose(1, 2).reshape(b, t, h * e)
+        y.backward(tensor(g))
+        grads[lib.__name__] = qkv.grad.view(-1).numpy()  # the leaf's gradient is contiguous in both
+    np.testing.assert_allclose(grads["teenygrad"], grads["torch"], rtol=1e-4, atol=1e-5)

@@ -28,6 +28,17 @@ def _bmm(a, b):
     return a @ b if type(a) is np.ndarray else _cuda.matmul(a, b)
 
 
+def _bmm_like(a, b, like):
+    """_bmm(a, b), the gradient of input `like`, written in like's memory order (np.empty_like keeps its axis order):
+    attention's heads come from x.view(b, t, h, e).transpose(1, 2), and a gradient in (b, h, t, e) order would be
+    copied again by that reshape's backward (12 copies of a GPT step's q, k, v gradients). BLAS writes the strided
+    result directly."""
+    if (type(a) is np.ndarray and _cpu._pool is False and not like.flags.c_contiguous and a.ndim == b.ndim == like.ndim
+            and like.dtype == a.dtype == b.dtype and like.shape == a.shape[:-1] + b.shape[-1:]):
+        return np.matmul(a, b, out=np.empty_like(like))
+    return _bmm(a, b)
+
+
 def _rows(a):
     """(..., n) -> (m, n) view: Linear on (b, t, e) is one 2-D GEMM, not a batched matmul."""
     n = a.shape[-1]
@@ -523,8 +534,7 @@ class ScaledDotProductAttention(Function):
         if self.cuda is not None:  # flash attention: the (t, t) scores never reach memory (Triton)
             self.o, self.lse = self.cuda.attention_fwd(q, k, v, causal, scale)
             return self.o
-        # a contiguous k^T: numpy's batched matmul is ~2x slower on the transposed view at head sizes
-        s = _bmm(q, contiguous(k.swapaxes(-1, -2)))
+        s = _bmm(q, k.swapaxes(-1, -2))  # BLAS takes the k^T view as a transposed operand: no copy
         L, S = s.shape[-2:]
         self.kernels = fused_for(s) if mask is None and scale > 0 else None
         if self.kernels is not None:  # scale, causal cut and softmax in one pass per row (numba)
@@ -555,8 +565,8 @@ class ScaledDotProductAttention(Function):
             grads = self.cuda.attention_bwd(g, self.q, self.k, self.v, self.o, self.lse, self.causal, self.scale)
             return tuple(d if need else None for d, need in zip(grads, n))
         q, k, v, p = self.q, self.k, self.v, self.p
-        gv = unbroadcast(_bmm(self.pd.swapaxes(-1, -2), g), v.shape) if n[2] else None
-        dp = _bmm(g, contiguous(v.swapaxes(-1, -2)))
+        gv = unbroadcast(_bmm_like(self.pd.swapaxes(-1, -2), g, v), v.shape) if n[2] else None
+        dp = _bmm(g, v.swapaxes(-1, -2))
         if self.drop is not None:
             dp *= self.drop
         if self.kernels is not None:
@@ -564,8 +574,8 @@ class ScaledDotProductAttention(Function):
         else:
             ds = p * (dp - (dp * p).sum(axis=-1, keepdims=True))
             ds *= q.dtype.type(self.scale)
-        gq = unbroadcast(_bmm(ds, k), q.shape) if n[0] else None
-        gk = unbroadcast(_bmm(ds.swapaxes(-1, -2), q), k.shape) if n[1] else None
+        gq = unbroadcast(_bmm_like(ds, k, q), q.shape) if n[0] else None
+        gk = unbroadcast(_bmm_like(ds.swapaxes(-1, -2), q, k), k.shape) if n[1] else None
         return gq, gk, gv
 
     def backward_graph(self, g):
