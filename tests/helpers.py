@@ -141,6 +141,15 @@ def raises_like_torch(fn, exc, match):
         fn(tg)
 
 
+def refused_like_torch(fn, op):
+    """fn(torch) raises, and fn(teenygrad) raises the same exception type with a message naming op."""
+    with pytest.raises(Exception) as want:
+        fn(torch)
+    with pytest.raises(type(want.value)) as got:
+        fn(tg)
+    assert op in str(got.value)
+
+
 _twin_rng = np.random.default_rng(0)
 
 
