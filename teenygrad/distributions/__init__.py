@@ -15,8 +15,16 @@ from .laplace import Laplace
 from .multivariate_normal import MultivariateNormal
 from .normal import Normal
 from .poisson import Poisson
+from .relaxed_bernoulli import LogitRelaxedBernoulli, RelaxedBernoulli
+from .relaxed_categorical import ExpRelaxedCategorical, RelaxedOneHotCategorical
+from . import transforms
+from .transformed_distribution import TransformedDistribution
+from .transforms import (Transform, ExpTransform, AffineTransform, SigmoidTransform, TanhTransform,
+                         ComposeTransform)
 from .uniform import Uniform
 
 __all__ = ["Bernoulli", "Beta", "Categorical", "Chi2", "Dirichlet", "Distribution", "Exponential", "Gamma",
            "Independent", "Laplace", "MultivariateNormal", "Normal", "OneHotCategorical", "Poisson", "Uniform",
-           "constraints", "kl_divergence", "register_kl"]
+           "constraints", "kl_divergence", "register_kl", "LogitRelaxedBernoulli", "RelaxedBernoulli",
+           "ExpRelaxedCategorical", "RelaxedOneHotCategorical", "TransformedDistribution", "transforms", "Transform",
+           "ExpTransform", "AffineTransform", "SigmoidTransform", "TanhTransform", "ComposeTransform"]

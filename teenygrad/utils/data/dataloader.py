@@ -4,6 +4,7 @@ DataLoader takes samples by index and collates them; when the dataset is a Tenso
 one) and the collate function is the default, it gathers the whole batch with one fancy-index per tensor
 instead, which gives the same batch without a Python loop over samples."""
 import collections.abc
+import copy
 import math
 import numbers
 import numpy as np
@@ -49,6 +50,45 @@ def default_collate(batch):
         return [default_collate(s) for s in zip(*batch)]
     raise TypeError(f"default_collate: batch must contain tensors, numpy arrays, numbers, dicts or lists; "
                     f"found {type(elem).__name__}")
+
+
+def default_convert(data):
+    """One sample, unbatched, with numpy arrays and numpy scalars made tensors (inside tuples, lists, dicts and
+    namedtuples too; a tuple comes back a list, as torch's); anything else as it is. DataLoader(batch_size=None)
+    applies it to each sample."""
+    if isinstance(data, Tensor):
+        return data
+    if isinstance(data, (np.ndarray, np.generic)) and not isinstance(data, (np.str_, np.bytes_)):
+        if isinstance(data, np.ndarray) and data.dtype.kind in "OSUV":  # strings and objects have no tensor
+            return data
+        from ...creation import as_tensor
+        return as_tensor(data)
+    if isinstance(data, collections.abc.Mapping):
+        converted = {key: default_convert(data[key]) for key in data}
+        try:
+            if isinstance(data, collections.abc.MutableMapping):  # a copy keeps the mapping's own type and extras
+                clone = copy.copy(data)
+                clone.update(converted)
+                return clone
+            return type(data)(converted)
+        except TypeError:
+            return converted
+    if isinstance(data, tuple) and hasattr(data, "_fields"):  # namedtuple
+        return type(data)(*(default_convert(d) for d in data))
+    if isinstance(data, tuple):
+        return [default_convert(d) for d in data]
+    if isinstance(data, collections.abc.Sequence) and not isinstance(data, (str, bytes)):
+        converted = [default_convert(d) for d in data]
+        try:
+            if isinstance(data, collections.abc.MutableSequence):
+                clone = copy.copy(data)
+                for i, d in enumerate(converted):
+                    clone[i] = d
+                return clone
+            return type(data)(converted)
+        except TypeError:  # range and the like can't be rebuilt from a list
+            return converted
+    return data
 
 
 def _gather(dataset, idx):
@@ -99,7 +139,9 @@ class DataLoader:
         self.batch_size = None if batch_sampler is not None else batch_size
         self.shuffle, self.sampler, self.batch_sampler = shuffle, sampler, batch_sampler
         self.drop_last, self.generator, self.num_workers = drop_last, generator, num_workers
-        self.collate_fn = default_collate if collate_fn is None else collate_fn
+        if collate_fn is None:  # as torch: without batching each sample is only converted
+            collate_fn = default_convert if batch_size is None and batch_sampler is None else default_collate
+        self.collate_fn = collate_fn
 
     def _indices(self):
         """The epoch's order, as an iterable: the sampler's is read lazily (it may be all but endless)."""
@@ -129,7 +171,7 @@ class DataLoader:
             return
         if self.batch_size is None and self.batch_sampler is None:  # no batching: samples one by one
             for i in self._indices():
-                yield self.dataset[int(i)]
+                yield self.collate_fn(self.dataset[int(i)])
             return
         fast = self.collate_fn is default_collate
         for idx in self._index_batches():
@@ -140,7 +182,8 @@ class DataLoader:
 
     def _iter_stream(self):
         if self.batch_size is None:
-            yield from self.dataset
+            for sample in self.dataset:
+                yield self.collate_fn(sample)
             return
         batch = []
         for sample in self.dataset:

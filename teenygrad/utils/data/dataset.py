@@ -106,3 +106,47 @@ def random_split(dataset, lengths, generator=None):
         out.append(Subset(dataset, perm[start:start + k]))
         start += k
     return out
+
+
+class StackDataset(Dataset):
+    """Datasets side by side: StackDataset(a, b)[i] is (a[i], b[i]); StackDataset(x=a, y=b)[i] is {"x": a[i], ...}."""
+
+    def __init__(self, *args, **kwargs):
+        if args and kwargs:
+            raise ValueError("StackDataset: supported either tuple- (via args) or dict- (via kwargs) like "
+                             "input/output, but both types are given")
+        if not args and not kwargs:
+            raise ValueError("StackDataset: at least one dataset should be passed")
+        self.datasets = args if args else kwargs
+        sizes = [len(d) for d in (args if args else kwargs.values())]
+        if any(s != sizes[0] for s in sizes):
+            raise ValueError(f"StackDataset: size mismatch between datasets: lengths {sizes}")
+        self._length = sizes[0]
+
+    def __getitem__(self, index):
+        if isinstance(self.datasets, dict):
+            return {k: d[index] for k, d in self.datasets.items()}
+        return tuple(d[index] for d in self.datasets)
+
+    def __len__(self):
+        return self._length
+
+
+class ChainDataset(IterableDataset):
+    """IterableDatasets one after another, read lazily."""
+
+    def __init__(self, datasets):
+        self.datasets = datasets
+
+    def _checked(self):
+        for d in self.datasets:
+            if not isinstance(d, IterableDataset):  # torch's type: AssertionError
+                raise AssertionError(f"ChainDataset only supports IterableDataset, got {type(d).__name__}")
+            yield d
+
+    def __iter__(self):
+        for d in self._checked():
+            yield from d
+
+    def __len__(self):
+        return sum(len(d) for d in self._checked())

@@ -1,0 +1,307 @@
+"""torch.distributions.transforms: invertible maps y = f(x) with log |det dy/dx|, which TransformedDistribution uses
+to push a base distribution forward (log p(y) = log p(x) - log|det J|). Here the ones users combine most: Exp,
+Affine, Sigmoid, Tanh, and Compose to chain them.
+
+cache_size=1 remembers the last (x, y): inverting the y just produced returns the x it came from (exact, and its
+graph), instead of recomputing it through the inverse."""
+import math
+import numbers
+
+from ..creation import full_like
+from ..nn.functional import softplus
+from ..tensor import Size
+from ..tensor_misc import broadcast_shapes, finfo
+from . import constraints
+from .utils import sum_rightmost
+
+
+class Transform:
+    """y = transform(x), x = transform.inv(y), transform.log_abs_det_jacobian(x, y)"""
+    bijective = False
+    domain = constraints.real
+    codomain = constraints.real
+
+    def __init__(self, cache_size=0):
+        if cache_size not in (0, 1):
+            raise ValueError(f"{type(self).__name__}: cache_size must be 0 or 1, got {cache_size!r}")
+        self._cache_size = cache_size
+        self._cached_x_y = None, None
+        self._inv = None
+
+    @property
+    def event_dim(self):
+        if self.domain.event_dim == self.codomain.event_dim:
+            return self.domain.event_dim
+        raise ValueError("Please use either .domain.event_dim or .codomain.event_dim")
+
+    @property
+    def sign(self):
+        """+1 or -1 for a monotone map (whether it increases or decreases)"""
+        raise NotImplementedError(f"{type(self).__name__} does not implement sign")
+
+    @property
+    def inv(self):
+        if self._inv is None:
+            self._inv = _InverseTransform(self)
+        return self._inv
+
+    def __call__(self, x):
+        if self._cache_size == 0:
+            return self._call(x)
+        x_old, y_old = self._cached_x_y
+        if x is x_old:
+            return y_old
+        y = self._call(x)
+        self._cached_x_y = x, y
+        return y
+
+    def _inv_call(self, y):
+        if self._cache_size == 0:
+            return self._inverse(y)
+        x_old, y_old = self._cached_x_y
+        if y is y_old:
+            return x_old
+        x = self._inverse(y)
+        self._cached_x_y = x, y
+        return x
+
+    def _call(self, x):
+        raise NotImplementedError(f"{type(self).__name__} does not implement its forward map")
+
+    def _inverse(self, y):
+        raise NotImplementedError(f"{type(self).__name__} does not implement its inverse")
+
+    def log_abs_det_jacobian(self, x, y):
+        raise NotImplementedError(f"{type(self).__name__} does not implement log_abs_det_jacobian")
+
+    def forward_shape(self, shape):
+        return shape
+
+    def inverse_shape(self, shape):
+        return shape
+
+    def __repr__(self):
+        return type(self).__name__ + "()"
+
+
+class _InverseTransform(Transform):
+    """transform.inv: the same map run backwards, sharing the forward transform's cache"""
+
+    def __init__(self, transform):
+        super().__init__(cache_size=transform._cache_size)
+        self._inv = transform
+
+    @property
+    def domain(self):
+        return self._inv.codomain
+
+    @property
+    def codomain(self):
+        return self._inv.domain
+
+    @property
+    def bijective(self):
+        return self._inv.bijective
+
+    @property
+    def sign(self):
+        return self._inv.sign
+
+    @property
+    def inv(self):
+        return self._inv
+
+    def __call__(self, x):
+        return self._inv._inv_call(x)
+
+    def log_abs_det_jacobian(self, x, y):
+        return -self._inv.log_abs_det_jacobian(y, x)
+
+    def forward_shape(self, shape):
+        return self._inv.inverse_shape(shape)
+
+    def inverse_shape(self, shape):
+        return self._inv.forward_shape(shape)
+
+    def __repr__(self):
+        return f"_InverseTransform({self._inv!r})"
+
+
+class ExpTransform(Transform):
+    """y = exp(x);  log|dy/dx| = x"""
+    domain, codomain, bijective, sign = constraints.real, constraints.positive, True, +1
+
+    def _call(self, x):
+        return x.exp()
+
+    def _inverse(self, y):
+        return y.log()
+
+    def log_abs_det_jacobian(self, x, y):
+        return x
+
+
+class SigmoidTransform(Transform):
+    """y = sigmoid(x), kept inside (tiny, 1 - eps) so the inverse's logs stay finite;
+    log|dy/dx| = log(y (1 - y)) = -softplus(-x) - softplus(x)"""
+    domain, codomain, bijective, sign = constraints.real, constraints.unit_interval, True, +1
+
+    def _call(self, x):
+        fi = finfo(x.dtype)
+        return x.sigmoid().clamp(min=fi.tiny, max=1.0 - fi.eps)
+
+    def _inverse(self, y):
+        fi = finfo(y.dtype)
+        y = y.clamp(min=fi.tiny, max=1.0 - fi.eps)
+        return y.log() - (-y).log1p()
+
+    def log_abs_det_jacobian(self, x, y):
+        return -softplus(-x) - softplus(x)
+
+
+class TanhTransform(Transform):
+    """y = tanh(x);  log|dy/dx| = log(1 - tanh(x)^2) = 2 (log 2 - x - softplus(-2x)), stable for large |x|"""
+    domain, codomain, bijective, sign = constraints.real, constraints.interval(-1.0, 1.0), True, +1
+
+    def _call(self, x):
+        return x.tanh()
+
+    def _inverse(self, y):
+        return y.atanh()
+
+    def log_abs_det_jacobian(self, x, y):
+        return 2.0 * (math.log(2.0) - x - softplus(-2.0 * x))
+
+
+class AffineTransform(Transform):
+    """y = loc + scale x, pointwise; event_dim > 0 treats that many rightmost dimensions as one event, so
+    log|det J| = sum of log|scale| over them"""
+    bijective = True
+
+    def __init__(self, loc, scale, event_dim=0, cache_size=0):
+        super().__init__(cache_size=cache_size)
+        self.loc, self.scale, self._event_dim = loc, scale, event_dim
+
+    @property
+    def event_dim(self):
+        return self._event_dim
+
+    @property
+    def domain(self):
+        return constraints.independent(constraints.real, self._event_dim) if self._event_dim else constraints.real
+
+    codomain = domain
+
+    @property
+    def sign(self):
+        if isinstance(self.scale, numbers.Real):
+            return 1 if float(self.scale) > 0 else -1 if float(self.scale) < 0 else 0
+        return self.scale.sign()
+
+    def _call(self, x):
+        return self.loc + self.scale * x
+
+    def _inverse(self, y):
+        return (y - self.loc) / self.scale
+
+    def log_abs_det_jacobian(self, x, y):
+        shape = x.shape
+        if isinstance(self.scale, numbers.Number):
+            result = full_like(x, math.log(abs(self.scale)))
+        else:
+            result = self.scale.abs().log()
+        if self._event_dim:
+            result = result.reshape(result.shape[:result.ndim - self._event_dim] + (-1,)).sum(-1)
+            shape = shape[:len(shape) - self._event_dim]
+        return result.expand(shape)
+
+    def forward_shape(self, shape):
+        return broadcast_shapes(shape, getattr(self.loc, "shape", ()), getattr(self.scale, "shape", ()))
+
+    inverse_shape = forward_shape
+
+    def __repr__(self):
+        return f"AffineTransform(loc={self.loc!r}, scale={self.scale!r}, event_dim={self._event_dim})"
+
+
+class ComposeTransform(Transform):
+    """parts applied left to right: ComposeTransform([f, g])(x) = g(f(x)); the log-determinants add, each summed
+    over the event dimensions the whole composition has at that point"""
+
+    def __init__(self, parts, cache_size=0):
+        super().__init__(cache_size=cache_size)
+        self.parts = list(parts)
+        for i, part in enumerate(self.parts):
+            if not isinstance(part, Transform):
+                raise ValueError(f"ComposeTransform: part {i} is a {type(part).__name__}, not a Transform")
+
+    @property
+    def domain(self):
+        if not self.parts:
+            return constraints.real
+        domain, event_dim = self.parts[0].domain, self.parts[-1].codomain.event_dim
+        for part in reversed(self.parts):
+            event_dim = max(event_dim - part.codomain.event_dim + part.domain.event_dim, part.domain.event_dim)
+        return constraints.independent(domain, event_dim - domain.event_dim) if event_dim > domain.event_dim \
+            else domain
+
+    @property
+    def codomain(self):
+        if not self.parts:
+            return constraints.real
+        codomain, event_dim = self.parts[-1].codomain, self.parts[0].domain.event_dim
+        for part in self.parts:
+            event_dim = max(event_dim - part.domain.event_dim + part.codomain.event_dim, part.codomain.event_dim)
+        return constraints.independent(codomain, event_dim - codomain.event_dim) \
+            if event_dim > codomain.event_dim else codomain
+
+    @property
+    def bijective(self):
+        return all(p.bijective for p in self.parts)
+
+    @property
+    def sign(self):
+        sign = 1
+        for p in self.parts:
+            sign = sign * p.sign
+        return sign
+
+    @property
+    def inv(self):
+        if self._inv is None:
+            self._inv = ComposeTransform([p.inv for p in reversed(self.parts)])
+            self._inv._inv = self
+        return self._inv
+
+    def __call__(self, x):
+        for part in self.parts:
+            x = part(x)
+        return x
+
+    def log_abs_det_jacobian(self, x, y):
+        if not self.parts:
+            return full_like(x, 0.0)
+        result, event_dim = 0.0, self.domain.event_dim
+        for part in self.parts[:-1]:
+            y_part = part(x)
+            result = result + sum_rightmost(part.log_abs_det_jacobian(x, y_part), event_dim - part.domain.event_dim)
+            x = y_part
+            event_dim += part.codomain.event_dim - part.domain.event_dim
+        last = self.parts[-1]
+        return result + sum_rightmost(last.log_abs_det_jacobian(x, y), event_dim - last.domain.event_dim)
+
+    def forward_shape(self, shape):
+        for part in self.parts:
+            shape = part.forward_shape(shape)
+        return Size(shape)
+
+    def inverse_shape(self, shape):
+        for part in reversed(self.parts):
+            shape = part.inverse_shape(shape)
+        return Size(shape)
+
+    def __repr__(self):
+        return "ComposeTransform(\n    " + ",\n    ".join(repr(p) for p in self.parts) + "\n)"
+
+
+identity_transform = ComposeTransform([])
