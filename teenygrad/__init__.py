@@ -5,7 +5,7 @@ from .tensor import Tensor, device
 from .tensor_convert import set_printoptions
 from . import dtype as _dtypes  # bound now: the name `dtype` below is torch's dtype class, not the module
 from .dtype import (float32, float, float64, double, float16, half, int8, int16, short, int32, int, int64, long,
-                    uint8, bool)
+                    uint8, bool, complex64, cfloat, complex128, cdouble)
 from .autograd import (no_grad, enable_grad, inference_mode, is_grad_enabled, set_grad_enabled,
                        is_inference_mode_enabled)
 from .random import Generator, manual_seed, seed, initial_seed, get_rng_state, set_rng_state, default_generator
@@ -25,6 +25,7 @@ from .tensor_linalg_misc import (addmm, addmv, baddbmm, addbmm, tensordot, kron,
                                  logaddexp2, is_nonzero, is_same_size, is_complex, use_deterministic_algorithms,
                                  are_deterministic_algorithms_enabled)
 from .tensor_strided import vander, chain_matmul
+from .tensor_complex import view_as_complex, view_as_real, polar, complex
 from .tensor_top_api import (poisson, dropout, layer_norm, group_norm, batch_norm, instance_norm, embedding, pdist,
                              gradient, empty_strided, narrow_copy_fn as narrow_copy, is_anomaly_enabled,
                              set_anomaly_enabled)

@@ -10,6 +10,8 @@ int32 = int = np.dtype(np.int32)
 int64 = long = np.dtype(np.int64)
 uint8 = np.dtype(np.uint8)
 bool = np.dtype(np.bool_)
+complex64 = cfloat = np.dtype(np.complex64)
+complex128 = cdouble = np.dtype(np.complex128)
 
 _default_float = float32
 _bfloat16 = None
@@ -32,10 +34,18 @@ def is_floating(dt):
 
 
 def _category(dt):
-    """0 bool, 1 integer, 2 floating: torch promotes across categories by the higher one."""
+    """0 bool, 1 integer, 2 floating, 3 complex: torch promotes across categories by the higher one."""
     if dt.kind == "b":
         return 0
+    if dt.kind == "c":
+        return 3
     return 2 if is_floating(dt) else 1
+
+
+def _complex_for(c, other):
+    """complex dtype c meeting a floating dtype `other` of equal standing: torch widens the complex type to hold
+    the float's precision (complex64 with float64 is complex128)."""
+    return complex128 if other == float64 else c
 
 
 def to_dtype(dt):
@@ -50,15 +60,18 @@ def to_dtype(dt):
         return int64
     if type(dt) is str and dt in _TORCH_NAMES:  # torch's attribute names: 'float' is torch.float, float32 (numpy
         return _TORCH_NAMES[dt]                 # reads it as float64), 'int' is int32, 'long' int64, ...
+    if dt is _builtin_complex:
+        return complex128
     try:
         return np.dtype(dt)
     except TypeError:
         raise TypeError(f"teenygrad: unknown dtype {dt!r}") from None
 
 
-_builtin_float, _builtin_int = type(1.0), type(1)
+_builtin_float, _builtin_int, _builtin_complex = type(1.0), type(1), type(1j)
 _TORCH_NAMES = {"float": np.dtype(np.float32), "double": np.dtype(np.float64), "half": np.dtype(np.float16),
-                "int": np.dtype(np.int32), "long": np.dtype(np.int64), "short": np.dtype(np.int16)}
+                "int": np.dtype(np.int32), "long": np.dtype(np.int64), "short": np.dtype(np.int16),
+                "cfloat": np.dtype(np.complex64), "cdouble": np.dtype(np.complex128)}
 
 
 def _promote_same_category(a, b):
@@ -85,7 +98,14 @@ def scalar_dtype(x):
         return bool
     if isinstance(x, (type(1), np.integer)):
         return int64
+    if isinstance(x, (_builtin_complex, np.complexfloating)):
+        return default_complex()
     return _default_float
+
+
+def default_complex():
+    """torch's default complex dtype follows the default float: complex64 for float32, complex128 for float64."""
+    return complex128 if _default_float == float64 else complex64
 
 
 def result_type(a_dtype, a_ndim, b_dtype, b_ndim):
@@ -99,6 +119,8 @@ def result_type(a_dtype, a_ndim, b_dtype, b_ndim):
         ca, cb = _category(a_dtype), _category(b_dtype)
         if ca == cb:
             return _promote_same_category(a_dtype, b_dtype)
+        if ca == 3 or cb == 3:
+            return _complex_for(a_dtype, b_dtype) if ca == 3 else _complex_for(b_dtype, a_dtype)
         return a_dtype if ca > cb else b_dtype
     if pa < pb:
         a_dtype, b_dtype, pa, pb = b_dtype, a_dtype, pb, pa
@@ -106,6 +128,9 @@ def result_type(a_dtype, a_ndim, b_dtype, b_ndim):
     ca, cb = _category(a_dtype), _category(b_dtype)
     if cb <= ca:
         return a_dtype
+    if cb == 3:  # a complex scalar or 0-d tensor with a float tensor: complex at the float's precision
+        c = default_complex() if pb == 0 else b_dtype
+        return _complex_for(c, a_dtype) if ca == 2 else c
     if pb == 0:  # Python scalar: default dtype of its category
         return _default_float if cb == 2 else int64
     return b_dtype

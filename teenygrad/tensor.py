@@ -241,8 +241,8 @@ class Tensor:
         if requires_grad is not True and requires_grad is not False:  # torch: 1, numpy.bool_, None raise too
             raise TypeError(f"requires_grad_: argument 'requires_grad' must be bool, not "
                             f"{type(requires_grad).__name__} ({requires_grad!r})")
-        if requires_grad and not dt.is_floating(self._data.dtype):
-            raise RuntimeError(f"requires_grad_: only floating point tensors can require gradients, "
+        if requires_grad and not dt.is_floating(self._data.dtype) and self._data.dtype.kind != "c":
+            raise RuntimeError(f"requires_grad_: only floating point and complex tensors can require gradients, "
                                f"got dtype {self.dtype}")
         if not requires_grad and self._ctx is not None:
             raise RuntimeError("requires_grad_: you can only change requires_grad flags of leaf variables")
@@ -356,7 +356,7 @@ class Tensor:
             return a._cast(rt), other._cast(rt)
         if type(other) is builtins.float and a._data.dtype.kind == "f" and type(a._data) is np.ndarray:
             return a, Tensor._wrap(np.asarray(other, dtype=a._data.dtype))  # hot path: float tensor (op) float
-        if isinstance(other, (builtins.float, builtins.int, builtins.bool, np.number, np.bool_)):
+        if isinstance(other, (builtins.float, builtins.int, builtins.bool, np.number, np.bool_, builtins.complex)):
             rt = dt.result_type(a.dtype, a.ndim, dt.scalar_dtype(other), -1)
             if rt != a.dtype:
                 a = a._cast(rt)
@@ -445,7 +445,7 @@ class Tensor:
                                         f"{a.shape} and {b.shape})")
             with np.errstate(divide="ignore", invalid="ignore"):
                 return E.Piecewise.apply(a, b, fn=np.floor_divide if rounding_mode == "floor" else E.trunc_divide)
-        if not dt.is_floating(a.dtype):  # true division of integers gives the default float
+        if a.dtype.kind not in "fc" and not dt.is_floating(a.dtype):  # true division of integers: the default float
             a, b = self._float_pair(other, "div")
         return E.Div.apply(a, b)
 

@@ -46,6 +46,8 @@ def _as_array(data, dtype):
             dtype = np.int64
         elif a.dtype.kind == "b":
             dtype = np.bool_
+        elif a.dtype.kind == "c":  # Python complex numbers: the default complex dtype (complex64)
+            dtype = dt.default_complex()
         else:
             raise TypeError(f"tensor: can't build a tensor from data of type {type(data).__name__} ({a.dtype})")
     return a.astype(dtype, copy=False)
@@ -127,7 +129,7 @@ def __repr__(self):
     else:
         if not P.options["edgeitems"]:  # torch names the size when no edge items show
             suffixes.append(f"size={tuple(a.shape)}")
-        if self.dtype not in (dt._default_float, dt.int64, dt.bool):
+        if self.dtype not in (dt._default_float, dt.int64, dt.bool, dt.default_complex()):
             suffixes.append(f"dtype={_dtype_name(self.dtype)}")
         body = P.format_array(a, len("tensor("))
     if self._ctx is not None:
@@ -167,14 +169,15 @@ def pin_memory(self, device=None):
 def _cast(self, dtype):
     if dtype == self._data.dtype:
         return self
-    if self.requires_grad and not dt.is_floating(dtype):
+    if self.requires_grad and not dt.is_floating(dtype) and dtype.kind != "c":
         return Tensor._wrap(self._data.astype(dtype))
     return E.Cast.apply(self, dtype=dtype)
 
 # torch's legacy tensor type names ('torch.FloatTensor'), by dtype name
 _TYPE_NAMES = {"float32": "FloatTensor", "float64": "DoubleTensor", "float16": "HalfTensor",
                "bfloat16": "BFloat16Tensor", "int64": "LongTensor", "int32": "IntTensor", "int16": "ShortTensor",
-               "int8": "CharTensor", "uint8": "ByteTensor", "bool": "BoolTensor"}
+               "int8": "CharTensor", "uint8": "ByteTensor", "bool": "BoolTensor",
+               "complex64": "ComplexFloatTensor", "complex128": "ComplexDoubleTensor"}
 
 
 def type(self, dtype=None, non_blocking=False):

@@ -22,8 +22,11 @@ def _method(fn):
 def _float_unary(name, fn_cls):
     def op(self):
         d = self._data.dtype  # kind == "f" first: the common case without a call
-        x = self if d.kind == "f" or dt.is_floating(d) else self._cast(dt._default_float)
-        return fn_cls.apply(x)
+        if d.kind == "f" or dt.is_floating(d):
+            return fn_cls.apply(self)
+        if d.kind == "c":  # casting would drop the imaginary part; complex backward needs conj (not written)
+            raise NotImplementedError(f"{name}: complex tensors are not supported in teenygrad (got {d})")
+        return fn_cls.apply(self._cast(dt._default_float))
     op.__name__ = name
     op.__doc__ = fn_cls.__doc__
     setattr(Tensor, name, op)
@@ -410,3 +413,4 @@ from .tensor_join import cat, concat, concatenate, stack  # noqa: E402,F401  (re
 from .tensor_products import einsum  # noqa: E402,F401  (re-exported)
 from .tensor_index import multinomial, one_hot  # noqa: E402,F401
 from . import tensor_sort  # noqa: E402,F401  (adds the sorting and order-statistic methods)
+from . import tensor_complex  # noqa: E402,F401  (complex methods; last: it wraps the ordering ops above)

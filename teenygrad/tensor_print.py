@@ -61,6 +61,19 @@ class _Formatter:
         return self._plain(v).rjust(self.width)
 
 
+class _ComplexFormatter:
+    """torch's complex format: the real parts aligned as one float tensor, then the imaginary parts with their
+    sign and a j, formatted as another (not padded: `tensor([ 1.5000+2.j, -3.0000-0.5000j])`)."""
+
+    def __init__(self, a):
+        self.re, self.im = _Formatter(a.real), _Formatter(a.imag)
+        self.width = self.re.width + self.im.width + 2
+
+    def __call__(self, v):
+        im = self.im._plain(v.imag) + "j"
+        return self.re(v.real) + (im if im[0] in "+-" else "+" + im)
+
+
 def _summarised(a, edge):
     """The elements that show when a is summarised: edge items at each end of each dim longer than 2 * edge."""
     for d in range(a.ndim):
@@ -98,12 +111,11 @@ def format_array(a, indent):
     """The bracketed body of a's repr, its first line starting at column indent (a: a host array, not empty)."""
     if a.dtype.kind == "f" and a.dtype.itemsize < 4 or a.dtype.name == "bfloat16":
         a = a.astype(np.float32)  # half types: numpy's repr of their values is not torch's
-    if a.dtype.kind == "c":
-        raise NotImplementedError("repr: printing complex tensors is not supported")
     summarise = a.size > options["threshold"]
     if summarise and not options["edgeitems"]:
         return "[...]"
-    fmt = _Formatter(_summarised(a, options["edgeitems"]) if summarise else a)
+    fmt = (_ComplexFormatter if a.dtype.kind == "c" else _Formatter)(_summarised(a, options["edgeitems"])
+                                                                     if summarise else a)
     if a.ndim == 0:
         return fmt(a.item())
     return _nested(a, indent, summarise, fmt)

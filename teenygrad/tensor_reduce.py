@@ -61,7 +61,7 @@ def mean(self, dim=None, keepdim=False, dtype=None, axis=None):
     if keepdim is not False and keepdim is not True:
         _bad_flag("mean", "keepdim", keepdim)
     x = self if dtype is None else self._cast(dt.to_dtype(dtype))
-    if not dt.is_floating(x.dtype):
+    if not dt.is_floating(x.dtype) and x.dtype.kind != "c":
         raise RuntimeError(f"mean: could not infer output dtype. Input dtype must be floating point, got {x.dtype}")
     return R.Mean.apply(x, axis=_dims(self, dim, axis, "mean"), keepdim=keepdim)
 

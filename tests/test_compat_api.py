@@ -212,6 +212,7 @@ KNOWN = {
     ("torch", "zeros_like"): {"layout"}, ("torch", "ones_like"): {"layout"}, ("torch", "empty_like"): {"layout"},
     ("torch", "full_like"): {"layout"}, ("Tensor", "norm"): {"dtype"}, ("torch", "norm"): {"dtype"},
     ("torch", "lu"): {"A"},  # torch.lu is deprecated (torch.linalg.lu_factor)
+    ("torch", "polar"): {"ang"},  # torch's override lambda misnames `angle`; torch.polar itself refuses ang=
 }
 
 

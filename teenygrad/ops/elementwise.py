@@ -39,7 +39,7 @@ class Sub(Function):
 
 
 class Mul(Function):
-    """z = x * y;  dx = dz * y, dy = dz * x"""
+    """z = x * y;  dx = dz * conj(y), dy = dz * conj(x) (torch's convention for complex: conj is a no-op on reals)"""
     reads_for = ((1,), (0,))
     def forward(self, x, y):
         self.x, self.y = x, y
@@ -47,12 +47,17 @@ class Mul(Function):
 
     def backward(self, g):
         n = self.needs_input_grad
-        return (unbroadcast(g * self.y, self.x.shape) if n[0] else None,
-                unbroadcast(g * self.x, self.y.shape) if n[1] else None)
+        x, y = self.x, self.y
+        if x.dtype.kind == "c":  # both operands share one dtype (tensor.py promotes): one test covers both
+            x, y = x.conj(), y.conj()
+        return (unbroadcast(g * y, x.shape) if n[0] else None,
+                unbroadcast(g * x, y.shape) if n[1] else None)
 
     def backward_graph(self, g):
         n = self.needs_input_grad
         x, y = self._input(0, self.x), self._input(1, self.y)
+        if self.x.dtype.kind == "c":
+            x, y = x.conj(), y.conj()
         return (sum_to(g * y, x.shape) if n[0] else None), (sum_to(g * x, y.shape) if n[1] else None)
 
 
@@ -71,7 +76,7 @@ class MulScalar(Function):
 
 
 class Div(Function):
-    """z = x / y;  dx = dz / y, dy = -dz * z / y"""
+    """z = x / y;  dx = dz / y, dy = -dz * z / y (conj(y), conj(z) for complex: torch's convention)"""
     saves_output = True
     reads_for, output_read_for = ((), (0, 1)), (1,)  # x is not kept; z only for dy (x / 2.0 then z += 1 is fine)
     def forward(self, x, y):
@@ -82,16 +87,21 @@ class Div(Function):
 
     def backward(self, g):
         n = self.needs_input_grad
-        gx = g / self.y
+        y, z = self.y, self.z
+        if y.dtype.kind == "c":
+            y, z = y.conj(), z.conj()
+        gx = g / y
         return (unbroadcast(gx, self.xs) if n[0] else None,
-                unbroadcast(-gx * self.z, self.y.shape) if n[1] else None)
+                unbroadcast(-gx * z, y.shape) if n[1] else None)
 
     def backward_graph(self, g):
         n = self.needs_input_grad
-        y = self._input(1, self.y)
+        y, z = self._input(1, self.y), self._output(self.z) if n[1] else None
+        if self.y.dtype.kind == "c":
+            y, z = y.conj(), (z.conj() if n[1] else None)
         gx = g / y
         return (sum_to(gx, self.xs) if n[0] else None,
-                sum_to(-gx * self._output(self.z), y.shape) if n[1] else None)
+                sum_to(-gx * z, y.shape) if n[1] else None)
 
 
 class Pow(Function):
@@ -277,9 +287,13 @@ class Cast(Function):
         return x.astype(dtype)
 
     def backward(self, g):
+        if g.dtype.kind == "c" and self.in_dtype.kind != "c":  # real -> complex: the real input gets Re(dz)
+            g = g.real
         return g.astype(self.in_dtype)
 
     def backward_graph(self, g):
+        if g._data.dtype.kind == "c" and self.in_dtype.kind != "c":
+            g = g.real
         return g.to(self.in_dtype)
 
 

@@ -1,0 +1,122 @@
+"""Complex tensors: .real / .imag, conj, angle, and torch's constructors view_as_complex, view_as_real, polar and
+complex (what Meta's Llama needs for rotary embeddings; x.is_complex() is in tensor_linalg_misc). The arithmetic
+itself is numpy's; the Functions whose backward multiplies by an input conjugate it (ops/elementwise.py). Ops that
+need an ordering (comparisons, max, clamp, relu, sort, ...) refuse complex tensors here, as torch does, rather than
+use numpy's lexicographic one."""
+import functools
+import numpy as np
+from .ops import complex as C
+from .tensor import Tensor
+
+
+def _method(fn):
+    setattr(Tensor, fn.__name__, fn)
+    return fn
+
+
+def _real(self):
+    return C.Real.apply(self) if self._data.dtype.kind == "c" else self  # torch: x.real of a real x is x
+
+
+def _imag(self):
+    if self._data.dtype.kind != "c":
+        raise RuntimeError(f"imag: imag is not implemented for tensors with non-complex dtypes (got {self.dtype})")
+    return C.Imag.apply(self)
+
+
+Tensor.real = property(_real)
+Tensor.imag = property(_imag)
+
+
+@_method
+def conj(self):
+    return C.Conj.apply(self) if self._data.dtype.kind == "c" else self
+
+
+Tensor.conj_physical = conj
+
+
+@_method
+def resolve_conj(self):
+    return self  # conj() is eager here: nothing is ever left to resolve
+
+
+@_method
+def is_conj(self):
+    return False
+
+
+@_method
+def angle(self):
+    if self._data.dtype.kind == "c":
+        return C.Angle.apply(self)
+    if self._data.dtype.kind not in "fV":  # torch: an integer tensor's angle is in the default float
+        from . import dtype as dt
+        self = self._cast(dt._default_float)
+    a = self._data
+    return Tensor._wrap(np.where(a < 0, np.pi, np.where(np.isnan(a), a, 0)).astype(a.dtype, copy=False))
+
+
+def view_as_complex(input):
+    """(..., 2) float32/float64 -> (...) complex64/complex128 sharing input's memory."""
+    d = input._data
+    if d.dtype.kind != "f" or d.itemsize not in (4, 8):
+        raise RuntimeError(f"view_as_complex: only float64 and float32 tensors are supported, got {input.dtype}")
+    if d.ndim == 0 or d.shape[-1] != 2:
+        raise RuntimeError(f"view_as_complex: Tensor must have a last dimension of size 2, got shape "
+                           f"{tuple(d.shape)}")
+    if d.strides[-1] != d.itemsize:
+        raise RuntimeError(f"view_as_complex: Tensor must have a last dimension with stride 1, got strides "
+                           f"{tuple(s // d.itemsize for s in d.strides)}")
+    if any(s % (2 * d.itemsize) for s, n in zip(d.strides[:-1], d.shape[:-1]) if n > 1):
+        raise RuntimeError(f"view_as_complex: Tensor must have a stride divisible by 2 for all but last dimension, "
+                           f"got strides {tuple(s // d.itemsize for s in d.strides)}")
+    return C.ViewAsComplex.apply(input)
+
+
+def view_as_real(input):
+    """(...) complex -> (..., 2) real (Re, Im) sharing input's memory."""
+    if input._data.dtype.kind != "c":
+        raise RuntimeError(f"view_as_real: view_as_real is only supported for complex tensors, got {input.dtype}")
+    return C.ViewAsReal.apply(input)
+
+
+def _real_pair(op, a, b, names):
+    for t, n in zip((a, b), names):
+        if not isinstance(t, Tensor):
+            raise TypeError(f"{op}: argument '{n}' must be Tensor, not {type(t).__name__}")
+    if a.dtype != b.dtype or a._data.dtype.kind != "f" or a._data.itemsize not in (4, 8):
+        raise RuntimeError(f"{op}: Expected both inputs to be Float or Double tensors but got {a.dtype} and "
+                           f"{b.dtype}")
+
+
+def polar(abs, angle):
+    """abs * (cos(angle) + i sin(angle))"""
+    _real_pair("polar", abs, angle, ("abs", "angle"))
+    return C.Polar.apply(abs, angle)
+
+
+def complex(real, imag):
+    """real + i imag"""
+    _real_pair("complex", real, imag, ("real", "imag"))
+    return C.Complex.apply(real, imag)
+
+
+def _refuse_complex(name):
+    """Wrap Tensor.name so that a complex tensor raises as torch does; the real path pays one dtype-kind test."""
+    fn = getattr(Tensor, name)
+
+    @functools.wraps(fn)
+    def op(self, *args, **kwargs):
+        if self._data.dtype.kind == "c" or args and isinstance(args[0], Tensor) and args[0]._data.dtype.kind == "c":
+            raise RuntimeError(f"{name}: not implemented for complex tensors (got {self.dtype}): complex numbers "
+                               f"have no ordering")
+        return fn(self, *args, **kwargs)
+    setattr(Tensor, name, op)
+
+
+for _name in ("__lt__", "__le__", "__gt__", "__ge__", "lt", "le", "gt", "ge", "max", "min", "amax", "amin", "argmax",
+              "argmin", "maximum", "minimum", "clamp", "clip", "relu", "sort", "argsort", "topk", "floor", "ceil",
+              "sign", "cummax", "cummin", "median"):
+    if hasattr(Tensor, _name):
+        _refuse_complex(_name)
