@@ -11,6 +11,8 @@ def unbroadcast(g, shape):
     lead = len(gs) - len(shape)
     if 0 < lead < len(gs) and gs[lead:] == shape:  # only leading axes (a bias): one sum, shaped, no view
         return column_sums(g) if lead == 1 and len(gs) == 2 else g.sum(axis=tuple(range(lead)))
+    if lead == 0 and len(gs) == 2 and shape[0] == 1 and gs[1] == shape[1]:  # (n, k) -> (1, k): a (1, k) parameter's
+        return column_sums(g)[None]                                         # gradient, summed as a bias's is
     ones = tuple(i + lead for i, s in enumerate(shape) if s == 1 and gs[i + lead] != 1)
     axes = tuple(range(lead)) + ones
     g = g.sum(axis=axes, keepdims=True) if axes else g

@@ -4,7 +4,7 @@ import numpy as np
 from ..autograd.function import Function
 from ..backend import cuda as _cuda
 from ..backend.cpu import fused_for
-from .._arrays import on_device_of, xp_of, zeros_on
+from .._arrays import column_sums, on_device_of, xp_of, zeros_on
 from ..autograd.graph_backward import const, where
 
 
@@ -46,6 +46,9 @@ class Sum(Function):
     saves_inputs = False
     def forward(self, x, axis, keepdim=False):
         self.in_shape, self.axis, self.keepdim = x.shape, axis, keepdim
+        if x.ndim == 2 and (axis == (0,) or axis == 0):  # the sums a bias gradient gets (unbroadcast): x.sum(0) then
+            z = column_sums(x)                           # equals b.grad bit for bit, as in torch (backprop ninja)
+            return z[None] if keepdim else z
         return x.sum(axis=axis, keepdims=keepdim)
 
     def backward(self, g):
