@@ -1,7 +1,8 @@
-"""teenygrad.func: torch.func's functional_call, grad, vjp, jacrev/jacfwd, hessian and jvp built on autograd.grad,
-vmap as a loop, and stack_module_state for ensembling. They compose (grad(grad(f)), vmap(grad(f))): an argument that already requires grad, as an inner
-call's input does, stays in its graph, and the gradient is then taken with create_graph=True, so it is
-differentiable in that argument. There is no forward-mode AD: jacfwd and jvp are computed in reverse mode."""
+"""teenygrad.func: torch.func's functional_call, grad, grad_and_value, vjp, jacrev/jacfwd, hessian and jvp built
+on autograd.grad, vmap as a loop, and stack_module_state for ensembling. They compose (grad(grad(f)),
+vmap(grad(f))): an argument that already requires grad, as an inner call's input does, stays in its graph, and the
+gradient is then taken with create_graph=True, so it is differentiable in that argument. There is no forward-mode
+AD: jacfwd and jvp are computed in reverse mode."""
 from .tensor import Tensor
 from .autograd import grad as _autograd_grad, enable_grad
 from .autograd.grad_mode import is_grad_enabled
@@ -68,20 +69,34 @@ def _differentiate(op, func, args, kwargs, nums, has_aux):
     return args, nested, out, aux, [t for n in nums for t in _leaves(args[n])]
 
 
-def grad(func, argnums=0, has_aux=False):
-    """A function returning d func(*args) / d args[argnums] (func returns a scalar tensor, or (scalar, aux))."""
-    def grad_fn(*args, **kwargs):
-        nums = _argnums_check("grad", argnums, len(args))
-        args, nested, out, aux, inputs = _differentiate("grad", func, args, kwargs, nums, has_aux)
+def grad_and_value(func, argnums=0, has_aux=False):
+    """A function returning (d func(*args) / d args[argnums], func(*args)); with has_aux, (grad, (value, aux))."""
+    def grad_and_value_fn(*args, **kwargs):
+        nums = _argnums_check("grad_and_value", argnums, len(args))
+        args, nested, out, aux, inputs = _differentiate("grad_and_value", func, args, kwargs, nums, has_aux)
         if not isinstance(out, Tensor) or out.ndim != 0:
             got = f"a tensor of shape {tuple(out.shape)}" if isinstance(out, Tensor) else type(out).__name__
-            raise RuntimeError(f"grad: Expected f(*args) to return a scalar Tensor, got {got}")
+            raise RuntimeError(f"grad_and_value: Expected f(*args) to return a scalar Tensor, got {got}")
         gs = list(_autograd_grad(out, inputs, allow_unused=True, materialize_grads=True,
                                  create_graph=nested)) if out.requires_grad \
             else [t.detach() * 0 for t in inputs]
         result = tuple(_like(args[n], gs) for n in nums)
         result = result if isinstance(argnums, tuple) else result[0]
-        return (result, aux) if has_aux else result
+        value = out if nested else out.detach()    # inside an outer transform the value stays differentiable
+        return (result, (value, aux)) if has_aux else (result, value)
+    return grad_and_value_fn
+
+
+def grad(func, argnums=0, has_aux=False):
+    """A function returning d func(*args) / d args[argnums] (func returns a scalar tensor, or (scalar, aux))."""
+    inner = grad_and_value(func, argnums, has_aux)
+
+    def grad_fn(*args, **kwargs):
+        try:
+            result, value = inner(*args, **kwargs)
+        except RuntimeError as e:      # name the transform the user called
+            raise RuntimeError(str(e).replace("grad_and_value:", "grad:", 1)) from None
+        return (result, value[1]) if has_aux else result
     return grad_fn
 
 

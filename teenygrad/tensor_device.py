@@ -29,13 +29,13 @@ class device(str):
 _CPU, _CUDA = device("cpu"), device("cuda")
 
 
-def _device_name(device):
-    d = str(device)
-    if d.startswith("cuda"):
-        return "cuda"
-    if d == "cpu":
-        return "cpu"
-    raise RuntimeError(f"to: unknown device {device!r} (expected 'cpu' or 'cuda')")
+def _device_name(dev):
+    """'cpu' or 'cuda' for any device spelling torch accepts here ('cpu:0', 'cuda:1', torch.device)."""
+    try:
+        return device(dev).type
+    except RuntimeError:
+        raise RuntimeError(f"to: unknown device {dev!r} (expected 'cpu' or 'cuda', "
+                           "with an optional ':index')") from None
 
 
 def _move(a, device):

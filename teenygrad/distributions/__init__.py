@@ -12,6 +12,7 @@ from .gamma import Gamma
 from .independent import Independent
 from .kl import kl_divergence, register_kl
 from .laplace import Laplace
+from .lognormal import LogNormal
 from .multivariate_normal import MultivariateNormal
 from .normal import Normal
 from .poisson import Poisson
@@ -24,7 +25,7 @@ from .transforms import (Transform, ExpTransform, AffineTransform, SigmoidTransf
 from .uniform import Uniform
 
 __all__ = ["Bernoulli", "Beta", "Categorical", "Chi2", "Dirichlet", "Distribution", "Exponential", "Gamma",
-           "Independent", "Laplace", "MultivariateNormal", "Normal", "OneHotCategorical", "Poisson", "Uniform",
+           "Independent", "Laplace", "LogNormal", "MultivariateNormal", "Normal", "OneHotCategorical", "Poisson", "Uniform",
            "constraints", "kl_divergence", "register_kl", "LogitRelaxedBernoulli", "RelaxedBernoulli",
            "ExpRelaxedCategorical", "RelaxedOneHotCategorical", "TransformedDistribution", "transforms", "Transform",
            "ExpTransform", "AffineTransform", "SigmoidTransform", "TanhTransform", "ComposeTransform"]

@@ -5,6 +5,7 @@ from .modules.container import Sequential, ModuleList, ModuleDict, ParameterList
 from .modules.linear import Identity, Linear, LazyLinear, Bilinear, Embedding
 from .modules.normalization import LayerNorm, RMSNorm, GroupNorm, BatchNorm1d, BatchNorm2d, BatchNorm3d
 from .modules.normalization import LazyBatchNorm1d, LazyBatchNorm2d, LazyBatchNorm3d  # noqa: F401
+from .modules.syncbn import SyncBatchNorm  # noqa: F401
 from .modules.activation import (ReLU, Tanh, Sigmoid, SiLU, ReLU6, LogSigmoid, GELU, LeakyReLU, ELU, Softplus,
                                  Hardtanh, Softmax, LogSoftmax, Softmin, Dropout, Dropout1d, Dropout2d, Dropout3d,
                                  Flatten, Unflatten)

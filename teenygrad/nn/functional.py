@@ -348,6 +348,23 @@ def hardtanh(input, min_val=-1.0, max_val=1.0, inplace=False):
     return _write_back(input, out) if inplace else out
 
 
+# torch's in-place spellings: F.relu_(x) is F.relu(x, inplace=True)
+def relu_(input):
+    return relu(input, inplace=True)
+
+
+def elu_(input, alpha=1.0):
+    return elu(input, alpha, inplace=True)
+
+
+def leaky_relu_(input, negative_slope=0.01):
+    return leaky_relu(input, negative_slope, inplace=True)
+
+
+def hardtanh_(input, min_val=-1.0, max_val=1.0):
+    return hardtanh(input, min_val, max_val, inplace=True)
+
+
 def normalize(input, p=2.0, dim=1, eps=1e-12):
     return input / input.norm(p, dim, keepdim=True).clamp(min=eps)  # norm's gradient at 0 is 0, as torch's
 

@@ -311,7 +311,7 @@ class Module:
         for a in args:
             if isinstance(a, Tensor):
                 device, dtype = a.device, a.dtype
-            elif isinstance(a, str) and (a.startswith("cpu") or a.startswith("cuda")):
+            elif isinstance(a, str):    # torch reads every string here as a device, never as a dtype name
                 device = a
             elif a is not None and not isinstance(a, bool):
                 dtype = a
