@@ -65,6 +65,8 @@ def __getattr__(name):
         return importlib.import_module(".amp", __name__).cpu
     if name == "vmap":  # torch.vmap is torch.func.vmap
         return importlib.import_module(".func", __name__).vmap
+    if name in ("hann_window", "hamming_window", "blackman_window", "bartlett_window", "kaiser_window"):
+        return getattr(importlib.import_module(".windows", __name__), name)
     if name == "bfloat16":
         from .dtype import bfloat16_dtype
         return bfloat16_dtype()

@@ -2,8 +2,6 @@
 from .tensor import Tensor, _BOOL_SUB
 from .tensor_join import atleast_1d, atleast_2d, atleast_3d  # noqa: F401  (torch.atleast_1d(x, y, ...))
 from .creation import logspace  # noqa: F401  (torch.logspace, reached through teenygrad.__getattr__)
-from .windows import (hann_window, hamming_window, blackman_window, bartlett_window,  # noqa: F401
-                      kaiser_window)  # torch.hann_window, ...: reached through teenygrad.__getattr__
 
 _NAMES = ["addcmul", "addcdiv", "fmod", "bitwise_and", "bitwise_or", "bitwise_xor", "bitwise_not", "exp", "log", "log2", "log10", "log1p", "expm1", "sqrt", "rsqrt", "sin", "cos", "tanh", "sigmoid",
           "relu", "abs", "sign", "square", "reciprocal", "clamp", "clip", "maximum", "minimum", "sum", "mean",

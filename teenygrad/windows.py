@@ -3,7 +3,7 @@ and STFT code builds before framing a signal. A periodic window of length n is t
 without its last point (what torch.stft wants); values are computed in float64 and stored in the requested dtype."""
 import numpy as np
 
-from . import dtype as dt
+from .tensor import dt  # the dtype module (the package attribute `dtype` is the dtype class)
 from .creation import _finish
 
 
