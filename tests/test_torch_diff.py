@@ -370,3 +370,17 @@ def test_module_level_spellings(name):
     got = getattr(tg, name)(*[tg.tensor(x) for x in args])
     want = getattr(torch, name)(*[torch.tensor(x) for x in args])
     np.testing.assert_array_equal(got.numpy(), want.numpy())
+
+
+@pytest.mark.parametrize("bounds", ["numbers", "tensors"])
+def test_clamp_gradient_is_zero_where_clamped_even_for_an_infinite_upstream(bounds):
+    """torch's clamp backward is a where: an inf (or nan) gradient at a clamped place gives 0, not inf * 0 = nan."""
+    got = {}
+    for lib in (tg, torch):
+        x = lib.tensor([0.5, 2.0, 3.0, 1.5], requires_grad=True)
+        lo = 1.0 if bounds == "numbers" else lib.tensor([1.0, 1.0, 1.0, 2.0], requires_grad=True)
+        hi = 2.5 if bounds == "numbers" else lib.tensor([2.5, 2.5, 2.5, 2.5], requires_grad=True)
+        y = x.clamp(lo, hi)
+        (y * lib.tensor([float("inf"), 1.0, float("nan"), float("inf")])).sum().backward()
+        got[lib.__name__] = [t.grad.tolist() for t in (x, lo, hi) if isinstance(t, lib.Tensor)]
+    np.testing.assert_equal(got["teenygrad"], got["torch"])

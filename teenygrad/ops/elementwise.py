@@ -533,8 +533,8 @@ class Clamp(Function):
             self.mask = x <= hi if self.mask is None else self.mask & (x <= hi)
         return z.astype(x.dtype, copy=False)
 
-    def backward(self, g):
-        return g if self.mask is None else g * self.mask
+    def backward(self, g):  # a select, not g * mask: an inf dz where x was clamped gives 0, as torch's where
+        return g if self.mask is None else select(self.mask, g, g.dtype.type(0))
 
     def backward_graph(self, g):
         return g if self.mask is None else _where(self.mask, g, 0.0)
@@ -554,8 +554,9 @@ class ClampT(Function):
 
     def backward(self, g):
         xs, ls, hs = self.shapes
-        return (unbroadcast(g * self.from_x, xs), unbroadcast(g * self.from_lo, ls),
-                unbroadcast(g * self.from_hi, hs))
+        zero = g.dtype.type(0)
+        return (unbroadcast(select(self.from_x, g, zero), xs), unbroadcast(select(self.from_lo, g, zero), ls),
+                unbroadcast(select(self.from_hi, g, zero), hs))
 
     def backward_graph(self, g):
         n = self.needs_input_grad
