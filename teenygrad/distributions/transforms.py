@@ -1,6 +1,7 @@
 """torch.distributions.transforms: invertible maps y = f(x) with log |det dy/dx|, which TransformedDistribution uses
 to push a base distribution forward (log p(y) = log p(x) - log|det J|). Here the ones users combine most: Exp,
-Affine, Sigmoid, Tanh, and Compose to chain them.
+Affine, Sigmoid, Tanh, and Compose to chain them, and those the newer families are built from: Abs (HalfNormal,
+HalfCauchy), Power (Weibull, Kumaraswamy) and StickBreaking (LogisticNormal).
 
 cache_size=1 remembers the last (x, y): inverting the y just produced returns the x it came from (exact, and its
 graph), instead of recomputing it through the inverse."""
@@ -8,7 +9,7 @@ import math
 import numbers
 
 from ..creation import full_like
-from ..nn.functional import softplus
+from ..nn.functional import logsigmoid, pad, softplus
 from ..tensor import Size
 from ..tensor_misc import broadcast_shapes, finfo
 from . import constraints
@@ -305,3 +306,85 @@ class ComposeTransform(Transform):
 
 
 identity_transform = ComposeTransform([])
+
+
+class AbsTransform(Transform):
+    """y = |x|: not bijective, so TransformedDistribution only samples through it (log_prob is the family's)"""
+
+    domain, codomain = constraints.real, constraints.positive
+
+    def _call(self, x):
+        return x.abs()
+
+    def _inverse(self, y):
+        return y
+
+
+class PowerTransform(Transform):
+    """y = x^exponent on x > 0;  log|dy/dx| = log|exponent y / x|"""
+    domain, codomain, bijective = constraints.positive, constraints.positive, True
+
+    def __init__(self, exponent, cache_size=0):
+        super().__init__(cache_size=cache_size)
+        self.exponent = exponent
+
+    @property
+    def sign(self):
+        return self.exponent.sign()
+
+    def _call(self, x):
+        return x.pow(self.exponent)
+
+    def _inverse(self, y):
+        return y.pow(1 / self.exponent)
+
+    def log_abs_det_jacobian(self, x, y):
+        return (self.exponent * y / x).abs().log()
+
+    def forward_shape(self, shape):
+        return broadcast_shapes(shape, getattr(self.exponent, "shape", ()))
+
+    inverse_shape = forward_shape
+
+    def __repr__(self):
+        return f"PowerTransform(exponent={self.exponent!r})"
+
+
+def _clipped_sigmoid(x):
+    fi = finfo(x.dtype)
+    return x.sigmoid().clamp(min=fi.tiny, max=1 - fi.eps)
+
+
+def _offsets(n, like):
+    """log(n), log(n-1), ..., log(1): the shift that maps x = 0 to the simplex's centre"""
+    return (n + 1 - like.new_ones(n).cumsum(-1)).log()
+
+
+class StickBreakingTransform(Transform):
+    """R^n -> the (n+1)-simplex: z_i = sigmoid(x_i - log(n - i)) breaks off fraction z_i of the stick still left,
+    y_i = z_i prod_{j<i} (1 - z_j), and the last entry takes what remains"""
+    domain, codomain, bijective = constraints.real_vector, constraints.simplex, True
+
+    def _call(self, x):
+        z = _clipped_sigmoid(x - _offsets(x.shape[-1], x))
+        left = (1 - z).cumprod(-1)
+        return pad(z, (0, 1), value=1) * pad(left, (1, 0), value=1)
+
+    def _inverse(self, y):
+        crop = y[..., :-1]
+        rest = (1 - crop.cumsum(-1)).clamp(min=finfo(y.dtype).tiny)
+        return crop.log() - rest.log() + _offsets(crop.shape[-1], y)
+
+    def log_abs_det_jacobian(self, x, y):
+        x = x - _offsets(x.shape[-1], x)
+        return (-x + logsigmoid(x) + y[..., :-1].log()).sum(-1)
+
+    def forward_shape(self, shape):
+        if len(shape) < 1:
+            raise ValueError(f"StickBreakingTransform: too few dimensions on input shape {tuple(shape)}")
+        return tuple(shape[:-1]) + (shape[-1] + 1,)
+
+    def inverse_shape(self, shape):
+        if len(shape) < 1:
+            raise ValueError(f"StickBreakingTransform: too few dimensions on input shape {tuple(shape)}")
+        return tuple(shape[:-1]) + (shape[-1] - 1,)

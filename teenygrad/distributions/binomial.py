@@ -1,0 +1,107 @@
+"""Binomial(total_count, probs= or logits=): the number of successes in total_count trials, P(k) = C(n, k) p^k
+(1 - p)^(n - k). torch draws with its own BTRS sampler; these draws come from numpy's binomial sampler on a
+stream seeded from the default generator, so they follow manual_seed but are not torch's numbers."""
+
+import numpy as np
+
+from ..autograd import no_grad
+from ..creation import arange, tensor
+from ..random import gen_of
+from ..tensor import Size
+from . import constraints
+from .bernoulli import _one_of
+from .distribution import Distribution
+from .utils import broadcast_params, lazy_property, probs_to_logits, logits_to_probs
+
+
+def _clamp_by_zero(x):
+    """max(x, 0) whose gradient at x = 0 is 1/2, as torch's"""
+    return (x.clamp(min=0) + x - x.clamp(max=0)) / 2
+
+
+class Binomial(Distribution):
+    arg_constraints = {"total_count": constraints.nonnegative_integer, "probs": constraints.unit_interval,
+                       "logits": constraints.real}
+    has_enumerate_support = True
+
+    def __init__(self, total_count=1, probs=None, logits=None, validate_args=None):
+        name, param = _one_of(type(self).__name__, probs, logits)
+        self.total_count, self.__dict__[name] = broadcast_params(type(self).__name__, total_count=total_count,
+                                                                 **{name: param})
+        self.total_count = self.total_count.to(self._param.dtype)
+        super().__init__(self._param.shape, validate_args=validate_args)
+
+    @property
+    def _param(self):
+        return self.__dict__["probs"] if "probs" in self.__dict__ else self.__dict__["logits"]
+
+    def expand(self, batch_shape, _instance=None):
+        new = self._get_checked_instance(type(self), _instance)
+        batch_shape = Size(batch_shape)
+        new.total_count = self.total_count.expand(batch_shape)
+        for name in ("probs", "logits"):
+            if name in self.__dict__:
+                new.__dict__[name] = self.__dict__[name].expand(batch_shape)
+        Distribution.__init__(new, batch_shape, validate_args=False)
+        new._validate_args = self._validate_args
+        return new
+
+    @lazy_property
+    def logits(self):
+        return probs_to_logits(self.probs, is_binary=True)
+
+    @lazy_property
+    def probs(self):
+        return logits_to_probs(self.logits, is_binary=True)
+
+    @property
+    def param_shape(self):
+        return self._param.shape
+
+    @property
+    def support(self):
+        return constraints.integer_interval(0, self.total_count)
+
+    @property
+    def mean(self):
+        return self.total_count * self.probs
+
+    @property
+    def mode(self):
+        return ((self.total_count + 1) * self.probs).floor().clamp(max=self.total_count)
+
+    @property
+    def variance(self):
+        return self.total_count * self.probs * (1 - self.probs)
+
+    def sample(self, sample_shape=Size()):
+        shape = self._extended_shape(sample_shape)
+        with no_grad():
+            n = self.total_count.detach().expand(shape).cpu().numpy()
+            p = self.probs.detach().expand(shape).cpu().numpy()
+            seed = int(gen_of(None)._words64(1)[0])
+            draws = np.random.default_rng(seed).binomial(n.astype(np.int64), p.astype(np.float64))
+            return tensor(draws.astype(p.dtype), dtype=self._param.dtype, device=self._param.device)
+
+    def log_prob(self, value):
+        if self._validate_args:
+            self._validate_sample(value)
+        n, logits = self.total_count, self.logits
+        normalizer = n * _clamp_by_zero(logits) + n * (-logits.abs()).exp().log1p() - (n + 1).lgamma()
+        return value * logits - (value + 1).lgamma() - (n - value + 1).lgamma() - normalizer
+
+    def _homogeneous_count(self, op):
+        top = int(self.total_count.max().item())
+        if self.total_count.min().item() != top:
+            raise NotImplementedError(f"Inhomogeneous total count not supported by `{op}`.")
+        return top
+
+    def entropy(self):
+        self._homogeneous_count("entropy")
+        log_prob = self.log_prob(self.enumerate_support(False))
+        return -(log_prob.exp() * log_prob).sum(0)
+
+    def enumerate_support(self, expand=True):
+        top = self._homogeneous_count("enumerate_support")
+        values = arange(1 + top, dtype=self._param.dtype).view((-1,) + (1,) * len(self._batch_shape))
+        return values.expand((-1,) + self._batch_shape) if expand else values
