@@ -120,3 +120,15 @@ for _name in ("__lt__", "__le__", "__gt__", "__ge__", "lt", "le", "gt", "ge", "m
               "sign", "cummax", "cummin", "median"):
     if hasattr(Tensor, _name):
         _refuse_complex(_name)
+
+
+@_method
+def stft(self, *args, **kwargs):
+    from .tensor_fft import stft as _stft  # loaded on first use, with teenygrad.fft
+    return _stft(self, *args, **kwargs)
+
+
+@_method
+def istft(self, *args, **kwargs):
+    from .tensor_fft import istft as _istft
+    return _istft(self, *args, **kwargs)

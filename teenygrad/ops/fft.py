@@ -1,0 +1,99 @@
+"""Discrete Fourier transforms (numpy.fft computes them) and the overlap-add that inverts framing (istft).
+Each transform is linear, so its gradient is its adjoint applied to the output gradient: for a complex-linear one
+(c2c) that is the conjugate transpose, which is the opposite-direction transform with the dual norm ('backward' and
+'forward' swap, 'ortho' stays). Padding / trimming to the requested size s is part of the op; its adjoint trims /
+zero-pads the gradient back to the input's shape. Outputs keep the input's precision (numpy computes in complex128)."""
+import numpy as np
+from ..autograd.function import Function
+
+_REAL_OF = {np.dtype(np.complex64): np.dtype(np.float32), np.dtype(np.complex128): np.dtype(np.float64)}
+_COMPLEX_OF = {v: k for k, v in _REAL_OF.items()}
+_DUAL = {"backward": "forward", "forward": "backward", "ortho": "ortho"}
+
+
+def resize(a, axes, sizes):
+    """a trimmed or zero-padded at the end of each axis to sizes (the same array when nothing changes)."""
+    pad = [(0, 0)] * a.ndim
+    cut = [slice(None)] * a.ndim
+    for ax, n in zip(axes, sizes):
+        if n < a.shape[ax]:
+            cut[ax] = slice(0, n)
+        elif n > a.shape[ax]:
+            pad[ax] = (0, n - a.shape[ax])
+    a = a[tuple(cut)]
+    return np.pad(a, pad) if any(p != (0, 0) for p in pad) else a
+
+
+class FFT(Function):
+    """y = fftn(x, s, axes) (ifftn when inverse);  dx = resize(ifftn(dy, norm=dual)) (fftn when inverse), real part
+    for a real x (torch promotes a real input to complex, and that cast's gradient keeps the real part)"""
+    saves_inputs = False
+
+    def forward(self, x, s, axes, norm, inverse):
+        self.shape, self.dtype, self.axes, self.norm, self.inverse = x.shape, x.dtype, axes, norm, inverse
+        cdtype = x.dtype if x.dtype.kind == "c" else _COMPLEX_OF[x.dtype]
+        f = np.fft.ifftn if inverse else np.fft.fftn
+        return f(x, s, axes, norm).astype(cdtype, copy=False)
+
+    def backward(self, g):
+        f = np.fft.fftn if self.inverse else np.fft.ifftn
+        gx = f(g, None, self.axes, _DUAL[self.norm])
+        gx = resize(gx, self.axes, [self.shape[a] for a in self.axes])
+        return (gx if self.dtype.kind == "c" else gx.real).astype(self.dtype, copy=False)
+
+
+class RFFT(Function):
+    """y = rfftn(x, s, axes): the last axis keeps bins 0..s[-1]//2;  dx = Re ifftn(dy zero-padded to s, dual norm)
+    (the adjoint of dropping the upper bins is putting zeros there)"""
+    saves_inputs = False
+
+    def forward(self, x, s, axes, norm):
+        self.shape, self.dtype, self.axes, self.norm, self.s = x.shape, x.dtype, axes, norm, s
+        return np.fft.rfftn(x, s, axes, norm).astype(_COMPLEX_OF[x.dtype], copy=False)
+
+    def backward(self, g):
+        g = resize(g, self.axes[-1:], self.s[-1:])
+        gx = np.fft.ifftn(g, None, self.axes, _DUAL[self.norm]).real
+        return resize(gx, self.axes, [self.shape[a] for a in self.axes]).astype(self.dtype, copy=False)
+
+
+class IRFFT(Function):
+    """y = irfftn(z, s, axes), real, from the half spectrum z (bins 0..s[-1]//2 of the last axis);
+    dz = rfftn(dy, dual norm) with the bins that stand for two (k and s[-1]-k: all but 0 and s[-1]/2) doubled,
+    resized back to z's shape (torch's formula)"""
+    saves_inputs = False
+
+    def forward(self, z, s, axes, norm):
+        self.shape, self.dtype, self.axes, self.norm, self.s = z.shape, z.dtype, axes, norm, s
+        return np.fft.irfftn(z, s, axes, norm).astype(_REAL_OF[z.dtype], copy=False)
+
+    def backward(self, g):
+        gz = np.fft.rfftn(g, None, self.axes, _DUAL[self.norm])
+        n = self.s[-1]
+        twice = [slice(None)] * gz.ndim
+        twice[self.axes[-1]] = slice(1, n - (n // 2 + 1) + 1)
+        gz[tuple(twice)] *= 2
+        return resize(gz, self.axes, [self.shape[a] for a in self.axes]).astype(self.dtype, copy=False)
+
+
+class OverlapAdd(Function):
+    """y[..., k*hop + j] += frames[..., k, j] for frames (..., f, n), y (..., n + hop*(f-1));  dframes = the same
+    windows of dy (a strided view)"""
+    saves_inputs = False
+
+    def forward(self, frames, hop):
+        self.hop, self.n = hop, frames.shape[-1]
+        *lead, f, n = frames.shape
+        r = -(-n // hop)  # each frame spans r hops: add them in r passes of whole hops, not f passes of frames
+        pad = [(0, 0)] * (frames.ndim - 1) + [(0, r * hop - n)]
+        parts = np.pad(frames, pad).reshape(*lead, f, r, hop)
+        y = np.zeros((*lead, (f + r - 1) * hop), frames.dtype)
+        for j in range(r):
+            y[..., j * hop:(j + f) * hop] += parts[..., j, :].reshape(*lead, f * hop)
+        return y[..., :n + hop * (f - 1)]
+
+    def backward(self, g):
+        return np.ascontiguousarray(np.lib.stride_tricks.sliding_window_view(g, self.n, axis=-1)[..., ::self.hop, :])
+
+    def backward_graph(self, g):
+        return g.unfold(-1, self.n, self.hop)
