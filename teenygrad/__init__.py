@@ -42,7 +42,7 @@ inf, nan, pi, e, newaxis = _math.inf, _math.nan, _math.pi, _math.e, None  # torc
 
 _LAZY_MODULES = {"nn", "optim", "utils", "data", "models", "backend", "kernels", "autograd", "serialization", "cuda",
                  "backends", "amp", "linalg", "special", "distributions", "func", "testing", "distributed", "jit",
-                 "profiler"}
+                 "profiler", "fft"}
 
 # torch.selu(x), torch.conv2d(x, w), ...: torch's top-level spellings of nn.functional ops whose arguments are
 # nn.functional's (the losses are not here: torch's top-level ones take reduction as an int)
@@ -67,6 +67,15 @@ def __getattr__(name):
         return importlib.import_module(".func", __name__).vmap
     if name in ("hann_window", "hamming_window", "blackman_window", "bartlett_window", "kaiser_window"):
         return getattr(importlib.import_module(".windows", __name__), name)
+    if name in ("stft", "istft"):
+        return getattr(importlib.import_module(".tensor_fft", __name__), name)
+    if name.startswith("_foreach_"):  # torch._foreach_add_, ...: list ops for EMA and optimizers (foreach.py)
+        fe = importlib.import_module(".foreach", __name__)
+        if name in fe.NAMES:
+            fn = globals()[name] = getattr(fe, name)
+            return fn
+    if name in ("from_dlpack", "to_dlpack"):
+        return getattr(importlib.import_module(".utils.dlpack", __name__), name)
     if name == "bfloat16":
         from .dtype import bfloat16_dtype
         return bfloat16_dtype()

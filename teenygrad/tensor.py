@@ -167,9 +167,6 @@ class Tensor:
         st = tuple(s // self._data.itemsize for s in self._data.strides)
         return st if dim is None else st[_norm_dim(dim, self.ndim, "stride")]
 
-    def is_contiguous(self):
-        return self._data.flags.c_contiguous
-
     @property
     def grad(self):
         g = self._grad
@@ -335,9 +332,6 @@ class Tensor:
 
     def clone(self):
         return E.Cast.apply(self, dtype=self.dtype) if self.requires_grad else Tensor._wrap(self._data.copy())
-
-    def contiguous(self):
-        return self if self._data.flags.c_contiguous else M.Contiguous.apply(self)
 
     def realize(self):
         return self  # eager: always realized (tinygrad name)

@@ -5,7 +5,10 @@ right after defining the class."""
 import numpy as np
 from . import dtype as dt
 from .ops import elementwise as E
+from .ops.movement import Contiguous as _Contiguous
 from .tensor import Tensor, _ToDevice, _device_name
+
+_int, _float, _type = int, float, type  # the builtins: this module's Tensor methods named int, float, type shadow them
 
 
 def set_printoptions(precision=None, threshold=None, edgeitems=None, linewidth=None, profile=None, sci_mode=None):
@@ -90,29 +93,48 @@ def _dtype_name(d):
 
 
 # ---- Tensor methods ---------------------------------------------------------------------------------
-def numpy(self):
-    """The array itself (shared memory, like torch). Unlike torch, allowed on tensors that require grad."""
+def numpy(self, *, force=False):
+    """The array itself (shared memory, like torch). Unlike torch, allowed on tensors that require grad; force=True
+    also brings a cuda tensor's values to the host (a copy), as torch's."""
     if self.device != "cpu":
-        raise TypeError("numpy: can't convert a cuda tensor to numpy; use .cpu() first")
+        if force:
+            return self._data.get()
+        raise TypeError("numpy: can't convert a cuda tensor to numpy; use .cpu() first (or numpy(force=True))")
     return self._data
+
 
 def __array__(self, dtype=None, copy=None):
     a = self._data if type(self._data) is np.ndarray else self._data.get()
     return a if dtype is None else a.astype(dtype)
 
+
+def __dlpack__(self, *args, **kwargs):
+    """The DLPack protocol (np.from_dlpack(t), torch.from_dlpack(t)): the tensor's memory, shared."""
+    if self.requires_grad:
+        raise BufferError("__dlpack__: Can't export tensors that require gradient, use tensor.detach()")
+    return self._data.__dlpack__(*args, **kwargs)
+
+
+def __dlpack_device__(self):
+    return self._data.__dlpack_device__()
+
+
 def tolist(self):
     return self.cpu()._data.tolist()
+
 
 def item(self):
     if self._data.size != 1:
         raise RuntimeError(f"item: a Tensor with {self._data.size} elements cannot be converted to Scalar")
     return self.cpu()._data.reshape(()).item()
 
+
 def __format__(self, spec):
     # torch: a 0-d tensor formats as its number (f"{loss:.4f}"); anything else as its repr
     if self._data.ndim == 0:
         return format(self.item(), spec)
     return object.__format__(self, spec)
+
 
 def __repr__(self):
     from . import tensor_print as P
@@ -138,33 +160,105 @@ def __repr__(self):
         suffixes.append("requires_grad=True")
     return P.with_suffixes("tensor(" + body, suffixes, len("tensor("))
 
-def to(self, *args, dtype=None, device=None, copy=False, non_blocking=False):
+
+def to(self, *args, dtype=None, device=None, copy=False, non_blocking=False, memory_format=None):
+    """torch's three forms: to(device, dtype, non_blocking, copy), to(dtype, non_blocking, copy), to(other, ...).
+    memory_format: teenygrad keeps C order, so channels_last gives C-ordered values, copied where torch copies."""
+    n_flags = 0
     for a in args:
         if isinstance(a, Tensor):
             dtype, device = a.dtype, a.device
         elif isinstance(a, str):  # torch's .to takes strings only as devices
             device = a
+        elif a is True or a is False:  # positional non_blocking, then copy
+            n_flags += 1
+            copy = copy or (n_flags == 2 and a)
         elif a is not None:
+            if n_flags or _type(a) is _int or _type(a) is _float:
+                raise TypeError(f"to: invalid combination of arguments {tuple(_type(x).__name__ for x in args)} "
+                                "(expected (device, dtype, non_blocking, copy), (dtype, non_blocking, copy) or "
+                                "(tensor, non_blocking, copy))")
             dtype = a
     out = self
-    if device is not None and _device_name(device) != self.device:
+    if device is not None and device != self.device and _device_name(device) != self.device:
         out = _ToDevice.apply(out, device=_device_name(device))
     if dtype is not None:
         out = out._cast(dt.to_dtype(dtype))
+    if memory_format is not None and _layout_copy(out, memory_format, "to"):
+        out = out.contiguous() if not out._data.flags.c_contiguous else (out.clone() if out is self else out)
     if copy and out is self:
         out = self.clone()
     return out
 
+
+def _check_memory_format(a, memory_format, op):
+    from .creation import memory_format as _mf
+    if not isinstance(memory_format, _mf):
+        raise TypeError(f"{op}: memory_format must be a torch.memory_format (torch.channels_last, ...), got "
+                        f"{_type(memory_format).__name__}")
+    rank = {"channels_last": 4, "channels_last_3d": 5}.get(memory_format.name)
+    if rank is not None and a.ndim != rank and op != "is_contiguous":
+        raise RuntimeError(f"{op}: required rank {rank} tensor to use {memory_format.name} format, got shape "
+                           f"{tuple(a.shape)}")
+    return memory_format.name
+
+
+def _channels_last_dense(a):
+    """True when the array's strides are torch's channels_last (N, H, W, C order; size-1 dims don't count)."""
+    if a.ndim not in (4, 5):
+        return False
+    return a.transpose((0,) + tuple(range(2, a.ndim)) + (1,)).flags.c_contiguous
+
+
+def _layout_copy(t, memory_format, op):
+    """Whether torch's to(memory_format=) copies: it keeps the tensor when its suggested layout already is the one
+    asked for (contiguous unless the strides are strictly channels-last)."""
+    name = _check_memory_format(t._data, memory_format, op)
+    if name == "preserve_format":
+        return False
+    a = t._data
+    suggested = ("channels_last" if a.ndim == 4 else "channels_last_3d") if (
+        _channels_last_dense(a) and not a.flags.c_contiguous) else "contiguous_format"
+    return suggested != name
+
+
+def contiguous(self, memory_format=None):
+    """channels_last / channels_last_3d: the tensor itself when already laid out so (as torch's), else a copy in C
+    order, teenygrad's only dense layout, where torch's copy would be channels-last."""
+    if memory_format is not None:
+        name = _check_memory_format(self._data, memory_format, "contiguous")
+        if name == "preserve_format" and not self._data.flags.c_contiguous:
+            raise RuntimeError("contiguous: preserve memory format is unsupported by the contiguous operator")
+        if name in ("channels_last", "channels_last_3d"):
+            if _channels_last_dense(self._data):
+                return self
+            return self.clone() if self._data.flags.c_contiguous else _Contiguous.apply(self)
+    return self if self._data.flags.c_contiguous else _Contiguous.apply(self)
+
+
+def is_contiguous(self, memory_format=None):
+    """Whether the strides are dense in the order memory_format names (C order unless channels_last...)."""
+    if memory_format is None:
+        return self._data.flags.c_contiguous
+    name = _check_memory_format(self._data, memory_format, "is_contiguous")
+    if name in ("channels_last", "channels_last_3d"):
+        return self._data.ndim == {"channels_last": 4}.get(name, 5) and _channels_last_dense(self._data)
+    return self._data.flags.c_contiguous
+
+
 def cpu(self):
     return self.to("cpu")
 
+
 def cuda(self, device=None):
     return self.to("cuda")
+
 
 def pin_memory(self, device=None):
     """The tensor itself: teenygrad copies host arrays to the GPU from ordinary memory (to(non_blocking=True)
     waits as usual), so pinning has nothing to do."""
     return self
+
 
 def _cast(self, dtype):
     if dtype == self._data.dtype:
@@ -193,39 +287,50 @@ def type(self, dtype=None, non_blocking=False):
         return self.to("cuda" if ".cuda." in dtype else "cpu", dt.to_dtype(names[kind]))
     return self.to(dtype)
 
+
 def float(self):
     return self._cast(dt.float32)
+
 
 def double(self):
     return self._cast(dt.float64)
 
+
 def half(self):
     return self._cast(dt.float16)
+
 
 def bfloat16(self):
     return self._cast(dt.bfloat16_dtype())
 
+
 def long(self):
     return self._cast(dt.int64)
+
 
 def int(self):
     return self._cast(dt.int32)
 
+
 def short(self):
     return self._cast(dt.int16)
+
 
 def char(self):
     return self._cast(dt.int8)
 
+
 def byte(self):
     return self._cast(dt.uint8)
+
 
 def bool(self):
     return self._cast(dt.bool)
 
 
-for _fn in (numpy, __array__, tolist, item, __format__, __repr__, to, cpu, cuda, pin_memory, _cast, type, float, double, half,
-            bfloat16, long, int, short, char, byte, bool):
+for _fn in (numpy, __array__, __dlpack__, __dlpack_device__, tolist, item, __format__, __repr__, to, contiguous,
+            is_contiguous, cpu, cuda, pin_memory, _cast, type, float, double, half, bfloat16, long, int, short, char,
+            byte, bool):
     setattr(Tensor, _fn.__name__, _fn)
 
 # the method names above shadow builtins inside this module; drop them so the code here gets the builtins

@@ -36,6 +36,7 @@ _LAZY.update({"MaxUnpool1d": "pooling", "MaxUnpool2d": "pooling"})
 _LAZY.update({n: "conv" for n in ("Conv3d", "ConvTranspose3d")})  # the 3-D (N, C, D, H, W) layers
 _LAZY.update({n: "pooling" for n in ("MaxPool3d", "AvgPool3d", "AdaptiveAvgPool3d", "AdaptiveMaxPool3d", "LPPool3d")})
 _LAZY["InstanceNorm3d"] = "spatial"
+_LAZY.update({"FractionalMaxPool2d": "pooling_fractional", "CrossMapLRN2d": "pooling_fractional"})
 _LAZY.update({"TransformerDecoderLayer": "transformer", "TransformerDecoder": "transformer",
               "Transformer": "transformer", "EmbeddingBag": "sparse"})  # decoder, whole model, bags of embeddings
 _LAZY.update({f"Lazy{n}": "conv" for n in ("Conv1d", "Conv2d", "Conv3d", "ConvTranspose1d", "ConvTranspose2d",

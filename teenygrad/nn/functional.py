@@ -472,3 +472,8 @@ def _attention_learned_mask(q, k, v, mask, dropout_p, scale, generator):
     sc = 1 / math.sqrt(q.shape[-1]) if scale is None else scale
     a = softmax((q @ k.transpose(-1, -2)) * sc + (mask if mask.dtype == q.dtype else mask.to(q.dtype)), -1)
     return dropout(a, dropout_p, True, generator=generator) @ v
+
+
+from .functional_mha import multi_head_attention_forward  # noqa: E402,F401  (imports this module)
+from .functional_fractional import (fractional_max_pool2d, fractional_max_pool2d_with_indices,  # noqa: E402,F401
+                                   cross_map_lrn2d)

@@ -1,5 +1,5 @@
-"""teenygrad.utils: torch.utils's data loading (teenygrad.utils.data) and activation checkpointing
-(teenygrad.utils.checkpoint)."""
-from . import data, checkpoint
+"""teenygrad.utils: torch.utils's data loading (teenygrad.utils.data), activation checkpointing
+(teenygrad.utils.checkpoint) and DLPack exchange (teenygrad.utils.dlpack)."""
+from . import data, checkpoint, dlpack
 
-__all__ = ["data", "checkpoint"]
+__all__ = ["data", "checkpoint", "dlpack"]

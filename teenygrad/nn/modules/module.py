@@ -307,7 +307,12 @@ class Module:
                     t.grad._data = fn(t.grad._data)
         return self
 
-    def to(self, *args, device=None, dtype=None, non_blocking=False):
+    def to(self, *args, device=None, dtype=None, non_blocking=False, memory_format=None):
+        """memory_format (channels_last, ...) is accepted and checked; the arrays stay in C order."""
+        if memory_format is not None:
+            from ...creation import memory_format as _mf
+            if not isinstance(memory_format, _mf):
+                raise TypeError(f"Module.to: memory_format must be a torch.memory_format, got {memory_format!r}")
         for a in args:
             if isinstance(a, Tensor):
                 device, dtype = a.device, a.dtype
