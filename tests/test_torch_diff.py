@@ -384,3 +384,38 @@ def test_clamp_gradient_is_zero_where_clamped_even_for_an_infinite_upstream(boun
         (y * lib.tensor([float("inf"), 1.0, float("nan"), float("inf")])).sum().backward()
         got[lib.__name__] = [t.grad.tolist() for t in (x, lo, hi) if isinstance(t, lib.Tensor)]
     np.testing.assert_equal(got["teenygrad"], got["torch"])
+
+
+def _backward_twice(lib, make):
+    x = lib.ones(2, 3, requires_grad=True)
+    y = make(x)
+    y.sum().backward()
+    try:
+        (y * 3).sum().backward()
+    except RuntimeError as e:
+        assert "second time" in str(e).lower()
+        return "raised"
+    return x.grad.tolist()
+
+
+@pytest.mark.parametrize("make", [lambda x: -x, lambda x: x.view(6) + 1, lambda x: (x * 2.0).t().sum(0),
+                                  lambda x: x.float().flip(0).expand(2, 2, 3).mean(0), lambda x: x.exp(),
+                                  lambda x: -(x.exp()), lambda x: x.exp().reshape(6) - 1],
+                         ids=["neg", "view_add", "scale_t_sum", "flip_expand_mean", "exp", "neg_of_exp", "exp_view"])
+def test_second_backward_passes_where_nothing_was_saved(make):
+    """torch frees only saved tensors: a second backward (no retain_graph) runs again through ops that saved none
+    and raises where it reaches one whose saved values were freed."""
+    assert _backward_twice(tg, make) == _backward_twice(torch, make)
+
+
+def test_autograd_grad_after_a_backward_stops_at_the_captured_tensor():
+    """grad(f(y), y) for a y whose graph below was freed by a backward works (makemore's check of dlogits), and
+    grad(f(y), x) for an x below the freed part raises torch's error instead of calling x unused."""
+    for lib in (tg, torch):
+        x = lib.ones(3, requires_grad=True)
+        y = x.exp() + 1  # an Add kept, an Exp freed by the backward
+        y.sum().backward()
+        g, = lib.autograd.grad((y * y).sum(), [y])
+        assert g.tolist() == (2 * y).tolist()
+        with pytest.raises(RuntimeError, match="(?i)second time"):
+            lib.autograd.grad((y * y).sum(), [x])

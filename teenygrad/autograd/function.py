@@ -95,6 +95,10 @@ class Function:
     reads_for = None
     output_read_for = None  # the same for its own output (saves_output): the inputs whose gradients read it
     _stamped = True  # saves_inputs or saves_output, worked out once per class
+    # ops that keep no arrays for their backward (shapes, axes and scalars only): a backward without retain_graph
+    # leaves them in the graph, so a second backward may run through them again, as torch's nodes without saved
+    # tensors (y = -x; (2 * y).sum().backward(); (3 * y).sum().backward()). Reaching a freed node still raises.
+    keeps_graph = False
 
     @classmethod
     def apply(cls, *inputs, **kwargs):
@@ -410,7 +414,7 @@ def run_backward(root, grad, retain_graph=False, capture=None):
                 k = id(p)
                 prev = leaves.get(k)
                 leaves[k] = (p, pg) if prev is None else (p, _sum_grads(prev[1], pg, owned))
-        if not retain_graph:
+        if not retain_graph and not node.keeps_graph:
             # a finished graph holds no memory: drop saved arrays and the links to inputs
             node.__dict__.clear()
             node.parents = None
@@ -436,11 +440,20 @@ def _prune(order, capture):
     because a captured tensor lies below them. The rest of the graph is neither run nor freed, as in torch."""
     order = list(order)
     live = set()
+    freed = False
     for node in reversed(order):  # inputs first: a node is live when one of its parents is captured or live
-        for p in node.parents or ():
+        if node.parents is None:  # freed by an earlier backward (the keeps_graph nodes above it were not)
+            freed = True
+            continue
+        for p in node.parents:
             if (p in live or p in capture) if isinstance(p, Function) else id(p) in capture:
                 live.add(node)
                 break
+    if freed:  # a captured tensor not found may lie below a freed node: say so, not that it went unused
+        found = {n for n in order if n in capture}
+        found.update(id(p) for n in order for p in n.parents or () if not isinstance(p, Function))
+        if any(k not in found for k in capture):
+            raise RuntimeError(_FREED)
     return [n for n in order if n in live or n in capture], live
 
 

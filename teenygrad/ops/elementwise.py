@@ -11,6 +11,7 @@ from ..autograd.graph_backward import const, sum_to, where as _where
 
 class Add(Function):
     """z = x + y;  dx = dz, dy = dz"""
+    keeps_graph = True
     saves_inputs = False
     def forward(self, x, y):
         self.xs, self.ys = x.shape, y.shape
@@ -25,6 +26,7 @@ class Add(Function):
 
 class Sub(Function):
     """z = x - y;  dx = dz, dy = -dz"""
+    keeps_graph = True
     saves_inputs = False
     def forward(self, x, y):
         self.xs, self.ys = x.shape, y.shape
@@ -281,6 +283,7 @@ class Where(Function):
 
 class Cast(Function):
     """z = x.astype(dtype);  dx = dz cast back"""
+    keeps_graph = True
     saves_inputs = False
     def forward(self, x, dtype):
         self.in_dtype = x.dtype
@@ -299,6 +302,7 @@ class Cast(Function):
 
 class Neg(Function):
     """z = -x;  dx = -dz"""
+    keeps_graph = True
     saves_inputs = False
     def forward(self, x):
         return -x

@@ -7,6 +7,7 @@ from ..autograd.graph_backward import sum_to, const, where
 
 class Reshape(Function):
     """z = x viewed as shape;  dx = dz reshaped back"""
+    keeps_graph = True
     def forward(self, x, shape):
         # src, shape: an in-place op on z may write x's memory (tensor_inplace writes through to the base)
         self.in_shape, self.src, self.shape = x.shape, x, shape
@@ -27,6 +28,7 @@ class Reshape(Function):
 
 class Permute(Function):
     """z = x with axes reordered;  dx = dz with the inverse order"""
+    keeps_graph = True
     def forward(self, x, order):
         inverse = [0] * len(order)
         for i, o in enumerate(order):   # np.argsort costs ~10x more on a 4-tuple
@@ -49,6 +51,7 @@ class Permute(Function):
 
 class Expand(Function):
     """z = x broadcast to shape (a read-only view);  dx = dz summed over the broadcast axes"""
+    keeps_graph = True
     def forward(self, x, shape):
         self.in_shape, self.src = x.shape, x
         self.shape = shape
@@ -96,6 +99,7 @@ class Diagonal(Function):
 
 class Contiguous(Function):
     """z = a C-contiguous copy of x (no copy when it already is);  dx = dz"""
+    keeps_graph = True
     saves_inputs = False
     def forward(self, x):
         return contiguous(x)
@@ -128,6 +132,7 @@ class Pad(Function):
 
 class Cat(Function):
     """z = concatenate along axis;  dx_i = the matching slice of dz"""
+    keeps_graph = True
     saves_inputs = False
     def forward(self, *xs, axis=0):
         self.axis = axis
@@ -156,6 +161,7 @@ class Cat(Function):
 
 class Flip(Function):
     """z = x reversed along axes;  dx = dz reversed back"""
+    keeps_graph = True
     saves_inputs = False
     def forward(self, x, axis):
         self.axis = axis

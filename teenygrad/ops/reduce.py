@@ -43,6 +43,7 @@ def _prod_of_others(xt, x, a):
 
 class Sum(Function):
     """z = sum_axis x;  dx = broadcast(dz)"""
+    keeps_graph = True
     saves_inputs = False
     def forward(self, x, axis, keepdim=False):
         self.in_shape, self.axis, self.keepdim = x.shape, axis, keepdim
@@ -61,6 +62,7 @@ class Sum(Function):
 class NanSum(Sum):
     """z = sum_axis of x with NaN read as 0;  dx = broadcast(dz) where x is not NaN, else 0 (a product, as torch:
     an inf dz gives NaN there)"""
+    keeps_graph = False  # its mask is freed after a backward, as torch's saved input
     def forward(self, x, axis, keepdim=False):
         self.mask = ~np.isnan(x)
         return Sum.forward(self, np.where(self.mask, x, x.dtype.type(0)), axis, keepdim)
@@ -74,6 +76,7 @@ class NanSum(Sum):
 
 class Mean(Function):
     """z = sum_axis x / n;  dx = broadcast(dz) / n"""
+    keeps_graph = True
     saves_inputs = False
     def forward(self, x, axis, keepdim=False):
         self.in_shape, self.axis, self.keepdim = x.shape, axis, keepdim
