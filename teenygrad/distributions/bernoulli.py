@@ -5,43 +5,20 @@ from ..creation import arange, rand
 from ..nn.functional import binary_cross_entropy_with_logits
 from ..tensor import Size
 from . import constraints
-from .distribution import Distribution
-from .utils import broadcast_params, lazy_property, probs_to_logits, logits_to_probs
+from .utils import broadcast_params
+from .binary import BinaryParams, one_of
 
 
-def _one_of(dist, probs, logits):
-    if (probs is None) == (logits is None):
-        raise ValueError(f"{dist}: either `probs` or `logits` must be specified, but not both.")
-    return ("probs", probs) if probs is not None else ("logits", logits)
-
-
-class Bernoulli(Distribution):
+class Bernoulli(BinaryParams):
     arg_constraints = {"probs": constraints.unit_interval, "logits": constraints.real}
     support = constraints.boolean
     has_enumerate_support = True
 
     def __init__(self, probs=None, logits=None, validate_args=None):
-        name, param = _one_of("Bernoulli", probs, logits)
+        name, param = one_of("Bernoulli", probs, logits)
         self.__dict__[name], = broadcast_params("Bernoulli", **{name: param})
         batch_shape = Size() if isinstance(param, numbers.Number) else self._param.shape
         super().__init__(batch_shape, validate_args=validate_args)
-
-    @property
-    def _param(self):
-        """the parameter the user gave (probs or logits); the other is computed from it on first read"""
-        return self.__dict__["probs"] if "probs" in self.__dict__ else self.__dict__["logits"]
-
-    @lazy_property
-    def logits(self):
-        return probs_to_logits(self.probs, is_binary=True)
-
-    @lazy_property
-    def probs(self):
-        return logits_to_probs(self.logits, is_binary=True)
-
-    @property
-    def param_shape(self):
-        return self._param.shape
 
     @property
     def mean(self):

@@ -9,9 +9,8 @@ from ..creation import arange, tensor
 from ..random import gen_of
 from ..tensor import Size
 from . import constraints
-from .bernoulli import _one_of
-from .distribution import Distribution
-from .utils import broadcast_params, lazy_property, probs_to_logits, logits_to_probs
+from .utils import broadcast_params
+from .binary import BinaryParams, one_of
 
 
 def _clamp_by_zero(x):
@@ -19,44 +18,22 @@ def _clamp_by_zero(x):
     return (x.clamp(min=0) + x - x.clamp(max=0)) / 2
 
 
-class Binomial(Distribution):
+class Binomial(BinaryParams):
     arg_constraints = {"total_count": constraints.nonnegative_integer, "probs": constraints.unit_interval,
                        "logits": constraints.real}
     has_enumerate_support = True
 
     def __init__(self, total_count=1, probs=None, logits=None, validate_args=None):
-        name, param = _one_of(type(self).__name__, probs, logits)
+        name, param = one_of(type(self).__name__, probs, logits)
         self.total_count, self.__dict__[name] = broadcast_params(type(self).__name__, total_count=total_count,
                                                                  **{name: param})
         self.total_count = self.total_count.to(self._param.dtype)
         super().__init__(self._param.shape, validate_args=validate_args)
 
-    @property
-    def _param(self):
-        return self.__dict__["probs"] if "probs" in self.__dict__ else self.__dict__["logits"]
-
     def expand(self, batch_shape, _instance=None):
         new = self._get_checked_instance(type(self), _instance)
-        batch_shape = Size(batch_shape)
-        new.total_count = self.total_count.expand(batch_shape)
-        for name in ("probs", "logits"):
-            if name in self.__dict__:
-                new.__dict__[name] = self.__dict__[name].expand(batch_shape)
-        Distribution.__init__(new, batch_shape, validate_args=False)
-        new._validate_args = self._validate_args
-        return new
-
-    @lazy_property
-    def logits(self):
-        return probs_to_logits(self.probs, is_binary=True)
-
-    @lazy_property
-    def probs(self):
-        return logits_to_probs(self.logits, is_binary=True)
-
-    @property
-    def param_shape(self):
-        return self._param.shape
+        new.total_count = self.total_count.expand(Size(batch_shape))
+        return self._expanded(new, batch_shape)
 
     @property
     def support(self):

@@ -6,7 +6,7 @@ from ..nn.functional import one_hot
 from ..tensor import Size
 from ..tensor_misc import finfo, broadcast_tensors
 from . import constraints
-from .bernoulli import _one_of
+from .binary import one_of
 from .distribution import Distribution
 from .utils import lazy_property, probs_to_logits, logits_to_probs, _as_params
 
@@ -16,7 +16,7 @@ class Categorical(Distribution):
     has_enumerate_support = True
 
     def __init__(self, probs=None, logits=None, validate_args=None):
-        name, param = _one_of("Categorical", probs, logits)
+        name, param = one_of("Categorical", probs, logits)
         param, = _as_params("Categorical", {name: param})
         if param.ndim < 1:
             raise ValueError(f"Categorical: `{name}` parameter must be at least one-dimensional, got a scalar")

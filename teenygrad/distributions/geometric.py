@@ -8,17 +8,16 @@ from ..nn.functional import binary_cross_entropy_with_logits
 from ..tensor import Size
 from ..tensor_misc import finfo
 from . import constraints
-from .bernoulli import _one_of
-from .distribution import Distribution
-from .utils import broadcast_params, lazy_property, probs_to_logits, logits_to_probs
+from .utils import broadcast_params
+from .binary import BinaryParams, one_of
 
 
-class Geometric(Distribution):
+class Geometric(BinaryParams):
     arg_constraints = {"probs": constraints.unit_interval, "logits": constraints.real}
     support = constraints.nonnegative_integer
 
     def __init__(self, probs=None, logits=None, validate_args=None):
-        name, param = _one_of("Geometric", probs, logits)
+        name, param = one_of("Geometric", probs, logits)
         self.__dict__[name], = broadcast_params("Geometric", **{name: param})
         batch_shape = Size() if isinstance(param, numbers.Number) else self.__dict__[name].shape
         super().__init__(batch_shape, validate_args=validate_args)
@@ -29,21 +28,7 @@ class Geometric(Distribution):
 
     def expand(self, batch_shape, _instance=None):
         new = self._get_checked_instance(Geometric, _instance)
-        batch_shape = Size(batch_shape)
-        for name in ("probs", "logits"):
-            if name in self.__dict__:
-                new.__dict__[name] = self.__dict__[name].expand(batch_shape)
-        Distribution.__init__(new, batch_shape, validate_args=False)
-        new._validate_args = self._validate_args
-        return new
-
-    @lazy_property
-    def logits(self):
-        return probs_to_logits(self.probs, is_binary=True)
-
-    @lazy_property
-    def probs(self):
-        return logits_to_probs(self.logits, is_binary=True)
+        return self._expanded(new, batch_shape)
 
     @property
     def mean(self):

@@ -5,14 +5,13 @@ import numbers
 from ..creation import rand
 from ..tensor import Size
 from . import constraints
-from .bernoulli import _one_of
-from .distribution import Distribution
 from .transformed_distribution import TransformedDistribution
 from .transforms import SigmoidTransform
-from .utils import broadcast_params, clamp_probs, lazy_property, logits_to_probs, probs_to_logits
+from .utils import broadcast_params, clamp_probs
+from .binary import BinaryParams, one_of
 
 
-class LogitRelaxedBernoulli(Distribution):
+class LogitRelaxedBernoulli(BinaryParams):
     """draws are (logit(u) + logits) / temperature for u ~ U(0, 1)"""
     arg_constraints = {"probs": constraints.unit_interval, "logits": constraints.real}
     support = constraints.real
@@ -20,37 +19,15 @@ class LogitRelaxedBernoulli(Distribution):
 
     def __init__(self, temperature, probs=None, logits=None, validate_args=None):
         self.temperature = temperature
-        name, param = _one_of("LogitRelaxedBernoulli", probs, logits)
+        name, param = one_of("LogitRelaxedBernoulli", probs, logits)
         self.__dict__[name], = broadcast_params("LogitRelaxedBernoulli", **{name: param})
         batch_shape = Size() if isinstance(param, numbers.Number) else self._param.shape
         super().__init__(batch_shape, validate_args=validate_args)
 
-    @property
-    def _param(self):
-        return self.__dict__["probs"] if "probs" in self.__dict__ else self.__dict__["logits"]
-
     def expand(self, batch_shape, _instance=None):
         new = self._get_checked_instance(LogitRelaxedBernoulli, _instance)
-        batch_shape = Size(batch_shape)
         new.temperature = self.temperature
-        for name in ("probs", "logits"):
-            if name in self.__dict__:
-                new.__dict__[name] = self.__dict__[name].expand(batch_shape)
-        Distribution.__init__(new, batch_shape, validate_args=False)
-        new._validate_args = self._validate_args
-        return new
-
-    @lazy_property
-    def logits(self):
-        return probs_to_logits(self.probs, is_binary=True)
-
-    @lazy_property
-    def probs(self):
-        return logits_to_probs(self.logits, is_binary=True)
-
-    @property
-    def param_shape(self):
-        return self._param.shape
+        return self._expanded(new, batch_shape)
 
     def rsample(self, sample_shape=Size()):
         shape = self._extended_shape(sample_shape)
