@@ -224,3 +224,32 @@ def test_double_backward():
         grads.append([gx.detach().numpy(), x.grad.numpy(), y.grad.numpy()])
     for a, b in zip(*grads):
         np.testing.assert_allclose(b, a, rtol=1e-10, atol=1e-12)
+
+
+_PRODUCTS = {
+    "matmul": (lambda lib, x, y: x @ y, [(3, 4), (4, 2)]),
+    "batched_matmul": (lambda lib, x, y: x @ y, [(2, 3, 4), (2, 4, 5)]),
+    "matvec": (lambda lib, x, y: x @ y, [(3, 4), (4,)]),
+    "dot": (lambda lib, x, y: x @ y, [(4,), (4,)]),
+    "square": (lambda lib, x: x ** 2, [(3, 4)]),
+    "cube": (lambda lib, x: x ** 3.0, [(3, 4)]),
+    "sqrt_power": (lambda lib, x: x ** 0.5, [(3, 4)]),
+}
+
+
+@pytest.mark.parametrize("cdtype", CDTYPES)
+@pytest.mark.parametrize("op", list(_PRODUCTS))
+def test_matmul_and_power_by_a_number(op, cdtype):
+    fn, shapes = _PRODUCTS[op]
+    rng = np.random.default_rng(7)
+    _check(fn, [_crandn(rng, s, cdtype) for s in shapes], cdtype, rng)
+
+
+def test_complex_power_of_a_tensor_refuses_its_gradient():
+    """x ** y with complex tensors: the value is numpy's; the gradient isn't written yet, so backward says so
+    rather than returning the real-valued formula's wrong answer"""
+    x = tg.tensor(np.array([1 + 2j, 0.5 - 1j], np.complex64), requires_grad=True)
+    z = x ** tg.tensor(np.array([2 + 0j, 1j], np.complex64))
+    np.testing.assert_allclose(z.detach().numpy(), np.array([1 + 2j, 0.5 - 1j]) ** np.array([2, 1j]), rtol=1e-5)
+    with pytest.raises(NotImplementedError, match="pow"):
+        z.abs().sum().backward()

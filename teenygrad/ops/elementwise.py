@@ -112,12 +112,15 @@ class Pow(Function):
     reads_for, output_read_for = ((0, 1), (0,)), (1,)
     def forward(self, x, y):
         self.x, self.y = x, y
-        self.z = x ** y if x.dtype.kind == "f" or not (y < 0).any() else _int_pow(x, y)
+        self.z = x ** y if x.dtype.kind in "fc" or not (y < 0).any() else _int_pow(x, y)
         return self.z
 
     def backward(self, g):
         n = self.needs_input_grad
         x, y = self.x, self.y
+        if x.dtype.kind == "c":
+            raise NotImplementedError("pow: the gradient of a complex tensor power is not implemented (only of a "
+                                      "complex tensor to a number's power)")
         gx = gy = None
         if n[0]:  # torch: 0 where y = 0 (x^-1 at x = 0 would make it 0 * inf)
             with np.errstate(divide="ignore", invalid="ignore"):
@@ -163,6 +166,8 @@ class PowScalar(Function):
 
     def backward(self, g):
         p = self.p
+        if self.x.dtype.kind == "c":  # torch's convention for complex: dz times the conjugate derivative
+            return g * np.conj(p * self.x ** (p - 1)) if p != 0 else g * 0
         if p == 2:
             return g * (2 * self.x)
         if p == 0:

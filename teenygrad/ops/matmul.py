@@ -45,6 +45,8 @@ class Matmul(Function):
 
     def backward(self, g):
         x, y = self.x, self.y
+        if x.dtype.kind == "c":  # torch's convention for complex: dx = dz @ y^H, dy = x^H @ dz
+            x, y = x.conj(), y.conj()
         n = self.needs_input_grad
         gx = gy = None
         if x.ndim == 2 and y.ndim == 2:  # the common case, without the general path's reshapes
