@@ -101,6 +101,8 @@ def empty(*size, dtype=None, device=None, requires_grad=False, **kw):
 def full(size, fill_value, dtype=None, device=None, requires_grad=False):
     if isinstance(fill_value, Tensor) and fill_value.ndim:  # torch: a number (or a 0-d tensor's)
         raise TypeError(f"full: fill_value must be a number, got a tensor of shape {fill_value.shape}")
+    if isinstance(fill_value, Tensor):  # a 0-d tensor: its number, and the dtype that number has (int64 for 3)
+        fill_value = fill_value.item()
     dtype = dt.scalar_dtype(fill_value) if dtype is None else dt.to_dtype(dtype)
     if dtype.kind in "iu":
         lo, hi = dt.int_range(dtype)

@@ -128,9 +128,10 @@ def result_type(a_dtype, a_ndim, b_dtype, b_ndim):
     ca, cb = _category(a_dtype), _category(b_dtype)
     if cb <= ca:
         return a_dtype
-    if cb == 3:  # a complex scalar or 0-d tensor with a float tensor: complex at the float's precision
-        c = default_complex() if pb == 0 else b_dtype
-        return _complex_for(c, a_dtype) if ca == 2 else c
+    if cb == 3:  # a complex scalar or 0-d tensor meeting a float tensor: complex at the float's precision
+        if ca == 2:
+            return complex128 if a_dtype == float64 else complex64
+        return default_complex() if pb == 0 else b_dtype
     if pb == 0:  # Python scalar: default dtype of its category
         return _default_float if cb == 2 else int64
     return b_dtype

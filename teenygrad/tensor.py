@@ -392,9 +392,7 @@ class Tensor:
     def add(self, other, alpha=1):
         a, b = self._other(other, "add")
         if alpha != 1:
-            if type(alpha) is builtins.float and a._data.dtype.kind in "iub":  # torch refuses; numpy would upcast
-                raise RuntimeError(f"add: for integral input tensors, argument alpha must not be a floating point "
-                                   f"number (got {alpha})")
+            _check_alpha(a, alpha, "add")
             b = b * alpha
         return E.Add.apply(a, b)
 
@@ -403,9 +401,7 @@ class Tensor:
             raise RuntimeError(_BOOL_SUB)
         a, b = self._other(other, "sub")
         if alpha != 1:
-            if type(alpha) is builtins.float and a._data.dtype.kind in "iub":  # torch refuses; numpy would upcast
-                raise RuntimeError(f"sub: for integral input tensors, argument alpha must not be a floating point "
-                                   f"number (got {alpha})")
+            _check_alpha(a, alpha, "sub")
             b = b * alpha
         return E.Sub.apply(a, b)
 
@@ -589,6 +585,13 @@ def _remainder(a, b):
     """a % b for operands already promoted to one dtype (Python's sign rule, as torch)."""
     _check_modulo(a, b, "remainder")
     return E.Remainder.apply(a, b)
+
+
+def _check_alpha(a, alpha, op):
+    """torch refuses a floating alpha for integral tensors (numpy would upcast the result)"""
+    if isinstance(alpha, (builtins.float, np.floating)) and a._data.dtype.kind in "iub":
+        raise RuntimeError(f"{op}: for integral input tensors, argument alpha must not be a floating point number "
+                           f"(got {alpha})")
 
 
 def _shared_memory_error(op, t):

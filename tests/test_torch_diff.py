@@ -419,3 +419,15 @@ def test_autograd_grad_after_a_backward_stops_at_the_captured_tensor():
         assert g.tolist() == (2 * y).tolist()
         with pytest.raises(RuntimeError, match="(?i)second time"):
             lib.autograd.grad((y * y).sum(), [x])
+
+
+def test_review_fixes_match_torch():
+    """full with a 0-d tensor fill takes its number's dtype; a 0-d complex tensor meets a float tensor at the float's
+    precision; a numpy float alpha on integer add is refused, as torch."""
+    import numpy as np
+    for lib in (tg, torch):
+        assert str(lib.full((2,), lib.tensor(3)).dtype).endswith("int64")
+        assert str((lib.ones(2, dtype=lib.float32) + lib.tensor(1j, dtype=lib.complex128)).dtype).endswith("complex64")
+        assert str((lib.ones(2, dtype=lib.float64) + lib.tensor(1j, dtype=lib.complex64)).dtype).endswith("complex128")
+        with pytest.raises(RuntimeError, match="alpha"):
+            lib.ones(2, dtype=lib.int64).add(lib.ones(2, dtype=lib.int64), alpha=np.float64(1.5))
