@@ -81,27 +81,27 @@ def _c2c(x, s, dim, norm, op, inverse):
     return F.FFT.apply(x, s=sizes, axes=axes, norm=_norm(norm), inverse=inverse)
 
 
-def fft(input, n=None, dim=-1, norm=None, *, out=None):
+def fft(input, n=None, dim=-1, norm=None):
     return _c2c(input, None if n is None else [n], dim, norm, "fft_fft", False)
 
 
-def ifft(input, n=None, dim=-1, norm=None, *, out=None):
+def ifft(input, n=None, dim=-1, norm=None):
     return _c2c(input, None if n is None else [n], dim, norm, "fft_ifft", True)
 
 
-def fft2(input, s=None, dim=(-2, -1), norm=None, *, out=None):
+def fft2(input, s=None, dim=(-2, -1), norm=None):
     return _c2c(input, s, dim, norm, "fft_fft2", False)
 
 
-def ifft2(input, s=None, dim=(-2, -1), norm=None, *, out=None):
+def ifft2(input, s=None, dim=(-2, -1), norm=None):
     return _c2c(input, s, dim, norm, "fft_ifft2", True)
 
 
-def fftn(input, s=None, dim=None, norm=None, *, out=None):
+def fftn(input, s=None, dim=None, norm=None):
     return _c2c(input, s, dim, norm, "fft_fftn", False)
 
 
-def ifftn(input, s=None, dim=None, norm=None, *, out=None):
+def ifftn(input, s=None, dim=None, norm=None):
     return _c2c(input, s, dim, norm, "fft_ifftn", True)
 
 
@@ -127,57 +127,57 @@ def _c2r(x, s, dim, norm, op):
     return F.IRFFT.apply(_as_complex(x), s=sizes, axes=axes, norm=_norm(norm))
 
 
-def rfft(input, n=None, dim=-1, norm=None, *, out=None):
+def rfft(input, n=None, dim=-1, norm=None):
     return _r2c(input, None if n is None else [n], dim, norm, "rfft")
 
 
-def irfft(input, n=None, dim=-1, norm=None, *, out=None):
+def irfft(input, n=None, dim=-1, norm=None):
     return _c2r(input, None if n is None else [n], dim, norm, "irfft")
 
 
-def rfft2(input, s=None, dim=(-2, -1), norm=None, *, out=None):
+def rfft2(input, s=None, dim=(-2, -1), norm=None):
     return _r2c(input, s, dim, norm, "rfft2")
 
 
-def irfft2(input, s=None, dim=(-2, -1), norm=None, *, out=None):
+def irfft2(input, s=None, dim=(-2, -1), norm=None):
     return _c2r(input, s, dim, norm, "irfft2")
 
 
-def rfftn(input, s=None, dim=None, norm=None, *, out=None):
+def rfftn(input, s=None, dim=None, norm=None):
     return _r2c(input, s, dim, norm, "rfftn")
 
 
-def irfftn(input, s=None, dim=None, norm=None, *, out=None):
+def irfftn(input, s=None, dim=None, norm=None):
     return _c2r(input, s, dim, norm, "irfftn")
 
 
 # ---- Hermitian input: the conjugate's c2r / r2c with the dual norm --------------------------------------------
-def hfft(input, n=None, dim=-1, norm=None, *, out=None):
+def hfft(input, n=None, dim=-1, norm=None):
     return irfft(_input(input, "hfft").conj(), n, dim, _DUAL[_norm(norm)])
 
 
-def ihfft(input, n=None, dim=-1, norm=None, *, out=None):
+def ihfft(input, n=None, dim=-1, norm=None):
     return rfft(input, n, dim, _DUAL[_norm(norm)]).conj()
 
 
-def hfft2(input, s=None, dim=(-2, -1), norm=None, *, out=None):
+def hfft2(input, s=None, dim=(-2, -1), norm=None):
     return irfft2(_input(input, "hfft2").conj(), s, dim, _DUAL[_norm(norm)])
 
 
-def ihfft2(input, s=None, dim=(-2, -1), norm=None, *, out=None):
+def ihfft2(input, s=None, dim=(-2, -1), norm=None):
     return rfft2(input, s, dim, _DUAL[_norm(norm)]).conj()
 
 
-def hfftn(input, s=None, dim=None, norm=None, *, out=None):
+def hfftn(input, s=None, dim=None, norm=None):
     return irfftn(_input(input, "hfftn").conj(), s, dim, _DUAL[_norm(norm)])
 
 
-def ihfftn(input, s=None, dim=None, norm=None, *, out=None):
+def ihfftn(input, s=None, dim=None, norm=None):
     return rfftn(input, s, dim, _DUAL[_norm(norm)]).conj()
 
 
 # ---- helpers -------------------------------------------------------------------------------------------------
-def _freq(n, d, dtype, requires_grad, op, values):
+def _freq(n, d, dtype, device, requires_grad, op, values):
     d_ = dt._default_float if dtype is None else dt.to_dtype(dtype)
     if d_.kind == "c":
         raise NotImplementedError(f'{op}: "arange_cpu" not implemented for {d_} (pass a floating dtype)')
@@ -187,18 +187,19 @@ def _freq(n, d, dtype, requires_grad, op, values):
         raise RuntimeError(f"{op}: Trying to create tensor with negative dimension {n}: [{n}]")
     with np.errstate(invalid="ignore", divide="ignore"):  # rfftfreq(0) is [nan] in torch: 0 / 0
         t = Tensor._wrap(np.asarray(values(n), d_) / d_.type(n * d))
+    t = t if device is None else t.to(device)
     return t.requires_grad_() if requires_grad else t
 
 
-def fftfreq(n, d=1.0, *, out=None, dtype=None, layout=None, device=None, requires_grad=False):
+def fftfreq(n, d=1.0, *, dtype=None, layout=None, device=None, requires_grad=False):
     """[0, 1, ..., (n-1)//2, -(n//2), ..., -1] / (n d)"""
-    return _freq(n, d, dtype, requires_grad, "fftfreq",
+    return _freq(n, d, dtype, device, requires_grad, "fftfreq",
                  lambda n: np.concatenate([np.arange((n - 1) // 2 + 1), np.arange(-(n // 2), 0)]))
 
 
-def rfftfreq(n, d=1.0, *, out=None, dtype=None, layout=None, device=None, requires_grad=False):
+def rfftfreq(n, d=1.0, *, dtype=None, layout=None, device=None, requires_grad=False):
     """[0, 1, ..., n//2] / (n d)"""
-    return _freq(n, d, dtype, requires_grad, "rfftfreq", lambda n: np.arange(n // 2 + 1))
+    return _freq(n, d, dtype, device, requires_grad, "rfftfreq", lambda n: np.arange(n // 2 + 1))
 
 
 def _shift(x, dim, op, sign):

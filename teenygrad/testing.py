@@ -3,7 +3,8 @@ import numpy as np
 from .tensor import Tensor
 
 # (rtol, atol) by dtype, as torch's; integers and bool compare exactly
-_TOLS = {np.dtype(np.float16): (1e-3, 1e-5), np.dtype(np.float32): (1.3e-6, 1e-5), np.dtype(np.float64): (1e-7, 1e-7)}
+_TOLS = {np.dtype(np.float16): (1e-3, 1e-5), np.dtype(np.float32): (1.3e-6, 1e-5), np.dtype(np.float64): (1e-7, 1e-7),
+         np.dtype(np.complex64): (1.3e-6, 1e-5), np.dtype(np.complex128): (1e-7, 1e-7)}
 
 
 def _tols(dtype):
@@ -84,10 +85,11 @@ def _compare_tensors(actual, expected, rtol, atol, equal_nan, check_device, chec
         rtol, atol = max(r1, r2), max(a1, a2)
     if a.dtype.kind == "V" or e.dtype.kind == "V":  # bfloat16: compare as float32
         a, e = a.astype(np.float32), e.astype(np.float32)
-    a, e = a.astype(np.float64), e.astype(np.float64)  # exact for every dtype teenygrad has except int64 > 2**53
+    wide = np.complex128 if a.dtype.kind == "c" or e.dtype.kind == "c" else np.float64  # |a - e| of complex too
+    a, e = a.astype(wide), e.astype(wide)  # exact for every dtype teenygrad has except int64 > 2**53
     ok = (a == e) | (np.abs(a - e) <= atol + rtol * np.abs(e))
     if equal_nan:
-        ok |= np.isnan(a) & np.isnan(e)
+        ok |= np.isnan(a) & np.isnan(e)  # a complex NaN anywhere counts as NaN, as np.isnan reads it
     if ok.all():
         return
     if msg is not None:

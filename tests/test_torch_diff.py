@@ -431,3 +431,20 @@ def test_review_fixes_match_torch():
         assert str((lib.ones(2, dtype=lib.float64) + lib.tensor(1j, dtype=lib.complex64)).dtype).endswith("complex128")
         with pytest.raises(RuntimeError, match="alpha"):
             lib.ones(2, dtype=lib.int64).add(lib.ones(2, dtype=lib.int64), alpha=np.float64(1.5))
+
+
+def test_review_fixes_complex_assert_close_fft_out_and_profiler():
+    """assert_close compares complex values whole (it dropped the imaginary parts); fft refuses out= (it ignored
+    it); profile.self_cpu_time_total is a number, as torch's property"""
+    import numpy as np
+    a, b = np.array([1 + 1j, 2 + 0j], np.complex64), np.array([1 + 5j, 2 + 0j], np.complex64)
+    for lib in (tg, torch):
+        with pytest.raises(AssertionError):
+            lib.testing.assert_close(lib.tensor(a), lib.tensor(b))
+        lib.testing.assert_close(lib.tensor(a), lib.tensor(a.copy()))
+    with pytest.raises(TypeError):
+        tg.fft.fft(tg.ones(6), out=tg.zeros(6, dtype=tg.complex64))
+    with tg.autograd.profiler.profile() as prof:
+        with tg.autograd.profiler.record_function("region"):
+            tg.ones(3).sum()
+    assert isinstance(prof.self_cpu_time_total, float) and prof.self_cpu_time_total >= 0

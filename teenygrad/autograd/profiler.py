@@ -15,5 +15,6 @@ class profile(_profiler.profile):
             self.start()
         return self
 
+    @property
     def self_cpu_time_total(self):
         return sum(e.cpu_time_total for e in self.key_averages())
