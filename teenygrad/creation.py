@@ -5,9 +5,8 @@ import operator
 import numpy as np
 from . import dtype as dt
 from . import _arrays
-from .tensor import Tensor, Size, _shape_arg, _move
+from .tensor import Tensor, Size, _shape_arg, _move, _bool_arg, _int_arg
 from .random import gen_of, Generator
-from .tensor_movement import _size_arg
 
 
 class memory_format:
@@ -36,12 +35,6 @@ def _finish(a, dtype, device, requires_grad, op):
     return t.requires_grad_() if requires_grad else t
 
 
-def _bool_arg(value, op, name):
-    """torch's argument parser takes only a Python bool for a flag: 'yes', 1 and np.bool_(True) are refused."""
-    if type(value) is not bool:
-        raise TypeError(f"{op}(): argument '{name}' must be bool, not {type(value).__name__} ({value!r})")
-
-
 def tensor(data, dtype=None, device=None, requires_grad=False):
     """A new tensor holding a copy of data (torch.tensor semantics: floats -> float32, ints -> int64)."""
     if requires_grad is not False and requires_grad is not True:
@@ -64,7 +57,7 @@ def from_numpy(a):
 
 
 def _check_shape(shape, op):
-    shape = _size_arg(shape, op, "size")
+    shape = _shape_arg(shape, op, "size")
     if shape and min(shape) < 0:  # min: one C call, where any(generator) costs a frame per call
         raise RuntimeError(f"{op}: trying to create tensor with negative dimension in {shape}")
     return shape
@@ -277,18 +270,6 @@ def randint(low, high=None, size=None, generator=None, dtype=None, device=None, 
     shape = _check_shape(size, "randint")
     a = gen_of(generator).randint(math.prod(shape), int(low), int(high)).reshape(shape)
     return _finish(a, dtype, device, requires_grad, "randint")
-
-
-def _int_arg(value, op, name):
-    """An int argument as torch's parser takes one: an int, numpy int or 0-d int tensor; never a float or a bool."""
-    if type(value) is int:
-        return value
-    if not isinstance(value, bool):
-        try:
-            return operator.index(value)
-        except TypeError:
-            pass
-    raise TypeError(f"{op}(): argument '{name}' must be int, not {type(value).__name__} ({value!r})")
 
 
 def randperm(n, generator=None, dtype=None, device=None, requires_grad=False):

@@ -12,7 +12,7 @@ from .autograd import function as _function
 from .autograd import grad_mode
 from .autograd.function import run_backward
 from .autograd.engine import root_grad
-from .ops import elementwise as E, movement as M
+from .ops import elementwise as E
 from ._arrays import xp_of
 from .tensor_device import device, _CPU, _CUDA, _device_name, _move, _ToDevice, _check_same_device  # noqa: F401
 from .tensor_views import _as_view, _add_alias, _weak_append, _is_view_of  # noqa: F401
@@ -56,13 +56,38 @@ class Size(tuple):
         return math.prod(self)
 
 
-def _shape_arg(shape):
-    if len(shape) == 1 and isinstance(shape[0], (tuple, list)):
-        shape = shape[0]
+def _shape_arg(sizes, op=None, name="size"):
+    """Sizes given as varargs or one sequence, each an int, a numpy int or a 0-d int tensor (never a truncated
+    float). A bool first size is refused, as torch's parser then reads no tuple of ints (x.view(True, 6)), while a
+    later bool passes as 0 or 1."""
+    if len(sizes) == 1 and isinstance(sizes[0], (tuple, list)):
+        sizes = sizes[0]
+    what = f"{op}(): argument '{name}'" if op else name
     try:
-        return tuple(map(operator.index, shape))  # ints (numpy's, 0-d int tensors too), never a truncated float
+        shape = tuple(map(operator.index, sizes))
     except TypeError:
-        raise TypeError(f"size must be a tuple of ints, got {tuple(shape)!r}") from None
+        raise TypeError(f"{what} must be a tuple of ints, got {tuple(sizes)!r}") from None
+    if shape and shape[0] <= 1 and type(sizes[0]) is bool:  # <= 1 first: the common size skips the type() call
+        raise TypeError(f"{what} must be a tuple of ints, but found a bool first: {tuple(sizes)!r}")
+    return shape
+
+
+def _bool_arg(value, op, name):
+    """torch's argument parser takes only a Python bool for a flag: 'yes', 1 and np.bool_(True) are refused."""
+    if type(value) is not bool:
+        raise TypeError(f"{op}(): argument '{name}' must be bool, not {type(value).__name__} ({value!r})")
+
+
+def _int_arg(value, op, name):
+    """An int argument as torch's parser takes one: an int, numpy int or 0-d int tensor; never a float or a bool."""
+    if type(value) is int:
+        return value
+    if not isinstance(value, bool):
+        try:
+            return operator.index(value)
+        except TypeError:
+            pass
+    raise TypeError(f"{op}(): argument '{name}' must be int, not {type(value).__name__} ({value!r})")
 
 
 def _legacy_array(data, dtype):
@@ -236,8 +261,7 @@ class Tensor:
     # ---- autograd ---------------------------------------------------------------------------------
     def requires_grad_(self, requires_grad=True):
         if requires_grad is not True and requires_grad is not False:  # torch: 1, numpy.bool_, None raise too
-            raise TypeError(f"requires_grad_: argument 'requires_grad' must be bool, not "
-                            f"{type(requires_grad).__name__} ({requires_grad!r})")
+            _bool_arg(requires_grad, "requires_grad_", "requires_grad")
         if requires_grad and not dt.is_floating(self._data.dtype) and self._data.dtype.kind != "c":
             raise RuntimeError(f"requires_grad_: only floating point and complex tensors can require gradients, "
                                f"got dtype {self.dtype}")

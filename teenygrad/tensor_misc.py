@@ -340,8 +340,8 @@ def nanmedian(self, dim=None, keepdim=False):
     """The median ignoring NaNs (the lower of the two middle values; NaN only where all are NaN)."""
     from collections import namedtuple
     if keepdim is not False and keepdim is not True:
-        from .tensor_reduce import _bad_flag
-        _bad_flag("nanmedian", "keepdim", keepdim)
+        from .tensor import _bool_arg
+        _bool_arg(keepdim, "nanmedian", "keepdim")
     if dim is None:
         flat = self.reshape(-1)
         if flat.numel() == 0:

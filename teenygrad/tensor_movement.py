@@ -7,27 +7,12 @@ import numpy as np
 from . import dtype as dt
 from .ops import movement as M, index as I
 from ._arrays import on_device_of
-from .tensor import Tensor, _as_view, _norm_dim, _norm_dims, _shape_arg, _gstate
+from .tensor import Tensor, _as_view, _norm_dim, _norm_dims, _shape_arg, _gstate, _int_arg
 from .tensor_ops import _method, where
 from .tensor_inplace import _plain_view, _fill_value
 
 
 # ---- movement ---------------------------------------------------------------------------------------
-def _size_arg(sizes, op, name):
-    """tensor._shape_arg (sizes as varargs or one sequence, each an int, a numpy int or a 0-d int tensor), refusing
-    as torch does a bool first size: its parser then reads no tuple of ints (x.view(True, 6), zeros((True, 2))),
-    where a later bool passes as 0 or 1. One frame, as _shape_arg's: view and zeros stay as cheap."""
-    if len(sizes) == 1 and isinstance(sizes[0], (tuple, list)):
-        sizes = sizes[0]
-    try:
-        shape = tuple(map(operator.index, sizes))  # never a truncated float
-    except TypeError:
-        raise TypeError(f"{op}(): argument '{name}' must be a tuple of ints, got {tuple(sizes)!r}") from None
-    if shape and shape[0] <= 1 and type(sizes[0]) is bool:  # <= 1 first: the common size skips the type() call
-        raise TypeError(f"{op}(): argument '{name}' must be a tuple of ints, but found a bool first: {tuple(sizes)!r}")
-    return shape
-
-
 def _varargs(args, kwargs, key, op):
     """torch's sizes and dims given as varargs, one sequence, or by keyword: x.reshape(2, 3), x.reshape((2, 3)),
     x.reshape(shape=(2, 3)). key is torch's keyword name."""
@@ -87,7 +72,7 @@ def _permuted(self, order):
 def reshape(self, *shape, **kwargs):
     if kwargs:
         shape = _varargs(shape, kwargs, "shape", "reshape")
-    shape = _infer_shape(_size_arg(shape, "reshape", "shape"), self._data.size, "reshape")
+    shape = _infer_shape(_shape_arg(shape, "reshape", "shape"), self._data.size, "reshape")
     return _reshaped(self, shape)
 
 
@@ -97,7 +82,7 @@ def view(self, *shape, **kwargs):
         shape = _varargs(shape, kwargs, "dtype" if "dtype" in kwargs else "size", "view")
     if len(shape) == 1 and not isinstance(shape[0], (int, tuple, list, np.integer)):
         return _view_dtype(self, dt.to_dtype(shape[0]))
-    shape = _infer_shape(_size_arg(shape, "view", "size"), self._data.size, "view")
+    shape = _infer_shape(_shape_arg(shape, "view", "size"), self._data.size, "view")
     try:
         if not self._data.flags.c_contiguous:  # a C-contiguous array views as any shape of its size: no trial
             np.reshape(self._data, shape, copy=False)
@@ -169,7 +154,7 @@ def t(self):
 def expand(self, *sizes, **kwargs):
     if kwargs:
         sizes = _varargs(sizes, kwargs, "size", "expand")
-    sizes = _size_arg(sizes, "expand", "size")
+    sizes = _shape_arg(sizes, "expand", "size")
     if len(sizes) < self.ndim:
         raise RuntimeError(f"expand: the number of sizes provided ({len(sizes)}) must be greater or equal to "
                            f"the number of dimensions in the tensor ({self.ndim}, shape {self.shape})")
@@ -292,7 +277,7 @@ def roll(self, shifts, dims=None):
 def repeat(self, *sizes, **kwargs):
     if kwargs:
         sizes = _varargs(sizes, kwargs, "repeats", "repeat")
-    sizes = _size_arg(sizes, "repeat", "repeats")
+    sizes = _shape_arg(sizes, "repeat", "repeats")
     if len(sizes) < self.ndim:
         raise RuntimeError(f"repeat: number of repeat dims ({len(sizes)}) can not be smaller than the number of "
                            f"tensor dims ({self.ndim})")
@@ -309,23 +294,12 @@ def repeat(self, *sizes, **kwargs):
     return out.clone() if out._data.base is not None or out._data is self._data else out
 
 
-def _diagonal_arg(diagonal, op):
-    """diagonal= of tril/triu/diag that is not a plain int: a numpy integer or a 0-d integer tensor as in torch, never
-    a bool or a float."""
-    if not isinstance(diagonal, bool):
-        try:
-            return operator.index(diagonal)
-        except TypeError:
-            pass
-    raise TypeError(f"{op}: argument 'diagonal' must be int, not {type(diagonal).__name__} ({diagonal!r})")
-
-
 @_method
 def tril(self, diagonal=0):
     if self.ndim < 2:
         raise RuntimeError(f"tril: input tensor must have at least 2 dimensions, got shape {self.shape}")
     if type(diagonal) is not int:
-        diagonal = _diagonal_arg(diagonal, "tril")
+        diagonal = _int_arg(diagonal, "tril", "diagonal")
     return M.Tri.apply(self, diagonal=diagonal, upper=False)
 
 
@@ -334,7 +308,7 @@ def triu(self, diagonal=0):
     if self.ndim < 2:
         raise RuntimeError(f"triu: input tensor must have at least 2 dimensions, got shape {self.shape}")
     if type(diagonal) is not int:
-        diagonal = _diagonal_arg(diagonal, "triu")
+        diagonal = _int_arg(diagonal, "triu", "diagonal")
     return M.Tri.apply(self, diagonal=diagonal, upper=True)
 
 
@@ -437,7 +411,7 @@ Tensor.moveaxis, Tensor.swapdims = Tensor.movedim, Tensor.transpose
 def tile(self, *dims, **kwargs):
     if kwargs:
         dims = _varargs(dims, kwargs, "dims", "tile")
-    dims = _size_arg(dims, "tile", "dims")
+    dims = _shape_arg(dims, "tile", "dims")
     return self.repeat((1,) * (self.ndim - len(dims)) + dims)
 
 
@@ -458,7 +432,7 @@ def diagonal(self, offset=0, dim1=0, dim2=1):
 @_method
 def diag(self, diagonal=0):
     if type(diagonal) is not int:
-        diagonal = _diagonal_arg(diagonal, "diag")
+        diagonal = _int_arg(diagonal, "diag", "diagonal")
     if self.ndim == 2:
         return self.diagonal(diagonal).clone()  # torch.diag copies, unlike diagonal
     if self.ndim != 1:

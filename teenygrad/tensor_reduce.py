@@ -8,7 +8,7 @@ import numpy as np
 from . import dtype as dt
 from .ops import elementwise as E, reduce as R
 from ._arrays import xp_of, zeros_on
-from .tensor import Tensor, _norm_dim, _norm_dims
+from .tensor import Tensor, _norm_dim, _norm_dims, _bool_arg
 from .tensor_ops import _method, _float_input
 
 _max_t = collections.namedtuple("max", ["values", "indices"])
@@ -16,12 +16,6 @@ _min_t = collections.namedtuple("min", ["values", "indices"])
 
 
 # ---- reductions -------------------------------------------------------------------------------------
-def _bad_flag(op, name, value):
-    """Callers test `flag is not False and flag is not True` inline (two identity tests on the hot path); torch
-    takes only a real bool, so 1, numpy.bool_ and None raise too."""
-    raise TypeError(f"{op}: argument '{name}' must be bool, not {type(value).__name__} ({value!r})")
-
-
 def _dims(self, dim, axis, op):
     """A reduction's axes: every dim for dim=None and, as in torch, for an empty dim list."""
     if dim is None:
@@ -34,7 +28,7 @@ def _dims(self, dim, axis, op):
 @_method
 def sum(self, dim=None, keepdim=False, dtype=None, axis=None):
     if keepdim is not False and keepdim is not True:
-        _bad_flag("sum", "keepdim", keepdim)
+        _bool_arg(keepdim, "sum", "keepdim")
     x = self
     if dtype is not None:
         x = x._cast(dt.to_dtype(dtype))
@@ -59,7 +53,7 @@ def _via_float32(self, name, *args, **kwargs):
 @_method
 def mean(self, dim=None, keepdim=False, dtype=None, axis=None):
     if keepdim is not False and keepdim is not True:
-        _bad_flag("mean", "keepdim", keepdim)
+        _bool_arg(keepdim, "mean", "keepdim")
     x = self if dtype is None else self._cast(dt.to_dtype(dtype))
     if not dt.is_floating(x.dtype) and x.dtype.kind != "c":
         raise RuntimeError(f"mean: could not infer output dtype. Input dtype must be floating point, got {x.dtype}")
@@ -69,7 +63,7 @@ def mean(self, dim=None, keepdim=False, dtype=None, axis=None):
 @_method
 def prod(self, dim=None, keepdim=False, dtype=None):
     if keepdim is not False and keepdim is not True:
-        _bad_flag("prod", "keepdim", keepdim)
+        _bool_arg(keepdim, "prod", "keepdim")
     if dtype is None and self._data.dtype.kind == "V":
         return _via_float32(self, "prod", dim, keepdim)
     x = self if dtype is None else self._cast(dt.to_dtype(dtype))
@@ -94,7 +88,7 @@ def _check_nonempty(self, axes, op):
 @_method
 def amax(self, dim=None, keepdim=False):
     if keepdim is not False and keepdim is not True:
-        _bad_flag("amax", "keepdim", keepdim)
+        _bool_arg(keepdim, "amax", "keepdim")
     axes = _dims(self, dim, None, "amax")
     _check_nonempty(self, () if dim is None or dim == () or dim == [] else axes, "amax")
     return R.AMax.apply(self, axis=axes, keepdim=keepdim)
@@ -103,7 +97,7 @@ def amax(self, dim=None, keepdim=False):
 @_method
 def amin(self, dim=None, keepdim=False):
     if keepdim is not False and keepdim is not True:
-        _bad_flag("amin", "keepdim", keepdim)
+        _bool_arg(keepdim, "amin", "keepdim")
     axes = _dims(self, dim, None, "amin")
     _check_nonempty(self, () if dim is None or dim == () or dim == [] else axes, "amin")
     return R.AMin.apply(self, axis=axes, keepdim=keepdim)
@@ -111,7 +105,7 @@ def amin(self, dim=None, keepdim=False):
 
 def _max_min(self, dim, keepdim, other, axis, name):
     if keepdim is not False and keepdim is not True:
-        _bad_flag(name, "keepdim", keepdim)
+        _bool_arg(keepdim, name, "keepdim")
     if isinstance(dim, Tensor) or other is not None:
         return (self.maximum if name == "max" else self.minimum)(dim if other is None else other)
     dim = axis if dim is None else dim
@@ -144,7 +138,7 @@ def min(self, dim=None, keepdim=False, other=None, axis=None):
 @_method
 def argmax(self, dim=None, keepdim=False):
     if keepdim is not False and keepdim is not True:
-        _bad_flag("argmax", "keepdim", keepdim)
+        _bool_arg(keepdim, "argmax", "keepdim")
     if self._data.dtype.kind == "b":
         raise RuntimeError("argmax: does not support bool input")
     if dim is None:
@@ -159,7 +153,7 @@ def argmax(self, dim=None, keepdim=False):
 @_method
 def argmin(self, dim=None, keepdim=False):
     if keepdim is not False and keepdim is not True:
-        _bad_flag("argmin", "keepdim", keepdim)
+        _bool_arg(keepdim, "argmin", "keepdim")
     if self._data.dtype.kind == "b":
         raise RuntimeError("argmin: does not support bool input")
     if dim is None:
@@ -181,9 +175,9 @@ def _var_std(self, dim, unbiased, keepdim, correction, fn, op):
     if isinstance(dim, builtins.bool):  # x.var(False): the first positional is `unbiased`
         dim, unbiased = None, dim
     if keepdim is not False and keepdim is not True:
-        _bad_flag(op, "keepdim", keepdim)
+        _bool_arg(keepdim, op, "keepdim")
     if unbiased is not None and unbiased is not False and unbiased is not True:
-        _bad_flag(op, "unbiased", unbiased)
+        _bool_arg(unbiased, op, "unbiased")
     if not dt.is_floating(self.dtype):
         raise RuntimeError(f"{op}: expected a floating point tensor, got {self.dtype}")
     return fn.apply(self, axis=_dims(self, dim, None, op), correction=_correction(unbiased, correction),
@@ -203,7 +197,7 @@ def std(self, dim=None, unbiased=None, keepdim=False, correction=None):
 @_method
 def logsumexp(self, dim, keepdim=False):
     if keepdim is not False and keepdim is not True:
-        _bad_flag("logsumexp", "keepdim", keepdim)
+        _bool_arg(keepdim, "logsumexp", "keepdim")
     if self._data.dtype.kind == "V":
         return _via_float32(self, "logsumexp", dim, keepdim)
     return R.LogSumExp.apply(self._float_operand(), axis=_dims(self, dim, None, "logsumexp"), keepdim=keepdim)
@@ -253,7 +247,7 @@ def cumprod(self, dim, dtype=None):
 @_method
 def all(self, dim=None, keepdim=False):
     if keepdim is not False and keepdim is not True:
-        _bad_flag("all", "keepdim", keepdim)
+        _bool_arg(keepdim, "all", "keepdim")
     out = np.all(self._data, axis=_norm_dims(dim, self.ndim, "all"), keepdims=keepdim)
     return Tensor._wrap(out.astype(np.uint8) if self._data.dtype == np.uint8 else out)  # torch keeps uint8
 
@@ -261,7 +255,7 @@ def all(self, dim=None, keepdim=False):
 @_method
 def any(self, dim=None, keepdim=False):
     if keepdim is not False and keepdim is not True:
-        _bad_flag("any", "keepdim", keepdim)
+        _bool_arg(keepdim, "any", "keepdim")
     out = np.any(self._data, axis=_norm_dims(dim, self.ndim, "any"), keepdims=keepdim)
     return Tensor._wrap(out.astype(np.uint8) if self._data.dtype == np.uint8 else out)
 
@@ -275,7 +269,7 @@ def count_nonzero(self, dim=None):
 @_method
 def norm(self, p=2, dim=None, keepdim=False):
     if keepdim is not False and keepdim is not True:
-        _bad_flag("norm", "keepdim", keepdim)
+        _bool_arg(keepdim, "norm", "keepdim")
     if p == "fro":
         p = 2
     if not isinstance(p, (builtins.int, builtins.float)) or isinstance(p, builtins.bool):
@@ -299,7 +293,7 @@ def norm(self, p=2, dim=None, keepdim=False):
 @_method
 def nansum(self, dim=None, keepdim=False, dtype=None):
     if keepdim is not False and keepdim is not True:
-        _bad_flag("nansum", "keepdim", keepdim)
+        _bool_arg(keepdim, "nansum", "keepdim")
     if dtype is None and self._data.dtype.kind == "V":
         return _via_float32(self, "nansum", dim, keepdim)
     x = self if dtype is None else self._cast(dt.to_dtype(dtype))
@@ -311,7 +305,7 @@ def nansum(self, dim=None, keepdim=False, dtype=None):
 @_method
 def nanmean(self, dim=None, keepdim=False, dtype=None):
     if keepdim is not False and keepdim is not True:
-        _bad_flag("nanmean", "keepdim", keepdim)
+        _bool_arg(keepdim, "nanmean", "keepdim")
     x = self if dtype is None else self._cast(dt.to_dtype(dtype))
     if not dt.is_floating(x.dtype):
         raise RuntimeError(f"nanmean: expected a floating point tensor, got {x.dtype}")

@@ -8,9 +8,8 @@ from .ops import reduce as R
 from .ops import index as I
 from .backend.cpu import fused
 from ._arrays import on_device_of, zeros_on, xp_of, linspace
-from .tensor import Tensor, _norm_dim, _gstate
+from .tensor import Tensor, _norm_dim, _gstate, _bool_arg
 from .tensor_ops import _method, where
-from .tensor_reduce import _bad_flag
 
 _sort_t = collections.namedtuple("sort", ["values", "indices"])
 _topk_t = collections.namedtuple("topk", ["values", "indices"])
@@ -54,9 +53,9 @@ def bucketize(input, boundaries, *, out_int32=False, right=False):
 @_method
 def sort(self, dim=-1, descending=False, stable=False):
     if descending is not False and descending is not True:
-        _bad_flag("sort", "descending", descending)
+        _bool_arg(descending, "sort", "descending")
     if stable is not False and stable is not True and stable is not None:
-        _bad_flag("sort", "stable", stable)
+        _bool_arg(stable, "sort", "stable")
     d = _norm_dim(dim, self.ndim, "sort")
     a = self._data
     if a.ndim == 0:
@@ -77,16 +76,16 @@ def _argsort(a, d, descending):
 @_method
 def argsort(self, dim=-1, descending=False, stable=False):
     if descending is not False and descending is not True:
-        _bad_flag("argsort", "descending", descending)
+        _bool_arg(descending, "argsort", "descending")
     return self.sort(_norm_dim(dim, self.ndim, "argsort"), descending, stable).indices
 
 
 @_method
 def topk(self, k, dim=-1, largest=True, sorted=True):
     if largest is not True and largest is not False:
-        _bad_flag("topk", "largest", largest)
+        _bool_arg(largest, "topk", "largest")
     if sorted is not True and sorted is not False:
-        _bad_flag("topk", "sorted", sorted)
+        _bool_arg(sorted, "topk", "sorted")
     d = _norm_dim(dim, self.ndim, "topk")
     n = self.shape[d] if self.ndim else 1
     if not 0 <= k <= n:
@@ -235,7 +234,7 @@ def _select(self, dim, keepdim, op, result, k=None):
     """(values, indices) of the k-th smallest (0-based) along dim; k=None: the lower median. NaN counts as the
     largest value; for the median a slice holding a NaN gives that NaN (its first), as torch."""
     if keepdim is not False and keepdim is not True:
-        _bad_flag(op, "keepdim", keepdim)
+        _bool_arg(keepdim, op, "keepdim")
     if self._data.dtype.kind == "b":
         raise NotImplementedError(f"{op}: not implemented for bool tensors")
     d = _norm_dim(dim, self.ndim, op)
@@ -281,7 +280,7 @@ def _kth_position(a, k):
 @_method
 def median(self, dim=None, keepdim=False):
     if keepdim is not False and keepdim is not True:
-        _bad_flag("median", "keepdim", keepdim)
+        _bool_arg(keepdim, "median", "keepdim")
     if dim is None:
         if self._data.dtype.kind == "b":
             raise NotImplementedError("median: not implemented for bool tensors")
@@ -302,7 +301,7 @@ def kthvalue(self, k, dim=-1, keepdim=False):
 def mode(self, dim=-1, keepdim=False):
     """The most frequent value along dim (the smallest among equally frequent ones) and its last index."""
     if keepdim is not False and keepdim is not True:
-        _bad_flag("mode", "keepdim", keepdim)
+        _bool_arg(keepdim, "mode", "keepdim")
     if self._data.dtype.kind == "b":
         raise NotImplementedError("mode: not implemented for bool tensors")
     d = _norm_dim(dim, self.ndim, "mode")
@@ -334,7 +333,7 @@ def quantile(self, q, dim=None, keepdim=False, interpolation="linear"):
 def _quantile(self, q, dim, keepdim, interpolation, op, skip_nan=False):
     """quantile, or with skip_nan nanquantile (the order statistics of each slice's non-NaN values only)."""
     if keepdim is not False and keepdim is not True:
-        _bad_flag(op, "keepdim", keepdim)
+        _bool_arg(keepdim, op, "keepdim")
     if self.dtype not in (np.float32, np.float64):
         raise RuntimeError(f"{op}: input tensor must be either float or double dtype, got {self.dtype}")
     if interpolation not in _INTERPOLATIONS:
