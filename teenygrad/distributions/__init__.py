@@ -1,6 +1,6 @@
 """teenygrad.distributions: torch.distributions' names and semantics, built on differentiable Tensor ops.
 One file per family; kl.py holds kl_divergence and the closed-form pairs."""
-from . import constraints
+from . import constraints, transforms
 from .bernoulli import Bernoulli
 from .beta import Beta
 from .binomial import Binomial
@@ -33,7 +33,6 @@ from .poisson import Poisson
 from .relaxed_bernoulli import LogitRelaxedBernoulli, RelaxedBernoulli
 from .relaxed_categorical import ExpRelaxedCategorical, RelaxedOneHotCategorical
 from .studentT import StudentT
-from . import transforms
 from .transformed_distribution import TransformedDistribution
 from .transforms import (Transform, ExpTransform, AffineTransform, SigmoidTransform, TanhTransform,
                          ComposeTransform)

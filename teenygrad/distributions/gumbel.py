@@ -8,10 +8,8 @@ from . import constraints
 from .transformed_distribution import TransformedDistribution
 from .transforms import AffineTransform, ExpTransform
 from .uniform import Uniform
-from .utils import broadcast_params, all_numbers
+from .utils import broadcast_params, all_numbers, EULER
 from ..tensor_misc import finfo
-
-_EULER = 0.57721566490153286061
 
 
 class Gumbel(TransformedDistribution):
@@ -42,7 +40,7 @@ class Gumbel(TransformedDistribution):
 
     @property
     def mean(self):
-        return self.loc + self.scale * _EULER
+        return self.loc + self.scale * EULER
 
     @property
     def mode(self):
@@ -57,4 +55,4 @@ class Gumbel(TransformedDistribution):
         return self.stddev.square()
 
     def entropy(self):
-        return self.scale.log() + (1 + _EULER)
+        return self.scale.log() + (1 + EULER)

@@ -3,9 +3,10 @@ Cauchy, Geometric, Gumbel, HalfNormal, Pareto, LowRankMultivariateNormal, each w
 from .binomial import Binomial
 from .cauchy import Cauchy
 from .geometric import Geometric
-from .gumbel import Gumbel, _EULER
+from .gumbel import Gumbel
+from .utils import EULER
 from .half_normal import HalfNormal
-from .kl import register_kl
+from .kl import register_kl, _kl_normal_normal
 from .lowrank_multivariate_normal import LowRankMultivariateNormal, _lowrank_logdet, _lowrank_mahalanobis
 from .pareto import Pareto
 from .. import linalg
@@ -33,15 +34,14 @@ def _kl_geometric_geometric(p, q):
 @register_kl(Gumbel, Gumbel)
 def _kl_gumbel_gumbel(p, q):
     ratio, q_loc, p_loc = p.scale / q.scale, q.loc / q.scale, p.loc / q.scale
-    return (-ratio.log() - q_loc + p_loc + ratio * _EULER + (q_loc + (1 + ratio).lgamma() - p_loc).exp()
-            - (1 + _EULER))
+    return (-ratio.log() - q_loc + p_loc + ratio * EULER + (q_loc + (1 + ratio).lgamma() - p_loc).exp()
+            - (1 + EULER))
 
 
 @register_kl(HalfNormal, HalfNormal)
 def _kl_halfnormal_halfnormal(p, q):
     """the two Normals' KL: folding both at 0 keeps the density ratio"""
-    var_ratio = (p.scale / q.scale).square()
-    return 0.5 * (var_ratio - 1 - var_ratio.log())
+    return _kl_normal_normal(p.base_dist, q.base_dist)
 
 
 @register_kl(Pareto, Pareto)

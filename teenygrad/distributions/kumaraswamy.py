@@ -4,13 +4,10 @@ torch's, so its draws are torch's."""
 from ..creation import full_like
 from ..tensor import Size
 from . import constraints
-from .transforms import PowerTransform
+from .transforms import PowerTransform, AffineTransform
 from .transformed_distribution import TransformedDistribution
-from .transforms import AffineTransform
 from .uniform import Uniform
-from .utils import broadcast_params
-
-_EULER = 0.57721566490153286061
+from .utils import broadcast_params, EULER
 
 
 def _moments(a, b, n):
@@ -62,4 +59,4 @@ class Kumaraswamy(TransformedDistribution):
     def entropy(self):
         a, b = self.concentration1, self.concentration0
         t1, t0 = 1 - a.reciprocal(), 1 - b.reciprocal()
-        return t0 + t1 * ((b + 1).digamma() + _EULER) - a.log() - b.log()
+        return t0 + t1 * ((b + 1).digamma() + EULER) - a.log() - b.log()

@@ -142,14 +142,19 @@ class ExpTransform(Transform):
         return x
 
 
+def _clipped_sigmoid(x):
+    """sigmoid kept inside (tiny, 1 - eps), so logs of it and of 1 - it stay finite"""
+    fi = finfo(x.dtype)
+    return x.sigmoid().clamp(min=fi.tiny, max=1 - fi.eps)
+
+
 class SigmoidTransform(Transform):
     """y = sigmoid(x), kept inside (tiny, 1 - eps) so the inverse's logs stay finite;
     log|dy/dx| = log(y (1 - y)) = -softplus(-x) - softplus(x)"""
     domain, codomain, bijective, sign = constraints.real, constraints.unit_interval, True, +1
 
     def _call(self, x):
-        fi = finfo(x.dtype)
-        return x.sigmoid().clamp(min=fi.tiny, max=1.0 - fi.eps)
+        return _clipped_sigmoid(x)
 
     def _inverse(self, y):
         fi = finfo(y.dtype)
@@ -348,11 +353,6 @@ class PowerTransform(Transform):
 
     def __repr__(self):
         return f"PowerTransform(exponent={self.exponent!r})"
-
-
-def _clipped_sigmoid(x):
-    fi = finfo(x.dtype)
-    return x.sigmoid().clamp(min=fi.tiny, max=1 - fi.eps)
 
 
 def _offsets(n, like):

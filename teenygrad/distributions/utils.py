@@ -7,6 +7,8 @@ from ..creation import randn, tensor
 from ..tensor import Tensor, Size
 from ..tensor_misc import broadcast_shapes, finfo
 
+EULER = 0.57721566490153286061  # the Euler-Mascheroni constant (Gumbel, Weibull, Kumaraswamy moments)
+
 
 def _as_params(dist, named):
     """Numbers become tensors of the first tensor's dtype (the default float when all are numbers), as torch."""

@@ -4,12 +4,9 @@ from ..creation import ones_like
 from ..tensor import Size
 from . import constraints
 from .exponential import Exponential
-from .transforms import PowerTransform
+from .transforms import PowerTransform, AffineTransform
 from .transformed_distribution import TransformedDistribution
-from .transforms import AffineTransform
-from .utils import broadcast_params
-
-_EULER = 0.57721566490153286061
+from .utils import broadcast_params, EULER
 
 
 class Weibull(TransformedDistribution):
@@ -49,4 +46,4 @@ class Weibull(TransformedDistribution):
         return self.scale.square() * ((1 + 2 * r).lgamma().exp() - (2 * (1 + r).lgamma()).exp())
 
     def entropy(self):
-        return _EULER * (1 - self.concentration_reciprocal) + (self.scale / self.concentration).log() + 1
+        return EULER * (1 - self.concentration_reciprocal) + (self.scale / self.concentration).log() + 1
