@@ -5,7 +5,6 @@ from .modules.container import Sequential, ModuleList, ModuleDict, ParameterList
 from .modules.linear import Identity, Linear, LazyLinear, Bilinear, Embedding
 from .modules.normalization import LayerNorm, RMSNorm, GroupNorm, BatchNorm1d, BatchNorm2d, BatchNorm3d
 from .modules.normalization import LazyBatchNorm1d, LazyBatchNorm2d, LazyBatchNorm3d  # noqa: F401
-from .modules.syncbn import SyncBatchNorm  # noqa: F401
 from .modules.activation import (ReLU, Tanh, Sigmoid, SiLU, ReLU6, LogSigmoid, GELU, LeakyReLU, ELU, Softplus,
                                  Hardtanh, Softmax, LogSoftmax, Softmin, Dropout, Dropout1d, Dropout2d, Dropout3d,
                                  Flatten, Unflatten)
@@ -37,6 +36,7 @@ _LAZY.update({n: "conv" for n in ("Conv3d", "ConvTranspose3d")})  # the 3-D (N, 
 _LAZY.update({n: "pooling" for n in ("MaxPool3d", "AvgPool3d", "AdaptiveAvgPool3d", "AdaptiveMaxPool3d", "LPPool3d")})
 _LAZY["InstanceNorm3d"] = "spatial"
 _LAZY.update({"FractionalMaxPool2d": "pooling_fractional", "CrossMapLRN2d": "pooling_fractional"})
+_LAZY["SyncBatchNorm"] = "syncbn"
 _LAZY.update({"TransformerDecoderLayer": "transformer", "TransformerDecoder": "transformer",
               "Transformer": "transformer", "EmbeddingBag": "sparse"})  # decoder, whole model, bags of embeddings
 _LAZY.update({f"Lazy{n}": "conv" for n in ("Conv1d", "Conv2d", "Conv3d", "ConvTranspose1d", "ConvTranspose2d",

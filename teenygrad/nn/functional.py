@@ -474,6 +474,12 @@ def _attention_learned_mask(q, k, v, mask, dropout_p, scale, generator):
     return dropout(a, dropout_p, True, generator=generator) @ v
 
 
-from .functional_mha import multi_head_attention_forward  # noqa: E402,F401  (imports this module)
-from .functional_fractional import (fractional_max_pool2d, fractional_max_pool2d_with_indices,  # noqa: E402,F401
-                                   cross_map_lrn2d)
+_RARE = {"multi_head_attention_forward": "functional_mha", "fractional_max_pool2d": "functional_fractional",
+         "fractional_max_pool2d_with_indices": "functional_fractional", "cross_map_lrn2d": "functional_fractional"}
+
+
+def __getattr__(name):  # functions few programs call load on first use (they import this module)
+    if name in _RARE:
+        import importlib
+        return getattr(importlib.import_module(f".{_RARE[name]}", __package__), name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
