@@ -8,8 +8,6 @@ from .ops import elementwise as E
 from .ops.movement import Contiguous as _Contiguous
 from .tensor import Tensor, _ToDevice, _device_name
 
-_int, _float, _type = int, float, type  # the builtins: this module's Tensor methods named int, float, type shadow them
-
 
 def set_printoptions(precision=None, threshold=None, edgeitems=None, linewidth=None, profile=None, sci_mode=None):
     """torch.set_printoptions (tensor_print.py, loaded on first use: the printer is ~1 ms of `import teenygrad`)"""
@@ -174,8 +172,8 @@ def to(self, *args, dtype=None, device=None, copy=False, non_blocking=False, mem
             n_flags += 1
             copy = copy or (n_flags == 2 and a)
         elif a is not None:
-            if n_flags or _type(a) is _int or _type(a) is _float:
-                raise TypeError(f"to: invalid combination of arguments {tuple(_type(x).__name__ for x in args)} "
+            if n_flags or type(a) is int or type(a) is float:
+                raise TypeError(f"to: invalid combination of arguments {tuple(type(x).__name__ for x in args)} "
                                 "(expected (device, dtype, non_blocking, copy), (dtype, non_blocking, copy) or "
                                 "(tensor, non_blocking, copy))")
             dtype = a
@@ -195,7 +193,7 @@ def _check_memory_format(a, memory_format, op):
     from .creation import memory_format as _mf
     if not isinstance(memory_format, _mf):
         raise TypeError(f"{op}: memory_format must be a torch.memory_format (torch.channels_last, ...), got "
-                        f"{_type(memory_format).__name__}")
+                        f"{type(memory_format).__name__}")
     rank = {"channels_last": 4, "channels_last_3d": 5}.get(memory_format.name)
     if rank is not None and a.ndim != rank and op != "is_contiguous":
         raise RuntimeError(f"{op}: required rank {rank} tensor to use {memory_format.name} format, got shape "
