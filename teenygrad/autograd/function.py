@@ -95,9 +95,11 @@ class Function:
     reads_for = None
     output_read_for = None  # the same for its own output (saves_output): the inputs whose gradients read it
     _stamped = True  # saves_inputs or saves_output, worked out once per class
-    # ops that keep no arrays for their backward (shapes, axes and scalars only): a backward without retain_graph
-    # leaves them in the graph, so a second backward may run through them again, as torch's nodes without saved
-    # tensors (y = -x; (2 * y).sum().backward(); (3 * y).sum().backward()). Reaching a freed node still raises.
+    # ops whose backward reads no arrays (shapes, axes and scalars only): a backward without retain_graph leaves
+    # them in the graph, so a second backward may run through them again, as torch's nodes without saved tensors
+    # (y = -x; (2 * y).sum().backward(); (3 * y).sum().backward()). Reaching a freed node still raises. The views
+    # among them (Reshape, Permute, Expand) still hold their input array as `src` for in-place write-through, which
+    # keeps it alive as long as the view's output tensor lives (torch's view keeps its base alive the same way).
     keeps_graph = False
 
     @classmethod
