@@ -7,7 +7,6 @@ from .ops import fft as F
 from .tensor import Tensor
 
 _NORMS = ("backward", "ortho", "forward")
-_DUAL = {"backward": "forward", "forward": "backward", "ortho": "ortho"}
 
 __all__ = ["fft", "ifft", "rfft", "irfft", "hfft", "ihfft", "fft2", "ifft2", "rfft2", "irfft2", "hfft2", "ihfft2",
            "fftn", "ifftn", "rfftn", "irfftn", "hfftn", "ihfftn", "fftfreq", "rfftfreq", "fftshift", "ifftshift"]
@@ -153,27 +152,27 @@ def irfftn(input, s=None, dim=None, norm=None):
 
 # ---- Hermitian input: the conjugate's c2r / r2c with the dual norm --------------------------------------------
 def hfft(input, n=None, dim=-1, norm=None):
-    return irfft(_input(input, "hfft").conj(), n, dim, _DUAL[_norm(norm)])
+    return irfft(_input(input, "hfft").conj(), n, dim, F._DUAL[_norm(norm)])
 
 
 def ihfft(input, n=None, dim=-1, norm=None):
-    return rfft(input, n, dim, _DUAL[_norm(norm)]).conj()
+    return rfft(input, n, dim, F._DUAL[_norm(norm)]).conj()
 
 
 def hfft2(input, s=None, dim=(-2, -1), norm=None):
-    return irfft2(_input(input, "hfft2").conj(), s, dim, _DUAL[_norm(norm)])
+    return irfft2(_input(input, "hfft2").conj(), s, dim, F._DUAL[_norm(norm)])
 
 
 def ihfft2(input, s=None, dim=(-2, -1), norm=None):
-    return rfft2(input, s, dim, _DUAL[_norm(norm)]).conj()
+    return rfft2(input, s, dim, F._DUAL[_norm(norm)]).conj()
 
 
 def hfftn(input, s=None, dim=None, norm=None):
-    return irfftn(_input(input, "hfftn").conj(), s, dim, _DUAL[_norm(norm)])
+    return irfftn(_input(input, "hfftn").conj(), s, dim, F._DUAL[_norm(norm)])
 
 
 def ihfftn(input, s=None, dim=None, norm=None):
-    return rfftn(input, s, dim, _DUAL[_norm(norm)]).conj()
+    return rfftn(input, s, dim, F._DUAL[_norm(norm)]).conj()
 
 
 # ---- helpers -------------------------------------------------------------------------------------------------

@@ -5,9 +5,8 @@ Each transform is linear, so its gradient is its adjoint applied to the output g
 zero-pads the gradient back to the input's shape. Outputs keep the input's precision (numpy computes in complex128)."""
 import numpy as np
 from ..autograd.function import Function
+from .complex import _REAL_OF, _COMPLEX_OF
 
-_REAL_OF = {np.dtype(np.complex64): np.dtype(np.float32), np.dtype(np.complex128): np.dtype(np.float64)}
-_COMPLEX_OF = {v: k for k, v in _REAL_OF.items()}
 _DUAL = {"backward": "forward", "forward": "backward", "ortho": "ortho"}
 
 
