@@ -69,14 +69,14 @@ def _differentiate(op, func, args, kwargs, nums, has_aux):
     return args, nested, out, aux, [t for n in nums for t in _leaves(args[n])]
 
 
-def grad_and_value(func, argnums=0, has_aux=False):
-    """A function returning (d func(*args) / d args[argnums], func(*args)); with has_aux, (grad, (value, aux))."""
+def _grad_and_value(op, func, argnums, has_aux):
+    """grad_and_value's function, its errors named op (the transform the user called)"""
     def grad_and_value_fn(*args, **kwargs):
-        nums = _argnums_check("grad_and_value", argnums, len(args))
-        args, nested, out, aux, inputs = _differentiate("grad_and_value", func, args, kwargs, nums, has_aux)
+        nums = _argnums_check(op, argnums, len(args))
+        args, nested, out, aux, inputs = _differentiate(op, func, args, kwargs, nums, has_aux)
         if not isinstance(out, Tensor) or out.ndim != 0:
             got = f"a tensor of shape {tuple(out.shape)}" if isinstance(out, Tensor) else type(out).__name__
-            raise RuntimeError(f"grad_and_value: Expected f(*args) to return a scalar Tensor, got {got}")
+            raise RuntimeError(f"{op}: Expected f(*args) to return a scalar Tensor, got {got}")
         gs = list(_autograd_grad(out, inputs, allow_unused=True, materialize_grads=True,
                                  create_graph=nested)) if out.requires_grad \
             else [t.detach() * 0 for t in inputs]
@@ -87,15 +87,17 @@ def grad_and_value(func, argnums=0, has_aux=False):
     return grad_and_value_fn
 
 
+def grad_and_value(func, argnums=0, has_aux=False):
+    """A function returning (d func(*args) / d args[argnums], func(*args)); with has_aux, (grad, (value, aux))."""
+    return _grad_and_value("grad_and_value", func, argnums, has_aux)
+
+
 def grad(func, argnums=0, has_aux=False):
     """A function returning d func(*args) / d args[argnums] (func returns a scalar tensor, or (scalar, aux))."""
-    inner = grad_and_value(func, argnums, has_aux)
+    inner = _grad_and_value("grad", func, argnums, has_aux)
 
     def grad_fn(*args, **kwargs):
-        try:
-            result, value = inner(*args, **kwargs)
-        except RuntimeError as e:      # name the transform the user called
-            raise RuntimeError(str(e).replace("grad_and_value:", "grad:", 1)) from None
+        result, value = inner(*args, **kwargs)
         return (result, value[1]) if has_aux else result
     return grad_fn
 
