@@ -2,6 +2,7 @@
 LPPool1d/2d/3d: thin holders of torch's arguments over the functionals."""
 from .. import functional as F
 from .module import Module
+from .utils import _single, _pair, _triple
 
 
 class _MaxPoolNd(Module):
@@ -35,18 +36,6 @@ class MaxPool3d(_MaxPoolNd):
     def forward(self, input):
         return F.max_pool3d(input, self.kernel_size, self.stride, self.padding, self.dilation,
                             ceil_mode=self.ceil_mode, return_indices=self.return_indices)
-
-
-def _single(v):
-    return tuple(v) if isinstance(v, (tuple, list)) else (v,)
-
-
-def _pair(v):
-    return tuple(v) if isinstance(v, (tuple, list)) else (v, v)
-
-
-def _triple(v):
-    return tuple(v) if isinstance(v, (tuple, list)) else (v, v, v)
 
 
 class _MaxUnpoolNd(Module):
