@@ -270,6 +270,7 @@ _TYPE_NAMES = {"float32": "FloatTensor", "float64": "DoubleTensor", "float16": "
                "bfloat16": "BFloat16Tensor", "int64": "LongTensor", "int32": "IntTensor", "int16": "ShortTensor",
                "int8": "CharTensor", "uint8": "ByteTensor", "bool": "BoolTensor",
                "complex64": "ComplexFloatTensor", "complex128": "ComplexDoubleTensor"}
+_TYPE_OF_NAME = {v: k for k, v in _TYPE_NAMES.items()}
 
 
 def type(self, dtype=None, non_blocking=False):
@@ -279,10 +280,9 @@ def type(self, dtype=None, non_blocking=False):
         return ("torch.cuda." if self.device != "cpu" else "torch.") + _TYPE_NAMES.get(self.dtype.name, self.dtype.name)
     if isinstance(dtype, str):
         kind = dtype.rsplit(".", 1)[-1]
-        names = {v: k for k, v in _TYPE_NAMES.items()}
-        if kind not in names or dtype.rsplit(".", 1)[0] not in ("torch", "torch.cuda", "teenygrad", "teenygrad.cuda"):
+        if kind not in _TYPE_OF_NAME or dtype.rsplit(".", 1)[0] not in ("torch", "torch.cuda", "teenygrad", "teenygrad.cuda"):
             raise RuntimeError(f"type: invalid type {dtype!r} (expected a name like 'torch.FloatTensor')")
-        return self.to("cuda" if ".cuda." in dtype else "cpu", dt.to_dtype(names[kind]))
+        return self.to("cuda" if ".cuda." in dtype else "cpu", dt.to_dtype(_TYPE_OF_NAME[kind]))
     return self.to(dtype)
 
 
