@@ -9,8 +9,10 @@
 #    nanoGPT GPU-config training step against PyTorch eager on the same GPU;
 # 3. the CLI as a user runs it: `teenygrad train gpt --preset shakespeare-gpu --device cuda` for a few hundred
 #    iterations (needs tinyshakespeare.txt in $TEENYGRAD_DATA), then `teenygrad sample`;
-# 4. bench/gpu_step_profile.py: that training step under cProfile, with and without dropout.
-# Each part has its own time cap (TESTS_S, BENCH_S, TRAIN_S, PROF_S seconds), so a hang in one leaves time for the rest.
+# 4. bench/gpu_step_profile.py: that training step under cProfile, with and without dropout;
+# 5. bench/gpu_step_breakdown.py: that step with our fp32 GEMM rung, with cuBLAS products and in tf32, beside
+#    PyTorch eager, then its kernels by GPU time under torch.profiler (PARTS=breakdown; not in the default set).
+# Each part has its own time cap (TESTS_S, BENCH_S, TRAIN_S, PROF_S, BREAKDOWN_S seconds), so a hang in one leaves time for the rest.
 # Logs and JSON go to $OUT; the Triton cache (compiled kernels) is packed into $OUT/tritoncache.tgz so a later
 # run on a fresh machine can unpack it into $TRITON_CACHE_DIR and skip the compiles.
 set -u
@@ -22,7 +24,7 @@ PY=${PY:-python3}
 # Caps sized so that all four parts fit one 10-minute device call on a fresh machine (the bench's checks
 # compile everything first: ~3 minutes); PARTS picks a subset, e.g. PARTS="bench profile" for a second call.
 TESTS_S=${TESTS_S:-90} BENCH_S=${BENCH_S:-330} BENCH_BUDGET=${BENCH_BUDGET:-100} TRAIN_S=${TRAIN_S:-50}
-TRAIN_ITERS=${TRAIN_ITERS:-300} PROF_S=${PROF_S:-45} PARTS=${PARTS:-"tests bench train profile"}
+TRAIN_ITERS=${TRAIN_ITERS:-300} PROF_S=${PROF_S:-45} BREAKDOWN_S=${BREAKDOWN_S:-240} PARTS=${PARTS:-"tests bench train profile"}
 want() { case " $PARTS " in *" $1 "*) return 0;; esac; return 1; }
 if [ -f .tritoncache.tgz ] && [ ! -d "$TRITON_CACHE_DIR" ]; then  # a cache packed by an earlier run
     mkdir -p "$TRITON_CACHE_DIR" && tar xzf .tritoncache.tgz -C "$TRITON_CACHE_DIR"
@@ -40,7 +42,7 @@ if want tests; then
 stamp "tests/test_device.py on the real GPU (cap ${TESTS_S} s)"
 # cuBLAS for the products here: every new odd test shape would autotune (and compile) eight GEMM configurations;
 # bench/gpu.py checks the rungs themselves. The fused kernels run as they do in training.
-TEENYGRAD_MATMUL=cublas TEENYGRAD_TEST_CUDA=1 timeout "$TESTS_S" $PY -m pytest -q -x -p no:cacheprovider tests/test_device.py \
+TEENYGRAD_MATMUL=cublas TEENYGRAD_TEST_CUDA=1 timeout "$TESTS_S" $PY -m pytest -q --maxfail=8 -p no:cacheprovider tests/test_device.py \
     >"$OUT/tests.log" 2>&1
 echo "exit $?"; tail -n 25 "$OUT/tests.log"
 fi
@@ -64,6 +66,12 @@ if want profile; then
 stamp "bench/gpu_step_profile.py: the training step under cProfile, without and with dropout (cap 2 x ${PROF_S} s)"
 for d in 0.0 0.2; do timeout "$PROF_S" $PY bench/gpu_step_profile.py $d >"$OUT/profile-$d.log" 2>&1; echo "exit $?"
     head -n 40 "$OUT/profile-$d.log" | cut -c1-150; done
+fi
+
+if want breakdown; then
+stamp "bench/gpu_step_breakdown.py: the step's GEMM settings and its kernels by GPU time (cap ${BREAKDOWN_S} s)"
+timeout "$BREAKDOWN_S" $PY bench/gpu_step_breakdown.py >"$OUT/breakdown.log" 2>&1
+echo "exit $?"; grep -v "^USDT\|profiler_st" "$OUT/breakdown.log" | cut -c1-160
 fi
 
 stamp "packing the Triton cache"

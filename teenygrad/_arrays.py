@@ -39,17 +39,23 @@ _CUPYX_SCATTERS = {"add": "scatter_add", "maximum": "scatter_max", "minimum": "s
 
 
 def ufunc_at(ufunc, out, index, values):
-    """ufunc.at(out, index, values) (np.add.at: repeated indices accumulate) for a numpy or cupy `out`. cupy's
-    ufuncs have no .at (np.add.at on a cupy array raises TypeError): cupyx's atomic scatters do add, max and min in
-    float32, float64 and int32; anything else (a prod scatter, int64 counts) goes through the host."""
+    """ufunc.at(out, index, values) (np.add.at: repeated indices accumulate) for a numpy or cupy `out`. numpy's
+    ufunc.at on a cupy array raises TypeError. CuPy's own add / maximum / minimum have an atomic `.at` (CuPy >= 13;
+    older ones have cupyx.scatter_add / _max / _min, which CuPy 14 deprecates) for float32, float64 and int32;
+    anything else (a prod scatter, int64 counts) goes through the host."""
     if type(out) is np.ndarray:
         ufunc.at(out, index, values)
         return
     import cupy
-    import cupyx
-    scatter = _CUPYX_SCATTERS.get(ufunc.__name__)
-    if scatter is not None and out.dtype.char in "fdi":
-        getattr(cupyx, scatter)(out, index, cupy.asarray(values, dtype=out.dtype))
+    name = ufunc.__name__
+    if name in _CUPYX_SCATTERS and out.dtype.char in "fdi":
+        values = cupy.asarray(values, dtype=out.dtype)
+        at = getattr(getattr(cupy, name), "at", None)
+        if at is not None:
+            at(out, index, values)
+        else:
+            import cupyx
+            getattr(cupyx, _CUPYX_SCATTERS[name])(out, index, values)
         return
     host = out.get()
     ufunc.at(host, _on_host(index), _on_host(values))

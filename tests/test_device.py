@@ -167,6 +167,25 @@ def test_op_stays_on_device_and_matches_cpu(gpu, name):
         np.testing.assert_allclose(t.grad.cpu().numpy(), r.grad.numpy(), **TOL)
 
 
+@fake_only
+@pytest.mark.parametrize("has_at", [True, False])
+@pytest.mark.parametrize("name", ["scatter_add", "scatter_reduce", "scatter_reduce_amin_prod", "nll_loss", "gather"])
+def test_scatters_use_ufunc_at_else_cupyx(gpu, name, has_at, monkeypatch):
+    """CuPy >= 13: cupy.add.at & co. (cupyx's scatters are deprecated in CuPy 14); before 13 there is no
+    cupy.add.at, and the same backward goes through cupyx.scatter_add / _max / _min."""
+    calls = []
+    for fn in ("scatter_add", "scatter_max", "scatter_min"):
+        real = getattr(fake_cupy.cupyx, fn)
+        monkeypatch.setattr(fake_cupy.cupyx, fn, lambda *a, _real=real, _fn=fn: (calls.append(_fn), _real(*a))[1])
+    monkeypatch.setattr(fake_cupy._AtomicUfunc, "has_at", has_at)
+    ref, ref_in = _run(name, "cpu")
+    out, ins = _run(name, "cuda")
+    assert bool(calls) != has_at, f"{name}: cupyx scatters called {calls} with cupy ufunc.at {has_at}"
+    for t, r in zip(ins, ref_in):
+        if r.grad is not None:
+            np.testing.assert_allclose(t.grad.cpu().numpy(), r.grad.numpy(), **TOL)
+
+
 def test_rnn_stays_on_device(gpu):
     def run(device):
         tg.manual_seed(3)

@@ -1,0 +1,184 @@
+"""Where nanoGPT's GPU-config training step spends its time, kernel by kernel, beside PyTorch eager.
+
+    python bench/gpu_step_breakdown.py [--steps 5] [--no-profile]
+
+One process, one GPU, the same weights and batches (bench/gpu.py's torch twin). It times the step (forward,
+backward, clip 1.0, AdamW; medians of --steps after 3 warm-ups that compile and autotune) with fp32 products by
+cuBLAS (the default) or by our exact-fp32 Triton rung, with tf32 products by our tensor-core rung or by cuBLAS
+(CuPy's compute-type switch), with attention by the flash kernels or composite (batched cuBLAS products and
+softmax), and PyTorch eager in fp32 and in tf32. Then it records two steps of some settings under
+torch.profiler, which sees every CUDA kernel in the process (CUPTI): cupy's and Triton's as well as PyTorch's. It prints the kernels grouped by name with their GPU time per
+step, and the sum beside the wall time, which says whether the step waits on the GPU or on the Python host.
+"""
+import argparse
+import os
+import statistics
+import sys
+import time
+
+import numpy as np
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, os.path.dirname(HERE))
+sys.path.insert(0, HERE)
+
+
+def build(cfg):
+    import torch
+    import teenygrad
+    from gpu import _torch_gpt  # bench/gpu.py
+    from teenygrad.models.gpt import GPT
+    teenygrad.manual_seed(0)
+    tg_model = GPT(cfg["vocab"], cfg["block"], cfg["n_layer"], cfg["n_head"], cfg["n_embd"], dropout=0.0, bias=False)
+    weights = {k: v.numpy().copy() for k, v in tg_model.state_dict().items()}
+    tg_model.to("cuda")
+    th_model = _torch_gpt(cfg)
+    th_model.load_state_dict({k: torch.from_numpy(v) for k, v in weights.items()}, strict=False)
+    th_model.cuda()
+    return tg_model, th_model
+
+
+def steps_for(cfg, tg_model, th_model):
+    import cupy
+    import torch
+    import teenygrad
+    import teenygrad.nn.functional as F
+    v = cfg["vocab"]
+    tg_opt = teenygrad.optim.AdamW(tg_model.parameters(), lr=cfg["lr"], betas=(0.9, 0.99), weight_decay=cfg["wd"])
+    th_opt = torch.optim.AdamW(th_model.parameters(), lr=cfg["lr"], betas=(0.9, 0.99), weight_decay=cfg["wd"])
+    rng = np.random.default_rng(0)
+    batches = [rng.integers(0, v, (cfg["batch"], cfg["block"] + 1)) for _ in range(4)]
+
+    def tg_step(i):
+        xy = batches[i % len(batches)]
+        x, y = teenygrad.tensor(xy[:, :-1], device="cuda"), teenygrad.tensor(xy[:, 1:], device="cuda")
+        loss = F.cross_entropy(tg_model(x).view(-1, v), y.view(-1))
+        tg_opt.zero_grad()
+        loss.backward()
+        teenygrad.nn.utils.clip_grad_norm_(tg_model.parameters(), cfg["clip"])
+        tg_opt.step()
+        cupy.cuda.get_current_stream().synchronize()
+        return float(loss)
+
+    def th_step(i):
+        xy = torch.from_numpy(batches[i % len(batches)]).cuda()
+        loss = torch.nn.functional.cross_entropy(th_model(xy[:, :-1]).reshape(-1, v), xy[:, 1:].reshape(-1))
+        th_opt.zero_grad(set_to_none=True)
+        loss.backward()
+        torch.nn.utils.clip_grad_norm_(th_model.parameters(), cfg["clip"])
+        th_opt.step()
+        torch.cuda.synchronize()
+        return loss.item()
+    return tg_step, th_step
+
+
+def timed(step, n, warmup=3):
+    losses, times = [], []
+    for i in range(warmup + n):
+        t = time.perf_counter()
+        losses.append(step(i))
+        if i >= warmup:
+            times.append((time.perf_counter() - t) * 1e3)
+    return statistics.median(times), min(times), max(times), losses
+
+
+def kernel_table(step, label, n=2, top=22):
+    """Run `step` n times under torch.profiler; print GPU time per step by kernel name."""
+    from torch.autograd import DeviceType
+    from torch.profiler import ProfilerActivity, profile
+    step(0)
+    t = time.perf_counter()
+    with profile(activities=[ProfilerActivity.CPU, ProfilerActivity.CUDA]) as prof:
+        for i in range(n):
+            step(i)
+    wall = (time.perf_counter() - t) * 1e3 / n
+    by_name = {}
+    for e in prof.events():
+        if e.device_type == DeviceType.CUDA:
+            dt = e.time_range.elapsed_us()
+            c, s = by_name.get(e.name, (0, 0.0))
+            by_name[e.name] = (c + 1, s + dt)
+    total = sum(s for _, s in by_name.values()) / 1e3 / n
+    print(f"\n-- {label}: wall {wall:.1f} ms/step under the profiler; GPU kernels {total:.1f} ms/step "
+          f"({sum(c for c, _ in by_name.values()) / n:.0f} kernels/step)")
+    groups = {"GEMM": 0.0, "triton": 0.0, "other": 0.0}
+    for name, (_, s) in by_name.items():
+        low = name.lower()
+        key = "GEMM" if any(w in low for w in ("gemm", "sgemm", "cutlass", "_mm_", "matmul", "xmma", "nvjet")) \
+            else "triton" if "triton" in low or "_kernel" in low else "other"
+        groups[key] += s / 1e3 / n
+    print("   by kind: " + ", ".join(f"{k} {v:.1f} ms" for k, v in groups.items()))
+    for name, (c, s) in sorted(by_name.items(), key=lambda kv: -kv[1][1])[:top]:
+        print(f"   {s / 1e3 / n:8.3f} ms  {c / n:5.0f}x  {name[:110]}")
+    return dict(wall_ms=wall, gpu_ms=total, kinds=groups)
+
+
+def cupy_tf32(flag):
+    """CuPy's fp32 products in tf32 (what CUPY_TF32=1 sets at import), through its private compute-type switch;
+    False if this CuPy has no such switch."""
+    try:
+        from cupy._core import _routines_linalg as rl
+        rl.set_compute_type(np.float32, rl.COMPUTE_TYPE_TF32 if flag else rl.COMPUTE_TYPE_DEFAULT)
+        return True
+    except Exception as e:  # noqa: BLE001 (a private API: any failure means "not there")
+        if flag:
+            print(f"  CuPy compute type: {type(e).__name__}: {e}")
+        return not flag
+
+
+def main(argv=None):
+    p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("--steps", type=int, default=5)
+    p.add_argument("--no-profile", action="store_true")
+    args = p.parse_args(argv)
+    import torch
+    from gpu import TRAIN_CFG
+    from teenygrad.backend import cuda as backend
+    cfg = TRAIN_CFG
+    tg_model, th_model = build(cfg)
+    tg_step, th_step = steps_for(cfg, tg_model, th_model)
+    print(f"device: {torch.cuda.get_device_name()}; config {cfg}")
+    settings = [
+        ("teenygrad fp32 cuBLAS, flash attention", tg_step, dict(impl=None)),
+        ("teenygrad fp32 cuBLAS, composite attention", tg_step, dict(impl=None, flash=False)),
+        ("teenygrad fp32 Triton rung, flash", tg_step, dict(impl="scheduled")),
+        ("teenygrad tf32 Triton rung, flash", tg_step, dict(impl=None, tf32=True)),
+        ("teenygrad tf32 Triton rung, composite", tg_step, dict(impl=None, tf32=True, flash=False)),
+        ("teenygrad tf32 cuBLAS (CuPy), composite", tg_step, dict(impl="cublas", cupy_tf32=True, flash=False)),
+        ("torch eager fp32", th_step, dict()),
+        ("torch eager tf32", th_step, dict(tf32=True)),
+    ]
+    flash_default = backend.FLASH_DTYPES
+
+    def setup(s):
+        backend.set_matmul_impl(s.get("impl"))
+        backend.set_allow_tf32(s.get("tf32", False))
+        backend.FLASH_DTYPES = flash_default if s.get("flash", True) else ("float16", "bfloat16")
+        torch.backends.cuda.matmul.allow_tf32 = s.get("tf32", False)
+        return cupy_tf32(s.get("cupy_tf32", False))
+
+    rows = {}
+    for label, step, s in settings:
+        if not setup(s):
+            print(f"{label:44s} skipped: CuPy's compute-type switch is not there")
+            continue
+        t0 = time.perf_counter()
+        med, lo, hi, losses = timed(step, args.steps)
+        rows[label] = med
+        print(f"{label:44s} {med:7.1f} ms/step (min {lo:.1f}, max {hi:.1f}); loss {losses[0]:.5f} -> "
+              f"{losses[-1]:.5f}  [{time.perf_counter() - t0:.0f} s with warm-ups]", flush=True)
+    base = rows["torch eager fp32"]
+    for label, ms in rows.items():
+        print(f"  {label:44s} x{ms / base:.2f} of torch eager fp32")
+    if not args.no_profile:
+        for label, step, s in settings[:2] + settings[5:7]:
+            if label in rows:
+                setup(s)
+                kernel_table(step, label)
+    setup({})
+    backend.set_matmul_impl(None)
+    backend.set_allow_tf32(None)
+
+
+if __name__ == "__main__":
+    main()
