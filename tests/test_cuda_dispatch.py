@@ -223,10 +223,10 @@ OPS = {
     "sdpa_mask": (lambda q, k, v: F.scaled_dot_product_attention(q, k, v, attn_mask=tg.tensor(np.tril(np.ones(
         (5, 5), bool)), device=q.device)), QKV, []),  # batched products: one cuBLAS call each
     "linear": (lambda x, w, b: F.linear(x, w, b), [_rand((2, 3, 4), 8), _rand((5, 4), 9), _rand((5,), 10)],
-               ["matmul:scheduled"] * 3),
-    "matmul_2d": (lambda x, w: x @ w, [_rand((3, 4), 11), _rand((4, 5), 12)], ["matmul:scheduled"] * 3),
+               ["matmul:cublas"] * 3),
+    "matmul_2d": (lambda x, w: x @ w, [_rand((3, 4), 11), _rand((4, 5), 12)], ["matmul:cublas"] * 3),
     "matmul_batched": (lambda x, w: x @ w, [_rand((2, 3, 4), 11), _rand((2, 4, 5), 12)], []),  # cuBLAS, batched
-    "matmul_bcast": (lambda x, w: x @ w, [_rand((2, 3, 4), 11), _rand((4, 5), 12)], ["matmul:scheduled"] * 3),
+    "matmul_bcast": (lambda x, w: x @ w, [_rand((2, 3, 4), 11), _rand((4, 5), 12)], ["matmul:cublas"] * 3),
 }
 
 
@@ -319,7 +319,7 @@ def test_gpt_step_uses_every_kernel_and_matches_cpu(kernel_calls):
     ref = _tiny_gpt_step("cpu")
     got = _tiny_gpt_step("cuda")
     n_params = len(got[1])
-    assert set(kernel_calls) == {"matmul:scheduled", "cross_entropy_fwd", "cross_entropy_bwd", "layer_norm_fwd",
+    assert set(kernel_calls) == {"matmul:cublas", "cross_entropy_fwd", "cross_entropy_bwd", "layer_norm_fwd",
                                  "layer_norm_bwd", "gelu_fwd", "gelu_bwd", "attention_fwd", "attention_bwd",
                                  "adamw_step"}
     assert kernel_calls.count("adamw_step") == 2 * n_params
@@ -350,7 +350,7 @@ def test_kernels_off_by_environment_calls_nothing(calls, monkeypatch):
     _assert_same_step(got, ref)
 
 
-@pytest.mark.parametrize("override,expected", [(None, "scheduled"), ("cublas", "cublas"), ("tiled", "tiled")])
+@pytest.mark.parametrize("override,expected", [(None, "cublas"), ("scheduled", "scheduled"), ("tiled", "tiled")])
 def test_matmul_dispatch_follows_teenygrad_matmul(kernel_calls, monkeypatch, override, expected):
     if override:
         monkeypatch.setenv("TEENYGRAD_MATMUL", override)
@@ -366,14 +366,48 @@ def test_matmul_dispatch_follows_teenygrad_matmul(kernel_calls, monkeypatch, ove
     np.testing.assert_allclose(out.cpu().numpy(), _rand((2, 3, 4), 3) @ _rand((2, 4, 5), 4), **TOL)
 
 
-def test_matmul_picks_the_rung_for_the_dtype(kernel_calls, monkeypatch):
+def _cupy_compute_switch(monkeypatch, present):
+    """A stand-in for CuPy's compute-type switch (cupy._core._routines_linalg); returns the types it was given."""
+    import types
+    monkeypatch.setattr(backend, "_cupy_linalg", None)
+    monkeypatch.setattr(backend, "_cupy_fp32_compute", None)
+    given = []
+    core = types.ModuleType("cupy._core")
+    if present:
+        linalg = types.SimpleNamespace(COMPUTE_TYPE_DEFAULT=1, COMPUTE_TYPE_TF32=7,
+                                       set_compute_type=lambda dtype, ct: given.append((np.dtype(dtype).name, ct)))
+        core._routines_linalg = linalg
+        monkeypatch.setitem(sys.modules, "cupy._core._routines_linalg", linalg)
+    monkeypatch.setitem(sys.modules, "cupy._core", core)
+    return given
+
+
+def test_matmul_is_cublas_in_tf32_when_allowed(kernel_calls, monkeypatch):
+    given = _cupy_compute_switch(monkeypatch, present=True)
     a = fake_cupy.asarray(_rand((3, 4), 1))
     b = fake_cupy.asarray(_rand((4, 2), 2))
-    backend.matmul(a.astype(np.float16), b.astype(np.float16))  # fake arrays report compute capability (0, 0)
+    backend.matmul(a.astype(np.float16), b.astype(np.float16))
+    assert given == []  # only float32 products have a tf32 mode
+    backend.matmul(a, b)
     backend.set_allow_tf32(True)  # the fixture puts the setting back
     backend.matmul(a, b)
+    backend.matmul(a, b)  # the switch is thrown once per change, not per product
+    backend.matmul(a[None], b[None])  # batched: one cuBLAS call, in the same mode
+    backend.set_allow_tf32(False)
+    backend.matmul(a, b)
+    assert kernel_calls == ["matmul:cublas"] * 5
+    assert given == [("float32", 1), ("float32", 7), ("float32", 1)]
+
+
+def test_matmul_tf32_without_cupys_switch_takes_the_tensorcore_rung(kernel_calls, monkeypatch):
+    given = _cupy_compute_switch(monkeypatch, present=False)
+    a = fake_cupy.asarray(_rand((3, 4), 1))
+    b = fake_cupy.asarray(_rand((4, 2), 2))
+    backend.matmul(a, b)  # exact fp32 needs no switch
+    backend.set_allow_tf32(True)
+    backend.matmul(a, b)
     backend.matmul(a.astype(np.float64), b.astype(np.float64))
-    assert kernel_calls == ["matmul:tensorcore", "matmul:tensorcore", "matmul:cublas"]
+    assert kernel_calls == ["matmul:cublas", "matmul:tensorcore", "matmul:cublas"] and given == []
 
 
 # ---- the real Triton kernels, run by the interpreter on the fake GPU's (numpy) memory ----------------------
@@ -416,5 +450,5 @@ def test_gpt_step_through_the_real_triton_kernels():
                          env=env, capture_output=True, text=True, timeout=600)
     assert out.returncode == 0, out.stdout + out.stderr
     assert out.stdout.strip().splitlines()[-1] == str(sorted(
-        {"matmul:scheduled", "cross_entropy_fwd", "cross_entropy_bwd", "layer_norm_fwd", "layer_norm_bwd",
+        {"matmul:cublas", "cross_entropy_fwd", "cross_entropy_bwd", "layer_norm_fwd", "layer_norm_bwd",
          "gelu_fwd", "gelu_bwd", "attention_fwd", "attention_bwd", "adamw_step", "softmax_fwd", "softmax_bwd"}))

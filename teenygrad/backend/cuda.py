@@ -5,19 +5,20 @@ or triton at module import (they load on first use), so `import teenygrad` stays
 without a GPU. The wrappers also accept numpy arrays when TRITON_INTERPRET=1: that is how the tests
 run this layer on a CPU.
 
-matmul picks a rung of the GEMM ladder with `choose_matmul_impl`, a pure function of
-(dtype, compute capability, allow_tf32, override) so the decision is testable without a GPU:
-    fp16/bf16 -> "hopper" on sm_90+ (TMA, persistent), else "tensorcore"
-    fp32      -> "tensorcore" (tf32) if tf32 is allowed, else "scheduled" (exact fp32)
-    others    -> "cublas" (our kernels cover fp32/fp16/bf16 only)
-Override with set_matmul_impl(name) or TEENYGRAD_MATMUL=cublas|naive|tiled|scheduled|tensorcore|hopper|auto;
-"cublas" (cupy's `a @ b`) stays available as the reference. tf32 is off by default, like
-torch.backends.cuda.matmul.allow_tf32; turn it on with set_allow_tf32(True) or TEENYGRAD_ALLOW_TF32=1.
-Batched matmul (ndim > 2 on both sides, batch dims broadcast) is one batched cuBLAS call by default: our rungs
-are 2-D kernels, and looping over the batch in Python (what a forced rung does, one launch per matrix) cost more
-than the products themselves (attention with a mask or dropout in the nanoGPT GPU config: 384 launches a
-product). A batch grid axis in the kernels would bring the batched case onto the ladder. cuBLAS there follows
-CuPy's own tf32 switch (CUPY_TF32=1 before cupy is imported), not set_allow_tf32.
+matmul picks an implementation with `choose_matmul_impl`, a pure function of
+(dtype, compute capability, allow_tf32, override) so the decision is testable without a GPU. By default it is
+"cublas" (cupy's `a @ b`) for every dtype: in the nanoGPT GPU-config training step on an H200 our best exact-fp32
+rung took 41.1 ms of products where cuBLAS took 23.2, and with tf32 our tensor-core rung made the step 58.0 ms
+against cuBLAS's 39.0 (bench/gpu_step_breakdown.py, docs/gemm.md); at fp16/bf16 the ladder's best rung reaches
+35-93% of cuBLAS (docs/gemm.md). The ladder's rungs run on request:
+set_matmul_impl(name) or TEENYGRAD_MATMUL=naive|tiled|scheduled|tensorcore|hopper (cublas|auto: the default).
+tf32 is off by default, like torch.backends.cuda.matmul.allow_tf32; turn it on with set_allow_tf32(True) or
+TEENYGRAD_ALLOW_TF32=1. cuBLAS's fp32 products, batched ones included, then run in tf32 through CuPy's
+compute-type switch (what CUPY_TF32=1 sets at import; teenygrad's setting wins over that variable); a CuPy
+without that switch gets the tensor-core rung for tf32 instead.
+Batched matmul (ndim > 2 on both sides, batch dims broadcast) is one batched cuBLAS call unless a rung is
+forced: our rungs are 2-D kernels, and looping over the batch in Python (one launch per matrix) cost more than
+the products themselves (attention with a mask or dropout in the nanoGPT GPU config: 384 launches a product).
 
 The ops (teenygrad.ops) ask `kernels_for(*arrays)` before each fused op, as they ask backend.cpu.fused_for
 on the CPU: it returns this module when the arrays are GPU arrays the kernels take, else None and the op
@@ -36,6 +37,7 @@ _RUNG_MODULES = {"naive": "gemm_1_naive", "tiled": "gemm_2_tiled", "scheduled": 
 _KERNEL_DTYPES = ("float32", "float16", "bfloat16")
 MAX_ROW = 65536  # softmax and layer_norm hold a whole row in one block
 MAX_HEAD_DIM = 256  # flash attention holds a whole head in one tile
+FLASH_DTYPES = ("float32", "float16", "bfloat16")  # attention in other dtypes takes the composite path
 _matmul_override = None
 _allow_tf32 = None
 _test_xp = None  # a stand-in array module (tests/fake_cupy.py); see _use_array_module_for_tests
@@ -60,6 +62,14 @@ def kernels_for(*arrays):
         if type(a) is np.ndarray or a.dtype.name not in _KERNEL_DTYPES:
             return None
     return sys.modules[__name__] if kernels_enabled() else None
+
+
+def flash_attention_for(q, k, v):
+    """This module if attention on these arrays runs the flash kernels (GPU arrays of a FLASH_DTYPES dtype, heads
+    of <= MAX_HEAD_DIM), else None: the op then computes softmax(q k^T) v with batched cuBLAS products."""
+    if type(q) is np.ndarray or q.shape[-1] > MAX_HEAD_DIM or q.dtype.name not in FLASH_DTYPES:
+        return None
+    return kernels_for(q, k, v)
 
 
 def is_available():
@@ -100,20 +110,18 @@ def _dtype_name(dtype):
 
 
 def choose_matmul_impl(dtype, compute_capability, allow_tf32=False, override=None):
-    """Name of the matmul implementation for this dtype on a GPU of this (major, minor) capability."""
+    """Name of the matmul implementation for this dtype on a GPU of this (major, minor) capability: cuBLAS unless
+    `override` names a rung of the ladder (allow_tf32 is taken for the signature's sake: tf32 or not, cuBLAS is
+    the faster, see the module docstring)."""
     name = _dtype_name(dtype)
     if override not in (None, "auto") and override not in MATMUL_IMPLS:
         raise ValueError(f"matmul: unknown implementation {override!r}; choose from {MATMUL_IMPLS + ('auto',)}")
-    if name not in _KERNEL_DTYPES:
+    if name not in _KERNEL_DTYPES or override in (None, "auto"):
         return "cublas"
-    if override not in (None, "auto"):
-        if override == "hopper" and tuple(compute_capability) < (9, 0):
-            raise ValueError(f"matmul: 'hopper' needs TMA (compute capability >= 9.0), this GPU is "
-                             f"{compute_capability[0]}.{compute_capability[1]}")
-        return override
-    if name in ("float16", "bfloat16"):
-        return "hopper" if tuple(compute_capability) >= (9, 0) else "tensorcore"
-    return "tensorcore" if allow_tf32 else "scheduled"
+    if override == "hopper" and tuple(compute_capability) < (9, 0):
+        raise ValueError(f"matmul: 'hopper' needs TMA (compute capability >= 9.0), this GPU is "
+                         f"{compute_capability[0]}.{compute_capability[1]}")
+    return override
 
 
 def set_matmul_impl(name):
@@ -169,17 +177,41 @@ def _matmul_2d(impl, a, b, out):
     return fn(a, b, out=out)
 
 
+_cupy_linalg = None  # cupy._core._routines_linalg, once imported (False: this CuPy has no compute-type switch)
+_cupy_fp32_compute = None  # the compute type teenygrad last gave CuPy's float32 products
+
+
+def cublas_tf32(tf32):
+    """Make CuPy's (cuBLAS's) float32 products tf32 or exact, as `tf32` says. False if that can't be had: a CuPy
+    without the compute-type switch (or the tests' fake) runs its products exactly and can't do tf32."""
+    global _cupy_linalg, _cupy_fp32_compute
+    if _cupy_linalg is None:
+        try:
+            from cupy._core import _routines_linalg
+            _cupy_linalg = _routines_linalg if hasattr(_routines_linalg, "set_compute_type") else False
+        except ImportError:
+            _cupy_linalg = False
+    if _cupy_linalg is False:
+        return not tf32
+    want = _cupy_linalg.COMPUTE_TYPE_TF32 if tf32 else _cupy_linalg.COMPUTE_TYPE_DEFAULT
+    if want != _cupy_fp32_compute:
+        _cupy_linalg.set_compute_type(np.float32, want)
+        _cupy_fp32_compute = want
+    return True
+
+
 def matmul(a, b):
-    """a @ b for (..., M, K) and (..., K, N) arrays, batch dims broadcast, with the chosen GEMM rung."""
+    """a @ b for (..., M, K) and (..., K, N) arrays, batch dims broadcast, with the chosen implementation."""
     if a.ndim < 2 or b.ndim < 2:
         raise ValueError(f"matmul: expects arrays with >= 2 dims, got shapes {a.shape} and {b.shape}")
     if a.shape[-1] != b.shape[-2]:
         raise ValueError(f"matmul: shapes {a.shape} and {b.shape} are not aligned ({a.shape[-1]} != {b.shape[-2]})")
     if a.dtype != b.dtype:
         raise TypeError(f"matmul: dtypes differ ({a.dtype} and {b.dtype}); cast one first")
-    impl = "cublas"  # kernels off (or the tests' fake cupy): cupy's own matmul
-    if kernels_enabled():
-        impl = choose_matmul_impl(a.dtype, compute_capability(a), allow_tf32(), matmul_override())
+    kernels, tf32 = kernels_enabled(), allow_tf32()
+    impl = choose_matmul_impl(a.dtype, compute_capability(a), tf32, matmul_override()) if kernels else "cublas"
+    if impl == "cublas" and a.dtype == np.float32 and not cublas_tf32(tf32) and kernels:
+        impl = "tensorcore"  # tf32 asked for, and this CuPy can't run cuBLAS in tf32: our tf32 rung
     xp = _test_xp or _kernel("_launch").xp_of(a)
     if a.ndim == 2 and b.ndim == 2:
         return _matmul_2d(impl, a, b, None)

@@ -530,7 +530,7 @@ class ScaledDotProductAttention(Function):
         self.q, self.k, self.v, self.scale, self.drop = q, k, v, scale, drop
         self.causal, self.cuda = causal, None
         if mask is None and drop is None and q.ndim == 4 and q.shape == k.shape == v.shape:
-            self.cuda = _cuda.kernels_for(q, k, v) if q.shape[-1] <= _cuda.MAX_HEAD_DIM else None
+            self.cuda = _cuda.flash_attention_for(q, k, v)
         if self.cuda is not None:  # flash attention: the (t, t) scores never reach memory (Triton)
             self.o, self.lse = self.cuda.attention_fwd(q, k, v, causal, scale)
             return self.o
