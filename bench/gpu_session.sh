@@ -40,8 +40,9 @@ $PY -c "import sys, numpy, cupy, triton; print('python', sys.version.split()[0],
 
 if want tests; then
 stamp "tests/test_device.py on the real GPU (cap ${TESTS_S} s)"
-# cuBLAS for the products here: every new odd test shape would autotune (and compile) eight GEMM configurations;
-# bench/gpu.py checks the rungs themselves. The fused kernels run as they do in training.
+# cuBLAS for the products (the default since the thirteenth landing; named here so an older checkout does the same):
+# a rung would autotune (and compile) eight GEMM configurations per new odd test shape. bench/gpu.py checks the
+# rungs themselves. The fused kernels run as they do in training.
 TEENYGRAD_MATMUL=cublas TEENYGRAD_TEST_CUDA=1 timeout "$TESTS_S" $PY -m pytest -q --maxfail=8 -p no:cacheprovider tests/test_device.py \
     >"$OUT/tests.log" 2>&1
 echo "exit $?"; tail -n 25 "$OUT/tests.log"
