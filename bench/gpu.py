@@ -461,25 +461,15 @@ def _torch_gpt(cfg):
     return GPT(cfg["vocab"], cfg["block"], cfg["n_layer"], cfg["n_head"], cfg["n_embd"])
 
 
-def bench_train_step(env, steps=10, warmup=3, budget_s=45):
-    """nanoGPT GPU training step (forward, backward, clip 1.0, AdamW): teenygrad on device='cuda' against
-    PyTorch eager on the same GPU, from the same numpy-initialised weights and the same batches. Wall-clock
-    ms/step (each step ends in a device synchronize), median over `steps` after `warmup`."""
-    if env.interpret or not _cuda_training_available():
-        print("  skipped: needs teenygrad cuda training path (a CUDA GPU with cupy)")
-        return None
-    try:
-        import torch
-        if not torch.cuda.is_available():
-            raise RuntimeError("torch.cuda.is_available() is False")
-    except Exception as e:
-        print(f"  skipped: PyTorch with CUDA is needed as the yardstick ({type(e).__name__}: {e})")
-        return None
-    np = env.np
+def train_steps(cfg):
+    """(tg_step, th_step): one nanoGPT GPU training step (forward, backward, clip, AdamW, then a device sync) of
+    teenygrad on device='cuda' and of its PyTorch twin, from the same numpy-initialised weights; step(i) trains on
+    batch i % 4 of four fixed random batches and returns the loss as a float."""
+    import numpy as np
+    import torch
     import teenygrad
     import teenygrad.nn.functional as F
     from teenygrad.models.gpt import GPT
-    cfg = TRAIN_CFG
     teenygrad.manual_seed(0)
     tg_model = GPT(cfg["vocab"], cfg["block"], cfg["n_layer"], cfg["n_head"], cfg["n_embd"], dropout=0.0, bias=False)
     weights = {k: v.numpy().copy() for k, v in tg_model.state_dict().items()}   # host copies, before the move
@@ -496,6 +486,7 @@ def bench_train_step(env, steps=10, warmup=3, budget_s=45):
     v = cfg["vocab"]
 
     def tg_step(i):
+        import cupy
         xy = batches[i % len(batches)]
         x, y = teenygrad.tensor(xy[:, :-1], device="cuda"), teenygrad.tensor(xy[:, 1:], device="cuda")
         loss = F.cross_entropy(tg_model(x).view(-1, v), y.view(-1))
@@ -503,7 +494,7 @@ def bench_train_step(env, steps=10, warmup=3, budget_s=45):
         loss.backward()
         teenygrad.nn.utils.clip_grad_norm_(tg_model.parameters(), cfg["clip"])
         tg_opt.step()
-        env.sync()
+        cupy.cuda.get_current_stream().synchronize()
         return float(loss)
 
     def th_step(i):
@@ -515,6 +506,25 @@ def bench_train_step(env, steps=10, warmup=3, budget_s=45):
         th_opt.step()
         torch.cuda.synchronize()
         return loss.item()
+    return tg_step, th_step
+
+
+def bench_train_step(env, steps=10, warmup=3, budget_s=45):
+    """nanoGPT GPU training step (forward, backward, clip 1.0, AdamW): teenygrad on device='cuda' against
+    PyTorch eager on the same GPU, from the same numpy-initialised weights and the same batches. Wall-clock
+    ms/step (each step ends in a device synchronize), median over `steps` after `warmup`."""
+    if env.interpret or not _cuda_training_available():
+        print("  skipped: needs teenygrad cuda training path (a CUDA GPU with cupy)")
+        return None
+    try:
+        import torch
+        if not torch.cuda.is_available():
+            raise RuntimeError("torch.cuda.is_available() is False")
+    except Exception as e:
+        print(f"  skipped: PyTorch with CUDA is needed as the yardstick ({type(e).__name__}: {e})")
+        return None
+    np, cfg = env.np, TRAIN_CFG
+    tg_step, th_step = train_steps(cfg)
 
     def timed(step):
         t_start, losses, times = time.perf_counter(), [], []

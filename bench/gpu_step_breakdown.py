@@ -23,55 +23,6 @@ sys.path.insert(0, os.path.dirname(HERE))
 sys.path.insert(0, HERE)
 
 
-def build(cfg):
-    import torch
-    import teenygrad
-    from gpu import _torch_gpt  # bench/gpu.py
-    from teenygrad.models.gpt import GPT
-    teenygrad.manual_seed(0)
-    tg_model = GPT(cfg["vocab"], cfg["block"], cfg["n_layer"], cfg["n_head"], cfg["n_embd"], dropout=0.0, bias=False)
-    weights = {k: v.numpy().copy() for k, v in tg_model.state_dict().items()}
-    tg_model.to("cuda")
-    th_model = _torch_gpt(cfg)
-    th_model.load_state_dict({k: torch.from_numpy(v) for k, v in weights.items()}, strict=False)
-    th_model.cuda()
-    return tg_model, th_model
-
-
-def steps_for(cfg, tg_model, th_model):
-    import cupy
-    import torch
-    import teenygrad
-    import teenygrad.nn.functional as F
-    v = cfg["vocab"]
-    tg_opt = teenygrad.optim.AdamW(tg_model.parameters(), lr=cfg["lr"], betas=(0.9, 0.99), weight_decay=cfg["wd"])
-    th_opt = torch.optim.AdamW(th_model.parameters(), lr=cfg["lr"], betas=(0.9, 0.99), weight_decay=cfg["wd"])
-    rng = np.random.default_rng(0)
-    batches = [rng.integers(0, v, (cfg["batch"], cfg["block"] + 1)) for _ in range(4)]
-
-    def tg_step(i):
-        xy = batches[i % len(batches)]
-        x, y = teenygrad.tensor(xy[:, :-1], device="cuda"), teenygrad.tensor(xy[:, 1:], device="cuda")
-        loss = F.cross_entropy(tg_model(x).view(-1, v), y.view(-1))
-        tg_opt.zero_grad()
-        loss.backward()
-        teenygrad.nn.utils.clip_grad_norm_(tg_model.parameters(), cfg["clip"])
-        tg_opt.step()
-        cupy.cuda.get_current_stream().synchronize()
-        return float(loss)
-
-    def th_step(i):
-        xy = torch.from_numpy(batches[i % len(batches)]).cuda()
-        loss = torch.nn.functional.cross_entropy(th_model(xy[:, :-1]).reshape(-1, v), xy[:, 1:].reshape(-1))
-        th_opt.zero_grad(set_to_none=True)
-        loss.backward()
-        torch.nn.utils.clip_grad_norm_(th_model.parameters(), cfg["clip"])
-        th_opt.step()
-        torch.cuda.synchronize()
-        return loss.item()
-    return tg_step, th_step
-
-
 def timed(step, n, warmup=3):
     losses, times = [], []
     for i in range(warmup + n):
@@ -132,11 +83,10 @@ def main(argv=None):
     p.add_argument("--no-profile", action="store_true")
     args = p.parse_args(argv)
     import torch
-    from gpu import TRAIN_CFG
+    from gpu import TRAIN_CFG, train_steps
     from teenygrad.backend import cuda as backend
     cfg = TRAIN_CFG
-    tg_model, th_model = build(cfg)
-    tg_step, th_step = steps_for(cfg, tg_model, th_model)
+    tg_step, th_step = train_steps(cfg)
     print(f"device: {torch.cuda.get_device_name()}; config {cfg}")
     settings = [
         ("teenygrad fp32 cuBLAS, flash attention", tg_step, dict(impl=None)),
