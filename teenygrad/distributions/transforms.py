@@ -84,6 +84,35 @@ class Transform:
     def __repr__(self):
         return type(self).__name__ + "()"
 
+    # equality as torch's: a transform equals only itself, unless its class compares parameters (kl_divergence of
+    # two TransformedDistributions needs equal transforms); equal transforms hash alike
+    def __eq__(self, other):
+        return self is other
+
+    def __ne__(self, other):
+        return not self.__eq__(other)
+
+    __hash__ = object.__hash__
+
+
+def _same_class(self, other):
+    """__eq__ for a transform without parameters: any two of the class are the same map"""
+    return type(other) is type(self)
+
+
+def _class_hash(self):
+    return hash(type(self))
+
+
+def _same_values(a, b):
+    """a parameter of two transforms is the same: equal numbers, or tensors equal at every broadcast position"""
+    if isinstance(a, numbers.Number) and isinstance(b, numbers.Number):
+        return a == b
+    try:
+        return bool((a == b).all().item())
+    except (ValueError, RuntimeError):  # shapes that do not broadcast are not equal
+        return False
+
 
 class _InverseTransform(Transform):
     """transform.inv: the same map run backwards, sharing the forward transform's cache"""
@@ -118,6 +147,12 @@ class _InverseTransform(Transform):
     def log_abs_det_jacobian(self, x, y):
         return -self._inv.log_abs_det_jacobian(y, x)
 
+    def __eq__(self, other):
+        return isinstance(other, _InverseTransform) and self._inv == other._inv
+
+    def __hash__(self):
+        return hash((_InverseTransform, self._inv))
+
     def forward_shape(self, shape):
         return self._inv.inverse_shape(shape)
 
@@ -131,6 +166,7 @@ class _InverseTransform(Transform):
 class ExpTransform(Transform):
     """y = exp(x);  log|dy/dx| = x"""
     domain, codomain, bijective, sign = constraints.real, constraints.positive, True, +1
+    __eq__, __hash__ = _same_class, _class_hash
 
     def _call(self, x):
         return x.exp()
@@ -152,6 +188,7 @@ class SigmoidTransform(Transform):
     """y = sigmoid(x), kept inside (tiny, 1 - eps) so the inverse's logs stay finite;
     log|dy/dx| = log(y (1 - y)) = -softplus(-x) - softplus(x)"""
     domain, codomain, bijective, sign = constraints.real, constraints.unit_interval, True, +1
+    __eq__, __hash__ = _same_class, _class_hash
 
     def _call(self, x):
         return _clipped_sigmoid(x)
@@ -168,6 +205,7 @@ class SigmoidTransform(Transform):
 class TanhTransform(Transform):
     """y = tanh(x);  log|dy/dx| = log(1 - tanh(x)^2) = 2 (log 2 - x - softplus(-2x)), stable for large |x|"""
     domain, codomain, bijective, sign = constraints.real, constraints.interval(-1.0, 1.0), True, +1
+    __eq__, __hash__ = _same_class, _class_hash
 
     def _call(self, x):
         return x.tanh()
@@ -228,6 +266,12 @@ class AffineTransform(Transform):
 
     def __repr__(self):
         return f"AffineTransform(loc={self.loc!r}, scale={self.scale!r}, event_dim={self._event_dim})"
+
+    def __eq__(self, other):
+        return (isinstance(other, AffineTransform) and _same_values(self.loc, other.loc)
+                and _same_values(self.scale, other.scale))
+
+    __hash__ = _class_hash
 
 
 class ComposeTransform(Transform):
@@ -309,6 +353,12 @@ class ComposeTransform(Transform):
     def __repr__(self):
         return "ComposeTransform(\n    " + ",\n    ".join(repr(p) for p in self.parts) + "\n)"
 
+    def __eq__(self, other):
+        return isinstance(other, ComposeTransform) and self.parts == other.parts
+
+    def __hash__(self):
+        return hash((ComposeTransform,) + tuple(self.parts))
+
 
 identity_transform = ComposeTransform([])
 
@@ -317,6 +367,7 @@ class AbsTransform(Transform):
     """y = |x|: not bijective, so TransformedDistribution only samples through it (log_prob is the family's)"""
 
     domain, codomain = constraints.real, constraints.positive
+    __eq__, __hash__ = _same_class, _class_hash
 
     def _call(self, x):
         return x.abs()
@@ -354,6 +405,11 @@ class PowerTransform(Transform):
     def __repr__(self):
         return f"PowerTransform(exponent={self.exponent!r})"
 
+    def __eq__(self, other):
+        return isinstance(other, PowerTransform) and _same_values(self.exponent, other.exponent)
+
+    __hash__ = _class_hash
+
 
 def _offsets(n, like):
     """log(n), log(n-1), ..., log(1): the shift that maps x = 0 to the simplex's centre"""
@@ -364,6 +420,7 @@ class StickBreakingTransform(Transform):
     """R^n -> the (n+1)-simplex: z_i = sigmoid(x_i - log(n - i)) breaks off fraction z_i of the stick still left,
     y_i = z_i prod_{j<i} (1 - z_j), and the last entry takes what remains"""
     domain, codomain, bijective = constraints.real_vector, constraints.simplex, True
+    __eq__, __hash__ = _same_class, _class_hash
 
     def _call(self, x):
         z = _clipped_sigmoid(x - _offsets(x.shape[-1], x))
