@@ -5,6 +5,7 @@ need an ordering (comparisons, max, clamp, relu, sort, ...) refuse complex tenso
 use numpy's lexicographic one."""
 import functools
 import numpy as np
+from ._arrays import xp_of
 from .ops import complex as C
 from .tensor import Tensor
 
@@ -54,7 +55,8 @@ def angle(self):
         from . import dtype as dt
         self = self._cast(dt._default_float)
     a = self._data
-    return Tensor._wrap(np.where(a < 0, np.pi, np.where(np.isnan(a), a, 0)).astype(a.dtype, copy=False))
+    xp = xp_of(a)
+    return Tensor._wrap(xp.where(a < 0, np.pi, xp.where(xp.isnan(a), a, 0)).astype(a.dtype, copy=False))
 
 
 def view_as_complex(input):

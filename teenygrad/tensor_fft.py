@@ -4,14 +4,16 @@ by the overlap-added squared window. Checks and defaults are torch 2.13's (retur
 import warnings
 import numpy as np
 from . import fft as _fft
+from ._arrays import xp_of
 from .ops.fft import OverlapAdd
 from .tensor import Tensor
 
 
-def _window(window, n_fft, win_length, dtype):
-    """The window (ones when None) zero-padded on both sides to n_fft, centred as torch does."""
+def _window(window, n_fft, win_length, like):
+    """The window (ones of like's real dtype, on like's device, when None) zero-padded on both sides to n_fft,
+    centred as torch does."""
     if window is None:  # torch: a rectangle win_length wide, padded like a given window
-        window = Tensor._wrap(np.ones(win_length, dtype))
+        window = Tensor._wrap(xp_of(like).ones(win_length, like.real.dtype))
     left = (n_fft - win_length) // 2
     return window.pad((left, n_fft - win_length - left)) if win_length < n_fft else window
 
@@ -65,8 +67,7 @@ def stft(input, n_fft, hop_length=None, win_length=None, window=None, center=Tru
         warnings.warn("A window was not provided. A rectangular window will be applied,which is known to cause "
                       "spectral leakage. Other windows such as torch.hann_window or torch.hamming_window are "
                       "recommended to reduce spectral leakage.", UserWarning, stacklevel=2)
-    real_dtype = x._data.real.dtype
-    frames = x.unfold(-1, n_fft, hop) * _window(window, n_fft, win, real_dtype)  # (b?, frames, n_fft)
+    frames = x.unfold(-1, n_fft, hop) * _window(window, n_fft, win, x._data)  # (b?, frames, n_fft)
     norm = "ortho" if normalized else "backward"
     out = (_fft.rfft if onesided else _fft.fft)(frames, dim=-1, norm=norm).transpose(-1, -2)
     if not return_complex:
@@ -126,7 +127,7 @@ def istft(input, n_fft, hop_length=None, win_length=None, window=None, center=Tr
         if not onesided:
             spec = spec[..., :n_fft // 2 + 1]
         frames = _fft.irfft(spec, n_fft, dim=-1, norm=norm)
-    w = _window(window, n_fft, win, input._data.real.dtype)
+    w = _window(window, n_fft, win, input._data)
     y = OverlapAdd.apply(frames * w, hop=hop)                                      # (b?, n_fft + hop (frames-1))
     env = OverlapAdd.apply((w * w).expand(n_frames, n_fft), hop=hop)
     full = n_fft + hop * (n_frames - 1)

@@ -9,7 +9,7 @@ Python and numpy scalars mix freely, as in cupy. `np.asarray` / `np.array` / `np
 device array raise TypeError while installed, as cupy's `__array__` does (numpy never asks a subclass, so
 install() wraps those three functions).
 
-`install()` puts this module at sys.modules['cupy'] (and a `cupyx` with scipy.special.erf) and tells
+`install()` puts this module at sys.modules['cupy'] (with `cupy.fft`, and a `cupyx` with scipy.special.erf) and tells
 teenygrad.backend.cuda to run matmul and the fused ops as plain array code (no Triton kernels).
 """
 import math
@@ -216,6 +216,13 @@ def __getattr__(name):
 lib = types.SimpleNamespace(stride_tricks=types.SimpleNamespace(
     as_strided=_device_fn(np.lib.stride_tricks.as_strided)))
 
+# cupy.fft: numpy's transforms taking and giving device arrays only (a host array raises, as in cupy)
+fft = types.ModuleType("cupy.fft")
+for _name in ("fft", "ifft", "fft2", "ifft2", "fftn", "ifftn", "rfft", "irfft", "rfft2", "irfft2", "rfftn", "irfftn",
+              "hfft", "ihfft", "fftfreq", "rfftfreq", "fftshift", "ifftshift"):
+    setattr(fft, _name, _device_fn(getattr(np.fft, _name)))
+del _name
+
 
 class _Device:
     id = 0
@@ -314,7 +321,7 @@ def _refuse_device(name):
 def install():
     """Make `import cupy` give this module and point teenygrad's cuda backend at it; returns an undo function."""
     from teenygrad.backend import cuda as backend
-    mods = {"cupy": sys.modules[__name__], "cupyx": cupyx, "cupyx.scipy": cupyx.scipy,
+    mods = {"cupy": sys.modules[__name__], "cupy.fft": fft, "cupyx": cupyx, "cupyx.scipy": cupyx.scipy,
             "cupyx.scipy.special": cupyx.scipy.special}
     saved = {k: sys.modules.get(k) for k in mods}
     sys.modules.update(mods)

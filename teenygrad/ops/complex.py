@@ -2,6 +2,7 @@
 Gradients follow torch's convention for a real loss L of z = x + iy: the gradient of z is dL/dx + i dL/dy (the
 conjugate Wirtinger derivative, doubled), so a real input's gradient is the real part of what reaches it."""
 import numpy as np
+from .._arrays import contiguous, xp_of
 from ..autograd.function import Function
 from ..autograd.graph_backward import const
 
@@ -45,7 +46,7 @@ class Real(Function):
         return g.astype(_COMPLEX_OF[g.dtype])
 
     def backward_graph(self, g):
-        return Complex.apply(g, const(np.zeros_like(g._data)))
+        return Complex.apply(g, const(xp_of(g._data).zeros_like(g._data)))
 
 
 class Imag(Function):
@@ -55,10 +56,10 @@ class Imag(Function):
         return z.imag
 
     def backward(self, g):
-        return complex_array(np.zeros_like(g), g)
+        return complex_array(xp_of(g).zeros_like(g), g)
 
     def backward_graph(self, g):
-        return Complex.apply(const(np.zeros_like(g._data)), g)
+        return Complex.apply(const(xp_of(g._data).zeros_like(g._data)), g)
 
 
 class Conj(Function):
@@ -105,27 +106,25 @@ class Angle(Function):
     """theta = atan2(Im z, Re z);  dz = dtheta * i z / |z|^2 (0 at z = 0, as in torch)"""
     def forward(self, z):
         self.z = z
-        return np.angle(z).astype(_REAL_OF[z.dtype], copy=False)
+        return xp_of(z).angle(z).astype(_REAL_OF[z.dtype], copy=False)
 
     def backward(self, g):
         z = self.z
         a2 = (z.real * z.real + z.imag * z.imag)
         with np.errstate(divide="ignore", invalid="ignore"):
             out = g * (1j * z) / a2
-        return np.where(a2 == 0, 0, out).astype(z.dtype, copy=False)
+        return xp_of(z).where(a2 == 0, 0, out).astype(z.dtype, copy=False)
 
 
 def view_as_real_array(z):
     """(...,) complex -> (..., 2) real sharing z's memory where numpy can (a copy for a non-contiguous z)."""
     r = _REAL_OF[z.dtype]
-    if z.ndim == 0:
-        return np.ascontiguousarray(z).reshape(1).view(r)
-    return np.ascontiguousarray(z)[..., None].view(r) if not z.flags.c_contiguous else z[..., None].view(r)
+    return contiguous(z).reshape(1).view(r) if z.ndim == 0 else contiguous(z)[..., None].view(r)
 
 
 def complex_array(re, im):
     """re + i im in the complex dtype of re's precision (numpy would widen float32 + 1j * float32 fine, but this
     skips the temporary)."""
-    out = np.empty(np.broadcast_shapes(re.shape, im.shape), _COMPLEX_OF[np.result_type(re, im)])
+    out = xp_of(re).empty(np.broadcast_shapes(re.shape, im.shape), _COMPLEX_OF[np.result_type(re.dtype, im.dtype)])
     out.real, out.imag = re, im
     return out

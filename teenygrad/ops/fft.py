@@ -2,8 +2,10 @@
 Each transform is linear, so its gradient is its adjoint applied to the output gradient: for a complex-linear one
 (c2c) that is the conjugate transpose, which is the opposite-direction transform with the dual norm ('backward' and
 'forward' swap, 'ortho' stays). Padding / trimming to the requested size s is part of the op; its adjoint trims /
-zero-pads the gradient back to the input's shape. Outputs keep the input's precision (numpy computes in complex128)."""
-import numpy as np
+zero-pads the gradient back to the input's shape. Outputs keep the input's precision (numpy computes in complex128).
+The transforms are the array module's own (numpy.fft, or cupy.fft on the GPU): numpy's functions would reach cupy
+arrays only through __array_function__, for the names cupy happens to define."""
+from .._arrays import xp_of
 from ..autograd.function import Function
 from .complex import _REAL_OF, _COMPLEX_OF
 
@@ -20,7 +22,7 @@ def resize(a, axes, sizes):
         elif n > a.shape[ax]:
             pad[ax] = (0, n - a.shape[ax])
     a = a[tuple(cut)]
-    return np.pad(a, pad) if any(p != (0, 0) for p in pad) else a
+    return xp_of(a).pad(a, pad) if any(p != (0, 0) for p in pad) else a
 
 
 class FFT(Function):
@@ -31,12 +33,14 @@ class FFT(Function):
     def forward(self, x, s, axes, norm, inverse):
         self.shape, self.dtype, self.axes, self.norm, self.inverse = x.shape, x.dtype, axes, norm, inverse
         cdtype = x.dtype if x.dtype.kind == "c" else _COMPLEX_OF[x.dtype]
-        f = np.fft.ifftn if inverse else np.fft.fftn
-        return f(x, s, axes, norm).astype(cdtype, copy=False)
+        fft = xp_of(x).fft
+        f = fft.ifftn if inverse else fft.fftn
+        return f(x, s=s, axes=axes, norm=norm).astype(cdtype, copy=False)
 
     def backward(self, g):
-        f = np.fft.fftn if self.inverse else np.fft.ifftn
-        gx = f(g, None, self.axes, _DUAL[self.norm])
+        fft = xp_of(g).fft
+        f = fft.fftn if self.inverse else fft.ifftn
+        gx = f(g, axes=self.axes, norm=_DUAL[self.norm])
         gx = resize(gx, self.axes, [self.shape[a] for a in self.axes])
         return (gx if self.dtype.kind == "c" else gx.real).astype(self.dtype, copy=False)
 
@@ -48,11 +52,11 @@ class RFFT(Function):
 
     def forward(self, x, s, axes, norm):
         self.shape, self.dtype, self.axes, self.norm, self.s = x.shape, x.dtype, axes, norm, s
-        return np.fft.rfftn(x, s, axes, norm).astype(_COMPLEX_OF[x.dtype], copy=False)
+        return xp_of(x).fft.rfftn(x, s=s, axes=axes, norm=norm).astype(_COMPLEX_OF[x.dtype], copy=False)
 
     def backward(self, g):
         g = resize(g, self.axes[-1:], self.s[-1:])
-        gx = np.fft.ifftn(g, None, self.axes, _DUAL[self.norm]).real
+        gx = xp_of(g).fft.ifftn(g, axes=self.axes, norm=_DUAL[self.norm]).real
         return resize(gx, self.axes, [self.shape[a] for a in self.axes]).astype(self.dtype, copy=False)
 
 
@@ -64,10 +68,10 @@ class IRFFT(Function):
 
     def forward(self, z, s, axes, norm):
         self.shape, self.dtype, self.axes, self.norm, self.s = z.shape, z.dtype, axes, norm, s
-        return np.fft.irfftn(z, s, axes, norm).astype(_REAL_OF[z.dtype], copy=False)
+        return xp_of(z).fft.irfftn(z, s=s, axes=axes, norm=norm).astype(_REAL_OF[z.dtype], copy=False)
 
     def backward(self, g):
-        gz = np.fft.rfftn(g, None, self.axes, _DUAL[self.norm])
+        gz = xp_of(g).fft.rfftn(g, axes=self.axes, norm=_DUAL[self.norm])
         n = self.s[-1]
         twice = [slice(None)] * gz.ndim
         twice[self.axes[-1]] = slice(1, n - (n // 2 + 1) + 1)
@@ -77,22 +81,26 @@ class IRFFT(Function):
 
 class OverlapAdd(Function):
     """y[..., k*hop + j] += frames[..., k, j] for frames (..., f, n), y (..., n + hop*(f-1));  dframes = the same
-    windows of dy (a strided view)"""
+    windows of dy (a strided view of it, copied)"""
     saves_inputs = False
 
     def forward(self, frames, hop):
-        self.hop, self.n = hop, frames.shape[-1]
         *lead, f, n = frames.shape
+        self.hop, self.n, self.f = hop, n, f
+        xp = xp_of(frames)
         r = -(-n // hop)  # each frame spans r hops: add them in r passes of whole hops, not f passes of frames
         pad = [(0, 0)] * (frames.ndim - 1) + [(0, r * hop - n)]
-        parts = np.pad(frames, pad).reshape(*lead, f, r, hop)
-        y = np.zeros((*lead, (f + r - 1) * hop), frames.dtype)
+        parts = xp.pad(frames, pad).reshape(*lead, f, r, hop)
+        y = xp.zeros((*lead, (f + r - 1) * hop), frames.dtype)
         for j in range(r):
             y[..., j * hop:(j + f) * hop] += parts[..., j, :].reshape(*lead, f * hop)
         return y[..., :n + hop * (f - 1)]
 
     def backward(self, g):
-        return np.ascontiguousarray(np.lib.stride_tricks.sliding_window_view(g, self.n, axis=-1)[..., ::self.hop, :])
+        step = g.strides[-1]  # any layout of g: the windows walk its own strides
+        windows = xp_of(g).lib.stride_tricks.as_strided(g, (*g.shape[:-1], self.f, self.n),
+                                                        (*g.strides[:-1], self.hop * step, step))
+        return windows.copy()  # overlapping windows: each frame's gradient gets its own memory
 
     def backward_graph(self, g):
         return g.unfold(-1, self.n, self.hop)
