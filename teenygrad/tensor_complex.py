@@ -1,8 +1,8 @@
 """Complex tensors: .real / .imag, conj, angle, and torch's constructors view_as_complex, view_as_real, polar and
 complex (what Meta's Llama needs for rotary embeddings; x.is_complex() is in tensor_linalg_misc). The arithmetic
-itself is numpy's; the Functions whose backward multiplies by an input conjugate it (ops/elementwise.py). Ops that
-need an ordering (comparisons, max, clamp, relu, sort, ...) refuse complex tensors here, as torch does, rather than
-use numpy's lexicographic one."""
+itself is numpy's; the Functions whose backward multiplies by an input conjugate it (Mul, Div and Pow in
+ops/elementwise.py, Matmul in ops/matmul.py). Ops that need an ordering (comparisons, max, clamp, relu, sort, ...)
+refuse complex tensors here, as torch does, rather than use numpy's lexicographic one."""
 import functools
 import numpy as np
 from ._arrays import xp_of

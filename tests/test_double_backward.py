@@ -337,7 +337,8 @@ def test_docs_list_every_op_without_a_graph_backward():
     import teenygrad.ops as ops
     for m in pkgutil.iter_modules(ops.__path__):
         importlib.import_module("teenygrad.ops." + m.name)
-    for name in ("tensor_inplace", "tensor_misc", "tensor_special", "utils.checkpoint", "nn.functional_ctc"):
+    for name in ("tensor_inplace", "tensor_misc", "tensor_special", "utils.checkpoint", "nn.functional_ctc",
+                 "nn.functional_fractional"):
         importlib.import_module("teenygrad." + name)
 
     def subclasses(c):

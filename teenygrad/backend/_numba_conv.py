@@ -1,6 +1,7 @@
-"""numba kernels for ops/conv.py beside the general ones in _numba_kernels.py: shapes common enough to be worth
-a loop of their own. Imported by ops/conv.py only once teenygrad.backend.cpu.fused_for has handed out the kernels
-(float32 numpy arrays, numba on); the general kernel and the numpy path stay, and the tests run all of them.
+"""numba kernels for ops/conv.py, ops/pool.py and ops/unfold.py beside the general ones in _numba_kernels.py:
+shapes common enough to be worth a loop of their own. Imported by those ops only once teenygrad.backend.cpu.fused_for
+has handed out the kernels (float32 numpy arrays, numba on); the general kernel and the numpy path stay, and the tests
+run all of them.
 
 maxpool2x2: 2x2 windows at stride 2 (MaxPool2d(2), LeNet's and most CNNs' pool). The general maxpool2d reads its
 windows at a run-time stride and offset, which LLVM leaves scalar; here both are constants, so the loads
@@ -24,8 +25,8 @@ thread each, a heavily loaded host: /tmp/s11/h3/b3d.py, medians of 7 rounds alte
 resample: interpolate's separable taps along one axis in one pass, and (fed the taps grouped by input row) its
 backward as a gather instead of np.add.reduceat along a middle axis. Bilinear (16, 32, 64, 64) -> (100, 100),
 align_corners, forward + backward 118 -> 32 ms, PyTorch 34, one thread (two: 114 -> 30, PyTorch 17). Those two:
-the old path forced (ops.conv.fused_for -> None) in the same process, alternating with it and PyTorch, medians of 9
-rounds on a shared 2-core host."""
+the old path forced (fused_for -> None in the op's module) in the same process, alternating with it and PyTorch,
+medians of 9 rounds on a shared 2-core host."""
 import numba
 import numpy as np
 
@@ -309,8 +310,8 @@ def resample(x, idx, w, skip, full, y):
     return y
 
 
-# ---- 2-D pooling and col2im (ops/conv.py, inputs (n, c, h, w)): numpy's argmax + take_along_axis over a copied
-# window array, and col2im's one strided add per kernel offset, were most of a LeNet step ---------------------------
+# ---- 2-D pooling and col2im (ops/pool.py, ops/unfold.py, inputs (n, c, h, w)): numpy's argmax + take_along_axis
+# over a copied window array, and col2im's one strided add per kernel offset, were most of a LeNet step -----------
 @numba.njit(**_exact_select)
 def maxpool2d(x, kh, kw, sh, sw, dh, dw, oh, ow):
     """y (n, c, oh, ow): each window's maximum; arg: its offset in the window (row-major): the first maximum, or the

@@ -1,5 +1,6 @@
 """teenygrad.nn.functional's convolution, pooling, group norm and channel dropout (re-exported there).
-Checks live here and name the op and the shapes; the sliding-window work is teenygrad.ops.conv (im2col)."""
+Checks live here and name the op and the shapes; the sliding-window work is teenygrad.ops.conv
+(im2col, from ops.unfold) and ops.pool."""
 import math
 import warnings
 import numpy as np

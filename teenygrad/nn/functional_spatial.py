@@ -1,6 +1,6 @@
 """teenygrad.nn.functional's spatial rearrangements (re-exported there): unfold / fold (im2col / col2im as user
 ops), interpolate, pixel and channel shuffles, instance and local response norm. Checks here name the op and the
-shapes. unfold / fold run teenygrad.ops.conv's im2col / col2im, interpolate one ops.resample.Resample (gather
+shapes. unfold / fold run teenygrad.ops.unfold's im2col / col2im, interpolate one ops.resample.Resample (gather
 taps, weigh, sum) per spatial dim; the rest are composites of differentiable Tensor ops."""
 import math
 import warnings

@@ -1,6 +1,6 @@
 """teenygrad.nn.functional's max_pool{1,2,3}d_with_indices and their partial inverses max_unpool{1,2,3}d (re-exported
 there): unpooling puts each value at the flat position its pooling max came from, zeros elsewhere. The work is
-teenygrad.ops.conv.MaxUnpool (a scatter; its backward the matching gather), so this file checks and reshapes."""
+teenygrad.ops.pool.MaxUnpool (a scatter; its backward the matching gather), so this file checks and reshapes."""
 import math
 import numpy as np
 from ..ops import conv as C

@@ -1,5 +1,5 @@
 """Activation functions with their own formulas: relu, silu, softplus, gelu (and erf, which gelu and special.Erf
-share). tanh and sigmoid are plain elementwise ops (elementwise.py); the clipped ones (hardtanh, hardswish, elu)
+share). tanh and sigmoid are plain one-input ops (unary.py); the clipped ones (hardtanh, hardswish, elu)
 live with the fused nn ops."""
 import math
 import numpy as np

@@ -1,64 +1,16 @@
-"""Convolution and pooling over N-d inputs (N, C, *S), as im2col. Every receptive field is a strided view of the
-padded input (no copy, no loop over pixels), so a convolution is one batched GEMM and a pool one reduction over
-the window axes. Backward folds the column gradient back with col2im: one strided add per kernel offset.
+"""Convolution over N-d inputs (N, C, *S), as im2col. Every receptive field is a strided view of the padded input
+(no copy, no loop over pixels), so a convolution is one batched GEMM. Backward folds the column gradient back with
+col2im: one strided add per kernel offset. ConvNd here, with its chunked float32 paths, and ConvTransposeNd; the
+window primitives and F.unfold / F.fold live in unfold.py, pooling in pool.py (both re-exported here).
 Pads, strides and dilations arrive checked (teenygrad.nn.functional_conv): ((lo, hi), ...) and tuples per dim."""
-import itertools
 import math
 import numpy as np
 from ..autograd.function import Function
-from ..autograd.graph_backward import const, where
-from .._arrays import contiguous, xp_of, zeros_on, on_device_of
+from ..autograd.graph_backward import const
+from .._arrays import contiguous
 from ..backend.cpu import fused_for
-
-
-def _pad(x, pad, value=0):
-    """Pad the spatial dims of (N, C, *S) by pad = ((lo, hi), ...)."""
-    if not any(lo or hi for lo, hi in pad):
-        return x
-    return np.pad(x, ((0, 0), (0, 0)) + tuple(pad), constant_values=value)
-
-
-def _unpad(g, pad):
-    return g[(slice(None), slice(None)) + tuple(slice(lo, g.shape[2 + i] - hi) for i, (lo, hi) in enumerate(pad))]
-
-
-def _out_size(size, kernel, stride, dilation):
-    """Output length of a window sliding over `size` (padded) elements: floor((size - reach) / stride) + 1."""
-    return tuple((s - d * (k - 1) - 1) // st + 1 for s, k, st, d in zip(size, kernel, stride, dilation))
-
-
-def _windows(x, kernel, stride, dilation):
-    """(N, C, *S) -> a view (N, C, *K, *Out) with [n, c, k.., o..] = x[n, c, o * stride + k * dilation]."""
-    out = _out_size(x.shape[2:], kernel, stride, dilation)
-    s = x.strides
-    strides = (s[:2] + tuple(d * t for d, t in zip(dilation, s[2:])) + tuple(st * t for st, t in zip(stride, s[2:])))
-    return xp_of(x).lib.stride_tricks.as_strided(x, x.shape[:2] + tuple(kernel) + out, strides)
-
-
-def window_sums(x, kernel, stride):
-    """(N, C, *S) -> (N, C, *Out): the sum of each window (dilation 1)."""
-    return _windows(x, kernel, stride, (1,) * len(kernel)).sum(axis=tuple(range(2, 2 + len(kernel))))
-
-
-def _col2im(dcols, shape, stride, dilation):
-    """The adjoint of _windows: dcols (N, C, *K, *Out) summed into zeros of `shape` (N, C, *S), one strided add
-    per kernel offset (K adds of whole (N, C, *Out) slabs; overlapping windows accumulate)."""
-    nd = len(shape) - 2
-    k = fused_for(dcols) if nd == 2 else None
-    if k is not None:  # one pass in numba (2-D, float32 on the CPU)
-        from ..backend import _numba_conv
-        return _numba_conv.col2im2d(contiguous(dcols), *shape[2:], *stride, *dilation)
-    kernel, out = dcols.shape[2:2 + nd], dcols.shape[2 + nd:]
-    dx = zeros_on(dcols, shape)
-    for k in itertools.product(*map(range, kernel)):
-        at = tuple(slice(i * d, i * d + st * (o - 1) + 1, st) for i, d, st, o in zip(k, dilation, stride, out))
-        dx[(slice(None), slice(None)) + at] += dcols[(slice(None), slice(None)) + k]
-    return dx
-
-
-def _unpadded(xpad_shape, pad):
-    """The spatial size of the input that padding by pad made xpad_shape."""
-    return tuple(s - lo - hi for s, (lo, hi) in zip(xpad_shape[2:], pad))
+from .unfold import _pad, _unpad, _out_size, _windows, window_sums, _col2im, _unpadded, Im2Col, Col2Im  # noqa: F401
+from .pool import MaxPoolNd, MaxUnpool, _prefer_input, AvgPoolNd  # noqa: F401
 
 
 def _im2col_output(fn, cols, kernel, xpad_shape):
@@ -412,151 +364,6 @@ class ConvNd(Function):
         return _with_bias_grad(n, g, gx, gw)
 
 
-class MaxPoolNd(Function):
-    """y = max of each window of x padded with -inf (the least integer for integer x);  dx = dy sent to the
-    window's maximum (the first; the last NaN, as torch), by col2im (a numba kernel for 1-D and 2-D float32).
-    self.arg (N, C, *Out) keeps which kernel offset won (row-major over the window)."""
-    saves_inputs = False
-    def forward(self, x, kernel, stride, pad, dilation):
-        N, C = x.shape[:2]
-        fill = -np.inf if x.dtype.kind == "f" else np.iinfo(x.dtype).min
-        xpad = _pad(x, pad, fill)
-        self.xpad_shape, self.kernel, self.stride, self.pad, self.dilation = xpad.shape, kernel, stride, pad, dilation
-        k = self.kernels = fused_for(x) if x.ndim in (3, 4) and x.size else None
-        if k is not None:
-            from ..backend import _numba_conv as k  # its pooling kernels (numba is there: fused_for said so)
-            self.kernels = k
-        if k is not None and x.ndim == 3:  # 1-D: the 2-D kernel over (N, C, 1, L) windows (1, k)
-            if any(lo or hi for lo, hi in pad) and x.min() <= fill:
-                self.kernels = None
-            else:
-                y, arg = k.maxpool2d(contiguous(xpad)[:, :, None], 1, kernel[0], 1, stride[0], 1, dilation[0], 1,
-                                     *_out_size(xpad.shape[2:], kernel, stride, dilation))
-                self.pairs, self.arg = False, arg[:, :, 0]
-                return y[:, :, 0]
-        self.pairs = k is not None and kernel == (2, 2) and stride == (2, 2) and dilation == (1, 1) and xpad is x
-        if self.pairs:
-            from ..backend import _numba_conv  # MaxPool2d(2): a loop of its own, ~6x the general kernel
-            y, self.arg = _numba_conv.maxpool2x2(contiguous(x), *_out_size(x.shape[2:], kernel, stride, dilation))
-            return y
-        if k is not None and not (any(lo or hi for lo, hi in pad) and x.min() <= fill):  # else _prefer_input's case
-            y, self.arg = k.maxpool2d(contiguous(xpad), *kernel, *stride, *dilation,
-                                      *_out_size(xpad.shape[2:], kernel, stride, dilation))
-            return y
-        win = _windows(xpad, kernel, stride, dilation)
-        out = win.shape[2 + len(kernel):]
-        cols = win.reshape(N, C, -1, *out)  # a copy (K and Out axes interleave in memory)
-        self.arg = cols.argmax(axis=2)
-        if x.dtype.kind == "f" and x.size and xp_of(x).isnan(x.max()):  # torch's loop: the last NaN of a window wins
-            nan = xp_of(x).isnan(cols)
-            self.arg = xp_of(x).where(nan.any(axis=2), cols.shape[2] - 1 - nan[:, :, ::-1].argmax(axis=2), self.arg)
-        if x.size and any(lo or hi for lo, hi in pad) and x.min() <= fill:
-            self.arg = _prefer_input(self.arg, cols, x.shape, pad, kernel, stride, dilation)
-        return xp_of(x).take_along_axis(cols, self.arg[:, :, None], axis=2)[:, :, 0]
-
-    def backward(self, g):
-        N, C = g.shape[:2]
-        if self.pairs and g.dtype == np.float32:  # 2x2 at stride 2: each dx element written once (2.4x the general)
-            from ..backend import _numba_conv
-            return _numba_conv.maxpool2x2_backward(contiguous(g), self.arg, *self.xpad_shape[2:])
-        if self.kernels is not None and g.dtype == np.float32 and g.ndim == 3:
-            dx = self.kernels.maxpool2d_backward(contiguous(g)[:, :, None], self.arg[:, :, None], 1,
-                                                 self.xpad_shape[2], self.kernel[0], 1, self.stride[0], 1,
-                                                 self.dilation[0])
-            return _unpad(dx[:, :, 0], self.pad)
-        if self.kernels is not None and g.dtype == np.float32:  # each gradient added where its maximum came from
-            dx = self.kernels.maxpool2d_backward(contiguous(g), self.arg, *self.xpad_shape[2:], self.kernel[1],
-                                                 *self.stride, *self.dilation)
-            return _unpad(dx, self.pad)
-        dcols = zeros_on(g, (N, C, math.prod(self.kernel)) + g.shape[2:])
-        xp_of(g).put_along_axis(dcols, self.arg[:, :, None], g[:, :, None], axis=2)
-        dcols = dcols.reshape((N, C) + tuple(self.kernel) + g.shape[2:])
-        return _unpad(_col2im(dcols, self.xpad_shape, self.stride, self.dilation), self.pad)
-
-    def backward_graph(self, g):
-        # linear in dy (the winners stay fixed: d2x = 0): dy placed at each window's winner, folded by Col2Im
-        N, C = g.shape[:2]
-        K = math.prod(self.kernel)
-        offsets = xp_of(self.arg).arange(K).reshape((1, 1, K) + (1,) * (g.ndim - 2))
-        dcols = where(offsets == self.arg[:, :, None], g.unsqueeze(2), 0.0)  # (N, C, K, *Out)
-        return Col2Im.apply(dcols.reshape(N, C * K, -1), out_shape=_unpadded(self.xpad_shape, self.pad),
-                            kernel=self.kernel, stride=self.stride, pad=self.pad, dilation=self.dilation)
-
-    def indices(self, in_shape):
-        """torch's return_indices: the flat position of each maximum within its (unpadded) input plane."""
-        offs = np.unravel_index(self.arg, self.kernel)
-        flat = 0
-        for i, (k, size) in enumerate(zip(offs, in_shape)):
-            o = xp_of(self.arg).arange(self.arg.shape[2 + i]).reshape((-1,) + (1,) * (len(in_shape) - 1 - i))
-            flat = flat * size + o * self.stride[i] + k * self.dilation[i] - self.pad[i][0]
-        return flat
-
-
-class MaxUnpool(Function):
-    """y (rows, n) zeros with y[r, idx[r, i]] = x[r, i] (a repeated index keeps the last value, as torch's serial
-    loop);  dx = dy gathered at idx (every repeat gets its position's gradient, as torch's)."""
-    saves_inputs = False
-    def forward(self, x, idx, n):
-        xp = xp_of(x)
-        self.idx = idx
-        rows = x.shape[0]
-        flat = (idx + n * xp.arange(rows).reshape(-1, 1)).ravel()
-        _, first = xp.unique(flat[::-1], return_index=True)  # each position's last write
-        keep = flat.size - 1 - first
-        y = zeros_on(x, (rows, n))
-        y.reshape(-1)[flat[keep]] = x.reshape(-1)[keep]
-        return y
-
-    def backward(self, g):
-        return xp_of(g).take_along_axis(g, self.idx, axis=1)
-
-    def backward_graph(self, g):
-        return g.gather(1, const(self.idx))
-
-
-def _prefer_input(arg, cols, shape, pad, kernel, stride, dilation):
-    """Where the input itself holds the fill value (-inf), a window's first maximum may be a padded slot: torch
-    picks the first input element with that value instead (so the gradient and the index land in the input)."""
-    xp = xp_of(cols)
-    real = xp.zeros((1, 1) + tuple(n + lo + hi for n, (lo, hi) in zip(shape[2:], pad)), dtype=bool)
-    real[(0, 0) + tuple(slice(lo, lo + n) for n, (lo, _) in zip(shape[2:], pad))] = True
-    real = _windows(real, kernel, stride, dilation).reshape((1, 1, -1) + cols.shape[3:])
-    best = xp.take_along_axis(cols, arg[:, :, None], axis=2)
-    padded = ~xp.take_along_axis(xp.broadcast_to(real, cols.shape), arg[:, :, None], axis=2)[:, :, 0]
-    return xp.where(padded, (real & (cols == best)).argmax(axis=2), arg)
-
-
-class AvgPoolNd(Function):
-    """y = sum of each window of x padded with zeros, / divisor (a scalar, or per output position: what the
-    window counts);  dx = col2im(dy / divisor copied to every window offset)."""
-    saves_inputs = False
-    def forward(self, x, kernel, stride, pad, divisor):
-        xpad = _pad(x, pad)
-        k = self.kernels = fused_for(x) if x.ndim == 4 and x.size else None
-        if k is not None:  # one pass (numba): numpy's sum over a strided window view is ~4x slower
-            from ..backend import _numba_conv
-            y = _numba_conv.window_sums2d(xpad, *kernel, *stride, *_out_size(xpad.shape[2:], kernel, stride, (1, 1)))
-        else:
-            y = window_sums(xpad, kernel, stride)
-        y /= divisor
-        self.xpad_shape, self.kernel, self.stride, self.pad, self.divisor = xpad.shape, kernel, stride, pad, divisor
-        return y
-
-    def backward(self, g):
-        nd = len(self.kernel)
-        gd = g / self.divisor
-        dcols = xp_of(g).broadcast_to(gd.reshape(g.shape[:2] + (1,) * nd + g.shape[2:]),
-                                      g.shape[:2] + tuple(self.kernel) + g.shape[2:])
-        return _unpad(_col2im(dcols, self.xpad_shape, self.stride, (1,) * nd), self.pad)
-
-    def backward_graph(self, g):
-        N, C, K = g.shape[0], g.shape[1], math.prod(self.kernel)
-        divisor = self.divisor if isinstance(self.divisor, float) else const(self.divisor)
-        dcols = (g / divisor).unsqueeze(2).expand((N, C, K) + tuple(g.shape[2:]))  # (N, C, K, *Out)
-        return Col2Im.apply(dcols.reshape(N, C * K, -1), out_shape=_unpadded(self.xpad_shape, self.pad),
-                            kernel=self.kernel, stride=self.stride, pad=self.pad, dilation=(1,) * len(self.kernel))
-
-
 class ConvTransposeNd(Function):
     """The adjoint of ConvNd in its input: cols = w^T x (one batched GEMM, w (C_in, C_out/G, *K) read as
     (G, C_in/G, C_out/G K)), y = crop(col2im(cols)) + b.  dx = w im2col(pad(dy));  dw = sum_n x im2col(pad(dy))^T."""
@@ -606,43 +413,3 @@ class ConvTransposeNd(Function):
             xg = self._input(0, self.xg.reshape((N, -1) + self.S)).reshape(self.xg.shape)
             gw = (xg @ dcols.mT).sum(0).reshape(self.wshape)
         return _with_bias_grad(n, g, gx, gw)
-
-
-class Im2Col(Function):
-    """F.unfold: cols[n, (c, k), p] = xpad[n, c, p * stride + k * dilation];  dx = col2im(dcols), cropped."""
-    saves_inputs = False
-    def forward(self, x, kernel, stride, pad, dilation):
-        xpad = _pad(x, pad)
-        win = _windows(xpad, kernel, stride, dilation)
-        self.win_shape, self.xpad_shape = win.shape, xpad.shape
-        self.stride, self.pad, self.dilation = stride, pad, dilation
-        blocks = math.prod(win.shape[2 + len(kernel):])
-        return contiguous(win).reshape(x.shape[0], x.shape[1] * math.prod(kernel), blocks)
-
-    def backward(self, g):
-        return _unpad(_col2im(g.reshape(self.win_shape), self.xpad_shape, self.stride, self.dilation), self.pad)
-
-    def backward_graph(self, g):
-        kernel = self.win_shape[2:2 + len(self.pad)]
-        return Col2Im.apply(g, out_shape=_unpadded(self.xpad_shape, self.pad), kernel=kernel, stride=self.stride,
-                            pad=self.pad, dilation=self.dilation)
-
-
-class Col2Im(Function):
-    """F.fold, the adjoint of Im2Col: y = crop(col2im(cols)), overlapping blocks summed;  dcols = im2col(pad(dy))."""
-    saves_inputs = False
-    def forward(self, cols, out_shape, kernel, stride, pad, dilation):
-        N, C = cols.shape[0], cols.shape[1] // math.prod(kernel)
-        full = (N, C) + tuple(o + lo + hi for o, (lo, hi) in zip(out_shape, pad))
-        blocks = _out_size(full[2:], kernel, stride, dilation)
-        dcols = cols.reshape((N, C) + tuple(kernel) + blocks)
-        self.kernel, self.stride, self.pad, self.dilation = kernel, stride, pad, dilation
-        return contiguous(_unpad(_col2im(dcols, full, stride, dilation), pad))
-
-    def backward(self, g):
-        win = _windows(_pad(g, self.pad), self.kernel, self.stride, self.dilation)
-        return contiguous(win).reshape(g.shape[0], g.shape[1] * math.prod(self.kernel),
-                                       math.prod(win.shape[2 + len(self.kernel):]))
-
-    def backward_graph(self, g):
-        return Im2Col.apply(g, kernel=self.kernel, stride=self.stride, pad=self.pad, dilation=self.dilation)

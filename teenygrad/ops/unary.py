@@ -1,0 +1,250 @@
+"""One-input elementwise ops: the cast, negation, exp and the logarithms, square roots, sin and cos, tanh and
+sigmoid, abs and reciprocal, each with its derivative beside it. Re-exported by elementwise.py."""
+import math
+import numpy as np
+from ..autograd.function import Function
+from ..backend.cpu import fused_for, one_pass_for
+from ..autograd.graph_backward import const
+
+
+class Cast(Function):
+    """z = x.astype(dtype);  dx = dz cast back"""
+    keeps_graph = True
+    saves_inputs = False
+    def forward(self, x, dtype):
+        self.in_dtype = x.dtype
+        return x.astype(dtype)
+
+    def backward(self, g):
+        if g.dtype.kind == "c" and self.in_dtype.kind != "c":  # real -> complex: the real input gets Re(dz)
+            g = g.real
+        return g.astype(self.in_dtype)
+
+    def backward_graph(self, g):
+        if g._data.dtype.kind == "c" and self.in_dtype.kind != "c":
+            g = g.real
+        return g.to(self.in_dtype)
+
+
+class Neg(Function):
+    """z = -x;  dx = -dz"""
+    keeps_graph = True
+    saves_inputs = False
+    def forward(self, x):
+        return -x
+
+    def backward(self, g):
+        return -g
+
+    def backward_graph(self, g):
+        return -g
+
+
+class Exp(Function):
+    """z = e^x;  dx = dz * z"""
+    saves_inputs, saves_output = False, True
+    def forward(self, x):
+        self.z = np.exp(x)
+        return self.z
+
+    def backward(self, g):
+        return g * self.z
+
+    def backward_graph(self, g):
+        return g * self._output(self.z)
+
+
+class Log(Function):
+    """z = ln x;  dx = dz / x"""
+    def forward(self, x):
+        self.x = x
+        return np.log(x)
+
+    def backward(self, g):
+        return g / self.x
+
+    def backward_graph(self, g):
+        return g / self._input(0, self.x)
+
+
+class Log2(Function):
+    """z = log2 x;  dx = dz / (x ln 2)"""
+    def forward(self, x):
+        self.x = x
+        return np.log2(x)
+
+    def backward(self, g):
+        return g / (self.x * math.log(2))
+
+    def backward_graph(self, g):
+        return g / (self._input(0, self.x) * math.log(2))
+
+
+class Log10(Function):
+    """z = log10 x;  dx = dz / (x ln 10)"""
+    def forward(self, x):
+        self.x = x
+        return np.log10(x)
+
+    def backward(self, g):
+        return g / (self.x * math.log(10))
+
+    def backward_graph(self, g):
+        return g / (self._input(0, self.x) * math.log(10))
+
+
+class Log1p(Function):
+    """z = ln(1 + x);  dx = dz / (1 + x)"""
+    def forward(self, x):
+        self.x = x
+        return np.log1p(x)
+
+    def backward(self, g):
+        return g / (1 + self.x)
+
+    def backward_graph(self, g):
+        return g / (self._input(0, self.x) + 1.0)
+
+
+class Expm1(Function):
+    """z = e^x - 1;  dx = dz * (z + 1)"""
+    saves_inputs, saves_output = False, True
+    def forward(self, x):
+        self.z = np.expm1(x)
+        return self.z
+
+    def backward(self, g):
+        return g * (self.z + 1)
+
+    def backward_graph(self, g):
+        return g * (self._output(self.z) + 1.0)
+
+
+class Sqrt(Function):
+    """z = sqrt x;  dx = dz / (2 z)"""
+    saves_inputs, saves_output = False, True
+    def forward(self, x):
+        self.z = np.sqrt(x)
+        return self.z
+
+    def backward(self, g):
+        return g / (2 * self.z)
+
+    def backward_graph(self, g):
+        return g / (2.0 * self._output(self.z))
+
+
+class Rsqrt(Function):
+    """z = 1 / sqrt x;  dx = -dz z^3 / 2"""
+    saves_inputs, saves_output = False, True
+    def forward(self, x):
+        self.z = 1 / np.sqrt(x)
+        return self.z
+
+    def backward(self, g):
+        return g * (-0.5 * self.z ** 3)
+
+    def backward_graph(self, g):
+        return g * (-0.5 * self._output(self.z) ** 3)
+
+
+class Sin(Function):
+    """z = sin x;  dx = dz cos x"""
+    def forward(self, x):
+        self.x = x
+        return np.sin(x)
+
+    def backward(self, g):
+        return g * np.cos(self.x)
+
+    def backward_graph(self, g):
+        return g * self._input(0, self.x).cos()
+
+
+class Cos(Function):
+    """z = cos x;  dx = -dz sin x"""
+    def forward(self, x):
+        self.x = x
+        return np.cos(x)
+
+    def backward(self, g):
+        return -g * np.sin(self.x)
+
+    def backward_graph(self, g):
+        return -g * self._input(0, self.x).sin()
+
+
+class Tanh(Function):
+    """z = tanh x;  dx = dz (1 - z^2)"""
+    saves_inputs, saves_output = False, True
+    def forward(self, x):
+        self.z = np.tanh(x)
+        return self.z
+
+    def backward(self, g):
+        z = self.z
+        k = one_pass_for(g, z)
+        if k is not None:
+            return k.tanh_backward(g, z)  # one pass (numpy: three, with temporaries)
+        return g * (1 - z * z)
+
+    def backward_graph(self, g):
+        z = self._output(self.z)
+        return g * (1 - z * z)
+
+
+def _sigmoid(x):
+    # 1 / (1 + e^-x) keeps full relative precision for very negative x (the tanh form cancels to 0 there); e^-x
+    # overflowing to inf gives exactly 0, as torch (so silu(-inf) = -inf * 0 is NaN there too)
+    if x.dtype.itemsize < 4:  # float16/bfloat16 overflow exp at 11: compute in float32, as torch does
+        return _sigmoid(x.astype(np.float32)).astype(x.dtype)
+    with np.errstate(over="ignore"):
+        return 1 / (1 + np.exp(-x))
+
+
+class Sigmoid(Function):
+    """z = 1 / (1 + e^-x);  dx = dz z (1 - z)"""
+    saves_inputs, saves_output = False, True
+    def forward(self, x):
+        k = fused_for(x)
+        self.z = k.sigmoid(x) if k is not None else _sigmoid(x)  # one pass instead of four
+        return self.z
+
+    def backward(self, g):
+        z = self.z
+        k = one_pass_for(g, z)
+        if k is not None:
+            return k.sigmoid_backward(g, z)  # one pass (numpy: three, with temporaries)
+        return g * z * (1 - z)
+
+    def backward_graph(self, g):
+        z = self._output(self.z)
+        return g * z * (1 - z)
+
+
+class Abs(Function):
+    """z = |x|;  dx = dz sign(x)"""
+    def forward(self, x):
+        self.x = x
+        return np.abs(x)
+
+    def backward(self, g):
+        return g * np.sign(self.x)
+
+    def backward_graph(self, g):
+        return g * const(np.sign(self.x))
+
+
+class Reciprocal(Function):
+    """z = 1/x;  dx = -dz z^2"""
+    saves_inputs, saves_output = False, True
+    def forward(self, x):
+        self.z = 1 / x
+        return self.z
+
+    def backward(self, g):
+        return -g * (self.z * self.z)  # torch's order: bit for bit its gradient of 1/x and of s/x
+
+    def backward_graph(self, g):
+        z = self._output(self.z)
+        return -g * (z * z)
