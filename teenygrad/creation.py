@@ -169,18 +169,22 @@ def full_like(input, fill_value, dtype=None, device=None, requires_grad=False, m
 
 def rand_like(input, dtype=None, device=None, requires_grad=False, generator=None, memory_format=None):
     _check_tensor(input, "rand_like")
-    return rand(input.shape, dtype=dtype or input.dtype, device=device, requires_grad=requires_grad, generator=generator)
+    return rand(input.shape, dtype=dtype or input.dtype, device=device or input.device, requires_grad=requires_grad,
+                generator=generator)
 
 
 def randn_like(input, dtype=None, device=None, requires_grad=False, generator=None, memory_format=None):
     _check_tensor(input, "randn_like")
-    return randn(input.shape, dtype=dtype or input.dtype, device=device, requires_grad=requires_grad, generator=generator)
+    return randn(input.shape, dtype=dtype or input.dtype, device=device or input.device, requires_grad=requires_grad,
+                 generator=generator)
 
 
 def randint_like(input, low=0, high=None, dtype=None, device=None, generator=None, memory_format=None):
+    _check_tensor(input, "randint_like")
     if high is None:
         low, high = 0, low
-    return randint(low, high, input.shape, dtype=dtype or input.dtype, device=device, generator=generator)
+    return randint(low, high, input.shape, dtype=dtype or input.dtype, device=device or input.device,
+                   generator=generator)
 
 
 def arange(start, end=None, step=1, dtype=None, device=None, requires_grad=False):
@@ -308,9 +312,11 @@ def normal(mean, std=1.0, size=None, *, generator=None, out=None, dtype=None, la
         out_dtype = dts[0] if len(dts) == 1 else dt.result_type(dts[0], 1, dts[1], 1)
         out_dtype = out_dtype if dt.is_floating(out_dtype) else dt._default_float
         g, n, od = gen_of(generator), math.prod(shape), np.dtype(out_dtype)
+        like = (mean if isinstance(mean, Tensor) else std)._data  # the host draw goes to the tensors' device
         if not isinstance(std, Tensor):  # torch: normal_(0, std), then + mean
-            return Tensor._wrap((g.normal(n, od, 0.0, std).reshape(shape) + m).astype(od))
-        z = g.normal(n, od).reshape(shape)  # torch: standard normals, then * std, then + mean
+            z = _arrays.on_device_of(like, g.normal(n, od, 0.0, std).reshape(shape))
+            return Tensor._wrap((z + m).astype(od))
+        z = _arrays.on_device_of(like, g.normal(n, od).reshape(shape))  # torch: standard normals, * std, + mean
         return Tensor._wrap(((z * s).astype(od) + m).astype(od))
     t = empty(size, dtype=_float_dtype(dtype, "normal")).normal_(mean, std, generator=generator)
     return _finish(t._data, None, device, requires_grad, "normal")
@@ -326,7 +332,9 @@ def bernoulli(input, p=None, *, generator=None):
     if p.numel() and not (0 <= p.min().item() and p.max().item() <= 1):
         raise RuntimeError(f"bernoulli: expects all probabilities in [0, 1], got min {p.min().item()} "
                            f"and max {p.max().item()}")
-    return Tensor._wrap(gen_of(generator).bernoulli(p._data.size, p._data.ravel()).reshape(p.shape).astype(p.dtype))
+    host = p._data if type(p._data) is np.ndarray else p._data.get()  # drawn on the host, as on the cpu
+    sample = gen_of(generator).bernoulli(host.size, host.ravel()).reshape(p.shape).astype(p.dtype)
+    return Tensor._wrap(_arrays.on_device_of(p._data, sample))
 
 
 def tril_indices(row, col, offset=0):

@@ -7,7 +7,7 @@ import collections
 import numpy as np
 from .autograd import grad_mode
 from .ops import index as I
-from ._arrays import on_device_of, xp_of
+from ._arrays import contiguous, on_device_of, xp_of
 from .tensor import Tensor, _as_view, _norm_dim, _check_same_device
 from .tensor_ops import _method
 from .tensor_inplace import _plain_view, _fill_value, _overlaps
@@ -166,7 +166,7 @@ def _setitem(self, index, value):
             _check_index_put_dtype(self, index if then is None else then, value)
     if not isinstance(value, Tensor) and self._data.dtype.kind in "iub" and isinstance(value, (int, float)):
         value = _fill_value(value, self._data.dtype, "setitem")  # truncated, or refused where it overflows
-    v = value if isinstance(value, Tensor) else Tensor._wrap(np.asarray(value, dtype=self.dtype))
+    v = value if isinstance(value, Tensor) else Tensor._wrap(on_device_of(self._data, np.asarray(value, self.dtype)))
     if v.ndim and v.shape[0] == 1:  # torch drops a value's leading 1s (x[0] = row of shape (1, n))
         v = v.reshape(v.shape[next((i for i, n in enumerate(v.shape) if n != 1), v.ndim):])
     try:
@@ -236,6 +236,11 @@ def _along_dim(self, dim, index, op, negative_ok):
     return d, (ix % n if ix.size else ix).reshape([-1 if i == d else 1 for i in range(self.ndim)])
 
 
+def _broadcast_index(ix, shape):
+    """An index array broadcast to shape, as a contiguous index tensor on ix's device."""
+    return Tensor._wrap(contiguous(xp_of(ix).broadcast_to(ix, shape)))
+
+
 @_method
 def index_add(self, dim, index, source, alpha=1):
     """self with source's slices added at `index` along dim (repeats accumulate): a scatter-add."""
@@ -248,7 +253,7 @@ def index_add(self, dim, index, source, alpha=1):
         raise RuntimeError(f"index_add: self ({self.dtype}) and source ({source.dtype}) must have the same dtype")
     src = source * alpha if alpha != 1 else source
     if self.ndim == 0:
-        return self.scatter_add(d, Tensor._wrap(np.ascontiguousarray(np.broadcast_to(ix, source.shape))), src)
+        return self.scatter_add(d, _broadcast_index(ix, source.shape), src)
     return I.IndexAdd.apply(self, src, idx=ix.reshape(-1), axis=d)
 
 
@@ -265,9 +270,9 @@ def index_fill(self, dim, index, value):
     d, ix = _along_dim(self, dim, index, "index_fill", negative_ok=True)
     if not isinstance(value, Tensor):
         value = _fill_value(value, self._data.dtype, "index_fill")
-    mask = np.zeros([s if i == d else 1 for i, s in enumerate(self.shape)], np.bool_)
-    np.put_along_axis(mask, ix, True, axis=d)
-    return self.masked_fill(Tensor._wrap(mask), value)
+    mask = xp_of(ix).zeros(self.shape[d] if self.ndim else 1, np.bool_)  # on ix's device
+    mask[ix.reshape(-1)] = True
+    return self.masked_fill(Tensor._wrap(mask.reshape([-1 if i == d else 1 for i in range(self.ndim)])), value)
 
 
 @_method
@@ -297,7 +302,7 @@ def index_copy(self, dim, index, source):
             or source.shape[:d] + source.shape[d + 1:] != self.shape[:d] + self.shape[d + 1:]):
         raise RuntimeError(f"index_copy: source of shape {source.shape} doesn't match index of length {ix.size} "
                            f"along dim {d} of shape {self.shape}")
-    return self.scatter(d, Tensor._wrap(np.ascontiguousarray(np.broadcast_to(ix, source.shape))), source)
+    return self.scatter(d, _broadcast_index(ix, source.shape), source)
 
 
 @_method
@@ -379,7 +384,7 @@ def take_along_dim(self, indices, dim=None):
                            f"from dim {d}") from None
     x = self.expand(shape[:d] + (self.shape[d],) + shape[d + 1:])
     ix = indices.expand(shape[:d] + (indices.shape[d],) + shape[d + 1:])
-    return x.gather(d, Tensor._wrap(np.ascontiguousarray(ix._data)))
+    return x.gather(d, Tensor._wrap(contiguous(ix._data)))
 
 
 @_method
@@ -390,13 +395,13 @@ def masked_scatter(self, mask, source):
         raise RuntimeError(f"masked_scatter: self ({self.dtype}) and source ({source.dtype}) must have the same dtype")
     if not shape:  # a 0-d self and mask: as one element
         return self.reshape(1).masked_scatter(Tensor._wrap(m.reshape(1)), source).reshape(())
-    m = np.broadcast_to(m, shape)
+    m = xp_of(m).broadcast_to(m, shape)
     k = int(m.sum())
     if source.numel() < k:
         raise RuntimeError(f"masked_scatter: source has {source.numel()} elements, fewer than the {k} True places "
                            f"of the mask")
     out = self.expand(shape).clone()
-    out[Tensor._wrap(np.ascontiguousarray(m))] = source.reshape(-1)[:k]
+    out[Tensor._wrap(contiguous(m))] = source.reshape(-1)[:k]
     return out
 
 

@@ -6,10 +6,10 @@ import math
 from weakref import ref as _weakref
 import numpy as np
 from . import dtype as dt
-from ._arrays import on_device_of
+from ._arrays import on_device_of, xp_of
 from .ops import index as I
 from .autograd.function import Function
-from .tensor import Tensor, E, _arr, _is_view_of, _gstate, _move, _needs_grad, _shared_memory_error, _weak_append
+from .tensor import Tensor, E, _is_view_of, _gstate, _move, _needs_grad, _shared_memory_error, _weak_append
 
 
 # in-place: real in-place on the array when no graph is involved; otherwise rebind (see _inplace)
@@ -490,6 +490,20 @@ def _fill_value(value, dtype, op):
     return value + info.max + 1 if value < 0 and dtype.kind == "u" else value
 
 
+def _scalar_of(value):
+    """A fill value that any array takes in a write (cupy refuses a host 0-d array): a number, a 0-d host array's
+    numpy scalar, or a device 0-d array."""
+    a = value._data if isinstance(value, Tensor) else value
+    return a[()] if type(a) is np.ndarray else a
+
+
+def _filled_like(x, v):
+    """An array like x (dtype, device) holding v everywhere."""
+    out = xp_of(x).empty_like(x)
+    out[...] = v
+    return out
+
+
 def fill_(self, value):
     if isinstance(value, Tensor) and value.ndim:  # torch: one value, not a tensor of them
         raise RuntimeError(f"fill_: only supports 0-dimension value tensor but got tensor with {value.ndim} "
@@ -497,11 +511,13 @@ def fill_(self, value):
     if self.requires_grad and self._ctx is None and _gstate["enabled"]:
         raise RuntimeError("fill_: a leaf Variable that requires grad is being used in an in-place operation")
     if self._ctx is not None and _gstate["enabled"]:  # a graph tensor: the old value gets zero gradient
-        v = _arr(value)
-        return self._inplace(E.Piecewise.apply(self._pre_inplace(), fn=lambda x: np.full_like(x, v)), "fill_")
+        v = _scalar_of(value)
+        return self._inplace(E.Piecewise.apply(self._pre_inplace(), fn=lambda x: _filled_like(x, v)), "fill_")
     if isinstance(value, (builtins.int, builtins.float)) and not isinstance(value, builtins.bool):
         value = _fill_value(value, self._data.dtype, "fill_")  # torch truncates, and refuses overflow
-    self._data[...] = _arr(value)
+    elif isinstance(value, (builtins.complex, np.complexfloating)) and self._data.dtype.kind != "c":
+        raise RuntimeError(f"fill_: value {value} cannot be converted to type {self.dtype} without overflow")
+    self._data[...] = _scalar_of(value)
     _bump(self)
     return self
 
@@ -523,7 +539,8 @@ def copy_(self, src):
         # differentiable copy: src's gradient flows back, the old value gets none
         if self._ctx is not None:  # where(True, src, old): the old value gets a zero gradient, as in torch
             keep = Tensor._wrap(on_device_of(self._data, np.ones(self.shape, np.bool_)))
-            v = src._cast(self.dtype) if isinstance(src, Tensor) else Tensor._wrap(np.asarray(s, self._data.dtype))
+            v = src._cast(self.dtype) if isinstance(src, Tensor) else \
+                Tensor._wrap(on_device_of(self._data, np.asarray(s, self._data.dtype)))
             return self._inplace(E.Where.apply(keep, v, self._pre_inplace()), "copy_")
         new = src._cast(self.dtype).expand(self.shape).clone() if _needs_grad(src) else Tensor._wrap(
             np.broadcast_to(s, self.shape).astype(self.dtype))

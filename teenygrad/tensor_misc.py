@@ -313,7 +313,10 @@ def block_diag(*tensors):
 # ---------------------------------------------------------------- tests and counts (no gradient)
 
 def _host(x):
-    return x.numpy() if isinstance(x, Tensor) else np.asarray(x)
+    """A tensor's (any device) or a number's / list's values as a host array (isin runs np.isin there)."""
+    if isinstance(x, Tensor):
+        return x._data if type(x._data) is np.ndarray else x._data.get()
+    return np.asarray(x)
 
 
 def isin(elements, test_elements, *, assume_unique=False, invert=False):

@@ -209,8 +209,8 @@ def where(condition, input=None, other=None):
             if not lo <= n <= hi:
                 raise RuntimeError(f"where: value {n} cannot be converted to {t.dtype} without overflow")
     if not isinstance(x, Tensor):
-        if not isinstance(y, Tensor):
-            x = Tensor._from_data(x)
+        if not isinstance(y, Tensor):  # two numbers: made on the condition's device
+            x = Tensor._from_data(x) if type(c) is np.ndarray else Tensor._from_data(x, device=ct.device)
         else:
             y, x = y._other(x, "where")
             return E.Where.apply(ct, x, y)

@@ -64,7 +64,7 @@ def _scatter(self, dim, index, src, reduce, op, into=None):
     _check_bounds(ix, self.shape[d], d, op)
     if not isinstance(src, Tensor):
         value = _fill_value(src, self._data.dtype, op) if isinstance(src, (int, float)) else src
-        src = Tensor._wrap(np.asarray(value, dtype=self.dtype))
+        src = Tensor._wrap(on_device_of(self._data, np.asarray(value, dtype=self.dtype)))
     elif src.ndim and any(a > b for a, b in zip(index.shape, src.shape)):
         raise RuntimeError(f"{op}: index {index.shape} is larger than src {src.shape}")
     if into is not None:

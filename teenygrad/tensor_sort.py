@@ -7,7 +7,7 @@ import numpy as np
 from .ops import reduce as R
 from .ops import index as I
 from .backend.cpu import fused
-from ._arrays import on_device_of, zeros_on, xp_of, linspace
+from ._arrays import contiguous, on_device_of, zeros_on, xp_of, linspace
 from .tensor import Tensor, _norm_dim, _gstate, _bool_arg
 from .tensor_ops import _method, where
 
@@ -205,18 +205,19 @@ def _cum_extreme(self, dim, op, result):
         idx = kernels.cum_extreme(self._data.reshape(int(np.prod(s[:d])), s[d], int(np.prod(s[d + 1:]))),
                                   op == "cummax").reshape(s)
         return result(I.Gather.apply(self, idx=idx, axis=d), Tensor._wrap(idx))  # idx is in range: no checks
-    a = np.moveaxis(self._data, d, 0)
-    idx = np.zeros(a.shape, np.int64)
+    xp = xp_of(self._data)
+    a = xp.moveaxis(self._data, d, 0)
+    idx = zeros_on(a, a.shape, np.int64)
     if a.shape[0]:
         best, cur, nan_aware = a[0], idx[0], a.dtype.kind == "f"
         for i in range(1, a.shape[0]):  # torch's rule: ties move the index to the later one; NaN wins and stays
             x = a[i]
             take = (x >= best) if op == "cummax" else (x <= best)
             if nan_aware:
-                take = np.isnan(x) | (take & ~np.isnan(best))
-            best, cur = np.where(take, x, best), np.where(take, i, cur)
+                take = xp.isnan(x) | (take & ~xp.isnan(best))
+            best, cur = xp.where(take, x, best), xp.where(take, i, cur)
             idx[i] = cur
-    idx_t = Tensor._wrap(np.ascontiguousarray(np.moveaxis(idx, 0, d)))
+    idx_t = Tensor._wrap(contiguous(xp.moveaxis(idx, 0, d)))
     return result(self.gather(d, idx_t), idx_t)
 
 
@@ -309,16 +310,17 @@ def mode(self, dim=-1, keepdim=False):
         return _mode_t(self.clone(), Tensor._wrap(zeros_on(self._data, (), np.int64)))
     if self.shape[d] == 0:
         raise IndexError(f"mode: expected reduction dim {d} to have non-zero size, shape {self.shape}")
-    rows = np.moveaxis(self._data, d, -1).reshape(-1, self.shape[d])
+    host = self._data if type(self._data) is np.ndarray else self._data.get()  # np.unique per slice: on the host
+    rows = np.moveaxis(host, d, -1).reshape(-1, self.shape[d])
     idx = np.empty(len(rows), np.int64)
     for r, row in enumerate(rows):  # one np.unique per slice: simple, and mode is rarely on a hot path
         vals, counts = np.unique(row, return_counts=True, equal_nan=False)
         v = vals[np.argmax(counts)]  # the first maximum: the smallest value (NaNs are each their own value)
         idx[r] = len(row) - 1 - np.argmax(row[::-1] == v)
     shape = self.shape[:d] + self.shape[d + 1:]
-    idx = np.expand_dims(idx.reshape(shape), d)
+    idx = on_device_of(self._data, np.expand_dims(idx.reshape(shape), d))
     values = self.gather(d, Tensor._wrap(idx))
-    return _mode_t(values if keepdim else values.squeeze(d), Tensor._wrap(idx if keepdim else np.squeeze(idx, d)))
+    return _mode_t(values if keepdim else values.squeeze(d), Tensor._wrap(idx if keepdim else idx.squeeze(d)))
 
 
 _INTERPOLATIONS = ("linear", "lower", "higher", "midpoint", "nearest")
@@ -344,11 +346,13 @@ def _quantile(self, q, dim, keepdim, interpolation, op, skip_nan=False):
             raise RuntimeError(f"{op}: q must be a scalar or 1-D tensor, got shape {q.shape}")
         if q.dtype != self.dtype:
             raise RuntimeError(f"{op}: q tensor must have the input's dtype {self.dtype}, got {q.dtype}")
-        qs, scalar_q = np.asarray(q._data, dtype=self._data.dtype).reshape(-1), q.ndim == 0
+        qs = q._data if type(q._data) is np.ndarray else q._data.get()  # checked on the host
+        qs, scalar_q = np.asarray(qs, dtype=self._data.dtype).reshape(-1), q.ndim == 0
     else:
         qs, scalar_q = np.asarray([q], dtype=self._data.dtype), True
     if qs.size and not ((qs >= 0) & (qs <= 1)).all():
         raise RuntimeError(f"{op}: q must be in the range [0, 1], got {qs.tolist()}")
+    qs, xp = on_device_of(self._data, qs), xp_of(self._data)
     if self.numel() == 0:
         raise RuntimeError(f"{op}: input tensor must be non-empty, got shape {self.shape}")
     if dim is None:
@@ -364,9 +368,9 @@ def _quantile(self, q, dim, keepdim, interpolation, op, skip_nan=False):
         valid = (~np.isnan(s._data)).sum(-1, keepdims=True)  # (..., 1): the non-NaN values come first
         ranks = np.maximum(qs * (valid - 1).astype(dtype), 0)  # an all-NaN slice picks its first NaN, as torch
     else:
-        ranks = np.broadcast_to(qs * dtype.type(n - 1), s.shape[:-1] + (qs.size,))
-        nan_rows = np.isnan(s._data[..., -1:])  # torch: a slice with a NaN gives NaN (its largest, after the sort)
-        ranks = np.where(nan_rows, dtype.type(n - 1), ranks)
+        ranks = xp.broadcast_to(qs * dtype.type(n - 1), s.shape[:-1] + (qs.size,))
+        nan_rows = xp.isnan(s._data[..., -1:])  # torch: a slice with a NaN gives NaN (its largest, after the sort)
+        ranks = xp.where(nan_rows, dtype.type(n - 1), ranks)
     if interpolation == "lower":
         ranks = np.floor(ranks)
     elif interpolation == "higher":
@@ -374,7 +378,7 @@ def _quantile(self, q, dim, keepdim, interpolation, op, skip_nan=False):
     elif interpolation == "nearest":
         ranks = np.round(ranks)  # half to even, as torch
     lo, hi = np.floor(ranks).astype(np.int64), np.ceil(ranks).astype(np.int64)
-    w = np.full(ranks.shape, 0.5, dtype) if interpolation == "midpoint" else (ranks - lo).astype(dtype)
+    w = xp.full(ranks.shape, 0.5, dtype) if interpolation == "midpoint" else (ranks - lo).astype(dtype)
     below, above = s.gather(-1, Tensor._wrap(lo)), s.gather(-1, Tensor._wrap(hi))
     diff = above - below
     small = Tensor._wrap(w < 0.5)  # torch's lerp: from the nearer end, for accuracy
@@ -382,9 +386,9 @@ def _quantile(self, q, dim, keepdim, interpolation, op, skip_nan=False):
     if interpolation == "linear" and isinstance(q, Tensor) and q.requires_grad and _gstate["enabled"]:
         # q's gradient: w = q (count - 1) - lo wherever the rank came from q (not from a NaN slice's fixed rank)
         scale = (valid - 1).astype(dtype) if skip_nan else dtype.type(n - 1)
-        from_q = Tensor._wrap(np.broadcast_to(qs * scale, ranks.shape) == ranks if skip_nan
-                              else np.broadcast_to(~nan_rows, ranks.shape))
-        wq = q.reshape(-1) * Tensor._wrap(np.asarray(scale, dtype)) - Tensor._wrap(lo.astype(dtype))
+        from_q = Tensor._wrap(xp.broadcast_to(qs * scale, ranks.shape) == ranks if skip_nan
+                              else xp.broadcast_to(~nan_rows, ranks.shape))
+        wq = q.reshape(-1) * Tensor._wrap(xp.asarray(scale, dtype)) - Tensor._wrap(lo.astype(dtype))
         wt = where(from_q, wq, wt)
         w1 = 1 - wt
     out = where(small, below + diff * wt, above - diff * w1)

@@ -6,7 +6,7 @@ import operator
 import warnings
 import numpy as np
 from . import dtype as dt
-from ._arrays import on_device_of
+from ._arrays import contiguous, on_device_of, xp_of
 from .ops import strided as S
 from .tensor import Tensor, _as_view, _norm_dim, _gstate
 from .tensor_ops import _method, where
@@ -135,9 +135,8 @@ def index_reduce(self, dim, index, source, reduce, *, include_self=True):
     if ix.size and (ix.min() < 0 or ix.max() >= n):
         bad = int(ix.min()) if ix.min() < 0 else int(ix.max())
         raise IndexError(f"index_reduce: index {bad} is out of range for dim {d} of shape {self.shape}")
-    full = np.ascontiguousarray(np.broadcast_to(ix.reshape([-1 if i == d else 1 for i in range(self.ndim)]),
-                                                source.shape))
-    return self.scatter_reduce(d, Tensor._wrap(full), source, reduce, include_self=include_self)
+    full = xp_of(ix).broadcast_to(ix.reshape([-1 if i == d else 1 for i in range(self.ndim)]), source.shape)
+    return self.scatter_reduce(d, Tensor._wrap(contiguous(full)), source, reduce, include_self=include_self)
 
 
 @_method

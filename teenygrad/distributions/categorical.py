@@ -49,7 +49,7 @@ class Categorical(Distribution):
 
     @property
     def mean(self):
-        return full(self._extended_shape(), float("nan"), dtype=self._param.dtype)
+        return full(self._extended_shape(), float("nan"), dtype=self._param.dtype, device=self._param.device)
 
     @property
     def mode(self):
@@ -57,7 +57,7 @@ class Categorical(Distribution):
 
     @property
     def variance(self):
-        return full(self._extended_shape(), float("nan"), dtype=self._param.dtype)
+        return full(self._extended_shape(), float("nan"), dtype=self._param.dtype, device=self._param.device)
 
     def sample(self, sample_shape=Size()):
         # torch's: multinomial draws with replacement from each batch element's probabilities (so a seed gives
@@ -78,7 +78,7 @@ class Categorical(Distribution):
         return -(logits * self.probs).sum(-1)
 
     def enumerate_support(self, expand=True):
-        values = arange(self._num_events).view((-1,) + (1,) * len(self.batch_shape))
+        values = arange(self._num_events, device=self._param.device).view((-1,) + (1,) * len(self.batch_shape))
         return values.expand((-1,) + self.batch_shape) if expand else values
 
 
@@ -145,5 +145,6 @@ class OneHotCategorical(Distribution):
 
     def enumerate_support(self, expand=True):
         n = self.event_shape[0]
-        values = eye(n, dtype=self._param.dtype).view((n,) + (1,) * len(self.batch_shape) + (n,))
+        values = eye(n, dtype=self._param.dtype, device=self._param.device)
+        values = values.view((n,) + (1,) * len(self.batch_shape) + (n,))
         return values.expand((n,) + self.batch_shape + (n,)) if expand else values

@@ -8,7 +8,7 @@ import numpy as np
 from ..tensor import dt  # the dtype module: the package attribute `dtype` is the dtype class, as in torch
 from ..tensor import Tensor, _check_same_device
 from ..tensor_ops import where as _where, minimum as _minimum
-from .._arrays import on_device_of
+from .._arrays import on_device_of, xp_of, zeros_on
 from ._checks import _t
 from .functional_loss import _reduce, _legacy_reduction, _check_reduction
 
@@ -38,7 +38,7 @@ def _broadcast(op, **tensors):
 
 def _const(like, array):
     """A constant (no-grad) tensor of like's dtype and device."""
-    return Tensor._wrap(on_device_of(like._data, np.asarray(array, dtype=like.dtype)))
+    return Tensor._wrap(on_device_of(like._data, array).astype(like.dtype, copy=False))  # a device array stays
 
 
 def _class_ids(target, op):
@@ -172,7 +172,7 @@ def multilabel_margin_loss(input, target, size_average=None, reduce=None, reduct
     k = int(listed.sum(1).max()) if t.size else 0
     listed = listed[:, :k]
     ids = np.where(listed, t[:, :k], 0)
-    is_target = np.zeros(x.shape, bool)
+    is_target = zeros_on(t, x.shape, np.bool_)
     is_target[np.nonzero(listed)[0], ids[listed]] = True
     pairs = listed[:, :, None] & ~is_target[:, None, :]  # (n, k, i): listed target against non-target i
     x_j = x.gather(1, Tensor._wrap(on_device_of(x._data, ids)))  # (n, k)
@@ -208,7 +208,7 @@ def multi_margin_loss(input, target, p=1, margin=1.0, weight=None, size_average=
         raise RuntimeError(f"{op}: target {bad} is out of range for {C} classes")
     x_y = x.gather(1, Tensor._wrap(on_device_of(x._data, t.reshape(-1, 1))))  # (n, 1)
     hinge = (margin - x_y + x).relu()  # relu: no gradient at exactly 0, as torch
-    others = np.arange(C) != t[:, None]  # the target's own term is left out
+    others = xp_of(t).arange(C) != t[:, None]  # the target's own term is left out
     loss = ((hinge * hinge if p == 2 else hinge) * _const(x, others)).sum(1) / C
     if weight is not None:
         loss = loss * weight.detach()[Tensor._wrap(on_device_of(x._data, t))]  # torch: weight gets no gradient

@@ -34,7 +34,8 @@ def _bags(input, offsets, include_last_offset):
         raise ValueError(f"embedding_bag: offsets has to be a 1-D tensor, got shape {offsets.shape}")
     if offsets.dtype.kind not in "iu":
         raise RuntimeError(f"embedding_bag: offsets must be an integer tensor (Long/Int), got {offsets.dtype}")
-    o, n = np.asarray(offsets._data).astype(np.int64), input.shape[0]
+    o = offsets._data if type(offsets._data) is np.ndarray else offsets._data.get()  # checked and used on the host
+    o, n = o.astype(np.int64), input.shape[0]
     if o.size == 0:
         raise RuntimeError("embedding_bag: offsets must hold at least one offset, got an empty tensor")
     if o[0] != 0:

@@ -443,13 +443,13 @@ class MedianAll(Function):
     (torch's rule for the full reduction; with a dim, the gradient goes to the returned index instead)"""
     saves_output = True
     def forward(self, x):
-        flat = x.reshape(-1)
+        flat, xp = x.reshape(-1), xp_of(x)
         self.x = x
         if flat.size == 0 or np.isnan(flat).any():
-            self.z = np.asarray(np.nan, dtype=x.dtype)
+            self.z = xp.asarray(np.nan, dtype=x.dtype)
         else:
-            self.z = np.partition(flat, (flat.size - 1) // 2)[(flat.size - 1) // 2]
-        return np.asarray(self.z, dtype=x.dtype)
+            self.z = xp.partition(flat, (flat.size - 1) // 2)[(flat.size - 1) // 2]
+        return xp.asarray(self.z, dtype=x.dtype)
 
     def backward(self, g):
         mask = np.isnan(self.x) if np.isnan(self.z) else (self.x == self.z)
