@@ -7,6 +7,7 @@ import collections
 import math
 import operator
 import numpy as np
+from ._arrays import on_device_of
 from .dtype import is_floating, to_dtype  # (the package's `dtype` attribute is torch's dtype class)
 from .autograd import grad_mode
 from .autograd.custom import _OutputSlot
@@ -503,9 +504,10 @@ def householder_product(A, tau):
                            f"{tuple(tau.shape[:-1])} (input of shape {tuple(A.shape)})")
     if tau.dtype != A.dtype:
         raise RuntimeError(f"{op}: tau dtype {tau.dtype} does not match input dtype {A.dtype}")
-    eye = Tensor._wrap(np.eye(m, n, dtype=A._data.dtype))
+    dt = A._data.dtype
+    eye = Tensor._wrap(on_device_of(A._data, np.eye(m, n, dtype=dt)))
     V = A.tril(-1) + eye  # (..., m, n): the reflectors' vectors, unit on the diagonal
-    Q = Tensor._wrap(np.broadcast_to(np.eye(m, dtype=A._data.dtype), A.shape[:-2] + (m, m)).copy())
+    Q = Tensor._wrap(on_device_of(A._data, np.broadcast_to(np.eye(m, dtype=dt), A.shape[:-2] + (m, m)).copy()))
     for i in range(tau.shape[-1]):
         v = V[..., :, i:i + 1]  # (..., m, 1)
         Q = Q - (Q @ v) @ (v.mT * tau[..., i, None, None])

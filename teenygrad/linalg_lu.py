@@ -3,6 +3,7 @@ teenygrad.linalg (which re-exports these), split out to keep each file short; th
 lu_solve is composed of a row permutation and two triangular solves, so its gradient reaches LU through them."""
 import collections
 import numpy as np
+from ._arrays import contiguous
 from .linalg import _apply_multi, _broadcast_batch, _check_float, _check_matrix, _check_square
 from .ops import linalg_lu as LU
 from .ops.linalg import _batch_prefix
@@ -91,9 +92,9 @@ def lu(A, *, pivot=True):
 
 
 def _permute_rows(B, perm):
-    """rows B[..., perm[..., i], :]: perm (batch..., n) numpy, broadcast to B's batch"""
+    """rows B[..., perm[..., i], :]: perm (batch..., n) an array on B's device, broadcast to B's batch"""
     index = np.broadcast_to(perm[..., :, None], B.shape).astype(np.int64)
-    return B.gather(-2, Tensor._wrap(np.ascontiguousarray(index)))
+    return B.gather(-2, Tensor._wrap(contiguous(index)))  # on perm's device
 
 
 def lu_solve(LU_, pivots, B, *, left=True, adjoint=False):

@@ -123,7 +123,7 @@ def test_kl_infinite_by_support(pair):
 @pytest.mark.parametrize("pair", ["Poisson-NegativeBinomial", "NegativeBinomial-NegativeBinomial",
                                   "Binomial-NegativeBinomial", "NegativeBinomial-Binomial"])
 def test_kl_negative_binomial_not_implemented(pair):
-    """NegativeBinomial subclasses Binomial in teenygrad; its pairs raise as torch's do, not take a Binomial formula"""
+    """NegativeBinomial is no Binomial (as in torch): its pairs raise as torch's do, not take a Binomial formula"""
     for lib in (torch, tg):
         D = lib.distributions
         make = {"Poisson": lambda: D.Poisson(lib.tensor(2.0)),

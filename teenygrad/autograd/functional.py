@@ -3,7 +3,7 @@ hessian, hvp and vhp differentiate the gradient again (double backward, create_g
 the vjp map: it builds the full Jacobian, one backward pass per output element (fine for the small functions these
 helpers are used on; for a large output prefer vjp). create_graph=True (differentiating these helpers' results
 again) is not offered."""
-import numpy as np
+from .._arrays import xp_of, zeros_on
 from .engine import grad
 from .grad_mode import enable_grad
 
@@ -25,6 +25,19 @@ def _as_tuple(x, what, op):
 
 def _unpack(xs, was_tuple):
     return xs if was_tuple else xs[0]
+
+
+def _zeros(like, shape):
+    """zeros of like's dtype on like's device (a Tensor's), as a raw array"""
+    return zeros_on(like._data, shape)
+
+
+def _onehot(like, k):
+    """A Tensor shaped like `like`, on its device, with 1 at flat index k and 0 elsewhere"""
+    from ..tensor import Tensor
+    e = _zeros(like, like.numel())
+    e[k] = 1
+    return Tensor._wrap(e.reshape(like.shape))
 
 
 def _no_graph_features(op, create_graph, vectorize=False):
@@ -66,7 +79,7 @@ def _vjp_rows(outs, xs, vs, op, strict, create_graph=False):
             if strict:
                 raise RuntimeError(f"{op}: The output of the user-provided function is independent of input {j}. "
                                    f"This is not allowed in strict mode.")
-            zeros = np.zeros(x.shape, x._data.dtype)
+            zeros = _zeros(x, x.shape)
             result.append(Tensor._wrap(zeros) if create_graph else zeros)
         else:
             result.append(g if create_graph else g._data)
@@ -97,7 +110,7 @@ def _v_or_ones(v, like, op, what):
         kind = "output" if what != "input" else "input"
         raise RuntimeError(f"{op}: The vector v can only be None if {whose} with a single element, got {kind} shapes "
                            f"{[tuple(t.shape) for t in like]}")
-    return (Tensor(np.ones(like[0].shape, like[0]._data.dtype)),)
+    return (Tensor._wrap(xp_of(like[0]._data).ones(like[0].shape, like[0]._data.dtype)),)
 
 
 def jacobian(func, inputs, create_graph=False, strict=False, vectorize=False, strategy="reverse-mode"):
@@ -112,12 +125,10 @@ def jacobian(func, inputs, create_graph=False, strict=False, vectorize=False, st
     jac = []
     for i, o in enumerate(outs):
         _strict_output(op, i, o, strict)
-        blocks = [np.zeros((o.numel(), x.numel()), x._data.dtype) for x in xs]
+        blocks = [_zeros(x, (o.numel(), x.numel())) for x in xs]
         if o.requires_grad:
             for k in range(o.numel()):
-                onehot = np.zeros(o.numel(), o._data.dtype)
-                onehot[k] = 1
-                rows = _vjp_rows((o,), xs, (Tensor(onehot.reshape(o.shape)),), op, strict)
+                rows = _vjp_rows((o,), xs, (_onehot(o, k),), op, strict)
                 for block, row in zip(blocks, rows):
                     block[k] = row.reshape(-1)
         jac.append(tuple(Tensor._wrap(b.reshape(tuple(o.shape) + tuple(x.shape))) for b, x in zip(blocks, xs)))
@@ -153,12 +164,10 @@ def jvp(func, inputs, v=None, create_graph=False, strict=False):
     products = []
     for i, o in enumerate(outs):
         _strict_output(op, i, o, strict)
-        acc = np.zeros(o.numel(), o._data.dtype)
+        acc = _zeros(o, o.numel())
         if o.requires_grad:
             for k in range(o.numel()):
-                onehot = np.zeros(o.numel(), o._data.dtype)
-                onehot[k] = 1
-                rows = _vjp_rows((o,), leaves, (Tensor(onehot.reshape(o.shape)),), op, strict)
+                rows = _vjp_rows((o,), leaves, (_onehot(o, k),), op, strict)
                 acc[k] = sum(float((r.reshape(-1) * vv._data.reshape(-1)).sum()) for r, vv in zip(rows, vs))
         products.append(Tensor._wrap(acc.reshape(o.shape)))
     values = tuple(o.detach() for o in outs)
@@ -176,9 +185,8 @@ def _scalar_output(func, inputs, op):
 
 def _first_grads(out, xs, op, strict):
     """d out / d x for each leaf x (out has one element), as Tensors recorded in the graph; zeros where x is unused."""
-    from ..tensor import Tensor
     _strict_output(op, 0, out, strict)
-    return _vjp_rows((out,), xs, (Tensor._wrap(np.ones(out.shape, out._data.dtype)),), op, strict, create_graph=True)
+    return _vjp_rows((out,), xs, (_onehot(out, 0),), op, strict, create_graph=True)
 
 
 def vhp(func, inputs, v=None, create_graph=False, strict=False):
@@ -217,12 +225,9 @@ def hessian(func, inputs, create_graph=False, strict=False, vectorize=False, out
     firsts = _first_grads(out, xs, op, strict)
     rows = []
     for i, (gi, xi) in enumerate(zip(firsts, xs)):
-        blocks = [np.zeros((xi.numel(), x.numel()), x._data.dtype) for x in xs]
+        blocks = [_zeros(x, (xi.numel(), x.numel())) for x in xs]
         for k in range(xi.numel()):
-            onehot = np.zeros(xi.numel(), xi._data.dtype)
-            onehot[k] = 1
-            vs = [Tensor(onehot.reshape(xi.shape)) if j == i else Tensor._wrap(np.zeros(g.shape, g._data.dtype))
-                  for j, g in enumerate(firsts)]
+            vs = [_onehot(xi, k) if j == i else Tensor._wrap(_zeros(g, g.shape)) for j, g in enumerate(firsts)]
             for block, r in zip(blocks, _vjp_rows(firsts, xs, vs, op, strict)):
                 block[k] = r.reshape(-1)
         rows.append(tuple(Tensor._wrap(b.reshape(tuple(xi.shape) + tuple(x.shape))) for b, x in zip(blocks, xs)))

@@ -80,5 +80,5 @@ class Binomial(BinaryParams):
 
     def enumerate_support(self, expand=True):
         top = self._homogeneous_count("enumerate_support")
-        values = arange(1 + top, dtype=self._param.dtype).view((-1,) + (1,) * len(self._batch_shape))
+        values = arange(1 + top, dtype=self._param.dtype, device=self._param.device).view((-1,) + (1,) * len(self._batch_shape))
         return values.expand((-1,) + self._batch_shape) if expand else values

@@ -26,7 +26,6 @@ from .kl import INF, kl_divergence, register_kl, _kl_normal_normal
 from .lowrank_multivariate_normal import LowRankMultivariateNormal, _lowrank_logdet, _lowrank_mahalanobis
 from .normal import Normal
 from .multivariate_normal import MultivariateNormal, _mahalanobis, _solve_lower
-from .negative_binomial import NegativeBinomial
 from .pareto import Pareto
 from .poisson import Poisson
 from .transformed_distribution import TransformedDistribution
@@ -34,17 +33,8 @@ from .uniform import Uniform
 from .. import linalg
 
 
-def _refuse_negative_binomial(p, q):
-    """NegativeBinomial subclasses Binomial here (not in torch), so the Binomial pairs would take it: torch has no
-    KL for it, and the Binomial formulas are wrong for it"""
-    if isinstance(p, NegativeBinomial) or isinstance(q, NegativeBinomial):
-        raise NotImplementedError(f"No KL(p || q) is implemented for p type {type(p).__name__} and q type "
-                                  f"{type(q).__name__}")
-
-
 @register_kl(Binomial, Binomial)
 def _kl_binomial_binomial(p, q):
-    _refuse_negative_binomial(p, q)
     if (p.total_count < q.total_count).any().item():
         raise NotImplementedError("KL between Binomials where q.total_count > p.total_count is not implemented")
     kl = p.total_count * (p.probs * (p.logits - q.logits) + (-p.probs).log1p() - (-q.probs).log1p())
@@ -249,7 +239,6 @@ def _kl_beta_pareto(p, q):
 @register_kl(Poisson, Binomial)
 def _kl_poisson_infinity(p, q):
     """inf: a Poisson puts mass on every count, a Bernoulli or Binomial only up to its total count"""
-    _refuse_negative_binomial(p, q)
     return _inf_like(p.rate)
 
 

@@ -17,7 +17,7 @@ from .utils import lazy_property, standard_normal
 def _capacitance_tril(W, D):
     """the Cholesky factor of I + W^T D^-1 W"""
     Wt_Dinv = W.mT / D.unsqueeze(-2)
-    return linalg.cholesky(Wt_Dinv @ W + eye(W.shape[-1], dtype=W.dtype))
+    return linalg.cholesky(Wt_Dinv @ W + eye(W.shape[-1], dtype=W.dtype, device=W.device))
 
 
 def _lowrank_logdet(D, capacitance_tril):
@@ -92,7 +92,7 @@ class LowRankMultivariateNormal(Distribution):
         n = self._event_shape[0]
         sqrt_d = D.sqrt().unsqueeze(-1)
         scaled = W / sqrt_d
-        L = sqrt_d * linalg.cholesky(scaled @ scaled.mT + eye(n, dtype=W.dtype))
+        L = sqrt_d * linalg.cholesky(scaled @ scaled.mT + eye(n, dtype=W.dtype, device=W.device))
         return L.expand(self._batch_shape + (n, n))
 
     @lazy_property

@@ -9,18 +9,29 @@ from ..nn.functional import logsigmoid
 from ..random import gen_of
 from ..tensor import Size
 from . import constraints
-from .binomial import Binomial
+from .binary import BinaryParams, one_of
 from .gamma import Gamma
+from .utils import broadcast_params
 
 
-class NegativeBinomial(Binomial):
+class NegativeBinomial(BinaryParams):
+    """A Distribution of its own, as torch's (not a Binomial: isinstance and kl_divergence's dispatch tell them
+    apart); BinaryParams only shares the probs / logits handling"""
     arg_constraints = {"total_count": constraints.greater_than_eq(0), "probs": constraints.half_open_interval(0., 1.),
                        "logits": constraints.real}
     support = constraints.nonnegative_integer
-    has_enumerate_support = False
 
     def __init__(self, total_count, probs=None, logits=None, validate_args=None):
-        super().__init__(total_count, probs=probs, logits=logits, validate_args=validate_args)
+        name, param = one_of("NegativeBinomial", probs, logits)
+        self.total_count, self.__dict__[name] = broadcast_params("NegativeBinomial", total_count=total_count,
+                                                                 **{name: param})
+        self.total_count = self.total_count.to(self._param.dtype)
+        super().__init__(self._param.shape, validate_args=validate_args)
+
+    def expand(self, batch_shape, _instance=None):
+        new = self._get_checked_instance(NegativeBinomial, _instance)
+        new.total_count = self.total_count.expand(Size(batch_shape))
+        return self._expanded(new, batch_shape)
 
     @property
     def mean(self):
@@ -47,9 +58,3 @@ class NegativeBinomial(Binomial):
         unnormalized = n * logsigmoid(-self.logits) + value * logsigmoid(self.logits)
         normalization = -(n + value).lgamma() + (1.0 + value).lgamma() + n.lgamma()
         return unnormalized - normalization.masked_fill(n + value == 0.0, 0.0)  # r = 0, k = 0: probability 1
-
-    def entropy(self):
-        raise NotImplementedError("NegativeBinomial does not implement entropy")
-
-    def enumerate_support(self, expand=True):
-        raise NotImplementedError("NegativeBinomial does not implement enumerate_support")

@@ -48,9 +48,10 @@ class VonMises(Distribution):
         with no_grad():
             loc, k = self.loc.detach().to(float64), self.concentration.detach().to(float64)
             r = self._proposal_r(k)
-            x, done = zeros(shape, dtype=float64), zeros(shape, dtype=float64) > 0
+            x = zeros(shape, dtype=float64, device=loc.device)
+            done = x > 0
             while not done.all().item():
-                u1, u2, u3 = rand((3,) + tuple(shape), dtype=float64).unbind()
+                u1, u2, u3 = rand((3,) + tuple(shape), dtype=float64, device=loc.device).unbind()
                 f = (1 + r * (math.pi * u1).cos()) / (r + (math.pi * u1).cos())
                 c = k * (r - f)
                 accept = ((c * (2 - c) - u2) > 0) | ((c / u2).log() + 1 - c >= 0)

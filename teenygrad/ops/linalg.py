@@ -5,6 +5,7 @@ gradient per output (None for an output no gradient reached). Also here: lu_info
 `info` (which pivot or leading minor failed) for the error messages and the *_ex functions, and MatrixExp. The
 triangular solve and LU Functions are in linalg_lu.py."""
 import numpy as np
+from .._arrays import on_device_of, xp_of, zeros_on
 from ..autograd.function import Function
 from ..autograd.graph_backward import const
 
@@ -15,7 +16,7 @@ def _T(a):
 
 def _diag_embed(v):
     """(..., k) -> (..., k, k) with v on the diagonal"""
-    out = np.zeros(v.shape + v.shape[-1:], dtype=v.dtype)
+    out = zeros_on(v, v.shape + v.shape[-1:])
     idx = np.arange(v.shape[-1])
     out[..., idx, idx] = v
     return out
@@ -62,7 +63,7 @@ class MultiOutput(Function):
 
 def _pair_inverse_t(w):
     """_pair_inverse on Tensors (recorded): F_ij = 1 / (w_j - w_i) off the diagonal, 0 on it"""
-    eye = const(np.eye(w.shape[-1], dtype=w._data.dtype))
+    eye = const(on_device_of(w._data, np.eye(w.shape[-1], dtype=w._data.dtype)))
     return (1.0 - eye) / (w.unsqueeze(-2) - w.unsqueeze(-1) + eye)
 
 
@@ -98,7 +99,7 @@ class Det(Function):
 
     def backward(self, g):
         # det A A^-T where every det is nonzero (one LU inverse, as torch's solve), the SVD formula otherwise
-        z = np.asarray(self.z)
+        z = xp_of(self.a).asarray(self.z)  # np.linalg.det of one matrix gives a numpy scalar
         if np.all(z != 0) and np.all(np.isfinite(z)):
             try:
                 with np.errstate(all="ignore"):
@@ -203,6 +204,7 @@ class Cholesky(Function):
         l = self._output(self.l)
         linv = Inv.apply(l)
         half = np.tril(np.ones(self.l.shape[-2:], self.l.dtype)) - 0.5 * np.eye(self.l.shape[-1], dtype=self.l.dtype)
+        half = on_device_of(self.l, half)
         ga = linv.mT @ ((l.mT @ g) * const(half)) @ linv  # _phi as a mask: the lower triangle, half the diagonal
         return (ga + ga.mT) * 0.5
 
@@ -219,7 +221,7 @@ class Eigh(MultiOutput):
     def backward_multi(self, gw, gv):
         v = self.v
         if gv is None:
-            inner = np.zeros(v.shape, v.dtype)
+            inner = zeros_on(v, v.shape)
         else:
             m = _T(v) @ gv
             inner = _pair_inverse(self.w) * ((m - _T(m)) / 2)
@@ -276,7 +278,7 @@ class Svd(MultiOutput):
         k = self.s.shape[-1]
         u, s, v = self.u[..., :k], self.s, _T(self.vh[..., :k, :])
         f = _pair_inverse(s * s)
-        inner = np.zeros(u.shape[:-2] + (k, k), u.dtype)
+        inner = zeros_on(u, u.shape[:-2] + (k, k))
         with np.errstate(divide="ignore", invalid="ignore"):
             if gu is not None:
                 gu = gu[..., :k]
@@ -375,7 +377,7 @@ class Qr(MultiOutput):
     def forward(self, a, mode="reduced"):
         if mode == "r":
             self.r = np.linalg.qr(a, mode="r")
-            self.q = np.zeros((0,), a.dtype)  # torch's empty Q, whatever the batch
+            self.q = zeros_on(a, (0,))  # torch's empty Q, whatever the batch
         else:
             self.q, self.r = np.linalg.qr(a, mode=mode)
         self.mode, self.shape = mode, a.shape
@@ -517,11 +519,11 @@ def expm(a):
     (V - U)^-1 (V + U), then s squarings (each matrix its own s)"""
     b = _PADE13
     with np.errstate(divide="ignore", invalid="ignore"):
-        norm = np.abs(a).sum(-2).max(-1) if a.shape[-1] else np.zeros(a.shape[:-2])
+        norm = np.abs(a).sum(-2).max(-1) if a.shape[-1] else zeros_on(a, a.shape[:-2])
         s = np.ceil(np.log2(norm / _THETA13))
     s = np.where(np.isfinite(s) & (s > 0), s, 0).astype(np.int64)
     a = a / (2.0 ** s).astype(a.dtype)[..., None, None]
-    eye = np.broadcast_to(np.eye(a.shape[-1], dtype=a.dtype), a.shape)
+    eye = np.broadcast_to(on_device_of(a, np.eye(a.shape[-1], dtype=a.dtype)), a.shape)
     a2 = a @ a
     a4 = a2 @ a2
     a6 = a4 @ a2
@@ -544,7 +546,7 @@ class MatrixExp(Function):
     def backward(self, g):
         n = self.a.shape[-1]
         at = _T(self.a)
-        big = np.zeros(g.shape[:-2] + (2 * n, 2 * n), g.dtype)
+        big = zeros_on(g, g.shape[:-2] + (2 * n, 2 * n))
         big[..., :n, :n] = at
         big[..., n:, n:] = at
         big[..., :n, n:] = g
@@ -554,6 +556,6 @@ class MatrixExp(Function):
         from ..tensor_ops import cat
         n = self.a.shape[-1]
         at = self._input(0, self.a).mT
-        zero = const(np.zeros(g.shape, g._data.dtype))
+        zero = const(zeros_on(g._data, g.shape))
         big = cat([cat([at, g], -1), cat([zero, at], -1)], -2)
         return MatrixExp.apply(big)[..., :n, n:]

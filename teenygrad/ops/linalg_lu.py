@@ -3,6 +3,7 @@ substitution / Gaussian elimination vectorised over the batch with a Python loop
 by the formulas in each class's docstring. Pivots follow LAPACK getrf: 1-based int32, row j swapped with row
 pivots[j] - 1 at step j, so that A = P L U."""
 import numpy as np
+from .._arrays import contiguous, on_device_of, xp_of, zeros_on
 from ..autograd.function import Function
 from ..autograd.graph_backward import const
 from ..backend.cpu import fused
@@ -60,7 +61,7 @@ class SolveTriangular(Function):
         gb = SolveTriangular.apply(a.mT, g, upper=not self.upper, unitriangular=self.unit)
         if not self.needs_input_grad[0]:
             return None, gb
-        mask = _tri_mask(np.ones(self.a.shape[-2:], self.a.dtype), self.upper, self.unit)
+        mask = on_device_of(self.a, _tri_mask(np.ones(self.a.shape[-2:], self.a.dtype), self.upper, self.unit))
         return -(gb @ self._output(self.x).mT) * const(mask), gb
 
 
@@ -69,7 +70,9 @@ def lu_packed(a):
     strict lower part and U in LU, pivots as LAPACK's, perm the row order (P^T A)[i] = A[perm[i]], info 0 or the
     1-based column of the first exactly-zero pivot. The first of two equal candidates is the pivot, as idamax.
     With numba, the blocked kernel (backend/_numba_linalg.py: panel, then a GEMM of the rest; (512, 512) 5-8x)"""
-    if fused() is not None and type(a) is np.ndarray and a.dtype in (np.float32, np.float64):
+    if type(a) is not np.ndarray:  # a device array: the pivot search is a loop of tiny steps, run on the host
+        return tuple(xp_of(a).asarray(r) for r in lu_packed(a.get()))
+    if fused() is not None and a.dtype in (np.float32, np.float64):
         from ..backend._numba_linalg import lu_blocked
         return lu_blocked(a)
     m, n = a.shape[-2:]
@@ -94,7 +97,10 @@ def lu_packed(a):
 
 
 def pivots_to_perm(pivots, m):
-    """The row order perm ((P^T A)[i] = A[perm[i]]) of LAPACK pivots (..., k) for matrices with m rows"""
+    """The row order perm ((P^T A)[i] = A[perm[i]]) of LAPACK pivots (..., k) for matrices with m rows (on the
+    pivots' device; a loop of tiny steps, run on the host)"""
+    if type(pivots) is not np.ndarray:
+        return xp_of(pivots).asarray(pivots_to_perm(pivots.get(), m))
     flat = pivots.reshape((int(np.prod(pivots.shape[:-1])), pivots.shape[-1])).astype(np.int64) - 1
     perm = np.tile(np.arange(m), (flat.shape[0], 1))
     rows = np.arange(flat.shape[0])
@@ -106,7 +112,7 @@ def pivots_to_perm(pivots, m):
 
 def perm_matrix(perm, dtype):
     """P with P[perm[i], i] = 1, so that A = P (P^T A)"""
-    return _T(perm[..., :, None] == np.arange(perm.shape[-1])).astype(dtype)
+    return _T(perm[..., :, None] == xp_of(perm).arange(perm.shape[-1])).astype(dtype)
 
 
 def unpack(lu):
@@ -159,8 +165,8 @@ def _lu_backward_t(perm, low, up, gl, gu):
     from ..tensor_ops import cat
     m, n = low.shape[-2], up.shape[-1]
     k = min(m, n)
-    gl = const(np.zeros(low.shape, low._data.dtype)) if gl is None else gl
-    gu = const(np.zeros(up.shape, up._data.dtype)) if gu is None else gu
+    gl = const(zeros_on(low._data, low.shape)) if gl is None else gl
+    gu = const(zeros_on(up._data, up.shape)) if gu is None else gu
     l1, u1 = low[..., :k, :], up[..., :, :k]
 
     def right_solve_ut(b):  # b U1^-T
@@ -183,7 +189,7 @@ def _lu_backward_t(perm, low, up, gl, gu):
         ga = cat([ga, extra], -2 if m > n else -1)
     inv_perm = np.argsort(perm, -1)
     idx = np.broadcast_to(inv_perm[..., :, None], ga.shape)
-    return ga.gather(-2, const(np.ascontiguousarray(idx)))
+    return ga.gather(-2, const(contiguous(idx)))
 
 
 class LuFactor(MultiOutput):
@@ -203,7 +209,7 @@ class LuFactor(MultiOutput):
     def backward_graph_multi(self, glu, gpiv):
         k = self.low.shape[-1]
         lu = self._output_i(0, self.lu)
-        eye = const(np.eye(lu.shape[-2], k, dtype=self.lu.dtype))
+        eye = const(on_device_of(self.lu, np.eye(lu.shape[-2], k, dtype=self.lu.dtype)))
         low, up = lu[..., :, :k].tril(-1) + eye, lu[..., :k, :].triu()  # unpack, in the graph
         return _lu_backward_t(self.perm, low, up, glu[..., :, :k].tril(-1), glu[..., :k, :].triu())
 

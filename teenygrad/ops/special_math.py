@@ -3,8 +3,11 @@ the Hurwitz zeta function and polygamma, the regularized incomplete gamma functi
 modified Bessel functions I0 and I1 (plain and scaled by e^-|x|).
 Series and continued fractions are summed to float64 convergence (~1e-14 relative away from the functions'
 zeros); the ops in special.py compute here in float64 and round to the input's dtype. Plain numpy, no autograd."""
+import functools
 import math
 import numpy as np
+
+from .._arrays import xp_of
 
 _SQRT_PI = math.sqrt(math.pi)
 
@@ -18,6 +21,23 @@ def _kernel(name):
     return getattr(_numba_special, name, None)
 
 
+def _on_device(a):
+    return type(a) is not np.ndarray and hasattr(a, "get")  # a cupy array (numbers and numpy arrays are host)
+
+
+def _host(fn):
+    """fn on device (cupy) arrays: their values copied to the host, fn's numpy math run there, the result moved
+    back to their device (cupy has no kernels for these series); numpy arrays go straight through"""
+    @functools.wraps(fn)
+    def wrapper(*args, **kwargs):
+        dev = next((a for a in args if _on_device(a)), None)
+        if dev is None:
+            return fn(*args, **kwargs)
+        out = fn(*(a.get() if _on_device(a) else a for a in args), **kwargs)
+        return xp_of(dev).asarray(out)
+    return wrapper
+
+
 def _flat(fn):
     """Run fn on a 1-D float64 copy (boolean-mask assignment needs at least one dim) and restore the shape; a numba
     kernel of the same name (see _kernel) runs instead where there is one: the same math, one loop per element."""
@@ -29,7 +49,7 @@ def _flat(fn):
         with np.errstate(all="ignore"):  # poles and tails give inf and nan on purpose, as torch
             return fn(x.reshape(-1), *args).reshape(x.shape)
     wrapper.__name__, wrapper.__doc__ = fn.__name__, fn.__doc__
-    return wrapper
+    return _host(wrapper)
 
 
 # ---- the error function --------------------------------------------------------------------------------------
@@ -142,6 +162,7 @@ def erfinv(y):
     return out
 
 
+@_host
 def ndtri(p):
     """The x with Phi(x) = p (the standard normal's quantile)"""
     return -math.sqrt(2) * erfcinv(2 * np.asarray(p, dtype=np.float64))
@@ -269,6 +290,7 @@ def _zeta_far(s, q):
     return zeta(s, f) + sign * (zeta(s, 1 - f) - zeta(s, 1 - q))
 
 
+@_host
 def zeta(s, q):
     """The Hurwitz zeta function sum_k (q + k)^-s (s > 1): the first terms summed until q + k >= 10, the rest
     by Euler-Maclaurin (for q < _ZETA_FAR see _zeta_far). inf at s = 1 and at q = 0, -1, ..., -inf; NaN for s < 1,
@@ -306,6 +328,7 @@ def zeta(s, q):
     return total.reshape(shape)
 
 
+@_host
 def polygamma(x, n):
     """The n-th derivative of digamma: (-1)^(n+1) n! zeta(n + 1, x) for n >= 1"""
     if n == 0:
@@ -429,6 +452,7 @@ def _q_small_x(a, x):
     return -np.expm1(log_p0) - a * np.exp(log_p0) * total
 
 
+@_host
 def gammainc(a, x, upper=False):
     """P(a, x) = gamma(a, x) / Gamma(a), or Q(a, x) = 1 - P(a, x) when upper, broadcast; at the edges as torch:
     NaN for a < 0, x < 0, a = x = 0 and a = x = inf; P = 1 for a = 0 or x = inf, P = 0 for x = 0 or a = inf"""
@@ -460,6 +484,7 @@ def gammainc(a, x, upper=False):
     return out.reshape(shape)
 
 
+@_host
 def gammainc_dx(a, x):
     """dP(a, x)/dx = x^(a-1) e^-x / Gamma(a), by torch's formula exp((a-1) log x - x - lgamma a) (so with its NaN
     at x = 0 for a = 1)"""
