@@ -11,9 +11,9 @@ from .autograd import (no_grad, enable_grad, inference_mode, is_grad_enabled, se
 from .random import Generator, manual_seed, seed, initial_seed, get_rng_state, set_rng_state, default_generator
 from .creation import (tensor, as_tensor, from_numpy, zeros, ones, empty, full, zeros_like, ones_like, empty_like,
                        full_like, rand_like, randn_like, randint_like, arange, linspace, eye, rand, randn, randint,
-                       randperm, normal, bernoulli, tril_indices, triu_indices, memory_format, contiguous_format,
-                       preserve_format, channels_last, channels_last_3d, FloatTensor, DoubleTensor, HalfTensor,
-                       ByteTensor, CharTensor, ShortTensor, IntTensor, LongTensor, BoolTensor)
+                       randperm, normal, bernoulli, tril_indices, triu_indices, scalar_tensor, memory_format,
+                       contiguous_format, preserve_format, channels_last, channels_last_3d, FloatTensor, DoubleTensor,
+                       HalfTensor, ByteTensor, CharTensor, ShortTensor, IntTensor, LongTensor, BoolTensor)
 from .tensor_ops import cat, concat, concatenate, stack, where, einsum, multinomial, one_hot
 from .tensor_join import hstack, vstack, dstack, column_stack, row_stack, meshgrid
 from .tensor_sort import searchsorted, bucketize

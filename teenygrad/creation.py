@@ -7,6 +7,8 @@ from . import dtype as dt
 from . import _arrays
 from .tensor import Tensor, Size, _shape_arg, _move, _bool_arg, _int_arg
 from .random import gen_of, Generator
+from .autograd.function import Function
+from .autograd.grad_mode import is_grad_enabled
 
 
 class memory_format:
@@ -283,6 +285,18 @@ def randperm(n, generator=None, dtype=None, device=None, requires_grad=False):
     return _finish(gen_of(generator).randperm(int(n)), dtype, device, requires_grad, "randperm")
 
 
+class _NormalDraw(Function):
+    """out = a normal draw made beforehand from mean and std; torch does not reparameterize normal, so the draw
+    still records a graph node (the output requires grad when mean or std does) and d mean = d std = 0."""
+    def forward(self, *params, sample, torch_name):
+        self.params, self.torch_name = [(p.shape, p.dtype) for p in params], torch_name  # NormalBackward1/2/3
+        return sample
+
+    def backward(self, g):
+        grads = tuple(_arrays.zeros_on(g, shape, dtype) for shape, dtype in self.params)
+        return grads if len(grads) > 1 else grads[0]
+
+
 def normal(mean, std=1.0, size=None, *, generator=None, out=None, dtype=None, layout=None, device=None,
            pin_memory=False, requires_grad=False):
     """torch.normal: normal(mean, std, size) with numbers takes randn's keywords; with a tensor mean or std the
@@ -298,6 +312,9 @@ def normal(mean, std=1.0, size=None, *, generator=None, out=None, dtype=None, la
     if s_min < 0:
         raise RuntimeError(f"normal: expects all elements of std >= 0.0, but found std {s_min}")
     if out is not None:
+        if is_grad_enabled() and any(isinstance(t, Tensor) and t.requires_grad for t in (mean, std)):
+            raise RuntimeError("normal(): functions with out=... arguments don't support automatic "
+                               "differentiation, but one of the arguments requires grad.")
         if not tensors:  # torch samples in out's dtype
             shape = _check_shape(size, "normal")
             if tuple(out.shape) != shape:  # torch would resize out; teenygrad's tensors keep their shape
@@ -315,9 +332,13 @@ def normal(mean, std=1.0, size=None, *, generator=None, out=None, dtype=None, la
         like = (mean if isinstance(mean, Tensor) else std)._data  # the host draw goes to the tensors' device
         if not isinstance(std, Tensor):  # torch: normal_(0, std), then + mean
             z = _arrays.on_device_of(like, g.normal(n, od, 0.0, std).reshape(shape))
-            return Tensor._wrap((z + m).astype(od))
-        z = _arrays.on_device_of(like, g.normal(n, od).reshape(shape))  # torch: standard normals, * std, + mean
-        return Tensor._wrap(((z * s).astype(od) + m).astype(od))
+            sample = (z + m).astype(od)
+        else:
+            z = _arrays.on_device_of(like, g.normal(n, od).reshape(shape))  # torch: standard normals, * std, + mean
+            sample = ((z * s).astype(od) + m).astype(od)
+        params = [t for t in (mean, std) if isinstance(t, Tensor)]
+        form = 3 if len(params) == 2 else 1 if isinstance(mean, Tensor) else 2  # torch's node: which were tensors
+        return _NormalDraw.apply(*params, sample=sample, torch_name=f"NormalBackward{form}")
     t = empty(size, dtype=_float_dtype(dtype, "normal")).normal_(mean, std, generator=generator)
     return _finish(t._data, None, device, requires_grad, "normal")
 
@@ -337,16 +358,49 @@ def bernoulli(input, p=None, *, generator=None):
     return Tensor._wrap(_arrays.on_device_of(p._data, sample))
 
 
-def tril_indices(row, col, offset=0):
-    row, col, offset = _int_arg(row, "tril_indices", "row"), _int_arg(col, "tril_indices", "col"), \
-        _int_arg(offset, "tril_indices", "offset")
-    return Tensor._wrap(np.stack(np.tril_indices(row, offset, col)).astype(np.int64))
+def _tri_indices(op, row, col, offset, dtype, device, layout):
+    row, col, offset = _int_arg(row, op, "row"), _int_arg(col, op, "col"), _int_arg(offset, op, "offset")
+    for name, v in (("row", row), ("col", col)):
+        if v < 0:
+            raise RuntimeError(f"{op}: {name} must be non-negative, got {v}")
+    dtype = dt.int64 if dtype is None else dt.to_dtype(dtype)
+    if dtype not in (dt.int32, dt.int64):  # torch's cpu kernel takes only Int and Long
+        raise NotImplementedError(f'"{op}" not implemented for dtype {dtype} (int32 or int64 only)')
+    if layout is not None and str(layout) not in ("torch.strided", "strided"):
+        raise RuntimeError(f"{op}: only the strided layout is supported, got {layout}")
+    pick = np.tril_indices if op == "tril_indices" else np.triu_indices
+    return _finish(np.stack(pick(row, offset, col)).astype(dtype), None, device, False, op)
 
 
-def triu_indices(row, col, offset=0):
-    row, col, offset = _int_arg(row, "triu_indices", "row"), _int_arg(col, "triu_indices", "col"), \
-        _int_arg(offset, "triu_indices", "offset")
-    return Tensor._wrap(np.stack(np.triu_indices(row, offset, col)).astype(np.int64))
+def tril_indices(row, col, offset=0, *, dtype=None, device=None, layout=None):
+    """The (2, k) row and column indices of the lower triangle of a row x col matrix (diagonal `offset`)."""
+    return _tri_indices("tril_indices", row, col, offset, dtype, device, layout)
+
+
+def triu_indices(row, col, offset=0, *, dtype=None, device=None, layout=None):
+    """The (2, k) row and column indices of the upper triangle of a row x col matrix (diagonal `offset`)."""
+    return _tri_indices("triu_indices", row, col, offset, dtype, device, layout)
+
+
+def scalar_tensor(s, *, dtype=None, layout=None, device=None, pin_memory=False, requires_grad=False):
+    """A 0-d tensor holding the number s, in the default float dtype unless told (bools and ints too, as torch)."""
+    if isinstance(s, Tensor) and s.ndim == 0:  # torch's parser takes a 0-d tensor as a Number
+        s = s.item()
+    if not isinstance(s, (int, float, complex, np.number, np.bool_)):
+        raise TypeError(f"scalar_tensor(): argument 's' (position 1) must be Number, not {type(s).__name__}")
+    if isinstance(s, (complex, np.complexfloating)) and dtype is None:
+        raise RuntimeError(f"scalar_tensor: value {s!r} cannot be converted to {dt._default_float} (give a complex "
+                           "dtype)")
+    if layout is not None and str(layout) not in ("torch.strided", "strided"):
+        raise RuntimeError(f"scalar_tensor: only the strided layout is supported, got {layout}")
+    d = dt._default_float if dtype is None else dt.to_dtype(dtype)
+    if requires_grad and not (dt.is_floating(d) or d.kind == "c"):
+        raise RuntimeError(f"scalar_tensor: only tensors of floating point and complex dtype can require "
+                           f"gradients, got dtype {d}")
+    if d == dt.float32 and math.isfinite(s.real) and abs(s) > float(np.finfo(d).max):  # float16 goes to inf
+        raise RuntimeError(f"scalar_tensor: value {s!r} cannot be converted to {d} without overflow")
+    with np.errstate(over="ignore"):  # float16's overflow to inf is torch's answer, not a warning
+        return full((), s, dtype=d, device=device, requires_grad=requires_grad)
 
 
 # x.new_zeros(...) and friends: same dtype (and device) as x unless told otherwise

@@ -161,6 +161,8 @@ def _setitem(self, index, value):
     if split is not None:  # x[0, :, ids] = v is x[0][:, ids] = v, x[0] a view
         index, then = split
     if isinstance(value, Tensor):
+        if value.ndim == 0 and type(value._data) is np.ndarray and type(self._data) is not np.ndarray:
+            value = value.to(self.device)  # torch takes a 0-d cpu tensor as a value anywhere, as it does a number
         _check_same_device(self, value, "setitem")
         if value.dtype != self.dtype:
             _check_index_put_dtype(self, index if then is None else then, value)

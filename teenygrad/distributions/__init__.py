@@ -24,6 +24,7 @@ from .logistic_normal import LogisticNormal
 from .lognormal import LogNormal
 from .lowrank_multivariate_normal import LowRankMultivariateNormal
 from .mixture_same_family import MixtureSameFamily
+from .multinomial import Multinomial
 from .transforms import AbsTransform, PowerTransform, StickBreakingTransform
 from .multivariate_normal import MultivariateNormal
 from .negative_binomial import NegativeBinomial
@@ -47,4 +48,5 @@ __all__ = ["Bernoulli", "Beta", "Categorical", "Chi2", "Dirichlet", "Distributio
            "ExpTransform", "AffineTransform", "SigmoidTransform", "TanhTransform", "ComposeTransform",
            "Binomial", "Cauchy", "Geometric", "Gumbel", "HalfCauchy", "HalfNormal", "Kumaraswamy", "LogisticNormal",
            "LowRankMultivariateNormal", "MixtureSameFamily", "NegativeBinomial", "Pareto", "StudentT", "VonMises",
-           "Weibull", "AbsTransform", "PowerTransform", "StickBreakingTransform"]
+           "Weibull", "AbsTransform", "PowerTransform", "StickBreakingTransform",
+           "Multinomial"]

@@ -186,6 +186,22 @@ class _PositiveDefinite(Constraint):
         return linalg.cholesky_ex(value.detach()).info == 0
 
 
+class _Multinomial(Constraint):
+    """Non-negative counts over the last dimension summing to at most upper_bound (torch's constraints.multinomial;
+    the counts' integrality is not checked, as torch's)."""
+    is_discrete = True
+    event_dim = 1
+
+    def __init__(self, upper_bound):
+        self.upper_bound = upper_bound
+
+    def check(self, value):
+        return (value >= 0).all(-1) & (value.sum(-1) <= self.upper_bound)
+
+    def __repr__(self):
+        return "Multinomial()"
+
+
 dependent = _Dependent()
 independent = _IndependentConstraint
 boolean = _Boolean()
@@ -206,3 +222,4 @@ half_open_interval = _HalfOpenInterval
 simplex = _Simplex()
 lower_cholesky = _LowerCholesky()
 positive_definite = _PositiveDefinite()
+multinomial = _Multinomial

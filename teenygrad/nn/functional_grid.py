@@ -1,13 +1,14 @@
 """teenygrad.nn.functional's sampling grids (re-exported there): affine_grid and grid_sample, as in torch.
 
 affine_grid is a matmul of a base grid; grid_sample checks its arguments here and samples in ops/grid.py (one
-Function with numba kernels for float32, else a composition of Tensor ops), which has the coordinate conventions."""
+Function with numba kernels for float32, else a composition of Tensor ops), which has the coordinate conventions;
+'bicubic' is a composition of Tensor ops at the end of this file."""
 import warnings
 import numpy as np
 from ..tensor import dt  # the dtype module: the package attribute `dtype` is the dtype class, as in torch
 from ..tensor import Tensor
 from ..backend.cpu import fused_for
-from ..ops.grid import GridSample2d, grid_sample_composite
+from ..ops.grid import GridSample2d, grid_sample_composite, _unnormalize, _clip, _reflect, _tap
 from ._checks import _t
 
 _ALIGN_WARNING = ("Default grid_sample and affine_grid behavior has changed to align_corners=False since 1.3.0. "
@@ -97,8 +98,6 @@ def grid_sample(input, grid, mode="bilinear", padding_mode="zeros", align_corner
                            f"sizes {ishape} and grid with sizes {gshape}")
     if input.ndim != 4:
         raise NotImplementedError(f"grid_sample: only 4-D input (N, C, H, W) is supported, got sizes {ishape}")
-    if mode == "bicubic":
-        raise NotImplementedError("grid_sample: mode='bicubic' is not supported")
     if not dt.is_floating(input.dtype) or input.dtype != grid.dtype:
         raise RuntimeError("grid_sampler(): expected input and grid to have the same floating dtype, but input "
                            f"has {input.dtype} and grid has {grid.dtype}")
@@ -109,6 +108,55 @@ def grid_sample(input, grid, mode="bilinear", padding_mode="zeros", align_corner
     if input.device != grid.device:
         raise RuntimeError(f"grid_sampler(): expected input and grid on the same device, got {input.device} and "
                            f"{grid.device}")
+    if mode == "bicubic":
+        return _grid_sample_bicubic(input, grid, padding_mode, align_corners)
     if fused_for(input._data, grid._data) is not None:  # float32 with numba: one Function, one pass each way
         return GridSample2d.apply(input, grid, mode=mode, padding_mode=padding_mode, align_corners=align_corners)
     return grid_sample_composite(input, grid, mode, padding_mode, align_corners)
+
+
+# ---- bicubic: Tensor ops, so autograd gives both gradients -------------------------------------------
+_A = -0.75  # torch's cubic convolution constant (as in upsample_bicubic2d)
+
+
+def _cubic_weights(t):
+    """The 4 taps' weights at offsets -1, 0, 1, 2 from floor, t the fraction in [0, 1): Keys' kernel with A."""
+    def near(x):  # |x| <= 1
+        return ((_A + 2) * x - (_A + 3)) * x * x + 1
+
+    def far(x):  # 1 < |x| < 2
+        return ((_A * x - 5 * _A) * x + 8 * _A) * x - 4 * _A
+    return far(t + 1), near(t), near(1 - t), far(2 - t)
+
+
+def _pad_tap(c, size, padding_mode, align_corners):
+    """A tap's integer pixel coordinate moved by the padding mode (torch pads each of bicubic's 16 taps, not the
+    sample point as bilinear does); 'zeros' leaves it, and out-of-range taps then read 0."""
+    if padding_mode == "border":
+        return _clip(c, size)
+    if padding_mode == "reflection":
+        c = _reflect(c, 0, 2 * (size - 1)) if align_corners else _reflect(c, -1, 2 * size - 1)
+        return _clip(c, size)
+    return c
+
+
+def _grid_sample_bicubic(input, grid, padding_mode, align_corners):
+    """out = sum_{i,j} wy_j wx_i x[y0 - 1 + j, x0 - 1 + i] over the 4 x 4 pixels around (ix, iy), the weights
+    cubic in the fractions (ix - x0, iy - y0); the grid's gradient flows through the fractions only."""
+    N, C, H, W = input.shape
+    flat = input.reshape(N, C, H * W)
+    ix = _unnormalize(grid[..., 0], W, align_corners)  # (N, Ho, Wo), no clipping: the taps are padded instead
+    iy = _unnormalize(grid[..., 1], H, align_corners)
+    x0, y0 = ix.detach().floor(), iy.detach().floor()
+    wx = [w.unsqueeze(1) for w in _cubic_weights(ix - x0)]  # each (N, 1, Ho, Wo)
+    wy = [w.unsqueeze(1) for w in _cubic_weights(iy - y0)]
+    xs = [_pad_tap(x0 + (i - 1), W, padding_mode, align_corners) for i in range(4)]
+    out = None
+    for j in range(4):
+        yj = _pad_tap(y0 + (j - 1), H, padding_mode, align_corners)
+        row = None
+        for i in range(4):
+            vals, _ = _tap(flat, xs[i], yj, H, W, C)
+            row = vals * wx[i] if row is None else row + vals * wx[i]
+        out = row * wy[j] if out is None else out + row * wy[j]
+    return out
