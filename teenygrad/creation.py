@@ -296,6 +296,11 @@ class _NormalDraw(Function):
         grads = tuple(_arrays.zeros_on(g, shape, dtype) for shape, dtype in self.params)
         return grads if len(grads) > 1 else grads[0]
 
+    def backward_graph(self, g):  # the zeros are constants: a second derivative through them is zero too
+        from .autograd.graph_backward import const
+        grads = tuple(const(_arrays.zeros_on(g._data, shape, dtype)) for shape, dtype in self.params)
+        return grads if len(grads) > 1 else grads[0]
+
 
 def normal(mean, std=1.0, size=None, *, generator=None, out=None, dtype=None, layout=None, device=None,
            pin_memory=False, requires_grad=False):
