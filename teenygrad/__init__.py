@@ -61,6 +61,8 @@ def __getattr__(name):
         return getattr(importlib.import_module(".serialization", __name__), name)
     if name == "autocast":
         return importlib.import_module(".amp", __name__).autocast
+    if name in ("is_autocast_enabled", "get_autocast_dtype"):  # torch's names at the top level (amp.py)
+        return getattr(importlib.import_module(".amp", __name__), name)
     if name == "cpu":  # torch.cpu.amp.autocast, torch.cpu.is_available, ...
         return importlib.import_module(".amp", __name__).cpu
     if name == "vmap":  # torch.vmap is torch.func.vmap

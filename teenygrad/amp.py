@@ -2,25 +2,95 @@
 run unchanged. autocast is a no-op: ops run in their tensors' own dtypes (cast the model with .to(dtype) for
 half precision). GradScaler does what torch's does: scale the loss, unscale the grads, skip a step whose grads
 hold inf/nan, and grow or back off the scale."""
+import functools
 import warnings
+
+import numpy as np
 from .tensor import Tensor
 from ._arrays import xp_of
 from .backend import cuda as _cuda
 
 
+# the device types torch.amp knows, with their default autocast dtypes ("bf16" or "f16")
+_DEFAULT_DTYPES = {"cpu": "bf16", "cuda": "f16", "ipu": "f16", "xpu": "f16", "maia": "bf16", "xla": "bf16",
+                   "mps": "f16", "hpu": "bf16", "mtia": "f16", "privateuseone": "f16"}
+_DEVICE_TYPES = ("cpu, cuda, ipu, xpu, mkldnn, opengl, opencl, ideep, hip, ve, fpga, maia, xla, lazy, vulkan, mps, "
+                 "meta, hpu, mtia, privateuseone")
+_state = {}  # device type -> (enabled, dtype) while an autocast context has set it
+
+
+def _device_type(device_type, op):
+    """The type part of a device string ('cuda:0' -> 'cuda'), checked as torch checks it."""
+    if not isinstance(device_type, str):
+        raise TypeError(f"{op}(): argument 'device_type' must be str, not {type(device_type).__name__}")
+    kind = device_type.split(":")[0]
+    if kind not in _DEVICE_TYPES.split(", "):
+        raise RuntimeError(f"{op}: expected one of {_DEVICE_TYPES} device type at start of device string: "
+                           f"{device_type}")
+    return kind
+
+
+def is_autocast_available(device_type):
+    """Whether autocast can be used on device_type (torch's answer: cpu, cuda, mps, xpu, ... but not meta)."""
+    return _device_type(device_type, "is_autocast_available") in _DEFAULT_DTYPES
+
+
+def is_autocast_enabled(device_type=None):
+    """Whether an autocast context for device_type ('cuda' when None, as torch) is active and enabled. What the
+    context asked for: teenygrad runs ops in their own dtypes regardless."""
+    kind = _device_type("cuda" if device_type is None else device_type, "is_autocast_enabled")
+    if kind not in _DEFAULT_DTYPES:
+        raise RuntimeError(f"is_autocast_enabled: autocast is not available for device type {kind!r}")
+    return _state.get(kind, (False, None))[0]
+
+
+def get_autocast_dtype(device_type):
+    """The dtype autocast asks for on device_type: the innermost context's, else the default (bfloat16 on the CPU,
+    float16 on CUDA)."""
+    kind = _device_type(device_type, "get_autocast_dtype")
+    if kind not in _DEFAULT_DTYPES:
+        raise RuntimeError(f"get_autocast_dtype: autocast is not available for device type {kind!r}")
+    if _state.get(kind, (None, None))[1] is not None:
+        return _state[kind][1]
+    from .dtype import bfloat16_dtype  # needs ml_dtypes: only asked for here, so autocast runs without it
+    return bfloat16_dtype() if _DEFAULT_DTYPES[kind] == "bf16" else np.dtype(np.float16)
+
+
 class autocast:
-    """Context manager and decorator that changes nothing (see the module docstring)."""
+    """Context manager and decorator that records what it asks for (is_autocast_enabled, get_autocast_dtype report
+    it) but changes no dtypes (see the module docstring). Like torch, a CPU context asking for a dtype other than
+    bfloat16/float16, or a CUDA one without CUDA, warns and is disabled."""
     def __init__(self, device_type="cuda", dtype=None, enabled=True, cache_enabled=None):
+        kind = _device_type(device_type, "autocast")  # dtype None: the device's default (get_autocast_dtype)
+        if enabled and kind == "cpu" and dtype is not None and str(dtype) not in ("bfloat16", "float16"):
+            warnings.warn("In CPU autocast, but the target dtype is not supported. Disabling autocast.\n"
+                          "CPU Autocast only supports dtypes of torch.bfloat16, torch.float16 currently.")
+            enabled = False
+        if enabled and kind == "cuda" and not _cuda.is_available():
+            warnings.warn("CUDA is not available or torch_xla is imported. Disabling autocast.")
+            enabled = False
         self.device_type, self.fast_dtype, self.enabled = device_type, dtype, enabled
+        self._kind, self._saved = kind, []
 
     def __enter__(self):
+        self._saved.append(_state.get(self._kind))
+        _state[self._kind] = (bool(self.enabled), self.fast_dtype)
         return self
 
     def __exit__(self, *exc):
+        prev = self._saved.pop()
+        if prev is None:
+            _state.pop(self._kind, None)
+        else:
+            _state[self._kind] = prev
         return False
 
     def __call__(self, fn):
-        return fn
+        @functools.wraps(fn)
+        def run(*args, **kwargs):
+            with self:
+                return fn(*args, **kwargs)
+        return run
 
 
 class GradScaler:

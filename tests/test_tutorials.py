@@ -30,9 +30,7 @@ PROGRAMS = sorted(p.stem for p in TUTORIALS.glob("*.py") if not p.name.startswit
 TOLERANCE = {}
 # Gaps a user would hit, expected to fail under teenygrad (strictly: a pass fails until removed from here).
 XFAIL = {
-    "pruning": "no torch.nn.utils.prune (l1_unstructured, global_unstructured, remove, is_pruned)",
     "saved_tensor_hooks": "no torch.autograd.graph (saved_tensors_hooks, save_on_cpu)",
-    "forward_ad": "no torch.autograd.forward_ad (dual_level, make_dual, unpack_dual); torch.func.jvp works",
 }
 
 

@@ -161,7 +161,7 @@ def __getattr__(name):
     raise AttributeError(f"module 'teenygrad.nn.utils' has no attribute '{name}'")
 
 
-_SUBMODULES = {"parametrize", "parametrizations", "stateless", "fusion", "init"}
+_SUBMODULES = {"parametrize", "parametrizations", "stateless", "fusion", "init", "prune"}
 _FROM = {"weight_norm": "_norm_hooks", "remove_weight_norm": "_norm_hooks", "spectral_norm": "_norm_hooks",
          "remove_spectral_norm": "_norm_hooks", "fuse_conv_bn_eval": "fusion", "fuse_conv_bn_weights": "fusion",
          "fuse_linear_bn_eval": "fusion", "fuse_linear_bn_weights": "fusion", "skip_init": "init"}
