@@ -62,6 +62,11 @@ def ufunc_at(ufunc, out, index, values):
     out[...] = cupy.asarray(host)
 
 
+def to_host(a):
+    """a as a host numpy array: a numpy array as it is, a device (cupy) array copied over (a wait for the GPU)."""
+    return a if type(a) is np.ndarray else a.get()
+
+
 def _on_host(v):
     """An index or value (a tuple of them, a device array, a slice, a scalar) with its device arrays copied to the
     host, for the few ufunc.at calls that cupy can't do."""

@@ -9,6 +9,7 @@ from .tensor import Tensor, Size, _shape_arg, _move, _bool_arg, _int_arg
 from .random import gen_of, Generator
 from .autograd.function import Function
 from .autograd.grad_mode import is_grad_enabled
+from ._arrays import to_host
 
 
 class memory_format:
@@ -358,7 +359,7 @@ def bernoulli(input, p=None, *, generator=None):
     if p.numel() and not (0 <= p.min().item() and p.max().item() <= 1):
         raise RuntimeError(f"bernoulli: expects all probabilities in [0, 1], got min {p.min().item()} "
                            f"and max {p.max().item()}")
-    host = p._data if type(p._data) is np.ndarray else p._data.get()  # drawn on the host, as on the cpu
+    host = to_host(p._data)  # drawn on the host, as on the cpu
     sample = gen_of(generator).bernoulli(host.size, host.ravel()).reshape(p.shape).astype(p.dtype)
     return Tensor._wrap(_arrays.on_device_of(p._data, sample))
 

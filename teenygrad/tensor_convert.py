@@ -7,6 +7,7 @@ from . import dtype as dt
 from .ops import elementwise as E
 from .ops.movement import Contiguous as _Contiguous
 from .tensor import Tensor, _ToDevice, _device_name
+from ._arrays import to_host
 
 
 def set_printoptions(precision=None, threshold=None, edgeitems=None, linewidth=None, profile=None, sci_mode=None):
@@ -102,7 +103,7 @@ def numpy(self, *, force=False):
 
 
 def __array__(self, dtype=None, copy=None):
-    a = self._data if type(self._data) is np.ndarray else self._data.get()
+    a = to_host(self._data)
     return a if dtype is None else a.astype(dtype)
 
 

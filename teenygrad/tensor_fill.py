@@ -5,7 +5,7 @@ import builtins
 import numpy as np
 from . import dtype as dt
 from .ops import elementwise as E
-from ._arrays import on_device_of
+from ._arrays import on_device_of, to_host
 from .tensor import Tensor, _gstate, _move, _shared_memory_error
 from .tensor_inplace import _bump, _fill_value
 
@@ -118,7 +118,7 @@ def bernoulli_(self, p=0.5, generator=None):
     from .random import gen_of, memory_order
     g = gen_of(generator)
     if isinstance(p, Tensor):
-        probs = np.broadcast_to(p._data if type(p._data) is np.ndarray else p._data.get(), self.shape)
+        probs = np.broadcast_to(to_host(p._data), self.shape)
         probs = probs.transpose(memory_order(self.shape, self._data.strides))  # torch pairs them in self's order
         sample = _draw(self, lambda n: g.bernoulli(n, np.ascontiguousarray(probs).ravel()))
         return _write_sample(self, sample, "bernoulli_")

@@ -7,7 +7,7 @@ import collections
 import numpy as np
 from .autograd import grad_mode
 from .ops import index as I
-from ._arrays import contiguous, on_device_of, xp_of
+from ._arrays import contiguous, on_device_of, xp_of, to_host
 from .tensor import Tensor, _as_view, _norm_dim, _check_same_device
 from .tensor_ops import _method
 from .tensor_inplace import _plain_view, _fill_value, _overlaps
@@ -29,7 +29,7 @@ def _index_part(i, op):
     if t is int:
         return i
     if isinstance(i, Tensor):
-        a = i._data if type(i._data) is np.ndarray else i._data.get()
+        a = to_host(i._data)
         if a.ndim == 0 and a.dtype.kind in "iu" and a.dtype != np.uint8:  # torch reads a 0-d int tensor as an int
             return int(a)
         if a.dtype == np.uint8:  # torch (deprecated) reads a uint8 tensor as a mask, not as indices
@@ -418,7 +418,7 @@ def multinomial(input, num_samples, replacement=False, generator=None):
         from .tensor_compare import _torch_type_name
         raise RuntimeError(f"multinomial only supports floating-point dtypes for input, got: "
                            f"{_torch_type_name(input.dtype)}")
-    p = input._data if type(input._data) is np.ndarray else input._data.get()  # sampled on the host
+    p = to_host(input._data)  # sampled on the host
     if p.ndim not in (1, 2):
         raise RuntimeError(f"multinomial: prob_dist must be 1 or 2 dim, got shape {p.shape}")
     rows = p.reshape(-1, p.shape[-1])

@@ -6,7 +6,7 @@ import math
 import numbers
 import numpy as np
 from . import dtype as dt
-from ._arrays import zeros_on
+from ._arrays import zeros_on, to_host
 from .autograd.function import Function
 from .ops.matmul import EuclidDist
 from .tensor import Tensor
@@ -315,7 +315,7 @@ def block_diag(*tensors):
 def _host(x):
     """A tensor's (any device) or a number's / list's values as a host array (isin runs np.isin there)."""
     if isinstance(x, Tensor):
-        return x._data if type(x._data) is np.ndarray else x._data.get()
+        return to_host(x._data)
     return np.asarray(x)
 
 

@@ -7,7 +7,7 @@ import numpy as np
 from .ops import reduce as R
 from .ops import index as I
 from .backend.cpu import fused
-from ._arrays import contiguous, on_device_of, zeros_on, xp_of, linspace
+from ._arrays import contiguous, on_device_of, zeros_on, xp_of, linspace, to_host
 from .tensor import Tensor, _norm_dim, _gstate, _bool_arg
 from .tensor_ops import _method, where
 
@@ -23,9 +23,9 @@ def searchsorted(sorted_sequence, input, *, out_int32=False, right=False, side=N
     if side == "left" and right:
         raise RuntimeError("searchsorted: side and right can't be set to opposites, got side='left' and right=True")
     side = side or ("right" if right else "left")
-    seq = sorted_sequence._data if type(sorted_sequence._data) is np.ndarray else sorted_sequence._data.get()
+    seq = to_host(sorted_sequence._data)
     scalar = not isinstance(input, Tensor)
-    vals = np.asarray(input) if scalar else input._data if type(input._data) is np.ndarray else input._data.get()
+    vals = np.asarray(input) if scalar else to_host(input._data)
     if seq.dtype == np.bool_ or np.asarray(vals).dtype == np.bool_:
         raise RuntimeError("searchsorted: not implemented for bool tensors")
     if sorter is not None:
@@ -145,7 +145,7 @@ def _top_positions(a, k, largest):
 @_method
 def unique(self, sorted=True, return_inverse=False, return_counts=False, dim=None):
     """The distinct values (each NaN its own, as torch), or with dim the distinct slices along dim, sorted."""
-    a = self._data if type(self._data) is np.ndarray else self._data.get()
+    a = to_host(self._data)
     if dim is None:
         vals, inverse, counts = np.unique(a, return_inverse=True, return_counts=True, equal_nan=False)
         inverse = inverse.reshape(self.shape)
@@ -169,7 +169,7 @@ def unique(self, sorted=True, return_inverse=False, return_counts=False, dim=Non
 @_method
 def unique_consecutive(self, return_inverse=False, return_counts=False, dim=None):
     """Each run of equal values (or of equal slices along dim) kept once, in order."""
-    a = self._data if type(self._data) is np.ndarray else self._data.get()
+    a = to_host(self._data)
     if dim is None:
         flat = a.reshape(-1)
         starts = np.concatenate(([True], flat[1:] != flat[:-1])) if flat.size else np.zeros(0, np.bool_)
@@ -310,7 +310,7 @@ def mode(self, dim=-1, keepdim=False):
         return _mode_t(self.clone(), Tensor._wrap(zeros_on(self._data, (), np.int64)))
     if self.shape[d] == 0:
         raise IndexError(f"mode: expected reduction dim {d} to have non-zero size, shape {self.shape}")
-    host = self._data if type(self._data) is np.ndarray else self._data.get()  # np.unique per slice: on the host
+    host = to_host(self._data)  # np.unique per slice: on the host
     rows = np.moveaxis(host, d, -1).reshape(-1, self.shape[d])
     idx = np.empty(len(rows), np.int64)
     for r, row in enumerate(rows):  # one np.unique per slice: simple, and mode is rarely on a hot path
@@ -346,7 +346,7 @@ def _quantile(self, q, dim, keepdim, interpolation, op, skip_nan=False):
             raise RuntimeError(f"{op}: q must be a scalar or 1-D tensor, got shape {q.shape}")
         if q.dtype != self.dtype:
             raise RuntimeError(f"{op}: q tensor must have the input's dtype {self.dtype}, got {q.dtype}")
-        qs = q._data if type(q._data) is np.ndarray else q._data.get()  # checked on the host
+        qs = to_host(q._data)  # checked on the host
         qs, scalar_q = np.asarray(qs, dtype=self._data.dtype).reshape(-1), q.ndim == 0
     else:
         qs, scalar_q = np.asarray([q], dtype=self._data.dtype), True

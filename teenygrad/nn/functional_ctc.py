@@ -10,7 +10,7 @@ import numpy as np
 from ..autograd.function import Function
 from ..tensor import Tensor
 from ..tensor import dt
-from .._arrays import on_device_of
+from .._arrays import on_device_of, to_host
 
 _NEG = -np.inf
 
@@ -18,7 +18,7 @@ _NEG = -np.inf
 def _host(a):
     """A numpy copy of a numpy or GPU array: the recursions loop over time on the host (one small kernel launch
     per frame on a GPU would cost more than the copy)."""
-    return a if type(a) is np.ndarray else a.get()
+    return to_host(a)
 
 
 def _lse3(a, b, c):

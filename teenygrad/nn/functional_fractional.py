@@ -5,7 +5,7 @@ Re-exported by teenygrad.nn.functional."""
 import numpy as np
 from ..tensor import Tensor, dt
 from ..autograd.function import Function
-from .._arrays import xp_of
+from .._arrays import xp_of, to_host
 from ..creation import rand
 from ._checks import _t
 
@@ -87,7 +87,7 @@ def fractional_max_pool2d(input, kernel_size, output_size=None, output_ratio=Non
     s = np.asarray(s[:B].get() if hasattr(s, "get") else s[:B]).astype(input.dtype, copy=False)
     rows = _intervals(s[..., 1], H, oh, kh)  # torch: sample 0 places the columns, sample 1 the rows
     cols = _intervals(s[..., 0], W, ow, kw)
-    data = x._data if type(x._data) is np.ndarray else x._data.get()
+    data = to_host(x._data)
     idx = _window_argmax(data, rows, cols, kh, kw)  # (B, C, oh, ow)
     idx_t = Tensor._wrap(idx).to(input.device)
     out = x.reshape(B, C, H * W).gather(2, idx_t.reshape(B, C, oh * ow)).reshape(B, C, oh, ow)

@@ -8,7 +8,7 @@ import weakref
 import numpy as np
 from ..tensor import dt  # the dtype module: the package attribute `dtype` is the dtype class, as in torch
 from ..tensor import Tensor, _check_same_device
-from .._arrays import on_device_of, xp_of, zeros_on
+from .._arrays import on_device_of, xp_of, zeros_on, to_host
 from ..ops import index as I
 from ._checks import _t
 
@@ -34,7 +34,7 @@ def _bags(input, offsets, include_last_offset):
         raise ValueError(f"embedding_bag: offsets has to be a 1-D tensor, got shape {offsets.shape}")
     if offsets.dtype.kind not in "iu":
         raise RuntimeError(f"embedding_bag: offsets must be an integer tensor (Long/Int), got {offsets.dtype}")
-    o = offsets._data if type(offsets._data) is np.ndarray else offsets._data.get()  # checked and used on the host
+    o = to_host(offsets._data)  # checked and used on the host
     o, n = o.astype(np.int64), input.shape[0]
     if o.size == 0:
         raise RuntimeError("embedding_bag: offsets must hold at least one offset, got an empty tensor")
@@ -169,7 +169,7 @@ class _SparseRows:
     def touch(self, ids):
         if self.pending is None:
             self.pending = np.zeros(self.v, bool)
-        self.pending[np.asarray(ids if type(ids) is np.ndarray else ids.get())] = True
+        self.pending[np.asarray(to_host(ids))] = True
 
     def on_grad(self, g):
         mask, self.pending = self.pending, None

@@ -7,7 +7,7 @@ import warnings
 import numpy as np
 from ..random import rng_of, gen_of, draw_like
 from ..tensor import dt  # the dtype module
-from .._arrays import on_device_of
+from .._arrays import on_device_of, to_host
 
 
 def calculate_gain(nonlinearity, param=None):
@@ -239,7 +239,7 @@ def sparse_(tensor, sparsity, std=0.01, generator=None):
         raise ValueError(f"sparse_: only tensors with 2 dimensions are supported, got shape {tensor.shape}")
     rows, cols = tensor.shape
     normal_(tensor, 0, std, generator)
-    w = tensor._data if type(tensor._data) is np.ndarray else tensor._data.get()
+    w = to_host(tensor._data)
     w = w.copy()
     zeros = int(math.ceil(sparsity * rows))
     for c in range(cols):  # torch draws these permutations from the default generator

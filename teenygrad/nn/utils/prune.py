@@ -16,13 +16,13 @@ from collections.abc import Iterable
 
 import numpy as np
 from ...tensor import Tensor
-from ..._arrays import on_device_of
+from ..._arrays import on_device_of, to_host
 from ._prune_topk import topk_positions
 
 
 def _host(t):
     a = t._data
-    return a if type(a) is np.ndarray else a.get()
+    return to_host(a)
 
 
 def _like(t, host):
