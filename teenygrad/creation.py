@@ -100,6 +100,10 @@ def full(size, fill_value, dtype=None, device=None, requires_grad=False):
     if isinstance(fill_value, Tensor):  # a 0-d tensor: its number, and the dtype that number has (int64 for 3)
         fill_value = fill_value.item()
     dtype = dt.scalar_dtype(fill_value) if dtype is None else dt.to_dtype(dtype)
+    if isinstance(fill_value, (complex, np.complexfloating)) and dtype.kind != "c":
+        if fill_value.imag != 0:  # torch refuses to drop an imaginary part, and takes 1+0j as 1
+            raise RuntimeError(f"full: value {fill_value} cannot be converted to type {dtype} without overflow")
+        fill_value = fill_value.real
     if dtype.kind in "iu":
         lo, hi = dt.int_range(dtype)
         if not lo <= fill_value <= hi:  # NaN fails too

@@ -3,7 +3,7 @@ teenygrad.linalg (which re-exports these), split out to keep each file short; th
 lu_solve is composed of a row permutation and two triangular solves, so its gradient reaches LU through them."""
 import collections
 import numpy as np
-from ._arrays import contiguous
+from ._arrays import contiguous, zeros_on
 from .linalg import _apply_multi, _broadcast_batch, _check_float, _check_matrix, _check_square
 from .ops import linalg_lu as LU
 from .ops.linalg import _batch_prefix
@@ -60,7 +60,7 @@ def lu_factor_ex(A, *, pivot=True, check_errors=False):
     k = min(A.shape[-2:])
     diag = np.diagonal(packed._data[..., :k, :k], axis1=-2, axis2=-1)
     zero = diag == 0
-    info = (np.where(zero.any(-1), zero.argmax(-1) + 1, 0) if k else np.zeros(zero.shape[:-1])).astype(np.int32)
+    info = (np.where(zero.any(-1), zero.argmax(-1) + 1, 0) if k else zeros_on(zero, zero.shape[:-1])).astype(np.int32)
     if check_errors and info.any():
         _raise_zero_pivot(info, "linalg.lu_factor_ex")
     return _lu_factor_ex_t(packed, pivots, Tensor._wrap(info))

@@ -228,6 +228,7 @@ def _check_index_put_dtype(self, index, value):
 def _along_dim(self, dim, index, op, negative_ok):
     """A 1-D index along dim, shaped to broadcast against a tensor of self's rank."""
     index = _check_index_tensor(index, op)
+    _check_same_device(self, index, op)
     if index.ndim > 1:
         raise IndexError(f"{op}: index must be 0-D or 1-D, got shape {index.shape}")
     d = _norm_dim(dim, self.ndim, op)

@@ -490,11 +490,14 @@ def _fill_value(value, dtype, op):
     return value + info.max + 1 if value < 0 and dtype.kind == "u" else value
 
 
-def _scalar_of(value):
-    """A fill value that any array takes in a write (cupy refuses a host 0-d array): a number, a 0-d host array's
-    numpy scalar, or a device 0-d array."""
+def _scalar_of(value, like):
+    """A fill value that `like` (the array written into) takes: a number, a 0-d host array's numpy scalar, or a
+    device 0-d array for a device `like` (cupy refuses a host 0-d array, and a host array a device one: then its
+    value is read, as torch's .item())."""
     a = value._data if isinstance(value, Tensor) else value
-    return a[()] if type(a) is np.ndarray else a
+    if type(a) is np.ndarray:
+        return a[()]
+    return a.item() if type(like) is np.ndarray and hasattr(a, "get") else a
 
 
 def _filled_like(x, v):
@@ -511,13 +514,15 @@ def fill_(self, value):
     if self.requires_grad and self._ctx is None and _gstate["enabled"]:
         raise RuntimeError("fill_: a leaf Variable that requires grad is being used in an in-place operation")
     if self._ctx is not None and _gstate["enabled"]:  # a graph tensor: the old value gets zero gradient
-        v = _scalar_of(value)
+        v = _scalar_of(value, self._data)
         return self._inplace(E.Piecewise.apply(self._pre_inplace(), fn=lambda x: _filled_like(x, v)), "fill_")
+    if isinstance(value, (builtins.complex, np.complexfloating)) and self._data.dtype.kind != "c":
+        if value.imag != 0:  # torch takes 1+0j as 1, and refuses a value whose imaginary part would be lost
+            raise RuntimeError(f"fill_: value {value} cannot be converted to type {self.dtype} without overflow")
+        value = value.real
     if isinstance(value, (builtins.int, builtins.float)) and not isinstance(value, builtins.bool):
         value = _fill_value(value, self._data.dtype, "fill_")  # torch truncates, and refuses overflow
-    elif isinstance(value, (builtins.complex, np.complexfloating)) and self._data.dtype.kind != "c":
-        raise RuntimeError(f"fill_: value {value} cannot be converted to type {self.dtype} without overflow")
-    self._data[...] = _scalar_of(value)
+    self._data[...] = _scalar_of(value, self._data)
     _bump(self)
     return self
 

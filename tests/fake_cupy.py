@@ -7,7 +7,8 @@ still computes (numpy hands them to `__array_ufunc__` / `__array_function__`). T
   numpy.ndarray"): a silent host array in a cuda tensor is exactly the bug these tests look for.
 Python and numpy scalars mix freely, as in cupy. `np.asarray` / `np.array` / `np.ascontiguousarray` of a
 device array raise TypeError while installed, as cupy's `__array__` does (numpy never asks a subclass, so
-install() wraps those three functions).
+install() wraps those three functions). Not caught: a device array written into a host one (`host[...] = device`),
+which numpy takes from a subclass without asking and cupy refuses.
 
 `install()` puts this module at sys.modules['cupy'] (with `cupy.fft`, and a `cupyx` with scipy.special.erf) and tells
 teenygrad.backend.cuda to run matmul and the fused ops as plain array code (no Triton kernels).
@@ -56,6 +57,9 @@ class FakeDeviceArray(np.ndarray):
         if method == "at":  # cupy's ndarray declines np.add.at & co.: numpy then raises this TypeError
             raise TypeError(f"fake cupy: operand type(s) all returned NotImplemented from __array_ufunc__({ufunc}, "
                             f"'at', ...): cupy has no ufunc.at; use cupyx.scatter_add / scatter_max / scatter_min")
+        if method == "accumulate" and ufunc.__name__ not in ("add", "multiply"):  # cupy: cumsum / cumprod only
+            raise NotImplementedError(f"fake cupy: {ufunc.__name__}.accumulate is not supported (cupy's ufuncs "
+                                      f"accumulate add and multiply only)")
         args = [_unwrap(x, ufunc.__name__, allow_host=False) for x in inputs]
         if out is not None:
             kwargs["out"] = tuple(_unwrap(o, ufunc.__name__, allow_host=False) for o in out)
@@ -282,7 +286,8 @@ cupyx.scatter_add, cupyx.scatter_max, cupyx.scatter_min = _scatter(np.add), _sca
 
 class _AtomicUfunc:
     """cupy.add / maximum / minimum: called as numpy's on device arrays, with CuPy >= 13's atomic `.at` (what
-    cupyx's scatters do). `without_at()` takes `.at` away, as in CuPy 12, so the tests reach the cupyx path too."""
+    cupyx's scatters do). Setting `_AtomicUfunc.has_at = False` takes `.at` away, as in CuPy 12, so the tests
+    reach the cupyx path too."""
     has_at = True
 
     def __init__(self, ufunc):
@@ -297,7 +302,8 @@ class _AtomicUfunc:
             if not _AtomicUfunc.has_at:
                 raise AttributeError("at")
             return self._at
-        return _device_fn(getattr(self._ufunc, name))
+        attr = getattr(self._ufunc, name)
+        return _device_fn(attr) if callable(attr) else attr
 
 
 add, maximum, minimum = _AtomicUfunc(np.add), _AtomicUfunc(np.maximum), _AtomicUfunc(np.minimum)

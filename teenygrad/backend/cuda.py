@@ -13,9 +13,11 @@ against cuBLAS's 39.0 (bench/gpu_step_breakdown.py, docs/gemm.md); at fp16/bf16 
 35-93% of cuBLAS (docs/gemm.md). The ladder's rungs run on request:
 set_matmul_impl(name) or TEENYGRAD_MATMUL=naive|tiled|scheduled|tensorcore|hopper (cublas|auto: the default).
 tf32 is off by default, like torch.backends.cuda.matmul.allow_tf32; turn it on with set_allow_tf32(True) or
-TEENYGRAD_ALLOW_TF32=1. cuBLAS's fp32 products, batched ones included, then run in tf32 through CuPy's
-compute-type switch (what CUPY_TF32=1 sets at import; teenygrad's setting wins over that variable); a CuPy
-without that switch gets the tensor-core rung for tf32 instead.
+TEENYGRAD_ALLOW_TF32=1. cuBLAS's 2-D fp32 products then run in tf32 through CuPy's compute-type switch (what
+CUPY_TF32=1 sets at import; teenygrad's setting wins over that variable, and the switch is process-wide: the
+user's own CuPy products follow it too); a CuPy without that switch gets the tensor-core rung for tf32 instead.
+Batched products (ndim > 2: attention's) stay exact fp32 even then: CuPy's batched matmul passes a fixed fp32
+compute type to cuBLAS (CuPy 14's _routines_linalg.matmul), where torch's allow_tf32 covers bmm too.
 Batched matmul (ndim > 2 on both sides, batch dims broadcast) is one batched cuBLAS call unless a rung is
 forced: our rungs are 2-D kernels, and looping over the batch in Python (one launch per matrix) cost more than
 the products themselves (attention with a mask or dropout in the nanoGPT GPU config: 384 launches a product).
@@ -182,8 +184,9 @@ _cupy_fp32_compute = None  # the compute type teenygrad last gave CuPy's float32
 
 
 def cublas_tf32(tf32):
-    """Make CuPy's (cuBLAS's) float32 products tf32 or exact, as `tf32` says. False if that can't be had: a CuPy
-    without the compute-type switch (or the tests' fake) runs its products exactly and can't do tf32."""
+    """Make CuPy's (cuBLAS's) 2-D float32 products tf32 or exact, as `tf32` says (a process-wide CuPy setting).
+    False if that can't be had: a CuPy without the compute-type switch (or the tests' fake, whose answer is then
+    kept for the process) runs its products exactly and can't do tf32."""
     global _cupy_linalg, _cupy_fp32_compute
     if _cupy_linalg is None:
         try:

@@ -6,7 +6,7 @@ backward sums the gradient back to each input's shape. The common arithmetic and
 import math
 import numpy as np
 from ..autograd.function import Function
-from .._arrays import unbroadcast, zeros_on
+from .._arrays import on_device_of, to_host, unbroadcast, zeros_on
 from ..autograd.graph_backward import const, sum_to, where as _where
 from .activation import erf
 
@@ -534,20 +534,20 @@ class LogCumSumExp(Function):
     """z_i = log sum_{j <= i} e^(x_j) along an axis;  dx_i = sum_{j >= i} dz_j e^(x_i - z_j), summed separately
     for the positive and negative parts of dz in log space so nothing overflows"""
     saves_output = True
-    def forward(self, x, axis):
+    def forward(self, x, axis):  # on the host for a GPU array: cupy's ufuncs have no logaddexp.accumulate
         self.x, self.axis = x, axis
-        self.z = np.logaddexp.accumulate(x, axis=axis)
+        self.z = on_device_of(x, np.logaddexp.accumulate(to_host(x), axis=axis))
         return self.z
 
     def backward(self, g):
-        ax = self.axis
-        dx = np.zeros_like(self.x)
+        ax, x, z, g = self.axis, to_host(self.x), to_host(self.z), to_host(g)
+        dx = np.zeros_like(x)
         with np.errstate(divide="ignore", invalid="ignore"):
             for sign in (1, -1):
-                w = np.log(np.maximum(sign * g, 0)) - self.z
+                w = np.log(np.maximum(sign * g, 0)) - z
                 tail = np.flip(np.logaddexp.accumulate(np.flip(w, ax), axis=ax), ax)  # log sum_{j >= i}
-                dx += sign * np.exp(self.x + tail)
-        return dx
+                dx += sign * np.exp(x + tail)
+        return on_device_of(self.x, dx)
 
     def backward_graph(self, g):
         # backward's formula on Tensors; where sign * g <= 0 its log is the lowest finite float, not -inf, so the
