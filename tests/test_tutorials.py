@@ -29,9 +29,7 @@ PROGRAMS = sorted(p.stem for p in TUTORIALS.glob("*.py") if not p.name.startswit
 # Programs that need a wider float tolerance, and why.
 TOLERANCE = {}
 # Gaps a user would hit, expected to fail under teenygrad (strictly: a pass fails until removed from here).
-XFAIL = {
-    "saved_tensor_hooks": "no torch.autograd.graph (saved_tensors_hooks, save_on_cpu)",
-}
+XFAIL = {}
 
 
 def run_program(path, as_teenygrad):

@@ -17,7 +17,7 @@ def __getattr__(name):  # autograd.functional (jacobian, vjp, jvp) loads on firs
     if name == "Variable":  # the pre-0.4 wrapper: now a new leaf Tensor
         from .variable import Variable
         return Variable
-    if name in ("functional", "profiler", "forward_ad"):
+    if name in ("functional", "profiler", "forward_ad", "graph"):
         import importlib
         return importlib.import_module(f".{name}", __name__)
     raise AttributeError(f"module 'teenygrad.autograd' has no attribute {name!r}")

@@ -17,11 +17,19 @@ gives each output its own small node (_OutputSlot), so retain_grad, hooks and au
 apart; their gradients reach the Function's node as one _OutputGrads."""
 import inspect
 from . import grad_mode
-from .function import Function, _FREED, _stamp_of
+from .function import Function, _FREED, _stamp_of, _saved_hooks
 from .. import dtype as dt
 from .._arrays import xp_of, unbroadcast
 
 _state = grad_mode._state
+
+
+def _unpacked(unpack, p):
+    from ..tensor import Tensor
+    t = unpack(p)
+    if not isinstance(t, Tensor):
+        raise TypeError(f"saved_tensors_hooks: unpack_hook must return a Tensor, got {type(t).__name__}")
+    return t
 
 
 class FunctionCtx(Function):
@@ -31,6 +39,11 @@ class FunctionCtx(Function):
     materialize_grads = True
 
     def save_for_backward(self, *tensors):
+        if _saved_hooks:  # autograd.graph.saved_tensors_hooks: keep only what pack returns (graph.py)
+            pack, unpack = _saved_hooks[-1]
+            with grad_mode.no_grad():
+                self._saved_packed = (unpack, [None if t is None else pack(t) for t in tensors])
+            return
         # the array is kept beside the tensor: an in-place op on a graph tensor rebinds it to a new array
         self._saved = [(t, None if t is None else t._data) for t in tensors]
         self._saved_at = _state["writes"]  # a later write without a graph stamps past it (Function._written)
@@ -39,6 +52,9 @@ class FunctionCtx(Function):
     def saved_tensors(self):
         if self.parents is None:
             raise RuntimeError(f"{type(self).__name__}: {_FREED}")
+        packed = self.__dict__.get("_saved_packed")
+        if packed is not None:
+            return tuple(None if p is None else _unpacked(packed[0], p) for p in packed[1])
         out = []
         for t, a in self.__dict__.get("_saved", ()):
             if t is not None and (t._data is not a or _stamp_of(t._ctx or t) > self._saved_at):

@@ -6,6 +6,9 @@ from .hooks import run_hooks, run_post_accumulate_hooks, hook_state
 from .._arrays import c_copy, zeros_on
 
 _state = grad_mode._state
+# autograd.graph.saved_tensors_hooks' (pack, unpack) pairs, innermost last (autograd/graph.py): while one is set,
+# each recorded op hands the arrays it keeps for backward to pack, and gets them back through unpack there
+_saved_hooks = []
 
 
 class Function:
@@ -101,6 +104,7 @@ class Function:
     # among them (Reshape, Permute, Expand) still hold their input array as `src` for in-place write-through, which
     # keeps it alive as long as the view's output tensor lives (torch's view keeps its base alive the same way).
     keeps_graph = False
+    _packed = None  # (unpack, {attribute: packed}) while saved_tensors_hooks hold this node's arrays
 
     @classmethod
     def apply(cls, *inputs, **kwargs):
@@ -158,12 +162,47 @@ class Function:
                 ctx.parents = [x._ctx or x for x in inputs]
             if cls._stamped:
                 ctx.seen = _state["writes"]
+            if _saved_hooks and not cls.keeps_graph:
+                _pack_saved(ctx)
             t.requires_grad = True
             t._ctx = ctx
         else:
             t.requires_grad = False
             t._ctx = None
         return t
+
+
+def _is_array(v):
+    return type(v) is _np.ndarray or type(v).__name__ == "ndarray" and hasattr(v, "__cuda_array_interface__")
+
+
+def _pack_saved(ctx):
+    """Hand each array ctx keeps for its backward to the innermost saved_tensors_hooks' pack (as a Tensor), keeping
+    what pack returns instead. These are the arrays the op keeps, which need not be the tensors torch's op saves."""
+    from ..tensor import Tensor
+    pack, unpack = _saved_hooks[-1]
+    d = ctx.__dict__
+    packed = {k: v for k, v in d.items() if k != "parents" and _is_array(v)}
+    if not packed:
+        return
+    with grad_mode.no_grad():
+        for k, v in packed.items():
+            packed[k] = pack(Tensor._wrap(v))
+            del d[k]
+    ctx._packed = (unpack, packed)
+
+
+def _unpack_saved(node):
+    """Put back the arrays _pack_saved took from node, through the hooks' unpack, before its backward runs."""
+    from ..tensor import Tensor
+    unpack, packed = node._packed
+    node._packed = None
+    with grad_mode.no_grad():
+        for k, obj in packed.items():
+            t = unpack(obj)
+            if not isinstance(t, Tensor):
+                raise TypeError(f"saved_tensors_hooks: unpack_hook must return a Tensor, got {type(t).__name__}")
+            node.__dict__[k] = t._data
 
 
 def _view_written(self):
@@ -395,6 +434,8 @@ def run_backward(root, grad, retain_graph=False, capture=None):
         parents = node.parents
         if parents is None:
             raise RuntimeError(_FREED)
+        if node._packed is not None:
+            _unpack_saved(node)
         seen = node.seen
         if seen is not None and seen != writes:  # something was written since the node was made: what it saved?
             _check_unwritten(node, seen)

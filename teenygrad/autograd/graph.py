@@ -1,0 +1,66 @@
+"""torch.autograd.graph's hooks on saved tensors: saved_tensors_hooks(pack_hook, unpack_hook), save_on_cpu and
+disable_saved_tensors_hooks.
+
+While a saved_tensors_hooks context is active, every op recorded in the graph hands each array it keeps for its
+backward to pack_hook (as a Tensor) and keeps only what pack_hook returns; its backward first gets the arrays back
+through unpack_hook (which must return a Tensor). A custom Function's ctx.save_for_backward packs each tensor, and
+ctx.saved_tensors unpacks them. The innermost context wins, as in torch.
+
+Where it differs from torch: pack sees the arrays each teenygrad op keeps, which need not be the tensors torch's
+op saves (a fused op may keep a logsumexp where torch keeps the softmax): the same kind of values, not always the
+same count or shapes. Ops that keep no arrays (views, adds, sums) pack nothing, as torch's save nothing. The
+in-place check (a backward refusing a value written after it was saved) still works for built-in ops; for a custom
+Function's packed tensors it is skipped, since the tensors themselves are no longer held."""
+from .function import _saved_hooks
+
+__all__ = ["saved_tensors_hooks", "save_on_cpu", "disable_saved_tensors_hooks"]
+
+_disabled = []  # disable_saved_tensors_hooks' messages, innermost last
+
+
+class saved_tensors_hooks:
+    """with saved_tensors_hooks(pack_hook, unpack_hook): pack_hook(tensor) -> anything is called for each value an
+    op records for backward, unpack_hook(that) -> Tensor when the backward needs it."""
+
+    def __init__(self, pack_hook, unpack_hook):
+        self.pack_hook, self.unpack_hook = pack_hook, unpack_hook
+
+    def __enter__(self):
+        if _disabled:
+            raise RuntimeError(_disabled[-1])
+        _saved_hooks.append((self.pack_hook, self.unpack_hook))
+        return self
+
+    def __exit__(self, *exc):
+        _saved_hooks.pop()
+        return False
+
+
+class save_on_cpu(saved_tensors_hooks):
+    """Keep what backward needs on the CPU (moved back to its device when used): GPU memory for a host copy."""
+
+    def __init__(self, pin_memory=False, device_type="cuda"):
+        def pack(t):
+            return t.device, t.cpu()
+
+        def unpack(packed):
+            device, t = packed
+            return t.to(device)
+        super().__init__(pack, unpack)
+
+
+class disable_saved_tensors_hooks:
+    """Inside it, entering saved_tensors_hooks raises RuntimeError(error_message); hooks already active stay."""
+
+    def __init__(self, error_message):
+        self.error_message = error_message
+
+    def __enter__(self):
+        if _saved_hooks:
+            raise RuntimeError(self.error_message)
+        _disabled.append(self.error_message)
+        return self
+
+    def __exit__(self, *exc):
+        _disabled.pop()
+        return False
