@@ -56,13 +56,28 @@ def get_autocast_dtype(device_type):
     return bfloat16_dtype() if _DEFAULT_DTYPES[kind] == "bf16" else np.dtype(np.float16)
 
 
+def _is_cpu_autocast_dtype(dtype):
+    """Whether dtype is float16 or bfloat16 (a dtype, not its name, as torch asks)."""
+    if not isinstance(dtype, np.dtype):
+        return False
+    if dtype == np.float16:
+        return True
+    from .dtype import bfloat16_dtype
+    try:
+        return dtype == bfloat16_dtype()
+    except ImportError:  # without ml_dtypes no dtype is bfloat16
+        return False
+
+
 class autocast:
     """Context manager and decorator that records what it asks for (is_autocast_enabled, get_autocast_dtype report
     it) but changes no dtypes (see the module docstring). Like torch, a CPU context asking for a dtype other than
     bfloat16/float16, or a CUDA one without CUDA, warns and is disabled."""
     def __init__(self, device_type="cuda", dtype=None, enabled=True, cache_enabled=None):
-        kind = _device_type(device_type, "autocast")  # dtype None: the device's default (get_autocast_dtype)
-        if enabled and kind == "cpu" and dtype is not None and str(dtype) not in ("bfloat16", "float16"):
+        kind = _device_type(device_type, "autocast")
+        if dtype is None:  # the enclosing context's, as torch takes it when built; else None: the device's default
+            dtype = _state.get(kind, (None, None))[1]
+        if enabled and kind == "cpu" and dtype is not None and not _is_cpu_autocast_dtype(dtype):
             warnings.warn("In CPU autocast, but the target dtype is not supported. Disabling autocast.\n"
                           "CPU Autocast only supports dtypes of torch.bfloat16, torch.float16 currently.")
             enabled = False
@@ -73,6 +88,8 @@ class autocast:
         self._kind, self._saved = kind, []
 
     def __enter__(self):
+        if self.fast_dtype is not None and not isinstance(self.fast_dtype, np.dtype):
+            raise TypeError(f"autocast: dtype must be a teenygrad dtype, not {type(self.fast_dtype).__name__}")
         self._saved.append(_state.get(self._kind))
         _state[self._kind] = (bool(self.enabled), self.fast_dtype)
         return self

@@ -2,6 +2,8 @@
 normal's graph node (zero gradients to mean and std), distributions.Multinomial, F.grid_sample(mode='bicubic'), and
 x_cuda[i] = 0-d cpu tensor. Values, dtypes, gradients, and the exception types of bad arguments; the device cases
 run on the fake GPU (tests/fake_cupy.py), as tests/test_device.py does."""
+import math
+
 import numpy as np
 import pytest
 import torch
@@ -227,11 +229,48 @@ def test_multinomial_expand_support_float64():
     t, g = te.sample((2,)), ge.sample((2,))
     assert g.dtype == tg.float64
     np.testing.assert_array_equal(g.numpy(), t.numpy())
-    _close(td.entropy().expand(2, 3), ge.entropy(), F64)  # torch's expanded Multinomial lacks _binomial
+    # torch's expanded Multinomial lacks _binomial; torch takes log n! in float32 (lgamma of an int tensor), where
+    # teenygrad keeps float64: so agreement to float32's precision, and to float64's with the exact log n!
+    ent_t = td.entropy().expand(2, 3)
+    _close(ent_t, ge.entropy(), dict(atol=1e-6, rtol=0))
+    exact = ent_t + float(torch.tensor(5).add(1).lgamma()) - math.lgamma(6)
+    _close(exact, ge.entropy(), F64)
     assert repr(gd.support) == repr(td.support) and gd.support.is_discrete and gd.support.event_dim == 1
     v = np.array([[1.0, 2.0, 2.0, 0.0], [1.0, 2.0, 2.0, 1.0], [-1.0, 3.0, 2.0, 1.0]])
     np.testing.assert_array_equal(gd.support.check(tg.tensor(v)).numpy(), td.support.check(torch.tensor(v)).numpy())
 
+
+
+def test_multinomial_bool_count():  # total_count=True counts one draw, as torch's
+    torch.manual_seed(5)
+    tg.manual_seed(5)
+    t = TD.Multinomial(True, probs=torch.tensor([0.2, 0.3, 0.5])).sample((6,))
+    g = D.Multinomial(True, probs=tg.tensor([0.2, 0.3, 0.5])).sample((6,))
+    assert g.shape == t.shape == (6, 3) and g.dtype == tg.float32
+    np.testing.assert_array_equal(g.numpy(), t.numpy())
+    assert (g.sum(-1) == 1).all().item()
+    _raises_same(lambda: TD.Multinomial(False, probs=torch.tensor([0.2, 0.8])).sample(),
+                 lambda: D.Multinomial(False, probs=tg.tensor([0.2, 0.8])).sample())
+
+
+@pytest.mark.parametrize("kind", ["probs", "logits"])
+def test_multinomial_cuda(gpu, kind):
+    td, _, tp, _ = _multinomials((2,), 4, kind, n=5, seed=3)
+    gp = tg.tensor(tp.detach().numpy(), device="cuda", requires_grad=True)
+    gd = D.Multinomial(5, **{kind: gp})
+    s = gd.sample((3,))
+    assert type(s._data) is FakeDeviceArray and s.shape == (3, 2, 4) and s.dtype == tg.float32
+    assert (s.sum(-1) == 5).all().item()
+    value = td.sample((3,))
+    lt, lg = td.log_prob(value), gd.log_prob(tg.tensor(value.numpy(), device="cuda"))
+    et, eg = td.entropy(), gd.entropy()
+    for t, g in ((lt, lg), (et, eg), (td.mean, gd.mean)):
+        assert type(g._data) is FakeDeviceArray and g.dtype == tg.float32
+        _close(t, g.cpu(), BWD)
+    (lt.sum() + et.sum()).backward()
+    (lg.sum() + eg.sum()).backward()
+    assert type(gp.grad._data) is FakeDeviceArray
+    _close(tp.grad, gp.grad.cpu(), BWD)
 
 BAD_MULTINOMIAL = {
     "float_count": lambda M, t: M(2.5, t([0.2, 0.8])),

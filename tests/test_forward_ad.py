@@ -180,6 +180,27 @@ def test_refusals_that_torch_does_not_have():
             fwAD.unpack_dual(tg.fft.rfft(fwAD.make_dual(x, x)).abs().sum())   # an op without a double backward
 
 
+
+@pytest.mark.parametrize("retain", [True, False])
+def test_unpack_after_backward(retain):
+    """torch keeps tangents apart from the graph; teenygrad computes them by backward through it, so after a
+    backward that freed it unpack_dual raises (retain_graph=True keeps the tangent torch gives)."""
+    out = {}
+    for m, fw in ((torch, tfw), (tg, fwAD)):
+        x, v = m.tensor(rand((2, 3), 3), requires_grad=True), m.tensor(rand((2, 3), 4))
+        with fw.dual_level():
+            d = fw.make_dual(x, v)
+            y = (d.sin() * d).exp()
+            y.sum().backward(retain_graph=retain)
+            if m is tg and not retain:
+                with pytest.raises(RuntimeError, match="unpack_dual: .*freed.*retain_graph=True"):
+                    fw.unpack_dual(y)
+                out[m] = (x.grad, fw.unpack_dual(d).tangent)
+            else:
+                out[m] = (x.grad, fw.unpack_dual(d).tangent, fw.unpack_dual(y).tangent)
+    for t, g in zip(out[torch], out[tg]):
+        _close(g, t)
+
 def test_tutorial_api_names():
     assert tg.autograd.forward_ad is fwAD
     assert set(fwAD.__all__) == set(tfw.__all__)

@@ -105,16 +105,18 @@ def _level(op, level):
 
 def _walk(t, hidden):
     """(whether t's graph reaches one of the hidden leaves, whether it reaches a tensor the user made that requires
-    grad): a walk over the Function nodes t was computed from."""
+    grad, whether it reaches a node freed by a backward, so that what lies below it is unknown): a walk over the
+    Function nodes t was computed from."""
     if t._ctx is None:
-        return id(t) in hidden, t.requires_grad and id(t) not in hidden
-    dual = real = False
+        return id(t) in hidden, t.requires_grad and id(t) not in hidden, False
+    dual = real = freed = False
     seen, stack = set(), [t._ctx]
     while stack:
         node = stack.pop()
         if node in seen:
             continue
         seen.add(node)
+        freed |= node.parents is None  # as the engine marks a node whose backward has freed it
         for p in node.parents or ():
             if isinstance(p, Function):
                 stack.append(p)
@@ -122,9 +124,7 @@ def _walk(t, hidden):
                 dual = True
             elif p.requires_grad:
                 real = True
-        if dual and real:
-            break
-    return dual, real
+    return dual, real, freed
 
 
 def _check_tensor(op, what, t):
@@ -177,7 +177,11 @@ def unpack_dual(tensor, *, level=None):
         raise TypeError(f"unpack_dual: expected a Tensor, got {type(tensor).__name__}")
     nodes = [n for n in _duals if n.parents]
     leaves = [n.parents[0] for n in nodes]
-    dual, real = _walk(tensor, {id(l) for l in leaves})
+    dual, real, freed = _walk(tensor, {id(l) for l in leaves})
+    if freed and nodes:  # the tangent is computed by backward through the graph, and part of it is gone
+        raise RuntimeError("unpack_dual: the graph of this tensor was freed by an earlier backward(), and teenygrad "
+                           "computes tangents by backward through it (teenygrad.autograd.forward_ad): call "
+                           "backward(retain_graph=True) before unpack_dual, or unpack_dual first")
     primal = tensor.view_as(tensor) if real else tensor.detach()
     if not dual:
         return UnpackedDualTensor(primal, None)

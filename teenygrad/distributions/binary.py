@@ -2,7 +2,7 @@
 LogitRelaxedBernoulli): the user gives probs or logits, the other is computed on first read."""
 from ..tensor import Size
 from .distribution import Distribution
-from .utils import lazy_property, probs_to_logits, logits_to_probs
+from .utils import broadcast_params, lazy_property, probs_to_logits, logits_to_probs
 
 
 def one_of(dist, probs, logits):
@@ -39,3 +39,18 @@ class BinaryParams(Distribution):
         Distribution.__init__(new, batch_shape, validate_args=False)
         new._validate_args = self._validate_args
         return new
+
+    def _init_counted(self, total_count, probs, logits, validate_args):
+        """__init__ of the families with a total_count beside probs / logits (Binomial, NegativeBinomial): the two
+        broadcast together, total_count in the parameter's dtype"""
+        dist = type(self).__name__
+        name, param = one_of(dist, probs, logits)
+        self.total_count, self.__dict__[name] = broadcast_params(dist, total_count=total_count, **{name: param})
+        self.total_count = self.total_count.to(self._param.dtype)
+        Distribution.__init__(self, self._param.shape, validate_args=validate_args)
+
+    def _expand_counted(self, cls, batch_shape, _instance):
+        """expand of the families that _init_counted builds; cls: the class whose expand this is"""
+        new = self._get_checked_instance(cls, _instance)
+        new.total_count = self.total_count.expand(Size(batch_shape))
+        return self._expanded(new, batch_shape)

@@ -9,8 +9,7 @@ from ..creation import arange, tensor
 from ..random import gen_of
 from ..tensor import Size
 from . import constraints
-from .utils import broadcast_params
-from .binary import BinaryParams, one_of
+from .binary import BinaryParams
 
 
 def _clamp_by_zero(x):
@@ -24,16 +23,10 @@ class Binomial(BinaryParams):
     has_enumerate_support = True
 
     def __init__(self, total_count=1, probs=None, logits=None, validate_args=None):
-        name, param = one_of(type(self).__name__, probs, logits)
-        self.total_count, self.__dict__[name] = broadcast_params(type(self).__name__, total_count=total_count,
-                                                                 **{name: param})
-        self.total_count = self.total_count.to(self._param.dtype)
-        super().__init__(self._param.shape, validate_args=validate_args)
+        self._init_counted(total_count, probs, logits, validate_args)
 
     def expand(self, batch_shape, _instance=None):
-        new = self._get_checked_instance(type(self), _instance)
-        new.total_count = self.total_count.expand(Size(batch_shape))
-        return self._expanded(new, batch_shape)
+        return self._expand_counted(Binomial, batch_shape, _instance)
 
     @property
     def support(self):

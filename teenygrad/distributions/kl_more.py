@@ -77,11 +77,15 @@ def _trace_xxt(x):
     return x.square().sum((-2, -1))
 
 
+def _check_same_event(p, q):
+    if p.event_shape != q.event_shape:
+        raise ValueError(f"kl_divergence: {type(p).__name__} and {type(q).__name__} of event shapes "
+                         f"{tuple(p.event_shape)} and {tuple(q.event_shape)}")
+
+
 @register_kl(LowRankMultivariateNormal, LowRankMultivariateNormal)
 def _kl_lowrank_lowrank(p, q):
-    if p.event_shape != q.event_shape:
-        raise ValueError(f"kl_divergence: LowRankMultivariateNormals of event shapes {tuple(p.event_shape)} and "
-                         f"{tuple(q.event_shape)}")
+    _check_same_event(p, q)
     pW, pD, qW, qD = p._unbroadcasted_cov_factor, p._unbroadcasted_cov_diag, q._unbroadcasted_cov_factor, \
         q._unbroadcasted_cov_diag
     log_det_ratio = _lowrank_logdet(qD, q._capacitance_tril) - _lowrank_logdet(pD, p._capacitance_tril)
@@ -91,12 +95,6 @@ def _kl_lowrank_lowrank(p, q):
     trace = ((pD / qD).sum(-1) + _trace_xxt(pW * qD.rsqrt().unsqueeze(-1)) - _trace_xxt(A * pD.sqrt().unsqueeze(-2))
              - _trace_xxt(A @ pW))
     return 0.5 * (log_det_ratio + trace + mahalanobis - p.event_shape[0])
-
-
-def _check_same_event(p, q):
-    if p.event_shape != q.event_shape:
-        raise ValueError(f"kl_divergence: {type(p).__name__} and {type(q).__name__} of event shapes "
-                         f"{tuple(p.event_shape)} and {tuple(q.event_shape)}")
 
 
 @register_kl(MultivariateNormal, LowRankMultivariateNormal)
@@ -250,27 +248,23 @@ def _kl_bernoulli_poisson(p, q):
     return -p.entropy() - p.probs * q.rate.log() + q.rate
 
 
-def _beta_mean(p):
-    return p.concentration1 / (p.concentration1 + p.concentration0)
-
-
 @register_kl(Beta, Exponential)
 def _kl_beta_exponential(p, q):
     """-H(p) - log r + r E x"""
-    return -p.entropy() - q.rate.log() + q.rate * _beta_mean(p)
+    return -p.entropy() - q.rate.log() + q.rate * p.mean
 
 
 @register_kl(Beta, Gamma)
 def _kl_beta_gamma(p, q):
     """-H(p) - E log q, with E log x = digamma(a) - digamma(a + b)"""
     a, b = p.concentration1, p.concentration0
-    return -p.entropy() + _neg_log_gamma(q, _beta_mean(p), a.digamma() - (a + b).digamma())
+    return -p.entropy() + _neg_log_gamma(q, p.mean, a.digamma() - (a + b).digamma())
 
 
 @register_kl(Beta, Normal)
 def _kl_beta_normal(p, q):
     """-H(p) - E log q, with var = mean (1 - mean) / (a + b + 1)"""
-    mean = _beta_mean(p)
+    mean = p.mean
     var = mean * (1 - mean) / (p.concentration1 + p.concentration0 + 1)
     return -p.entropy() + _neg_log_normal(q, mean, var)
 
@@ -362,18 +356,22 @@ def _pareto_neg_entropy(p):
     return (p.alpha / p.scale).log() - p.alpha.reciprocal() - 1
 
 
+def _pareto_mean(p):
+    """alpha scale / (alpha - 1), unclamped (Pareto.mean clamps alpha): the callers mask alpha <= 1 themselves"""
+    return p.alpha * p.scale / (p.alpha - 1)
+
+
 @register_kl(Pareto, Exponential)
 def _kl_pareto_exponential(p, q):
     """-H(p) - log r + r E x, E x = alpha scale / (alpha - 1); inf where alpha <= 1 (no mean)"""
-    mean = p.alpha * p.scale / (p.alpha - 1)
-    result = _pareto_neg_entropy(p) - q.rate.log() + q.rate * mean
+    result = _pareto_neg_entropy(p) - q.rate.log() + q.rate * _pareto_mean(p)
     return result.masked_fill(p.alpha <= 1, INF)
 
 
 @register_kl(Pareto, Gamma)
 def _kl_pareto_gamma(p, q):
     """-H(p) - E log q, with E log x = log scale + 1/alpha; inf where alpha <= 1 (no mean)"""
-    mean = p.alpha * p.scale / (p.alpha - 1)
+    mean = _pareto_mean(p)
     result = _pareto_neg_entropy(p) + _neg_log_gamma(q, mean, p.scale.log() + p.alpha.reciprocal())
     return result.masked_fill(p.alpha <= 1, INF)
 
@@ -381,7 +379,7 @@ def _kl_pareto_gamma(p, q):
 @register_kl(Pareto, Normal)
 def _kl_pareto_normal(p, q):
     """-H(p) - E log q, with var = alpha scale^2 / ((alpha - 1)^2 (alpha - 2)); inf where alpha <= 2 (no variance)"""
-    mean = p.alpha * p.scale / (p.alpha - 1)
+    mean = _pareto_mean(p)
     var = mean.square() / (p.alpha * (p.alpha - 2))
     result = _pareto_neg_entropy(p) + _neg_log_normal(q, mean, var)
     return result.masked_fill(p.alpha <= 2, INF)

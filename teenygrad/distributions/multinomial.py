@@ -1,7 +1,9 @@
 """Multinomial(total_count, probs= or logits=): the counts of each of k categories in total_count independent
 Categorical draws, P(x) = n! / prod(x_i!) prod(p_i^x_i). The draws are Categorical's (torch's multinomial stream),
 counted as torch counts them, so a seed gives torch's samples."""
-from ..creation import tensor, zeros
+import math
+
+from ..creation import zeros
 from ..tensor import Size
 from ..tensor_misc import broadcast_tensors
 from ..tensor_ops import where
@@ -61,7 +63,8 @@ class Multinomial(Distribution):
 
     def sample(self, sample_shape=Size()):
         sample_shape = Size(sample_shape)
-        draws = self._categorical.sample(Size((self.total_count,)) + sample_shape)  # (n, *sample, *batch)
+        n = int(self.total_count)  # a bool total_count counts as 0 or 1
+        draws = self._categorical.sample(Size((n,)) + sample_shape)  # (n, *sample, *batch)
         draws = draws.permute(*range(1, draws.ndim), 0)  # (*sample, *batch, n): one row of n category ids
         counts = zeros(self._extended_shape(sample_shape), dtype=draws.dtype, device=draws.device)
         counts.scatter_add_(-1, draws, draws.new_ones(draws.shape))
@@ -79,8 +82,8 @@ class Multinomial(Distribution):
 
     def entropy(self):
         """n H(Categorical) - log n! + sum_i E[log x_i!] (x_i ~ Binomial(n, p_i), summed over its support 1..n)"""
-        n = tensor(self.total_count)
-        term1 = n * self._categorical.entropy() - (n + 1).lgamma()
+        n = int(self.total_count)  # a Python number: keeps the dtype and the device of the probs
+        term1 = n * self._categorical.entropy() - math.lgamma(n + 1)
         support = self._binomial.enumerate_support(expand=False)[1:]
         binomial_probs = self._binomial.log_prob(support).exp()
         weights = (support + 1).lgamma()

@@ -9,9 +9,8 @@ from ..nn.functional import logsigmoid
 from ..random import gen_of
 from ..tensor import Size
 from . import constraints
-from .binary import BinaryParams, one_of
+from .binary import BinaryParams
 from .gamma import Gamma
-from .utils import broadcast_params
 
 
 class NegativeBinomial(BinaryParams):
@@ -22,16 +21,10 @@ class NegativeBinomial(BinaryParams):
     support = constraints.nonnegative_integer
 
     def __init__(self, total_count, probs=None, logits=None, validate_args=None):
-        name, param = one_of("NegativeBinomial", probs, logits)
-        self.total_count, self.__dict__[name] = broadcast_params("NegativeBinomial", total_count=total_count,
-                                                                 **{name: param})
-        self.total_count = self.total_count.to(self._param.dtype)
-        super().__init__(self._param.shape, validate_args=validate_args)
+        self._init_counted(total_count, probs, logits, validate_args)
 
     def expand(self, batch_shape, _instance=None):
-        new = self._get_checked_instance(NegativeBinomial, _instance)
-        new.total_count = self.total_count.expand(Size(batch_shape))
-        return self._expanded(new, batch_shape)
+        return self._expand_counted(NegativeBinomial, batch_shape, _instance)
 
     @property
     def mean(self):

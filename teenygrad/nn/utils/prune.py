@@ -20,11 +20,6 @@ from ..._arrays import on_device_of, to_host
 from ._prune_topk import topk_positions
 
 
-def _host(t):
-    a = t._data
-    return to_host(a)
-
-
 def _like(t, host):
     """A host array as a Tensor on t's device."""
     return Tensor._wrap(on_device_of(t._data, np.ascontiguousarray(host)))
@@ -66,7 +61,7 @@ class BasePruningMethod(ABC):
         if first:
             module.register_parameter(name + "_orig", orig)
             del module._parameters[name]
-            default_mask = _like(orig, np.ones(orig.shape, _host(orig).dtype))
+            default_mask = _like(orig, np.ones(orig.shape, orig.dtype))
         else:
             default_mask = getattr(module, name + "_mask").detach().clone()
         try:
@@ -89,7 +84,7 @@ class BasePruningMethod(ABC):
         else:
             importance_scores = t
         if default_mask is None:
-            default_mask = _like(t, np.ones(t.shape, _host(t).dtype))
+            default_mask = _like(t, np.ones(t.shape, t.dtype))
         return t * self.compute_mask(importance_scores, default_mask=default_mask)
 
     def remove(self, module):
@@ -161,7 +156,7 @@ class PruningContainer(BasePruningMethod):
     def compute_mask(self, t, default_mask):
         """The last method's mask on the still-unpruned part of t, written into default_mask."""
         method = self._pruning_methods[-1]
-        mask = _host(default_mask).astype(_host(t).dtype, copy=True)
+        mask = to_host(default_mask._data).astype(t.dtype, copy=True)
         kind = getattr(method, "PRUNING_TYPE", None)
         if kind == "unstructured":
             slc = mask == 1
@@ -179,8 +174,8 @@ class PruningContainer(BasePruningMethod):
             slc = (slice(None),) * t.ndim
         else:
             raise ValueError(f"PruningContainer: unrecognized PRUNING_TYPE {kind!r}")
-        part = method.compute_mask(_like(t, _host(t)[slc]), default_mask=_like(t, mask[slc]))
-        mask[slc] = _host(part)
+        part = method.compute_mask(_like(t, to_host(t._data)[slc]), default_mask=_like(t, mask[slc]))
+        mask[slc] = to_host(part._data)
         return _like(t, mask)
 
 
@@ -206,10 +201,10 @@ class RandomUnstructured(BasePruningMethod):
 
     def compute_mask(self, t, default_mask):
         k = _count(self.amount, t.numel(), "RandomUnstructured")
-        mask = _host(default_mask).copy()
+        mask = to_host(default_mask._data).copy()
         if k:
             from ...creation import rand
-            prob = _host(rand(*t.shape, dtype=t.dtype, device=t.device)).reshape(-1)  # torch.rand_like(t)
+            prob = to_host(rand(*t.shape, dtype=t.dtype, device=t.device)._data).reshape(-1)  # torch.rand_like(t)
             mask.reshape(-1)[topk_positions(prob, k, largest=True)] = 0
         return _like(t, mask)
 
@@ -228,9 +223,9 @@ class L1Unstructured(BasePruningMethod):
 
     def compute_mask(self, t, default_mask):
         k = _count(self.amount, t.numel(), "L1Unstructured")
-        mask = _host(default_mask).copy()
+        mask = to_host(default_mask._data).copy()
         if k:
-            mask.reshape(-1)[topk_positions(np.abs(_host(t)).reshape(-1), k, largest=False)] = 0
+            mask.reshape(-1)[topk_positions(np.abs(to_host(t._data)).reshape(-1), k, largest=False)] = 0
         return _like(t, mask)
 
     @classmethod
@@ -252,10 +247,10 @@ class RandomStructured(BasePruningMethod):
         if k == 0:
             return default_mask
         from ...creation import rand
-        prob = _host(rand(n))  # torch.rand(nchannels): float32, on the CPU
+        prob = to_host(rand(n)._data)  # torch.rand(nchannels): float32, on the CPU
         threshold = np.partition(prob, k - 1)[k - 1]  # the k-th smallest, as kthvalue
         mask = _channel_mask(t, self.dim, prob > threshold)
-        return _like(t, mask * _host(default_mask).astype(mask.dtype))
+        return _like(t, mask * to_host(default_mask._data).astype(mask.dtype))
 
     @classmethod
     def apply(cls, module, name, amount, dim=-1):
@@ -279,7 +274,7 @@ class LnStructured(BasePruningMethod):
         keep = np.zeros(channels, bool)
         keep[topk_positions(norms, channels - k, largest=True)] = True
         mask = _channel_mask(t, self.dim, keep)
-        return _like(t, mask * _host(default_mask).astype(mask.dtype))
+        return _like(t, mask * to_host(default_mask._data).astype(mask.dtype))
 
     @classmethod
     def apply(cls, module, name, amount, n, dim, importance_scores=None):
@@ -332,14 +327,14 @@ def _channels(t, dim, op):
 
 def _channel_mask(t, dim, keep):
     """Ones in the channels along dim where keep is True, zeros elsewhere (in t's dtype)."""
-    mask = np.zeros(t.shape, _host(t).dtype)
+    mask = np.zeros(t.shape, t.dtype)
     mask[(slice(None),) * (dim % t.ndim) + (keep,)] = 1
     return mask
 
 
 def _norm_but(t, n, dim):
     """The L`n` norm of each channel along dim (over all other dims), as torch.norm(t, p=n, dim=others)."""
-    a = np.moveaxis(_host(t), dim, 0).reshape(t.shape[dim], -1)
+    a = np.moveaxis(to_host(t._data), dim, 0).reshape(t.shape[dim], -1)
     x = np.abs(a)
     if n == "fro":  # torch.norm's 'fro' is the 2-norm over at most 2 dims
         if t.ndim > 3:
@@ -407,18 +402,19 @@ def global_unstructured(parameters, pruning_method, importance_scores=None, **kw
     for module, name in parameters:
         p = getattr(module, name)
         s = importance_scores.get((module, name), p)
-        scores.append(_host(s).reshape(-1))
+        scores.append(to_host(s._data).reshape(-1))
         m = getattr(module, name + "_mask", None)
-        masks.append(np.ones(p.numel(), _host(p).dtype) if m is None else _host(m).reshape(-1))
+        masks.append(np.ones(p.numel(), p.dtype) if m is None else to_host(m._data).reshape(-1))
     if not scores:
         raise ValueError("global_unstructured: got no parameters to prune")
     container = PruningContainer(method)
     first = getattr(parameters[0][0], parameters[0][1])
-    final = _host(container.compute_mask(_like(first, np.concatenate(scores)), _like(first, np.concatenate(masks))))
+    final = container.compute_mask(_like(first, np.concatenate(scores)), _like(first, np.concatenate(masks)))
+    final = to_host(final._data)
     start = 0
     for module, name in parameters:
         p = getattr(module, name)
-        piece = final[start:start + p.numel()].reshape(p.shape).astype(_host(p).dtype)
+        piece = final[start:start + p.numel()].reshape(p.shape).astype(p.dtype)
         custom_from_mask(module, name, mask=_like(p, piece))
         start += p.numel()
 
