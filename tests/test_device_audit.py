@@ -13,9 +13,8 @@ import teenygrad.nn as nn
 import teenygrad.nn.functional as F
 
 import fake_cupy
+from device_helpers import TOL, check_on_device as _check, rand as _rand
 from fake_cupy import FakeDeviceArray
-
-TOL = dict(atol=1e-5, rtol=1e-4)
 
 
 @pytest.fixture
@@ -25,10 +24,6 @@ def gpu():
     undo()
 
 
-def _rand(shape, seed, low=-2.0, high=2.0):
-    return np.random.default_rng(seed).uniform(low, high, shape).astype(np.float32)
-
-
 X, Y = _rand((3, 4), 1), _rand((3, 4), 2)
 POS = _rand((3,), 3, 0.5, 2.0)  # positive parameters (scales, rates, concentrations)
 PROB = _rand((3,), 4, 0.1, 0.9)
@@ -36,45 +31,6 @@ SQ = _rand((3, 3), 5) + 3 * np.eye(3, dtype=np.float32)  # well conditioned
 IMG = _rand((2, 3, 6, 6), 6)
 ROWS = np.array([[0], [1], [3]])
 COLS = np.array([0, 2])
-
-
-def _tensors(out):
-    """The tensors in an op's result (a tensor, a tuple / named tuple of them, or a list)."""
-    if isinstance(out, tg.Tensor):
-        return [out]
-    if isinstance(out, (tuple, list)):
-        return [t for o in out for t in _tensors(o)]
-    return []
-
-
-def _run(fn, arrays, device):
-    """fn on arrays moved to device (float ones require grad), seeded; a random cotangent back through every
-    float output that requires grad."""
-    inputs = [tg.tensor(a, requires_grad=a.dtype.kind == "f", device=device) for a in arrays]
-    tg.manual_seed(0)
-    outs = _tensors(fn(*inputs))
-    diff = [o for o in outs if o.requires_grad]
-    if diff:
-        rng = np.random.default_rng(0)
-        sum((o * tg.tensor(rng.standard_normal(o.shape).astype(o.dtype), device=device)).sum()
-            for o in diff).backward()
-    return outs, inputs
-
-
-def _check(fn, arrays, values=True):
-    ref, ref_in = _run(fn, arrays, "cpu")
-    out, ins = _run(fn, arrays, "cuda")
-    assert len(out) == len(ref) > 0
-    for i, (o, r) in enumerate(zip(out, ref)):
-        assert o.device == "cuda" and type(o._data) is FakeDeviceArray, f"output {i} left the device"
-        assert o.dtype == r.dtype and o.shape == r.shape, f"output {i}: {o.dtype}{o.shape} vs {r.dtype}{r.shape}"
-        if values:
-            np.testing.assert_allclose(o.cpu().numpy(), r.numpy(), **TOL)
-    for i, (t, r) in enumerate(zip(ins, ref_in)):
-        if r.grad is None:
-            continue
-        assert t.grad is not None and type(t.grad._data) is FakeDeviceArray, f"grad of input {i} left the device"
-        np.testing.assert_allclose(t.grad.cpu().numpy(), r.grad.numpy(), **TOL)
 
 
 def _module(make):

@@ -4,8 +4,6 @@ from tensors and the sparse / margin losses. Each runs on the fake GPU (tests/fa
 result and every gradient must stay on the device and equal the cpu's.
 
 TEENYGRAD_TEST_CUDA=1 runs them on the real cupy instead, as tests/test_device.py does."""
-import os
-
 import numpy as np
 import pytest
 
@@ -14,33 +12,8 @@ import teenygrad.distributions as D
 import teenygrad.nn as nn
 import teenygrad.nn.functional as F
 
-import fake_cupy
-
-TOL = dict(atol=1e-5, rtol=1e-4)
-REAL = os.environ.get("TEENYGRAD_TEST_CUDA") == "1"
-
-
-@pytest.fixture
-def gpu():
-    if REAL:
-        cupy = pytest.importorskip("cupy")
-        if not cupy.cuda.is_available():
-            pytest.fail("TEENYGRAD_TEST_CUDA=1 but cupy sees no GPU")
-        yield cupy
-        return
-    undo = fake_cupy.install()
-    yield fake_cupy
-    undo()
-
-
-def on_device(a):
-    if REAL:
-        return type(a).__module__.split(".")[0] == "cupy" and type(a).__name__ == "ndarray"
-    return type(a) is fake_cupy.FakeDeviceArray
-
-
-def _rand(shape, seed, low=-2.0, high=2.0):
-    return np.random.default_rng(seed).uniform(low, high, shape).astype(np.float32)
+from device_helpers import TOL, check_on_device as _check, rand as _rand
+from test_device import gpu, on_device  # noqa: F401  (the fixture and the device check are shared)
 
 
 X, Y = _rand((3, 4), 1), _rand((3, 4), 2)
@@ -54,46 +27,6 @@ NAN_X[1, 2] = np.nan
 
 def _on(x, values):
     return tg.tensor(values, device=x.device)
-
-
-def _tensors(out):
-    if isinstance(out, tg.Tensor):
-        return [out]
-    if isinstance(out, (tuple, list)):
-        return [t for o in out for t in _tensors(o)]
-    return []
-
-
-def _run(fn, arrays, device):
-    """fn on arrays moved to device (float ones require grad), seeded; a random cotangent back through every
-    float output that requires grad."""
-    inputs = [tg.tensor(a, requires_grad=a.dtype.kind == "f", device=device) for a in arrays]
-    tg.manual_seed(0)
-    outs = _tensors(fn(*inputs))
-    diff = [o for o in outs if o.requires_grad]
-    if diff:
-        rng = np.random.default_rng(0)
-        sum((o * tg.tensor(rng.standard_normal(o.shape).astype(o.dtype), device=device)).sum()
-            for o in diff).backward()
-    return outs, inputs
-
-
-def _check(fn, arrays):
-    ref, ref_in = _run(fn, arrays, "cpu")
-    out, ins = _run(fn, arrays, "cuda")
-    assert len(out) == len(ref) > 0
-    for i, (o, r) in enumerate(zip(out, ref)):
-        assert o.device == "cuda" and on_device(o._data), f"output {i} left the device"
-        assert o.dtype == r.dtype and o.shape == r.shape, f"output {i}: {o.dtype}{o.shape} vs {r.dtype}{r.shape}"
-        np.testing.assert_allclose(o.cpu().numpy(), r.numpy(), **TOL)
-    grads = 0
-    for i, (t, r) in enumerate(zip(ins, ref_in)):
-        if r.grad is None:
-            continue
-        grads += 1
-        assert t.grad is not None and on_device(t.grad._data), f"grad of input {i} left the device"
-        np.testing.assert_allclose(t.grad.cpu().numpy(), r.grad.numpy(), **TOL)
-    return grads
 
 
 def _set(y, index, value):

@@ -12,9 +12,8 @@ import teenygrad.distributions as D
 import teenygrad.nn as nn
 
 import fake_cupy
+from device_helpers import check_on_device as _check, rand as _rand, run_on as _run
 from fake_cupy import FakeDeviceArray
-
-TOL = dict(atol=1e-5, rtol=1e-4)  # cpu vs fake device: the same numpy math (the device one without numba)
 
 
 @pytest.fixture
@@ -24,56 +23,12 @@ def gpu():
     undo()
 
 
-def _rand(shape, seed, low=-2.0, high=2.0):
-    return np.random.default_rng(seed).uniform(low, high, shape).astype(np.float32)
-
-
 X = _rand((3, 4), 1)
 POS = _rand((3,), 3, 0.5, 2.0)
 POS2 = _rand((3,), 4, 0.5, 2.0)
 PROB = _rand((3,), 5, 0.1, 0.9)
 SQ = _rand((3, 3), 6) + 3 * np.eye(3, dtype=np.float32)  # well conditioned
 TALL = _rand((4, 3), 7)
-
-
-def _tensors(out):
-    if isinstance(out, tg.Tensor):
-        return [out]
-    if isinstance(out, (tuple, list)):
-        return [t for o in out for t in _tensors(o)]
-    return []
-
-
-def _run(fn, arrays, device):
-    """fn on the arrays moved to device (float ones require grad), seeded; then a random cotangent back through
-    every output that requires grad. (outputs, inputs)"""
-    inputs = [tg.tensor(a, requires_grad=a.dtype.kind == "f", device=device) for a in arrays]
-    tg.manual_seed(0)
-    outs = _tensors(fn(*inputs))
-    diff = [o for o in outs if o.requires_grad]
-    if diff:
-        rng = np.random.default_rng(0)
-        sum((o * tg.tensor(rng.standard_normal(o.shape).astype(o.dtype), device=device)).sum()
-            for o in diff).backward()
-    return outs, inputs
-
-
-def _check(fn, arrays):
-    ref, ref_in = _run(fn, arrays, "cpu")
-    out, ins = _run(fn, arrays, "cuda")
-    assert len(out) == len(ref) > 0
-    for i, (o, r) in enumerate(zip(out, ref)):
-        assert o.device == "cuda" and type(o._data) is FakeDeviceArray, f"output {i} left the device"
-        assert o.dtype == r.dtype and o.shape == r.shape, f"output {i}: {o.dtype}{o.shape} vs {r.dtype}{r.shape}"
-        np.testing.assert_allclose(o.cpu().numpy(), r.numpy(), **TOL, err_msg=f"output {i}")
-    grads = 0
-    for i, (t, r) in enumerate(zip(ins, ref_in)):
-        if r.grad is None:
-            continue
-        grads += 1
-        assert t.grad is not None and type(t.grad._data) is FakeDeviceArray, f"grad of input {i} left the device"
-        np.testing.assert_allclose(t.grad.cpu().numpy(), r.grad.numpy(), **TOL, err_msg=f"grad of input {i}")
-    return grads
 
 
 def _second(f):
