@@ -68,7 +68,35 @@ def dot(self, tensor):
     return self.matmul(tensor)
 
 
+def _sublist_equation(args):
+    """torch.einsum(op0, sublist0, op1, sublist1, ..., [sublist_out]): integer subscripts (0-51, or Ellipsis) as
+    the equation string and operands of the usual form."""
+    letters = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
+
+    def sub(lst, where):
+        if not isinstance(lst, (list, tuple)):
+            raise TypeError(f"einsum: expected a list of subscripts after {where}, got {type(lst).__name__}")
+        out = []
+        for i in lst:
+            if i is Ellipsis:
+                out.append("...")
+            elif isinstance(i, int) and not isinstance(i, bool) and 0 <= i < len(letters):
+                out.append(letters[i])
+            else:
+                raise ValueError(f"einsum: subscript in subscript list is not within the valid range [0, 52), "
+                                 f"got {i!r}")
+        return "".join(out)
+    pairs, rest = len(args) // 2, len(args) % 2
+    operands = args[0:2 * pairs:2]
+    eq = ",".join(sub(args[2 * i + 1], f"operand {i}") for i in range(pairs))
+    if rest:
+        eq += "->" + sub(args[-1], "the operands (the output's)")
+    return eq, operands
+
+
 def einsum(equation, *operands):
+    if not isinstance(equation, str):  # the sublist form: einsum(a, [0, 1], b, [1, 2], [0, 2])
+        equation, operands = _sublist_equation((equation,) + operands)
     if len(operands) == 1 and isinstance(operands[0], (list, tuple)):
         operands = tuple(operands[0])
     eq = equation.replace(" ", "")

@@ -368,3 +368,56 @@ def test_setitem_cuda_from_0d_cpu(gpu):
     y[1] = v
     (y * 3).sum().backward()
     assert type(v.grad._data) is np.ndarray and v.grad.item() == 3.0
+
+
+# ---- einsum's sublist form, sdpa with attn_mask and is_causal together (the fourth tutorial hunt) -------------
+@pytest.mark.parametrize("case", [
+    lambda m, a, b, c: m.einsum(a, [0, 1], b, [1, 2], [0, 2]),
+    lambda m, a, b, c: m.einsum(a, [0, 1], b, [1, 2]),
+    lambda m, a, b, c: m.einsum(c, [Ellipsis, 1, 2], [Ellipsis]),
+    lambda m, a, b, c: m.einsum(a, [0, 1], a, [0, 1], []),
+    lambda m, a, b, c: m.einsum(c, [0, 1, 2], a, [0, 1], [2, 0]),
+])
+def test_einsum_sublist_form(case):
+    rng = np.random.default_rng(0)
+    arrays = [rng.standard_normal(s).astype(np.float32) for s in ((2, 3), (3, 4), (2, 3, 4))]
+    ref_in = [torch.tensor(a, requires_grad=True) for a in arrays]
+    got_in = [tg.tensor(a, requires_grad=True) for a in arrays]
+    ref, got = case(torch, *ref_in), case(tg, *got_in)
+    assert tuple(got.shape) == tuple(ref.shape)
+    np.testing.assert_allclose(got.detach().numpy(), ref.detach().numpy(), rtol=1e-5, atol=1e-6)
+    ref.sum().backward()
+    got.sum().backward()
+    for r, g in zip(ref_in, got_in):
+        if r.grad is not None:
+            np.testing.assert_allclose(g.grad.numpy(), r.grad.numpy(), rtol=1e-5, atol=1e-6)
+
+
+def test_einsum_sublist_bad_subscripts():
+    a = np.ones((2, 3), np.float32)
+    for m in (torch, tg):
+        with pytest.raises(ValueError, match="valid range"):
+            m.einsum(m.tensor(a), [0, 60])
+
+
+@pytest.mark.parametrize("kind", ["bool", "float", "float_learned"])
+def test_sdpa_attn_mask_and_is_causal_together(kind):
+    """torch 2.13 applies both: the mask with the causal cut folded in (L != S here)."""
+    rng = np.random.default_rng(1)
+    q, k, v = (rng.standard_normal(s).astype(np.float32) for s in ((2, 2, 3, 4), (2, 2, 5, 4), (2, 2, 5, 4)))
+    mask = rng.random((3, 5)) > 0.3 if kind == "bool" else rng.standard_normal((3, 5)).astype(np.float32)
+    mask[:, 0] = True if kind == "bool" else mask[:, 0]  # every row attends to something
+
+    def run(m, F):
+        ts = [m.tensor(a, requires_grad=True) for a in (q, k, v)]
+        mt = m.tensor(mask, requires_grad=kind == "float_learned")
+        out = F.scaled_dot_product_attention(*ts, attn_mask=mt, is_causal=True)
+        out.square().sum().backward()
+        return [out.detach().numpy()] + [t.grad.numpy() for t in ts] + ([mt.grad.numpy()] if mt.requires_grad else [])
+    if kind == "float_learned":  # torch's math path refuses a mask that needs a gradient beside is_causal
+        for m, F in ((torch, torch.nn.functional), (tg, tg.nn.functional)):
+            with pytest.raises(RuntimeError, match="attn_mask should not be set when is_causal"):
+                run(m, F)
+        return
+    for r, g in zip(run(torch, torch.nn.functional), run(tg, tg.nn.functional)):
+        np.testing.assert_allclose(g, r, rtol=1e-5, atol=1e-6)

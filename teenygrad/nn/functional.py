@@ -422,9 +422,16 @@ def scaled_dot_product_attention(query, key, value, attn_mask=None, dropout_p=0.
         raise ValueError(f"scaled_dot_product_attention: dropout_p must be in [0, 1], got {dropout_p}")
     L, S = q.shape[-2], k.shape[-2]
     mask = None
+    if is_causal and attn_mask is not None:  # torch 2.13 applies both: the mask with the causal cut folded in
+        if isinstance(attn_mask, Tensor) and attn_mask.requires_grad and is_grad_enabled():  # torch's math path
+            raise RuntimeError("scaled_dot_product_attention: Explicit attn_mask should not be set when "
+                               "is_causal=True (the mask requires grad)")
+        if not isinstance(attn_mask, Tensor):
+            attn_mask = Tensor._wrap(on_device_of(q._data, np.asarray(attn_mask)))
+        keep = Tensor._wrap(on_device_of(q._data, np.tril(np.ones((L, S), np.bool_))))
+        attn_mask = attn_mask & keep if attn_mask.dtype == np.bool_ else attn_mask.masked_fill(~keep, -math.inf)
+        is_causal = False
     if is_causal:
-        if attn_mask is not None:
-            raise RuntimeError("scaled_dot_product_attention: pass either attn_mask or is_causal, not both")
         pass  # the op cuts the scores itself (no (L, S) mask to build and add)
     elif attn_mask is not None:
         m = attn_mask._data if isinstance(attn_mask, Tensor) else np.asarray(attn_mask)
