@@ -12,12 +12,44 @@ __all__ = ["fft", "ifft", "rfft", "irfft", "hfft", "ihfft", "fft2", "ifft2", "rf
            "fftn", "ifftn", "rfftn", "irfftn", "hfftn", "ihfftn", "fftfreq", "rfftfreq", "fftshift", "ifftshift"]
 
 
-def _norm(norm):
+def _norm(norm, op="fft"):
     if norm is None:
         return "backward"
+    if not isinstance(norm, str):
+        raise TypeError(f"{op}(): argument 'norm' must be str, not {type(norm).__name__} ({norm!r})")
     if norm not in _NORMS:
-        raise RuntimeError(f'fft: Invalid normalization mode: "{norm}" (expected "backward", "ortho" or "forward")')
+        raise RuntimeError(f'{op}: Invalid normalization mode: "{norm}" (expected "backward", "ortho" or "forward")')
     return norm
+
+
+def _int(v, op, what):
+    """v as an int, refusing floats and bools as torch's int arguments do."""
+    if isinstance(v, (bool, np.bool_)) or not hasattr(type(v), "__index__"):
+        raise TypeError(f"{op}(): argument '{what}' must be int, not {type(v).__name__} ({v!r})")
+    return int(v.__index__())
+
+
+def _ints(v, op, what):
+    """s or dim as a list of ints (None stays None; one int is a list of one, as torch's int lists)."""
+    if v is None:
+        return None
+    if not isinstance(v, (bool, np.bool_)) and hasattr(type(v), "__index__"):
+        return [int(v.__index__())]
+    if not isinstance(v, (tuple, list)):
+        raise TypeError(f"{op}(): argument '{what}' must be tuple of ints, not {type(v).__name__} ({v!r})")
+    return [_int(e, op, what) for e in v]
+
+
+def _one(n, dim, op):
+    """A 1-D transform's n and dim checked: ([n] or None, dim)."""
+    return None if n is None else [_int(n, op, "n")], _int(dim, op, "dim")
+
+
+def _two(s, dim, op):
+    """A 2-D transform's s and dim checked (dim may not be None there)."""
+    if dim is None:
+        raise TypeError(f"{op}(): argument 'dim' must be tuple of ints, not NoneType")
+    return _ints(s, op, "s"), _ints(dim, op, "dim")
 
 
 def _input(x, op, real=False):
@@ -44,8 +76,9 @@ def _dims(x, s, dim, op):
     """(s, axes) for an n-d transform: torch's rules for s given without dim (the last len(s) dims), dim without s
     (their current sizes), -1 in s (keep that size)."""
     nd = x.ndim
+    s, dim = _ints(s, op, "s"), _ints(dim, op, "dim")
     if dim is not None:
-        dims = [dim] if isinstance(dim, int) else list(dim)
+        dims = dim
         if nd == 0 and dims:
             raise IndexError(f"{op}: Dimension specified as {dims[0]} but tensor has no dimensions")
         for d in dims:
@@ -77,22 +110,26 @@ def _c2c(x, s, dim, norm, op, inverse):
     sizes, axes = _dims(x, s, dim, op)
     if not axes:  # torch: transforming no dims is the promotion to complex alone
         return _as_complex(x)
-    return F.FFT.apply(x, s=sizes, axes=axes, norm=_norm(norm), inverse=inverse)
+    return F.FFT.apply(x, s=sizes, axes=axes, norm=_norm(norm, op), inverse=inverse)
 
 
 def fft(input, n=None, dim=-1, norm=None):
-    return _c2c(input, None if n is None else [n], dim, norm, "fft_fft", False)
+    n, dim = _one(n, dim, "fft_fft")
+    return _c2c(input, n, dim, norm, "fft_fft", False)
 
 
 def ifft(input, n=None, dim=-1, norm=None):
-    return _c2c(input, None if n is None else [n], dim, norm, "fft_ifft", True)
+    n, dim = _one(n, dim, "fft_ifft")
+    return _c2c(input, n, dim, norm, "fft_ifft", True)
 
 
 def fft2(input, s=None, dim=(-2, -1), norm=None):
+    s, dim = _two(s, dim, "fft_fft2")
     return _c2c(input, s, dim, norm, "fft_fft2", False)
 
 
 def ifft2(input, s=None, dim=(-2, -1), norm=None):
+    s, dim = _two(s, dim, "fft_ifft2")
     return _c2c(input, s, dim, norm, "fft_ifft2", True)
 
 
@@ -110,12 +147,13 @@ def _r2c(x, s, dim, norm, op):
     sizes, axes = _dims(x, s, dim, op)
     if not axes:
         raise RuntimeError(f"{op} must transform at least one axis")
-    return F.RFFT.apply(x, s=sizes, axes=axes, norm=_norm(norm))
+    return F.RFFT.apply(x, s=sizes, axes=axes, norm=_norm(norm, op))
 
 
 def _c2r(x, s, dim, norm, op):
     """The last transformed dim's output size defaults (None, or -1 in s) to 2 * (m - 1) for its m input bins."""
     x = _input(x, op)
+    s = _ints(s, op, "s")
     axes = _dims(x, None if s is None else [1] * len(s), dim, op)[1]
     if not axes:
         raise RuntimeError(f"{op} must transform at least one axis")
@@ -123,22 +161,26 @@ def _c2r(x, s, dim, norm, op):
     if s[-1] == -1:
         s[-1] = 2 * (x.shape[axes[-1]] - 1)
     sizes, axes = _dims(x, s, dim, op)
-    return F.IRFFT.apply(_as_complex(x), s=sizes, axes=axes, norm=_norm(norm))
+    return F.IRFFT.apply(_as_complex(x), s=sizes, axes=axes, norm=_norm(norm, op))
 
 
 def rfft(input, n=None, dim=-1, norm=None):
-    return _r2c(input, None if n is None else [n], dim, norm, "rfft")
+    n, dim = _one(n, dim, "rfft")
+    return _r2c(input, n, dim, norm, "rfft")
 
 
 def irfft(input, n=None, dim=-1, norm=None):
-    return _c2r(input, None if n is None else [n], dim, norm, "irfft")
+    n, dim = _one(n, dim, "irfft")
+    return _c2r(input, n, dim, norm, "irfft")
 
 
 def rfft2(input, s=None, dim=(-2, -1), norm=None):
+    s, dim = _two(s, dim, "rfft2")
     return _r2c(input, s, dim, norm, "rfft2")
 
 
 def irfft2(input, s=None, dim=(-2, -1), norm=None):
+    s, dim = _two(s, dim, "irfft2")
     return _c2r(input, s, dim, norm, "irfft2")
 
 
@@ -152,31 +194,40 @@ def irfftn(input, s=None, dim=None, norm=None):
 
 # ---- Hermitian input: the conjugate's c2r / r2c with the dual norm --------------------------------------------
 def hfft(input, n=None, dim=-1, norm=None):
-    return irfft(_input(input, "hfft").conj(), n, dim, F._DUAL[_norm(norm)])
+    _one(n, dim, "hfft")
+    return irfft(_input(input, "hfft").conj(), n, dim, F._DUAL[_norm(norm, "hfft")])
 
 
 def ihfft(input, n=None, dim=-1, norm=None):
-    return rfft(input, n, dim, F._DUAL[_norm(norm)]).conj()
+    _one(n, dim, "ihfft")
+    return rfft(input, n, dim, F._DUAL[_norm(norm, "ihfft")]).conj()
 
 
 def hfft2(input, s=None, dim=(-2, -1), norm=None):
-    return irfft2(_input(input, "hfft2").conj(), s, dim, F._DUAL[_norm(norm)])
+    s, dim = _two(s, dim, "hfft2")
+    return irfft2(_input(input, "hfft2").conj(), s, dim, F._DUAL[_norm(norm, "hfft2")])
 
 
 def ihfft2(input, s=None, dim=(-2, -1), norm=None):
-    return rfft2(input, s, dim, F._DUAL[_norm(norm)]).conj()
+    s, dim = _two(s, dim, "ihfft2")
+    return rfft2(input, s, dim, F._DUAL[_norm(norm, "ihfft2")]).conj()
 
 
 def hfftn(input, s=None, dim=None, norm=None):
-    return irfftn(_input(input, "hfftn").conj(), s, dim, F._DUAL[_norm(norm)])
+    s, dim = _ints(s, "hfftn", "s"), _ints(dim, "hfftn", "dim")
+    return irfftn(_input(input, "hfftn").conj(), s, dim, F._DUAL[_norm(norm, "hfftn")])
 
 
 def ihfftn(input, s=None, dim=None, norm=None):
-    return rfftn(input, s, dim, F._DUAL[_norm(norm)]).conj()
+    s, dim = _ints(s, "ihfftn", "s"), _ints(dim, "ihfftn", "dim")
+    return rfftn(input, s, dim, F._DUAL[_norm(norm, "ihfftn")]).conj()
 
 
 # ---- helpers -------------------------------------------------------------------------------------------------
 def _freq(n, d, dtype, device, requires_grad, op, values):
+    n = _int(n, op, "n")
+    if isinstance(d, (str, bytes)) or not hasattr(type(d), "__float__"):
+        raise TypeError(f"{op}(): argument 'd' must be float, not {type(d).__name__} ({d!r})")
     d_ = dt._default_float if dtype is None else dt.to_dtype(dtype)
     if d_.kind == "c":
         raise NotImplementedError(f'{op}: "arange_cpu" not implemented for {d_} (pass a floating dtype)')
@@ -206,9 +257,13 @@ def _shift(x, dim, op, sign):
         raise TypeError(f"{op}: argument 'input' must be Tensor, not {type(x).__name__}")
     if x.ndim == 0:
         return x
-    dims = list(range(x.ndim)) if dim is None else ([dim] if isinstance(dim, int) else list(dim))
+    dims = list(range(x.ndim)) if dim is None else _ints(dim, op, "dim")
     if not dims:
         return x
+    for d in dims:
+        if not -x.ndim <= d < x.ndim:
+            raise IndexError(f"{op}: Dimension out of range (expected to be in range of [{-x.ndim}, {x.ndim - 1}], "
+                             f"but got {d})")
     return x.roll([sign * (x.shape[d] // 2) for d in dims], dims)
 
 

@@ -59,8 +59,14 @@ def angle(self):
     return Tensor._wrap(xp.where(a < 0, np.pi, xp.where(xp.isnan(a), a, 0)).astype(a.dtype, copy=False))
 
 
+def _check_tensor(op, x):
+    if not isinstance(x, Tensor):
+        raise TypeError(f"{op}(): argument 'input' (position 1) must be Tensor, not {type(x).__name__}")
+
+
 def view_as_complex(input):
     """(..., 2) float32/float64 -> (...) complex64/complex128 sharing input's memory."""
+    _check_tensor("view_as_complex", input)
     d = input._data
     if d.dtype.kind != "f" or d.itemsize not in (4, 8):
         raise RuntimeError(f"view_as_complex: only float64 and float32 tensors are supported, got {input.dtype}")
@@ -78,6 +84,7 @@ def view_as_complex(input):
 
 def view_as_real(input):
     """(...) complex -> (..., 2) real (Re, Im) sharing input's memory."""
+    _check_tensor("view_as_real", input)
     if input._data.dtype.kind != "c":
         raise RuntimeError(f"view_as_real: view_as_real is only supported for complex tensors, got {input.dtype}")
     return C.ViewAsReal.apply(input)
@@ -104,24 +111,42 @@ def complex(real, imag):
     return C.Complex.apply(real, imag)
 
 
-def _refuse_complex(name):
-    """Wrap Tensor.name so that a complex tensor raises as torch does; the real path pays one dtype-kind test."""
+def _refuse_complex(name, exc, why=""):
+    """Wrap Tensor.name so that a complex tensor raises exc as torch does; the real path pays one dtype-kind test."""
     fn = getattr(Tensor, name)
 
     @functools.wraps(fn)
-    def op(self, *args, **kwargs):
-        if self._data.dtype.kind == "c" or args and isinstance(args[0], Tensor) and args[0]._data.dtype.kind == "c":
-            raise RuntimeError(f"{name}: not implemented for complex tensors (got {self.dtype}): complex numbers "
-                               f"have no ordering")
-        return fn(self, *args, **kwargs)
+    def op(*args, **kwargs):
+        for a in args[:2]:  # self and other (the module functions take the same two first)
+            if isinstance(a, Tensor) and a._data.dtype.kind == "c":
+                raise exc(f"{name}: not implemented for complex tensors (got {a.dtype}){why}")
+        return fn(*args, **kwargs)
     setattr(Tensor, name, op)
+    for mod in _DEFINERS:  # the torch.name function, where the method is that module's function, refuses too
+        if getattr(mod, name, None) is fn:
+            setattr(mod, name, op)
 
 
-for _name in ("__lt__", "__le__", "__gt__", "__ge__", "lt", "le", "gt", "ge", "max", "min", "amax", "amin", "argmax",
-              "argmin", "maximum", "minimum", "clamp", "clip", "relu", "sort", "argsort", "topk", "floor", "ceil",
-              "sign", "cummax", "cummin", "median"):
+_ORDER = ": complex numbers have no ordering"
+_REFUSED = {  # name: (torch's exception for a complex input, why)
+    **{n: (NotImplementedError, _ORDER) for n in (
+        "__lt__", "__le__", "__gt__", "__ge__", "lt", "le", "gt", "ge", "max", "min", "amax", "amin", "aminmax",
+        "clamp", "clip", "relu", "floor", "ceil", "trunc", "fix", "round", "frac", "sign", "signbit", "cummax",
+        "cummin", "median", "nanmedian", "kthvalue", "mode", "unique", "fmod", "remainder", "floor_divide",
+        "copysign", "atan2", "histc")},
+    **{n: (RuntimeError, _ORDER) for n in (
+        "argmax", "argmin", "maximum", "minimum", "sort", "argsort", "msort", "topk", "quantile", "nanquantile",
+        "fmax", "fmin", "heaviside", "isposinf", "isneginf")},
+    **{n: (NotImplementedError, "") for n in ("lgamma", "digamma", "polygamma", "logit", "erfinv", "erfc", "i0",
+                                               "xlogy", "gcd", "lcm")},
+    **{n: (RuntimeError, "") for n in ("deg2rad", "rad2deg")},
+}
+# these define some of the refused methods and load after this module otherwise (tensor_ops imports it last)
+from . import tensor_misc, tensor_linalg_misc, tensor_special  # noqa: E402
+_DEFINERS = (tensor_misc, tensor_linalg_misc, tensor_special)
+for _name, (_exc, _why) in _REFUSED.items():
     if hasattr(Tensor, _name):
-        _refuse_complex(_name)
+        _refuse_complex(_name, _exc, _why)
 
 
 @_method

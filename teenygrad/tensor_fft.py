@@ -18,6 +18,13 @@ def _window(window, n_fft, win_length, like):
     return window.pad((left, n_fft - win_length - left)) if win_length < n_fft else window
 
 
+def _int_args(op, **args):
+    """torch's int arguments: n_fft, hop_length, win_length, length (None where optional) refuse floats and bools."""
+    for what, v in args.items():
+        if v is not None:
+            _fft._int(v, op, what)
+
+
 def _describe(op, x, n_fft, hop, win, window):
     return (f"{op}(tensor of shape {tuple(x.shape)} and dtype {x.dtype}, n_fft={n_fft}, hop_length={hop}, "
             f"win_length={win}, window={None if window is None else tuple(window.shape)})")
@@ -36,6 +43,7 @@ def stft(input, n_fft, hop_length=None, win_length=None, window=None, center=Tru
         return_complex = True
     if align_to_window:
         raise NotImplementedError("stft: align_to_window=True is not supported by teenygrad")
+    _int_args("stft", n_fft=n_fft, hop_length=hop_length, win_length=win_length)
     hop = n_fft // 4 if hop_length is None else hop_length
     win = n_fft if win_length is None else win_length
     where = _describe("stft", input, n_fft, hop, win, window)
@@ -88,6 +96,7 @@ def istft(input, n_fft, hop_length=None, win_length=None, window=None, center=Tr
     if input._data.dtype.kind != "c":
         raise RuntimeError("istft requires a complex-valued input tensor matching the output from stft with "
                            "return_complex=True.")
+    _int_args("istft", n_fft=n_fft, hop_length=hop_length, win_length=win_length, length=length)
     hop = n_fft // 4 if hop_length is None else hop_length
     win = n_fft if win_length is None else win_length
     where = _describe("istft", input, n_fft, hop, win, window)
@@ -112,6 +121,8 @@ def istft(input, n_fft, hop_length=None, win_length=None, window=None, center=Tr
         raise RuntimeError(f"{where}: expected 0 < win_length <= n_fft")
     if window is not None and (window.ndim != 1 or window.shape[0] != win):
         raise RuntimeError(f"{where}: Invalid window shape. window has to be 1D and length of `win_length`")
+    if length is not None and length <= 0:  # torch fails on the empty overlap-add envelope
+        raise RuntimeError(f"{where}: expected length > 0, but got length={length}")
     if window is None:
         warnings.warn("A window was not provided. A rectangular window will be applied.Please provide the same "
                       "window used by stft to make the inversion lossless.", UserWarning, stacklevel=2)

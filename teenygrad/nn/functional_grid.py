@@ -34,6 +34,9 @@ def affine_grid(theta, size, align_corners=None):
     if align_corners is None:
         warnings.warn(_ALIGN_WARNING, stacklevel=2)
         align_corners = False
+    elif type(align_corners) is not bool:  # torch takes a Python bool only (not 1, not numpy's bool)
+        raise TypeError(f"grid_sampler(): argument 'align_corners' must be bool, not {type(align_corners).__name__} "
+                        f"({align_corners!r})")
     if not dt.is_floating(theta.dtype):
         raise ValueError(f"Expected theta to have floating point type, but got {theta.dtype}")
     size = [int(s) for s in size]
@@ -86,6 +89,9 @@ def grid_sample(input, grid, mode="bilinear", padding_mode="zeros", align_corner
     if align_corners is None:
         warnings.warn(_ALIGN_WARNING, stacklevel=2)
         align_corners = False
+    elif type(align_corners) is not bool:  # torch takes a Python bool only (not 1, not numpy's bool)
+        raise TypeError(f"grid_sampler(): argument 'align_corners' must be bool, not {type(align_corners).__name__} "
+                        f"({align_corners!r})")
     ishape, gshape = list(input.shape), list(grid.shape)
     if input.ndim != grid.ndim:
         raise RuntimeError("grid_sampler(): expected grid to have the same number of dimensions as input, but got "
@@ -97,8 +103,13 @@ def grid_sample(input, grid, mode="bilinear", padding_mode="zeros", align_corner
         raise RuntimeError("grid_sampler(): expected grid and input to have same batch size, but got input with "
                            f"sizes {ishape} and grid with sizes {gshape}")
     if input.ndim != 4:
+        if mode == "bicubic" and input.ndim == 5:
+            raise RuntimeError(f"grid_sampler(): bicubic interpolation only supports 4D input, got sizes {ishape}")
         raise NotImplementedError(f"grid_sample: only 4-D input (N, C, H, W) is supported, got sizes {ishape}")
-    if not dt.is_floating(input.dtype) or input.dtype != grid.dtype:
+    if not dt.is_floating(input.dtype):  # torch has no integer kernel
+        raise NotImplementedError(f"grid_sampler(): not implemented for input of dtype {input.dtype} (grid "
+                                  f"{grid.dtype}); give floating point tensors")
+    if input.dtype != grid.dtype:
         raise RuntimeError("grid_sampler(): expected input and grid to have the same floating dtype, but input "
                            f"has {input.dtype} and grid has {grid.dtype}")
     for d in range(2, 4):

@@ -301,7 +301,7 @@ class CustomFromMask(BasePruningMethod):
 
 # ---- checks and helpers ---------------------------------------------------------------------------------------
 def _check_amount(amount, op):
-    if not isinstance(amount, numbers.Real):
+    if not isinstance(amount, numbers.Real) or isinstance(amount, (bool, np.bool_)):  # torch fails on True later
         raise TypeError(f"{op}: invalid type for amount: {amount!r}. Must be int or float.")
     if (amount < 0) if isinstance(amount, numbers.Integral) else not 0.0 <= float(amount) <= 1.0:
         raise ValueError(f"{op}: amount={amount} should either be a float in the range [0, 1] or a non-negative "
@@ -320,6 +320,8 @@ def _channels(t, dim, op):
     if t.ndim <= 1:
         raise ValueError(f"{op}: structured pruning can only be applied to multidimensional tensors, found a "
                          f"tensor of shape {tuple(t.shape)} with {t.ndim} dims")
+    if not isinstance(dim, numbers.Integral) or isinstance(dim, (bool, np.bool_)):
+        raise TypeError(f"{op}: dim must be an int, got {dim!r} for a tensor of shape {tuple(t.shape)}")
     if not -t.ndim <= dim < t.ndim:
         raise IndexError(f"{op}: invalid dim {dim} for a tensor of shape {tuple(t.shape)}")
     return t.shape[dim]
@@ -341,8 +343,9 @@ def _norm_but(t, n, dim):
             raise RuntimeError(f"LnStructured: n='fro' needs at most 2 dims besides dim, the tensor of shape "
                                f"{tuple(t.shape)} has {t.ndim - 1}")
         n = 2
-    if not isinstance(n, numbers.Real):
-        raise ValueError(f"LnStructured: unsupported norm n={n!r} (a number, inf, -inf or 'fro')")
+    n = 2 if n is None else n  # torch.norm's default p
+    if not isinstance(n, numbers.Real):  # RuntimeError, as torch.norm's refusal
+        raise RuntimeError(f"LnStructured: unsupported norm n={n!r} (a number, inf, -inf, 'fro' or None)")
     if n == np.inf:
         return x.max(axis=1)
     if n == -np.inf:
@@ -402,6 +405,9 @@ def global_unstructured(parameters, pruning_method, importance_scores=None, **kw
     for module, name in parameters:
         p = getattr(module, name)
         s = importance_scores.get((module, name), p)
+        if tuple(s.shape) != tuple(p.shape):
+            raise IndexError(f"global_unstructured: importance_scores of shape {tuple(s.shape)} for parameter "
+                             f"{name!r} of {type(module).__name__} should have its shape {tuple(p.shape)}")
         scores.append(to_host(s._data).reshape(-1))
         m = getattr(module, name + "_mask", None)
         masks.append(np.ones(p.numel(), p.dtype) if m is None else to_host(m._data).reshape(-1))
