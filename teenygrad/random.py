@@ -39,6 +39,7 @@ import os
 
 import numpy as np
 
+from . import random_state
 from .random_math import _box_muller_f64, _box_muller_kernel, _fma64, _libm, _libm_lgamma
 
 _DEFAULT_SEED = 67280421310721  # torch's seed for a new Generator (its default generator gets a random one)
@@ -95,25 +96,19 @@ class Generator:
         return self._seed
 
     def get_state(self):
-        """JSON-able state (a training checkpoint stores it to resume the exact random stream)."""
+        """torch's state: a uint8 tensor of 5056 bytes, the same bytes torch's CPU generator gives (random_state.py)."""
+        from .tensor import Tensor
         s = self._bg.state["state"]
-        return {"bit_generator": "MT19937", "key": [int(k) for k in s["key"]], "pos": int(s["pos"]),
-                "seed": self._seed, "next_normal": self._next_normal}
+        return Tensor._wrap(random_state.encode(self._seed, s["key"], int(s["pos"]), self._next_normal))
 
-    def set_state(self, state):
-        if not isinstance(state, dict) or state.get("bit_generator") != "MT19937" or "key" not in state:
-            kind = state.get("bit_generator") if isinstance(state, dict) else type(state).__name__
-            raise ValueError(f"set_state: expected a state from Generator.get_state() (an MT19937 twister, as torch's "
-                             f"CPU generator), got {kind!r}; states saved by teenygrad before its generator became "
-                             f"torch's (PCG64) cannot continue that stream: start again from a seed")
-        key = np.asarray(state["key"], dtype=np.uint32)
-        if key.shape != (624,) or not 0 <= int(state["pos"]) <= 624:
-            raise ValueError(f"set_state: an MT19937 state has 624 key words and a position in [0, 624], got "
-                             f"{key.shape[0]} words and position {state['pos']}")
-        self._bg.state = {"bit_generator": "MT19937", "state": {"key": key, "pos": int(state["pos"])}}
-        self._seed = int(state.get("seed", self._seed))
-        nxt = state.get("next_normal")
-        self._next_normal = None if nxt is None else float(nxt)
+    def set_state(self, new_state):
+        return self._load_state(new_state, "set_state")
+
+    def _load_state(self, state, op):
+        """Takes get_state()'s tensor (teenygrad's or torch's bytes), or the dict that older teenygrads returned."""
+        seed, key, pos, self._next_normal = random_state.decode(state, op)
+        self._bg.state = {"bit_generator": "MT19937", "state": {"key": key, "pos": pos}}
+        self._seed = self._seed if seed is None else seed
         return self
 
     # ---- torch's samplers ----------------------------------------------------------------------------------
@@ -560,8 +555,8 @@ def get_rng_state():
     return default_generator.get_state()
 
 
-def set_rng_state(state):
-    default_generator.set_state(state)
+def set_rng_state(new_state):
+    default_generator._load_state(new_state, "set_rng_state")
 
 
 def gen_of(generator):

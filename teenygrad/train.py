@@ -456,7 +456,8 @@ def _train(name, out_dir, overrides, preset, resume, log):
         model.load_state_dict(ckpt["model_state"])
         optimizer.load_state_dict(ckpt["optimizer"])
         data_rng.bit_generator.state = json.loads(ckpt["rng"]["data"])
-        teenygrad.set_rng_state(json.loads(ckpt["rng"]["teenygrad"]))
+        state = ckpt["rng"]["teenygrad"]  # checkpoints before the uint8 state hold get_rng_state()'s dict as JSON
+        teenygrad.set_rng_state(json.loads(state) if isinstance(state, str) else state)
         history = [float(v) for v in np.asarray(ckpt["history"]).tolist()]
         evals = [list(e) for e in ckpt["evals"]]
         best_val, start = ckpt["best_val"], ckpt["iter"]
@@ -488,7 +489,7 @@ def _train(name, out_dir, overrides, preset, resume, log):
         last = snapshot(it)
         last.update(optimizer=optimizer.state_dict(), history=np.asarray(history, dtype=np.float32),
                     evals=evals, rng={"data": _rng_state(data_rng.bit_generator.state),
-                                      "teenygrad": _rng_state(teenygrad.get_rng_state())})
+                                      "teenygrad": teenygrad.get_rng_state()})
         if nanogpt:
             last["pending_batch"] = pending
         teenygrad.save(last, str(checkpoint_path(out_dir, LAST)))

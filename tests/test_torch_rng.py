@@ -284,19 +284,21 @@ def test_state_round_trip(skip):
     same(out[torch][1], out[tg][1])
 
 
-def test_state_is_json_and_garbage_rejected():
+def test_state_round_trips_as_a_list_and_garbage_rejected():
+    """the state is a uint8 tensor (torch's layout: tests/test_rng_state13.py); it survives JSON as a list"""
     import json
     g = tg.Generator().manual_seed(3)
-    state = json.loads(json.dumps(g.get_state()))
+    state = tg.tensor(json.loads(json.dumps(g.get_state().tolist())), dtype=tg.uint8)
     x = tg.randn(30, generator=g)
     g.set_state(state)
     same(x, tg.randn(30, generator=g))
-    for bad in [None, "state", {"bit_generator": "PCG64", "key": []}, {"bit_generator": "MT19937", "key": [1, 2],
-                                                                        "pos": 0},
-                {"bit_generator": "MT19937", "key": [0] * 624, "pos": 999}, torch.get_rng_state()]:
-        with pytest.raises(ValueError, match="set_state"):
+    for bad, exc in [(None, TypeError), ("state", TypeError), (torch.get_rng_state(), TypeError),
+                     ({"bit_generator": "PCG64", "key": []}, ValueError),
+                     ({"bit_generator": "MT19937", "key": [1, 2], "pos": 0}, ValueError),
+                     ({"bit_generator": "MT19937", "key": [0] * 624, "pos": 999}, ValueError)]:
+        with pytest.raises(exc, match="set_state"):
             g.set_state(bad)
-        with pytest.raises(ValueError, match="set_state"):
+        with pytest.raises(exc, match="set_rng_state"):
             tg.set_rng_state(bad)
 
 

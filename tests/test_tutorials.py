@@ -29,9 +29,7 @@ PROGRAMS = sorted(p.stem for p in TUTORIALS.glob("*.py") if not p.name.startswit
 # Programs that need a wider float tolerance, and why.
 TOLERANCE = {}
 # Gaps a user would hit, expected to fail under teenygrad (strictly: a pass fails until removed from here).
-XFAIL = {
-    "padded_decoder": "get_rng_state() is a dict, not a uint8 tensor (.clone() fails)",
-}
+XFAIL = {}
 
 
 def run_program(path, as_teenygrad):
