@@ -70,6 +70,8 @@ def _fast_inplace(self, ufunc, o, op):
         o_dt = o.dtype if isinstance(o, Tensor) else dt.scalar_dtype(o)
         if dt._category(o_dt) > dt._category(self._data.dtype):
             raise RuntimeError(f"{op}: result type {o_dt} can't be cast to the desired output type {self.dtype}")
+    elif kind == "f" and isinstance(o, Tensor) and b.dtype.kind == "c":  # nor a complex result into a real one
+        raise RuntimeError(f"{op}: result type {o.dtype} can't be cast to the desired output type {self.dtype}")
     if bs != self._data.shape:
         try:
             fits = np.broadcast_shapes(self._data.shape, bs) == self._data.shape

@@ -256,3 +256,14 @@ def test_real_ops_unchanged():
                lambda L, t: L.signbit(t), lambda L, t: t.atan2(t), lambda L, t: t.clamp(0, 1)):
         np.testing.assert_allclose(np.asarray(fn(tg, tg.tensor(x)).tolist(), np.float64),
                                    np.asarray(fn(torch, torch.tensor(x)).tolist(), np.float64), rtol=1e-6)
+
+
+@pytest.mark.parametrize("op", ["add_", "sub_", "mul_", "__iadd__", "__isub__", "__imul__"])
+def test_inplace_complex_result_into_real_tensor_refused(op):
+    """torch: "result type ComplexFloat can't be cast to the desired output type Float"; teenygrad dropped the
+    imaginary part of the fast in-place path silently"""
+    for lib in (torch, tg):
+        x, z = lib.zeros(2), lib.tensor([1 + 2j, 1j])
+        with pytest.raises(RuntimeError, match="can't be cast"):
+            getattr(x, op)(z)
+        assert x.tolist() == [0.0, 0.0]
