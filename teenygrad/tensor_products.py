@@ -71,7 +71,7 @@ def dot(self, tensor):
 def _sublist_equation(args):
     """torch.einsum(op0, sublist0, op1, sublist1, ..., [sublist_out]): integer subscripts (0-51, or Ellipsis) as
     the equation string and operands of the usual form."""
-    letters = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
+    letters = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"  # torch's order: the implicit output sorts by it
 
     def sub(lst, where):
         if not isinstance(lst, (list, tuple)):
@@ -80,8 +80,8 @@ def _sublist_equation(args):
         for i in lst:
             if i is Ellipsis:
                 out.append("...")
-            elif isinstance(i, int) and not isinstance(i, bool) and 0 <= i < len(letters):
-                out.append(letters[i])
+            elif hasattr(i, "__index__") and not isinstance(i, (bool, np.bool_)) and 0 <= int(i) < len(letters):
+                out.append(letters[int(i)])
             else:
                 raise ValueError(f"einsum: subscript in subscript list is not within the valid range [0, 52), "
                                  f"got {i!r}")

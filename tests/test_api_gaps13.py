@@ -377,6 +377,9 @@ def test_setitem_cuda_from_0d_cpu(gpu):
     lambda m, a, b, c: m.einsum(c, [Ellipsis, 1, 2], [Ellipsis]),
     lambda m, a, b, c: m.einsum(a, [0, 1], a, [0, 1], []),
     lambda m, a, b, c: m.einsum(c, [0, 1, 2], a, [0, 1], [2, 0]),
+    lambda m, a, b, c: m.einsum(a, [0, 30]),                 # 0-25 are A-Z, 26-51 a-z: the implicit output sorts so
+    lambda m, a, b, c: m.einsum(a, [27, 1], b, [1, 2]),      # (a transposed result if the letters ran a-z, A-Z)
+    lambda m, a, b, c: m.einsum(a, [np.int64(0), 1], b, [1, 2]),
 ])
 def test_einsum_sublist_form(case):
     rng = np.random.default_rng(0)

@@ -143,3 +143,55 @@ def test_errors_as_torch():
             with lib.autograd.graph.saved_tensors_hooks(lambda t: t, lambda t: t):
                 with lib.autograd.graph.disable_saved_tensors_hooks("no hooks here"):
                     pass
+
+
+@pytest.mark.parametrize("case", ["getitem", "diagonal", "unfold", "as_strided", "batchnorm", "maxpool_indices",
+                                  "view_write_through"])
+def test_ops_that_read_their_node_after_the_op_work_under_hooks(case):
+    """views (their source), BatchNorm (its batch statistics) and max pooling (its winners) are read right after the
+    op: the hooks must leave those alone, and the values and gradients stay torch's"""
+    rng = np.random.default_rng(2)
+    x0 = rng.standard_normal((2, 3, 4, 4)).astype(np.float32)
+
+    def run(lib):
+        F = lib.nn.functional
+        x = lib.tensor(x0, requires_grad=True)
+        with lib.autograd.graph.save_on_cpu():
+            y = x * 2
+            if case == "getitem":
+                out = y[0, 1] * y[:, 1].sum()
+            elif case == "diagonal":
+                out = y[0, 0].diagonal() * 3
+            elif case == "unfold":
+                out = y[0, 0].unfold(1, 2, 1).exp()
+            elif case == "as_strided":
+                out = y.reshape(-1).as_strided((3, 3), (2, 1)).sin()
+            elif case == "batchnorm":
+                lib.manual_seed(0)
+                bn = lib.nn.BatchNorm2d(3)
+                out = bn(y).tanh()
+                out = out * 1 + bn.running_mean.sum() * 0
+            elif case == "maxpool_indices":
+                out, idx = F.max_pool2d(y, 2, return_indices=True)
+                out = out * (idx % 3 + 1)
+            else:
+                z = y.clone()
+                v = z[:, 0]
+                v.mul_(3)
+                out = (z * z).sum(0)
+        out.square().sum().backward()
+        return out.detach().numpy(), x.grad.numpy()
+    for a, b in zip(run(torch), run(tg)):
+        np.testing.assert_allclose(b, a, rtol=1e-5, atol=1e-5)
+
+
+def test_unpack_runs_on_every_backward_of_a_retained_graph():
+    for lib in (torch, tg):
+        unpacks = []
+        x = lib.tensor([0.3, 0.6], requires_grad=True)
+        with lib.autograd.graph.saved_tensors_hooks(lambda t: t, lambda t: (unpacks.append(1), t)[1]):
+            y = x.exp().sum()
+        y.backward(retain_graph=True)
+        first = len(unpacks)
+        y.backward()
+        assert first > 0 and len(unpacks) == 2 * first, lib.__name__

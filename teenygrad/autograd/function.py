@@ -176,13 +176,18 @@ def _is_array(v):
     return type(v) is _np.ndarray or type(v).__name__ == "ndarray" and hasattr(v, "__cuda_array_interface__")
 
 
+# arrays a node keeps that code outside its backward reads right after the op: a view's source (in-place
+# write-through), BatchNorm's batch statistics (the running averages), max pooling's winners (return_indices)
+_NEVER_PACKED = frozenset(("parents", "src", "mean", "var", "arg"))
+
+
 def _pack_saved(ctx):
     """Hand each array ctx keeps for its backward to the innermost saved_tensors_hooks' pack (as a Tensor), keeping
     what pack returns instead. These are the arrays the op keeps, which need not be the tensors torch's op saves."""
     from ..tensor import Tensor
     pack, unpack = _saved_hooks[-1]
     d = ctx.__dict__
-    packed = {k: v for k, v in d.items() if k != "parents" and _is_array(v)}
+    packed = {k: v for k, v in d.items() if k not in _NEVER_PACKED and _is_array(v)}
     if not packed:
         return
     with grad_mode.no_grad():
@@ -193,10 +198,10 @@ def _pack_saved(ctx):
 
 
 def _unpack_saved(node):
-    """Put back the arrays _pack_saved took from node, through the hooks' unpack, before its backward runs."""
+    """Put back the arrays _pack_saved took from node, through the hooks' unpack, before each of its backward runs
+    (unpack is called every time, as torch's; the arrays stay on the node until the graph is freed)."""
     from ..tensor import Tensor
     unpack, packed = node._packed
-    node._packed = None
     with grad_mode.no_grad():
         for k, obj in packed.items():
             t = unpack(obj)

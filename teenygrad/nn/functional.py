@@ -423,9 +423,10 @@ def scaled_dot_product_attention(query, key, value, attn_mask=None, dropout_p=0.
     L, S = q.shape[-2], k.shape[-2]
     mask = None
     if is_causal and attn_mask is not None:  # torch 2.13 applies both: the mask with the causal cut folded in
-        if isinstance(attn_mask, Tensor) and attn_mask.requires_grad and is_grad_enabled():  # torch's math path
+        if (isinstance(attn_mask, Tensor) and attn_mask.requires_grad or dropout_p > 0
+                or v.shape[-1] != q.shape[-1]):  # where torch 2.13 takes its math path, which refuses both
             raise RuntimeError("scaled_dot_product_attention: Explicit attn_mask should not be set when "
-                               "is_causal=True (the mask requires grad)")
+                               "is_causal=True (with dropout, a mask that requires grad, or value's E != query's)")
         if not isinstance(attn_mask, Tensor):
             attn_mask = Tensor._wrap(on_device_of(q._data, np.asarray(attn_mask)))
         keep = Tensor._wrap(on_device_of(q._data, np.tril(np.ones((L, S), np.bool_))))
