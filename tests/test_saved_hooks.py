@@ -195,3 +195,15 @@ def test_unpack_runs_on_every_backward_of_a_retained_graph():
         first = len(unpacks)
         y.backward()
         assert first > 0 and len(unpacks) == 2 * first, lib.__name__
+
+
+def test_a_retained_graph_keeps_only_the_packed_values():
+    """save_on_cpu's point: after a backward(retain_graph=True) the node holds the packed copy, not the array"""
+    x = tg.tensor([0.3, 0.6], requires_grad=True)
+    with tg.autograd.graph.saved_tensors_hooks(lambda t: ("packed", t.clone()), lambda p: p[1]):
+        y = x.exp()
+    y.sum().backward(retain_graph=True)
+    node = y.grad_fn
+    assert node._packed is not None and not any(k in node.__dict__ for k in node._packed[1])
+    y.sum().backward()
+    np.testing.assert_allclose(x.grad.numpy(), 2 * np.exp([0.3, 0.6]), rtol=1e-6)

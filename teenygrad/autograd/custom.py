@@ -24,14 +24,6 @@ from .._arrays import xp_of, unbroadcast
 _state = grad_mode._state
 
 
-def _unpacked(unpack, p):
-    from ..tensor import Tensor
-    t = unpack(p)
-    if not isinstance(t, Tensor):
-        raise TypeError(f"saved_tensors_hooks: unpack_hook must return a Tensor, got {type(t).__name__}")
-    return t
-
-
 class FunctionCtx(Function):
     """ctx for one call of a custom Function, and its node in the graph."""
     _fn = None  # the user's Function subclass (set per class by setup_custom_function)
@@ -54,7 +46,7 @@ class FunctionCtx(Function):
             raise RuntimeError(f"{type(self).__name__}: {_FREED}")
         packed = self.__dict__.get("_saved_packed")
         if packed is not None:
-            return tuple(None if p is None else _unpacked(packed[0], p) for p in packed[1])
+            return tuple(None if p is None else packed[0](p) for p in packed[1])  # graph.py checks it
         out = []
         for t, a in self.__dict__.get("_saved", ()):
             if t is not None and (t._data is not a or _stamp_of(t._ctx or t) > self._saved_at):

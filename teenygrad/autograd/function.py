@@ -105,6 +105,9 @@ class Function:
     # keeps it alive as long as the view's output tensor lives (torch's view keeps its base alive the same way).
     keeps_graph = False
     _packed = None  # (unpack, {attribute: packed}) while saved_tensors_hooks hold this node's arrays
+    # the arrays code outside the backward reads right after the op (a view's source, BatchNorm's batch statistics):
+    # saved_tensors_hooks leave them on the node
+    kept_after_op = ()
 
     @classmethod
     def apply(cls, *inputs, **kwargs):
@@ -176,18 +179,14 @@ def _is_array(v):
     return type(v) is _np.ndarray or type(v).__name__ == "ndarray" and hasattr(v, "__cuda_array_interface__")
 
 
-# arrays a node keeps that code outside its backward reads right after the op: a view's source (in-place
-# write-through), BatchNorm's batch statistics (the running averages), max pooling's winners (return_indices)
-_NEVER_PACKED = frozenset(("parents", "src", "mean", "var", "arg"))
-
-
 def _pack_saved(ctx):
     """Hand each array ctx keeps for its backward to the innermost saved_tensors_hooks' pack (as a Tensor), keeping
     what pack returns instead. These are the arrays the op keeps, which need not be the tensors torch's op saves."""
     from ..tensor import Tensor
     pack, unpack = _saved_hooks[-1]
     d = ctx.__dict__
-    packed = {k: v for k, v in d.items() if k not in _NEVER_PACKED and _is_array(v)}
+    kept = ctx.kept_after_op
+    packed = {k: v for k, v in d.items() if k not in kept and _is_array(v)}
     if not packed:
         return
     with grad_mode.no_grad():
@@ -199,15 +198,19 @@ def _pack_saved(ctx):
 
 def _unpack_saved(node):
     """Put back the arrays _pack_saved took from node, through the hooks' unpack, before each of its backward runs
-    (unpack is called every time, as torch's; the arrays stay on the node until the graph is freed)."""
-    from ..tensor import Tensor
-    unpack, packed = node._packed
+    (unpack is called every time, as torch's; _drop_unpacked takes them off again after it)."""
+    unpack, packed = node._packed  # graph.py's unpack: checked to return a Tensor of the packed shape and dtype
     with grad_mode.no_grad():
         for k, obj in packed.items():
-            t = unpack(obj)
-            if not isinstance(t, Tensor):
-                raise TypeError(f"saved_tensors_hooks: unpack_hook must return a Tensor, got {type(t).__name__}")
-            node.__dict__[k] = t._data
+            node.__dict__[k] = unpack(obj)._data
+
+
+def _drop_unpacked(node):
+    """After a backward through a packed node: only the packed values stay (a retained graph under save_on_cpu
+    keeps no device copy)."""
+    d = node.__dict__
+    for k in node._packed[1]:
+        d.pop(k, None)
 
 
 def _view_written(self):
@@ -445,6 +448,8 @@ def run_backward(root, grad, retain_graph=False, capture=None):
         if seen is not None and seen != writes:  # something was written since the node was made: what it saved?
             _check_unwritten(node, seen)
         in_grads = node.backward(g)
+        if node._packed is not None:
+            _drop_unpacked(node)
         if not isinstance(in_grads, tuple):
             in_grads = (in_grads,)
         for p, pg in zip(parents, in_grads):

@@ -10,7 +10,7 @@ graph: d/dx of `g * y` reaches y's node, and from there x. Ops without a backwar
 As in torch, create_graph keeps the graph (nothing is freed), a leaf's .grad becomes a Tensor with a grad_fn, and
 gradients arriving at a leaf that already has one are added out of place."""
 from . import grad_mode
-from .function import Function, _FREED, _check_unwritten, _prune, _topo_order, _unpack_saved
+from .function import Function, _FREED, _check_unwritten, _prune, _topo_order, _unpack_saved, _drop_unpacked
 from .hooks import hook_state, checked_hook_result
 
 _state = grad_mode._state
@@ -75,6 +75,8 @@ def _run(root, grad, capture):
         if node.seen is not None and node.seen != writes:
             _check_unwritten(node, node.seen)
         in_grads = node.backward_graph(g)
+        if node._packed is not None:
+            _drop_unpacked(node)
         if not isinstance(in_grads, tuple):
             in_grads = (in_grads,)
         for p, pg in zip(parents, in_grads):

@@ -85,6 +85,7 @@ def _is_basic(index):
 
 class GetItem(Function):
     """z = x[index];  dx = zeros with dz added back at the indexed places (repeats summed)"""
+    kept_after_op = ("src",)  # read right after the op: in-place write-through into the viewed array
     def forward(self, x, index):
         self.in_shape, self.dtype, self.index, self.src = x.shape, x.dtype, index, x
         one = _one_array_dim(index, x.ndim) if len(index) > 1 and type(x) is np.ndarray else None

@@ -7,6 +7,7 @@ from ..autograd.graph_backward import sum_to, const, where
 
 class Reshape(Function):
     """z = x viewed as shape;  dx = dz reshaped back"""
+    kept_after_op = ("src",)  # read right after the op: in-place write-through into the viewed array
     keeps_graph = True
     def forward(self, x, shape):
         # src, shape: an in-place op on z may write x's memory (tensor_inplace writes through to the base)
@@ -28,6 +29,7 @@ class Reshape(Function):
 
 class Permute(Function):
     """z = x with axes reordered;  dx = dz with the inverse order"""
+    kept_after_op = ("src",)  # read right after the op: in-place write-through into the viewed array
     keeps_graph = True
     def forward(self, x, order):
         inverse = [0] * len(order)
@@ -51,6 +53,7 @@ class Permute(Function):
 
 class Expand(Function):
     """z = x broadcast to shape (a read-only view);  dx = dz summed over the broadcast axes"""
+    kept_after_op = ("src",)  # read right after the op: in-place write-through into the viewed array
     keeps_graph = True
     def forward(self, x, shape):
         self.in_shape, self.src = x.shape, x
@@ -78,6 +81,7 @@ def diagonal_view(a, offset, dim1, dim2):
 class Diagonal(Function):
     """z = x's diagonal over dim1, dim2 at offset, a view (the diagonal is the last axis of z);
     dx = zeros with dz written on that diagonal"""
+    kept_after_op = ("src",)  # read right after the op: in-place write-through into the viewed array
     def forward(self, x, offset, dim1, dim2):
         self.in_shape, self.src, self.kw = x.shape, x, {"offset": offset, "dim1": dim1, "dim2": dim2}
         return diagonal_view(x, offset, dim1, dim2)
@@ -221,6 +225,7 @@ def unfold_view(a, axis, size, step):
 class Unfold(Function):
     """z = x's windows along axis (a view: axis -> window index, last axis -> offset in the window);
     dx = dz's windows added back where they came from (overlapping windows sum)"""
+    kept_after_op = ("src",)  # read right after the op: in-place write-through into the viewed array
     def forward(self, x, axis, size, step):
         self.in_shape, self.src, self.kw = x.shape, x, {"axis": axis, "size": size, "step": step}
         return unfold_view(x, axis, size, step)

@@ -352,6 +352,7 @@ _BN_ROWS_BELOW = 64
 class BatchNorm(Function):
     """Training-mode batch norm over `axes` with batch statistics (biased var);
     dx = rstd/N (N dxh - sum(dxh) - xh sum(dxh xh)), dxh = dy w"""
+    kept_after_op = ("mean", "var")  # read by the module to update its running statistics
     def forward(self, x, *wb, axes, eps, shape, has_w):
         self.axes, self.has_w = axes, has_w
         k = self.kernels = fused_for(x, *wb) if axes == (0,) + tuple(range(2, x.ndim)) and x.size else None

@@ -14,6 +14,7 @@ class MaxPoolNd(Function):
     """y = max of each window of x padded with -inf (the least integer for integer x);  dx = dy sent to the
     window's maximum (the first; the last NaN, as torch), by col2im (a numba kernel for 1-D and 2-D float32).
     self.arg (N, C, *Out) keeps which kernel offset won (row-major over the window)."""
+    kept_after_op = ("arg",)  # read by max_pool(return_indices=True) right after the op
     saves_inputs = False
     def forward(self, x, kernel, stride, pad, dilation):
         N, C = x.shape[:2]

@@ -39,6 +39,7 @@ def strided_view(a, size, stride, offset):
 class AsStrided(Function):
     """z = x's memory read through (size, stride, offset), a view;  dx = dz added back at each element it read
     (an element read by several positions, in overlapping windows, gets their sum)"""
+    kept_after_op = ("src",)  # read right after the op: in-place write-through into the viewed array
     def forward(self, x, size, stride, offset):
         self.in_shape, self.src, self.kw = x.shape, x, {"size": size, "stride": stride, "offset": offset}
         self.overlaps = overlapping(size, stride)
