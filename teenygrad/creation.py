@@ -94,7 +94,7 @@ def empty(*size, dtype=None, device=None, requires_grad=False, **kw):
                    requires_grad, "empty")
 
 
-def full(size, fill_value, dtype=None, device=None, requires_grad=False):
+def full(size, fill_value, dtype=None, device=None, requires_grad=False, _overflow_to_inf=False):
     if isinstance(fill_value, Tensor) and fill_value.ndim:  # torch: a number (or a 0-d tensor's)
         raise TypeError(f"full: fill_value must be a number, got a tensor of shape {fill_value.shape}")
     if isinstance(fill_value, Tensor):  # a 0-d tensor: its number, and the dtype that number has (int64 for 3)
@@ -104,6 +104,12 @@ def full(size, fill_value, dtype=None, device=None, requires_grad=False):
         if fill_value.imag != 0:  # torch refuses to drop an imaginary part, and takes 1+0j as 1
             raise RuntimeError(f"full: value {fill_value} cannot be converted to type {dtype} without overflow")
         fill_value = fill_value.real
+    if dtype.kind in "fc" and not _overflow_to_inf and not isinstance(fill_value, (bool, np.bool_)):
+        from .tensor_inplace import _fill_value  # a finite number past the dtype's range: refused, as torch
+        part = np.dtype(dtype.char.lower()) if dtype.kind == "c" else dtype  # a complex dtype's real part
+        for x in ((fill_value.real, fill_value.imag) if isinstance(fill_value, (complex, np.complexfloating))
+                  else (fill_value,)):
+            _fill_value(float(x), part, "full")
     if dtype.kind in "iu":
         lo, hi = dt.int_range(dtype)
         if not lo <= fill_value <= hi:  # NaN fails too
@@ -409,8 +415,8 @@ def scalar_tensor(s, *, dtype=None, layout=None, device=None, pin_memory=False, 
                            f"gradients, got dtype {d}")
     if d == dt.float32 and math.isfinite(s.real) and abs(s) > float(np.finfo(d).max):  # float16 goes to inf
         raise RuntimeError(f"scalar_tensor: value {s!r} cannot be converted to {d} without overflow")
-    with np.errstate(over="ignore"):  # float16's overflow to inf is torch's answer, not a warning
-        return full((), s, dtype=d, device=device, requires_grad=requires_grad)
+    with np.errstate(over="ignore"):  # float16's overflow to inf is torch's answer here, not a warning
+        return full((), s, dtype=d, device=device, requires_grad=requires_grad, _overflow_to_inf=True)
 
 
 # x.new_zeros(...) and friends: same dtype (and device) as x unless told otherwise

@@ -267,3 +267,15 @@ def test_inplace_complex_result_into_real_tensor_refused(op):
         with pytest.raises(RuntimeError, match="can't be cast"):
             getattr(x, op)(z)
         assert x.tolist() == [0.0, 0.0]
+
+
+@pytest.mark.parametrize("value,dtype", [(1e39, "float32"), (70000.0, "float16"), (1e39, "complex64"),
+                                         (-1e39, "float32")])
+def test_full_refuses_a_finite_value_past_the_dtype(value, dtype):
+    """torch: "value cannot be converted to type float without overflow"; teenygrad filled inf silently"""
+    for lib in (torch, tg):
+        with pytest.raises(RuntimeError, match="without overflow"):
+            lib.full((2,), value, dtype=getattr(lib, dtype))
+    for lib in (torch, tg):  # inf itself, and scalar_tensor's float16 (inf there, as torch)
+        assert lib.full((2,), float("inf"), dtype=lib.float64).tolist() == [float("inf")] * 2
+        assert lib.scalar_tensor(70000.0, dtype=lib.float16).item() == float("inf")
