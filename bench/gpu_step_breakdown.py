@@ -5,7 +5,7 @@
 One process, one GPU, the same weights and batches (bench/gpu.py's torch twin). It times the step (forward,
 backward, clip 1.0, AdamW; medians of --steps after 3 warm-ups that compile and autotune) with fp32 products by
 cuBLAS (the default) or by our exact-fp32 Triton rung, with tf32 products by our tensor-core rung or by cuBLAS
-(CuPy's compute-type switch), with attention by the flash kernels or composite (batched cuBLAS products and
+(CuPy's compute-type switch, the default for tf32; it covers 2-D products only), with attention by the flash kernels or composite (batched cuBLAS products and
 softmax), and PyTorch eager in fp32 and in tf32. Then it records two steps of some settings under
 torch.profiler, which sees every CUDA kernel in the process (CUPTI): cupy's and Triton's as well as PyTorch's. It prints the kernels grouped by name with their GPU time per
 step, and the sum beside the wall time, which says whether the step waits on the GPU or on the Python host.
@@ -16,7 +16,6 @@ import statistics
 import sys
 import time
 
-import numpy as np
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.dirname(HERE))
@@ -64,19 +63,6 @@ def kernel_table(step, label, n=2, top=22):
     return dict(wall_ms=wall, gpu_ms=total, kinds=groups)
 
 
-def cupy_tf32(flag):
-    """CuPy's fp32 products in tf32 (what CUPY_TF32=1 sets at import), through its private compute-type switch;
-    False if this CuPy has no such switch."""
-    try:
-        from cupy._core import _routines_linalg as rl
-        rl.set_compute_type(np.float32, rl.COMPUTE_TYPE_TF32 if flag else rl.COMPUTE_TYPE_DEFAULT)
-        return True
-    except Exception as e:  # noqa: BLE001 (a private API: any failure means "not there")
-        if flag:
-            print(f"  CuPy compute type: {type(e).__name__}: {e}")
-        return not flag
-
-
 def main(argv=None):
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--steps", type=int, default=5)
@@ -92,9 +78,9 @@ def main(argv=None):
         ("teenygrad fp32 cuBLAS, flash attention", tg_step, dict(impl=None)),
         ("teenygrad fp32 cuBLAS, composite attention", tg_step, dict(impl=None, flash=False)),
         ("teenygrad fp32 Triton rung, flash", tg_step, dict(impl="scheduled")),
-        ("teenygrad tf32 Triton rung, flash", tg_step, dict(impl=None, tf32=True)),
-        ("teenygrad tf32 Triton rung, composite", tg_step, dict(impl=None, tf32=True, flash=False)),
-        ("teenygrad tf32 cuBLAS (CuPy), composite", tg_step, dict(impl="cublas", cupy_tf32=True, flash=False)),
+        ("teenygrad tf32 Triton rung, flash", tg_step, dict(impl="tensorcore", tf32=True)),
+        ("teenygrad tf32 Triton rung, composite", tg_step, dict(impl="tensorcore", tf32=True, flash=False)),
+        ("teenygrad tf32 cuBLAS (CuPy), composite", tg_step, dict(impl=None, tf32=True, flash=False, cublas=True)),
         ("torch eager fp32", th_step, dict()),
         ("torch eager tf32", th_step, dict(tf32=True)),
     ]
@@ -105,7 +91,8 @@ def main(argv=None):
         backend.set_allow_tf32(s.get("tf32", False))
         backend.FLASH_DTYPES = flash_default if s.get("flash", True) else ("float16", "bfloat16")
         torch.backends.cuda.matmul.allow_tf32 = s.get("tf32", False)
-        return cupy_tf32(s.get("cupy_tf32", False))
+        # the cuBLAS-tf32 row needs CuPy's compute-type switch (backend.cuda.cublas_tf32); without it, skip the row
+        return not s.get("cublas") or backend.cublas_tf32(True)
 
     rows = {}
     for label, step, s in settings:
