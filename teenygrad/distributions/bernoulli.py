@@ -48,5 +48,5 @@ class Bernoulli(BinaryParams):
         return binary_cross_entropy_with_logits(self.logits, self.probs, reduction="none")
 
     def enumerate_support(self, expand=True):
-        values = arange(2, dtype=self._param.dtype).view((-1,) + (1,) * len(self.batch_shape))
+        values = arange(2, dtype=self._param.dtype, device=self._param.device).view((-1,) + (1,) * len(self.batch_shape))
         return values.expand((-1,) + self.batch_shape) if expand else values

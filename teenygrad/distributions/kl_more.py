@@ -12,7 +12,7 @@ import math
 from ..tensor_misc import broadcast_shapes
 from ..creation import full_like
 from .bernoulli import Bernoulli
-from .beta import Beta
+from .beta import Beta, _log_beta
 from .binomial import Binomial
 from .cauchy import Cauchy
 from .exponential import Exponential
@@ -396,7 +396,7 @@ def _kl_uniform_beta(p, q):
     """-H(p) + log B(a, b) - (a - 1) E log x - (b - 1) E log(1 - x); inf unless [low, high] is inside [0, 1]"""
     a, b = q.concentration1, q.concentration0
     mean_log1m = _uniform_mean_log(1 - p.high, 1 - p.low)  # 1 - x is uniform on [1 - high, 1 - low]
-    log_beta = a.lgamma() + b.lgamma() - (a + b).lgamma()
+    log_beta = _log_beta(a, b)
     result = _uniform_neg_entropy(p) + log_beta - (a - 1) * _uniform_mean_log(p.low, p.high) - (b - 1) * mean_log1m
     return result.masked_fill((p.high > 1) | (p.low < 0), INF)
 

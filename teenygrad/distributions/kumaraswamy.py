@@ -7,13 +7,14 @@ from . import constraints
 from .transforms import PowerTransform, AffineTransform
 from .transformed_distribution import TransformedDistribution
 from .uniform import Uniform
+from .beta import _log_beta
 from .utils import broadcast_params, EULER
 
 
 def _moments(a, b, n):
     """E[X^n] = b B(1 + n/a, b)"""
     arg1 = 1 + n / a
-    return b * (arg1.lgamma() + b.lgamma() - (arg1 + b).lgamma()).exp()
+    return b * _log_beta(arg1, b).exp()
 
 
 class Kumaraswamy(TransformedDistribution):

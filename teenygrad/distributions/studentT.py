@@ -40,7 +40,7 @@ class StudentT(Distribution):
     @property
     def variance(self):
         df = self.df
-        var = self.scale.square() * df / (df - 2)
+        var = self.scale.square() * df / (df - 2).masked_fill(df <= 2, 1.0)  # no 0 division: NaN gradients at 2
         return var.masked_fill((df <= 2) & (df > 1), float("inf")).masked_fill(df <= 1, float("nan"))
 
     def rsample(self, sample_shape=Size()):

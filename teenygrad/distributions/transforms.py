@@ -255,7 +255,7 @@ class AffineTransform(Transform):
         else:
             result = self.scale.abs().log()
         if self._event_dim:
-            result = result.reshape(result.shape[:result.ndim - self._event_dim] + (-1,)).sum(-1)
+            result = sum_rightmost(result, self._event_dim)
             shape = shape[:len(shape) - self._event_dim]
         return result.expand(shape)
 
