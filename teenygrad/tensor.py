@@ -401,7 +401,12 @@ class Tensor:
 
     def _float_operand(self):
         d = self._data.dtype
-        return self if d.kind == "f" or dt.is_floating(d) else self._cast(dt._default_float)  # kind: the common case
+        if d.kind == "f" or dt.is_floating(d):  # kind: the common case
+            return self
+        if d.kind == "c":  # casting would drop the imaginary part: a silent wrong answer
+            raise NotImplementedError(f"not implemented for complex tensors (got {self.dtype}): this op is real-only "
+                                      f"in teenygrad")
+        return self._cast(dt._default_float)
 
     def _half_number(self, o):
         """x * number or x / number with x float16/bfloat16: torch multiplies in float32 by the number as it is and

@@ -216,13 +216,13 @@ def mv(self, vec):
 
 @_method
 def vdot(self, other):
-    """sum_i self_i other_i (torch conjugates self first; teenygrad is real)"""
+    """sum_i conj(self_i) other_i (the conjugate only matters for complex tensors)"""
     if self.ndim != 1 or other.ndim != 1:
         raise RuntimeError(f"vdot: expects 1-D tensors, got shapes {self.shape} and {other.shape}")
     _same_dtype(self, other, "vdot")
     if self.shape != other.shape:
         raise RuntimeError(f"vdot: expects vectors of the same size, got {self.shape[0]} and {other.shape[0]}")
-    return self.dot(other)
+    return (self.conj() if self._data.dtype.kind == "c" else self).dot(other)
 
 
 @_method

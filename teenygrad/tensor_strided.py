@@ -186,7 +186,9 @@ def renorm_(self, p, dim, maxnorm):
 
 @_method
 def isreal(self):
-    """True everywhere: teenygrad has no complex dtypes, so every element is real."""
+    """True where the element is real: everywhere for a real dtype, where the imaginary part is 0 for a complex one."""
+    if self._data.dtype.kind == "c":
+        return self.imag == 0
     return Tensor._wrap(on_device_of(self._data, np.ones(self.shape, np.bool_)))
 
 

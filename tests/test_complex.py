@@ -253,3 +253,46 @@ def test_complex_power_of_a_tensor_refuses_its_gradient():
     np.testing.assert_allclose(z.detach().numpy(), np.array([1 + 2j, 0.5 - 1j]) ** np.array([2, 1j]), rtol=1e-5)
     with pytest.raises(NotImplementedError, match="pow"):
         z.abs().sum().backward()
+
+
+# ---- the final review: complex paths that were still real-only ------------------------------------------------
+def _cplx(shape, seed):
+    rng = np.random.default_rng(seed)
+    return (rng.standard_normal(shape) + 1j * rng.standard_normal(shape)).astype(np.complex128)
+
+
+@pytest.mark.parametrize("eq", ["ij,jk->ik", "ij,jk->", "ij,ij->i"])
+def test_einsum_complex_gradients_conjugate_like_torch(eq):
+    a, b = _cplx((2, 3), 1), _cplx((3, 4) if eq != "ij,ij->i" else (2, 3), 2)
+    got = []
+    for m in (torch, tg):
+        A, B = m.tensor(a, requires_grad=True), m.tensor(b, requires_grad=True)
+        m.einsum(eq, A, B).abs().sum().backward()
+        got.append((A.grad.numpy(), B.grad.numpy()))
+    for r, g in zip(*got):
+        np.testing.assert_allclose(g, r, rtol=1e-10, atol=1e-12)
+
+
+def test_matmul_complex_first_gradient_with_create_graph():
+    a, b = _cplx((2, 3), 3), _cplx((3, 2), 4)
+    got = []
+    for m in (torch, tg):
+        A, B = m.tensor(a, requires_grad=True), m.tensor(b, requires_grad=True)
+        (ga,) = m.autograd.grad((A @ B).abs().sum(), A, create_graph=True)
+        got.append(ga.detach().numpy())
+    np.testing.assert_allclose(got[1], got[0], rtol=1e-10, atol=1e-12)
+
+
+def test_vdot_conjugates_and_isreal():
+    x, y = _cplx((3,), 5), _cplx((3,), 6)
+    np.testing.assert_allclose(tg.vdot(tg.tensor(x), tg.tensor(y)).numpy(),
+                               torch.vdot(torch.tensor(x), torch.tensor(y)).numpy(), rtol=1e-12)
+    z = np.array([1 + 0j, 2j, 0j])
+    assert tg.tensor(z).isreal().tolist() == torch.tensor(z).isreal().tolist()
+
+
+@pytest.mark.parametrize("op", [lambda t: t.sinh(), lambda t: t.cosh(), lambda t: t.logsumexp(0),
+                                lambda t: t.sinc()])
+def test_real_only_ops_refuse_complex_instead_of_dropping_the_imaginary_part(op):
+    with pytest.raises(NotImplementedError, match="complex"):
+        op(tg.tensor(_cplx((3,), 7)))

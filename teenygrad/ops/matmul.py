@@ -82,6 +82,8 @@ class Matmul(Function):
     def backward_graph(self, g):
         n = self.needs_input_grad
         x, y = self._input(0, self.x), self._input(1, self.y)
+        if self.x.dtype.kind == "c":  # as backward: dx = dz @ y^H, dy = x^H @ dz
+            x, y = x.conj(), y.conj()
         if x.ndim == 1 and y.ndim == 1:
             return (g * y if n[0] else None), (g * x if n[1] else None)
         xv = x.unsqueeze(0) if x.ndim == 1 else x
@@ -182,7 +184,8 @@ class Einsum(Function):
             avail = set(self.out).union(*others)
             uniq = "".join(dict.fromkeys(sub))  # "ii" (a diagonal) -> "i"
             target = "".join(c for c in uniq if c in avail)
-            ops = [g] + [xj for j, xj in enumerate(self.xs) if j != i]
+            # torch's conjugate convention (Matmul's too): the other operands enter conjugated
+            ops = [g] + [xj.conj() if xj.dtype.kind == "c" else xj for j, xj in enumerate(self.xs) if j != i]
             gi = _einsum([self.out] + others, target, ops)
             size = {c: x.shape[k] for k, c in enumerate(sub)}
             spread = tuple(k for k, c in enumerate(target) if gi.shape[k] != size[c])  # x's size-1 letters, broadcast
@@ -211,7 +214,8 @@ class Einsum(Function):
             avail = set(self.out).union(*others)
             uniq = "".join(dict.fromkeys(sub))
             target = "".join(c for c in uniq if c in avail)
-            gi = Einsum.apply(g, *[xj for j, xj in enumerate(xs) if j != i], ins=(self.out, *others), out=target)
+            gi = Einsum.apply(g, *[xj.conj() if xj.dtype.kind == "c" else xj for j, xj in enumerate(xs) if j != i],
+                              ins=(self.out, *others), out=target)
             size = {c: x.shape[k] for k, c in enumerate(sub)}
             spread = tuple(k for k, c in enumerate(target) if gi.shape[k] != size[c])  # x's size-1 letters, broadcast
             if spread:
