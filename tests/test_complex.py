@@ -296,3 +296,17 @@ def test_vdot_conjugates_and_isreal():
 def test_real_only_ops_refuse_complex_instead_of_dropping_the_imaginary_part(op):
     with pytest.raises(NotImplementedError, match="complex"):
         op(tg.tensor(_cplx((3,), 7)))
+
+
+@pytest.mark.parametrize("op", [lambda t: t.prod(1), lambda t: t.prod(), lambda t: t.cumprod(1)])
+@pytest.mark.parametrize("zero", [False, True])
+def test_prod_and_cumprod_complex_gradients(op, zero):
+    a = _cplx((2, 4), 8)
+    if zero:
+        a[0, 1] = 0  # cumprod's exact path where x has zeros
+    got = []
+    for m in (torch, tg):
+        A = m.tensor(a, requires_grad=True)
+        op(A).abs().sum().backward()
+        got.append(A.grad.numpy())
+    np.testing.assert_allclose(got[1], got[0], rtol=1e-10, atol=1e-12)

@@ -105,6 +105,8 @@ class Prod(Function):
         x, (a,) = self.x, self.axis
         if x.shape[a] == 0:
             return zeros_on(g, x.shape)
+        if x.dtype.kind == "c":  # torch's convention: g times the conjugate derivative, a product of conj(x)'s
+            x = x.conj()
         # product of everything before and after each position along the axis
         ones = np.ones_like(np.take(x, [0], axis=a))
         before = np.cumprod(np.concatenate([ones, np.take(x, range(x.shape[a] - 1), axis=a)], axis=a), axis=a)
@@ -360,9 +362,11 @@ class Cumprod(Function):
         return self.z
 
     def backward(self, g):
-        x, a = self.x, self.axis
+        x, a, z = self.x, self.axis, self.z
+        if x.dtype.kind == "c":  # torch's convention: the conjugate derivative, the same products of conj(x)
+            x, z = x.conj(), z.conj()
         if x.all():  # no zeros: dx_j = (sum_{i>=j} dz_i z_i) / x_j, one reversed cumsum
-            return np.flip(np.cumsum(np.flip(g * self.z, a), axis=a), a) / x
+            return np.flip(np.cumsum(np.flip(g * z, a), axis=a), a) / x
         n = x.shape[a]
         dx = zeros_on(g, x.shape)
         for j in range(n):  # O(n^2), but exact where x has zeros
