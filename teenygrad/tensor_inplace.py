@@ -474,6 +474,8 @@ def _fill_value(value, dtype, op):
     (an unsigned dtype takes negative integers down to -max, wrapping them, as torch's overflow check allows)."""
     if dtype.kind == "b":
         return builtins.bool(value)
+    if dtype.kind == "c":  # any number fits a complex tensor
+        return value
     bad = RuntimeError(f"{op}: value {value} cannot be converted to type {dtype} without overflow")
     if dtype.kind == "f":
         with np.errstate(over="ignore"):

@@ -310,3 +310,14 @@ def test_prod_and_cumprod_complex_gradients(op, zero):
         op(A).abs().sum().backward()
         got.append(A.grad.numpy())
     np.testing.assert_allclose(got[1], got[0], rtol=1e-10, atol=1e-12)
+
+
+def test_fills_into_complex_tensors():
+    got = []
+    for m in (torch, tg):
+        z = m.zeros(3, dtype=m.complex64)
+        z.fill_(2)
+        z.masked_fill_(m.tensor([True, False, False]), 5)
+        got.append((z.tolist(), z.index_fill(0, m.tensor([2]), 7.5).tolist(),
+                    z.scatter(0, m.tensor([1]), 3).tolist()))
+    assert got[0] == got[1]
