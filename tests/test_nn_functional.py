@@ -315,6 +315,23 @@ def test_sdpa_fully_masked_row_is_zero_like_torch(kind):
     check_grads([(q, tq)])
 
 
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("causal", [True, False])
+def test_sdpa_nan_and_inf_scores_like_torch(causal, dtype, kernels):
+    # a NaN or +inf among the scores a query keeps makes its row NaN, a row of -inf only attends to nothing (0),
+    # and a NaN past the causal cut changes nothing (the fused kernel once dropped NaN rows; the reference path
+    # once let a NaN past the cut through)
+    q = rng.standard_normal((2, 2, 6, 4)).astype(dtype)
+    k, v = q.copy(), rng.standard_normal((2, 2, 6, 4)).astype(dtype)
+    k[0, 0, 4, 1], k[1, 1, 3, 2], k[1, 0, 5, 0] = np.nan, np.inf, -np.inf
+    k[0, 1, :] = -np.inf
+    q[0, 1] = 1.0
+    y = F.scaled_dot_product_attention(*(tg.tensor(a) for a in (q, k, v)), is_causal=causal)
+    ty = TF.scaled_dot_product_attention(*(torch.tensor(a) for a in (q, k, v)), is_causal=causal)
+    assert np.array_equal(np.isnan(y.numpy()), np.isnan(ty.numpy()))
+    np.testing.assert_allclose(y.numpy(), ty.numpy(), rtol=1e-5, atol=1e-6)
+
+
 def test_sdpa_dropout_matches_torch_with_the_same_seed():
     # teenygrad's generator is torch's: the same seed draws the same dropout mask (causal or not, 3-D or 4-D)
     q, k, v = (tg.randn(2, 4, 3, requires_grad=True) for _ in range(3))

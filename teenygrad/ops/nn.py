@@ -541,20 +541,19 @@ class ScaledDotProductAttention(Function):
         if self.kernels is not None:  # scale, causal cut and softmax in one pass per row (numba)
             s = self.kernels.softmax(s, scale, 0 if causal else None)
         else:
-            if causal:
-                xp = xp_of(s)
-                mask = xp.where(xp.tril(xp.ones((L, S), dtype=bool)), s.dtype.type(0), s.dtype.type(-np.inf))
             s *= q.dtype.type(scale)
-            if mask is not None:  # in place unless the mask broadcasts the scores to more batch dims
+            if causal:  # the scores past the cut are replaced, not added to: a NaN there changes nothing (torch)
+                xp = xp_of(s)
+                xp.copyto(s, s.dtype.type(-np.inf), where=~xp.tril(xp.ones((L, S), dtype=bool)))
+            elif mask is not None:  # in place unless the mask broadcasts the scores to more batch dims
                 s = s + mask if np.broadcast_shapes(s.shape, mask.shape) != s.shape else np.add(s, mask, out=s)
+            # a row of -inf scores only (fully masked) attends to nothing: output 0, as torch's safe softmax
             m = s.max(axis=-1, keepdims=True)
-            if mask is not None:  # a fully masked row attends to nothing: output 0, as torch's safe softmax
-                np.copyto(m, 0, where=m == -np.inf)  # not m[...] = 0: cupy's boolean setitem waits for the GPU
+            np.copyto(m, 0, where=m == -np.inf)  # not m[...] = 0: cupy's boolean setitem waits for the GPU
             s -= m
             np.exp(s, out=s)
             se = s.sum(axis=-1, keepdims=True)
-            if mask is not None:
-                np.copyto(se, 1, where=se == 0)
+            np.copyto(se, 1, where=se == 0)
             s /= se
         self.p = s
         self.pd = s * drop if drop is not None else s
