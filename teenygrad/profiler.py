@@ -54,21 +54,29 @@ def schedule(*, wait, warmup, active, repeat=0, skip_first=0, skip_first_wait=0)
 
 
 _active = []       # the profiles inside whose `with` block we are, innermost last
+_open = []         # the record_function regions entered and not yet left, innermost last
 
 
 class record_function:
-    """Names a region (context manager or decorator); the active profile records its CPU wall time."""
+    """Names a region (context manager or decorator); the active profile records its CPU wall time, and its self
+    time: the wall time less that of the regions opened inside it."""
     def __init__(self, name, args=None):
         self.name, self.args = name, args
 
     def __enter__(self):
+        self._children_ns = 0
+        _open.append(self)
         self._start = time.perf_counter_ns()
         return self
 
     def __exit__(self, *exc):
         end = time.perf_counter_ns()
+        if _open and _open[-1] is self:
+            _open.pop()
+            if _open:
+                _open[-1]._children_ns += end - self._start
         for prof in _active:
-            prof._record(self.name, self._start, end)
+            prof._record(self.name, self._start, end, self._children_ns)
         return False
 
     def __call__(self, fn):
@@ -82,13 +90,12 @@ class record_function:
 class FunctionEventAvg:
     """One row of key_averages(): times in microseconds, as torch reports them."""
     def __init__(self, key):
-        self.key, self.count, self.cpu_time_total = key, 0, 0.0
+        self.key, self.count, self.cpu_time_total, self.self_cpu_time_total = key, 0, 0.0, 0.0
 
     @property
     def cpu_time(self):
         return self.cpu_time_total / self.count if self.count else 0.0
 
-    self_cpu_time_total = property(lambda self: self.cpu_time_total)   # regions record no children here
     device_time_total = cuda_time_total = self_device_time_total = 0.0
 
     def __repr__(self):
@@ -109,7 +116,7 @@ class EventList(list):
                 "cpu_time": "cpu_time", "count": "count"}.get(sort_by)
         rows = sorted(self, key=lambda e: getattr(e, attr), reverse=True) if attr else list(self)
         rows = rows[:row_limit] if row_limit is not None and row_limit >= 0 else rows
-        total = sum(e.cpu_time_total for e in self) or 1.0
+        total = sum(e.self_cpu_time_total for e in self) or 1.0   # torch: percentages of the total self time
         width = max([len("Name")] + [len(e.key) for e in rows])
         width = min(width, max_name_column_width)
         cols = ("Self CPU %", "Self CPU", "CPU total %", "CPU total", "CPU time avg", "# of Calls")
@@ -117,8 +124,8 @@ class EventList(list):
         lines = ([header] if header else []) + [rule, f"{'Name':>{width}}  " +
                                                  "  ".join(f"{c:>12}" for c in cols) + "  ", rule]
         for e in rows:
-            pct = f"{100 * e.cpu_time_total / total:.2f}%"
-            vals = (pct, _fmt_us(e.self_cpu_time_total), pct, _fmt_us(e.cpu_time_total), _fmt_us(e.cpu_time),
+            vals = (f"{100 * e.self_cpu_time_total / total:.2f}%", _fmt_us(e.self_cpu_time_total),
+                    f"{100 * e.cpu_time_total / total:.2f}%", _fmt_us(e.cpu_time_total), _fmt_us(e.cpu_time),
                     str(e.count))
             lines.append(f"{e.key[:width]:>{width}}  " + "  ".join(f"{v:>12}" for v in vals) + "  ")
         lines += [rule, f"Self CPU time total: {_fmt_us(sum(e.self_cpu_time_total for e in self))}", ""]
@@ -135,9 +142,9 @@ class profile:
     def _action(self):
         return self.schedule(self.step_num) if self.schedule else ProfilerAction.RECORD
 
-    def _record(self, name, start_ns, end_ns):
+    def _record(self, name, start_ns, end_ns, children_ns=0):
         if self._action() in (ProfilerAction.RECORD, ProfilerAction.RECORD_AND_SAVE):
-            self._events.append((name, start_ns, end_ns))
+            self._events.append((name, start_ns, end_ns, children_ns))
 
     def start(self):
         _active.append(self)
@@ -173,17 +180,18 @@ class profile:
 
     def key_averages(self, group_by_input_shape=False, group_by_stack_n=0, **kwargs):
         rows = {}
-        for name, start, end in self._events:
+        for name, start, end, children in self._events:
             row = rows.setdefault(name, FunctionEventAvg(name))
             row.count += 1
             row.cpu_time_total += (end - start) / 1e3
+            row.self_cpu_time_total += (end - start - children) / 1e3
         return EventList(rows.values())
 
     def export_chrome_trace(self, path):
         """The regions as complete ('X') events in the Chrome trace-event format (chrome://tracing, Perfetto)."""
         pid = os.getpid()
         events = [{"ph": "X", "cat": "user_annotation", "name": name, "pid": pid, "tid": 0,
-                   "ts": start / 1e3, "dur": (end - start) / 1e3} for name, start, end in self._events]
+                   "ts": start / 1e3, "dur": (end - start) / 1e3} for name, start, end, _ in self._events]
         with open(path, "w") as f:
             json.dump({"traceEvents": events}, f)
 

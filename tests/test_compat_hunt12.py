@@ -217,6 +217,23 @@ def test_profiler_records_regions_like_torch():
     assert _profiled_region_counts(tg) == want
 
 
+def test_profiler_self_time_leaves_out_nested_regions():
+    # a region's self time is its wall time less its children's (it was the whole wall time, so nested regions
+    # counted twice in the table's "Self CPU" and in self_cpu_time_total)
+    import time
+    with tg.autograd.profiler.profile() as prof:
+        with tg.profiler.record_function("outer"):
+            time.sleep(0.002)
+            with tg.profiler.record_function("inner"):
+                time.sleep(0.02)
+    rows = {e.key: e for e in prof.key_averages()}
+    outer, inner = rows["outer"], rows["inner"]
+    assert inner.self_cpu_time_total == pytest.approx(inner.cpu_time_total)
+    assert outer.self_cpu_time_total == pytest.approx(outer.cpu_time_total - inner.cpu_time_total)
+    assert outer.self_cpu_time_total < 0.5 * inner.self_cpu_time_total
+    assert prof.self_cpu_time_total == pytest.approx(outer.cpu_time_total)
+
+
 def test_profiler_table_and_traces(tmp_path):
     with tg.profiler.profile() as prof:
         for _ in range(3):

@@ -17,4 +17,4 @@ class profile(_profiler.profile):
 
     @property
     def self_cpu_time_total(self):
-        return sum(e.cpu_time_total for e in self.key_averages())
+        return sum(e.self_cpu_time_total for e in self.key_averages())
