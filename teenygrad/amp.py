@@ -16,6 +16,7 @@ _DEFAULT_DTYPES = {"cpu": "bf16", "cuda": "f16", "ipu": "f16", "xpu": "f16", "ma
                    "mps": "f16", "hpu": "bf16", "mtia": "f16", "privateuseone": "f16"}
 _DEVICE_TYPES = ("cpu, cuda, ipu, xpu, mkldnn, opengl, opencl, ideep, hip, ve, fpga, maia, xla, lazy, vulkan, mps, "
                  "meta, hpu, mtia, privateuseone")
+_DEVICE_TYPE_SET = frozenset(_DEVICE_TYPES.split(", "))
 _state = {}  # device type -> (enabled, dtype) while an autocast context has set it
 
 
@@ -24,7 +25,7 @@ def _device_type(device_type, op):
     if not isinstance(device_type, str):
         raise TypeError(f"{op}(): argument 'device_type' must be str, not {type(device_type).__name__}")
     kind = device_type.split(":")[0]
-    if kind not in _DEVICE_TYPES.split(", "):
+    if kind not in _DEVICE_TYPE_SET:
         raise RuntimeError(f"{op}: expected one of {_DEVICE_TYPES} device type at start of device string: "
                            f"{device_type}")
     return kind

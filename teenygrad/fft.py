@@ -4,7 +4,7 @@ conjugate with the dual norm, so their gradients come from those."""
 import numpy as np
 from .tensor import dt  # the dtype module (the package attribute `dtype` is the dtype class)
 from .ops import fft as F
-from .tensor import Tensor
+from .tensor import Tensor, _int_arg as _int  # an int argument as torch parses one
 
 _NORMS = ("backward", "ortho", "forward")
 
@@ -20,13 +20,6 @@ def _norm(norm, op="fft"):
     if norm not in _NORMS:
         raise RuntimeError(f'{op}: Invalid normalization mode: "{norm}" (expected "backward", "ortho" or "forward")')
     return norm
-
-
-def _int(v, op, what):
-    """v as an int, refusing floats and bools as torch's int arguments do."""
-    if isinstance(v, (bool, np.bool_)) or not hasattr(type(v), "__index__"):
-        raise TypeError(f"{op}(): argument '{what}' must be int, not {type(v).__name__} ({v!r})")
-    return int(v.__index__())
 
 
 def _ints(v, op, what):

@@ -150,6 +150,14 @@ def refused_like_torch(fn, op):
     assert op in str(got.value)
 
 
+def raises_same(fn_torch, fn_tg):
+    """fn_torch() raises, and fn_tg() raises the same exception type (the message is not compared)."""
+    with pytest.raises(Exception) as want:
+        fn_torch()
+    with pytest.raises(type(want.value)):
+        fn_tg()
+
+
 _twin_rng = np.random.default_rng(0)
 
 

@@ -7,6 +7,7 @@ import pytest
 import torch
 
 import teenygrad as tg
+from helpers import raises_same
 import teenygrad.nn.functional as F
 from teenygrad.utils import dlpack as tg_dlpack
 from teenygrad.nn.modules.pooling_fractional import FractionalMaxPool2d, CrossMapLRN2d
@@ -22,13 +23,6 @@ def _pair(x, requires_grad=False):
 def _close(t, g, tol=FWD):
     np.testing.assert_allclose(g.detach().numpy() if isinstance(g, tg.Tensor) else g,
                                t.detach().numpy(), **tol)
-
-
-def _raises_same(fn_torch, fn_tg):
-    with pytest.raises(Exception) as et:
-        fn_torch()
-    with pytest.raises(type(et.value)):
-        fn_tg()
 
 
 # ---- Tensor.to / contiguous / is_contiguous / Module.to -------------------------------------------------------
@@ -83,10 +77,10 @@ def test_to_signatures(args, kwargs):
 
 def test_to_bad_arguments():
     t, g = _pair(np.zeros((3, 4), np.float32))
-    _raises_same(lambda: t.to(memory_format=torch.channels_last), lambda: g.to(memory_format=tg.channels_last))
-    _raises_same(lambda: t.to(memory_format="x"), lambda: g.to(memory_format="x"))
-    _raises_same(lambda: t.to(torch.float32, 3), lambda: g.to(tg.float32, 3))
-    _raises_same(lambda: t.contiguous(memory_format=torch.channels_last),
+    raises_same(lambda: t.to(memory_format=torch.channels_last), lambda: g.to(memory_format=tg.channels_last))
+    raises_same(lambda: t.to(memory_format="x"), lambda: g.to(memory_format="x"))
+    raises_same(lambda: t.to(torch.float32, 3), lambda: g.to(tg.float32, 3))
+    raises_same(lambda: t.contiguous(memory_format=torch.channels_last),
                  lambda: g.contiguous(memory_format=tg.channels_last))
     assert g.is_contiguous(memory_format=tg.channels_last) == t.is_contiguous(memory_format=torch.channels_last)
 
@@ -97,7 +91,7 @@ def test_contiguous_memory_format_values():
     for fmt in FORMATS[1:]:
         _close(t.transpose(1, 2).contiguous(memory_format=getattr(torch, fmt)),
                g.transpose(1, 2).contiguous(memory_format=getattr(tg, fmt)))
-    _raises_same(lambda: t.transpose(1, 2).contiguous(memory_format=torch.preserve_format),
+    raises_same(lambda: t.transpose(1, 2).contiguous(memory_format=torch.preserve_format),
                  lambda: g.transpose(1, 2).contiguous(memory_format=tg.preserve_format))
     for fmt in FORMATS[1:]:  # a tensor already in the asked-for layout comes back as is
         for lay in LAYOUTS.values():
@@ -228,12 +222,12 @@ def test_foreach_ema_under_no_grad():
 
 def test_foreach_bad_arguments():
     (ts, gs), (ot, og) = _lists(18), _lists(19)
-    _raises_same(lambda: torch._foreach_add_(ts, ot[:2]), lambda: tg._foreach_add_(gs, og[:2]))
-    _raises_same(lambda: torch._foreach_add_(ts, [1.0]), lambda: tg._foreach_add_(gs, [1.0]))
-    _raises_same(lambda: torch._foreach_add_([], 1.0), lambda: tg._foreach_add_([], 1.0))
-    _raises_same(lambda: torch._foreach_mul_([torch.ones(2, dtype=torch.int64)], 1.5),
+    raises_same(lambda: torch._foreach_add_(ts, ot[:2]), lambda: tg._foreach_add_(gs, og[:2]))
+    raises_same(lambda: torch._foreach_add_(ts, [1.0]), lambda: tg._foreach_add_(gs, [1.0]))
+    raises_same(lambda: torch._foreach_add_([], 1.0), lambda: tg._foreach_add_([], 1.0))
+    raises_same(lambda: torch._foreach_mul_([torch.ones(2, dtype=torch.int64)], 1.5),
                  lambda: tg._foreach_mul_([tg.ones(2, dtype=tg.int64)], 1.5))
-    _raises_same(lambda: torch._foreach_add_([torch.ones(2, requires_grad=True)], 1.0),
+    raises_same(lambda: torch._foreach_add_([torch.ones(2, requires_grad=True)], 1.0),
                  lambda: tg._foreach_add_([tg.ones(2, requires_grad=True)], 1.0))
     with pytest.raises(AttributeError):
         tg._foreach_not_an_op
@@ -269,9 +263,9 @@ def test_dlpack_bad_arguments():
     cg, ct = tg_dlpack.to_dlpack(g), torch.utils.dlpack.to_dlpack(t)
     tg_dlpack.from_dlpack(cg)
     torch.utils.dlpack.from_dlpack(ct)
-    _raises_same(lambda: torch.utils.dlpack.from_dlpack(ct), lambda: tg_dlpack.from_dlpack(cg))
-    _raises_same(lambda: torch.from_dlpack([1, 2]), lambda: tg.from_dlpack([1, 2]))
-    _raises_same(lambda: np.from_dlpack(torch.ones(2, requires_grad=True)),
+    raises_same(lambda: torch.utils.dlpack.from_dlpack(ct), lambda: tg_dlpack.from_dlpack(cg))
+    raises_same(lambda: torch.from_dlpack([1, 2]), lambda: tg.from_dlpack([1, 2]))
+    raises_same(lambda: np.from_dlpack(torch.ones(2, requires_grad=True)),
                  lambda: np.from_dlpack(tg.ones(2, requires_grad=True)))
 
 
@@ -365,7 +359,7 @@ def test_multi_head_attention_forward_bad_arguments():
         _mha_run(tg, bad, 2)
     assert isinstance(et.value, (AssertionError, RuntimeError))  # torch asserts; teenygrad names the op
     mask = np.zeros((2, 2), bool)
-    _raises_same(lambda: _mha_run(torch, p, 2, attn_mask=torch.tensor(mask)),
+    raises_same(lambda: _mha_run(torch, p, 2, attn_mask=torch.tensor(mask)),
                  lambda: _mha_run(tg, p, 2, attn_mask=tg.tensor(mask)))
 
 
@@ -404,16 +398,16 @@ def test_fractional_max_pool2d_draws_torchs_samples():
 def test_fractional_max_pool2d_bad_arguments():
     t, g = _pair(np.zeros((2, 3, 9, 9), np.float32))
     TF = torch.nn.functional
-    _raises_same(lambda: TF.fractional_max_pool2d(t, 3, output_size=(20, 4)),
+    raises_same(lambda: TF.fractional_max_pool2d(t, 3, output_size=(20, 4)),
                  lambda: F.fractional_max_pool2d(g, 3, output_size=(20, 4)))
-    _raises_same(lambda: TF.fractional_max_pool2d(t, 3), lambda: F.fractional_max_pool2d(g, 3))
-    _raises_same(lambda: TF.fractional_max_pool2d(t, 3, 4, _random_samples=torch.rand(2, 3, 3)),
+    raises_same(lambda: TF.fractional_max_pool2d(t, 3), lambda: F.fractional_max_pool2d(g, 3))
+    raises_same(lambda: TF.fractional_max_pool2d(t, 3, 4, _random_samples=torch.rand(2, 3, 3)),
                  lambda: F.fractional_max_pool2d(g, 3, 4, _random_samples=tg.rand(2, 3, 3)))
-    _raises_same(lambda: TF.fractional_max_pool2d(t, 3, 4, _random_samples=torch.rand(1, 3, 2)),
+    raises_same(lambda: TF.fractional_max_pool2d(t, 3, 4, _random_samples=torch.rand(1, 3, 2)),
                  lambda: F.fractional_max_pool2d(g, 3, 4, _random_samples=tg.rand(1, 3, 2)))
-    _raises_same(lambda: torch.nn.FractionalMaxPool2d(3), lambda: FractionalMaxPool2d(3))
-    _raises_same(lambda: torch.nn.FractionalMaxPool2d(3, 4, 0.5), lambda: FractionalMaxPool2d(3, 4, 0.5))
-    _raises_same(lambda: torch.nn.FractionalMaxPool2d(3, output_ratio=1.5),
+    raises_same(lambda: torch.nn.FractionalMaxPool2d(3), lambda: FractionalMaxPool2d(3))
+    raises_same(lambda: torch.nn.FractionalMaxPool2d(3, 4, 0.5), lambda: FractionalMaxPool2d(3, 4, 0.5))
+    raises_same(lambda: torch.nn.FractionalMaxPool2d(3, output_ratio=1.5),
                  lambda: FractionalMaxPool2d(3, output_ratio=1.5))
 
 
@@ -436,5 +430,5 @@ def test_cross_map_lrn2d(size, channels):
 
 def test_cross_map_lrn2d_bad_input_and_repr():
     t, g = _pair(np.zeros((3, 4, 4), np.float32))
-    _raises_same(lambda: torch.nn.CrossMapLRN2d(3)(t), lambda: CrossMapLRN2d(3)(g))
+    raises_same(lambda: torch.nn.CrossMapLRN2d(3)(t), lambda: CrossMapLRN2d(3)(g))
     assert repr(CrossMapLRN2d(5, beta=0.5)) == repr(torch.nn.CrossMapLRN2d(5, beta=0.5))

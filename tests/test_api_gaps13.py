@@ -11,6 +11,7 @@ import torch.distributions as TD
 import torch.nn.functional as TF
 
 import teenygrad as tg
+from helpers import raises_same
 import teenygrad.distributions as D
 import teenygrad.nn.functional as F
 from teenygrad.creation import scalar_tensor  # not yet exported as tg.scalar_tensor (teenygrad/__init__.py)
@@ -25,13 +26,6 @@ F64 = dict(atol=1e-12, rtol=1e-10)
 
 def _close(t, g, tol=FWD):
     np.testing.assert_allclose(g.detach().numpy(), t.detach().numpy(), **tol)
-
-
-def _raises_same(fn_torch, fn_tg):
-    with pytest.raises(Exception) as et:
-        fn_torch()
-    with pytest.raises(type(et.value)):
-        fn_tg()
 
 
 @pytest.fixture
@@ -56,14 +50,14 @@ def test_tri_indices(name, row, col, offset, dtype):
 @pytest.mark.parametrize("name", ["tril_indices", "triu_indices"])
 @pytest.mark.parametrize("dtype", ["float32", "float64", "bool", "int8", "uint8", "int16"])
 def test_tri_indices_bad_dtype(name, dtype):
-    _raises_same(lambda: getattr(torch, name)(3, 3, dtype=getattr(torch, dtype)),
+    raises_same(lambda: getattr(torch, name)(3, 3, dtype=getattr(torch, dtype)),
                  lambda: getattr(tg, name)(3, 3, dtype=getattr(tg, dtype)))
 
 
 @pytest.mark.parametrize("name", ["tril_indices", "triu_indices"])
 @pytest.mark.parametrize("args", [(-1, 3), (3, -2), (2.0, 3), (3, 3, 1.5)])
 def test_tri_indices_bad_args(name, args):
-    _raises_same(lambda: getattr(torch, name)(*args), lambda: getattr(tg, name)(*args))
+    raises_same(lambda: getattr(torch, name)(*args), lambda: getattr(tg, name)(*args))
 
 
 @pytest.mark.parametrize("name", ["tril_indices", "triu_indices"])
@@ -108,7 +102,7 @@ def test_scalar_tensor_bad(case):
         kw = {} if dtype is None else dict(dtype=getattr(lib, dtype))
         fn = torch.scalar_tensor if lib is torch else scalar_tensor
         return fn(s, requires_grad=rg, **kw)
-    _raises_same(lambda: call(torch, *args), lambda: call(tg, *args))
+    raises_same(lambda: call(torch, *args), lambda: call(tg, *args))
 
 
 def test_scalar_tensor_cuda(gpu):
@@ -149,7 +143,7 @@ def test_normal_no_grad_and_out():
     gm, tm = tg.zeros(3, requires_grad=True), torch.zeros(3, requires_grad=True)
     with tg.no_grad():
         assert not tg.normal(gm, 1.0).requires_grad
-    _raises_same(lambda: torch.normal(tm, 1.0, out=torch.empty(3)), lambda: tg.normal(gm, 1.0, out=tg.empty(3)))
+    raises_same(lambda: torch.normal(tm, 1.0, out=torch.empty(3)), lambda: tg.normal(gm, 1.0, out=tg.empty(3)))
     tg.normal(gm.detach(), 1.0, out=tg.empty(3))  # without grad, out= still works
 
 
@@ -249,7 +243,7 @@ def test_multinomial_bool_count():  # total_count=True counts one draw, as torch
     assert g.shape == t.shape == (6, 3) and g.dtype == tg.float32
     np.testing.assert_array_equal(g.numpy(), t.numpy())
     assert (g.sum(-1) == 1).all().item()
-    _raises_same(lambda: TD.Multinomial(False, probs=torch.tensor([0.2, 0.8])).sample(),
+    raises_same(lambda: TD.Multinomial(False, probs=torch.tensor([0.2, 0.8])).sample(),
                  lambda: D.Multinomial(False, probs=tg.tensor([0.2, 0.8])).sample())
 
 
@@ -291,7 +285,7 @@ BAD_MULTINOMIAL = {
 @pytest.mark.parametrize("case", list(BAD_MULTINOMIAL))
 def test_multinomial_bad(case):
     fn = BAD_MULTINOMIAL[case]
-    _raises_same(lambda: fn(TD.Multinomial, torch.tensor), lambda: fn(D.Multinomial, tg.tensor))
+    raises_same(lambda: fn(TD.Multinomial, torch.tensor), lambda: fn(D.Multinomial, tg.tensor))
 
 
 # ---- grid_sample(mode='bicubic') --------------------------------------------------------------------------
@@ -346,10 +340,10 @@ def test_grid_sample_bicubic_cuda(gpu):
 
 def test_grid_sample_bicubic_bad():
     x, grid = _grid_pair(np.float32, 0)
-    _raises_same(lambda: TF.grid_sample(torch.tensor(x), torch.tensor(grid).double(), mode="bicubic",
+    raises_same(lambda: TF.grid_sample(torch.tensor(x), torch.tensor(grid).double(), mode="bicubic",
                                         align_corners=False),
                  lambda: F.grid_sample(tg.tensor(x), tg.tensor(grid).double(), mode="bicubic", align_corners=False))
-    _raises_same(lambda: TF.grid_sample(torch.tensor(x), torch.tensor(grid[..., :1]), mode="bicubic",
+    raises_same(lambda: TF.grid_sample(torch.tensor(x), torch.tensor(grid[..., :1]), mode="bicubic",
                                         align_corners=False),
                  lambda: F.grid_sample(tg.tensor(x), tg.tensor(grid[..., :1]), mode="bicubic", align_corners=False))
 

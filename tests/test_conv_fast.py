@@ -166,14 +166,14 @@ def _kernels_or_skip():
     if k is None:
         pytest.skip("numba kernels unavailable")
     from teenygrad.backend import _numba_conv
-    return _numba_conv, _numba_conv
+    return _numba_conv
 
 
 @pytest.mark.parametrize("shape", [(3, 4, 11, 12), (2, 3, 8, 10), (2, 3, 9, 7), (2, 3, 2, 3)])
 def test_max_pool2d_2x2_backward_same_as_the_general_kernel(shape):
     """maxpool2x2_backward writes what the general kernel adds: each gradient at its window's winner (ties, NaNs),
     zeros elsewhere, the odd row and column left out by the pool included."""
-    k, nc = _kernels_or_skip()
+    k = nc = _kernels_or_skip()
     x = _pool_input(shape, 32) if shape[2] >= 6 else rand(shape, 32)
     oh, ow = shape[2] // 2, shape[3] // 2
     _, arg = nc.maxpool2x2(x, oh, ow)
@@ -186,7 +186,7 @@ def test_max_pool2d_2x2_backward_same_as_the_general_kernel(shape):
 
 def test_max_pool2d_2x2_backward_is_the_one_taken(monkeypatch):
     """MaxPool2d(2) on float32 with the kernels on sends its gradient through maxpool2x2_backward, and it is torch's."""
-    _, nc = _kernels_or_skip()
+    nc = _kernels_or_skip()
     calls = []
     real = nc.maxpool2x2_backward
     monkeypatch.setattr(nc, "maxpool2x2_backward", lambda *a: calls.append(1) or real(*a))
@@ -196,7 +196,7 @@ def test_max_pool2d_2x2_backward_is_the_one_taken(monkeypatch):
 
 @pytest.mark.parametrize("xs,k", [((3, 4, 9, 10), (3, 3)), ((2, 1, 12, 12), (5, 5)), ((2, 3, 7, 9), (2, 4))])
 def test_im2col2d_s1_same_as_the_numpy_windows(xs, k):
-    _, nc = _kernels_or_skip()
+    nc = _kernels_or_skip()
     x = rand(xs, 35)
     want = conv_ops._windows(x, k, (1, 1), (1, 1))
     got = nc.im2col2d_s1(x, np.empty(want.shape, np.float32))
@@ -206,7 +206,7 @@ def test_im2col2d_s1_same_as_the_numpy_windows(xs, k):
 @pytest.mark.parametrize("shape", [(3, 4, 3, 3, 7, 8), (2, 6, 5, 5, 10, 10), (2, 3, 2, 4, 6, 5), (1, 2, 1, 1, 3, 3)])
 def test_col2im2d_s1_same_as_the_general_kernel(shape):
     """col2im2d_s1 adds into the images from n0 on of a zeroed dx: the general col2im2d's sums, a chunk at a time."""
-    k, nc = _kernels_or_skip()
+    k = nc = _kernels_or_skip()
     d = rand(shape, 36)
     n, c, kh, kw, oh, ow = shape
     want = k.col2im2d(d, oh + kh - 1, ow + kw - 1, 1, 1, 1, 1)
@@ -218,7 +218,7 @@ def test_col2im2d_s1_same_as_the_general_kernel(shape):
 
 def test_conv2d_col2im_input_gradient_is_the_chunked_one(monkeypatch):
     """Stride 1 with more output than input channels (LeNet's second conv) takes dx through col2im2d_s1."""
-    _, nc = _kernels_or_skip()
+    nc = _kernels_or_skip()
     calls = []
     real = nc.col2im2d_s1
     monkeypatch.setattr(nc, "col2im2d_s1", lambda *a: calls.append(a[0].shape[0]) or real(*a))

@@ -6,7 +6,7 @@ without a GPU. The wrappers also accept numpy arrays when TRITON_INTERPRET=1: th
 run this layer on a CPU.
 
 matmul picks an implementation with `choose_matmul_impl`, a pure function of
-(dtype, compute capability, allow_tf32, override) so the decision is testable without a GPU. By default it is
+(dtype, compute capability, override) so the decision is testable without a GPU. By default it is
 "cublas" (cupy's `a @ b`) for every dtype: in the nanoGPT GPU-config training step on an H200 our best exact-fp32
 rung took 41.1 ms of products where cuBLAS took 23.2, and with tf32 our tensor-core rung made the step 58.0 ms
 against cuBLAS's 39.0 (bench/gpu_step_breakdown.py, docs/gemm.md); at fp16/bf16 the ladder's best rung reaches
@@ -111,10 +111,9 @@ def _dtype_name(dtype):
     return dtype if isinstance(dtype, str) else np.dtype(dtype).name
 
 
-def choose_matmul_impl(dtype, compute_capability, allow_tf32=False, override=None):
+def choose_matmul_impl(dtype, compute_capability, override=None):
     """Name of the matmul implementation for this dtype on a GPU of this (major, minor) capability: cuBLAS unless
-    `override` names a rung of the ladder (allow_tf32 is taken for the signature's sake: tf32 or not, cuBLAS is
-    the faster, see the module docstring)."""
+    `override` names a rung of the ladder (tf32 or not, cuBLAS is the faster: see the module docstring)."""
     name = _dtype_name(dtype)
     if override not in (None, "auto") and override not in MATMUL_IMPLS:
         raise ValueError(f"matmul: unknown implementation {override!r}; choose from {MATMUL_IMPLS + ('auto',)}")
@@ -212,7 +211,7 @@ def matmul(a, b):
     if a.dtype != b.dtype:
         raise TypeError(f"matmul: dtypes differ ({a.dtype} and {b.dtype}); cast one first")
     kernels, tf32 = kernels_enabled(), allow_tf32()
-    impl = choose_matmul_impl(a.dtype, compute_capability(a), tf32, matmul_override()) if kernels else "cublas"
+    impl = choose_matmul_impl(a.dtype, compute_capability(a), matmul_override()) if kernels else "cublas"
     if impl == "cublas" and a.dtype == np.float32 and not cublas_tf32(tf32) and kernels:
         impl = "tensorcore"  # tf32 asked for, and this CuPy can't run cuBLAS in tf32: our tf32 rung
     xp = _test_xp or _kernel("_launch").xp_of(a)

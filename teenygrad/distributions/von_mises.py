@@ -38,21 +38,29 @@ class VonMises(Distribution):
         k = self.concentration
         return k * (value - self.loc).cos() - math.log(2 * math.pi) - _log_i0(k)
 
-    def _proposal_r(self, k):
-        tau = 1 + (1 + 4 * k.square()).sqrt()
-        rho = (tau - (2 * tau).sqrt()) / (2 * k)
-        return (1 / k + k).where(k < 1e-5, (1 + rho.square()) / (2 * rho))  # near 0: its Taylor expansion
+    @property
+    def _proposal_r(self):
+        """the sampler's envelope parameter, in float64, made on the first sample() and kept (torch's lazy_property)"""
+        r = self.__dict__.get("_r")
+        if r is None:
+            with no_grad():
+                k = self.concentration.detach().to(float64)
+                tau = 1 + (1 + 4 * k.square()).sqrt()
+                rho = (tau - (2 * tau).sqrt()) / (2 * k)
+                r = self._r = (1 / k + k).where(k < 1e-5, (1 + rho.square()) / (2 * rho))  # near 0: Taylor expansion
+        return r
 
     def sample(self, sample_shape=Size()):
         shape = self._extended_shape(sample_shape)
         with no_grad():
             loc, k = self.loc.detach().to(float64), self.concentration.detach().to(float64)
-            r = self._proposal_r(k)
+            r = self._proposal_r
             x = zeros(shape, dtype=float64, device=loc.device)
             done = x > 0
             while not done.all().item():
                 u1, u2, u3 = rand((3,) + tuple(shape), dtype=float64, device=loc.device).unbind()
-                f = (1 + r * (math.pi * u1).cos()) / (r + (math.pi * u1).cos())
+                z = (math.pi * u1).cos()
+                f = (1 + r * z) / (r + z)
                 c = k * (r - f)
                 accept = ((c * (2 - c) - u2) > 0) | ((c / u2).log() + 1 - c >= 0)
                 # as torch: an element accepted again takes the later value

@@ -7,7 +7,7 @@ import functools
 import math
 import numpy as np
 
-from .._arrays import xp_of
+from .._arrays import xp_of, _on_host
 
 _SQRT_PI = math.sqrt(math.pi)
 
@@ -21,19 +21,15 @@ def _kernel(name):
     return getattr(_numba_special, name, None)
 
 
-def _on_device(a):
-    return type(a) is not np.ndarray and hasattr(a, "get")  # a cupy array (numbers and numpy arrays are host)
-
-
 def _host(fn):
     """fn on device (cupy) arrays: their values copied to the host, fn's numpy math run there, the result moved
     back to their device (cupy has no kernels for these series); numpy arrays go straight through"""
     @functools.wraps(fn)
     def wrapper(*args, **kwargs):
-        dev = next((a for a in args if _on_device(a)), None)
+        dev = next((a for a in args if type(a) is not np.ndarray and hasattr(a, "get")), None)  # a cupy array
         if dev is None:
             return fn(*args, **kwargs)
-        out = fn(*(a.get() if _on_device(a) else a for a in args), **kwargs)
+        out = fn(*(_on_host(a) for a in args), **kwargs)
         return xp_of(dev).asarray(out)
     return wrapper
 

@@ -14,35 +14,34 @@ from teenygrad.backend import cuda  # noqa: E402
 H100, A100, T4 = (9, 0), (8, 0), (7, 5)
 
 
-@pytest.mark.parametrize("dtype,cc,tf32,override,expected", [
+@pytest.mark.parametrize("dtype,cc,override,expected", [
     # by default cuBLAS: it outran every rung in the GPU training step and the ladder (docs/gemm.md)
-    ("bfloat16", H100, False, None, "cublas"),
-    ("float16", H100, False, "auto", "cublas"),
-    ("float32", H100, False, None, "cublas"),
-    ("float32", H100, True, None, "cublas"),
-    (np.float32, (0, 0), False, None, "cublas"),
-    ("float64", H100, True, None, "cublas"),
-    ("int32", A100, False, None, "cublas"),
+    ("bfloat16", H100, None, "cublas"),
+    ("float16", H100, "auto", "cublas"),
+    ("float32", H100, None, "cublas"),
+    (np.float32, (0, 0), None, "cublas"),
+    ("float64", H100, None, "cublas"),
+    ("int32", A100, None, "cublas"),
     # a rung on request
-    ("bfloat16", H100, False, "hopper", "hopper"),
-    ("bfloat16", A100, False, "tensorcore", "tensorcore"),
-    ("float16", T4, True, "tensorcore", "tensorcore"),
-    ("float32", H100, True, "tensorcore", "tensorcore"),
-    ("float32", H100, False, "scheduled", "scheduled"),
-    ("float32", H100, False, "cublas", "cublas"),
-    ("bfloat16", H100, False, "naive", "naive"),
-    ("float32", A100, False, "tiled", "tiled"),
-    ("float64", H100, False, "tiled", "cublas"),  # our kernels have no fp64 path
+    ("bfloat16", H100, "hopper", "hopper"),
+    ("bfloat16", A100, "tensorcore", "tensorcore"),
+    ("float16", T4, "tensorcore", "tensorcore"),
+    ("float32", H100, "tensorcore", "tensorcore"),
+    ("float32", H100, "scheduled", "scheduled"),
+    ("float32", H100, "cublas", "cublas"),
+    ("bfloat16", H100, "naive", "naive"),
+    ("float32", A100, "tiled", "tiled"),
+    ("float64", H100, "tiled", "cublas"),  # our kernels have no fp64 path
 ])
-def test_choose_matmul_impl(dtype, cc, tf32, override, expected):
-    assert cuda.choose_matmul_impl(dtype, cc, tf32, override) == expected
+def test_choose_matmul_impl(dtype, cc, override, expected):
+    assert cuda.choose_matmul_impl(dtype, cc, override) == expected
 
 
 def test_choose_matmul_impl_rejects_bad_overrides():
     with pytest.raises(ValueError, match="unknown implementation 'fast'"):
-        cuda.choose_matmul_impl("float32", H100, False, "fast")
+        cuda.choose_matmul_impl("float32", H100, "fast")
     with pytest.raises(ValueError, match=r"'hopper' needs TMA .* this GPU is 8\.0"):
-        cuda.choose_matmul_impl("float16", A100, False, "hopper")
+        cuda.choose_matmul_impl("float16", A100, "hopper")
     with pytest.raises(ValueError, match="unknown implementation"):
         cuda.set_matmul_impl("cutlass")
 
