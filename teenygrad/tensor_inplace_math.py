@@ -205,10 +205,19 @@ def _add_scaled(x, y, alpha):
 
 
 def _lerp_into(x, end, weight):
-    """x += (end - x) * weight, as the out-of-place lerp rounds it"""
-    t = np.subtract(end, x)
-    t *= weight
-    x += t
+    """x = lerp(x, end, weight), rounded as the out-of-place lerp: x + (end - x) w, or end - (end - x)(1 - w) where
+    |w| >= 0.5"""
+    d = np.subtract(end, x)
+    if np.ndim(weight) == 0:
+        if abs(weight) < 0.5:
+            d *= weight
+            x += d
+        else:
+            d *= 1 - weight
+            np.subtract(end, d, out=x)
+        return
+    near = np.abs(weight) < 0.5
+    np.copyto(x, np.where(near, x + d * weight, end - d * (1 - weight)).astype(x.dtype, copy=False))
 
 
 def _addc_into(x, t1, t2, value, ufunc):

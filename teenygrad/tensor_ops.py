@@ -265,7 +265,12 @@ def log_sigmoid(self):
 
 @_method
 def lerp(self, end, weight):
-    return self + (end - self) * weight
+    """self + weight (end - self), as torch: from end's side for |weight| >= 0.5 (end - (end - self)(1 - weight)),
+    so weight 1 gives end exactly and an infinite self doesn't turn the far end NaN."""
+    d = end - self
+    if not isinstance(weight, Tensor):
+        return self + d * weight if abs(weight) < 0.5 else end - d * (1 - weight)
+    return (self + d * weight).where(weight.abs() < 0.5, end - d * (1 - weight))
 
 
 @_method
@@ -374,8 +379,12 @@ Tensor.__pos__ = positive
 
 @_method
 def nan_to_num(self, nan=0.0, posinf=None, neginf=None):
-    if not dt.is_floating(self.dtype):
+    complex_ = self._data.dtype.kind == "c"
+    if not (complex_ or dt.is_floating(self.dtype)):
         return self.clone()  # integers have no NaN or inf
+    if complex_ and self.requires_grad and _gstate["enabled"]:
+        raise RuntimeError("nan_to_num does not support automatic differentiation for outputs with complex dtype")
+    # complex: the real and imaginary parts are replaced separately, the defaults the real dtype's max and min
     info = np.finfo(self._data.dtype)
     return S.NanToNum.apply(self, nan=nan, posinf=info.max if posinf is None else posinf,
                             neginf=info.min if neginf is None else neginf)

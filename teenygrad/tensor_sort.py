@@ -416,6 +416,8 @@ def histc(self, bins=100, min=0, max=0):
     if lo > hi or not (np.isfinite(lo) and np.isfinite(hi)):
         raise RuntimeError(f"histc: range of [{lo}, {hi}] is not valid (max must be >= min and both finite)")
     a = a[(a >= lo) & (a <= hi)]  # drops nan too
+    if float(hi) - float(lo) > float(np.finfo(a.dtype).max):  # max - min overflows the dtype: bins in float64
+        a, lo, hi = a.astype(np.float64), float(lo), float(hi)
     pos = ((a - lo) * a.dtype.type(bins) / (hi - lo)).astype(np.int64)
     out = xp.bincount(xp.minimum(pos, bins - 1), minlength=bins)  # x == max lands in the last bin
     return Tensor._wrap(out.astype(self.dtype))

@@ -436,6 +436,15 @@ def test_histc_counts_match_torch(bins, lo, hi, dtype):
         tg.tensor([1, 2]).histc()
 
 
+def test_histc_range_past_float32_max_counts_in_float64():
+    # max - min overflows float32: torch's float32 kernel answers all zeros, numpy's bincount raised on the NaN bins;
+    # the counts are float64's (the float64 tensor's, which torch gets right)
+    x = np.array([1.0, 0.0, 3.0, -3.4e38, 2.0, 5.0, 3.4e38, 0.0])
+    want = torch.histc(torch.tensor(x), bins=4).numpy()
+    got = tg.histc(tg.tensor(x.astype(np.float32)), bins=4)
+    assert got.dtype == tg.float32 and got.numpy().tolist() == want.tolist() == [1, 0, 6, 1]
+
+
 @pytest.mark.parametrize("dtype", [np.float32, np.float64])
 def test_histogram_matches_torch(dtype):
     rng = np.random.default_rng(0)
@@ -469,3 +478,27 @@ def test_linspace_bit_exact_with_torch():
         # float64: torch's fused multiply-add rounds once; long double gets within an ulp
         np.testing.assert_allclose(tg.linspace(a, b, n, dtype=tg.float64).numpy(),
                                    torch.linspace(a, b, n, dtype=torch.float64).numpy(), rtol=1e-15, atol=1e-12)
+
+
+@pytest.mark.parametrize("weight", [0.0, 0.25, 0.5, 0.75, 1.0, -0.6, 1.5, "tensor"])
+@pytest.mark.parametrize("inplace", [False, True])
+def test_lerp_takes_torch_side_of_the_weight(weight, inplace):
+    # torch computes from end's side for |weight| >= 0.5: weight 1 gives end exactly and an infinite start leaves
+    # the far end -inf, not NaN (self + (end - self) w gave NaN there and could miss end by an ulp)
+    rng = np.random.default_rng(7)
+    a, b = (rng.standard_normal((64, 33)).astype(np.float32) * 1e3 for _ in range(2))
+    a[0, :3], b[0, :3] = [np.inf, -np.inf, 1.0], [1.0, 2.0, np.inf]
+    w = np.clip(rng.standard_normal((64, 33)), -1, 2).astype(np.float32) if weight == "tensor" else weight
+    want = torch.lerp(torch.tensor(a), torch.tensor(b), torch.tensor(w) if weight == "tensor" else w).numpy()
+    tw = tg.tensor(w) if weight == "tensor" else w
+    with np.errstate(invalid="ignore", over="ignore"):
+        if inplace:
+            got = tg.tensor(a.copy())
+            got.lerp_(tg.tensor(b), tw)
+        else:
+            got = tg.lerp(tg.tensor(a), tg.tensor(b), tw)
+    got = got.numpy()
+    np.testing.assert_array_equal(np.isnan(got), np.isnan(want))
+    np.testing.assert_allclose(got, want, rtol=1e-6, atol=1e-3)  # torch rounds once (fma), we twice
+    if weight == 1.0:
+        np.testing.assert_array_equal(got[1:], b[1:])
