@@ -82,6 +82,7 @@ class Diagonal(Function):
     """z = x's diagonal over dim1, dim2 at offset, a view (the diagonal is the last axis of z);
     dx = zeros with dz written on that diagonal"""
     kept_after_op = ("src",)  # read right after the op: in-place write-through into the viewed array
+    keeps_graph = True
     def forward(self, x, offset, dim1, dim2):
         self.in_shape, self.src, self.kw = x.shape, x, {"offset": offset, "dim1": dim1, "dim2": dim2}
         return diagonal_view(x, offset, dim1, dim2)
@@ -117,6 +118,7 @@ class Contiguous(Function):
 
 class Pad(Function):
     """constant padding; pads is ((before, after), ...) per axis, negative values crop"""
+    keeps_graph = True
     saves_inputs = False
     def forward(self, x, pads, value=0.0):
         self.in_shape = x.shape
@@ -180,6 +182,7 @@ class Flip(Function):
 
 class Roll(Function):
     """z = x rolled by shifts along axes;  dx = dz rolled back"""
+    keeps_graph = True
     saves_inputs = False
     def forward(self, x, shifts, axis):
         self.shifts, self.axis = shifts, axis
@@ -194,19 +197,24 @@ class Roll(Function):
 
 class Tri(Function):
     """tril/triu: z = x masked to a triangle of the last two axes;  dx = dz masked the same way"""
+    keeps_graph = True  # keeps only (diagonal, upper), as torch: the mask is made again by each backward
     saves_inputs = False
     def forward(self, x, diagonal=0, upper=False):
-        n, m = x.shape[-2:]
-        xp = xp_of(x)
+        self.diagonal, self.upper = diagonal, upper
+        return np.where(self._mask(x), x, x.dtype.type(0))
+
+    def _mask(self, a):
+        """The kept triangle of a's last two axes (n, m), as a bool array."""
+        n, m = a.shape[-2:]
+        xp = xp_of(a)
         rows, cols = xp.arange(n)[:, None], xp.arange(m)[None, :]
-        self.mask = (cols - rows >= diagonal) if upper else (cols - rows <= diagonal)
-        return np.where(self.mask, x, x.dtype.type(0))
+        return (cols - rows >= self.diagonal) if self.upper else (cols - rows <= self.diagonal)
 
     def backward(self, g):
-        return np.where(self.mask, g, g.dtype.type(0))
+        return np.where(self._mask(g), g, g.dtype.type(0))
 
     def backward_graph(self, g):
-        return where(self.mask, g, 0.0)
+        return where(self._mask(g._data), g, 0.0)
 
 
 def unfold_view(a, axis, size, step):
@@ -226,6 +234,7 @@ class Unfold(Function):
     """z = x's windows along axis (a view: axis -> window index, last axis -> offset in the window);
     dx = dz's windows added back where they came from (overlapping windows sum)"""
     kept_after_op = ("src",)  # read right after the op: in-place write-through into the viewed array
+    keeps_graph = True
     def forward(self, x, axis, size, step):
         self.in_shape, self.src, self.kw = x.shape, x, {"axis": axis, "size": size, "step": step}
         return unfold_view(x, axis, size, step)
@@ -264,6 +273,7 @@ class Unfold(Function):
 
 class DiagEmbed(Function):
     """z = zeros with x's last axis on the diagonal (offset) over dims dim1, dim2;  dx = that diagonal of dz"""
+    keeps_graph = True
     saves_inputs = False
     def forward(self, x, shape, offset, dim1, dim2):
         self.kw = {"offset": offset, "dim1": dim1, "dim2": dim2}

@@ -119,7 +119,10 @@ class Prod(Function):
         x, (a,) = self.x, self.axis
         if x.shape[a] == 0:
             return const(zeros_on(x, x.shape))
-        return _expand_back_graph(g, x.shape, self.axis, self.keepdim) * _prod_of_others(self._input(0, x), x, a)
+        xt = self._input(0, x)
+        if x.dtype.kind == "c":  # the conjugate derivative, as in backward
+            xt = xt.conj()
+        return _expand_back_graph(g, x.shape, self.axis, self.keepdim) * _prod_of_others(xt, x, a)
 
 
 class AMax(Function):
@@ -334,6 +337,7 @@ class LogSoftmax(Function):
 
 class Cumsum(Function):
     """z_i = sum_{j<=i} x_j;  dx_j = sum_{i>=j} dz_i (a reversed cumsum)"""
+    keeps_graph = True
     saves_inputs = False
     def forward(self, x, axis):
         self.axis = axis
@@ -385,9 +389,11 @@ class Cumprod(Function):
 
     def backward_graph(self, g):
         x, a = self.x, self.axis
-        xt = self._input(0, x)
+        xt, zt = self._input(0, x), self._output(self.z)
+        if x.dtype.kind == "c":  # the conjugate derivative, as in backward
+            xt, zt = xt.conj(), zt.conj()
         if x.all():
-            return (g * self._output(self.z)).flip(a).cumsum(a).flip(a) / xt
+            return (g * zt).flip(a).cumsum(a).flip(a) / xt
         # with zeros: c[..., j, i] = prod_{k <= i, k != j} x_k, and dx_j = sum_{i >= j} dz_i c[..., j, i]
         n = x.shape[a]
         c = _others_matrix(xt.movedim(a, -1), n).cumprod(-1)

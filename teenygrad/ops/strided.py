@@ -40,6 +40,7 @@ class AsStrided(Function):
     """z = x's memory read through (size, stride, offset), a view;  dx = dz added back at each element it read
     (an element read by several positions, in overlapping windows, gets their sum)"""
     kept_after_op = ("src",)  # read right after the op: in-place write-through into the viewed array
+    keeps_graph = True
     def forward(self, x, size, stride, offset):
         self.in_shape, self.src, self.kw = x.shape, x, {"size": size, "stride": stride, "offset": offset}
         self.overlaps = overlapping(size, stride)
@@ -79,6 +80,7 @@ def part_of(a, where):
 
 class ScatterInto(Function):
     """z = x with part_of(z, where) replaced by src;  dx = dz with that part zeroed, dsrc = that part of dz"""
+    keeps_graph = True
     saves_inputs = False
     def forward(self, x, src, where):
         self.where = where

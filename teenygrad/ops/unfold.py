@@ -61,6 +61,7 @@ def _unpadded(xpad_shape, pad):
 
 class Im2Col(Function):
     """F.unfold: cols[n, (c, k), p] = xpad[n, c, p * stride + k * dilation];  dx = col2im(dcols), cropped."""
+    keeps_graph = True
     saves_inputs = False
     def forward(self, x, kernel, stride, pad, dilation):
         xpad = _pad(x, pad)
@@ -81,6 +82,7 @@ class Im2Col(Function):
 
 class Col2Im(Function):
     """F.fold, the adjoint of Im2Col: y = crop(col2im(cols)), overlapping blocks summed;  dcols = im2col(pad(dy))."""
+    keeps_graph = True
     saves_inputs = False
     def forward(self, cols, out_shape, kernel, stride, pad, dilation):
         N, C = cols.shape[0], cols.shape[1] // math.prod(kernel)
