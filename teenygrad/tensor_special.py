@@ -8,7 +8,7 @@ import numpy as np
 from . import dtype as dt
 from ._arrays import unbroadcast
 from .autograd.function import Function
-from .ops import special as S
+from .ops import elementwise as E, special as S
 from .tensor import Tensor, _norm_dim
 from .tensor_ops import _method, _inplace_variant
 
@@ -130,20 +130,33 @@ def logcumsumexp(self, dim):
     return S.LogCumSumExp.apply(self, axis=d)
 
 
+def _float_power_dtype(self, exponent):
+    """float_power's result dtype: complex128 when either operand is complex, else float64 (as torch)"""
+    if isinstance(exponent, Tensor):
+        cplx = exponent._data.dtype.kind == "c"
+    else:
+        cplx = isinstance(exponent, (complex, np.complexfloating))
+    return np.dtype(np.complex128 if cplx or self._data.dtype.kind == "c" else np.float64)
+
+
 @_method
 def float_power(self, exponent):
-    """self ** exponent computed in float64, whatever the operands' dtypes (as torch)"""
-    base = self._cast(np.dtype(np.float64))
+    """self ** exponent computed in float64, or complex128 when either operand is complex (as torch)"""
+    d = _float_power_dtype(self, exponent)
+    base = self._cast(d)
     if isinstance(exponent, Tensor):
-        return base.pow(exponent._cast(np.dtype(np.float64)))
+        return base.pow(exponent._cast(d))
+    if d.kind == "c":  # a number exponent: PowScalar (Tensor.pow sends a complex number to Pow, as a tensor)
+        return E.PowScalar.apply(base, p=complex(exponent))
     return base.pow(float(exponent))
 
 
 @_method
 def float_power_(self, exponent):
-    if self.dtype != np.float64:
+    d = _float_power_dtype(self, exponent)
+    if self._data.dtype != d:
         raise RuntimeError(f"float_power_: the base given to float_power_ has dtype {self.dtype} but the "
-                           f"operation's result requires dtype float64")
+                           f"operation's result requires dtype {d}")
     return self._inplace(self._pre_inplace().float_power(exponent), "float_power_")
 
 

@@ -245,14 +245,19 @@ def test_matmul_and_power_by_a_number(op, cdtype):
     _check(fn, [_crandn(rng, s, cdtype) for s in shapes], cdtype, rng)
 
 
-def test_complex_power_of_a_tensor_refuses_its_gradient():
-    """x ** y with complex tensors: the value is numpy's; the gradient isn't written yet, so backward says so
-    rather than returning the real-valued formula's wrong answer"""
-    x = tg.tensor(np.array([1 + 2j, 0.5 - 1j], np.complex64), requires_grad=True)
-    z = x ** tg.tensor(np.array([2 + 0j, 1j], np.complex64))
-    np.testing.assert_allclose(z.detach().numpy(), np.array([1 + 2j, 0.5 - 1j]) ** np.array([2, 1j]), rtol=1e-5)
-    with pytest.raises(NotImplementedError, match="pow"):
+def test_complex_power_of_a_tensor_gradient_like_torch():
+    """x ** y with complex tensors: the value is numpy's, the gradients torch's conjugate derivatives (0 for x where
+    y = 0, 0 for y where x = 0 and re y >= 0)"""
+    xa = np.array([1 + 2j, 0.5 - 1j, 0, 0.3 + 0.1j], np.complex64)
+    ya = np.array([2 + 0j, 1j, 2 + 0j, 0], np.complex64)  # 0 ** (a + bj) itself: torch's NaN or 0 by path
+    got = []
+    for lib in (tg, torch):
+        x, y = lib.tensor(xa, requires_grad=True), lib.tensor(ya, requires_grad=True)
+        z = x ** y
         z.abs().sum().backward()
+        got.append([t.detach().numpy() for t in (z, x.grad, y.grad)])
+    for a, b in zip(*got):
+        np.testing.assert_allclose(a, b, rtol=1e-5, atol=1e-6)
 
 
 # ---- the final review: complex paths that were still real-only ------------------------------------------------

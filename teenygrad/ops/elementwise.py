@@ -122,9 +122,8 @@ class Pow(Function):
     def backward(self, g):
         n = self.needs_input_grad
         x, y = self.x, self.y
-        if x.dtype.kind == "c":
-            raise NotImplementedError("pow: the gradient of a complex tensor power is not implemented (only of a "
-                                      "complex tensor to a number's power)")
+        if x.dtype.kind == "c" or y.dtype.kind == "c":
+            return self._complex_backward(g, x, y, n)
         gx = gy = None
         if n[0]:  # torch: 0 where y = 0 (x^-1 at x = 0 would make it 0 * inf)
             with np.errstate(divide="ignore", invalid="ignore"):
@@ -138,10 +137,30 @@ class Pow(Function):
             gy = unbroadcast(gy, y.shape)
         return gx, gy
 
+    def _complex_backward(self, g, x, y, n):
+        """torch's convention: dz times the conjugate derivatives; dx 0 where y = 0, dy 0 where x = 0 and re y >= 0"""
+        gx = gy = None
+        with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
+            if n[0]:
+                gx = unbroadcast(np.where(y == 0, 0, g * np.conj(y * x ** (y - 1))).astype(g.dtype, copy=False),
+                                 x.shape)
+            if n[1]:
+                gy = np.where((x == 0) & (np.real(y) >= 0), 0, g * np.conj(self.z * np.log(x)))
+                gy = unbroadcast(gy.astype(self.z.dtype, copy=False), y.shape)
+        return gx, gy
+
     def backward_graph(self, g):
         n, xa, ya = self.needs_input_grad, self.x, self.y
         x, y = self._input(0, xa), self._input(1, ya)
         gx = gy = None
+        if xa.dtype.kind == "c" or ya.dtype.kind == "c":
+            with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
+                if n[0]:
+                    gx = sum_to(_where(ya == 0, 0.0, g * (y * x ** (y - 1.0)).conj()), xa.shape)
+                if n[1]:  # it needs a graph of log x, and teenygrad's log refuses complex tensors
+                    raise NotImplementedError("pow: the second derivative with respect to a complex exponent "
+                                              "(create_graph=True through x ** y) is not implemented")
+            return gx, gy
         with np.errstate(divide="ignore", invalid="ignore"):
             if n[0]:
                 gx = sum_to(_where(ya == 0, 0.0, g * y * x ** (y - 1.0)), xa.shape)
@@ -182,6 +201,8 @@ class PowScalar(Function):
         p, x = self.p, self._input(0, self.x)
         if p == 0:
             return g * 0.0
+        if self.x.dtype.kind == "c":  # the conjugate derivative, as in backward
+            return g * (p * x ** (p - 1)).conj()
         return g * (p * x ** (p - 1)) if p != 2 else g * (2.0 * x)
 
 

@@ -4,7 +4,7 @@ import math
 import numpy as np
 from ..autograd.function import Function
 from ..backend.cpu import fused_for, one_pass_for
-from ..autograd.graph_backward import const
+from ..autograd.graph_backward import const, where as _where
 
 
 class Cast(Function):
@@ -232,6 +232,9 @@ class Abs(Function):
         return g * np.sign(self.x)
 
     def backward_graph(self, g):
+        if self.x.dtype.kind == "c":  # sgn(x) = x / |x| (0 at 0) depends on x: it stays in the graph
+            x = self._input(0, self.x)
+            return g * (x / _where(self.x != 0, x.abs(), 1.0))
         return g * const(np.sign(self.x))
 
 
