@@ -437,12 +437,7 @@ def diag(self, diagonal=0):
         return self.diagonal(diagonal).clone()  # torch.diag copies, unlike diagonal
     if self.ndim != 1:
         raise RuntimeError(f"diag: expects a 1-D or 2-D tensor, got shape {self.shape}")
-    n = self.shape[0] + abs(diagonal)
-    eye = Tensor._wrap(on_device_of(self._data, np.eye(self.shape[0], dtype=np.bool_)))
-    zero = Tensor._wrap(on_device_of(self._data, np.zeros((), self.dtype)))
-    out = self.unsqueeze(1).where(eye, zero)  # where, not * eye: an inf or NaN must not leak off the diagonal
-    pad = (max(diagonal, 0), max(-diagonal, 0), max(-diagonal, 0), max(diagonal, 0))
-    return out.pad(pad) if n != self.shape[0] else out
+    return self.diag_embed(diagonal, 0, 1)  # zeros off the diagonal (no inf or NaN leaks); saves no tensor
 
 
 @_method

@@ -35,6 +35,7 @@ OPS = {
     "split": lambda x, F: x.split([1, 3], 0)[1],
     "diagonal": lambda x, F: x.diagonal(1),
     "diag_embed": lambda x, F: x.diag_embed(),
+    "diag_1d": lambda x, F: _lib(F).diag(x[1], -2),
     "roll": lambda x, F: x.roll((1, -2), (0, 1)),
     "tril": lambda x, F: x.tril(),
     "triu_noncontig": lambda x, F: x.t().triu(1),
