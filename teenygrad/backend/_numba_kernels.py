@@ -76,6 +76,18 @@ def _f32_bits(typingctx, x):
 
 
 @numba.njit(inline="always", **_jit)
+def _exp_in_range(x):
+    """_exp for x in [_EXP_LO, _EXP_HI] (a caller that clamps its argument skips _exp's two selects)."""
+    z = x * _LOG2E
+    n = np.floor(z + _HALF)
+    f = z - n
+    p = _ONE + f * (_C1 + f * (_C2 + f * (_C3 + f * (_C4 + f * (_C5 + f * _C6)))))
+    n1 = np.int32(n) >> 1
+    n2 = np.int32(n) - n1
+    return _int_bits_as_f32(_f32_bits(p) + (n1 << 23)) * _int_bits_as_f32((n2 + 127) << 23)
+
+
+@numba.njit(inline="always", **_jit)
 def _exp(x):
     """float32 exp: 2**n * 2**f with n = round(x log2 e), |f| <= 1/2, degree-6 polynomial for 2**f.
     2**n is applied in two halves so that n in [-150, -127] underflows through the denormals to 0, rounded once, as
@@ -84,13 +96,7 @@ def _exp(x):
     reassociates them into p * (2**n1 * 2**n2), which is 0 at n = -150 and inf at n = 128."""
     zero = x < _EXP_LO
     x = _HALF if zero else min(x, _EXP_HI)  # not the clamp: an underflowing multiply costs a microcode assist per lane
-    z = x * _LOG2E
-    n = np.floor(z + _HALF)
-    f = z - n
-    p = _ONE + f * (_C1 + f * (_C2 + f * (_C3 + f * (_C4 + f * (_C5 + f * _C6)))))
-    n1 = np.int32(n) >> 1
-    n2 = np.int32(n) - n1
-    e = _int_bits_as_f32(_f32_bits(p) + (n1 << 23)) * _int_bits_as_f32((n2 + 127) << 23)
+    e = _exp_in_range(x)
     return f32(0.0) if zero else e
 
 
@@ -172,18 +178,23 @@ def _gelu_bwd(x, g, dx):
 def _gelu_tanh_fwd(x, y):
     for i in range(x.size):
         v = x[i]
-        en = _exp(min(max(-_TWO * _SQRT_2_OVER_PI * (v + _GELU_C * v * v * v), f32(-86.0)), f32(86.0)))
-        y[i] = v / (en + _ONE)                   # x (1 + tanh u) / 2 = x sigmoid(2u) = x / (1 + e^-2u): no
+        m2u = -_TWO * _SQRT_2_OVER_PI * (v + _GELU_C * v * v * v)
+        en = _exp_in_range(min(max(m2u, f32(-86.0)), f32(86.0)))
+        yv = v / (en + _ONE)                     # x (1 + tanh u) / 2 = x sigmoid(2u) = x / (1 + e^-2u): no
                                                  # cancellation, and no v * e^2u product to overflow for v >= 16
+        y[i] = v * f32(0.0) if m2u > f32(86.0) else yv  # tanh u = -1: torch's x * 0 (-0; NaN at -inf), not the
+                                                        # clamp's x / e^86 (-13.4 at x = -3e38)
 
 
 @numba.njit(**_jit_nan)
 def _gelu_tanh_bwd(x, g, dx):
     for i in range(x.size):
         v = x[i]
-        e = _exp(min(max(_TWO * _SQRT_2_OVER_PI * (v + _GELU_C * v * v * v), f32(-86.0)), f32(86.0)))
+        u2 = _TWO * _SQRT_2_OVER_PI * (v + _GELU_C * v * v * v)
+        e = _exp_in_range(min(max(u2, f32(-86.0)), f32(86.0)))
         a = _ONE / (e + _ONE)
-        sech2 = f32(4.0) * a * a * e             # 1 - tanh(u)^2
+        sech2 = f32(4.0) * a * a * e             # 1 - tanh(u)^2; exactly 0 where tanh u = +-1, as torch's: times
+        sech2 = sech2 if abs(u2) <= f32(86.0) else f32(0.0)  # x^3 overflowing to inf that gives NaN, not -inf
         d = e * a + _HALF * v * sech2 * _SQRT_2_OVER_PI * (_ONE + f32(3.0) * _GELU_C * v * v)
         dx[i] = g[i] * d
 
@@ -208,7 +219,9 @@ def gelu_backward(x, g, approximate="none"):
 
 
 # ---- LayerNorm over the last axis ---------------------------------------------------------------------------------
-@numba.njit(**_jit)
+# _jit_nan: a row with a 1e30 overflows its variance to inf, and torch's answer, (x - mean) * 0, needs rstd = 0 to
+# stay 0 (fastmath's no-inf promise made the whole row NaN); a NaN must stay NaN
+@numba.njit(**_jit_nan)
 def _ln_fwd(x, w, b, eps, y, mean, rstd):
     n, d = x.shape
     inv_d = _ONE / f32(d)
@@ -222,12 +235,13 @@ def _ln_fwd(x, w, b, eps, y, mean, rstd):
             c = x[i, j] - mu
             s2 += c * c
         r = _ONE / np.sqrt(s2 * inv_d + eps)
+        r = f32(0.0) if s2 == f32(np.inf) else r    # the rsqrt fastmath makes of 1 / sqrt gives NaN at inf
         mean[i], rstd[i] = mu, r
         for j in range(d):
             y[i, j] = (x[i, j] - mu) * r * w[j] + b[j]
 
 
-@numba.njit(**_jit)
+@numba.njit(**_jit_nan)
 def _ln_bwd(g, x, w, mean, rstd, dx, dw, db):
     n, d = x.shape
     inv_d = _ONE / f32(d)
@@ -330,9 +344,9 @@ def _softmax_rows(s, scale, L, causal_offset, out):
             out[r, j] *= inv
 
 
-@numba.njit(**_jit)
+@numba.njit(**_jit_nan)
 def _softmax_bwd_rows(p, dp, scale, out):
-    """out = scale * p * (dp - sum(dp * p)) per row."""
+    """out = scale * p * (dp - sum(dp * p)) per row (a NaN row of p, from a NaN score, stays NaN: no no-NaN promise)."""
     n, m = p.shape
     for i in range(n):
         s = f32(0.0)
@@ -562,24 +576,41 @@ def adamw_(p, g, m, v, lr, beta1, beta2, eps, weight_decay, step):
 
 
 # ---- cross-entropy on class indices (n, C) -------------------------------------------------------------------
-@numba.njit(**_jit)
+# _jit_nan, with the checks torch's log_softmax gives for free: a row holding a NaN or +inf, or all -inf, has a NaN
+# softmax and a NaN loss (fastmath's no-NaN promise let the max skip a NaN: a finite loss), a -inf logit has p = 0
+# (and the loss is inf when it is the target's); an ignored row's gradient is p * 0, NaN on such a row, as torch's
+@numba.njit(**_jit_nan)
 def _xent_fwd(x, t, ignore_index, p, loss):
     """p = softmax(x) per row, loss_i = logsumexp(x_i) - x_i[t_i] (0 where t_i == ignore_index).
     Returns the number of rows kept."""
     n, C = x.shape
     kept = 0
+    inf = f32(np.inf)
     lanes = np.empty(16, np.float32)
     for i in range(n):
         mx = _row_max(x, i, 0, C, lanes)
         tot = f32(0.0)
+        sx = f32(0.0)                               # finite unless the row holds a NaN or an inf (or overflows)
         for j in range(C):
-            e = _exp(x[i, j] - mx)
+            v = x[i, j]
+            e = _exp(v - mx)
             p[i, j] = e
             tot += e
+            sx += v
+        ti = t[i]
+        if not sx - sx == f32(0.0):                 # the rare row that needs a look: NaN or +inf anywhere, or all
+            bad = 0                                 # -inf, makes it NaN; a -inf alone has p = 0 (_exp(-inf) = 0)
+            for j in range(C):
+                bad += 0 if x[i, j] < inf else 1
+            if bad or not mx > -inf:
+                for j in range(C):
+                    p[i, j] = f32(np.nan)
+                loss[i] = f32(0.0) if ti == ignore_index else f32(np.nan)
+                kept += 0 if ti == ignore_index else 1
+                continue
         inv = _ONE / tot
         for j in range(C):
             p[i, j] *= inv
-        ti = t[i]
         if ti == ignore_index:
             loss[i] = f32(0.0)
         else:
@@ -588,20 +619,20 @@ def _xent_fwd(x, t, ignore_index, p, loss):
     return kept
 
 
-@numba.njit(inline="always", **_jit)
+@numba.njit(inline="always", **_jit_nan)
 def _xent_bwd_row(p, i, ti, ignore_index, s, dx):
-    """dx_i = s (p_i - onehot(t_i)), 0 if t_i == ignore_index; inlined into both backward kernels."""
+    """dx_i = s (p_i - onehot(t_i)), p_i * 0 if t_i == ignore_index; inlined into both backward kernels."""
     C = p.shape[1]
     if ti == ignore_index:
         for j in range(C):
-            dx[i, j] = f32(0.0)
+            dx[i, j] = p[i, j] * f32(0.0)
         return
     for j in range(C):
         dx[i, j] = p[i, j] * s
     dx[i, ti] -= s
 
 
-@numba.njit(**_jit)
+@numba.njit(**_jit_nan)
 def _xent_bwd(p, t, ignore_index, scale, dx):
     """dx_i = scale_i (p_i - onehot(t_i)), 0 on ignored rows; scale is per row."""
     for i in range(p.shape[0]):
@@ -628,14 +659,14 @@ def cross_entropy_backward(p, t, ignore_index, row_scale):
     return dx
 
 
-@numba.njit(**_jit)
+@numba.njit(**_jit_nan)
 def _xent_bwd_uniform(p, t, ignore_index, s, dx):
     for i in range(p.shape[0]):
         _xent_bwd_row(p, i, t[i], ignore_index, s, dx)
 
 
 # ---- embedding backward: out[idx[i]] += rows[i] -------------------------------------------------------------
-@numba.njit(**_jit)
+@numba.njit(**_jit_nan)  # a NaN or inf gradient is summed as torch's (no promise of finite values to break)
 def _scatter_add_rows(out, idx, rows):
     n, d = rows.shape
     for i in range(n):
@@ -654,7 +685,7 @@ def scatter_add_rows(out, idx, rows):
 
 
 # ---- running sums (cumsum and its backward) ---------------------------------------------------------------------
-@numba.njit(**_jit)
+@numba.njit(**_jit_nan)  # a NaN or inf is summed as numpy / torch do
 def _cumsum3(x, reverse, out):
     """out = running sums of x (pre, n, post) along axis 1, from the end when reverse, accumulated in float64 (as
     torch's CPU cumsum). Along a middle axis each step adds one contiguous row (vectorised over post); along the last

@@ -24,14 +24,14 @@ class Relu(Function):
         k = one_pass_for(g, z)
         if k is not None:
             return k.relu_backward(g, z)
-        m = z > 0
+        m = ~(z <= 0)  # as torch's threshold_backward: a NaN output keeps its gradient (NaN <= 0 is false)
         if type(g) is not np.ndarray:  # cupy: where is one kernel (and .any() would wait for the GPU)
             return xp_of(g).where(m, g, g.dtype.type(0))
         dx = g * m  # numpy's where branches per element (10x slower); NaN * 0 would leave a NaN where torch has 0
         return np.where(m, g, 0) if np.isnan(dx).any() else dx
 
     def backward_graph(self, g):
-        return _where(self.z > 0, g, 0.0)
+        return _where(~(self.z <= 0), g, 0.0)
 
 
 class Silu(Function):

@@ -47,7 +47,8 @@ class CrossEntropy(Function):
         keep = target != ignore_index
         t = np.where(keep, target, 0)
         ar = xp_of(x).arange(n)
-        s = x - x.max(axis=1, keepdims=True)
+        with np.errstate(invalid="ignore"):  # inf - inf, a row all -inf: NaN, as torch's (which doesn't warn)
+            s = x - x.max(axis=1, keepdims=True)
         s_t = s[ar, t]
         eps = label_smoothing
         w = weight
@@ -65,6 +66,7 @@ class CrossEntropy(Function):
         if eps > 0:
             W = w.sum() if w is not None else C
             loss = loss + (eps / C) * (W * lse - smooth) * keep
+        loss = xp_of(x).where(keep, loss, 0)  # an ignored row's loss is 0 even when its logits hold a NaN
         self.t, self.wt, self.keep, self.w, self.eps, self.C = t, wt, keep, w, eps, C
         if reduction == "none":
             return loss.astype(x.dtype, copy=False)
