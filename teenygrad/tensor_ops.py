@@ -99,7 +99,15 @@ def _piecewise(name, fn):
     setattr(Tensor, name, op)
 
 
-for _name, _fn in [("sign", np.sign), ("floor", np.floor), ("ceil", np.ceil), ("trunc", np.trunc)]:
+def _sign(x):
+    """np.sign with sign(NaN) = 0, as torch's ((0 < x) - (x < 0))"""
+    s = np.sign(x)
+    if s.dtype.kind == "f":
+        return np.where(s != s, s.dtype.type(0), s)  # (cupy arrays dispatch to cupy.where)
+    return s
+
+
+for _name, _fn in [("sign", _sign), ("floor", np.floor), ("ceil", np.ceil), ("trunc", np.trunc)]:
     _piecewise(_name, _fn)
 
 

@@ -137,15 +137,27 @@ def test_adamw_nonfinite_grads(kernels):
     assert_same(og.state[pg]["exp_avg_sq"].numpy(), ot.state[pt]["exp_avg_sq"].numpy(), "AdamW exp_avg_sq")
 
 
-def test_relu_grad_at_nan():
-    """torch's threshold_backward keeps the gradient where the output is NaN (NaN <= 0 is false). The numpy path;
-    the float32 kernel (backend/_numba_act._relu_bwd) still gives 0 there (reported)."""
-    from teenygrad.backend import cpu
-    cpu.set_fused(False)
-    try:
-        x = SPECIALS
-        (y, yt), (dx, dxt) = run_both(x, F.relu, TF.relu)
-    finally:
-        cpu.set_fused(True)
+def test_relu_grad_at_nan(kernels):
+    """torch's threshold_backward keeps the gradient where the output is NaN (NaN <= 0 is false): the numpy path and
+    the float32 kernel (backend/_numba_act._relu_bwd)"""
+    (y, yt), (dx, dxt) = run_both(SPECIALS, F.relu, TF.relu)
     assert_same(y, yt, "relu forward")
     assert_same(dx, dxt, "relu grad")
+
+
+@pytest.mark.parametrize("n", [6, 64])
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_relu_sign_abs_at_nan_like_torch(n, dtype, kernels):
+    # where torch's answer doesn't depend on its vectorised path (elu / hardtanh's gradients at NaN do): relu's
+    # gradient passes at a NaN (threshold_backward: z <= 0 ? 0 : g), sign(NaN) is 0, and so is abs's gradient there
+    a = np.zeros(n, dtype)
+    a[:4] = [np.nan, -1.0, 2.0, -np.inf]
+    for name in ("relu", "sign", "abs"):
+        out = []
+        for lib in (torch, tg):
+            x = lib.tensor(a, requires_grad=True)
+            y = lib.relu(x) if name == "relu" else getattr(x, name)()
+            y.backward(lib.ones_like(y))
+            out.append((y.detach().numpy(), x.grad.numpy()))
+        for w, g in zip(*out):
+            np.testing.assert_array_equal(g, w, err_msg=name)

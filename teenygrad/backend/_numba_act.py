@@ -32,7 +32,8 @@ _ONE = f32(1.0)
 @numba.njit(**_exact)
 def _relu_bwd(g, z, out):
     for i in range(out.size):
-        out[i] = g[i] if z[i] > 0 else f32(0.0)  # a NaN gradient where z is 0 gives 0, as torch's threshold_backward
+        # a NaN gradient where z is 0 gives 0, and z NaN passes g, as torch's threshold_backward (z <= 0 ? 0 : g)
+        out[i] = f32(0.0) if z[i] <= 0 else g[i]
 
 
 @numba.njit(**_exact)

@@ -229,13 +229,21 @@ class Abs(Function):
         return np.abs(x)
 
     def backward(self, g):
-        return g * np.sign(self.x)
+        return g * _sign0(self.x)
 
     def backward_graph(self, g):
         if self.x.dtype.kind == "c":  # sgn(x) = x / |x| (0 at 0) depends on x: it stays in the graph
             x = self._input(0, self.x)
             return g * (x / _where(self.x != 0, x.abs(), 1.0))
-        return g * const(np.sign(self.x))
+        return g * const(_sign0(self.x))
+
+
+def _sign0(x):
+    """np.sign, 0 at NaN: torch's abs gradient there (sgn of a complex x is x / |x|, 0 at 0: numpy's too)"""
+    s = np.sign(x)
+    if s.dtype.kind == "f":
+        return np.where(s != s, s.dtype.type(0), s)  # (cupy arrays dispatch to cupy.where)
+    return s
 
 
 class Reciprocal(Function):
