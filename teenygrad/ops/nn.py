@@ -99,6 +99,12 @@ class Linear(Function):
         return gx, gw, (g2.sum(0) if n[2] else None)
 
 
+def _finite_rows(rows):
+    """Whether the one-hot GEMM may sum these gradient rows: 0 * NaN (or inf) would spread a NaN row into every row
+    of dW, where torch's sum leaves the other rows finite. Checked on the host only (on a GPU .all() would wait)."""
+    return type(rows) is not np.ndarray or bool(np.isfinite(rows).all())
+
+
 class Embedding(Function):
     """y = W[idx];  dW = rows of dy summed per id (one-hot GEMM or sorted segment sum), padding row zero"""
     saves_inputs = False  # W's values are never read back (max_norm renorms W in place between lookups)
@@ -109,7 +115,7 @@ class Embedding(Function):
     def backward(self, g):
         idx, rows = self.idx.reshape(-1), g.reshape(-1, self.wshape[1])
         v = self.wshape[0]
-        if v * idx.size <= 100_000 and fused_for(rows) is None:
+        if v * idx.size <= 100_000 and fused_for(rows) is None and _finite_rows(rows):
             # small tables without numba (makemore): a one-hot GEMM beats sorting, 3x at v=27 (1 thread)
             onehot = zeros_on(g, (v, idx.size))
             onehot[idx, xp_of(g).arange(idx.size)] = 1
@@ -124,7 +130,7 @@ class Embedding(Function):
         idx = self.idx.reshape(-1)
         v, e = self.wshape
         rows = g.reshape(idx.size, e)
-        if v * idx.size <= 100_000:  # small tables: the one-hot GEMM, as backward
+        if v * idx.size <= 100_000 and _finite_rows(g._data):  # small tables: the one-hot GEMM, as backward
             onehot = zeros_on(g._data, (v, idx.size))
             onehot[idx, xp_of(idx).arange(idx.size)] = 1
             if self.padding_idx is not None:
