@@ -23,14 +23,14 @@ from .utils import EULER
 from .half_normal import HalfNormal
 from .laplace import Laplace
 from .kl import INF, kl_divergence, register_kl, _kl_normal_normal
-from .lowrank_multivariate_normal import LowRankMultivariateNormal, _lowrank_logdet, _lowrank_mahalanobis
+from .lowrank_multivariate_normal import (LowRankMultivariateNormal, _lowrank_logdet, _lowrank_mahalanobis,
+                                          _woodbury_factor)
 from .normal import Normal
 from .multivariate_normal import MultivariateNormal, _mahalanobis, _solve_lower
 from .pareto import Pareto
 from .poisson import Poisson
 from .transformed_distribution import TransformedDistribution
 from .uniform import Uniform
-from .. import linalg
 
 
 @register_kl(Binomial, Binomial)
@@ -91,7 +91,7 @@ def _kl_lowrank_lowrank(p, q):
     log_det_ratio = _lowrank_logdet(qD, q._capacitance_tril) - _lowrank_logdet(pD, p._capacitance_tril)
     mahalanobis = _lowrank_mahalanobis(qW, qD, q.loc - p.loc, q._capacitance_tril)
     # tr(Sigma_q^-1 Sigma_p) with Sigma_q^-1 = D_q^-1 - A^T A (Woodbury), A = L_q^-1 W_q^T D_q^-1
-    A = linalg.solve_triangular(q._capacitance_tril, qW.mT / qD.unsqueeze(-2), upper=False)
+    A = _woodbury_factor(qW, qD, q._capacitance_tril)
     trace = ((pD / qD).sum(-1) + _trace_xxt(pW * qD.rsqrt().unsqueeze(-1)) - _trace_xxt(A * pD.sqrt().unsqueeze(-2))
              - _trace_xxt(A @ pW))
     return 0.5 * (log_det_ratio + trace + mahalanobis - p.event_shape[0])
@@ -104,7 +104,7 @@ def _kl_mvn_lowrank(p, q):
     pL, qW, qD = p._unbroadcasted_scale_tril, q._unbroadcasted_cov_factor, q._unbroadcasted_cov_diag
     log_det_ratio = _lowrank_logdet(qD, q._capacitance_tril) - 2 * p._half_log_det()
     mahalanobis = _lowrank_mahalanobis(qW, qD, q.loc - p.loc, q._capacitance_tril)
-    A = linalg.solve_triangular(q._capacitance_tril, qW.mT / qD.unsqueeze(-2), upper=False)
+    A = _woodbury_factor(qW, qD, q._capacitance_tril)
     trace = _trace_xxt(pL * qD.rsqrt().unsqueeze(-1)) - _trace_xxt(A @ pL)
     return 0.5 * (log_det_ratio + trace + mahalanobis - p.event_shape[0])
 

@@ -25,6 +25,11 @@ def _lowrank_logdet(D, capacitance_tril):
     return 2 * capacitance_tril.diagonal(dim1=-2, dim2=-1).log().sum(-1) + D.log().sum(-1)
 
 
+def _woodbury_factor(W, D, capacitance_tril):
+    """A = L^-1 W^T D^-1, so that (W W^T + D)^-1 = D^-1 - A^T A (Woodbury)"""
+    return linalg.solve_triangular(capacitance_tril, W.mT / D.unsqueeze(-2), upper=False)
+
+
 def _lowrank_mahalanobis(W, D, x, capacitance_tril):
     """x^T (W W^T + D)^-1 x = x^T D^-1 x - |L^-1 W^T D^-1 x|^2 (Woodbury)"""
     Wt_Dinv_x = _matrix_vector(W.mT / D.unsqueeze(-2), x)
@@ -106,7 +111,7 @@ class LowRankMultivariateNormal(Distribution):
         # Woodbury: (W W^T + D)^-1 = D^-1 - A^T A with A = L^-1 W^T D^-1
         W, D = self._unbroadcasted_cov_factor, self._unbroadcasted_cov_diag
         n = self._event_shape[0]
-        A = linalg.solve_triangular(self._capacitance_tril, W.mT / D.unsqueeze(-2), upper=False)
+        A = _woodbury_factor(W, D, self._capacitance_tril)
         return (D.reciprocal().diag_embed() - A.mT @ A).expand(self._batch_shape + (n, n))
 
     def rsample(self, sample_shape=Size()):
