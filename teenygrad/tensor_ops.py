@@ -277,7 +277,7 @@ def lerp(self, end, weight):
     so weight 1 gives end exactly and an infinite self doesn't turn the far end NaN."""
     d = end - self
     if not isinstance(weight, Tensor):
-        return self + d * weight if abs(weight) < 0.5 else end - d * (1 - weight)
+        return self + d * weight if builtins.abs(weight) < 0.5 else end - d * (1 - weight)
     return (self + d * weight).where(weight.abs() < 0.5, end - d * (1 - weight))
 
 
