@@ -5,6 +5,7 @@ import enum
 import json
 import os
 import socket
+import threading
 import time
 import warnings
 
@@ -54,7 +55,14 @@ def schedule(*, wait, warmup, active, repeat=0, skip_first=0, skip_first_wait=0)
 
 
 _active = []       # the profiles inside whose `with` block we are, innermost last
-_open = []         # the record_function regions entered and not yet left, innermost last
+_open = threading.local()   # .regions: this thread's record_function regions entered and not yet left, innermost last
+
+
+def _open_regions():
+    regions = getattr(_open, "regions", None)
+    if regions is None:
+        regions = _open.regions = []
+    return regions
 
 
 class record_function:
@@ -65,16 +73,19 @@ class record_function:
 
     def __enter__(self):
         self._children_ns = 0
-        _open.append(self)
+        _open_regions().append(self)
         self._start = time.perf_counter_ns()
         return self
 
     def __exit__(self, *exc):
         end = time.perf_counter_ns()
-        if _open and _open[-1] is self:
-            _open.pop()
-            if _open:
-                _open[-1]._children_ns += end - self._start
+        regions = _open_regions()
+        for i in range(len(regions) - 1, -1, -1):  # normally the last; left out of order, wherever it is
+            if regions[i] is self:
+                del regions[i]
+                if i:  # the region it was opened in (this thread's) counts it as a child
+                    regions[i - 1]._children_ns += end - self._start
+                break
         for prof in _active:
             prof._record(self.name, self._start, end, self._children_ns)
         return False

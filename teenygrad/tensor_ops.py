@@ -275,10 +275,15 @@ def log_sigmoid(self):
 def lerp(self, end, weight):
     """self + weight (end - self), as torch: from end's side for |weight| >= 0.5 (end - (end - self)(1 - weight)),
     so weight 1 gives end exactly and an infinite self doesn't turn the far end NaN."""
+    if not isinstance(end, Tensor):
+        raise TypeError(f"lerp(): argument 'end' must be Tensor, not {type(end).__name__}")
+    for name, t in (("end", end), ("weight", weight)):
+        if isinstance(t, Tensor) and t._data.dtype != self._data.dtype:
+            raise RuntimeError(f"lerp: expected dtype {self.dtype} for `{name}` but got dtype {t.dtype}")
+    if isinstance(weight, Tensor):  # one node: a where of both branches sent 0 * inf = NaN to the weight
+        return E.Lerp.apply(self, end, weight)
     d = end - self
-    if not isinstance(weight, Tensor):
-        return self + d * weight if builtins.abs(weight) < 0.5 else end - d * (1 - weight)
-    return (self + d * weight).where(weight.abs() < 0.5, end - d * (1 - weight))
+    return self + d * weight if builtins.abs(weight) < 0.5 else end - d * (1 - weight)
 
 
 @_method

@@ -380,7 +380,6 @@ def _quantile(self, q, dim, keepdim, interpolation, op, skip_nan=False):
     lo, hi = np.floor(ranks).astype(np.int64), np.ceil(ranks).astype(np.int64)
     w = xp.full(ranks.shape, 0.5, dtype) if interpolation == "midpoint" else (ranks - lo).astype(dtype)
     below, above = s.gather(-1, Tensor._wrap(lo)), s.gather(-1, Tensor._wrap(hi))
-    diff = above - below
     small = Tensor._wrap(w < 0.5)  # torch's lerp: from the nearer end, for accuracy
     wt, w1 = Tensor._wrap(w), Tensor._wrap((1 - w).astype(dtype))
     if interpolation == "linear" and isinstance(q, Tensor) and q.requires_grad and _gstate["enabled"]:
@@ -391,9 +390,13 @@ def _quantile(self, q, dim, keepdim, interpolation, op, skip_nan=False):
         wq = q.reshape(-1) * Tensor._wrap(xp.asarray(scale, dtype)) - Tensor._wrap(lo.astype(dtype))
         wt = where(from_q, wq, wt)
         w1 = 1 - wt
-    out = where(small, below + diff * wt, above - diff * w1)
+    if interpolation in ("lower", "higher", "nearest"):  # an order statistic itself: no lerp (inf - inf is NaN)
+        out = below
+    else:
+        diff = above - below
+        out = where(small, below + diff * wt, above - diff * w1)
     out = out.movedim(-1, 0)  # (q, ...)
-    if keepdim:
+    if keepdim and self.ndim:  # a 0-d input has no dim to keep
         out = out.reshape((qs.size,) + (1,) * self.ndim) if dim is None else out.unsqueeze(d + 1)
     return out.squeeze(0) if scalar_q else out
 
@@ -416,9 +419,11 @@ def histc(self, bins=100, min=0, max=0):
     if lo > hi or not (np.isfinite(lo) and np.isfinite(hi)):
         raise RuntimeError(f"histc: range of [{lo}, {hi}] is not valid (max must be >= min and both finite)")
     a = a[(a >= lo) & (a <= hi)]  # drops nan too
-    if float(hi) - float(lo) > float(np.finfo(a.dtype).max):  # max - min overflows the dtype: bins in float64
-        a, lo, hi = a.astype(np.float64), float(lo), float(hi)
-    pos = ((a - lo) * a.dtype.type(bins) / (hi - lo)).astype(np.int64)
+    if float(hi) - float(lo) > float(np.finfo(a.dtype).max):  # max - min overflows the dtype: bins in float64,
+        a, lo, hi = a.astype(np.float64) / 2, float(lo) / 2, float(hi) / 2  # halved (a float64 range past 1.8e308)
+        pos = ((a - lo) / (hi - lo) * bins).astype(np.int64)  # the fraction first: (a - lo) * bins may overflow
+    else:
+        pos = ((a - lo) * a.dtype.type(bins) / (hi - lo)).astype(np.int64)
     out = xp.bincount(xp.minimum(pos, bins - 1), minlength=bins)  # x == max lands in the last bin
     return Tensor._wrap(out.astype(self.dtype))
 

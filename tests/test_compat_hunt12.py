@@ -234,6 +234,32 @@ def test_profiler_self_time_leaves_out_nested_regions():
     assert prof.self_cpu_time_total == pytest.approx(outer.cpu_time_total)
 
 
+def test_profiler_regions_in_threads_and_left_out_of_order():
+    # each thread nests its own regions (one thread's time is not another's child), and a region left out of order
+    # is still closed (the open-region list grew without end)
+    import threading
+    import time
+    from teenygrad import profiler as P
+
+    def work():
+        for _ in range(20):
+            with tg.profiler.record_function("t"):
+                time.sleep(0.001)
+    with tg.profiler.profile() as prof:
+        threads = [threading.Thread(target=work) for _ in range(2)]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+        a = tg.profiler.record_function("a").__enter__()
+        b = tg.profiler.record_function("b").__enter__()
+        a.__exit__(None, None, None)
+        b.__exit__(None, None, None)
+    assert P._open_regions() == []
+    row, = [e for e in prof.key_averages() if e.key == "t"]
+    assert row.count == 40 and row.self_cpu_time_total == pytest.approx(row.cpu_time_total)
+
+
 def test_profiler_table_and_traces(tmp_path):
     with tg.profiler.profile() as prof:
         for _ in range(3):

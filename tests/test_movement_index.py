@@ -443,6 +443,8 @@ def test_histc_range_past_float32_max_counts_in_float64():
     want = torch.histc(torch.tensor(x), bins=4).numpy()
     got = tg.histc(tg.tensor(x.astype(np.float32)), bins=4)
     assert got.dtype == tg.float32 and got.numpy().tolist() == want.tolist() == [1, 0, 6, 1]
+    wide = tg.histc(tg.tensor([-1.7e308, 1.7e308, 0.0, 1e308], dtype=tg.float64), 4, -1.7e308, 1.7e308)
+    assert wide.numpy().tolist() == [1, 0, 1, 2]  # past float64's max: torch answers zeros, numpy's bincount raised
 
 
 @pytest.mark.parametrize("dtype", [np.float32, np.float64])
@@ -502,3 +504,29 @@ def test_lerp_takes_torch_side_of_the_weight(weight, inplace):
     np.testing.assert_allclose(got, want, rtol=1e-6, atol=1e-3)  # torch rounds once (fma), we twice
     if weight == 1.0:
         np.testing.assert_array_equal(got[1:], b[1:])
+
+
+def test_lerp_gradients_with_infinities_and_dtypes_like_torch():
+    # a tensor weight's gradient is dz (end - start): -inf / inf next to an infinite end point, not NaN (both
+    # branches of a where sent 0 * inf back); mixed dtypes are refused as torch refuses them
+    from teenygrad.autograd import gradcheck
+    vals = ([np.inf, 1.0, 1e38, 0.5], [1.0, np.inf, -3e38, -2.0], [0.9, 0.2, 0.3, 0.6])
+    got = []
+    for lib in (torch, tg):
+        s, e, w = (lib.tensor(np.array(v, np.float32), requires_grad=True) for v in vals)
+        y = lib.lerp(s, e, w)
+        y.backward(lib.tensor(np.array([1.0, -2.0, 0.5, 3.0], np.float32)))
+        got.append([t.detach().numpy() for t in (y, s.grad, e.grad, w.grad)])
+    for a, b in zip(*got):
+        np.testing.assert_array_equal(a, b)
+    rng = np.random.default_rng(3)
+    s, e = (tg.tensor(rng.standard_normal((3, 4)), requires_grad=True) for _ in range(2))
+    w = tg.tensor(rng.uniform(-1, 2, (4,)), requires_grad=True)
+    assert gradcheck(lambda s, e, w: tg.lerp(s, e, w), [s, e, w])
+    assert tg.autograd.gradgradcheck(lambda s, e, w: tg.lerp(s, e, w) ** 2, [s, e, w])
+    for lib in (torch, tg):
+        a = lib.ones(3)
+        with pytest.raises(RuntimeError, match="expected dtype .* for `end`"):
+            lib.lerp(a, a.double(), 0.5)
+        with pytest.raises(RuntimeError, match="expected dtype .* for `weight`"):
+            lib.lerp(a, a, lib.full((3,), 0.5, dtype=lib.float64))

@@ -67,6 +67,35 @@ class Mul(Function):
         return (sum_to(g * y, x.shape) if n[0] else None), (sum_to(g * x, y.shape) if n[1] else None)
 
 
+class Lerp(Function):
+    """z = x + w (e - x), from e's side (e - (e - x)(1 - w)) where |w| >= 0.5, as torch;
+    dx = dz (1 - w), de = dz w, dw = dz (e - x) (conjugated for complex, torch's convention)"""
+    def forward(self, x, e, w):
+        self.x, self.e, self.w = x, e, w
+        with np.errstate(invalid="ignore", over="ignore"):
+            d = e - x
+            return np.where(np.abs(w) < 0.5, x + w * d, e - d * (1 - w))
+
+    def backward(self, g):
+        n = self.needs_input_grad
+        x, e, w = self.x, self.e, self.w
+        if x.dtype.kind == "c":
+            x, e, w = x.conj(), e.conj(), w.conj()
+        with np.errstate(invalid="ignore", over="ignore"):
+            return (unbroadcast(g * (1 - w), x.shape) if n[0] else None,
+                    unbroadcast(g * w, e.shape) if n[1] else None,
+                    unbroadcast(g * (e - x), w.shape) if n[2] else None)
+
+    def backward_graph(self, g):
+        n = self.needs_input_grad
+        x, e, w = self._input(0, self.x), self._input(1, self.e), self._input(2, self.w)
+        if self.x.dtype.kind == "c":
+            x, e, w = x.conj(), e.conj(), w.conj()
+        return (sum_to(g * (1 - w), self.x.shape) if n[0] else None,
+                sum_to(g * w, self.e.shape) if n[1] else None,
+                sum_to(g * (e - x), self.w.shape) if n[2] else None)
+
+
 class MulScalar(Function):
     """z = x * s (s a Python float, kept as one: no 0-d constant array or tensor);  dx = dz * s"""
     saves_inputs = False
@@ -138,14 +167,16 @@ class Pow(Function):
         return gx, gy
 
     def _complex_backward(self, g, x, y, n):
-        """torch's convention: dz times the conjugate derivatives; dx 0 where y = 0, dy 0 where x = 0 and re y >= 0"""
+        """torch's convention: dz times the conjugate derivatives; dx 0 where y = 0, dy 0 where x = 0 and y is real and
+        >= 0"""
         gx = gy = None
         with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
             if n[0]:
                 gx = unbroadcast(np.where(y == 0, 0, g * np.conj(y * x ** (y - 1))).astype(g.dtype, copy=False),
                                  x.shape)
             if n[1]:
-                gy = np.where((x == 0) & (np.real(y) >= 0), 0, g * np.conj(self.z * np.log(x)))
+                real_y = (np.imag(y) == 0) & (np.real(y) >= 0)  # torch: 0 only for a real, non-negative exponent
+                gy = np.where((x == 0) & real_y, 0, g * np.conj(self.z * np.log(x)))
                 gy = unbroadcast(gy.astype(self.z.dtype, copy=False), y.shape)
         return gx, gy
 

@@ -80,7 +80,12 @@ def _one_array_dim(index, ndim):
 
 
 def _is_basic(index):
-    return all(isinstance(i, (int, slice, type(None), type(Ellipsis))) for i in index)
+    """Only ints, slices, None and ...: a view, whose node saves no tensor (a bool is a mask, as torch's x[True])."""
+    for i in index:
+        t = type(i)
+        if t is not int and t is not slice and i is not None and i is not Ellipsis and (t is bool or not isinstance(i, int)):
+            return False
+    return True
 
 
 class GetItem(Function):
