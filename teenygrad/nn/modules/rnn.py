@@ -3,6 +3,7 @@ Each layer and direction is two graph nodes: one Linear for the input projection
 fused scan (teenygrad.ops.rnn) for the recurrence."""
 import math
 import numbers
+import warnings
 import numpy as np
 from ...tensor import dt  # dt: the dtype module (the package attribute `dtype` is the class, as torch)
 from ...tensor_ops import cat, stack
@@ -48,22 +49,39 @@ def _scan(mode, x, w_ih, b_ih, h0, c0, w_hh, b_hh, reverse, mask=None, w_hr=None
     return hs, hs[last], None
 
 
+class _InputDtypeError(ValueError, TypeError):
+    """torch raises ValueError for an RNN input whose dtype isn't the weights'; earlier teenygrad raised TypeError,
+    so the error is both."""
+
+
 def _check_dtype(m, t, name):
-    """The input and states must have the weights' dtype (torch refuses a mix; no silent upcast here)."""
+    """The input and states must have the weights' dtype (torch refuses a mix; no silent upcast here). torch:
+    ValueError for the input of RNN / LSTM / GRU, RuntimeError (from its matmul) for their states and for the
+    cells."""
     w = m.weight_ih_l0 if isinstance(m, RNNBase) else m.weight_ih
     if t.dtype != w.dtype:
-        raise TypeError(f"{type(m).__name__}: {name} dtype {t.dtype} doesn't match the weights' dtype {w.dtype}")
+        if name == "input" and isinstance(m, RNNBase):
+            raise _InputDtypeError(f"{type(m).__name__}: input dtype {t.dtype} doesn't match the weights' dtype "
+                                   f"{w.dtype}. Convert input: input.to({w.dtype}), or convert model: "
+                                   f"model.to({t.dtype})")
+        raise RuntimeError(f"{type(m).__name__}: {name} dtype {t.dtype} doesn't match the weights' dtype {w.dtype}")
 
 
 class RNNBase(Module):
     def __init__(self, mode, input_size, hidden_size, num_layers=1, bias=True, batch_first=False, dropout=0.0,
                  bidirectional=False, proj_size=0, device=None, dtype=None):
         super().__init__()
-        if not isinstance(hidden_size, int) or hidden_size <= 0 or num_layers <= 0:
-            raise ValueError(f"{type(self).__name__}: hidden_size ({hidden_size}) and num_layers ({num_layers}) "
-                             "must be positive integers")
+        name = type(self).__name__
+        if not isinstance(hidden_size, int):  # torch: TypeError for the type, ValueError for the values
+            raise TypeError(f"{name}: hidden_size should be of type int, got: {type(hidden_size).__name__}")
+        if hidden_size <= 0 or num_layers <= 0 or input_size <= 0:
+            raise ValueError(f"{name}: input_size ({input_size}), hidden_size ({hidden_size}) and num_layers "
+                             f"({num_layers}) must be greater than zero")
         if isinstance(dropout, bool) or not isinstance(dropout, numbers.Number) or not 0 <= dropout <= 1:
-            raise ValueError(f"{type(self).__name__}: dropout should be a number in range [0, 1], got {dropout}")
+            raise ValueError(f"{name}: dropout should be a number in range [0, 1], got {dropout}")
+        if dropout > 0 and num_layers == 1:
+            warnings.warn("dropout option adds dropout after all but last recurrent layer, so non-zero dropout "
+                          f"expects num_layers greater than 1, but got dropout={dropout} and num_layers={num_layers}")
         if proj_size < 0:
             raise ValueError(f"{type(self).__name__}: proj_size should be a positive integer or zero to disable "
                              f"projections, got {proj_size}")
@@ -98,6 +116,15 @@ class RNNBase(Module):
         for p in self.parameters():
             init.uniform_(p, -k, k)
 
+    @property
+    def _flat_weights_names(self):
+        """torch's attribute: every parameter name, layer by layer and direction by direction."""
+        return [n for n, _ in self.named_parameters(recurse=False)]
+
+    @property
+    def _flat_weights(self):
+        return [getattr(self, n) for n in self._flat_weights_names]
+
     def flatten_parameters(self):
         """torch packs the weights into one cuDNN buffer here; ours are always used as they are."""
 
@@ -120,6 +147,10 @@ class RNNBase(Module):
         if hx is None:
             c0 = zeros(c_shape, dtype=x.dtype, device=x.device) if lstm else None
             return zeros(h_shape, dtype=x.dtype, device=x.device), c0
+        if lstm and (not isinstance(hx, (tuple, list)) or len(hx) != 2):
+            got = f"a Tensor of shape {tuple(hx.shape)}" if hasattr(hx, "shape") else f"{type(hx).__name__}"
+            raise RuntimeError(f"{type(self).__name__}: hx must be a tuple (h_0, c_0), got {got}"
+                               + (f" of length {len(hx)}" if isinstance(hx, (tuple, list)) else ""))
         states = tuple(hx) if lstm else (hx,)
         want = 3 if batched else 2
         if any(s.ndim != want for s in states):
@@ -165,9 +196,7 @@ class RNNBase(Module):
         if x.shape[-1] != self.input_size:
             raise RuntimeError(f"{name}: input.size(-1) must be equal to input_size. Expected {self.input_size}, "
                                f"got {x.shape[-1]} (input shape {input.shape})")
-        if not dt.is_floating(x.dtype) or x.dtype != self.weight_ih_l0.dtype:
-            raise TypeError(f"{name}: input dtype {x.dtype} doesn't match the weights' dtype "
-                            f"{self.weight_ih_l0.dtype}")
+        _check_dtype(self, x, "input")
         lstm = self.mode == "LSTM"
         h0, c0 = self._initial_states(hx, x, x.shape[1], batched)
         x, h_n, c_n = self._layers(x, h0, c0)
@@ -177,8 +206,10 @@ class RNNBase(Module):
             c_n = c_n.squeeze(1) if lstm else None
         return (out, (h_n, c_n)) if lstm else (out, h_n)
 
-    def _layers(self, x, h0, c0, mask=None):
-        """x (t, b, i) -> (output (t, b, D p), h_n (L D, b, p), c_n (L D, b, h) or None); p = proj_size or h."""
+    def _layers(self, x, h0, c0, mask=None, lengths=None):
+        """x (t, b, i) -> (output (t, b, D p), h_n (L D, b, p), c_n (L D, b, h) or None); p = proj_size or h.
+        Packed sequences (mask and lengths given) take the dropout between layers on their packed steps, as torch:
+        its draws are one per packed element, not per padded one."""
         D = 2 if self.bidirectional else 1
         lstm = self.mode == "LSTM"
         h_n, c_n = [], []
@@ -194,7 +225,10 @@ class RNNBase(Module):
                 c_n.append(c_last)
             x = outs[0] if D == 1 else cat(outs, dim=2)
             if self.dropout and self.training and layer < self.num_layers - 1:
-                x = F.dropout(x, self.dropout, True)
+                if lengths is None:
+                    x = F.dropout(x, self.dropout, True)
+                else:
+                    x = _pad_sorted(F.dropout(_pack_sorted(x, lengths)[0], self.dropout, True), lengths, x.shape[0])
         return x, stack(h_n, 0), stack(c_n, 0) if lstm else None
 
     def _forward_packed(self, packed, hx):
@@ -205,9 +239,7 @@ class RNNBase(Module):
         if data.ndim != 2 or data.shape[1] != self.input_size:
             raise RuntimeError(f"{name}: packed data must be (steps, input_size={self.input_size}), got shape "
                                f"{tuple(data.shape)}")
-        if not dt.is_floating(data.dtype) or data.dtype != self.weight_ih_l0.dtype:
-            raise TypeError(f"{name}: input dtype {data.dtype} doesn't match the weights' dtype "
-                            f"{self.weight_ih_l0.dtype}")
+        _check_dtype(self, data, "input")
         lengths = _lengths_of(batch_sizes)
         T, B = batch_sizes.shape[0], len(lengths)
         x = _pad_sorted(data, lengths, T)  # (t, b, i), sorted by length
@@ -217,7 +249,7 @@ class RNNBase(Module):
             h0 = h0.index_select(1, sorted_indices)
             c0 = c0.index_select(1, sorted_indices) if lstm else None
         mask = on_device_of(x._data, (np.arange(T)[:, None] < lengths[None, :])[..., None])
-        out, h_n, c_n = self._layers(x, h0, c0, mask)
+        out, h_n, c_n = self._layers(x, h0, c0, mask, lengths)
         out = PackedSequence(_pack_sorted(out, lengths)[0], batch_sizes, sorted_indices, unsorted_indices)
         if unsorted_indices is not None:
             h_n = h_n.index_select(1, unsorted_indices)

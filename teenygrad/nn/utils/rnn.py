@@ -3,6 +3,7 @@ import numpy as np
 from ...tensor import Tensor
 from ...tensor_join import stack, cat
 from ...creation import tensor, full
+from ._prune_topk import _adjust_heap, _heap_select, _insertion_sort, _partition_pivot  # libstdc++'s steps
 
 
 def pad_sequence(sequences, batch_first=False, padding_value=0.0, padding_side="right"):
@@ -145,6 +146,36 @@ def _pack_sorted(x, lengths):
     return data, tensor((np.arange(steps)[:, None] < lengths[None, :]).sum(1).astype(np.int64))
 
 
+def _sort_descending(lengths):
+    """The permutation torch.sort(lengths, descending=True) gives on the CPU. Its unstable sort is libstdc++'s
+    std::sort (introsort, then insertion sort), which orders ties by its own moves once there are more than 16
+    lengths: replayed here (pure Python) in that case, so sorted_indices and the packed data's order are torch's."""
+    n, keys = len(lengths), -lengths
+    if n <= 16 or len(np.unique(lengths)) == n:  # insertion sort alone is stable; without ties any sort agrees
+        return np.argsort(keys, kind="stable")
+    a = [(int(k), i) for i, k in enumerate(keys)]
+    _introsort_loop(a, 0, n, 2 * (n.bit_length() - 1))
+    _insertion_sort(a, 0, n)
+    return np.array([i for _, i in a], dtype=np.int64)
+
+
+def _introsort_loop(a, first, last, depth):
+    """std::__introsort_loop on (key, index) pairs: median-of-three partitions down to runs of 16, heap sort past
+    the depth limit."""
+    while last - first > 16:
+        if depth == 0:
+            _heap_select(a, first, last, last)
+            while last - first > 1:  # std::__sort_heap
+                last -= 1
+                value, a[last] = a[last], a[first]
+                _adjust_heap(a, first, 0, last - first, value)
+            return
+        depth -= 1
+        cut = _partition_pivot(a, first, last)
+        _introsort_loop(a, cut, last, depth)
+        last = cut
+
+
 def pack_padded_sequence(input, lengths, batch_first=False, enforce_sorted=True):
     """(T, b, *) (or (b, T, *)) and each sequence's length -> PackedSequence. With enforce_sorted=False the batch
     is sorted by length first, and the permutation is kept to undo it."""
@@ -156,7 +187,8 @@ def pack_padded_sequence(input, lengths, batch_first=False, enforce_sorted=True)
     lengths = np.asarray(lengths, dtype=np.int64).reshape(-1)
     bdim = 0 if batch_first else 1
     if input.ndim < 2:
-        raise ValueError(f"pack_padded_sequence: expected input of at least 2 dims, got shape {tuple(input.shape)}")
+        raise IndexError(f"pack_padded_sequence: expected input of at least 2 dims (time and batch), got shape "
+                         f"{tuple(input.shape)}")  # torch: IndexError, Dimension out of range
     B, T = input.shape[bdim], input.shape[1 - bdim]
     if len(lengths) != B:
         raise RuntimeError(f"pack_padded_sequence: Expected `len(lengths)` to be equal to batch_size, but got "
@@ -168,7 +200,7 @@ def pack_padded_sequence(input, lengths, batch_first=False, enforce_sorted=True)
                                f"`enforce_sorted` is True, got {lengths.tolist()}. You can pass "
                                "`enforce_sorted=False` to sidestep this requirement.")
     else:
-        order = np.argsort(-lengths, kind="stable")
+        order = _sort_descending(lengths)
         lengths = lengths[order]
         sorted_indices = tensor(order, device=input.device)
         input = input.index_select(bdim, sorted_indices)
