@@ -17,13 +17,13 @@ class Adadelta(Optimizer):
         if not 0.0 <= float(rho) <= 1.0:
             raise ValueError(f"Adadelta: Invalid rho value: {rho} (must be in [0, 1])")
         self._refuse_graph_options("Adadelta", capturable, differentiable)
-        super().__init__(params, dict(lr=lr, rho=rho, eps=eps, weight_decay=weight_decay, foreach=foreach,
-                                      capturable=capturable, maximize=maximize, differentiable=differentiable))
+        super().__init__(params, dict(lr=lr, rho=rho, eps=eps, weight_decay=weight_decay, maximize=maximize,
+                                      capturable=capturable, foreach=foreach, differentiable=differentiable))
 
     def step(self, closure=None):
         loss = self._run_closure(closure)
         for group in self.param_groups:
-            lr, rho, eps = float(group["lr"]), float(group["rho"]), float(group["eps"])
+            lr, rho, eps = self._lr(group), float(group["rho"]), float(group["eps"])
             for p in self._params_with_grad(group, "Adadelta"):
                 state = self.state[p] or self._fresh_state(p, "square_avg", "acc_delta")
                 state["step"]._data += 1

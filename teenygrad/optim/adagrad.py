@@ -33,7 +33,7 @@ class Adagrad(Optimizer):
     def step(self, closure=None):
         loss = self._run_closure(closure)
         for group in self.param_groups:
-            lr, lr_decay, eps = float(group["lr"]), float(group["lr_decay"]), float(group["eps"])
+            lr, lr_decay, eps = self._lr(group), float(group["lr_decay"]), float(group["eps"])
             for p in self._params_with_grad(group, "Adagrad"):
                 state = self.state[p]
                 step_t = state["step"]._data

@@ -21,6 +21,9 @@ class Adam(Optimizer):
         _check_hyper(op, lr=lr, eps=eps, weight_decay=weight_decay)
         betas = _check_betas(op, betas)
         self._refuse_graph_options(op, capturable, differentiable)
+        if isinstance(lr, Tensor) and foreach:  # torch's foreach kernel takes lr only as a number
+            raise ValueError(f"{op}: lr as a Tensor ({lr.item()}) is not supported for capturable=False and "
+                             "foreach=True")
         super().__init__(params, dict(lr=lr, betas=betas, eps=eps, weight_decay=weight_decay, amsgrad=amsgrad,
                                       maximize=maximize, foreach=foreach, capturable=capturable,
                                       differentiable=differentiable, fused=fused,
@@ -39,7 +42,7 @@ class Adam(Optimizer):
         loss = self._run_closure(closure)
         op = type(self).__name__
         for group in self.param_groups:
-            lr, eps, weight_decay = float(group["lr"]), float(group["eps"]), float(group["weight_decay"])
+            lr, eps, weight_decay = self._lr(group), float(group["eps"]), float(group["weight_decay"])
             beta1, beta2 = (float(b) for b in group["betas"])
             amsgrad, decoupled = group["amsgrad"], group["decoupled_weight_decay"]
             fast = not amsgrad and not group["maximize"] and (decoupled or weight_decay == 0)

@@ -24,7 +24,7 @@ class ASGD(Optimizer):
     def step(self, closure=None):
         loss = self._run_closure(closure)
         for group in self.param_groups:
-            lr, lambd, alpha, t0 = float(group["lr"]), float(group["lambd"]), float(group["alpha"]), float(group["t0"])
+            lr, lambd, alpha, t0 = self._lr(group), float(group["lambd"]), float(group["alpha"]), float(group["t0"])
             for p in self._params_with_grad(group, "ASGD"):
                 state = self.state[p]
                 if not state:  # torch keeps eta and mu as float32 0-d tensors
@@ -48,6 +48,8 @@ class ASGD(Optimizer):
                 else:
                     np.copyto(ax, x)
                 step = float(step_t)
-                eta[...] = lr / ((1 + lambd * lr * step) ** alpha)
-                mu[...] = 1 / max(1, step - t0)
+                # torch.as_tensor(float) is float32: eta and mu are float32-rounded even where a loaded state
+                # made them float64
+                eta[...] = np.float32(lr / ((1 + lambd * lr * step) ** alpha))
+                mu[...] = np.float32(1 / max(1, step - t0))
         return loss

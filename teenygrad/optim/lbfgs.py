@@ -96,8 +96,8 @@ class LBFGS(Optimizer):
         d, prev_flat_grad = _array(state.get("d")), _array(state.get("prev_flat_grad"))
         old_dirs = [_array(y) for y in state.get("old_dirs") or []]
         old_stps = [_array(s) for s in state.get("old_stps") or []]
-        t, ro, H_diag = state.get("t"), list(state.get("ro") or []), state.get("H_diag")
-        prev_loss = state.get("prev_loss")
+        t, ro, H_diag = _number(state.get("t")), [_number(r) for r in state.get("ro") or []], _number(state.get("H_diag"))
+        prev_loss = _number(state.get("prev_loss"))
 
         n_iter = 0
         while n_iter < max_iter:
@@ -160,8 +160,8 @@ class LBFGS(Optimizer):
         state["t"] = t
         state["old_dirs"] = [Tensor._wrap(y) for y in old_dirs]
         state["old_stps"] = [Tensor._wrap(s) for s in old_stps]
-        state["ro"] = ro
-        state["H_diag"] = H_diag
+        state["ro"] = [_scalar_tensor(r) for r in ro]
+        state["H_diag"] = _scalar_tensor(H_diag)
         state["prev_flat_grad"] = None if prev_flat_grad is None else Tensor._wrap(prev_flat_grad)
         state["prev_loss"] = prev_loss
         return orig_loss
@@ -171,7 +171,7 @@ class LBFGS(Optimizer):
         """d = -H g by the two-loop recursion; the alphas live in state['al'] as torch keeps them."""
         if "al" not in state:
             state["al"] = [None] * history_size
-        al = state["al"]
+        al = [None] * len(old_dirs)
         q = np.negative(flat_grad)
         for i in range(len(old_dirs) - 1, -1, -1):
             al[i] = old_stps[i].dot(q) * ro[i]
@@ -180,6 +180,7 @@ class LBFGS(Optimizer):
         for i in range(len(old_dirs)):
             be_i = old_dirs[i].dot(r) * ro[i]
             r += old_stps[i] * (al[i] - be_i)
+        state["al"][:len(al)] = [_scalar_tensor(a) for a in al]
         return r
 
     def load_state_dict(self, state_dict):
@@ -203,12 +204,22 @@ def _array(v):
 def _restore_lbfgs_value(v, dtype):
     if isinstance(v, (list, tuple)):
         return [_restore_lbfgs_value(e, dtype) for e in v]
-    if isinstance(v, (Tensor, np.ndarray, np.generic)):
-        a = np.array(v.numpy() if isinstance(v, Tensor) else v, copy=True)
+    if isinstance(v, (Tensor, np.ndarray, np.generic)) or hasattr(v, "__array__"):  # torch's tensors too
+        a = np.asarray(v.numpy() if isinstance(v, Tensor) else v).copy()
         if a.dtype.kind != "f":
             return a.item() if a.ndim == 0 else Tensor._wrap(a)
-        return dtype.type(a) if a.ndim == 0 else Tensor._wrap(a.astype(dtype))
+        return Tensor._wrap(a.astype(dtype))
     return v
+
+
+def _number(v):
+    """A scalar of LBFGS's state as the step computes with it: a 0-d tensor becomes a numpy scalar of its dtype."""
+    return v._data.reshape(())[()] if isinstance(v, Tensor) else v
+
+
+def _scalar_tensor(v):
+    """torch keeps ro, al and H_diag as 0-d tensors (H_diag stays the int 1 until a curvature pair is kept)."""
+    return Tensor._wrap(np.asarray(v)) if isinstance(v, np.generic) else v
 
 
 def _cubic_interpolate(x1, f1, g1, x2, f2, g2, bounds=None):

@@ -150,6 +150,13 @@ class Optimizer:
         return state
 
     @staticmethod
+    def _lr(group):
+        """lr as the step's scalar math sees it: a Python float, or for a Tensor lr a numpy scalar of its dtype,
+        because torch does that math on the 0-d tensor (float32 for torch.tensor(0.1), even over float64 params)."""
+        lr = group["lr"]
+        return np.asarray(lr.numpy()).reshape(())[()] if isinstance(lr, Tensor) else float(lr)
+
+    @staticmethod
     def _new_step():
         return Tensor._wrap(np.zeros((), np.float32))  # torch keeps 'step' as a float32 0-d tensor
 
@@ -238,13 +245,13 @@ def _restore_value(p, key, val, index, name, scalar=False):
     """A saved state value as this optimizer keeps it: a fresh tensor (float state in the parameter's dtype).
     scalar: state held as one number (Optimizer._scalar_state), a 0-d tensor whatever the parameter's shape."""
     if scalar:
-        a = np.array(val.numpy() if isinstance(val, Tensor) else val, copy=True)
+        a = np.asarray(val.numpy() if isinstance(val, Tensor) else val).copy()
         if a.size != 1:
             raise ValueError(f"{name}.load_state_dict: state '{key}' of parameter {index} must hold one number, "
                              f"got shape {a.shape}")
         return Tensor._wrap(a.reshape(()).astype(p.dtype))
     if isinstance(val, (Tensor, np.ndarray)) or (hasattr(val, "__array__") and not isinstance(val, (int, float))):
-        a = np.array(val, copy=True)
+        a = np.asarray(val).copy()  # asarray: torch's __array__ takes no copy= (numpy warns)
         if key == "step":
             return Tensor._wrap(a.astype(np.float32).reshape(()))
         if a.dtype.kind == "f":

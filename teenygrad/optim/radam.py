@@ -29,7 +29,7 @@ class RAdam(Optimizer):
     def step(self, closure=None):
         loss = self._run_closure(closure)
         for group in self.param_groups:
-            lr, eps, weight_decay = float(group["lr"]), float(group["eps"]), float(group["weight_decay"])
+            lr, eps, weight_decay = self._lr(group), float(group["eps"]), float(group["weight_decay"])
             beta1, beta2 = (float(b) for b in group["betas"])
             decoupled = group["decoupled_weight_decay"]
             for p in self._params_with_grad(group, "RAdam"):

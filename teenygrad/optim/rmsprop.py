@@ -33,7 +33,7 @@ class RMSprop(Optimizer):
     def step(self, closure=None):
         loss = self._run_closure(closure)
         for group in self.param_groups:
-            lr, alpha, eps = float(group["lr"]), float(group["alpha"]), float(group["eps"])
+            lr, alpha, eps = self._lr(group), float(group["alpha"]), float(group["eps"])
             momentum, weight_decay = float(group["momentum"]), float(group["weight_decay"])
             for p in self._params_with_grad(group, "RMSprop"):
                 state = self.state[p]

@@ -25,7 +25,7 @@ class SGD(Optimizer):
     def step(self, closure=None):
         loss = self._run_closure(closure)
         for group in self.param_groups:
-            lr, momentum, dampening = float(group["lr"]), float(group["momentum"]), float(group["dampening"])
+            lr, momentum, dampening = self._lr(group), float(group["momentum"]), float(group["dampening"])
             weight_decay, nesterov = float(group["weight_decay"]), group["nesterov"]
             for p in self._params_with_grad(group, "SGD"):
                 x = p._data
