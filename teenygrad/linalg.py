@@ -276,8 +276,15 @@ def vector_norm(x, ord=2, dim=None, keepdim=False, *, dtype=None):
         x = x._cast(to_dtype(dtype))
     if isinstance(ord, str) or isinstance(ord, bool):
         raise RuntimeError(f"linalg.vector_norm: ord must be a number, got {ord!r}")
-    if dim is None:
-        out = x.reshape(-1).norm(ord, 0) if x.ndim else x.abs()
+    if ord < 0 or ord == math.inf:  # min over nothing, or 1/0: torch has no identity to give
+        dims = range(x.ndim) if dim is None else [dim] if isinstance(dim, int) else dim
+        if x.numel() == 0 and (dim is None or any(x.shape[_norm_dim(d, x.ndim, "linalg.vector_norm")] == 0
+                                                  for d in dims)):
+            where = "an empty tensor" if dim is None else f"the dimension {dim}"
+            raise RuntimeError(f"linalg.vector_norm cannot compute the {ord} norm on {where} of shape {x.shape} "
+                               "because the operation does not have an identity")
+    if dim is None:  # a 0-d x too: its norm is Norm's (|x| for most ords, but 1 for ord 0, NaN's gradient NaN)
+        out = x.reshape(-1).norm(ord, 0)
         return out.reshape((1,) * x.ndim) if keepdim else out
     return x.norm(ord, dim, keepdim)
 

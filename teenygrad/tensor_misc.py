@@ -183,7 +183,22 @@ def cdist(x1, x2, p=2.0, compute_mode="use_mm_for_euclid_dist_if_necessary"):
             return EuclidDist.apply(x1, x2)
     if p == 1 and _l1_kernels(x1._data, x2._data) is not None:
         return L1Dist.apply(x1, x2)
-    return pnorm_last((x1.unsqueeze(-2) - x2.unsqueeze(-3)).abs(), p)  # (..., P, R, M) -> (..., P, R)
+    return pnorm_last(DistAbs.apply(x1.unsqueeze(-2) - x2.unsqueeze(-3)), p)  # (..., P, R, M) -> (..., P, R)
+
+
+class DistAbs(Function):
+    """z = |d| for the distances (cdist, pdist);  dd = dz sign(d) with numpy's sign: NaN at a NaN difference, as
+    torch's distance backward (Tensor.abs's gradient there is torch's 0)"""
+    def forward(self, d):
+        self.d = d
+        return np.abs(d)
+
+    def backward(self, g):
+        return g * np.sign(self.d)
+
+    def backward_graph(self, g):
+        from .autograd.graph_backward import const
+        return g * const(np.sign(self.d))
 
 
 def _l1_kernels(a, b):

@@ -85,22 +85,23 @@ def _check_nonempty(self, axes, op):
         raise IndexError(f"{op}: cannot reduce over a zero-size dimension of a tensor of shape {self.shape}")
 
 
+def _amax_amin(self, dim, keepdim, name, nan_ties=False):
+    if keepdim is not False and keepdim is not True:
+        _bool_arg(keepdim, name, "keepdim")
+    axes = _dims(self, dim, None, name)
+    _check_nonempty(self, () if dim is None or dim == () or dim == [] else axes, name)
+    fn = R.AMax if name == "amax" else R.AMin
+    return fn.apply(self, axis=axes, keepdim=keepdim, nan_ties=nan_ties)
+
+
 @_method
 def amax(self, dim=None, keepdim=False):
-    if keepdim is not False and keepdim is not True:
-        _bool_arg(keepdim, "amax", "keepdim")
-    axes = _dims(self, dim, None, "amax")
-    _check_nonempty(self, () if dim is None or dim == () or dim == [] else axes, "amax")
-    return R.AMax.apply(self, axis=axes, keepdim=keepdim)
+    return _amax_amin(self, dim, keepdim, "amax")
 
 
 @_method
 def amin(self, dim=None, keepdim=False):
-    if keepdim is not False and keepdim is not True:
-        _bool_arg(keepdim, "amin", "keepdim")
-    axes = _dims(self, dim, None, "amin")
-    _check_nonempty(self, () if dim is None or dim == () or dim == [] else axes, "amin")
-    return R.AMin.apply(self, axis=axes, keepdim=keepdim)
+    return _amax_amin(self, dim, keepdim, "amin")
 
 
 def _max_min(self, dim, keepdim, other, axis, name):
@@ -110,7 +111,7 @@ def _max_min(self, dim, keepdim, other, axis, name):
         return (self.maximum if name == "max" else self.minimum)(dim if other is None else other)
     dim = axis if dim is None else dim
     if dim is None:
-        out = self.amax() if name == "max" else self.amin()
+        out = _amax_amin(self, None, False, "amax" if name == "max" else "amin", nan_ties=True)
         if out.grad_fn is not None:  # torch's name for the whole-tensor max (amax reads AmaxBackward0)
             out.grad_fn.torch_name = "MaxBackward1" if name == "max" else "MinBackward1"
         return out
@@ -278,10 +279,8 @@ def norm(self, p=2, dim=None, keepdim=False):
         raise RuntimeError(f"norm: expected a floating point tensor as input, got {self.dtype}")
     if p == 1:
         return self.abs().sum(dim, keepdim)
-    if p == float("inf"):
-        return self.abs().amax(dim, keepdim)
-    if p == float("-inf"):
-        return self.abs().amin(dim, keepdim)
+    if p == float("inf") or p == float("-inf"):  # torch's inf-norm gradient shares among NaNs too
+        return _amax_amin(self.abs(), dim, keepdim, "amax" if p > 0 else "amin", nan_ties=True)
     if p == 0:  # the number of nonzeros; as in torch, a graph whose gradient is zero (Piecewise: dx = 0)
         n = (self != 0).sum(dim, keepdim)._cast(self._float_operand().dtype)
         return E.Piecewise.apply(self, fn=lambda x: n._data) if self.requires_grad else n

@@ -14,7 +14,7 @@ from ._arrays import on_device_of
 from .random import gen_of
 from .tensor import Tensor, _norm_dims
 from .tensor_join import cat
-from .tensor_misc import ZeroGrad, pnorm_last
+from .tensor_misc import DistAbs, ZeroGrad, pnorm_last
 from .tensor_ops import _method
 
 
@@ -92,7 +92,7 @@ def pdist(input, p=2):
     if p < 0:
         raise RuntimeError(f"pdist: only supports non-negative p values, got {p}")
     i, j = (Tensor(k, device=input.device) for k in np.triu_indices(input.shape[0], 1))
-    return pnorm_last((input.index_select(0, i) - input.index_select(0, j)).abs(), p)
+    return pnorm_last(DistAbs.apply(input.index_select(0, i) - input.index_select(0, j)), p)
 
 
 # ---- gradient ---------------------------------------------------------------------------------------

@@ -7,7 +7,6 @@ import numpy as np
 from ..tensor import dt  # the dtype module: the package attribute `dtype` is the dtype class, as in torch
 from ..tensor import Tensor, _check_same_device
 from ..ops import loss as N
-from ..tensor_ops import where as _where
 from ._checks import _t, _same_float
 
 _INT64 = np.dtype(np.int64)  # compared with an array's dtype on the hot path (cross-entropy targets)
@@ -261,8 +260,8 @@ def binary_cross_entropy_with_logits(input, target, weight=None, size_average=No
 def kl_div(input, target, size_average=None, reduce=None, reduction="mean", log_target=False):
     if size_average is not None or reduce is not None:
         reduction = _legacy_reduction(size_average, reduce, "kl_div")
-    loss = target.exp() * (target - input) if log_target else _where(target != 0, target * (target.log() - input),
-                                                                     target * 0)
+    # torch's form: xlogy makes 0 log 0 = 0, while 0 * input stays NaN for a NaN or infinite input
+    loss = target.exp() * (target - input) if log_target else target.xlogy(target) - target * input
     if reduction == "batchmean":
         return loss.sum() / input.shape[0]
     return _reduce(loss, reduction, "kl_div")

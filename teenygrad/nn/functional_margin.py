@@ -41,6 +41,12 @@ def _const(like, array):
     return Tensor._wrap(on_device_of(like._data, array).astype(like.dtype, copy=False))  # a device array stays
 
 
+def _hinge(z, keep):
+    """z where z > 0 and keep, else 0 (and no gradient there), as torch's `if (z > 0) sum += z` loops: a NaN z
+    (inf - inf) adds nothing, and a left-out term adds 0 even where it is NaN"""
+    return _where(Tensor._wrap((z._data > 0) & on_device_of(z._data, keep)), z, 0.0)
+
+
 def _class_ids(target, op):
     if _t(target, op, "target").dtype != _INT64:  # torch: expected scalar type Long
         raise TypeError(f"{op}: expected int64 (Long) class ids as target, got {target.dtype} of shape "
@@ -176,8 +182,8 @@ def multilabel_margin_loss(input, target, size_average=None, reduce=None, reduct
     is_target[np.nonzero(listed)[0], ids[listed]] = True
     pairs = listed[:, :, None] & ~is_target[:, None, :]  # (n, k, i): listed target against non-target i
     x_j = x.gather(1, Tensor._wrap(on_device_of(x._data, ids)))  # (n, k)
-    hinge = (1 - x_j.unsqueeze(2) + x.unsqueeze(1)).relu()  # relu: no gradient at exactly 0, as torch
-    loss = (hinge * _const(x, pairs)).sum((1, 2)) / C
+    z = 1 - x_j.unsqueeze(2) + x.unsqueeze(1)
+    loss = _hinge(z, pairs).sum((1, 2)) / C
     loss = loss.reshape(()) if input.ndim <= 1 else loss
     return loss.sum() if reduction == "mean" and x.shape[0] == 0 else _reduce(loss, reduction, op)
 
@@ -207,9 +213,9 @@ def multi_margin_loss(input, target, p=1, margin=1.0, weight=None, size_average=
         bad = int(t.min()) if t.min() < 0 else int(t.max())
         raise RuntimeError(f"{op}: target {bad} is out of range for {C} classes")
     x_y = x.gather(1, Tensor._wrap(on_device_of(x._data, t.reshape(-1, 1))))  # (n, 1)
-    hinge = (margin - x_y + x).relu()  # relu: no gradient at exactly 0, as torch
     others = xp_of(t).arange(C) != t[:, None]  # the target's own term is left out
-    loss = ((hinge * hinge if p == 2 else hinge) * _const(x, others)).sum(1) / C
+    hinge = _hinge(margin - x_y + x, others)
+    loss = (hinge * hinge if p == 2 else hinge).sum(1) / C
     if weight is not None:
         loss = loss * weight.detach()[Tensor._wrap(on_device_of(x._data, t))]  # torch: weight gets no gradient
     loss = loss if input.ndim == 2 else loss.reshape(target.shape)

@@ -20,13 +20,15 @@ class MaxPoolNd(Function):
         N, C = x.shape[:2]
         fill = -np.inf if x.dtype.kind == "f" else np.iinfo(x.dtype).min
         xpad = _pad(x, pad, fill)
+        # a padded window whose maximum is the fill value must pick an input element (not x.min(): NaN there)
+        holds_fill = any(lo or hi for lo, hi in pad) and x.size and bool((x == fill).any())
         self.xpad_shape, self.kernel, self.stride, self.pad, self.dilation = xpad.shape, kernel, stride, pad, dilation
         k = self.kernels = fused_for(x) if x.ndim in (3, 4) and x.size else None
         if k is not None:
             from ..backend import _numba_conv as k  # its pooling kernels (numba is there: fused_for said so)
             self.kernels = k
         if k is not None and x.ndim == 3:  # 1-D: the 2-D kernel over (N, C, 1, L) windows (1, k)
-            if any(lo or hi for lo, hi in pad) and x.min() <= fill:
+            if holds_fill:
                 self.kernels = None
             else:
                 y, arg = k.maxpool2d(contiguous(xpad)[:, :, None], 1, kernel[0], 1, stride[0], 1, dilation[0], 1,
@@ -38,7 +40,7 @@ class MaxPoolNd(Function):
             from ..backend import _numba_conv  # MaxPool2d(2): a loop of its own, ~6x the general kernel
             y, self.arg = _numba_conv.maxpool2x2(contiguous(x), *_out_size(x.shape[2:], kernel, stride, dilation))
             return y
-        if k is not None and not (any(lo or hi for lo, hi in pad) and x.min() <= fill):  # else _prefer_input's case
+        if k is not None and not holds_fill:  # else _prefer_input's case
             y, self.arg = k.maxpool2d(contiguous(xpad), *kernel, *stride, *dilation,
                                       *_out_size(xpad.shape[2:], kernel, stride, dilation))
             return y
@@ -49,7 +51,7 @@ class MaxPoolNd(Function):
         if x.dtype.kind == "f" and x.size and xp_of(x).isnan(x.max()):  # torch's loop: the last NaN of a window wins
             nan = xp_of(x).isnan(cols)
             self.arg = xp_of(x).where(nan.any(axis=2), cols.shape[2] - 1 - nan[:, :, ::-1].argmax(axis=2), self.arg)
-        if x.size and any(lo or hi for lo, hi in pad) and x.min() <= fill:
+        if holds_fill:
             self.arg = _prefer_input(self.arg, cols, x.shape, pad, kernel, stride, dilation)
         return xp_of(x).take_along_axis(cols, self.arg[:, :, None], axis=2)[:, :, 0]
 

@@ -126,26 +126,30 @@ class Prod(Function):
 
 
 class AMax(Function):
-    """z = max over axes; the gradient is shared evenly between tied maxima (torch's amax rule)"""
+    """z = max over axes; the gradient is shared evenly between tied maxima (torch's amax rule). nan_ties: NaNs
+    also tie (torch's rule for the whole-tensor max and for the inf-norm), else a NaN max has no ties: 0/0"""
     saves_output = True
     op = staticmethod(np.max)
 
-    def forward(self, x, axis, keepdim=False):
-        self.x, self.axis, self.keepdim = x, axis, keepdim
+    def forward(self, x, axis, keepdim=False, nan_ties=False):
+        self.x, self.axis, self.keepdim, self.nan_ties = x, axis, keepdim, nan_ties
         self.z = self.op(x, axis=axis, keepdims=True)
         return self.z if keepdim else np.squeeze(self.z, axis)
 
+    def _share(self, dtype):
+        mask = self.x == self.z
+        if self.nan_ties:
+            mask |= np.isnan(self.x)
+        with np.errstate(invalid="ignore"):
+            return (mask / mask.sum(axis=self.axis, keepdims=True)).astype(dtype, copy=False)
+
     def backward(self, g):
-        mask = (self.x == self.z)
-        count = mask.sum(axis=self.axis, keepdims=True)
         if not self.keepdim:
             g = np.expand_dims(g, self.axis)
-        return (g * mask / count).astype(g.dtype)
+        return g * self._share(g.dtype)
 
-    def backward_graph(self, g):
-        mask = self.x == self.z  # piecewise constant: no gradient flows through which places tie
-        share = mask / mask.sum(axis=self.axis, keepdims=True)
-        return _expand_back_graph(g, self.x.shape, self.axis, self.keepdim) * const(share.astype(g.dtype))
+    def backward_graph(self, g):  # the share is piecewise constant: no gradient flows through which places tie
+        return _expand_back_graph(g, self.x.shape, self.axis, self.keepdim) * const(self._share(g.dtype))
 
 
 class AMin(AMax):
@@ -186,13 +190,17 @@ class Var(Function):
     """z = sum (x - mean)^2 / (n - correction);  dx = dz * 2 (x - mean) / (n - correction)"""
     saves_inputs = False
     def forward(self, x, axis, correction=1, keepdim=False):
-        return self._var(x, axis, correction, keepdim).astype(x.dtype, copy=False)
+        with np.errstate(over="ignore"):  # a float64 variance past float32's range rounds to inf, as torch's
+            return self._var(x, axis, correction, keepdim).astype(x.dtype, copy=False)
 
     def _var(self, x, axis, correction, keepdim):
-        """the variance, in float32 for float16/bfloat16 x (torch computes there and rounds once)"""
+        """the variance, in float32 for float16/bfloat16 x and in float64 for float32 x (torch's accumulation types:
+        it computes there and rounds once, so a float32 std of 1e30 and -1e30 is 1.4e30, not inf)"""
         self.in_shape, self.axis, self.keepdim = x.shape, axis, keepdim
         if x.itemsize < 4:
             x = x.astype(np.float32)
+        elif x.dtype == np.float32:
+            x = x.astype(np.float64)
         n = 1
         for a in axis:
             n *= x.shape[a]
@@ -223,7 +231,8 @@ class Std(Var):
     from a constant row)"""
     saves_inputs, saves_output = False, True
     def forward(self, x, axis, correction=1, keepdim=False):
-        self.z = np.sqrt(self._var(x, axis, correction, keepdim)).astype(x.dtype, copy=False)
+        with np.errstate(over="ignore"):
+            self.z = np.sqrt(self._var(x, axis, correction, keepdim)).astype(x.dtype, copy=False)
         return self.z
 
     def backward(self, g):
@@ -407,9 +416,9 @@ def _acc_dtype(d):
 
 
 class Norm(Function):
-    """z = (sum |x|^p)^(1/p) over axes (p a nonzero number);  dx = dz sign(x) |x|^(p-1) / z^(p-1), and 0 where
-    z = 0 or x = 0 (torch's subgradient: a zero vector's norm has gradient 0, not 0/0; for p < 0 a zero anywhere
-    makes z = 0)"""
+    """z = (sum |x|^p)^(1/p) over axes (p a nonzero number);  dx = dz sign(x) |x|^(p-1) / z^(p-1), with torch's
+    masks (norm_backward): p = 2 and p >= 1 take dz / z^(p-1) as 0 where z = 0, p < 1 takes |x|^(p-1) as 0 where
+    x = 0; the masks are products, so a NaN or inf dz still gives NaN there (a zero vector's norm has gradient 0)"""
     saves_output = True
     def forward(self, x, axis, p=2.0, keepdim=False):
         self.x, self.axis, self.p, self.keepdim = x, axis, p, keepdim
@@ -424,12 +433,13 @@ class Norm(Function):
         x, z, p = self.x, self.z, self.p
         if not self.keepdim:
             g = g.reshape(z.shape)
-        with np.errstate(divide="ignore", invalid="ignore"):
+        with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
             if p == 2:
-                dx = x * (g / z)
-            else:
-                dx = np.sign(x) * np.abs(x) ** (p - 1) * (g / z ** (p - 1))
-        return np.where((z == 0) | (x == 0), 0, dx).astype(g.dtype, copy=False)
+                return (g * np.where(z == 0, 0, x / z)).astype(g.dtype, copy=False)
+            scaled = np.sign(x) * np.abs(x) ** (p - 1)
+            if p < 1:  # |x|^(p-1) is inf at 0: masked there, and z^(1-p) is not masked
+                return (np.where(x == 0, 0, scaled) * g * z ** (1 - p)).astype(g.dtype, copy=False)
+            return (scaled * np.where(z == 0, 0, g / z ** (p - 1))).astype(g.dtype, copy=False)
 
     def backward_graph(self, g):
         x, z, p = self.x, self.z, self.p
@@ -437,15 +447,14 @@ class Norm(Function):
         if not self.keepdim:
             g, zt = g.reshape(z.shape), zt.reshape(z.shape)
         xt = self._input(0, x)
-        off = (z == 0) | (x == 0)  # where torch's subgradient is 0; 1 stands in there so no branch divides by 0
-        zt = where(z == 0, 1.0, zt)
+        zsafe = where(z == 0, 1.0, zt)  # 1 stands in where z = 0, so no branch divides by 0
         if p == 2:
-            dx = xt * (g / zt)
-        else:
-            sign = const(np.sign(x))
-            absx = where(x == 0, 1.0, xt * sign)  # |x|, differentiable (its derivative is sign(x))
-            dx = sign * absx ** (p - 1) * (g / zt ** (p - 1))
-        return where(off, 0.0, dx)
+            return g * where(z == 0, 0.0, xt / zsafe)
+        sign = const(np.sign(x))
+        absx = where(x == 0, 1.0, xt * sign)  # |x|, differentiable (its derivative is sign(x))
+        if p < 1:
+            return where(x == 0, 0.0, sign * absx ** (p - 1)) * g * zt ** (1 - p)
+        return sign * absx ** (p - 1) * where(z == 0, 0.0, g / zsafe ** (p - 1))
 
 
 class MedianAll(Function):

@@ -369,8 +369,14 @@ class I0e(Function):
         return g * (I1e.apply(x) - const(np.sign(self.x)) * self._output(self.z))
 
 
+def _tiny(x):
+    """|x| <= eps, or NaN: where torch's I1/I1e gradients take the limit 1/2 (z / x there is 0/0 or rounds badly:
+    float32 i1(1e-45) rounds to 1e-45, not 5e-46)"""
+    return ~(np.abs(x) > np.finfo(x.dtype).eps)
+
+
 class I1(Function):
-    """z = I1(x);  dx = dz (I0(x) - z / x), 1/2 at x = 0"""
+    """z = I1(x);  dx = dz (I0(x) - z / x), 1/2 where |x| <= eps (and at NaN, as torch)"""
     saves_output = True
     def forward(self, x):
         self.x = x
@@ -379,18 +385,18 @@ class I1(Function):
 
     def backward(self, g):
         x = self.x
-        with np.errstate(divide="ignore", invalid="ignore"):
-            d = np.where(x == 0, 0.5, _f64("i0", x) - self.z / x)
+        tiny = _tiny(x)
+        d = np.where(tiny, 0.5, _f64("i0", x) - self.z / np.where(tiny, 1, x))
         return g * d.astype(g.dtype, copy=False)
 
     def backward_graph(self, g):
         xa = self.x
-        x, zero = self._input(0, xa), xa == 0
-        return g * _where(zero, 0.5, I0.apply(x) - self._output(self.z) / _where(zero, 1.0, x))
+        x, tiny = self._input(0, xa), _tiny(xa)
+        return g * _where(tiny, 0.5, I0.apply(x) - self._output(self.z) / _where(tiny, 1.0, x))
 
 
 class I1e(Function):
-    """z = e^-|x| I1(x);  dx = dz (e^-|x| I0(x) - z (sign(x) + 1/x)), 1/2 at x = 0"""
+    """z = e^-|x| I1(x);  dx = dz (e^-|x| I0(x) - z (sign(x) + 1/x)), 1/2 where |x| <= eps (and at NaN, as torch)"""
     saves_output = True
     def forward(self, x):
         self.x = x
@@ -399,15 +405,15 @@ class I1e(Function):
 
     def backward(self, g):
         x = self.x
-        with np.errstate(divide="ignore", invalid="ignore"):
-            d = np.where(x == 0, 0.5, _f64("i0e", x) - self.z * (np.sign(x) + 1 / x))
+        tiny = _tiny(x)
+        d = np.where(tiny, 0.5, _f64("i0e", x) - self.z * (np.sign(x) + 1 / np.where(tiny, 1, x)))
         return g * d.astype(g.dtype, copy=False)
 
     def backward_graph(self, g):
         xa = self.x
-        x, zero = self._input(0, xa), xa == 0
-        d = I0e.apply(x) - self._output(self.z) * (const(np.sign(xa)) + 1.0 / _where(zero, 1.0, x))
-        return g * _where(zero, 0.5, d)
+        x, tiny = self._input(0, xa), _tiny(xa)
+        d = I0e.apply(x) - self._output(self.z) * (const(np.sign(xa)) + 1.0 / _where(tiny, 1.0, x))
+        return g * _where(tiny, 0.5, d)
 
 
 class Sinc(Function):
