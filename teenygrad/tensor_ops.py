@@ -259,11 +259,13 @@ def cosh(self):
 
 @_method
 def logaddexp(self, other):
-    """log(e^a + e^b) without overflow: max(a, b) + log1p(e^-|a - b|)"""
+    """log(e^a + e^b) without overflow: max(a, b) + log1p(e^-|a - b|); a = b (infinite ones too: -inf - -inf is
+    NaN) gives a + log 2, as torch's"""
     a, b = self._other(other, "logaddexp")
     if not dt.is_floating(a.dtype):
         raise NotImplementedError(f"logaddexp: not implemented for {a.dtype} operands (floating point only)")
-    return a.maximum(b) + (-(a - b).abs()).exp().log1p()
+    d = where(a == b, 0.0, a - b)  # the unused branch's gradient is a plain 0 (a - b's backward multiplies nothing)
+    return a.maximum(b) + (-d.abs()).exp().log1p()
 
 
 @_method

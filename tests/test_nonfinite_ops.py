@@ -192,3 +192,21 @@ def test_max_pool_padding_with_nan_and_neg_inf(fused, dtype, nd):
     x = A[:3].astype(dtype)
     compare(pool, x, what=f"max_pool{nd}d")
     compare(lambda L, t: pool(L, t, values=False), x, grad=False, what=f"max_pool{nd}d indices")
+
+
+def test_logaddexp_of_equal_infinities_and_logsigmoid_of_a_0d_minus_inf():
+    # logaddexp(-inf, -inf) is -inf and (inf, inf) inf, as torch's (the max + log1p(e^-|a - b|) form gave NaN: -inf
+    # - -inf); the gradient there is the symmetric limit 0.5 (torch's formula gives NaN: exp(b - a) of NaN).
+    # logsigmoid(-inf) on a 0-d tensor crashed in softplus's backward (item assignment into a numpy scalar)
+    a, b = [-np.inf, np.inf, 1.0, -np.inf, 3.0], [-np.inf, np.inf, 1.0, 2.0, -1.0]
+    want = torch.logaddexp(torch.tensor(a), torch.tensor(b)).numpy()
+    ta, tb = (tg.tensor(np.array(v, np.float32), requires_grad=True) for v in (a, b))
+    y = tg.logaddexp(ta, tb)
+    np.testing.assert_array_equal(y.detach().numpy(), want)
+    y.sum().backward()
+    np.testing.assert_allclose(ta.grad.numpy()[:3], [0.5, 0.5, 0.5])
+    for lib in (torch, tg):
+        x = lib.tensor(-np.inf, requires_grad=True)
+        y = lib.nn.functional.logsigmoid(x)
+        y.backward()
+        assert y.item() == -np.inf and x.grad.item() == 1.0

@@ -92,7 +92,7 @@ class Softplus(Function):
         s = _sigmoid(self.x * self.beta)
         above = self._above()
         if above is not None:
-            s[above] = 1
+            s = np.where(above, s.dtype.type(1), s)  # (a 0-d x makes s a numpy scalar: no item assignment)
         return g * s.astype(g.dtype, copy=False)
 
     def backward_graph(self, g):
