@@ -56,16 +56,18 @@ def test_trigamma_float64_matches_mpmath(kernels):
 
 
 def test_trigamma_special_values(kernels):
-    """as special_math's zeta(2, x): inf at 0, -0, the negative integers (all x below -2^52) and -inf; NaN at +inf
-    and NaN (torch gives a huge finite value at the poles there); and far out, the reflection / the series alone"""
+    """inf at 0, -0 and the negative integers (all x below -2^52); 0 at +inf and NaN at -inf and NaN, as torch's
+    trigamma (torch gives a huge finite value at the poles); and far out, the reflection / the series alone"""
     got = _trigamma(SPECIAL)
     want = {0.0: math.inf, -1.0: math.inf, -2.0: math.inf, -1e10: math.inf, -1e20: math.inf, -3e38: math.inf, -1e300: math.inf,
-            -np.inf: math.inf, 1e-300: math.inf, -1e-300: math.inf, 1e-310: math.inf, -1e-310: math.inf,
+            np.inf: 0.0, 1e-300: math.inf, -1e-300: math.inf, 1e-310: math.inf, -1e-310: math.inf,
             1e155: 1e-155, 1e300: 1e-300, 3e38: 1 / 3e38, -1e15 - 0.5: math.pi ** 2, 1e-30: 1e60, -1e-30: 1e60}
     for v, w in want.items():
         np.testing.assert_allclose(got[SPECIAL == v], w, rtol=1e-14, err_msg=str(v))
-    assert np.isnan(got[np.isnan(SPECIAL) | (SPECIAL == np.inf)]).all()
-    assert np.isfinite(got[~np.isin(SPECIAL, list(want)) & ~np.isnan(SPECIAL) & (SPECIAL != np.inf)]).all()
+    assert np.isnan(got[np.isnan(SPECIAL) | (SPECIAL == -np.inf)]).all()
+    t = torch.polygamma(1, torch.tensor([np.inf, -np.inf], dtype=torch.float64)).numpy()
+    assert t[0] == 0.0 and np.isnan(t[1])  # the values above are torch's
+    assert np.isfinite(got[~np.isin(SPECIAL, list(want)) & ~np.isnan(SPECIAL) & (SPECIAL != -np.inf)]).all()
 
 
 def test_trigamma_kernel_matches_numpy_path():

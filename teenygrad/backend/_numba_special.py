@@ -76,10 +76,12 @@ def _trigamma_pos(x):
 
 @numba.njit(**_exact)
 def _trigamma(x):
-    """polygamma(1, x), as special_math's polygamma(x, 1) (through zeta(2, x)): inf at 0, -1, ..., -inf; NaN at inf
-    and NaN"""
-    if x != x or x == math.inf:
+    """polygamma(1, x), as special_math's polygamma(x, 1): inf at 0, -1, -2, ...; 0 at inf and NaN at -inf and NaN
+    (torch's trigamma: its limit at inf; zeta(2, x) itself is NaN at inf and inf at -inf, as torch's zeta)"""
+    if x != x or x == -math.inf:
         return math.nan
+    if x == math.inf:
+        return 0.0
     if x <= 0.0 and x == np.floor(x):
         return math.inf
     if x > 0.0:

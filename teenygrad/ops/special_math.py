@@ -334,7 +334,11 @@ def polygamma(x, n):
         x = np.asarray(x, dtype=np.float64)
         return k(x.reshape(-1)).reshape(x.shape)
     with np.errstate(over="ignore"):  # n! zeta overflows to inf near the poles, as torch's does
-        return (-1) ** (n + 1) * math.factorial(n) * zeta(n + 1.0, x)
+        out = (-1) ** (n + 1) * math.factorial(n) * zeta(n + 1.0, x)
+    if n == 1:  # torch's trigamma: 0 at inf (its limit), NaN at -inf (zeta(2, x) is NaN and inf there)
+        x = np.asarray(x)
+        out = np.where(x == np.inf, 0.0, np.where(x == -np.inf, np.nan, out))
+    return out
 
 
 # ---- the regularized incomplete gamma functions P(a, x) and Q(a, x) = 1 - P(a, x) ---------------------------------
