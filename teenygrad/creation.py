@@ -1,4 +1,5 @@
 """Factory functions: tensor, zeros, ones, arange, rand, ... (torch's names and dtype defaults)."""
+import builtins
 import math
 import operator
 
@@ -101,7 +102,9 @@ def full(size, fill_value, dtype=None, device=None, requires_grad=False, _overfl
         fill_value = fill_value.item()
     dtype = dt.scalar_dtype(fill_value) if dtype is None else dt.to_dtype(dtype)
     if isinstance(fill_value, (complex, np.complexfloating)) and dtype.kind != "c":
-        if fill_value.imag != 0:  # torch refuses to drop an imaginary part, and takes 1+0j as 1
+        if dtype.kind == "b":  # any nonzero number is True, as torch
+            fill_value = builtins.bool(fill_value)
+        elif fill_value.imag != 0:  # torch refuses to drop an imaginary part, and takes 1+0j as 1
             raise RuntimeError(f"full: value {fill_value} cannot be converted to type {dtype} without overflow")
         fill_value = fill_value.real
     if dtype.kind in "fc" and not _overflow_to_inf and not isinstance(fill_value, (bool, np.bool_)):
@@ -122,8 +125,10 @@ def logspace(start, end, steps, base=10.0, dtype=None, device=None, requires_gra
     """base ** linspace(start, end, steps), computed in float64 and cast (torch's default dtype: the default float)"""
     if steps < 0:
         raise RuntimeError(f"logspace: number of steps must be non-negative, got {steps}")
-    a = np.power(float(base), np.linspace(start, end, steps))
-    return _finish(a.astype(dt.to_dtype(dtype) or dt._default_float), None, device, requires_grad, "logspace")
+    dtype = _space_dtype(start, end, dtype, "logspace")
+    a = np.power(float(base), np.linspace(complex(start), complex(end), steps) if dtype.kind == "c"
+                 else np.linspace(start, end, steps))
+    return _finish(a.astype(dtype), None, device, requires_grad, "logspace")
 
 
 def _like(fn, t, dtype, device, requires_grad, *args):
@@ -205,16 +210,24 @@ def arange(start, end=None, step=1, dtype=None, device=None, requires_grad=False
         start, end = 0, start
     vals = [start, end, step]
     if dtype is None:
-        dtype = dt._default_float if any(isinstance(v, float) for v in vals) else dt.int64
+        dtype = dt._default_float if any(isinstance(v, (float, np.floating)) for v in vals) else dt.int64
     dtype = dt.to_dtype(dtype)
-    if step == 0 or not dt.is_floating(dtype) and int(step) == 0:
+    if step == 0:
         raise RuntimeError(f"arange: step must be nonzero (start={start}, end={end}, step={step})")
     if (end - start) / step < 0:
         raise RuntimeError(f"arange: upper bound and lower bound inconsistent with step sign "
                            f"(start={start}, end={end}, step={step})")
-    if not dt.is_floating(dtype):  # torch truncates the bounds and the step to the integer type
-        start, end, step = int(start), int(end), int(step)
     n = max(int(np.ceil((end - start) / step)), 0)
+    if not dt.is_floating(dtype):
+        if dtype.kind == "b":
+            raise NotImplementedError(f"arange: not implemented for bool (start={start}, end={end}, step={step})")
+        if dtype == dt.int64:  # torch reads all three as int64 first: arange(1, 2.5, dtype=int64) is [1]
+            if int(step) == 0:
+                raise RuntimeError(f"arange: step must be nonzero (step {step!r} truncates to 0 as int64)")
+            start, end, step = int(start), int(end), int(step)
+            n = max(-((start - end) // step), 0)
+        else:  # the length from the numbers as given, the values from the truncated start and step:
+            start, step = int(start), int(step)  # arange(1, 2.5, dtype=int32) is [1, 2], step 0.5 gives zeros
     if dtype.kind == "f" and type(start) in (int, float) and type(step) in (int, float):
         a = _float_arange(start, step, n, dtype)
     else:
@@ -238,8 +251,25 @@ def _float_arange(start, step, n, dtype):
 def linspace(start, end, steps, dtype=None, device=None, requires_grad=False):
     if steps < 0:
         raise RuntimeError(f"linspace: number of steps must be non-negative, got {steps}")
-    return _finish(_arrays.linspace(start, end, steps, dt.to_dtype(dtype) or dt._default_float), None, device,
-                   requires_grad, "linspace")
+    dtype = _space_dtype(start, end, dtype, "linspace")
+    if dtype.kind == "c":
+        a = np.linspace(complex(start), complex(end), steps).astype(dtype)
+    else:
+        a = _arrays.linspace(start, end, steps, dtype)
+    return _finish(a, None, device, requires_grad, "linspace")
+
+
+def _space_dtype(start, end, dtype, op):
+    """linspace/logspace's dtype: the default float, or the default complex for a complex bound (which torch will
+    not narrow to a real dtype given as dtype=)."""
+    cplx = isinstance(start, (complex, np.complexfloating)) or isinstance(end, (complex, np.complexfloating))
+    if dtype is None:
+        return dt.default_complex() if cplx else dt._default_float
+    dtype = dt.to_dtype(dtype)
+    if cplx and dtype.kind != "c":
+        raise RuntimeError(f"{op}: inferred dtype {dt.default_complex()} (from start={start!r}, end={end!r}) can't "
+                           f"be safely cast to passed dtype {dtype}")
+    return dtype
 
 
 def eye(n, m=None, dtype=None, device=None, requires_grad=False):
@@ -251,16 +281,27 @@ def eye(n, m=None, dtype=None, device=None, requires_grad=False):
 def _float_dtype(dtype, op):
     """A sampler's dtype: uniform and normal values truncated to integers would be garbage, so torch refuses."""
     d = dt.to_dtype(dtype) or dt._default_float
-    if not dt.is_floating(d):
-        raise RuntimeError(f"{op}: expected a floating point dtype, got {d}")
+    if not dt.is_floating(d) and d.kind != "c":
+        raise NotImplementedError(f"{op}: not implemented for {d} (expected a floating point or complex dtype)")
     return d
+
+
+def _draw(sample, shape, d, scale):
+    """A float draw of shape, or for a complex dtype one draw each for the real and imaginary parts (times scale)."""
+    if d.kind != "c":
+        return sample(math.prod(shape), np.dtype(d)).reshape(shape)
+    part = np.dtype(d.char.lower())  # complex64's parts are float32
+    a = sample(2 * math.prod(shape), part)
+    if scale != 1:
+        a *= part.type(scale)
+    return a.view(d).reshape(shape)
 
 
 def rand(*size, generator=None, dtype=None, device=None, requires_grad=False, **kw):
     size = _size_kw(size, kw, "rand")
     d = _float_dtype(dtype, "rand")
     shape = _check_shape(size, "rand")
-    a = gen_of(generator).uniform(math.prod(shape), np.dtype(d)).reshape(shape)
+    a = _draw(gen_of(generator).uniform, shape, d, 1)
     return _finish(a, None, device, requires_grad, "rand")
 
 
@@ -268,7 +309,7 @@ def randn(*size, generator=None, dtype=None, device=None, requires_grad=False, *
     size = _size_kw(size, kw, "randn")
     d = _float_dtype(dtype, "randn")
     shape = _check_shape(size, "randn")
-    a = gen_of(generator).normal(math.prod(shape), np.dtype(d)).reshape(shape)
+    a = _draw(gen_of(generator).normal, shape, d, math.sqrt(0.5))  # complex: unit variance in all
     return _finish(a, None, device, requires_grad, "randn")
 
 
@@ -285,12 +326,27 @@ def randint(low, high=None, size=None, generator=None, dtype=None, device=None, 
     if low >= high:
         raise RuntimeError(f"randint: expects 'from' ({low}) to be less than 'to' ({high})")
     shape = _check_shape(size, "randint")
+    if dtype is not None:
+        _check_randint_range(low, high, dt.to_dtype(dtype))
     a = gen_of(generator).randint(math.prod(shape), int(low), int(high)).reshape(shape)
     return _finish(a, dtype, device, requires_grad, "randint")
 
 
+def _check_randint_range(low, high, d):
+    """torch refuses bounds the dtype cannot hold (randint(0, 300, dtype=uint8), randint(0, 5, dtype=bool))."""
+    if d.kind not in "biu":
+        return
+    lo, hi = (0, 1) if d.kind == "b" else (int(np.iinfo(d).min), int(np.iinfo(d).max))
+    if not lo <= low <= hi:
+        raise RuntimeError(f"randint: from ({low}) is out of bounds for {d}")
+    if not lo <= high - 1 <= hi:
+        raise RuntimeError(f"randint: to - 1 ({high - 1}) is out of bounds for {d}")
+
+
 def randperm(n, generator=None, dtype=None, device=None, requires_grad=False):
     n = _int_arg(n, "randperm", "n")
+    if dtype is not None and dt.to_dtype(dtype).kind == "b":
+        raise NotImplementedError(f"randperm: not implemented for bool (n={n})")
     if n < 0:
         raise RuntimeError(f"randperm: n must be non-negative, got {n}")
     return _finish(gen_of(generator).randperm(int(n)), dtype, device, requires_grad, "randperm")

@@ -457,8 +457,9 @@ class Tensor:
         if rounding_mode is not None:
             if rounding_mode not in ("floor", "trunc"):
                 raise RuntimeError(f"div: rounding_mode must be None, 'floor' or 'trunc', got {rounding_mode!r}")
-            if a.dtype.kind == "b":
-                raise NotImplementedError(f"div: rounding_mode={rounding_mode!r} is not implemented for bool tensors")
+            if a.dtype.kind in "bc":
+                raise NotImplementedError(f"div: rounding_mode={rounding_mode!r} is not implemented for {a.dtype} "
+                                          f"tensors")
             if a.dtype.kind in "iub" and np.any(b._data == 0):
                 raise RuntimeError(f"div: ZeroDivisionError: integer division by zero ({a.dtype} tensors of shapes "
                                         f"{a.shape} and {b.shape})")
@@ -604,8 +605,8 @@ class Tensor:
 def _check_modulo(a, b, op):
     """remainder and fmod of operands promoted to one dtype: torch refuses bool, and integer modulo by zero."""
     kind = a._data.dtype.kind
-    if kind == "b":
-        raise NotImplementedError(f"{op}: not implemented for bool tensors")
+    if kind in "bc":  # complex numbers have no ordering, so no floor either
+        raise NotImplementedError(f"{op}: not implemented for {a.dtype} tensors")
     if kind in "iu" and not np.all(b._data):
         raise RuntimeError(f"{op}: ZeroDivisionError: integer modulo by zero (shapes {a.shape}, {b.shape})")
 

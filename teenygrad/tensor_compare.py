@@ -6,8 +6,10 @@ import numpy as np
 from .tensor import Tensor, _arr
 
 
-def _cmp(self, other, fn, op):
+def _cmp(self, other, fn, op, ordered=False):
     a, b = self._other(other, op)
+    if ordered and a._data.dtype.kind == "c":  # a real tensor against a complex number: refused, as complex tensors
+        raise NotImplementedError(f"{op}: not implemented for {a.dtype} (complex numbers have no ordering)")
     try:
         return Tensor._wrap(fn(a._data, b._data))
     except ValueError:
@@ -20,16 +22,16 @@ def __ne__(self, o):
     return self._cmp(o, np.not_equal, "ne")
 
 def __lt__(self, o):
-    return self._cmp(o, np.less, "lt")
+    return self._cmp(o, np.less, "lt", True)
 
 def __le__(self, o):
-    return self._cmp(o, np.less_equal, "le")
+    return self._cmp(o, np.less_equal, "le", True)
 
 def __gt__(self, o):
-    return self._cmp(o, np.greater, "gt")
+    return self._cmp(o, np.greater, "gt", True)
 
 def __ge__(self, o):
-    return self._cmp(o, np.greater_equal, "ge")
+    return self._cmp(o, np.greater_equal, "ge", True)
 
 eq, ne, lt, le, gt, ge = __eq__, __ne__, __lt__, __le__, __gt__, __ge__
 
@@ -95,14 +97,19 @@ def __invert__(self):
         raise TypeError(f"bitwise_not: needs a bool or integer tensor, got {self.dtype}")
     return Tensor._wrap(np.invert(self._data))
 
+def _logical(self, other, fn, op):
+    if not isinstance(other, Tensor):  # torch's signature takes a Tensor only (x.logical_and(True) is refused)
+        raise TypeError(f"{op}(): argument 'other' must be Tensor, not {type(other).__name__}")
+    return self._cmp(other, fn, op)
+
 def logical_and(self, o):
-    return self._cmp(o, np.logical_and, "logical_and")
+    return self._logical(o, np.logical_and, "logical_and")
 
 def logical_or(self, o):
-    return self._cmp(o, np.logical_or, "logical_or")
+    return self._logical(o, np.logical_or, "logical_or")
 
 def logical_xor(self, o):
-    return self._cmp(o, np.logical_xor, "logical_xor")
+    return self._logical(o, np.logical_xor, "logical_xor")
 
 def logical_not(self):
     return Tensor._wrap(np.logical_not(self._data))
@@ -117,8 +124,8 @@ def isfinite(self):
     return Tensor._wrap(np.isfinite(self._data))
 
 
-for _name in ["_cmp", "__eq__", "__ne__", "__lt__", "__le__", "__gt__", "__ge__", "eq", "ne", "lt", "le", "gt", "ge",
-              "equal", "allclose", "isclose", "_logic", "__and__", "__or__", "__xor__", "_shift", "__lshift__",
-              "__rshift__", "__rlshift__", "__rrshift__", "__rand__", "__ror__", "__rxor__", "__invert__",
+for _name in ["_cmp", "_logical", "__eq__", "__ne__", "__lt__", "__le__", "__gt__", "__ge__", "eq", "ne", "lt", "le",
+              "gt", "ge", "equal", "allclose", "isclose", "_logic", "__and__", "__or__", "__xor__", "_shift",
+              "__lshift__", "__rshift__", "__rlshift__", "__rrshift__", "__rand__", "__ror__", "__rxor__", "__invert__",
               "logical_and", "logical_or", "logical_xor", "logical_not", "isnan", "isinf", "isfinite"]:
     setattr(Tensor, _name, globals()[_name])
