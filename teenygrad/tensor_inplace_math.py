@@ -4,7 +4,7 @@ x-sized); otherwise they run the out-of-place op on a stand-in of the old value 
 import builtins
 import numpy as np
 from . import dtype as dt
-from .tensor import Tensor, _gstate, _needs_grad, _shared_memory_error
+from .tensor import Tensor, _BOOL_SUB, _gstate, _needs_grad, _shared_memory_error
 from .tensor_inplace import _bump, _bump_plain_views, _count_write
 
 
@@ -61,11 +61,16 @@ def __iand__(self, o):
 def __ior__(self, o):
     return self._inplace(self | o, "or_")
 
+def __ixor__(self, o):
+    return self._inplace(self ^ o, "xor_")
+
 def _fast_inplace(self, ufunc, o, op):
     """x += y with no graph: write into x's own memory (keeps views and .data aliases in sync)."""
     b, bs = (o._data, o._data.shape) if isinstance(o, Tensor) else (o, ())  # o is a Tensor or a Python number
     # torch refuses to write a float result into an int tensor, or a number into a bool tensor
     kind = self._data.dtype.kind
+    if ufunc is np.subtract and (kind == "b" or isinstance(o, Tensor) and b.dtype.kind == "b"):
+        raise RuntimeError(_BOOL_SUB)  # as out-of-place: torch refuses `-` with a bool tensor
     if kind in "biu":
         o_dt = o.dtype if isinstance(o, Tensor) else dt.scalar_dtype(o)
         if dt._category(o_dt) > dt._category(self._data.dtype):
@@ -260,6 +265,6 @@ def exp_(self):
 
 
 for _name in ["__iadd__", "__isub__", "__imul__", "__itruediv__", "__ifloordiv__", "__ipow__", "__imod__", "__iand__",
-              "__ior__", "_fast_inplace", "add_", "sub_", "mul_", "div_", "pow_", "clamp_", "lerp_", "addcmul_",
+              "__ior__", "__ixor__", "_fast_inplace", "add_", "sub_", "mul_", "div_", "pow_", "clamp_", "lerp_", "addcmul_",
               "addcdiv_", "exp_"]:
     setattr(Tensor, _name, globals()[_name])

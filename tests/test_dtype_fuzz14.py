@@ -206,3 +206,19 @@ def test_random_integer_dtypes():
     assert x.dtype == tg.complex64 and abs(float((x.abs() ** 2).mean()) - 1) < 0.05  # unit variance, as torch
     u = tg.rand(1000, dtype=tg.complex128).numpy()
     assert (u.real >= 0).all() and (u.real < 1).all() and (u.imag >= 0).all() and (u.imag < 1).all()
+
+
+def test_inplace_xor_writes_in_place_and_bool_subtraction_is_refused():
+    # a ^= b had no __ixor__: Python rebound a to a new int64 tensor, the alias kept the old values; a -= bool
+    # took the fast in-place path past torch's refusal
+    for lib in (torch, tg):
+        a = lib.tensor([1, 2, 3], dtype=lib.int8)
+        alias = a
+        a ^= lib.tensor([1, 1, 1])
+        assert a is alias and a.dtype == lib.int8 and alias.tolist() == [0, 3, 2]
+        with pytest.raises(RuntimeError, match="(?i)subtraction, the `-` operator, with a bool tensor"):
+            x = lib.tensor([1, 2])
+            x -= lib.tensor([True, False])
+        with pytest.raises(RuntimeError, match="(?i)subtraction, the `-` operator, with a bool tensor"):
+            y = lib.tensor([True])
+            y -= 1
