@@ -127,6 +127,8 @@ def _conv_transpose(op, nd, input, weight, bias, stride, padding, output_padding
     _same_float(op, input, weight, bias)
     out = tuple((n - 1) * s - 2 * p + d * (k - 1) + o + 1
                 for n, s, p, d, k, o in zip(size, stride, pad, dilation, K, opad))
+    # (torch's oneDNN path returns an empty output at size 0 for some float32 configurations, depending on the batch
+    # and thread count; its other paths refuse it, as here)
     if min(out) < 1:
         raise RuntimeError(f"{op}: input {input.shape} with kernel {_show(K)}, stride {_show(stride)}, padding "
                            f"{_show(pad)} gives a non-positive output size {_show(out)}")
@@ -239,6 +241,11 @@ def max_pool3d(input, kernel_size, stride=None, padding=0, dilation=1, ceil_mode
 
 
 def _avg_pool(op, nd, input, kernel_size, stride, padding, ceil_mode, count_include_pad, divisor_override):
+    if nd == 3 and isinstance(input, Tensor) and input.ndim in (4, 5):  # torch's avg_pool3d checks the unpadded input
+        K, size = _ntuple(kernel_size, nd, "kernel_size", op), input.shape[-3:]
+        if any(n < k for n, k in zip(size, K)):
+            raise RuntimeError(f"{op}: input {input.shape} is too small: input image (T: {size[0]} H: {size[1]} "
+                               f"W: {size[2]}) smaller than kernel size (kT: {K[0]} kH: {K[1]} kW: {K[2]})")
     x, batched, K, S, pads, _ = _pool_setup(op, nd, input, kernel_size, stride, padding, 1, ceil_mode)
     P = tuple(lo for lo, _ in pads)
     if divisor_override is not None:

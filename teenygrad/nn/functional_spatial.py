@@ -153,7 +153,7 @@ def _resample(x, d, idx, w, pad=None):
 
 
 def _interp_sizes(input, nd, size, scale_factor, recompute_scale_factor):
-    """(output sizes, scales for the index math or None per dim), checked as torch does."""
+    """(output sizes, scales for the index math or None per dim), checked as torch does (before the mode)."""
     space = list(input.shape[2:])
     if size is not None and scale_factor is not None:
         raise ValueError("interpolate: only one of size or scale_factor should be defined")
@@ -176,9 +176,6 @@ def _interp_sizes(input, nd, size, scale_factor, recompute_scale_factor):
         scales = (None,) * nd if recompute_scale_factor else tuple(float(s) for s in scales)
     else:
         raise ValueError("interpolate: either size or scale_factor should be defined")
-    if min(sizes) < 1:
-        raise RuntimeError(f"interpolate: input and output sizes should be greater than 0, but got input "
-                           f"{tuple(space)} and output {tuple(sizes)}")
     return tuple(int(s) for s in sizes), scales
 
 
@@ -189,6 +186,13 @@ def interpolate(input, size=None, scale_factor=None, mode="nearest", align_corne
     pooling)."""
     _t(input, "interpolate")
     nd = input.ndim - 2
+    if align_corners is not None and mode in ("nearest", "nearest-exact", "area"):
+        raise ValueError(f"interpolate: align_corners can only be set with the interpolating modes: "
+                         f"{' | '.join(_MODE_DIMS)} (got mode {mode!r})")
+    sizes, scales = _interp_sizes(input, nd, size, scale_factor, recompute_scale_factor)  # torch checks these first
+    if antialias and not (mode in ("bilinear", "bicubic") and nd == 2):
+        raise ValueError(f"interpolate: antialias is restricted to the bilinear and bicubic modes and a 4-D input "
+                         f"(got mode {mode!r} and input {input.shape})")
     modes = ("nearest", "nearest-exact", "area") + tuple(_MODE_DIMS)
     if mode not in modes:
         raise NotImplementedError(f"interpolate: unknown mode {mode!r}, expected one of {', '.join(modes)}")
@@ -196,14 +200,10 @@ def interpolate(input, size=None, scale_factor=None, mode="nearest", align_corne
         need = f"{_MODE_DIMS[mode] + 2}-D" if mode in _MODE_DIMS else "3-D, 4-D or 5-D"
         raise NotImplementedError(f"interpolate: got a {input.ndim}-D input {input.shape}, but mode {mode!r} needs "
                                   f"{need} input (N, C, *spatial)")
-    if align_corners is not None and mode not in _MODE_DIMS:
-        raise ValueError(f"interpolate: align_corners can only be set with the interpolating modes: "
-                         f"{' | '.join(_MODE_DIMS)} (got mode {mode!r})")
-    if antialias and mode not in ("bilinear", "bicubic"):
-        raise ValueError(f"interpolate: antialias is restricted to the bilinear and bicubic modes and a 4-D input "
-                         f"(got mode {mode!r})")
     _same_float("interpolate", input)
-    sizes, scales = _interp_sizes(input, nd, size, scale_factor, recompute_scale_factor)
+    if min(sizes) < (0 if mode == "area" else 1):  # area is torch's adaptive average pool: it allows 0
+        raise RuntimeError(f"interpolate: input and output sizes should be greater than 0, but got input "
+                           f"{tuple(input.shape[2:])} and output {sizes}")
     y = input
     for i, (n, o, s) in enumerate(zip(input.shape[2:], sizes, scales)):
         if antialias:

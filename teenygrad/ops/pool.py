@@ -84,14 +84,20 @@ class MaxPoolNd(Function):
                             kernel=self.kernel, stride=self.stride, pad=self.pad, dilation=self.dilation)
 
     def indices(self, in_shape):
-        """torch's return_indices: the flat position of each maximum within its (unpadded) input plane."""
+        """torch's return_indices: the flat position of each maximum within its (unpadded) input plane. A window
+        whose max is a padding tap (all -inf) points, as torch's, at its first tap at or past 0 in every dim."""
+        xp = xp_of(self.arg)
         offs = np.unravel_index(self.arg, self.kernel)
-        flat = 0
+        flat = first = 0
+        outside = False
         for i, (k, size) in enumerate(zip(offs, in_shape)):
-            o = xp_of(self.arg).arange(self.arg.shape[2 + i]).reshape((-1,) + (1,) * (len(in_shape) - 1 - i))
-            flat = flat * size + o * self.stride[i] + k * self.dilation[i] - self.pad[i][0]
-        return flat
-
+            o = xp.arange(self.arg.shape[2 + i]).reshape((-1,) + (1,) * (len(in_shape) - 1 - i))
+            start, d = o * self.stride[i] - self.pad[i][0], self.dilation[i]
+            pos = start + k * d
+            outside = outside | (pos < 0) | (pos >= size)
+            flat = flat * size + pos
+            first = first * size + start + (-xp.minimum(start, 0) + d - 1) // d * d
+        return xp.where(outside, first, flat) if xp.any(outside) else flat
 
 class MaxUnpool(Function):
     """y (rows, n) zeros with y[r, idx[r, i]] = x[r, i] (a repeated index keeps the last value, as torch's serial
