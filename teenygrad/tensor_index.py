@@ -13,7 +13,7 @@ from .tensor_ops import _method
 from .tensor_inplace import _plain_view, _fill_value, _overlaps
 from .tensor_inplace_math import _no_graph_write
 from .tensor_movement import _bool_mask
-from .tensor_scatter import _check_index_tensor, _check_bounds, _check_no_overlap, _written
+from .tensor_scatter import _check_index_tensor, _check_bounds, _check_no_overlap, _written, _INT64, _INT32_64
 from .random import gen_of
 
 _gstate = grad_mode._state
@@ -34,6 +34,8 @@ def _index_part(i, op):
             return int(a)
         if a.dtype == np.uint8:  # torch (deprecated) reads a uint8 tensor as a mask, not as indices
             a = a.astype(np.bool_)
+        elif a.dtype not in _INDEX_DTYPES:  # torch refuses an int16 or int8 index tensor too
+            raise IndexError(f"{op}: tensors used as indices must be long, int, byte or bool, got {a.dtype}")
     elif isinstance(i, range):
         return np.arange(i.start, i.stop, i.step, dtype=np.int64)
     elif isinstance(i, (list, np.ndarray)):
@@ -53,6 +55,7 @@ def _index_part(i, op):
     return a
 
 
+_INDEX_DTYPES = (np.dtype(np.int64), np.dtype(np.int32), np.dtype(np.bool_))
 _SEQUENCE_PARTS = (list, tuple, Tensor, np.ndarray, slice, range)
 
 
@@ -69,8 +72,9 @@ def _ints_first(index):
     """torch applies integer indices before array indices; numpy counts an int beside an array as one more array
     index, which moves the result's dims when a slice sits between them (x[0, :, ids] of a (2, 3, 4) x: numpy
     gives (len(ids), 3), torch (3, len(ids))). For such an index: (the ints alone, the rest), else None."""
-    if len(index) < 2 or np.ndarray not in map(type, index) or int not in map(type, index):
-        return None
+    if (len(index) < 2 or int not in map(type, index)
+            or not any(type(i) is np.ndarray or type(i) is builtins.bool for i in index)):
+        return None  # (a bool, as torch's x[0, None, False], is an array index on a new dim of size 1)
     first, rest = [], []
     for i in index:
         if type(i) is int:
@@ -83,6 +87,8 @@ def _ints_first(index):
             first.append(i)
         elif isinstance(i, np.ndarray):
             first += [slice(None)] * (i.ndim if i.dtype == np.bool_ else 1)
+    if Ellipsis not in first:  # a view even where the ints pick one element (x[0, True] of a 1-D x)
+        first.append(Ellipsis)
     return tuple(first), tuple(rest)
 
 
@@ -106,14 +112,14 @@ def _getitem(self, index):
         index = slice(_int_bound(index.start), _int_bound(index.stop), _int_bound(index.step))
     if type(index) is slice and index.step is None:
         index = (index,)  # x[a:b]: what _norm_index gives (it checks only the step)
-    elif (type(index) is Tensor and type(index._data) is np.ndarray and index._data.dtype.kind in "bi"
+    elif (type(index) is Tensor and type(index._data) is np.ndarray and index._data.dtype in _INDEX_DTYPES
             and index._data.ndim):  # a 0-d int tensor indexes as an int (a view): _norm_index says so
         index = (index._data,)  # x[ids], the hot case: what _norm_index gives, without its calls
     else:
         index = _norm_index(self, index, "getitem")
         if len(index) > 1:
             for i in index:  # a plain loop: the cheapest scan for the rare array index among others
-                if type(i) is np.ndarray:
+                if type(i) is np.ndarray or type(i) is builtins.bool:
                     split = _ints_first(index)
                     if split is not None:
                         return _getitem(_getitem(self, split[0]), split[1])
@@ -141,7 +147,7 @@ def _getitem(self, index):
 Tensor.__getitem__ = _getitem
 
 
-def _setitem(self, index, value):
+def _setitem(self, index, value, op="setitem"):
     if (type(index) is tuple and type(value) is Tensor and type(self._data) is np.ndarray
             and type(value._data) is np.ndarray and not (self.requires_grad or value.requires_grad)
             and all(type(i) is int for i in index) and value._data.dtype == self._data.dtype
@@ -152,10 +158,11 @@ def _setitem(self, index, value):
         try:
             self._data[index] = value._data
         except IndexError as e:
-            raise _index_error(self, index, e, "setitem") from None
+            raise _index_error(self, index, e, op) from None
         self._mark_written()
         return
-    index = _norm_index(self, index, "setitem")
+    bare_bool = type(index) is builtins.bool  # torch's x[True] = v is a copy_ (casts); x[True,] an index_put_
+    index = _norm_index(self, index, op)
     then = None
     split = _ints_first(index)
     if split is not None:  # x[0, :, ids] = v is x[0][:, ids] = v, x[0] a view
@@ -163,11 +170,11 @@ def _setitem(self, index, value):
     if isinstance(value, Tensor):
         if value.ndim == 0 and type(value._data) is np.ndarray and type(self._data) is not np.ndarray:
             value = value.to(self.device)  # torch takes a 0-d cpu tensor as a value anywhere, as it does a number
-        _check_same_device(self, value, "setitem")
-        if value.dtype != self.dtype:
-            _check_index_put_dtype(self, index if then is None else then, value)
+        _check_same_device(self, value, op)
+        if value.dtype != self.dtype and not bare_bool:
+            _check_index_put_dtype(self, index if then is None else then, value, op)
     if not isinstance(value, Tensor) and self._data.dtype.kind in "iub" and isinstance(value, (int, float)):
-        value = _fill_value(value, self._data.dtype, "setitem")  # truncated, or refused where it overflows
+        value = _fill_value(value, self._data.dtype, op)  # truncated, or refused where it overflows
     v = value if isinstance(value, Tensor) else Tensor._wrap(on_device_of(self._data, np.asarray(value, self.dtype)))
     if v.ndim and v.shape[0] == 1:  # torch drops a value's leading 1s (x[0] = row of shape (1, n))
         v = v.reshape(v.shape[next((i for i, n in enumerate(v.shape) if n != 1), v.ndim):])
@@ -176,15 +183,15 @@ def _setitem(self, index, value):
         if np.broadcast_shapes(target_shape, v.shape) != target_shape:
             raise ValueError
     except IndexError as e:
-        raise _index_error(self, index, e, "setitem") from None
+        raise _index_error(self, index, e, op) from None
     except ValueError:
-        raise RuntimeError(f"setitem: value of shape {v.shape} can't be broadcast to the indexed shape "
+        raise RuntimeError(f"{op}: value of shape {v.shape} can't be broadcast to the indexed shape "
                            f"{target_shape}") from None
     if _gstate["enabled"] and (self.requires_grad or v.requires_grad):
         if self._ctx is None and self.requires_grad:
-            raise RuntimeError("setitem: a leaf Variable that requires grad is being used in an in-place operation")
+            raise RuntimeError(f"{op}: a leaf Variable that requires grad is being used in an in-place operation")
         # through _inplace, as the other in-place ops: a view passes it to its base, a base to its views
-        self._inplace(I.SetItem.apply(self._pre_inplace(), v._cast(self.dtype), index=index, then=then), "setitem")
+        self._inplace(I.SetItem.apply(self._pre_inplace(), v._cast(self.dtype), index=index, then=then), op)
         return
     if then is None:
         self._data[index] = v._data
@@ -215,27 +222,35 @@ def _indexed_shape(a, index):
     return shape + a.shape[len(index):]
 
 
-def _check_index_put_dtype(self, index, value):
+def _check_index_put_dtype(self, index, value, op):
     """torch casts a tensor value written through basic indices (a copy_), but refuses one of another dtype through
     array indices (index_put_); a lone bool mask with a one-element value is a masked_fill_, which casts again."""
-    arrays = [i for i in index if isinstance(i, np.ndarray)]
+    arrays = [np.asarray(i) if type(i) is builtins.bool else i for i in index
+              if isinstance(i, np.ndarray) or type(i) is builtins.bool]
     if not arrays or (len(arrays) == 1 and arrays[0].dtype == np.bool_ and arrays[0].ndim and value.numel() == 1):
         return
-    raise RuntimeError(f"setitem: index put requires the source and destination dtypes match, got {self.dtype} "
+    raise RuntimeError(f"{op}: index put requires the source and destination dtypes match, got {self.dtype} "
                        f"for the destination and {value.dtype} for the source")
+
+
+# torch's rules per op: (index dtypes, the error for another dtype, for an index of 2+ dims, for one out of range)
+_ALONG_DIM_RULES = {"index_add": (_INT32_64, RuntimeError, IndexError, RuntimeError),
+                    "index_copy": (_INT64, RuntimeError, IndexError, IndexError),
+                    "index_fill": (_INT64, IndexError, RuntimeError, IndexError)}
 
 
 def _along_dim(self, dim, index, op, negative_ok):
     """A 1-D index along dim, shaped to broadcast against a tensor of self's rank."""
-    index = _check_index_tensor(index, op)
+    dtypes, dtype_error, ndim_error, range_error = _ALONG_DIM_RULES[op]
+    index = _check_index_tensor(index, op, dtypes, dtype_error)
     _check_same_device(self, index, op)
     if index.ndim > 1:
-        raise IndexError(f"{op}: index must be 0-D or 1-D, got shape {index.shape}")
+        raise ndim_error(f"{op}: index must be 0-D or 1-D, got shape {index.shape}")
     d = _norm_dim(dim, self.ndim, op)
     ix, n = index._data.reshape(-1), self.shape[d] if self.ndim else 1
     if ix.size and (ix.min() < (-n if negative_ok else 0) or ix.max() >= n):
-        raise IndexError(f"{op}: index {int(ix.max()) if ix.max() >= n else int(ix.min())} is out of range "
-                         f"for dim {d} of shape {self.shape}")
+        raise range_error(f"{op}: index {int(ix.max()) if ix.max() >= n else int(ix.min())} is out of range "
+                          f"for dim {d} of shape {self.shape}")
     return d, (ix % n if ix.size else ix).reshape([-1 if i == d else 1 for i in range(self.ndim)])
 
 
@@ -248,15 +263,17 @@ def _broadcast_index(ix, shape):
 def index_add(self, dim, index, source, alpha=1):
     """self with source's slices added at `index` along dim (repeats accumulate): a scatter-add."""
     d, ix = _along_dim(self, dim, index, "index_add", negative_ok=False)
+    if self.ndim == 0 and source.ndim == 0:  # as one element
+        return self.reshape(1).index_add(0, index.reshape(-1), source.reshape(1), alpha).reshape(())
     if (source.ndim != self.ndim or ix.size != source.shape[d]
             or source.shape[:d] + source.shape[d + 1:] != self.shape[:d] + self.shape[d + 1:]):
         raise RuntimeError(f"index_add: source of shape {source.shape} doesn't match index of length {ix.size} "
                            f"along dim {d} of shape {self.shape}")
     if source.dtype != self.dtype:
         raise RuntimeError(f"index_add: self ({self.dtype}) and source ({source.dtype}) must have the same dtype")
+    if self.dtype.kind in "iu" and isinstance(alpha, float):
+        alpha = int(alpha)  # torch truncates alpha to self's integer type (1.5 adds source once)
     src = source * alpha if alpha != 1 else source
-    if self.ndim == 0:
-        return self.scatter_add(d, _broadcast_index(ix, source.shape), src)
     return I.IndexAdd.apply(self, src, idx=ix.reshape(-1), axis=d)
 
 
@@ -270,6 +287,9 @@ def index_add_(self, dim, index, source, alpha=1):
 
 @_method
 def index_fill(self, dim, index, value):
+    if self.ndim == 0:  # as one element (an empty index fills nothing)
+        _norm_dim(dim, 0, "index_fill")
+        return self.reshape(1).index_fill(0, index, value).reshape(())
     d, ix = _along_dim(self, dim, index, "index_fill", negative_ok=True)
     if not isinstance(value, Tensor):
         value = _fill_value(value, self._data.dtype, "index_fill")
@@ -289,7 +309,13 @@ def index_select(self, dim, index):
     if index.ndim > 1:
         raise IndexError(f"index_select: index must be 0-D or 1-D, got shape {index.shape}")
     d = _norm_dim(dim, self.ndim, "index_select")
-    _check_bounds(index._data, self.shape[d] if self.ndim else 1, d, "index_select")
+    if self.ndim == 0:  # torch: a 0-d result, read at the one index there may be
+        if index.numel() != 1:
+            raise RuntimeError(f"index_select: index to a 0-d tensor can have only 1 value, got {index.numel()}")
+        if int(index._data.reshape(-1)[0]) != 0:
+            raise IndexError(f"index_select: index {int(index._data.reshape(-1)[0])} is out of range for a 0-d tensor")
+        return self.reshape(1)[index.reshape(-1)].reshape(())
+    _check_bounds(index._data, self.shape[d], d, "index_select")
     return self[(slice(None),) * d + (index.reshape(-1),)]
 
 
@@ -328,7 +354,7 @@ def _index_put(self, indices, values, accumulate, in_place=False):
         raise RuntimeError(f"index_put: self ({self.dtype}) and values ({values.dtype}) must have the same dtype")
     if not accumulate:
         out = self if in_place else self.clone()
-        out[tuple(indices)] = values  # in place: setitem writes self's array and stamps the write
+        _setitem(out, tuple(indices), values, "index_put")  # in place: writes self's array and stamps the write
         return out
     index = _norm_index(self, tuple(indices), "index_put")
     try:
@@ -359,7 +385,7 @@ def index_put_(self, indices, values, accumulate=False):
 @_method
 def take(self, index):
     """self flattened, read at index (negative counts from the end); the result has index's shape."""
-    index = _check_index_tensor(index, "take")
+    index = _check_index_tensor(index, "take", _INT64)
     n, ix = self.numel(), index._data
     if ix.size and (ix.min() < -n or ix.max() >= n):
         bad = int(ix.max()) if ix.max() >= n else int(ix.min())
@@ -370,8 +396,9 @@ def take(self, index):
 @_method
 def take_along_dim(self, indices, dim=None):
     """gather along dim with self and indices broadcast against each other elsewhere (dim None: flattened)."""
-    indices = _check_index_tensor(indices, "take_along_dim")
+    indices = _check_index_tensor(indices, "take_along_dim", _INT64)
     if dim is None:
+        _check_bounds(indices._data, self.numel(), 0, "take_along_dim")
         return self.reshape(-1).gather(0, indices.reshape(-1))
     if indices.ndim != self.ndim:
         raise RuntimeError(f"take_along_dim: input and indices should have the same number of dimensions, got "
@@ -379,6 +406,7 @@ def take_along_dim(self, indices, dim=None):
     d = _norm_dim(dim, self.ndim, "take_along_dim")
     if self.ndim == 0:
         raise RuntimeError("take_along_dim: expected a tensor with at least one dim and a dim, got a 0-d tensor")
+    _check_bounds(indices._data, self.shape[d], d, "take_along_dim")  # torch reads past the end here: a clear error
     try:
         shape = np.broadcast_shapes(self.shape[:d] + (1,) + self.shape[d + 1:],
                                     indices.shape[:d] + (1,) + indices.shape[d + 1:])

@@ -10,11 +10,17 @@ from .tensor_inplace import _fill_value, _overlaps, _bump
 from .tensor_inplace_math import _no_graph_write
 
 
-def _check_index_tensor(index, op):
+_INT32_64 = (np.dtype(np.int64), np.dtype(np.int32))
+_INT64 = (np.dtype(np.int64),)
+
+
+def _check_index_tensor(index, op, dtypes=_INT32_64, error=RuntimeError):
+    """index as a Tensor of one of torch's index dtypes for op: int32 or int64 for gather, scatter, index_select and
+    index_add; int64 alone for take, take_along_dim, index_copy and index_fill (whose refusal is an IndexError)."""
     if not isinstance(index, Tensor):
         index = Tensor._from_data(index)
-    if index.dtype.kind not in "iu":
-        raise RuntimeError(f"{op}: expected an integer index tensor, got {index.dtype}")
+    if index.dtype not in dtypes:
+        raise error(f"{op}: expected an index tensor of dtype {' or '.join(map(str, dtypes))}, got {index.dtype}")
     return index
 
 
@@ -103,6 +109,7 @@ def scatter_reduce(self, dim, index, src, reduce, include_self=True):
 
 
 def _scatter_reduce(self, dim, index, src, reduce, include_self, into=None):
+    reduce = {"max": "amax", "min": "amin"}.get(reduce, reduce)  # torch takes the old names too
     if reduce not in _SCATTER_REDUCES:
         raise RuntimeError(f"scatter_reduce: reduce must be one of {', '.join(_SCATTER_REDUCES)}, got {reduce!r}")
     if reduce == "mean" and self.dtype == np.bool_:

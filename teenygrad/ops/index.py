@@ -603,6 +603,8 @@ def index_put_add_into(z, v, index):
     rows = _index_rows(index, z)
     if rows is not None:  # integer arrays on the leading dims: each index names a row of the rest
         flat, shape = rows
+        if not flat.size or not z.size:  # nothing to add (reshape(0, -1) can't tell the row length)
+            return z
         rv = np.broadcast_to(v, shape).reshape(flat.size, -1)
         if fused_for(z, rv) is not None:  # numba: one serial pass
             scatter_add_rows(z.reshape(-1, rv.shape[1]), flat, rv)
