@@ -9,6 +9,7 @@ from . import dtype as dt
 from ._arrays import zeros_on, to_host
 from .autograd.function import Function
 from .ops.matmul import EuclidDist
+from .ops.unary import Abs
 from .tensor import Tensor
 
 
@@ -186,19 +187,15 @@ def cdist(x1, x2, p=2.0, compute_mode="use_mm_for_euclid_dist_if_necessary"):
     return pnorm_last(DistAbs.apply(x1.unsqueeze(-2) - x2.unsqueeze(-3)), p)  # (..., P, R, M) -> (..., P, R)
 
 
-class DistAbs(Function):
-    """z = |d| for the distances (cdist, pdist);  dd = dz sign(d) with numpy's sign: NaN at a NaN difference, as
-    torch's distance backward (Tensor.abs's gradient there is torch's 0)"""
-    def forward(self, d):
-        self.d = d
-        return np.abs(d)
-
+class DistAbs(Abs):
+    """|d| for the distances (cdist, pdist): dd = dz sign(d) with numpy's sign, NaN at a NaN difference, as torch's
+    distance backward (Tensor.abs's gradient there is torch's 0)"""
     def backward(self, g):
-        return g * np.sign(self.d)
+        return g * np.sign(self.x)
 
     def backward_graph(self, g):
         from .autograd.graph_backward import const
-        return g * const(np.sign(self.d))
+        return g * const(np.sign(self.x))
 
 
 def _l1_kernels(a, b):

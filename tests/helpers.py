@@ -150,6 +150,21 @@ def refused_like_torch(fn, op):
     assert op in str(got.value)
 
 
+def assert_nonfinite_close(got, want, what, atol, rtol, same_dtype=False):
+    """NaN where torch has NaN, the same infinities, finite values close (and the same dtype if same_dtype)."""
+    got, want = np.asarray(got), np.asarray(want)
+    assert got.shape == want.shape, f"{what}: shape {got.shape} != {want.shape}"
+    assert not same_dtype or got.dtype == want.dtype, f"{what}: dtype {got.dtype} != {want.dtype}"
+    got, want = got.astype(np.float64), want.astype(np.float64)
+    ok = np.isnan(got) == np.isnan(want)
+    ok &= np.where(np.isinf(want) | np.isinf(got), got == want, True)
+    fin = np.isfinite(got) & np.isfinite(want)
+    ok &= np.where(fin, np.abs(got - want) <= atol + rtol * np.abs(want), True)
+    bad = np.argwhere(~ok)[:5]
+    assert ok.all(), f"{what}: " + ", ".join(f"at {tuple(i)} teenygrad {got[tuple(i)]} torch {want[tuple(i)]}"
+                                             for i in bad)
+
+
 def raises_same(fn_torch, fn_tg):
     """fn_torch() raises, and fn_tg() raises the same exception type (the message is not compared)."""
     with pytest.raises(Exception) as want:

@@ -8,6 +8,7 @@ import torch.nn.functional as F
 
 import teenygrad as tg
 import teenygrad.nn.functional as TF
+from helpers import assert_nonfinite_close
 
 RTOL, ATOL = 1e-4, 1e-5
 SPECIALS = np.array([np.nan, np.inf, -np.inf, 1e30, -1e30, 3e38, -3e38, 1e-30, -1e-30, 1e-45, 0.0, -0.0,
@@ -15,16 +16,7 @@ SPECIALS = np.array([np.nan, np.inf, -np.inf, 1e30, -1e30, 3e38, -3e38, 1e-30, -
 
 
 def assert_same(got, want, what):
-    """NaN where torch has NaN, the same infinities, finite values close."""
-    got, want = np.asarray(got, np.float64), np.asarray(want, np.float64)
-    assert got.shape == want.shape, f"{what}: shape {got.shape} != {want.shape}"
-    ok = np.isnan(got) == np.isnan(want)
-    ok &= np.where(np.isinf(want) | np.isinf(got), got == want, True)
-    fin = np.isfinite(got) & np.isfinite(want)
-    ok &= np.where(fin, np.abs(got - want) <= ATOL + RTOL * np.abs(want), True)
-    bad = np.argwhere(~ok)[:5]
-    assert ok.all(), f"{what}: " + ", ".join(f"at {tuple(i)} teenygrad {got[tuple(i)]} torch {want[tuple(i)]}"
-                                             for i in bad)
+    assert_nonfinite_close(got, want, what, ATOL, RTOL)
 
 
 def run_both(x, f_torch, f_tg, g=None, wrt_extra=()):

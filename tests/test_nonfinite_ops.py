@@ -10,6 +10,7 @@ import torch
 
 import teenygrad as tg
 from teenygrad.backend import cpu
+from helpers import assert_nonfinite_close
 
 RTOL, ATOL = 1e-4, 1e-6
 nan, inf = math.nan, math.inf
@@ -18,18 +19,7 @@ EXTREME = np.array([[1e30, -1e30, 3e38, -3e38], [1e-45, -1e-45, 0.0, -0.0], [1e-
 
 
 def assert_same(got, want, what):
-    """Same shape and dtype kind, NaN where torch has NaN, the same infinities, finite values close."""
-    got, want = np.asarray(got), np.asarray(want)
-    assert got.shape == want.shape, f"{what}: shape {got.shape} != {want.shape}"
-    assert got.dtype == want.dtype, f"{what}: dtype {got.dtype} != {want.dtype}"
-    got, want = got.astype(np.float64), want.astype(np.float64)
-    ok = np.isnan(got) == np.isnan(want)
-    ok &= np.where(np.isinf(want) | np.isinf(got), got == want, True)
-    fin = np.isfinite(got) & np.isfinite(want)
-    ok &= np.where(fin, np.abs(got - want) <= ATOL + RTOL * np.abs(want), True)
-    bad = np.argwhere(~ok)[:5]
-    assert ok.all(), f"{what}: " + ", ".join(f"at {tuple(i)} teenygrad {got[tuple(i)]} torch {want[tuple(i)]}"
-                                             for i in bad)
+    assert_nonfinite_close(got, want, what, ATOL, RTOL, same_dtype=True)
 
 
 def compare(f, *arrays, grad=True, seed=0, what=""):
