@@ -38,6 +38,12 @@ def meshgrid(*tensors, indexing="ij"):
         tensors = tuple(tensors[0])
     if indexing not in ("ij", "xy"):
         raise RuntimeError(f"meshgrid: indexing must be 'ij' or 'xy', got {indexing!r}")
+    for t in tensors:
+        if t.ndim > 1:
+            raise RuntimeError(f"meshgrid: expected 0-d or 1-d tensors, got shape {t.shape}")
+        if t.dtype != tensors[0].dtype:
+            raise RuntimeError(f"meshgrid: expects all tensors to have the same dtype, got {tensors[0].dtype} "
+                               f"and {t.dtype}")
     shape = tuple(t.numel() for t in tensors)
     out = [t.reshape([-1 if i == k else 1 for i in range(len(shape))]).expand(shape) for k, t in enumerate(tensors)]
     if indexing == "xy" and len(shape) >= 2:  # 'xy' is 'ij' with the first two dims swapped
@@ -48,6 +54,8 @@ def meshgrid(*tensors, indexing="ij"):
 @_method
 def split(self, split_size, dim=0):
     """split_size: an int, or a list of sizes (torch.split's split_size_or_sections)."""
+    if self.ndim == 0:
+        raise RuntimeError("split: expects at least a 1-dimensional tensor")
     d = _norm_dim(dim, self.ndim, "split")
     n = self.shape[d]
     if isinstance(split_size, int):
@@ -75,6 +83,8 @@ def split(self, split_size, dim=0):
 
 @_method
 def chunk(self, chunks, dim=0):
+    if self.ndim == 0:
+        raise RuntimeError("chunk: expects at least a 1-dimensional tensor")
     if chunks <= 0:
         raise RuntimeError(f"chunk: chunks must be positive, got {chunks}")
     n = self.shape[_norm_dim(dim, self.ndim, "chunk")]
@@ -133,8 +143,9 @@ def cat(tensors, dim=0, *, axis=None):
         if a.dtype is not rt:
             mixed = True
             rt = dt.result_type(rt, 1, a.dtype, 1)
-    if skip:
-        tensors = [t for t in tensors if t is ref or t._data.shape != (0,)]
+    if skip:  # an empty piece of ref's shape, not dropped: its gradient is an empty tensor, as torch's
+        empty = ra.shape[:d] + (0,) + ra.shape[d + 1:]
+        tensors = [t.reshape(empty) if t is not ref and t._data.shape == (0,) else t for t in tensors]
     if mixed:  # promote to the common dtype (one dtype throughout: nothing to cast)
         tensors = [t._cast(rt) for t in tensors]
     return M.Cat.apply(*tensors, axis=d)

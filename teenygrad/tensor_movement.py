@@ -55,7 +55,9 @@ def _reshaped(self, shape):
     if not (self.requires_grad and _gstate["enabled"]):  # no graph to record: what Reshape.apply would return
         out = self._data.reshape(shape)
         b = out.base  # self's memory (self._data or its owner), or a copy's when the layout did not allow a view
-        if b is not None and (b is self._data or b is self._data.base):  # under no_grad too (_plain_view)
+        # numpy's view of an expanded (read-only) input hides its owner: ask whether the memory is shared
+        expanded_view = not getattr(out.flags, "writeable", True) and np.may_share_memory(out, self._data)
+        if b is not None and (b is self._data or b is self._data.base or expanded_view):  # under no_grad too
             return _plain_view(Tensor._wrap(out), self, M.Reshape, shape=shape)
         return Tensor._wrap(out)
     return _as_view(M.Reshape.apply(self, shape=shape), self)
@@ -215,6 +217,10 @@ def flatten(self, start_dim=0, end_dim=-1):
 
 @_method
 def unflatten(self, dim, sizes):
+    if not isinstance(sizes, int) and len(sizes) == 0:
+        raise RuntimeError(f"unflatten: sizes must be non-empty, got {sizes}")
+    if self.ndim == 0:
+        raise RuntimeError(f"unflatten: dim {dim} given but the tensor is 0-d")
     d = _norm_dim(dim, self.ndim, "unflatten")
     sizes = _infer_shape(sizes, self.shape[d], "unflatten")
     return self.reshape(self.shape[:d] + sizes + self.shape[d + 1:])
@@ -267,9 +273,14 @@ def roll(self, shifts, dims=None):
     if dims is None:
         return self.reshape(-1).roll(shifts, 0).reshape(self.shape)
     shifts = (shifts,) if isinstance(shifts, int) else tuple(shifts)
-    dims = tuple(_norm_dim(d, self.ndim, "roll") for d in ((dims,) if isinstance(dims, int) else dims))  # repeats add
+    dims = (dims,) if isinstance(dims, int) else tuple(dims)
     if len(shifts) != len(dims):
         raise RuntimeError(f"roll: shifts {shifts} and dims {dims} must have the same length")
+    if self.numel() == 0:  # torch returns before it checks the dims
+        return self.clone()
+    if self.ndim == 0:
+        raise IndexError(f"roll: dims {dims} given but the tensor is 0-d")
+    dims = tuple(_norm_dim(d, self.ndim, "roll") for d in dims)  # repeats add
     return M.Roll.apply(self, shifts=shifts, axis=dims)
 
 
@@ -371,8 +382,12 @@ def shrink(self, arg):
 
 @_method
 def narrow(self, dim, start, length):
+    if self.ndim == 0:
+        raise RuntimeError("narrow: cannot be applied to a 0-dim tensor")
     d = _norm_dim(dim, self.ndim, "narrow")
     n = self.shape[d]
+    if isinstance(start, Tensor):  # torch takes a 0-d integer tensor for start
+        start = int(start.item())
     start = start + n if start < 0 else start
     if not 0 <= start <= n:
         raise IndexError(f"narrow: start {start} is out of range for dim {d} of shape {self.shape}")
@@ -472,6 +487,8 @@ def repeat_interleave(self, repeats=None, dim=None, output_size=None):
             self.reshape(-1))
     x, d = (self.reshape(-1), 0) if dim is None else (self, _norm_dim(dim, self.ndim, "repeat_interleave"))
     r = repeats._data if isinstance(repeats, Tensor) else np.asarray(repeats)
+    if r.shape == (1,):  # torch broadcasts a one-element repeats tensor
+        r = r.reshape(())
     if r.ndim and r.size != x.shape[d] or np.any(r < 0):
         raise RuntimeError(f"repeat_interleave: repeats {r.tolist()} must be non-negative and match dim {d} "
                            f"of shape {x.shape}")
@@ -550,6 +567,8 @@ def data_ptr(self):
 
 
 def _matrix_adjoint(self, op):
+    if self.ndim == 0:  # torch: deprecated on 0-d, the (real) tensor itself
+        return self
     if self.ndim < 2:
         raise RuntimeError(f"{op}: is only supported on matrices or batches of matrices, got shape {self.shape}")
     return self.transpose(-2, -1)  # real dtypes: the conjugate is the tensor itself
@@ -571,4 +590,4 @@ Tensor.H = property(_h)
 
 @_method
 def ravel(self):
-    return self.reshape(-1)
+    return self.contiguous().view(-1)  # torch: a view only of a contiguous tensor, else a copy

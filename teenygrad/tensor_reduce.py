@@ -8,7 +8,7 @@ import numpy as np
 from . import dtype as dt
 from .ops import elementwise as E, reduce as R
 from ._arrays import xp_of, zeros_on
-from .tensor import Tensor, _norm_dim, _norm_dims, _bool_arg
+from .tensor import Tensor, _norm_dim, _norm_dims, _bool_arg, _gstate
 from .tensor_ops import _method, _float_input
 
 _max_t = collections.namedtuple("max", ["values", "indices"])
@@ -29,6 +29,7 @@ def _dims(self, dim, axis, op):
 def sum(self, dim=None, keepdim=False, dtype=None, axis=None):
     if keepdim is not False and keepdim is not True:
         _bool_arg(keepdim, "sum", "keepdim")
+    _check_grad_dtype(self, dtype, "sum")
     x = self
     if dtype is not None:
         x = x._cast(dt.to_dtype(dtype))
@@ -41,6 +42,14 @@ def sum(self, dim=None, keepdim=False, dtype=None, axis=None):
         elif kind == "V":
             return _via_float32(self, "sum", dim, keepdim, axis=axis)
     return R.Sum.apply(x, axis=_dims(self, dim, axis, "sum"), keepdim=keepdim)
+
+
+def _check_grad_dtype(self, dtype, op):
+    """torch refuses a reduction into an integer dtype= when it would have to record a graph."""
+    if dtype is not None and self.requires_grad and _gstate["enabled"]:
+        d = dt.to_dtype(dtype)
+        if not dt.is_floating(d) and d.kind != "c":
+            raise RuntimeError(f"{op}: autograd does not support dtype {d} (the input requires grad)")
 
 
 def _via_float32(self, name, *args, **kwargs):
@@ -66,6 +75,7 @@ def prod(self, dim=None, keepdim=False, dtype=None):
         _bool_arg(keepdim, "prod", "keepdim")
     if dtype is None and self._data.dtype.kind == "V":
         return _via_float32(self, "prod", dim, keepdim)
+    _check_grad_dtype(self, dtype, "prod")
     x = self if dtype is None else self._cast(dt.to_dtype(dtype))
     if x.dtype.kind in "biu" and dtype is None:
         x = x._cast(dt.int64)
@@ -228,6 +238,7 @@ def log_softmax(self, dim, dtype=None):
 
 def _cumulative(self, dim, dtype, op, fn):
     """cumsum / cumprod: bool and int tensors accumulate in int64 unless dtype says otherwise, as torch."""
+    _check_grad_dtype(self, dtype, op)
     x = self if dtype is None else self._cast(dt.to_dtype(dtype))
     if dtype is None and x.dtype.kind in "biu":
         x = x._cast(dt.int64)
@@ -268,10 +279,12 @@ def count_nonzero(self, dim=None):
 
 
 @_method
-def norm(self, p=2, dim=None, keepdim=False):
+def norm(self, p="fro", dim=None, keepdim=False):
     if keepdim is not False and keepdim is not True:
         _bool_arg(keepdim, "norm", "keepdim")
     if p == "fro":
+        if isinstance(dim, (tuple, list)) and len(dim) > 2:  # torch hands 'fro' over dims to matrix_norm
+            raise RuntimeError(f"norm: p='fro' takes at most 2 dims (a matrix norm), got dim={tuple(dim)}")
         p = 2
     if not isinstance(p, (builtins.int, builtins.float)) or isinstance(p, builtins.bool):
         raise RuntimeError(f"norm: p must be a number or 'fro', got {p!r}")
@@ -280,6 +293,9 @@ def norm(self, p=2, dim=None, keepdim=False):
     if p == 1:
         return self.abs().sum(dim, keepdim)
     if p == float("inf") or p == float("-inf"):  # torch's inf-norm gradient shares among NaNs too
+        if self.numel() == 0 and any(self.shape[a] == 0 for a in _dims(self, dim, None, "norm")):
+            raise RuntimeError(f"norm: cannot compute the {p} norm over an empty dim of a tensor of shape "
+                               f"{self.shape}")
         return _amax_amin(self.abs(), dim, keepdim, "amax" if p > 0 else "amin", nan_ties=True)
     if p == 0:  # the number of nonzeros; as in torch, a graph whose gradient is zero (Piecewise: dx = 0)
         n = (self != 0).sum(dim, keepdim)._cast(self._float_operand().dtype)
@@ -295,6 +311,7 @@ def nansum(self, dim=None, keepdim=False, dtype=None):
         _bool_arg(keepdim, "nansum", "keepdim")
     if dtype is None and self._data.dtype.kind == "V":
         return _via_float32(self, "nansum", dim, keepdim)
+    _check_grad_dtype(self, dtype, "nansum")
     x = self if dtype is None else self._cast(dt.to_dtype(dtype))
     if not dt.is_floating(x.dtype):
         return x.sum(dim, keepdim)  # no NaN among integers
@@ -305,9 +322,11 @@ def nansum(self, dim=None, keepdim=False, dtype=None):
 def nanmean(self, dim=None, keepdim=False, dtype=None):
     if keepdim is not False and keepdim is not True:
         _bool_arg(keepdim, "nanmean", "keepdim")
+    if not dt.is_floating(self.dtype):  # torch checks the input, before dtype= casts it
+        raise RuntimeError(f"nanmean: expected a floating point tensor, got {self.dtype}")
+    if dtype is not None and not dt.is_floating(dt.to_dtype(dtype)):
+        raise RuntimeError(f"nanmean: could not infer output dtype: dtype must be floating point, got {dtype}")
     x = self if dtype is None else self._cast(dt.to_dtype(dtype))
-    if not dt.is_floating(x.dtype):
-        raise RuntimeError(f"nanmean: expected a floating point tensor, got {x.dtype}")
     count = (~x.isnan()).sum(dim, keepdim)._cast(x.dtype)
     return x.nansum(dim, keepdim) / count
 

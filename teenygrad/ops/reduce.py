@@ -378,6 +378,8 @@ class Cumprod(Function):
         x, a, z = self.x, self.axis, self.z
         if x.dtype.kind == "c":  # torch's convention: the conjugate derivative, the same products of conj(x)
             x, z = x.conj(), z.conj()
+        if x.shape[a] == 1:  # z = x: exact even for a NaN or inf x, as torch
+            return g.copy()
         if x.all():  # no zeros: dx_j = (sum_{i>=j} dz_i z_i) / x_j, one reversed cumsum
             return np.flip(np.cumsum(np.flip(g * z, a), axis=a), a) / x
         n = x.shape[a]
@@ -401,6 +403,8 @@ class Cumprod(Function):
         xt, zt = self._input(0, x), self._output(self.z)
         if x.dtype.kind == "c":  # the conjugate derivative, as in backward
             xt, zt = xt.conj(), zt.conj()
+        if x.shape[a] == 1:  # z = x
+            return g
         if x.all():
             return (g * zt).flip(a).cumsum(a).flip(a) / xt
         # with zeros: c[..., j, i] = prod_{k <= i, k != j} x_k, and dx_j = sum_{i >= j} dz_i c[..., j, i]
