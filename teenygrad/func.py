@@ -66,7 +66,20 @@ def _differentiate(op, func, args, kwargs, nums, has_aux):
         if not (isinstance(out, tuple) and len(out) == 2):
             raise RuntimeError(f"{op}: has_aux=True requires func to return a (output, aux) tuple")
         out, aux = out
+        if not nested:  # as torch's transforms unwrap it: aux leaves the transform without its graph
+            aux = _detached(aux)
     return args, nested, out, aux, [t for n in nums for t in _leaves(args[n])]
+
+
+def _detached(x):
+    """x (tensors in tuples, lists, dicts; anything else kept as it is) with every tensor detached."""
+    if isinstance(x, Tensor):
+        return x.detach()
+    if isinstance(x, (tuple, list)):
+        return type(x)(_detached(a) for a in x)
+    if isinstance(x, dict):
+        return {k: _detached(v) for k, v in x.items()}
+    return x
 
 
 def _grad_and_value(op, func, argnums, has_aux):
@@ -219,18 +232,23 @@ def vmap(func, in_dims=0, out_dims=0, randomness="error", *, chunk_size=None):
             raise ValueError(f"vmap: in_dims is not compatible with the structure of `inputs`: in_dims has "
                              f"{len(dims)} entries for {len(args)} positional arguments")
         sizes = set()
+        leaf_dims = []  # per argument, the dim of each of its tensors (None: not mapped)
         for a, d in zip(args, dims):
             if d is None:
+                leaf_dims.append(None)
                 continue
-            if not isinstance(d, int):
-                raise ValueError(f"vmap: in_dims must be an int or None per argument, got {d!r}")
-            if not isinstance(a, (Tensor, tuple, list, dict)):
+            if isinstance(d, int) and not isinstance(a, (Tensor, tuple, list, dict)):
                 raise ValueError(f"vmap: Got in_dim={d} for an input but the input is of type {type(a).__name__}. "
                                  f"We cannot vmap over non-Tensor arguments; pass None in in_dims for it")
-            for t in _leaves(a):
-                if not -t.ndim <= d < t.ndim:
-                    raise ValueError(f"vmap: Got in_dim={d} for an input but the input is of shape {tuple(t.shape)}")
-                sizes.add(t.shape[d])
+            ds = _dims_per_leaf(a, d)
+            leaf_dims.append(ds)
+            for t, dd in zip(_leaves(a), ds):
+                if dd is None:
+                    continue
+                if not -t.ndim <= dd < t.ndim:
+                    raise ValueError(f"vmap: Got in_dim={dd} for an input but the input is of shape "
+                                     f"{tuple(t.shape)}")
+                sizes.add(t.shape[dd])
         if not sizes:
             raise ValueError("vmap: at least one argument must be a Tensor mapped over a dimension (in_dims not "
                              "all None)")
@@ -240,7 +258,9 @@ def vmap(func, in_dims=0, out_dims=0, randomness="error", *, chunk_size=None):
         (n,) = sizes
         results = []
         for i in range(n):
-            sliced = [a if d is None else _like(a, [t.select(d, i) for t in _leaves(a)]) for a, d in zip(args, dims)]
+            sliced = [a if ds is None else _like(a, [t if dd is None else t.select(dd, i)
+                                                     for t, dd in zip(_leaves(a), ds)])
+                      for a, ds in zip(args, leaf_dims)]
             results.append(func(*sliced, **kwargs))
         first = results[0]
         if isinstance(first, Tensor):
@@ -249,6 +269,19 @@ def vmap(func, in_dims=0, out_dims=0, randomness="error", *, chunk_size=None):
         odims = out_dims if isinstance(out_dims, (tuple, list)) else (out_dims,) * len(outs[0])
         return _like(first, [stack([o[j] for o in outs], dim=odims[j]) for j in range(len(outs[0]))])
     return mapped
+
+
+def _dims_per_leaf(a, d):
+    """vmap's in_dim d for argument a, as one dim (or None) per tensor of a: an int (or None) applies to all of them;
+    a tuple, list or dict shaped like (a prefix of) a gives each part its own."""
+    if d is None or isinstance(d, int):
+        return [d] * len(_leaves(a))
+    if isinstance(d, (tuple, list)) and isinstance(a, (tuple, list)) and len(d) == len(a):
+        return [x for part, dd in zip(a, d) for x in _dims_per_leaf(part, dd)]
+    if isinstance(d, dict) and isinstance(a, dict) and d.keys() == a.keys():
+        return [x for k in a for x in _dims_per_leaf(a[k], d[k])]
+    raise ValueError(f"vmap: in_dims is not compatible with the structure of `inputs`: in_dim {d!r} for an argument "
+                     f"of type {type(a).__name__}")
 
 
 def stack_module_state(models):

@@ -1,7 +1,7 @@
 """torch's top-level functions that teaching code calls and that fit nowhere else: poisson (torch's draws), the
 aten-style spellings of nn.functional ops with torch's own argument orders (torch.dropout, torch.layer_norm,
 torch.embedding, torch.batch_norm, torch.group_norm, torch.instance_norm), pdist, gradient (central
-differences, as numpy's), empty_strided, narrow_copy, anomaly mode (a flag only); and the Tensor methods prelu,
+differences, as numpy's), empty_strided, narrow_copy, anomaly mode (NaN checks in backward); and the Tensor methods prelu,
 hardshrink, narrow_copy, apply_.
 nn.functional loads on first call, so `import teenygrad` stays fast."""
 import functools
@@ -205,17 +205,22 @@ def is_anomaly_check_nan_enabled():
 
 
 def set_anomaly_enabled(mode, check_nan=True):
-    """Records the flag that is_anomaly_enabled() reads, and nothing more: teenygrad's backward checks nothing
-    (no NaN checks, no forward traces), so it warns once where torch would start checking."""
-    if mode and not _anomaly["enabled"]:
-        warnings.warn("anomaly detection: teenygrad accepts the mode but does not check backward for NaNs or record "
-                      "forward traces", stacklevel=3)
+    """Anomaly mode: with check_nan, every backward (create_graph's too) checks each node's gradients and raises
+    torch's "Function 'SqrtBackward0' returned nan values in its 0th output." RuntimeError. Unlike torch it records
+    no forward traces."""
     _anomaly["enabled"], _anomaly["check_nan"] = bool(mode), bool(check_nan)
+    _sync_anomaly()
+
+
+def _sync_anomaly():
+    """the engine's flag (autograd.grad_mode._state["anomaly"]) from _anomaly"""
+    from .autograd import grad_mode
+    grad_mode._state["anomaly"] = _anomaly["enabled"] and _anomaly["check_nan"]
 
 
 class set_detect_anomaly:
     """torch.autograd.set_detect_anomaly(mode): set at once (a plain call works); a `with` block restores the old
-    mode at its end. See set_anomaly_enabled: nothing is checked."""
+    mode at its end. See set_anomaly_enabled."""
     def __init__(self, mode, check_nan=True):
         self.prev = dict(_anomaly)
         set_anomaly_enabled(mode, check_nan)
@@ -225,11 +230,12 @@ class set_detect_anomaly:
 
     def __exit__(self, *exc):
         _anomaly.update(self.prev)
+        _sync_anomaly()
         return False
 
 
 class detect_anomaly:
-    """torch.autograd.detect_anomaly(): `with` block (or decorator) in anomaly mode; nothing is checked."""
+    """torch.autograd.detect_anomaly(): `with` block (or decorator) in anomaly mode (see set_anomaly_enabled)."""
     def __init__(self, check_nan=True):
         self.check_nan = check_nan
 
@@ -240,6 +246,7 @@ class detect_anomaly:
 
     def __exit__(self, *exc):
         _anomaly.update(self.prev)
+        _sync_anomaly()
         return False
 
     def __call__(self, fn):

@@ -29,6 +29,7 @@ class FunctionCtx(Function):
     _fn = None  # the user's Function subclass (set per class by setup_custom_function)
     parents = ()  # set when the call is recorded; None once backward has freed it
     materialize_grads = True
+    keeps_graph = frees_itself = True  # without retain_graph the engine calls free(), which keeps ctx's attributes
 
     def save_for_backward(self, *tensors):
         if _saved_hooks:  # autograd.graph.saved_tensors_hooks: keep only what pack returns (graph.py)
@@ -43,14 +44,14 @@ class FunctionCtx(Function):
     @property
     def saved_tensors(self):
         if self.parents is None:
-            raise RuntimeError(f"{type(self).__name__}: {_FREED}")
+            raise RuntimeError(f"{self.name()}: {_FREED}")
         packed = self.__dict__.get("_saved_packed")
         if packed is not None:
             return tuple(None if p is None else packed[0](p) for p in packed[1])  # graph.py checks it
         out = []
         for t, a in self.__dict__.get("_saved", ()):
             if t is not None and (t._data is not a or _stamp_of(t._ctx or t) > self._saved_at):
-                raise RuntimeError(f"{type(self).__name__}: one of the variables needed for gradient computation "
+                raise RuntimeError(f"{self.name()}: one of the variables needed for gradient computation "
                                    f"has been modified by an inplace operation (a saved tensor of shape "
                                    f"{tuple(t.shape)})")
             out.append(t)
@@ -63,7 +64,20 @@ class FunctionCtx(Function):
         self.materialize_grads = bool(value)
 
     def mark_dirty(self, *tensors):
-        raise NotImplementedError(f"{type(self).__name__}: mark_dirty (in-place custom Functions) is not supported")
+        """forward changed these inputs in place and returns them: they become its outputs (custom_apply)."""
+        self._dirty = [id(t) for t in tensors]
+
+    def name(self):
+        """torch's name: FBackward for a user's Function F (the node class itself is named so too)."""
+        from .torch_names import _class_name
+        return _class_name(self._fn)
+
+    def free(self):
+        """After a backward without retain_graph: drop what was saved and the links to the inputs, but keep what
+        forward set on ctx (torch's ctx attributes outlive the backward)."""
+        for k in ("_saved", "_saved_packed", "_args", "_out_meta"):
+            self.__dict__.pop(k, None)
+        self.parents = None
 
     def _incoming(self, g, zeros):
         """The gradient of each output (a list), zeros(meta) standing in for those no gradient reached."""
@@ -102,7 +116,7 @@ class FunctionCtx(Function):
 
     def backward(self, g):
         """Raw incoming gradient(s) -> the user's backward on Tensors -> one raw gradient per parent."""
-        name = type(self).__name__ + "Backward"
+        name = self.name()
         from ..tensor import Tensor
         gs = self._incoming(g, lambda meta: meta[2].zeros(meta[0], meta[1]))
         with grad_mode.no_grad():  # the user's backward is arithmetic on gradients, not part of any graph
@@ -130,7 +144,7 @@ class FunctionCtx(Function):
         from .graph_backward import sum_to
         if getattr(self._fn.backward, "_once_differentiable", False):
             return _once_differentiable_grads(self, g)
-        name = type(self).__name__ + "Backward"
+        name = self.name()
         gs = self._incoming(g, lambda meta: Tensor._wrap(meta[2].zeros(meta[0], meta[1])))
         res = self._checked(self._fn.backward(self, *gs), name)
         out = []
@@ -161,7 +175,7 @@ def _once_differentiable_grads(node, g):
     that refuses to be differentiated."""
     from ..tensor import Tensor
     raw = node.backward(_OutputGrads([None if t is None else t._data for t in g.grads]) if node._multi else g._data)
-    name = type(node).__name__ + "Backward"
+    name = node.name()
     out = []
     for a in raw:
         t = None
@@ -196,7 +210,18 @@ def _add_slot(a, b):
 
 
 class _OutputSlot(Function):
-    """Output i of a multi-output custom Function: passes its gradient on in slot i."""
+    """Output i of a multi-output custom Function: passes its gradient on in slot i. As grad_fn it stands for the
+    Function's node (torch gives every output that one node): attributes it lacks are read from there."""
+    keeps_graph = True  # reads no arrays; the Function's node frees itself
+
+    def __getattr__(self, k):
+        parents = self.__dict__.get("parents")
+        if k.startswith("__") or not parents:
+            raise AttributeError(f"{type(self).__name__!r} object has no attribute {k!r}")
+        return getattr(parents[0], k)
+
+    def name(self):
+        return self.parents[0].name() if self.parents else super().name()
 
     def backward(self, g):
         grads = [None] * self.n
@@ -208,7 +233,7 @@ class _OutputSlot(Function):
 
 def setup_custom_function(cls):
     name = cls.__name__
-    cls._node_cls = type(name, (FunctionCtx,), {"_fn": cls, "__module__": cls.__module__})
+    cls._node_cls = type(name + "Backward", (FunctionCtx,), {"_fn": cls, "__module__": cls.__module__})
     cls._slot_cls = type(name, (_OutputSlot,), {"__module__": cls.__module__})
     cls._setup = getattr(cls, "setup_context", None)  # torch 2's style: forward(*args) without ctx
     try:
@@ -219,6 +244,13 @@ def setup_custom_function(cls):
         params = params[1:]  # ctx
     cls._signature = None if params is None else inspect.Signature(params)
     cls.apply = classmethod(custom_apply)
+    cls.__call__ = _legacy_call
+
+
+def _legacy_call(self, *args, **kwargs):
+    raise RuntimeError(f"{type(self).__name__}: Legacy autograd function with non-static forward method is deprecated. "
+                       f"Please use new-style autograd function with static forward method, and call it as "
+                       f"{type(self).__name__}.apply(...)")
 
 
 def custom_apply(cls, *args, **kwargs):
@@ -251,6 +283,7 @@ def custom_apply(cls, *args, **kwargs):
     ctx._multi = multi
     outs = list(out) if multi else [out]
     non_diff = ctx.__dict__.pop("_non_diff", ())
+    dirty = ctx.__dict__.pop("_dirty", ())
     meta = []
     for i, o in enumerate(outs):
         if not isinstance(o, Tensor):
@@ -258,7 +291,11 @@ def custom_apply(cls, *args, **kwargs):
             continue
         meta.append((o._data.shape, o._data.dtype, xp_of(o._data)))
         differentiable = id(o) not in non_diff and dt.is_floating(o._data.dtype)
-        if any(o is a for a in args):  # an input returned as it is: the output is a new tensor on its memory
+        if id(o) in dirty:  # changed in place by forward (mark_dirty): the input itself, now this node's output
+            if o._ctx is None and o.requires_grad:
+                raise RuntimeError(f"{cls.__name__}: a leaf Variable that requires grad has been used in an in-place "
+                                   f"operation.")
+        elif any(o is a for a in args):  # an input returned as it is: the output is a new tensor on its memory
             o = outs[i] = Tensor._wrap(o._data)
         if not differentiable:
             continue

@@ -1,7 +1,7 @@
 """autograd.grad and Tensor.backward(inputs=...): backpropagation to chosen tensors, leaves or not. Both are
 run_backward with a capture dict; grad hands the gradients back and leaves every .grad as it was."""
 import numpy as np
-from . import function as _fn
+from . import function as _fn, grad_mode
 from .function import Function, run_backward
 from .._arrays import xp_of
 
@@ -19,14 +19,28 @@ def _as_tuple(x):
     return tuple(x) if isinstance(x, (tuple, list)) else (x,)
 
 
+def _grads_tuple(op, grad_outputs, n):
+    """grad_outputs as a tuple of n Tensors or Nones, refused as torch refuses them (no numbers, lists or arrays)."""
+    from ..tensor import Tensor
+    if grad_outputs is None:
+        return (None,) * n
+    if isinstance(grad_outputs, Tensor):
+        grad_outputs = (grad_outputs,)
+    elif not isinstance(grad_outputs, (tuple, list)):
+        raise TypeError(f"{op}: grad_outputs must be a Tensor or a sequence of Tensors or Nones, got "
+                        f"{type(grad_outputs).__name__}")
+    for g in grad_outputs:
+        if g is not None and not isinstance(g, Tensor):
+            raise TypeError(f"{op}: gradients can be either Tensors or None, but got {type(g).__name__}")
+    return tuple(grad_outputs)
+
+
 def _root(op, outputs, grad_outputs, graph=False):
     """The tensor and gradient one backward pass starts from, checked as torch checks them: a raw array, or with
     graph (create_graph=True) a Tensor. Several outputs are joined by one node that hands each its gradient."""
     from ..tensor import Tensor
     outputs = _as_tuple(outputs)
-    if grad_outputs is None:
-        grad_outputs = (None,) * len(outputs)
-    grad_outputs = _as_tuple(grad_outputs)
+    grad_outputs = _grads_tuple(op, grad_outputs, len(outputs))
     if len(grad_outputs) != len(outputs):
         raise RuntimeError(f"{op}: got {len(grad_outputs)} grad_outputs for {len(outputs)} outputs")
     grads = []
@@ -63,11 +77,9 @@ def root_grad(op, t, g, i=0):
             raise RuntimeError(f"{op}: grad can be implicitly created only for scalar outputs, got shape "
                                f"{tuple(a.shape)} for output {i}")
         return np.ones(a.shape, a.dtype) if type(a) is np.ndarray else xp_of(a).ones(a.shape, a.dtype)
-    if isinstance(g, _fn.Tensor):
-        g = g._data
-    else:  # an array or nested lists: read as torch.tensor would, in t's dtype
-        from ..tensor_convert import _as_array
-        g = _as_array(g, a.dtype)
+    if not isinstance(g, _fn.Tensor):
+        raise TypeError(f"{op}: gradients can be either Tensors or None, but got {type(g).__name__}")
+    g = g._data
     if g.shape != a.shape:
         raise RuntimeError(f"{op}: Mismatch in shape: grad_output[{i}] has a shape of {tuple(g.shape)} "
                            f"and output[{i}] has a shape of {tuple(a.shape)}.")
@@ -106,14 +118,15 @@ def grad(outputs, inputs, grad_outputs=None, retain_graph=None, create_graph=Fal
     """Gradients of outputs (summed, each weighted by its grad_output) w.r.t. each of inputs, as a tuple.
     No tensor's .grad changes (except those retain_grad asked for, as in torch)."""
     from ..tensor import Tensor
-    if is_grads_batched:
-        raise NotImplementedError("grad: is_grads_batched=True is not supported")
     if materialize_grads and allow_unused is False:
         raise ValueError("grad: Expected allow_unused to be True or not passed when materialize_grads=True, "
                          "but got: allow_unused=False.")
     if allow_unused is None:
         allow_unused = materialize_grads
     inputs = _inputs("grad", inputs)
+    if is_grads_batched:
+        return _batched_grad(outputs, inputs, grad_outputs, retain_graph, create_graph, allow_unused,
+                             materialize_grads)
     root, g = _root("grad", outputs, grad_outputs, graph=create_graph)
     got = _capture(root, g, inputs, bool(retain_graph), graph=create_graph)
     out = []
@@ -125,17 +138,48 @@ def grad(outputs, inputs, grad_outputs=None, retain_graph=None, create_graph=Fal
             out.append(Tensor._wrap(xp_of(t._data).zeros_like(t._data)) if materialize_grads else None)
             continue
         if create_graph:
-            out.append(a.clone())  # a Tensor in the graph; a clone, as for the arrays below
+            with grad_mode.enable_grad():  # in the graph even when called under no_grad, as torch's
+                out.append(a.clone())  # a Tensor in the graph; a clone, as for the arrays below
         else:
             out.append(Tensor._wrap(a.copy()))  # a copy: the pass may have stored a in a retained .grad too
     return tuple(out)
+
+
+def _batched_grad(outputs, inputs, grad_outputs, retain_graph, create_graph, allow_unused, materialize_grads):
+    """grad(is_grads_batched=True): the first dimension of each grad_output indexes independent vector-Jacobian
+    products (torch vmaps over it); here one backward pass per index, the results stacked along a new dimension 0."""
+    from ..tensor_join import stack
+    outputs = _as_tuple(outputs)
+    gos = _grads_tuple("grad", grad_outputs, len(outputs))
+    sizes = {tuple(g.shape)[0] if g.ndim else None for g in gos if g is not None}
+    if not sizes or None in sizes or len(sizes) != 1:
+        shapes = [None if g is None else tuple(g.shape) for g in gos]
+        raise RuntimeError(f"grad: is_grads_batched=True needs every grad_output to be a Tensor with the same "
+                           f"batch size in dimension 0, got shapes {shapes}")
+    n = sizes.pop()
+    per = [grad(outputs, inputs, [None if g is None else g[b] for g in gos], retain_graph=True if b < n - 1 else
+                retain_graph, create_graph=create_graph, allow_unused=allow_unused, materialize_grads=materialize_grads)
+           for b in range(n)]
+    return tuple(None if col[0] is None else stack(list(col)) for col in zip(*per))
+
+
+_create_graph_warned = False
 
 
 def backward_graph(t, gradient, inputs):
     """Tensor.backward(create_graph=True): the gradients are Tensors recorded in the graph, accumulated (out of
     place) into the .grad of the leaves, or of the listed inputs only."""
     from .graph_backward import run_backward_graph, _store
+    global _create_graph_warned
     root, g = _root("backward", t, gradient, graph=True)
+    if not _create_graph_warned:  # torch's TORCH_WARN_ONCE
+        _create_graph_warned = True
+        import warnings
+        warnings.warn("Using backward() with create_graph=True will create a reference cycle between the parameter "
+                      "and its gradient which can cause a memory leak. We recommend using autograd.grad when "
+                      "creating the graph to avoid this. If you have to use this function, make sure to reset the "
+                      ".grad fields of your parameters to None after use to break the cycle and avoid the leak.",
+                      UserWarning, stacklevel=3)
     if inputs is None:
         run_backward_graph(root, g)
         return

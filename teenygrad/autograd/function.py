@@ -104,6 +104,7 @@ class Function:
     # among them (Reshape, Permute, Expand) still hold their input array as `src` for in-place write-through, which
     # keeps it alive as long as the view's output tensor lives (torch's view keeps its base alive the same way).
     keeps_graph = False
+    frees_itself = False  # a keeps_graph node that, without retain_graph, drops its saved values itself (free)
     _packed = None  # (unpack, {attribute: packed}) while saved_tensors_hooks hold this node's arrays
     # the arrays code outside the backward reads right after the op (a view's source, BatchNorm's batch statistics):
     # saved_tensors_hooks leave them on the node
@@ -419,6 +420,7 @@ def run_backward(root, grad, retain_graph=False, capture=None):
     # their summed gradient and stored once every path has arrived
     grads = {root._ctx: grad}
     writes = _state["writes"]
+    anomaly = _state.get("anomaly")  # anomaly mode (set_detect_anomaly): every gradient is checked for NaN
     leaves, stored, owned = {}, set(), set()
     parts = False  # whether some leaf was sent a PartialGrad
     order = _backward_order(root._ctx)
@@ -452,6 +454,8 @@ def run_backward(root, grad, retain_graph=False, capture=None):
             _drop_unpacked(node)
         if not isinstance(in_grads, tuple):
             in_grads = (in_grads,)
+        if anomaly:
+            check_nan(node, in_grads)
         for p, pg in zip(parents, in_grads):
             if pg is None:
                 continue
@@ -467,10 +471,13 @@ def run_backward(root, grad, retain_graph=False, capture=None):
                 k = id(p)
                 prev = leaves.get(k)
                 leaves[k] = (p, pg) if prev is None else (p, _sum_grads(prev[1], pg, owned))
-        if not retain_graph and not node.keeps_graph:
-            # a finished graph holds no memory: drop saved arrays and the links to inputs
-            node.__dict__.clear()
-            node.parents = None
+        if not retain_graph:
+            if not node.keeps_graph:
+                # a finished graph holds no memory: drop saved arrays and the links to inputs
+                node.__dict__.clear()
+                node.parents = None
+            elif node.frees_itself:  # a custom Function's ctx: what forward set on it outlives the backward
+                node.free()
     if parts:
         for k, (t, g) in leaves.items():
             if type(g) is PartialGrad:
@@ -486,6 +493,21 @@ def run_backward(root, grad, retain_graph=False, capture=None):
     else:
         for t, g in leaves.values():
             _accumulate_into_grad(t, g, stored)
+
+
+def check_nan(node, in_grads):
+    """Anomaly mode: refuse a backward that produced NaN, naming the node as torch does."""
+    for i, a in enumerate(in_grads):
+        if a is None:
+            continue
+        if hasattr(a, "_data"):  # a create_graph pass's Tensor
+            a = a._data
+        elif type(a) is PartialGrad:
+            a = a.g
+        elif not _is_array(a):  # a custom Function's per-output slots (custom._OutputGrads)
+            continue
+        if a.dtype.kind in "fc" and bool(_np.isnan(a).any() if type(a) is _np.ndarray else a.__ne__(a).any()):
+            raise RuntimeError(f"Function '{node.name()}' returned nan values in its {i}th output.")
 
 
 def _prune(order, capture):

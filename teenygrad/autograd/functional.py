@@ -1,8 +1,8 @@
 """torch.autograd.functional: jacobian, vjp and jvp of a function of Tensors, by reverse mode (autograd.grad).
 hessian, hvp and vhp differentiate the gradient again (double backward, create_graph=True). jvp is the transpose of
 the vjp map: it builds the full Jacobian, one backward pass per output element (fine for the small functions these
-helpers are used on; for a large output prefer vjp). create_graph=True (differentiating these helpers' results
-again) is not offered."""
+helpers are used on; for a large output prefer vjp). With create_graph=True the results stay in the graph of the
+inputs (which are then used as they are, not detached), to be differentiated again."""
 from .._arrays import xp_of, zeros_on
 from .engine import grad
 from .grad_mode import enable_grad
@@ -40,22 +40,37 @@ def _onehot(like, k):
     return Tensor._wrap(e.reshape(like.shape))
 
 
-def _no_graph_features(op, create_graph, vectorize=False):
-    if create_graph:
-        raise NotImplementedError(f"{op}: create_graph=True (a result differentiable in the inputs) is not "
-                                  f"supported; call teenygrad.autograd.grad(..., create_graph=True) directly")
-    if vectorize:
-        raise NotImplementedError(f"{op}: vectorize=True is not supported; use the default vectorize=False")
+def _check_vectorize(op, strict, vectorize):
+    """vectorize=True is torch's hint to batch the backward passes (vmap); here they run one by one either way."""
+    if vectorize and strict:
+        raise RuntimeError(f"torch.autograd.functional.{op}: `strict=True` and `vectorized=True` are not supported "
+                           f"together. Please either set `strict=False` or `vectorize=False`.")
 
 
-def _run(func, inputs, op):
-    """(inputs_was_tuple, fresh leaves requiring grad, outputs_was_tuple, outputs) for func at inputs"""
+def _run(func, inputs, op, create_graph=False):
+    """(inputs_was_tuple, the inputs as differentiated, outputs_was_tuple, outputs) for func at inputs: fresh leaves
+    requiring grad, or with create_graph an input that requires grad itself (a view of it: its graph stays)"""
     in_tuple, xs = _as_tuple(inputs, "inputs", op)
-    xs = tuple(x.detach().requires_grad_(True) for x in xs)
+    xs = tuple(x.view_as(x) if create_graph and x.requires_grad else x.detach().requires_grad_(True) for x in xs)
     with enable_grad():
         out = func(*xs)
     out_tuple, outs = _as_tuple(out, "outputs of the user-provided function", op)
     return in_tuple, xs, out_tuple, outs
+
+
+def _stacked(rows, shape, like):
+    """create_graph: the flat rows (Tensors in the graph) of one Jacobian block stacked into a Tensor of `shape`."""
+    from ..tensor import Tensor
+    from ..tensor_join import stack
+    if not rows:
+        return Tensor._wrap(_zeros(like, shape))
+    return stack(rows).reshape(shape)
+
+
+def _results(rows, create_graph):
+    """_vjp_rows' results as Tensors: already (create_graph) or wrapping its arrays."""
+    from ..tensor import Tensor
+    return tuple(rows) if create_graph else tuple(Tensor._wrap(r) for r in rows)
 
 
 def _strict_output(op, i, o, strict):
@@ -118,13 +133,20 @@ def jacobian(func, inputs, create_graph=False, strict=False, vectorize=False, st
     torch nests them (a tuple level for tuple outputs, then one for tuple inputs). One backward per output element"""
     from ..tensor import Tensor
     op = "jacobian"
-    _no_graph_features(op, create_graph, vectorize)
+    _check_vectorize(op, strict, vectorize)
     if strategy != "reverse-mode":
         raise NotImplementedError(f"{op}: strategy={strategy!r} is not supported; use 'reverse-mode'")
-    in_tuple, xs, out_tuple, outs = _run(func, inputs, op)
+    in_tuple, xs, out_tuple, outs = _run(func, inputs, op, create_graph)
     jac = []
     for i, o in enumerate(outs):
         _strict_output(op, i, o, strict)
+        if create_graph:
+            per_x = [[] for _ in xs]
+            for k in range(o.numel() if o.requires_grad else 0):
+                for lst, row in zip(per_x, _vjp_rows((o,), xs, (_onehot(o, k),), op, strict, True)):
+                    lst.append(row.reshape(-1))
+            jac.append(tuple(_stacked(lst, tuple(o.shape) + tuple(x.shape), x) for lst, x in zip(per_x, xs)))
+            continue
         blocks = [_zeros(x, (o.numel(), x.numel())) for x in xs]
         if o.requires_grad:
             for k in range(o.numel()):
@@ -139,16 +161,14 @@ def jacobian(func, inputs, create_graph=False, strict=False, vectorize=False, st
 def vjp(func, inputs, v=None, create_graph=False, strict=False):
     """(func(inputs), v^T J): the vector-Jacobian product, one backward pass; v may be None for a one-element
     output"""
-    from ..tensor import Tensor
     op = "vjp"
-    _no_graph_features(op, create_graph)
-    in_tuple, xs, out_tuple, outs = _run(func, inputs, op)
+    in_tuple, xs, out_tuple, outs = _run(func, inputs, op, create_graph)
     vs = _v_or_ones(v, outs, op, "output of the user-provided function")
     for i, o in enumerate(outs):
         _strict_output(op, i, o, strict)
-    rows = _vjp_rows(outs, xs, vs, op, strict)
-    values = tuple(o.detach() for o in outs)
-    return _unpack(values, out_tuple), _unpack(tuple(Tensor._wrap(r) for r in rows), in_tuple)
+    rows = _vjp_rows(outs, xs, vs, op, strict, create_graph)
+    values = outs if create_graph else tuple(o.detach() for o in outs)
+    return _unpack(values, out_tuple), _unpack(_results(rows, create_graph), in_tuple)
 
 
 def jvp(func, inputs, v=None, create_graph=False, strict=False):
@@ -157,26 +177,31 @@ def jvp(func, inputs, v=None, create_graph=False, strict=False):
     input"""
     from ..tensor import Tensor
     op = "jvp"
-    _no_graph_features(op, create_graph)
     in_tuple, xs = _as_tuple(inputs, "inputs", op)
     vs = _v_or_ones(v, xs, op, "input")
-    in_tuple, leaves, out_tuple, outs = _run(func, inputs, op)
+    in_tuple, leaves, out_tuple, outs = _run(func, inputs, op, create_graph)
     products = []
     for i, o in enumerate(outs):
         _strict_output(op, i, o, strict)
+        if create_graph:
+            acc = [sum((r.reshape(-1) * vv.reshape(-1)).sum() for r, vv in
+                       zip(_vjp_rows((o,), leaves, (_onehot(o, k),), op, strict, True), vs))
+                   for k in range(o.numel() if o.requires_grad else 0)]
+            products.append(_stacked(acc, tuple(o.shape), o))
+            continue
         acc = _zeros(o, o.numel())
         if o.requires_grad:
             for k in range(o.numel()):
                 rows = _vjp_rows((o,), leaves, (_onehot(o, k),), op, strict)
                 acc[k] = sum(float((r.reshape(-1) * vv._data.reshape(-1)).sum()) for r, vv in zip(rows, vs))
         products.append(Tensor._wrap(acc.reshape(o.shape)))
-    values = tuple(o.detach() for o in outs)
+    values = outs if create_graph else tuple(o.detach() for o in outs)
     return _unpack(values, out_tuple), _unpack(tuple(products), out_tuple)
 
 
-def _scalar_output(func, inputs, op):
-    """(inputs_was_tuple, fresh leaves, the one-element output) for hessian, hvp and vhp."""
-    in_tuple, xs, _, outs = _run(func, inputs, op)
+def _scalar_output(func, inputs, op, create_graph):
+    """(inputs_was_tuple, the inputs as differentiated, the one-element output) for hessian, hvp and vhp."""
+    in_tuple, xs, _, outs = _run(func, inputs, op, create_graph)
     if len(outs) != 1 or outs[0].numel() != 1:
         raise RuntimeError(f"{op}: The function given to {op} should return a single element Tensor, got output "
                            f"shapes {[tuple(o.shape) for o in outs]}")
@@ -203,12 +228,10 @@ def hvp(func, inputs, v=None, create_graph=False, strict=False):
 
 
 def _hessian_product(op, func, inputs, v, create_graph, strict):
-    from ..tensor import Tensor
-    _no_graph_features(op, create_graph)
-    in_tuple, xs, out = _scalar_output(func, inputs, op)
+    in_tuple, xs, out = _scalar_output(func, inputs, op, create_graph)
     vs = _v_or_ones(v, xs, op, "input")
-    rows = _vjp_rows(_first_grads(out, xs, op, strict), xs, vs, op, strict)
-    return out.detach(), _unpack(tuple(Tensor._wrap(r) for r in rows), in_tuple)
+    rows = _vjp_rows(_first_grads(out, xs, op, strict), xs, vs, op, strict, create_graph)
+    return (out if create_graph else out.detach()), _unpack(_results(rows, create_graph), in_tuple)
 
 
 def hessian(func, inputs, create_graph=False, strict=False, vectorize=False, outer_jacobian_strategy="reverse-mode"):
@@ -217,14 +240,22 @@ def hessian(func, inputs, create_graph=False, strict=False, vectorize=False, out
     the gradient computed with create_graph=True"""
     from ..tensor import Tensor
     op = "hessian"
-    _no_graph_features(op, create_graph, vectorize)
+    _check_vectorize(op, strict, vectorize)
     if outer_jacobian_strategy != "reverse-mode":
         raise NotImplementedError(f"{op}: outer_jacobian_strategy={outer_jacobian_strategy!r} is not supported; use "
                                   f"'reverse-mode'")
-    in_tuple, xs, out = _scalar_output(func, inputs, op)
+    in_tuple, xs, out = _scalar_output(func, inputs, op, create_graph)
     firsts = _first_grads(out, xs, op, strict)
     rows = []
     for i, (gi, xi) in enumerate(zip(firsts, xs)):
+        if create_graph:
+            per_x = [[] for _ in xs]
+            for k in range(xi.numel()):
+                vs = [_onehot(xi, k) if j == i else Tensor._wrap(_zeros(g, g.shape)) for j, g in enumerate(firsts)]
+                for lst, r in zip(per_x, _vjp_rows(firsts, xs, vs, op, strict, True)):
+                    lst.append(r.reshape(-1))
+            rows.append(tuple(_stacked(lst, tuple(xi.shape) + tuple(x.shape), x) for lst, x in zip(per_x, xs)))
+            continue
         blocks = [_zeros(x, (xi.numel(), x.numel())) for x in xs]
         for k in range(xi.numel()):
             vs = [_onehot(xi, k) if j == i else Tensor._wrap(_zeros(g, g.shape)) for j, g in enumerate(firsts)]

@@ -42,21 +42,24 @@ class _GradMode:
         return wrapper
 
 
-def _generator_in_mode(fn, mode):
-    """A decorated generator function runs its body in `mode` at every resume (as torch), not just while the
-    call builds the generator; the caller's mode is back in force at each yield."""
+def _generator_in_mode(fn, mode, inference=None):
+    """A decorated generator function runs its body in `mode` (and, for inference_mode, with the inference flag
+    `inference`) at every resume (as torch), not just while the call builds the generator; the caller's mode is
+    back in force at each yield."""
     @functools.wraps(fn)
     def wrapper(*args, **kwargs):
         gen, sent = fn(*args, **kwargs), None
         while True:
-            prev = _state["enabled"]
+            prev, prev_inference = _state["enabled"], _state.get("inference", False)
             _state["enabled"] = mode
+            if inference is not None:
+                _state["inference"] = inference
             try:
                 item = gen.send(sent)
             except StopIteration as stop:
                 return stop.value
             finally:
-                _state["enabled"] = prev
+                _state["enabled"], _state["inference"] = prev, prev_inference
             sent = yield item
     return wrapper
 
@@ -84,7 +87,7 @@ class inference_mode(_GradMode):
 
     def __call__(self, fn):
         if inspect.isgeneratorfunction(fn):
-            return super().__call__(fn)
+            return _generator_in_mode(fn, self.mode, self.inference)
 
         @functools.wraps(fn)
         def wrapper(*args, **kwargs):
@@ -108,3 +111,7 @@ class set_grad_enabled(_GradMode):
 
     def __enter__(self):
         pass
+
+    def __call__(self, fn):
+        _state["enabled"] = self.prev  # used as a decorator: the mode applies inside fn only, as in torch
+        return super().__call__(fn)

@@ -10,7 +10,7 @@ graph: d/dx of `g * y` reaches y's node, and from there x. Ops without a backwar
 As in torch, create_graph keeps the graph (nothing is freed), a leaf's .grad becomes a Tensor with a grad_fn, and
 gradients arriving at a leaf that already has one are added out of place."""
 from . import grad_mode
-from .function import Function, _FREED, _check_unwritten, _prune, _topo_order, _unpack_saved, _drop_unpacked
+from .function import Function, _FREED, check_nan, _check_unwritten, _prune, _topo_order, _unpack_saved, _drop_unpacked
 from .hooks import hook_state, checked_hook_result
 
 _state = grad_mode._state
@@ -52,6 +52,7 @@ def _run(root, grad, capture):
         raise RuntimeError(_FREED)
     grads = {root._ctx: grad}
     writes = _state["writes"]
+    anomaly = _state.get("anomaly")
     leaves = {}
     order = reversed(_topo_order(root._ctx))
     if capture is not None:
@@ -79,6 +80,8 @@ def _run(root, grad, capture):
             _drop_unpacked(node)
         if not isinstance(in_grads, tuple):
             in_grads = (in_grads,)
+        if anomaly:
+            check_nan(node, in_grads)
         for p, pg in zip(parents, in_grads):
             if pg is None:
                 continue

@@ -12,13 +12,21 @@ _ids = itertools.count()
 class RemovableHandle:
     """What register_hook returns: handle.remove() unregisters the hook (also on leaving a `with` block)."""
 
-    def __init__(self, hooks, fn):
+    def __init__(self, hooks, fn, extra=(), prepend=False):
         self.id = next(_ids)
         self._hooks = hooks
+        self._extra = extra  # dicts of per-hook flags (Module's with_kwargs, always_call) to forget it in too
         hooks[self.id] = fn  # dicts keep insertion order: hooks run in the order they were registered
+        if prepend:  # first in line instead: rebuilt in place, since the owner holds this dict
+            rest = [(k, v) for k, v in hooks.items() if k != self.id]
+            hooks.clear()
+            hooks[self.id] = fn
+            hooks.update(rest)
 
     def remove(self):
         self._hooks.pop(self.id, None)
+        for d in self._extra:
+            d.pop(self.id, None)
 
     def __enter__(self):
         return self

@@ -44,7 +44,17 @@ class Module:
         if not (self._forward_hooks or self._forward_pre_hooks or self._backward_hooks or self._backward_pre_hooks):
             # a plain call when there are no keywords: forwarding an empty **kwargs costs ~60 ns more
             return self.forward(*args, **kwargs) if kwargs else self.forward(*args)
-        for hook in list(self._forward_pre_hooks.values()):
+        d = self.__dict__
+        pre_kw = d.get("_forward_pre_hooks_with_kwargs", ())
+        for k, hook in list(self._forward_pre_hooks.items()):
+            if k in pre_kw:  # hook(module, args, kwargs) -> None or (new_args, new_kwargs)
+                r = hook(self, args, kwargs)
+                if r is not None:
+                    if not (isinstance(r, tuple) and len(r) == 2):
+                        raise RuntimeError(f"forward pre-hook must return None or a tuple of (new_args, new_kwargs), "
+                                           f"but got {r}.")
+                    args, kwargs = r
+                continue
             r = hook(self, args)
             if r is not None:
                 args = r if isinstance(r, tuple) else (r,)
@@ -53,28 +63,62 @@ class Module:
             from ..hooks import BackwardHook
             bw = BackwardHook(self, self._backward_hooks, self._backward_pre_hooks)
             args = bw.setup_input_hook(args)
-        out = self.forward(*args, **kwargs)
-        for hook in list(self._forward_hooks.values()):
-            r = hook(self, args, out)
+        kw = d.get("_forward_hooks_with_kwargs", ())
+        try:
+            out = self.forward(*args, **kwargs)
+        except Exception:
+            self._always_call_hooks(args, kwargs, kw)
+            raise
+        for k, hook in list(self._forward_hooks.items()):
+            r = hook(self, args, kwargs, out) if k in kw else hook(self, args, out)
             if r is not None:
                 out = r
         return out if bw is None else bw.setup_output_hook(out)
 
-    def register_forward_hook(self, hook):
-        return RemovableHandle(self._forward_hooks, hook)
+    def _always_call_hooks(self, args, kwargs, kw):
+        """forward raised: the forward hooks registered with always_call=True still run (with output None), as in
+        torch; an exception of theirs is only warned about, so that forward's own propagates."""
+        always = self.__dict__.get("_forward_hooks_always_call", ())
+        for k, hook in list(self._forward_hooks.items()):
+            if k in always:
+                try:
+                    hook(self, args, kwargs, None) if k in kw else hook(self, args, None)
+                except Exception as e:
+                    import warnings
+                    warnings.warn(f"forward hook with always_call=True raised an exception that was silenced as "
+                                  f"another error was raised in forward: {e}")
 
-    def register_forward_pre_hook(self, hook):
-        return RemovableHandle(self._forward_pre_hooks, hook)
+    def register_forward_hook(self, hook, *, prepend=False, with_kwargs=False, always_call=False):
+        """hook(module, args, output) (with_kwargs: hook(module, args, kwargs, output)) after forward; a result
+        that is not None replaces the output. always_call: run it even when forward raises."""
+        d = self.__dict__
+        kw = d.setdefault("_forward_hooks_with_kwargs", {})
+        always = d.setdefault("_forward_hooks_always_call", {})
+        h = RemovableHandle(self._forward_hooks, hook, extra=(kw, always), prepend=prepend)
+        if with_kwargs:
+            kw[h.id] = True
+        if always_call:
+            always[h.id] = True
+        return h
 
-    def register_full_backward_hook(self, hook):
+    def register_forward_pre_hook(self, hook, *, prepend=False, with_kwargs=False):
+        """hook(module, args) -> None or new args (with_kwargs: hook(module, args, kwargs) -> None or
+        (new_args, new_kwargs)) before forward."""
+        kw = self.__dict__.setdefault("_forward_pre_hooks_with_kwargs", {})
+        h = RemovableHandle(self._forward_pre_hooks, hook, extra=(kw,), prepend=prepend)
+        if with_kwargs:
+            kw[h.id] = True
+        return h
+
+    def register_full_backward_hook(self, hook, prepend=False):
         """hook(module, grad_input, grad_output) once the gradients w.r.t. the module's inputs are known; it may
         return a replacement grad_input (see nn/hooks.py)."""
-        return RemovableHandle(self.__dict__.setdefault("_backward_hooks", {}), hook)
+        return RemovableHandle(self.__dict__.setdefault("_backward_hooks", {}), hook, prepend=prepend)
 
-    def register_full_backward_pre_hook(self, hook):
+    def register_full_backward_pre_hook(self, hook, prepend=False):
         """hook(module, grad_output) once the gradients w.r.t. the module's outputs are known; it may return a
         replacement grad_output."""
-        return RemovableHandle(self.__dict__.setdefault("_backward_pre_hooks", {}), hook)
+        return RemovableHandle(self.__dict__.setdefault("_backward_pre_hooks", {}), hook, prepend=prepend)
 
     def register_backward_hook(self, hook):
         # torch's old hook saw the gradients of the module's last op, not of its inputs; teenygrad has only the
