@@ -11,16 +11,25 @@ from .._arrays import xp_of
 from . import functional as F
 
 
+class MHAAssertionError(AssertionError, RuntimeError):
+    """torch asserts on these bad shapes (AssertionError); it is a RuntimeError too, as teenygrad raised before."""
+
+
+class MHAMaskTypeError(AssertionError, TypeError):
+    """torch asserts on a mask that is neither bool nor float; a TypeError too, as teenygrad raised before."""
+
+
 def _additive(mask, dtype, what):
     """The mask as scores to add: a numpy array, or the Tensor itself when it is a float mask needing a gradient."""
-    if isinstance(mask, Tensor) and mask.requires_grad and dt.is_floating(mask.dtype):
-        return mask if mask.dtype == dtype else mask.to(dtype)
     m = mask._data if isinstance(mask, Tensor) else np.asarray(mask)
     if m.dtype == np.bool_:
         return np.where(m, dtype.type(-np.inf), dtype.type(0))
     if not dt.is_floating(m.dtype):
-        raise TypeError(f"MultiheadAttention: {what} must be bool or float, got {m.dtype}")
-    return m.astype(dtype, copy=False)
+        raise MHAMaskTypeError(f"MultiheadAttention: only bool and floating types of {what} are supported, got "
+                               f"{m.dtype}")
+    if m.dtype != dtype:  # torch adds it to the scores as it is, and the matmul refuses mixed dtypes
+        raise RuntimeError(f"MultiheadAttention: float {what} dtype {m.dtype} doesn't match query's {dtype}")
+    return mask if isinstance(mask, Tensor) and mask.requires_grad else m
 
 
 def _pad_keys(mask, extra):
@@ -46,9 +55,13 @@ def _project(query, key, value, e, in_proj_weight, in_proj_bias, separate, q_pro
         wq, wk, wv = w[:e], w[e:2 * e], w[2 * e:]
     else:
         if q_proj_weight is None or k_proj_weight is None or v_proj_weight is None:
-            raise RuntimeError("multi_head_attention_forward: use_separate_proj_weight is True but q_proj_weight, "
-                               "k_proj_weight or v_proj_weight is None")
+            raise MHAAssertionError("multi_head_attention_forward: use_separate_proj_weight is True but "
+                                    "q_proj_weight, k_proj_weight or v_proj_weight is None")
         wq, wk, wv = q_proj_weight, k_proj_weight, v_proj_weight
+        for name, w, x in (("query", wq, query), ("key", wk, key), ("value", wv, value)):
+            if tuple(w.shape) != (e, x.shape[-1]):
+                raise MHAAssertionError(f"MultiheadAttention: expecting {name} weights shape of {(e, x.shape[-1])} "
+                                        f"(embed_dim, {name}'s last dim), but got {tuple(w.shape)}")
     return F.linear(query, wq, bq), F.linear(key, wk, bk), F.linear(value, wv, bv)
 
 
@@ -69,16 +82,31 @@ def multi_head_attention_forward(query, key, value, embed_dim_to_check, num_head
     head (N, h, L, S) with average_attn_weights=False; None when need_weights is False)."""
     batched = query.ndim == 3
     if query.ndim not in (2, 3) or key.ndim != query.ndim or value.ndim != query.ndim:
-        raise RuntimeError(f"MultiheadAttention: query, key and value must all be 3-D (batched) or 2-D, got "
-                           f"{query.shape}, {key.shape}, {value.shape}")
+        raise MHAAssertionError(f"MultiheadAttention: query, key and value must all be 3-D (batched) or 2-D, got "
+                                f"{query.shape}, {key.shape}, {value.shape}")
     e = query.shape[-1]
     if e != embed_dim_to_check:
-        raise RuntimeError(f"MultiheadAttention: query's last dim {e} != embed_dim {embed_dim_to_check} "
-                           f"(query shape {query.shape})")
+        raise MHAAssertionError(f"MultiheadAttention: query's last dim {e} != embed_dim {embed_dim_to_check} "
+                                f"(query shape {query.shape})")
     if num_heads <= 0 or e % num_heads:
-        raise RuntimeError(f"multi_head_attention_forward: embed_dim {e} not divisible by num_heads {num_heads}")
+        raise MHAAssertionError(f"multi_head_attention_forward: embed_dim {e} not divisible by num_heads "
+                                f"{num_heads}")
     if is_causal and attn_mask is None:
         raise RuntimeError("MultiheadAttention: need attn_mask if specifying the is_causal hint")
+    # torch trusts the hint where it can: with no key_padding_mask and no weights to return, attn_mask is dropped
+    # and SDPA's own top-left causal cut runs instead (over the appended bias_k / zero keys too)
+    sdpa_causal = is_causal and key_padding_mask is None and not need_weights
+    if sdpa_causal:
+        attn_mask = None
+    if key_padding_mask is not None and key_padding_mask.ndim != query.ndim - 1:
+        raise MHAAssertionError(f"MultiheadAttention: for {query.ndim}-D query {tuple(query.shape)}, "
+                                f"key_padding_mask must be {query.ndim - 1}-D, got shape "
+                                f"{tuple(key_padding_mask.shape)}")
+    if (not batched and attn_mask is not None and attn_mask.ndim == 3
+            and tuple(attn_mask.shape) != (num_heads, query.shape[0], key.shape[0])):
+        raise MHAAssertionError(f"MultiheadAttention: expected unbatched attn_mask shape "
+                                f"{(num_heads, query.shape[0], key.shape[0])} (num_heads, L, S), got "
+                                f"{tuple(attn_mask.shape)}")
     same = query is key and key is value
     if not batched:
         query, key, value = query.unsqueeze(1), key.unsqueeze(1), value.unsqueeze(1)
@@ -87,7 +115,10 @@ def multi_head_attention_forward(query, key, value, embed_dim_to_check, num_head
             key = value = query
     L, N, _ = query.shape
     S = key.shape[0]
-    if key.shape[1] != N or value.shape[:2] != key.shape[:2]:
+    if value.shape[:2] != key.shape[:2]:
+        raise MHAAssertionError(f"MultiheadAttention: key shape {tuple(key.shape)} does not match value shape "
+                                f"{tuple(value.shape)} in source length / batch")
+    if key.shape[1] != N:
         raise RuntimeError(f"MultiheadAttention: key {tuple(key.shape)} and value {tuple(value.shape)} don't "
                            f"match query {tuple(query.shape)} in batch / source length (after batch_first)")
     h, d = num_heads, e // num_heads
@@ -124,13 +155,15 @@ def multi_head_attention_forward(query, key, value, embed_dim_to_check, num_head
             mask = m
         elif m.shape == (N * h, L, S):
             mask = m.reshape(N, h, L, S)
+        elif m.ndim not in (2, 3):
+            raise MHAAssertionError(f"MultiheadAttention: attn_mask must be 2-D or 3-D, got shape {m.shape}")
         else:
             raise RuntimeError(f"MultiheadAttention: attn_mask shape {m.shape} should be {(L, S)} or "
                                f"{(N * h, L, S)}")
     if key_padding_mask is not None:
         if tuple(key_padding_mask.shape) != (N, S):
-            raise RuntimeError(f"MultiheadAttention: key_padding_mask shape {tuple(key_padding_mask.shape)} "
-                               f"should be {(N, S)}")
+            raise MHAAssertionError(f"MultiheadAttention: key_padding_mask shape {tuple(key_padding_mask.shape)} "
+                                    f"should be {(N, S)}")
         kp = _additive(key_padding_mask, q.dtype, "key_padding_mask").reshape(N, 1, 1, S)
         if mask is None:
             mask = kp
@@ -152,7 +185,8 @@ def multi_head_attention_forward(query, key, value, embed_dim_to_check, num_head
         o = a @ v
         weights = a.mean(1) if average_attn_weights else a
     else:
-        o = F.scaled_dot_product_attention(q, k, v, attn_mask=None if mask is None else _tensor(mask), dropout_p=p)
+        o = F.scaled_dot_product_attention(q, k, v, attn_mask=None if mask is None else _tensor(mask), dropout_p=p,
+                                           is_causal=sdpa_causal)
     o = o.permute(2, 0, 1, 3).reshape(L, N, e)  # (L, N, E)
     out = F.linear(o, out_proj_weight, out_proj_bias)
     if not batched:

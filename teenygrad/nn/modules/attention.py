@@ -11,6 +11,10 @@ from .module import Module
 from .linear import Linear
 
 
+class _DivisibleError(AssertionError, ValueError):
+    """torch asserts embed_dim % num_heads == 0 (AssertionError); a ValueError too, as teenygrad raised before."""
+
+
 class NonDynamicallyQuantizableLinear(Linear):
     """torch's name for MultiheadAttention.out_proj (a plain Linear)."""
 
@@ -19,9 +23,12 @@ class MultiheadAttention(Module):
     def __init__(self, embed_dim, num_heads, dropout=0.0, bias=True, add_bias_kv=False, add_zero_attn=False,
                  kdim=None, vdim=None, batch_first=False, device=None, dtype=None):
         super().__init__()
-        if embed_dim <= 0 or num_heads <= 0 or embed_dim % num_heads:
-            raise ValueError(f"MultiheadAttention: embed_dim ({embed_dim}) must be divisible by num_heads "
-                             f"({num_heads}), both positive")
+        if embed_dim <= 0 or num_heads <= 0:
+            raise ValueError(f"MultiheadAttention: embed_dim and num_heads must be greater than 0, got "
+                             f"embed_dim={embed_dim} and num_heads={num_heads}")
+        if embed_dim % num_heads:
+            raise _DivisibleError(f"MultiheadAttention: embed_dim ({embed_dim}) must be divisible by num_heads "
+                                  f"({num_heads})")
         dtype = dtype or dt._default_float
         self.embed_dim, self.num_heads, self.dropout, self.batch_first = embed_dim, num_heads, dropout, batch_first
         self.head_dim = embed_dim // num_heads

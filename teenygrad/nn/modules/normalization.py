@@ -89,6 +89,11 @@ class GroupNorm(Module):
                 f"bias={self.bias is not None}")
 
 
+class _ChannelsError(RuntimeError, ValueError):
+    """torch's batch_norm raises RuntimeError on a channel count mismatch; a ValueError too, as teenygrad raised
+    before."""
+
+
 class _BatchNorm(Module):
     _ndims = ()
 
@@ -133,8 +138,8 @@ class _BatchNorm(Module):
             raise ValueError(f"{type(self).__name__}: expected {' or '.join(f'{d}D' for d in self._ndims)} input, "
                              f"got shape {input.shape}")
         if input.shape[1] != self.num_features and (self.weight is not None or self.running_mean is not None):
-            raise ValueError(f"{type(self).__name__}: input shape {input.shape} has {input.shape[1]} channels, "
-                             f"expected num_features={self.num_features}")
+            raise _ChannelsError(f"{type(self).__name__}: input shape {input.shape} has {input.shape[1]} "
+                                 f"channels, expected num_features={self.num_features}")
         momentum = 0.0 if self.momentum is None else self.momentum
         if self.training and self.track_running_stats:
             self.num_batches_tracked._data += 1
