@@ -69,7 +69,8 @@ def _fast_inplace(self, ufunc, o, op):
     b, bs = (o._data, o._data.shape) if isinstance(o, Tensor) else (o, ())  # o is a Tensor or a Python number
     # torch refuses to write a float result into an int tensor, or a number into a bool tensor
     kind = self._data.dtype.kind
-    if ufunc is np.subtract and (kind == "b" or isinstance(o, Tensor) and b.dtype.kind == "b"):
+    if ufunc is np.subtract and (kind == "b" or type(o) is builtins.bool
+                                 or isinstance(o, Tensor) and b.dtype.kind == "b"):
         raise RuntimeError(_BOOL_SUB)  # as out-of-place: torch refuses `-` with a bool tensor
     if kind in "biu":
         o_dt = o.dtype if isinstance(o, Tensor) else dt.scalar_dtype(o)

@@ -222,3 +222,6 @@ def test_inplace_xor_writes_in_place_and_bool_subtraction_is_refused():
         with pytest.raises(RuntimeError, match="(?i)subtraction, the `-` operator, with a bool tensor"):
             y = lib.tensor([True])
             y -= 1
+        with pytest.raises(RuntimeError, match="(?i)subtraction, the `-` operator, with a bool tensor"):
+            z = lib.ones(3)
+            z -= True

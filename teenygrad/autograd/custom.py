@@ -295,6 +295,12 @@ def custom_apply(cls, *args, **kwargs):
             if o._ctx is None and o.requires_grad:
                 raise RuntimeError(f"{cls.__name__}: a leaf Variable that requires grad has been used in an in-place "
                                    f"operation.")
+            d = o.__dict__
+            if d.get("_views") or getattr(o._ctx, "base", None) is not None:
+                # torch rebases the views onto the new node; here they would keep the old graph (a silently
+                # wrong gradient), so it is refused
+                raise NotImplementedError(f"{cls.__name__}: mark_dirty on a tensor that is a view or has views in "
+                                          f"the graph is not supported; clone() it before the in-place Function")
         elif any(o is a for a in args):  # an input returned as it is: the output is a new tensor on its memory
             o = outs[i] = Tensor._wrap(o._data)
         if not differentiable:
