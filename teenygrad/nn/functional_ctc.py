@@ -114,8 +114,8 @@ def ctc_loss(log_probs, targets, input_lengths, target_lengths, blank=0, reducti
     tg = _host(targets._data) if isinstance(targets, Tensor) else np.asarray(targets)
     if tg.dtype.kind not in "iu":
         raise RuntimeError(f"{op}: targets must be integers, got dtype {tg.dtype}")
-    if unbatched:
-        tg = tg.reshape(1, -1)
+    if unbatched:  # torch reads (S,) targets as concatenated: exactly target_length labels
+        tg = tg.reshape(-1)
     in_len, tgt_len = _lengths(input_lengths, "input_lengths"), _lengths(target_lengths, "target_lengths")
     if len(in_len) != N or len(tgt_len) != N:
         raise RuntimeError(f"{op}: input_lengths ({len(in_len)}) and target_lengths ({len(tgt_len)}) must both "
@@ -136,7 +136,7 @@ def ctc_loss(log_probs, targets, input_lengths, target_lengths, blank=0, reducti
         for i, k in enumerate(tgt_len):
             padded[i, :k] = tg[i, :k]
     elif tg.ndim == 1:
-        if tg.shape[0] < tgt_len.sum():
+        if tg.shape[0] != tgt_len.sum():  # torch: exactly the labels the lengths count
             raise RuntimeError(f"{op}: concatenated targets hold {tg.shape[0]} labels, but target_lengths sum to "
                                f"{tgt_len.sum()}")
         starts = np.concatenate([[0], np.cumsum(tgt_len)[:-1]])

@@ -7,6 +7,7 @@ import numpy as np
 from ..tensor import dt  # the dtype module: the package attribute `dtype` is the dtype class, as in torch
 from ..tensor import Tensor, _check_same_device
 from ..ops import loss as N
+from ..autograd import is_grad_enabled
 from ._checks import _t, _same_float
 
 _INT64 = np.dtype(np.int64)  # compared with an array's dtype on the hot path (cross-entropy targets)
@@ -29,6 +30,15 @@ def _legacy_reduction(size_average, reduce, op):
     size_average = True if size_average is None else size_average
     reduce = True if reduce is None else reduce
     return ("mean" if size_average else "sum") if reduce else "none"
+
+
+def _not_differentiable(op, **tensors):
+    """torch refuses (at the call) a tensor needing grad where its loss has no derivative, e.g. a class weight."""
+    if is_grad_enabled():
+        for name, t in tensors.items():
+            if isinstance(t, Tensor) and t.requires_grad:
+                raise RuntimeError(f"The function '{op}' is not differentiable with respect to argument '{name}'. "
+                                   f"This input cannot have requires_grad True.")
 
 
 def _check_reduction(reduction, op):
@@ -56,7 +66,7 @@ def cross_entropy(input, target, weight=None, size_average=None, ignore_index=-1
     _check_same_device(input, target, "cross_entropy")
     _check_reduction(reduction, "cross_entropy")
     if not 0 <= label_smoothing <= 1:
-        raise ValueError(f"cross_entropy: label_smoothing must be in [0, 1], got {label_smoothing}")
+        raise RuntimeError(f"cross_entropy: label_smoothing must be between 0.0 and 1.0, got {label_smoothing}")
     if not dt.is_floating(input.dtype):
         raise TypeError(f"cross_entropy: expected floating point logits, got {input.dtype}")
     if input.ndim == 0:
@@ -67,6 +77,7 @@ def cross_entropy(input, target, weight=None, size_average=None, ignore_index=-1
         if _t(weight, "cross_entropy", "weight").shape != (C,):
             raise RuntimeError(f"cross_entropy: weight shape {weight.shape} doesn't match {C} classes")
         _same_float("cross_entropy", x, weight)
+        _not_differentiable("nll_loss_forward", weight=weight)
     soft = dt.is_floating(target.dtype)
     if soft and target.shape != x.shape:
         raise RuntimeError(f"cross_entropy: probability targets must match the input shape: input {x.shape}, "
@@ -75,7 +86,8 @@ def cross_entropy(input, target, weight=None, size_average=None, ignore_index=-1
         if target.dtype not in (np.int64, np.uint8):  # torch: Long or Byte class ids, nothing else
             raise RuntimeError(f"cross_entropy: class-index targets must be int64 (or uint8), got {target.dtype}")
         expect = x.shape[:1] + x.shape[2:] if x.ndim > 1 else ()
-        if target.shape != expect:
+        if target.shape != expect:  # (the batch check only here: off the hot path)
+            _check_batch("cross_entropy", x, target, expect)
             raise RuntimeError(f"cross_entropy: expected target shape {expect} for input {x.shape} "
                                f"(class dim 1 removed), got {target.shape}")
     # bring the class dim last and flatten to (n, C): torch's (b, C, t) layout becomes rows
@@ -107,6 +119,18 @@ def cross_entropy(input, target, weight=None, size_average=None, ignore_index=-1
     return out.reshape(rest) if reduction == "none" else out
 
 
+class BatchSizeError(ValueError, RuntimeError):
+    """torch raises ValueError for a target batch that isn't the input's (a RuntimeError for other target shape
+    mismatches); caught as either, as numpy's AxisError is both a ValueError and an IndexError."""
+
+
+def _check_batch(op, input, target, expect):
+    if input.ndim > 1 and target.ndim > 0 and input.shape[0] != target.shape[0]:
+        raise BatchSizeError(f"{op}: expected input batch_size ({input.shape[0]}) to match target batch_size "
+                             f"({target.shape[0]}): expected target shape {expect} for input {input.shape}, "
+                             f"got {target.shape}")
+
+
 def nll_loss(input, target, weight=None, size_average=None, ignore_index=-100, reduce=None, reduction="mean"):
     """Negative log-likelihood of log-probabilities (n, C) / (n, C, d1, ...) at class-id targets."""
     if size_average is not None or reduce is not None:
@@ -119,15 +143,17 @@ def nll_loss(input, target, weight=None, size_average=None, ignore_index=-100, r
     C = input.shape[1] if input.ndim > 1 else input.shape[0]
     expect = input.shape[:1] + input.shape[2:] if input.ndim > 1 else ()
     if target.shape != expect:
+        _check_batch("nll_loss", input, target, expect)
         raise RuntimeError(f"nll_loss: expected target shape {expect} for input {input.shape}, got {target.shape}")
     if weight is not None and _t(weight, "nll_loss", "weight").shape != (C,):
         raise RuntimeError(f"nll_loss: weight shape {weight.shape} doesn't match {C} classes")
+    _not_differentiable("nll_loss_forward", weight=weight)
     t = target._data
     bad = (t != ignore_index) & ((t < 0) | (t >= C))
     if bad.any():
         raise IndexError(f"nll_loss: target {int(t[bad].reshape(-1)[0])} is out of bounds for {C} classes")
     keep = t != ignore_index
-    ts = np.where(keep, t, 0)
+    ts = np.where(keep, t, 0).astype(np.int64, copy=False)  # uint8 ids too: gather takes int64
     x = input.unsqueeze(0) if input.ndim == 1 else input
     picked = x.gather(1, Tensor._wrap(ts.reshape(x.shape[:1] + (1,) + x.shape[2:]))).squeeze(1)
     w = keep.astype(input.dtype) if weight is None else weight._data[ts] * keep
@@ -157,6 +183,9 @@ def mse_loss(input, target, size_average=None, reduce=None, reduction="mean", we
     if size_average is not None or reduce is not None:
         reduction = _legacy_reduction(size_average, reduce, "mse_loss")
     _check_same_shape(input, target, "mse_loss")
+    if not (dt.is_floating(input.dtype) or dt.is_floating(target.dtype)):
+        raise NotImplementedError(f"mse_loss: not implemented for integer tensors (input {input.dtype}, target "
+                                  f"{target.dtype})")
     d = input - target
     return _reduce(d * d, reduction, "mse_loss") if weight is None else _weighted(d * d, weight, reduction, "mse_loss")
 
@@ -222,7 +251,9 @@ def binary_cross_entropy(input, target, weight=None, size_average=None, reduce=N
     """-(y log p + (1-y) log(1-p)) with the logs clamped at -100, as torch does."""
     if size_average is not None or reduce is not None:
         reduction = _legacy_reduction(size_average, reduce, "binary_cross_entropy")
-    _check_same_shape(input, target, "binary_cross_entropy")
+    if input.shape != target.shape:  # torch: a ValueError here (a RuntimeError for mse / l1)
+        raise ValueError(f"binary_cross_entropy: target size {target.shape} must be the same as input size "
+                         f"{input.shape}")
     _check_same_device(input, target, "binary_cross_entropy")
     if not dt.is_floating(input.dtype) or target.dtype != input.dtype:
         raise TypeError(f"binary_cross_entropy: input and target must have the same floating dtype, got "
@@ -232,6 +263,7 @@ def binary_cross_entropy(input, target, weight=None, size_average=None, reduce=N
         if a.size and not ((a >= 0) & (a <= 1)).all():  # NaN fails this too, as in torch
             raise RuntimeError(f"binary_cross_entropy: all elements of {name} should be between 0 and 1 "
                                f"(got min {a.min()}, max {a.max()})")
+    _not_differentiable("binary_cross_entropy", weight=weight)
     loss = N.BinaryCrossEntropy.apply(input, target)
     if weight is not None:
         loss = loss * weight
@@ -243,10 +275,13 @@ def binary_cross_entropy_with_logits(input, target, weight=None, size_average=No
     """(1 - y) x + (1 + (pw - 1) y) softplus(-x), the stable form of BCE on sigmoid(x)."""
     if size_average is not None or reduce is not None:
         reduction = _legacy_reduction(size_average, reduce, "binary_cross_entropy_with_logits")
-    _check_same_shape(input, target, "binary_cross_entropy_with_logits")
+    if input.shape != target.shape:
+        raise ValueError(f"binary_cross_entropy_with_logits: target size {target.shape} must be the same as input "
+                         f"size {input.shape}")
     if not (dt.is_floating(input.dtype) and dt.is_floating(target.dtype)):
         raise RuntimeError(f"binary_cross_entropy_with_logits: input and target must be floating point, got "
                            f"{input.dtype} and {target.dtype}")
+    _not_differentiable("binary_cross_entropy_with_logits", weight=weight, pos_weight=pos_weight)
     sp = (-input).softplus()
     if pos_weight is not None:
         loss = (1 - target) * input + (1 + (pos_weight - 1) * target) * sp

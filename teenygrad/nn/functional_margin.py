@@ -10,7 +10,7 @@ from ..tensor import Tensor, _check_same_device
 from ..tensor_ops import where as _where, minimum as _minimum
 from .._arrays import on_device_of, xp_of, zeros_on
 from ._checks import _t
-from .functional_loss import _reduce, _legacy_reduction, _check_reduction
+from .functional_loss import _reduce, _legacy_reduction, _check_reduction, _not_differentiable
 
 _INT64 = np.dtype(np.int64)
 
@@ -62,8 +62,10 @@ def poisson_nll_loss(input, target, log_input=True, full=False, size_average=Non
     _broadcast("poisson_nll_loss", input=input, target=target)
     loss = input.exp() - target * input if log_input else input - target * (input + eps).log()
     if full:
-        y = target.clamp(min=1)  # the term is 0 where target <= 1: no log(0) there, in value or gradient
-        stirling = y * y.log() - y + (y * (2 * math.pi)).log() * 0.5
+        # 0 where target <= 1, by a where over the term on target itself: as torch's masked_fill, target's gradient
+        # there is 0 * log(0), NaN, at target 0
+        with np.errstate(divide="ignore", invalid="ignore"):
+            stirling = target * target.log() - target + (target * (2 * math.pi)).log() * 0.5
         loss = loss + _where(target > 1, stirling, 0.0)
     return _reduce(loss, reduction, "poisson_nll_loss")
 
@@ -208,6 +210,7 @@ def multi_margin_loss(input, target, p=1, margin=1.0, weight=None, size_average=
             raise RuntimeError(f"{op}: inconsistent weight size, expected ({C},) but got {weight.shape}")
         if weight.dtype != input.dtype:
             raise TypeError(f"{op}: weight dtype {weight.dtype} differs from the input's {input.dtype}")
+        _not_differentiable(op, weight=weight)
     t = t.reshape(-1)
     if t.size and (t.min() < 0 or t.max() >= C):
         bad = int(t.min()) if t.min() < 0 else int(t.max())
@@ -219,7 +222,7 @@ def multi_margin_loss(input, target, p=1, margin=1.0, weight=None, size_average=
     if weight is not None:
         loss = loss * weight.detach()[Tensor._wrap(on_device_of(x._data, t))]  # torch: weight gets no gradient
     loss = loss if input.ndim == 2 else loss.reshape(target.shape)
-    return _reduce(loss, reduction, op)
+    return loss.sum() if reduction == "mean" and N == 0 else _reduce(loss, reduction, op)  # torch: 0, not nan
 
 
 # ---- embeddings ------------------------------------------------------------------------------------
