@@ -4,6 +4,7 @@ import numbers
 from ..creation import arange, rand
 from ..nn.functional import binary_cross_entropy_with_logits
 from ..tensor import Size
+from ..tensor_misc import promote_types
 from . import constraints
 from .utils import broadcast_params
 from .binary import BinaryParams, one_of
@@ -42,7 +43,11 @@ class Bernoulli(BinaryParams):
         if self._validate_args:
             self._validate_sample(value)
         logits, value = broadcast_params("Bernoulli.log_prob", logits=self.logits, value=value)
-        return -binary_cross_entropy_with_logits(logits, value.to(logits.dtype), reduction="none")
+        if not value.is_floating_point():
+            return -binary_cross_entropy_with_logits(logits, value.to(logits.dtype), reduction="none")
+        # torch's binary_cross_entropy_with_logits answers in the target's dtype: a float32 value gives float32
+        wide = promote_types(logits.dtype, value.dtype)
+        return -binary_cross_entropy_with_logits(logits.to(wide), value.to(wide), reduction="none").to(value.dtype)
 
     def entropy(self):
         return binary_cross_entropy_with_logits(self.logits, self.probs, reduction="none")

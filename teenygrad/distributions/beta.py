@@ -6,8 +6,8 @@ import numpy as np
 
 from ..autograd import is_grad_enabled
 from ..random import gen_of, normalise_gammas
-from ..tensor import Size
-from ..tensor_misc import finfo
+from ..tensor import Size, Tensor
+from ..tensor_misc import finfo, promote_types
 from . import constraints
 from .distribution import Distribution
 from .dirichlet import _dirichlet_grad
@@ -36,11 +36,13 @@ class Beta(Distribution):
 
     @property
     def mode(self):
-        # the peak (a-1) / (a+b-2); with a, b < 1 the density peaks at both ends and torch takes the larger's end
+        # the peak (a-1) / (a+b-2); with a, b < 1 the density peaks at both ends and torch's (Dirichlet's mode: the
+        # argmax of all-zero clamped concentrations, the first component) is always the end x = 1
         a, b = self.concentration1, self.concentration0
         am1, bm1 = (a - 1).clamp(min=0), (b - 1).clamp(min=0)
         both_below_one = (a < 1) & (b < 1)
-        return (am1 / (am1 + bm1)).where(~both_below_one, (a >= b).to(a.dtype))
+        with np.errstate(invalid="ignore"):  # a = b = 1 gives torch's nan (0 / 0), silently
+            return (am1 / (am1 + bm1)).where(~both_below_one, (a == a).to(a.dtype))
 
     @property
     def variance(self):
@@ -75,6 +77,10 @@ class Beta(Distribution):
         if self._validate_args:
             self._validate_sample(value)
         a, b = self.concentration1, self.concentration0
+        if isinstance(value, Tensor) and value.is_floating_point():
+            # torch stacks (value, 1 - value): a 0-d float64 value against float32 parameters answers in float64
+            wide = promote_types(value.dtype, a.dtype)
+            a, b, value = a.to(wide), b.to(wide), value.to(wide)
         return (a - 1).xlogy(value) + (b - 1).xlogy(1 - value) - _log_beta(a, b)
 
     def entropy(self):

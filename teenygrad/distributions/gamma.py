@@ -8,7 +8,7 @@ from ..autograd import is_grad_enabled
 from ..creation import tensor
 from ..ops.special_math import digamma
 from ..random import gen_of
-from ..tensor import Size
+from ..tensor import Size, Tensor
 from ..tensor_misc import finfo
 from . import constraints
 from .distribution import Distribution
@@ -105,9 +105,12 @@ class Gamma(Distribution):
         return x + (x.detach().clamp(min=tiny) - x.detach())
 
     def log_prob(self, value):
+        c, r = self.concentration, self.rate
+        # torch's as_tensor(value, dtype=rate.dtype) before validating: the answer is in the rate's dtype, and a
+        # number is welcome
+        value = value.to(r.dtype) if isinstance(value, Tensor) else tensor(value, dtype=r.dtype, device=r.device)
         if self._validate_args:
             self._validate_sample(value)
-        c, r = self.concentration, self.rate
         return c.xlogy(r) + (c - 1).xlogy(value) - r * value - c.lgamma()
 
     def cdf(self, value):

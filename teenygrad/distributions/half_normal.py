@@ -31,11 +31,15 @@ class Folded(TransformedDistribution):
     def mode(self):
         return zeros_like(self.scale)
 
+    def _as_value(self, value):
+        return value
+
     def log_prob(self, value):
         if self._validate_args:
             self._validate_sample(value)
+        value = self._as_value(value)
         lp = self.base_dist.log_prob(value) + math.log(2)
-        return lp.masked_fill(value < 0, float("-inf"))
+        return lp.masked_fill(~(value >= 0), float("-inf"))  # torch: -inf off the support, nan included
 
     def cdf(self, value):
         if self._validate_args:

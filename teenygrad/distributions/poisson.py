@@ -42,5 +42,6 @@ class Poisson(Distribution):
     def log_prob(self, value):
         if self._validate_args:
             self._validate_sample(value)
-        rate = self.rate
+        # broadcast first, as torch's broadcast_all: an expanded 0-d value then counts in the dtype promotion
+        rate, value = broadcast_params("Poisson.log_prob", rate=self.rate, value=value)
         return value.xlogy(rate) - rate - (value + 1).lgamma()

@@ -15,7 +15,7 @@ class LogitRelaxedBernoulli(BinaryParams):
     """draws are (logit(u) + logits) / temperature for u ~ U(0, 1)"""
     arg_constraints = {"probs": constraints.unit_interval, "logits": constraints.real}
     support = constraints.real
-    has_rsample = True
+    has_rsample = False  # torch does not declare it on LogitRelaxedBernoulli (its rsample works all the same)
 
     def __init__(self, temperature, probs=None, logits=None, validate_args=None):
         self.temperature = temperature
