@@ -7,22 +7,25 @@ import collections
 import math
 import operator
 import numpy as np
-from ._arrays import on_device_of
+from ._arrays import on_device_of, to_host
 from .dtype import is_floating, to_dtype  # (the package's `dtype` attribute is torch's dtype class)
 from .autograd import grad_mode
 from .autograd.custom import _OutputSlot
 from .ops import linalg as L
+from .ops.linalg import LinAlgError
 from .tensor import Tensor, _norm_dim
 from .tensor_strided import vander as _vander
 
-__all__ = ["norm", "vector_norm", "matrix_norm", "inv", "inv_ex", "det", "slogdet", "solve", "cholesky",
-           "cholesky_ex", "qr", "svd", "svdvals", "eigh", "eigvalsh", "pinv", "matrix_rank", "lstsq", "multi_dot",
-           "matrix_power", "cross", "vecdot", "diagonal", "matmul"]
+__all__ = ["LinAlgError", "norm", "vector_norm", "matrix_norm", "inv", "inv_ex", "det", "slogdet", "solve", "solve_ex",
+           "cholesky", "cholesky_ex", "qr", "svd", "svdvals", "eigh", "eigvalsh", "eig", "eigvals", "pinv",
+           "matrix_rank", "lstsq", "multi_dot", "matrix_power", "cross", "vecdot", "diagonal", "matmul"]
 
 _slogdet_t = collections.namedtuple("slogdet", ["sign", "logabsdet"])
 _eigh_t = collections.namedtuple("eigh", ["eigenvalues", "eigenvectors"])
+_eig_t = collections.namedtuple("eig", ["eigenvalues", "eigenvectors"])
 _svd_t = collections.namedtuple("svd", ["U", "S", "Vh"])
 _qr_t = collections.namedtuple("qr", ["Q", "R"])
+_solve_ex_t = collections.namedtuple("solve_ex", ["result", "info"])
 _inv_ex_t = collections.namedtuple("inv_ex", ["inverse", "info"])
 _cholesky_ex_t = collections.namedtuple("cholesky_ex", ["L", "info"])
 _lstsq_t = collections.namedtuple("lstsq", ["solution", "residuals", "rank", "singular_values"])
@@ -102,7 +105,7 @@ def inv_ex(A, *, check_errors=False):
     """(inverse, info): info per matrix is 0, or the first zero pivot of its LU (the inverse is NaN there)"""
     _check_square(A, "linalg.inv_ex")
     try:
-        return _inv_ex_t(L.Inv.apply(A), _zero_info(A))
+        return _inv_ex_t(L.Inv.apply(A, op="linalg.inv_ex"), _zero_info(A))
     except RuntimeError:
         if check_errors:
             raise
@@ -137,34 +140,55 @@ def _broadcast_batch(A, B, op, rhs):
     return A.expand(*shape, *A.shape[-2:]), B.expand(*shape, *rhs)
 
 
-def solve(A, B, *, left=True):
+def _is_vector_rhs(A, B):
+    """torch's rule: B is a (batch of) vector(s) when 1-D or shaped A.shape[:-1], left or not"""
+    return B.ndim == 1 or (B.ndim == A.ndim - 1 and B.shape == A.shape[:-1])
+
+
+def solve(A, B, *, left=True, _op="linalg.solve"):
     """X with A X = B (left) or X A = B; B may be a vector (..., n) as in torch"""
-    _check_square(A, "linalg.solve")
-    _check_float(B, "linalg.solve")
+    _check_square(A, _op)
+    _check_float(B, _op)
     if A.dtype != B.dtype:
-        raise RuntimeError(f"linalg.solve: Expected A and B to have the same dtype, but found A of type {A.dtype} "
+        raise RuntimeError(f"{_op}: Expected A and B to have the same dtype, but found A of type {A.dtype} "
                            f"and B of type {B.dtype} instead")
     n = A.shape[-1]
-    vector = B.ndim == 1 or (left and B.ndim == A.ndim - 1 and B.shape == A.shape[:-1])
+    vector = _is_vector_rhs(A, B)
     if vector:
         B = B.unsqueeze(-1)
     if not left:  # X A = B  <=>  A^T X^T = B^T
         if B.shape[-1] != n:
-            raise RuntimeError(f"linalg.solve: Incompatible shapes of A and B for the equation XA = B "
+            raise RuntimeError(f"{_op}: Incompatible shapes of A and B for the equation XA = B "
                                f"({A.shape[-2]}x{n} and {B.shape[-2]}x{B.shape[-1]})")
-        return solve(A.mT, B.mT).mT
+        return solve(A.mT, B.mT, _op=_op).mT
     if B.shape[-2] != n:
-        raise RuntimeError(f"linalg.solve: Incompatible shapes of A and B for the equation AX = B "
+        raise RuntimeError(f"{_op}: Incompatible shapes of A and B for the equation AX = B "
                            f"({A.shape[-2]}x{n} and {B.shape[-2]}x{B.shape[-1]})")
-    A2, B2 = _broadcast_batch(A, B, "linalg.solve", B.shape[-2:])
-    X = L.Solve.apply(A2, B2)
+    A2, B2 = _broadcast_batch(A, B, _op, B.shape[-2:])
+    X = L.Solve.apply(A2, B2, op=_op)
     return X.squeeze(-1) if vector else X
 
 
-def cholesky(A, *, upper=False):
-    _check_square(A, "linalg.cholesky")
-    low = L.Cholesky.apply(A)
-    return low.mT if upper else low
+def solve_ex(A, B, *, left=True, check_errors=False):
+    """(result, info): info per matrix of A is 0, or the first zero pivot of A's LU (the result is NaN there)"""
+    try:
+        X = solve(A, B, left=left, _op="linalg.solve_ex")
+        info = None
+    except LinAlgError:
+        if check_errors:
+            raise
+        info = L.lu_info(A._data)
+        ok = Tensor._wrap(info == 0)[..., None, None]
+        X = solve(A.where(ok, _eye_like(A)), B, left=left)
+        X = X.masked_fill(~(ok[..., 0] if _is_vector_rhs(A, B) else ok), float("nan"))
+    return _solve_ex_t(X, _zero_info(A) if info is None else Tensor._wrap(info))  # A's batch shape, as torch
+
+
+def cholesky(A, *, upper=False, _op="linalg.cholesky"):
+    _check_square(A, _op)
+    if upper:  # LAPACK's uplo='U': A's upper triangle is read, i.e. the lower one of A^T
+        return L.Cholesky.apply(A.mT, op=_op).mT
+    return L.Cholesky.apply(A, op=_op)
 
 
 def cholesky_ex(A, *, upper=False, check_errors=False):
@@ -172,13 +196,14 @@ def cholesky_ex(A, *, upper=False, check_errors=False):
     (L is NaN there)"""
     _check_square(A, "linalg.cholesky_ex")
     try:
-        return _cholesky_ex_t(cholesky(A, upper=upper), _zero_info(A))
+        return _cholesky_ex_t(cholesky(A, upper=upper, _op="linalg.cholesky_ex"), _zero_info(A))
     except RuntimeError:
         if check_errors:
             raise
-    info = L.cholesky_info(A._data)
+    read = A.mT if upper else A  # the triangle the factorization reads as the lower one, as cholesky's
+    info = L.cholesky_info(read._data)
     ok = Tensor._wrap(info == 0)
-    low = L.Cholesky.apply(A.where(ok[..., None, None], _eye_like(A)))
+    low = L.Cholesky.apply(read.where(ok[..., None, None], _eye_like(A)))
     low = low.masked_fill(~ok[..., None, None], float("nan"))
     return _cholesky_ex_t(low.mT if upper else low, Tensor._wrap(info))
 
@@ -217,6 +242,31 @@ def eigvalsh(A, UPLO="L"):
     _check_square(A, "linalg.eigvalsh")
     _check_uplo(UPLO, "linalg.eigvalsh")
     return L.Eigvalsh.apply(A, uplo=UPLO)
+
+
+def eig(A):
+    """(eigenvalues, eigenvectors) of a general square A, complex (complex64 for float32) in LAPACK geev's order and
+    normalisation (unit-norm vectors, largest component real). Forward only: the results carry no gradient"""
+    _check_square(A, "linalg.eig")
+    _check_finite(A, "linalg.eig")
+    w, v = np.linalg.eig(to_host(A._data))  # LAPACK geev on the host (cupy has no general eig)
+    ctype = np.result_type(A._data.dtype, np.complex64)
+    return _eig_t(*(Tensor._wrap(on_device_of(A._data, x.astype(ctype, copy=False))) for x in (w, v)))
+
+
+def eigvals(A):
+    """The eigenvalues of eig(A), complex. Forward only: they carry no gradient"""
+    _check_square(A, "linalg.eigvals")
+    _check_finite(A, "linalg.eigvals")
+    w = np.linalg.eigvals(to_host(A._data))
+    return Tensor._wrap(on_device_of(A._data, w.astype(np.result_type(A._data.dtype, np.complex64), copy=False)))
+
+
+def _check_finite(A, op):
+    if A.dtype not in (np.float32, np.float64):
+        raise RuntimeError(f"{op}: expected a float32 or float64 tensor, got {A.dtype}")
+    if not np.isfinite(A._data).all():
+        raise RuntimeError(f"{op}: input tensor should not contain infs or NaNs (shape {tuple(A.shape)})")
 
 
 def _tolerances(A, atol, rtol):
@@ -336,13 +386,15 @@ def norm(A, ord=None, dim=None, keepdim=False, *, dtype=None):
     _check_float(A, "linalg.norm")
     if isinstance(dim, int):
         dim = (dim,)
+    if dim is not None and len(dim) not in (1, 2):
+        raise RuntimeError(f"linalg.norm: If dim is specified, it must be of length 1 or 2. Got {list(dim)}")
+    if dim is None and ord is not None and A.ndim not in (1, 2):  # a str ord too, as torch
+        raise RuntimeError(f"linalg.norm: If dim is not specified but ord is, the input must be 1D or 2D. "
+                           f"Got {A.ndim}D.")
     if dim is not None and len(dim) == 2 or (dim is None and ord is not None and A.ndim == 2) or isinstance(ord, str):
         if ord is None:
             ord = "fro"
         return matrix_norm(A, ord, (-2, -1) if dim is None else dim, keepdim, dtype=dtype)
-    if dim is None and ord is not None and A.ndim != 1:
-        raise RuntimeError(f"linalg.norm: If dim is not specified but ord is, the input must be 1D or 2D. "
-                           f"Got {A.ndim}D.")
     return vector_norm(A, 2 if ord is None else ord, dim, keepdim, dtype=dtype)
 
 
@@ -391,6 +443,9 @@ def matrix_power(A, n):
 
 def cross(input, other, *, dim=-1):
     """The 3-vector cross product along dim, broadcasting the other dims (torch.linalg.cross)"""
+    if input.dtype != other.dtype:  # no promotion, as torch
+        raise RuntimeError(f"linalg.cross: expected input and other to have the same dtype, got {input.dtype} and "
+                           f"{other.dtype}")
     if input.ndim != other.ndim:
         raise RuntimeError(f"linalg.cross: inputs must have the same number of dimensions, got shapes "
                            f"{tuple(input.shape)} and {tuple(other.shape)}")
@@ -403,6 +458,11 @@ def cross(input, other, *, dim=-1):
 
 
 def vecdot(x, y, *, dim=-1):
+    _check_float(x, "linalg.vecdot")
+    _check_float(y, "linalg.vecdot")
+    if x.dtype != y.dtype:
+        raise RuntimeError(f"linalg.vecdot: Expected x and y to have the same dtype, but found x of type {x.dtype} "
+                           f"and y of type {y.dtype} instead")
     if x.shape[dim] != y.shape[dim]:
         raise RuntimeError(f"linalg.vecdot: x and y must have the same size along dim {dim}, got shapes "
                            f"{tuple(x.shape)} and {tuple(y.shape)}")

@@ -51,19 +51,31 @@ def cholesky(self, upper=False):
 
 @_method
 def cholesky_solve(self, input2, upper=False):
-    """X with A X = self, A = L L^T given its Cholesky factor input2 (U^T U with upper=True)"""
+    """X with A X = self, A = L L^T given its Cholesky factor input2 (U^T U with upper=True), of which only the
+    triangle is read; batch dims broadcast, a zero on the factor's diagonal gives inf/NaN (as torch)"""
+    la = _la()
     if self.ndim < 2 or input2.ndim < 2:
         raise RuntimeError(f"cholesky_solve: b and the factor must have at least 2 dimensions, got shapes "
                            f"{tuple(self.shape)} and {tuple(input2.shape)}")
-    A = input2.mT @ input2 if upper else input2 @ input2.mT
-    return _la().solve(A, self)
+    la._check_square(input2, "cholesky_solve")
+    la._check_float(self, "cholesky_solve")
+    if self.dtype != input2.dtype:
+        raise RuntimeError(f"cholesky_solve: Expected b and A to have the same dtype, but got b of type {self.dtype} "
+                           f"and A of type {input2.dtype}")
+    if self.shape[-2] != input2.shape[-1]:
+        raise RuntimeError(f"Incompatible matrix sizes for cholesky_solve: each A matrix is {input2.shape[-2]} by "
+                           f"{input2.shape[-1]} but each b matrix is {self.shape[-2]} by {self.shape[-1]}")
+    from .ops.linalg_lu import CholeskySolve
+    factor, b = la._broadcast_batch(input2, self, "cholesky_solve", self.shape[-2:])
+    return CholeskySolve.apply(b, factor, upper=bool(upper))
 
 
 @_method
 def cholesky_inverse(self, upper=False):
-    """A^-1 for A = L L^T given L (U^T U with upper=True)"""
+    """A^-1 for A = L L^T given L (U^T U with upper=True), of which only the triangle is read (as torch)"""
     _la()._check_square(self, "cholesky_inverse")
-    return _la().inv(self.mT @ self if upper else self @ self.mT)
+    from .ops.linalg_lu import CholeskyInverse
+    return CholeskyInverse.apply(self, upper=bool(upper))
 
 
 @_method

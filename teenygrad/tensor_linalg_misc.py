@@ -7,11 +7,22 @@ from . import dtype as dt
 from .tensor import Tensor
 
 
-def _scaled_add(input, product, beta, alpha, op):
-    """beta * input + alpha * product; beta == 0 ignores input entirely (nan and inf in it too), as torch."""
-    out = product if alpha == 1 else product * alpha
+_EVERYWHERE = Tensor._wrap(np.ones((), bool))
+
+
+def _scaled_add(input, product, beta, alpha, op, blas_alpha=False):
+    """beta * input + alpha * product; beta == 0 ignores input entirely (nan and inf in it too), as torch, and so
+    does alpha == 0 the product where torch hands it to BLAS gemm/gemv (blas_alpha: addmm, addmv, addbmm), its
+    gradient still flowing (0 to mat1, NaN to mat2 where mat1 holds NaN). Integer tensors take beta and alpha
+    truncated to integers (as torch's CPU kernel), so they stay integer."""
+    if input._data.dtype.kind in "iu" and product._data.dtype.kind in "iu":
+        beta, alpha = int(beta), int(alpha)
+    if blas_alpha and alpha == 0:
+        out = product.masked_fill(_EVERYWHERE, 0)
+    else:
+        out = product if alpha == 1 else product * alpha
     if beta == 0:  # input's values are left out, but its shape is checked and it gets a zero gradient, as in torch
-        term = input.masked_fill(Tensor._wrap(np.ones((), bool)), 0)
+        term = input.masked_fill(_EVERYWHERE, 0)
     else:
         term = input if beta == 1 else input * beta
     try:
@@ -23,28 +34,39 @@ def _scaled_add(input, product, beta, alpha, op):
     return term + out
 
 
+def _check_same_dtype(op, **tensors):
+    """torch's addmm family refuses mixed dtypes (no promotion, unlike addr)"""
+    if len({t.dtype for t in tensors.values()}) > 1:
+        got = ", ".join(f"{name} {t.dtype}" for name, t in tensors.items())
+        raise RuntimeError(f"{op}: input tensors must have the same dtype, but got {got}")
+
+
 def addmm(input, mat1, mat2, *, beta=1, alpha=1):
+    _check_same_dtype("addmm", input=input, mat1=mat1, mat2=mat2)
     if mat1.ndim != 2 or mat2.ndim != 2:
         raise RuntimeError(f"addmm: mat1 and mat2 must be matrices, got shapes {mat1.shape} and {mat2.shape}")
-    return _scaled_add(input, mat1 @ mat2, beta, alpha, "addmm")
+    return _scaled_add(input, mat1 @ mat2, beta, alpha, "addmm", blas_alpha=True)
 
 
 def addmv(input, mat, vec, *, beta=1, alpha=1):
+    _check_same_dtype("addmv", input=input, mat=mat, vec=vec)
     if mat.ndim != 2 or vec.ndim != 1:
         raise RuntimeError(f"addmv: expects a matrix and a vector, got shapes {mat.shape} and {vec.shape}")
-    return _scaled_add(input, mat @ vec, beta, alpha, "addmv")
+    return _scaled_add(input, mat @ vec, beta, alpha, "addmv", blas_alpha=True)
 
 
 def baddbmm(input, batch1, batch2, *, beta=1, alpha=1):
+    _check_same_dtype("baddbmm", input=input, batch1=batch1, batch2=batch2)
     if batch1.ndim != 3 or batch2.ndim != 3:
         raise RuntimeError(f"baddbmm: batch1 and batch2 must be 3-D, got shapes {batch1.shape} and {batch2.shape}")
     return _scaled_add(input, batch1.bmm(batch2), beta, alpha, "baddbmm")
 
 
 def addbmm(input, batch1, batch2, *, beta=1, alpha=1):
+    _check_same_dtype("addbmm", input=input, batch1=batch1, batch2=batch2)
     if batch1.ndim != 3 or batch2.ndim != 3:
         raise RuntimeError(f"addbmm: batch1 and batch2 must be 3-D, got shapes {batch1.shape} and {batch2.shape}")
-    return _scaled_add(input, batch1.bmm(batch2).sum(0), beta, alpha, "addbmm")
+    return _scaled_add(input, batch1.bmm(batch2).sum(0), beta, alpha, "addbmm", blas_alpha=True)
 
 
 def tensordot(a, b, dims=2):
@@ -83,6 +105,9 @@ def cross(input, other, dim=None):
         if dim is None:
             raise RuntimeError(f"cross: no dimension of size 3 in input of shape {input.shape}")
     d = dim + input.ndim if dim < 0 else dim
+    if input.dtype != other.dtype:  # no promotion, as torch
+        raise RuntimeError(f"cross: expected input and other to have the same dtype, got {input.dtype} and "
+                           f"{other.dtype}")
     if input.shape != other.shape or not 0 <= d < input.ndim or input.shape[d] != 3:
         raise RuntimeError(f"cross: inputs of shapes {input.shape} and {other.shape} need size 3 at dim {dim}")
     from .tensor_join import cat

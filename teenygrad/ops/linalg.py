@@ -10,6 +10,12 @@ from ..autograd.function import Function
 from ..autograd.graph_backward import const
 
 
+class LinAlgError(RuntimeError):
+    """torch.linalg.LinAlgError: a matrix the op cannot handle (singular, not positive-definite); a RuntimeError,
+    so `except RuntimeError` still catches it"""
+    __module__ = "teenygrad.linalg"
+
+
 def _T(a):
     return np.swapaxes(a, -1, -2)
 
@@ -71,13 +77,13 @@ class Inv(Function):
     """Y = A^-1;  dA = -Y^T dY Y^T"""
     saves_inputs, saves_output = False, True
 
-    def forward(self, a):
+    def forward(self, a, op="linalg.inv"):  # op: the name a singular matrix's error gives (inv_ex, tensorinv, ...)
         try:
             self.y = np.linalg.inv(a)
         except np.linalg.LinAlgError:  # LAPACK met an exactly zero pivot: say where, as torch
             info = lu_info(a)
-            raise RuntimeError(f"linalg.inv: {_batch_prefix(info)}The diagonal element {_first(info)} is zero, the "
-                               f"inversion could not be completed because the input matrix is singular.") from None
+            raise LinAlgError(f"{op}: {_batch_prefix(info)}The diagonal element {_first(info)} is zero, the "
+                              f"inversion could not be completed because the input matrix is singular.") from None
         return self.y
 
     def backward(self, g):
@@ -108,9 +114,38 @@ class Det(Function):
                 pass
         return g[..., None, None] * _adjugate_T(self.a)
 
-    def backward_graph(self, g):  # adj(A)^T = det A A^-T: differentiable again where A is invertible
+    def backward_graph(self, g):  # adj(A)^T: det A A^-T where A is invertible, the SVD formula (as torch) where not
         a = self._input(0, self.a)
-        return (g * Det.apply(a))[..., None, None] * Inv.apply(a).mT
+        z = xp_of(self.a).asarray(self.z)
+        ok = (z != 0) & np.isfinite(z)
+        if np.all(ok):
+            return (g * Det.apply(a))[..., None, None] * Inv.apply(a).mT
+        # each matrix by its own formula; the other one sees a stand-in (I, or diag(1..n) with distinct singular
+        # values) so that neither branch's backward meets a division by zero
+        n = self.a.shape[-1]
+        okm = const(on_device_of(self.a, ok[..., None, None]))
+        eye = const(on_device_of(self.a, np.eye(n, dtype=self.a.dtype)))
+        distinct = const(on_device_of(self.a, np.diag(np.arange(1, n + 1, dtype=self.a.dtype))))
+        invertible = a.where(okm, eye)
+        by_inverse = (g * Det.apply(invertible))[..., None, None] * Inv.apply(invertible).mT
+        by_svd = g[..., None, None] * _adjugate_T_graph(a.where(~okm, distinct))
+        return by_inverse.where(okm, by_svd)
+
+
+def _adjugate_T_graph(a):
+    """_adjugate_T on Tensors (recorded): U diag(prod_{j != i} s_j) V^T, the sign det(U) det(V) a constant"""
+    from ..linalg import svd  # the Svd op's outputs, each with its graph node
+    u, s, vh = svd(a, full_matrices=False)
+    ones = s[..., :1] * 0 + 1
+    left = _cat([ones, s[..., :-1]]).cumprod(-1)
+    right = _cat([ones, s[..., 1:].flip(-1)]).cumprod(-1).flip(-1)
+    sign = np.linalg.det(u._data) * np.linalg.det(vh._data)
+    return const(on_device_of(a._data, np.asarray(sign)[..., None, None])) * ((u * (left * right).unsqueeze(-2)) @ vh)
+
+
+def _cat(ts):
+    from ..tensor_join import cat
+    return cat(ts, -1)
 
 
 def _adjugate_T(a):
@@ -154,12 +189,14 @@ class Solve(Function):
     """X = A^-1 B (batch dims already broadcast);  dB = A^-T dX, dA = -dB X^T"""
     saves_output = True
 
-    def forward(self, a, b):
+    def forward(self, a, b, op="linalg.solve"):
         self.a = a
         try:
             self.x = np.linalg.solve(a, b)
         except np.linalg.LinAlgError:
-            raise RuntimeError("linalg.solve: The solver failed because the input matrix is singular.") from None
+            info = lu_info(a)
+            raise LinAlgError(f"{op}: {_batch_prefix(info)}The solver failed because the input matrix is "
+                              f"singular.") from None
         return self.x
 
     def backward(self, g):
@@ -185,14 +222,14 @@ class Cholesky(Function):
     triangle with half the diagonal, sym(X) = (X + X^T) / 2"""
     saves_inputs, saves_output = False, True
 
-    def forward(self, a):
+    def forward(self, a, op="linalg.cholesky"):
         try:
             self.l = np.linalg.cholesky(a)
         except np.linalg.LinAlgError:  # say which leading minor failed, as torch
             info = cholesky_info(a)
-            raise RuntimeError(f"linalg.cholesky: {_batch_prefix(info)}The factorization could not be completed "
-                               f"because the input is not positive-definite (the leading minor of order "
-                               f"{_first(info)} is not positive-definite).") from None
+            raise LinAlgError(f"{op}: {_batch_prefix(info)}The factorization could not be completed "
+                              f"because the input is not positive-definite (the leading minor of order "
+                              f"{_first(info)} is not positive-definite).") from None
         return self.l
 
     def backward(self, g):

@@ -65,6 +65,66 @@ class SolveTriangular(Function):
         return -(gb @ self._output(self.x).mT) * const(mask), gb
 
 
+class CholeskySolve(Function):
+    """X = (L L^T)^-1 B from the factor (U^T U with upper), reading only its triangle (batch dims already broadcast);
+    dB = (L L^T)^-1 dX, dL = -(C + C^T) L (upper: -U (C + C^T)), C = dB X^T: torch's formula, on the whole factor"""
+    saves_output = True
+
+    def forward(self, b, f, upper=False):
+        self.f, self.upper = f, upper
+        low = _T(f) if upper else f  # the lower factor, read by its lower triangle
+        self.x = trsm(_T(low), trsm(low, b, False), True)
+        return self.x
+
+    def backward(self, g):
+        gb = CholeskySolve.forward(CholeskySolve.__new__(CholeskySolve), g, self.f, self.upper)
+        if not self.needs_input_grad[1]:
+            return gb, None
+        c = gb @ _T(self.x)
+        c = c + _T(c)
+        return gb, -(self.f @ c if self.upper else c @ self.f)
+
+    def backward_graph(self, g):
+        f = self._input(1, self.f)
+        gb = CholeskySolve.apply(g, f, upper=self.upper)
+        if not self.needs_input_grad[1]:
+            return gb, None
+        c = gb @ self._output(self.x).mT
+        c = c + c.mT
+        return gb, -(f @ c if self.upper else c @ f)
+
+
+class CholeskyInverse(Function):
+    """Y = (L L^T)^-1 from the factor (U^T U with upper), reading only its triangle;  dL = -C L (upper: -U C),
+    C = Y (dY + dY^T) Y: torch's formula, on the whole factor"""
+    saves_output = True
+
+    def forward(self, f, upper=False):
+        self.f, self.upper = f, upper
+        low = _T(f) if upper else f
+        diag = np.diagonal(low, axis1=-2, axis2=-1)
+        if diag.size and not np.all(diag != 0):  # LAPACK potri refuses a zero on the factor's diagonal
+            from .linalg import LinAlgError, _batch_prefix
+            zero = diag == 0
+            info = np.where(zero.any(-1), zero.argmax(-1) + 1, 0)
+            first = int(info.reshape(-1)[np.flatnonzero(info.reshape(-1))[0]])
+            raise LinAlgError(f"cholesky_inverse: {_batch_prefix(info)}The diagonal element {first} is zero, the "
+                              f"inversion could not be completed because the input matrix is singular.")
+        eye = np.broadcast_to(np.eye(f.shape[-1], dtype=f.dtype), f.shape)
+        linv = trsm(low, eye, False)  # L^-1
+        self.y = _T(linv) @ linv
+        return self.y
+
+    def backward(self, g):
+        c = self.y @ (g + _T(g)) @ self.y
+        return -(self.f @ c if self.upper else c @ self.f)
+
+    def backward_graph(self, g):
+        f, y = self._input(0, self.f), self._output(self.y)
+        c = y @ (g + g.mT) @ y
+        return -(f @ c if self.upper else c @ f)
+
+
 def lu_packed(a):
     """Gaussian elimination with partial pivoting of each (m, n) matrix of a: (LU, pivots, perm, info) with L's
     strict lower part and U in LU, pivots as LAPACK's, perm the row order (P^T A)[i] = A[perm[i]], info 0 or the
