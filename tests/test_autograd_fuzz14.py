@@ -424,16 +424,7 @@ def test_anomaly_mode_names_the_node_that_made_nan(case, create_graph):
 def test_mark_dirty_on_a_view_or_a_tensor_with_views_is_refused():
     # torch rebases the views onto the in-place node; teenygrad's views would keep the old graph and give a
     # silently wrong gradient (w.grad [1, 1, 0] where torch's is [2, 2, 0]), so it refuses
-    class D(tg.autograd.Function):
-        @staticmethod
-        def forward(ctx, x):
-            x.mul_(2)
-            ctx.mark_dirty(x)
-            return x
-
-        @staticmethod
-        def backward(ctx, g):
-            return g * 2
+    D = _inc(tg)
     w = tg.tensor([1.0, 2.0, 3.0], requires_grad=True)
     x = w * 1
     v = x[:2]
