@@ -6,9 +6,10 @@ import math
 import numbers
 import numpy as np
 from . import dtype as dt
-from ._arrays import zeros_on, to_host
+from ._arrays import zeros_on, to_host, xp_of
 from .autograd.function import Function
 from .ops.matmul import EuclidDist
+from .ops.reduce import MedianAll
 from .ops.unary import Abs
 from .tensor import Tensor
 
@@ -351,19 +352,35 @@ def isneginf(self):
     return Tensor._wrap(np.isneginf(self._data) if self.dtype.kind == "f" else self._data != self._data)
 
 
+class NanMedianAll(MedianAll):
+    """z = the lower median of x's non-NaN values (NaN if there are none);  dx = dz shared evenly by the elements
+    equal to z (by all of x when z is NaN), as torch's full nanmedian"""
+    def forward(self, x):
+        self.x, flat, xp = x, x.reshape(-1), xp_of(x)
+        flat = flat[~xp.isnan(flat)] if flat.dtype.kind == "f" else flat
+        self.z = (xp.partition(flat, (flat.size - 1) // 2)[(flat.size - 1) // 2] if flat.size
+                  else xp.asarray(np.nan, dtype=x.dtype))
+        return xp.asarray(self.z, dtype=x.dtype)
+
+
 def nanmedian(self, dim=None, keepdim=False):
     """The median ignoring NaNs (the lower of the two middle values; NaN only where all are NaN)."""
     from collections import namedtuple
     if keepdim is not False and keepdim is not True:
         from .tensor import _bool_arg
         _bool_arg(keepdim, "nanmedian", "keepdim")
+    from .tensor import _norm_dim
     if dim is None:
-        flat = self.reshape(-1)
-        if flat.numel() == 0:
-            raise RuntimeError("nanmedian: the median of an empty tensor is undefined")
-        v, _ = nanmedian(flat, 0)
-        return v
-    d = dim + self.ndim if dim < 0 else dim
+        if self._data.dtype.kind == "b":
+            raise NotImplementedError("nanmedian: not implemented for bool tensors")
+        if self.numel() == 0 and self._data.dtype.kind != "f":
+            raise RuntimeError(f"nanmedian: the median of an empty {self.dtype} tensor is undefined")
+        return NanMedianAll.apply(self)
+    d = _norm_dim(dim, self.ndim, "nanmedian")  # torch checks dim, then the slice size, then the dtype
+    if self.ndim and self.shape[d] == 0:
+        raise IndexError(f"nanmedian: cannot take the median over dim {dim} of size 0 (shape {self.shape})")
+    if self._data.dtype.kind == "b":
+        raise NotImplementedError("nanmedian: not implemented for bool tensors")
     x = self.unsqueeze(0) if self.ndim == 0 else self
     d = 0 if self.ndim == 0 else d
     if x.shape[d] == 0:

@@ -236,12 +236,13 @@ def _select(self, dim, keepdim, op, result, k=None):
     largest value; for the median a slice holding a NaN gives that NaN (its first), as torch."""
     if keepdim is not False and keepdim is not True:
         _bool_arg(keepdim, op, "keepdim")
-    if self._data.dtype.kind == "b":
-        raise NotImplementedError(f"{op}: not implemented for bool tensors")
-    d = _norm_dim(dim, self.ndim, op)
+    d = _norm_dim(dim, self.ndim, op)  # torch checks dim and k (or the slice size) before the dtype
+    is_bool = self._data.dtype.kind == "b"
     if self.ndim == 0:
         if k not in (None, 0):
             raise RuntimeError(f"{op}: selected number k = {k + 1} is out of range for a 0-d tensor")
+        if is_bool:
+            raise NotImplementedError(f"{op}: not implemented for bool tensors")
         return result(self.clone(), Tensor._wrap(zeros_on(self._data, (), np.int64)))
     n = self.shape[d]
     if k is None:
@@ -250,6 +251,8 @@ def _select(self, dim, keepdim, op, result, k=None):
         k = (n - 1) // 2
     elif not 0 <= k < n:
         raise RuntimeError(f"{op}: selected number k = {k + 1} is out of range for dim {d} of size {n}")
+    if is_bool:
+        raise NotImplementedError(f"{op}: not implemented for bool tensors")
     a = self._data
     if type(a) is np.ndarray:
         idx = np.moveaxis(_kth_position(np.ascontiguousarray(np.moveaxis(a, d, -1)), k), -1, d)  # rows: ~1.4x faster
@@ -303,8 +306,6 @@ def mode(self, dim=-1, keepdim=False):
     """The most frequent value along dim (the smallest among equally frequent ones) and its last index."""
     if keepdim is not False and keepdim is not True:
         _bool_arg(keepdim, "mode", "keepdim")
-    if self._data.dtype.kind == "b":
-        raise NotImplementedError("mode: not implemented for bool tensors")
     d = _norm_dim(dim, self.ndim, "mode")
     if self.ndim == 0:
         return _mode_t(self.clone(), Tensor._wrap(zeros_on(self._data, (), np.int64)))

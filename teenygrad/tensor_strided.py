@@ -175,8 +175,11 @@ def renorm(self, p, dim, maxnorm):
         raise RuntimeError(f"renorm: expected a floating point tensor, got {self.dtype}")
     d = _norm_dim(dim, self.ndim, "renorm")
     others = tuple(i for i in range(self.ndim) if i != d)
-    norm = self.norm(p, others, keepdim=True)
-    return self * where(norm > maxnorm, maxnorm / (norm + 1e-7), 1.0)
+    scaled = self.detach().norm(p, others, keepdim=True) > maxnorm  # a NaN norm is not scaled
+    # the norm is taken again over the scaled slices only (the rest read as ones), so a slice left alone (a NaN
+    # one too) passes its gradient straight through, as torch's renorm_backward
+    norm = where(scaled, self, 1.0).norm(p, others, keepdim=True)
+    return self * where(scaled, maxnorm / (norm + 1e-7), 1.0)
 
 
 @_method

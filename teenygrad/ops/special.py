@@ -117,7 +117,8 @@ class NanToNum(Function):
 
 
 class Hypot(Function):
-    """z = sqrt(x^2 + y^2);  dx = dz x / z, dy = dz y / z (NaN at z = 0, as torch)"""
+    """z = sqrt(x^2 + y^2);  dx = dz x / z, dy = dz y / z (NaN at z = 0, as torch). (dz x) / z in that order, as
+    torch: 1 / z overflows for a subnormal z, where dz x / z is still finite."""
     saves_output = True
     def forward(self, x, y):
         self.x, self.y = x, y
@@ -125,16 +126,15 @@ class Hypot(Function):
         return self.z
 
     def backward(self, g):
-        with np.errstate(divide="ignore", invalid="ignore"):
-            r = g / self.z
-        return unbroadcast(r * self.x, self.x.shape), unbroadcast(r * self.y, self.y.shape)
+        with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
+            return unbroadcast(g * self.x / self.z, self.x.shape), unbroadcast(g * self.y / self.z, self.y.shape)
 
     def backward_graph(self, g):
         n = self.needs_input_grad
-        with np.errstate(divide="ignore", invalid="ignore"):
-            r = g / self._output(self.z)
-            return (sum_to(r * self._input(0, self.x), self.x.shape) if n[0] else None,
-                    sum_to(r * self._input(1, self.y), self.y.shape) if n[1] else None)
+        with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
+            z = self._output(self.z)
+            return (sum_to(g * self._input(0, self.x) / z, self.x.shape) if n[0] else None,
+                    sum_to(g * self._input(1, self.y) / z, self.y.shape) if n[1] else None)
 
 
 class Copysign(Function):
