@@ -41,16 +41,24 @@ _NAMES += ["acosh", "asinh", "atanh", "arccosh", "arcsinh", "arctanh", "acosh_",
 _NUMBER_FIRST = {"add", "sub", "subtract", "mul", "multiply", "div", "divide", "true_divide", "floor_divide",
                  "remainder", "pow", "float_power", "xlogy", "bitwise_and", "bitwise_or", "bitwise_xor",
                  "bitwise_left_shift", "bitwise_right_shift"}
+_NUMBER = (int, float, complex)
+_BOTH_NUMBERS = {"add", "sub", "subtract", "mul", "multiply", "div", "divide", "true_divide", "floor_divide"}
+_TRUE_DIVIDE = {"div", "divide", "true_divide"}
 
 
 def _make(name):
     def fn(input, *args, **kwargs):
         if not isinstance(input, Tensor):
-            if name in _NUMBER_FIRST and args and isinstance(args[0], Tensor) and isinstance(input, (int, float)):
+            if name in _NUMBER_FIRST and args and isinstance(args[0], Tensor) and isinstance(input, _NUMBER):
                 if name in ("sub", "subtract") and (args[0]._data.dtype.kind == "b" or isinstance(input, bool)):
                     raise RuntimeError(_BOOL_SUB)  # checked before promotion turns the bool into an int
-                other, input = args[0]._other(input, name)  # the number as a 0-d tensor of the promoted dtype
+                if name in _TRUE_DIVIDE and kwargs.get("rounding_mode", args[1] if len(args) > 1 else None) is None:
+                    other, input = args[0]._float_pair(input, name)  # -2 / a uint8 tensor is -2 / x, not 254 / x
+                else:
+                    other, input = args[0]._other(input, name)  # the number as a 0-d tensor of the promoted dtype
                 args = (other,) + args[1:]
+            elif name in _BOTH_NUMBERS and args and isinstance(input, _NUMBER) and isinstance(args[0], _NUMBER):
+                input = Tensor._from_data(input)  # torch.add(2, 3.5) is tensor(2) + 3.5
             else:
                 raise TypeError(f"{name}: expected a Tensor as the first argument, got {type(input).__name__}")
         return getattr(input, name)(*args, **kwargs)

@@ -254,6 +254,8 @@ class Tensor:
 
     @property
     def mT(self):
+        if self.ndim == 0:  # torch: deprecated on 0-d, the tensor itself
+            return self
         if self.ndim < 2:
             raise RuntimeError(f"mT: tensor of shape {self.shape} has fewer than 2 dims")
         return self.transpose(-2, -1)

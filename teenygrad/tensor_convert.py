@@ -24,9 +24,12 @@ def _as_array(data, dtype):
     if isinstance(data, np.ndarray) or hasattr(data, "__cuda_array_interface__"):
         return data if dtype is None else data.astype(dtype)
     if isinstance(data, np.generic):  # numpy scalars keep their dtype, as in torch
+        if dtype is not None and dtype.kind != "c":
+            _check_scalar(data, dtype)
         if dtype is not None and dtype.kind in "iu" and data.dtype.kind in "iuf":
             _check_int_range(np.asarray(data), dtype)
         return np.asarray(data, dtype=dtype)
+    typed = None
     if isinstance(data, (list, tuple)):
         typed = [x for x in _flat(data) if isinstance(x, (Tensor, np.generic, np.ndarray))]
         if typed and dtype is None:  # torch: tensors and numpy scalars or arrays in a list bring their dtypes
@@ -37,6 +40,9 @@ def _as_array(data, dtype):
         a = np.asarray(data)
     except ValueError as e:  # ragged nested lists
         raise ValueError(f"tensor: can't build a tensor from {type(data).__name__} data: {e}") from None
+    if dtype is not None and dtype.kind != "c" and (a.dtype.kind == "c" or typed):  # numbers torch refuses
+        for x in (_flat(data) if isinstance(data, (list, tuple)) else (data,)):
+            _check_scalar(x, dtype)
     if dtype is not None and dtype.kind in "iu" and a.dtype.kind in "iuf" and a.size:
         _check_int_range(a, dtype)
     if dtype is None:
@@ -53,6 +59,20 @@ def _as_array(data, dtype):
         else:
             raise TypeError(f"tensor: can't build a tensor from data of type {type(data).__name__} ({a.dtype})")
     return a.astype(dtype, copy=False)
+
+
+def _check_scalar(x, dtype):
+    """torch converts each number of the data to a non-complex dtype as Python would: a Python complex is no real
+    number, and only Python ints and floats (numpy's float64 is one) and numpy integers are integers to it."""
+    if isinstance(x, np.generic):
+        if dtype.kind in "iub" and not isinstance(x, np.integer) and type(x) is not np.float64 and not (
+                dtype.kind == "b" and isinstance(x, (np.bool_, complex))):  # complex128 is a Python complex
+            raise TypeError(f"tensor: 'numpy.{type(x).__name__}' object cannot be interpreted as an integer "
+                            f"(value {x}, dtype {dtype})")
+    elif isinstance(x, complex) and dtype.kind != "b":
+        why = "must be real number, not complex" if dtype.kind == "f" else \
+            "'complex' object cannot be interpreted as an integer"
+        raise TypeError(f"tensor: {why} (value {x}, dtype {dtype})")
 
 
 def _flat(seq):

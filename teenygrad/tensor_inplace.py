@@ -154,6 +154,20 @@ def _check_result(self, r, op):
         raise RuntimeError(f"{op}: output with shape {self.shape} doesn't match the broadcast shape {r.shape}")
 
 
+def _check_cast_first(self, o, op):
+    """torch checks an in-place op's promoted type against self's before the op runs: int_t &= 1.5 is the cast
+    error, not bitwise_and's refusal of floats. Promotion only: no array is made."""
+    if isinstance(o, Tensor):
+        od, ond = o.dtype, o.ndim
+    elif isinstance(o, (builtins.bool, builtins.int, builtins.float, builtins.complex, np.number, np.bool_)):
+        od, ond = dt.scalar_dtype(o), -1
+    else:
+        return
+    r = dt.result_type(self.dtype, self.ndim, od, ond)
+    if dt._category(r) > dt._category(self.dtype):
+        raise RuntimeError(f"{op}: result type {r} can't be cast to the desired output type {self.dtype}")
+
+
 def _fit(self, result, op):
     """A graph in-place result, checked as _store checks one and cast to self's dtype."""
     _check_result(self, result._data, op)
@@ -524,9 +538,35 @@ def fill_(self, value):
         value = value.real
     if isinstance(value, (builtins.int, builtins.float)) and not isinstance(value, builtins.bool):
         value = _fill_value(value, self._data.dtype, "fill_")  # torch truncates, and refuses overflow
-    self._data[...] = _scalar_of(value, self._data)
+    a = self._data
+    if type(a) is np.ndarray and not a.flags.writeable:
+        a = _writable_view(a, "fill_")  # x.expand(2, 3).fill_(1): each memory location takes the one value
+    a[...] = _scalar_of(value, a)
     _bump(self)
     return self
+
+
+class _Interface:
+    """An __array_interface__ holder for _writable_view; keeps the memory's owner alive."""
+    def __init__(self, interface, owner):
+        self.__array_interface__, self.owner = interface, owner
+
+
+def _writable_view(a, op):
+    """A writable array on read-only view a's memory (numpy makes broadcast and overlapping strided views
+    read-only), where the array that owns the memory is writable; else the shared-memory error."""
+    root, b = a, a.base
+    while b is not None:  # up through views and as_strided's interface holders to the last array
+        if isinstance(b, np.ndarray):
+            root = b
+        elif not hasattr(b, "__array_interface__"):
+            break
+        b = getattr(b, "base", None)
+    if not root.flags.writeable:
+        raise ValueError(f"{op}: the tensor's memory (shape {root.shape}) is a read-only array; clone() it first")
+    interface = dict(a.__array_interface__)
+    interface["data"] = (interface["data"][0], False)
+    return np.asarray(_Interface(interface, root))
 
 def copy_(self, src):
     if self.requires_grad and self._ctx is None and _gstate["enabled"]:

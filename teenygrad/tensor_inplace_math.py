@@ -5,7 +5,7 @@ import builtins
 import numpy as np
 from . import dtype as dt
 from .tensor import Tensor, _BOOL_SUB, _gstate, _needs_grad, _shared_memory_error
-from .tensor_inplace import _bump, _bump_plain_views, _count_write
+from .tensor_inplace import _bump, _bump_plain_views, _check_cast_first, _count_write
 
 
 def __iadd__(self, o):
@@ -47,21 +47,26 @@ def __itruediv__(self, o):
     return self._inplace(self._pre_inplace() / o, "div_")
 
 def __ifloordiv__(self, o):
+    _check_cast_first(self, o, "floor_divide_")  # before the op's own dtype errors
     return self._inplace(self._pre_inplace() // o, "floor_divide_")
 
 def __ipow__(self, o):
     return self._inplace(self._pre_inplace() ** o, "pow_")
 
 def __imod__(self, o):
+    _check_cast_first(self, o, "remainder_")  # before the op's own dtype errors
     return self._inplace(self._pre_inplace() % o, "remainder_")
 
 def __iand__(self, o):
+    _check_cast_first(self, o, "and_")  # before the op's own dtype errors
     return self._inplace(self & o, "and_")
 
 def __ior__(self, o):
+    _check_cast_first(self, o, "or_")  # before the op's own dtype errors
     return self._inplace(self | o, "or_")
 
 def __ixor__(self, o):
+    _check_cast_first(self, o, "xor_")  # before the op's own dtype errors
     return self._inplace(self ^ o, "xor_")
 
 def _fast_inplace(self, ufunc, o, op):

@@ -9,6 +9,7 @@ from . import dtype as dt
 from .autograd import grad_mode
 from .ops import elementwise as E, special as S, activation as A
 from .tensor import Tensor, _check_modulo
+from .tensor_inplace import _check_cast_first
 
 _gstate = grad_mode._state
 
@@ -51,8 +52,16 @@ def silu(self):
     return A.Silu.apply(_float_input(self, "silu"))
 
 
+_CAST_FIRST = {"floor_divide", "remainder", "bitwise_and", "bitwise_or", "bitwise_xor", "bitwise_left_shift",
+               "bitwise_right_shift"}  # binary ops whose own dtype errors torch's in-place cast check comes before
+
+
 def _inplace_variant(name):
+    check = name in _CAST_FIRST
+
     def op(self, *args, **kwargs):
+        if check and args:
+            _check_cast_first(self, args[0], name + "_")
         return self._inplace(getattr(self._pre_inplace(), name)(*args, **kwargs), name + "_")
     op.__name__ = name + "_"
     setattr(Tensor, name + "_", op)
@@ -190,12 +199,16 @@ def fmod(self, other):
 
 @_method
 def maximum(self, other):
+    if not isinstance(other, Tensor):  # torch has no number overload here (clamp takes one)
+        raise _not_tensor("maximum", other)
     a, b = self._other(other, "maximum")
     return E.Maximum.apply(a, b)
 
 
 @_method
 def minimum(self, other):
+    if not isinstance(other, Tensor):  # torch has no number overload here (clamp takes one)
+        raise _not_tensor("minimum", other)
     a, b = self._other(other, "minimum")
     return E.Minimum.apply(a, b)
 
@@ -343,10 +356,16 @@ for _name, _cls in [("asin", S.Asin), ("acos", S.Acos), ("atan", S.Atan), ("exp2
 Tensor.arcsin, Tensor.arccos, Tensor.arctan = Tensor.asin, Tensor.acos, Tensor.atan
 
 
-def _float_binary(name, fn_cls, ints_to_float):
+def _not_tensor(op, other):
+    return TypeError(f"{op}: argument 'other' must be a Tensor, not {type(other).__name__}")
+
+
+def _float_binary(name, fn_cls, ints_to_float, tensor_only=False):
     """A binary op with a floating result: integer operands go to the default float (atan2, copysign, xlogy) or are
-    refused (hypot), as in torch."""
+    refused (hypot), as in torch. tensor_only: a number `other` is refused (torch's atan2 has no number overload)."""
     def op(self, other):
+        if tensor_only and not isinstance(other, Tensor):
+            raise _not_tensor(name, other)
         a, b = self._other(other, name)
         if not dt.is_floating(a.dtype):
             if not ints_to_float:
@@ -358,9 +377,9 @@ def _float_binary(name, fn_cls, ints_to_float):
     setattr(Tensor, name, op)
 
 
-for _name, _cls, _ints in [("atan2", S.Atan2, True), ("hypot", S.Hypot, False), ("copysign", S.Copysign, True),
-                           ("xlogy", S.Xlogy, True)]:
+for _name, _cls, _ints in [("hypot", S.Hypot, False), ("copysign", S.Copysign, True), ("xlogy", S.Xlogy, True)]:
     _float_binary(_name, _cls, _ints)
+_float_binary("atan2", S.Atan2, True, tensor_only=True)
 Tensor.arctan2 = Tensor.atan2
 
 
