@@ -82,7 +82,22 @@ class Categorical(Distribution):
         return values.expand((-1,) + self.batch_shape) if expand else values
 
 
-class OneHotCategorical(Distribution):
+class _OverCategorical(Distribution):
+    """A family built on a Categorical (OneHotCategorical, Multinomial): its parameters are the Categorical's."""
+    @property
+    def probs(self):
+        return self._categorical.probs
+
+    @property
+    def logits(self):
+        return self._categorical.logits
+
+    @property
+    def param_shape(self):
+        return self._categorical.param_shape
+
+
+class OneHotCategorical(_OverCategorical):
     arg_constraints = {"probs": constraints.simplex, "logits": constraints.independent(constraints.real, 1)}
     support = constraints.one_hot
     has_enumerate_support = True
@@ -105,18 +120,6 @@ class OneHotCategorical(Distribution):
     @property
     def _param(self):
         return self._categorical._param
-
-    @property
-    def probs(self):
-        return self._categorical.probs
-
-    @property
-    def logits(self):
-        return self._categorical.logits
-
-    @property
-    def param_shape(self):
-        return self._categorical.param_shape
 
     @property
     def mean(self):
