@@ -191,42 +191,38 @@ class Identity(BasePruningMethod):
         return super().apply(module, name)
 
 
-class RandomUnstructured(BasePruningMethod):
-    """Prune `amount` of the (unpruned) entries at random."""
+class _Unstructured(BasePruningMethod):
+    """Prune `amount` of the (unpruned) entries, those at the positions _positions(t, k) picks."""
     PRUNING_TYPE = "unstructured"
 
     def __init__(self, amount):
-        _check_amount(amount, "RandomUnstructured")
+        _check_amount(amount, type(self).__name__)
         self.amount = amount
 
     def compute_mask(self, t, default_mask):
-        k = _count(self.amount, t.numel(), "RandomUnstructured")
+        k = _count(self.amount, t.numel(), type(self).__name__)
         mask = to_host(default_mask._data).copy()
         if k:
-            from ...creation import rand
-            prob = to_host(rand(*t.shape, dtype=t.dtype, device=t.device)._data).reshape(-1)  # torch.rand_like(t)
-            mask.reshape(-1)[topk_positions(prob, k, largest=True)] = 0
+            mask.reshape(-1)[self._positions(t, k)] = 0
         return _like(t, mask)
+
+
+class RandomUnstructured(_Unstructured):
+    """Prune `amount` of the (unpruned) entries at random."""
+    def _positions(self, t, k):
+        from ...creation import rand
+        prob = to_host(rand(*t.shape, dtype=t.dtype, device=t.device)._data).reshape(-1)  # torch.rand_like(t)
+        return topk_positions(prob, k, largest=True)
 
     @classmethod
     def apply(cls, module, name, amount):
         return super().apply(module, name, amount=amount)
 
 
-class L1Unstructured(BasePruningMethod):
+class L1Unstructured(_Unstructured):
     """Prune the `amount` (unpruned) entries of smallest absolute value."""
-    PRUNING_TYPE = "unstructured"
-
-    def __init__(self, amount):
-        _check_amount(amount, "L1Unstructured")
-        self.amount = amount
-
-    def compute_mask(self, t, default_mask):
-        k = _count(self.amount, t.numel(), "L1Unstructured")
-        mask = to_host(default_mask._data).copy()
-        if k:
-            mask.reshape(-1)[topk_positions(np.abs(to_host(t._data)).reshape(-1), k, largest=False)] = 0
-        return _like(t, mask)
+    def _positions(self, t, k):
+        return topk_positions(np.abs(to_host(t._data)).reshape(-1), k, largest=False)
 
     @classmethod
     def apply(cls, module, name, amount, importance_scores=None):
