@@ -3,7 +3,6 @@ graph to record they write the tensor's own memory (numpy ufuncs with out=, by b
 x-sized); otherwise they run the out-of-place op on a stand-in of the old value and rebind (tensor_inplace._inplace)."""
 import builtins
 import numpy as np
-from . import dtype as dt
 from .tensor import Tensor, _BOOL_SUB, _gstate, _needs_grad, _shared_memory_error
 from .tensor_inplace import _bump, _bump_plain_views, _check_cast_first, _count_write
 
@@ -77,12 +76,8 @@ def _fast_inplace(self, ufunc, o, op):
     if ufunc is np.subtract and (kind == "b" or type(o) is builtins.bool
                                  or isinstance(o, Tensor) and b.dtype.kind == "b"):
         raise RuntimeError(_BOOL_SUB)  # as out-of-place: torch refuses `-` with a bool tensor
-    if kind in "biu":
-        o_dt = o.dtype if isinstance(o, Tensor) else dt.scalar_dtype(o)
-        if dt._category(o_dt) > dt._category(self._data.dtype):
-            raise RuntimeError(f"{op}: result type {o_dt} can't be cast to the desired output type {self.dtype}")
-    elif kind == "f" and isinstance(o, Tensor) and b.dtype.kind == "c":  # nor a complex result into a real one
-        raise RuntimeError(f"{op}: result type {o.dtype} can't be cast to the desired output type {self.dtype}")
+    if kind in "biu" or kind == "f" and isinstance(o, Tensor) and b.dtype.kind == "c":  # (nor complex into real)
+        _check_cast_first(self, o, op)
     if bs != self._data.shape:
         try:
             fits = np.broadcast_shapes(self._data.shape, bs) == self._data.shape
