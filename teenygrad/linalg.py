@@ -246,20 +246,31 @@ def eigvalsh(A, UPLO="L"):
 
 def eig(A):
     """(eigenvalues, eigenvectors) of a general square A, complex (complex64 for float32) in LAPACK geev's order and
-    normalisation (unit-norm vectors, largest component real). Forward only: the results carry no gradient"""
+    normalisation (unit-norm vectors, largest component real). Forward only: refused for an A in a graph"""
     _check_square(A, "linalg.eig")
     _check_finite(A, "linalg.eig")
+    _no_graph(A, "linalg.eig")
     w, v = np.linalg.eig(to_host(A._data))  # LAPACK geev on the host (cupy has no general eig)
     ctype = np.result_type(A._data.dtype, np.complex64)
     return _eig_t(*(Tensor._wrap(on_device_of(A._data, x.astype(ctype, copy=False))) for x in (w, v)))
 
 
 def eigvals(A):
-    """The eigenvalues of eig(A), complex. Forward only: they carry no gradient"""
+    """The eigenvalues of eig(A), complex. Forward only: refused for an A in a graph"""
     _check_square(A, "linalg.eigvals")
     _check_finite(A, "linalg.eigvals")
+    _no_graph(A, "linalg.eigvals")
     w = np.linalg.eigvals(to_host(A._data))
     return Tensor._wrap(on_device_of(A._data, w.astype(np.result_type(A._data.dtype, np.complex64), copy=False)))
+
+
+def _no_graph(A, op):
+    """Refuse a graph input: a result without a gradient would silently drop this path from A.grad (torch's eig
+    has one; teenygrad has no complex gradient for it)"""
+    from .autograd import is_grad_enabled
+    if A.requires_grad and is_grad_enabled():
+        raise NotImplementedError(f"{op}: the gradient is not implemented; call it on A.detach() or under no_grad() "
+                                  f"(A of shape {tuple(A.shape)} requires grad)")
 
 
 def _check_finite(A, op):

@@ -313,3 +313,15 @@ def test_vecdot_and_cross_refuse_mixed_or_integer_dtypes():
             m.linalg.cross(m.ones(3), m.ones(3, dtype=m.float64))
     with pytest.raises(RuntimeError, match="linalg.cross: expected input and other to have the same dtype"):
         TL.cross(tg.ones(3), tg.ones(3, dtype=tg.float64))
+
+
+def test_eig_refuses_an_input_in_a_graph():
+    # eig / eigvals have no gradient here: on a tensor that requires grad they would silently drop their path from
+    # A.grad, so they refuse it (torch differentiates them); detached or under no_grad they run
+    a = tg.tensor(np.array([[2.0, 1.0], [0.5, 3.0]]), requires_grad=True)
+    for f in (TL.eig, TL.eigvals):
+        with pytest.raises(NotImplementedError, match="the gradient is not implemented"):
+            f(a)
+        with tg.no_grad():
+            f(a)
+        f(a.detach())
