@@ -275,8 +275,11 @@ def layer_norm(x, w, b, eps):
     y = out.reshape(x2.shape)
     mean, rstd = np.empty(n, np.float32), np.empty(n, np.float32)
     e = f32(eps)
-    parallel_for(n, lambda lo, hi: _ln_fwd(x2[lo:hi], w, b, e, y[lo:hi], mean[lo:hi], rstd[lo:hi]),
-                 MIN_PARALLEL_ELEMENTS // x2.shape[1] + 1)
+    if n * x2.shape[1] < 2 * MIN_PARALLEL_ELEMENTS:  # serial either way: no closure, no row slices (decode steps)
+        _ln_fwd(x2, w, b, e, y, mean, rstd)
+    else:
+        parallel_for(n, lambda lo, hi: _ln_fwd(x2[lo:hi], w, b, e, y[lo:hi], mean[lo:hi], rstd[lo:hi]),
+                     MIN_PARALLEL_ELEMENTS // x2.shape[1] + 1)
     return out, mean, rstd
 
 
