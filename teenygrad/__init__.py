@@ -87,6 +87,10 @@ def __getattr__(name):
     if name in _FROM_NN_FUNCTIONAL:
         fn = globals()[name] = getattr(importlib.import_module(".nn.functional", __name__), name)
         return fn
+    aten = importlib.import_module(".aten_api", __name__)  # the rest of torch's top level (aten_api.py)
+    if name in aten.NAMES:
+        fn = globals()[name] = getattr(aten, name)
+        return fn
     raise AttributeError(f"module 'teenygrad' has no attribute {name!r}")
 
 

@@ -35,6 +35,11 @@ _NAMES += ["acosh", "asinh", "atanh", "arccosh", "arcsinh", "arctanh", "acosh_",
            "bitwise_right_shift", "cov", "corrcoef", "inner", "mv", "vdot", "addr", "addmv_", "msort", "nanquantile",
            "nextafter", "fix", "fix_", "put", "split_with_sizes", "resize_as_", "get_device", "is_inference",
            "deg2rad_", "rad2deg_"]  # more Tensor methods (tensor_extra_ops)
+_NAMES += ["abs_", "acos_", "asin_", "atan_", "ceil_", "clamp_", "clamp_max_", "clamp_min_", "clip_", "cos_", "cosh_",
+           "erf_", "erfc_", "exp2_", "expm1_", "fill_", "floor_", "frac_", "i0_", "ldexp_", "log10_", "log1p_", "log2_",
+           "log_", "logit_", "nan_to_num_", "neg_", "reciprocal_", "round_", "rsqrt_", "sin_", "sinc_", "sinh_",
+           "sqrt_", "square_", "tan_", "trunc_", "xlogy_", "zero_", "detach_", "index_put_", "conj", "conj_physical",
+           "angle", "adjoint", "is_conj", "resolve_conj"]  # torch.sin_(x) is x.sin_(), torch.conj(x) is x.conj()
 
 # torch takes a Python number as the first operand of these (torch.sub(1, x)); it promotes as in 1 - x. Not fmod,
 # atan2, maximum, ...: torch refuses a number first there

@@ -182,7 +182,7 @@ class Tensor:
         return self._data.itemsize
 
     def is_signed(self):
-        return self._data.dtype.kind in "if" or dt.is_floating(self._data.dtype)
+        return self._data.dtype.kind in "ifc" or dt.is_floating(self._data.dtype)
 
     @property
     def nbytes(self):

@@ -48,6 +48,37 @@ def is_conj(self):
 
 
 @_method
+def is_neg(self):
+    return False  # neg() is eager too: no tensor carries a lazy negation bit
+
+
+@_method
+def resolve_neg(self):
+    return self
+
+
+@_method
+def conj_physical_(self):
+    """In place: each element replaced by its conjugate (nothing to do for a real tensor)."""
+    return self.copy_(self.conj()) if self._data.dtype.kind == "c" else self
+
+
+@_method
+def cfloat(self, memory_format=None):
+    return self.to(np.complex64)
+
+
+@_method
+def cdouble(self, memory_format=None):
+    return self.to(np.complex128)
+
+
+@_method
+def chalf(self, memory_format=None):
+    raise TypeError("chalf: teenygrad has no complex32 (numpy has no complex half); use cfloat()")
+
+
+@_method
 def angle(self):
     if self._data.dtype.kind == "c":
         return C.Angle.apply(self)

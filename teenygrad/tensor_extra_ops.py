@@ -470,6 +470,62 @@ def new_empty_strided(self, size, stride, *, dtype=None, device=None, requires_g
 
 
 Tensor.is_cpu = property(lambda self: self.device.type == "cpu")
+# the other backends' and layouts' flags, for code that asks (teenygrad's tensors are dense, on the CPU or a GPU)
+for _flag in ("is_meta", "is_quantized", "is_nested", "is_sparse_csr", "is_mkldnn", "is_xpu", "is_ipu", "is_mps",
+              "is_xla", "is_vulkan", "is_mtia", "is_maia"):
+    setattr(Tensor, _flag, property(lambda self: False))
+
+
+def _layout(self):
+    from .aten_api import strided
+    return strided
+
+
+Tensor.layout = property(_layout)
+
+
+@_method
+def is_pinned(self, device=None):
+    return False  # pin_memory() has nothing to do here (tensor_convert.py)
+
+
+@_method
+def to_dense(self, dtype=None, *, masked_grad=None):
+    """self (a dense tensor already), cast when dtype is given."""
+    return self if dtype is None else self.to(dtype)
+
+
+@_method
+def dim_order(self, *, ambiguity_check=False):
+    """The dims from outermost to innermost in memory (by stride, ties in dim order)."""
+    st = self.stride()
+    return tuple(sorted(range(self.ndim), key=lambda d: -st[d]))
+
+
+@_method
+def const_data_ptr(self):
+    return self.data_ptr()
+
+
+@_method
+def unsafe_chunk(self, chunks, dim=0):
+    return self.chunk(chunks, dim)
+
+
+@_method
+def unsafe_split(self, split_size, dim=0):
+    return self.split(split_size, dim)
+
+
+@_method
+def unsafe_split_with_sizes(self, split_sizes, dim=0):
+    return self.split_with_sizes(split_sizes, dim)
+
+
+@_method
+def nonzero_static(self, *, size, fill_value=-1):
+    from .aten_api import nonzero_static
+    return nonzero_static(self, size=size, fill_value=fill_value)
 
 
 @_method

@@ -149,12 +149,13 @@ def is_complex(input):
     return input._data.dtype.kind == "c"
 
 
-_deterministic = {"on": False}
+_deterministic = {"on": False, "warn_only": False}
 
 
 def use_deterministic_algorithms(mode, *, warn_only=False):
     """Recorded for torch scripts; teenygrad's CPU ops are deterministic already."""
     _deterministic["on"] = bool(mode)
+    _deterministic["warn_only"] = bool(warn_only)
 
 
 def are_deterministic_algorithms_enabled():

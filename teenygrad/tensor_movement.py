@@ -578,7 +578,8 @@ def _matrix_adjoint(self, op):
         return self
     if self.ndim < 2:
         raise RuntimeError(f"{op}: is only supported on matrices or batches of matrices, got shape {self.shape}")
-    return self.transpose(-2, -1)  # real dtypes: the conjugate is the tensor itself
+    t = self.transpose(-2, -1)
+    return t.conj() if self._data.dtype.kind == "c" else t  # real dtypes: the conjugate is the tensor itself
 
 
 Tensor.mH = property(lambda self: _matrix_adjoint(self, "mH"))
@@ -589,7 +590,7 @@ def _h(self):
     if self.ndim not in (0, 2):
         raise RuntimeError(f"H: is only supported on matrices (2-D tensors), got shape {self.shape}; for batches of "
                            f"matrices use .mH")
-    return self.T
+    return self.T.conj() if self._data.dtype.kind == "c" else self.T
 
 
 Tensor.H = property(_h)

@@ -188,6 +188,17 @@ KNOWN = {
     ("torch", "isin"): {"e", "te"}, ("torch", "isfinite"): {"tensor"}, ("torch", "isinf"): {"tensor"},
     ("torch", "isreal"): {"tensor"}, ("torch", "dropout"): {"inplace"}, ("torch", "layer_norm"): {"cudnn_enabled"},
     ("torch", "embedding"): {"input", "max_norm", "norm_type"},
+    # torch's override lambdas for the aten spellings (aten_api.py) name keywords torch itself refuses
+    **{("torch", n): {"reduce", "size_average"} for n in ["binary_cross_entropy_with_logits", "kl_div",
+                                                          "margin_ranking_loss", "hinge_embedding_loss",
+                                                          "cosine_embedding_loss", "triplet_margin_loss"]},
+    ("torch", "adaptive_max_pool1d"): {"inputs"}, ("torch", "alpha_dropout"): {"inplace"},
+    ("torch", "convolution"): {"output_adding"}, ("torch", "max_pool1d_with_indices"): {"return_indices"},
+    ("torch", "nuclear_norm"): {"dtype", "p"}, ("torch", "unsafe_split"): {"tensor", "split_size_or_sections"},
+    ("torch", "unsafe_split_with_sizes"): {"split_size_or_sections", "tensor"},
+    ("Tensor", "unsafe_split"): {"split_size_or_sections"}, ("Tensor", "unsafe_split_with_sizes"): {
+        "split_size_or_sections"},
+    **{("torch", n): {"self"} for n in ["view_as_real_copy", "view_as_complex_copy", "slice_copy", "alias_copy"]},
     ("Tensor", "mm"): {"out_dtype"}, ("Tensor", "bmm"): {"out_dtype"}, ("torch", "bmm"): {"out_dtype"},  # CUDA only
     # real gaps: `other=` / `exponent=` of comparisons, logical, bitwise and in-place arithmetic (their parameter
     # is named `o`: tensor.py, tensor_compare.py, tensor_inplace_math.py)
