@@ -33,9 +33,14 @@ def _ints(v, op, what):
     return [_int(e, op, what) for e in v]
 
 
-def _one(n, dim, op):
-    """A 1-D transform's n and dim checked: ([n] or None, dim)."""
-    return None if n is None else [_int(n, op, "n")], _int(dim, op, "dim")
+def _one(x, n, dim, op, real=False):
+    """A 1-D transform's input, [n] (or None) and dim, checked in torch's order: the dtype, then dim, then n."""
+    n, dim = None if n is None else _int(n, op, "n"), _int(dim, op, "dim")
+    x = _input(x, op, real)
+    _axes(x, None, [dim], op)
+    if n is not None and n < 1:  # -1 keeps the size only in an n-d transform's s, never as a 1-D n
+        raise RuntimeError(f"{op}: Invalid number of data points ({n}) specified")
+    return x, None if n is None else [n], dim
 
 
 def _two(s, dim, op):
@@ -45,11 +50,15 @@ def _two(s, dim, op):
     return _ints(s, op, "s"), _ints(dim, op, "dim")
 
 
-def _input(x, op, real=False):
-    """x as a floating or complex tensor: integers and bool become the default float, as in torch."""
+def _tensor(x, op):
     if not isinstance(x, Tensor):
         raise TypeError(f"{op}: argument 'input' must be Tensor, not {type(x).__name__}")
-    k = x._data.dtype
+    return x
+
+
+def _input(x, op, real=False):
+    """x as a floating or complex tensor: integers and bool become the default float, as in torch."""
+    k = _tensor(x, op)._data.dtype
     if k.kind == "c":
         if real:
             raise RuntimeError(f"{op} expects a real input tensor, but got {x.dtype}")
@@ -65,54 +74,62 @@ def _as_complex(x):
     return x if x._data.dtype.kind == "c" else x._cast(F._COMPLEX_OF[x._data.dtype])
 
 
-def _dims(x, s, dim, op):
-    """(s, axes) for an n-d transform: torch's rules for s given without dim (the last len(s) dims), dim without s
-    (their current sizes), -1 in s (keep that size)."""
+def _axes(x, s, dim, op):
+    """The transformed axes by torch's rules (s given without dim: the last len(s) dims), dims and s checked."""
     nd = x.ndim
-    s, dim = _ints(s, op, "s"), _ints(dim, op, "dim")
     if dim is not None:
-        dims = dim
-        if nd == 0 and dims:
-            raise IndexError(f"{op}: Dimension specified as {dims[0]} but tensor has no dimensions")
-        for d in dims:
+        if nd == 0 and dim:
+            raise IndexError(f"{op}: Dimension specified as {dim[0]} but tensor has no dimensions")
+        for d in dim:
             if not -nd <= d < nd:
                 raise IndexError(f"{op}: Dimension out of range (expected to be in range of [{-nd}, {nd - 1}], but "
                                  f"got {d})")
-        axes = [d % nd for d in dims]
+        axes = [d % nd for d in dim]
         if len(set(axes)) != len(axes):
-            raise RuntimeError(f"{op}: FFT dims must be unique, got dim={tuple(dims)}")
+            raise RuntimeError(f"{op}: FFT dims must be unique, got dim={tuple(dim)}")
         if s is not None and len(s) != len(axes):
             raise RuntimeError(f"{op}: When given, dim and shape arguments must have the same length (got s={tuple(s)}"
-                               f" and dim={tuple(dims)})")
-    elif s is not None:
+                               f" and dim={tuple(dim)})")
+        return axes
+    if s is not None:
         if len(s) > nd:
             raise RuntimeError(f"{op}: Got shape with {len(s)} values but input tensor only has {nd} dimensions.")
-        axes = list(range(nd - len(s), nd))
-    else:
-        axes = list(range(nd))
+        return list(range(nd - len(s), nd))
+    return list(range(nd))
+
+
+def _sizes(x, s, axes, op):
+    """The output size of each transformed axis: s's (-1 keeps the input's), or the input's when s is None."""
     sizes = [x.shape[a] for a in axes] if s is None else [x.shape[a] if n == -1 else n for a, n in zip(axes, s)]
     for n in sizes:
         if n < 1:
             raise RuntimeError(f"{op}: Invalid number of data points ({n}) specified")
-    return sizes, axes
+    return sizes
+
+
+def _dims(x, s, dim, op):
+    """(sizes, axes) for an n-d transform, s and dim as the user gave them."""
+    s, dim = _ints(s, op, "s"), _ints(dim, op, "dim")
+    axes = _axes(_tensor(x, op), s, dim, op)
+    return _sizes(x, s, axes, op), axes
 
 
 # ---- complex to complex -------------------------------------------------------------------------------------
 def _c2c(x, s, dim, norm, op, inverse):
-    x = _input(x, op)
     sizes, axes = _dims(x, s, dim, op)
+    norm, x = _norm(norm, op), _input(x, op)
     if not axes:  # torch: transforming no dims is the promotion to complex alone
         return _as_complex(x)
-    return F.FFT.apply(x, s=sizes, axes=axes, norm=_norm(norm, op), inverse=inverse)
+    return F.FFT.apply(x, s=sizes, axes=axes, norm=norm, inverse=inverse)
 
 
 def fft(input, n=None, dim=-1, norm=None):
-    n, dim = _one(n, dim, "fft_fft")
+    input, n, dim = _one(input, n, dim, "fft_fft")
     return _c2c(input, n, dim, norm, "fft_fft", False)
 
 
 def ifft(input, n=None, dim=-1, norm=None):
-    n, dim = _one(n, dim, "fft_ifft")
+    input, n, dim = _one(input, n, dim, "fft_ifft")
     return _c2c(input, n, dim, norm, "fft_ifft", True)
 
 
@@ -134,42 +151,45 @@ def ifftn(input, s=None, dim=None, norm=None):
     return _c2c(input, s, dim, norm, "fft_ifftn", True)
 
 
-# ---- real to half spectrum and back -------------------------------------------------------------------------
-def _r2c(x, s, dim, norm, op):
-    x = _input(x, op, real=True)
+# ---- real to half spectrum and back; Hermitian input: the conjugate's c2r / r2c with the dual norm -------------
+def _r2c(x, s, dim, norm, op, hermitian=False):
     sizes, axes = _dims(x, s, dim, op)
+    norm, x = _norm(norm, op), _input(x, op, real=True)
     if not axes:
         raise RuntimeError(f"{op} must transform at least one axis")
-    return F.RFFT.apply(x, s=sizes, axes=axes, norm=_norm(norm, op))
+    if hermitian:  # ihfft: conj(rfft) with the dual norm
+        return F.RFFT.apply(x, s=sizes, axes=axes, norm=F._DUAL[norm]).conj()
+    return F.RFFT.apply(x, s=sizes, axes=axes, norm=norm)
 
 
-def _c2r(x, s, dim, norm, op):
+def _c2r(x, s, dim, norm, op, hermitian=False):
     """The last transformed dim's output size defaults (None, or -1 in s) to 2 * (m - 1) for its m input bins."""
-    x = _input(x, op)
-    s = _ints(s, op, "s")
-    axes = _dims(x, None if s is None else [1] * len(s), dim, op)[1]
+    s, dim = _ints(s, op, "s"), _ints(dim, op, "dim")
+    axes = _axes(_tensor(x, op), s, dim, op)
     if not axes:
         raise RuntimeError(f"{op} must transform at least one axis")
     s = [-1] * len(axes) if s is None else list(s)
     if s[-1] == -1:
         s[-1] = 2 * (x.shape[axes[-1]] - 1)
-    sizes, axes = _dims(x, s, dim, op)
-    return F.IRFFT.apply(_as_complex(x), s=sizes, axes=axes, norm=_norm(norm, op))
+    sizes, norm, x = _sizes(x, s, axes, op), _norm(norm, op), _as_complex(_input(x, op))
+    if hermitian:  # hfft: irfft of the conjugate with the dual norm
+        x, norm = x.conj(), F._DUAL[norm]
+    return F.IRFFT.apply(x, s=sizes, axes=axes, norm=norm)
 
 
 def rfft(input, n=None, dim=-1, norm=None):
-    n, dim = _one(n, dim, "rfft")
+    input, n, dim = _one(input, n, dim, "rfft", real=True)
     return _r2c(input, n, dim, norm, "rfft")
 
 
 def irfft(input, n=None, dim=-1, norm=None):
-    n, dim = _one(n, dim, "irfft")
+    input, n, dim = _one(input, n, dim, "irfft")
     return _c2r(input, n, dim, norm, "irfft")
 
 
 def rfft2(input, s=None, dim=(-2, -1), norm=None):
     s, dim = _two(s, dim, "rfft2")
-    return _r2c(input, s, dim, norm, "rfft2")
+    return _r2c(_input(input, "rfft2", real=True), s, dim, norm, "rfft2")  # torch: the dtype before the dims
 
 
 def irfft2(input, s=None, dim=(-2, -1), norm=None):
@@ -178,42 +198,39 @@ def irfft2(input, s=None, dim=(-2, -1), norm=None):
 
 
 def rfftn(input, s=None, dim=None, norm=None):
-    return _r2c(input, s, dim, norm, "rfftn")
+    return _r2c(_input(input, "rfftn", real=True), s, dim, norm, "rfftn")
 
 
 def irfftn(input, s=None, dim=None, norm=None):
     return _c2r(input, s, dim, norm, "irfftn")
 
 
-# ---- Hermitian input: the conjugate's c2r / r2c with the dual norm --------------------------------------------
 def hfft(input, n=None, dim=-1, norm=None):
-    _one(n, dim, "hfft")
-    return irfft(_input(input, "hfft").conj(), n, dim, F._DUAL[_norm(norm, "hfft")])
+    input, n, dim = _one(input, n, dim, "hfft")
+    return _c2r(input, n, dim, norm, "hfft", hermitian=True)
 
 
 def ihfft(input, n=None, dim=-1, norm=None):
-    _one(n, dim, "ihfft")
-    return rfft(input, n, dim, F._DUAL[_norm(norm, "ihfft")]).conj()
+    input, n, dim = _one(input, n, dim, "ihfft", real=True)
+    return _r2c(input, n, dim, norm, "ihfft", hermitian=True)
 
 
 def hfft2(input, s=None, dim=(-2, -1), norm=None):
     s, dim = _two(s, dim, "hfft2")
-    return irfft2(_input(input, "hfft2").conj(), s, dim, F._DUAL[_norm(norm, "hfft2")])
+    return _c2r(input, s, dim, norm, "hfft2", hermitian=True)
 
 
 def ihfft2(input, s=None, dim=(-2, -1), norm=None):
     s, dim = _two(s, dim, "ihfft2")
-    return rfft2(input, s, dim, F._DUAL[_norm(norm, "ihfft2")]).conj()
+    return _r2c(input, s, dim, norm, "ihfft2", hermitian=True)
 
 
 def hfftn(input, s=None, dim=None, norm=None):
-    s, dim = _ints(s, "hfftn", "s"), _ints(dim, "hfftn", "dim")
-    return irfftn(_input(input, "hfftn").conj(), s, dim, F._DUAL[_norm(norm, "hfftn")])
+    return _c2r(input, s, dim, norm, "hfftn", hermitian=True)
 
 
 def ihfftn(input, s=None, dim=None, norm=None):
-    s, dim = _ints(s, "ihfftn", "s"), _ints(dim, "ihfftn", "dim")
-    return rfftn(input, s, dim, F._DUAL[_norm(norm, "ihfftn")]).conj()
+    return _r2c(input, s, dim, norm, "ihfftn", hermitian=True)
 
 
 # ---- helpers -------------------------------------------------------------------------------------------------
@@ -224,12 +241,16 @@ def _freq(n, d, dtype, device, requires_grad, op, values):
     d_ = dt._default_float if dtype is None else dt.to_dtype(dtype)
     if d_.kind == "c":
         raise NotImplementedError(f'{op}: "arange_cpu" not implemented for {d_} (pass a floating dtype)')
-    if d_.kind != "f":
+    if not dt.is_floating(d_):
         raise RuntimeError(f"{op} requires a floating point or complex dtype, got {d_}")
     if n < 0:
         raise RuntimeError(f"{op}: Trying to create tensor with negative dimension {n}: [{n}]")
-    with np.errstate(invalid="ignore", divide="ignore"):  # rfftfreq(0) is [nan] in torch: 0 / 0
-        t = Tensor._wrap(np.asarray(values(n), d_) / d_.type(n * d))
+    # as torch, so that the last bit agrees: times 1 / (n d) rounded to the dtype (not a division), in float32 for
+    # the half types
+    c = np.dtype(np.float64 if d_ == np.float64 else np.float32)
+    with np.errstate(invalid="ignore", divide="ignore", over="ignore"):  # rfftfreq(0) is [nan] in torch: 0 * (1 / 0)
+        scale = np.asarray(np.float64(1.0) / np.float64(n * float(d))).astype(d_).astype(c)
+        t = Tensor._wrap((np.asarray(values(n), c) * scale).astype(d_))
     t = t if device is None else t.to(device)
     return t.requires_grad_() if requires_grad else t
 
@@ -248,11 +269,11 @@ def rfftfreq(n, d=1.0, *, dtype=None, layout=None, device=None, requires_grad=Fa
 def _shift(x, dim, op, sign):
     if not isinstance(x, Tensor):
         raise TypeError(f"{op}: argument 'input' must be Tensor, not {type(x).__name__}")
-    if x.ndim == 0:
-        return x
     dims = list(range(x.ndim)) if dim is None else _ints(dim, op, "dim")
-    if not dims:
-        return x
+    if not dims:  # torch's roll with no shifts
+        raise RuntimeError(f"{op}: `shifts` required (no dims to shift in a tensor of shape {tuple(x.shape)})")
+    if x.ndim == 0:
+        raise IndexError(f"{op}: Dimension specified as {dims[0]} but tensor has no dimensions")
     for d in dims:
         if not -x.ndim <= d < x.ndim:
             raise IndexError(f"{op}: Dimension out of range (expected to be in range of [{-x.ndim}, {x.ndim - 1}], "

@@ -68,6 +68,8 @@ class IRFFT(Function):
 
     def forward(self, z, s, axes, norm):
         self.shape, self.dtype, self.axes, self.norm, self.s = z.shape, z.dtype, axes, norm, s
+        # trimmed / zero-padded here, not by irfftn: numpy's irfft of an empty axis padded to n returns garbage
+        z = resize(z, axes, [*s[:-1], s[-1] // 2 + 1])
         return xp_of(z).fft.irfftn(z, s=s, axes=axes, norm=norm).astype(_REAL_OF[z.dtype], copy=False)
 
     def backward(self, g):
