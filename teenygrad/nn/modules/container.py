@@ -27,6 +27,9 @@ class _ModuleSequence(Module):
     def __iter__(self):
         return iter(self._modules.values())
 
+    def __dir__(self):  # torch leaves the positions ('0', '1', ...) out
+        return [k for k in super().__dir__() if not k.isdigit()]
+
     def append(self, module):
         self.add_module(str(len(self)), _check_module(module, f"{type(self).__name__}.append"))
         return self
@@ -69,6 +72,9 @@ class Sequential(_ModuleSequence):
         self.__dict__["_modules"] = {str(i): m for i, m in enumerate(self._modules.values())}
 
     def insert(self, index, module):
+        n = len(self)
+        if not -n <= operator.index(index) <= n:
+            raise IndexError(f"Sequential.insert: index {index} is out of range for length {n}")
         self._insert(index, module)
         return self  # torch's Sequential.insert returns self; ModuleList.insert returns None
 
@@ -81,6 +87,24 @@ class Sequential(_ModuleSequence):
         if not isinstance(other, Sequential):
             raise TypeError(f"Sequential: can only add another Sequential, got {type(other).__name__}")
         return Sequential(*self, *other)
+
+    def __iadd__(self, other):  # in place, as torch (the default would build a new Sequential)
+        if not isinstance(other, Sequential):
+            raise TypeError(f"Sequential: can only add another Sequential, got {type(other).__name__}")
+        return self.extend(list(other))
+
+    def __mul__(self, times):
+        """The same modules (shared, not copied) `times` times over, as torch."""
+        return Sequential(*self).__imul__(times)
+
+    __rmul__ = __mul__
+
+    def __imul__(self, times):
+        if not isinstance(times, int):
+            raise TypeError(f"Sequential: can only be multiplied by an int, got {type(times).__name__}")
+        if times <= 0:
+            raise ValueError(f"Sequential: non-positive multiplication factor {times}")
+        return self.extend(list(self) * (times - 1))
 
     def forward(self, x):
         for m in self._modules.values():
@@ -203,7 +227,39 @@ class ModuleDict(_RegistryDict):
         raise NotImplementedError("ModuleDict has no forward(); index it and call a module")
 
 
-class ParameterList(Module):
+def _as_parameter(p):
+    """What a parameter container stores: a Parameter as it is, a tensor wrapped into one (None stays None)."""
+    return p if p is None or isinstance(p, Parameter) else Parameter(p)
+
+
+def _describe(p, kind):
+    """torch's line for one entry of a ParameterList / ParameterDict: `Parameter containing: [torch.float32 of
+    size 2x3]` (ParameterDict names the type, torch.FloatTensor, instead of the dtype)."""
+    if p is None:
+        return "Object of type: NoneType"
+    size = "x".join(str(n) for n in p.shape)
+    where = f" ({p.device})" if p.device.type != "cpu" else ""
+    return f"Parameter containing: [{p.type() if kind == 'dict' else 'torch.' + str(p.dtype)} of size {size}{where}]"
+
+
+class _ParameterContainer(Module):
+    """torch's repr for ParameterList / ParameterDict: one line per entry (Module's repr would show none)."""
+    _kind = "list"
+
+    def extra_repr(self):
+        return "\n".join(f"  ({k}): {_describe(p, self._kind)}" for k, p in self._parameters.items())
+
+    def __repr__(self):
+        body = self.extra_repr()
+        if "\n" not in body:
+            return f"{type(self).__name__}({body})"
+        return f"{type(self).__name__}(\n  " + body.replace("\n", "\n  ") + "\n)"
+
+    def __call__(self, *args, **kwargs):
+        raise RuntimeError(f"{type(self).__name__} should not be called.")
+
+
+class ParameterList(_ParameterContainer):
     def __init__(self, values=None):
         super().__init__()
         for v in values or []:
@@ -222,7 +278,7 @@ class ParameterList(Module):
         return self._parameters[self._key(idx)]
 
     def __setitem__(self, idx, p):
-        self._parameters[self._key(idx)] = p if isinstance(p, Parameter) else Parameter(p)
+        self._parameters[self._key(idx)] = _as_parameter(p)
 
     def __len__(self):
         return len(self._parameters)
@@ -230,8 +286,11 @@ class ParameterList(Module):
     def __iter__(self):
         return iter(self._parameters.values())
 
+    def __dir__(self):  # torch leaves the positions ('0', '1', ...) out
+        return [k for k in super().__dir__() if not k.isdigit()]
+
     def append(self, p):
-        self.register_parameter(str(len(self)), p if isinstance(p, Parameter) else Parameter(p))
+        self.register_parameter(str(len(self)), _as_parameter(p))
         return self
 
     def extend(self, ps):
@@ -239,9 +298,13 @@ class ParameterList(Module):
             self.append(p)
         return self
 
+    __iadd__ = extend
 
-class ParameterDict(_RegistryDict):
-    _registry = "_parameters"
+
+class ParameterDict(_RegistryDict, _ParameterContainer):
+    """A dict of parameters (insertion-ordered; a plain dict given to the constructor or update() is taken in
+    sorted key order, as torch), with dict's methods."""
+    _registry, _kind = "_parameters", "dict"
 
     def __init__(self, parameters=None):
         super().__init__()
@@ -249,7 +312,63 @@ class ParameterDict(_RegistryDict):
             self.update(parameters)
 
     def __getitem__(self, key):
+        if key not in self._parameters:
+            raise KeyError(f"ParameterDict: no parameter named {key!r} (keys: {list(self._parameters)})")
         return self._parameters[key]
 
     def __setitem__(self, key, p):
-        self.register_parameter(key, p if isinstance(p, Parameter) else Parameter(p))
+        self.register_parameter(key, _as_parameter(p))
+
+    def __delitem__(self, key):
+        self[key]  # noqa: B018  the KeyError that names the keys
+        del self._parameters[key]
+
+    def __reversed__(self):
+        return reversed(list(self._parameters))
+
+    def update(self, parameters):
+        if isinstance(parameters, dict) and not isinstance(parameters, collections.OrderedDict):
+            parameters = sorted(parameters.items())  # torch sorts a plain mapping's keys
+        super().update(parameters)
+
+    def get(self, key, default=None):
+        return self[key] if key in self else default
+
+    def setdefault(self, key, default=None):
+        if key not in self:
+            self[key] = default
+        return self[key]
+
+    def pop(self, key):
+        p = self[key]
+        del self[key]
+        return p
+
+    def popitem(self):
+        if not self._parameters:
+            raise KeyError("ParameterDict.popitem: the dictionary is empty")
+        key = next(reversed(self._parameters))
+        return key, self.pop(key)
+
+    def clear(self):
+        self._parameters.clear()
+
+    def copy(self):
+        return ParameterDict(collections.OrderedDict(self._parameters))
+
+    def fromkeys(self, keys, default=None):
+        return ParameterDict(collections.OrderedDict((k, default) for k in keys))
+
+    def __or__(self, other):
+        out = self.copy()
+        out.update(other)
+        return out
+
+    def __ror__(self, other):
+        out = other.copy()
+        out.update(self)
+        return out
+
+    def __ior__(self, other):
+        self.update(other)
+        return self

@@ -37,5 +37,6 @@ class EmbeddingBag(Module):
         s = f"{self.num_embeddings}, {self.embedding_dim}"
         s += f", max_norm={self.max_norm}" if self.max_norm is not None else ""
         s += f", norm_type={self.norm_type}" if self.norm_type != 2 else ""
+        s += f", scale_grad_by_freq={self.scale_grad_by_freq}" if self.scale_grad_by_freq is not False else ""
         s += f", mode={self.mode!r}"
         return s + (f", padding_idx={self.padding_idx}" if self.padding_idx is not None else "")
