@@ -9,7 +9,7 @@ from .dtype import (float32, float, float64, double, float16, half, int8, int16,
 from .autograd import (no_grad, enable_grad, inference_mode, is_grad_enabled, set_grad_enabled,
                        is_inference_mode_enabled)
 from .random import Generator, manual_seed, seed, initial_seed, get_rng_state, set_rng_state, default_generator
-from .creation import (tensor, as_tensor, from_numpy, zeros, ones, empty, full, zeros_like, ones_like, empty_like,
+from .creation import (tensor, as_tensor, asarray, from_numpy, zeros, ones, empty, full, zeros_like, ones_like, empty_like,
                        full_like, rand_like, randn_like, randint_like, arange, linspace, eye, rand, randn, randint,
                        randperm, normal, bernoulli, tril_indices, triu_indices, scalar_tensor, memory_format,
                        contiguous_format, preserve_format, channels_last, channels_last_3d, FloatTensor, DoubleTensor,

@@ -6,11 +6,12 @@ import operator
 import numpy as np
 from . import dtype as dt
 from . import _arrays
-from .tensor import Tensor, Size, _shape_arg, _move, _bool_arg, _int_arg
+from .tensor import Tensor, Size, _shape_arg, _move, _bool_arg, _int_arg, _device_name
 from .random import gen_of, Generator
 from .autograd.function import Function
 from .autograd.grad_mode import is_grad_enabled
 from ._arrays import to_host
+from .tensor_convert import _check_numpy_dtype
 
 
 class memory_format:
@@ -53,10 +54,32 @@ def as_tensor(data, dtype=None, device=None):
     return data.to(dtype=dtype) if isinstance(data, Tensor) else Tensor._from_data(data, dtype, device)
 
 
+def asarray(obj, *, dtype=None, device=None, copy=None, requires_grad=False):
+    """torch.asarray: a tensor or numpy array is shared (the tensor itself) unless dtype or device need a copy or
+    copy=True asks for one; copy=False refuses to copy. Python data always gives a new tensor, as torch.tensor."""
+    d = dt.to_dtype(dtype)
+    if isinstance(obj, Tensor) or isinstance(obj, np.ndarray) or hasattr(obj, "__cuda_array_interface__"):
+        src = obj if isinstance(obj, Tensor) else Tensor._from_data(obj)  # checks a numpy array's dtype
+        if copy is False and ((d is not None and d != src.dtype) or
+                              (device is not None and _device_name(device) != src.device)):
+            raise ValueError(f"asarray: can't alias a {src.device} tensor of dtype {src.dtype} into dtype {d}, "
+                             f"device {device} (copy=False)")
+        out = src.to(device=device, dtype=d)
+        if copy and out is src:
+            out = src.clone()
+    elif copy is False:
+        raise ValueError(f"asarray: can't alias arbitrary sequence into a tensor (got {type(obj).__name__}, "
+                         "copy=False)")
+    else:
+        out = Tensor._from_data(obj, d, device)
+    return out.requires_grad_() if requires_grad else out
+
+
 def from_numpy(a):
     """Shares memory with the array, keeping its dtype (as torch.from_numpy)."""
     if not isinstance(a, np.ndarray):
         raise TypeError(f"from_numpy: expected np.ndarray, got {type(a).__name__}")
+    _check_numpy_dtype(a.dtype, "from_numpy")
     return Tensor._wrap(a)
 
 
@@ -208,7 +231,11 @@ def randint_like(input, low=0, high=None, dtype=None, device=None, generator=Non
 def arange(start, end=None, step=1, dtype=None, device=None, requires_grad=False):
     if end is None:
         start, end = 0, start
+    # a 0-d tensor counts as its number, with its kind: arange(tensor(3.)) is float, as torch's
+    start, end, step = (v.item() if isinstance(v, Tensor) else v for v in (start, end, step))
     vals = [start, end, step]
+    if not all(math.isfinite(v) for v in vals):
+        raise RuntimeError(f"arange: unsupported range: {start} -> {end} (step {step}); the bounds must be finite")
     if dtype is None:
         dtype = dt._default_float if any(isinstance(v, (float, np.floating)) for v in vals) else dt.int64
     dtype = dt.to_dtype(dtype)

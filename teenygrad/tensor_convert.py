@@ -18,18 +18,21 @@ def set_printoptions(precision=None, threshold=None, edgeitems=None, linewidth=N
 
 def _as_array(data, dtype):
     """Python data / numpy arrays -> array with torch's dtype inference (floats -> float32)."""
-    if isinstance(data, Tensor):
+    if isinstance(data, Tensor):  # copy=False: as_tensor(x, dtype=x.dtype) shares, as torch's
         a = data._data
-        return a if dtype is None else a.astype(dtype)
+        return a if dtype is None else a.astype(dtype, copy=False)
     if isinstance(data, np.ndarray) or hasattr(data, "__cuda_array_interface__"):
-        return data if dtype is None else data.astype(dtype)
+        if type(data) is np.ndarray:
+            _check_numpy_dtype(data.dtype, "tensor")
+        return data if dtype is None else data.astype(dtype, copy=False)
     if isinstance(data, np.generic):  # numpy scalars keep their dtype, as in torch
+        _check_numpy_dtype(data.dtype, "tensor")
         if dtype is not None and dtype.kind != "c":
             _check_scalar(data, dtype)
         if dtype is not None and dtype.kind in "iu" and data.dtype.kind in "iuf":
             _check_int_range(np.asarray(data), dtype)
         return np.asarray(data, dtype=dtype)
-    typed = None
+    typed, given = None, data
     if isinstance(data, (list, tuple)):
         typed = [x for x in _flat(data) if isinstance(x, (Tensor, np.generic, np.ndarray))]
         if typed and dtype is None:  # torch: tensors and numpy scalars or arrays in a list bring their dtypes
@@ -40,11 +43,19 @@ def _as_array(data, dtype):
         a = np.asarray(data)
     except ValueError as e:  # ragged nested lists
         raise ValueError(f"tensor: can't build a tensor from {type(data).__name__} data: {e}") from None
+    if a.dtype.kind == "O":
+        a = _object_array(data, dtype)
     if dtype is not None and dtype.kind != "c" and (a.dtype.kind == "c" or typed):  # numbers torch refuses
-        for x in (_flat(data) if isinstance(data, (list, tuple)) else (data,)):
+        for x in (_flat(given) if isinstance(given, (list, tuple)) else (given,)):
             _check_scalar(x, dtype)
     if dtype is not None and dtype.kind in "iu" and a.dtype.kind in "iuf" and a.size:
-        _check_int_range(a, dtype)
+        is_int = np.array([isinstance(x, (int, np.integer)) for x in _flat(data)]) if (
+            a.dtype.kind == "f" and isinstance(data, (list, tuple))) else None
+        if is_int is not None and is_int.size == a.size:  # each number by its own kind: [-4, 2.5] as uint8
+            _check_int_range(a.ravel()[is_int].astype(np.int64), dtype)
+            _check_int_range(a.ravel()[~is_int], dtype)
+        else:
+            _check_int_range(a, dtype)
     if dtype is None:
         if a.dtype.kind == "f":
             dtype = dt._default_float
@@ -61,10 +72,46 @@ def _as_array(data, dtype):
     return a.astype(dtype, copy=False)
 
 
+def _check_numpy_dtype(d, op):
+    """torch takes numpy's bool, integer, float16/32/64 and complex64/128 arrays (teenygrad bfloat16 too); strings,
+    objects, dates and long doubles have no tensor dtype, and another byte order would need a copy to share."""
+    if not (d.kind in "biu" or d.kind == "f" and d.itemsize <= 8 or d.kind == "c" and d.itemsize <= 16
+            or d.kind == "V" and d.name == "bfloat16"):
+        raise TypeError(f"{op}: can't convert np.ndarray of type numpy.{d.type.__name__}. The only supported types "
+                        "are: float64, float32, float16, complex64, complex128, int64, int32, int16, int8, uint64, "
+                        "uint32, uint16, uint8, and bool.")
+    if not d.isnative:
+        raise ValueError(f"{op}: given numpy array has byte order different from the native byte order ({d.str}). "
+                         "Conversion between byte orders is currently not supported.")
+
+
+def _object_array(data, dtype):
+    """numpy's object array for Python data it could not type: a Python int past int64 (torch takes it as a float
+    beside a float, else refuses) or something that is no number (None, a set, a generator: torch can't infer)."""
+    items = list(_flat(data)) if isinstance(data, (list, tuple)) else [data]
+    for x in items:
+        if not isinstance(x, (int, float, complex, np.number, np.bool_)):
+            raise RuntimeError(f"tensor: Could not infer dtype of {type(x).__name__}")
+    if dtype is not None and dtype.kind in "fc":
+        return np.asarray(data, dtype=np.complex128 if dtype.kind == "c" else np.float64)
+    if dtype is None and any(isinstance(x, (complex, np.complexfloating)) for x in items):
+        return np.asarray(data, dtype=np.complex128)
+    if dtype is None and any(isinstance(x, (float, np.floating)) for x in items):
+        return np.asarray(data, dtype=np.float64)
+    big = next((x for x in items if isinstance(x, int) and not -2 ** 63 <= x < 2 ** 63), items[0])
+    raise ValueError(f"tensor: Overflow when unpacking long long: {big} doesn't fit int64")
+
+
 def _check_scalar(x, dtype):
     """torch converts each number of the data to a non-complex dtype as Python would: a Python complex is no real
     number, and only Python ints and floats (numpy's float64 is one) and numpy integers are integers to it."""
-    if isinstance(x, np.generic):
+    if isinstance(x, Tensor):  # torch takes it as its number: an index for an integer dtype
+        if dtype.kind in "iub" and x.dtype.kind not in "biu":
+            raise TypeError(f"tensor: only integer tensors of a single element can be converted to an index "
+                            f"(a {x.dtype} tensor in data for dtype {dtype})")
+        if dtype.kind == "f" and x.dtype.kind == "c" and x.numel() == 1 and x.item().imag != 0:
+            raise RuntimeError(f"tensor: value {x.item()} cannot be converted to type {dtype} without overflow")
+    elif isinstance(x, np.generic):
         if dtype.kind in "iub" and not isinstance(x, np.integer) and type(x) is not np.float64 and not (
                 dtype.kind == "b" and isinstance(x, (np.bool_, complex))):  # complex128 is a Python complex
             raise TypeError(f"tensor: 'numpy.{type(x).__name__}' object cannot be interpreted as an integer "
@@ -103,8 +150,10 @@ def _list_dtype(data):
 
 
 def _tensors_to_lists(seq):
+    """torch reads a one-element tensor in a list as its number, whatever its shape: [tensor([1.]), tensor([2.])]
+    has shape (2,). (A longer tensor, which torch refuses, gives its nested list.)"""
     return [(_tensors_to_lists(x) if isinstance(x, (list, tuple)) else
-             (x.tolist() if isinstance(x, Tensor) else x)) for x in seq]
+             ((x.item() if x.numel() == 1 else x.tolist()) if isinstance(x, Tensor) else x)) for x in seq]
 
 
 def _dtype_name(d):
@@ -123,8 +172,14 @@ def numpy(self, *, force=False):
 
 
 def __array__(self, dtype=None, copy=None):
+    """np.asarray(t) shares the tensor's memory; np.array(t) (copy=True) gets its own, as from torch."""
     a = to_host(self._data)
-    return a if dtype is None else a.astype(dtype)
+    if a is not self._data or (dtype is not None and np.dtype(dtype) != a.dtype):
+        if copy is False:
+            raise ValueError(f"__array__: can't avoid a copy for a {self.device} tensor of dtype {self.dtype} "
+                             f"(asked dtype {dtype}, copy=False)")
+        return a if dtype is None else a.astype(dtype)
+    return a.copy() if copy else a
 
 
 def __dlpack__(self, *args, **kwargs):

@@ -42,8 +42,8 @@ class _Formatter:
                 lo, hi = mags.min(), mags.max()
                 self.int_mode = bool((finite == np.ceil(finite)).all())
                 self.sci_mode = hi / lo > 1000.0 or hi > 1e8 or (not self.int_mode and lo < 1e-4)
-            if options["sci_mode"] is not None:
-                self.sci_mode = options["sci_mode"]
+                if options["sci_mode"] is not None:  # torch: no finite nonzero value, no format to force
+                    self.sci_mode = options["sci_mode"]
         self.width = max((len(self._plain(v)) for v in vals.tolist()), default=1)
 
     def _plain(self, v):
@@ -67,7 +67,7 @@ class _ComplexFormatter:
 
     def __init__(self, a):
         self.re, self.im = _Formatter(a.real), _Formatter(a.imag)
-        self.width = self.re.width + self.im.width + 2
+        self.width = self.re.width + self.im.width + 1  # the j; torch counts no sign column of its own
 
     def __call__(self, v):
         im = self.im._plain(v.imag) + "j"
