@@ -91,13 +91,12 @@ def test_gradgradcheck(name):
 
 
 def test_op_without_graph_backward_raises_naming_it():
-    # Zeta(x, q) has a first-order gradient in neither argument (as torch); through a Function directly, the graph
-    # pass names it
-    from teenygrad.ops.special import Zeta
+    # Polar(abs, angle) has a first-order gradient only; through a Function directly, the graph pass names it
+    from teenygrad.ops.complex import Polar
     from teenygrad.autograd.function import Function
-    assert Zeta.backward_graph is Function.backward_graph
-    node = Zeta.__new__(Zeta)
-    with pytest.raises(NotImplementedError, match="zeta: double backward"):
+    assert Polar.backward_graph is Function.backward_graph
+    node = Polar.__new__(Polar)
+    with pytest.raises(NotImplementedError, match="polar: double backward"):
         node.backward_graph(None)
 
 

@@ -212,13 +212,13 @@ def _zeta(s, q, coef, far):
     (at least 9 of them), the rest by Euler-Maclaurin with coef[j] = B2j / (2j)!; below q = far, the negative terms
     in closed form (special_math's _zeta_far), so that the loop runs at most 10 - far times"""
     pole = q <= 0.0 and q == np.floor(q)
+    if s == 1.0 or (pole and not s < 1.0):  # cephes' order, as torch: s = 1 first, then s < 1, then a pole
+        return math.inf
     if s < 1.0 or s != s or q != q or q == math.inf or (q < 0.0 and not pole and s != np.floor(s)):
         return math.nan
-    if pole or s == 1.0:
-        return math.inf
     if q < far:
         f = q - np.floor(q)
-        sign = 1.0 - 2.0 * (s % 2.0)  # (-1)^s
+        sign = 1.0 if s == math.inf else 1.0 - 2.0 * (s % 2.0)  # (-1)^s; at s = inf the terms |q + k| < 1 give inf
         return _zeta_sum(s, f, coef) + sign * (_zeta_sum(s, 1.0 - f, coef) - _zeta_sum(s, 1.0 - q, coef))
     return _zeta_sum(s, q, coef)
 
@@ -234,6 +234,8 @@ def _zeta_sum(s, q, coef):
     total += a ** (1 - s) / (s - 1) + 0.5 * a ** -s
     rising, power = s, a ** (-s - 1)  # s (s+1) ... (s+2j-2) and a^(-s-2j+1)
     for j in range(coef.size):
+        if power == 0.0:  # the rest adds nothing (and a huge s overflows rising: inf * 0 is NaN)
+            break
         total += coef[j] * rising * power
         rising = rising * (s + 2 * j + 1) * (s + 2 * j + 2)
         power = power / (a * a)

@@ -217,11 +217,13 @@ class Xlogy(Function):
 
 class Logit(Function):
     """z = log(x / (1 - x)), x clamped to [eps, 1 - eps] when eps is given;  dx = dz / (x (1 - x)), 0 outside
-    [eps, 1 - eps] (NaN outside [0, 1] without eps, as torch)"""
+    [eps, 1 - eps] (NaN outside [0, 1] without eps or with eps < 0, as torch)"""
     def forward(self, x, eps=None):
+        eps = None if eps is not None and eps < 0 else eps  # torch ignores a negative eps
         self.x, self.eps = x, eps
-        if eps is not None:
-            x = np.clip(x, x.dtype.type(eps), x.dtype.type(1 - eps))
+        if eps is not None:  # lo wins over hi where eps > 1/2 makes them cross (np.clip takes hi), as torch
+            lo, hi = x.dtype.type(eps), x.dtype.type(1 - eps)
+            x = np.where(x < lo, lo, np.where(x > hi, hi, x))
         with np.errstate(divide="ignore", invalid="ignore"):
             return np.log(x / (1 - x))
 
@@ -330,14 +332,28 @@ class Polygamma(Function):
 
 
 class Zeta(Function):
-    """z = sum_k (q + k)^-x, the Hurwitz zeta function;  no derivative (torch has none either)"""
-    saves_inputs = False
+    """z = sum_k (q + k)^-x, the Hurwitz zeta function;  dq = -dz x zeta(x + 1, q), dx: not implemented (as torch)"""
     def forward(self, x, q):
         from .special_math import zeta
+        self.x, self.q = x, q
         return zeta(x, q).astype(np.result_type(x, q), copy=False)
 
+    def _check(self):
+        if self.needs_input_grad[0]:
+            raise NotImplementedError("zeta: the derivative for 'zeta' with respect to input (the exponent x) is not "
+                                      "implemented, as in torch; only other (q) can require grad")
+
     def backward(self, g):
-        raise RuntimeError("zeta: the derivative for 'zeta' is not implemented (as in torch)")
+        from .special_math import zeta
+        self._check()
+        x, q = self.x, self.q
+        d = (-x * zeta(x + 1, q)).astype(g.dtype, copy=False)
+        return None, unbroadcast(g * d, q.shape)
+
+    def backward_graph(self, g):
+        self._check()
+        x = self.x
+        return None, sum_to(-g * const(x) * Zeta.apply(const(x + 1), self._input(1, self.q)), self.q.shape)
 
 
 class I0(Function):
@@ -416,8 +432,21 @@ class I1e(Function):
         return g * _where(tiny, 0.5, d)
 
 
+# sinc'(x) = pi f'(pi x), f(t) = sin t / t;  f'(t) = sum_k>=1 (-1)^k 2k t^(2k-1) / (2k+1)!, used for |t| < 1, where
+# (cos t - f(t)) / t cancels (at x = 1e-8 it keeps no correct digit)
+_SINC_SERIES = [(-1) ** k * 2 * k / math.factorial(2 * k + 1) for k in range(1, 12)]
+
+
+def _sinc_grad_series(t):
+    """f'(t) for |t| < 1 by Horner in t^2 (t an array or a Tensor)"""
+    t2, acc = t * t, 0.0
+    for c in reversed(_SINC_SERIES):
+        acc = acc * t2 + c
+    return acc * t
+
+
 class Sinc(Function):
-    """z = sin(pi x) / (pi x), 1 at x = 0;  dx = dz (cos(pi x) - z) / x, 0 at x = 0"""
+    """z = sin(pi x) / (pi x), 1 at x = 0;  dx = dz (cos(pi x) - z) / x, 0 at x = 0 (near 0 from its series)"""
     saves_output = True
     def forward(self, x):
         self.x = x
@@ -427,16 +456,19 @@ class Sinc(Function):
         return self.z
 
     def backward(self, g):
-        x = self.x.astype(np.float64)
+        t = math.pi * self.x.astype(np.float64)
+        near = np.abs(t) < 1
+        ft = np.where(near, 1.0, t)
         with np.errstate(divide="ignore", invalid="ignore"):
-            d = np.where(x == 0, 0.0, (np.cos(math.pi * x) - self.z) / x)
+            d = math.pi * np.where(near, _sinc_grad_series(np.where(near, t, 0.0)), (np.cos(ft) - np.sin(ft) / ft) / ft)
         return g * d.astype(g.dtype, copy=False)
 
     def backward_graph(self, g):
         xa = self.x
-        x, zero = self._input(0, xa), xa == 0
-        d = ((math.pi * x).cos() - self._output(self.z)) / _where(zero, 1.0, x)
-        return g * _where(zero, 0.0, d)
+        x, near = self._input(0, xa), np.abs(math.pi * xa.astype(np.float64)) < 1
+        far_x = _where(near, 1.0, x)  # each branch sees only its own x, so neither's inf or NaN leaks into the other
+        far = ((math.pi * far_x).cos() - self._output(self.z)) / far_x
+        return g * _where(near, math.pi * _sinc_grad_series(math.pi * _where(near, x, 0.0)), far)
 
 
 class Entr(Function):
@@ -495,8 +527,14 @@ class LogNdtr(Function):
         return g * (math.sqrt(2 / math.pi) / _f64("erfcx", -self.x / math.sqrt(2)))
 
     def backward_graph(self, g):
-        x = self._input(0, self.x)
-        return g * (math.sqrt(2 / math.pi) / Erfcx.apply(x * (-1 / math.sqrt(2))))
+        # for x >= 0 erfcx(-x / sqrt 2) overflows (to inf at x ~ 38, and its own derivative with it: 0 * inf is NaN),
+        # so there phi(x) / Phi(x) = e^(-x^2/2 - log Phi(x)) / sqrt(2 pi); each branch sees only its own x
+        xa = self.x
+        x, lower = self._input(0, xa), xa < 0
+        xl, xu = _where(lower, x, 0.0), _where(lower, 0.0, x)
+        below = math.sqrt(2 / math.pi) / Erfcx.apply(xl * (-1 / math.sqrt(2)))
+        above = (-0.5 * xu * xu - LogNdtr.apply(xu)).exp() / math.sqrt(2 * math.pi)
+        return g * _where(lower, below, above)
 
 
 class Xlog1py(Function):

@@ -282,15 +282,15 @@ def _zeta_far(s, q):
     """zeta(s, q) for q < _ZETA_FAR (not a pole) and integer s: with f = q - floor(q), the terms q + k < 0 are
     -(m - f) for m = 1 .. -floor(q), so zeta(s, q) = zeta(s, f) + (-1)^s (zeta(s, 1 - f) - zeta(s, 1 - q))"""
     f = q - np.floor(q)  # exact
-    sign = 1 - 2 * np.fmod(s, 2)  # (-1)^s
+    sign = np.where(np.isinf(s), 1.0, 1 - 2 * np.fmod(s, 2))  # (-1)^s; at s = inf the terms |q + k| < 1 give inf
     return zeta(s, f) + sign * (zeta(s, 1 - f) - zeta(s, 1 - q))
 
 
 @_host
 def zeta(s, q):
     """The Hurwitz zeta function sum_k (q + k)^-s (s > 1): the first terms summed until q + k >= 10, the rest
-    by Euler-Maclaurin (for q < _ZETA_FAR see _zeta_far). inf at s = 1 and at q = 0, -1, ..., -inf; NaN for s < 1,
-    q = inf (as torch's), or q < 0 with s not an integer."""
+    by Euler-Maclaurin (for q < _ZETA_FAR see _zeta_far). inf at s = 1 (any q) and at q = 0, -1, ..., -inf (s >= 1
+    or NaN); NaN for s < 1, q = inf (as torch's), or q < 0 with s not an integer."""
     s, q = np.broadcast_arrays(np.asarray(s, dtype=np.float64), np.asarray(q, dtype=np.float64))
     shape = s.shape
     s, q = s.reshape(-1).copy(), q.reshape(-1).copy()
@@ -314,13 +314,14 @@ def zeta(s, q):
         total += a ** (1 - s) / (s - 1) + 0.5 * a ** -s
         rising, power = s.copy(), a ** (-s - 1)  # s (s+1) ... (s+2j-2) and a^(-s-2j+1)
         for j, c in enumerate(_ZETA_C):
-            total += c * rising * power
+            # once a^(-s-2j+1) underflows the rest adds nothing: a huge s overflows rising to inf, and inf * 0 is NaN
+            total += np.where(power == 0, 0.0, c * rising * power)
             rising = rising * (s + 2 * j + 1) * (s + 2 * j + 2)
             power = power / (a * a)
         if far.any():
             total[far] = _zeta_far(s[far], q[far])
-        total[pole | (s == 1)] = np.inf
         total[undefined] = np.nan
+        total[(pole & ~(s < 1)) | (s == 1)] = np.inf  # cephes' order, as torch: s = 1 first, then s < 1, then a pole
     return total.reshape(shape)
 
 
@@ -333,8 +334,13 @@ def polygamma(x, n):
     if k is not None:
         x = np.asarray(x, dtype=np.float64)
         return k(x.reshape(-1)).reshape(x.shape)
-    with np.errstate(over="ignore"):  # n! zeta overflows to inf near the poles, as torch's does
-        out = (-1) ** (n + 1) * math.factorial(n) * zeta(n + 1.0, x)
+    z = zeta(n + 1.0, x)
+    with np.errstate(over="ignore", divide="ignore", invalid="ignore"):  # n! zeta overflows near the poles, as torch's
+        if n <= 170:
+            out = (-1) ** (n + 1) * math.factorial(n) * z
+        else:  # n! is past float64 (torch: inf or NaN everywhere): n! zeta in log space, NaN where zeta underflowed
+            out = (-1) ** (n + 1) * np.sign(z) * np.exp(math.lgamma(n + 1) + np.log(np.abs(z)))
+            out = np.where(z == 0, np.nan, out)
     if n == 1:  # torch's trigamma: 0 at inf (its limit), NaN at -inf (zeta(2, x) is NaN and inf there)
         x = np.asarray(x)
         out = np.where(x == np.inf, 0.0, np.where(x == -np.inf, np.nan, out))
