@@ -2,11 +2,14 @@
 Each transform is linear, so its gradient is its adjoint applied to the output gradient: for a complex-linear one
 (c2c) that is the conjugate transpose, which is the opposite-direction transform with the dual norm ('backward' and
 'forward' swap, 'ortho' stays). Padding / trimming to the requested size s is part of the op; its adjoint trims /
-zero-pads the gradient back to the input's shape. Outputs keep the input's precision (numpy computes in complex128).
+zero-pads the gradient back to the input's shape. backward_graph applies the same adjoint as Functions (the
+adjoint's adjoint is the forward again), so double backward works. Outputs keep the input's precision (numpy
+computes in complex128).
 The transforms are the array module's own (numpy.fft, or cupy.fft on the GPU): numpy's functions would reach cupy
 arrays only through __array_function__, for the names cupy happens to define."""
 from .._arrays import xp_of
 from ..autograd.function import Function
+from ..autograd.graph_backward import const
 from .complex import _REAL_OF, _COMPLEX_OF
 
 _DUAL = {"backward": "forward", "forward": "backward", "ortho": "ortho"}
@@ -23,6 +26,14 @@ def resize(a, axes, sizes):
             pad[ax] = (0, n - a.shape[ax])
     a = a[tuple(cut)]
     return xp_of(a).pad(a, pad) if any(p != (0, 0) for p in pad) else a
+
+
+def resize_graph(t, axes, sizes):
+    """resize of a Tensor, differentiably (for double backward): pad's negative widths crop."""
+    pad = [0] * (2 * t.ndim)
+    for ax, n in zip(axes, sizes):
+        pad[2 * (t.ndim - 1 - ax) + 1] = n - t.shape[ax]
+    return t.pad(tuple(pad)) if any(pad) else t
 
 
 class FFT(Function):
@@ -44,6 +55,12 @@ class FFT(Function):
         gx = resize(gx, self.axes, [self.shape[a] for a in self.axes])
         return (gx if self.dtype.kind == "c" else gx.real).astype(self.dtype, copy=False)
 
+    def backward_graph(self, g):
+        gx = FFT.apply(g, s=[g.shape[a] for a in self.axes], axes=self.axes, norm=_DUAL[self.norm],
+                       inverse=not self.inverse)
+        gx = resize_graph(gx, self.axes, [self.shape[a] for a in self.axes])
+        return gx if self.dtype.kind == "c" else gx.real
+
 
 class RFFT(Function):
     """y = rfftn(x, s, axes): the last axis keeps bins 0..s[-1]//2;  dx = Re ifftn(dy zero-padded to s, dual norm)
@@ -58,6 +75,11 @@ class RFFT(Function):
         g = resize(g, self.axes[-1:], self.s[-1:])
         gx = xp_of(g).fft.ifftn(g, axes=self.axes, norm=_DUAL[self.norm]).real
         return resize(gx, self.axes, [self.shape[a] for a in self.axes]).astype(self.dtype, copy=False)
+
+    def backward_graph(self, g):
+        g = resize_graph(g, self.axes[-1:], self.s[-1:])
+        gx = FFT.apply(g, s=list(self.s), axes=self.axes, norm=_DUAL[self.norm], inverse=True).real
+        return resize_graph(gx, self.axes, [self.shape[a] for a in self.axes])
 
 
 class IRFFT(Function):
@@ -74,11 +96,20 @@ class IRFFT(Function):
 
     def backward(self, g):
         gz = xp_of(g).fft.rfftn(g, axes=self.axes, norm=_DUAL[self.norm])
-        n = self.s[-1]
-        twice = [slice(None)] * gz.ndim
-        twice[self.axes[-1]] = slice(1, n - (n // 2 + 1) + 1)
-        gz[tuple(twice)] *= 2
+        gz *= self._twice(gz)
         return resize(gz, self.axes, [self.shape[a] for a in self.axes]).astype(self.dtype, copy=False)
+
+    def backward_graph(self, g):
+        gz = RFFT.apply(g, s=list(self.s), axes=self.axes, norm=_DUAL[self.norm])
+        gz = gz * const(self._twice(gz._data))
+        return resize_graph(gz, self.axes, [self.shape[a] for a in self.axes])
+
+    def _twice(self, gz):
+        """2 on the bins that stand for two (k and s[-1]-k: all but 0 and s[-1]/2), 1 elsewhere, along the last axis"""
+        n, ax = self.s[-1], self.axes[-1]
+        w = xp_of(gz).ones(n // 2 + 1, _REAL_OF[gz.dtype])
+        w[1:n - (n // 2 + 1) + 1] = 2
+        return w.reshape([-1 if a == ax else 1 for a in range(gz.ndim)])
 
 
 class OverlapAdd(Function):
