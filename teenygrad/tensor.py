@@ -327,14 +327,29 @@ class Tensor:
         run_backward(self, g, bool(retain_graph))
 
     # ---- Python protocols (numpy, item, repr, to() and the dtype casts are in tensor_convert) -----
+    def _scalar(self, op):
+        """The one element as a Python number for float() / int() / complex(), torch's errors otherwise."""
+        if self._data.size != 1:
+            raise ValueError(f"{op}: only one element tensors can be converted to Python scalars (got shape "
+                             f"{tuple(self._data.shape)})")
+        v = self.item()
+        if op != "complex" and isinstance(v, builtins.complex):
+            if v.imag:
+                raise RuntimeError(f"{op}: value {v} cannot be converted to type double without overflow")
+            v = v.real
+        return v
+
     def __float__(self):
-        return float(self.item())
+        return float(self._scalar("float"))
 
     def __int__(self):
-        return int(self.item())
+        return int(self._scalar("int"))
+
+    def __complex__(self):
+        return builtins.complex(self._scalar("complex"))
 
     def __index__(self):
-        if self._data.dtype.kind not in "iu" or self._data.size != 1:
+        if self._data.dtype.kind not in "iub" or self._data.size != 1:
             raise TypeError("only integer tensors of a single element can be converted to an index")
         return int(self.item())
 
@@ -476,7 +491,8 @@ class Tensor:
             a, _ = self._other(exponent, "pow")
             if a.dtype.kind in "iu" and exponent < 0:
                 raise RuntimeError("pow: integers to negative integer powers are not allowed")
-            return E.PowScalar.apply(a, p=a.dtype.type(exponent) if a.dtype.kind in "iu" else exponent)
+            # a Python number, never numpy's float64 (a float subclass): x ** np.float64(2.5) stays float32
+            return E.PowScalar.apply(a, p=a.dtype.type(exponent) if a.dtype.kind in "iu" else builtins.float(exponent))
         a, b = self._other(exponent, "pow")
         if a.dtype.kind == "b":  # torch: bool ** bool tensor is refused, bool ** Python bool stays bool
             if isinstance(exponent, Tensor):

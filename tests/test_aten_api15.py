@@ -464,3 +464,58 @@ def test_conjugate_transposes_conjugate_complex_tensors(op):
     (want * w).abs().sum().backward()
     (got * tg.tensor(w.numpy())).abs().sum().backward()
     _close(g.grad, t.grad)
+
+
+def test_python_scalar_conversions_as_torch():
+    # int() / float() of a longer tensor raised RuntimeError (torch: ValueError); float() of a complex tensor with a
+    # zero imaginary part failed; a bool tensor is an index
+    for M in (torch, tg):
+        with pytest.raises(ValueError, match="only one element"):
+            int(M.ones(2))
+        with pytest.raises(ValueError, match="only one element"):
+            float(M.ones(2))
+        with pytest.raises(ValueError, match="only one element"):
+            complex(M.ones(2))
+        with pytest.raises(RuntimeError, match="cannot be converted"):
+            float(M.tensor(1 + 1j))
+        assert float(M.tensor(1 + 0j)) == 1.0 and int(M.tensor(2.7)) == 2 and complex(M.tensor(2.0)) == 2 + 0j
+        assert [1, 2, 3][M.tensor(True)] == 2
+
+
+@pytest.mark.parametrize("dtype", ["float32", "int32", "bfloat16", "float16"])
+def test_pow_by_a_numpy_scalar_keeps_the_dtype(dtype):
+    # x ** np.float64(2.5) gave float64 for float32 / int32 tensors, and bfloat16 ** 2.5 gave float32
+    want = torch.ones(3, dtype=getattr(torch, dtype)) ** np.float64(2.5)
+    got = tg.ones(3, dtype=getattr(tg, dtype)) ** np.float64(2.5)
+    assert str(got.dtype) == str(want.dtype).replace("torch.", "")
+    want = torch.ones(3, dtype=getattr(torch, dtype)) ** 2.5
+    got = tg.ones(3, dtype=getattr(tg, dtype)) ** 2.5
+    assert str(got.dtype) == str(want.dtype).replace("torch.", "")
+
+
+@pytest.mark.parametrize("dtype", ["float16", "bfloat16"])
+@pytest.mark.parametrize("approximate", ["none", "tanh"])
+def test_gelu_in_half_types_rounds_once_as_torch(dtype, approximate):
+    # bfloat16 gelu returned float32 (value and gradient); float16 was a few ulps off: float32 inside, rounded once
+    x_t = torch.linspace(-4, 4, 33, dtype=getattr(torch, dtype), requires_grad=True)
+    x_g = tg.linspace(-4, 4, 33, dtype=getattr(tg, dtype), requires_grad=True)
+    y_t = torch.nn.functional.gelu(x_t, approximate=approximate)
+    y_g = tg.nn.functional.gelu(x_g, approximate=approximate)
+    assert y_g.dtype == getattr(tg, dtype)
+    ulp = 2 ** -10 if dtype == "float16" else 2 ** -7  # one rounding of the half type, at most
+    np.testing.assert_allclose(y_g.float().detach().numpy(), y_t.float().detach().numpy(), rtol=ulp, atol=1e-6)
+    (y_t.float() * torch.arange(33.0)).sum().backward()
+    (y_g.float() * tg.arange(33.0)).sum().backward()
+    assert x_g.grad.dtype == getattr(tg, dtype)
+    # within one rounding of the half type (torch's backward formula rounds a few products differently)
+    np.testing.assert_allclose(x_g.grad.float().numpy(), x_t.grad.float().numpy(), rtol=ulp, atol=1e-6)
+
+
+def test_pow_gradient_of_bfloat16_stays_bfloat16():
+    for p in (2.5, 3, -1.5):
+        x_t = torch.linspace(0.5, 2, 5, dtype=torch.bfloat16, requires_grad=True)
+        x_g = tg.linspace(0.5, 2, 5, dtype=tg.bfloat16, requires_grad=True)
+        (x_t ** p).float().sum().backward()
+        (x_g ** p).float().sum().backward()
+        assert x_g.grad.dtype == tg.bfloat16
+        np.testing.assert_allclose(x_g.grad.float().numpy(), x_t.grad.float().numpy(), rtol=1e-2)

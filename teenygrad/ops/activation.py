@@ -158,6 +158,17 @@ class Gelu(Function):
     """exact: z = x Phi(x), dx = dz (Phi(x) + x phi(x));
     tanh: z = x/2 (1 + tanh(u)), u = sqrt(2/pi)(x + 0.044715 x^3)"""
     def forward(self, x, approximate="none"):
+        self.low = x.dtype if type(x) is np.ndarray and x.dtype.itemsize < 4 else None
+        if self.low is not None:  # float16 / bfloat16 on the CPU: computed in float32 and rounded once, as torch
+            return self._forward(x.astype(np.float32), approximate).astype(self.low)
+        return self._forward(x, approximate)
+
+    def backward(self, g):
+        if self.low is not None:
+            return self._backward(g.astype(np.float32)).astype(self.low)
+        return self._backward(g)
+
+    def _forward(self, x, approximate):
         self.x, self.approximate = x, approximate
         self.cuda = _cuda.kernels_for(x)
         if self.cuda is not None:  # one fused pass on the GPU (Triton)
@@ -171,7 +182,7 @@ class Gelu(Function):
         self.cdf = 0.5 * (1 + erf(x * _INV_SQRT_2))
         return x * self.cdf
 
-    def backward(self, g):
+    def _backward(self, g):
         x = self.x
         if self.cuda is not None:
             return self.cuda.gelu_bwd(g, x, self.approximate)

@@ -226,7 +226,8 @@ class PowScalar(Function):
             return g * (2 * self.x)
         if p == 0:
             return g * 0
-        return g * (p * pow_scalar(self.x, p - 1))
+        gx = g * (p * pow_scalar(self.x, p - 1))
+        return gx if gx.dtype == g.dtype else gx.astype(g.dtype)  # bfloat16 times a Python float: float32
 
     def backward_graph(self, g):
         p, x = self.p, self._input(0, self.x)
@@ -243,7 +244,8 @@ def pow_scalar(x, p):
     1; x ** 3.0 would be a scalar powf per element, ~30x slower than two multiplies (GELU's tanh form calls it).
     Other dtypes keep numpy's pow (float16 rounds one powf to half, as torch's; integers are exact either way)."""
     if x.dtype != np.float32 and x.dtype != np.float64:
-        return x * x if p == 2 else x ** p
+        y = x * x if p == 2 else x ** p
+        return y if y.dtype == x.dtype else y.astype(x.dtype)  # bfloat16 ** 2.5: numpy's loop gives float32
     if p == 2:
         return x * x
     if p == 3:
