@@ -114,6 +114,8 @@ def diff(input, n=1, dim=-1, prepend=None, append=None):
     d = dim + input.ndim if dim < 0 else dim
     if not 0 <= d < input.ndim:
         raise IndexError(f"diff: dim {dim} out of range for a tensor of shape {input.shape}")
+    if n == 0:  # torch: a copy of the input, prepend and append unused
+        return input.clone()
     parts = [t for t in (prepend, input, append) if t is not None]
     x = cat(parts, d) if len(parts) > 1 else input
     for _ in range(n):
@@ -334,6 +336,8 @@ def _host(x):
 
 def isin(elements, test_elements, *, assume_unique=False, invert=False):
     e, t = _host(elements), _host(test_elements)
+    if e.dtype == np.bool_ or t.dtype == np.bool_:
+        raise RuntimeError(f"isin: unsupported input dtype bool (elements {e.dtype}, test_elements {t.dtype}), as torch")
     device = elements.device if isinstance(elements, Tensor) else getattr(test_elements, "device", "cpu")
     return Tensor(np.isin(e, t, invert=invert), device=device)
 
@@ -385,7 +389,7 @@ def nanmedian(self, dim=None, keepdim=False):
     d = 0 if self.ndim == 0 else d
     if x.shape[d] == 0:
         raise IndexError(f"nanmedian: cannot take the median over dim {dim} of size 0 (shape {self.shape})")
-    values, indices = x.sort(dim=d)  # NaNs sort last
+    values, indices = x.sort(dim=d, stable=True)  # NaNs sort last; ties: the stable order, as torch
     count = (~x.isnan()).sum(d, keepdim=True)
     k = ((count - 1).clamp(min=0)) // 2
     out_v, out_i = values.gather(d, k), indices.gather(d, k)

@@ -1,7 +1,8 @@
 """Tensor methods for sorting and order statistics: sort, argsort, topk, unique, unique_consecutive, the
 running extremes (cummax, cummin), median, kthvalue, mode and quantile, the module-level searchsorted and
 bucketize, and the histograms (histc, histogram). Positions are found in numpy and the values gathered from them, so the gradient reaches the elements
-picked. Imported by tensor_ops, whose _method attaches them to Tensor."""
+picked. sort(stable=False) and mode replay torch's own CPU algorithms (backend/_std_sort.py) when numba is on, so
+tied values come out in torch's order. Imported by tensor_ops, whose _method attaches them to Tensor."""
 import collections
 import numpy as np
 from .ops import reduce as R
@@ -26,20 +27,37 @@ def searchsorted(sorted_sequence, input, *, out_int32=False, right=False, side=N
     seq = to_host(sorted_sequence._data)
     scalar = not isinstance(input, Tensor)
     vals = np.asarray(input) if scalar else to_host(input._data)
-    if seq.dtype == np.bool_ or np.asarray(vals).dtype == np.bool_:
-        raise RuntimeError("searchsorted: not implemented for bool tensors")
+    if seq.dtype == np.bool_ and np.asarray(vals).dtype == np.bool_ and np.size(vals):  # torch: a bool common dtype
+        raise NotImplementedError("searchsorted: not implemented for bool boundaries with bool values")
     if sorter is not None:
         seq = np.take_along_axis(seq, sorter._data, -1)
     if seq.ndim == 1:
-        out = np.searchsorted(seq, vals, side=side)
+        out = _bisect(seq[None], np.reshape(vals, (1, -1)), side).reshape(np.shape(vals))
     elif not scalar and seq.shape[:-1] == vals.shape[:-1]:
-        rows, vrows = seq.reshape(-1, seq.shape[-1]), vals.reshape(-1, vals.shape[-1])
-        out = np.stack([np.searchsorted(s, v, side=side) for s, v in zip(rows, vrows)]).reshape(vals.shape)
+        r = int(np.prod(seq.shape[:-1]))
+        rows, vrows = seq.reshape(r, seq.shape[-1]), vals.reshape(r, vals.shape[-1])
+        out = _bisect(rows, vrows, side).reshape(vals.shape)
     else:
         raise RuntimeError(f"searchsorted: boundaries should be 1-D or match the leading dims of the input, got "
                            f"shapes {seq.shape} and {vals.shape}")
     out = np.asarray(out, np.int32 if out_int32 else np.int64)
     return Tensor._wrap(on_device_of(sorted_sequence._data, out))
+
+
+def _bisect(rows, vals, side):
+    """torch's binary search, all values of each row at once: rows (r, n), vals (r, m). Its own comparisons
+    (mid >= v, or mid > v for side='right') and not numpy's order, so a NaN in the boundaries or the values lands
+    where torch puts it (numpy sorts NaN last and would differ)."""
+    start = np.zeros(vals.shape, np.int64)
+    end = np.full(vals.shape, rows.shape[-1], np.int64)
+    r = np.arange(len(rows))[:, None]
+    with np.errstate(invalid="ignore"):
+        while (live := start < end).any():
+            mid = start + ((end - start) >> 1)
+            m = rows[r, np.minimum(mid, rows.shape[-1] - 1)]  # a finished search reads any element, then keeps still
+            stop = (m > vals) if side == "right" else (m >= vals)
+            start, end = np.where(live & ~stop, mid + 1, start), np.where(live & stop, mid, end)
+    return start
 
 
 def bucketize(input, boundaries, *, out_int32=False, right=False):
@@ -60,8 +78,38 @@ def sort(self, dim=-1, descending=False, stable=False):
     a = self._data
     if a.ndim == 0:
         return _sort_t(self.clone(), Tensor._wrap(zeros_on(a, (), np.int64)))
-    idx_t = Tensor._wrap(_argsort(a, d, descending).astype(np.int64, order="C"))
+    lib = _std_sort_lib(a) if stable is not True and a.shape[d] > 16 and a.strides[d] != 0 else None
+    if lib is not None and not (a.ndim == 1 and a.dtype.kind in "iu" and a.size >= 32768 and not descending):
+        # torch's std::sort, whose ties past 16 elements come out in its own order (1-D integers from 32768
+        # elements up, ascending, go to torch's stable radix sort instead; a stride-0 dim keeps 0, 1, 2, ...)
+        idx = _from_rows(lib.sort_positions(_rows(a, d), bool(descending)), a.shape, d)
+    else:
+        idx = _argsort(a, d, descending)
+    idx_t = Tensor._wrap(idx.astype(np.int64, order="C"))
     return _sort_t(self.gather(d, idx_t) if self.ndim else self.clone(), idx_t)
+
+
+def _std_sort_lib(a):
+    """backend/_std_sort (torch's CPU sort and selection algorithms, step for step) for a numpy array of a real
+    or bool dtype when numba is on, else None: the callers then keep a stable order, which differs from torch's
+    only in which of equal values comes first."""
+    if type(a) is not np.ndarray or a.dtype.kind not in "fiub" or fused() is None:
+        return None
+    from .backend import _std_sort
+    return _std_sort
+
+
+def _rows(a, d):
+    """a's slices along d as the rows of a C-contiguous 2-D array, in a dtype numba sorts in the same order."""
+    rows = np.moveaxis(a, d, -1)
+    rows = rows.view(np.uint8) if rows.dtype == np.bool_ else rows.astype(np.float32) if rows.dtype == np.float16 \
+        else rows
+    return np.ascontiguousarray(rows).reshape(-1, a.shape[d])
+
+
+def _from_rows(idx, shape, d):
+    """_rows' inverse for positions: (rows, k) back to shape with k along d."""
+    return np.moveaxis(idx.reshape(shape[:d] + shape[d + 1:] + idx.shape[-1:]), -1, d)
 
 
 def _argsort(a, d, descending):
@@ -90,6 +138,8 @@ def topk(self, k, dim=-1, largest=True, sorted=True):
     n = self.shape[d] if self.ndim else 1
     if not 0 <= k <= n:
         raise RuntimeError(f"topk: k ({k}) is out of range for dimension {d} of size {n}")
+    if self._data.dtype == np.bool_ and type(self._data) is np.ndarray:
+        raise RuntimeError("topk: not implemented for bool tensors (as torch on the CPU)")
     if self.ndim == 0:  # torch: the scalar itself, whatever k
         return _topk_t(self.clone(), Tensor._wrap(zeros_on(self._data, (), np.int64)))
     a = self._data
@@ -101,7 +151,7 @@ def topk(self, k, dim=-1, largest=True, sorted=True):
     elif 0 < k < n and type(a) is np.ndarray and a.dtype != np.bool_:
         idx = np.moveaxis(_top_positions(np.moveaxis(a, d, -1), k, largest), -1, d)
     else:  # k of 0 or n, bool, or on the GPU: the full sort
-        idx = self.sort(d, descending=largest).indices
+        idx = self.sort(d, descending=largest, stable=True).indices
         idx = idx[(slice(None),) * d + (slice(0, k),)]
         return _topk_t(self.gather(d, idx), idx)
     idx = Tensor._wrap(np.ascontiguousarray(idx, np.int64))
@@ -176,7 +226,11 @@ def unique_consecutive(self, return_inverse=False, return_counts=False, dim=None
         vals, inv_shape = flat[starts], a.shape
     else:
         d = _norm_dim(dim, self.ndim, "unique_consecutive")
-        m = np.moveaxis(a, d, 0).reshape(a.shape[d], -1)
+        rest = a.shape[:d] + a.shape[d + 1:]
+        if 0 in rest:
+            raise RuntimeError(f"unique_consecutive: shape {self.shape} has a 0-sized dim other than dim {d}; "
+                               f"unique along it is undefined")
+        m = np.moveaxis(a, d, 0).reshape(a.shape[d], int(np.prod(rest)))
         starts = np.concatenate(([True], (m[1:] != m[:-1]).any(1))) if len(m) else np.zeros(0, np.bool_)
         vals, inv_shape = np.compress(starts, a, axis=d), (a.shape[d],)
     out = [Tensor._wrap(on_device_of(self._data, vals))]
@@ -241,7 +295,7 @@ def _select(self, dim, keepdim, op, result, k=None):
     if self.ndim == 0:
         if k not in (None, 0):
             raise RuntimeError(f"{op}: selected number k = {k + 1} is out of range for a 0-d tensor")
-        if is_bool:
+        if is_bool and op != "kthvalue":  # torch's kthvalue hands a 0-d bool back
             raise NotImplementedError(f"{op}: not implemented for bool tensors")
         return result(self.clone(), Tensor._wrap(zeros_on(self._data, (), np.int64)))
     n = self.shape[d]
@@ -249,6 +303,8 @@ def _select(self, dim, keepdim, op, result, k=None):
         if n == 0:
             raise IndexError(f"{op}: expected reduction dim {d} to have non-zero size, shape {self.shape}")
         k = (n - 1) // 2
+    elif n == 0:
+        raise IndexError(f"{op}: expected reduction dim {d} to have non-zero size, shape {self.shape}")
     elif not 0 <= k < n:
         raise RuntimeError(f"{op}: selected number k = {k + 1} is out of range for dim {d} of size {n}")
     if is_bool:
@@ -312,12 +368,16 @@ def mode(self, dim=-1, keepdim=False):
     if self.shape[d] == 0:
         raise IndexError(f"mode: expected reduction dim {d} to have non-zero size, shape {self.shape}")
     host = to_host(self._data)  # np.unique per slice: on the host
-    rows = np.moveaxis(host, d, -1).reshape(-1, self.shape[d])
-    idx = np.empty(len(rows), np.int64)
-    for r, row in enumerate(rows):  # one np.unique per slice: simple, and mode is rarely on a hot path
-        vals, counts = np.unique(row, return_counts=True, equal_nan=False)
-        v = vals[np.argmax(counts)]  # the first maximum: the smallest value (NaNs are each their own value)
-        idx[r] = len(row) - 1 - np.argmax(row[::-1] == v)
+    lib = _std_sort_lib(host)
+    if lib is not None:  # torch's kernel: std::sort, then the last of the first longest run (ties: its order)
+        idx = lib.mode_positions(_rows(host, d))
+    else:
+        rows = np.moveaxis(host, d, -1).reshape(-1, self.shape[d])
+        idx = np.empty(len(rows), np.int64)
+        for r, row in enumerate(rows):  # one np.unique per slice: simple, and mode is rarely on a hot path
+            vals, counts = np.unique(row, return_counts=True, equal_nan=False)
+            v = vals[np.argmax(counts)]  # the first maximum: the smallest value (NaNs are each their own value)
+            idx[r] = len(row) - 1 - np.argmax(row[::-1] == v)
     shape = self.shape[:d] + self.shape[d + 1:]
     idx = on_device_of(self._data, np.expand_dims(idx.reshape(shape), d))
     values = self.gather(d, Tensor._wrap(idx))
