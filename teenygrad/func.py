@@ -1,19 +1,24 @@
-"""teenygrad.func: torch.func's functional_call, grad, grad_and_value, vjp, jacrev/jacfwd, hessian and jvp built
-on autograd.grad, vmap as a loop, and stack_module_state for ensembling. They compose (grad(grad(f)),
-vmap(grad(f))): an argument that already requires grad, as an inner call's input does, stays in its graph, and the
-gradient is then taken with create_graph=True, so it is differentiable in that argument. There is no forward-mode
-AD: jacfwd and jvp are computed in reverse mode."""
+"""teenygrad.func: torch.func's functional_call, grad, grad_and_value, vjp, jacrev/jacfwd, hessian, jvp and linearize
+built on autograd.grad, vmap as a loop, and stack_module_state for ensembling. They compose (grad(grad(f)),
+vmap(grad(f))): each transform differentiates in its own alias of an argument that already requires grad (an outer
+transform's input), so that alias stays in the outer graph; and when func's output reaches any tensor that requires
+grad outside the transform (such an input, or a parameter func closes over), the gradient is taken with
+create_graph=True, so the result is differentiable in it, as torch's is. There is no forward-mode AD: jacfwd, jvp and
+linearize are computed in reverse mode."""
 from .tensor import Tensor
 from .autograd import grad as _autograd_grad, enable_grad
 from .autograd.grad_mode import is_grad_enabled
+from .autograd.forward_ad import _walk
+from . import random as _rng
 from .nn.utils.stateless import functional_call  # noqa: F401  (torch.func.functional_call)
 
 
 def _fresh(x):
     """A tensor argument to differentiate in (pytrees of tuples/lists/dicts too): a graph-free copy that requires grad,
-    or one that already requires grad (an outer grad's input) itself, in its graph."""
+    or, for one that already requires grad (an outer grad's input), an alias of it in its graph. Never x itself: an
+    inner grad(f)(a) inside an outer grad in a must differentiate in its own variable, not in the outer one."""
     if isinstance(x, Tensor):
-        return x if x.requires_grad and is_grad_enabled() else x.detach().requires_grad_(True)
+        return x.view_as(x) if x.requires_grad and is_grad_enabled() else x.detach().requires_grad_(True)
     if isinstance(x, (tuple, list)):
         return type(x)(_fresh(a) for a in x)
     if isinstance(x, dict):
@@ -35,17 +40,28 @@ def _like(x, flat):
     if isinstance(x, Tensor):
         return flat.pop(0)
     if isinstance(x, (tuple, list)):
-        return type(x)(_like(a, flat) for a in x)
+        parts = [_like(a, flat) for a in x]
+        return type(x)(*parts) if hasattr(x, "_fields") else type(x)(parts)  # a namedtuple (max, sort) too
     return {k: _like(v, flat) for k, v in x.items()}
 
 
-def _nested(inputs):
-    """Whether some input is in an outer graph (see _fresh): then the gradient must be differentiable too."""
-    return is_grad_enabled() and any(t.requires_grad for t in inputs)
+def _outer(tensors, fresh):
+    """Whether some of tensors was computed from a tensor that requires grad outside this transform (an input in an
+    outer graph, or a parameter func closes over): then what the transform returns must stay differentiable in it,
+    as torch's does. The fresh graph-free leaves of this transform don't count."""
+    if not is_grad_enabled():
+        return False
+    hidden = {id(t) for t in fresh if t._ctx is None}
+    return any(t.requires_grad and _walk(t, hidden)[1] for t in tensors if isinstance(t, Tensor))
 
 
 def _argnums_check(op, argnums, n):
     nums = argnums if isinstance(argnums, tuple) else (argnums,)
+    if isinstance(argnums, tuple) and not argnums:
+        raise RuntimeError(f"{op}: argnums must be non-empty")
+    positions = {k % n if isinstance(k, int) and n else id(k) for k in nums}  # -1 and n-1 are the same argument
+    if len(positions) != len(nums):
+        raise RuntimeError(f"{op}: argnums elements must be unique, got {argnums}")
     for k in nums:
         if not isinstance(k, int) or not -n <= k < n:
             raise RuntimeError(f"{op}: Got argnums={argnums} but only {n} positional inputs")
@@ -54,11 +70,11 @@ def _argnums_check(op, argnums, n):
 
 def _differentiate(op, func, args, kwargs, nums, has_aux):
     """func(*args, **kwargs) with args[nums] made differentiable (_fresh): (args as called, whether the gradients
-    must be differentiable (_nested), func's output, its aux or None, the tensors of args[nums] in order)."""
+    must be differentiable (_outer), func's output, its aux or None, the tensors of args[nums] in order)."""
     args = list(args)
-    nested = _nested([t for n in nums for t in _leaves(args[n])])
     for n in nums:
         args[n] = _fresh(args[n])
+    inputs = [t for n in nums for t in _leaves(args[n])]
     with enable_grad():
         out = func(*args, **kwargs)
     aux = None
@@ -66,19 +82,61 @@ def _differentiate(op, func, args, kwargs, nums, has_aux):
         if not (isinstance(out, tuple) and len(out) == 2):
             raise RuntimeError(f"{op}: has_aux=True requires func to return a (output, aux) tuple")
         out, aux = out
-        if not nested:  # as torch's transforms unwrap it: aux leaves the transform without its graph
-            aux = _detached(aux)
-    return args, nested, out, aux, [t for n in nums for t in _leaves(args[n])]
+        _tensors_only(op, aux)
+        aux = _detached(aux, inputs)  # as torch's transforms unwrap it: aux leaves without this transform's graph
+    nested = _outer(_leaves_or_none(out), inputs)
+    return args, nested, out, aux, inputs
 
 
-def _detached(x):
-    """x (tensors in tuples, lists, dicts; anything else kept as it is) with every tensor detached."""
-    if isinstance(x, Tensor):
-        return x.detach()
+def _tensors_only(op, x):
+    """torch's transforms return aux as a pytree of tensors only."""
     if isinstance(x, (tuple, list)):
-        return type(x)(_detached(a) for a in x)
+        for a in x:
+            _tensors_only(op, a)
+    elif isinstance(x, dict):
+        for a in x.values():
+            _tensors_only(op, a)
+    elif not isinstance(x, Tensor):
+        raise RuntimeError(f"{op}: Expected tensors, got unsupported type {type(x)} in the aux output of func")
+
+
+def _structure(x):
+    """x's pytree structure as torch prints it: * for a tensor, tuples/lists/dicts around them."""
+    if isinstance(x, (tuple, list)):
+        inner = ", ".join(_structure(a) for a in x)
+        return f"({inner}{',' if len(x) == 1 else ''})" if isinstance(x, tuple) else f"[{inner}]"
     if isinstance(x, dict):
-        return {k: _detached(v) for k, v in x.items()}
+        return "{" + ", ".join(f"{k!r}: {_structure(v)}" for k, v in x.items()) + "}"
+    return "*"
+
+
+def _leaves_or_none(x):
+    """The tensors of an output pytree; [] for anything that holds none (a float, None)."""
+    return _leaves(x) if isinstance(x, (Tensor, tuple, list, dict)) else []
+
+
+def _zeros_like(t):
+    """a zero gradient shaped like t (not t * 0: that is nan where t is inf or nan)"""
+    return t.detach().new_zeros(t.shape)
+
+
+def _float_outputs(op, outs):
+    """torch's vjp-based transforms differentiate only floating-point outputs, and say so."""
+    for o in outs:
+        if not isinstance(o, Tensor) or not (o.is_floating_point() or o.is_complex()):
+            got = f"Tensor with dtype {o.dtype}" if isinstance(o, Tensor) else type(o).__name__
+            raise RuntimeError(f"{op}(f, ...): All outputs of f must be floating-point or complex Tensors, got {got}")
+
+
+def _detached(x, fresh):
+    """x (tensors in tuples, lists, dicts; anything else kept as it is) with every tensor that is not in an outer
+    graph (_outer) detached."""
+    if isinstance(x, Tensor):
+        return x if _outer([x], fresh) else x.detach()
+    if isinstance(x, (tuple, list)):
+        return type(x)(_detached(a, fresh) for a in x)
+    if isinstance(x, dict):
+        return {k: _detached(v, fresh) for k, v in x.items()}
     return x
 
 
@@ -92,7 +150,7 @@ def _grad_and_value(op, func, argnums, has_aux):
             raise RuntimeError(f"{op}: Expected f(*args) to return a scalar Tensor, got {got}")
         gs = list(_autograd_grad(out, inputs, allow_unused=True, materialize_grads=True,
                                  create_graph=nested)) if out.requires_grad \
-            else [t.detach() * 0 for t in inputs]
+            else [_zeros_like(t) for t in inputs]
         result = tuple(_like(args[n], gs) for n in nums)
         result = result if isinstance(argnums, tuple) else result[0]
         value = out if nested else out.detach()    # inside an outer transform the value stays differentiable
@@ -120,9 +178,14 @@ def vjp(func, *primals, has_aux=False):
     respect to each primal, as a tuple (it may be called more than once)."""
     primals, nested, out, aux, inputs = _differentiate("vjp", func, primals, {}, range(len(primals)), has_aux)
     primals = tuple(primals)  # vjp_fn's result takes its structure: a tuple, as torch's
-    outs = _leaves(out)
+    outs = _leaves_or_none(out) or [out]
+    _float_outputs("vjp", outs)
 
     def vjp_fn(cotangents):
+        if _structure(cotangents) != _structure(out):
+            raise RuntimeError(f"vjp: Expected pytree structure of cotangents to be the same as pytree structure of "
+                               f"outputs to the function. cotangents: {_structure(cotangents)}, primal output: "
+                               f"{_structure(out)}")
         cts = _leaves(cotangents)
         if len(cts) != len(outs):
             raise RuntimeError(f"vjp: expected {len(outs)} cotangents, got {len(cts)}")
@@ -132,31 +195,45 @@ def vjp(func, *primals, has_aux=False):
                                    f"{tuple(o.shape)}")
         pairs = [(o, c) for o, c in zip(outs, cts) if o.requires_grad]
         if not pairs:
-            return _like(primals, [t.detach() * 0 for t in inputs])
+            return _like(primals, [_zeros_like(t) for t in inputs])
+        graph = nested or (is_grad_enabled() and any(c.requires_grad for c in cts))  # differentiable in cotangents
         gs = _autograd_grad([o for o, _ in pairs], inputs, [c for _, c in pairs], retain_graph=True,
-                            allow_unused=True, materialize_grads=True, create_graph=nested)
+                            allow_unused=True, materialize_grads=True, create_graph=graph)
         return _like(primals, list(gs))
-    detached = _like(out, [o.detach() for o in outs])
+    detached = _like(out, [o if _outer([o], inputs) else o.detach() for o in outs])
     return (detached, vjp_fn, aux) if has_aux else (detached, vjp_fn)
 
 
-def jacrev(func, argnums=0, has_aux=False):
+def _chunk_check(op, chunk_size):
+    """torch's chunk_size bounds how many rows are computed at once; here they are computed one by one anyway."""
+    if chunk_size is not None and (not isinstance(chunk_size, int) or chunk_size <= 0):
+        raise ValueError(f"{op}: `chunk_size` should be greater than 0, got {chunk_size!r}")
+
+
+def _randomness_check(randomness):
+    if randomness not in ("error", "different", "same"):
+        raise RuntimeError(f"Only allowed values for randomness are 'error', 'different', or 'same'. Got {randomness}")
+
+
+def jacrev(func, argnums=0, *, has_aux=False, chunk_size=None):
     """A function returning the Jacobian of func(*args) (a Tensor or a tuple of Tensors) with respect to
     args[argnums]: for output o and input x a Tensor of shape o.shape + x.shape, one backward per output element.
     It composes with grad and itself (hessian = jacrev(jacrev(f))): the blocks are built with Tensor ops from
     gradients taken with create_graph=True when an input is in an outer graph."""
     from .tensor_join import stack
+    _chunk_check("jacrev", chunk_size)
 
     def jac_fn(*args):
         nums = _argnums_check("jacrev", argnums, len(args))
         args, nested, out, aux, inputs = _differentiate("jacrev", func, args, {}, nums, has_aux)
-        outs = _leaves(out)
+        outs = _leaves_or_none(out) or [out]
+        _float_outputs("jacrev", outs)
         per_out = []
         for o in outs:
             rows = []  # per output element: the gradient of that element w.r.t. every input
             for e in range(o.numel()):
                 if not o.requires_grad:
-                    rows.append([t.detach() * 0 for t in inputs])
+                    rows.append([_zeros_like(t) for t in inputs])
                     continue
                 onehot = o.detach().new_zeros(o.numel())
                 onehot[e] = 1
@@ -174,10 +251,11 @@ def jacrev(func, argnums=0, has_aux=False):
     return jac_fn
 
 
-def jacfwd(func, argnums=0, has_aux=False, randomness="error"):
+def jacfwd(func, argnums=0, has_aux=False, *, randomness="error"):
     """torch.func.jacfwd's spelling: the same Jacobian, computed here in reverse mode (jacrev): teenygrad has no
     forward-mode AD. The values are the same; the cost is one backward per output element."""
-    return jacrev(func, argnums, has_aux)
+    _randomness_check(randomness)
+    return jacrev(func, argnums, has_aux=has_aux)
 
 
 def hessian(func, argnums=0):
@@ -199,9 +277,12 @@ def jvp(func, primals, tangents, *, strict=False, has_aux=False):
             raise RuntimeError(f"jvp: Expected primals and tangents to have the same shapes, got {tuple(p.shape)} "
                                f"and {tuple(t.shape)}")
     primals, nested, out, aux, inputs = _differentiate("jvp", func, primals, {}, range(len(primals)), has_aux)
-    outs, tans = _leaves(out), _leaves(tangents)
-    with enable_grad():
-        us = [o.detach().new_zeros(o.shape).requires_grad_(True) for o in outs]
+    outs, tans = _leaves_or_none(out) or [out], _leaves(tangents)
+    if not all(isinstance(o, Tensor) for o in outs):
+        raise RuntimeError(f"jvp(f, primals, tangents): Expected f(*primals) to return only tensors, got unsupported "
+                           f"type {type(out).__name__}")
+    with enable_grad():  # u: one per output; an integer output's tangent is zeros of its dtype, as torch's
+        us = [o.detach().new_zeros(o.shape).requires_grad_(o.is_floating_point() or o.is_complex()) for o in outs]
         live = [(o, u) for o, u in zip(outs, us) if o.requires_grad]
         if live:
             gs = _autograd_grad([o for o, _ in live], inputs, [u for _, u in live], create_graph=True,
@@ -210,24 +291,54 @@ def jvp(func, primals, tangents, *, strict=False, has_aux=False):
         else:
             pairs = []
         if pairs:
-            dirs = _autograd_grad([g for g, _ in pairs], us, [t for _, t in pairs], allow_unused=True,
-                                  materialize_grads=True, create_graph=nested)
+            graph = nested or (is_grad_enabled() and any(t.requires_grad for _, t in pairs))  # in the tangents too
+            floats = [u for u in us if u.requires_grad]
+            got = iter(_autograd_grad([g for g, _ in pairs], floats, [t for _, t in pairs], allow_unused=True,
+                                      materialize_grads=True, create_graph=graph))
+            dirs = [next(got) if u.requires_grad else u for u in us]
         else:
-            dirs = [u.detach() * 0 for u in us]
-    primal_out = _like(out, [o if nested else o.detach() for o in outs])
+            dirs = [u.detach() for u in us]
+    primal_out = _like(out, [o if _outer([o], inputs) else o.detach() for o in outs])
     tangent_out = _like(out, list(dirs))
     return (primal_out, tangent_out, aux) if has_aux else (primal_out, tangent_out)
 
 
+def linearize(func, *primals):
+    """(func(*primals), jvp_fn): jvp_fn(*tangents) is the Jacobian-vector product at primals, as torch.func.linearize;
+    each call runs jvp (reverse mode, see jvp) on func at the saved primals."""
+    out = func(*primals)
+    outs = _leaves(out) if isinstance(out, (Tensor, tuple, list, dict)) else [out]
+    if not all(isinstance(o, Tensor) for o in outs):
+        raise RuntimeError(f"linearize: Expected f(*primals) to return only tensors, got {type(out).__name__}")
+    saved = tuple(_detached(p, []) for p in primals)
+
+    def jvp_fn(*tangents):
+        if _structure(tangents) != _structure(saved):
+            raise RuntimeError(f"linearize: Expected the tangents to have the structure of the primals, got "
+                               f"{_structure(tangents)} for primals {_structure(saved)}")
+        for p, t in zip(_leaves(saved), _leaves(tangents)):
+            if tuple(p.shape) != tuple(t.shape):
+                raise RuntimeError(f"linearize: tangent with shape {tuple(t.shape)} doesn't match the shape "
+                                   f"{tuple(p.shape)} of the corresponding primal")
+        return jvp(func, saved, tangents)[1]
+    return _detached(out, []), jvp_fn
+
+
 def vmap(func, in_dims=0, out_dims=0, randomness="error", *, chunk_size=None):
     """torch.func.vmap, by a loop: func runs once per batch element on the slices of the mapped arguments (in_dims:
-    an int or None for all arguments, or one per positional argument; a pytree argument's tensors share its dim),
-    and the results are stacked along out_dims. The values are vmap's; the speed is a Python loop's, and random
-    ops draw fresh numbers for each element (torch's randomness='different')."""
-    from .tensor_join import stack
+    an int or None for all arguments, or a tuple with one per positional argument; a pytree argument's tensors share
+    its dim), and the results are stacked along out_dims (None: an output that does not depend on the batch, taken
+    from the first element). randomness: 'error' raises when func draws from the default generator, 'same' gives
+    every element the same numbers, 'different' fresh ones. The values are vmap's; the speed is a Python loop's."""
+    _randomness_check(randomness)
+    if chunk_size is not None and (not isinstance(chunk_size, int) or chunk_size <= 0):
+        raise ValueError(f"vmap: chunk_size should be None or greater than 0. (got {chunk_size})")
+    if not (in_dims is None or isinstance(in_dims, (int, tuple))):
+        raise ValueError(f"vmap: expected `in_dims` to be int or a (potentially nested) tuple matching the structure "
+                         f"of inputs, got: {type(in_dims).__name__}")
 
     def mapped(*args, **kwargs):
-        dims = in_dims if isinstance(in_dims, (tuple, list)) else (in_dims,) * len(args)
+        dims = in_dims if isinstance(in_dims, tuple) else (in_dims,) * len(args)
         if len(dims) != len(args):
             raise ValueError(f"vmap: in_dims is not compatible with the structure of `inputs`: in_dims has "
                              f"{len(dims)} entries for {len(args)} positional arguments")
@@ -256,32 +367,91 @@ def vmap(func, in_dims=0, out_dims=0, randomness="error", *, chunk_size=None):
             raise ValueError(f"vmap: Expected all tensors to have the same size in the mapped dimension, got sizes "
                              f"{sorted(sizes)} for the mapped dimension")
         (n,) = sizes
+
+        def element(i):
+            """func on batch element i; for an empty batch (i None), on zeros shaped like one element."""
+            def part(t, dd):
+                return t if dd is None else t.select(dd, i) if i is not None else _zeros_slice(t, dd)
+            return [a if ds is None else _like(a, [part(t, dd) for t, dd in zip(_leaves(a), ds)])
+                    for a, ds in zip(args, leaf_dims)]
+
+        unmapped = [t for a, ds in zip(args, leaf_dims) if isinstance(a, (Tensor, tuple, list, dict))
+                    for t, dd in zip(_leaves(a), ds or [None] * len(_leaves(a))) if dd is None]
+        versions = [t._version for t in unmapped]
         results = []
-        for i in range(n):
-            sliced = [a if ds is None else _like(a, [t if dd is None else t.select(dd, i)
-                                                     for t, dd in zip(_leaves(a), ds)])
-                      for a, ds in zip(args, leaf_dims)]
-            results.append(func(*sliced, **kwargs))
-        first = results[0]
-        if isinstance(first, Tensor):
-            return stack(results, dim=out_dims if isinstance(out_dims, int) else out_dims[0])
-        outs = [_leaves(r) for r in results]
-        odims = out_dims if isinstance(out_dims, (tuple, list)) else (out_dims,) * len(outs[0])
-        return _like(first, [stack([o[j] for o in outs], dim=odims[j]) for j in range(len(outs[0]))])
+        state = _rng.get_rng_state()
+        for i in (range(n) if n else [None]):
+            if randomness == "same":
+                _rng.set_rng_state(state)
+            results.append(func(*element(i), **kwargs))
+            if randomness == "error" and not bool((_rng.get_rng_state() == state).all()):
+                _rng.set_rng_state(state)
+                raise RuntimeError("vmap: called random operation while in randomness error mode. Please either use "
+                                   "the 'same' or 'different' randomness flags on vmap or perform the randomness "
+                                   "operation out of vmap")
+            if n > 1 and any(t._version != v for t, v in zip(unmapped, versions)):
+                raise RuntimeError("vmap: func wrote in place into an argument that is not mapped (in_dims None): "
+                                   "teenygrad's vmap runs func once per batch element, so the write would repeat for "
+                                   "each of them; write into a mapped argument or a copy instead")
+        return _stacked_outputs(results, out_dims, n)
     return mapped
 
 
-def _dims_per_leaf(a, d):
-    """vmap's in_dim d for argument a, as one dim (or None) per tensor of a: an int (or None) applies to all of them;
-    a tuple, list or dict shaped like (a prefix of) a gives each part its own."""
+def _zeros_slice(t, d):
+    """zeros shaped like one batch element of t (mapped over dim d), for vmap over an empty batch"""
+    shape = list(t.shape)
+    del shape[d % t.ndim]
+    return t.detach().new_zeros(tuple(shape))
+
+
+def _stacked_outputs(results, out_dims, n):
+    """vmap's result: the per-element outputs stacked along out_dims (an int or None for all outputs, or one per
+    output); n == 0: results holds one output from a zeros element, giving the shapes."""
+    from .tensor_join import stack
+    first = results[0]
+    outs = [_leaves(r) if isinstance(r, (Tensor, tuple, list, dict)) else [r] for r in results]
+    if isinstance(first, Tensor) and isinstance(out_dims, tuple) and len(out_dims) == 1:
+        out_dims = out_dims[0]
+    if not isinstance(first, (Tensor, tuple, list, dict)):
+        odims = [out_dims] if out_dims is None or isinstance(out_dims, int) else None
+    else:
+        odims = _dims_per_leaf(first, out_dims, "out_dims", "outputs", _strict=False)
+    if odims is None:
+        raise ValueError(f"vmap: out_dims={out_dims!r} is not compatible with the structure of `outputs` "
+                         f"{_structure(first)}")
+    stacked = []
+    for j, d in enumerate(odims):
+        col = [o[j] for o in outs]
+        if d is None:
+            stacked.append(col[0])
+            continue
+        if not isinstance(col[0], Tensor):
+            raise ValueError(f"vmap: func must only return Tensors, got type {type(col[0]).__name__}. Did you mean to "
+                             f"set out_dims= to None for output?")
+        if n == 0:
+            stacked.append(stack(col, dim=d).narrow(d, 0, 0))
+            continue
+        stacked.append(stack(col, dim=d))
+    return _like(first, stacked) if isinstance(first, (tuple, list, dict)) else stacked[0]
+
+
+def _dims_per_leaf(a, d, what="in_dims", of="inputs", _strict=True):
+    """vmap's in_dim (or out_dim) d for argument (output) a, as one dim (or None) per tensor of a: an int (or None)
+    applies to all of them; a tuple, list or dict shaped like (a prefix of) a gives each part its own. Not
+    compatible: ValueError, or None when not _strict (the caller names the whole structure)."""
     if d is None or isinstance(d, int):
         return [d] * len(_leaves(a))
+    parts = None
     if isinstance(d, (tuple, list)) and isinstance(a, (tuple, list)) and len(d) == len(a):
-        return [x for part, dd in zip(a, d) for x in _dims_per_leaf(part, dd)]
-    if isinstance(d, dict) and isinstance(a, dict) and d.keys() == a.keys():
-        return [x for k in a for x in _dims_per_leaf(a[k], d[k])]
-    raise ValueError(f"vmap: in_dims is not compatible with the structure of `inputs`: in_dim {d!r} for an argument "
-                     f"of type {type(a).__name__}")
+        parts = [_dims_per_leaf(part, dd, what, of, _strict) for part, dd in zip(a, d)]
+    elif isinstance(d, dict) and isinstance(a, dict) and d.keys() == a.keys():
+        parts = [_dims_per_leaf(a[k], d[k], what, of, _strict) for k in a]
+    if parts is not None and all(p is not None for p in parts):
+        return [x for p in parts for x in p]
+    if not _strict:
+        return None
+    raise ValueError(f"vmap: {what} is not compatible with the structure of `{of}`: {what[:-1]} {d!r} for a part of "
+                     f"type {type(a).__name__}")
 
 
 def stack_module_state(models):

@@ -47,6 +47,21 @@ def _check_vectorize(op, strict, vectorize):
                            f"together. Please either set `strict=False` or `vectorize=False`.")
 
 
+def _strategy_check(op, strategy, vectorize, create_graph=False):
+    """torch's strategy choice: "forward-mode" (vectorize=True only) gives the same Jacobian, which teenygrad
+    computes in reverse mode either way (it has no forward-mode AD)."""
+    if strategy not in ("forward-mode", "reverse-mode"):
+        raise ValueError(f'torch.autograd.functional.{op}: Expected strategy to be either "forward-mode" or '
+                         f'"reverse-mode", got {strategy!r}')
+    if strategy == "forward-mode" and not vectorize:
+        raise NotImplementedError(f"torch.autograd.functional.{op}: Computing Jacobian using forward-AD or "
+                                  f"forward-over-reverse Hessian is only implemented for `vectorize=True`.")
+    if strategy == "forward-mode" and create_graph:
+        raise NotImplementedError(f'torch.autograd.functional.{op}: `create_graph=True` and `strategy="forward-mode"` '
+                                  f'are not supported together (yet). Please either set `create_graph=False` or '
+                                  f'`strategy="reverse-mode"`.')
+
+
 def _run(func, inputs, op, create_graph=False):
     """(inputs_was_tuple, the inputs as differentiated, outputs_was_tuple, outputs) for func at inputs: fresh leaves
     requiring grad, or with create_graph an input that requires grad itself (a view of it: its graph stays)"""
@@ -134,8 +149,7 @@ def jacobian(func, inputs, create_graph=False, strict=False, vectorize=False, st
     from ..tensor import Tensor
     op = "jacobian"
     _check_vectorize(op, strict, vectorize)
-    if strategy != "reverse-mode":
-        raise NotImplementedError(f"{op}: strategy={strategy!r} is not supported; use 'reverse-mode'")
+    _strategy_check(op, strategy, vectorize, create_graph)
     in_tuple, xs, out_tuple, outs = _run(func, inputs, op, create_graph)
     jac = []
     for i, o in enumerate(outs):
@@ -241,9 +255,7 @@ def hessian(func, inputs, create_graph=False, strict=False, vectorize=False, out
     from ..tensor import Tensor
     op = "hessian"
     _check_vectorize(op, strict, vectorize)
-    if outer_jacobian_strategy != "reverse-mode":
-        raise NotImplementedError(f"{op}: outer_jacobian_strategy={outer_jacobian_strategy!r} is not supported; use "
-                                  f"'reverse-mode'")
+    _strategy_check(op, outer_jacobian_strategy, vectorize)
     in_tuple, xs, out = _scalar_output(func, inputs, op, create_graph)
     firsts = _first_grads(out, xs, op, strict)
     rows = []
