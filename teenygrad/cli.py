@@ -97,8 +97,8 @@ def cmd_sample(args):
         raise CLIError(f"--num-samples must be >= 1, got {args.num_samples}")
     if args.max_new_tokens is not None and args.max_new_tokens < 1:
         raise CLIError(f"--max-new-tokens must be >= 1, got {args.max_new_tokens}")
-    if not args.temperature > 0:
-        raise CLIError(f"--temperature must be > 0, got {args.temperature}")
+    if not 0 < args.temperature < float("inf"):
+        raise CLIError(f"--temperature must be > 0 and finite, got {args.temperature}")
     if args.top_k is not None and args.top_k < 1:
         raise CLIError(f"--top-k must be >= 1, got {args.top_k}")
     for line in sampling.sample_from_checkpoint(args.out_dir, args.num_samples, args.max_new_tokens,
@@ -149,6 +149,18 @@ def main(argv=None):
     except KeyboardInterrupt:
         print("\nteenygrad: interrupted (the last checkpoint on disk is intact)", file=sys.stderr)
         return 130
+    except BrokenPipeError:      # `teenygrad sample ... | head`: the reader has what it wanted
+        try:                                      # so the interpreter's final flush does not fail again
+            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        except (AttributeError, OSError, ValueError):
+            pass
+        return 141
+    except MemoryError:
+        if os.environ.get("TEENYGRAD_DEBUG"):
+            raise
+        print(f"teenygrad {args.command}: error: out of memory; lower --num-samples, --batch-size or the model "
+              f"size", file=sys.stderr)
+        return EXIT_BAD_INPUT
     except (CLIError, TrainError, ValueError, FileNotFoundError, OSError) as e:
         if os.environ.get("TEENYGRAD_DEBUG"):
             raise

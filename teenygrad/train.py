@@ -6,10 +6,13 @@
 Every eval_interval iterations the train and val losses are measured; when val improves, `best.ckpt` is
 written (the model, its config, the tokenizer and the model name: what `sample` and `eval` need), and
 `last.ckpt` always is (plus optimizer state, both random generators, the iteration and the loss history:
-what `resume` needs). Both are written atomically and pickle-free by teenygrad.save. A resumed run draws
-the same batches, dropout masks and learning rates as an uninterrupted one, so it logs the same losses.
+what `resume` needs). Both are written atomically and pickle-free by teenygrad.save, with a sha256 of their
+weights and optimizer state that loading checks (a flipped bit on disk is an error, not a silently different
+model). A resumed run draws the same batches, dropout masks and learning rates as an uninterrupted one, so it
+logs the same losses.
 """
 import dataclasses
+import hashlib
 import inspect
 import json
 import math
@@ -175,9 +178,12 @@ def resolve_config(name: str, overrides: dict | None = None, preset: str | None 
     size_key = "n_features" if spec.task == "classify" else "vocab_size"
     try:                                      # a dry build with a stand-in vocabulary: bad sizes fail before
         with teenygrad.no_grad():             # any data is read or any file is written
-            spec.model_class()(**dict(model, **{size_key: 2}))
+            dry = spec.model_class()(**dict(model, **{size_key: 2}))
     except (TypeError, ValueError) as e:
         raise TrainError(_first_line(e)) from None
+    if cfg.batch_size < 2 and any(isinstance(m, teenygrad.nn.BatchNorm1d) for m in dry.modules()):
+        raise TrainError(f"batch_size 1 is too small for {name}: its BatchNorm layers need at least 2 examples "
+                         f"per batch; pass --batch-size 2 or more")
     explicit = set(overrides) | set(spec.presets.get(preset, {}))
     return spec, model, cfg, explicit
 
@@ -196,7 +202,7 @@ def build_task(spec, model_hp: dict, cfg: TrainConfig, explicit: set, model=None
             return task, model or spec.model_class()(**hp), hp
         kind = tasks.corpus_kind(cfg.data)
         splits, tok = tasks.load_corpus(cfg.data, kind)
-    except (FileNotFoundError, KeyError, ValueError, UnicodeError) as e:
+    except (FileNotFoundError, KeyError, ValueError, UnicodeError, RuntimeError) as e:   # RuntimeError: a bad download
         raise TrainError(f"cannot load data {cfg.data!r}: {_first_line(e)}") from None
     hp = dict(model_hp, vocab_size=tok.vocab_size)
     if spec.task in ("sequence", "mlm") and kind == "words":
@@ -218,6 +224,7 @@ def build_task(spec, model_hp: dict, cfg: TrainConfig, explicit: set, model=None
     except ValueError as e:
         raise TrainError(f"data {cfg.data!r}: {_first_line(e)}") from None
     task.corpus_kind = kind
+    task.data_digest = hashlib.sha256(json.dumps(splits, sort_keys=True).encode()).hexdigest()
     return task, model, hp
 
 
@@ -240,12 +247,39 @@ def make_optimizer(model, cfg: TrainConfig):
 
 # ---------------------------------------------------------------- checkpoints
 
+def state_digest(ckpt) -> str:
+    """sha256 of the weights and optimizer state of a checkpoint (path, dtype, shape, bytes of each tensor). Saved
+    beside them, it lets load_checkpoint refuse a file whose weights changed on disk: the file format checks its
+    layout, not its bytes."""
+    h = hashlib.sha256()
+
+    def walk(obj, path):
+        if isinstance(obj, dict):
+            for key in sorted(obj, key=str):
+                walk(obj[key], f"{path}/{key}")
+        elif isinstance(obj, (list, tuple)):
+            for i, value in enumerate(obj):
+                walk(value, f"{path}/{i}")
+        elif isinstance(obj, (teenygrad.Tensor, np.ndarray)):
+            a = np.ascontiguousarray(obj.detach().cpu().numpy() if isinstance(obj, teenygrad.Tensor) else obj)
+            h.update(f"{path}:{a.dtype}:{a.shape};".encode())
+            h.update(a.tobytes())
+    walk({key: ckpt[key] for key in ("model_state", "optimizer") if key in ckpt}, "")
+    return h.hexdigest()
+
+
+def _save_checkpoint(ckpt, path):
+    teenygrad.save(dict(ckpt, digest=state_digest(ckpt)), str(path))
+
+
 def checkpoint_path(out_dir, which=BEST):
     return pathlib.Path(out_dir) / which
 
 
 def load_checkpoint(out_dir, which=BEST, model_name=None):
     """The checkpoint dict, checked; TrainError (one line) if missing, corrupt or of another model."""
+    if pathlib.Path(out_dir).is_file():
+        raise TrainError(f"--out-dir {out_dir} is a file, not a directory of checkpoints")
     path = checkpoint_path(out_dir, which)
     if which == BEST and not path.exists() and checkpoint_path(out_dir, LAST).exists():
         path = checkpoint_path(out_dir, LAST)
@@ -258,6 +292,9 @@ def load_checkpoint(out_dir, which=BEST, model_name=None):
     needed = {"format", "model", "model_config", "train_config", "model_state", "iter"}
     if not isinstance(ckpt, dict) or ckpt.get("format") != FORMAT or not needed <= set(ckpt):
         raise TrainError(f"{path} is not a teenygrad training checkpoint (expected format {FORMAT})")
+    if "digest" in ckpt and ckpt["digest"] != state_digest(ckpt):     # checkpoints before the digest have none
+        raise TrainError(f"checkpoint {path} is corrupt: its weights no longer match the digest saved with them "
+                         f"(if you changed them on purpose, delete its 'digest' entry)")
     if model_name is not None and ckpt["model"] != model_name:
         raise TrainError(f"{path} holds a {ckpt['model']!r} model, not {model_name!r}; use another --out-dir "
                          f"or train {ckpt['model']}")
@@ -292,13 +329,17 @@ def restore(ckpt, device="cpu", with_data=True):
     task = None
     if with_data:
         task, _, _ = build_task(spec, ckpt["model_config"], cfg, explicit={"block_size"}, model=model)
-        now = getattr(task, "tokenizer", None) or getattr(task, "vocabulary", None)
-        if now is not None and now.to_dict() != ckpt.get("tokenizer"):
-            raise TrainError(f"data {cfg.data!r} changed since training: its vocabulary differs from the checkpoint's")
+        _check_same_vocabulary(task, ckpt, cfg)
     if device != "cpu":
         _check_cuda()
         model.to(device)
     return spec, model, task, cfg, tokenizer
+
+
+def _check_same_vocabulary(task, ckpt, cfg):
+    now = getattr(task, "tokenizer", None) or getattr(task, "vocabulary", None)
+    if now is not None and now.to_dict() != ckpt.get("tokenizer"):
+        raise TrainError(f"data {cfg.data!r} changed since training: its vocabulary differs from the checkpoint's")
 
 
 def _rng_state(gen_state):
@@ -421,6 +462,10 @@ def _train(name, out_dir, overrides, preset, resume, log):
             raise TrainError(f"{out_dir / LAST} is already at iteration {ckpt['iter']} of {cfg.max_iters}; "
                              f"pass a larger --max-iters to train on")
         task, model, hp = build_task(spec, ckpt["model_config"], cfg, explicit={"block_size"})
+        _check_same_vocabulary(task, ckpt, cfg)            # else the saved weights would not fit the model
+        if ckpt.get("data_digest") not in (None, getattr(task, "data_digest", None)):   # same letters, other text
+            raise TrainError(f"data {cfg.data!r} changed since {out_dir / LAST} was written, so --resume cannot "
+                             f"continue the same run; put the data back or train afresh in another --out-dir")
     else:
         spec, model_hp, cfg, explicit = resolve_config(name, overrides, preset)
         for which in (LAST, BEST):                           # never overwrite another model's run
@@ -453,16 +498,20 @@ def _train(name, out_dir, overrides, preset, resume, log):
     history, evals, best_val, start = [], [], float("inf"), 0
     pending = None  # nanogpt sampling: the offsets of the next training batch, drawn ahead as nanoGPT does
     if resume:
-        model.load_state_dict(ckpt["model_state"])
-        optimizer.load_state_dict(ckpt["optimizer"])
-        data_rng.bit_generator.state = json.loads(ckpt["rng"]["data"])
-        state = ckpt["rng"]["teenygrad"]  # checkpoints before the uint8 state hold get_rng_state()'s dict as JSON
-        teenygrad.set_rng_state(json.loads(state) if isinstance(state, str) else state)
-        history = [float(v) for v in np.asarray(ckpt["history"]).tolist()]
-        evals = [list(e) for e in ckpt["evals"]]
-        best_val, start = ckpt["best_val"], ckpt["iter"]
-        if nanogpt:
-            pending = np.asarray(ckpt["pending_batch"], dtype=np.int64)
+        try:
+            model.load_state_dict(ckpt["model_state"])
+            optimizer.load_state_dict(ckpt["optimizer"])
+            data_rng.bit_generator.state = json.loads(ckpt["rng"]["data"])
+            state = ckpt["rng"]["teenygrad"]  # checkpoints before the uint8 state hold get_rng_state()'s dict as JSON
+            teenygrad.set_rng_state(json.loads(state) if isinstance(state, str) else state)
+            history = [float(v) for v in np.asarray(ckpt["history"]).tolist()]
+            evals = [list(e) for e in ckpt["evals"]]
+            best_val, start = float(ckpt["best_val"]), ckpt["iter"]
+            if nanogpt:
+                pending = np.asarray(ckpt["pending_batch"], dtype=np.int64)
+        except (TypeError, KeyError, ValueError, RuntimeError) as e:   # a best.ckpt copied over, or edited
+            why = f"it lacks {e.args[0]!r}" if isinstance(e, KeyError) else _first_line(e)
+            raise TrainError(f"{out_dir / LAST} cannot be resumed: {why}") from None
         log(f"resuming {name} from {out_dir / LAST} at iteration {start} (best val {best_val:.4f})")
     tokenizer = getattr(task, "tokenizer", None) or task.vocabulary      # None for xor
     n_params = sum(p.numel() for p in {id(p): p for p in model.parameters()}.values())
@@ -473,7 +522,8 @@ def _train(name, out_dir, overrides, preset, resume, log):
     def snapshot(it):
         return {"format": FORMAT, "model": name, "model_config": hp, "train_config": dataclasses.asdict(cfg),
                 "tokenizer": None if tokenizer is None else tokenizer.to_dict(), "data_kind": getattr(task, "corpus_kind", spec.task),
-                "iter": it, "best_val": best_val, "n_params": int(n_params),
+                "data_digest": getattr(task, "data_digest", None), "iter": it, "best_val": best_val,
+                "n_params": int(n_params),
                 "model_state": model.state_dict()}
 
     def evaluate_and_save(it):
@@ -485,14 +535,14 @@ def _train(name, out_dir, overrides, preset, resume, log):
         extra = "".join(f", val {k} {v:.4f}" for k, v in metrics["val"].items() if k != "loss")
         if improved:
             best_val = va
-            teenygrad.save(dict(snapshot(it), val_metrics=metrics["val"]), str(checkpoint_path(out_dir, BEST)))
+            _save_checkpoint(dict(snapshot(it), val_metrics=metrics["val"]), checkpoint_path(out_dir, BEST))
         last = snapshot(it)
         last.update(optimizer=optimizer.state_dict(), history=np.asarray(history, dtype=np.float32),
                     evals=evals, rng={"data": _rng_state(data_rng.bit_generator.state),
                                       "teenygrad": teenygrad.get_rng_state()})
         if nanogpt:
             last["pending_batch"] = pending
-        teenygrad.save(last, str(checkpoint_path(out_dir, LAST)))
+        _save_checkpoint(last, checkpoint_path(out_dir, LAST))
         log(f"iter {it}: train loss {tr:.4f}, val loss {va:.4f}{extra}{' (best, saved)' if improved else ''}")
 
     try:

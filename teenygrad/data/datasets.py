@@ -16,13 +16,14 @@ SENTIMENT_SOURCES = ("amazon", "imdb", "yelp")
 
 
 def read_text(path) -> str:
-    """A whole UTF-8 text file; an empty or undecodable file is an error that names it."""
+    """A whole UTF-8 text file, without the byte-order mark some editors write first (it is no character
+    of the text); an empty or undecodable file is an error that names it."""
     path = pathlib.Path(path)
     raw = path.read_bytes()
-    if not raw:
+    if not raw.removeprefix(b"\xef\xbb\xbf"):
         raise ValueError(f"read_text: {path} is empty; a text data set needs at least a few characters")
     try:
-        return raw.decode("utf-8")
+        return raw.decode("utf-8-sig")
     except UnicodeDecodeError as e:
         raise ValueError(f"read_text: {path} is not UTF-8 text (byte {raw[e.start]:#04x} at offset "
                          f"{e.start}); convert it, e.g. with iconv -t UTF-8") from None

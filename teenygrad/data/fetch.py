@@ -80,6 +80,9 @@ def locate(name_or_path, *, download: bool = True, base_url: str | None = None,
     path = pathlib.Path(name_or_path).expanduser()
     if path.is_file():
         return path
+    if path.is_dir():
+        raise FileNotFoundError(f"locate: {name_or_path} is a directory; pass a data file inside it, or a data set "
+                                f"name (known: {', '.join(sorted(REGISTRY))})")
     try:
         entry = remote(str(name_or_path))
     except KeyError as e:
@@ -106,11 +109,10 @@ def locate(name_or_path, *, download: bool = True, base_url: str | None = None,
             return cached
         except OSError as e:    # URLError, refused connections, timeouts, a read-only cache ...
             why = f"downloading {url} failed: {e}"
-    raise FileNotFoundError(
-        f"locate: no copy of {entry.filename} was found and {why}.\nLooked in:\n  - "
-        + "\n  - ".join(looked)
-        + f"\nTo fix: set TEENYGRAD_DATA to a folder holding {entry.filename}, or pass --data PATH "
-          f"to the file (it comes from {entry.url}).")
+    raise FileNotFoundError(    # the advice on the first line: the command line shows only that one
+        f"locate: no copy of {entry.filename} was found and {why}. To fix: set TEENYGRAD_DATA to a folder "
+        f"holding {entry.filename}, or pass --data PATH to the file (it comes from {entry.url}).\nLooked in:\n  - "
+        + "\n  - ".join(looked))
 
 
 def _source_url(entry: Remote, base_url: str | None) -> str:

@@ -28,6 +28,12 @@ def load_corpus(name_or_path: str, kind: str):
     """kind 'words' or 'text' -> (splits, tokenizer). Names split into word lists, text into strings."""
     if kind == "words":
         splits = D.names(None if name_or_path == "names" else name_or_path)
+        empty = [name for name, words in splits.items() if not words]
+        if empty:   # an empty split would train on nothing or score a loss of 0.0
+            n = sum(len(words) for words in splits.values())
+            raise ValueError(f"data {name_or_path}: too few words ({n}) to split 80/10/10: the "
+                             f"{' and '.join(empty)} split{'s' * (len(empty) > 1)} would be empty; "
+                             f"give at least 6 words, one per line")
         return splits, D.CharTokenizer.from_words(splits["train"] + splits["val"] + splits["test"])
     if name_or_path in ("shakespeare", "tinyshakespeare"):
         splits = D.shakespeare()
