@@ -414,6 +414,11 @@ def _parse_safetensors(f, size, where):
     for (_, prev_end, prev), (b, _, name) in zip(spans, spans[1:]):
         if b < prev_end:
             raise CheckpointError(f"{where}: tensors {prev!r} and {name!r} overlap in the data section")
+    covered = sum(e - b for b, e, _ in spans)
+    if covered != size - data_start:  # as the safetensors library: bytes no tensor claims mean a damaged file
+        raise CheckpointError(f"{where}: the data section holds {size - data_start} bytes but its tensors cover "
+                              f"{covered}: the file has bytes no tensor claims (appended to, or overwritten in "
+                              "place by a smaller checkpoint?)")
     arrays = {}
     for name, (code, shape, begin, end) in entries.items():
         a = np.empty(shape, _dtype_of(code))  # sizes are checked against the file: no huge allocations

@@ -179,6 +179,8 @@ def eye_(tensor):
 def dirac_(tensor, groups=1):
     if tensor.ndim not in (3, 4, 5):
         raise ValueError(f"dirac_: only 3-, 4- and 5-D tensors are supported, got shape {tensor.shape}")
+    if tensor.shape[0] % groups != 0:
+        raise ValueError(f"dirac_: dim 0 must be divisible by groups, got shape {tensor.shape} and groups={groups}")
     out_per = tensor.shape[0] // groups
     w = np.zeros(tensor.shape)
     centre = tuple(s // 2 for s in tensor.shape[2:])
@@ -220,6 +222,7 @@ def kaiming_normal_(tensor, a=0, mode="fan_in", nonlinearity="leaky_relu", gener
 def orthogonal_(tensor, gain=1, generator=None):
     if tensor.ndim < 2:
         raise ValueError(f"orthogonal_: only tensors with 2 or more dimensions are supported, got {tensor.shape}")
+    _check_floating(tensor, "orthogonal_")
     if tensor.numel() == 0:  # nothing to draw (torch returns the tensor as it is)
         return tensor
     rows, cols = tensor.shape[0], tensor.numel() // tensor.shape[0]

@@ -339,12 +339,12 @@ class Module:
         zero_grads(self.parameters(), set_to_none)
 
     # ---- dtype / device ---------------------------------------------------------------------------
-    def _apply_arrays(self, fn, floats_only):
+    def _apply_arrays(self, fn, kinds=None):
         """Replace each parameter's/buffer's array in place (the Parameter objects stay the same, so an
-        optimizer built before .to() still holds them)."""
+        optimizer built before .to() still holds them). kinds: the numpy dtype kinds to touch (None: all)."""
         for m in self.modules():
             for t in list(m._parameters.values()) + list(m._buffers.values()):
-                if t is None or (floats_only and not dt.is_floating(t.dtype)):
+                if t is None or (kinds is not None and np.dtype(t._data.dtype).kind not in kinds):
                     continue
                 t._data = fn(t._data)
                 if t.grad is not None:
@@ -366,25 +366,30 @@ class Module:
                 dtype = a
         if dtype is not None:
             dtype = dt.to_dtype(dtype)
-            if not dt.is_floating(dtype):
-                raise TypeError(f"Module.to: only floating point dtypes are accepted, got {dtype}")
-            self._apply_arrays(lambda a: a.astype(dtype, copy=False), floats_only=True)
+            if not (dt.is_floating(dtype) or np.dtype(dtype).kind == "c"):
+                raise TypeError(f"Module.to: only floating point or complex dtypes are accepted, got {dtype}")
+            # as torch: floating and complex tensors take the dtype (a float one becomes complex), others stay
+            self._apply_arrays(lambda a: _cast(a, dtype), kinds="fcV")
         if device is not None:
             name = _device_name(device)
-            self._apply_arrays(lambda a: _move(a, name), floats_only=False)
+            self._apply_arrays(lambda a: _move(a, name))
         return self
 
+    def _float_as(self, dtype):
+        """float() / double() / half(): only the floating point tensors (complex ones stay), as torch."""
+        return self._apply_arrays(lambda a: _cast(a, dtype), kinds="fV")
+
     def float(self):
-        return self.to(dtype=dt.float32)
+        return self._float_as(dt.float32)
 
     def double(self):
-        return self.to(dtype=dt.float64)
+        return self._float_as(dt.float64)
 
     def half(self):
-        return self.to(dtype=dt.float16)
+        return self._float_as(dt.float16)
 
     def bfloat16(self):
-        return self.to(dtype=dt.bfloat16_dtype())
+        return self._float_as(dt.bfloat16_dtype())
 
     def cpu(self):
         return self.to("cpu")
@@ -399,8 +404,8 @@ class Module:
     def state_dict(self, destination=None, prefix="", keep_vars=False):
         """name -> tensor sharing memory with the parameter/buffer (detached unless keep_vars)."""
         out = collections.OrderedDict() if destination is None else destination
-        for mprefix, m in self.named_modules(prefix=prefix.rstrip("."), remove_duplicate=False):
-            p = mprefix + "." if mprefix else ""
+        for mprefix, m in self.named_modules(remove_duplicate=False):
+            p = prefix + mprefix + "." if mprefix else prefix  # prefix as given, as torch (no dot added)
             for name, v in m._parameters.items():
                 if v is not None:  # an uninitialised (lazy) parameter is kept as itself, as torch
                     out[p + name] = v if keep_vars or is_lazy(v) else Tensor._wrap(v._data)
@@ -410,20 +415,22 @@ class Module:
         return out
 
     def load_state_dict(self, state_dict, strict=True, assign=False):
-        """Copy values into the existing tensors. Shape mismatches always raise; with strict, missing
-        and unexpected keys raise too (one error listing all of them)."""
+        """Copy values into the existing tensors. Shape mismatches always raise, before anything is copied; with
+        strict, missing and unexpected keys raise too (one error listing all of them). Load hooks run as torch's:
+        the pre hooks first (on a copy of state_dict, which they may rewrite), the post hooks after the copy, and
+        they may edit the missing/unexpected lists before strict looks at them."""
+        mods = list(self.named_modules(remove_duplicate=False))
+        hooked_pre = [(p, m) for p, m in mods if m.__dict__.get("_load_state_dict_pre_hooks")]
+        hooked_post = [m for _, m in mods if m.__dict__.get("_load_state_dict_post_hooks")]
+        errors, missing, unexpected = [], [], []
+        if hooked_pre:
+            state_dict = self._run_load_pre_hooks(hooked_pre, state_dict, strict, missing, unexpected, errors)
         own = self.state_dict(keep_vars=True)
-        missing = [k for k in own if k not in state_dict]
+        missing += [k for k in own if k not in state_dict]
         if missing:
             optional = self._optional_state_keys(state_dict)
             missing = [k for k in missing if k not in optional]
-        unexpected = [k for k in state_dict if k not in own]
-        errors = []
-        if strict:  # torch's order: missing keys first
-            if missing:
-                errors.append("Missing key(s) in state_dict: " + ", ".join(f'"{k}"' for k in missing) + ".")
-            if unexpected:
-                errors.append("Unexpected key(s) in state_dict: " + ", ".join(f'"{k}"' for k in unexpected) + ".")
+        unexpected += [k for k in state_dict if k not in own]
         for k, t in own.items():
             if k not in state_dict or is_lazy(t):  # a lazy parameter takes the checkpoint's shape, below
                 continue
@@ -432,9 +439,9 @@ class Module:
             if shape != t.shape:
                 errors.append(f"size mismatch for {k}: copying a param with shape {shape} from checkpoint, "
                               f"the shape in current model is {tuple(t.shape)}.")
-        if errors:
-            raise RuntimeError(f"Error(s) in loading state_dict for {type(self).__name__}:\n\t" + "\n\t".join(errors))
-        for mprefix, m in self.named_modules(remove_duplicate=False):  # nothing failed: lazy tensors take shapes
+        if errors or (strict and not hooked_post and (missing or unexpected)):
+            self._raise_load_errors(strict, missing, unexpected, errors)
+        for mprefix, m in mods:  # nothing failed: lazy tensors take shapes
             if isinstance(m, LazyModuleMixin):
                 m._lazy_load_hook(state_dict, mprefix + "." if mprefix else "")
         for k, t in own.items():
@@ -444,11 +451,72 @@ class Module:
                 if type(a) is not type(t._data):
                     a = _move(a, t.device)
                 if assign:
-                    t._data = a.astype(t.dtype, copy=False)
+                    self._assign_state(k, t, v if isinstance(v, Tensor) and type(a) is type(v._data)
+                                       else Tensor._wrap(a))
                 else:
                     t._data[...] = a
                     t._mark_written()
-        return _IncompatibleKeys(missing, unexpected)
+        result = _IncompatibleKeys(missing, unexpected)
+        for m in reversed(hooked_post):  # children before their parents, as torch
+            for hook in list(m._load_state_dict_post_hooks.values()):
+                if hook(m, result) is not None:
+                    raise RuntimeError("load_state_dict: a load_state_dict post hook should return None, modifying "
+                                       "incompatible_keys in place")
+        if strict and (missing or unexpected):
+            self._raise_load_errors(strict, missing, unexpected, [])
+        return result
+
+    def _raise_load_errors(self, strict, missing, unexpected, errors):
+        head = []
+        if strict:  # torch's order: missing keys first
+            if missing:
+                head.append("Missing key(s) in state_dict: " + ", ".join(f'"{k}"' for k in missing) + ".")
+            if unexpected:
+                head.append("Unexpected key(s) in state_dict: " + ", ".join(f'"{k}"' for k in unexpected) + ".")
+        raise RuntimeError(f"Error(s) in loading state_dict for {type(self).__name__}:\n\t" +
+                           "\n\t".join(head + errors))
+
+    @staticmethod
+    def _run_load_pre_hooks(hooked, state_dict, strict, missing, unexpected, errors):
+        """The pre hooks of every module, parents first, on a copy of state_dict (the caller's stays as it was)."""
+        meta = getattr(state_dict, "_metadata", None)
+        state_dict = collections.OrderedDict(state_dict)
+        if meta is not None:
+            state_dict._metadata = meta
+        for mprefix, m in hooked:
+            prefix = mprefix + "." if mprefix else ""
+            local = (meta or {}).get(mprefix, {})
+            for hook in list(m._load_state_dict_pre_hooks.values()):
+                hook(m, state_dict, prefix, local, strict, missing, unexpected, errors)
+        return state_dict
+
+    def register_load_state_dict_pre_hook(self, hook):
+        """hook(module, state_dict, prefix, local_metadata, strict, missing_keys, unexpected_keys, error_msgs),
+        before the module's entries load; it may rename or convert entries of state_dict in place."""
+        return RemovableHandle(self.__dict__.setdefault("_load_state_dict_pre_hooks", {}), hook)
+
+    def _register_load_state_dict_pre_hook(self, hook, with_module=False):
+        """torch's older form: the hook takes no module argument unless with_module."""
+        return self.register_load_state_dict_pre_hook(hook if with_module else lambda m, *args: hook(*args))
+
+    def register_load_state_dict_post_hook(self, hook):
+        """hook(module, incompatible_keys) after loading; it may edit incompatible_keys.missing_keys /
+        .unexpected_keys in place (strict looks at them afterwards)."""
+        return RemovableHandle(self.__dict__.setdefault("_load_state_dict_post_hooks", {}), hook)
+
+    def _assign_state(self, key, old, v):
+        """load_state_dict(assign=True): the module takes the checkpoint's tensor itself (its dtype and memory, no
+        grad), as torch; a parameter becomes a Parameter on that memory, keeping the old one's requires_grad."""
+        mod_path, _, name = key.rpartition(".")
+        m = self.get_submodule(mod_path)
+        if name in m._parameters:
+            if isinstance(v, Parameter):
+                v.requires_grad_(old.requires_grad)
+            else:
+                v = Parameter(v, requires_grad=old.requires_grad)
+            m._parameters[name] = v
+        else:
+            m._buffers[name] = v
 
     def _optional_state_keys(self, state_dict):
         """Keys a state_dict may leave out (the module keeps its value), as torch's loaders allow: a module's
@@ -481,6 +549,12 @@ class Module:
 
     def __setstate__(self, state):
         self.__dict__.update(state)
+
+
+def _cast(a, dtype):
+    if np.dtype(a.dtype).kind == "c" and np.dtype(dtype).kind != "c":
+        a = a.real  # torch drops the imaginary part (numpy would warn)
+    return a.astype(dtype, copy=False)
 
 
 def _indent(s):

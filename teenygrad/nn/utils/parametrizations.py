@@ -36,6 +36,14 @@ def weight_norm(module, name="weight", dim=0):
     weight = _weight_of("weight_norm", module, name)
     parametrize.register_parametrization(module, name, _WeightNorm(_check_dim("weight_norm", weight, dim)),
                                          unsafe=True)
+
+    def load_old_weight_norm(state_dict, prefix, *args):  # a checkpoint of utils.weight_norm: <name>_g, <name>_v
+        g_key, v_key = f"{prefix}{name}_g", f"{prefix}{name}_v"
+        if g_key in state_dict and v_key in state_dict:
+            state_dict[f"{prefix}parametrizations.{name}.original0"] = state_dict.pop(g_key)
+            state_dict[f"{prefix}parametrizations.{name}.original1"] = state_dict.pop(v_key)
+
+    module._register_load_state_dict_pre_hook(load_old_weight_norm)
     return module
 
 

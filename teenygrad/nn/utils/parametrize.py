@@ -235,3 +235,20 @@ def remove_parametrizations(module, tensor_name, leave_parametrized=True):
         delattr(module, "parametrizations")
         module.__class__ = type(module).__bases__[0]
     return module
+
+
+def transfer_parametrizations_and_params(from_module, to_module, tensor_name=None):
+    """Give to_module the parametrizations of from_module (all, or those of tensor_name), sharing the same
+    parametrization modules and the same stored original tensors, as torch's."""
+    if not is_parametrized(from_module, tensor_name):
+        return to_module
+    for name in list(from_module.parametrizations) if tensor_name is None else [tensor_name]:
+        if not hasattr(to_module, name):  # the tensor to parametrize: a copy of from_module's current value
+            setattr(to_module, name, Parameter(getattr(from_module, name).detach()))
+        src = from_module.parametrizations[name]
+        for parametrization in src:
+            register_parametrization(to_module, name, parametrization)
+        dst = to_module.parametrizations[name]
+        for orig in ["original"] if hasattr(src, "original") else [f"original{i}" for i in range(src.ntensors)]:
+            setattr(dst, orig, getattr(src, orig))
+    return to_module
