@@ -9,7 +9,8 @@ from .modules.activation import (ReLU, Tanh, Sigmoid, SiLU, ReLU6, LogSigmoid, G
                                  Hardtanh, Softmax, LogSoftmax, Softmin, Dropout, Dropout1d, Dropout2d, Dropout3d,
                                  Flatten, Unflatten)
 from .modules.loss import (CrossEntropyLoss, NLLLoss, MSELoss, L1Loss, SmoothL1Loss, HuberLoss, BCELoss,
-                           BCEWithLogitsLoss, KLDivLoss, CTCLoss)
+                           BCEWithLogitsLoss, KLDivLoss, CTCLoss, NLLLoss2d, LinearCrossEntropyLoss,
+                           LinearCrossEntropyOptions)
 from .modules.distance import CosineSimilarity, PairwiseDistance
 from .modules.activation import (Mish, Hardswish, Hardsigmoid, SELU, CELU, PReLU, RReLU, GLU, Softsign,  # noqa: F401
                                  Tanhshrink, Threshold, Softshrink, Hardshrink, Softmax2d, AlphaDropout,
@@ -20,7 +21,7 @@ from .modules.loss import (PoissonNLLLoss, GaussianNLLLoss, MarginRankingLoss, H
 from . import functional, init
 
 _LAZY = {"Conv1d": "conv", "Conv2d": "conv", "RNN": "rnn", "GRU": "rnn", "LSTM": "rnn", "RNNCell": "rnn",
-         "GRUCell": "rnn", "LSTMCell": "rnn", "RNNBase": "rnn", "MultiheadAttention": "attention",
+         "GRUCell": "rnn", "LSTMCell": "rnn", "RNNBase": "rnn", "RNNCellBase": "rnn", "MultiheadAttention": "attention",
          "MaxPool1d": "pooling", "MaxPool2d": "pooling", "AvgPool1d": "pooling", "AvgPool2d": "pooling",
          "AdaptiveAvgPool1d": "pooling", "AdaptiveAvgPool2d": "pooling",
          "TransformerEncoderLayer": "transformer", "TransformerEncoder": "transformer"}
@@ -35,7 +36,7 @@ _LAZY.update({"MaxUnpool1d": "pooling", "MaxUnpool2d": "pooling"})
 _LAZY.update({n: "conv" for n in ("Conv3d", "ConvTranspose3d")})  # the 3-D (N, C, D, H, W) layers
 _LAZY.update({n: "pooling" for n in ("MaxPool3d", "AvgPool3d", "AdaptiveAvgPool3d", "AdaptiveMaxPool3d", "LPPool3d")})
 _LAZY["InstanceNorm3d"] = "spatial"
-_LAZY.update({"FractionalMaxPool2d": "pooling_fractional", "CrossMapLRN2d": "pooling_fractional"})
+_LAZY.update({n: "pooling_fractional" for n in ("FractionalMaxPool2d", "FractionalMaxPool3d", "CrossMapLRN2d")})
 _LAZY["SyncBatchNorm"] = "syncbn"
 _LAZY.update({"TransformerDecoderLayer": "transformer", "TransformerDecoder": "transformer",
               "Transformer": "transformer", "EmbeddingBag": "sparse"})  # decoder, whole model, bags of embeddings
@@ -51,7 +52,7 @@ def __getattr__(name):
     import importlib
     if name in _LAZY:
         return getattr(importlib.import_module(f".modules.{_LAZY[name]}", __name__), name)
-    if name in ("utils", "parallel", "attention"):
+    if name in ("utils", "parallel", "attention", "grad"):
         return importlib.import_module(f".{name}", __name__)
     if name == "DataParallel":  # torch.nn.DataParallel is torch.nn.parallel.DataParallel
         return importlib.import_module(".parallel", __name__).DataParallel
@@ -59,4 +60,4 @@ def __getattr__(name):
 
 
 def __dir__():
-    return sorted(set(globals()) | set(_LAZY) | {"utils"})
+    return sorted(set(globals()) | set(_LAZY) | {"utils", "grad"})

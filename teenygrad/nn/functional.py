@@ -25,7 +25,8 @@ from .functional_conv import (conv_transpose1d, conv_transpose2d, adaptive_max_p
 from .functional_conv import (conv3d, conv_transpose3d, max_pool3d, avg_pool3d, adaptive_avg_pool3d,  # noqa: F401
                               adaptive_max_pool3d, lp_pool3d, dropout3d)
 from .functional_spatial import (unfold, fold, interpolate, upsample, upsample_nearest, upsample_bilinear,  # noqa: F401
-                                 pixel_shuffle, pixel_unshuffle, channel_shuffle, instance_norm, local_response_norm)
+                                 pixel_shuffle, pixel_unshuffle, channel_shuffle, instance_norm, local_response_norm,
+                                 native_channel_shuffle, conv_tbc)
 from .functional_activation import (mish, hardswish, hardsigmoid, selu, selu_, celu, celu_, prelu, rrelu,  # noqa: F401
                                     rrelu_, glu, softsign, tanhshrink, threshold, threshold_, softshrink, hardshrink)
 from .functional_activation import _inplace_source
@@ -40,7 +41,7 @@ from .functional_grid import affine_grid, grid_sample  # noqa: F401
 from .functional_unpool import (max_pool1d_with_indices, max_pool2d_with_indices, max_unpool1d,  # noqa: F401
                                 max_unpool2d, max_pool3d_with_indices, max_unpool3d)
 
-_INT64 = np.dtype(np.int64)  # compared with an array's dtype on the hot path (embedding ids)
+_INT64, _INT32 = np.dtype(np.int64), np.dtype(np.int32)  # compared with an array's dtype on the hot path (ids)
 
 
 # ---- linear / embedding ---------------------------------------------------------------------------
@@ -77,8 +78,56 @@ def linear(input, weight, bias=None):
 
 def bilinear(input1, input2, weight, bias=None):
     """y_o = x1^T W_o x2 + b_o."""
+    named = [("input1", input1), ("input2", input2), ("weight", weight)] + ([("bias", bias)] if bias is not None else [])
+    for name, t in named:
+        _t(t, "bilinear", name)
+    if len({t.dtype for _, t in named}) > 1:
+        raise RuntimeError("bilinear: All tensors must have the same dtype, got "
+                           + ", ".join(f"{name}: {t.dtype}" for name, t in named))
     y = _einsum("...i,oij,...j->...o", input1, weight, input2)
     return y + bias if bias is not None else y
+
+
+def linear_cross_entropy(input, linear_weight, target, *, linear_bias=None, weight=None, reduction="mean",
+                         ignore_index=None, label_smoothing=0.0, options=None):
+    """cross_entropy(linear(input, linear_weight, linear_bias), target): input (in,) or (N, in), linear_weight
+    (C, *out_features, in). torch's options (LinearCrossEntropyOptions) only pick how to chunk the batch, so the
+    values here are the reference path's whatever they say."""
+    op = "linear_cross_entropy"
+    _t(input, op)
+    _t(linear_weight, op, "linear_weight")
+    _t(target, op, "target")
+    if input.ndim < 1 or input.ndim > 2:
+        raise RuntimeError(f"{op}: expected input with dimensionality 1 or 2, got {input.ndim}")
+    if linear_weight.ndim < 2:
+        raise RuntimeError(f"{op}: expected linear_weight with dimensionality at least 2, got {linear_weight.ndim}")
+    batch, in_features = tuple(input.shape[:-1]), input.shape[-1]
+    if in_features != linear_weight.shape[-1]:
+        raise RuntimeError(f"{op}: expected equal input and linear_weight last dimensions (in_features), got "
+                           f"{in_features} and {linear_weight.shape[-1]}, respectively")
+    C, out_features = linear_weight.shape[0], tuple(linear_weight.shape[1:-1])
+    if linear_bias is not None and tuple(linear_bias.shape) != (C, *out_features):
+        raise RuntimeError(f"{op}: expected linear_bias shape {(C, *out_features)}, got {tuple(linear_bias.shape)}")
+    if out_features and not batch:
+        raise RuntimeError(f"{op}: K-dimensional loss defined by linear_weight shape {tuple(linear_weight.shape)} "
+                           f"requires batched input, (N, {in_features}), got unbatched input with shape "
+                           f"{tuple(input.shape)}")
+    logits_shape = (*batch, C, *out_features)
+    if tuple(target.shape) == logits_shape and ignore_index is not None:
+        raise RuntimeError(f"{op}: ignore_index cannot be specified when target contains probabilities")
+    if options is not None and (out_features or reduction not in ("mean", "sum", "none") or label_smoothing != 0.0
+                                or target.dtype != dt.int64):
+        warnings.warn(f"linear_cross_entropy: ``options`` ignored; chunked path needs reduction in "
+                      f"{{'mean','sum','none'}}, label_smoothing == 0, target.dtype == int64, out_features == (). Got "
+                      f"reduction={reduction!r}, label_smoothing={label_smoothing}, target.dtype={target.dtype}, "
+                      f"out_features={out_features}, tracing=False, linear_bias.shape="
+                      f"{None if linear_bias is None else tuple(linear_bias.shape)}.", stacklevel=2)
+    if out_features:
+        linear_weight = linear_weight.reshape(math.prod(out_features, start=C), in_features)
+        linear_bias = None if linear_bias is None else linear_bias.reshape(-1)
+    logits = linear(input, linear_weight, linear_bias).reshape(logits_shape)
+    return cross_entropy(logits, target, weight=weight, reduction=reduction,
+                         ignore_index=-100 if ignore_index is None else ignore_index, label_smoothing=label_smoothing)
 
 
 _sparse_warned = [False]
@@ -104,6 +153,9 @@ def embedding(input, weight, padding_idx=None, max_norm=None, norm_type=2.0, sca
         warn_dense_sparse("embedding")
     if input.dtype.kind not in "iu":
         raise TypeError(f"embedding: expected integer indices (Long/Int), got {input.dtype} of shape {input.shape}")
+    if input._data.dtype != _INT64 and input._data.dtype != _INT32:
+        raise RuntimeError(f"embedding: Expected tensor for argument #1 'indices' to have one of the following scalar "
+                           f"types: Long, Int; but got {input.dtype} (shape {input.shape})")
     if weight.ndim != 2:
         raise RuntimeError(f"embedding: weight must be 2-D (num_embeddings, embedding_dim), got {weight.shape}")
     _check_same_device(input, weight, "embedding")
@@ -141,6 +193,18 @@ def _embedding_renorm_(w, idx, max_norm, norm_type):
     norms = xp.linalg.norm(w[rows].astype(np.float64), ord=norm_type, axis=1)
     scale = xp.where(norms > max_norm, max_norm / (norms + 1e-7), 1.0)
     w[rows] *= scale[:, None].astype(w.dtype)
+
+
+def adaptive_max_pool1d_with_indices(input, output_size, return_indices=False):
+    return adaptive_max_pool1d(input, output_size, True)  # (values, indices) whatever return_indices says, as torch
+
+
+def adaptive_max_pool2d_with_indices(input, output_size, return_indices=False):
+    return adaptive_max_pool2d(input, output_size, True)
+
+
+def adaptive_max_pool3d_with_indices(input, output_size, return_indices=False):
+    return adaptive_max_pool3d(input, output_size, True)
 
 
 def one_hot(tensor, num_classes=-1):
@@ -370,7 +434,14 @@ def normalize(input, p=2.0, dim=1, eps=1e-12):
 
 
 def cosine_similarity(x1, x2, dim=1, eps=1e-8):
-    """sum(x1 / max(|x1|, eps) * x2 / max(|x2|, eps)) over dim (x1 and x2 broadcast)."""
+    """sum(x1 / max(|x1|, eps) * x2 / max(|x2|, eps)) over dim (x1 and x2 broadcast, their dtypes promoted)."""
+    _t(x1, "cosine_similarity", "x1")
+    _t(x2, "cosine_similarity", "x2")
+    common = dt.result_type(x1.dtype, x1.ndim, x2.dtype, x2.ndim)
+    if not dt.is_floating(common):
+        raise RuntimeError(f"cosine_similarity: expected common dtype to be floating point, yet common dtype is "
+                           f"{common} (x1 {x1.dtype}, x2 {x2.dtype})")
+    x1, x2 = x1.to(common), x2.to(common)
     return (normalize(x1, 2, dim, eps) * normalize(x2, 2, dim, eps)).sum(dim)
 
 
@@ -484,6 +555,7 @@ def _attention_learned_mask(q, k, v, mask, dropout_p, scale, generator):
 
 _RARE = {"multi_head_attention_forward": "functional_mha", "fractional_max_pool2d": "functional_fractional",
          "fractional_max_pool2d_with_indices": "functional_fractional", "cross_map_lrn2d": "functional_fractional"}
+_RARE.update({n: "functional_fractional" for n in ("fractional_max_pool3d", "fractional_max_pool3d_with_indices")})
 
 
 def __getattr__(name):  # functions few programs call load on first use (they import this module)

@@ -1,4 +1,4 @@
-"""F.fractional_max_pool2d (Graham's fractional max-pooling: pooling windows at pseudo-random, overlapping offsets
+"""F.fractional_max_pool2d / 3d (Graham's fractional max-pooling: pooling windows at pseudo-random, overlapping offsets
 chosen by one sample per (batch, channel, dim)) and cross_map_lrn2d (nn.CrossMapLRN2d: torch's legacy Lua-era
 local response norm, whose channel window and gradient differ from nn.LocalResponseNorm's; see CrossMapLRN).
 Re-exported by teenygrad.nn.functional."""
@@ -99,6 +99,93 @@ def fractional_max_pool2d(input, kernel_size, output_size=None, output_ratio=Non
 def fractional_max_pool2d_with_indices(input, kernel_size, output_size=None, output_ratio=None,
                                        return_indices=False, _random_samples=None):
     return fractional_max_pool2d(input, kernel_size, output_size, output_ratio, True, _random_samples)
+
+
+def _triple(v, what, op):
+    if isinstance(v, (list, tuple)):
+        if len(v) == 1:
+            return tuple(v) * 3
+        if len(v) != 3:
+            raise RuntimeError(f"{op}: {what} must either be a single Int or tuple of three Ints, got {tuple(v)}")
+        return tuple(v)
+    return (v, v, v)
+
+
+def _window_argmax_nd(x, starts, ks):
+    """Flat index into the spatial dims of x (B, C, *S) of each window's max, windows starting at starts[i]
+    (B, C, o_i) with sizes ks: the first largest value, or the last NaN, as torch's loop."""
+    B, C, *S = x.shape
+    nd = len(S)
+    flat = 0
+    for i, (st, k) in enumerate(zip(starts, ks)):
+        pos = st[..., None] + np.arange(k)  # (B, C, o_i, k_i)
+        shape = [B, C] + [1] * nd + [1] * nd
+        shape[2 + i], shape[2 + nd + i] = st.shape[2], k
+        flat = flat + pos.reshape(shape) * int(np.prod(S[i + 1:], dtype=np.int64))
+    outs = tuple(st.shape[2] for st in starts)
+    flat = flat.reshape(B, C, int(np.prod(outs)), int(np.prod(ks)))
+    vals = np.take_along_axis(x.reshape(B, C, -1), flat.reshape(B, C, -1), 2).reshape(flat.shape)
+    pick = vals.argmax(-1)
+    nan = np.isnan(vals)
+    if nan.any():
+        pick = np.where(nan.any(-1), nan.shape[-1] - 1 - nan[..., ::-1].argmax(-1), pick)
+    return np.take_along_axis(flat, pick[..., None], -1)[..., 0].reshape((B, C) + outs)
+
+
+def fractional_max_pool3d(input, kernel_size, output_size=None, output_ratio=None, return_indices=False,
+                          _random_samples=None):
+    """input (N, C, T, H, W) or (C, T, H, W). Without _random_samples, the samples (N, C, 3) come from
+    teenygrad.rand, whose stream is torch's: under the same seed the windows are torch's. Sample 0 places the
+    windows along T, 1 along H, 2 along W (torch's order; the 2-D op reads its two the other way round)."""
+    op = "fractional_max_pool3d"
+    _t(input, op)
+    if output_size is None and output_ratio is None:
+        raise ValueError(f"{op} requires specifying either an output_size or an output_ratio")
+    if input.ndim not in (4, 5):
+        raise RuntimeError(f"{op}: non-empty 4D or 5D (batch mode) tensor expected for input, got shape "
+                           f"{tuple(input.shape)}")
+    if not dt.is_floating(input.dtype):
+        raise RuntimeError(f"{op}: expected a floating point input, got {input.dtype}")
+    ks = _triple(kernel_size, "kernel_size", op)
+    S = tuple(input.shape[-3:])
+    if output_size is None:
+        output_size = tuple(int(n * r) for n, r in zip(S, _triple(output_ratio, "output_ratio", op)))
+    outs = _triple(output_size, "output_size", op)
+    if min(ks) <= 0:
+        raise RuntimeError(f"{op}: kernel_size must be greater than zero, but got {ks}")
+    for name, n, o, k in zip(("time", "height", "width"), S, outs, ks):
+        if o + k - 1 > n:
+            raise RuntimeError(f"{op}_out(): pool {name} {k} too large relative to input {name} {n} (output "
+                               f"{name} {o})")
+    x = input if input.ndim == 5 else input.unsqueeze(0)
+    B, C = x.shape[:2]
+    if _random_samples is None:
+        _random_samples = rand(B, C, 3, dtype=input.dtype, device=input.device)
+    _t(_random_samples, op, "_random_samples")
+    s = to_host(_random_samples._data)
+    if s.ndim != 3 or s.shape[2] != 3:
+        raise RuntimeError(f"{op}: Expect _random_samples to be (N, C, 3), got shape {tuple(s.shape)}")
+    if s.shape[0] < B:
+        raise RuntimeError(f"{op}: Expect _random_samples.size(0) no less then input batch size ({s.shape[0]} < {B})")
+    if s.shape[1] != C:
+        raise RuntimeError(f"{op}: Expect _random_samples.size(1) equals to input channel size ({s.shape[1]} != {C})")
+    if _random_samples.dtype != input.dtype:
+        raise RuntimeError(f"{op}: Expect _random_samples to have the same dtype as input ({_random_samples.dtype} "
+                           f"vs {input.dtype})")
+    s = s[:B]
+    starts = [_intervals(s[..., i], n, o, k) for i, (n, o, k) in enumerate(zip(S, outs, ks))]
+    idx = _window_argmax_nd(to_host(x._data), starts, ks)  # (B, C, oT, oH, oW)
+    idx_t = Tensor._wrap(idx).to(input.device)
+    n_out = int(np.prod(outs))
+    out = x.reshape(B, C, -1).gather(2, idx_t.reshape(B, C, n_out)).reshape((B, C) + outs)
+    if input.ndim == 4:
+        out, idx_t = out.squeeze(0), idx_t.squeeze(0)
+    return (out, idx_t) if return_indices else out
+
+
+def fractional_max_pool3d_with_indices(input, kernel_size, output_size=None, output_ratio=None,
+                                       return_indices=False, _random_samples=None):
+    return fractional_max_pool3d(input, kernel_size, output_size, output_ratio, True, _random_samples)
 
 
 class CrossMapLRN(Function):

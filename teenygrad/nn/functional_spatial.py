@@ -1,5 +1,5 @@
 """teenygrad.nn.functional's spatial rearrangements (re-exported there): unfold / fold (im2col / col2im as user
-ops), interpolate, pixel and channel shuffles, instance and local response norm. Checks here name the op and the
+ops), interpolate, pixel and channel shuffles, conv_tbc, instance and local response norm. Checks here name the op and the
 shapes. unfold / fold run teenygrad.ops.unfold's im2col / col2im, interpolate one ops.resample.Resample (gather
 taps, weigh, sum) per spatial dim; the rest are composites of differentiable Tensor ops."""
 import math
@@ -262,11 +262,54 @@ def channel_shuffle(input, groups):
     """(N, C, *) -> (N, C, *) with the channels read as (groups, C / groups) and transposed."""
     _t(input, "channel_shuffle")
     g = int(groups)
-    if input.ndim < 3 or g < 1 or input.shape[1] % g:
-        raise RuntimeError(f"channel_shuffle: expected input (N, C, *) with > 2 dims and C divisible by a positive "
-                           f"groups, got shape {input.shape} and groups={groups}")
+    if input.ndim < 3:
+        raise RuntimeError(f"channel_shuffle: expects input with > 2 dims, but got input with sizes "
+                           f"{list(input.shape)} (shape {input.shape} and groups={groups})")
+    if g < 1:
+        raise RuntimeError(f"channel_shuffle: Number of groups to divide channels in must be positive. Value of "
+                           f"groups:{groups} (shape {input.shape} and groups={groups})")
+    if input.shape[1] % g:
+        raise RuntimeError(f"channel_shuffle: Number of channels must be divisible by groups. Got {input.shape[1]} "
+                           f"channels and {g} groups (shape {input.shape} and groups={groups})")
     N, Cn, *rest = input.shape
     return input.reshape(N, g, Cn // g, *rest).transpose(1, 2).reshape(input.shape)
+
+
+native_channel_shuffle = channel_shuffle  # torch's native kernel of the same shuffle: same values and checks
+
+
+def conv_tbc(input, weight, bias, pad=0):
+    """Time-major 1-D convolution: input (T, B, C_in), weight (K, C_in, C_out), bias (C_out,) -> (T + 2 pad - K + 1,
+    B, C_out); out[t] = sum_k x_padded[t + k] @ weight[k] + bias. A negative pad crops, as torch's."""
+    op = "conv_tbc"
+    _t(input, op)
+    _t(weight, op, "weight")
+    _t(bias, op, "bias")
+    if input.ndim != 3:
+        raise RuntimeError(f"{op}: Input must have 3 dims: time, batch, in_channel, got shape {input.shape}")
+    if weight.ndim != 3:
+        raise RuntimeError(f"{op}: Weight tensor must have 3 dims: kernel_width, in_channels, out_channels, got "
+                           f"shape {weight.shape}")
+    if input.shape[2] != weight.shape[1]:
+        raise RuntimeError(f"{op}: Input dim 2 (input channels) is not == dim 1 in the weight tensor (input "
+                           f"{input.shape}, weight {weight.shape})")
+    if bias.ndim != 1 or bias.shape[0] != weight.shape[2]:
+        raise RuntimeError(f"{op}: Bias size must equal dim 2 in the weight tensor (output channels): bias "
+                           f"{bias.shape}, weight {weight.shape}")
+    if len({input.dtype, weight.dtype, bias.dtype}) > 1:
+        raise RuntimeError(f"{op}: input, weight and bias must have the same dtype, got {input.dtype}, "
+                           f"{weight.dtype} and {bias.dtype}")
+    T, K, pad = input.shape[0], weight.shape[0], int(pad)
+    t_out = T + 2 * pad - K + 1
+    if t_out < 0:
+        raise RuntimeError(f"{op}: Trying to create tensor with negative dimension {t_out}: "
+                           f"[{t_out}, {input.shape[1]}, {weight.shape[2]}] (input {input.shape}, kernel width {K}, "
+                           f"pad {pad})")
+    x = input.pad((0, 0, 0, 0, pad, pad)) if pad > 0 else input[-pad:T + pad]
+    y = bias.expand(t_out, input.shape[1], weight.shape[2])
+    for k in range(K):
+        y = y + x[k:k + t_out] @ weight[k]  # (t_out, B, C_in) @ (C_in, C_out)
+    return y
 
 
 # ---- instance and local response norm --------------------------------------------------------------

@@ -303,19 +303,22 @@ class GRU(RNNBase):
         self.to(device=device)  # torch's device= kwarg: built on the host, then moved
 
 
-class _CellBase(Module):
+class RNNCellBase(Module):
+    """torch.nn.RNNCellBase: the weights of one step, weight_ih (num_chunks * hidden, input) and weight_hh
+    (num_chunks * hidden, hidden) with optional biases, uniform in +-1/sqrt(hidden). No forward of its own:
+    RNNCell (1 chunk), GRUCell (3) and LSTMCell (4) give theirs."""
+    __constants__ = ["input_size", "hidden_size", "bias"]
     _mode = None
 
-    def __init__(self, input_size, hidden_size, bias=True, device=None, dtype=None):
+    def __init__(self, input_size, hidden_size, bias, num_chunks, device=None, dtype=None):
         super().__init__()
         self.input_size, self.hidden_size, self.bias = input_size, hidden_size, bias
-        G = _GATES[self._mode]
         dtype = dtype or dt._default_float
-        self.weight_ih = Parameter(empty(G * hidden_size, input_size, dtype=dtype))
-        self.weight_hh = Parameter(empty(G * hidden_size, hidden_size, dtype=dtype))
+        self.weight_ih = Parameter(empty(num_chunks * hidden_size, input_size, dtype=dtype))
+        self.weight_hh = Parameter(empty(num_chunks * hidden_size, hidden_size, dtype=dtype))
         if bias:
-            self.bias_ih = Parameter(empty(G * hidden_size, dtype=dtype))
-            self.bias_hh = Parameter(empty(G * hidden_size, dtype=dtype))
+            self.bias_ih = Parameter(empty(num_chunks * hidden_size, dtype=dtype))
+            self.bias_hh = Parameter(empty(num_chunks * hidden_size, dtype=dtype))
         else:
             self.register_parameter("bias_ih", None)
             self.register_parameter("bias_hh", None)
@@ -323,7 +326,7 @@ class _CellBase(Module):
         self.to(device=device)  # torch's device= kwarg: built on the host, then moved
 
     def reset_parameters(self):
-        k = 1.0 / math.sqrt(self.hidden_size)
+        k = 1.0 / math.sqrt(self.hidden_size) if self.hidden_size > 0 else 0
         for p in self.parameters():
             init.uniform_(p, -k, k)
 
@@ -355,7 +358,7 @@ class _CellBase(Module):
                                   self.bias_hh, reverse=False)
         return h_last, c_last
 
-    def forward(self, input, hx=None):  # one state h; LSTMCell overrides it to carry (h, c)
+    def _forward_h(self, input, hx):  # one state h (RNNCell, GRUCell); LSTMCell carries (h, c)
         batched, x, (h,) = self._prepare(input, hx)
         h, _ = self._run(x, h)
         return h if batched else h.squeeze(0)
@@ -364,27 +367,38 @@ class _CellBase(Module):
         s = f"{self.input_size}, {self.hidden_size}"
         if self.bias is not True:
             s += f", bias={self.bias}"
-        if getattr(self, "nonlinearity", "tanh") != "tanh":
+        if self.__dict__.get("nonlinearity", "tanh") != "tanh":
             s += f", nonlinearity={self.nonlinearity}"
         return s
 
 
-class RNNCell(_CellBase):
+class RNNCell(RNNCellBase):
     def __init__(self, input_size, hidden_size, bias=True, nonlinearity="tanh", device=None, dtype=None):
         if nonlinearity not in ("tanh", "relu"):
             raise ValueError(f"RNNCell: unknown nonlinearity {nonlinearity!r} (expected 'tanh' or 'relu')")
+        super().__init__(input_size, hidden_size, bias, num_chunks=1, device=device, dtype=dtype)
         self.nonlinearity = nonlinearity
         self._mode = "RNN_TANH" if nonlinearity == "tanh" else "RNN_RELU"
-        super().__init__(input_size, hidden_size, bias, dtype=dtype)
-        self.to(device=device)  # torch's device= kwarg: built on the host, then moved
+
+    def forward(self, input, hx=None):
+        return self._forward_h(input, hx)
 
 
-class GRUCell(_CellBase):
+class GRUCell(RNNCellBase):
     _mode = "GRU"
 
+    def __init__(self, input_size, hidden_size, bias=True, device=None, dtype=None):
+        super().__init__(input_size, hidden_size, bias, num_chunks=3, device=device, dtype=dtype)
 
-class LSTMCell(_CellBase):
+    def forward(self, input, hx=None):
+        return self._forward_h(input, hx)
+
+
+class LSTMCell(RNNCellBase):
     _mode = "LSTM"
+
+    def __init__(self, input_size, hidden_size, bias=True, device=None, dtype=None):
+        super().__init__(input_size, hidden_size, bias, num_chunks=4, device=device, dtype=dtype)
 
     def forward(self, input, hx=None):
         batched, x, (h, c) = self._prepare(input, (None, None) if hx is None else tuple(hx))
