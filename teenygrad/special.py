@@ -1,13 +1,18 @@
 """torch.special: the special functions under torch's names there (gammaln for lgamma, psi for digamma, expit for
-sigmoid, ...). Most are the Tensor methods; the rest apply a Function from ops/special.py. Loaded on first use."""
+sigmoid, ...). Most are the Tensor methods; the rest apply a Function from ops/special.py; the Airy, Bessel and
+orthogonal-polynomial functions (airy_ai, bessel_j0, ..., legendre_polynomial_p) come from special_more.py. Loaded on
+first use."""
 from .ops import special as S
 from .tensor import Tensor
 from .tensor_special import polygamma_fn as polygamma  # noqa: F401  (polygamma(n, x))
 from .tensor_special import _incomplete_gamma
+from . import special_more as _more
+from .special_more import *  # noqa: F401,F403  (airy_ai, bessel_j0, ..., legendre_polynomial_p)
 
 __all__ = ["erf", "erfc", "erfcx", "erfinv", "expit", "logit", "exp2", "expm1", "log1p", "gammaln", "digamma", "psi",
            "polygamma", "multigammaln", "i0", "i0e", "i1", "i1e", "sinc", "entr", "ndtr", "ndtri", "log_ndtr",
-           "log_softmax", "softmax", "logsumexp", "xlogy", "xlog1py", "round", "zeta", "gammainc", "gammaincc"]
+           "log_softmax", "softmax", "logsumexp", "xlogy", "xlog1py", "round", "zeta", "gammainc", "gammaincc",
+           *_more.__all__]
 
 
 def _tensor(x, op):
