@@ -175,11 +175,16 @@ def cdist(x1, x2, p=2.0, compute_mode="use_mm_for_euclid_dist_if_necessary"):
     if x1.ndim < 2 or x2.ndim < 2 or x1.shape[-1] != x2.shape[-1]:
         raise RuntimeError(f"cdist: x1 {x1.shape} and x2 {x2.shape} must be at least 2-D with the same last "
                            f"dimension")
+    for name, x in (("X1", x1), ("X2", x2)):
+        if not x.is_floating_point():
+            raise RuntimeError(f"cdist only supports floating-point dtypes, {name} got: {x.dtype}")
+    if x1.dtype != x2.dtype:  # torch: no promotion here
+        raise RuntimeError(f"cdist: expected scalar type {x1.dtype} but found {x2.dtype} (x2)")
     if p < 0:
         raise RuntimeError(f"cdist: only supports non-negative p values, got {p}")
     if compute_mode not in _CDIST_MODES:
         raise ValueError(f"{compute_mode} is not a valid value for compute_mode")
-    if p == 2 and x1.dtype == x2.dtype and x1.is_floating_point():
+    if p == 2:
         # torch's rule: the GEMM form ||a||^2 + ||b||^2 - 2 a.b past 25 rows (it loses a little precision for
         # near points), unless compute_mode says always or never
         rows = max(x1.shape[-2], x2.shape[-2])

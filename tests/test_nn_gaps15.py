@@ -349,3 +349,15 @@ def test_cosine_similarity_promotes():
            F.cosine_similarity(tg.tensor(f.astype(np.float64)), tg.tensor(f)))
     _err(lambda: TF.cosine_similarity(torch.tensor(i), torch.tensor(i)),
          lambda: F.cosine_similarity(tg.tensor(i), tg.tensor(i)), RuntimeError, "floating point")
+
+
+@pytest.mark.parametrize("d1,d2", [("int64", "float32"), ("float32", "int64"), ("float32", "float64"),
+                                   ("float64", "float32")])
+def test_cdist_refuses_what_torch_refuses(d1, d2):
+    # int64 inputs gave float32 distances and float32 beside float64 gave float64; torch raises
+    a = np.ones((2, 3))
+    with pytest.raises(RuntimeError) as want:
+        torch.cdist(torch.tensor(a, dtype=getattr(torch, d1)), torch.tensor(a, dtype=getattr(torch, d2)))
+    with pytest.raises(RuntimeError, match="cdist") as got:
+        tg.cdist(tg.tensor(a, dtype=getattr(tg, d1)), tg.tensor(a, dtype=getattr(tg, d2)))
+    assert ("floating-point" in str(want.value)) == ("floating-point" in str(got.value))
