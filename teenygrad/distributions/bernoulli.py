@@ -8,9 +8,10 @@ from ..tensor_misc import promote_types
 from . import constraints
 from .utils import broadcast_params
 from .binary import BinaryParams, one_of
+from .exp_family import ExponentialFamily
 
 
-class Bernoulli(BinaryParams):
+class Bernoulli(BinaryParams, ExponentialFamily):
     arg_constraints = {"probs": constraints.unit_interval, "logits": constraints.real}
     support = constraints.boolean
     has_enumerate_support = True
@@ -55,3 +56,13 @@ class Bernoulli(BinaryParams):
     def enumerate_support(self, expand=True):
         values = arange(2, dtype=self._param.dtype, device=self._param.device).view((-1,) + (1,) * len(self.batch_shape))
         return values.expand((-1,) + self.batch_shape) if expand else values
+
+    # the exponential-family form (ExponentialFamily: Bregman entropy, kl_divergence within the family)
+    _mean_carrier_measure = 0
+
+    @property
+    def _natural_params(self):
+        return (self.probs.logit(),)
+
+    def _log_normalizer(self, x):
+        return x.exp().log1p()

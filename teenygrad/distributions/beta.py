@@ -9,17 +9,17 @@ from ..random import gen_of, normalise_gammas
 from ..tensor import Size, Tensor
 from ..tensor_misc import finfo, promote_types
 from . import constraints
-from .distribution import Distribution
 from .dirichlet import _dirichlet_grad
 from .gamma import _kernel_dtype, _numpy, _reparameterised
 from .utils import broadcast_params, all_numbers
+from .exp_family import ExponentialFamily
 
 
 def _log_beta(a, b):
     return a.lgamma() + b.lgamma() - (a + b).lgamma()
 
 
-class Beta(Distribution):
+class Beta(ExponentialFamily):
     arg_constraints = {"concentration1": constraints.positive, "concentration0": constraints.positive}
     support = constraints.unit_interval
     has_rsample = True
@@ -86,3 +86,11 @@ class Beta(Distribution):
     def entropy(self):
         a, b = self.concentration1, self.concentration0
         return _log_beta(a, b) - (a - 1) * a.digamma() - (b - 1) * b.digamma() + (a + b - 2) * (a + b).digamma()
+
+    # the exponential-family form (ExponentialFamily: Bregman entropy, kl_divergence within the family)
+    @property
+    def _natural_params(self):
+        return (self.concentration1, self.concentration0)
+
+    def _log_normalizer(self, x, y):
+        return x.lgamma() + y.lgamma() - (x + y).lgamma()

@@ -1,6 +1,10 @@
 """torch.distributions.constraints: the sets a parameter or a value must lie in. check(value) is a bool tensor, one
 entry per batch element (an event of event_dim dimensions checks as one), which validate_args reads."""
 from .. import linalg
+from ..creation import full
+from ..dtype import bool as bool_
+from ..tensor_misc import finfo
+from ..tensor_ops import cat as _cat_tensors, stack as _stack_tensors
 
 
 class Constraint:
@@ -37,6 +41,18 @@ class _Dependent(Constraint):
 
     def check(self, value):
         raise ValueError("Cannot determine validity of dependent constraint")
+
+
+class _DependentProperty(property, _Dependent):
+    """@dependent_property(is_discrete=, event_dim=): a property on an instance (the support its parameters give),
+    a _Dependent constraint on the class (GeneralizedPareto.support)"""
+
+    def __init__(self, fn=None, *, is_discrete=NotImplemented, event_dim=NotImplemented):
+        property.__init__(self, fn)
+        self._is_discrete, self._event_dim = is_discrete, event_dim
+
+    def __call__(self, fn):
+        return _DependentProperty(fn, is_discrete=self._is_discrete, event_dim=self._event_dim)
 
 
 def is_dependent(constraint):
@@ -176,6 +192,46 @@ class _LowerCholesky(Constraint):
         return lower & (value.diagonal(dim1=-2, dim2=-1) > 0).all(-1)
 
 
+class _LowerTriangular(Constraint):
+    event_dim = 2
+
+    def check(self, value):
+        return (value.tril() == value).flatten(-2).all(-1)
+
+
+class _CorrCholesky(Constraint):
+    """lower Cholesky factors of correlation matrices: positive diagonal, rows of unit norm"""
+    event_dim = 2
+
+    def check(self, value):
+        tol = finfo(value.dtype).eps * value.shape[-1] * 10
+        unit_rows = ((value.norm(dim=-1) - 1).abs() <= tol).all(-1)
+        return _LowerCholesky().check(value) & unit_rows
+
+
+class _Square(Constraint):
+    event_dim = 2
+
+    def check(self, value):
+        return full(value.shape[:-2], value.shape[-2] == value.shape[-1], dtype=bool_, device=value.device)
+
+
+class _Symmetric(_Square):
+    def check(self, value):
+        square = super().check(value)
+        if not square.all():
+            return square
+        return value.isclose(value.mT, atol=1e-6).all(-2).all(-1)
+
+
+class _PositiveSemidefinite(_Symmetric):
+    def check(self, value):
+        sym = super().check(value)
+        if not sym.all():
+            return sym
+        return linalg.eigvalsh(value).ge(0).all(-1)
+
+
 class _PositiveDefinite(Constraint):
     event_dim = 2
 
@@ -202,7 +258,53 @@ class _Multinomial(Constraint):
         return "Multinomial()"
 
 
+class _Cat(Constraint):
+    """cseq[i] applied to the i-th slice (of lengths[i]) of dimension dim"""
+
+    def __init__(self, cseq, dim=0, lengths=None):
+        self.cseq, self.dim = list(cseq), dim
+        self.lengths = [1] * len(self.cseq) if lengths is None else list(lengths)
+        if len(self.lengths) != len(self.cseq):
+            raise ValueError(f"constraints.cat: {len(self.cseq)} constraints but {len(self.lengths)} lengths")
+
+    @property
+    def is_discrete(self):
+        return any(c.is_discrete for c in self.cseq)
+
+    @property
+    def event_dim(self):
+        return max(c.event_dim for c in self.cseq)
+
+    def check(self, value):
+        checks, start = [], 0
+        for c, n in zip(self.cseq, self.lengths):
+            checks.append(c.check(value.narrow(self.dim, start, n)))
+            start += n
+        return _cat_tensors(checks, self.dim)
+
+
+class _Stack(Constraint):
+    """cseq[i] applied to the i-th entry of dimension dim"""
+
+    def __init__(self, cseq, dim=0):
+        self.cseq, self.dim = list(cseq), dim
+
+    @property
+    def is_discrete(self):
+        return any(c.is_discrete for c in self.cseq)
+
+    @property
+    def event_dim(self):
+        dim = max(c.event_dim for c in self.cseq)
+        return dim + 1 if self.dim + dim < 0 else dim
+
+    def check(self, value):
+        n = value.shape[self.dim]
+        return _stack_tensors([c.check(value.select(self.dim, i)) for i, c in zip(range(n), self.cseq)], self.dim)
+
+
 dependent = _Dependent()
+dependent_property = _DependentProperty
 independent = _IndependentConstraint
 boolean = _Boolean()
 one_hot = _OneHot()
@@ -222,4 +324,11 @@ half_open_interval = _HalfOpenInterval
 simplex = _Simplex()
 lower_cholesky = _LowerCholesky()
 positive_definite = _PositiveDefinite()
+lower_triangular = _LowerTriangular()
+corr_cholesky = _CorrCholesky()
+square = _Square()
+symmetric = _Symmetric()
+positive_semidefinite = _PositiveSemidefinite()
+cat = _Cat
+stack = _Stack
 multinomial = _Multinomial

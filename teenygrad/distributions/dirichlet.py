@@ -11,9 +11,9 @@ from ..ops.special_math import digamma
 from ..random import gen_of, normalise_gammas
 from ..tensor import Size
 from . import constraints
-from .distribution import Distribution
 from .gamma import _kernel_dtype, _numpy
 from .utils import broadcast_params
+from .exp_family import ExponentialFamily
 
 
 def _beta_series(y, p, q, wrt_p):
@@ -75,7 +75,7 @@ def _dirichlet_grad(x, alpha, total):
     return out.reshape(shape)
 
 
-class Dirichlet(Distribution):
+class Dirichlet(ExponentialFamily):
     arg_constraints = {"concentration": constraints.independent(constraints.positive, 1)}
     support = constraints.simplex
     has_rsample = True
@@ -135,3 +135,11 @@ class Dirichlet(Distribution):
         k = c.shape[-1]
         c0 = c.sum(-1)
         return c.lgamma().sum(-1) - c0.lgamma() - (k - c0) * c0.digamma() - ((c - 1) * c.digamma()).sum(-1)
+
+    # the exponential-family form (ExponentialFamily: Bregman entropy, kl_divergence within the family)
+    @property
+    def _natural_params(self):
+        return (self.concentration,)
+
+    def _log_normalizer(self, x):
+        return x.lgamma().sum(-1) - x.sum(-1).lgamma()

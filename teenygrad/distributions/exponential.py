@@ -3,11 +3,11 @@
 from ..creation import empty, zeros_like
 from ..tensor import Size
 from . import constraints
-from .distribution import Distribution
 from .utils import broadcast_params, all_numbers
+from .exp_family import ExponentialFamily
 
 
-class Exponential(Distribution):
+class Exponential(ExponentialFamily):
     arg_constraints = {"rate": constraints.positive}
     support = constraints.nonnegative
     has_rsample = True
@@ -52,3 +52,13 @@ class Exponential(Distribution):
 
     def entropy(self):
         return 1.0 - self.rate.log()
+
+    # the exponential-family form (ExponentialFamily: Bregman entropy, kl_divergence within the family)
+    _mean_carrier_measure = 0
+
+    @property
+    def _natural_params(self):
+        return (-self.rate,)
+
+    def _log_normalizer(self, x):
+        return -(-x).log()

@@ -11,8 +11,8 @@ from ..random import gen_of
 from ..tensor import Size, Tensor
 from ..tensor_misc import finfo
 from . import constraints
-from .distribution import Distribution
 from .utils import broadcast_params, all_numbers
+from .exp_family import ExponentialFamily
 
 _LARGE = 500.0  # above this concentration the Wilson-Hilferty normal approximation gives dx/dc (the series is long)
 
@@ -74,7 +74,7 @@ def _standard_gamma(c, need_grad, dtype=np.float64):
     return z, (_standard_gamma_grad(z, c) if need_grad else None)
 
 
-class Gamma(Distribution):
+class Gamma(ExponentialFamily):
     arg_constraints = {"concentration": constraints.positive, "rate": constraints.positive}
     support = constraints.nonnegative
     has_rsample = True
@@ -122,3 +122,13 @@ class Gamma(Distribution):
     def entropy(self):
         c = self.concentration
         return c - self.rate.log() + c.lgamma() + (1 - c) * c.digamma()
+
+    # the exponential-family form (ExponentialFamily: Bregman entropy, kl_divergence within the family)
+    _mean_carrier_measure = 0
+
+    @property
+    def _natural_params(self):
+        return (self.concentration - 1, -self.rate)
+
+    def _log_normalizer(self, x, y):
+        return (x + 1).lgamma() + (x + 1) * (-y.reciprocal()).log()

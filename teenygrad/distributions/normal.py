@@ -4,9 +4,10 @@ import math
 from ..tensor import Size
 from .distribution import LocScale
 from .utils import standard_normal
+from .exp_family import ExponentialFamily
 
 
-class Normal(LocScale):
+class Normal(LocScale, ExponentialFamily):
     @property
     def stddev(self):
         return self.scale
@@ -34,3 +35,13 @@ class Normal(LocScale):
 
     def entropy(self):
         return 0.5 + 0.5 * math.log(2 * math.pi) + self.scale.log()
+
+    # the exponential-family form (ExponentialFamily: Bregman entropy, kl_divergence within the family)
+    _mean_carrier_measure = 0
+
+    @property
+    def _natural_params(self):
+        return (self.loc / self.scale.square(), -0.5 * self.scale.square().reciprocal())
+
+    def _log_normalizer(self, x, y):
+        return -0.25 * x.square() / y + 0.5 * (-math.pi / y).log()

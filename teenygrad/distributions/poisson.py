@@ -7,11 +7,11 @@ from ..creation import tensor
 from ..random import gen_of
 from ..tensor import Size
 from . import constraints
-from .distribution import Distribution
 from .utils import broadcast_params, all_numbers
+from .exp_family import ExponentialFamily
 
 
-class Poisson(Distribution):
+class Poisson(ExponentialFamily):
     arg_constraints = {"rate": constraints.nonnegative}
     support = constraints.nonnegative_integer
 
@@ -45,3 +45,11 @@ class Poisson(Distribution):
         # broadcast first, as torch's broadcast_all: an expanded 0-d value then counts in the dtype promotion
         rate, value = broadcast_params("Poisson.log_prob", rate=self.rate, value=value)
         return value.xlogy(rate) - rate - (value + 1).lgamma()
+
+    # the exponential-family form (ExponentialFamily: Bregman entropy, kl_divergence within the family)
+    @property
+    def _natural_params(self):
+        return (self.rate.log(),)
+
+    def _log_normalizer(self, x):
+        return x.exp()

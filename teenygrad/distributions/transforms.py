@@ -1,7 +1,8 @@
 """torch.distributions.transforms: invertible maps y = f(x) with log |det dy/dx|, which TransformedDistribution uses
 to push a base distribution forward (log p(y) = log p(x) - log|det J|). Here the ones users combine most: Exp,
 Affine, Sigmoid, Tanh, and Compose to chain them, and those the newer families are built from: Abs (HalfNormal,
-HalfCauchy), Power (Weibull, Kumaraswamy) and StickBreaking (LogisticNormal).
+HalfCauchy), Power (Weibull, Kumaraswamy) and StickBreaking (LogisticNormal); transforms_more.py holds the rest
+(Cat, Stack, Independent, Reshape, Softplus, Softmax, the Cholesky ones, CumulativeDistribution), re-exported here.
 
 cache_size=1 remembers the last (x, y): inverting the y just produced returns the x it came from (exact, and its
 graph), instead of recomputing it through the inverse."""
@@ -55,6 +56,14 @@ class Transform:
         y = self._call(x)
         self._cached_x_y = x, y
         return y
+
+    def with_cache(self, cache_size=1):
+        """this transform with another cache_size (a parameterless one: a new instance)"""
+        if self._cache_size == cache_size:
+            return self
+        if type(self).__init__ is Transform.__init__:
+            return type(self)(cache_size=cache_size)
+        raise NotImplementedError(f"{type(self).__name__}.with_cache is not implemented")
 
     def _inv_call(self, y):
         if self._cache_size == 0:
@@ -120,6 +129,9 @@ class _InverseTransform(Transform):
     def __init__(self, transform):
         super().__init__(cache_size=transform._cache_size)
         self._inv = transform
+
+    def with_cache(self, cache_size=1):
+        return self._inv.with_cache(cache_size).inv
 
     @property
     def domain(self):
@@ -226,6 +238,11 @@ class AffineTransform(Transform):
         super().__init__(cache_size=cache_size)
         self.loc, self.scale, self._event_dim = loc, scale, event_dim
 
+    def with_cache(self, cache_size=1):
+        if self._cache_size == cache_size:
+            return self
+        return AffineTransform(self.loc, self.scale, self._event_dim, cache_size=cache_size)
+
     @property
     def event_dim(self):
         return self._event_dim
@@ -284,6 +301,11 @@ class ComposeTransform(Transform):
         for i, part in enumerate(self.parts):
             if not isinstance(part, Transform):
                 raise ValueError(f"ComposeTransform: part {i} is a {type(part).__name__}, not a Transform")
+
+    def with_cache(self, cache_size=1):
+        if self._cache_size == cache_size:
+            return self
+        return ComposeTransform(self.parts, cache_size=cache_size)
 
     @property
     def domain(self):
@@ -384,6 +406,11 @@ class PowerTransform(Transform):
         super().__init__(cache_size=cache_size)
         self.exponent = exponent
 
+    def with_cache(self, cache_size=1):
+        if self._cache_size == cache_size:
+            return self
+        return PowerTransform(self.exponent, cache_size=cache_size)
+
     @property
     def sign(self):
         return self.exponent.sign()
@@ -445,3 +472,8 @@ class StickBreakingTransform(Transform):
         if len(shape) < 1:
             raise ValueError(f"StickBreakingTransform: too few dimensions on input shape {tuple(shape)}")
         return tuple(shape[:-1]) + (shape[-1] - 1,)
+
+
+from .transforms_more import (CatTransform, CorrCholeskyTransform, CumulativeDistributionTransform,  # noqa: E402,F401
+                              IndependentTransform, LowerCholeskyTransform, PositiveDefiniteTransform,
+                              ReshapeTransform, SoftmaxTransform, SoftplusTransform, StackTransform)
