@@ -151,8 +151,8 @@ def test_get_worker_info_main_process():
         def __getitem__(self, i):
             seen.append(gdata.get_worker_info())
             return np.float32(i)
-    list(gdata.DataLoader(Probe(), batch_size=2, num_workers=2))  # loads in this process: no worker info
-    assert seen == [None] * 3
+    list(gdata.DataLoader(Probe(), batch_size=2, num_workers=2))  # workers run in this process, each with its info
+    assert [w.id for w in seen] == [0, 0, 1] and all(w.num_workers == 2 for w in seen)  # batch k on worker k % 2
 
 
 # ---- torch.distributions ----

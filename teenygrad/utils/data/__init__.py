@@ -1,7 +1,7 @@
 """Datasets and batching with torch.utils.data's names and layout: dataset.py (Dataset, TensorDataset, Subset,
 ConcatDataset, StackDataset, IterableDataset, ChainDataset, random_split), sampler.py (the samplers),
-distributed.py (DistributedSampler), dataloader.py (default_collate, default_convert and a single-process
-DataLoader), worker.py (get_worker_info), so `from torch.utils.data.dataloader import DataLoader` works as
+distributed.py (DistributedSampler), dataloader.py (default_collate, default_convert and DataLoader), worker.py
+(get_worker_info and the in-process workers), so `from torch.utils.data.dataloader import DataLoader` works as
 written too."""
 from .dataset import (Dataset, IterableDataset, TensorDataset, Subset, ConcatDataset, StackDataset, ChainDataset,
                       random_split)

@@ -1,4 +1,4 @@
-"""torch.utils.data.dataloader: default_collate and a single-process DataLoader.
+"""torch.utils.data.dataloader: default_collate, default_convert and DataLoader.
 
 DataLoader takes samples by index and collates them; when the dataset is a TensorDataset (or a Subset of
 one) and the collate function is the default, it gathers the whole batch with one fancy-index per tensor
@@ -12,6 +12,7 @@ from ...tensor import Tensor
 from ...random import gen_of
 from .dataset import TensorDataset, Subset, IterableDataset
 from .sampler import RandomSampler
+from .worker import start_workers
 
 
 def default_collate(batch):
@@ -33,23 +34,47 @@ def default_collate(batch):
     if isinstance(elem, (str, bytes)):  # np.str_ too: it is a str
         return batch  # as torch: a list at the top, a tuple of one field's strings inside a sample
     if isinstance(elem, np.generic):  # numpy scalars keep their dtype
+        if elem.dtype.kind in "OSUVMm":
+            raise TypeError(f"default_collate: batch must contain tensors, numpy arrays, numbers, dicts or lists; "
+                            f"found numpy {elem.dtype}")
         return Tensor._wrap(np.array(batch, dtype=elem.dtype))
     if isinstance(elem, numbers.Integral):  # bool too; as torch.tensor(batch): [2, 1.5] is float32, [True, 2] int64
         from ...creation import tensor
         return tensor(list(batch))
     if isinstance(elem, float):  # torch collates Python floats as float64
         return Tensor._wrap(np.array(batch, dtype=np.float64))
-    if isinstance(elem, collections.abc.Mapping):
-        return {key: default_collate([d[key] for d in batch]) for key in elem}
+    if isinstance(elem, collections.abc.Mapping):  # as torch: the first sample's mapping type, where it rebuilds
+        collated = {key: default_collate([d[key] for d in batch]) for key in elem}
+        return _rebuilt(elem, collated, lambda clone: clone.update(collated), collections.abc.MutableMapping)
     if isinstance(elem, tuple) and hasattr(elem, "_fields"):  # namedtuple
         return type(elem)(*(default_collate(list(s)) for s in zip(*batch)))
     if isinstance(elem, collections.abc.Sequence):
         if any(len(b) != len(elem) for b in batch):
             raise RuntimeError(f"default_collate: each element in list of batch should be of equal size, got "
                                f"sizes {[len(b) for b in batch]}")
-        return [default_collate(s) for s in zip(*batch)]
+        collated = [default_collate(s) for s in zip(*batch)]
+        if isinstance(elem, tuple):  # torch's backwards compatibility: a tuple's fields come back as a list
+            return collated
+
+        def fill(clone):
+            for i, c in enumerate(collated):
+                clone[i] = c
+        return _rebuilt(elem, collated, fill, collections.abc.MutableSequence)
     raise TypeError(f"default_collate: batch must contain tensors, numpy arrays, numbers, dicts or lists; "
                     f"found {type(elem).__name__}")
+
+
+def _rebuilt(elem, collated, fill, mutable):
+    """collated in elem's container type, as torch rebuilds it: a copy of a mutable one filled in, else
+    type(elem)(collated); the plain dict or list when that fails."""
+    try:
+        if isinstance(elem, mutable):
+            clone = copy.copy(elem)
+            fill(clone)
+            return clone
+        return type(elem)(collated)
+    except TypeError:
+        return collated
 
 
 def default_convert(data):
@@ -92,23 +117,28 @@ def default_convert(data):
 
 
 def _gather(dataset, idx):
-    """The batch at integer array idx, fetched with one fancy-index per tensor, or None if the dataset isn't
-    built from tensors this way."""
+    """The batch at the index list idx, fetched with one fancy-index per tensor, or None if the dataset isn't
+    built from plain tensors this way (a tensor that needs grad is stacked by default_collate, keeping its graph)."""
     if type(dataset) is TensorDataset:
-        return [Tensor._wrap(t._data[idx]) for t in dataset.tensors]
+        if any(t.requires_grad for t in dataset.tensors):
+            return None
+        return [Tensor._wrap(t._data[np.asarray(idx, dtype=np.int64)]) for t in dataset.tensors]
     if type(dataset) is Subset:
-        return _gather(dataset.dataset, np.asarray(dataset.indices, dtype=np.int64)[idx])
+        sub = np.asarray(dataset.indices, dtype=np.int64)[np.asarray(idx, dtype=np.int64)]
+        return _gather(dataset.dataset, sub)
     return None
 
 
 class DataLoader:
     """Iterate a dataset in batches. shuffle draws a fresh permutation each epoch from `generator` (a
-    teenygrad.Generator; the global one if None). Loading runs in this process: num_workers, pin_memory
-    and the like are accepted for torch scripts and change nothing but speed."""
+    teenygrad.Generator; the global one if None). num_workers > 0 runs torch's worker protocol in this process
+    (worker.py): each worker's seed, worker_init_fn, get_worker_info and its own copy of the dataset, and
+    torch's batch order, so the batches equal torch's; pin_memory and timeout change nothing here."""
 
-    def __init__(self, dataset, batch_size=1, shuffle=False, sampler=None, batch_sampler=None, num_workers=0,
+    def __init__(self, dataset, batch_size=1, shuffle=None, sampler=None, batch_sampler=None, num_workers=0,
                  collate_fn=None, pin_memory=False, drop_last=False, timeout=0, worker_init_fn=None,
-                 generator=None, prefetch_factor=None, persistent_workers=False):
+                 multiprocessing_context=None, generator=None, *, prefetch_factor=None, persistent_workers=False,
+                 pin_memory_device="", in_order=True):
         if batch_size is not None and (not isinstance(batch_size, int) or isinstance(batch_size, bool)  # torch's test:
                                        or batch_size <= 0):                                   # np.int64 too is refused
             raise ValueError(f"DataLoader: batch_size should be a positive integer value, got {batch_size!r}")
@@ -139,6 +169,12 @@ class DataLoader:
         self.batch_size = None if batch_sampler is not None else batch_size
         self.shuffle, self.sampler, self.batch_sampler = shuffle, sampler, batch_sampler
         self.drop_last, self.generator, self.num_workers = drop_last, generator, num_workers
+        self.pin_memory, self.timeout, self.worker_init_fn = pin_memory, timeout, worker_init_fn
+        self.multiprocessing_context, self.pin_memory_device, self.in_order = (multiprocessing_context,
+                                                                               pin_memory_device, in_order)
+        self.prefetch_factor = 2 if num_workers > 0 and prefetch_factor is None else prefetch_factor
+        self.persistent_workers = persistent_workers
+        self._workers = None  # persistent_workers keep theirs (and their random states) from epoch to epoch
         if collate_fn is None:  # as torch: without batching each sample is only converted
             collate_fn = default_convert if batch_size is None and batch_sampler is None else default_collate
         self.collate_fn = collate_fn
@@ -154,6 +190,9 @@ class DataLoader:
         if self.batch_sampler is not None:
             yield from self.batch_sampler
             return
+        if self.batch_size is None:  # no batching: each index is a task
+            yield from self._indices()
+            return
         b, batch = self.batch_size, []
         for i in self._indices():
             batch.append(i)
@@ -163,30 +202,77 @@ class DataLoader:
         if batch and not self.drop_last:
             yield batch
 
+    def _fetch(self, ds, idx):
+        """One task's result, as torch's fetcher: the dataset's __getitems__(idx) when it has one, else a sample
+        per index, collated; without batching dataset[idx], converted."""
+        if self.batch_size is None and self.batch_sampler is None:
+            return self.collate_fn(ds[idx])
+        if self.collate_fn is default_collate:
+            batch = _gather(ds, idx)
+            if batch is not None:
+                return batch
+        getitems = getattr(ds, "__getitems__", None)
+        return self.collate_fn(getitems(idx) if getitems else [ds[i] for i in idx])
+
+    def _start_workers(self):
+        """This epoch's workers: fresh ones (torch draws their base seed from `generator` first, each epoch), or
+        the persistent ones, which keep their dataset copies and random states and draw no new seed."""
+        if self._workers is not None:
+            return self._workers
+        base_seed = int(gen_of(self.generator).randint(1, 0, 2 ** 63)[0])
+        if self.num_workers == 0:
+            if self.timeout != 0:  # torch's type and test, at the start of iteration
+                raise AssertionError(f"DataLoader: timeout={self.timeout} needs num_workers > 0")
+            return None
+        if self.prefetch_factor <= 0:
+            raise AssertionError(f"DataLoader: prefetch_factor must be greater than 0 with num_workers > 0, got "
+                                 f"{self.prefetch_factor}")
+        workers = start_workers(self.num_workers, base_seed, self.dataset, self.worker_init_fn,
+                                deep_copy=isinstance(self.dataset, IterableDataset))
+        if self.persistent_workers:
+            self._workers = workers
+        return workers
+
     def __iter__(self):
-        # torch draws each iterator's base seed (for worker processes) first: the same draw keeps the streams equal
-        gen_of(self.generator).randint(1, 0, 2 ** 63)
+        return self._batches(self._start_workers())  # as torch: the seed draw and checks happen at iter(loader)
+
+    def _batches(self, workers):
         if isinstance(self.dataset, IterableDataset):
-            yield from self._iter_stream()
+            yield from self._iter_streams(workers)
             return
-        if self.batch_size is None and self.batch_sampler is None:  # no batching: samples one by one
-            for i in self._indices():
-                yield self.collate_fn(self.dataset[int(i)])
-            return
-        fast = self.collate_fn is default_collate
-        for idx in self._index_batches():
-            batch = _gather(self.dataset, np.asarray(idx, dtype=np.int64)) if fast else None
-            if batch is None:
-                batch = self.collate_fn([self.dataset[int(i)] for i in idx])
+        for k, idx in enumerate(self._index_batches()):  # the sampler runs here, in the main process
+            if workers is None:
+                yield self._fetch(self.dataset, idx)
+                continue
+            with workers[k % len(workers)] as w:  # torch sends task k to worker k mod num_workers
+                batch = self._fetch(w.info.dataset, idx)
             yield batch
 
-    def _iter_stream(self):
+    def _iter_streams(self, workers):
+        """An IterableDataset: in the main process its stream, batched; with workers each worker batches its own
+        copy's whole stream, and torch takes one batch from each worker in turn, dropping those that end."""
+        if workers is None:
+            yield from self._stream(self.dataset)
+            return
+        for w in workers:
+            w.stream = self._stream(w.info.dataset)
+        active = list(workers)
+        while active:
+            for w in list(active):
+                with w:
+                    batch = next(w.stream, _END)
+                if batch is _END:
+                    active.remove(w)
+                else:
+                    yield batch
+
+    def _stream(self, dataset):
         if self.batch_size is None:
-            for sample in self.dataset:
+            for sample in dataset:
                 yield self.collate_fn(sample)
             return
         batch = []
-        for sample in self.dataset:
+        for sample in dataset:
             batch.append(sample)
             if len(batch) == self.batch_size:
                 yield self.collate_fn(batch)
@@ -204,3 +290,6 @@ class DataLoader:
         if self.batch_size is None:
             return n
         return n // self.batch_size if self.drop_last else math.ceil(n / self.batch_size)
+
+
+_END = object()

@@ -2,6 +2,7 @@
 import bisect
 import math
 import numbers
+import warnings
 import numpy as np
 from ...random import gen_of
 
@@ -21,6 +22,9 @@ class IterableDataset(Dataset):
 
     def __iter__(self):
         raise NotImplementedError(f"{type(self).__name__} must implement __iter__")
+
+    def __add__(self, other):
+        return ChainDataset([self, other])
 
 
 class TensorDataset(Dataset):
@@ -53,6 +57,13 @@ class Subset(Dataset):
             return self.dataset[[self.indices[i] for i in idx]]
         return self.dataset[self.indices[idx]]
 
+    def __getitems__(self, indices):
+        """A batch of samples (DataLoader asks for it): the dataset's own __getitems__ when it has one."""
+        getitems = getattr(self.dataset, "__getitems__", None)
+        if getitems:
+            return getitems([self.indices[i] for i in indices])
+        return [self.dataset[self.indices[i]] for i in indices]
+
     def __len__(self):
         return len(self.indices)
 
@@ -65,8 +76,8 @@ class ConcatDataset(Dataset):
         if not self.datasets:
             raise ValueError("ConcatDataset: datasets should not be an empty iterable")
         for d in self.datasets:
-            if isinstance(d, IterableDataset):
-                raise ValueError("ConcatDataset: does not support IterableDataset")
+            if isinstance(d, IterableDataset):  # torch's type
+                raise AssertionError(f"ConcatDataset does not support IterableDataset, got {type(d).__name__}")
         self.cumulative_sizes = list(np.cumsum([len(d) for d in self.datasets]).tolist())
 
     def __len__(self):
@@ -74,8 +85,9 @@ class ConcatDataset(Dataset):
 
     def __getitem__(self, idx):
         if idx < 0:
-            if -idx > len(self):
-                raise IndexError(f"ConcatDataset: index {idx} out of range for length {len(self)}")
+            if -idx > len(self):  # torch's type
+                raise ValueError(f"ConcatDataset: absolute value of index {idx} should not exceed dataset length "
+                                 f"{len(self)}")
             idx += len(self)
         d = bisect.bisect_right(self.cumulative_sizes, idx)
         return self.datasets[d][idx - (self.cumulative_sizes[d - 1] if d else 0)]
@@ -93,6 +105,10 @@ def random_split(dataset, lengths, generator=None):
         sizes = [int(math.floor(n * frac)) for frac in lengths]
         for i in range(n - sum(sizes)):
             sizes[i % len(sizes)] += 1
+        for i, k in enumerate(sizes):
+            if k == 0:
+                warnings.warn(f"random_split: length of split at index {i} is 0. This might result in an empty "
+                              f"dataset.")
         lengths = sizes
     if any(not isinstance(k, numbers.Integral) or k < 0 for k in lengths):
         raise ValueError(f"random_split: lengths must be non-negative integers or fractions summing to 1, "
@@ -127,6 +143,21 @@ class StackDataset(Dataset):
         if isinstance(self.datasets, dict):
             return {k: d[index] for k, d in self.datasets.items()}
         return tuple(d[index] for d in self.datasets)
+
+    def __getitems__(self, indices):
+        """A batch of samples, each dataset read with its own __getitems__ when it has one (as torch)."""
+        named = isinstance(self.datasets, dict)
+        columns = []
+        for d in (self.datasets.values() if named else self.datasets):
+            getitems = getattr(d, "__getitems__", None)
+            items = getitems(indices) if callable(getitems) else [d[i] for i in indices]
+            if len(items) != len(indices):
+                raise ValueError(f"StackDataset: nested dataset's output size mismatch: expected {len(indices)}, "
+                                 f"got {len(items)}")
+            columns.append(items)
+        if named:
+            return [dict(zip(self.datasets, row)) for row in zip(*columns)]
+        return [tuple(row) for row in zip(*columns)]
 
     def __len__(self):
         return self._length

@@ -46,6 +46,7 @@ class RandomSampler(Sampler):
         n, g = len(self.data_source), self.generator
         if g is None:  # as torch: a fresh generator seeded from the default one, each epoch
             g = Generator().manual_seed(int(gen_of(None).randint(1, 0, 2 ** 63)[0]))
+        gen_of(g)  # a TypeError now for what isn't a Generator
         return self._draws(n, g)
 
     def _draws(self, n, g):
