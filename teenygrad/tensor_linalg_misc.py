@@ -2,6 +2,7 @@
 (autograd comes from the pieces): addmm, addmv, baddbmm, addbmm, tensordot, kron, cross, dist, deg2rad, rad2deg,
 logaddexp2, is_nonzero, is_same_size, is_complex, use_deterministic_algorithms."""
 import math
+import warnings
 import numpy as np
 from . import dtype as dt
 from .tensor import Tensor
@@ -71,6 +72,8 @@ def addbmm(input, batch1, batch2, *, beta=1, alpha=1):
 
 def tensordot(a, b, dims=2):
     """Contract a's dims_a with b's dims_b (dims=k: a's last k with b's first k), as one matmul."""
+    if isinstance(dims, Tensor):  # torch takes a 0-d tensor as a count, and a (2, k) one as the two dim lists
+        dims = dims.item() if dims.ndim == 0 else dims.tolist()
     if isinstance(dims, int):
         if dims < 0 or dims > min(a.ndim, b.ndim):
             raise RuntimeError(f"tensordot: dims={dims} out of range for shapes {a.shape} and {b.shape}")
@@ -99,21 +102,34 @@ def kron(a, b):
 
 
 def cross(input, other, dim=None):
-    """The 3-vector cross product along dim (None: the first dim of size 3, as torch.cross)."""
+    """The 3-vector cross product along dim, broadcasting the other dims (None: input's first dim of size 3, as
+    torch.cross, which warns that the default will become linalg.cross's -1)."""
     if dim is None:
+        warnings.warn("Using torch.cross without specifying the dim arg is deprecated. Please either pass the dim "
+                      "explicitly or simply use torch.linalg.cross.", UserWarning, stacklevel=2)
         dim = next((i for i, s in enumerate(input.shape) if s == 3), None)
         if dim is None:
             raise RuntimeError(f"cross: no dimension of size 3 in input of shape {input.shape}")
-    d = dim + input.ndim if dim < 0 else dim
     if input.dtype != other.dtype:  # no promotion, as torch
         raise RuntimeError(f"cross: expected input and other to have the same dtype, got {input.dtype} and "
                            f"{other.dtype}")
-    if input.shape != other.shape or not 0 <= d < input.ndim or input.shape[d] != 3:
+    n = input.ndim
+    if n != other.ndim:
+        raise RuntimeError(f"cross: inputs must have the same number of dimensions, got shapes {input.shape} and "
+                           f"{other.shape}")
+    if not -n <= dim < n:
+        raise IndexError(f"cross: dim {dim} out of range for {n}-D inputs (expected to be in range of [{-n}, {n - 1}])")
+    d = dim % n
+    if input.shape[d] != 3 or other.shape[d] != 3:
         raise RuntimeError(f"cross: inputs of shapes {input.shape} and {other.shape} need size 3 at dim {dim}")
+    try:
+        np.broadcast_shapes(tuple(input.shape), tuple(other.shape))
+    except ValueError:
+        raise RuntimeError(f"cross: shapes {input.shape} and {other.shape} can't be broadcast") from None
     from .tensor_join import cat
     a0, a1, a2 = (input.narrow(d, i, 1) for i in range(3))
     b0, b1, b2 = (other.narrow(d, i, 1) for i in range(3))
-    return cat([a1 * b2 - a2 * b1, a2 * b0 - a0 * b2, a0 * b1 - a1 * b0], d)
+    return cat([a1 * b2 - a2 * b1, a2 * b0 - a0 * b2, a0 * b1 - a1 * b0], d)  # the products broadcast
 
 
 def dist(input, other, p=2):

@@ -104,22 +104,32 @@ def einsum(equation, *operands):
     ins = ins.split(",")
     if len(ins) != len(operands):
         raise RuntimeError(f"einsum: equation {equation!r} names {len(ins)} operands, got {len(operands)}")
+    for k, c in enumerate(eq):
+        if not (c.isascii() and c.isalpha()) and c not in ",.->":
+            raise RuntimeError(f"einsum: invalid subscript {c!r} at index {k} of the equation {equation!r}, subscripts "
+                               f"must be in [a-zA-Z]")
     ins, ell = _expand_ellipsis(ins, operands, equation)
     for sub, t in zip(ins, operands):
-        if len(sub) != t.ndim or not sub.isalpha():
+        if len(sub) != t.ndim or not (sub.isalpha() or sub == ""):  # "" is a 0-d operand's
             raise RuntimeError(f"einsum: subscript {sub!r} doesn't match the operand of shape {t.shape} "
                              f"(equation {equation!r})")
+    _check_sizes(ins, operands, ell, equation)
     if not arrow:
         letters = "".join(ins).replace(ell, "") if ell else "".join(ins)
         out = ell + "".join(sorted(c for c in set(letters) if letters.count(c) == 1))
     out = out.replace("...", ell)
     rt = operands[0].dtype
     for t in operands[1:]:
+        if t.dtype != operands[0].dtype and _contracts_across(ins, operands, out):
+            # torch multiplies when nothing is summed (promoting), but sums products with bmm, which won't mix
+            raise RuntimeError(f"einsum: expected operands of one dtype for the contraction {equation!r}, got "
+                               f"{operands[0].dtype} and {t.dtype}")
         rt = dt.result_type(rt, 1, t.dtype, 1)
     if rt.kind in "biu" and set("".join(ins)) - set(out):  # something is summed over
-        if len(operands) == 1:  # torch sums one operand with sum: bool and integers -> int64
+        if not _contracts_across(ins, operands, out):  # torch sums with sum alone: bool and integers -> int64
             rt = dt.int64
-        elif rt.kind == "b":  # numpy would contract with (or, and); torch refuses
+        elif rt.kind == "b" and all(t.numel() for t in operands):  # numpy would use (or, and); torch refuses
+            # (but for an empty operand, which gives torch's zeros: False)
             raise NotImplementedError(f"einsum: contractions of bool tensors are not implemented ({equation!r})")
     if rt.kind == "V" or (rt == dt.float16 and type(operands[0]._data) is np.ndarray):
         # bfloat16 has no numpy einsum loop, and numpy's float16 no BLAS: torch accumulates these in float32 anyway
@@ -135,6 +145,34 @@ def outer(self, vec2):
 
 
 Tensor.ger = Tensor.outer
+
+
+def _check_sizes(ins, operands, ell, equation):
+    """A letter has one size across the operands, or 1 where it broadcasts (torch checks this before dtypes)."""
+    seen = {}
+    for k, (sub, t) in enumerate(zip(ins, operands)):
+        mine = {}
+        for c, n in zip(sub, t.shape):
+            name = "an ellipsis dim" if c in ell else f"subscript {c}"
+            if mine.setdefault(c, n) != n:
+                raise RuntimeError(f"einsum: {name} is repeated for operand {k} but the sizes don't match, "
+                                   f"{mine[c]} != {n} (equation {equation!r})")
+            m = seen.setdefault(c, n)
+            if m == 1:
+                seen[c] = n
+            elif n not in (1, m):
+                raise RuntimeError(f"einsum: {name} has size {n} for operand {k} which does not broadcast with "
+                                   f"previously seen size {m} (equation {equation!r})")
+
+
+def _contracts_across(ins, operands, out):
+    """Whether a letter left out of the output spans more than one operand (at a size other than 1): a sum of
+    products, not a product of sums."""
+    seen = {}
+    for sub, t in zip(ins, operands):
+        for c in set(c for c, n in zip(sub, t.shape) if n != 1 and c not in out):
+            seen[c] = seen.get(c, 0) + 1
+    return any(k > 1 for k in seen.values())
 
 
 def _expand_ellipsis(ins, operands, equation):

@@ -188,11 +188,13 @@ class Einsum(Function):
             ops = [g] + [xj.conj() if xj.dtype.kind == "c" else xj for j, xj in enumerate(self.xs) if j != i]
             gi = _einsum([self.out] + others, target, ops)
             size = {c: x.shape[k] for k, c in enumerate(sub)}
-            spread = tuple(k for k, c in enumerate(target) if gi.shape[k] != size[c])  # x's size-1 letters, broadcast
+            spread = tuple(k for k, c in enumerate(target) if gi.shape[k] != size[c] == 1)  # x's size-1 letters
             if spread:
                 gi = gi.sum(spread, keepdims=True)
-            # letters summed away inside x alone come back as a broadcast
-            gi = np.broadcast_to(gi.reshape([size[c] if c in avail else 1 for c in uniq]), [size[c] for c in uniq])
+            # letters summed away inside x alone, and x's letters that the others had at size 1 (broadcast against
+            # x's), come back as a broadcast
+            gi = gi.reshape([gi.shape[target.index(c)] if c in avail else 1 for c in uniq])
+            gi = np.broadcast_to(gi, [size[c] for c in uniq])
             if uniq == sub:
                 grads.append(contiguous(gi))
                 continue
@@ -217,12 +219,14 @@ class Einsum(Function):
             gi = Einsum.apply(g, *[xj.conj() if xj.dtype.kind == "c" else xj for j, xj in enumerate(xs) if j != i],
                               ins=(self.out, *others), out=target)
             size = {c: x.shape[k] for k, c in enumerate(sub)}
-            spread = tuple(k for k, c in enumerate(target) if gi.shape[k] != size[c])  # x's size-1 letters, broadcast
+            spread = tuple(k for k, c in enumerate(target) if gi.shape[k] != size[c] == 1)  # x's size-1 letters
             if spread:
                 gi = gi.sum(spread, keepdim=True)
             full = tuple(size[c] for c in uniq)
             if target != uniq:  # letters summed away inside x alone come back as a broadcast
-                gi = gi.reshape([size[c] if c in avail else 1 for c in uniq]).expand(*full)
+                gi = gi.reshape([gi.shape[target.index(c)] if c in avail else 1 for c in uniq])
+            if tuple(gi.shape) != full:  # and so do x's letters that the others had at size 1
+                gi = gi.expand(*full)
             if uniq != sub:  # a repeated letter (a diagonal, "ii"): gi onto it, zeros elsewhere, via identities
                 seen, spread, eyes = set(), "", []
                 for c in sub:
