@@ -7,8 +7,10 @@ native/cpu/DistributionTemplates.h describe it). numpy ships the same twister, s
 and repeats torch's transformations on its raw words, vectorised:
 
 - uniform float32: the low 24 bits of one word times 2^-24 (float64: the low 53 bits of two words, high word
-  first), then `x * (to - from) + from`;
-- randint / random_: one word modulo the range (two words when the range is 2^32 or more), plus low;
+  first), then `x * (to - from) + from` (half and bfloat16: the float32 value, from float32 bounds, rounded); a
+  value that rounds up to `to` is `from` instead (uniform_(1, 2) from the largest word; rand in half near 1);
+- randint / random_: one word modulo the range (two words, high first, when the range is 2^28 or more), plus
+  low; random_() with no bounds takes two words for int64 and float64 only, whatever the range;
 - randn float32 (16 values or more, contiguous): uniforms in place, then Box-Muller on blocks of 16, each block's
   first 8 values paired with its last 8, with the float32 log/sin/cos polynomials of torch's AVX2 kernel (which x86
   builds use even on AVX-512 machines) and its fused multiply-adds; a tail shorter than 16 redraws the last 16
@@ -17,7 +19,8 @@ and repeats torch's transformations on its raw words, vectorised:
   Box-Muller per pair whose second value is kept for the next call, as torch's generator does;
 - exponential: -log1p(-u) / lambda on a 53-bit uniform; bernoulli(p): a 53-bit uniform < p; multinomial: one
   exponential per category and the largest p / e (n = 1 or no replacement), else a binary search of the
-  normalised cumulative sum per 53-bit uniform; randperm: Fisher-Yates, one word modulo (n - i) per step;
+  normalised cumulative sum per 53-bit uniform (the exponentials follow the probabilities' memory order, as
+  torch's empty_like(probs)); randperm: Fisher-Yates, one word modulo (n - i) per step;
 - gamma (torch._standard_gamma), dirichlet (torch._sample_dirichlet) and poisson: torch's serial rejection
   samplers, one element after another in C order (the same whatever torch's thread count): Marsaglia-Tsang on
   53-bit uniforms and double Box-Muller normals (sharing the generator's cached normal), alpha < 1 boosted by
@@ -27,11 +30,15 @@ and repeats torch's transformations on its raw words, vectorised:
   values; gamma's loop also runs compiled (numba, the same draws bit for bit) when the kernels are on.
 
 float64 randn takes torch's scalar kernel in double (libm's log/cos/sin through Python's math); half and bfloat16
-take the float32 kernel and round. Checked bit for bit against torch 2.13 on x86 (tests/test_torch_rng.py). On ARM
+take the float32 kernel and round. The float64 samplers (exponential_, cauchy_, log_normal_, ...) store half and
+bfloat16 through float32, as torch builds those types from a float (cast_sample). Checked bit for bit against
+torch 2.13 on x86 (tests/test_torch_rng.py). On ARM
 torch's randn takes its scalar kernel (libm's log/sin/cos) and differs from these values in the last bits. The
 gamma, Dirichlet and Poisson samplers are checked in tests/test_torch_rng_gamma.py. Only rng_of's users
 (nn.init.trunc_normal_ on a narrow window far in a tail) still draw from numpy's algorithms over the same twister:
-seeded and reproducible, not torch's numbers."""
+seeded and reproducible, not torch's numbers. nn.init.orthogonal_ draws torch's normals but orthogonalises them
+with numpy's LAPACK QR, which differs from torch's build in the last bits (a few ulps): the same stream after it,
+not the same bits. tests/test_rng_fuzz15.py compares the samplers with torch across seeds, shapes and dtypes."""
 import contextlib
 import math
 import numbers
@@ -132,13 +139,24 @@ class Generator:
         return (self._words64(n) & _M53).astype(_F64) * 2.0 ** -53
 
     def uniform(self, n, dtype, low=0.0, high=1.0):
-        """n values uniform on [low, high) of float dtype, torch's uniform_ in iteration order."""
+        """n values uniform on [low, high) of float dtype, torch's uniform_ in iteration order: a value that rounds
+        up to high (uniform_(1, 2) from the largest 24-bit word, or any rand in half) is low instead."""
+        out = self._uniform_rounded(n, dtype, low, high)
+        if (low, high) == (0, 1) and dtype in (_F32, _F64):  # below 1 - 2^-24 exactly: nothing rounds up
+            return out
+        hit = out == dtype.type(high)
+        if hit.any():
+            out[hit] = dtype.type(low)
+        return out
+
+    def _uniform_rounded(self, n, dtype, low, high):
         if dtype == _F64:
             u = self._u53(n)
             # x * (to - from) + from, fused
             return u if (low, high) == (0, 1) else _fma64(u, _F64(high) - _F64(low), _F64(low))
-        # float32, half and bfloat16: a 24-bit float32 uniform, from and to in the tensor's dtype, rounded at the end
-        lo, hi = _F32(dtype.type(low)), _F32(dtype.type(high))
+        # float32, half and bfloat16: torch's float32 uniform_ (from and to in float32, not in the tensor's dtype),
+        # rounded to the dtype at the end
+        lo, hi = _F32(low), _F32(high)
         if lo == 0 and hi == 1:
             return self._u24(n).astype(dtype, copy=False)
         # x * (to - from) + from in float32 with one rounding (the compiler fuses it): exact through float64,
@@ -210,10 +228,13 @@ class Generator:
                 self._next_normal = float(vals[-1])
         return out
 
-    def randint(self, n, low, high):
-        """n integers uniform on [low, high) (int64), torch's random_from_to."""
+    def randint(self, n, low, high, wide=None):
+        """n integers uniform on [low, high) (int64), torch's random_from_to: a 64-bit word per value from a range
+        of 2^28 on (less skew), else a 32-bit one. wide=True/False forces one (random_() with no bounds: 64-bit
+        words for int64 and float64 only, whatever the range)."""
         span = high - low
-        w = self._words64(n) if span >= 1 << 32 else self._words(n)
+        wide = span >= 1 << 28 if wide is None else wide
+        w = self._words64(n) if wide else self._words(n)
         v = w % np.uint64(span)
         return v.astype(np.int64) + np.int64(low) if low else v.astype(np.int64)
 
@@ -260,10 +281,11 @@ class Generator:
         return self._u53(n) < p
 
     def multinomial(self, rows, num_samples, replacement):
-        """Category indices (len(rows), num_samples) from the rows of probabilities (float32 or float64)."""
+        """Category indices (len(rows), num_samples) from the rows of probabilities (float32 or float64; any
+        strides: the exponentials below follow their memory order, as torch's empty_like(probs).exponential_())."""
         if not replacement or num_samples == 1:
             # torch: q ~ Exp(1) per category (in the rows' dtype); the sample is the argmax (or top k) of p / q
-            q = self.exponential(rows.size, 1.0, rows.dtype).reshape(rows.shape)
+            q = draw_like(rows.shape, rows.strides, lambda n: self.exponential(n, 1.0, rows.dtype))
             with np.errstate(divide="ignore", invalid="ignore"):
                 keys = rows / q
             if num_samples == 1:
@@ -274,6 +296,7 @@ class Generator:
         # each row's normalised cumulative sum (summed in turn, in the rows' dtype), then for each of the row's
         # num_samples 53-bit uniforms (row after row) the first category whose cumulative sum reaches it
         u = self._u53(rows.shape[0] * num_samples).reshape(rows.shape[0], num_samples)
+        rows = np.ascontiguousarray(rows)
         from .backend import cpu
         if cpu.fused() is not None:  # the same steps in one pass per row (numpy's cumsum alone is 2x slower)
             from .backend._numba_random import multinomial_rows
@@ -588,6 +611,15 @@ def draw_like(shape, strides, draw):
         return draw(n).reshape(shape)
     vals = draw(n).reshape([shape[i] for i in order])
     return vals.transpose(np.argsort(order))
+
+
+def cast_sample(vals, dtype):
+    """A sampler's float64 values in dtype as torch stores them: half and bfloat16 are made from a float, so the
+    double rounds to float32 first (a direct rounding differs where that first rounding lands on a tie)."""
+    dtype = np.dtype(dtype)
+    if vals.dtype == _F64 and dtype.kind in "fV" and dtype.itemsize == 2:  # float16, bfloat16
+        vals = vals.astype(_F32)
+    return vals.astype(dtype, copy=False)
 
 
 @contextlib.contextmanager

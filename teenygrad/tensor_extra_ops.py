@@ -271,14 +271,14 @@ Tensor.__ilshift__, Tensor.__irshift__ = Tensor.bitwise_left_shift_, Tensor.bitw
 def _fill_random(self, op, draw, generator, floating=True):
     """self <- draw(gen, n) (n host float64 or int64 values from a teenygrad.Generator, placed as torch's iterator
     visits self's memory), in self's memory (views' bases see it)."""
-    from .random import gen_of, draw_like
+    from .random import gen_of, draw_like, cast_sample
     if floating and not dt.is_floating(self._data.dtype):
         raise RuntimeError(f"{op}: expects a floating point tensor (a continuous distribution), got {self.dtype}")
     if self.requires_grad and self._ctx is None and _gstate["enabled"]:
         raise RuntimeError(f"{op}: a leaf Variable that requires grad is being used in an in-place operation")
     g = gen_of(generator)
     vals = draw_like(self.shape, self._data.strides, lambda n: draw(g, n))
-    vals = on_device_of(self._data, vals.astype(self._data.dtype))
+    vals = on_device_of(self._data, cast_sample(vals, self._data.dtype))
     if self._ctx is not None and _gstate["enabled"]:  # a graph tensor: the old value gets zero gradient
         return self._inplace(E.Piecewise.apply(self._pre_inplace(), fn=lambda x: vals), op)
     self._data[...] = vals
@@ -319,7 +319,8 @@ def _random_bounds(self, args, kwargs):
 def random_(self, *args, generator=None, **kwargs):
     """Integers drawn uniformly from [from, to): by default [0, max of the dtype] ([0, 2^mantissa] for floats)."""
     lo, hi = _random_bounds(self, args, kwargs)
-    return _fill_random(self, "random_", lambda g, n: g.randint(n, lo, hi), generator, False)
+    wide = None if args or kwargs else self._data.dtype in (np.int64, np.float64)  # torch's random_(): by dtype
+    return _fill_random(self, "random_", lambda g, n: g.randint(n, lo, hi, wide), generator, False)
 
 
 @_method

@@ -68,6 +68,8 @@ def _write_sample(self, sample, op):
     """self <- sample (a host array of self's shape: the host RNG, any device), as torch's random fills: a leaf that
     requires grad is refused (nn.init and the optimizers fill under no_grad), a graph tensor is rebound to the
     sample (its old value gets a zero gradient), anything else takes it in its own memory, stamped."""
+    from .random import cast_sample
+    sample = cast_sample(sample, self._data.dtype)
     if self.requires_grad and _gstate["enabled"]:
         if self._ctx is None:
             raise RuntimeError(f"{op}: a leaf Variable that requires grad is being used in an in-place operation; "
@@ -86,12 +88,27 @@ def _draw(self, draw):
     return draw_like(self.shape, self._data.strides, draw)
 
 
+def _largest(d):
+    """The largest finite value of a float dtype (numpy's finfo does not know bfloat16)."""
+    if d.kind == "V":  # bfloat16
+        import ml_dtypes
+        return float(ml_dtypes.finfo(d).max)
+    return float(np.finfo(d).max)
+
+
 def uniform_(self, a=0.0, b=1.0, generator=None):
     from .random import gen_of
     _check_floating(self, "uniform_")
     if a > b:
         raise RuntimeError(f"uniform_: expects to return a [from, to) range, but found from={a} > to={b}")
     g, d = gen_of(generator), np.dtype(self._data.dtype)
+    top = _largest(d)
+    for name, v in (("from", a), ("to", b)):
+        if not -top <= v <= top:
+            raise RuntimeError(f"uniform_: {name}={v} is out of bounds for {self.dtype} (its largest is {top:g})")
+    if b - a > top:
+        raise RuntimeError(f"uniform_: expects to - from <= {top:g} (the largest {self.dtype}), but found "
+                           f"to={b} and from={a}")
     return _write_sample(self, _draw(self, lambda n: g.uniform(n, d, a, b)), "uniform_")
 
 

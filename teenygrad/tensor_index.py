@@ -469,7 +469,7 @@ def multinomial(input, num_samples, replacement=False, generator=None):
                                f"{num_samples} without replacement")
     if rows.dtype.kind != "f" or rows.dtype.itemsize < 4:
         rows = rows.astype(np.float32)
-    out = gen_of(generator).multinomial(np.ascontiguousarray(rows), num_samples, replacement)
+    out = gen_of(generator).multinomial(rows, num_samples, replacement)  # its layout: torch draws in memory order
     return Tensor._wrap(on_device_of(input._data, out.reshape(num_samples) if p.ndim == 1 else out))
 
 
