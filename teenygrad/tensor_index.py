@@ -531,6 +531,8 @@ def bincount(self, weights=None, minlength=0):
                            f"{weights.shape} and {self.shape}")
     w = None if weights is None else weights._data
     out = np.bincount(self._data, weights=w, minlength=minlength)
+    if w is not None and not self.numel():  # torch: an empty input counts nothing, int64 zeros whatever the weights
+        return Tensor._wrap(np.zeros(minlength, np.int64))
     # torch: float32 weights count in float32, any other weights (float16, ints, bool) in float64
     return Tensor._wrap(out.astype(np.int64) if w is None else out.astype(np.float32 if w.dtype == np.float32 else np.float64))
 

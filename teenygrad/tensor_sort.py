@@ -1,8 +1,8 @@
 """Tensor methods for sorting and order statistics: sort, argsort, topk, unique, unique_consecutive, the
 running extremes (cummax, cummin), median, kthvalue, mode and quantile, the module-level searchsorted and
 bucketize, and the histograms (histc, histogram). Positions are found in numpy and the values gathered from them, so the gradient reaches the elements
-picked. sort(stable=False) and mode replay torch's own CPU algorithms (backend/_std_sort.py) when numba is on, so
-tied values come out in torch's order. Imported by tensor_ops, whose _method attaches them to Tensor."""
+picked. sort(stable=False), mode, topk and kthvalue replay torch's own CPU algorithms (backend/_std_sort.py) when
+numba is on, so tied values come out in torch's order (without numba: a stable order). Imported by tensor_ops, whose _method attaches them to Tensor."""
 import collections
 import numpy as np
 from .ops import reduce as R
@@ -107,6 +107,13 @@ def _rows(a, d):
     return np.ascontiguousarray(rows).reshape(-1, a.shape[d])
 
 
+def _slices(a, d):
+    """a as (before d, along d, after d), in a dtype numba orders the same way: _std_sort's topk and kthvalue
+    work along the middle axis, so no transposed copy."""
+    a = a.view(np.uint8) if a.dtype == np.bool_ else a.astype(np.float32) if a.dtype == np.float16 else a
+    return a.reshape(int(np.prod(a.shape[:d])), a.shape[d], int(np.prod(a.shape[d + 1:])))
+
+
 def _from_rows(idx, shape, d):
     """_rows' inverse for positions: (rows, k) back to shape with k along d."""
     return np.moveaxis(idx.reshape(shape[:d] + shape[d + 1:] + idx.shape[-1:]), -1, d)
@@ -142,13 +149,15 @@ def topk(self, k, dim=-1, largest=True, sorted=True):
         raise RuntimeError("topk: not implemented for bool tensors (as torch on the CPU)")
     if self.ndim == 0:  # torch: the scalar itself, whatever k
         return _topk_t(self.clone(), Tensor._wrap(zeros_on(self._data, (), np.int64)))
-    a = self._data
-    kernels = _sort_kernels(a)
-    if 0 < k < n and kernels is not None:  # one pass over a, in its own layout
-        s = a.shape
-        a3 = a.reshape(int(np.prod(s[:d])), n, int(np.prod(s[d + 1:])))
-        idx = kernels.top_positions(a3, k, largest).reshape(s[:d] + (k,) + s[d + 1:])
+    a, s = self._data, self.shape
+    lib = _std_sort_lib(a) if k else None
+    if lib is not None:
+        # torch's CPU kernel, replayed: std::partial_sort when k * 64 <= n, else std::nth_element (and std::sort of
+        # the first k - 1 when sorted), so tied values and NaNs come out at torch's indices, in its order
+        idx = lib.topk_positions(_slices(a, d), k, largest, sorted).reshape(s[:d] + (k,) + s[d + 1:])
     elif 0 < k < n and type(a) is np.ndarray and a.dtype != np.bool_:
+        # without numba (TEENYGRAD_NUMBA=0): the first k of a stable sort, the same values and the same indices
+        # wherever no tie straddles the cut or the order (torch's differ on ties)
         idx = np.moveaxis(_top_positions(np.moveaxis(a, d, -1), k, largest), -1, d)
     else:  # k of 0 or n, bool, or on the GPU: the full sort
         idx = self.sort(d, descending=largest, stable=True).indices
@@ -310,8 +319,9 @@ def _select(self, dim, keepdim, op, result, k=None):
     if is_bool:
         raise NotImplementedError(f"{op}: not implemented for bool tensors")
     a = self._data
-    if type(a) is np.ndarray:
-        idx = np.moveaxis(_kth_position(np.ascontiguousarray(np.moveaxis(a, d, -1)), k), -1, d)  # rows: ~1.4x faster
+    lib = _std_sort_lib(a) if op == "kthvalue" else None  # median's comparator breaks ties by index: stable
+    if type(a) is np.ndarray:  # without numba (TEENYGRAD_NUMBA=0), and for median: the stable sort's k-th
+        idx = np.moveaxis(_kth_position(np.ascontiguousarray(np.moveaxis(a, d, -1)), k, lib), -1, d)  # rows: ~1.4x
     else:
         idx = np.take(np.argsort(a, axis=d, kind="stable"), [k], axis=d)
     if op == "median" and a.dtype.kind == "f":
@@ -323,12 +333,19 @@ def _select(self, dim, keepdim, op, result, k=None):
     return result(values if keepdim else values.squeeze(d), idx_t)
 
 
-def _kth_position(a, k):
-    """Where the k-th (0-based) of a stable ascending sort along the last axis sits (NaN the largest), keepdims,
-    in O(n) a row: partition finds the value t, and the position is that of the (k - #less than t)-th tie with t."""
+def _kth_position(a, k, lib=None):
+    """Where the k-th (0-based) of an ascending sort along the last axis sits (NaN the largest), keepdims, in O(n)
+    a row: partition finds the value t; a row holding t once has its answer. Rows with ties: lib (_std_sort) given,
+    torch's kthvalue kernel (ATen's quick_select) replayed on them; else the stable sort's (k - #less than t)-th tie."""
     t = np.partition(a, k, axis=-1)[..., k:k + 1]
     nan, t_nan = _is_nan(a), _is_nan(t)
     ties = (a == t) | (nan & t_nan)
+    if lib is not None:
+        pos = np.argmax(ties, axis=-1, keepdims=True)
+        tied = np.count_nonzero(ties, axis=-1) > 1
+        if tied.any():
+            pos[tied] = lib.select_positions(_slices(a[tied], 1), k)
+        return pos
     rank = k - np.count_nonzero((a < t) | (~nan & t_nan), axis=-1, keepdims=True)  # among the ties, 0-based
     pos = np.argmax(ties, axis=-1, keepdims=True)  # the first tie: right unless earlier ties come first
     later = (rank > 0)[..., 0]

@@ -127,22 +127,28 @@ def _stable_topk(a, k, dim, largest):
 @pytest.mark.parametrize("dtype", [np.float32, np.float64, np.int64, np.int32])
 @pytest.mark.parametrize("largest", [True, False])
 @pytest.mark.parametrize("dim", [0, 1, 2])
-def test_topk_ties_and_nans_follow_the_stable_sort(dtype, largest, dim, kernels):
+def test_topk_ties_and_nans_follow_the_stable_sort(dtype, largest, dim, kernels, request):
+    """With numba: torch's indices (its kernel's tie order, replayed); without: the stable sort's."""
+    numba_on = request.node.callspec.params["kernels"]
     a = _with_ties_and_nans((6, 9, 7), 20, dtype, nans=dtype in (np.float32, np.float64))
     for k in (1, 3, a.shape[dim] - 1, a.shape[dim]):
         got = tg.tensor(a).topk(k, dim, largest=largest)
-        want = _stable_topk(a, k, dim, largest)
+        ref = torch.from_numpy(a).topk(k, dim, largest=largest)
+        want = ref.indices.numpy() if numba_on else _stable_topk(a, k, dim, largest)
         np.testing.assert_array_equal(to_np(got.indices), want)
-        ref = torch.from_numpy(a).topk(k, dim, largest=largest)  # torch's values (its tie order is its own)
         np.testing.assert_array_equal(to_np(got.values), ref.values.numpy())
 
 
-def test_topk_sorted_input_and_sorted_false(kernels):
+def test_topk_sorted_input_and_sorted_false(kernels, request):
+    """sorted=False: torch's own (unsorted) order with numba, the stable sort's without."""
+    numba_on = request.node.callspec.params["kernels"]
     a = np.sort(rand((5, 40), 21), axis=1)  # every element beats the held ones: the kernel's slow case
     for largest in (True, False):
         for sorted_ in (True, False):
             got = tg.tensor(a).topk(7, 1, largest=largest, sorted=sorted_)
-            np.testing.assert_array_equal(to_np(got.indices), _stable_topk(a, 7, 1, largest))
+            want = torch.from_numpy(a).topk(7, 1, largest=largest, sorted=sorted_).indices.numpy() if numba_on \
+                else _stable_topk(a, 7, 1, largest)
+            np.testing.assert_array_equal(to_np(got.indices), want)
 
 
 @pytest.mark.parametrize("dim", [0, 1])
@@ -154,12 +160,15 @@ def test_topk_matches_torch_with_gradient(dim, layout, kernels):
 
 @pytest.mark.parametrize("dtype", [np.float32, np.float64, np.int64])
 @pytest.mark.parametrize("dim", [0, 1, 2])
-def test_kthvalue_and_median_ties_and_nans(dtype, dim):
+def test_kthvalue_and_median_ties_and_nans(dtype, dim, kernels, request):
+    """kthvalue: torch's indices with numba (ATen's quick_select replayed), the stable sort's without."""
+    numba_on = request.node.callspec.params["kernels"]
     a = _with_ties_and_nans((5, 8, 6), 24, dtype, nans=dtype != np.int64)
-    stable = np.argsort(a, axis=dim, kind="stable")  # the rule the full sort gave
+    stable = np.argsort(a, axis=dim, kind="stable")  # the rule without numba
     for k in range(a.shape[dim]):
         got = tg.tensor(a).kthvalue(k + 1, dim)
-        np.testing.assert_array_equal(to_np(got.indices), np.take(stable, k, axis=dim))
+        want = torch.from_numpy(a).kthvalue(k + 1, dim).indices.numpy() if numba_on else np.take(stable, k, axis=dim)
+        np.testing.assert_array_equal(to_np(got.indices), want)
         np.testing.assert_array_equal(to_np(got.values), torch.from_numpy(a).kthvalue(k + 1, dim).values.numpy())
     got, want = tg.tensor(a).median(dim), torch.from_numpy(a).median(dim)
     np.testing.assert_array_equal(to_np(got.values), want.values.numpy())

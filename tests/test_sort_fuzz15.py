@@ -49,18 +49,43 @@ def test_sort_expanded_and_radix_paths_stay_stable():
 
 @needs_numba
 @pytest.mark.parametrize("dtype", [np.float32, np.float64, np.int64, np.uint8])
-def test_std_sort_replays_torch_topk_and_kthvalue(dtype):
-    """The replays tensor_sort does not wire in yet (topk, kthvalue keep the stable order tests elsewhere pin)."""
-    from teenygrad.backend import _std_sort
+def test_topk_kthvalue_ties_as_torch(dtype):
+    """topk (sorted or not) and kthvalue pick tied values and NaNs at torch's indices, along any dim."""
     rng = np.random.default_rng(1)
     for n in (5, 17, 100, 1000):
         x = _tied(rng, (2, n), dtype, nan=dtype == np.float32)
-        for k in sorted({1, n // 64 or 1, n // 2 or 1, n}):
-            for largest in (True, False):
-                for srt in (True, False):
-                    want = torch.from_numpy(x).topk(k, 1, largest, srt).indices.numpy()
-                    _eq(_std_sort.topk_positions(x, k, largest, srt), want)
-            _eq(_std_sort.select_positions(x, k - 1), torch.from_numpy(x).kthvalue(k, 1).indices.numpy())
+        for dim, xx in ((1, x), (0, np.ascontiguousarray(x.T))):
+            for k in sorted({1, n // 64 or 1, n // 2 or 1, n}):
+                for largest in (True, False):
+                    for srt in (True, False):
+                        got = tg.Tensor(xx).topk(k, dim, largest, srt)
+                        want = torch.from_numpy(xx).topk(k, dim, largest, srt)
+                        _eq(got.indices.numpy(), want.indices.numpy())
+                        _eq(got.values.numpy(), want.values.numpy())
+                got, want = tg.Tensor(xx).kthvalue(k, dim), torch.from_numpy(xx).kthvalue(k, dim)
+                _eq(got.indices.numpy(), want.indices.numpy())
+                _eq(got.values.numpy(), want.values.numpy())
+
+
+@needs_numba
+def test_topk_kthvalue_big_and_sampling_sized_as_torch():
+    rng = np.random.default_rng(4)
+    v = rng.integers(0, 50, 200_000).astype(np.float32)  # ties everywhere, both of topk's algorithms
+    for k in (10, 100_000):
+        _eq(tg.Tensor(v).topk(k).indices.numpy(), torch.from_numpy(v).topk(k).indices.numpy())
+    _eq(tg.Tensor(v).kthvalue(777).indices.numpy(), torch.from_numpy(v).kthvalue(777).indices.numpy())
+    logits = np.round(rng.standard_normal((1, 65)), 1).astype(np.float32)  # GPT sampling's topk, with ties
+    for k in (1, 10, 65):
+        _eq(tg.Tensor(logits).topk(k).indices.numpy(), torch.from_numpy(logits).topk(k).indices.numpy())
+    h = rng.integers(0, 3, (3, 40)).astype(np.float16)
+    _eq(tg.Tensor(h).topk(7, 1).indices.numpy(), torch.from_numpy(h).topk(7, 1).indices.numpy())
+
+
+def test_bincount_empty_with_weights_is_int64_zeros():
+    for wd in (np.float32, np.float64, np.int32):
+        got = tg.bincount(tg.tensor(np.zeros(0, np.int64)), tg.tensor(np.zeros(0, wd)), minlength=3)
+        want = torch.bincount(torch.zeros(0, dtype=torch.int64), torch.from_numpy(np.zeros(0, wd)), minlength=3)
+        _eq(got.numpy(), want.numpy())
 
 
 @needs_numba

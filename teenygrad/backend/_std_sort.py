@@ -2,8 +2,8 @@
 numba: PyTorch's CPU kernels for sort(stable=False), mode, topk and kthvalue call these, and where values tie the
 order they leave decides the index torch returns (std::sort is not stable past 16 elements). Imported lazily by
 tensor_sort.py only when numba is on; without numba tensor_sort keeps a stable order (the same for untied values).
-sort and mode use them; topk_positions and select_positions replay topk and kthvalue exactly too (tests compare
-them with torch) but are not wired in, as tests/test_perf_paths_index.py pins those two ops to the stable order.
+sort, mode, topk and kthvalue use them (topk_positions and select_positions take a (P, n, Q) array and work along
+its middle axis, so a dim other than the last needs no transposed copy).
 
 Every routine works on one row: v (the keys) and ix (their positions, int64), moved together. cmp is the
 comparator: 0 ascending, NaN the largest (ATen's KeyValueCompAsc); 1 descending, NaN the largest
@@ -149,8 +149,10 @@ def std_sort(v, ix, cmp):
     n = len(v)
     if n < 2:
         return
-    stack = np.empty((2 * _lg(n) + 4, 3), np.int64)  # (first, last, depth) of the right parts still to sort
-    stack[0, 0], stack[0, 1], stack[0, 2], top = 0, n, 2 * _lg(n), 1
+    top = 0
+    if n > _THRESHOLD:  # (else insertion sort alone, and no stack to allocate: topk's sort of a few)
+        stack = np.empty((2 * _lg(n) + 4, 3), np.int64)  # (first, last, depth) of the right parts still to sort
+        stack[0, 0], stack[0, 1], stack[0, 2], top = 0, n, 2 * _lg(n), 1
     while top:
         top -= 1
         first, last, depth = stack[top, 0], stack[top, 1], stack[top, 2]
@@ -235,25 +237,35 @@ def aten_quick_select(v, ix, k):
 
 @numba.njit(**_exact)
 def _topk_rows(a, k, cmp, sort, out):
-    n = a.shape[1]
-    for r in range(a.shape[0]):
-        v, ix = a[r].copy(), np.arange(n)
-        if k * 64 <= n:  # std::partial_sort: a heap of the best k, then the heap sorted
-            _heap_select(v, ix, 0, k, n, cmp)
-            last = k
-            while last > 1:
-                last -= 1
-                _pop_heap(v, ix, 0, last, last, cmp)
-        else:  # std::nth_element, then (sorted) std::sort of the k - 1 before the k-th
-            std_nth_element(v, ix, k - 1, cmp)
-            if sort:
-                std_sort(v[:k - 1], ix[:k - 1], cmp)
-        out[r] = ix[:k]
+    P, n, Q = a.shape
+    v, ix = np.empty(n, a.dtype), np.empty(n, np.int64)  # ATen's queue of (value, position), reused row to row
+    for p in range(P):
+        for q in range(Q):
+            if k * 64 <= n:  # std::partial_sort: a heap of the best k, then the heap sorted
+                for i in range(k):
+                    v[i], ix[i] = a[p, i, q], i
+                _make_heap(v, ix, 0, k, cmp)
+                for i in range(k, n):  # __heap_select read from a itself: what it writes past k is never read
+                    if _less(a[p, i, q], v[0], cmp):
+                        _adjust_heap(v, ix, 0, 0, k, a[p, i, q], i, cmp)
+                last = k
+                while last > 1:
+                    last -= 1
+                    _pop_heap(v, ix, 0, last, last, cmp)
+            else:  # std::nth_element, then (sorted) std::sort of the k - 1 before the k-th
+                for i in range(n):
+                    v[i], ix[i] = a[p, i, q], i
+                std_nth_element(v, ix, k - 1, cmp)
+                if sort:
+                    std_sort(v[:k - 1], ix[:k - 1], cmp)
+            for j in range(k):
+                out[p, j, q] = ix[j]
 
 
 def topk_positions(a, k, largest, sorted):
-    """torch.topk's positions (the CPU kernel's order, sorted or not) for each row of the 2-D a, 0 < k <= n."""
-    out = np.empty((a.shape[0], k), np.int64)
+    """torch.topk's positions along axis 1 of the (P, n, Q) a (the CPU kernel's order, sorted or not), 0 < k <= n,
+    as (P, k, Q) int64."""
+    out = np.empty((a.shape[0], k, a.shape[2]), np.int64)
     _topk_rows(np.ascontiguousarray(a), k, 1 if largest else 0, sorted, out)
     return out
 
@@ -297,14 +309,18 @@ def mode_positions(a):
 
 @numba.njit(**_exact)
 def _select_rows(a, k, out):
-    for r in range(a.shape[0]):
-        v, ix = a[r].copy(), np.arange(a.shape[1])
-        aten_quick_select(v, ix, k)
-        out[r] = ix[k]
+    P, n, Q = a.shape
+    v, ix = np.empty(n, a.dtype), np.empty(n, np.int64)
+    for p in range(P):
+        for q in range(Q):
+            for i in range(n):
+                v[i], ix[i] = a[p, i, q], i
+            aten_quick_select(v, ix, k)
+            out[p, q] = ix[k]
 
 
 def select_positions(a, k):
-    """For each row of the 2-D a: where torch.kthvalue's answer (k 0-based) sits."""
-    out = np.empty(a.shape[0], np.int64)
+    """For the (P, n, Q) a: where torch.kthvalue's answer (k 0-based) sits along axis 1, as (P, Q) int64."""
+    out = np.empty((a.shape[0], a.shape[2]), np.int64)
     _select_rows(np.ascontiguousarray(a), k, out)
     return out

@@ -3,7 +3,6 @@ import numpy as np
 from ...tensor import Tensor
 from ...tensor_join import stack, cat
 from ...creation import tensor, full
-from ._prune_topk import _adjust_heap, _heap_select, _insertion_sort, _partition_pivot  # libstdc++'s steps
 
 
 def pad_sequence(sequences, batch_first=False, padding_value=0.0, padding_side="right"):
@@ -149,31 +148,12 @@ def _pack_sorted(x, lengths):
 def _sort_descending(lengths):
     """The permutation torch.sort(lengths, descending=True) gives on the CPU. Its unstable sort is libstdc++'s
     std::sort (introsort, then insertion sort), which orders ties by its own moves once there are more than 16
-    lengths: replayed here (pure Python) in that case, so sorted_indices and the packed data's order are torch's."""
-    n, keys = len(lengths), -lengths
-    if n <= 16 or len(np.unique(lengths)) == n:  # insertion sort alone is stable; without ties any sort agrees
-        return np.argsort(keys, kind="stable")
-    a = [(int(k), i) for i, k in enumerate(keys)]
-    _introsort_loop(a, 0, n, 2 * (n.bit_length() - 1))
-    _insertion_sort(a, 0, n)
-    return np.array([i for _, i in a], dtype=np.int64)
-
-
-def _introsort_loop(a, first, last, depth):
-    """std::__introsort_loop on (key, index) pairs: median-of-three partitions down to runs of 16, heap sort past
-    the depth limit."""
-    while last - first > 16:
-        if depth == 0:
-            _heap_select(a, first, last, last)
-            while last - first > 1:  # std::__sort_heap
-                last -= 1
-                value, a[last] = a[last], a[first]
-                _adjust_heap(a, first, 0, last - first, value)
-            return
-        depth -= 1
-        cut = _partition_pivot(a, first, last)
-        _introsort_loop(a, cut, last, depth)
-        last = cut
+    lengths: replayed by backend/_std_sort in that case (numba, a dependency: used whatever TEENYGRAD_NUMBA says,
+    as the order is torch's semantics, not a speed-up), so sorted_indices and the packed data's order are torch's."""
+    if len(lengths) <= 16 or len(np.unique(lengths)) == len(lengths):  # insertion sort alone is stable; without
+        return np.argsort(-lengths, kind="stable")                      # ties any sort agrees
+    from ...backend import _std_sort
+    return _std_sort.sort_positions(lengths[None], True)[0]
 
 
 def pack_padded_sequence(input, lengths, batch_first=False, enforce_sorted=True):
