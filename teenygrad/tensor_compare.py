@@ -49,13 +49,27 @@ def _check_same_dtype(self, other, op):
         raise RuntimeError(f"{op}: {_torch_type_name(self._data.dtype)} did not match "
                            f"{_torch_type_name(other._data.dtype)} (the two tensors' dtypes must be the same)")
 
+def _check_close_args(self, other, rtol, atol, op):
+    if not isinstance(other, Tensor):
+        raise TypeError(f"{op}(): argument 'other' must be Tensor, not {type(other).__name__}")
+    for name, v in (("rtol", rtol), ("atol", atol)):
+        if isinstance(v, (complex, np.complexfloating)) or not isinstance(v, (int, float, np.number)):
+            raise TypeError(f"{op}(): argument '{name}' must be float, not {type(v).__name__}")
+        if not v >= 0:  # NaN too
+            raise RuntimeError(f"{op}: {name} must be greater than or equal to zero, but got {v}")
+    _check_same_dtype(self, other, op)
+    try:
+        np.broadcast_shapes(self.shape, other.shape)
+    except ValueError:
+        raise RuntimeError(f"{op}: shapes {self.shape} and {other.shape} can't be broadcast together") from None
+
 def allclose(self, other, rtol=1e-5, atol=1e-8, equal_nan=False):
-    _check_same_dtype(self, other, "allclose")
+    _check_close_args(self, other, rtol, atol, "allclose")
     return bool(np.allclose(self._data, other._data, rtol=rtol, atol=atol, equal_nan=equal_nan))
 
 def isclose(self, other, rtol=1e-5, atol=1e-8, equal_nan=False):
-    _check_same_dtype(self, other, "isclose")
-    return Tensor._wrap(np.isclose(self._data, _arr(other), rtol=rtol, atol=atol, equal_nan=equal_nan))
+    _check_close_args(self, other, rtol, atol, "isclose")
+    return Tensor._wrap(np.isclose(self._data, other._data, rtol=rtol, atol=atol, equal_nan=equal_nan))
 
 def _logic(self, other, fn, op):
     a, b = self._other(other, op)

@@ -37,8 +37,12 @@ def divide_(self, other, *, rounding_mode=None):
 
 def _cmp_inplace(name, fn):
     """x.eq_(y): the comparison written into x in x's dtype (1 or 0); no gradient reaches x's old value."""
+    ordered = name not in ("eq", "ne")
+
     def op(self, other):
         a, b = self._pre_inplace()._other(other, name + "_")
+        if ordered and a._data.dtype.kind == "c":  # numpy orders complex numbers lexicographically; torch refuses
+            raise NotImplementedError(f"{name}_: not implemented for {a.dtype} (complex numbers have no ordering)")
         out = self._data.dtype
         try:
             np.broadcast_shapes(a.shape, b.shape)

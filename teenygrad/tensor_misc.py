@@ -343,6 +343,11 @@ def isin(elements, test_elements, *, assume_unique=False, invert=False):
     e, t = _host(elements), _host(test_elements)
     if e.dtype == np.bool_ or t.dtype == np.bool_:
         raise RuntimeError(f"isin: unsupported input dtype bool (elements {e.dtype}, test_elements {t.dtype}), as torch")
+    if e.dtype.kind == "c" or t.dtype.kind == "c":
+        raise RuntimeError(f"isin: unsupported input dtype (elements {e.dtype}, test_elements {t.dtype}): complex "
+                           f"numbers are refused, as torch")
+    if e.dtype.kind == "V" or t.dtype.kind == "V":  # bfloat16: numpy can't promote it; compare in float32, exactly
+        e, t = (a.astype(np.float32) if a.dtype.kind == "V" else a for a in (e, t))
     device = elements.device if isinstance(elements, Tensor) else getattr(test_elements, "device", "cpu")
     return Tensor(np.isin(e, t, invert=invert), device=device)
 

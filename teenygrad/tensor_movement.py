@@ -431,6 +431,8 @@ Tensor.moveaxis, Tensor.swapdims = Tensor.movedim, Tensor.transpose
 
 @_method
 def tile(self, *dims, **kwargs):
+    if not dims and not kwargs:  # torch: dims is required (tile(()) is the empty tuple, and fine)
+        raise TypeError('tile() missing 1 required positional argument: "dims"')
     if kwargs:
         dims = _varargs(dims, kwargs, "dims", "tile")
     dims = _shape_arg(dims, "tile", "dims")
@@ -479,6 +481,8 @@ def diag_embed(self, offset=0, dim1=-2, dim2=-1):
 def trace(self):
     if self.ndim != 2:
         raise RuntimeError(f"trace: expects a 2-D tensor, got shape {self.shape}")
+    if self._data.dtype.kind == "b":
+        raise NotImplementedError(f"trace: not implemented for bool tensors (shape {self.shape}), as torch")
     return self.diagonal().sum()
 
 

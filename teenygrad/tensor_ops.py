@@ -62,6 +62,9 @@ def _inplace_variant(name):
     def op(self, *args, **kwargs):
         if check and args:
             _check_cast_first(self, args[0], name + "_")
+        if kwargs.get("dtype") is not None and dt.to_dtype(kwargs["dtype"]) != self._data.dtype:  # cumsum_(dtype=)
+            raise RuntimeError(f"{name}_: Bad in-place call: input tensor dtype {self.dtype} and output tensor dtype "
+                               f"{dt.to_dtype(kwargs['dtype'])} should match")
         return self._inplace(getattr(self._pre_inplace(), name)(*args, **kwargs), name + "_")
     op.__name__ = name + "_"
     setattr(Tensor, name + "_", op)
@@ -69,6 +72,16 @@ def _inplace_variant(name):
 
 for _name in ["log", "sqrt", "tanh", "sigmoid", "relu", "neg", "abs", "reciprocal"]:  # exp_: tensor_inplace_math.py
     _inplace_variant(_name)
+_abs_inplace = Tensor.abs_
+
+
+def _abs_(self):
+    if self._data.dtype.kind == "c":  # |z| is real: it can't be written back into the complex tensor
+        raise RuntimeError(f"abs_: in-place abs is not supported for complex tensors (got {self.dtype})")
+    return _abs_inplace(self)
+
+
+Tensor.abs_ = _abs_
 
 
 @_method
@@ -138,9 +151,9 @@ def clamp(self, min=None, max=None):
     if min is None and max is None:
         raise RuntimeError("clamp: at least one of 'min' or 'max' must not be None")
     if min is not None and type(min) is not float and type(min) is not int:
-        _check_bound(min, "min")
+        _check_bound(self, min, "min")
     if max is not None and type(max) is not float and type(max) is not int:
-        _check_bound(max, "max")
+        _check_bound(self, max, "max")
     x = self
     # the bounds take part in the result dtype, as a binary op's operand would (Python numbers can't change a
     # float tensor's dtype: skip the promotion there)
@@ -156,15 +169,21 @@ def clamp(self, min=None, max=None):
                   Tensor(np.asarray(_extreme(x.dtype, i) if b is None else b, x.dtype), device=self.device)
                   for i, b in enumerate((min, max)))
         return E.ClampT.apply(x, lo, hi)
+    if x._data.dtype.kind == "b":  # bool number bounds on a bool tensor: torch has no bool clamp-by-scalar kernel
+        raise NotImplementedError(f"clamp: not implemented for bool tensors with number bounds (min={min!r}, "
+                                  f"max={max!r})")
     lo = None if min is None else _bound(min, x.dtype)
     hi = None if max is None else _bound(max, x.dtype)
     return E.Clamp.apply(x, lo=lo, hi=hi)
 
 
-def _check_bound(b, name):
-    """A clamp bound is a number or a tensor: numpy would turn '1' or [1] into one silently."""
+def _check_bound(self, b, name):
+    """A clamp bound is a real number or a tensor: numpy would turn '1' or [1] into one silently."""
     if not isinstance(b, (Tensor, numbers.Number, np.number, np.bool_)):
         raise TypeError(f"clamp: argument '{name}' must be a number or a Tensor, not {type(b).__name__} ({b!r})")
+    if isinstance(b, (complex, np.complexfloating)):  # torch: a float tensor can't take it, an integer one refuses
+        cls = RuntimeError if self._data.dtype.kind in "fV" else NotImplementedError
+        raise cls(f"clamp: {name}={b!r} is complex: clamp is not supported for complex types")
 
 
 def _bound(b, dtype):
@@ -274,6 +293,8 @@ def cosh(self):
 def logaddexp(self, other):
     """log(e^a + e^b) without overflow: max(a, b) + log1p(e^-|a - b|); a = b (infinite ones too: -inf - -inf is
     NaN) gives a + log 2, as torch's"""
+    if not isinstance(other, Tensor):
+        raise _not_tensor("logaddexp", other)
     a, b = self._other(other, "logaddexp")
     if not dt.is_floating(a.dtype):
         raise NotImplementedError(f"logaddexp: not implemented for {a.dtype} operands (floating point only)")
@@ -292,6 +313,10 @@ def lerp(self, end, weight):
     so weight 1 gives end exactly and an infinite self doesn't turn the far end NaN."""
     if not isinstance(end, Tensor):
         raise TypeError(f"lerp(): argument 'end' must be Tensor, not {type(end).__name__}")
+    if not dt.is_floating(self._data.dtype) and self._data.dtype.kind != "c":
+        raise NotImplementedError(f"lerp: not implemented for {self.dtype} tensors (floating point only)")
+    if isinstance(weight, (complex, np.complexfloating)) and self._data.dtype.kind != "c":
+        raise RuntimeError(f"lerp: weight {weight} is complex and can't be converted to {self.dtype}")
     for name, t in (("end", end), ("weight", weight)):
         if isinstance(t, Tensor) and t._data.dtype != self._data.dtype:
             raise RuntimeError(f"lerp: expected dtype {self.dtype} for `{name}` but got dtype {t.dtype}")
@@ -310,23 +335,51 @@ def frac(self):
 
 @_method
 def addcmul(self, tensor1, tensor2, value=1):
-    _check_addc_value(self, value, "addcmul")
-    return self + tensor1 * tensor2 * value if value != 1 else self + tensor1 * tensor2
+    out = _check_addc_value(self, tensor1, tensor2, value, "addcmul")
+    # torch computes in the three operands' result dtype (float32 factors beside a float64 input multiply in
+    # float64; bool * bool * value stays in that dtype instead of promoting to int64)
+    t = _addc_operand(tensor1, out) * _addc_operand(tensor2, out)
+    return self + t * value if value != 1 else self + t
 
 
 @_method
 def addcdiv(self, tensor1, tensor2, value=1):
+    _check_addc_tensors(tensor1, tensor2, "addcdiv")
     if not dt.is_floating(tensor1.dtype) and not dt.is_floating(tensor2.dtype):
         raise RuntimeError(f"addcdiv: integer division with addcdiv is not supported ({tensor1.dtype} / "
                            f"{tensor2.dtype}); use (input + value * (tensor1 / tensor2)) for a true division")
-    _check_addc_value(self, value, "addcdiv")
+    out = _check_addc_value(self, tensor1, tensor2, value, "addcdiv")
+    tensor1, tensor2 = _addc_operand(tensor1, out), _addc_operand(tensor2, out)  # divide in the result dtype
     return self + tensor1 / tensor2 * value if value != 1 else self + tensor1 / tensor2
 
 
-def _check_addc_value(self, value, op):
-    # torch truncates a fractional value silently on integer tensors (addcmul(a, b, c, value=0.5) adds 0): refuse
-    if not dt.is_floating(self.dtype) and value != int(value):
-        raise RuntimeError(f"{op}: value {value} is not an integer, but the input is {self.dtype}")
+def _addc_operand(t, out):
+    return t if t._data.dtype == out else t._cast(out)
+
+
+def _check_addc_tensors(tensor1, tensor2, op):
+    for name, t in (("tensor1", tensor1), ("tensor2", tensor2)):
+        if not isinstance(t, Tensor):
+            raise TypeError(f"{op}(): argument '{name}' must be Tensor, not {type(t).__name__}")
+
+
+def _check_addc_value(self, tensor1, tensor2, value, op):
+    """The result dtype, after refusing what torch refuses (bool results, a value the result dtype can't hold)."""
+    _check_addc_tensors(tensor1, tensor2, op)
+    # the result's dtype decides (a bool input beside float tensors gives a float result)
+    out = dt.result_type(self.dtype, self.ndim, dt.result_type(tensor1.dtype, tensor1.ndim, tensor2.dtype,
+                                                                   tensor2.ndim), max(tensor1.ndim, tensor2.ndim))
+    if out.kind == "b":
+        raise NotImplementedError(f"{op}: not implemented for bool tensors ({self.dtype}, {tensor1.dtype}, "
+                                  f"{tensor2.dtype}), as torch")
+    if value == 1:
+        return out
+    if isinstance(value, (complex, np.complexfloating)) and out.kind != "c":
+        raise RuntimeError(f"{op}: value {value} is complex and can't be converted to the result dtype {out}")
+    # torch truncates a fractional value silently on integer results (addcmul(a, b, c, value=0.5) adds 0): refuse
+    if not dt.is_floating(out) and out.kind != "c" and value != int(value):
+        raise RuntimeError(f"{op}: value {value} is not an integer, but the result is {out}")
+    return out
 
 
 @_method
@@ -368,6 +421,9 @@ def _float_binary(name, fn_cls, ints_to_float, tensor_only=False):
             raise _not_tensor(name, other)
         a, b = self._other(other, name)
         if not dt.is_floating(a.dtype):
+            if a._data.dtype.kind == "c":  # torch has no complex kernel for these (numpy's copysign TypeErrors)
+                raise NotImplementedError(f"{name}: not implemented for complex operands ({self.dtype} and "
+                                          f"{getattr(other, 'dtype', type(other).__name__)})")
             if not ints_to_float:
                 raise NotImplementedError(f"{name}: not implemented for {a.dtype} tensors (floating point only)")
             a, b = self._float_pair(other, name)
@@ -377,28 +433,37 @@ def _float_binary(name, fn_cls, ints_to_float, tensor_only=False):
     setattr(Tensor, name, op)
 
 
-for _name, _cls, _ints in [("hypot", S.Hypot, False), ("copysign", S.Copysign, True), ("xlogy", S.Xlogy, True)]:
+for _name, _cls, _ints in [("copysign", S.Copysign, True), ("xlogy", S.Xlogy, True)]:
     _float_binary(_name, _cls, _ints)
+_float_binary("hypot", S.Hypot, False, tensor_only=True)
 _float_binary("atan2", S.Atan2, True, tensor_only=True)
 Tensor.arctan2 = Tensor.atan2
 
 
 @_method
 def fmax(self, other):
+    if not isinstance(other, Tensor):
+        raise _not_tensor("fmax", other)
     a, b = self._other(other, "fmax")
     return S.Fmax.apply(a, b) if dt.is_floating(a.dtype) else E.Maximum.apply(a, b)  # no NaN among ints
 
 
 @_method
 def fmin(self, other):
+    if not isinstance(other, Tensor):
+        raise _not_tensor("fmin", other)
     a, b = self._other(other, "fmin")
     return S.Fmin.apply(a, b) if dt.is_floating(a.dtype) else E.Minimum.apply(a, b)
 
 
 @_method
 def sgn(self):
-    """sign for real tensors (torch's sgn is z/|z| for complex ones; teenygrad has none)"""
-    return self.sign()
+    """sign for real tensors; z / |z| for complex ones (0 at 0), as torch"""
+    if self._data.dtype.kind != "c":
+        return self.sign()
+    a = self.abs()
+    zero = a == 0
+    return where(zero, Tensor(np.zeros((), self._data.dtype), device=self.device), self / where(zero, 1.0, a))
 
 
 @_method
@@ -419,6 +484,11 @@ def nan_to_num(self, nan=0.0, posinf=None, neginf=None):
     if complex_ and self.requires_grad and _gstate["enabled"]:
         raise RuntimeError("nan_to_num does not support automatic differentiation for outputs with complex dtype")
     # complex: the real and imaginary parts are replaced separately, the defaults the real dtype's max and min
+    if self._data.dtype.kind == "V":  # bfloat16: numpy can't test it for NaN; in float32, with bfloat16's extremes
+        import ml_dtypes
+        info = ml_dtypes.finfo(self._data.dtype)
+        return self._cast(dt.float32).nan_to_num(nan, float(info.max) if posinf is None else posinf,
+                                                 float(info.min) if neginf is None else neginf)._cast(self.dtype)
     info = np.finfo(self._data.dtype)
     return S.NanToNum.apply(self, nan=nan, posinf=info.max if posinf is None else posinf,
                             neginf=info.min if neginf is None else neginf)

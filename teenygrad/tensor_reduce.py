@@ -216,7 +216,7 @@ def logsumexp(self, dim, keepdim=False):
 
 @_method
 def softmax(self, dim, dtype=None):
-    x = _float_input(self, "softmax") if dtype is None else self._cast(dt.to_dtype(dtype))
+    x = _float_input(self, "softmax") if dtype is None else _float_input(self._cast(dt.to_dtype(dtype)), "softmax")
     d = _norm_dim(dim, self.ndim, "softmax")
     if x.ndim == 0:
         return x.reshape(1).softmax(0).reshape(())
@@ -229,7 +229,8 @@ def softmax(self, dim, dtype=None):
 def log_softmax(self, dim, dtype=None):
     if dtype is None and self._data.dtype.kind == "V":
         return _via_float32(self, "log_softmax", dim)
-    x = _float_input(self, "log_softmax") if dtype is None else self._cast(dt.to_dtype(dtype))
+    x = (_float_input(self, "log_softmax") if dtype is None else
+         _float_input(self._cast(dt.to_dtype(dtype)), "log_softmax"))
     d = _norm_dim(dim, self.ndim, "log_softmax")
     if x.ndim == 0:
         return x.reshape(1).log_softmax(0).reshape(())
@@ -311,6 +312,8 @@ def nansum(self, dim=None, keepdim=False, dtype=None):
         _bool_arg(keepdim, "nansum", "keepdim")
     if dtype is None and self._data.dtype.kind == "V":
         return _via_float32(self, "nansum", dim, keepdim)
+    if self._data.dtype.kind == "c":
+        raise RuntimeError(f"nansum: complex inputs are not supported, as on torch's CPU (got {self.dtype})")
     _check_grad_dtype(self, dtype, "nansum")
     x = self if dtype is None else self._cast(dt.to_dtype(dtype))
     if not dt.is_floating(x.dtype):

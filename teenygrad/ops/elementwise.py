@@ -145,7 +145,7 @@ class Pow(Function):
     reads_for, output_read_for = ((0, 1), (0,)), (1,)
     def forward(self, x, y):
         self.x, self.y = x, y
-        self.z = x ** y if x.dtype.kind in "fc" or not (y < 0).any() else _int_pow(x, y)
+        self.z = x ** y if x.dtype.kind in "fcV" or not (y < 0).any() else _int_pow(x, y)
         return self.z
 
     def backward(self, g):
