@@ -332,7 +332,7 @@ def fill(input, value):
     _check(input, "fill")
     if isinstance(value, Tensor) and value.ndim:
         raise RuntimeError(f"fill only supports 0-dimension value tensor but got tensor with {value.ndim} dimensions")
-    return input.clone().fill_(value) if not input.requires_grad else input.detach().clone().fill_(value)
+    return input.clone().fill_(value)  # in a graph: a zero gradient for input, as torch's FillBackward
 
 
 def range(start=0, end=None, step=1, *, dtype=None, device=None, requires_grad=False, layout=None, out=None):

@@ -232,6 +232,9 @@ def arange(start, end=None, step=1, dtype=None, device=None, requires_grad=False
     if end is None:
         start, end = 0, start
     # a 0-d tensor counts as its number, with its kind: arange(tensor(3.)) is float, as torch's
+    for v in (start, end, step):
+        if isinstance(v, Tensor) and v.ndim:  # torch: a Number or a 0-d tensor
+            raise TypeError(f"arange(): bounds must be numbers or 0-d tensors, got a tensor of shape {tuple(v.shape)}")
     start, end, step = (v.item() if isinstance(v, Tensor) else v for v in (start, end, step))
     vals = [start, end, step]
     if not all(math.isfinite(v) for v in vals):

@@ -83,11 +83,15 @@ def angle(self):
     if self._data.dtype.kind == "c":
         return C.Angle.apply(self)
     if self._data.dtype.kind not in "fV":  # torch: an integer tensor's angle is in the default float
-        from . import dtype as dt
+        from .tensor import dt  # the dtype module (the package attribute `dtype` is the dtype class)
         self = self._cast(dt._default_float)
     a = self._data
     xp = xp_of(a)
-    return Tensor._wrap(xp.where(a < 0, np.pi, xp.where(xp.isnan(a), a, 0)).astype(a.dtype, copy=False))
+    out = xp.where(a < 0, np.pi, xp.where(xp.isnan(a), a, 0)).astype(a.dtype, copy=False)
+    if self.requires_grad:  # torch keeps a real tensor's angle in the graph, with a zero gradient
+        from .tensor_misc import ZeroGrad
+        return ZeroGrad.apply(self, values=out)
+    return Tensor._wrap(out)
 
 
 def _check_tensor(op, x):

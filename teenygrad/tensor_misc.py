@@ -178,6 +178,8 @@ def cdist(x1, x2, p=2.0, compute_mode="use_mm_for_euclid_dist_if_necessary"):
     for name, x in (("X1", x1), ("X2", x2)):
         if not x.is_floating_point():
             raise RuntimeError(f"cdist only supports floating-point dtypes, {name} got: {x.dtype}")
+    if x1._data.dtype.itemsize < 4:  # torch's CPU kernel has no float16 / bfloat16
+        raise NotImplementedError(f'"cdist" not implemented for {x1.dtype} (use float32 or float64)')
     if x1.dtype != x2.dtype:  # torch: no promotion here
         raise RuntimeError(f"cdist: expected scalar type {x1.dtype} but found {x2.dtype} (x2)")
     if p < 0:

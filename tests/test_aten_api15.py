@@ -519,3 +519,58 @@ def test_pow_gradient_of_bfloat16_stays_bfloat16():
         (x_g ** p).float().sum().backward()
         assert x_g.grad.dtype == tg.bfloat16
         np.testing.assert_allclose(x_g.grad.float().numpy(), x_t.grad.float().numpy(), rtol=1e-2)
+
+
+def test_fill_keeps_the_graph_with_a_zero_gradient():
+    t, g = _pair((3,), seed=50, grad=True)
+    want, got = torch.fill(t * 2, 1.5), tg.fill(g * 2, 1.5)
+    assert got.requires_grad == want.requires_grad is True
+    want.sum().backward()
+    got.sum().backward()
+    _close(g.grad, t.grad)
+
+
+@pytest.mark.parametrize("dtype", ["float16", "bfloat16"])
+def test_cdist_refuses_half_types_as_torch(dtype):
+    a = np.ones((2, 3))
+    with pytest.raises(NotImplementedError):
+        torch.cdist(torch.tensor(a, dtype=getattr(torch, dtype)), torch.tensor(a, dtype=getattr(torch, dtype)))
+    with pytest.raises(NotImplementedError, match="cdist"):
+        tg.cdist(tg.tensor(a, dtype=getattr(tg, dtype)), tg.tensor(a, dtype=getattr(tg, dtype)))
+
+
+def test_arange_takes_only_0d_tensor_bounds():
+    with pytest.raises(TypeError):
+        torch.arange(torch.tensor([3.0]))
+    with pytest.raises(TypeError, match="0-d"):
+        tg.arange(tg.tensor([3.0]))
+    _close(tg.arange(tg.tensor(3.0)), torch.arange(torch.tensor(3.0)))
+
+
+@pytest.mark.parametrize("dtype", ["float32", "float64"])
+@pytest.mark.parametrize("shape,ns", [((2, 0), (0,)), ((0, 5), (5,)), ((3, 2, 0), (2, 0)), ((0,), (0,))])
+def test_layer_norm_of_empty_tensors(shape, ns, dtype):
+    # an empty normalized shape crashed (reshape(-1, 0)); torch returns the empty result and zero gradients
+    x_t = torch.ones(shape, dtype=getattr(torch, dtype), requires_grad=True)
+    x_g = tg.ones(shape, dtype=getattr(tg, dtype), requires_grad=True)
+    w_t = torch.ones(ns, dtype=getattr(torch, dtype), requires_grad=True)
+    w_g = tg.ones(ns, dtype=getattr(tg, dtype), requires_grad=True)
+    y_t = torch.nn.functional.layer_norm(x_t, ns, w_t, w_t * 0)
+    y_g = tg.nn.functional.layer_norm(x_g, ns, w_g, w_g * 0)
+    _close(y_g, y_t)
+    y_t.sum().backward()
+    y_g.sum().backward()
+    _close(x_g.grad, x_t.grad)
+    _close(w_g.grad, w_t.grad)
+
+
+def test_angle_of_integer_and_real_tensors():
+    # angle of an int / bool tensor crashed; a real tensor's angle dropped out of the graph (torch: zero gradient)
+    for a in ([1, -2, 0], [True, False]):
+        _close(tg.angle(tg.tensor(a)), torch.angle(torch.tensor(a)))
+    t, g = _pair((4,), seed=51, grad=True)
+    want, got = torch.angle(t), tg.angle(g)
+    assert got.requires_grad == want.requires_grad
+    want.sum().backward()
+    got.sum().backward()
+    _close(g.grad, t.grad)

@@ -269,7 +269,7 @@ def _ln_bwd(g, x, w, mean, rstd, dx, dw, db):
 
 def layer_norm(x, w, b, eps):
     """Last-axis LayerNorm of float32 x with weight w and bias b: returns y, mean, rstd (per row)."""
-    x2 = _contig(x).reshape(-1, x.shape[-1])
+    x2 = _contig(x).reshape(math.prod(x.shape[:-1]), x.shape[-1])  # not -1: the last dim may be 0
     n = x2.shape[0]
     out = np.empty(x.shape, np.float32)  # in x's shape, so the result is no view (see gelu)
     y = out.reshape(x2.shape)
@@ -279,13 +279,13 @@ def layer_norm(x, w, b, eps):
         _ln_fwd(x2, w, b, e, y, mean, rstd)
     else:
         parallel_for(n, lambda lo, hi: _ln_fwd(x2[lo:hi], w, b, e, y[lo:hi], mean[lo:hi], rstd[lo:hi]),
-                     MIN_PARALLEL_ELEMENTS // x2.shape[1] + 1)
+                     MIN_PARALLEL_ELEMENTS // max(x2.shape[1], 1) + 1)
     return out, mean, rstd
 
 
 def layer_norm_backward(g, x, w, mean, rstd):
     """dx, dw, db of layer_norm (w must be given; pass ones for an affine-free norm)."""
-    x2 = _contig(x).reshape(-1, x.shape[-1])
+    x2 = _contig(x).reshape(math.prod(x.shape[:-1]), x.shape[-1])
     g2 = _contig(g).reshape(x2.shape)
     out = np.empty(x.shape, np.float32)
     dx = out.reshape(x2.shape)
@@ -296,7 +296,7 @@ def layer_norm_backward(g, x, w, mean, rstd):
         dw, db = np.empty(d, np.float32), np.empty(d, np.float32)
         _ln_bwd(g2[lo:hi], x2[lo:hi], w, mean[lo:hi], rstd[lo:hi], dx[lo:hi], dw, db)
         parts.append((dw, db))
-    parallel_for(x2.shape[0], body, MIN_PARALLEL_ELEMENTS // d + 1)
+    parallel_for(x2.shape[0], body, MIN_PARALLEL_ELEMENTS // max(d, 1) + 1)
     dw, db = parts[0]
     for pw, pb in parts[1:]:
         dw += pw

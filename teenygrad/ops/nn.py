@@ -158,6 +158,9 @@ class LayerNorm(Function):
     def forward(self, x, *wb, k=1, eps=1e-5, has_w=True, has_b=True):
         axes = tuple(range(x.ndim - k, x.ndim))
         self.axes, self.has_w, self.has_b = axes, has_w, has_b
+        self.empty = [a.shape for a in (x, *wb)] if x.size == 0 else None
+        if self.empty:  # an empty batch or normalized shape: nothing to normalise, zero gradients (as torch)
+            return zeros_on(x, x.shape)
         # the numba kernel normalises the last axis: over k > 1 axes it runs on x as (..., d), d = their product
         self.kernels = _layer_norm_kernels(x, *wb) if k == 1 or (k > 1 and x.size) else None
         self.cuda = _cuda.kernels_for(x, *wb) if k == 1 and x.shape[-1] <= _cuda.MAX_ROW else None
@@ -188,6 +191,8 @@ class LayerNorm(Function):
 
     def backward(self, g):
         n = self.needs_input_grad
+        if self.empty:
+            return tuple(zeros_on(g, shape) for shape in self.empty)
         if self.cuda is not None:
             gx, gw, gb = self.cuda.layer_norm_bwd(g, self.x, self.w, self.mean, self.rstd)
             return (gx,) + ((gw,) if self.has_w else ()) + ((gb,) if self.has_b else ())
@@ -219,6 +224,8 @@ class LayerNorm(Function):
 
     def backward_graph(self, g):
         n, axes = self.needs_input_grad, self.axes
+        if self.empty:
+            return tuple(const(zeros_on(g._data, shape)) for shape in self.empty)
         # the numpy path kept no x; x - mean (= xh / rstd) is as good: what follows is shift-invariant in x
         fused = self.cuda is not None or self.kernels is not None
         xh, r = _normalized(self._input(0, self.x if fused else self.xh / self.rstd), axes, self.rstd)

@@ -460,7 +460,7 @@ class Module:
         for m in reversed(hooked_post):  # children before their parents, as torch
             for hook in list(m._load_state_dict_post_hooks.values()):
                 if hook(m, result) is not None:
-                    raise RuntimeError("load_state_dict: a load_state_dict post hook should return None, modifying "
+                    raise AssertionError("load_state_dict: a load_state_dict post hook should return None, modifying "
                                        "incompatible_keys in place")
         if strict and (missing or unexpected):
             self._raise_load_errors(strict, missing, unexpected, [])
