@@ -14,6 +14,7 @@ from .._arrays import on_device_of, xp_of
 from ..random import gen_of
 from ..random_device import device_dropout_noise
 from ..autograd.grad_mode import is_grad_enabled
+from ..tensor_misc import finfo as _finfo
 from ..tensor_ops import one_hot as _one_hot, where as _where, einsum as _einsum
 from ._checks import _t, _same_float
 from .functional_conv import (conv1d, conv2d, max_pool1d, max_pool2d, avg_pool1d, avg_pool2d,  # noqa: F401
@@ -247,7 +248,8 @@ def rms_norm(input, normalized_shape, weight=None, eps=None):
     if weight is not None and weight.shape != ns:
         raise RuntimeError(f"rms_norm: weight shape {weight.shape} != normalized_shape {ns}")
     _same_float("rms_norm", input, weight)
-    eps = float(np.finfo(input.dtype).eps) if eps is None else eps  # torch's default: the dtype's eps
+    if eps is None:  # torch's default: the eps of the dtype it computes in, float32 for float16 / bfloat16
+        eps = _finfo("float32" if input.dtype.itemsize < 4 else input.dtype).eps
     return N.RMSNorm.apply(input, *([weight] if weight is not None else []), k=len(ns), eps=eps)
 
 

@@ -4,6 +4,7 @@ import numpy as np
 from ..tensor import Tensor
 from .adam import _lerp_
 from .._arrays import xp_of
+from ..tensor_misc import finfo
 from .optimizer import Optimizer
 
 
@@ -64,7 +65,7 @@ class Adafactor(Optimizer):
                 state = self.state[p] or self._init_state(p)
                 x = p._data
                 if eps1 is None:  # torch fixes eps1 from the first parameter and keeps it for the group's rest
-                    eps1 = float(np.finfo(x.dtype).eps)
+                    eps1 = finfo(x.dtype).eps  # ml_dtypes' finfo for bfloat16
                 eps1 = float(eps1)
                 step_t = state["step"]._data
                 step_t += 1
@@ -72,7 +73,10 @@ class Adafactor(Optimizer):
                 one_minus_beta2_t = step ** beta2_decay
                 rho = min(lr, 1 / step ** 0.5)
                 alpha = max(eps2, float(np.linalg.norm(x.ravel())) / x.size ** 0.5) * rho  # rms(p) before the decay
-                if weight_decay != 0:
+                low = x.dtype.itemsize == 2  # float16 / bfloat16: numpy's float16 would round the factor to float16
+                if weight_decay != 0 and low:  # torch scales in float32 and rounds once
+                    x[...] = x.astype(np.float32) * np.float32(1 - lr * weight_decay)
+                elif weight_decay != 0:
                     x *= 1 - lr * weight_decay
                 g = self._effective_grad(x, p.grad._data, group["maximize"], 0.0)
                 g2 = np.multiply(g, g, out=self._scratch(x, 1))
