@@ -7,7 +7,7 @@ import numbers
 import numpy as np
 from . import dtype as dt
 from .autograd import grad_mode
-from .ops import elementwise as E, special as S, activation as A
+from .ops import elementwise as E, special as S, activation as A, complex as C
 from .tensor import Tensor, _check_modulo
 from .tensor_inplace import _check_cast_first
 
@@ -21,12 +21,16 @@ def _method(fn):
 
 # ---- elementwise math -------------------------------------------------------------------------------
 def _float_unary(name, fn_cls):
+    complex_cls = C.UNARY.get(name)  # the complex function and its conjugated derivative (ops/complex.py)
+
     def op(self):
         d = self._data.dtype  # kind == "f" first: the common case without a call
         if d.kind == "f" or dt.is_floating(d):
             return fn_cls.apply(self)
-        if d.kind == "c":  # casting would drop the imaginary part; complex backward needs conj (not written)
-            raise NotImplementedError(f"{name}: complex tensors are not supported in teenygrad (got {d})")
+        if d.kind == "c":
+            if complex_cls is None:  # erf: torch has no complex kernel either
+                raise NotImplementedError(f"{name}: not implemented for complex tensors (got {d})")
+            return complex_cls.apply(self)
         return fn_cls.apply(self._cast(dt._default_float))
     op.__name__ = name
     op.__doc__ = fn_cls.__doc__
@@ -274,17 +278,23 @@ Tensor.where = _where_method
 # ---- composites: a few more torch names built from the differentiable ops above -------------------------
 @_method
 def tan(self):
+    if self._data.dtype.kind == "c":  # sin / cos would be inf / inf = NaN where Im x is large (tan -> +-i there)
+        return C.UNARY["tan"].apply(self)
     return self.sin() / self.cos()
 
 
 @_method
 def sinh(self):
+    if self._data.dtype.kind == "c":
+        return C.UNARY["sinh"].apply(self)
     x = self._float_operand()
     return (x.exp() - (-x).exp()) * 0.5
 
 
 @_method
 def cosh(self):
+    if self._data.dtype.kind == "c":
+        return C.UNARY["cosh"].apply(self)
     x = self._float_operand()
     return (x.exp() + (-x).exp()) * 0.5
 

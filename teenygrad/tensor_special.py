@@ -8,14 +8,19 @@ import numpy as np
 from . import dtype as dt
 from ._arrays import unbroadcast
 from .autograd.function import Function
-from .ops import elementwise as E, special as S
+from .ops import complex as C, elementwise as E, special as S
 from .tensor import Tensor, _norm_dim
 from .tensor_ops import _method, _inplace_variant
 
 
 def _float_unary(name, fn_cls):
-    """An elementwise op with a floating result: integer and bool tensors go to the default float, as torch."""
+    """An elementwise op with a floating result: integer and bool tensors go to the default float, as torch; a complex
+    tensor to the op's complex form where it has one (sinc, in ops/complex.py)."""
+    complex_cls = C.UNARY.get(name)
+
     def op(self):
+        if complex_cls is not None and self._data.dtype.kind == "c":
+            return complex_cls.apply(self)
         return fn_cls.apply(self._float_operand())
     op.__name__, op.__doc__ = name, fn_cls.__doc__
     setattr(Tensor, name, op)

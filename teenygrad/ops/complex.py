@@ -1,4 +1,5 @@
-"""Complex ops: the ways into and out of complex dtypes, and the complex-only math (conj, angle, |z|).
+"""Complex ops: the ways into and out of complex dtypes, the complex-only math (conj, angle, |z|) and the complex forms
+of the elementwise functions (exp, log, sqrt, sin, tanh, sigmoid, asin, ...: UNARY, which tensor_ops dispatches to).
 Gradients follow torch's convention for a real loss L of z = x + iy: the gradient of z is dL/dx + i dL/dy (the
 conjugate Wirtinger derivative, doubled), so a real input's gradient is the real part of what reaches it."""
 import numpy as np
@@ -128,3 +129,100 @@ def complex_array(re, im):
     out = xp_of(re).empty(np.broadcast_shapes(re.shape, im.shape), _COMPLEX_OF[np.result_type(re.dtype, im.dtype)])
     out.real, out.imag = re, im
     return out
+
+
+# ---- holomorphic unary functions: z = f(x);  dx = dz * conj(f'(x)) (torch's convention) -------------------------
+# f' is written once, as df(x, z, m) with m the math it needs: _ArrayMath for backward, _TensorMath for
+# backward_graph (where x and z are Tensors in the graph, so the derivative is differentiated again).
+class _ArrayMath:
+    sqrt, sin, cos, sinh, cosh = (staticmethod(f) for f in (np.sqrt, np.sin, np.cos, np.sinh, np.cosh))
+    rsqrt = staticmethod(lambda a: 1 / np.sqrt(a))
+
+
+class _TensorMath:
+    sqrt, rsqrt = staticmethod(lambda t: t.sqrt()), staticmethod(lambda t: t.rsqrt())
+    sin, cos = staticmethod(lambda t: t.sin()), staticmethod(lambda t: t.cos())
+    sinh, cosh = staticmethod(lambda t: t.sinh()), staticmethod(lambda t: t.cosh())
+
+
+class Holomorphic(Function):
+    """A complex elementwise f (numpy's, the C99 branch cuts and special values torch has too);  dx = dz conj(f'(x))"""
+    saves_output = True
+    f = None
+    divides = False  # df gives 1 / f' (log, sqrt, ...): dx = dz / conj(df), torch's inf/NaN at the poles
+
+    def forward(self, x):
+        self.x = x
+        with np.errstate(all="ignore"):  # inf/NaN/0 results are values here, as in torch
+            self.z = self.f(x)
+        return self.z
+
+    def backward(self, g):
+        with np.errstate(all="ignore"):
+            d = np.conj(self.df(self.x, self.z, _ArrayMath))
+            return g / d if self.divides else g * d
+
+    def backward_graph(self, g):
+        d = self.df(self._input(0, self.x), self._output(self.z), _TensorMath).conj()
+        return g / d if self.divides else g * d
+
+
+def _log1p(x):
+    """log(1 + x) accurate near 0 (numpy's complex log1p is log(1 + x), 0 for x = 1e-10 in complex64); torch's
+    formula: Re = log1p(x(2 + x) + y^2) / 2 for |x| < 1/2 (x itself where that underflows), else log|1 + x|; and
+    torch's NaN + NaN i wherever a part is NaN (C99's log has inf + NaN i at inf + NaN i)"""
+    re, im = x.real, x.imag
+    r = re * (2 + re) + im * im
+    small = np.abs(x) < 0.5
+    out_re = np.where(small, np.where(r == 0, re, np.log1p(r) / 2), np.log(np.hypot(re + 1, im)))
+    out_re = np.where(np.isnan(x), np.nan, out_re)
+    return complex_array(out_re, np.arctan2(im, re + 1))
+
+
+def _sinc(x):
+    px = np.pi * x
+    return np.where(x == 0, px.dtype.type(1), np.sin(px) / px)
+
+
+def _sinc_derivative(x, z, m):
+    """torch's (pi x cos(pi x) - sin(pi x)) / (pi x^2), 0 at x = 0 (there x is swapped for 1 and the result masked)"""
+    zero = x == 0
+    s = x + zero
+    return (np.pi * s * m.cos(np.pi * s) - m.sin(np.pi * s)) / (np.pi * s * s) * ~zero
+
+
+def _holomorphic(name, f, df, doc, divides=False):
+    return type(name, (Holomorphic,), {"f": staticmethod(f), "df": staticmethod(df), "__doc__": doc,
+                                       "divides": divides})
+
+
+_LN2, _LN10 = float(np.log(2)), float(np.log(10))
+UNARY = {e[0]: _holomorphic(e[0].capitalize(), *e[1:]) for e in [
+    ("exp", np.exp, lambda x, z, m: z, "z = e^x;  f' = z"),
+    ("exp2", np.exp2, lambda x, z, m: z * _LN2, "z = 2^x;  f' = z ln 2"),
+    ("expm1", np.expm1, lambda x, z, m: z + 1, "z = e^x - 1;  f' = z + 1"),
+    ("log", np.log, lambda x, z, m: x, "z = ln x (cut along the negative reals);  f' = 1 / x", True),
+    ("log2", np.log2, lambda x, z, m: x * _LN2, "z = log2 x;  f' = 1 / (x ln 2)", True),
+    ("log10", np.log10, lambda x, z, m: x * _LN10, "z = log10 x;  f' = 1 / (x ln 10)", True),
+    ("log1p", _log1p, lambda x, z, m: x + 1, "z = ln(1 + x);  f' = 1 / (1 + x)", True),
+    ("sqrt", np.sqrt, lambda x, z, m: 2 * z, "z = sqrt x (Re z >= 0);  f' = 1 / (2 z)", True),
+    ("rsqrt", lambda x: 1 / np.sqrt(x), lambda x, z, m: -0.5 * z * z * z, "z = 1 / sqrt x;  f' = -z^3 / 2"),
+    ("reciprocal", lambda x: 1 / x, lambda x, z, m: -(z * z), "z = 1 / x;  f' = -z^2"),
+    ("sin", np.sin, lambda x, z, m: m.cos(x), "z = sin x;  f' = cos x"),
+    ("cos", np.cos, lambda x, z, m: -m.sin(x), "z = cos x;  f' = -sin x"),
+    ("tan", np.tan, lambda x, z, m: 1 + z * z, "z = tan x;  f' = 1 + z^2"),
+    ("sinh", np.sinh, lambda x, z, m: m.cosh(x), "z = sinh x;  f' = cosh x"),
+    ("cosh", np.cosh, lambda x, z, m: m.sinh(x), "z = cosh x;  f' = sinh x"),
+    ("tanh", np.tanh, lambda x, z, m: 1 - z * z, "z = tanh x;  f' = 1 - z^2"),
+    ("sigmoid", lambda x: 1 / (1 + np.exp(-x)), lambda x, z, m: z * (1 - z), "z = 1 / (1 + e^-x);  f' = z (1 - z)"),
+    ("asin", np.arcsin, lambda x, z, m: m.rsqrt(1 - x * x), "z = asin x;  f' = 1 / sqrt(1 - x^2)"),
+    ("acos", np.arccos, lambda x, z, m: -m.rsqrt(1 - x * x), "z = acos x;  f' = -1 / sqrt(1 - x^2)"),
+    ("atan", np.arctan, lambda x, z, m: x * x + 1, "z = atan x;  f' = 1 / (1 + x^2)", True),
+    ("asinh", np.arcsinh, lambda x, z, m: m.rsqrt(x * x + 1), "z = asinh x;  f' = 1 / sqrt(x^2 + 1)"),
+    # acosh: not rsqrt(x^2 - 1), its negative where Re x < 0; x + (1 - 0i) keeps the sign of a zero Im x as torch's
+    # x + 1 does (x + 1 would turn -0 into +0: the other side of sqrt's cut)
+    ("acosh", np.arccosh, lambda x, z, m: m.rsqrt(x + complex(1, -0.0)) * m.rsqrt(x - 1),
+     "z = acosh x;  f' = 1 / (sqrt(x + 1) sqrt(x - 1))"),
+    ("sinc", _sinc, _sinc_derivative, "z = sin(pi x) / (pi x), 1 at x = 0;  f' = (cos(pi x) - z) / x, 0 at 0"),
+    ("atanh", np.arctanh, lambda x, z, m: 1 - x * x, "z = atanh x;  f' = 1 / (1 - x^2)", True),
+]}
