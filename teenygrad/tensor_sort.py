@@ -32,16 +32,36 @@ def searchsorted(sorted_sequence, input, *, out_int32=False, right=False, side=N
     if sorter is not None:
         seq = np.take_along_axis(seq, sorter._data, -1)
     if seq.ndim == 1:
-        out = _bisect(seq[None], np.reshape(vals, (1, -1)), side).reshape(np.shape(vals))
+        out = _search_rows(seq[None], np.reshape(vals, (1, -1)), side).reshape(np.shape(vals))
     elif not scalar and seq.shape[:-1] == vals.shape[:-1]:
         r = int(np.prod(seq.shape[:-1]))
         rows, vrows = seq.reshape(r, seq.shape[-1]), vals.reshape(r, vals.shape[-1])
-        out = _bisect(rows, vrows, side).reshape(vals.shape)
+        out = _search_rows(rows, vrows, side).reshape(vals.shape)
     else:
         raise RuntimeError(f"searchsorted: boundaries should be 1-D or match the leading dims of the input, got "
                            f"shapes {seq.shape} and {vals.shape}")
     out = np.asarray(out, np.int32 if out_int32 else np.int64)
     return Tensor._wrap(on_device_of(sorted_sequence._data, out))
+
+
+def _search_rows(rows, vals, side):
+    """torch's binary search of each row of vals (r, m) in the same row of rows (r, n), by the fastest exact route:
+    np.searchsorted where it provably agrees (one row, no NaN in it, sorted: then there is one right answer and
+    a NaN value goes past the end in both), else the numba replay of torch's bisection, else _bisect. One query in
+    1000 boundaries: 70 -> 6 us; 10^6 queries: 120 -> 57 ms (one thread)."""
+    dt = np.promote_types(rows.dtype, vals.dtype)  # what numpy's comparisons in _bisect compare in
+    if dt.kind == "f" and "f" not in rows.dtype.kind + vals.dtype.kind:  # int64 with uint64: numpy compares them
+        return _bisect(rows, vals, side)                                  # exactly, float64 would round
+    rows, vals = rows.astype(dt, copy=False), vals.astype(dt, copy=False)
+    if len(rows) == 1 and rows.shape[1] and not (dt.kind == "f" and np.isnan(rows).any()) and \
+            (rows[0, 1:] >= rows[0, :-1]).all():
+        return np.searchsorted(rows[0], vals[0], side)[None]
+    lib = _std_sort_lib(rows)
+    if lib is None or not rows.size or not vals.size:
+        return _bisect(rows, vals, side)
+    if dt == np.float16:  # numba has none: float32 orders them the same
+        rows, vals = rows.astype(np.float32), vals.astype(np.float32)
+    return lib.bisect_positions(rows, vals, side == "right")
 
 
 def _bisect(rows, vals, side):
@@ -82,11 +102,44 @@ def sort(self, dim=-1, descending=False, stable=False):
     if lib is not None and not (a.ndim == 1 and a.dtype.kind in "iu" and a.size >= 32768 and not descending):
         # torch's std::sort, whose ties past 16 elements come out in its own order (1-D integers from 32768
         # elements up, ascending, go to torch's stable radix sort instead; a stride-0 dim keeps 0, 1, 2, ...)
-        idx = _from_rows(lib.sort_positions(_rows(a, d), bool(descending)), a.shape, d)
+        idx = _from_rows(_unstable_positions(_rows(a, d), bool(descending), lib), a.shape, d)
     else:
         idx = _argsort(a, d, descending)
     idx_t = Tensor._wrap(idx.astype(np.int64, order="C"))
     return _sort_t(self.gather(d, idx_t) if self.ndim else self.clone(), idx_t)
+
+
+def _tied_rows(rows, probe=8):
+    """Which rows of the 2-D rows (n >= 2) hold a value twice (-0.0 and 0.0 count as equal, and so do two NaNs).
+    Sorting values alone is ~6x cheaper than an argsort; and when the first `probe` rows all tie, the rest are
+    taken as tied unchecked (the replay is right for any row; checking data full of ties would only cost time)."""
+    def ties(r):
+        s = np.sort(r, axis=-1)
+        t = (s[:, 1:] == s[:, :-1]).any(-1)
+        return t | np.isnan(s[:, -2]) if s.dtype.kind == "f" else t  # NaNs sort last: two are the last two
+    head = ties(rows[:probe])
+    if len(rows) <= probe:
+        return head
+    return np.ones(len(rows), np.bool_) if head.all() else np.concatenate((head, ties(rows[probe:])))
+
+
+def _unstable_positions(rows, descending, lib):
+    """torch's sort(stable=False) order of each row of the 2-D rows (n >= 2): a row without ties has one sorted
+    order, which numpy's fast argsort finds (NaN last, and so first when read backwards, as torch); only rows with
+    ties need the replay of torch's std::sort. (4096, 1000) random float32, one thread: 219 -> 50 ms."""
+    tied = _tied_rows(rows) if rows.size >= 1024 else None  # small: the replay costs less than numpy's calls
+    if tied is None or tied.all():
+        return lib.sort_positions(rows, descending)
+    free = ~tied
+    some = tied.any()
+    idx = np.argsort(rows[free] if some else rows, axis=-1)  # the default kind: numpy's SIMD sort, the fastest
+    if descending:
+        idx = idx[:, ::-1]
+    if not some:
+        return idx
+    out = np.empty(rows.shape, np.int64)
+    out[free], out[tied] = idx, lib.sort_positions(rows[tied], descending)
+    return out
 
 
 def _std_sort_lib(a):
@@ -387,7 +440,17 @@ def mode(self, dim=-1, keepdim=False):
     host = to_host(self._data)  # np.unique per slice: on the host
     lib = _std_sort_lib(host)
     if lib is not None:  # torch's kernel: std::sort, then the last of the first longest run (ties: its order)
-        idx = lib.mode_positions(_rows(host, d))
+        rows = _rows(host, d)
+        tied = np.full(len(rows), rows.size < 1024) if rows.size < 1024 or rows.shape[1] < 2 else \
+            _tied_rows(rows)  # small: the replay costs less than the checks
+        if rows.dtype.kind == "f" and not tied.all():
+            tied |= np.isnan(rows).any(-1)  # mode's plain x < y leaves a NaN anywhere: replay
+        if tied.all():
+            idx = lib.mode_positions(rows)
+        else:  # a row of distinct values has runs of 1 only, so the first, at the smallest value, wins
+            idx = np.argmin(rows, axis=-1)
+            if tied.any():
+                idx[tied] = lib.mode_positions(rows[tied])
     else:
         rows = np.moveaxis(host, d, -1).reshape(-1, self.shape[d])
         idx = np.empty(len(rows), np.int64)

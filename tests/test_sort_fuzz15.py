@@ -157,3 +157,105 @@ def test_error_types_and_corners_as_torch():
     x, p = np.arange(5.0, dtype=np.float32), np.array([1.0, 2.0], np.float32)  # n=0: the input, prepend unused
     _eq(tg.diff(tg.Tensor(x), n=0, prepend=tg.Tensor(p), append=tg.Tensor(p)).numpy(),
         torch.diff(torch.from_numpy(x), n=0, prepend=torch.from_numpy(p), append=torch.from_numpy(p)).numpy())
+
+
+# ---- the fast routes (numpy where it provably agrees, the replay only for rows with ties) give torch's answers ----
+def _mixed_rows(rng, rows, n, dtype):
+    """Rows of every kind the fast routes tell apart: distinct values, a few ties, all equal, and (floats) NaN /
+    inf / -0.0 / 0.0 mixes, one NaN (no tie) or several."""
+    out = np.empty((rows, n), np.float64)
+    for r in range(rows):
+        kind = r % 6
+        row = rng.permutation(n) - n // 2.0 + (0.25 if dtype != np.int64 else 0)
+        if kind == 1:
+            row[rng.integers(0, n, 3)] = row[0]  # a few ties
+        elif kind == 2:
+            row[:] = row[0]
+        elif kind in (3, 4) and dtype != np.int64:
+            row[rng.integers(0, n, 1 if kind == 3 else 3)] = np.nan  # one NaN: no tie; three: tied
+            row[1], row[2] = np.inf, -np.inf
+        elif kind == 5 and dtype != np.int64:
+            row[3], row[4] = 0.0, -0.0  # equal to each other: a tie
+        out[r] = row
+    return out.astype(dtype)
+
+
+@needs_numba
+@pytest.mark.parametrize("dtype", [np.float32, np.int64, np.float16])
+def test_sort_unstable_fast_route_as_torch(dtype):
+    rng = np.random.default_rng(5)
+    x = _mixed_rows(rng, 60, 50, dtype)  # 3000 elements: past the size where the numpy route starts
+    for desc in (False, True):
+        for dim, xx in ((1, x), (0, np.ascontiguousarray(x.T)), (0, x.T)):
+            got = tg.Tensor(xx).sort(dim=dim, descending=desc)
+            want = torch.from_numpy(np.ascontiguousarray(xx)).sort(dim=dim, descending=desc)
+            _eq(got.indices.numpy(), want.indices.numpy())
+            _eq(got.values.numpy(), want.values.numpy())
+        t = np.concatenate((_tied(rng, (20, 50), dtype), x[:20]))  # the first rows all tied, the rest mixed
+        _eq(tg.Tensor(t).sort(descending=desc).indices.numpy(), torch.from_numpy(t).sort(descending=desc).indices.numpy())
+        for v in (x.reshape(-1), rng.permutation(3000).astype(dtype), x[:8].reshape(-1)):  # 1-D
+            _eq(tg.Tensor(v).sort(descending=desc).indices.numpy(),
+                torch.from_numpy(v).sort(descending=desc).indices.numpy())
+    for shape in ((0,), (3, 0), (0, 40)):  # empty, and 0-d
+        e = np.zeros(shape, dtype)
+        _eq(tg.Tensor(e).sort().indices.numpy(), torch.from_numpy(e).sort().indices.numpy())
+    _eq(tg.tensor(np.array(2, dtype)).sort().indices.numpy(), torch.tensor(np.array(2, dtype)).sort().indices.numpy())
+
+
+@needs_numba
+@pytest.mark.parametrize("dtype", [np.float32, np.int64, np.float64])
+def test_mode_fast_route_as_torch(dtype):
+    rng = np.random.default_rng(6)
+    x = _mixed_rows(rng, 60, 40, dtype)
+    for dim, xx in ((1, x), (0, np.ascontiguousarray(x.T))):
+        got, want = tg.Tensor(xx).mode(dim), torch.from_numpy(xx).mode(dim)
+        _eq(got.indices.numpy(), want.indices.numpy())
+        _eq(got.values.numpy(), want.values.numpy())
+    col = rng.permutation(2000).reshape(2000, 1).astype(dtype)  # n = 1
+    _eq(tg.Tensor(col).mode(1).indices.numpy(), torch.from_numpy(col).mode(1).indices.numpy())
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.int64, np.float16, np.float64])
+def test_searchsorted_fast_routes_as_torch(dtype):
+    """Sorted boundaries without NaN go to np.searchsorted (1-D) or the numba bisection (rows); the rest keep
+    torch's comparisons. Values: NaN, inf, -0.0 against 0.0, the boundaries themselves."""
+    rng = np.random.default_rng(7)
+    special = [np.nan, np.inf, -np.inf, 0.0, -0.0] if dtype != np.int64 else [0, -5, 5]
+    for trial in range(60):
+        n = int(rng.integers(1, 30))
+        b = np.sort(rng.integers(-4, 5, (3, n)), axis=-1).astype(np.float64)  # with repeats
+        if dtype != np.int64:
+            b[:, rng.integers(0, n)] = rng.choice([0.0, -0.0])
+            if trial % 3 == 1:
+                b[0, -1] = np.inf
+            if trial % 5 == 2:
+                b[1, 0] = np.nan
+            if trial % 7 == 3:
+                b = b[:, ::-1]  # unsorted
+        b = np.ascontiguousarray(b).astype(dtype)
+        v = np.concatenate((rng.integers(-6, 7, (3, 6)).astype(np.float64), np.array([special] * 3)), 1).astype(dtype)
+        for side in ("left", "right"):
+            for bb, vv in ((b[0], v.reshape(-1)), (b, v), (b[0], v[0, 0])):
+                want = torch.searchsorted(torch.from_numpy(bb), torch.from_numpy(np.asarray(vv)), side=side)
+                got = tg.searchsorted(tg.Tensor(bb), tg.Tensor(np.asarray(vv)), side=side)
+                _eq(got.numpy(), want.numpy())
+            perm = np.argsort(b, axis=-1, kind="stable")  # sorter=
+            want = torch.searchsorted(torch.from_numpy(b), torch.from_numpy(v), side=side, sorter=torch.from_numpy(perm))
+            _eq(tg.searchsorted(tg.Tensor(b), tg.Tensor(v), side=side, sorter=tg.tensor(perm)).numpy(), want.numpy())
+        want = torch.bucketize(torch.from_numpy(v), torch.from_numpy(b[2]), right=bool(trial % 2))
+        _eq(tg.bucketize(tg.Tensor(v), tg.Tensor(b[2]), right=bool(trial % 2)).numpy(), want.numpy())
+    if dtype != np.int64:  # one NaN boundary: "sorted" to any pairwise test, yet every value goes past it
+        one = np.array([np.nan], dtype)
+        _eq(tg.searchsorted(tg.Tensor(one), tg.Tensor(v[0])).numpy(),
+            torch.searchsorted(torch.from_numpy(one), torch.from_numpy(v[0])).numpy())
+    bi = np.array([-3, 0, 2, 2, 9], np.int64)  # int boundaries, float values (a common dtype), and a Python scalar
+    vf = np.array([-0.0, 2.0, 2.5, np.nan, np.inf], np.float32)
+    _eq(tg.searchsorted(tg.tensor(bi), tg.Tensor(vf)).numpy(), torch.searchsorted(torch.from_numpy(bi), torch.from_numpy(vf)).numpy())
+    _eq(tg.searchsorted(tg.tensor(bi), 2, right=True).numpy(), torch.searchsorted(torch.from_numpy(bi), 2, right=True).numpy())
+    bu = np.array([[0, 3, 3, 200], [1, 2, 250, 255]], np.uint8)  # unsigned boundaries with signed values, by rows
+    vi = np.array([[-1, 3, 300, 255], [0, 2, 3, 256]], np.int64)
+    for side in ("left", "right"):
+        _eq(tg.searchsorted(tg.tensor(bu), tg.tensor(vi), side=side).numpy(),
+            torch.searchsorted(torch.from_numpy(bu), torch.from_numpy(vi), side=side).numpy())
+        _eq(tg.searchsorted(tg.tensor(bu[1]), tg.tensor(vi), side=side).numpy(),
+            torch.searchsorted(torch.from_numpy(bu[1]), torch.from_numpy(vi), side=side).numpy())

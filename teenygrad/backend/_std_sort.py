@@ -3,7 +3,8 @@ numba: PyTorch's CPU kernels for sort(stable=False), mode, topk and kthvalue cal
 order they leave decides the index torch returns (std::sort is not stable past 16 elements). Imported lazily by
 tensor_sort.py only when numba is on; without numba tensor_sort keeps a stable order (the same for untied values).
 sort, mode, topk and kthvalue use them (topk_positions and select_positions take a (P, n, Q) array and work along
-its middle axis, so a dim other than the last needs no transposed copy).
+its middle axis, so a dim other than the last needs no transposed copy). bisect_positions is searchsorted's
+binary search, for the boundaries np.searchsorted could answer differently (NaN, unsorted, several rows).
 
 Every routine works on one row: v (the keys) and ix (their positions, int64), moved together. cmp is the
 comparator: 0 ascending, NaN the largest (ATen's KeyValueCompAsc); 1 descending, NaN the largest
@@ -323,4 +324,28 @@ def select_positions(a, k):
     """For the (P, n, Q) a: where torch.kthvalue's answer (k 0-based) sits along axis 1, as (P, Q) int64."""
     out = np.empty((a.shape[0], a.shape[2]), np.int64)
     _select_rows(np.ascontiguousarray(a), k, out)
+    return out
+
+
+@numba.njit(**_exact)
+def _bisect_rows(rows, vals, right, out):
+    n = rows.shape[1]
+    for r in range(rows.shape[0]):
+        for j in range(vals.shape[1]):
+            v, lo, hi = vals[r, j], 0, n
+            while lo < hi:
+                mid = lo + ((hi - lo) >> 1)
+                if (rows[r, mid] > v) if right else (rows[r, mid] >= v):
+                    hi = mid
+                else:
+                    lo = mid + 1
+            out[r, j] = lo
+
+
+def bisect_positions(rows, vals, right):
+    """torch.searchsorted's binary search (ATen's cus_lower_bound / cus_upper_bound: mid >= v, or mid > v when
+    right), for each value of vals' row r in rows[r]: rows (r, n) and vals (r, m) of one dtype, as (r, m) int64.
+    Its own comparisons, so NaNs and unsorted boundaries land where torch's do."""
+    out = np.empty(vals.shape, np.int64)
+    _bisect_rows(np.ascontiguousarray(rows), np.ascontiguousarray(vals), bool(right), out)
     return out
