@@ -211,6 +211,8 @@ def from_pretrained(directory, dtype="float32", device="cpu"):
                             f"pickles can run code)")
     model = build_model(config, init=False)
     model.load_state_dict(convert_hf_state_dict(load(path), config, where=path), strict=True, assign=True)
+    # assign=True gives each key its own Parameter (as torch's does for plain tensors): tie the head again
+    model.lm_head.weight = model.wte.weight
     # Matrices become C-contiguous (out, in) in the requested dtype, one at a time: each copy frees its HF
     # original, so memory peaks at one model + one matrix. The row-major layout decodes ~6% faster at 2
     # threads (OpenBLAS GEMV), and _linear's half-precision path converts blocks of rows.
