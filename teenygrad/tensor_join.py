@@ -54,10 +54,11 @@ def meshgrid(*tensors, indexing="ij"):
 @_method
 def split(self, split_size, dim=0):
     """split_size: an int, or a list of sizes (torch.split's split_size_or_sections)."""
-    if self.ndim == 0:
+    a = self._data
+    if a.ndim == 0:
         raise RuntimeError("split: expects at least a 1-dimensional tensor")
-    d = _norm_dim(dim, self.ndim, "split")
-    n = self.shape[d]
+    d = _norm_dim(dim, a.ndim, "split")
+    n = a.shape[d]
     if isinstance(split_size, int):
         s = split_size
         if s <= 0 and n:
@@ -68,13 +69,12 @@ def split(self, split_size, dim=0):
         if builtins.sum(sizes) != n:
             raise RuntimeError(f"split: split sizes {sizes} don't sum to the size {n} of dim {dim} of shape {self.shape}")
     out, start = [], 0
-    a = self._data
     graph = self.requires_grad and _gstate["enabled"]
+    before, after = (slice(None),) * d, (slice(None),) * (a.ndim - d - 1)
     for s in sizes:
-        idx = [slice(None)] * a.ndim
-        idx[d] = slice(start, start + s)
+        idx = before + (slice(start, start + s),) + after
         # no graph: the slice itself, as self[idx] would give it (slices need none of getitem's index checks)
-        piece = self[tuple(idx)] if graph else _plain_view(Tensor._wrap(a[tuple(idx)]), self, I.GetItem, index=tuple(idx))
+        piece = self[idx] if graph else _plain_view(Tensor._wrap(a[idx]), self, I.GetItem, index=idx)
         piece._multi_view = True  # torch refuses in-place ops with a graph on the outputs of a multi-view op
         out.append(piece)
         start += s
@@ -112,9 +112,42 @@ def _tensor_list(tensors, op):
     return tensors
 
 
+def _cat_plain(tensors, dim):
+    """cat's axis when its checks would pass with nothing to do (a list or tuple of Tensors on one device, of one
+    dtype and ndim, matching off dim, no 1-D empty to skip; a decode step's k/v cache), in one pass; else None and
+    cat's checks decide."""
+    if type(tensors) is not list and type(tensors) is not tuple or not tensors or type(dim) is not int:
+        return None
+    first = tensors[0]
+    if type(first) is not Tensor:
+        return None
+    a = first._data
+    shape, rt, kind = a.shape, a.dtype, type(a)
+    n = len(shape)
+    if not -n <= dim < n or shape == (0,):  # a 0-d ref too
+        return None
+    d = dim if dim >= 0 else dim + n
+    head, tail = shape[:d], shape[d + 1:]
+    for t in tensors:
+        if t is first:  # torch.cat([x] * n): nothing to check again
+            continue
+        if type(t) is not Tensor:
+            return None
+        a = t._data
+        if type(a) is not kind or a.dtype is not rt:
+            return None
+        s = a.shape
+        if s != shape and (len(s) != n or s[:d] != head or s[d + 1:] != tail or s == (0,)):
+            return None
+    return d
+
+
 def cat(tensors, dim=0, *, axis=None):
     if axis is not None:  # numpy's name, which torch takes too
         dim = axis
+    d = _cat_plain(tensors, dim)
+    if d is not None:
+        return M.Cat.apply(*tensors, axis=d)
     tensors = _tensor_list(tensors, "cat")
     if not tensors:
         raise ValueError("cat: expected a non-empty list of tensors")

@@ -55,9 +55,10 @@ def _reshaped(self, shape):
     if not (self.requires_grad and _gstate["enabled"]):  # no graph to record: what Reshape.apply would return
         out = self._data.reshape(shape)
         b = out.base  # self's memory (self._data or its owner), or a copy's when the layout did not allow a view
-        # numpy's view of an expanded (read-only) input hides its owner: ask whether the memory is shared
-        expanded_view = not getattr(out.flags, "writeable", True) and np.may_share_memory(out, self._data)
-        if b is not None and (b is self._data or b is self._data.base or expanded_view):  # under no_grad too
+        a = self._data
+        # numpy's view of an expanded (read-only) input hides its owner: then ask whether the memory is shared
+        if b is not None and (b is a or b is a.base or not getattr(out.flags, "writeable", True)
+                              and np.may_share_memory(out, a)):  # under no_grad too
             return _plain_view(Tensor._wrap(out), self, M.Reshape, shape=shape)
         return Tensor._wrap(out)
     return _as_view(M.Reshape.apply(self, shape=shape), self)
@@ -135,9 +136,17 @@ def transpose(self, dim0, dim1):
     d0, d1 = _norm_dim(dim0, n, "transpose"), _norm_dim(dim1, n, "transpose")
     if d0 == d1:  # a 0-d tensor too
         return self
-    order = list(range(n))
-    order[d0], order[d1] = order[d1], order[d0]
-    return _permuted(self, tuple(order))  # a valid permutation by construction: skip permute's checks
+    order = _SWAPS.get((n, d0, d1))
+    if order is None:
+        order = list(range(n))
+        order[d0], order[d1] = order[d1], order[d0]
+        order = tuple(order)
+        if n <= 8:  # at most 8 * 8 * 8 orders kept
+            _SWAPS[n, d0, d1] = order
+    return _permuted(self, order)  # a valid permutation by construction: skip permute's checks
+
+
+_SWAPS = {}  # (ndim, dim0, dim1) -> transpose's axis order: built once, not per call (16 a GPT decode step)
 
 
 @_method

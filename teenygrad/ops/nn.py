@@ -156,6 +156,16 @@ class LayerNorm(Function):
     """y = (x - mean) / sqrt(var + eps) * w + b over the last k axes;
     dx = rstd (dxh - mean(dxh) - xh mean(dxh xh)) with dxh = dy w"""
     def forward(self, x, *wb, k=1, eps=1e-5, has_w=True, has_b=True):
+        if k == 1 and has_w and has_b and x.size:
+            kernels = fused_for(x, *wb)  # numpy float32 arrays, numba on
+            if kernels is not None and wb[0].shape == wb[1].shape == x.shape[-1:]:
+                # nn.LayerNorm on float32 (a decode step runs 9 on one row): the kernels path below, its setup
+                # spelled out (it cost more than the kernel on a (1, 1, 128) row)
+                self.axes, self.has_w, self.has_b, self.empty = (x.ndim - 1,), True, True, None
+                self.kernels, self.cuda, self.rows = kernels, None, x.shape
+                self.x, self.w = x, wb[0]
+                y, self.mean, self.rstd = kernels.layer_norm(x, wb[0], wb[1], eps)
+                return y
         axes = tuple(range(x.ndim - k, x.ndim))
         self.axes, self.has_w, self.has_b = axes, has_w, has_b
         self.empty = [a.shape for a in (x, *wb)] if x.size == 0 else None

@@ -288,12 +288,20 @@ def _softmax_kernel(op, x, axis, name):
     """The numba kernel `name` of backend/_numba_softmax on x when it applies: float32 on the CPU, no NaN in x; any
     axis (-inf as torch). Sets op.kernels (None: op takes its numpy path, backward too); returns the result or
     None."""
-    k = None
-    if x.size and fused_for(x) is not None:
+    global _numba_softmax
+    if not x.size or fused_for(x) is None:
+        op.kernels = None
+        return None
+    k = _numba_softmax
+    if k is None:  # imported once: an import statement per call cost ~1 us on a decode step's softmax
         from ..backend import _numba_softmax as k
-    y = getattr(k, name)(x, axis) if k is not None else None
+        _numba_softmax = k
+    y = getattr(k, name)(x, axis)
     op.kernels = k if y is not None else None
     return y
+
+
+_numba_softmax = None
 
 
 class Softmax(Function):
@@ -301,7 +309,8 @@ class Softmax(Function):
     saves_inputs, saves_output = False, True
     def forward(self, x, axis):
         self.axis = axis
-        self.cuda = _cuda.kernels_for(x) if axis == x.ndim - 1 and x.shape[-1] <= _cuda.MAX_ROW else None
+        self.cuda = (_cuda.kernels_for(x) if type(x) is not np.ndarray and axis == x.ndim - 1
+                     and x.shape[-1] <= _cuda.MAX_ROW else None)  # kernels_for: None for numpy arrays anyway
         if self.cuda is not None:  # one read and one write per row (Triton)
             self.y = self.cuda.softmax_fwd(x)
             return self.y
