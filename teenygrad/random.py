@@ -598,8 +598,27 @@ def rng_of(generator):
 
 def memory_order(shape, strides):
     """The axes of a tensor of `shape` whose memory has `strides` in the order torch's iterator visits them (the
-    smallest stride fastest)."""
-    return sorted(range(len(shape)), key=lambda i: -abs(strides[i]) if shape[i] > 1 else 0)
+    smallest stride fastest). An expanded tensor (a stride 0) is not dense, and torch's empty_like then infers its
+    strides by an insertion sort that never moves a dim past one of stride 0 (infer_dense_strides)."""
+    if not any(st == 0 and n > 1 for n, st in zip(shape, strides)):
+        return sorted(range(len(shape)), key=lambda i: -abs(strides[i]) if shape[i] > 1 else 0)
+    perm = list(range(len(shape) - 1, -1, -1))  # innermost first
+
+    def should_swap(d0, d1):
+        s0, s1 = strides[d0], strides[d1]
+        if s0 == 0 or s1 == 0:
+            return 0
+        return -1 if s0 < s1 else 1 if s0 > s1 or shape[d0] > shape[d1] else 0
+    for i in range(1, len(perm)):
+        d1 = i
+        for d0 in range(i - 1, -1, -1):
+            c = should_swap(perm[d0], perm[d1])
+            if c > 0:
+                perm[d0], perm[d1] = perm[d1], perm[d0]
+                d1 = d0
+            elif c < 0:
+                break
+    return perm[::-1]
 
 
 def draw_like(shape, strides, draw):

@@ -49,6 +49,7 @@ def _search_rows(rows, vals, side):
     np.searchsorted where it provably agrees (one row, no NaN in it, sorted: then there is one right answer and
     a NaN value goes past the end in both), else the numba replay of torch's bisection, else _bisect. One query in
     1000 boundaries: 70 -> 6 us; 10^6 queries: 120 -> 57 ms (one thread)."""
+    rows, vals = _key(rows), _key(vals)
     dt = np.promote_types(rows.dtype, vals.dtype)  # what numpy's comparisons in _bisect compare in
     if dt.kind == "f" and "f" not in rows.dtype.kind + vals.dtype.kind:  # int64 with uint64: numpy compares them
         return _bisect(rows, vals, side)                                  # exactly, float64 would round
@@ -95,7 +96,7 @@ def sort(self, dim=-1, descending=False, stable=False):
     if stable is not False and stable is not True and stable is not None:
         _bool_arg(stable, "sort", "stable")
     d = _norm_dim(dim, self.ndim, "sort")
-    a = self._data
+    a = _key(self._data)
     if a.ndim == 0:
         return _sort_t(self.clone(), Tensor._wrap(zeros_on(a, (), np.int64)))
     lib = _std_sort_lib(a) if stable is not True and a.shape[d] > 16 and a.strides[d] != 0 else None
@@ -140,6 +141,12 @@ def _unstable_positions(rows, descending, lib):
     out = np.empty(rows.shape, np.int64)
     out[free], out[tied] = idx, lib.sort_positions(rows[tied], descending)
     return out
+
+
+def _key(a):
+    """The array whose order the sort / search routines read: bfloat16 as float32 (exact; numpy's own bfloat16
+    comparisons put NaN anywhere, so a sort came back unsorted), anything else as it is."""
+    return a.astype(np.float32) if type(a) is np.ndarray and a.dtype.kind == "V" else a
 
 
 def _std_sort_lib(a):
@@ -202,7 +209,7 @@ def topk(self, k, dim=-1, largest=True, sorted=True):
         raise RuntimeError("topk: not implemented for bool tensors (as torch on the CPU)")
     if self.ndim == 0:  # torch: the scalar itself, whatever k
         return _topk_t(self.clone(), Tensor._wrap(zeros_on(self._data, (), np.int64)))
-    a, s = self._data, self.shape
+    a, s = _key(self._data), self.shape
     lib = _std_sort_lib(a) if k else None
     if lib is not None:
         # torch's CPU kernel, replayed: std::partial_sort when k * 64 <= n, else std::nth_element (and std::sort of
@@ -371,7 +378,7 @@ def _select(self, dim, keepdim, op, result, k=None):
         raise RuntimeError(f"{op}: selected number k = {k + 1} is out of range for dim {d} of size {n}")
     if is_bool:
         raise NotImplementedError(f"{op}: not implemented for bool tensors")
-    a = self._data
+    a = _key(self._data)
     lib = _std_sort_lib(a) if op == "kthvalue" else None  # median's comparator breaks ties by index: stable
     if type(a) is np.ndarray:  # without numba (TEENYGRAD_NUMBA=0), and for median: the stable sort's k-th
         idx = np.moveaxis(_kth_position(np.ascontiguousarray(np.moveaxis(a, d, -1)), k, lib), -1, d)  # rows: ~1.4x
@@ -437,7 +444,7 @@ def mode(self, dim=-1, keepdim=False):
         return _mode_t(self.clone(), Tensor._wrap(zeros_on(self._data, (), np.int64)))
     if self.shape[d] == 0:
         raise IndexError(f"mode: expected reduction dim {d} to have non-zero size, shape {self.shape}")
-    host = to_host(self._data)  # np.unique per slice: on the host
+    host = _key(to_host(self._data))  # np.unique per slice: on the host
     lib = _std_sort_lib(host)
     if lib is not None:  # torch's kernel: std::sort, then the last of the first longest run (ties: its order)
         rows = _rows(host, d)

@@ -596,3 +596,13 @@ def test_logaddexp2_in_half_types_and_its_refusals(dtype):
         tg.logaddexp2(x_g, 2.0)
     with pytest.raises(TypeError, match="must be Tensor"):
         tg.dist(x_g, 2)
+
+
+@pytest.mark.parametrize("v", [3.0, 1e4, 1e6, 1e8])
+def test_log_softmax_keeps_its_digits_at_large_logits(v):
+    # the float32 kernel computed x - (max + log(sum)) (fastmath reassociation): -0.8623 for torch's -0.8620 at 1e4,
+    # 0 for -1.0986 at 1e8
+    x = [[v, v, v - 1], [v - 2, v, v]]
+    got = tg.nn.functional.log_softmax(tg.tensor(x), -1).numpy()
+    want = torch.nn.functional.log_softmax(torch.tensor(x), -1).numpy()
+    np.testing.assert_allclose(got, want, rtol=1e-6, atol=1e-6)

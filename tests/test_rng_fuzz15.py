@@ -311,3 +311,14 @@ def test_default_layer_init():
                   nn.MultiheadAttention(8, 2), nn.TransformerEncoderLayer(8, 2, 16)]:
             yield from (p for _, p in sorted(m.state_dict().items()))
     both(draws, 0)
+
+
+def test_multinomial_on_an_expanded_matrix_draws_in_torchs_order():
+    # a stride-0 row made the draws follow column order; torch's empty_like infers dense strides and keeps C order
+    p = np.random.default_rng(0).random((1, 7)).astype(np.float32)
+    for seed in (3, 4):
+        torch.manual_seed(seed)
+        want = torch.multinomial(torch.tensor(p[0]).expand(3, 7), 2)
+        tg.manual_seed(seed)
+        got = tg.multinomial(tg.tensor(p[0]).expand(3, 7), 2)
+        assert got.tolist() == want.tolist()

@@ -259,3 +259,21 @@ def test_searchsorted_fast_routes_as_torch(dtype):
             torch.searchsorted(torch.from_numpy(bu), torch.from_numpy(vi), side=side).numpy())
         _eq(tg.searchsorted(tg.tensor(bu[1]), tg.tensor(vi), side=side).numpy(),
             torch.searchsorted(torch.from_numpy(bu[1]), torch.from_numpy(vi), side=side).numpy())
+
+
+def test_bfloat16_with_nan_sorts_and_searches_as_torch():
+    # numpy's bfloat16 comparisons put NaN anywhere: sort came back unsorted, topk crashed, searchsorted misplaced
+    # the values after a NaN query
+    nan = float("nan")
+    d = [[0.5, nan, -1, 2, nan, 0.25, 2, 0.5]]
+    got, want = tg.tensor(d, dtype=tg.bfloat16), torch.tensor(d, dtype=torch.bfloat16)
+    for f in (lambda x: x.sort().indices, lambda x: x.sort(descending=True).indices, lambda x: x.topk(3).indices,
+              lambda x: x.kthvalue(3).indices, lambda x: x.median(1).indices, lambda x: x.mode(1).indices,
+              lambda x: x.argsort(stable=True)):
+        assert f(got).tolist() == f(want).tolist()
+    assert got.sort().values.float().isnan().tolist() == want.sort().values.float().isnan().tolist()
+    b, q = [1.0, 2.0, 3.0], [nan, 0.5, 2.5]
+    for right in (False, True):
+        assert tg.searchsorted(tg.tensor(b, dtype=tg.bfloat16), tg.tensor(q, dtype=tg.bfloat16), right=right
+                               ).tolist() == torch.searchsorted(torch.tensor(b, dtype=torch.bfloat16),
+                                                                torch.tensor(q, dtype=torch.bfloat16), right=right).tolist()

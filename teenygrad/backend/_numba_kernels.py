@@ -366,6 +366,7 @@ def _softmax_bwd_rows(p, dp, scale, out):
 _jit_no_nan = dict(_jit, fastmath={"nnan", "nsz", "arcp", "contract", "afn", "reassoc"})
 
 
+
 @numba.njit(inline="always", **_jit_no_nan)
 def _row_maxes(x):
     """Each row's max of x (n, m), -inf for empty rows: the first of the row kernels' three passes."""
@@ -486,18 +487,24 @@ def _log_softmax_any_rows(x, out):
     Three passes over all rows, as _softmax_any_rows."""
     n, m = x.shape
     ninf = f32(-np.inf)
-    row_val = _row_maxes(x)  # each row's max, then its logsumexp
+    row_max = _row_maxes(x)  # each row's max; then log(sum e^(x - max)), kept apart from the max:
+    row_log = np.empty(n, np.float32)  # x - (max + log) would lose log's digits when max is large (1e4: 3e-4)
     for r in range(n):
-        mx = row_val[r]
+        mx = row_max[r]
         tot = f32(0.0)
         for j in range(m):
             v = x[r, j]
             tot += f32(0.0) if v == ninf else _exp(v - mx)
-        row_val[r] = np.nan if mx == ninf or mx == -ninf else mx + f32(np.log(tot))  # one log per row
+        if mx == ninf or mx == -ninf:  # a row all -inf, or holding +inf: NaN throughout
+            row_max[r], row_log[r] = f32(0.0), np.nan
+        else:
+            row_log[r] = f32(np.log(tot))  # one log per row
     for r in range(n):
-        lse = row_val[r]
+        mx, lg = row_max[r], row_log[r]
+        for j in range(m):  # two passes through memory: with reassoc, one expression becomes x - (max + log)
+            out[r, j] = x[r, j] - mx
         for j in range(m):
-            out[r, j] = x[r, j] - lse
+            out[r, j] -= lg
 
 
 @numba.njit(**_jit_nan)
@@ -668,7 +675,7 @@ def _xent_fwd(x, t, ignore_index, p, loss):
         if ti == ignore_index:
             loss[i] = f32(0.0)
         else:
-            loss[i] = np.log(tot) + mx - x[i, ti]
+            loss[i] = np.log(tot) + (mx - x[i, ti])
             kept += 1
     return kept
 

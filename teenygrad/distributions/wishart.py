@@ -130,8 +130,9 @@ class Wishart(ExponentialFamily):
         return chol @ chol.mT
 
     def rsample(self, sample_shape=Size(), max_try_correction=None):
-        """Bartlett draws; as torch's, a draw that is not positive definite is redrawn up to max_try_correction
-        (10) times"""
+        """Bartlett draws; a draw that is not positive definite is redrawn up to max_try_correction (10) times.
+        The stream differs from torch 2.13's, which flags every valid first draw as singular (its check lacks the
+        negation) and always redraws once with a warning: the same distribution, other numbers."""
         max_try_correction = 10 if max_try_correction is None else max_try_correction
         sample_shape = Size(sample_shape)
         sample = self._bartlett_sampling(sample_shape)
