@@ -198,3 +198,30 @@ def test_random_split_warns_of_an_empty_fraction():
     with pytest.warns(UserWarning, match="random_split: .*index 2 is 0"):
         parts = gdata.random_split(range(3), [0.5, 0.4, 0.1], generator=tg.Generator().manual_seed(0))
     assert [len(p) for p in parts] == [2, 1, 0]
+
+
+def test_workers_keep_each_generators_cached_gaussian_as_torch():
+    """A dataset drawing from all three generators, Gaussians too (numpy's randn and Python's gauss cache every
+    second value): with 2 workers each draws torch's values, and the main process's draws between batches (its
+    own cached Gaussians included) go on as if no worker had run."""
+    class Gauss:
+        def __init__(self, m):
+            self.m = m
+
+        def __len__(self):
+            return 7
+
+        def __getitem__(self, i):
+            return [i, np.random.randn(), random.gauss(0, 1), self.m.randn(1), np.random.rand(), random.random()]
+
+    def run(m, data):
+        m.manual_seed(7)
+        np.random.seed(3)
+        random.seed(4)
+        np.random.randn()  # leaves a cached Gaussian in the main process
+        random.gauss(0, 1)
+        out = [[b, np.random.randn(), random.gauss(0, 1)]
+               for b in data.DataLoader(Gauss(m), 3, shuffle=True, num_workers=2)]
+        return out + [m.rand(1), np.random.randn(3).tolist(), random.gauss(0, 1)]
+    t, g = _both(run)
+    assert g == t

@@ -202,15 +202,21 @@ class DataLoader:
         if batch and not self.drop_last:
             yield batch
 
+    def _gathered(self, ds, idx):
+        """The batch by _gather where the fetch is default_collate over plain tensors, else None. It runs no user
+        code and draws no random numbers, so a worker needs no swap of its random states for it."""
+        if self.collate_fn is not default_collate or (self.batch_size is None and self.batch_sampler is None):
+            return None
+        return _gather(ds, idx)
+
     def _fetch(self, ds, idx):
         """One task's result, as torch's fetcher: the dataset's __getitems__(idx) when it has one, else a sample
         per index, collated; without batching dataset[idx], converted."""
         if self.batch_size is None and self.batch_sampler is None:
             return self.collate_fn(ds[idx])
-        if self.collate_fn is default_collate:
-            batch = _gather(ds, idx)
-            if batch is not None:
-                return batch
+        batch = self._gathered(ds, idx)
+        if batch is not None:
+            return batch
         getitems = getattr(ds, "__getitems__", None)
         return self.collate_fn(getitems(idx) if getitems else [ds[i] for i in idx])
 
@@ -244,8 +250,11 @@ class DataLoader:
             if workers is None:
                 yield self._fetch(self.dataset, idx)
                 continue
-            with workers[k % len(workers)] as w:  # torch sends task k to worker k mod num_workers
-                batch = self._fetch(w.info.dataset, idx)
+            w = workers[k % len(workers)]  # torch sends task k to worker k mod num_workers
+            batch = self._gathered(w.info.dataset, idx)
+            if batch is None:
+                with w:
+                    batch = self._fetch(w.info.dataset, idx)
             yield batch
 
     def _iter_streams(self, workers):
