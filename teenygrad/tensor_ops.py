@@ -308,8 +308,12 @@ def logaddexp(self, other):
     a, b = self._other(other, "logaddexp")
     if not dt.is_floating(a.dtype):
         raise NotImplementedError(f"logaddexp: not implemented for {a.dtype} operands (floating point only)")
+    low = a._data.dtype if a._data.dtype.itemsize < 4 else None
+    if low is not None:  # float16 / bfloat16: computed in float32 and rounded once, as torch (each op's rounding
+        a, b = a._cast(dt.float32), b._cast(dt.float32)  # left bfloat16's 1.5 logaddexp 1.0 1 ulp off)
     d = where(a == b, 0.0, a - b)  # the unused branch's gradient is a plain 0 (a - b's backward multiplies nothing)
-    return a.maximum(b) + (-d.abs()).exp().log1p()
+    out = a.maximum(b) + (-d.abs()).exp().log1p()
+    return out if low is None else out._cast(low)
 
 
 @_method

@@ -650,6 +650,10 @@ def _xent_fwd(x, t, ignore_index, p, loss):
     lanes = np.empty(16, np.float32)
     for i in range(n):
         mx = _row_max(x, i, 0, C, lanes)
+        ti = t[i]
+        # mx - x[ti] goes through memory: as one expression, fastmath's reassoc makes (log(tot) + mx) - x[ti] of the
+        # loss, which loses its digits at large logits (0 at 1e8, torch 1.0986); the p stores keep it from folding
+        loss[i] = f32(0.0) if ti == ignore_index else mx - x[i, ti]
         tot = f32(0.0)
         sx = f32(0.0)                               # finite unless the row holds a NaN or an inf (or overflows)
         for j in range(C):
@@ -658,7 +662,6 @@ def _xent_fwd(x, t, ignore_index, p, loss):
             p[i, j] = e
             tot += e
             sx += v
-        ti = t[i]
         if not sx - sx == f32(0.0):                 # the rare row that needs a look: NaN or +inf anywhere, or all
             bad = 0                                 # -inf, makes it NaN; a -inf alone has p = 0 (_exp(-inf) = 0)
             for j in range(C):
@@ -672,10 +675,8 @@ def _xent_fwd(x, t, ignore_index, p, loss):
         inv = _ONE / tot
         for j in range(C):
             p[i, j] *= inv
-        if ti == ignore_index:
-            loss[i] = f32(0.0)
-        else:
-            loss[i] = np.log(tot) + (mx - x[i, ti])
+        if ti != ignore_index:
+            loss[i] = np.log(tot) + loss[i]
             kept += 1
     return kept
 

@@ -255,24 +255,43 @@ class RMSNorm(Function):
     def forward(self, x, *w, k=1, eps=1e-6):
         axes = tuple(range(x.ndim - k, x.ndim))
         self.axes = axes
+        self.w = w[0] if w else None
+        # float16 / bfloat16 on the CPU: x^2 and its mean in float32 (300^2 overflows float16) and the output rounded
+        # once, as torch's
+        self.low = (x.dtype if type(x) is np.ndarray and x.dtype.itemsize < 4 and x.dtype.kind not in "iub"
+                    and (not w or w[0].dtype == x.dtype) else None)
+        if self.low is not None:
+            x = x.astype(np.float32)
+            w = tuple(a.astype(np.float32) for a in w)
         self.r = 1 / np.sqrt(np.mean(x * x, axis=axes, keepdims=True) + x.dtype.type(eps))
         self.xh = x * self.r
-        self.w = w[0] if w else None
-        return self.xh * self.w if w else self.xh
+        y = self.xh * w[0] if w else self.xh
+        return y.astype(self.low) if self.low is not None else y
 
     def backward(self, g):
+        if self.low is None:
+            return self._backward(g, self.w)
+        grads = self._backward(g.astype(np.float32), self.w.astype(np.float32) if self.w is not None else None)
+        def low(a):
+            return None if a is None else a.astype(self.low)
+        return tuple(map(low, grads)) if self.w is not None else low(grads)
+
+    def _backward(self, g, w):
         xh = self.xh
-        dxh = g * self.w if self.w is not None else g
+        dxh = g * w if w is not None else g
         n = self.needs_input_grad
         gx = (dxh - xh * (dxh * xh).mean(axis=self.axes, keepdims=True)) * self.r if n[0] else None
-        if self.w is None:
+        if w is None:
             return gx
         lead = tuple(range(g.ndim - len(self.axes)))
         return gx, ((g * xh).sum(axis=lead) if n[1] else None)
 
     def backward_graph(self, g):
         n = self.needs_input_grad
-        xh, r = _normalized(self._input(0, self.xh / self.r), self.axes, self.r, center=False)
+        x, r = self.xh / self.r, self.r
+        if self.low is not None:  # the graph runs in the input's dtype
+            x, r = x.astype(self.low), r.astype(self.low)
+        xh, r = _normalized(self._input(0, x), self.axes, r, center=False)
         w = self._input(1, self.w) if self.w is not None else None
         dxh = g * w if w is not None else g
         gx = (dxh - xh * (dxh * xh).mean(self.axes, keepdim=True)) * r if n[0] else None
