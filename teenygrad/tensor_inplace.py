@@ -529,6 +529,13 @@ def fill_(self, value):
                            f"dimensions")
     if self.requires_grad and self._ctx is None and _gstate["enabled"]:
         raise RuntimeError("fill_: a leaf Variable that requires grad is being used in an in-place operation")
+    if isinstance(value, Tensor) and value.requires_grad and _gstate["enabled"] and self._data.dtype.kind in "fc":
+        # a 0-d value in a graph: it takes the sum of the gradient, the old value a zero one (torch's FillBackward)
+        new = value._cast(self.dtype).expand(self.shape)
+        if self._ctx is None:
+            return self._inplace(new.clone(), "fill_")
+        keep = Tensor._wrap(on_device_of(self._data, np.ones(self.shape, np.bool_)))
+        return self._inplace(E.Where.apply(keep, new, self._pre_inplace()), "fill_")
     if self._ctx is not None and _gstate["enabled"]:  # a graph tensor: the old value gets zero gradient
         v = _scalar_of(value, self._data)
         return self._inplace(E.Piecewise.apply(self._pre_inplace(), fn=lambda x: _filled_like(x, v)), "fill_")

@@ -73,13 +73,13 @@ def addbmm(input, batch1, batch2, *, beta=1, alpha=1):
 def tensordot(a, b, dims=2):
     """Contract a's dims_a with b's dims_b (dims=k: a's last k with b's first k), as one matmul."""
     if isinstance(dims, Tensor):  # torch takes a 0-d tensor as a count, and a (2, k) one as the two dim lists
-        dims = dims.item() if dims.ndim == 0 else dims.tolist()
+        dims = int(dims.item()) if dims.ndim == 0 else dims.tolist()
     if isinstance(dims, int):
         if dims < 0 or dims > min(a.ndim, b.ndim):
             raise RuntimeError(f"tensordot: dims={dims} out of range for shapes {a.shape} and {b.shape}")
         da, db = list(range(a.ndim - dims, a.ndim)), list(range(dims))
     else:
-        da, db = ([d] if isinstance(d, int) else list(d) for d in dims)
+        da, db = _dim_lists(dims)
     da = [d + a.ndim if d < 0 else d for d in da]
     db = [d + b.ndim if d < 0 else d for d in db]
     if len(da) != len(db) or any(a.shape[i] != b.shape[j] for i, j in zip(da, db)):
@@ -91,6 +91,22 @@ def tensordot(a, b, dims=2):
     left = a.permute(*free_a, *da).reshape(math.prod(a.shape[d] for d in free_a), k)
     right = b.permute(*db, *free_b).reshape(k, math.prod(b.shape[d] for d in free_b))
     return (left @ right).reshape(*[a.shape[d] for d in free_a], *[b.shape[d] for d in free_b])
+
+
+def _dim_lists(dims):
+    """tensordot's dims as a pair of lists of ints; anything else refused as torch does (a pair of tensors or ints)."""
+    if not isinstance(dims, (list, tuple)):
+        raise RuntimeError(f"tensordot: expects dims to be an int, a tensor or a pair of lists of ints, got {dims!r}")
+    if len(dims) != 2:
+        raise ValueError(f"tensordot: expects dims to be a pair of lists of ints, got {len(dims)} of them: {dims!r}")
+    for name, d in zip(("dims_self", "dims_other"), dims):
+        if not isinstance(d, (list, tuple)):
+            raise TypeError(f"tensordot(): argument '{name}' must be tuple of ints, not {type(d).__name__}")
+        for i, x in enumerate(d):
+            if not isinstance(x, (int, np.integer)) or isinstance(x, bool):
+                raise TypeError(f"tensordot(): argument '{name}' must be tuple of ints, but found element of type "
+                                f"{type(x).__name__} at pos {i}")
+    return [int(x) for x in dims[0]], [int(x) for x in dims[1]]
 
 
 def kron(a, b):

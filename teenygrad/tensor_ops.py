@@ -349,9 +349,9 @@ def frac(self):
 
 @_method
 def addcmul(self, tensor1, tensor2, value=1):
-    out = _check_addc_value(self, tensor1, tensor2, value, "addcmul")
-    # torch computes in the three operands' result dtype (float32 factors beside a float64 input multiply in
-    # float64; bool * bool * value stays in that dtype instead of promoting to int64)
+    out, value = _check_addc_value(self, tensor1, tensor2, value, "addcmul")
+    # the factors are cast to the three operands' result dtype before they multiply, as torch (float32 factors
+    # beside a float64 input multiply in float64; bool * bool * value stays in that dtype, not int64)
     t = _addc_operand(tensor1, out) * _addc_operand(tensor2, out)
     return self + t * value if value != 1 else self + t
 
@@ -362,7 +362,7 @@ def addcdiv(self, tensor1, tensor2, value=1):
     if not dt.is_floating(tensor1.dtype) and not dt.is_floating(tensor2.dtype):
         raise RuntimeError(f"addcdiv: integer division with addcdiv is not supported ({tensor1.dtype} / "
                            f"{tensor2.dtype}); use (input + value * (tensor1 / tensor2)) for a true division")
-    out = _check_addc_value(self, tensor1, tensor2, value, "addcdiv")
+    out, value = _check_addc_value(self, tensor1, tensor2, value, "addcdiv")
     tensor1, tensor2 = _addc_operand(tensor1, out), _addc_operand(tensor2, out)  # divide in the result dtype
     return self + tensor1 / tensor2 * value if value != 1 else self + tensor1 / tensor2
 
@@ -378,7 +378,8 @@ def _check_addc_tensors(tensor1, tensor2, op):
 
 
 def _check_addc_value(self, tensor1, tensor2, value, op):
-    """The result dtype, after refusing what torch refuses (bool results, a value the result dtype can't hold)."""
+    """The result dtype and the value as it takes it, after refusing what torch refuses (bool results, a value the
+    result dtype can't hold)."""
     _check_addc_tensors(tensor1, tensor2, op)
     # the result's dtype decides (a bool input beside float tensors gives a float result)
     out = dt.result_type(self.dtype, self.ndim, dt.result_type(tensor1.dtype, tensor1.ndim, tensor2.dtype,
@@ -387,13 +388,19 @@ def _check_addc_value(self, tensor1, tensor2, value, op):
         raise NotImplementedError(f"{op}: not implemented for bool tensors ({self.dtype}, {tensor1.dtype}, "
                                   f"{tensor2.dtype}), as torch")
     if value == 1:
-        return out
+        return out, value
     if isinstance(value, (complex, np.complexfloating)) and out.kind != "c":
         raise RuntimeError(f"{op}: value {value} is complex and can't be converted to the result dtype {out}")
-    # torch truncates a fractional value silently on integer results (addcmul(a, b, c, value=0.5) adds 0): refuse
-    if not dt.is_floating(out) and out.kind != "c" and value != int(value):
-        raise RuntimeError(f"{op}: value {value} is not an integer, but the result is {out}")
-    return out
+    if out.kind in "iu" and not isinstance(value, (builtins.bool, np.bool_)):
+        # torch truncates a fractional value toward zero on integer results (value=0.5 adds 0), and refuses one
+        # outside the dtype's range
+        # (an unsigned result takes a negative integer down to -max, wrapped, as torch's overflow check allows)
+        info = np.iinfo(out)
+        low = -info.max if out.kind == "u" and isinstance(value, (builtins.int, np.integer)) else info.min
+        if not (np.isfinite(value) and low <= value <= info.max):
+            raise RuntimeError(f"{op}: value {value} cannot be converted to type {out} without overflow")
+        value = builtins.int(value) % (info.max + 1) if out.kind == "u" else builtins.int(value)
+    return out, value
 
 
 @_method

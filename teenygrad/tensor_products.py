@@ -115,7 +115,7 @@ def einsum(equation, *operands):
                              f"(equation {equation!r})")
     _check_sizes(ins, operands, ell, equation)
     if not arrow:
-        letters = "".join(ins).replace(ell, "") if ell else "".join(ins)
+        letters = [c for c in "".join(ins) if c not in ell]  # ellipses of any length: the broadcast dims go first
         out = ell + "".join(sorted(c for c in set(letters) if letters.count(c) == 1))
     out = out.replace("...", ell)
     rt = operands[0].dtype

@@ -606,3 +606,12 @@ def test_log_softmax_keeps_its_digits_at_large_logits(v):
     got = tg.nn.functional.log_softmax(tg.tensor(x), -1).numpy()
     want = torch.nn.functional.log_softmax(torch.tensor(x), -1).numpy()
     np.testing.assert_allclose(got, want, rtol=1e-6, atol=1e-6)
+
+
+@pytest.mark.parametrize("dtype", ["float32", "float64", "float16", "bfloat16", "complex64"])
+def test_a_0d_parameters_gradient_accumulates_as_an_array(dtype):
+    # numpy's 0-d + 0-d is a scalar: the second backward left .grad holding one, and printing it crashed
+    v = tg.tensor(2.0, dtype=getattr(tg, dtype), requires_grad=True)
+    for _ in range(3):
+        (v * 2).real.sum().backward() if dtype == "complex64" else (v * 2).backward()
+    assert isinstance(v.grad._data, np.ndarray) and v.grad.shape == () and "tensor(6" in repr(v.grad)

@@ -367,7 +367,9 @@ def _accumulate_into_grad(t, g, stored):
         stored.add(id(g))
         t._grad = Tensor._wrap(g)
     else:
-        t._grad._data = t._grad._data + g
+        s = t._grad._data + g
+        # numpy's 0-d + 0-d is a scalar, not an array: a 0-d parameter's second backward left .grad unprintable
+        t._grad._data = _np.asarray(s) if type(s) is not _np.ndarray and isinstance(s, _np.generic) else s
 
 
 _FREED = ("backward: trying to backward through the graph a second time (or directly access saved tensors "
