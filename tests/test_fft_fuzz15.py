@@ -10,21 +10,10 @@ import pytest
 import torch
 
 import teenygrad as tg
+from test_fft import _arr, _np  # the same random inputs and conversions as the first FFT tests
 from teenygrad.autograd import gradcheck
 
 TOL = {np.float32: 2e-4, np.float64: 1e-10}  # rtol = atol per precision
-
-
-def _arr(rng, shape, dtype):
-    a = rng.standard_normal(shape)
-    if np.dtype(dtype).kind == "c":
-        a = a + 1j * rng.standard_normal(shape)
-    return a.astype(dtype)
-
-
-def _np(t):
-    t = t.detach()
-    return (t.resolve_conj() if isinstance(t, torch.Tensor) else t).numpy()
 
 
 def _raises_like_torch(fn, exc, match):
