@@ -481,6 +481,9 @@ def softmax_any_backward(y, g):
     return _by_rows(_softmax_any_bwd_rows, y, g)
 
 
+_BIG_MAX = f32(64.0)  # past this row max, max + log(sum) loses bits of the log that torch's x - max - log keeps
+
+
 @numba.njit(**_jit_no_nan)
 def _log_softmax_any_rows(x, out):
     """out = x - logsumexp(x) per row (NaN-free input; -inf stays -inf, a row all -inf or holding +inf is NaN).
@@ -501,10 +504,15 @@ def _log_softmax_any_rows(x, out):
             row_log[r] = f32(np.log(tot))  # one log per row
     for r in range(n):
         mx, lg = row_max[r], row_log[r]
-        for j in range(m):  # two passes through memory: with reassoc, one expression becomes x - (max + log)
-            out[r, j] = x[r, j] - mx
-        for j in range(m):
-            out[r, j] -= lg
+        if -_BIG_MAX <= mx <= _BIG_MAX:  # the usual logits: x - (max + log), what this kernel always computed
+            c = mx + lg
+            for j in range(m):
+                out[r, j] = x[r, j] - c
+        else:  # max + log would drop log's digits (1e4: -0.8623 for -0.8620): x - max first, through memory, so
+            for j in range(m):  # that fastmath's reassoc can't fold the two subtractions back into one
+                out[r, j] = x[r, j] - mx
+            for j in range(m):
+                out[r, j] -= lg
 
 
 @numba.njit(**_jit_nan)
