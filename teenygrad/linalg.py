@@ -332,6 +332,8 @@ def lstsq(A, B, rcond=None, *, driver=None):
 
 # ---- norms ----------------------------------------------------------------------------------------------------
 def vector_norm(x, ord=2, dim=None, keepdim=False, *, dtype=None):
+    if isinstance(x, Tensor) and x._data.dtype.kind == "c":  # torch: the norm of |x|, a real result
+        x, dtype = (x if dtype is None else x._cast(to_dtype(dtype))).abs(), None
     _check_float(x, "linalg.vector_norm")
     if dtype is not None:
         x = x._cast(to_dtype(dtype))

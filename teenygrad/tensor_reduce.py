@@ -9,7 +9,7 @@ from . import dtype as dt
 from .ops import elementwise as E, reduce as R
 from ._arrays import xp_of, zeros_on
 from .tensor import Tensor, _norm_dim, _norm_dims, _bool_arg, _gstate
-from .tensor_ops import _method, _float_input
+from .tensor_ops import _method, _float_input, where as _where
 
 _max_t = collections.namedtuple("max", ["values", "indices"])
 _min_t = collections.namedtuple("min", ["values", "indices"])
@@ -190,9 +190,25 @@ def _var_std(self, dim, unbiased, keepdim, correction, fn, op):
     if unbiased is not None and unbiased is not False and unbiased is not True:
         _bool_arg(unbiased, op, "unbiased")
     if not dt.is_floating(self.dtype):
+        if self._data.dtype.kind == "c":
+            return _complex_var_std(self, dim, _correction(unbiased, correction), keepdim, fn is R.Std)
         raise RuntimeError(f"{op}: expected a floating point tensor, got {self.dtype}")
     return fn.apply(self, axis=_dims(self, dim, None, op), correction=_correction(unbiased, correction),
                     keepdim=keepdim)
+
+
+def _complex_var_std(self, dim, correction, keepdim, std):
+    """torch's var of a complex tensor: sum |z - mean z|^2 / (n - correction), real; that is var(Re z) + var(Im z),
+    written with Real/Imag so the gradient is torch's dRe + i dIm. std's sqrt has gradient 0 where var = 0, as torch."""
+    v = self.real.var(dim, keepdim=keepdim, correction=correction) + self.imag.var(dim, keepdim=keepdim,
+                                                                                    correction=correction)
+    if not std:
+        return v
+    zero = v._data == 0
+    if not zero.any():
+        return v.sqrt()
+    zero = Tensor._wrap(zero)
+    return _where(zero, 0.0, _where(zero, 1.0, v).sqrt())
 
 
 @_method
@@ -209,9 +225,22 @@ def std(self, dim=None, unbiased=None, keepdim=False, correction=None):
 def logsumexp(self, dim, keepdim=False):
     if keepdim is not False and keepdim is not True:
         _bool_arg(keepdim, "logsumexp", "keepdim")
-    if self._data.dtype.kind == "V":
+    if self._data.dtype.kind in "Vc":
+        if self._data.dtype.kind == "c":
+            return _complex_logsumexp(self, dim, keepdim)
         return _via_float32(self, "logsumexp", dim, keepdim)
     return R.LogSumExp.apply(self._float_operand(), axis=_dims(self, dim, None, "logsumexp"), keepdim=keepdim)
+
+
+def _complex_logsumexp(self, dim, keepdim):
+    """log sum e^z of a complex z, shifted by the largest real part (a constant: e^-m cancels out of the gradient,
+    dz = dout conj(softmax z), torch's convention); written with the complex exp/sum/log, so it differentiates twice"""
+    axes = _dims(self, dim, None, "logsumexp")
+    re = self._data.real
+    m = R._max_keepdims(re, axes)  # -inf over an empty axis; then 0, and log(0) = -inf as torch
+    m = Tensor._wrap(np.where(np.isfinite(m), m, 0).astype(self._data.dtype))
+    out = (self - m).exp().sum(axes, keepdim=True).log() + m
+    return out if keepdim else out.squeeze(axes)
 
 
 @_method
@@ -290,6 +319,8 @@ def norm(self, p="fro", dim=None, keepdim=False):
     if not isinstance(p, (builtins.int, builtins.float)) or isinstance(p, builtins.bool):
         raise RuntimeError(f"norm: p must be a number or 'fro', got {p!r}")
     if not dt.is_floating(self.dtype):
+        if self._data.dtype.kind == "c":  # torch: the norm of |z|, real
+            return self.abs().norm(p, dim, keepdim)
         raise RuntimeError(f"norm: expected a floating point tensor as input, got {self.dtype}")
     if p == 1:
         return self.abs().sum(dim, keepdim)

@@ -188,9 +188,11 @@ class Pow(Function):
             with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
                 if n[0]:
                     gx = sum_to(_where(ya == 0, 0.0, g * (y * x ** (y - 1.0)).conj()), xa.shape)
-                if n[1]:  # it needs a graph of log x, and teenygrad's log refuses complex tensors
-                    raise NotImplementedError("pow: the second derivative with respect to a complex exponent "
-                                              "(create_graph=True through x ** y) is not implemented")
+                if n[1]:  # dy = dz conj(z log x); a real x is read as complex first (log of x < 0), as torch
+                    real_y = (np.imag(ya) == 0) & (np.real(ya) >= 0)
+                    xc = x if xa.dtype.kind == "c" else x._cast(self.z.dtype)
+                    gy = sum_to(_where((xa == 0) & real_y, 0.0, g * (self._output(self.z) * xc.log()).conj()),
+                                ya.shape)
             return gx, gy
         with np.errstate(divide="ignore", invalid="ignore"):
             if n[0]:
