@@ -6,6 +6,7 @@
 - layouts (torch.strided), thread and warning switches, and the functions torch has removed (they raise torch's
   message). Each is a few lines over an op that is tested on its own."""
 import builtins
+import collections
 import math
 import numbers
 import warnings
@@ -157,15 +158,12 @@ def feature_alpha_dropout(input, p, train):
 
 
 def feature_dropout(input, p, train):
-    """Zeroes whole channels (dim 1) of an (N, C, ...) input, as dropout2d / dropout3d."""
+    """Zeroes whole channels (dim 1) of an (N, C, ...) input with torch's draws: dropout2d / dropout3d's mask."""
     _dropout_check(p, "feature_dropout")
-    if not train or p == 0:
-        return input
     if _check(input, "feature_dropout").ndim < 2:
         raise RuntimeError(f"feature_dropout: expected an input of at least 2 dims (N, C, ...), got {input.shape}")
-    keep = (Tensor._wrap(np.ones(input.shape[:2] + (1,) * (input.ndim - 2), input._data.dtype)).to(input.device)
-            .bernoulli_(1 - p))
-    return input * keep / (1 - p) if p < 1 else input * 0
+    from .nn.functional_conv import _channel_dropout
+    return _channel_dropout("feature_dropout", input.ndim - 2, input, p, train)
 
 
 def _in_place(fn):
@@ -420,6 +418,9 @@ def empty_permuted(size, physical_layout, *, dtype=None, layout=None, device=Non
 
 
 
+_histogramdd_t = collections.namedtuple("histogramdd", ["hist", "bin_edges"])
+
+
 def histogramdd(input, bins, *, range=None, weight=None, density=False, out=None):
     """(hist, bin_edges) of the rows of input (..., D) over D dims, as numpy.histogramdd, in input's dtype."""
     x = _check(input, "histogramdd").detach().cpu().numpy()
@@ -435,9 +436,7 @@ def histogramdd(input, bins, *, range=None, weight=None, density=False, out=None
     rng = None if range is None else [tuple(range[2 * i:2 * i + 2]) for i in builtins.range(pts.shape[1])]
     w = None if weight is None else weight.detach().cpu().numpy().reshape(-1)
     hist, edges = np.histogramdd(pts, bins=bins, range=rng, weights=w, density=density)
-    import collections
-    res = collections.namedtuple("histogramdd", ["hist", "bin_edges"])
-    return res(Tensor._wrap(hist.astype(x.dtype)).to(input.device),
+    return _histogramdd_t(Tensor._wrap(hist.astype(x.dtype)).to(input.device),
                tuple(Tensor._wrap(e.astype(x.dtype)).to(input.device) for e in edges))
 
 
@@ -651,4 +650,4 @@ symeig = _removed("symeig", "Use `torch.linalg.eigh` (or `torch.linalg.eigvalsh`
 eig = _removed("eig", "Use `torch.linalg.eig` (or `torch.linalg.eigvals`) instead.")
 
 NAMES = frozenset(n for n, v in list(globals().items()) if not n.startswith("_") and n not in (
-    "builtins", "math", "numbers", "warnings", "np", "dt", "Tensor", "NAMES"))
+    "builtins", "collections", "math", "numbers", "warnings", "np", "dt", "Tensor", "NAMES"))

@@ -208,6 +208,11 @@ def test_dropouts():
     assert tg.dropout_(z, 0.5, True) is z and 0.4 < (z.numpy() == 0).mean() < 0.6
     with pytest.raises(RuntimeError, match="between 0 and 1"):
         tg.feature_dropout(x, 1.5, True)
+    for seed, shape in ((0, (4, 6)), (1, (3, 4, 3)), (2, (2, 3, 2, 2))):  # torch's draws, as dropout2d's
+        torch.manual_seed(seed)
+        want = torch.feature_dropout(torch.ones(shape), 0.5, True)
+        tg.manual_seed(seed)
+        assert tg.feature_dropout(tg.ones(shape), 0.5, True).tolist() == want.tolist()
 
 
 @pytest.mark.parametrize("cell", ["rnn_tanh_cell", "rnn_relu_cell", "gru_cell", "lstm_cell"])
