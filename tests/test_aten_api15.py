@@ -620,3 +620,54 @@ def test_a_0d_parameters_gradient_accumulates_as_an_array(dtype):
     for _ in range(3):
         (v * 2).real.sum().backward() if dtype == "complex64" else (v * 2).backward()
     assert isinstance(v.grad._data, np.ndarray) and v.grad.shape == () and "tensor(6" in repr(v.grad)
+
+
+_GRAD_CASES = {
+    "rsub": (lambda M, x: M.rsub(x, 2.0, alpha=3), (3, 4)),
+    "trapz": (lambda M, x: M.trapz(x, dx=0.5), (3, 4)),
+    "constant_pad_nd": (lambda M, x: M.constant_pad_nd(x, [1, 2], 3.0), (3, 4)),
+    "max_pool3d": (lambda M, x: M.max_pool3d(x.reshape(1, 1, 2, 2, 3), 2, 1), (3, 4)),
+    "adaptive_max_pool1d": (lambda M, x: M.adaptive_max_pool1d(x.reshape(1, 3, 4), 2)[0], (3, 4)),
+    "max_pool1d_with_indices": (lambda M, x: M.max_pool1d_with_indices(x.reshape(1, 3, 4), 2, 1)[0], (3, 4)),
+    "native_layer_norm": (lambda M, x: M.native_layer_norm(x, [4], None, None, 1e-5)[0], (3, 4)),
+    "rms_norm": (lambda M, x: M.rms_norm(x, [4]), (3, 4)),
+    "bilinear": (lambda M, x: M.bilinear(x, x * 2, x.new_ones((2, 4, 4)) * 0.1), (3, 4)),
+    "frobenius_norm": (lambda M, x: M.frobenius_norm(x, (0, 1)), (3, 4)),
+    "nuclear_norm": (lambda M, x: M.nuclear_norm(x), (3, 4)),
+    "norm_except_dim": (lambda M, x: M.norm_except_dim(x, 2, 0), (3, 4)),
+    "slice_copy": (lambda M, x: M.slice_copy(x, 1, 1, 4, 2), (3, 4)),
+    "view_copy": (lambda M, x: M.view_copy(x, (4, 3)), (3, 4)),
+}
+
+
+@pytest.mark.parametrize("name", sorted(_GRAD_CASES))
+def test_wrappers_gradients_match_torch_and_finite_differences(name):
+    # forward and backward against torch (float32), and float64 finite differences of teenygrad's own gradient
+    fn, shape = _GRAD_CASES[name]
+    t, g = _pair(shape, seed=60, grad=True)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        want, got = fn(torch, t), fn(tg, g)
+        _close(got, want, 1e-4)
+        w = np.random.default_rng(61).standard_normal(tuple(want.shape)).astype(np.float32)
+        (want * torch.tensor(w)).sum().backward()
+        (got * tg.tensor(w)).sum().backward()
+        _close(g.grad, t.grad, 1e-4)
+        x64 = tg.tensor(np.random.default_rng(62).standard_normal(shape), requires_grad=True)
+        assert tg.autograd.gradcheck(lambda x: fn(tg, x), (x64,), eps=1e-6, atol=1e-5)
+
+
+@pytest.mark.parametrize("call,err", [
+    (lambda: tg.constant_pad_nd(tg.ones(3), [1, 2, 3], 0.0), RuntimeError),
+    (lambda: tg.max_pool3d(tg.ones(2, 2), 2), RuntimeError),
+    (lambda: tg.native_layer_norm(tg.ones(3, 4), [5], None, None, 1e-5), RuntimeError),
+    (lambda: tg.rms_norm(tg.ones(3, 4), [5]), RuntimeError),
+    (lambda: tg.bilinear(tg.ones(3, 4), tg.ones(3, 5), tg.ones(2, 4, 4)), RuntimeError),
+    (lambda: tg.view_copy(tg.ones(3, 4), (5, 3)), RuntimeError),
+    (lambda: tg.rsub("a", 1), TypeError),
+    (lambda: tg.trapz(tg.ones(3, 4), tg.ones(5)), RuntimeError),
+    (lambda: tg.lu_unpack(tg.ones(3, 3), tg.ones(2, dtype=tg.int32)), RuntimeError),
+])
+def test_wrappers_refuse_bad_input_as_torch(call, err):
+    with pytest.raises(err):
+        call()
