@@ -13,11 +13,17 @@ def parse(doc, add_args=None):
     p = argparse.ArgumentParser(description=doc.splitlines()[0])
     p.add_argument("--threads", type=int, default=2)
     p.add_argument("--realtime", action="store_true", help="run under SCHED_FIFO (root), as bench/run.py --realtime")
+    p.add_argument("--native-blas", action="store_true",
+                   help="let numpy's OpenBLAS pick its own kernels (bench/blas.py), as bench/run.py --native-blas")
     if add_args is not None:
         add_args(p)
     args = p.parse_args()
     for var in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
         os.environ[var] = str(args.threads)
+    if args.native_blas:    # read by OpenBLAS when numpy loads it, which is after this
+        import blas
+        for var in blas.VARS:
+            os.environ.pop(var, None)
     if args.realtime:
         os.sched_setscheduler(0, os.SCHED_FIFO, os.sched_param(10))  # before any thread starts: they inherit it
     return args

@@ -1,7 +1,7 @@
 """teenygrad vs PyTorch (and tinygrad, when installed) on the same workloads, side by side. One command:
 
     python bench/run.py [--quick] [--json out.json] [--threads 2] [--rounds N] [--only mlp,gpt,...]
-                        [--tinygrad-python PATH | --no-tinygrad]
+                        [--tinygrad-python PATH | --no-tinygrad] [--realtime] [--native-blas]
 
 Each (round, framework, workload) runs in its own fresh subprocess with the same thread settings; the
 frameworks alternate inside every round, so slow drift of a shared machine hits them alike. Reported:
@@ -21,6 +21,8 @@ import subprocess
 import sys
 import time
 
+import blas
+
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(HERE)
 MAIN = ["mlp", "gpt", "sample", "sample_lib"]
@@ -28,7 +30,7 @@ TINYGRAD = ["mlp", "mlp_eager", "gpt", "gemm"]   # the workloads bench/tinygrad_
 TINYGRAD_TIMEOUT_S = 900   # per tinygrad child: a cold compile cache takes minutes here; never let one hang the suite
 MICRO = ["tiny_add", "layernorm", "gelu", "cross_entropy", "sdpa", "masked_softmax", "embedding_bwd", "linear",
          "adamw_step", "clip_grad_norm"]
-PEAK_GFLOPS = 190.0  # practical 2-core fp32 peak quoted in the brief; the measured best is printed too
+PEAK_GFLOPS = 190.0  # the 2-core fp32 "practical peak" of PERF_NOTES.md, measured with OpenBLAS's AVX2 kernels
 
 
 def tinygrad_version(python):
@@ -56,8 +58,8 @@ def _frameworks(args):
     return fws + ["tinygrad"]
 
 
-def _env(threads):
-    env = dict(os.environ)
+def _env(threads, native_blas=False):
+    env = blas.native_env(os.environ) if native_blas else dict(os.environ)
     for k in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS", "VECLIB_MAXIMUM_THREADS",
               "NUMEXPR_NUM_THREADS"):
         env[k] = str(threads)
@@ -65,11 +67,11 @@ def _env(threads):
     return env
 
 
-def run_child(fw, workloads, seconds, warmup, threads, python=None):
+def run_child(fw, workloads, seconds, warmup, threads, python=None, native_blas=False):
     cmd = [python or sys.executable, os.path.join(HERE, "worker.py"), fw, ",".join(workloads), str(seconds),
            str(warmup)]
     try:
-        p = subprocess.run(cmd, capture_output=True, text=True, env=_env(threads), cwd=ROOT,
+        p = subprocess.run(cmd, capture_output=True, text=True, env=_env(threads, native_blas), cwd=ROOT,
                            timeout=TINYGRAD_TIMEOUT_S if fw == "tinygrad" else None)
     except subprocess.TimeoutExpired as e:
         return [{"framework": fw, "workload": w, "error": f"child timed out after {e.timeout:.0f} s"}
@@ -103,14 +105,16 @@ def collect(args):
             for fw in order:
                 if fw == "tinygrad" and any(w not in TINYGRAD for w in group):
                     continue
-                for res in run_child(fw, group, args.seconds, args.warmup, args.threads, _python(args, fw)):
+                for res in run_child(fw, group, args.seconds, args.warmup, args.threads, _python(args, fw),
+                                     args.native_blas):
                     res["round"] = r
                     results.setdefault((res["workload"], fw), []).append(res)
         print(f"  round {r + 1}/{args.rounds} done ({time.strftime('%H:%M:%S')})", file=sys.stderr, flush=True)
     gemm = {}
     if only is None or "gemm" in only:
         for fw in fws:
-            res = run_child(fw, ["gemm"], args.seconds, args.warmup, args.threads, _python(args, fw))[0]
+            res = run_child(fw, ["gemm"], args.seconds, args.warmup, args.threads, _python(args, fw),
+                            args.native_blas)[0]
             gemm[fw] = res.get("gflops", res.get("error"))
     return fws, jobs, results, gemm
 
@@ -222,14 +226,17 @@ def print_table(rows, gemm, fws=("teenygrad", "torch")):
             if "error" in row.get(fw, {}):
                 print(f"  {row['workload']} [{fw}]: {row[fw]['error'][:300]}")
     if gemm:
-        print(f"\nfp32 GEMM GFLOP/s (n x n @ n x n), practical 2-core peak ~{PEAK_GFLOPS:.0f} quoted:")
         sizes = ["256", "512", "1024", "2048"]
+        best = max([g[s] for g in gemm.values() if isinstance(g, dict) for s in sizes], default=0.0)
+        print(f"\nfp32 GEMM GFLOP/s (n x n @ n x n); % of the best measured in this run ({best:.0f}) and of the "
+              f"~{PEAK_GFLOPS:.0f} quoted in PERF_NOTES.md (OpenBLAS's AVX2 kernels):")
         print(f"{'':22s}" + "".join(f"{s:>9s}" for s in sizes))
         for fw, g in gemm.items():
             name = {"teenygrad": "teenygrad (numpy)", "tinygrad": "tinygrad (TinyJit)"}.get(fw, fw)
             if isinstance(g, dict):
                 print(f"{name:22s}" + "".join(f"{g[s]:9.0f}" for s in sizes) + "   (" +
-                      ", ".join(f"{100 * g[s] / PEAK_GFLOPS:.0f}%" for s in sizes) + " of the quoted peak)")
+                      ", ".join(f"{100 * g[s] / best:.0f}%" for s in sizes) + " of the best; " +
+                      ", ".join(f"{100 * g[s] / PEAK_GFLOPS:.0f}%" for s in sizes) + " of the quoted)")
             else:
                 print(f"{name:22s} error: {g}")
 
@@ -273,6 +280,9 @@ def main():
                     help="the interpreter that runs the tinygrad children (one with tinygrad installed, e.g. a venv's "
                          "python); default: this one")
     ap.add_argument("--no-tinygrad", action="store_true", help="leave tinygrad out even when it is importable")
+    ap.add_argument("--native-blas", action="store_true",
+                    help="remove OPENBLAS_CORETYPE and OPENBLAS_L2_SIZE from the children's environment, so numpy's "
+                         "OpenBLAS runs the kernels it picks for this CPU (bench/blas.py); the table says which ran")
     ap.add_argument("--realtime", action="store_true",
                     help="run the children under SCHED_FIFO (needs root): on a shared, oversubscribed machine this "
                          "approximates an idle one; all frameworks get the same treatment, except that tinygrad's "
@@ -291,10 +301,18 @@ def main():
     info = machine()
     print("machine: " + ", ".join(f"{k}={v}" for k, v in info.items()))
     print(f"threads={args.threads} rounds={args.rounds} seconds/child={args.seconds} realtime={args.realtime} "
-          f"TEENYGRAD_POOL={os.environ.get('TEENYGRAD_POOL', '0')}")
+          f"TEENYGRAD_POOL={os.environ.get('TEENYGRAD_POOL', '0')} native_blas={args.native_blas}")
+    if blas.overrides() and not args.native_blas:
+        print(f"note: {blas.overrides()} is set here: numpy's OpenBLAS runs those kernels, not the ones it picks for "
+              "this CPU; --native-blas removes both from the children (bench/blas.py)")
     fws, jobs, results, gemm = collect(args)
     rows = summarize(fws, jobs, results)
     print_table(rows, gemm, fws)
+    cores = sorted({x["blas_core"] or "none" for rs in results.values() for x in rs if "blas_core" in x})
+    info["openblas_kernels"] = ", ".join(cores)
+    print(f"numpy's OpenBLAS kernels in the teenygrad children: {info['openblas_kernels'] or 'not reported'}"
+          + (f" (the children's environment: {blas.overrides(_env(args.threads, args.native_blas))})"
+             if blas.overrides(_env(args.threads, args.native_blas)) else " (OpenBLAS's own choice)"))
     if "tinygrad" in fws:
         info["tinygrad"] = args.tinygrad_version
     if args.json:

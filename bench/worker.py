@@ -66,6 +66,9 @@ def run_workload(fw, name, seconds, warmup_s):
     import_s = time.perf_counter() - t0
     rss_import = _current_rss_mb()
     res = {"framework": fw, "workload": name, "import_s": import_s}
+    if fw in ("teenygrad", "numpy"):
+        import blas
+        res["blas_core"] = blas.openblas_core()    # numpy's OpenBLAS kernels (bench/blas.py)
     if fw == "tinygrad":
         return _run_tinygrad(res, name, seconds, warmup_s, rss_import)
     if name == "gemm":
