@@ -371,8 +371,16 @@ class Tensor:
     def __hash__(self):
         return id(self)
 
-    def clone(self):
-        return E.Cast.apply(self, dtype=self.dtype) if self.requires_grad else Tensor._wrap(self._data.copy())
+    def clone(self, memory_format=None):
+        """A copy with torch's strides (tensor_convert._clone_order): self's axis order by default, so a transpose
+        stays a transpose; C order for contiguous_format."""
+        a = self._data
+        if a.flags.c_contiguous and memory_format is None:
+            return E.Cast.apply(self, dtype=a.dtype) if self.requires_grad else Tensor._wrap(a.copy())
+        order = _clone_order(a, memory_format)
+        if self.requires_grad:
+            return E.Cast.apply(self, dtype=a.dtype, order=order)
+        return Tensor._wrap(layout_copy(a, a.dtype, order))
 
     def realize(self):
         return self  # eager: always realized (tinygrad name)
@@ -682,7 +690,7 @@ def _arr(x):
 
 
 _function.Tensor = Tensor
-from .tensor_convert import _as_array  # noqa: E402  (adds numpy, item, repr, to, the casts; used by Tensor())
+from .tensor_convert import _as_array, _clone_order, layout_copy  # noqa: E402  (numpy, item, repr, to, casts)
 from . import tensor_compare  # noqa: E402,F401  (adds the comparison, bitwise and logical methods)
 from . import tensor_inplace  # noqa: E402,F401  (adds the in-place methods)
 from . import tensor_ops  # noqa: E402,F401  (adds the math, reduction, movement and indexing methods)

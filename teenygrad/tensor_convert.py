@@ -277,6 +277,41 @@ def _check_memory_format(a, memory_format, op):
     return memory_format.name
 
 
+def _clone_order(a, memory_format):
+    """How clone(memory_format=...) lays out its copy, as torch does: "C" (contiguous_format; channels_last and
+    channels_last_3d, after their rank check, since C order is teenygrad's only dense layout: see contiguous), or,
+    for preserve_format (the default), the axes from outermost to innermost in the order of self's strides (torch's
+    infer_dense_strides: a transpose stays a transpose, a slice with gaps closes them, an expanded axis keeps its
+    place), given as a tuple for a.transpose(...)."""
+    name = "preserve_format" if memory_format is None else _check_memory_format(a, memory_format, "clone")
+    if name != "preserve_format" or a.flags.c_contiguous:
+        return "C"
+    shape, strides = a.shape, a.strides
+    perm = list(range(a.ndim - 1, -1, -1))  # innermost first; an insertion sort that leaves ambiguous pairs as they are
+    for i in range(1, a.ndim):
+        j = i
+        for k in range(i - 1, -1, -1):
+            s0, s1 = strides[perm[k]], strides[perm[j]]
+            if s0 == 0 or s1 == 0:   # an expanded axis compares with nothing: it keeps its contiguous place
+                continue
+            if s0 < s1:
+                break
+            if s0 > s1 or shape[perm[k]] > shape[perm[j]]:
+                perm[k], perm[j] = perm[j], perm[k]
+                j = k
+    return tuple(reversed(perm))
+
+
+def layout_copy(a, dtype, order):
+    """A copy of array a, cast to dtype, laid out by _clone_order's answer (the axes' order, or "C")."""
+    if type(order) is str:
+        return a.astype(dtype, order=order)
+    inverse = [0] * len(order)
+    for i, ax in enumerate(order):
+        inverse[ax] = i
+    return a.transpose(order).astype(dtype, order="C").transpose(inverse)
+
+
 def _channels_last_dense(a):
     """True when the array's strides are torch's channels_last (N, H, W, C order; size-1 dims don't count)."""
     if a.ndim not in (4, 5):

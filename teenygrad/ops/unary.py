@@ -11,9 +11,12 @@ class Cast(Function):
     """z = x.astype(dtype);  dx = dz cast back"""
     keeps_graph = True
     saves_inputs = False
-    def forward(self, x, dtype):
+    def forward(self, x, dtype, order=None):
         self.in_dtype = x.dtype
-        return x.astype(dtype)
+        if order is None:
+            return x.astype(dtype)
+        from ..tensor_convert import layout_copy   # clone's copy in torch's layout
+        return layout_copy(x, dtype, order)
 
     def backward(self, g):
         if g.dtype.kind == "c" and self.in_dtype.kind != "c":  # real -> complex: the real input gets Re(dz)
