@@ -485,7 +485,7 @@ class Tensor:
             if a.dtype.kind in "bc":
                 raise NotImplementedError(f"div: rounding_mode={rounding_mode!r} is not implemented for {a.dtype} "
                                           f"tensors")
-            if a.dtype.kind in "iub" and np.any(b._data == 0):
+            if a.dtype.kind in "iub" and np.any(b._data == 0) and _nonempty_result(a, b):
                 raise RuntimeError(f"div: ZeroDivisionError: integer division by zero ({a.dtype} tensors of shapes "
                                         f"{a.shape} and {b.shape})")
             with np.errstate(divide="ignore", invalid="ignore"):
@@ -633,8 +633,14 @@ def _check_modulo(a, b, op):
     kind = a._data.dtype.kind
     if kind in "bc":  # complex numbers have no ordering, so no floor either
         raise NotImplementedError(f"{op}: not implemented for {a.dtype} tensors")
-    if kind in "iu" and not np.all(b._data):
+    if kind in "iu" and not np.all(b._data) and _nonempty_result(a, b):
         raise RuntimeError(f"{op}: ZeroDivisionError: integer modulo by zero (shapes {a.shape}, {b.shape})")
+
+
+def _nonempty_result(a, b):
+    """Whether a op b has any element: torch's integer division checks its divisors only where it divides, so an
+    empty result (a zero-size operand, broadcast) divides by nothing and never raises."""
+    return math.prod(np.broadcast_shapes(a.shape, b.shape)) > 0
 
 
 def _remainder(a, b):
