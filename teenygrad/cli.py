@@ -6,6 +6,7 @@
     teenygrad eval --out-dir out/mlp --split test
     teenygrad train gpt --preset shakespeare-cpu --out-dir out/gpt --n-layer 2   # any hyper-parameter
     teenygrad models                                                              # what can be trained
+    teenygrad env [--verify]            # versions, BLAS kernels, threads, optional pieces, where the data is
 
 Bad input (an unknown model, a missing data file, a corrupt checkpoint, nonsense hyper-parameters) ends
 with one line on stderr and exit status 2; checkpoints already on disk are left as they were.
@@ -54,6 +55,9 @@ def _parser():
     e.add_argument("--out-dir", required=True)
     e.add_argument("--split", choices=["train", "val", "test"], default="val")
     sub.add_parser("models", help="list the models, their data and presets")
+    v = sub.add_parser("env", help="versions, BLAS kernels, threads, optional pieces and data locations "
+                                   "(for bug reports; downloads nothing)")
+    v.add_argument("--verify", action="store_true", help="also check each data file's sha256")
     return p
 
 
@@ -144,6 +148,9 @@ def main(argv=None):
             cmd_sample(args)
         elif args.command == "eval":
             cmd_eval(args)
+        elif args.command == "env":
+            from teenygrad import env_info
+            print("\n".join(env_info.report(args.verify)))
         else:
             cmd_models()
     except KeyboardInterrupt:

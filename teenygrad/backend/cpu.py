@@ -167,22 +167,41 @@ MIN_PARALLEL_FLOPS = 2e6        # a GEMM below this runs whole: the hand-off wou
 MIN_PARALLEL_ELEMENTS = 1 << 15
 
 
-def _blas_set_threads(n):
-    """Set OpenBLAS's thread count in this process (numpy's bundled scipy-openblas, or a system one)."""
+def _openblas_libs():
+    """ctypes handles of the OpenBLAS libraries loaded in this process (numpy's bundled scipy-openblas, or a system
+    one), found through /proc/self/maps; [] where there is none or no /proc."""
     try:
         import ctypes
         with open("/proc/self/maps") as f:
-            libs = sorted({line.split()[-1] for line in f if "openblas" in line.lower() and ".so" in line})
-        for path in libs:
-            lib = ctypes.CDLL(path)
-            for name in ("scipy_openblas_set_num_threads64_", "scipy_openblas_set_num_threads",
-                         "openblas_set_num_threads64_", "openblas_set_num_threads"):
-                if hasattr(lib, name):
-                    getattr(lib, name)(int(n))
-                    return True
+            paths = sorted({line.split()[-1] for line in f if "openblas" in line.lower() and ".so" in line})
+        return [ctypes.CDLL(path) for path in paths]
     except OSError:
-        pass
+        return []
+
+
+def _blas_set_threads(n):
+    """Set OpenBLAS's thread count in this process (numpy's bundled scipy-openblas, or a system one)."""
+    for lib in _openblas_libs():
+        for name in ("scipy_openblas_set_num_threads64_", "scipy_openblas_set_num_threads",
+                     "openblas_set_num_threads64_", "openblas_set_num_threads"):
+            if hasattr(lib, name):
+                getattr(lib, name)(int(n))
+                return True
     return False
+
+
+def openblas_core():
+    """The kernel set numpy's OpenBLAS runs ('SkylakeX', 'Haswell', ...), chosen once when it loads (from the CPU,
+    or from OPENBLAS_CORETYPE); None without OpenBLAS. (bench/blas.py has its own copy: the benchmarks' numpy-only
+    child must not import teenygrad.)"""
+    import ctypes
+    for lib in _openblas_libs():
+        for name in ("scipy_openblas_get_corename64_", "scipy_openblas_get_corename", "openblas_get_corename"):
+            if hasattr(lib, name):
+                fn = getattr(lib, name)
+                fn.restype = ctypes.c_char_p
+                return fn().decode()
+    return None
 
 
 def get_num_threads():
