@@ -33,6 +33,17 @@ from . import tensor_linalg, tensor_special  # noqa: F401,E402  (x.det(), x.lgam
 from .tensor_special import polygamma_fn as polygamma  # torch.polygamma(n, x): the order first
 from .tensor_special import igamma_fn as igamma, igammac_fn as igammac  # torch.igamma(a, x): a may not be a number
 from . import functional_api as _fapi
+from . import out_arg as _out_arg
+
+# torch.cat(ts, out=o), torch.zeros(3, out=o), ...: the imported functions that take out= in torch (normal has it)
+for _n in ("addbmm", "addmm", "addmv", "arange", "baddbmm", "bernoulli", "bucketize", "cat", "chain_matmul",
+           "column_stack", "complex", "concat", "concatenate", "cross", "deg2rad", "diff", "dstack", "empty", "eye",
+           "full", "hstack", "igamma", "igammac", "isin", "isneginf", "isposinf", "kron", "linspace", "logaddexp2",
+           "multinomial", "nanmedian", "narrow_copy", "ones", "polar", "polygamma", "rad2deg", "rand", "randint",
+           "randn", "randperm", "row_stack", "searchsorted", "signbit", "stack", "tensordot", "vstack", "where",
+           "zeros"):
+    globals()[_n] = (_out_arg.joining if _n in ("cat", "concat", "concatenate", "stack") else _out_arg.accepting)(
+        _n, globals()[_n])
 from .backend import cpu as _cpu  # tunes glibc malloc for reuse of activation buffers (~30 us)
 
 __version__ = "0.1.0"
@@ -85,11 +96,13 @@ def __getattr__(name):
         fn = globals()[name] = getattr(_fapi, name)  # cached: later reads (torch.tanh in a loop) skip this hook
         return fn
     if name in _FROM_NN_FUNCTIONAL:
-        fn = globals()[name] = getattr(importlib.import_module(".nn.functional", __name__), name)
+        fn = getattr(importlib.import_module(".nn.functional", __name__), name)
+        fn = globals()[name] = _out_arg.accepting(name, fn) if name in _out_arg.OUT_NAMES else fn
         return fn
     aten = importlib.import_module(".aten_api", __name__)  # the rest of torch's top level (aten_api.py)
     if name in aten.NAMES:
-        fn = globals()[name] = getattr(aten, name)
+        fn = getattr(aten, name)
+        fn = globals()[name] = _out_arg.accepting(name, fn) if name in _out_arg.OUT_NAMES else fn
         return fn
     raise AttributeError(f"module 'teenygrad' has no attribute {name!r}")
 

@@ -267,16 +267,17 @@ def gru_cell(input, hx, w_ih, w_hh, b_ih=None, b_hh=None):
 # ---- norms kept for old code --------------------------------------------------------------------------------------
 def frobenius_norm(input, dim=(), keepdim=False):
     warnings.warn("frobenius_norm is deprecated: use linalg.vector_norm(A, 2., dim, keepdim)", UserWarning,
-                  stacklevel=2)
+                  stacklevel=3)  # 3: teenygrad.X is out_arg's wrapper of this
     from . import linalg
-    return linalg.vector_norm(input, 2.0, tuple(dim) or None, keepdim)
+    dim = (dim,) if isinstance(dim, numbers.Integral) else tuple(dim)  # torch.frobenius_norm(a, 0)
+    return linalg.vector_norm(input, 2.0, dim or None, keepdim)
 
 
 def nuclear_norm(input, dim=None, keepdim=False):
     if isinstance(dim, bool):  # nuclear_norm(input, keepdim)
         dim, keepdim = None, dim
     warnings.warn("nuclear_norm is deprecated: use linalg.matrix_norm(A, 'nuc', dim, keepdim)", UserWarning,
-                  stacklevel=2)
+                  stacklevel=3)  # 3: teenygrad.X is out_arg's wrapper of this
     from . import linalg
     return linalg.matrix_norm(input, "nuc", (-2, -1) if dim is None else tuple(dim), keepdim)
 
@@ -333,11 +334,11 @@ def fill(input, value):
     return input.clone().fill_(value)  # in a graph: a zero gradient for input, as torch's FillBackward
 
 
-def range(start=0, end=None, step=1, *, dtype=None, device=None, requires_grad=False, layout=None, out=None):
+def range(start=0, end=None, step=1, *, dtype=None, device=None, requires_grad=False, layout=None):
     """[start, end] with both ends included (deprecated in torch: use arange); float by default."""
     warnings.warn("torch.range is deprecated and will be removed in a future release because its behavior is "
                   "inconsistent with Python's range builtin. Instead, use torch.arange, which produces values in "
-                  "[start, end).", UserWarning, stacklevel=2)
+                  "[start, end).", UserWarning, stacklevel=3)  # 3: teenygrad.X is out_arg's wrapper of this
     if end is None:
         start, end = 0, start
     if step == 0 or (end - start) * step < 0:
@@ -421,7 +422,7 @@ def empty_permuted(size, physical_layout, *, dtype=None, layout=None, device=Non
 _histogramdd_t = collections.namedtuple("histogramdd", ["hist", "bin_edges"])
 
 
-def histogramdd(input, bins, *, range=None, weight=None, density=False, out=None):
+def histogramdd(input, bins, *, range=None, weight=None, density=False):
     """(hist, bin_edges) of the rows of input (..., D) over D dims, as numpy.histogramdd, in input's dtype."""
     x = _check(input, "histogramdd").detach().cpu().numpy()
     if not dt.is_floating(x.dtype):

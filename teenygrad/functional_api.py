@@ -1,7 +1,8 @@
 """torch.xxx(tensor, ...) module-level spellings of Tensor methods (torch.exp(x), torch.sum(x, 1), ...)."""
 from .tensor import Tensor, _BOOL_SUB
 from .tensor_join import atleast_1d, atleast_2d, atleast_3d  # noqa: F401  (torch.atleast_1d(x, y, ...))
-from .creation import logspace  # noqa: F401  (torch.logspace, reached through teenygrad.__getattr__)
+from .creation import logspace as _logspace
+from .out_arg import OUT_NAMES as _OUT_NAMES, accepting as _accepting, write_out as _write_out
 
 _NAMES = ["addcmul", "addcdiv", "fmod", "bitwise_and", "bitwise_or", "bitwise_xor", "bitwise_not", "exp", "log", "log2", "log10", "log1p", "expm1", "sqrt", "rsqrt", "sin", "cos", "tanh", "sigmoid",
           "relu", "abs", "sign", "square", "reciprocal", "clamp", "clip", "maximum", "minimum", "sum", "mean",
@@ -67,6 +68,15 @@ def _make(name):
             else:
                 raise TypeError(f"{name}: expected a Tensor as the first argument, got {type(input).__name__}")
         return getattr(input, name)(*args, **kwargs)
+    if name in _OUT_NAMES:  # torch.add(a, b, out=c)
+        plain = fn
+
+        def fn(input, *args, out=None, **kwargs):
+            if out is None:
+                if isinstance(input, Tensor):
+                    return getattr(input, name)(*args, **kwargs)
+                return plain(input, *args, **kwargs)
+            return _write_out(name, plain, out, (input,) + args, kwargs)
     fn.__name__ = name
     return fn
 
@@ -74,6 +84,9 @@ def _make(name):
 for _n in _NAMES:
     if hasattr(Tensor, _n):
         globals()[_n] = _make(_n)
+
+
+logspace = _accepting("logspace", _logspace)  # torch.logspace, reached through teenygrad.__getattr__
 
 
 def var_mean(input, dim=None, unbiased=None, keepdim=False, correction=None):

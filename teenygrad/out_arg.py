@@ -1,0 +1,220 @@
+"""torch's out= keyword on the top-level functions (torch.add(a, b, out=c)): the result is computed as without out,
+then written into out (resized if its shape differs, cast if torch allows), and out itself is returned. Functions
+with several results (torch.max(x, 0), sort, topk, ...) take a tuple of tensors. Under grad mode torch refuses out=
+when any argument requires grad: the write would not be differentiable."""
+import warnings
+
+import numpy as np
+
+from .tensor import Tensor
+from .autograd import is_grad_enabled
+
+# the top-level names whose torch 2.13 function takes out= (from its signatures; tests/test_out16.py re-derives it).
+# Written as one string, split: a set literal of 266 names costs 0.2 ms to compile where no .pyc is kept
+OUT_NAMES = set("""
+    abs absolute acos acosh add addbmm addcdiv addcmul addmm addmv addr alias_copy all amax amin aminmax angle any
+    arange arccos arccosh arcsin arcsinh arctan arctan2 arctanh argmax argmin argsort as_strided_copy asin asinh
+    atan atan2 atanh baddbmm bernoulli bitwise_and bitwise_left_shift bitwise_not bitwise_or bitwise_right_shift
+    bitwise_xor bmm bucketize cat ceil chain_matmul cholesky cholesky_inverse cholesky_solve clamp clamp_max
+    clamp_min clip column_stack complex concat concatenate conj_physical copysign cos cosh cross cummax cummin
+    cumprod cumsum deg2rad detach_copy diag diagonal_copy diff digamma div divide dot dstack empty eq erf erfc
+    erfinv exp exp2 expand_copy expm1 eye fix float_power floor floor_divide fmax fmin fmod frac frexp
+    frobenius_norm full gather gcd ge ger greater greater_equal gt hardshrink heaviside histc histogram hstack hypot
+    i0 igamma igammac index_add index_copy index_reduce index_select inner inverse isin isneginf isposinf kron
+    kthvalue lcm ldexp le lerp less less_equal lgamma linspace log log10 log1p log2 log_softmax logaddexp logaddexp2
+    logcumsumexp logical_and logical_not logical_or logical_xor logit logspace logsumexp lstsq lt lu_solve lu_unpack
+    masked_select matmul matrix_power matrix_rank max maximum mean median min minimum mm mode msort mul multinomial
+    multiply mv mvlgamma nan_to_num nanmean nanmedian nanquantile nansum narrow_copy native_batch_norm ne neg
+    negative nextafter nonzero nonzero_static norm normal not_equal nuclear_norm ones orgqr outer permute_copy polar
+    polygamma pow prod qr quantile rad2deg rand randint randn randperm range reciprocal remainder renorm round
+    row_stack rsqrt scatter scatter_add scatter_reduce searchsorted select_copy sgn sigmoid sign signbit sin sinc
+    sinh slice_copy slice_scatter slogdet softmax solve sort split_copy split_with_sizes_copy sqrt square
+    squeeze_copy stack std sub subtract sum svd symeig t_copy take take_along_dim tan tanh tensordot threshold topk
+    transpose_copy triangular_solve tril triu true_divide trunc unbind_copy unfold_copy unsqueeze_copy var vdot
+    view_as_complex_copy view_as_real_copy view_copy vstack where xlogy zeros
+""".split())
+
+# torch's TensorIterator ops (elementwise, comparisons, most reductions, cat): the result is cast into out's dtype
+# where can_cast allows. Every other op wants out in the result's dtype exactly (mm, softmax, sort, argmax, ...)
+_CASTS = set("""
+    acos acosh add addcdiv addcmul angle arccos arccosh arcsin arcsinh arctan arctan2 arctanh asin asinh atan atan2
+    atanh bitwise_and bitwise_left_shift bitwise_not bitwise_or bitwise_right_shift bitwise_xor cat chain_matmul
+    cholesky_inverse cholesky_solve column_stack concat concatenate copysign cos cosh cumprod cumsum deg2rad diff
+    digamma div divide dstack eq erf erfc erfinv exp exp2 expm1 floor_divide fmax fmin fmod gcd ge ger greater
+    greater_equal gt hstack hypot i0 igamma igammac kron lcm ldexp le less less_equal lgamma log log10 log1p log2
+    logaddexp logaddexp2 logical_and logical_not logical_or logical_xor logit logsumexp lt matrix_power max maximum
+    mean min minimum mul multiply mvlgamma nanmean nansum ne nextafter not_equal orgqr outer polygamma pow prod
+    rad2deg reciprocal remainder row_stack rsqrt sigmoid sin sinc sinh sqrt square stack std sub subtract sum tan
+    tanh true_divide var vstack xlogy
+""".split())
+_JOINS = {'cat', 'concat', 'concatenate', 'stack', 'hstack', 'vstack', 'dstack', 'column_stack', 'row_stack'}
+# unary ops whose out must match, with torch's other wording
+_FOUND = {'abs', 'absolute', 'ceil', 'floor', 'round', 'trunc', 'fix', 'frac', 'neg', 'negative', 'sign', 'sgn',
+          'conj_physical', 'lerp', 'hardshrink', 'threshold', 'clamp', 'clamp_min', 'clamp_max', 'clip'}
+_CLAMPS = {'clamp', 'clamp_min', 'clamp_max', 'clip'}
+_LIST_OUT = {'split_copy', 'split_with_sizes_copy', 'unbind_copy'}  # torch returns None for these
+_IN_OUT_DTYPE = {'sum', 'prod', 'nansum', 'cumsum', 'cumprod'}  # these reduce in out's dtype
+_NEEDS_DIM = {'sum', 'prod', 'median', 'nanmedian'}  # torch.sum(x, out=o) has no out= overload
+_BOOL_OUT = {'signbit', 'isposinf', 'isneginf'}
+# factories: the values are made in out's dtype (torch.arange(5, out=float_tensor) counts in float)
+FACTORIES = {'zeros', 'ones', 'empty', 'full', 'arange', 'range', 'linspace', 'logspace', 'eye', 'rand', 'randn',
+             'randint', 'randperm'}
+
+_TYPE = {"float32": "Float", "float64": "Double", "float16": "Half", "int64": "Long", "int32": "Int",
+         "int16": "Short", "int8": "Char", "uint8": "Byte", "bool": "Bool", "complex64": "ComplexFloat",
+         "complex128": "ComplexDouble"}
+_CTYPE = {"float32": "float", "float64": "double", "float16": "c10::Half", "int64": "long int", "int32": "int",
+          "int16": "short int", "int8": "signed char", "uint8": "unsigned char", "bool": "bool",
+          "complex64": "c10::complex<float>", "complex128": "c10::complex<double>"}
+
+
+def _t(d):  # torch's ScalarType name: Float, Long, ...
+    return _TYPE.get(d.name, d.name)
+
+
+def _c(d):  # its C type: float, long int, ...
+    return _CTYPE.get(d.name, d.name)
+
+
+def _can_cast(src, dst):
+    """torch.can_cast: no complex -> real, no floating -> integral, nothing but bool -> bool."""
+    s, d = src.kind, dst.kind
+    return not ((s == "c" and d != "c") or (s == "f" and d in "iub") or (s != "b" and d == "b"))
+
+
+def _tensors(args, kwargs):
+    for a in (*args, *kwargs.values()):
+        if isinstance(a, Tensor):
+            yield a
+        elif isinstance(a, (list, tuple)):
+            yield from (t for t in a if isinstance(t, Tensor))
+
+
+def _check_out(name, out, args, kwargs):
+    outs = out if isinstance(out, (tuple, list)) else (out,)
+    if is_grad_enabled() and any(t.requires_grad for t in (*_tensors(args, kwargs), *_tensors(outs, {}))):
+        raise RuntimeError(f"{name}(): functions with out=... arguments don't support automatic differentiation, "
+                           "but one of the arguments requires grad.")
+    from .tensor_inplace import _overlaps, _same_data
+    for o in _tensors(outs, {}):
+        for t in _tensors(args, kwargs):  # torch.add(x, 1, out=x) is fine, out=x.t() is not
+            if _overlaps(o, t) and not _same_data(o._data, t._data):
+                raise RuntimeError(f"{name}(): unsupported operation: some elements of the input tensor and the "
+                                   "written-to tensor refer to a single memory location. Please clone() the tensor "
+                                   "before performing the operation.")
+
+
+def _casts(name, r, args, kwargs):
+    """Whether the result may be cast into out: TensorIterator's single results (clamp only with tensor bounds)."""
+    if name in _CLAMPS:
+        return any(isinstance(a, Tensor) for a in (*args[1:], *kwargs.values()))
+    return name in _CASTS and isinstance(r, Tensor)
+
+
+def _check_dtype(name, rd, od, cast):
+    if rd == od:
+        return
+    if cast:
+        if _can_cast(rd, od):
+            return
+        if name in _JOINS:
+            raise TypeError(f"torch.{name}(): input types can't be cast to the desired output type {_t(od)}")
+        raise RuntimeError(f"result type {_t(rd)} can't be cast to the desired output type {_t(od)}")
+    if name in _FOUND:
+        raise RuntimeError(f"{name}: Found dtype {_t(od)} but expected {_t(rd)}")
+    if name in _BOOL_OUT:
+        raise RuntimeError(f"{name} does not support non-boolean outputs.")
+    if name in ("all", "any"):
+        if od.kind == "u" and od.itemsize == 1:
+            return
+        raise RuntimeError(f"{name} only supports bool tensor for result, got: {_t(od)}")
+    raise RuntimeError(f"{name}: Expected out tensor to have dtype {_c(rd)}, but got {_c(od)} instead")
+
+
+def _write(name, r, o, cast):
+    if not isinstance(o, Tensor):
+        raise TypeError(f"{name}(): argument 'out' must be Tensor, not {type(o).__name__}")
+    _check_dtype(name, r._data.dtype, o._data.dtype, cast)
+    if o.shape != r.shape:
+        if o.numel():
+            warnings.warn(f"{name}: An output with one or more elements was resized since it had shape "
+                          f"{list(o.shape)}, which does not match the required output shape {list(r.shape)}. This "
+                          "behavior is deprecated, and in a future PyTorch release outputs will not be resized unless "
+                          "they have zero elements. You can explicitly reuse an out tensor t by resizing it, inplace, "
+                          "to zero elements with t.resize_(0).", UserWarning, stacklevel=4)
+        o.resize_(r.shape)
+    elif type(r._data) is np.ndarray and np.may_share_memory(r._data, o._data):
+        r = r.clone()  # a result that is a view of out: copied before out is written
+    return o.copy_(r)  # copy_: views of out see the write and its version counter counts it
+
+
+def write_out(name, fn, out, args, kwargs):
+    """fn(*args, **kwargs) written into out (a tensor, or a tuple of them for a tuple result); returns out."""
+    if name in _NEEDS_DIM and len(args) < 2 and "dim" not in kwargs:
+        raise TypeError(f"{name}(): out= is taken only with a dim, as torch's: {name}(input, dim, out=...)")
+    _check_out(name, out, args, kwargs)
+    if name in _IN_OUT_DTYPE and isinstance(out, Tensor) and kwargs.get("dtype") is None:
+        kwargs = {**kwargs, "dtype": out._data.dtype}  # torch.sum(x, 0, out=long_t) sums x.long()
+    r = fn(*args, **kwargs)
+    if isinstance(r, Tensor):
+        return _write(name, r, out, _casts(name, r, args, kwargs))
+    if not isinstance(out, (tuple, list)):
+        raise TypeError(f"{name}(): argument 'out' must be tuple of Tensors, not {type(out).__name__}")
+    if len(out) != len(r):
+        if name in _LIST_OUT:
+            raise RuntimeError(f"{name}: expected an out= argument of size {len(r)}, got size {len(out)}")
+        raise TypeError(f"{name}(): expected tuple of {len(r)} elements but got {len(out)}")
+    for i, o in enumerate(out):
+        if not isinstance(o, Tensor):
+            raise TypeError(f"{name}(): expected Tensor as element {i} in argument 'out', but got {type(o).__name__}")
+    outs = []
+    for ri, oi in zip(r, out):  # several results: each in its dtype exactly (a loop: the warning's stacklevel)
+        outs.append(_write(name, ri, oi, False))
+    if name in _LIST_OUT:
+        return None
+    return type(r)(*outs) if hasattr(r, "_fields") else tuple(outs)  # namedtuple results stay namedtuples
+
+
+def write_factory(name, fn, out, args, kwargs):
+    """A factory (zeros, arange, ...) with out=: its values made in out's dtype, then written into out."""
+    if not isinstance(out, Tensor):
+        raise TypeError(f"{name}(): argument 'out' must be Tensor, not {type(out).__name__}")
+    d = kwargs.get("dtype")
+    if d is not None:
+        from .dtype import to_dtype
+        d = to_dtype(d)
+        if d != out._data.dtype:
+            raise RuntimeError(f"{name}: dtype {_t(d)} does not match dtype of out parameter "
+                               f"({_t(out._data.dtype)})")
+    if is_grad_enabled() and (out.requires_grad or kwargs.get("requires_grad")):
+        raise RuntimeError(f"{name}(): functions with out=... arguments don't support automatic differentiation, "
+                           "but one of the arguments requires grad.")
+    return _write(name, fn(*args, **{**kwargs, "dtype": out._data.dtype}), out, False)
+
+
+def accepting(name, fn):
+    """fn with torch's out= keyword: nothing but an `is None` test when out is absent."""
+    write = write_factory if name in FACTORIES else write_out
+
+    def wrapper(*args, out=None, **kwargs):
+        if out is None:
+            return fn(*args, **kwargs)
+        return write(name, fn, out, args, kwargs)
+    wrapper.__name__ = wrapper.__qualname__ = name
+    wrapper.__doc__ = fn.__doc__
+    wrapper.__wrapped__ = fn  # inspect.signature shows fn's keywords (follow_wrapped=False: the out= wrapper's)
+    wrapper.__module__ = "teenygrad"  # pickle finds it as teenygrad.<name>
+    return wrapper
+
+
+def joining(name, fn):
+    """accepting() for cat / stack (called in training loops), without repacking the arguments."""
+    def wrapper(tensors, dim=0, *, out=None, axis=None):
+        if out is None:
+            return fn(tensors, dim) if axis is None else fn(tensors, axis=axis)
+        return write_out(name, fn, out, (tensors, dim if axis is None else axis), {})
+    wrapper.__name__ = wrapper.__qualname__ = name
+    wrapper.__doc__ = fn.__doc__
+    wrapper.__wrapped__ = fn
+    wrapper.__module__ = "teenygrad"
+    return wrapper
