@@ -602,6 +602,12 @@ def __getattr__(name):
     # linalg_lu builds on this module's helpers, so it is imported here on first use (and cached), not at the top
     if name in _FROM_LINALG_LU:
         from . import linalg_lu
-        fn = globals()[name] = getattr(linalg_lu, name)
+        fn = getattr(linalg_lu, name)
+        fn = globals()[name] = _accepting("linalg." + name, fn, __name__) if name in _LINALG_OUT else fn
         return fn
     raise AttributeError(f"module 'teenygrad.linalg' has no attribute {name!r}")
+
+
+from .out_arg import LINALG_OUT as _LINALG_OUT, accepting as _accepting  # noqa: E402
+for _n in sorted(_LINALG_OUT & set(globals())):  # torch.linalg.inv(A, out=X), ...
+    globals()[_n] = _accepting("linalg." + _n, globals()[_n], __name__)

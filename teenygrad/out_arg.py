@@ -34,6 +34,26 @@ OUT_NAMES = set("""
     view_as_complex_copy view_as_real_copy view_copy vstack where xlogy zeros
 """.split())
 
+# torch.linalg's and torch.special's functions that take out= (probed in torch 2.13: tests/test_out16.py); their rules
+# below are keyed "linalg.<name>" / "special.<name>", apart from the top level's
+LINALG_OUT = set("""
+    cholesky cholesky_ex cond cross det eig eigh eigvals eigvalsh householder_product inv inv_ex lstsq lu lu_factor
+    lu_factor_ex lu_solve matmul matrix_norm matrix_power matrix_rank multi_dot norm pinv qr slogdet solve solve_ex
+    solve_triangular svd svdvals tensorinv tensorsolve vecdot vector_norm
+""".split())
+SPECIAL_OUT = set("""
+    airy_ai bessel_j0 bessel_j1 bessel_y0 bessel_y1 chebyshev_polynomial_t chebyshev_polynomial_u
+    chebyshev_polynomial_v chebyshev_polynomial_w digamma entr erf erfc erfcx erfinv exp2 expit expm1 gammainc
+    gammaincc gammaln hermite_polynomial_h hermite_polynomial_he i0 i0e i1 i1e laguerre_polynomial_l
+    legendre_polynomial_p log1p log_ndtr logit logsumexp modified_bessel_i0 modified_bessel_i1 modified_bessel_k0
+    modified_bessel_k1 multigammaln ndtr ndtri polygamma psi round scaled_modified_bessel_k0 scaled_modified_bessel_k1
+    shifted_chebyshev_polynomial_t shifted_chebyshev_polynomial_u shifted_chebyshev_polynomial_v
+    shifted_chebyshev_polynomial_w sinc spherical_bessel_j0 xlog1py xlogy zeta
+""".split())
+# linalg composites that compute, then copy into out where the cast is safe (every result of a tuple)
+_SAFE_CASTS = {"linalg." + n for n in ("cond", "eig", "eigvals", "householder_product", "lstsq", "matrix_rank", "pinv",
+                                       "tensorinv", "tensorsolve")}
+
 # torch's TensorIterator ops (elementwise, comparisons, most reductions, cat): the result is cast into out's dtype
 # where can_cast allows. Every other op wants out in the result's dtype exactly (mm, softmax, sort, argmax, ...)
 _CASTS = set("""
@@ -42,7 +62,7 @@ _CASTS = set("""
     cholesky_inverse cholesky_solve column_stack concat concatenate copysign cos cosh cumprod cumsum deg2rad diff
     digamma div divide dstack eq erf erfc erfinv exp exp2 expm1 floor_divide fmax fmin fmod gcd ge ger greater
     greater_equal gt hstack hypot i0 igamma igammac kron lcm ldexp le less less_equal lgamma log log10 log1p log2
-    logaddexp logaddexp2 logical_and logical_not logical_or logical_xor logit logsumexp lt matrix_power max maximum
+    logaddexp logaddexp2 logical_and logical_not logical_or logical_xor logit logsumexp lt max maximum
     mean min minimum mul multiply mvlgamma nanmean nansum ne nextafter not_equal orgqr outer polygamma pow prod
     rad2deg reciprocal remainder row_stack rsqrt sigmoid sin sinc sinh sqrt square stack std sub subtract sum tan
     tanh true_divide var vstack xlogy
@@ -50,7 +70,8 @@ _CASTS = set("""
 _JOINS = {'cat', 'concat', 'concatenate', 'stack', 'hstack', 'vstack', 'dstack', 'column_stack', 'row_stack'}
 # unary ops whose out must match, with torch's other wording
 _FOUND = {'abs', 'absolute', 'ceil', 'floor', 'round', 'trunc', 'fix', 'frac', 'neg', 'negative', 'sign', 'sgn',
-          'conj_physical', 'lerp', 'hardshrink', 'threshold', 'clamp', 'clamp_min', 'clamp_max', 'clip'}
+          'conj_physical', 'lerp', 'hardshrink', 'threshold', 'clamp', 'clamp_min', 'clamp_max', 'clip',
+          'special.round'}
 _CLAMPS = {'clamp', 'clamp_min', 'clamp_max', 'clip'}
 _LIST_OUT = {'split_copy', 'split_with_sizes_copy', 'unbind_copy'}  # torch returns None for these
 _IN_OUT_DTYPE = {'sum', 'prod', 'nansum', 'cumsum', 'cumprod'}  # these reduce in out's dtype
@@ -105,9 +126,17 @@ def _check_out(name, out, args, kwargs):
 
 
 def _casts(name, r, args, kwargs):
-    """Whether the result may be cast into out: TensorIterator's single results (clamp only with tensor bounds)."""
+    """Whether the result may be cast into out: TensorIterator's single results (clamp only with tensor bounds),
+    torch.special's elementwise functions, the linalg composites of _SAFE_CASTS; matrix_power only for n = 0 or 1
+    and chain_matmul only for one matrix (torch copies there, and multiplies into out otherwise)."""
     if name in _CLAMPS:
         return any(isinstance(a, Tensor) for a in (*args[1:], *kwargs.values()))
+    if name in ("matrix_power", "linalg.matrix_power"):
+        return (args[1] if len(args) > 1 else kwargs.get("n")) in (0, 1)
+    if name == "chain_matmul":
+        return len(args) == 1
+    if name in _SAFE_CASTS or name.startswith("special."):
+        return name != "special.round"
     return name in _CASTS and isinstance(r, Tensor)
 
 
@@ -117,6 +146,9 @@ def _check_dtype(name, rd, od, cast):
     if cast:
         if _can_cast(rd, od):
             return
+        if name in _SAFE_CASTS:
+            raise RuntimeError(f"{name}: Expected result to be safely castable from {_t(rd)} dtype, but got result "
+                               f"with dtype {_t(od)}")
         if name in _JOINS:
             raise TypeError(f"torch.{name}(): input types can't be cast to the desired output type {_t(od)}")
         raise RuntimeError(f"result type {_t(rd)} can't be cast to the desired output type {_t(od)}")
@@ -167,9 +199,9 @@ def write_out(name, fn, out, args, kwargs):
     for i, o in enumerate(out):
         if not isinstance(o, Tensor):
             raise TypeError(f"{name}(): expected Tensor as element {i} in argument 'out', but got {type(o).__name__}")
-    outs = []
+    outs, cast = [], name in _SAFE_CASTS
     for ri, oi in zip(r, out):  # several results: each in its dtype exactly (a loop: the warning's stacklevel)
-        outs.append(_write(name, ri, oi, False))
+        outs.append(_write(name, ri, oi, cast))
     if name in _LIST_OUT:
         return None
     return type(r)(*outs) if hasattr(r, "_fields") else tuple(outs)  # namedtuple results stay namedtuples
@@ -192,18 +224,19 @@ def write_factory(name, fn, out, args, kwargs):
     return _write(name, fn(*args, **{**kwargs, "dtype": out._data.dtype}), out, False)
 
 
-def accepting(name, fn):
-    """fn with torch's out= keyword: nothing but an `is None` test when out is absent."""
+def accepting(name, fn, module="teenygrad"):
+    """fn with torch's out= keyword: nothing but an `is None` test when out is absent. name keys the rules above
+    ("linalg.inv" for teenygrad.linalg.inv); module is where pickle finds the wrapper."""
     write = write_factory if name in FACTORIES else write_out
 
     def wrapper(*args, out=None, **kwargs):
         if out is None:
             return fn(*args, **kwargs)
         return write(name, fn, out, args, kwargs)
-    wrapper.__name__ = wrapper.__qualname__ = name
+    wrapper.__name__ = wrapper.__qualname__ = name.rsplit(".", 1)[-1]
     wrapper.__doc__ = fn.__doc__
     wrapper.__wrapped__ = fn  # inspect.signature shows fn's keywords (follow_wrapped=False: the out= wrapper's)
-    wrapper.__module__ = "teenygrad"  # pickle finds it as teenygrad.<name>
+    wrapper.__module__ = module  # pickle finds it as <module>.<name>
     return wrapper
 
 

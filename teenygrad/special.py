@@ -111,3 +111,8 @@ def softmax(input, dim, *, dtype=None):
 def log_softmax(input, dim, *, dtype=None):
     x = _tensor(input, "log_softmax")
     return (x if dtype is None else x.to(dtype)).log_softmax(dim)
+
+
+from .out_arg import SPECIAL_OUT as _SPECIAL_OUT, accepting as _accepting  # noqa: E402
+for _n in sorted(_SPECIAL_OUT & set(globals())):  # torch.special.erf(x, out=y), ...
+    globals()[_n] = _accepting("special." + _n, globals()[_n], __name__)

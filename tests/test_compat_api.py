@@ -127,7 +127,8 @@ def _accepted(fn):
 
 def _audit():
     """{(kind, name): keyword names in torch's testing-override signature that teenygrad's function doesn't take}.
-    out= is left out (teenygrad has no out= anywhere), and so are the dunders (nobody calls x.__add__(other=y))."""
+    out= is left out (tests/test_out16.py holds the out= wrappers to torch's list), and so are the dunders (nobody
+    calls x.__add__(other=y))."""
     found = {}
     for k, lam in torch.overrides.get_testing_overrides().items():
         name, qual = getattr(k, "__name__", None), getattr(k, "__qualname__", "") or ""
