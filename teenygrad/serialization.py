@@ -87,7 +87,7 @@ def _to_numpy(x):
 
 
 def _from_numpy(a):
-    return _tensor_class()(a)
+    return _tensor_class()._from_data(a)   # the array's own dtype (the legacy Tensor(array) makes float32)
 
 
 # ---------------------------------------------------------------- the tree: structure <-> JSON

@@ -103,10 +103,16 @@ class Tensor:
     __array_priority__ = 1000  # numpy scalars/arrays on the left defer to our reflected operators
 
     def __init__(self, *data, dtype=None, requires_grad=False, device=None):
-        """torch.Tensor(data) or torch.Tensor(*sizes), the legacy constructor: a Python list or tuple becomes the
-        default float type, int sizes give a zero-filled tensor. Arrays, tensors and numbers keep their dtype."""
+        """torch.Tensor(data) or torch.Tensor(*sizes), the legacy constructor: a Python list or tuple, and a numpy
+        array of any dtype, becomes the default float type (torch.Tensor(np.arange(3)) is float32, as torch's; a
+        float32 array is shared, not copied), int sizes give a zero-filled tensor; tensors and numbers keep their
+        dtype. dtype= (which torch's refuses) sets the dtype. Inside teenygrad, arrays become tensors through
+        Tensor._from_data / _wrap, which keep their dtype."""
         if len(data) == 1 and type(data[0]) not in (list, tuple, int):
-            a = _as_array(data[0], dt.to_dtype(dtype))
+            d = data[0]
+            if dtype is None and (type(d) is np.ndarray or type(d).__name__ == "ndarray" and hasattr(d, "__cuda_array_interface__")):
+                dtype = dt._default_float
+            a = _as_array(d, dt.to_dtype(dtype))
         else:
             a = _legacy_array(data, dt.to_dtype(dtype) or dt._default_float)
         if device is not None:

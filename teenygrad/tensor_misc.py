@@ -305,7 +305,7 @@ def combinations(input, r=2, with_replacement=False):
         return input.narrow(0, 0, 0)
     pick = itertools.combinations_with_replacement if with_replacement else itertools.combinations
     idx = np.array(list(pick(range(input.shape[0]), r)), dtype=np.int64).reshape(-1, r)
-    return input[Tensor(idx, device=input.device)]
+    return input[Tensor._from_data(idx, device=input.device)]
 
 
 def block_diag(*tensors):
@@ -351,7 +351,7 @@ def isin(elements, test_elements, *, assume_unique=False, invert=False):
     if e.dtype.kind == "V" or t.dtype.kind == "V":  # bfloat16: numpy can't promote it; compare in float32, exactly
         e, t = (a.astype(np.float32) if a.dtype.kind == "V" else a for a in (e, t))
     device = elements.device if isinstance(elements, Tensor) else getattr(test_elements, "device", "cpu")
-    return Tensor(np.isin(e, t, invert=invert), device=device)
+    return Tensor._from_data(np.isin(e, t, invert=invert), device=device)
 
 
 def signbit(self):

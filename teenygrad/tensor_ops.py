@@ -170,7 +170,7 @@ def clamp(self, min=None, max=None):
                 x = x._cast(rt)
     if isinstance(min, Tensor) or isinstance(max, Tensor):
         lo, hi = (b._cast(x.dtype) if isinstance(b, Tensor) else
-                  Tensor(np.asarray(_extreme(x.dtype, i) if b is None else b, x.dtype), device=self.device)
+                  Tensor._from_data(np.asarray(_extreme(x.dtype, i) if b is None else b, x.dtype), device=self.device)
                   for i, b in enumerate((min, max)))
         return E.ClampT.apply(x, lo, hi)
     if x._data.dtype.kind == "b":  # bool number bounds on a bool tensor: torch has no bool clamp-by-scalar kernel
@@ -484,7 +484,7 @@ def sgn(self):
         return self.sign()
     a = self.abs()
     zero = a == 0
-    return where(zero, Tensor(np.zeros((), self._data.dtype), device=self.device), self / where(zero, 1.0, a))
+    return where(zero, Tensor._from_data(np.zeros((), self._data.dtype), device=self.device), self / where(zero, 1.0, a))
 
 
 @_method

@@ -43,7 +43,7 @@ def _layout(a, layout):
 def make_pair(a, requires_grad, layout="contig"):
     """A teenygrad leaf and a torch leaf holding the same numpy values and (for 'T'/'step') the same strides."""
     view, base, redo = _layout(a, layout)
-    t_tg = tg.Tensor(view)
+    t_tg = tg.Tensor._from_data(view)  # the view itself (its dtype and strides), not a float copy
     t_th = redo(torch.from_numpy(base.copy())).detach()
     if requires_grad:
         t_tg.requires_grad_()

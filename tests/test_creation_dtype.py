@@ -367,7 +367,23 @@ def test_legacy_tensor_constructor_as_torch():
         assert got.dtype == tg.float32 and got.tolist() == want.tolist()
     assert tg.Tensor(2, 3).shape == tuple(torch.Tensor(2, 3).shape) and tg.Tensor(2, 3).dtype == tg.float32
     assert tg.Tensor().shape == tuple(torch.Tensor().shape) == (0,)
-    assert tg.Tensor(np.arange(3)).dtype == tg.int64  # arrays keep their dtype (teenygrad builds tensors so)
+    for a in (np.arange(3), np.array([[1.5, 2.5]]), np.array([True, False]), np.array(2.0), np.arange(6).reshape(2, 3).T,
+              np.zeros(3, np.float32), np.array([1, 2], np.uint8)):   # any numpy array: the default float, as torch
+        want, got = torch.Tensor(a), tg.Tensor(a)
+        assert got.dtype == tg.float32 and got.shape == tuple(want.shape) and got.tolist() == want.tolist()
+    a = np.zeros(3, np.float32)   # a float32 array is shared (torch's too); others are converted copies
+    shared, copied, b = tg.Tensor(a), torch.Tensor(a), np.zeros(3)
+    a[0], b[0] = 5.0, 5.0
+    assert shared[0].item() == copied[0].item() == 5.0 and tg.Tensor(b)[1].item() == 0.0
+    t = tg.tensor([1, 2])   # tensors keep their dtype (torch's too)
+    assert tg.Tensor(t).dtype == tg.int64 and torch.Tensor(torch.tensor([1, 2])).dtype == torch.int64
+    lin = tg.nn.Linear(3, 2)   # the RL idiom: a float64 numpy state into a float32 model works, as in torch
+    assert lin(tg.Tensor(np.random.default_rng(0).random(3))).dtype == tg.float32
+    tg.set_default_dtype(tg.float64)
+    try:
+        assert tg.Tensor(np.arange(2)).dtype == tg.float64
+    finally:
+        tg.set_default_dtype(tg.float32)
     assert tg.tensor([1, 2]).dtype == tg.int64 and tg.as_tensor([1, 2]).dtype == tg.int64
     x = tg.Tensor([2.0]).double()
     x.requires_grad = True

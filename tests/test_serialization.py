@@ -26,7 +26,7 @@ DTYPES = [np.float32, np.float16, ml_dtypes.bfloat16, np.float64,
 
 def Tensor(a):
     from teenygrad.tensor import Tensor
-    return Tensor(a)
+    return Tensor._from_data(a)   # the array's dtype kept (the legacy Tensor(array) makes float32, as torch's)
 
 
 def rand(shape, dtype):

@@ -32,18 +32,18 @@ def test_sort_unstable_ties_as_torch(dtype, n):
     x = _tied(rng, (3, n), dtype, nan=dtype in (np.float32, np.float64))
     for desc in (False, True):
         for dim, xx in ((1, x), (0, np.ascontiguousarray(x.T))):  # along the last dim, and along dim 0
-            got = tg.Tensor(xx).sort(dim=dim, descending=desc)
+            got = tg.as_tensor(xx).sort(dim=dim, descending=desc)
             want = torch.from_numpy(xx).sort(dim=dim, descending=desc)
             _eq(got.indices.numpy(), want.indices.numpy())
             _eq(got.values.numpy(), want.values.numpy())
-    _eq(tg.Tensor(x).argsort(dim=1).numpy(), torch.from_numpy(x).argsort(dim=1).numpy())
-    _eq(tg.Tensor(x).sort(dim=1, stable=True).indices.numpy(), torch.from_numpy(x).sort(dim=1, stable=True).indices.numpy())
+    _eq(tg.as_tensor(x).argsort(dim=1).numpy(), torch.from_numpy(x).argsort(dim=1).numpy())
+    _eq(tg.as_tensor(x).sort(dim=1, stable=True).indices.numpy(), torch.from_numpy(x).sort(dim=1, stable=True).indices.numpy())
 
 
 def test_sort_expanded_and_radix_paths_stay_stable():
     x = np.random.default_rng(0).integers(0, 3, 40000)  # 1-D integers from 32768 up: torch's radix sort
-    _eq(tg.Tensor(x).sort().indices.numpy(), torch.from_numpy(x).sort().indices.numpy())
-    e = tg.Tensor([[1.0]]).expand(40, 3)  # a stride-0 dim: torch keeps 0, 1, 2, ...
+    _eq(tg.as_tensor(x).sort().indices.numpy(), torch.from_numpy(x).sort().indices.numpy())
+    e = tg.as_tensor([[1.0]]).expand(40, 3)  # a stride-0 dim: torch keeps 0, 1, 2, ...
     _eq(e.sort(0).indices.numpy(), torch.ones(1, 1).expand(40, 3).sort(0).indices.numpy())
 
 
@@ -58,11 +58,11 @@ def test_topk_kthvalue_ties_as_torch(dtype):
             for k in sorted({1, n // 64 or 1, n // 2 or 1, n}):
                 for largest in (True, False):
                     for srt in (True, False):
-                        got = tg.Tensor(xx).topk(k, dim, largest, srt)
+                        got = tg.as_tensor(xx).topk(k, dim, largest, srt)
                         want = torch.from_numpy(xx).topk(k, dim, largest, srt)
                         _eq(got.indices.numpy(), want.indices.numpy())
                         _eq(got.values.numpy(), want.values.numpy())
-                got, want = tg.Tensor(xx).kthvalue(k, dim), torch.from_numpy(xx).kthvalue(k, dim)
+                got, want = tg.as_tensor(xx).kthvalue(k, dim), torch.from_numpy(xx).kthvalue(k, dim)
                 _eq(got.indices.numpy(), want.indices.numpy())
                 _eq(got.values.numpy(), want.values.numpy())
 
@@ -72,13 +72,13 @@ def test_topk_kthvalue_big_and_sampling_sized_as_torch():
     rng = np.random.default_rng(4)
     v = rng.integers(0, 50, 200_000).astype(np.float32)  # ties everywhere, both of topk's algorithms
     for k in (10, 100_000):
-        _eq(tg.Tensor(v).topk(k).indices.numpy(), torch.from_numpy(v).topk(k).indices.numpy())
-    _eq(tg.Tensor(v).kthvalue(777).indices.numpy(), torch.from_numpy(v).kthvalue(777).indices.numpy())
+        _eq(tg.as_tensor(v).topk(k).indices.numpy(), torch.from_numpy(v).topk(k).indices.numpy())
+    _eq(tg.as_tensor(v).kthvalue(777).indices.numpy(), torch.from_numpy(v).kthvalue(777).indices.numpy())
     logits = np.round(rng.standard_normal((1, 65)), 1).astype(np.float32)  # GPT sampling's topk, with ties
     for k in (1, 10, 65):
-        _eq(tg.Tensor(logits).topk(k).indices.numpy(), torch.from_numpy(logits).topk(k).indices.numpy())
+        _eq(tg.as_tensor(logits).topk(k).indices.numpy(), torch.from_numpy(logits).topk(k).indices.numpy())
     h = rng.integers(0, 3, (3, 40)).astype(np.float16)
-    _eq(tg.Tensor(h).topk(7, 1).indices.numpy(), torch.from_numpy(h).topk(7, 1).indices.numpy())
+    _eq(tg.as_tensor(h).topk(7, 1).indices.numpy(), torch.from_numpy(h).topk(7, 1).indices.numpy())
 
 
 def test_bincount_empty_with_weights_is_int64_zeros():
@@ -94,17 +94,17 @@ def test_mode_tie_index_as_torch(dtype):
     rng = np.random.default_rng(2)
     for n in (5, 17, 64, 500):
         x = _tied(rng, (4, n), dtype, nan=dtype == np.float64)
-        got, want = tg.Tensor(x).mode(1), torch.from_numpy(x).mode(1)
+        got, want = tg.as_tensor(x).mode(1), torch.from_numpy(x).mode(1)
         _eq(got.indices.numpy(), want.indices.numpy())
         _eq(got.values.numpy(), want.values.numpy())
         # median(dim) and nanmedian(dim) pick the stable sort's tie in torch: they must not follow sort's new order
-        _eq(tg.Tensor(x).median(1).indices.numpy(), torch.from_numpy(x).median(1).indices.numpy())
-        _eq(tg.Tensor(x).nanmedian(1).indices.numpy(), torch.from_numpy(x).nanmedian(1).indices.numpy())
+        _eq(tg.as_tensor(x).median(1).indices.numpy(), torch.from_numpy(x).median(1).indices.numpy())
+        _eq(tg.as_tensor(x).nanmedian(1).indices.numpy(), torch.from_numpy(x).nanmedian(1).indices.numpy())
     w = rng.standard_normal(4).astype(np.float32)  # mode's gradient lands on the tied element torch picked
     x = _tied(rng, (4, 40), np.float32)
-    xt, xg = torch.from_numpy(x).requires_grad_(), tg.Tensor(x, requires_grad=True)
+    xt, xg = torch.from_numpy(x).requires_grad_(), tg.tensor(x, requires_grad=True)
     (xt.mode(1).values * torch.from_numpy(w)).sum().backward()
-    (xg.mode(1).values * tg.Tensor(w)).sum().backward()
+    (xg.mode(1).values * tg.as_tensor(w)).sum().backward()
     _eq(xg.grad.numpy(), xt.grad.numpy())
 
 
@@ -117,19 +117,19 @@ def test_searchsorted_nan_follows_torch_comparisons():
         v = rng.choice(np.append(pool, 0.5).astype(np.float32), 5)
         for side in ("left", "right"):
             want = torch.searchsorted(torch.from_numpy(b), torch.from_numpy(v), side=side)
-            _eq(tg.searchsorted(tg.Tensor(b), tg.Tensor(v), side=side).numpy(), want.numpy())
+            _eq(tg.searchsorted(tg.as_tensor(b), tg.as_tensor(v), side=side).numpy(), want.numpy())
     b = np.array([-np.inf, -1.0, 2.5, np.nan], np.float32)  # torch: inf and NaN go past the NaN boundary
-    _eq(tg.bucketize(tg.Tensor([np.inf, np.nan]), tg.Tensor(b)).numpy(),
+    _eq(tg.bucketize(tg.as_tensor([np.inf, np.nan]), tg.as_tensor(b)).numpy(),
         torch.bucketize(torch.tensor([np.inf, np.nan]), torch.from_numpy(b)).numpy())
 
 
 def test_searchsorted_empty_and_bool():
     for seq, vals in (((4, 4), (4, 0)), ((0, 4), (0, 4)), ((2, 3, 0), (2, 3, 2))):
         s, v = np.zeros(seq, np.float32), np.zeros(vals, np.float32)
-        _eq(tg.searchsorted(tg.Tensor(s), tg.Tensor(v)).numpy(), torch.searchsorted(torch.from_numpy(s), torch.from_numpy(v)).numpy())
+        _eq(tg.searchsorted(tg.as_tensor(s), tg.as_tensor(v)).numpy(), torch.searchsorted(torch.from_numpy(s), torch.from_numpy(v)).numpy())
     bt, bg = torch.tensor([False, True]), tg.tensor([False, True])
     _eq(tg.searchsorted(bg, 1).numpy(), torch.searchsorted(bt, 1).numpy())
-    _eq(tg.searchsorted(tg.Tensor([1.0, 2.0]), tg.tensor([True])).numpy(),
+    _eq(tg.searchsorted(tg.as_tensor([1.0, 2.0]), tg.tensor([True])).numpy(),
         torch.searchsorted(torch.tensor([1.0, 2.0]), torch.tensor([True])).numpy())
     with pytest.raises(NotImplementedError):
         tg.searchsorted(bg, tg.tensor([True]))
@@ -155,7 +155,7 @@ def test_error_types_and_corners_as_torch():
     with pytest.raises(RuntimeError):
         tg.isin(tg.tensor([True, False]), tg.tensor([True]))
     x, p = np.arange(5.0, dtype=np.float32), np.array([1.0, 2.0], np.float32)  # n=0: the input, prepend unused
-    _eq(tg.diff(tg.Tensor(x), n=0, prepend=tg.Tensor(p), append=tg.Tensor(p)).numpy(),
+    _eq(tg.diff(tg.as_tensor(x), n=0, prepend=tg.as_tensor(p), append=tg.as_tensor(p)).numpy(),
         torch.diff(torch.from_numpy(x), n=0, prepend=torch.from_numpy(p), append=torch.from_numpy(p)).numpy())
 
 
@@ -187,18 +187,18 @@ def test_sort_unstable_fast_route_as_torch(dtype):
     x = _mixed_rows(rng, 60, 50, dtype)  # 3000 elements: past the size where the numpy route starts
     for desc in (False, True):
         for dim, xx in ((1, x), (0, np.ascontiguousarray(x.T)), (0, x.T)):
-            got = tg.Tensor(xx).sort(dim=dim, descending=desc)
+            got = tg.as_tensor(xx).sort(dim=dim, descending=desc)
             want = torch.from_numpy(np.ascontiguousarray(xx)).sort(dim=dim, descending=desc)
             _eq(got.indices.numpy(), want.indices.numpy())
             _eq(got.values.numpy(), want.values.numpy())
         t = np.concatenate((_tied(rng, (20, 50), dtype), x[:20]))  # the first rows all tied, the rest mixed
-        _eq(tg.Tensor(t).sort(descending=desc).indices.numpy(), torch.from_numpy(t).sort(descending=desc).indices.numpy())
+        _eq(tg.as_tensor(t).sort(descending=desc).indices.numpy(), torch.from_numpy(t).sort(descending=desc).indices.numpy())
         for v in (x.reshape(-1), rng.permutation(3000).astype(dtype), x[:8].reshape(-1)):  # 1-D
-            _eq(tg.Tensor(v).sort(descending=desc).indices.numpy(),
+            _eq(tg.as_tensor(v).sort(descending=desc).indices.numpy(),
                 torch.from_numpy(v).sort(descending=desc).indices.numpy())
     for shape in ((0,), (3, 0), (0, 40)):  # empty, and 0-d
         e = np.zeros(shape, dtype)
-        _eq(tg.Tensor(e).sort().indices.numpy(), torch.from_numpy(e).sort().indices.numpy())
+        _eq(tg.as_tensor(e).sort().indices.numpy(), torch.from_numpy(e).sort().indices.numpy())
     _eq(tg.tensor(np.array(2, dtype)).sort().indices.numpy(), torch.tensor(np.array(2, dtype)).sort().indices.numpy())
 
 
@@ -208,11 +208,11 @@ def test_mode_fast_route_as_torch(dtype):
     rng = np.random.default_rng(6)
     x = _mixed_rows(rng, 60, 40, dtype)
     for dim, xx in ((1, x), (0, np.ascontiguousarray(x.T))):
-        got, want = tg.Tensor(xx).mode(dim), torch.from_numpy(xx).mode(dim)
+        got, want = tg.as_tensor(xx).mode(dim), torch.from_numpy(xx).mode(dim)
         _eq(got.indices.numpy(), want.indices.numpy())
         _eq(got.values.numpy(), want.values.numpy())
     col = rng.permutation(2000).reshape(2000, 1).astype(dtype)  # n = 1
-    _eq(tg.Tensor(col).mode(1).indices.numpy(), torch.from_numpy(col).mode(1).indices.numpy())
+    _eq(tg.as_tensor(col).mode(1).indices.numpy(), torch.from_numpy(col).mode(1).indices.numpy())
 
 
 @pytest.mark.parametrize("dtype", [np.float32, np.int64, np.float16, np.float64])
@@ -237,20 +237,20 @@ def test_searchsorted_fast_routes_as_torch(dtype):
         for side in ("left", "right"):
             for bb, vv in ((b[0], v.reshape(-1)), (b, v), (b[0], v[0, 0])):
                 want = torch.searchsorted(torch.from_numpy(bb), torch.from_numpy(np.asarray(vv)), side=side)
-                got = tg.searchsorted(tg.Tensor(bb), tg.Tensor(np.asarray(vv)), side=side)
+                got = tg.searchsorted(tg.as_tensor(bb), tg.as_tensor(np.asarray(vv)), side=side)
                 _eq(got.numpy(), want.numpy())
             perm = np.argsort(b, axis=-1, kind="stable")  # sorter=
             want = torch.searchsorted(torch.from_numpy(b), torch.from_numpy(v), side=side, sorter=torch.from_numpy(perm))
-            _eq(tg.searchsorted(tg.Tensor(b), tg.Tensor(v), side=side, sorter=tg.tensor(perm)).numpy(), want.numpy())
+            _eq(tg.searchsorted(tg.as_tensor(b), tg.as_tensor(v), side=side, sorter=tg.tensor(perm)).numpy(), want.numpy())
         want = torch.bucketize(torch.from_numpy(v), torch.from_numpy(b[2]), right=bool(trial % 2))
-        _eq(tg.bucketize(tg.Tensor(v), tg.Tensor(b[2]), right=bool(trial % 2)).numpy(), want.numpy())
+        _eq(tg.bucketize(tg.as_tensor(v), tg.as_tensor(b[2]), right=bool(trial % 2)).numpy(), want.numpy())
     if dtype != np.int64:  # one NaN boundary: "sorted" to any pairwise test, yet every value goes past it
         one = np.array([np.nan], dtype)
-        _eq(tg.searchsorted(tg.Tensor(one), tg.Tensor(v[0])).numpy(),
+        _eq(tg.searchsorted(tg.as_tensor(one), tg.as_tensor(v[0])).numpy(),
             torch.searchsorted(torch.from_numpy(one), torch.from_numpy(v[0])).numpy())
     bi = np.array([-3, 0, 2, 2, 9], np.int64)  # int boundaries, float values (a common dtype), and a Python scalar
     vf = np.array([-0.0, 2.0, 2.5, np.nan, np.inf], np.float32)
-    _eq(tg.searchsorted(tg.tensor(bi), tg.Tensor(vf)).numpy(), torch.searchsorted(torch.from_numpy(bi), torch.from_numpy(vf)).numpy())
+    _eq(tg.searchsorted(tg.tensor(bi), tg.as_tensor(vf)).numpy(), torch.searchsorted(torch.from_numpy(bi), torch.from_numpy(vf)).numpy())
     _eq(tg.searchsorted(tg.tensor(bi), 2, right=True).numpy(), torch.searchsorted(torch.from_numpy(bi), 2, right=True).numpy())
     bu = np.array([[0, 3, 3, 200], [1, 2, 250, 255]], np.uint8)  # unsigned boundaries with signed values, by rows
     vi = np.array([[-1, 3, 300, 255], [0, 2, 3, 256]], np.int64)

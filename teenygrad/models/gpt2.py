@@ -302,7 +302,7 @@ def forward_cached(model, idx, cache, last_only=False):
     pos = arange(start, end, device=idx.device)
     x = _f32(F.embedding(idx, model.wte.weight)) + _f32(F.embedding(pos, model.wpe.weight))   # (b, t, e)
     # t new queries see the `start` cached keys and themselves causally; a single query sees them all
-    mask = None if t == 1 else Tensor(np.tril(np.ones((t, end), dtype=bool), k=start), device=idx.device)
+    mask = None if t == 1 else Tensor._from_data(np.tril(np.ones((t, end), dtype=bool), k=start), device=idx.device)
     for i, block in enumerate(model.h):
         x = x + _attention(block.attn, block.ln_1(x), cache, i, mask)
         m = block.mlp
@@ -345,7 +345,7 @@ def _stream(model, prompt, max_new_tokens, temperature, top_k, generator, stop_t
         return
     device = model.wte.weight.device
     cache = KVCache(model, 1, len(prompt) + max_new_tokens - 1, device)    # the last token is never fed back
-    logits = forward_cached(model, Tensor(np.asarray([prompt], np.int64), device=device), cache, last_only=True)
+    logits = forward_cached(model, Tensor._from_data(np.asarray([prompt], np.int64), device=device), cache, last_only=True)
     for step in range(max_new_tokens):
         nxt = _next_token(logits[:, -1, :], temperature, top_k, generator)   # (1, 1)
         tok = int(nxt.item())

@@ -152,7 +152,7 @@ def ctc_loss(log_probs, targets, input_lengths, target_lengths, blank=0, reducti
     skip[:, 3::2] = ext[:, 3::2] != ext[:, 1:-2:2]  # a label may follow the previous one directly unless repeated
     loss = CTC.apply(log_probs, ext=ext, skip=skip, in_len=in_len, tgt_len=tgt_len, zero_infinity=zero_infinity)
     if reduction == "mean":
-        return (loss / Tensor(np.maximum(tgt_len, 1).astype(loss._data.dtype), device=loss.device)).mean()
+        return (loss / Tensor._from_data(np.maximum(tgt_len, 1).astype(loss._data.dtype), device=loss.device)).mean()
     if reduction == "sum":
         return loss.sum()
     return loss.squeeze(0) if unbatched else loss

@@ -70,7 +70,7 @@ def affine_grid(theta, size, align_corners=None):
         shape[k - 1 - i] = spatial[k - 1 - i]
         base[..., i] = _linspace_from_neg_one(spatial[k - 1 - i], align_corners, npdt).reshape(shape)
     base[..., k] = 1
-    b = Tensor(base.reshape(1, -1, k + 1), device=theta.device)
+    b = Tensor._from_data(base.reshape(1, -1, k + 1), device=theta.device)
     grid = b.matmul(theta.transpose(1, 2))  # (N, prod(spatial), k)
     return grid.reshape(size[0], *spatial, k)
 

@@ -94,7 +94,7 @@ class WeightedRandomSampler(Sampler):
 
     def __iter__(self):
         from ...tensor_index import multinomial  # validates the weights (negative, nan, all zero) as torch does
-        idx = multinomial(Tensor(self.weights), self.num_samples, self.replacement, generator=self.generator)
+        idx = multinomial(Tensor._from_data(self.weights), self.num_samples, self.replacement, generator=self.generator)
         return iter(idx.tolist())
 
     def __len__(self):
