@@ -13,6 +13,7 @@ from .tensor_ops import _method
 from .tensor_inplace import _plain_view, _fill_value, _overlaps
 from .tensor_inplace_math import _no_graph_write
 from .tensor_movement import _bool_mask
+from .tensor_views import _with_byte_strides
 from .tensor_scatter import _check_index_tensor, _check_bounds, _check_no_overlap, _written, _INT64, _INT32_64
 from .random import gen_of
 
@@ -126,9 +127,13 @@ def _getitem(self, index):
                     break
     if self.requires_grad and _gstate["enabled"]:
         try:  # GetItem.forward does the indexing: indexing here first as well would do it twice
-            return _as_view(I.GetItem.apply(self, index=index), self)
+            out = I.GetItem.apply(self, index=index)
         except IndexError as e:
             raise _index_error(self, index, e, "getitem") from None
+        z, a = out._data, self._data
+        if z.size and z.base is not None and (z.base is a or z.base is a.base) and None in out._ctx.index:
+            out._data = _torch_none_view(a, out._ctx.index, z)  # a basic index with None (a view): as below
+        return _as_view(out, self)
     try:
         out = self._data[index]
     except IndexError as e:
@@ -140,8 +145,39 @@ def _getitem(self, index):
         out = self._data[index]
     b = out.base  # basic indexing gives a view of self's memory; array indices a copy (or a temporary's view)
     if b is not None and (b is self._data or b is self._data.base):  # under no_grad too: it shares the counter
+        if None in index and out.size:
+            out = _torch_none_view(self._data, index, out)
         return _plain_view(Tensor._wrap(out), self, I.GetItem, index=index)
     return Tensor._wrap(out)
+
+
+def _torch_none_view(a, index, out):
+    """out = a[index] (a basic index with None, a view) with torch's strides on the new axes (_none_strides)."""
+    if out.size == a.size and 1 not in a.shape and a.flags.c_contiguous:
+        # a pure unsqueeze (x[:, None]) of a C-contiguous a: torch's strides are C order's, numpy's reshape gives them
+        return a.reshape(out.shape)
+    return _with_byte_strides(out, _none_strides(a, index, out))
+
+
+def _none_strides(a, index, out):
+    """torch's strides (in bytes) for out = a[index] (a basic index with None): torch takes the index left to right,
+    so a None is an unsqueeze before the next dim not yet indexed, whose size * stride it takes (1 at the end);
+    numpy gives it stride 0. The other dims' strides are numpy's."""
+    shape, strides = a.shape, a.strides
+    st = list(out.strides)
+    d = r = 0
+    for i in index:
+        if i is None:
+            st[r] = shape[d] * strides[d] if d < len(shape) else out.itemsize
+            r += 1
+        elif i is Ellipsis:
+            span = len(shape) - sum(1 for j in index if j is not None and j is not Ellipsis)
+            d, r = d + span, r + span
+        elif type(i) is slice:
+            d, r = d + 1, r + 1
+        else:  # an int
+            d += 1
+    return tuple(st)
 
 
 Tensor.__getitem__ = _getitem

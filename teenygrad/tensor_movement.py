@@ -10,6 +10,7 @@ from ._arrays import on_device_of
 from .tensor import Tensor, _as_view, _norm_dim, _norm_dims, _shape_arg, _gstate, _int_arg
 from .tensor_ops import _method, where
 from .tensor_inplace import _plain_view, _fill_value
+from .tensor_views import _is_view_of, _unsqueeze_strides, _view_strides, _with_strides
 
 
 # ---- movement ---------------------------------------------------------------------------------------
@@ -49,9 +50,26 @@ def _infer_shape(shape, size, op):
     return tuple(shape)
 
 
-def _reshaped(self, shape):
+def _torch_strides(self, out, shape, strides):
+    """out (numpy's view of self as shape) with torch's strides: `strides` when given (squeeze, unsqueeze keep the
+    old ones), else those of torch's view (computeStride). An axis longer than 1 has the one stride its elements'
+    addresses give, so the two differ only on size-1 axes: the caller asks only for a shape with one. A new shape
+    of a C-contiguous self whose last axis is longer than 1 gets C order's strides in both. An empty view keeps
+    numpy's."""
+    a = self._data
+    if strides is None:
+        if a.flags.c_contiguous and shape != a.shape and (not a.ndim or a.shape[-1] != 1) or not out.size:
+            return out
+        strides = _view_strides(a.shape, self.stride(), shape)
+        if strides is None:
+            return out
+    return _with_strides(out, strides) if out.size else out
+
+
+def _reshaped(self, shape, strides=None):
     """self as `shape` (checked by the caller): a plain view without a graph, else a Reshape node. Never self, even
-    for its own shape: as in torch, a hook, detach_() or requires_grad_() on the view must not act on self."""
+    for its own shape: as in torch, a hook, detach_() or requires_grad_() on the view must not act on self.
+    strides: the view's strides in torch (False: numpy's are torch's; None: torch's view's)."""
     if not (self.requires_grad and _gstate["enabled"]):  # no graph to record: what Reshape.apply would return
         out = self._data.reshape(shape)
         b = out.base  # self's memory (self._data or its owner), or a copy's when the layout did not allow a view
@@ -59,9 +77,19 @@ def _reshaped(self, shape):
         # numpy's view of an expanded (read-only) input hides its owner: then ask whether the memory is shared
         if b is not None and (b is a or b is a.base or not getattr(out.flags, "writeable", True)
                               and np.may_share_memory(out, a)):  # under no_grad too
+            if strides is None:
+                # no size-1 axis: numpy's strides are torch's; nor for a C-contiguous self (see _torch_strides)
+                if 1 in shape and not (a.flags.c_contiguous and shape != a.shape and (not a.ndim or a.shape[-1] != 1)):
+                    out = _torch_strides(self, out, shape, None)
+            elif strides is not False:
+                out = _torch_strides(self, out, shape, strides)
             return _plain_view(Tensor._wrap(out), self, M.Reshape, shape=shape)
         return Tensor._wrap(out)
-    return _as_view(M.Reshape.apply(self, shape=shape), self)
+    out = M.Reshape.apply(self, shape=shape)
+    if (1 in shape if strides is None else strides is not False) and out._data.size and \
+            _is_view_of(out._data, self._data):
+        out._data = _torch_strides(self, out._data, shape, strides)
+    return _as_view(out, self)
 
 
 def _permuted(self, order):
@@ -182,7 +210,25 @@ def expand(self, *sizes, **kwargs):
                                f"({cur}) at non-singleton dimension {i}; target sizes {sizes}, tensor shape {self.shape}")
         shape.append(s)
     shape = tuple(shape)
-    return self if shape == self.shape else _as_view(M.Expand.apply(self, shape=shape), self)
+    if shape == self.shape:
+        return self
+    out = M.Expand.apply(self, shape=shape)
+    if 1 in shape and out._data.size:  # numpy's broadcast_to gives every size-1 axis stride 0
+        out._data = _with_strides(out._data, _expand_strides(self.shape, self.stride(), shape))
+    return _as_view(out, self)
+
+
+def _expand_strides(old_shape, old_strides, shape):
+    """torch's strides for expanding to shape: 0 on a broadcast axis, the old stride on a kept one, and on a new
+    leading size-1 axis size * stride of the axis after it."""
+    st = [0] * len(shape)
+    lead = len(shape) - len(old_shape)
+    for i in range(len(shape) - 1, -1, -1):
+        if i >= lead:
+            st[i] = old_strides[i - lead] if old_shape[i - lead] == shape[i] else 0
+        elif shape[i] == 1:
+            st[i] = shape[i + 1] * st[i + 1] if i + 1 < len(shape) else 0  # (a 0-d input's are all 0)
+    return st
 
 
 @_method
@@ -200,17 +246,25 @@ def squeeze(self, dim=None, *, axis=None):
     if axis is not None:  # numpy's name, which torch takes too
         dim = axis
     if dim is None:
-        shape = tuple(s for s in self.shape if s != 1)
+        keep = [i for i, s in enumerate(self.shape) if s != 1]
     else:
         dims = _norm_dims(dim, self.ndim, "squeeze")
-        shape = tuple(s for i, s in enumerate(self.shape) if not (i in dims and s == 1))
-    return self.reshape(shape)
+        keep = [i for i, s in enumerate(self.shape) if not (i in dims and s == 1)]
+    shape = tuple(self.shape[i] for i in keep)
+    if 1 not in shape:  # numpy's strides are torch's
+        return _reshaped(self, shape, False)
+    st = self.stride()  # torch keeps the strides of the axes left; numpy's reshape may give a size-1 one another
+    return _reshaped(self, shape, tuple([st[i] for i in keep]))
 
 
 @_method
 def unsqueeze(self, dim):
-    d = _norm_dim(dim, self.ndim + 1, "unsqueeze")
-    return self.reshape(self.shape[:d] + (1,) + self.shape[d:])
+    a = self._data
+    d = _norm_dim(dim, a.ndim + 1, "unsqueeze")
+    shape = a.shape[:d] + (1,) + a.shape[d:]
+    # numpy's reshape gives torch's strides to a C-contiguous input without size-1 axes: no need to work them out
+    return _reshaped(self, shape, False if 1 not in a.shape and a.flags.c_contiguous else
+                     _unsqueeze_strides(a.shape, self.stride(), d))
 
 
 @_method
@@ -220,6 +274,8 @@ def flatten(self, start_dim=0, end_dim=-1):
         return self.reshape(1)
     if s > e:
         raise RuntimeError(f"flatten: start_dim {start_dim} cannot come after end_dim {end_dim}")
+    if s == e:  # torch: self itself, strides and all
+        return _reshaped(self, self.shape, self.stride())
     return self.reshape(self.shape[:s] + (-1 if self.numel() else 0,) + self.shape[e + 1:]) if self.numel() else \
         self.reshape(self.shape[:s] + (int(np.prod(self.shape[s:e + 1])),) + self.shape[e + 1:])
 

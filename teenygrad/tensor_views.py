@@ -44,3 +44,48 @@ def _is_view_of(a, src):
     # view of a temporary): ask the array module
     may_share = getattr(xp_of(a), "may_share_memory", None)
     return may_share is None or may_share(a, src)
+
+
+def _with_strides(a, strides):
+    """numpy array a laid out with `strides` (in elements), a view of the same memory from a's first element. For
+    size-1 axes, where numpy and torch pick different strides for the same view (numpy's x[:, None] has stride 0
+    where torch's has size * stride of the next axis): the strides a caller (as_strided(x.shape, x.stride())) reads."""
+    return _with_byte_strides(a, tuple([s * a.itemsize for s in strides]))
+
+
+def _with_byte_strides(a, st):
+    """_with_strides with st (a tuple) in bytes, as numpy's strides."""
+    if st == a.strides or type(a) is not np.ndarray:
+        return a
+    try:  # a C- or F-contiguous a exports its memory as one buffer: ~10x cheaper than as_strided. The new array's
+        return np.ndarray(a.shape, a.dtype, a, 0, st)  # base is a's owner, as a view's; read-only stays so
+    except ValueError:  # "ndarray is not contiguous"
+        return np.lib.stride_tricks.as_strided(a, a.shape, st, writeable=a.flags.writeable)
+
+
+def _unsqueeze_strides(shape, strides, d):
+    """torch's stride for a new size-1 axis at d: size * stride of the axis it goes before, 1 at the end."""
+    return strides[:d] + ((shape[d] * strides[d],) if d < len(shape) else (1,)) + strides[d:]
+
+
+def _view_strides(old_shape, old_strides, new_shape):
+    """torch's strides for viewing old_shape / old_strides as new_shape (ATen's computeStride), None where no view
+    exists. numpy's reshape agrees on every axis longer than 1; the size-1 ones are where they differ."""
+    if not old_shape:
+        return (1,) * len(new_shape)
+    new = [0] * len(new_shape)
+    view_d = len(new_shape) - 1
+    base = old_strides[-1]
+    tensor_numel = view_numel = 1
+    for d in range(len(old_shape) - 1, -1, -1):
+        tensor_numel *= old_shape[d]
+        if d == 0 or old_shape[d - 1] != 1 and old_strides[d - 1] != tensor_numel * base:
+            while view_d >= 0 and (view_numel < tensor_numel or new_shape[view_d] == 1):
+                new[view_d] = view_numel * base
+                view_numel *= new_shape[view_d]
+                view_d -= 1
+            if view_numel != tensor_numel:
+                return None
+            if d > 0:
+                base, tensor_numel, view_numel = old_strides[d - 1], 1, 1
+    return tuple(new) if view_d == -1 else None
