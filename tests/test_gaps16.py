@@ -51,3 +51,31 @@ def test_float32_var_std_round_once_as_torch():
             assert (tg.tensor(a).std(correction=corr).numpy() == torch.from_numpy(a).std(correction=corr).numpy())
     a = np.array([1e30, -1e30], np.float32)   # squares past float32's range: no overflow, as torch
     assert tg.tensor(a).std().item() == torch.from_numpy(a).std().item()
+
+
+@pytest.mark.parametrize("shapes", [((1, 0, 4), (1, 0, 4), (1, 0, 4)), ((1, 3, 4), (1, 0, 4), (1, 0, 4)),
+                                    ((2, 0, 3, 4), (2, 0, 5, 4), (2, 0, 5, 4)), ((1, 2, 0), (1, 3, 0), (1, 3, 5)),
+                                    ((1, 2, 4), (1, 3, 4), (1, 3, 0)), ((0, 2, 4), (0, 3, 4), (0, 3, 4))])
+@pytest.mark.parametrize("variant", ["plain", "causal", "bool_mask", "float_mask"])
+def test_sdpa_with_a_zero_size_as_torch(shapes, variant):
+    """No queries, no keys, an empty head dim or batch: torch's math path (an empty head dim gives the mean of v,
+    no keys give zeros); teenygrad raised a reshape error or divided by zero."""
+    import numpy as np
+    rng = np.random.default_rng(0)
+    arrays = [rng.standard_normal(s).astype(np.float32) for s in shapes]
+    L, S = shapes[0][-2], shapes[1][-2]
+    mask = rng.random((L, S)) < 0.7
+
+    def run(m):
+        q, k, v = (m.tensor(a, requires_grad=True) for a in arrays)
+        kw = {"is_causal": variant == "causal"}
+        if variant == "bool_mask":
+            kw["attn_mask"] = m.tensor(mask)
+        if variant == "float_mask":
+            kw["attn_mask"] = m.tensor(np.where(mask, 0.0, -1.5).astype(np.float32))
+        r = m.nn.functional.scaled_dot_product_attention(q, k, v, **kw)
+        (r * r).sum().backward()
+        return [t.detach().numpy() for t in (r, q.grad, k.grad, v.grad)]
+    for a, b in zip(run(tg), run(torch)):
+        assert a.shape == b.shape
+        np.testing.assert_allclose(a, b, rtol=1e-5, atol=1e-6)

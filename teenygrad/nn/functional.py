@@ -477,7 +477,7 @@ def scaled_dot_product_attention(query, key, value, attn_mask=None, dropout_p=0.
         if (q.ndim >= 2 and q.ndim == k.ndim == v.ndim and q.shape[:-2] == k.shape[:-2] == v.shape[:-2]
                 and q.shape[-1] == k.shape[-1] and k.shape[-2] == v.shape[-2]
                 and dtype.kind == "f" and k.dtype is dtype and v.dtype is dtype
-                and type(k) is type(q) and type(v) is type(q)):
+                and type(k) is type(q) and type(v) is type(q) and q.size and k.size and v.size):
             sc = 1 / math.sqrt(q.shape[-1]) if scale is None else scale
             return N.ScaledDotProductAttention.apply(query, key, value, mask=None, causal=is_causal, scale=sc,
                                                      drop=None)
@@ -521,7 +521,7 @@ def scaled_dot_product_attention(query, key, value, attn_mask=None, dropout_p=0.
             return _attention_learned_mask(q, k, v, attn_mask, dropout_p, scale, generator)
         mask = (np.where(m, q.dtype.type(0), q.dtype.type(-np.inf)) if m.dtype == np.bool_
                 else m.astype(q.dtype, copy=False))
-    sc = 1 / math.sqrt(q.shape[-1]) if scale is None else scale
+    sc = (1 / math.sqrt(q.shape[-1]) if q.shape[-1] else math.inf) if scale is None else scale
     drop = None
     if dropout_p > 0:
         shape = np.broadcast_shapes(q.shape[:-2], k.shape[:-2]) + (L, S)
@@ -530,7 +530,26 @@ def scaled_dot_product_attention(query, key, value, attn_mask=None, dropout_p=0.
         else:
             keep = gen_of(generator).bernoulli(math.prod(shape), 1 - dropout_p).reshape(shape)
             drop = keep.astype(q.dtype) / q.dtype.type(1 - dropout_p)
+    if not (q.numel() and k.numel() and v.numel()):
+        return _attention_of_empty(q, k, v, mask, is_causal, sc, drop)
     return N.ScaledDotProductAttention.apply(q, k, v, mask=mask, causal=is_causal, scale=sc, drop=drop)
+
+
+def _attention_of_empty(q, k, v, mask, causal, scale, drop):
+    """SDPA where a size is 0 (no queries, no keys, an empty head dim or batch), composed of tensor ops as torch's math
+    path: q and k scaled by sqrt(scale) before their product, so an empty head dim (scale 1/sqrt(0) = inf) gives
+    zero scores, and uniform weights (the mean of v), not NaN; no keys give zeros."""
+    r = math.sqrt(scale)
+    scores = (q * r) @ (k * r).transpose(-1, -2)
+    if mask is not None:
+        scores = scores + Tensor._wrap(on_device_of(q._data, mask))
+    if causal:
+        L, S = scores.shape[-2:]
+        scores = scores.masked_fill(Tensor._wrap(on_device_of(q._data, ~np.tril(np.ones((L, S), np.bool_)))), -math.inf)
+    a = softmax(scores, -1)
+    if drop is not None:
+        a = a * Tensor._wrap(drop)
+    return a @ v
 
 
 def _repeat_kv_heads(q, k, v):
