@@ -79,3 +79,35 @@ def test_sdpa_with_a_zero_size_as_torch(shapes, variant):
     for a, b in zip(run(tg), run(torch)):
         assert a.shape == b.shape
         np.testing.assert_allclose(a, b, rtol=1e-5, atol=1e-6)
+
+
+@pytest.mark.parametrize("name, shape", [("max_pool2d", (0, 3, 5, 5)), ("max_pool1d", (0, 3, 5)),
+                                         ("max_pool3d", (0, 2, 4, 4, 4)), ("avg_pool2d", (0, 3, 4, 4)),
+                                         ("max_pool2d", (1, 0, 4, 4)), ("max_pool2d", (0, 4, 4)),
+                                         ("max_pool1d", (0, 5)), ("avg_pool2d", (2, 0, 4, 4)),
+                                         ("max_pool2d", (2, 3, 0, 4))])
+def test_pooling_an_empty_batch_as_torch(name, shape):
+    """An empty batch pools to an empty result (max_pool raised a reshape error); an empty channel or spatial dim
+    is refused, as torch (avg_pool returned an empty result)."""
+    def run(m):
+        x = m.zeros(shape, requires_grad=True)
+        try:
+            y = getattr(m.nn.functional, name)(x, 2)
+        except RuntimeError:
+            return "raises"
+        y.sum().backward()
+        out = [tuple(y.shape), tuple(x.grad.shape)]
+        if name.startswith("max"):
+            _, idx = getattr(m.nn.functional, name)(x.detach(), 2, return_indices=True)
+            out.append((tuple(idx.shape), str(idx.dtype).split(".")[-1]))
+        return out
+    assert run(tg) == run(torch)
+
+
+def test_rnn_of_an_empty_sequence_and_ctc_of_empty_log_probs_refused_as_torch():
+    for m in (torch, tg):
+        with pytest.raises(RuntimeError, match="sequence length to be larger than 0"):
+            m.nn.LSTM(3, 4, batch_first=True)(m.zeros(2, 0, 3))
+        with pytest.raises(RuntimeError, match="log_probs tensor must not be empty"):
+            m.nn.functional.ctc_loss(m.zeros(5, 0, 4), m.zeros(0, 2, dtype=m.long), m.zeros(0, dtype=m.long),
+                                     m.zeros(0, dtype=m.long))

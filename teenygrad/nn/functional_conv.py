@@ -178,6 +178,9 @@ def _pool_setup(op, nd, input, kernel_size, stride, padding, dilation, ceil_mode
     if input.ndim not in (nd + 1, nd + 2):
         raise RuntimeError(f"{op}: expected {nd + 1}-D or {nd + 2}-D (batched) input (N, C, {_SPATIAL[nd]}), "
                            f"got shape {input.shape}")
+    if 0 in input.shape[input.ndim - nd - 1:]:  # torch: only the batch may be empty
+        raise RuntimeError(f"{op}: Expected {nd + 1}D or {nd + 2}D (batch mode) tensor with optional 0 dim batch "
+                           f"size for input, but got: {list(input.shape)}")
     if not (integers and input.dtype.kind in "iu"):
         _same_float(op, input)
     K = _ntuple(kernel_size, nd, "kernel_size", op)
@@ -211,6 +214,14 @@ def _pool_setup(op, nd, input, kernel_size, stride, padding, dilation, ceil_mode
 def _max_pool(op, nd, input, kernel_size, stride, padding, dilation, ceil_mode, return_indices):
     x, batched, K, S, pads, D = _pool_setup(op, nd, input, kernel_size, stride, padding, dilation, ceil_mode,
                                             integers=True)
+    if x.numel() == 0:  # no images (the window sizes were checked): an empty result, as torch's
+        out = tuple((n + lo + hi - d * (k - 1) - 1) // s + 1
+                    for n, (lo, hi), k, s, d in zip(x.shape[2:], pads, K, S, D))
+        y = x.flatten(2)[..., :0].reshape(x.shape[:2] + out)  # (still attached to x: its gradient is empty too)
+        if return_indices:
+            idx = Tensor._wrap(np.zeros(y.shape, np.int64))
+            return (y, idx) if batched else (y.squeeze(0), idx.squeeze(0))
+        return y if batched else y.squeeze(0)
     if not return_indices:
         y = C.MaxPoolNd.apply(x, kernel=K, stride=S, pad=pads, dilation=D)
         return y if batched else y.squeeze(0)

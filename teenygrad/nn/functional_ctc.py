@@ -107,6 +107,8 @@ def ctc_loss(log_probs, targets, input_lengths, target_lengths, blank=0, reducti
     if log_probs.ndim not in (2, 3) or not dt.is_floating(log_probs.dtype):
         raise RuntimeError(f"{op}: expected log_probs of shape (T, N, C) or (T, C) and a floating dtype, got shape "
                            f"{tuple(log_probs.shape)} and dtype {log_probs.dtype}")
+    if log_probs.numel() == 0:
+        raise RuntimeError(f"{op}: log_probs tensor must not be empty (shape {tuple(log_probs.shape)})")
     unbatched = log_probs.ndim == 2
     if unbatched:
         log_probs = log_probs.unsqueeze(1)

@@ -196,6 +196,9 @@ class RNNBase(Module):
         if x.shape[-1] != self.input_size:
             raise RuntimeError(f"{name}: input.size(-1) must be equal to input_size. Expected {self.input_size}, "
                                f"got {x.shape[-1]} (input shape {input.shape})")
+        if x.shape[0] == 0:
+            raise RuntimeError(f"{name}: Expected sequence length to be larger than 0 in RNN (input shape "
+                               f"{tuple(input.shape)})")
         _check_dtype(self, x, "input")
         lstm = self.mode == "LSTM"
         h0, c0 = self._initial_states(hx, x, x.shape[1], batched)
