@@ -486,7 +486,9 @@ def multinomial(input, num_samples, replacement=False, generator=None):
     p = to_host(input._data)  # sampled on the host
     if p.ndim not in (1, 2):
         raise RuntimeError(f"multinomial: prob_dist must be 1 or 2 dim, got shape {p.shape}")
-    rows = p.reshape(-1, p.shape[-1])
+    rows = p.reshape(p.shape[0] if p.ndim == 2 else 1, p.shape[-1])  # (explicit: -1 is ambiguous when empty)
+    if rows.shape[-1] == 0 and rows.shape[0]:
+        raise RuntimeError(f"multinomial: the probability distributions have no categories (shape {p.shape})")
     total = rows.sum(axis=-1, dtype=np.float64)  # each row's total (a check only: the sampler sums its own way)
     # (rows >= 0) is False at nan too; with no negatives, an inf anywhere makes its row's total inf
     if not (rows >= 0).all() or not np.isfinite(total).all():
@@ -498,6 +500,8 @@ def multinomial(input, num_samples, replacement=False, generator=None):
     if not replacement and num_samples > rows.shape[-1]:
         raise RuntimeError(f"multinomial: cannot sample n_sample ({num_samples}) > prob_dist.size(-1) "
                            f"({rows.shape[-1]}) samples without replacement")
+    if rows.shape[0] == 0:  # no distributions (a (0, n) input): no draws, as torch
+        return Tensor._wrap(on_device_of(input._data, np.zeros((0, num_samples), np.int64)))
     if not replacement and num_samples > 1:
         nz = np.count_nonzero(rows, axis=-1).min()
         if num_samples > nz:

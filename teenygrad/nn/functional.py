@@ -268,6 +268,9 @@ def batch_norm(input, running_mean, running_var, weight=None, bias=None, trainin
     _same_float("batch_norm", input, weight, bias)
     axes = (0,) + tuple(range(2, input.ndim))
     shape = (1, C) + (1,) * (input.ndim - 2)
+    if training and input.numel() == 0:  # torch: an empty y = x w + b (zero gradients for w, b); the buffers stay
+        out = input * weight.reshape(shape) if weight is not None else input.clone()
+        return out + bias.reshape(shape) if bias is not None else out
     if training:
         count = input.numel() // C
         if count <= 1:

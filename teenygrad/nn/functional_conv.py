@@ -29,6 +29,12 @@ def _show(t):
     return t[0] if len(t) == 1 else t
 
 
+def _on_empty_batch(apply, input):
+    """An empty batch: the op on one zero sample, sliced back to none (the kernels' reshapes need a sample), so x's
+    gradient is empty and w's and b's are zeros, as torch."""
+    return apply(cat([input, input.new_zeros((1,) + tuple(input.shape[1:]))]))[:0]
+
+
 # ---- convolution -----------------------------------------------------------------------------------
 def _conv(op, nd, input, weight, bias, stride, padding, dilation, groups):
     _t(input, op)
@@ -39,6 +45,9 @@ def _conv(op, nd, input, weight, bias, stride, padding, dilation, groups):
                            f"weight, got input {input.shape} and weight {weight.shape}")
     Cin, size = input.shape[-nd - 1], input.shape[-nd:]
     O, Cg, K = weight.shape[0], weight.shape[1], weight.shape[2:]
+    if O == 0:
+        raise RuntimeError(f"{op}: expected weight to be at least 1 at dimension 0 (out_channels), but got weight "
+                           f"of size {weight.shape}")
     if groups < 1 or Cin % groups or O % groups:
         raise RuntimeError(f"{op}: in_channels {Cin} and out_channels {O} must both be divisible by groups={groups}")
     if Cg * groups != Cin:
@@ -73,6 +82,9 @@ def _conv(op, nd, input, weight, bias, stride, padding, dilation, groups):
     if input.ndim == nd + 1:  # unbatched
         return C.ConvNd.apply(input.unsqueeze(0), *params, stride=stride, pad=pad, dilation=dilation,
                               groups=groups).squeeze(0)
+    if input.shape[0] == 0:
+        return _on_empty_batch(lambda x: C.ConvNd.apply(x, *params, stride=stride, pad=pad, dilation=dilation,
+                                                        groups=groups), input)
     return C.ConvNd.apply(input, *params, stride=stride, pad=pad, dilation=dilation, groups=groups)
 
 
@@ -108,6 +120,11 @@ def _conv_transpose(op, nd, input, weight, bias, stride, padding, output_padding
     pad, opad = _ntuple(padding, nd, "padding", op), _ntuple(output_padding, nd, "output_padding", op)
     Cin, size = input.shape[-nd - 1], input.shape[-nd:]
     Og, K = weight.shape[1], weight.shape[2:]
+    if weight.numel() == 0:
+        raise RuntimeError(f"{op}: non-empty {nd + 2}-D weight tensor expected, but got weight of size {weight.shape}")
+    if min(size) == 0:
+        raise RuntimeError(f"{op}: only zero batch or zero channel inputs are supported, but got input shape "
+                           f"{input.shape}")
     if groups < 1 or weight.shape[0] % groups:
         raise RuntimeError(f"{op}: weight {weight.shape} has {weight.shape[0]} input channels, not divisible by "
                            f"groups={groups}")
@@ -133,6 +150,9 @@ def _conv_transpose(op, nd, input, weight, bias, stride, padding, output_padding
         raise RuntimeError(f"{op}: input {input.shape} with kernel {_show(K)}, stride {_show(stride)}, padding "
                            f"{_show(pad)} gives a non-positive output size {_show(out)}")
     params = [weight] + ([bias] if bias is not None else [])
+    if input.ndim == nd + 2 and input.shape[0] == 0:
+        return _on_empty_batch(lambda x: _conv_transpose(op, nd, x, weight, bias, stride, padding, output_padding,
+                                                        groups, dilation), input)
     if (nd == 2 and stride == (1, 1) and (groups > 1 or Og >= Cin)
             and all(p <= d * (k - 1) for p, d, k in zip(pad, dilation, K))):
         # at stride 1 this is a convolution of x with each group's kernels flipped and transposed, padded by the

@@ -2,6 +2,7 @@
 chosen by one sample per (batch, channel, dim)) and cross_map_lrn2d (nn.CrossMapLRN2d: torch's legacy Lua-era
 local response norm, whose channel window and gradient differ from nn.LocalResponseNorm's; see CrossMapLRN).
 Re-exported by teenygrad.nn.functional."""
+import math
 import numpy as np
 from ..tensor import Tensor, dt
 from ..autograd.function import Function
@@ -32,6 +33,12 @@ def _intervals(samples, n_in, n_out, pool):
     return starts
 
 
+def _refuse_no_channels(op, input, C, batched):
+    if C == 0 and batched:  # (as torch: an empty batch, or no channels unbatched, pools to an empty result)
+        raise RuntimeError(f"{op}(): expected input to have non-zero size for non-batch dimensions, but got "
+                           f"{tuple(input.shape)} with dimension 1 being empty")
+
+
 def _window_argmax(x, rows, cols, kh, kw):
     """Flat index (h * W + w) of each window's max: the first largest value, or the last NaN, as torch's loop."""
     W = x.shape[-1]
@@ -39,7 +46,8 @@ def _window_argmax(x, rows, cols, kh, kw):
     c = cols[:, :, None, :, None, None] + np.arange(kw)  # (B, C, 1, ow, 1, kw)
     flat = (r * W + c).reshape(rows.shape[:2] + (rows.shape[2], cols.shape[2], kh * kw))
     B, C = x.shape[:2]
-    vals = np.take_along_axis(x.reshape(B, C, 1, -1), flat.reshape(B, C, 1, -1), 3).reshape(flat.shape)
+    vals = np.take_along_axis(x.reshape(B, C, 1, x.shape[2] * W), flat.reshape(B, C, 1, math.prod(flat.shape[2:])),
+                              3).reshape(flat.shape)  # (sizes spelled out: an empty batch has no -1 to infer)
     pick = vals.argmax(-1)
     nan = np.isnan(vals)
     if nan.any():
@@ -75,6 +83,7 @@ def fractional_max_pool2d(input, kernel_size, output_size=None, output_ratio=Non
         raise RuntimeError(f"{op}(): pool width {kw} too large relative to input width {W} (output width {ow})")
     x = input if input.ndim == 4 else input.unsqueeze(0)
     B, C = x.shape[:2]
+    _refuse_no_channels(op, input, C, x is input)
     if _random_samples is None:
         _random_samples = rand(B, C, 2, dtype=input.dtype, device=input.device)
     s = _random_samples._data if isinstance(_random_samples, Tensor) else np.asarray(_random_samples)
@@ -124,7 +133,8 @@ def _window_argmax_nd(x, starts, ks):
         flat = flat + pos.reshape(shape) * int(np.prod(S[i + 1:], dtype=np.int64))
     outs = tuple(st.shape[2] for st in starts)
     flat = flat.reshape(B, C, int(np.prod(outs)), int(np.prod(ks)))
-    vals = np.take_along_axis(x.reshape(B, C, -1), flat.reshape(B, C, -1), 2).reshape(flat.shape)
+    vals = np.take_along_axis(x.reshape(B, C, math.prod(S)), flat.reshape(B, C, math.prod(flat.shape[2:])),
+                              2).reshape(flat.shape)
     pick = vals.argmax(-1)
     nan = np.isnan(vals)
     if nan.any():
@@ -159,6 +169,7 @@ def fractional_max_pool3d(input, kernel_size, output_size=None, output_ratio=Non
                                f"{name} {o})")
     x = input if input.ndim == 5 else input.unsqueeze(0)
     B, C = x.shape[:2]
+    _refuse_no_channels(op, input, C, x is input)
     if _random_samples is None:
         _random_samples = rand(B, C, 3, dtype=input.dtype, device=input.device)
     _t(_random_samples, op, "_random_samples")
@@ -177,7 +188,7 @@ def fractional_max_pool3d(input, kernel_size, output_size=None, output_ratio=Non
     idx = _window_argmax_nd(to_host(x._data), starts, ks)  # (B, C, oT, oH, oW)
     idx_t = Tensor._wrap(idx).to(input.device)
     n_out = int(np.prod(outs))
-    out = x.reshape(B, C, -1).gather(2, idx_t.reshape(B, C, n_out)).reshape((B, C) + outs)
+    out = x.reshape(B, C, math.prod(S)).gather(2, idx_t.reshape(B, C, n_out)).reshape((B, C) + outs)
     if input.ndim == 4:
         out, idx_t = out.squeeze(0), idx_t.squeeze(0)
     return (out, idx_t) if return_indices else out

@@ -90,6 +90,9 @@ def cross_entropy(input, target, weight=None, size_average=None, ignore_index=-1
             _check_batch("cross_entropy", x, target, expect)
             raise RuntimeError(f"cross_entropy: expected target shape {expect} for input {x.shape} "
                                f"(class dim 1 removed), got {target.shape}")
+    if soft and C == 0:  # no classes: each row's loss is an empty sum (-0); torch's mean divides by numel / C = 0/0
+        per = -(x * target).sum(1 if x.ndim > 1 else 0)
+        return per if reduction == "none" else per.sum() if reduction == "sum" else per.sum() * float("nan")
     # bring the class dim last and flatten to (n, C): torch's (b, C, t) layout becomes rows
     rest = x.shape[:1] + x.shape[2:] if x.ndim > 1 else ()
     if x.ndim == 1:

@@ -204,6 +204,9 @@ def interpolate(input, size=None, scale_factor=None, mode="nearest", align_corne
     if min(sizes) < (0 if mode == "area" else 1):  # area is torch's adaptive average pool: it allows 0
         raise RuntimeError(f"interpolate: input and output sizes should be greater than 0, but got input "
                            f"{tuple(input.shape[2:])} and output {sizes}")
+    if mode != "area" and input.shape[1] == 0:  # torch's upsample kernels allow only an empty batch
+        raise RuntimeError(f"interpolate: non-empty {input.ndim}D data tensor expected but got a tensor with sizes "
+                           f"{tuple(input.shape)}")
     y = input
     for i, (n, o, s) in enumerate(zip(input.shape[2:], sizes, scales)):
         if antialias:
@@ -339,12 +342,12 @@ def instance_norm(input, running_mean=None, running_var=None, weight=None, bias=
         y = y * weight.reshape(shape) if weight is not None else y
         return y + bias.reshape(shape) if bias is not None else y
     count = math.prod(input.shape[2:])
-    if count <= 1:
+    if count == 1:  # (no spatial elements at all gives an empty result, as torch)
         raise ValueError(f"instance_norm: expected more than 1 spatial element when training, got input size "
                          f"{input.shape}")
     x = input._data.reshape(input.shape[0], Cn, count)
     for r, stat in ((running_mean, x.mean), (running_var, lambda axis: x.var(axis, ddof=1))):
-        if r is not None:  # no graph: the buffers just move (the mean over the batch of each instance's stat)
+        if r is not None and x.size:  # no graph: the buffers move by the batch mean of each instance's stat
             m = r.dtype.type(momentum)
             r._data *= 1 - m
             r._data += m * stat(-1).mean(0).astype(r.dtype)

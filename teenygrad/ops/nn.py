@@ -113,7 +113,8 @@ class Embedding(Function):
         return w[idx]
 
     def backward(self, g):
-        idx, rows = self.idx.reshape(-1), g.reshape(-1, self.wshape[1])
+        idx = self.idx.reshape(-1)
+        rows = g.reshape(idx.size, self.wshape[1])  # (not -1: an empty embedding dim has no rows to infer)
         v = self.wshape[0]
         if v * idx.size <= 100_000 and fused_for(rows) is None and _finite_rows(rows):
             # small tables without numba (makemore): a one-hot GEMM beats sorting, 3x at v=27 (1 thread)

@@ -53,6 +53,9 @@ def _total_norm(grads, norm_type, error_if_nonfinite):
     gradients that have a non-zero entry, as torch does."""
     if not grads:
         return np.zeros((), dtype=np.float32)
+    if math.isinf(norm_type) and any(g.size == 0 for g in grads):
+        raise RuntimeError(f"clip_grad_norm_: cannot compute the {norm_type} norm of an empty gradient because the "
+                           "operation does not have an identity")
     dtype = np.result_type(*[g.dtype for g in grads])
     if norm_type == 2.0 and type(grads[0]) is not np.ndarray:
         return _total_norm_on_device(grads, dtype, error_if_nonfinite)
