@@ -111,3 +111,17 @@ def test_rnn_of_an_empty_sequence_and_ctc_of_empty_log_probs_refused_as_torch():
         with pytest.raises(RuntimeError, match="log_probs tensor must not be empty"):
             m.nn.functional.ctc_loss(m.zeros(5, 0, 4), m.zeros(0, 2, dtype=m.long), m.zeros(0, dtype=m.long),
                                      m.zeros(0, dtype=m.long))
+
+
+@pytest.mark.parametrize("view", ["t", "slice", "step", "contiguous"])
+def test_view_as_real_of_a_strided_tensor_is_a_view_as_torch(view):
+    """view_as_real of a non-contiguous complex tensor copied: writes through it didn't reach the tensor."""
+    import numpy as np
+    def run(m):
+        x = m.tensor((np.arange(12).reshape(3, 4) * (1 + 2j)).astype(np.complex64))
+        y = {"t": x.t(), "slice": x[:, 1:3], "step": x[::2, ::2], "contiguous": x}[view]
+        v = m.view_as_real(y)
+        v[..., 1].mul_(0)
+        v[..., 0].add_(1)
+        return x.numpy().tolist(), tuple(v.shape), v.stride()
+    assert run(tg) == run(torch)

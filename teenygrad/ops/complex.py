@@ -118,7 +118,12 @@ class Angle(Function):
 
 
 def view_as_real_array(z):
-    """(...,) complex -> (..., 2) real sharing z's memory where numpy can (a copy for a non-contiguous z)."""
+    """(...,) complex -> (..., 2) real sharing z's memory, strides and all (torch's: a non-contiguous z too, so
+    writes through the view reach z; numpy's .view(float) takes only a contiguous last axis)."""
+    if type(z) is np.ndarray and not z.flags.c_contiguous:
+        re = z.real  # the real parts, a view with z's strides; the imaginary part is one real further on
+        return np.lib.stride_tricks.as_strided(re, z.shape + (2,), re.strides + (re.itemsize,),
+                                               writeable=z.flags.writeable)
     r = _REAL_OF[z.dtype]
     return contiguous(z).reshape(1).view(r) if z.ndim == 0 else contiguous(z)[..., None].view(r)
 
