@@ -195,7 +195,15 @@ class Tensor:
         return self._data.nbytes
 
     def stride(self, dim=None):
-        st = tuple(s // self._data.itemsize for s in self._data.strides)
+        a = self._data
+        if a.size == 0 and not any(a.strides):  # numpy makes a new empty array with strides 0: torch's C order
+            st, n = [], 1                       # (a size-0 axis counts as 1)
+            for s in reversed(a.shape):
+                st.append(n)
+                n *= max(s, 1)
+            st = tuple(reversed(st))
+        else:
+            st = tuple(s // a.itemsize for s in a.strides)
         return st if dim is None else st[_norm_dim(dim, self.ndim, "stride")]
 
     @property

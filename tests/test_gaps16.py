@@ -125,3 +125,12 @@ def test_view_as_real_of_a_strided_tensor_is_a_view_as_torch(view):
         v[..., 0].add_(1)
         return x.numpy().tolist(), tuple(v.shape), v.stride()
     assert run(tg) == run(torch)
+
+
+def test_strides_of_new_empty_tensors_as_torch():
+    """numpy gives a new empty array stride 0 on every axis; torch's are C order's, a size-0 axis counted as 1."""
+    for make in (lambda m: m.zeros(0, 3), lambda m: m.zeros(3, 0), lambda m: m.zeros(2, 0, 4), lambda m: m.empty(0, 3),
+                 lambda m: m.tensor([]), lambda m: m.ones(0), lambda m: m.zeros(4, 3)[1:1],
+                 lambda m: m.zeros(3, 4).t()[:0], lambda m: m.randn(0, 2, 3)):
+        assert make(tg).stride() == make(torch).stride()
+        assert make(tg).is_contiguous() == make(torch).is_contiguous()
