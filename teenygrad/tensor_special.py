@@ -170,6 +170,9 @@ def ldexp(self, other):
     """self * 2^other"""
     if not isinstance(other, Tensor):
         raise TypeError(f"ldexp: other must be a Tensor, got {type(other).__name__}")
+    if self._data.dtype.kind == "c":  # a complex mantissa (torch's composite: self * 2^other): 2^other in its precision
+        e = other._cast(self.real.dtype) if not dt.is_floating(other.dtype) else other
+        return self * e.exp2()
     x = self._float_operand()
     e = other if dt.is_floating(other.dtype) else other._cast(x.dtype)
     return x * e.exp2()

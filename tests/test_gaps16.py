@@ -134,3 +134,21 @@ def test_strides_of_new_empty_tensors_as_torch():
                  lambda m: m.zeros(3, 4).t()[:0], lambda m: m.randn(0, 2, 3)):
         assert make(tg).stride() == make(torch).stride()
         assert make(tg).is_contiguous() == make(torch).is_contiguous()
+
+
+def test_ldexp_of_complex_as_torch():
+    """ldexp refused complex input; torch's composite self * 2^other takes it. (torch's gradient for a negative
+    integer exponent is 0, for real input too: its backward takes 2^other in integers; teenygrad's is 2^other.)"""
+    import numpy as np
+    z = (np.arange(4) * (1 + 2j) - 1j).astype(np.complex64)
+    for e in (np.array([0, 1, 2, 3]), np.array([0.5, -1.0, 2.0, -3.0], np.float32)):
+        out = []
+        for m in (torch, tg):
+            x = m.tensor(z, requires_grad=True)
+            r = m.ldexp(x, m.tensor(e))
+            r.abs().sum().backward()
+            out.append((str(r.dtype).split(".")[-1], r.detach().numpy(), x.grad.numpy()))
+        assert out[0][0] == out[1][0]
+        np.testing.assert_allclose(out[1][1], out[0][1], rtol=1e-6)
+        np.testing.assert_allclose(out[1][2], out[0][2], rtol=1e-5, atol=1e-6)
+    assert tg.ldexp(tg.tensor(z.astype(np.complex128)), tg.tensor([1, 2, 3, 4])).dtype == tg.complex128
