@@ -306,6 +306,10 @@ def logaddexp(self, other):
     if not isinstance(other, Tensor):
         raise _not_tensor("logaddexp", other)
     a, b = self._other(other, "logaddexp")
+    if a._data.dtype.kind == "c":  # torch's complex helper: the operand with the larger real part first
+        first = a.real >= b.real
+        m, n = where(first, a, b), where(first, b, a)
+        return m + (n - m).exp().log1p()
     if not dt.is_floating(a.dtype):
         raise NotImplementedError(f"logaddexp: not implemented for {a.dtype} operands (floating point only)")
     low = a._data.dtype if a._data.dtype.itemsize < 4 else None

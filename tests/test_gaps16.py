@@ -152,3 +152,20 @@ def test_ldexp_of_complex_as_torch():
         np.testing.assert_allclose(out[1][1], out[0][1], rtol=1e-6)
         np.testing.assert_allclose(out[1][2], out[0][2], rtol=1e-5, atol=1e-6)
     assert tg.ldexp(tg.tensor(z.astype(np.complex128)), tg.tensor([1, 2, 3, 4])).dtype == tg.complex128
+
+
+def test_logaddexp_of_complex_as_torch():
+    """logaddexp refused complex operands; torch's helper: m + log1p(exp(n - m)), m the operand with the larger
+    real part (so the imaginary part is m's plus a principal angle, as torch's)."""
+    import numpy as np
+    rng = np.random.default_rng(0)
+    a = (rng.standard_normal((3, 5)) * 3 + 1j * rng.standard_normal((3, 5)) * 4).astype(np.complex64)
+    b = (rng.standard_normal(5) * 3 + 1j * rng.standard_normal(5) * 9).astype(np.complex64)   # broadcast
+    out = []
+    for m in (torch, tg):
+        x, y = m.tensor(a, requires_grad=True), m.tensor(b, requires_grad=True)
+        r = m.logaddexp(x, y)
+        (r.abs() ** 2).sum().backward()
+        out.append((r.detach().numpy(), x.grad.numpy(), y.grad.numpy()))
+    for got, want in zip(out[1], out[0]):
+        np.testing.assert_allclose(got, want, rtol=2e-5, atol=2e-5)
