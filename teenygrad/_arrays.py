@@ -140,3 +140,14 @@ def linspace(start, end, steps, dtype):
             np.subtract(wide(e), t, out=t)
             out[a:b] = t
     return out
+
+
+def layout_copy(a, dtype, order):
+    """A copy of array a, cast to dtype, laid out by order: "C", "K", or the axes from outermost to innermost
+    (tensor_convert._clone_order's answer for clone)."""
+    if type(order) is str:
+        return a.astype(dtype, order=order)
+    inverse = [0] * len(order)
+    for i, ax in enumerate(order):
+        inverse[ax] = i
+    return a.transpose(order).astype(dtype, order="C").transpose(inverse)

@@ -13,7 +13,7 @@ from .autograd import grad_mode
 from .autograd.function import run_backward
 from .autograd.engine import root_grad
 from .ops import elementwise as E
-from ._arrays import xp_of
+from ._arrays import xp_of, layout_copy
 from .tensor_device import device, _CPU, _CUDA, _device_name, _move, _ToDevice, _check_same_device  # noqa: F401
 from .tensor_views import _as_view, _add_alias, _weak_append, _is_view_of  # noqa: F401
 
@@ -110,7 +110,7 @@ class Tensor:
         Tensor._from_data / _wrap, which keep their dtype."""
         if len(data) == 1 and type(data[0]) not in (list, tuple, int):
             d = data[0]
-            if dtype is None and (type(d) is np.ndarray or type(d).__name__ == "ndarray" and hasattr(d, "__cuda_array_interface__")):
+            if dtype is None and _function._is_array(d):  # a numpy or cupy array
                 dtype = dt._default_float
             a = _as_array(d, dt.to_dtype(dtype))
         else:
@@ -710,7 +710,7 @@ def _arr(x):
 
 
 _function.Tensor = Tensor
-from .tensor_convert import _as_array, _clone_order, layout_copy  # noqa: E402  (numpy, item, repr, to, casts)
+from .tensor_convert import _as_array, _clone_order  # noqa: E402  (adds numpy, item, repr, to, the casts)
 from . import tensor_compare  # noqa: E402,F401  (adds the comparison, bitwise and logical methods)
 from . import tensor_inplace  # noqa: E402,F401  (adds the in-place methods)
 from . import tensor_ops  # noqa: E402,F401  (adds the math, reduction, movement and indexing methods)

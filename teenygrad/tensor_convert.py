@@ -302,16 +302,6 @@ def _clone_order(a, memory_format):
     return tuple(reversed(perm))
 
 
-def layout_copy(a, dtype, order):
-    """A copy of array a, cast to dtype, laid out by _clone_order's answer (the axes' order, or "C")."""
-    if type(order) is str:
-        return a.astype(dtype, order=order)
-    inverse = [0] * len(order)
-    for i, ax in enumerate(order):
-        inverse[ax] = i
-    return a.transpose(order).astype(dtype, order="C").transpose(inverse)
-
-
 def _channels_last_dense(a):
     """True when the array's strides are torch's channels_last (N, H, W, C order; size-1 dims don't count)."""
     if a.ndim not in (4, 5):

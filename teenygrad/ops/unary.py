@@ -5,6 +5,7 @@ import numpy as np
 from ..autograd.function import Function
 from ..backend.cpu import fused_for, one_pass_for
 from ..autograd.graph_backward import const, where as _where
+from .._arrays import layout_copy
 
 
 class Cast(Function):
@@ -13,10 +14,7 @@ class Cast(Function):
     saves_inputs = False
     def forward(self, x, dtype, order=None):
         self.in_dtype = x.dtype
-        if order is None:
-            return x.astype(dtype)
-        from ..tensor_convert import layout_copy   # clone's copy in torch's layout
-        return layout_copy(x, dtype, order)
+        return x.astype(dtype) if order is None else layout_copy(x, dtype, order)  # (order: clone's layout)
 
     def backward(self, g):
         if g.dtype.kind == "c" and self.in_dtype.kind != "c":  # real -> complex: the real input gets Re(dz)
