@@ -31,8 +31,9 @@ def _show(t):
 
 def _on_empty_batch(apply, input):
     """An empty batch: the op on one zero sample, sliced back to none (the kernels' reshapes need a sample), so x's
-    gradient is empty and w's and b's are zeros, as torch."""
-    return apply(cat([input, input.new_zeros((1,) + tuple(input.shape[1:]))]))[:0]
+    gradient is empty and w's and b's are zeros, as torch. A tuple result (values, indices) is sliced whole."""
+    out = apply(cat([input, input.new_zeros((1,) + tuple(input.shape[1:]))]))
+    return tuple(t[:0] for t in out) if isinstance(out, tuple) else out[:0]
 
 
 # ---- convolution -----------------------------------------------------------------------------------
@@ -234,14 +235,9 @@ def _pool_setup(op, nd, input, kernel_size, stride, padding, dilation, ceil_mode
 def _max_pool(op, nd, input, kernel_size, stride, padding, dilation, ceil_mode, return_indices):
     x, batched, K, S, pads, D = _pool_setup(op, nd, input, kernel_size, stride, padding, dilation, ceil_mode,
                                             integers=True)
-    if x.numel() == 0:  # no images (the window sizes were checked): an empty result, as torch's
-        out = tuple((n + lo + hi - d * (k - 1) - 1) // s + 1
-                    for n, (lo, hi), k, s, d in zip(x.shape[2:], pads, K, S, D))
-        y = x.flatten(2)[..., :0].reshape(x.shape[:2] + out)  # (still attached to x: its gradient is empty too)
-        if return_indices:
-            idx = Tensor._wrap(np.zeros(y.shape, np.int64))
-            return (y, idx) if batched else (y.squeeze(0), idx.squeeze(0))
-        return y if batched else y.squeeze(0)
+    if x.shape[0] == 0:  # no images (_pool_setup refuses every other empty dim): as convolutions do
+        return _on_empty_batch(lambda one: _max_pool(op, nd, one, kernel_size, stride, padding, dilation, ceil_mode,
+                                                     return_indices), x)
     if not return_indices:
         y = C.MaxPoolNd.apply(x, kernel=K, stride=S, pad=pads, dilation=D)
         return y if batched else y.squeeze(0)
