@@ -342,11 +342,7 @@ def accepting(name, fn, module="teenygrad"):
         if out is None:
             return fn(*args, **kwargs)
         return write(name, fn, out, args, kwargs)
-    wrapper.__name__ = wrapper.__qualname__ = name.rsplit(".", 1)[-1]
-    wrapper.__doc__ = fn.__doc__
-    wrapper.__wrapped__ = fn  # inspect.signature shows fn's keywords (follow_wrapped=False: the out= wrapper's)
-    wrapper.__module__ = module  # pickle finds it as <module>.<name>
-    return wrapper
+    return _dressed(wrapper, name, fn, module)
 
 
 def joining(name, fn):
@@ -355,8 +351,14 @@ def joining(name, fn):
         if out is None:
             return fn(tensors, dim) if axis is None else fn(tensors, axis=axis)
         return write_out(name, fn, out, (tensors, dim if axis is None else axis), {})
-    wrapper.__name__ = wrapper.__qualname__ = name
+    return _dressed(wrapper, name, fn, "teenygrad")
+
+
+def _dressed(wrapper, name, fn, module):
+    """wrapper named and documented as fn: inspect.signature shows fn's keywords (follow_wrapped=False: the out=
+    wrapper's), and pickle finds it as <module>.<name>."""
+    wrapper.__name__ = wrapper.__qualname__ = name.rsplit(".", 1)[-1]
     wrapper.__doc__ = fn.__doc__
     wrapper.__wrapped__ = fn
-    wrapper.__module__ = "teenygrad"
+    wrapper.__module__ = module
     return wrapper
