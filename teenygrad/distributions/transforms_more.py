@@ -253,6 +253,15 @@ class PositiveDefiniteTransform(Transform):
         return LowerCholeskyTransform().inv(linalg.cholesky(y))
 
 
+def _parts(name, tseq, cache_size):
+    """CatTransform's / StackTransform's transforms, checked, each with the cache size asked for."""
+    tseq = list(tseq)
+    for i, t in enumerate(tseq):
+        if not isinstance(t, Transform):
+            raise ValueError(f"{name}: part {i} is a {type(t).__name__}, not a Transform")
+    return [t.with_cache(cache_size) for t in tseq] if cache_size else tseq
+
+
 def _check_dim(name, t, dim, size, what):
     if not -t.ndim <= dim < t.ndim:
         raise ValueError(f"{name}: dim {dim} out of range for a tensor of shape {tuple(t.shape)}")
@@ -264,12 +273,8 @@ class CatTransform(Transform):
     """tseq[i] applied to the i-th slice (of lengths[i], default 1) along dim, the results concatenated"""
 
     def __init__(self, tseq, dim=0, lengths=None, cache_size=0):
-        tseq = list(tseq)
-        for i, t in enumerate(tseq):
-            if not isinstance(t, Transform):
-                raise ValueError(f"CatTransform: part {i} is a {type(t).__name__}, not a Transform")
         super().__init__(cache_size=cache_size)
-        self.transforms = [t.with_cache(cache_size) for t in tseq] if cache_size else tseq
+        self.transforms = _parts("CatTransform", tseq, cache_size)
         self.lengths = [1] * len(self.transforms) if lengths is None else list(lengths)
         if len(self.lengths) != len(self.transforms):
             raise ValueError(f"CatTransform: {len(self.transforms)} transforms but {len(self.lengths)} lengths")
@@ -331,12 +336,8 @@ class StackTransform(Transform):
     """tseq[i] applied to the i-th entry along dim, the results stacked"""
 
     def __init__(self, tseq, dim=0, cache_size=0):
-        tseq = list(tseq)
-        for i, t in enumerate(tseq):
-            if not isinstance(t, Transform):
-                raise ValueError(f"StackTransform: part {i} is a {type(t).__name__}, not a Transform")
         super().__init__(cache_size=cache_size)
-        self.transforms = [t.with_cache(cache_size) for t in tseq] if cache_size else tseq
+        self.transforms = _parts("StackTransform", tseq, cache_size)
         self.dim = dim
 
     def with_cache(self, cache_size=1):
