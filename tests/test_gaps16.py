@@ -169,3 +169,15 @@ def test_logaddexp_of_complex_as_torch():
         out.append((r.detach().numpy(), x.grad.numpy(), y.grad.numpy()))
     for got, want in zip(out[1], out[0]):
         np.testing.assert_allclose(got, want, rtol=2e-5, atol=2e-5)
+
+
+def test_cat_and_stack_transforms_refuse_a_part_that_is_no_transform():
+    """torch asserts (AssertionError, "All elements of tseq must be Transform instances"); teenygrad says which
+    part, as a ValueError."""
+    from teenygrad.distributions.transforms import CatTransform, StackTransform, ExpTransform
+    for cls in (CatTransform, StackTransform):
+        with pytest.raises(ValueError, match=rf"{cls.__name__}: part 1 is a int, not a Transform"):
+            cls([ExpTransform(), 1])
+        with pytest.raises(AssertionError):
+            getattr(torch.distributions.transforms, cls.__name__)([torch.distributions.transforms.ExpTransform(), 1])
+        assert len(cls([ExpTransform(), ExpTransform()], cache_size=1).transforms) == 2
