@@ -6,7 +6,7 @@ import operator
 import numpy as np
 from . import dtype as dt
 from .ops import movement as M, index as I
-from ._arrays import on_device_of
+from ._arrays import on_device_of, to_host
 from .tensor import Tensor, _as_view, _norm_dim, _norm_dims, _shape_arg, _gstate, _int_arg
 from .tensor_ops import _method, where
 from .tensor_inplace import _plain_view, _fill_value
@@ -562,14 +562,14 @@ def repeat_interleave(self, repeats=None, dim=None, output_size=None):
         return Tensor._wrap(on_device_of(self._data, np.arange(self.numel(), dtype=np.int64))).repeat_interleave(
             self.reshape(-1))
     x, d = (self.reshape(-1), 0) if dim is None else (self, _norm_dim(dim, self.ndim, "repeat_interleave"))
-    r = repeats._data if isinstance(repeats, Tensor) else np.asarray(repeats)
+    r = to_host(repeats._data) if isinstance(repeats, Tensor) else np.asarray(repeats)  # the sizes: a host read
     if r.shape == (1,):  # torch broadcasts a one-element repeats tensor
         r = r.reshape(())
     if r.ndim and r.size != x.shape[d] or np.any(r < 0):
         raise RuntimeError(f"repeat_interleave: repeats {r.tolist()} must be non-negative and match dim {d} "
                            f"of shape {x.shape}")
     idx = np.repeat(np.arange(x.shape[d]), r)
-    return x[(slice(None),) * d + (Tensor._wrap(idx),)]
+    return x[(slice(None),) * d + (Tensor._wrap(on_device_of(x._data, idx)),)]
 
 
 def _bool_mask(self, mask, op):

@@ -87,6 +87,15 @@ CASES = {
                                          F.embedding_bag(_on(w, [1, 2, 0, 1, 2]), w, _on(w, [0, 1, 1, 5]), mode="sum",
                                                          include_last_offset=True),
                                          F.embedding_bag(_on(w, [0, 2, 2]), w, _on(w, [0, 2]), mode="max")], [X], True),
+    # ids read on the host (a real GPU refused the 2-D max case's host write of device ids); padding_idx, per-sample
+    # weights, scale_grad_by_freq and max_norm each take another path with them
+    "embedding_bag_2d": (lambda w, p: [F.embedding_bag(_on(w, [[0, 2], [2, 1]]), w, mode="max"),
+                                       F.embedding_bag(_on(w, [[0, 2], [2, 2]]), w, mode="mean", padding_idx=2),
+                                       F.embedding_bag(_on(w, [[0, 2], [2, 1]]), w, mode="sum", per_sample_weights=p),
+                                       F.embedding_bag(_on(w, [[0, 0], [2, 1]]), w, mode="sum",
+                                                       scale_grad_by_freq=True),
+                                       F.embedding_bag(_on(w, [[0, 1]]), w.detach() * 1, max_norm=1.0)],
+                         [X, _rand((2, 2), 7)], True),
     "multi_margin_loss": (lambda x, w: [F.multi_margin_loss(x, _on(x, [0, 2, 1])),
                                         F.multi_margin_loss(x, _on(x, [3, 3, 0]), p=2, margin=0.5, weight=w.detach(),
                                                             reduction="none")], [X, _rand((4,), 6, 0.5, 2.0)], True),

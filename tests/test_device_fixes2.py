@@ -2,7 +2,7 @@
 host, moved back), the families and KLs built on lgamma / digamma, linear-algebra backward passes, matrix_exp, the LU
 family and householder_product, VonMises / LowRankMultivariateNormal, and autograd.functional. Each case runs on cpu
 and cuda: every output and every input gradient must stay on the device and equal the cpu's. Also: NegativeBinomial
-is its own Distribution (not a Binomial), as torch's."""
+is its own Distribution (not a Binomial), as torch's. TEENYGRAD_TEST_CUDA=1 runs them on the real cupy."""
 import numpy as np
 import pytest
 import torch
@@ -11,16 +11,8 @@ import teenygrad as tg
 import teenygrad.distributions as D
 import teenygrad.nn as nn
 
-import fake_cupy
-from device_helpers import check_on_device as _check, rand as _rand
-from fake_cupy import FakeDeviceArray
-
-
-@pytest.fixture
-def gpu():
-    undo = fake_cupy.install()
-    yield fake_cupy
-    undo()
+from device_helpers import check_on_device as _check, rand as _rand, signless as _signless
+from test_device import gpu, on_device  # noqa: F401  (the fixture: the fake GPU, or cupy with TEENYGRAD_TEST_CUDA=1)
 
 
 X = _rand((3, 4), 1)
@@ -90,11 +82,11 @@ DISTRIBUTIONS = {
 
 LINALG = {
     "det": (lambda a: [tg.linalg.det(a), _second(tg.linalg.det)(a)], [SQ]),
-    "svd": (lambda a: tg.linalg.svd(a, full_matrices=False), [TALL]),
+    "svd": (lambda a: _signless(tg.linalg.svd(a, full_matrices=False)), [TALL]),
     "svd_second": (_second(lambda a: tg.linalg.svd(a, full_matrices=False)[0].abs()), [SQ]),
     "qr": (lambda a: [*tg.linalg.qr(a), *tg.linalg.qr(a.T)], [TALL]),
     "qr_second": (_second(lambda a: tg.linalg.qr(a)[0].abs()), [SQ]),
-    "eigh": (lambda a: tg.linalg.eigh(a @ a.T), [SQ]),
+    "eigh": (lambda a: _signless(tg.linalg.eigh(a @ a.T)), [SQ]),
     "eigh_second": (_second(lambda a: tg.linalg.eigh(a @ a.T)[1].abs()), [SQ]),
     "cholesky_second": (_second(lambda a: tg.linalg.cholesky(a @ a.T)), [SQ]),
     "matrix_exp": (lambda a: [tg.linalg.matrix_exp(a * 0.1), tg.linalg.matrix_exp(a),
@@ -153,12 +145,12 @@ def test_autograd_functional_on_device(gpu, name):
 def test_special_math_device_arrays_come_back_on_the_device(gpu):
     """special_math's functions take device arrays (the host math runs on their copy) and give device arrays"""
     from teenygrad.ops import special_math as sm
-    x = fake_cupy.asarray(np.linspace(0.1, 3, 7))
+    x = gpu.asarray(np.linspace(0.1, 3, 7))
     for name, args in [("lgamma", (x,)), ("digamma", (x,)), ("polygamma", (x, 2)), ("zeta", (x + 1, x)),
                        ("gammainc", (x, x * 0.5)), ("gammainc_dx", (x, x)), ("ndtri", (x / 4,)), ("i1e", (x,))]:
         out = getattr(sm, name)(*args)
-        ref = getattr(sm, name)(*(a.get() if isinstance(a, FakeDeviceArray) else a for a in args))
-        assert type(out) is FakeDeviceArray, name
+        ref = getattr(sm, name)(*(a.get() if on_device(a) else a for a in args))
+        assert on_device(out), name
         np.testing.assert_array_equal(out.get(), ref, err_msg=name)
 
 

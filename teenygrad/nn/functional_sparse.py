@@ -24,7 +24,7 @@ def _bags(input, offsets, include_last_offset):
         b, n = input.shape
         if n == 0 and b:  # torch can't step through such rows either
             raise RuntimeError(f"embedding_bag: a 2-D input needs bags of at least one id, got shape {input.shape}")
-        return input._data.reshape(-1), np.repeat(np.arange(b), n), b
+        return to_host(input._data).reshape(-1), np.repeat(np.arange(b), n), b
     if input.ndim != 1:
         raise ValueError(f"embedding_bag: input has to be a 1-D or 2-D tensor, got shape {input.shape}")
     if offsets is None:
@@ -47,7 +47,7 @@ def _bags(input, offsets, include_last_offset):
     ends = o[1:] if include_last_offset else np.append(o[1:], n)
     starts = o[:-1] if include_last_offset else o
     sizes = ends - starts
-    return input._data.reshape(-1)[:sizes.sum()], np.repeat(np.arange(starts.size), sizes), starts.size
+    return to_host(input._data).reshape(-1)[:sizes.sum()], np.repeat(np.arange(starts.size), sizes), starts.size
 
 
 def embedding_bag(input, weight, offsets=None, max_norm=None, norm_type=2, scale_grad_by_freq=False, mode="mean",
@@ -98,7 +98,7 @@ def embedding_bag(input, weight, offsets=None, max_norm=None, norm_type=2, scale
                            f"(input shape {input.shape})")
     if max_norm is not None:
         from .functional import _embedding_renorm_
-        _embedding_renorm_(weight._data, ids, max_norm, norm_type)
+        _embedding_renorm_(weight._data, on_device_of(weight._data, ids), max_norm, norm_type)
         weight._mark_written()
     counts = np.bincount(ids, minlength=v) if scale_grad_by_freq else None  # over every id, as torch counts
     keep = np.flatnonzero(ids != padding_idx) if padding_idx is not None else np.arange(ids.size)
@@ -119,7 +119,7 @@ def _embedding_bag(weight, ids, bag, b, mode, counts, per_sample_weights, keep):
         return _bag_mean(out, bag, b, weight) if mode == "mean" else out
     rows = weight.index_select(0, Tensor._wrap(on_device_of(weight._data, ids)))  # (k, e)
     if counts is not None and rows.requires_grad:  # each row's gradient divided by how often the input names it
-        scale = on_device_of(weight._data, counts[ids].astype(weight.dtype)[:, None])
+        scale = Tensor._wrap(on_device_of(weight._data, counts[ids].astype(weight.dtype)[:, None]))
         rows.register_hook(lambda g: g / scale)
     if per_sample_weights is not None:
         psw = per_sample_weights.reshape(-1)[Tensor._wrap(on_device_of(weight._data, keep))]
