@@ -9,13 +9,15 @@ block with an online softmax (running max m and sum l; earlier partial output re
 m_new)) and keeps only O and L = m + log(l). The backward recomputes P block by block from L:
 one kernel owns a block of keys and loops over queries (dK, dV), another owns a block of queries and
 loops over keys (dQ), so no atomics are needed. Causal programs skip the blocks above the diagonal.
-Matmuls run on tensor cores for fp16/bf16; fp32 stays exact ("ieee"), as FMAs. Block sizes are fixed, not tuned.
+Matmuls run on tensor cores for fp16/bf16; fp32 stays exact ("ieee"), as FMAs. Block sizes are fixed per kernel.
 Measured on an H200 (docs/gemm.md): fp16 causal (8, 12, 1024, 64) forward 0.19 ms, backward 0.46 ms, 26x and
-22x the cupy composite. fp32 dots unroll into scalar FMAs whose tiles need far more registers: at the fp16
-tiles (64 x 64, 4 warps) ptxas spilled 16-28 KB per thread, so fp32 takes smaller tiles per kernel (_FP32_TILES,
-chosen from ptxas's spill report for sm_90; tests/kernels/compile_sm90.py holds them there; not yet timed).
+22x the cupy composite (64 x 64 tiles, not swept). fp32 dots unroll into scalar FMAs whose tiles need far more
+registers, so fp32 takes its own tiles per kernel (_FP32_TILES). At D = 64 they were timed on an H200 over a grid
+of (BLOCK_M, BLOCK_N, warps, stages) with `python bench/flash_sweep.py` (docs/gemm.md); the other head sizes keep
+the tiles first chosen from ptxas's spill report.
 """
 import math
+import os
 
 import triton
 import triton.language as tl
@@ -149,24 +151,46 @@ def _setup(name, q, k, v):
     return {kernel: tile_meta(kernel, q.dtype, block_d) for kernel in ("fwd", "dkdv", "dq")}, B * H
 
 
-# (kernel, BLOCK_D) -> (block, warps) for fp32, from `ptxas -v` on sm_90: spill-free except dkdv (452 bytes at
-# D = 64, 2.4 KB at 128; every 32-wide dkdv tile spilled 4-19 KB). Wider heads keep the half-precision choice.
-_FP32_TILES = {("fwd", 16): (16, 4), ("dkdv", 16): (16, 4), ("dq", 16): (16, 4),
-               ("fwd", 32): (32, 8), ("dkdv", 32): (16, 4), ("dq", 32): (32, 8),
-               ("fwd", 64): (32, 4), ("dkdv", 64): (16, 4), ("dq", 64): (32, 4),
-               ("fwd", 128): (32, 8), ("dkdv", 128): (16, 8), ("dq", 128): (32, 8)}
+# (kernel, BLOCK_D) -> (BLOCK_M, BLOCK_N, warps, stages) for fp32. D = 64: the fastest of bench/flash_sweep.py's
+# 48 per kernel at nanoGPT's GPU shape, causal (64, 6, 256, 64), on an H200: dkdv 0.70 ms (was 1.15 at 16 x 16),
+# dq 0.46 (was 0.62 at 32 x 32), fwd unchanged; they also lead or come within 2% at (8, 12, 1024, 64). Bigger tiles
+# spill registers (ptxas) and still win. Other head sizes: chosen from `ptxas -v` on sm_90 (spill-free except
+# dkdv), not timed. Wider heads keep the half-precision choice.
+_FP32_TILES = {("fwd", 16): (16, 16, 4, 2), ("dkdv", 16): (16, 16, 4, 2), ("dq", 16): (16, 16, 4, 2),
+               ("fwd", 32): (32, 32, 8, 2), ("dkdv", 32): (16, 16, 4, 2), ("dq", 32): (32, 32, 8, 2),
+               ("fwd", 64): (32, 32, 4, 2), ("dkdv", 64): (32, 32, 4, 2), ("dq", 64): (64, 64, 4, 1),
+               ("fwd", 128): (32, 32, 8, 2), ("dkdv", 128): (16, 16, 8, 2), ("dq", 128): (32, 32, 8, 2)}
+
+
+# tf32x3's tiles (BLOCK_M, BLOCK_N, warps, stages) at D = 64: the fastest over both shapes of bench/flash_sweep.py
+# --precision tf32x3 --blocks 32,64,128 on an H200 (36 per kernel). Other head sizes take the half-precision tiles.
+_TF32X3_TILES = {("fwd", 64): (32, 64, 4, 2), ("dkdv", 64): (64, 32, 4, 1), ("dq", 64): (64, 64, 4, 1)}
+
+# How fp32 attention multiplies on a GPU: "ieee" (exact fp32 FMAs, the default) or "tf32x3" (each product split into
+# three tf32 tensor-core products, ~fp32 accuracy: the sweep's errors against float64 were the same as ieee's,
+# ~1e-6 of the largest value, and the device tests pass with it). At nanoGPT's GPU shape it makes the attention
+# kernels 2.7-2.9x faster (docs/gemm.md); the training step was not timed with these tiles, so it is opt-in.
+# TEENYGRAD_FLASH_FP32 sets it at import.
+FP32_PRECISION = os.environ.get("TEENYGRAD_FLASH_FP32", "ieee")
+if FP32_PRECISION not in ("ieee", "tf32x3"):
+    raise ValueError(f"TEENYGRAD_FLASH_FP32 must be ieee or tf32x3, got {FP32_PRECISION!r}")
 
 
 def tile_meta(kernel, dtype, block_d):
     """Launch constants of one kernel ("fwd", "dkdv" or "dq") for a dtype and padded head size."""
+    precision = FP32_PRECISION if dtype.itemsize == 4 and not interpreting() else "ieee"
     if interpreting():
-        block, warps = 16, 4
-    elif dtype.itemsize == 4 and (kernel, block_d) in _FP32_TILES:
-        block, warps = _FP32_TILES[kernel, block_d]
+        block_m = block_n = 16
+        warps, stages = 4, 2
+    elif precision == "ieee" and dtype.itemsize == 4 and (kernel, block_d) in _FP32_TILES:
+        block_m, block_n, warps, stages = _FP32_TILES[kernel, block_d]
+    elif precision == "tf32x3" and (kernel, block_d) in _TF32X3_TILES:
+        block_m, block_n, warps, stages = _TF32X3_TILES[kernel, block_d]
     else:  # 64x64 tiles fit shared memory up to D = 128; D = 256 needs 32x32 and more warps for the accumulators
-        block, warps = (64 if block_d <= 128 else 32), (4 if block_d <= 64 else 8)
-    return dict(BLOCK_M=block, BLOCK_N=block, BLOCK_D=block_d, PRECISION="ieee", UPCAST=upcast_for_dot(dtype),
-                num_warps=warps, num_stages=2)
+        block_m = block_n = 64 if block_d <= 128 else 32
+        warps, stages = (4 if block_d <= 64 else 8), 2
+    return dict(BLOCK_M=block_m, BLOCK_N=block_n, BLOCK_D=block_d, PRECISION=precision,
+                UPCAST=upcast_for_dot(dtype), num_warps=warps, num_stages=stages)
 
 
 def attention_fwd(q, k, v, causal=False, scale=None):

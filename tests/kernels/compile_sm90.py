@@ -129,17 +129,23 @@ def cases(all_configs=False):
                dict(attn, CAUSAL=causal), 4, 2, "mma")
         yield (f"attention bwd dq causal={causal}", flash_attention._bwd_dq_kernel, qkv, dict(attn, CAUSAL=causal),
                4, 2, "mma")
-    # fp32 attention runs its dots as unrolled FMAs: each kernel's tile (flash_attention._FP32_TILES) must keep
-    # its spills small (ptxas -v); at the fp16 tiles they were 16-28 KB per thread
+    # fp32 attention runs its dots as unrolled FMAs: each kernel's tile (flash_attention._FP32_TILES) keeps its
+    # spills (ptxas -v) where they were when chosen. At D = 64 the tiles timed fastest on an H200 (bench/flash_sweep.py)
+    # spill 8.3 KB (dkdv 32 x 32) and 22 KB (dq 64 x 64) per thread and still beat the spill-free 16 x 16 / 32 x 32
     qkv32 = dict({n: "fp32" for n in qkv}, lse="fp32", delta="fp32")
-    for (which, block_d), limit in {("fwd", 64): 0, ("dkdv", 64): 512, ("dq", 64): 0,
+    for (which, block_d), limit in {("fwd", 64): 0, ("dkdv", 64): 9000, ("dq", 64): 24000,
                                     ("fwd", 128): 0, ("dkdv", 128): 2560, ("dq", 128): 0}.items():
         meta = flash_attention.tile_meta(which, np.dtype(np.float32), block_d)
         warps, stages = meta.pop("num_warps"), meta.pop("num_stages")
         kernel = {"fwd": flash_attention._fwd_kernel, "dkdv": flash_attention._bwd_dkdv_kernel,
                   "dq": flash_attention._bwd_dq_kernel}[which]
-        yield (f"attention {which} fp32 D={block_d} tile {meta['BLOCK_M']}/{warps} warps", kernel, qkv32,
+        tile = f"{meta['BLOCK_M']}x{meta['BLOCK_N']}/{warps} warps"
+        yield (f"attention {which} fp32 D={block_d} tile {tile}", kernel, qkv32,
                dict(meta, CAUSAL=True), warps, stages, f"spill<={limit}")
+    for which, kernel in (("fwd", flash_attention._fwd_kernel), ("dkdv", flash_attention._bwd_dkdv_kernel),
+                          ("dq", flash_attention._bwd_dq_kernel)):  # TEENYGRAD_FLASH_FP32=tf32x3: tensor cores
+        yield (f"attention {which} fp32 tf32x3", kernel, qkv32, dict(attn, CAUSAL=True, PRECISION="tf32x3"), 4, 2,
+               "mma")
     yield ("adamw", adamw._adamw_kernel, {"p": "fp32", "g": "bf16", "m": "fp32", "v": "fp32"}, dict(BLOCK=1024),
            4, 1, None)
 

@@ -1,5 +1,6 @@
 """Fused kernels, forward and backward, against float64 numpy references (formulas written out here)."""
 import math
+import os
 
 import numpy as np
 import pytest
@@ -165,13 +166,20 @@ def test_flash_attention(dtype_name, causal, B, H, T, D, rng):
         assert_close(got, want, dtype_name, f"attention {name}", scale=loose)
 
 
+GPU_TILES = {"ieee": {"fwd": (32, 32), "dkdv": (32, 32), "dq": (64, 64)},
+             "tf32x3": {"fwd": (32, 64), "dkdv": (64, 32), "dq": (64, 64)}}
+
+
+@pytest.mark.parametrize("precision", ["ieee", "tf32x3"])
 @pytest.mark.parametrize("causal", [False, True])
-def test_flash_attention_with_the_gpu_fp32_tiles(causal, rng, monkeypatch):
-    """fp32 on a GPU takes different tiles per kernel (fwd and dq 32 rows, dkdv 16; _FP32_TILES): the same
-    numbers as the reference with those tiles, here in the interpreter (which otherwise uses 16 everywhere)."""
+def test_flash_attention_with_the_gpu_fp32_tiles(causal, precision, rng, monkeypatch):
+    """fp32 on a GPU takes its own tiles per kernel and precision (_FP32_TILES, _TF32X3_TILES; BLOCK_M != BLOCK_N in
+    two of tf32x3's): the same numbers as the reference with those tiles, here in the interpreter (which otherwise
+    uses 16 everywhere, and multiplies tf32x3 as fp32)."""
     monkeypatch.setattr(flash_attention, "interpreting", lambda: False)
-    assert flash_attention.tile_meta("fwd", np.dtype(np.float32), 64)["BLOCK_M"] == 32
-    assert flash_attention.tile_meta("dkdv", np.dtype(np.float32), 64)["BLOCK_N"] == 16
+    monkeypatch.setattr(flash_attention, "FP32_PRECISION", precision)
+    tiles = {k: flash_attention.tile_meta(k, np.dtype(np.float32), 64) for k in ("fwd", "dkdv", "dq")}
+    assert {k: (m["BLOCK_M"], m["BLOCK_N"]) for k, m in tiles.items()} == GPU_TILES[precision]
     B, H, T, D = 1, 2, 45, 64
     q, k, v, do = (rng.standard_normal((B, H, T, D)).astype(np.float32) for _ in range(4))
     o, lse = flash_attention.attention_fwd(q, k, v, causal=causal)
@@ -213,3 +221,21 @@ def test_adamw_rejects_bad_input():
         adamw.adamw_step(z, np.zeros((3, 4), np.float32).T, z.copy(), z.copy(), 1e-3)
     with pytest.raises(ValueError, match=r"exp_avg has shape \(4,\)"):
         adamw.adamw_step(z, z, np.zeros(4, np.float32), z.copy(), 1e-3)
+
+
+def test_flash_fp32_precision_switch(monkeypatch):
+    """TEENYGRAD_FLASH_FP32=tf32x3 (FP32_PRECISION) gives fp32 attention tensor-core dots and their own tiles on a
+    GPU; half precision and the interpreter keep "ieee"; an unknown value is refused at import."""
+    monkeypatch.setattr(flash_attention, "interpreting", lambda: False)
+    monkeypatch.setattr(flash_attention, "FP32_PRECISION", "tf32x3")
+    meta = flash_attention.tile_meta("dkdv", np.dtype(np.float32), 64)
+    assert (meta["PRECISION"], meta["BLOCK_M"], meta["BLOCK_N"], meta["num_stages"]) == ("tf32x3", 64, 32, 1)
+    assert flash_attention.tile_meta("dq", np.dtype(np.float32), 128)["BLOCK_M"] == 64  # no sweep: the half tiles
+    assert flash_attention.tile_meta("dq", np.dtype(np.float16), 64)["PRECISION"] == "ieee"
+    monkeypatch.setattr(flash_attention, "interpreting", lambda: True)
+    assert flash_attention.tile_meta("fwd", np.dtype(np.float32), 64)["PRECISION"] == "ieee"
+    import subprocess
+    import sys
+    r = subprocess.run([sys.executable, "-c", "import teenygrad.kernels.flash_attention"], capture_output=True,
+                       text=True, env=dict(os.environ, TEENYGRAD_FLASH_FP32="tf32"))
+    assert r.returncode != 0 and "TEENYGRAD_FLASH_FP32 must be ieee or tf32x3, got 'tf32'" in r.stderr
