@@ -3,8 +3,9 @@
 #
 #   OUT=out/gpu bash bench/gpu_session.sh
 #
-# 1. tests/test_device.py on the real cupy (TEENYGRAD_TEST_CUDA=1: every op's forward and backward against the
-#    CPU, with the fused Triton kernels on; module moves, checkpoints, dropout made on the device, the CLI);
+# 1. the device tests on the real cupy (TEENYGRAD_TEST_CUDA=1; $DEVICE_TESTS, pytest-xdist's -n $TEST_WORKERS when
+#    it is installed): every op's forward and backward against the CPU with the fused Triton kernels on, module
+#    moves, checkpoints, dropout made on the device, the CLI, the audit of the public API, complex tensors and fft;
 # 2. bench/gpu.py: every kernel checked against CuPy/cuBLAS, then the GEMM ladder, the fused kernels and the
 #    nanoGPT GPU-config training step against PyTorch eager on the same GPU;
 # 3. the CLI as a user runs it: `teenygrad train gpt --preset shakespeare-gpu --device cuda` for a few hundred
@@ -25,6 +26,9 @@ PY=${PY:-python3}
 # compile everything first: ~3 minutes); PARTS picks a subset, e.g. PARTS="bench profile" for a second call.
 TESTS_S=${TESTS_S:-90} BENCH_S=${BENCH_S:-330} BENCH_BUDGET=${BENCH_BUDGET:-100} TRAIN_S=${TRAIN_S:-50}
 TRAIN_ITERS=${TRAIN_ITERS:-300} PROF_S=${PROF_S:-45} BREAKDOWN_S=${BREAKDOWN_S:-240} PARTS=${PARTS:-"tests bench train profile"}
+DEVICE_TESTS=${DEVICE_TESTS:-"tests/test_device.py tests/test_device_complex.py tests/test_device_fixes1.py
+    tests/test_device_fixes2.py tests/test_device_audit.py tests/test_complex_unary15.py"}
+TEST_WORKERS=${TEST_WORKERS:-8} BREAKDOWN_ARGS=${BREAKDOWN_ARGS:-}
 want() { case " $PARTS " in *" $1 "*) return 0;; esac; return 1; }
 if [ -f .tritoncache.tgz ] && [ ! -d "$TRITON_CACHE_DIR" ]; then  # a cache packed by an earlier run
     mkdir -p "$TRITON_CACHE_DIR" && tar xzf .tritoncache.tgz -C "$TRITON_CACHE_DIR"
@@ -39,12 +43,13 @@ $PY -c "import sys, numpy, cupy, triton; print('python', sys.version.split()[0],
 'cupy', cupy.__version__, 'triton', triton.__version__)" 2>&1 | tee -a "$OUT/machine.txt"
 
 if want tests; then
-stamp "tests/test_device.py on the real GPU (cap ${TESTS_S} s)"
+stamp "the device tests on the real GPU (cap ${TESTS_S} s)"
 # cuBLAS for the products (the default since the thirteenth landing; named here so an older checkout does the same):
 # a rung would autotune (and compile) eight GEMM configurations per new odd test shape. bench/gpu.py checks the
 # rungs themselves. The fused kernels run as they do in training.
-TEENYGRAD_MATMUL=cublas TEENYGRAD_TEST_CUDA=1 timeout "$TESTS_S" $PY -m pytest -q --maxfail=8 -p no:cacheprovider tests/test_device.py \
-    >"$OUT/tests.log" 2>&1
+XDIST=; $PY -c "import xdist" 2>/dev/null && [ "$TEST_WORKERS" -gt 1 ] && XDIST="-n $TEST_WORKERS"
+TEENYGRAD_MATMUL=cublas TEENYGRAD_TEST_CUDA=1 timeout "$TESTS_S" $PY -m pytest -q -rfE --maxfail=40 $XDIST \
+    -p no:cacheprovider $DEVICE_TESTS >"$OUT/tests.log" 2>&1
 echo "exit $?"; tail -n 25 "$OUT/tests.log"
 fi
 
@@ -71,7 +76,7 @@ fi
 
 if want breakdown; then
 stamp "bench/gpu_step_breakdown.py: the step's GEMM settings and its kernels by GPU time (cap ${BREAKDOWN_S} s)"
-timeout "$BREAKDOWN_S" $PY bench/gpu_step_breakdown.py >"$OUT/breakdown.log" 2>&1
+timeout "$BREAKDOWN_S" $PY bench/gpu_step_breakdown.py $BREAKDOWN_ARGS >"$OUT/breakdown.log" 2>&1
 echo "exit $?"; grep -v "^USDT\|profiler_st" "$OUT/breakdown.log" | cut -c1-160
 fi
 

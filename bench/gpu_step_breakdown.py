@@ -1,6 +1,6 @@
 """Where nanoGPT's GPU-config training step spends its time, kernel by kernel, beside PyTorch eager.
 
-    python bench/gpu_step_breakdown.py [--steps 5] [--no-profile]
+    python bench/gpu_step_breakdown.py [--steps 5] [--no-profile] [--no-rungs]
 
 One process, one GPU, the same weights and batches (bench/gpu.py's torch twin). It times the step (forward,
 backward, clip 1.0, AdamW; medians of --steps after 3 warm-ups that compile and autotune) with fp32 products by
@@ -9,6 +9,7 @@ cuBLAS (the default) or by our exact-fp32 Triton rung, with tf32 products by our
 softmax), and PyTorch eager in fp32 and in tf32. Then it records two steps of some settings under
 torch.profiler, which sees every CUDA kernel in the process (CUPTI): cupy's and Triton's as well as PyTorch's. It prints the kernels grouped by name with their GPU time per
 step, and the sum beside the wall time, which says whether the step waits on the GPU or on the Python host.
+--no-rungs leaves out the rows with our Triton GEMM rungs (their autotuning takes most of a fresh machine's minutes).
 """
 import argparse
 import os
@@ -67,6 +68,7 @@ def main(argv=None):
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--steps", type=int, default=5)
     p.add_argument("--no-profile", action="store_true")
+    p.add_argument("--no-rungs", action="store_true", help="skip the rows that run our Triton GEMM rungs")
     args = p.parse_args(argv)
     import torch
     from gpu import TRAIN_CFG, train_steps
@@ -77,6 +79,7 @@ def main(argv=None):
     settings = [
         ("teenygrad fp32 cuBLAS, flash attention", tg_step, dict(impl=None)),
         ("teenygrad fp32 cuBLAS, composite attention", tg_step, dict(impl=None, flash=False)),
+        ("teenygrad fp32 cuBLAS, flash attention tf32x3", tg_step, dict(impl=None, flash_precision="tf32x3")),
         ("teenygrad fp32 Triton rung, flash", tg_step, dict(impl="scheduled")),
         ("teenygrad tf32 Triton rung, flash", tg_step, dict(impl="tensorcore", tf32=True)),
         ("teenygrad tf32 Triton rung, composite", tg_step, dict(impl="tensorcore", tf32=True, flash=False)),
@@ -84,12 +87,16 @@ def main(argv=None):
         ("torch eager fp32", th_step, dict()),
         ("torch eager tf32", th_step, dict(tf32=True)),
     ]
+    if args.no_rungs:
+        settings = [row for row in settings if row[2].get("impl") is None]
     flash_default = backend.FLASH_DTYPES
+    from teenygrad.kernels import flash_attention
 
     def setup(s):
         backend.set_matmul_impl(s.get("impl"))
         backend.set_allow_tf32(s.get("tf32", False))
         backend.FLASH_DTYPES = flash_default if s.get("flash", True) else ("float16", "bfloat16")
+        flash_attention.FP32_PRECISION = s.get("flash_precision", "ieee")
         torch.backends.cuda.matmul.allow_tf32 = s.get("tf32", False)
         # the cuBLAS-tf32 row needs CuPy's compute-type switch (backend.cuda.cublas_tf32); without it, skip the row
         return not s.get("cublas") or backend.cublas_tf32(True)
@@ -108,7 +115,9 @@ def main(argv=None):
     for label, ms in rows.items():
         print(f"  {label:44s} x{ms / base:.2f} of torch eager fp32")
     if not args.no_profile:
-        for label, step, s in settings[:2] + settings[5:7]:
+        profiled = ("teenygrad fp32 cuBLAS, flash attention", "teenygrad fp32 cuBLAS, flash attention tf32x3",
+                    "teenygrad tf32 cuBLAS (CuPy), composite", "torch eager fp32")
+        for label, step, s in [row for row in settings if row[0] in profiled]:
             if label in rows:
                 setup(s)
                 kernel_table(step, label)
