@@ -7,8 +7,9 @@ still computes (numpy hands them to `__array_ufunc__` / `__array_function__`). T
   numpy.ndarray"): a silent host array in a cuda tensor is exactly the bug these tests look for.
 Python and numpy scalars mix freely, as in cupy. `np.asarray` / `np.array` / `np.ascontiguousarray` of a
 device array raise TypeError while installed, as cupy's `__array__` does (numpy never asks a subclass, so
-install() wraps those three functions). Not caught: a device array written into a host one (`host[...] = device`),
-which numpy takes from a subclass without asking and cupy refuses.
+install() wraps those three functions). Not caught, because numpy takes a subclass without asking where cupy refuses
+(both found on a real GPU, 2026-11-27): a device array written into a host one (`host[...] = device`), and a device
+array in an argument numpy does not dispatch on (`np.repeat(host, device_repeats)`: only the first is looked at).
 
 `install()` puts this module at sys.modules['cupy'] (with `cupy.fft`, and a `cupyx` with scipy.special.erf) and tells
 teenygrad.backend.cuda to run matmul and the fused ops as plain array code (no Triton kernels).
