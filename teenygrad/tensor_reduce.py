@@ -346,9 +346,11 @@ def nansum(self, dim=None, keepdim=False, dtype=None):
     if self._data.dtype.kind == "c":
         raise RuntimeError(f"nansum: complex inputs are not supported, as on torch's CPU (got {self.dtype})")
     _check_grad_dtype(self, dtype, "nansum")
+    if not dt.is_floating(self.dtype):  # no NaN among integers: sum, which keeps dtype= (an int8 sum stays int8)
+        return self.sum(dim, keepdim, dtype=dtype)
+    if dtype is not None and not dt.is_floating(dt.to_dtype(dtype)):  # NaNs count 0 before the cast, as torch
+        return self.masked_fill(self.isnan(), 0).sum(dim, keepdim, dtype=dtype)
     x = self if dtype is None else self._cast(dt.to_dtype(dtype))
-    if not dt.is_floating(x.dtype):
-        return x.sum(dim, keepdim)  # no NaN among integers
     return R.NanSum.apply(x, axis=_dims(self, dim, None, "nansum"), keepdim=keepdim)
 
 
