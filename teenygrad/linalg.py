@@ -7,11 +7,11 @@ import collections
 import math
 import operator
 import numpy as np
-from ._arrays import on_device_of, to_host
+from ._arrays import on_device_of
 from .dtype import is_floating, to_dtype  # (the package's `dtype` attribute is torch's dtype class)
 from .autograd import grad_mode
 from .autograd.custom import _OutputSlot
-from .ops import linalg as L
+from .ops import linalg as L, linalg_eig as LE
 from .ops.linalg import LinAlgError
 from .tensor import Tensor, _norm_dim
 from .tensor_strided import vander as _vander
@@ -71,21 +71,21 @@ def _apply_multi(cls, *inputs, **kwargs):
 
 
 # ---- argument checks -------------------------------------------------------------------------------------------
-def _check_float(A, op):
+def _check_float(A, op, complex_ok=False):
     if not isinstance(A, Tensor):
         raise TypeError(f"{op}: expected a Tensor, got {type(A).__name__}")
-    if not is_floating(A.dtype):
+    if not (is_floating(A.dtype) or complex_ok and A._data.dtype.kind == "c"):
         raise RuntimeError(f"{op}: Expected a floating point tensor as input. Got {A.dtype}")
 
 
-def _check_matrix(A, op):
-    _check_float(A, op)
+def _check_matrix(A, op, complex_ok=False):
+    _check_float(A, op, complex_ok)
     if A.ndim < 2:
         raise RuntimeError(f"{op}: The input tensor A must have at least 2 dimensions, got shape {tuple(A.shape)}")
 
 
-def _check_square(A, op):
-    _check_matrix(A, op)
+def _check_square(A, op, complex_ok=False):
+    _check_matrix(A, op, complex_ok)
     if A.shape[-1] != A.shape[-2]:
         raise RuntimeError(f"{op}: A must be batches of square matrices, but they are {A.shape[-2]} by "
                            f"{A.shape[-1]} matrices")
@@ -246,36 +246,22 @@ def eigvalsh(A, UPLO="L"):
 
 def eig(A):
     """(eigenvalues, eigenvectors) of a general square A, complex (complex64 for float32) in LAPACK geev's order and
-    normalisation (unit-norm vectors, largest component real). Forward only: refused for an A in a graph"""
-    _check_square(A, "linalg.eig")
+    normalisation (unit-norm vectors, largest component real); torch's gradient (ops/linalg_eig.py)"""
+    _check_square(A, "linalg.eig", complex_ok=True)
     _check_finite(A, "linalg.eig")
-    _no_graph(A, "linalg.eig")
-    w, v = np.linalg.eig(to_host(A._data))  # LAPACK geev on the host (cupy has no general eig)
-    ctype = np.result_type(A._data.dtype, np.complex64)
-    return _eig_t(*(Tensor._wrap(on_device_of(A._data, x.astype(ctype, copy=False))) for x in (w, v)))
+    return _eig_t(*_apply_multi(LE.Eig, A))
 
 
 def eigvals(A):
-    """The eigenvalues of eig(A), complex. Forward only: refused for an A in a graph"""
-    _check_square(A, "linalg.eigvals")
+    """The eigenvalues of eig(A), complex, with eig's gradient"""
+    _check_square(A, "linalg.eigvals", complex_ok=True)
     _check_finite(A, "linalg.eigvals")
-    _no_graph(A, "linalg.eigvals")
-    w = np.linalg.eigvals(to_host(A._data))
-    return Tensor._wrap(on_device_of(A._data, w.astype(np.result_type(A._data.dtype, np.complex64), copy=False)))
-
-
-def _no_graph(A, op):
-    """Refuse a graph input: a result without a gradient would silently drop this path from A.grad (torch's eig
-    has one; teenygrad has no complex gradient for it)"""
-    from .autograd import is_grad_enabled
-    if A.requires_grad and is_grad_enabled():
-        raise NotImplementedError(f"{op}: the gradient is not implemented; call it on A.detach() or under no_grad() "
-                                  f"(A of shape {tuple(A.shape)} requires grad)")
+    return LE.Eigvals.apply(A)
 
 
 def _check_finite(A, op):
-    if A.dtype not in (np.float32, np.float64):
-        raise RuntimeError(f"{op}: expected a float32 or float64 tensor, got {A.dtype}")
+    if A.dtype not in (np.float32, np.float64, np.complex64, np.complex128):
+        raise RuntimeError(f"{op}: expected a float32, float64, complex64 or complex128 tensor, got {A.dtype}")
     if not np.isfinite(A._data).all():
         raise RuntimeError(f"{op}: input tensor should not contain infs or NaNs (shape {tuple(A.shape)})")
 

@@ -87,6 +87,7 @@ LINALG = {
     "qr": (lambda a: [*tg.linalg.qr(a), *tg.linalg.qr(a.T)], [TALL]),
     "qr_second": (_second(lambda a: tg.linalg.qr(a)[0].abs()), [SQ]),
     "eigh": (lambda a: _signless(tg.linalg.eigh(a @ a.T)), [SQ]),
+    "eig": (lambda a: [tg.linalg.eigvals(a).real, tg.linalg.eig(a)[0].imag, tg.linalg.eig(a)[1].abs()], [SQ]),
     "eigh_second": (_second(lambda a: tg.linalg.eigh(a @ a.T)[1].abs()), [SQ]),
     "cholesky_second": (_second(lambda a: tg.linalg.cholesky(a @ a.T)), [SQ]),
     "matrix_exp": (lambda a: [tg.linalg.matrix_exp(a * 0.1), tg.linalg.matrix_exp(a),

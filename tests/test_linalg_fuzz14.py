@@ -315,13 +315,55 @@ def test_vecdot_and_cross_refuse_mixed_or_integer_dtypes():
         TL.cross(tg.ones(3), tg.ones(3, dtype=tg.float64))
 
 
-def test_eig_refuses_an_input_in_a_graph():
-    # eig / eigvals have no gradient here: on a tensor that requires grad they would silently drop their path from
-    # A.grad, so they refuse it (torch differentiates them); detached or under no_grad they run
-    a = tg.tensor(np.array([[2.0, 1.0], [0.5, 3.0]]), requires_grad=True)
-    for f in (TL.eig, TL.eigvals):
-        with pytest.raises(NotImplementedError, match="the gradient is not implemented"):
-            f(a)
-        with tg.no_grad():
-            f(a)
-        f(a.detach())
+EIG_LOSSES = {  # each depends on the eigenvectors only through their moduli: a loss with a gradient (phase-free)
+    "eigvals": lambda m, A, c1, c2: (m.linalg.eigvals(A).real * c1).sum() + (m.linalg.eigvals(A).imag * c2).sum(),
+    "eig": lambda m, A, c1, c2: ((lambda w, v: (v.abs() * c2.unsqueeze(-2)).sum() + (w.real * c1).sum()
+                                  + (w.imag ** 2).sum())(*m.linalg.eig(A))),
+    "eig_vectors": lambda m, A, c1, c2: (m.linalg.eig(A)[1].abs() ** 2 * c2.unsqueeze(-1)).sum(),
+}
+
+
+@pytest.mark.parametrize("dt", [np.float32, np.float64, np.complex64, np.complex128])
+@pytest.mark.parametrize("loss", list(EIG_LOSSES))
+@pytest.mark.parametrize("shape", [(4, 4), (2, 3, 3)])
+def test_eig_gradient_matches_torch(dt, loss, shape):
+    """eig / eigvals have torch's gradient (they refused an input that required grad), for real and complex A"""
+    rng = np.random.default_rng(7)
+    a = rng.standard_normal(shape) + (1j * rng.standard_normal(shape) if np.dtype(dt).kind == "c" else 0)
+    a = a.astype(dt)
+    real = np.float32 if dt in (np.float32, np.complex64) else np.float64
+    c1, c2 = (rng.standard_normal(shape[:-1]).astype(real) for _ in range(2))
+    grads = []
+    for m in (torch, tg):
+        A = m.tensor(a, requires_grad=True)
+        EIG_LOSSES[loss](m, A, m.tensor(c1), m.tensor(c2)).backward()
+        grads.append(A.grad.detach().numpy())
+    assert grads[1].dtype == grads[0].dtype
+    tol = 1e-4 if real == np.float32 else 1e-10
+    np.testing.assert_allclose(grads[1], grads[0], rtol=tol, atol=tol * np.abs(grads[0]).max())
+
+
+def test_eig_gradcheck_float64():
+    rng = np.random.default_rng(8)
+    c = tg.tensor(rng.standard_normal(4))
+    for loss in EIG_LOSSES.values():
+        A = tg.tensor(rng.standard_normal((4, 4)), requires_grad=True)
+        assert tg.autograd.gradcheck(lambda A: loss(tg, A, c, c), (A,))
+
+
+def test_eig_refuses_a_phase_dependent_loss_and_double_backward():
+    """each eigenvector is defined up to a phase: a loss that reads it (v.real) has no gradient, refused as torch
+    refuses it; no_grad and detached inputs still run"""
+    a = np.array([[0.0, -2.0, 0.5], [1.0, 0.3, 0.0], [0.2, 0.1, 1.0]])  # a complex pair of eigenvalues
+    for m in (torch, tg):
+        A = m.tensor(a, requires_grad=True)
+        with pytest.raises(RuntimeError, match=r"specified up to multiplication by e\^\{i phi\}"):
+            m.linalg.eig(A)[1].real.sum().backward()
+        with m.no_grad():
+            m.linalg.eig(A)
+        m.linalg.eig(A.detach())
+    A = tg.tensor(a, requires_grad=True)
+    g, = tg.autograd.grad(tg.linalg.eigvals(A).real.sum(), A)  # the trace's gradient: I
+    np.testing.assert_allclose(g.numpy(), np.eye(3), atol=1e-12)
+    with pytest.raises(NotImplementedError, match="double backward"):
+        tg.autograd.grad(tg.linalg.eigvals(A).real.sum(), A, create_graph=True)

@@ -652,15 +652,10 @@ def _known(name, what, et, eg, described):
         return "torch's internal assert (ldexp into a narrower out)"
     if name in ("mean", "logsumexp", "special.logsumexp") and et is None and "complex64" in dtypes:
         return "torch writes a complex mean/logsumexp into a real out (drops the imaginary part)"
-    if name == "nansum" and et is None and dtypes & {"int64", "bool"}:
-        return "teenygrad.nansum(int_x, dim, dtype=bool) gives int64 (torch: bool)"
     if name == "addbmm" and et is None and any(d[0][:1] == (0,) for d in described[1:]):
         return "torch's addbmm over an empty batch casts self into out"
     if name in ("rand", "randn") and isinstance(eg, NotImplementedError) and et is None:
         return "teenygrad's rand/randn refuse an integer dtype even for zero elements (torch runs no kernel)"
-    if name in ("linalg.eigvals", "linalg.eig") and (isinstance(eg, NotImplementedError) and "gradient" in str(eg)
-                                                     or isinstance(et, TypeError) and "differentiation" in str(eg)):
-        return "teenygrad's linalg.eig / eigvals refuse an input that requires grad (no backward)"
     if name == "narrow_copy" and what in ("out values", "base of the view-out"):
         return "torch's narrow_copy writes a strided out as if it were contiguous"
     if name == "matmul" and eg is None and "must match the size" in str(et):

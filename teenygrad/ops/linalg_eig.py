@@ -1,0 +1,80 @@
+"""The general (non-symmetric) eigendecomposition A V = V diag(L): LAPACK's geev on the host (cupy has no general
+eig), complex results, and torch's backward. With E_ij = L_j - L_i (1 on the diagonal) and ^H the conjugate
+transpose:
+
+    dA = V^-H (diag(dL) + (V^H dV - V^H V Re(diag(V^H dV))) / conj(E)) V^H      (the real part for a real A)
+
+Each eigenvector is only defined up to a phase e^(i phi), so a loss that depends on the phases (Im diag(V^H dV) not
+~0) has no gradient: refused, as torch refuses it. The diagonal of the middle matrix is dL when L got a gradient."""
+import numpy as np
+
+from .._arrays import on_device_of, to_host, xp_of
+from .linalg import MultiOutput
+from ..autograd.function import Function
+
+
+def _geev(a):
+    """(L, V) of a (host copy of a) in the complex dtype torch gives: complex64 for float32 / complex64."""
+    w, v = np.linalg.eig(to_host(a))
+    ctype = np.result_type(a.dtype, np.complex64)
+    return w.astype(ctype, copy=False), v.astype(ctype, copy=False)
+
+
+def _h(m):
+    return np.conj(np.swapaxes(m, -1, -2))
+
+
+def _like(a):
+    """An empty array of a's dtype on a's device: what the gradient is made like (a itself need not stay alive)."""
+    return xp_of(a).empty(0, a.dtype)
+
+
+def _conjugated_back(a, v, middle):
+    """V^-H middle V^H, as a's dtype (its real part for a real a) and on a's device (a: _like's array)."""
+    g = np.linalg.solve(_h(v), middle @ _h(v))
+    if a.dtype.kind != "c":
+        g = g.real
+    return on_device_of(a, g.astype(a.dtype, copy=False))
+
+
+class Eig(MultiOutput):
+    differentiable = (True, True)
+
+    def forward(self, a):
+        self.w, self.v = _geev(a)
+        self.like = _like(a)
+        return on_device_of(a, self.w), on_device_of(a, self.v)
+
+    def backward_multi(self, gw, gv):
+        w, v, a = self.w, self.v, self.like
+        if gv is None:
+            middle = np.zeros(v.shape, v.dtype)
+        else:
+            vhgv = _h(v) @ to_host(gv)
+            d = np.diagonal(vhgv, axis1=-2, axis2=-1)
+            if not np.allclose(d.imag, 0, rtol=1e-2, atol=1e-2):
+                raise RuntimeError("linalg_eig_backward: The eigenvectors in the complex case are specified up to "
+                                   "multiplication by e^{i phi}. The specified loss function depends on this "
+                                   "quantity, so it is ill-defined.")
+            e = np.conj(w)[..., None, :] - np.conj(w)[..., :, None]
+            idx = np.arange(w.shape[-1])
+            e[..., idx, idx] = 1
+            middle = (vhgv - _h(v) @ (v * d.real[..., None, :])) / e
+        if gw is not None:
+            idx = np.arange(w.shape[-1])
+            middle[..., idx, idx] = to_host(gw)
+        return _conjugated_back(a, v, middle)
+
+
+class Eigvals(Function):
+    """L of A V = V diag(L);  dA = V^-H diag(dL) V^H (the real part for a real A)"""
+    saves_inputs = False
+
+    def forward(self, a):
+        w, self.v = _geev(a)
+        self.like = _like(a)
+        return on_device_of(a, w)
+
+    def backward(self, g):
+        g = to_host(g)
+        return _conjugated_back(self.like, self.v, g[..., :, None] * np.eye(g.shape[-1], dtype=g.dtype))
