@@ -66,7 +66,7 @@ def _apply_multi(cls, *inputs, **kwargs):
                     slot_cls = _slot_types[cls] = type(cls.__name__, (_Slot,), {"__module__": __name__})
                 slot = slot_cls.__new__(slot_cls)
                 slot.i, slot.n, slot.parents = i, len(outs), [ctx]
-                t._ctx, t.requires_grad = slot, True
+                t._ctx, t._requires_grad = slot, True
     return outs
 
 

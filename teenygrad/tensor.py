@@ -99,7 +99,7 @@ def _legacy_array(data, dtype):
 
 
 class Tensor:
-    __slots__ = ("_data", "requires_grad", "_grad", "_ctx", "_retains_grad", "__weakref__", "__dict__")
+    __slots__ = ("_data", "_requires_grad", "_grad", "_ctx", "_retains_grad", "__weakref__", "__dict__")
     __array_priority__ = 1000  # numpy scalars/arrays on the left defer to our reflected operators
 
     def __init__(self, *data, dtype=None, requires_grad=False, device=None):
@@ -121,7 +121,7 @@ class Tensor:
         self._grad = None
         self._ctx = None
         self._retains_grad = False
-        self.requires_grad = False
+        self._requires_grad = False
         if requires_grad:
             self.requires_grad_(True)
 
@@ -140,7 +140,7 @@ class Tensor:
         t._grad = None
         t._ctx = None
         t._retains_grad = False
-        t.requires_grad = requires_grad
+        t._requires_grad = requires_grad
         return t
 
     # ---- properties -------------------------------------------------------------------------------
@@ -253,8 +253,8 @@ class Tensor:
         t._grad = None
         t._ctx = None
         t._retains_grad = False
-        t.requires_grad = False
-        if self._ctx is not None or not self.requires_grad:  # a graph node (or a plain tensor, which may join a
+        t._requires_grad = False
+        if self._ctx is not None or not self._requires_grad:  # a graph node (or a plain tensor, which may join a
             _add_alias(self, t)  # graph) may be rebound by an in-place op: the alias must follow it
         return t
 
@@ -283,8 +283,25 @@ class Tensor:
                                f"got dtype {self.dtype}")
         if not requires_grad and self._ctx is not None:
             raise RuntimeError("requires_grad_: you can only change requires_grad flags of leaf variables")
-        self.requires_grad = requires_grad
+        self._requires_grad = requires_grad
         return self
+
+    def _set_requires_grad(self, value):
+        """`t.requires_grad = v`, checked as torch checks it: a bool, a leaf (any value: use detach() for a non-leaf
+        that should not require grad), a floating point or complex dtype to require it."""
+        if value is not True and value is not False:
+            raise RuntimeError(f"requires_grad must be a bool, got {type(value).__name__}")
+        if self._ctx is not None:
+            raise RuntimeError("you can only change requires_grad flags of leaf variables." + (
+                "" if value else " If you want to use a computed variable in a subgraph that doesn't require "
+                                 "differentiation use var_no_grad = var.detach()."))
+        if value and not dt.is_floating(self._data.dtype) and self._data.dtype.kind != "c":
+            raise RuntimeError(f"only Tensors of floating point and complex dtype can require gradients, got "
+                               f"{self.dtype}")
+        self._requires_grad = value
+
+    # a property over the slot, for the check on assignment; teenygrad's hot paths read the slot itself
+    requires_grad = property(operator.attrgetter("_requires_grad"), _set_requires_grad)
 
     def retain_grad(self):
         if not self.requires_grad:
@@ -317,7 +334,7 @@ class Tensor:
                 self._ctx is not None and tensor_inplace._view_base(self) is not None):
             raise RuntimeError(f"detach_: can't detach views in-place (this tensor of shape {self.shape} is a view "
                                f"of another); use detach() instead")
-        self._ctx, self.requires_grad = None, False
+        self._ctx, self._requires_grad = None, False
         return self
 
     def register_hook(self, hook):

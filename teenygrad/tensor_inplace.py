@@ -105,7 +105,7 @@ def _take(t, data, ctx):
 
 def _join(t, ctx):
     """Plain tensor t, whose memory just took a graph value, joins the graph with node ctx, keeping its memory."""
-    t._ctx, t.requires_grad = ctx, True
+    t._ctx, t._requires_grad = ctx, True
     t._keeps_memory = True
     _share_node(t, ctx)
 
@@ -141,7 +141,7 @@ def _memory_kept(t):
 def _rebind(t, data, ctx):
     """Graph tensor t takes a new value and node in place. As in torch, retain_grad moves to the new node (.grad is
     the gradient of the new value), while hooks stay on the old one (they see the gradient of the old value)."""
-    t._data, t._ctx, t.requires_grad = data, ctx, True
+    t._data, t._ctx, t._requires_grad = data, ctx, True
     if t._retains_grad:
         ctx.retained_by = t
 

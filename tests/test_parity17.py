@@ -26,3 +26,33 @@ def test_nansum_dtype_as_torch(src, dim):
             out.append((str(r.dtype).replace("torch.", ""), np.asarray(r.tolist(), dtype=np.float64)))
         assert out[1][0] == out[0][0], (src, d, dim)
         np.testing.assert_allclose(out[1][1], out[0][1], rtol=1e-3, err_msg=f"{src} -> {d}, dim {dim}")
+
+
+def _outcome(f):
+    try:
+        f()
+        return "ok"
+    except Exception as e:
+        return f"{type(e).__name__}: {str(e).split(', got')[0]}"
+
+
+def test_requires_grad_assignment_checked_as_torch():
+    """`t.requires_grad = v` was a plain attribute: a non-leaf set to False silently cut its path out of the graph,
+    an int64 tensor could be set to require grad, and any value was taken. torch refuses all three."""
+    for lib in (torch, tg):
+        lib_out = []
+        x = lib.ones(3, requires_grad=True)
+        y = x * 2
+        for target, value in ((y, False), (y, True), (lib.ones(3, dtype=lib.int64), True), (x, 1), (x, None)):
+            lib_out.append(_outcome(lambda: setattr(target, "requires_grad", value)))
+        ok = []
+        for make in (lambda: lib.ones(3), lambda: lib.ones(3, dtype=lib.int64), lambda: lib.ones(3).view(3)):
+            t = make()
+            ok.append((_outcome(lambda: setattr(t, "requires_grad", t.dtype.is_floating_point if lib is torch
+                                                else t.dtype in (tg.float32, tg.float64))), t.requires_grad))
+        if lib is torch:
+            ref = (lib_out, ok)
+    assert lib_out[0].startswith("RuntimeError: you can only change requires_grad flags of leaf variables. If")
+    assert lib_out == ref[0] and ok == ref[1], (lib_out, ref[0])
+    y.sum().backward()
+    np.testing.assert_array_equal(x.grad.numpy(), [2, 2, 2])  # the refused assignment left the graph alone

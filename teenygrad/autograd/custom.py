@@ -311,7 +311,7 @@ def custom_apply(cls, *args, **kwargs):
             o._ctx = slot
         else:
             o._ctx = ctx
-        o.requires_grad = True
+        o._requires_grad = True
     ctx._out_meta = meta
     return tuple(outs) if multi else outs[0]
 

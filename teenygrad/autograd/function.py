@@ -118,7 +118,7 @@ class Function:
         n = len(inputs)
         if n == 1:
             x = inputs[0]
-            requires_grad = x.requires_grad and _state["enabled"]
+            requires_grad = x._requires_grad and _state["enabled"]
             if requires_grad:
                 ctx.needs_input_grad = [True]
             try:
@@ -128,7 +128,7 @@ class Function:
                 raise _forward_error(cls, inputs, e) from None
         elif n == 2:
             x, y = inputs
-            rx, ry = x.requires_grad, y.requires_grad
+            rx, ry = x._requires_grad, y._requires_grad
             requires_grad = (rx or ry) and _state["enabled"]
             if requires_grad:
                 ctx.needs_input_grad = [rx, ry]
@@ -140,11 +140,11 @@ class Function:
             requires_grad = False
             if _state["enabled"]:
                 for t in inputs:
-                    if t.requires_grad:
+                    if t._requires_grad:
                         requires_grad = True
                         break
             if requires_grad:
-                ctx.needs_input_grad = [t.requires_grad for t in inputs]
+                ctx.needs_input_grad = [t._requires_grad for t in inputs]
             try:
                 out = ctx.forward(*[t._data for t in inputs], **kwargs)
             except (ValueError, TypeError) as e:
@@ -168,10 +168,10 @@ class Function:
                 ctx.seen = _state["writes"]
             if _saved_hooks and not cls.keeps_graph:
                 _pack_saved(ctx)
-            t.requires_grad = True
+            t._requires_grad = True
             t._ctx = ctx
         else:
-            t.requires_grad = False
+            t._requires_grad = False
             t._ctx = None
         return t
 

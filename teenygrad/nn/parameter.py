@@ -13,7 +13,7 @@ class Parameter(Tensor):
             a = data._data
         else:
             a = _as_array(data, None)
-        self._data, self.grad, self._ctx, self._retains_grad, self.requires_grad = a, None, None, False, False
+        self._data, self.grad, self._ctx, self._retains_grad, self._requires_grad = a, None, None, False, False
         if requires_grad:
             self.requires_grad_(True)
 
@@ -28,7 +28,7 @@ class Buffer(Tensor):
     """torch.nn.Buffer: assigning one to a Module attribute registers it as a buffer."""
     def __init__(self, data, persistent=True):
         a = data._data if isinstance(data, Tensor) else _as_array(data, None)
-        self._data, self.grad, self._ctx, self._retains_grad, self.requires_grad = a, None, None, False, False
+        self._data, self.grad, self._ctx, self._retains_grad, self._requires_grad = a, None, None, False, False
         self.persistent = persistent
 
 
@@ -86,7 +86,7 @@ class UninitializedBuffer(_Uninitialized, Tensor):
     def __init__(self, requires_grad=False, device=None, dtype=None, persistent=True):
         from ..creation import empty
         self._data = empty(0, dtype=dtype, device=device)._data
-        self.grad, self._ctx, self._retains_grad, self.requires_grad = None, None, False, False
+        self.grad, self._ctx, self._retains_grad, self._requires_grad = None, None, False, False
         self.persistent = persistent
         if requires_grad:
             self.requires_grad_(True)
