@@ -304,7 +304,7 @@ class Tensor:
     requires_grad = property(operator.attrgetter("_requires_grad"), _set_requires_grad)
 
     def retain_grad(self):
-        if not self.requires_grad:
+        if not self._requires_grad:
             raise RuntimeError("retain_grad: can't retain_grad on a Tensor that has requires_grad=False")
         if self._ctx is not None:
             self._retains_grad = True
@@ -317,7 +317,7 @@ class Tensor:
 
     def detach(self):
         t = Tensor._wrap(self._data)
-        if self._ctx is not None or not self.requires_grad:  # see .data
+        if self._ctx is not None or not self._requires_grad:  # see .data
             _add_alias(self, t)
         tensor_inplace._share_counter(t, self)  # unlike .data, it shares the version counter too (as torch's)
         return t
@@ -407,9 +407,9 @@ class Tensor:
         stays a transpose; C order for contiguous_format."""
         a = self._data
         if a.flags.c_contiguous and memory_format is None:
-            return E.Cast.apply(self, dtype=a.dtype) if self.requires_grad else Tensor._wrap(a.copy())
+            return E.Cast.apply(self, dtype=a.dtype) if self._requires_grad else Tensor._wrap(a.copy())
         order = _clone_order(a, memory_format)
-        if self.requires_grad:
+        if self._requires_grad:
             return E.Cast.apply(self, dtype=a.dtype, order=order)
         return Tensor._wrap(layout_copy(a, a.dtype, order))
 
@@ -500,7 +500,7 @@ class Tensor:
 
     def _mul_float(self, s):
         """x * s, s a Python float, x a float host tensor: the hot path (x * 0.5, -lr * grad)."""
-        if self.requires_grad and _gstate["enabled"]:
+        if self._requires_grad and _gstate["enabled"]:
             return E.MulScalar.apply(self, s=s)  # no 0-d constant tensor to build
         return Tensor._wrap(self._data * s)  # no graph to record (an SGD update): skip Function.apply
 
@@ -579,7 +579,7 @@ class Tensor:
         elif type(o) is builtins.float:
             a = self._data
             if a.dtype.kind == "f" and type(a) is np.ndarray and a.itemsize != 2:  # mul's hot path, _mul_float inlined
-                if self.requires_grad and _gstate["enabled"]:
+                if self._requires_grad and _gstate["enabled"]:
                     return E.MulScalar.apply(self, s=o)
                 return Tensor._wrap(a * o)
         return self.mul(o)
@@ -588,7 +588,7 @@ class Tensor:
         a = self._data
         if type(o) is builtins.float and a.dtype.kind == "f" and type(a) is np.ndarray and a.itemsize != 2:
             # hot path, as in mul (-lr * grad): float * float tensor commutes exactly; _mul_float inlined
-            if self.requires_grad and _gstate["enabled"]:
+            if self._requires_grad and _gstate["enabled"]:
                 return E.MulScalar.apply(self, s=o)
             return Tensor._wrap(a * o)
         if a.itemsize == 2 and self._half_number(o):

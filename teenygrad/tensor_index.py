@@ -125,7 +125,7 @@ def _getitem(self, index):
                     if split is not None:
                         return _getitem(_getitem(self, split[0]), split[1])
                     break
-    if self.requires_grad and _gstate["enabled"]:
+    if self._requires_grad and _gstate["enabled"]:
         try:  # GetItem.forward does the indexing: indexing here first as well would do it twice
             out = I.GetItem.apply(self, index=index)
         except IndexError as e:
@@ -185,7 +185,7 @@ Tensor.__getitem__ = _getitem
 
 def _setitem(self, index, value, op="setitem"):
     if (type(index) is tuple and type(value) is Tensor and type(self._data) is np.ndarray
-            and type(value._data) is np.ndarray and not (self.requires_grad or value.requires_grad)
+            and type(value._data) is np.ndarray and not (self._requires_grad or value.requires_grad)
             and all(type(i) is int for i in index) and value._data.dtype == self._data.dtype
             and value._data.shape == self._data.shape[len(index):]):
         # x[i, j] = v, and x[i, j] += 1 (Python's get, add in place, set): no graph, ints only, a value of the
@@ -223,8 +223,8 @@ def _setitem(self, index, value, op="setitem"):
     except ValueError:
         raise RuntimeError(f"{op}: value of shape {v.shape} can't be broadcast to the indexed shape "
                            f"{target_shape}") from None
-    if _gstate["enabled"] and (self.requires_grad or v.requires_grad):
-        if self._ctx is None and self.requires_grad:
+    if _gstate["enabled"] and (self._requires_grad or v.requires_grad):
+        if self._ctx is None and self._requires_grad:
             raise RuntimeError(f"{op}: a leaf Variable that requires grad is being used in an in-place operation")
         # through _inplace, as the other in-place ops: a view passes it to its base, a base to its views
         self._inplace(I.SetItem.apply(self._pre_inplace(), v._cast(self.dtype), index=index, then=then), op)

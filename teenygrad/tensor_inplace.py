@@ -14,8 +14,8 @@ from .tensor import Tensor, E, _is_view_of, _gstate, _move, _needs_grad, _shared
 
 # in-place: real in-place on the array when no graph is involved; otherwise rebind (see _inplace)
 def _inplace(self, result, op):
-    if _gstate["enabled"] and (self.requires_grad or result.requires_grad):
-        if self._ctx is None and self.requires_grad:
+    if _gstate["enabled"] and (self._requires_grad or result.requires_grad):
+        if self._ctx is None and self._requires_grad:
             raise RuntimeError(f"{op}: a leaf Variable that requires grad is being used in an in-place "
                                "operation; wrap it in teenygrad.no_grad() or use .data")
         if result._data.dtype != self._data.dtype or result._data.shape != self._data.shape:
@@ -454,10 +454,10 @@ def _pre_inplace(self, original=True):
     it reaches x's node through a node of its own (_Original), which the write (stamped by _inplace after the op)
     does not mark. Any other input that shares x's memory (x.mul_(x), x.mul_(x.detach())) is marked, as in torch."""
     data = self._data
-    if _gstate["enabled"] and (self._ctx is None and not self.requires_grad or
+    if _gstate["enabled"] and (self._ctx is None and not self._requires_grad or
                                self._ctx is not None and _memory_kept(self)):  # the op writes into this memory
         data = data.copy()
-    old = Tensor._wrap(data, self.requires_grad)
+    old = Tensor._wrap(data, self._requires_grad)
     old._ctx = self._ctx
     if original and self._ctx is not None and _gstate["enabled"]:
         old._ctx = self.__dict__["_pending_original"] = _Original.of(self._ctx)  # for _inplace: stamp after the op
@@ -527,7 +527,7 @@ def fill_(self, value):
     if isinstance(value, Tensor) and value.ndim:  # torch: one value, not a tensor of them
         raise RuntimeError(f"fill_: only supports 0-dimension value tensor but got tensor with {value.ndim} "
                            f"dimensions")
-    if self.requires_grad and self._ctx is None and _gstate["enabled"]:
+    if self._requires_grad and self._ctx is None and _gstate["enabled"]:
         raise RuntimeError("fill_: a leaf Variable that requires grad is being used in an in-place operation")
     if isinstance(value, Tensor) and value.requires_grad and _gstate["enabled"] and self._data.dtype.kind in "fc":
         # a 0-d value in a graph: it takes the sum of the gradient, the old value a zero one (torch's FillBackward)
@@ -576,7 +576,7 @@ def _writable_view(a, op):
     return np.asarray(_Interface(interface, root))
 
 def copy_(self, src):
-    if self.requires_grad and self._ctx is None and _gstate["enabled"]:
+    if self._requires_grad and self._ctx is None and _gstate["enabled"]:
         raise RuntimeError("copy_: a leaf Variable that requires grad is being used in an in-place operation")
     s = src._data if isinstance(src, Tensor) else np.asarray(src)
     try:

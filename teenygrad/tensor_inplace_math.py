@@ -8,7 +8,7 @@ from .tensor_inplace import _bump, _bump_plain_views, _check_cast_first, _count_
 
 
 def __iadd__(self, o):
-    if isinstance(o, Tensor) and not self.requires_grad and not o.requires_grad:
+    if isinstance(o, Tensor) and not self._requires_grad and not o._requires_grad:
         a, b = self._data, o._data
         if a.dtype is b.dtype and a.shape == b.shape and type(a) is np.ndarray and type(b) is np.ndarray:
             # the SGD update (p.data += -lr * p.grad): same dtype and shape, nothing for _fast_inplace to check
@@ -28,17 +28,17 @@ def __iadd__(self, o):
             else:
                 _bump(self)
             return self
-    if not self.requires_grad and not _needs_grad(o) and isinstance(o, (Tensor, builtins.float, builtins.int)):
+    if not self._requires_grad and not _needs_grad(o) and isinstance(o, (Tensor, builtins.float, builtins.int)):
         return self._fast_inplace(np.add, o, "add_")
     return self._inplace(self._pre_inplace() + o, "add_")
 
 def __isub__(self, o):
-    if not self.requires_grad and not _needs_grad(o) and isinstance(o, (Tensor, builtins.float, builtins.int)):
+    if not self._requires_grad and not _needs_grad(o) and isinstance(o, (Tensor, builtins.float, builtins.int)):
         return self._fast_inplace(np.subtract, o, "sub_")
     return self._inplace(self._pre_inplace() - o, "sub_")
 
 def __imul__(self, o):
-    if not self.requires_grad and not _needs_grad(o) and isinstance(o, (Tensor, builtins.float, builtins.int)):
+    if not self._requires_grad and not _needs_grad(o) and isinstance(o, (Tensor, builtins.float, builtins.int)):
         return self._fast_inplace(np.multiply, o, "mul_")
     return self._inplace(self._pre_inplace() * o, "mul_")
 
@@ -142,7 +142,7 @@ def _no_graph_write(self, *inputs):
     if type(a) is not np.ndarray or not a.flags.writeable:
         return None  # cupy, or an expanded array: the generic path (and its error)
     grad = _gstate["enabled"]
-    if grad and self.requires_grad:
+    if grad and self._requires_grad:
         return None
     for t in inputs:
         if isinstance(t, Tensor) and (grad and t.requires_grad or type(t._data) is not np.ndarray

@@ -69,7 +69,7 @@ def split(self, split_size, dim=0):
         if builtins.sum(sizes) != n:
             raise RuntimeError(f"split: split sizes {sizes} don't sum to the size {n} of dim {dim} of shape {self.shape}")
     out, start = [], 0
-    graph = self.requires_grad and _gstate["enabled"]
+    graph = self._requires_grad and _gstate["enabled"]
     before, after = (slice(None),) * d, (slice(None),) * (a.ndim - d - 1)
     for s in sizes:
         idx = before + (slice(start, start + s),) + after

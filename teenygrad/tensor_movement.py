@@ -70,7 +70,7 @@ def _reshaped(self, shape, strides=None):
     """self as `shape` (checked by the caller): a plain view without a graph, else a Reshape node. Never self, even
     for its own shape: as in torch, a hook, detach_() or requires_grad_() on the view must not act on self.
     strides: the view's strides in torch (False: numpy's are torch's; None: torch's view's)."""
-    if not (self.requires_grad and _gstate["enabled"]):  # no graph to record: what Reshape.apply would return
+    if not (self._requires_grad and _gstate["enabled"]):  # no graph to record: what Reshape.apply would return
         out = self._data.reshape(shape)
         b = out.base  # self's memory (self._data or its owner), or a copy's when the layout did not allow a view
         a = self._data
@@ -94,7 +94,7 @@ def _reshaped(self, shape, strides=None):
 
 def _permuted(self, order):
     """self with axes in `order` (a valid, non-identity permutation): a plain view without a graph, else a node."""
-    if not (self.requires_grad and _gstate["enabled"]):  # no graph to record: what Permute.apply would return
+    if not (self._requires_grad and _gstate["enabled"]):  # no graph to record: what Permute.apply would return
         return _plain_view(Tensor._wrap(self._data.transpose(order)), self, M.Permute, order=order)
     return _as_view(M.Permute.apply(self, order=order), self)
 
@@ -512,7 +512,7 @@ def diagonal(self, offset=0, dim1=0, dim2=1):
     if not isinstance(offset, (int, np.integer)) or isinstance(offset, bool):
         raise TypeError(f"diagonal: offset must be an int, got {offset!r}")
     offset = int(offset)
-    if not (self.requires_grad and _gstate["enabled"]):  # no graph: a plain view, as torch's
+    if not (self._requires_grad and _gstate["enabled"]):  # no graph: a plain view, as torch's
         return _plain_view(Tensor._wrap(M.diagonal_view(self._data, offset, d1, d2)), self, M.Diagonal,
                            offset=offset, dim1=d1, dim2=d2)
     return _as_view(M.Diagonal.apply(self, offset=offset, dim1=d1, dim2=d2), self)
@@ -615,7 +615,7 @@ def unfold(self, dimension, size, step):
     if size > self.shape[d]:
         raise RuntimeError(f"unfold: maximum size for dimension {d} of shape {self.shape} is {self.shape[d]} "
                            f"but size is {size}")
-    if not (self.requires_grad and _gstate["enabled"]):  # no graph: a plain view, as torch's
+    if not (self._requires_grad and _gstate["enabled"]):  # no graph: a plain view, as torch's
         return _plain_view(Tensor._wrap(M.unfold_view(self._data, d, size, step)), self, M.Unfold, axis=d, size=size,
                            step=step)
     return _as_view(M.Unfold.apply(self, axis=d, size=size, step=step), self)

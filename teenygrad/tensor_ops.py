@@ -506,7 +506,7 @@ def nan_to_num(self, nan=0.0, posinf=None, neginf=None):
     complex_ = self._data.dtype.kind == "c"
     if not (complex_ or dt.is_floating(self.dtype)):
         return self.clone()  # integers have no NaN or inf
-    if complex_ and self.requires_grad and _gstate["enabled"]:
+    if complex_ and self._requires_grad and _gstate["enabled"]:
         raise RuntimeError("nan_to_num does not support automatic differentiation for outputs with complex dtype")
     # complex: the real and imaginary parts are replaced separately, the defaults the real dtype's max and min
     if self._data.dtype.kind == "V":  # bfloat16: numpy can't test it for NaN; in float32, with bfloat16's extremes

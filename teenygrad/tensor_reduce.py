@@ -46,7 +46,7 @@ def sum(self, dim=None, keepdim=False, dtype=None, axis=None):
 
 def _check_grad_dtype(self, dtype, op):
     """torch refuses a reduction into an integer dtype= when it would have to record a graph."""
-    if dtype is not None and self.requires_grad and _gstate["enabled"]:
+    if dtype is not None and self._requires_grad and _gstate["enabled"]:
         d = dt.to_dtype(dtype)
         if not dt.is_floating(d) and d.kind != "c":
             raise RuntimeError(f"{op}: autograd does not support dtype {d} (the input requires grad)")
@@ -331,7 +331,7 @@ def norm(self, p="fro", dim=None, keepdim=False):
         return _amax_amin(self.abs(), dim, keepdim, "amax" if p > 0 else "amin", nan_ties=True)
     if p == 0:  # the number of nonzeros; as in torch, a graph whose gradient is zero (Piecewise: dx = 0)
         n = (self != 0).sum(dim, keepdim)._cast(self._float_operand().dtype)
-        return E.Piecewise.apply(self, fn=lambda x: n._data) if self.requires_grad else n
+        return E.Piecewise.apply(self, fn=lambda x: n._data) if self._requires_grad else n
     if self._data.dtype.kind == "V":
         return _via_float32(self, "norm", p, dim, keepdim)
     return R.Norm.apply(self, axis=_dims(self, dim, None, "norm"), p=p, keepdim=keepdim)

@@ -464,7 +464,7 @@ def run_backward(root, grad, retain_graph=False, capture=None):
             if isinstance(p, Function):
                 prev = grads.get(p)
                 grads[p] = pg if prev is None else _sum_grads(prev, pg, owned)
-            elif p.requires_grad:  # a leaf tensor
+            elif p._requires_grad:  # a leaf tensor
                 if type(pg) is PartialGrad:  # parts (x.unbind(1), x.split(8, 1)) are summed in place, not each
                     parts = True             # densified: made dense below
                 if pg.shape != p._data.shape:
