@@ -260,7 +260,12 @@ class Tensor:
 
     @data.setter
     def data(self, value):
-        self._data = value._data if isinstance(value, Tensor) else _as_array(value, None)
+        if not isinstance(value, Tensor):  # torch's message; an array or list would have been taken silently
+            raise TypeError(f"Variable data has to be a tensor, but got {type(value).__name__}")
+        if self._requires_grad and not dt.is_floating(value._data.dtype) and value._data.dtype.kind != "c":
+            raise RuntimeError(f"data set to a tensor that requires gradients must be floating point or complex "
+                               f"dtype, got {value.dtype}")
+        self._data = value._data
 
     @property
     def T(self):

@@ -56,3 +56,18 @@ def test_requires_grad_assignment_checked_as_torch():
     assert lib_out == ref[0] and ok == ref[1], (lib_out, ref[0])
     y.sum().backward()
     np.testing.assert_array_equal(x.grad.numpy(), [2, 2, 2])  # the refused assignment left the graph alone
+
+
+def test_data_assignment_checked_as_torch():
+    """`t.data = v` took a list, a number or a numpy array (torch takes only a tensor), and an integer tensor for a
+    tensor that requires grad"""
+    for value in ([1.0, 2.0], 3.0, np.ones(3)):
+        for lib in (torch, tg):
+            with pytest.raises(TypeError, match="Variable data has to be a tensor, but got"):
+                lib.ones(3).data = value
+    for lib in (torch, tg):
+        x = lib.ones(3, requires_grad=True)
+        with pytest.raises(RuntimeError, match="data set to a tensor that requires gradients must be floating point"):
+            x.data = lib.ones(3, dtype=lib.int64)
+        x.data = lib.zeros(5, dtype=lib.float64)  # another shape and float dtype: taken, as torch
+        assert tuple(x.shape) == (5,) and x.dtype == lib.float64 and x.requires_grad
