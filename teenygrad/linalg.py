@@ -93,7 +93,7 @@ def _check_square(A, op, complex_ok=False):
 
 # ---- inverses, determinants, solves ---------------------------------------------------------------------------
 def inv(A):
-    _check_square(A, "linalg.inv")
+    _check_square(A, "linalg.inv", complex_ok=True)
     return L.Inv.apply(A)
 
 
@@ -103,7 +103,7 @@ def _zero_info(A):
 
 def inv_ex(A, *, check_errors=False):
     """(inverse, info): info per matrix is 0, or the first zero pivot of its LU (the inverse is NaN there)"""
-    _check_square(A, "linalg.inv_ex")
+    _check_square(A, "linalg.inv_ex", complex_ok=True)
     try:
         return _inv_ex_t(L.Inv.apply(A, op="linalg.inv_ex"), _zero_info(A))
     except RuntimeError:
@@ -121,7 +121,7 @@ def _eye_like(A):
 
 
 def det(A):
-    _check_square(A, "linalg.det")
+    _check_square(A, "linalg.det", complex_ok=True)
     return L.Det.apply(A)
 
 
@@ -147,8 +147,8 @@ def _is_vector_rhs(A, B):
 
 def solve(A, B, *, left=True, _op="linalg.solve"):
     """X with A X = B (left) or X A = B; B may be a vector (..., n) as in torch"""
-    _check_square(A, _op)
-    _check_float(B, _op)
+    _check_square(A, _op, complex_ok=True)
+    _check_float(B, _op, complex_ok=True)
     if A.dtype != B.dtype:
         raise RuntimeError(f"{_op}: Expected A and B to have the same dtype, but found A of type {A.dtype} "
                            f"and B of type {B.dtype} instead")
@@ -185,16 +185,14 @@ def solve_ex(A, B, *, left=True, check_errors=False):
 
 
 def cholesky(A, *, upper=False, _op="linalg.cholesky"):
-    _check_square(A, _op)
-    if upper:  # LAPACK's uplo='U': A's upper triangle is read, i.e. the lower one of A^T
-        return L.Cholesky.apply(A.mT, op=_op).mT
-    return L.Cholesky.apply(A, op=_op)
+    _check_square(A, _op, complex_ok=True)
+    return L.Cholesky.apply(A, op=_op, upper=upper)  # upper: LAPACK's uplo='U', A's upper triangle is read
 
 
 def cholesky_ex(A, *, upper=False, check_errors=False):
     """(L, info): info per matrix is 0, or the order of the first leading minor that is not positive-definite
     (L is NaN there)"""
-    _check_square(A, "linalg.cholesky_ex")
+    _check_square(A, "linalg.cholesky_ex", complex_ok=True)
     try:
         return _cholesky_ex_t(cholesky(A, upper=upper, _op="linalg.cholesky_ex"), _zero_info(A))
     except RuntimeError:
@@ -360,12 +358,12 @@ def _max_or_zero(x):
 
 
 def matrix_norm(A, ord="fro", dim=(-2, -1), keepdim=False, *, dtype=None):
-    _check_matrix(A, "linalg.matrix_norm")
+    _check_matrix(A, "linalg.matrix_norm", complex_ok=ord not in ("nuc", 2, -2))  # (no complex svd here)
     if dtype is not None:
         A = A._cast(to_dtype(dtype))
     M, dims = _to_last_two(A, dim, "linalg.matrix_norm")
     if ord == "fro":
-        out = M.square().sum((-2, -1)).sqrt()
+        out = (M.abs() if M._data.dtype.kind == "c" else M).square().sum((-2, -1)).sqrt()
     elif ord == "nuc":
         out = svdvals(M).sum(-1)
     elif ord in (2, -2):
@@ -382,7 +380,7 @@ def matrix_norm(A, ord="fro", dim=(-2, -1), keepdim=False, *, dtype=None):
 def norm(A, ord=None, dim=None, keepdim=False, *, dtype=None):
     """vector_norm or matrix_norm, chosen as torch does: a str ord or a 2-tuple dim (or a 2-D input with ord and
     no dim) is a matrix norm"""
-    _check_float(A, "linalg.norm")
+    _check_float(A, "linalg.norm", complex_ok=True)
     if isinstance(dim, int):
         dim = (dim,)
     if dim is not None and len(dim) not in (1, 2):
@@ -457,15 +455,15 @@ def cross(input, other, *, dim=-1):
 
 
 def vecdot(x, y, *, dim=-1):
-    _check_float(x, "linalg.vecdot")
-    _check_float(y, "linalg.vecdot")
+    _check_float(x, "linalg.vecdot", complex_ok=True)
+    _check_float(y, "linalg.vecdot", complex_ok=True)
     if x.dtype != y.dtype:
         raise RuntimeError(f"linalg.vecdot: Expected x and y to have the same dtype, but found x of type {x.dtype} "
                            f"and y of type {y.dtype} instead")
     if x.shape[dim] != y.shape[dim]:
         raise RuntimeError(f"linalg.vecdot: x and y must have the same size along dim {dim}, got shapes "
                            f"{tuple(x.shape)} and {tuple(y.shape)}")
-    return (x * y).sum(dim)
+    return (x.conj() * y).sum(dim)  # torch's: x conjugated
 
 
 def diagonal(A, *, offset=0, dim1=-2, dim2=-1):

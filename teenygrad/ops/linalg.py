@@ -20,6 +20,11 @@ def _T(a):
     return np.swapaxes(a, -1, -2)
 
 
+def _H(a):
+    """The conjugate transpose (the transpose of a real a): the complex formulas are the real ones with ^T -> ^H"""
+    return np.conj(_T(a)) if a.dtype.kind == "c" else _T(a)
+
+
 def _diag_embed(v):
     """(..., k) -> (..., k, k) with v on the diagonal"""
     out = zeros_on(v, v.shape + v.shape[-1:])
@@ -87,17 +92,18 @@ class Inv(Function):
         return self.y
 
     def backward(self, g):
-        yt = _T(self.y)
-        return -(yt @ g @ yt)
+        yh = _H(self.y)
+        return -(yh @ g @ yh)
 
     def backward_graph(self, g):
-        yt = self._output(self.y).mT
-        return -(yt @ g @ yt)
+        yh = self._output(self.y).mH
+        return -(yh @ g @ yh)
 
 
 class Det(Function):
     """z = det A;  dA = dz adj(A)^T = dz det A A^-T for invertible A, else dz det(U) det(V) U diag(prod_{j != i}
-    s_j) V^T for A = U S V^T, which holds for singular A too (where det A A^-T would divide by zero)"""
+    s_j) V^T for A = U S V^T, which holds for singular A too (where det A A^-T would divide by zero). Complex A:
+    dz conj(det A) A^-H, i.e. adj(A)^H (torch's convention for a holomorphic function: the conjugate derivative)"""
     def forward(self, a):
         self.a = a
         self.z = np.linalg.det(a)
@@ -109,7 +115,7 @@ class Det(Function):
         if np.all(z != 0) and np.all(np.isfinite(z)):
             try:
                 with np.errstate(all="ignore"):
-                    return (g * z)[..., None, None] * _T(np.linalg.inv(self.a))
+                    return (g * np.conj(z))[..., None, None] * _H(np.linalg.inv(self.a))
             except np.linalg.LinAlgError:  # singular to working precision after all
                 pass
         return g[..., None, None] * _adjugate_T(self.a)
@@ -119,7 +125,7 @@ class Det(Function):
         z = xp_of(self.a).asarray(self.z)
         ok = (z != 0) & np.isfinite(z)
         if np.all(ok):
-            return (g * Det.apply(a))[..., None, None] * Inv.apply(a).mT
+            return (g * Det.apply(a).conj())[..., None, None] * Inv.apply(a).mH
         # each matrix by its own formula; the other one sees a stand-in (I, or diag(1..n) with distinct singular
         # values) so that neither branch's backward meets a division by zero
         n = self.a.shape[-1]
@@ -127,7 +133,7 @@ class Det(Function):
         eye = const(on_device_of(self.a, np.eye(n, dtype=self.a.dtype)))
         distinct = const(on_device_of(self.a, np.diag(np.arange(1, n + 1, dtype=self.a.dtype))))
         invertible = a.where(okm, eye)
-        by_inverse = (g * Det.apply(invertible))[..., None, None] * Inv.apply(invertible).mT
+        by_inverse = (g * Det.apply(invertible).conj())[..., None, None] * Inv.apply(invertible).mH
         by_svd = g[..., None, None] * _adjugate_T_graph(a.where(~okm, distinct))
         return by_inverse.where(okm, by_svd)
 
@@ -139,7 +145,7 @@ def _adjugate_T_graph(a):
     ones = s[..., :1] * 0 + 1
     left = _cat([ones, s[..., :-1]]).cumprod(-1)
     right = _cat([ones, s[..., 1:].flip(-1)]).cumprod(-1).flip(-1)
-    sign = np.linalg.det(u._data) * np.linalg.det(vh._data)
+    sign = np.conj(np.linalg.det(u._data) * np.linalg.det(vh._data))
     return const(on_device_of(a._data, np.asarray(sign)[..., None, None])) * ((u * (left * right).unsqueeze(-2)) @ vh)
 
 
@@ -149,12 +155,13 @@ def _cat(ts):
 
 
 def _adjugate_T(a):
-    """adj(A)^T = det(U) det(V) U diag(prod_{j != i} s_j) V^T for A = U S V^T; defined for singular A too"""
+    """adj(A)^T = det(U) det(V) U diag(prod_{j != i} s_j) V^T for A = U S V^T; defined for singular A too. For a
+    complex A, adj(A)^H (the sign conjugated), what Det's complex gradient needs"""
     u, s, vh = np.linalg.svd(a)
     ones = np.ones_like(s[..., :1])
     left = np.cumprod(np.concatenate([ones, s[..., :-1]], -1), -1)  # prod_{j < i} s_j
     right = np.flip(np.cumprod(np.concatenate([ones, np.flip(s[..., 1:], -1)], -1), -1), -1)  # prod_{j > i}
-    sign = np.linalg.det(u) * np.linalg.det(vh)
+    sign = np.conj(np.linalg.det(u) * np.linalg.det(vh))
     return sign[..., None, None] * ((u * (left * right)[..., None, :]) @ vh)
 
 
@@ -186,7 +193,7 @@ class Slogdet(MultiOutput):
 
 
 class Solve(Function):
-    """X = A^-1 B (batch dims already broadcast);  dB = A^-T dX, dA = -dB X^T"""
+    """X = A^-1 B (batch dims already broadcast);  dB = A^-T dX, dA = -dB X^T (^H for complex)"""
     saves_output = True
 
     def forward(self, a, b, op="linalg.solve"):
@@ -200,29 +207,24 @@ class Solve(Function):
         return self.x
 
     def backward(self, g):
-        gb = np.linalg.solve(_T(self.a), g)
-        return (-(gb @ _T(self.x)) if self.needs_input_grad[0] else None), gb
+        gb = np.linalg.solve(_H(self.a), g)
+        return (-(gb @ _H(self.x)) if self.needs_input_grad[0] else None), gb
 
     def backward_graph(self, g):
         a = self._input(0, self.a)
-        gb = Solve.apply(a.mT, g)
-        return (-(gb @ self._output(self.x).mT) if self.needs_input_grad[0] else None), gb
-
-
-def _phi(m):
-    """The lower triangle of m with half its diagonal"""
-    out = np.tril(m)
-    idx = np.arange(m.shape[-1])
-    out[..., idx, idx] *= 0.5
-    return out
+        gb = Solve.apply(a.mH, g)
+        return (-(gb @ self._output(self.x).mH) if self.needs_input_grad[0] else None), gb
 
 
 class Cholesky(Function):
-    """A = L L^T, L lower (only A's lower triangle is read);  dA = sym(L^-T Phi(L^T dL) L^-1), Phi: the lower
-    triangle with half the diagonal, sym(X) = (X + X^T) / 2"""
+    """A = L L^H, L lower (only A's lower triangle is read);  dA = L^-H (tril(X) + tril(X, -1)^H) / 2 L^-1 with
+    X = L^H dL (torch's form; for a real A it is sym(L^-T Phi(X) L^-1), Phi: the lower triangle, half the
+    diagonal; for a complex one the diagonal keeps its imaginary part, as torch's). upper: A = U^H U from A's upper
+    triangle, U = L^H for the L of A^H, and the same formula with dL = dU^H (as torch: not the formula's ^H)."""
     saves_inputs, saves_output = False, True
 
-    def forward(self, a, op="linalg.cholesky"):
+    def forward(self, a, op="linalg.cholesky", upper=False):
+        a = _H(a) if upper else a  # A^H's lower triangle is A's upper one
         try:
             self.l = np.linalg.cholesky(a)
         except np.linalg.LinAlgError:  # say which leading minor failed, as torch
@@ -230,20 +232,21 @@ class Cholesky(Function):
             raise LinAlgError(f"{op}: {_batch_prefix(info)}The factorization could not be completed "
                               f"because the input is not positive-definite (the leading minor of order "
                               f"{_first(info)} is not positive-definite).") from None
-        return self.l
+        self.upper = upper
+        self.y = _H(self.l) if upper else self.l
+        return self.y
 
     def backward(self, g):
         linv = np.linalg.inv(self.l)
-        ga = _T(linv) @ _phi(_T(self.l) @ g) @ linv
-        return (ga + _T(ga)) / 2
+        x = _H(self.l) @ (_H(g) if self.upper else g)
+        return _H(linv) @ ((np.tril(x) + _H(np.tril(x, -1))) / 2) @ linv
 
     def backward_graph(self, g):
-        l = self._output(self.l)
+        y = self._output(self.y)
+        l, gl = (y.mH, g.mH) if self.upper else (y, g)
         linv = Inv.apply(l)
-        half = np.tril(np.ones(self.l.shape[-2:], self.l.dtype)) - 0.5 * np.eye(self.l.shape[-1], dtype=self.l.dtype)
-        half = on_device_of(self.l, half)
-        ga = linv.mT @ ((l.mT @ g) * const(half)) @ linv  # _phi as a mask: the lower triangle, half the diagonal
-        return (ga + ga.mT) * 0.5
+        x = l.mH @ gl
+        return linv.mH @ ((x.tril() + x.tril(-1).mH) * 0.5) @ linv
 
 
 class Eigh(MultiOutput):

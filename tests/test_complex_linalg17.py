@@ -1,0 +1,82 @@
+"""Complex inputs for linalg.inv / inv_ex / det / solve / solve_ex / cholesky / cholesky_ex / vecdot / matrix_norm
+(fro, 1, inf, -1, -inf) / norm, which refused them: results and gradients against torch (first order, and second
+order for the decompositions), complex128 and complex64. The backward formulas are the real ones with ^T -> ^H;
+cholesky follows torch's form (its diagonal keeps an imaginary part, and upper=True takes the formula itself).
+linalg functions built on a complex SVD / eigh / QR still refuse complex inputs."""
+import numpy as np
+import pytest
+import torch
+
+import teenygrad as tg
+
+RNG = np.random.default_rng(3)
+
+
+def crand(*shape):
+    return RNG.standard_normal(shape) + 1j * RNG.standard_normal(shape)
+
+
+def hpd(n, batch=()):
+    a = crand(*batch, n, n)
+    return a @ np.conj(np.swapaxes(a, -1, -2)) + n * np.eye(n)
+
+
+CASES = {
+    "inv": (lambda m, A: m.linalg.inv(A), [crand(2, 3, 3)]),
+    "inv_ex": (lambda m, A: m.linalg.inv_ex(A)[0], [crand(3, 3)]),
+    "det": (lambda m, A: m.linalg.det(A), [crand(2, 3, 3)]),
+    "solve": (lambda m, A, B: m.linalg.solve(A, B), [crand(2, 3, 3), crand(2, 3, 2)]),
+    "solve_vector": (lambda m, A, B: m.linalg.solve(A, B), [crand(3, 3), crand(3)]),
+    "solve_right": (lambda m, A, B: m.linalg.solve(A, B, left=False), [crand(3, 3), crand(2, 3)]),
+    "solve_ex": (lambda m, A, B: m.linalg.solve_ex(A, B)[0], [crand(3, 3), crand(3, 2)]),
+    "cholesky": (lambda m, A: m.linalg.cholesky(A), [hpd(3, (2,))]),
+    "cholesky_upper": (lambda m, A: m.linalg.cholesky(A, upper=True), [hpd(3)]),
+    "cholesky_ex": (lambda m, A: m.linalg.cholesky_ex(A)[0], [hpd(3)]),
+    "vecdot": (lambda m, x, y: m.linalg.vecdot(x, y), [crand(2, 4), crand(2, 4)]),
+    "matrix_norm_fro": (lambda m, A: m.linalg.matrix_norm(A), [crand(2, 3, 4)]),
+    "matrix_norm_1": (lambda m, A: m.linalg.matrix_norm(A, 1), [crand(3, 4)]),
+    "matrix_norm_inf": (lambda m, A: m.linalg.matrix_norm(A, float("inf")), [crand(3, 4)]),
+    "matrix_norm_-1": (lambda m, A: m.linalg.matrix_norm(A, -1), [crand(3, 4)]),
+    "norm": (lambda m, A: m.linalg.norm(A), [crand(3, 4)]),
+    "norm_vector_3": (lambda m, A: m.linalg.norm(A, 3, dim=1), [crand(3, 4)]),
+}
+
+
+def _run(m, f, arrays, dtype, order):
+    ins = [m.tensor(a.astype(dtype), requires_grad=True) for a in arrays]
+    out = f(m, *ins)
+    c = m.tensor(np.random.default_rng(5).standard_normal(tuple(out.shape)).astype(
+        np.float64 if dtype == np.complex128 else np.float32))
+    loss = ((out * c).real.sum() + (out * c).imag.square().sum()) if m.is_complex(out) else (out * c).sum()
+    grads = m.autograd.grad(loss, ins, create_graph=order == 2)
+    if order == 2:
+        grads = m.autograd.grad(sum((g.abs() ** 2).sum() for g in grads), ins)
+    value = (lambda t: t.detach().resolve_conj().numpy()) if m is torch else (lambda t: t.detach().numpy())
+    return value(out), [value(g) for g in grads], str(out.dtype).split(".")[-1]
+
+
+@pytest.mark.parametrize("dtype", [np.complex128, np.complex64])
+@pytest.mark.parametrize("name", list(CASES))
+def test_complex_linalg_matches_torch(name, dtype):
+    f, arrays = CASES[name]
+    (o1, g1, d1), (o2, g2, d2) = (_run(m, f, arrays, dtype, 1) for m in (torch, tg))
+    tol = 1e-9 if dtype == np.complex128 else 2e-4
+    assert d2 == d1
+    np.testing.assert_allclose(o2, o1, rtol=tol, atol=tol)
+    for a, b in zip(g1, g2):
+        np.testing.assert_allclose(b, a, rtol=tol, atol=tol * max(1.0, np.abs(a).max()))
+
+
+@pytest.mark.parametrize("name", ["inv", "det", "solve", "cholesky", "cholesky_upper"])
+def test_complex_linalg_second_order_matches_torch(name):
+    f, arrays = CASES[name]
+    (_, g1, _), (_, g2, _) = (_run(m, f, arrays, np.complex128, 2) for m in (torch, tg))
+    for a, b in zip(g1, g2):
+        np.testing.assert_allclose(b, a, rtol=1e-9, atol=1e-9 * max(1.0, np.abs(a).max()))
+
+
+def test_complex_svd_based_ops_still_refuse():
+    a = tg.tensor(crand(3, 3))
+    for f in (tg.linalg.svd, tg.linalg.pinv, lambda x: tg.linalg.matrix_norm(x, "nuc")):
+        with pytest.raises(RuntimeError, match="Expected a floating point tensor as input. Got complex128"):
+            f(a)
