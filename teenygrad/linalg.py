@@ -126,7 +126,7 @@ def det(A):
 
 
 def slogdet(A):
-    _check_square(A, "linalg.slogdet")
+    _check_square(A, "linalg.slogdet", complex_ok=True)
     return _slogdet_t(*_apply_multi(L.Slogdet, A))
 
 
@@ -221,7 +221,7 @@ def svd(A, full_matrices=True, *, driver=None):
 
 
 def svdvals(A, *, driver=None):
-    _check_matrix(A, "linalg.svdvals")
+    _check_matrix(A, "linalg.svdvals", complex_ok=True)
     return L.Svdvals.apply(A)
 
 
@@ -231,13 +231,13 @@ def _check_uplo(UPLO, op):
 
 
 def eigh(A, UPLO="L"):
-    _check_square(A, "linalg.eigh")
+    _check_square(A, "linalg.eigh", complex_ok=True)
     _check_uplo(UPLO, "linalg.eigh")
     return _eigh_t(*_apply_multi(L.Eigh, A, uplo=UPLO))
 
 
 def eigvalsh(A, UPLO="L"):
-    _check_square(A, "linalg.eigvalsh")
+    _check_square(A, "linalg.eigvalsh", complex_ok=True)
     _check_uplo(UPLO, "linalg.eigvalsh")
     return L.Eigvalsh.apply(A, uplo=UPLO)
 
@@ -358,7 +358,7 @@ def _max_or_zero(x):
 
 
 def matrix_norm(A, ord="fro", dim=(-2, -1), keepdim=False, *, dtype=None):
-    _check_matrix(A, "linalg.matrix_norm", complex_ok=ord not in ("nuc", 2, -2))  # (no complex svd here)
+    _check_matrix(A, "linalg.matrix_norm", complex_ok=True)
     if dtype is not None:
         A = A._cast(to_dtype(dtype))
     M, dims = _to_last_two(A, dim, "linalg.matrix_norm")

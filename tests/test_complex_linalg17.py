@@ -1,8 +1,8 @@
-"""Complex inputs for linalg.inv / inv_ex / det / solve / solve_ex / cholesky / cholesky_ex / vecdot / matrix_norm
-(fro, 1, inf, -1, -inf) / norm, which refused them: results and gradients against torch (first order, and second
+"""Complex inputs for linalg.inv / inv_ex / det / slogdet / solve / solve_ex / cholesky / cholesky_ex / eigh / eigvalsh /
+svdvals / vecdot / matrix_norm / norm, which refused them: results and gradients against torch (first order, and second
 order for the decompositions), complex128 and complex64. The backward formulas are the real ones with ^T -> ^H;
 cholesky follows torch's form (its diagonal keeps an imaginary part, and upper=True takes the formula itself).
-linalg functions built on a complex SVD / eigh / QR still refuse complex inputs."""
+linalg functions built on a complex svd (with vectors) or QR still refuse complex inputs."""
 import numpy as np
 import pytest
 import torch
@@ -42,6 +42,25 @@ CASES = {
 }
 
 
+def herm(*batch, n=3):
+    a = crand(*batch, n, n)
+    return a + np.conj(np.swapaxes(a, -1, -2))
+
+
+CASES.update({
+    "slogdet_logabsdet": (lambda m, A: m.linalg.slogdet(A)[1], [crand(2, 3, 3)]),
+    "slogdet_both": (lambda m, A: (lambda s, ld: s.real * 2 + s.imag * 3 + ld)(*m.linalg.slogdet(A)), [crand(3, 3)]),
+    "svdvals": (lambda m, A: m.linalg.svdvals(A), [crand(2, 3, 4)]),
+    "matrix_norm_nuc": (lambda m, A: m.linalg.matrix_norm(A, "nuc"), [crand(3, 4)]),
+    "matrix_norm_2": (lambda m, A: m.linalg.matrix_norm(A, 2), [crand(3, 4)]),
+    "eigvalsh": (lambda m, A: m.linalg.eigvalsh(A), [herm(2)]),
+    "eigvalsh_upper": (lambda m, A: m.linalg.eigvalsh(A, UPLO="U"), [herm()]),
+    # phase-free functions of the vectors (their moduli): a loss with a gradient
+    "eigh": (lambda m, A: (lambda w, v: w.sum() + (v.abs() ** 2 * m.arange(3.0)).sum())(*m.linalg.eigh(A)), [herm(2)]),
+    "eigh_vectors": (lambda m, A: m.linalg.eigh(A)[1].abs().sum(), [herm()]),
+})
+
+
 def _run(m, f, arrays, dtype, order):
     ins = [m.tensor(a.astype(dtype), requires_grad=True) for a in arrays]
     out = f(m, *ins)
@@ -67,7 +86,7 @@ def test_complex_linalg_matches_torch(name, dtype):
         np.testing.assert_allclose(b, a, rtol=tol, atol=tol * max(1.0, np.abs(a).max()))
 
 
-@pytest.mark.parametrize("name", ["inv", "det", "solve", "cholesky", "cholesky_upper"])
+@pytest.mark.parametrize("name", ["inv", "det", "solve", "cholesky", "cholesky_upper", "eigvalsh"])
 def test_complex_linalg_second_order_matches_torch(name):
     f, arrays = CASES[name]
     (_, g1, _), (_, g2, _) = (_run(m, f, arrays, np.complex128, 2) for m in (torch, tg))
@@ -75,8 +94,19 @@ def test_complex_linalg_second_order_matches_torch(name):
         np.testing.assert_allclose(b, a, rtol=1e-9, atol=1e-9 * max(1.0, np.abs(a).max()))
 
 
-def test_complex_svd_based_ops_still_refuse():
+def test_complex_refusals():
+    """the SVD / QR based functions still refuse complex inputs; eigh refuses a loss that depends on the vectors'
+    phases (as torch), and slogdet / eigh / svdvals of a complex input have no double backward here"""
     a = tg.tensor(crand(3, 3))
-    for f in (tg.linalg.svd, tg.linalg.pinv, lambda x: tg.linalg.matrix_norm(x, "nuc")):
+    for f in (tg.linalg.svd, tg.linalg.pinv, tg.linalg.qr):
         with pytest.raises(RuntimeError, match="Expected a floating point tensor as input. Got complex128"):
             f(a)
+    h = herm()
+    for m in (torch, tg):
+        A = m.tensor(h, requires_grad=True)
+        with pytest.raises(RuntimeError, match=r"specified up to multiplication by e\^\{i phi\}"):
+            m.linalg.eigh(A)[1].real.sum().backward()
+    A = tg.tensor(h, requires_grad=True)
+    for f in (lambda: tg.linalg.slogdet(A)[1], lambda: tg.linalg.eigh(A)[0], lambda: tg.linalg.svdvals(A)):
+        with pytest.raises(NotImplementedError, match="double backward .* complex inputs"):
+            tg.autograd.grad(f().sum(), A, create_graph=True)

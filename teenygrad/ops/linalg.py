@@ -166,26 +166,36 @@ def _adjugate_T(a):
 
 
 class Slogdet(MultiOutput):
-    """(sign, log|det A|);  dA = d(log|det|) A^-T (the sign's gradient is zero; it is in the graph, as torch)"""
+    """(sign, log|det A|);  dA = d(log|det|) A^-T (the sign's gradient is zero; it is in the graph, as torch).
+    Complex A: sign = det / |det| (complex), log|det| real;  dA = conj(g) A^-H with g = d(log|det|) - i Im(dsign
+    conj(sign)), torch's formula"""
     differentiable = (True, True)
     saves_inputs, saves_output = True, False
 
     def forward(self, a):
         self.a = a
         sign, logabs = np.linalg.slogdet(a)
-        return sign.astype(a.dtype, copy=False), logabs.astype(a.dtype, copy=False)
+        self.sign = sign
+        return sign.astype(a.dtype, copy=False), logabs.astype(np.abs(sign).dtype, copy=False)
 
     def backward_multi(self, gsign, glog):
+        complex_ = self.a.dtype.kind == "c"
+        if complex_ and gsign is not None:
+            g = -1j * (gsign * np.conj(self.sign)).imag
+            glog = g if glog is None else glog + g
         if glog is None:
             return np.zeros_like(self.a)
         with np.errstate(all="ignore"):
             try:
-                inv_t = _T(np.linalg.inv(self.a))
+                inv_h = _H(np.linalg.inv(self.a))
             except np.linalg.LinAlgError:  # a singular matrix: A^-T = adj(A)^T / det A, +-inf as torch's
-                inv_t = _adjugate_T(self.a) / np.linalg.det(self.a)[..., None, None]
-            return glog[..., None, None] * inv_t
+                inv_h = _adjugate_T(self.a) / np.conj(np.linalg.det(self.a))[..., None, None]
+            return np.conj(glog)[..., None, None] * inv_h
 
     def backward_graph_multi(self, gsign, glog):
+        if self.a.dtype.kind == "c":
+            raise NotImplementedError("linalg.slogdet: double backward (create_graph=True) is not supported for "
+                                      "complex inputs; the first-order gradient is")
         a = self._input(0, self.a)
         if glog is None:
             return a.detach() * 0.0
@@ -251,7 +261,9 @@ class Cholesky(Function):
 
 class Eigh(MultiOutput):
     """A = V diag(w) V^T (A symmetric, one triangle read);  dA = V (diag(dw) + F o skew(V^T dV)) V^T with
-    F_ij = 1/(w_j - w_i) off the diagonal, skew(M) = (M - M^T) / 2 (a symmetric dA, as torch)"""
+    F_ij = 1/(w_j - w_i) off the diagonal, skew(M) = (M - M^T) / 2 (a symmetric dA, as torch). Complex Hermitian
+    A: ^T -> ^H, and as torch, each vector's phase is free: a loss that depends on it (Im diag(V^H dV) not ~0) is
+    refused, and without dw the diagonal keeps skew's i Im diag(V^H dV)"""
     differentiable = (True, True)
 
     def forward(self, a, uplo="L"):
@@ -263,13 +275,25 @@ class Eigh(MultiOutput):
         if gv is None:
             inner = zeros_on(v, v.shape)
         else:
-            m = _T(v) @ gv
-            inner = _pair_inverse(self.w) * ((m - _T(m)) / 2)
+            m = _H(v) @ gv
+            skew = (m - _H(m)) / 2
+            inner = _pair_inverse(self.w) * skew
+            if v.dtype.kind == "c":
+                d = np.diagonal(m, axis1=-2, axis2=-1)
+                if not np.allclose(d.imag, 0, rtol=1e-2, atol=1e-2):
+                    raise RuntimeError("linalg_eigh_backward: The eigenvectors in the complex case are specified up "
+                                       "to multiplication by e^{i phi}. The specified loss function depends on this "
+                                       "quantity, so it is ill-defined.")
+                if gw is None:
+                    inner = inner + _diag_embed(np.diagonal(skew, axis1=-2, axis2=-1))
         if gw is not None:
             inner = inner + _diag_embed(gw)
-        return v @ inner @ _T(v)
+        return v @ inner @ _H(v)
 
     def backward_graph_multi(self, gw, gv):
+        if self.v.dtype.kind == "c":
+            raise NotImplementedError("linalg.eigh: double backward (create_graph=True) is not supported for complex "
+                                      "inputs; the first-order gradient is")
         v = self._output_i(1, self.v)
         inner = None
         if gv is not None:
@@ -293,15 +317,15 @@ class Eigvalsh(Function):
         return w
 
     def backward(self, g):
-        return (self.v * g[..., None, :]) @ _T(self.v)
+        return (self.v * g[..., None, :]) @ _H(self.v)
 
     def backward_graph(self, g):
         # the eigenvectors as a function of A, in the graph: eigh again, on the symmetric matrix this one read
         # (rebuilt from what forward kept, so no reference to A's memory is held)
         from ..linalg import eigh
-        a = (self.v * self.w[..., None, :]) @ _T(self.v)
+        a = (self.v * self.w[..., None, :]) @ _H(self.v)
         v = eigh(self._input(0, a), UPLO=self.uplo).eigenvectors
-        return (v * g.unsqueeze(-2)) @ v.mT
+        return (v * g.unsqueeze(-2)) @ v.mH
 
 
 class Svd(MultiOutput):
@@ -367,7 +391,7 @@ class Svd(MultiOutput):
 
 
 class Svdvals(Function):
-    """s = the singular values of A;  dA = U diag(ds) Vh"""
+    """s = the singular values of A (real for a complex A too);  dA = U diag(ds) Vh"""
     saves_inputs = False
 
     def forward(self, a):
@@ -382,6 +406,9 @@ class Svdvals(Function):
         # U and Vh as functions of A, in the graph: svd again, on A rebuilt from what forward kept (U diag(g) Vh
         # doesn't depend on the signs the second SVD picks)
         from ..linalg import svd
+        if self.u.dtype.kind == "c":
+            raise NotImplementedError("linalg.svdvals: double backward (create_graph=True) is not supported for "
+                                      "complex inputs (teenygrad has no complex svd); the first-order gradient is")
         a = (self.u * self._s[..., None, :]) @ self.vh
         u, _, vh = svd(self._input(0, a), full_matrices=False)
         return (u * g.unsqueeze(-2)) @ vh
