@@ -288,7 +288,7 @@ def pinv(A, *, atol=None, rtol=None, hermitian=False):
 
 
 def matrix_rank(A, *, atol=None, rtol=None, hermitian=False, tol=None):
-    _check_matrix(A, "linalg.matrix_rank")
+    _check_matrix(A, "linalg.matrix_rank", complex_ok=True)
     a, r = _tolerances(A, tol if tol is not None else atol, rtol)
     s = np.abs(np.linalg.eigvalsh(A._data)) if hermitian else np.linalg.svd(A._data, compute_uv=False)
     smax = s.max(-1, keepdims=True) if s.shape[-1] else np.zeros(s.shape[:-1] + (1,), s.dtype)
@@ -477,14 +477,14 @@ def matmul(input, other):
 # ---- matrix functions, condition numbers, tensor equations ------------------------------------------------------
 def matrix_exp(A):
     """e^A by scaling and squaring with a degree-13 Pade approximant (ops/linalg.py's expm)"""
-    _check_square(A, "linalg.matrix_exp")
+    _check_square(A, "linalg.matrix_exp", complex_ok=True)
     return L.MatrixExp.apply(A)
 
 
 def cond(A, p=None):
     """The condition number |A|_p |A^-1|_p; p None, 2, -2 by singular values (any shape), the others need square A
     and give inf for a singular one (but 'nuc', by singular values too), as torch"""
-    _check_matrix(A, "linalg.cond")
+    _check_matrix(A, "linalg.cond", complex_ok=True)
     if p in (None, 2, -2):
         s = svdvals(A)
         if s.shape[-1] == 0:  # empty matrices: 0, as torch
@@ -492,7 +492,7 @@ def cond(A, p=None):
         return s[..., 0] / s[..., -1] if p != -2 else s[..., -1] / s[..., 0]
     if p not in ("fro", "nuc", 1, -1, math.inf, -math.inf):
         raise RuntimeError(f"linalg.cond got an invalid norm type: {p}")
-    _check_square(A, f"linalg.cond(ord={p})")
+    _check_square(A, f"linalg.cond(ord={p})", complex_ok=True)
     if p == "nuc":  # sum(s) sum(1/s), as torch: finite for a numerically singular A, NaN for a zero one
         s = svdvals(A)
         return s.sum(-1) * s.reciprocal().sum(-1)
@@ -511,7 +511,7 @@ def vander(x, N=None):
     running product (so x = 0 has a gradient), increasing and batched; integer inputs give int64, as torch"""
     if not isinstance(x, Tensor):
         raise TypeError(f"linalg.vander: expected a Tensor, got {type(x).__name__}")
-    if not (x.dtype.kind in "iu" or x.dtype in (np.float32, np.float64)):  # bool, float16, bfloat16
+    if not (x.dtype.kind in "iuc" or x.dtype in (np.float32, np.float64)):  # bool, float16, bfloat16
         raise RuntimeError(f"linalg.vander supports floating point, complex, and integer tensors, but got {x.dtype}")
     shape = tuple(x.shape) or (1,)  # a 0-d x is one entry
     N = shape[-1] if N is None else operator.index(N)

@@ -154,8 +154,8 @@ def vander(x, N=None, increasing=False):
     N = n if N is None else operator.index(N)
     if N < 0:
         raise RuntimeError(f"vander: N must be non-negative, got {N}")
-    if not dt.is_floating(x.dtype):
-        x = x._cast(dt.int64)  # torch: integer and bool inputs give int64
+    if not dt.is_floating(x.dtype) and x._data.dtype.kind != "c":
+        x = x._cast(dt.int64)  # torch: integer and bool inputs give int64 (complex ones stay complex)
     ones = Tensor._wrap(on_device_of(x._data, np.ones((n, min(N, 1)), x.dtype)))
     out = ones if N <= 1 else cat([ones, x.unsqueeze(1).expand(n, N - 1).cumprod(1)], 1)
     return out if increasing else out.flip(1)

@@ -1,5 +1,5 @@
 """Complex inputs for linalg.inv / inv_ex / det / slogdet / solve / solve_ex / cholesky / cholesky_ex / eigh / eigvalsh /
-svdvals / vecdot / matrix_norm / norm, which refused them: results and gradients against torch (first order, and second
+svdvals / vecdot / matrix_norm / norm / matrix_exp / vander / cond / matrix_rank, which refused them: results and gradients against torch (first order, and second
 order for the decompositions), complex128 and complex64. The backward formulas are the real ones with ^T -> ^H;
 cholesky follows torch's form (its diagonal keeps an imaginary part, and upper=True takes the formula itself).
 linalg functions built on a complex svd (with vectors) or QR still refuse complex inputs."""
@@ -58,6 +58,10 @@ CASES.update({
     # phase-free functions of the vectors (their moduli): a loss with a gradient
     "eigh": (lambda m, A: (lambda w, v: w.sum() + (v.abs() ** 2 * m.arange(3.0)).sum())(*m.linalg.eigh(A)), [herm(2)]),
     "eigh_vectors": (lambda m, A: m.linalg.eigh(A)[1].abs().sum(), [herm()]),
+    "matrix_exp": (lambda m, A: m.linalg.matrix_exp(A), [crand(2, 3, 3) * 0.7]),
+    "vander": (lambda m, x: m.linalg.vander(x), [crand(4)]),
+    "cond": (lambda m, A: m.linalg.cond(A), [crand(2, 3, 3)]),
+    "cond_nuc": (lambda m, A: m.linalg.cond(A, "nuc"), [crand(3, 3)]),
 })
 
 
@@ -86,7 +90,8 @@ def test_complex_linalg_matches_torch(name, dtype):
         np.testing.assert_allclose(b, a, rtol=tol, atol=tol * max(1.0, np.abs(a).max()))
 
 
-@pytest.mark.parametrize("name", ["inv", "det", "solve", "cholesky", "cholesky_upper", "eigvalsh"])
+@pytest.mark.parametrize("name", ["inv", "det", "solve", "cholesky", "cholesky_upper", "eigvalsh", "matrix_exp",
+                                  "vander"])
 def test_complex_linalg_second_order_matches_torch(name):
     f, arrays = CASES[name]
     (_, g1, _), (_, g2, _) = (_run(m, f, arrays, np.complex128, 2) for m in (torch, tg))
@@ -110,3 +115,29 @@ def test_complex_refusals():
     for f in (lambda: tg.linalg.slogdet(A)[1], lambda: tg.linalg.eigh(A)[0], lambda: tg.linalg.svdvals(A)):
         with pytest.raises(NotImplementedError, match="double backward .* complex inputs"):
             tg.autograd.grad(f().sum(), A, create_graph=True)
+
+
+def test_complex_matrix_rank_as_torch():
+    a = np.outer(crand(4), crand(3)) + np.outer(crand(4), crand(3))  # rank 2
+    for hermitian, m_ in ((False, a), (True, herm(n=4))):
+        got = [int(m.linalg.matrix_rank(m.tensor(m_), hermitian=hermitian)) for m in (torch, tg)]
+        assert got[1] == got[0]
+
+
+@pytest.mark.parametrize("p", [1, -1, float("inf"), "fro"])
+def test_complex_cond_by_inverse(p):
+    """cond with p = +-1, +-inf, 'fro' (through inv_ex and matrix_norm): the value as torch's, the gradient by
+    central differences along each entry's real and imaginary direction (torch's own backward of these raises an
+    in-place error for complex inputs)"""
+    a = crand(3, 3)
+    assert np.isclose(float(tg.linalg.cond(tg.tensor(a), p)), float(torch.linalg.cond(torch.tensor(a), p)), rtol=1e-12)
+    A = tg.tensor(a, requires_grad=True)
+    tg.linalg.cond(A, p).backward()
+    f = lambda z: float(tg.linalg.cond(tg.tensor(z), p))  # noqa: E731
+    h, fd = 1e-6, np.zeros_like(a)
+    for idx in np.ndindex(a.shape):
+        for unit in (1, 1j):
+            e = np.zeros_like(a)
+            e[idx] = h * unit
+            fd[idx] += unit * (f(a + e) - f(a - e)) / (2 * h)
+    np.testing.assert_allclose(A.grad.numpy(), fd, rtol=1e-5, atol=1e-7)

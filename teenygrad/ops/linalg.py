@@ -603,7 +603,8 @@ def expm(a):
 
 
 class MatrixExp(Function):
-    """Y = e^A;  dA = the top-right block of exp([[A^T, dY], [0, A^T]]) (the Frechet derivative of exp at A^T)"""
+    """Y = e^A;  dA = the top-right block of exp([[A^T, dY], [0, A^T]]) (the Frechet derivative of exp at A^T; A^H
+    for a complex A)"""
     saves_output = False
 
     def forward(self, a):
@@ -612,7 +613,7 @@ class MatrixExp(Function):
 
     def backward(self, g):
         n = self.a.shape[-1]
-        at = _T(self.a)
+        at = _H(self.a)
         big = zeros_on(g, g.shape[:-2] + (2 * n, 2 * n))
         big[..., :n, :n] = at
         big[..., n:, n:] = at
@@ -622,7 +623,7 @@ class MatrixExp(Function):
     def backward_graph(self, g):
         from ..tensor_ops import cat
         n = self.a.shape[-1]
-        at = self._input(0, self.a).mT
+        at = self._input(0, self.a).mH
         zero = const(zeros_on(g._data, g.shape))
         big = cat([cat([at, g], -1), cat([zero, at], -1)], -2)
         return MatrixExp.apply(big)[..., :n, n:]
