@@ -216,7 +216,7 @@ def qr(A, mode="reduced"):
 
 
 def svd(A, full_matrices=True, *, driver=None):
-    _check_matrix(A, "linalg.svd")
+    _check_matrix(A, "linalg.svd", complex_ok=True)
     return _svd_t(*_apply_multi(L.Svd, A, full_matrices=full_matrices))
 
 
@@ -279,7 +279,7 @@ def _tolerances(A, atol, rtol):
 
 
 def pinv(A, *, atol=None, rtol=None, hermitian=False):
-    _check_matrix(A, "linalg.pinv")
+    _check_matrix(A, "linalg.pinv", complex_ok=True)
     if hermitian and A.shape[-1] != A.shape[-2]:
         raise RuntimeError(f"linalg.pinv: with hermitian=True A must be batches of square matrices, got shape "
                            f"{tuple(A.shape)}")
@@ -298,8 +298,8 @@ def matrix_rank(A, *, atol=None, rtol=None, hermitian=False, tol=None):
 def lstsq(A, B, rcond=None, *, driver=None):
     """The least-squares solution of A X = B (the minimum-norm one when A is rank-deficient) as pinv(A) B; like
     torch's default CPU driver ('gelsy') residuals and singular_values are empty, rank is computed"""
-    _check_matrix(A, "linalg.lstsq")
-    _check_float(B, "linalg.lstsq")
+    _check_matrix(A, "linalg.lstsq", complex_ok=True)
+    _check_float(B, "linalg.lstsq", complex_ok=True)
     if not 0 <= A.ndim - B.ndim <= 1:
         raise RuntimeError(f"linalg.lstsq: input.dim() must be greater or equal to other.dim() and (input.dim() - "
                            f"other.dim()) <= 1, got shapes {tuple(A.shape)} and {tuple(B.shape)}")
@@ -310,7 +310,7 @@ def lstsq(A, B, rcond=None, *, driver=None):
                            f"and {tuple(B.shape)}")
     rtol = rcond if rcond is not None else float(np.finfo(A._data.dtype).eps) * max(A.shape[-2:])
     X = pinv(A, rtol=rtol) @ Bm
-    empty = Tensor._wrap(np.zeros((0,), A._data.dtype))
+    empty = Tensor._wrap(np.zeros((0,), np.zeros(0, A._data.dtype).real.dtype))  # real for a complex A, as torch
     return _lstsq_t(X.squeeze(-1) if vector else X, empty, matrix_rank(A, rtol=rtol), empty)
 
 

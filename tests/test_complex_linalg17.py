@@ -1,8 +1,9 @@
 """Complex inputs for linalg.inv / inv_ex / det / slogdet / solve / solve_ex / cholesky / cholesky_ex / eigh / eigvalsh /
-svdvals / vecdot / matrix_norm / norm / matrix_exp / vander / cond / matrix_rank, which refused them: results and gradients against torch (first order, and second
-order for the decompositions), complex128 and complex64. The backward formulas are the real ones with ^T -> ^H;
-cholesky follows torch's form (its diagonal keeps an imaginary part, and upper=True takes the formula itself).
-linalg functions built on a complex svd (with vectors) or QR still refuse complex inputs."""
+svd / svdvals / pinv / lstsq / vecdot / matrix_norm / norm / matrix_exp / vander / cond / matrix_rank, which refused
+them: results and gradients against torch (first order, and second order for several), complex128 and complex64.
+The backward formulas are the real ones with ^T -> ^H, plus torch's phase handling for eigh and svd; cholesky follows
+torch's form (its diagonal keeps an imaginary part, and upper=True takes the formula itself). QR and the LU family
+still refuse complex inputs."""
 import numpy as np
 import pytest
 import torch
@@ -62,7 +63,32 @@ CASES.update({
     "vander": (lambda m, x: m.linalg.vander(x), [crand(4)]),
     "cond": (lambda m, A: m.linalg.cond(A), [crand(2, 3, 3)]),
     "cond_nuc": (lambda m, A: m.linalg.cond(A, "nuc"), [crand(3, 3)]),
+    "pinv": (lambda m, A: m.linalg.pinv(A), [crand(3, 4)]),
+    "pinv_tall": (lambda m, A: m.linalg.pinv(A), [crand(2, 4, 3)]),
+    "pinv_hermitian": (lambda m, A: m.linalg.pinv(A, hermitian=True), [herm()]),
+    "lstsq": (lambda m, A, B: m.linalg.lstsq(A, B).solution, [crand(4, 3), crand(4, 2)]),
+    "lstsq_vector": (lambda m, A, B: m.linalg.lstsq(A, B).solution, [crand(4, 3), crand(4)]),
 })
+
+# svd with vectors: losses that read them through phase-free quantities (moduli, U Vh), each output alone and all
+SVD_LOSSES = {
+    "U": lambda U, S, Vh, C, D: (U.abs() ** 2 * C).sum(),
+    "Vh": lambda U, S, Vh, C, D: (Vh.abs() * D).sum(),
+    "UVh": lambda U, S, Vh, C, D: (U @ Vh).real.sum() + ((U @ Vh).imag ** 2).sum(),
+    "all": lambda U, S, Vh, C, D: (U.abs() ** 2 * C).sum() + (Vh.abs() * D).sum() + (S ** 2).sum() * 0.3,
+}
+
+
+def _svd_case(m, A, loss):
+    U, S, Vh = m.linalg.svd(A, full_matrices=False)
+    C, D = (m.tensor(np.random.default_rng(2).standard_normal(tuple(t.shape)), dtype=S.dtype) for t in (U, Vh))
+    return SVD_LOSSES[loss](U, S, Vh, C, D)
+
+
+for _shape in ((3, 3), (4, 3), (3, 4), (2, 4, 3)):
+    for _loss in SVD_LOSSES:
+        CASES[f"svd_{_loss}_{'x'.join(map(str, _shape))}"] = (lambda m, A, _l=_loss: _svd_case(m, A, _l),
+                                                              [crand(*_shape)])
 
 
 def _run(m, f, arrays, dtype, order):
@@ -91,7 +117,7 @@ def test_complex_linalg_matches_torch(name, dtype):
 
 
 @pytest.mark.parametrize("name", ["inv", "det", "solve", "cholesky", "cholesky_upper", "eigvalsh", "matrix_exp",
-                                  "vander"])
+                                  "vander", "pinv", "lstsq"])
 def test_complex_linalg_second_order_matches_torch(name):
     f, arrays = CASES[name]
     (_, g1, _), (_, g2, _) = (_run(m, f, arrays, np.complex128, 2) for m in (torch, tg))
@@ -103,16 +129,21 @@ def test_complex_refusals():
     """the SVD / QR based functions still refuse complex inputs; eigh refuses a loss that depends on the vectors'
     phases (as torch), and slogdet / eigh / svdvals of a complex input have no double backward here"""
     a = tg.tensor(crand(3, 3))
-    for f in (tg.linalg.svd, tg.linalg.pinv, tg.linalg.qr):
+    for f in (tg.linalg.qr, tg.linalg.lu_factor):
         with pytest.raises(RuntimeError, match="Expected a floating point tensor as input. Got complex128"):
             f(a)
+    for m in (torch, tg):
+        A = m.tensor(crand(3, 3), requires_grad=True)
+        with pytest.raises(RuntimeError, match="specified up to multiplication by e\\^\\{i phi\\}"):
+            m.linalg.svd(A)[0].real.sum().backward()
     h = herm()
     for m in (torch, tg):
         A = m.tensor(h, requires_grad=True)
         with pytest.raises(RuntimeError, match=r"specified up to multiplication by e\^\{i phi\}"):
             m.linalg.eigh(A)[1].real.sum().backward()
     A = tg.tensor(h, requires_grad=True)
-    for f in (lambda: tg.linalg.slogdet(A)[1], lambda: tg.linalg.eigh(A)[0], lambda: tg.linalg.svdvals(A)):
+    for f in (lambda: tg.linalg.slogdet(A)[1], lambda: tg.linalg.eigh(A)[0], lambda: tg.linalg.svdvals(A),
+              lambda: tg.linalg.svd(A)[1]):
         with pytest.raises(NotImplementedError, match="double backward .* complex inputs"):
             tg.autograd.grad(f().sum(), A, create_graph=True)
 

@@ -331,7 +331,9 @@ class Eigvalsh(Function):
 class Svd(MultiOutput):
     """A = U diag(S) Vh, k = min(m, n) (full_matrices: U, Vh square; the columns past k get no gradient);
     dA = U [(F o (U^T dU - dU^T U)) S + diag(dS) + S (F o (V^T dV - dV^T V))] V^T
-         + (I - U U^T) dU S^-1 V^T + U S^-1 dV^T (I - V V^T),  F_ij = 1/(s_j^2 - s_i^2), V = Vh^T"""
+         + (I - U U^T) dU S^-1 V^T + U S^-1 dV^T (I - V V^T),  F_ij = 1/(s_j^2 - s_i^2), V = Vh^T.
+    Complex A, as torch: ^T -> ^H, a loss that depends on the vectors' common phases is refused, and the diagonal
+    gets S (K_U + K_V) + K_U / (2 S) from the skew matrices' (imaginary) diagonals K"""
     differentiable = (True, True, True)
 
     def forward(self, a, full_matrices=True):
@@ -340,28 +342,44 @@ class Svd(MultiOutput):
 
     def backward_multi(self, gu, gs, gvh):
         k = self.s.shape[-1]
-        u, s, v = self.u[..., :k], self.s, _T(self.vh[..., :k, :])
+        u, s, v = self.u[..., :k], self.s, _H(self.vh[..., :k, :])
+        complex_ = u.dtype.kind == "c"
         f = _pair_inverse(s * s)
         inner = zeros_on(u, u.shape[:-2] + (k, k))
+        diag_u = diag_v = 0  # complex: skew's (imaginary) diagonals, which torch's formula keeps
         with np.errstate(divide="ignore", invalid="ignore"):
             if gu is not None:
                 gu = gu[..., :k]
-                utgu = _T(u) @ gu
-                inner = inner + (f * (utgu - _T(utgu))) * s[..., None, :]
+                utgu = _H(u) @ gu
+                skew_u = utgu - _H(utgu)
+                inner = inner + (f * skew_u) * s[..., None, :]
+                diag_u = np.diagonal(skew_u, axis1=-2, axis2=-1)
             if gvh is not None:
-                gv = _T(gvh[..., :k, :])
-                vtgv = _T(v) @ gv
-                inner = inner + s[..., :, None] * (f * (vtgv - _T(vtgv)))
+                gv = _H(gvh[..., :k, :])
+                vtgv = _H(v) @ gv
+                skew_v = vtgv - _H(vtgv)
+                inner = inner + s[..., :, None] * (f * skew_v)
+                diag_v = np.diagonal(skew_v, axis1=-2, axis2=-1)
+            if complex_ and (gu is not None or gvh is not None):
+                if not np.allclose(np.imag(diag_u), -np.imag(diag_v), rtol=1e-2, atol=1e-2):
+                    raise RuntimeError("svd_backward: The singular vectors in the complex case are specified up to "
+                                       "multiplication by e^{i phi}. The specified loss function depends on this "
+                                       "phase term, making it ill-defined.")
+                d = s * (diag_u + diag_v) + (diag_u / (2 * s) if gu is not None else 0)
+                inner = inner + _diag_embed(d * np.ones_like(s))
             if gs is not None:
                 inner = inner + _diag_embed(gs)
-            ga = u @ inner @ _T(v)
+            ga = u @ inner @ _H(v)
             if gu is not None and u.shape[-2] > k:  # tall: dU's part outside U's column space
-                ga = ga + ((gu - u @ utgu) / s[..., None, :]) @ _T(v)
+                ga = ga + ((gu - u @ utgu) / s[..., None, :]) @ _H(v)
             if gvh is not None and v.shape[-2] > k:  # wide: the same for V
-                ga = ga + (u / s[..., None, :]) @ _T(gv - v @ vtgv)
+                ga = ga + (u / s[..., None, :]) @ _H(gv - v @ vtgv)
         return ga
 
     def backward_graph_multi(self, gu, gs, gvh):  # backward_multi's formula on Tensors, the outputs in the graph
+        if self.u.dtype.kind == "c":
+            raise NotImplementedError("linalg.svd: double backward (create_graph=True) is not supported for complex "
+                                      "inputs; the first-order gradient is")
         k = self.s.shape[-1]
         u, s = self._output_i(0, self.u)[..., :k], self._output_i(1, self.s)
         v = self._output_i(2, self.vh)[..., :k, :].mT
@@ -485,7 +503,7 @@ class Qr(MultiOutput):
 
 class Pinv(Function):
     """P = A^+ (singular values at or below the cutoff dropped);  dA = -P^T dP P^T + (I - A P) dP^T P P^T
-    + P^T P dP^T (I - P A)"""
+    + P^T P dP^T (I - P A) (^H for a complex A)"""
     saves_output = True
 
     def forward(self, a, cutoff_atol=None, cutoff_rtol=None, hermitian=False):
@@ -495,13 +513,13 @@ class Pinv(Function):
             tol = self._tol(np.abs(w), cutoff_atol, cutoff_rtol)
             with np.errstate(divide="ignore"):
                 winv = np.where(np.abs(w) > tol, 1 / w, 0).astype(a.dtype, copy=False)
-            self.p = (v * winv[..., None, :]) @ _T(v)
+            self.p = (v * winv[..., None, :]) @ _H(v)
         else:
             u, s, vh = np.linalg.svd(a, full_matrices=False)
             tol = self._tol(s, cutoff_atol, cutoff_rtol)
             with np.errstate(divide="ignore"):
                 sinv = np.where(s > tol, 1 / s, 0).astype(a.dtype, copy=False)
-            self.p = (_T(vh) * sinv[..., None, :]) @ _T(u)
+            self.p = (_H(vh) * sinv[..., None, :]) @ _H(u)
         return self.p
 
     @staticmethod
@@ -511,7 +529,7 @@ class Pinv(Function):
 
     def backward(self, g):
         a, p = self.a, self.p
-        pt, gt = _T(p), _T(g)
+        pt, gt = _H(p), _H(g)
         ga = -(pt @ g @ pt)
         ga = ga + (gt @ p @ pt - a @ (p @ (gt @ (p @ pt))))  # (I - A P) dP^T P P^T
         ga = ga + (pt @ (p @ gt) - pt @ (p @ (gt @ (p @ a))))  # P^T P dP^T (I - P A)
@@ -519,7 +537,7 @@ class Pinv(Function):
 
     def backward_graph(self, g):  # the same products on Tensors: P is this node's output, A its input
         a, p = self._input(0, self.a), self._output(self.p)
-        pt, gt = p.mT, g.mT
+        pt, gt = p.mH, g.mH
         ga = -(pt @ g @ pt)
         ga = ga + (gt @ p @ pt - a @ (p @ (gt @ (p @ pt))))
         return ga + (pt @ (p @ gt) - pt @ (p @ (gt @ (p @ a))))
