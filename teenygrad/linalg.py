@@ -208,7 +208,7 @@ def cholesky_ex(A, *, upper=False, check_errors=False):
 
 # ---- decompositions -------------------------------------------------------------------------------------------
 def qr(A, mode="reduced"):
-    _check_matrix(A, "linalg.qr")
+    _check_matrix(A, "linalg.qr", complex_ok=True)
     if mode not in ("reduced", "complete", "r"):
         raise RuntimeError(f"linalg.qr: received unrecognized mode '{mode}' but expected one of 'reduced' "
                            f"(default), 'r', or 'complete'")

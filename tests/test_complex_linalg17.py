@@ -1,9 +1,9 @@
 """Complex inputs for linalg.inv / inv_ex / det / slogdet / solve / solve_ex / cholesky / cholesky_ex / eigh / eigvalsh /
-svd / svdvals / pinv / lstsq / vecdot / matrix_norm / norm / matrix_exp / vander / cond / matrix_rank, which refused
-them: results and gradients against torch (first order, and second order for several), complex128 and complex64.
+svd / svdvals / qr / pinv / lstsq / vecdot / matrix_norm / norm / matrix_exp / vander / cond / matrix_rank, which
+refused them: results and gradients against torch (first order, and second order for several), complex128 and complex64.
 The backward formulas are the real ones with ^T -> ^H, plus torch's phase handling for eigh and svd; cholesky follows
-torch's form (its diagonal keeps an imaginary part, and upper=True takes the formula itself). QR and the LU family
-still refuse complex inputs."""
+torch's form (its diagonal keeps an imaginary part, and upper=True takes the formula itself). The LU family still
+refuses complex inputs."""
 import numpy as np
 import pytest
 import torch
@@ -91,6 +91,19 @@ for _shape in ((3, 3), (4, 3), (3, 4), (2, 4, 3)):
                                                               [crand(*_shape)])
 
 
+def _qr_case(m, A, mode):
+    Q, R = m.linalg.qr(A, mode=mode)
+    rng = np.random.default_rng(3)
+    C, D = (m.tensor(rng.standard_normal(tuple(t.shape)) + 1j * rng.standard_normal(tuple(t.shape)), dtype=A.dtype)
+            for t in (Q, R))
+    return (Q * C).real.sum() + (R * D).abs().sum()
+
+
+for _shape, _mode in (((3, 3), "reduced"), ((4, 3), "reduced"), ((3, 5), "reduced"), ((2, 4, 3), "reduced"),
+                      ((3, 4), "complete")):
+    CASES[f"qr_{_mode}_{'x'.join(map(str, _shape))}"] = (lambda m, A, _m=_mode: _qr_case(m, A, _m), [crand(*_shape)])
+
+
 def _run(m, f, arrays, dtype, order):
     ins = [m.tensor(a.astype(dtype), requires_grad=True) for a in arrays]
     out = f(m, *ins)
@@ -129,7 +142,7 @@ def test_complex_refusals():
     """the SVD / QR based functions still refuse complex inputs; eigh refuses a loss that depends on the vectors'
     phases (as torch), and slogdet / eigh / svdvals of a complex input have no double backward here"""
     a = tg.tensor(crand(3, 3))
-    for f in (tg.linalg.qr, tg.linalg.lu_factor):
+    for f in (tg.linalg.lu_factor, tg.linalg.lu):
         with pytest.raises(RuntimeError, match="Expected a floating point tensor as input. Got complex128"):
             f(a)
     for m in (torch, tg):
@@ -143,7 +156,7 @@ def test_complex_refusals():
             m.linalg.eigh(A)[1].real.sum().backward()
     A = tg.tensor(h, requires_grad=True)
     for f in (lambda: tg.linalg.slogdet(A)[1], lambda: tg.linalg.eigh(A)[0], lambda: tg.linalg.svdvals(A),
-              lambda: tg.linalg.svd(A)[1]):
+              lambda: tg.linalg.svd(A)[1], lambda: tg.linalg.qr(A)[1].real):
         with pytest.raises(NotImplementedError, match="double backward .* complex inputs"):
             tg.autograd.grad(f().sum(), A, create_graph=True)
 

@@ -445,6 +445,17 @@ def _qr_backward_tall(q, r, gq, gr):
     return _T(np.linalg.solve(r, _T(b)))  # b R^-T, with R square and invertible
 
 
+def _qr_backward_tall_complex(q, r, gq, gr):
+    """_qr_backward_tall for a complex A: dA = (dQ + Q H) R^-H, H the Hermitian matrix with the upper triangle of
+    dR R^H - Q^H dQ (its diagonal's real part; copyltu's complex form)"""
+    x = np.triu(gr @ _H(r) - _H(q) @ gq)
+    x = x + _H(x)
+    idx = np.arange(x.shape[-1])
+    x[..., idx, idx] = x[..., idx, idx].real / 2
+    b = gq + q @ x
+    return _H(np.linalg.solve(r, _H(b)))  # b R^-H
+
+
 def _qr_backward_tall_t(q, r, gq, gr):
     """_qr_backward_tall on Tensors (recorded); copyltu through a constant mask"""
     m = r @ gr.mT - gq.mT @ q
@@ -456,7 +467,7 @@ def _qr_backward_tall_t(q, r, gq, gr):
 class Qr(MultiOutput):
     """A = Q R (mode 'reduced', 'complete' or 'r');  for m >= n: dA = (dQ + Q copyltu(M)) R^-T with
     M = R dR^T - dQ^T Q; for m < n, A = [X | Y], R = [U | V]: dY = Q dV, dX from the square case with
-    dQ + Y dV^T"""
+    dQ + Y dV^T. Complex A: torch's form of the square case (_qr_backward_tall_complex), ^T -> ^H"""
     differentiable = (True, True)
 
     def forward(self, a, mode="reduced"):
@@ -479,11 +490,12 @@ class Qr(MultiOutput):
         q, r = self.q, self.r
         gq = np.zeros_like(q) if gq is None else gq
         gr = np.zeros_like(r) if gr is None else gr
+        tall = _qr_backward_tall_complex if q.dtype.kind == "c" else _qr_backward_tall
         if m >= n:
-            return _qr_backward_tall(q, r, gq, gr)
+            return tall(q, r, gq, gr)
         y = q @ r[..., m:]  # A's columns past m
         gv = gr[..., m:]
-        gx = _qr_backward_tall(q, r[..., :m], gq + y @ _T(gv), gr[..., :m])
+        gx = tall(q, r[..., :m], gq + y @ _H(gv), gr[..., :m])
         return np.concatenate([gx, q @ gv], -1)
 
     def backward_graph_multi(self, gq, gr):  # backward_multi on Tensors, Q and R in the graph
@@ -491,6 +503,9 @@ class Qr(MultiOutput):
         m, n = self.shape[-2:]
         if self.mode == "r" or (self.mode == "complete" and m > n):
             return self.backward_multi(gq, gr)  # raises, as the first-order backward does
+        if self.r.dtype.kind == "c":
+            raise NotImplementedError("linalg.qr: double backward (create_graph=True) is not supported for complex "
+                                      "inputs; the first-order gradient is")
         q, r = self._output_i(0, self.q), self._output_i(1, self.r)
         gq = const(np.zeros_like(self.q)) if gq is None else gq
         gr = const(np.zeros_like(self.r)) if gr is None else gr
