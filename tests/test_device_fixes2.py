@@ -88,6 +88,11 @@ LINALG = {
     "qr_second": (_second(lambda a: tg.linalg.qr(a)[0].abs()), [SQ]),
     "eigh": (lambda a: _signless(tg.linalg.eigh(a @ a.T)), [SQ]),
     "eig": (lambda a: [tg.linalg.eigvals(a).real, tg.linalg.eig(a)[0].imag, tg.linalg.eig(a)[1].abs()], [SQ]),
+    # complex inputs (the ^H backward formulas): made from the real input, so its gradient is the real part's
+    "complex": (lambda a: [(lambda c: [tg.linalg.inv(c).abs(), tg.linalg.det(c).abs(), tg.linalg.solve(c, c).real,
+                                       tg.linalg.svdvals(c), tg.linalg.qr(c)[1].abs(),
+                                       tg.linalg.eigvalsh(c @ c.mH), tg.linalg.cholesky(c @ c.mH + 3).abs()])(
+        tg.complex(a, a.flip(0)))][0], [SQ]),
     "eigh_second": (_second(lambda a: tg.linalg.eigh(a @ a.T)[1].abs()), [SQ]),
     "cholesky_second": (_second(lambda a: tg.linalg.cholesky(a @ a.T)), [SQ]),
     "matrix_exp": (lambda a: [tg.linalg.matrix_exp(a * 0.1), tg.linalg.matrix_exp(a),
