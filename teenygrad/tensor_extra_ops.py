@@ -120,7 +120,8 @@ def cov(self, *, correction=1, fweights=None, aweights=None):
         raise RuntimeError("cov: bool dtype is not supported for input")
     if not isinstance(correction, int):
         raise TypeError(f"cov: correction must be an int, got {type(correction).__name__}")
-    x = (self.reshape(1, -1) if self.ndim < 2 else self)._float_operand()  # (vars, obs)
+    x = self.reshape(1, -1) if self.ndim < 2 else self  # (vars, obs)
+    x = x if x._data.dtype.kind == "c" else x._float_operand()
     n = x.shape[1]
     w = None
     if fweights is not None:
@@ -145,20 +146,26 @@ def cov(self, *, correction=1, fweights=None, aweights=None):
                       "observations", stacklevel=2)
         fact = fact - fact  # +0, so c / fact keeps c's sign (fact * 0 is -0 for a negative fact)
     xm = x - avg.unsqueeze(1)
-    c = xm @ (xm if w is None else xm * w).T
+    c = xm @ (xm if w is None else xm * w).T.conj()  # complex: x_i conj(x_j), as torch
     with np.errstate(divide="ignore", invalid="ignore"):
         return (c / fact).squeeze()
 
 
 @_method
 def corrcoef(self):
-    """Pearson correlation of the rows: cov_ij / sqrt(cov_ii cov_jj), clipped to [-1, 1]."""
+    """Pearson correlation of the rows: cov_ij / sqrt(cov_ii cov_jj), clipped to [-1, 1] (complex: the real and
+    imaginary parts each, as torch)."""
     c = self.cov()
     with np.errstate(divide="ignore", invalid="ignore"):
         if c.ndim == 0:
             return c / c
-        sd = c.diagonal().sqrt()
-        return (c / sd.unsqueeze(1) / sd.unsqueeze(0)).clamp(-1, 1)
+        d = c.diagonal()
+        sd = (d.real if d._data.dtype.kind == "c" else d).sqrt()
+        r = c / sd.unsqueeze(1) / sd.unsqueeze(0)
+        if r._data.dtype.kind == "c":
+            from .tensor_complex import complex as _complex
+            return _complex(r.real.clamp(-1, 1), r.imag.clamp(-1, 1))
+        return r.clamp(-1, 1)
 
 
 @_method

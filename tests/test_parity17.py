@@ -71,3 +71,33 @@ def test_data_assignment_checked_as_torch():
             x.data = lib.ones(3, dtype=lib.int64)
         x.data = lib.zeros(5, dtype=lib.float64)  # another shape and float dtype: taken, as torch
         assert tuple(x.shape) == (5,) and x.dtype == lib.float64 and x.requires_grad
+
+
+COV_CASES = {
+    "cov": lambda m, X, w: m.cov(X),
+    "cov_weights": lambda m, X, w: m.cov(X, fweights=m.tensor([1, 2, 1, 3, 1]), aweights=m.tensor(w)),
+    "cov_1d": lambda m, X, w: m.cov(X[0]),
+    "cov_correction0": lambda m, X, w: m.cov(X, correction=0),
+    "corrcoef": lambda m, X, w: m.corrcoef(X),
+}
+
+
+@pytest.mark.parametrize("dtype", [np.complex128, np.complex64])
+@pytest.mark.parametrize("name", list(COV_CASES))
+def test_complex_cov_and_corrcoef_as_torch(name, dtype):
+    """cov / corrcoef refused complex inputs: now x_i conj(x_j) as torch, corrcoef clipping the real and imaginary
+    parts each; values and gradients against torch"""
+    rng = np.random.default_rng(4)
+    x = (rng.standard_normal((3, 5)) + 1j * rng.standard_normal((3, 5))).astype(dtype)
+    w = rng.uniform(0.5, 2, 5).astype(np.float64 if dtype == np.complex128 else np.float32)
+    res = []
+    for m in (torch, tg):
+        X = m.tensor(x, requires_grad=True)
+        out = COV_CASES[name](m, X, w)
+        g, = m.autograd.grad((out * out).real.sum() + out.imag.sum(), X)
+        value = (lambda t: t.detach().resolve_conj().numpy()) if m is torch else (lambda t: t.detach().numpy())
+        res.append((value(out), value(g), str(out.dtype).split(".")[-1]))
+    tol = 1e-10 if dtype == np.complex128 else 1e-4
+    assert res[1][2] == res[0][2]
+    for a, b in zip(res[0][:2], res[1][:2]):
+        np.testing.assert_allclose(b, a, rtol=tol, atol=tol)
