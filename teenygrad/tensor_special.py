@@ -128,8 +128,9 @@ def igammac(self, other):
 @_method
 def logcumsumexp(self, dim):
     d = _norm_dim(dim, self.ndim, "logcumsumexp")  # torch checks dim before the dtype
-    if not dt.is_floating(self.dtype):
-        raise NotImplementedError(f"logcumsumexp: not implemented for {self.dtype} tensors (floating point only)")
+    if not dt.is_floating(self.dtype) and self._data.dtype.kind != "c":
+        raise NotImplementedError(f"logcumsumexp: not implemented for {self.dtype} tensors (floating point and "
+                                  f"complex only)")
     if self.ndim == 0:
         return self.clone()
     return S.LogCumSumExp.apply(self, axis=d)

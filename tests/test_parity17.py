@@ -101,3 +101,30 @@ def test_complex_cov_and_corrcoef_as_torch(name, dtype):
     assert res[1][2] == res[0][2]
     for a, b in zip(res[0][:2], res[1][:2]):
         np.testing.assert_allclose(b, a, rtol=tol, atol=tol)
+
+
+@pytest.mark.parametrize("dtype", [np.complex128, np.complex64])
+@pytest.mark.parametrize("shape,dim", [((6,), 0), ((3, 5), 1), ((4, 3), 0), ((2, 3, 4), -1)])
+def test_complex_logcumsumexp_as_torch(shape, dim, dtype):
+    """logcumsumexp refused complex inputs: torch's complex log-add-exp scan, and its gradient"""
+    rng = np.random.default_rng(6)
+    x = (rng.standard_normal(shape) * 3 + 1j * rng.standard_normal(shape) * 2).astype(dtype)
+    res = []
+    for m in (torch, tg):
+        X = m.tensor(x, requires_grad=True)
+        out = m.logcumsumexp(X, dim)
+        g, = m.autograd.grad((out.real * 1.3).sum() + (out.imag * out.imag).sum(), X)
+        value = (lambda t: t.detach().resolve_conj().numpy()) if m is torch else (lambda t: t.detach().numpy())
+        res.append((value(out), value(g)))
+    tol = 1e-12 if dtype == np.complex128 else 2e-5
+    for a, b in zip(*res):
+        np.testing.assert_allclose(b, a, rtol=tol, atol=tol * max(1.0, np.abs(a).max()))
+
+
+def test_complex_logcumsumexp_special_values_as_torch():
+    for v in ([complex(-np.inf, 0), 1 + 1j, complex(-np.inf, 2)], [complex(np.nan, 0), 1j],
+              [complex(np.inf, 1), complex(np.inf, 2)], [complex(-np.inf, 2), complex(-np.inf, 1)],
+              [complex(np.inf, 2), 1 + 1j]):
+        a = np.array(v, np.complex128)
+        np.testing.assert_array_equal(tg.logcumsumexp(tg.tensor(a), 0).numpy(),
+                                      torch.logcumsumexp(torch.tensor(a), 0).numpy())

@@ -574,17 +574,48 @@ def _xlogy_graph(f, g, fn, edge, shift):
     return gx, gy
 
 
+def _complex_log_add_exp(a, b):
+    """log(e^a + e^b) for complex arrays, as torch's: the larger real part factored out (log1p of the rest), -inf
+    with both real parts -inf (its angle undetermined: 0), NaN if either real part is NaN"""
+    big = np.where(a.real >= b.real, a, b)
+    small = np.where(a.real >= b.real, b, a)
+    with np.errstate(invalid="ignore", over="ignore", divide="ignore"):
+        out = big + np.log1p(np.exp(small - big))
+        both_inf = np.isinf(a.real) & (a.real == b.real)
+        out = np.where(both_inf & (a.real < 0), complex(-np.inf, 0), out)
+        out = np.where(both_inf & (a.real > 0), np.log(np.exp(a) + np.exp(b)), out)
+    return np.where(np.isnan(a.real) | np.isnan(b.real), complex(np.nan, np.nan), out).astype(a.dtype, copy=False)
+
+
+def _complex_logcumsumexp(x, axis):
+    """logcumsumexp of a complex array: one complex log-add-exp per step along axis (numpy has no complex logaddexp)"""
+    x = np.moveaxis(x, axis, 0)
+    out = np.empty_like(x)
+    prev = np.full(x.shape[1:], complex(-np.inf, 0), x.dtype)  # torch's scan starts from log 0 (so a NaN or -inf
+    for i in range(x.shape[0]):                                 # first entry comes out as its later ones would)
+        prev = out[i] = _complex_log_add_exp(prev, x[i])
+    return np.moveaxis(out, 0, axis)
+
+
 class LogCumSumExp(Function):
     """z_i = log sum_{j <= i} e^(x_j) along an axis;  dx_i = sum_{j >= i} dz_j e^(x_i - z_j), summed separately
-    for the positive and negative parts of dz in log space so nothing overflows"""
+    for the positive and negative parts of dz in log space so nothing overflows. Complex x (torch's form):
+    dx = conj(e^(x + rev_logcumsumexp(log conj(dz) - z)))"""
     saves_output = True
     def forward(self, x, axis):  # on the host for a GPU array: cupy's ufuncs have no logaddexp.accumulate
         self.x, self.axis = x, axis
-        self.z = on_device_of(x, np.logaddexp.accumulate(to_host(x), axis=axis))
+        h = to_host(x)
+        z = _complex_logcumsumexp(h, axis) if h.dtype.kind == "c" else np.logaddexp.accumulate(h, axis=axis)
+        self.z = on_device_of(x, z)
         return self.z
 
     def backward(self, g):
         ax, x, z, g = self.axis, to_host(self.x), to_host(self.z), to_host(g)
+        if x.dtype.kind == "c":
+            with np.errstate(divide="ignore", invalid="ignore"):
+                w = np.log(np.conj(g).astype(x.dtype, copy=False)) - z
+            tail = np.flip(_complex_logcumsumexp(np.flip(w, ax), ax), ax)
+            return on_device_of(self.x, np.conj(np.exp(x + tail)))
         dx = np.zeros_like(x)
         with np.errstate(divide="ignore", invalid="ignore"):
             for sign in (1, -1):
@@ -596,6 +627,9 @@ class LogCumSumExp(Function):
     def backward_graph(self, g):
         # backward's formula on Tensors; where sign * g <= 0 its log is the lowest finite float, not -inf, so the
         # reversed logcumsumexp (and its own backward) never meets inf - inf
+        if self.x.dtype.kind == "c":
+            raise NotImplementedError("logcumsumexp: double backward (create_graph=True) is not supported for complex "
+                                      "inputs; the first-order gradient is")
         ax = self.axis
         x, z = self._input(0, self.x), self._output(self.z)
         lowest = float(np.finfo(self.x.dtype).min)
