@@ -35,8 +35,8 @@ def solve_triangular(A, B, *, upper, left=True, unitriangular=False):
     """X with A X = B (left) or X A = B, reading only A's upper or lower triangle (unitriangular: not its
     diagonal either, taken as ones). A zero on the diagonal gives inf/NaN, not an error, as torch"""
     op = "linalg.solve_triangular"
-    _check_square(A, op)
-    _check_float(B, op)
+    _check_square(A, op, complex_ok=True)
+    _check_float(B, op, complex_ok=True)
     _check_rhs(A, B, left, op)
     B = _dtype_of_A(A, B)
     if not left:  # X A = B  <=>  A^T X^T = B^T, and A^T's triangle is the other one
@@ -54,7 +54,7 @@ def lu_factor_ex(A, *, pivot=True, check_errors=False):
     """(LU, pivots, info): L's strict lower part and U packed in LU, LAPACK's 1-based int32 pivots, info per
     matrix 0 or the 1-based index of the first zero on U's diagonal"""
     op = "linalg.lu_factor_ex"
-    _check_matrix(A, op)
+    _check_matrix(A, op, complex_ok=True)
     _check_pivot(pivot, op)
     packed, pivots = _apply_multi(LU.LuFactor, A)
     k = min(A.shape[-2:])
@@ -75,7 +75,7 @@ def _raise_zero_pivot(info, op):
 
 def lu_factor(A, *, pivot=True):
     """(LU, pivots) as lu_factor_ex, refusing a matrix with a zero on U's diagonal (as torch)"""
-    _check_matrix(A, "linalg.lu_factor")
+    _check_matrix(A, "linalg.lu_factor", complex_ok=True)
     _check_pivot(pivot, "linalg.lu_factor")
     packed, pivots, info = lu_factor_ex(A)
     if info._data.any():
@@ -86,7 +86,7 @@ def lu_factor(A, *, pivot=True):
 def lu(A, *, pivot=True):
     """(P, L, U) with A = P L U: P a permutation matrix (A's dtype), L (m, k) unit lower, U (k, n) upper,
     k = min(m, n). Singular matrices are factored too"""
-    _check_matrix(A, "linalg.lu")
+    _check_matrix(A, "linalg.lu", complex_ok=True)
     _check_pivot(pivot, "linalg.lu")
     return _lu_t(*_apply_multi(LU.Lu, A))
 
@@ -98,11 +98,11 @@ def _permute_rows(B, perm):
 
 
 def lu_solve(LU_, pivots, B, *, left=True, adjoint=False):
-    """X with A X = B (adjoint: A^T X = B; left=False: X A = B or X A^T = B) for A = P L U given by lu_factor:
-    X = U^-1 L^-1 P^T B, or P L^-T U^-T B for the adjoint"""
+    """X with A X = B (adjoint: A^H X = B; left=False: X A = B or X A^H = B) for A = P L U given by lu_factor:
+    X = U^-1 L^-1 P^T B, or P L^-H U^-H B for the adjoint (^H is ^T for a real A)"""
     op = "linalg.lu_solve"
-    _check_square(LU_, op)
-    _check_float(B, op)
+    _check_square(LU_, op, complex_ok=True)
+    _check_float(B, op, complex_ok=True)
     _check_rhs(LU_, B, left, op)
     n = LU_.shape[-1]
     if not isinstance(pivots, Tensor) or pivots._data.dtype != np.int32:
@@ -117,14 +117,14 @@ def lu_solve(LU_, pivots, B, *, left=True, adjoint=False):
     if LU_.dtype != B.dtype:
         raise RuntimeError(f"{op}: Expected LU and B to have the same dtype, but found LU of type {LU_.dtype} and B "
                            f"of type {B.dtype} instead")
-    if not left:  # X A = B  <=>  A^T X^T = B^T
-        return lu_solve(LU_, pivots, B.mT, adjoint=not adjoint).mT
+    if not left:  # X A = B  <=>  A^H X^H = B^H
+        return lu_solve(LU_, pivots, B.mH, adjoint=not adjoint).mH
     A2, B2 = _broadcast_batch(LU_, B, op, B.shape[-2:])
     perm = LU.pivots_to_perm(pivots._data, n)
     perm = np.broadcast_to(perm, A2.shape[:-2] + (n,))
     if not adjoint:
         Y = solve_triangular(A2, _permute_rows(B2, perm), upper=False, unitriangular=True)
         return solve_triangular(A2, Y, upper=True)
-    Y = solve_triangular(A2.mT, B2, upper=False)  # U^T is lower
-    Z = solve_triangular(A2.mT, Y, upper=True, unitriangular=True)  # L^T is unit upper
+    Y = solve_triangular(A2.mH, B2, upper=False)  # U^H is lower
+    Z = solve_triangular(A2.mH, Y, upper=True, unitriangular=True)  # L^H is unit upper
     return _permute_rows(Z, np.argsort(perm, -1))  # P Z: row perm[i] of X is row i of Z

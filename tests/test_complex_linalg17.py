@@ -1,9 +1,10 @@
 """Complex inputs for linalg.inv / inv_ex / det / slogdet / solve / solve_ex / cholesky / cholesky_ex / eigh / eigvalsh /
-svd / svdvals / qr / pinv / lstsq / vecdot / matrix_norm / norm / matrix_exp / vander / cond / matrix_rank, which
-refused them: results and gradients against torch (first order, and second order for several), complex128 and complex64.
-The backward formulas are the real ones with ^T -> ^H, plus torch's phase handling for eigh and svd; cholesky follows
-torch's form (its diagonal keeps an imaginary part, and upper=True takes the formula itself). The LU family still
-refuses complex inputs."""
+svd / svdvals / qr / lu / lu_factor / lu_solve / solve_triangular / pinv / lstsq / vecdot / matrix_norm / norm /
+matrix_exp / vander / cond / matrix_rank, which refused them: results and gradients against torch (first order, and
+second order for several), complex128 and complex64. The backward formulas are the real ones with ^T -> ^H, plus
+torch's phase handling for eigh and svd; cholesky follows torch's form (its diagonal keeps an imaginary part, and
+upper=True takes the formula itself); LU pivots as LAPACK's i?amax (|Re| + |Im|). cholesky_solve and
+cholesky_inverse still refuse complex inputs."""
 import numpy as np
 import pytest
 import torch
@@ -104,6 +105,34 @@ for _shape, _mode in (((3, 3), "reduced"), ((4, 3), "reduced"), ((3, 5), "reduce
     CASES[f"qr_{_mode}_{'x'.join(map(str, _shape))}"] = (lambda m, A, _m=_mode: _qr_case(m, A, _m), [crand(*_shape)])
 
 
+def _lu_loss(m, A):
+    P, L, U = m.linalg.lu(A)
+    return (L.abs() ** 2).sum() + (U * U).real.sum()
+
+
+CASES.update({
+    "lu_factor": (lambda m, A: m.linalg.lu_factor(A)[0], [crand(2, 4, 4)]),
+    "lu_factor_tall": (lambda m, A: m.linalg.lu_factor(A)[0], [crand(5, 3)]),
+    "lu_factor_wide": (lambda m, A: m.linalg.lu_factor(A)[0], [crand(3, 5)]),
+    "lu": (_lu_loss, [crand(4, 4)]),
+    "lu_tall": (_lu_loss, [crand(5, 3)]),
+    "lu_wide": (_lu_loss, [crand(3, 5)]),
+    "lu_solve": (lambda m, A, B: m.linalg.lu_solve(*m.linalg.lu_factor(A), B), [crand(3, 3), crand(3, 2)]),
+    "lu_solve_adjoint": (lambda m, A, B: m.linalg.lu_solve(*m.linalg.lu_factor(A), B, adjoint=True),
+                         [crand(3, 3), crand(3, 2)]),
+    "lu_solve_right": (lambda m, A, B: m.linalg.lu_solve(*m.linalg.lu_factor(A), B, left=False),
+                       [crand(3, 3), crand(2, 3)]),
+    "lu_solve_right_adjoint": (lambda m, A, B: m.linalg.lu_solve(*m.linalg.lu_factor(A), B, left=False, adjoint=True),
+                               [crand(3, 3), crand(2, 3)]),
+    "solve_triangular_upper": (lambda m, A, B: m.linalg.solve_triangular(A, B, upper=True),
+                               [crand(3, 3) + 3 * np.eye(3), crand(3, 2)]),
+    "solve_triangular_lower_unit": (lambda m, A, B: m.linalg.solve_triangular(A, B, upper=False, unitriangular=True),
+                                    [crand(3, 3), crand(3, 2)]),
+    "solve_triangular_right": (lambda m, A, B: m.linalg.solve_triangular(A, B, upper=True, left=False),
+                               [crand(3, 3) + 3 * np.eye(3), crand(2, 3)]),
+})
+
+
 def _run(m, f, arrays, dtype, order):
     ins = [m.tensor(a.astype(dtype), requires_grad=True) for a in arrays]
     out = f(m, *ins)
@@ -130,7 +159,8 @@ def test_complex_linalg_matches_torch(name, dtype):
 
 
 @pytest.mark.parametrize("name", ["inv", "det", "solve", "cholesky", "cholesky_upper", "eigvalsh", "matrix_exp",
-                                  "vander", "pinv", "lstsq"])
+                                  "vander", "pinv", "lstsq", "lu", "lu_tall", "lu_solve_right_adjoint",
+                                  "solve_triangular_right"])
 def test_complex_linalg_second_order_matches_torch(name):
     f, arrays = CASES[name]
     (_, g1, _), (_, g2, _) = (_run(m, f, arrays, np.complex128, 2) for m in (torch, tg))
@@ -142,9 +172,9 @@ def test_complex_refusals():
     """the SVD / QR based functions still refuse complex inputs; eigh refuses a loss that depends on the vectors'
     phases (as torch), and slogdet / eigh / svdvals of a complex input have no double backward here"""
     a = tg.tensor(crand(3, 3))
-    for f in (tg.linalg.lu_factor, tg.linalg.lu):
-        with pytest.raises(RuntimeError, match="Expected a floating point tensor as input. Got complex128"):
-            f(a)
+    for f in (tg.cholesky_solve, tg.cholesky_inverse):
+        with pytest.raises(RuntimeError, match="complex128"):
+            f(a, a) if f is tg.cholesky_solve else f(a)
     for m in (torch, tg):
         A = m.tensor(crand(3, 3), requires_grad=True)
         with pytest.raises(RuntimeError, match="specified up to multiplication by e\\^\\{i phi\\}"):
@@ -185,3 +215,9 @@ def test_complex_cond_by_inverse(p):
             e[idx] = h * unit
             fd[idx] += unit * (f(a + e) - f(a - e)) / (2 * h)
     np.testing.assert_allclose(A.grad.numpy(), fd, rtol=1e-5, atol=1e-7)
+
+
+def test_complex_lu_pivots_as_lapack():
+    """LAPACK's pivot search for complex matrices takes the largest |Re| + |Im|, not the largest modulus"""
+    a = np.array([[3 + 0j, 1], [2 + 2j, 5]])  # modulus picks row 1 (3 > 2.83); |Re| + |Im| row 2 (3 < 4)
+    assert tg.linalg.lu_factor(tg.tensor(a))[1].tolist() == torch.linalg.lu_factor(torch.tensor(a))[1].tolist() == [2, 2]

@@ -7,7 +7,7 @@ from .._arrays import contiguous, on_device_of, xp_of, zeros_on
 from ..autograd.function import Function
 from ..autograd.graph_backward import const
 from ..backend.cpu import fused
-from .linalg import MultiOutput, _T
+from .linalg import MultiOutput, _H, _T
 
 
 _TRSM_BLOCK = 64  # rows solved by substitution between two GEMM updates of the rest
@@ -43,7 +43,7 @@ def _tri_mask(m, upper, unit):
 
 class SolveTriangular(Function):
     """X = A^-1 B, A triangular (batch dims already broadcast);  dB = A^-T dX, dA = tri(-dB X^T) (tri: the
-    triangle the solve read)"""
+    triangle the solve read; ^H for complex)"""
     saves_output = True
 
     def forward(self, a, b, upper=False, unitriangular=False):
@@ -52,17 +52,17 @@ class SolveTriangular(Function):
         return self.x
 
     def backward(self, g):
-        gb = trsm(_T(self.a), g, not self.upper, self.unit)
-        ga = _tri_mask(-(gb @ _T(self.x)), self.upper, self.unit) if self.needs_input_grad[0] else None
+        gb = trsm(_H(self.a), g, not self.upper, self.unit)
+        ga = _tri_mask(-(gb @ _H(self.x)), self.upper, self.unit) if self.needs_input_grad[0] else None
         return ga, gb
 
     def backward_graph(self, g):
         a = self._input(0, self.a)
-        gb = SolveTriangular.apply(a.mT, g, upper=not self.upper, unitriangular=self.unit)
+        gb = SolveTriangular.apply(a.mH, g, upper=not self.upper, unitriangular=self.unit)
         if not self.needs_input_grad[0]:
             return None, gb
         mask = on_device_of(self.a, _tri_mask(np.ones(self.a.shape[-2:], self.a.dtype), self.upper, self.unit))
-        return -(gb @ self._output(self.x).mT) * const(mask), gb
+        return -(gb @ self._output(self.x).mH) * const(mask), gb
 
 
 class CholeskySolve(Function):
@@ -143,7 +143,8 @@ def lu_packed(a):
     perm = np.tile(np.arange(m), (work.shape[0], 1))
     info = np.zeros(work.shape[0], np.int32)
     for j in range(k):
-        p = j + np.argmax(np.abs(work[:, j:, j]), axis=1)
+        col = work[:, j:, j]  # LAPACK's i?amax: |Re| + |Im| for complex
+        p = j + np.argmax(np.abs(col.real) + np.abs(col.imag) if col.dtype.kind == "c" else np.abs(col), axis=1)
         pivots[:, j] = p + 1
         work[rows, p], work[:, j] = work[:, j].copy(), work[rows, p].copy()
         perm[rows, p], perm[:, j] = perm[:, j].copy(), perm[rows, p]
@@ -195,24 +196,24 @@ def _lu_backward(perm, low, up, gl, gu):
     gu = np.zeros_like(up) if gu is None else gu
     l1, u1 = low[..., :k, :], up[..., :, :k]
 
-    def right_solve_ut(b):  # b U1^-T
-        return _T(trsm(u1, _T(b), upper=True))
+    def right_solve_ut(b):  # b U1^-T (^-H for complex)
+        return _H(trsm(u1, _H(b), upper=True))
 
-    def left_solve_lt(b):  # L1^-T b
-        return trsm(_T(l1), b, upper=True, unit=True)
+    def left_solve_lt(b):  # L1^-T b (^-H for complex)
+        return trsm(_H(l1), b, upper=True, unit=True)
 
     extra = None
     if m > n:
         gl2 = gl[..., k:, :]
         extra = right_solve_ut(gl2)  # dA2
-        gu = gu - _T(low[..., k:, :]) @ extra
+        gu = gu - _H(low[..., k:, :]) @ extra
         gl = gl[..., :k, :]
     elif m < n:
         gu2 = gu[..., :, k:]
         extra = left_solve_lt(gu2)  # dA2
-        gl = gl - extra @ _T(up[..., :, k:])
+        gl = gl - extra @ _H(up[..., :, k:])
         gu = gu[..., :, :k]
-    phi = np.tril(_T(l1) @ gl, -1) + np.triu(gu @ _T(u1))
+    phi = np.tril(_H(l1) @ gl, -1) + np.triu(gu @ _H(u1))
     ga = right_solve_ut(left_solve_lt(phi))
     if extra is not None:
         ga = np.concatenate([ga, extra], -2 if m > n else -1)
@@ -229,22 +230,22 @@ def _lu_backward_t(perm, low, up, gl, gu):
     gu = const(zeros_on(up._data, up.shape)) if gu is None else gu
     l1, u1 = low[..., :k, :], up[..., :, :k]
 
-    def right_solve_ut(b):  # b U1^-T
-        return SolveTriangular.apply(u1, b.mT, upper=True).mT
+    def right_solve_ut(b):  # b U1^-T (^-H for complex)
+        return SolveTriangular.apply(u1, b.mH, upper=True).mH
 
-    def left_solve_lt(b):  # L1^-T b
-        return SolveTriangular.apply(l1.mT, b, upper=True, unitriangular=True)
+    def left_solve_lt(b):  # L1^-T b (^-H for complex)
+        return SolveTriangular.apply(l1.mH, b, upper=True, unitriangular=True)
 
     extra = None
     if m > n:
         extra = right_solve_ut(gl[..., k:, :])
-        gu = gu - low[..., k:, :].mT @ extra
+        gu = gu - low[..., k:, :].mH @ extra
         gl = gl[..., :k, :]
     elif m < n:
         extra = left_solve_lt(gu[..., :, k:])
-        gl = gl - extra @ up[..., :, k:].mT
+        gl = gl - extra @ up[..., :, k:].mH
         gu = gu[..., :, :k]
-    ga = right_solve_ut(left_solve_lt((l1.mT @ gl).tril(-1) + (gu @ u1.mT).triu()))
+    ga = right_solve_ut(left_solve_lt((l1.mH @ gl).tril(-1) + (gu @ u1.mH).triu()))
     if extra is not None:
         ga = cat([ga, extra], -2 if m > n else -1)
     inv_perm = np.argsort(perm, -1)
