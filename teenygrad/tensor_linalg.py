@@ -57,8 +57,8 @@ def cholesky_solve(self, input2, upper=False):
     if self.ndim < 2 or input2.ndim < 2:
         raise RuntimeError(f"cholesky_solve: b and the factor must have at least 2 dimensions, got shapes "
                            f"{tuple(self.shape)} and {tuple(input2.shape)}")
-    la._check_square(input2, "cholesky_solve")
-    la._check_float(self, "cholesky_solve")
+    la._check_square(input2, "cholesky_solve", complex_ok=True)
+    la._check_float(self, "cholesky_solve", complex_ok=True)
     if self.dtype != input2.dtype:
         raise RuntimeError(f"cholesky_solve: Expected b and A to have the same dtype, but got b of type {self.dtype} "
                            f"and A of type {input2.dtype}")
@@ -73,7 +73,7 @@ def cholesky_solve(self, input2, upper=False):
 @_method
 def cholesky_inverse(self, upper=False):
     """A^-1 for A = L L^T given L (U^T U with upper=True), of which only the triangle is read (as torch)"""
-    _la()._check_square(self, "cholesky_inverse")
+    _la()._check_square(self, "cholesky_inverse", complex_ok=True)
     from .ops.linalg_lu import CholeskyInverse
     return CholeskyInverse.apply(self, upper=bool(upper))
 

@@ -1,10 +1,10 @@
 """Complex inputs for linalg.inv / inv_ex / det / slogdet / solve / solve_ex / cholesky / cholesky_ex / eigh / eigvalsh /
 svd / svdvals / qr / lu / lu_factor / lu_solve / solve_triangular / pinv / lstsq / vecdot / matrix_norm / norm /
-matrix_exp / vander / cond / matrix_rank, which refused them: results and gradients against torch (first order, and
-second order for several), complex128 and complex64. The backward formulas are the real ones with ^T -> ^H, plus
-torch's phase handling for eigh and svd; cholesky follows torch's form (its diagonal keeps an imaginary part, and
-upper=True takes the formula itself); LU pivots as LAPACK's i?amax (|Re| + |Im|). cholesky_solve and
-cholesky_inverse still refuse complex inputs."""
+matrix_exp / vander / cond / matrix_rank and torch.cholesky_solve / cholesky_inverse, which refused them: results and
+gradients against torch (first order, and second order for several), complex128 and complex64. The backward formulas
+are the real ones with ^T -> ^H, plus torch's phase handling for eigh and svd; cholesky follows torch's form (its
+diagonal keeps an imaginary part, and upper=True takes the formula itself); LU pivots as LAPACK's i?amax
+(|Re| + |Im|)."""
 import numpy as np
 import pytest
 import torch
@@ -133,6 +133,15 @@ CASES.update({
 })
 
 
+_L = np.linalg.cholesky(hpd(3))
+CASES.update({
+    "cholesky_solve": (lambda m, B, F: m.cholesky_solve(B, F), [crand(3, 2), _L]),
+    "cholesky_solve_upper": (lambda m, B, F: m.cholesky_solve(B, F, upper=True), [crand(3, 2), _L.conj().T]),
+    "cholesky_inverse": (lambda m, F: m.cholesky_inverse(F), [_L]),
+    "cholesky_inverse_upper": (lambda m, F: m.cholesky_inverse(F, upper=True), [_L.conj().T]),
+})
+
+
 def _run(m, f, arrays, dtype, order):
     ins = [m.tensor(a.astype(dtype), requires_grad=True) for a in arrays]
     out = f(m, *ins)
@@ -160,7 +169,7 @@ def test_complex_linalg_matches_torch(name, dtype):
 
 @pytest.mark.parametrize("name", ["inv", "det", "solve", "cholesky", "cholesky_upper", "eigvalsh", "matrix_exp",
                                   "vander", "pinv", "lstsq", "lu", "lu_tall", "lu_solve_right_adjoint",
-                                  "solve_triangular_right"])
+                                  "solve_triangular_right", "cholesky_solve_upper", "cholesky_inverse"])
 def test_complex_linalg_second_order_matches_torch(name):
     f, arrays = CASES[name]
     (_, g1, _), (_, g2, _) = (_run(m, f, arrays, np.complex128, 2) for m in (torch, tg))
@@ -169,15 +178,11 @@ def test_complex_linalg_second_order_matches_torch(name):
 
 
 def test_complex_refusals():
-    """the SVD / QR based functions still refuse complex inputs; eigh refuses a loss that depends on the vectors'
-    phases (as torch), and slogdet / eigh / svdvals of a complex input have no double backward here"""
-    a = tg.tensor(crand(3, 3))
-    for f in (tg.cholesky_solve, tg.cholesky_inverse):
-        with pytest.raises(RuntimeError, match="complex128"):
-            f(a, a) if f is tg.cholesky_solve else f(a)
+    """eigh and svd refuse a loss that depends on the vectors' phases (as torch), and slogdet / eigh / svdvals / svd /
+    qr of a complex input have no double backward here"""
     for m in (torch, tg):
         A = m.tensor(crand(3, 3), requires_grad=True)
-        with pytest.raises(RuntimeError, match="specified up to multiplication by e\\^\\{i phi\\}"):
+        with pytest.raises(RuntimeError, match=r"specified up to multiplication by e\^\{i phi\}"):
             m.linalg.svd(A)[0].real.sum().backward()
     h = herm()
     for m in (torch, tg):

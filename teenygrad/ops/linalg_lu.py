@@ -67,21 +67,22 @@ class SolveTriangular(Function):
 
 class CholeskySolve(Function):
     """X = (L L^T)^-1 B from the factor (U^T U with upper), reading only its triangle (batch dims already broadcast);
-    dB = (L L^T)^-1 dX, dL = -(C + C^T) L (upper: -U (C + C^T)), C = dB X^T: torch's formula, on the whole factor"""
+    dB = (L L^T)^-1 dX, dL = -(C + C^T) L (upper: -U (C + C^T)), C = dB X^T: torch's formula, on the whole factor
+    (^H for complex)"""
     saves_output = True
 
     def forward(self, b, f, upper=False):
         self.f, self.upper = f, upper
-        low = _T(f) if upper else f  # the lower factor, read by its lower triangle
-        self.x = trsm(_T(low), trsm(low, b, False), True)
+        low = _H(f) if upper else f  # the lower factor, read by its lower triangle
+        self.x = trsm(_H(low), trsm(low, b, False), True)
         return self.x
 
     def backward(self, g):
         gb = CholeskySolve.forward(CholeskySolve.__new__(CholeskySolve), g, self.f, self.upper)
         if not self.needs_input_grad[1]:
             return gb, None
-        c = gb @ _T(self.x)
-        c = c + _T(c)
+        c = gb @ _H(self.x)
+        c = c + _H(c)
         return gb, -(self.f @ c if self.upper else c @ self.f)
 
     def backward_graph(self, g):
@@ -89,19 +90,19 @@ class CholeskySolve(Function):
         gb = CholeskySolve.apply(g, f, upper=self.upper)
         if not self.needs_input_grad[1]:
             return gb, None
-        c = gb @ self._output(self.x).mT
-        c = c + c.mT
+        c = gb @ self._output(self.x).mH
+        c = c + c.mH
         return gb, -(f @ c if self.upper else c @ f)
 
 
 class CholeskyInverse(Function):
     """Y = (L L^T)^-1 from the factor (U^T U with upper), reading only its triangle;  dL = -C L (upper: -U C),
-    C = Y (dY + dY^T) Y: torch's formula, on the whole factor"""
+    C = Y (dY + dY^T) Y: torch's formula, on the whole factor (^H for complex)"""
     saves_output = True
 
     def forward(self, f, upper=False):
         self.f, self.upper = f, upper
-        low = _T(f) if upper else f
+        low = _H(f) if upper else f
         diag = np.diagonal(low, axis1=-2, axis2=-1)
         if diag.size and not np.all(diag != 0):  # LAPACK potri refuses a zero on the factor's diagonal
             from .linalg import LinAlgError, _batch_prefix
@@ -112,16 +113,16 @@ class CholeskyInverse(Function):
                               f"inversion could not be completed because the input matrix is singular.")
         eye = np.broadcast_to(np.eye(f.shape[-1], dtype=f.dtype), f.shape)
         linv = trsm(low, eye, False)  # L^-1
-        self.y = _T(linv) @ linv
+        self.y = _H(linv) @ linv
         return self.y
 
     def backward(self, g):
-        c = self.y @ (g + _T(g)) @ self.y
+        c = self.y @ (g + _H(g)) @ self.y
         return -(self.f @ c if self.upper else c @ self.f)
 
     def backward_graph(self, g):
         f, y = self._input(0, self.f), self._output(self.y)
-        c = y @ (g + g.mT) @ y
+        c = y @ (g + g.mH) @ y
         return -(f @ c if self.upper else c @ f)
 
 
