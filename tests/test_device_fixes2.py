@@ -91,7 +91,9 @@ LINALG = {
     # complex inputs (the ^H backward formulas): made from the real input, so its gradient is the real part's
     "complex": (lambda a: [(lambda c: [tg.linalg.inv(c).abs(), tg.linalg.det(c).abs(), tg.linalg.solve(c, c).real,
                                        tg.linalg.svdvals(c), tg.linalg.qr(c)[1].abs(),
-                                       tg.linalg.eigvalsh(c @ c.mH), tg.linalg.cholesky(c @ c.mH + 3).abs()])(
+                                       tg.linalg.eigvalsh(c @ c.mH), tg.linalg.cholesky(c @ c.mH + 3).abs(),
+                                       tg.linalg.lu_factor(c)[0].abs(), tg.linalg.svd(c)[1],
+                                       tg.linalg.solve_triangular(c + 3, c, upper=True).real])(
         tg.complex(a, a.flip(0)))][0], [SQ]),
     "eigh_second": (_second(lambda a: tg.linalg.eigh(a @ a.T)[1].abs()), [SQ]),
     "cholesky_second": (_second(lambda a: tg.linalg.cholesky(a @ a.T)), [SQ]),
