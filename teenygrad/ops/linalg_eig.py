@@ -9,7 +9,7 @@ Each eigenvector is only defined up to a phase e^(i phi), so a loss that depends
 import numpy as np
 
 from .._arrays import on_device_of, to_host, xp_of
-from .linalg import MultiOutput
+from .linalg import MultiOutput, _H as _h  # (V is complex: the conjugate transpose)
 from ..autograd.function import Function
 
 
@@ -18,10 +18,6 @@ def _geev(a):
     w, v = np.linalg.eig(to_host(a))
     ctype = np.result_type(a.dtype, np.complex64)
     return w.astype(ctype, copy=False), v.astype(ctype, copy=False)
-
-
-def _h(m):
-    return np.conj(np.swapaxes(m, -1, -2))
 
 
 def _like(a):
