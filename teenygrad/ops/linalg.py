@@ -25,6 +25,21 @@ def _H(a):
     return np.conj(_T(a)) if a.dtype.kind == "c" else _T(a)
 
 
+def _first_order_only(a, op):
+    """The decompositions' double backward has no complex form here: refuse it by name (first order works)."""
+    if a.dtype.kind == "c":
+        raise NotImplementedError(f"{op}: double backward (create_graph=True) is not supported for complex inputs; "
+                                  f"the first-order gradient is")
+
+
+def _check_phase_free(imag_diag, op, what="eigenvectors", term="quantity, so it is ill-defined"):
+    """torch's check for a complex eig / eigh / svd backward: each vector is defined up to a phase e^(i phi), so a
+    loss whose gradient has an imaginary diagonal in V^H dV (not ~0) has no gradient"""
+    if not np.allclose(imag_diag, 0, rtol=1e-2, atol=1e-2):
+        raise RuntimeError(f"{op}: The {what} in the complex case are specified up to multiplication by e^{{i phi}}. "
+                           f"The specified loss function depends on this {term}.")
+
+
 def _diag_embed(v):
     """(..., k) -> (..., k, k) with v on the diagonal"""
     out = zeros_on(v, v.shape + v.shape[-1:])
@@ -193,9 +208,7 @@ class Slogdet(MultiOutput):
             return np.conj(glog)[..., None, None] * inv_h
 
     def backward_graph_multi(self, gsign, glog):
-        if self.a.dtype.kind == "c":
-            raise NotImplementedError("linalg.slogdet: double backward (create_graph=True) is not supported for "
-                                      "complex inputs; the first-order gradient is")
+        _first_order_only(self.a, "linalg.slogdet")
         a = self._input(0, self.a)
         if glog is None:
             return a.detach() * 0.0
@@ -279,11 +292,7 @@ class Eigh(MultiOutput):
             skew = (m - _H(m)) / 2
             inner = _pair_inverse(self.w) * skew
             if v.dtype.kind == "c":
-                d = np.diagonal(m, axis1=-2, axis2=-1)
-                if not np.allclose(d.imag, 0, rtol=1e-2, atol=1e-2):
-                    raise RuntimeError("linalg_eigh_backward: The eigenvectors in the complex case are specified up "
-                                       "to multiplication by e^{i phi}. The specified loss function depends on this "
-                                       "quantity, so it is ill-defined.")
+                _check_phase_free(np.diagonal(m, axis1=-2, axis2=-1).imag, "linalg_eigh_backward")
                 if gw is None:
                     inner = inner + _diag_embed(np.diagonal(skew, axis1=-2, axis2=-1))
         if gw is not None:
@@ -291,9 +300,7 @@ class Eigh(MultiOutput):
         return v @ inner @ _H(v)
 
     def backward_graph_multi(self, gw, gv):
-        if self.v.dtype.kind == "c":
-            raise NotImplementedError("linalg.eigh: double backward (create_graph=True) is not supported for complex "
-                                      "inputs; the first-order gradient is")
+        _first_order_only(self.v, "linalg.eigh")
         v = self._output_i(1, self.v)
         inner = None
         if gv is not None:
@@ -361,12 +368,10 @@ class Svd(MultiOutput):
                 inner = inner + s[..., :, None] * (f * skew_v)
                 diag_v = np.diagonal(skew_v, axis1=-2, axis2=-1)
             if complex_ and (gu is not None or gvh is not None):
-                if not np.allclose(np.imag(diag_u), -np.imag(diag_v), rtol=1e-2, atol=1e-2):
-                    raise RuntimeError("svd_backward: The singular vectors in the complex case are specified up to "
-                                       "multiplication by e^{i phi}. The specified loss function depends on this "
-                                       "phase term, making it ill-defined.")
+                _check_phase_free(np.imag(diag_u + diag_v), "svd_backward", "singular vectors",
+                                  "phase term, making it ill-defined")
                 d = s * (diag_u + diag_v) + (diag_u / (2 * s) if gu is not None else 0)
-                inner = inner + _diag_embed(d * np.ones_like(s))
+                inner = inner + _diag_embed(d)
             if gs is not None:
                 inner = inner + _diag_embed(gs)
             ga = u @ inner @ _H(v)
@@ -377,9 +382,7 @@ class Svd(MultiOutput):
         return ga
 
     def backward_graph_multi(self, gu, gs, gvh):  # backward_multi's formula on Tensors, the outputs in the graph
-        if self.u.dtype.kind == "c":
-            raise NotImplementedError("linalg.svd: double backward (create_graph=True) is not supported for complex "
-                                      "inputs; the first-order gradient is")
+        _first_order_only(self.u, "linalg.svd")
         k = self.s.shape[-1]
         u, s = self._output_i(0, self.u)[..., :k], self._output_i(1, self.s)
         v = self._output_i(2, self.vh)[..., :k, :].mT
@@ -424,30 +427,15 @@ class Svdvals(Function):
         # U and Vh as functions of A, in the graph: svd again, on A rebuilt from what forward kept (U diag(g) Vh
         # doesn't depend on the signs the second SVD picks)
         from ..linalg import svd
-        if self.u.dtype.kind == "c":
-            raise NotImplementedError("linalg.svdvals: double backward (create_graph=True) is not supported for "
-                                      "complex inputs (teenygrad has no complex svd); the first-order gradient is")
+        _first_order_only(self.u, "linalg.svdvals")
         a = (self.u * self._s[..., None, :]) @ self.vh
         u, _, vh = svd(self._input(0, a), full_matrices=False)
         return (u * g.unsqueeze(-2)) @ vh
 
 
-def _copyltu(m):
-    """The symmetric matrix with m's lower triangle"""
-    low = np.tril(m, -1)
-    return low + _T(low) + _diag_embed(np.diagonal(m, axis1=-2, axis2=-1))
-
-
 def _qr_backward_tall(q, r, gq, gr):
-    """A = Q R with m >= n: dA = (dQ + Q copyltu(M)) R^-T, M = R dR^T - dQ^T Q"""
-    m = r @ _T(gr) - _T(gq) @ q
-    b = gq + q @ _copyltu(m)
-    return _T(np.linalg.solve(r, _T(b)))  # b R^-T, with R square and invertible
-
-
-def _qr_backward_tall_complex(q, r, gq, gr):
-    """_qr_backward_tall for a complex A: dA = (dQ + Q H) R^-H, H the Hermitian matrix with the upper triangle of
-    dR R^H - Q^H dQ (its diagonal's real part; copyltu's complex form)"""
+    """A = Q R with m >= n: dA = (dQ + Q H) R^-H, H the Hermitian (real: symmetric) matrix with the upper triangle of
+    dR R^H - Q^H dQ and the real part of its diagonal (torch's form)"""
     x = np.triu(gr @ _H(r) - _H(q) @ gq)
     x = x + _H(x)
     idx = np.arange(x.shape[-1])
@@ -457,7 +445,8 @@ def _qr_backward_tall_complex(q, r, gq, gr):
 
 
 def _qr_backward_tall_t(q, r, gq, gr):
-    """_qr_backward_tall on Tensors (recorded); copyltu through a constant mask"""
+    """_qr_backward_tall on Tensors (recorded; real A): H from the lower triangle of M = R dR^T - dQ^T Q, which is
+    the transpose of _qr_backward_tall's dR R^T - Q^T dQ"""
     m = r @ gr.mT - gq.mT @ q
     low = m.tril(-1)
     b = gq + q @ (low + low.mT + m.diagonal(dim1=-2, dim2=-1).diag_embed())
@@ -465,9 +454,9 @@ def _qr_backward_tall_t(q, r, gq, gr):
 
 
 class Qr(MultiOutput):
-    """A = Q R (mode 'reduced', 'complete' or 'r');  for m >= n: dA = (dQ + Q copyltu(M)) R^-T with
-    M = R dR^T - dQ^T Q; for m < n, A = [X | Y], R = [U | V]: dY = Q dV, dX from the square case with
-    dQ + Y dV^T. Complex A: torch's form of the square case (_qr_backward_tall_complex), ^T -> ^H"""
+    """A = Q R (mode 'reduced', 'complete' or 'r');  for m >= n: dA = (dQ + Q H) R^-T with H the symmetric matrix
+    of the upper triangle of dR R^T - Q^T dQ (_qr_backward_tall); for m < n, A = [X | Y], R = [U | V]: dY = Q dV,
+    dX from the square case with dQ + Y dV^T (^H for a complex A)"""
     differentiable = (True, True)
 
     def forward(self, a, mode="reduced"):
@@ -490,12 +479,11 @@ class Qr(MultiOutput):
         q, r = self.q, self.r
         gq = np.zeros_like(q) if gq is None else gq
         gr = np.zeros_like(r) if gr is None else gr
-        tall = _qr_backward_tall_complex if q.dtype.kind == "c" else _qr_backward_tall
         if m >= n:
-            return tall(q, r, gq, gr)
+            return _qr_backward_tall(q, r, gq, gr)
         y = q @ r[..., m:]  # A's columns past m
         gv = gr[..., m:]
-        gx = tall(q, r[..., :m], gq + y @ _H(gv), gr[..., :m])
+        gx = _qr_backward_tall(q, r[..., :m], gq + y @ _H(gv), gr[..., :m])
         return np.concatenate([gx, q @ gv], -1)
 
     def backward_graph_multi(self, gq, gr):  # backward_multi on Tensors, Q and R in the graph
@@ -503,9 +491,7 @@ class Qr(MultiOutput):
         m, n = self.shape[-2:]
         if self.mode == "r" or (self.mode == "complete" and m > n):
             return self.backward_multi(gq, gr)  # raises, as the first-order backward does
-        if self.r.dtype.kind == "c":
-            raise NotImplementedError("linalg.qr: double backward (create_graph=True) is not supported for complex "
-                                      "inputs; the first-order gradient is")
+        _first_order_only(self.r, "linalg.qr")
         q, r = self._output_i(0, self.q), self._output_i(1, self.r)
         gq = const(np.zeros_like(self.q)) if gq is None else gq
         gr = const(np.zeros_like(self.r)) if gr is None else gr

@@ -9,7 +9,7 @@ Each eigenvector is only defined up to a phase e^(i phi), so a loss that depends
 import numpy as np
 
 from .._arrays import on_device_of, to_host, xp_of
-from .linalg import MultiOutput, _H as _h  # (V is complex: the conjugate transpose)
+from .linalg import MultiOutput, _H as _h, _check_phase_free  # (_h: V is complex, the conjugate transpose)
 from ..autograd.function import Function
 
 
@@ -48,10 +48,7 @@ class Eig(MultiOutput):
         else:
             vhgv = _h(v) @ to_host(gv)
             d = np.diagonal(vhgv, axis1=-2, axis2=-1)
-            if not np.allclose(d.imag, 0, rtol=1e-2, atol=1e-2):
-                raise RuntimeError("linalg_eig_backward: The eigenvectors in the complex case are specified up to "
-                                   "multiplication by e^{i phi}. The specified loss function depends on this "
-                                   "quantity, so it is ill-defined.")
+            _check_phase_free(d.imag, "linalg_eig_backward")
             e = np.conj(w)[..., None, :] - np.conj(w)[..., :, None]
             idx = np.arange(w.shape[-1])
             e[..., idx, idx] = 1
