@@ -98,6 +98,11 @@ def _legacy_array(data, dtype):
     raise TypeError(f"Tensor: expected one sequence of data or int sizes, got {tuple(type(d).__name__ for d in data)}")
 
 
+def _can_require_grad(d):
+    """Floating point or complex: the dtypes a tensor that requires grad may have (torch's rule)"""
+    return dt.is_floating(d) or d.kind == "c"
+
+
 class Tensor:
     __slots__ = ("_data", "_requires_grad", "_grad", "_ctx", "_retains_grad", "__weakref__", "__dict__")
     __array_priority__ = 1000  # numpy scalars/arrays on the left defer to our reflected operators
@@ -262,7 +267,7 @@ class Tensor:
     def data(self, value):
         if not isinstance(value, Tensor):  # torch's message; an array or list would have been taken silently
             raise TypeError(f"Variable data has to be a tensor, but got {type(value).__name__}")
-        if self._requires_grad and not dt.is_floating(value._data.dtype) and value._data.dtype.kind != "c":
+        if self._requires_grad and not _can_require_grad(value._data.dtype):
             raise RuntimeError(f"data set to a tensor that requires gradients must be floating point or complex "
                                f"dtype, got {value.dtype}")
         self._data = value._data
@@ -283,7 +288,7 @@ class Tensor:
     def requires_grad_(self, requires_grad=True):
         if requires_grad is not True and requires_grad is not False:  # torch: 1, numpy.bool_, None raise too
             _bool_arg(requires_grad, "requires_grad_", "requires_grad")
-        if requires_grad and not dt.is_floating(self._data.dtype) and self._data.dtype.kind != "c":
+        if requires_grad and not _can_require_grad(self._data.dtype):
             raise RuntimeError(f"requires_grad_: only floating point and complex tensors can require gradients, "
                                f"got dtype {self.dtype}")
         if not requires_grad and self._ctx is not None:
@@ -300,7 +305,7 @@ class Tensor:
             raise RuntimeError("you can only change requires_grad flags of leaf variables." + (
                 "" if value else " If you want to use a computed variable in a subgraph that doesn't require "
                                  "differentiation use var_no_grad = var.detach()."))
-        if value and not dt.is_floating(self._data.dtype) and self._data.dtype.kind != "c":
+        if value and not _can_require_grad(self._data.dtype):
             raise RuntimeError(f"only Tensors of floating point and complex dtype can require gradients, got "
                                f"{self.dtype}")
         self._requires_grad = value
