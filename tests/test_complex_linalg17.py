@@ -210,19 +210,85 @@ def test_complex_cond_by_inverse(p):
     in-place error for complex inputs)"""
     a = crand(3, 3)
     assert np.isclose(float(tg.linalg.cond(tg.tensor(a), p)), float(torch.linalg.cond(torch.tensor(a), p)), rtol=1e-12)
+    _check_by_differences(lambda A: tg.linalg.cond(A, p), a)
+
+
+def _check_by_differences(loss, a, rtol=1e-5, atol=1e-7):
+    """loss(A)'s gradient in complex128 against central differences along each entry's real and imaginary direction
+    (torch's convention: dL/dRe + i dL/dIm)"""
     A = tg.tensor(a, requires_grad=True)
-    tg.linalg.cond(A, p).backward()
-    f = lambda z: float(tg.linalg.cond(tg.tensor(z), p))  # noqa: E731
+    loss(A).backward()
+    f = lambda z: float(loss(tg.tensor(z)))  # noqa: E731
     h, fd = 1e-6, np.zeros_like(a)
     for idx in np.ndindex(a.shape):
         for unit in (1, 1j):
             e = np.zeros_like(a)
             e[idx] = h * unit
             fd[idx] += unit * (f(a + e) - f(a - e)) / (2 * h)
-    np.testing.assert_allclose(A.grad.numpy(), fd, rtol=1e-5, atol=1e-7)
+    np.testing.assert_allclose(A.grad.numpy(), fd, rtol=rtol, atol=atol)
+
+
+DIFFERENCE_CASES = ["inv", "det", "slogdet_both", "eigh", "svd_all_4x3", "svd_all_3x4", "qr_reduced_4x3",
+                    "qr_reduced_3x5", "lu", "lu_wide", "matrix_exp", "pinv"]
+
+
+@pytest.mark.parametrize("name", DIFFERENCE_CASES)
+def test_complex_linalg_gradient_by_differences(name):
+    """the float64 finite-difference check of the quality bar, for a complex input (single-input cases); the loss is
+    _run's: a real function of the output"""
+    f, arrays = CASES[name]
+
+    def loss(A):
+        out = f(tg, A)
+        return ((out * 0.7).real.sum() + (out * 0.7).imag.square().sum()) if tg.is_complex(out) else (out * 0.7).sum()
+    _check_by_differences(loss, arrays[0].astype(np.complex128), rtol=1e-5, atol=1e-6)
 
 
 def test_complex_lu_pivots_as_lapack():
     """LAPACK's pivot search for complex matrices takes the largest |Re| + |Im|, not the largest modulus"""
     a = np.array([[3 + 0j, 1], [2 + 2j, 5]])  # modulus picks row 1 (3 > 2.83); |Re| + |Im| row 2 (3 < 4)
     assert tg.linalg.lu_factor(tg.tensor(a))[1].tolist() == torch.linalg.lu_factor(torch.tensor(a))[1].tolist() == [2, 2]
+
+
+@pytest.mark.parametrize("upper", [False, True])
+def test_complex_cholesky_gradient_along_hermitian_directions(upper):
+    """cholesky reads one triangle of a Hermitian A, so only Hermitian perturbations are meaningful: the gradient's
+    directional derivative Re <G, E> against central differences along random Hermitian E"""
+    a = hpd(3)
+    c = np.random.default_rng(8).standard_normal((3, 3))
+
+    def loss(A):
+        out = tg.linalg.cholesky(A, upper=upper)
+        return (out.real * tg.tensor(c)).sum() + out.imag.square().sum()
+    A = tg.tensor(a, requires_grad=True)
+    loss(A).backward()
+    for _ in range(4):
+        e = crand(3, 3)
+        e = e + e.conj().T
+        h = 1e-6
+        fd = (float(loss(tg.tensor(a + h * e))) - float(loss(tg.tensor(a - h * e)))) / (2 * h)
+        assert np.isclose(np.real(np.sum(np.conj(A.grad.numpy()) * e)), fd, rtol=1e-5, atol=1e-7)
+
+
+def test_complex_bad_inputs_refused_as_torch():
+    """complex inputs that torch refuses: mixed complex dtypes, a singular or non-positive-definite matrix, NaN in
+    eig's input, a non-square matrix; the same exception class as torch, naming the op"""
+    a, sing = crand(3, 3), np.ones((3, 3), complex)
+    nan = a.copy()
+    nan[0, 0] = complex(np.nan, 0)
+    cases = {
+        "linalg.solve": lambda m: m.linalg.solve(m.tensor(a), m.tensor(a.astype(np.complex64))),
+        "linalg.inv": lambda m: m.linalg.inv(m.tensor(sing)),
+        "linalg.cholesky": lambda m: m.linalg.cholesky(m.tensor(-hpd(3))),
+        "linalg.eig": lambda m: m.linalg.eig(m.tensor(nan)),
+        "linalg.det": lambda m: m.linalg.det(m.tensor(crand(3, 4))),
+        "linalg.lu_solve": lambda m: m.linalg.lu_solve(*m.linalg.lu_factor(m.tensor(a)),
+                                                       m.tensor(crand(3, 2).astype(np.complex64))),
+    }
+    for op, f in cases.items():
+        with pytest.raises(Exception) as et:
+            f(torch)
+        with pytest.raises(Exception) as eg:
+            f(tg)
+        assert isinstance(eg.value, RuntimeError) == isinstance(et.value, RuntimeError), (op, et.value, eg.value)
+        assert op in str(eg.value), (op, eg.value)
