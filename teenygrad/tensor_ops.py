@@ -306,10 +306,16 @@ def logaddexp(self, other):
     if not isinstance(other, Tensor):
         raise _not_tensor("logaddexp", other)
     a, b = self._other(other, "logaddexp")
-    if a._data.dtype.kind == "c":  # torch's complex helper: the operand with the larger real part first
-        first = a.real >= b.real
-        m, n = where(first, a, b), where(first, b, a)
-        return m + (n - m).exp().log1p()
+    if a._data.dtype.kind == "c":  # torch's complex helper: the operand with the larger real part first (b on a
+        first = a.real > b.real    # tie), and its special cases: both real parts -inf give b, both +inf
+        m, n = where(first, a, b), where(first, b, a)  # log(e^a + e^b), a NaN anywhere NaN
+        with np.errstate(invalid="ignore", over="ignore", divide="ignore"):
+            out = m + (n - m).exp().log1p()
+            both = (a.real == b.real) & a.real.isinf()
+            if both.any():
+                out = where(both & (a.real < 0), b, where(both, (a.exp() + b.exp()).log(), out))
+        nan = a.isnan() | b.isnan()
+        return where(nan, complex(np.nan, np.nan), out) if nan.any() else out
     if not dt.is_floating(a.dtype):
         raise NotImplementedError(f"logaddexp: not implemented for {a.dtype} operands (floating point only)")
     low = a._data.dtype if a._data.dtype.itemsize < 4 else None

@@ -128,3 +128,18 @@ def test_complex_logcumsumexp_special_values_as_torch():
         a = np.array(v, np.complex128)
         np.testing.assert_array_equal(tg.logcumsumexp(tg.tensor(a), 0).numpy(),
                                       torch.logcumsumexp(torch.tensor(a), 0).numpy())
+
+
+def test_complex_logaddexp_and_logcumsumexp_special_values_as_torch():
+    """torch's complex logaddexp: both real parts -inf give b, both +inf log(e^a + e^b), a NaN in any part NaN (they
+    gave NaN for the infinities); logcumsumexp: a NaN imaginary part is infectious too (it gave inf+nanj)"""
+    ni, pi, nan = -np.inf, np.inf, np.nan
+    pairs = [(complex(ni, 0), complex(ni, 1)), (complex(ni, 1), complex(ni, 0)), (complex(pi, 1), complex(pi, 2)),
+             (complex(pi, 1), complex(pi, 1)), (complex(pi, 1), 3 + 1j), (complex(ni, 1), 3 + 1j),
+             (complex(nan, 0), 1j), (1j, complex(0, nan)), (complex(pi, 0), complex(ni, 0)), (1 + 2j, 1 + 0.5j)]
+    a, b = np.array([p[0] for p in pairs]), np.array([p[1] for p in pairs])
+    np.testing.assert_array_equal(tg.logaddexp(tg.tensor(a), tg.tensor(b)).numpy(),
+                                  torch.logaddexp(torch.tensor(a), torch.tensor(b)).numpy())
+    for v in ([1j, complex(0, nan)], [complex(0, nan), 1 + 0j], [1 + 1j, complex(pi, nan)]):
+        np.testing.assert_array_equal(tg.logcumsumexp(tg.tensor(np.array(v)), 0).numpy(),
+                                      torch.logcumsumexp(torch.tensor(np.array(v)), 0).numpy())

@@ -575,8 +575,9 @@ def _xlogy_graph(f, g, fn, edge, shift):
 
 
 def _complex_log_add_exp(a, b):
-    """log(e^a + e^b) for complex arrays, as torch's: the larger real part factored out (log1p of the rest), -inf
-    with both real parts -inf (its angle undetermined: 0), NaN if either real part is NaN"""
+    """log(e^a + e^b) for complex arrays, as torch's logcumsumexp step: the larger real part factored out (log1p of
+    the rest), -inf with both real parts -inf (its angle undetermined: 0), NaN if any part of either is NaN (torch's
+    binary logaddexp differs at -inf: Tensor.logaddexp)"""
     big = np.where(a.real >= b.real, a, b)
     small = np.where(a.real >= b.real, b, a)
     with np.errstate(invalid="ignore", over="ignore", divide="ignore"):
@@ -584,7 +585,7 @@ def _complex_log_add_exp(a, b):
         both_inf = np.isinf(a.real) & (a.real == b.real)
         out = np.where(both_inf & (a.real < 0), complex(-np.inf, 0), out)
         out = np.where(both_inf & (a.real > 0), np.log(np.exp(a) + np.exp(b)), out)
-    return np.where(np.isnan(a.real) | np.isnan(b.real), complex(np.nan, np.nan), out).astype(a.dtype, copy=False)
+    return np.where(np.isnan(a) | np.isnan(b), complex(np.nan, np.nan), out).astype(a.dtype, copy=False)
 
 
 def _complex_logcumsumexp(x, axis):
