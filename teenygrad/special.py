@@ -71,6 +71,8 @@ def _float_operands(a, b, op):
         b, a = b._float_pair(a, op)
     else:
         raise TypeError(f"special.{op}: expected at least one Tensor, got {type(a).__name__} and {type(b).__name__}")
+    if a._data.dtype.kind == "c":  # torch has no complex kernel for these: refused, not cast to real
+        raise NotImplementedError(f"special.{op}: not implemented for complex tensors (got {a.dtype})")
     return a, b
 
 

@@ -460,7 +460,7 @@ class Tensor:
         integer one, each operand goes straight to the default float, as in torch (promoting to the integer type
         first would wrap: a uint8 tensor / an int8 0-d tensor -3 would divide by 253)."""
         a, b = self._other(other, op)
-        if dt.is_floating(a._data.dtype):
+        if dt.is_floating(a._data.dtype) or a._data.dtype.kind == "c":  # complex: a float result already
             return a, b
         f = dt._default_float
         return self._cast(f)._other(other._cast(f) if isinstance(other, Tensor) else other, op)

@@ -4,6 +4,7 @@ indices, and applies one Function from teenygrad.ops. gather and the scatters li
 order statistics in tensor_sort."""
 import builtins
 import collections
+import warnings
 import numpy as np
 from .autograd import grad_mode
 from .ops import index as I
@@ -570,6 +571,10 @@ def bincount(self, weights=None, minlength=0):
         raise RuntimeError(f"bincount: weights should be 1-d and have the same length as input, got shapes "
                            f"{weights.shape} and {self.shape}")
     w = None if weights is None else weights._data
+    if w is not None and w.dtype.kind == "c":  # torch casts them to float64, warning of the dropped imaginary part
+        warnings.warn("bincount: casting complex weights to real discards the imaginary part", UserWarning,
+                      stacklevel=2)
+        w = w.real.astype(np.float64)
     out = np.bincount(self._data, weights=w, minlength=minlength)
     if w is not None and not self.numel():  # torch: an empty input counts nothing, int64 zeros whatever the weights
         return Tensor._wrap(np.zeros(minlength, np.int64))

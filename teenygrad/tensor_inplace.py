@@ -491,7 +491,7 @@ def _fill_value(value, dtype, op):
     if dtype.kind == "c":  # any number fits a complex tensor
         return value
     bad = RuntimeError(f"{op}: value {value} cannot be converted to type {dtype} without overflow")
-    if dtype.kind == "f":
+    if dtype.kind == "f" or dt.is_floating(dtype):  # bfloat16's numpy kind is "V"
         with np.errstate(over="ignore"):
             if math.isfinite(value) and np.isinf(dtype.type(value)):
                 raise bad

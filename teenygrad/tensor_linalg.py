@@ -34,8 +34,11 @@ def slogdet(self):
 
 @_method
 def logdet(self):
-    """log(det A): NaN for a negative determinant, -inf for a singular matrix (as torch)"""
+    """log(det A): NaN for a negative real determinant, -inf for a singular matrix (as torch); complex: the
+    principal log"""
     sign, logabs = _la().slogdet(self)
+    if sign.is_complex():  # log det = log|det| + i angle(det): the sign (a unit number) carries the phase
+        return logabs + sign.log()
     return logabs.masked_fill(sign < 0, float("nan"))
 
 

@@ -146,7 +146,9 @@ def _trapezoid_parts(y, x, dx, dim, op):
     d = dim + y.ndim if dim < 0 else dim
     if not 0 <= d < y.ndim:
         raise IndexError(f"{op}: dim {dim} out of range for y of shape {y.shape}")
-    if not y.is_floating_point():
+    if y.dtype == dt.bool:  # torch refuses it rather than counting True as 1
+        raise RuntimeError(f"{op}: received a bool input for `y`, but bool is not supported")
+    if not (y.is_floating_point() or y.is_complex()):  # integers integrate in the default float; complex stays
         y = y.to(dt._default_float)
     m = y.shape[d]
     if m == 0:

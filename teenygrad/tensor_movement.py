@@ -293,6 +293,8 @@ def unflatten(self, dim, sizes):
 
 @_method
 def flip(self, *dims, **kwargs):
+    if not dims and not kwargs:  # torch requires them (flip(()) is a copy)
+        raise TypeError('flip() missing 1 required positional arguments: "dims"')
     if kwargs:
         dims = _varargs(dims, kwargs, "dims", "flip")
     dims = _norm_dims(_shape_arg(dims), self.ndim, "flip")

@@ -369,7 +369,7 @@ def addcmul(self, tensor1, tensor2, value=1):
 @_method
 def addcdiv(self, tensor1, tensor2, value=1):
     _check_addc_tensors(tensor1, tensor2, "addcdiv")
-    if not dt.is_floating(tensor1.dtype) and not dt.is_floating(tensor2.dtype):
+    if dt._category(tensor1._data.dtype) < 2 and dt._category(tensor2._data.dtype) < 2:  # complex divides truly
         raise RuntimeError(f"addcdiv: integer division with addcdiv is not supported ({tensor1.dtype} / "
                            f"{tensor2.dtype}); use (input + value * (tensor1 / tensor2)) for a true division")
     out, value = _check_addc_value(self, tensor1, tensor2, value, "addcdiv")

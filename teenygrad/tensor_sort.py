@@ -5,6 +5,7 @@ picked. sort(stable=False), mode, topk and kthvalue replay torch's own CPU algor
 numba is on, so tied values come out in torch's order (without numba: a stable order). Imported by tensor_ops, whose _method attaches them to Tensor."""
 import collections
 import numpy as np
+from . import dtype as dt
 from .ops import reduce as R
 from .ops import index as I
 from .backend.cpu import fused
@@ -27,6 +28,9 @@ def searchsorted(sorted_sequence, input, *, out_int32=False, right=False, side=N
     seq = to_host(sorted_sequence._data)
     scalar = not isinstance(input, Tensor)
     vals = np.asarray(input) if scalar else to_host(input._data)
+    if seq.dtype.kind == "c" or np.asarray(vals).dtype.kind == "c":  # complex numbers have no order (torch refuses)
+        raise NotImplementedError(f"searchsorted: not implemented for complex tensors (got {seq.dtype} boundaries "
+                                  f"and {np.asarray(vals).dtype} values)")
     if seq.dtype == np.bool_ and np.asarray(vals).dtype == np.bool_ and np.size(vals):  # torch: a bool common dtype
         raise NotImplementedError("searchsorted: not implemented for bool boundaries with bool values")
     if sorter is not None:
@@ -553,7 +557,7 @@ def _quantile(self, q, dim, keepdim, interpolation, op, skip_nan=False):
 def histc(self, bins=100, min=0, max=0):
     """Counts in `bins` equal bins over [min, max] (the data's range when min == max); values outside are
     dropped. Bin of x: int((x - min) * bins / (max - min)) in the input's dtype, as torch's CPU kernel."""
-    if self.dtype.kind != "f":
+    if not dt.is_floating(self.dtype):  # bfloat16 too: its bins in bfloat16 arithmetic, as torch's kernel
         raise NotImplementedError(f"histc: expects a floating-point tensor, got {self.dtype}")
     if bins <= 0:
         raise RuntimeError(f"histc: bins must be > 0, got {bins}")
@@ -567,7 +571,8 @@ def histc(self, bins=100, min=0, max=0):
     if lo > hi or not (np.isfinite(lo) and np.isfinite(hi)):
         raise RuntimeError(f"histc: range of [{lo}, {hi}] is not valid (max must be >= min and both finite)")
     a = a[(a >= lo) & (a <= hi)]  # drops nan too
-    if float(hi) - float(lo) > float(np.finfo(a.dtype).max):  # max - min overflows the dtype: bins in float64,
+    from .tensor_misc import finfo
+    if float(hi) - float(lo) > finfo(self.dtype).max:  # max - min overflows the dtype: bins in float64,
         a, lo, hi = a.astype(np.float64) / 2, float(lo) / 2, float(hi) / 2  # halved (a float64 range past 1.8e308)
         pos = ((a - lo) / (hi - lo) * bins).astype(np.int64)  # the fraction first: (a - lo) * bins may overflow
     else:

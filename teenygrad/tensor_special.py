@@ -168,15 +168,26 @@ def float_power_(self, exponent):
 
 @_method
 def ldexp(self, other):
-    """self * 2^other"""
+    """self * 2^other in the dtype both promote to (integers: the default float), as torch; a floating exponent's
+    2^other is taken in its own dtype first, as torch's self * pow(2, other) does"""
     if not isinstance(other, Tensor):
         raise TypeError(f"ldexp: other must be a Tensor, got {type(other).__name__}")
-    if self._data.dtype.kind == "c":  # a complex mantissa (torch's composite: self * 2^other): 2^other in its precision
-        e = other._cast(self.real.dtype) if not dt.is_floating(other.dtype) else other
-        return self * e.exp2()
-    x = self._float_operand()
-    e = other if dt.is_floating(other.dtype) else other._cast(x.dtype)
-    return x * e.exp2()
+    a, b = self._data.dtype, other._data.dtype
+    if b == dt.bool and dt.is_floating(a):  # torch's float kernel has no bool exponent
+        raise RuntimeError(f"ldexp: not implemented for a bool exponent with a {self.dtype} mantissa; "
+                           f"pass other.int()")
+    if a.kind == "c" and b.kind == "f" and b.itemsize == 2:  # torch: pow has no complex32
+        raise NotImplementedError(f"ldexp: not implemented for a {self.dtype} mantissa with a {other.dtype} "
+                                  f"exponent (torch has no complex32); pass other.float()")
+    d = dt.result_type(a, 1, b, 1)
+    if dt._category(d) < 2:
+        d = dt._default_float
+    e = other
+    if dt._category(b) < 2:  # an integer exponent: 2^n is exact in d's real dtype
+        e = other._cast(d if d.kind != "c" else np.dtype(np.float64 if d.itemsize == 16 else np.float32))
+    elif a.kind == "c" and b.kind != "c":  # torch's complex kernel: a real exponent as complex (bfloat16: complex64)
+        e = other._cast(np.dtype(np.float64 if b.itemsize == 8 else np.float32))
+    return (self._cast(d) * e.exp2())._cast(d)
 
 
 @_method

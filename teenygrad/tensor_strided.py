@@ -171,8 +171,8 @@ def renorm(self, p, dim, maxnorm):
         raise RuntimeError(f"renorm: p must be positive, got {p} (non-positive norms are not supported)")
     if maxnorm < 0:
         raise RuntimeError(f"renorm: expected maxnorm to be >= 0, got {maxnorm}")
-    if not dt.is_floating(self.dtype):
-        raise RuntimeError(f"renorm: expected a floating point tensor, got {self.dtype}")
+    if dt._category(self._data.dtype) < 2:  # complex too: the norms of |z|, the scale real
+        raise RuntimeError(f"renorm: expected a floating point or complex tensor, got {self.dtype}")
     d = _norm_dim(dim, self.ndim, "renorm")
     others = tuple(i for i in range(self.ndim) if i != d)
     scaled = self.detach().norm(p, others, keepdim=True) > maxnorm  # a NaN norm is not scaled

@@ -1,0 +1,269 @@
+"""Differences from torch found in the eighteenth landing by sweeping ops over every dtype against torch, each
+compared with torch directly (values, dtypes, gradients, refusals) and the complex gradients also against central
+differences."""
+import warnings
+
+import numpy as np
+import pytest
+import torch
+
+import teenygrad as tg
+
+DTYPES = ["bool", "uint8", "int8", "int16", "int32", "int64", "float16", "bfloat16", "float32", "float64",
+          "complex64", "complex128"]
+
+
+def _make(lib, dtype, shape, seed):
+    """The same values in both libraries (made in torch, handed over through float32 for bfloat16)."""
+    rng = np.random.default_rng(seed)
+    a = torch.tensor(rng.standard_normal(shape) * 3)
+    if dtype == "bool":
+        t = a > 0
+    elif dtype.startswith("complex"):
+        t = (a + 1j * torch.tensor(rng.standard_normal(shape))).to(getattr(torch, dtype))
+    else:
+        t = a.to(getattr(torch, dtype))
+    if lib is torch:
+        return t
+    return tg.tensor((t.float() if dtype == "bfloat16" else t).numpy(), dtype=getattr(tg, dtype))
+
+
+def _as_np(t):
+    if t.dtype in (torch.bfloat16, tg.bfloat16):
+        t = t.float()
+    return np.asarray(t.numpy(), dtype=np.complex128 if t.is_complex() else np.float64)
+
+
+def _outcome(f):
+    try:
+        return f()
+    except Exception as e:  # noqa: BLE001 - the refusal is the result compared
+        return type(e)
+
+
+def _same(ft, fg, rtol=1e-6, atol=1e-6):
+    """fg (teenygrad) gives torch's dtype, shape and values, or refuses where torch refuses."""
+    rt, rg = _outcome(ft), _outcome(fg)
+    assert isinstance(rt, type) == isinstance(rg, type), (rt, rg)
+    if isinstance(rt, type):
+        return
+    assert str(rg.dtype).split(".")[-1] == str(rt.dtype).split(".")[-1], (rt.dtype, rg.dtype)
+    np.testing.assert_allclose(_as_np(rg), _as_np(rt), rtol=rtol, atol=atol, equal_nan=True)
+
+
+def _by_differences(loss, arrays, rtol=1e-5, atol=1e-7):
+    """loss's gradient for each complex128 input against central differences along each entry's real and imaginary
+    direction (torch's convention: dL/dRe + i dL/dIm)"""
+    ts = [tg.tensor(a, requires_grad=True) for a in arrays]
+    loss(*ts).backward()
+    h = 1e-6
+    for k, a in enumerate(arrays):
+        fd = np.zeros_like(a)
+        for idx in np.ndindex(a.shape):
+            for unit in (1, 1j):
+                e = np.zeros_like(a)
+                e[idx] = h * unit
+                at = lambda z: float(loss(*[tg.tensor(z if j == k else b) for j, b in enumerate(arrays)]))  # noqa
+                fd[idx] += unit * (at(a + e) - at(a - e)) / (2 * h)
+        np.testing.assert_allclose(ts[k].grad.numpy(), fd, rtol=rtol, atol=atol)
+
+
+def _crand(*shape, seed=0):
+    rng = np.random.default_rng(seed)
+    return rng.standard_normal(shape) + 1j * rng.standard_normal(shape)
+
+
+# ---- ldexp ------------------------------------------------------------------------------------------------------
+@pytest.mark.parametrize("a", DTYPES)
+@pytest.mark.parametrize("b", DTYPES)
+def test_ldexp_dtypes_and_values_as_torch(a, b):
+    """ldexp made a bool or integer mantissa float32 before looking at a float16 / bfloat16 exponent (torch: the
+    exponent's dtype), dropped a complex exponent's imaginary part, and took a float64 mantissa's 2^x in float32.
+    torch refuses a bool exponent with a float mantissa, and a float16 exponent with a complex mantissa."""
+    if (a == "float64" and b in ("float32", "bfloat16")) or (a == "complex128" and b in ("float32", "bfloat16")):
+        rtol = 3e-7  # 2^x in float32: numpy's and torch's exp2 differ in the last bit
+    else:
+        rtol = {"float16": 2e-3, "bfloat16": 1e-2}.get(b, 1e-6)
+    x = {lib: _make(lib, a, (3, 4), 1) for lib in (torch, tg)}
+    e = {lib: _make(lib, b, (4,), 2) for lib in (torch, tg)}
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # torch's ComplexHalf warning
+        _same(lambda: torch.ldexp(x[torch], e[torch]), lambda: tg.ldexp(x[tg], e[tg]), rtol=rtol, atol=1e-5)
+
+
+def test_ldexp_gradient_complex():
+    """ldexp's gradient with a complex exponent (which used to lose its imaginary part): as torch's, and by
+    central differences"""
+    a, b = _crand(3, 4, seed=1), _crand(4, seed=2)
+    ta, tb = (torch.tensor(v, requires_grad=True) for v in (a, b))
+    ga, gb = (tg.tensor(v, requires_grad=True) for v in (a, b))
+    up = _crand(3, 4, seed=3)
+    (torch.ldexp(ta, tb) * torch.tensor(up)).real.sum().backward()
+    (tg.ldexp(ga, gb) * tg.tensor(up)).real.sum().backward()
+    np.testing.assert_allclose(ga.grad.numpy(), ta.grad.numpy(), rtol=1e-10)
+    np.testing.assert_allclose(gb.grad.numpy(), tb.grad.numpy(), rtol=1e-10)
+    _by_differences(lambda x, y: (tg.ldexp(x, y) * tg.tensor(up)).real.sum(), [a, b])
+
+
+# ---- division by a tensor with a number first, and the real-only special functions ----------------------------
+@pytest.mark.parametrize("fn", ["div", "true_divide", "divide"])
+def test_number_divided_by_complex_tensor(fn):
+    """torch.div(2, z) cast the complex tensor to float (dropping its imaginary part, with numpy's ComplexWarning)
+    on the way to a true division's float operands"""
+    z = _crand(5)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        _same(lambda: getattr(torch, fn)(2, torch.tensor(z)), lambda: getattr(tg, fn)(2, tg.tensor(z)), rtol=1e-12)
+    g = tg.tensor(z, requires_grad=True)
+    getattr(tg, fn)(2, g).real.sum().backward()
+    t = torch.tensor(z, requires_grad=True)
+    getattr(torch, fn)(2, t).real.sum().backward()
+    np.testing.assert_allclose(g.grad.numpy(), t.grad.numpy(), rtol=1e-12)
+
+
+@pytest.mark.parametrize("fn", ["xlogy", "xlog1py", "zeta"])
+def test_special_binary_refuses_complex(fn):
+    """special.xlogy / xlog1py / zeta took complex inputs as their real parts (torch has no complex kernel)"""
+    z = tg.tensor(_crand(3) + 2)
+    for args in ((z, z), (z, 2.0), (2.0, z)):
+        with pytest.raises(NotImplementedError, match=f"special.{fn}: not implemented for complex"):
+            getattr(tg.special, fn)(*args)
+    with pytest.raises(NotImplementedError):
+        getattr(torch.special, fn)(torch.tensor(_crand(3) + 2), torch.tensor(_crand(3) + 2))
+
+
+# ---- trapezoid ---------------------------------------------------------------------------------------------------
+@pytest.mark.parametrize("fn", ["trapezoid", "cumulative_trapezoid"])
+@pytest.mark.parametrize("with_x", [None, "real", "complex"])
+def test_trapezoid_complex(fn, with_x):
+    """trapezoid / cumulative_trapezoid integrated a complex y's real part only (into a float32 result)"""
+    y = _crand(3, 5, seed=4)
+    x = None if with_x is None else np.sort(np.random.default_rng(5).random(5)) + (1j * np.arange(5) if with_x ==
+                                                                                     "complex" else 0)
+    kw = lambda lib: {} if x is None else {"x": lib.tensor(x)}  # noqa: E731
+    _same(lambda: getattr(torch, fn)(torch.tensor(y), **kw(torch)), lambda: getattr(tg, fn)(tg.tensor(y), **kw(tg)),
+          rtol=1e-12)
+    yt, yg = torch.tensor(y, requires_grad=True), tg.tensor(y, requires_grad=True)
+    up = _crand(*getattr(torch, fn)(yt.detach(), **kw(torch)).shape, seed=6)
+    (getattr(torch, fn)(yt, **kw(torch)) * torch.tensor(up)).real.sum().backward()
+    (getattr(tg, fn)(yg, **kw(tg)) * tg.tensor(up)).real.sum().backward()
+    np.testing.assert_allclose(yg.grad.numpy(), yt.grad.numpy(), rtol=1e-12)
+    _by_differences(lambda v: (getattr(tg, fn)(v, **kw(tg)) * tg.tensor(up)).real.sum(), [y])
+
+
+@pytest.mark.parametrize("fn", ["trapezoid", "cumulative_trapezoid"])
+def test_trapezoid_refuses_bool(fn):
+    with pytest.raises(RuntimeError, match=f"{fn}: received a bool input for `y`"):
+        getattr(tg, fn)(tg.tensor([True, False, True]))
+    with pytest.raises(RuntimeError, match="bool is not supported"):
+        getattr(torch, fn)(torch.tensor([True, False, True]))
+
+
+# ---- bfloat16 fills and histc -----------------------------------------------------------------------------------
+@pytest.mark.parametrize("value", [0, 2, 2.5, -1e30, float("inf"), float("nan"), True])
+@pytest.mark.parametrize("op", ["masked_fill", "index_fill", "fill_"])
+def test_bfloat16_fill_values(value, op):
+    """masked_fill / index_fill of a bfloat16 tensor with a number raised numpy's 'Invalid integer data type' (the
+    overflow check took bfloat16 for an integer type); a value past bfloat16's range is refused, as torch"""
+    x = {lib: _make(lib, "bfloat16", (3, 4), 7) for lib in (torch, tg)}
+    calls = {"masked_fill": lambda lib, t: t.masked_fill(t > 0, value),
+             "index_fill": lambda lib, t: t.index_fill(1, lib.tensor([0, 2]), value),
+             "fill_": lambda lib, t: t.clone().fill_(value)}
+    _same(lambda: calls[op](torch, x[torch]), lambda: calls[op](tg, x[tg]), rtol=0, atol=0)
+
+
+def test_bfloat16_fill_overflow_refused():
+    for lib in (torch, tg):
+        t = lib.zeros(3, dtype=lib.bfloat16)
+        with pytest.raises(RuntimeError, match="cannot be converted to type"):
+            t.masked_fill(t == 0, 1e39)
+
+
+def test_nansum_bfloat16_to_integer_dtype():
+    """nansum(bfloat16, dtype=int64) zeroes the NaNs by masked_fill first: that raised (the bfloat16 fill above)"""
+    v = np.array([1.5, 2.7, np.nan, -4.25])
+    _same(lambda: torch.nansum(torch.tensor(v).bfloat16(), dtype=torch.int64),
+          lambda: tg.nansum(tg.tensor(v).to(tg.bfloat16), dtype=tg.int64), rtol=0, atol=0)
+
+
+@pytest.mark.parametrize("bins,lo,hi", [(10, 0, 0), (7, -1.0, 2.0), (3, 0.5, 0.5)])
+def test_histc_bfloat16(bins, lo, hi):
+    """histc refused bfloat16, which torch bins in bfloat16 arithmetic (its counts differ from float32's). Counts
+    stay under 256: torch also adds them up in bfloat16, where 256 + 1 rounds back to 256; ours are exact."""
+    v = torch.randn(250, generator=torch.Generator().manual_seed(0)).bfloat16()
+    _same(lambda: torch.histc(v, bins, lo, hi), lambda: tg.histc(tg.tensor(v.float().numpy()).to(tg.bfloat16),
+                                                                 bins, lo, hi), rtol=0, atol=0)
+
+
+# ---- complex where real-only checks refused or mis-cast --------------------------------------------------------
+def test_addcdiv_complex():
+    """addcdiv refused complex tensors as 'integer division'"""
+    a, b, c = _crand(3, 4, seed=1), _crand(3, 4, seed=2), _crand(3, 4, seed=3) + 3
+    _same(lambda: torch.tensor(a).addcdiv(torch.tensor(b), torch.tensor(c), value=0.5),
+          lambda: tg.tensor(a).addcdiv(tg.tensor(b), tg.tensor(c), value=0.5), rtol=1e-12)
+    _by_differences(lambda x, y, z: (x.addcdiv(y, z, value=0.5) * 1.5).abs().sum(), [a, b, c])
+    with pytest.raises(RuntimeError, match="integer division"):
+        tg.ones(3).addcdiv(tg.ones(3, dtype=tg.int64), tg.ones(3, dtype=tg.int64))
+
+
+@pytest.mark.parametrize("dim", [0, 1])
+def test_renorm_complex(dim):
+    """renorm refused complex tensors: torch scales each slice by its norm of |z|"""
+    a = _crand(3, 4, seed=dim)
+    _same(lambda: torch.tensor(a).renorm(2, dim, 1.0), lambda: tg.tensor(a).renorm(2, dim, 1.0), rtol=1e-10)
+    t, g = torch.tensor(a, requires_grad=True), tg.tensor(a, requires_grad=True)
+    t.renorm(2, dim, 1.0).abs().sum().backward()
+    g.renorm(2, dim, 1.0).abs().sum().backward()
+    np.testing.assert_allclose(g.grad.numpy(), t.grad.numpy(), rtol=1e-8)
+    _by_differences(lambda x: x.renorm(2, dim, 1.0).abs().sum(), [a])
+
+
+@pytest.mark.parametrize("shape", [(3, 3), (2, 4, 4)])
+def test_logdet_complex(shape):
+    """logdet of a complex matrix failed inside (an ordering comparison of the complex sign): torch gives the
+    principal log, log|det| + i angle(det)"""
+    a = _crand(*shape, seed=2)
+    _same(lambda: torch.logdet(torch.tensor(a)), lambda: tg.logdet(tg.tensor(a)), rtol=1e-12)
+    up = _crand(*shape[:-2], seed=3)
+    t, g = torch.tensor(a, requires_grad=True), tg.tensor(a, requires_grad=True)
+    (torch.logdet(t) * torch.tensor(up)).real.sum().backward()
+    (tg.logdet(g) * tg.tensor(up)).real.sum().backward()
+    np.testing.assert_allclose(g.grad.numpy(), t.grad.numpy(), rtol=1e-10)
+    if len(shape) == 2:
+        _by_differences(lambda x: (tg.logdet(x) * tg.tensor(up)).real.sum(), [a])
+
+
+def test_bincount_complex_weights_as_torch():
+    """complex weights raised numpy's casting error; torch counts their real parts in float64"""
+    idx, w = np.array([0, 1, 1, 3]), np.array([1 + 2j, 3 - 1j, 0.5j, 2], dtype=np.complex64)
+    with pytest.warns(UserWarning, match="imaginary part"):
+        got = tg.bincount(tg.tensor(idx), weights=tg.tensor(w))
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        want = torch.bincount(torch.tensor(idx), weights=torch.tensor(w))
+    assert got.dtype == tg.float64 and want.dtype == torch.float64
+    np.testing.assert_array_equal(got.numpy(), want.numpy())
+
+
+@pytest.mark.parametrize("where", ["boundaries", "values", "number"])
+def test_searchsorted_refuses_complex(where):
+    """searchsorted / bucketize placed complex values by numpy's lexicographic order; torch refuses them"""
+    seq = [1.0, 2.0, 3.0]
+    for lib in (torch, tg):
+        s = lib.tensor(seq, dtype=lib.complex64 if where == "boundaries" else lib.float32)
+        v = (1.5 + 1j) if where == "number" else lib.tensor([1.5 + 1j] if where == "values" else [1.5])
+        with pytest.raises((NotImplementedError, RuntimeError)):
+            lib.searchsorted(s, v)
+    with pytest.raises(NotImplementedError, match="searchsorted: not implemented for complex"):
+        tg.bucketize(tg.tensor([1 + 1j]), tg.tensor([0.0, 2.0]))
+
+
+def test_flip_needs_dims():
+    """x.flip() with no dims flipped every axis; torch requires them (flip(()) is a copy)"""
+    for lib in (torch, tg):
+        x = lib.tensor([[1, 2], [3, 4]])
+        with pytest.raises(TypeError, match="dims"):
+            x.flip()
+        with pytest.raises(TypeError, match="dims"):
+            lib.flip(x)
+        assert x.flip(()).tolist() == [[1, 2], [3, 4]]
