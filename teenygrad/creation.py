@@ -130,13 +130,17 @@ def full(size, fill_value, dtype=None, device=None, requires_grad=False, _overfl
         elif fill_value.imag != 0:  # torch refuses to drop an imaginary part, and takes 1+0j as 1
             raise RuntimeError(f"full: value {fill_value} cannot be converted to type {dtype} without overflow")
         fill_value = fill_value.real
-    if dtype.kind in "fc" and not _overflow_to_inf and not isinstance(fill_value, (bool, np.bool_)):
+    if (dtype.kind in "fcV" and not _overflow_to_inf  # V: bfloat16
+            and not isinstance(fill_value, (bool, np.bool_))):
         from .tensor_inplace import _fill_value  # a finite number past the dtype's range: refused, as torch
         part = np.dtype(dtype.char.lower()) if dtype.kind == "c" else dtype  # a complex dtype's real part
         for x in ((fill_value.real, fill_value.imag) if isinstance(fill_value, (complex, np.complexfloating))
                   else (fill_value,)):
             _fill_value(float(x), part, "full")
     if dtype.kind in "iu":
+        if isinstance(fill_value, (float, np.floating)):  # truncated; a negative float refused for uint8, as torch
+            from .tensor_inplace import _fill_value
+            fill_value = _fill_value(float(fill_value), dtype, "full")
         lo, hi = dt.int_range(dtype)
         if not lo <= fill_value <= hi:  # NaN fails too
             raise RuntimeError(f"full: fill value {fill_value} cannot be converted to {dtype} without overflow")

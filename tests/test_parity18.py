@@ -267,3 +267,98 @@ def test_flip_needs_dims():
         with pytest.raises(TypeError, match="dims"):
             lib.flip(x)
         assert x.flip(()).tolist() == [[1, 2], [3, 4]]
+
+
+# ---- float16 / bfloat16 through nn.functional on the CPU ------------------------------------------------------
+def _F(lib):
+    return lib.nn.functional
+
+
+HALF_NN = {
+    "linear": lambda L, x: _F(L).linear(x, x[:3] * 0.5, x[0, :3]),
+    "Linear": lambda L, x: _module(L, L.nn.Linear(4, 5), x),
+    "conv1d": lambda L, x: _F(L).conv1d(x.reshape(1, 3, 4), x[:, :2].reshape(2, 3, 1).contiguous(), x[0, :2]),
+    "conv2d": lambda L, x: _F(L).conv2d(x.reshape(1, 1, 3, 4), x[:2, :2].reshape(1, 1, 2, 2).contiguous(), padding=1),
+    "conv_transpose1d": lambda L, x: _F(L).conv_transpose1d(x.reshape(1, 3, 4), x[:, :2].reshape(3, 1, 2).contiguous(),
+                                                            stride=2),
+    "hardtanh": lambda L, x: _F(L).hardtanh(x, -0.5, 0.75),
+    "relu6": lambda L, x: _F(L).relu6(x * 3),
+    "hardsigmoid": lambda L, x: _F(L).hardsigmoid(x),
+    "hardswish": lambda L, x: _F(L).hardswish(x),
+    "sdpa": lambda L, x: _F(L).scaled_dot_product_attention(x.reshape(1, 3, 4), x.reshape(1, 3, 4) * 0.5,
+                                                           x.reshape(1, 3, 4)),
+    "sdpa_causal": lambda L, x: _F(L).scaled_dot_product_attention(x.reshape(1, 3, 4), x.reshape(1, 3, 4),
+                                                                  x.reshape(1, 3, 4), is_causal=True),
+    "sdpa_float_mask": lambda L, x: _F(L).scaled_dot_product_attention(x.reshape(1, 3, 4), x.reshape(1, 3, 4),
+                                                                      x.reshape(1, 3, 4), attn_mask=x[:, :3] * 0.1),
+    "max_pool1d": lambda L, x: _F(L).max_pool1d(x.reshape(1, 3, 4), 2, padding=1),
+    "max_pool2d": lambda L, x: _F(L).max_pool2d(x.reshape(1, 1, 3, 4), 2, padding=1),
+    "interp_linear": lambda L, x: _F(L).interpolate(x.reshape(1, 3, 4), size=7, mode="linear"),
+    "interp_bilinear": lambda L, x: _F(L).interpolate(x.reshape(1, 1, 3, 4), size=(5, 6), mode="bilinear",
+                                                      align_corners=True),
+    "interp_bicubic": lambda L, x: _F(L).interpolate(x.reshape(1, 1, 3, 4), size=(5, 6), mode="bicubic"),
+    "smooth_l1": lambda L, x: _F(L).smooth_l1_loss(x, x * 0.5),
+    "huber": lambda L, x: _F(L).huber_loss(x, x * 0.5),
+    "ce_smooth": lambda L, x: _F(L).cross_entropy(x, L.tensor([0, 3, 1]), label_smoothing=0.1),
+    "embedding": lambda L, x: _F(L).embedding(L.tensor([0, 2, 1, 2]), x),
+    "avg_pool1d": lambda L, x: _F(L).avg_pool1d(x.reshape(1, 3, 4), 2),
+    "lp_pool1d": lambda L, x: _F(L).lp_pool1d(x.reshape(1, 3, 4), 2, 2),
+}
+
+
+def _module(lib, m, x):
+    g = np.random.default_rng(11)
+    with lib.no_grad():
+        m.weight.copy_(lib.tensor(g.standard_normal(tuple(m.weight.shape)), dtype=lib.float32))
+        m.bias.copy_(lib.tensor(g.standard_normal(tuple(m.bias.shape)), dtype=lib.float32))
+    return m.to(x.dtype)(x)
+
+
+@pytest.mark.parametrize("name", list(HALF_NN))
+@pytest.mark.parametrize("dtype", ["float16", "bfloat16"])
+def test_half_precision_nn_as_torch(name, dtype):
+    """bfloat16 came back float32 from F.linear / nn.Linear, the convolutions, hardtanh & co. and attention (np.clip
+    and ml_dtypes' products give float32), max pooling raised on bfloat16, interpolation rounded after each pass,
+    and a bfloat16 leaf got a float32 .grad from several losses, embedding and the average pools. Output and
+    gradient dtypes are torch's now, and the values torch's to the half type's rounding."""
+    tol = 2e-2 if dtype == "bfloat16" else 3e-3
+    xs = {lib: _make(lib, dtype, (3, 4), 1).requires_grad_() for lib in (torch, tg)}
+    out = {lib: HALF_NN[name](lib, xs[lib]) for lib in (torch, tg)}
+    assert str(out[tg].dtype).split(".")[-1] == str(out[torch].dtype).split(".")[-1] == dtype
+    want = _as_np(out[torch].detach())
+    np.testing.assert_allclose(_as_np(out[tg].detach()), want, rtol=tol, atol=tol * max(1.0, np.abs(want).max()))
+    up = np.random.default_rng(2).standard_normal(tuple(out[torch].shape))
+    for lib in (torch, tg):
+        (out[lib].float() * lib.tensor(up, dtype=lib.float32)).sum().backward()
+    assert xs[tg].grad.dtype == xs[tg].dtype
+    want = _as_np(xs[torch].grad)
+    np.testing.assert_allclose(_as_np(xs[tg].grad), want, rtol=tol, atol=tol * max(1.0, np.abs(want).max()))
+
+
+def test_half_leaf_gradient_keeps_dtype_through_autograd_grad():
+    """autograd.grad hands back the input's dtype too (it captured the float32 gradient as it came)"""
+    x = tg.tensor([[0.5, -2.0, 3.0]]).to(tg.bfloat16).requires_grad_()
+    (g,) = tg.autograd.grad(tg.nn.functional.smooth_l1_loss(x, x * 0.5), x)
+    assert g.dtype == tg.bfloat16
+
+
+def test_bfloat16_scatter_reduce_amax():
+    """scatter_reduce's amax / amin on bfloat16 raised (its empty-slot fill asked np.iinfo of bfloat16)"""
+    src = np.array([-1.0, 2.5, 0.75, -3.0, 1.0])
+    idx = np.array([0, 0, 2, 1, 1])
+    for reduce in ("amax", "amin"):
+        got = tg.zeros(3).to(tg.bfloat16).scatter_reduce(0, tg.tensor(idx), tg.tensor(src).to(tg.bfloat16), reduce,
+                                                        include_self=False)
+        want = torch.zeros(3).bfloat16().scatter_reduce(0, torch.tensor(idx), torch.tensor(src).bfloat16(), reduce,
+                                                       include_self=False)
+        assert got.dtype == tg.bfloat16
+        np.testing.assert_array_equal(_as_np(got), _as_np(want))
+
+
+@pytest.mark.parametrize("dtype", ["uint8", "int8", "int64", "bfloat16", "float16"])
+@pytest.mark.parametrize("value", [-1.5, -1, 2.7, -2.7, 300.0, 1e39, float("nan")])
+def test_full_value_checked_as_torch(dtype, value):
+    """full(-1.5, dtype=uint8) wrapped to 255 and full(1e39, dtype=bfloat16) gave inf: torch refuses a float that a
+    dtype can't hold (a negative float for an unsigned one; an int -1 still wraps to 255, as in torch)"""
+    _same(lambda: torch.full((2,), value, dtype=getattr(torch, dtype)),
+          lambda: tg.full((2,), value, dtype=getattr(tg, dtype)), rtol=0, atol=0)

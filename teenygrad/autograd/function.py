@@ -360,6 +360,9 @@ def once_differentiable(fn):
 
 def _accumulate_into_grad(t, g, stored):
     """Leaf/retained gradient: keep our own writable copy, never an alias of another tensor's grad."""
+    if g.dtype is not t._data.dtype and g.dtype != t._data.dtype:
+        g = g.astype(t._data.dtype)  # as torch's engine: a gradient takes its input's dtype (a bfloat16 leaf's
+        # gradient came back float32 from ops that compute half precision in float32)
     if t._grad is None:  # the slot itself: .grad of a non-leaf warns (Tensor.grad)
         # cheapest test first; a cupy array's flags have no `writeable` (it always is)
         if g.base is not None or id(g) in stored or (type(g) is _np.ndarray and not g.flags.writeable):
@@ -487,6 +490,8 @@ def run_backward(root, grad, retain_graph=False, capture=None):
     if capture is not None:
         for k, (t, g) in leaves.items():
             if k in capture:
+                if g.dtype != t._data.dtype:  # as _accumulate_into_grad
+                    g = g.astype(t._data.dtype)
                 capture[k] = _leaf_grad(t, g)
     elif hook_state["leaf"]:  # some leaf has hooks: run them on its summed gradient before it is stored, and after
         for t, g in leaves.values():

@@ -480,7 +480,8 @@ def scaled_dot_product_attention(query, key, value, attn_mask=None, dropout_p=0.
         if (q.ndim >= 2 and q.ndim == k.ndim == v.ndim and q.shape[:-2] == k.shape[:-2] == v.shape[:-2]
                 and q.shape[-1] == k.shape[-1] and k.shape[-2] == v.shape[-2]
                 and dtype.kind == "f" and k.dtype is dtype and v.dtype is dtype
-                and type(k) is type(q) and type(v) is type(q) and q.size and k.size and v.size):
+                and type(k) is type(q) and type(v) is type(q) and q.size and k.size and v.size
+                and (dtype.itemsize > 2 or type(q) is not np.ndarray)):
             sc = 1 / math.sqrt(q.shape[-1]) if scale is None else scale
             return N.ScaledDotProductAttention.apply(query, key, value, mask=None, causal=is_causal, scale=sc,
                                                      drop=None)
@@ -494,6 +495,14 @@ def scaled_dot_product_attention(query, key, value, attn_mask=None, dropout_p=0.
         raise RuntimeError(f"scaled_dot_product_attention: shapes don't fit: query {q.shape}, key {k.shape}, "
                            f"value {v.shape} (need query E == key E and key S == value S)")
     _same_float("scaled_dot_product_attention", q, k, v)
+    a = q._data
+    if type(a) is np.ndarray and a.dtype.itemsize == 2 and a.dtype.kind in "fV":
+        # float16 / bfloat16 on the CPU: in float32, rounded once at the end, as torch's CPU attention accumulates
+        # them (numpy's float16 products have no BLAS; ml_dtypes' bfloat16 ones come back as float32)
+        if isinstance(attn_mask, Tensor) and attn_mask.dtype != np.bool_:
+            attn_mask = attn_mask.float()
+        return scaled_dot_product_attention(q.float(), k.float(), v.float(), attn_mask, dropout_p, is_causal, scale,
+                                            False, generator)._cast(a.dtype)
     if not 0 <= dropout_p <= 1:
         raise ValueError(f"scaled_dot_product_attention: dropout_p must be in [0, 1], got {dropout_p}")
     L, S = q.shape[-2], k.shape[-2]

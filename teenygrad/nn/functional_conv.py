@@ -37,6 +37,13 @@ def _on_empty_batch(apply, input):
 
 
 # ---- convolution -----------------------------------------------------------------------------------
+def _half_on_cpu(x):
+    """float16 / bfloat16 on the CPU: the convolutions run in float32 and round once, as torch's CPU kernels
+    accumulate them (numpy's float16 products have no BLAS, and ml_dtypes' bfloat16 ones come back as float32)."""
+    a = x._data
+    return type(a) is np.ndarray and a.dtype.itemsize == 2 and a.dtype.kind in "fV"
+
+
 def _conv(op, nd, input, weight, bias, stride, padding, dilation, groups):
     _t(input, op)
     _t(weight, op, "weight")
@@ -59,6 +66,9 @@ def _conv(op, nd, input, weight, bias, stride, padding, dilation, groups):
     if min(stride) < 1 or min(dilation) < 1:
         raise RuntimeError(f"{op}: stride ({_show(stride)}) and dilation ({_show(dilation)}) must be positive")
     _same_float(op, input, weight, bias)
+    if _half_on_cpu(input):
+        return _conv(op, nd, input.float(), weight.float(), None if bias is None else bias.float(), stride, padding,
+                     dilation, groups)._cast(input.dtype)
     reach = tuple(d * (k - 1) + 1 for d, k in zip(dilation, K))
     if isinstance(padding, str):
         if padding == "valid":
@@ -143,6 +153,9 @@ def _conv_transpose(op, nd, input, weight, bias, stride, padding, output_padding
         raise RuntimeError(f"{op}: output_padding {_show(opad)} must be smaller than either stride {_show(stride)} "
                            f"or dilation {_show(dilation)}")
     _same_float(op, input, weight, bias)
+    if _half_on_cpu(input):
+        return _conv_transpose(op, nd, input.float(), weight.float(), None if bias is None else bias.float(), stride,
+                               padding, output_padding, groups, dilation)._cast(input.dtype)
     out = tuple((n - 1) * s - 2 * p + d * (k - 1) + o + 1
                 for n, s, p, d, k, o in zip(size, stride, pad, dilation, K, opad))
     # (torch's oneDNN path returns an empty output at size 0 for some float32 configurations, depending on the batch

@@ -15,8 +15,10 @@ def _matmul2d(a, b):
     """2-D a @ b: numpy arrays go to the CPU backend (big GEMMs split over its thread pool), GPU arrays to the
     cuda backend (the GEMM rung for the dtype, or cuBLAS)."""
     if type(a) is np.ndarray:
-        if a.dtype is _F16:  # numpy's float16 GEMM has no BLAS (~300x slower): accumulate in float32 and round
-            return _matmul2d(a.astype(np.float32), b.astype(np.float32)).astype(_F16)  # once, as torch's CPU GEMM
+        if a.dtype.itemsize == 2 and a.dtype.kind in "fV":
+            # float16 / bfloat16: numpy's float16 GEMM has no BLAS (~300x slower) and ml_dtypes' bfloat16 product
+            # comes back as float32: accumulate in float32 and round once, as torch's CPU GEMM
+            return _matmul2d(a.astype(np.float32), b.astype(np.float32)).astype(a.dtype)
         # no thread pool (the default, decided on first use): the backend's matmul is a @ b, so skip its checks
         return a @ b if _cpu._pool is False else _cpu.matmul(a, b)
     return _cuda.matmul(a, b)
@@ -31,6 +33,8 @@ def _mm(a, b):
         return _matmul2d(a, b)
     if type(a) is not np.ndarray and a.ndim >= 2 and b.ndim >= 2:  # batched on the GPU
         return _cuda.matmul(a, b)
+    if a.dtype.itemsize == 2 and a.dtype.kind in "fV" and type(a) is np.ndarray:  # as _matmul2d
+        return (a.astype(np.float32) @ b.astype(np.float32)).astype(a.dtype)
     return a @ b
 
 

@@ -480,7 +480,9 @@ class Hardtanh(Function):
     saves_inputs = False
     def forward(self, x, lo, hi):
         self.inside = (x > lo) & (x < hi)
-        return np.clip(x, x.dtype.type(lo), x.dtype.type(hi))
+        t = x.dtype.type
+        # min(max(x, lo), hi), NaN kept as np.clip does; np.clip of a bfloat16 array comes back as float32
+        return xp_of(x).minimum(xp_of(x).maximum(x, t(lo)), t(hi))
 
     def backward(self, g):
         return g * self.inside
@@ -498,7 +500,8 @@ class Hardswish(Function):
         if k is not None:  # one pass each way instead of 4 forward, ~7 backward
             return k.hardswish(x)
         with np.errstate(invalid="ignore"):  # -inf * 0 is nan, as in torch, without numpy's warning
-            return x * np.clip(x + 3, 0, 6) / 6
+            t = x.dtype.type
+            return x * xp_of(x).minimum(xp_of(x).maximum(x + t(3), t(0)), t(6)) / t(6)
 
     def backward(self, g):
         x = self.x

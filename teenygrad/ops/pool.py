@@ -18,7 +18,7 @@ class MaxPoolNd(Function):
     saves_inputs = False
     def forward(self, x, kernel, stride, pad, dilation):
         N, C = x.shape[:2]
-        fill = -np.inf if x.dtype.kind == "f" else np.iinfo(x.dtype).min
+        fill = -np.inf if x.dtype.kind in "fV" else np.iinfo(x.dtype).min  # V: bfloat16
         xpad = _pad(x, pad, fill)
         # a padded window whose maximum is the fill value must pick an input element (not x.min(): NaN there)
         holds_fill = any(lo or hi for lo, hi in pad) and x.size and bool((x == fill).any())
