@@ -76,7 +76,8 @@ def _fast_inplace(self, ufunc, o, op):
     if ufunc is np.subtract and (kind == "b" or type(o) is builtins.bool
                                  or isinstance(o, Tensor) and b.dtype.kind == "b"):
         raise RuntimeError(_BOOL_SUB)  # as out-of-place: torch refuses `-` with a bool tensor
-    if kind in "biu" or kind == "f" and isinstance(o, Tensor) and b.dtype.kind == "c":  # (nor complex into real)
+    if kind in "biu" or kind in "fV" and isinstance(o, Tensor) and b.dtype.kind == "c":  # (nor complex into real;
+        # V: bfloat16)
         _check_cast_first(self, o, op)
     if bs != self._data.shape:
         try:

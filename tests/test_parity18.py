@@ -362,3 +362,14 @@ def test_full_value_checked_as_torch(dtype, value):
     dtype can't hold (a negative float for an unsigned one; an int -1 still wraps to 255, as in torch)"""
     _same(lambda: torch.full((2,), value, dtype=getattr(torch, dtype)),
           lambda: tg.full((2,), value, dtype=getattr(tg, dtype)), rtol=0, atol=0)
+
+
+@pytest.mark.parametrize("op", ["add_", "sub_", "mul_", "__iadd__", "__isub__", "__imul__"])
+@pytest.mark.parametrize("other", ["complex64", "complex128"])
+def test_bfloat16_inplace_refuses_complex(op, other):
+    """bf16_t.add_(complex_t) wrote the real part of the result silently: torch refuses the cast, as it does for
+    float32 (kind 'V' slipped past the check for 'f')"""
+    for lib in (torch, tg):
+        x = lib.ones(3, dtype=lib.bfloat16)
+        with pytest.raises(RuntimeError, match="can't be cast to the desired output type"):
+            getattr(x, op)(lib.ones(3, dtype=getattr(lib, other)))
