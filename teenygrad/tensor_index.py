@@ -67,7 +67,28 @@ def _norm_index(self, index, op):
                 and any(isinstance(i, _SEQUENCE_PARTS) or i is None or i is Ellipsis for i in index)):
             return _norm_index(self, tuple(index), op)  # torch (as numpy once did) reads x[[a, b]] as x[a, b] here
         return (_index_part(index, op),)  # one index (x[ids]): no generator to build
-    return tuple([_index_part(i, op) for i in index])  # a list: cheaper than a generator to drain
+    parts = [_index_part(i, op) for i in index]  # a list: cheaper than a generator to drain
+    for i in parts:
+        if i is Ellipsis:
+            return _drop_empty_ellipsis(self, parts)
+    return tuple(parts)
+
+
+def _drop_empty_ellipsis(self, parts):
+    """torch drops an Ellipsis that stands for no dims: array indices on either side of it are then adjacent, and
+    their dims stay in place (x[:, [1, 4], ..., [0, 0]] of a 3-D x is (4, 2)); numpy counts it as a separator and
+    moves the broadcast dims first."""
+    if not any(type(i) is np.ndarray for i in parts):
+        return tuple(parts)
+    used = 0
+    for i in parts:
+        if type(i) is np.ndarray:
+            used += i.ndim if i.dtype == np.bool_ else 1
+        elif type(i) is int or type(i) is slice:
+            used += 1
+    if used != self.ndim:
+        return tuple(parts)
+    return tuple(i for i in parts if i is not Ellipsis)
 
 
 def _ints_first(index):

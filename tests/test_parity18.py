@@ -373,3 +373,28 @@ def test_bfloat16_inplace_refuses_complex(op, other):
         x = lib.ones(3, dtype=lib.bfloat16)
         with pytest.raises(RuntimeError, match="can't be cast to the desired output type"):
             getattr(x, op)(lib.ones(3, dtype=getattr(lib, other)))
+
+
+@pytest.mark.parametrize("index", [
+    (slice(0, -1), [1, 4], Ellipsis, [0, 0]),
+    (slice(None), [1, 4], Ellipsis, [0, 2]),
+    ([0, 3], Ellipsis, slice(None), [1, 1]),
+    (Ellipsis, [1, 2], [0, 1], slice(1, None)),
+])
+def test_index_with_an_empty_ellipsis_between_arrays(index):
+    """an Ellipsis that stands for no dims does not separate array indices in torch (their dims stay in place);
+    numpy's rule moved them first: x[:, [1, 4], ..., [0, 0]] of a (4, 5, 3) x was (2, 4), torch's is (4, 2). Get,
+    set and the gradient."""
+    a = np.arange(60.0).reshape(4, 5, 3)
+    t, g = torch.tensor(a, requires_grad=True), tg.tensor(a, requires_grad=True)
+    rt, rg = t[index], g[index]
+    assert tuple(rg.shape) == tuple(rt.shape)
+    np.testing.assert_array_equal(rg.detach().numpy(), rt.detach().numpy())
+    up = np.random.default_rng(0).standard_normal(tuple(rt.shape))
+    (rt * torch.tensor(up)).sum().backward()
+    (rg * tg.tensor(up)).sum().backward()
+    np.testing.assert_array_equal(g.grad.numpy(), t.grad.numpy())
+    ts, gs = torch.tensor(a), tg.tensor(a)
+    ts[index] = torch.tensor(up)
+    gs[index] = tg.tensor(up)
+    np.testing.assert_array_equal(gs.numpy(), ts.numpy())
