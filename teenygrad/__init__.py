@@ -87,6 +87,8 @@ def __getattr__(name):
         if name in fe.NAMES:
             fn = globals()[name] = getattr(fe, name)
             return fn
+    if name in ("svd_lowrank", "pca_lowrank"):
+        return getattr(importlib.import_module(".lowrank", __name__), name)
     if name in ("from_dlpack", "to_dlpack"):
         return getattr(importlib.import_module(".utils.dlpack", __name__), name)
     if name == "bfloat16":

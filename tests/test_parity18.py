@@ -398,3 +398,66 @@ def test_index_with_an_empty_ellipsis_between_arrays(index):
     ts[index] = torch.tensor(up)
     gs[index] = tg.tensor(up)
     np.testing.assert_array_equal(gs.numpy(), ts.numpy())
+
+
+# ---- randomized low-rank SVD / PCA (new) -------------------------------------------------------------------------
+def _signless_cols(a, b):
+    """b with each column's sign (or phase) turned to match a's: singular vectors are defined up to it"""
+    ph = np.sum(np.conj(b) * a, axis=-2, keepdims=True)
+    ph = ph / np.where(np.abs(ph) == 0, 1, np.abs(ph))
+    return b * ph
+
+
+@pytest.mark.parametrize("shape", [(20, 8), (8, 20), (3, 10, 7)])
+@pytest.mark.parametrize("dtype", ["float32", "float64", "complex128"])
+@pytest.mark.parametrize("fn,kw", [("svd_lowrank", {"q": 4}), ("svd_lowrank", {"q": 3, "niter": 0}),
+                                   ("pca_lowrank", {}), ("pca_lowrank", {"q": 2, "center": False}),
+                                   ("svd_lowrank", {"q": 4, "M": "mean"})])
+def test_lowrank_as_torch(shape, dtype, fn, kw):
+    """svd_lowrank / pca_lowrank (missing before): with the same seed, the random block is torch's, so S is torch's
+    and U, V are torch's up to each column's sign (the small SVD's LAPACK picks it)"""
+    a = np.random.default_rng(0).standard_normal(shape)
+    if dtype == "complex128":
+        a = a + 1j * np.random.default_rng(1).standard_normal(shape)
+    out = {}
+    for lib in (torch, tg):
+        lib.manual_seed(3)
+        A = lib.tensor(a).to(getattr(lib, dtype))
+        k = dict(kw)
+        if k.get("M") == "mean":
+            k["M"] = A.mean(dim=-2, keepdim=True)
+        out[lib] = [t.resolve_conj().numpy() for t in getattr(lib, fn)(A, **k)]
+    tol = 1e-4 if dtype == "float32" else 1e-10
+    (Ut, St, Vt), (Ug, Sg, Vg) = out[torch], out[tg]
+    np.testing.assert_allclose(Sg, St, rtol=tol, atol=tol)
+    np.testing.assert_allclose(_signless_cols(Ut, Ug), Ut, atol=tol * 10)
+    np.testing.assert_allclose(_signless_cols(Vt, Vg), Vt, atol=tol * 10)
+
+
+def test_lowrank_gradient_as_torch():
+    """svd_lowrank is built of differentiable ops: the gradient of its singular values and of the rank-q
+    reconstruction equals torch's"""
+    a = np.random.default_rng(0).standard_normal((12, 6))
+    grads = []
+    for lib in (torch, tg):
+        lib.manual_seed(1)
+        A = lib.tensor(a, requires_grad=True)
+        U, S, V = lib.svd_lowrank(A, q=3)
+        (S.sum() + ((U * S) @ V.mT * lib.tensor(a)).sum()).backward()
+        grads.append(A.grad.numpy())
+    np.testing.assert_allclose(grads[1], grads[0], rtol=1e-8, atol=1e-10)
+
+
+def test_lowrank_bad_arguments():
+    A = tg.ones(5, 3)
+    for fn, kw, msg in (("svd_lowrank", {"q": -1}, "q\\(=-1\\) must be non-negative"),
+                        ("pca_lowrank", {"q": 4}, "q\\(=4\\) must be non-negative"),
+                        ("pca_lowrank", {"q": -1}, "q\\(=-1\\) must be non-negative"),
+                        ("pca_lowrank", {"niter": -1}, "niter\\(=-1\\)"),
+                        ("svd_lowrank", {"niter": -2}, "niter\\(=-2\\)")):
+        with pytest.raises(ValueError, match=msg):
+            getattr(tg, fn)(A, **kw)
+    with pytest.raises(RuntimeError, match="matrix or a batch"):
+        tg.svd_lowrank(tg.ones(4))
+    U, S, V = tg.svd_lowrank(A, q=6)  # q past min(m, n): min(m, n) triplets, as torch
+    assert (tuple(U.shape), tuple(S.shape), tuple(V.shape)) == ((5, 3), (3,), (3, 3))
