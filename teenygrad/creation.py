@@ -348,6 +348,11 @@ def randn(*size, generator=None, dtype=None, device=None, requires_grad=False, *
 
 
 def randint(low, high=None, size=None, generator=None, dtype=None, device=None, requires_grad=False):
+    if (type(size) is tuple and type(low) is int and type(high) is int and low < high and generator is None
+            and dtype is None and device is None and requires_grad is False and len(size) == 1
+            and type(size[0]) is int and size[0] >= 0):
+        # randint(0, n, (b,)), a training loop's batch indices: the checks below, done, and nothing to convert
+        return Tensor._wrap(gen_of(None).randint(size[0], low, high))
     if size is None:  # randint(high, size)
         low, high, size = 0, low, high
     elif high is None:  # randint(high, size=size)

@@ -235,8 +235,11 @@ class Generator:
         span = high - low
         wide = span >= 1 << 28 if wide is None else wide
         w = self._words64(n) if wide else self._words(n)
-        v = w % np.uint64(span)
-        return v.astype(np.int64) + np.int64(low) if low else v.astype(np.int64)
+        w %= np.uint64(span)  # in place, a fresh array: below 2^63 now, so int64 reads the same bits (no copy)
+        v = w.view(np.int64)
+        if low:
+            v += low
+        return v
 
     def randperm(self, n):
         """torch's randperm on the CPU: Fisher-Yates, swapping i with i + (word mod (n - i))."""
