@@ -3,6 +3,7 @@ with data-dependent shapes (nonzero, masked_select). Each checks its arguments, 
 indices, and applies one Function from teenygrad.ops. gather and the scatters live in tensor_scatter, sorting and
 order statistics in tensor_sort."""
 import builtins
+import math
 import collections
 import warnings
 import numpy as np
@@ -512,10 +513,16 @@ def multinomial(input, num_samples, replacement=False, generator=None):
     if rows.shape[-1] == 0 and rows.shape[0]:
         raise RuntimeError(f"multinomial: the probability distributions have no categories (shape {p.shape})")
     total = rows.sum(axis=-1, dtype=np.float64)  # each row's total (a check only: the sampler sums its own way)
-    # (rows >= 0) is False at nan too; with no negatives, an inf anywhere makes its row's total inf
-    if not (rows >= 0).all() or not np.isfinite(total).all():
+    # the min is NaN if any value is; with no negatives, an inf anywhere makes its row's total inf
+    lowest = float(rows.min()) if rows.size else 0.0
+    if len(total) == 1:  # one distribution (sampling a model's next token): the checks on Python floats
+        t = float(total[0])
+        finite, positive = math.isfinite(t), t > 0
+    else:
+        finite, positive = bool(np.isfinite(total).all()), bool((total > 0).all())
+    if not lowest >= 0 or not finite:
         raise RuntimeError("multinomial: probability tensor contains either `inf`, `nan` or element < 0")
-    if (total <= 0).any():
+    if not positive:
         raise RuntimeError("multinomial: invalid multinomial distribution (sum of probabilities <= 0)")
     if num_samples <= 0:
         raise RuntimeError(f"multinomial: cannot sample {num_samples} (<= 0) samples")

@@ -142,10 +142,11 @@ class Cat(Function):
     saves_inputs = False
     def forward(self, *xs, axis=0):
         self.axis = axis
-        bounds = [0]  # running sum in Python: np.cumsum costs ~2 us on a short list
-        for x in xs:
-            bounds.append(bounds[-1] + x.shape[axis])
-        self.bounds = bounds
+        if self.needs_input_grad is not None:  # recorded in a graph (a decode step's k/v cache is not)
+            bounds = [0]  # running sum in Python: np.cumsum costs ~2 us on a short list
+            for x in xs:
+                bounds.append(bounds[-1] + x.shape[axis])
+            self.bounds = bounds
         return np.concatenate(xs, axis=axis)
 
     def backward(self, g):
