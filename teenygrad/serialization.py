@@ -8,7 +8,8 @@ flat state dict, fits this layout, the non-tensor structure (nested dicts/lists/
 strings, bools, None) goes into __metadata__["teenygrad"] as a JSON tree whose leaves name tensors.
 A flat {str: Tensor} dict keeps its keys as tensor names, so `safetensors.numpy.load_file` and
 `safetensors.torch.load_file` read it directly; files written by the safetensors library (no
-"teenygrad" tree) load as {name: Tensor}.
+"teenygrad" tree) load as {name: Tensor}. safetensors has no complex dtype: a complex64 / complex128 tensor is
+stored as float32 / float64 pairs (shape (..., 2): real, imaginary), which the tree marks as complex.
 
 Why not pickle: unpickling runs arbitrary code, so a downloaded checkpoint could own the machine.
 load() parses only JSON and raw bytes, and checks every size and offset before reading a byte of data.
@@ -62,7 +63,8 @@ def _code_of(dt, where="save"):
         return "BF16"
     code = _CODES.get(dt.newbyteorder("="))
     if code is None:
-        raise TypeError(f"{where}: dtype {dt} has no safetensors code; supported: {', '.join(_DTYPES)}, BF16")
+        raise TypeError(f"{where}: dtype {dt} has no safetensors code; supported: {', '.join(_DTYPES)}, BF16 "
+                        f"(and complex64 / complex128, stored as pairs of F32 / F64)")
     return code
 
 
@@ -171,6 +173,9 @@ class _Flattener:
         if kind is None:
             raise TypeError(_refusal(x, path))
         a = _to_numpy(x)
+        if a.dtype.kind == "c":  # safetensors has no complex code: stored as (..., 2) (real, imaginary) floats,
+            a = a.reshape(a.shape + (1,)).view(a.real.dtype)  # which any safetensors reader reads as such
+            kind = "complex_" + kind
         _code_of(a.dtype, f"save: {_where(path)}")  # fail now, before a temp file exists
         name = self._name(path)
         self.arrays[name] = a
@@ -184,10 +189,16 @@ def _decode(node, tensors, where):
     if not (isinstance(node, dict) and len(node) == 1):
         raise CheckpointError(f"{where}: bad tree node {str(node)[:80]}")
     (tag, val), = node.items()
-    if tag in ("tensor", "ndarray", "scalar"):
+    if tag in ("tensor", "ndarray", "scalar", "complex_tensor", "complex_ndarray", "complex_scalar"):
         if not isinstance(val, str) or val not in tensors:
             raise CheckpointError(f"{where}: tree names tensor {str(val)[:80]!r}, which the header lacks")
         a = tensors[val]
+        if tag.startswith("complex_"):  # (..., 2) floats back to complex numbers
+            if a.dtype not in (_DTYPES["F32"], _DTYPES["F64"]) or a.ndim == 0 or a.shape[-1] != 2:
+                raise CheckpointError(f"{where}: complex tensor {val!r} is stored as {a.dtype} {a.shape}, not as "
+                                      f"(..., 2) float32 / float64")
+            a = np.ascontiguousarray(a).view(np.complex64 if a.dtype == _DTYPES["F32"] else np.complex128)[..., 0]
+            tag = tag[len("complex_"):]
         if tag == "scalar" and a.ndim != 0:
             raise CheckpointError(f"{where}: scalar {val!r} has shape {a.shape}, not ()")
         return _from_numpy(a) if tag == "tensor" else a if tag == "ndarray" else a[()]
