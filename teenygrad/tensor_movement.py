@@ -337,7 +337,7 @@ def rot90(self, k=1, dims=(0, 1)):
 
 @_method
 def roll(self, shifts, dims=None):
-    if dims is None:
+    if dims is None or type(dims) in (tuple, list) and not dims:  # torch: no dims rolls the flattened tensor
         return self.reshape(-1).roll(shifts, 0).reshape(self.shape)
     shifts = (shifts,) if isinstance(shifts, int) else tuple(shifts)
     dims = (dims,) if isinstance(dims, int) else tuple(dims)

@@ -461,3 +461,16 @@ def test_lowrank_bad_arguments():
         tg.svd_lowrank(tg.ones(4))
     U, S, V = tg.svd_lowrank(A, q=6)  # q past min(m, n): min(m, n) triplets, as torch
     assert (tuple(U.shape), tuple(S.shape), tuple(V.shape)) == ((5, 3), (3,), (3, 3))
+
+
+@pytest.mark.parametrize("dims", [(), []])
+def test_roll_with_no_dims_rolls_flattened(dims):
+    """roll(x, 1, ()) raised ('shifts and dims must have the same length'); torch rolls the flattened tensor, as
+    for dims=None"""
+    a = np.arange(6).reshape(2, 3)
+    assert tg.roll(tg.tensor(a), 1, dims).tolist() == torch.roll(torch.tensor(a), 1, dims).tolist()
+    x = tg.tensor(a * 1.0, requires_grad=True)
+    (tg.roll(x, 2, dims) * tg.tensor(a * 1.0)).sum().backward()
+    t = torch.tensor(a * 1.0, requires_grad=True)
+    (torch.roll(t, 2, dims) * torch.tensor(a * 1.0)).sum().backward()
+    np.testing.assert_array_equal(x.grad.numpy(), t.grad.numpy())
