@@ -366,6 +366,9 @@ def randint(low, high=None, size=None, generator=None, dtype=None, device=None, 
         raise RuntimeError(f"randint: expects 'from' ({low}) to be less than 'to' ({high})")
     shape = _check_shape(size, "randint")
     if dtype is not None:
+        if dt.to_dtype(dtype).kind == "c":  # torch's random bounds check takes no complex dtype
+            raise RuntimeError(f"randint: check_random_bounds handles only integral, floating-point and boolean "
+                               f"types, got {dt.to_dtype(dtype)}")
         _check_randint_range(low, high, dt.to_dtype(dtype))
     a = gen_of(generator).randint(math.prod(shape), int(low), int(high)).reshape(shape)
     return _finish(a, dtype, device, requires_grad, "randint")

@@ -474,3 +474,12 @@ def test_roll_with_no_dims_rolls_flattened(dims):
     t = torch.tensor(a * 1.0, requires_grad=True)
     (torch.roll(t, 2, dims) * torch.tensor(a * 1.0)).sum().backward()
     np.testing.assert_array_equal(x.grad.numpy(), t.grad.numpy())
+
+
+def test_randint_refuses_complex_dtype():
+    """randint(..., dtype=complex64) and randint_like of a complex tensor made complex integers; torch refuses"""
+    for lib in (torch, tg):
+        with pytest.raises(RuntimeError, match="check_random_bounds handles only integral"):
+            lib.randint(0, 3, (2,), dtype=lib.complex64)
+        with pytest.raises(RuntimeError, match="check_random_bounds handles only integral"):
+            lib.randint_like(lib.zeros(2, dtype=lib.complex128), 3)
