@@ -483,3 +483,29 @@ def test_randint_refuses_complex_dtype():
             lib.randint(0, 3, (2,), dtype=lib.complex64)
         with pytest.raises(RuntimeError, match="check_random_bounds handles only integral"):
             lib.randint_like(lib.zeros(2, dtype=lib.complex128), 3)
+
+
+@pytest.mark.parametrize("reduction", ["mean", "sum", "none"])
+@pytest.mark.parametrize("smoothing", [0.0, 0.2])
+@pytest.mark.parametrize("shape", [(4, 5), (3, 5, 2)])
+def test_cross_entropy_probability_targets_weight_gradient(reduction, smoothing, shape):
+    """cross_entropy with probability targets and a weight that requires grad raised torch's nll_loss refusal,
+    which torch gives only for class-index targets; with probabilities the weight has a gradient"""
+    rng = np.random.default_rng(0)
+    x = rng.standard_normal(shape)
+    q = np.abs(rng.standard_normal(shape))
+    q /= q.sum(1, keepdims=True)
+    w = np.abs(rng.standard_normal(5)) + 0.1
+    grads, outs = [], []
+    for lib in (torch, tg):
+        ts = [lib.tensor(a, requires_grad=True) for a in (x, q, w)]
+        out = lib.nn.functional.cross_entropy(ts[0], ts[1], ts[2], reduction=reduction, label_smoothing=smoothing)
+        (out * lib.tensor(np.linspace(0.5, 1.5, out.numel()).reshape(tuple(out.shape)))).sum().backward()
+        outs.append(out.detach().numpy())
+        grads.append([t.grad.numpy() for t in ts])
+    np.testing.assert_allclose(outs[1], outs[0], rtol=1e-12)
+    for g, want in zip(grads[1], grads[0]):
+        np.testing.assert_allclose(g, want, rtol=1e-10, atol=1e-12)
+    with pytest.raises(RuntimeError, match="nll_loss_forward"):  # class ids: still refused, as torch
+        tg.nn.functional.cross_entropy(tg.tensor(x), tg.tensor(rng.integers(0, 5, shape[:1] + shape[2:])),
+                                       tg.tensor(w, requires_grad=True))

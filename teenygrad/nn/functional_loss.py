@@ -77,8 +77,9 @@ def cross_entropy(input, target, weight=None, size_average=None, ignore_index=-1
         if _t(weight, "cross_entropy", "weight").shape != (C,):
             raise RuntimeError(f"cross_entropy: weight shape {weight.shape} doesn't match {C} classes")
         _same_float("cross_entropy", x, weight)
-        _not_differentiable("nll_loss_forward", weight=weight)
     soft = dt.is_floating(target.dtype)
+    if weight is not None and not soft:  # class ids: torch's nll_loss takes no gradient for the weight
+        _not_differentiable("nll_loss_forward", weight=weight)
     if soft and target.shape != x.shape:
         raise RuntimeError(f"cross_entropy: probability targets must match the input shape: input {x.shape}, "
                            f"target {target.shape}")
@@ -105,6 +106,14 @@ def cross_entropy(input, target, weight=None, size_average=None, ignore_index=-1
         q = target if x.ndim <= 2 else target.permute(0, *range(2, x.ndim), 1).reshape(-1, C)
         q = q.reshape(-1, C) if x.ndim == 1 else q
         _same_float("cross_entropy", x, q)
+        if weight is not None and weight.requires_grad and is_grad_enabled():
+            # probabilities with a weight that wants its gradient: torch's composite, -sum_c w_c q_c log p_c per
+            # row (q smoothed first), the mean over rows (not over the weights)
+            if label_smoothing > 0:
+                q = q * (1 - label_smoothing) + label_smoothing / C
+            per = -(x2.log_softmax(1) * q * weight).sum(1)
+            out = per if reduction == "none" else per.sum() if reduction == "sum" else per.mean()
+            return out.reshape(rest) if reduction == "none" else out
         out = N.SoftCrossEntropy.apply(x2, q, weight=None if weight is None else weight._data,
                                        label_smoothing=label_smoothing, reduction=reduction)
     else:
