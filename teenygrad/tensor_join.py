@@ -147,7 +147,12 @@ def cat(tensors, dim=0, *, axis=None):
         dim = axis
     d = _cat_plain(tensors, dim)
     if d is not None:
-        return M.Cat.apply(*tensors, axis=d)
+        if _gstate["enabled"]:
+            for t in tensors:
+                if t._requires_grad:
+                    return M.Cat.apply(*tensors, axis=d)
+        # nothing to record (a decode step's k/v cache): what Cat.apply would return, without the node
+        return Tensor._wrap(np.concatenate([t._data for t in tensors], axis=d))
     tensors = _tensor_list(tensors, "cat")
     if not tensors:
         raise ValueError("cat: expected a non-empty list of tensors")

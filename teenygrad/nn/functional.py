@@ -13,7 +13,8 @@ from ..ops import activation as A
 from .._arrays import on_device_of, xp_of
 from ..random import gen_of
 from ..random_device import device_dropout_noise
-from ..autograd.grad_mode import is_grad_enabled
+from ..autograd.grad_mode import is_grad_enabled, _state as _gstate
+from ..backend.cpu import fused_for
 from ..tensor_misc import finfo as _finfo
 from ..tensor_ops import one_hot as _one_hot, where as _where, einsum as _einsum
 from ._checks import _t, _same_float
@@ -55,9 +56,14 @@ def linear(input, weight, bias=None):
         if (w.ndim == 2 and x.ndim >= 2 and x.shape[-1] == w.shape[1] and w.dtype is dtype and dtype.kind == "f"
                 and type(w) is type(x)):
             if bias is None:
+                if not _gstate["enabled"] or not (input._requires_grad or weight._requires_grad):
+                    return Tensor._wrap(N.linear_forward(x, w))  # nothing to record: Linear's forward alone
                 return N.Linear.apply(input, weight)
             b = getattr(bias, "_data", None)  # not a Tensor: the checks below say so
             if b is not None and b.shape == (w.shape[0],) and b.dtype is dtype and type(b) is type(x):
+                if not _gstate["enabled"] or not (input._requires_grad or weight._requires_grad
+                                                  or bias._requires_grad):
+                    return Tensor._wrap(N.linear_forward(x, w, b))
                 return N.Linear.apply(input, weight, bias)
     _t(input, "linear")  # anything else: the checks below say what is wrong (or that nothing is)
     _t(weight, "linear", "weight")
@@ -217,6 +223,9 @@ def _norm_shape(normalized_shape):
     return (normalized_shape,) if isinstance(normalized_shape, int) else tuple(normalized_shape)
 
 
+_LN_INFERENCE_MAX = 1 << 14  # up to here the kernel runs serially: LayerNorm.forward would not split it either
+
+
 def layer_norm(input, normalized_shape, weight=None, bias=None, eps=1e-5):
     if type(eps) is not float and not isinstance(eps, (numbers.Number, np.number, Tensor)):  # '1e-5' or [1e-5]
         raise TypeError(f"layer_norm: argument 'eps' must be float, not {type(eps).__name__} ({eps!r})")
@@ -227,6 +236,12 @@ def layer_norm(input, normalized_shape, weight=None, bias=None, eps=1e-5):
         dtype = x.dtype
         if (x.ndim >= 1 and x.shape[-1:] == normalized_shape == w.shape == b.shape and dtype.kind == "f"
                 and w.dtype is dtype and b.dtype is dtype and type(w) is type(x) and type(b) is type(x)):
+            if (x.size and x.size <= _LN_INFERENCE_MAX and not (_gstate["enabled"] and (
+                    input._requires_grad or weight._requires_grad or bias._requires_grad))
+                    and x.flags.c_contiguous and w.flags.c_contiguous and b.flags.c_contiguous):
+                k = fused_for(x, w, b)
+                if k is not None:  # nothing to record (a decode step's 9 norms of one row): the kernel alone
+                    return Tensor._wrap(k.layer_norm_inference(x, w, b, eps))
             return N.LayerNorm.apply(input, weight, bias, k=1, eps=eps, has_w=True, has_b=True)
     _t(input, "layer_norm")  # anything else: the checks below say what is wrong (or that nothing is)
     ns = _norm_shape(normalized_shape)
@@ -483,6 +498,8 @@ def scaled_dot_product_attention(query, key, value, attn_mask=None, dropout_p=0.
                 and type(k) is type(q) and type(v) is type(q) and q.size and k.size and v.size
                 and (dtype.itemsize > 2 or type(q) is not np.ndarray)):
             sc = 1 / math.sqrt(q.shape[-1]) if scale is None else scale
+            if not _gstate["enabled"] or not (query._requires_grad or key._requires_grad or value._requires_grad):
+                return Tensor._wrap(N.attention_inference(q, k, v, is_causal, sc))  # nothing to record
             return N.ScaledDotProductAttention.apply(query, key, value, mask=None, causal=is_causal, scale=sc,
                                                      drop=None)
     q, k, v = query, key, value

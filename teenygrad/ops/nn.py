@@ -69,15 +69,20 @@ def _softmax_exps(x, p, axis):
     return e, s, z
 
 
+def linear_forward(x, w, b=None):
+    """x W^T + b on arrays: Linear's forward, and F.linear's whole work when nothing is recorded."""
+    y = _mm(x.reshape(-1, x.shape[-1]) if x.shape[-1] else _rows(x), w.T)  # _rows(x), inlined
+    if b is not None:
+        y += b
+    return y.reshape(*x.shape[:-1], w.shape[0])
+
+
 class Linear(Function):
     """y = x W^T + b;  dx = dy W, dW = dy^T x, db = sum dy (over all leading axes)"""
     reads_for = ((1,), (0,), ())
     def forward(self, x, w, b=None):
         self.x, self.w = x, w
-        y = _mm(x.reshape(-1, x.shape[-1]) if x.shape[-1] else _rows(x), w.T)  # _rows(x), inlined
-        if b is not None:
-            y += b
-        return y.reshape(*x.shape[:-1], w.shape[0])
+        return linear_forward(x, w, b)
 
     def backward(self, g):
         n = self.needs_input_grad
@@ -567,6 +572,39 @@ class Dropout(Function):
         return g * const(self.m)
 
 
+def _attention_probs(q, k, mask, causal, scale):
+    """softmax(q k^T scale + mask) (causal: only keys j <= i), and the numba kernels that made it (None: numpy's)."""
+    s = _bmm(q, k.swapaxes(-1, -2))  # BLAS takes the k^T view as a transposed operand: no copy
+    L, S = s.shape[-2:]
+    kernels = fused_for(s) if mask is None and scale > 0 else None
+    if kernels is not None:  # scale, causal cut and softmax in one pass per row (numba)
+        return kernels.softmax(s, scale, 0 if causal else None), kernels
+    s *= q.dtype.type(scale)
+    if causal:  # the scores past the cut are replaced, not added to: a NaN there changes nothing (torch)
+        xp = xp_of(s)
+        xp.copyto(s, s.dtype.type(-np.inf), where=~xp.tril(xp.ones((L, S), dtype=bool)))
+    elif mask is not None:  # in place unless the mask broadcasts the scores to more batch dims
+        s = s + mask if np.broadcast_shapes(s.shape, mask.shape) != s.shape else np.add(s, mask, out=s)
+    # a row of -inf scores only (fully masked) attends to nothing: output 0, as torch's safe softmax
+    m = s.max(axis=-1, keepdims=True)
+    np.copyto(m, 0, where=m == -np.inf)  # not m[...] = 0: cupy's boolean setitem waits for the GPU
+    s -= m
+    np.exp(s, out=s)
+    se = s.sum(axis=-1, keepdims=True)
+    np.copyto(se, 1, where=se == 0)
+    s /= se
+    return s, None
+
+
+def attention_inference(q, k, v, causal, scale):
+    """ScaledDotProductAttention's output alone (no mask, no dropout), for a call with nothing to record."""
+    if q.ndim == 4 and q.shape == k.shape == v.shape:
+        cuda = _cuda.flash_attention_for(q, k, v)
+        if cuda is not None:
+            return cuda.attention_fwd(q, k, v, causal, scale)[0]
+    return _bmm(_attention_probs(q, k, None, causal, scale)[0], v)
+
+
 class ScaledDotProductAttention(Function):
     """o = dropout(softmax(q k^T scale + mask)) v over (..., L, E) with (..., S, E) keys/values.
     dv = P^T do;  dP = do v^T;  dS = P (dP - sum(dP P));  dq = dS k scale;  dk = dS^T q scale.
@@ -581,26 +619,7 @@ class ScaledDotProductAttention(Function):
         if self.cuda is not None:  # flash attention: the (t, t) scores never reach memory (Triton)
             self.o, self.lse = self.cuda.attention_fwd(q, k, v, causal, scale)
             return self.o
-        s = _bmm(q, k.swapaxes(-1, -2))  # BLAS takes the k^T view as a transposed operand: no copy
-        L, S = s.shape[-2:]
-        self.kernels = fused_for(s) if mask is None and scale > 0 else None
-        if self.kernels is not None:  # scale, causal cut and softmax in one pass per row (numba)
-            s = self.kernels.softmax(s, scale, 0 if causal else None)
-        else:
-            s *= q.dtype.type(scale)
-            if causal:  # the scores past the cut are replaced, not added to: a NaN there changes nothing (torch)
-                xp = xp_of(s)
-                xp.copyto(s, s.dtype.type(-np.inf), where=~xp.tril(xp.ones((L, S), dtype=bool)))
-            elif mask is not None:  # in place unless the mask broadcasts the scores to more batch dims
-                s = s + mask if np.broadcast_shapes(s.shape, mask.shape) != s.shape else np.add(s, mask, out=s)
-            # a row of -inf scores only (fully masked) attends to nothing: output 0, as torch's safe softmax
-            m = s.max(axis=-1, keepdims=True)
-            np.copyto(m, 0, where=m == -np.inf)  # not m[...] = 0: cupy's boolean setitem waits for the GPU
-            s -= m
-            np.exp(s, out=s)
-            se = s.sum(axis=-1, keepdims=True)
-            np.copyto(se, 1, where=se == 0)
-            s /= se
+        s, self.kernels = _attention_probs(q, k, mask, causal, scale)
         self.p = s
         self.pd = s * drop if drop is not None else s
         return _bmm(self.pd, v)
