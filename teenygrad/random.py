@@ -288,7 +288,10 @@ class Generator:
         strides: the exponentials below follow their memory order, as torch's empty_like(probs).exponential_())."""
         if not replacement or num_samples == 1:
             # torch: q ~ Exp(1) per category (in the rows' dtype); the sample is the argmax (or top k) of p / q
-            q = draw_like(rows.shape, rows.strides, lambda n: self.exponential(n, 1.0, rows.dtype))
+            if rows.flags.c_contiguous:  # memory order is C order (a model's next-token probabilities)
+                q = self.exponential(rows.size, 1.0, rows.dtype).reshape(rows.shape)
+            else:
+                q = draw_like(rows.shape, rows.strides, lambda n: self.exponential(n, 1.0, rows.dtype))
             with np.errstate(divide="ignore", invalid="ignore"):
                 keys = rows / q
             if num_samples == 1:
