@@ -235,6 +235,11 @@ def randint_like(input, low=0, high=None, dtype=None, device=None, generator=Non
 def arange(start, end=None, step=1, dtype=None, device=None, requires_grad=False):
     if end is None:
         start, end = 0, start
+    if (type(start) is int and type(end) is int and type(step) is int and step and (end - start) * step >= 0
+            and (dtype is None or dtype is dt.int64) and device is None and requires_grad is False
+            and -2 ** 63 <= start < 2 ** 63 and -2 ** 63 <= end < 2 ** 63):
+        # arange(pos, pos + t) of Python ints (a decode step's positions): int64, as the checks below conclude
+        return Tensor._wrap(np.arange(start, end, step, dtype=np.int64))
     # a 0-d tensor counts as its number, with its kind: arange(tensor(3.)) is float, as torch's
     for v in (start, end, step):
         if isinstance(v, Tensor) and v.ndim:  # torch: a Number or a 0-d tensor
