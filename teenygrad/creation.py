@@ -1,7 +1,6 @@
 """Factory functions: tensor, zeros, ones, arange, rand, ... (torch's names and dtype defaults)."""
 import builtins
 import math
-import operator
 
 import numpy as np
 from . import dtype as dt

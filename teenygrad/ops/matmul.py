@@ -8,9 +8,6 @@ from ..backend import cpu as _cpu
 from ..autograd.graph_backward import const, sum_to
 
 
-_F16 = np.dtype(np.float16)
-
-
 def _matmul2d(a, b):
     """2-D a @ b: numpy arrays go to the CPU backend (big GEMMs split over its thread pool), GPU arrays to the
     cuda backend (the GEMM rung for the dtype, or cuBLAS)."""
