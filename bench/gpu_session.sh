@@ -27,7 +27,7 @@ PY=${PY:-python3}
 TESTS_S=${TESTS_S:-90} BENCH_S=${BENCH_S:-330} BENCH_BUDGET=${BENCH_BUDGET:-100} TRAIN_S=${TRAIN_S:-50}
 TRAIN_ITERS=${TRAIN_ITERS:-300} PROF_S=${PROF_S:-45} BREAKDOWN_S=${BREAKDOWN_S:-240} PARTS=${PARTS:-"tests bench train profile"}
 DEVICE_TESTS=${DEVICE_TESTS:-"tests/test_device.py tests/test_device_complex.py tests/test_device_fixes1.py
-    tests/test_device_fixes2.py tests/test_device_audit.py tests/test_complex_unary15.py"}
+    tests/test_device_fixes2.py tests/test_device_audit.py tests/test_complex_unary15.py tests/test_inference_paths18.py"}
 TEST_WORKERS=${TEST_WORKERS:-8} BREAKDOWN_ARGS=${BREAKDOWN_ARGS:-}
 want() { case " $PARTS " in *" $1 "*) return 0;; esac; return 1; }
 if [ -f .tritoncache.tgz ] && [ ! -d "$TRITON_CACHE_DIR" ]; then  # a cache packed by an earlier run
