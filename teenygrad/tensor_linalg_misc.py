@@ -67,7 +67,8 @@ def addbmm(input, batch1, batch2, *, beta=1, alpha=1):
     _check_same_dtype("addbmm", input=input, batch1=batch1, batch2=batch2)
     if batch1.ndim != 3 or batch2.ndim != 3:
         raise RuntimeError(f"addbmm: batch1 and batch2 must be 3-D, got shapes {batch1.shape} and {batch2.shape}")
-    return _scaled_add(input, batch1.bmm(batch2).sum(0), beta, alpha, "addbmm", blas_alpha=True)
+    # the batch sum in the operands' dtype: sum() alone would take integers to int64, where torch keeps int8
+    return _scaled_add(input, batch1.bmm(batch2).sum(0, dtype=batch1.dtype), beta, alpha, "addbmm", blas_alpha=True)
 
 
 def tensordot(a, b, dims=2):

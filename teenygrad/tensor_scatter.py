@@ -114,6 +114,10 @@ def _scatter_reduce(self, dim, index, src, reduce, include_self, into=None):
         raise RuntimeError(f"scatter_reduce: reduce must be one of {', '.join(_SCATTER_REDUCES)}, got {reduce!r}")
     if reduce == "mean" and self.dtype == np.bool_:
         raise RuntimeError("scatter_reduce: reduce='mean' is not implemented for bool tensors")
+    if reduce in ("amax", "amin") and (self._data.dtype.kind == "c" or getattr(src, "dtype", None) is not None
+                                       and np.dtype(src.dtype).kind == "c"):
+        raise NotImplementedError(f"scatter_reduce: reduce='{reduce}' is not implemented for complex tensors "
+                                  f"(complex numbers have no order)")
     index = _check_index_tensor(index, "scatter_reduce")
     x = self.reshape(-1) if self.ndim == 0 else self
     out = _scatter(x, dim, index.reshape(-1) if index.ndim == 0 else index, src.reshape(-1) if src.ndim == 0 else src,

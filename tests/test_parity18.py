@@ -509,3 +509,21 @@ def test_cross_entropy_probability_targets_weight_gradient(reduction, smoothing,
     with pytest.raises(RuntimeError, match="nll_loss_forward"):  # class ids: still refused, as torch
         tg.nn.functional.cross_entropy(tg.tensor(x), tg.tensor(rng.integers(0, 5, shape[:1] + shape[2:])),
                                        tg.tensor(w, requires_grad=True))
+
+
+@pytest.mark.parametrize("dtype", ["uint8", "int8", "int16", "int32", "int64"])
+def test_addbmm_keeps_integer_dtype(dtype):
+    """addbmm of integer tensors came back int64 (the batch sum promoted, as sum() does); torch keeps the dtype"""
+    rng = np.random.default_rng(0)
+    a, b, c = rng.integers(0, 4, (3, 3)), rng.integers(0, 4, (2, 3, 4)), rng.integers(0, 4, (2, 4, 3))
+    _same(lambda: torch.addbmm(*(torch.tensor(v).to(getattr(torch, dtype)) for v in (a, b, c)), beta=2, alpha=3),
+          lambda: tg.addbmm(*(tg.tensor(v).to(getattr(tg, dtype)) for v in (a, b, c)), beta=2, alpha=3), rtol=0, atol=0)
+
+
+@pytest.mark.parametrize("reduce", ["amax", "amin"])
+def test_scatter_reduce_max_refuses_complex(reduce):
+    """scatter_reduce amax / amin of complex tensors took numpy's lexicographic order; torch refuses"""
+    for lib in (torch, tg):
+        z = lib.tensor([1 + 1j, 2, 3j])
+        with pytest.raises((NotImplementedError, RuntimeError)):
+            z.scatter_reduce(0, lib.tensor([0, 0, 1]), z, reduce)
