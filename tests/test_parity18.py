@@ -527,3 +527,29 @@ def test_scatter_reduce_max_refuses_complex(reduce):
         z = lib.tensor([1 + 1j, 2, 3j])
         with pytest.raises((NotImplementedError, RuntimeError)):
             z.scatter_reduce(0, lib.tensor([0, 0, 1]), z, reduce)
+
+
+@pytest.mark.parametrize("where", ["leaf", "non_leaf"])
+def test_hook_changing_the_dtype_is_refused(where):
+    """a hook that returns its gradient in another dtype was cast back silently; torch refuses it"""
+    for lib in (torch, tg):
+        x = lib.ones(3, requires_grad=True)
+        y = x * 2
+        (x if where == "leaf" else y).register_hook(lambda g: g.double())
+        with pytest.raises(RuntimeError, match="has changed the type of value"):
+            (y * 3).sum().backward()
+
+
+def test_hooks_see_the_gradient_in_the_tensors_dtype():
+    """a bfloat16 leaf's hook got the float32 gradient some ops compute in; it sees bfloat16 now, as in torch, and
+    may hand it back in that dtype"""
+    seen = []
+    x = tg.tensor([0.5, -2.0, 3.0]).to(tg.bfloat16).requires_grad_()
+    x.register_hook(lambda g: (seen.append(g.dtype), g * 2)[1])
+    tg.nn.functional.smooth_l1_loss(x, x * 0.5).backward()
+    t = torch.tensor([0.5, -2.0, 3.0]).bfloat16().requires_grad_()
+    t.register_hook(lambda g: (seen.append(g.dtype), g * 2)[1])
+    torch.nn.functional.smooth_l1_loss(t, t * 0.5).backward()
+    assert [str(d).split(".")[-1] for d in seen] == ["bfloat16", "bfloat16"]
+    assert x.grad.dtype == tg.bfloat16
+    np.testing.assert_array_equal(x.grad.float().numpy(), t.grad.float().numpy())

@@ -385,6 +385,8 @@ def _tensor_grad(node, t, g, stored):
     keeps it. The gradient the rest of the pass uses is returned."""
     hooks = node.__dict__.get("_grad_hooks")
     if hooks:
+        if g.dtype != t._data.dtype:  # the hooks see the gradient in the tensor's dtype, as torch's
+            g = g.astype(t._data.dtype)
         g = run_hooks(hooks, g)
     if t._retains_grad and t._ctx is node:  # not a node t was rebound away from by an in-place op
         _accumulate_into_grad(t, g, stored)
@@ -394,7 +396,11 @@ def _tensor_grad(node, t, g, stored):
 def _leaf_grad(t, g):
     """The summed gradient of leaf t, after its hooks (which may replace it)."""
     hooks = t.__dict__.get("_grad_hooks")
-    return run_hooks(hooks, g) if hooks else g
+    if not hooks:
+        return g
+    if g.dtype != t._data.dtype:  # the hooks see the gradient in the leaf's dtype, as torch's
+        g = g.astype(t._data.dtype)
+    return run_hooks(hooks, g)
 
 
 def _after_accumulate(t):

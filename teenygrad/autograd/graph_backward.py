@@ -106,7 +106,7 @@ def _run(root, grad, capture):
 def _run_tensor_hooks(hooks, g):
     """g after each hook in turn (register_hook), recorded in the graph: a hook's arithmetic is differentiable here."""
     for fn in list(hooks.values()):
-        out = checked_hook_result(fn, fn(g), g.shape)
+        out = checked_hook_result(fn, fn(g), g.shape, g._data.dtype)
         if out is not None:
             g = out
     return g

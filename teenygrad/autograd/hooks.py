@@ -80,20 +80,24 @@ def run_hooks(hooks, g):
     from ..tensor import Tensor
     with grad_mode.no_grad():  # a hook's arithmetic is not part of any graph
         for fn in list(hooks.values()):  # a hook may remove itself
-            out = checked_hook_result(fn, fn(Tensor._wrap(g)), g.shape)
+            out = checked_hook_result(fn, fn(Tensor._wrap(g)), g.shape, g.dtype)
             if out is not None:
-                g = out._data.astype(g.dtype)  # a copy: the hook's tensor must not become (part of) a .grad
+                g = out._data.copy()  # a copy: the hook's tensor must not become (part of) a .grad
     return g
 
 
-def checked_hook_result(fn, out, shape):
-    """What hook fn returned for a gradient of `shape`: None or a Tensor of that shape, as torch requires."""
+def checked_hook_result(fn, out, shape, dtype=None):
+    """What hook fn returned for a gradient of `shape` (and `dtype`): None or a Tensor of that shape and dtype, as
+    torch requires."""
     from ..tensor import Tensor
     if out is not None and not isinstance(out, Tensor):
         raise TypeError(f"hook '{_name(fn)}' returned {type(out).__name__}; expected a Tensor or None")
     if out is not None and tuple(out.shape) != tuple(shape):
         raise RuntimeError(f"hook '{_name(fn)}' has changed the size of value: gradient of shape "
                            f"{tuple(shape)}, hook returned {tuple(out.shape)}")
+    if out is not None and dtype is not None and out._data.dtype != dtype:
+        raise RuntimeError(f"hook '{_name(fn)}' has changed the type of value (was {dtype} got {out.dtype}); "
+                           f"return the gradient in its own dtype")
     return out
 
 
