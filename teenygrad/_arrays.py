@@ -27,6 +27,13 @@ def column_sums(a):
     return a.sum(axis=0)
 
 
+def half_on_host(a):
+    """float16 / bfloat16 in a numpy array: the CPU ops that multiply run these in float32 and round once, as torch's
+    CPU kernels accumulate them (numpy's float16 products have no BLAS, and ml_dtypes' bfloat16 ones come back as
+    float32). Device arrays keep their own half-precision kernels."""
+    return type(a) is np.ndarray and a.dtype.itemsize == 2 and a.dtype.kind in "fV"
+
+
 def xp_of(a):
     """The array module for an array: numpy, or cupy for GPU arrays."""
     if type(a) is np.ndarray or isinstance(a, np.generic):

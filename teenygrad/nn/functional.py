@@ -10,7 +10,7 @@ from ..tensor import dt  # the dtype module: the package attribute `dtype` is th
 from ..tensor import Tensor, _check_same_device
 from ..ops import nn as N
 from ..ops import activation as A
-from .._arrays import on_device_of, xp_of
+from .._arrays import on_device_of, xp_of, half_on_host
 from ..random import gen_of
 from ..random_device import device_dropout_noise
 from ..autograd.grad_mode import is_grad_enabled, _state as _gstate
@@ -513,9 +513,7 @@ def scaled_dot_product_attention(query, key, value, attn_mask=None, dropout_p=0.
                            f"value {v.shape} (need query E == key E and key S == value S)")
     _same_float("scaled_dot_product_attention", q, k, v)
     a = q._data
-    if type(a) is np.ndarray and a.dtype.itemsize == 2 and a.dtype.kind in "fV":
-        # float16 / bfloat16 on the CPU: in float32, rounded once at the end, as torch's CPU attention accumulates
-        # them (numpy's float16 products have no BLAS; ml_dtypes' bfloat16 ones come back as float32)
+    if half_on_host(a):  # in float32, rounded once at the end, as torch's CPU attention
         if isinstance(attn_mask, Tensor) and attn_mask.dtype != np.bool_:
             attn_mask = attn_mask.float()
         return scaled_dot_product_attention(q.float(), k.float(), v.float(), attn_mask, dropout_p, is_causal, scale,

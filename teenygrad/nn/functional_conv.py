@@ -9,7 +9,7 @@ from ..tensor_join import cat
 from ..autograd.grad_mode import is_grad_enabled
 from ..ops import conv as C
 from ..ops.nn import GroupNorm
-from .._arrays import on_device_of, xp_of
+from .._arrays import on_device_of, xp_of, half_on_host
 from ..random import gen_of
 from ._checks import _t, _same_float
 
@@ -37,13 +37,6 @@ def _on_empty_batch(apply, input):
 
 
 # ---- convolution -----------------------------------------------------------------------------------
-def _half_on_cpu(x):
-    """float16 / bfloat16 on the CPU: the convolutions run in float32 and round once, as torch's CPU kernels
-    accumulate them (numpy's float16 products have no BLAS, and ml_dtypes' bfloat16 ones come back as float32)."""
-    a = x._data
-    return type(a) is np.ndarray and a.dtype.itemsize == 2 and a.dtype.kind in "fV"
-
-
 def _conv(op, nd, input, weight, bias, stride, padding, dilation, groups):
     _t(input, op)
     _t(weight, op, "weight")
@@ -66,7 +59,7 @@ def _conv(op, nd, input, weight, bias, stride, padding, dilation, groups):
     if min(stride) < 1 or min(dilation) < 1:
         raise RuntimeError(f"{op}: stride ({_show(stride)}) and dilation ({_show(dilation)}) must be positive")
     _same_float(op, input, weight, bias)
-    if _half_on_cpu(input):
+    if half_on_host(input._data):
         return _conv(op, nd, input.float(), weight.float(), None if bias is None else bias.float(), stride, padding,
                      dilation, groups)._cast(input.dtype)
     reach = tuple(d * (k - 1) + 1 for d, k in zip(dilation, K))
@@ -153,7 +146,7 @@ def _conv_transpose(op, nd, input, weight, bias, stride, padding, output_padding
         raise RuntimeError(f"{op}: output_padding {_show(opad)} must be smaller than either stride {_show(stride)} "
                            f"or dilation {_show(dilation)}")
     _same_float(op, input, weight, bias)
-    if _half_on_cpu(input):
+    if half_on_host(input._data):
         return _conv_transpose(op, nd, input.float(), weight.float(), None if bias is None else bias.float(), stride,
                                padding, output_padding, groups, dilation)._cast(input.dtype)
     out = tuple((n - 1) * s - 2 * p + d * (k - 1) + o + 1

@@ -5,6 +5,7 @@ taps, weigh, sum) per spatial dim; the rest are composites of differentiable Ten
 import math
 import warnings
 import numpy as np
+from .._arrays import half_on_host
 from ..tensor import dt  # the dtype module: the package attribute `dtype` is the dtype class, as in torch
 from ..ops import conv as C
 from ..ops.resample import Resample
@@ -208,9 +209,9 @@ def interpolate(input, size=None, scale_factor=None, mode="nearest", align_corne
         raise RuntimeError(f"interpolate: non-empty {input.ndim}D data tensor expected but got a tensor with sizes "
                            f"{tuple(input.shape)}")
     a = input._data
-    if type(a) is np.ndarray and a.dtype.itemsize == 2 and a.dtype.kind in "fV" and not mode.startswith("nearest"):
-        # float16 / bfloat16 on the CPU: weighted in float32 and rounded once, as torch's CPU kernels (rounding
-        # after each of the separable passes was off by up to 0.2 at values ~10 in bfloat16)
+    if half_on_host(a) and not mode.startswith("nearest"):
+        # weighted in float32 and rounded once (rounding after each separable pass was off by up to 0.2 at values
+        # ~10 in bfloat16)
         return interpolate(input.float(), size, scale_factor, mode, align_corners, recompute_scale_factor,
                            antialias)._cast(a.dtype)
     y = input

@@ -2,7 +2,7 @@
 import math
 import numpy as np
 from ..autograd.function import Function
-from .._arrays import unbroadcast, contiguous, xp_of, zeros_on
+from .._arrays import unbroadcast, contiguous, xp_of, zeros_on, half_on_host
 from ..backend import cuda as _cuda
 from ..backend import cpu as _cpu
 from ..autograd.graph_backward import const, sum_to
@@ -12,9 +12,7 @@ def _matmul2d(a, b):
     """2-D a @ b: numpy arrays go to the CPU backend (big GEMMs split over its thread pool), GPU arrays to the
     cuda backend (the GEMM rung for the dtype, or cuBLAS)."""
     if type(a) is np.ndarray:
-        if a.dtype.itemsize == 2 and a.dtype.kind in "fV":
-            # float16 / bfloat16: numpy's float16 GEMM has no BLAS (~300x slower) and ml_dtypes' bfloat16 product
-            # comes back as float32: accumulate in float32 and round once, as torch's CPU GEMM
+        if half_on_host(a):  # numpy's float16 GEMM has no BLAS (~300x slower): in float32, rounded once
             return _matmul2d(a.astype(np.float32), b.astype(np.float32)).astype(a.dtype)
         # no thread pool (the default, decided on first use): the backend's matmul is a @ b, so skip its checks
         return a @ b if _cpu._pool is False else _cpu.matmul(a, b)
@@ -30,7 +28,7 @@ def _mm(a, b):
         return _matmul2d(a, b)
     if type(a) is not np.ndarray and a.ndim >= 2 and b.ndim >= 2:  # batched on the GPU
         return _cuda.matmul(a, b)
-    if a.dtype.itemsize == 2 and a.dtype.kind in "fV" and type(a) is np.ndarray:  # as _matmul2d
+    if half_on_host(a):  # as _matmul2d
         return (a.astype(np.float32) @ b.astype(np.float32)).astype(a.dtype)
     return a @ b
 
