@@ -358,11 +358,15 @@ def once_differentiable(fn):
     return fn
 
 
+def _in_dtype_of(t, g):
+    """g in tensor t's dtype, as torch's engine gives each gradient its input's dtype (a bfloat16 leaf's gradient
+    comes back float32 from the ops that compute half precision in float32)."""
+    return g if g.dtype is t._data.dtype or g.dtype == t._data.dtype else g.astype(t._data.dtype)
+
+
 def _accumulate_into_grad(t, g, stored):
     """Leaf/retained gradient: keep our own writable copy, never an alias of another tensor's grad."""
-    if g.dtype is not t._data.dtype and g.dtype != t._data.dtype:
-        g = g.astype(t._data.dtype)  # as torch's engine: a gradient takes its input's dtype (a bfloat16 leaf's
-        # gradient came back float32 from ops that compute half precision in float32)
+    g = _in_dtype_of(t, g)
     if t._grad is None:  # the slot itself: .grad of a non-leaf warns (Tensor.grad)
         # cheapest test first; a cupy array's flags have no `writeable` (it always is)
         if g.base is not None or id(g) in stored or (type(g) is _np.ndarray and not g.flags.writeable):
@@ -385,22 +389,17 @@ def _tensor_grad(node, t, g, stored):
     keeps it. The gradient the rest of the pass uses is returned."""
     hooks = node.__dict__.get("_grad_hooks")
     if hooks:
-        if g.dtype != t._data.dtype:  # the hooks see the gradient in the tensor's dtype, as torch's
-            g = g.astype(t._data.dtype)
-        g = run_hooks(hooks, g)
+        g = run_hooks(hooks, _in_dtype_of(t, g))  # the hooks see it in the tensor's dtype, as torch's
     if t._retains_grad and t._ctx is node:  # not a node t was rebound away from by an in-place op
         _accumulate_into_grad(t, g, stored)
     return g
 
 
 def _leaf_grad(t, g):
-    """The summed gradient of leaf t, after its hooks (which may replace it)."""
+    """The summed gradient of leaf t in its dtype, after its hooks (which may replace it)."""
+    g = _in_dtype_of(t, g)
     hooks = t.__dict__.get("_grad_hooks")
-    if not hooks:
-        return g
-    if g.dtype != t._data.dtype:  # the hooks see the gradient in the leaf's dtype, as torch's
-        g = g.astype(t._data.dtype)
-    return run_hooks(hooks, g)
+    return run_hooks(hooks, g) if hooks else g
 
 
 def _after_accumulate(t):
@@ -496,8 +495,6 @@ def run_backward(root, grad, retain_graph=False, capture=None):
     if capture is not None:
         for k, (t, g) in leaves.items():
             if k in capture:
-                if g.dtype != t._data.dtype:  # as _accumulate_into_grad
-                    g = g.astype(t._data.dtype)
                 capture[k] = _leaf_grad(t, g)
     elif hook_state["leaf"]:  # some leaf has hooks: run them on its summed gradient before it is stored, and after
         for t, g in leaves.values():
