@@ -8,7 +8,7 @@ import numpy as np
 from . import dtype as dt
 from .ops import elementwise as E, reduce as R
 from ._arrays import xp_of, zeros_on
-from .tensor import Tensor, _norm_dim, _norm_dims, _bool_arg, _gstate
+from .tensor import Tensor, _norm_dim, _norm_dims, _bool_arg, _gstate, _can_require_grad
 from .tensor_ops import _method, _float_input, where as _where
 
 _max_t = collections.namedtuple("max", ["values", "indices"])
@@ -48,7 +48,7 @@ def _check_grad_dtype(self, dtype, op):
     """torch refuses a reduction into an integer dtype= when it would have to record a graph."""
     if dtype is not None and self._requires_grad and _gstate["enabled"]:
         d = dt.to_dtype(dtype)
-        if not dt.is_floating(d) and d.kind != "c":
+        if not _can_require_grad(d):
             raise RuntimeError(f"{op}: autograd does not support dtype {d} (the input requires grad)")
 
 
