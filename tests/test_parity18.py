@@ -434,18 +434,35 @@ def test_lowrank_as_torch(shape, dtype, fn, kw):
     np.testing.assert_allclose(_signless_cols(Vt, Vg), Vt, atol=tol * 10)
 
 
-def test_lowrank_gradient_as_torch():
-    """svd_lowrank is built of differentiable ops: the gradient of its singular values and of the rank-q
-    reconstruction equals torch's"""
-    a = np.random.default_rng(0).standard_normal((12, 6))
+def _lowrank_loss(lib, fn, A, a, **kw):
+    """a sign-free loss of the factors: the singular values and the rank-q reconstruction against a fixed matrix"""
+    lib.manual_seed(1)
+    U, S, V = getattr(lib, fn)(A, **kw)
+    return S.sum() + ((U * S) @ V.mT * lib.tensor(a)).sum()
+
+
+@pytest.mark.parametrize("fn,kw,shape", [("svd_lowrank", {"q": 3}, (12, 6)), ("svd_lowrank", {"q": 2}, (5, 9)),
+                                         ("pca_lowrank", {"q": 3}, (10, 5)),
+                                         ("pca_lowrank", {"q": 2, "center": False}, (6, 8))])
+def test_lowrank_gradient_as_torch(fn, kw, shape):
+    """svd_lowrank / pca_lowrank are built of differentiable ops: the gradient of a loss of the singular values and
+    the rank-q reconstruction equals torch's (same seed, so the same random block)"""
+    a = np.random.default_rng(0).standard_normal(shape)
     grads = []
     for lib in (torch, tg):
-        lib.manual_seed(1)
         A = lib.tensor(a, requires_grad=True)
-        U, S, V = lib.svd_lowrank(A, q=3)
-        (S.sum() + ((U * S) @ V.mT * lib.tensor(a)).sum()).backward()
+        _lowrank_loss(lib, fn, A, a, **kw).backward()
         grads.append(A.grad.numpy())
     np.testing.assert_allclose(grads[1], grads[0], rtol=1e-8, atol=1e-10)
+
+
+@pytest.mark.parametrize("fn,kw", [("svd_lowrank", {"q": 3}), ("pca_lowrank", {"q": 2})])
+def test_lowrank_gradient_by_finite_differences(fn, kw):
+    """the float64 finite-difference check: the loss re-seeds before each evaluation, so every point sees the same
+    random block and the loss is a smooth function of A"""
+    a = np.random.default_rng(2).standard_normal((8, 5))
+    A = tg.tensor(a, requires_grad=True)
+    assert tg.autograd.gradcheck(lambda x: _lowrank_loss(tg, fn, x, a, **kw), (A,), eps=1e-6, atol=1e-5, rtol=1e-4)
 
 
 def test_lowrank_bad_arguments():
