@@ -1,7 +1,7 @@
 """Adadelta (Zeiler, 2012): per-coordinate steps scaled by the ratio of RMS past updates to RMS past
 gradients, so the units of the update match the parameter's; lr only scales that update."""
 import numpy as np
-from .optimizer import Optimizer, _check_hyper
+from .optimizer import Optimizer, _as_real, _check_hyper
 from .adam import _square_avg_
 
 
@@ -27,8 +27,8 @@ class Adadelta(Optimizer):
             for p in self._params_with_grad(group, "Adadelta"):
                 state = self.state[p] or self._fresh_state(p, "square_avg", "acc_delta")
                 state["step"]._data += 1
-                x, v, u = p._data, state["square_avg"]._data, state["acc_delta"]._data
-                g = self._effective_grad(x, p.grad._data, group["maximize"], float(group["weight_decay"]))
+                x, g, v, u = _as_real(p._data, p.grad._data, state["square_avg"]._data, state["acc_delta"]._data)
+                g = self._effective_grad(x, g, group["maximize"], float(group["weight_decay"]))
                 s, delta = self._scratch(x, 1), self._scratch(x, 2)
                 _square_avg_(v, g, rho, s)
                 std = np.add(v, eps, out=s)

@@ -1,7 +1,7 @@
 """Adagrad (Duchi et al.) with learning-rate decay, L2 weight decay and an initial accumulator value."""
 import numpy as np
 from ..tensor import Tensor
-from .optimizer import Optimizer, _check_hyper
+from .optimizer import Optimizer, _as_real, _check_hyper
 
 
 class Adagrad(Optimizer):
@@ -28,7 +28,8 @@ class Adagrad(Optimizer):
         for p in self.param_groups[-1]["params"]:
             state = self.state[p]
             state["step"] = self._new_step()
-            state["sum"] = Tensor._wrap(np.full_like(p._data, init))
+            # a complex p accumulates its real and imaginary parts apart, each from init
+            state["sum"] = Tensor._wrap(np.full_like(p._data, complex(init, init) if p.is_complex() else init))
 
     def step(self, closure=None):
         loss = self._run_closure(closure)
@@ -39,8 +40,8 @@ class Adagrad(Optimizer):
                 step_t = state["step"]._data
                 step_t += 1
                 clr = lr / (1 + (float(step_t) - 1) * lr_decay)
-                x, acc = p._data, state["sum"]._data
-                g = self._effective_grad(x, p.grad._data, group["maximize"], float(group["weight_decay"]))
+                x, g, acc = _as_real(p._data, p.grad._data, state["sum"]._data)
+                g = self._effective_grad(x, g, group["maximize"], float(group["weight_decay"]))
                 s = self._scratch(x, 1)
                 np.multiply(g, g, out=s)
                 acc += s

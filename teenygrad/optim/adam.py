@@ -3,7 +3,7 @@ import numpy as np
 from ..backend import cuda as _cuda
 from ..backend.cpu import fused_for
 from ..tensor import Tensor
-from .optimizer import Optimizer, _check_betas, _check_hyper
+from .optimizer import Optimizer, _as_real, _check_betas, _check_hyper
 
 
 class Adam(Optimizer):
@@ -53,25 +53,26 @@ class Adam(Optimizer):
                 step_t = state["step"]._data
                 step_t += 1
                 step = float(step_t)
-                x, m, v = p._data, state["exp_avg"]._data, state["exp_avg_sq"]._data
-                cuda = _cuda.kernels_for(x, p.grad._data, m, v) if fast else None
-                if cuda is not None and x.flags.c_contiguous and p.grad._data.flags.c_contiguous:
+                x, g, m, v = _as_real(p._data, p.grad._data, state["exp_avg"]._data, state["exp_avg_sq"]._data)
+                cuda = _cuda.kernels_for(x, g, m, v) if fast else None
+                if cuda is not None and x.flags.c_contiguous and g.flags.c_contiguous:
                     # one Triton pass over p, g, m, v; fast means Adam without decay or AdamW: the same update
-                    cuda.adamw_step(x, p.grad._data, m, v, lr, beta1, beta2, eps, weight_decay, step)
+                    cuda.adamw_step(x, g, m, v, lr, beta1, beta2, eps, weight_decay, step)
                     continue
-                kernels = fused_for(x, p.grad._data, m, v) if fast else None
-                if kernels is not None and x.flags.c_contiguous and p.grad._data.flags.c_contiguous:
+                kernels = fused_for(x, g, m, v) if fast else None
+                if kernels is not None and x.flags.c_contiguous and g.flags.c_contiguous:
                     # the whole update in one pass over p, g, m, v (numba) instead of ~10 numpy passes
-                    kernels.adamw_(x, p.grad._data, m, v, lr, beta1, beta2, eps, weight_decay, step)
+                    kernels.adamw_(x, g, m, v, lr, beta1, beta2, eps, weight_decay, step)
                     continue
                 if decoupled and weight_decay != 0:
                     x *= 1 - lr * weight_decay
-                g = self._effective_grad(x, p.grad._data, group["maximize"], 0.0 if decoupled else weight_decay)
+                g = self._effective_grad(x, g, group["maximize"], 0.0 if decoupled else weight_decay)
                 s = self._scratch(x, 1)
                 _lerp_(m, g, 1 - beta1, s)
                 _square_avg_(v, g, beta2, s)
                 if amsgrad:
-                    v = np.maximum(state["max_exp_avg_sq"]._data, v, out=state["max_exp_avg_sq"]._data)
+                    vmax, = _as_real(state["max_exp_avg_sq"]._data)
+                    v = np.maximum(vmax, v, out=vmax)
                 step_size = lr / (1 - beta1 ** step)
                 denom = np.sqrt(v, out=s)
                 denom /= (1 - beta2 ** step) ** 0.5

@@ -1,6 +1,6 @@
 """Adamax (Kingma & Ba, section 7.1): Adam with the infinity norm of past gradients in place of the RMS."""
 import numpy as np
-from .optimizer import Optimizer, _check_betas, _check_hyper
+from .optimizer import Optimizer, _as_real, _check_betas, _check_hyper
 from .adam import _lerp_
 
 
@@ -27,8 +27,8 @@ class Adamax(Optimizer):
                 state = self.state[p] or self._fresh_state(p, "exp_avg", "exp_inf")
                 step_t = state["step"]._data
                 step_t += 1
-                x, m, u = p._data, state["exp_avg"]._data, state["exp_inf"]._data
-                g = self._effective_grad(x, p.grad._data, group["maximize"], weight_decay)
+                x, g, m, u = _as_real(p._data, p.grad._data, state["exp_avg"]._data, state["exp_inf"]._data)
+                g = self._effective_grad(x, g, group["maximize"], weight_decay)
                 s = self._scratch(x, 1)
                 _lerp_(m, g, 1 - beta1, s)
                 np.abs(g, out=s)

@@ -5,7 +5,7 @@ Scalars that torch keeps as 0-d float32 tensors (dot products, ro, H_diag, t aft
 float32 scalars here: mixed with Python floats they round as torch's 0-d tensors do, so the two runs agree."""
 import numpy as np
 from ..tensor import Tensor
-from .optimizer import Optimizer, _check_hyper
+from .optimizer import Optimizer, _as_real, _check_hyper
 
 
 class LBFGS(Optimizer):
@@ -42,13 +42,18 @@ class LBFGS(Optimizer):
             if p.grad is not None and p.grad.shape != p.shape:
                 raise RuntimeError(f"LBFGS.step: gradient of shape {tuple(p.grad.shape)} does not match its "
                                    f"parameter of shape {tuple(p.shape)}")
-        return np.concatenate([np.zeros(p._data.size, p._data.dtype) if p.grad is None else
-                               p.grad._data.reshape(-1) for p in self._params])
+        # a complex parameter enters as its real and imaginary parts (view_as_real), as in torch: the dot products
+        # of the two-loop recursion are then real
+        flat = []
+        for p in self._params:
+            x, = _as_real(p._data)
+            flat.append(np.zeros(x.size, x.dtype) if p.grad is None else _as_real(p.grad._data)[0].reshape(-1))
+        return np.concatenate(flat)
 
     def _add_grad(self, step_size, update):
         offset = 0
         for p in self._params:
-            x = p._data
+            x, = _as_real(p._data)
             p._mark_written()
             x += (update[offset:offset + x.size] * step_size).reshape(x.shape)
             offset += x.size
@@ -190,7 +195,7 @@ class LBFGS(Optimizer):
             return super().load_state_dict(state_dict)  # raises its own message
         saved = state_dict["state"]
         super().load_state_dict(dict(state_dict, state={}))
-        dtype = self._params[0]._data.dtype
+        dtype = _as_real(self._params[0]._data)[0].dtype  # the flat vectors' (a complex p's real dtype)
         for index, values in saved.items():
             if index != 0:
                 raise ValueError(f"LBFGS.load_state_dict: state is kept under parameter 0 only, got parameter {index}")

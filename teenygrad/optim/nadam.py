@@ -1,7 +1,7 @@
 """NAdam (Dozat, 2016): Adam with Nesterov momentum, whose momentum coefficient warms up by momentum_decay."""
 import numpy as np
 from ..tensor import Tensor
-from .optimizer import Optimizer, _check_betas, _check_hyper
+from .optimizer import Optimizer, _as_real, _check_betas, _check_hyper
 from .adam import _lerp_, _square_avg_
 
 
@@ -43,10 +43,10 @@ class NAdam(Optimizer):
                 step_t = state["step"]._data
                 step_t += 1
                 step = float(step_t)
-                x, m, v = p._data, state["exp_avg"]._data, state["exp_avg_sq"]._data
+                x, g, m, v = _as_real(p._data, p.grad._data, state["exp_avg"]._data, state["exp_avg_sq"]._data)
                 if decoupled and weight_decay != 0:
                     x *= 1 - lr * weight_decay
-                g = self._effective_grad(x, p.grad._data, group["maximize"], 0.0 if decoupled else weight_decay)
+                g = self._effective_grad(x, g, group["maximize"], 0.0 if decoupled else weight_decay)
                 mu = beta1 * (1.0 - 0.5 * 0.96 ** (step * momentum_decay))
                 mu_next = beta1 * (1.0 - 0.5 * 0.96 ** ((step + 1) * momentum_decay))
                 mu_product = state["mu_product"]._data

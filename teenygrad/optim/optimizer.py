@@ -9,6 +9,16 @@ import numpy as np
 from ..tensor import Tensor, zero_grads
 from ..autograd import enable_grad
 from .._arrays import xp_of
+from ..ops.complex import view_as_real_array
+
+
+def _as_real(*arrays):
+    """torch updates a complex parameter as pairs of reals (view_as_real of it, its gradient and its state): the
+    element-wise steps (squares, square roots, signs, maxima) act on real and imaginary parts apart. Complex arrays
+    come back as (..., 2) real views of the same memory, real ones as they are."""
+    if arrays[0].dtype.kind != "c":
+        return arrays
+    return tuple(view_as_real_array(a) for a in arrays)
 
 
 class _RequiredParameter:

@@ -1,7 +1,7 @@
 """RAdam (Liu et al., 2019): Adam whose adaptive step is switched on, and rectified, once the variance of
 the second-moment estimate is tractable (rho_t > 5); before that it is SGD with bias-corrected momentum."""
 import numpy as np
-from .optimizer import Optimizer, _check_betas, _check_hyper
+from .optimizer import Optimizer, _as_real, _check_betas, _check_hyper
 from .adam import _lerp_, _square_avg_
 
 
@@ -37,10 +37,10 @@ class RAdam(Optimizer):
                 step_t = state["step"]._data
                 step_t += 1
                 step = float(step_t)
-                x, m, v = p._data, state["exp_avg"]._data, state["exp_avg_sq"]._data
+                x, g, m, v = _as_real(p._data, p.grad._data, state["exp_avg"]._data, state["exp_avg_sq"]._data)
                 if decoupled and weight_decay != 0:
                     x *= 1 - lr * weight_decay
-                g = self._effective_grad(x, p.grad._data, group["maximize"], 0.0 if decoupled else weight_decay)
+                g = self._effective_grad(x, g, group["maximize"], 0.0 if decoupled else weight_decay)
                 s, upd = self._scratch(x, 1), self._scratch(x, 2)
                 _lerp_(m, g, 1 - beta1, s)
                 _square_avg_(v, g, beta2, s)

@@ -1,7 +1,7 @@
 """RMSprop (Hinton's lecture 6e), with momentum, the centered variant, L2 weight decay and maximize."""
 import numpy as np
 from ..tensor import Tensor
-from .optimizer import Optimizer, _check_hyper
+from .optimizer import Optimizer, _as_real, _check_hyper
 from .adam import _lerp_, _square_avg_
 
 
@@ -40,12 +40,12 @@ class RMSprop(Optimizer):
                 if not state:
                     state = self._init_state(p, group)
                 state["step"]._data += 1
-                x, v = p._data, state["square_avg"]._data
-                g = self._effective_grad(x, p.grad._data, group["maximize"], weight_decay)
+                x, g, v = _as_real(p._data, p.grad._data, state["square_avg"]._data)
+                g = self._effective_grad(x, g, group["maximize"], weight_decay)
                 s = self._scratch(x, 1)
                 _square_avg_(v, g, alpha, s)
                 if group["centered"]:
-                    a = state["grad_avg"]._data
+                    a, = _as_real(state["grad_avg"]._data)
                     _lerp_(a, g, 1 - alpha, s)
                     np.multiply(a, a, out=s)
                     np.subtract(v, s, out=s)
@@ -54,7 +54,7 @@ class RMSprop(Optimizer):
                     avg = np.sqrt(v, out=s)
                 avg += eps
                 if momentum > 0:
-                    buf = state["momentum_buffer"]._data
+                    buf, = _as_real(state["momentum_buffer"]._data)
                     buf *= momentum
                     np.divide(g, avg, out=avg)
                     buf += avg

@@ -2,7 +2,7 @@
 the step grows by etas[1] while the gradient keeps its sign and shrinks by etas[0] when it flips."""
 import numpy as np
 from ..tensor import Tensor
-from .optimizer import Optimizer, _check_hyper
+from .optimizer import Optimizer, _as_real, _check_hyper
 
 
 class Rprop(Optimizer):
@@ -33,10 +33,11 @@ class Rprop(Optimizer):
                 if not state:
                     state["step"] = self._new_step()
                     state["prev"] = Tensor._wrap(np.zeros_like(p._data))
-                    state["step_size"] = Tensor._wrap(np.full_like(p._data, float(group["lr"])))
+                    lr = float(group["lr"])  # a complex p steps its real and imaginary parts apart: lr for each
+                    state["step_size"] = Tensor._wrap(np.full_like(p._data, complex(lr, lr) if p.is_complex() else lr))
                 state["step"]._data += 1
-                x, prev, size = p._data, state["prev"]._data, state["step_size"]._data
-                g = self._effective_grad(x, p.grad._data, group["maximize"], 0.0)
+                x, g, prev, size = _as_real(p._data, p.grad._data, state["prev"]._data, state["step_size"]._data)
+                g = self._effective_grad(x, g, group["maximize"], 0.0)
                 same, factor = self._scratch(x, 1), self._scratch(x, 2)
                 np.multiply(g, prev, out=same)
                 flipped = same < 0
