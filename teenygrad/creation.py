@@ -426,6 +426,8 @@ def normal(mean, std=1.0, size=None, *, generator=None, out=None, dtype=None, la
         raise TypeError(f"normal: {given[0]}= is only taken with a number mean and std (got a tensor)")
     if not tensors and size is None:
         raise TypeError("normal: with a number mean and std, size is required: normal(mean, std, size)")
+    if isinstance(std, Tensor) and std.is_complex() or isinstance(std, complex):
+        raise RuntimeError(f"normal: expects the standard deviation to be real, got {getattr(std, 'dtype', std)}")
     s_min = (std.min().item() if std.numel() else 0) if isinstance(std, Tensor) else std
     if s_min < 0:
         raise RuntimeError(f"normal: expects all elements of std >= 0.0, but found std {s_min}")
@@ -445,14 +447,23 @@ def normal(mean, std=1.0, size=None, *, generator=None, out=None, dtype=None, la
         shape = np.broadcast_shapes(np.shape(m), np.shape(s))
         dts = [t.dtype for t in (mean, std) if isinstance(t, Tensor)]  # the result takes the tensors' dtype
         out_dtype = dts[0] if len(dts) == 1 else dt.result_type(dts[0], 1, dts[1], 1)
-        out_dtype = out_dtype if dt.is_floating(out_dtype) else dt._default_float
+        if np.dtype(out_dtype).kind == "c":  # a complex mean: complex normals (tensor_fill.normal_), no derivative
+            if is_grad_enabled() and mean.requires_grad:
+                raise RuntimeError("normal: no automatic differentiation for a complex mean (complex outputs)")
+        elif not dt.is_floating(out_dtype):
+            out_dtype = dt._default_float
         g, n, od = gen_of(generator), math.prod(shape), np.dtype(out_dtype)
         like = (mean if isinstance(mean, Tensor) else std)._data  # the host draw goes to the tensors' device
+
+        def normals(sd):
+            if od.kind == "c":
+                return Tensor._wrap(np.empty(shape, od)).normal_(0.0, sd, generator=generator)._data
+            return g.normal(n, od, 0.0, sd).reshape(shape)
         if not isinstance(std, Tensor):  # torch: normal_(0, std), then + mean
-            z = _arrays.on_device_of(like, g.normal(n, od, 0.0, std).reshape(shape))
+            z = _arrays.on_device_of(like, normals(std))
             sample = (z + m).astype(od)
         else:
-            z = _arrays.on_device_of(like, g.normal(n, od).reshape(shape))  # torch: standard normals, * std, + mean
+            z = _arrays.on_device_of(like, normals(1.0))  # torch: standard normals, * std, + mean
             sample = ((z * s).astype(od) + m).astype(od)
         params = [t for t in (mean, std) if isinstance(t, Tensor)]
         form = 3 if len(params) == 2 else 1 if isinstance(mean, Tensor) else 2  # torch's node: which were tensors
@@ -468,6 +479,8 @@ def bernoulli(input, p=None, *, generator=None):
     if p is not None:
         return empty_like(input).bernoulli_(p, generator=generator)
     p = input
+    if p.is_complex():
+        raise NotImplementedError(f"bernoulli: not implemented for complex probabilities (got {p.dtype})")
     if p.numel() and not (0 <= p.min().item() and p.max().item() <= 1):
         raise RuntimeError(f"bernoulli: expects all probabilities in [0, 1], got min {p.min().item()} "
                            f"and max {p.max().item()}")

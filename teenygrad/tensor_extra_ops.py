@@ -285,6 +285,8 @@ def _fill_random(self, op, draw, generator, floating=True):
     from .random import gen_of, draw_like, cast_sample
     if floating and not dt.is_floating(self._data.dtype):
         raise RuntimeError(f"{op}: expects a floating point tensor (a continuous distribution), got {self.dtype}")
+    if self._data.dtype.kind == "c":  # integers drawn into a complex tensor: torch has no such kernel
+        raise RuntimeError(f"{op}: expects an integral, floating point or bool tensor, got {self.dtype}")
     if self.requires_grad and self._ctx is None and _gstate["enabled"]:
         raise RuntimeError(f"{op}: a leaf Variable that requires grad is being used in an in-place operation")
     g = gen_of(generator)

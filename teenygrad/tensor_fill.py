@@ -88,6 +88,16 @@ def _draw(self, draw):
     return draw_like(self.shape, self._data.strides, draw)
 
 
+def _fill_complex(self, fill, op):
+    """torch fills a complex tensor through its real view (view_as_real(self).uniform_(...)): the real and imaginary
+    parts are drawn in turn, as the pairs lie in memory. fill(real_tensor) draws into a host buffer laid out as self,
+    which then goes in as one sample."""
+    from .ops.complex import view_as_real_array
+    buf = np.empty_like(self._data) if type(self._data) is np.ndarray else np.empty(self.shape, self._data.dtype)
+    fill(Tensor._wrap(view_as_real_array(buf)))
+    return _write_sample(self, buf, op)
+
+
 def _largest(d):
     """The largest finite value of a float dtype (numpy's finfo does not know bfloat16)."""
     if d.kind == "V":  # bfloat16
@@ -98,6 +108,8 @@ def _largest(d):
 
 def uniform_(self, a=0.0, b=1.0, generator=None):
     from .random import gen_of
+    if self._data.dtype.kind == "c":  # real and imaginary parts each uniform on [a, b)
+        return _fill_complex(self, lambda real: uniform_(real, a, b, generator), "uniform_")
     _check_floating(self, "uniform_")
     if a > b:
         raise RuntimeError(f"uniform_: expects to return a [from, to) range, but found from={a} > to={b}")
@@ -114,9 +126,11 @@ def uniform_(self, a=0.0, b=1.0, generator=None):
 
 def normal_(self, mean=0.0, std=1.0, generator=None):
     from .random import gen_of
-    _check_floating(self, "normal_")
     if std < 0:
         raise RuntimeError(f"normal_: expects std >= 0.0, but found std {std}")
+    if self._data.dtype.kind == "c":  # a complex normal of variance std^2: each part mean + N(0, std^2 / 2)
+        return _fill_complex(self, lambda real: normal_(real, mean, std / 2 ** 0.5, generator), "normal_")
+    _check_floating(self, "normal_")
     g, d = gen_of(generator), np.dtype(self._data.dtype)
     contiguous = self._data.flags.c_contiguous
     return _write_sample(self, _draw(self, lambda n: g.normal(n, d, mean, std, contiguous)), "normal_")
@@ -133,6 +147,8 @@ def exponential_(self, lambd=1.0, generator=None):
 
 def bernoulli_(self, p=0.5, generator=None):
     from .random import gen_of, memory_order
+    if self._data.dtype.kind == "c":
+        raise NotImplementedError(f"bernoulli_: not implemented for complex tensors (got {self.dtype})")
     g = gen_of(generator)
     if isinstance(p, Tensor):
         probs = np.broadcast_to(to_host(p._data), self.shape)

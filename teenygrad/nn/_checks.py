@@ -9,9 +9,9 @@ def _t(x, op, name="input"):
     return x
 
 
-def _same_float(op, x, *others):
-    """Fused ops take one floating dtype for all operands (no silent upcasts)."""
-    if not dt.is_floating(x.dtype):
+def _same_float(op, x, *others, complex_ok=False):
+    """Fused ops take one floating dtype for all operands (no silent upcasts); complex_ok: or one complex dtype."""
+    if not dt.is_floating(x.dtype) and not (complex_ok and x.dtype.kind == "c"):
         raise TypeError(f"{op}: expected a floating point input, got {x.dtype}")
     for o in others:
         if o is not None and o.dtype != x.dtype:

@@ -70,14 +70,14 @@ def linear(input, weight, bias=None):
     if bias is not None:
         _t(bias, "linear", "bias")
     if weight.ndim == 1 and bias is None and input.ndim >= 1 and input.shape[-1] == weight.shape[0]:
-        _same_float("linear", input, weight)
+        _same_float("linear", input, weight, complex_ok=True)
         return input @ weight  # torch allows a 1-D weight (without bias): the out dim is dropped
     if weight.ndim != 2 or input.ndim == 0 or input.shape[-1] != weight.shape[1]:
         raise RuntimeError(f"linear: input shape {input.shape} doesn't match weight shape {weight.shape} "
                            f"(expected last dim {weight.shape[1] if weight.ndim == 2 else '?'})")
     if bias is not None and bias.shape != (weight.shape[0],):
         raise RuntimeError(f"linear: bias shape {bias.shape} doesn't match weight shape {weight.shape}")
-    _same_float("linear", input, weight, bias)
+    _same_float("linear", input, weight, bias, complex_ok=True)
     if input.ndim == 1:
         return linear(input.reshape(1, -1), weight, bias).reshape(weight.shape[0])
     return N.Linear.apply(input, weight) if bias is None else N.Linear.apply(input, weight, bias)

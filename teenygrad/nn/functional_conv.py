@@ -37,6 +37,16 @@ def _on_empty_batch(apply, input):
 
 
 # ---- convolution -----------------------------------------------------------------------------------
+def _complex_conv(conv, x, w, b):
+    """A complex convolution as four real ones (torch takes complex inputs too): (a + ib) * (c + id) =
+    (ac - bd) + i(ad + bc), each a differentiable real convolution, so the gradients come out conjugated as torch's."""
+    from ..tensor_complex import complex as make_complex
+    xr, xi, wr, wi = x.real, x.imag, w.real, w.imag
+    re = conv(xr, wr, None if b is None else b.real) - conv(xi, wi, None)
+    im = conv(xr, wi, None if b is None else b.imag) + conv(xi, wr, None)
+    return make_complex(re, im)
+
+
 def _conv(op, nd, input, weight, bias, stride, padding, dilation, groups):
     _t(input, op)
     _t(weight, op, "weight")
@@ -58,7 +68,10 @@ def _conv(op, nd, input, weight, bias, stride, padding, dilation, groups):
         raise RuntimeError(f"{op}: bias shape {bias.shape} doesn't match {O} output channels")
     if min(stride) < 1 or min(dilation) < 1:
         raise RuntimeError(f"{op}: stride ({_show(stride)}) and dilation ({_show(dilation)}) must be positive")
-    _same_float(op, input, weight, bias)
+    _same_float(op, input, weight, bias, complex_ok=True)
+    if input.is_complex():
+        return _complex_conv(lambda x, w, b: _conv(op, nd, x, w, b, stride, padding, dilation, groups),
+                             input, weight, bias)
     if half_on_host(input._data):
         return _conv(op, nd, input.float(), weight.float(), None if bias is None else bias.float(), stride, padding,
                      dilation, groups)._cast(input.dtype)
@@ -145,7 +158,10 @@ def _conv_transpose(op, nd, input, weight, bias, stride, padding, output_padding
     if any(o >= s and o >= d for o, s, d in zip(opad, stride, dilation)):
         raise RuntimeError(f"{op}: output_padding {_show(opad)} must be smaller than either stride {_show(stride)} "
                            f"or dilation {_show(dilation)}")
-    _same_float(op, input, weight, bias)
+    _same_float(op, input, weight, bias, complex_ok=True)
+    if input.is_complex():
+        return _complex_conv(lambda x, w, b: _conv_transpose(op, nd, x, w, b, stride, padding, output_padding, groups,
+                                                             dilation), input, weight, bias)
     if half_on_host(input._data):
         return _conv_transpose(op, nd, input.float(), weight.float(), None if bias is None else bias.float(), stride,
                                padding, output_padding, groups, dilation)._cast(input.dtype)

@@ -30,6 +30,12 @@ def _blocks(size, K, D, P, S):
     return tuple((n + 2 * p - d * (k - 1) - 1) // s + 1 for n, k, d, p, s in zip(size, K, D, P, S))
 
 
+def _complex_parts(op, input, *args):
+    """op, linear and real, applied to a complex input's real and imaginary parts (each differentiable)."""
+    from ..tensor_complex import complex as make_complex
+    return make_complex(op(input.real, *args), op(input.imag, *args))
+
+
 def unfold(input, kernel_size, dilation=1, padding=0, stride=1):
     """im2col: (N, C, H, W) or (C, H, W) -> (N, C kH kW, L), column l holding the l-th sliding block (row-major
     over the block grid), its rows running over (channel, kernel row, kernel column)."""
@@ -37,7 +43,9 @@ def unfold(input, kernel_size, dilation=1, padding=0, stride=1):
     if input.ndim not in (3, 4) or 0 in input.shape[-3:]:
         raise RuntimeError(f"unfold: expected 3-D or 4-D (batched) input (N, C, H, W) with non-zero C, H, W, got "
                            f"shape {input.shape}")
-    _same_float("unfold", input)
+    _same_float("unfold", input, complex_ok=True)
+    if input.is_complex():  # a pure rearrangement: the real and imaginary parts apart
+        return _complex_parts(unfold, input, kernel_size, dilation, padding, stride)
     K, D, P, S = _block_args("unfold", kernel_size, dilation, padding, stride)
     blocks = _blocks(input.shape[-2:], K, D, P, S)
     if min(blocks) < 1:
@@ -55,7 +63,9 @@ def fold(input, output_size, kernel_size, dilation=1, padding=0, stride=1):
     if input.ndim not in (2, 3) or 0 in input.shape[-2:]:
         raise RuntimeError(f"fold: expected 2-D or 3-D (batched) input (N, C kH kW, L) with non-zero sizes, got "
                            f"shape {input.shape}")
-    _same_float("fold", input)
+    _same_float("fold", input, complex_ok=True)
+    if input.is_complex():  # sums of rearranged entries: the real and imaginary parts apart
+        return _complex_parts(fold, input, output_size, kernel_size, dilation, padding, stride)
     out = _ntuple(output_size, 2, "output_size", "fold")
     K, D, P, S = _block_args("fold", kernel_size, dilation, padding, stride)
     rows, L = input.shape[-2:]

@@ -55,14 +55,14 @@ def _fan(tensor, mode):
     return fan_in if mode == "fan_in" else fan_out
 
 
-def _check_floating(tensor, op):
-    if not dt.is_floating(tensor.dtype):
+def _check_floating(tensor, op, complex_ok=False):
+    if not dt.is_floating(tensor.dtype) and not (complex_ok and tensor.is_complex()):
         raise TypeError(f"{op}: random initialisation needs a floating point tensor, got {tensor.dtype} "
                         f"(shape {tensor.shape})")
 
 
 def uniform_(tensor, a=0.0, b=1.0, generator=None):
-    _check_floating(tensor, "uniform_")
+    _check_floating(tensor, "uniform_", complex_ok=True)  # a complex tensor: each part drawn (Tensor.uniform_)
     if a > b:
         raise RuntimeError(f"uniform_: expects a [from, to) range, but found from={a} > to={b}")
     return _fill(tensor, "uniform_", a, b, generator)
@@ -76,7 +76,7 @@ def _fill(tensor, method, *args):
 
 
 def normal_(tensor, mean=0.0, std=1.0, generator=None):
-    _check_floating(tensor, "normal_")
+    _check_floating(tensor, "normal_", complex_ok=True)  # a complex tensor: each part drawn (Tensor.normal_)
     if std < 0:
         raise RuntimeError(f"normal_: expects std >= 0.0, but found std {std}")
     return _fill(tensor, "normal_", mean, std, generator)

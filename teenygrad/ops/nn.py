@@ -78,7 +78,7 @@ def linear_forward(x, w, b=None):
 
 
 class Linear(Function):
-    """y = x W^T + b;  dx = dy W, dW = dy^T x, db = sum dy (over all leading axes)"""
+    """y = x W^T + b;  dx = dy W, dW = dy^T x, db = sum dy (over all leading axes); W and x conjugated when complex"""
     reads_for = ((1,), (0,), ())
     def forward(self, x, w, b=None):
         self.x, self.w = x, w
@@ -87,8 +87,9 @@ class Linear(Function):
     def backward(self, g):
         n = self.needs_input_grad
         g2 = _rows(g)
-        gx = _mm(g2, self.w).reshape(self.x.shape) if n[0] else None
-        gw = _mm(g2.T, _rows(self.x)) if n[1] else None
+        x, w = (self.x.conj(), self.w.conj()) if self.w.dtype.kind == "c" else (self.x, self.w)
+        gx = _mm(g2, w).reshape(self.x.shape) if n[0] else None
+        gw = _mm(g2.T, _rows(x)) if n[1] else None
         if len(n) == 2:
             return gx, gw
         return gx, gw, (column_sums(g2) if n[2] else None)

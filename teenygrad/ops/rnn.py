@@ -27,10 +27,24 @@ def _hh_grads(n, dgh, hprev, H):
     return (dw, db) if len(n) > 3 else (dw,)
 
 
+def _holomorphic(backward):
+    """A scan's backward written with the real formulas, made right for complex scans. Every step is holomorphic
+    (tanh, sigmoid, sums of products), so torch's gradient, the conjugate Jacobian times g, is conj(J^T conj(g)):
+    the real formulas applied to conj(g), conjugated."""
+    def backward_any(self, g):
+        if g.dtype.kind != "c":
+            return backward(self, g)
+        return tuple(None if r is None else r.conj() for r in backward(self, g.conj()))
+    backward_any.__doc__ = backward.__doc__
+    return backward_any
+
+
 class RNNScan(Function):
     """h_t = act(gi_t + h_{t-1} W_hh^T + b_hh), act = tanh or relu;  returns all h_t (t, b, h)."""
     saves_output = True
     def forward(self, gi, h0, w_hh, *b_hh, relu=False, reverse=False, mask=None):
+        if relu and gi.dtype.kind == "c":  # complex numbers have no order to clamp at zero (torch refuses too)
+            raise NotImplementedError(f"RNN: nonlinearity 'relu' is not defined for complex tensors (got {gi.dtype})")
         T = gi.shape[0]
         hs = np.empty_like(gi)
         h = h0
@@ -44,6 +58,7 @@ class RNNScan(Function):
         self.hs, self.h0, self.w_hh, self.relu, self.reverse, self.mask = hs, h0, w_hh, relu, reverse, mask
         return hs
 
+    @_holomorphic
     def backward(self, g):
         hs, w, T = self.hs, self.w_hh, g.shape[0]
         da = np.empty_like(g)
@@ -201,6 +216,7 @@ class LSTMScan(Function):
             hs[t] = h
         return cat([stack(hs).reshape(-1), c.reshape(-1)])
 
+    @_holomorphic
     def backward(self, g):
         acts, cs, w, H, P = self.acts, self.cs, self.w_hh, self.c0.shape[1], self.h0.shape[1]
         T, B = acts.shape[:2]
@@ -338,6 +354,7 @@ class GRUScan(Function):
             hs[t] = h
         return stack(hs)
 
+    @_holomorphic
     def backward(self, g):
         rzn, w, H = self.rzn, self.w_hh, self.h0.shape[1]
         T = g.shape[0]
