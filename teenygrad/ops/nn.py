@@ -97,6 +97,8 @@ class Linear(Function):
     def backward_graph(self, g):
         n = self.needs_input_grad
         x, w = self._input(0, self.x), self._input(1, self.w)
+        if self.w.dtype.kind == "c":
+            x, w = x.conj(), w.conj()
         g2 = g.reshape(math.prod(g.shape[:-1]), g.shape[-1])
         gx = g @ w if n[0] else None
         gw = g2.mT @ x.reshape(g2.shape[0], x.shape[-1]) if n[1] else None

@@ -77,6 +77,8 @@ class RNNScan(Function):
         # the same steps on Tensors; hs enters as this node's own output, so what is computed from it differentiates
         # back through the scan
         hs, w, h0 = self._output(self.hs), self._input(2, self.w_hh), self._input(1, self.h0)
+        if self.w_hh.dtype.kind == "c":  # torch's convention: the derivatives enter conjugated
+            hs, w, h0 = hs.conj(), w.conj(), h0.conj()
         T, m = g.shape[0], self.mask
         da = [None] * T
         dh = const(xp_of(self.h0).zeros_like(self.h0))
