@@ -216,10 +216,11 @@ def _drop_unpacked(node):
 
 def _view_written(self):
     """A view node's stamp is its base's (they share memory) or one put on the node itself (a reshape that had
-    to copy is no view; writes to it land here)."""
+    to copy is no view; writes to it land here). A node that knows it copied (x[ids]: `copied`) has only its own."""
     p = self.parents
-    own = self.__dict__.get("_own_written", 0)
-    return max(own, _stamp_of(p[0])) if p else own
+    d = self.__dict__
+    own = d.get("_own_written", 0)
+    return max(own, _stamp_of(p[0])) if p and "copied" not in d else own
 
 
 def _set_view_written(self, stamp):
@@ -286,8 +287,8 @@ def _sum_grads(prev, pg, owned):
         prev = prev.dense()
         owned.add(id(prev))
     if type(pg) is PartialGrad:
-        if id(prev) not in owned:
-            prev = prev.copy()
+        if id(prev) not in owned or isinstance(prev, _np.generic):  # (a numpy scalar from 0-d arithmetic: no [index])
+            prev = _np.array(prev) if isinstance(prev, _np.generic) else prev.copy()
             owned.add(id(prev))
         prev[pg.index] += pg.g
         return prev
@@ -459,6 +460,8 @@ def run_backward(root, grad, retain_graph=False, capture=None):
         seen = node.seen
         if seen is not None and seen != writes:  # something was written since the node was made: what it saved?
             _check_unwritten(node, seen)
+        if type(g) is not _np.ndarray and isinstance(g, _np.generic):  # numpy's 0-d arithmetic returns scalars; a
+            g = _np.asarray(g)  # backward that zeroes part of a copy of g (ViewScatter, SetItem) needs an array
         in_grads = node.backward(g)
         if node._packed is not None:
             _drop_unpacked(node)

@@ -111,32 +111,31 @@ class MulScalar(Function):
 
 
 class Div(Function):
-    """z = x / y;  dx = dz / y, dy = -dz * z / y (conj(y), conj(z) for complex: torch's convention)"""
-    saves_output = True
-    reads_for, output_read_for = ((), (0, 1)), (1,)  # x is not kept; z only for dy (x / 2.0 then z += 1 is fine)
+    """z = x / y;  dx = dz / y, dy = -dz * (x / y) / y (conj(x), conj(y) for complex: torch's convention)"""
+    reads_for = ((1,), (0, 1))  # x only for dy: torch saves x and y, not z (z = x / y; z += 1 is fine)
     def forward(self, x, y):
+        n = self.__dict__.get("needs_input_grad")
+        self.x = x if n is not None and n[1] else None  # kept only when dy will be wanted
         self.y = y
         self.xs = x.shape
-        self.z = x / y
-        return self.z
+        return x / y
 
     def backward(self, g):
         n = self.needs_input_grad
-        y, z = self.y, self.z
-        if y.dtype.kind == "c":
-            y, z = y.conj(), z.conj()
+        x, y = self.x, self.y
+        if y.dtype.kind == "c" or x is not None and x.dtype.kind == "c":
+            x, y = (None if x is None else x.conj()), y.conj()
         gx = g / y
         return (unbroadcast(gx, self.xs) if n[0] else None,
-                unbroadcast(-gx * z, y.shape) if n[1] else None)
+                unbroadcast(-g * ((x / y) / y), y.shape) if n[1] else None)  # torch's rounding order
 
     def backward_graph(self, g):
         n = self.needs_input_grad
-        y, z = self._input(1, self.y), self._output(self.z) if n[1] else None
-        if self.y.dtype.kind == "c":
-            y, z = y.conj(), (z.conj() if n[1] else None)
-        gx = g / y
-        return (sum_to(gx, self.xs) if n[0] else None,
-                sum_to(-gx * z, y.shape) if n[1] else None)
+        x, y = (self._input(0, self.x) if n[1] else None), self._input(1, self.y)
+        if self.y.dtype.kind == "c" or n[1] and self.x.dtype.kind == "c":
+            x, y = (x.conj() if n[1] else None), y.conj()
+        return (sum_to(g / y, self.xs) if n[0] else None,
+                sum_to(-g * ((x / y) / y), y.shape) if n[1] else None)
 
 
 class Pow(Function):

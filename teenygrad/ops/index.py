@@ -95,6 +95,8 @@ class GetItem(Function):
         self.in_shape, self.dtype, self.index, self.src = x.shape, x.dtype, index, x
         if _is_basic(index):  # torch's slice/select/unsqueeze save nothing: a second backward may run through
             self.keeps_graph = True  # (an index array is freed, as torch's IndexBackward's saved indices)
+        else:  # an array index copies: a later write to x does not reach z (Function._written)
+            self.copied = True
         one = _one_array_dim(index, x.ndim) if len(index) > 1 and type(x) is np.ndarray else None
         if one is not None and one[1].ndim:  # x[:, ids]: take copies whole runs (x[..., ids] fancy-indexes ~6x slower)
             return xp_of(x).take(x, one[1], axis=one[0])
