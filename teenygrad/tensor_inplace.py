@@ -35,6 +35,8 @@ def _inplace(self, result, op):
             # A result made without a stand-in (computed from the input itself, whose node its op then reads, as
             # nn.modules' _Elementwise still does) is taken without the stamp, which that op would otherwise refuse on
             _bump(self)
+        if _view_base(result) is not None:  # a view of a tensor made inside the op (put_ reshapes index_put's
+            result = result.clone()         # result back): self takes a node of its own, not a view of that one
         if _view_base(self) is not None:
             return _write_through(self, result, op)
         if self._ctx is not None:

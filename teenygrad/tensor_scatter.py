@@ -71,7 +71,9 @@ def _scatter(self, dim, index, src, reduce, op, into=None):
     if not isinstance(src, Tensor):
         value = _fill_value(src, self._data.dtype, op) if isinstance(src, (int, float)) else src
         src = Tensor._wrap(on_device_of(self._data, np.asarray(value, dtype=self.dtype)))
-    elif src.ndim and any(a > b for a, b in zip(index.shape, src.shape)):
+    elif max(src.ndim, 1) != max(index.ndim, 1):  # torch reads a 0-d src as one element, not as a value to spread
+        raise RuntimeError(f"{op}: index {index.shape} and src {src.shape} must have the same number of dims")
+    elif any(a > b for a, b in zip(index.shape, src.shape or (1,))):
         raise RuntimeError(f"{op}: index {index.shape} is larger than src {src.shape}")
     if into is not None:
         if isinstance(reduce, tuple):
