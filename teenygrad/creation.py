@@ -10,7 +10,7 @@ from .random import gen_of, Generator
 from .autograd.function import Function
 from .autograd.grad_mode import is_grad_enabled
 from ._arrays import to_host
-from .tensor_convert import _check_numpy_dtype
+from .tensor_convert import _check_numpy_dtype, _plain_array
 
 
 class memory_format:
@@ -79,7 +79,7 @@ def from_numpy(a):
     if not isinstance(a, np.ndarray):
         raise TypeError(f"from_numpy: expected np.ndarray, got {type(a).__name__}")
     _check_numpy_dtype(a.dtype, "from_numpy")
-    return Tensor._wrap(a)
+    return Tensor._wrap(_plain_array(a))
 
 
 def _check_shape(shape, op):

@@ -22,7 +22,8 @@ def _as_array(data, dtype):
         a = data._data
         return a if dtype is None else a.astype(dtype, copy=False)
     if isinstance(data, np.ndarray) or hasattr(data, "__cuda_array_interface__"):
-        if type(data) is np.ndarray:
+        if isinstance(data, np.ndarray):
+            data = _plain_array(data)
             _check_numpy_dtype(data.dtype, "tensor")
         return data if dtype is None else data.astype(dtype, copy=False)
     if isinstance(data, np.generic):  # numpy scalars keep their dtype, as in torch
@@ -45,6 +46,9 @@ def _as_array(data, dtype):
         raise ValueError(f"tensor: can't build a tensor from {type(data).__name__} data: {e}") from None
     if a.dtype.kind == "O":
         a = _object_array(data, dtype)
+    elif a.dtype.kind in "SU":  # numpy would parse '1.5' as a number and take any string as True; torch refuses text
+        x = a.ravel()[0].item()
+        raise TypeError(f"tensor: can't build a tensor from text data ({type(x).__name__} {x!r})")
     if dtype is not None and dtype.kind != "c" and (a.dtype.kind == "c" or typed):  # numbers torch refuses
         for x in (_flat(given) if isinstance(given, (list, tuple)) else (given,)):
             _check_scalar(x, dtype)
@@ -70,6 +74,12 @@ def _as_array(data, dtype):
         else:
             raise TypeError(f"tensor: can't build a tensor from data of type {type(data).__name__} ({a.dtype})")
     return a.astype(dtype, copy=False)
+
+
+def _plain_array(a):
+    """A subclass of ndarray (np.matrix, a masked array) as the plain ndarray over its memory, as torch takes it: kept
+    as it is, its own indexing and operators (and a type that is no ndarray's) would leak into every op."""
+    return a if type(a) is np.ndarray else np.asarray(a)
 
 
 def _check_numpy_dtype(d, op):
