@@ -71,3 +71,72 @@ def test_text_data_is_refused(data, dtype):
         tg.tensor(data, dtype=dtype and getattr(tg, dtype))
     with pytest.raises(TypeError, match="text"):
         tg.as_tensor(data, dtype=dtype and getattr(tg, dtype))
+
+
+# ---- == and != with what is no operand ----------------------------------------------------------------------------
+NON_OPERANDS = {"None": None, "str": "a", "object": object(), "dict": {1: 2}}
+
+
+@pytest.mark.parametrize("other", sorted(NON_OPERANDS))
+@pytest.mark.parametrize("op", ["eq", "ne"])
+@pytest.mark.parametrize("dtype", DTYPES)
+def test_eq_ne_with_no_operand_is_a_python_bool(other, op, dtype):
+    """t == None raised TypeError; torch answers False (and != True), both ways round, as Python's identity test"""
+    o = NON_OPERANDS[other]
+    for a_first in (True, False):
+        res = {}
+        for lib in (torch, tg):
+            t = _make(lib, dtype, [1.0, 0.0, 2.0])
+            res[lib] = getattr(operator, op)(t, o) if a_first else getattr(operator, op)(o, t)
+        assert type(res[tg]) is bool and res[tg] == res[torch]
+
+
+@pytest.mark.parametrize("op", ["eq", "ne"])
+def test_eq_ne_methods_still_refuse_no_operand(op):
+    """the named methods take a tensor or a number only: t.eq(None) is refused in torch and teenygrad"""
+    with pytest.raises(TypeError):
+        getattr(torch.zeros(2), op)(None)
+    with pytest.raises(TypeError):
+        getattr(tg.zeros(2), op)(None)
+
+
+def test_list_filters_and_none_checks_on_tensors():
+    """code that looks for a tensor among None defaults or in a list compares with ==; torch answers by identity"""
+    for lib in (torch, tg):
+        t = lib.ones(3)
+        assert [x for x in (None, t, None) if x != None] == [t]  # noqa: E711 - the comparison under test
+        assert t != None and not (t == None)  # noqa: E711
+        assert (None in [t]) is False
+
+
+# ---- in -----------------------------------------------------------------------------------------------------------
+ELEMENTS = {"int 2": 2, "float 2.0": 2.0, "float -2.0": -2.0, "zero": 0, "True": True, "nan": float("nan"),
+            "big": 300, "complex": 2 + 0j, "np.float32": np.float32(3.25)}
+
+
+@pytest.mark.parametrize("shape", [(), (4,), (2, 2), (1, 2, 2)])
+@pytest.mark.parametrize("element", sorted(ELEMENTS))
+@pytest.mark.parametrize("dtype", DTYPES)
+def test_contains_a_number_as_torch(shape, element, dtype):
+    """x in t failed on a 0-d tensor ('not iterable') and on 2-d ones (each row compared, then 'Boolean value of
+    Tensor ... is ambiguous'); torch asks (x == t).any()"""
+    vals = [2.0, -2.0, 0.0, 3.25]
+    vals = vals[0] if shape == () else np.reshape(vals, shape).tolist()
+    e = ELEMENTS[element]
+    want = _outcome(lambda: e in _make(torch, dtype, vals))
+    got = _outcome(lambda: e in _make(tg, dtype, vals))
+    assert got == want
+
+
+@pytest.mark.parametrize("element", [[1.0, 5.0], [[1.0, 5.0]], [2.0, 3.0], [1.0], 9.0, 3.0])
+def test_contains_a_tensor_broadcasts_as_torch(element):
+    res = {lib: (lib.tensor(element) in lib.tensor([[1.0, 5.0], [2.0, 3.0]])) for lib in (torch, tg)}
+    assert res[tg] is res[torch]
+
+
+@pytest.mark.parametrize("element", ["a", None, [1.0], (1.0,)], ids=repr)
+def test_contains_refuses_what_is_no_number_or_tensor(element):
+    with pytest.raises(RuntimeError):
+        element in torch.tensor([1.0])  # noqa: B015
+    with pytest.raises(RuntimeError, match="__contains__"):
+        element in tg.tensor([1.0])  # noqa: B015
