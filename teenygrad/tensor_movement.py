@@ -316,6 +316,12 @@ def flipud(self):
 
 
 @_method
+def __reversed__(self):
+    """reversed(t): t flipped along dim 0 (a tensor, as torch's; a 0-d tensor is itself), not an iterator of rows"""
+    return self if self.ndim == 0 else self.flip(0)
+
+
+@_method
 def rot90(self, k=1, dims=(0, 1)):
     """Rotate by 90 degrees k times in the plane of dims, from the first dim towards the second (as numpy)."""
     if len(dims) != 2:

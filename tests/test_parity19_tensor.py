@@ -140,3 +140,26 @@ def test_contains_refuses_what_is_no_number_or_tensor(element):
         element in torch.tensor([1.0])  # noqa: B015
     with pytest.raises(RuntimeError, match="__contains__"):
         element in tg.tensor([1.0])  # noqa: B015
+
+
+# ---- reversed -----------------------------------------------------------------------------------------------------
+@pytest.mark.parametrize("shape", [(), (3,), (2, 3), (3, 1, 2), (0, 2)])
+def test_reversed_is_a_tensor_flipped_along_dim_0(shape):
+    """reversed(t) gave Python's reverse iterator over rows (and refused a 0-d tensor); torch gives t.flip(0), and a
+    0-d tensor itself"""
+    n = int(np.prod(shape))
+    t = torch.arange(n, dtype=torch.float32).reshape(shape)
+    g = tg.arange(n, dtype=tg.float32).reshape(shape)
+    r = reversed(g)
+    assert isinstance(r, tg.Tensor) and r.shape == tuple(reversed(t).shape)
+    np.testing.assert_array_equal(r.numpy(), reversed(t).numpy())
+    if shape == ():
+        assert r is g
+
+
+def test_reversed_keeps_the_gradient():
+    x = tg.arange(6.0).reshape(2, 3).requires_grad_()
+    (reversed(x) * tg.tensor([[1.0], [2.0]])).sum().backward()
+    xt = torch.arange(6.0).reshape(2, 3).requires_grad_()
+    (reversed(xt) * torch.tensor([[1.0], [2.0]])).sum().backward()
+    np.testing.assert_array_equal(x.grad.numpy(), xt.grad.numpy())
