@@ -39,10 +39,13 @@ def can_cast(from_, to):
 
 
 class finfo:
-    """Machine limits of a floating dtype, as Python floats (torch.finfo)."""
+    """Machine limits of a floating dtype, as Python floats (torch.finfo); a complex dtype's are its parts' (complex64
+    gives float32's)."""
 
     def __init__(self, type=None):
         d = dt._default_float if type is None else dt.to_dtype(type)
+        if d.kind == "c":
+            d = np.dtype(np.float32 if d == np.complex64 else np.float64)
         if not dt.is_floating(d):
             raise TypeError(f"finfo: expected a floating point dtype, got {d}")
         if d.name == "bfloat16":
@@ -75,7 +78,7 @@ class iinfo:
         self.dtype = d.name
 
     def __repr__(self):
-        return f"iinfo(min={self.min}, max={self.max}, dtype={self.dtype})"
+        return f"iinfo(min={self.min:g}, max={self.max:g}, dtype={self.dtype})"  # torch's %g: max=2.14748e+09
 
 
 # ---------------------------------------------------------------- broadcasting

@@ -163,3 +163,19 @@ def test_reversed_keeps_the_gradient():
     xt = torch.arange(6.0).reshape(2, 3).requires_grad_()
     (reversed(xt) * torch.tensor([[1.0], [2.0]])).sum().backward()
     np.testing.assert_array_equal(x.grad.numpy(), xt.grad.numpy())
+
+
+# ---- finfo / iinfo ------------------------------------------------------------------------------------------------
+@pytest.mark.parametrize("dtype", ["complex64", "complex128"])
+def test_finfo_of_a_complex_dtype_is_its_parts(dtype):
+    """finfo(complex64) was refused; torch gives float32's limits (complex128: float64's)"""
+    f, ft = tg.finfo(getattr(tg, dtype)), torch.finfo(getattr(torch, dtype))
+    for attr in ("bits", "eps", "max", "min", "tiny", "smallest_normal", "resolution", "dtype"):
+        assert getattr(f, attr) == getattr(ft, attr), attr
+    assert repr(f) == repr(ft)
+
+
+@pytest.mark.parametrize("dtype", ["uint8", "int8", "int16", "int32", "int64"])
+def test_iinfo_repr_as_torch(dtype):
+    """torch prints iinfo's limits with %g (max=2.14748e+09 for int32); teenygrad printed every digit"""
+    assert repr(tg.iinfo(getattr(tg, dtype))) == repr(torch.iinfo(getattr(torch, dtype)))
