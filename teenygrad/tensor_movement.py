@@ -602,8 +602,8 @@ def masked_fill(self, mask, value):
             return where(Tensor._wrap(m), value._cast(self.dtype), x)
         value = value.item()
     d = self._data.dtype
-    if d.kind != "f" or d.itemsize < 4:  # float32/64 take any Python number as it is
-        value = _fill_value(value, d, "masked_fill")
+    if d.kind != "f" or d.itemsize < 4 or isinstance(value, (complex, np.complexfloating)):
+        value = _fill_value(value, d, "masked_fill")  # float32/64 take any real Python number as it is
     return I.MaskedFill.apply(x, Tensor._wrap(m), value=value)
 
 
