@@ -223,12 +223,13 @@ def randn_like(input, dtype=None, device=None, requires_grad=False, generator=No
                  generator=generator)
 
 
-def randint_like(input, low=0, high=None, dtype=None, device=None, generator=None, memory_format=None):
+def randint_like(input, low=0, high=None, dtype=None, device=None, requires_grad=False, generator=None,
+                 memory_format=None):
     _check_tensor(input, "randint_like")
     if high is None:
         low, high = 0, low
     return randint(low, high, input.shape, dtype=dtype or input.dtype, device=device or input.device,
-                   generator=generator)
+                   requires_grad=requires_grad, generator=generator)
 
 
 def arange(start, end=None, step=1, dtype=None, device=None, requires_grad=False):

@@ -218,3 +218,16 @@ def test_fill_values_convert_as_torch(op, dtype, value):
         return
     assert str(got.dtype) == str(want.dtype).replace("torch.", "")
     np.testing.assert_array_equal(got.numpy(), want.numpy())
+
+
+# ---- *_like ---------------------------------------------------------------------------------------------------------
+@pytest.mark.parametrize("dtype", ["int64", "uint8", "float16", "float32", "float64"])
+def test_randint_like_takes_requires_grad(dtype):
+    """randint_like had no requires_grad argument (TypeError); torch takes it (and refuses it for an integer dtype)"""
+    want = _outcome(lambda: torch.randint_like(torch.ones(2, 3, dtype=getattr(torch, dtype)), 5,
+                                               requires_grad=True))
+    got = _outcome(lambda: tg.randint_like(tg.ones(2, 3, dtype=getattr(tg, dtype)), 5, requires_grad=True))
+    assert isinstance(got, type) == isinstance(want, type), (want, got)
+    if not isinstance(want, type):
+        assert got.requires_grad and got.is_leaf and str(got.dtype) == dtype and got.shape == (2, 3)
+        assert ((got >= 0) & (got < 5)).all()
