@@ -394,6 +394,8 @@ def type(self, dtype=None, non_blocking=False):
         if kind not in _TYPE_OF_NAME or dtype.rsplit(".", 1)[0] not in ("torch", "torch.cuda", "teenygrad", "teenygrad.cuda"):
             raise RuntimeError(f"type: invalid type {dtype!r} (expected a name like 'torch.FloatTensor')")
         return self.to("cuda" if ".cuda." in dtype else "cpu", dt.to_dtype(_TYPE_OF_NAME[kind]))
+    if dtype is Tensor:  # the default tensor type, as torch's t.type(torch.Tensor)
+        return self.to(dt._default_float)
     return self.to(dtype)
 
 

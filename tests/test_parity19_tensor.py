@@ -231,3 +231,33 @@ def test_randint_like_takes_requires_grad(dtype):
     if not isinstance(want, type):
         assert got.requires_grad and got.is_leaf and str(got.dtype) == dtype and got.shape == (2, 3)
         assert ((got >= 0) & (got < 5)).all()
+
+
+# ---- dtypes that are none -----------------------------------------------------------------------------------------
+NO_DTYPES = {"Tensor": lambda lib: lib.Tensor, "object": lambda lib: object, "str": lambda lib: str,
+             "list": lambda lib: list, "'O'": lambda lib: "O", "'U5'": lambda lib: "U5", "'M8[s]'": lambda lib: "M8[s]"}
+
+
+@pytest.mark.parametrize("make", ["zeros", "tensor", "to", "ones_like", "full"])
+@pytest.mark.parametrize("bad", sorted(NO_DTYPES))
+def test_a_class_or_text_dtype_is_refused(make, bad):
+    """numpy reads any class as an object dtype and str as a text one: zeros(2, dtype=torch.Tensor) was an object
+    tensor and tensor([1, 2], dtype=str) a text one (torch refuses each)"""
+    calls = {"zeros": lambda lib, d: lib.zeros(2, dtype=d), "tensor": lambda lib, d: lib.tensor([1, 2], dtype=d),
+             "to": lambda lib, d: lib.ones(2).to(d), "ones_like": lambda lib, d: lib.ones_like(lib.ones(2), dtype=d),
+             "full": lambda lib, d: lib.full((2,), 1.0, dtype=d)}
+    if make == "to" and bad.startswith("'"):
+        pytest.skip("to() reads a string as a device")
+    with pytest.raises(TypeError):
+        calls[make](torch, NO_DTYPES[bad](torch))
+    with pytest.raises(TypeError, match="dtype"):
+        calls[make](tg, NO_DTYPES[bad](tg))
+
+
+@pytest.mark.parametrize("dtype", ["int64", "uint8", "bool", "float64", "float16", "complex64"])
+def test_type_of_the_tensor_class_is_the_default_dtype(dtype):
+    """t.type(torch.Tensor) gave an object tensor; torch casts to the default dtype (float32)"""
+    got = tg.ones(2, dtype=getattr(tg, dtype)).type(tg.Tensor)
+    want = _outcome(lambda: torch.ones(2, dtype=getattr(torch, dtype)).type(torch.Tensor))
+    assert str(got.dtype) == str(want.dtype).replace("torch.", "")
+    np.testing.assert_array_equal(got.numpy(), want.numpy())
