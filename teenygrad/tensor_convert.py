@@ -272,6 +272,9 @@ def to(self, *args, dtype=None, device=None, copy=False, non_blocking=False, mem
         out = out.contiguous() if not out._data.flags.c_contiguous else (out.clone() if out is self else out)
     if copy and out is self:
         out = self.clone()
+    if (out is not self and memory_format is not None and not out._data.flags.c_contiguous
+            and _check_memory_format(out._data, memory_format, "to") == "contiguous_format"):
+        out = out.contiguous()  # a copy made here (a cast, a move, copy=True) is laid out as asked, as torch's
     return out
 
 
@@ -399,44 +402,49 @@ def type(self, dtype=None, non_blocking=False):
     return self.to(dtype)
 
 
-def float(self):
-    return self._cast(dt.float32)
+def _cast_to(self, dtype, memory_format):
+    """t.float(), t.long(), ...: a memory_format makes them .to(dtype, memory_format=...), as torch's"""
+    return self._cast(dtype) if memory_format is None else self.to(dtype, memory_format=memory_format)
 
 
-def double(self):
-    return self._cast(dt.float64)
+def float(self, memory_format=None):
+    return _cast_to(self, dt.float32, memory_format)
 
 
-def half(self):
-    return self._cast(dt.float16)
+def double(self, memory_format=None):
+    return _cast_to(self, dt.float64, memory_format)
 
 
-def bfloat16(self):
-    return self._cast(dt.bfloat16_dtype())
+def half(self, memory_format=None):
+    return _cast_to(self, dt.float16, memory_format)
 
 
-def long(self):
-    return self._cast(dt.int64)
+def bfloat16(self, memory_format=None):
+    return _cast_to(self, dt.bfloat16_dtype(), memory_format)
 
 
-def int(self):
-    return self._cast(dt.int32)
+def long(self, memory_format=None):
+    return _cast_to(self, dt.int64, memory_format)
 
 
-def short(self):
-    return self._cast(dt.int16)
+def int(self, memory_format=None):
+    return _cast_to(self, dt.int32, memory_format)
 
 
-def char(self):
-    return self._cast(dt.int8)
+def short(self, memory_format=None):
+    return _cast_to(self, dt.int16, memory_format)
 
 
-def byte(self):
-    return self._cast(dt.uint8)
+def char(self, memory_format=None):
+    return _cast_to(self, dt.int8, memory_format)
 
 
-def bool(self):
-    return self._cast(dt.bool)
+def byte(self, memory_format=None):
+    return _cast_to(self, dt.uint8, memory_format)
+
+
+def bool(self, memory_format=None):
+    return _cast_to(self, dt.bool, memory_format)
 
 
 for _fn in (numpy, __array__, __dlpack__, __dlpack_device__, tolist, item, __format__, __repr__, to, contiguous,

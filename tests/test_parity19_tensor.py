@@ -261,3 +261,48 @@ def test_type_of_the_tensor_class_is_the_default_dtype(dtype):
     want = _outcome(lambda: torch.ones(2, dtype=getattr(torch, dtype)).type(torch.Tensor))
     assert str(got.dtype) == str(want.dtype).replace("torch.", "")
     np.testing.assert_array_equal(got.numpy(), want.numpy())
+
+
+# ---- casts with a memory format -----------------------------------------------------------------------------------
+SOURCES = {"transposed": lambda lib: lib.arange(6.0).reshape(2, 3).t(),
+           "strided": lambda lib: lib.arange(12.0).reshape(3, 4)[:, ::2],
+           "contiguous": lambda lib: lib.arange(6.0).reshape(2, 3)}
+
+
+@pytest.mark.parametrize("copy", [False, True])
+@pytest.mark.parametrize("memory_format", ["contiguous_format", "preserve_format"])
+@pytest.mark.parametrize("dtype", ["float32", "float64", "int64"])
+@pytest.mark.parametrize("src", sorted(SOURCES))
+def test_to_lays_out_its_copy_as_asked(src, dtype, memory_format, copy):
+    """t.t().to(float64, memory_format=contiguous_format) kept the transpose's strides: the cast copies, and torch
+    lays that copy out as asked"""
+    res = {}
+    for lib in (torch, tg):
+        t = SOURCES[src](lib)
+        r = t.to(getattr(lib, dtype), copy=copy, memory_format=getattr(lib, memory_format))
+        res[lib] = (r is t, tuple(r.stride()), r.tolist())
+    assert res[tg] == res[torch]
+
+
+@pytest.mark.parametrize("memory_format", ["contiguous_format", "preserve_format"])
+@pytest.mark.parametrize("method", ["float", "double", "half", "bfloat16", "long", "int", "short", "char", "byte",
+                                    "bool"])
+def test_cast_methods_take_memory_format(method, memory_format):
+    """t.float(memory_format=...) was a TypeError; torch's cast methods take it, as to() does"""
+    res = {}
+    for lib in (torch, tg):
+        t = lib.arange(6.0).reshape(2, 3).t()
+        same = getattr(t, method)()
+        r = getattr(t, method)(memory_format=getattr(lib, memory_format))
+        res[lib] = (tuple(r.stride()), str(r.dtype).split(".")[-1], getattr(same, method)(
+            memory_format=getattr(lib, memory_format)) is same)
+    assert res[tg] == res[torch]
+
+
+def test_to_contiguous_copy_keeps_the_gradient():
+    x = tg.arange(6.0).reshape(2, 3).requires_grad_()
+    xt = torch.arange(6.0).reshape(2, 3).requires_grad_()
+    for a, lib in ((x, tg), (xt, torch)):
+        r = a.t().to(lib.float64, memory_format=lib.contiguous_format)
+        (r * lib.arange(6.0, dtype=lib.float64).reshape(3, 2)).sum().backward()
+    np.testing.assert_array_equal(x.grad.numpy(), xt.grad.numpy())
