@@ -561,9 +561,7 @@ class _LegacyType(type):
     x is on the CPU, as torch's."""
     def __call__(cls, *data, size=None):
         if size is not None:
-            data = tuple(size)
-        if len(data) == 1 and isinstance(data[0], Size):  # a Size gives sizes; a plain tuple or list gives data
-            data = tuple(data[0])
+            data = (Size(size),)  # a Size gives sizes (Tensor's rule); a plain tuple or list gives data
         if len(data) == 1 and isinstance(data[0], Tensor) and data[0].dtype != cls.dtype:
             raise TypeError(f"{cls.__name__}: expected a tensor of dtype {cls.dtype}, got {data[0].dtype}")
         return Tensor(*data, dtype=cls.dtype)

@@ -306,3 +306,25 @@ def test_to_contiguous_copy_keeps_the_gradient():
         r = a.t().to(lib.float64, memory_format=lib.contiguous_format)
         (r * lib.arange(6.0, dtype=lib.float64).reshape(3, 2)).sum().backward()
     np.testing.assert_array_equal(x.grad.numpy(), xt.grad.numpy())
+
+
+# ---- the legacy constructors --------------------------------------------------------------------------------------
+LEGACY = {"Tensor(Size)": lambda lib, s: lib.Tensor(lib.Size(s)),
+          "FloatTensor(Size)": lambda lib, s: lib.FloatTensor(lib.Size(s)),
+          "LongTensor(Size)": lambda lib, s: lib.LongTensor(lib.Size(s)),
+          "FloatTensor(size=)": lambda lib, s: lib.FloatTensor(size=s),
+          "new(Size)": lambda lib, s: lib.ones(1, dtype=lib.int8).new(lib.Size(s)),
+          "Tensor(tuple)": lambda lib, s: lib.Tensor(tuple(s)),
+          "new(list)": lambda lib, s: lib.ones(1, dtype=lib.int8).new(list(s))}
+
+
+@pytest.mark.parametrize("shape", [(), (2,), (2, 3), (0, 2)])
+@pytest.mark.parametrize("make", sorted(LEGACY))
+def test_legacy_constructors_read_a_size_as_sizes(make, shape):
+    """torch.Tensor(torch.Size([2, 3])) and x.new(x.shape) gave the tensor of data [2., 3.] (a Size was read as data),
+    and FloatTensor(Size([])) an empty tensor where torch's is 0-d; a plain tuple or list stays data"""
+    t = LEGACY[make](torch, shape)
+    g = LEGACY[make](tg, shape)
+    assert g.shape == tuple(t.shape) and str(g.dtype) == str(t.dtype).replace("torch.", "")
+    if make in ("Tensor(tuple)", "new(list)"):
+        np.testing.assert_array_equal(g.numpy(), t.numpy())
