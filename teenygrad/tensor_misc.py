@@ -58,6 +58,9 @@ class finfo:
         self.tiny = self.smallest_normal = float(info.tiny)
         self.resolution = 10.0 ** -int(info.precision)  # torch gives the exact power of ten
 
+    def __eq__(self, other):  # equal when for one dtype, as torch's (finfo(complex64) == finfo(float32))
+        return self.dtype == other.dtype if isinstance(other, finfo) else NotImplemented
+
     def __repr__(self):
         return (f"finfo(resolution={self.resolution:g}, min={self.min:g}, max={self.max:g}, eps={self.eps:g}, "
                 f"smallest_normal={self.smallest_normal:g}, tiny={self.tiny:g}, dtype={self.dtype})")
@@ -76,6 +79,9 @@ class iinfo:
         else:
             raise TypeError(f"iinfo: expected an integer dtype, got {d}")
         self.dtype = d.name
+
+    def __eq__(self, other):
+        return self.dtype == other.dtype if isinstance(other, iinfo) else NotImplemented
 
     def __repr__(self):
         return f"iinfo(min={self.min:g}, max={self.max:g}, dtype={self.dtype})"  # torch's %g: max=2.14748e+09

@@ -328,3 +328,25 @@ def test_legacy_constructors_read_a_size_as_sizes(make, shape):
     assert g.shape == tuple(t.shape) and str(g.dtype) == str(t.dtype).replace("torch.", "")
     if make in ("Tensor(tuple)", "new(list)"):
         np.testing.assert_array_equal(g.numpy(), t.numpy())
+
+
+FLOATS = ["float16", "bfloat16", "float32", "float64", "complex64", "complex128"]
+INTS = ["uint8", "int8", "int16", "int32", "int64"]
+
+
+@pytest.mark.parametrize("a", FLOATS)
+@pytest.mark.parametrize("b", FLOATS)
+def test_finfo_equality_as_torch(a, b):
+    """two finfo of one dtype compared unequal (identity); torch compares their dtypes"""
+    fa, fb = tg.finfo(getattr(tg, a)), tg.finfo(getattr(tg, b))
+    ta, tb = torch.finfo(getattr(torch, a)), torch.finfo(getattr(torch, b))
+    assert (fa == fb) == (ta == tb) and (fa != fb) == (ta != tb)
+    assert (fa == 1) is (ta == 1) is False
+
+
+@pytest.mark.parametrize("a", INTS)
+@pytest.mark.parametrize("b", INTS)
+def test_iinfo_equality_as_torch(a, b):
+    fa, fb = tg.iinfo(getattr(tg, a)), tg.iinfo(getattr(tg, b))
+    ta, tb = torch.iinfo(getattr(torch, a)), torch.iinfo(getattr(torch, b))
+    assert (fa == fb) == (ta == tb) and (fa != fb) == (ta != tb)
