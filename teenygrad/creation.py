@@ -10,7 +10,7 @@ from .random import gen_of, Generator
 from .autograd.function import Function
 from .autograd.grad_mode import is_grad_enabled
 from ._arrays import to_host
-from .tensor_convert import _check_numpy_dtype
+from .tensor_convert import _check_numpy_dtype, _plain_array
 
 
 class memory_format:
@@ -79,7 +79,7 @@ def from_numpy(a):
     if not isinstance(a, np.ndarray):
         raise TypeError(f"from_numpy: expected np.ndarray, got {type(a).__name__}")
     _check_numpy_dtype(a.dtype, "from_numpy")
-    return Tensor._wrap(a)
+    return Tensor._wrap(_plain_array(a))
 
 
 def _check_shape(shape, op):
@@ -223,12 +223,13 @@ def randn_like(input, dtype=None, device=None, requires_grad=False, generator=No
                  generator=generator)
 
 
-def randint_like(input, low=0, high=None, dtype=None, device=None, generator=None, memory_format=None):
+def randint_like(input, low=0, high=None, dtype=None, device=None, requires_grad=False, generator=None,
+                 memory_format=None):
     _check_tensor(input, "randint_like")
     if high is None:
         low, high = 0, low
     return randint(low, high, input.shape, dtype=dtype or input.dtype, device=device or input.device,
-                   generator=generator)
+                   requires_grad=requires_grad, generator=generator)
 
 
 def arange(start, end=None, step=1, dtype=None, device=None, requires_grad=False):
@@ -573,9 +574,7 @@ class _LegacyType(type):
     x is on the CPU, as torch's."""
     def __call__(cls, *data, size=None):
         if size is not None:
-            data = tuple(size)
-        if len(data) == 1 and isinstance(data[0], Size):  # a Size gives sizes; a plain tuple or list gives data
-            data = tuple(data[0])
+            data = (Size(size),)  # a Size gives sizes (Tensor's rule); a plain tuple or list gives data
         if len(data) == 1 and isinstance(data[0], Tensor) and data[0].dtype != cls.dtype:
             raise TypeError(f"{cls.__name__}: expected a tensor of dtype {cls.dtype}, got {data[0].dtype}")
         return Tensor(*data, dtype=cls.dtype)

@@ -63,9 +63,13 @@ def to_dtype(dt):
     if dt is _builtin_complex:
         return complex128
     try:
-        return np.dtype(dt)
+        d = np.dtype(dt)
     except TypeError:
         raise TypeError(f"teenygrad: unknown dtype {dt!r}") from None
+    if d.kind not in "biufc":  # numpy makes any class an object dtype (dtype=torch.Tensor), str a text one
+        raise TypeError(f"teenygrad: {dt!r} is no tensor dtype (numpy reads it as {d}; expected bool, an integer, "
+                        "floating or complex dtype)")
+    return d
 
 
 _builtin_float, _builtin_int, _builtin_complex = type(1.0), type(1), type(1j)

@@ -113,7 +113,9 @@ class Tensor:
         float32 array is shared, not copied), int sizes give a zero-filled tensor; tensors and numbers keep their
         dtype. dtype= (which torch's refuses) sets the dtype. Inside teenygrad, arrays become tensors through
         Tensor._from_data / _wrap, which keep their dtype."""
-        if len(data) == 1 and type(data[0]) not in (list, tuple, int):
+        if len(data) == 1 and type(data[0]) is Size:  # sizes, as torch's (Size([]): a 0-d tensor), not data
+            a = np.zeros(data[0], dt.to_dtype(dtype) or dt._default_float)
+        elif len(data) == 1 and type(data[0]) not in (list, tuple, int):
             d = data[0]
             if dtype is None and _function._is_array(d):  # a numpy or cupy array
                 dtype = dt._default_float

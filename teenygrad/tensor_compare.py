@@ -2,6 +2,8 @@
 and the float tests (isnan, isinf, isfinite). None of them has a gradient: each promotes its operands as the
 arithmetic does (Tensor._other) and wraps the numpy result. Attached to Tensor at the end; tensor.py imports this
 module right after defining the class."""
+import numbers
+
 import numpy as np
 from .tensor import Tensor, _arr
 
@@ -15,11 +17,27 @@ def _cmp(self, other, fn, op, ordered=False):
     except ValueError:
         raise RuntimeError(f"{op}: shapes {a.shape} and {b.shape} can't be broadcast together") from None
 
-def __eq__(self, o):
+# what == and != compare (Tensor._other's operands); anything else (None, a string, an object) is no tensor's equal,
+# as in torch: t == None is False, t != None True, where t.eq(None) is refused
+_OPERANDS = (Tensor, float, int, complex, np.number, np.bool_, list, tuple, np.ndarray)
+
+def eq(self, o):
     return self._cmp(o, np.equal, "eq")
 
-def __ne__(self, o):
+def ne(self, o):
     return self._cmp(o, np.not_equal, "ne")
+
+def __eq__(self, o):
+    return self._cmp(o, np.equal, "eq") if isinstance(o, _OPERANDS) else NotImplemented
+
+def __ne__(self, o):
+    return self._cmp(o, np.not_equal, "ne") if isinstance(o, _OPERANDS) else NotImplemented
+
+def __contains__(self, element):
+    """x in t: whether any entry of t equals x (a number, or a tensor broadcast against t), as torch's"""
+    if not isinstance(element, (Tensor, numbers.Number)):
+        raise RuntimeError(f"Tensor.__contains__ only supports Tensor or scalar, but you passed in a {type(element)}.")
+    return bool((self == element).any())
 
 def __lt__(self, o):
     return self._cmp(o, np.less, "lt", True)
@@ -33,7 +51,7 @@ def __gt__(self, o):
 def __ge__(self, o):
     return self._cmp(o, np.greater_equal, "ge", True)
 
-eq, ne, lt, le, gt, ge = __eq__, __ne__, __lt__, __le__, __gt__, __ge__
+lt, le, gt, ge = __lt__, __le__, __gt__, __ge__
 
 def equal(self, other):
     return self.shape == other.shape and bool(np.array_equal(self._data, other._data))
@@ -138,7 +156,7 @@ def isfinite(self):
     return Tensor._wrap(np.isfinite(self._data))
 
 
-for _name in ["_cmp", "_logical", "__eq__", "__ne__", "__lt__", "__le__", "__gt__", "__ge__", "eq", "ne", "lt", "le",
+for _name in ["_cmp", "_logical", "__eq__", "__ne__", "__lt__", "__le__", "__gt__", "__ge__", "__contains__", "eq", "ne", "lt", "le",
               "gt", "ge", "equal", "allclose", "isclose", "_logic", "__and__", "__or__", "__xor__", "_shift",
               "__lshift__", "__rshift__", "__rlshift__", "__rrshift__", "__rand__", "__ror__", "__rxor__", "__invert__",
               "logical_and", "logical_or", "logical_xor", "logical_not", "isnan", "isinf", "isfinite"]:

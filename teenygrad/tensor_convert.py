@@ -22,7 +22,8 @@ def _as_array(data, dtype):
         a = data._data
         return a if dtype is None else a.astype(dtype, copy=False)
     if isinstance(data, np.ndarray) or hasattr(data, "__cuda_array_interface__"):
-        if type(data) is np.ndarray:
+        if isinstance(data, np.ndarray):
+            data = _plain_array(data)
             _check_numpy_dtype(data.dtype, "tensor")
         return data if dtype is None else data.astype(dtype, copy=False)
     if isinstance(data, np.generic):  # numpy scalars keep their dtype, as in torch
@@ -45,6 +46,9 @@ def _as_array(data, dtype):
         raise ValueError(f"tensor: can't build a tensor from {type(data).__name__} data: {e}") from None
     if a.dtype.kind == "O":
         a = _object_array(data, dtype)
+    elif a.dtype.kind in "SU":  # numpy would parse '1.5' as a number and take any string as True; torch refuses text
+        x = a.ravel()[0].item()
+        raise TypeError(f"tensor: can't build a tensor from text data ({type(x).__name__} {x!r})")
     if dtype is not None and dtype.kind != "c" and (a.dtype.kind == "c" or typed):  # numbers torch refuses
         for x in (_flat(given) if isinstance(given, (list, tuple)) else (given,)):
             _check_scalar(x, dtype)
@@ -70,6 +74,12 @@ def _as_array(data, dtype):
         else:
             raise TypeError(f"tensor: can't build a tensor from data of type {type(data).__name__} ({a.dtype})")
     return a.astype(dtype, copy=False)
+
+
+def _plain_array(a):
+    """A subclass of ndarray (np.matrix, a masked array) as the plain ndarray over its memory, as torch takes it: kept
+    as it is, its own indexing and operators (and a type that is no ndarray's) would leak into every op."""
+    return a if type(a) is np.ndarray else np.asarray(a)
 
 
 def _check_numpy_dtype(d, op):
@@ -262,6 +272,9 @@ def to(self, *args, dtype=None, device=None, copy=False, non_blocking=False, mem
         out = out.contiguous() if not out._data.flags.c_contiguous else (out.clone() if out is self else out)
     if copy and out is self:
         out = self.clone()
+    if (out is not self and memory_format is not None and not out._data.flags.c_contiguous
+            and _check_memory_format(out._data, memory_format, "to") == "contiguous_format"):
+        out = out.contiguous()  # a copy made here (a cast, a move, copy=True) is laid out as asked, as torch's
     return out
 
 
@@ -384,47 +397,54 @@ def type(self, dtype=None, non_blocking=False):
         if kind not in _TYPE_OF_NAME or dtype.rsplit(".", 1)[0] not in ("torch", "torch.cuda", "teenygrad", "teenygrad.cuda"):
             raise RuntimeError(f"type: invalid type {dtype!r} (expected a name like 'torch.FloatTensor')")
         return self.to("cuda" if ".cuda." in dtype else "cpu", dt.to_dtype(_TYPE_OF_NAME[kind]))
+    if dtype is Tensor:  # the default tensor type, as torch's t.type(torch.Tensor)
+        return self.to(dt._default_float)
     return self.to(dtype)
 
 
-def float(self):
-    return self._cast(dt.float32)
+def _cast_to(self, dtype, memory_format):
+    """t.float(), t.long(), ...: a memory_format makes them .to(dtype, memory_format=...), as torch's"""
+    return self._cast(dtype) if memory_format is None else self.to(dtype, memory_format=memory_format)
 
 
-def double(self):
-    return self._cast(dt.float64)
+def float(self, memory_format=None):
+    return _cast_to(self, dt.float32, memory_format)
 
 
-def half(self):
-    return self._cast(dt.float16)
+def double(self, memory_format=None):
+    return _cast_to(self, dt.float64, memory_format)
 
 
-def bfloat16(self):
-    return self._cast(dt.bfloat16_dtype())
+def half(self, memory_format=None):
+    return _cast_to(self, dt.float16, memory_format)
 
 
-def long(self):
-    return self._cast(dt.int64)
+def bfloat16(self, memory_format=None):
+    return _cast_to(self, dt.bfloat16_dtype(), memory_format)
 
 
-def int(self):
-    return self._cast(dt.int32)
+def long(self, memory_format=None):
+    return _cast_to(self, dt.int64, memory_format)
 
 
-def short(self):
-    return self._cast(dt.int16)
+def int(self, memory_format=None):
+    return _cast_to(self, dt.int32, memory_format)
 
 
-def char(self):
-    return self._cast(dt.int8)
+def short(self, memory_format=None):
+    return _cast_to(self, dt.int16, memory_format)
 
 
-def byte(self):
-    return self._cast(dt.uint8)
+def char(self, memory_format=None):
+    return _cast_to(self, dt.int8, memory_format)
 
 
-def bool(self):
-    return self._cast(dt.bool)
+def byte(self, memory_format=None):
+    return _cast_to(self, dt.uint8, memory_format)
+
+
+def bool(self, memory_format=None):
+    return _cast_to(self, dt.bool, memory_format)
 
 
 for _fn in (numpy, __array__, __dlpack__, __dlpack_device__, tolist, item, __format__, __repr__, to, contiguous,

@@ -232,8 +232,9 @@ def _setitem(self, index, value, op="setitem"):
         _check_same_device(self, value, op)
         if value.dtype != self.dtype and not bare_bool:
             _check_index_put_dtype(self, index if then is None else then, value, op)
-    if not isinstance(value, Tensor) and self._data.dtype.kind in "iub" and isinstance(value, (int, float)):
-        value = _fill_value(value, self._data.dtype, op)  # truncated, or refused where it overflows
+    if not isinstance(value, Tensor) and (self._data.dtype.kind in "iub" and isinstance(value, (int, float))
+                                          or isinstance(value, complex)):
+        value = _fill_value(value, self._data.dtype, op)  # truncated, or refused where it overflows; 1+0j is 1
     v = value if isinstance(value, Tensor) else Tensor._wrap(on_device_of(self._data, np.asarray(value, self.dtype)))
     if v.ndim and v.shape[0] == 1:  # torch drops a value's leading 1s (x[0] = row of shape (1, n))
         v = v.reshape(v.shape[next((i for i, n in enumerate(v.shape) if n != 1), v.ndim):])

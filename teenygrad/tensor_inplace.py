@@ -487,22 +487,31 @@ def zero_(self):
 
 def _fill_value(value, dtype, op):
     """A Python number as torch converts it for a fill: truncated into integers, and refused where it overflows
-    (an unsigned dtype takes negative integers down to -max, wrapping them, as torch's overflow check allows)."""
+    (an unsigned dtype takes negative integers down to -max, wrapping them, as torch's overflow check allows; a
+    float must lie in the range before truncation: 127.9 overflows int8). A complex number fills a real dtype only
+    with no imaginary part (1+0j is 1), and a complex dtype only where each part fits the float dtype under it."""
     if dtype.kind == "b":
         return builtins.bool(value)
-    if dtype.kind == "c":  # any number fits a complex tensor
-        return value
     bad = RuntimeError(f"{op}: value {value} cannot be converted to type {dtype} without overflow")
+    if dtype.kind == "c":
+        part = np.dtype(dtype.char.lower())  # complex64's parts are float32
+        for x in (value.real, value.imag):
+            _fill_value(builtins.float(x), part, op)
+        return value
+    if isinstance(value, (builtins.complex, np.complexfloating)):
+        if value.imag != 0:
+            raise bad
+        value = builtins.float(value.real)
     if dtype.kind == "f" or dt.is_floating(dtype):  # bfloat16's numpy kind is "V"
         with np.errstate(over="ignore"):
             if math.isfinite(value) and np.isinf(dtype.type(value)):
                 raise bad
         return value
+    info = np.iinfo(dtype)
     if isinstance(value, builtins.float):
-        if not math.isfinite(value) or (dtype.kind == "u" and value < 0):
+        if not info.min <= value <= info.max:  # NaN and infinities fail too
             raise bad
         value = builtins.int(value)  # toward zero, as torch
-    info = np.iinfo(dtype)
     if not (-info.max if dtype.kind == "u" else info.min) <= value <= info.max:
         raise bad
     return value + info.max + 1 if value < 0 and dtype.kind == "u" else value
@@ -545,7 +554,7 @@ def fill_(self, value):
         if value.imag != 0:  # torch takes 1+0j as 1, and refuses a value whose imaginary part would be lost
             raise RuntimeError(f"fill_: value {value} cannot be converted to type {self.dtype} without overflow")
         value = value.real
-    if isinstance(value, (builtins.int, builtins.float)) and not isinstance(value, builtins.bool):
+    if isinstance(value, (builtins.int, builtins.float, builtins.complex)) and not isinstance(value, builtins.bool):
         value = _fill_value(value, self._data.dtype, "fill_")  # torch truncates, and refuses overflow
     a = self._data
     if type(a) is np.ndarray and not a.flags.writeable:

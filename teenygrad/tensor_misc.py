@@ -39,10 +39,13 @@ def can_cast(from_, to):
 
 
 class finfo:
-    """Machine limits of a floating dtype, as Python floats (torch.finfo)."""
+    """Machine limits of a floating dtype, as Python floats (torch.finfo); a complex dtype's are its parts' (complex64
+    gives float32's)."""
 
     def __init__(self, type=None):
         d = dt._default_float if type is None else dt.to_dtype(type)
+        if d.kind == "c":
+            d = np.dtype(np.float32 if d == np.complex64 else np.float64)
         if not dt.is_floating(d):
             raise TypeError(f"finfo: expected a floating point dtype, got {d}")
         if d.name == "bfloat16":
@@ -54,6 +57,9 @@ class finfo:
         self.eps, self.max, self.min = float(info.eps), float(info.max), float(info.min)
         self.tiny = self.smallest_normal = float(info.tiny)
         self.resolution = 10.0 ** -int(info.precision)  # torch gives the exact power of ten
+
+    def __eq__(self, other):  # equal when for one dtype, as torch's (finfo(complex64) == finfo(float32))
+        return self.dtype == other.dtype if isinstance(other, finfo) else NotImplemented
 
     def __repr__(self):
         return (f"finfo(resolution={self.resolution:g}, min={self.min:g}, max={self.max:g}, eps={self.eps:g}, "
@@ -74,8 +80,11 @@ class iinfo:
             raise TypeError(f"iinfo: expected an integer dtype, got {d}")
         self.dtype = d.name
 
+    def __eq__(self, other):
+        return self.dtype == other.dtype if isinstance(other, iinfo) else NotImplemented
+
     def __repr__(self):
-        return f"iinfo(min={self.min}, max={self.max}, dtype={self.dtype})"
+        return f"iinfo(min={self.min:g}, max={self.max:g}, dtype={self.dtype})"  # torch's %g: max=2.14748e+09
 
 
 # ---------------------------------------------------------------- broadcasting

@@ -316,6 +316,12 @@ def flipud(self):
 
 
 @_method
+def __reversed__(self):
+    """reversed(t): t flipped along dim 0 (a tensor, as torch's; a 0-d tensor is itself), not an iterator of rows"""
+    return self if self.ndim == 0 else self.flip(0)
+
+
+@_method
 def rot90(self, k=1, dims=(0, 1)):
     """Rotate by 90 degrees k times in the plane of dims, from the first dim towards the second (as numpy)."""
     if len(dims) != 2:
@@ -596,8 +602,8 @@ def masked_fill(self, mask, value):
             return where(Tensor._wrap(m), value._cast(self.dtype), x)
         value = value.item()
     d = self._data.dtype
-    if d.kind != "f" or d.itemsize < 4:  # float32/64 take any Python number as it is
-        value = _fill_value(value, d, "masked_fill")
+    if d.kind != "f" or d.itemsize < 4 or isinstance(value, (complex, np.complexfloating)):
+        value = _fill_value(value, d, "masked_fill")  # float32/64 take any real Python number as it is
     return I.MaskedFill.apply(x, Tensor._wrap(m), value=value)
 
 
