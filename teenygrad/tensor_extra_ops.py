@@ -9,7 +9,7 @@ import numpy as np
 from . import dtype as dt
 from ._arrays import on_device_of
 from .ops import elementwise as E, extra as X
-from .tensor import Tensor, _gstate, _norm_dim, _shape_arg
+from .tensor import Tensor, _gstate, _norm_dim, _shape_arg, _shared_memory_error
 from .tensor_ops import _float_unary, _inplace_variant, _method
 from .tensor_sort import _quantile
 
@@ -294,7 +294,10 @@ def _fill_random(self, op, draw, generator, floating=True):
     vals = on_device_of(self._data, cast_sample(vals, self._data.dtype))
     if self._ctx is not None and _gstate["enabled"]:  # a graph tensor: the old value gets zero gradient
         return self._inplace(E.Piecewise.apply(self._pre_inplace(), fn=lambda x: vals), op)
-    self._data[...] = vals
+    try:
+        self._data[...] = vals
+    except ValueError:  # a read-only (expanded) array
+        raise _shared_memory_error(op, self) from None
     self._mark_written()
     return self
 

@@ -76,7 +76,10 @@ def _write_sample(self, sample, op):
                                "wrap it in teenygrad.no_grad() or use .data")
         vals = on_device_of(self._data, sample.astype(self._data.dtype))
         return self._inplace(E.Piecewise.apply(self._pre_inplace(), fn=lambda x: vals), op)
-    self._data[...] = _move(sample, self.device)
+    try:
+        self._data[...] = _move(sample, self.device)
+    except ValueError:  # a read-only (expanded) array
+        raise _shared_memory_error(op, self) from None
     _bump(self)
     return self
 

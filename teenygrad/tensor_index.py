@@ -10,7 +10,7 @@ import numpy as np
 from .autograd import grad_mode
 from .ops import index as I
 from ._arrays import contiguous, on_device_of, xp_of, to_host
-from .tensor import Tensor, _as_view, _norm_dim, _check_same_device
+from .tensor import Tensor, _as_view, _norm_dim, _check_same_device, _shared_memory_error
 from .tensor_ops import _method
 from .tensor_inplace import _plain_view, _fill_value, _overlaps
 from .tensor_inplace_math import _no_graph_write
@@ -171,7 +171,7 @@ def _getitem(self, index):
         if None in index and out.size:
             out = _torch_none_view(self._data, index, out)
         return _plain_view(Tensor._wrap(out), self, I.GetItem, index=index)
-    return Tensor._wrap(out)
+    return Tensor._wrap(I.c_order(out))
 
 
 def _torch_none_view(a, index, out):
@@ -253,10 +253,13 @@ def _setitem(self, index, value, op="setitem"):
         # through _inplace, as the other in-place ops: a view passes it to its base, a base to its views
         self._inplace(I.SetItem.apply(self._pre_inplace(), v._cast(self.dtype), index=index, then=then), op)
         return
-    if then is None:
-        self._data[index] = v._data
-    else:
-        self._data[index][then] = v._data
+    try:
+        if then is None:
+            self._data[index] = v._data
+        else:
+            self._data[index][then] = v._data
+    except ValueError:  # a read-only (expanded) array: its elements share memory
+        raise _shared_memory_error(op, self) from None
     self._mark_written()
 
 

@@ -612,7 +612,10 @@ def copy_(self, src):
         return self._inplace(new, "copy_")
     if type(s) is not type(self._data):
         s = _move(s, self.device)
-    self._data[...] = s
+    try:
+        self._data[...] = s
+    except ValueError:  # a read-only (expanded) array: one element would take several writes
+        raise _shared_memory_error("copy_", self) from None
     _bump(self)
     return self
 

@@ -92,6 +92,12 @@ def _reshaped(self, shape, strides=None):
     return _as_view(out, self)
 
 
+def _alias(self):
+    """A view of all of self as it is (x.transpose(0, 0), x.expand(x.shape), x.t() of a 1-d x): a new tensor, as in
+    torch, so that t_(), unsqueeze_(), a hook or requires_grad_() on it leaves self alone."""
+    return _reshaped(self, self._data.shape, False)
+
+
 def _permuted(self, order):
     """self with axes in `order` (a valid, non-identity permutation): a plain view without a graph, else a node."""
     if not (self._requires_grad and _gstate["enabled"]):  # no graph to record: what Permute.apply would return
@@ -154,7 +160,7 @@ def permute(self, *dims, **kwargs):
     if sorted(dims) != list(range(self.ndim)):
         raise RuntimeError(f"permute: dims {dims} are not a permutation of the {self.ndim} dims of shape {self.shape}")
     if dims == tuple(range(self.ndim)):
-        return self
+        return _alias(self)
     return _permuted(self, dims)
 
 
@@ -163,7 +169,7 @@ def transpose(self, dim0, dim1):
     n = self._data.ndim  # read once: Tensor.ndim is a property call
     d0, d1 = _norm_dim(dim0, n, "transpose"), _norm_dim(dim1, n, "transpose")
     if d0 == d1:  # a 0-d tensor too
-        return self
+        return _alias(self)
     order = _SWAPS.get((n, d0, d1))
     if order is None:
         order = list(range(n))
@@ -186,7 +192,7 @@ def swapaxes(self, axis0, axis1):
 def t(self):
     if self.ndim > 2:
         raise RuntimeError(f"t: expects a tensor with <= 2 dimensions, but got shape {self.shape}")
-    return self.transpose(0, 1) if self.ndim == 2 else self
+    return self.transpose(0, 1) if self.ndim == 2 else _alias(self)
 
 
 @_method
@@ -211,7 +217,7 @@ def expand(self, *sizes, **kwargs):
         shape.append(s)
     shape = tuple(shape)
     if shape == self.shape:
-        return self
+        return _alias(self)
     out = M.Expand.apply(self, shape=shape)
     if 1 in shape and out._data.size:  # numpy's broadcast_to gives every size-1 axis stride 0
         out._data = _with_strides(out._data, _expand_strides(self.shape, self.stride(), shape))

@@ -88,6 +88,13 @@ def _is_basic(index):
     return True
 
 
+def c_order(z):
+    """An array index's result as torch lays it out: C order. numpy builds x[:, ids] with the indexed axis outermost
+    and hands back a transposed view of that (strides (3, 9, 1) for a (3, 3, 3) result), where torch's is
+    contiguous (x[:, ids].view(-1) works)."""
+    return z if z.flags.c_contiguous else xp_of(z).ascontiguousarray(z)
+
+
 class GetItem(Function):
     """z = x[index];  dx = zeros with dz added back at the indexed places (repeats summed)"""
     kept_after_op = ("src",)  # read right after the op: in-place write-through into the viewed array
@@ -104,7 +111,7 @@ class GetItem(Function):
         if isinstance(z, np.generic) and not any(i is Ellipsis for i in index):
             self.index = index = index + (Ellipsis,)  # x[0] of a 1-D x: a 0-d view of x (as torch), not a copy
             z = x[index]
-        return z
+        return z if "copied" not in self.__dict__ else c_order(z)
 
     def view_of(self, a):
         return a[self.index]
