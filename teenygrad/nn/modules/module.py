@@ -4,7 +4,7 @@ import collections
 import types
 import numpy as np
 from ...tensor import dt  # the dtype module: the package attribute `dtype` is the dtype class, as in torch
-from ...tensor import Tensor, _move, _device_name, zero_grads
+from ...tensor import Tensor, _move, _device_name, zero_grads, _can_require_grad
 from ..parameter import Parameter, Buffer, is_lazy
 from .lazy import LazyModuleMixin
 from ...autograd.hooks import RemovableHandle
@@ -136,29 +136,29 @@ class Module:
                                  f"(call super().__init__() first in {type(self).__name__}.__init__)")
 
     def __setattr__(self, name, value):
+        # torch's order: a name held by a parameter (or a module) takes only a Parameter (a Module) or None
         d = self.__dict__
         if isinstance(value, Parameter):
             self._check_init("parameters")
             self._drop(name, keep="_parameters")
             d["_parameters"][name] = value
-        elif isinstance(value, Module):
-            self._check_init("module")
-            self._drop(name, keep="_modules")
-            d["_modules"][name] = value
-        elif isinstance(value, Buffer):
-            self._check_init("buffer")
-            self._drop(name)
-            self.register_buffer(name, value, value.persistent)
         elif "_parameters" in d and name in d["_parameters"]:
             if value is not None:
                 raise TypeError(f"cannot assign '{type(value).__name__}' as parameter '{name}' "
                                 "(nn.Parameter or None expected)")
             d["_parameters"][name] = None
+        elif isinstance(value, Module):
+            self._check_init("module")
+            self._drop(name, keep="_modules")
+            d["_modules"][name] = value
         elif "_modules" in d and name in d["_modules"]:
             if value is not None:
                 raise TypeError(f"cannot assign '{type(value).__name__}' as child module '{name}' "
                                 "(nn.Module or None expected)")
             d["_modules"][name] = None
+        elif isinstance(value, Buffer):
+            self._check_init("buffer")
+            self.register_buffer(name, value, value.persistent)
         elif "_buffers" in d and name in d["_buffers"]:
             if value is not None and not isinstance(value, Tensor):
                 raise TypeError(f"cannot assign '{type(value).__name__}' as buffer '{name}' "
@@ -264,9 +264,9 @@ class Module:
         if memo is None:
             memo = set()
         if remove_duplicate:
-            if id(self) in memo:
+            if self in memo:  # memo holds modules, as torch's (a caller may seed it)
                 return
-            memo.add(id(self))
+            memo.add(self)
         yield prefix, self
         for name, m in self._modules.items():
             if m is None:
@@ -394,11 +394,24 @@ class Module:
     def cpu(self):
         return self.to("cpu")
 
+    def share_memory(self):
+        for t in list(self.parameters()) + list(self.buffers()):
+            t.share_memory_()
+        return self
+
     def cuda(self, device=None):
         return self.to("cuda")
 
     def type(self, dst_type):
-        return self.to(dtype=dst_type)
+        """Every parameter and buffer (and gradient) cast to dst_type, a dtype or a name like 'torch.DoubleTensor':
+        the integer ones too, as torch (to() and double() cast only the floating point ones)."""
+        def convert(a):
+            return Tensor._wrap(a).type(dst_type)._data
+        target = convert(np.zeros(0, np.float32)).dtype
+        if not _can_require_grad(target) and any(p.requires_grad for p in self.parameters()):
+            raise RuntimeError(f"Module.type: parameters that require grad must stay floating point or complex, "
+                               f"got {dst_type}")
+        return self._apply_arrays(convert)
 
     # ---- state dict -------------------------------------------------------------------------------
     def state_dict(self, destination=None, prefix="", keep_vars=False):
@@ -536,7 +549,7 @@ class Module:
     def __repr__(self):
         lines = [f"({name}): " + _indent(repr(m)) for name, m in self._modules.items()]
         extra = self.extra_repr()
-        if not lines:
+        if not lines and "\n" not in extra:
             return f"{type(self).__name__}({extra})"
         body = ([_indent(extra)] if extra else []) + lines
         return type(self).__name__ + "(\n  " + "\n  ".join(body) + "\n)"
