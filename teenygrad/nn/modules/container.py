@@ -3,6 +3,7 @@ import collections
 import operator
 from .module import Module
 from ..parameter import Parameter
+from ...tensor import Tensor
 
 
 def _check_module(m, op):
@@ -294,6 +295,8 @@ class ParameterList(_ParameterContainer):
         return self
 
     def extend(self, ps):
+        if isinstance(ps, Tensor):  # iterating would append its rows, one parameter each
+            raise TypeError("ParameterList.extend should be called with an iterable of parameters, but got Tensor")
         for p in ps:
             self.append(p)
         return self
