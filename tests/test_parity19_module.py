@@ -107,3 +107,93 @@ def test_parameter_list_extend_refuses_a_tensor():
     pl.extend([tg.ones(3, 2)])
     assert len(pl) == 1 and isinstance(pl[0], tg.nn.Parameter)
 
+
+
+def _with_extra_state(lib, get=True, set_=True):
+    class Counter(lib.nn.Module):
+        """A module keeping a plain Python value in its state dict."""
+        def __init__(self):
+            super().__init__()
+            self.lin = lib.nn.Linear(1, 1)
+            self.steps = 0
+    if get:
+        Counter.get_extra_state = lambda self: {"steps": self.steps}
+    if set_:
+        Counter.set_extra_state = lambda self, state: setattr(self, "steps", state["steps"])
+    return lib.nn.Sequential(Counter(), lib.nn.Linear(1, 1))
+
+
+def test_extra_state_is_saved_and_loaded():
+    """get_extra_state()'s value is saved under '_extra_state' (it was dropped) and set_extra_state() gets it back."""
+    for lib in (torch, tg):
+        m = _with_extra_state(lib)
+        m[0].steps = 7
+        sd = m.state_dict()
+        assert list(sd) == ["0._extra_state", "0.lin.weight", "0.lin.bias", "1.weight", "1.bias"]  # own, then children
+        m2 = _with_extra_state(lib)
+        assert str(m2.load_state_dict(sd)) == "<All keys matched successfully>"
+        assert m2[0].steps == 7
+
+
+@pytest.mark.parametrize("get,set_,drop", [(True, True, True), (True, False, False), (False, True, True)])
+def test_extra_state_missing_and_unexpected_keys(get, set_, drop):
+    """A module that loads extra state misses its key when the dict lacks it; one that doesn't finds it unexpected."""
+    def keys(lib):
+        sd = _with_extra_state(lib).state_dict()
+        sd.setdefault("0._extra_state", {"steps": 3})
+        if drop:
+            del sd["0._extra_state"]
+        r = _with_extra_state(lib, get, set_).load_state_dict(sd, strict=False)
+        strict = _outcome(lambda: _with_extra_state(lib, get, set_).load_state_dict(sd))
+        return list(r.missing_keys), list(r.unexpected_keys), isinstance(strict, type)
+    assert keys(tg) == keys(torch)
+
+
+def test_default_extra_state_methods_raise():
+    for lib in (torch, tg):
+        with pytest.raises(RuntimeError):
+            lib.nn.Linear(1, 1).get_extra_state()
+        with pytest.raises(RuntimeError):
+            lib.nn.Linear(1, 1).set_extra_state({})
+
+
+def test_state_dict_hooks_run_as_torch():
+    """Pre hooks before a module's entries, post hooks after its children's, with torch's arguments; a post hook
+    edits the dict in place and its handle removes it; the older private form may replace the dict."""
+    def run(lib):
+        log = []
+        inner = lib.nn.Linear(1, 1)
+        m = lib.nn.Sequential(lib.nn.Sequential(inner))
+        m.register_state_dict_pre_hook(lambda mod, prefix, keep_vars: log.append(("pre", prefix, keep_vars)))
+        inner.register_state_dict_pre_hook(lambda mod, prefix, keep_vars: log.append(("pre inner", prefix)))
+
+        def post(mod, sd, prefix, local_metadata):
+            log.append(("post", prefix, list(sd)))
+            sd[prefix + "extra"] = lib.zeros(1)
+        h = m[0].register_state_dict_post_hook(post)
+        first = list(m.state_dict(prefix="p.", keep_vars=True))
+        h.remove()
+        second = list(m.state_dict())
+        inner._register_state_dict_hook(lambda mod, sd, prefix, local: collections.OrderedDict(only=lib.ones(1)))
+        third = list(m.state_dict())
+        return log, first, second, third
+    assert run(tg) == run(torch)
+
+
+def test_state_dict_post_hook_must_return_none():
+    for lib in (torch, tg):
+        m = lib.nn.Linear(1, 1)
+        m.register_state_dict_post_hook(lambda mod, sd, prefix, local: {})
+        with pytest.raises(RuntimeError):
+            m.state_dict()
+
+
+def test_load_state_dict_does_not_run_state_dict_hooks():
+    """Loading compares with the module's own entries: a state_dict post hook's additions are unexpected keys."""
+    def run(lib):
+        m = lib.nn.Linear(1, 1)
+        m.register_state_dict_post_hook(lambda mod, sd, prefix, local: sd.update(extra=lib.ones(1)))
+        sd = m.state_dict()
+        r = m.load_state_dict(sd, strict=False)
+        return list(sd), list(r.missing_keys), list(r.unexpected_keys)
+    assert run(tg) == run(torch)
