@@ -197,3 +197,51 @@ def test_load_state_dict_does_not_run_state_dict_hooks():
         r = m.load_state_dict(sd, strict=False)
         return list(sd), list(r.missing_keys), list(r.unexpected_keys)
     assert run(tg) == run(torch)
+
+
+def test_global_module_hooks():
+    """torch.nn.modules.module.register_module_forward_pre_hook / forward_hook / full_backward(_pre)_hook: run for
+    every module's call, before the module's own hooks, and stop once removed."""
+    def run(lib):
+        mm = lib.nn.modules.module
+        log = []
+        m = lib.nn.Sequential(lib.nn.Linear(2, 2), lib.nn.ReLU())
+        m[0].register_forward_pre_hook(lambda mod, args: log.append(("own pre", type(mod).__name__)))
+        m[0].register_forward_hook(lambda mod, args, out: log.append(("own post", type(mod).__name__)))
+        handles = [
+            mm.register_module_forward_pre_hook(lambda mod, args: log.append(("pre", type(mod).__name__))),
+            mm.register_module_forward_hook(lambda mod, args, kwargs, out: log.append(("post", sorted(kwargs))),
+                                            with_kwargs=True),
+            mm.register_module_full_backward_pre_hook(lambda mod, go: log.append(("bw pre", type(mod).__name__))),
+            mm.register_module_full_backward_hook(lambda mod, gi, go: log.append(("bw", type(mod).__name__))),
+        ]
+        try:
+            x = lib.ones(1, 2, requires_grad=True)
+            m(x).sum().backward()
+        finally:
+            for h in handles:
+                h.remove()
+        m(lib.ones(1, 2))
+        return log
+    assert run(tg) == run(torch)
+
+
+def test_global_forward_hook_replaces_output_and_always_runs():
+    def run(lib):
+        mm = lib.nn.modules.module
+        log = []
+
+        class Boom(lib.nn.Module):
+            def forward(self, x):
+                raise ValueError("boom")
+        hs = [mm.register_module_forward_hook(lambda mod, args, out: out * 2 if out is not None else None),
+              mm.register_module_forward_hook(lambda mod, args, out: log.append(out is None), always_call=True)]
+        try:
+            y = lib.nn.Identity()(lib.ones(2)).tolist()
+            with pytest.raises(ValueError):
+                Boom()(lib.ones(1))
+        finally:
+            for h in hs:
+                h.remove()
+        return y, log
+    assert run(tg) == run(torch)

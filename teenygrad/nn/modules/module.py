@@ -9,6 +9,45 @@ from ..parameter import Parameter, Buffer
 from .state_dict import StateDictMixin, _IncompatibleKeys  # noqa: F401  (_IncompatibleKeys: torch's import path)
 from ...autograd.hooks import RemovableHandle
 
+# torch.nn.modules.module's global hooks (register_module_forward_hook, ...): every module's call runs them
+_global_forward_pre_hooks, _global_forward_hooks = {}, {}
+_global_backward_pre_hooks, _global_backward_hooks = {}, {}
+_global_with_kwargs, _global_always_call = {}, {}  # the forward hooks' flags, by handle id
+_global_hook_ids = {}  # the ids of all of them: the plain call tests this one dict
+
+
+def _register_global(hooks, hook, flags=()):
+    h = RemovableHandle(hooks, hook, extra=(_global_hook_ids,) + tuple(flags))
+    _global_hook_ids[h.id] = True
+    return h
+
+
+def register_module_forward_pre_hook(hook):
+    """hook(module, args) -> None or new args, before every module's forward (and before its own pre hooks)."""
+    return _register_global(_global_forward_pre_hooks, hook)
+
+
+def register_module_forward_hook(hook, *, with_kwargs=False, always_call=False):
+    """hook(module, args, output) (with_kwargs: hook(module, args, kwargs, output)) after every module's forward,
+    before its own hooks; a result that is not None replaces the output."""
+    h = _register_global(_global_forward_hooks, hook, (_global_with_kwargs, _global_always_call))
+    if with_kwargs:
+        _global_with_kwargs[h.id] = True
+    if always_call:
+        _global_always_call[h.id] = True
+    return h
+
+
+def register_module_full_backward_pre_hook(hook):
+    """hook(module, grad_output) for every module's call, before its own backward pre hooks."""
+    return _register_global(_global_backward_pre_hooks, hook)
+
+
+def register_module_full_backward_hook(hook):
+    """hook(module, grad_input, grad_output) for every module's call, before its own backward hooks."""
+    return _register_global(_global_backward_hooks, hook)
+
+
 class Module(StateDictMixin):
     training: bool
     # read-only stand-ins for a module made before these existed (pickled, or built without Module.__init__)
@@ -33,12 +72,20 @@ class Module(StateDictMixin):
         raise NotImplementedError(f'Module [{type(self).__name__}] is missing the required "forward" function')
 
     def __call__(self, *args, **kwargs):
-        if not (self._forward_hooks or self._forward_pre_hooks or self._backward_hooks or self._backward_pre_hooks):
+        if not (self._forward_hooks or self._forward_pre_hooks or self._backward_hooks or self._backward_pre_hooks
+                or _global_hook_ids):
             # a plain call when there are no keywords: forwarding an empty **kwargs costs ~60 ns more
             return self.forward(*args, **kwargs) if kwargs else self.forward(*args)
         d = self.__dict__
+        pre, post = self._forward_pre_hooks, self._forward_hooks
+        bw_pre, bw_post = self._backward_pre_hooks, self._backward_hooks
+        kw, always = d.get("_forward_hooks_with_kwargs", {}), d.get("_forward_hooks_always_call", {})
+        if _global_hook_ids:  # register_module_*_hook's: they run before the module's own, as torch's
+            pre, post = {**_global_forward_pre_hooks, **pre}, {**_global_forward_hooks, **post}
+            bw_pre, bw_post = {**_global_backward_pre_hooks, **bw_pre}, {**_global_backward_hooks, **bw_post}
+            kw, always = {**_global_with_kwargs, **kw}, {**_global_always_call, **always}
         pre_kw = d.get("_forward_pre_hooks_with_kwargs", ())
-        for k, hook in list(self._forward_pre_hooks.items()):
+        for k, hook in list(pre.items()):
             if k in pre_kw:  # hook(module, args, kwargs) -> None or (new_args, new_kwargs)
                 r = hook(self, args, kwargs)
                 if r is not None:
@@ -51,27 +98,25 @@ class Module(StateDictMixin):
             if r is not None:
                 args = r if isinstance(r, tuple) else (r,)
         bw = None
-        if self._backward_hooks or self._backward_pre_hooks:
+        if bw_post or bw_pre:
             from ..hooks import BackwardHook
-            bw = BackwardHook(self, self._backward_hooks, self._backward_pre_hooks)
+            bw = BackwardHook(self, bw_post, bw_pre)
             args = bw.setup_input_hook(args)
-        kw = d.get("_forward_hooks_with_kwargs", ())
         try:
             out = self.forward(*args, **kwargs)
         except Exception:
-            self._always_call_hooks(args, kwargs, kw)
+            self._always_call_hooks(args, kwargs, post, kw, always)
             raise
-        for k, hook in list(self._forward_hooks.items()):
+        for k, hook in list(post.items()):
             r = hook(self, args, kwargs, out) if k in kw else hook(self, args, out)
             if r is not None:
                 out = r
         return out if bw is None else bw.setup_output_hook(out)
 
-    def _always_call_hooks(self, args, kwargs, kw):
+    def _always_call_hooks(self, args, kwargs, hooks, kw, always):
         """forward raised: the forward hooks registered with always_call=True still run (with output None), as in
         torch; an exception of theirs is only warned about, so that forward's own propagates."""
-        always = self.__dict__.get("_forward_hooks_always_call", ())
-        for k, hook in list(self._forward_hooks.items()):
+        for k, hook in list(hooks.items()):
             if k in always:
                 try:
                     hook(self, args, kwargs, None) if k in kw else hook(self, args, None)
