@@ -108,6 +108,15 @@ def test_parameter_list_extend_refuses_a_tensor():
     assert len(pl) == 1 and isinstance(pl[0], tg.nn.Parameter)
 
 
+def test_parameter_list_extends_by_itself():
+    """pl.extend(pl) appends a copy of its entries (it raised 'dictionary changed size during iteration')."""
+    for lib in (torch, tg):
+        pl = lib.nn.ParameterList([lib.ones(1), lib.zeros(2)])
+        pl.extend(pl)
+        assert [tuple(p.shape) for p in pl] == [(1,), (2,), (1,), (2,)]
+        assert pl[2] is pl[0]
+
+
 
 def _with_extra_state(lib, get=True, set_=True):
     class Counter(lib.nn.Module):

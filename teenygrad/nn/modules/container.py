@@ -297,7 +297,7 @@ class ParameterList(_ParameterContainer):
     def extend(self, ps):
         if isinstance(ps, Tensor):  # iterating would append its rows, one parameter each
             raise TypeError("ParameterList.extend should be called with an iterable of parameters, but got Tensor")
-        for p in ps:
+        for p in list(ps):  # a copy: ps may be this list
             self.append(p)
         return self
 
