@@ -254,3 +254,16 @@ def test_global_forward_hook_replaces_output_and_always_runs():
                 h.remove()
         return y, log
     assert run(tg) == run(torch)
+
+
+def test_state_dict_metadata_versions():
+    """state_dict() carries torch's _metadata (each module's path and format version: 2 for the batch norms), so a
+    version-2 dict without num_batches_tracked is refused as torch refuses it; a dict without metadata still loads."""
+    def run(lib):
+        m = lib.nn.Sequential(lib.nn.Linear(1, 2), lib.nn.Sequential(lib.nn.BatchNorm1d(2)))
+        meta = {k: dict(v) for k, v in m.state_dict(prefix="p.")._metadata.items()}
+        sd = m.state_dict()
+        del sd["1.0.num_batches_tracked"]
+        refused = isinstance(_outcome(lambda: m.load_state_dict(sd)), type)
+        return meta, refused, str(m.load_state_dict(dict(sd)))
+    assert run(tg) == run(torch)

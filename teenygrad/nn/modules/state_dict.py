@@ -20,6 +20,8 @@ class _IncompatibleKeys(collections.namedtuple("IncompatibleKeys", ["missing_key
 
 
 class StateDictMixin:
+    _version = 1  # the format of a module's entries, saved in state_dict()._metadata (BatchNorm's is 2, as torch's)
+
     def get_extra_state(self):
         """Override (with set_extra_state) to save a picklable value of the module's own in its state dict."""
         raise RuntimeError("Reached a code path in Module.get_extra_state() that should never be called. Please "
@@ -36,7 +38,13 @@ class StateDictMixin:
         """name -> tensor sharing memory with the parameter/buffer (detached unless keep_vars), in torch's order: a
         module's parameters, buffers and extra state, then its children's. Pre hooks run before a module's entries,
         post hooks after its children's."""
-        out = collections.OrderedDict() if destination is None else destination
+        out = destination
+        if out is None:
+            out = collections.OrderedDict()
+            out._metadata = collections.OrderedDict()  # module path -> {"version": ...}, which loaders read
+        local_metadata = {"version": self._version}
+        if hasattr(out, "_metadata"):
+            out._metadata[prefix[:-1]] = local_metadata
         hooks = self.__dict__.get("_state_dict_hooks")
         for hook in list(self.__dict__.get("_state_dict_pre_hooks", {}).values()):
             hook(self, prefix, keep_vars)
@@ -51,7 +59,7 @@ class StateDictMixin:
             if m is not None:
                 m.state_dict(destination=out, prefix=prefix + name + ".", keep_vars=keep_vars)
         for hook in list((hooks or {}).values()):
-            r = hook(self, out, prefix, {"version": 1})
+            r = hook(self, out, prefix, local_metadata)
             if r is not None:  # torch's private form may hand back a new dict
                 out = r
         return out
