@@ -267,3 +267,52 @@ def test_state_dict_metadata_versions():
         refused = isinstance(_outcome(lambda: m.load_state_dict(sd)), type)
         return meta, refused, str(m.load_state_dict(dict(sd)))
     assert run(tg) == run(torch)
+
+
+def _tree(lib):
+    m = lib.nn.Sequential(lib.nn.Linear(2, 3), lib.nn.Sequential(lib.nn.BatchNorm1d(3)))
+    m.register_buffer("steps", lib.arange(3))
+    return m
+
+
+@pytest.mark.parametrize("recurse", [True, False])
+def test_private_apply(recurse):
+    """Module._apply(fn) (called by third-party code): every parameter keeps its object and takes fn's result, every
+    buffer is replaced by it, gradients are converted too."""
+    def run(lib):
+        m = _tree(lib)
+        m(lib.ones(2, 2)).sum().backward()
+        w, mean = m[0].weight, m[1][0].running_mean
+        r = m._apply(lambda t: t.double() if t.is_floating_point() else t, recurse=recurse)
+        return r is m, m[0].weight is w, m[1][0].running_mean is mean, _dtypes(m), \
+            str(m[0].weight.grad.dtype).split(".")[-1], m[0].weight.requires_grad
+    assert run(tg) == run(torch)
+
+
+def test_to_empty_keeps_shapes_dtypes_and_parameters():
+    def run(lib):
+        m = _tree(lib)
+        w = m[0].weight
+        m.to_empty(device="cpu")
+        return m[0].weight is w, m[0].weight.requires_grad, [(k, tuple(v.shape)) for k, v in m.state_dict().items()], \
+            _dtypes(m)
+    assert run(tg) == run(torch)
+
+
+@pytest.mark.parametrize("target,strict", [("1.0", False), ("1.new", False), ("1.new", True), ("0.weight", False),
+                                           ("", False), ("5.x", False), ("0", True)])
+def test_set_submodule(target, strict):
+    def run(lib):
+        m = _tree(lib)
+        m.set_submodule(target, lib.nn.ReLU(), strict=strict)
+        return [(n, type(c).__name__) for n, c in m.named_modules()]
+    rt, rg = _outcome(lambda: run(torch)), _outcome(lambda: run(tg))
+    assert rt == rg or (isinstance(rt, type) and isinstance(rg, type) and issubclass(rg, rt)), (rt, rg)
+
+
+def test_get_submodule_refuses_a_none_child():
+    for lib in (torch, tg):
+        m = lib.nn.Module()
+        m.add_module("x", None)
+        with pytest.raises(AttributeError):
+            m.get_submodule("x")

@@ -5,6 +5,8 @@ import types
 import numpy as np
 from ...tensor import dt  # the dtype module: the package attribute `dtype` is the dtype class, as in torch
 from ...tensor import Tensor, _move, _device_name, zero_grads, _can_require_grad
+from ...autograd import no_grad
+from ...creation import empty_like
 from ..parameter import Parameter, Buffer
 from .state_dict import StateDictMixin, _IncompatibleKeys  # noqa: F401  (_IncompatibleKeys: torch's import path)
 from ...autograd.hooks import RemovableHandle
@@ -276,11 +278,25 @@ class Module(StateDictMixin):
     def get_submodule(self, target):
         mod = self
         for part in target.split(".") if target else []:
-            if part not in mod._modules:
+            if mod._modules.get(part) is None:  # absent, or a child set to None
                 raise AttributeError(f"get_submodule: {type(mod).__name__} has no submodule `{part}` "
                                      f"(looking up {target!r})")
             mod = mod._modules[part]
         return mod
+
+    def set_submodule(self, target, module, strict=False):
+        """Put `module` at the dotted path `target` (its parent must exist; strict: the old one too)."""
+        if target == "":
+            raise ValueError("set_submodule: cannot set the submodule without a target name")
+        if not isinstance(module, Module):
+            raise ValueError(f"set_submodule: `module` is not an nn.Module, found {type(module).__name__}")
+        parent_path, _, name = target.rpartition(".")
+        parent = self.get_submodule(parent_path)
+        if strict and not hasattr(parent, name):
+            raise AttributeError(f"set_submodule: {type(parent).__name__} has no attribute `{name}`")
+        if hasattr(parent, name) and not isinstance(getattr(parent, name), Module):
+            raise AttributeError(f"set_submodule: `{name}` is not an nn.Module")
+        setattr(parent, name, module)
 
     def get_parameter(self, target):
         return self._get_member(target, "_parameters", "parameter")
@@ -387,6 +403,26 @@ class Module(StateDictMixin):
                 if t.grad is not None:
                     t.grad._data = fn(t.grad._data)
         return self
+
+    def _apply(self, fn, recurse=True):
+        """torch's step under to() and the casts, for code that calls it: fn(tensor) -> tensor for every parameter,
+        gradient and buffer. A parameter (and its gradient) keeps its object and takes the result's data; a buffer
+        is replaced by the result, as torch."""
+        with no_grad():
+            for m in self.modules() if recurse else [self]:
+                for p in m._parameters.values():
+                    if p is not None:
+                        p._data = fn(p)._data
+                        if p.grad is not None:
+                            p.grad._data = fn(p.grad)._data
+                for name, b in m._buffers.items():
+                    if b is not None:
+                        m._buffers[name] = fn(b)
+        return self
+
+    def to_empty(self, *, device, recurse=True):
+        """Parameters and buffers on `device`, with uninitialised values (to fill by init or load_state_dict)."""
+        return self._apply(lambda t: empty_like(t, device=device), recurse=recurse)
 
     def to(self, *args, device=None, dtype=None, non_blocking=False, memory_format=None):
         """memory_format (channels_last, ...) is accepted and checked; the arrays stay in C order."""
