@@ -316,3 +316,15 @@ def test_get_submodule_refuses_a_none_child():
         m.add_module("x", None)
         with pytest.raises(AttributeError):
             m.get_submodule("x")
+
+
+def test_save_to_state_dict_override():
+    """A subclass's _save_to_state_dict (its own entries, torch's protocol) is what state_dict() saves."""
+    def run(lib):
+        class Scaled(lib.nn.Linear):
+            def _save_to_state_dict(self, destination, prefix, keep_vars):
+                super()._save_to_state_dict(destination, prefix, keep_vars)
+                destination[prefix + "scale"] = lib.full((1,), 2.0)
+        sd = lib.nn.Sequential(Scaled(1, 1)).state_dict()
+        return list(sd), sd["0.scale"].tolist()
+    assert run(tg) == run(torch)

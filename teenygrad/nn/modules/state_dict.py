@@ -48,13 +48,7 @@ class StateDictMixin:
         hooks = self.__dict__.get("_state_dict_hooks")
         for hook in list(self.__dict__.get("_state_dict_pre_hooks", {}).values()):
             hook(self, prefix, keep_vars)
-        for table in ("_parameters", "_buffers"):
-            for name, v in self.__dict__[table].items():
-                if v is not None and name not in self._non_persistent_buffers_set:
-                    # an uninitialised (lazy) tensor is kept as itself, as torch
-                    out[prefix + name] = v if keep_vars or is_lazy(v) else Tensor._wrap(v._data)
-        if self._has_extra_state("get_extra_state"):
-            out[prefix + _EXTRA_STATE] = self.get_extra_state()
+        self._save_to_state_dict(out, prefix, keep_vars)
         for name, m in self._modules.items():
             if m is not None:
                 m.state_dict(destination=out, prefix=prefix + name + ".", keep_vars=keep_vars)
@@ -63,6 +57,16 @@ class StateDictMixin:
             if r is not None:  # torch's private form may hand back a new dict
                 out = r
         return out
+
+    def _save_to_state_dict(self, destination, prefix, keep_vars):
+        """The module's own entries (not its children's), which a subclass may override as in torch."""
+        for table in ("_parameters", "_buffers"):
+            for name, v in self.__dict__[table].items():
+                if v is not None and name not in self._non_persistent_buffers_set:
+                    # an uninitialised (lazy) tensor is kept as itself, as torch
+                    destination[prefix + name] = v if keep_vars or is_lazy(v) else Tensor._wrap(v._data)
+        if self._has_extra_state("get_extra_state"):
+            destination[prefix + _EXTRA_STATE] = self.get_extra_state()
 
     def register_state_dict_pre_hook(self, hook):
         """hook(module, prefix, keep_vars) before state_dict() saves the module's entries."""
