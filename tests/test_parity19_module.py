@@ -328,3 +328,84 @@ def test_save_to_state_dict_override():
         sd = lib.nn.Sequential(Scaled(1, 1)).state_dict()
         return list(sd), sd["0.scale"].tolist()
     assert run(tg) == run(torch)
+
+
+def _frozen_bn(lib):
+    class FrozenBatchNorm(lib.nn.Module):
+        """torchvision's FrozenBatchNorm2d: batch norm statistics as plain buffers; drops num_batches_tracked."""
+        def __init__(self, n):
+            super().__init__()
+            for name, fill in (("weight", 1.0), ("bias", 0.0), ("running_mean", 0.0), ("running_var", 1.0)):
+                self.register_buffer(name, lib.full((n,), fill))
+
+        def _load_from_state_dict(self, state_dict, prefix, local_metadata, strict, missing_keys, unexpected_keys,
+                                  error_msgs):
+            state_dict.pop(prefix + "num_batches_tracked", None)
+            super()._load_from_state_dict(state_dict, prefix, local_metadata, strict, missing_keys, unexpected_keys,
+                                          error_msgs)
+    return FrozenBatchNorm
+
+
+def _renaming_linear(lib):
+    class Renaming(lib.nn.Linear):
+        """Loads an old checkpoint's 'w' / 'b' names, and halves the loaded weight afterwards."""
+        def _load_from_state_dict(self, state_dict, prefix, *args):
+            for old, new in (("w", "weight"), ("b", "bias")):
+                if prefix + old in state_dict:
+                    state_dict[prefix + new] = state_dict.pop(prefix + old)
+            super()._load_from_state_dict(state_dict, prefix, *args)
+            with lib.no_grad():
+                self.weight.mul_(0.5)
+    return Renaming
+
+
+@pytest.mark.parametrize("case", ["frozen_bn", "rename", "missing", "unexpected", "shape", "not_strict", "assign"])
+def test_load_from_state_dict_override(case):
+    """A subclass's _load_from_state_dict (torch's protocol: rename or drop keys, call super, post-process) is what
+    loads its entries (it was ignored); the others load as before."""
+    def run(lib):
+        m = lib.nn.Sequential(lib.nn.Linear(2, 3), _frozen_bn(lib)(3), _renaming_linear(lib)(3, 1))
+        with lib.no_grad():
+            for p in m.parameters():
+                p.zero_()  # what a key left out keeps
+        src = lib.nn.Sequential(lib.nn.Linear(2, 3), lib.nn.BatchNorm1d(3), lib.nn.Linear(3, 1))
+        with lib.no_grad():
+            for i, p in enumerate(list(src.parameters()) + list(src.buffers())):
+                p.copy_(lib.arange(p.numel()).reshape(p.shape).to(p.dtype) + i)
+        sd = src.state_dict()
+        if case != "frozen_bn":
+            sd["2.w"], sd["2.b"] = sd.pop("2.weight"), sd.pop("2.bias")
+        if case == "missing":
+            del sd["1.running_var"]
+        if case == "unexpected":
+            sd["1.extra"] = lib.ones(1)
+        if case == "shape":
+            sd["1.bias"] = lib.ones(4)
+        kwargs = {"strict": False} if case in ("not_strict", "missing", "unexpected") else \
+            {"assign": True} if case == "assign" else {}
+        if case == "not_strict":
+            del sd["0.bias"]
+        r = m.load_state_dict(sd, **kwargs)
+        return list(r.missing_keys), list(r.unexpected_keys), \
+            [(k, v.tolist()) for k, v in m.state_dict().items()], sorted(sd)
+    rt, rg = _outcome(lambda: run(torch)), _outcome(lambda: run(tg))
+    assert rt == rg
+
+
+def test_load_from_state_dict_override_renames_a_childs_keys():
+    """A parent's loader runs before its children load, so it may rename their keys (old checkpoints)."""
+    def run(lib):
+        class Block(lib.nn.Module):
+            def __init__(self):
+                super().__init__()
+                self.norm = lib.nn.LayerNorm(2)
+
+            def _load_from_state_dict(self, state_dict, prefix, *args):
+                for old, new in (("gamma", "weight"), ("beta", "bias")):
+                    if prefix + "norm." + old in state_dict:
+                        state_dict[prefix + "norm." + new] = state_dict.pop(prefix + "norm." + old)
+                super()._load_from_state_dict(state_dict, prefix, *args)
+        m = lib.nn.Sequential(Block())
+        r = m.load_state_dict({"0.norm.gamma": lib.full((2,), 3.0), "0.norm.beta": lib.full((2,), 4.0)})
+        return str(r), [(k, v.tolist()) for k, v in m.state_dict().items()]
+    assert run(tg) == run(torch)

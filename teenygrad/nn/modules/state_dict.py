@@ -84,13 +84,15 @@ class StateDictMixin:
         """torch's older form of the post hook: a result that is not None replaces the state dict."""
         return RemovableHandle(self.__dict__.setdefault("_state_dict_hooks", {}), hook)
 
-    def _own_state(self):
+    def _own_state(self, skip=()):
         """key -> (module, name, tensor) of every entry load_state_dict() fills: parameters and persistent buffers,
         and the extra state of a module that overrides set_extra_state (name and tensor None), in state_dict()'s
-        order."""
+        order. skip: the prefixes of modules that load their own entries."""
         own = {}
         for mprefix, m in self.named_modules(remove_duplicate=False):
             p = mprefix + "." if mprefix else ""
+            if p in skip:
+                continue
             for table in ("_parameters", "_buffers"):
                 for name, v in m.__dict__[table].items():
                     if v is not None and name not in m._non_persistent_buffers_set:
@@ -100,22 +102,33 @@ class StateDictMixin:
         return own
 
     def load_state_dict(self, state_dict, strict=True, assign=False):
-        """Copy values into the existing tensors. Shape mismatches always raise, before anything is copied; with
-        strict, missing and unexpected keys raise too (one error listing all of them). Load hooks run as torch's:
-        the pre hooks first (on a copy of state_dict, which they may rewrite), the post hooks after the copy, and
-        they may edit the missing/unexpected lists before strict looks at them."""
+        """Copy values into the existing tensors. Shape mismatches always raise, before anything is copied (but what
+        a module's own _load_from_state_dict copied); with strict, missing and unexpected keys raise too (one error
+        listing all of them). Load hooks run as torch's: the pre hooks first (on a copy of state_dict, which they
+        may rewrite), the post hooks after the copy, and they may edit the missing/unexpected lists before strict
+        looks at them."""
         mods = list(self.named_modules(remove_duplicate=False))
         hooked_pre = [(p, m) for p, m in mods if m.__dict__.get("_load_state_dict_pre_hooks")]
         hooked_post = [m for _, m in mods if m.__dict__.get("_load_state_dict_post_hooks")]
+        # modules whose class overrides _load_from_state_dict load their own entries first, as torch's do (copying
+        # as they go; parents first, so that they may rename their children's keys)
+        custom = {(p + "." if p else ""): m for p, m in mods
+                  if type(m)._load_from_state_dict is not StateDictMixin._load_from_state_dict}
         errors, missing, unexpected = [], [], []
-        if hooked_pre:
+        if hooked_pre or custom:  # on a copy of state_dict, which they may rewrite
             state_dict = self._run_load_pre_hooks(hooked_pre, state_dict, strict, missing, unexpected, errors)
-        own = self._own_state()
+        meta = getattr(state_dict, "_metadata", None) or {}
+        for p, m in custom.items():
+            local = dict(meta.get(p[:-1], {}))
+            if assign:
+                local["assign_to_params_buffers"] = True
+            m._load_from_state_dict(state_dict, p, local, True, missing, unexpected, errors)
+        own = self._own_state(skip=custom)
         missing += [k for k in own if k not in state_dict]
         if missing:
             optional = self._optional_state_keys(state_dict)
             missing = [k for k in missing if k not in optional]
-        unexpected += [k for k in state_dict if k not in own]
+        unexpected += [k for k in state_dict if k not in own and not _local_to(k, custom)]
         for k, (_, name, t) in own.items():
             if k not in state_dict or name is None or is_lazy(t):  # a lazy parameter takes the checkpoint's shape
                 continue
@@ -135,16 +148,7 @@ class StateDictMixin:
             if name is None:
                 m.set_extra_state(state_dict[k])
             elif not is_lazy(t):  # still lazy: the checkpoint's was lazy too (as torch, no copy)
-                v = state_dict[k]
-                a = v._data if isinstance(v, Tensor) else np.asarray(v)
-                if type(a) is not type(t._data):
-                    a = _move(a, t.device)
-                if assign:
-                    _assign_state(m, name, t, v if isinstance(v, Tensor) and type(a) is type(v._data)
-                                  else Tensor._wrap(a))
-                else:
-                    t._data[...] = a
-                    t._mark_written()
+                _copy_entry(m, name, t, state_dict[k], assign)
         result = _IncompatibleKeys(missing, unexpected)
         for m in reversed(hooked_post):  # children before their parents, as torch
             for hook in list(m._load_state_dict_post_hooks.values()):
@@ -154,6 +158,41 @@ class StateDictMixin:
         if strict and (missing or unexpected):
             self._raise_load_errors(strict, missing, unexpected, [])
         return result
+
+    def _load_from_state_dict(self, state_dict, prefix, local_metadata, strict, missing_keys, unexpected_keys,
+                              error_msgs):
+        """This module's own entries (not its children's) from state_dict: torch's protocol, for a subclass to
+        override (to rename or drop keys, say) and call. It copies as it goes, as torch's: a shape mismatch goes to
+        error_msgs, an absent key to missing_keys, a key under prefix naming none of its entries to unexpected_keys
+        (load_state_dict has run the load pre hooks already, and reports keys of absent children itself)."""
+        assign = local_metadata.get("assign_to_params_buffers", False)
+        optional = self.__dict__.get("_optional_state", ()) if (local_metadata.get("version") or 0) < 2 else ()
+        local = {name: t for table in ("_parameters", "_buffers") for name, t in self.__dict__[table].items()
+                 if t is not None and name not in self._non_persistent_buffers_set}
+        for name, t in local.items():
+            key = prefix + name
+            if key not in state_dict:
+                if strict and name not in optional:
+                    missing_keys.append(key)
+                continue
+            v = state_dict[key]
+            shape = tuple(v.shape) if hasattr(v, "shape") else np.shape(v)
+            if not is_lazy(t) and shape != tuple(t.shape):
+                error_msgs.append(f"size mismatch for {key}: copying a param with shape {shape} from checkpoint, "
+                                  f"the shape in current model is {tuple(t.shape)}.")
+            elif not is_lazy(t):
+                _copy_entry(self, name, t, v, assign)
+        extra = prefix + _EXTRA_STATE
+        if self._has_extra_state("set_extra_state"):
+            if extra in state_dict:
+                self.set_extra_state(state_dict[extra])
+            elif strict:
+                missing_keys.append(extra)
+        elif strict and extra in state_dict:
+            unexpected_keys.append(extra)
+        if strict:
+            unexpected_keys += [k for k in state_dict if k != extra and _local_to(k, (prefix,))
+                                and k[len(prefix):] not in local]
 
     def _raise_load_errors(self, strict, missing, unexpected, errors):
         head = []
@@ -203,6 +242,23 @@ class StateDictMixin:
             if m.__dict__.get("_optional_state") and (meta.get(prefix, {}).get("version") or 0) < 2:
                 keys.update(prefix + ("." if prefix else "") + name for name in m._optional_state)
         return keys
+
+
+def _local_to(key, prefixes):
+    """Whether key names an entry of a module at one of prefixes itself (not of a child)."""
+    return any(key.startswith(p) and "." not in key[len(p):] for p in prefixes)
+
+
+def _copy_entry(m, name, t, v, assign):
+    """Checkpoint value v into module m's tensor t (its entry `name`): into t's memory, or (assign) as itself."""
+    a = v._data if isinstance(v, Tensor) else np.asarray(v)
+    if type(a) is not type(t._data):
+        a = _move(a, t.device)
+    if assign:
+        _assign_state(m, name, t, v if isinstance(v, Tensor) and type(a) is type(v._data) else Tensor._wrap(a))
+    else:
+        t._data[...] = a
+        t._mark_written()
 
 
 def _assign_state(m, name, old, v):
