@@ -196,7 +196,6 @@ class Module(StateDictMixin):
                                 "(nn.Module or None expected)")
             d["_modules"][name] = None
         elif isinstance(value, Buffer):
-            self._check_init("buffer")
             self.register_buffer(name, value, value.persistent)
         elif "_buffers" in d and name in d["_buffers"]:
             if value is not None and not isinstance(value, Tensor):
