@@ -42,6 +42,7 @@ class SiLU(_Elementwise):
 
 class ReLU6(_Elementwise):
     _fn = staticmethod(F.relu6)
+    min_val, max_val = 0.0, 6.0  # torch's ReLU6 is a Hardtanh(0, 6)
 
 
 class LogSigmoid(_Elementwise):

@@ -3,6 +3,7 @@ import collections
 import operator
 from .module import Module
 from ..parameter import Parameter
+from ...tensor import Tensor
 
 
 def _check_module(m, op):
@@ -294,7 +295,9 @@ class ParameterList(_ParameterContainer):
         return self
 
     def extend(self, ps):
-        for p in ps:
+        if isinstance(ps, Tensor):  # iterating would append its rows, one parameter each
+            raise TypeError("ParameterList.extend should be called with an iterable of parameters, but got Tensor")
+        for p in list(ps):  # a copy: ps may be this list
             self.append(p)
         return self
 

@@ -1,23 +1,56 @@
 """Module: the base class of every layer. Keeps parameters, buffers and child modules in three ordered
-dicts (filled by __setattr__), and walks them for parameters(), state_dict(), to(), train() and repr."""
-import collections
+dicts (filled by __setattr__), and walks them for parameters(), to(), train() and repr (state_dict() and
+load_state_dict() are in state_dict.py)."""
 import types
 import numpy as np
 from ...tensor import dt  # the dtype module: the package attribute `dtype` is the dtype class, as in torch
-from ...tensor import Tensor, _move, _device_name, zero_grads
-from ..parameter import Parameter, Buffer, is_lazy
-from .lazy import LazyModuleMixin
+from ...tensor import Tensor, _move, _device_name, zero_grads, _can_require_grad
+from ...autograd import no_grad
+from ...creation import empty_like
+from ..parameter import Parameter, Buffer
+from .state_dict import StateDictMixin, _IncompatibleKeys  # noqa: F401  (_IncompatibleKeys: torch's import path)
 from ...autograd.hooks import RemovableHandle
 
-class _IncompatibleKeys(collections.namedtuple("IncompatibleKeys", ["missing_keys", "unexpected_keys"])):
-    def __repr__(self):  # torch's words when nothing is off
-        return "<All keys matched successfully>" if not (self.missing_keys or self.unexpected_keys) else \
-            super().__repr__()
+# torch.nn.modules.module's global hooks (register_module_forward_hook, ...): every module's call runs them
+_global_forward_pre_hooks, _global_forward_hooks = {}, {}
+_global_backward_pre_hooks, _global_backward_hooks = {}, {}
+_global_with_kwargs, _global_always_call = {}, {}  # the forward hooks' flags, by handle id
+_global_hook_ids = {}  # the ids of all of them: the plain call tests this one dict
 
-    __str__ = __repr__
+
+def _register_global(hooks, hook, flags=()):
+    h = RemovableHandle(hooks, hook, extra=(_global_hook_ids,) + tuple(flags))
+    _global_hook_ids[h.id] = True
+    return h
 
 
-class Module:
+def register_module_forward_pre_hook(hook):
+    """hook(module, args) -> None or new args, before every module's forward (and before its own pre hooks)."""
+    return _register_global(_global_forward_pre_hooks, hook)
+
+
+def register_module_forward_hook(hook, *, with_kwargs=False, always_call=False):
+    """hook(module, args, output) (with_kwargs: hook(module, args, kwargs, output)) after every module's forward,
+    before its own hooks; a result that is not None replaces the output."""
+    h = _register_global(_global_forward_hooks, hook, (_global_with_kwargs, _global_always_call))
+    if with_kwargs:
+        _global_with_kwargs[h.id] = True
+    if always_call:
+        _global_always_call[h.id] = True
+    return h
+
+
+def register_module_full_backward_pre_hook(hook):
+    """hook(module, grad_output) for every module's call, before its own backward pre hooks."""
+    return _register_global(_global_backward_pre_hooks, hook)
+
+
+def register_module_full_backward_hook(hook):
+    """hook(module, grad_input, grad_output) for every module's call, before its own backward hooks."""
+    return _register_global(_global_backward_hooks, hook)
+
+
+class Module(StateDictMixin):
     training: bool
     # read-only stand-ins for a module made before these existed (pickled, or built without Module.__init__)
     _backward_hooks = _backward_pre_hooks = types.MappingProxyType({})
@@ -41,12 +74,20 @@ class Module:
         raise NotImplementedError(f'Module [{type(self).__name__}] is missing the required "forward" function')
 
     def __call__(self, *args, **kwargs):
-        if not (self._forward_hooks or self._forward_pre_hooks or self._backward_hooks or self._backward_pre_hooks):
+        if not (self._forward_hooks or self._forward_pre_hooks or self._backward_hooks or self._backward_pre_hooks
+                or _global_hook_ids):
             # a plain call when there are no keywords: forwarding an empty **kwargs costs ~60 ns more
             return self.forward(*args, **kwargs) if kwargs else self.forward(*args)
         d = self.__dict__
+        pre, post = self._forward_pre_hooks, self._forward_hooks
+        bw_pre, bw_post = self._backward_pre_hooks, self._backward_hooks
+        kw, always = d.get("_forward_hooks_with_kwargs", {}), d.get("_forward_hooks_always_call", {})
+        if _global_hook_ids:  # register_module_*_hook's: they run before the module's own, as torch's
+            pre, post = {**_global_forward_pre_hooks, **pre}, {**_global_forward_hooks, **post}
+            bw_pre, bw_post = {**_global_backward_pre_hooks, **bw_pre}, {**_global_backward_hooks, **bw_post}
+            kw, always = {**_global_with_kwargs, **kw}, {**_global_always_call, **always}
         pre_kw = d.get("_forward_pre_hooks_with_kwargs", ())
-        for k, hook in list(self._forward_pre_hooks.items()):
+        for k, hook in list(pre.items()):
             if k in pre_kw:  # hook(module, args, kwargs) -> None or (new_args, new_kwargs)
                 r = hook(self, args, kwargs)
                 if r is not None:
@@ -59,27 +100,25 @@ class Module:
             if r is not None:
                 args = r if isinstance(r, tuple) else (r,)
         bw = None
-        if self._backward_hooks or self._backward_pre_hooks:
+        if bw_post or bw_pre:
             from ..hooks import BackwardHook
-            bw = BackwardHook(self, self._backward_hooks, self._backward_pre_hooks)
+            bw = BackwardHook(self, bw_post, bw_pre)
             args = bw.setup_input_hook(args)
-        kw = d.get("_forward_hooks_with_kwargs", ())
         try:
             out = self.forward(*args, **kwargs)
         except Exception:
-            self._always_call_hooks(args, kwargs, kw)
+            self._always_call_hooks(args, kwargs, post, kw, always)
             raise
-        for k, hook in list(self._forward_hooks.items()):
+        for k, hook in list(post.items()):
             r = hook(self, args, kwargs, out) if k in kw else hook(self, args, out)
             if r is not None:
                 out = r
         return out if bw is None else bw.setup_output_hook(out)
 
-    def _always_call_hooks(self, args, kwargs, kw):
+    def _always_call_hooks(self, args, kwargs, hooks, kw, always):
         """forward raised: the forward hooks registered with always_call=True still run (with output None), as in
         torch; an exception of theirs is only warned about, so that forward's own propagates."""
-        always = self.__dict__.get("_forward_hooks_always_call", ())
-        for k, hook in list(self._forward_hooks.items()):
+        for k, hook in list(hooks.items()):
             if k in always:
                 try:
                     hook(self, args, kwargs, None) if k in kw else hook(self, args, None)
@@ -136,29 +175,28 @@ class Module:
                                  f"(call super().__init__() first in {type(self).__name__}.__init__)")
 
     def __setattr__(self, name, value):
+        # torch's order: a name held by a parameter (or a module) takes only a Parameter (a Module) or None
         d = self.__dict__
         if isinstance(value, Parameter):
             self._check_init("parameters")
             self._drop(name, keep="_parameters")
             d["_parameters"][name] = value
-        elif isinstance(value, Module):
-            self._check_init("module")
-            self._drop(name, keep="_modules")
-            d["_modules"][name] = value
-        elif isinstance(value, Buffer):
-            self._check_init("buffer")
-            self._drop(name)
-            self.register_buffer(name, value, value.persistent)
         elif "_parameters" in d and name in d["_parameters"]:
             if value is not None:
                 raise TypeError(f"cannot assign '{type(value).__name__}' as parameter '{name}' "
                                 "(nn.Parameter or None expected)")
             d["_parameters"][name] = None
+        elif isinstance(value, Module):
+            self._check_init("module")
+            self._drop(name, keep="_modules")
+            d["_modules"][name] = value
         elif "_modules" in d and name in d["_modules"]:
             if value is not None:
                 raise TypeError(f"cannot assign '{type(value).__name__}' as child module '{name}' "
                                 "(nn.Module or None expected)")
             d["_modules"][name] = None
+        elif isinstance(value, Buffer):
+            self.register_buffer(name, value, value.persistent)
         elif "_buffers" in d and name in d["_buffers"]:
             if value is not None and not isinstance(value, Tensor):
                 raise TypeError(f"cannot assign '{type(value).__name__}' as buffer '{name}' "
@@ -239,11 +277,25 @@ class Module:
     def get_submodule(self, target):
         mod = self
         for part in target.split(".") if target else []:
-            if part not in mod._modules:
+            if mod._modules.get(part) is None:  # absent, or a child set to None
                 raise AttributeError(f"get_submodule: {type(mod).__name__} has no submodule `{part}` "
                                      f"(looking up {target!r})")
             mod = mod._modules[part]
         return mod
+
+    def set_submodule(self, target, module, strict=False):
+        """Put `module` at the dotted path `target` (its parent must exist; strict: the old one too)."""
+        if target == "":
+            raise ValueError("set_submodule: cannot set the submodule without a target name")
+        if not isinstance(module, Module):
+            raise ValueError(f"set_submodule: `module` is not an nn.Module, found {type(module).__name__}")
+        parent_path, _, name = target.rpartition(".")
+        parent = self.get_submodule(parent_path)
+        if strict and not hasattr(parent, name):
+            raise AttributeError(f"set_submodule: {type(parent).__name__} has no attribute `{name}`")
+        if hasattr(parent, name) and not isinstance(getattr(parent, name), Module):
+            raise AttributeError(f"set_submodule: `{name}` is not an nn.Module")
+        setattr(parent, name, module)
 
     def get_parameter(self, target):
         return self._get_member(target, "_parameters", "parameter")
@@ -264,9 +316,9 @@ class Module:
         if memo is None:
             memo = set()
         if remove_duplicate:
-            if id(self) in memo:
+            if self in memo:  # memo holds modules, as torch's (a caller may seed it)
                 return
-            memo.add(id(self))
+            memo.add(self)
         yield prefix, self
         for name, m in self._modules.items():
             if m is None:
@@ -351,6 +403,26 @@ class Module:
                     t.grad._data = fn(t.grad._data)
         return self
 
+    def _apply(self, fn, recurse=True):
+        """torch's step under to() and the casts, for code that calls it: fn(tensor) -> tensor for every parameter,
+        gradient and buffer. A parameter (and its gradient) keeps its object and takes the result's data; a buffer
+        is replaced by the result, as torch."""
+        with no_grad():
+            for m in self.modules() if recurse else [self]:
+                for p in m._parameters.values():
+                    if p is not None:
+                        p._data = fn(p)._data
+                        if p.grad is not None:
+                            p.grad._data = fn(p.grad)._data
+                for name, b in m._buffers.items():
+                    if b is not None:
+                        m._buffers[name] = fn(b)
+        return self
+
+    def to_empty(self, *, device, recurse=True):
+        """Parameters and buffers on `device`, with uninitialised values (to fill by init or load_state_dict)."""
+        return self._apply(lambda t: empty_like(t, device=device), recurse=recurse)
+
     def to(self, *args, device=None, dtype=None, non_blocking=False, memory_format=None):
         """memory_format (channels_last, ...) is accepted and checked; the arrays stay in C order."""
         if memory_format is not None:
@@ -394,140 +466,24 @@ class Module:
     def cpu(self):
         return self.to("cpu")
 
+    def share_memory(self):
+        for t in list(self.parameters()) + list(self.buffers()):
+            t.share_memory_()
+        return self
+
     def cuda(self, device=None):
         return self.to("cuda")
 
     def type(self, dst_type):
-        return self.to(dtype=dst_type)
-
-    # ---- state dict -------------------------------------------------------------------------------
-    def state_dict(self, destination=None, prefix="", keep_vars=False):
-        """name -> tensor sharing memory with the parameter/buffer (detached unless keep_vars)."""
-        out = collections.OrderedDict() if destination is None else destination
-        for mprefix, m in self.named_modules(remove_duplicate=False):
-            p = prefix + mprefix + "." if mprefix else prefix  # prefix as given, as torch (no dot added)
-            for name, v in m._parameters.items():
-                if v is not None:  # an uninitialised (lazy) parameter is kept as itself, as torch
-                    out[p + name] = v if keep_vars or is_lazy(v) else Tensor._wrap(v._data)
-            for name, v in m._buffers.items():
-                if v is not None and name not in m._non_persistent_buffers_set:
-                    out[p + name] = v if keep_vars or is_lazy(v) else Tensor._wrap(v._data)
-        return out
-
-    def load_state_dict(self, state_dict, strict=True, assign=False):
-        """Copy values into the existing tensors. Shape mismatches always raise, before anything is copied; with
-        strict, missing and unexpected keys raise too (one error listing all of them). Load hooks run as torch's:
-        the pre hooks first (on a copy of state_dict, which they may rewrite), the post hooks after the copy, and
-        they may edit the missing/unexpected lists before strict looks at them."""
-        mods = list(self.named_modules(remove_duplicate=False))
-        hooked_pre = [(p, m) for p, m in mods if m.__dict__.get("_load_state_dict_pre_hooks")]
-        hooked_post = [m for _, m in mods if m.__dict__.get("_load_state_dict_post_hooks")]
-        errors, missing, unexpected = [], [], []
-        if hooked_pre:
-            state_dict = self._run_load_pre_hooks(hooked_pre, state_dict, strict, missing, unexpected, errors)
-        own = self.state_dict(keep_vars=True)
-        missing += [k for k in own if k not in state_dict]
-        if missing:
-            optional = self._optional_state_keys(state_dict)
-            missing = [k for k in missing if k not in optional]
-        unexpected += [k for k in state_dict if k not in own]
-        for k, t in own.items():
-            if k not in state_dict or is_lazy(t):  # a lazy parameter takes the checkpoint's shape, below
-                continue
-            v = state_dict[k]
-            shape = tuple(v.shape) if hasattr(v, "shape") else np.shape(v)
-            if shape != t.shape:
-                errors.append(f"size mismatch for {k}: copying a param with shape {shape} from checkpoint, "
-                              f"the shape in current model is {tuple(t.shape)}.")
-        if errors or (strict and not hooked_post and (missing or unexpected)):
-            self._raise_load_errors(strict, missing, unexpected, errors)
-        for mprefix, m in mods:  # nothing failed: lazy tensors take shapes
-            if isinstance(m, LazyModuleMixin):
-                m._lazy_load_hook(state_dict, mprefix + "." if mprefix else "")
-        for k, t in own.items():
-            if k in state_dict and not is_lazy(t):  # still lazy: the checkpoint's was lazy too (as torch, no copy)
-                v = state_dict[k]
-                a = v._data if isinstance(v, Tensor) else np.asarray(v)
-                if type(a) is not type(t._data):
-                    a = _move(a, t.device)
-                if assign:
-                    self._assign_state(k, t, v if isinstance(v, Tensor) and type(a) is type(v._data)
-                                       else Tensor._wrap(a))
-                else:
-                    t._data[...] = a
-                    t._mark_written()
-        result = _IncompatibleKeys(missing, unexpected)
-        for m in reversed(hooked_post):  # children before their parents, as torch
-            for hook in list(m._load_state_dict_post_hooks.values()):
-                if hook(m, result) is not None:
-                    raise AssertionError("load_state_dict: a load_state_dict post hook should return None, modifying "
-                                       "incompatible_keys in place")
-        if strict and (missing or unexpected):
-            self._raise_load_errors(strict, missing, unexpected, [])
-        return result
-
-    def _raise_load_errors(self, strict, missing, unexpected, errors):
-        head = []
-        if strict:  # torch's order: missing keys first
-            if missing:
-                head.append("Missing key(s) in state_dict: " + ", ".join(f'"{k}"' for k in missing) + ".")
-            if unexpected:
-                head.append("Unexpected key(s) in state_dict: " + ", ".join(f'"{k}"' for k in unexpected) + ".")
-        raise RuntimeError(f"Error(s) in loading state_dict for {type(self).__name__}:\n\t" +
-                           "\n\t".join(head + errors))
-
-    @staticmethod
-    def _run_load_pre_hooks(hooked, state_dict, strict, missing, unexpected, errors):
-        """The pre hooks of every module, parents first, on a copy of state_dict (the caller's stays as it was)."""
-        meta = getattr(state_dict, "_metadata", None)
-        state_dict = collections.OrderedDict(state_dict)
-        if meta is not None:
-            state_dict._metadata = meta
-        for mprefix, m in hooked:
-            prefix = mprefix + "." if mprefix else ""
-            local = (meta or {}).get(mprefix, {})
-            for hook in list(m._load_state_dict_pre_hooks.values()):
-                hook(m, state_dict, prefix, local, strict, missing, unexpected, errors)
-        return state_dict
-
-    def register_load_state_dict_pre_hook(self, hook):
-        """hook(module, state_dict, prefix, local_metadata, strict, missing_keys, unexpected_keys, error_msgs),
-        before the module's entries load; it may rename or convert entries of state_dict in place."""
-        return RemovableHandle(self.__dict__.setdefault("_load_state_dict_pre_hooks", {}), hook)
-
-    def _register_load_state_dict_pre_hook(self, hook, with_module=False):
-        """torch's older form: the hook takes no module argument unless with_module."""
-        return self.register_load_state_dict_pre_hook(hook if with_module else lambda m, *args: hook(*args))
-
-    def register_load_state_dict_post_hook(self, hook):
-        """hook(module, incompatible_keys) after loading; it may edit incompatible_keys.missing_keys /
-        .unexpected_keys in place (strict looks at them afterwards)."""
-        return RemovableHandle(self.__dict__.setdefault("_load_state_dict_post_hooks", {}), hook)
-
-    def _assign_state(self, key, old, v):
-        """load_state_dict(assign=True): the module takes the checkpoint's tensor itself (its dtype and memory, no
-        grad), as torch; a parameter becomes a Parameter on that memory, keeping the old one's requires_grad."""
-        mod_path, _, name = key.rpartition(".")
-        m = self.get_submodule(mod_path)
-        if name in m._parameters:
-            if isinstance(v, Parameter):
-                v.requires_grad_(old.requires_grad)
-            else:
-                v = Parameter(v, requires_grad=old.requires_grad)
-            m._parameters[name] = v
-        else:
-            m._buffers[name] = v
-
-    def _optional_state_keys(self, state_dict):
-        """Keys a state_dict may leave out (the module keeps its value), as torch's loaders allow: a module's
-        `_optional_state` names, when the dict carries no torch metadata of version 2 or later for it (BatchNorm's
-        num_batches_tracked, which older and hand-built state dicts lack)."""
-        meta = getattr(state_dict, "_metadata", None) or {}
-        keys = set()
-        for prefix, m in self.named_modules(remove_duplicate=False):
-            if m.__dict__.get("_optional_state") and (meta.get(prefix, {}).get("version") or 0) < 2:
-                keys.update(prefix + ("." if prefix else "") + name for name in m._optional_state)
-        return keys
+        """Every parameter and buffer (and gradient) cast to dst_type, a dtype or a name like 'torch.DoubleTensor':
+        the integer ones too, as torch (to() and double() cast only the floating point ones)."""
+        def convert(a):
+            return Tensor._wrap(a).type(dst_type)._data
+        target = convert(np.zeros(0, np.float32)).dtype
+        if not _can_require_grad(target) and any(p.requires_grad for p in self.parameters()):
+            raise RuntimeError(f"Module.type: parameters that require grad must stay floating point or complex, "
+                               f"got {dst_type}")
+        return self._apply_arrays(convert)
 
     # ---- repr -------------------------------------------------------------------------------------
     def extra_repr(self):
@@ -536,7 +492,7 @@ class Module:
     def __repr__(self):
         lines = [f"({name}): " + _indent(repr(m)) for name, m in self._modules.items()]
         extra = self.extra_repr()
-        if not lines:
+        if not lines and "\n" not in extra:
             return f"{type(self).__name__}({extra})"
         body = ([_indent(extra)] if extra else []) + lines
         return type(self).__name__ + "(\n  " + "\n  ".join(body) + "\n)"

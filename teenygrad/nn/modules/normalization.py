@@ -96,6 +96,7 @@ class _ChannelsError(RuntimeError, ValueError):
 
 class _BatchNorm(Module):
     _ndims = ()
+    _version = 2  # torch's: its state dict has num_batches_tracked
 
     def __init__(self, num_features, eps=1e-5, momentum=0.1, affine=True, track_running_stats=True, device=None,
                  dtype=None, *, bias=True):
