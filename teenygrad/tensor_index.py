@@ -375,7 +375,7 @@ def index_select(self, dim, index):
             raise IndexError(f"index_select: index {int(index._data.reshape(-1)[0])} is out of range for a 0-d tensor")
         return self.reshape(1)[index.reshape(-1)].reshape(())
     _check_bounds(index._data, self.shape[d], d, "index_select")
-    return self[(slice(None),) * d + (index.reshape(-1),)]
+    return self[(slice(None),) * d + (index.reshape(-1),)]._named("IndexSelectBackward0")
 
 
 @_method

@@ -41,7 +41,12 @@ def sum(self, dim=None, keepdim=False, dtype=None, axis=None):
             x = x._cast(dt.int64)
         elif kind == "V":
             return _via_float32(self, "sum", dim, keepdim, axis=axis)
-    return R.Sum.apply(x, axis=_dims(self, dim, axis, "sum"), keepdim=keepdim)
+    return _sum_named(R.Sum.apply(x, axis=_dims(self, dim, axis, "sum"), keepdim=keepdim), dim, axis)
+
+
+def _sum_named(out, dim, axis, op="Sum"):
+    """torch names x.sum() SumBackward0 and x.sum(dim) SumBackward1 (mean the same)."""
+    return out if dim is None and axis is None else out._named(op + "Backward1")
 
 
 def _check_grad_dtype(self, dtype, op):
@@ -66,7 +71,7 @@ def mean(self, dim=None, keepdim=False, dtype=None, axis=None):
     x = self if dtype is None else self._cast(dt.to_dtype(dtype))
     if not dt.is_floating(x.dtype) and x.dtype.kind != "c":
         raise RuntimeError(f"mean: could not infer output dtype. Input dtype must be floating point, got {x.dtype}")
-    return R.Mean.apply(x, axis=_dims(self, dim, axis, "mean"), keepdim=keepdim)
+    return _sum_named(R.Mean.apply(x, axis=_dims(self, dim, axis, "mean"), keepdim=keepdim), dim, axis, "Mean")
 
 
 @_method

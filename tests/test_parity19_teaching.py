@@ -1,0 +1,120 @@
+"""Differences from torch found in the nineteenth landing by running teaching and research code (Karpathy's
+micrograd / makemore / "Let's build GPT" / nanoGPT, PyTorch's quickstart and "Learning PyTorch with examples")
+under `import teenygrad as torch`, each compared with torch directly."""
+import subprocess
+import sys
+
+import pytest
+import torch
+
+import teenygrad as tg
+
+
+def _lib(x):
+    return torch if isinstance(x, torch.Tensor) else tg
+
+
+# ---- torch.accelerator: PyTorch's quickstart picks its device with it -------------------------------------------
+def test_quickstart_device_line():
+    """`torch.accelerator` was missing: the quickstart's first line raised AttributeError"""
+    for lib in (torch, tg):
+        device = lib.accelerator.current_accelerator().type if lib.accelerator.is_available() else "cpu"
+        assert device == "cpu"
+
+
+def test_accelerator_without_a_gpu_answers_as_cpu_only_torch():
+    for name in ("is_available", "device_count"):
+        assert getattr(tg.accelerator, name)() == getattr(torch.accelerator, name)()
+    assert tg.accelerator.current_accelerator() is None is torch.accelerator.current_accelerator()
+    assert tg.accelerator.current_accelerator(check_available=True) is None
+    for lib in (torch, tg):
+        with pytest.raises(RuntimeError, match="none is available"):
+            lib.accelerator.current_device_index()
+        with pytest.raises(RuntimeError, match="none is available"):
+            lib.accelerator.synchronize()
+        with lib.accelerator.device_index(None):
+            pass
+
+
+def test_import_torch_accelerator_through_the_alias():
+    """`import torch.accelerator` under tests/tutorials/_as_torch.py's alias gives teenygrad's module"""
+    code = "import torch.accelerator; print(torch.accelerator.is_available())"
+    out = subprocess.run([sys.executable, "-c", "import sys, runpy; sys.path.insert(0, 'tests/tutorials');"
+                          "from _as_torch import _TorchAlias; sys.meta_path.insert(0, _TorchAlias());"
+                          f"exec({code!r})"], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "False"
+
+
+# ---- grad_fn names, as tutorials print them ---------------------------------------------------------------------
+_X = torch.randn(2, 4, 3, generator=torch.Generator().manual_seed(0))
+
+# name: f(x) with x a (2, 4, 3) tensor that requires grad, in either library
+_NAMED = {
+    # class names ending in a digit read Log1Backward0, LogBackward2, ExpmBackward1, AtanBackward2, IBackward0
+    "log10": lambda x: x.abs().log10(), "log2": lambda x: x.abs().log2(), "exp2": lambda x: x.exp2(),
+    "expm1": lambda x: x.expm1(), "atan2": lambda x: x.atan2(x + 1), "i0": lambda x: x.i0(),
+    "log1p": lambda x: x.abs().log1p(), "special.i1": lambda x: _lib(x).special.i1(x),
+    "special.i0e": lambda x: _lib(x).special.i0e(x), "special.i1e": lambda x: _lib(x).special.i1e(x),
+    "special.xlog1py": lambda x: _lib(x).special.xlog1py(x, x.abs()), "nansum": lambda x: x.nansum(),
+    "median()": lambda x: x.median(), "pow": lambda x: x.abs() ** x, "clamp": lambda x: x.clamp(-1, 1),
+    # one teenygrad node standing for several of torch's
+    "squeeze()": lambda x: x[:1].squeeze(), "squeeze(0)": lambda x: x[:1].squeeze(0),
+    "squeeze((0,))": lambda x: x[:1].squeeze((0,)), "unsqueeze": lambda x: x.unsqueeze(1),
+    "transpose": lambda x: x.transpose(0, 2), "swapaxes": lambda x: x.swapaxes(0, 1), "mT": lambda x: x.mT,
+    "t": lambda x: x[0].t(), "T": lambda x: x[0].T, "permute": lambda x: x.permute(2, 0, 1),
+    "sum()": lambda x: x.sum(), "sum(1)": lambda x: x.sum(1), "sum(keepdim)": lambda x: x.sum(-1, keepdim=True),
+    "sum([0, 1])": lambda x: x.sum([0, 1]), "mean()": lambda x: x.mean(), "mean(0)": lambda x: x.mean(0),
+    "topk": lambda x: x.topk(2).values, "topk(largest=False)": lambda x: x.topk(2, largest=False).values,
+    "sort": lambda x: x.sort().values, "msort": lambda x: x.msort(), "kthvalue": lambda x: x.kthvalue(2).values,
+    "median(0)": lambda x: x.median(0).values, "mode": lambda x: x.mode().values,
+    "cummax": lambda x: x.cummax(0).values, "cummin": lambda x: x.cummin(1).values,
+    "split": lambda x: x.split(1)[1], "split([1, 3], 1)": lambda x: x.split([1, 3], 1)[0],
+    "chunk": lambda x: x.chunk(2)[0], "unbind": lambda x: x.unbind(1)[0],
+    "stack": lambda x: _lib(x).stack([x, x], 1), "clone": lambda x: x.clone(), "repeat": lambda x: x.repeat(2, 1, 1),
+    "index_select": lambda x: x.index_select(1, _lib(x).tensor([0, 2])), "tril": lambda x: x.tril(),
+    "triu": lambda x: x.triu(1), "number ** x": lambda x: 2 ** x, "square": lambda x: x.square(),
+    "linear 2-d": lambda x: _lib(x).nn.functional.linear(x[0], x[1, :2], x[1, 2, :2]),
+    "linear 2-d no bias": lambda x: _lib(x).nn.functional.linear(x[0], x[1, :2]),
+    "linear 3-d": lambda x: _lib(x).nn.functional.linear(x, x[1, :2], x[1, 2, :2]),
+    "linear 3-d no bias": lambda x: _lib(x).nn.functional.linear(x, x[1, :2]),
+}
+for _r in ("mean", "sum", "none"):
+    _NAMED.update({
+        f"mse_loss {_r}": lambda x, r=_r: _lib(x).nn.functional.mse_loss(x, x.detach() * 0.5, reduction=r),
+        f"binary_cross_entropy {_r}": lambda x, r=_r: _lib(x).nn.functional.binary_cross_entropy(
+            x.sigmoid(), x.detach().sigmoid(), reduction=r),
+        f"binary_cross_entropy_with_logits {_r}": lambda x, r=_r: _lib(x).nn.functional.binary_cross_entropy_with_logits(
+            x, x.detach().sigmoid(), reduction=r),
+        f"nll_loss {_r}": lambda x, r=_r: _lib(x).nn.functional.nll_loss(
+            x.view(-1, 3).log_softmax(1), _lib(x).tensor([0, 1, 2, 0, 1, 2, 0, 1]), reduction=r),
+        f"cross_entropy {_r}": lambda x, r=_r: _lib(x).nn.functional.cross_entropy(
+            x.view(-1, 3), _lib(x).tensor([0, 1, 2, 0, 1, 2, 0, 1]), reduction=r),
+        f"smooth_l1_loss {_r}": lambda x, r=_r: _lib(x).nn.functional.smooth_l1_loss(x, x.detach() * 0.5, reduction=r),
+        f"soft_margin_loss {_r}": lambda x, r=_r: _lib(x).nn.functional.soft_margin_loss(
+            x, x.detach().sign(), reduction=r),
+        f"multi_margin_loss {_r}": lambda x, r=_r: _lib(x).nn.functional.multi_margin_loss(
+            x.view(-1, 3), _lib(x).tensor([0, 1, 2, 0, 1, 2, 0, 1]), reduction=r),
+    })
+
+
+@pytest.mark.parametrize("name", list(_NAMED))
+def test_grad_fn_name_as_torch(name):
+    """print(loss) shows grad_fn=<...>: torch's autograd tutorial prints BinaryCrossEntropyWithLogitsBackward0
+    (MeanBackward0 here), and squeeze / transpose / sum(dim) / topk / stack / ... read View, Permute, Gather, Cat"""
+    f = _NAMED[name]
+    want = f(_X.clone().requires_grad_()).grad_fn.name()
+    got = f(tg.tensor(_X.numpy()).requires_grad_()).grad_fn.name()
+    assert got == want
+
+
+def test_autograd_tutorial_prints():
+    """PyTorch's "Automatic differentiation with torch.autograd" page prints z's and loss's grad_fn"""
+    names = {}
+    for lib in (torch, tg):
+        x, y = lib.ones(5), lib.zeros(3)
+        w = lib.tensor(_X.numpy().reshape(-1)[:15].reshape(5, 3), requires_grad=True)
+        b = lib.tensor(_X.numpy().reshape(-1)[15:18], requires_grad=True)
+        z = lib.matmul(x, w) + b
+        loss = lib.nn.functional.binary_cross_entropy_with_logits(z, y)
+        names[lib] = (z.grad_fn.name(), loss.grad_fn.name())
+    assert names[tg] == names[torch] == ("AddBackward0", "BinaryCrossEntropyWithLogitsBackward0")
