@@ -3,7 +3,9 @@ micrograd / makemore / "Let's build GPT" / nanoGPT, PyTorch's quickstart and "Le
 under `import teenygrad as torch`, each compared with torch directly."""
 import subprocess
 import sys
+import warnings
 
+import numpy as np
 import pytest
 import torch
 
@@ -118,3 +120,44 @@ def test_autograd_tutorial_prints():
         loss = lib.nn.functional.binary_cross_entropy_with_logits(z, y)
         names[lib] = (z.grad_fn.name(), loss.grad_fn.name())
     assert names[tg] == names[torch] == ("AddBackward0", "BinaryCrossEntropyWithLogitsBackward0")
+
+
+# ---- numpy's floating-point warnings: torch computes inf / nan silently ------------------------------------------
+_QUIET = {
+    "log": lambda x: x.log(), "log2": lambda x: x.log2(), "log10": lambda x: x.log10(), "log1p": lambda x: x.log1p(),
+    "sqrt": lambda x: x.sqrt(), "rsqrt": lambda x: x.rsqrt(), "reciprocal": lambda x: x.reciprocal(),
+    "x ** 0.5": lambda x: x ** 0.5, "x ** -0.5": lambda x: x ** -0.5, "x ** 2.5": lambda x: x ** 2.5,
+    "x ** -1": lambda x: x ** -1, "number / x": lambda x: 1.0 / x,
+}
+
+
+@pytest.mark.parametrize("name", list(_QUIET))
+def test_no_numpy_warning_at_zero_or_below(name):
+    """makemore's bigram loss takes log(0) = -inf for a pair it never saw: teenygrad added numpy's 'divide by zero
+    encountered in log' RuntimeWarning (and 'invalid value' for sqrt / log of a negative), forward and backward"""
+    f = _QUIET[name]
+    vals = [-2.0, -1.0, -0.0, 0.0, 0.5, 1.0, 4.0]
+    want_x = torch.tensor(vals, requires_grad=True)
+    want = f(want_x)
+    want.backward(torch.ones(len(vals)))
+    x = tg.tensor(vals, requires_grad=True)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        got = f(x)
+        got.backward(tg.ones(len(vals)))
+    np.testing.assert_allclose(got.detach().numpy(), want.detach().numpy(), rtol=1e-6, equal_nan=True)
+    np.testing.assert_allclose(x.grad.numpy(), want_x.grad.numpy(), rtol=1e-6, equal_nan=True)
+
+
+def test_bigram_nll_with_an_unseen_pair():
+    """Karpathy's makemore part 1: the average negative log likelihood is inf for a word with an unseen bigram"""
+    counts = [[0, 3, 1], [2, 0, 0], [1, 1, 1]]
+    out = {}
+    for lib in (torch, tg):
+        P = lib.tensor(counts).float()
+        P /= P.sum(1, keepdims=True)
+        with warnings.catch_warnings():
+            warnings.simplefilter("error")
+            nll = -sum(lib.log(P[a, b]) for a, b in [(0, 1), (1, 2), (2, 0)]) / 3
+        out[lib] = nll.item()
+    assert out[tg] == out[torch] == float("inf")
