@@ -161,3 +161,19 @@ def test_bigram_nll_with_an_unseen_pair():
             nll = -sum(lib.log(P[a, b]) for a, b in [(0, 1), (1, 2), (2, 0)]) / 3
         out[lib] = nll.item()
     assert out[tg] == out[torch] == float("inf")
+
+
+def test_exp_overflow_without_a_warning():
+    """makemore part 2 shows logits of 100 making counts = logits.exp() inf (and the probabilities nan): numpy's
+    'overflow encountered in exp' RuntimeWarning came with it"""
+    vals = [-100.0, -3.0, 0.0, 100.0]
+    want_x = torch.tensor(vals, requires_grad=True)
+    want = want_x.exp()
+    want.backward(torch.tensor([1.0, 1.0, 1.0, 0.0]))
+    x = tg.tensor(vals, requires_grad=True)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        got = x.exp()
+        got.backward(tg.tensor([1.0, 1.0, 1.0, 0.0]))
+    np.testing.assert_allclose(got.detach().numpy(), want.detach().numpy(), rtol=1e-6)
+    np.testing.assert_allclose(x.grad.numpy(), want_x.grad.numpy(), rtol=1e-6, equal_nan=True)

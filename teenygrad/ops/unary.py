@@ -51,11 +51,13 @@ class Exp(Function):
     """z = e^x;  dx = dz * z"""
     saves_inputs, saves_output = False, True
     def forward(self, x):
-        self.z = np.exp(x)
+        with np.errstate(over="ignore"):  # e^100 is inf in float32, as torch (which doesn't warn)
+            self.z = np.exp(x)
         return self.z
 
     def backward(self, g):
-        return g * self.z
+        with np.errstate(invalid="ignore"):  # 0 * inf is nan
+            return g * self.z
 
     def backward_graph(self, g):
         return g * self._output(self.z)
