@@ -177,3 +177,60 @@ def test_exp_overflow_without_a_warning():
         got.backward(tg.tensor([1.0, 1.0, 1.0, 0.0]))
     np.testing.assert_allclose(got.detach().numpy(), want.detach().numpy(), rtol=1e-6)
     np.testing.assert_allclose(x.grad.numpy(), want_x.grad.numpy(), rtol=1e-6, equal_nan=True)
+
+
+# ---- torch.compile: the model comes back wrapped, as torch's OptimizedModule ------------------------------------
+class _Net:
+    """the same small model in either library, with an extra method and a plain attribute"""
+    @staticmethod
+    def make(lib):
+        class Net(lib.nn.Module):
+            def __init__(self):
+                super().__init__()
+                self.lin = lib.nn.Linear(3, 2)
+                self.drop = lib.nn.Dropout(0.5)
+                self.scale = 2.0
+
+            def forward(self, x):
+                return self.drop(self.lin(x)) * self.scale
+
+            def shapes(self):
+                return [tuple(p.shape) for p in self.parameters()]
+        lib.manual_seed(0)
+        return Net()
+
+
+def test_compiled_model_wraps_the_model():
+    """torch.compile(model) gave the model itself: `model._orig_mod` (the uncompiled model, which training scripts
+    keep as raw_model) raised AttributeError, and state_dict keys lacked torch's '_orig_mod.' prefix"""
+    out = {}
+    for lib in (torch, tg):
+        raw = _Net.make(lib)
+        m = lib.compile(raw)
+        m.scale = 3.0  # set on the model inside, as torch does
+        m.eval()
+        x = lib.ones(2, 3)
+        out[lib] = (m._orig_mod is raw, list(m.state_dict()), m.shapes(), raw.scale, raw.training, m.training,
+                    [n for n, _ in m.named_modules()], m(x).tolist(), type(m).__name__, isinstance(m, lib.nn.Module))
+    assert out[tg][:7] == out[torch][:7]
+    np.testing.assert_allclose(out[tg][7], out[torch][7], rtol=1e-6)
+    assert out[tg][8:] == out[torch][8:] == ("OptimizedModule", True)
+
+
+def test_torch_checkpoint_of_a_compiled_model_loads_into_a_compiled_model():
+    """a state_dict saved from a compiled torch model has '_orig_mod.' keys: a compiled teenygrad model refused it"""
+    sd = {k: tg.tensor(v.numpy()) for k, v in torch.compile(_Net.make(torch)).state_dict().items()}
+    m = tg.compile(_Net.make(tg))
+    m.load_state_dict(sd)
+    np.testing.assert_array_equal(m._orig_mod.lin.weight.detach().numpy(), sd["_orig_mod.lin.weight"].numpy())
+    # and nanoGPT's prefix strip gives the plain model's keys
+    plain = {k[len("_orig_mod."):]: v for k, v in sd.items()}
+    _Net.make(tg).load_state_dict(plain)
+
+
+def test_compile_of_a_function_and_the_compiler_queries():
+    f = lambda a: a + 1  # noqa: E731
+    assert tg.compile(f) is f and tg.compile(mode="max-autotune")(f) is f
+    assert tg.compiler.is_compiling() is torch.compiler.is_compiling() is False
+    assert tg.compiler.disable(f) is f
+
