@@ -234,3 +234,10 @@ def test_compile_of_a_function_and_the_compiler_queries():
     assert tg.compiler.is_compiling() is torch.compiler.is_compiling() is False
     assert tg.compiler.disable(f) is f
 
+
+
+def test_module_compile_in_place():
+    """nn.Module.compile() (torch 2.2's in-place form) was missing"""
+    for lib in (torch, tg):
+        m = _Net.make(lib)
+        assert m.compile() is None and type(m).__name__ == "Net" and list(m.state_dict()) == ["lin.weight", "lin.bias"]
