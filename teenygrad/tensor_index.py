@@ -4,9 +4,9 @@ indices, and applies one Function from teenygrad.ops. gather and the scatters li
 order statistics in tensor_sort."""
 import builtins
 import math
-import collections
 import warnings
 import numpy as np
+from . import return_types
 from .autograd import grad_mode
 from .ops import index as I
 from ._arrays import contiguous, on_device_of, xp_of, to_host
@@ -610,7 +610,7 @@ def bincount(self, weights=None, minlength=0):
     return Tensor._wrap(out.astype(np.int64) if w is None else out.astype(np.float32 if w.dtype == np.float32 else np.float64))
 
 
-_aminmax_t = collections.namedtuple("aminmax", ["min", "max"])
+_aminmax_t = return_types.make("aminmax", ["min", "max"])
 
 
 @_method

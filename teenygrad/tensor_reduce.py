@@ -3,16 +3,15 @@ softmax/log_softmax, cumsum/cumprod, all/any, count_nonzero, norm, nansum/nanmea
 applies one Function from teenygrad.ops.reduce; the numpy spellings (axis=, keepdims=) are wrapped on at the end.
 Imported by tensor_ops, whose _method attaches them to Tensor."""
 import builtins
-import collections
 import numpy as np
-from . import dtype as dt
+from . import dtype as dt, return_types
 from .ops import elementwise as E, reduce as R
 from ._arrays import xp_of, zeros_on
 from .tensor import Tensor, _norm_dim, _norm_dims, _bool_arg, _gstate, _can_require_grad
 from .tensor_ops import _method, _float_input, where as _where
 
-_max_t = collections.namedtuple("max", ["values", "indices"])
-_min_t = collections.namedtuple("min", ["values", "indices"])
+_max_t = return_types.make("max", ["values", "indices"])
+_min_t = return_types.make("min", ["values", "indices"])
 
 
 # ---- reductions -------------------------------------------------------------------------------------

@@ -3,9 +3,8 @@ running extremes (cummax, cummin), median, kthvalue, mode and quantile, the modu
 bucketize, and the histograms (histc, histogram). Positions are found in numpy and the values gathered from them, so the gradient reaches the elements
 picked. sort(stable=False), mode, topk and kthvalue replay torch's own CPU algorithms (backend/_std_sort.py) when
 numba is on, so tied values come out in torch's order (without numba: a stable order). Imported by tensor_ops, whose _method attaches them to Tensor."""
-import collections
 import numpy as np
-from . import dtype as dt
+from . import dtype as dt, return_types
 from .ops import reduce as R
 from .ops import index as I
 from .backend.cpu import fused
@@ -13,8 +12,8 @@ from ._arrays import contiguous, on_device_of, zeros_on, xp_of, linspace, to_hos
 from .tensor import Tensor, _norm_dim, _gstate, _bool_arg
 from .tensor_ops import _method, where
 
-_sort_t = collections.namedtuple("sort", ["values", "indices"])
-_topk_t = collections.namedtuple("topk", ["values", "indices"])
+_sort_t = return_types.make("sort", ["values", "indices"])
+_topk_t = return_types.make("topk", ["values", "indices"])
 
 
 def searchsorted(sorted_sequence, input, *, out_int32=False, right=False, side=None, sorter=None):
@@ -316,11 +315,11 @@ def unique_consecutive(self, return_inverse=False, return_counts=False, dim=None
 
 # ---- running extremes and order statistics: the positions are found in numpy, the values gathered from them
 # (Gather's backward sends each gradient to the position it came from, as torch's value-selecting reductions) ----
-_cummax_t = collections.namedtuple("cummax", ["values", "indices"])
-_cummin_t = collections.namedtuple("cummin", ["values", "indices"])
-_median_t = collections.namedtuple("median", ["values", "indices"])
-_kthvalue_t = collections.namedtuple("kthvalue", ["values", "indices"])
-_mode_t = collections.namedtuple("mode", ["values", "indices"])
+_cummax_t = return_types.make("cummax", ["values", "indices"])
+_cummin_t = return_types.make("cummin", ["values", "indices"])
+_median_t = return_types.make("median", ["values", "indices"])
+_kthvalue_t = return_types.make("kthvalue", ["values", "indices"])
+_mode_t = return_types.make("mode", ["values", "indices"])
 
 
 def _cum_extreme(self, dim, op, result):
@@ -587,7 +586,7 @@ def histc(self, bins=100, min=0, max=0):
     return Tensor._wrap(out.astype(self.dtype))
 
 
-_histogram_t = collections.namedtuple("histogram", ["hist", "bin_edges"])
+_histogram_t = return_types.make("histogram", ["hist", "bin_edges"])
 
 
 def _uniform_bin_search(edges, a, xp):

@@ -241,3 +241,24 @@ def test_module_compile_in_place():
     for lib in (torch, tg):
         m = _Net.make(lib)
         assert m.compile() is None and type(m).__name__ == "Net" and list(m.state_dict()) == ["lin.weight", "lin.bias"]
+
+
+# ---- printing max(dim) / sort / topk results ---------------------------------------------------------------------
+_RESULTS = {
+    "max": lambda L, x: L.max(x, 1), "min": lambda L, x: x.min(dim=0, keepdim=True), "sort": lambda L, x: x.sort(),
+    "topk": lambda L, x: x.topk(2), "aminmax": lambda L, x: L.aminmax(x, dim=1), "kthvalue": lambda L, x: x.kthvalue(2),
+    "median": lambda L, x: x.median(1), "mode": lambda L, x: x.round().mode(0), "cummax": lambda L, x: x.cummax(1),
+    "cummin": lambda L, x: L.cummin(x, 0), "histogram": lambda L, x: L.histogram(x, 3),
+    "nanmedian": lambda L, x: L.nanmedian(x, 1),
+}
+
+
+@pytest.mark.parametrize("name", list(_RESULTS))
+def test_result_tuple_prints_as_torch(name):
+    """print(torch.max(x, 1)) shows torch.return_types.max(\\nvalues=...,\\nindices=...); teenygrad printed a plain
+    namedtuple, max(values=..., indices=...)"""
+    x = _X[0]
+    want = repr(_RESULTS[name](torch, x))
+    got = _RESULTS[name](tg, tg.tensor(x.numpy()))
+    assert repr(got).replace("teenygrad.", "torch.") == want
+    assert str(got) == repr(got) and isinstance(got, getattr(tg.return_types, name))
