@@ -53,7 +53,7 @@ inf, nan, pi, e, newaxis = _math.inf, _math.nan, _math.pi, _math.e, None  # torc
 
 _LAZY_MODULES = {"nn", "optim", "utils", "data", "models", "backend", "kernels", "autograd", "serialization", "cuda",
                  "backends", "amp", "linalg", "special", "distributions", "func", "testing", "distributed", "jit",
-                 "profiler", "fft", "accelerator", "compiler"}
+                 "profiler", "fft", "accelerator", "compiler", "version"}
 
 # torch.selu(x), torch.conv2d(x, w), ...: torch's top-level spellings of nn.functional ops whose arguments are
 # nn.functional's (the losses are not here: torch's top-level ones take reduction as an int)

@@ -262,3 +262,33 @@ def test_result_tuple_prints_as_torch(name):
     got = _RESULTS[name](tg, tg.tensor(x.numpy()))
     assert repr(got).replace("teenygrad.", "torch.") == want
     assert str(got) == repr(got) and isinstance(got, getattr(tg.return_types, name))
+
+
+# ---- what training scripts ask about the machine -----------------------------------------------------------------
+@pytest.mark.skipif(tg.cuda.is_available(), reason="the answers of a machine without a GPU")
+def test_cuda_memory_and_version_queries_without_a_gpu():
+    """torch.cuda.max_memory_allocated() (logged by training loops), memory_allocated, memory_reserved,
+    is_initialized and torch.version.cuda raised AttributeError; a CPU-only torch answers 0 / False / None"""
+    for name in ("memory_allocated", "max_memory_allocated", "memory_reserved", "max_memory_reserved",
+                 "is_initialized"):
+        assert getattr(tg.cuda, name)() == getattr(torch.cuda, name)(), name
+    assert tg.version.cuda is torch.version.cuda is None and tg.version.hip is None
+    assert isinstance(tg.version.__version__, str)
+    with pytest.raises(RuntimeError, match="no CUDA GPU"):
+        tg.cuda.get_device_name(0)
+
+
+def test_sdp_backend_switches():
+    """torch.backends.cuda.enable_flash_sdp / flash_sdp_enabled / sdp_kernel(...) (set by nanoGPT forks) were
+    missing: they are kept as set, and sdp_kernel restores them, with torch's deprecation warning"""
+    for lib in (torch, tg):
+        b = lib.backends.cuda
+        assert (b.flash_sdp_enabled(), b.mem_efficient_sdp_enabled(), b.math_sdp_enabled()) == (True, True, True)
+        b.enable_flash_sdp(False)
+        assert not b.flash_sdp_enabled()
+        b.enable_flash_sdp(True)
+        with pytest.warns(FutureWarning, match="sdp_kernel"):
+            with b.sdp_kernel(enable_flash=False, enable_math=True, enable_mem_efficient=False):
+                assert (b.flash_sdp_enabled(), b.math_sdp_enabled(), b.mem_efficient_sdp_enabled()) == \
+                    (False, True, False)
+        assert b.flash_sdp_enabled() and b.mem_efficient_sdp_enabled()
