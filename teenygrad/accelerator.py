@@ -27,9 +27,8 @@ def _require():
 
 
 def current_device_index():
-    """0: teenygrad runs on the current CUDA device, which it never changes."""
     _require()
-    return 0
+    return _cuda.current_device()
 
 
 current_device_idx = current_device_index
