@@ -292,3 +292,14 @@ def test_sdp_backend_switches():
                 assert (b.flash_sdp_enabled(), b.math_sdp_enabled(), b.mem_efficient_sdp_enabled()) == \
                     (False, True, False)
         assert b.flash_sdp_enabled() and b.mem_efficient_sdp_enabled()
+
+
+def test_optimizer_repr_with_two_groups():
+    """print(optimizer) for weight-decay / no-decay groups: torch leaves a blank line between the groups"""
+    reprs = {}
+    for lib in (torch, tg):
+        m = lib.nn.Linear(3, 2)
+        opt = lib.optim.AdamW([{"params": [m.weight], "weight_decay": 0.1}, {"params": [m.bias], "weight_decay": 0.0}],
+                              lr=6e-4, betas=(0.9, 0.95))
+        reprs[lib] = repr(opt)
+    assert reprs[tg] == reprs[torch]
