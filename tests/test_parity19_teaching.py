@@ -303,3 +303,37 @@ def test_optimizer_repr_with_two_groups():
                               lr=6e-4, betas=(0.9, 0.95))
         reprs[lib] = repr(opt)
     assert reprs[tg] == reprs[torch]
+
+
+# ---- DataLoader's sampler and batch_sampler ------------------------------------------------------------------------
+def _loader_parts(lib, **kw):
+    data = lib.utils.data
+    ds = data.TensorDataset(lib.arange(10.0), lib.arange(10))
+    dl = data.DataLoader(ds, **kw)
+    return (type(dl.sampler).__name__, type(dl.batch_sampler).__name__, dl.batch_size, len(dl.sampler), len(dl))
+
+
+@pytest.mark.parametrize("kw", [dict(batch_size=4), dict(batch_size=4, shuffle=True, drop_last=True),
+                                dict(batch_size=None), dict(batch_size=3, sampler=[9, 1, 5, 2])],
+                         ids=["sequential", "shuffle", "unbatched", "given sampler"])
+def test_dataloader_sampler_attributes(kw):
+    """DataLoader.sampler and .batch_sampler were None unless passed in (len(loader.sampler) raised TypeError);
+    torch builds a SequentialSampler / RandomSampler and a BatchSampler over it"""
+    assert _loader_parts(tg, **kw) == _loader_parts(torch, **kw)
+
+
+def test_dataloader_epochs_through_its_samplers():
+    """the batches come from those samplers: seeded shuffles and the global random stream stay torch's"""
+    out = {}
+    for lib in (torch, tg):
+        lib.manual_seed(3)
+        dl = lib.utils.data.DataLoader(lib.utils.data.TensorDataset(lib.arange(10)), batch_size=3, shuffle=True)
+        out[lib] = ([b[0].tolist() for b in dl], [list(b) for b in dl.batch_sampler], lib.rand(2).tolist())
+    assert out[tg][:2] == out[torch][:2]
+    np.testing.assert_allclose(out[tg][2], out[torch][2])
+
+
+def test_dataloader_shuffle_of_an_empty_dataset_refused_when_built():
+    for lib in (torch, tg):
+        with pytest.raises(ValueError, match="num_samples"):
+            lib.utils.data.DataLoader(lib.utils.data.TensorDataset(lib.zeros(0)), batch_size=2, shuffle=True)
