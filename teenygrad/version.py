@@ -1,6 +1,6 @@
 """torch.version: what training scripts print about the build. teenygrad's GPU work goes through cupy: cuda is
 cupy's CUDA runtime version ("12.4") when a GPU is there, else None, as a CPU-only torch build reports."""
-from . import __version__
+from . import __version__  # noqa: F401  (torch.version.__version__)
 from . import cuda as _cuda
 
 hip = None

@@ -98,5 +98,5 @@ def _class_name(cls):
     n = cls.__name__
     if not cls.__module__.startswith("teenygrad."):  # a user's Function, as torch names custom ones
         return n + "Backward"
-    n = _TORCH_NAMES.get(n, n)
-    return n if "Backward" in n else n + "Backward0"
+    named = _TORCH_NAMES.get(n)
+    return named if named is not None and "Backward" in named else (named or n) + "Backward0"
