@@ -202,24 +202,29 @@ class _Net:
 
 def test_compiled_model_wraps_the_model():
     """torch.compile(model) gave the model itself: `model._orig_mod` (the uncompiled model, which training scripts
-    keep as raw_model) raised AttributeError, and state_dict keys lacked torch's '_orig_mod.' prefix"""
-    out = {}
-    for lib in (torch, tg):
-        raw = _Net.make(lib)
-        m = lib.compile(raw)
-        m.scale = 3.0  # set on the model inside, as torch does
-        m.eval()
-        x = lib.ones(2, 3)
-        out[lib] = (m._orig_mod is raw, list(m.state_dict()), m.shapes(), raw.scale, raw.training, m.training,
-                    [n for n, _ in m.named_modules()], m(x).tolist(), type(m).__name__, isinstance(m, lib.nn.Module))
-    assert out[tg][:7] == out[torch][:7]
-    np.testing.assert_allclose(out[tg][7], out[torch][7], rtol=1e-6)
-    assert out[tg][8:] == out[torch][8:] == ("OptimizedModule", True)
+    keep as raw_model) raised AttributeError, and state_dict keys lacked torch's '_orig_mod.' prefix. (torch's
+    answers are written out: compiling with torch here would import dynamo, which changes torch's global state for
+    the tests that run after this file.)"""
+    raw = _Net.make(tg)
+    m = tg.compile(raw)
+    m.scale = 3.0  # set on the model inside, as torch does
+    m.eval()
+    assert m._orig_mod is raw and type(m).__name__ == "OptimizedModule" and isinstance(m, tg.nn.Module)
+    assert list(m.state_dict()) == ["_orig_mod.lin.weight", "_orig_mod.lin.bias"]
+    assert [n for n, _ in m.named_modules()] == ["", "_orig_mod", "_orig_mod.lin", "_orig_mod.drop"]
+    assert m.shapes() == [(2, 3), (2,)] and raw.scale == 3.0 and "scale" not in m.__dict__
+    assert not raw.training and not m.training and not raw.drop.training
+    m.train()
+    assert raw.drop.training
+    assert repr(m) == "OptimizedModule(\n  (_orig_mod): " + repr(raw).replace("\n", "\n  ") + "\n)"
+    x = tg.ones(2, 3)
+    m.eval()
+    np.testing.assert_array_equal(m(x).numpy(), raw(x).numpy())
 
 
 def test_torch_checkpoint_of_a_compiled_model_loads_into_a_compiled_model():
     """a state_dict saved from a compiled torch model has '_orig_mod.' keys: a compiled teenygrad model refused it"""
-    sd = {k: tg.tensor(v.numpy()) for k, v in torch.compile(_Net.make(torch)).state_dict().items()}
+    sd = {"_orig_mod." + k: tg.tensor(v.numpy()) for k, v in _Net.make(torch).state_dict().items()}
     m = tg.compile(_Net.make(tg))
     m.load_state_dict(sd)
     np.testing.assert_array_equal(m._orig_mod.lin.weight.detach().numpy(), sd["_orig_mod.lin.weight"].numpy())
@@ -231,16 +236,16 @@ def test_torch_checkpoint_of_a_compiled_model_loads_into_a_compiled_model():
 def test_compile_of_a_function_and_the_compiler_queries():
     f = lambda a: a + 1  # noqa: E731
     assert tg.compile(f) is f and tg.compile(mode="max-autotune")(f) is f
-    assert tg.compiler.is_compiling() is torch.compiler.is_compiling() is False
+    assert tg.compiler.is_compiling() is False and tg.compiler.is_dynamo_compiling() is False
     assert tg.compiler.disable(f) is f
 
 
 
 def test_module_compile_in_place():
-    """nn.Module.compile() (torch 2.2's in-place form) was missing"""
-    for lib in (torch, tg):
-        m = _Net.make(lib)
-        assert m.compile() is None and type(m).__name__ == "Net" and list(m.state_dict()) == ["lin.weight", "lin.bias"]
+    """nn.Module.compile() (torch 2.2's in-place form, which returns None and leaves the module's type and keys)
+    was missing"""
+    m = _Net.make(tg)
+    assert m.compile() is None and type(m).__name__ == "Net" and list(m.state_dict()) == ["lin.weight", "lin.bias"]
 
 
 # ---- printing max(dim) / sort / topk results ---------------------------------------------------------------------
