@@ -53,7 +53,7 @@ inf, nan, pi, e, newaxis = _math.inf, _math.nan, _math.pi, _math.e, None  # torc
 
 _LAZY_MODULES = {"nn", "optim", "utils", "data", "models", "backend", "kernels", "autograd", "serialization", "cuda",
                  "backends", "amp", "linalg", "special", "distributions", "func", "testing", "distributed", "jit",
-                 "profiler", "fft"}
+                 "profiler", "fft", "accelerator", "compiler", "version"}
 
 # torch.selu(x), torch.conv2d(x, w), ...: torch's top-level spellings of nn.functional ops whose arguments are
 # nn.functional's (the losses are not here: torch's top-level ones take reduction as an int)
@@ -153,9 +153,9 @@ def get_num_threads():
 
 
 def compile(model=None, **kwargs):
-    """torch.compile's spelling: teenygrad doesn't compile, so the model (or function) comes back unchanged;
-    with no model, a decorator that does the same."""
-    return (lambda m: m) if model is None else model
+    """torch.compile (compiler.py): a module comes back wrapped as torch's OptimizedModule, a function unchanged."""
+    from .compiler import compile
+    return compile(model, **kwargs)
 
 
 _matmul_precision = "highest"

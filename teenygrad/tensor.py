@@ -253,6 +253,13 @@ class Tensor:
     def grad_fn(self):
         return self._ctx
 
+    def _named(self, name):
+        """self, its graph node (if any) showing torch's name `name`: for the ops where one teenygrad node stands for
+        several of torch's (a Reshape for view, squeeze and unsqueeze; a Gather for topk and sort)."""
+        if self._ctx is not None:
+            self._ctx.torch_name = name
+        return self
+
     @property
     def data(self):
         t = Tensor.__new__(Tensor)  # Tensor._wrap(self._data) spelled out: read in every SGD update
@@ -419,10 +426,11 @@ class Tensor:
         stays a transpose; C order for contiguous_format."""
         a = self._data
         if a.flags.c_contiguous and memory_format is None:
-            return E.Cast.apply(self, dtype=a.dtype) if self._requires_grad else Tensor._wrap(a.copy())
+            return E.Cast.apply(self, dtype=a.dtype)._named("CloneBackward0") if self._requires_grad else \
+                Tensor._wrap(a.copy())
         order = _clone_order(a, memory_format)
         if self._requires_grad:
-            return E.Cast.apply(self, dtype=a.dtype, order=order)
+            return E.Cast.apply(self, dtype=a.dtype, order=order)._named("CloneBackward0")
         return Tensor._wrap(layout_copy(a, a.dtype, order))
 
     def realize(self):
@@ -649,7 +657,7 @@ class Tensor:
         b, a = self._other(o, "pow")
         if a.dtype.kind == "b":
             raise NotImplementedError("pow: not implemented for bool tensors")
-        return E.Pow.apply(a, b)
+        return E.Pow.apply(a, b)._named("PowBackward2")  # torch's name for number ** x
 
     def __neg__(self):
         if self.dtype == dt.bool:

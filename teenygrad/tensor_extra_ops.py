@@ -171,7 +171,7 @@ def corrcoef(self):
 @_method
 def msort(self):
     """The sorted values along dim 0."""
-    return self.clone() if self.ndim == 0 else self.sort(0).values
+    return self.clone()._named("SortBackward0") if self.ndim == 0 else self.sort(0).values
 
 
 @_method

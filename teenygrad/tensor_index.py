@@ -4,9 +4,9 @@ indices, and applies one Function from teenygrad.ops. gather and the scatters li
 order statistics in tensor_sort."""
 import builtins
 import math
-import collections
 import warnings
 import numpy as np
+from . import return_types
 from .autograd import grad_mode
 from .ops import index as I
 from ._arrays import contiguous, on_device_of, xp_of, to_host
@@ -379,7 +379,7 @@ def index_select(self, dim, index):
             raise IndexError(f"index_select: index {int(index._data.reshape(-1)[0])} is out of range for a 0-d tensor")
         return self.reshape(1)[index.reshape(-1)].reshape(())
     _check_bounds(index._data, self.shape[d], d, "index_select")
-    return self[(slice(None),) * d + (index.reshape(-1),)]
+    return self[(slice(None),) * d + (index.reshape(-1),)]._named("IndexSelectBackward0")
 
 
 @_method
@@ -614,7 +614,7 @@ def bincount(self, weights=None, minlength=0):
     return Tensor._wrap(out.astype(np.int64) if w is None else out.astype(np.float32 if w.dtype == np.float32 else np.float64))
 
 
-_aminmax_t = collections.namedtuple("aminmax", ["min", "max"])
+_aminmax_t = return_types.make("aminmax", ["min", "max"])
 
 
 @_method

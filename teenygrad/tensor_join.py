@@ -70,11 +70,12 @@ def split(self, split_size, dim=0):
             raise RuntimeError(f"split: split sizes {sizes} don't sum to the size {n} of dim {dim} of shape {self.shape}")
     out, start = [], 0
     graph = self._requires_grad and _gstate["enabled"]
+    name = "SplitBackward0" if isinstance(split_size, int) else "SplitWithSizesBackward0"
     before, after = (slice(None),) * d, (slice(None),) * (a.ndim - d - 1)
     for s in sizes:
         idx = before + (slice(start, start + s),) + after
         # no graph: the slice itself, as self[idx] would give it (slices need none of getitem's index checks)
-        piece = self[idx] if graph else _plain_view(Tensor._wrap(a[idx]), self, I.GetItem, index=idx)
+        piece = self[idx]._named(name) if graph else _plain_view(Tensor._wrap(a[idx]), self, I.GetItem, index=idx)
         piece._multi_view = True  # torch refuses in-place ops with a graph on the outputs of a multi-view op
         out.append(piece)
         start += s
@@ -98,7 +99,7 @@ def unbind(self, dim=0):
     d = _norm_dim(dim, self.ndim, "unbind")
     if self.shape[d] == 0:  # split gives one empty piece here; unbind gives none
         return ()
-    return tuple(t.squeeze(d) for t in self.split(1, d))
+    return tuple(t.squeeze(d)._named("UnbindBackward0") for t in self.split(1, d))
 
 
 def _tensor_list(tensors, op):
@@ -207,7 +208,7 @@ def stack(tensors, dim=0, *, axis=None):
             _gstate["enabled"] and any(t.requires_grad for t in tensors)):
         # no graph, one dtype, CPU (nanoGPT's get_batch stacks 12 slices per batch): one np.stack, not a view per tensor
         return Tensor._wrap(np.stack([t._data for t in tensors], d))
-    return cat([t.unsqueeze(d) for t in tensors], d)
+    return cat([t.unsqueeze(d) for t in tensors], d)._named("StackBackward0")
 
 
 @_method

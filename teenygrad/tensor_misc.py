@@ -5,7 +5,7 @@ import itertools
 import math
 import numbers
 import numpy as np
-from . import dtype as dt
+from . import dtype as dt, return_types
 from ._arrays import zeros_on, to_host, xp_of
 from .autograd.function import Function
 from .ops.matmul import EuclidDist
@@ -392,7 +392,6 @@ class NanMedianAll(MedianAll):
 
 def nanmedian(self, dim=None, keepdim=False):
     """The median ignoring NaNs (the lower of the two middle values; NaN only where all are NaN)."""
-    from collections import namedtuple
     if keepdim is not False and keepdim is not True:
         from .tensor import _bool_arg
         _bool_arg(keepdim, "nanmedian", "keepdim")
@@ -420,7 +419,7 @@ def nanmedian(self, dim=None, keepdim=False):
         out_v, out_i = out_v.squeeze(d), out_i.squeeze(d)
     if self.ndim == 0:
         out_v, out_i = out_v.reshape(()), out_i.reshape(())
-    return namedtuple("nanmedian", ["values", "indices"])(out_v, out_i)
+    return return_types.make("nanmedian", ["values", "indices"])(out_v, out_i)
 
 
 for _name in ["diff", "signbit", "isposinf", "isneginf", "nanmedian"]:

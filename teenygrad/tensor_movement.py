@@ -177,7 +177,8 @@ def transpose(self, dim0, dim1):
         order = tuple(order)
         if n <= 8:  # at most 8 * 8 * 8 orders kept
             _SWAPS[n, d0, d1] = order
-    return _permuted(self, order)  # a valid permutation by construction: skip permute's checks
+    # a valid permutation by construction: skip permute's checks
+    return _permuted(self, order)._named("TransposeBackward0")
 
 
 _SWAPS = {}  # (ndim, dim0, dim1) -> transpose's axis order: built once, not per call (16 a GPT decode step)
@@ -192,7 +193,7 @@ def swapaxes(self, axis0, axis1):
 def t(self):
     if self.ndim > 2:
         raise RuntimeError(f"t: expects a tensor with <= 2 dimensions, but got shape {self.shape}")
-    return self.transpose(0, 1) if self.ndim == 2 else _alias(self)
+    return self.transpose(0, 1)._named("TBackward0") if self.ndim == 2 else _alias(self)
 
 
 @_method
@@ -258,9 +259,12 @@ def squeeze(self, dim=None, *, axis=None):
         keep = [i for i, s in enumerate(self.shape) if not (i in dims and s == 1)]
     shape = tuple(self.shape[i] for i in keep)
     if 1 not in shape:  # numpy's strides are torch's
-        return _reshaped(self, shape, False)
-    st = self.stride()  # torch keeps the strides of the axes left; numpy's reshape may give a size-1 one another
-    return _reshaped(self, shape, tuple([st[i] for i in keep]))
+        out = _reshaped(self, shape, False)
+    else:  # torch keeps the strides of the axes left; numpy's reshape may give a size-1 one another
+        st = self.stride()
+        out = _reshaped(self, shape, tuple([st[i] for i in keep]))
+    return out._named("SqueezeBackward0" if dim is None else "SqueezeBackward2" if isinstance(dim, (list, tuple))
+                      else "SqueezeBackward1")
 
 
 @_method
@@ -270,7 +274,7 @@ def unsqueeze(self, dim):
     shape = a.shape[:d] + (1,) + a.shape[d:]
     # numpy's reshape gives torch's strides to a C-contiguous input without size-1 axes: no need to work them out
     return _reshaped(self, shape, False if 1 not in a.shape and a.flags.c_contiguous else
-                     _unsqueeze_strides(a.shape, self.stride(), d))
+                     _unsqueeze_strides(a.shape, self.stride(), d))._named("UnsqueezeBackward0")
 
 
 @_method
@@ -381,7 +385,7 @@ def repeat(self, *sizes, **kwargs):
         big += [r, s]
     out = x.reshape(inter).expand(big).reshape([r * s for r, s in zip(sizes, x.shape)])
     # a new tensor, as torch's: no repeats (or only of size-1 dims) would leave a view of self or of the expansion
-    return out.clone() if out._data.base is not None or out._data is self._data else out
+    return (out.clone() if out._data.base is not None or out._data is self._data else out)._named("RepeatBackward0")
 
 
 @_method

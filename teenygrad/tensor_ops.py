@@ -147,7 +147,7 @@ def round(self, decimals=0):
 @_method
 def square(self):
     x = self._cast(dt.int64) if self._data.dtype.kind == "b" else self  # torch: bool squares to int64
-    return x * x
+    return (x * x)._named("PowBackward0")
 
 
 @_method

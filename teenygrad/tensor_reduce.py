@@ -3,16 +3,15 @@ softmax/log_softmax, cumsum/cumprod, all/any, count_nonzero, norm, nansum/nanmea
 applies one Function from teenygrad.ops.reduce; the numpy spellings (axis=, keepdims=) are wrapped on at the end.
 Imported by tensor_ops, whose _method attaches them to Tensor."""
 import builtins
-import collections
 import numpy as np
-from . import dtype as dt
+from . import dtype as dt, return_types
 from .ops import elementwise as E, reduce as R
 from ._arrays import xp_of, zeros_on
 from .tensor import Tensor, _norm_dim, _norm_dims, _bool_arg, _gstate, _can_require_grad
 from .tensor_ops import _method, _float_input, where as _where
 
-_max_t = collections.namedtuple("max", ["values", "indices"])
-_min_t = collections.namedtuple("min", ["values", "indices"])
+_max_t = return_types.make("max", ["values", "indices"])
+_min_t = return_types.make("min", ["values", "indices"])
 
 
 # ---- reductions -------------------------------------------------------------------------------------
@@ -41,7 +40,12 @@ def sum(self, dim=None, keepdim=False, dtype=None, axis=None):
             x = x._cast(dt.int64)
         elif kind == "V":
             return _via_float32(self, "sum", dim, keepdim, axis=axis)
-    return R.Sum.apply(x, axis=_dims(self, dim, axis, "sum"), keepdim=keepdim)
+    return _sum_named(R.Sum.apply(x, axis=_dims(self, dim, axis, "sum"), keepdim=keepdim), dim, axis)
+
+
+def _sum_named(out, dim, axis, op="Sum"):
+    """torch names x.sum() SumBackward0 and x.sum(dim) SumBackward1 (mean the same)."""
+    return out if dim is None and axis is None else out._named(op + "Backward1")
 
 
 def _check_grad_dtype(self, dtype, op):
@@ -66,7 +70,7 @@ def mean(self, dim=None, keepdim=False, dtype=None, axis=None):
     x = self if dtype is None else self._cast(dt.to_dtype(dtype))
     if not dt.is_floating(x.dtype) and x.dtype.kind != "c":
         raise RuntimeError(f"mean: could not infer output dtype. Input dtype must be floating point, got {x.dtype}")
-    return R.Mean.apply(x, axis=_dims(self, dim, axis, "mean"), keepdim=keepdim)
+    return _sum_named(R.Mean.apply(x, axis=_dims(self, dim, axis, "mean"), keepdim=keepdim), dim, axis, "Mean")
 
 
 @_method

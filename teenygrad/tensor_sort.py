@@ -3,9 +3,8 @@ running extremes (cummax, cummin), median, kthvalue, mode and quantile, the modu
 bucketize, and the histograms (histc, histogram). Positions are found in numpy and the values gathered from them, so the gradient reaches the elements
 picked. sort(stable=False), mode, topk and kthvalue replay torch's own CPU algorithms (backend/_std_sort.py) when
 numba is on, so tied values come out in torch's order (without numba: a stable order). Imported by tensor_ops, whose _method attaches them to Tensor."""
-import collections
 import numpy as np
-from . import dtype as dt
+from . import dtype as dt, return_types
 from .ops import reduce as R
 from .ops import index as I
 from .backend.cpu import fused
@@ -13,8 +12,8 @@ from ._arrays import contiguous, on_device_of, zeros_on, xp_of, linspace, to_hos
 from .tensor import Tensor, _norm_dim, _gstate, _bool_arg
 from .tensor_ops import _method, where
 
-_sort_t = collections.namedtuple("sort", ["values", "indices"])
-_topk_t = collections.namedtuple("topk", ["values", "indices"])
+_sort_t = return_types.make("sort", ["values", "indices"])
+_topk_t = return_types.make("topk", ["values", "indices"])
 
 
 def searchsorted(sorted_sequence, input, *, out_int32=False, right=False, side=None, sorter=None):
@@ -102,7 +101,7 @@ def sort(self, dim=-1, descending=False, stable=False):
     d = _norm_dim(dim, self.ndim, "sort")
     a = _key(self._data)
     if a.ndim == 0:
-        return _sort_t(self.clone(), Tensor._wrap(zeros_on(a, (), np.int64)))
+        return _sort_t(self.clone()._named("SortBackward0"), Tensor._wrap(zeros_on(a, (), np.int64)))
     lib = _std_sort_lib(a) if stable is not True and a.shape[d] > 16 and a.strides[d] != 0 else None
     if lib is not None and not (a.ndim == 1 and a.dtype.kind in "iu" and a.size >= 32768 and not descending):
         # torch's std::sort, whose ties past 16 elements come out in its own order (1-D integers from 32768
@@ -111,7 +110,7 @@ def sort(self, dim=-1, descending=False, stable=False):
     else:
         idx = _argsort(a, d, descending)
     idx_t = Tensor._wrap(idx.astype(np.int64, order="C"))
-    return _sort_t(self.gather(d, idx_t) if self.ndim else self.clone(), idx_t)
+    return _sort_t((self.gather(d, idx_t) if self.ndim else self.clone())._named("SortBackward0"), idx_t)
 
 
 def _tied_rows(rows, probe=8):
@@ -212,7 +211,7 @@ def topk(self, k, dim=-1, largest=True, sorted=True):
     if self._data.dtype == np.bool_ and type(self._data) is np.ndarray:
         raise RuntimeError("topk: not implemented for bool tensors (as torch on the CPU)")
     if self.ndim == 0:  # torch: the scalar itself, whatever k
-        return _topk_t(self.clone(), Tensor._wrap(zeros_on(self._data, (), np.int64)))
+        return _topk_t(self.clone()._named("TopkBackward0"), Tensor._wrap(zeros_on(self._data, (), np.int64)))
     a, s = _key(self._data), self.shape
     lib = _std_sort_lib(a) if k else None
     if lib is not None:
@@ -226,9 +225,9 @@ def topk(self, k, dim=-1, largest=True, sorted=True):
     else:  # k of 0 or n, bool, or on the GPU: the full sort
         idx = self.sort(d, descending=largest, stable=True).indices
         idx = idx[(slice(None),) * d + (slice(0, k),)]
-        return _topk_t(self.gather(d, idx), idx)
+        return _topk_t(self.gather(d, idx)._named("TopkBackward0"), idx)
     idx = Tensor._wrap(np.ascontiguousarray(idx, np.int64))
-    return _topk_t(self.gather(d, idx), idx)
+    return _topk_t(self.gather(d, idx)._named("TopkBackward0"), idx)
 
 
 def _sort_kernels(a):
@@ -316,22 +315,24 @@ def unique_consecutive(self, return_inverse=False, return_counts=False, dim=None
 
 # ---- running extremes and order statistics: the positions are found in numpy, the values gathered from them
 # (Gather's backward sends each gradient to the position it came from, as torch's value-selecting reductions) ----
-_cummax_t = collections.namedtuple("cummax", ["values", "indices"])
-_cummin_t = collections.namedtuple("cummin", ["values", "indices"])
-_median_t = collections.namedtuple("median", ["values", "indices"])
-_kthvalue_t = collections.namedtuple("kthvalue", ["values", "indices"])
-_mode_t = collections.namedtuple("mode", ["values", "indices"])
+_cummax_t = return_types.make("cummax", ["values", "indices"])
+_cummin_t = return_types.make("cummin", ["values", "indices"])
+_median_t = return_types.make("median", ["values", "indices"])
+_kthvalue_t = return_types.make("kthvalue", ["values", "indices"])
+_mode_t = return_types.make("mode", ["values", "indices"])
 
 
 def _cum_extreme(self, dim, op, result):
     d = _norm_dim(dim, self.ndim, op)
+    name = "CummaxBackward0" if op == "cummax" else "CumminBackward0"
     if self.ndim == 0:
-        return result(self.clone(), Tensor._wrap(zeros_on(self._data, (), np.int64)))
+        return result(self.clone()._named(name), Tensor._wrap(zeros_on(self._data, (), np.int64)))
     s, kernels = self.shape, _sort_kernels(self._data)
     if kernels is not None and s[d] and self.numel():  # one pass, in a's own layout
         idx = kernels.cum_extreme(self._data.reshape(int(np.prod(s[:d])), s[d], int(np.prod(s[d + 1:]))),
                                   op == "cummax").reshape(s)
-        return result(I.Gather.apply(self, idx=idx, axis=d), Tensor._wrap(idx))  # idx is in range: no checks
+        # idx is in range: no checks
+        return result(I.Gather.apply(self, idx=idx, axis=d)._named(name), Tensor._wrap(idx))
     xp = xp_of(self._data)
     a = xp.moveaxis(self._data, d, 0)
     idx = zeros_on(a, a.shape, np.int64)
@@ -345,7 +346,7 @@ def _cum_extreme(self, dim, op, result):
             best, cur = xp.where(take, x, best), xp.where(take, i, cur)
             idx[i] = cur
     idx_t = Tensor._wrap(contiguous(xp.moveaxis(idx, 0, d)))
-    return result(self.gather(d, idx_t), idx_t)
+    return result(self.gather(d, idx_t)._named(name), idx_t)
 
 
 @_method
@@ -356,6 +357,9 @@ def cummax(self, dim):
 @_method
 def cummin(self, dim):
     return _cum_extreme(self, dim, "cummin", _cummin_t)
+
+
+_SELECT_NAMES = {"median": "MedianBackward1", "kthvalue": "KthvalueBackward0"}  # torch's grad_fn names
 
 
 def _select(self, dim, keepdim, op, result, k=None):
@@ -370,7 +374,7 @@ def _select(self, dim, keepdim, op, result, k=None):
             raise RuntimeError(f"{op}: selected number k = {k + 1} is out of range for a 0-d tensor")
         if is_bool and op != "kthvalue":  # torch's kthvalue hands a 0-d bool back
             raise NotImplementedError(f"{op}: not implemented for bool tensors")
-        return result(self.clone(), Tensor._wrap(zeros_on(self._data, (), np.int64)))
+        return result(self.clone()._named(_SELECT_NAMES[op]), Tensor._wrap(zeros_on(self._data, (), np.int64)))
     n = self.shape[d]
     if k is None:
         if n == 0:
@@ -394,7 +398,7 @@ def _select(self, dim, keepdim, op, result, k=None):
         idx = np.where(has_nan, np.argmax(nan, axis=d, keepdims=True), idx)
     idx_t = Tensor._wrap(idx.astype(np.int64) if keepdim else np.squeeze(idx, d).astype(np.int64))
     values = self.gather(d, Tensor._wrap(idx.astype(np.int64)))
-    return result(values if keepdim else values.squeeze(d), idx_t)
+    return result((values if keepdim else values.squeeze(d))._named(_SELECT_NAMES[op]), idx_t)
 
 
 def _kth_position(a, k, lib=None):
@@ -445,7 +449,7 @@ def mode(self, dim=-1, keepdim=False):
         _bool_arg(keepdim, "mode", "keepdim")
     d = _norm_dim(dim, self.ndim, "mode")
     if self.ndim == 0:
-        return _mode_t(self.clone(), Tensor._wrap(zeros_on(self._data, (), np.int64)))
+        return _mode_t(self.clone()._named("ModeBackward0"), Tensor._wrap(zeros_on(self._data, (), np.int64)))
     if self.shape[d] == 0:
         raise IndexError(f"mode: expected reduction dim {d} to have non-zero size, shape {self.shape}")
     host = _key(to_host(self._data))  # np.unique per slice: on the host
@@ -472,7 +476,8 @@ def mode(self, dim=-1, keepdim=False):
     shape = self.shape[:d] + self.shape[d + 1:]
     idx = on_device_of(self._data, np.expand_dims(idx.reshape(shape), d))
     values = self.gather(d, Tensor._wrap(idx))
-    return _mode_t(values if keepdim else values.squeeze(d), Tensor._wrap(idx if keepdim else idx.squeeze(d)))
+    return _mode_t((values if keepdim else values.squeeze(d))._named("ModeBackward0"),
+                   Tensor._wrap(idx if keepdim else idx.squeeze(d)))
 
 
 _INTERPOLATIONS = ("linear", "lower", "higher", "midpoint", "nearest")
@@ -581,7 +586,7 @@ def histc(self, bins=100, min=0, max=0):
     return Tensor._wrap(out.astype(self.dtype))
 
 
-_histogram_t = collections.namedtuple("histogram", ["hist", "bin_edges"])
+_histogram_t = return_types.make("histogram", ["hist", "bin_edges"])
 
 
 def _uniform_bin_search(edges, a, xp):

@@ -18,10 +18,12 @@ class AccumulateGrad:
         return f"<AccumulateGrad object at {id(self):#x}>"
 
 
-# teenygrad's op classes whose torch counterparts are named otherwise (the rest read <Op>Backward0)
+# teenygrad's op classes whose torch counterparts are named otherwise (the rest read <Op>Backward0; a name given
+# with its Backward suffix is taken whole)
 _TORCH_NAMES = {
-    "MulScalar": "Mul", "Pow": "Pow1", "PowScalar": "Pow", "Clamp": "Clamp1", "ClampT": "Clamp1", "ELU": "Elu",
-    "Matmul": "Mm", "Linear": "Addmm", "Reshape": "View", "GetItem": "Index", "Contiguous": "Clone",
+    "MulScalar": "Mul", "Pow": "PowBackward1", "PowScalar": "Pow", "Clamp": "ClampBackward1",
+    "ClampT": "ClampBackward1", "ELU": "Elu",
+    "Matmul": "Mm", "Reshape": "View", "GetItem": "Index", "Contiguous": "Clone",
     "Cast": "ToCopy", "Pad": "ConstantPadNd", "LayerNorm": "NativeLayerNorm", "GroupNorm": "NativeGroupNorm",
     "BatchNorm": "NativeBatchNorm", "Dropout": "NativeDropout", "CrossEntropy": "NllLoss",
     "Huber": "HuberLoss", "ConvNd": "Convolution", "ConvTransposeNd": "Convolution",
@@ -30,7 +32,8 @@ _TORCH_NAMES = {
     "Norm": "LinalgVectorNorm", "Svd": "LinalgSvd", "Eigh": "LinalgEigh", "Qr": "LinalgQr", "Inv": "LinalgInvEx",
     "Det": "LinalgDet", "Slogdet": "LinalgSlogdet", "Solve": "LinalgSolveEx", "Cholesky": "LinalgCholeskyEx",
     "Pinv": "LinalgPinv", "MatrixExp": "LinalgMatrixExp", "Einsum": "Bmm",
-    "ScaledDotProductAttention": "ScaledDotProductFlashAttentionForCpu",
+    "ScaledDotProductAttention": "ScaledDotProductFlashAttentionForCpu", "MedianAll": "Median", "NanSum": "Nansum",
+    "Log1p": "Log1P", "I1": "SpecialI1", "I0e": "SpecialI0E", "I1e": "SpecialI1E", "Xlog1py": "SpecialXlog1Py",
 }
 
 
@@ -70,8 +73,18 @@ def _matmul_name(node):
     return named + ("Backward4" if named == "Squeeze" else "Backward0")
 
 
+def _linear_name(node):
+    """torch's linear is an addmm (mm without a bias) on 2-D input; other input is folded to 2-D and viewed back."""
+    x, n = getattr(node, "x", None), node.needs_input_grad
+    bias = n is not None and len(n) == 3
+    if x is None or x.ndim == 2:
+        return "AddmmBackward0" if bias else "MmBackward0"
+    return "ViewBackward0" if bias else "SqueezeBackward4" if x.ndim == 1 else "UnsafeViewBackward0"
+
+
 # names that depend on the node's fields, computed only when asked for (repr, name())
-_NAMES_BY_FIELDS = {"GetItem": _getitem_name, "Matmul": _matmul_name}
+_NAMES_BY_FIELDS = {"GetItem": _getitem_name, "Matmul": _matmul_name, "Linear": _linear_name,
+                    "Tri": lambda node: "TriuBackward0" if node.upper else "TrilBackward0"}
 
 
 def node_name(node):
@@ -85,5 +98,5 @@ def _class_name(cls):
     n = cls.__name__
     if not cls.__module__.startswith("teenygrad."):  # a user's Function, as torch names custom ones
         return n + "Backward"
-    n = _TORCH_NAMES.get(n, n)
-    return n[:-1] + "Backward" + n[-1] if n[-1].isdigit() else n + "Backward0"
+    named = _TORCH_NAMES.get(n)
+    return named if named is not None and "Backward" in named else (named or n) + "Backward0"

@@ -173,16 +173,16 @@ def nll_loss(input, target, weight=None, size_average=None, ignore_index=-100, r
     if input.ndim == 1:
         loss = loss.reshape(())
     if reduction == "none":
-        return loss
+        return loss._named("NllLossBackward0")
     if reduction == "sum":
-        return loss.sum()
+        return loss.sum()._named("NllLossBackward0")
     # mean: each kept row weighs w / sum(w); ignored rows stay exactly 0 (a product with 1 / 0 would make their
     # gradient nan when every row is ignored), and like torch that case's loss is nan
     total = w.sum()
     with np.errstate(divide="ignore", invalid="ignore"):
         ws = np.where(keep, w / total, 0).astype(input.dtype)
     out = (-picked * Tensor._wrap(ws.reshape(picked.shape))).sum()
-    return out if total != 0 else out + float("nan")
+    return (out if total != 0 else out + float("nan"))._named("NllLossBackward0")
 
 
 def _check_same_shape(input, target, op):
@@ -199,7 +199,9 @@ def mse_loss(input, target, size_average=None, reduce=None, reduction="mean", we
         raise NotImplementedError(f"mse_loss: not implemented for integer tensors (input {input.dtype}, target "
                                   f"{target.dtype})")
     d = input - target
-    return _reduce(d * d, reduction, "mse_loss") if weight is None else _weighted(d * d, weight, reduction, "mse_loss")
+    if weight is not None:
+        return _weighted(d * d, weight, reduction, "mse_loss")
+    return _reduce(d * d, reduction, "mse_loss")._named("MseLossBackward0")
 
 
 def l1_loss(input, target, size_average=None, reduce=None, reduction="mean", weight=None):
@@ -256,7 +258,7 @@ def _huber(input, target, delta, smooth, reduction, op):
         raise NotImplementedError(f"{op}: not implemented for {dtype} tensors (input {input.dtype}, target "
                                   f"{target.dtype})")
     loss = N.Huber.apply(input.to(dtype), target.to(dtype), delta=float(delta), smooth=smooth, reduction=reduction)
-    return loss if smooth else loss.to(input.dtype)
+    return loss._named("SmoothL1LossBackward0") if smooth else loss.to(input.dtype)
 
 
 def binary_cross_entropy(input, target, weight=None, size_average=None, reduce=None, reduction="mean"):
@@ -279,7 +281,7 @@ def binary_cross_entropy(input, target, weight=None, size_average=None, reduce=N
     loss = N.BinaryCrossEntropy.apply(input, target)
     if weight is not None:
         loss = loss * weight
-    return _reduce(loss, reduction, "binary_cross_entropy")
+    return _reduce(loss, reduction, "binary_cross_entropy")._named("BinaryCrossEntropyBackward0")
 
 
 def binary_cross_entropy_with_logits(input, target, weight=None, size_average=None, reduce=None,
@@ -301,7 +303,7 @@ def binary_cross_entropy_with_logits(input, target, weight=None, size_average=No
         loss = (1 - target) * input + sp
     if weight is not None:
         loss = loss * weight
-    return _reduce(loss, reduction, "binary_cross_entropy_with_logits")
+    return _reduce(loss, reduction, "binary_cross_entropy_with_logits")._named("BinaryCrossEntropyWithLogitsBackward0")
 
 
 def kl_div(input, target, size_average=None, reduce=None, reduction="mean", log_target=False):

@@ -130,7 +130,7 @@ def soft_margin_loss(input, target, size_average=None, reduce=None, reduction="m
     if tuple(shape) != tuple(input.shape):  # torch computes into an input-shaped output: only target broadcasts
         raise RuntimeError(f"{op}: target {target.shape} would broadcast input {input.shape} to {tuple(shape)}; "
                            f"only target may be broadcast")
-    return _reduce((-input * target).softplus(), reduction, op)
+    return _reduce((-input * target).softplus(), reduction, op)._named("SoftMarginLossBackward0")
 
 
 def multilabel_soft_margin_loss(input, target, weight=None, size_average=None, reduce=None, reduction="mean"):
@@ -222,7 +222,8 @@ def multi_margin_loss(input, target, p=1, margin=1.0, weight=None, size_average=
     if weight is not None:
         loss = loss * weight.detach()[Tensor._wrap(on_device_of(x._data, t))]  # torch: weight gets no gradient
     loss = loss if input.ndim == 2 else loss.reshape(target.shape)
-    return loss.sum() if reduction == "mean" and N == 0 else _reduce(loss, reduction, op)  # torch: 0, not nan
+    loss = loss.sum() if reduction == "mean" and N == 0 else _reduce(loss, reduction, op)  # torch: 0, not nan
+    return loss._named("MultiMarginLossBackward0")
 
 
 # ---- embeddings ------------------------------------------------------------------------------------

@@ -251,7 +251,8 @@ def pow_scalar(x, p):
         return x * x
     if p == 3:
         return x * x * x
-    with np.errstate(divide="ignore", over="ignore"):  # 0 ** -p is inf, 1e30 ** -2 is 0: no warning (as torch)
+    # 0 ** -p is inf, 1e30 ** -2 is 0, (-1) ** 0.5 is nan: no warning (as torch)
+    with np.errstate(divide="ignore", over="ignore", invalid="ignore"):
         if p == -2:
             return 1 / (x * x)
         if p == -0.5:

@@ -8,6 +8,12 @@ from ..autograd.graph_backward import const, where as _where
 from .._arrays import layout_copy
 
 
+def _quiet():
+    """numpy's divide / invalid warnings off: log 0 = -inf, sqrt -1 = nan, 1 / 0 = inf are values here, as in torch
+    (which doesn't warn)"""
+    return np.errstate(divide="ignore", invalid="ignore")
+
+
 class Cast(Function):
     """z = x.astype(dtype);  dx = dz cast back"""
     keeps_graph = True
@@ -45,11 +51,13 @@ class Exp(Function):
     """z = e^x;  dx = dz * z"""
     saves_inputs, saves_output = False, True
     def forward(self, x):
-        self.z = np.exp(x)
+        with np.errstate(over="ignore"):  # e^100 is inf in float32, as torch (which doesn't warn)
+            self.z = np.exp(x)
         return self.z
 
     def backward(self, g):
-        return g * self.z
+        with np.errstate(invalid="ignore"):  # 0 * inf is nan
+            return g * self.z
 
     def backward_graph(self, g):
         return g * self._output(self.z)
@@ -59,10 +67,12 @@ class Log(Function):
     """z = ln x;  dx = dz / x"""
     def forward(self, x):
         self.x = x
-        return np.log(x)
+        with _quiet():
+            return np.log(x)
 
     def backward(self, g):
-        return g / self.x
+        with _quiet():
+            return g / self.x
 
     def backward_graph(self, g):
         return g / self._input(0, self.x)
@@ -72,10 +82,12 @@ class Log2(Function):
     """z = log2 x;  dx = dz / (x ln 2)"""
     def forward(self, x):
         self.x = x
-        return np.log2(x)
+        with _quiet():
+            return np.log2(x)
 
     def backward(self, g):
-        return g / (self.x * math.log(2))
+        with _quiet():
+            return g / (self.x * math.log(2))
 
     def backward_graph(self, g):
         return g / (self._input(0, self.x) * math.log(2))
@@ -85,10 +97,12 @@ class Log10(Function):
     """z = log10 x;  dx = dz / (x ln 10)"""
     def forward(self, x):
         self.x = x
-        return np.log10(x)
+        with _quiet():
+            return np.log10(x)
 
     def backward(self, g):
-        return g / (self.x * math.log(10))
+        with _quiet():
+            return g / (self.x * math.log(10))
 
     def backward_graph(self, g):
         return g / (self._input(0, self.x) * math.log(10))
@@ -98,10 +112,12 @@ class Log1p(Function):
     """z = ln(1 + x);  dx = dz / (1 + x)"""
     def forward(self, x):
         self.x = x
-        return np.log1p(x)
+        with _quiet():
+            return np.log1p(x)
 
     def backward(self, g):
-        return g / (1 + self.x)
+        with _quiet():
+            return g / (1 + self.x)
 
     def backward_graph(self, g):
         return g / (self._input(0, self.x) + 1.0)
@@ -125,11 +141,13 @@ class Sqrt(Function):
     """z = sqrt x;  dx = dz / (2 z)"""
     saves_inputs, saves_output = False, True
     def forward(self, x):
-        self.z = np.sqrt(x)
+        with _quiet():
+            self.z = np.sqrt(x)
         return self.z
 
     def backward(self, g):
-        return g / (2 * self.z)
+        with _quiet():
+            return g / (2 * self.z)
 
     def backward_graph(self, g):
         return g / (2.0 * self._output(self.z))
@@ -139,11 +157,13 @@ class Rsqrt(Function):
     """z = 1 / sqrt x;  dx = -dz z^3 / 2"""
     saves_inputs, saves_output = False, True
     def forward(self, x):
-        self.z = 1 / np.sqrt(x)
+        with _quiet():
+            self.z = 1 / np.sqrt(x)
         return self.z
 
     def backward(self, g):
-        return g * (-0.5 * self.z ** 3)
+        with _quiet():
+            return g * (-0.5 * self.z ** 3)
 
     def backward_graph(self, g):
         return g * (-0.5 * self._output(self.z) ** 3)
@@ -251,11 +271,13 @@ class Reciprocal(Function):
     """z = 1/x;  dx = -dz z^2"""
     saves_inputs, saves_output = False, True
     def forward(self, x):
-        self.z = 1 / x
+        with _quiet():
+            self.z = 1 / x
         return self.z
 
     def backward(self, g):
-        return -g * (self.z * self.z)  # torch's order: bit for bit its gradient of 1/x and of s/x
+        with _quiet():
+            return -g * (self.z * self.z)  # torch's order: bit for bit its gradient of 1/x and of s/x
 
     def backward_graph(self, g):
         z = self._output(self.z)

@@ -246,7 +246,7 @@ class Optimizer:
     def __repr__(self):
         lines = [type(self).__name__ + " ("]
         for i, g in enumerate(self.param_groups):
-            lines.append(f"Parameter Group {i}")
+            lines += [""] * (i > 0) + [f"Parameter Group {i}"]  # a blank line between groups, as torch's
             lines += [f"    {k}: {g[k]}" for k in sorted(g) if k != "params"]
         return "\n".join(lines) + "\n)"
 

@@ -382,6 +382,9 @@ class Module(StateDictMixin):
     def eval(self):
         return self.train(False)
 
+    def compile(self, *args, **kwargs):
+        """torch's in-place Module.compile: teenygrad runs eagerly, so nothing changes (and None comes back)."""
+
     def requires_grad_(self, requires_grad=True):
         for p in self.parameters():
             p.requires_grad_(requires_grad)

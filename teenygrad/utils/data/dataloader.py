@@ -11,7 +11,7 @@ import numpy as np
 from ...tensor import Tensor
 from ...random import gen_of
 from .dataset import TensorDataset, Subset, IterableDataset
-from .sampler import RandomSampler
+from .sampler import RandomSampler, SequentialSampler, BatchSampler
 from .worker import start_workers
 
 
@@ -167,6 +167,11 @@ class DataLoader:
             raise ValueError("DataLoader: persistent_workers option needs num_workers > 0")
         self.dataset = dataset
         self.batch_size = None if batch_sampler is not None else batch_size
+        if not isinstance(dataset, IterableDataset):  # as torch: the epoch's order and its batches, for code to read
+            if sampler is None:
+                sampler = RandomSampler(dataset, generator=generator) if shuffle else SequentialSampler(dataset)
+            if batch_size is not None and batch_sampler is None:
+                batch_sampler = BatchSampler(sampler, batch_size, drop_last)
         self.shuffle, self.sampler, self.batch_sampler = shuffle, sampler, batch_sampler
         self.drop_last, self.generator, self.num_workers = drop_last, generator, num_workers
         self.pin_memory, self.timeout, self.worker_init_fn = pin_memory, timeout, worker_init_fn
@@ -179,28 +184,10 @@ class DataLoader:
             collate_fn = default_convert if batch_size is None and batch_sampler is None else default_collate
         self.collate_fn = collate_fn
 
-    def _indices(self):
-        """The epoch's order, as an iterable: the sampler's is read lazily (it may be all but endless)."""
-        if self.sampler is not None:
-            return self.sampler
-        n = len(self.dataset)
-        return iter(RandomSampler(self.dataset, generator=self.generator)) if self.shuffle else range(n)
-
     def _index_batches(self):
-        if self.batch_sampler is not None:
-            yield from self.batch_sampler
-            return
-        if self.batch_size is None:  # no batching: each index is a task
-            yield from self._indices()
-            return
-        b, batch = self.batch_size, []
-        for i in self._indices():
-            batch.append(i)
-            if len(batch) == b:
-                yield batch
-                batch = []
-        if batch and not self.drop_last:
-            yield batch
+        """The epoch's tasks: the batch sampler's lists of indices, or without batching the sampler's indices (both
+        read lazily: a sampler may be all but endless)."""
+        return iter(self.sampler if self.batch_sampler is None else self.batch_sampler)
 
     def _gathered(self, ds, idx):
         """The batch by _gather where the fetch is default_collate over plain tensors, else None. It runs no user
