@@ -3,6 +3,7 @@ running extremes (cummax, cummin), median, kthvalue, mode and quantile, the modu
 bucketize, and the histograms (histc, histogram). Positions are found in numpy and the values gathered from them, so the gradient reaches the elements
 picked. sort(stable=False), mode, topk and kthvalue replay torch's own CPU algorithms (backend/_std_sort.py) when
 numba is on, so tied values come out in torch's order (without numba: a stable order). Imported by tensor_ops, whose _method attaches them to Tensor."""
+import math
 import numpy as np
 from . import dtype as dt, return_types
 from .ops import reduce as R
@@ -37,7 +38,7 @@ def searchsorted(sorted_sequence, input, *, out_int32=False, right=False, side=N
     if seq.ndim == 1:
         out = _search_rows(seq[None], np.reshape(vals, (1, -1)), side).reshape(np.shape(vals))
     elif not scalar and seq.shape[:-1] == vals.shape[:-1]:
-        r = int(np.prod(seq.shape[:-1]))
+        r = math.prod(seq.shape[:-1])
         rows, vrows = seq.reshape(r, seq.shape[-1]), vals.reshape(r, vals.shape[-1])
         out = _search_rows(rows, vrows, side).reshape(vals.shape)
     else:
@@ -174,7 +175,7 @@ def _slices(a, d):
     """a as (before d, along d, after d), in a dtype numba orders the same way: _std_sort's topk and kthvalue
     work along the middle axis, so no transposed copy."""
     a = a.view(np.uint8) if a.dtype == np.bool_ else a.astype(np.float32) if a.dtype == np.float16 else a
-    return a.reshape(int(np.prod(a.shape[:d])), a.shape[d], int(np.prod(a.shape[d + 1:])))
+    return a.reshape(math.prod(a.shape[:d]), a.shape[d], math.prod(a.shape[d + 1:]))
 
 
 def _from_rows(idx, shape, d):
@@ -227,7 +228,8 @@ def topk(self, k, dim=-1, largest=True, sorted=True):
         idx = idx[(slice(None),) * d + (slice(0, k),)]
         return _topk_t(self.gather(d, idx)._named("TopkBackward0"), idx)
     idx = Tensor._wrap(np.ascontiguousarray(idx, np.int64))
-    return _topk_t(self.gather(d, idx)._named("TopkBackward0"), idx)
+    # positions found above are in range along d: Gather itself, without gather()'s argument checks
+    return _topk_t(I.Gather.apply(self, idx=idx._data, axis=d)._named("TopkBackward0"), idx)
 
 
 def _sort_kernels(a):
@@ -302,7 +304,7 @@ def unique_consecutive(self, return_inverse=False, return_counts=False, dim=None
         if 0 in rest:
             raise RuntimeError(f"unique_consecutive: shape {self.shape} has a 0-sized dim other than dim {d}; "
                                f"unique along it is undefined")
-        m = np.moveaxis(a, d, 0).reshape(a.shape[d], int(np.prod(rest)))
+        m = np.moveaxis(a, d, 0).reshape(a.shape[d], math.prod(rest))
         starts = np.concatenate(([True], (m[1:] != m[:-1]).any(1))) if len(m) else np.zeros(0, np.bool_)
         vals, inv_shape = np.compress(starts, a, axis=d), (a.shape[d],)
     out = [Tensor._wrap(on_device_of(self._data, vals))]
@@ -329,7 +331,7 @@ def _cum_extreme(self, dim, op, result):
         return result(self.clone()._named(name), Tensor._wrap(zeros_on(self._data, (), np.int64)))
     s, kernels = self.shape, _sort_kernels(self._data)
     if kernels is not None and s[d] and self.numel():  # one pass, in a's own layout
-        idx = kernels.cum_extreme(self._data.reshape(int(np.prod(s[:d])), s[d], int(np.prod(s[d + 1:]))),
+        idx = kernels.cum_extreme(self._data.reshape(math.prod(s[:d]), s[d], math.prod(s[d + 1:])),
                                   op == "cummax").reshape(s)
         # idx is in range: no checks
         return result(I.Gather.apply(self, idx=idx, axis=d)._named(name), Tensor._wrap(idx))

@@ -1,4 +1,5 @@
 """Indexing, gathering and scattering. Backward of a gather is a scatter-add and vice versa."""
+import math
 import numpy as np
 from ..autograd.function import Function, PartialGrad
 from ..backend.cpu import fused_for
@@ -134,7 +135,7 @@ class GetItem(Function):
         dx = zeros_on(g, self.in_shape)
         if one is not None:  # x[:, ids]: a scatter-add along dim d of (before d, d, after d)
             d, ids, shape = one[0], one[1].reshape(-1), self.in_shape
-            p, q = int(np.prod(shape[:d])), int(np.prod(shape[d + 1:]))
+            p, q = math.prod(shape[:d]), math.prod(shape[d + 1:])
             scatter_add_along(dx.reshape(p, shape[d], q), ids, g.reshape(p, ids.size, q))
             return dx
         ufunc_at(np.add, dx, index, g)
@@ -222,7 +223,7 @@ class Gather(Function):
         s = idx.shape
         if k is not None and idx.size and s[:axis] + s[axis + 1:] == x.shape[:axis] + x.shape[axis + 1:]:
             # one pass, with no index grids (take_along_axis builds one per dim)
-            p, q = int(np.prod(s[:axis])), int(np.prod(s[axis + 1:]))
+            p, q = math.prod(s[:axis]), math.prod(s[axis + 1:])
             ix = idx % x.shape[axis] if idx.min() < 0 else idx
             return k.take_along(x.reshape(p, x.shape[axis], q), ix.reshape(p, s[axis], q)).reshape(s)
         return np.take_along_axis(x, idx, axis=axis)
@@ -232,7 +233,7 @@ class Gather(Function):
         k = _index_kernels(dx, g)
         if k is not None and dx.size:  # one pass, no index grids: np.add.at takes ~15 ns an element
             a, s = self.axis, self.idx.shape
-            p, q = int(np.prod(s[:a])), int(np.prod(s[a + 1:]))
+            p, q = math.prod(s[:a]), math.prod(s[a + 1:])
             idx = self.idx % self.in_shape[a] if self.idx.size and self.idx.min() < 0 else self.idx
             k.gather_add(dx.reshape(p, self.in_shape[a], q), idx.reshape(p, s[a], q), g.reshape(p, s[a], q))
             return dx, None
@@ -273,7 +274,7 @@ def _along_axis_kernels(z, src, idx, axis):
             or idx.shape[:axis] + idx.shape[axis + 1:] != z.shape[:axis] + z.shape[axis + 1:]):
         return None, 0, 0
     from ..backend import _numba_scatter
-    return _numba_scatter, int(np.prod(z.shape[:axis])), int(np.prod(z.shape[axis + 1:]))
+    return _numba_scatter, math.prod(z.shape[:axis]), math.prod(z.shape[axis + 1:])
 
 
 class IndexAdd(Function):
@@ -283,7 +284,7 @@ class IndexAdd(Function):
     def forward(self, x, src, idx, axis):
         self.idx, self.axis = idx, axis
         z = x.copy()  # C order: viewed below as (before axis, axis, after axis)
-        p, q = int(np.prod(x.shape[:axis])), int(np.prod(x.shape[axis + 1:]))
+        p, q = math.prod(x.shape[:axis]), math.prod(x.shape[axis + 1:])
         scatter_add_along(z.reshape(p, x.shape[axis], q), idx, src.reshape(p, idx.size, q))
         return z
 
