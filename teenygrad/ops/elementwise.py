@@ -8,8 +8,8 @@ from ..autograd.function import Function
 from .._arrays import unbroadcast, zeros_on
 from ..backend.cpu import fused_for
 from ..autograd.graph_backward import const, sum_to, where as _where
-from .unary import (Cast, Neg, Exp, Log, Log2, Log10, Log1p, Expm1, Sqrt, Rsqrt, Sin, Cos, Tanh,  # noqa: F401
-                    _sigmoid, Sigmoid, Abs, Reciprocal)
+from .unary import (Cast, Neg, Exp, Log, Log2, Log10, Log1p, Expm1, Sqrt, Rsqrt, Sin, Cos, Tan, Sinh,  # noqa: F401
+                    Cosh, Tanh, _sigmoid, Sigmoid, Abs, Reciprocal)
 from .where import _same_layout, _is_array, select, Where, Clamp, ClampT  # noqa: F401
 
 
@@ -111,32 +111,29 @@ class MulScalar(Function):
 
 
 class Div(Function):
-    """z = x / y;  dx = dz / y, dy = -dz * z / y (conj(y), conj(z) for complex: torch's convention)"""
-    saves_output = True
-    reads_for, output_read_for = ((), (0, 1)), (1,)  # x is not kept; z only for dy (x / 2.0 then z += 1 is fine)
+    """z = x / y;  dx = dz / y, dy = -dz * (x / y) / y (conjugated for complex: torch's convention)"""
+    # as torch's: x is read for dy only, y for both, z not at all (z = x / y; z += 1 is fine, and so is x += 1
+    # when y wants no gradient)
+    reads_for = ((1,), (0, 1))
     def forward(self, x, y):
-        self.y = y
-        self.xs = x.shape
-        self.z = x / y
-        return self.z
+        self.x, self.y = x, y
+        return x / y
 
     def backward(self, g):
         n = self.needs_input_grad
-        y, z = self.y, self.z
+        x, y = self.x, self.y
         if y.dtype.kind == "c":
-            y, z = y.conj(), z.conj()
-        gx = g / y
-        return (unbroadcast(gx, self.xs) if n[0] else None,
-                unbroadcast(-gx * z, y.shape) if n[1] else None)
+            x, y = x.conj(), y.conj()
+        return (unbroadcast(g / y, x.shape) if n[0] else None,
+                unbroadcast(-g * ((x / y) / y), y.shape) if n[1] else None)
 
     def backward_graph(self, g):
         n = self.needs_input_grad
-        y, z = self._input(1, self.y), self._output(self.z) if n[1] else None
+        x, y = self._input(0, self.x), self._input(1, self.y)
         if self.y.dtype.kind == "c":
-            y, z = y.conj(), (z.conj() if n[1] else None)
-        gx = g / y
-        return (sum_to(gx, self.xs) if n[0] else None,
-                sum_to(-gx * z, y.shape) if n[1] else None)
+            x, y = x.conj(), y.conj()
+        return (sum_to(g / y, self.x.shape) if n[0] else None,
+                sum_to(-g * ((x / y) / y), self.y.shape) if n[1] else None)
 
 
 class Pow(Function):
@@ -321,6 +318,7 @@ class Piecewise(Function):
 
 class Remainder(Function):
     """z = x - floor(x / y) y (sign of y, Python's %);  dx = dz, dy = -dz floor(x / y)"""
+    reads_for = ((1,), (1,))  # x and y are read for dy only
     def forward(self, x, y):
         self.x, self.y = x, y
         return remainder(x, y)
@@ -355,6 +353,7 @@ def remainder(x, y):
 
 class Fmod(Function):
     """z = x - trunc(x / y) y (sign of x, C's fmod);  dx = dz, dy = -dz trunc(x / y)"""
+    reads_for = ((1,), (1,))  # x and y are read for dy only
     def forward(self, x, y):
         self.x, self.y = x, y
         return np.fmod(x, y)
