@@ -35,6 +35,7 @@ class CrossEntropy(Function):
             self.denom = (target != ignore_index).sum().astype(np.float32)  # stays on the device: no sync
             total = loss.sum() if reduction == "sum" else loss.sum() / self.denom
             return total.astype(x.dtype)
+        self.saves_inputs = False  # from here on only the softmax is kept: x may be written in place after, as torch's
         self.kernels = fused_for(x) if weight is None and label_smoothing == 0 else None
         if self.kernels is not None:  # the plain (GPT) case: softmax, loss and kept count in one pass (numba)
             loss, self.p, kept = self.kernels.cross_entropy(x, target, ignore_index)
@@ -135,6 +136,7 @@ class CrossEntropy(Function):
 class SoftCrossEntropy(Function):
     """Probability targets q (same shape as logits (n, C)): loss_i = -sum_c w_c q_ic log p_ic;
     dx = p sum_c(w_c q_c) - w q, dq = -w log p. Mean divides by n (as torch does)."""
+    reads_for = ((), (0,))  # x's value is not kept (its log-softmax is); q is read for dx
     def forward(self, x, q, weight=None, label_smoothing=0.0, reduction="mean"):
         n, C = x.shape
         s = x - x.max(axis=1, keepdims=True)
