@@ -1,5 +1,6 @@
-"""autograd.grad and Tensor.backward(inputs=...): backpropagation to chosen tensors, leaves or not. Both are
-run_backward with a capture dict; grad hands the gradients back and leaves every .grad as it was."""
+"""autograd.grad, autograd.backward and Tensor.backward(inputs=...): backpropagation to chosen tensors, leaves or
+not. grad and backward(inputs=...) are run_backward with a capture dict; grad hands the gradients back and leaves
+every .grad as it was."""
 import numpy as np
 from . import function as _fn, grad_mode
 from .function import Function, run_backward
@@ -143,6 +144,21 @@ def grad(outputs, inputs, grad_outputs=None, retain_graph=None, create_graph=Fal
         else:
             out.append(Tensor._wrap(a.copy()))  # a copy: the pass may have stored a in a retained .grad too
     return tuple(out)
+
+
+def backward(tensors, grad_tensors=None, retain_graph=None, create_graph=False, grad_variables=None, inputs=None):
+    """torch.autograd.backward: tensors' gradients (each weighted by its grad_tensor) accumulated into the .grad of
+    the leaves (of inputs only, when given), in one pass: Tensor.backward for several outputs at once."""
+    if grad_variables is not None:  # torch's old name for grad_tensors
+        grad_tensors = grad_variables if grad_tensors is None else grad_tensors
+    if retain_graph is None:
+        retain_graph = create_graph
+    if create_graph:
+        return backward_graph(tensors, grad_tensors, inputs)
+    root, g = _root("backward", tensors, grad_tensors)
+    if inputs is not None:
+        return backward_into(root, g, bool(retain_graph), inputs)
+    run_backward(root, g, bool(retain_graph))
 
 
 def _batched_grad(outputs, inputs, grad_outputs, retain_graph, create_graph, allow_unused, materialize_grads):
