@@ -123,3 +123,71 @@ def test_tan_sinh_cosh_values_and_names(op, dtype):
     if rt.is_floating_point():
         y = getattr(tg.tensor(v, requires_grad=True), op)()
         assert y.grad_fn.name() == getattr(torch.tensor(v, requires_grad=True), op)().grad_fn.name()
+
+
+# ---- torch.autograd.backward ------------------------------------------------------------------------------------
+def _backward_cases(lib):
+    """(name, call) pairs: each call runs autograd.backward and returns the leaves' .grad"""
+    def two(lib):
+        a, b = _x(lib), _x(lib, 1)
+        lib.autograd.backward([a * b, (a * a).sum()], [lib.full((3, 4), 2.0), None])
+        return a.grad, b.grad
+
+    def scalar(lib):
+        a = _x(lib)
+        lib.autograd.backward((a.sin() * 2).sum())
+        return (a.grad,)
+
+    def tuple_of_scalars(lib):
+        a = _x(lib)
+        lib.autograd.backward(((a * 2).sum(), (a.exp()).sum()))
+        return (a.grad,)
+
+    def inputs(lib):
+        a, b = _x(lib), _x(lib, 1)
+        x = a * 2
+        lib.autograd.backward((x * b).sum(), inputs=[x, b])
+        return a.grad, b.grad, x.grad
+
+    def graph(lib):
+        a = _x(lib)
+        lib.autograd.backward((a ** 3).sum(), create_graph=True)
+        g = a.grad
+        a.grad = None
+        g.sum().backward()
+        return g.detach(), a.grad
+
+    def twice(lib):  # retain_graph defaults to create_graph (False): the second pass is refused
+        a = _x(lib)
+        y = a.sin().sum()
+        lib.autograd.backward(y)
+        return _outcome(lambda: lib.autograd.backward(y))
+
+    def non_scalar(lib):
+        return _outcome(lambda: lib.autograd.backward(_x(lib) * 2))
+
+    return {"two": two, "scalar": scalar, "tuple_of_scalars": tuple_of_scalars, "inputs": inputs, "graph": graph,
+            "twice": twice, "non_scalar": non_scalar}
+
+
+@pytest.mark.parametrize("case", list(_backward_cases(torch)))
+def test_autograd_backward_as_torch(case):
+    """torch.autograd.backward was missing (AttributeError)"""
+    rt, rg = _backward_cases(torch)[case](torch), _backward_cases(tg)[case](tg)
+    if rt is RuntimeError or rg is RuntimeError:
+        assert rt is rg
+        return
+    for t, m in zip(rt, rg):
+        assert (t is None) == (m is None)
+        if t is not None:
+            np.testing.assert_allclose(m.numpy(), t.numpy(), rtol=1e-6, atol=1e-7)
+
+
+# ---- grad-mode switches -----------------------------------------------------------------------------------------
+@pytest.mark.parametrize("mode", [None, 0, 1, "yes", np.bool_(True)])
+def test_set_grad_enabled_takes_only_a_bool(mode):
+    """set_grad_enabled(None) turned grad off for good (bool(None)); torch takes only a bool"""
+    for lib in (torch, tg):
+        with pytest.raises(TypeError):
+            lib.set_grad_enabled(mode)
+        assert lib.is_grad_enabled()
