@@ -20,9 +20,9 @@ class AccumulateGrad:
 
 # teenygrad's op classes whose torch counterparts are named otherwise (the rest read <Op>Backward0)
 _TORCH_NAMES = {
-    "MulScalar": "Mul", "Pow": "Pow1", "PowScalar": "Pow", "Clamp": "Clamp1", "ClampT": "Clamp1", "ELU": "Elu",
+    "MulScalar": "Mul", "Pow": "Pow1", "PowScalar": "Pow", "Clamp": "Clamp1", "ClampT": "Clamp", "ELU": "Elu",
     "Matmul": "Mm", "Linear": "Addmm", "Reshape": "View", "GetItem": "Index", "Contiguous": "Clone",
-    "Cast": "ToCopy", "Pad": "ConstantPadNd", "LayerNorm": "NativeLayerNorm", "GroupNorm": "NativeGroupNorm",
+    "Cast": "ToCopy", "Log1p": "Log1P", "Pad": "ConstantPadNd", "LayerNorm": "NativeLayerNorm", "GroupNorm": "NativeGroupNorm",
     "BatchNorm": "NativeBatchNorm", "Dropout": "NativeDropout", "CrossEntropy": "NllLoss",
     "Huber": "HuberLoss", "ConvNd": "Convolution", "ConvTransposeNd": "Convolution",
     "MaxPoolNd": "MaxPool2DWithIndices", "AvgPoolNd": "AvgPool2D", "AMax": "Amax", "AMin": "Amin",
@@ -85,5 +85,7 @@ def _class_name(cls):
     n = cls.__name__
     if not cls.__module__.startswith("teenygrad."):  # a user's Function, as torch names custom ones
         return n + "Backward"
-    n = _TORCH_NAMES.get(n, n)
+    if n not in _TORCH_NAMES:  # digits in a class's own name are part of it (Log2, Atan2): Log2Backward0
+        return n + "Backward0"
+    n = _TORCH_NAMES[n]  # a mapped name may end in torch's overload number: Pow1 reads PowBackward1
     return n[:-1] + "Backward" + n[-1] if n[-1].isdigit() else n + "Backward0"
