@@ -214,3 +214,104 @@ def test_grad_fn_name_as_torch(op):
         b = lib.tensor([0.3, 0.2], requires_grad=True)
         names.append(_NAMED[op](lib, a, b).grad_fn.name())
     assert names[1] == names[0]
+
+
+# ---- Node hooks: grad_fn.register_prehook / register_hook, and AccumulateGrad's -----------------------------------
+def _node_hook_run(lib, graph):
+    """what the hooks saw and the gradients that came out, with tensor hooks, retain_grad and Node hooks mixed"""
+    seen = []
+    a = lib.tensor([0.5, -1.0, 2.0], dtype=lib.float64, requires_grad=True)
+    b = lib.tensor([2.0, 3.0, -1.0], dtype=lib.float64)
+    x = a * b
+    x.retain_grad()
+    y = x.sin()
+    y.grad_fn.register_prehook(lambda go: seen.append(("y pre", go[0].detach().clone())) or (go[0] * 2,))
+    y.grad_fn.register_hook(lambda gi, go: seen.append(("y post", gi[0].detach().clone(), go[0].detach().clone())))
+    x.register_hook(lambda g: seen.append(("x tensor", g.detach().clone())))
+    x.grad_fn.register_prehook(lambda go: seen.append(("x pre", go[0].detach().clone())))
+    x.grad_fn.register_hook(lambda gi, go: seen.append(("x post", len(gi), gi[1] is None)) or (gi[0] * 10, None))
+    y.register_hook(lambda g: g * 3)
+    y.retain_grad()
+    if graph:
+        g, = lib.autograd.grad((y * y).sum(), a, create_graph=True)
+        gg, = lib.autograd.grad(g.sum(), a)
+        return seen, [g.detach(), gg]
+    (y * y).sum().backward()
+    return seen, [a.grad, x.grad, y.grad]
+
+
+def _same_seen(st, sm):
+    assert len(st) == len(sm)
+    for et, em in zip(st, sm):
+        assert len(et) == len(em) and et[0] == em[0]
+        for vt, vm in zip(et[1:], em[1:]):
+            if isinstance(vt, torch.Tensor):
+                np.testing.assert_allclose(vm.numpy(), vt.numpy(), rtol=1e-12)
+            else:
+                assert vm == vt
+
+
+@pytest.mark.parametrize("graph", [False, True])
+def test_node_hooks_as_torch(graph):
+    """grad_fn.register_prehook / register_hook were missing (AttributeError): they run after the output tensor's
+    hooks and retain_grad, before / after the node's backward, and may replace its gradients (None for an input that
+    needs none); under create_graph what they return is differentiated through"""
+    st, rt = _node_hook_run(torch, graph)
+    sm, rm = _node_hook_run(tg, graph)
+    _same_seen(st, sm)
+    for t, m in zip(rt, rm):
+        np.testing.assert_allclose(m.numpy(), t.numpy(), rtol=1e-12)
+
+
+def test_node_hooks_removed_refused_and_on_custom_functions():
+    for lib in (torch, tg):
+        a = lib.ones(3, requires_grad=True)
+        y = (a * 3).tanh()
+        h = y.grad_fn.register_hook(lambda gi, go: (gi[0] * 2,))
+        h.remove()
+        y.sum().backward(retain_graph=True)
+        np.testing.assert_allclose(a.grad.numpy(), 3 / np.cosh(3.0) ** 2, rtol=1e-5)
+        y.grad_fn.register_hook(lambda gi, go: (lib.ones(4),))
+        with pytest.raises(RuntimeError):  # a gradient of another shape
+            y.sum().backward(retain_graph=True)
+        z = a.exp()
+        z.grad_fn.register_hook(lambda gi, go: (gi[0], gi[0]))
+        with pytest.raises(RuntimeError):  # too many gradients
+            z.sum().backward()
+
+        class Two(lib.autograd.Function):
+            @staticmethod
+            def forward(ctx, x):
+                return x * 2, x * 3
+
+            @staticmethod
+            def backward(ctx, ga, gb):
+                return ga * 2 + gb * 3
+
+        seen = []
+        a = lib.ones(3, requires_grad=True)
+        p, q = Two.apply(a)
+        p.grad_fn.register_prehook(lambda go: seen.append(len(go)) or (go[0], go[1] * 0))  # every output's gradient
+        p.grad_fn.register_hook(lambda gi, go: seen.append((len(gi), len(go))))
+        (p.sum() + q.sum()).backward()
+        assert seen == [2, (1, 2)]
+        np.testing.assert_allclose(a.grad.numpy(), [2.0, 2.0, 2.0])
+
+
+def test_accumulate_grad_node_hooks_as_torch():
+    """the AccumulateGrad node next_functions gives for a leaf takes hooks, as torch's (DDP's way to learn that a
+    parameter's gradient is ready): prehooks may replace the gradient, hooks run once it is in .grad"""
+    out = []
+    for lib in (torch, tg):
+        seen = []
+        a = lib.ones(3, requires_grad=True)
+        acc = a.view_as(a).grad_fn.next_functions[0][0]
+        acc.register_prehook(lambda go: (go[0] * 5,))
+        h = acc.register_hook(lambda gi, go: seen.append((len(gi), go[0].clone())))
+        (a * 2).sum().backward()
+        h.remove()
+        (a * 2).sum().backward()
+        out.append((a.grad.numpy(), [(n, g.numpy()) for n, g in seen]))
+    np.testing.assert_allclose(out[1][0], out[0][0])
+    assert [n for n, _ in out[1][1]] == [n for n, _ in out[0][1]] == [0]
+    np.testing.assert_allclose(out[1][1][0][1], out[0][1][0][1])

@@ -223,6 +223,12 @@ class _OutputSlot(Function):
     def name(self):
         return self.parents[0].name() if self.parents else super().name()
 
+    def register_prehook(self, fn):  # Node hooks go on the Function's node, which sees every output's gradient
+        return self.parents[0].register_prehook(fn)
+
+    def register_hook(self, fn):
+        return self.parents[0].register_hook(fn)
+
     def backward(self, g):
         grads = [None] * self.n
         grads[self.i] = g

@@ -2,7 +2,7 @@
 output tensors; backward walks it in reverse topological order without recursion."""
 import numpy as _np
 from . import grad_mode
-from .hooks import run_hooks, run_post_accumulate_hooks, hook_state
+from .hooks import run_hooks, run_post_accumulate_hooks, hook_state, run_node_prehooks, run_node_posthooks
 from .._arrays import c_copy, zeros_on
 
 _state = grad_mode._state
@@ -54,6 +54,18 @@ class Function:
         return tuple((p, 0) if isinstance(p, Function) else
                      ((AccumulateGrad(p), 0) if p.requires_grad else (None, 0)) for p in self.parents or ())
 
+    def register_prehook(self, fn):
+        """fn(grad_outputs) -> None or the grad_outputs to use instead, run before this node's backward (after its
+        output tensor's hooks and retain_grad), as torch's Node.register_prehook."""
+        from .hooks import register_node_hook
+        return register_node_hook(self, "_pre_hooks", fn)
+
+    def register_hook(self, fn):
+        """fn(grad_inputs, grad_outputs) -> None or the grad_inputs to use instead, run after this node's backward,
+        as torch's Node.register_hook (grad_inputs: one per input, None where none flows)."""
+        from .hooks import register_node_hook
+        return register_node_hook(self, "_post_hooks", fn)
+
     def backward(self, grad):
         raise NotImplementedError
 
@@ -80,6 +92,7 @@ class Function:
         return t
 
     retained_by = None  # the output tensor, when retain_grad or register_hook asks backward to stop at its gradient
+    # (hooks.NO_OUTPUT for a node with Node hooks only)
     needs_input_grad = None  # per input, set by apply when the op is recorded in a graph
     # torch's version counter, as write stamps: every write to a tensor's memory made without a graph, and every
     # in-place op with one, which rebinds the tensor to a new node (tensor_inplace._bump, called by _inplace once
@@ -459,11 +472,15 @@ def run_backward(root, grad, retain_graph=False, capture=None):
         seen = node.seen
         if seen is not None and seen != writes:  # something was written since the node was made: what it saved?
             _check_unwritten(node, seen)
+        if kept is not None and "_pre_hooks" in node.__dict__:  # grad_fn.register_prehook
+            g = run_node_prehooks(node._pre_hooks, g)
         in_grads = node.backward(g)
         if node._packed is not None:
             _drop_unpacked(node)
         if not isinstance(in_grads, tuple):
             in_grads = (in_grads,)
+        if kept is not None and "_post_hooks" in node.__dict__:  # grad_fn.register_hook
+            in_grads = run_node_posthooks(node, in_grads, g)
         if anomaly:
             check_nan(node, in_grads)
         for p, pg in zip(parents, in_grads):

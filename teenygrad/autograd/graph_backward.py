@@ -11,7 +11,7 @@ As in torch, create_graph keeps the graph (nothing is freed), a leaf's .grad bec
 gradients arriving at a leaf that already has one are added out of place."""
 from . import grad_mode
 from .function import Function, _FREED, check_nan, _check_unwritten, _prune, _topo_order, _unpack_saved, _drop_unpacked
-from .hooks import hook_state, checked_hook_result
+from .hooks import hook_state, checked_hook_result, run_node_prehooks, run_node_posthooks
 
 _state = grad_mode._state
 
@@ -75,11 +75,15 @@ def _run(root, grad, capture):
             _unpack_saved(node)
         if node.seen is not None and node.seen != writes:
             _check_unwritten(node, node.seen)
+        if kept is not None and "_pre_hooks" in node.__dict__:  # grad_fn.register_prehook
+            g = run_node_prehooks(node._pre_hooks, g, graph=True)
         in_grads = node.backward_graph(g)
         if node._packed is not None:
             _drop_unpacked(node)
         if not isinstance(in_grads, tuple):
             in_grads = (in_grads,)
+        if kept is not None and "_post_hooks" in node.__dict__:  # grad_fn.register_hook
+            in_grads = run_node_posthooks(node, in_grads, g, graph=True)
         if anomaly:
             check_nan(node, in_grads)
         for p, pg in zip(parents, in_grads):

@@ -14,8 +14,23 @@ class AccumulateGrad:
     def name(self):
         return "torch::autograd::AccumulateGrad"
 
+    def register_prehook(self, fn):
+        """fn(grad_outputs) -> None or (the gradient to store instead,): the leaf's own hooks (Tensor.register_hook)"""
+        from .hooks import register_hook
+        return register_hook(self.variable, lambda g: _first(fn((g,))))
+
+    def register_hook(self, fn):
+        """fn(grad_inputs, grad_outputs), run once the gradient is in the leaf's .grad (grad_inputs is empty: the
+        node has no inputs; grad_outputs holds .grad). DDP's way to learn that a parameter's gradient is ready."""
+        from .hooks import register_post_accumulate_grad_hook
+        return register_post_accumulate_grad_hook(self.variable, lambda t: fn((), (t.grad,)) and None)
+
     def __repr__(self):
         return f"<AccumulateGrad object at {id(self):#x}>"
+
+
+def _first(grads):
+    return None if grads is None else grads[0]
 
 
 # teenygrad's op classes whose torch counterparts are named otherwise (the rest read <Op>Backward0)
