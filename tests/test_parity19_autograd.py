@@ -315,3 +315,13 @@ def test_accumulate_grad_node_hooks_as_torch():
     np.testing.assert_allclose(out[1][0], out[0][0])
     assert [n for n, _ in out[1][1]] == [n for n, _ in out[0][1]] == [0]
     np.testing.assert_allclose(out[1][1][0][1], out[0][1][0][1])
+
+
+@pytest.mark.parametrize("args", ["number_primal", "number_tangent"])
+def test_func_jvp_refuses_a_number_as_torch(args):
+    """a number among jvp's primals or tangents leaked AttributeError ('float' object has no attribute 'values')"""
+    for lib in (torch, tg):
+        x = lib.ones(3, dtype=lib.float64)
+        primals, tangents = ((x, 2.0), (x, 0.0)) if args == "number_primal" else ((x,), (2.0,))
+        with pytest.raises(RuntimeError, match="jvp"):
+            lib.func.jvp(lambda *a: a[0] * 2, primals, tangents)
