@@ -47,6 +47,9 @@ def _ops(lib):
         "cross_entropy_smoothing": lambda x: F.cross_entropy(x, lib.tensor([0, 2, 1]), label_smoothing=0.1),
         "cross_entropy_probs": lambda x: F.cross_entropy(x, lib.full((3, 4), 0.25)),
         "sdpa": lambda x: F.scaled_dot_product_attention(x[None], x[None] * 2, x[None] * 3),
+        # x as the operand whose value torch's op doesn't keep
+        "copysign_sign": lambda x: lib.copysign(lib.full((3, 4), 1.5, requires_grad=True), x),
+        "solve_rhs": lambda x: lib.linalg.solve(lib.eye(3) * 2 + lib.full((3, 3), 0.1, requires_grad=True), x),
     }
 
 

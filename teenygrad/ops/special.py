@@ -140,6 +140,7 @@ class Hypot(Function):
 class Copysign(Function):
     """z = |x| with the sign of y;  dx = dz z / x (0 where x = 0), dy = 0"""
     saves_output = True
+    reads_for, output_read_for = ((0,), ()), (0,)  # y's value is not kept (y written after is fine, as torch's)
     def forward(self, x, y):
         self.x, self.ys = x, y.shape
         self.z = np.copysign(x, y)
