@@ -416,12 +416,13 @@ class Tensor:
         """A copy with torch's strides (tensor_convert._clone_order): self's axis order by default, so a transpose
         stays a transpose; C order for contiguous_format."""
         a = self._data
-        if a.flags.c_contiguous and memory_format is None:
-            return E.Cast.apply(self, dtype=a.dtype) if self._requires_grad else Tensor._wrap(a.copy())
-        order = _clone_order(a, memory_format)
+        order = None if a.flags.c_contiguous and memory_format is None else _clone_order(a, memory_format)
         if self._requires_grad:
-            return E.Cast.apply(self, dtype=a.dtype, order=order)
-        return Tensor._wrap(layout_copy(a, a.dtype, order))
+            out = E.Cast.apply(self, dtype=a.dtype, order=order)
+            if out._ctx is not None:
+                out._ctx.torch_name = "CloneBackward0"  # a Cast node reads ToCopyBackward0
+            return out
+        return Tensor._wrap(a.copy() if order is None else layout_copy(a, a.dtype, order))
 
     def realize(self):
         return self  # eager: always realized (tinygrad name)

@@ -328,3 +328,28 @@ def test_func_jvp_refuses_a_number_as_torch(args):
         primals, tangents = ((x, 2.0), (x, 0.0)) if args == "number_primal" else ((x,), (2.0,))
         with pytest.raises(RuntimeError, match="jvp"):
             lib.func.jvp(lambda *a: a[0] * 2, primals, tangents)
+
+
+@pytest.mark.parametrize("call", ["backward", "grad", "create_graph"])
+def test_implicit_gradient_of_a_complex_scalar_refused_as_torch(call):
+    """backward() on a complex scalar took 1 + 0j as its gradient (torch: the gradient must be given)"""
+    for lib in (torch, tg):
+        a = lib.tensor([1 + 2j, 3 - 1j], requires_grad=True)
+        y = (a * a).sum()
+        with pytest.raises(RuntimeError, match="real scalar"):
+            if call == "backward":
+                y.backward()
+            else:
+                lib.autograd.grad(y, a, create_graph=call == "create_graph")
+        y.backward(lib.tensor(1 + 0j, dtype=lib.complex64))  # given: as before
+        np.testing.assert_allclose(a.grad.numpy(), np.conj(2 * np.array([1 + 2j, 3 - 1j])), rtol=1e-6)
+
+
+@pytest.mark.parametrize("layout", ["contiguous", "transposed"])
+def test_clone_grad_fn_name_as_torch(layout):
+    """clone's node read ToCopyBackward0 (torch: CloneBackward0)"""
+    names = []
+    for lib in (torch, tg):
+        a = lib.ones(3, 2, requires_grad=True)
+        names.append((a if layout == "contiguous" else a.t()).clone().grad_fn.name())
+    assert names[1] == names[0]

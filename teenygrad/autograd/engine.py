@@ -77,6 +77,9 @@ def root_grad(op, t, g, i=0):
         if a.size != 1:
             raise RuntimeError(f"{op}: grad can be implicitly created only for scalar outputs, got shape "
                                f"{tuple(a.shape)} for output {i}")
+        if a.dtype.kind == "c":  # d|L|/dL or dRe(L)/dL? torch asks for the gradient to be given
+            raise RuntimeError(f"{op}: grad can be implicitly created only for real scalar outputs, got {a.dtype} "
+                               f"for output {i}")
         return np.ones(a.shape, a.dtype) if type(a) is np.ndarray else xp_of(a).ones(a.shape, a.dtype)
     if not isinstance(g, _fn.Tensor):
         raise TypeError(f"{op}: gradients can be either Tensors or None, but got {type(g).__name__}")
