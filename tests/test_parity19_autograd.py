@@ -353,3 +353,42 @@ def test_clone_grad_fn_name_as_torch(layout):
         a = lib.ones(3, 2, requires_grad=True)
         names.append((a if layout == "contiguous" else a.t()).clone().grad_fn.name())
     assert names[1] == names[0]
+
+
+# ---- custom autograd.Function -----------------------------------------------------------------------------------
+def _custom(lib, fwd, bwd):
+    return type("Fn", (lib.autograd.Function,), {"forward": staticmethod(fwd), "backward": staticmethod(bwd)})
+
+
+def test_save_for_backward_refuses_a_non_tensor_as_torch():
+    """ctx.save_for_backward(x, 3) leaked AttributeError ('int' object has no attribute '_data')"""
+    for lib in (torch, tg):
+        def fwd(ctx, x):
+            ctx.save_for_backward(x, 3)
+            return x * 2
+        with pytest.raises(TypeError, match="save_for_backward"):
+            _custom(lib, fwd, lambda ctx, g: g * 2).apply(lib.ones(3, requires_grad=True))
+
+
+def test_mark_dirty_on_a_tensor_not_returned_refused_as_torch():
+    """an input marked dirty had to be returned (torch refuses); it ran on silently"""
+    for lib in (torch, tg):
+        def fwd(ctx, x):
+            x.mul_(2)
+            ctx.mark_dirty(x)
+            return x * 1
+        with pytest.raises(RuntimeError, match="dirty"):
+            _custom(lib, fwd, lambda ctx, g: g * 2).apply(lib.ones(3, requires_grad=True) * 1)
+
+
+def test_function_ctx_importable_from_autograd_function_as_torch():
+    """torch.autograd.function.FunctionCtx (type hints for ctx) was missing"""
+    from teenygrad.autograd.function import FunctionCtx
+    assert FunctionCtx is tg.autograd.FunctionCtx
+    captured = []
+
+    def fwd(ctx, x):
+        captured.append(isinstance(ctx, FunctionCtx))
+        return x * 2
+    _custom(tg, fwd, lambda ctx, g: g * 2).apply(tg.ones(3, requires_grad=True))
+    assert captured == [True]

@@ -560,3 +560,10 @@ def _prune(order, capture):
 
 
 Tensor = None  # set by teenygrad.tensor once the class exists (tensor.py imports this module)
+
+
+def __getattr__(name):  # torch.autograd.function.FunctionCtx (type hints): custom.py imports this module
+    if name == "FunctionCtx":
+        from .custom import FunctionCtx
+        return FunctionCtx
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
