@@ -392,3 +392,16 @@ def test_function_ctx_importable_from_autograd_function_as_torch():
         return x * 2
     _custom(tg, fwd, lambda ctx, g: g * 2).apply(tg.ones(3, requires_grad=True))
     assert captured == [True]
+
+
+@pytest.mark.parametrize("output, given", [("float32", "complex64"), ("complex64", "float32"), ("float64", "complex128")])
+@pytest.mark.parametrize("call", ["backward", "grad"])
+def test_gradient_complex_for_real_output_refused_as_torch(output, given, call):
+    """a complex gradient for a real output lost its imaginary part (numpy's ComplexWarning only), a real one for a
+    complex output was taken as complex; torch refuses both"""
+    for lib in (torch, tg):
+        a = lib.ones(3, dtype=getattr(lib, output), requires_grad=True)
+        y = a * 2
+        g = lib.ones(3, dtype=getattr(lib, given))
+        with pytest.raises(RuntimeError, match="complex"):
+            y.backward(g) if call == "backward" else lib.autograd.grad(y, a, g)

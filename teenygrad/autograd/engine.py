@@ -87,6 +87,9 @@ def root_grad(op, t, g, i=0):
     if g.shape != a.shape:
         raise RuntimeError(f"{op}: Mismatch in shape: grad_output[{i}] has a shape of {tuple(g.shape)} "
                            f"and output[{i}] has a shape of {tuple(a.shape)}.")
+    if (g.dtype.kind == "c") != (a.dtype.kind == "c"):  # a cast would drop, or make up, an imaginary part
+        raise RuntimeError(f"{op}: for complex tensors, grad_output and output must both be complex or both real: "
+                           f"grad_output[{i}] is {g.dtype} and output[{i}] is {a.dtype}")
     return g.astype(a.dtype)
 
 
