@@ -421,3 +421,36 @@ def test_polar_double_backward_as_torch():
         out.append([x.detach().numpy() for x in (gr, gt) + h])
     for t, m in zip(*out):
         np.testing.assert_allclose(m, t, rtol=1e-10)
+
+
+@pytest.mark.parametrize("reduction", ["mean", "sum", "none"])
+@pytest.mark.parametrize("dtypes", [("float32", "float32"), ("float64", "float32"), ("float16", "float16"),
+                                    ("bfloat16", "float32"), ("int64", "float32")])
+def test_mse_loss_one_node_as_torch(dtypes, reduction):
+    """mse_loss was composed of sub, mul and mean (grad_fn MeanBackward0, torch: MseLossBackward0, which the
+    autograd tutorial prints); now one node: values, dtypes, both gradients and the second order as torch's, and
+    its input written in place after it refused, as torch's"""
+    res = []
+    for lib in (torch, tg):
+        rng = np.random.default_rng(0)
+        x = lib.tensor(rng.standard_normal((3, 4))).to(getattr(lib, dtypes[0]))
+        t = lib.tensor(rng.standard_normal((3, 4))).to(getattr(lib, dtypes[1])).requires_grad_()
+        if x.is_floating_point():
+            x.requires_grad_()
+        loss = lib.nn.functional.mse_loss(x, t, reduction=reduction)
+        wrt = [v for v in (x, t) if v.requires_grad]
+        grads = lib.autograd.grad(loss.sum(), wrt, create_graph=True)
+        second = lib.autograd.grad(sum((g * g).sum() for g in grads), wrt)
+        res.append((str(loss.dtype).split(".")[-1], loss.grad_fn.name(),
+                    [v.detach().float().numpy() for v in (loss, *grads, *second)]))
+    assert res[1][:2] == res[0][:2]
+    tol = 1e-2 if "16" in "".join(dtypes) else 1e-6
+    for t_, m in zip(res[0][2], res[1][2]):
+        np.testing.assert_allclose(m, t_, rtol=tol, atol=tol)
+    for lib in (torch, tg):
+        a = lib.ones(3, requires_grad=True)
+        x = a * 1
+        loss = lib.nn.functional.mse_loss(x, lib.zeros(3))
+        x.mul_(2)
+        with pytest.raises(RuntimeError, match="modified by an inplace operation"):
+            loss.backward()

@@ -216,6 +216,41 @@ class BinaryCrossEntropy(Function):
         return gx, gy
 
 
+class MseLoss(Function):
+    """l = (x - t)^2, reduced in the same node as torch's mse_loss ('none', 'mean' or 'sum');  dx = 2 (x - t) dl = -dt
+    (dl / n for the mean). float16 / bfloat16 are computed in float32, as torch's."""
+    def forward(self, x, t, reduction):
+        self.x, self.t, self.reduction = x, t, reduction
+        d = _diff32(x, t)
+        d *= d
+        if reduction == "none":
+            return d.astype(x.dtype, copy=False)
+        with np.errstate(invalid="ignore", divide="ignore"):  # the mean of nothing is nan, as torch's, unwarned
+            s = d.sum() / d.dtype.type(d.size) if reduction == "mean" else d.sum()
+        return xp_of(x).asarray(s, dtype=x.dtype)
+
+    def backward(self, g):
+        x, n = self.x, self.needs_input_grad
+        d = _diff32(x, self.t)
+        d *= d.dtype.type(2 / x.size if self.reduction == "mean" and x.size else 2)  # torch's order: norm * d * g
+        d *= g
+        gx = d.astype(x.dtype, copy=False)
+        return (gx if n[0] else None), (-gx if n[1] else None)
+
+    def backward_graph(self, g):
+        n = self.needs_input_grad
+        d = self._input(0, self.x) - self._input(1, self.t)
+        gx = d * (2 / self.x.size if self.reduction == "mean" and self.x.size else 2.0) * g
+        return (gx if n[0] else None), (-gx if n[1] else None)
+
+
+def _diff32(x, t):
+    """x - t as a new array, in float32 for float16 / bfloat16 (torch's opmath)"""
+    if x.dtype.itemsize < 4 and x.dtype.kind in "fV":
+        return x.astype(np.float32) - t.astype(np.float32)
+    return x - t
+
+
 class Huber(Function):
     """Huber loss of d = x - t, reduced in the same node as torch's huber_loss / smooth_l1_loss (reduction 'none',
     'mean' or 'sum'); smooth=True is smooth_l1 with beta = delta (its values divided by beta, in torch's order):
