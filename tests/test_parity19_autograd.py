@@ -454,3 +454,27 @@ def test_mse_loss_one_node_as_torch(dtypes, reduction):
         x.mul_(2)
         with pytest.raises(RuntimeError, match="modified by an inplace operation"):
             loss.backward()
+
+
+# ---- a view taken under no_grad of a tensor that requires grad ----------------------------------------------------
+@pytest.mark.parametrize("base", ["leaf", "graph"])
+@pytest.mark.parametrize("op", ["mul_", "add_", "iadd", "clamp_", "fill_", "copy_", "setitem", "zero_"])
+def test_no_grad_view_written_with_grad_on_refused_as_torch(base, op):
+    """the view requires grad, as torch's; an in-place op on it with grad mode on was a plain write, which the graph
+    of its base never saw (a silently wrong gradient for a graph base, a changed leaf for a leaf); torch refuses it.
+    Under no_grad, and on a view of a detach() alias, the write goes through, as torch's"""
+    ops = {"mul_": lambda v: v.mul_(3), "add_": lambda v: v.add_(1.0), "iadd": lambda v: v.__iadd__(1.0),
+           "clamp_": lambda v: v.clamp_(0, 1), "fill_": lambda v: v.fill_(2.0), "copy_": lambda v: v.copy_(v * 0 + 5),
+           "setitem": lambda v: v.__setitem__(0, 7.0), "zero_": lambda v: v.zero_()}
+    for lib in (torch, tg):
+        a = lib.tensor([1.0, -2.0, 3.0, 0.5], requires_grad=True)
+        x = a if base == "leaf" else a * 2
+        with lib.no_grad():
+            v = x[1:]
+            u = x.detach()[1:]
+        assert v.requires_grad
+        with pytest.raises(RuntimeError):
+            ops[op](v)
+        ops[op](u)  # a detach() alias's view: no graph to bypass
+        with lib.no_grad():
+            ops[op](v)
