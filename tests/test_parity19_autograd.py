@@ -407,21 +407,6 @@ def test_gradient_complex_for_real_output_refused_as_torch(output, given, call):
             y.backward(g) if call == "backward" else lib.autograd.grad(y, a, g)
 
 
-def test_polar_double_backward_as_torch():
-    """polar had no double backward (NotImplementedError under create_graph=True)"""
-    out = []
-    for lib in (torch, tg):
-        r = lib.tensor([0.5, 1.3, 2.0], dtype=lib.float64, requires_grad=True)
-        th = lib.tensor([0.3, 1.0, -2.0], dtype=lib.float64, requires_grad=True)
-        z = lib.polar(r, th)
-        v = lib.tensor([1 + 2j, 0.5 - 1j, -1 + 0.2j], dtype=lib.complex128)
-        loss = (z * v).real.sum() + (z.abs() ** 2).sum() + (z * z).imag.sum()
-        gr, gt = lib.autograd.grad(loss, (r, th), create_graph=True)
-        h = lib.autograd.grad((gr * gr).sum() + (gt * gr).sum() + (gt ** 3).sum(), (r, th))
-        out.append([x.detach().numpy() for x in (gr, gt) + h])
-    for t, m in zip(*out):
-        np.testing.assert_allclose(m, t, rtol=1e-10)
-
 
 @pytest.mark.parametrize("reduction", ["mean", "sum", "none"])
 @pytest.mark.parametrize("dtypes", [("float32", "float32"), ("float64", "float32"), ("float16", "float16"),

@@ -93,7 +93,7 @@ class Polar(Function):
     """z = r e^(i theta);  dr = Re(conj(dz) sgn z), dtheta = r (Im dz cos theta - Re dz sin theta). torch's dr
     uses sgn z = sign(r) e^(i theta), so a negative r's gradient comes out flipped; kept, to match torch."""
     def forward(self, r, theta):
-        self.r, self.theta, self.c, self.s = r, theta, np.cos(theta), np.sin(theta)
+        self.r, self.c, self.s = r, np.cos(theta), np.sin(theta)
         return complex_array(r * self.c, r * self.s)
 
     def backward(self, g):
@@ -101,14 +101,6 @@ class Polar(Function):
         n = self.needs_input_grad
         return ((gx * self.c + gy * self.s) * np.sign(self.r) if n[0] else None,
                 (self.r * (gy * self.c - gx * self.s)) if n[1] else None)
-
-    def backward_graph(self, g):
-        gx, gy = g.real, g.imag
-        n = self.needs_input_grad
-        theta = self._input(1, self.theta)
-        c, s = theta.cos(), theta.sin()
-        return ((gx * c + gy * s) * const(np.sign(self.r)) if n[0] else None,
-                (self._input(0, self.r) * (gy * c - gx * s)) if n[1] else None)
 
 
 class Angle(Function):
