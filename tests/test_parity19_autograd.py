@@ -463,3 +463,76 @@ def test_no_grad_view_written_with_grad_on_refused_as_torch(base, op):
         ops[op](u)  # a detach() alias's view: no graph to bypass
         with lib.no_grad():
             ops[op](v)
+
+
+# ---- autograd.graph.register_multi_grad_hook --------------------------------------------------------------------
+def _multi_hook_cases(lib):
+    R = lib.autograd.graph.register_multi_grad_hook
+
+    def a_only(a, b, x, seen):
+        R((a, b), seen.append)
+        (a * 2).sum().backward()
+
+    def both_twice(a, b, x, seen):
+        R((a, b), seen.append)
+        (a * b).sum().backward()
+        (a * 3).sum().backward()
+
+    def non_leaf(a, b, x, seen):
+        R((x, b), seen.append)
+        (x * b).sum().backward()
+
+    def grad_of_non_leaf(a, b, x, seen):
+        y = x * 3
+        R((x, y), seen.append)
+        lib.autograd.grad((x * y).sum(), [x])
+
+    def inputs(a, b, x, seen):
+        R((a, b), seen.append)
+        (a * b).sum().backward(inputs=[b])
+
+    def any_twice(a, b, x, seen):
+        R((a, b), seen.append, mode="any")
+        (a * b).sum().backward()
+        (a * b).sum().backward()
+
+    def retained(a, b, x, seen):
+        y = (a * b).sum()
+        R((a, b), seen.append)
+        y.backward(retain_graph=True)
+        y.backward()
+
+    def removed(a, b, x, seen):
+        R((a, b), seen.append).remove()
+        (a * b).sum().backward()
+
+    return {f.__name__: f for f in (a_only, both_twice, non_leaf, grad_of_non_leaf, inputs, any_twice, retained,
+                                    removed)}
+
+
+def _summed(g):
+    if isinstance(g, (list, tuple)):
+        return [None if q is None else float(q.sum()) for q in g]
+    return float(g.sum())
+
+
+@pytest.mark.parametrize("case", list(_multi_hook_cases(torch)))
+def test_register_multi_grad_hook_as_torch(case):
+    """torch.autograd.graph.register_multi_grad_hook was missing: mode 'all' calls once per pass with every reached
+    tensor's gradient (None for the others), mode 'any' with the first"""
+    out = []
+    for lib in (torch, tg):
+        seen = []
+        a, b = lib.ones(3, requires_grad=True), lib.ones(3, requires_grad=True)
+        _multi_hook_cases(lib)[case](a, b, a * 2, seen)
+        out.append([_summed(g) for g in seen])
+    assert out[1] == out[0]
+
+
+def test_register_multi_grad_hook_refusals_as_torch():
+    for lib in (torch, tg):
+        a = lib.ones(3, requires_grad=True)
+        with pytest.raises(ValueError):
+            lib.autograd.graph.register_multi_grad_hook((a,), print, mode="some")
+        with pytest.raises((RuntimeError, AssertionError)):  # (torch's is an assert)
+            lib.autograd.graph.register_multi_grad_hook((a, lib.ones(3)), print)

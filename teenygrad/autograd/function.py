@@ -2,13 +2,16 @@
 output tensors; backward walks it in reverse topological order without recursion."""
 import numpy as _np
 from . import grad_mode
-from .hooks import run_hooks, run_post_accumulate_hooks, hook_state, run_node_prehooks, run_node_posthooks
+from .hooks import run_hooks, run_post_accumulate_hooks, hook_state, run_node_prehooks, run_node_posthooks, reach
 from .._arrays import c_copy, zeros_on
 
 _state = grad_mode._state
 # autograd.graph.saved_tensors_hooks' (pack, unpack) pairs, innermost last (autograd/graph.py): while one is set,
 # each recorded op hands the arrays it keeps for backward to pack, and gets them back through unpack there
 _saved_hooks = []
+# the backward pass running now, for autograd.graph.register_multi_grad_hook: [its number, what it reaches (the
+# graph nodes, the leaves' ids), worked out before it frees the graph and only while such a hook exists]
+current_pass = [0, None]
 
 
 class Function:
@@ -427,6 +430,7 @@ def run_backward(root, grad, retain_graph=False, capture=None):
     capture (autograd.grad, backward(inputs=)): a dict whose keys are the graph nodes of non-leaf tensors and
     the id()s of leaf tensors; their gradients are stored there instead, no leaf's .grad is touched, and only
     the nodes on a path to one of them run."""
+    current_pass[:] = current_pass[0] + 1, reach(root, capture) if hook_state["multi"] else None
     if root._ctx is None:  # backward on a leaf itself
         if hook_state["leaf"]:
             grad = _leaf_grad(root, grad)

@@ -10,8 +10,9 @@ graph: d/dx of `g * y` reaches y's node, and from there x. Ops without a backwar
 As in torch, create_graph keeps the graph (nothing is freed), a leaf's .grad becomes a Tensor with a grad_fn, and
 gradients arriving at a leaf that already has one are added out of place."""
 from . import grad_mode
-from .function import Function, _FREED, check_nan, _check_unwritten, _prune, _topo_order, _unpack_saved, _drop_unpacked
-from .hooks import hook_state, checked_hook_result, run_node_prehooks, run_node_posthooks
+from .function import (Function, _FREED, check_nan, _check_unwritten, _prune, _topo_order, _unpack_saved,
+                       _drop_unpacked, current_pass)
+from .hooks import hook_state, checked_hook_result, run_node_prehooks, run_node_posthooks, reach
 
 _state = grad_mode._state
 
@@ -42,6 +43,7 @@ def run_backward_graph(root, grad, capture=None):
 
 
 def _run(root, grad, capture):
+    current_pass[:] = current_pass[0] + 1, reach(root, capture) if hook_state["multi"] else None
     if root._ctx is None:  # backward on a leaf itself
         if capture is None:
             _store(root, _leaf_hooks(root, grad))

@@ -7,7 +7,8 @@ import itertools
 from . import grad_mode
 
 _state = grad_mode._state
-hook_state = {"leaf": False}  # set once a leaf has a hook (of either kind): until then backward looks for none
+hook_state = {"leaf": False, "multi": False}  # leaf: set once a leaf has a hook (of either kind): until then backward
+# looks for none; multi: once register_multi_grad_hook was called, backward works out what each pass reaches
 _ids = itertools.count()
 
 
@@ -117,6 +118,72 @@ def run_node_posthooks(node, grad_inputs, g, graph=False):
             if new is not None:
                 grad_inputs = _hook_grads(fn, new, grad_inputs, graph)
     return grad_inputs
+
+
+class _Handles:
+    """register_multi_grad_hook's handle: remove() unregisters the hook it put on each tensor."""
+
+    def __init__(self, handles):
+        self.handles = handles
+
+    def remove(self):
+        for h in self.handles:
+            h.remove()
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.remove()
+
+
+def register_multi_grad_hook(tensors, fn, *, mode="all"):
+    """autograd.graph.register_multi_grad_hook: once per backward pass, mode "all" calls fn(grads) when the gradient
+    of every one of tensors that the pass reaches has been computed (a list, None for those it doesn't reach);
+    mode "any" calls fn(grad) with the first one computed. A hook on each tensor counts them (function.current_pass
+    tells the passes apart)."""
+    from .function import current_pass
+    if mode not in ("all", "any"):
+        raise ValueError(f"register_multi_grad_hook: expected mode to be 'all' or 'any', got {mode!r}")
+    tensors = tuple(tensors)
+    for i, t in enumerate(tensors):
+        if not t.requires_grad:
+            raise RuntimeError(f"register_multi_grad_hook: tensor {i} does not require grad")
+    hook_state["multi"] = True
+    state = {}  # this pass's number -> [gradients so far, how many more to wait for]
+
+    def hook_for(i):
+        def hook(g):
+            n = current_pass[0]
+            if n not in state:
+                state.clear()  # an earlier pass's leftovers: its unreached tensors never called
+                nodes, leaves = current_pass[1]
+                state[n] = [[None] * len(tensors), sum(t._ctx in nodes if t._ctx is not None else id(t) in leaves
+                                                        for t in tensors)]
+                if mode == "any":
+                    fn(g)
+            if mode == "all":
+                got = state[n]
+                got[0][i] = g
+                got[1] -= 1
+                if got[1] == 0:
+                    fn(got[0])
+        return hook
+    return _Handles([register_hook(t, hook_for(i)) for i, t in enumerate(tensors)])
+
+
+def reach(root, capture):
+    """What the backward pass from root (capturing `capture`, as run_backward) computes gradients for: the set of
+    its graph nodes, and the set of the ids of its leaves."""
+    from .function import Function, _prune, _topo_order
+    if root._ctx is None:
+        return set(), {id(root)}
+    order = reversed(_topo_order(root._ctx))
+    if capture is not None:
+        order, _ = _prune(order, capture)
+    nodes = set(order)
+    leaves = {id(p) for node in nodes for p in node.parents or () if not isinstance(p, Function)}
+    return nodes, leaves if capture is None else {k for k in leaves if k in capture}
 
 
 def register_post_accumulate_grad_hook(t, fn):
