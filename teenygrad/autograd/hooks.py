@@ -7,8 +7,8 @@ import itertools
 from . import grad_mode
 
 _state = grad_mode._state
-hook_state = {"leaf": False, "multi": False}  # leaf: set once a leaf has a hook (of either kind): until then backward
-# looks for none; multi: once register_multi_grad_hook was called, backward works out what each pass reaches
+hook_state = {"leaf": False, "multi": 0}  # leaf: set once a leaf has a hook (of either kind): until then backward
+# looks for none; multi: register_multi_grad_hook's hooks in place, for which backward works out what a pass reaches
 _ids = itertools.count()
 
 
@@ -125,10 +125,14 @@ class _Handles:
 
     def __init__(self, handles):
         self.handles = handles
+        hook_state["multi"] += 1
 
     def remove(self):
+        if self.handles:
+            hook_state["multi"] -= 1
         for h in self.handles:
             h.remove()
+        self.handles = []
 
     def __enter__(self):
         return self
@@ -149,7 +153,6 @@ def register_multi_grad_hook(tensors, fn, *, mode="all"):
     for i, t in enumerate(tensors):
         if not t.requires_grad:
             raise RuntimeError(f"register_multi_grad_hook: tensor {i} does not require grad")
-    hook_state["multi"] = True
     state = {}  # this pass's number -> [gradients so far, how many more to wait for]
 
     def hook_for(i):
