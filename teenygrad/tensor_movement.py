@@ -171,7 +171,16 @@ def transpose(self, dim0, dim1):
         order = tuple(order)
         if n <= 8:  # at most 8 * 8 * 8 orders kept
             _SWAPS[n, d0, d1] = order
-    return _permuted(self, order)  # a valid permutation by construction: skip permute's checks
+    # a valid permutation by construction: skip permute's checks
+    return _torch_named(_permuted(self, order), "TransposeBackward0")
+
+
+def _torch_named(out, name):
+    """out, whose graph node (if any) is new, read as torch's node `name`: a Permute or Reshape node can't tell
+    transpose from permute, or unsqueeze from view"""
+    if out._ctx is not None:
+        out._ctx.torch_name = name
+    return out
 
 
 _SWAPS = {}  # (ndim, dim0, dim1) -> transpose's axis order: built once, not per call (16 a GPT decode step)
@@ -186,7 +195,7 @@ def swapaxes(self, axis0, axis1):
 def t(self):
     if self.ndim > 2:
         raise RuntimeError(f"t: expects a tensor with <= 2 dimensions, but got shape {self.shape}")
-    return self.transpose(0, 1) if self.ndim == 2 else self
+    return _torch_named(self.transpose(0, 1), "TBackward0") if self.ndim == 2 else self
 
 
 @_method
@@ -251,10 +260,11 @@ def squeeze(self, dim=None, *, axis=None):
         dims = _norm_dims(dim, self.ndim, "squeeze")
         keep = [i for i, s in enumerate(self.shape) if not (i in dims and s == 1)]
     shape = tuple(self.shape[i] for i in keep)
+    name = "SqueezeBackward0" if dim is None else "SqueezeBackward1" if isinstance(dim, int) else "SqueezeBackward2"
     if 1 not in shape:  # numpy's strides are torch's
-        return _reshaped(self, shape, False)
+        return _torch_named(_reshaped(self, shape, False), name)
     st = self.stride()  # torch keeps the strides of the axes left; numpy's reshape may give a size-1 one another
-    return _reshaped(self, shape, tuple([st[i] for i in keep]))
+    return _torch_named(_reshaped(self, shape, tuple([st[i] for i in keep])), name)
 
 
 @_method
@@ -263,8 +273,8 @@ def unsqueeze(self, dim):
     d = _norm_dim(dim, a.ndim + 1, "unsqueeze")
     shape = a.shape[:d] + (1,) + a.shape[d:]
     # numpy's reshape gives torch's strides to a C-contiguous input without size-1 axes: no need to work them out
-    return _reshaped(self, shape, False if 1 not in a.shape and a.flags.c_contiguous else
-                     _unsqueeze_strides(a.shape, self.stride(), d))
+    return _torch_named(_reshaped(self, shape, False if 1 not in a.shape and a.flags.c_contiguous else
+                                  _unsqueeze_strides(a.shape, self.stride(), d)), "UnsqueezeBackward0")
 
 
 @_method

@@ -41,7 +41,10 @@ def sum(self, dim=None, keepdim=False, dtype=None, axis=None):
             x = x._cast(dt.int64)
         elif kind == "V":
             return _via_float32(self, "sum", dim, keepdim, axis=axis)
-    return R.Sum.apply(x, axis=_dims(self, dim, axis, "sum"), keepdim=keepdim)
+    out = R.Sum.apply(x, axis=_dims(self, dim, axis, "sum"), keepdim=keepdim)
+    if out._ctx is not None and (dim is not None or axis is not None):
+        out._ctx.torch_name = "SumBackward1"  # torch's overload with dims (SumBackward0: all of them)
+    return out
 
 
 def _check_grad_dtype(self, dtype, op):
@@ -66,7 +69,10 @@ def mean(self, dim=None, keepdim=False, dtype=None, axis=None):
     x = self if dtype is None else self._cast(dt.to_dtype(dtype))
     if not dt.is_floating(x.dtype) and x.dtype.kind != "c":
         raise RuntimeError(f"mean: could not infer output dtype. Input dtype must be floating point, got {x.dtype}")
-    return R.Mean.apply(x, axis=_dims(self, dim, axis, "mean"), keepdim=keepdim)
+    out = R.Mean.apply(x, axis=_dims(self, dim, axis, "mean"), keepdim=keepdim)
+    if out._ctx is not None and (dim is not None or axis is not None):
+        out._ctx.torch_name = "MeanBackward1"  # as sum's
+    return out
 
 
 @_method

@@ -204,13 +204,22 @@ _NAMED = {
     "expm1": lambda lib, a, b: a.expm1(), "pow_tensor": lambda lib, a, b: a ** b, "pow_number": lambda lib, a, b: a ** 2,
     "clamp_numbers": lambda lib, a, b: a.clamp(0, 1), "clamp_tensor": lambda lib, a, b: a.clamp(b),
     "clamp_tensors": lambda lib, a, b: a.clamp(b, b + 1), "clamp_max_tensor": lambda lib, a, b: a.clamp(max=b),
+    # Permute, Reshape, Sum, Mean and Tri nodes that torch names after the call that made them
+    "t": lambda lib, a, b: a[None].expand(2, 2).t(), "transpose": lambda lib, a, b: a[None].transpose(0, 1),
+    "mT": lambda lib, a, b: a[None].mT, "permute": lambda lib, a, b: a[None].permute(1, 0),
+    "unsqueeze": lambda lib, a, b: a.unsqueeze(1), "squeeze": lambda lib, a, b: a[None].squeeze(),
+    "squeeze_dim": lambda lib, a, b: a[None].squeeze(0), "squeeze_dims": lambda lib, a, b: a[None].squeeze((0,)),
+    "view": lambda lib, a, b: a.view(2, 1), "sum_dim": lambda lib, a, b: a.sum(0), "sum_all": lambda lib, a, b: a.sum(),
+    "mean_dim": lambda lib, a, b: a.mean(0), "mean_all": lambda lib, a, b: a.mean(),
+    "triu": lambda lib, a, b: a[None].expand(2, 2).triu(), "tril": lambda lib, a, b: a[None].expand(2, 2).tril(),
 }
 
 
 @pytest.mark.parametrize("op", list(_NAMED))
 def test_grad_fn_name_as_torch(op):
     """a class name ending in a digit lost it to the overload number (Log2 read LogBackward2, Log10 Log1Backward0,
-    Expm1 ExpmBackward1, I0 IBackward0); clamp with tensor bounds read ClampBackward1 (torch: 0, 1 is for numbers)"""
+    Expm1 ExpmBackward1, I0 IBackward0); clamp with tensor bounds read ClampBackward1 (torch: 0, 1 is for numbers);
+    t, transpose, unsqueeze, squeeze, sum / mean over dims and tril / triu read Permute, View, SumBackward0 ... """
     names = []
     for lib in (torch, tg):
         a = lib.tensor([0.5, 0.7], requires_grad=True)

@@ -85,8 +85,12 @@ def _matmul_name(node):
     return named + ("Backward4" if named == "Squeeze" else "Backward0")
 
 
+def _tri_name(node):
+    return "TriuBackward0" if getattr(node, "upper", False) else "TrilBackward0"
+
+
 # names that depend on the node's fields, computed only when asked for (repr, name())
-_NAMES_BY_FIELDS = {"GetItem": _getitem_name, "Matmul": _matmul_name}
+_NAMES_BY_FIELDS = {"GetItem": _getitem_name, "Matmul": _matmul_name, "Tri": _tri_name}
 
 
 def node_name(node):
