@@ -356,11 +356,13 @@ def test_implicit_gradient_of_a_complex_scalar_refused_as_torch(call):
 
 @pytest.mark.parametrize("layout", ["contiguous", "transposed"])
 def test_clone_grad_fn_name_as_torch(layout):
-    """clone's node read ToCopyBackward0 (torch: CloneBackward0)"""
+    """clone's node read ToCopyBackward0 (torch: CloneBackward0; to(copy=True)'s does read ToCopyBackward0)"""
     names = []
     for lib in (torch, tg):
         a = lib.ones(3, 2, requires_grad=True)
-        names.append((a if layout == "contiguous" else a.t()).clone().grad_fn.name())
+        a = a if layout == "contiguous" else a.t()
+        names.append((a.clone().grad_fn.name(), a.to(lib.float32, copy=True).grad_fn.name(),
+                      a.to(memory_format=lib.contiguous_format, copy=True).grad_fn.name()))
     assert names[1] == names[0]
 
 
