@@ -212,6 +212,8 @@ _NAMED = {
     "view": lambda lib, a, b: a.view(2, 1), "sum_dim": lambda lib, a, b: a.sum(0), "sum_all": lambda lib, a, b: a.sum(),
     "mean_dim": lambda lib, a, b: a.mean(0), "mean_all": lambda lib, a, b: a.mean(),
     "triu": lambda lib, a, b: a[None].expand(2, 2).triu(), "tril": lambda lib, a, b: a[None].expand(2, 2).tril(),
+    "smooth_l1": lambda lib, a, b: lib.nn.functional.smooth_l1_loss(a, b),
+    "huber": lambda lib, a, b: lib.nn.functional.huber_loss(a, b),
 }
 
 

@@ -89,8 +89,12 @@ def _tri_name(node):
     return "TriuBackward0" if getattr(node, "upper", False) else "TrilBackward0"
 
 
+def _huber_name(node):
+    return "SmoothL1LossBackward0" if getattr(node, "smooth", False) else "HuberLossBackward0"
+
+
 # names that depend on the node's fields, computed only when asked for (repr, name())
-_NAMES_BY_FIELDS = {"GetItem": _getitem_name, "Matmul": _matmul_name, "Tri": _tri_name}
+_NAMES_BY_FIELDS = {"GetItem": _getitem_name, "Matmul": _matmul_name, "Tri": _tri_name, "Huber": _huber_name}
 
 
 def node_name(node):
