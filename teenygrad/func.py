@@ -27,12 +27,14 @@ def _fresh(x):
                     f"{type(x).__name__}")
 
 
-def _leaves(x):
+def _leaves(x, op="func"):
     if isinstance(x, Tensor):
         return [x]
     if isinstance(x, (tuple, list)):
-        return [t for a in x for t in _leaves(a)]
-    return [t for v in x.values() for t in _leaves(v)]
+        return [t for a in x for t in _leaves(a, op)]
+    if isinstance(x, dict):
+        return [t for v in x.values() for t in _leaves(v, op)]
+    raise RuntimeError(f"{op}: expected only Tensors (or tuples, lists, dicts of them), got {type(x).__name__}")
 
 
 def _like(x, flat):
@@ -272,7 +274,7 @@ def jvp(func, primals, tangents, *, strict=False, has_aux=False):
     if len(primals) != len(tangents):
         raise RuntimeError(f"jvp: Expected primals and tangents to have the same length, got {len(primals)} and "
                            f"{len(tangents)}")
-    for p, t in zip(_leaves(primals), _leaves(tangents)):
+    for p, t in zip(_leaves(primals, "jvp"), _leaves(tangents, "jvp")):
         if tuple(p.shape) != tuple(t.shape):
             raise RuntimeError(f"jvp: Expected primals and tangents to have the same shapes, got {tuple(p.shape)} "
                                f"and {tuple(t.shape)}")

@@ -15,7 +15,7 @@ from .tensor import Tensor, E, _is_view_of, _gstate, _move, _needs_grad, _shared
 # in-place: real in-place on the array when no graph is involved; otherwise rebind (see _inplace)
 def _inplace(self, result, op):
     if _gstate["enabled"] and (self._requires_grad or result.requires_grad):
-        if self._ctx is None and self._requires_grad:
+        if self._ctx is None and self._requires_grad and "_nograd_view" not in self.__dict__:
             raise RuntimeError(f"{op}: a leaf Variable that requires grad is being used in an in-place "
                                "operation; wrap it in teenygrad.no_grad() or use .data")
         if result._data.dtype != self._data.dtype or result._data.shape != self._data.shape:
@@ -315,6 +315,8 @@ def _plain_view(out, base, fn, **kw):
         d["_recipe"] = None  # _share_counter, spelled out: inference takes views under no_grad at every step
         d["_nograd_view"] = True
         bd = base.__dict__
+        if base._requires_grad:  # as torch's: the view requires grad too, with no graph behind it, so an in-place
+            out._requires_grad = True  # op on it with grad on is refused (as a leaf's) instead of going unrecorded
         if base._ctx is None:
             if "_recipe" not in bd:
                 d["_shares"] = _weakref(base)

@@ -258,6 +258,7 @@ def squeeze(self, dim=None, *, axis=None):
         dims = _norm_dims(dim, self.ndim, "squeeze")
         keep = [i for i, s in enumerate(self.shape) if not (i in dims and s == 1)]
     shape = tuple(self.shape[i] for i in keep)
+    name = "SqueezeBackward0" if dim is None else "SqueezeBackward1" if isinstance(dim, int) else "SqueezeBackward2"
     if 1 not in shape:  # numpy's strides are torch's
         out = _reshaped(self, shape, False)
     else:  # torch keeps the strides of the axes left; numpy's reshape may give a size-1 one another

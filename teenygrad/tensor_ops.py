@@ -39,7 +39,7 @@ def _float_unary(name, fn_cls):
 
 for _name, _cls in [("exp", E.Exp), ("log", E.Log), ("log2", E.Log2), ("log10", E.Log10), ("log1p", E.Log1p),
                     ("expm1", E.Expm1), ("sqrt", E.Sqrt), ("rsqrt", E.Rsqrt), ("sin", E.Sin), ("cos", E.Cos),
-                    ("tanh", E.Tanh), ("sigmoid", E.Sigmoid), ("reciprocal", E.Reciprocal), ("erf", S.Erf)]:
+                    ("tan", E.Tan), ("sinh", E.Sinh), ("cosh", E.Cosh), ("tanh", E.Tanh), ("sigmoid", E.Sigmoid), ("reciprocal", E.Reciprocal), ("erf", S.Erf)]:
     _float_unary(_name, _cls)
 
 
@@ -276,29 +276,6 @@ Tensor.where = _where_method
 
 
 # ---- composites: a few more torch names built from the differentiable ops above -------------------------
-@_method
-def tan(self):
-    if self._data.dtype.kind == "c":  # sin / cos would be inf / inf = NaN where Im x is large (tan -> +-i there)
-        return C.UNARY["tan"].apply(self)
-    return self.sin() / self.cos()
-
-
-@_method
-def sinh(self):
-    if self._data.dtype.kind == "c":
-        return C.UNARY["sinh"].apply(self)
-    x = self._float_operand()
-    return (x.exp() - (-x).exp()) * 0.5
-
-
-@_method
-def cosh(self):
-    if self._data.dtype.kind == "c":
-        return C.UNARY["cosh"].apply(self)
-    x = self._float_operand()
-    return (x.exp() + (-x).exp()) * 0.5
-
-
 @_method
 def logaddexp(self, other):
     """log(e^a + e^b) without overflow: max(a, b) + log1p(e^-|a - b|); a = b (infinite ones too: -inf - -inf is

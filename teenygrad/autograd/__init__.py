@@ -2,11 +2,11 @@ from .grad_mode import (no_grad, enable_grad, inference_mode, is_grad_enabled, s
                         is_inference_mode_enabled)
 from .function import Function, once_differentiable
 from .custom import FunctionCtx
-from .engine import grad
+from .engine import grad, backward
 from .gradcheck import gradcheck, gradgradcheck
 
 __all__ = ["no_grad", "enable_grad", "inference_mode", "is_grad_enabled", "set_grad_enabled",
-           "is_inference_mode_enabled", "Function", "FunctionCtx", "once_differentiable", "grad", "gradcheck",
+           "is_inference_mode_enabled", "Function", "FunctionCtx", "once_differentiable", "grad", "backward", "gradcheck",
            "gradgradcheck"]
 
 

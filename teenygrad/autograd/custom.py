@@ -32,6 +32,11 @@ class FunctionCtx(Function):
     keeps_graph = frees_itself = True  # without retain_graph the engine calls free(), which keeps ctx's attributes
 
     def save_for_backward(self, *tensors):
+        from ..tensor import Tensor
+        for i, t in enumerate(tensors):
+            if t is not None and not isinstance(t, Tensor):
+                raise TypeError(f"save_for_backward can only save tensors (or None), but argument {i} is of type "
+                                f"{type(t).__name__}")
         if _saved_hooks:  # autograd.graph.saved_tensors_hooks: keep only what pack returns (graph.py)
             pack, unpack = _saved_hooks[-1]
             with grad_mode.no_grad():
@@ -223,6 +228,12 @@ class _OutputSlot(Function):
     def name(self):
         return self.parents[0].name() if self.parents else super().name()
 
+    def register_prehook(self, fn):  # Node hooks go on the Function's node, which sees every output's gradient
+        return self.parents[0].register_prehook(fn)
+
+    def register_hook(self, fn):
+        return self.parents[0].register_hook(fn)
+
     def backward(self, g):
         grads = [None] * self.n
         grads[self.i] = g
@@ -284,6 +295,9 @@ def custom_apply(cls, *args, **kwargs):
     outs = list(out) if multi else [out]
     non_diff = ctx.__dict__.pop("_non_diff", ())
     dirty = ctx.__dict__.pop("_dirty", ())
+    if any(all(d != id(o) for o in outs) for d in dirty):
+        raise RuntimeError(f"{cls.__name__}: some tensors marked as dirty during the forward method were not returned "
+                           f"as outputs; the inputs that are modified in place must all be outputs of the Function")
     meta = []
     for i, o in enumerate(outs):
         if not isinstance(o, Tensor):

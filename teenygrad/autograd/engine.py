@@ -1,5 +1,6 @@
-"""autograd.grad and Tensor.backward(inputs=...): backpropagation to chosen tensors, leaves or not. Both are
-run_backward with a capture dict; grad hands the gradients back and leaves every .grad as it was."""
+"""autograd.grad, autograd.backward and Tensor.backward(inputs=...): backpropagation to chosen tensors, leaves or
+not. grad and backward(inputs=...) are run_backward with a capture dict; grad hands the gradients back and leaves
+every .grad as it was."""
 import numpy as np
 from . import function as _fn, grad_mode
 from .function import Function, run_backward
@@ -76,6 +77,9 @@ def root_grad(op, t, g, i=0):
         if a.size != 1:
             raise RuntimeError(f"{op}: grad can be implicitly created only for scalar outputs, got shape "
                                f"{tuple(a.shape)} for output {i}")
+        if a.dtype.kind == "c":  # d|L|/dL or dRe(L)/dL? torch asks for the gradient to be given
+            raise RuntimeError(f"{op}: grad can be implicitly created only for real scalar outputs, got {a.dtype} "
+                               f"for output {i}")
         return np.ones(a.shape, a.dtype) if type(a) is np.ndarray else xp_of(a).ones(a.shape, a.dtype)
     if not isinstance(g, _fn.Tensor):
         raise TypeError(f"{op}: gradients can be either Tensors or None, but got {type(g).__name__}")
@@ -83,6 +87,9 @@ def root_grad(op, t, g, i=0):
     if g.shape != a.shape:
         raise RuntimeError(f"{op}: Mismatch in shape: grad_output[{i}] has a shape of {tuple(g.shape)} "
                            f"and output[{i}] has a shape of {tuple(a.shape)}.")
+    if (g.dtype.kind == "c") != (a.dtype.kind == "c"):  # a cast would drop, or make up, an imaginary part
+        raise RuntimeError(f"{op}: for complex tensors, grad_output and output must both be complex or both real: "
+                           f"grad_output[{i}] is {g.dtype} and output[{i}] is {a.dtype}")
     return g.astype(a.dtype)
 
 
@@ -143,6 +150,21 @@ def grad(outputs, inputs, grad_outputs=None, retain_graph=None, create_graph=Fal
         else:
             out.append(Tensor._wrap(a.copy()))  # a copy: the pass may have stored a in a retained .grad too
     return tuple(out)
+
+
+def backward(tensors, grad_tensors=None, retain_graph=None, create_graph=False, grad_variables=None, inputs=None):
+    """torch.autograd.backward: tensors' gradients (each weighted by its grad_tensor) accumulated into the .grad of
+    the leaves (of inputs only, when given), in one pass: Tensor.backward for several outputs at once."""
+    if grad_variables is not None:  # torch's old name for grad_tensors
+        grad_tensors = grad_variables if grad_tensors is None else grad_tensors
+    if retain_graph is None:
+        retain_graph = create_graph
+    if create_graph:
+        return backward_graph(tensors, grad_tensors, inputs)
+    root, g = _root("backward", tensors, grad_tensors)
+    if inputs is not None:
+        return backward_into(root, g, bool(retain_graph), inputs)
+    run_backward(root, g, bool(retain_graph))
 
 
 def _batched_grad(outputs, inputs, grad_outputs, retain_graph, create_graph, allow_unused, materialize_grads):

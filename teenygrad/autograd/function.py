@@ -2,13 +2,16 @@
 output tensors; backward walks it in reverse topological order without recursion."""
 import numpy as _np
 from . import grad_mode
-from .hooks import run_hooks, run_post_accumulate_hooks, hook_state
+from .hooks import run_hooks, run_post_accumulate_hooks, hook_state, run_node_prehooks, run_node_posthooks, reach
 from .._arrays import c_copy, zeros_on
 
 _state = grad_mode._state
 # autograd.graph.saved_tensors_hooks' (pack, unpack) pairs, innermost last (autograd/graph.py): while one is set,
 # each recorded op hands the arrays it keeps for backward to pack, and gets them back through unpack there
 _saved_hooks = []
+# the backward pass running now, for autograd.graph.register_multi_grad_hook: [its number, what it reaches (the
+# graph nodes, the leaves' ids), worked out before it frees the graph and only while such a hook exists]
+current_pass = [0, None]
 
 
 class Function:
@@ -54,6 +57,18 @@ class Function:
         return tuple((p, 0) if isinstance(p, Function) else
                      ((AccumulateGrad(p), 0) if p.requires_grad else (None, 0)) for p in self.parents or ())
 
+    def register_prehook(self, fn):
+        """fn(grad_outputs) -> None or the grad_outputs to use instead, run before this node's backward (after its
+        output tensor's hooks and retain_grad), as torch's Node.register_prehook."""
+        from .hooks import register_node_hook
+        return register_node_hook(self, "_pre_hooks", fn)
+
+    def register_hook(self, fn):
+        """fn(grad_inputs, grad_outputs) -> None or the grad_inputs to use instead, run after this node's backward,
+        as torch's Node.register_hook (grad_inputs: one per input, None where none flows)."""
+        from .hooks import register_node_hook
+        return register_node_hook(self, "_post_hooks", fn)
+
     def backward(self, grad):
         raise NotImplementedError
 
@@ -80,6 +95,7 @@ class Function:
         return t
 
     retained_by = None  # the output tensor, when retain_grad or register_hook asks backward to stop at its gradient
+    # (hooks.NO_OUTPUT for a node with Node hooks only)
     needs_input_grad = None  # per input, set by apply when the op is recorded in a graph
     # torch's version counter, as write stamps: every write to a tensor's memory made without a graph, and every
     # in-place op with one, which rebinds the tensor to a new node (tensor_inplace._bump, called by _inplace once
@@ -415,6 +431,7 @@ def run_backward(root, grad, retain_graph=False, capture=None):
     capture (autograd.grad, backward(inputs=)): a dict whose keys are the graph nodes of non-leaf tensors and
     the id()s of leaf tensors; their gradients are stored there instead, no leaf's .grad is touched, and only
     the nodes on a path to one of them run."""
+    current_pass[:] = current_pass[0] + 1, reach(root, capture) if hook_state["multi"] else None
     if root._ctx is None:  # backward on a leaf itself
         if hook_state["leaf"]:
             grad = _leaf_grad(root, grad)
@@ -460,6 +477,8 @@ def run_backward(root, grad, retain_graph=False, capture=None):
         seen = node.seen
         if seen is not None and seen != writes:  # something was written since the node was made: what it saved?
             _check_unwritten(node, seen)
+        if kept is not None and "_pre_hooks" in node.__dict__:  # grad_fn.register_prehook
+            g = run_node_prehooks(node._pre_hooks, g)
         if type(g) is not _np.ndarray and isinstance(g, _np.generic):  # numpy's 0-d arithmetic returns scalars; a
             g = _np.asarray(g)  # backward that zeroes part of a copy of g (ViewScatter, SetItem) needs an array
         in_grads = node.backward(g)
@@ -467,6 +486,8 @@ def run_backward(root, grad, retain_graph=False, capture=None):
             _drop_unpacked(node)
         if not isinstance(in_grads, tuple):
             in_grads = (in_grads,)
+        if kept is not None and "_post_hooks" in node.__dict__:  # grad_fn.register_hook
+            in_grads = run_node_posthooks(node, in_grads, g)
         if anomaly:
             check_nan(node, in_grads)
         for p, pg in zip(parents, in_grads):
@@ -546,3 +567,10 @@ def _prune(order, capture):
 
 
 Tensor = None  # set by teenygrad.tensor once the class exists (tensor.py imports this module)
+
+
+def __getattr__(name):  # torch.autograd.function.FunctionCtx (type hints): custom.py imports this module
+    if name == "FunctionCtx":
+        from .custom import FunctionCtx
+        return FunctionCtx
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -106,7 +106,9 @@ class set_grad_enabled(_GradMode):
         return object.__new__(cls)
 
     def __init__(self, mode):
-        self.prev, self.mode = _state["enabled"], bool(mode)
+        if not isinstance(mode, bool):  # set_grad_enabled(None) would turn grad off for good
+            raise TypeError(f"set_grad_enabled(): argument 'enabled' must be bool, not {type(mode).__name__}")
+        self.prev, self.mode = _state["enabled"], mode
         _state["enabled"] = self.mode
 
     def __enter__(self):

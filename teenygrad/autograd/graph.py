@@ -1,5 +1,5 @@
 """torch.autograd.graph's hooks on saved tensors: saved_tensors_hooks(pack_hook, unpack_hook), save_on_cpu and
-disable_saved_tensors_hooks.
+disable_saved_tensors_hooks (and register_multi_grad_hook, a hook on several tensors' gradients: hooks.py).
 
 While a saved_tensors_hooks context is active, every op recorded in the graph hands each array it keeps for its
 backward to pack_hook (as a Tensor) and keeps only what pack_hook returns; its backward first gets the arrays back
@@ -15,8 +15,9 @@ Function's packed tensors it is skipped, since the tensors themselves are no lon
 import numpy as np
 
 from .function import _saved_hooks
+from .hooks import register_multi_grad_hook
 
-__all__ = ["saved_tensors_hooks", "save_on_cpu", "disable_saved_tensors_hooks"]
+__all__ = ["saved_tensors_hooks", "save_on_cpu", "disable_saved_tensors_hooks", "register_multi_grad_hook"]
 
 _disabled = []  # disable_saved_tensors_hooks' messages, innermost last
 

@@ -10,8 +10,9 @@ graph: d/dx of `g * y` reaches y's node, and from there x. Ops without a backwar
 As in torch, create_graph keeps the graph (nothing is freed), a leaf's .grad becomes a Tensor with a grad_fn, and
 gradients arriving at a leaf that already has one are added out of place."""
 from . import grad_mode
-from .function import Function, _FREED, check_nan, _check_unwritten, _prune, _topo_order, _unpack_saved, _drop_unpacked
-from .hooks import hook_state, checked_hook_result
+from .function import (Function, _FREED, check_nan, _check_unwritten, _prune, _topo_order, _unpack_saved,
+                       _drop_unpacked, current_pass)
+from .hooks import hook_state, checked_hook_result, run_node_prehooks, run_node_posthooks, reach
 
 _state = grad_mode._state
 
@@ -42,6 +43,7 @@ def run_backward_graph(root, grad, capture=None):
 
 
 def _run(root, grad, capture):
+    current_pass[:] = current_pass[0] + 1, reach(root, capture) if hook_state["multi"] else None
     if root._ctx is None:  # backward on a leaf itself
         if capture is None:
             _store(root, _leaf_hooks(root, grad))
@@ -75,11 +77,15 @@ def _run(root, grad, capture):
             _unpack_saved(node)
         if node.seen is not None and node.seen != writes:
             _check_unwritten(node, node.seen)
+        if kept is not None and "_pre_hooks" in node.__dict__:  # grad_fn.register_prehook
+            g = run_node_prehooks(node._pre_hooks, g, graph=True)
         in_grads = node.backward_graph(g)
         if node._packed is not None:
             _drop_unpacked(node)
         if not isinstance(in_grads, tuple):
             in_grads = (in_grads,)
+        if kept is not None and "_post_hooks" in node.__dict__:  # grad_fn.register_hook
+            in_grads = run_node_posthooks(node, in_grads, g, graph=True)
         if anomaly:
             check_nan(node, in_grads)
         for p, pg in zip(parents, in_grads):

@@ -1,11 +1,14 @@
 """Tensor.register_hook: functions run on a tensor's gradient during backward, each free to replace it. A leaf's
 hooks live on the tensor and see its summed gradient just before it goes into .grad; a non-leaf's live on the
-graph node that made it (so an in-place op that rebinds the tensor leaves them with the value they were for)."""
+graph node that made it (so an in-place op that rebinds the tensor leaves them with the value they were for).
+grad_fn.register_prehook / register_hook: torch's Node hooks, run on a node's gradients before and after its
+backward."""
 import itertools
 from . import grad_mode
 
 _state = grad_mode._state
-hook_state = {"leaf": False}  # set once a leaf has a hook (of either kind): until then backward looks for none
+hook_state = {"leaf": False, "multi": 0}  # leaf: set once a leaf has a hook (of either kind): until then backward
+# looks for none; multi: register_multi_grad_hook's hooks in place, for which backward works out what a pass reaches
 _ids = itertools.count()
 
 
@@ -46,9 +49,144 @@ def register_hook(t, fn):
         hooks = t.__dict__.setdefault("_grad_hooks", {})
     else:
         hooks = node.__dict__.setdefault("_grad_hooks", {})
-        if node.retained_by is None:
+        if node.retained_by is None or node.retained_by is NO_OUTPUT:
             node.retained_by = t  # backward looks for hooks only on nodes that have this set
     return RemovableHandle(hooks, fn)
+
+
+class _NoOutput:
+    """What a node with Node hooks but no hooked or retained output tensor keeps as `retained_by`: backward looks for
+    hooks only on nodes that have it set, and there is no .grad to retain."""
+    _retains_grad = False
+
+
+NO_OUTPUT = _NoOutput()
+
+
+def register_node_hook(node, kind, fn):
+    """grad_fn.register_prehook (kind "_pre_hooks") or register_hook ("_post_hooks")"""
+    if not callable(fn):
+        raise TypeError(f"register_hook: expected a callable hook, got {type(fn).__name__}")
+    if node.retained_by is None:
+        node.retained_by = NO_OUTPUT
+    return RemovableHandle(node.__dict__.setdefault(kind, {}), fn)
+
+
+def _as_tensors(grads):
+    """Gradients as a Node hook sees them: Tensors (a create_graph pass's already are) or None."""
+    from ..tensor import Tensor
+    return tuple(g if g is None or isinstance(g, Tensor) else Tensor._wrap(g.dense() if hasattr(g, "dense") else g)
+                 for g in grads)
+
+
+def _hook_grads(fn, out, like, graph):
+    """A Node hook's returned gradients (a tuple like `like`, Tensors or None), checked as torch checks them: arrays
+    for a first-order pass, Tensors (recorded) for a create_graph one."""
+    if not isinstance(out, (tuple, list)) or len(out) != len(like):
+        raise RuntimeError(f"hook '{_name(fn)}' returned {type(out).__name__}; expected None or a tuple of "
+                           f"{len(like)} gradients")
+    out = [None if o is None else checked_hook_result(fn, o, o.shape if like[i] is None else like[i].shape)
+           for i, o in enumerate(out)]
+    return tuple(o if o is None or graph else o._data.copy() for o in out)  # a copy: no .grad aliases the hook's
+
+
+def run_node_prehooks(hooks, g, graph=False):
+    """g (a node's incoming gradient: an array, a Tensor under create_graph, or a multi-output custom Function's
+    _OutputGrads of them) after each prehook(grad_outputs) in turn; a hook that returns None leaves it as it is."""
+    multi = hasattr(g, "grads")
+    outs = tuple(g.grads) if multi else (g,)
+    with grad_mode.set_grad_enabled(graph):
+        for fn in list(hooks.values()):  # a hook may remove itself
+            new = fn(_as_tensors(outs))
+            if new is not None:
+                outs = _hook_grads(fn, new, outs, graph)
+    if not multi:
+        return outs[0]
+    g.grads = list(outs)
+    return g
+
+
+def run_node_posthooks(node, grad_inputs, g, graph=False):
+    """grad_inputs (node's backward results, one per input) after each hook(grad_inputs, grad_outputs) of node in
+    turn; a hook that returns None leaves them as they are. Inputs that need no gradient show None, as in torch."""
+    need = node.needs_input_grad
+    grad_inputs = tuple(gi if n else None for gi, n in zip(grad_inputs, need))
+    outs = tuple(g.grads) if hasattr(g, "grads") else (g,)
+    with grad_mode.set_grad_enabled(graph):
+        for fn in list(node._post_hooks.values()):
+            new = fn(_as_tensors(grad_inputs), _as_tensors(outs))
+            if new is not None:
+                grad_inputs = _hook_grads(fn, new, grad_inputs, graph)
+    return grad_inputs
+
+
+class _Handles:
+    """register_multi_grad_hook's handle: remove() unregisters the hook it put on each tensor."""
+
+    def __init__(self, handles):
+        self.handles = handles
+        hook_state["multi"] += 1
+
+    def remove(self):
+        if self.handles:
+            hook_state["multi"] -= 1
+        for h in self.handles:
+            h.remove()
+        self.handles = []
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.remove()
+
+
+def register_multi_grad_hook(tensors, fn, *, mode="all"):
+    """autograd.graph.register_multi_grad_hook: once per backward pass, mode "all" calls fn(grads) when the gradient
+    of every one of tensors that the pass reaches has been computed (a list, None for those it doesn't reach);
+    mode "any" calls fn(grad) with the first one computed. A hook on each tensor counts them (function.current_pass
+    tells the passes apart)."""
+    from .function import current_pass
+    if mode not in ("all", "any"):
+        raise ValueError(f"register_multi_grad_hook: expected mode to be 'all' or 'any', got {mode!r}")
+    tensors = tuple(tensors)
+    for i, t in enumerate(tensors):
+        if not t.requires_grad:
+            raise RuntimeError(f"register_multi_grad_hook: tensor {i} does not require grad")
+    state = {}  # this pass's number -> [gradients so far, how many more to wait for]
+
+    def hook_for(i):
+        def hook(g):
+            n = current_pass[0]
+            if n not in state:
+                state.clear()  # an earlier pass's leftovers: its unreached tensors never called
+                nodes, leaves = current_pass[1]
+                state[n] = [[None] * len(tensors), sum(t._ctx in nodes if t._ctx is not None else id(t) in leaves
+                                                        for t in tensors)]
+                if mode == "any":
+                    fn(g)
+            if mode == "all":
+                got = state[n]
+                got[0][i] = g
+                got[1] -= 1
+                if got[1] == 0:
+                    fn(got[0])
+        return hook
+    return _Handles([register_hook(t, hook_for(i)) for i, t in enumerate(tensors)])
+
+
+def reach(root, capture):
+    """What the backward pass from root (capturing `capture`, as run_backward) computes gradients for: the set of
+    its graph nodes, and the set of the ids of its leaves."""
+    from .function import Function, _prune, _topo_order
+    if root._ctx is None:
+        return set(), {id(root)}
+    order = reversed(_topo_order(root._ctx))
+    if capture is not None:
+        order, _ = _prune(order, capture)
+    nodes = set(order)
+    leaves = {id(p) for node in nodes for p in node.parents or () if not isinstance(p, Function)}
+    return nodes, leaves if capture is None else {k for k in leaves if k in capture}
 
 
 def register_post_accumulate_grad_hook(t, fn):

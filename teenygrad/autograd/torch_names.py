@@ -14,17 +14,32 @@ class AccumulateGrad:
     def name(self):
         return "torch::autograd::AccumulateGrad"
 
+    def register_prehook(self, fn):
+        """fn(grad_outputs) -> None or (the gradient to store instead,): the leaf's own hooks (Tensor.register_hook)"""
+        from .hooks import register_hook
+        return register_hook(self.variable, lambda g: _first(fn((g,))))
+
+    def register_hook(self, fn):
+        """fn(grad_inputs, grad_outputs), run once the gradient is in the leaf's .grad (grad_inputs is empty: the
+        node has no inputs; grad_outputs holds .grad). DDP's way to learn that a parameter's gradient is ready."""
+        from .hooks import register_post_accumulate_grad_hook
+        return register_post_accumulate_grad_hook(self.variable, lambda t: fn((), (t.grad,)) and None)
+
     def __repr__(self):
         return f"<AccumulateGrad object at {id(self):#x}>"
+
+
+def _first(grads):
+    return None if grads is None else grads[0]
 
 
 # teenygrad's op classes whose torch counterparts are named otherwise (the rest read <Op>Backward0; a name given
 # with its Backward suffix is taken whole)
 _TORCH_NAMES = {
     "MulScalar": "Mul", "Pow": "PowBackward1", "PowScalar": "Pow", "Clamp": "ClampBackward1",
-    "ClampT": "ClampBackward1", "ELU": "Elu",
+    "ClampT": "Clamp", "ELU": "Elu",
     "Matmul": "Mm", "Reshape": "View", "GetItem": "Index", "Contiguous": "Clone",
-    "Cast": "ToCopy", "Pad": "ConstantPadNd", "LayerNorm": "NativeLayerNorm", "GroupNorm": "NativeGroupNorm",
+    "Cast": "ToCopy", "Log1p": "Log1P", "Pad": "ConstantPadNd", "LayerNorm": "NativeLayerNorm", "GroupNorm": "NativeGroupNorm",
     "BatchNorm": "NativeBatchNorm", "Dropout": "NativeDropout", "CrossEntropy": "NllLoss",
     "Huber": "HuberLoss", "ConvNd": "Convolution", "ConvTransposeNd": "Convolution",
     "MaxPoolNd": "MaxPool2DWithIndices", "AvgPoolNd": "AvgPool2D", "AMax": "Amax", "AMin": "Amin",
@@ -82,9 +97,13 @@ def _linear_name(node):
     return "ViewBackward0" if bias else "SqueezeBackward4" if x.ndim == 1 else "UnsafeViewBackward0"
 
 
+def _huber_name(node):
+    return "SmoothL1LossBackward0" if getattr(node, "smooth", False) else "HuberLossBackward0"
+
+
 # names that depend on the node's fields, computed only when asked for (repr, name())
 _NAMES_BY_FIELDS = {"GetItem": _getitem_name, "Matmul": _matmul_name, "Linear": _linear_name,
-                    "Tri": lambda node: "TriuBackward0" if node.upper else "TrilBackward0"}
+                    "Tri": lambda node: "TriuBackward0" if node.upper else "TrilBackward0", "Huber": _huber_name}
 
 
 def node_name(node):

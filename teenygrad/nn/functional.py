@@ -396,7 +396,7 @@ def elu(input, alpha=1.0, inplace=False):
     _t(input, "elu")
     if not dt.is_floating(input.dtype):
         raise TypeError(f"elu: expected a floating point input, got {input.dtype}")
-    out = N.ELU.apply(_inplace_source(input) if inplace else input, alpha=alpha)
+    out = N.ELU.apply(_inplace_source(input), alpha=alpha, inplace=True) if inplace else N.ELU.apply(input, alpha=alpha)
     return _write_back(input, out) if inplace else out
 
 

@@ -198,10 +198,13 @@ def mse_loss(input, target, size_average=None, reduce=None, reduction="mean", we
     if not (dt.is_floating(input.dtype) or dt.is_floating(target.dtype)):
         raise NotImplementedError(f"mse_loss: not implemented for integer tensors (input {input.dtype}, target "
                                   f"{target.dtype})")
+    if weight is None:  # one node, as torch's (MseLossBackward0), in the promoted dtype
+        _check_reduction(reduction, "mse_loss")
+        _check_same_device(input, target, "mse_loss")
+        dtype = dt.result_type(input.dtype, input.ndim, target.dtype, target.ndim)
+        return N.MseLoss.apply(input.to(dtype), target.to(dtype), reduction=reduction)
     d = input - target
-    if weight is not None:
-        return _weighted(d * d, weight, reduction, "mse_loss")
-    return _reduce(d * d, reduction, "mse_loss")._named("MseLossBackward0")
+    return _weighted(d * d, weight, reduction, "mse_loss")
 
 
 def l1_loss(input, target, size_average=None, reduce=None, reduction="mean", weight=None):

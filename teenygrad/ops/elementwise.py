@@ -8,8 +8,8 @@ from ..autograd.function import Function
 from .._arrays import unbroadcast, zeros_on
 from ..backend.cpu import fused_for
 from ..autograd.graph_backward import const, sum_to, where as _where
-from .unary import (Cast, Neg, Exp, Log, Log2, Log10, Log1p, Expm1, Sqrt, Rsqrt, Sin, Cos, Tanh,  # noqa: F401
-                    _sigmoid, Sigmoid, Abs, Reciprocal)
+from .unary import (Cast, Neg, Exp, Log, Log2, Log10, Log1p, Expm1, Sqrt, Rsqrt, Sin, Cos, Tan, Sinh,  # noqa: F401
+                    Cosh, Tanh, _sigmoid, Sigmoid, Abs, Reciprocal)
 from .where import _same_layout, _is_array, select, Where, Clamp, ClampT  # noqa: F401
 
 
@@ -321,6 +321,7 @@ class Piecewise(Function):
 
 class Remainder(Function):
     """z = x - floor(x / y) y (sign of y, Python's %);  dx = dz, dy = -dz floor(x / y)"""
+    reads_for = ((1,), (1,))  # x and y are read for dy only
     def forward(self, x, y):
         self.x, self.y = x, y
         return remainder(x, y)
@@ -355,6 +356,7 @@ def remainder(x, y):
 
 class Fmod(Function):
     """z = x - trunc(x / y) y (sign of x, C's fmod);  dx = dz, dy = -dz trunc(x / y)"""
+    reads_for = ((1,), (1,))  # x and y are read for dy only
     def forward(self, x, y):
         self.x, self.y = x, y
         return np.fmod(x, y)

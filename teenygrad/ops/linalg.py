@@ -218,6 +218,7 @@ class Slogdet(MultiOutput):
 class Solve(Function):
     """X = A^-1 B (batch dims already broadcast);  dB = A^-T dX, dA = -dB X^T (^H for complex)"""
     saves_output = True
+    reads_for, output_read_for = ((0, 1), ()), (0,)  # B's value is not kept (B written after is fine, as torch's)
 
     def forward(self, a, b, op="linalg.solve"):
         self.a = a

@@ -35,6 +35,7 @@ class CrossEntropy(Function):
             self.denom = (target != ignore_index).sum().astype(np.float32)  # stays on the device: no sync
             total = loss.sum() if reduction == "sum" else loss.sum() / self.denom
             return total.astype(x.dtype)
+        self.saves_inputs = False  # from here on only the softmax is kept: x may be written in place after, as torch's
         self.kernels = fused_for(x) if weight is None and label_smoothing == 0 else None
         if self.kernels is not None:  # the plain (GPT) case: softmax, loss and kept count in one pass (numba)
             loss, self.p, kept = self.kernels.cross_entropy(x, target, ignore_index)
@@ -135,6 +136,7 @@ class CrossEntropy(Function):
 class SoftCrossEntropy(Function):
     """Probability targets q (same shape as logits (n, C)): loss_i = -sum_c w_c q_ic log p_ic;
     dx = p sum_c(w_c q_c) - w q, dq = -w log p. Mean divides by n (as torch does)."""
+    reads_for = ((), (0,))  # x's value is not kept (its log-softmax is); q is read for dx
     def forward(self, x, q, weight=None, label_smoothing=0.0, reduction="mean"):
         n, C = x.shape
         s = x - x.max(axis=1, keepdims=True)
@@ -212,6 +214,41 @@ class BinaryCrossEntropy(Function):
         if n[1]:
             gy = g * ((1.0 - x).log() - x.log())
         return gx, gy
+
+
+class MseLoss(Function):
+    """l = (x - t)^2, reduced in the same node as torch's mse_loss ('none', 'mean' or 'sum');  dx = 2 (x - t) dl = -dt
+    (dl / n for the mean). float16 / bfloat16 are computed in float32, as torch's."""
+    def forward(self, x, t, reduction):
+        self.x, self.t, self.reduction = x, t, reduction
+        d = _diff32(x, t)
+        d *= d
+        if reduction == "none":
+            return d.astype(x.dtype, copy=False)
+        with np.errstate(invalid="ignore", divide="ignore"):  # the mean of nothing is nan, as torch's, unwarned
+            s = d.sum() / d.dtype.type(d.size) if reduction == "mean" else d.sum()
+        return xp_of(x).asarray(s, dtype=x.dtype)
+
+    def backward(self, g):
+        x, n = self.x, self.needs_input_grad
+        d = _diff32(x, self.t)
+        d *= d.dtype.type(2 / x.size if self.reduction == "mean" and x.size else 2)  # torch's order: norm * d * g
+        d *= g
+        gx = d.astype(x.dtype, copy=False)
+        return (gx if n[0] else None), (-gx if n[1] else None)
+
+    def backward_graph(self, g):
+        n = self.needs_input_grad
+        d = self._input(0, self.x) - self._input(1, self.t)
+        gx = d * (2 / self.x.size if self.reduction == "mean" and self.x.size else 2.0) * g
+        return (gx if n[0] else None), (-gx if n[1] else None)
+
+
+def _diff32(x, t):
+    """x - t as a new array, in float32 for float16 / bfloat16 (torch's opmath)"""
+    if x.dtype.itemsize < 4 and x.dtype.kind in "fV":
+        return x.astype(np.float32) - t.astype(np.float32)
+    return x - t
 
 
 class Huber(Function):

@@ -171,6 +171,8 @@ class Einsum(Function):
     """z = einsum(spec, *xs);  dx_i = einsum of dz with the other operands, into x_i's subscripts"""
     def forward(self, *xs, ins, out):
         self.xs, self.ins, self.out = xs, ins, out
+        # an operand's value is read only for the others' gradients (x @ w with a constant w: x may be written after)
+        self.reads_for = tuple(tuple(j for j in range(len(xs)) if j != i) for i in range(len(xs)))
         return _einsum(ins, out, xs)
 
     def backward(self, g):

@@ -527,30 +527,41 @@ class Hardswish(Function):
 class ELU(Function):
     """y = x (x > 0), alpha (e^x - 1) (else);  dx = dy (x > 0), dy (y + alpha) (else). One node: as a where of
     two branches, e^x overflows for large x and its zero gradient times inf makes nan. float32 with alpha >= 0 runs
-    one kernel pass each way and makes no mask: y > 0 exactly where x > 0 then (torch's elu_ backward reads y so)."""
-    saves_inputs, saves_output = False, True
-    def forward(self, x, alpha):
+    one kernel pass each way and makes no mask: y > 0 exactly where x > 0 then (torch's elu_ backward reads y so).
+    As torch's, elu keeps x (y may be written in place after; backward computes it again) and elu_ (inplace) y."""
+    saves_output = True
+    def forward(self, x, alpha, inplace=False):
         self.alpha = x.dtype.type(alpha)
-        k = one_pass_for(x) if alpha >= 0 else None
+        if inplace:
+            self.saves_inputs = False
+        else:
+            self.saves_output, self.x = False, x
+        y = self._elu(x)
+        self.y = y if inplace else None
+        return y
+
+    def _elu(self, x):
+        k = one_pass_for(x) if self.alpha >= 0 else None
         if k is not None:
             self.pos = None
-            self.y = k.elu(x, alpha)
-            return self.y
+            return k.elu(x, self.alpha)
         self.pos = x > 0
-        self.y = select(self.pos, x, np.expm1(np.minimum(x, 0)) * self.alpha)
-        return self.y
-
-    def _pos(self):
-        return self.y > 0 if self.pos is None else self.pos
+        return select(self.pos, x, np.expm1(np.minimum(x, 0)) * self.alpha)
 
     def backward(self, g):
-        k = one_pass_for(g, self.y) if self.pos is None else None
+        y = self.y if self.y is not None else self._elu(self.x)
+        k = one_pass_for(g, y) if self.pos is None else None
         if k is not None:
-            return k.elu_backward(g, self.y, self.alpha)
-        return select(self._pos(), g, g * (self.y + self.alpha))
+            return k.elu_backward(g, y, self.alpha)
+        return select(y > 0 if self.pos is None else self.pos, g, g * (y + self.alpha))
 
     def backward_graph(self, g):
-        return _where(self._pos(), g, g * (self._output(self.y) + float(self.alpha)))
+        if self.y is not None:
+            y, pos = self._output(self.y), self.y > 0 if self.pos is None else self.pos
+        else:
+            y = ELU.apply(self._input(0, self.x), alpha=float(self.alpha))
+            pos = self.x > 0
+        return _where(pos, g, g * (y + float(self.alpha)))
 
 
 class Dropout(Function):
@@ -622,6 +633,7 @@ class ScaledDotProductAttention(Function):
         if self.cuda is not None:  # flash attention: the (t, t) scores never reach memory (Triton)
             self.o, self.lse = self.cuda.attention_fwd(q, k, v, causal, scale)
             return self.o
+        self.saves_output = False  # o is not read here: it may be written in place after, as torch's
         s, self.kernels = _attention_probs(q, k, mask, causal, scale)
         self.p = s
         self.pd = s * drop if drop is not None else s

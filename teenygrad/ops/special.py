@@ -140,6 +140,7 @@ class Hypot(Function):
 class Copysign(Function):
     """z = |x| with the sign of y;  dx = dz z / x (0 where x = 0), dy = 0"""
     saves_output = True
+    reads_for, output_read_for = ((0,), ()), (0,)  # y's value is not kept (y written after is fine, as torch's)
     def forward(self, x, y):
         self.x, self.ys = x, y.shape
         self.z = np.copysign(x, y)
@@ -292,16 +293,16 @@ class Erfcx(Function):
 
 class Erfinv(Function):
     """z = erfinv y (erf z = y);  dy = dz sqrt(pi)/2 e^(z^2)"""
-    saves_inputs, saves_output = False, True
     def forward(self, y):
-        self.z = _f64("erfinv", y)
-        return self.z
+        self.y = y  # z is computed again in backward, as torch's: z may be written in place after, y may not
+        return _f64("erfinv", y)
 
     def backward(self, g):
-        return g * (math.sqrt(math.pi) / 2 * np.exp(self.z * self.z))
+        z = _f64("erfinv", self.y)
+        return g * (math.sqrt(math.pi) / 2 * np.exp(z * z))
 
     def backward_graph(self, g):
-        z = self._output(self.z)
+        z = self._input(0, self.y).erfinv()
         return g * (math.sqrt(math.pi) / 2 * (z * z).exp())
 
 
@@ -447,13 +448,11 @@ def _sinc_grad_series(t):
 
 class Sinc(Function):
     """z = sin(pi x) / (pi x), 1 at x = 0;  dx = dz (cos(pi x) - z) / x, 0 at x = 0 (near 0 from its series)"""
-    saves_output = True
     def forward(self, x):
-        self.x = x
+        self.x = x  # only x: z may be written in place after, as torch's
         px = math.pi * x.astype(np.float64)
         with np.errstate(divide="ignore", invalid="ignore"):
-            self.z = np.where(x == 0, 1.0, np.sin(px) / px).astype(x.dtype, copy=False)
-        return self.z
+            return np.where(x == 0, 1.0, np.sin(px) / px).astype(x.dtype, copy=False)
 
     def backward(self, g):
         t = math.pi * self.x.astype(np.float64)
@@ -467,7 +466,8 @@ class Sinc(Function):
         xa = self.x
         x, near = self._input(0, xa), np.abs(math.pi * xa.astype(np.float64)) < 1
         far_x = _where(near, 1.0, x)  # each branch sees only its own x, so neither's inf or NaN leaks into the other
-        far = ((math.pi * far_x).cos() - self._output(self.z)) / far_x
+        px = math.pi * far_x
+        far = (px.cos() - px.sin() / px) / far_x
         return g * _where(near, math.pi * _sinc_grad_series(math.pi * _where(near, x, 0.0)), far)
 
 

@@ -1,4 +1,4 @@
-"""One-input elementwise ops: the cast, negation, exp and the logarithms, square roots, sin and cos, tanh and
+"""One-input elementwise ops: the cast, negation, exp and the logarithms, square roots, sin, cos, tan, sinh and cosh, tanh and
 sigmoid, abs and reciprocal, each with its derivative beside it. Re-exported by elementwise.py."""
 import math
 import numpy as np
@@ -193,6 +193,47 @@ class Cos(Function):
 
     def backward_graph(self, g):
         return -g * self._input(0, self.x).sin()
+
+
+class Tan(Function):
+    """z = tan x;  dx = dz (1 + z^2)"""
+    saves_inputs, saves_output = False, True  # as torch's: x may be written in place after, z may not
+    def forward(self, x):
+        self.z = np.tan(x)
+        return self.z
+
+    def backward(self, g):
+        return g * (1 + self.z * self.z)
+
+    def backward_graph(self, g):
+        z = self._output(self.z)
+        return g * (1 + z * z)
+
+
+class Sinh(Function):
+    """z = sinh x;  dx = dz cosh x"""
+    def forward(self, x):
+        self.x = x
+        return np.sinh(x)
+
+    def backward(self, g):
+        return g * np.cosh(self.x)
+
+    def backward_graph(self, g):
+        return g * self._input(0, self.x).cosh()
+
+
+class Cosh(Function):
+    """z = cosh x;  dx = dz sinh x"""
+    def forward(self, x):
+        self.x = x
+        return np.cosh(x)
+
+    def backward(self, g):
+        return g * np.sinh(self.x)
+
+    def backward_graph(self, g):
+        return g * self._input(0, self.x).sinh()
 
 
 class Tanh(Function):
