@@ -269,18 +269,23 @@ def to(self, *args, dtype=None, device=None, copy=False, non_blocking=False, mem
     if dtype is not None:
         out = out._cast(dt.to_dtype(dtype))
     if memory_format is not None and _layout_copy(out, memory_format, "to"):
-        out = out.contiguous() if not out._data.flags.c_contiguous else (_to_copy(out) if out is self else out)
+        out = _copy_named(out.contiguous()) if not out._data.flags.c_contiguous else (_to_copy(out) if out is self
+                                                                                       else out)
     if copy and out is self:
         out = _to_copy(self)
     if (out is not self and memory_format is not None and not out._data.flags.c_contiguous
             and _check_memory_format(out._data, memory_format, "to") == "contiguous_format"):
-        out = out.contiguous()  # a copy made here (a cast, a move, copy=True) is laid out as asked, as torch's
+        out = _copy_named(out.contiguous())  # a copy made here (a cast, a move, copy=True) is laid out as asked
     return out
 
 
 def _to_copy(t):
     """t.clone() as to() makes it: torch's node reads ToCopyBackward0 there, CloneBackward0 from clone()"""
-    out = t.clone()
+    return _copy_named(t.clone())
+
+
+def _copy_named(out):
+    """out, a copy to() just made: its node reads ToCopyBackward0, as torch's _to_copy"""
     if out._ctx is not None:
         out._ctx.torch_name = "ToCopyBackward0"
     return out

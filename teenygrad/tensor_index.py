@@ -171,7 +171,7 @@ def _getitem(self, index):
         if None in index and out.size:
             out = _torch_none_view(self._data, index, out)
         return _plain_view(Tensor._wrap(out), self, I.GetItem, index=index)
-    return Tensor._wrap(I.c_order(out))
+    return Tensor._wrap(out if out.flags.c_contiguous else I.c_order(out))
 
 
 def _torch_none_view(a, index, out):

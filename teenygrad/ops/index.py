@@ -112,7 +112,7 @@ class GetItem(Function):
         if isinstance(z, np.generic) and not any(i is Ellipsis for i in index):
             self.index = index = index + (Ellipsis,)  # x[0] of a 1-D x: a 0-d view of x (as torch), not a copy
             z = x[index]
-        return z if "copied" not in self.__dict__ else c_order(z)
+        return z if z.flags.c_contiguous or "copied" not in self.__dict__ else c_order(z)
 
     def view_of(self, a):
         return a[self.index]
