@@ -13,7 +13,9 @@ def _as_view(out, base):
     ctx = out._ctx
     if ctx is not None:
         ctx.base = base
-        if base._ctx is not None and _is_view_of(out._data, ctx.src):  # a copying reshape is no view
+        if not _is_view_of(out._data, ctx.src):  # a copying reshape is no view: later writes to base miss it
+            ctx.copied = True
+        elif base._ctx is not None:
             _weak_append(base.__dict__.setdefault("_views", []), out)
     return out
 
