@@ -45,6 +45,7 @@ class SolveTriangular(Function):
     """X = A^-1 B, A triangular (batch dims already broadcast);  dB = A^-T dX, dA = tri(-dB X^T) (tri: the
     triangle the solve read; ^H for complex)"""
     saves_output = True
+    reads_for = ((0, 1), ())  # B is never read back (torch saves A and X): B += 1 after the solve is fine
 
     def forward(self, a, b, upper=False, unitriangular=False):
         self.a, self.upper, self.unit = a, upper, unitriangular
