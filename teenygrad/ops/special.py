@@ -490,8 +490,9 @@ class Entr(Function):
 
 class Ndtr(Function):
     """z = Phi(x) = erfc(-x / sqrt 2) / 2;  dx = dz e^(-x^2/2) / sqrt(2 pi)"""
+    saves_inputs = False
     def forward(self, x):
-        self.x = x
+        self.x = x.copy()  # torch's ndtr (erfc of -x / sqrt 2) saves a scaled copy: x += 1 after it is fine
         return _f64("ndtr", x)
 
     def backward(self, g):
