@@ -15,6 +15,7 @@ from .ops import linalg as L, linalg_eig as LE
 from .ops.linalg import LinAlgError
 from .tensor import Tensor, _norm_dim
 from .tensor_strided import vander as _vander
+from .tensor_complex import view_as_complex as _view_as_complex, view_as_real as _view_as_real
 
 __all__ = ["LinAlgError", "norm", "vector_norm", "matrix_norm", "inv", "inv_ex", "det", "slogdet", "solve", "solve_ex",
            "cholesky", "cholesky_ex", "qr", "svd", "svdvals", "eigh", "eigvalsh", "eig", "eigvals", "pinv",
@@ -419,14 +420,17 @@ def matrix_power(A, n):
     """A^n by repeated squaring; n < 0 uses inv(A), n = 0 gives the identity"""
     if not isinstance(n, (int, np.integer)) or isinstance(n, bool):
         raise TypeError(f"linalg.matrix_power: n must be an int, got {n!r}")
-    if n < 0 or not isinstance(A, Tensor) or is_floating(A.dtype):
-        _check_square(A, "linalg.matrix_power")
+    if n < 0 or not isinstance(A, Tensor) or is_floating(A.dtype) or A._data.dtype.kind == "c":
+        _check_square(A, "linalg.matrix_power", complex_ok=True)
     elif A.ndim < 2 or A.shape[-1] != A.shape[-2]:  # integer powers of integer matrices need no inverse
         raise RuntimeError(f"linalg.matrix_power: A must be batches of square matrices, got shape {tuple(A.shape)}")
     elif n == 0:
         return _eye_like(A)
     if n == 0:  # the identity, with A in the graph (a zero gradient, even where A has inf or NaN), as torch
-        return _eye_like(A) + (A * 0).nan_to_num(0.0, 0.0, 0.0)
+        zero = A * 0
+        if zero._data.dtype.kind == "c":  # nan_to_num has no complex gradient: zero the parts
+            return _eye_like(A) + _view_as_complex(_view_as_real(zero).nan_to_num(0.0, 0.0, 0.0))
+        return _eye_like(A) + zero.nan_to_num(0.0, 0.0, 0.0)
     base = inv(A) if n < 0 else A
     result, k = None, abs(int(n))
     while k:
@@ -522,8 +526,8 @@ def vander(x, N=None):
 
 def tensorsolve(A, B, dims=None):
     """X with tensordot(A, X, X.ndim) = B, X of shape A.shape[B.ndim:] (after moving A's `dims` to the end)"""
-    _check_float(A, "linalg.tensorsolve")
-    _check_float(B, "linalg.tensorsolve")
+    _check_float(A, "linalg.tensorsolve", complex_ok=True)
+    _check_float(B, "linalg.tensorsolve", complex_ok=True)
     if dims is not None:
         dims = [d % A.ndim for d in (dims if isinstance(dims, (tuple, list)) else (dims,))]
         A = A.permute(*[d for d in range(A.ndim) if d not in dims], *dims)
@@ -540,7 +544,7 @@ def tensorsolve(A, B, dims=None):
 def tensorinv(A, ind=2):
     """The inverse of A for tensordot over ind dimensions: inv(A as a (prod(A.shape[:ind]), prod(A.shape[ind:]))
     matrix), shaped A.shape[ind:] + A.shape[:ind]"""
-    _check_float(A, "linalg.tensorinv")
+    _check_float(A, "linalg.tensorinv", complex_ok=True)
     if not isinstance(ind, int) or ind <= 0:
         raise RuntimeError(f"linalg.tensorinv: Expected a strictly positive integer for 'ind', but got {ind}")
     rows, cols = tuple(A.shape[:ind]), tuple(A.shape[ind:])
@@ -551,11 +555,11 @@ def tensorinv(A, ind=2):
 
 
 def householder_product(A, tau):
-    """The first n columns of H_1 ... H_k, H_i = I - tau_i v_i v_i^T with v_i = (0, ..., 0, 1, A[i+1:, i]) (LAPACK
+    """The first n columns of H_1 ... H_k, H_i = I - tau_i v_i v_i^H with v_i = (0, ..., 0, 1, A[i+1:, i]) (LAPACK
     orgqr, e.g. Q from geqrf's output); composed of matrix products, so autograd differentiates it"""
     op = "linalg.householder_product"
-    _check_matrix(A, op)
-    _check_float(tau, op)
+    _check_matrix(A, op, complex_ok=True)
+    _check_float(tau, op, complex_ok=True)
     m, n = A.shape[-2:]
     if m < n:
         raise RuntimeError(f"{op}: input.shape[-2] must be greater than or equal to input.shape[-1], got shape "
@@ -574,7 +578,7 @@ def householder_product(A, tau):
     Q = Tensor._wrap(on_device_of(A._data, np.broadcast_to(np.eye(m, dtype=dt), A.shape[:-2] + (m, m)).copy()))
     for i in range(tau.shape[-1]):
         v = V[..., :, i:i + 1]  # (..., m, 1)
-        Q = Q - (Q @ v) @ (v.mT * tau[..., i, None, None])
+        Q = Q - (Q @ v) @ (v.mH * tau[..., i, None, None])
     return Q[..., :, :n]
 
 

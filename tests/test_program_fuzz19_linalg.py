@@ -8,7 +8,12 @@ a later in-place op changed) and teenygrad runs, teenygrad's gradient is checked
 What the sweep found, each also pinned by a direct case below: a reshape that had to copy (x.t().reshape(-1), inside
 tensordot) still took its input's write stamps, so writing x in place afterwards refused a backward torch runs;
 solve_triangular (and lu_solve, built on it) refused a backward after B was written in place (torch saves A and X
-only); special.ndtr refused one after its input was written (torch's ndtr saves a scaled copy)."""
+only); special.ndtr refused one after its input was written (torch's ndtr saves a scaled copy); linalg.matrix_power (n < 0,
+and n = 0's backward), tensorinv, tensorsolve and householder_product refused complex matrices that torch takes.
+
+Left out on purpose (known gaps, see the report of this sweep): in-place writes through conj() / mH views (torch's
+lazy conjugate writes through to the base; teenygrad's conj is a copy), writes into views of an expand(), and double
+backward through complex slogdet / svd / eigh."""
 
 import math
 import random
@@ -75,8 +80,6 @@ class Runner:
                 "solve_tri cholesky_solve inv_ex"
             ).split()
             op = r.choice(ops)
-            if self.cplx and op in ("matrix_power", "tensorinv", "tensorsolve", "householder"):
-                op = "det"  # real only in teenygrad (torch takes complex)
             self.log.append(op)
             o = self.pick()
             if op == "det":
@@ -483,3 +486,36 @@ def test_tensordot_input_written_after_it():
         out[L] = z.detach().numpy(), a.grad.numpy(), b.grad.numpy()
     for g, w in zip(out[tg], out[torch]):
         np.testing.assert_allclose(g, w, rtol=1e-12)
+
+
+def _c(rng, shape):
+    return rng.standard_normal(shape) + 1j * rng.standard_normal(shape)
+
+
+COMPLEX = {
+    "matrix_power-2": (lambda L, a: L.linalg.matrix_power(a, -2), [(2, 3, 3)]),
+    "matrix_power0": (lambda L, a: L.linalg.matrix_power(a, 0), [(3, 3)]),
+    "matrix_power3": (lambda L, a: L.linalg.matrix_power(a, 3), [(3, 3)]),
+    "tensorinv": (lambda L, a: L.linalg.tensorinv(a.reshape(6, 2, 3), ind=1), [(6, 6)]),
+    "tensorsolve": (lambda L, a, b: L.linalg.tensorsolve(a.reshape(2, 3, 6), b), [(6, 6), (2, 3)]),
+    "householder_product": (lambda L, a, t: L.linalg.householder_product(a, t), [(2, 4, 3), (2, 2)]),
+}
+
+
+@pytest.mark.parametrize("name", list(COMPLEX))
+def test_complex_matrices_where_torch_takes_them(name):
+    f, shapes = COMPLEX[name]
+    rng = np.random.default_rng(7)
+    arrays = [_c(rng, s) for s in shapes]
+    if shapes[0][-1] == shapes[0][-2]:
+        arrays[0] = arrays[0] + shapes[0][-1] * np.eye(shapes[0][-1])  # well conditioned
+    out = {}
+    for L in (torch, tg):
+        xs = [L.tensor(a, requires_grad=True) for a in arrays]
+        y = f(L, *xs)
+        w = L.tensor(np.linspace(0.5, 1.5, 2 * y.numel()).reshape(*y.shape, 2))
+        (L.view_as_real(y.resolve_conj()) * w).sum().backward()
+        out[L] = [str(y.dtype).split(".")[-1], y.detach().numpy()] + [x.grad.numpy() for x in xs]
+    assert out[tg][0] == out[torch][0] == "complex128"
+    for g, w in zip(out[tg][1:], out[torch][1:]):
+        np.testing.assert_allclose(g, w, rtol=1e-10, atol=1e-12)
