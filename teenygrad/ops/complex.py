@@ -197,12 +197,16 @@ def _sinc_derivative(x, z, m):
 
 
 def _holomorphic(name, f, df, doc, divides=False):
-    return type(name, (Holomorphic,), {"f": staticmethod(f), "df": staticmethod(df), "__doc__": doc,
-                                       "divides": divides})
+    reads = _READS.get(name, "x")  # what df reads, so what an in-place write afterwards must not change (torch's rule)
+    return type(name.capitalize(), (Holomorphic,), {"f": staticmethod(f), "df": staticmethod(df), "__doc__": doc,
+                                                    "divides": divides, "saves_inputs": "x" in reads,
+                                                    "saves_output": "z" in reads})
 
 
 _LN2, _LN10 = float(np.log(2)), float(np.log(10))
-UNARY = {e[0]: _holomorphic(e[0].capitalize(), *e[1:]) for e in [
+_READS = {"exp": "z", "exp2": "z", "expm1": "z", "sqrt": "z", "rsqrt": "z", "reciprocal": "z", "tan": "z",
+          "tanh": "z", "sigmoid": "z", "sinc": "xz"}
+UNARY = {e[0]: _holomorphic(*e) for e in [
     ("exp", np.exp, lambda x, z, m: z, "z = e^x;  f' = z"),
     ("exp2", np.exp2, lambda x, z, m: z * _LN2, "z = 2^x;  f' = z ln 2"),
     ("expm1", np.expm1, lambda x, z, m: z + 1, "z = e^x - 1;  f' = z + 1"),
