@@ -523,7 +523,10 @@ def test_complex_matrices_where_torch_takes_them(name):
         np.testing.assert_allclose(g, w, rtol=1e-10, atol=1e-12)
 
 
-COMPLEX_UNARY = "exp exp2 expm1 log log2 log10 log1p sqrt rsqrt reciprocal sin cos tan sinh cosh tanh sigmoid asin acos atan asinh acosh atanh".split()
+COMPLEX_UNARY = (
+    "exp exp2 expm1 log log2 log10 log1p sqrt rsqrt reciprocal sin cos tan sinh cosh tanh sigmoid asin acos atan asinh "
+    "acosh atanh sinc"
+).split()
 
 
 @pytest.mark.parametrize("written", ["input", "output"])

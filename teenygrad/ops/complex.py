@@ -205,7 +205,7 @@ def _holomorphic(name, f, df, doc, divides=False):
 
 _LN2, _LN10 = float(np.log(2)), float(np.log(10))
 _READS = {"exp": "z", "exp2": "z", "expm1": "z", "sqrt": "z", "rsqrt": "z", "reciprocal": "z", "tan": "z",
-          "tanh": "z", "sigmoid": "z", "sinc": "xz"}
+          "tanh": "z", "sigmoid": "z"}
 UNARY = {e[0]: _holomorphic(*e) for e in [
     ("exp", np.exp, lambda x, z, m: z, "z = e^x;  f' = z"),
     ("exp2", np.exp2, lambda x, z, m: z * _LN2, "z = 2^x;  f' = z ln 2"),
