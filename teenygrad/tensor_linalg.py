@@ -119,7 +119,7 @@ def triangular_solve(self, A, upper=True, transpose=False, unitriangular=False):
     """torch's deprecated triangular_solve: X with A X = self (A^T X = self with transpose), returned with a copy
     of A as (solution, cloned_coefficient)"""
     la = _la()
-    la._check_square(A, "triangular_solve")
+    la._check_square(A, "triangular_solve", complex_ok=True)
     M = A.mT if transpose else A
     X = la.solve_triangular(M, self, upper=bool(upper) != bool(transpose), unitriangular=unitriangular)
     # torch's copy of A carries the batch dims broadcast against self's
