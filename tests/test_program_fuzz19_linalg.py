@@ -13,11 +13,12 @@ only); special.ndtr refused one after its input was written (torch's ndtr saves 
 (n < 0, and n = 0's backward), tensorinv, tensorsolve, householder_product and torch.triangular_solve refused complex
 matrices that torch takes; the complex forms of exp, tanh, sigmoid, sqrt, sinc, ... kept both their input and output
 for the version check, so writing the one torch does not save (the input of z-derivative functions such as tanh, the
-output of x-derivative ones such as sin) refused the backward.
+output of x-derivative ones such as sin) refused the backward; complex slogdet, eigh / eigvalsh and svdvals refused a
+double backward that torch runs.
 
 Left out on purpose (known gaps): in-place writes through conj() / mH views (torch's lazy conjugate writes through to
-the base; teenygrad's conj is a copy), writes into views of an expand(), and double backward through complex
-slogdet / svd / eigh."""
+the base; teenygrad's conj is a copy), writes into views of an expand(), and double backward through complex svd and
+qr (so complex programs here are first order)."""
 
 import math
 import random
@@ -405,7 +406,7 @@ def by_differences(seed, arrays, n, cplx, grads):
 
 def check(seed, n=8):
     cplx = seed % 3 == 2
-    order = 2 if seed % 4 == 3 and not cplx else 1  # (complex slogdet/svd/eigh: no double backward)
+    order = 2 if seed % 4 == 3 and not cplx else 1  # (complex svd / qr: no double backward)
     arrays = inputs(seed)
     want = outcome(torch, seed, arrays, n, cplx, order)
     got = outcome(tg, seed, arrays, n, cplx, order)
@@ -567,3 +568,37 @@ def test_complex_unary_backward_after_a_write_as_torch(name, written):
         assert out[tg] == "refused"
     else:
         np.testing.assert_allclose(out[tg], out[torch], rtol=1e-12)
+
+
+def _hermitian_pd(L, a):
+    return a @ a.mH + L.diag(L.tensor([0.0, 3.0, 7.0], dtype=L.complex128))
+
+
+COMPLEX_SECOND_ORDER = {
+    "slogdet-logabsdet": lambda L, a: L.linalg.slogdet(a)[1].sum(),
+    "slogdet-sign": lambda L, a: (L.view_as_real(L.linalg.slogdet(a)[0]) * L.tensor([0.7, -1.3])).sum(),
+    "slogdet-both": lambda L, a: (lambda s, la: (L.view_as_real(s) * L.tensor([0.7, -1.3])).sum() + (la * la).sum())(
+        *L.linalg.slogdet(a)
+    ),
+    "eigh-values": lambda L, a: (L.linalg.eigh(_hermitian_pd(L, a))[0] ** 2).sum(),
+    "eigh-vectors": lambda L, a: (lambda w, v: ((v * w.unsqueeze(-2)) @ v.mH).abs().sum() + (v.abs() ** 3).sum())(
+        *L.linalg.eigh(_hermitian_pd(L, a))
+    ),
+    "eigvalsh": lambda L, a: (L.linalg.eigvalsh(_hermitian_pd(L, a)) * L.tensor([1.0, 2.0, 3.0])).sum(),
+    "svdvals": lambda L, a: (L.linalg.svdvals(a) ** 3).sum(),
+}
+
+
+@pytest.mark.parametrize("name", list(COMPLEX_SECOND_ORDER))
+def test_complex_decompositions_double_backward_as_torch(name):
+    rng = np.random.default_rng(11)
+    a0 = _c(rng, (2, 3, 3)) + 3 * np.eye(3)
+    w = np.linspace(0.2, 1.0, 36).reshape(2, 3, 3, 2)
+    out = {}
+    for L in (torch, tg):
+        a = L.tensor(a0, requires_grad=True)
+        (g,) = L.autograd.grad(COMPLEX_SECOND_ORDER[name](L, a), a, create_graph=True)
+        (L.view_as_real(g) ** 2 * L.tensor(w)).sum().backward()
+        out[L] = g.detach().numpy(), a.grad.numpy()
+    for got, want in zip(out[tg], out[torch]):
+        np.testing.assert_allclose(got, want, rtol=1e-8, atol=1e-10)

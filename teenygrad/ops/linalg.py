@@ -208,11 +208,13 @@ class Slogdet(MultiOutput):
             return np.conj(glog)[..., None, None] * inv_h
 
     def backward_graph_multi(self, gsign, glog):
-        _first_order_only(self.a, "linalg.slogdet")
         a = self._input(0, self.a)
+        if self.a.dtype.kind == "c" and gsign is not None:
+            g = -1j * (gsign * self._output_i(0, self.sign.astype(self.a.dtype, copy=False)).conj()).imag
+            glog = g if glog is None else glog + g
         if glog is None:
             return a.detach() * 0.0
-        return glog[..., None, None] * Inv.apply(a).mT
+        return glog.conj()[..., None, None] * Inv.apply(a).mH
 
 
 class Solve(Function):
@@ -301,18 +303,24 @@ class Eigh(MultiOutput):
         return v @ inner @ _H(v)
 
     def backward_graph_multi(self, gw, gv):
-        _first_order_only(self.v, "linalg.eigh")
         v = self._output_i(1, self.v)
         inner = None
         if gv is not None:
-            m = v.mT @ gv
-            inner = _pair_inverse_t(self._output_i(0, self.w)) * ((m - m.mT) * 0.5)
+            m = v.mH @ gv
+            skew = (m - m.mH) * 0.5
+            inner = _pair_inverse_t(self._output_i(0, self.w)) * skew
+            if self.v.dtype.kind == "c":
+                _check_phase_free(np.diagonal(m._data, axis1=-2, axis2=-1).imag, "linalg_eigh_backward")
+                if gw is None:
+                    inner = inner + skew.diagonal(dim1=-2, dim2=-1).diag_embed()
         if gw is not None:
             d = gw.diag_embed()
             inner = d if inner is None else inner + d
         if inner is None:
             return None
-        return v @ inner @ v.mT
+        if inner.dtype != v.dtype:  # complex eigenvectors, real eigenvalue gradients only
+            inner = inner.to(v.dtype)
+        return v @ inner @ v.mH
 
 
 class Eigvalsh(Function):
@@ -428,7 +436,6 @@ class Svdvals(Function):
         # U and Vh as functions of A, in the graph: svd again, on A rebuilt from what forward kept (U diag(g) Vh
         # doesn't depend on the signs the second SVD picks)
         from ..linalg import svd
-        _first_order_only(self.u, "linalg.svdvals")
         a = (self.u * self._s[..., None, :]) @ self.vh
         u, _, vh = svd(self._input(0, a), full_matrices=False)
         return (u * g.unsqueeze(-2)) @ vh
