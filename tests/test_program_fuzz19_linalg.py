@@ -13,12 +13,11 @@ only); special.ndtr refused one after its input was written (torch's ndtr saves 
 (n < 0, and n = 0's backward), tensorinv, tensorsolve, householder_product and torch.triangular_solve refused complex
 matrices that torch takes; the complex forms of exp, tanh, sigmoid, sqrt, sinc, ... kept both their input and output
 for the version check, so writing the one torch does not save (the input of z-derivative functions such as tanh, the
-output of x-derivative ones such as sin) refused the backward; complex slogdet, eigh / eigvalsh and svdvals refused a
-double backward that torch runs.
+output of x-derivative ones such as sin) refused the backward; complex slogdet, eigh / eigvalsh, svdvals, svd and qr
+refused a double backward that torch runs.
 
 Left out on purpose (known gaps): in-place writes through conj() / mH views (torch's lazy conjugate writes through to
-the base; teenygrad's conj is a copy), writes into views of an expand(), and double backward through complex svd and
-qr (so complex programs here are first order)."""
+the base; teenygrad's conj is a copy) and writes into views of an expand()."""
 
 import math
 import random
@@ -406,7 +405,7 @@ def by_differences(seed, arrays, n, cplx, grads):
 
 def check(seed, n=8):
     cplx = seed % 3 == 2
-    order = 2 if seed % 4 == 3 and not cplx else 1  # (complex svd / qr: no double backward)
+    order = 2 if seed % 4 == 3 else 1
     arrays = inputs(seed)
     want = outcome(torch, seed, arrays, n, cplx, order)
     got = outcome(tg, seed, arrays, n, cplx, order)
@@ -586,6 +585,14 @@ COMPLEX_SECOND_ORDER = {
     ),
     "eigvalsh": lambda L, a: (L.linalg.eigvalsh(_hermitian_pd(L, a)) * L.tensor([1.0, 2.0, 3.0])).sum(),
     "svdvals": lambda L, a: (L.linalg.svdvals(a) ** 3).sum(),
+    "svd": lambda L, a: (lambda u, s, vh: ((u * s.unsqueeze(-2).sqrt()) @ vh).abs().sum() + (s**3).sum())(
+        *L.linalg.svd(a, full_matrices=False)
+    ),
+    "svd-vectors": lambda L, a: (L.linalg.svd(a)[0].abs() ** 3).sum() + (L.linalg.svd(a)[2].abs() ** 3).sum(),
+    "qr": lambda L, a: (lambda q, r: (q.abs() ** 3).sum() + (r * r.conj()).real.sum() + (q @ r).abs().sum())(
+        *L.linalg.qr(a)
+    ),
+    "qr-wide": lambda L, a: (lambda q, r: (q.abs() ** 3).sum() + (r.abs() ** 2).sum())(*L.linalg.qr(a[..., :2, :])),
 }
 
 

@@ -25,13 +25,6 @@ def _H(a):
     return np.conj(_T(a)) if a.dtype.kind == "c" else _T(a)
 
 
-def _first_order_only(a, op):
-    """The decompositions' double backward has no complex form here: refuse it by name (first order works)."""
-    if a.dtype.kind == "c":
-        raise NotImplementedError(f"{op}: double backward (create_graph=True) is not supported for complex inputs; "
-                                  f"the first-order gradient is")
-
-
 def _check_phase_free(imag_diag, op, what="eigenvectors", term="quantity, so it is ill-defined"):
     """torch's check for a complex eig / eigh / svd backward: each vector is defined up to a phase e^(i phi), so a
     loss whose gradient has an imaginary diagonal in V^H dV (not ~0) has no gradient"""
@@ -391,20 +384,33 @@ class Svd(MultiOutput):
         return ga
 
     def backward_graph_multi(self, gu, gs, gvh):  # backward_multi's formula on Tensors, the outputs in the graph
-        _first_order_only(self.u, "linalg.svd")
         k = self.s.shape[-1]
+        complex_ = self.u.dtype.kind == "c"
         u, s = self._output_i(0, self.u)[..., :k], self._output_i(1, self.s)
-        v = self._output_i(2, self.vh)[..., :k, :].mT
+        v = self._output_i(2, self.vh)[..., :k, :].mH
         f = _pair_inverse_t(s * s)
-        terms = []
+        terms, diag = [], None  # diag (complex): S (K_U + K_V) + K_U / (2 S), from the skew matrices' diagonals K
         if gu is not None:
             gu = gu[..., :k]
-            utgu = u.mT @ gu
-            terms.append((f * (utgu - utgu.mT)) * s.unsqueeze(-2))
+            utgu = u.mH @ gu
+            skew_u = utgu - utgu.mH
+            terms.append((f * skew_u) * s.unsqueeze(-2))
+            if complex_:
+                ku = skew_u.diagonal(dim1=-2, dim2=-1)
+                diag = s * ku + ku / (2 * s)
         if gvh is not None:
-            gv = gvh[..., :k, :].mT
-            vtgv = v.mT @ gv
-            terms.append(s.unsqueeze(-1) * (f * (vtgv - vtgv.mT)))
+            gv = gvh[..., :k, :].mH
+            vtgv = v.mH @ gv
+            skew_v = vtgv - vtgv.mH
+            terms.append(s.unsqueeze(-1) * (f * skew_v))
+            if complex_:
+                kv = s * skew_v.diagonal(dim1=-2, dim2=-1)
+                diag = kv if diag is None else diag + kv
+        if diag is not None:
+            phases = sum(np.diagonal(m._data, axis1=-2, axis2=-1) for m in
+                         ([skew_u] if gu is not None else []) + ([skew_v] if gvh is not None else []))
+            _check_phase_free(np.imag(phases), "svd_backward", "singular vectors", "phase term, making it ill-defined")
+            terms.append(diag.diag_embed())
         if gs is not None:
             terms.append(gs.diag_embed())
         if not terms:
@@ -412,11 +418,13 @@ class Svd(MultiOutput):
         inner = terms[0]
         for t in terms[1:]:
             inner = inner + t
-        ga = u @ inner @ v.mT
+        if inner.dtype != u.dtype:  # complex vectors, real singular value gradients only
+            inner = inner.to(u.dtype)
+        ga = u @ inner @ v.mH
         if gu is not None and u.shape[-2] > k:  # tall: dU's part outside U's column space
-            ga = ga + ((gu - u @ utgu) / s.unsqueeze(-2)) @ v.mT
+            ga = ga + ((gu - u @ utgu) / s.unsqueeze(-2)) @ v.mH
         if gvh is not None and v.shape[-2] > k:  # wide: the same for V
-            ga = ga + (u / s.unsqueeze(-2)) @ (gv - v @ vtgv).mT
+            ga = ga + (u / s.unsqueeze(-2)) @ (gv - v @ vtgv).mH
         return ga
 
 
@@ -453,12 +461,11 @@ def _qr_backward_tall(q, r, gq, gr):
 
 
 def _qr_backward_tall_t(q, r, gq, gr):
-    """_qr_backward_tall on Tensors (recorded; real A): H from the lower triangle of M = R dR^T - dQ^T Q, which is
-    the transpose of _qr_backward_tall's dR R^T - Q^T dQ"""
-    m = r @ gr.mT - gq.mT @ q
-    low = m.tril(-1)
-    b = gq + q @ (low + low.mT + m.diagonal(dim1=-2, dim2=-1).diag_embed())
-    return Solve.apply(r, b.mT).mT  # b R^-T, with R square and invertible
+    """_qr_backward_tall on Tensors (recorded)"""
+    x = gr @ r.mH - q.mH @ gq
+    up, d = x.triu(1), x.diagonal(dim1=-2, dim2=-1)
+    b = gq + q @ (up + up.mH + (d.real if d.is_complex() else d).diag_embed())
+    return Solve.apply(r, b.mH).mH  # b R^-H, with R square and invertible
 
 
 class Qr(MultiOutput):
@@ -499,7 +506,6 @@ class Qr(MultiOutput):
         m, n = self.shape[-2:]
         if self.mode == "r" or (self.mode == "complete" and m > n):
             return self.backward_multi(gq, gr)  # raises, as the first-order backward does
-        _first_order_only(self.r, "linalg.qr")
         q, r = self._output_i(0, self.q), self._output_i(1, self.r)
         gq = const(np.zeros_like(self.q)) if gq is None else gq
         gr = const(np.zeros_like(self.r)) if gr is None else gr
@@ -507,7 +513,7 @@ class Qr(MultiOutput):
             return _qr_backward_tall_t(q, r, gq, gr)
         y = q @ r[..., m:]
         gv = gr[..., m:]
-        return cat([_qr_backward_tall_t(q, r[..., :m], gq + y @ gv.mT, gr[..., :m]), q @ gv], -1)
+        return cat([_qr_backward_tall_t(q, r[..., :m], gq + y @ gv.mH, gr[..., :m]), q @ gv], -1)
 
 
 class Pinv(Function):
