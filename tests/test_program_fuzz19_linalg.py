@@ -14,7 +14,7 @@ only); special.ndtr refused one after its input was written (torch's ndtr saves 
 matrices that torch takes; the complex forms of exp, tanh, sigmoid, sqrt, sinc, ... kept both their input and output
 for the version check, so writing the one torch does not save (the input of z-derivative functions such as tanh, the
 output of x-derivative ones such as sin) refused the backward; complex slogdet, eigh / eigvalsh, svdvals, svd and qr
-refused a double backward that torch runs.
+refused a double backward that torch runs, and eig (real or complex) had none.
 
 Left out on purpose (known gaps): in-place writes through conj() / mH views (torch's lazy conjugate writes through to
 the base; teenygrad's conj is a copy) and writes into views of an expand()."""
@@ -593,6 +593,9 @@ COMPLEX_SECOND_ORDER = {
         *L.linalg.qr(a)
     ),
     "qr-wide": lambda L, a: (lambda q, r: (q.abs() ** 3).sum() + (r.abs() ** 2).sum())(*L.linalg.qr(a[..., :2, :])),
+    "eig": lambda L, a: (lambda w, v: (L.view_as_real((v * w.unsqueeze(-2)) @ v.mH) ** 2).sum() + (v.abs() ** 3).sum())(
+        *L.linalg.eig(a)
+    ),
 }
 
 
@@ -608,4 +611,19 @@ def test_complex_decompositions_double_backward_as_torch(name):
         (L.view_as_real(g) ** 2 * L.tensor(w)).sum().backward()
         out[L] = g.detach().numpy(), a.grad.numpy()
     for got, want in zip(out[tg], out[torch]):
+        np.testing.assert_allclose(got, want, rtol=1e-8, atol=1e-10)
+
+
+@pytest.mark.parametrize("out", ["values", "vectors"])
+def test_real_eig_double_backward_as_torch(out):
+    a0 = np.random.default_rng(5).standard_normal((2, 3, 3)) + np.diag([0.0, 2.0, 5.0])
+    res = {}
+    for L in (torch, tg):
+        a = L.tensor(a0, requires_grad=True)
+        w, v = L.linalg.eig(a)
+        y = (L.view_as_real(w) ** 2).sum() if out == "values" else (v.abs() ** 3).sum()
+        (g,) = L.autograd.grad(y, a, create_graph=True)
+        (g**2).sum().backward()
+        res[L] = g.detach().numpy(), a.grad.numpy()
+    for got, want in zip(res[tg], res[torch]):
         np.testing.assert_allclose(got, want, rtol=1e-8, atol=1e-10)

@@ -9,8 +9,9 @@ Each eigenvector is only defined up to a phase e^(i phi), so a loss that depends
 import numpy as np
 
 from .._arrays import on_device_of, to_host, xp_of
-from .linalg import MultiOutput, _H as _h, _check_phase_free  # (_h: V is complex, the conjugate transpose)
+from .linalg import MultiOutput, Solve, _H as _h, _check_phase_free  # (_h: V is complex, the conjugate transpose)
 from ..autograd.function import Function
+from ..autograd.graph_backward import const
 
 
 def _geev(a):
@@ -23,6 +24,12 @@ def _geev(a):
 def _like(a):
     """An empty array of a's dtype on a's device: what the gradient is made like (a itself need not stay alive)."""
     return xp_of(a).empty(0, a.dtype)
+
+
+def _conjugated_back_t(a, v, middle):
+    """_conjugated_back on Tensors (recorded)"""
+    g = Solve.apply(v.mH, middle @ v.mH)
+    return g if a.dtype.kind == "c" else g.real.to(a.dtype)
 
 
 def _conjugated_back(a, v, middle):
@@ -57,6 +64,21 @@ class Eig(MultiOutput):
             idx = np.arange(w.shape[-1])
             middle[..., idx, idx] = to_host(gw)
         return _conjugated_back(a, v, middle)
+
+    def backward_graph_multi(self, gw, gv):  # backward_multi's formula on Tensors, L and V in the graph
+        w, v = self._output_i(0, self.w), self._output_i(1, self.v)
+        eye = const(np.eye(self.w.shape[-1], dtype=self.v.dtype))
+        middle = None
+        if gv is not None:
+            vhgv = v.mH @ gv
+            d = vhgv.diagonal(dim1=-2, dim2=-1)
+            _check_phase_free(np.imag(d._data), "linalg_eig_backward")
+            wc = w.conj()
+            middle = (vhgv - v.mH @ (v * d.real.unsqueeze(-2))) / (wc.unsqueeze(-2) - wc.unsqueeze(-1) + eye)
+        if gw is not None:  # the diagonal is dL
+            dl = gw.diag_embed()
+            middle = dl if middle is None else middle * (1 - eye) + dl
+        return _conjugated_back_t(self.like, v, middle)
 
 
 class Eigvals(Function):
