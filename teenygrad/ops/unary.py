@@ -301,10 +301,13 @@ class Abs(Function):
 
 
 def _sign0(x):
-    """np.sign, 0 at NaN: torch's abs gradient there (sgn of a complex x is x / |x|, 0 at 0: numpy's too)"""
+    """np.sign, 0 at NaN: torch's sign, and its abs gradient there (sgn of a complex x is x / |x|, 0 at 0: numpy's
+    too)"""
     s = np.sign(x)
     if s.dtype.kind == "f":
         return np.where(s != s, s.dtype.type(0), s)  # (cupy arrays dispatch to cupy.where)
+    if s.dtype.kind == "V":  # bfloat16: its np.sign keeps NaN and -0
+        return np.where((s != s) | (s == 0), s.dtype.type(0), s)
     return s
 
 
