@@ -117,7 +117,9 @@ BINARY = {
     "copysign": lambda L, x, y, a: L.copysign(x, y),
     "xlogy": lambda L, x, y, a: L.xlogy(x, y),
     "lerp": lambda L, x, y, a: L.lerp(x, y if isinstance(y, L.Tensor) else L.full_like(x, y), 0.5),
-    "lerp_tensor": lambda L, x, y, a: L.lerp(x, y if isinstance(y, L.Tensor) else L.full_like(x, y), L.full_like(x, 0.3)),
+    "lerp_tensor": lambda L, x, y, a: L.lerp(
+        x, y if isinstance(y, L.Tensor) else L.full_like(x, y), L.full_like(x, 0.3)
+    ),
     "addcmul": lambda L, x, y, a: L.addcmul(x, _t(L, y), x, value=a),
     "addcdiv": lambda L, x, y, a: L.addcdiv(x, x, _t(L, y), value=a),
     "cat": lambda L, x, y, a: L.cat([x.reshape(-1), _t(L, y).reshape(-1)]),
@@ -163,32 +165,61 @@ BINARY = {
     "matmul": lambda L, x, y, a: x.reshape(-1)[:1].reshape(1, 1) @ _first(L, y).reshape(1, 1).to(x.dtype),
 }
 UNARY = {
-    "abs": lambda L, x: x.abs(), "neg": lambda L, x: -x, "sign": lambda L, x: x.sign(), "sgn": lambda L, x: x.sgn(),
-    "floor": lambda L, x: x.floor(), "ceil": lambda L, x: x.ceil(), "round": lambda L, x: x.round(),
-    "round_decimals": lambda L, x: x.round(decimals=1), "trunc": lambda L, x: x.trunc(), "frac": lambda L, x: x.frac(),
-    "exp": lambda L, x: x.exp(), "sqrt": lambda L, x: x.sqrt(), "sigmoid": lambda L, x: x.sigmoid(),
-    "reciprocal": lambda L, x: x.reciprocal(), "logical_not": lambda L, x: x.logical_not(), "relu": lambda L, x: L.relu(x),
-    "nan_to_num": lambda L, x: L.nan_to_num(x), "square": lambda L, x: x.square(), "invert": lambda L, x: ~x,
-    "isposinf": lambda L, x: x.isposinf(), "isneginf": lambda L, x: x.isneginf(),
-    "to": lambda L, x: x.to(L.float16), "type": lambda L, x: x.type(L.int32), "half": lambda L, x: x.half(),
-    "bfloat16": lambda L, x: x.bfloat16(), "float": lambda L, x: x.float(), "double": lambda L, x: x.double(),
-    "long": lambda L, x: x.long(), "bool": lambda L, x: x.bool(), "byte": lambda L, x: x.byte(),
-    "char": lambda L, x: x.char(), "short": lambda L, x: x.short(),
+    "abs": lambda L, x: x.abs(),
+    "neg": lambda L, x: -x,
+    "sign": lambda L, x: x.sign(),
+    "sgn": lambda L, x: x.sgn(),
+    "floor": lambda L, x: x.floor(),
+    "ceil": lambda L, x: x.ceil(),
+    "round": lambda L, x: x.round(),
+    "round_decimals": lambda L, x: x.round(decimals=1),
+    "trunc": lambda L, x: x.trunc(),
+    "frac": lambda L, x: x.frac(),
+    "exp": lambda L, x: x.exp(),
+    "sqrt": lambda L, x: x.sqrt(),
+    "sigmoid": lambda L, x: x.sigmoid(),
+    "reciprocal": lambda L, x: x.reciprocal(),
+    "logical_not": lambda L, x: x.logical_not(),
+    "relu": lambda L, x: L.relu(x),
+    "nan_to_num": lambda L, x: L.nan_to_num(x),
+    "square": lambda L, x: x.square(),
+    "invert": lambda L, x: ~x,
+    "isposinf": lambda L, x: x.isposinf(),
+    "isneginf": lambda L, x: x.isneginf(),
+    "to": lambda L, x: x.to(L.float16),
+    "type": lambda L, x: x.type(L.int32),
+    "half": lambda L, x: x.half(),
+    "bfloat16": lambda L, x: x.bfloat16(),
+    "float": lambda L, x: x.float(),
+    "double": lambda L, x: x.double(),
+    "long": lambda L, x: x.long(),
+    "bool": lambda L, x: x.bool(),
+    "byte": lambda L, x: x.byte(),
+    "char": lambda L, x: x.char(),
+    "short": lambda L, x: x.short(),
     "sort": lambda L, x: x.reshape(-1).sort(descending=True, stable=True)[0],
-    "cummax": lambda L, x: x.reshape(-1).cummax(0)[0], "cummin": lambda L, x: x.reshape(-1).cummin(0)[0],
-    "argsort": lambda L, x: x.reshape(-1).argsort(stable=True), "unique": lambda L, x: L.unique(x),
+    "cummax": lambda L, x: x.reshape(-1).cummax(0)[0],
+    "cummin": lambda L, x: x.reshape(-1).cummin(0)[0],
+    "argsort": lambda L, x: x.reshape(-1).argsort(stable=True),
+    "unique": lambda L, x: L.unique(x),
     "softmax_dtype": lambda L, x: x.reshape(-1).softmax(-1, dtype=L.float32),
     "log_softmax_dtype": lambda L, x: L.log_softmax(x.reshape(-1), -1, dtype=L.float64),
     "bincount": lambda L, x: L.bincount(x.reshape(-1).long().abs()),
     "one_hot": lambda L, x: L.nn.functional.one_hot(x.reshape(-1).long().abs() % 4, 4),
-    "diff": lambda L, x: L.diff(x.reshape(-1)), "dot": lambda L, x: L.dot(x.reshape(-1), x.reshape(-1)),
+    "diff": lambda L, x: L.diff(x.reshape(-1)),
+    "dot": lambda L, x: L.dot(x.reshape(-1), x.reshape(-1)),
 }
 REDUCE = {
-    "sum": lambda L, x, kw, d: x.sum(**kw), "sum_dtype": lambda L, x, kw, d: x.sum(dtype=d, **kw),
-    "mean": lambda L, x, kw, d: x.mean(**kw), "mean_dtype": lambda L, x, kw, d: x.mean(dtype=d, **kw),
-    "nansum": lambda L, x, kw, d: x.nansum(**kw), "amax": lambda L, x, kw, d: x.amax(**kw),
-    "argmax": lambda L, x, kw, d: x.argmax(**kw), "any": lambda L, x, kw, d: x.any(**kw),
-    "all": lambda L, x, kw, d: x.all(**kw), "std": lambda L, x, kw, d: x.std(**kw),
+    "sum": lambda L, x, kw, d: x.sum(**kw),
+    "sum_dtype": lambda L, x, kw, d: x.sum(dtype=d, **kw),
+    "mean": lambda L, x, kw, d: x.mean(**kw),
+    "mean_dtype": lambda L, x, kw, d: x.mean(dtype=d, **kw),
+    "nansum": lambda L, x, kw, d: x.nansum(**kw),
+    "amax": lambda L, x, kw, d: x.amax(**kw),
+    "argmax": lambda L, x, kw, d: x.argmax(**kw),
+    "any": lambda L, x, kw, d: x.any(**kw),
+    "all": lambda L, x, kw, d: x.all(**kw),
+    "std": lambda L, x, kw, d: x.std(**kw),
     "var": lambda L, x, kw, d: x.var(**kw, correction=0),
     "prod": lambda L, x, kw, d: x.prod(kw["dim"], keepdim=kw["keepdim"]) if kw else x.prod(),
     "prod_dtype": lambda L, x, kw, d: x.prod(kw["dim"], keepdim=kw["keepdim"], dtype=d) if kw else x.prod(dtype=d),
@@ -203,8 +234,10 @@ REDUCE = {
 
 def _in_place(L, op, x, y, a):
     yt, ys = _t(L, y), _first(L, y)
-    if op in ("index_put_", "index_put_acc", "index_fill_", "setitem", "setitem_mask", "index_add_", "scatter_") \
-            and x.ndim == 0:
+    if (
+        op in ("index_put_", "index_put_acc", "index_fill_", "setitem", "setitem_mask", "index_add_", "scatter_")
+        and x.ndim == 0
+    ):
         op = "add_"
     n = x.shape[0] if x.ndim else 1
     {
@@ -240,9 +273,11 @@ def _in_place(L, op, x, y, a):
     }[op]()
 
 
-IN_PLACE = ("add_ add_alpha_ sub_ mul_ mul_number_ div_ div_number_ addcmul_ addcdiv_ lerp_ clamp_ clamp_tensor_ "
-            "clamp_min_ masked_fill_ copy_ fill_ floor_divide_ remainder_ pow_ abs_ neg_ bitwise_and_ index_put_ "
-            "index_put_acc index_fill_ setitem setitem_mask index_add_ scatter_").split()
+IN_PLACE = (
+    "add_ add_alpha_ sub_ mul_ mul_number_ div_ div_number_ addcmul_ addcdiv_ lerp_ clamp_ clamp_tensor_ "
+    "clamp_min_ masked_fill_ copy_ fill_ floor_divide_ remainder_ pow_ abs_ neg_ bitwise_and_ index_put_ "
+    "index_put_acc index_fill_ setitem setitem_mask index_add_ scatter_"
+).split()
 # (setitem_mask passes a tensor value as a number: torch refuses a 0-d tensor out of the target's range there,
 #  teenygrad writes it wrapped, which this sweep leaves out)
 
@@ -267,8 +302,15 @@ class Program:
             return ("number", r.choice([2, -3, 0, 1, 7, 1.5, -0.25, 2.0, True, False, 3.75, 255, -1]))
         if c < 0.5:
             dtype = r.choice(DTYPES)
-            v = r.choice([1.5, -2.0, 0.5, 3.0]) if dtype in FLOATS else r.choice([True, False]) if dtype == "bool" \
-                else r.choice([2, 1, 3, 0, 1 if dtype == "uint8" else -1])
+            v = (
+                r.choice([1.5, -2.0, 0.5, 3.0])
+                if dtype in FLOATS
+                else (
+                    r.choice([True, False])
+                    if dtype == "bool"
+                    else r.choice([2, 1, 3, 0, 1 if dtype == "uint8" else -1])
+                )
+            )
             return ("0-d", v, dtype)
         return ("slot", r.randrange(len(self.slots)))
 
@@ -284,16 +326,23 @@ class Program:
         i, o = r.randrange(len(self.slots)), self.other()
         kind = r.choice("binary binary binary unary in_place in_place reduce".split())
         a = r.choice([2, 0.3, -1.5, 1.25])
-        op = r.choice(sorted({"binary": BINARY, "unary": UNARY, "reduce": REDUCE}[kind]) if kind != "in_place"
-                      else IN_PLACE)
+        op = r.choice(
+            sorted({"binary": BINARY, "unary": UNARY, "reduce": REDUCE}[kind]) if kind != "in_place" else IN_PLACE
+        )
         d, keep, rdt = r.randrange(-1, 3), r.random() < 0.5, r.choice(DTYPES)
         saved = self.slots[i][0].clone()
         what = f"{op} on {_name(saved.dtype)}{tuple(saved.shape)} with {o}"
         out = []
         for L in (torch, tg):
             x, y = self.slots[i][L is tg], self.operand(L, o)
-            if isinstance(y, L.Tensor) and y.ndim == 0 and x.ndim and x.dtype != y.dtype and \
-                    x.is_floating_point() and y.is_floating_point():
+            if (
+                isinstance(y, L.Tensor)
+                and y.ndim == 0
+                and x.ndim
+                and x.dtype != y.dtype
+                and x.is_floating_point()
+                and y.is_floating_point()
+            ):
                 y = y.to(x.dtype)  # torch reads a 0-d operand's value unrounded to the result dtype (floor: 1.998)
             try:
                 if kind == "binary":
@@ -339,20 +388,36 @@ def test_random_mixed_dtype_program_as_torch(block):
 
 # ---- autograd through float16/bfloat16 chains ------------------------------------------------------------------
 CHAIN = {
-    "add": lambda L, x, y: x + y, "mul": lambda L, x, y: x * y, "sub": lambda L, x, y: x - y,
-    "div": lambda L, x, y: x / (y * y + 1), "tanh": lambda L, x, y: x.tanh(), "sigmoid": lambda L, x, y: x.sigmoid(),
-    "exp": lambda L, x, y: (x * 0.1).exp(), "sum": lambda L, x, y: x.sum(-1, keepdim=True),
-    "mean": lambda L, x, y: x.mean(0), "softmax": lambda L, x, y: x.softmax(-1),
+    "add": lambda L, x, y: x + y,
+    "mul": lambda L, x, y: x * y,
+    "sub": lambda L, x, y: x - y,
+    "div": lambda L, x, y: x / (y * y + 1),
+    "tanh": lambda L, x, y: x.tanh(),
+    "sigmoid": lambda L, x, y: x.sigmoid(),
+    "exp": lambda L, x, y: (x * 0.1).exp(),
+    "sum": lambda L, x, y: x.sum(-1, keepdim=True),
+    "mean": lambda L, x, y: x.mean(0),
+    "softmax": lambda L, x, y: x.softmax(-1),
     "matmul": lambda L, x, y: x @ y.mT if x.ndim == 2 and y.ndim == 2 and x.shape[-1] == y.shape[-1] else x * 2,
-    "where": lambda L, x, y: L.where(x > 0, x, y * 0.5), "clamp": lambda L, x, y: x.clamp(-1, 1),
-    "square": lambda L, x, y: x**2, "lerp": lambda L, x, y: x.lerp(y, 0.3),
-    "addcmul": lambda L, x, y: x.addcmul(y, y, value=0.3), "via_float32": lambda L, x, y: (x.float() * 1.5).to(x.dtype),
-    "abs": lambda L, x, y: x.abs(), "relu": lambda L, x, y: L.relu(x), "add_alpha": lambda L, x, y: L.add(x, y, alpha=2),
-    "numbers": lambda L, x, y: 3 * x - 1.5, "rsub": lambda L, x, y: 1 - x,
-    "log_softmax": lambda L, x, y: L.log_softmax(x, -1), "amax": lambda L, x, y: x.amax(-1),
-    "cumsum": lambda L, x, y: x.cumsum(-1), "norm": lambda L, x, y: x.norm(),
-    "sqrt": lambda L, x, y: (x * x + 1).sqrt(), "gelu": lambda L, x, y: L.nn.functional.gelu(x),
-    "sign_mul": lambda L, x, y: x * y.sign(), "sum_dtype": lambda L, x, y: x.sum(-1, dtype=L.float32).to(x.dtype),
+    "where": lambda L, x, y: L.where(x > 0, x, y * 0.5),
+    "clamp": lambda L, x, y: x.clamp(-1, 1),
+    "square": lambda L, x, y: x**2,
+    "lerp": lambda L, x, y: x.lerp(y, 0.3),
+    "addcmul": lambda L, x, y: x.addcmul(y, y, value=0.3),
+    "via_float32": lambda L, x, y: (x.float() * 1.5).to(x.dtype),
+    "abs": lambda L, x, y: x.abs(),
+    "relu": lambda L, x, y: L.relu(x),
+    "add_alpha": lambda L, x, y: L.add(x, y, alpha=2),
+    "numbers": lambda L, x, y: 3 * x - 1.5,
+    "rsub": lambda L, x, y: 1 - x,
+    "log_softmax": lambda L, x, y: L.log_softmax(x, -1),
+    "amax": lambda L, x, y: x.amax(-1),
+    "cumsum": lambda L, x, y: x.cumsum(-1),
+    "norm": lambda L, x, y: x.norm(),
+    "sqrt": lambda L, x, y: (x * x + 1).sqrt(),
+    "gelu": lambda L, x, y: L.nn.functional.gelu(x),
+    "sign_mul": lambda L, x, y: x * y.sign(),
+    "sum_dtype": lambda L, x, y: x.sum(-1, dtype=L.float32).to(x.dtype),
 }
 
 
@@ -364,8 +429,11 @@ def _chain(L, seed, arrays, dtype):
         x, y = vals[r.randrange(len(vals))], vals[r.randrange(len(vals))]
         op = r.choice(sorted(CHAIN))
         try:
-            vals.append(CHAIN[op](L, x, y) if x.ndim or op not in ("sum", "mean", "softmax", "log_softmax", "amax",
-                                                                   "cumsum", "sum_dtype") else x * 2)
+            vals.append(
+                CHAIN[op](L, x, y)
+                if x.ndim or op not in ("sum", "mean", "softmax", "log_softmax", "amax", "cumsum", "sum_dtype")
+                else x * 2
+            )
         except RuntimeError:  # shapes that don't broadcast: both libraries refuse
             vals.append(x * 2)
     sum((v.float() * (k + 1)).sum() for k, v in enumerate(vals[-3:])).backward()
@@ -583,3 +651,40 @@ def test_half_precision_forward_and_backward_round_as_torch(case, dtype):
     for got, want in zip(out[tg][1:], out[torch][1:]):  # layer_norm's backward: float32 sums in another order
         tol = 0 if "layer_norm" not in case else (2.0**-7 if dtype == "bfloat16" else 2.0**-10) * np.abs(want).max()
         np.testing.assert_allclose(got, want, rtol=0, atol=tol)
+
+
+BF16_SUMS = {
+    "expand-backward": lambda L: _grad(L, L.ones(1).bfloat16(), lambda w: w.expand(1000).sum()),
+    "bias-backward": lambda L: _grad(L, L.zeros(3).bfloat16(), lambda b: (L.ones(600, 3).bfloat16() + b).sum()),
+    "broadcast-mul-backward": lambda L: _grad(
+        L, L.ones(1000, 1).bfloat16(), lambda x: (x * L.ones(1000, 1000).bfloat16()).sum()
+    ),
+    "gather-backward": lambda L: _grad(
+        L, L.ones(4, 3).bfloat16(), lambda w: w.gather(0, L.zeros(1000, 3, dtype=L.long)).sum()
+    ),
+    "take_along_dim-backward": lambda L: _grad(
+        L, L.ones(4).bfloat16(), lambda w: w.take_along_dim(L.zeros(700, dtype=L.long)).sum()
+    ),
+    "scatter_add": lambda L: L.zeros(2).bfloat16().scatter_add(0, L.zeros(1000, dtype=L.long), L.ones(1000).bfloat16()),
+    "scatter_add_": lambda L: L.zeros(2, 3)
+    .bfloat16()
+    .scatter_add_(0, L.zeros(900, 3, dtype=L.long), L.ones(900, 3).bfloat16()),
+    "scatter_reduce-sum": lambda L: L.zeros(2)
+    .bfloat16()
+    .scatter_reduce(0, L.zeros(1000, dtype=L.long), L.ones(1000).bfloat16(), "sum"),
+}
+
+
+def _grad(L, leaf, fn):
+    leaf.requires_grad_()
+    fn(leaf).backward()
+    return leaf.grad
+
+
+@pytest.mark.parametrize("case", list(BF16_SUMS))
+def test_bfloat16_sums_in_gradients_and_scatters_accumulate_in_float32(case):
+    """numpy sums bfloat16 in bfloat16 (ml_dtypes' loop), where a running sum of ones stalls at 256: a bfloat16 bias
+    broadcast over 600 rows got the gradient 256 for 600, silently; gather's backward and scatter_add the same.
+    torch accumulates these in float32."""
+    got, want = _both(BF16_SUMS[case])
+    assert got == want
