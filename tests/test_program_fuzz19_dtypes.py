@@ -688,3 +688,34 @@ def test_bfloat16_sums_in_gradients_and_scatters_accumulate_in_float32(case):
     torch accumulates these in float32."""
     got, want = _both(BF16_SUMS[case])
     assert got == want
+
+
+BF16_LOSSES = {
+    "cross_entropy-mean": lambda L, z, t: L.nn.functional.cross_entropy(z, t),
+    "cross_entropy-sum": lambda L, z, t: L.nn.functional.cross_entropy(z, t, reduction="sum"),
+    "cross_entropy-probabilities": lambda L, z, t: L.nn.functional.cross_entropy(z, (z.detach() * 0).softmax(1)),
+    "cross_entropy-weight-smoothing": lambda L, z, t: L.nn.functional.cross_entropy(
+        z, t, weight=L.ones(5).bfloat16(), label_smoothing=0.1
+    ),
+    "group_norm": lambda L, z, t: (
+        L.nn.functional.group_norm(z.reshape(1, 3, 1000) * 100, 1)
+        * L.linspace(-1, 1, 3000).bfloat16().reshape(1, 3, 1000)
+    ).sum(),
+}
+
+
+@pytest.mark.parametrize("case", list(BF16_LOSSES))
+def test_bfloat16_cross_entropy_and_group_norm_as_torch(case):
+    """A bfloat16 cross_entropy over 3000 rows summed its losses in bfloat16 (numpy's loop): mean 2.0 for 1.61, sum
+    512 for 4832; group_norm's statistics the same. torch computes them in float32."""
+    rng = np.random.default_rng(0)
+    a = rng.standard_normal((3000, 5)).astype(np.float32)
+    out = {}
+    for L in (torch, tg):
+        z = L.tensor(a[:, :5] if "group" not in case else a[:600]).bfloat16().requires_grad_()
+        y = BF16_LOSSES[case](L, z, L.zeros(len(z), dtype=L.long))
+        y.backward()
+        out[L] = _name(y.dtype), float(y.detach()), _numpy(z.grad), _name(z.grad.dtype)
+    assert out[tg][0] == out[torch][0] == "bfloat16" and out[tg][3] == "bfloat16"
+    assert out[tg][1] == pytest.approx(out[torch][1], rel=2**-7)  # torch rounds the log-softmax first: an ulp
+    np.testing.assert_allclose(out[tg][2], out[torch][2], rtol=2**-6, atol=2**-7 * np.abs(out[torch][2]).max())

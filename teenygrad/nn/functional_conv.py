@@ -484,6 +484,9 @@ def group_norm(input, num_groups, weight=None, bias=None, eps=1e-5):
             raise RuntimeError(f"group_norm: {name} shape {p.shape} doesn't match {Cin} channels of input "
                                f"{input.shape}")
     _same_float("group_norm", input, weight, bias)
+    if input._data.dtype.kind == "V":  # bfloat16: in float32, rounded once, as torch (numpy sums it in bfloat16)
+        wb = [None if p is None else p.float() for p in (weight, bias)]
+        return group_norm(input.float(), num_groups, *wb, eps=eps).to(input.dtype)
     params = [p for p in (weight, bias) if p is not None]
     return GroupNorm.apply(input, *params, groups=num_groups, eps=eps, has_w=weight is not None,
                            has_b=bias is not None)
