@@ -719,3 +719,26 @@ def test_bfloat16_cross_entropy_and_group_norm_as_torch(case):
     assert out[tg][0] == out[torch][0] == "bfloat16" and out[tg][3] == "bfloat16"
     assert out[tg][1] == pytest.approx(out[torch][1], rel=2**-7)  # torch rounds the log-softmax first: an ulp
     np.testing.assert_allclose(out[tg][2], out[torch][2], rtol=2**-6, atol=2**-7 * np.abs(out[torch][2]).max())
+
+
+BF16_WINDOWS = {
+    "avg_pool1d": lambda L, x: L.nn.functional.avg_pool1d(x, 1000),
+    "avg_pool2d": lambda L, x: L.nn.functional.avg_pool2d(x.reshape(1, 2, 3, 1000), (3, 100)),
+    "logcumsumexp": lambda L, x: x.logcumsumexp(2),
+    "embedding_bag-sum": lambda L, x: L.nn.functional.embedding_bag(
+        L.zeros(1000, dtype=L.long), x.reshape(-1, 2)[:2], L.tensor([0]), mode="sum"
+    ),
+    "embedding_bag-mean": lambda L, x: L.nn.functional.embedding_bag(
+        L.arange(900).reshape(3, 300) % 2, x.reshape(-1, 2)[:2], mode="mean"
+    ),
+}
+
+
+@pytest.mark.parametrize("case", list(BF16_WINDOWS))
+def test_bfloat16_windows_and_bags_sum_in_float32(case):
+    """avg_pool over 1000 bfloat16 values, logcumsumexp and embedding_bag's sums ran in bfloat16 (numpy's loop),
+    where a running sum stalls: avg_pool1d of ones read 0.256, an embedding_bag of 1000 ones 256. torch: float32."""
+    a = np.random.default_rng(0).standard_normal((2, 3, 1000)).astype(np.float32) + 1
+    got, want = _both(lambda L: BF16_WINDOWS[case](L, L.tensor(a).bfloat16()))
+    assert got[:2] == want[:2]
+    assert _close(np.array(got[2]), np.array(want[2]), "bfloat16")
