@@ -8,6 +8,8 @@ def unbroadcast(g, shape):
     gs = g.shape
     if gs == shape:
         return g
+    if g.dtype.kind == "V" and type(g) is np.ndarray:  # bfloat16: numpy would sum in bfloat16 (a running sum of ones
+        return unbroadcast(g.astype(np.float32), shape).astype(g.dtype)  # stalls at 256); torch sums in float32
     lead = len(gs) - len(shape)
     if 0 < lead < len(gs) and gs[lead:] == shape:  # only leading axes (a bias): one sum, shaped, no view
         return column_sums(g) if lead == 1 and len(gs) == 2 else g.sum(axis=tuple(range(lead)))

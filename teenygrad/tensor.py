@@ -494,11 +494,18 @@ class Tensor:
     def _in_float32(self, op, o):
         return getattr(self._cast(dt.float32), op)(o)._cast(self.dtype)
 
+    def _alpha_in_float32(self, op, b, alpha):
+        """float16/bfloat16 a + alpha b (or a - alpha b) as torch's kernel: alpha rounded to the dtype, the rest in
+        float32, rounded once."""
+        alpha = builtins.float(np.asarray(alpha, dtype=self._data.dtype))
+        return getattr(self._cast(dt.float32), op)(b._cast(dt.float32), alpha)._cast(self.dtype)
+
     def add(self, other, alpha=1):
         a, b = self._other(other, "add")
         if alpha != 1:
-            _check_alpha(a, alpha, "add")
-            b = b * alpha
+            if a._data.itemsize == 2 and a._data.dtype.kind in "fV":
+                return a._alpha_in_float32("add", b, alpha)
+            b = b * _check_alpha(a, alpha, "add")
         return E.Add.apply(a, b)
 
     def sub(self, other, alpha=1):
@@ -506,8 +513,9 @@ class Tensor:
             raise RuntimeError(_BOOL_SUB)
         a, b = self._other(other, "sub")
         if alpha != 1:
-            _check_alpha(a, alpha, "sub")
-            b = b * alpha
+            if a._data.itemsize == 2 and a._data.dtype.kind in "fV":
+                return a._alpha_in_float32("sub", b, alpha)
+            b = b * _check_alpha(a, alpha, "sub")
         return E.Sub.apply(a, b)
 
     def mul(self, other):
@@ -701,10 +709,18 @@ def _remainder(a, b):
 
 
 def _check_alpha(a, alpha, op):
-    """torch refuses a floating alpha for integral tensors (numpy would upcast the result)"""
-    if isinstance(alpha, (builtins.float, np.floating)) and a._data.dtype.kind in "iub":
+    """alpha as torch applies it to a result of a's dtype: a floating alpha is refused for integral tensors (numpy
+    would upcast the result), a bool one for all but bool results, and a bool result takes alpha as a bool (scaling
+    by alpha must not promote the result to int64)."""
+    kind = a._data.dtype.kind
+    if isinstance(alpha, (builtins.float, np.floating)) and kind in "iub":
         raise RuntimeError(f"{op}: for integral input tensors, argument alpha must not be a floating point number "
                            f"(got {alpha})")
+    if kind == "b":
+        return builtins.bool(alpha)
+    if isinstance(alpha, (builtins.bool, np.bool_)):
+        raise RuntimeError(f"{op}: boolean alpha only supported for boolean results (got {a.dtype})")
+    return alpha
 
 
 def _shared_memory_error(op, t):

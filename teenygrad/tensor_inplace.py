@@ -549,6 +549,8 @@ def fill_(self, value):
             return self._inplace(new.clone(), "fill_")
         keep = Tensor._wrap(on_device_of(self._data, np.ones(self.shape, np.bool_)))
         return self._inplace(E.Where.apply(keep, new, self._pre_inplace()), "fill_")
+    if isinstance(value, Tensor) and value._data.dtype != self._data.dtype:
+        value = value.detach()._cast(self.dtype)  # as copy_ casts it: into a narrower integer dtype it wraps, as torch
     if self._ctx is not None and _gstate["enabled"]:  # a graph tensor: the old value gets zero gradient
         v = _scalar_of(value, self._data)
         return self._inplace(E.Piecewise.apply(self._pre_inplace(), fn=lambda x: _filled_like(x, v)), "fill_")

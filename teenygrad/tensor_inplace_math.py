@@ -3,7 +3,7 @@ graph to record they write the tensor's own memory (numpy ufuncs with out=, by b
 x-sized); otherwise they run the out-of-place op on a stand-in of the old value and rebind (tensor_inplace._inplace)."""
 import builtins
 import numpy as np
-from .tensor import Tensor, _BOOL_SUB, _gstate, _needs_grad, _shared_memory_error
+from .tensor import Tensor, _BOOL_SUB, _check_alpha, _gstate, _is_bool, _needs_grad, _shared_memory_error
 from .tensor_inplace import _bump, _bump_plain_views, _check_cast_first, _count_write
 
 
@@ -100,14 +100,28 @@ def _fast_inplace(self, ufunc, o, op):
     return self
 
 def add_(self, o, alpha=1):
+    if alpha != 1:
+        alpha = _check_alpha(self, alpha, "add_")
+        if _scaled_by_add(self, o):
+            return self._inplace(self._pre_inplace().add(o, alpha), "add_")
     if alpha != 1 and isinstance(o, Tensor) and _direct(self, o, alpha) is not None:  # by blocks: no x-sized temporary
         return _write_blocks(self, _add_scaled, o._data, alpha)
     return self.__iadd__(o * alpha if alpha != 1 else o)
 
 def sub_(self, o, alpha=1):
+    if self._data.dtype.kind == "b" or _is_bool(o):
+        raise RuntimeError(_BOOL_SUB)  # before o * alpha turns a bool into an int
+    if alpha != 1 and _scaled_by_add(self, o):
+        return self._inplace(self._pre_inplace().sub(o, alpha), "sub_")
     if alpha != 1 and isinstance(o, Tensor) and _direct(self, o, alpha) is not None:
         return _write_blocks(self, _add_scaled, o._data, -alpha)
     return self.__isub__(o * alpha if alpha != 1 else o)
+
+def _scaled_by_add(self, o):
+    """Whether x.add_(o, alpha) must go by the out-of-place add, as torch scales o: in the dtype o promotes to (not
+    o's own), and in float32 for a float16/bfloat16 x (rounded once)."""
+    return isinstance(o, Tensor) and o._data.dtype != self._data.dtype or (self._data.itemsize == 2
+                                                                           and self._data.dtype.kind in "fV")
 
 def mul_(self, o):
     return self.__imul__(o)

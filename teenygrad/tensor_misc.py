@@ -372,11 +372,11 @@ def signbit(self):
 
 
 def isposinf(self):
-    return Tensor._wrap(np.isposinf(self._data) if self.dtype.kind == "f" else self._data != self._data)
+    return Tensor._wrap(np.isposinf(self._data) if dt.is_floating(self._data.dtype) else self._data != self._data)
 
 
 def isneginf(self):
-    return Tensor._wrap(np.isneginf(self._data) if self.dtype.kind == "f" else self._data != self._data)
+    return Tensor._wrap(np.isneginf(self._data) if dt.is_floating(self._data.dtype) else self._data != self._data)
 
 
 class NanMedianAll(MedianAll):
@@ -384,7 +384,7 @@ class NanMedianAll(MedianAll):
     equal to z (by all of x when z is NaN), as torch's full nanmedian"""
     def forward(self, x):
         self.x, flat, xp = x, x.reshape(-1), xp_of(x)
-        flat = flat[~xp.isnan(flat)] if flat.dtype.kind == "f" else flat
+        flat = flat[~xp.isnan(flat)] if dt.is_floating(flat.dtype) else flat
         self.z = (xp.partition(flat, (flat.size - 1) // 2)[(flat.size - 1) // 2] if flat.size
                   else xp.asarray(np.nan, dtype=x.dtype))
         return xp.asarray(self.z, dtype=x.dtype)

@@ -8,6 +8,7 @@ import numpy as np
 from . import dtype as dt
 from .autograd import grad_mode
 from .ops import elementwise as E, special as S, activation as A, complex as C
+from .ops.unary import _sign0
 from .tensor import Tensor, _check_modulo
 from .tensor_inplace import _check_cast_first
 
@@ -125,15 +126,8 @@ def _piecewise(name, fn):
     setattr(Tensor, name, op)
 
 
-def _sign(x):
-    """np.sign with sign(NaN) = 0, as torch's ((0 < x) - (x < 0))"""
-    s = np.sign(x)
-    if s.dtype.kind == "f":
-        return np.where(s != s, s.dtype.type(0), s)  # (cupy arrays dispatch to cupy.where)
-    return s
-
-
-for _name, _fn in [("sign", _sign), ("floor", np.floor), ("ceil", np.ceil), ("trunc", np.trunc)]:
+# (sign: np.sign with sign(NaN) = 0, as torch's (0 < x) - (x < 0))
+for _name, _fn in [("sign", _sign0), ("floor", np.floor), ("ceil", np.ceil), ("trunc", np.trunc)]:
     _piecewise(_name, _fn)
 
 
@@ -141,6 +135,8 @@ for _name, _fn in [("sign", _sign), ("floor", np.floor), ("ceil", np.ceil), ("tr
 def round(self, decimals=0):
     if self._data.dtype.kind == "b":
         raise NotImplementedError("round: not implemented for bool tensors")
+    if decimals and self._data.itemsize == 2 and self._data.dtype.kind in "fV":  # float16/bfloat16: x 10^d in
+        return E.Piecewise.apply(self, fn=lambda x: np.round(x.astype(np.float32), decimals).astype(x.dtype))  # float32
     return E.Piecewise.apply(self, fn=lambda x: np.round(x, decimals))  # half to even, as torch
 
 
@@ -323,6 +319,8 @@ def lerp(self, end, weight):
             raise RuntimeError(f"lerp: expected dtype {self.dtype} for `{name}` but got dtype {t.dtype}")
     if isinstance(weight, Tensor):  # one node: a where of both branches sent 0 * inf = NaN to the weight
         return E.Lerp.apply(self, end, weight)
+    if self._data.itemsize == 2:  # float16/bfloat16: in float32, rounded once, as torch's kernel
+        return self._cast(dt.float32).lerp(end._cast(dt.float32), weight)._cast(self.dtype)
     d = end - self
     return self + d * weight if builtins.abs(weight) < 0.5 else end - d * (1 - weight)
 
@@ -337,6 +335,8 @@ def frac(self):
 @_method
 def addcmul(self, tensor1, tensor2, value=1):
     out, value = _check_addc_value(self, tensor1, tensor2, value, "addcmul")
+    if out.itemsize == 2 and out.kind in "fV":  # float16/bfloat16: in float32, rounded once, as torch
+        return _in_float32(self, out).addcmul(_in_float32(tensor1, out), _in_float32(tensor2, out), value)._cast(out)
     # the factors are cast to the three operands' result dtype before they multiply, as torch (float32 factors
     # beside a float64 input multiply in float64; bool * bool * value stays in that dtype, not int64)
     t = _addc_operand(tensor1, out) * _addc_operand(tensor2, out)
@@ -350,12 +350,20 @@ def addcdiv(self, tensor1, tensor2, value=1):
         raise RuntimeError(f"addcdiv: integer division with addcdiv is not supported ({tensor1.dtype} / "
                            f"{tensor2.dtype}); use (input + value * (tensor1 / tensor2)) for a true division")
     out, value = _check_addc_value(self, tensor1, tensor2, value, "addcdiv")
+    if out.itemsize == 2 and out.kind in "fV":  # (as addcmul)
+        return _in_float32(self, out).addcdiv(_in_float32(tensor1, out), _in_float32(tensor2, out), value)._cast(out)
     tensor1, tensor2 = _addc_operand(tensor1, out), _addc_operand(tensor2, out)  # divide in the result dtype
     return self + tensor1 / tensor2 * value if value != 1 else self + tensor1 / tensor2
 
 
 def _addc_operand(t, out):
     return t if t._data.dtype == out else t._cast(out)
+
+
+def _in_float32(t, out):
+    """An operand of a float16/bfloat16 result, rounded to that dtype first as torch casts its operands, then
+    widened to compute in."""
+    return _addc_operand(t, out)._cast(dt.float32)
 
 
 def _check_addc_tensors(tensor1, tensor2, op):

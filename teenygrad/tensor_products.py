@@ -125,7 +125,7 @@ def einsum(equation, *operands):
             raise RuntimeError(f"einsum: expected operands of one dtype for the contraction {equation!r}, got "
                                f"{operands[0].dtype} and {t.dtype}")
         rt = dt.result_type(rt, 1, t.dtype, 1)
-    if rt.kind in "biu" and set("".join(ins)) - set(out):  # something is summed over
+    if rt.kind in "biu" and _sums(ins, operands, out):
         if not _contracts_across(ins, operands, out):  # torch sums with sum alone: bool and integers -> int64
             rt = dt.int64
         elif rt.kind == "b" and all(t.numel() for t in operands):  # numpy would use (or, and); torch refuses
@@ -163,6 +163,14 @@ def _check_sizes(ins, operands, ell, equation):
             elif n not in (1, m):
                 raise RuntimeError(f"einsum: {name} has size {n} for operand {k} which does not broadcast with "
                                    f"previously seen size {m} (equation {equation!r})")
+
+
+def _sums(ins, operands, out):
+    """Whether something is summed over. (Between several operands torch squeezes a summed dim of size 1 away: only
+    the larger ones are sums, which turn bool and integers into int64 or go to bmm.)"""
+    if len(operands) == 1:
+        return bool(set(ins[0]) - set(out))
+    return any(n != 1 and c not in out for sub, t in zip(ins, operands) for c, n in zip(sub, t.shape))
 
 
 def _contracts_across(ins, operands, out):

@@ -34,6 +34,8 @@ def sum(self, dim=None, keepdim=False, dtype=None, axis=None):
         x = x._cast(dt.to_dtype(dtype))
         if x._data.dtype.kind in "biu":  # numpy sums small integers in int64: cast back to the asked dtype
             return R.Sum.apply(x, axis=_dims(self, dim, axis, "sum"), keepdim=keepdim)._cast(x.dtype)
+        if x._data.dtype.kind == "V":
+            return _via_float32(x, "sum", dim, keepdim, axis=axis)
     else:
         kind = x._data.dtype.kind
         if kind in "biu":
@@ -70,6 +72,8 @@ def mean(self, dim=None, keepdim=False, dtype=None, axis=None):
     x = self if dtype is None else self._cast(dt.to_dtype(dtype))
     if not dt.is_floating(x.dtype) and x.dtype.kind != "c":
         raise RuntimeError(f"mean: could not infer output dtype. Input dtype must be floating point, got {x.dtype}")
+    if dtype is not None and x._data.itemsize == 2 and x._data.dtype.kind in "fV":  # torch: self's float32 mean
+        return self._cast(dt.float32).mean(dim, keepdim, axis=axis)._cast(x.dtype)      # (not of self in dtype)
     return _sum_named(R.Mean.apply(x, axis=_dims(self, dim, axis, "mean"), keepdim=keepdim), dim, axis, "Mean")
 
 
@@ -355,6 +359,8 @@ def nansum(self, dim=None, keepdim=False, dtype=None):
     if dtype is not None and not dt.is_floating(dt.to_dtype(dtype)):  # NaNs count 0 before the cast, as torch
         return self.masked_fill(self.isnan(), 0).sum(dim, keepdim, dtype=dtype)
     x = self if dtype is None else self._cast(dt.to_dtype(dtype))
+    if x._data.dtype.kind == "V":
+        return _via_float32(x, "nansum", dim, keepdim)
     return R.NanSum.apply(x, axis=_dims(self, dim, None, "nansum"), keepdim=keepdim)
 
 

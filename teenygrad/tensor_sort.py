@@ -242,7 +242,7 @@ def _sort_kernels(a):
 
 
 def _is_nan(a):
-    return np.isnan(a) if a.dtype.kind == "f" else np.zeros(a.shape, np.bool_)
+    return np.isnan(a) if dt.is_floating(a.dtype) else np.zeros(a.shape, np.bool_)
 
 
 def _top_positions(a, k, largest):
@@ -270,6 +270,8 @@ def _top_positions(a, k, largest):
 def unique(self, sorted=True, return_inverse=False, return_counts=False, dim=None):
     """The distinct values (each NaN its own, as torch), or with dim the distinct slices along dim, sorted."""
     a = to_host(self._data)
+    if a.dtype.kind == "V":  # bfloat16: numpy's sort leaves its NaNs in place (not last); float32 holds it exactly
+        a = a.astype(np.float32)
     if dim is None:
         vals, inverse, counts = np.unique(a, return_inverse=True, return_counts=True, equal_nan=False)
         inverse = inverse.reshape(self.shape)
@@ -282,7 +284,7 @@ def unique(self, sorted=True, return_inverse=False, return_counts=False, dim=Non
                                f"is undefined")
         vals, inverse, counts = np.unique(a, return_inverse=True, return_counts=True, axis=d)
         inverse = inverse.reshape(-1)
-    out = [Tensor._wrap(on_device_of(self._data, vals))]
+    out = [Tensor._wrap(on_device_of(self._data, vals.astype(self._data.dtype, copy=False)))]
     if return_inverse:
         out.append(Tensor._wrap(on_device_of(self._data, inverse.astype(np.int64))))
     if return_counts:
@@ -339,7 +341,7 @@ def _cum_extreme(self, dim, op, result):
     a = xp.moveaxis(self._data, d, 0)
     idx = zeros_on(a, a.shape, np.int64)
     if a.shape[0]:
-        best, cur, nan_aware = a[0], idx[0], a.dtype.kind == "f"
+        best, cur, nan_aware = a[0], idx[0], dt.is_floating(a.dtype)
         for i in range(1, a.shape[0]):  # torch's rule: ties move the index to the later one; NaN wins and stays
             x = a[i]
             take = (x >= best) if op == "cummax" else (x <= best)

@@ -133,6 +133,8 @@ def logcumsumexp(self, dim):
                                   f"complex only)")
     if self.ndim == 0:
         return self.clone()
+    if self._data.dtype.kind == "V":  # bfloat16: in float32, rounded once, as torch (numpy sums it in bfloat16)
+        return S.LogCumSumExp.apply(self._cast(dt.float32), axis=d)._cast(self.dtype)
     return S.LogCumSumExp.apply(self, axis=d)
 
 

@@ -235,7 +235,7 @@ def layer_norm(input, normalized_shape, weight=None, bias=None, eps=1e-5):
         x, w, b = input._data, weight._data, bias._data
         dtype = x.dtype
         if (x.ndim >= 1 and x.shape[-1:] == normalized_shape == w.shape == b.shape and dtype.kind == "f"
-                and w.dtype is dtype and b.dtype is dtype and type(w) is type(x) and type(b) is type(x)):
+                and dtype.itemsize >= 4 and w.dtype is dtype and b.dtype is dtype and type(w) is type(x) and type(b) is type(x)):
             if (x.size and x.size <= _LN_INFERENCE_MAX and not (_gstate["enabled"] and (
                     input._requires_grad or weight._requires_grad or bias._requires_grad))
                     and x.flags.c_contiguous and w.flags.c_contiguous and b.flags.c_contiguous):
@@ -251,6 +251,9 @@ def layer_norm(input, normalized_shape, weight=None, bias=None, eps=1e-5):
         if p is not None and _t(p, "layer_norm", name).shape != ns:
             raise RuntimeError(f"layer_norm: {name} shape {p.shape} != normalized_shape {ns}")
     _same_float("layer_norm", input, weight, bias)
+    if input._data.itemsize == 2 and input._data.dtype.kind in "fV":  # float16/bfloat16: in float32, rounded once,
+        f = [None if p is None else p.float() for p in (weight, bias)]  # as torch (both ways)
+        return layer_norm(input.float(), normalized_shape, *f, eps=eps).to(input.dtype)
     params = [p for p in (weight, bias) if p is not None]
     return N.LayerNorm.apply(input, *params, k=len(ns), eps=eps, has_w=weight is not None, has_b=bias is not None)
 

@@ -295,6 +295,9 @@ def _avg_pool(op, nd, input, kernel_size, stride, padding, ceil_mode, count_incl
         if any(n < k for n, k in zip(size, K)):
             raise RuntimeError(f"{op}: input {input.shape} is too small: input image (T: {size[0]} H: {size[1]} "
                                f"W: {size[2]}) smaller than kernel size (kT: {K[0]} kH: {K[1]} kW: {K[2]})")
+    if isinstance(input, Tensor) and input._data.dtype.kind == "V":  # bfloat16: window sums in float32, as torch
+        return _avg_pool(op, nd, input.float(), kernel_size, stride, padding, ceil_mode, count_include_pad,
+                         divisor_override).to(input.dtype)  # (numpy sums bfloat16 in bfloat16)
     x, batched, K, S, pads, _ = _pool_setup(op, nd, input, kernel_size, stride, padding, 1, ceil_mode)
     P = tuple(lo for lo, _ in pads)
     if divisor_override is not None:
@@ -484,6 +487,9 @@ def group_norm(input, num_groups, weight=None, bias=None, eps=1e-5):
             raise RuntimeError(f"group_norm: {name} shape {p.shape} doesn't match {Cin} channels of input "
                                f"{input.shape}")
     _same_float("group_norm", input, weight, bias)
+    if input._data.dtype.kind == "V":  # bfloat16: in float32, rounded once, as torch (numpy sums it in bfloat16)
+        wb = [None if p is None else p.float() for p in (weight, bias)]
+        return group_norm(input.float(), num_groups, *wb, eps=eps).to(input.dtype)
     params = [p for p in (weight, bias) if p is not None]
     return GroupNorm.apply(input, *params, groups=num_groups, eps=eps, has_w=weight is not None,
                            has_b=bias is not None)

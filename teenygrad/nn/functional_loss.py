@@ -71,6 +71,11 @@ def cross_entropy(input, target, weight=None, size_average=None, ignore_index=-1
         raise TypeError(f"cross_entropy: expected floating point logits, got {input.dtype}")
     if input.ndim == 0:
         raise RuntimeError("cross_entropy: input must have at least 1 dim (C,), got a 0-d tensor")
+    if input._data.dtype.kind == "V":  # bfloat16: in float32, rounded once, as torch (numpy sums it in bfloat16)
+        t = target.float() if dt.is_floating(target.dtype) else target
+        w = weight.float() if weight is not None else None
+        return cross_entropy(input.float(), t, w, ignore_index=ignore_index, reduction=reduction,
+                             label_smoothing=label_smoothing).to(input.dtype)
     x = input
     C = x.shape[1] if x.ndim > 1 else x.shape[0]
     if weight is not None:

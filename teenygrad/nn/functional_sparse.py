@@ -113,6 +113,9 @@ def _embedding_bag(weight, ids, bag, b, mode, counts, per_sample_weights, keep):
     """The bags' rows summed, averaged or maxed, once the ids are checked and padding_idx's are left out."""
     if mode == "max":
         return _bag_max(weight, ids, bag, b)
+    if weight._data.dtype.kind == "V":  # bfloat16: the bags summed in float32, as torch (numpy sums it in bfloat16)
+        psw = per_sample_weights.float() if per_sample_weights is not None else None
+        return _embedding_bag(weight.float(), ids, bag, b, mode, counts, psw, keep).to(weight.dtype)
     if counts is None and per_sample_weights is None:  # each bag's rows summed straight from weight
         dev = weight._data
         out = I.BagSum.apply(weight, ids=on_device_of(dev, ids), bag=on_device_of(dev, bag), nbags=b)

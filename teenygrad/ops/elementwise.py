@@ -67,14 +67,21 @@ class Mul(Function):
         return (sum_to(g * y, x.shape) if n[0] else None), (sum_to(g * x, y.shape) if n[1] else None)
 
 
+def _lerp(x, e, w):
+    with np.errstate(invalid="ignore", over="ignore"):
+        d = e - x
+        return np.where(np.abs(w) < 0.5, x + w * d, e - d * (1 - w))
+
+
 class Lerp(Function):
     """z = x + w (e - x), from e's side (e - (e - x)(1 - w)) where |w| >= 0.5, as torch;
     dx = dz (1 - w), de = dz w, dw = dz (e - x) (conjugated for complex, torch's convention)"""
     def forward(self, x, e, w):
         self.x, self.e, self.w = x, e, w
-        with np.errstate(invalid="ignore", over="ignore"):
-            d = e - x
-            return np.where(np.abs(w) < 0.5, x + w * d, e - d * (1 - w))
+        if x.dtype.itemsize == 2 and x.dtype.kind in "fV":  # float16/bfloat16 in float32, rounded once, as torch
+            f = np.float32
+            return _lerp(x.astype(f), e.astype(f), w.astype(f) if isinstance(w, np.ndarray) else w).astype(x.dtype)
+        return _lerp(x, e, w)
 
     def backward(self, g):
         n = self.needs_input_grad

@@ -229,6 +229,8 @@ class Gather(Function):
         return np.take_along_axis(x, idx, axis=axis)
 
     def backward(self, g):
+        if g.dtype.kind == "V" and type(g) is np.ndarray:  # bfloat16: summed in float32, as torch (numpy's add.at
+            return self.backward(g.astype(np.float32))[0].astype(g.dtype), None  # would stall at 256)
         dx = zeros_on(g, self.in_shape)
         k = _index_kernels(dx, g)
         if k is not None and dx.size:  # one pass, no index grids: np.add.at takes ~15 ns an element
@@ -542,6 +544,9 @@ def scatter_into(z, src, idx, axis, reduce=None):
     src = src[tuple(slice(0, s) for s in idx.shape)] if src.ndim else src
     if idx.size == 0:
         return z
+    if reduce == "add" and z.dtype.kind == "V" and type(z) is np.ndarray:  # bfloat16: summed in float32, as torch
+        z[...] = scatter_into(z.astype(np.float32), np.asarray(src, np.float32), idx, axis, reduce)  # (add.at
+        return z                                                                                   # stalls at 256)
     k, p, q = _along_axis_kernels(z, src, idx, axis)
     if k is not None:  # one pass along the axis, no index grids
         n, s = z.shape[axis], np.ascontiguousarray(np.broadcast_to(src, idx.shape)).reshape(p, -1, q)
@@ -572,6 +577,11 @@ def scatter_reduce_into(z, src, idx, axis, reduce, include_self):
     ScatterReduce). Returns the count of contributors per place for reduce="mean" (z is then divided by it),
     else None."""
     src = src[tuple(slice(0, s) for s in idx.shape)]
+    if reduce == "sum" and z.dtype.kind == "V" and type(z) is np.ndarray:  # bfloat16: in float32, as torch
+        z32 = z.astype(np.float32)                                         # (numpy's add.at stalls at 256)
+        scatter_reduce_into(z32, src.astype(np.float32), idx, axis, reduce, include_self)
+        z[...] = z32
+        return None
     xp = xp_of(z)  # the masks and counts live where z does
     count = None
     k, p, q = _along_axis_kernels(z, src, idx, axis) if idx.size else (None, 0, 0)

@@ -236,6 +236,12 @@ class Cosh(Function):
         return g * self._input(0, self.x).sinh()
 
 
+def _rounded_once(fn, *arrays):
+    """fn of float16/bfloat16 arrays computed in float32 and rounded once to the first one's dtype, as torch's
+    kernels for these dtypes (numpy would round each step)"""
+    return fn(*(a.astype(np.float32) for a in arrays)).astype(arrays[0].dtype)
+
+
 class Tanh(Function):
     """z = tanh x;  dx = dz (1 - z^2)"""
     saves_inputs, saves_output = False, True
@@ -245,6 +251,8 @@ class Tanh(Function):
 
     def backward(self, g):
         z = self.z
+        if z.dtype.itemsize == 2:
+            return _rounded_once(lambda g, z: g * (1 - z * z), g, z)
         k = one_pass_for(g, z)
         if k is not None:
             return k.tanh_backward(g, z)  # one pass (numpy: three, with temporaries)
@@ -274,6 +282,8 @@ class Sigmoid(Function):
 
     def backward(self, g):
         z = self.z
+        if z.dtype.itemsize == 2:  # as torch: bfloat16 in float32, rounded once; float16 rounded each step, in its order
+            return _rounded_once(lambda g, z: g * (1 - z) * z, g, z) if z.dtype.kind == "V" else g * (1 - z) * z
         k = one_pass_for(g, z)
         if k is not None:
             return k.sigmoid_backward(g, z)  # one pass (numpy: three, with temporaries)
@@ -301,10 +311,13 @@ class Abs(Function):
 
 
 def _sign0(x):
-    """np.sign, 0 at NaN: torch's abs gradient there (sgn of a complex x is x / |x|, 0 at 0: numpy's too)"""
+    """np.sign, 0 at NaN: torch's sign, and its abs gradient there (sgn of a complex x is x / |x|, 0 at 0: numpy's
+    too)"""
     s = np.sign(x)
     if s.dtype.kind == "f":
         return np.where(s != s, s.dtype.type(0), s)  # (cupy arrays dispatch to cupy.where)
+    if s.dtype.kind == "V":  # bfloat16: its np.sign keeps NaN and -0
+        return np.where((s != s) | (s == 0), s.dtype.type(0), s)
     return s
 
 
