@@ -8,6 +8,7 @@ import importlib
 import os
 import random
 import tempfile
+import warnings
 
 import numpy as np
 import pytest
@@ -539,3 +540,26 @@ def _run(seed):
 def test_random_models_train_as_in_torch(chunk):
     for seed in range(chunk * 10, chunk * 10 + 10):
         _run(seed)
+
+
+def test_multistep_lr_resumed_from_a_teenygrad_checkpoint_steps_to_an_epoch():
+    """MultiStepLR's milestones (a Counter) came back from teenygrad.save / load as a dict, so the loaded scheduler's
+    step(epoch) failed (AttributeError: 'dict' object has no attribute 'elements')."""
+    lrs = {}
+    for L in (torch, tg):
+        opt = L.optim.SGD(_tiny_model(L).parameters(), lr=1.0)
+        sd = L.optim.lr_scheduler.MultiStepLR(opt, [2, 4, 4], gamma=0.5).state_dict()
+        with tempfile.TemporaryDirectory() as d:
+            L.save(sd, os.path.join(d, "sched.pt"))
+            sd = L.load(os.path.join(d, "sched.pt"), weights_only=False)
+        sched = L.optim.lr_scheduler.MultiStepLR(opt, [1], gamma=0.5)
+        sched.load_state_dict(sd)
+        lrs[L] = []
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # step(epoch) is deprecated
+            for epoch in (5, 3, 1):
+                sched.step(epoch)
+                lrs[L] += sched.get_last_lr()
+        sched.step()
+        lrs[L] += sched.get_last_lr()
+    assert lrs[tg] == lrs[torch]
