@@ -39,7 +39,11 @@ def _hook_run(L):
         log.append(("closure", round(loss.item(), 10)))
         return loss
 
-    h_pre = opt.register_step_pre_hook(lambda o, args, kw: log.append(("pre", len(args), sorted(kw))) or ((o,), {"closure": closure}))
+    def pre(o, args, kwargs):  # args start with the optimizer; the step gets a closure instead
+        log.append(("pre", len(args), sorted(kwargs)))
+        return (o,), {"closure": closure}
+
+    h_pre = opt.register_step_pre_hook(pre)
     opt.register_step_post_hook(lambda o, args, kw: log.append(("post", sorted(kw))))
     module = importlib.import_module(L.__name__ + ".optim.optimizer")
     g_pre = module.register_optimizer_step_pre_hook(lambda o, a, k: log.append(("global pre",)))
@@ -487,7 +491,7 @@ def _train(L, m, c, data):
         state_dict=[(k, name(v.dtype), tuple(v.shape), v.requires_grad) for k, v in m.state_dict().items()],
         groups=[{k: v for k, v in g.items() if k not in ("foreach", "fused", "differentiable", "capturable")}
                 for g in opt_sd["param_groups"]],
-        state=[(k, sorted((n, name(v.dtype) if hasattr(v, "dtype") else type(v).__name__, tuple(getattr(v, "shape", ())))
+        state=[(k, sorted((n, name(getattr(v, "dtype", type(v).__name__)), tuple(getattr(v, "shape", ())))
                           for n, v in st.items())) for k, st in opt_sd["state"].items()],
         grads=[(n, None if p.grad is None else name(p.grad.dtype)) for n, p in m.named_parameters()])
     return dict(layout=layout, log=np.array(log), final=final, sched=sched_sd,
@@ -536,7 +540,7 @@ def _run(seed):
             assert got["sched"][k] == v, (seed, k)
 
 
-@pytest.mark.parametrize("chunk", range(6))
+@pytest.mark.parametrize("chunk", range(5))
 def test_random_models_train_as_in_torch(chunk):
     for seed in range(chunk * 10, chunk * 10 + 10):
         _run(seed)
