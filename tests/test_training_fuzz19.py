@@ -567,3 +567,40 @@ def test_multistep_lr_resumed_from_a_teenygrad_checkpoint_steps_to_an_epoch():
         sched.step()
         lrs[L] += sched.get_last_lr()
     assert lrs[tg] == lrs[torch]
+
+
+UNARY_FOREACH = ("rsqrt expm1 log1p log2 log10 tanh sin cos tan asin acos atan sinh cosh erf erfc lgamma ceil floor "
+                 "round trunc frac").split()
+OTHER_FOREACH = {  # case: (op, its second operand); "B" is a second list of tensors
+    "maximum": ("maximum", "B"), "minimum": ("minimum", "B"), "maximum_scalar": ("maximum", 0.5),
+    "minimum_list": ("minimum", [0.3, 0.5, 0.7]), "clamp_min": ("clamp_min", 0.5), "clamp_max": ("clamp_max", "B"),
+    "pow": ("pow", 2.0), "pow_list": ("pow", "B"),
+}
+
+
+def _foreach_run(L, case, inplace):
+    rng = np.random.default_rng(0)
+    a = [L.tensor(rng.uniform(0.2, 0.9, s)) for s in ((3,), (2, 2), ())]  # in every op's domain
+    b = [L.tensor(rng.uniform(0.2, 0.9, s)) for s in ((3,), (2, 2), ())]
+    name, other = OTHER_FOREACH.get(case, (case, None))
+    op = getattr(L, f"_foreach_{name}{'_' if inplace else ''}")
+    out = op(a) if other is None else op(a, b if other == "B" else other)
+    return [t.numpy() for t in a], [t.numpy() for t in out]
+
+
+@pytest.mark.parametrize("inplace", [False, True])
+@pytest.mark.parametrize("case", UNARY_FOREACH + list(OTHER_FOREACH))
+def test_foreach_ops_as_torch(case, inplace):
+    """torch._foreach_* ops that were missing: the unary math ops past sqrt/exp/log/..., maximum / minimum,
+    clamp_min / clamp_max and pow (in-place forms too)."""
+    got, want = _foreach_run(tg, case, inplace), _foreach_run(torch, case, inplace)
+    for a, b in zip(got[0] + got[1], want[0] + want[1]):
+        np.testing.assert_allclose(a, b, rtol=1e-12)
+
+
+def test_foreach_max_clone_and_pow_of_a_number():
+    out = {}
+    for L in (torch, tg):
+        a = [L.tensor([0.5, -2.0, 1.5]), L.tensor([[3.0, 1.0]])]
+        out[L] = [t.tolist() for t in L._foreach_max(a) + L._foreach_clone(a) + L._foreach_pow(2.0, a)]
+    assert out[tg] == out[torch]
