@@ -95,6 +95,44 @@ def _lerp(inplace):
     return fn
 
 
+def _extremum(name, inplace):
+    """maximum / minimum with a tensor, or clamp_min / clamp_max with a number (torch's scalar overloads); Tensor
+    has no maximum_, so the in-place forms copy the result back."""
+    op = f"_foreach_{name}{'_' if inplace else ''}"
+    clamp = "clamp_min" if name == "maximum" else "clamp_max"
+
+    def fn(self, other):
+        _check_list(op, self)
+        out = [getattr(t, name)(o) if isinstance(o, Tensor) else getattr(t, clamp)(o)
+               for t, o in zip(self, _per_tensor(op, self, other))]
+        if not inplace:
+            return out
+        for t, o in zip(self, out):
+            t.copy_(o)
+        return list(self)
+    fn.__name__ = op
+    return fn
+
+
+def _foreach_pow(self, exponent):
+    """Each tensor to a power (a number, or one per tensor), or a number raised to each tensor: pow(2.0, tensors)."""
+    if isinstance(self, numbers.Number):
+        _check_list("_foreach_pow", exponent)
+        return [t.__rpow__(self) for t in exponent]
+    return _binary("pow", "pow", False)(self, exponent)
+
+
+def _foreach_max(self):
+    """One 0-d tensor per input: its largest element."""
+    _check_list("_foreach_max", self)
+    return [t.max() for t in self]
+
+
+def _foreach_clone(self):
+    _check_list("_foreach_clone", self)
+    return [t.clone() for t in self]
+
+
 def _foreach_norm(self, ord=2, dtype=None):
     """One 0-d tensor per input: its vector norm of order ord (2, 1, inf, ...)."""
     from .linalg import vector_norm
@@ -117,13 +155,19 @@ def _foreach_zero_(self):
     return list(self)
 
 
-for _name in ("add", "sub", "mul", "div"):
+for _name in ("add", "sub", "mul", "div", "pow", "clamp_min", "clamp_max"):
     for _inplace in (False, True):
         _f = _binary(_name, _name + ("_" if _inplace else ""), _inplace)
-        globals()[_f.__name__] = _f
-for _name in ("sqrt", "neg", "abs", "exp", "log", "sign", "reciprocal", "sigmoid"):
+        globals().setdefault(_f.__name__, _f)  # _foreach_pow above also takes a number as its base
+for _name in ("sqrt", "rsqrt", "neg", "abs", "exp", "expm1", "log", "log1p", "log2", "log10", "sign", "reciprocal",
+              "sigmoid", "tanh", "sin", "cos", "tan", "asin", "acos", "atan", "sinh", "cosh", "erf", "erfc", "lgamma",
+              "ceil", "floor", "round", "trunc", "frac"):
     for _inplace in (False, True):
         _f = _unary(_name, _name + ("_" if _inplace else ""), _inplace)
+        globals()[_f.__name__] = _f
+for _name in ("maximum", "minimum"):
+    for _inplace in (False, True):
+        _f = _extremum(_name, _inplace)
         globals()[_f.__name__] = _f
 for _name in ("addcmul", "addcdiv"):
     for _inplace in (False, True):

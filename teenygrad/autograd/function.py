@@ -391,9 +391,17 @@ def _accumulate_into_grad(t, g, stored):
         stored.add(id(g))
         t._grad = Tensor._wrap(g)
     else:
-        s = t._grad._data + g
+        grad = t._grad
+        a = grad._data
+        if grad._ctx is None and not grad.requires_grad and a.dtype == g.dtype and a.shape == g.shape and (
+                type(a) is not _np.ndarray or a.flags.writeable):
+            # in place, as torch's: .grad may be a view of a flat gradient buffer, or held as a numpy view
+            a += g
+            grad._mark_written()
+            return
+        s = a + g
         # numpy's 0-d + 0-d is a scalar, not an array: a 0-d parameter's second backward left .grad unprintable
-        t._grad._data = _np.asarray(s) if type(s) is not _np.ndarray and isinstance(s, _np.generic) else s
+        grad._data = _np.asarray(s) if type(s) is not _np.ndarray and isinstance(s, _np.generic) else s
 
 
 _FREED = ("backward: trying to backward through the graph a second time (or directly access saved tensors "

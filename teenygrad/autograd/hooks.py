@@ -79,6 +79,12 @@ def _as_tensors(grads):
                  for g in grads)
 
 
+def _unshared(grads):
+    """Copies of the gradient arrays that the last hook was handed and may keep: a .grad that one of them becomes
+    accumulates in place, which must not change the hook's tensor (torch copies a gradient held elsewhere)."""
+    return tuple(g if g is None or not hasattr(g, "copy") else g.copy() for g in grads)
+
+
 def _hook_grads(fn, out, like, graph):
     """A Node hook's returned gradients (a tuple like `like`, Tensors or None), checked as torch checks them: arrays
     for a first-order pass, Tensors (recorded) for a create_graph one."""
@@ -95,11 +101,15 @@ def run_node_prehooks(hooks, g, graph=False):
     _OutputGrads of them) after each prehook(grad_outputs) in turn; a hook that returns None leaves it as it is."""
     multi = hasattr(g, "grads")
     outs = tuple(g.grads) if multi else (g,)
+    kept = False  # the last hook was handed outs and may keep them
     with grad_mode.set_grad_enabled(graph):
         for fn in list(hooks.values()):  # a hook may remove itself
             new = fn(_as_tensors(outs))
-            if new is not None:
+            kept = new is None
+            if not kept:
                 outs = _hook_grads(fn, new, outs, graph)
+    if kept and not graph:
+        outs = _unshared(outs)
     if not multi:
         return outs[0]
     g.grads = list(outs)
@@ -112,12 +122,14 @@ def run_node_posthooks(node, grad_inputs, g, graph=False):
     need = node.needs_input_grad
     grad_inputs = tuple(gi if n else None for gi, n in zip(grad_inputs, need))
     outs = tuple(g.grads) if hasattr(g, "grads") else (g,)
+    kept = False
     with grad_mode.set_grad_enabled(graph):
         for fn in list(node._post_hooks.values()):
             new = fn(_as_tensors(grad_inputs), _as_tensors(outs))
-            if new is not None:
+            kept = new is None
+            if not kept:
                 grad_inputs = _hook_grads(fn, new, grad_inputs, graph)
-    return grad_inputs
+    return _unshared(grad_inputs) if kept and not graph else grad_inputs
 
 
 class _Handles:
@@ -216,12 +228,14 @@ def run_post_accumulate_hooks(hooks, t):
 def run_hooks(hooks, g):
     """g (an array) after each hook in turn, as Tensors; a hook that returns None leaves it as it is."""
     from ..tensor import Tensor
+    kept = False  # the last hook was handed g and may keep it: g must not become a .grad (it accumulates in place)
     with grad_mode.no_grad():  # a hook's arithmetic is not part of any graph
         for fn in list(hooks.values()):  # a hook may remove itself
             out = checked_hook_result(fn, fn(Tensor._wrap(g)), g.shape, g.dtype)
-            if out is not None:
+            kept = out is None
+            if not kept:
                 g = out._data.copy()  # a copy: the hook's tensor must not become (part of) a .grad
-    return g
+    return g.copy() if kept else g
 
 
 def checked_hook_result(fn, out, shape, dtype=None):

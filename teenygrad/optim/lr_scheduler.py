@@ -177,6 +177,11 @@ class MultiStepLR(LRScheduler):
             return self._group_lrs()
         return [lr * self.gamma ** self.milestones[self.last_epoch] for lr in self._group_lrs()]
 
+    def load_state_dict(self, state_dict):
+        super().load_state_dict(state_dict)
+        # a checkpoint read back by teenygrad.load holds the milestones as a plain dict (JSON has no Counter)
+        self.milestones = collections.Counter(self.milestones)
+
     def _get_closed_form_lr(self):
         milestones = sorted(self.milestones.elements())
         return [base_lr * self.gamma ** bisect.bisect_right(milestones, self.last_epoch) for base_lr in self.base_lrs]

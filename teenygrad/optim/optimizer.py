@@ -5,9 +5,11 @@ per-step allocations beyond the scratch buffers kept here. Hyper-parameters are 
 before they touch an array, because a numpy float64 scalar would silently upcast float32 math."""
 import collections
 import copy
+import functools
 import numpy as np
 from ..tensor import Tensor, zero_grads
 from ..autograd import enable_grad
+from ..autograd.hooks import RemovableHandle
 from .._arrays import xp_of
 from ..ops.complex import view_as_real_array
 
@@ -34,12 +36,60 @@ required = _RequiredParameter()
 _KERNEL_CHOICES = ("foreach", "fused")
 
 
+# torch.optim.optimizer.register_optimizer_step_pre_hook / _post_hook: run around every optimizer's step
+_global_step_pre_hooks, _global_step_post_hooks = {}, {}
+
+
+def register_optimizer_step_pre_hook(hook):
+    """hook(optimizer, args, kwargs) before every optimizer's step; it may return (new_args, new_kwargs)."""
+    return RemovableHandle(_global_step_pre_hooks, hook)
+
+
+def register_optimizer_step_post_hook(hook):
+    """hook(optimizer, args, kwargs) after every optimizer's step."""
+    return RemovableHandle(_global_step_post_hooks, hook)
+
+
+def _with_step_hooks(step):
+    """A subclass's step, run between the step pre hooks and post hooks (global ones and the optimizer's own), as
+    torch's: they see step's args with the optimizer first. A step that calls its parent's (also wrapped) step runs
+    them once (torch runs them again there, once it has patched the parent class too)."""
+    @functools.wraps(step)
+    def hooked_step(*args, **kwargs):
+        self = args[0]
+        d = self.__dict__
+        pre, post = d.get("_optimizer_step_pre_hooks"), d.get("_optimizer_step_post_hooks")
+        if not (pre or post or _global_step_pre_hooks or _global_step_post_hooks) or d.get("_in_hooked_step"):
+            return step(*args, **kwargs)
+        for hook in [*_global_step_pre_hooks.values(), *(pre or {}).values()]:
+            result = hook(self, args, kwargs)
+            if result is not None:
+                if not (isinstance(result, tuple) and len(result) == 2):
+                    raise RuntimeError(f"{type(self).__name__}.step: a step pre hook must return None or a tuple "
+                                       f"(new_args, new_kwargs), got {result!r}")
+                args, kwargs = result
+        d["_in_hooked_step"] = True
+        try:
+            out = step(*args, **kwargs)
+        finally:
+            d["_in_hooked_step"] = False
+        for hook in [*(post or {}).values(), *_global_step_post_hooks.values()]:
+            hook(self, args, kwargs)
+        return out
+    return hooked_step
+
+
 class Optimizer:
     # group keys that checkpoints from older torch versions lack, with the values torch's __setstate__ gives them
     _group_fallbacks = {}
     # per-parameter state kept as one number (a 0-d tensor, as torch: NAdam's mu_product, ASGD's eta and mu),
     # not shaped like the parameter: load_state_dict checks these for one element instead
     _scalar_state = ()
+
+    def __init_subclass__(cls, **kwargs):
+        super().__init_subclass__(**kwargs)
+        if "step" in cls.__dict__:
+            cls.step = _with_step_hooks(cls.__dict__["step"])
 
     def __init__(self, params, defaults):
         self.defaults = defaults
@@ -181,10 +231,43 @@ class Optimizer:
             p._mark_written()  # the step writes p's memory: a graph that saved p can no longer use it
             yield p
 
+    # ---- hooks ------------------------------------------------------------------------------------
+    def _register(self, slot, hook, prepend):
+        return RemovableHandle(self.__dict__.setdefault(slot, {}), hook, prepend=prepend)
+
+    def register_step_pre_hook(self, hook):
+        """hook(optimizer, args, kwargs) before each step; it may return (new_args, new_kwargs)."""
+        return self._register("_optimizer_step_pre_hooks", hook, False)
+
+    def register_step_post_hook(self, hook):
+        """hook(optimizer, args, kwargs) after each step."""
+        return self._register("_optimizer_step_post_hooks", hook, False)
+
+    def register_state_dict_pre_hook(self, hook, prepend=False):
+        """hook(optimizer) before state_dict() packs the state."""
+        return self._register("_optimizer_state_dict_pre_hooks", hook, prepend)
+
+    def register_state_dict_post_hook(self, hook, prepend=False):
+        """hook(optimizer, state_dict) after state_dict(); a dict it returns replaces the state dict."""
+        return self._register("_optimizer_state_dict_post_hooks", hook, prepend)
+
+    def register_load_state_dict_pre_hook(self, hook, prepend=False):
+        """hook(optimizer, state_dict) before load_state_dict(); a dict it returns is loaded instead."""
+        return self._register("_optimizer_load_state_dict_pre_hooks", hook, prepend)
+
+    def register_load_state_dict_post_hook(self, hook, prepend=False):
+        """hook(optimizer) after load_state_dict()."""
+        return self._register("_optimizer_load_state_dict_post_hooks", hook, prepend)
+
+    def _hooks(self, slot):
+        return list(self.__dict__.get(slot, {}).values())
+
     # ---- checkpoints ------------------------------------------------------------------------------
     def state_dict(self):
         """torch's layout: {'state': {param index: {name: value}}, 'param_groups': [{..., 'params': [index]}]}.
         Like torch, the state values are the live tensors (save the dict to snapshot it)."""
+        for hook in self._hooks("_optimizer_state_dict_pre_hooks"):
+            hook(self)
         index = {}
         groups = []
         for g in self.param_groups:
@@ -194,12 +277,19 @@ class Optimizer:
             packed["params"] = [index[id(p)] for p in g["params"]]
             groups.append(packed)
         state = {(index[id(k)] if isinstance(k, Tensor) else k): v for k, v in self.state.items()}
-        return {"state": state, "param_groups": groups}
+        state_dict = {"state": state, "param_groups": groups}
+        for hook in self._hooks("_optimizer_state_dict_post_hooks"):
+            new = hook(self, state_dict)
+            state_dict = state_dict if new is None else new
+        return state_dict
 
     def load_state_dict(self, state_dict):
         """Restore hyper-parameters and state from state_dict(); the tensors are copied, cast to each
         parameter's dtype (except 'step')."""
         name = type(self).__name__
+        for hook in self._hooks("_optimizer_load_state_dict_pre_hooks"):
+            new = hook(self, state_dict)
+            state_dict = state_dict if new is None else new
         if not isinstance(state_dict, dict) or "state" not in state_dict or "param_groups" not in state_dict:
             got = sorted(state_dict) if isinstance(state_dict, dict) else type(state_dict).__name__
             raise ValueError(f"{name}.load_state_dict: expected a dict with 'state' and 'param_groups', got {got}")
@@ -229,6 +319,8 @@ class Optimizer:
         self.state = state
         self.param_groups = saved_groups
         self._fill_group_fallbacks()
+        for hook in self._hooks("_optimizer_load_state_dict_post_hooks"):
+            hook(self)
 
     def _fill_group_fallbacks(self):
         for g in self.param_groups:
