@@ -289,6 +289,16 @@ def batch_norm(input, running_mean, running_var, weight=None, bias=None, trainin
     if training and input.numel() == 0:  # torch: an empty y = x w + b (zero gradients for w, b); the buffers stay
         out = input * weight.reshape(shape) if weight is not None else input.clone()
         return out + bias.reshape(shape) if bias is not None else out
+    if training and half_on_host(input._data):
+        # float16 / bfloat16: the statistics, the output and the running buffers' update in float32, each rounded
+        # once, as torch's kernels (numpy would sum in the narrow dtype: a bfloat16 sum of ones stalls at 256)
+        r32 = [None if r is None else Tensor._wrap(r._data.astype(np.float32)) for r in (running_mean, running_var)]
+        out = batch_norm(input.float(), r32[0], r32[1], None if weight is None else weight.float(),
+                         None if bias is None else bias.float(), True, momentum, eps)
+        for r, r_32 in zip((running_mean, running_var), r32):
+            if r is not None:
+                r._data[...] = r_32._data.astype(r._data.dtype)
+        return out._cast(input.dtype)
     if training:
         count = input.numel() // C
         if count <= 1:
