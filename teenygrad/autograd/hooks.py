@@ -38,6 +38,16 @@ class RemovableHandle:
         self.remove()
 
 
+def args_and_kwargs(result, args, kwargs, what):
+    """What a hook that may replace a call's arguments (a module's forward pre-hook with_kwargs, an optimizer's step
+    pre hook) returned: None keeps (args, kwargs); anything but a pair (new_args, new_kwargs) is refused."""
+    if result is None:
+        return args, kwargs
+    if not (isinstance(result, tuple) and len(result) == 2):
+        raise RuntimeError(f"{what} must return None or a tuple of (new_args, new_kwargs), but got {result!r}")
+    return result
+
+
 def register_hook(t, fn):
     if not callable(fn):
         raise TypeError(f"register_hook: expected a callable hook, got {type(fn).__name__}")

@@ -9,7 +9,7 @@ import functools
 import numpy as np
 from ..tensor import Tensor, zero_grads
 from ..autograd import enable_grad
-from ..autograd.hooks import RemovableHandle
+from ..autograd.hooks import RemovableHandle, args_and_kwargs
 from .._arrays import xp_of
 from ..ops.complex import view_as_real_array
 
@@ -62,12 +62,8 @@ def _with_step_hooks(step):
         if not (pre or post or _global_step_pre_hooks or _global_step_post_hooks) or d.get("_in_hooked_step"):
             return step(*args, **kwargs)
         for hook in [*_global_step_pre_hooks.values(), *(pre or {}).values()]:
-            result = hook(self, args, kwargs)
-            if result is not None:
-                if not (isinstance(result, tuple) and len(result) == 2):
-                    raise RuntimeError(f"{type(self).__name__}.step: a step pre hook must return None or a tuple "
-                                       f"(new_args, new_kwargs), got {result!r}")
-                args, kwargs = result
+            args, kwargs = args_and_kwargs(hook(self, args, kwargs), args, kwargs,
+                                           f"{type(self).__name__}.step: a step pre hook")
         d["_in_hooked_step"] = True
         try:
             out = step(*args, **kwargs)

@@ -9,7 +9,7 @@ from ...autograd import no_grad
 from ...creation import empty_like
 from ..parameter import Parameter, Buffer
 from .state_dict import StateDictMixin, _IncompatibleKeys  # noqa: F401  (_IncompatibleKeys: torch's import path)
-from ...autograd.hooks import RemovableHandle
+from ...autograd.hooks import RemovableHandle, args_and_kwargs
 
 # torch.nn.modules.module's global hooks (register_module_forward_hook, ...): every module's call runs them
 _global_forward_pre_hooks, _global_forward_hooks = {}, {}
@@ -89,12 +89,7 @@ class Module(StateDictMixin):
         pre_kw = d.get("_forward_pre_hooks_with_kwargs", ())
         for k, hook in list(pre.items()):
             if k in pre_kw:  # hook(module, args, kwargs) -> None or (new_args, new_kwargs)
-                r = hook(self, args, kwargs)
-                if r is not None:
-                    if not (isinstance(r, tuple) and len(r) == 2):
-                        raise RuntimeError(f"forward pre-hook must return None or a tuple of (new_args, new_kwargs), "
-                                           f"but got {r}.")
-                    args, kwargs = r
+                args, kwargs = args_and_kwargs(hook(self, args, kwargs), args, kwargs, "forward pre-hook")
                 continue
             r = hook(self, args)
             if r is not None:
