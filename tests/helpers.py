@@ -297,3 +297,19 @@ def backprop_and_compare(outs, touts, leaves, m, tm, atol=1e-5, rtol=1e-4):
         np.testing.assert_allclose(a.grad.numpy(), ta.grad.numpy(), atol=atol, rtol=rtol, err_msg=f"input {k}")
     for (n, p), (_, tp) in zip(m.named_parameters(), tm.named_parameters()):
         np.testing.assert_allclose(p.grad.numpy(), tp.grad.numpy(), atol=atol, rtol=rtol, err_msg=n)
+
+
+def central_differences(total, arrays, h=1e-6, which=None):
+    """The derivative of total(arrays) (a float) along every entry of each real array (or of arrays[k] for k in
+    which), by central differences: one array of them per array differentiated."""
+    fds = []
+    for k in range(len(arrays)) if which is None else which:
+        a = arrays[k]
+        fd = np.zeros_like(a)
+        for idx in np.ndindex(a.shape):
+            up, down = [x.copy() for x in arrays], [x.copy() for x in arrays]
+            up[k][idx] += h
+            down[k][idx] -= h
+            fd[idx] = (total(up) - total(down)) / (2 * h)
+        fds.append(fd)
+    return fds

@@ -28,6 +28,7 @@ import pytest
 import torch
 
 import teenygrad as tg
+from helpers import central_differences
 
 N = 3
 
@@ -391,15 +392,8 @@ def by_differences(seed, arrays, n, cplx, grads):
         for _ in range(n):
             R.step()
         return float(total_of(R))
-    h = 1e-6
-    for k, a in enumerate(arrays):
-        fd = np.zeros_like(a)
-        for idx in np.ndindex(a.shape):
-            up, down = [x.copy() for x in arrays], [x.copy() for x in arrays]
-            up[k][idx] += h
-            down[k][idx] -= h
-            fd[idx] = (total(up) - total(down)) / (2 * h)
-        got = grads[k] if grads[k] is not None else np.zeros_like(a)
+    for fd, got in zip(central_differences(total, arrays), grads):
+        got = got if got is not None else np.zeros_like(fd)
         np.testing.assert_allclose(got, fd, rtol=1e-4, atol=1e-5 * (1 + np.abs(fd).max()))
 
 
