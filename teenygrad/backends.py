@@ -17,6 +17,16 @@ class _Matmul:
         _cuda.set_allow_tf32(flag)
 
 
+def _sdp_switch(name):
+    """torch.backends.cuda's <name>_sdp_enabled() and enable_<name>_sdp(enabled), as a pair of methods"""
+    def enabled(self):
+        return self._sdp[name]
+
+    def enable(self, enabled):
+        self._sdp[name] = bool(enabled)
+    return enabled, enable
+
+
 class _Cuda:
     """The scaled_dot_product_attention backend switches (flash, mem_efficient, math, cudnn) are kept as set and
     read back, as torch's are; teenygrad's attention runs its own kernel whichever are on."""
@@ -27,29 +37,10 @@ class _Cuda:
     def is_built():
         return True
 
-    def flash_sdp_enabled(self):
-        return self._sdp["flash"]
-
-    def enable_flash_sdp(self, enabled):
-        self._sdp["flash"] = bool(enabled)
-
-    def mem_efficient_sdp_enabled(self):
-        return self._sdp["mem_efficient"]
-
-    def enable_mem_efficient_sdp(self, enabled):
-        self._sdp["mem_efficient"] = bool(enabled)
-
-    def math_sdp_enabled(self):
-        return self._sdp["math"]
-
-    def enable_math_sdp(self, enabled):
-        self._sdp["math"] = bool(enabled)
-
-    def cudnn_sdp_enabled(self):
-        return self._sdp["cudnn"]
-
-    def enable_cudnn_sdp(self, enabled):
-        self._sdp["cudnn"] = bool(enabled)
+    flash_sdp_enabled, enable_flash_sdp = _sdp_switch("flash")
+    mem_efficient_sdp_enabled, enable_mem_efficient_sdp = _sdp_switch("mem_efficient")
+    math_sdp_enabled, enable_math_sdp = _sdp_switch("math")
+    cudnn_sdp_enabled, enable_cudnn_sdp = _sdp_switch("cudnn")
 
     @contextlib.contextmanager
     def sdp_kernel(self, enable_flash=True, enable_math=True, enable_mem_efficient=True, enable_cudnn=True):
