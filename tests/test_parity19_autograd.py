@@ -6,6 +6,7 @@ import pytest
 import torch
 
 import teenygrad as tg
+from helpers import compare, compare_double, gc_input, gradgrad_ok
 
 
 def _outcome(f):
@@ -549,3 +550,16 @@ def test_register_multi_grad_hook_refusals_as_torch():
             lib.autograd.graph.register_multi_grad_hook((a,), print, mode="some")
         with pytest.raises((RuntimeError, AssertionError)):  # (torch's is an assert)
             lib.autograd.graph.register_multi_grad_hook((a, lib.ones(3)), print)
+
+
+@pytest.mark.parametrize("layout", ["contig", "T", "step"])
+@pytest.mark.parametrize("op", ["tan", "sinh", "cosh"])
+def test_tan_sinh_cosh_backward_as_torch(op, layout):
+    """tan, sinh and cosh became ops of their own: their backward (and graph backward) against torch, on a
+    contiguous, a transposed and a strided input, and against float64 finite differences to second order"""
+    a = np.random.default_rng(3).uniform(-1.2, 1.2, (3, 4)).astype(np.float32)
+    compare(lambda lib, x: getattr(x, op)(), [a], layout=layout)
+    compare_double(lambda lib, x: getattr(x, op)(), [a.astype(np.float64)], layout=layout)
+    x = gc_input((3, 4), 5)
+    assert tg.autograd.gradcheck(lambda t: getattr(t, op)(), [x])
+    gradgrad_ok(lambda t: getattr(t, op)(), [(3, 4)], seed=5)
