@@ -51,7 +51,8 @@ class Binomial(BinaryParams):
             p = self.probs.detach().expand(shape).cpu().numpy()
             seed = int(gen_of(None)._words64(1)[0])
             draws = np.random.default_rng(seed).binomial(n.astype(np.int64), p.astype(np.float64))
-            return tensor(draws.astype(p.dtype), dtype=self._param.dtype, device=self._param.device)
+            # numpy answers a 0-d draw (no batch, no sample shape) with a Python int
+            return tensor(np.asarray(draws, p.dtype), dtype=self._param.dtype, device=self._param.device)
 
     def log_prob(self, value):
         if self._validate_args:
