@@ -301,6 +301,8 @@ class ComposeTransform(Transform):
         for i, part in enumerate(self.parts):
             if not isinstance(part, Transform):
                 raise ValueError(f"ComposeTransform: part {i} is a {type(part).__name__}, not a Transform")
+        if cache_size:  # the parts cache (as torch's): inv of the y just produced walks back to the very x
+            self.parts = [part.with_cache(cache_size) for part in self.parts]
 
     def with_cache(self, cache_size=1):
         if self._cache_size == cache_size:
