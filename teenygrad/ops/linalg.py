@@ -246,6 +246,8 @@ class Cholesky(Function):
         a = _H(a) if upper else a  # A^H's lower triangle is A's upper one
         try:
             self.l = np.linalg.cholesky(a)
+            if np.isnan(np.diagonal(self.l, axis1=-2, axis2=-1)).any():  # numpy lets a NaN pivot through
+                raise np.linalg.LinAlgError
         except np.linalg.LinAlgError:  # say which leading minor failed, as torch
             info = cholesky_info(a)
             raise LinAlgError(f"{op}: {_batch_prefix(info)}The factorization could not be completed "
