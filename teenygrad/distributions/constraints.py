@@ -232,13 +232,11 @@ class _PositiveSemidefinite(_Symmetric):
         return linalg.eigvalsh(value).ge(0).all(-1)
 
 
-class _PositiveDefinite(Constraint):
-    event_dim = 2
-
+class _PositiveDefinite(_Symmetric):
     def check(self, value):
-        symmetric = value.isclose(value.mT, atol=1e-6).flatten(-2).all(-1)
-        if not symmetric.all():
-            return symmetric
+        sym = super().check(value)  # a non-square matrix is not positive definite (not an isclose error)
+        if not sym.all():
+            return sym
         return linalg.cholesky_ex(value.detach()).info == 0
 
 
