@@ -101,8 +101,11 @@ class Gamma(ExponentialFamily):
         c = self.concentration.expand(shape)
         z, dz = _standard_gamma(_numpy(c), c.requires_grad and is_grad_enabled(), _kernel_dtype(c))
         x = _reparameterised(z, c, [(c, dz)]) / self.rate.expand(shape)
-        tiny = finfo(x.dtype).tiny  # float32 underflows to 0 at small concentration: keep log_prob finite
-        return x + (x.detach().clamp(min=tiny) - x.detach())
+        # float32 underflows to 0 at small concentration: raised to tiny (log_prob stays finite), the gradient kept;
+        # an overflow (a rate below float32's normals) stays inf, as torch's
+        tiny = finfo(x.dtype).tiny
+        x_ = x.detach()
+        return x + (tiny - x_).masked_fill(x_ >= tiny, 0)
 
     def log_prob(self, value):
         c, r = self.concentration, self.rate
