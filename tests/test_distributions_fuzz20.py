@@ -11,7 +11,8 @@ shape and no sample shape crashed (numpy hands back a Python int for a 0-d draw)
 cached nothing (torch gives each part the cache, so inv of the y just produced returns the very x);
 linalg.cholesky let a NaN pivot through (numpy does not fail on NaN) where torch raises, so
 MultivariateNormal(validate_args=False) with a NaN covariance computed NaNs; constraints.positive_definite.check of
-a non-square matrix raised from isclose where torch answers False."""
+a non-square matrix raised from isclose where torch answers False; Gamma.rsample turned a draw past float32's range
+(a rate below its normals) into NaN, not torch's inf, so NegativeBinomial(logits=100).sample() raised."""
 import random
 import zlib
 
@@ -517,3 +518,21 @@ def test_positive_definite_check_of_a_non_square_matrix():
         for c in (C.positive_definite, C.positive_semidefinite, C.symmetric):
             assert c.check(L.tensor(x)).tolist() == [False] * 4
     assert tg.distributions.constraints.positive_definite.check(tg.eye(3).expand(2, 3, 3)).tolist() == [True] * 2
+
+
+def test_gamma_draw_past_float32_range_is_inf():
+    """a rate below float32's normals sends x = z / rate to inf: kept inf as torch's in-place clamp keeps it (the
+    clamp written as x + (clamped - x) made it inf - inf = NaN), and NegativeBinomial(logits=100)'s Poisson draw
+    from it no longer refuses the rate as negative"""
+    got = []
+    for L in (torch, tg):
+        c = L.tensor([2.0, 1.0, 1e-3], requires_grad=True)
+        L.manual_seed(0)
+        x = L.distributions.Gamma(c, L.tensor([3.7835e-44, 9.3576e-14, 1.0])).rsample((2,))
+        grad, = L.autograd.grad(x[:, 1:].sum(), [c])
+        L.manual_seed(0)
+        counts = L.distributions.NegativeBinomial(L.tensor([2.0, 1.0]), logits=L.tensor([100.0, 30.0])).sample((2,))
+        got.append([_np(x), _np(grad), _np(counts)])
+    assert np.isinf(got[1][0][:, 0]).all()
+    for ours, theirs in zip(got[1], got[0]):
+        np.testing.assert_allclose(ours, theirs, rtol=1e-6)
