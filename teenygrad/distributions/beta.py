@@ -53,6 +53,9 @@ class Beta(ExponentialFamily):
     def rsample(self, sample_shape=Size()):
         shape = self._extended_shape(sample_shape)
         a, b = self.concentration1.expand(shape), self.concentration0.expand(shape)
+        if a.dtype != b.dtype:  # torch stacks them: the draw is in the promoted dtype, as the mean and log_prob
+            wide = promote_types(a.dtype, b.dtype)
+            a, b = a.to(wide), b.to(wide)
         need = (a.requires_grad or b.requires_grad) and is_grad_enabled()
         # torch: _sample_dirichlet(stack([a, b], -1)): double gamma draws, normalised, in a's dtype, kept in
         # [smallest normal, largest below 1]; the value is its first component
