@@ -12,7 +12,8 @@ cached nothing (torch gives each part the cache, so inv of the y just produced r
 linalg.cholesky let a NaN pivot through (numpy does not fail on NaN) where torch raises, so
 MultivariateNormal(validate_args=False) with a NaN covariance computed NaNs; constraints.positive_definite.check of
 a non-square matrix raised from isclose where torch answers False; Gamma.rsample turned a draw past float32's range
-(a rate below its normals) into NaN, not torch's inf, so NegativeBinomial(logits=100).sample() raised."""
+(a rate below its normals) into NaN, not torch's inf, so NegativeBinomial(logits=100).sample() raised; Beta with a
+float32 and a float64 concentration drew in float32 (torch promotes, as for its mean)."""
 import random
 import zlib
 
@@ -536,3 +537,19 @@ def test_gamma_draw_past_float32_range_is_inf():
     assert np.isinf(got[1][0][:, 0]).all()
     for ours, theirs in zip(got[1], got[0]):
         np.testing.assert_allclose(ours, theirs, rtol=1e-6)
+
+
+def test_beta_draw_of_mixed_dtype_concentrations_is_promoted():
+    """Beta(float32, float64): torch stacks the two (promoting), so its draws are float64 like its mean; they were
+    drawn in the first concentration's float32"""
+    got = []
+    for L in (torch, tg):
+        a, b = L.tensor([0.5, 2.0], requires_grad=True), L.tensor([1.5, 3.0], dtype=L.float64, requires_grad=True)
+        d = L.distributions.Beta(a, b)
+        L.manual_seed(0)
+        x = d.rsample((3,))
+        L.manual_seed(0)
+        s = d.sample((3,))
+        got.append([x, s, *L.autograd.grad(x.sum(), [a, b])])
+    for ours, theirs in zip(got[1], got[0]):
+        _close(ours, theirs, "beta", dict(rtol=1e-3, atol=1e-6))
