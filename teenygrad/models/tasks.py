@@ -52,9 +52,9 @@ def corpus_kind(name_or_path: str) -> str:
     if name_or_path in ("shakespeare", "tinyshakespeare"):
         return "text"
     path = D.locate(name_or_path)
-    lines = D.read_text(path).splitlines()
-    wordy = lines and all(line and " " not in line and len(line) <= 32 for line in lines[:1000])
-    return "words" if wordy and "." not in "".join(lines[:1000]) else "text"
+    lines = [line for line in D.read_text(path).splitlines() if line][:1000]   # a blank line is no word, not prose
+    wordy = lines and all(" " not in line and len(line) <= 32 for line in lines)
+    return "words" if wordy and "." not in "".join(lines) else "text"
 
 
 def _token_mean(model, batches, loss_fn):
