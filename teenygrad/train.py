@@ -89,12 +89,17 @@ class TrainConfig:
             raise TrainError(f"lr_decay_iters must be a positive integer, got {self.lr_decay_iters!r}")
         if isinstance(self.seed, bool) or not isinstance(self.seed, int) or self.seed < 0:
             raise TrainError(f"seed must be a non-negative integer, got {self.seed!r}")
+        if self.seed >= 2**64:                                   # the generators take 64 bits
+            raise TrainError(f"seed must be below 2**64, got {self.seed!r}")
         if not isinstance(self.allow_tf32, bool):
             raise TrainError(f"allow_tf32 must be true or false, got {self.allow_tf32!r}")
         if self.device not in ("cpu", "cuda"):
             raise TrainError(f"device must be 'cpu' or 'cuda', got {self.device!r}")
         if self.sampling not in ("numpy", "nanogpt"):
             raise TrainError(f"sampling must be 'numpy' or 'nanogpt', got {self.sampling!r}")
+
+
+_OPTIONAL = {name for name, f in TrainConfig.__dataclass_fields__.items() if f.default is None}
 
 
 def config_from_checkpoint(saved: dict) -> TrainConfig:
@@ -121,9 +126,11 @@ def learning_rate(cfg: TrainConfig, it: int) -> float:
 # ---------------------------------------------------------------- configuration
 
 def _coerce(key, value, like):
-    """CLI strings -> the type of the default (`like`)."""
+    """CLI strings -> the type of the default (`like`); 'none' for the settings whose default is None."""
     if not isinstance(value, str):
         return value
+    if value.lower() == "none" and key in _OPTIONAL:         # e.g. --eval-iters none: the whole split again, though
+        return None                                          # a preset set a number
     try:
         if isinstance(like, bool):
             if value.lower() in ("1", "true", "yes", "on"):
