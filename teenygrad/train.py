@@ -7,9 +7,9 @@ Every eval_interval iterations the train and val losses are measured; when val i
 written (the model, its config, the tokenizer and the model name: what `sample` and `eval` need), and
 `last.ckpt` always is (plus optimizer state, both random generators, the iteration and the loss history:
 what `resume` needs). Both are written atomically and pickle-free by teenygrad.save, with a sha256 of their
-weights and optimizer state that loading checks (a flipped bit on disk is an error, not a silently different
-model). A resumed run draws the same batches, dropout masks and learning rates as an uninterrupted one, so it
-logs the same losses.
+weights and optimizer state and one of everything else (settings, tokenizer, history) that loading checks (a
+flipped bit on disk is an error, not a silently different model). A resumed run draws the same batches, dropout
+masks and learning rates as an uninterrupted one, so it logs the same losses.
 """
 import dataclasses
 import hashlib
@@ -275,8 +275,28 @@ def state_digest(ckpt) -> str:
     return h.hexdigest()
 
 
+def settings_digest(ckpt) -> str:
+    """sha256 of everything else in a checkpoint: settings, tokenizer, iteration, history, random states and the
+    optimizer's numbers (its lr, ...). A changed byte there (a tokenizer character, an lr) is no format error."""
+    def plain(obj, path):          # the JSON the file gives back: tuples as lists, numpy scalars as numbers
+        if isinstance(obj, dict):
+            return [[str(k), plain(obj[k], f"{path}/{k}")] for k in sorted(obj, key=str)]
+        if isinstance(obj, (list, tuple)):
+            if all(type(v) is str for v in obj):                              # a vocabulary: 20,000 words
+                return list(obj)
+            return [plain(v, f"{path}/{i}") for i, v in enumerate(obj)]
+        if isinstance(obj, (teenygrad.Tensor, np.ndarray)):
+            if path.startswith(("/model_state/", "/optimizer/")):           # state_digest has those
+                return None
+            a = np.ascontiguousarray(obj.detach().cpu().numpy() if isinstance(obj, teenygrad.Tensor) else obj)
+            return [str(a.dtype), list(a.shape), hashlib.sha256(a.tobytes()).hexdigest()]
+        return obj.item() if isinstance(obj, np.generic) else obj
+    rest = {key: value for key, value in ckpt.items() if key not in ("digest", "settings_digest")}
+    return hashlib.sha256(json.dumps(plain(rest, ""), default=repr).encode()).hexdigest()
+
+
 def _save_checkpoint(ckpt, path):
-    teenygrad.save(dict(ckpt, digest=state_digest(ckpt)), str(path))
+    teenygrad.save(dict(ckpt, digest=state_digest(ckpt), settings_digest=settings_digest(ckpt)), str(path))
 
 
 def checkpoint_path(out_dir, which=BEST):
@@ -297,11 +317,16 @@ def load_checkpoint(out_dir, which=BEST, model_name=None):
     except Exception as e:   # CheckpointError, PickleRefusedError, OSError: all mean the same to the user
         raise TrainError(f"checkpoint {path} is unreadable: {_first_line(e)}") from None
     needed = {"format", "model", "model_config", "train_config", "model_state", "iter"}
-    if not isinstance(ckpt, dict) or ckpt.get("format") != FORMAT or not needed <= set(ckpt):
+    if (not isinstance(ckpt, dict) or ckpt.get("format") != FORMAT or not needed <= set(ckpt)
+            or not isinstance(ckpt["model_config"], dict) or not isinstance(ckpt["train_config"], dict)
+            or type(ckpt["iter"]) is not int):
         raise TrainError(f"{path} is not a teenygrad training checkpoint (expected format {FORMAT})")
     if "digest" in ckpt and ckpt["digest"] != state_digest(ckpt):     # checkpoints before the digest have none
         raise TrainError(f"checkpoint {path} is corrupt: its weights no longer match the digest saved with them "
                          f"(if you changed them on purpose, delete its 'digest' entry)")
+    if "settings_digest" in ckpt and ckpt["settings_digest"] != settings_digest(ckpt):   # none before this landing
+        raise TrainError(f"checkpoint {path} is corrupt: its settings, tokenizer or history no longer match the "
+                         f"digest saved with them (if you edited them on purpose, delete its 'settings_digest' entry)")
     if model_name is not None and ckpt["model"] != model_name:
         raise TrainError(f"{path} holds a {ckpt['model']!r} model, not {model_name!r}; use another --out-dir "
                          f"or train {ckpt['model']}")
@@ -330,6 +355,8 @@ def restore(ckpt, device="cpu", with_data=True):
         model = spec.model_class()(**ckpt["model_config"])
         model.load_state_dict(ckpt["model_state"])
         tokenizer = tokenizer_from_dict(ckpt.get("tokenizer"))
+        if spec.task != "classify" and tokenizer is None:
+            raise ValueError("it holds no tokenizer")
     except (TypeError, KeyError, ValueError, RuntimeError) as e:
         raise TrainError(f"the checkpoint does not fit the {spec.name} model: {_first_line(e)}") from None
     cfg.device = device

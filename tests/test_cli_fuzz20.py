@@ -5,10 +5,11 @@ What the sweep found: a word list with one blank line (a trailing empty line, sa
 mlp / rnn / bert trained on text windows and sampled text instead of names; bert's --prompt on a names model was fed
 without the '.' that starts every training row (the first letter sat where a '.' always was: 7% of first letters
 right instead of 19% on a small names model); a tiny positive --temperature (1e-40) overflowed the logits and ended
-in multinomial's traceback; argparse's errors (--max-iters x, --split dev) printed the usage on extra lines;
-`sample --seed -5` of a bert run said numpy's 'expected non-negative integer' and a --seed past 2**64 named
-manual_seed, not the flag; --eval-iters none / --lr-decay-iters none were refused ("cannot read 'none' as int")
-where a preset had set a number; softmax over large finite logits printed numpy's overflow RuntimeWarning; and in
+in multinomial's traceback; argparse's errors (--max-iters x, --split dev) printed the usage on extra lines; `sample
+--seed -5` of a bert run said numpy's 'expected non-negative integer' and a --seed past 2**64 named manual_seed, not
+the flag; a flipped bit in a checkpoint's settings (its tokenizer's characters, an lr) went unnoticed, as the digest
+covered the weights only; --eval-iters none / --lr-decay-iters none were refused ("cannot read 'none' as int") where
+a preset had set a number; softmax over large finite logits printed numpy's overflow RuntimeWarning; and in
 teenygrad.data, random_batch took a float block_size to an IndexError, Vocabulary.build(max_size=-1) dropped the
 last word silently and CharTokenizer.encode(bytes) failed inside its own error message."""
 import math
@@ -232,6 +233,46 @@ def test_seeds_out_of_range_name_the_flag(runs, tmp_path, capsys):
     code, _, err = run_cli(capsys, "train", "mlp", "--seed", 2**64, "--out-dir", tmp_path / "o")
     assert_clean_error(code, err, "seed must be below 2**64", str(2**64))
     assert not (tmp_path / "o").exists()
+
+
+# ---------------------------------------------------------------- checkpoints changed on disk
+
+def test_a_flipped_byte_in_a_checkpoints_settings_is_refused(runs, tmp_path, capsys):
+    # before: only the weights had a digest, so one flipped bit in the tokenizer's characters sampled names
+    # spelled with another alphabet ('a' -> '`'), and one in the key 'tokenizer' ended in an AttributeError
+    out = tmp_path / "mlp"
+    out.mkdir()
+    chars = teenygrad.load(str(runs / "mlp_words" / "best.ckpt"))["tokenizer"]["chars"]
+    for name in ("best.ckpt", "last.ckpt"):
+        raw = bytearray((runs / "mlp_words" / name).read_bytes())
+        at = raw.index(chars.encode()) + 1                  # the first letter after '.', inside the JSON header
+        raw[at] ^= 0x01
+        (out / name).write_bytes(bytes(raw))
+    before = snapshot(out)
+    for args in (["sample", "--out-dir", out], ["eval", "--out-dir", out]):
+        code, _, err = run_cli(capsys, *args)
+        assert_clean_error(code, err, "best.ckpt is corrupt", "settings")
+    code, _, err = run_cli(capsys, "train", "mlp", "--out-dir", out, "--resume", "--max-iters", "9")
+    assert_clean_error(code, err, "last.ckpt is corrupt", "settings")
+    assert snapshot(out) == before
+
+
+def test_checkpoints_edited_on_purpose_or_from_before_the_settings_digest(runs, tmp_path, capsys):
+    ckpt = teenygrad.load(str(runs / "mlp_words" / "best.ckpt"))
+    assert "settings_digest" in ckpt
+    del ckpt["settings_digest"]                              # as written before this landing: still loads
+    out = tmp_path / "old"
+    out.mkdir()
+    teenygrad.save(ckpt, str(out / "best.ckpt"))
+    code, text, err = run_cli(capsys, "eval", "--out-dir", out)
+    assert code == 0 and text.splitlines()[-1].startswith("val loss "), err
+    for edit, fragment in [(dict(tokenizer=None), "holds no tokenizer"),      # before: AttributeError
+                           (dict(iter="6"), "is not a teenygrad training checkpoint"),
+                           (dict(train_config=[1]), "is not a teenygrad training checkpoint")]:
+        teenygrad.save(dict(ckpt, **edit), str(out / "best.ckpt"))
+        for command in ("sample", "eval"):
+            code, _, err = run_cli(capsys, command, "--out-dir", out)
+            assert_clean_error(code, err, fragment)
 
 
 # ---------------------------------------------------------------- 'none' for optional settings
