@@ -2,16 +2,17 @@
 eval of what trained; each input that used to go wrong is pinned by a direct case below.
 
 What the sweep found: a word list with one blank line (a trailing empty line, say) was taken for running text, so
-mlp / rnn / bert trained on text windows and sampled text instead of names; bert's --prompt on a names model was fed
-without the '.' that starts every training row (the first letter sat where a '.' always was: 7% of first letters
-right instead of 19% on a small names model); a tiny positive --temperature (1e-40) overflowed the logits and ended
-in multinomial's traceback; argparse's errors (--max-iters x, --split dev) printed the usage on extra lines; `sample
---seed -5` of a bert run said numpy's 'expected non-negative integer' and a --seed past 2**64 named manual_seed, not
-the flag; a flipped bit in a checkpoint's settings (its tokenizer's characters, an lr) went unnoticed, as the digest
-covered the weights only; --eval-iters none / --lr-decay-iters none were refused ("cannot read 'none' as int") where
-a preset had set a number; softmax over large finite logits printed numpy's overflow RuntimeWarning; and in
-teenygrad.data, random_batch took a float block_size to an IndexError, Vocabulary.build(max_size=-1) dropped the
-last word silently and CharTokenizer.encode(bytes) failed inside its own error message."""
+mlp / rnn / bert trained on text windows and sampled text instead of names; a labelled file of 3 sentences trained
+with an empty val split (val loss nan); bert's --prompt on a names model was fed without the '.' that starts every
+training row (the first letter sat where a '.' always was: 7% of first letters right instead of 19% on a small names
+model); a tiny positive --temperature (1e-40) overflowed the logits and ended in multinomial's traceback; argparse's
+errors (--max-iters x, --split dev) printed the usage on extra lines; `sample --seed -5` of a bert run said numpy's
+'expected non-negative integer' and a --seed past 2**64 named manual_seed, not the flag; a flipped bit in a
+checkpoint's settings (its tokenizer's characters, an lr) went unnoticed, as the digest covered the weights only;
+--eval-iters none / --lr-decay-iters none were refused ("cannot read 'none' as int") where a preset had set a
+number; softmax over large finite logits printed numpy's overflow RuntimeWarning; and in teenygrad.data,
+random_batch took a float block_size to an IndexError, Vocabulary.build(max_size=-1) dropped the last word silently
+and CharTokenizer.encode(bytes) failed inside its own error message."""
 import math
 import pathlib
 import random
@@ -140,6 +141,21 @@ def test_a_blank_line_does_not_turn_a_word_list_into_text(words_file, tmp_path, 
     assert teenygrad.load(str(out / "best.ckpt"))["data_kind"] == "words"
     code, text, _ = run_cli(capsys, "sample", "--out-dir", out, "--num-samples", "5", "--max-new-tokens", "8")
     assert code == 0 and len(text.splitlines()) == 5 and "-" * 40 not in text     # five names, not text blocks
+
+
+def test_a_labelled_file_too_small_to_split_is_a_clear_error(tmp_path, capsys):
+    # before: 3 sentences left the val split empty; training logged 'val loss nan, val acc nan', never wrote best.ckpt
+    data, out = tmp_path / "tiny.txt", tmp_path / "out"
+    data.write_text("good food\t1\nbad food\t0\ngreat\t1\n")
+    for model in ("logreg", "sentiment"):
+        code, _, err = run_cli(capsys, "train", model, "--data", data, "--out-dir", out, "--max-iters", "3")
+        assert_clean_error(code, err, "too few sentences (3)", "the val split would be empty")
+        assert not out.exists()
+    data.write_text("".join(f"good thing {i}\t1\nbad thing {i}\t0\n" for i in range(6)))
+    code, _, err = run_cli(capsys, "train", "logreg", "--data", data, "--out-dir", out, "--max-iters", "3",
+                           "--eval-interval", "1")
+    assert code == 0, err
+    assert all(math.isfinite(v) for e in teenygrad.load(str(out / "last.ckpt"))["evals"] for v in e)
 
 
 # ---------------------------------------------------------------- bert's prompt on names

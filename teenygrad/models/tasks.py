@@ -242,6 +242,12 @@ class ClassifyTask:
                        device=device)
         check_features(features, "ClassifyTask.load")
         splits = D.sentiment(None if name_or_path == "sentiment" else name_or_path)
+        empty = [name for name, (sentences, _) in splits.items() if not sentences]
+        if empty:   # an empty split would score a loss and accuracy of nan, and no best.ckpt would be written
+            n = sum(len(sentences) for sentences, _ in splits.values())
+            raise ValueError(f"data {name_or_path}: too few sentences ({n}) to split 80/10/10: the "
+                             f"{' and '.join(empty)} split{'s' * (len(empty) > 1)} would be empty; "
+                             f"give at least 6 sentences of a label")
         build = D.Vocabulary.build if features == "words" else NgramVocabulary.build
         vocab = build(splits["train"][0])                           # train sentences only: no leak from val/test
         return cls.from_vocabulary(splits, vocab, device)
