@@ -11,8 +11,9 @@ errors (--max-iters x, --split dev) printed the usage on extra lines; `sample --
 checkpoint's settings (its tokenizer's characters, an lr) went unnoticed, as the digest covered the weights only;
 --eval-iters none / --lr-decay-iters none were refused ("cannot read 'none' as int") where a preset had set a
 number; softmax over large finite logits printed numpy's overflow RuntimeWarning; and in teenygrad.data,
-random_batch took a float block_size to an IndexError, Vocabulary.build(max_size=-1) dropped the last word silently
-and CharTokenizer.encode(bytes) failed inside its own error message."""
+random_batch took a float block_size to an IndexError, Vocabulary.build(max_size=-1) dropped the last word silently,
+split_text(text, -0.1) kept the last character for val and CharTokenizer.encode(bytes) failed inside its own error
+message."""
 import math
 import pathlib
 import random
@@ -362,3 +363,7 @@ def test_data_helpers_check_their_arguments():
     with pytest.raises(TypeError, match="CharTokenizer.encode: expects a str, got bytes"):
         tok.encode(b"ab")                    # before: TypeError from ord() inside the error message
     assert tok.encode("ba").tolist() == [2, 1] and tok.decode(tok.encode("abba")) == "abba"
+    for frac in [-0.1, 1.5, float("nan")]:   # before: -0.1 split as text[:-1] / text[-1:], 1.5 as all / nothing
+        with pytest.raises(ValueError, match=r"split_text: train_frac must be in \[0, 1\]"):
+            D.split_text("abcdefghij", frac)
+    assert D.split_text("abcdefghij", 0.7) == {"train": "abcdefg", "val": "hij"}

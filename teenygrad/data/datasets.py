@@ -31,6 +31,8 @@ def read_text(path) -> str:
 
 def split_text(text: str, train_frac: float = 0.9) -> dict:
     """nanoGPT's split: the first 90% of the characters train, the last 10% validate."""
+    if not 0 <= train_frac <= 1:                              # -0.1 would cut text[:-1]: one character of val
+        raise ValueError(f"split_text: train_frac must be in [0, 1], got {train_frac!r}")
     n = len(text)
     return {"train": text[:int(n * train_frac)], "val": text[int(n * train_frac):]}
 
