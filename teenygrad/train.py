@@ -195,10 +195,11 @@ def resolve_config(name: str, overrides: dict | None = None, preset: str | None 
     return spec, model, cfg, explicit
 
 
-def build_task(spec, model_hp: dict, cfg: TrainConfig, explicit: set, model=None):
+def build_task(spec, model_hp: dict, cfg: TrainConfig, explicit: set, model=None, kind=None):
     """Load the data set, fix the data-dependent hyper-parameters (vocab_size, block_size for names,
-    n_features), build the model (unless given) and return (task, model, hyper-parameters).
-    Raises TrainError for data that cannot be used."""
+    n_features), build the model (unless given) and return (task, model, hyper-parameters). `kind` ('words' or
+    'text', as a checkpoint saved it) is read from the data when not given. Raises TrainError for data that cannot
+    be used."""
     from teenygrad.models import tasks
     try:
         if spec.task == "classify":
@@ -207,7 +208,7 @@ def build_task(spec, model_hp: dict, cfg: TrainConfig, explicit: set, model=None
             task.label_smoothing = cfg.label_smoothing
             hp = dict(model_hp, n_features=task.n_features)
             return task, model or spec.model_class()(**hp), hp
-        kind = tasks.corpus_kind(cfg.data)
+        kind = kind if kind in ("words", "text") else tasks.corpus_kind(cfg.data)
         splits, tok = tasks.load_corpus(cfg.data, kind)
     except (FileNotFoundError, KeyError, ValueError, UnicodeError, RuntimeError) as e:   # RuntimeError: a bad download
         raise TrainError(f"cannot load data {cfg.data!r}: {_first_line(e)}") from None
@@ -362,7 +363,8 @@ def restore(ckpt, device="cpu", with_data=True):
     cfg.device = device
     task = None
     if with_data:
-        task, _, _ = build_task(spec, ckpt["model_config"], cfg, explicit={"block_size"}, model=model)
+        task, _, _ = build_task(spec, ckpt["model_config"], cfg, explicit={"block_size"}, model=model,
+                                kind=ckpt.get("data_kind"))
         _check_same_vocabulary(task, ckpt, cfg)
     if device != "cpu":
         _check_cuda()
@@ -495,7 +497,8 @@ def _train(name, out_dir, overrides, preset, resume, log):
         if ckpt["iter"] >= cfg.max_iters:
             raise TrainError(f"{out_dir / LAST} is already at iteration {ckpt['iter']} of {cfg.max_iters}; "
                              f"pass a larger --max-iters to train on")
-        task, model, hp = build_task(spec, ckpt["model_config"], cfg, explicit={"block_size"})
+        task, model, hp = build_task(spec, ckpt["model_config"], cfg, explicit={"block_size"},
+                                     kind=ckpt.get("data_kind"))
         _check_same_vocabulary(task, ckpt, cfg)            # else the saved weights would not fit the model
         if ckpt.get("data_digest") not in (None, getattr(task, "data_digest", None)):   # same letters, other text
             raise TrainError(f"data {cfg.data!r} changed since {out_dir / LAST} was written, so --resume cannot "

@@ -144,6 +144,23 @@ def test_a_blank_line_does_not_turn_a_word_list_into_text(words_file, tmp_path, 
     assert code == 0 and len(text.splitlines()) == 5 and "-" * 40 not in text     # five names, not text blocks
 
 
+def test_a_run_keeps_the_reading_of_its_data_it_was_trained_with(tmp_path, capsys, monkeypatch):
+    """eval and --resume rebuild the task as the checkpoint says (words or text), not as the data reads today: a run
+    on a blank-lined word list from before the fix above was text, and must still evaluate and resume as text."""
+    data, out = tmp_path / "blank.txt", tmp_path / "run"
+    data.write_text("anna\nbob\n\ncarl\ndave\nemma\nfred\ngina\nhal\nivy\njo\nkim\nlea\n")
+    with monkeypatch.context() as m:
+        m.setattr(tasks, "corpus_kind", lambda name: "text")                  # the old reading
+        train("mlp", out, {"data": str(data), "max_iters": 4, "eval_interval": 2, "n_embd": 4, "n_hidden": 8},
+              log=QUIET)
+    ckpt = teenygrad.load(str(out / "best.ckpt"))
+    assert ckpt["data_kind"] == "text" and tasks.corpus_kind(str(data)) == "words"
+    code, text, err = run_cli(capsys, "eval", "--out-dir", out)
+    assert code == 0 and float(text.split()[-1]) == pytest.approx(ckpt["best_val"], abs=1e-4), err
+    code, _, err = run_cli(capsys, "train", "mlp", "--out-dir", out, "--resume", "--max-iters", "6")
+    assert code == 0, err
+
+
 def test_a_labelled_file_too_small_to_split_is_a_clear_error(tmp_path, capsys):
     # before: 3 sentences left the val split empty; training logged 'val loss nan, val acc nan', never wrote best.ckpt
     data, out = tmp_path / "tiny.txt", tmp_path / "out"
