@@ -52,7 +52,7 @@ def corpus_kind(name_or_path: str) -> str:
     if name_or_path in ("shakespeare", "tinyshakespeare"):
         return "text"
     path = D.locate(name_or_path)
-    lines = [line for line in D.read_text(path).splitlines() if line][:1000]   # a blank line is no word, not prose
+    lines = [line for line in D.read_text(path).splitlines() if line][:1000]   # blank lines: neither words nor prose
     wordy = lines and all(" " not in line and len(line) <= 32 for line in lines)
     return "words" if wordy and "." not in "".join(lines) else "text"
 
