@@ -104,6 +104,9 @@ def cmd_sample(args):
         from teenygrad.models import gpt2
         return gpt2.sample_cli(args)
     from teenygrad.models import sampling
+    if args.device != "cpu" or args.dtype != "float32":      # else silently ignored: a checkpoint samples on the CPU
+        raise CLIError(f"--device {args.device} / --dtype {args.dtype} are for --gpt2; sampling from --out-dir runs "
+                       f"in float32 on the CPU")
     if args.num_samples is not None and args.num_samples < 1:
         raise CLIError(f"--num-samples must be >= 1, got {args.num_samples}")
     if args.max_new_tokens is not None and args.max_new_tokens < 1:

@@ -257,6 +257,13 @@ def test_argparse_errors_are_one_line(args, fragments, capsys):
     assert_clean_error(e.value.code, capsys.readouterr().err, "error:", *fragments)
 
 
+@pytest.mark.parametrize("flag", [["--device", "cuda"], ["--dtype", "float16"]])
+def test_gpt2_only_flags_are_refused_for_a_checkpoint(flag, runs, capsys):
+    # before: ignored silently (a checkpoint samples in float32 on the CPU whatever they say)
+    code, _, err = run_cli(capsys, "sample", "--out-dir", runs / "mlp_words", *flag)
+    assert_clean_error(code, err, flag[1], "are for --gpt2")
+
+
 def test_seeds_out_of_range_name_the_flag(runs, tmp_path, capsys):
     before = snapshot(runs / "bert_text")
     for seed in ["-5", str(2**64)]:
