@@ -23,8 +23,15 @@ class CLIError(Exception):
     pass
 
 
+class _Parser(argparse.ArgumentParser):
+    """argparse with its errors on one line, as every other bad input (the usage is a --help away)."""
+
+    def error(self, message):
+        self.exit(EXIT_BAD_INPUT, f"{self.prog}: error: {message} (see {self.prog} --help)\n")
+
+
 def _parser():
-    p = argparse.ArgumentParser(prog="teenygrad", description="Train, sample and evaluate the book's models.")
+    p = _Parser(prog="teenygrad", description="Train, sample and evaluate the book's models.")
     sub = p.add_subparsers(dest="command", metavar="COMMAND")
     t = sub.add_parser("train", help="train a model (any hyper-parameter can be given as --name value)")
     t.add_argument("model", help="bigram, mlp, cnn, rnn, gru, lstm, gpt, bert, xor, sentiment or logreg")
@@ -97,6 +104,9 @@ def cmd_sample(args):
         from teenygrad.models import gpt2
         return gpt2.sample_cli(args)
     from teenygrad.models import sampling
+    if args.device != "cpu" or args.dtype != "float32":      # else silently ignored: a checkpoint samples on the CPU
+        raise CLIError(f"--device {args.device} / --dtype {args.dtype} are for --gpt2; sampling from --out-dir runs "
+                       f"in float32 on the CPU")
     if args.num_samples is not None and args.num_samples < 1:
         raise CLIError(f"--num-samples must be >= 1, got {args.num_samples}")
     if args.max_new_tokens is not None and args.max_new_tokens < 1:
@@ -105,6 +115,8 @@ def cmd_sample(args):
         raise CLIError(f"--temperature must be > 0 and finite, got {args.temperature}")
     if args.top_k is not None and args.top_k < 1:
         raise CLIError(f"--top-k must be >= 1, got {args.top_k}")
+    if not 0 <= args.seed < 2**64:
+        raise CLIError(f"--seed must be a non-negative integer below 2**64, got {args.seed}")
     for line in sampling.sample_from_checkpoint(args.out_dir, args.num_samples, args.max_new_tokens,
                                                 args.temperature, args.top_k, args.prompt, args.seed):
         print(line)

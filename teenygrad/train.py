@@ -7,9 +7,9 @@ Every eval_interval iterations the train and val losses are measured; when val i
 written (the model, its config, the tokenizer and the model name: what `sample` and `eval` need), and
 `last.ckpt` always is (plus optimizer state, both random generators, the iteration and the loss history:
 what `resume` needs). Both are written atomically and pickle-free by teenygrad.save, with a sha256 of their
-weights and optimizer state that loading checks (a flipped bit on disk is an error, not a silently different
-model). A resumed run draws the same batches, dropout masks and learning rates as an uninterrupted one, so it
-logs the same losses.
+weights and optimizer state and one of everything else (settings, tokenizer, history) that loading checks (a
+flipped bit on disk is an error, not a silently different model). A resumed run draws the same batches, dropout
+masks and learning rates as an uninterrupted one, so it logs the same losses.
 """
 import dataclasses
 import hashlib
@@ -89,12 +89,17 @@ class TrainConfig:
             raise TrainError(f"lr_decay_iters must be a positive integer, got {self.lr_decay_iters!r}")
         if isinstance(self.seed, bool) or not isinstance(self.seed, int) or self.seed < 0:
             raise TrainError(f"seed must be a non-negative integer, got {self.seed!r}")
+        if self.seed >= 2**64:                                   # the generators take 64 bits
+            raise TrainError(f"seed must be below 2**64, got {self.seed!r}")
         if not isinstance(self.allow_tf32, bool):
             raise TrainError(f"allow_tf32 must be true or false, got {self.allow_tf32!r}")
         if self.device not in ("cpu", "cuda"):
             raise TrainError(f"device must be 'cpu' or 'cuda', got {self.device!r}")
         if self.sampling not in ("numpy", "nanogpt"):
             raise TrainError(f"sampling must be 'numpy' or 'nanogpt', got {self.sampling!r}")
+
+
+_OPTIONAL = {name for name, f in TrainConfig.__dataclass_fields__.items() if f.default is None}
 
 
 def config_from_checkpoint(saved: dict) -> TrainConfig:
@@ -121,9 +126,11 @@ def learning_rate(cfg: TrainConfig, it: int) -> float:
 # ---------------------------------------------------------------- configuration
 
 def _coerce(key, value, like):
-    """CLI strings -> the type of the default (`like`)."""
+    """CLI strings -> the type of the default (`like`); 'none' for the settings whose default is None."""
     if not isinstance(value, str):
         return value
+    if value.lower() == "none" and key in _OPTIONAL:         # e.g. --eval-iters none: the whole split again, though
+        return None                                          # a preset set a number
     try:
         if isinstance(like, bool):
             if value.lower() in ("1", "true", "yes", "on"):
@@ -188,10 +195,11 @@ def resolve_config(name: str, overrides: dict | None = None, preset: str | None 
     return spec, model, cfg, explicit
 
 
-def build_task(spec, model_hp: dict, cfg: TrainConfig, explicit: set, model=None):
+def build_task(spec, model_hp: dict, cfg: TrainConfig, explicit: set, model=None, kind=None):
     """Load the data set, fix the data-dependent hyper-parameters (vocab_size, block_size for names,
-    n_features), build the model (unless given) and return (task, model, hyper-parameters).
-    Raises TrainError for data that cannot be used."""
+    n_features), build the model (unless given) and return (task, model, hyper-parameters). `kind` ('words' or
+    'text', as a checkpoint saved it) is read from the data when not given. Raises TrainError for data that cannot
+    be used."""
     from teenygrad.models import tasks
     try:
         if spec.task == "classify":
@@ -200,7 +208,7 @@ def build_task(spec, model_hp: dict, cfg: TrainConfig, explicit: set, model=None
             task.label_smoothing = cfg.label_smoothing
             hp = dict(model_hp, n_features=task.n_features)
             return task, model or spec.model_class()(**hp), hp
-        kind = tasks.corpus_kind(cfg.data)
+        kind = kind if kind in ("words", "text") else tasks.corpus_kind(cfg.data)
         splits, tok = tasks.load_corpus(cfg.data, kind)
     except (FileNotFoundError, KeyError, ValueError, UnicodeError, RuntimeError) as e:   # RuntimeError: a bad download
         raise TrainError(f"cannot load data {cfg.data!r}: {_first_line(e)}") from None
@@ -268,8 +276,28 @@ def state_digest(ckpt) -> str:
     return h.hexdigest()
 
 
+def settings_digest(ckpt) -> str:
+    """sha256 of everything else in a checkpoint: settings, tokenizer, iteration, history, random states and the
+    optimizer's numbers (its lr, ...). A changed byte there (a tokenizer character, an lr) is no format error."""
+    def plain(obj, path):          # the JSON the file gives back: tuples as lists, numpy scalars as numbers
+        if isinstance(obj, dict):
+            return [[str(k), plain(obj[k], f"{path}/{k}")] for k in sorted(obj, key=str)]
+        if isinstance(obj, (list, tuple)):
+            if all(type(v) is str for v in obj):                              # a vocabulary: 20,000 words
+                return list(obj)
+            return [plain(v, f"{path}/{i}") for i, v in enumerate(obj)]
+        if isinstance(obj, (teenygrad.Tensor, np.ndarray)):
+            if path.startswith(("/model_state/", "/optimizer/")):           # state_digest has those
+                return None
+            a = np.ascontiguousarray(obj.detach().cpu().numpy() if isinstance(obj, teenygrad.Tensor) else obj)
+            return [str(a.dtype), list(a.shape), hashlib.sha256(a.tobytes()).hexdigest()]
+        return obj.item() if isinstance(obj, np.generic) else obj
+    rest = {key: value for key, value in ckpt.items() if key not in ("digest", "settings_digest")}
+    return hashlib.sha256(json.dumps(plain(rest, ""), default=repr).encode()).hexdigest()
+
+
 def _save_checkpoint(ckpt, path):
-    teenygrad.save(dict(ckpt, digest=state_digest(ckpt)), str(path))
+    teenygrad.save(dict(ckpt, digest=state_digest(ckpt), settings_digest=settings_digest(ckpt)), str(path))
 
 
 def checkpoint_path(out_dir, which=BEST):
@@ -290,11 +318,16 @@ def load_checkpoint(out_dir, which=BEST, model_name=None):
     except Exception as e:   # CheckpointError, PickleRefusedError, OSError: all mean the same to the user
         raise TrainError(f"checkpoint {path} is unreadable: {_first_line(e)}") from None
     needed = {"format", "model", "model_config", "train_config", "model_state", "iter"}
-    if not isinstance(ckpt, dict) or ckpt.get("format") != FORMAT or not needed <= set(ckpt):
+    if (not isinstance(ckpt, dict) or ckpt.get("format") != FORMAT or not needed <= set(ckpt)
+            or not isinstance(ckpt["model_config"], dict) or not isinstance(ckpt["train_config"], dict)
+            or type(ckpt["iter"]) is not int):
         raise TrainError(f"{path} is not a teenygrad training checkpoint (expected format {FORMAT})")
     if "digest" in ckpt and ckpt["digest"] != state_digest(ckpt):     # checkpoints before the digest have none
         raise TrainError(f"checkpoint {path} is corrupt: its weights no longer match the digest saved with them "
                          f"(if you changed them on purpose, delete its 'digest' entry)")
+    if "settings_digest" in ckpt and ckpt["settings_digest"] != settings_digest(ckpt):   # none before this landing
+        raise TrainError(f"checkpoint {path} is corrupt: its settings, tokenizer or history no longer match the "
+                         f"digest saved with them (if you edited them on purpose, delete its 'settings_digest' entry)")
     if model_name is not None and ckpt["model"] != model_name:
         raise TrainError(f"{path} holds a {ckpt['model']!r} model, not {model_name!r}; use another --out-dir "
                          f"or train {ckpt['model']}")
@@ -323,12 +356,15 @@ def restore(ckpt, device="cpu", with_data=True):
         model = spec.model_class()(**ckpt["model_config"])
         model.load_state_dict(ckpt["model_state"])
         tokenizer = tokenizer_from_dict(ckpt.get("tokenizer"))
+        if spec.task != "classify" and tokenizer is None:
+            raise ValueError("it holds no tokenizer")
     except (TypeError, KeyError, ValueError, RuntimeError) as e:
         raise TrainError(f"the checkpoint does not fit the {spec.name} model: {_first_line(e)}") from None
     cfg.device = device
     task = None
     if with_data:
-        task, _, _ = build_task(spec, ckpt["model_config"], cfg, explicit={"block_size"}, model=model)
+        task, _, _ = build_task(spec, ckpt["model_config"], cfg, explicit={"block_size"}, model=model,
+                                kind=ckpt.get("data_kind"))
         _check_same_vocabulary(task, ckpt, cfg)
     if device != "cpu":
         _check_cuda()
@@ -461,7 +497,8 @@ def _train(name, out_dir, overrides, preset, resume, log):
         if ckpt["iter"] >= cfg.max_iters:
             raise TrainError(f"{out_dir / LAST} is already at iteration {ckpt['iter']} of {cfg.max_iters}; "
                              f"pass a larger --max-iters to train on")
-        task, model, hp = build_task(spec, ckpt["model_config"], cfg, explicit={"block_size"})
+        task, model, hp = build_task(spec, ckpt["model_config"], cfg, explicit={"block_size"},
+                                     kind=ckpt.get("data_kind"))
         _check_same_vocabulary(task, ckpt, cfg)            # else the saved weights would not fit the model
         if ckpt.get("data_digest") not in (None, getattr(task, "data_digest", None)):   # same letters, other text
             raise TrainError(f"data {cfg.data!r} changed since {out_dir / LAST} was written, so --resume cannot "

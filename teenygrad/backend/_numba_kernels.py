@@ -429,8 +429,9 @@ def _by_rows(kernel, *arrays):
 
 
 def _has_nan(x):
-    """One sum decides: NaN (or both infinities, whose sum is NaN) sends the caller down its numpy path."""
-    with np.errstate(invalid="ignore"):
+    """One sum decides: NaN (or both infinities, whose sum is NaN) sends the caller down its numpy path. Large finite
+    values may overflow the sum to inf: no NaN, and no warning (the op itself overflows nothing)."""
+    with np.errstate(invalid="ignore", over="ignore"):
         return bool(np.isnan(x.sum()))
 
 

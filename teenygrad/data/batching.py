@@ -10,6 +10,11 @@ from collections import Counter
 import numpy as np
 
 
+def _check_positive_int(owner, name, value):
+    if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < 1:
+        raise ValueError(f"{owner}: {name} must be a positive int, got {value!r}")
+
+
 def build_windows(words, tokenizer, block_size: int, boundary: str = "."):
     """X int64 (n, block_size), Y int64 (n,), as the lecture's build_dataset:
 
@@ -18,8 +23,7 @@ def build_windows(words, tokenizer, block_size: int, boundary: str = "."):
             for ch in w + '.':
                 X.append(context); Y.append(stoi[ch]); context = context[1:] + [stoi[ch]]
     """
-    if not isinstance(block_size, (int, np.integer)) or block_size < 1:
-        raise ValueError(f"build_windows: block_size must be a positive int, got {block_size!r}")
+    _check_positive_int("build_windows", "block_size", block_size)
     if boundary not in tokenizer.stoi:
         raise ValueError(f"build_windows: the tokenizer has no boundary token {boundary!r}; "
                          f"build it with CharTokenizer.from_words(words)")
@@ -44,8 +48,8 @@ def random_batch(data_ids, block_size: int, batch_size: int, rng: np.random.Gene
     if data.ndim != 1 or not np.issubdtype(data.dtype, np.integer):
         raise ValueError(f"random_batch: data_ids must be a 1-D integer array, got shape {data.shape} "
                          f"dtype {data.dtype}")
-    if block_size < 1 or batch_size < 1:
-        raise ValueError(f"random_batch: block_size and batch_size must be >= 1, got {block_size}, {batch_size}")
+    _check_positive_int("random_batch", "block_size", block_size)
+    _check_positive_int("random_batch", "batch_size", batch_size)
     if len(data) <= block_size:
         raise ValueError(f"random_batch: {len(data)} tokens are too few for block_size {block_size} "
                          f"(need at least block_size + 1)")
@@ -74,6 +78,8 @@ class Vocabulary:
         """Most frequent words first (ties alphabetical, so the order is reproducible)."""
         if isinstance(sentences, str):
             raise TypeError("Vocabulary.build: pass a list of sentences, not one string")
+        if max_size is not None:
+            _check_positive_int("Vocabulary.build", "max_size", max_size)   # [:0] or [:-1] would cut silently
         counts = Counter(w for s in sentences for w in words_of(s))
         ranked = sorted((w for w, c in counts.items() if c >= min_count), key=lambda w: (-counts[w], w))
         if not ranked:

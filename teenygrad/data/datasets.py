@@ -31,6 +31,8 @@ def read_text(path) -> str:
 
 def split_text(text: str, train_frac: float = 0.9) -> dict:
     """nanoGPT's split: the first 90% of the characters train, the last 10% validate."""
+    if not 0 <= train_frac <= 1:                              # -0.1 would cut text[:-1]: one character of val
+        raise ValueError(f"split_text: train_frac must be in [0, 1], got {train_frac!r}")
     n = len(text)
     return {"train": text[:int(n * train_frac)], "val": text[int(n * train_frac):]}
 
@@ -49,8 +51,8 @@ def names(path=None) -> dict:
     """makemore's names as {'train', 'val', 'test'} lists of words, split 80/10/10 as in the lecture:
     random.seed(42); random.shuffle(words); n1 = int(0.8*len(words)); n2 = int(0.9*len(words))."""
     path = locate(path or "names")
-    words = read_text(path).splitlines()
-    if not any(words):
+    words = [w for w in read_text(path).splitlines() if w]    # blank lines (a trailing one, say) are no names
+    if not words:
         raise ValueError(f"names: {path} holds no words")
     random.Random(42).shuffle(words)    # same stream as random.seed(42), but leaves the global RNG alone
     n1, n2 = int(0.8 * len(words)), int(0.9 * len(words))

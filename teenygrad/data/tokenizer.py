@@ -54,6 +54,8 @@ class CharTokenizer:
             return np.fromiter((self.stoi[c] for c in text), dtype=np.int64, count=len(text))
         except KeyError as e:
             c = e.args[0]
+            if not (isinstance(c, str) and len(c) == 1):      # bytes iterate as ints
+                raise TypeError(f"CharTokenizer.encode: expects a str, got {type(text).__name__}") from None
             raise ValueError(f"CharTokenizer.encode: character {c!r} (U+{ord(c):04X}) at position "
                              f"{text.index(c)} is not in the vocabulary of {self.vocab_size} "
                              f"characters {''.join(self.itos)!r}") from None

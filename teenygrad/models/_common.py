@@ -1,6 +1,8 @@
 """Small pieces the model files share: argument checks and next-token sampling."""
 import numpy as np
 
+GREEDY_BELOW = 1e-4     # sample_next: temperatures below this are (almost) argmax; above, nanoGPT's exact arithmetic
+
 
 def check_positive_int(name: str, value, owner: str):
     if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < 1:
@@ -18,6 +20,10 @@ def sample_next(logits, temperature: float = 1.0, top_k: int | None = None, gene
     import teenygrad
     if not temperature > 0:
         raise ValueError(f"sample: temperature must be > 0, got {temperature!r}")
+    if temperature < GREEDY_BELOW:       # logits / so small a temperature overflow to inf (nan probabilities):
+        info = teenygrad.finfo(logits.dtype)                         # put the best at 0 and bound the rest, so
+        temperature = max(temperature, info.tiny)                    # the quotients stay finite
+        logits = (logits - logits.amax(dim=-1, keepdim=True)).clamp(min=-0.5 * info.max * temperature)
     logits = logits / temperature
     if top_k is not None:
         if top_k < 1:

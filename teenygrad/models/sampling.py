@@ -68,18 +68,27 @@ def _cut_words(tokenizer, rows, prompt):
     return lines
 
 
-def fill_demo(model, tok, task, n, prompt, rng):
-    """BERT: fill the '_' of --prompt, or mask val snippets and show masked / filled / truth."""
+def fill_demo(model, tok, task, n, prompt, rng, words=False):
+    """BERT: fill the '_' of --prompt, or mask val snippets and show masked / filled / truth. A names model
+    (words) sees the prompt as it saw every name in training: '.', the letters, '.' up to block_size."""
     if prompt:
         if "_" not in prompt:
             raise ValueError("--prompt: mark the characters for bert to fill with '_' (e.g. 'to be or n_t to b_')")
         if "_" in tok.stoi:
             raise ValueError("--prompt: '_' is a character of this vocabulary, so it cannot mark masks")
-        if len(prompt) > model.block_size:
-            raise ValueError(f"--prompt: {len(prompt)} characters; bert sees at most block_size {model.block_size}")
-        masked = np.array([[c == "_" for c in prompt]])                       # (1, t)
-        ids = np.array([_prompt_ids(tok, prompt.replace("_", tok.itos[0]))])   # '_' -> any id; fill masks it
-        return [prompt, tok.decode(model.fill(ids, masked)[0])]
+        if words and "." in prompt:
+            raise ValueError("--prompt: '.' marks the ends of a name; give its letters only (e.g. 'em_a')")
+        room = model.block_size - 1 if words else model.block_size            # a name's row starts with '.'
+        if len(prompt) > room:
+            raise ValueError(f"--prompt: {len(prompt)} characters; bert sees at most {room} "
+                             f"{'letters of a name' if words else 'characters'} (block_size {model.block_size})")
+        masked = [c == "_" for c in prompt]
+        ids = _prompt_ids(tok, prompt.replace("_", tok.itos[0]))              # '_' -> any id; fill masks it
+        if words:
+            pad = room - len(prompt)
+            ids, masked = [0] + ids + [0] * pad, [False] + masked + [False] * pad
+        filled = model.fill(np.array([ids]), np.array([masked]))[0]           # (t,)
+        return [prompt, tok.decode(filled[1:len(prompt) + 1] if words else filled)]
     from .tasks import SequenceTask                                           # uncorrupted val windows
     x = SequenceTask.eval_batches(task, "val", 1, n)[0][0] if task.text else task.data["val"][0][:n]  # (n, t)
     _, targets = model.mask_tokens(x, rng, None if task.text else x != 0)
@@ -121,9 +130,9 @@ def sample_from_checkpoint(out_dir, num_samples=None, max_new_tokens=None, tempe
     generator = teenygrad.Generator().manual_seed(seed)
     if spec.task == "classify":
         return classify_demo(model, tok, prompt)
-    if spec.task == "mlm":
-        return fill_demo(model, tok, task, num_samples or 5, prompt, np.random.default_rng(seed))
     words = ckpt.get("data_kind") == "words"
+    if spec.task == "mlm":
+        return fill_demo(model, tok, task, num_samples or 5, prompt, np.random.default_rng(seed), words)
     if words:
         if "." in prompt:
             raise ValueError("--prompt: '.' marks the end of a name; give the first letters only")

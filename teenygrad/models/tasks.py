@@ -52,9 +52,9 @@ def corpus_kind(name_or_path: str) -> str:
     if name_or_path in ("shakespeare", "tinyshakespeare"):
         return "text"
     path = D.locate(name_or_path)
-    lines = D.read_text(path).splitlines()
-    wordy = lines and all(line and " " not in line and len(line) <= 32 for line in lines[:1000])
-    return "words" if wordy and "." not in "".join(lines[:1000]) else "text"
+    lines = [line for line in D.read_text(path).splitlines() if line][:1000]   # blank lines: neither words nor prose
+    wordy = lines and all(" " not in line and len(line) <= 32 for line in lines)
+    return "words" if wordy and "." not in "".join(lines) else "text"
 
 
 def _token_mean(model, batches, loss_fn):
@@ -242,6 +242,12 @@ class ClassifyTask:
                        device=device)
         check_features(features, "ClassifyTask.load")
         splits = D.sentiment(None if name_or_path == "sentiment" else name_or_path)
+        empty = [name for name, (sentences, _) in splits.items() if not sentences]
+        if empty:   # an empty split would score a loss and accuracy of nan, and no best.ckpt would be written
+            n = sum(len(sentences) for sentences, _ in splits.values())
+            raise ValueError(f"data {name_or_path}: too few sentences ({n}) to split 80/10/10: the "
+                             f"{' and '.join(empty)} split{'s' * (len(empty) > 1)} would be empty; "
+                             f"give at least 6 sentences of a label")
         build = D.Vocabulary.build if features == "words" else NgramVocabulary.build
         vocab = build(splits["train"][0])                           # train sentences only: no leak from val/test
         return cls.from_vocabulary(splits, vocab, device)
