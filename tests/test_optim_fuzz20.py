@@ -14,7 +14,9 @@ scheduler's state_dict compared. swa_utils: AveragedModel (each averaging functi
 SWALR on random configurations.
 
 What the sweep found, each pinned by a direct case below: Adagrad created the state of a param group added after
-construction at once (torch only at its first step, so the state_dicts differed).
+construction at once (torch only at its first step, so the state_dicts differed); and a group added after
+load_state_dict lacked 'differentiable' in the optimizers whose constructors have no such option (torch's load
+adds it to the defaults).
 
 Tolerances: float32 params within 2e-4, float64 within 2e-9 (torch's kernels and numpy round a few operations
 differently, and the errors grow over the steps); learning rates to 1e-9 (Python floats on both sides)."""
@@ -510,3 +512,16 @@ def test_adagrad_group_added_later_gets_its_state_at_its_first_step():
     assert got[2] == pytest.approx(want[2]) and got[2] == pytest.approx(4.25)  # the constructor's 0.25 + 2^2
     np.testing.assert_allclose(got[3][0], want[3][0], rtol=1e-6)
     np.testing.assert_allclose(got[3][1], want[3][1], rtol=1e-6)
+
+
+@pytest.mark.parametrize("name", ["Adafactor", "Muon", "SparseAdam", "Adam"])
+def test_group_added_after_load_state_dict_has_differentiable(name):
+    """torch's load_state_dict adds differentiable=False to the defaults, so a group added afterwards has it (and a
+    later state_dict has the key) also where the constructor has no such option."""
+    keys = []
+    for L in (torch, tg):
+        opt = getattr(L.optim, name)([L.zeros(2, 2, requires_grad=True)])
+        opt.load_state_dict(opt.state_dict())
+        opt.add_param_group({"params": [L.zeros(2, 2, requires_grad=True)]})
+        keys.append(list(opt.state_dict()["param_groups"][1]))
+    assert keys[1] == keys[0] and "differentiable" in keys[1]

@@ -319,6 +319,9 @@ class Optimizer:
             hook(self)
 
     def _fill_group_fallbacks(self):
+        # as torch's __setstate__ (which its load_state_dict runs): a group added after a load gets differentiable,
+        # also in the optimizers whose constructors have no such option (Adafactor, Muon, LBFGS, SparseAdam)
+        self.defaults.setdefault("differentiable", False)
         for g in self.param_groups:
             for key, value in self._group_fallbacks.items():
                 g.setdefault(key, value)
