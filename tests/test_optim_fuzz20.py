@@ -14,14 +14,16 @@ scheduler's state_dict compared. swa_utils: AveragedModel (each averaging functi
 SWALR on random configurations.
 
 What the sweep found, each pinned by a direct case below: Adagrad created the state of a param group added after
-construction at once (torch only at its first step, so the state_dicts differed); and a group added after
+construction at once (torch only at its first step, so the state_dicts differed); a group added after
 load_state_dict lacked 'differentiable' in the optimizers whose constructors have no such option (torch's load
-adds it to the defaults).
+adds it to the defaults); and the schedulers gave none of torch's warnings (lr_scheduler.step() before
+optimizer.step(), the deprecated epoch argument).
 
 Tolerances: float32 params within 2e-4, float64 within 2e-9 (torch's kernels and numpy round a few operations
 differently, and the errors grow over the steps); learning rates to 1e-9 (Python floats on both sides)."""
 import copy
 import random
+import warnings
 
 import numpy as np
 import pytest
@@ -525,3 +527,35 @@ def test_group_added_after_load_state_dict_has_differentiable(name):
         opt.add_param_group({"params": [L.zeros(2, 2, requires_grad=True)]})
         keys.append(list(opt.state_dict()["param_groups"][1]))
     assert keys[1] == keys[0] and "differentiable" in keys[1]
+
+
+def _scheduler_warnings(L, kind, optimizer_first, epoch):
+    S = L.optim.lr_scheduler
+    opt = L.optim.Adam([L.zeros(2, requires_grad=True)], lr=0.1)
+    sched = {"StepLR": lambda: S.StepLR(opt, 2), "OneCycleLR": lambda: S.OneCycleLR(opt, 0.1, total_steps=10),
+             "ChainedScheduler": lambda: S.ChainedScheduler([S.ConstantLR(opt), S.ExponentialLR(opt, 0.9)]),
+             "SequentialLR": lambda: S.SequentialLR(opt, [S.ConstantLR(opt), S.ExponentialLR(opt, 0.9)], [2]),
+             "CosineAnnealingWarmRestarts": lambda: S.CosineAnnealingWarmRestarts(opt, 3),
+             "ReduceLROnPlateau": lambda: S.ReduceLROnPlateau(opt)}[kind]()
+    args = ((1.0,) if kind == "ReduceLROnPlateau" else ()) + (() if epoch is None else (epoch,))
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        if optimizer_first:
+            opt.step()
+        sched.step(*args)
+        sched.step(*args)
+    return [("before" if "before `optimizer.step()`" in str(w.message) else
+             "epoch" if "epoch parameter" in str(w.message) else str(w.message)) for w in caught]
+
+
+@pytest.mark.parametrize("kind", ["StepLR", "OneCycleLR", "ChainedScheduler", "SequentialLR",
+                                  "CosineAnnealingWarmRestarts", "ReduceLROnPlateau"])
+def test_scheduler_warnings_as_torch(kind):
+    """torch warns when lr_scheduler.step() comes before the first optimizer.step() (the schedule's first value
+    is skipped: a common mistake) and when step() is given the deprecated epoch; teenygrad was silent."""
+    for optimizer_first in (False, True):
+        for epoch in ((None, 1) if kind not in ("ChainedScheduler", "SequentialLR") else (None,)):
+            want = _scheduler_warnings(torch, kind, optimizer_first, epoch)
+            assert _scheduler_warnings(tg, kind, optimizer_first, epoch) == want, (optimizer_first, epoch, want)
+    if kind == "StepLR":
+        assert _scheduler_warnings(tg, kind, False, 1) == ["before", "epoch", "epoch"]

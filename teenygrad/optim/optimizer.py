@@ -58,6 +58,7 @@ def _with_step_hooks(step):
     def hooked_step(*args, **kwargs):
         self = args[0]
         d = self.__dict__
+        d["_opt_called"] = True  # read by the LR schedulers' check that optimizer.step() comes first, as torch's
         pre, post = d.get("_optimizer_step_pre_hooks"), d.get("_optimizer_step_post_hooks")
         if not (pre or post or _global_step_pre_hooks or _global_step_post_hooks) or d.get("_in_hooked_step"):
             return step(*args, **kwargs)
