@@ -16,8 +16,9 @@ SWALR on random configurations.
 What the sweep found, each pinned by a direct case below: Adagrad created the state of a param group added after
 construction at once (torch only at its first step, so the state_dicts differed); a group added after
 load_state_dict lacked 'differentiable' in the optimizers whose constructors have no such option (torch's load
-adds it to the defaults); and the schedulers gave none of torch's warnings (lr_scheduler.step() before
-optimizer.step(), the deprecated epoch argument).
+adds it to the defaults); the schedulers gave none of torch's warnings (lr_scheduler.step() before
+optimizer.step(), the deprecated epoch argument); and Adam / AdamW stepped with betas that torch refuses (a tensor
+and a number, or tensors with foreach=True).
 
 Tolerances: float32 params within 2e-4, float64 within 2e-9 (torch's kernels and numpy round a few operations
 differently, and the errors grow over the steps); learning rates to 1e-9 (Python floats on both sides)."""
@@ -559,3 +560,20 @@ def test_scheduler_warnings_as_torch(kind):
             assert _scheduler_warnings(tg, kind, optimizer_first, epoch) == want, (optimizer_first, epoch, want)
     if kind == "StepLR":
         assert _scheduler_warnings(tg, kind, False, 1) == ["before", "epoch", "epoch"]
+
+
+@pytest.mark.parametrize("name", ["Adam", "AdamW"])
+@pytest.mark.parametrize("betas, foreach", [("tensor, number", None), ("number, tensor", False),
+                                            ("tensor, tensor", True)])
+def test_adam_refuses_the_tensor_betas_torch_refuses(name, betas, foreach):
+    """torch's Adam / AdamW take betas both numbers or both tensors, and tensors not with foreach=True; teenygrad
+    stepped with either."""
+    for L in (torch, tg):
+        b = [L.tensor(0.9) if betas.startswith("tensor") else 0.9, L.tensor(0.99) if betas.endswith("tensor") else 0.99]
+        with pytest.raises(ValueError, match="betas"):
+            getattr(L.optim, name)([L.zeros(2, requires_grad=True)], betas=tuple(b), foreach=foreach)
+    p = tg.ones(2, requires_grad=True)  # both tensors (not foreach): steps as with numbers
+    opt = getattr(tg.optim, name)([p], betas=(tg.tensor(0.5), tg.tensor(0.75)), lr=0.1)
+    p.grad = tg.ones(2)
+    opt.step()
+    np.testing.assert_allclose(p.numpy(), 0.9 - (0.01 if name == "AdamW" else 0.0) * 0.1, rtol=1e-6)

@@ -24,6 +24,11 @@ class Adam(Optimizer):
         if isinstance(lr, Tensor) and foreach:  # torch's foreach kernel takes lr only as a number
             raise ValueError(f"{op}: lr as a Tensor ({lr.item()}) is not supported for capturable=False and "
                              "foreach=True")
+        if isinstance(betas[0], Tensor) != isinstance(betas[1], Tensor):
+            raise ValueError(f"{op}: betas must be either both floats or both Tensors, got "
+                             f"({type(betas[0]).__name__}, {type(betas[1]).__name__})")
+        if isinstance(betas[0], Tensor) and foreach:  # nor betas
+            raise ValueError(f"{op}: betas as Tensors are not supported for capturable=False and foreach=True")
         super().__init__(params, dict(lr=lr, betas=betas, eps=eps, weight_decay=weight_decay, amsgrad=amsgrad,
                                       maximize=maximize, foreach=foreach, capturable=capturable,
                                       differentiable=differentiable, fused=fused,
