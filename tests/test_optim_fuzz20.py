@@ -17,7 +17,7 @@ What the sweep found, each pinned by a direct case below: Adagrad created the st
 construction at once (torch only at its first step, so the state_dicts differed); a group added after
 load_state_dict lacked 'differentiable' in the optimizers whose constructors have no such option (torch's load
 adds it to the defaults); the schedulers gave none of torch's warnings (lr_scheduler.step() before
-optimizer.step(), the deprecated epoch argument); and Adam / AdamW stepped with betas that torch refuses (a tensor
+optimizer.step(), the deprecated epoch argument); Adam / AdamW stepped with betas that torch refuses (a tensor
 and a number, or tensors with foreach=True); and SGD / Adam / AdamW on float16 / bfloat16 parameters rounded each
 partial result and scalar to the narrow dtype where torch computes each op in float32 and rounds once.
 
