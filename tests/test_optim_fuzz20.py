@@ -18,8 +18,9 @@ construction at once (torch only at its first step, so the state_dicts differed)
 load_state_dict lacked 'differentiable' in the optimizers whose constructors have no such option (torch's load
 adds it to the defaults); the schedulers gave none of torch's warnings (lr_scheduler.step() before
 optimizer.step(), the deprecated epoch argument); Adam / AdamW stepped with betas that torch refuses (a tensor
-and a number, or tensors with foreach=True); and SGD / Adam / AdamW on float16 / bfloat16 parameters rounded each
-partial result and scalar to the narrow dtype where torch computes each op in float32 and rounds once.
+and a number, or tensors with foreach=True); and SGD / Adam / AdamW / RMSprop / Adagrad on float16 / bfloat16
+parameters rounded each partial result and scalar to the narrow dtype where torch computes each op in float32 and
+rounds once.
 
 Tolerances: float32 params within 2e-4, float64 within 2e-9 (torch's kernels and numpy round a few operations
 differently, and the errors grow over the steps); learning rates to 1e-9 (Python floats on both sides)."""
@@ -598,7 +599,10 @@ def _narrow_trajectory(L, name, kw, dtype, steps=12):
     ("SGD", dict(lr=0.1)), ("SGD", dict(lr=0.1, momentum=0.9, dampening=0.3, weight_decay=0.05, maximize=True)),
     ("SGD", dict(lr=0.1, momentum=0.9, nesterov=True, weight_decay=0.1)),
     ("Adam", dict(lr=0.01)), ("Adam", dict(lr=0.01, amsgrad=True, weight_decay=0.1, maximize=True)),
-    ("Adam", dict(lr=0.01, betas=(0.3, 0.9))), ("AdamW", dict(lr=0.01, weight_decay=0.1))])
+    ("Adam", dict(lr=0.01, betas=(0.3, 0.9))), ("AdamW", dict(lr=0.01, weight_decay=0.1)),
+    ("RMSprop", dict(lr=0.01)), ("RMSprop", dict(lr=0.01, momentum=0.9, centered=True, weight_decay=0.1)),
+    ("RMSprop", dict(lr=0.01, centered=True, maximize=True)),
+    ("Adagrad", dict(lr=0.1)), ("Adagrad", dict(lr=0.1, lr_decay=0.1, weight_decay=0.1, initial_accumulator_value=0.1))])
 def test_narrow_float_parameters_step_as_torch(name, kw, dtype):
     """torch applies each update op to float16 / bfloat16 tensors in float32 (its scalars too; add's alpha rounded
     to the dtype) and rounds once; teenygrad rounded the scalar and each partial result to the narrow dtype: plain

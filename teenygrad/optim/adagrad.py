@@ -1,7 +1,8 @@
 """Adagrad (Duchi et al.) with learning-rate decay, L2 weight decay and an initial accumulator value."""
 import numpy as np
 from ..tensor import Tensor
-from .optimizer import Optimizer, _as_real, _check_hyper
+from .optimizer import Optimizer, _as_real, _check_hyper, _scalar_for
+from .adam import _addcdiv_, _addcmul_
 
 
 class Adagrad(Optimizer):
@@ -45,11 +46,8 @@ class Adagrad(Optimizer):
                 x, g, acc = _as_real(p._data, p.grad._data, state["sum"]._data)
                 g = self._effective_grad(x, g, group["maximize"], float(group["weight_decay"]))
                 s = self._scratch(x, 1)
-                np.multiply(g, g, out=s)
-                acc += s
+                _addcmul_(acc, g, g, 1.0, s)
                 std = np.sqrt(acc, out=s)
-                std += eps
-                upd = np.multiply(g, -clr, out=self._scratch(x, 0))
-                upd /= std
-                x += upd
+                std += _scalar_for(std, eps)
+                _addcdiv_(x, g, std, -clr, self._scratch(x, 0))
         return loss

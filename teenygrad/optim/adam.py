@@ -113,29 +113,32 @@ def _addcdiv_(x, t1, t2, value, scratch):
     x += scratch
 
 
-def _square_avg_(v, g, decay, scratch):
-    """v = decay v + (1 - decay) g^2, in place, rounding as torch's v.mul_(decay).addcmul_(g, g, value=1 - decay):
-    ((1 - decay) g) g first, then the sum (float16 / bfloat16: the product and sum in float32, rounded once)."""
-    if _narrow(v):
-        v *= np.float32(decay)
-        g32 = g.astype(np.float32)
-        v[...] = v.astype(np.float32) + np.float32(1 - decay) * g32 * g32
+def _addcmul_(x, t1, t2, value, scratch):
+    """x += value * t1 * t2, in place, rounding as torch's x.addcmul_(t1, t2, value=value): (value t1) t2, then
+    the sum (float16 / bfloat16: all in float32, rounded once)."""
+    if _narrow(x):
+        x[...] = x.astype(np.float32) + np.float32(value) * t1.astype(np.float32) * t2.astype(np.float32)
         return
-    np.multiply(g, 1 - decay, out=scratch)
-    scratch *= g
-    v *= decay
-    v += scratch
+    np.multiply(t1, value, out=scratch)
+    scratch *= t2
+    x += scratch
+
+
+def _square_avg_(v, g, decay, scratch):
+    """v = decay v + (1 - decay) g^2, in place, as torch's v.mul_(decay).addcmul_(g, g, value=1 - decay)."""
+    v *= _scalar_for(v, decay)
+    _addcmul_(v, g, g, 1 - decay, scratch)
 
 
 def _lerp_(start, end, weight, scratch):
     """start += weight * (end - start), in place, rounding as torch's lerp does (it switches formula at 0.5;
-    float16 / bfloat16 in float32, its second form fused, rounded once)."""
+    float16 / bfloat16 in float32, each form a fused multiply-add, rounded once)."""
     if _narrow(start):
         s32, e32, w = start.astype(np.float32), end.astype(np.float32), np.float32(weight)
+        d = (e32 - s32).astype(np.float64)  # float64: the product exact, as in a float32 fma
         if weight < 0.5:
-            start[...] = s32 + w * (e32 - s32)
-        else:  # end - (end - start) (1 - w) as one fused multiply-add
-            d = (e32 - s32).astype(np.float64)
+            start[...] = (s32 + d * float(w)).astype(np.float32)
+        else:
             start[...] = (e32 - d * float(np.float32(1) - w)).astype(np.float32)
         return
     np.subtract(end, start, out=scratch)
