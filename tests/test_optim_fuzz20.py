@@ -602,7 +602,8 @@ def _narrow_trajectory(L, name, kw, dtype, steps=12):
     ("Adam", dict(lr=0.01, betas=(0.3, 0.9))), ("AdamW", dict(lr=0.01, weight_decay=0.1)),
     ("RMSprop", dict(lr=0.01)), ("RMSprop", dict(lr=0.01, momentum=0.9, centered=True, weight_decay=0.1)),
     ("RMSprop", dict(lr=0.01, centered=True, maximize=True)),
-    ("Adagrad", dict(lr=0.1)), ("Adagrad", dict(lr=0.1, lr_decay=0.1, weight_decay=0.1, initial_accumulator_value=0.1))])
+    ("Adagrad", dict(lr=0.1)),
+    ("Adagrad", dict(lr=0.1, lr_decay=0.1, weight_decay=0.1, initial_accumulator_value=0.1))])
 def test_narrow_float_parameters_step_as_torch(name, kw, dtype):
     """torch applies each update op to float16 / bfloat16 tensors in float32 (its scalars too; add's alpha rounded
     to the dtype) and rounds once; teenygrad rounded the scalar and each partial result to the narrow dtype: plain
