@@ -216,8 +216,11 @@ def test_add_param_group_and_defaults():
     assert opt.param_groups[1]["lr"] == 0.01 and opt.param_groups[1]["momentum"] == 0.9
     c = tg.zeros(1, requires_grad=True)
     ada = optim.Adagrad([a], initial_accumulator_value=0.25)
-    ada.add_param_group({"params": [c]})  # a group added later gets its accumulator too
-    assert ada.state[c]["sum"].numpy().tolist() == [0.25]
+    ada.add_param_group({"params": [c]})  # a group added later gets its accumulator at its first step (as torch)
+    assert c not in ada.state
+    c.grad = tg.ones(1)
+    ada.step()
+    assert ada.state[c]["sum"].numpy().tolist() == [1.25]
     named = optim.AdamW([("w", a), ("b", b)])  # torch >= 2.6 accepts named_parameters()
     assert named.param_groups[0]["param_names"] == ["w", "b"] and named.param_groups[0]["params"] == [a, b]
 

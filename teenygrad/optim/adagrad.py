@@ -1,7 +1,8 @@
 """Adagrad (Duchi et al.) with learning-rate decay, L2 weight decay and an initial accumulator value."""
 import numpy as np
 from ..tensor import Tensor
-from .optimizer import Optimizer, _as_real, _check_hyper
+from .optimizer import Optimizer, _as_real, _check_hyper, _scalar_for
+from .adam import _addcdiv_, _addcmul_
 
 
 class Adagrad(Optimizer):
@@ -18,36 +19,35 @@ class Adagrad(Optimizer):
         super().__init__(params, dict(lr=lr, lr_decay=lr_decay, eps=eps, weight_decay=weight_decay,
                                       initial_accumulator_value=initial_accumulator_value, foreach=foreach,
                                       maximize=maximize, differentiable=differentiable, fused=fused))
+        # torch creates the state of the constructor's parameters up front (a group added later gets its state at
+        # its first step, as in the other optimizers). Like torch, the accumulator starts at the constructor's
+        # value: an 'initial_accumulator_value' given in a param group is not used.
+        for group in self.param_groups:
+            for p in group["params"]:
+                self._init_state(p)
 
-    def add_param_group(self, param_group):
-        # torch creates Adagrad's state up front (the accumulator starts at initial_accumulator_value);
-        # doing it per group also covers groups added later. Like torch, the accumulator starts at the
-        # constructor's value: an 'initial_accumulator_value' given in a param group is not used.
-        super().add_param_group(param_group)
+    def _init_state(self, p):
         init = float(self.defaults["initial_accumulator_value"])
-        for p in self.param_groups[-1]["params"]:
-            state = self.state[p]
-            state["step"] = self._new_step()
-            # a complex p accumulates its real and imaginary parts apart, each from init
-            state["sum"] = Tensor._wrap(np.full_like(p._data, complex(init, init) if p.is_complex() else init))
+        state = self.state[p]
+        state["step"] = self._new_step()
+        # a complex p accumulates its real and imaginary parts apart, each from init
+        state["sum"] = Tensor._wrap(np.full_like(p._data, complex(init, init) if p.is_complex() else init))
+        return state
 
     def step(self, closure=None):
         loss = self._run_closure(closure)
         for group in self.param_groups:
             lr, lr_decay, eps = self._lr(group), float(group["lr_decay"]), float(group["eps"])
             for p in self._params_with_grad(group, "Adagrad"):
-                state = self.state[p]
+                state = self.state[p] or self._init_state(p)
                 step_t = state["step"]._data
                 step_t += 1
                 clr = lr / (1 + (float(step_t) - 1) * lr_decay)
                 x, g, acc = _as_real(p._data, p.grad._data, state["sum"]._data)
                 g = self._effective_grad(x, g, group["maximize"], float(group["weight_decay"]))
                 s = self._scratch(x, 1)
-                np.multiply(g, g, out=s)
-                acc += s
+                _addcmul_(acc, g, g, 1.0, s)
                 std = np.sqrt(acc, out=s)
-                std += eps
-                upd = np.multiply(g, -clr, out=self._scratch(x, 0))
-                upd /= std
-                x += upd
+                std += _scalar_for(std, eps)
+                _addcdiv_(x, g, std, -clr, self._scratch(x, 0))
         return loss

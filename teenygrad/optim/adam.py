@@ -3,7 +3,7 @@ import numpy as np
 from ..backend import cuda as _cuda
 from ..backend.cpu import fused_for
 from ..tensor import Tensor
-from .optimizer import Optimizer, _as_real, _check_betas, _check_hyper
+from .optimizer import Optimizer, _as_real, _check_betas, _check_hyper, _narrow, _scalar_for
 
 
 class Adam(Optimizer):
@@ -24,6 +24,11 @@ class Adam(Optimizer):
         if isinstance(lr, Tensor) and foreach:  # torch's foreach kernel takes lr only as a number
             raise ValueError(f"{op}: lr as a Tensor ({lr.item()}) is not supported for capturable=False and "
                              "foreach=True")
+        if isinstance(betas[0], Tensor) != isinstance(betas[1], Tensor):
+            raise ValueError(f"{op}: betas must be either both floats or both Tensors, got "
+                             f"({type(betas[0]).__name__}, {type(betas[1]).__name__})")
+        if isinstance(betas[0], Tensor) and foreach:  # nor betas
+            raise ValueError(f"{op}: betas as Tensors are not supported for capturable=False and foreach=True")
         super().__init__(params, dict(lr=lr, betas=betas, eps=eps, weight_decay=weight_decay, amsgrad=amsgrad,
                                       maximize=maximize, foreach=foreach, capturable=capturable,
                                       differentiable=differentiable, fused=fused,
@@ -65,7 +70,7 @@ class Adam(Optimizer):
                     kernels.adamw_(x, g, m, v, lr, beta1, beta2, eps, weight_decay, step)
                     continue
                 if decoupled and weight_decay != 0:
-                    x *= 1 - lr * weight_decay
+                    x *= _scalar_for(x, 1 - lr * weight_decay)
                 g = self._effective_grad(x, g, group["maximize"], 0.0 if decoupled else weight_decay)
                 s = self._scratch(x, 1)
                 _lerp_(m, g, 1 - beta1, s)
@@ -75,11 +80,9 @@ class Adam(Optimizer):
                     v = np.maximum(vmax, v, out=vmax)
                 step_size = lr / (1 - beta1 ** step)
                 denom = np.sqrt(v, out=s)
-                denom /= (1 - beta2 ** step) ** 0.5
-                denom += eps
-                upd = np.multiply(m, -step_size, out=self._scratch(x, 0))  # g is spent: reuse its slot
-                upd /= denom
-                x += upd
+                denom /= _scalar_for(denom, (1 - beta2 ** step) ** 0.5)
+                denom += _scalar_for(denom, eps)
+                _addcdiv_(x, m, denom, -step_size, self._scratch(x, 0))  # g is spent: reuse its slot
         return loss
 
 
@@ -99,17 +102,45 @@ class AdamW(Adam):
             g["decoupled_weight_decay"] = True
 
 
+def _addcdiv_(x, t1, t2, value, scratch):
+    """x += value * t1 / t2, in place, rounding as torch's x.addcdiv_(t1, t2, value=value): (value t1) / t2, then
+    the sum (float16 / bfloat16: all in float32, rounded once)."""
+    if _narrow(x):
+        x[...] = x.astype(np.float32) + np.float32(value) * t1.astype(np.float32) / t2.astype(np.float32)
+        return
+    np.multiply(t1, value, out=scratch)
+    scratch /= t2
+    x += scratch
+
+
+def _addcmul_(x, t1, t2, value, scratch):
+    """x += value * t1 * t2, in place, rounding as torch's x.addcmul_(t1, t2, value=value): (value t1) t2, then
+    the sum (float16 / bfloat16: all in float32, rounded once)."""
+    if _narrow(x):
+        x[...] = x.astype(np.float32) + np.float32(value) * t1.astype(np.float32) * t2.astype(np.float32)
+        return
+    np.multiply(t1, value, out=scratch)
+    scratch *= t2
+    x += scratch
+
+
 def _square_avg_(v, g, decay, scratch):
-    """v = decay v + (1 - decay) g^2, in place, rounding as torch's v.mul_(decay).addcmul_(g, g, value=1 - decay):
-    ((1 - decay) g) g first, then the sum."""
-    np.multiply(g, 1 - decay, out=scratch)
-    scratch *= g
-    v *= decay
-    v += scratch
+    """v = decay v + (1 - decay) g^2, in place, as torch's v.mul_(decay).addcmul_(g, g, value=1 - decay)."""
+    v *= _scalar_for(v, decay)
+    _addcmul_(v, g, g, 1 - decay, scratch)
 
 
 def _lerp_(start, end, weight, scratch):
-    """start += weight * (end - start), in place, rounding as torch's lerp does (it switches formula at 0.5)."""
+    """start += weight * (end - start), in place, rounding as torch's lerp does (it switches formula at 0.5;
+    float16 / bfloat16 in float32, each form a fused multiply-add, rounded once)."""
+    if _narrow(start):
+        s32, e32, w = start.astype(np.float32), end.astype(np.float32), np.float32(weight)
+        d = (e32 - s32).astype(np.float64)  # float64: the product exact, as in a float32 fma
+        if weight < 0.5:
+            start[...] = (s32 + d * float(w)).astype(np.float32)
+        else:
+            start[...] = (e32 - d * float(np.float32(1) - w)).astype(np.float32)
+        return
     np.subtract(end, start, out=scratch)
     if weight < 0.5:
         scratch *= weight

@@ -4,6 +4,7 @@ import bisect
 import collections
 import math
 import types
+import warnings
 from ..tensor import Tensor
 from .optimizer import Optimizer
 
@@ -71,7 +72,15 @@ class LRScheduler:
         return self._last_lr
 
     def step(self, epoch=None):
+        # the common mistake torch warns about: its first step skips the schedule's first value
+        if self._step_count == 1 and not getattr(self.optimizer, "_opt_called", False):
+            warnings.warn("Detected call of `lr_scheduler.step()` before `optimizer.step()`. You should call them "
+                          "in the opposite order: `optimizer.step()` before `lr_scheduler.step()`. Failure to do this "
+                          "will result in skipping the first value of the learning rate schedule.", UserWarning,
+                          stacklevel=2)
         self._step_count += 1
+        if epoch is not None:
+            _warn_epoch_argument()
         self._update_lr(epoch)
 
     def _update_lr(self, epoch=None):
@@ -101,6 +110,13 @@ class LRScheduler:
 
     def load_state_dict(self, state_dict):
         self.__dict__.update(state_dict)
+
+
+def _warn_epoch_argument():
+    warnings.warn("The epoch parameter in `scheduler.step()` was not necessary and is being deprecated where "
+                  "possible. Please use `scheduler.step()` to step the scheduler. During the deprecation, if epoch "
+                  "is different from None, the closed form is used instead of the new chainable form, where "
+                  "available.", UserWarning, stacklevel=3)
 
 
 _LRScheduler = LRScheduler  # torch's old name, still used by older scripts
@@ -578,6 +594,8 @@ class ReduceLROnPlateau(LRScheduler):
 
     def step(self, metrics, epoch=None):
         current = float(metrics)
+        if epoch is not None:
+            _warn_epoch_argument()
         self.last_epoch = self.last_epoch + 1 if epoch is None else epoch
         if self._is_better(current, self.best):
             self.best, self.num_bad_epochs = current, 0

@@ -23,6 +23,28 @@ def _as_real(*arrays):
     return tuple(view_as_real_array(a) for a in arrays)
 
 
+def _narrow(a):
+    """float16 / bfloat16 (numpy kind 'V' from ml_dtypes): torch computes each update op on them in float32, its
+    scalars too, and rounds the result once; numpy would round the scalar and each partial result to the dtype."""
+    return a.dtype.itemsize == 2 and a.dtype.kind in "fV"
+
+
+def _scalar_for(a, c):
+    """The scalar c as torch applies it to array a: float32 for float16 / bfloat16 (so numpy computes in float32
+    and rounds once into a), as it is otherwise."""
+    return np.float32(c) if _narrow(a) else c
+
+
+def _add_scaled(a, alpha, b, out, scratch):
+    """out = a + alpha * b, as torch's a.add(b, alpha=alpha) (float16 / bfloat16: alpha rounded to the dtype, the
+    rest in float32, rounded once). out may be a; scratch: a work array like b, distinct from a (it may be out)."""
+    if _narrow(out):
+        out[...] = a.astype(np.float32) + np.float32(out.dtype.type(alpha)) * b.astype(np.float32)
+        return out
+    np.multiply(b, alpha, out=scratch)
+    return np.add(a, scratch, out=out)
+
+
 class _RequiredParameter:
     """Marks a hyper-parameter that has no default and must come from each param group."""
     def __repr__(self):
@@ -58,6 +80,7 @@ def _with_step_hooks(step):
     def hooked_step(*args, **kwargs):
         self = args[0]
         d = self.__dict__
+        d["_opt_called"] = True  # read by the LR schedulers' check that optimizer.step() comes first, as torch's
         pre, post = d.get("_optimizer_step_pre_hooks"), d.get("_optimizer_step_post_hooks")
         if not (pre or post or _global_step_pre_hooks or _global_step_post_hooks) or d.get("_in_hooked_step"):
             return step(*args, **kwargs)
@@ -187,8 +210,10 @@ class Optimizer:
         s = self._scratch(g, 0)
         if weight_decay == 0:
             return np.negative(g, out=s)
-        np.multiply(x, weight_decay, out=s)
-        return np.subtract(s, g, out=s) if maximize else np.add(g, s, out=s)
+        if maximize and not _narrow(s):
+            np.multiply(x, weight_decay, out=s)
+            return np.subtract(s, g, out=s)
+        return _add_scaled(np.negative(g, out=s) if maximize else g, weight_decay, x, s, s)
 
     @staticmethod
     def _refuse_graph_options(op, capturable, differentiable):
@@ -319,6 +344,9 @@ class Optimizer:
             hook(self)
 
     def _fill_group_fallbacks(self):
+        # as torch's __setstate__ (which its load_state_dict runs): a group added after a load gets differentiable,
+        # also in the optimizers whose constructors have no such option (Adafactor, Muon, LBFGS, SparseAdam)
+        self.defaults.setdefault("differentiable", False)
         for g in self.param_groups:
             for key, value in self._group_fallbacks.items():
                 g.setdefault(key, value)

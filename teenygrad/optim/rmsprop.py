@@ -1,8 +1,8 @@
 """RMSprop (Hinton's lecture 6e), with momentum, the centered variant, L2 weight decay and maximize."""
 import numpy as np
 from ..tensor import Tensor
-from .optimizer import Optimizer, _as_real, _check_hyper
-from .adam import _lerp_, _square_avg_
+from .optimizer import Optimizer, _add_scaled, _as_real, _check_hyper, _scalar_for
+from .adam import _addcdiv_, _addcmul_, _lerp_, _square_avg_
 
 
 class RMSprop(Optimizer):
@@ -47,21 +47,18 @@ class RMSprop(Optimizer):
                 if group["centered"]:
                     a, = _as_real(state["grad_avg"]._data)
                     _lerp_(a, g, 1 - alpha, s)
-                    np.multiply(a, a, out=s)
-                    np.subtract(v, s, out=s)
+                    np.copyto(s, v)
+                    _addcmul_(s, a, a, -1.0, self._scratch(x, 2))  # v - a^2, as torch's addcmul(value=-1)
                     avg = np.sqrt(s, out=s)
                 else:
                     avg = np.sqrt(v, out=s)
-                avg += eps
+                avg += _scalar_for(avg, eps)
+                # g may live in scratch slot 0: the (value g) / avg below may overwrite it in place
                 if momentum > 0:
                     buf, = _as_real(state["momentum_buffer"]._data)
-                    buf *= momentum
-                    np.divide(g, avg, out=avg)
-                    buf += avg
-                    np.multiply(buf, -lr, out=avg)
-                    x += avg
+                    buf *= _scalar_for(buf, momentum)
+                    _addcdiv_(buf, g, avg, 1.0, self._scratch(x, 0))
+                    _add_scaled(x, -lr, buf, x, avg)
                 else:
-                    upd = np.multiply(g, -lr, out=self._scratch(x, 0))  # g may live in slot 0: same-place is fine
-                    upd /= avg
-                    x += upd
+                    _addcdiv_(x, g, avg, -lr, self._scratch(x, 0))
         return loss

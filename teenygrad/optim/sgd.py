@@ -1,7 +1,6 @@
 """SGD with momentum, dampening, Nesterov momentum, L2 weight decay and maximize (torch's update order)."""
-import numpy as np
 from ..tensor import Tensor
-from .optimizer import Optimizer, _check_hyper
+from .optimizer import Optimizer, _add_scaled, _check_hyper, _scalar_for
 
 
 class SGD(Optimizer):
@@ -38,17 +37,11 @@ class SGD(Optimizer):
                         buf = state["momentum_buffer"] = Tensor._wrap(g.copy())
                     else:
                         b = buf._data
-                        b *= momentum
+                        b *= _scalar_for(b, momentum)
                         if dampening == 0:
                             b += g
                         else:
-                            np.multiply(g, 1 - dampening, out=s)
-                            b += s
-                    if nesterov:
-                        np.multiply(buf._data, momentum, out=s)
-                        g = np.add(g, s, out=s)
-                    else:
-                        g = buf._data
-                np.multiply(g, -lr, out=s)
-                x += s
+                            _add_scaled(b, 1 - dampening, g, b, s)
+                    g = _add_scaled(g, momentum, buf._data, s, s) if nesterov else buf._data
+                _add_scaled(x, -lr, g, x, s)
         return loss
