@@ -17,7 +17,7 @@ gives each output its own small node (_OutputSlot), so retain_grad, hooks and au
 apart; their gradients reach the Function's node as one _OutputGrads."""
 import inspect
 from . import grad_mode
-from .function import Function, _FREED, _stamp_of, _saved_hooks
+from .function import Function, _FREED, _stamp_of, _saved_hooks, freed_record
 from .. import dtype as dt
 from .._arrays import xp_of, unbroadcast
 
@@ -82,6 +82,7 @@ class FunctionCtx(Function):
         forward set on ctx (torch's ctx attributes outlive the backward)."""
         for k in ("_saved", "_saved_packed", "_args", "_out_meta"):
             self.__dict__.pop(k, None)
+        self.freed_below = freed_record(self.parents)
         self.parents = None
 
     def _incoming(self, g, zeros):

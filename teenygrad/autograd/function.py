@@ -515,9 +515,13 @@ def run_backward(root, grad, retain_graph=False, capture=None):
                 leaves[k] = (p, pg) if prev is None else (p, _sum_grads(prev[1], pg, owned))
         if not retain_graph:
             if not node.keeps_graph:
-                # a finished graph holds no memory: drop saved arrays and the links to inputs
+                # a finished graph holds no memory: drop saved arrays and the links to inputs. What lay below
+                # stays known (the nodes, and the leaves that take a gradient; not the input data), so that a
+                # later autograd.grad that needs to pass through here refuses instead of skipping the path
+                wants = node.__dict__.get("needs_input_grad")
                 node.__dict__.clear()
                 node.parents = None
+                node.freed_below = parents if wants is not None and False not in wants else freed_record(parents)
             elif node.frees_itself:  # a custom Function's ctx: what forward set on it outlives the backward
                 node.free()
     if parts:
@@ -560,7 +564,11 @@ def _prune(order, capture):
     freed = False
     for node in reversed(order):  # inputs first: a node is live when one of its parents is captured or live
         if node.parents is None:  # freed by an earlier backward (the keeps_graph nodes above it were not)
-            freed = True
+            below = node.__dict__.get("freed_below")
+            if below is None:  # freed without a record of what lay below (a custom Function's ctx)
+                freed = True
+            elif _freed_reaches(below, capture):  # the gradient must pass through it: torch's error too
+                raise RuntimeError(_FREED)
             continue
         for p in node.parents:
             if (p in live or p in capture) if isinstance(p, Function) else id(p) in capture:
@@ -572,6 +580,33 @@ def _prune(order, capture):
         if any(k not in found for k in capture):
             raise RuntimeError(_FREED)
     return [n for n in order if n in live or n in capture], live
+
+
+def freed_record(parents):
+    """What a freed node keeps of its parents: the nodes and the leaves that take a gradient, not input data."""
+    return [p for p in parents if p.__class__ is not Tensor or p._requires_grad]
+
+
+def _freed_reaches(below, capture):
+    """Whether a captured tensor lies below a freed node whose parents were `below` (its freed_below record):
+    a walk through the freed nodes' records and the parents of nodes kept alive (keeps_graph)."""
+    stack, seen = list(below), set()
+    while stack:
+        p = stack.pop()
+        if not isinstance(p, Function):
+            if id(p) in capture:
+                return True
+            continue
+        if p in capture:
+            return True
+        if p in seen:
+            continue
+        seen.add(p)
+        nxt = p.parents if p.parents is not None else p.__dict__.get("freed_below")
+        if nxt is None:  # freed without a record: what lies below is unknown
+            return True
+        stack.extend(nxt)
+    return False
 
 
 Tensor = None  # set by teenygrad.tensor once the class exists (tensor.py imports this module)

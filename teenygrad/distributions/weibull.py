@@ -38,7 +38,7 @@ class Weibull(TransformedDistribution):
     @property
     def mode(self):
         k = self.concentration
-        return self.scale * ((k - 1) / k).pow(self.concentration_reciprocal)
+        return self.scale * ((k - 1) / k).pow(k.reciprocal())  # a reciprocal of its own, as torch
 
     @property
     def variance(self):
