@@ -1,6 +1,14 @@
 """teenygrad: a small, readable, fast deep learning framework with PyTorch's names and semantics."""
 import math as _math
+import warnings as _warnings
 import numpy as _np
+
+# numpy's floating-point RuntimeWarnings ("overflow encountered in cast", "invalid value encountered in multiply")
+# from numpy calls made by teenygrad's own code: torch computes inf and nan without a word (x.half() of 1e6, an
+# fp16 product past 65504, int() of nan). The filter matches only warnings raised in teenygrad's modules, so
+# numpy used directly keeps its warnings, and it costs nothing until a warning is raised.
+_warnings.filterwarnings("ignore", r"(overflow|invalid value|divide by zero|underflow) encountered in",
+                         RuntimeWarning, r"teenygrad(\.|$)")
 from .tensor import Tensor, device
 from .tensor_convert import set_printoptions
 from . import dtype as _dtypes  # bound now: the name `dtype` below is torch's dtype class, not the module

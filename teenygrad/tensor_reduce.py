@@ -140,7 +140,7 @@ def _max_min(self, dim, keepdim, other, axis, name):
         return (_max_t if name == "max" else _min_t)(self, Tensor._wrap(zeros_on(self._data, (), np.int64)))
     arg = (np.argmax if name == "max" else np.argmin)(self._data, axis=d)  # once: the op takes it too
     values = fn.apply(self, axis=d, keepdim=keepdim, arg=arg)
-    indices = Tensor._wrap(np.expand_dims(arg, d) if keepdim else arg)
+    indices = Tensor._wrap(arg.reshape(arg.shape[:d] + (1,) + arg.shape[d:]) if keepdim else arg)
     return (_max_t if name == "max" else _min_t)(values, indices)
 
 
@@ -166,7 +166,7 @@ def argmax(self, dim=None, keepdim=False):
                              f"of shape {self.shape}")
         out = xp_of(self._data).asarray(np.argmax(self._data))
         return Tensor._wrap(out.reshape([1] * self.ndim) if keepdim else out)
-    return self.max(_norm_dim(dim, self.ndim, "argmax"), keepdim).indices
+    return _arg_dim(self, dim, keepdim, "argmax")
 
 
 @_method
@@ -181,7 +181,17 @@ def argmin(self, dim=None, keepdim=False):
                              f"of shape {self.shape}")
         out = xp_of(self._data).asarray(np.argmin(self._data))
         return Tensor._wrap(out.reshape([1] * self.ndim) if keepdim else out)
-    return self.min(_norm_dim(dim, self.ndim, "argmin"), keepdim).indices
+    return _arg_dim(self, dim, keepdim, "argmin")
+
+
+def _arg_dim(self, dim, keepdim, name):
+    """argmax / argmin along one dim: max(dim)'s indices without its values (on a 0-d tensor, max's own zero)."""
+    d = _norm_dim(dim, self.ndim, name)
+    if not self.ndim:
+        return (self.max if name == "argmax" else self.min)(d, keepdim).indices
+    _check_nonempty(self, (d,), name)
+    arg = (np.argmax if name == "argmax" else np.argmin)(self._data, axis=d)
+    return Tensor._wrap(arg.reshape(arg.shape[:d] + (1,) + arg.shape[d:]) if keepdim else arg)
 
 
 def _correction(unbiased, correction):

@@ -164,10 +164,14 @@ class MaxDim(Function):
     def forward(self, x, axis, keepdim=False, arg=None):
         """arg: the arg-max (arg-min) along axis when the caller has it already (it returns it as the indices)"""
         self.in_shape, self.axis, self.keepdim = x.shape, axis, keepdim
-        idx = np.expand_dims(self.arg(x, axis=axis) if arg is None else arg, axis)
-        self.idx = idx
+        if arg is None:
+            arg = self.arg(x, axis=axis)
+        idx = self.idx = arg.reshape(arg.shape[:axis] + (1,) + arg.shape[axis:])
+        if x.ndim == 2 and type(x) is np.ndarray:  # a matrix (logits): one fancy index, ~4 us less than take_along
+            v = x[np.arange(x.shape[0]), arg] if axis == 1 else x[arg, np.arange(x.shape[1])]
+            return v.reshape(idx.shape) if keepdim else v
         v = np.take_along_axis(x, idx, axis=axis)
-        return v if keepdim else np.squeeze(v, axis)
+        return v if keepdim else v.reshape(arg.shape)
 
     def backward(self, g):
         if not self.keepdim:
