@@ -131,7 +131,8 @@ def test_top_level_api_with_tensors_from_ops(tmp_path):
     path = tmp_path / "tg.safetensors"
     tg.save({"w": w, "view": view, "double": w * 2}, path)
     got = tg.load(path)
-    assert isinstance(got["w"], tg.Tensor) and not got["w"].requires_grad  # like a torch state dict
+    assert isinstance(got["w"], tg.Tensor) and got["w"].requires_grad and got["w"].is_leaf  # kept, as torch.save
+    assert got["double"].requires_grad and got["double"].is_leaf
     assert np.array_equal(got["w"].numpy(), w.numpy())
     assert np.array_equal(got["view"].numpy(), w.numpy().T[::2])
     assert np.array_equal(got["double"].numpy(), w.numpy() * 2)

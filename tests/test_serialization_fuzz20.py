@@ -1,0 +1,288 @@
+"""Random checkpoints (nested dicts, OrderedDicts, lists, tuples and plain values around tensors of every dtype,
+0-d and empty ones, views with offsets and strides, expansions, detach() aliases, tensors saved twice, leaves
+requiring grad and nn.Parameters built over other tensors' memory) saved and loaded, and deep-copied, in torch
+and in teenygrad, compared: the structure and its types, each tensor's class, dtype, shape, values and
+requires_grad, and the aliasing, by writing into each loaded tensor in turn and reading all of them back
+(twentieth landing).
+
+What the sweep found, each also pinned by a direct case below: teenygrad.load gave tensors that had shared
+memory (tied weights, views of one base, one tensor saved twice) as independent copies, where torch.load keeps
+them sharing it at their offsets and strides; requires_grad, nn.Parameter and OrderedDict were dropped (torch
+keeps all three); copy.deepcopy copied each view into memory of its own (torch copies each storage once per
+deepcopy); and Tensor.set_ / is_set_to were missing (AttributeError)."""
+
+import base64
+import collections
+import copy
+import io
+import random
+
+import numpy as np
+import pytest
+import torch
+
+import teenygrad as tg
+from teenygrad.serialization import CheckpointError
+
+DTYPES = "float32 float64 float16 bfloat16 int64 int32 int16 int8 uint8 bool".split()
+SEEDS = range(60)
+
+
+def _values(rng, shape, dtype):
+    if dtype == "bool":
+        return rng.random(shape) < 0.5
+    if dtype in ("uint8", "int8", "int16", "int32", "int64"):
+        return rng.integers(0, 100, size=shape)
+    return rng.integers(-8, 8, size=shape) / 4  # exact in float16 and bfloat16
+
+
+class Both:
+    """One random checkpoint built in lockstep in torch (.t) and teenygrad (.g) by a seeded Python RNG.
+    `shared` holds the ids of the torch tensors whose memory another tensor of the checkpoint also views."""
+
+    def __init__(self, seed):
+        self.rnd, self.rng = random.Random(seed), np.random.default_rng(seed)
+        self.pool = []  # (torch tensor, teenygrad tensor, key of the memory it views)
+        for k in range(self.rnd.randint(1, 3)):
+            self._base(k)
+        for _ in range(self.rnd.randint(1, 6)):
+            self._derive()
+
+    def _base(self, k):
+        dtype = self.rnd.choice(DTYPES)
+        shape = tuple(self.rnd.choice((0, 1, 2, 3, 4, 4)) for _ in range(self.rnd.randint(0, 3)))
+        a = np.asarray(_values(self.rng, shape, dtype))
+        t, g = torch.tensor(a).to(getattr(torch, dtype)), tg.tensor(a).to(getattr(tg, dtype))
+        if dtype.startswith("float") or dtype == "bfloat16":
+            if self.rnd.random() < 0.3:
+                t.requires_grad_(), g.requires_grad_()
+        self.pool.append((t, g, k))
+
+    def _derive(self):
+        t, g, key = self.rnd.choice(self.pool)
+        op = self.rnd.choice("same slice step transpose select narrow expand diagonal flat detach parameter "
+                             "clone".split())
+        d = self.rnd.randrange(t.ndim) if t.ndim else None
+        i = self.rnd.randrange(max(t.shape[d], 1)) if d is not None else 0
+        make = {
+            "same": lambda L, x: x,
+            "slice": lambda L, x: x[1:] if x.ndim else x,
+            "step": lambda L, x: x[::2] if x.ndim else x,
+            "transpose": lambda L, x: x.transpose(0, -1) if x.ndim else x,
+            "select": lambda L, x: x.select(d, i) if d is not None and x.shape[d] else x,
+            "narrow": lambda L, x: x.narrow(d, i, x.shape[d] - i) if d is not None else x,
+            "expand": lambda L, x: x.unsqueeze(0).expand(2, *x.shape),
+            "diagonal": lambda L, x: x.diagonal() if x.ndim >= 2 else x,
+            "flat": lambda L, x: x.reshape(-1),
+            "detach": lambda L, x: x.detach(),
+            "parameter": lambda L, x: L.nn.Parameter(x.detach(), requires_grad=x.is_floating_point()),
+            "clone": lambda L, x: x.clone(),
+        }[op]
+        try:
+            t2 = make(torch, t)
+        except RuntimeError:  # a combination torch refuses (a Parameter of an integer tensor needing grad)
+            return
+        self.pool.append((t2, make(tg, g), None if op == "clone" else key))
+
+    def checkpoint(self):
+        """A nested tree holding a random selection of the pool (each tensor maybe twice) and plain values."""
+        picked = [self.rnd.choice(self.pool) for _ in range(self.rnd.randint(1, 6))]
+        distinct = {id(t): key for t, _, key in picked}
+        counts = collections.Counter(distinct.values())
+        self.shared = {i for i, key in distinct.items() if key is not None and counts[key] > 1}
+        leaves = [(t, g) for t, g, _ in picked]
+        plain = [7, -2 ** 40, 2.5, -0.0, "s", None, True, (1, "x")]
+        for v in self.rnd.sample(plain, 3):
+            leaves.insert(self.rnd.randrange(len(leaves) + 1), (v, v))
+        return self._nest(leaves)
+
+    def _nest(self, leaves, depth=0):
+        if len(leaves) == 1 and (depth > 2 or self.rnd.random() < 0.5):
+            return leaves[0]
+        cut = self.rnd.randint(1, len(leaves) - 1) if len(leaves) > 1 else 1
+        kids = [self._nest(part, depth + 1) for part in (leaves[:cut], leaves[cut:]) if part]
+        if self.rnd.random() < 0.2:
+            kids.append(([], []))
+        kind = self.rnd.choice(("dict", "odict", "list", "tuple"))
+        if kind in ("list", "tuple"):
+            cls = list if kind == "list" else tuple
+            return cls(k[0] for k in kids), cls(k[1] for k in kids)
+        cls = dict if kind == "dict" else collections.OrderedDict
+        keys = self.rnd.sample(["w", "b", 0, 3, "layer.0"], len(kids))
+        return cls(zip(keys, (k[0] for k in kids))), cls(zip(keys, (k[1] for k in kids)))
+
+
+def _tensors(x, out):
+    """The tensors of a tree in order (each object once), as a loaded checkpoint lists them."""
+    if isinstance(x, dict):
+        for v in x.values():
+            _tensors(v, out)
+    elif isinstance(x, (list, tuple)):
+        for v in x:
+            _tensors(v, out)
+    elif isinstance(x, (torch.Tensor, tg.Tensor)) and all(x is not y for y in out):
+        out.append(x)
+    return out
+
+
+def _same_tree(t, g, where="checkpoint"):
+    if isinstance(t, torch.Tensor):
+        assert type(g).__name__ == type(t).__name__, f"{where}: {type(g).__name__} != {type(t).__name__}"
+        assert str(g.dtype).split(".")[-1] == str(t.dtype).split(".")[-1], f"{where}: {g.dtype} != {t.dtype}"
+        assert tuple(g.shape) == tuple(t.shape), f"{where}: shape {tuple(g.shape)} != {tuple(t.shape)}"
+        assert g.requires_grad == t.requires_grad, f"{where}: requires_grad {g.requires_grad}"
+        assert g.detach().float().tolist() == t.detach().float().tolist(), f"{where}: values differ"
+        return
+    assert type(g) is type(t), f"{where}: {type(g).__name__} != {type(t).__name__}"
+    if isinstance(t, dict):
+        assert list(g) == list(t), f"{where}: keys {list(g)} != {list(t)}"
+        for k in t:
+            _same_tree(t[k], g[k], f"{where}[{k!r}]")
+    elif isinstance(t, (list, tuple)):
+        assert len(g) == len(t), where
+        for i, (a, b) in enumerate(zip(t, g)):
+            _same_tree(a, b, f"{where}[{i}]")
+    else:
+        assert g == t, f"{where}: {g!r} != {t!r}"
+
+
+def _same_aliasing(ts, gs, layout_of):
+    """Write into each tensor in turn; all of them must read back as torch's do. layout_of(t): compare strides."""
+    assert len(gs) == len(ts), "a tensor saved twice came back as two objects, or two as one"
+    for k, (t, g) in enumerate(zip(ts, gs)):
+        if layout_of(t) and t.numel():  # (the strides of an empty tensor's, or of a size-1 dim, are arbitrary)
+            real = [(st, sg) for n, st, sg in zip(t.shape, t.stride(), g.stride()) if n > 1]
+            assert all(st == sg for st, sg in real) and g.storage_offset() == t.storage_offset(), (
+                f"tensor {k}: strides {g.stride()} offset {g.storage_offset()}, torch {t.stride()} "
+                f"{t.storage_offset()}")
+    for k, (t, g) in enumerate(zip(ts, gs)):
+        if t.numel() == 0 or any(s == 0 and n > 1 for n, s in zip(t.shape, t.stride())):
+            continue  # an expanded tensor: torch and teenygrad both refuse to write it
+        value = bool(k % 2) if t.dtype == torch.bool else k + 1
+        with torch.no_grad(), tg.no_grad():
+            t.fill_(value), g.fill_(value)
+        for j, (t2, g2) in enumerate(zip(ts, gs)):
+            assert g2.detach().float().tolist() == t2.detach().float().tolist(), (
+                f"after writing tensor {k}, tensor {j} differs from torch's (shared memory not kept?)")
+
+
+def _saved_and_loaded(L, obj):
+    buf = io.BytesIO()
+    L.save(obj, buf)
+    buf.seek(0)
+    return L.load(buf, weights_only=True)
+
+
+@pytest.mark.parametrize("seed", SEEDS)
+def test_random_checkpoint_loads_as_torch(seed):
+    b = Both(seed)
+    t_obj, g_obj = b.checkpoint()
+    t_back, g_back = _saved_and_loaded(torch, t_obj), _saved_and_loaded(tg, g_obj)
+    _same_tree(t_back, g_back)
+    ts, gs = _tensors(t_back, []), _tensors(g_back, [])
+    # teenygrad stores a tensor alone contiguously (torch keeps the whole storage of a lone slice); tensors that
+    # share memory keep their offsets and strides, as torch's
+    shared = {id(x) for x, y in zip(ts, _tensors(t_obj, [])) if id(y) in b.shared}
+    _same_aliasing(ts, gs, lambda t: id(t) in shared)
+
+
+# ---------------------------------------------------------------- save / load: the findings directly
+
+def test_tied_state_dict_shares_memory_after_load_and_safetensors_still_sees_every_name(tmp_path):
+    """teenygrad.load gave tied weights as two copies; torch.load keeps them one memory"""
+    safetensors_numpy = pytest.importorskip("safetensors.numpy")
+    sds = {}
+    for L in (torch, tg):
+        L.manual_seed(0)
+        m = L.nn.Sequential(L.nn.Embedding(5, 3), L.nn.Linear(3, 5))
+        m[1].weight = m[0].weight
+        sds[L] = _saved_and_loaded(L, m.state_dict())
+        with torch.no_grad():
+            sds[L]["0.weight"][1, 2] = 9.0
+    for L, sd in sds.items():
+        assert type(sd) is collections.OrderedDict and list(sd) == ["0.weight", "1.weight", "1.bias"]
+        assert sd["1.weight"][1, 2].item() == 9.0, L.__name__
+    path = tmp_path / "tied.safetensors"
+    tg.save(m.state_dict(), path)
+    assert set(safetensors_numpy.load_file(str(path))) == {"0.weight", "1.weight", "1.bias"}
+
+
+def test_views_saved_together_share_memory_at_their_offsets_and_strides():
+    got = {}
+    for L in (torch, tg):
+        base = L.arange(24.0).reshape(4, 6)
+        left, col, t = _saved_and_loaded(L, [base[1:, :3], base[:, 4], base[::2, 1::2].t()])  # base not saved
+        col.fill_(-1.0)
+        t.mul_(10)
+        got[L] = [x.tolist() for x in (left, col, t)] + [(x.stride(), x.storage_offset()) for x in (left, col, t)]
+    assert got[tg] == got[torch]
+
+
+def test_requires_grad_and_parameters_are_kept_as_torch():
+    for L in (torch, tg):
+        x = L.ones(2, requires_grad=True)
+        ckpt = {"leaf": x, "nonleaf": x * 2, "frozen": L.nn.Parameter(L.zeros(2), requires_grad=False),
+                "param": L.nn.Parameter(L.zeros(3)), "plain": L.zeros(1)}
+        back = _saved_and_loaded(L, ckpt)
+        got = {k: (type(v).__name__, v.requires_grad, v.is_leaf) for k, v in back.items()}
+        if L is torch:
+            want = got
+    assert got == want
+
+
+def test_one_tensor_saved_twice_loads_as_one_object():
+    for L in (torch, tg):
+        x = L.arange(3)
+        back = _saved_and_loaded(L, {"a": x, "b": [x]})
+        assert back["a"] is back["b"][0], L.__name__
+
+
+OLD_FILE = "yAIAAAAAAAB7Im1vZGVsLmEud2VpZ2h0Ijp7ImR0eXBlIjoiRjMyIiwic2hhcGUiOlsyLDNdLCJkYXRhX29mZnNldHMiOlswLDI0XX0sIm1vZGVsLmIud2VpZ2h0Ijp7ImR0eXBlIjoiRjMyIiwic2hhcGUiOlsyLDNdLCJkYXRhX29mZnNldHMiOlsyNCw0OF19LCJtb2RlbC5iLmJpYXMiOnsiZHR5cGUiOiJGMzIiLCJzaGFwZSI6WzNdLCJkYXRhX29mZnNldHMiOls0OCw2MF19LCJ6Ijp7ImR0eXBlIjoiRjMyIiwic2hhcGUiOlsyLDJdLCJkYXRhX29mZnNldHMiOls2MCw3Nl19LCJyZyI6eyJkdHlwZSI6IkYzMiIsInNoYXBlIjpbMl0sImRhdGFfb2Zmc2V0cyI6Wzc2LDg0XX0sInAiOnsiZHR5cGUiOiJGMzIiLCJzaGFwZSI6WzFdLCJkYXRhX29mZnNldHMiOls4NCw4OF19LCJfX21ldGFkYXRhX18iOnsidGVlbnlncmFkIjoie1wiZm9ybWF0XCI6MSxcInRyZWVcIjp7XCJkaWN0XCI6W1tcIm1vZGVsXCIse1wiZGljdFwiOltbXCJhLndlaWdodFwiLHtcInRlbnNvclwiOlwibW9kZWwuYS53ZWlnaHRcIn1dLFtcImIud2VpZ2h0XCIse1widGVuc29yXCI6XCJtb2RlbC5iLndlaWdodFwifV0sW1wiYi5iaWFzXCIse1widGVuc29yXCI6XCJtb2RlbC5iLmJpYXNcIn1dXX1dLFtcInN0ZXBcIiwzXSxbXCJ6XCIse1wiY29tcGxleF90ZW5zb3JcIjpcInpcIn1dLFtcInJnXCIse1widGVuc29yXCI6XCJyZ1wifV0sW1wicFwiLHtcInRlbnNvclwiOlwicFwifV1dfX0ifX0gICAgAAAAAAAAgD8AAABAAABAQAAAgEAAAKBAAAAAAAAAgD8AAABAAABAQAAAgEAAAKBAAABAQAAAgEAAAKBAAACAPwAAAEAAAEBAAACAvwAAgD8AAIA/AAAAAA=="
+
+
+def test_a_file_written_before_these_keys_loads_as_it_did():
+    """written by the nineteenth landing's save: {"model": OrderedDict(a.weight=w, b.weight=w.detach(), b.bias=w[1]),
+    "step": 3, "z": complex, "rg": ones(2, requires_grad=True), "p": Parameter(zeros(1))}; it stored no sharing,
+    requires_grad, Parameter or OrderedDict, so they load as then: plain tensors in a dict, each its own memory"""
+    back = tg.load(io.BytesIO(base64.b64decode(OLD_FILE)))
+    assert list(back) == ["model", "step", "z", "rg", "p"] and back["step"] == 3
+    model = back["model"]
+    assert type(model) is dict and list(model) == ["a.weight", "b.weight", "b.bias"]
+    assert model["a.weight"].tolist() == model["b.weight"].tolist() == [[0.0, 1.0, 2.0], [3.0, 4.0, 5.0]]
+    assert model["b.bias"].tolist() == [3.0, 4.0, 5.0]
+    model["a.weight"].fill_(7.0)
+    assert model["b.weight"].tolist()[0] == [0.0, 1.0, 2.0] and model["b.bias"].tolist() == [3.0, 4.0, 5.0]
+    assert back["z"].tolist() == [1 + 2j, 3 - 1j] and back["z"].dtype == tg.complex64
+    assert type(back["rg"]) is tg.Tensor and not back["rg"].requires_grad
+    assert type(back["p"]) is tg.Tensor and back["p"].tolist() == [0.0]
+
+
+def _with_meta(ckpt, edit):
+    """ckpt saved, its metadata entry edited by edit(meta dict), as bytes"""
+    import json
+    import struct
+    buf = io.BytesIO()
+    tg.save(ckpt, buf)
+    raw = buf.getvalue()
+    n = struct.unpack("<Q", raw[:8])[0]
+    header = json.loads(raw[8:8 + n])
+    meta = json.loads(header["__metadata__"]["teenygrad"])
+    edit(meta)
+    header["__metadata__"]["teenygrad"] = json.dumps(meta)
+    hb = json.dumps(header).encode()
+    hb += b" " * (-len(hb) % 8)
+    return io.BytesIO(struct.pack("<Q", len(hb)) + hb + raw[8 + n:])
+
+
+@pytest.mark.parametrize("edit, match", [
+    (lambda m: m["views"]["b"].__setitem__(0, "nope"), "bad shared-memory entry 'b'"),
+    (lambda m: m["views"]["b"].__setitem__(1, 5), r"'b' \(float32 \(2, 3\)\) cannot view 'a'"),
+    (lambda m: m["views"]["b"].__setitem__(2, [1]), "cannot view 'a'"),
+    (lambda m: m["views"]["b"].__setitem__(1, -1), "bad shared-memory entry"),
+    (lambda m: m.__setitem__("views", [1]), "'views' must map"),
+    (lambda m: m.__setitem__("requires_grad", 5), "must be lists"),
+])
+def test_a_bad_shared_memory_entry_is_refused(edit, match):
+    w = tg.zeros(2, 3)
+    with pytest.raises(CheckpointError, match=match):
+        tg.load(_with_meta({"a": w, "b": w.detach()}, edit))
