@@ -577,6 +577,13 @@ def storage(self):
 
 
 @_method
+def __deepcopy__(self, memo):
+    """copy.deepcopy, keeping shared memory shared within one deepcopy, as torch's (tensor_storage.py)."""
+    from . import tensor_storage
+    return tensor_storage.deepcopy(self, memo)
+
+
+@_method
 def untyped_storage(self):
     """The flat memory this tensor views, as bytes (torch's UntypedStorage; tensor_storage.py)."""
     from . import tensor_storage

@@ -3,6 +3,8 @@
 
 A storage is a flat view of the root numpy array the tensor's array views (as storage_offset finds it), so it
 shares memory: writing s[0] changes the tensor, as in torch. CUDA arrays give the tensor's own flat memory."""
+import copy
+
 import numpy as np
 
 from .tensor_convert import _dtype_name
@@ -94,3 +96,27 @@ def untyped_storage(self):
     """The flat memory this tensor views, as bytes (torch's UntypedStorage)."""
     flat = _flat_memory(self._data)
     return UntypedStorage(flat.view(np.uint8), self.device)
+
+
+def deepcopy(self, memo):
+    """copy.deepcopy: each memory is copied once per deepcopy (memo), so tensors that shared it share the copy, at
+    their offsets and strides, as torch's (views, tied weights); the gradient, flags and attributes are copied."""
+    a = self._data
+    root = _root(a) if type(a) is np.ndarray else None
+    if root is not None and root.flags.c_contiguous:
+        new_root = copy.deepcopy(root, memo)  # memo: the first tensor on this memory copies it, the others reuse it
+        offset = a.__array_interface__["data"][0] - root.__array_interface__["data"][0]
+        new = np.ndarray(a.shape, a.dtype, buffer=new_root, offset=offset, strides=a.strides)
+        if not a.flags.writeable and 0 in a.strides:  # an expanded tensor stays read-only
+            new.flags.writeable = False
+    else:
+        new = copy.deepcopy(a, memo)
+    t = type(self).__new__(type(self))
+    memo[id(self)] = t
+    attrs, slots = self.__getstate__()
+    for k, v in slots.items():
+        setattr(t, k, new if k == "_data" else copy.deepcopy(v, memo))
+    if attrs:
+        t.__dict__.update(copy.deepcopy(attrs, memo))
+    return t
+

@@ -157,7 +157,7 @@ def _same_aliasing(ts, gs, layout_of):
                 f"{t.storage_offset()}")
     for k, (t, g) in enumerate(zip(ts, gs)):
         if t.numel() == 0 or any(s == 0 and n > 1 for n, s in zip(t.shape, t.stride())):
-            continue  # an expanded tensor: torch and teenygrad both refuse to write it
+            continue  # an expanded tensor: torch refuses most writes into it (fill_ writes each element once)
         value = bool(k % 2) if t.dtype == torch.bool else k + 1
         with torch.no_grad(), tg.no_grad():
             t.fill_(value), g.fill_(value)
@@ -184,6 +184,19 @@ def test_random_checkpoint_loads_as_torch(seed):
     # share memory keep their offsets and strides, as torch's
     shared = {id(x) for x, y in zip(ts, _tensors(t_obj, [])) if id(y) in b.shared}
     _same_aliasing(ts, gs, lambda t: id(t) in shared)
+
+
+@pytest.mark.parametrize("seed", SEEDS)
+def test_random_deepcopy_as_torch(seed):
+    b = Both(seed)
+    t_obj, g_obj = b.checkpoint()
+    try:
+        t_copy = copy.deepcopy(t_obj)
+    except RuntimeError:  # torch deep-copies graph leaves only
+        return
+    g_copy = copy.deepcopy(g_obj)
+    _same_tree(t_copy, g_copy)
+    _same_aliasing(_tensors(t_copy, []), _tensors(g_copy, []), lambda t: True)
 
 
 # ---------------------------------------------------------------- save / load: the findings directly
@@ -286,3 +299,47 @@ def test_a_bad_shared_memory_entry_is_refused(edit, match):
     w = tg.zeros(2, 3)
     with pytest.raises(CheckpointError, match=match):
         tg.load(_with_meta({"a": w, "b": w.detach()}, edit))
+
+
+# ---------------------------------------------------------------- copy.deepcopy: the findings directly
+
+def test_deepcopy_copies_each_memory_once():
+    """each view was deep-copied into memory of its own; torch copies each storage once per deepcopy (memo)"""
+    got = {}
+    for L in (torch, tg):
+        base = L.arange(12.0).reshape(3, 4)
+        b2, v2, e2 = copy.deepcopy([base, base[1:, ::2], base[0].expand(2, 4)])
+        v2.fill_(-1.0)
+        got[L] = (b2.tolist(), v2.stride(), v2.storage_offset(), e2.stride(), base.tolist())
+    assert got[tg] == got[torch]
+
+
+def test_deepcopy_of_an_expanded_tensor_still_refuses_writes():
+    for L in (torch, tg):
+        e = copy.deepcopy(L.ones(3).expand(2, 3))
+        with pytest.raises(RuntimeError, match="more than one element"):
+            e.add_(1.0)
+
+
+def test_deepcopy_of_a_parameter_copies_its_values_alone_as_torch():
+    """torch's Parameter.__deepcopy__ clones the values (no memory shared with a view copied beside it, no .grad)"""
+    got = {}
+    for L in (torch, tg):
+        p = L.nn.Parameter(L.arange(6.0).reshape(2, 3).t())
+        p.grad = L.ones(3, 2)
+        q, v = copy.deepcopy([p, p.detach()[1:]])
+        with torch.no_grad(), tg.no_grad():
+            q.fill_(0.0)
+        got[L] = (type(q).__name__, q.requires_grad, q.grad is None, q.stride(), v.tolist())
+    assert got[tg] == got[torch]
+
+
+def test_deepcopy_keeps_gradient_flags_and_attributes():
+    got = {}
+    for L in (torch, tg):
+        x = L.arange(4.0, requires_grad=True)
+        (x * x).sum().backward()
+        x.note = "kept"
+        y = copy.deepcopy(x)
+        got[L] = (y.requires_grad, y.is_leaf, y.grad.tolist(), y.grad is not x.grad, y.note)
+    assert got[tg] == got[torch]
