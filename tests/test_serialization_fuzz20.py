@@ -343,3 +343,51 @@ def test_deepcopy_keeps_gradient_flags_and_attributes():
         y = copy.deepcopy(x)
         got[L] = (y.requires_grad, y.is_leaf, y.grad.tolist(), y.grad is not x.grad, y.note)
     assert got[tg] == got[torch]
+
+
+# ---------------------------------------------------------------- Tensor.set_ / is_set_to (were missing)
+
+SET_CALLS = {
+    "tensor": lambda L, x, y: y.set_(x),
+    "view of a tensor": lambda L, x, y: y.set_(x[1:].view(5)),
+    "untyped storage, offset, size, stride": lambda L, x, y: y.set_(x.untyped_storage(), 2, (2, 2), (1, 2)),
+    "typed storage, offset, size": lambda L, x, y: y.set_(x.storage(), 1, (2,)),
+    "storage of a view": lambda L, x, y: y.set_(x[3:].untyped_storage(), 0, (3,)),
+    "keywords": lambda L, x, y: y.set_(x.untyped_storage(), storage_offset=1, size=(2,), stride=(3,)),
+    "nothing": lambda L, x, y: y.set_(),
+    "another dtype": lambda L, x, y: y.double().set_(x),
+    "grad leaf": lambda L, x, y: y.requires_grad_().set_(x),
+}
+
+
+@pytest.mark.filterwarnings("ignore:TypedStorage is deprecated")
+@pytest.mark.parametrize("call", list(SET_CALLS))
+def test_set_as_torch(call):
+    got = {}
+    for L in (torch, tg):
+        x, y = L.arange(6.0), L.zeros(2)
+        try:
+            out = SET_CALLS[call](L, x, y)
+        except RuntimeError:
+            got[L] = "refused"
+            continue
+        x.mul_(10)  # y views x's memory now
+        got[L] = (out is y, y.tolist(), tuple(y.shape), y.stride(), y.storage_offset(), y.is_set_to(x))
+    assert got[tg] == got[torch]
+
+
+def test_set_past_the_end_of_a_storage_is_refused():
+    # torch grows the storage (its new elements uninitialized); teenygrad's numpy memory cannot grow in place
+    with pytest.raises(RuntimeError, match=r"set_: size \(4,\), stride \(2,\) and storage offset 1 need 8 elements"):
+        tg.zeros(2).set_(tg.arange(6.0).untyped_storage(), 1, (4,), (2,))
+
+
+def test_is_set_to_as_torch():
+    got = {}
+    for L in (torch, tg):
+        x = L.arange(6.0)
+        e = L.zeros(0)
+        got[L] = (x.is_set_to(x), x.is_set_to(x[:]), x.is_set_to(x.view(2, 3)), x[1:].is_set_to(x[1:]),
+                  x[1:].is_set_to(x[2:]), x.is_set_to(L.arange(6.0)), e.is_set_to(e), e.is_set_to(L.zeros(0)),
+                  x.is_set_to(x.detach()))
+    assert got[tg] == got[torch]
