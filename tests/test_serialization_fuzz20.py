@@ -391,3 +391,32 @@ def test_is_set_to_as_torch():
                   x[1:].is_set_to(x[2:]), x.is_set_to(L.arange(6.0)), e.is_set_to(e), e.is_set_to(L.zeros(0)),
                   x.is_set_to(x.detach()))
     assert got[tg] == got[torch]
+
+
+# ---------------------------------------------------------------- load_state_dict
+
+def _two_level(L):
+    L.manual_seed(0)
+    return L.nn.Sequential(L.nn.Linear(2, 2), L.nn.Sequential(L.nn.BatchNorm1d(2), L.nn.Linear(2, 1)))
+
+
+def test_unexpected_keys_come_in_torchs_order():
+    """torch lists them as its walk meets the modules that report them (parents first); teenygrad listed them in
+    the state dict's order"""
+    got = {}
+    for L in (torch, tg):
+        m = _two_level(L)
+        extra = {"1.1.extra": L.ones(1), "zz": L.ones(1), "1.q": L.ones(1), "0.a.b": L.ones(1), "9.w": L.ones(1)}
+        got[L] = m.load_state_dict({**extra, **m.state_dict()}, strict=False).unexpected_keys
+    assert got[tg] == got[torch]
+
+
+@pytest.mark.parametrize("value", [3, None, [[1.0, 2.0], [3.0, 4.0]], "w"], ids=repr)
+@pytest.mark.parametrize("key", ["0.weight", "1.0.num_batches_tracked"])
+def test_an_entry_that_is_no_tensor_is_refused_as_torch(key, value):
+    """torch refuses a list or a number where a tensor belongs (teenygrad took np.asarray of it, or reported a
+    size mismatch of shape ())"""
+    for L in (torch, tg):
+        m = _two_level(L)
+        with pytest.raises(RuntimeError, match=f'While copying the parameter named "{key}", expected torch.Tensor'):
+            m.load_state_dict({**m.state_dict(), key: value}, strict=False)
