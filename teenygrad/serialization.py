@@ -5,7 +5,8 @@
 The header maps each tensor name to {"dtype", "shape", "data_offsets": [begin, end]} (offsets count from
 the first data byte) plus an optional "__metadata__": {str: str}. So that any checkpoint, not just a
 flat state dict, fits this layout, the non-tensor structure (nested dicts/lists/tuples, ints, floats,
-strings, bools, None) goes into __metadata__["teenygrad"] as a JSON tree whose leaves name tensors.
+strings, bools, None; and the other small values torch.load(weights_only=True) reads: sets, bytes, complex
+numbers, dtypes, devices, Sizes) goes into __metadata__["teenygrad"] as a JSON tree whose leaves name tensors.
 A flat {str: Tensor} dict keeps its keys as tensor names, so `safetensors.numpy.load_file` and
 `safetensors.torch.load_file` read it directly; files written by the safetensors library (no
 "teenygrad" tree) load as {name: Tensor}. safetensors has no complex dtype: a complex64 / complex128 tensor is
@@ -23,6 +24,7 @@ stored once).
 Why not pickle: unpickling runs arbitrary code, so a downloaded checkpoint could own the machine.
 load() parses only JSON and raw bytes, and checks every size and offset before reading a byte of data.
 """
+import base64
 import collections
 import io
 import json
@@ -141,7 +143,8 @@ def _refusal(x, path):
                     "files never hold pickle)")
         return f"save: cannot store {name} pickle-free{at}; save its state_dict() and load it with load_state_dict"
     return (f"save: cannot store {name} at {_where(path)}; checkpoints hold only Tensors, numpy arrays, dicts, "
-            "lists, tuples, str, int, float, bool and None (they are pickle-free)")
+            "lists, tuples, sets, str, bytes, int, float, complex, bool, None, dtypes, devices and Sizes (what "
+            "torch.load(weights_only=True) reads; they are pickle-free)")
 
 
 def _layout(a, root):
@@ -167,6 +170,9 @@ class _Flattener:
         self.roots = {}  # id(memory) -> (that root array, [(name, array) of the tensors viewing it])
         self.requires_grad, self.parameters, self.ordered_dicts = [], [], []
         self.dicts = 0
+        from .tensor import Size  # lazy: tensor.py sits above serialization
+        from .tensor_device import device
+        self.Size, self.device = Size, device
 
     def _name(self, path):
         return self._unique(".".join(str(k) for k in path) if path else "tensor")
@@ -206,11 +212,29 @@ class _Flattener:
             views.update({n: [storage, off, strides] for n, _, (off, strides) in members if n != storage})
         return views
 
+    def _encode_small(self, x, path):
+        if isinstance(x, np.dtype):  # torch.float16 and the rest: teenygrad's dtypes are numpy's
+            return {"dtype": x.name}
+        if type(x) is self.device:
+            return {"device": str(x)}
+        if type(x) is self.Size:
+            return {"size": list(x)}
+        if type(x) in (bytes, bytearray):
+            return {type(x).__name__: base64.b64encode(x).decode()}
+        if type(x) is complex:
+            return {"complex": [_encode_float(x.real), _encode_float(x.imag)]}
+        if type(x) is set:
+            return {"set": [self.encode(v, path + (i,)) for i, v in enumerate(x)]}
+        return None
+
     def encode(self, x, path=()):
         if type(x) in _PLAIN:
             return x
         if type(x) is float:
             return _encode_float(x)
+        node = self._encode_small(x, path)  # the other plain values torch.load(weights_only=True) reads
+        if node is not None:
+            return node
         if isinstance(x, (dict, list, tuple)):
             if id(x) in self.active:
                 raise ValueError(f"save: {_where(path)} contains itself; checkpoints must be trees")
@@ -271,6 +295,48 @@ def _shared_views(arrays, views, where):
             arrays[name].flags.writeable = False  # an expanded tensor: one element at several places
 
 
+def _list(val):
+    if not isinstance(val, list):
+        raise TypeError(f"expected a list, got {type(val).__name__}")
+    return val
+
+
+def _str(val):
+    if not isinstance(val, str):
+        raise TypeError(f"expected a str, got {type(val).__name__}")
+    return val
+
+
+def _dtype_node(name):
+    from .dtype import to_dtype
+    return to_dtype(_str(name))
+
+
+def _device_node(name):
+    from .tensor_device import device
+    return device(_str(name))
+
+
+def _size_node(dims):
+    from .tensor import Size
+    if not (isinstance(dims, list) and all(type(d) is int for d in dims)):
+        raise TypeError("a Size holds ints")
+    return Size(dims)
+
+
+def _complex_node(parts):
+    if len(parts) != 2:
+        raise ValueError("a complex number is [real, imaginary]")
+    return complex(*parts)
+
+
+# tree tags of the small values torch.load(weights_only=True) also reads -> how each is rebuilt
+_SMALL = {"dtype": _dtype_node, "device": _device_node, "size": _size_node,
+          "bytes": lambda v: base64.b64decode(_str(v), validate=True),
+          "bytearray": lambda v: bytearray(base64.b64decode(_str(v), validate=True)),
+          "complex": _complex_node, "set": set}
+
+
 class _Unflattener:
     """Inverse of _Flattener: the JSON tree back to the checkpoint, given {name: loaded ndarray} and the metadata
     entry's extra keys (each optional: files from before them load as before)."""
@@ -319,6 +385,13 @@ class _Unflattener:
             return self._tensor(a, val) if tag == "tensor" else a if tag == "ndarray" else a[()]
         if tag == "float" and val in ("nan", "inf", "-inf"):
             return float(val)
+        if tag in _SMALL:
+            try:
+                if tag in ("complex", "set"):  # their items are tree nodes (nan parts, tensors in a set)
+                    val = [self.decode(v) for v in _list(val)]
+                return _SMALL[tag](val)
+            except (TypeError, ValueError, RuntimeError) as e:
+                raise CheckpointError(f"{where}: bad {tag} node {str(val)[:80]} ({type(e).__name__})") from None
         if tag in ("list", "tuple") and isinstance(val, list):
             items = [self.decode(v) for v in val]
             return items if tag == "list" else tuple(items)
@@ -407,7 +480,8 @@ def _write_safetensors(path, arrays, metadata):
 
 def save(obj, path):
     """Save a checkpoint: a Tensor, numpy array, or nested dicts/lists/tuples of those and of str, int,
-    float (nan and inf too), bool and None. Writes atomically (see _write_safetensors).
+    float (nan and inf too), bool and None, and of the values torch.load(weights_only=True) also reads (sets,
+    bytes, complex numbers, dtypes, devices, Sizes). Writes atomically (see _write_safetensors).
 
     As torch.save, tensors that share memory (tied weights, views of one base, one tensor saved twice) share it
     again after loading, with their offsets and strides; requires_grad, nn.Parameter and OrderedDict are kept

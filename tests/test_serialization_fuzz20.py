@@ -420,3 +420,32 @@ def test_an_entry_that_is_no_tensor_is_refused_as_torch(key, value):
         m = _two_level(L)
         with pytest.raises(RuntimeError, match=f'While copying the parameter named "{key}", expected torch.Tensor'):
             m.load_state_dict({**m.state_dict(), key: value}, strict=False)
+
+
+# ---------------------------------------------------------------- the small values torch.load(weights_only=True) reads
+
+def _small_values(L):
+    return {"dtype": [L.float16, L.bfloat16, L.bool, L.int8, L.complex64], "device": [L.device("cpu"),
+            L.device("cuda", 1)], "size": L.Size([2, 0, 3]), "set": {1, "a", (2, 3)}, "bytes": b"\x00ab\xff",
+            "bytearray": bytearray(b"xy"), "complex": [1 - 2j, complex(float("inf"), -0.0)]}
+
+
+def test_dtypes_devices_sizes_sets_bytes_and_complex_numbers_round_trip_as_torch():
+    """teenygrad.save refused them (a Size was stored as a plain tuple); torch.load(weights_only=True) reads them"""
+    want = _saved_and_loaded(torch, _small_values(torch))
+    got = _saved_and_loaded(tg, _small_values(tg))
+    assert list(got) == list(want)
+    assert [str(d).split(".")[-1] for d in got["dtype"]] == [str(d).split(".")[-1] for d in want["dtype"]]
+    assert [tg.zeros(1, dtype=d).dtype for d in got["dtype"]] == got["dtype"]  # usable as dtypes
+    assert got["device"] == [tg.device("cpu"), tg.device("cuda", 1)] and type(got["device"][1]) is tg.device
+    assert type(got["size"]) is tg.Size and tuple(got["size"]) == tuple(want["size"])
+    for k in ("set", "bytes", "bytearray", "complex"):
+        assert type(got[k]) is type(want[k]) and got[k] == want[k], k
+    assert [repr(c) for c in got["complex"]] == [repr(c) for c in want["complex"]]  # -0.0 kept
+
+
+@pytest.mark.parametrize("node", [{"dtype": "float99"}, {"dtype": 3}, {"device": "tpu"}, {"size": [1.5]},
+                                  {"bytes": "not base64!"}, {"complex": [1]}, {"set": [[1]]}], ids=str)
+def test_a_bad_small_value_node_is_refused(node):
+    with pytest.raises(CheckpointError, match="bad (dtype|device|size|bytes|complex|set) node"):
+        tg.load(_with_meta({"x": 1}, lambda m: m.__setitem__("tree", {"dict": [["x", node]]})))
