@@ -56,6 +56,21 @@ class _Storage:
     def tolist(self):
         return self._flat.tolist()
 
+    def fill_(self, value):
+        self._flat[...] = value
+        return self
+
+    def copy_(self, source, non_blocking=None):
+        """source's bytes into this memory (the tensors on it see them); the sizes in bytes must match, as torch's."""
+        if source.nbytes() != self.nbytes():
+            raise RuntimeError(f"copy_: size mismatch: copying a storage of {source.nbytes()} bytes into one of "
+                               f"{self.nbytes()} bytes")
+        self._flat.view(np.uint8)[...] = source._flat.view(np.uint8)
+        return self
+
+    def clone(self):
+        return type(self)(self._flat.copy(), self.device)
+
     def data_ptr(self):
         return self._flat.__array_interface__["data"][0] if type(self._flat) is np.ndarray else self._flat.data.ptr
 

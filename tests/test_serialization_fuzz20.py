@@ -449,3 +449,23 @@ def test_dtypes_devices_sizes_sets_bytes_and_complex_numbers_round_trip_as_torch
 def test_a_bad_small_value_node_is_refused(node):
     with pytest.raises(CheckpointError, match="bad (dtype|device|size|bytes|complex|set) node"):
         tg.load(_with_meta({"x": 1}, lambda m: m.__setitem__("tree", {"dict": [["x", node]]})))
+
+
+# ---------------------------------------------------------------- storages: fill_, copy_, clone (were missing)
+
+@pytest.mark.filterwarnings("ignore:TypedStorage is deprecated")
+def test_storage_fill_copy_and_clone_as_torch():
+    got = {}
+    for L in (torch, tg):
+        x = L.zeros(6)
+        v = x[2:].view(2, 2)
+        v.untyped_storage().fill_(0)
+        x[1:3].storage().fill_(2.5)  # the whole memory: a storage is all of it, whatever the view
+        before = x.tolist()
+        x.untyped_storage().copy_(L.arange(6.0).untyped_storage())
+        c = x.untyped_storage().clone()
+        c.fill_(0)
+        got[L] = (before, x.tolist(), v.tolist(), c.nbytes(), c.data_ptr() != x.untyped_storage().data_ptr())
+        with pytest.raises(RuntimeError):
+            x.untyped_storage().copy_(L.zeros(2).untyped_storage())
+    assert got[tg] == got[torch]
