@@ -1,4 +1,5 @@
-"""Random checkpoints (nested dicts, OrderedDicts, lists, tuples and plain values around tensors of every dtype,
+"""Random checkpoints (nested dicts, OrderedDicts, lists, tuples, plain values, dtypes, devices, Sizes, sets, bytes
+and complex numbers around tensors of every dtype,
 0-d and empty ones, views with offsets and strides, expansions, detach() aliases, tensors saved twice, leaves
 requiring grad and nn.Parameters built over other tensors' memory) saved and loaded, and deep-copied, in torch
 and in teenygrad, compared: the structure and its types, each tensor's class, dtype, shape, values and
@@ -8,8 +9,11 @@ requires_grad, and the aliasing, by writing into each loaded tensor in turn and 
 What the sweep found, each also pinned by a direct case below: teenygrad.load gave tensors that had shared
 memory (tied weights, views of one base, one tensor saved twice) as independent copies, where torch.load keeps
 them sharing it at their offsets and strides; requires_grad, nn.Parameter and OrderedDict were dropped (torch
-keeps all three); copy.deepcopy copied each view into memory of its own (torch copies each storage once per
-deepcopy); and Tensor.set_ / is_set_to were missing (AttributeError)."""
+keeps all three); dtypes, devices, sets, bytes and complex numbers were refused and a Size came back a tuple
+(torch.load(weights_only=True) reads them all); copy.deepcopy copied each view into memory of its own (torch copies
+each storage once per deepcopy); Tensor.set_ / is_set_to and the storages' fill_ / copy_ / clone were missing
+(AttributeError); load_state_dict took a list or a number where torch refuses it, and listed unexpected keys in
+another order."""
 
 import base64
 import collections
@@ -24,7 +28,7 @@ import torch
 import teenygrad as tg
 from teenygrad.serialization import CheckpointError
 
-DTYPES = "float32 float64 float16 bfloat16 int64 int32 int16 int8 uint8 bool".split()
+DTYPES = "float32 float64 float16 bfloat16 int64 int32 int16 int8 uint8 bool complex64".split()
 SEEDS = range(60)
 
 
@@ -33,6 +37,8 @@ def _values(rng, shape, dtype):
         return rng.random(shape) < 0.5
     if dtype in ("uint8", "int8", "int16", "int32", "int64"):
         return rng.integers(0, 100, size=shape)
+    if dtype == "complex64":
+        return rng.integers(-8, 8, size=shape) / 4 + 1j * rng.integers(-8, 8, size=shape) / 2
     return rng.integers(-8, 8, size=shape) / 4  # exact in float16 and bfloat16
 
 
@@ -62,6 +68,8 @@ class Both:
         t, g, key = self.rnd.choice(self.pool)
         op = self.rnd.choice("same slice step transpose select narrow expand diagonal flat detach parameter "
                              "clone".split())
+        if t.is_complex() and op not in ("same", "clone"):
+            op = "clone"  # a complex tensor is stored by value (as float pairs): memory it shares is not kept
         d = self.rnd.randrange(t.ndim) if t.ndim else None
         i = self.rnd.randrange(max(t.shape[d], 1)) if d is not None else 0
         make = {
@@ -91,9 +99,11 @@ class Both:
         counts = collections.Counter(distinct.values())
         self.shared = {i for i, key in distinct.items() if key is not None and counts[key] > 1}
         leaves = [(t, g) for t, g, _ in picked]
-        plain = [7, -2 ** 40, 2.5, -0.0, "s", None, True, (1, "x")]
+        plain = [lambda L: 7, lambda L: -2 ** 40, lambda L: 2.5, lambda L: -0.0, lambda L: "s", lambda L: None,
+                 lambda L: True, lambda L: (1, "x"), lambda L: L.float16, lambda L: L.device("cpu"),
+                 lambda L: L.Size([2, 3]), lambda L: {1, "a"}, lambda L: b"\x00b", lambda L: 1 - 0.5j]
         for v in self.rnd.sample(plain, 3):
-            leaves.insert(self.rnd.randrange(len(leaves) + 1), (v, v))
+            leaves.insert(self.rnd.randrange(len(leaves) + 1), (v(torch), v(tg)))
         return self._nest(leaves)
 
     def _nest(self, leaves, depth=0):
@@ -131,7 +141,12 @@ def _same_tree(t, g, where="checkpoint"):
         assert str(g.dtype).split(".")[-1] == str(t.dtype).split(".")[-1], f"{where}: {g.dtype} != {t.dtype}"
         assert tuple(g.shape) == tuple(t.shape), f"{where}: shape {tuple(g.shape)} != {tuple(t.shape)}"
         assert g.requires_grad == t.requires_grad, f"{where}: requires_grad {g.requires_grad}"
-        assert g.detach().float().tolist() == t.detach().float().tolist(), f"{where}: values differ"
+        assert g.detach().tolist() == t.detach().tolist(), f"{where}: values differ"
+        return
+    if isinstance(t, (torch.dtype, torch.device, torch.Size)):  # teenygrad's own classes for these
+        assert type(g).__name__ == type(t).__name__ or isinstance(t, torch.dtype), f"{where}: {type(g).__name__}"
+        assert str(g) == (str(t).split(".")[-1] if isinstance(t, torch.dtype) else str(t) if isinstance(
+            t, torch.device) else str(tuple(t))), f"{where}: {g!r} != {t!r}"
         return
     assert type(g) is type(t), f"{where}: {type(g).__name__} != {type(t).__name__}"
     if isinstance(t, dict):
@@ -162,7 +177,7 @@ def _same_aliasing(ts, gs, layout_of):
         with torch.no_grad(), tg.no_grad():
             t.fill_(value), g.fill_(value)
         for j, (t2, g2) in enumerate(zip(ts, gs)):
-            assert g2.detach().float().tolist() == t2.detach().float().tolist(), (
+            assert g2.detach().tolist() == t2.detach().tolist(), (
                 f"after writing tensor {k}, tensor {j} differs from torch's (shared memory not kept?)")
 
 
