@@ -485,7 +485,8 @@ def save(obj, path):
 
     As torch.save, tensors that share memory (tied weights, views of one base, one tensor saved twice) share it
     again after loading, with their offsets and strides; requires_grad, nn.Parameter and OrderedDict are kept
-    (a .grad is not). Each tensor is also stored by value, contiguous, under its own name, as safetensors readers
+    (a .grad is not). A tensor sharing memory with no other one of the checkpoint loads contiguous, in memory
+    of its own (torch.load gives back the whole storage a slice was cut from). Each tensor is also stored by value, contiguous, under its own name, as safetensors readers
     expect. numpy arrays and scalars load back as numpy arrays and scalars of the same dtype. Tensor names in the
     file are the dotted key paths ("model.fc.weight", "optimizer.state.0.exp_avg"); a flat {str: Tensor} dict
     keeps its keys."""

@@ -1,10 +1,9 @@
 """Random checkpoints (nested dicts, OrderedDicts, lists, tuples, plain values, dtypes, devices, Sizes, sets, bytes
-and complex numbers around tensors of every dtype,
-0-d and empty ones, views with offsets and strides, expansions, detach() aliases, tensors saved twice, leaves
-requiring grad and nn.Parameters built over other tensors' memory) saved and loaded, and deep-copied, in torch
-and in teenygrad, compared: the structure and its types, each tensor's class, dtype, shape, values and
-requires_grad, and the aliasing, by writing into each loaded tensor in turn and reading all of them back
-(twentieth landing).
+and complex numbers around tensors of every dtype, 0-d and empty ones, views with offsets and strides, expansions,
+detach() aliases, tensors saved twice, leaves requiring grad and nn.Parameters built over other tensors' memory)
+saved and loaded, and deep-copied, in torch and in teenygrad, compared: the structure and its types, each
+tensor's class, dtype, shape, values and requires_grad, and the aliasing, by writing into each loaded tensor in
+turn and reading all of them back (twentieth landing).
 
 What the sweep found, each also pinned by a direct case below: teenygrad.load gave tensors that had shared
 memory (tied weights, views of one base, one tensor saved twice) as independent copies, where torch.load keeps
@@ -233,6 +232,20 @@ def test_tied_state_dict_shares_memory_after_load_and_safetensors_still_sees_eve
     path = tmp_path / "tied.safetensors"
     tg.save(m.state_dict(), path)
     assert set(safetensors_numpy.load_file(str(path))) == {"0.weight", "1.weight", "1.bias"}
+
+
+def test_a_loaded_tied_state_dict_assigned_to_a_model_ties_its_weights_memory():
+    got = {}
+    for L in (torch, tg):
+        L.manual_seed(0)
+        m = L.nn.Sequential(L.nn.Embedding(4, 3), L.nn.Linear(3, 4, bias=False))
+        m[1].weight = m[0].weight
+        m2 = L.nn.Sequential(L.nn.Embedding(4, 3), L.nn.Linear(3, 4, bias=False))
+        m2.load_state_dict(_saved_and_loaded(L, m.state_dict()), assign=True)
+        with torch.no_grad(), tg.no_grad():
+            m2[0].weight.fill_(1.0)
+        got[L] = (m2[1].weight.tolist(), m2[0].weight is m2[1].weight)
+    assert got[tg] == got[torch]
 
 
 def test_views_saved_together_share_memory_at_their_offsets_and_strides():
