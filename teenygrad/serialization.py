@@ -355,6 +355,8 @@ class _Unflattener:
     def _tensor(self, a, name):
         if name not in self.made:
             t = _from_numpy(a)
+            if name in self.requires_grad and a.dtype.kind not in "fcV":  # (V: bfloat16)
+                raise CheckpointError(f"{self.where}: tensor {name!r} of dtype {a.dtype} cannot require grad")
             if name in self.parameters:
                 from .nn.parameter import Parameter
                 t = Parameter(t, requires_grad=name in self.requires_grad)

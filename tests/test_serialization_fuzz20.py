@@ -322,11 +322,12 @@ def _with_meta(ckpt, edit):
     (lambda m: m["views"]["b"].__setitem__(1, -1), "bad shared-memory entry"),
     (lambda m: m.__setitem__("views", [1]), "'views' must map"),
     (lambda m: m.__setitem__("requires_grad", 5), "must be lists"),
+    (lambda m: m.__setitem__("requires_grad", ["i"]), "tensor 'i' of dtype int64 cannot require grad"),
 ])
 def test_a_bad_shared_memory_entry_is_refused(edit, match):
     w = tg.zeros(2, 3)
     with pytest.raises(CheckpointError, match=match):
-        tg.load(_with_meta({"a": w, "b": w.detach()}, edit))
+        tg.load(_with_meta({"a": w, "b": w.detach(), "i": tg.arange(2)}, edit))
 
 
 # ---------------------------------------------------------------- copy.deepcopy: the findings directly
