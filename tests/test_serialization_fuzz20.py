@@ -19,6 +19,7 @@ import collections
 import copy
 import io
 import random
+import re
 
 import numpy as np
 import pytest
@@ -423,6 +424,55 @@ def test_is_set_to_as_torch():
 
 
 # ---------------------------------------------------------------- load_state_dict
+
+def _random_model(L, rnd, depth=0):
+    """A random tree of small modules (built by the seeded rnd, so the same in torch and teenygrad)."""
+    kinds = ["lin", "bn", "ln", "emb", "conv", "gru", "seq", "dict", "list"] if depth < 2 else ["lin", "bn", "ln", "emb"]
+    k = rnd.choice(kinds)
+    if k == "lin":
+        return L.nn.Linear(2, 2, bias=rnd.random() < 0.5)
+    if k == "bn":
+        return L.nn.BatchNorm1d(2, track_running_stats=rnd.random() < 0.7, affine=rnd.random() < 0.7)
+    if k == "ln":
+        return L.nn.LayerNorm(2, elementwise_affine=rnd.random() < 0.7)
+    if k == "emb":
+        return L.nn.Embedding(3, 2)
+    if k == "conv":
+        return L.nn.Conv1d(2, 2, 1)
+    if k == "gru":
+        return L.nn.GRU(2, 2)
+    kids = [_random_model(L, rnd, depth + 1) for _ in range(rnd.randint(1, 3))]
+    if k == "seq":
+        return L.nn.Sequential(*kids)
+    return L.nn.ModuleDict({f"m{i}": m for i, m in enumerate(kids)}) if k == "dict" else L.nn.ModuleList(kids)
+
+
+def _load_outcome(L, seed):
+    """A random model's state dict with keys dropped, added and resized, loaded (strict or not): the
+    incompatible keys, or the error message (torch's shapes spelled as teenygrad's tuples, spaces trimmed)."""
+    rnd = random.Random(seed)
+    L.manual_seed(0)
+    m = L.nn.Sequential(*[_random_model(L, rnd) for _ in range(rnd.randint(1, 3))])
+    sd = dict(m.state_dict())
+    keys = list(sd)
+    for k in rnd.sample(keys, min(len(keys), rnd.randint(0, 2))):
+        del sd[k]
+    for _ in range(rnd.randint(0, 2)):
+        sd[rnd.choice(["x", "0.x", "0.0.y", "9.w", "1.m0.z"])] = L.ones(1)
+    if keys and rnd.random() < 0.3:
+        sd[rnd.choice(keys)] = L.ones(7)  # (maybe a dropped key back, resized)
+    try:
+        r = m.load_state_dict(sd, strict=rnd.random() < 0.5)
+    except RuntimeError as e:
+        msg = re.sub(r"torch\.Size\(\[([^\]]*)\]\)", r"(\1)", str(e)).replace(",)", ")")
+        return re.sub(r" +(\n|$)", r"\1", msg)
+    return r.missing_keys, r.unexpected_keys
+
+
+@pytest.mark.parametrize("seed", range(0, 200, 2))
+def test_random_load_state_dict_as_torch(seed):
+    assert _load_outcome(tg, seed) == _load_outcome(torch, seed)
+
 
 def _two_level(L):
     L.manual_seed(0)
