@@ -183,14 +183,14 @@ class _Flattener:
             name, i = f"{base}~{i}", i + 1
         return name
 
-    def _note_tensor(self, t, name, shares):
+    def _note_tensor(self, t, name):
         from .nn.parameter import Parameter  # only now: nn sits above serialization
         if t.requires_grad:
             self.requires_grad.append(name)
         if isinstance(t, Parameter):
             self.parameters.append(name)
         a = t._data
-        if shares and type(a) is np.ndarray and a.size:  # (a complex tensor is stored as float pairs: by value)
+        if type(a) is np.ndarray and a.size:
             from .tensor_storage import _root
             root = _root(a)
             self.roots.setdefault(id(root), (root, []))[1].append((name, a))
@@ -206,10 +206,14 @@ class _Flattener:
                 continue
             storage = next((n for n, a, (off, _) in members
                             if off == 0 and a.size == root.size and a.flags.c_contiguous), None)
+            pairs = root.dtype.kind == "c"  # complex memory is stored as float pairs: offsets and strides count floats
             if storage is None:
                 storage = self._unique(members[0][0] + ".storage")
-                self.arrays[storage] = _to_numpy(root.reshape(-1))
-            views.update({n: [storage, off, strides] for n, _, (off, strides) in members if n != storage})
+                flat = root.reshape(-1)
+                self.arrays[storage] = _to_numpy(flat.view(flat.real.dtype) if pairs else flat)
+            for n, _, (off, strides) in members:
+                if n != storage:
+                    views[n] = [storage, 2 * off, [2 * s for s in strides] + [1]] if pairs else [storage, off, strides]
         return views
 
     def _encode_small(self, x, path):
@@ -267,7 +271,7 @@ class _Flattener:
         name = self._name(path)
         self.arrays[name] = a
         if kind.endswith("tensor"):
-            self._note_tensor(x, name, shares=kind == "tensor")
+            self._note_tensor(x, name)
             self.seen[id(x)] = {kind: name}
         return {kind: name}
 
@@ -380,7 +384,9 @@ class _Unflattener:
                 if a.dtype not in (_DTYPES["F32"], _DTYPES["F64"]) or a.ndim == 0 or a.shape[-1] != 2:
                     raise CheckpointError(f"{where}: complex tensor {val!r} is stored as {a.dtype} {a.shape}, not "
                                           f"as (..., 2) float32 / float64")
-                a = np.ascontiguousarray(a).view(np.complex64 if a.dtype == _DTYPES["F32"] else np.complex128)[..., 0]
+                if a.strides[-1] != a.itemsize:  # (the pairs of a view of shared memory are already adjacent)
+                    a = np.ascontiguousarray(a)
+                a = a.view(np.complex64 if a.dtype == _DTYPES["F32"] else np.complex128)[..., 0]
                 tag = tag[len("complex_"):]
             if tag == "scalar" and a.ndim != 0:
                 raise CheckpointError(f"{where}: scalar {val!r} has shape {a.shape}, not ()")
@@ -488,10 +494,10 @@ def save(obj, path):
     As torch.save, tensors that share memory (tied weights, views of one base, one tensor saved twice) share it
     again after loading, with their offsets and strides; requires_grad, nn.Parameter and OrderedDict are kept
     (a .grad is not). A tensor sharing memory with no other one of the checkpoint loads contiguous, in memory
-    of its own (torch.load gives back the whole storage a slice was cut from). Each tensor is also stored by value, contiguous, under its own name, as safetensors readers
-    expect. numpy arrays and scalars load back as numpy arrays and scalars of the same dtype. Tensor names in the
-    file are the dotted key paths ("model.fc.weight", "optimizer.state.0.exp_avg"); a flat {str: Tensor} dict
-    keeps its keys."""
+    of its own (torch.load gives back the whole storage a slice was cut from). Each tensor is also stored by
+    value, contiguous, under its own name, as safetensors readers expect. numpy arrays and scalars load back as
+    numpy arrays and scalars of the same dtype. Tensor names in the file are the dotted key paths
+    ("model.fc.weight", "optimizer.state.0.exp_avg"); a flat {str: Tensor} dict keeps its keys."""
     flat = _Flattener()
     tree = flat.encode(obj)
     meta = {"format": _FORMAT_VERSION, "tree": tree, "views": flat.views(), "requires_grad": flat.requires_grad,
