@@ -129,7 +129,7 @@ def deepcopy(self, memo):
     t = type(self).__new__(type(self))
     memo[id(self)] = t
     attrs, slots = self.__getstate__()
-    for k, v in slots.items():
+    for k, v in {**slots, "_grad": self._grad}.items():  # (pickle leaves the gradient behind; deepcopy copies it)
         setattr(t, k, new if k == "_data" else copy.deepcopy(v, memo))
     if attrs:
         t.__dict__.update(copy.deepcopy(attrs, memo))

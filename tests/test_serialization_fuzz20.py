@@ -557,3 +557,15 @@ def test_storage_fill_copy_and_clone_as_torch():
         with pytest.raises(RuntimeError):
             x.untyped_storage().copy_(L.zeros(2).untyped_storage())
     assert got[tg] == got[torch]
+
+
+def test_pickle_and_copy_leave_the_gradient_behind_as_torch():
+    import pickle
+    got = {}
+    for L in (torch, tg):
+        x = L.ones(2, requires_grad=True)
+        x.grad = L.full((2,), 3.0)
+        x.note = 1
+        got[L] = [(y.grad, y.requires_grad, y.note, y.is_leaf) for y in (pickle.loads(pickle.dumps(x)), copy.copy(x))]
+        got[L].append(copy.deepcopy(x).grad.tolist())
+    assert got[tg] == got[torch]
