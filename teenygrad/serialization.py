@@ -653,9 +653,12 @@ def load(path, map_location=None, weights_only=True, mmap=None):
     """Load a checkpoint written by save() or by the safetensors library (the latter as {name: Tensor}).
 
     map_location, weights_only and mmap are accepted so torch code runs unchanged, and ignored: tensors
-    load into fresh host memory, and nothing is ever unpickled, whatever weights_only says.
+    load into fresh host memory, and nothing is ever unpickled, whatever weights_only says (mmap=True with a
+    file object is refused, as torch's: there is no file to map).
     Raises CheckpointError (a ValueError) naming the path and the bad tensor for any corrupt file, and
     PickleRefusedError (a CheckpointError) for pickle/torch.save files, without executing them."""
+    if mmap and hasattr(path, "read"):
+        raise ValueError(f"load: mmap=True needs a file path; got a file object ({type(path).__name__})")
     arrays, metadata = _read_safetensors(path)
     if _TREE_KEY not in metadata:
         return {name: _from_numpy(a) for name, a in arrays.items()}
