@@ -12,7 +12,8 @@ keeps all three); dtypes, devices, sets, bytes and complex numbers were refused 
 (torch.load(weights_only=True) reads them all); copy.deepcopy copied each view into memory of its own (torch copies
 each storage once per deepcopy); Tensor.set_ / is_set_to and the storages' fill_ / copy_ / clone were missing
 (AttributeError); load_state_dict took a list or a number where torch refuses it, and listed unexpected keys in
-another order."""
+another order; pickle and copy.copy kept a tensor's .grad (torch's leave it behind); and load(file object,
+mmap=True) was taken where torch refuses it."""
 
 import base64
 import collections
