@@ -202,14 +202,14 @@ class _Flattener:
         for root, members in self.roots.values():
             members = [(n, a, _layout(a, root)) for n, a in members]
             members = [m for m in members if m[2] is not None]
-            if len(members) < 2 or not root.flags.c_contiguous:
+            if len(members) < 2 or not (root.flags.c_contiguous or root.flags.f_contiguous):
                 continue
             storage = next((n for n, a, (off, _) in members
                             if off == 0 and a.size == root.size and a.flags.c_contiguous), None)
             pairs = root.dtype.kind == "c"  # complex memory is stored as float pairs: offsets and strides count floats
             if storage is None:
                 storage = self._unique(members[0][0] + ".storage")
-                flat = root.reshape(-1)
+                flat = root.ravel(order="K")  # in memory order (a Fortran-ordered root too), as offsets count
                 self.arrays[storage] = _to_numpy(flat.view(flat.real.dtype) if pairs else flat)
             for n, _, (off, strides) in members:
                 if n != storage:

@@ -24,7 +24,8 @@ def _flat_memory(a):
     if type(a) is not np.ndarray:
         return a.reshape(-1)
     root = _root(a)
-    return root.reshape(-1) if root.flags.c_contiguous or root.flags.f_contiguous else a.reshape(-1)
+    # in memory order: reshape(-1) of a Fortran-ordered root (numpy's, an einsum's) would be a reordered copy
+    return root.ravel(order="K") if root.flags.c_contiguous or root.flags.f_contiguous else a.reshape(-1)
 
 
 class _Storage:
@@ -118,10 +119,10 @@ def deepcopy(self, memo):
     their offsets and strides, as torch's (views, tied weights); the gradient, flags and attributes are copied."""
     a = self._data
     root = _root(a) if type(a) is np.ndarray else None
-    if root is not None and root.flags.c_contiguous:
+    if root is not None and (root.flags.c_contiguous or root.flags.f_contiguous):
         new_root = copy.deepcopy(root, memo)  # memo: the first tensor on this memory copies it, the others reuse it
         offset = a.__array_interface__["data"][0] - root.__array_interface__["data"][0]
-        new = np.ndarray(a.shape, a.dtype, buffer=new_root, offset=offset, strides=a.strides)
+        new = np.ndarray(a.shape, a.dtype, buffer=new_root.ravel(order="K"), offset=offset, strides=a.strides)
         if not a.flags.writeable and 0 in a.strides:  # an expanded tensor stays read-only
             new.flags.writeable = False
     else:

@@ -582,3 +582,23 @@ def test_mmap_with_a_file_object_is_refused_as_torch(tmp_path):
         path = tmp_path / f"{L.__name__}.pt"
         L.save({"x": L.ones(2)}, path)
         assert L.load(path, mmap=True)["x"].tolist() == [1.0, 1.0]  # a path maps (teenygrad: reads)
+
+
+# ---------------------------------------------------------------- memory in Fortran order (numpy's, an einsum's)
+
+@pytest.mark.filterwarnings("ignore:TypedStorage is deprecated")
+def test_fortran_ordered_memory_is_shared_as_torch():
+    """a storage of Fortran-ordered memory was a reordered copy (writes to it were lost, its data_ptr was not the
+    tensor's), and deepcopy / load did not keep the views of such memory sharing it"""
+    got = {}
+    for L in (torch, tg):
+        a = np.asfortranarray(np.arange(6.0).reshape(2, 3))
+        t = L.from_numpy(a)
+        st = t.storage()
+        st[1] = 100.0
+        row = [t.untyped_storage().data_ptr() == t.data_ptr(), a.tolist(), st.tolist()]
+        for back in (copy.deepcopy([t, t[1]]), _saved_and_loaded(L, [t, t[1]])):
+            back[0].fill_(-1.0)
+            row += [back[1].tolist(), back[0].stride()]
+        got[L] = row
+    assert got[tg] == got[torch]
