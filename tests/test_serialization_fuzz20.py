@@ -60,6 +60,9 @@ class Both:
         shape = tuple(self.rnd.choice((0, 1, 2, 3, 4, 4)) for _ in range(self.rnd.randint(0, 3)))
         a = np.asarray(_values(self.rng, shape, dtype))
         t, g = torch.tensor(a).to(getattr(torch, dtype)), tg.tensor(a).to(getattr(tg, dtype))
+        if a.ndim >= 2 and dtype != "bfloat16" and self.rnd.random() < 0.3:  # memory in Fortran order
+            f = np.asfortranarray(a.astype(dtype))
+            t, g = torch.from_numpy(f.copy(order="F")), tg.from_numpy(f)
         if dtype.startswith("float") or dtype == "bfloat16":
             if self.rnd.random() < 0.3:
                 t.requires_grad_(), g.requires_grad_()
