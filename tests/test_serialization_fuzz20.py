@@ -292,7 +292,18 @@ def test_one_tensor_saved_twice_loads_as_one_object():
         assert back["a"] is back["b"][0], L.__name__
 
 
-OLD_FILE = "yAIAAAAAAAB7Im1vZGVsLmEud2VpZ2h0Ijp7ImR0eXBlIjoiRjMyIiwic2hhcGUiOlsyLDNdLCJkYXRhX29mZnNldHMiOlswLDI0XX0sIm1vZGVsLmIud2VpZ2h0Ijp7ImR0eXBlIjoiRjMyIiwic2hhcGUiOlsyLDNdLCJkYXRhX29mZnNldHMiOlsyNCw0OF19LCJtb2RlbC5iLmJpYXMiOnsiZHR5cGUiOiJGMzIiLCJzaGFwZSI6WzNdLCJkYXRhX29mZnNldHMiOls0OCw2MF19LCJ6Ijp7ImR0eXBlIjoiRjMyIiwic2hhcGUiOlsyLDJdLCJkYXRhX29mZnNldHMiOls2MCw3Nl19LCJyZyI6eyJkdHlwZSI6IkYzMiIsInNoYXBlIjpbMl0sImRhdGFfb2Zmc2V0cyI6Wzc2LDg0XX0sInAiOnsiZHR5cGUiOiJGMzIiLCJzaGFwZSI6WzFdLCJkYXRhX29mZnNldHMiOls4NCw4OF19LCJfX21ldGFkYXRhX18iOnsidGVlbnlncmFkIjoie1wiZm9ybWF0XCI6MSxcInRyZWVcIjp7XCJkaWN0XCI6W1tcIm1vZGVsXCIse1wiZGljdFwiOltbXCJhLndlaWdodFwiLHtcInRlbnNvclwiOlwibW9kZWwuYS53ZWlnaHRcIn1dLFtcImIud2VpZ2h0XCIse1widGVuc29yXCI6XCJtb2RlbC5iLndlaWdodFwifV0sW1wiYi5iaWFzXCIse1widGVuc29yXCI6XCJtb2RlbC5iLmJpYXNcIn1dXX1dLFtcInN0ZXBcIiwzXSxbXCJ6XCIse1wiY29tcGxleF90ZW5zb3JcIjpcInpcIn1dLFtcInJnXCIse1widGVuc29yXCI6XCJyZ1wifV0sW1wicFwiLHtcInRlbnNvclwiOlwicFwifV1dfX0ifX0gICAgAAAAAAAAgD8AAABAAABAQAAAgEAAAKBAAAAAAAAAgD8AAABAAABAQAAAgEAAAKBAAABAQAAAgEAAAKBAAACAPwAAAEAAAEBAAACAvwAAgD8AAIA/AAAAAA=="
+OLD_FILE = (
+    "yAIAAAAAAAB7Im1vZGVsLmEud2VpZ2h0Ijp7ImR0eXBlIjoiRjMyIiwic2hhcGUiOlsyLDNdLCJkYXRhX29mZnNldHMiOlswLDI0XX0sIm1v"
+    "ZGVsLmIud2VpZ2h0Ijp7ImR0eXBlIjoiRjMyIiwic2hhcGUiOlsyLDNdLCJkYXRhX29mZnNldHMiOlsyNCw0OF19LCJtb2RlbC5iLmJpYXMi"
+    "OnsiZHR5cGUiOiJGMzIiLCJzaGFwZSI6WzNdLCJkYXRhX29mZnNldHMiOls0OCw2MF19LCJ6Ijp7ImR0eXBlIjoiRjMyIiwic2hhcGUiOlsy"
+    "LDJdLCJkYXRhX29mZnNldHMiOls2MCw3Nl19LCJyZyI6eyJkdHlwZSI6IkYzMiIsInNoYXBlIjpbMl0sImRhdGFfb2Zmc2V0cyI6Wzc2LDg0"
+    "XX0sInAiOnsiZHR5cGUiOiJGMzIiLCJzaGFwZSI6WzFdLCJkYXRhX29mZnNldHMiOls4NCw4OF19LCJfX21ldGFkYXRhX18iOnsidGVlbnln"
+    "cmFkIjoie1wiZm9ybWF0XCI6MSxcInRyZWVcIjp7XCJkaWN0XCI6W1tcIm1vZGVsXCIse1wiZGljdFwiOltbXCJhLndlaWdodFwiLHtcInRl"
+    "bnNvclwiOlwibW9kZWwuYS53ZWlnaHRcIn1dLFtcImIud2VpZ2h0XCIse1widGVuc29yXCI6XCJtb2RlbC5iLndlaWdodFwifV0sW1wiYi5i"
+    "aWFzXCIse1widGVuc29yXCI6XCJtb2RlbC5iLmJpYXNcIn1dXX1dLFtcInN0ZXBcIiwzXSxbXCJ6XCIse1wiY29tcGxleF90ZW5zb3JcIjpc"
+    "InpcIn1dLFtcInJnXCIse1widGVuc29yXCI6XCJyZ1wifV0sW1wicFwiLHtcInRlbnNvclwiOlwicFwifV1dfX0ifX0gICAgAAAAAAAAgD8A"
+    "AABAAABAQAAAgEAAAKBAAAAAAAAAgD8AAABAAABAQAAAgEAAAKBAAABAQAAAgEAAAKBAAACAPwAAAEAAAEBAAACAvwAAgD8AAIA/AAAAAA=="
+)
 
 
 def test_a_file_written_before_these_keys_loads_as_it_did():
@@ -440,7 +451,7 @@ def test_is_set_to_as_torch():
 
 def _random_model(L, rnd, depth=0):
     """A random tree of small modules (built by the seeded rnd, so the same in torch and teenygrad)."""
-    kinds = ["lin", "bn", "ln", "emb", "conv", "gru", "seq", "dict", "list"] if depth < 2 else ["lin", "bn", "ln", "emb"]
+    kinds = ["lin", "bn", "ln", "emb"] + (["conv", "gru", "seq", "dict", "list"] if depth < 2 else [])
     k = rnd.choice(kinds)
     if k == "lin":
         return L.nn.Linear(2, 2, bias=rnd.random() < 0.5)
