@@ -5,15 +5,27 @@
 The header maps each tensor name to {"dtype", "shape", "data_offsets": [begin, end]} (offsets count from
 the first data byte) plus an optional "__metadata__": {str: str}. So that any checkpoint, not just a
 flat state dict, fits this layout, the non-tensor structure (nested dicts/lists/tuples, ints, floats,
-strings, bools, None) goes into __metadata__["teenygrad"] as a JSON tree whose leaves name tensors.
+strings, bools, None; and the other small values torch.load(weights_only=True) reads: sets, bytes, complex
+numbers, dtypes, devices, Sizes) goes into __metadata__["teenygrad"] as a JSON tree whose leaves name tensors.
 A flat {str: Tensor} dict keeps its keys as tensor names, so `safetensors.numpy.load_file` and
 `safetensors.torch.load_file` read it directly; files written by the safetensors library (no
 "teenygrad" tree) load as {name: Tensor}. safetensors has no complex dtype: a complex64 / complex128 tensor is
 stored as float32 / float64 pairs (shape (..., 2): real, imaginary), which the tree marks as complex.
 
+What torch.save keeps beyond the values rides in the same metadata entry, beside the tree (files written before
+these keys load as before, and an older teenygrad reading a newer file just goes without them): "views" names the
+tensors that share memory with another tensor of the checkpoint (tied weights, views of one base), each as
+[storage name, offset, strides] into a stored tensor that holds their common memory, so they share it again
+after loading; "requires_grad" and "parameters" name the tensors saved with requires_grad or as nn.Parameter;
+"ordered_dicts" counts which dicts (in the tree's order) were OrderedDicts. Each tensor sharing memory is still
+stored by value under its own name too, so safetensors readers see every name (one tensor object met twice is
+stored once).
+
 Why not pickle: unpickling runs arbitrary code, so a downloaded checkpoint could own the machine.
 load() parses only JSON and raw bytes, and checks every size and offset before reading a byte of data.
 """
+import base64
+import collections
 import io
 import json
 import math
@@ -131,33 +143,110 @@ def _refusal(x, path):
                     "files never hold pickle)")
         return f"save: cannot store {name} pickle-free{at}; save its state_dict() and load it with load_state_dict"
     return (f"save: cannot store {name} at {_where(path)}; checkpoints hold only Tensors, numpy arrays, dicts, "
-            "lists, tuples, str, int, float, bool and None (they are pickle-free)")
+            "lists, tuples, sets, str, bytes, int, float, complex, bool, None, dtypes, devices and Sizes (what "
+            "torch.load(weights_only=True) reads; they are pickle-free)")
+
+
+def _layout(a, root):
+    """(offset, strides) in elements of array a inside root, the memory it views; None where a cannot be read back
+    as a view of root's elements (another dtype, a negative or unaligned stride)."""
+    if a.dtype != root.dtype:
+        return None
+    off, rem = divmod(a.__array_interface__["data"][0] - root.__array_interface__["data"][0], a.itemsize)
+    strides = [divmod(s, a.itemsize) for s in a.strides]
+    if rem or off < 0 or any(r or s < 0 for s, r in strides):
+        return None
+    return off, [s for s, _ in strides]
 
 
 class _Flattener:
-    """Walks a checkpoint once, turning it into a JSON tree plus {tensor name: ndarray}."""
+    """Walks a checkpoint once, turning it into a JSON tree plus {tensor name: ndarray}, and notes what torch.save
+    keeps beyond the values (shared memory, requires_grad, Parameters, OrderedDicts: see the module docstring)."""
 
     def __init__(self):
         self.arrays = {}
         self.active = set()  # ids of containers on the current path: a cycle would recurse forever
+        self.seen = {}  # id(tensor) -> its node: a tensor met twice is stored once and loads as one object
+        self.roots = {}  # id(memory) -> (that root array, [(name, array) of the tensors viewing it])
+        self.requires_grad, self.parameters, self.ordered_dicts = [], [], []
+        self.dicts = 0
+        from .tensor import Size  # lazy: tensor.py sits above serialization
+        from .tensor_device import device
+        self.Size, self.device = Size, device
 
     def _name(self, path):
-        name = ".".join(str(k) for k in path) if path else "tensor"
+        return self._unique(".".join(str(k) for k in path) if path else "tensor")
+
+    def _unique(self, name):
         base, i = name, 1
         while name in self.arrays or name == _RESERVED:  # {"a.b": x, "a": {"b": y}} both want "a.b"
             name, i = f"{base}~{i}", i + 1
         return name
+
+    def _note_tensor(self, t, name):
+        from .nn.parameter import Parameter  # only now: nn sits above serialization
+        if t.requires_grad:
+            self.requires_grad.append(name)
+        if isinstance(t, Parameter):
+            self.parameters.append(name)
+        a = t._data
+        if type(a) is np.ndarray and a.size:
+            from .tensor_storage import _root
+            root = _root(a)
+            self.roots.setdefault(id(root), (root, []))[1].append((name, a))
+
+    def views(self):
+        """{name: [storage name, offset, strides]} for the tensors that share memory with another one saved here.
+        The storage is a tensor that is all of that memory, or else the memory stored under a name of its own."""
+        views = {}
+        for root, members in self.roots.values():
+            members = [(n, a, _layout(a, root)) for n, a in members]
+            members = [m for m in members if m[2] is not None]
+            if len(members) < 2 or not (root.flags.c_contiguous or root.flags.f_contiguous):
+                continue
+            storage = next((n for n, a, (off, _) in members
+                            if off == 0 and a.size == root.size and a.flags.c_contiguous), None)
+            pairs = root.dtype.kind == "c"  # complex memory is stored as float pairs: offsets and strides count floats
+            if storage is None:
+                storage = self._unique(members[0][0] + ".storage")
+                flat = root.ravel(order="K")  # in memory order (a Fortran-ordered root too), as offsets count
+                self.arrays[storage] = _to_numpy(flat.view(flat.real.dtype) if pairs else flat)
+            for n, _, (off, strides) in members:
+                if n != storage:
+                    views[n] = [storage, 2 * off, [2 * s for s in strides] + [1]] if pairs else [storage, off, strides]
+        return views
+
+    def _encode_small(self, x, path):
+        if isinstance(x, np.dtype):  # torch.float16 and the rest: teenygrad's dtypes are numpy's
+            return {"dtype": x.name}
+        if type(x) is self.device:
+            return {"device": str(x)}
+        if type(x) is self.Size:
+            return {"size": list(x)}
+        if type(x) in (bytes, bytearray):
+            return {type(x).__name__: base64.b64encode(x).decode()}
+        if type(x) is complex:
+            return {"complex": [_encode_float(x.real), _encode_float(x.imag)]}
+        if type(x) is set:
+            return {"set": [self.encode(v, path + (i,)) for i, v in enumerate(x)]}
+        return None
 
     def encode(self, x, path=()):
         if type(x) in _PLAIN:
             return x
         if type(x) is float:
             return _encode_float(x)
+        node = self._encode_small(x, path)  # the other plain values torch.load(weights_only=True) reads
+        if node is not None:
+            return node
         if isinstance(x, (dict, list, tuple)):
             if id(x) in self.active:
                 raise ValueError(f"save: {_where(path)} contains itself; checkpoints must be trees")
             self.active.add(id(x))
             if isinstance(x, dict):
+                if type(x) is collections.OrderedDict:  # a state_dict: torch.load gives an OrderedDict back
+                    self.ordered_dicts.append(self.dicts)
+                self.dicts += 1
                 node = {"dict": [[_encode_key(k, path), self.encode(v, path + (k,))] for k, v in x.items()]}
             else:
                 items = [self.encode(v, path + (i,)) for i, v in enumerate(x)]
@@ -172,6 +261,8 @@ class _Flattener:
             kind = "tensor" if isinstance(x, _tensor_class()) else None
         if kind is None:
             raise TypeError(_refusal(x, path))
+        if kind == "tensor" and id(x) in self.seen:
+            return self.seen[id(x)]
         a = _to_numpy(x)
         if a.dtype.kind == "c":  # safetensors has no complex code: stored as (..., 2) (real, imaginary) floats,
             a = a.reshape(a.shape + (1,)).view(a.real.dtype)  # which any safetensors reader reads as such
@@ -179,40 +270,147 @@ class _Flattener:
         _code_of(a.dtype, f"save: {_where(path)}")  # fail now, before a temp file exists
         name = self._name(path)
         self.arrays[name] = a
+        if kind.endswith("tensor"):
+            self._note_tensor(x, name)
+            self.seen[id(x)] = {kind: name}
         return {kind: name}
 
 
-def _decode(node, tensors, where):
-    """Inverse of _Flattener.encode; `tensors` maps names to loaded ndarrays."""
-    if isinstance(node, (str, int, float, bool)) or node is None:
-        return node
-    if not (isinstance(node, dict) and len(node) == 1):
-        raise CheckpointError(f"{where}: bad tree node {str(node)[:80]}")
-    (tag, val), = node.items()
-    if tag in ("tensor", "ndarray", "scalar", "complex_tensor", "complex_ndarray", "complex_scalar"):
-        if not isinstance(val, str) or val not in tensors:
-            raise CheckpointError(f"{where}: tree names tensor {str(val)[:80]!r}, which the header lacks")
-        a = tensors[val]
-        if tag.startswith("complex_"):  # (..., 2) floats back to complex numbers
-            if a.dtype not in (_DTYPES["F32"], _DTYPES["F64"]) or a.ndim == 0 or a.shape[-1] != 2:
-                raise CheckpointError(f"{where}: complex tensor {val!r} is stored as {a.dtype} {a.shape}, not as "
-                                      f"(..., 2) float32 / float64")
-            a = np.ascontiguousarray(a).view(np.complex64 if a.dtype == _DTYPES["F32"] else np.complex128)[..., 0]
-            tag = tag[len("complex_"):]
-        if tag == "scalar" and a.ndim != 0:
-            raise CheckpointError(f"{where}: scalar {val!r} has shape {a.shape}, not ()")
-        return _from_numpy(a) if tag == "tensor" else a if tag == "ndarray" else a[()]
-    if tag == "float" and val in ("nan", "inf", "-inf"):
-        return float(val)
-    if tag in ("list", "tuple") and isinstance(val, list):
-        items = [_decode(v, tensors, where) for v in val]
-        return items if tag == "list" else tuple(items)
-    if tag == "dict" and isinstance(val, list) and all(isinstance(p, list) and len(p) == 2 for p in val):
+def _shared_views(arrays, views, where):
+    """Make each tensor that "views" names a view of its storage's array (as saved), in place in `arrays`."""
+    if not isinstance(views, dict):
+        raise CheckpointError(f"{where}: 'views' must map tensor names to [storage, offset, strides]")
+    stored = dict(arrays)  # storages are read as stored, never through another view
+    for name, v in views.items():
+        ok = (isinstance(v, list) and len(v) == 3 and v[0] in stored and v[0] != name and name in stored
+              and type(v[1]) is int and v[1] >= 0 and isinstance(v[2], list)
+              and all(type(s) is int and s >= 0 for s in v[2]))
+        if not ok:
+            raise CheckpointError(f"{where}: bad shared-memory entry {name!r}: {str(v)[:80]}")
+        (storage, offset, strides), a = v, stored[name]
+        buf = stored[storage].reshape(-1)
+        end = offset + sum((n - 1) * s for n, s in zip(a.shape, strides)) + 1 if a.size else 0
+        if buf.dtype != a.dtype or len(strides) != a.ndim or end > buf.size:
+            raise CheckpointError(f"{where}: tensor {name!r} ({a.dtype} {a.shape}) cannot view {storage!r} "
+                                  f"({buf.dtype}, {buf.size} elements) at offset {offset} with strides {strides}")
+        arrays[name] = np.ndarray(a.shape, a.dtype, buffer=buf, offset=offset * a.itemsize,
+                                  strides=[s * a.itemsize for s in strides])
+        if any(s == 0 and n > 1 for n, s in zip(a.shape, strides)):
+            arrays[name].flags.writeable = False  # an expanded tensor: one element at several places
+
+
+def _list(val):
+    if not isinstance(val, list):
+        raise TypeError(f"expected a list, got {type(val).__name__}")
+    return val
+
+
+def _str(val):
+    if not isinstance(val, str):
+        raise TypeError(f"expected a str, got {type(val).__name__}")
+    return val
+
+
+def _dtype_node(name):
+    from .dtype import to_dtype
+    return to_dtype(_str(name))
+
+
+def _device_node(name):
+    from .tensor_device import device
+    return device(_str(name))
+
+
+def _size_node(dims):
+    from .tensor import Size
+    if not (isinstance(dims, list) and all(type(d) is int for d in dims)):
+        raise TypeError("a Size holds ints")
+    return Size(dims)
+
+
+def _complex_node(parts):
+    if len(parts) != 2:
+        raise ValueError("a complex number is [real, imaginary]")
+    return complex(*parts)
+
+
+# tree tags of the small values torch.load(weights_only=True) also reads -> how each is rebuilt
+_SMALL = {"dtype": _dtype_node, "device": _device_node, "size": _size_node,
+          "bytes": lambda v: base64.b64decode(_str(v), validate=True),
+          "bytearray": lambda v: bytearray(base64.b64decode(_str(v), validate=True)),
+          "complex": _complex_node, "set": set}
+
+
+class _Unflattener:
+    """Inverse of _Flattener: the JSON tree back to the checkpoint, given {name: loaded ndarray} and the metadata
+    entry's extra keys (each optional: files from before them load as before)."""
+
+    def __init__(self, tensors, meta, where):
+        self.tensors, self.where = tensors, where
+        self.made = {}  # name -> Tensor: a tensor saved twice loads as one object, as torch's
+        self.dicts = 0
         try:
-            return {_decode(k, tensors, where): _decode(v, tensors, where) for k, v in val}
-        except TypeError as e:  # an unhashable key (a list) in a hand-made file
-            raise CheckpointError(f"{where}: bad dict key in tree: {e}") from None
-    raise CheckpointError(f"{where}: bad tree node {str(node)[:80]}")
+            self.requires_grad = set(meta.get("requires_grad", ()))
+            self.parameters = set(meta.get("parameters", ()))
+            self.ordered_dicts = set(meta.get("ordered_dicts", ()))
+        except TypeError:
+            raise CheckpointError(f"{where}: requires_grad, parameters and ordered_dicts must be lists") from None
+
+    def _tensor(self, a, name):
+        if name not in self.made:
+            t = _from_numpy(a)
+            if name in self.requires_grad and a.dtype.kind not in "fcV":  # (V: bfloat16)
+                raise CheckpointError(f"{self.where}: tensor {name!r} of dtype {a.dtype} cannot require grad")
+            if name in self.parameters:
+                from .nn.parameter import Parameter
+                t = Parameter(t, requires_grad=name in self.requires_grad)
+            elif name in self.requires_grad:
+                t.requires_grad_()
+            self.made[name] = t
+        return self.made[name]
+
+    def decode(self, node):
+        tensors, where = self.tensors, self.where
+        if isinstance(node, (str, int, float, bool)) or node is None:
+            return node
+        if not (isinstance(node, dict) and len(node) == 1):
+            raise CheckpointError(f"{where}: bad tree node {str(node)[:80]}")
+        (tag, val), = node.items()
+        if tag in ("tensor", "ndarray", "scalar", "complex_tensor", "complex_ndarray", "complex_scalar"):
+            if not isinstance(val, str) or val not in tensors:
+                raise CheckpointError(f"{where}: tree names tensor {str(val)[:80]!r}, which the header lacks")
+            a = tensors[val]
+            if tag.startswith("complex_"):  # (..., 2) floats back to complex numbers
+                if a.dtype not in (_DTYPES["F32"], _DTYPES["F64"]) or a.ndim == 0 or a.shape[-1] != 2:
+                    raise CheckpointError(f"{where}: complex tensor {val!r} is stored as {a.dtype} {a.shape}, not "
+                                          f"as (..., 2) float32 / float64")
+                if a.strides[-1] != a.itemsize:  # (the pairs of a view of shared memory are already adjacent)
+                    a = np.ascontiguousarray(a)
+                a = a.view(np.complex64 if a.dtype == _DTYPES["F32"] else np.complex128)[..., 0]
+                tag = tag[len("complex_"):]
+            if tag == "scalar" and a.ndim != 0:
+                raise CheckpointError(f"{where}: scalar {val!r} has shape {a.shape}, not ()")
+            return self._tensor(a, val) if tag == "tensor" else a if tag == "ndarray" else a[()]
+        if tag == "float" and val in ("nan", "inf", "-inf"):
+            return float(val)
+        if tag in _SMALL:
+            try:
+                if tag in ("complex", "set"):  # their items are tree nodes (nan parts, tensors in a set)
+                    val = [self.decode(v) for v in _list(val)]
+                return _SMALL[tag](val)
+            except (TypeError, ValueError, RuntimeError) as e:
+                raise CheckpointError(f"{where}: bad {tag} node {str(val)[:80]} ({type(e).__name__})") from None
+        if tag in ("list", "tuple") and isinstance(val, list):
+            items = [self.decode(v) for v in val]
+            return items if tag == "list" else tuple(items)
+        if tag == "dict" and isinstance(val, list) and all(isinstance(p, list) and len(p) == 2 for p in val):
+            cls = collections.OrderedDict if self.dicts in self.ordered_dicts else dict
+            self.dicts += 1
+            try:
+                return cls((self.decode(k), self.decode(v)) for k, v in val)
+            except TypeError as e:  # an unhashable key (a list) in a hand-made file
+                raise CheckpointError(f"{where}: bad dict key in tree: {e}") from None
+        raise CheckpointError(f"{where}: bad tree node {str(node)[:80]}")
 
 
 # ---------------------------------------------------------------- writing
@@ -290,15 +488,21 @@ def _write_safetensors(path, arrays, metadata):
 
 def save(obj, path):
     """Save a checkpoint: a Tensor, numpy array, or nested dicts/lists/tuples of those and of str, int,
-    float (nan and inf too), bool and None. Writes atomically (see _write_safetensors).
+    float (nan and inf too), bool and None, and of the values torch.load(weights_only=True) also reads (sets,
+    bytes, complex numbers, dtypes, devices, Sizes). Writes atomically (see _write_safetensors).
 
-    Each occurrence of a tensor is stored by value (as safetensors does), so tensors shared between two
-    places load as two equal copies; requires_grad is not stored. numpy arrays and scalars load back as
+    As torch.save, tensors that share memory (tied weights, views of one base, one tensor saved twice) share it
+    again after loading, with their offsets and strides; requires_grad, nn.Parameter and OrderedDict are kept
+    (a .grad is not). A tensor sharing memory with no other one of the checkpoint loads contiguous, in memory
+    of its own (torch.load gives back the whole storage a slice was cut from). Each tensor is also stored by
+    value, contiguous, under its own name, as safetensors readers expect. numpy arrays and scalars load back as
     numpy arrays and scalars of the same dtype. Tensor names in the file are the dotted key paths
     ("model.fc.weight", "optimizer.state.0.exp_avg"); a flat {str: Tensor} dict keeps its keys."""
     flat = _Flattener()
     tree = flat.encode(obj)
-    meta = json.dumps({"format": _FORMAT_VERSION, "tree": tree}, separators=(",", ":"), allow_nan=False)
+    meta = {"format": _FORMAT_VERSION, "tree": tree, "views": flat.views(), "requires_grad": flat.requires_grad,
+            "parameters": flat.parameters, "ordered_dicts": flat.ordered_dicts}
+    meta = json.dumps({k: v for k, v in meta.items() if v or k == "tree"}, separators=(",", ":"), allow_nan=False)
     _write_safetensors(path, flat.arrays, {_TREE_KEY: meta})
 
 
@@ -449,9 +653,12 @@ def load(path, map_location=None, weights_only=True, mmap=None):
     """Load a checkpoint written by save() or by the safetensors library (the latter as {name: Tensor}).
 
     map_location, weights_only and mmap are accepted so torch code runs unchanged, and ignored: tensors
-    load into fresh host memory, and nothing is ever unpickled, whatever weights_only says.
+    load into fresh host memory, and nothing is ever unpickled, whatever weights_only says (mmap=True with a
+    file object is refused, as torch's: there is no file to map).
     Raises CheckpointError (a ValueError) naming the path and the bad tensor for any corrupt file, and
     PickleRefusedError (a CheckpointError) for pickle/torch.save files, without executing them."""
+    if mmap and hasattr(path, "read"):
+        raise ValueError(f"load: mmap=True needs a file path; got a file object ({type(path).__name__})")
     arrays, metadata = _read_safetensors(path)
     if _TREE_KEY not in metadata:
         return {name: _from_numpy(a) for name, a in arrays.items()}
@@ -463,7 +670,8 @@ def load(path, map_location=None, weights_only=True, mmap=None):
     if not isinstance(meta, dict) or "tree" not in meta or meta.get("format") != _FORMAT_VERSION:
         raise CheckpointError(f"{where}: expected {{'format': {_FORMAT_VERSION}, 'tree': ...}}; the file may come "
                               "from a newer teenygrad")
+    _shared_views(arrays, meta.get("views", {}), where)
     try:
-        return _decode(meta["tree"], arrays, where)
+        return _Unflattener(arrays, meta, where).decode(meta["tree"])
     except RecursionError:
         raise CheckpointError(f"{where}: tree nested too deeply") from None

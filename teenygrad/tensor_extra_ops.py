@@ -577,6 +577,26 @@ def storage(self):
 
 
 @_method
+def __deepcopy__(self, memo):
+    """copy.deepcopy, keeping shared memory shared within one deepcopy, as torch's (tensor_storage.py)."""
+    from . import tensor_storage
+    return tensor_storage.deepcopy(self, memo)
+
+
+@_method
+def set_(self, source=None, storage_offset=0, size=None, stride=None):
+    """Make self view a tensor's or a storage's memory, as torch's (tensor_storage.py)."""
+    from . import tensor_storage
+    return tensor_storage.set_(self, source, storage_offset, size, stride)
+
+
+@_method
+def is_set_to(self, tensor):
+    from . import tensor_storage
+    return tensor_storage.is_set_to(self, tensor)
+
+
+@_method
 def untyped_storage(self):
     """The flat memory this tensor views, as bytes (torch's UntypedStorage; tensor_storage.py)."""
     from . import tensor_storage

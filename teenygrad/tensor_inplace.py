@@ -635,10 +635,11 @@ _LOCAL = ("_views", "_aliases", "_recipe", "_shares", "_nograd_view", "_keeps_me
 
 
 def __getstate__(self):
-    """pickle and copy keep the value, gradient and flags; the memory-sharing bookkeeping above (weak references
-    into this process's tensors and graph) stays behind, as a copy or an unpickled tensor shares no memory."""
+    """pickle and copy.copy keep the value, flags and attributes, not the gradient (as torch's; copy.deepcopy keeps
+    it: tensor_storage.deepcopy); the memory-sharing bookkeeping above (weak references into this process's tensors
+    and graph) stays behind, as a copy or an unpickled tensor shares no memory."""
     d, slots = object.__getstate__(self)
-    return ({k: v for k, v in d.items() if k not in _LOCAL} if d else d), slots
+    return ({k: v for k, v in d.items() if k not in _LOCAL} if d else d), {**slots, "_grad": None}
 
 
 Tensor._written = 0  # the stamp of the last write to a leaf's memory without a graph: see Function._written

@@ -23,6 +23,11 @@ class Parameter(Tensor):
     def __reduce_ex__(self, proto):
         return (Parameter, (Tensor._wrap(self._data), self.requires_grad))
 
+    def __deepcopy__(self, memo):  # as torch's: a copy of the values in the same layout, requires_grad, no .grad
+        if id(self) not in memo:
+            memo[id(self)] = type(self)(Tensor._wrap(self._data.copy(order="K")), self.requires_grad)
+        return memo[id(self)]
+
 
 class Buffer(Tensor):
     """torch.nn.Buffer: assigning one to a Module attribute registers it as a buffer."""
@@ -70,6 +75,11 @@ class _Uninitialized:
 
     def __reduce_ex__(self, proto):
         return (type(self), (self.requires_grad, None, self._data.dtype))
+
+    def __deepcopy__(self, memo):
+        if id(self) not in memo:
+            memo[id(self)] = type(self)(self.requires_grad, None, self._data.dtype)
+        return memo[id(self)]
 
 
 class UninitializedParameter(_Uninitialized, Parameter):

@@ -128,11 +128,13 @@ class StateDictMixin:
         if missing:
             optional = self._optional_state_keys(state_dict)
             missing = [k for k in missing if k not in optional]
-        unexpected += [k for k in state_dict if k not in own and not _local_to(k, custom)]
+        unexpected += _in_walk_order([k for k in state_dict if k not in own and not _local_to(k, custom)], mods)
         for k, (_, name, t) in own.items():
             if k not in state_dict or name is None or is_lazy(t):  # a lazy parameter takes the checkpoint's shape
                 continue
             v = state_dict[k]
+            if _not_tensor_like(k, v, errors):
+                continue
             shape = tuple(v.shape) if hasattr(v, "shape") else np.shape(v)
             if shape != t.shape:
                 errors.append(f"size mismatch for {k}: copying a param with shape {shape} from checkpoint, "
@@ -176,6 +178,8 @@ class StateDictMixin:
                     missing_keys.append(key)
                 continue
             v = state_dict[key]
+            if _not_tensor_like(key, v, error_msgs):
+                continue
             shape = tuple(v.shape) if hasattr(v, "shape") else np.shape(v)
             if not is_lazy(t) and shape != tuple(t.shape):
                 error_msgs.append(f"size mismatch for {key}: copying a param with shape {shape} from checkpoint, "
@@ -242,6 +246,28 @@ class StateDictMixin:
             if m.__dict__.get("_optional_state") and (meta.get(prefix, {}).get("version") or 0) < 2:
                 keys.update(prefix + ("." if prefix else "") + name for name in m._optional_state)
         return keys
+
+
+def _not_tensor_like(key, v, errors):
+    """A checkpoint entry that is no tensor or array (a list, a number) goes to errors, in torch's words."""
+    if isinstance(v, Tensor) or hasattr(v, "__array__"):
+        return False
+    errors.append(f'While copying the parameter named "{key}", expected torch.Tensor or Tensor-like object from '
+                  f"checkpoint but received {type(v)}")
+    return True
+
+
+def _in_walk_order(keys, mods):
+    """Unexpected keys in torch's order: by the module that reports each (the deepest one on its dotted path, as
+    torch's walk meets the modules, parents first), then as the state dict lists them."""
+    walk = {}
+    for i, (p, _) in enumerate(mods):
+        walk.setdefault(p + "." if p else "", i)
+
+    def reporter(k):
+        parts = k.split(".")
+        return max(walk.get(".".join(parts[:j]) + "." if j else "", 0) for j in range(len(parts)))
+    return sorted(keys, key=reporter)
 
 
 def _local_to(key, prefixes):
