@@ -1,0 +1,527 @@
+"""Random programs (unary and broadcasting binary ops, reductions, views, indexing, joins, matmul, where, sort-like
+multi-output ops, in-place ops on intermediates and views of them) run through teenygrad.func's transforms (vmap with
+None / negative in_dims, out_dims, dict inputs, chunk_size and nesting; grad / grad_and_value with argnums and
+has_aux; vjp, jvp, jacrev, jacfwd, hessian), forward-mode AD (dual_level / make_dual / unpack_dual, dual values
+written into plain tensors) and torch.autograd.functional (jacobian, hessian with vectorize on and off, jvp, vjp,
+hvp), in float64 and float32, compared with torch.func / torch.autograd on the same inputs (twentieth landing).
+
+torch quirks the oracle steps around: torch.func.vmap mishandles outputs that are not mapped when out_dims != 0
+(wrong values or garbage shapes), and its in-place ops on an unmapped intermediate with a mapped operand refuse: vmap
+is compared with a torch loop over the batch, which is what it means; torch.func.jacfwd / hessian with a negative
+argnums give zeros; functorch's jvp of a 0-d float32 times a Python number is float64 (the float32 oracle for jvp,
+jacfwd and hessian is the float64 run, cast). teenygrad has no forward mode (jvp is double backward), so where
+torch's reverse mode refuses a program (it saved a value the program wrote in place), teenygrad's jvp refuses too.
+
+What the sweep and the probes around it found, each pinned by a direct case below: vmap with out_dims None for a
+number among the outputs (torch returns it as it is) raised; out_dims None for an output that differs between
+batch elements silently gave the first element's (torch refuses a batched output with out_dim None); a data-dependent
+shape (boolean-mask indexing) failed inside stack without naming vmap; in_dims / out_dims took a tuple for a list
+or a namedtuple (torch's pytrees refuse); make_dual's dual and tangent did not keep the primal's strides."""
+import random
+
+import numpy as np
+import pytest
+import torch
+import torch.autograd.forward_ad as tfw
+
+import teenygrad as tg
+import teenygrad.autograd.forward_ad as gfw
+
+
+def program(L, seed, n=8, inplace=True):
+    """f(*xs) -> tuple of outputs, the same choices in any library and under any transform."""
+    def f(*xs):
+        r = random.Random(seed)
+        vals = [x * 1.0 for x in xs]
+        F = L.nn.functional
+        for _ in range(n):
+            x = vals[r.randrange(len(vals))]
+            kind = r.choice("unary unary binary binary reduce view view index join matmul where multi inplace".split())
+            if not inplace and kind == "inplace":
+                kind = "unary"
+            nd = x.ndim
+            d = r.randrange(nd) if nd else None
+            if kind == "unary":
+                op = r.choice("tanh sigmoid exp_small sin square sqrt_abs softmax log_softmax cumsum flip gelu silu "
+                              "erf atan recip pow3 logsigmoid softplus cos log1p_sq".split())
+                y = {
+                    "tanh": lambda: x.tanh(), "sigmoid": lambda: x.sigmoid(), "exp_small": lambda: (x * 0.1).exp(),
+                    "sin": lambda: x.sin(), "square": lambda: x * x, "sqrt_abs": lambda: (x * x + 1).sqrt(),
+                    "softmax": lambda: x.softmax(d) if d is not None else x.sin(),
+                    "log_softmax": lambda: F.log_softmax(x, d) if d is not None else x.cos(),
+                    "cumsum": lambda: x.cumsum(d) if d is not None else x * 2,
+                    "flip": lambda: x.flip(d) if d is not None else -x,
+                    "gelu": lambda: F.gelu(x), "silu": lambda: F.silu(x), "erf": lambda: x.erf(),
+                    "atan": lambda: x.atan(), "recip": lambda: 1 / (x * x + 1), "pow3": lambda: x ** 3,
+                    "logsigmoid": lambda: F.logsigmoid(x), "softplus": lambda: F.softplus(x), "cos": lambda: x.cos(),
+                    "log1p_sq": lambda: (x * x).log1p(),
+                }[op]()
+            elif kind == "binary":
+                yv = vals[r.randrange(len(vals))]
+                op = r.choice("add sub mul div_safe atan2 hypot_safe addcmul lerp".split())
+                try:
+                    y = {
+                        "add": lambda: x + yv, "sub": lambda: x - 2 * yv, "mul": lambda: x * yv,
+                        "div_safe": lambda: x / (yv * yv + 0.5), "atan2": lambda: L.atan2(x, yv * yv + 0.1),
+                        "hypot_safe": lambda: L.hypot(x, yv * yv + 0.3),
+                        "addcmul": lambda: L.addcmul(x, yv, x, value=0.5),
+                        "lerp": lambda: L.lerp(x, yv, 0.3),
+                    }[op]()
+                except RuntimeError:
+                    y = x * 2
+            elif kind == "reduce":
+                if nd == 0:
+                    y = x + 1
+                else:
+                    op = r.choice("sum mean amax std logsumexp norm prod var".split())
+                    k = r.random() < 0.5
+                    y = {
+                        "sum": lambda: x.sum(d, keepdim=k), "mean": lambda: x.mean(d, keepdim=k),
+                        "amax": lambda: x.amax(d, keepdim=k),
+                        "std": lambda: x.std(d, keepdim=k) if x.shape[d] > 1 else x.sum(d, keepdim=k),
+                        "logsumexp": lambda: x.logsumexp(d, keepdim=k),
+                        "norm": lambda: (x * x + 1).norm(dim=d, keepdim=k),
+                        "prod": lambda: (x * 0.3).tanh().add(1).prod(d, keepdim=k),
+                        "var": lambda: x.var(d, keepdim=k, correction=0),
+                    }[op]()
+            elif kind == "view":
+                if nd == 0:
+                    y = x.unsqueeze(0)
+                else:
+                    op = r.choice("t permute slice unsqueeze squeeze reshape expand narrow diagonal select movedim "
+                                  "unfold unbind split chunk transpose mT flatten".split())
+                    if op == "t" and nd == 2:
+                        y = x.t()
+                    elif op == "permute":
+                        p = list(range(nd)); r.shuffle(p); y = x.permute(*p)
+                    elif op == "slice":
+                        m = x.shape[d]; a = r.randrange(m); b = r.randrange(a, m) + 1
+                        idx = [slice(None)] * nd; idx[d] = slice(a, b, r.choice([1, 2])); y = x[tuple(idx)]
+                    elif op == "unsqueeze":
+                        y = x.unsqueeze(r.randrange(-nd - 1, nd + 1))
+                    elif op == "squeeze":
+                        y = x.squeeze()
+                    elif op == "reshape":
+                        y = x.reshape(-1)
+                    elif op == "expand":
+                        y = x.unsqueeze(0).expand(2, *x.shape)
+                    elif op == "narrow":
+                        m = x.shape[d]; a = r.randrange(m); y = x.narrow(d, a, m - a)
+                    elif op == "diagonal" and nd >= 2:
+                        y = x.diagonal(0, 0, 1)
+                    elif op == "select":
+                        y = x.select(d, x.shape[d] - 1)
+                    elif op == "movedim":
+                        y = x.movedim(0, -1)
+                    elif op == "unfold":
+                        y = x.unfold(d, 1, 1)
+                    elif op == "unbind":
+                        y = x.unbind(d)[-1]
+                    elif op == "split":
+                        y = x.split(1, dim=d)[0]
+                    elif op == "chunk":
+                        y = x.chunk(2, dim=d)[-1]
+                    elif op == "mT" and nd >= 2:
+                        y = x.mT
+                    elif op == "flatten":
+                        y = x.flatten()
+                    else:
+                        y = x.transpose(0, -1)
+            elif kind == "index":
+                if nd == 0:
+                    y = x * 1
+                else:
+                    op = r.choice("adv gather index_select take index_add scatter_add neg_idx".split())
+                    m = x.shape[d]
+                    ids = [r.randrange(m) for _ in range(3)]
+                    I = L.tensor(ids)
+                    if op == "adv":
+                        idx = [slice(None)] * nd; idx[d] = I; y = x[tuple(idx)]
+                    elif op == "gather":
+                        shape = list(x.shape); shape[d] = 2
+                        gi = L.tensor(np.array([r.randrange(m) for _ in range(int(np.prod(shape)))]).reshape(shape))
+                        y = x.gather(d, gi)
+                    elif op == "index_select":
+                        y = x.index_select(d, I)
+                    elif op == "take":
+                        y = x.take(L.tensor([r.randrange(x.numel()) for _ in range(4)]))
+                    elif op == "index_add":
+                        shape = list(x.shape); shape[d] = 3
+                        y = x.index_add(d, I, x.sum() * L.ones(shape, dtype=x.dtype))
+                    elif op == "scatter_add":
+                        y = x.scatter_add(d, L.zeros_like(x, dtype=L.int64), x * 2)
+                    else:
+                        y = x[-1]
+            elif kind == "join":
+                yv = vals[r.randrange(len(vals))]
+                if yv.shape == x.shape:
+                    y = L.cat([x, yv], 0) if nd else L.stack([x, yv])
+                    if r.random() < 0.5 and nd:
+                        y = L.stack([x, yv], dim=-1)
+                else:
+                    y = L.stack([x.sum(), yv.sum()])
+            elif kind == "matmul":
+                yv = vals[r.randrange(len(vals))]
+                if nd >= 1 and x.shape[-1]:
+                    k = x.shape[-1]
+                    w = yv.reshape(-1)[:1].expand(k, 2) * L.linspace(0.5, 1.5, 2 * k, dtype=x.dtype).reshape(k, 2)
+                    y = x @ w
+                    if r.random() < 0.3 and nd >= 2:
+                        y = x @ x.mT
+                else:
+                    y = x * 1
+            elif kind == "where":
+                y = L.where(x > 0.1, x * 2, -x)
+            elif kind == "multi":
+                if nd == 0:
+                    y = x.exp() * 0.1
+                else:
+                    op = r.choice("max min sort topk cummax median kthvalue".split())
+                    y = {
+                        "max": lambda: x.max(d)[0], "min": lambda: x.min(d, keepdim=True).values,
+                        "sort": lambda: x.sort(d, descending=True)[0], "topk": lambda: x.topk(1, d)[0],
+                        "cummax": lambda: x.cummax(d)[0], "median": lambda: x.median(d)[0],
+                        "kthvalue": lambda: x.kthvalue(1, d)[0],
+                    }[op]()
+            else:  # inplace on an intermediate (or a view of it)
+                t = x * 1
+                target = t
+                if nd >= 1 and t.shape[0] > 1 and r.random() < 0.5:
+                    target = t[1:] if r.random() < 0.5 else t.select(0, 0)
+                yv = vals[r.randrange(len(vals))]
+                ob = yv.sum()
+                op = r.choice("add_ mul_ tanh_ sigmoid_ copy_ div_ clamp_ addcmul_ lerp_ neg_ pow_ setitem".split())
+                {
+                    "add_": lambda: target.add_(ob, alpha=0.5), "mul_": lambda: target.mul_(ob.tanh()),
+                    "tanh_": lambda: target.tanh_(), "sigmoid_": lambda: target.sigmoid_(),
+                    "copy_": lambda: target.copy_(ob * 0.5), "div_": lambda: target.div_(ob * ob + 1),
+                    "clamp_": lambda: target.clamp_(-5.0, 5.0),
+                    "addcmul_": lambda: target.addcmul_(target, ob, value=0.3),
+                    "lerp_": lambda: target.lerp_(ob.expand(target.shape), 0.3), "neg_": lambda: target.neg_(),
+                    "pow_": lambda: target.pow_(2),
+                    "setitem": lambda: target.__setitem__(..., ob * 0.25) if target.ndim == 0 else
+                    target.__setitem__(0, ob * 0.25),
+                }[op]()
+                y = t
+            vals.append(y)
+        return tuple(vals[-2:])
+    return f
+
+
+def inputs(seed, dtype=np.float64):
+    rng = np.random.default_rng(seed)
+    shapes = [tuple(int(s) for s in rng.integers(1, 4, rng.integers(0, 3))) for _ in range(2)]
+    return [rng.standard_normal(s).astype(dtype) for s in shapes]
+
+
+def _flat(x):
+    if isinstance(x, (tuple, list)):
+        return [t for a in x for t in _flat(a)]
+    if isinstance(x, dict):
+        return [t for k in sorted(x) for t in _flat(x[k])]
+    return [x]
+
+
+def _structure(x):
+    if isinstance(x, (tuple, list)):
+        return type(x).__name__ + "(" + ",".join(_structure(a) for a in x) + ")"
+    if isinstance(x, dict):
+        return "{" + ",".join(f"{k}:{_structure(x[k])}" for k in sorted(x)) + "}"
+    return "*" if isinstance(x, (torch.Tensor, tg.Tensor)) else repr(x)
+
+
+def _compare(got, want, tol, where):
+    assert _structure(got) == _structure(want), where
+    for g, w in zip(_flat(got), _flat(want)):
+        if w is None:
+            assert g is None, where
+            continue
+        assert str(g.dtype).split(".")[-1] == str(w.dtype).split(".")[-1], where
+        assert tuple(g.shape) == tuple(w.shape), where
+        w = w.detach().numpy()
+        np.testing.assert_allclose(g.detach().numpy(), w, rtol=tol[0], atol=tol[1] * (1 + np.abs(w).max(initial=0)),
+                                   err_msg=where)
+
+
+def _cast32(x):
+    if isinstance(x, (tuple, list)):
+        return type(x)(_cast32(a) for a in x)
+    return x.float() if isinstance(x, torch.Tensor) and x.dtype == torch.float64 else x
+
+
+class Case:
+    """The transforms of one random program (seeded), each a function of the library L."""
+
+    def __init__(self, seed, dtype):
+        self.seed, self.dtype = seed, dtype
+        self.arrs = inputs(seed, dtype)
+        rng, r = np.random.default_rng(seed + 1000), random.Random(seed)
+        outs = program(torch, seed)(*[torch.tensor(a) for a in self.arrs])
+        self.cts = [rng.standard_normal(tuple(o.shape)).astype(dtype) for o in outs]
+        self.tans = [rng.standard_normal(a.shape).astype(dtype) for a in self.arrs]
+        self.argnums = r.choice([0, 1, (0, 1), (1,), -1])
+        self.argnums_fwd = 1 if self.argnums == -1 else self.argnums  # torch's jacfwd/hessian: zeros for -1
+        self.batch, self.bdims, self.barrs = 3, [], []
+        for a in self.arrs:  # each input mapped over a random dim (maybe negative) or not at all
+            how = r.choice(["none", "pos", "neg"])
+            if how == "none":
+                self.bdims.append(None), self.barrs.append(a)
+                continue
+            pos = r.randrange(a.ndim + 1)
+            self.barrs.append(np.stack([a + 0.1 * k * rng.standard_normal(a.shape) for k in range(3)], pos).astype(dtype))
+            self.bdims.append(pos if how == "pos" else pos - a.ndim - 1)
+        if self.bdims == [None, None]:
+            self.barrs[0], self.bdims[0] = np.stack([self.arrs[0] * (k + 1) for k in range(3)]).astype(dtype), 0
+        self.out_dims = r.choice([0, 1, -1, (0, 1), (-1, 0)])
+        self.chunk = r.choice([None, 1, 2])
+        self.vectorize = r.random() < 0.5
+
+    def t(self, L, arrs):
+        return [L.tensor(a.copy()) for a in arrs]
+
+    def scalar(self, L):
+        f = program(L, self.seed)
+
+        def g(*xs):
+            o = f(*xs)
+            return sum(((v * (k + 1.5)).sin()).sum() for k, v in enumerate(o)), o[0]
+        return g
+
+    # ---- the transforms ----
+    def vjp(self, L):
+        out, fn = L.func.vjp(program(L, self.seed), *self.t(L, self.arrs))
+        return out, fn(tuple(self.t(L, self.cts)))
+
+    def jvp(self, L):
+        return L.func.jvp(program(L, self.seed), tuple(self.t(L, self.arrs)), tuple(self.t(L, self.tans)))
+
+    def grad(self, L):
+        return L.func.grad(self.scalar(L), argnums=self.argnums, has_aux=True)(*self.t(L, self.arrs))
+
+    def grad_and_value(self, L):
+        return L.func.grad_and_value(lambda *xs: self.scalar(L)(*xs)[0], argnums=self.argnums)(*self.t(L, self.arrs))
+
+    def jacrev(self, L):
+        return L.func.jacrev(program(L, self.seed), argnums=self.argnums)(*self.t(L, self.arrs))
+
+    def jacfwd(self, L, jac=None):
+        jac = jac or L.func.jacfwd
+        f = program(L, self.seed)
+        return jac(lambda *xs: (f(*xs), xs[0] * 2), argnums=self.argnums_fwd, has_aux=True)(*self.t(L, self.arrs))
+
+    def hessian(self, L, rev=False):
+        F, f = L.func, (lambda *xs: self.scalar(L)(*xs)[0])
+        h = F.jacrev(F.jacrev(f, argnums=self.argnums_fwd), argnums=self.argnums_fwd) if rev else F.hessian(
+            f, argnums=self.argnums_fwd)
+        return h(*self.t(L, self.arrs))
+
+    def _per_element(self, L, name, xs):
+        f = program(L, self.seed)
+        if name == "vmap_grad":
+            return L.func.grad(lambda *x: self.scalar(L)(*x)[0], argnums=self.argnums)(*xs)
+        if name == "vmap_jvp":
+            return L.func.jvp(f, tuple(xs), tuple(x.cos() for x in xs))[1]
+        if name == "vmap_dict":
+            return f(xs[0]["a"], xs[0]["b"])
+        return f(*xs)
+
+    def vmap(self, L, name="vmap"):
+        F = L.func
+        xs = self.t(L, self.barrs)
+        if name == "vmap":
+            return F.vmap(program(L, self.seed), in_dims=tuple(self.bdims), out_dims=self.out_dims,
+                          chunk_size=self.chunk)(*xs)
+        if name == "vmap_dict":
+            return F.vmap(lambda p: self._per_element(L, name, [p]), in_dims=({"a": self.bdims[0], "b": self.bdims[1]},))(
+                {"a": xs[0], "b": xs[1]})
+        return F.vmap(lambda *x: self._per_element(L, name, x), in_dims=tuple(self.bdims))(*xs)
+
+    def vmap_loop(self, name):
+        """what vmap means, by torch: func per batch element, the results stacked along out_dims"""
+        xs = self.t(torch, self.barrs)
+        if name == "vmap_jvp" and self.dtype == np.float32:
+            xs = [x.double() for x in xs]
+        res = []
+        for i in range(self.batch):
+            x = [t if d is None else t.select(d, i) for t, d in zip(xs, self.bdims)]
+            res.append(self._per_element(torch, name, [{"a": x[0], "b": x[1]}] if name == "vmap_dict" else x))
+        od = self.out_dims if name == "vmap" else 0
+        if isinstance(res[0], tuple):
+            ods = od if isinstance(od, tuple) else (od,) * len(res[0])
+            out = tuple(torch.stack([r[j] for r in res], d) for j, d in enumerate(ods))
+        else:
+            out = torch.stack(res, od if isinstance(od, int) else od[0])
+        return _cast32(out) if name == "vmap_jvp" and self.dtype == np.float32 else out
+
+    def nested_vmap(self, L):
+        F, f = L.func, program(L, self.seed)
+        d0 = self.bdims[0]
+        x2 = np.stack([self.barrs[0], self.barrs[0] * 0.5]) if d0 is not None else np.stack([self.arrs[0],
+                                                                                            self.arrs[0] * 2])
+        inner = F.vmap(f, in_dims=(d0, self.bdims[1]))
+        return F.vmap(inner, in_dims=(0, None))(L.tensor(x2), L.tensor(self.barrs[1]))
+
+    def nested_vmap_loop(self):
+        d0 = self.bdims[0]
+        x2 = np.stack([self.barrs[0], self.barrs[0] * 0.5]) if d0 is not None else np.stack([self.arrs[0],
+                                                                                            self.arrs[0] * 2])
+        outer = []
+        for j in range(2):
+            xs = [torch.tensor(x2[j]), torch.tensor(self.barrs[1])]
+            res = [program(torch, self.seed)(*[t if d is None else t.select(d, i) for t, d in zip(xs, self.bdims)])
+                   for i in range(self.batch)]
+            outer.append(tuple(torch.stack([r[k] for r in res]) for k in range(len(res[0]))))
+        return tuple(torch.stack([o[k] for o in outer]) for k in range(len(outer[0])))
+
+    def forward_ad(self, L, into_plain=False):
+        fw = tfw if L is torch else gfw
+        with fw.dual_level():
+            duals = [fw.make_dual(x, v) for x, v in zip(self.t(L, self.arrs), self.t(L, self.tans))]
+            if into_plain:  # a plain tensor takes a dual value in place
+                plain = self.t(L, self.arrs)[0] * 1
+                plain[0] = duals[1].sum() if plain.ndim else plain.copy_(duals[1].sum())
+                duals[0] = plain
+            return [tuple(fw.unpack_dual(o)) for o in program(L, self.seed)(*duals)]
+
+    def functional(self, L, which):
+        AF, xs = L.autograd.functional, tuple(self.t(L, self.arrs))
+        f, s = program(L, self.seed), (lambda *a: self.scalar(L)(*a)[0])
+        return {"jacobian": lambda: AF.jacobian(f, xs, vectorize=self.vectorize),
+                "hessian": lambda: AF.hessian(s, xs, vectorize=self.vectorize),
+                "jvp": lambda: AF.jvp(f, xs, tuple(self.t(L, self.tans))),
+                "vjp": lambda: AF.vjp(f, xs, tuple(self.t(L, self.cts))),
+                "hvp": lambda: AF.hvp(s, xs, tuple(self.t(L, self.tans)))}[which]()
+
+
+FORWARD = {"jvp", "jacfwd", "hessian", "vmap_jvp", "forward_ad", "forward_ad_into_plain", "AF.hessian", "AF.hvp",
+           "AF.jvp"}
+TORCH_VMAP_LIMITS = ("is not possible because there exists", "doesn't match the broadcast shape")
+
+
+def _run(fn):
+    try:
+        return "ran", fn()
+    except Exception as e:  # noqa: BLE001 (compared: both refusing is fine)
+        return "refused", e
+
+
+def _oracle(case, name):
+    """torch's answer for transform `name`: ('ran', value) or ('refused', error)"""
+    if name == "vmap_jvp" and case.dtype == np.float32:  # (functorch's float32 jvp quirk, above)
+        return _run(lambda: case.vmap_loop(name))
+    if name in ("vmap", "vmap_grad", "vmap_jvp", "vmap_dict", "nested_vmap"):
+        status, val = _run(lambda: case.vmap(torch, name) if name != "nested_vmap" else case.nested_vmap(torch))
+        if status == "refused" and not any(m in str(val) for m in TORCH_VMAP_LIMITS) and "Dimension out" not in str(
+                val) and "same number of dimensions" not in str(val) and "expand" not in str(val):
+            return status, val
+        return _run(lambda: case.vmap_loop(name) if name != "nested_vmap" else case.nested_vmap_loop())
+    if case.dtype == np.float32 and name in ("jvp", "jacfwd", "hessian"):
+        status, val = _oracle(Case(case.seed, np.float64), name)
+        return status, _cast32(val) if status == "ran" else val
+    fn = _transforms(case, torch)[name]
+    status, val = _run(fn)
+    if status == "refused" and name in ("jacfwd", "hessian") and any(m in str(val) for m in TORCH_VMAP_LIMITS):
+        return _run(lambda: case.jacfwd(torch, torch.func.jacrev) if name == "jacfwd" else case.hessian(torch, True))
+    return status, val
+
+
+def _transforms(case, L):
+    t = {name: (lambda name=name: getattr(case, name)(L)) for name in
+         ("vjp", "jvp", "grad", "grad_and_value", "jacrev", "jacfwd", "hessian", "forward_ad", "nested_vmap")}
+    for name in ("vmap", "vmap_grad", "vmap_jvp", "vmap_dict"):
+        t[name] = lambda name=name: case.vmap(L, name)
+    t["forward_ad_into_plain"] = lambda: case.forward_ad(L, into_plain=True)
+    for which in ("jacobian", "hessian", "jvp", "vjp", "hvp"):
+        t["AF." + which] = lambda which=which: case.functional(L, which)
+    return t
+
+
+def _reverse_mode_refuses(case):
+    """whether torch's reverse mode refuses the program (it saved a value that the program wrote in place)"""
+    for fn in (lambda: case.vjp(torch), lambda: case.hessian(torch, rev=True)):
+        status, e = _run(fn)
+        if status == "refused" and "modified by an inplace operation" in str(e):
+            return True
+    return False
+
+
+TRANSFORMS = sorted(_transforms(Case(0, np.float64), tg))
+
+
+@pytest.mark.parametrize("dtype", [np.float64, np.float32], ids=["float64", "float32"])
+@pytest.mark.filterwarnings("ignore:There is a performance drop")
+@pytest.mark.parametrize("seed", range(16))
+def test_random_program_through_transforms_as_torch(seed, dtype):
+    case = Case(seed, dtype)
+    tol = (1e-7, 1e-9) if dtype == np.float64 else (3e-3, 5e-4)
+    mine = _transforms(case, tg)
+    for name in TRANSFORMS:
+        want, got = _oracle(case, name), _run(mine[name])
+        where = f"seed {seed} {np.dtype(dtype).name} {name}"
+        if want[0] == "refused":
+            assert got[0] == "refused", f"{where}: torch refused ({str(want[1])[:200]}), teenygrad ran"
+            continue
+        if got[0] == "refused" and name in FORWARD and "modified by an inplace operation" in str(got[1]):
+            assert _reverse_mode_refuses(case), f"{where}: {got[1]}"  # teenygrad's forward mode is reverse mode
+            continue
+        assert got[0] == "ran", f"{where}: torch ran, teenygrad refused: {got[1]!r}"
+        _compare(got[1], want[1], tol, where)
+
+
+# ---- the findings, directly ---------------------------------------------------------------------------------
+X = np.random.default_rng(0).standard_normal((3, 4))
+
+
+@pytest.mark.parametrize("call", [
+    lambda L, x: L.func.vmap(lambda a: (a * 2, 3), out_dims=(0, None))(x),
+    lambda L, x: L.func.vmap(lambda a: (a.sum(), "tag"), out_dims=(0, None))(x),
+    lambda L, x: L.func.vmap(lambda a: {"v": a.exp(), "n": 2.5}, out_dims={"v": 1, "n": None})(x),
+    lambda L, x: L.func.vmap(lambda a: [a, [L.ones(2, dtype=L.float64), 7]], out_dims=[0, [None, None]])(x),
+], ids=["tuple-int", "tuple-str", "dict-float", "nested-list"])
+def test_vmap_returns_numbers_with_out_dims_none_as_torch(call):
+    """torch returns a non-tensor output with out_dim None as it is; teenygrad raised ('expected only Tensors')"""
+    want, got = call(torch, torch.tensor(X)), call(tg, tg.tensor(X))
+    _compare([t for t in _flat(got) if isinstance(t, tg.Tensor)], [t for t in _flat(want) if isinstance(t, torch.Tensor)],
+             (1e-12, 1e-12), "")
+    assert [t for t in _flat(got) if not isinstance(t, tg.Tensor)] == [t for t in _flat(want)
+                                                                        if not isinstance(t, torch.Tensor)]
+
+
+@pytest.mark.parametrize("out", [lambda a: a, lambda a: (a * 2).sum(), lambda a: a[0] + 1])
+def test_vmap_refuses_a_batched_output_with_out_dims_none(out):
+    """an output that depends on the batch, with out_dim None: torch refuses; teenygrad gave the first element's"""
+    for L in (torch, tg):
+        with pytest.raises(ValueError, match="out_dim"):
+            L.func.vmap(out, out_dims=None)(L.tensor(X))
+    # one that does not depend on it is returned once, as torch's
+    for L in (torch, tg):
+        assert L.func.vmap(lambda a, c: c * 2, in_dims=(0, None), out_dims=None)(L.tensor(X), L.ones(2)).tolist() \
+            == [2.0, 2.0]
+
+
+@pytest.mark.parametrize("fn", [lambda a: a[a > 0], lambda a: a.nonzero(), lambda a: a.masked_select(a > 0.5),
+                                lambda a: a.unique()], ids=["bool-mask", "nonzero", "masked_select", "unique"])
+def test_vmap_refuses_data_dependent_shapes_naming_vmap(fn):
+    x = np.array([[1.0, -1.0, 0.0], [1.0, 1.0, 1.0], [0.0, 0.7, 0.0]])
+    with pytest.raises(RuntimeError, match="vmap"):
+        torch.func.vmap(fn)(torch.tensor(x))
+    with pytest.raises(RuntimeError, match="vmap: func returned tensors of shapes .* data-dependent shape"):
+        tg.func.vmap(fn)(tg.tensor(x))
+
+
+@pytest.mark.parametrize("call", [
+    lambda L, x: L.func.vmap(lambda p: p[0] + p[1], in_dims=((0, 0),))([x, x]),
+    lambda L, x: L.func.vmap(lambda p: p[0] + p[1], in_dims=([0, 0],))((x, x)),
+    lambda L, x: L.func.vmap(lambda a: [a, a], out_dims=(0, 1))(x),
+    lambda L, x: L.func.vmap(lambda a: (a, a), out_dims=[0, 1])(x),
+    lambda L, x: L.func.vmap(lambda a: a.max(0), out_dims=(0, 0))(x),
+], ids=["tuple-in-dims-for-list", "list-in-dims-for-tuple", "tuple-out-dims-for-list", "list-out-dims-for-tuple",
+        "tuple-out-dims-for-namedtuple"])
+def test_vmap_dims_must_match_the_pytree_type_as_torch(call):
+    for L in (torch, tg):
+        with pytest.raises(ValueError, match="not compatible with the structure"):
+            call(L, L.tensor(X))
+    for L in (torch, tg):  # the matching spelling works
+        assert [tuple(t.shape) for t in L.func.vmap(lambda a: [a, a], out_dims=[0, 1])(L.tensor(X))] == [(3, 4), (4, 3)]
+        assert tuple(L.func.vmap(lambda p: p[0] + p[1], in_dims=([0, 1],))([L.tensor(X), L.tensor(X.T.copy())]).shape) \
+            == (3, 4)
