@@ -525,3 +525,36 @@ def test_vmap_dims_must_match_the_pytree_type_as_torch(call):
         assert [tuple(t.shape) for t in L.func.vmap(lambda a: [a, a], out_dims=[0, 1])(L.tensor(X))] == [(3, 4), (4, 3)]
         assert tuple(L.func.vmap(lambda p: p[0] + p[1], in_dims=([0, 1],))([L.tensor(X), L.tensor(X.T.copy())]).shape) \
             == (3, 4)
+
+
+@pytest.mark.parametrize("layouts", [("T", "C"), ("C", "T"), ("T", "T")])
+def test_make_dual_keeps_the_primal_layout_as_torch(layouts):
+    """torch's dual is a view of the primal (its strides), and a tangent of another layout is copied into the
+    primal's; teenygrad's dual was a C-contiguous copy and the tangent kept its own strides. (A primal with gaps,
+    x[:, ::2], still gives a dense dual: teenygrad's dual is a copy, see teenygrad.autograd.forward_ad.)"""
+    def arr(how, seed):
+        a = np.random.default_rng(seed).standard_normal((4, 6))
+        return {"C": lambda L: L.tensor(a.T.copy()), "T": lambda L: L.tensor(a).t()}[how]
+    got = {}
+    for L, fw in ((torch, tfw), (tg, gfw)):
+        x, v = arr(layouts[0], 1)(L), arr(layouts[1], 2)(L)
+        with fw.dual_level():
+            d = fw.make_dual(x, v)
+            p, t = fw.unpack_dual(d)
+            y = fw.unpack_dual((d * 2).sin())
+        got[L] = [d.stride(), p.stride(), t.stride()], (p, t) + tuple(y)
+    assert got[tg][0] == got[torch][0]
+    _compare(got[tg][1], got[torch][1], (1e-12, 1e-12), str(layouts))
+
+
+def test_make_dual_tangent_copied_into_the_primal_layout_stays_differentiable():
+    got = {}
+    for L, fw in ((torch, tfw), (tg, gfw)):
+        v = L.tensor(np.random.default_rng(3).standard_normal((4, 3)), requires_grad=True)
+        with fw.dual_level():
+            d = fw.make_dual(L.tensor(X), (v * 2).t())
+            t = fw.unpack_dual(d.exp() * d).tangent
+        assert t.requires_grad
+        (t * t).sum().backward()
+        got[L] = v.grad
+    _compare(got[tg], got[torch], (1e-12, 1e-12), "")

@@ -24,6 +24,7 @@ Where it differs from torch:
 import weakref
 from collections import namedtuple
 
+from .._arrays import xp_of
 from .engine import grad as _grad
 from .function import Function
 from .grad_mode import enable_grad, is_grad_enabled
@@ -44,7 +45,7 @@ class MakeDual(Function):
     keeps_graph = True  # its backward reads no arrays
 
     def forward(self, l, x):
-        return l.copy()
+        return l.copy(order="K")  # in x's layout (strides), as torch's dual, a view of x
 
     def backward(self, g):
         return g, (g if self.needs_input_grad[1] else None)
@@ -161,6 +162,9 @@ def make_dual(tensor, tangent, *, level=None):
                            f"level {level} is not supported.")
     leaf = tensor.detach().requires_grad_(True)
     dual = MakeDual.apply(leaf, tensor)
+    if tangent.stride() != dual.stride():  # torch keeps the tangent in the primal's layout: a copy where it differs
+        from ..tensor import Tensor
+        tangent = Tensor._wrap(xp_of(dual._data).empty_like(dual._data)).copy_(tangent)
     dual._ctx.tangent = tangent
     _duals.add(dual._ctx)
     return dual
