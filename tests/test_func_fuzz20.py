@@ -16,7 +16,9 @@ What the sweep and the probes around it found, each pinned by a direct case belo
 number among the outputs (torch returns it as it is) raised; out_dims None for an output that differs between
 batch elements silently gave the first element's (torch refuses a batched output with out_dim None); a data-dependent
 shape (boolean-mask indexing) failed inside stack without naming vmap; in_dims / out_dims took a tuple for a list
-or a namedtuple (torch's pytrees refuse); make_dual's dual and tangent did not keep the primal's strides."""
+or a namedtuple (torch's pytrees refuse); make_dual's dual and tangent did not keep the primal's strides;
+logcumsumexp's double backward had no derivative in the gradient where it is 0, so jvp (taken at u = 0) read 0 for
+its tangent and a hessian where the gradient reaching it is 0 was wrong (torch.func.hessian is too)."""
 import random
 
 import numpy as np
@@ -558,3 +560,33 @@ def test_make_dual_tangent_copied_into_the_primal_layout_stays_differentiable():
         (t * t).sum().backward()
         got[L] = v.grad
     _compare(got[tg], got[torch], (1e-12, 1e-12), "")
+
+
+@pytest.mark.parametrize("transform", ["jvp", "forward_ad"])
+@pytest.mark.parametrize("dim", [0, 1, -1])
+def test_jvp_of_logcumsumexp_as_torch(transform, dim):
+    """teenygrad's jvp is the derivative of J^T u in u, taken at u = 0, where logcumsumexp's double backward (log-space
+    halves of log(max(+-u, 0))) had no derivative: the tangent read 0"""
+    rng = np.random.default_rng(dim + 5)
+    x, v = rng.uniform(-3, 3, (3, 4)), rng.standard_normal((3, 4))
+    got = {}
+    for L, fw in ((torch, tfw), (tg, gfw)):
+        f = lambda a: (a.logcumsumexp(dim) * 1.5).sin()
+        if transform == "jvp":
+            got[L] = L.func.jvp(f, (L.tensor(x),), (L.tensor(v),))
+        else:
+            with fw.dual_level():
+                got[L] = tuple(fw.unpack_dual(f(fw.make_dual(L.tensor(x), L.tensor(v)))))
+    _compare(got[tg], got[torch], (1e-10, 1e-12), transform)
+
+
+def test_hessian_through_logcumsumexp_where_the_gradient_reaching_it_is_zero():
+    """f = sum(logcumsumexp(x) * x) at a zero in x: the gradient reaching logcumsumexp is 0 there, and its double
+    backward dropped the derivative in it (H[0, 0] 1.108 for 2.108). torch.func.hessian has the same gap (its forward
+    mode over reverse), so the oracle is central differences of torch's gradient."""
+    x = np.array([0.0, 1.0, -0.5, 0.0])
+    f = lambda L: (lambda a: (a.logcumsumexp(0) * a).sum())
+    grad = lambda a: torch.func.grad(f(torch))(torch.tensor(a)).numpy()
+    want = np.stack([(grad(x + 1e-6 * e) - grad(x - 1e-6 * e)) / 2e-6 for e in np.eye(4)])
+    for got in (tg.func.hessian(f(tg))(tg.tensor(x)), tg.autograd.functional.hessian(f(tg), tg.tensor(x))):
+        np.testing.assert_allclose(got.numpy(), want, rtol=1e-6, atol=1e-7)
