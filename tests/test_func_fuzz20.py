@@ -38,7 +38,8 @@ def program(L, seed, n=8, inplace=True):
         F = L.nn.functional
         for _ in range(n):
             x = vals[r.randrange(len(vals))]
-            kind = r.choice("unary unary binary binary reduce view view index join matmul where multi inplace".split())
+            kind = r.choice("unary unary binary binary reduce view view index join matmul where multi inplace nn "
+                            "nn".split())
             if not inplace and kind == "inplace":
                 kind = "unary"
             nd = x.ndim
@@ -185,6 +186,47 @@ def program(L, seed, n=8, inplace=True):
                         "cummax": lambda: x.cummax(d)[0], "median": lambda: x.median(d)[0],
                         "kthvalue": lambda: x.kthvalue(1, d)[0],
                     }[op]()
+            elif kind == "nn":
+                op = r.choice("normalize layer_norm cross_entropy conv1d einsum cumprod masked_fill clamp_t pow_t "
+                              "mse huber logaddexp trace_like det matrix_norm baddbmm glu elu smoothl1 cosine "
+                              "pdist_like group_norm softmin std_mean var_all renorm dist kl rrelu_eval "
+                              "hardtanh mish selu celu softsign tanhshrink".split())
+                yv = vals[r.randrange(len(vals))]
+                x2 = x.reshape(1, -1) if nd < 2 else x.reshape(-1, x.shape[-1])
+                y = {
+                    "normalize": lambda: F.normalize(x2, dim=-1),
+                    "layer_norm": lambda: F.layer_norm(x2, x2.shape[-1:]),
+                    "cross_entropy": lambda: F.cross_entropy(x2, L.zeros(x2.shape[0], dtype=L.int64)),
+                    "conv1d": lambda: F.conv1d(x2.unsqueeze(0), L.linspace(-1, 1, x2.shape[0] * 2, dtype=x.dtype)
+                                               .reshape(2, x2.shape[0], 1)),
+                    "einsum": lambda: L.einsum("ij,kj->ik", x2, x2),
+                    "cumprod": lambda: (x2 * 0.5).cumprod(-1),
+                    "masked_fill": lambda: x.masked_fill(x > 0.5, 0.25),
+                    "clamp_t": lambda: x.clamp(min=yv.sum() * 0.1 - 0.5, max=x * 0 + 0.8),
+                    "pow_t": lambda: (x * x + 0.5) ** (yv.sum().tanh() + 1.5),
+                    "mse": lambda: F.mse_loss(x, x * 0 + yv.sum()),
+                    "huber": lambda: F.huber_loss(x, x.sin(), delta=0.5),
+                    "logaddexp": lambda: L.logaddexp(x2, x2.cos()),
+                    "trace_like": lambda: x2.diagonal().sum(),
+                    "det": lambda: (x2[:1, :1] * 1 + 0.5).det() if x2.shape[0] else x,
+                    "matrix_norm": lambda: L.linalg.matrix_norm(x2 + 0.1),
+                    "baddbmm": lambda: L.baddbmm(x2.unsqueeze(0), x2.unsqueeze(0), x2.mT.unsqueeze(0))
+                    if x2.shape[0] == x2.shape[1] else x2 * 3,
+                    "glu": lambda: F.glu(L.cat([x2, x2.sin()], -1), -1),
+                    "elu": lambda: F.elu(x), "smoothl1": lambda: F.smooth_l1_loss(x, x.cos()),
+                    "cosine": lambda: F.cosine_similarity(x2 + 0.1, x2.sin() + 0.2, dim=-1),
+                    "pdist_like": lambda: (x2 - x2.flip(0) + 0.3).norm(dim=-1),
+                    "group_norm": lambda: F.group_norm(x2.unsqueeze(-1), 1) if x2.shape[-1] > 1 else x2,
+                    "softmin": lambda: F.softmin(x2, -1),
+                    "std_mean": lambda: L.std_mean(x2, -1)[0] if x2.shape[-1] > 1 else x2,
+                    "var_all": lambda: x.var() if x.numel() > 1 else x,
+                    "renorm": lambda: x2.renorm(2, 0, 0.5),
+                    "dist": lambda: L.dist(x, x.sin() + 0.1),
+                    "kl": lambda: F.kl_div(F.log_softmax(x2, -1), F.softmax(x2.cos(), -1), reduction="batchmean"),
+                    "rrelu_eval": lambda: F.leaky_relu(x, 0.2),
+                    "hardtanh": lambda: F.hardtanh(x * 2), "mish": lambda: F.mish(x), "selu": lambda: F.selu(x),
+                    "celu": lambda: F.celu(x), "softsign": lambda: F.softsign(x), "tanhshrink": lambda: F.tanhshrink(x),
+                }[op]()
             else:  # inplace on an intermediate (or a view of it)
                 t = x * 1
                 target = t
@@ -270,7 +312,8 @@ class Case:
                 self.bdims.append(None), self.barrs.append(a)
                 continue
             pos = r.randrange(a.ndim + 1)
-            self.barrs.append(np.stack([a + 0.1 * k * rng.standard_normal(a.shape) for k in range(3)], pos).astype(dtype))
+            moved = [a + 0.1 * k * rng.standard_normal(a.shape) for k in range(3)]
+            self.barrs.append(np.stack(moved, pos).astype(dtype))
             self.bdims.append(pos if how == "pos" else pos - a.ndim - 1)
         if self.bdims == [None, None]:
             self.barrs[0], self.bdims[0] = np.stack([self.arrs[0] * (k + 1) for k in range(3)]).astype(dtype), 0
@@ -334,8 +377,8 @@ class Case:
             return F.vmap(program(L, self.seed), in_dims=tuple(self.bdims), out_dims=self.out_dims,
                           chunk_size=self.chunk)(*xs)
         if name == "vmap_dict":
-            return F.vmap(lambda p: self._per_element(L, name, [p]), in_dims=({"a": self.bdims[0], "b": self.bdims[1]},))(
-                {"a": xs[0], "b": xs[1]})
+            dims = {"a": self.bdims[0], "b": self.bdims[1]}
+            return F.vmap(lambda p: self._per_element(L, name, [p]), in_dims=(dims,))({"a": xs[0], "b": xs[1]})
         return F.vmap(lambda *x: self._per_element(L, name, x), in_dims=tuple(self.bdims))(*xs)
 
     def vmap_loop(self, name):
@@ -452,7 +495,7 @@ TRANSFORMS = sorted(_transforms(Case(0, np.float64), tg))
 
 @pytest.mark.parametrize("dtype", [np.float64, np.float32], ids=["float64", "float32"])
 @pytest.mark.filterwarnings("ignore:There is a performance drop")
-@pytest.mark.parametrize("seed", range(16))
+@pytest.mark.parametrize("seed", range(14))
 def test_random_program_through_transforms_as_torch(seed, dtype):
     case = Case(seed, dtype)
     tol = (1e-7, 1e-9) if dtype == np.float64 else (3e-3, 5e-4)
@@ -483,8 +526,8 @@ X = np.random.default_rng(0).standard_normal((3, 4))
 def test_vmap_returns_numbers_with_out_dims_none_as_torch(call):
     """torch returns a non-tensor output with out_dim None as it is; teenygrad raised ('expected only Tensors')"""
     want, got = call(torch, torch.tensor(X)), call(tg, tg.tensor(X))
-    _compare([t for t in _flat(got) if isinstance(t, tg.Tensor)], [t for t in _flat(want) if isinstance(t, torch.Tensor)],
-             (1e-12, 1e-12), "")
+    tensors = lambda out, T: [t for t in _flat(out) if isinstance(t, T)]
+    _compare(tensors(got, tg.Tensor), tensors(want, torch.Tensor), (1e-12, 1e-12), "")
     assert [t for t in _flat(got) if not isinstance(t, tg.Tensor)] == [t for t in _flat(want)
                                                                         if not isinstance(t, torch.Tensor)]
 
