@@ -288,8 +288,15 @@ def jvp(func, primals, tangents, *, strict=False, has_aux=False):
         us = [o.detach().new_zeros(o.shape).requires_grad_(o.is_floating_point() or o.is_complex()) for o in outs]
         live = [(o, u) for o, u in zip(outs, us) if o.requires_grad]
         if live:
-            gs = _autograd_grad([o for o, _ in live], inputs, [u for _, u in live], create_graph=True,
-                                allow_unused=True, materialize_grads=True)
+            try:
+                gs = _autograd_grad([o for o, _ in live], inputs, [u for _, u in live], create_graph=True,
+                                    allow_unused=True, materialize_grads=True)
+            except RuntimeError as e:
+                if "modified by an inplace operation" not in str(e):
+                    raise
+                raise RuntimeError(f"jvp: teenygrad computes a jvp by double backward (it has no forward mode), so "
+                                   f"it needs what func's backward saved, where torch's forward mode does not: "
+                                   f"{e}") from None
             pairs = [(g, t) for g, t in zip(gs, tans) if g.requires_grad]
         else:
             pairs = []
@@ -332,7 +339,10 @@ def vmap(func, in_dims=0, out_dims=0, randomness="error", *, chunk_size=None):
     an int or None for all arguments, or a tuple with one per positional argument; a pytree argument's tensors share
     its dim), and the results are stacked along out_dims (None: an output that does not depend on the batch, taken
     from the first element). randomness: 'error' raises when func draws from the default generator, 'same' gives
-    every element the same numbers, 'different' fresh ones. The values are vmap's; the speed is a Python loop's."""
+    every element the same numbers, 'different' fresh ones. The values are vmap's; the speed is a Python loop's.
+    Unlike torch's, func sees each element's values: .item(), float() and Python control flow on a batch value run
+    per element (torch refuses them; teenygrad cannot tell a batch value from another without tracking every op),
+    and only a data-dependent shape that differs between elements is refused."""
     _randomness_check(randomness)
     if chunk_size is not None and (not isinstance(chunk_size, int) or chunk_size <= 0):
         raise ValueError(f"vmap: chunk_size should be None or greater than 0. (got {chunk_size})")

@@ -648,3 +648,20 @@ def test_jvp_of_pow_with_tensor_exponent_at_a_zero_base_as_torch():
         got[L] = (L.func.jvp(L.pow, (L.tensor(x), L.tensor(y)), (L.tensor(vx), L.tensor(vy))),
                   L.func.jvp(lambda a: L.pow(a * a, a), (L.tensor(x),), (L.tensor(vx),)))
     _compare(got[tg], got[torch], (1e-12, 1e-12), "pow")
+
+
+def test_jvp_of_a_program_whose_backward_torch_refuses_says_why():
+    """t.mul_(t) overwrites a value t * t's backward needs: torch's reverse mode refuses, its forward mode runs;
+    teenygrad's jvp is double backward, so it refuses too, and says that this is why (it named only backward)"""
+    def f(x):
+        t = x * 1
+        t.mul_(t)
+        return t
+    x, v = np.array([0.5, 1.5]), np.array([1.0, -2.0])
+    with pytest.raises(RuntimeError, match="modified by an inplace operation"):
+        torch.func.vjp(f, torch.tensor(x))[1](torch.tensor(v))
+    torch.func.jvp(f, (torch.tensor(x),), (torch.tensor(v),))  # runs
+    with pytest.raises(RuntimeError, match="jvp: teenygrad computes a jvp by double backward.*modified by an inplace"):
+        tg.func.jvp(f, (tg.tensor(x),), (tg.tensor(v),))
+    with gfw.dual_level(), pytest.raises(RuntimeError, match="unpack_dual: .*double backward.*modified by an inplace"):
+        gfw.unpack_dual(f(gfw.make_dual(tg.tensor(x), tg.tensor(v))))

@@ -199,6 +199,11 @@ def unpack_dual(tensor, *, level=None):
         except NotImplementedError as e:
             raise NotImplementedError(f"unpack_dual: teenygrad computes tangents by double backward "
                                       f"(teenygrad.autograd.forward_ad), and {e}") from e
+        except RuntimeError as e:  # a value the backward needs was written in place (torch's forward mode runs)
+            if "modified by an inplace operation" not in str(e):
+                raise
+            raise RuntimeError(f"unpack_dual: teenygrad computes tangents by double backward "
+                               f"(teenygrad.autograd.forward_ad), which needs what the backward saved: {e}") from None
         pairs = [(g, n.tangent) for g, n in zip(gs, nodes) if g is not None and g.requires_grad]
         if not pairs:  # J^T u does not depend on u: every J is zero
             return UnpackedDualTensor(primal, u.detach() * 0)
