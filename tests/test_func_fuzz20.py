@@ -684,3 +684,26 @@ def test_jvp_of_a_program_whose_backward_torch_refuses_says_why():
         tg.func.jvp(f, (tg.tensor(x),), (tg.tensor(v),))
     with gfw.dual_level(), pytest.raises(RuntimeError, match="unpack_dual: .*double backward.*modified by an inplace"):
         gfw.unpack_dual(f(gfw.make_dual(tg.tensor(x), tg.tensor(v))))
+
+
+@pytest.mark.parametrize("transform", ["grad", "vmap_grad", "jacrev", "jvp", "hessian", "ensemble"])
+def test_functional_call_of_a_module_through_transforms_as_torch(transform):
+    """a small module called with parameters given as a dict (torch.func.functional_call) under each transform"""
+    rng = np.random.default_rng(9)
+    shapes = {"0.weight": (5, 4), "0.bias": (5,), "2.weight": (2, 5), "2.bias": (2,)}
+    params = {k: rng.standard_normal(s) * 0.5 for k, s in shapes.items()}
+    x = rng.standard_normal((3, 4))
+    got = {}
+    for L in (torch, tg):
+        F, m = L.func, L.nn.Sequential(L.nn.Linear(4, 5), L.nn.Tanh(), L.nn.Linear(5, 2)).double()
+        p = {k: L.tensor(v) for k, v in params.items()}
+        loss = lambda q, a: (F.functional_call(m, q, (a,)) ** 2).sum()
+        got[L] = {"grad": lambda: F.grad(loss)(p, L.tensor(x)),
+                  "vmap_grad": lambda: F.vmap(F.grad(loss), in_dims=(None, 0))(p, L.tensor(x)),
+                  "jacrev": lambda: F.jacrev(lambda q: F.functional_call(m, q, (L.tensor(x),)))(p),
+                  "jvp": lambda: F.jvp(lambda q: F.functional_call(m, q, (L.tensor(x),)), (p,),
+                                       ({k: v.cos() for k, v in p.items()},)),
+                  "hessian": lambda: F.hessian(lambda w: loss({**p, "2.weight": w}, L.tensor(x)))(p["2.weight"]),
+                  "ensemble": lambda: F.vmap(lambda q: F.functional_call(m, q, (L.tensor(x),)))(
+                      {k: L.stack([v, v * 0.5, -v]) for k, v in p.items()})}[transform]()
+    _compare(got[tg], got[torch], (1e-10, 1e-12), transform)
