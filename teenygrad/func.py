@@ -6,6 +6,7 @@ grad outside the transform (such an input, or a parameter func closes over), the
 create_graph=True, so the result is differentiable in it, as torch's is. There is no forward-mode AD: jacfwd, jvp and
 linearize are computed in reverse mode."""
 from .tensor import Tensor
+from ._arrays import xp_of
 from .autograd import grad as _autograd_grad, enable_grad
 from .autograd.grad_mode import is_grad_enabled
 from .autograd.forward_ad import _walk
@@ -38,13 +39,13 @@ def _leaves(x, op="func"):
 
 
 def _like(x, flat):
-    """Rebuild x's structure from the flat list of tensors (consumed in order)."""
-    if isinstance(x, Tensor):
-        return flat.pop(0)
+    """Rebuild x's structure from the flat list of its leaves (consumed in order)."""
     if isinstance(x, (tuple, list)):
         parts = [_like(a, flat) for a in x]
         return type(x)(*parts) if hasattr(x, "_fields") else type(x)(parts)  # a namedtuple (max, sort) too
-    return {k: _like(v, flat) for k, v in x.items()}
+    if isinstance(x, dict):
+        return {k: _like(v, flat) for k, v in x.items()}
+    return flat.pop(0)
 
 
 def _outer(tensors, fresh):
@@ -287,8 +288,15 @@ def jvp(func, primals, tangents, *, strict=False, has_aux=False):
         us = [o.detach().new_zeros(o.shape).requires_grad_(o.is_floating_point() or o.is_complex()) for o in outs]
         live = [(o, u) for o, u in zip(outs, us) if o.requires_grad]
         if live:
-            gs = _autograd_grad([o for o, _ in live], inputs, [u for _, u in live], create_graph=True,
-                                allow_unused=True, materialize_grads=True)
+            try:
+                gs = _autograd_grad([o for o, _ in live], inputs, [u for _, u in live], create_graph=True,
+                                    allow_unused=True, materialize_grads=True)
+            except RuntimeError as e:
+                if "modified by an inplace operation" not in str(e):
+                    raise
+                raise RuntimeError(f"jvp: teenygrad computes a jvp by double backward (it has no forward mode), so "
+                                   f"it needs what func's backward saved, where torch's forward mode does not: "
+                                   f"{e}") from None
             pairs = [(g, t) for g, t in zip(gs, tans) if g.requires_grad]
         else:
             pairs = []
@@ -331,7 +339,10 @@ def vmap(func, in_dims=0, out_dims=0, randomness="error", *, chunk_size=None):
     an int or None for all arguments, or a tuple with one per positional argument; a pytree argument's tensors share
     its dim), and the results are stacked along out_dims (None: an output that does not depend on the batch, taken
     from the first element). randomness: 'error' raises when func draws from the default generator, 'same' gives
-    every element the same numbers, 'different' fresh ones. The values are vmap's; the speed is a Python loop's."""
+    every element the same numbers, 'different' fresh ones. The values are vmap's; the speed is a Python loop's.
+    Unlike torch's, func sees each element's values: .item(), float() and Python control flow on a batch value run
+    per element (torch refuses them; teenygrad cannot tell a batch value from another without tracking every op),
+    and only a data-dependent shape that differs between elements is refused."""
     _randomness_check(randomness)
     if chunk_size is not None and (not isinstance(chunk_size, int) or chunk_size <= 0):
         raise ValueError(f"vmap: chunk_size should be None or greater than 0. (got {chunk_size})")
@@ -406,18 +417,25 @@ def _zeros_slice(t, d):
     return t.detach().new_zeros(tuple(shape))
 
 
+def _output_leaves(x):
+    """The leaves of an output pytree: its tensors, and anything else that is not a tuple, list or dict (a number
+    returned with out_dims None)."""
+    if isinstance(x, (tuple, list)):
+        return [t for a in x for t in _output_leaves(a)]
+    if isinstance(x, dict):
+        return [t for v in x.values() for t in _output_leaves(v)]
+    return [x]
+
+
 def _stacked_outputs(results, out_dims, n):
     """vmap's result: the per-element outputs stacked along out_dims (an int or None for all outputs, or one per
     output); n == 0: results holds one output from a zeros element, giving the shapes."""
     from .tensor_join import stack
     first = results[0]
-    outs = [_leaves(r) if isinstance(r, (Tensor, tuple, list, dict)) else [r] for r in results]
+    outs = [_output_leaves(r) for r in results]
     if isinstance(first, Tensor) and isinstance(out_dims, tuple) and len(out_dims) == 1:
         out_dims = out_dims[0]
-    if not isinstance(first, (Tensor, tuple, list, dict)):
-        odims = [out_dims] if out_dims is None or isinstance(out_dims, int) else None
-    else:
-        odims = _dims_per_leaf(first, out_dims, "out_dims", "outputs", _strict=False)
+    odims = _dims_per_leaf(first, out_dims, "out_dims", "outputs", _strict=False)
     if odims is None:
         raise ValueError(f"vmap: out_dims={out_dims!r} is not compatible with the structure of `outputs` "
                          f"{_structure(first)}")
@@ -425,11 +443,20 @@ def _stacked_outputs(results, out_dims, n):
     for j, d in enumerate(odims):
         col = [o[j] for o in outs]
         if d is None:
+            if isinstance(col[0], Tensor) and not all(_same(col[0], t) for t in col[1:]):
+                raise ValueError(f"vmap: out_dims is None for an output that differs between batch elements (it "
+                                 f"depends on the mapped inputs; torch's vmap refuses to return a batched tensor "
+                                 f"with out_dim None): give that output an out_dim")
             stacked.append(col[0])
             continue
         if not isinstance(col[0], Tensor):
             raise ValueError(f"vmap: func must only return Tensors, got type {type(col[0]).__name__}. Did you mean to "
                              f"set out_dims= to None for output?")
+        shapes = list(dict.fromkeys(tuple(t.shape) for t in col))
+        if len(shapes) > 1:
+            raise RuntimeError(f"vmap: func returned tensors of shapes {shapes[:4]} for different batch elements: a "
+                               f"data-dependent shape (boolean-mask indexing, nonzero, unique, masked_select), which "
+                               f"vmap cannot batch, as torch's refuses")
         if n == 0:
             stacked.append(stack(col, dim=d).narrow(d, 0, 0))
             continue
@@ -437,14 +464,24 @@ def _stacked_outputs(results, out_dims, n):
     return _like(first, stacked) if isinstance(first, (tuple, list, dict)) else stacked[0]
 
 
+def _same(a, b):
+    """Whether two of func's outputs hold the same value (NaN equal to NaN): an output not mapped over the batch."""
+    if a is b:
+        return True
+    if a.shape != b.shape or a.dtype != b.dtype:
+        return False
+    xp = xp_of(a._data)
+    return bool(xp.array_equal(a._data, b._data, equal_nan=a.is_floating_point() or a.is_complex()))
+
+
 def _dims_per_leaf(a, d, what="in_dims", of="inputs", _strict=True):
     """vmap's in_dim (or out_dim) d for argument (output) a, as one dim (or None) per tensor of a: an int (or None)
     applies to all of them; a tuple, list or dict shaped like (a prefix of) a gives each part its own. Not
     compatible: ValueError, or None when not _strict (the caller names the whole structure)."""
     if d is None or isinstance(d, int):
-        return [d] * len(_leaves(a))
+        return [d] * len(_output_leaves(a))
     parts = None
-    if isinstance(d, (tuple, list)) and isinstance(a, (tuple, list)) and len(d) == len(a):
+    if isinstance(d, (tuple, list)) and type(a) is type(d) and len(d) == len(a):  # a tuple for a tuple, as torch
         parts = [_dims_per_leaf(part, dd, what, of, _strict) for part, dd in zip(a, d)]
     elif isinstance(d, dict) and isinstance(a, dict) and d.keys() == a.keys():
         parts = [_dims_per_leaf(a[k], d[k], what, of, _strict) for k in a]

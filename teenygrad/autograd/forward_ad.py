@@ -24,6 +24,7 @@ Where it differs from torch:
 import weakref
 from collections import namedtuple
 
+from .._arrays import xp_of
 from .engine import grad as _grad
 from .function import Function
 from .grad_mode import enable_grad, is_grad_enabled
@@ -44,7 +45,7 @@ class MakeDual(Function):
     keeps_graph = True  # its backward reads no arrays
 
     def forward(self, l, x):
-        return l.copy()
+        return l.copy(order="K")  # in x's layout (strides), as torch's dual, a view of x
 
     def backward(self, g):
         return g, (g if self.needs_input_grad[1] else None)
@@ -161,6 +162,9 @@ def make_dual(tensor, tangent, *, level=None):
                            f"level {level} is not supported.")
     leaf = tensor.detach().requires_grad_(True)
     dual = MakeDual.apply(leaf, tensor)
+    if tangent.stride() != dual.stride():  # torch keeps the tangent in the primal's layout: a copy where it differs
+        from ..tensor import Tensor
+        tangent = Tensor._wrap(xp_of(dual._data).empty_like(dual._data)).copy_(tangent)
     dual._ctx.tangent = tangent
     _duals.add(dual._ctx)
     return dual
@@ -195,6 +199,11 @@ def unpack_dual(tensor, *, level=None):
         except NotImplementedError as e:
             raise NotImplementedError(f"unpack_dual: teenygrad computes tangents by double backward "
                                       f"(teenygrad.autograd.forward_ad), and {e}") from e
+        except RuntimeError as e:  # a value the backward needs was written in place (torch's forward mode runs)
+            if "modified by an inplace operation" not in str(e):
+                raise
+            raise RuntimeError(f"unpack_dual: teenygrad computes tangents by double backward "
+                               f"(teenygrad.autograd.forward_ad), which needs what the backward saved: {e}") from None
         pairs = [(g, n.tangent) for g, n in zip(gs, nodes) if g is not None and g.requires_grad]
         if not pairs:  # J^T u does not depend on u: every J is zero
             return UnpackedDualTensor(primal, u.detach() * 0)

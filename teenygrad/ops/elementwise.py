@@ -200,14 +200,17 @@ class Pow(Function):
                     gy = sum_to(_where((xa == 0) & real_y, 0.0, g * (self._output(self.z) * xc.log()).conj()),
                                 ya.shape)
             return gx, gy
+        # the branches that torch's zeros replace stay finite (x^0, log x read as 0): their gradient is then 0, not
+        # 0 * inf = NaN (a jvp, which differentiates this in g, read NaN at x = 0)
         with np.errstate(divide="ignore", invalid="ignore"):
             if n[0]:
-                gx = sum_to(_where(ya == 0, 0.0, g * y * x ** (y - 1.0)), xa.shape)
+                y0 = ya == 0
+                gx = sum_to(_where(y0, 0.0, g * y * x ** (_where(y0, 1.0, y) - 1.0)), xa.shape)
             if n[1]:  # log x on x > 0 only; the -inf / NaN of x <= 0 enter as constants (no gradient there anyway)
-                pos = xa > 0
+                pos, zeroed = xa > 0, (xa == 0) & (ya >= 0)
                 logx = _where(pos, _where(pos, x, 1.0).log(),
-                              const(np.where(xa == 0, -np.inf, np.nan).astype(xa.dtype)))
-                gy = sum_to(_where((xa == 0) & (ya >= 0), 0.0, g * self._output(self.z) * logx), ya.shape)
+                              const(np.where(zeroed, 0, np.where(xa == 0, -np.inf, np.nan)).astype(xa.dtype)))
+                gy = sum_to(_where(zeroed, 0.0, g * self._output(self.z) * logx), ya.shape)
         return gx, gy
 
 
