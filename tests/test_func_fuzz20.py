@@ -480,3 +480,20 @@ def test_functional_call_of_a_module_through_transforms_as_torch(transform):
                   "ensemble": lambda: F.vmap(lambda q: F.functional_call(m, q, (L.tensor(x),)))(
                       {k: L.stack([v, v * 0.5, -v]) for k, v in p.items()})}[transform]()
     _compare(got[tg], got[torch], (1e-10, 1e-12), transform)
+
+
+@pytest.mark.parametrize("transform", ["jvp", "hvp", "hessian"])
+def test_angle_has_a_double_backward_as_torch(transform):
+    """angle had no double backward, so jvp, hvp and hessian through it were refused where torch computes them"""
+    rng = np.random.default_rng(4)
+    re, im, v = rng.standard_normal((3, 4)), rng.standard_normal((3, 4)), rng.standard_normal((3, 4))
+    re[0, 0] = im[0, 0] = 0.0  # angle's gradient is 0 at z = 0, as torch's
+    got = {}
+    for L in (torch, tg):
+        f = lambda a, b: (L.complex(a, b).angle() * 1.3).sin().sum()
+        args = (L.tensor(re), L.tensor(im))
+        got[L] = {"jvp": lambda: L.func.jvp(lambda z: z.angle().exp(), (L.complex(*args),),
+                                            (L.complex(*args).conj(),)),
+                  "hvp": lambda: L.autograd.functional.hvp(f, args, (L.tensor(v), L.tensor(v * 0.5))),
+                  "hessian": lambda: L.func.hessian(f, argnums=(0, 1))(*args)}[transform]()
+    _compare(got[tg], got[torch], (1e-10, 1e-12), transform)

@@ -116,6 +116,13 @@ class Angle(Function):
             out = g * (1j * z) / a2
         return xp_of(z).where(a2 == 0, 0, out).astype(z.dtype, copy=False)
 
+    def backward_graph(self, g):
+        from ..autograd.graph_backward import where
+        z, at0 = self._input(0, self.z), const(self.z == 0)
+        re, im = z.real, z.imag
+        a2 = where(at0, 1.0, re * re + im * im)  # 1 at z = 0, where the result is 0 (no 0 / 0 in its gradient)
+        return where(at0, 0.0, Complex.apply(-im * g / a2, re * g / a2))  # g i z / |z|^2
+
 
 def view_as_real_array(z):
     """(...,) complex -> (..., 2) real sharing z's memory, strides and all (torch's: a non-contiguous z too, so
