@@ -479,3 +479,24 @@ def test_encoder_nested_fast_path_zeros_padding(case):
         warnings.simplefilter("ignore")
         want, got = _nested_encoder_run(torch, case), _nested_encoder_run(tg, case)
     np.testing.assert_allclose(got, want, rtol=1e-4, atol=1e-5)
+
+
+@pytest.mark.parametrize("dtype", ["float32", "float64", "bool"])
+@pytest.mark.parametrize("layout", ["padded", "concatenated"])
+def test_ctc_float_and_bool_targets_as_torch(dtype, layout):
+    """ctc_loss refused float and bool targets (torch reads them as their int64 casts)."""
+    rng = np.random.default_rng(3)
+    x = rng.standard_normal((6, 2, 4)).astype(np.float32)
+    labels = np.array([[1.7, 2.2, 3.0], [3.9, 1.0, 0.0]]) if dtype != "bool" else np.ones((2, 3))  # 0 is blank
+    lens = (3, 2)
+    if layout == "concatenated":
+        labels = np.concatenate([labels[0, :3], labels[1, :2]])
+    res = []
+    for L in (torch, tg):
+        xt = L.tensor(x, requires_grad=True)
+        loss = L.nn.functional.ctc_loss(xt.log_softmax(-1), L.tensor(labels.astype(dtype)), (6, 5), lens,
+                                        reduction="sum")
+        loss.backward()
+        res.append((loss.detach().numpy(), xt.grad.numpy()))
+    for got, want in zip(res[1], res[0]):
+        np.testing.assert_allclose(got, want, rtol=1e-5, atol=1e-6)
