@@ -539,7 +539,7 @@ def scaled_dot_product_attention(query, key, value, attn_mask=None, dropout_p=0.
         raise ValueError(f"scaled_dot_product_attention: dropout_p must be in [0, 1], got {dropout_p}")
     L, S = q.shape[-2], k.shape[-2]
     mask = None
-    if is_causal and attn_mask is not None:  # torch 2.13 applies both: the mask with the causal cut folded in
+    if is_causal and attn_mask is not None:  # torch's CPU flash kernel applies both: the causal cut folded in
         if not isinstance(attn_mask, Tensor):
             attn_mask = Tensor._wrap(on_device_of(q._data, np.asarray(attn_mask)))
         if dropout_p > 0 or _sdpa_math_path(query, key, value, attn_mask):  # torch's math path refuses both
