@@ -118,6 +118,58 @@ def test_sdpa_fuzz(chunk):
         _compare(_sdpa_run, seed)
 
 
+def _sdpa_layout_run(L, seed):
+    """Broadcast batch dims between query and key / value, transposed and strided inputs, and a float mask with
+    -inf entries that needs a gradient (a learned bias) or not."""
+    r, rng = random.Random(seed), np.random.default_rng(seed)
+    dt = r.choice(["float32", "float64"])
+    B = r.choice([(2,), (2, 3), (1, 2)])
+    t_q, t_k, e, ev = r.randint(1, 4), r.randint(1, 4), r.randint(1, 4), r.randint(1, 4)
+    kB, qB = tuple(1 if r.random() < 0.3 else b for b in B), tuple(1 if r.random() < 0.2 else b for b in B)
+    leaves = []
+    for shape in (qB + (t_q, e), kB + (t_k, e), kB + (t_k, ev)):
+        a = rng.standard_normal(shape).astype(dt)
+        layout = r.choice(["contiguous", "transposed", "strided"])
+        if layout == "transposed":
+            t = L.tensor(np.ascontiguousarray(np.swapaxes(a, -1, -2))).transpose(-1, -2)
+        else:
+            t = L.tensor(np.repeat(a, 2, axis=-1))[..., ::2] if layout == "strided" else L.tensor(a)
+        leaves.append(t.detach().requires_grad_())
+    shape = tuple(1 if r.random() < 0.4 else s for s in B + (t_q, t_k))[r.randrange(len(B) + 1):]
+    m = rng.standard_normal(shape).astype(dt)
+    m[rng.random(shape) < 0.3] = -np.inf
+    mask = L.tensor(m, requires_grad=r.random() < 0.6)
+    out = L.nn.functional.scaled_dot_product_attention(*leaves, attn_mask=mask, is_causal=r.random() < 0.2,
+                                                       scale=r.choice([None, 0.5]))
+    return _backward(L, [out], leaves + [mask], [], rng)
+
+
+@pytest.mark.parametrize("chunk", range(2))
+def test_sdpa_layout_and_learned_mask_fuzz(chunk):
+    for seed in range(chunk * 80, chunk * 80 + 80):
+        _compare(_sdpa_layout_run, seed)
+
+
+def _learned_mask_run(L):
+    rng = np.random.default_rng(4)
+    q, k, v = (L.tensor(rng.standard_normal(s).astype(np.float32), requires_grad=True)
+               for s in ((2, 3, 4), (2, 5, 4), (2, 5, 2)))
+    m = rng.standard_normal((3, 5)).astype(np.float32)
+    m[1] = -np.inf  # a query row that attends to nothing
+    mask = L.tensor(m, requires_grad=True)
+    out = L.nn.functional.scaled_dot_product_attention(q, k, v, attn_mask=mask)
+    (out * L.tensor(rng.standard_normal((2, 3, 2)).astype(np.float32))).sum().backward()
+    return [t.detach().numpy() for t in (out, q.grad, k.grad, v.grad, mask.grad)]
+
+
+def test_sdpa_learned_mask_fully_masked_row_is_zero():
+    """A float mask that needs a gradient (a learned bias) with a row of -inf gave NaN for that row's output and
+    NaN gradients everywhere; torch's safe softmax gives 0 and gradient 0 there."""
+    for got, want in zip(_learned_mask_run(tg), _learned_mask_run(torch)):
+        assert np.isfinite(got).all()
+        np.testing.assert_allclose(got, want, rtol=1e-5, atol=1e-6)
+
+
 def _sdpa_direct(L, case):
     q, k = L.ones(2, 2, 3, 4), L.ones(2, 2, 5, 4)
     F = L.nn.functional
@@ -141,10 +193,13 @@ def _sdpa_direct(L, case):
         return F.scaled_dot_product_attention(q[0], k[0], k[0], attn_mask=L.zeros(2, 2, 3, 5, dtype=L.bool))
     if case == "mask_longer_batch":
         return F.scaled_dot_product_attention(q[:1], k[:1], k[:1], attn_mask=L.zeros(2, 1, 3, 5))
+    if case == "mask_of_key_batch":  # the scores take the broadcast batch of query and key
+        return F.scaled_dot_product_attention(q[:1], k, k[:1], attn_mask=L.zeros(2, 1, 3, 5))
 
 
 @pytest.mark.parametrize("case", ["causal_3d", "causal_3d_mask", "causal_kv_batch_1", "causal_strided_q", "causal_4d_ok",
-                                  "float64_mask", "float32_mask_of_float64", "mask_more_dims", "mask_longer_batch"])
+                                  "float64_mask", "float32_mask_of_float64", "mask_more_dims", "mask_longer_batch",
+                                  "mask_of_key_batch"])
 def test_sdpa_masks_as_torch(case):
     """attn_mask beside is_causal was applied on any input (torch refuses it off its CPU flash kernel), a float64
     mask of a float32 query was taken (torch: float32 or the query's dtype), and a mask with more or longer dims

@@ -558,11 +558,12 @@ def scaled_dot_product_attention(query, key, value, attn_mask=None, dropout_p=0.
             raise TypeError(f"scaled_dot_product_attention: attn_mask must be bool (True = attend) or float "
                             f"(added to the scores), got {m.dtype}")
         try:
-            if np.broadcast_shapes(m.shape, q.shape[:-2] + (L, S)) != q.shape[:-2] + (L, S):
+            scores = np.broadcast_shapes(q.shape[:-2], k.shape[:-2]) + (L, S)
+            if np.broadcast_shapes(m.shape, scores) != scores:
                 raise ValueError  # a mask of more dims, or longer ones, would grow the output
         except ValueError:
             raise RuntimeError(f"scaled_dot_product_attention: attn_mask shape {m.shape} can't be broadcast to "
-                               f"the scores' shape {q.shape[:-2] + (L, S)}") from None
+                               f"the scores' shape (query {q.shape}, key {k.shape})") from None
         if m.dtype != np.bool_ and attn_mask.requires_grad and is_grad_enabled():
             return _attention_learned_mask(q, k, v, attn_mask, dropout_p, scale, generator)
         mask = (np.where(m, q.dtype.type(0), q.dtype.type(-np.inf)) if m.dtype == np.bool_
@@ -630,7 +631,9 @@ def _attention_learned_mask(q, k, v, mask, dropout_p, scale, generator):
     """SDPA with a float mask that needs a gradient (a learned bias, as T5's): composed from differentiable ops,
     since the fused op takes its mask as a constant."""
     sc = 1 / math.sqrt(q.shape[-1]) if scale is None else scale
-    a = softmax((q @ k.transpose(-1, -2)) * sc + (mask if mask.dtype == q.dtype else mask.to(q.dtype)), -1)
+    s = (q @ k.transpose(-1, -2)) * sc + (mask if mask.dtype == q.dtype else mask.to(q.dtype))
+    dead = (s.detach() == -math.inf).all(-1, keepdim=True)  # rows that attend to nothing give 0, as torch's
+    a = softmax(s.masked_fill(dead, 0.0), -1).masked_fill(dead, 0.0)  # safe softmax (not NaN), gradient 0
     return dropout(a, dropout_p, True, generator=generator) @ v
 
 
