@@ -555,3 +555,27 @@ def test_ctc_float_and_bool_targets_as_torch(dtype, layout):
         res.append((loss.detach().numpy(), xt.grad.numpy()))
     for got, want in zip(res[1], res[0]):
         np.testing.assert_allclose(got, want, rtol=1e-5, atol=1e-6)
+
+
+def _transformer_nested_run(L):
+    rng = np.random.default_rng(5)
+    torch.manual_seed(0)
+    make = lambda lib: lib.nn.Transformer(4, 2, 2, 1, 8, 0.0, batch_first=True)
+    tm = make(torch)
+    with torch.no_grad():
+        for p in tm.parameters():
+            p.add_(torch.from_numpy(rng.standard_normal(tuple(p.shape)).astype(np.float32)) * 0.1)
+    m = _load(L, make(L), _state(tm)).eval()
+    src, tgt = (L.tensor(rng.standard_normal(s).astype(np.float32)) for s in ((2, 4, 4), (2, 3, 4)))
+    kpm = L.tensor(np.array([[False, False, True, True], [False, False, False, True]]))
+    with L.no_grad():
+        return m(src, tgt, src_key_padding_mask=kpm).numpy()
+
+
+def test_transformer_memory_of_nested_encoder():
+    """nn.Transformer in eval under no_grad: its encoder takes torch's nested path, so the memory the decoder
+    attends to (no memory mask here) holds the final norm's bias at the padded positions, and every output with it."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        want, got = _transformer_nested_run(torch), _transformer_nested_run(tg)
+    np.testing.assert_allclose(got, want, rtol=1e-4, atol=1e-5)
