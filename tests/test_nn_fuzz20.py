@@ -15,8 +15,12 @@ length longer than it; a negative scale with is_causal on the CPU flash kernel (
 
 What the sweep found, each also pinned by a direct case below: scaled_dot_product_attention applied an attn_mask
 beside is_causal on every input, where torch refuses both unless its CPU flash kernel runs (4-D inputs, a 2-D or
-4-D mask, unit-strided last dims, ...); took a float mask of any float dtype (torch: float32 or the query's); and
-let a mask with more (or longer) dims than the scores grow the output (torch refuses)."""
+4-D mask, unit-strided last dims, ...); took a float mask of any float dtype (torch: float32 or the query's); let
+a mask with more (or longer) dims than the scores grow the output (torch refuses); and with a float mask that
+needs a gradient gave NaN (output and every gradient) for a row of -inf, where torch's safe softmax gives 0.
+TransformerEncoder ignored enable_nested_tensor: where torch takes its nested fast path the padded positions come
+out 0 before the final norm (nn.Transformer's decoder then attends to that memory). ctc_loss refused float and
+bool targets, which torch reads as their int64 casts."""
 
 import random
 import warnings
