@@ -11,7 +11,8 @@ Torch quirks left out: its eval fast path gives NaN rows where a key padding mas
 paths give 0); TransformerDecoderLayer.__setstate__ swaps an nn.Module activation for relu when TransformerDecoder
 deep-copies the layer; its CPU embedding_bag backward with scale_grad_by_freq divides by another id's count; CTC
 targets holding the blank label (torch's docs forbid them); pack_padded_sequence reading past the input for a
-length longer than it; a negative scale with is_causal on the CPU flash kernel (NaN).
+length longer than it; a negative scale with is_causal on the CPU flash kernel (NaN); its encoder layer's eval fast
+path giving NaN for a float src_mask beside a bool key padding mask.
 
 What the sweep found, each also pinned by a direct case below: scaled_dot_product_attention applied an attn_mask
 beside is_causal on every input, where torch refuses both unless its CPU flash kernel runs (4-D inputs, a 2-D or
@@ -201,9 +202,9 @@ def _sdpa_direct(L, case):
         return F.scaled_dot_product_attention(q[:1], k, k[:1], attn_mask=L.zeros(2, 1, 3, 5))
 
 
-@pytest.mark.parametrize("case", ["causal_3d", "causal_3d_mask", "causal_kv_batch_1", "causal_strided_q", "causal_4d_ok",
-                                  "float64_mask", "float32_mask_of_float64", "mask_more_dims", "mask_longer_batch",
-                                  "mask_of_key_batch"])
+@pytest.mark.parametrize("case", ["causal_3d", "causal_3d_mask", "causal_kv_batch_1", "causal_strided_q",
+                                  "causal_4d_ok", "float64_mask", "float32_mask_of_float64", "mask_more_dims",
+                                  "mask_longer_batch", "mask_of_key_batch"])
 def test_sdpa_masks_as_torch(case):
     """attn_mask beside is_causal was applied on any input (torch refuses it off its CPU flash kernel), a float64
     mask of a float32 query was taken (torch: float32 or the query's dtype), and a mask with more or longer dims
