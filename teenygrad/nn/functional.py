@@ -525,6 +525,10 @@ def scaled_dot_product_attention(query, key, value, attn_mask=None, dropout_p=0.
         raise RuntimeError(f"scaled_dot_product_attention: shapes don't fit: query {q.shape}, key {k.shape}, "
                            f"value {v.shape} (need query E == key E and key S == value S)")
     _same_float("scaled_dot_product_attention", q, k, v)
+    float_mask = isinstance(attn_mask, Tensor) and dt.is_floating(attn_mask.dtype)
+    if float_mask and attn_mask.dtype not in (np.float32, q.dtype):
+        raise RuntimeError(f"scaled_dot_product_attention: a float attn_mask must be float32 or the query's dtype "
+                           f"({q.dtype}), got {attn_mask.dtype}")
     a = q._data
     if half_on_host(a):  # in float32, rounded once at the end, as torch's CPU attention
         if isinstance(attn_mask, Tensor) and attn_mask.dtype != np.bool_:
@@ -535,13 +539,14 @@ def scaled_dot_product_attention(query, key, value, attn_mask=None, dropout_p=0.
         raise ValueError(f"scaled_dot_product_attention: dropout_p must be in [0, 1], got {dropout_p}")
     L, S = q.shape[-2], k.shape[-2]
     mask = None
-    if is_causal and attn_mask is not None:  # torch 2.13 applies both: the mask with the causal cut folded in
-        if (isinstance(attn_mask, Tensor) and attn_mask.requires_grad or dropout_p > 0
-                or v.shape[-1] != q.shape[-1]):  # where torch 2.13 takes its math path, which refuses both
-            raise RuntimeError("scaled_dot_product_attention: Explicit attn_mask should not be set when "
-                               "is_causal=True (with dropout, a mask that requires grad, or value's E != query's)")
+    if is_causal and attn_mask is not None:  # torch's CPU flash kernel applies both: the causal cut folded in
         if not isinstance(attn_mask, Tensor):
             attn_mask = Tensor._wrap(on_device_of(q._data, np.asarray(attn_mask)))
+        if dropout_p > 0 or _sdpa_math_path(query, key, value, attn_mask):  # torch's math path refuses both
+            raise RuntimeError(f"scaled_dot_product_attention: Explicit attn_mask should not be set when "
+                               f"is_causal=True (torch's math path: query {tuple(query.shape)}, key "
+                               f"{tuple(key.shape)}, value {tuple(value.shape)}, attn_mask {tuple(attn_mask.shape)}, "
+                               f"dropout_p {dropout_p})")
         keep = Tensor._wrap(on_device_of(q._data, np.tril(np.ones((L, S), np.bool_))))
         attn_mask = attn_mask & keep if attn_mask.dtype == np.bool_ else attn_mask.masked_fill(~keep, -math.inf)
         is_causal = False
@@ -553,10 +558,12 @@ def scaled_dot_product_attention(query, key, value, attn_mask=None, dropout_p=0.
             raise TypeError(f"scaled_dot_product_attention: attn_mask must be bool (True = attend) or float "
                             f"(added to the scores), got {m.dtype}")
         try:
-            np.broadcast_shapes(m.shape, q.shape[:-2] + (L, S))
+            scores = np.broadcast_shapes(q.shape[:-2], k.shape[:-2]) + (L, S)
+            if np.broadcast_shapes(m.shape, scores) != scores:
+                raise ValueError  # a mask of more dims, or longer ones, would grow the output
         except ValueError:
             raise RuntimeError(f"scaled_dot_product_attention: attn_mask shape {m.shape} can't be broadcast to "
-                               f"the scores' shape {q.shape[:-2] + (L, S)}") from None
+                               f"the scores' shape (query {q.shape}, key {k.shape})") from None
         if m.dtype != np.bool_ and attn_mask.requires_grad and is_grad_enabled():
             return _attention_learned_mask(q, k, v, attn_mask, dropout_p, scale, generator)
         mask = (np.where(m, q.dtype.type(0), q.dtype.type(-np.inf)) if m.dtype == np.bool_
@@ -592,6 +599,20 @@ def _attention_of_empty(q, k, v, mask, causal, scale, drop):
     return a @ v
 
 
+def _sdpa_math_path(q, k, v, mask):
+    """Whether torch 2.13 runs SDPA on its math path (which refuses attn_mask beside is_causal) rather than its CPU
+    flash kernel (which applies both): flash takes 4-D (b, h, t, e) inputs of one batch and head count (key/value
+    heads may divide the query's with enable_gqa), one head dim, the last dims unit-strided, and a 2-D mask or a 4-D
+    one of batch and heads 1 or the query's, not needing a gradient."""
+    if q.ndim != 4 or k.ndim != 4 or v.ndim != 4 or not q.shape[-1] == k.shape[-1] == v.shape[-1]:
+        return True
+    if not q.shape[0] == k.shape[0] == v.shape[0] or k.shape[1] != v.shape[1] or q.shape[1] % max(k.shape[1], 1):
+        return True
+    if any(t.stride(-1) != 1 for t in (q, k, v)) or mask.requires_grad or mask.ndim not in (2, 4):
+        return True
+    return mask.ndim == 4 and (mask.shape[0] not in (1, q.shape[0]) or mask.shape[1] not in (1, q.shape[1]))
+
+
 def _repeat_kv_heads(q, k, v):
     """Grouped-query attention: Hq query heads share Hkv key/value heads (dim -3), each key/value head repeated
     Hq / Hkv times in a row (repeat_interleave, as torch's math path), so query head h reads head h // (Hq / Hkv)."""
@@ -610,7 +631,9 @@ def _attention_learned_mask(q, k, v, mask, dropout_p, scale, generator):
     """SDPA with a float mask that needs a gradient (a learned bias, as T5's): composed from differentiable ops,
     since the fused op takes its mask as a constant."""
     sc = 1 / math.sqrt(q.shape[-1]) if scale is None else scale
-    a = softmax((q @ k.transpose(-1, -2)) * sc + (mask if mask.dtype == q.dtype else mask.to(q.dtype)), -1)
+    s = (q @ k.transpose(-1, -2)) * sc + (mask if mask.dtype == q.dtype else mask.to(q.dtype))
+    dead = (s.detach() == -math.inf).all(-1, keepdim=True)  # rows that attend to nothing give 0, as torch's
+    a = softmax(s.masked_fill(dead, 0.0), -1).masked_fill(dead, 0.0)  # safe softmax (not NaN), gradient 0
     return dropout(a, dropout_p, True, generator=generator) @ v
 
 

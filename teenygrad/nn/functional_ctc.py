@@ -114,6 +114,8 @@ def ctc_loss(log_probs, targets, input_lengths, target_lengths, blank=0, reducti
         log_probs = log_probs.unsqueeze(1)
     T, N, C = log_probs.shape
     tg = _host(targets._data) if isinstance(targets, Tensor) else np.asarray(targets)
+    if tg.dtype.kind in "fb":  # torch reads float and bool labels as their int64 casts
+        tg = tg.astype(np.int64)
     if tg.dtype.kind not in "iu":
         raise RuntimeError(f"{op}: targets must be integers, got dtype {tg.dtype}")
     if unbatched:  # torch reads (S,) targets as concatenated: exactly target_length labels

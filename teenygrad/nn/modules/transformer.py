@@ -3,11 +3,14 @@ torch's submodule names (so state_dicts load across) and torch's layout: (t, b, 
 batch_first. Masks follow nn.MultiheadAttention: bool True means "may NOT attend"; float masks are added to the
 scores."""
 import copy
+import numpy as np
+from ...autograd.grad_mode import is_grad_enabled
 from ...creation import full
+from ...tensor import Tensor
 from .. import functional as F, init
 from .module import Module
 from .container import ModuleList
-from .activation import Dropout
+from .activation import Dropout, ReLU, GELU
 from .linear import Linear
 from .normalization import LayerNorm
 from .attention import MultiheadAttention
@@ -62,8 +65,8 @@ class TransformerEncoderLayer(Module):
 
 class TransformerEncoder(Module):
     """num_layers independent copies of encoder_layer applied in turn, then the optional final norm.
-    enable_nested_tensor is accepted and ignored (no nested tensors here: padded positions are computed, not
-    skipped, so they hold values where torch's nested fast path would give zeros)."""
+    With enable_nested_tensor, where torch packs the batch into a nested tensor (see _nested_keep), the padded
+    positions come out 0 before the final norm, as torch's; elsewhere they are computed as any other position."""
     def __init__(self, encoder_layer, num_layers, norm=None, enable_nested_tensor=True, mask_check=True):
         super().__init__()
         self.layers = ModuleList([copy.deepcopy(encoder_layer) for _ in range(num_layers)])
@@ -74,7 +77,29 @@ class TransformerEncoder(Module):
         out = src
         for layer in self.layers:
             out = layer(out, src_mask=mask, src_key_padding_mask=src_key_padding_mask, is_causal=bool(is_causal))
+        keep = self._nested_keep(src, mask, src_key_padding_mask)
+        if keep is not None:
+            out = out.masked_fill(Tensor._from_data(~keep[..., None], device=out.device), 0.0)
         return out if self.norm is None else self.norm(out)
+
+    def _nested_keep(self, src, mask, key_padding_mask):
+        """The (b, t) positions torch's nested-tensor fast path keeps, where it takes that path (None elsewhere):
+        eval, no gradient wanted, batch_first (b, t, d) input, a key padding mask that pads only at the ends and
+        no attention mask, and a first layer its fused kernel runs (post-norm, one embed dim, biases, relu/gelu,
+        equal norm eps, an even head count)."""
+        layer = self.layers[0] if len(self.layers) else None
+        if not (self.enable_nested_tensor and isinstance(layer, TransformerEncoderLayer) and not layer.training
+                and src.ndim == 3 and key_padding_mask is not None and mask is None):
+            return None
+        sa, act = layer.self_attn, layer.activation
+        if (layer.norm_first or not sa.batch_first or not sa._qkv_same_embed_dim or sa.in_proj_bias is None
+                or not (act is F.relu or act is F.gelu or isinstance(act, (ReLU, GELU)))
+                or layer.norm1.eps != layer.norm2.eps or sa.num_heads % 2):
+            return None
+        if is_grad_enabled() and (src.requires_grad or any(p.requires_grad for p in layer.parameters())):
+            return None
+        keep = key_padding_mask.detach().cpu().numpy() == 0  # bool True / float -inf pad
+        return keep if np.all(keep[:, :-1] >= keep[:, 1:]) else None  # torch's mask_check: padding at the ends
 
 
 class TransformerDecoderLayer(Module):
