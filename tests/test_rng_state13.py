@@ -208,6 +208,7 @@ def test_training_resume_continues_the_stream(text_file, tmp_path, old_format):
         ckpt = tg.load(path)
         assert isinstance(ckpt["rng"]["teenygrad"], tg.Tensor)
         ckpt["rng"]["teenygrad"] = json.dumps(_old_dict(ckpt["rng"]["teenygrad"]))
+        del ckpt["settings_digest"]  # checkpoints of that time had no digest of their settings
         tg.save(ckpt, path)
     tg.manual_seed(99)  # the resumed run must not depend on the state it starts in
     resumed = train("gpt", tmp_path / "part", {"max_iters": 30}, resume=True, log=quiet)
