@@ -6,8 +6,9 @@ How it sits in the graph: one node whose parents are the function's tensor input
 function reads that requires grad (the parameters of the layers it calls). They are found by running the forward
 once with a graph and walking it; that graph is dropped at once, so its activations never outlive the call. The
 gradients of the parameters therefore flow through the engine like any other: .backward(), autograd.grad with
-respect to the parameters, and create_graph=True all work (torch's use_reentrant=False semantics; use_reentrant is
-accepted and changes nothing)."""
+respect to the parameters, and create_graph=True all work (torch's use_reentrant=False semantics; use_reentrant only
+decides whether keyword arguments for the function are refused, as torch's reentrant variant refuses them). The output
+may hold its Tensors inside tuples, lists and dicts, beside other values."""
 from ..autograd import Function, grad as _grad
 from ..autograd.grad_mode import enable_grad, is_grad_enabled
 from .. import random as _random
@@ -27,14 +28,31 @@ def _graph_leaves(outs, skip):
     return list(found.values())
 
 
-def _as_outputs(out, op):
+def _tensors_in(out):
+    """The Tensors of a function's output, in order: the output itself, or those inside its tuples, lists and dicts
+    (anything else there, None or an int, is passed through as torch's use_reentrant=False does)."""
     from ..tensor import Tensor
-    outs = out if isinstance(out, tuple) else (out,)
-    for i, o in enumerate(outs):
-        if not isinstance(o, Tensor):
-            raise TypeError(f"{op}: the checkpointed function must return a Tensor or a tuple of Tensors, got "
-                            f"{type(o).__name__}" + (f" at index {i}" if isinstance(out, tuple) else ""))
-    return outs
+    if isinstance(out, Tensor):
+        return [out]
+    if isinstance(out, (tuple, list)):
+        return [t for o in out for t in _tensors_in(o)]
+    if isinstance(out, dict):
+        return [t for o in out.values() for t in _tensors_in(o)]
+    return []
+
+
+def _with_tensors(out, tensors):
+    """out with its Tensors (as _tensors_in finds them) replaced, in order, by those of the iterator tensors."""
+    from ..tensor import Tensor
+    if isinstance(out, Tensor):
+        return next(tensors)
+    if isinstance(out, tuple) and hasattr(out, "_fields"):  # namedtuple
+        return type(out)(*(_with_tensors(o, tensors) for o in out))
+    if isinstance(out, (tuple, list)):
+        return type(out)(_with_tensors(o, tensors) for o in out)
+    if isinstance(out, dict):
+        return {k: _with_tensors(v, tensors) for k, v in out.items()}
+    return out
 
 
 class _Checkpoint(Function):
@@ -57,7 +75,7 @@ class _Checkpoint(Function):
         with _random.fork_rng(enabled=ctx.rng_state is not None), enable_grad():
             if ctx.rng_state is not None:
                 _random.set_rng_state(ctx.rng_state)
-            outs = _as_outputs(ctx.run(*xs), "checkpoint")
+            outs = _tensors_in(ctx.run(*xs))
         wrt = [x for x in xs if x.requires_grad] + list(ctx.leaves)
         pairs = [(o, g) for o, g in zip(outs, grads) if o.requires_grad and g is not None]
         got = [None] * len(wrt)
@@ -74,6 +92,9 @@ def checkpoint(function, *args, use_reentrant=None, context_fn=None, determinism
     from ..tensor import Tensor
     if context_fn is not None:
         raise NotImplementedError("checkpoint: context_fn is not supported")
+    if kwargs and use_reentrant is not False:  # torch's reentrant variant (its default) takes none
+        raise ValueError(f"checkpoint: unexpected keyword arguments {', '.join(kwargs)} (they need "
+                         f"use_reentrant=False)")
     if not is_grad_enabled():  # nothing to save: a plain call
         return function(*args, **kwargs)
     rng_state = _random.get_rng_state() if preserve_rng_state else None
@@ -86,13 +107,18 @@ def checkpoint(function, *args, use_reentrant=None, context_fn=None, determinism
     # discovery: run once with a graph on stand-ins for the inputs, note the leaves it reads, drop the graph
     stand_ins = [t.detach().requires_grad_(t.requires_grad) for t in tensors]
     with enable_grad():
-        outs = _as_outputs(run(*stand_ins), "checkpoint")
+        out = run(*stand_ins)
+    outs = _tensors_in(out)
     leaves = _graph_leaves(outs, {id(s) for s in stand_ins})
     values = tuple(o.detach() for o in outs)
+    needs_grad = [o.requires_grad for o in outs]  # as torch: an output that reads no input and no parameter has none
+    out = _with_tensors(out, iter(values))  # the output's structure, holding no activations
     del outs, stand_ins
-    if not any(t.requires_grad for t in tensors) and not leaves:
-        return values if len(values) > 1 else values[0]
-    return _Checkpoint.apply(run, rng_state, len(tensors), values, *tensors, *leaves)
+    if not any(needs_grad):
+        return out
+    got = _Checkpoint.apply(run, rng_state, len(tensors), values, *tensors, *leaves)
+    got = got if len(values) > 1 else (got,)
+    return _with_tensors(out, (g if n else g.detach() for g, n in zip(got, needs_grad)))
 
 
 def checkpoint_sequential(functions, segments, input, use_reentrant=None, **kwargs):

@@ -19,25 +19,27 @@ def default_collate(batch):
     """Stack a list of samples into a batch, keeping the sample's structure: tensors, numpy arrays and numbers
     become one tensor with a new first dimension; tuples/lists, dicts and namedtuples are collated per field."""
     elem = batch[0]
-    if isinstance(elem, (Tensor, np.ndarray)) and any(b.shape != elem.shape for b in batch):
-        raise RuntimeError(f"default_collate: stack expects each tensor to be equal size, got shapes "
-                           f"{[tuple(b.shape) for b in batch]}")
-    if isinstance(elem, Tensor):
-        if any(b.requires_grad for b in batch):  # keep the graph, as torch.stack does
-            from ...tensor_join import stack
-            return stack(list(batch))
-        return Tensor._wrap(np.stack([b._data for b in batch]))
+    if isinstance(elem, Tensor):  # as torch.stack: a TypeError for a non-Tensor, dtypes promoted, the graph kept
+        from ...tensor_join import stack
+        if all(isinstance(b, Tensor) for b in batch):
+            _check_equal_shapes(batch)
+        return stack(list(batch))
     if isinstance(elem, np.ndarray):
         if elem.dtype.kind in "OSUV":
             raise TypeError(f"default_collate: numpy arrays of dtype {elem.dtype} can't become a tensor")
+        if any(type(b) is not np.ndarray or b.dtype != elem.dtype for b in batch):  # torch promotes as torch.stack
+            from ...creation import as_tensor                                      # does: float32 with int64 is float32
+            return default_collate([as_tensor(b) for b in batch])
+        _check_equal_shapes(batch)
         return Tensor._wrap(np.stack(batch))
     if isinstance(elem, (str, bytes)):  # np.str_ too: it is a str
         return batch  # as torch: a list at the top, a tuple of one field's strings inside a sample
-    if isinstance(elem, np.generic):  # numpy scalars keep their dtype
+    if isinstance(elem, np.generic):  # numpy scalars keep their dtypes, promoted as torch.as_tensor(batch) does
         if elem.dtype.kind in "OSUVMm":
             raise TypeError(f"default_collate: batch must contain tensors, numpy arrays, numbers, dicts or lists; "
                             f"found numpy {elem.dtype}")
-        return Tensor._wrap(np.array(batch, dtype=elem.dtype))
+        from ...creation import as_tensor
+        return as_tensor(list(batch))
     if isinstance(elem, numbers.Integral):  # bool too; as torch.tensor(batch): [2, 1.5] is float32, [True, 2] int64
         from ...creation import tensor
         return tensor(list(batch))
@@ -47,7 +49,7 @@ def default_collate(batch):
         collated = {key: default_collate([d[key] for d in batch]) for key in elem}
         return _rebuilt(elem, collated, lambda clone: clone.update(collated), collections.abc.MutableMapping)
     if isinstance(elem, tuple) and hasattr(elem, "_fields"):  # namedtuple
-        return type(elem)(*(default_collate(list(s)) for s in zip(*batch)))
+        return type(elem)(*(default_collate(s) for s in zip(*batch)))  # a field's strings stay a tuple, as torch's
     if isinstance(elem, collections.abc.Sequence):
         if any(len(b) != len(elem) for b in batch):
             raise RuntimeError(f"default_collate: each element in list of batch should be of equal size, got "
@@ -62,6 +64,12 @@ def default_collate(batch):
         return _rebuilt(elem, collated, fill, collections.abc.MutableSequence)
     raise TypeError(f"default_collate: batch must contain tensors, numpy arrays, numbers, dicts or lists; "
                     f"found {type(elem).__name__}")
+
+
+def _check_equal_shapes(batch):
+    if any(b.shape != batch[0].shape for b in batch):
+        raise RuntimeError(f"default_collate: stack expects each tensor to be equal size, got shapes "
+                           f"{[tuple(b.shape) for b in batch]}")
 
 
 def _rebuilt(elem, collated, fill, mutable):

@@ -1,7 +1,7 @@
 """torch.utils.data.sampler: the orders DataLoader batches (sequential, random, subset, weighted) and BatchSampler."""
 import numbers
-import numpy as np
-from ...tensor import Tensor
+from ...creation import as_tensor
+from ...dtype import float64
 from ...random import gen_of, Generator
 
 
@@ -87,14 +87,14 @@ class WeightedRandomSampler(Sampler):
                              f"got {num_samples!r}")
         if not isinstance(replacement, bool):
             raise ValueError(f"WeightedRandomSampler: replacement should be a boolean value, got {replacement!r}")
-        w = np.asarray(weights.numpy() if isinstance(weights, Tensor) else weights, dtype=np.float64)
+        w = as_tensor(weights, dtype=float64)  # as torch: a float64 Tensor (the very one, when it is already one)
         if w.ndim != 1:
-            raise ValueError(f"WeightedRandomSampler: weights should be a 1d sequence, got shape {w.shape}")
+            raise ValueError(f"WeightedRandomSampler: weights should be a 1d sequence, got shape {tuple(w.shape)}")
         self.weights, self.num_samples, self.replacement, self.generator = w, num_samples, replacement, generator
 
     def __iter__(self):
         from ...tensor_index import multinomial  # validates the weights (negative, nan, all zero) as torch does
-        idx = multinomial(Tensor._from_data(self.weights), self.num_samples, self.replacement, generator=self.generator)
+        idx = multinomial(self.weights, self.num_samples, self.replacement, generator=self.generator)
         return iter(idx.tolist())
 
     def __len__(self):
