@@ -412,25 +412,28 @@ def _index_put(self, indices, values, accumulate, in_place=False):
     """index_put, or with in_place (see _in_place) index_put_ written into self's own array."""
     if not isinstance(indices, (tuple, list)):
         raise TypeError(f"index_put: indices must be a tuple of tensors, got {type(indices).__name__}")
+    for k, i in enumerate(indices):
+        if not isinstance(i, Tensor):  # torch's index_put takes tensors only (x[1, ...] is setitem's)
+            raise TypeError(f"index_put: indices must be tensors, got {type(i).__name__} as element {k}")
     values = values if isinstance(values, Tensor) else Tensor._wrap(np.asarray(values, dtype=self.dtype))
     if values.dtype != self.dtype:
         raise RuntimeError(f"index_put: self ({self.dtype}) and values ({values.dtype}) must have the same dtype")
-    if not accumulate:
-        out = self if in_place else self.clone()
-        _setitem(out, tuple(indices), values, "index_put")  # in place: writes self's array and stamps the write
-        return out
     index = _norm_index(self, tuple(indices), "index_put")
     try:
         target = _indexed_shape(self._data, index)
     except IndexError as e:
         raise _index_error(self, index, e, "index_put") from None
-    try:
+    try:  # no leading 1s dropped from values, as setitem does
         fits = np.broadcast_shapes(target, values.shape) == target
     except ValueError:
         fits = False
     if not fits:
         raise RuntimeError(f"index_put: values of shape {values.shape} can't be broadcast to the indexed shape "
                            f"{target}")
+    if not accumulate:
+        out = self if in_place else self.clone()
+        _setitem(out, tuple(indices), values, "index_put")  # in place: writes self's array and stamps the write
+        return out
     if in_place:
         return _written(self, I.index_put_add_into(self._data, values._data, index))
     return I.IndexPutAdd.apply(self, values, index=index)
