@@ -232,6 +232,9 @@ def _setitem(self, index, value, op="setitem"):
         _check_same_device(self, value, op)
         if value.dtype != self.dtype and not bare_bool:
             _check_index_put_dtype(self, index if then is None else then, value, op)
+            if (then is None and len(index) == 1 and type(index[0]) is np.ndarray and index[0].dtype == np.bool_
+                    and value.numel() == 1):  # torch's masked_fill_ with value.item(): refused where it overflows
+                _fill_value(value.item(), self._data.dtype, op)
     if not isinstance(value, Tensor) and (self._data.dtype.kind in "iub" and isinstance(value, (int, float))
                                           or isinstance(value, complex)):
         value = _fill_value(value, self._data.dtype, op)  # truncated, or refused where it overflows; 1+0j is 1
@@ -388,7 +391,7 @@ def index_copy(self, dim, index, source):
     if source.dtype != self.dtype:
         raise RuntimeError(f"index_copy: self ({self.dtype}) and source ({source.dtype}) must have the same dtype")
     d, ix = _along_dim(self, dim, index, "index_copy", negative_ok=False)
-    if self.ndim == 0 or source.ndim == 0:
+    if (self.ndim == 0 or source.ndim == 0) and self.ndim <= 1 and source.ndim <= 1:  # slices of one element each
         return self.reshape(-1).index_copy(0, index.reshape(-1), source.reshape(-1)).reshape(self.shape)
     if (source.ndim != self.ndim or ix.size != source.shape[d]
             or source.shape[:d] + source.shape[d + 1:] != self.shape[:d] + self.shape[d + 1:]):

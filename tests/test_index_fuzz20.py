@@ -368,3 +368,40 @@ def test_index_put_takes_tensors_only(indices):
     for L in (torch, tg):
         with pytest.raises(TypeError):
             L.zeros(2, 3).index_put(indices(L), L.tensor(1.0))
+
+
+@pytest.mark.parametrize("shape,dim", [((2, 3), 0), ((2, 3), 1), ((1, 1), 1), ((2, 1, 2), -1)])
+def test_index_copy_of_a_0d_source_into_slices_of_more_elements_is_refused(shape, dim):
+    """A 0-d source fills a slice of one element only (self of 0 or 1 dims): into a (2, 3) self teenygrad wrote it
+    at the flat position the index named (x[0, 1] for row 1), torch refuses."""
+    for L in (torch, tg):
+        x = L.zeros(shape)
+        with pytest.raises(RuntimeError):
+            x.index_copy(dim, L.tensor([0]), L.tensor(5.0))
+        with pytest.raises(RuntimeError):
+            x.index_copy_(dim, L.tensor([0]), L.tensor(5.0))
+        assert not x.any()
+    for L in (torch, tg):  # where torch takes it
+        assert L.zeros(3).index_copy(0, L.tensor([1]), L.tensor(5.0)).tolist() == [0.0, 5.0, 0.0]
+        assert L.zeros(()).index_copy(0, L.tensor([0]), L.tensor([5.0])).tolist() == 5.0
+
+
+@pytest.mark.parametrize("dtype", ["uint8", "int8", "int32", "float32", "bool"])
+@pytest.mark.parametrize("value", [lambda L: L.tensor(-2.5), lambda L: L.tensor(300), lambda L: L.tensor([300]),
+                                   lambda L: L.tensor(-1), lambda L: L.tensor(2.7), lambda L: L.tensor(float("nan")),
+                                   lambda L: L.tensor(1e300, dtype=L.float64), lambda L: L.tensor(True)])
+def test_setitem_through_a_mask_checks_a_one_element_value_for_overflow(dtype, value):
+    """x[mask] = v with a one-element v of another dtype is torch's masked_fill_(mask, v.item()): refused where v
+    overflows x's dtype (teenygrad cast it: -2.5 into uint8 wrote 254)."""
+    out = []
+    for L in (torch, tg):
+        x = L.zeros(4, dtype=getattr(L, dtype))
+        try:
+            x[L.tensor([True, False, True, False])] = value(L)
+            out.append(x.double().numpy())
+        except RuntimeError:
+            out.append("refused")
+    if isinstance(out[0], str) or isinstance(out[1], str):
+        assert out[1] == out[0]
+    else:
+        np.testing.assert_array_equal(out[1], out[0])
