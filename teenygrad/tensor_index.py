@@ -337,8 +337,10 @@ def index_add(self, dim, index, source, alpha=1):
                            f"along dim {d} of shape {self.shape}")
     if source.dtype != self.dtype:
         raise RuntimeError(f"index_add: self ({self.dtype}) and source ({source.dtype}) must have the same dtype")
-    if self.dtype.kind in "iu" and isinstance(alpha, float):
-        alpha = int(alpha)  # torch truncates alpha to self's integer type (1.5 adds source once)
+    if self._data.dtype.kind in "iub":
+        # torch converts alpha to self's dtype: truncated (1.5 adds source once), refused where it overflows, True
+        # for a bool
+        alpha = _fill_value(alpha, self._data.dtype, "index_add")
     src = source * alpha if alpha != 1 else source
     return I.IndexAdd.apply(self, src, idx=ix.reshape(-1), axis=d)
 
