@@ -9,7 +9,14 @@ weighted sum of its last results with respect to its inputs and to the tensor th
 
 What the sweep found, each also pinned by a direct case below: index_put (accumulate=False) dropped a value's
 leading 1s as setitem does (torch refuses a value of more dims than the indexed shape) and took ints, lists and
-None among its indices (torch takes tensors only)."""
+None among its indices (torch takes tensors only); index_copy wrote a 0-d source into a (2, 3) self at the flat
+position the index named (torch refuses); x[mask] = v with a one-element v of another dtype cast v where torch
+(masked_fill_ with v.item()) refuses one that overflows; index_add did not convert alpha to self's dtype
+(overflow refused, True on a bool self).
+
+Left out as torch quirks: an index whose result is empty goes unchecked in torch; torch writes (deprecated, warning
+once) through index_put_/index_fill_/masked_fill_ into an expanded tensor, which teenygrad refuses. Not fixed:
+torch writes through a non-overlapping part of an expanded tensor (b.expand(2, 3)[1:]), teenygrad refuses."""
 import random
 import warnings
 
