@@ -232,6 +232,9 @@ def _setitem(self, index, value, op="setitem"):
         _check_same_device(self, value, op)
         if value.dtype != self.dtype and not bare_bool:
             _check_index_put_dtype(self, index if then is None else then, value, op)
+            if (then is None and len(index) == 1 and type(index[0]) is np.ndarray and index[0].dtype == np.bool_
+                    and value.numel() == 1):  # torch's masked_fill_ with value.item(): refused where it overflows
+                _fill_value(value.item(), self._data.dtype, op)
     if not isinstance(value, Tensor) and (self._data.dtype.kind in "iub" and isinstance(value, (int, float))
                                           or isinstance(value, complex)):
         value = _fill_value(value, self._data.dtype, op)  # truncated, or refused where it overflows; 1+0j is 1
@@ -334,8 +337,10 @@ def index_add(self, dim, index, source, alpha=1):
                            f"along dim {d} of shape {self.shape}")
     if source.dtype != self.dtype:
         raise RuntimeError(f"index_add: self ({self.dtype}) and source ({source.dtype}) must have the same dtype")
-    if self.dtype.kind in "iu" and isinstance(alpha, float):
-        alpha = int(alpha)  # torch truncates alpha to self's integer type (1.5 adds source once)
+    if self._data.dtype.kind in "iub":
+        # torch converts alpha to self's dtype: truncated (1.5 adds source once), refused where it overflows, True
+        # for a bool
+        alpha = _fill_value(alpha, self._data.dtype, "index_add")
     src = source * alpha if alpha != 1 else source
     return I.IndexAdd.apply(self, src, idx=ix.reshape(-1), axis=d)
 
@@ -388,7 +393,7 @@ def index_copy(self, dim, index, source):
     if source.dtype != self.dtype:
         raise RuntimeError(f"index_copy: self ({self.dtype}) and source ({source.dtype}) must have the same dtype")
     d, ix = _along_dim(self, dim, index, "index_copy", negative_ok=False)
-    if self.ndim == 0 or source.ndim == 0:
+    if (self.ndim == 0 or source.ndim == 0) and self.ndim <= 1 and source.ndim <= 1:  # slices of one element each
         return self.reshape(-1).index_copy(0, index.reshape(-1), source.reshape(-1)).reshape(self.shape)
     if (source.ndim != self.ndim or ix.size != source.shape[d]
             or source.shape[:d] + source.shape[d + 1:] != self.shape[:d] + self.shape[d + 1:]):
@@ -412,25 +417,28 @@ def _index_put(self, indices, values, accumulate, in_place=False):
     """index_put, or with in_place (see _in_place) index_put_ written into self's own array."""
     if not isinstance(indices, (tuple, list)):
         raise TypeError(f"index_put: indices must be a tuple of tensors, got {type(indices).__name__}")
+    for k, i in enumerate(indices):
+        if not isinstance(i, Tensor):  # torch's index_put takes tensors only (x[1, ...] is setitem's)
+            raise TypeError(f"index_put: indices must be tensors, got {type(i).__name__} as element {k}")
     values = values if isinstance(values, Tensor) else Tensor._wrap(np.asarray(values, dtype=self.dtype))
     if values.dtype != self.dtype:
         raise RuntimeError(f"index_put: self ({self.dtype}) and values ({values.dtype}) must have the same dtype")
-    if not accumulate:
-        out = self if in_place else self.clone()
-        _setitem(out, tuple(indices), values, "index_put")  # in place: writes self's array and stamps the write
-        return out
     index = _norm_index(self, tuple(indices), "index_put")
     try:
         target = _indexed_shape(self._data, index)
     except IndexError as e:
         raise _index_error(self, index, e, "index_put") from None
-    try:
+    try:  # no leading 1s dropped from values, as setitem does
         fits = np.broadcast_shapes(target, values.shape) == target
     except ValueError:
         fits = False
     if not fits:
         raise RuntimeError(f"index_put: values of shape {values.shape} can't be broadcast to the indexed shape "
                            f"{target}")
+    if not accumulate:
+        out = self if in_place else self.clone()
+        _setitem(out, tuple(indices), values, "index_put")  # in place: writes self's array and stamps the write
+        return out
     if in_place:
         return _written(self, I.index_put_add_into(self._data, values._data, index))
     return I.IndexPutAdd.apply(self, values, index=index)
