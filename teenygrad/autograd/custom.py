@@ -46,6 +46,15 @@ class FunctionCtx(Function):
         self._saved = [(t, None if t is None else t._data) for t in tensors]
         self._saved_at = _state["writes"]  # a later write without a graph stamps past it (Function._written)
 
+    def save_for_forward(self, *tensors):
+        """torch's tensors for a jvp staticmethod. teenygrad's forward AD differentiates the user's backward twice
+        instead (forward_ad.py), so jvp is never called: the arguments are only checked, as torch checks them."""
+        from ..tensor import Tensor
+        for i, t in enumerate(tensors):
+            if t is not None and not isinstance(t, Tensor):
+                raise TypeError(f"save_for_forward expects all arguments to be tensors or None, but argument {i} is "
+                                f"of type {type(t).__name__}")
+
     @property
     def saved_tensors(self):
         if self.parents is None:
@@ -114,10 +123,15 @@ class FunctionCtx(Function):
                 raise RuntimeError(f"function {name} returned a gradient different than None at position {i + 1}, "
                                    f"but the corresponding forward input was not a Tensor")
         for i in self._grad_pos:
-            r, shape = res[i], self._args[i][0]
-            if r is not None and tuple(r.shape) != tuple(shape) and not _expandable(shape, tuple(r.shape)):
+            r, (shape, dtype) = res[i], self._args[i]
+            if r is None:
+                continue
+            if tuple(r.shape) != tuple(shape) and not _expandable(shape, tuple(r.shape)):
                 raise RuntimeError(f"Function {name} returned an invalid gradient at index {i} - got "
                                    f"{tuple(r.shape)} but expected shape compatible with {tuple(shape)}")
+            if r._data.dtype.kind == "c" and dtype.kind != "c":  # casting would drop the imaginary part
+                raise RuntimeError(f"Function {name} returned a complex gradient ({r._data.dtype}) at index {i} for a "
+                                   f"real input ({dtype}); return its real part if that is meant")
         return res
 
     def backward(self, g):
@@ -219,6 +233,7 @@ class _OutputSlot(Function):
     """Output i of a multi-output custom Function: passes its gradient on in slot i. As grad_fn it stands for the
     Function's node (torch gives every output that one node): attributes it lacks are read from there."""
     keeps_graph = True  # reads no arrays; the Function's node frees itself
+    is_output_slot = True  # grad_fn and next_functions show the Function's node (and i) instead
 
     def __getattr__(self, k):
         parents = self.__dict__.get("parents")
@@ -248,6 +263,14 @@ def setup_custom_function(cls):
     cls._node_cls = type(name + "Backward", (FunctionCtx,), {"_fn": cls, "__module__": cls.__module__})
     cls._slot_cls = type(name, (_OutputSlot,), {"__module__": cls.__module__})
     cls._setup = getattr(cls, "setup_context", None)  # torch 2's style: forward(*args) without ctx
+    vjp = getattr(cls, "vjp", None)  # torch's other name for backward
+    if vjp is not None and cls.backward is not vjp:
+        if cls.backward is not Function.backward:
+            raise RuntimeError(f"{name}: implementing both 'backward' and 'vjp' for a custom Function is not "
+                               f"allowed; implement only one of them")
+        cls.backward = staticmethod(vjp)
+    elif cls.backward is Function.backward:
+        cls.backward = staticmethod(_missing_backward)
     try:
         params = list(inspect.signature(cls.forward).parameters.values())
     except (TypeError, ValueError):
@@ -259,6 +282,11 @@ def setup_custom_function(cls):
     cls.__call__ = _legacy_call
 
 
+def _missing_backward(ctx, *grads):
+    raise NotImplementedError(f"{ctx._fn.__name__}: you must implement either the backward or the vjp staticmethod "
+                              f"for a custom autograd.Function to use it with backward mode AD")
+
+
 def _legacy_call(self, *args, **kwargs):
     raise RuntimeError(f"{type(self).__name__}: Legacy autograd function with non-static forward method is deprecated. "
                        f"Please use new-style autograd function with static forward method, and call it as "
@@ -267,12 +295,13 @@ def _legacy_call(self, *args, **kwargs):
 
 def custom_apply(cls, *args, **kwargs):
     """Run forward without recording a graph, then record one node for the call if any Tensor argument requires
-    grad (and grad mode is on). Keyword arguments and defaults are bound to positions, as torch does: backward
-    returns one gradient per forward parameter."""
+    grad (and grad mode is on). Keyword arguments are bound to positions, as torch does, and so are the defaults
+    of forward + setup_context: backward returns one gradient per argument."""
     from ..tensor import Tensor
     if cls._signature is not None:
         bound = cls._signature.bind(*args, **kwargs)
-        bound.apply_defaults()
+        if cls._setup is not None or len(bound.args) < len(args) + len(kwargs):
+            bound.apply_defaults()  # an old-style forward's defaults not passed are no inputs (in torch neither)
         args = bound.args
     elif kwargs:
         raise TypeError(f"{cls.__name__}.apply: keyword arguments need an inspectable forward signature")
@@ -305,7 +334,7 @@ def custom_apply(cls, *args, **kwargs):
             meta.append(None)  # a plain value, passed through: its gradient is always None
             continue
         meta.append((o._data.shape, o._data.dtype, xp_of(o._data)))
-        differentiable = id(o) not in non_diff and dt.is_floating(o._data.dtype)
+        differentiable = id(o) not in non_diff and (dt.is_floating(o._data.dtype) or o._data.dtype.kind == "c")
         if id(o) in dirty:  # changed in place by forward (mark_dirty): the input itself, now this node's output
             if o._ctx is None and o.requires_grad:
                 raise RuntimeError(f"{cls.__name__}: a leaf Variable that requires grad has been used in an in-place "

@@ -1,0 +1,388 @@
+"""Custom autograd.Functions as researchers write them, against torch (twentieth landing): random programs that
+compose randomly configured Functions (old-style forward(ctx, ...) or forward + setup_context; saving inputs, the
+output, an intermediate or None; one or two outputs, one marked non-differentiable; set_materialize_grads(False);
+needs_input_grad; an input returned as it is; a plain-number argument) with built-in ops and in-place writes, in
+torch and in teenygrad on the same float64 inputs: values, first-order gradients and second-order gradients
+(autograd.grad with create_graph=True through the Functions' own backwards) are compared, and where torch refuses
+(a saved tensor written in place) teenygrad must refuse too.
+
+What the sweep and the direct probes found, each pinned by a case below: a Function taking complex tensors gave
+outputs that did not require grad; a complex gradient returned for a real input lost its imaginary part (numpy's
+ComplexWarning only); ctx.save_for_forward (for a jvp staticmethod) raised AttributeError, so forward AD and
+func.jvp through such a Function failed; a `vjp` staticmethod (torch's other name for backward) was not used; a
+Function without backward or forward raised a bare NotImplementedError; the outputs of a two-output Function had
+different grad_fn objects, and next_functions gave output number 0 for every one of them."""
+
+import random
+
+import numpy as np
+import pytest
+import torch
+
+import teenygrad as tg
+
+
+# ---- the fuzzer -------------------------------------------------------------------------------------------------
+# kernels: y = f(x, w), with both derivatives written in (differentiable) ops of the library L
+KERNELS = {
+    "sinmul": (lambda L, x, w: x.sin() * w, lambda L, x, w, g: (g * x.cos() * w, g * x.sin())),
+    "expmul": (lambda L, x, w: (x * 0.3).exp() * w, lambda L, x, w, g: (g * 0.3 * (x * 0.3).exp() * w,
+                                                                        g * (x * 0.3).exp())),
+    "tanhsq": (lambda L, x, w: x.tanh() + w * w, lambda L, x, w, g: (g * (1 - x.tanh() ** 2), 2 * g * w)),
+    "prod": (lambda L, x, w: x * w * x, lambda L, x, w, g: (2 * g * x * w, g * x * x)),
+}
+
+
+def make_function(L, kernel, style, save, two, non_diff, materialize, scale_arg):
+    """One custom Function of library L: forward(x, w[, k]) -> y (, z = 2 y), backward from KERNELS."""
+    fwd, bwd = KERNELS[kernel]
+
+    def compute(ctx, x, w, k):
+        y = fwd(L, x, w) * k
+        if save == "inputs":
+            ctx.save_for_backward(x, w)
+        elif save == "none_and_inputs":
+            ctx.save_for_backward(None, x, None, w)
+        else:  # "attrs": what backward needs kept on ctx as plain attributes (valid for inputs in torch too)
+            ctx.x, ctx.w = x, w
+        ctx.k = k
+        if not materialize:
+            ctx.set_materialize_grads(False)
+        if not two:
+            return y
+        z = y * 2
+        if non_diff:
+            ctx.mark_non_differentiable(z)
+        return y, z
+
+    def saved(ctx):
+        if save == "inputs":
+            return ctx.saved_tensors
+        if save == "none_and_inputs":
+            n1, x, n2, w = ctx.saved_tensors
+            assert n1 is None and n2 is None
+            return x, w
+        return ctx.x, ctx.w
+
+    def backward(ctx, *gs):
+        x, w = saved(ctx)
+        g = gs[0]
+        if two and not non_diff:
+            g = gs[1] * 2 if g is None else g if gs[1] is None else g + gs[1] * 2
+        k_grad = (None,) if scale_arg or style == "new" else ()  # setup_context's forward has k bound (default)
+        if g is None:  # set_materialize_grads(False) and no gradient reached any output
+            return (None, None) + k_grad
+        gx, gw = bwd(L, x, w, g * ctx.k)
+        return (gx if ctx.needs_input_grad[0] else None, gw if ctx.needs_input_grad[1] else None) + k_grad
+
+    if style == "old":
+        def forward(ctx, x, w, k=1.5):
+            return compute(ctx, x, w, k)
+        body = {"forward": staticmethod(forward)}
+    else:
+        def forward_new(x, w, k=1.5):
+            y = fwd(L, x, w) * k
+            return (y, y * 2) if two else y
+
+        def setup_context(ctx, inputs, output):
+            x, w, k = inputs
+            if save == "inputs":
+                ctx.save_for_backward(x, w)
+            elif save == "none_and_inputs":
+                ctx.save_for_backward(None, x, None, w)
+            else:
+                ctx.x, ctx.w = x, w
+            ctx.k = k
+            if not materialize:
+                ctx.set_materialize_grads(False)
+            if two and non_diff:
+                ctx.mark_non_differentiable(output[1])
+        body = {"forward": staticmethod(forward_new), "setup_context": staticmethod(setup_context)}
+    body["backward"] = staticmethod(backward)
+    return type(f"K{kernel}", (L.autograd.Function,), body)
+
+
+class Program:
+    """A random program in library L: each step applies a randomly configured custom Function or a built-in op to
+    values picked by a seeded Python RNG, so both libraries run the same program."""
+
+    def __init__(self, L, seed, arrays):
+        self.L, self.r = L, random.Random(seed)
+        self.leaves = [L.tensor(a.copy(), requires_grad=self.r.random() < 0.85) for a in arrays]
+        self.vals = [l * 1.0 for l in self.leaves]
+
+    def step(self):
+        L, r = self.L, self.r
+        x, w = r.choice(self.vals), r.choice(self.vals)
+        kind = r.choice("custom custom custom custom builtin builtin inplace".split())
+        if kind == "custom":
+            two = r.random() < 0.4
+            cfg = dict(kernel=r.choice(list(KERNELS)), style=r.choice(["old", "new"]),
+                       save=r.choice(["inputs", "none_and_inputs", "attrs"]), two=two,
+                       non_diff=two and r.random() < 0.5, materialize=r.random() < 0.7, scale_arg=r.random() < 0.5)
+            fn = make_function(L, **cfg)
+            out = fn.apply(x, w, r.choice([0.5, 2.0])) if cfg["scale_arg"] else fn.apply(x, w)
+            outs = list(out) if two else [out]
+            use = r.choice(range(len(outs)))
+            self.vals.append(outs[use])
+        elif kind == "builtin":
+            op = r.choice(["add", "mul", "sum_keep", "tanh"])
+            self.vals.append({"add": lambda: x + w, "mul": lambda: x * w, "tanh": lambda: x.tanh(),
+                              "sum_keep": lambda: x.sum(-1, keepdim=True) * w}[op]())
+        else:  # written after the Functions read it: torch refuses a backward that reads it, so must teenygrad
+            t = r.choice(self.vals)
+            if t.requires_grad and t.grad_fn is None:
+                return
+            t.mul_(1.5)
+
+    def loss(self):
+        r = self.r
+        terms = [v for v in self.vals[len(self.leaves):] if v.requires_grad]
+        return sum((v * r.uniform(-1, 1)).sum() for v in terms) if terms else None
+
+
+def _outcome(L, seed, arrays, steps, order):
+    """('ok', values, gradients, second-order gradients) or ('error', exception type)."""
+    try:
+        P = Program(L, seed, arrays)
+        for _ in range(steps):
+            P.step()
+        loss = P.loss()
+        vals = [v.detach().numpy().copy() for v in P.vals]
+        leaves = [l for l in P.leaves if l.requires_grad]
+        if loss is None or not leaves:
+            return "ok", vals, [], []
+        gs = L.autograd.grad(loss, leaves, create_graph=order == 2, allow_unused=True, materialize_grads=True)
+        second = []
+        if order == 2:
+            total = sum((g * g).sum() for g in gs if g.requires_grad)
+            if not isinstance(total, int):
+                second = L.autograd.grad(total, leaves, allow_unused=True, materialize_grads=True)
+        return ("ok", vals, [g.detach().numpy().copy() for g in gs], [g.detach().numpy().copy() for g in second])
+    except RuntimeError as e:
+        return "error", type(e).__name__
+
+
+def _inputs(seed):
+    rng = np.random.default_rng(seed)
+    shape = [(3,), (2, 3)][seed % 2]
+    return [rng.uniform(-1.5, 1.5, shape) for _ in range(3)]
+
+
+@pytest.mark.parametrize("order", [1, 2])
+@pytest.mark.parametrize("seed", range(60))
+def test_random_programs_of_custom_functions_as_torch(seed, order):
+    arrays = _inputs(seed)
+    want = _outcome(torch, seed, arrays, 6, order)
+    got = _outcome(tg, seed, arrays, 6, order)
+    assert got[0] == want[0], (got, want)
+    if want[0] == "error":
+        assert got[1] == want[1]
+        return
+    for what, a, b in (("values", got[1], want[1]), ("gradients", got[2], want[2]), ("second order", got[3], want[3])):
+        assert len(a) == len(b), what
+        for i, (u, v) in enumerate(zip(a, b)):
+            np.testing.assert_allclose(u, v, rtol=1e-10, atol=1e-12, err_msg=f"{what} {i}")
+
+
+# ---- direct cases of what the sweep and the probes found ----------------------------------------------------
+def _fn(L, forward, backward, **more):
+    body = {"forward": staticmethod(forward), "backward": staticmethod(backward)}
+    body.update({k: staticmethod(v) for k, v in more.items()})
+    return type("Fn", (L.autograd.Function,), body)
+
+
+def _both(case):
+    return case(torch), case(tg)
+
+
+def test_complex_inputs_give_differentiable_outputs_as_torch():
+    """a Function on complex tensors gave outputs that did not require grad (only floating outputs counted)"""
+    def case(L):
+        def forward(ctx, x):
+            ctx.save_for_backward(x)
+            return x * x
+
+        def backward(ctx, g):
+            x, = ctx.saved_tensors
+            return 2 * g * x.conj()
+        x = L.tensor([1 + 2j, 3 - 1j, -0.5j], requires_grad=True)
+        y = _fn(L, forward, backward).apply(x)
+        assert y.requires_grad and y.grad_fn.name() == "FnBackward"
+        y.abs().sum().backward()
+        return x.grad.numpy()
+    want, got = _both(case)
+    assert got.dtype == want.dtype
+    np.testing.assert_allclose(got, want, rtol=1e-6)
+
+
+@pytest.mark.parametrize("create_graph", [False, True])
+def test_complex_gradient_for_a_real_input_refused_as_torch(create_graph):
+    """a complex gradient for a real input was cast to it, dropping the imaginary part (a ComplexWarning only)"""
+    for L in (torch, tg):
+        x = L.tensor([1.0, 2.0, 3.0], requires_grad=True)
+        y = _fn(L, lambda ctx, x: x * 2, lambda ctx, g: g.to(L.complex64) * (1 + 1j)).apply(x).sum()
+        with pytest.raises(RuntimeError, match="complex" if L is tg else "grad_is_complex"):
+            L.autograd.grad(y, x, create_graph=create_graph)
+
+
+def test_real_gradient_for_a_complex_input_taken_as_torch():
+    def case(L):
+        x = L.tensor([1 + 2j, 3 - 1j], requires_grad=True)
+        y = _fn(L, lambda ctx, x: x * 2, lambda ctx, g: g.real).apply(x)
+        y.abs().sum().backward()
+        return x.grad.numpy()
+    want, got = _both(case)
+    assert got.dtype == want.dtype
+    np.testing.assert_allclose(got, want, rtol=1e-6)
+
+
+def _sin_with_jvp(L, new_style):
+    """sin with torch's jvp staticmethod, the tensors it reads kept by ctx.save_for_forward"""
+    def backward(ctx, g):
+        x, = ctx.saved_tensors
+        return g * x.cos()
+
+    def jvp(ctx, t):
+        x, = ctx.saved_tensors
+        return t * x.cos()
+    if not new_style:
+        def forward(ctx, x):
+            ctx.save_for_backward(x)
+            ctx.save_for_forward(x)
+            return x.sin()
+        return _fn(L, forward, backward, jvp=jvp)
+
+    def setup_context(ctx, inputs, output):
+        ctx.save_for_backward(inputs[0])
+        ctx.save_for_forward(inputs[0])
+    return _fn(L, lambda x: x.sin(), backward, jvp=jvp, setup_context=setup_context)
+
+
+@pytest.mark.parametrize("how, new_style", [("forward_ad", False), ("forward_ad", True), ("func.jvp", True)])
+def test_save_for_forward_and_tangents_as_torch(how, new_style):
+    """ctx.save_for_forward raised AttributeError, so forward AD through a Function with a jvp failed"""
+    def case(L):
+        Fn = _sin_with_jvp(L, new_style)
+        x, v = L.tensor([0.3, -1.2, 2.0], dtype=L.float64), L.tensor([1.0, 0.5, -2.0], dtype=L.float64)
+        if how == "func.jvp":
+            return [t.numpy() for t in L.func.jvp(Fn.apply, (x,), (v,))]
+        fa = L.autograd.forward_ad
+        with fa.dual_level():
+            p, t = fa.unpack_dual(Fn.apply(fa.make_dual(x, v)))
+        return [p.numpy(), t.numpy()]
+    want, got = _both(case)
+    for a, b in zip(got, want):
+        np.testing.assert_allclose(a, b, rtol=1e-12)
+
+
+def test_save_for_forward_refuses_a_non_tensor_as_torch():
+    for L in (torch, tg):  # torch's is an AssertionError
+        def forward(ctx, x):
+            ctx.save_for_forward(x, 3)
+            return x * 2
+        with pytest.raises(TypeError if L is tg else AssertionError, match="save_for_forward"):
+            _fn(L, forward, lambda ctx, g: g).apply(L.ones(2, requires_grad=True))
+
+
+def test_vjp_staticmethod_is_the_backward_as_torch():
+    """a Function that named its backward `vjp` (torch's alias) raised a bare NotImplementedError"""
+    def case(L):
+        class Scale(L.autograd.Function):
+            @staticmethod
+            def forward(ctx, x):
+                return x * 2
+
+            @staticmethod
+            def vjp(ctx, g):
+                return g * 7
+        x = L.tensor([1.0, 2.0], requires_grad=True)
+        Scale.apply(x).sum().backward()
+        return x.grad.tolist()
+    want, got = _both(case)
+    assert got == want
+
+
+def test_backward_and_vjp_both_refused():
+    with pytest.raises(RuntimeError, match="both 'backward' and 'vjp'"):
+        class Both(tg.autograd.Function):
+            @staticmethod
+            def forward(ctx, x):
+                return x
+
+            @staticmethod
+            def backward(ctx, g):
+                return g
+
+            @staticmethod
+            def vjp(ctx, g):
+                return g
+
+
+def test_missing_backward_or_forward_named_as_torch():
+    """both raised NotImplementedError without a message"""
+    for L in (torch, tg):
+        class NoBackward(L.autograd.Function):
+            @staticmethod
+            def forward(ctx, x, y):
+                return x * y
+
+        class NoForward(L.autograd.Function):
+            @staticmethod
+            def backward(ctx, g):
+                return g
+        x = L.ones(2, requires_grad=True)
+        with pytest.raises(NotImplementedError, match="(?i)implement either the backward or .*vjp"):
+            NoBackward.apply(x, x).sum().backward()
+        with pytest.raises(NotImplementedError, match="forward"):
+            NoForward.apply(x)
+
+
+def test_outputs_of_a_function_share_its_grad_fn_and_number_as_torch():
+    """each output of a two-output Function had its own grad_fn, and next_functions read (node, 0) for both"""
+    def case(L):
+        def backward(ctx, ga, gb):
+            return ga * 2 + gb * 3
+        x = L.ones(3, requires_grad=True)
+        a, b = _fn(L, lambda ctx, x: (x * 2, x * 3), backward).apply(x)
+        z = b * a
+        names = [(n.name(), i) for n, i in z.grad_fn.next_functions]
+        return (a.grad_fn is b.grad_fn, a.grad_fn.name(), names, z.grad_fn.next_functions[0][0] is b.grad_fn,
+                [(n.name(), i) for n, i in a.grad_fn.next_functions])
+    want, got = _both(case)
+    assert got == want
+
+
+@pytest.mark.parametrize("create_graph", [False, True])
+def test_materialized_zero_gradients_require_grad_under_create_graph_as_torch(create_graph):
+    """autograd.grad(materialize_grads=True)'s zeros for an unused input did not require grad under create_graph"""
+    def case(L):
+        x, unused = L.ones(3, requires_grad=True), L.ones(2, requires_grad=True)
+        gx, gu = L.autograd.grad((x * x).sum(), (x, unused), create_graph=create_graph, materialize_grads=True)
+        return gx.requires_grad, gu.requires_grad, gu.grad_fn is None, gu.tolist()
+    want, got = _both(case)
+    assert got == want
+
+
+@pytest.mark.parametrize("style", ["old", "new"])
+def test_defaults_not_passed_are_no_inputs_of_an_old_style_function_as_torch(style):
+    """forward(ctx, x, k=2.0) called as apply(x) wanted two gradients (the default was bound as an input); torch
+    wants one, and binds the defaults only for forward + setup_context"""
+    def case(L):
+        seen = []
+
+        def backward(ctx, g):
+            seen.append(ctx.needs_input_grad)
+            return g * 2
+        if style == "old":
+            Fn = _fn(L, lambda ctx, x, k=2.0: x * k, backward)
+        else:
+            Fn = _fn(L, lambda x, k=2.0: x * k, backward, setup_context=lambda ctx, inputs, output: None)
+        x = L.ones(3, requires_grad=True)
+        try:
+            Fn.apply(x).sum().backward()
+        except RuntimeError as e:
+            return "refused", "incorrect number of gradients" in str(e)
+        return x.grad.tolist(), seen
+    want, got = _both(case)
+    assert got == want
