@@ -386,3 +386,36 @@ def test_defaults_not_passed_are_no_inputs_of_an_old_style_function_as_torch(sty
         return x.grad.tolist(), seen
     want, got = _both(case)
     assert got == want
+
+
+@pytest.mark.parametrize("saves, reads", [(False, False), (True, False), (True, True), (False, True)])
+@pytest.mark.parametrize("call", ["backward", "grad"])
+def test_second_backward_without_retain_graph_as_torch(saves, reads, call):
+    """a second backward through a Function always raised; torch's node outlives the first, so a second runs
+    unless the user's backward reads ctx.saved_tensors (freed by the first)"""
+    def case(L):
+        def forward(ctx, x):
+            if saves:
+                ctx.save_for_backward(x)
+            ctx.k = 3.0
+            return x * 2
+
+        def backward(ctx, g):
+            if reads:
+                ctx.saved_tensors
+            return g * ctx.k
+        x = L.tensor([1.0, 2.0], requires_grad=True)
+        y = _fn(L, forward, backward).apply(x).sum()
+        out = []
+        for _ in range(2):
+            try:
+                if call == "grad":
+                    out.append(L.autograd.grad(y, x)[0].tolist())
+                else:
+                    y.backward()
+                    out.append(x.grad.tolist())
+            except RuntimeError as e:
+                out.append(("refused", "second time" in str(e)))
+        return out
+    want, got = _both(case)
+    assert got == want

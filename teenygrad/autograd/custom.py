@@ -17,7 +17,7 @@ gives each output its own small node (_OutputSlot), so retain_grad, hooks and au
 apart; their gradients reach the Function's node as one _OutputGrads."""
 import inspect
 from . import grad_mode
-from .function import Function, _FREED, _stamp_of, _saved_hooks, freed_record
+from .function import Function, _FREED, _stamp_of, _saved_hooks
 from .. import dtype as dt
 from .._arrays import xp_of, unbroadcast
 
@@ -57,7 +57,7 @@ class FunctionCtx(Function):
 
     @property
     def saved_tensors(self):
-        if self.parents is None:
+        if self.parents is None or "_freed" in self.__dict__:
             raise RuntimeError(f"{self.name()}: {_FREED}")
         packed = self.__dict__.get("_saved_packed")
         if packed is not None:
@@ -87,12 +87,12 @@ class FunctionCtx(Function):
         return _class_name(self._fn)
 
     def free(self):
-        """After a backward without retain_graph: drop what was saved and the links to the inputs, but keep what
-        forward set on ctx (torch's ctx attributes outlive the backward)."""
-        for k in ("_saved", "_saved_packed", "_args", "_out_meta"):
+        """After a backward without retain_graph: drop what was saved, but keep what forward set on ctx and the
+        links to the inputs, as torch's node: a second backward runs the user's backward again, which raises only
+        if it reads saved_tensors."""
+        for k in ("_saved", "_saved_packed"):
             self.__dict__.pop(k, None)
-        self.freed_below = freed_record(self.parents)
-        self.parents = None
+        self._freed = True
 
     def _incoming(self, g, zeros):
         """The gradient of each output (a list), zeros(meta) standing in for those no gradient reached."""
