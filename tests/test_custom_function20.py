@@ -419,3 +419,24 @@ def test_second_backward_without_retain_graph_as_torch(saves, reads, call):
         return out
     want, got = _both(case)
     assert got == want
+
+
+@pytest.mark.parametrize("leaf", [True, False])
+@pytest.mark.parametrize("returns", ["input", "view"])
+def test_in_place_on_an_output_that_views_an_input_refused_as_torch(returns, leaf):
+    """an input returned as it is could be written in place (torch: the output is a view of the input made inside the
+    Function, and refuses it); and the refusal of one taken as a view named no_grad mode, which the user never used"""
+    for L in (torch, tg):
+        def forward(ctx, x):
+            return x if returns == "input" else x[1:]
+
+        def backward(ctx, g):
+            return g * 3 if returns == "input" else L.cat([g[:1] * 0, g * 3])
+        x = L.tensor([1.0, 2.0, 3.0], requires_grad=True)
+        y = _fn(L, forward, backward).apply(x if leaf else x * 1)
+        assert y.requires_grad and not y.is_leaf
+        with pytest.raises(RuntimeError, match="Fn is a view" if L is torch else "the output of Fn is a view of its "
+                                                                                  "input"):
+            y.mul_(2)
+        y.sum().backward()  # the refused write left the graph as it was
+        assert x.grad.tolist() == ([3.0] * 3 if returns == "input" else [0.0, 3.0, 3.0])

@@ -345,8 +345,9 @@ def custom_apply(cls, *args, **kwargs):
                 # wrong gradient), so it is refused
                 raise NotImplementedError(f"{cls.__name__}: mark_dirty on a tensor that is a view or has views in "
                                           f"the graph is not supported; clone() it before the in-place Function")
-        elif any(o is a for a in args):  # an input returned as it is: the output is a new tensor on its memory
-            o = outs[i] = Tensor._wrap(o._data)
+        elif any(o is a for a in args):  # an input returned as it is: the output is a view of it, as in torch
+            with grad_mode.no_grad():  # (one taken inside forward, so an in-place op on it is refused)
+                o = outs[i] = o.view_as(o)
         if not differentiable:
             continue
         if multi:
