@@ -440,3 +440,39 @@ def test_in_place_on_an_output_that_views_an_input_refused_as_torch(returns, lea
             y.mul_(2)
         y.sum().backward()  # the refused write left the graph as it was
         assert x.grad.tolist() == ([3.0] * 3 if returns == "input" else [0.0, 3.0, 3.0])
+
+
+def _sin_once_differentiable(L):
+    def forward(ctx, x):
+        ctx.save_for_backward(x)
+        return x.sin()
+
+    @L.autograd.function.once_differentiable
+    def backward(ctx, g):
+        x, = ctx.saved_tensors
+        return g * x.cos()
+    return _fn(L, forward, backward)
+
+
+def test_once_differentiable_refuses_a_second_derivative_in_the_incoming_gradient():
+    """the results of a @once_differentiable backward under create_graph refused to be differentiated in the
+    Function's inputs only; in the incoming gradient they read as unused (zeros with materialize_grads). torch's
+    DelayedError node hangs off detached copies, so torch reads them as unused too (a silent zero, left out as a
+    torch quirk); both refuse the inputs' path"""
+    x = tg.tensor([0.3, -1.2, 2.0], requires_grad=True)
+    v = tg.tensor([1.0, 0.5, -2.0], requires_grad=True)
+    g, = tg.autograd.grad(_sin_once_differentiable(tg).apply(x), x, v, create_graph=True)
+    with pytest.raises(RuntimeError, match="once_differentiable"):
+        tg.autograd.grad(g.sum(), v, allow_unused=True, materialize_grads=True)
+
+
+def test_forward_ad_through_once_differentiable_is_refused_not_zero():
+    """forward AD (computed here by differentiating backward in its incoming gradient) gave a zero tangent through a
+    @once_differentiable backward; torch uses the Function's jvp, which teenygrad cannot call, so it must refuse"""
+    fa = tg.autograd.forward_ad
+    x, v = tg.tensor([0.3, -1.2, 2.0]), tg.tensor([1.0, 0.5, -2.0])
+    Fn = _sin_once_differentiable(tg)
+    with fa.dual_level():
+        y = Fn.apply(fa.make_dual(x, v))
+        with pytest.raises(RuntimeError, match="once_differentiable"):
+            fa.unpack_dual(y)

@@ -196,12 +196,16 @@ def _once_differentiable_grads(node, g):
     from ..tensor import Tensor
     raw = node.backward(_OutputGrads([None if t is None else t._data for t in g.grads]) if node._multi else g._data)
     name = node.name()
+    # they depend on the Function's inputs and, linearly, on the incoming gradients (differentiated in by a double
+    # backward in those, as forward_ad's tangents are): either path must reach the refusal, not read as unused
+    grads = g.grads if node._multi else [g]
+    parents = list(node.parents) + [t._ctx or t for t in grads if t is not None and t.requires_grad]
     out = []
     for a in raw:
         t = None
         if a is not None:
             stand = _OnceDifferentiable()
-            stand.parents, stand.needs_input_grad, stand.name = list(node.parents), [True] * len(node.parents), name
+            stand.parents, stand.needs_input_grad, stand.name = parents, [True] * len(parents), name
             t = Tensor._wrap(a, True)
             t._ctx = stand
         out.append(t)
