@@ -476,3 +476,58 @@ def test_forward_ad_through_once_differentiable_is_refused_not_zero():
         y = Fn.apply(fa.make_dual(x, v))
         with pytest.raises(RuntimeError, match="once_differentiable"):
             fa.unpack_dual(y)
+
+
+def test_once_differentiable_error_node_reads_as_torch():
+    """repr (and name()) of the node behind a @once_differentiable backward's results raised TypeError ('str' object
+    is not callable: its name was stored over the method)"""
+    names = []
+    for L in (torch, tg):
+        x = L.tensor([0.3, -1.2, 2.0], requires_grad=True)
+        v = L.ones(3, requires_grad=True)
+        g, = L.autograd.grad(_sin_once_differentiable(L).apply(x), x, v, create_graph=True)
+        node = g.grad_fn if L is torch else g.grad_fn.next_functions[0][0]  # teenygrad's gradient is a clone of it
+        names.append((node.name(), "Error object at" in repr(node)))
+    assert names[1] == names[0]
+
+
+def _sin_numpy_backward(L):
+    """sin whose backward goes through numpy (outside the graph), with torch's jvp for forward AD"""
+    def backward(ctx, g):
+        x, = ctx.saved_tensors
+        return L.tensor(g.detach().numpy() * np.cos(x.detach().numpy()))
+
+    def jvp(ctx, t):
+        x, = ctx.saved_tensors
+        return t * x.cos()
+
+    def setup_context(ctx, inputs, output):
+        ctx.save_for_backward(inputs[0])
+        ctx.save_for_forward(inputs[0])
+    return _fn(L, lambda x: x.sin(), backward, jvp=jvp, setup_context=setup_context)
+
+
+@pytest.mark.parametrize("how", ["forward_ad", "func.jvp"])
+def test_tangent_through_a_numpy_backward_refused_not_zero(how):
+    """forward AD and func.jvp (teenygrad differentiates backward in its incoming gradient) gave a zero tangent
+    through a backward computed in numpy; torch calls the jvp staticmethod, which teenygrad cannot: it must refuse"""
+    want = torch.func.jvp(_sin_numpy_backward(torch).apply, (torch.tensor([0.3, -1.2]),), (torch.ones(2),))[1]
+    assert want.abs().min() > 0.1  # torch's tangent is not zero
+    Fn, x, v = _sin_numpy_backward(tg), tg.tensor([0.3, -1.2]), tg.ones(2)
+    with pytest.raises(RuntimeError, match="FnBackward: its backward returned gradient 0 computed outside the graph"):
+        if how == "func.jvp":
+            tg.func.jvp(Fn.apply, (x,), (v,))
+        else:
+            fa = tg.autograd.forward_ad
+            with fa.dual_level():
+                fa.unpack_dual(Fn.apply(fa.make_dual(x, v)))
+
+
+def test_numpy_backward_still_runs_first_order_and_with_create_graph_as_torch():
+    def case(L):
+        x = L.tensor([0.3, -1.2, 2.0], requires_grad=True)
+        g1, = L.autograd.grad(_sin_numpy_backward(L).apply(x).sum(), x)
+        g2, = L.autograd.grad(_sin_numpy_backward(L).apply(x).sum(), x, create_graph=True)
+        return g1.tolist(), g2.tolist(), g2.requires_grad
+    want, got = _both(case)
+    assert got == want

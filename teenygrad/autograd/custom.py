@@ -172,32 +172,42 @@ class FunctionCtx(Function):
             r = res[i]
             if r is not None:
                 shape, dtype = self._args[i]
-                r = sum_to(r, shape)
-                r = r.to(dtype) if r._data.dtype != dtype else r.clone()  # a new tensor: never the user's own
+                if not r.requires_grad and any(t is not None and t.requires_grad for t in gs):
+                    # backward is linear in the gradients, so it lost them: computed outside the graph (numpy,
+                    # detach, no_grad). Differentiating it again (forward AD's tangents) must not read a zero
+                    r, = _refusing(self, g, [unbroadcast(r._data, shape).astype(dtype)],
+                                   f"{name}: its backward returned gradient {i} computed outside the graph (numpy, "
+                                   f".detach() or no_grad), so it cannot be differentiated again (forward AD and "
+                                   f"func.jvp differentiate it in the incoming gradient: teenygrad does not call a jvp "
+                                   f"staticmethod); write it with tensor ops")
+                else:
+                    r = sum_to(r, shape)
+                    r = r.to(dtype) if r._data.dtype != dtype else r.clone()  # a new tensor: never the user's own
             out.append(r)
         return tuple(out)
 
 
 class _OnceDifferentiable(Function):
-    """Stands for the results of a @once_differentiable backward run under create_graph: in the graph (they
-    depend on the Function's inputs), but differentiating through them raises, as in torch."""
+    """Stands for results of a custom backward under create_graph that cannot be differentiated again (its backward
+    marked @once_differentiable, or computed outside the graph): in the graph (they depend on the Function's inputs
+    and on the incoming gradients), but differentiating through them raises, as torch's Error node."""
     saves_inputs = False
+    why = ""  # the message, set per node
+
+    def name(self):
+        return "torch::autograd::Error"
 
     def backward(self, g):
-        raise RuntimeError(f"trying to differentiate twice a function that was marked with @once_differentiable "
-                           f"({self.name})")
+        raise RuntimeError(self.why)
 
     backward_graph = backward
 
 
-def _once_differentiable_grads(node, g):
-    """node.backward_graph for a @once_differentiable backward: the first-order gradients, each the output of a node
-    that refuses to be differentiated."""
+def _refusing(node, g, raw, why):
+    """Tensors for the raw gradients `raw`, each the output of a node that refuses to be differentiated with `why`.
+    They depend on node's inputs and, linearly, on its incoming gradients g (which a double backward differentiates
+    in, as forward_ad's tangents do): either path must reach the refusal, not read as unused."""
     from ..tensor import Tensor
-    raw = node.backward(_OutputGrads([None if t is None else t._data for t in g.grads]) if node._multi else g._data)
-    name = node.name()
-    # they depend on the Function's inputs and, linearly, on the incoming gradients (differentiated in by a double
-    # backward in those, as forward_ad's tangents are): either path must reach the refusal, not read as unused
     grads = g.grads if node._multi else [g]
     parents = list(node.parents) + [t._ctx or t for t in grads if t is not None and t.requires_grad]
     out = []
@@ -205,11 +215,19 @@ def _once_differentiable_grads(node, g):
         t = None
         if a is not None:
             stand = _OnceDifferentiable()
-            stand.parents, stand.needs_input_grad, stand.name = parents, [True] * len(parents), name
+            stand.parents, stand.needs_input_grad, stand.why = parents, [True] * len(parents), why
             t = Tensor._wrap(a, True)
             t._ctx = stand
         out.append(t)
     return tuple(out)
+
+
+def _once_differentiable_grads(node, g):
+    """node.backward_graph for a @once_differentiable backward: the first-order gradients, refusing to be
+    differentiated."""
+    raw = node.backward(_OutputGrads([None if t is None else t._data for t in g.grads]) if node._multi else g._data)
+    return _refusing(node, g, raw, f"trying to differentiate twice a function that was marked with "
+                                   f"@once_differentiable ({node.name()})")
 
 
 class _OutputGrads:
