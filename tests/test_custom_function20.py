@@ -531,3 +531,64 @@ def test_numpy_backward_still_runs_first_order_and_with_create_graph_as_torch():
         return g1.tolist(), g2.tolist(), g2.requires_grad
     want, got = _both(case)
     assert got == want
+
+
+# ---- torch.func transforms through random chains of forward + setup_context Functions ------------------------------
+def _two_argument(L, fwd):
+    return lambda x, w: fwd(L, x, w)  # no defaults: setup_context style binds them as inputs
+
+
+def _chain(L, seed):
+    """f(x, w): two or three random KERNELS Functions (setup_context style, generate_vmap_rule, torch's jvp) chained
+    with built-in ops: what torch.func's transforms accept."""
+    r = random.Random(seed)
+    fns = []
+    for _ in range(r.choice([2, 3])):
+        fwd, bwd = KERNELS[r.choice(list(KERNELS))]
+
+        def setup_context(ctx, inputs, output):
+            ctx.save_for_backward(*inputs)
+            ctx.save_for_forward(*inputs)
+
+        def backward(ctx, g, bwd=bwd):
+            x, w = ctx.saved_tensors
+            return bwd(L, x, w, g)
+
+        def jvp(ctx, tx, tw, bwd=bwd):  # J [tx; tw] from the transposed formulas: each is elementwise in x and w
+            x, w = ctx.saved_tensors
+            one = L.ones_like(x)
+            dx, dw = bwd(L, x, w, one)
+            return (dx * tx if tx is not None else 0) + (dw * tw if tw is not None else 0)
+        Fn = _fn(L, _two_argument(L, fwd), backward, setup_context=setup_context, jvp=jvp)
+        Fn.generate_vmap_rule = True
+        fns.append((Fn, r.choice(["x", "w", "both"])))
+
+    def f(x, w):
+        h = x
+        for Fn, mix in fns:
+            h = Fn.apply(h, w) if mix != "w" else Fn.apply(h.tanh(), w * 0.5)
+            if mix == "both":
+                h = h + x * 0.3
+        return h.sum()
+    return f
+
+
+@pytest.mark.parametrize("transform", ["grad", "jacrev", "jvp", "vmap_grad", "hessian_x"])
+@pytest.mark.parametrize("seed", range(8))
+def test_func_transforms_through_random_custom_functions_as_torch(seed, transform):
+    rng = np.random.default_rng(seed)
+    x, w, v = (rng.uniform(-1.2, 1.2, (3,)) for _ in range(3))
+    xs = rng.uniform(-1.2, 1.2, (4, 3))
+    out = []
+    for L in (torch, tg):
+        f = _chain(L, seed)
+        X, W, V, XS = (L.tensor(a) for a in (x, w, v, xs))
+        res = {"grad": lambda: L.func.grad(f, argnums=(0, 1))(X, W),
+               "jacrev": lambda: L.func.jacrev(lambda x, w: f(x, w) * x, argnums=(0, 1))(X, W),
+               "jvp": lambda: L.func.jvp(f, (X, W), (V, V * 2)),
+               "vmap_grad": lambda: L.func.vmap(L.func.grad(f), in_dims=(0, None))(XS, W),
+               "hessian_x": lambda: (L.func.jacrev(L.func.grad(f))(X, W),)}[transform]()
+        res = res if isinstance(res, tuple) else (res,)
+        out.append([t.detach().numpy() for t in res])
+    for a, b in zip(out[1], out[0]):
+        np.testing.assert_allclose(a, b, rtol=1e-10, atol=1e-12)
