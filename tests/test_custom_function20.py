@@ -106,33 +106,54 @@ class Program:
     """A random program in library L: each step applies a randomly configured custom Function or a built-in op to
     values picked by a seeded Python RNG, so both libraries run the same program."""
 
-    def __init__(self, L, seed, arrays):
-        self.L, self.r = L, random.Random(seed)
+    def __init__(self, L, seed, arrays, order=1):
+        self.L, self.r, self.order = L, random.Random(seed), order
         self.leaves = [L.tensor(a.copy(), requires_grad=self.r.random() < 0.85) for a in arrays]
         self.vals = [l * 1.0 for l in self.leaves]
+        self.log = []  # what each step did, to read a failing seed
+        self.views = set()  # ids of inputs returned as they are and of those outputs (views of them, as in torch)
 
     def step(self):
         L, r = self.L, self.r
-        x, w = r.choice(self.vals), r.choice(self.vals)
-        kind = r.choice("custom custom custom custom builtin builtin inplace".split())
-        if kind == "custom":
+        ix, iw = r.randrange(len(self.vals)), r.randrange(len(self.vals))
+        x, w = self.vals[ix], self.vals[iw]
+        kind = r.choice("custom custom custom custom builtin builtin inplace dirty ident".split())
+        if kind == "dirty" and id(x) not in self.views:  # forward scales x in place and returns it (mark_dirty)
+            once = self.order == 1 and r.random() < 0.5  # (under create_graph torch's once_differentiable differs)
+
+            def backward(ctx, g):
+                return g * 1.5
+            Dirty = _fn(L, _scale_dirty, L.autograd.function.once_differentiable(backward) if once else backward)
+            y = Dirty.apply(x)
+            assert y is x
+            self.log.append(("dirty", ix, once))
+        elif kind == "ident":  # an input returned as it is, beside a product
+            y, z = _ident(L).apply(x, w)
+            self.log.append(("ident", ix, iw))
+            self.views.update((id(x), id(y)))  # (teenygrad refuses mark_dirty on a view or a tensor with views)
+            self.vals += [y, z]
+        elif kind == "custom":
             two = r.random() < 0.4
             cfg = dict(kernel=r.choice(list(KERNELS)), style=r.choice(["old", "new"]),
                        save=r.choice(["inputs", "none_and_inputs", "attrs"]), two=two,
                        non_diff=two and r.random() < 0.5, materialize=r.random() < 0.7, scale_arg=r.random() < 0.5)
             fn = make_function(L, **cfg)
+            self.log.append(("custom", ix, iw, cfg))
             out = fn.apply(x, w, r.choice([0.5, 2.0])) if cfg["scale_arg"] else fn.apply(x, w)
             outs = list(out) if two else [out]
             use = r.choice(range(len(outs)))
             self.vals.append(outs[use])
         elif kind == "builtin":
             op = r.choice(["add", "mul", "sum_keep", "tanh"])
+            self.log.append((op, ix, iw))
             self.vals.append({"add": lambda: x + w, "mul": lambda: x * w, "tanh": lambda: x.tanh(),
                               "sum_keep": lambda: x.sum(-1, keepdim=True) * w}[op]())
         else:  # written after the Functions read it: torch refuses a backward that reads it, so must teenygrad
-            t = r.choice(self.vals)
+            it = r.randrange(len(self.vals))
+            t = self.vals[it]
             if t.requires_grad and t.grad_fn is None:
                 return
+            self.log.append(("mul_", it))
             t.mul_(1.5)
 
     def loss(self):
@@ -141,10 +162,28 @@ class Program:
         return sum((v * r.uniform(-1, 1)).sum() for v in terms) if terms else None
 
 
+def _scale_dirty(ctx, x):
+    x.mul_(1.5)
+    ctx.mark_dirty(x)
+    return x
+
+
+def _ident(L):
+    """(x, x * w): the first output is x itself (a view of it, as in torch)"""
+    def forward(ctx, x, w):
+        ctx.save_for_backward(x, w)
+        return x, x * w
+
+    def backward(ctx, ga, gb):
+        x, w = ctx.saved_tensors
+        return ga + gb * w, gb * x
+    return _fn(L, forward, backward)
+
+
 def _outcome(L, seed, arrays, steps, order):
     """('ok', values, gradients, second-order gradients) or ('error', exception type)."""
     try:
-        P = Program(L, seed, arrays)
+        P = Program(L, seed, arrays, order)
         for _ in range(steps):
             P.step()
         loss = P.loss()
@@ -592,3 +631,46 @@ def test_func_transforms_through_random_custom_functions_as_torch(seed, transfor
         out.append([t.detach().numpy() for t in res])
     for a, b in zip(out[1], out[0]):
         np.testing.assert_allclose(a, b, rtol=1e-10, atol=1e-12)
+
+
+@pytest.mark.parametrize("saved_by", ["custom", "custom_setup_context", "mul"])
+def test_a_tensor_written_by_a_later_mark_dirty_function_refuses_the_backward_that_saved_it_as_torch(saved_by):
+    """a Function that saved h ran its backward on the new values after a later Function wrote h in place and marked
+    it dirty (h then reads as that Function's output, whose node carried no write): a silently wrong gradient"""
+    for L in (torch, tg):
+        def backward(ctx, g):
+            h, = ctx.saved_tensors
+            return 2 * g * h
+        if saved_by == "custom":
+            def forward(ctx, h):
+                ctx.save_for_backward(h)
+                return h * h
+            Sq = _fn(L, forward, backward)
+        else:
+            Sq = _fn(L, lambda h: h * h, backward, setup_context=lambda ctx, inputs, out: ctx.save_for_backward(*inputs))
+        x = L.tensor([1.0, 2.0, 3.0], requires_grad=True)
+        h = x * 1
+        y = Sq.apply(h) if saved_by != "mul" else h * h
+        _fn(L, _scale_dirty, lambda ctx, g: g * 1.5).apply(h)
+        with pytest.raises(RuntimeError, match="modified by an inplace operation"):
+            y.sum().backward()
+
+
+def test_what_forward_saved_before_writing_it_in_place_is_taken_after_as_torch():
+    """torch takes the saved tensors once forward is done, so its own write to a saved input (mark_dirty) is no
+    change to refuse"""
+    def case(L):
+        def forward(ctx, x):
+            ctx.save_for_backward(x)
+            x.mul_(2)
+            ctx.mark_dirty(x)
+            return x
+
+        def backward(ctx, g):
+            x, = ctx.saved_tensors
+            return g * x
+        x = L.tensor([1.0, 2.0, 3.0], requires_grad=True)
+        _fn(L, forward, backward).apply(x * 1).sum().backward()
+        return x.grad.tolist()
+    want, got = _both(case)
+    assert got == want

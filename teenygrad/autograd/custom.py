@@ -43,7 +43,9 @@ class FunctionCtx(Function):
                 self._saved_packed = (unpack, [None if t is None else pack(t) for t in tensors])
             return
         # the array is kept beside the tensor: an in-place op on a graph tensor rebinds it to a new array
-        self._saved = [(t, None if t is None else t._data) for t in tensors]
+        # and its node (custom_apply takes both again once forward is done): a later Function that writes it in
+        # place (mark_dirty) gives it a new node, but stamps this one
+        self._saved = [(t, None if t is None else t._data, None if t is None else t._ctx or t) for t in tensors]
         self._saved_at = _state["writes"]  # a later write without a graph stamps past it (Function._written)
 
     def save_for_forward(self, *tensors):
@@ -63,8 +65,8 @@ class FunctionCtx(Function):
         if packed is not None:
             return tuple(None if p is None else packed[0](p) for p in packed[1])  # graph.py checks it
         out = []
-        for t, a in self.__dict__.get("_saved", ()):
-            if t is not None and (t._data is not a or _stamp_of(t._ctx or t) > self._saved_at):
+        for t, a, holder in self.__dict__.get("_saved", ()):
+            if t is not None and (t._data is not a or max(_stamp_of(t._ctx or t), _stamp_of(holder)) > self._saved_at):
                 raise RuntimeError(f"{self.name()}: one of the variables needed for gradient computation "
                                    f"has been modified by an inplace operation (a saved tensor of shape "
                                    f"{tuple(t.shape)})")
@@ -380,6 +382,10 @@ def custom_apply(cls, *args, **kwargs):
             o._ctx = ctx
         o._requires_grad = True
     ctx._out_meta = meta
+    saved = ctx.__dict__.get("_saved")
+    if saved:  # as torch, what was saved is taken as forward left it: its own writes (mark_dirty) are no change
+        ctx._saved = [(t, None, None) if t is None else (t, t._data, t._ctx or t) for t, _, _ in saved]
+        ctx._saved_at = _state["writes"]
     return tuple(outs) if multi else outs[0]
 
 
