@@ -674,3 +674,15 @@ def test_what_forward_saved_before_writing_it_in_place_is_taken_after_as_torch()
         return x.grad.tolist()
     want, got = _both(case)
     assert got == want
+
+
+def test_tangent_through_a_gradient_that_reads_only_an_unreached_output_as_torch():
+    """the refusal above must not take a gradient that depends only on an output no gradient reached (a
+    materialized zero, not in the graph) for one computed outside the graph: _ident's gradient for w is gb * x"""
+    x, w, v = np.array([0.3, -1.2, 2.0]), np.array([0.5, 1.5, -1.0]), np.array([1.0, -0.5, 2.0])
+    want = torch.func.jvp(lambda w: (torch.tensor(x).sin() * w).sum(), (torch.tensor(w),), (torch.tensor(v),))[1]
+    fa, Fn = tg.autograd.forward_ad, _ident(tg)
+    with fa.dual_level():
+        dw = fa.make_dual(tg.tensor(w), tg.tensor(v))
+        got = fa.unpack_dual((Fn.apply(tg.tensor(x), dw)[0].sin() * dw).sum()).tangent
+    np.testing.assert_allclose(got.numpy(), want.numpy(), rtol=1e-12)

@@ -174,9 +174,10 @@ class FunctionCtx(Function):
             r = res[i]
             if r is not None:
                 shape, dtype = self._args[i]
-                if not r.requires_grad and any(t is not None and t.requires_grad for t in gs):
-                    # backward is linear in the gradients, so it lost them: computed outside the graph (numpy,
-                    # detach, no_grad). Differentiating it again (forward AD's tangents) must not read a zero
+                if not r.requires_grad and all(t is not None and t.requires_grad for t in gs):
+                    # backward is linear in the gradients (each requiring grad), so it lost them: computed outside
+                    # the graph (numpy, detach, no_grad). Differentiating it again (forward AD's tangents) must not
+                    # read a zero
                     r, = _refusing(self, g, [unbroadcast(r._data, shape).astype(dtype)],
                                    f"{name}: its backward returned gradient {i} computed outside the graph (numpy, "
                                    f".detach() or no_grad), so it cannot be differentiated again (forward AD and "
