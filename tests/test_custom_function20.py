@@ -6,206 +6,32 @@ torch and in teenygrad on the same float64 inputs: values, first-order gradients
 (autograd.grad with create_graph=True through the Functions' own backwards) are compared, and where torch refuses
 (a saved tensor written in place) teenygrad must refuse too.
 
-What the sweep and the direct probes found, each pinned by a case below: a Function taking complex tensors gave
-outputs that did not require grad; a complex gradient returned for a real input lost its imaginary part (numpy's
-ComplexWarning only); ctx.save_for_forward (for a jvp staticmethod) raised AttributeError, so forward AD and
-func.jvp through such a Function failed; a `vjp` staticmethod (torch's other name for backward) was not used; a
-Function without backward or forward raised a bare NotImplementedError; the outputs of a two-output Function had
-different grad_fn objects, and next_functions gave output number 0 for every one of them."""
+What the sweep and the direct probes found, each pinned by a case below: an old-style forward's defaults not passed
+were bound as inputs (apply(x) on forward(ctx, x, k=2.0) wanted two gradients; torch binds them only for
+setup_context); a later Function that wrote a saved tensor in place and marked it dirty went unnoticed (the backward
+ran on the new values); a Function taking complex tensors gave outputs that did not require grad; a complex
+gradient returned for a real input lost its imaginary part; ctx.save_for_forward raised AttributeError (forward AD
+and func.jvp through a Function with a jvp failed); forward AD gave a zero tangent through a @once_differentiable
+backward or one computed in numpy (teenygrad differentiates backward in its incoming gradient instead of calling
+jvp: it now refuses); the refusing node's repr raised TypeError; a second backward without retain_graph always
+raised (torch runs it unless backward reads saved_tensors); an input returned as it is could be written in place
+(torch: a view made inside the Function, refused); a `vjp` staticmethod was not used; a missing forward or backward
+raised a bare NotImplementedError; the outputs of a two-output Function had different grad_fn objects and
+next_functions gave output number 0 for each; autograd.grad's materialized zeros did not require grad under
+create_graph.
 
-import random
+Left as they are: func transforms and forward AD compute (correctly) through Functions that torch refuses there
+(no setup_context, no vmap rule, no jvp), and a vmap staticmethod is not called (vmap is a loop); func.hessian
+through a backward computed in numpy reads zero (indistinguishable from a zero second derivative, as a ReLU mask's);
+mark_dirty on a view is refused (NotImplementedError); a view a Function returned keeps its old value after its base
+is written in place, where torch refuses to use it (as for any view taken under no_grad)."""
 
 import numpy as np
 import pytest
 import torch
 
 import teenygrad as tg
-
-
-# ---- the fuzzer -------------------------------------------------------------------------------------------------
-# kernels: y = f(x, w), with both derivatives written in (differentiable) ops of the library L
-KERNELS = {
-    "sinmul": (lambda L, x, w: x.sin() * w, lambda L, x, w, g: (g * x.cos() * w, g * x.sin())),
-    "expmul": (lambda L, x, w: (x * 0.3).exp() * w, lambda L, x, w, g: (g * 0.3 * (x * 0.3).exp() * w,
-                                                                        g * (x * 0.3).exp())),
-    "tanhsq": (lambda L, x, w: x.tanh() + w * w, lambda L, x, w, g: (g * (1 - x.tanh() ** 2), 2 * g * w)),
-    "prod": (lambda L, x, w: x * w * x, lambda L, x, w, g: (2 * g * x * w, g * x * x)),
-}
-
-
-def make_function(L, kernel, style, save, two, non_diff, materialize, scale_arg):
-    """One custom Function of library L: forward(x, w[, k]) -> y (, z = 2 y), backward from KERNELS."""
-    fwd, bwd = KERNELS[kernel]
-
-    def compute(ctx, x, w, k):
-        y = fwd(L, x, w) * k
-        if save == "inputs":
-            ctx.save_for_backward(x, w)
-        elif save == "none_and_inputs":
-            ctx.save_for_backward(None, x, None, w)
-        else:  # "attrs": what backward needs kept on ctx as plain attributes (valid for inputs in torch too)
-            ctx.x, ctx.w = x, w
-        ctx.k = k
-        if not materialize:
-            ctx.set_materialize_grads(False)
-        if not two:
-            return y
-        z = y * 2
-        if non_diff:
-            ctx.mark_non_differentiable(z)
-        return y, z
-
-    def saved(ctx):
-        if save == "inputs":
-            return ctx.saved_tensors
-        if save == "none_and_inputs":
-            n1, x, n2, w = ctx.saved_tensors
-            assert n1 is None and n2 is None
-            return x, w
-        return ctx.x, ctx.w
-
-    def backward(ctx, *gs):
-        x, w = saved(ctx)
-        g = gs[0]
-        if two and not non_diff:
-            g = gs[1] * 2 if g is None else g if gs[1] is None else g + gs[1] * 2
-        k_grad = (None,) if scale_arg or style == "new" else ()  # setup_context's forward has k bound (default)
-        if g is None:  # set_materialize_grads(False) and no gradient reached any output
-            return (None, None) + k_grad
-        gx, gw = bwd(L, x, w, g * ctx.k)
-        return (gx if ctx.needs_input_grad[0] else None, gw if ctx.needs_input_grad[1] else None) + k_grad
-
-    if style == "old":
-        def forward(ctx, x, w, k=1.5):
-            return compute(ctx, x, w, k)
-        body = {"forward": staticmethod(forward)}
-    else:
-        def forward_new(x, w, k=1.5):
-            y = fwd(L, x, w) * k
-            return (y, y * 2) if two else y
-
-        def setup_context(ctx, inputs, output):
-            x, w, k = inputs
-            if save == "inputs":
-                ctx.save_for_backward(x, w)
-            elif save == "none_and_inputs":
-                ctx.save_for_backward(None, x, None, w)
-            else:
-                ctx.x, ctx.w = x, w
-            ctx.k = k
-            if not materialize:
-                ctx.set_materialize_grads(False)
-            if two and non_diff:
-                ctx.mark_non_differentiable(output[1])
-        body = {"forward": staticmethod(forward_new), "setup_context": staticmethod(setup_context)}
-    body["backward"] = staticmethod(backward)
-    return type(f"K{kernel}", (L.autograd.Function,), body)
-
-
-class Program:
-    """A random program in library L: each step applies a randomly configured custom Function or a built-in op to
-    values picked by a seeded Python RNG, so both libraries run the same program."""
-
-    def __init__(self, L, seed, arrays, order=1):
-        self.L, self.r, self.order = L, random.Random(seed), order
-        self.leaves = [L.tensor(a.copy(), requires_grad=self.r.random() < 0.85) for a in arrays]
-        self.vals = [l * 1.0 for l in self.leaves]
-        self.log = []  # what each step did, to read a failing seed
-        self.views = set()  # ids of inputs returned as they are and of those outputs (views of them, as in torch)
-
-    def step(self):
-        L, r = self.L, self.r
-        ix, iw = r.randrange(len(self.vals)), r.randrange(len(self.vals))
-        x, w = self.vals[ix], self.vals[iw]
-        kind = r.choice("custom custom custom custom builtin builtin inplace dirty ident".split())
-        if kind == "dirty" and id(x) not in self.views:  # forward scales x in place and returns it (mark_dirty)
-            once = self.order == 1 and r.random() < 0.5  # (under create_graph torch's once_differentiable differs)
-
-            def backward(ctx, g):
-                return g * 1.5
-            Dirty = _fn(L, _scale_dirty, L.autograd.function.once_differentiable(backward) if once else backward)
-            y = Dirty.apply(x)
-            assert y is x
-            self.log.append(("dirty", ix, once))
-        elif kind == "ident":  # an input returned as it is, beside a product
-            y, z = _ident(L).apply(x, w)
-            self.log.append(("ident", ix, iw))
-            self.views.update((id(x), id(y)))  # (teenygrad refuses mark_dirty on a view or a tensor with views)
-            self.vals += [y, z]
-        elif kind == "custom":
-            two = r.random() < 0.4
-            cfg = dict(kernel=r.choice(list(KERNELS)), style=r.choice(["old", "new"]),
-                       save=r.choice(["inputs", "none_and_inputs", "attrs"]), two=two,
-                       non_diff=two and r.random() < 0.5, materialize=r.random() < 0.7, scale_arg=r.random() < 0.5)
-            fn = make_function(L, **cfg)
-            self.log.append(("custom", ix, iw, cfg))
-            out = fn.apply(x, w, r.choice([0.5, 2.0])) if cfg["scale_arg"] else fn.apply(x, w)
-            outs = list(out) if two else [out]
-            use = r.choice(range(len(outs)))
-            self.vals.append(outs[use])
-        elif kind == "builtin":
-            op = r.choice(["add", "mul", "sum_keep", "tanh"])
-            self.log.append((op, ix, iw))
-            self.vals.append({"add": lambda: x + w, "mul": lambda: x * w, "tanh": lambda: x.tanh(),
-                              "sum_keep": lambda: x.sum(-1, keepdim=True) * w}[op]())
-        else:  # written after the Functions read it: torch refuses a backward that reads it, so must teenygrad
-            it = r.randrange(len(self.vals))
-            t = self.vals[it]
-            if t.requires_grad and t.grad_fn is None:
-                return
-            self.log.append(("mul_", it))
-            t.mul_(1.5)
-
-    def loss(self):
-        r = self.r
-        terms = [v for v in self.vals[len(self.leaves):] if v.requires_grad]
-        return sum((v * r.uniform(-1, 1)).sum() for v in terms) if terms else None
-
-
-def _scale_dirty(ctx, x):
-    x.mul_(1.5)
-    ctx.mark_dirty(x)
-    return x
-
-
-def _ident(L):
-    """(x, x * w): the first output is x itself (a view of it, as in torch)"""
-    def forward(ctx, x, w):
-        ctx.save_for_backward(x, w)
-        return x, x * w
-
-    def backward(ctx, ga, gb):
-        x, w = ctx.saved_tensors
-        return ga + gb * w, gb * x
-    return _fn(L, forward, backward)
-
-
-def _outcome(L, seed, arrays, steps, order):
-    """('ok', values, gradients, second-order gradients) or ('error', exception type)."""
-    try:
-        P = Program(L, seed, arrays, order)
-        for _ in range(steps):
-            P.step()
-        loss = P.loss()
-        vals = [v.detach().numpy().copy() for v in P.vals]
-        leaves = [l for l in P.leaves if l.requires_grad]
-        if loss is None or not leaves:
-            return "ok", vals, [], []
-        gs = L.autograd.grad(loss, leaves, create_graph=order == 2, allow_unused=True, materialize_grads=True)
-        second = []
-        if order == 2:
-            total = sum((g * g).sum() for g in gs if g.requires_grad)
-            if not isinstance(total, int):
-                second = L.autograd.grad(total, leaves, allow_unused=True, materialize_grads=True)
-        return ("ok", vals, [g.detach().numpy().copy() for g in gs], [g.detach().numpy().copy() for g in second])
-    except RuntimeError as e:
-        return "error", type(e).__name__
-
-
-def _inputs(seed):
-    rng = np.random.default_rng(seed)
-    shape = [(3,), (2, 3)][seed % 2]
-    return [rng.uniform(-1.5, 1.5, shape) for _ in range(3)]
+from _custom_programs20 import _chain, _fn, _ident, _inputs, _outcome, _scale_dirty
 
 
 @pytest.mark.parametrize("order", [1, 2])
@@ -225,12 +51,6 @@ def test_random_programs_of_custom_functions_as_torch(seed, order):
 
 
 # ---- direct cases of what the sweep and the probes found ----------------------------------------------------
-def _fn(L, forward, backward, **more):
-    body = {"forward": staticmethod(forward), "backward": staticmethod(backward)}
-    body.update({k: staticmethod(v) for k, v in more.items()})
-    return type("Fn", (L.autograd.Function,), body)
-
-
 def _both(case):
     return case(torch), case(tg)
 
@@ -573,45 +393,6 @@ def test_numpy_backward_still_runs_first_order_and_with_create_graph_as_torch():
 
 
 # ---- torch.func transforms through random chains of forward + setup_context Functions ------------------------------
-def _two_argument(L, fwd):
-    return lambda x, w: fwd(L, x, w)  # no defaults: setup_context style binds them as inputs
-
-
-def _chain(L, seed):
-    """f(x, w): two or three random KERNELS Functions (setup_context style, generate_vmap_rule, torch's jvp) chained
-    with built-in ops: what torch.func's transforms accept."""
-    r = random.Random(seed)
-    fns = []
-    for _ in range(r.choice([2, 3])):
-        fwd, bwd = KERNELS[r.choice(list(KERNELS))]
-
-        def setup_context(ctx, inputs, output):
-            ctx.save_for_backward(*inputs)
-            ctx.save_for_forward(*inputs)
-
-        def backward(ctx, g, bwd=bwd):
-            x, w = ctx.saved_tensors
-            return bwd(L, x, w, g)
-
-        def jvp(ctx, tx, tw, bwd=bwd):  # J [tx; tw] from the transposed formulas: each is elementwise in x and w
-            x, w = ctx.saved_tensors
-            one = L.ones_like(x)
-            dx, dw = bwd(L, x, w, one)
-            return (dx * tx if tx is not None else 0) + (dw * tw if tw is not None else 0)
-        Fn = _fn(L, _two_argument(L, fwd), backward, setup_context=setup_context, jvp=jvp)
-        Fn.generate_vmap_rule = True
-        fns.append((Fn, r.choice(["x", "w", "both"])))
-
-    def f(x, w):
-        h = x
-        for Fn, mix in fns:
-            h = Fn.apply(h, w) if mix != "w" else Fn.apply(h.tanh(), w * 0.5)
-            if mix == "both":
-                h = h + x * 0.3
-        return h.sum()
-    return f
-
-
 @pytest.mark.parametrize("transform", ["grad", "jacrev", "jvp", "vmap_grad", "hessian_x"])
 @pytest.mark.parametrize("seed", range(8))
 def test_func_transforms_through_random_custom_functions_as_torch(seed, transform):
@@ -647,7 +428,8 @@ def test_a_tensor_written_by_a_later_mark_dirty_function_refuses_the_backward_th
                 return h * h
             Sq = _fn(L, forward, backward)
         else:
-            Sq = _fn(L, lambda h: h * h, backward, setup_context=lambda ctx, inputs, out: ctx.save_for_backward(*inputs))
+            Sq = _fn(L, lambda h: h * h, backward,
+                     setup_context=lambda ctx, inputs, out: ctx.save_for_backward(*inputs))
         x = L.tensor([1.0, 2.0, 3.0], requires_grad=True)
         h = x * 1
         y = Sq.apply(h) if saved_by != "mul" else h * h
