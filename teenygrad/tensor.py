@@ -251,7 +251,8 @@ class Tensor:
 
     @property
     def grad_fn(self):
-        return self._ctx
+        ctx = self._ctx
+        return ctx.parents[0] if ctx is not None and ctx.is_output_slot else ctx  # one node for all the outputs
 
     def _named(self, name):
         """self, its graph node (if any) showing torch's name `name`: for the ops where one teenygrad node stands for

@@ -21,6 +21,11 @@ def _inplace(self, result, op):
         if result._data.dtype != self._data.dtype or result._data.shape != self._data.shape:
             result = _fit(self, result, op)  # x.add_(y): x keeps its dtype and shape, as torch's in-place ops
         if "_nograd_view" in self.__dict__:
+            fn = getattr(self._ctx, "_fn", None)
+            if fn is not None:  # an output of a custom autograd.Function, which forward took as a view of an input
+                raise RuntimeError(f"{op}: the output of {fn.__name__} is a view of its input (taken inside the custom "
+                                   "Function, or the input returned as it is) and is being modified inplace, which "
+                                   "torch forbids; clone() it inside forward, or before the in-place op")
             raise RuntimeError(f"{op}: a view was created in no_grad mode and is being modified inplace with grad "
                                "mode enabled (ambiguous, torch forbids it); take the view outside no_grad, or do "
                                "the in-place op inside it")

@@ -17,7 +17,7 @@ gives each output its own small node (_OutputSlot), so retain_grad, hooks and au
 apart; their gradients reach the Function's node as one _OutputGrads."""
 import inspect
 from . import grad_mode
-from .function import Function, _FREED, _stamp_of, _saved_hooks, freed_record
+from .function import Function, _FREED, _stamp_of, _saved_hooks
 from .. import dtype as dt
 from .._arrays import xp_of, unbroadcast
 
@@ -43,19 +43,30 @@ class FunctionCtx(Function):
                 self._saved_packed = (unpack, [None if t is None else pack(t) for t in tensors])
             return
         # the array is kept beside the tensor: an in-place op on a graph tensor rebinds it to a new array
-        self._saved = [(t, None if t is None else t._data) for t in tensors]
+        # and its node (custom_apply takes both again once forward is done): a later Function that writes it in
+        # place (mark_dirty) gives it a new node, but stamps this one
+        self._saved = [(t, None if t is None else t._data, None if t is None else t._ctx or t) for t in tensors]
         self._saved_at = _state["writes"]  # a later write without a graph stamps past it (Function._written)
+
+    def save_for_forward(self, *tensors):
+        """torch's tensors for a jvp staticmethod. teenygrad's forward AD differentiates the user's backward twice
+        instead (forward_ad.py), so jvp is never called: the arguments are only checked, as torch checks them."""
+        from ..tensor import Tensor
+        for i, t in enumerate(tensors):
+            if t is not None and not isinstance(t, Tensor):
+                raise TypeError(f"save_for_forward expects all arguments to be tensors or None, but argument {i} is "
+                                f"of type {type(t).__name__}")
 
     @property
     def saved_tensors(self):
-        if self.parents is None:
+        if self.parents is None or "_freed" in self.__dict__:
             raise RuntimeError(f"{self.name()}: {_FREED}")
         packed = self.__dict__.get("_saved_packed")
         if packed is not None:
             return tuple(None if p is None else packed[0](p) for p in packed[1])  # graph.py checks it
         out = []
-        for t, a in self.__dict__.get("_saved", ()):
-            if t is not None and (t._data is not a or _stamp_of(t._ctx or t) > self._saved_at):
+        for t, a, holder in self.__dict__.get("_saved", ()):
+            if t is not None and (t._data is not a or max(_stamp_of(t._ctx or t), _stamp_of(holder)) > self._saved_at):
                 raise RuntimeError(f"{self.name()}: one of the variables needed for gradient computation "
                                    f"has been modified by an inplace operation (a saved tensor of shape "
                                    f"{tuple(t.shape)})")
@@ -78,12 +89,12 @@ class FunctionCtx(Function):
         return _class_name(self._fn)
 
     def free(self):
-        """After a backward without retain_graph: drop what was saved and the links to the inputs, but keep what
-        forward set on ctx (torch's ctx attributes outlive the backward)."""
-        for k in ("_saved", "_saved_packed", "_args", "_out_meta"):
+        """After a backward without retain_graph: drop what was saved, but keep what forward set on ctx and the
+        links to the inputs, as torch's node: a second backward runs the user's backward again, which raises only
+        if it reads saved_tensors."""
+        for k in ("_saved", "_saved_packed"):
             self.__dict__.pop(k, None)
-        self.freed_below = freed_record(self.parents)
-        self.parents = None
+        self._freed = True
 
     def _incoming(self, g, zeros):
         """The gradient of each output (a list), zeros(meta) standing in for those no gradient reached."""
@@ -114,10 +125,15 @@ class FunctionCtx(Function):
                 raise RuntimeError(f"function {name} returned a gradient different than None at position {i + 1}, "
                                    f"but the corresponding forward input was not a Tensor")
         for i in self._grad_pos:
-            r, shape = res[i], self._args[i][0]
-            if r is not None and tuple(r.shape) != tuple(shape) and not _expandable(shape, tuple(r.shape)):
+            r, (shape, dtype) = res[i], self._args[i]
+            if r is None:
+                continue
+            if tuple(r.shape) != tuple(shape) and not _expandable(shape, tuple(r.shape)):
                 raise RuntimeError(f"Function {name} returned an invalid gradient at index {i} - got "
                                    f"{tuple(r.shape)} but expected shape compatible with {tuple(shape)}")
+            if r._data.dtype.kind == "c" and dtype.kind != "c":  # casting would drop the imaginary part
+                raise RuntimeError(f"Function {name} returned a complex gradient ({r._data.dtype}) at index {i} for a "
+                                   f"real input ({dtype}); return its real part if that is meant")
         return res
 
     def backward(self, g):
@@ -158,40 +174,63 @@ class FunctionCtx(Function):
             r = res[i]
             if r is not None:
                 shape, dtype = self._args[i]
-                r = sum_to(r, shape)
-                r = r.to(dtype) if r._data.dtype != dtype else r.clone()  # a new tensor: never the user's own
+                if not r.requires_grad and all(t is not None and t.requires_grad for t in gs):
+                    # backward is linear in the gradients (each requiring grad), so it lost them: computed outside
+                    # the graph (numpy, detach, no_grad). Differentiating it again (forward AD's tangents) must not
+                    # read a zero
+                    r, = _refusing(self, g, [unbroadcast(r._data, shape).astype(dtype)],
+                                   f"{name}: its backward returned gradient {i} computed outside the graph (numpy, "
+                                   f".detach() or no_grad), so it cannot be differentiated again (forward AD and "
+                                   f"func.jvp differentiate it in the incoming gradient: teenygrad does not call a jvp "
+                                   f"staticmethod); write it with tensor ops")
+                else:
+                    r = sum_to(r, shape)
+                    r = r.to(dtype) if r._data.dtype != dtype else r.clone()  # a new tensor: never the user's own
             out.append(r)
         return tuple(out)
 
 
 class _OnceDifferentiable(Function):
-    """Stands for the results of a @once_differentiable backward run under create_graph: in the graph (they
-    depend on the Function's inputs), but differentiating through them raises, as in torch."""
+    """Stands for results of a custom backward under create_graph that cannot be differentiated again (its backward
+    marked @once_differentiable, or computed outside the graph): in the graph (they depend on the Function's inputs
+    and on the incoming gradients), but differentiating through them raises, as torch's Error node."""
     saves_inputs = False
+    why = ""  # the message, set per node
+
+    def name(self):
+        return "torch::autograd::Error"
 
     def backward(self, g):
-        raise RuntimeError(f"trying to differentiate twice a function that was marked with @once_differentiable "
-                           f"({self.name})")
+        raise RuntimeError(self.why)
 
     backward_graph = backward
 
 
-def _once_differentiable_grads(node, g):
-    """node.backward_graph for a @once_differentiable backward: the first-order gradients, each the output of a node
-    that refuses to be differentiated."""
+def _refusing(node, g, raw, why):
+    """Tensors for the raw gradients `raw`, each the output of a node that refuses to be differentiated with `why`.
+    They depend on node's inputs and, linearly, on its incoming gradients g (which a double backward differentiates
+    in, as forward_ad's tangents do): either path must reach the refusal, not read as unused."""
     from ..tensor import Tensor
-    raw = node.backward(_OutputGrads([None if t is None else t._data for t in g.grads]) if node._multi else g._data)
-    name = node.name()
+    grads = g.grads if node._multi else [g]
+    parents = list(node.parents) + [t._ctx or t for t in grads if t is not None and t.requires_grad]
     out = []
     for a in raw:
         t = None
         if a is not None:
             stand = _OnceDifferentiable()
-            stand.parents, stand.needs_input_grad, stand.name = list(node.parents), [True] * len(node.parents), name
+            stand.parents, stand.needs_input_grad, stand.why = parents, [True] * len(parents), why
             t = Tensor._wrap(a, True)
             t._ctx = stand
         out.append(t)
     return tuple(out)
+
+
+def _once_differentiable_grads(node, g):
+    """node.backward_graph for a @once_differentiable backward: the first-order gradients, refusing to be
+    differentiated."""
+    raw = node.backward(_OutputGrads([None if t is None else t._data for t in g.grads]) if node._multi else g._data)
+    return _refusing(node, g, raw, f"trying to differentiate twice a function that was marked with "
+                                   f"@once_differentiable ({node.name()})")
 
 
 class _OutputGrads:
@@ -219,6 +258,7 @@ class _OutputSlot(Function):
     """Output i of a multi-output custom Function: passes its gradient on in slot i. As grad_fn it stands for the
     Function's node (torch gives every output that one node): attributes it lacks are read from there."""
     keeps_graph = True  # reads no arrays; the Function's node frees itself
+    is_output_slot = True  # grad_fn and next_functions show the Function's node (and i) instead
 
     def __getattr__(self, k):
         parents = self.__dict__.get("parents")
@@ -248,6 +288,14 @@ def setup_custom_function(cls):
     cls._node_cls = type(name + "Backward", (FunctionCtx,), {"_fn": cls, "__module__": cls.__module__})
     cls._slot_cls = type(name, (_OutputSlot,), {"__module__": cls.__module__})
     cls._setup = getattr(cls, "setup_context", None)  # torch 2's style: forward(*args) without ctx
+    vjp = getattr(cls, "vjp", None)  # torch's other name for backward
+    if vjp is not None and cls.backward is not vjp:
+        if cls.backward is not Function.backward:
+            raise RuntimeError(f"{name}: implementing both 'backward' and 'vjp' for a custom Function is not "
+                               f"allowed; implement only one of them")
+        cls.backward = staticmethod(vjp)
+    elif cls.backward is Function.backward:
+        cls.backward = staticmethod(_missing_backward)
     try:
         params = list(inspect.signature(cls.forward).parameters.values())
     except (TypeError, ValueError):
@@ -259,6 +307,11 @@ def setup_custom_function(cls):
     cls.__call__ = _legacy_call
 
 
+def _missing_backward(ctx, *grads):
+    raise NotImplementedError(f"{ctx._fn.__name__}: you must implement either the backward or the vjp staticmethod "
+                              f"for a custom autograd.Function to use it with backward mode AD")
+
+
 def _legacy_call(self, *args, **kwargs):
     raise RuntimeError(f"{type(self).__name__}: Legacy autograd function with non-static forward method is deprecated. "
                        f"Please use new-style autograd function with static forward method, and call it as "
@@ -267,12 +320,13 @@ def _legacy_call(self, *args, **kwargs):
 
 def custom_apply(cls, *args, **kwargs):
     """Run forward without recording a graph, then record one node for the call if any Tensor argument requires
-    grad (and grad mode is on). Keyword arguments and defaults are bound to positions, as torch does: backward
-    returns one gradient per forward parameter."""
+    grad (and grad mode is on). Keyword arguments are bound to positions, as torch does, and so are the defaults
+    of forward + setup_context: backward returns one gradient per argument."""
     from ..tensor import Tensor
     if cls._signature is not None:
         bound = cls._signature.bind(*args, **kwargs)
-        bound.apply_defaults()
+        if cls._setup is not None or len(bound.args) < len(args) + len(kwargs):
+            bound.apply_defaults()  # an old-style forward's defaults not passed are no inputs (in torch neither)
         args = bound.args
     elif kwargs:
         raise TypeError(f"{cls.__name__}.apply: keyword arguments need an inspectable forward signature")
@@ -305,7 +359,7 @@ def custom_apply(cls, *args, **kwargs):
             meta.append(None)  # a plain value, passed through: its gradient is always None
             continue
         meta.append((o._data.shape, o._data.dtype, xp_of(o._data)))
-        differentiable = id(o) not in non_diff and dt.is_floating(o._data.dtype)
+        differentiable = id(o) not in non_diff and (dt.is_floating(o._data.dtype) or o._data.dtype.kind == "c")
         if id(o) in dirty:  # changed in place by forward (mark_dirty): the input itself, now this node's output
             if o._ctx is None and o.requires_grad:
                 raise RuntimeError(f"{cls.__name__}: a leaf Variable that requires grad has been used in an in-place "
@@ -316,8 +370,9 @@ def custom_apply(cls, *args, **kwargs):
                 # wrong gradient), so it is refused
                 raise NotImplementedError(f"{cls.__name__}: mark_dirty on a tensor that is a view or has views in "
                                           f"the graph is not supported; clone() it before the in-place Function")
-        elif any(o is a for a in args):  # an input returned as it is: the output is a new tensor on its memory
-            o = outs[i] = Tensor._wrap(o._data)
+        elif any(o is a for a in args):  # an input returned as it is: the output is a view of it, as in torch
+            with grad_mode.no_grad():  # (one taken inside forward, so an in-place op on it is refused)
+                o = outs[i] = o.view_as(o)
         if not differentiable:
             continue
         if multi:
@@ -328,6 +383,10 @@ def custom_apply(cls, *args, **kwargs):
             o._ctx = ctx
         o._requires_grad = True
     ctx._out_meta = meta
+    saved = ctx.__dict__.get("_saved")
+    if saved:  # as torch, what was saved is taken as forward left it: its own writes (mark_dirty) are no change
+        ctx._saved = [(t, None, None) if t is None else (t, t._data, t._ctx or t) for t, _, _ in saved]
+        ctx._saved_at = _state["writes"]
     return tuple(outs) if multi else outs[0]
 
 

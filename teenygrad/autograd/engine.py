@@ -142,7 +142,9 @@ def grad(outputs, inputs, grad_outputs=None, retain_graph=None, create_graph=Fal
             if not allow_unused:
                 raise RuntimeError(f"grad: The differentiated Tensor at index {i} appears to not have been used "
                                    f"in the graph. Set allow_unused=True if this is the desired behavior.")
-            out.append(Tensor._wrap(xp_of(t._data).zeros_like(t._data)) if materialize_grads else None)
+            # torch's zeros require grad under create_graph (a leaf: nothing flows back through them)
+            out.append(Tensor._wrap(xp_of(t._data).zeros_like(t._data), bool(create_graph)) if materialize_grads
+                       else None)
             continue
         if create_graph:
             with grad_mode.enable_grad():  # in the graph even when called under no_grad, as torch's

@@ -35,7 +35,8 @@ class Function:
                 return
 
     def forward(self, *args, **kwargs):
-        raise NotImplementedError
+        raise NotImplementedError(f"{type(self).__name__}: forward is not implemented (a custom autograd.Function "
+                                  f"defines forward as a staticmethod)")
 
     # ---- torch's view of a graph node (grad_fn): read only on request, nothing here runs per op ----
     def name(self):
@@ -51,10 +52,10 @@ class Function:
 
     @property
     def next_functions(self):
-        """(node, 0) per input, as torch gives: the input's grad_fn, an AccumulateGrad for a leaf that requires
-        grad, None for one that doesn't. Empty once backward has freed the graph."""
+        """(node, output number) per input, as torch gives: the input's grad_fn, an AccumulateGrad for a leaf that
+        requires grad, None for one that doesn't. Empty once backward has freed the graph."""
         from .torch_names import AccumulateGrad
-        return tuple((p, 0) if isinstance(p, Function) else
+        return tuple(((p.parents[0], p.i) if p.is_output_slot else (p, 0)) if isinstance(p, Function) else
                      ((AccumulateGrad(p), 0) if p.requires_grad else (None, 0)) for p in self.parents or ())
 
     def register_prehook(self, fn):
@@ -94,6 +95,7 @@ class Function:
         t._ctx = self
         return t
 
+    is_output_slot = False  # output i of a multi-output custom Function (custom._OutputSlot): torch shows its node
     retained_by = None  # the output tensor, when retain_grad or register_hook asks backward to stop at its gradient
     # (hooks.NO_OUTPUT for a node with Node hooks only)
     needs_input_grad = None  # per input, set by apply when the op is recorded in a graph
