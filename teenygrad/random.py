@@ -138,6 +138,11 @@ class Generator:
         """n float64 uniforms on [0, 1) in steps of 2^-53."""
         return (self._words64(n) & _M53).astype(_F64) * 2.0 ** -53
 
+    def uniform_double(self, n, low, high):
+        """n float64 values u * (high - low) + low, rounded twice: torch's uniform_real_distribution<double> where a
+        kernel outside the fused samplers calls it (rrelu), and nothing moves a value that rounds up to high."""
+        return self._u53(n) * (high - low) + low
+
     def uniform(self, n, dtype, low=0.0, high=1.0):
         """n values uniform on [low, high) of float dtype, torch's uniform_ in iteration order: a value that rounds
         up to high (uniform_(1, 2) from the largest 24-bit word, or any rand in half) is low instead."""
@@ -189,7 +194,7 @@ class Generator:
                 d = (d.astype(_F64) * _F64(_F32(std)) + _F64(_F32(mean))).astype(_F32)  # one fused multiply-add
             return d.astype(dtype, copy=False)
         z = self._normal_pairs(n)  # torch's normal_distribution<double>: z * std + mean, fused, then the dtype
-        return (z if (mean, std) == (0, 1) else _fma64(z, _F64(std), _F64(mean))).astype(dtype)
+        return cast_sample(z if (mean, std) == (0, 1) else _fma64(z, _F64(std), _F64(mean)), dtype)
 
     def _normal_blocks(self, n, uniforms, box_muller, per_block=False):
         """torch's normal_fill: n uniforms, each whole block of 16 turned into normals in place; a tail shorter than
