@@ -148,12 +148,22 @@ def exponential_(self, lambd=1.0, generator=None):
     return _write_sample(self, _draw(self, lambda n: g.exponential(n, lambd)), "exponential_")
 
 
+def _check_probabilities(p, op):
+    """torch's bernoulli refuses integer probabilities and any outside [0, 1] (nan included)."""
+    if not dt.is_floating(p.dtype):
+        raise NotImplementedError(f"{op}: probabilities must be a floating point tensor, got {p.dtype}")
+    if p.numel() and not (0 <= p.min().item() and p.max().item() <= 1):
+        raise RuntimeError(f"{op}: expects all probabilities in [0, 1], got min {p.min().item()} and max "
+                           f"{p.max().item()}")
+
+
 def bernoulli_(self, p=0.5, generator=None):
     from .random import gen_of, memory_order
     if self._data.dtype.kind == "c":
         raise NotImplementedError(f"bernoulli_: not implemented for complex tensors (got {self.dtype})")
     g = gen_of(generator)
     if isinstance(p, Tensor):
+        _check_probabilities(p, "bernoulli_")
         probs = np.broadcast_to(to_host(p._data), self.shape)
         probs = probs.transpose(memory_order(self.shape, self._data.strides))  # torch pairs them in self's order
         sample = _draw(self, lambda n: g.bernoulli(n, np.ascontiguousarray(probs).ravel()))
