@@ -6,7 +6,8 @@ import numpy as np
 from . import dtype as dt
 from . import _arrays
 from .tensor import Tensor, Size, _shape_arg, _move, _bool_arg, _int_arg, _device_name
-from .random import gen_of, Generator
+from .tensor_fill import _check_probabilities
+from .random import gen_of, Generator, float_random_bounds
 from .autograd.function import Function
 from .autograd.grad_mode import is_grad_enabled
 from ._arrays import to_host
@@ -395,6 +396,8 @@ def randint(low, high=None, size=None, generator=None, dtype=None, device=None, 
         _check_randint_range(low, high, dt.to_dtype(dtype))
     if out is not None:
         return _resized(out, shape).random_(low, high, generator=generator)
+    if dtype is not None and dt.to_dtype(dtype).kind in "fV":  # bounds the float dtype rounds past move in
+        low, high = float_random_bounds(int(low), int(high), dt.to_dtype(dtype), "randint")
     a = gen_of(generator).randint(math.prod(shape), int(low), int(high)).reshape(shape)
     return _finish(a, dtype, device, requires_grad, "randint")
 
@@ -416,6 +419,12 @@ def randperm(n, generator=None, dtype=None, device=None, requires_grad=False):
         raise NotImplementedError(f"randperm: not implemented for bool (n={n})")
     if n < 0:
         raise RuntimeError(f"randperm: n must be non-negative, got {n}")
+    d = dt.to_dtype(dtype) if dtype is not None else None
+    if d is not None and d.kind in "iu" and n - 1 > np.iinfo(d).max:
+        raise RuntimeError(f"randperm: n={n} overflows {d}: its values reach n - 1 = {n - 1}")
+    if d is not None and d.kind == "f" and n > 2 ** (np.finfo(d).nmant + 1) + 1:  # torch leaves bfloat16 be
+        raise RuntimeError(f"randperm: n={n} cannot be greater than 2^{np.finfo(d).nmant + 1}+1 for {d}: its "
+                           "values would not all be exact")
     return _finish(gen_of(generator).randperm(int(n)), dtype, device, requires_grad, "randperm")
 
 
@@ -465,14 +474,18 @@ def normal(mean, std=1.0, size=None, *, generator=None, out=None, dtype=None, la
     if tensors:
         m = mean._data if isinstance(mean, Tensor) else mean
         s = std._data if isinstance(std, Tensor) else std
-        shape = np.broadcast_shapes(np.shape(m), np.shape(s))
-        dts = [t.dtype for t in (mean, std) if isinstance(t, Tensor)]  # the result takes the tensors' dtype
-        out_dtype = dts[0] if len(dts) == 1 else dt.result_type(dts[0], 1, dts[1], 1)
+        try:
+            shape = np.broadcast_shapes(np.shape(m), np.shape(s))
+        except ValueError:
+            raise RuntimeError(f"normal: the shapes of mean {np.shape(m)} and std {np.shape(s)} do not "
+                               "broadcast") from None
+        out_dtype = (mean if isinstance(mean, Tensor) else std).dtype  # torch: empty(shape, mean.options())
         if np.dtype(out_dtype).kind == "c":  # a complex mean: complex normals (tensor_fill.normal_), no derivative
             if is_grad_enabled() and mean.requires_grad:
                 raise RuntimeError("normal: no automatic differentiation for a complex mean (complex outputs)")
         elif not dt.is_floating(out_dtype):
-            out_dtype = dt._default_float
+            raise NotImplementedError(f"normal: not implemented for {out_dtype} (the result takes the dtype of "
+                                      f"mean, or of std where mean is a number)")
         g, n, od = gen_of(generator), math.prod(shape), np.dtype(out_dtype)
         like = (mean if isinstance(mean, Tensor) else std)._data  # the host draw goes to the tensors' device
 
@@ -524,11 +537,7 @@ def bernoulli(input, p=None, *, generator=None, out=None):
     if p is not None:
         return empty_like(input).bernoulli_(p, generator=generator)
     p = input
-    if p.is_complex():
-        raise NotImplementedError(f"bernoulli: not implemented for complex probabilities (got {p.dtype})")
-    if p.numel() and not (0 <= p.min().item() and p.max().item() <= 1):
-        raise RuntimeError(f"bernoulli: expects all probabilities in [0, 1], got min {p.min().item()} "
-                           f"and max {p.max().item()}")
+    _check_probabilities(p, "bernoulli")
     host = to_host(p._data)  # drawn on the host, as on the cpu
     sample = gen_of(generator).bernoulli(host.size, host.ravel()).reshape(p.shape).astype(p.dtype)
     return Tensor._wrap(_arrays.on_device_of(p._data, sample))

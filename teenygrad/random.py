@@ -643,6 +643,36 @@ def draw_like(shape, strides, draw):
     return vals.transpose(np.argsort(order))
 
 
+def float_random_bounds(lo, hi, dtype, op):
+    """torch's update_from / update_to for random_(from, to) and randint into a float dtype: a bound that the
+    dtype rounds past the range (half(2999) is 3000) moves inward by one step of the dtype there. hi=None is
+    [lo, 2^digits]: returned as hi = 2^digits + 1."""
+    d = np.dtype(dtype)
+    digits = {2: 8 if d.kind == "V" else 11, 4: 24, 8: 53}[d.itemsize]  # bfloat16, half, float, double
+
+    def rounded(v):  # (int64_t)(scalar_t)v, None where the dtype overflows
+        x = float(np.array(v).astype(d).astype(_F64)) if abs(v) < 2 ** 63 else math.inf
+        return int(x) if math.isfinite(x) else None
+
+    def step(v):  # the spacing of the dtype's integers about v
+        return 1 << ((abs(v).bit_length() - 1) - digits + 1)
+    up = rounded(lo + 1)
+    if up is not None and up < lo:
+        lo = up + step(lo + 1)
+    if hi is None:
+        hi = (1 << digits) + 1
+        if lo >= hi - 1:  # torch: from < 2^digits here
+            raise RuntimeError(f"{op}: expects 'from' to be less than {hi - 1} in {d.name}, got from={lo}")
+    else:
+        down = rounded(hi - 1)
+        if down is not None and down >= hi:
+            hi = down - step(hi - 1)
+    if lo >= hi:
+        raise RuntimeError(f"{op}: expects 'from' to be less than 'to' once both are rounded to {d.name}, got "
+                           f"from={lo} and to={hi}")
+    return lo, hi
+
+
 def cast_sample(vals, dtype):
     """A sampler's float64 values in dtype as torch stores them: half and bfloat16 are made from a float, so the
     double rounds to float32 first (a direct rounding differs where that first rounding lands on a tie)."""

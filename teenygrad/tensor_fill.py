@@ -164,7 +164,11 @@ def bernoulli_(self, p=0.5, generator=None):
     g = gen_of(generator)
     if isinstance(p, Tensor):
         _check_probabilities(p, "bernoulli_")
-        probs = np.broadcast_to(to_host(p._data), self.shape)
+        try:
+            probs = np.broadcast_to(to_host(p._data), self.shape)
+        except ValueError:
+            raise RuntimeError(f"bernoulli_: the probabilities' shape {tuple(p.shape)} does not broadcast to "
+                               f"{tuple(self.shape)}") from None
         probs = probs.transpose(memory_order(self.shape, self._data.strides))  # torch pairs them in self's order
         sample = _draw(self, lambda n: g.bernoulli(n, np.ascontiguousarray(probs).ravel()))
         return _write_sample(self, sample, "bernoulli_")

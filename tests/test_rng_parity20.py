@@ -13,7 +13,12 @@ rounded 1 - p to half before dividing (torch divides in float: 1 / 0.6 is 1.667 
 normal_ (a non-contiguous tensor) in half and bfloat16 rounded each double straight to 16 bits where torch goes
 through float; trunc_normal_ of a slice redrew its rejects with the serial normal_, where torch redraws into
 empty_like (dense: the vectorized one); rand_like, randn_like and randint_like of a transposed tensor were C
-ordered and drawn in C order, where torch's empty_like keeps the layout and the fill follows its memory."""
+ordered and drawn in C order, where torch's empty_like keeps the layout and the fill follows its memory;
+random_(from, to) and randint into a float dtype used bounds that the dtype rounds past (half(2999) is 3000), which
+torch moves inward by one step first; normal(mean, std) with two tensors took their promoted dtype, not mean's,
+and an integer mean or std gave float32 where torch refuses; bernoulli of integer probabilities, randperm past
+what its dtype holds and multinomial over more than 2^24 categories computed where torch refuses; and normal's
+and bernoulli_'s shapes that do not broadcast leaked numpy's ValueError."""
 import math
 import random
 import warnings
@@ -320,4 +325,94 @@ def test_random_like_of_a_permuted_tensor(dtype):
                       L.randint_like(x, 5), L.rand_like(x, memory_format=L.contiguous_format)):
                 yield L.tensor(list(y.stride()))
                 yield y
+    both(draws)
+
+
+# ---- random_ and randint into a float dtype: bounds the dtype rounds past move inward, as torch's update_from/to ---
+def _near(b):
+    return [b - 3, b - 2, b - 1, b, b + 1, b + 2, b + 3]
+
+
+@pytest.mark.parametrize("dtype,digits", [("float16", 11), ("bfloat16", 8), ("float32", 24)])
+def test_float_random_bounds_move_as_torchs(dtype, digits):
+    edges = [0, 5] + _near(2 ** digits) + _near(2 ** (digits + 1)) + _near(3 * 2 ** digits)
+    edges = sorted(set(edges + [-e for e in edges]))
+
+    def torch_takes(lo, hi):
+        try:
+            torch.empty(1, dtype=getattr(torch, dtype)).random_(lo, hi)
+            return True
+        except RuntimeError:  # both bounds round to one value: checked in the test below
+            return False
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        pairs = [(lo, hi) for lo in edges for hi in edges + [None] if (hi is None or lo < hi) and torch_takes(lo, hi)]
+
+        def draws(L):
+            d = getattr(L, dtype)
+            for lo, hi in pairs:
+                yield L.empty(5, dtype=d).random_(lo, hi)
+                if hi is not None:
+                    yield L.randint(lo, hi, (5,), dtype=d)
+        both(draws)
+
+
+@pytest.mark.parametrize("dtype,lo,hi", [("float16", 4097, 4100), ("float16", -4100, -4097), ("bfloat16", 513, 516)])
+def test_float_random_bounds_that_round_together_raise(dtype, lo, hi):
+    for L in (torch, tg):
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            with pytest.raises(RuntimeError, match="random_"):
+                L.empty(3, dtype=getattr(L, dtype)).random_(lo, hi)
+
+
+@pytest.mark.parametrize("dtype,lo", [("float16", 2048), ("bfloat16", 256), ("float32", 2 ** 24)])
+def test_float_random_from_at_the_top_raises(dtype, lo):
+    with pytest.raises(RuntimeError):
+        torch.empty(3, dtype=getattr(torch, dtype)).random_(lo, None)
+    with pytest.raises(RuntimeError, match="random_"):
+        tg.empty(3, dtype=getattr(tg, dtype)).random_(lo, None)
+
+
+# ---- normal's result takes mean's dtype (std's where mean is a number), as torch's empty(shape, mean.options()) ----
+def test_normal_result_takes_means_dtype():
+    def draws(L):
+        yield L.normal(L.zeros(20), L.ones(20, dtype=L.float64))
+        yield L.normal(L.zeros(20, dtype=L.float16), L.rand(20, dtype=L.float64) + 0.5)
+        yield L.normal(L.zeros(20, dtype=L.float64), L.ones(20, dtype=L.float16))
+        yield L.normal(1.0, L.ones(20, dtype=L.float64))
+    both(draws)
+
+
+@pytest.mark.parametrize("call", [lambda L: L.normal(L.tensor([1, 2]), 1.0),
+                                  lambda L: L.normal(0.0, L.tensor([1, 2])),
+                                  lambda L: L.normal(L.tensor([1, 2]), L.tensor([1.0, 2.0])),
+                                  lambda L: L.bernoulli(L.tensor([1, 0]))])
+def test_integer_means_and_probabilities_raise(call):
+    with pytest.raises(NotImplementedError):
+        call(torch)
+    with pytest.raises(NotImplementedError, match="normal|bernoulli"):
+        call(tg)
+
+
+@pytest.mark.parametrize("call", [lambda L: L.normal(L.zeros(2, 3), L.ones(4)),
+                                  lambda L: L.empty(5).bernoulli_(L.rand(3)),
+                                  lambda L: L.empty(5).bernoulli_(L.rand(2, 5)),
+                                  lambda L: L.randperm(129, dtype=L.int8),
+                                  lambda L: L.randperm(257, dtype=L.uint8),
+                                  lambda L: L.randperm(2050, dtype=L.float16),
+                                  lambda L: L.multinomial(L.ones(2 ** 24 + 1), 1),
+                                  lambda L: L.multinomial(L.ones(2, 2 ** 24 + 1), 1, True)])
+def test_bad_shapes_and_ranges_raise_as_torch(call):
+    with pytest.raises(RuntimeError):
+        call(torch)
+    with pytest.raises(RuntimeError, match="normal|bernoulli_|randperm|multinomial"):
+        call(tg)
+
+
+def test_randperm_at_the_dtype_limits_matches_torch():
+    def draws(L):
+        yield L.randperm(128, dtype=L.int8)
+        yield L.randperm(256, dtype=L.uint8)
+        yield L.randperm(2049, dtype=L.float16)
     both(draws)
