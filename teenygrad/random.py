@@ -647,17 +647,17 @@ def float_random_bounds(lo, hi, dtype, op):
     """torch's update_from / update_to for random_(from, to) and randint into a float dtype: a bound that the
     dtype rounds past the range (half(2999) is 3000) moves inward by one step of the dtype there. hi=None is
     [lo, 2^digits]: returned as hi = 2^digits + 1."""
-    d = np.dtype(dtype)
+    d, lo0, hi0 = np.dtype(dtype), lo, hi
     digits = {2: 8 if d.kind == "V" else 11, 4: 24, 8: 53}[d.itemsize]  # bfloat16, half, float, double
 
-    def rounded(v):  # (int64_t)(scalar_t)v, None where the dtype overflows
+    def rounded(v):  # (int64_t)(scalar_t)v: x86 gives INT64_MIN where that leaves int64 (inf included)
         x = float(np.array(v).astype(d).astype(_F64)) if abs(v) < 2 ** 63 else math.inf
-        return int(x) if math.isfinite(x) else None
+        return int(x) if -2 ** 63 <= x < 2 ** 63 else -2 ** 63
 
     def step(v):  # the spacing of the dtype's integers about v
         return 1 << ((abs(v).bit_length() - 1) - digits + 1)
     up = rounded(lo + 1)
-    if up is not None and up < lo:
+    if up < lo:
         lo = up + step(lo + 1)
     if hi is None:
         hi = (1 << digits) + 1
@@ -665,11 +665,19 @@ def float_random_bounds(lo, hi, dtype, op):
             raise RuntimeError(f"{op}: expects 'from' to be less than {hi - 1} in {d.name}, got from={lo}")
     else:
         down = rounded(hi - 1)
-        if down is not None and down >= hi:
+        if down >= hi:
             hi = down - step(hi - 1)
     if lo >= hi:
         raise RuntimeError(f"{op}: expects 'from' to be less than 'to' once both are rounded to {d.name}, got "
                            f"from={lo} and to={hi}")
+    if d.kind == "V":
+        import ml_dtypes
+        top = float(ml_dtypes.finfo(d).max)
+    else:
+        top = float(np.finfo(d).max)
+    for name, v, given in (("from", lo, lo0), ("to - 1", hi - 1, None if hi0 is None else hi0 - 1)):
+        if not -top <= v <= top:
+            raise RuntimeError(f"{op}: {name} = {given} is out of bounds for {d.name} (its largest is {top:g})")
     return lo, hi
 
 

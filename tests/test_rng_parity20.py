@@ -416,3 +416,13 @@ def test_randperm_at_the_dtype_limits_matches_torch():
         yield L.randperm(256, dtype=L.uint8)
         yield L.randperm(2049, dtype=L.float16)
     both(draws)
+
+
+@pytest.mark.parametrize("dtype,lo,hi", [("float16", 70000, 70010), ("float16", 0, 70000), ("float16", -70000, 0),
+                                         ("float16", 0, 65520), ("float16", -2 ** 63, 5)])
+def test_float_random_bounds_past_the_dtype_raise(dtype, lo, hi):
+    for L in (torch, tg):
+        for call in (lambda: L.empty(3, dtype=getattr(L, dtype)).random_(lo, hi),
+                     lambda: L.randint(lo, hi, (3,), dtype=getattr(L, dtype))):
+            with pytest.raises(RuntimeError, match="out of bounds"):
+                call()
