@@ -109,8 +109,13 @@ def _largest(d):
     return float(np.finfo(d).max)
 
 
-def uniform_(self, a=0.0, b=1.0, generator=None):
+def uniform_(self, a=0.0, b=1.0, generator=None, **bounds):
     from .random import gen_of
+    if bounds:  # torch's keywords: uniform_(from=-1, to=1)
+        extra = sorted(set(bounds) - {"from", "to"})
+        if extra:
+            raise TypeError(f"uniform_() got an unexpected keyword argument {extra[0]!r}")
+        a, b = bounds.get("from", a), bounds.get("to", b)
     if self._data.dtype.kind == "c":  # real and imaginary parts each uniform on [a, b)
         return _fill_complex(self, lambda real: uniform_(real, a, b, generator), "uniform_")
     _check_floating(self, "uniform_")

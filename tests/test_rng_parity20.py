@@ -426,3 +426,12 @@ def test_float_random_bounds_past_the_dtype_raise(dtype, lo, hi):
                      lambda: L.randint(lo, hi, (3,), dtype=getattr(L, dtype))):
             with pytest.raises(RuntimeError, match="out of bounds"):
                 call()
+
+
+def test_uniform_takes_torchs_from_and_to_keywords():
+    def draws(L):
+        yield L.empty(20).uniform_(**{"from": -1.0, "to": 2.0})
+        yield L.empty(20, dtype=L.float64).uniform_(**{"to": 3.0})
+    both(draws)
+    with pytest.raises(TypeError):
+        tg.empty(3).uniform_(low=1.0)
