@@ -567,7 +567,8 @@ class ELU(Function):
 def dropout_noise(keep, p, dtype):
     """torch's noise.div_(1 - p) on the kept mask: 1 / (1 - p) computed in its opmath type (float32 for half and
     bfloat16, whose own rounding of 1 - p would move the scale), rounded once to dtype; 0 where dropped."""
-    return (keep / (np.float64 if dtype == np.float64 else np.float32)(1 - p)).astype(dtype, copy=False)
+    t = np.float64 if dtype == np.float64 else np.float32
+    return (keep.astype(t) / t(1 - p)).astype(dtype, copy=False)  # an array over a scalar of its dtype: any numpy
 
 
 class Dropout(Function):
