@@ -15,10 +15,14 @@ through float; trunc_normal_ of a slice redrew its rejects with the serial norma
 empty_like (dense: the vectorized one); rand_like, randn_like and randint_like of a transposed tensor were C
 ordered and drawn in C order, where torch's empty_like keeps the layout and the fill follows its memory;
 random_(from, to) and randint into a float dtype used bounds that the dtype rounds past (half(2999) is 3000), which
-torch moves inward by one step first; normal(mean, std) with two tensors took their promoted dtype, not mean's,
-and an integer mean or std gave float32 where torch refuses; bernoulli of integer probabilities, randperm past
-what its dtype holds and multinomial over more than 2^24 categories computed where torch refuses; and normal's
-and bernoulli_'s shapes that do not broadcast leaked numpy's ValueError."""
+torch moves inward by one step first, and bounds past the dtype (half's 65504) gave inf where torch raises;
+Tensor.uniform_ refused torch's from= and to= keywords; normal(mean, std) with two tensors took their promoted
+dtype, not mean's, and an integer mean or std gave float32 where torch refuses; bernoulli of integer
+probabilities, randperm past what its dtype holds and multinomial over more than 2^24 categories computed where
+torch refuses; and normal's and bernoulli_'s shapes that do not broadcast leaked numpy's ValueError.
+
+Left as they are: gumbel_softmax's soft output differs from torch's in the last bits (the noise is torch's; its
+log and softmax round as numpy's do), as does any later arithmetic on the samples."""
 import math
 import random
 import warnings
