@@ -43,8 +43,9 @@ from .tensor_special import igamma_fn as igamma, igammac_fn as igammac  # torch.
 from . import functional_api as _fapi
 from . import out_arg as _out_arg
 
-# torch.cat(ts, out=o), torch.zeros(3, out=o), ...: the imported functions that take out= in torch (normal has it)
-for _n in ("addbmm", "addmm", "addmv", "arange", "baddbmm", "bernoulli", "bucketize", "cat", "chain_matmul",
+# torch.cat(ts, out=o), torch.zeros(3, out=o), ...: the imported functions that take out= in torch (normal and
+# bernoulli have it)
+for _n in ("addbmm", "addmm", "addmv", "arange", "baddbmm", "bucketize", "cat", "chain_matmul",
            "column_stack", "complex", "concat", "concatenate", "cross", "deg2rad", "diff", "dstack", "empty", "eye",
            "full", "hstack", "igamma", "igammac", "isin", "isneginf", "isposinf", "kron", "linspace", "logaddexp2",
            "multinomial", "nanmedian", "narrow_copy", "ones", "polar", "polygamma", "rad2deg", "rand", "randint",

@@ -6,7 +6,8 @@ import numpy as np
 from . import dtype as dt
 from . import _arrays
 from .tensor import Tensor, Size, _shape_arg, _move, _bool_arg, _int_arg, _device_name
-from .random import gen_of, Generator
+from .tensor_fill import _check_probabilities
+from .random import gen_of, Generator, float_random_bounds
 from .autograd.function import Function
 from .autograd.grad_mode import is_grad_enabled
 from ._arrays import to_host
@@ -211,25 +212,31 @@ def full_like(input, fill_value, dtype=None, device=None, requires_grad=False, m
     return _like_layout(full, input, dtype, device, requires_grad, memory_format, fill_value)
 
 
+def _random_like(fn, input, dtype, device, requires_grad, memory_format, *args, generator=None):
+    """torch's rand_like, randn_like, randint_like: empty_like(input) filled in place, so a dense input in an order
+    other than C's (x.t()) gives a result in its layout, drawn in its memory order."""
+    _check_tensor(input, fn.__name__ + "_like")
+    dtype = dtype or input.dtype
+    if device is None and memory_format is not contiguous_format and _dense_order(input._data) is not None:
+        out = fn(*args, input.shape, dtype=dtype, generator=generator, out=empty_like(input, dtype=dtype))
+        return out.requires_grad_() if requires_grad else out
+    return fn(*args, input.shape, dtype=dtype, device=device or input.device, requires_grad=requires_grad,
+              generator=generator)
+
+
 def rand_like(input, dtype=None, device=None, requires_grad=False, generator=None, memory_format=None):
-    _check_tensor(input, "rand_like")
-    return rand(input.shape, dtype=dtype or input.dtype, device=device or input.device, requires_grad=requires_grad,
-                generator=generator)
+    return _random_like(rand, input, dtype, device, requires_grad, memory_format, generator=generator)
 
 
 def randn_like(input, dtype=None, device=None, requires_grad=False, generator=None, memory_format=None):
-    _check_tensor(input, "randn_like")
-    return randn(input.shape, dtype=dtype or input.dtype, device=device or input.device, requires_grad=requires_grad,
-                 generator=generator)
+    return _random_like(randn, input, dtype, device, requires_grad, memory_format, generator=generator)
 
 
 def randint_like(input, low=0, high=None, dtype=None, device=None, requires_grad=False, generator=None,
                  memory_format=None):
-    _check_tensor(input, "randint_like")
     if high is None:
         low, high = 0, low
-    return randint(low, high, input.shape, dtype=dtype or input.dtype, device=device or input.device,
-                   requires_grad=requires_grad, generator=generator)
+    return _random_like(randint, input, dtype, device, requires_grad, memory_format, low, high, generator=generator)
 
 
 def arange(start, end=None, step=1, dtype=None, device=None, requires_grad=False):
@@ -336,23 +343,35 @@ def _draw(sample, shape, d, scale):
     return a.view(d).reshape(shape)
 
 
-def rand(*size, generator=None, dtype=None, device=None, requires_grad=False, **kw):
+def _resized(out, shape):
+    """out_arg.write_factory's out for a random factory, in torch's shape: torch's rand_out (randn_out, randint_out)
+    resizes out, then fills it in place, so the values follow out's memory order, not C order."""
+    if out.shape != shape:
+        out.resize_(shape)
+    return out
+
+
+def rand(*size, generator=None, dtype=None, device=None, requires_grad=False, out=None, **kw):
     size = _size_kw(size, kw, "rand")
     d = _float_dtype(dtype, "rand")
     shape = _check_shape(size, "rand")
+    if out is not None:
+        return _resized(out, shape).uniform_(generator=generator)
     a = _draw(gen_of(generator).uniform, shape, d, 1)
     return _finish(a, None, device, requires_grad, "rand")
 
 
-def randn(*size, generator=None, dtype=None, device=None, requires_grad=False, **kw):
+def randn(*size, generator=None, dtype=None, device=None, requires_grad=False, out=None, **kw):
     size = _size_kw(size, kw, "randn")
     d = _float_dtype(dtype, "randn")
     shape = _check_shape(size, "randn")
+    if out is not None:
+        return _resized(out, shape).normal_(generator=generator)
     a = _draw(gen_of(generator).normal, shape, d, math.sqrt(0.5))  # complex: unit variance in all
     return _finish(a, None, device, requires_grad, "randn")
 
 
-def randint(low, high=None, size=None, generator=None, dtype=None, device=None, requires_grad=False):
+def randint(low, high=None, size=None, generator=None, dtype=None, device=None, requires_grad=False, out=None):
     if (type(size) is tuple and type(low) is int and type(high) is int and low < high and generator is None
             and dtype is None and device is None and requires_grad is False and len(size) == 1
             and type(size[0]) is int and size[0] >= 0):
@@ -375,6 +394,10 @@ def randint(low, high=None, size=None, generator=None, dtype=None, device=None, 
             raise RuntimeError(f"randint: check_random_bounds handles only integral, floating-point and boolean "
                                f"types, got {dt.to_dtype(dtype)}")
         _check_randint_range(low, high, dt.to_dtype(dtype))
+    if out is not None:
+        return _resized(out, shape).random_(low, high, generator=generator)
+    if dtype is not None and dt.to_dtype(dtype).kind in "fV":  # bounds the float dtype rounds past move in
+        low, high = float_random_bounds(int(low), int(high), dt.to_dtype(dtype), "randint")
     a = gen_of(generator).randint(math.prod(shape), int(low), int(high)).reshape(shape)
     return _finish(a, dtype, device, requires_grad, "randint")
 
@@ -396,6 +419,12 @@ def randperm(n, generator=None, dtype=None, device=None, requires_grad=False):
         raise NotImplementedError(f"randperm: not implemented for bool (n={n})")
     if n < 0:
         raise RuntimeError(f"randperm: n must be non-negative, got {n}")
+    d = dt.to_dtype(dtype) if dtype is not None else None
+    if d is not None and d.kind in "iu" and n - 1 > np.iinfo(d).max:
+        raise RuntimeError(f"randperm: n={n} overflows {d}: its values reach n - 1 = {n - 1}")
+    if d is not None and d.kind == "f" and n > 2 ** (np.finfo(d).nmant + 1) + 1:  # torch leaves bfloat16 be
+        raise RuntimeError(f"randperm: n={n} cannot be greater than 2^{np.finfo(d).nmant + 1}+1 for {d}: its "
+                           "values would not all be exact")
     return _finish(gen_of(generator).randperm(int(n)), dtype, device, requires_grad, "randperm")
 
 
@@ -441,18 +470,22 @@ def normal(mean, std=1.0, size=None, *, generator=None, out=None, dtype=None, la
             if tuple(out.shape) != shape:  # torch would resize out; teenygrad's tensors keep their shape
                 raise RuntimeError(f"normal: out has shape {tuple(out.shape)}, expected {shape}")
             return out.normal_(mean, std, generator=generator)
-        return out.copy_(normal(mean, std, generator=generator))
+        return _normal_into(out, mean, std, generator)
     if tensors:
         m = mean._data if isinstance(mean, Tensor) else mean
         s = std._data if isinstance(std, Tensor) else std
-        shape = np.broadcast_shapes(np.shape(m), np.shape(s))
-        dts = [t.dtype for t in (mean, std) if isinstance(t, Tensor)]  # the result takes the tensors' dtype
-        out_dtype = dts[0] if len(dts) == 1 else dt.result_type(dts[0], 1, dts[1], 1)
+        try:
+            shape = np.broadcast_shapes(np.shape(m), np.shape(s))
+        except ValueError:
+            raise RuntimeError(f"normal: the shapes of mean {np.shape(m)} and std {np.shape(s)} do not "
+                               "broadcast") from None
+        out_dtype = (mean if isinstance(mean, Tensor) else std).dtype  # torch: empty(shape, mean.options())
         if np.dtype(out_dtype).kind == "c":  # a complex mean: complex normals (tensor_fill.normal_), no derivative
             if is_grad_enabled() and mean.requires_grad:
                 raise RuntimeError("normal: no automatic differentiation for a complex mean (complex outputs)")
         elif not dt.is_floating(out_dtype):
-            out_dtype = dt._default_float
+            raise NotImplementedError(f"normal: not implemented for {out_dtype} (the result takes the dtype of "
+                                      f"mean, or of std where mean is a number)")
         g, n, od = gen_of(generator), math.prod(shape), np.dtype(out_dtype)
         like = (mean if isinstance(mean, Tensor) else std)._data  # the host draw goes to the tensors' device
 
@@ -473,21 +506,56 @@ def normal(mean, std=1.0, size=None, *, generator=None, out=None, dtype=None, la
     return _finish(t._data, None, device, requires_grad, "normal")
 
 
-def bernoulli(input, p=None, *, generator=None):
+def _normal_into(out, mean, std, generator):
+    """torch's normal_out with a tensor mean or std: out resized (to the tensors' broadcast shape, a single one
+    broadcast with out's own), then filled in place in its memory order and dtype, out.normal_(0, std) + mean
+    with a number std, else out.normal_(0, 1) * std + mean."""
+    shapes = [t.shape for t in (mean, std) if isinstance(t, Tensor)]
+    shapes = shapes if len(shapes) == 2 else shapes + [out.shape]
+    try:
+        shape = tuple(np.broadcast_shapes(*shapes))
+    except ValueError:
+        raise RuntimeError(f"normal: the shapes {tuple(shapes[0])} and {tuple(shapes[1])} do not broadcast (the "
+                           "second is out's where only one of mean and std is a tensor)") from None
+    if out.shape != shape:
+        out.resize_(shape)
+    if out._data.dtype.kind == "c":  # a complex out: its own complex normals (tensor_fill.normal_)
+        return out.copy_(normal(mean, std, generator=generator))
+    if isinstance(std, Tensor):
+        out.normal_(0.0, 1.0, generator=generator).mul_(std)
+    else:
+        out.normal_(0.0, std, generator=generator)
+    return out.add_(mean)
+
+
+def bernoulli(input, p=None, *, generator=None, out=None):
     """torch.bernoulli(input): 1 with probability input[i]; torch.bernoulli(input, p): with probability p."""
     if isinstance(p, Generator):  # the old positional spelling bernoulli(p, generator)
         p, generator = None, p
+    if out is not None:
+        return _bernoulli_into(out, input, p, generator)
     if p is not None:
         return empty_like(input).bernoulli_(p, generator=generator)
     p = input
-    if p.is_complex():
-        raise NotImplementedError(f"bernoulli: not implemented for complex probabilities (got {p.dtype})")
-    if p.numel() and not (0 <= p.min().item() and p.max().item() <= 1):
-        raise RuntimeError(f"bernoulli: expects all probabilities in [0, 1], got min {p.min().item()} "
-                           f"and max {p.max().item()}")
+    _check_probabilities(p, "bernoulli")
     host = to_host(p._data)  # drawn on the host, as on the cpu
     sample = gen_of(generator).bernoulli(host.size, host.ravel()).reshape(p.shape).astype(p.dtype)
     return Tensor._wrap(_arrays.on_device_of(p._data, sample))
+
+
+def _bernoulli_into(out, input, p, generator):
+    """torch's bernoulli_out: out (any dtype) resized to input's shape, then out.bernoulli_(input), drawn in out's
+    memory order."""
+    if p is not None:
+        raise TypeError("bernoulli(): out= is taken only with a tensor of probabilities: bernoulli(input, out=...)")
+    if not isinstance(out, Tensor):
+        raise TypeError(f"bernoulli(): argument 'out' must be Tensor, not {type(out).__name__}")
+    if is_grad_enabled() and (input.requires_grad or out.requires_grad):
+        raise RuntimeError("bernoulli(): functions with out=... arguments don't support automatic "
+                           "differentiation, but one of the arguments requires grad.")
+    if out.shape != input.shape:
+        out.resize_(input.shape)
+    return out.bernoulli_(input, generator=generator)
 
 
 def _tri_indices(op, row, col, offset, dtype, device, layout):

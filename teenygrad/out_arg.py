@@ -311,6 +311,9 @@ def _kthvalue_kept_shape(shape, args, kwargs):
     return tuple(shape[:dim]) + (1,) + tuple(shape[dim:])
 
 
+_FILLED = {"rand", "randn", "randint"}  # random factories that take out= themselves (creation._resized)
+
+
 def write_factory(name, fn, out, args, kwargs):
     """A factory (zeros, arange, ...) with out=: its values made in out's dtype, then written into out."""
     if not isinstance(out, Tensor):
@@ -327,7 +330,10 @@ def write_factory(name, fn, out, args, kwargs):
     if is_grad_enabled() and (out.requires_grad or kwargs.get("requires_grad")):
         raise RuntimeError(f"{name}(): functions with out=... arguments don't support automatic differentiation, "
                            "but one of the arguments requires grad.")
-    _write(name, fn(*args, **{**kwargs, "dtype": out._data.dtype}), out, False)
+    if name in _FILLED:  # torch resizes out and fills it in place: in out's memory order
+        fn(*args, **{**kwargs, "dtype": out._data.dtype, "out": out})
+    else:
+        _write(name, fn(*args, **{**kwargs, "dtype": out._data.dtype}), out, False)
     if out._ctx is None:  # torch's factories set out's flag from their requires_grad= (False by default)
         out.requires_grad = bool(kwargs.get("requires_grad"))
     return out

@@ -138,6 +138,11 @@ class Generator:
         """n float64 uniforms on [0, 1) in steps of 2^-53."""
         return (self._words64(n) & _M53).astype(_F64) * 2.0 ** -53
 
+    def uniform_double(self, n, low, high):
+        """n float64 values u * (high - low) + low, rounded twice: torch's uniform_real_distribution<double> where a
+        kernel outside the fused samplers calls it (rrelu), and nothing moves a value that rounds up to high."""
+        return self._u53(n) * (high - low) + low
+
     def uniform(self, n, dtype, low=0.0, high=1.0):
         """n values uniform on [low, high) of float dtype, torch's uniform_ in iteration order: a value that rounds
         up to high (uniform_(1, 2) from the largest 24-bit word, or any rand in half) is low instead."""
@@ -189,7 +194,7 @@ class Generator:
                 d = (d.astype(_F64) * _F64(_F32(std)) + _F64(_F32(mean))).astype(_F32)  # one fused multiply-add
             return d.astype(dtype, copy=False)
         z = self._normal_pairs(n)  # torch's normal_distribution<double>: z * std + mean, fused, then the dtype
-        return (z if (mean, std) == (0, 1) else _fma64(z, _F64(std), _F64(mean))).astype(dtype)
+        return cast_sample(z if (mean, std) == (0, 1) else _fma64(z, _F64(std), _F64(mean)), dtype)
 
     def _normal_blocks(self, n, uniforms, box_muller, per_block=False):
         """torch's normal_fill: n uniforms, each whole block of 16 turned into normals in place; a tail shorter than
@@ -636,6 +641,44 @@ def draw_like(shape, strides, draw):
         return draw(n).reshape(shape)
     vals = draw(n).reshape([shape[i] for i in order])
     return vals.transpose(np.argsort(order))
+
+
+def float_random_bounds(lo, hi, dtype, op):
+    """torch's update_from / update_to for random_(from, to) and randint into a float dtype: a bound that the
+    dtype rounds past the range (half(2999) is 3000) moves inward by one step of the dtype there. hi=None is
+    [lo, 2^digits]: returned as hi = 2^digits + 1."""
+    d, lo0, hi0 = np.dtype(dtype), lo, hi
+    digits = {2: 8 if d.kind == "V" else 11, 4: 24, 8: 53}[d.itemsize]  # bfloat16, half, float, double
+
+    def rounded(v):  # (int64_t)(scalar_t)v: x86 gives INT64_MIN where that leaves int64 (inf included)
+        x = float(np.array(v).astype(d).astype(_F64)) if abs(v) < 2 ** 63 else math.inf
+        return int(x) if -2 ** 63 <= x < 2 ** 63 else -2 ** 63
+
+    def step(v):  # the spacing of the dtype's integers about v
+        return 1 << ((abs(v).bit_length() - 1) - digits + 1)
+    up = rounded(lo + 1)
+    if up < lo:
+        lo = up + step(lo + 1)
+    if hi is None:
+        hi = (1 << digits) + 1
+        if lo >= hi - 1:  # torch: from < 2^digits here
+            raise RuntimeError(f"{op}: expects 'from' to be less than {hi - 1} in {d.name}, got from={lo}")
+    else:
+        down = rounded(hi - 1)
+        if down >= hi:
+            hi = down - step(hi - 1)
+    if lo >= hi:
+        raise RuntimeError(f"{op}: expects 'from' to be less than 'to' once both are rounded to {d.name}, got "
+                           f"from={lo} and to={hi}")
+    if d.kind == "V":
+        import ml_dtypes
+        top = float(ml_dtypes.finfo(d).max)
+    else:
+        top = float(np.finfo(d).max)
+    for name, v, given in (("from", lo, lo0), ("to - 1", hi - 1, None if hi0 is None else hi0 - 1)):
+        if not -top <= v <= top:
+            raise RuntimeError(f"{op}: {name} = {given} is out of bounds for {d.name} (its largest is {top:g})")
+    return lo, hi
 
 
 def cast_sample(vals, dtype):

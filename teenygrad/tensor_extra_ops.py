@@ -319,9 +319,13 @@ def _random_bounds(self, args, kwargs):
         top = int(np.iinfo(d).max)
     else:  # every integer up to 2^mantissa bits is exact in the float type
         top = 2 ** (np.finfo(d).nmant + 1) if d.kind == "f" else 2 ** 8  # bfloat16: 8 significant bits
+    bounded = hi is not None
     hi = top + 1 if hi is None else hi
     if lo >= hi:
         raise RuntimeError(f"random_: expects 'from' to be less than 'to', but got from={lo} >= to={hi}")
+    if d.kind in "fV" and (args or kwargs):
+        from .random import float_random_bounds
+        return float_random_bounds(lo, hi if bounded else None, d, "random_")
     if d.kind in "biu":
         low = 0 if d.kind == "b" else int(np.iinfo(d).min)
         if not low <= lo <= top:

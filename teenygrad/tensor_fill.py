@@ -109,8 +109,13 @@ def _largest(d):
     return float(np.finfo(d).max)
 
 
-def uniform_(self, a=0.0, b=1.0, generator=None):
+def uniform_(self, a=0.0, b=1.0, generator=None, **bounds):
     from .random import gen_of
+    if bounds:  # torch's keywords: uniform_(from=-1, to=1)
+        extra = sorted(set(bounds) - {"from", "to"})
+        if extra:
+            raise TypeError(f"uniform_() got an unexpected keyword argument {extra[0]!r}")
+        a, b = bounds.get("from", a), bounds.get("to", b)
     if self._data.dtype.kind == "c":  # real and imaginary parts each uniform on [a, b)
         return _fill_complex(self, lambda real: uniform_(real, a, b, generator), "uniform_")
     _check_floating(self, "uniform_")
@@ -148,13 +153,27 @@ def exponential_(self, lambd=1.0, generator=None):
     return _write_sample(self, _draw(self, lambda n: g.exponential(n, lambd)), "exponential_")
 
 
+def _check_probabilities(p, op):
+    """torch's bernoulli refuses integer probabilities and any outside [0, 1] (nan included)."""
+    if not dt.is_floating(p.dtype):
+        raise NotImplementedError(f"{op}: probabilities must be a floating point tensor, got {p.dtype}")
+    if p.numel() and not (0 <= p.min().item() and p.max().item() <= 1):
+        raise RuntimeError(f"{op}: expects all probabilities in [0, 1], got min {p.min().item()} and max "
+                           f"{p.max().item()}")
+
+
 def bernoulli_(self, p=0.5, generator=None):
     from .random import gen_of, memory_order
     if self._data.dtype.kind == "c":
         raise NotImplementedError(f"bernoulli_: not implemented for complex tensors (got {self.dtype})")
     g = gen_of(generator)
     if isinstance(p, Tensor):
-        probs = np.broadcast_to(to_host(p._data), self.shape)
+        _check_probabilities(p, "bernoulli_")
+        try:
+            probs = np.broadcast_to(to_host(p._data), self.shape)
+        except ValueError:
+            raise RuntimeError(f"bernoulli_: the probabilities' shape {tuple(p.shape)} does not broadcast to "
+                               f"{tuple(self.shape)}") from None
         probs = probs.transpose(memory_order(self.shape, self._data.strides))  # torch pairs them in self's order
         sample = _draw(self, lambda n: g.bernoulli(n, np.ascontiguousarray(probs).ravel()))
         return _write_sample(self, sample, "bernoulli_")

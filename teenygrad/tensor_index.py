@@ -521,6 +521,8 @@ def multinomial(input, num_samples, replacement=False, generator=None):
     p = to_host(input._data)  # sampled on the host
     if p.ndim not in (1, 2):
         raise RuntimeError(f"multinomial: prob_dist must be 1 or 2 dim, got shape {p.shape}")
+    if p.shape[-1] > 2 ** 24:  # torch's sampler indexes the categories in float32
+        raise RuntimeError(f"multinomial: number of categories cannot exceed 2^24, got {p.shape[-1]}")
     rows = p.reshape(p.shape[0] if p.ndim == 2 else 1, p.shape[-1])  # (explicit: -1 is ambiguous when empty)
     if rows.shape[-1] == 0 and rows.shape[0]:
         raise RuntimeError(f"multinomial: the probability distributions have no categories (shape {p.shape})")

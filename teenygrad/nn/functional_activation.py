@@ -117,13 +117,15 @@ def rrelu(input, lower=1.0 / 8, upper=1.0 / 3, training=False, inplace=False):
         raise RuntimeError(f"rrelu: lower bound ({lower}) should be less than or equal to the upper bound ({upper})")
     x = _inplace_source(input) if inplace else input
     if training:
-        # torch draws one double U(lower, upper) per element <= 0, in order; the others keep slope 1
+        # torch draws one double U(lower, upper) per element <= 0, in order; the others keep slope 1. The bounds,
+        # the slopes and the product are in its opmath type: float32 for half and bfloat16, rounded once at the end
         neg = (input._data <= 0) if type(input._data) is np.ndarray else (input._data <= 0).get()
-        slopes = np.ones(input.shape, np.float64)
-        t = np.dtype(input.dtype).type  # torch rounds the bounds to the input's dtype first
-        slopes[neg] = gen_of(None).uniform(int(neg.sum()), np.dtype(np.float64), float(t(lower)), float(t(upper)))
-        r = Tensor._wrap(on_device_of(input._data, slopes.astype(input.dtype)))
-        out = _where(x <= 0, x * r, x)
+        t = np.float64 if input.dtype == np.float64 else np.float32
+        slopes = np.ones(input.shape, t)
+        slopes[neg] = gen_of(None).uniform_double(int(neg.sum()), float(t(lower)), float(t(upper)))
+        r = Tensor._wrap(on_device_of(input._data, slopes))
+        scaled = x * r if r.dtype == input.dtype else (x.to(r.dtype) * r).to(input.dtype)
+        out = _where(x <= 0, scaled, x)
     else:
         out = _where(x > 0, x, x * ((lower + upper) / 2))
     return _into(input, out, "rrelu_") if inplace else out

@@ -8,7 +8,7 @@ from ..tensor import Tensor
 from ..tensor_join import cat
 from ..autograd.grad_mode import is_grad_enabled
 from ..ops import conv as C
-from ..ops.nn import GroupNorm
+from ..ops.nn import GroupNorm, dropout_noise
 from .._arrays import on_device_of, xp_of, half_on_host
 from ..random import gen_of
 from ._checks import _t, _same_float
@@ -511,7 +511,7 @@ def _channel_dropout(op, nd, input, p, training):
         m = np.zeros(input.shape[:lead], t)
     else:
         keep = gen_of(None).bernoulli(math.prod(input.shape[:lead]), 1 - p).reshape(input.shape[:lead])
-        m = keep.astype(t) / t(1 - p)  # torch's noise, as dropout's
+        m = dropout_noise(keep, p, np.dtype(t))  # torch's noise, as dropout's
     m = m.reshape(input.shape[:lead] + (1,) * (input.ndim - lead))
     return input * Tensor._wrap(on_device_of(input._data, m))
 

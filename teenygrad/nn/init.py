@@ -5,7 +5,7 @@ They write the tensor's own memory."""
 import math
 import warnings
 import numpy as np
-from ..random import rng_of, gen_of, draw_like
+from ..random import rng_of, gen_of, draw_like, memory_order
 from ..tensor import dt  # the dtype module
 from .._arrays import on_device_of, to_host
 
@@ -109,11 +109,15 @@ def trunc_normal_(tensor, mean=0.0, std=1.0, a=-2.0, b=2.0, generator=None):
 
     if p > 0.3:
         contiguous = tensor._data.flags.c_contiguous
+        # the redraws go into empty_like(tensor): dense in tensor's memory order, so a slice of rows redraws
+        # with the contiguous (vectorized) normal_, a transposed tensor with the serial one
+        order = [i for i in memory_order(tensor.shape, tensor._data.strides) if tensor.shape[i] > 1]
+        redraw_contiguous = order == sorted(order)
         lo32, hi32 = d.type(a), d.type(b)  # torch compares with the bounds rounded to the tensor's dtype
         x = draw(lambda n: g.normal(n, d, mean, std, contiguous))
         bad = (x < lo32) | (x > hi32)
         while bad.any():
-            x = np.where(bad, draw(lambda n: g.normal(n, d, mean, std, contiguous)), x)
+            x = np.where(bad, draw(lambda n: g.normal(n, d, mean, std, redraw_contiguous)), x)
             bad = (x < lo32) | (x > hi32)
         return _write(tensor, x)
     mode = max(a, min(mean, b))

@@ -564,6 +564,13 @@ class ELU(Function):
         return _where(pos, g, g * (y + float(self.alpha)))
 
 
+def dropout_noise(keep, p, dtype):
+    """torch's noise.div_(1 - p) on the kept mask: 1 / (1 - p) computed in its opmath type (float32 for half and
+    bfloat16, whose own rounding of 1 - p would move the scale), rounded once to dtype; 0 where dropped."""
+    t = np.float64 if dtype == np.float64 else np.float32
+    return (keep.astype(t) / t(1 - p)).astype(dtype, copy=False)  # an array over a scalar of its dtype: any numpy
+
+
 class Dropout(Function):
     """y = x m / (1-p), m ~ Bernoulli(1-p);  dx = dy m / (1-p)"""
     saves_inputs = False
@@ -574,7 +581,7 @@ class Dropout(Function):
             self.m = device_dropout_noise(x, x.shape, p, gen)
         elif p < 1:  # torch: noise = bernoulli_(1 - p) laid out like x, noise /= (1 - p) in x's dtype, x * noise
             keep = draw_like(x.shape, x.strides, lambda n: gen.bernoulli(n, 1 - p))
-            self.m = keep.astype(x.dtype) / x.dtype.type(1 - p)
+            self.m = dropout_noise(keep, p, x.dtype)
         else:
             self.m = zeros_on(x, x.shape)
         return x * self.m
