@@ -1,7 +1,7 @@
 """Adadelta (Zeiler, 2012): per-coordinate steps scaled by the ratio of RMS past updates to RMS past
 gradients, so the units of the update match the parameter's; lr only scales that update."""
 import numpy as np
-from .optimizer import Optimizer, _as_real, _check_hyper
+from .optimizer import Optimizer, _add_scaled, _addend_for, _as_real, _check_hyper
 from .adam import _square_avg_
 
 
@@ -31,16 +31,12 @@ class Adadelta(Optimizer):
                 g = self._effective_grad(x, g, group["maximize"], float(group["weight_decay"]))
                 s, delta = self._scratch(x, 1), self._scratch(x, 2)
                 _square_avg_(v, g, rho, s)
-                std = np.add(v, eps, out=s)
+                std = np.add(v, _addend_for(v, eps), out=s)
                 np.sqrt(std, out=std)
-                np.add(u, eps, out=delta)
+                np.add(u, _addend_for(u, eps), out=delta)
                 np.sqrt(delta, out=delta)
                 delta /= std
                 delta *= g
-                np.multiply(delta, 1 - rho, out=s)
-                s *= delta
-                u *= rho
-                u += s
-                delta *= -lr
-                x += delta
+                _square_avg_(u, delta, rho, s)
+                _add_scaled(x, -lr, delta, x, s)
         return loss

@@ -5,7 +5,7 @@ from ..tensor import Tensor
 from .adam import _lerp_
 from .._arrays import xp_of
 from ..tensor_misc import finfo
-from .optimizer import Optimizer
+from .optimizer import Optimizer, _add_scaled, _narrow, _scalar_for
 
 
 class Adafactor(Optimizer):
@@ -72,13 +72,13 @@ class Adafactor(Optimizer):
                 step = float(step_t)
                 one_minus_beta2_t = step ** beta2_decay
                 rho = min(lr, 1 / step ** 0.5)
-                alpha = max(eps2, float(np.linalg.norm(x.ravel())) / x.size ** 0.5) * rho  # rms(p) before the decay
-                low = x.dtype.itemsize == 2  # float16 / bfloat16: numpy's float16 would round the factor to float16
-                if weight_decay != 0 and low:  # torch scales in float32 and rounds once
-                    x[...] = x.astype(np.float32) * np.float32(1 - lr * weight_decay)
-                elif weight_decay != 0:
-                    x *= 1 - lr * weight_decay
+                alpha = max(eps2, _norm(x) / x.size ** 0.5) * rho  # rms(p) before the decay
+                if weight_decay != 0:
+                    x *= _scalar_for(x, 1 - lr * weight_decay)
                 g = self._effective_grad(x, p.grad._data, group["maximize"], 0.0)
+                if _narrow(x):
+                    _narrow_update(x, g, state, one_minus_beta2_t, eps1, alpha, d)
+                    continue
                 g2 = np.multiply(g, g, out=self._scratch(x, 1))
                 if g.ndim > 1:
                     row_var, col_var = state["row_var"]._data, state["col_var"]._data
@@ -127,6 +127,36 @@ class Adafactor(Optimizer):
             p = id_map[k]
             self.state[p][key] = val
             self.state[p] = dict(sorted(self.state[p].items(), key=lambda kv: order.get(kv[0], len(order))))
+
+
+def _norm(a):
+    """torch's a.norm(2).item(): float16 / bfloat16 summed in float32 and the norm rounded to the dtype."""
+    if _narrow(a):
+        return float(a.dtype.type(np.sqrt(np.square(a.astype(np.float32)).sum(dtype=np.float32))))
+    return float(np.linalg.norm(a.ravel()))
+
+
+def _narrow_update(x, g, state, w, eps1, alpha, d):
+    """The update of a float16 / bfloat16 parameter op by op as torch's: each op in float32, rounded once."""
+    dt, f32 = x.dtype, np.float32
+    if g.ndim > 1:
+        g32 = g.astype(f32)
+        row_var, col_var = state["row_var"]._data, state["col_var"]._data
+        for var, axis in ((row_var, -1), (col_var, -2)):  # norm(g, dim).square_().div_(n): each rounded to dt
+            norm = np.sqrt(np.square(g32).sum(axis, keepdims=True)).astype(dt).astype(f32)
+            mean = (np.square(norm).astype(dt).astype(f32) / f32(g.shape[axis])).astype(dt)
+            _lerp_(var, mean, w, None)
+        v = (row_var.astype(f32) @ col_var.astype(f32)).astype(dt).astype(f32)
+        row_mean = np.maximum(row_var.astype(f32).mean(-2, keepdims=True, dtype=f32).astype(dt).astype(f32), f32(eps1))
+        v = (v / row_mean.astype(dt).astype(f32)).astype(dt).astype(f32)
+    else:
+        _lerp_(state["variance"]._data, (g.astype(f32) * g.astype(f32)).astype(dt), w, None)
+        v = state["variance"]._data.astype(f32)
+    v = np.maximum(v, f32(dt.type(eps1 * eps1)))
+    update = (f32(1) / np.sqrt(v)).astype(dt)  # rsqrt_
+    update = (update.astype(f32) * g.astype(f32)).astype(dt)
+    denom = max(1.0, _norm(update) / (update.size ** 0.5 * d))
+    _add_scaled(x, -alpha / denom, update, x, None)
 
 
 def _restore_factor(p, key, val, index, name):

@@ -1,7 +1,7 @@
 """Adagrad (Duchi et al.) with learning-rate decay, L2 weight decay and an initial accumulator value."""
 import numpy as np
 from ..tensor import Tensor
-from .optimizer import Optimizer, _as_real, _check_hyper, _scalar_for
+from .optimizer import Optimizer, _as_real, _addend_for, _check_hyper
 from .adam import _addcdiv_, _addcmul_
 
 
@@ -48,6 +48,6 @@ class Adagrad(Optimizer):
                 s = self._scratch(x, 1)
                 _addcmul_(acc, g, g, 1.0, s)
                 std = np.sqrt(acc, out=s)
-                std += _scalar_for(std, eps)
+                std += _addend_for(std, eps)
                 _addcdiv_(x, g, std, -clr, self._scratch(x, 0))
         return loss

@@ -3,7 +3,7 @@ import numpy as np
 from ..backend import cuda as _cuda
 from ..backend.cpu import fused_for
 from ..tensor import Tensor
-from .optimizer import Optimizer, _as_real, _check_betas, _check_hyper, _narrow, _scalar_for
+from .optimizer import Optimizer, _addend_for, _as_real, _check_betas, _check_hyper, _narrow, _scalar_for
 
 
 class Adam(Optimizer):
@@ -81,7 +81,7 @@ class Adam(Optimizer):
                 step_size = lr / (1 - beta1 ** step)
                 denom = np.sqrt(v, out=s)
                 denom /= _scalar_for(denom, (1 - beta2 ** step) ** 0.5)
-                denom += _scalar_for(denom, eps)
+                denom += _addend_for(denom, eps)
                 _addcdiv_(x, m, denom, -step_size, self._scratch(x, 0))  # g is spent: reuse its slot
         return loss
 
@@ -115,9 +115,10 @@ def _addcdiv_(x, t1, t2, value, scratch):
 
 def _addcmul_(x, t1, t2, value, scratch):
     """x += value * t1 * t2, in place, rounding as torch's x.addcmul_(t1, t2, value=value): (value t1) t2, then
-    the sum (float16 / bfloat16: all in float32, rounded once)."""
+    the sum (float16 / bfloat16: in float32, (value t1) t2 + x a fused multiply-add, rounded once)."""
     if _narrow(x):
-        x[...] = x.astype(np.float32) + np.float32(value) * t1.astype(np.float32) * t2.astype(np.float32)
+        vt1 = (np.float32(value) * t1.astype(np.float32)).astype(np.float64)  # float64: the product exact, as in fma
+        x[...] = (x.astype(np.float64) + vt1 * t2.astype(np.float64)).astype(np.float32)
         return
     np.multiply(t1, value, out=scratch)
     scratch *= t2

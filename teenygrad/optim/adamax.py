@@ -1,7 +1,7 @@
 """Adamax (Kingma & Ba, section 7.1): Adam with the infinity norm of past gradients in place of the RMS."""
 import numpy as np
-from .optimizer import Optimizer, _as_real, _check_betas, _check_hyper
-from .adam import _lerp_
+from .optimizer import Optimizer, _addend_for, _as_real, _check_betas, _check_hyper, _narrow, _scalar_for
+from .adam import _addcdiv_, _lerp_
 
 
 class Adamax(Optimizer):
@@ -32,10 +32,13 @@ class Adamax(Optimizer):
                 s = self._scratch(x, 1)
                 _lerp_(m, g, 1 - beta1, s)
                 np.abs(g, out=s)
-                s += eps
-                u *= beta2
+                s += _addend_for(s, eps)
+                u *= _scalar_for(u, beta2)
                 np.maximum(u, s, out=u)
                 clr = lr / (1 - beta1 ** float(step_t))
+                if _narrow(x):
+                    _addcdiv_(x, m, u, -clr, s)
+                    continue
                 np.divide(m, u, out=s)   # addcdiv: p + value * (m / u)
                 s *= -clr
                 x += s

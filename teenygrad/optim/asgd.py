@@ -2,7 +2,7 @@
 iterates kept in state['ax'] (the averaged parameters the method is named after; the parameters are SGD's)."""
 import numpy as np
 from ..tensor import Tensor
-from .optimizer import Optimizer, _check_hyper
+from .optimizer import Optimizer, _add_scaled, _check_hyper, _scalar_for
 
 
 class ASGD(Optimizer):
@@ -38,12 +38,11 @@ class ASGD(Optimizer):
                 g = self._effective_grad(x, p.grad._data, group["maximize"], float(group["weight_decay"]))
                 s = self._scratch(x, 1)
                 eta_value, mu_value = float(eta), float(mu)
-                x *= 1 - lambd * eta_value
-                np.multiply(g, -eta_value, out=s)
-                x += s
+                x *= _scalar_for(x, 1 - lambd * eta_value)
+                _add_scaled(x, -eta_value, g, x, s)
                 if mu_value != 1:
                     np.subtract(x, ax, out=s)
-                    s *= mu_value
+                    s *= _scalar_for(s, mu_value)
                     ax += s
                 else:
                     np.copyto(ax, x)

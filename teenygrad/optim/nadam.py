@@ -1,8 +1,8 @@
 """NAdam (Dozat, 2016): Adam with Nesterov momentum, whose momentum coefficient warms up by momentum_decay."""
 import numpy as np
 from ..tensor import Tensor
-from .optimizer import Optimizer, _as_real, _check_betas, _check_hyper
-from .adam import _lerp_, _square_avg_
+from .optimizer import Optimizer, _addend_for, _as_real, _check_betas, _check_hyper, _narrow, _scalar_for
+from .adam import _addcdiv_, _lerp_, _square_avg_
 
 
 class NAdam(Optimizer):
@@ -45,7 +45,7 @@ class NAdam(Optimizer):
                 step = float(step_t)
                 x, g, m, v = _as_real(p._data, p.grad._data, state["exp_avg"]._data, state["exp_avg_sq"]._data)
                 if decoupled and weight_decay != 0:
-                    x *= 1 - lr * weight_decay
+                    x *= _scalar_for(x, 1 - lr * weight_decay)
                 g = self._effective_grad(x, g, group["maximize"], 0.0 if decoupled else weight_decay)
                 mu = beta1 * (1.0 - 0.5 * 0.96 ** (step * momentum_decay))
                 mu_next = beta1 * (1.0 - 0.5 * 0.96 ** ((step + 1) * momentum_decay))
@@ -55,9 +55,13 @@ class NAdam(Optimizer):
                 s, q = self._scratch(x, 1), self._scratch(x, 2)
                 _lerp_(m, g, 1 - beta1, s)
                 _square_avg_(v, g, beta2, s)
-                denom = np.divide(v, 1 - beta2 ** step, out=s)
+                denom = np.divide(v, _scalar_for(v, 1 - beta2 ** step), out=s)
                 np.sqrt(denom, out=denom)
-                denom += eps
+                denom += _addend_for(denom, eps)
+                if _narrow(x):
+                    _addcdiv_(x, g, denom, -lr * (1.0 - mu) / (1.0 - mu_product), q)
+                    _addcdiv_(x, m, denom, (-lr * mu_next) / (1.0 - mu_product * mu_next), q)
+                    continue
                 np.divide(g, denom, out=q)   # addcdiv: p + value * (g / d)
                 q *= -lr * (1.0 - mu) / (1.0 - mu_product)
                 x += q

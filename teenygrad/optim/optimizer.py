@@ -35,6 +35,12 @@ def _scalar_for(a, c):
     return np.float32(c) if _narrow(a) else c
 
 
+def _addend_for(a, c):
+    """The scalar c as torch adds it to array a (a.add(c)): rounded to a's dtype first for float16 / bfloat16 (the
+    sum then in float32, rounded once), where mul and div take it in float32 (_scalar_for)."""
+    return a.dtype.type(c) if _narrow(a) else c
+
+
 def _add_scaled(a, alpha, b, out, scratch):
     """out = a + alpha * b, as torch's a.add(b, alpha=alpha) (float16 / bfloat16: alpha rounded to the dtype, the
     rest in float32, rounded once). out may be a; scratch: a work array like b, distinct from a (it may be out)."""

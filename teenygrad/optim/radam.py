@@ -1,7 +1,7 @@
 """RAdam (Liu et al., 2019): Adam whose adaptive step is switched on, and rectified, once the variance of
 the second-moment estimate is tractable (rho_t > 5); before that it is SGD with bias-corrected momentum."""
 import numpy as np
-from .optimizer import Optimizer, _as_real, _check_betas, _check_hyper
+from .optimizer import Optimizer, _addend_for, _as_real, _check_betas, _check_hyper, _scalar_for
 from .adam import _lerp_, _square_avg_
 
 
@@ -39,7 +39,7 @@ class RAdam(Optimizer):
                 step = float(step_t)
                 x, g, m, v = _as_real(p._data, p.grad._data, state["exp_avg"]._data, state["exp_avg_sq"]._data)
                 if decoupled and weight_decay != 0:
-                    x *= 1 - lr * weight_decay
+                    x *= _scalar_for(x, 1 - lr * weight_decay)
                 g = self._effective_grad(x, g, group["maximize"], 0.0 if decoupled else weight_decay)
                 s, upd = self._scratch(x, 1), self._scratch(x, 2)
                 _lerp_(m, g, 1 - beta1, s)
@@ -48,15 +48,15 @@ class RAdam(Optimizer):
                 bias_correction2 = 1 - beta2 ** step
                 rho_inf = 2 / (1 - beta2) - 1
                 rho_t = rho_inf - 2 * step * (beta2 ** step) / bias_correction2
-                np.divide(m, bias_correction1, out=upd)
-                upd *= lr
+                np.divide(m, _scalar_for(m, bias_correction1), out=upd)
+                upd *= _scalar_for(upd, lr)
                 if rho_t > 5.0:
                     rect = ((rho_t - 4) * (rho_t - 2) * rho_inf / ((rho_inf - 4) * (rho_inf - 2) * rho_t)) ** 0.5
                     adaptive = np.sqrt(v, out=s)
-                    adaptive += eps
+                    adaptive += _addend_for(adaptive, eps)
                     np.reciprocal(adaptive, out=adaptive)   # torch's float / tensor is reciprocal(t) * float
-                    adaptive *= bias_correction2 ** 0.5
+                    adaptive *= _scalar_for(adaptive, bias_correction2 ** 0.5)
                     upd *= adaptive
-                    upd *= rect
+                    upd *= _scalar_for(upd, rect)
                 x -= upd
         return loss

@@ -1,7 +1,7 @@
 """RMSprop (Hinton's lecture 6e), with momentum, the centered variant, L2 weight decay and maximize."""
 import numpy as np
 from ..tensor import Tensor
-from .optimizer import Optimizer, _add_scaled, _as_real, _check_hyper, _scalar_for
+from .optimizer import Optimizer, _add_scaled, _addend_for, _as_real, _check_hyper, _scalar_for
 from .adam import _addcdiv_, _addcmul_, _lerp_, _square_avg_
 
 
@@ -52,7 +52,7 @@ class RMSprop(Optimizer):
                     avg = np.sqrt(s, out=s)
                 else:
                     avg = np.sqrt(v, out=s)
-                avg += _scalar_for(avg, eps)
+                avg += _addend_for(avg, eps)
                 # g may live in scratch slot 0: the (value g) / avg below may overwrite it in place
                 if momentum > 0:
                     buf, = _as_real(state["momentum_buffer"]._data)
