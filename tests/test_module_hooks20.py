@@ -8,8 +8,10 @@ trivialization, and the older hook-based weight_norm / spectral_norm) from torch
 torch's CPU random stream, comparing outputs, power-iteration buffers in train and eval mode, state_dict keys and
 the values left after remove_*.
 
-What the sweeps found, each pinned by a direct case below: forward hooks registered with always_call=True did not
-run when a forward pre hook or an earlier forward hook raised (only when forward itself did); register_parametrization
+What the sweeps found, each pinned by a direct case below: a call's backward ran the backward hooks registered at
+backward time, not those registered when the module was called (a hook removed in between still runs in torch, one
+added does not); forward hooks registered with always_call=True did not run when a forward pre hook or an earlier
+forward hook raised (only when forward itself did); register_parametrization
 refused a right_inverse that returns one tensor of another shape (torch allows it: forward maps it back, and only
 forward's result is checked) but took one that changes the dtype under unsafe=True, turning the Parameter into
 float64 (torch refuses: original is written in place); a right_inverse returning neither a tensor nor a sequence
