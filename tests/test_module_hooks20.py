@@ -33,6 +33,7 @@ import torch
 import teenygrad as tg
 
 TOL = dict(rtol=1e-4, atol=1e-5)
+pytestmark = pytest.mark.filterwarnings("ignore:.*weight_norm. is deprecated:FutureWarning")  # torch's, for the old API
 
 
 def _plain(x):
