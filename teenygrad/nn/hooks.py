@@ -27,7 +27,9 @@ class BackwardHook:
     """The hooks of one call of `module` (a new one per call: each call has its own grad_output)."""
 
     def __init__(self, module, hooks, pre_hooks):
-        self.module, self.hooks, self.pre_hooks = module, hooks, pre_hooks
+        # the hooks registered when the module is called, as torch: removing or adding one before backward
+        # doesn't change what this call's backward runs
+        self.module, self.hooks, self.pre_hooks = module, tuple(hooks.values()), tuple(pre_hooks.values())
         self.grad_outputs = None
         self.input_index = None  # positions of the Tensor arguments, once they are wrapped
 
@@ -48,7 +50,7 @@ class BackwardHook:
 
     def _on_grad_outputs(self, grads):
         self.grad_outputs = _pack(self.output_index, grads, self.n_outputs)
-        for hook in list(self.pre_hooks.values()):
+        for hook in self.pre_hooks:
             r = hook(self.module, self.grad_outputs)
             if r is None:
                 continue
@@ -63,7 +65,7 @@ class BackwardHook:
             warnings.warn("Full backward hook is firing when gradients are computed with respect to module outputs "
                           "since no inputs require gradients", stacklevel=2)
             grad_inputs = (None,) * self.n_inputs
-            for hook in list(self.hooks.values()):
+            for hook in self.hooks:
                 r = hook(self.module, grad_inputs, self.grad_outputs)
                 if r is not None and not all(e is None for e in _as_tuple(r)):
                     raise RuntimeError("Backward hook for Modules where no input requires gradient should always "
@@ -75,7 +77,7 @@ class BackwardHook:
         if self.grad_outputs is None:  # the gradient reached the inputs without passing through the outputs
             return grads
         res = _pack(self.input_index, grads, self.n_inputs)
-        for hook in list(self.hooks.values()):
+        for hook in self.hooks:
             r = hook(self.module, res, self.grad_outputs)
             if r is None:
                 continue

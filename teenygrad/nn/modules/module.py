@@ -87,36 +87,41 @@ class Module(StateDictMixin):
             bw_pre, bw_post = {**_global_backward_pre_hooks, **bw_pre}, {**_global_backward_hooks, **bw_post}
             kw, always = {**_global_with_kwargs, **kw}, {**_global_always_call, **always}
         pre_kw = d.get("_forward_pre_hooks_with_kwargs", ())
-        for k, hook in list(pre.items()):
-            if k in pre_kw:  # hook(module, args, kwargs) -> None or (new_args, new_kwargs)
-                args, kwargs = args_and_kwargs(hook(self, args, kwargs), args, kwargs, "forward pre-hook")
-                continue
-            r = hook(self, args)
-            if r is not None:
-                args = r if isinstance(r, tuple) else (r,)
-        bw = None
-        if bw_post or bw_pre:
-            from ..hooks import BackwardHook
-            bw = BackwardHook(self, bw_post, bw_pre)
-            args = bw.setup_input_hook(args)
+        out, ran = None, set()  # ran: the forward hooks called so far (always_call ones don't run twice)
         try:
+            for k, hook in list(pre.items()):
+                if k in pre_kw:  # hook(module, args, kwargs) -> None or (new_args, new_kwargs)
+                    args, kwargs = args_and_kwargs(hook(self, args, kwargs), args, kwargs, "forward pre-hook")
+                    continue
+                r = hook(self, args)
+                if r is not None:
+                    args = r if isinstance(r, tuple) else (r,)
+            bw = None
+            if bw_post or bw_pre:
+                from ..hooks import BackwardHook
+                bw = BackwardHook(self, bw_post, bw_pre)
+                args = bw.setup_input_hook(args)
             out = self.forward(*args, **kwargs)
+            for k, hook in list(post.items()):
+                ran.add(k)
+                r = hook(self, args, kwargs, out) if k in kw else hook(self, args, out)
+                if r is not None:
+                    out = r
+            return out if bw is None else bw.setup_output_hook(out)
         except Exception:
-            self._always_call_hooks(args, kwargs, post, kw, always)
+            self._always_call_hooks(args, kwargs, out, post, kw, always, ran)
             raise
-        for k, hook in list(post.items()):
-            r = hook(self, args, kwargs, out) if k in kw else hook(self, args, out)
-            if r is not None:
-                out = r
-        return out if bw is None else bw.setup_output_hook(out)
 
-    def _always_call_hooks(self, args, kwargs, hooks, kw, always):
-        """forward raised: the forward hooks registered with always_call=True still run (with output None), as in
-        torch; an exception of theirs is only warned about, so that forward's own propagates."""
+    def _always_call_hooks(self, args, kwargs, out, hooks, kw, always, ran):
+        """a pre hook, forward or a forward hook raised: the forward hooks registered with always_call=True that
+        have not run yet still run (with the output so far, None if forward did not return), as in torch; an
+        exception of theirs is only warned about, so that the first one propagates."""
         for k, hook in list(hooks.items()):
-            if k in always:
+            if k in always and k not in ran:
                 try:
-                    hook(self, args, kwargs, None) if k in kw else hook(self, args, None)
+                    r = hook(self, args, kwargs, out) if k in kw else hook(self, args, out)
+                    if r is not None:
+                        out = r
                 except Exception as e:
                     import warnings
                     warnings.warn(f"forward hook with always_call=True raised an exception that was silenced as "

@@ -51,13 +51,17 @@ class ParametrizationList(ModuleList):
                         new = module.right_inverse(new)
                     except NotImplementedError:  # as torch: taken as the identity at registration
                         pass
+        if not isinstance(new, (Tensor, list, tuple)):
+            raise ValueError(f"register_parametrization: 'right_inverse' must return a Tensor or a sequence of "
+                             f"tensors, got {type(new).__name__}")
         self.is_tensor = isinstance(new, Tensor)
         self.ntensors = 1 if self.is_tensor else len(new)
         if self.is_tensor:
-            if not unsafe and (new.dtype != dtype or new.shape != shape):
-                raise ValueError(f"register_parametrization: right_inverse may not change the tensor's dtype or "
-                                 f"shape unless unsafe=True: got {new.dtype} {tuple(new.shape)} for "
-                                 f"{dtype} {tuple(shape)}")
+            # original takes new's contents in place (an optimizer may hold it): its shape may change (forward
+            # maps it back, checked below), its dtype may not, even when unsafe (as torch)
+            if new.dtype != dtype:
+                raise ValueError(f"register_parametrization: when right_inverse returns one tensor it may not change "
+                                 f"the dtype: original {dtype}, right_inverse(original) {new.dtype}")
             with no_grad():
                 _set_data(original, new)
             _register(self, "original", original)
@@ -93,10 +97,10 @@ class ParametrizationList(ModuleList):
             if self.is_tensor:
                 if not isinstance(value, Tensor):
                     raise ValueError(f"`right_inverse` should return a tensor, got {type(value).__name__}")
-                if not self.unsafe and (value.dtype != self.original.dtype or value.shape != self.original.shape):
-                    raise ValueError(f"parametrize: the tensor assigned must keep the dtype {self.original.dtype} "
-                                     f"and shape {tuple(self.original.shape)}, got {value.dtype} "
-                                     f"{tuple(value.shape)}")
+                if value.dtype != self.original.dtype or (not self.unsafe and value.shape != self.original.shape):
+                    raise ValueError(f"parametrize: right_inverse of the tensor assigned must keep original's dtype "
+                                     f"{self.original.dtype} and shape {tuple(self.original.shape)}, got "
+                                     f"{value.dtype} {tuple(value.shape)}")
                 _set_data(self.original, value)
             else:
                 if len(value) != self.ntensors:
@@ -171,6 +175,15 @@ def register_parametrization(module, tensor_name, parametrization, *, unsafe=Fal
                 raise ValueError(f"register_parametrization: a parametrization may not change the dtype or shape "
                                  f"of '{tensor_name}' unless unsafe=True: {Y.dtype} {tuple(Y.shape)} became "
                                  f"{getattr(X, 'dtype', type(X).__name__)} {tuple(getattr(X, 'shape', ()))}")
+            if hasattr(parametrization, "right_inverse"):  # assigning to the name will need it: check it as torch
+                try:
+                    Z = parametrization.right_inverse(X)
+                except NotImplementedError:
+                    Z = Y
+                if not isinstance(Z, Tensor) or Z.dtype != Y.dtype or Z.shape != Y.shape:
+                    raise ValueError(f"register_parametrization: right_inverse may not change the dtype or shape of "
+                                     f"'{tensor_name}' unless unsafe=True: {Y.dtype} {tuple(Y.shape)} became "
+                                     f"{getattr(Z, 'dtype', type(Z).__name__)} {tuple(getattr(Z, 'shape', ()))}")
         plist.append(parametrization)
         plist.unsafe = plist.unsafe or unsafe
         return module
