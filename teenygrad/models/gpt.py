@@ -49,10 +49,14 @@ class SelfAttention(nn.Module):
                 k = teenygrad.cat([cache["k"], k], dim=2)           # (b, h, T, s)
                 v = teenygrad.cat([cache["v"], v], dim=2)
             cache["k"], cache["v"] = k, v
-        # only a first (prefill) call sees several new queries against as many keys: causal mask then;
-        # a decoding step's single query may see every cached key
-        causal = self.causal and q.shape[2] > 1
-        y = F.scaled_dot_product_attention(q, k, v, dropout_p=self.dropout if self.training else 0.0,
+        # the t new queries are the last t of the T keys: query i sees keys up to T - t + i. A single decoding
+        # query sees every key; a first (prefill) call, t == T, is the plain causal mask
+        T = k.shape[2]
+        causal, mask = self.causal and t > 1, None
+        if causal and T > t:                                        # several new positions after cached ones
+            mask = teenygrad.ones(t, T, dtype=teenygrad.bool, device=x.device).tril(T - t)   # (t, T)
+            causal = False                                          # (is_causal would align the mask top-left)
+        y = F.scaled_dot_product_attention(q, k, v, attn_mask=mask, dropout_p=self.dropout if self.training else 0.0,
                                            is_causal=causal)        # (b, h, t, s)
         y = y.transpose(1, 2).reshape(b, t, d)                      # heads side by side: (b, t, d)
         return self.resid_dropout(self.c_proj(y))
