@@ -4,6 +4,7 @@ gradient of every parameter, train vs eval mode (dropout masks drawn from the sa
 statistics), a few optimizer steps with the losses compared step by step, and GPT's KV-cached generate against
 the twin's nanoGPT-style generate (recompute the window every step) on a torch generator with the same seed."""
 import math
+import random
 
 import numpy as np
 import pytest
@@ -30,23 +31,23 @@ def _load(twin, model):
     return twin
 
 
-def _close(got, want, what):
-    np.testing.assert_allclose(np.asarray(got), np.asarray(want), atol=ATOL, rtol=RTOL, err_msg=what)
+def _close(got, want, what, tol=(ATOL, RTOL)):
+    np.testing.assert_allclose(np.asarray(got), np.asarray(want), atol=tol[0], rtol=tol[1], err_msg=what)
 
 
-def _grads_match(model, twin):
+def _grads_match(model, twin, tol=(ATOL, RTOL)):
     theirs = dict(twin.named_parameters(remove_duplicate=False))
     mine = dict(model.named_parameters())
     assert set(mine) <= set(theirs), set(mine) ^ set(theirs)
     for name, p in mine.items():
         assert p.grad is not None and theirs[name].grad is not None, name
-        _close(p.grad.numpy(), theirs[name].grad.numpy(), f"grad of {name}")
+        _close(p.grad.numpy(), theirs[name].grad.numpy(), f"grad of {name}", tol)
 
 
-def _buffers_match(model, twin):
+def _buffers_match(model, twin, tol=(ATOL, RTOL)):
     theirs = dict(twin.named_buffers())
     for name, b in model.named_buffers():
-        _close(b.numpy(), theirs[name].numpy(), f"buffer {name}")
+        _close(b.numpy(), theirs[name].numpy(), f"buffer {name}", tol)
 
 
 def _loss(L, logits, y, ignore_index=-100):
@@ -54,7 +55,7 @@ def _loss(L, logits, y, ignore_index=-100):
     return F_.cross_entropy(logits.reshape(-1, logits.shape[-1]), y.reshape(-1), ignore_index=ignore_index)
 
 
-def _train_both(model, twin, x, y, steps=4, opt="adamw", lr=1e-2, ignore_index=-100, seed=None, x_dtype=None):
+def _train_both(model, twin, x, y, steps=4, opt="adamw", lr=1e-2, ignore_index=-100, seed=None, tol=(ATOL, RTOL)):
     """`steps` optimizer steps on both, losses compared step by step, gradients after the first backward and
     parameters and buffers after the last step. With `seed`, both global generators are reseeded every step
     (dropout masks)."""
@@ -71,27 +72,27 @@ def _train_both(model, twin, x, y, steps=4, opt="adamw", lr=1e-2, ignore_index=-
             torch.manual_seed(seed + step)
         l1 = _loss(teenygrad, model(x1), y1, ignore_index)
         l2 = _loss(torch, twin(x2), y2, ignore_index)
-        _close(l1.item(), l2.item(), f"loss at step {step}")
+        _close(l1.item(), l2.item(), f"loss at step {step}", tol)
         o1.zero_grad()
         o2.zero_grad()
         l1.backward()
         l2.backward()
         if step == 0:
-            _grads_match(model, twin)
+            _grads_match(model, twin, tol)
         o1.step()
         o2.step()
     theirs = dict(twin.named_parameters(remove_duplicate=False))
     for name, p in model.named_parameters():
-        _close(p.detach().numpy(), theirs[name].detach().numpy(), f"{name} after {steps} steps")
-    _buffers_match(model, twin)
+        _close(p.detach().numpy(), theirs[name].detach().numpy(), f"{name} after {steps} steps", tol)
+    _buffers_match(model, twin, tol)
 
 
-def _eval_both(model, twin, x):
+def _eval_both(model, twin, x, tol=(ATOL, RTOL)):
     model.eval()
     twin.eval()
     with teenygrad.no_grad(), torch.no_grad():
         a, b = model(teenygrad.tensor(x)).numpy(), twin(torch.from_numpy(x)).numpy()
-    _close(a, b, "eval forward")
+    _close(a, b, "eval forward", tol)
     return a
 
 
@@ -430,3 +431,46 @@ def test_classifier_matches_twin(name, hp):
     y = _ids((10,), seed=17, high=2)
     _train_both(model, twin, x, y, seed=200, lr=5e-2)
     _eval_both(model, twin, x)
+
+
+# ---------------------------------------------------------------- random configurations in float64
+
+F64 = (1e-9, 1e-7)   # float64 after a few optimizer steps: only a real difference shows at this tolerance
+
+
+def _random_pair(seed):
+    """A random family and tiny configuration (one head to four, with or without biases and dropout, one to three
+    recurrent layers, a WaveNet tree of one to four levels), the model and its twin, inputs and targets."""
+    r = random.Random(seed)
+    fam = ["gpt", "bert", "rnn", "gru", "lstm", "cnn", "mlp", "bigram"][seed % 8]
+    v, b, p = r.randint(2, 9), r.randint(1, 4), 0.0
+    teenygrad.manual_seed(seed)
+    if fam in ("gpt", "bert"):
+        h = r.choice([1, 2, 4])
+        d, block, nl, bias, p = h * r.choice([2, 3]), r.randint(1, 7), r.randint(1, 2), r.random() < 0.5, r.choice([0.0, 0.25])
+        t = r.randint(1, block)
+        model = build_model(fam, vocab_size=v, block_size=block, n_layer=nl, n_head=h, n_embd=d, dropout=p, bias=bias)
+        twin = TTransformer(v, block, nl, h, d, p, bias, fam == "gpt")
+        x, y = _ids((b, t), seed, v + (fam == "bert")), _ids((b, t), seed + 1, v)
+        if fam == "bert":
+            y[np.random.default_rng(seed).random((b, t)) < 0.5] = -1
+    elif fam in ("rnn", "gru", "lstm"):
+        e, hh, nl, t = r.randint(1, 5), r.randint(1, 6), r.randint(1, 3), r.randint(1, 6)
+        model = build_model(fam, vocab_size=v, cell=fam, n_embd=e, n_hidden=hh, n_layer=nl)
+        twin = TRNNLM(v, fam, e, hh, nl)
+        x, y = _ids((b, t), seed, v), _ids((b, t), seed + 1, v)
+    else:
+        block = {"cnn": r.choice([2, 4, 8, 16]), "mlp": r.randint(1, 5), "bigram": r.randint(1, 3)}[fam]
+        e, hh, b = r.randint(1, 5), r.randint(1, 6), r.randint(4, 6)     # BatchNorm over 2 rows is ill-conditioned
+        hp = dict(block_size=block) if fam == "bigram" else dict(block_size=block, n_embd=e, n_hidden=hh)
+        model = build_model(fam, vocab_size=v, **hp)
+        twin = {"bigram": lambda: TBigram(v), "mlp": lambda: TMLP(v, block, e, hh), "cnn": lambda: _twave(v, block, e, hh)}[fam]()
+        x, y = _ids((b, block), seed, v), _ids((b,), seed + 1, v)
+    return model.double(), _load(twin, model).double(), x, y, p, r.choice(["sgd", "adamw"])
+
+
+@pytest.mark.parametrize("seed", range(40))
+def test_random_configuration_matches_twin_in_float64(seed):
+    model, twin, x, y, p, opt = _random_pair(seed)
+    _train_both(model, twin, x, y, steps=3, opt=opt, lr=0.05, ignore_index=-1, seed=seed * 10 if p else None, tol=F64)
+    _eval_both(model, twin, x, tol=F64)
