@@ -2,7 +2,11 @@
 gets the teenygrad model's weights, and both run the same random inputs at tiny sizes: forward and loss, the
 gradient of every parameter, train vs eval mode (dropout masks drawn from the same seed, BatchNorm's running
 statistics), a few optimizer steps with the losses compared step by step, and GPT's KV-cached generate against
-the twin's nanoGPT-style generate (recompute the window every step) on a torch generator with the same seed."""
+the twin's nanoGPT-style generate (recompute the window every step) on a torch generator with the same seed.
+
+What it found: GPT's forward fed a chunk of several tokens after cached ones (caches already warm) passed
+is_causal to attention, whose (t, T) mask torch aligns top-left, so the chunk's queries did not see all of the
+cached keys and its logits were wrong (~1e-2); the mask is now aligned bottom-right, as gpt2.forward_cached's."""
 import math
 import random
 
@@ -186,6 +190,22 @@ def test_wavenet_batchnorm_statistics_per_channel_over_batch_and_positions():
     twin(torch.from_numpy(x))                                     # the same second update of the statistics
     eval_out = _eval_both(model, twin, x)
     assert not np.allclose(train_out, eval_out, atol=1e-3)
+
+
+def test_wavenet_starts_from_the_lectures_init():
+    """makemore part 5: C ~ N(0, 1), each Linear W ~ N(0, 1/fan_in) without bias before a BatchNorm (gamma 1,
+    beta 0), the last layer's weights scaled by 0.1 and its bias 0. Sample standard deviations within 10%."""
+    teenygrad.manual_seed(23)
+    net = build_model("cnn", vocab_size=27, block_size=8, n_embd=24, n_hidden=64).net
+    linears = [m for m in net if isinstance(m, teenygrad.nn.Linear)]
+    assert abs(net[0].weight.numpy().std() - 1.0) < 0.1
+    for i, m in enumerate(linears):
+        want = m.in_features ** -0.5 * (0.1 if i == len(linears) - 1 else 1.0)
+        assert abs(m.weight.numpy().std() / want - 1) < 0.1, (i, m.weight.numpy().std(), want)
+        assert (m.bias is None) == (i < len(linears) - 1)
+    assert not linears[-1].bias.numpy().any()
+    for bn in (m for m in net if isinstance(m, teenygrad.nn.BatchNorm1d)):
+        assert (bn.weight.numpy() == 1).all() and not bn.bias.numpy().any() and bn.momentum == 0.001
 
 
 # ---------------------------------------------------------------- RNN, GRU, LSTM language models
