@@ -298,6 +298,32 @@ MIXED = {
     # losses
     "cross_entropy-float-weight": lambda L, F: F.cross_entropy(_h(L, (3, 4)), L.tensor([0, 1, 2]),
                                                                weight=_f(L, (4,)).abs()),
+    "cross_entropy-bfloat16-float-weight": lambda L, F: F.cross_entropy(_h(L, (3, 4), "bfloat16"), L.tensor([0, 1, 2]),
+                                                                        weight=_f(L, (4,)).abs()),
+    "cross_entropy-float-probs": lambda L, F: F.cross_entropy(_h(L, (3, 4)), _f(L, (3, 4)).softmax(-1),
+                                                              label_smoothing=0.1),
+    "cross_entropy-bfloat16-probs-half-weight": lambda L, F: F.cross_entropy(
+        _h(L, (3, 4)), _h(L, (3, 4), "bfloat16").softmax(-1), weight=_h(L, (4,)).abs(), reduction="none"),
+    "cross_entropy-half-probs-float-weight": lambda L, F: F.cross_entropy(_h(L, (3, 4)), _h(L, (3, 4), seed=4).softmax(-1),
+                                                                          weight=_f(L, (4,)).abs()),
+    "cross_entropy-float-input-double-probs": lambda L, F: F.cross_entropy(_f(L, (3, 4)),
+                                                                           _f(L, (3, 4), 5).double().softmax(-1)),
+    "nll_loss-float-weight": lambda L, F: F.nll_loss(_h(L, (3, 4)), L.tensor([0, 1, 2]), weight=_f(L, (4,))),
+    "nll_loss-double-weight": lambda L, F: F.nll_loss(_f(L, (3, 4)), L.tensor([0, 1, 2]), weight=_f(L, (4,)).double()),
+    "nll_loss-bfloat16-weight": lambda L, F: F.nll_loss(_h(L, (2, 4, 3)), L.tensor([[0, 1, 2], [1, 1, 3]]),
+                                                        weight=_h(L, (4,), "bfloat16")),
+    "bce_with_logits-float-pos_weight": lambda L, F: F.binary_cross_entropy_with_logits(
+        _h(L, (3, 4)), _h(L, (3, 4), seed=4).sigmoid(), pos_weight=_f(L, (4,)).abs()),
+    "bce_with_logits-float-weight": lambda L, F: F.binary_cross_entropy_with_logits(
+        _h(L, (3, 4), "bfloat16"), _h(L, (3, 4), "bfloat16", seed=4).sigmoid(), weight=_f(L, (4,)), reduction="none"),
+    "bce_with_logits-double-pos_weight": lambda L, F: F.binary_cross_entropy_with_logits(
+        _h(L, (3, 4)), _h(L, (3, 4), seed=4).sigmoid(), pos_weight=_f(L, (4,)).double().abs()),
+    "bce_with_logits-float-input-half-weight": lambda L, F: F.binary_cross_entropy_with_logits(
+        _f(L, (3, 4)), _f(L, (3, 4), 4).sigmoid(), weight=_h(L, (4,))),
+    "bce-float-weight": lambda L, F: F.binary_cross_entropy(_h(L, (3, 4)).sigmoid(), _h(L, (3, 4), seed=4).sigmoid(),
+                                                            weight=_f(L, (4,)).abs(), reduction="none"),
+    "bce-double-weight": lambda L, F: F.binary_cross_entropy(_f(L, (3, 4)).sigmoid(), _f(L, (3, 4), 4).sigmoid(),
+                                                             weight=_f(L, (4,)).double().abs()),
     "mse-half-float": lambda L, F: F.mse_loss(_h(L, (3, 4)), _f(L, (3, 4))),
     "l1-half-float": lambda L, F: F.l1_loss(_h(L, (3, 4)), _f(L, (3, 4))),
     "huber-half-bfloat16": lambda L, F: F.huber_loss(_h(L, (3, 4)), _h(L, (3, 4), "bfloat16")),
@@ -353,6 +379,7 @@ def test_float32_norm_modules_take_half_inputs_as_torch(norm, dtype):
     input's dtype (autocast keeps norms in float32 this way); teenygrad refused it as a dtype mismatch."""
     ctor = {"LayerNorm": lambda L: L.nn.LayerNorm(6), "GroupNorm": lambda L: L.nn.GroupNorm(2, 4),
             "BatchNorm1d": lambda L: L.nn.BatchNorm1d(4), "InstanceNorm1d": lambda L: L.nn.InstanceNorm1d(4, affine=True),
+           
             "RMSNorm": lambda L: L.nn.RMSNorm(6)}[norm]
     rng = np.random.default_rng(3)
     a = (rng.standard_normal((3, 4, 6)) * 3 + 1).astype(np.float32)
@@ -371,3 +398,20 @@ def test_float32_norm_modules_take_half_inputs_as_torch(norm, dtype):
     assert out[tg][0][0] == dtype and out[tg][2][0] == "float32"
     for i, (got, want) in enumerate(zip(out[tg], out[torch])):
         _assert_close(got, want, dtype, f"{norm} #{i}")
+
+
+@pytest.mark.parametrize("smoothing", [0.0, 0.2])
+def test_cross_entropy_probabilities_of_another_dtype_promote_as_torch(smoothing):
+    """torch's probability-target cross_entropy is a composite in the promoted dtype (float16 logits, float32
+    probabilities: a float32 loss, a float16 gradient); teenygrad refused the mix as a dtype mismatch."""
+    rng = np.random.default_rng(5)
+    a, q = rng.standard_normal((4, 5)).astype(np.float32) * 3, rng.random((4, 5)).astype(np.float32)
+    out = {}
+    for L in (torch, tg):
+        x = L.tensor(a).half().requires_grad_()
+        y = L.nn.functional.cross_entropy(x, L.tensor(q / q.sum(1, keepdims=True)), label_smoothing=smoothing)
+        y.backward()
+        out[L] = [(_name(y.dtype), _np(y)), (_name(x.grad.dtype), _np(x.grad))]
+    assert out[tg][0][0] == "float32" and out[tg][1][0] == "float16"
+    for got, want in zip(out[tg], out[torch]):
+        _assert_close(got, want, "float16", "cross_entropy")
