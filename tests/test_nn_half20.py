@@ -13,6 +13,10 @@ batch_norm, instance_norm and rms_norm refused a float16 / bfloat16 input with f
 loss) and took a float32 class weight with bfloat16 logits, nll_loss a weight of another dtype (torch refuses both);
 binary_cross_entropy(_with_logits) with a float32 weight / pos_weight returned float32 for float16 inputs (torch:
 the input's dtype); F.pad(float16, value=1e6) padded with inf (torch refuses a value past the dtype's range).
+Longer inputs: float16 sum / nansum / norm / logsumexp / log_softmax across a strided axis accumulated in float16
+(numpy adds row by row: sum(0) of 3000 values 1468 for 1478, cosine_similarity 6% off), and so did float16 / bfloat16
+bias gradients (column_sums, unbroadcast); bfloat16 nll_loss's mean divided by a bfloat16 sum of the weights, which
+stalls at 256 (a loss 2.9 times too large over 1000 rows). torch accumulates all of these in float32.
 Not findings: the ops torch's CPU build refuses in half (ctc_loss) that teenygrad computes, and a relu unit that
 lands at 0.005 in one library and at 0 in the other (a bfloat16 TransformerEncoderLayer: a gradient moves by 0.3),
 which the sweep avoids with gelu."""
@@ -444,3 +448,50 @@ def test_pad_value_past_the_dtypes_range_is_refused_as_torch(case):
         assert "pad" in out[tg] and "overflow" in out[tg]
     else:
         np.testing.assert_array_equal(out[tg], out[torch])
+
+
+LONG_SUMS = {  # reductions over thousands of values along a strided axis, where a narrow running sum drifts
+    "sum0": lambda L, x: x.sum(0), "sum-dims": lambda L, x: x.reshape(1000, 3, 2).sum((0, 2)),
+    "nansum0": lambda L, x: x.nansum(0), "norm0": lambda L, x: x.norm(dim=0),
+    "vector_norm-1": lambda L, x: L.linalg.vector_norm(x, 1, dim=0), "logsumexp0": lambda L, x: x.logsumexp(0),
+    "sum-dtype": lambda L, x: x.float().sum(0, dtype=L.float16),
+    "cosine_similarity": lambda L, x: L.nn.functional.cosine_similarity(x, x.flip(0) + 1, dim=0),
+    "normalize": lambda L, x: L.nn.functional.normalize(x, dim=0),
+    "log_softmax0": lambda L, x: L.nn.functional.log_softmax(x * 4, 0),
+    "nll_loss": lambda L, x: L.nn.functional.nll_loss(x, L.zeros(3000, dtype=L.long)),
+    "nll_loss-weight": lambda L, x: L.nn.functional.nll_loss(x, L.ones(3000, dtype=L.long), weight=L.ones(2).to(x.dtype)),
+}
+
+
+@pytest.mark.parametrize("dtype", ["float16", "bfloat16"])
+@pytest.mark.parametrize("case", list(LONG_SUMS))
+def test_long_reductions_accumulate_in_float32_as_torch(case, dtype):
+    """float16 x.sum(0) of a (3000, 2) array: numpy adds the rows one by one in float16 (1468 for torch's 1478;
+    norm(dim=0) 3% low, cosine_similarity 6%); bfloat16 nll_loss's mean divided by a bfloat16 sum of 3000 weights,
+    which stalls at 256 (a loss 2.9 times too large). torch accumulates both in float32."""
+    a = (np.random.default_rng(0).standard_normal((3000, 2)) + 0.5).astype(np.float32)
+    out = {}
+    for L in (torch, tg):
+        x = L.tensor(a).to(getattr(L, dtype)).requires_grad_()
+        y = LONG_SUMS[case](L, x)
+        y.float().sum().backward()
+        out[L] = [(_name(y.dtype), _np(y)), (_name(x.grad.dtype), _np(x.grad))]
+    for i, (got, want) in enumerate(zip(out[tg], out[torch])):
+        _assert_close(got, want, dtype, f"{case} #{i}")
+
+
+@pytest.mark.parametrize("dtype", ["float16", "bfloat16"])
+@pytest.mark.parametrize("shape", [(3000, 4), (2, 1500, 4)])
+def test_bias_gradients_sum_in_float32_as_torch(dtype, shape):
+    """A float16 / bfloat16 Linear's bias gradient summed its rows in the narrow dtype (column_sums, and unbroadcast
+    for float16): 3-5 ulps off torch's float32 sum rounded once."""
+    rng = np.random.default_rng(1)
+    a, g = rng.standard_normal(shape).astype(np.float32), (rng.standard_normal(shape[:-1] + (3,)) + 0.3).astype(np.float32)
+    out = {}
+    for L in (torch, tg):
+        m = _module(L, getattr(L, dtype), "nn.Linear", 4, 3)
+        m(L.tensor(a).to(getattr(L, dtype))).backward(L.tensor(g).to(getattr(L, dtype)))
+        out[L] = (_name(m.bias.grad.dtype), _np(m.bias.grad))
+    assert out[tg][0] == dtype
+    _assert_close((out[tg][0], out[tg][1]), out[torch], dtype, "bias grad")
+    np.testing.assert_allclose(out[tg][1], out[torch][1], rtol=ULP[dtype], atol=0)  # one rounding each

@@ -9,6 +9,7 @@ from ..tensor import Tensor, _check_same_device
 from ..ops import loss as N
 from ..autograd import is_grad_enabled
 from ._checks import _t, _same_float
+from .._arrays import half_on_host
 
 _INT64 = np.dtype(np.int64)  # compared with an array's dtype on the hot path (cross-entropy targets)
 
@@ -180,6 +181,9 @@ def nll_loss(input, target, weight=None, size_average=None, ignore_index=-100, r
     if weight is not None and weight.dtype != input.dtype:  # torch: no promotion here
         raise TypeError(f"nll_loss: weight dtype {weight.dtype} doesn't match input dtype {input.dtype}")
     _not_differentiable("nll_loss_forward", weight=weight)
+    if reduction != "none" and half_on_host(input._data):  # float16/bfloat16: torch's float32 sums, rounded once
+        w32 = None if weight is None else weight.float()  # (numpy's bfloat16 sum of 1000 weights: 256)
+        return nll_loss(input.float(), target, w32, ignore_index=ignore_index, reduction=reduction).to(input.dtype)
     t = target._data
     bad = (t != ignore_index) & ((t < 0) | (t >= C))
     if bad.any():
