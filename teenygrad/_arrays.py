@@ -8,8 +8,10 @@ def unbroadcast(g, shape):
     gs = g.shape
     if gs == shape:
         return g
-    if g.dtype.kind == "V" and type(g) is np.ndarray:  # bfloat16: numpy would sum in bfloat16 (a running sum of ones
-        return unbroadcast(g.astype(np.float32), shape).astype(g.dtype)  # stalls at 256); torch sums in float32
+    if g.dtype.itemsize == 2 and g.dtype.kind in "fV" and type(g) is np.ndarray:  # bfloat16 / float16: numpy would
+        # sum in the narrow dtype (a bfloat16 running sum of ones stalls at 256, float16 drifts down a strided axis);
+        # torch sums in float32
+        return unbroadcast(g.astype(np.float32), shape).astype(g.dtype)
     lead = len(gs) - len(shape)
     if 0 < lead < len(gs) and gs[lead:] == shape:  # only leading axes (a bias): one sum, shaped, no view
         return column_sums(g) if lead == 1 and len(gs) == 2 else g.sum(axis=tuple(range(lead)))
@@ -26,6 +28,8 @@ def column_sums(a):
     (768, 128..512) bias gradients and 2x at makemore's (32, 200), accumulated in a's dtype as numpy's sum is."""
     if type(a) is np.ndarray and a.dtype.char in "fd":
         return np.ones(a.shape[0], a.dtype) @ a
+    if half_on_host(a):  # float16 / bfloat16: in float32, rounded once, as torch (numpy sums the narrow dtype itself)
+        return (np.ones(a.shape[0], np.float32) @ a.astype(np.float32)).astype(a.dtype)
     return a.sum(axis=0)
 
 

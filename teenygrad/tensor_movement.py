@@ -414,6 +414,9 @@ def pad(self, pad, mode="constant", value=None):
     if mode != "constant":
         return _pad_indexed(self, pad, mode, value)
     value = 0.0 if value is None else value
+    if value != 0 and isinstance(value, (int, float)):  # past the dtype's range (1e6 in float16): refused, as torch
+        from .tensor_inplace import _fill_value
+        _fill_value(value, self._data.dtype, "pad")
     if len(pad) % 2 or len(pad) // 2 > self.ndim:
         raise RuntimeError(f"pad: padding length {len(pad)} must be even and at most 2 * ndim ({2 * self.ndim})")
     pads = [(0, 0)] * self.ndim

@@ -17,3 +17,19 @@ def _same_float(op, x, *others, complex_ok=False):
         if o is not None and o.dtype != x.dtype:
             raise TypeError(f"{op}: dtype mismatch, input is {x.dtype} but a parameter is {o.dtype} "
                             f"(shape {o.shape})")
+
+
+def _mixed_norm(op, x, *params):
+    """torch's CPU norms (layer_norm, group_norm, batch_norm) also take a float16 / bfloat16 input with float32
+    parameters ("mixed dtype": computed in float32, the output in the input's dtype). True for that case; otherwise
+    the parameters must share the input's dtype (_same_float)."""
+    given = [p for p in params if p is not None]
+    if (x.dtype.itemsize == 2 and dt.is_floating(x.dtype) and given
+            and all(p.dtype == dt.float32 for p in given)):
+        return True
+    if any(p.dtype != x.dtype for p in given) and dt.is_floating(x.dtype):
+        raise TypeError(f"{op}: dtype mismatch, input is {x.dtype} but the parameters are "
+                        f"{[str(p.dtype) for p in given]} (torch takes all of the input's dtype, or, for a float16 / "
+                        f"bfloat16 input, all float32)")
+    _same_float(op, x, *params)
+    return False

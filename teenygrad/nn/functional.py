@@ -17,7 +17,7 @@ from ..autograd.grad_mode import is_grad_enabled, _state as _gstate
 from ..backend.cpu import fused_for
 from ..tensor_misc import finfo as _finfo
 from ..tensor_ops import one_hot as _one_hot, where as _where, einsum as _einsum
-from ._checks import _t, _same_float
+from ._checks import _t, _same_float, _mixed_norm
 from .functional_conv import (conv1d, conv2d, max_pool1d, max_pool2d, avg_pool1d, avg_pool2d,  # noqa: F401
                               adaptive_avg_pool1d, adaptive_avg_pool2d, group_norm, dropout1d, dropout2d)
 from .functional_loss import (cross_entropy, nll_loss, mse_loss, l1_loss, smooth_l1_loss, huber_loss,  # noqa: F401
@@ -250,7 +250,7 @@ def layer_norm(input, normalized_shape, weight=None, bias=None, eps=1e-5):
     for name, p in (("weight", weight), ("bias", bias)):
         if p is not None and _t(p, "layer_norm", name).shape != ns:
             raise RuntimeError(f"layer_norm: {name} shape {p.shape} != normalized_shape {ns}")
-    _same_float("layer_norm", input, weight, bias)
+    _mixed_norm("layer_norm", input, weight, bias)
     if input._data.itemsize == 2 and input._data.dtype.kind in "fV":  # float16/bfloat16: in float32, rounded once,
         f = [None if p is None else p.float() for p in (weight, bias)]  # as torch (both ways)
         return layer_norm(input.float(), normalized_shape, *f, eps=eps).to(input.dtype)
@@ -265,9 +265,12 @@ def rms_norm(input, normalized_shape, weight=None, eps=None):
         raise RuntimeError(f"rms_norm: input shape {input.shape} doesn't end in normalized_shape {ns}")
     if weight is not None and weight.shape != ns:
         raise RuntimeError(f"rms_norm: weight shape {weight.shape} != normalized_shape {ns}")
-    _same_float("rms_norm", input, weight)
+    _same_float("rms_norm", input)
     if eps is None:  # torch's default: the eps of the dtype it computes in, float32 for float16 / bfloat16
         eps = _finfo("float32" if input.dtype.itemsize < 4 else input.dtype).eps
+    if weight is not None and weight.dtype != input.dtype:  # torch: the product in the promoted dtype, rounded back
+        _same_float("rms_norm", weight)
+        return (rms_norm(input, normalized_shape, None, eps) * weight).to(input.dtype)
     return N.RMSNorm.apply(input, *([weight] if weight is not None else []), k=len(ns), eps=eps)
 
 
@@ -283,7 +286,7 @@ def batch_norm(input, running_mean, running_var, weight=None, bias=None, trainin
         if p is not None and p.shape != (C,):
             raise RuntimeError(f"batch_norm: {name} shape {p.shape} doesn't match {C} channels of input "
                                f"{input.shape}")
-    _same_float("batch_norm", input, weight, bias)
+    mixed = _mixed_norm("batch_norm", input, running_mean, running_var, weight, bias)
     axes = (0,) + tuple(range(2, input.ndim))
     shape = (1, C) + (1,) * (input.ndim - 2)
     if training and input.numel() == 0:  # torch: an empty y = x w + b (zero gradients for w, b); the buffers stay
@@ -321,6 +324,8 @@ def batch_norm(input, running_mean, running_var, weight=None, bias=None, trainin
         return out
     if running_mean is None or running_var is None:
         raise RuntimeError("batch_norm: running_mean and running_var are needed when training=False")
+    if mixed:  # a float16 / bfloat16 input with float32 statistics and parameters: in float32, rounded once
+        return batch_norm(input.float(), running_mean, running_var, weight, bias, False, momentum, eps).to(input.dtype)
     # torch's inference form: y = x alpha + beta, alpha = w / sqrt(var + eps), beta = b - mean alpha, per channel
     # (two passes over x, not four, and torch's rounding)
     alpha = Tensor._wrap(1 / np.sqrt(running_var._data + running_var.dtype.type(eps)))

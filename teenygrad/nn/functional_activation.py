@@ -48,7 +48,10 @@ def hardsigmoid(input, inplace=False):
     """clip(x + 3, 0, 6) / 6; the gradient is 1/6 strictly inside (-3, 3), 0 elsewhere (torch's)."""
     _float(input, "hardsigmoid")
     x = _inplace_source(input) if inplace else input
-    out = N.Hardtanh.apply(x + 3, lo=0, hi=6) / 6
+    if x.dtype.itemsize == 2:  # float16 / bfloat16: in float32, rounded once, as torch (a bfloat16 2.98 + 3 is 6)
+        out = (N.Hardtanh.apply(x.float() + 3, lo=0, hi=6) / 6).to(x.dtype)
+    else:
+        out = N.Hardtanh.apply(x + 3, lo=0, hi=6) / 6
     return _into(input, out, "hardsigmoid_") if inplace else out
 
 

@@ -11,7 +11,7 @@ from ..ops import conv as C
 from ..ops.nn import GroupNorm, dropout_noise
 from .._arrays import on_device_of, xp_of, half_on_host
 from ..random import gen_of
-from ._checks import _t, _same_float
+from ._checks import _t, _same_float, _mixed_norm
 
 _SPATIAL = {1: "L", 2: "H, W", 3: "D, H, W"}
 
@@ -486,8 +486,8 @@ def group_norm(input, num_groups, weight=None, bias=None, eps=1e-5):
         if p is not None and p.shape != (Cin,):
             raise RuntimeError(f"group_norm: {name} shape {p.shape} doesn't match {Cin} channels of input "
                                f"{input.shape}")
-    _same_float("group_norm", input, weight, bias)
-    if input._data.dtype.kind == "V":  # bfloat16: in float32, rounded once, as torch (numpy sums it in bfloat16)
+    # bfloat16, or float32 parameters: in float32, rounded once, as torch (numpy sums bfloat16 in bfloat16)
+    if _mixed_norm("group_norm", input, weight, bias) or input._data.dtype.kind == "V":
         wb = [None if p is None else p.float() for p in (weight, bias)]
         return group_norm(input.float(), num_groups, *wb, eps=eps).to(input.dtype)
     params = [p for p in (weight, bias) if p is not None]

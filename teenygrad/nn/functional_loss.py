@@ -9,6 +9,7 @@ from ..tensor import Tensor, _check_same_device
 from ..ops import loss as N
 from ..autograd import is_grad_enabled
 from ._checks import _t, _same_float
+from .._arrays import half_on_host
 
 _INT64 = np.dtype(np.int64)  # compared with an array's dtype on the hot path (cross-entropy targets)
 
@@ -41,6 +42,10 @@ def _not_differentiable(op, **tensors):
                                    f"This input cannot have requires_grad True.")
 
 
+def _promote(a, b):
+    return dt.result_type(a, 1, b, 1)
+
+
 def _check_reduction(reduction, op):
     if reduction not in ("none", "mean", "sum"):
         raise ValueError(f"{op}: {reduction!r} is not a valid value for reduction (none, mean, sum)")
@@ -71,6 +76,15 @@ def cross_entropy(input, target, weight=None, size_average=None, ignore_index=-1
         raise TypeError(f"cross_entropy: expected floating point logits, got {input.dtype}")
     if input.ndim == 0:
         raise RuntimeError("cross_entropy: input must have at least 1 dim (C,), got a 0-d tensor")
+    if dt.is_floating(target.dtype):  # probabilities: torch's composite computes in the promoted dtype
+        ct = input.dtype
+        for o in (target, weight):
+            ct = ct if o is None else _promote(ct, o.dtype)
+        if any(o is not None and o.dtype != ct for o in (input, target, weight)):
+            return cross_entropy(input.to(ct), target.to(ct), None if weight is None else weight.to(ct),
+                                 ignore_index=ignore_index, reduction=reduction, label_smoothing=label_smoothing)
+    elif weight is not None:  # class ids: torch's nll_loss takes a weight of the input's dtype only
+        _same_float("cross_entropy", input, weight)
     if input._data.dtype.kind == "V":  # bfloat16: in float32, rounded once, as torch (numpy sums it in bfloat16)
         t = target.float() if dt.is_floating(target.dtype) else target
         w = weight.float() if weight is not None else None
@@ -164,7 +178,12 @@ def nll_loss(input, target, weight=None, size_average=None, ignore_index=-100, r
         raise RuntimeError(f"nll_loss: expected target shape {expect} for input {input.shape}, got {target.shape}")
     if weight is not None and _t(weight, "nll_loss", "weight").shape != (C,):
         raise RuntimeError(f"nll_loss: weight shape {weight.shape} doesn't match {C} classes")
+    if weight is not None and weight.dtype != input.dtype:  # torch: no promotion here
+        raise TypeError(f"nll_loss: weight dtype {weight.dtype} doesn't match input dtype {input.dtype}")
     _not_differentiable("nll_loss_forward", weight=weight)
+    if reduction != "none" and half_on_host(input._data):  # float16/bfloat16: torch's float32 sums, rounded once
+        w32 = None if weight is None else weight.float()  # (numpy's bfloat16 sum of 1000 weights: 256)
+        return nll_loss(input.float(), target, w32, ignore_index=ignore_index, reduction=reduction).to(input.dtype)
     t = target._data
     bad = (t != ignore_index) & ((t < 0) | (t >= C))
     if bad.any():
@@ -287,8 +306,8 @@ def binary_cross_entropy(input, target, weight=None, size_average=None, reduce=N
                                f"(got min {a.min()}, max {a.max()})")
     _not_differentiable("binary_cross_entropy", weight=weight)
     loss = N.BinaryCrossEntropy.apply(input, target)
-    if weight is not None:
-        loss = loss * weight
+    if weight is not None:  # torch multiplies into the loss in place: the input's dtype stays
+        loss = (loss * weight).to(input.dtype)
     return _reduce(loss, reduction, "binary_cross_entropy")._named("BinaryCrossEntropyBackward0")
 
 
@@ -311,6 +330,8 @@ def binary_cross_entropy_with_logits(input, target, weight=None, size_average=No
         loss = (1 - target) * input + sp
     if weight is not None:
         loss = loss * weight
+    # torch writes pos_weight's and weight's terms into a loss of the input's and target's dtype, in place
+    loss = loss.to(_promote(input.dtype, target.dtype))
     return _reduce(loss, reduction, "binary_cross_entropy_with_logits")._named("BinaryCrossEntropyWithLogitsBackward0")
 
 

@@ -9,7 +9,7 @@ from .._arrays import half_on_host
 from ..tensor import dt  # the dtype module: the package attribute `dtype` is the dtype class, as in torch
 from ..ops import conv as C
 from ..ops.resample import Resample
-from ._checks import _t, _same_float
+from ._checks import _t, _same_float, _mixed_norm
 from .functional_conv import _ntuple, group_norm, _adaptive_taps
 
 
@@ -349,7 +349,12 @@ def instance_norm(input, running_mean=None, running_var=None, weight=None, bias=
         if p is not None and p.shape != (Cn,):
             raise RuntimeError(f"instance_norm: {name} shape {p.shape} doesn't match {Cn} channels of input "
                                f"{input.shape}")
-    _same_float("instance_norm", input, weight, bias)
+    stats = [r for r in (running_mean, running_var) if r is not None]
+    if _mixed_norm("instance_norm", input, weight, bias) or (
+            input.dtype.itemsize == 2 and any(r.dtype != input.dtype for r in stats)):
+        # float16 / bfloat16 with float32 parameters or statistics: in float32, rounded once, as torch
+        return instance_norm(input.float(), running_mean, running_var, weight, bias, use_input_stats, momentum,
+                             eps).to(input.dtype)
     shape = (1, Cn) + (1,) * (input.ndim - 2)
     if not use_input_stats:
         if running_mean is None or running_var is None:
