@@ -8,9 +8,8 @@ def unbroadcast(g, shape):
     gs = g.shape
     if gs == shape:
         return g
-    if g.dtype.itemsize == 2 and g.dtype.kind in "fV" and type(g) is np.ndarray:  # bfloat16 / float16: numpy would
-        # sum in the narrow dtype (a bfloat16 running sum of ones stalls at 256, float16 drifts down a strided axis);
-        # torch sums in float32
+    if half_on_host(g):  # bfloat16 / float16: numpy would sum in the narrow dtype (a bfloat16 running sum of ones
+        # stalls at 256, float16 drifts down a strided axis); torch sums in float32
         return unbroadcast(g.astype(np.float32), shape).astype(g.dtype)
     lead = len(gs) - len(shape)
     if 0 < lead < len(gs) and gs[lead:] == shape:  # only leading axes (a bias): one sum, shaped, no view
