@@ -108,8 +108,11 @@ def _addcdiv_(x, t1, t2, value, scratch):
     if _narrow(x):
         x[...] = x.astype(np.float32) + np.float32(value) * t1.astype(np.float32) / t2.astype(np.float32)
         return
-    np.multiply(t1, value, out=scratch)
-    scratch /= t2
+    if value == 1:  # (1 t1) / t2 is t1 / t2: one pass less (Adagrad, RMSprop's momentum)
+        np.divide(t1, t2, out=scratch)
+    else:
+        np.multiply(t1, value, out=scratch)
+        scratch /= t2
     x += scratch
 
 
@@ -120,8 +123,11 @@ def _addcmul_(x, t1, t2, value, scratch):
         vt1 = (np.float32(value) * t1.astype(np.float32)).astype(np.float64)  # float64: the product exact, as in fma
         x[...] = (x.astype(np.float64) + vt1 * t2.astype(np.float64)).astype(np.float32)
         return
-    np.multiply(t1, value, out=scratch)
-    scratch *= t2
+    if value == 1:  # (1 t1) t2 is t1 t2: one pass less (Adagrad's g^2)
+        np.multiply(t1, t2, out=scratch)
+    else:
+        np.multiply(t1, value, out=scratch)
+        scratch *= t2
     x += scratch
 
 
