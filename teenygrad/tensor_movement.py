@@ -649,12 +649,8 @@ def storage_offset(self):
     a = self._data
     if type(a) is not np.ndarray:  # cupy: its own memory pointer and offset
         return (a.data.ptr - a.data.mem.ptr) // a.itemsize
-    root, b = a, a.base
-    while b is not None:  # as_strided views (unfold) hold their array through a non-array wrapper: walk past it
-        if isinstance(b, np.ndarray):
-            root = b
-        b = getattr(b, "base", None)
-    return (a.__array_interface__["data"][0] - root.__array_interface__["data"][0]) // a.itemsize
+    from .tensor_storage import _root  # the outermost array a views (loaded on first use, as storage())
+    return (a.__array_interface__["data"][0] - _root(a).__array_interface__["data"][0]) // a.itemsize
 
 
 @_method
