@@ -27,7 +27,7 @@ def same(a, b, what=""):
                           f"teenygrad {b.ravel()[bad[:3]]}"
 
 
-def both(draws, seed):
+def both(draws, seed=0):
     """draws(lib) under manual_seed(seed) in each library, compared item by item, then one more draw each."""
     out = []
     for L in (torch, tg):

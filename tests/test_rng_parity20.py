@@ -32,36 +32,11 @@ import pytest
 import torch
 
 import teenygrad as tg
+from test_rng_fuzz15 import both, same  # the bitwise comparison of draws, shared
 
 FLOATS = ["float32", "float64", "float16", "bfloat16"]
 SIZES = [(), (1,), (15,), (16,), (17,), (31,), (32,), (33,), (4095,), (4096,), (4097,), (65536,), (3, 5), (16, 17),
          (2, 3, 4)]
-
-
-def host(x):
-    x = x.detach()
-    return x.float().numpy() if "bfloat16" in str(x.dtype) else x.numpy()
-
-
-def same(a, b, what=""):
-    a, b = host(a), host(b)
-    assert a.shape == b.shape and a.dtype == b.dtype, (what, a.shape, b.shape, a.dtype, b.dtype)
-    ok = (a == b) | (np.isnan(a) & np.isnan(b)) if a.dtype.kind == "f" else a == b
-    bad = np.flatnonzero(~ok)
-    assert bad.size == 0, f"{what}: {bad.size} differ, first at {bad[:3]}: torch {a.ravel()[bad[:3]]}, " \
-                          f"teenygrad {b.ravel()[bad[:3]]}"
-
-
-def both(draws, seed=0):
-    """draws(L) after manual_seed(seed) in each library, compared value by value, then one more draw each."""
-    out = []
-    for L in (torch, tg):
-        L.manual_seed(seed)
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            out.append(list(draws(L)) + [L.rand(3)])
-    for i, (a, b) in enumerate(zip(*out)):
-        same(a, b, f"draw {i}")
 
 
 def laid_out(L, shape, dtype, kind):
