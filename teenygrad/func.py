@@ -9,7 +9,7 @@ from .tensor import Tensor
 from ._arrays import xp_of
 from .autograd import grad as _autograd_grad, enable_grad
 from .autograd.grad_mode import is_grad_enabled
-from .autograd.forward_ad import _walk
+from .autograd.forward_ad import _walk, _reraise_saved_value_error
 from . import random as _rng
 from .nn.utils.stateless import functional_call  # noqa: F401  (torch.func.functional_call)
 
@@ -292,11 +292,8 @@ def jvp(func, primals, tangents, *, strict=False, has_aux=False):
                 gs = _autograd_grad([o for o, _ in live], inputs, [u for _, u in live], create_graph=True,
                                     allow_unused=True, materialize_grads=True)
             except RuntimeError as e:
-                if "modified by an inplace operation" not in str(e):
-                    raise
-                raise RuntimeError(f"jvp: teenygrad computes a jvp by double backward (it has no forward mode), so "
-                                   f"it needs what func's backward saved, where torch's forward mode does not: "
-                                   f"{e}") from None
+                _reraise_saved_value_error(e, "jvp: teenygrad computes a jvp by double backward (it has no forward "
+                                              "mode)")
             pairs = [(g, t) for g, t in zip(gs, tans) if g.requires_grad]
         else:
             pairs = []

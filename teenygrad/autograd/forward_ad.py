@@ -199,14 +199,20 @@ def unpack_dual(tensor, *, level=None):
         except NotImplementedError as e:
             raise NotImplementedError(f"unpack_dual: teenygrad computes tangents by double backward "
                                       f"(teenygrad.autograd.forward_ad), and {e}") from e
-        except RuntimeError as e:  # a value the backward needs was written in place (torch's forward mode runs)
-            if "modified by an inplace operation" not in str(e):
-                raise
-            raise RuntimeError(f"unpack_dual: teenygrad computes tangents by double backward "
-                               f"(teenygrad.autograd.forward_ad), which needs what the backward saved: {e}") from None
+        except RuntimeError as e:
+            _reraise_saved_value_error(e, "unpack_dual: teenygrad computes tangents by double backward "
+                                          "(teenygrad.autograd.forward_ad)")
         pairs = [(g, n.tangent) for g, n in zip(gs, nodes) if g is not None and g.requires_grad]
         if not pairs:  # J^T u does not depend on u: every J is zero
             return UnpackedDualTensor(primal, u.detach() * 0)
         tangent, = _grad([g for g, _ in pairs], u, [t for _, t in pairs], create_graph=graph, allow_unused=True,
                          materialize_grads=True)
     return UnpackedDualTensor(primal, tangent)
+
+
+def _reraise_saved_value_error(e, how):
+    """Raise e again; where it says a value the backward saved was written in place (torch's forward mode runs such
+    a program), first say why a jvp taken by double backward needs that value."""
+    if "modified by an inplace operation" not in str(e):
+        raise e
+    raise RuntimeError(f"{how}, which needs what the backward saved, where torch's forward mode does not: {e}") from None
