@@ -643,6 +643,14 @@ def draw_like(shape, strides, draw):
     return vals.transpose(np.argsort(order))
 
 
+def largest_finite(d):
+    """The largest finite value of a float dtype (numpy's finfo does not know bfloat16)."""
+    if d.kind == "V":  # bfloat16
+        import ml_dtypes
+        return float(ml_dtypes.finfo(d).max)
+    return float(np.finfo(d).max)
+
+
 def float_random_bounds(lo, hi, dtype, op):
     """torch's update_from / update_to for random_(from, to) and randint into a float dtype: a bound that the
     dtype rounds past the range (half(2999) is 3000) moves inward by one step of the dtype there. hi=None is
@@ -670,11 +678,7 @@ def float_random_bounds(lo, hi, dtype, op):
     if lo >= hi:
         raise RuntimeError(f"{op}: expects 'from' to be less than 'to' once both are rounded to {d.name}, got "
                            f"from={lo} and to={hi}")
-    if d.kind == "V":
-        import ml_dtypes
-        top = float(ml_dtypes.finfo(d).max)
-    else:
-        top = float(np.finfo(d).max)
+    top = largest_finite(d)
     for name, v, given in (("from", lo, lo0), ("to - 1", hi - 1, None if hi0 is None else hi0 - 1)):
         if not -top <= v <= top:
             raise RuntimeError(f"{op}: {name} = {given} is out of bounds for {d.name} (its largest is {top:g})")

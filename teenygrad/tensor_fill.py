@@ -8,6 +8,7 @@ from .ops import elementwise as E
 from ._arrays import on_device_of, to_host
 from .tensor import Tensor, _gstate, _move, _shared_memory_error
 from .tensor_inplace import _bump, _fill_value
+from .random import largest_finite
 
 
 def _diagonal_index(shape, wrap):
@@ -101,14 +102,6 @@ def _fill_complex(self, fill, op):
     return _write_sample(self, buf, op)
 
 
-def _largest(d):
-    """The largest finite value of a float dtype (numpy's finfo does not know bfloat16)."""
-    if d.kind == "V":  # bfloat16
-        import ml_dtypes
-        return float(ml_dtypes.finfo(d).max)
-    return float(np.finfo(d).max)
-
-
 def uniform_(self, a=0.0, b=1.0, generator=None, **bounds):
     from .random import gen_of
     if bounds:  # torch's keywords: uniform_(from=-1, to=1)
@@ -122,7 +115,7 @@ def uniform_(self, a=0.0, b=1.0, generator=None, **bounds):
     if a > b:
         raise RuntimeError(f"uniform_: expects to return a [from, to) range, but found from={a} > to={b}")
     g, d = gen_of(generator), np.dtype(self._data.dtype)
-    top = _largest(d)
+    top = largest_finite(d)
     for name, v in (("from", a), ("to", b)):
         if not -top <= v <= top:
             raise RuntimeError(f"uniform_: {name}={v} is out of bounds for {self.dtype} (its largest is {top:g})")
