@@ -395,6 +395,8 @@ def test_vocabulary_bag_of_words():
     train = ["Good food, GOOD service!", "Bad food.", "don't go"]
     vocab = Vocabulary.build(train)
     assert words_of("Don't BUY it!!") == ["don't", "buy", "it"]
+    # accented letters belong to their word (the UCI files have "clichés", "fiancé", "puréed"); '_' separates
+    assert words_of("Clichés, my fiancé_said") == ["clichés", "my", "fiancé", "said"]
     assert vocab.words == ["food", "good", "bad", "don't", "go", "service"]    # by count, then a-z
     bow = vocab.bag_of_words(["good good bad", "unseen words only", ""])
     assert bow.dtype == np.float32 and bow.shape == (3, 6)

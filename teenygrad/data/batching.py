@@ -59,8 +59,12 @@ def random_batch(data_ids, block_size: int, batch_size: int, rng: np.random.Gene
 
 
 def words_of(sentence: str) -> list:
-    """Lowercased runs of letters, digits and apostrophes: "Don't BUY it!!" -> ["don't", 'buy', 'it']."""
-    return re.findall(r"[a-z0-9']+", sentence.lower())
+    """Lowercased runs of letters, digits and apostrophes: "Don't BUY it!!" -> ["don't", 'buy', 'it']. Letters
+    are Unicode letters, so "Clichés" is one word, 'clichés' (not 'clich' and 's')."""
+    return _WORD.findall(sentence.lower())
+
+
+_WORD = re.compile(r"(?:[^\W_]|')+")    # \w without the underscore, plus the apostrophe
 
 
 class Vocabulary:
