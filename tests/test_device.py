@@ -457,7 +457,10 @@ def test_save_load_cuda_tensors(gpu, tmp_path):
     m = nn.Linear(3, 2).cuda()
     path = tmp_path / "m.safetensors"
     tg.save({"model": m.state_dict(), "x": tg.arange(4.0).cuda()}, path)
-    ck = tg.load(path)
+    ck = tg.load(path)  # back on the device they were saved from, as torch.load
+    assert on_device(ck["x"]._data) and on_device(ck["model"]["weight"]._data)
+    np.testing.assert_array_equal(ck["x"].cpu().numpy(), [0, 1, 2, 3])
+    ck = tg.load(path, map_location="cpu")
     np.testing.assert_array_equal(ck["model"]["weight"].numpy(), m.weight.cpu().numpy())
     np.testing.assert_array_equal(ck["x"].numpy(), [0, 1, 2, 3])
     m2 = nn.Linear(3, 2).cuda()
