@@ -192,8 +192,8 @@ class _Flattener:
             self.requires_grad.append(name)
         if isinstance(t, Parameter):
             self.parameters.append(name)
-        if t.device != "cpu":
-            self.devices[name] = str(t.device)
+        if t.device != "cpu":  # as torch's location tag: with its index, so map_location={"cuda:0": "cpu"} finds it
+            self.devices[name] = f"{t.device.type}:{t.device.index or 0}"
         a = t._data
         if type(a) is np.ndarray and a.size:
             from .tensor_storage import _root

@@ -167,3 +167,24 @@ def test_tensors_viewing_one_memory_as_two_dtypes_are_refused_as_torch(make):
         torch.save(make(torch), io.BytesIO())
     with pytest.raises(ValueError, match="save: tensors .* view the same memory as different dtypes"):
         tg.save(make(tg), io.BytesIO())
+
+
+@pytest.fixture
+def fake_gpu():
+    import fake_cupy
+    undo = fake_cupy.install()
+    yield fake_cupy
+    undo()
+
+
+def test_a_tensor_saved_from_a_gpu_loads_back_there_unless_mapped_as_torch(fake_gpu, tmp_path):
+    x = tg.arange(6.).reshape(2, 3).cuda()
+    tg.save({"x": x, "h": tg.ones(2)}, tmp_path / "ck.pt")
+    got = tg.load(tmp_path / "ck.pt")
+    assert (got["x"].device.type, got["h"].device.type) == ("cuda", "cpu")
+    assert isinstance(got["x"]._data, fake_gpu.FakeDeviceArray) and got["x"].cpu().tolist() == x.cpu().tolist()
+    for ml in ("cpu", {"cuda:0": "cpu"}, lambda storage, loc: storage):  # the storage given is on the host
+        got = tg.load(tmp_path / "ck.pt", map_location=ml)
+        assert (str(got["x"].device), str(got["h"].device)) == ("cpu", "cpu")
+    got = tg.load(tmp_path / "ck.pt", map_location="cuda")
+    assert (got["x"].device.type, got["h"].device.type) == ("cuda", "cuda")
