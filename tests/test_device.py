@@ -614,6 +614,26 @@ def test_cli_trains_on_device_like_cpu(gpu, tmp_path, capsys):
 
 
 @fake_only
+def test_cli_checkpoint_of_a_gpu_run_samples_and_evals_without_a_gpu(tmp_path, capsys):
+    """The checkpoint of a --device cuda run holds GPU tensors; `teenygrad sample` and `eval` on a machine with no
+    GPU load it onto the CPU (load tags tensors with their device since map_location is honoured)."""
+    from teenygrad.cli import main
+    data = tmp_path / "names.txt"
+    data.write_text("\n".join(["emma", "olivia", "ava", "isabella", "sophia", "mia", "amelia"] * 20) + "\n")
+    undo = fake_cupy.install()
+    try:
+        assert main(["train", "bigram", "--data", str(data), "--out-dir", str(tmp_path / "o"), "--max-iters", "3",
+                     "--device", "cuda"]) == 0
+    finally:
+        undo()
+    capsys.readouterr()
+    assert main(["eval", "--out-dir", str(tmp_path / "o"), "--split", "val"]) == 0
+    assert capsys.readouterr().out.splitlines()[-1].startswith("val loss ")
+    assert main(["sample", "--out-dir", str(tmp_path / "o"), "--num-samples", "3"]) == 0
+    assert len(capsys.readouterr().out.strip().splitlines()) == 3
+
+
+@fake_only
 @fake_only
 def test_gpu_preset_allows_tf32_on_cuda(gpu, tmp_path, capsys, monkeypatch):
     """shakespeare-gpu is nanoGPT's GPU run, whose train.py sets allow_tf32: on cuda the trainer does too (the
