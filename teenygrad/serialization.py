@@ -14,10 +14,12 @@ stored as float32 / float64 pairs (shape (..., 2): real, imaginary), which the t
 
 What torch.save keeps beyond the values rides in the same metadata entry, beside the tree (files written before
 these keys load as before, and an older teenygrad reading a newer file just goes without them): "views" names the
-tensors that share memory with another tensor of the checkpoint (tied weights, views of one base), each as
-[storage name, offset, strides] into a stored tensor that holds their common memory, so they share it again
-after loading; "requires_grad" and "parameters" name the tensors saved with requires_grad or as nn.Parameter;
-"ordered_dicts" counts which dicts (in the tree's order) were OrderedDicts. Each tensor sharing memory is still
+tensors that share memory with another tensor of the checkpoint (tied weights, views of one base), or that are not
+all of their memory in order (a slice, a transpose), each as [storage name, offset, strides] into a stored tensor
+that holds their whole memory, so they share it again and keep their strides and offsets after loading;
+"requires_grad" and "parameters" name the tensors saved with requires_grad or as nn.Parameter; "devices" the
+device of each tensor saved off the host; "ordered_dicts" counts which dicts (in the tree's order) were
+OrderedDicts. Each tensor sharing memory is still
 stored by value under its own name too, so safetensors readers see every name (one tensor object met twice is
 stored once).
 
@@ -169,6 +171,7 @@ class _Flattener:
         self.seen = {}  # id(tensor) -> its node: a tensor met twice is stored once and loads as one object
         self.roots = {}  # id(memory) -> (that root array, [(name, array) of the tensors viewing it])
         self.requires_grad, self.parameters, self.ordered_dicts = [], [], []
+        self.devices = {}  # name -> device of the tensors saved off the host (torch.load puts them back there)
         self.dicts = 0
         from .tensor import Size  # lazy: tensor.py sits above serialization
         from .tensor_device import device
@@ -189,6 +192,8 @@ class _Flattener:
             self.requires_grad.append(name)
         if isinstance(t, Parameter):
             self.parameters.append(name)
+        if t.device != "cpu":  # as torch's location tag: with its index, so map_location={"cuda:0": "cpu"} finds it
+            self.devices[name] = f"{t.device.type}:{t.device.index or 0}"
         a = t._data
         if type(a) is np.ndarray and a.size:
             from .tensor_storage import _root
@@ -196,14 +201,23 @@ class _Flattener:
             self.roots.setdefault(id(root), (root, []))[1].append((name, a))
 
     def views(self):
-        """{name: [storage name, offset, strides]} for the tensors that share memory with another one saved here.
+        """{name: [storage name, offset, strides]} for the tensors that share memory with another one saved here, or
+        that are not all of their memory in order.
         The storage is a tensor that is all of that memory, or else the memory stored under a name of its own."""
         views = {}
         for root, members in self.roots.values():
+            typed = {a.dtype: n for n, a in members}
+            if len(typed) > 1:  # torch.save refuses these too: one storage would have to hold two dtypes
+                (d1, n1), (d2, n2) = list(typed.items())[:2]
+                raise ValueError(f"save: tensors {n1!r} ({d1}) and {n2!r} ({d2}) view the same memory as different "
+                                 "dtypes; torch.save cannot store that either: save a .clone() of one of them")
             members = [(n, a, _layout(a, root)) for n, a in members]
             members = [m for m in members if m[2] is not None]
-            if len(members) < 2 or not (root.flags.c_contiguous or root.flags.f_contiguous):
+            if not members or not (root.flags.c_contiguous or root.flags.f_contiguous):
                 continue
+            (_, a, (off, _)), = members[:1]
+            if len(members) == 1 and off == 0 and a.size == root.size and a.flags.c_contiguous:
+                continue  # a tensor alone that is all of its memory, in order: stored as it is
             storage = next((n for n, a, (off, _) in members
                             if off == 0 and a.size == root.size and a.flags.c_contiguous), None)
             pairs = root.dtype.kind == "c"  # complex memory is stored as float pairs: offsets and strides count floats
@@ -345,8 +359,8 @@ class _Unflattener:
     """Inverse of _Flattener: the JSON tree back to the checkpoint, given {name: loaded ndarray} and the metadata
     entry's extra keys (each optional: files from before them load as before)."""
 
-    def __init__(self, tensors, meta, where):
-        self.tensors, self.where = tensors, where
+    def __init__(self, tensors, meta, where, place):
+        self.tensors, self.where, self.place = tensors, where, place
         self.made = {}  # name -> Tensor: a tensor saved twice loads as one object, as torch's
         self.dicts = 0
         try:
@@ -355,10 +369,13 @@ class _Unflattener:
             self.ordered_dicts = set(meta.get("ordered_dicts", ()))
         except TypeError:
             raise CheckpointError(f"{where}: requires_grad, parameters and ordered_dicts must be lists") from None
+        self.devices = meta.get("devices", {})
+        if not (isinstance(self.devices, dict) and all(isinstance(d, str) for d in self.devices.values())):
+            raise CheckpointError(f"{where}: 'devices' must map tensor names to device strings")
 
     def _tensor(self, a, name):
         if name not in self.made:
-            t = _from_numpy(a)
+            t = self.place(_from_numpy(a), name, self.devices.get(name, "cpu"))
             if name in self.requires_grad and a.dtype.kind not in "fcV":  # (V: bfloat16)
                 raise CheckpointError(f"{self.where}: tensor {name!r} of dtype {a.dtype} cannot require grad")
             if name in self.parameters:
@@ -492,16 +509,17 @@ def save(obj, path):
     bytes, complex numbers, dtypes, devices, Sizes). Writes atomically (see _write_safetensors).
 
     As torch.save, tensors that share memory (tied weights, views of one base, one tensor saved twice) share it
-    again after loading, with their offsets and strides; requires_grad, nn.Parameter and OrderedDict are kept
-    (a .grad is not). A tensor sharing memory with no other one of the checkpoint loads contiguous, in memory
-    of its own (torch.load gives back the whole storage a slice was cut from). Each tensor is also stored by
+    again after loading, with their offsets and strides; so does a tensor alone (a slice or transpose keeps its
+    strides and offset into the whole memory it was cut from, which is stored with it, as torch's storage). Tensors
+    viewing one memory as different dtypes are refused, as torch.save refuses them. requires_grad, nn.Parameter,
+    OrderedDict and the tensors' devices are kept (a .grad is not). Each tensor is also stored by
     value, contiguous, under its own name, as safetensors readers expect. numpy arrays and scalars load back as
     numpy arrays and scalars of the same dtype. Tensor names in the file are the dotted key paths
     ("model.fc.weight", "optimizer.state.0.exp_avg"); a flat {str: Tensor} dict keeps its keys."""
     flat = _Flattener()
     tree = flat.encode(obj)
     meta = {"format": _FORMAT_VERSION, "tree": tree, "views": flat.views(), "requires_grad": flat.requires_grad,
-            "parameters": flat.parameters, "ordered_dicts": flat.ordered_dicts}
+            "parameters": flat.parameters, "ordered_dicts": flat.ordered_dicts, "devices": flat.devices}
     meta = json.dumps({k: v for k, v in meta.items() if v or k == "tree"}, separators=(",", ":"), allow_nan=False)
     _write_safetensors(path, flat.arrays, {_TREE_KEY: meta})
 
@@ -649,19 +667,54 @@ def _parse_safetensors(f, size, where):
     return arrays, metadata
 
 
+def _placer(map_location):
+    """torch.load's map_location -> place(tensor, name, saved device) giving the tensor on the device it loads on.
+    map_location: None (where it was saved), a device or its string, a {saved: wanted} dict of devices, or a callable
+    (storage, saved device) -> a storage on the wanted device, or None for the saved one."""
+    from .tensor_device import device
+    if map_location is None:
+        where_to = device
+    elif isinstance(map_location, str):  # a torch.device is a str too
+        target = device(map_location)  # a bad name ('gpu') fails now, before reading the file
+        where_to = lambda loc, t: target  # noqa: E731
+    elif isinstance(map_location, dict):
+        where_to = lambda loc, t: device(map_location.get(loc, loc))  # noqa: E731
+    elif callable(map_location):
+        def where_to(loc, t):
+            storage = map_location(t.untyped_storage(), loc)
+            return device(loc if storage is None else storage.device)
+    else:
+        raise TypeError(f"load: map_location must be None, a device, a str, a dict or a callable, got "
+                        f"{type(map_location).__name__}")
+
+    def place(t, name, loc):
+        to = where_to(loc) if map_location is None else where_to(loc, t)
+        if to.type == "cpu":
+            return t
+        from . import cuda
+        if not cuda.is_available():
+            raise RuntimeError(f"load: tensor {name!r} (saved on {loc}) is to load on {to}, but "
+                               "torch.cuda.is_available() is False; on a CPU-only machine pass "
+                               "map_location=torch.device('cpu') to load it on the CPU")
+        return t.to(to)
+    return place
+
+
 def load(path, map_location=None, weights_only=True, mmap=None):
     """Load a checkpoint written by save() or by the safetensors library (the latter as {name: Tensor}).
 
-    map_location, weights_only and mmap are accepted so torch code runs unchanged, and ignored: tensors
-    load into fresh host memory, and nothing is ever unpickled, whatever weights_only says (mmap=True with a
-    file object is refused, as torch's: there is no file to map).
+    Tensors load on the device they were saved from, or where map_location puts them, as torch.load's (see
+    _placer). weights_only and mmap are accepted so torch code runs unchanged: tensors load into fresh memory, and
+    nothing is ever unpickled, whatever weights_only says (mmap=True with a file object is refused, as torch's:
+    there is no file to map).
     Raises CheckpointError (a ValueError) naming the path and the bad tensor for any corrupt file, and
     PickleRefusedError (a CheckpointError) for pickle/torch.save files, without executing them."""
     if mmap and hasattr(path, "read"):
         raise ValueError(f"load: mmap=True needs a file path; got a file object ({type(path).__name__})")
+    place = _placer(map_location)
     arrays, metadata = _read_safetensors(path)
     if _TREE_KEY not in metadata:
-        return {name: _from_numpy(a) for name, a in arrays.items()}
+        return {name: place(_from_numpy(a), name, "cpu") for name, a in arrays.items()}
     where = f"{_load_where(path)}: __metadata__[{_TREE_KEY!r}]"
     try:
         meta = json.loads(metadata[_TREE_KEY])
@@ -672,6 +725,6 @@ def load(path, map_location=None, weights_only=True, mmap=None):
                               "from a newer teenygrad")
     _shared_views(arrays, meta.get("views", {}), where)
     try:
-        return _Unflattener(arrays, meta, where).decode(meta["tree"])
+        return _Unflattener(arrays, meta, where, place).decode(meta["tree"])
     except RecursionError:
         raise CheckpointError(f"{where}: tree nested too deeply") from None

@@ -314,7 +314,8 @@ def load_checkpoint(out_dir, which=BEST, model_name=None):
     if not path.exists():
         raise TrainError(f"no checkpoint at {path}; train one first: teenygrad train MODEL --out-dir {out_dir}")
     try:
-        ckpt = teenygrad.load(str(path))
+        ckpt = teenygrad.load(str(path), map_location="cpu")   # a GPU run's checkpoint samples on a CPU too;
+                                                                # the caller moves the model where it runs
     except Exception as e:   # CheckpointError, PickleRefusedError, OSError: all mean the same to the user
         raise TrainError(f"checkpoint {path} is unreadable: {_first_line(e)}") from None
     needed = {"format", "model", "model_config", "train_config", "model_state", "iter"}

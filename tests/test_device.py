@@ -457,7 +457,10 @@ def test_save_load_cuda_tensors(gpu, tmp_path):
     m = nn.Linear(3, 2).cuda()
     path = tmp_path / "m.safetensors"
     tg.save({"model": m.state_dict(), "x": tg.arange(4.0).cuda()}, path)
-    ck = tg.load(path)
+    ck = tg.load(path)  # back on the device they were saved from, as torch.load
+    assert on_device(ck["x"]._data) and on_device(ck["model"]["weight"]._data)
+    np.testing.assert_array_equal(ck["x"].cpu().numpy(), [0, 1, 2, 3])
+    ck = tg.load(path, map_location="cpu")
     np.testing.assert_array_equal(ck["model"]["weight"].numpy(), m.weight.cpu().numpy())
     np.testing.assert_array_equal(ck["x"].numpy(), [0, 1, 2, 3])
     m2 = nn.Linear(3, 2).cuda()
@@ -608,6 +611,26 @@ def test_cli_trains_on_device_like_cpu(gpu, tmp_path, capsys):
         np.testing.assert_allclose(nums["cuda"], nums["cpu"], atol=2e-4)
     else:
         assert logs["cuda"] == logs["cpu"]
+
+
+@fake_only
+def test_cli_checkpoint_of_a_gpu_run_samples_and_evals_without_a_gpu(tmp_path, capsys):
+    """The checkpoint of a --device cuda run holds GPU tensors; `teenygrad sample` and `eval` on a machine with no
+    GPU load it onto the CPU (load tags tensors with their device since map_location is honoured)."""
+    from teenygrad.cli import main
+    data = tmp_path / "names.txt"
+    data.write_text("\n".join(["emma", "olivia", "ava", "isabella", "sophia", "mia", "amelia"] * 20) + "\n")
+    undo = fake_cupy.install()
+    try:
+        assert main(["train", "bigram", "--data", str(data), "--out-dir", str(tmp_path / "o"), "--max-iters", "3",
+                     "--device", "cuda"]) == 0
+    finally:
+        undo()
+    capsys.readouterr()
+    assert main(["eval", "--out-dir", str(tmp_path / "o"), "--split", "val"]) == 0
+    assert capsys.readouterr().out.splitlines()[-1].startswith("val loss ")
+    assert main(["sample", "--out-dir", str(tmp_path / "o"), "--num-samples", "3"]) == 0
+    assert len(capsys.readouterr().out.strip().splitlines()) == 3
 
 
 @fake_only

@@ -196,11 +196,7 @@ def test_random_checkpoint_loads_as_torch(seed):
     t_obj, g_obj = b.checkpoint()
     t_back, g_back = _saved_and_loaded(torch, t_obj), _saved_and_loaded(tg, g_obj)
     _same_tree(t_back, g_back)
-    ts, gs = _tensors(t_back, []), _tensors(g_back, [])
-    # teenygrad stores a tensor alone contiguously (torch keeps the whole storage of a lone slice); tensors that
-    # share memory keep their offsets and strides, as torch's
-    shared = {id(x) for x, y in zip(ts, _tensors(t_obj, [])) if id(y) in b.shared}
-    _same_aliasing(ts, gs, lambda t: id(t) in shared)
+    _same_aliasing(_tensors(t_back, []), _tensors(g_back, []), lambda t: True)  # every layout: test_serialization21
 
 
 @pytest.mark.parametrize("seed", SEEDS)
