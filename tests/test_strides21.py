@@ -1,14 +1,17 @@
 """Strides of op OUTPUTS against torch: random views (permutes, transposes, strided slices, expands, flips) through
-~45 common ops, comparing shape, stride() (size-1 axes free), is_contiguous() (channels_last too for 4-D), values,
-and whether .view(-1) succeeds. Findings fixed here: reductions of a permuted tensor came back in the input's order
-(x.permute(2, 0, 1).sum(-1).view(-1) raised; torch's reductions are C order); casts and nan_to_num of an expanded
-tensor put the stride-0 axis innermost (.double().view(-1) raised); masked_fill kept a permuted layout (torch clones
-to C order); sigmoid / silu / gelu / erf (the numba kernels) gave C order for a permuted input (torch keeps its
-layout); a non-contiguous leaf's .grad was C order where torch's AccumulateGrad gives it the leaf's strides.
-Known gaps left (see test_known_gaps): x + x.contiguous() of a permuted x (torch: the first operand's layout,
-numpy: C), advanced indexing of a permuted tensor (torch keeps the layout), and channels_last copies
-(.contiguous(memory_format=channels_last) stays C order here by design), and numpy ufuncs of an input with an expanded
-axis and a permute (numpy orders the stride-0 axis innermost; matching torch would cost the hot path a check)."""
+~50 common ops, comparing shape, stride() (size-1 axes free), is_contiguous() (channels_last too for 4-D), values,
+and whether .view(-1) succeeds. Findings fixed here: reductions (sum, mean, prod, amax, max, std, var, logsumexp,
+norm), softmax / log_softmax along another axis, roll and tril / triu of a permuted tensor came back in the input's
+order (x.permute(2, 0, 1).sum(-1).view(-1) raised; torch's are C order); casts and nan_to_num of an expanded tensor
+put the stride-0 axis innermost (.double().view(-1) raised), as did flip, and zeros_like / empty_like of a permuted
+view with gaps were C order (all now torch's infer_dense_strides order, _arrays.torch_layout); masked_fill kept a
+permuted layout (torch clones to C order); sigmoid / silu / gelu / erf (the numba kernels) gave C order for a
+permuted input (torch keeps its layout); a non-contiguous leaf's .grad was C order where torch's AccumulateGrad
+gives a dense leaf's strides. Known gaps left (test_known_gaps): x + x.contiguous() of a permuted x (torch: the
+first operand's layout, numpy: C), advanced indexing of a permuted tensor (torch keeps the layout), channels_last
+copies (.contiguous(memory_format=channels_last) stays C order here by design), and numpy ufuncs of an input with
+an expanded axis and a permute (numpy orders the stride-0 axis innermost; matching torch would cost the hot path a
+check)."""
 import random
 import warnings
 import numpy as np
