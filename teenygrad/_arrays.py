@@ -92,6 +92,50 @@ def contiguous(a):
     return a if a.flags.c_contiguous else c_copy(a)
 
 
+def torch_layout(a):
+    """The axes of array a from outermost to innermost in the layout torch gives a dense result of a (clone,
+    empty_like, an elementwise op's output: TensorIterator's / infer_dense_strides' order): a transpose stays a
+    transpose, a slice with gaps closes them, an expanded (stride 0) axis keeps its C place (numpy's order K would
+    move it innermost), and ties go by size. A tuple for a.transpose(...)."""
+    shape, strides = a.shape, a.strides
+    perm = list(range(a.ndim - 1, -1, -1))  # innermost first; an insertion sort that leaves ambiguous pairs as they are
+    for i in range(1, a.ndim):
+        j = i
+        for k in range(i - 1, -1, -1):
+            s0, s1 = strides[perm[k]], strides[perm[j]]
+            if s0 == 0 or s1 == 0:   # an expanded axis compares with nothing: it keeps its contiguous place
+                continue
+            if s0 < s1:
+                break
+            if s0 > s1 or shape[perm[k]] > shape[perm[j]]:
+                perm[k], perm[j] = perm[j], perm[k]
+                j = k
+    return tuple(reversed(perm))
+
+
+def dense_order(a):
+    """For an array a that is not C-contiguous, where torch gives a result of a another layout than C order: that
+    layout's axes (torch_layout) and a dense array in it holding a's values (a itself where a is a dense block in
+    another order, x.t() or a permute; else a copy). A flat kernel runs over arr.transpose(axes), C-contiguous, and
+    transposes its result back. None for a C-contiguous a and where the result's layout is C order."""
+    if a.flags.c_contiguous:
+        return None
+    axes = torch_layout(a)
+    if axes == tuple(range(a.ndim)):
+        return None
+    if not a.transpose(axes).flags.c_contiguous:
+        a = layout_copy(a, a.dtype, axes)
+    return axes, a
+
+
+def inverse_axes(axes):
+    """The permutation that undoes a.transpose(axes)."""
+    inverse = [0] * len(axes)
+    for i, ax in enumerate(axes):
+        inverse[ax] = i
+    return inverse
+
+
 _BLOCKED_FROM = 1 << 16  # elements: below this numpy's copy is as fast (the source stays in cache)
 
 
@@ -159,7 +203,4 @@ def layout_copy(a, dtype, order):
     (tensor_convert._clone_order's answer for clone)."""
     if type(order) is str:
         return a.astype(dtype, order=order)
-    inverse = [0] * len(order)
-    for i, ax in enumerate(order):
-        inverse[ax] = i
-    return a.transpose(order).astype(dtype, order="C").transpose(inverse)
+    return a.transpose(order).astype(dtype, order="C").transpose(inverse_axes(order))

@@ -164,17 +164,12 @@ def _like(fn, t, dtype, device, requires_grad, *args):
 
 
 def _dense_order(a):
-    """The axes of numpy array a from outermost to innermost in memory, when a is a dense block in an order other
-    than C's (x.t(), x.permute(0, 2, 3, 1)), else None."""
+    """The axes of numpy array a from outermost to innermost of torch's preserve_format layout for a new tensor like
+    a (_arrays.torch_layout: a dense block keeps its order, gaps close up), when that is not C order, else None."""
     if type(a) is not np.ndarray or a.ndim < 2 or a.flags.c_contiguous:
         return None
-    order = sorted(range(a.ndim), key=lambda i: -a.strides[i])
-    step = a.itemsize
-    for i in reversed(order):
-        if a.shape[i] != 1 and a.strides[i] != step:
-            return None
-        step *= a.shape[i]
-    return order
+    order = _arrays.torch_layout(a)
+    return None if order == tuple(range(a.ndim)) else order
 
 
 def _like_layout(fn, t, dtype, device, requires_grad, memory_format, *args):

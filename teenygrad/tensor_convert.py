@@ -7,7 +7,7 @@ from . import dtype as dt
 from .ops import elementwise as E
 from .ops.movement import Contiguous as _Contiguous
 from .tensor import Tensor, _ToDevice, _device_name
-from ._arrays import to_host
+from ._arrays import to_host, torch_layout
 
 
 def set_printoptions(precision=None, threshold=None, edgeitems=None, linewidth=None, profile=None, sci_mode=None):
@@ -312,20 +312,7 @@ def _clone_order(a, memory_format):
     name = "preserve_format" if memory_format is None else _check_memory_format(a, memory_format, "clone")
     if name != "preserve_format" or a.flags.c_contiguous:
         return "C"
-    shape, strides = a.shape, a.strides
-    perm = list(range(a.ndim - 1, -1, -1))  # innermost first; an insertion sort that leaves ambiguous pairs as they are
-    for i in range(1, a.ndim):
-        j = i
-        for k in range(i - 1, -1, -1):
-            s0, s1 = strides[perm[k]], strides[perm[j]]
-            if s0 == 0 or s1 == 0:   # an expanded axis compares with nothing: it keeps its contiguous place
-                continue
-            if s0 < s1:
-                break
-            if s0 > s1 or shape[perm[k]] > shape[perm[j]]:
-                perm[k], perm[j] = perm[j], perm[k]
-                j = k
-    return tuple(reversed(perm))
+    return torch_layout(a)
 
 
 def _channels_last_dense(a):

@@ -3,7 +3,7 @@ output tensors; backward walks it in reverse topological order without recursion
 import numpy as _np
 from . import grad_mode
 from .hooks import run_hooks, run_post_accumulate_hooks, hook_state, run_node_prehooks, run_node_posthooks, reach
-from .._arrays import c_copy, zeros_on
+from .._arrays import c_copy, dense_order, xp_of, zeros_on
 
 _state = grad_mode._state
 # autograd.graph.saved_tensors_hooks' (pack, unpack) pairs, innermost last (autograd/graph.py): while one is set,
@@ -383,12 +383,25 @@ def _in_dtype_of(t, g):
     return g if g.dtype is t._data.dtype or g.dtype == t._data.dtype else g.astype(t._data.dtype)
 
 
+def _in_layout_of(a, g):
+    """A new copy of gradient g laid out as torch's AccumulateGrad lays out the .grad of a leaf whose array a is not
+    C-contiguous: with a's strides where a is a dense block in another order (x.t(), a permute), else in C order."""
+    laid = dense_order(a)
+    if laid is None or laid[1] is not a:  # C order, or gaps / overlaps (a copy would be needed to lay it out)
+        return c_copy(g)
+    out = xp_of(g).empty_like(a, dtype=g.dtype)  # order K: a's strides
+    out[...] = g
+    return out
+
+
 def _accumulate_into_grad(t, g, stored):
     """Leaf/retained gradient: keep our own writable copy, never an alias of another tensor's grad."""
     g = _in_dtype_of(t, g)
     if t._grad is None:  # the slot itself: .grad of a non-leaf warns (Tensor.grad)
+        if not t._data.flags.c_contiguous:
+            g = _in_layout_of(t._data, g)
         # cheapest test first; a cupy array's flags have no `writeable` (it always is)
-        if g.base is not None or id(g) in stored or (type(g) is _np.ndarray and not g.flags.writeable):
+        elif g.base is not None or id(g) in stored or (type(g) is _np.ndarray and not g.flags.writeable):
             g = c_copy(g)
         stored.add(id(g))
         t._grad = Tensor._wrap(g)

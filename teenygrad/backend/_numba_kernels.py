@@ -21,6 +21,7 @@ from numba.extending import intrinsic
 
 from .cpu import parallel_for, MIN_PARALLEL_ELEMENTS
 from .._arrays import contiguous as _contig  # C order; a transposed matrix by the blocked copy
+from .._arrays import dense_order, inverse_axes
 
 _jit = dict(fastmath=True, error_model="numpy", cache=True, nogil=True)
 _exact_select = dict(error_model="numpy", cache=True, nogil=True)  # a select rounds nothing: no fastmath needed
@@ -200,7 +201,11 @@ def _gelu_tanh_bwd(x, g, dx):
 
 
 def gelu(x, approximate="none"):
-    """y = x Phi(x) (or the tanh form); x float32, any shape."""
+    """y = x Phi(x) (or the tanh form); x float32, any shape (a permuted x keeps its layout, as torch)."""
+    laid = dense_order(x)
+    if laid is not None:
+        axes, x = laid
+        return gelu(x.transpose(axes), approximate).transpose(inverse_axes(axes))
     xf = _contig(x).reshape(-1)
     out = np.empty(x.shape, np.float32)  # allocated in x's shape: the result is no view (a leaf keeps it uncopied)
     y = out.reshape(-1)
@@ -579,7 +584,13 @@ def _sigmoid_fwd(x, y):
 
 
 def _elementwise(kernel, *arrays):
-    """kernel(*flat inputs, flat output) on C-contiguous copies of same-shape float32 arrays."""
+    """kernel(*flat inputs, flat output) on C-contiguous copies of same-shape float32 arrays; where the first is a
+    dense block in another order (x.t()), over its memory instead, and the result keeps its layout, as torch's."""
+    laid = dense_order(arrays[0])
+    if laid is not None:
+        axes, x = laid
+        arrays = (x.transpose(axes),) + tuple(a.transpose(axes) for a in arrays[1:])
+        return _elementwise(kernel, *arrays).transpose(inverse_axes(axes))
     flat = [_contig(a).reshape(-1) for a in arrays]
     out = np.empty(arrays[0].shape, np.float32)
     kernel(*flat, out.reshape(-1))

@@ -4,7 +4,7 @@ live with the fused nn ops."""
 import math
 import numpy as np
 from ..autograd.function import Function
-from .._arrays import xp_of
+from .._arrays import dense_order, inverse_axes, xp_of
 from ..backend.cpu import fused, fused_for, one_pass_for
 from ..backend import cuda as _cuda
 from ..autograd.graph_backward import where as _where
@@ -135,6 +135,10 @@ def erf(x):
         return erf(x.astype(np.float32)).astype(x.dtype)
     if (x.dtype == np.float64 or x.dtype == np.float32) and fused() is not None:
         from ..backend import _numba_elementwise as K
+        laid = dense_order(x)
+        if laid is not None:  # x.t(): over its memory, and the result keeps x's layout, as torch's
+            axes, x = laid
+            return erf(x.transpose(axes)).transpose(inverse_axes(axes))
         x = x if x.flags.c_contiguous else x.copy()  # (np.ascontiguousarray would make a 0-d array 1-d)
         out = np.empty(x.shape, x.dtype)
         (K.erf64 if x.dtype == np.float64 else K.erf32)(x.reshape(-1), out.reshape(-1))

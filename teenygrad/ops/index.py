@@ -3,7 +3,7 @@ import math
 import numpy as np
 from ..autograd.function import Function, PartialGrad
 from ..backend.cpu import fused_for
-from .._arrays import ufunc_at, unbroadcast, xp_of, zeros_on
+from .._arrays import contiguous, ufunc_at, unbroadcast, xp_of, zeros_on
 from ..autograd.graph_backward import const, sum_to, where
 from .movement import Pad
 from .elementwise import select
@@ -382,7 +382,7 @@ class MaskedFill(Function):
         self.in_shape = x.shape
         if fused_for(x) is not None and x.flags.c_contiguous and mask.dtype == np.bool_ and mask.shape != x.shape:
             self.mask = np.ascontiguousarray(np.broadcast_to(mask, x.shape))  # so the select kernel takes it
-        return select(self.mask, x.dtype.type(value), x)
+        return contiguous(select(self.mask, x.dtype.type(value), x))  # torch: a C-order clone, filled
 
     def backward(self, g):
         return unbroadcast(select(self.mask, 0, g), self.in_shape)

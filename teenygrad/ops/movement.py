@@ -1,7 +1,7 @@
 """Movement ops: they rearrange elements and never change values, so backward rearranges back."""
 import numpy as np
 from ..autograd.function import Function
-from .._arrays import unbroadcast, contiguous, on_device_of, xp_of, zeros_on
+from .._arrays import unbroadcast, contiguous, layout_copy, on_device_of, torch_layout, xp_of, zeros_on
 from ..autograd.graph_backward import sum_to, const, where
 
 
@@ -172,7 +172,8 @@ class Flip(Function):
     saves_inputs = False
     def forward(self, x, axis):
         self.axis = axis
-        return np.flip(x, axis).copy()  # torch.flip copies; a view would let z.add_() write into x
+        z = np.flip(x, axis)  # copied, as torch (a view would let z.add_() write into x), in torch's layout for x
+        return z.copy() if x.flags.c_contiguous else layout_copy(z, z.dtype, torch_layout(x))
 
     def backward(self, g):
         return np.flip(g, self.axis)
@@ -187,7 +188,7 @@ class Roll(Function):
     saves_inputs = False
     def forward(self, x, shifts, axis):
         self.shifts, self.axis = shifts, axis
-        return np.roll(x, shifts, axis)
+        return contiguous(np.roll(x, shifts, axis))  # numpy keeps x's layout, torch's roll is C order
 
     def backward(self, g):
         return np.roll(g, tuple(-s for s in self.shifts), self.axis)
@@ -202,7 +203,7 @@ class Tri(Function):
     saves_inputs = False
     def forward(self, x, diagonal=0, upper=False):
         self.diagonal, self.upper = diagonal, upper
-        return np.where(self._mask(x), x, x.dtype.type(0))
+        return contiguous(np.where(self._mask(x), x, x.dtype.type(0)))  # C order, as torch's tril / triu
 
     def _mask(self, a):
         """The kept triangle of a's last two axes (n, m), as a bool array."""

@@ -4,7 +4,7 @@ import numpy as np
 from ..autograd.function import Function
 from ..backend import cuda as _cuda
 from ..backend.cpu import fused_for
-from .._arrays import column_sums, on_device_of, xp_of, zeros_on
+from .._arrays import column_sums, contiguous, on_device_of, xp_of, zeros_on
 from ..autograd.graph_backward import const, where
 
 
@@ -50,7 +50,7 @@ class Sum(Function):
         if x.ndim == 2 and (axis == (0,) or axis == 0):  # the sums a bias gradient gets (unbroadcast): x.sum(0) then
             z = column_sums(x)                           # equals b.grad bit for bit, as in torch (backprop ninja)
             return z[None] if keepdim else z
-        return x.sum(axis=axis, keepdims=keepdim)
+        return contiguous(x.sum(axis=axis, keepdims=keepdim))  # a permuted x: numpy keeps its order, torch C
 
     def backward(self, g):
         return _expand_back(g, self.in_shape, self.axis, self.keepdim)
@@ -85,8 +85,9 @@ class Mean(Function):
             n *= x.shape[a]
         self.n = n
         if x.itemsize < 4 and n:  # float16/bfloat16: sum and divide in float32, round once (as torch)
-            return (x.sum(axis=axis, keepdims=keepdim, dtype=np.float32) / np.float32(n)).astype(x.dtype)
-        return x.sum(axis=axis, keepdims=keepdim) / x.dtype.type(n) if n else x.mean(axis=axis, keepdims=keepdim)
+            return contiguous((x.sum(axis=axis, keepdims=keepdim, dtype=np.float32) / np.float32(n)).astype(x.dtype))
+        z = x.sum(axis=axis, keepdims=keepdim) / x.dtype.type(n) if n else x.mean(axis=axis, keepdims=keepdim)
+        return contiguous(z)
 
     def backward(self, g):
         return _expand_back(g / g.dtype.type(self.n), self.in_shape, self.axis, self.keepdim)
@@ -99,7 +100,7 @@ class Prod(Function):
     """z = prod x;  dx = dz * prod of the others (computed without dividing, so zeros are fine)"""
     def forward(self, x, axis, keepdim=False):
         self.x, self.axis, self.keepdim = x, axis, keepdim
-        return x.prod(axis=axis, keepdims=keepdim)
+        return contiguous(x.prod(axis=axis, keepdims=keepdim))
 
     def backward(self, g):
         x, (a,) = self.x, self.axis
@@ -134,7 +135,7 @@ class AMax(Function):
     def forward(self, x, axis, keepdim=False, nan_ties=False):
         self.x, self.axis, self.keepdim, self.nan_ties = x, axis, keepdim, nan_ties
         self.z = self.op(x, axis=axis, keepdims=True)
-        return self.z if keepdim else np.squeeze(self.z, axis)
+        return contiguous(self.z if keepdim else np.squeeze(self.z, axis))
 
     def _share(self, dtype):
         mask = self.x == self.z
@@ -170,7 +171,7 @@ class MaxDim(Function):
         if x.ndim == 2 and type(x) is np.ndarray:  # a matrix (logits): one fancy index, ~4 us less than take_along
             v = x[np.arange(x.shape[0]), arg] if axis == 1 else x[arg, np.arange(x.shape[1])]
             return v.reshape(idx.shape) if keepdim else v
-        v = np.take_along_axis(x, idx, axis=axis)
+        v = contiguous(np.take_along_axis(x, idx, axis=axis))
         return v if keepdim else v.reshape(arg.shape)
 
     def backward(self, g):
@@ -195,7 +196,7 @@ class Var(Function):
     saves_inputs = False
     def forward(self, x, axis, correction=1, keepdim=False):
         with np.errstate(over="ignore"):  # a float64 variance past float32's range rounds to inf, as torch's
-            return self._var(x, axis, correction, keepdim).astype(x.dtype, copy=False)
+            return contiguous(self._var(x, axis, correction, keepdim).astype(x.dtype, copy=False))
 
     def _var(self, x, axis, correction, keepdim):
         """the variance, in float32 for float16/bfloat16 x (torch computes there and rounds once). float32 x on the
@@ -243,7 +244,7 @@ class Std(Var):
     saves_inputs, saves_output = False, True
     def forward(self, x, axis, correction=1, keepdim=False):
         with np.errstate(over="ignore"):
-            self.z = np.sqrt(self._var(x, axis, correction, keepdim)).astype(x.dtype, copy=False)
+            self.z = contiguous(np.sqrt(self._var(x, axis, correction, keepdim)).astype(x.dtype, copy=False))
         return self.z
 
     def backward(self, g):
@@ -276,7 +277,7 @@ class LogSumExp(Function):
         m = np.where(np.isfinite(m), m, 0)
         with np.errstate(divide="ignore"):
             self.z = np.log(np.exp(x - m).sum(axis=axis, keepdims=True)) + m
-        return self.z if keepdim else np.squeeze(self.z, axis)
+        return contiguous(self.z if keepdim else np.squeeze(self.z, axis))
 
     def backward(self, g):
         if not self.keepdim:
@@ -304,7 +305,7 @@ def _softmax_kernel(op, x, axis, name):
         _numba_softmax = k
     y = getattr(k, name)(x, axis)
     op.kernels = k if y is not None else None
-    return y
+    return y if y is None else contiguous(y)  # the rows of a permuted x come back in its order; torch's are C
 
 
 _numba_softmax = None
@@ -326,8 +327,8 @@ class Softmax(Function):
         with np.errstate(invalid="ignore"):  # inf - inf, a row all -inf: NaN, as torch's (which doesn't warn)
             e = np.exp(x - _max_keepdims(x, axis))
             e /= e.sum(axis=axis, keepdims=True)
-        self.y = e
-        return e
+        self.y = contiguous(e)  # numpy keeps a permuted x's order, torch's softmax is C order
+        return self.y
 
     def backward(self, g):
         y = self.y
@@ -352,7 +353,7 @@ class LogSoftmax(Function):
             return self.y
         with np.errstate(invalid="ignore"):  # inf - inf: NaN, as torch's (which doesn't warn)
             s = x - _max_keepdims(x, axis)
-            self.y = s - np.log(np.exp(s).sum(axis=axis, keepdims=True))
+            self.y = contiguous(s - np.log(np.exp(s).sum(axis=axis, keepdims=True)))  # C order, as torch's
         return self.y
 
     def backward(self, g):
@@ -451,7 +452,7 @@ class Norm(Function):
         else:
             with np.errstate(divide="ignore"):  # p < 0: 0^p = inf, and the norm 0
                 self.z = (np.abs(x) ** p).sum(axis=axis, keepdims=True) ** (1.0 / p)
-        return self.z if keepdim else self.z.reshape([n for i, n in enumerate(x.shape) if i not in axis])
+        return contiguous(self.z if keepdim else self.z.reshape([n for i, n in enumerate(x.shape) if i not in axis]))
 
     def backward(self, g):
         x, z, p = self.x, self.z, self.p

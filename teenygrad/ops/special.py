@@ -6,7 +6,7 @@ backward sums the gradient back to each input's shape. The common arithmetic and
 import math
 import numpy as np
 from ..autograd.function import Function
-from .._arrays import on_device_of, to_host, unbroadcast, zeros_on
+from .._arrays import layout_copy, on_device_of, to_host, torch_layout, unbroadcast, zeros_on
 from ..autograd.graph_backward import const, sum_to, where as _where
 from .activation import erf
 
@@ -107,6 +107,8 @@ class NanToNum(Function):
     saves_inputs = False
     def forward(self, x, nan, posinf, neginf):
         self.finite = np.isfinite(x)
+        if 0 in x.strides:  # expanded: numpy's copy (order K) would put the stride-0 axis innermost
+            x = layout_copy(x, x.dtype, torch_layout(x))
         return np.nan_to_num(x, nan=nan, posinf=posinf, neginf=neginf)
 
     def backward(self, g):

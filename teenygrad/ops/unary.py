@@ -5,7 +5,7 @@ import numpy as np
 from ..autograd.function import Function
 from ..backend.cpu import fused_for, one_pass_for
 from ..autograd.graph_backward import const, where as _where
-from .._arrays import layout_copy
+from .._arrays import layout_copy, torch_layout
 
 
 def _quiet():
@@ -20,7 +20,10 @@ class Cast(Function):
     saves_inputs = False
     def forward(self, x, dtype, order=None):
         self.in_dtype = x.dtype
-        return x.astype(dtype) if order is None else layout_copy(x, dtype, order)  # (order: clone's layout)
+        if order is None and 0 not in x.strides:
+            return x.astype(dtype)
+        # an expanded x: numpy's order K would put the stride-0 axis innermost (order: clone's layout)
+        return layout_copy(x, dtype, torch_layout(x) if order is None else order)
 
     def backward(self, g):
         if g.dtype.kind == "c" and self.in_dtype.kind != "c":  # real -> complex: the real input gets Re(dz)
