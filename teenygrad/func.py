@@ -335,8 +335,8 @@ def vmap(func, in_dims=0, out_dims=0, randomness="error", *, chunk_size=None):
     """torch.func.vmap, by a loop: func runs once per batch element on the slices of the mapped arguments (in_dims:
     an int or None for all arguments, or a tuple with one per positional argument; a pytree argument's tensors share
     its dim), and the results are stacked along out_dims (None: an output that does not depend on the batch, taken
-    from the first element). randomness: 'error' raises when func draws from the default generator, 'same' gives
-    every element the same numbers, 'different' fresh ones. The values are vmap's; the speed is a Python loop's.
+    from the first element). randomness: 'error' raises when func draws from a generator, 'same' gives every
+    element the same numbers, 'different' fresh ones. The values are vmap's; the speed is a Python loop's.
     Unlike torch's, func sees each element's values: .item(), float() and Python control flow on a batch value run
     per element (torch refuses them; teenygrad cannot tell a batch value from another without tracking every op),
     and only a data-dependent shape that differs between elements is refused."""
@@ -389,22 +389,49 @@ def vmap(func, in_dims=0, out_dims=0, randomness="error", *, chunk_size=None):
                     for t, dd in zip(_leaves(a), ds or [None] * len(_leaves(a))) if dd is None]
         versions = [t._version for t in unmapped]
         results = []
-        state = _rng.get_rng_state()
-        for i in (range(n) if n else [None]):
-            if randomness == "same":
-                _rng.set_rng_state(state)
-            results.append(func(*element(i), **kwargs))
-            if randomness == "error" and not bool((_rng.get_rng_state() == state).all()):
-                _rng.set_rng_state(state)
-                raise RuntimeError("vmap: called random operation while in randomness error mode. Please either use "
-                                   "the 'same' or 'different' randomness flags on vmap or perform the randomness "
-                                   "operation out of vmap")
-            if n > 1 and any(t._version != v for t, v in zip(unmapped, versions)):
-                raise RuntimeError("vmap: func wrote in place into an argument that is not mapped (in_dims None): "
-                                   "teenygrad's vmap runs func once per batch element, so the write would repeat for "
-                                   "each of them; write into a mapped argument or a copy instead")
+        with _DrawWatch(randomness) as draws:
+            for i in (range(n) if n else [None]):
+                if randomness == "same":
+                    draws.restore()
+                results.append(func(*element(i), **kwargs))
+                if n > 1 and any(t._version != v for t, v in zip(unmapped, versions)):
+                    raise RuntimeError("vmap: func wrote in place into an argument that is not mapped (in_dims None): "
+                                       "teenygrad's vmap runs func once per batch element, so the write would repeat "
+                                       "for each of them; write into a mapped argument or a copy instead")
+            if n == 0 and randomness == "different":
+                draws.restore()  # torch draws nothing for an empty batch; the zeros element's draws are undone
         return _stacked_outputs(results, out_dims, n)
     return mapped
+
+
+class _DrawWatch:
+    """vmap's watch on the generators func draws from (random.gen_of calls it before each draw, from any generator,
+    the default one or a user's): 'error' refuses the draw, as torch's; the others keep each generator's state from
+    before its first draw, for restore() ('same': every element starts from it). An enclosing vmap sees the draw
+    too (an outer 'error' refuses it)."""
+    def __init__(self, mode):
+        self.mode, self.states = mode, {}
+
+    def __call__(self, g):
+        if self.outer is not None:
+            self.outer(g)
+        if self.mode == "error":
+            raise RuntimeError("vmap: called random operation while in randomness error mode. Please either use the "
+                               "'same' or 'different' randomness flags on vmap or perform the randomness operation "
+                               "out of vmap")
+        if id(g) not in self.states:
+            self.states[id(g)] = (g, g.get_state())
+
+    def restore(self):
+        for g, state in self.states.values():
+            g.set_state(state)
+
+    def __enter__(self):
+        self.outer, _rng.draw_watch = _rng.draw_watch, self
+        return self
+
+    def __exit__(self, *exc):
+        _rng.draw_watch = self.outer
 
 
 def _zeros_slice(t, d):
