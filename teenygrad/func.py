@@ -5,6 +5,9 @@ transform's input), so that alias stays in the outer graph; and when func's outp
 grad outside the transform (such an input, or a parameter func closes over), the gradient is taken with
 create_graph=True, so the result is differentiable in it, as torch's is. There is no forward-mode AD: jacfwd, jvp and
 linearize are computed in reverse mode."""
+import functools
+import types
+
 from .tensor import Tensor
 from ._arrays import xp_of
 from .autograd import grad as _autograd_grad, enable_grad
@@ -339,7 +342,9 @@ def vmap(func, in_dims=0, out_dims=0, randomness="error", *, chunk_size=None):
     element the same numbers, 'different' fresh ones. The values are vmap's; the speed is a Python loop's.
     Unlike torch's, func sees each element's values: .item(), float() and Python control flow on a batch value run
     per element (torch refuses them; teenygrad cannot tell a batch value from another without tracking every op),
-    and only a data-dependent shape that differs between elements is refused."""
+    and only a data-dependent shape that differs between elements is refused. An in-place write into a tensor that
+    is not mapped (an argument with in_dim None, a keyword argument, a tensor or module buffer func reaches from
+    outside) is refused: the loop would repeat it per element."""
     _randomness_check(randomness)
     if chunk_size is not None and (not isinstance(chunk_size, int) or chunk_size <= 0):
         raise ValueError(f"vmap: chunk_size should be None or greater than 0. (got {chunk_size})")
@@ -385,19 +390,24 @@ def vmap(func, in_dims=0, out_dims=0, randomness="error", *, chunk_size=None):
             return [a if ds is None else _like(a, [part(t, dd) for t, dd in zip(_leaves(a), ds)])
                     for a, ds in zip(args, leaf_dims)]
 
-        unmapped = [t for a, ds in zip(args, leaf_dims) if isinstance(a, (Tensor, tuple, list, dict))
-                    for t, dd in zip(_leaves(a), ds or [None] * len(_leaves(a))) if dd is None]
-        versions = [t._version for t in unmapped]
+        outside, buffers = _outside_tensors(func, args, leaf_dims, kwargs) if n > 1 else ([], [])
+        versions = [t._version for t in outside]
+        saved = [(t, t._data.copy()) for t in buffers]  # batch_norm writes running stats without counting a version
         results = []
         with _DrawWatch(randomness) as draws:
             for i in (range(n) if n else [None]):
                 if randomness == "same":
                     draws.restore()
                 results.append(func(*element(i), **kwargs))
-                if n > 1 and any(t._version != v for t, v in zip(unmapped, versions)):
-                    raise RuntimeError("vmap: func wrote in place into an argument that is not mapped (in_dims None): "
-                                       "teenygrad's vmap runs func once per batch element, so the write would repeat "
-                                       "for each of them; write into a mapped argument or a copy instead")
+                if any(t._version != v for t, v in zip(outside, versions)) or \
+                        (i == 0 and not all(_same(t, Tensor._wrap(a)) for t, a in saved)):
+                    for t, a in saved:
+                        t._data[...] = a
+                    raise RuntimeError("vmap: func wrote in place into a tensor that is not mapped (an argument with "
+                                       "in_dims None, a keyword argument, or one it reaches from outside, such as a "
+                                       "module's buffer): teenygrad's vmap runs func once per batch element, so the "
+                                       "write would repeat for each of them (torch refuses a batched value written "
+                                       "into an unbatched tensor); write into a mapped argument or a copy instead")
             if n == 0 and randomness == "different":
                 draws.restore()  # torch draws nothing for an empty batch; the zeros element's draws are undone
         return _stacked_outputs(results, out_dims, n)
@@ -432,6 +442,73 @@ class _DrawWatch:
 
     def __exit__(self, *exc):
         _rng.draw_watch = self.outer
+
+
+def _outside_tensors(func, args, leaf_dims, kwargs):
+    """The tensors func can write in place that are not mapped, and the module buffers among them: the arguments
+    with in_dim None, the keyword arguments, and those func reaches from outside (_reached), less any that share
+    memory with a mapped argument (a write through its slices is a write into the batch)."""
+    from .tensor_storage import _root
+    found, buffers, mapped = {}, {}, set()
+    for a, ds in zip(args, leaf_dims):
+        if isinstance(a, (Tensor, tuple, list, dict)):
+            for t, dd in zip(_leaves(a), ds or [None] * len(_leaves(a))):
+                if dd is None:
+                    found[id(t)] = t
+                else:
+                    mapped.add(id(_root(t._data)))
+    _reached(kwargs, found, buffers, set(), 0)
+    _reached(func, found, buffers, set(), 0)
+    return tuple([t for t in ts.values() if id(_root(t._data)) not in mapped] for ts in (found, buffers))
+
+
+def _reached(obj, found, buffers, seen, depth):
+    """Collect in found the tensors obj reaches (and in buffers the modules' buffers): a tensor; a module's
+    parameters and buffers; the cells and named
+    globals of a function (the globals of teenygrad's own functions left out: its vmap, grad, ... hold the user's
+    function in a cell), a partial's or a bound method's parts; the items of tuples, lists and dicts."""
+    from .nn import Module
+    if id(obj) in seen or depth > 8:
+        return
+    seen.add(id(obj))
+    if isinstance(obj, Tensor):
+        found[id(obj)] = obj
+    elif isinstance(obj, Module):
+        for t in obj.parameters():
+            found[id(t)] = t
+        for t in obj.buffers():
+            found[id(t)] = buffers[id(t)] = t
+        _reached(type(obj).forward, found, buffers, seen, depth + 1)
+    elif isinstance(obj, (tuple, list)):
+        for a in obj:
+            _reached(a, found, buffers, seen, depth + 1)
+    elif isinstance(obj, dict):
+        for a in obj.values():
+            _reached(a, found, buffers, seen, depth + 1)
+    elif isinstance(obj, functools.partial):
+        _reached((obj.func, obj.args, obj.keywords), found, buffers, seen, depth + 1)
+    elif isinstance(obj, types.MethodType):
+        _reached((obj.__self__, obj.__func__), found, buffers, seen, depth + 1)
+    elif isinstance(obj, types.FunctionType):
+        for cell in obj.__closure__ or ():
+            try:
+                _reached(cell.cell_contents, found, buffers, seen, depth + 1)
+            except ValueError:  # an empty cell
+                pass
+        if not (obj.__module__ or "").startswith("teenygrad"):
+            g = obj.__globals__
+            for name in _names(obj.__code__):
+                if name in g:
+                    _reached(g[name], found, buffers, seen, depth + 1)
+
+
+def _names(code):
+    """the global names code (and the functions, lambdas and comprehensions defined in it) may read"""
+    names = set(code.co_names)
+    for c in code.co_consts:
+        if isinstance(c, types.CodeType):
+            names |= _names(c)
+    return names
 
 
 def _zeros_slice(t, d):

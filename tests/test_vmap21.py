@@ -89,3 +89,69 @@ def test_an_empty_batch_draws_as_torch(randomness):
         got.append((tuple(out.shape), _np(L.rand(3))))
     assert got[0][0] == got[1][0]
     np.testing.assert_allclose(got[1][1], got[0][1], rtol=1e-6)
+
+
+# ---- writes into tensors func reaches from outside ------------------------------------------------------------------
+
+COUNTER = {}  # a module-level tensor a function below writes into
+
+
+def _count_calls(a):
+    COUNTER["n"].add_(1)
+    return a * 2
+
+
+def _bn(L, mode):
+    L.manual_seed(0)
+    m = L.nn.Sequential(L.nn.Linear(2, 3), L.nn.BatchNorm1d(3))
+    return m.train(mode == "train")
+
+
+WRITES = {  # each writes, once per batch element in a loop, into a tensor that vmap does not map
+    "closure_batched_value": lambda L, x, z, m: L.func.vmap(lambda a: z.add_(a))(x),
+    "closure_plain_value": lambda L, x, z, m: L.func.vmap(lambda a: a + z.add_(1))(x),
+    "keyword_argument": lambda L, x, z, m: L.func.vmap(lambda a, acc=None: a + acc.mul_(2))(x, acc=z),
+    "global_through_a_helper": lambda L, x, z, m: L.func.vmap(_count_calls)(x),
+    "nested_vmap": lambda L, x, z, m: L.func.vmap(L.func.vmap(lambda a: z.add_(a.sum())))(x[:, :, None]),
+    "batchnorm_module_in_training": lambda L, x, z, m: L.func.vmap(m)(x[:, None].expand(3, 4, 2) * 1),
+    "functional_call_without_buffers": lambda L, x, z, m: L.func.vmap(
+        lambda a: L.func.functional_call(m, dict(m.named_parameters()), (a,)))(x[:, None].expand(3, 4, 2) * 1),
+}
+
+
+@pytest.mark.parametrize("case", sorted(WRITES))
+def test_a_write_into_a_tensor_func_reaches_from_outside_is_refused(case):
+    """torch writes a plain value once (a loop would write it once per element) and refuses a batched one
+    (batch_norm's running stats, for one); teenygrad refuses both, leaving a module's buffers as they were."""
+    got = {}
+    for L in LIBS:
+        z, m = L.zeros(2), _bn(L, "train")
+        COUNTER["n"] = L.zeros(())
+        try:
+            got[L] = ("ran", WRITES[case](L, L.tensor(_rand((3, 2), 3)), z, m))
+        except RuntimeError as e:
+            got[L] = ("refused", e)
+        got[L] += (_np(m[1].running_mean), _np(m[1].running_var))
+    assert got[tg][0] == "refused", f"{case}: teenygrad ran"
+    assert "vmap: func wrote in place into a tensor that is not mapped" in str(got[tg][1])
+    if got[torch][0] == "refused":
+        for a, b in zip(got[tg][2:], got[torch][2:]):
+            np.testing.assert_allclose(a, b, rtol=1e-6)
+
+
+@pytest.mark.parametrize("mode", ["eval", "train"])
+def test_module_state_that_stays_unwritten_or_mapped_runs_as_torch(mode):
+    """eval BatchNorm reads its buffers; stacked buffers (ensembling) are mapped; a closure over the mapped
+    argument itself writes into the batch: all as torch."""
+    got = []
+    for L in LIBS:
+        ms = [_bn(L, mode) for _ in range(3)]
+        params, buffers = L.func.stack_module_state(ms)
+        x = L.tensor(_rand((3, 4, 2), 4))
+        out = L.func.vmap(lambda p, b, a: L.func.functional_call(ms[0], (p, b), (a,)))(params, buffers, x)
+        plain = L.func.vmap(ms[1])(x) if mode == "eval" else out
+        y = x.clone()
+        L.func.vmap(lambda a: a.mul_(2) + y.sum() * 0)(y)
+        got.append([_np(out), _np(plain), _np(y)] + [_np(buffers[k]) for k in sorted(buffers)])
+    for a, b in zip(*got):
+        np.testing.assert_allclose(a, b, rtol=1e-5, atol=1e-6)
