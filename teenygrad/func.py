@@ -458,6 +458,10 @@ def _stacked_outputs(results, out_dims, n):
         if not isinstance(col[0], Tensor):
             raise ValueError(f"vmap: func must only return Tensors, got type {type(col[0]).__name__}. Did you mean to "
                              f"set out_dims= to None for output?")
+        nd = col[0].ndim
+        if not -nd - 1 <= d <= nd:
+            raise IndexError(f"vmap: out_dim {d} is out of range for an output of shape {tuple(col[0].shape)} "
+                             f"(expected to be in range of [{-nd - 1}, {nd}], but got {d})")
         shapes = list(dict.fromkeys(tuple(t.shape) for t in col))
         if len(shapes) > 1:
             raise RuntimeError(f"vmap: func returned tensors of shapes {shapes[:4]} for different batch elements: a "

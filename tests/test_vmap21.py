@@ -155,3 +155,26 @@ def test_module_state_that_stays_unwritten_or_mapped_runs_as_torch(mode):
         got.append([_np(out), _np(plain), _np(y)] + [_np(buffers[k]) for k in sorted(buffers)])
     for a, b in zip(*got):
         np.testing.assert_allclose(a, b, rtol=1e-5, atol=1e-6)
+
+
+# ---- errors that name vmap --------------------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("func, out_dims", [(lambda a: a.sum(), 1), (lambda a: a, 2), (lambda a: a, -3),
+                                            (lambda a: (a, a.sum()), (0, -2))])
+def test_an_out_dim_out_of_range_is_refused_naming_vmap(func, out_dims):
+    with pytest.raises(IndexError, match="Dimension out of range"):
+        torch.func.vmap(func, out_dims=out_dims)(torch.ones(3, 2))
+    with pytest.raises(IndexError, match=r"vmap: out_dim -?\d is out of range for an output of shape .*expected to "
+                                         r"be in range of \[-\d, \d\], but got -?\d"):
+        tg.func.vmap(func, out_dims=out_dims)(tg.ones(3, 2))
+
+
+def test_functional_call_strict_lists_the_keys_sorted_as_torch():
+    msgs = []
+    for L in LIBS:
+        m = L.nn.Sequential(L.nn.Linear(2, 3), L.nn.BatchNorm1d(3))
+        with pytest.raises(RuntimeError) as e:
+            L.func.vmap(lambda a: L.func.functional_call(m, {"z": a, "a.b": a, "1.weight": L.ones(3)}, (a,),
+                                                         strict=True))(L.ones(2, 2))
+        msgs.append(str(e.value))
+    assert msgs[0] == msgs[1]
