@@ -86,6 +86,18 @@ def test_same_mode_replays_each_generator_nested_in_different():
     np.testing.assert_allclose(got[1], got[0], rtol=1e-6)
 
 
+@pytest.mark.parametrize("p", [0.0, 1.0])
+def test_error_mode_runs_a_dropout_that_draws_nothing_as_torch(p):
+    """dropout with p 0 or 1 draws nothing (torch's, teenygrad's): vmap's 'error' mode has nothing to refuse"""
+    got = []
+    for L in LIBS:
+        L.manual_seed(0)
+        out = L.func.vmap(lambda a: L.nn.functional.dropout(a, p, training=True))(L.tensor(_rand((3, 4), 5)))
+        got.append((_np(out), _np(L.rand(2))))
+    for a, b in zip(*got):
+        np.testing.assert_allclose(a, b, rtol=1e-6)
+
+
 @pytest.mark.parametrize("randomness", ["same", "different"])
 def test_an_empty_batch_draws_as_torch(randomness):
     """torch draws one unbatched sample in 'same' mode and nothing (a (0, ...) draw) in 'different' mode; teenygrad
