@@ -336,7 +336,8 @@ def vmap(func, in_dims=0, out_dims=0, randomness="error", *, chunk_size=None):
     an int or None for all arguments, or a tuple with one per positional argument; a pytree argument's tensors share
     its dim), and the results are stacked along out_dims (None: an output that does not depend on the batch, taken
     from the first element). randomness: 'error' raises when func draws from a generator, 'same' gives every
-    element the same numbers, 'different' fresh ones. The values are vmap's; the speed is a Python loop's.
+    element the same numbers, 'different' fresh ones (drawn element by element: torch's numbers where func makes one
+    draw, as torch draws each random op's whole batch at once). The values are vmap's; the speed is a Python loop's.
     Unlike torch's, func sees each element's values: .item(), float() and Python control flow on a batch value run
     per element (torch refuses them; teenygrad cannot tell a batch value from another without tracking every op),
     and only a data-dependent shape that differs between elements is refused. An in-place write into a tensor that
