@@ -10,7 +10,7 @@ from ._arrays import xp_of
 from .autograd import grad as _autograd_grad, enable_grad
 from .autograd.grad_mode import is_grad_enabled
 from .autograd.forward_ad import _walk, _reraise_saved_value_error
-from . import random as _rng
+from .func_watch import DrawWatch, outside_tensors
 from .nn.utils.stateless import functional_call  # noqa: F401  (torch.func.functional_call)
 
 
@@ -335,11 +335,14 @@ def vmap(func, in_dims=0, out_dims=0, randomness="error", *, chunk_size=None):
     """torch.func.vmap, by a loop: func runs once per batch element on the slices of the mapped arguments (in_dims:
     an int or None for all arguments, or a tuple with one per positional argument; a pytree argument's tensors share
     its dim), and the results are stacked along out_dims (None: an output that does not depend on the batch, taken
-    from the first element). randomness: 'error' raises when func draws from the default generator, 'same' gives
-    every element the same numbers, 'different' fresh ones. The values are vmap's; the speed is a Python loop's.
+    from the first element). randomness: 'error' raises when func draws from a generator, 'same' gives every
+    element the same numbers, 'different' fresh ones (drawn element by element: torch's numbers where func makes one
+    draw, as torch draws each random op's whole batch at once). The values are vmap's; the speed is a Python loop's.
     Unlike torch's, func sees each element's values: .item(), float() and Python control flow on a batch value run
     per element (torch refuses them; teenygrad cannot tell a batch value from another without tracking every op),
-    and only a data-dependent shape that differs between elements is refused."""
+    and only a data-dependent shape that differs between elements is refused. An in-place write into a tensor that
+    is not mapped (an argument with in_dim None, a keyword argument, a tensor or module buffer func reaches from
+    outside) is refused: the loop would repeat it per element."""
     _randomness_check(randomness)
     if chunk_size is not None and (not isinstance(chunk_size, int) or chunk_size <= 0):
         raise ValueError(f"vmap: chunk_size should be None or greater than 0. (got {chunk_size})")
@@ -385,24 +388,31 @@ def vmap(func, in_dims=0, out_dims=0, randomness="error", *, chunk_size=None):
             return [a if ds is None else _like(a, [part(t, dd) for t, dd in zip(_leaves(a), ds)])
                     for a, ds in zip(args, leaf_dims)]
 
-        unmapped = [t for a, ds in zip(args, leaf_dims) if isinstance(a, (Tensor, tuple, list, dict))
-                    for t, dd in zip(_leaves(a), ds or [None] * len(_leaves(a))) if dd is None]
-        versions = [t._version for t in unmapped]
+        outside, buffers = [], []
+        if n > 1:
+            pairs = [(t, dd) for a, ds in zip(args, leaf_dims) if isinstance(a, (Tensor, tuple, list, dict))
+                     for t, dd in zip(_leaves(a), ds or [None] * len(_leaves(a)))]
+            outside, buffers = outside_tensors(func, [t for t, dd in pairs if dd is None],
+                                               [t for t, dd in pairs if dd is not None], kwargs)
+        versions = [t._version for t in outside]
+        saved = [(t, t._data.copy()) for t in buffers]  # batch_norm writes running stats without counting a version
         results = []
-        state = _rng.get_rng_state()
-        for i in (range(n) if n else [None]):
-            if randomness == "same":
-                _rng.set_rng_state(state)
-            results.append(func(*element(i), **kwargs))
-            if randomness == "error" and not bool((_rng.get_rng_state() == state).all()):
-                _rng.set_rng_state(state)
-                raise RuntimeError("vmap: called random operation while in randomness error mode. Please either use "
-                                   "the 'same' or 'different' randomness flags on vmap or perform the randomness "
-                                   "operation out of vmap")
-            if n > 1 and any(t._version != v for t, v in zip(unmapped, versions)):
-                raise RuntimeError("vmap: func wrote in place into an argument that is not mapped (in_dims None): "
-                                   "teenygrad's vmap runs func once per batch element, so the write would repeat for "
-                                   "each of them; write into a mapped argument or a copy instead")
+        with DrawWatch(randomness) as draws:
+            for i in (range(n) if n else [None]):
+                if randomness == "same":
+                    draws.restore()
+                results.append(func(*element(i), **kwargs))
+                if any(t._version != v for t, v in zip(outside, versions)) or \
+                        (i == 0 and not all(_same(t, Tensor._wrap(a)) for t, a in saved)):
+                    for t, a in saved:
+                        t._data[...] = a
+                    raise RuntimeError("vmap: func wrote in place into a tensor that is not mapped (an argument with "
+                                       "in_dims None, a keyword argument, or one it reaches from outside, such as a "
+                                       "module's buffer): teenygrad's vmap runs func once per batch element, so the "
+                                       "write would repeat for each of them (torch refuses a batched value written "
+                                       "into an unbatched tensor); write into a mapped argument or a copy instead")
+            if n == 0 and randomness == "different":
+                draws.restore()  # torch draws nothing for an empty batch; the zeros element's draws are undone
         return _stacked_outputs(results, out_dims, n)
     return mapped
 
@@ -449,6 +459,10 @@ def _stacked_outputs(results, out_dims, n):
         if not isinstance(col[0], Tensor):
             raise ValueError(f"vmap: func must only return Tensors, got type {type(col[0]).__name__}. Did you mean to "
                              f"set out_dims= to None for output?")
+        nd = col[0].ndim
+        if not -nd - 1 <= d <= nd:
+            raise IndexError(f"vmap: out_dim {d} is out of range for an output of shape {tuple(col[0].shape)} "
+                             f"(expected to be in range of [{-nd - 1}, {nd}], but got {d})")
         shapes = list(dict.fromkeys(tuple(t.shape) for t in col))
         if len(shapes) > 1:
             raise RuntimeError(f"vmap: func returned tensors of shapes {shapes[:4]} for different batch elements: a "

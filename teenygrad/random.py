@@ -593,12 +593,17 @@ def set_rng_state(new_state):
     default_generator._load_state(new_state, "set_rng_state")
 
 
+draw_watch = None  # func.vmap's watch on the generators func draws from (its randomness modes), or None
+
+
 def gen_of(generator):
     """The Generator to draw from: generator, or the default one."""
     if generator is None:
-        return default_generator
-    if not isinstance(generator, Generator):
+        generator = default_generator
+    elif not isinstance(generator, Generator):
         raise TypeError(f"generator must be a teenygrad.Generator, got {type(generator).__name__}")
+    if draw_watch is not None:
+        draw_watch(generator)
     return generator
 
 

@@ -167,7 +167,7 @@ def test_vmap_empty_batch():
 def test_vmap_inplace_into_unmapped_argument_raises():
     """torch writes once into an unmapped tensor; a loop would write once per element: refuse, not repeat."""
     b = tg.zeros(())
-    with pytest.raises(RuntimeError, match="vmap: func wrote in place into an argument that is not mapped"):
+    with pytest.raises(RuntimeError, match="vmap: func wrote in place into a tensor that is not mapped"):
         GF.vmap(lambda a, c: c.add_(1) + a, in_dims=(0, None))(tg.ones(3), b)
     # writing into the mapped argument is fine, as torch's (the slices are views of it)
     x, xt = tg.tensor(rand((3, 2), 19)), torch.tensor(rand((3, 2), 19))

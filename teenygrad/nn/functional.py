@@ -355,7 +355,8 @@ def dropout(input, p=0.5, training=True, inplace=False, generator=None):
     if not dt.is_floating(input.dtype):  # torch: the float mask can't be cast into an integer result
         raise RuntimeError(f"dropout: result type Float can't be cast to the input's {input.dtype} "
                            f"(dropout needs a floating point tensor)")
-    out = N.Dropout.apply(_inplace_source(input) if inplace else input, p=p, gen=gen_of(generator))
+    gen = gen_of(generator) if p < 1 else None  # p == 1 draws nothing (as torch's): vmap's 'error' mode lets it run
+    out = N.Dropout.apply(_inplace_source(input) if inplace else input, p=p, gen=gen)
     return _write_back(input, out) if inplace else out
 
 

@@ -18,7 +18,7 @@ def _slots(module):
 @contextlib.contextmanager
 def _reparametrize(module, values, tie_weights, strict):
     slots = _slots(module)
-    unexpected = [k for k in values if k not in slots]
+    unexpected = sorted(k for k in values if k not in slots)  # torch lists the keys sorted
     if tie_weights:  # a value given under one name of a tied tensor replaces it under all of its names
         by_id = {}
         for k, (_, _, _, t) in slots.items():
@@ -34,7 +34,7 @@ def _reparametrize(module, values, tie_weights, strict):
                                      f"tied. Consider using tie_weights=False")
                 values[other] = values[k]
     if strict:
-        missing = [k for k in slots if k not in values and slots[k][3] is not None]
+        missing = sorted(k for k in slots if k not in values and slots[k][3] is not None)
         if missing or unexpected:
             errors = ([f"Unexpected key(s): {', '.join(map(repr, unexpected))}."] if unexpected else []) + \
                      ([f"Missing key(s): {', '.join(map(repr, missing))}."] if missing else [])
