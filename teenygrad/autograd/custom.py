@@ -168,7 +168,14 @@ class FunctionCtx(Function):
             return _once_differentiable_grads(self, g)
         name = self.name()
         gs = self._incoming(g, lambda meta: Tensor._wrap(meta[2].zeros(meta[0], meta[1])))
-        res = self._checked(self._fn.backward(self, *gs), name)
+        refused = _state["numpy_refused"]
+        if _state["func_level"]:  # a torch.func transform differentiates it (hessian, grad(grad(f))): a value read
+            # through numpy would be a constant, its derivative a silent zero; torch's transforms refuse numpy() here
+            _state["numpy_refused"] = name
+        try:
+            res = self._checked(self._fn.backward(self, *gs), name)
+        finally:
+            _state["numpy_refused"] = refused
         out = []
         for i in self._grad_pos:
             r = res[i]
@@ -204,6 +211,11 @@ class _OnceDifferentiable(Function):
         raise RuntimeError(self.why)
 
     backward_graph = backward
+
+
+class _StaleView(_OnceDifferentiable):
+    """Stands for an output of a custom Function that views an input's memory, once that memory is written
+    (_stale_custom_views): differentiating through it raises, as torch refuses to use it."""
 
 
 def _refusing(node, g, raw, why):
@@ -353,7 +365,7 @@ def custom_apply(cls, *args, **kwargs):
     if any(all(d != id(o) for o in outs) for d in dirty):
         raise RuntimeError(f"{cls.__name__}: some tensors marked as dirty during the forward method were not returned "
                            f"as outputs; the inputs that are modified in place must all be outputs of the Function")
-    meta = []
+    meta, views = [], []
     for i, o in enumerate(outs):
         if not isinstance(o, Tensor):
             meta.append(None)  # a plain value, passed through: its gradient is always None
@@ -375,6 +387,8 @@ def custom_apply(cls, *args, **kwargs):
                 o = outs[i] = o.view_as(o)
         if not differentiable:
             continue
+        if "_nograd_view" in o.__dict__:  # a view of an input's memory, taken inside forward (or the input itself)
+            views.append(o)
         if multi:
             slot = cls._slot_cls.__new__(cls._slot_cls)
             slot.i, slot.n, slot.parents = i, len(outs), [ctx]
@@ -383,11 +397,55 @@ def custom_apply(cls, *args, **kwargs):
             o._ctx = ctx
         o._requires_grad = True
     ctx._out_meta = meta
+    for o in views:
+        _alias_input(o, args)
     saved = ctx.__dict__.get("_saved")
     if saved:  # as torch, what was saved is taken as forward left it: its own writes (mark_dirty) are no change
         ctx._saved = [(t, None, None) if t is None else (t, t._data, t._ctx or t) for t, _, _ in saved]
         ctx._saved_at = _state["writes"]
     return tuple(outs) if multi else outs[0]
+
+
+def _alias_input(view, args):
+    """view (an output of forward, with its node) shares the memory of one of the Tensors in args. As torch's output
+    it aliases that memory: the graph tensor that owns it keeps it through in-place ops (tensor_inplace._take writes
+    into it instead of rebinding it to a new array), and its node shares the memory's write stamps (an op that saved
+    it refuses its backward after a write, function._stamp_of). And as torch's, its graph goes stale at the next
+    write to that memory (the custom backward cannot be rebased onto the write): the tensor that counts the memory's
+    writes (Tensor._version) keeps it on a list, and tensor_inplace._count_write calls _stale_custom_views."""
+    from weakref import ref
+    from ..tensor import Tensor
+    from ..tensor_inplace import _view_base, _counter_owner
+    from ..tensor_views import _is_view_of
+    for a in args:
+        if isinstance(a, Tensor) and (view._data is a._data or _is_view_of(view._data, a._data)):
+            while a._ctx is not None and _view_base(a) is not None:
+                a = _view_base(a)
+            if a._ctx is not None:
+                a._keeps_memory = True
+            _counter_owner(view).__dict__.setdefault("_custom_views", []).append(ref(view))
+            view._ctx._shares, view._ctx._shared_since = view.__dict__["_shares"], _state["writes"]
+            return
+
+
+def _stale_custom_views(refs):
+    """The memory that these outputs of custom Functions view was written: from now on each stands for a node that
+    refuses its backward, as torch refuses to use them (uses recorded before the write keep the Function's node)."""
+    for r in refs:
+        o = r()
+        ctx = None if o is None else o._ctx
+        if ctx is None or type(ctx) is _StaleView:  # gone, detached (detach_()), or stale already
+            continue
+        node, i = (ctx.parents[0], ctx.i) if ctx.is_output_slot else (ctx, 0)
+        stale = _StaleView()
+        stale.parents, stale.needs_input_grad, stale._fn = [ctx], [True], node._fn
+        stale.why = (f"Output {i} of {node._fn.__name__} is a view and its base or another view of its base has been "
+                     f"modified inplace. This view was created inside a custom Function (or because an input was "
+                     f"returned as-is) and the autograd logic to handle view+inplace would override the custom "
+                     f"backward associated with the custom Function, leading to incorrect gradients. This behavior "
+                     f"is forbidden; clone() the output of the custom Function")
+        o._ctx = stale
+    refs.clear()
 
 
 def _expandable(shape, to):
