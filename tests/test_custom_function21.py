@@ -11,7 +11,8 @@ output after a write to the memory it views computed a gradient where torch refu
 rebased onto the write); a refused in-place op on a view of a leaf that requires grad still counted as a write
 (the leaf's _version went up, and graphs that saved the leaf refused their backward); func.hessian, jacfwd(jacrev(f)),
 jacrev(jacrev(f)) and grad(grad(f)) through a custom Function whose backward computes in numpy gave a silent zero
-second derivative (torch's transforms refuse numpy() there).
+second derivative (torch's transforms refuse numpy() there); a setup_context that saved an input forward returned as
+it is ran (torch refuses it).
 
 Where teenygrad differs on purpose: torch refuses a stale output as soon as it is used (its grad_fn is read), teenygrad
 where a backward reaches it (no check on the hot path of every op); first-order func transforms through a numpy
@@ -251,3 +252,36 @@ def test_numpy_backward_outside_func_transforms_runs_as_torch():
         h = L.autograd.functional.hessian(lambda x: F.apply(x).sum(), x.detach())
         return np.round(g.detach().numpy(), 12).tolist(), g.requires_grad, h.tolist()
     assert case(tg) == case(torch)
+
+
+@pytest.mark.parametrize("grad", ["requires_grad", "plain", "no_grad", "no_grad_leaf"])
+@pytest.mark.parametrize("style", ["old", "new"])
+@pytest.mark.parametrize("save", ["input", "output", "nothing"])
+def test_saving_an_input_returned_as_it_is_refused_with_setup_context_as_torch(save, style, grad):
+    """setup_context saving an input that forward returned as it is ran (the saved tensor is then neither the input
+    nor the output, a view of it made afterwards); torch refuses it in grad mode, and takes it in an old-style
+    forward"""
+    got = []
+    for L in (torch, tg):
+        def saving(ctx, inputs, out):
+            if save != "nothing":
+                ctx.save_for_backward(inputs[0] if save == "input" else out)
+
+        def forward(ctx, x):
+            saving(ctx, (x,), x)
+            return x
+        body = {"backward": staticmethod(lambda ctx, g: g * 2)}
+        if style == "old":
+            body["forward"] = staticmethod(forward)
+        else:
+            body["forward"], body["setup_context"] = staticmethod(lambda x: x), staticmethod(saving)
+        Fn = type("Fn", (L.autograd.Function,), body)
+        x = L.ones(3, requires_grad=grad in ("requires_grad", "no_grad_leaf"))
+        try:
+            with L.no_grad() if grad.startswith("no_grad") else L.enable_grad():
+                y = Fn.apply(x if grad == "no_grad_leaf" else x * 1)
+            got.append(y.tolist())
+        except RuntimeError as e:
+            assert "returned as-is as output is being saved for backward" in str(e)
+            got.append("refused")
+    assert got[1] == got[0]

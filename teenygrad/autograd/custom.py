@@ -352,6 +352,7 @@ def custom_apply(cls, *args, **kwargs):
         else:
             out = cls.forward(*args)
             cls._setup(ctx, args, out)
+            _check_saved_not_returned(cls, ctx, args, out, recording)
     if not (recording and any(needs)):
         return out
     ctx._args = [(a._data.shape, a._data.dtype) if isinstance(a, Tensor) else None for a in args]
@@ -404,6 +405,19 @@ def custom_apply(cls, *args, **kwargs):
         ctx._saved = [(t, None, None) if t is None else (t, t._data, t._ctx or t) for t, _, _ in saved]
         ctx._saved_at = _state["writes"]
     return tuple(outs) if multi else outs[0]
+
+
+def _check_saved_not_returned(cls, ctx, args, out, recording):
+    """torch refuses a setup_context that saves an input which forward returned as it is (the output becomes a view
+    of the input made after setup_context ran, so what it saved is neither); under no_grad it takes one that
+    requires grad."""
+    saved = [t for t, _, _ in ctx.__dict__.get("_saved", ())]
+    for o in out if isinstance(out, tuple) else (out,):
+        if (recording or not o.requires_grad) and any(o is a for a in args) and any(o is t for t in saved):
+            raise RuntimeError(f"{cls.__name__}: an input that has been returned as-is as output is being saved for "
+                               f"backward. This is not supported if you override setup_context. You should return "
+                               f"and save a view of the input instead, e.g. with x.view_as(x) or setup ctx inside "
+                               f"the forward function itself.")
 
 
 def _alias_input(view, args):
