@@ -12,7 +12,8 @@ rebased onto the write); a refused in-place op on a view of a leaf that requires
 (the leaf's _version went up, and graphs that saved the leaf refused their backward); func.hessian, jacfwd(jacrev(f)),
 jacrev(jacrev(f)) and grad(grad(f)) through a custom Function whose backward computes in numpy gave a silent zero
 second derivative (torch's transforms refuse numpy() there); a setup_context that saved an input forward returned as
-it is ran (torch refuses it).
+it is ran (torch refuses it); mark_dirty on a graph view or on a tensor with graph views was refused
+(NotImplementedError) where torch rebases the views and the base onto the Function's node.
 
 Where teenygrad differs on purpose: torch refuses a stale output as soon as it is used (its grad_fn is read), teenygrad
 where a backward reaches it (no check on the hot path of every op); first-order func transforms through a numpy
@@ -285,3 +286,52 @@ def test_saving_an_input_returned_as_it_is_refused_with_setup_context_as_torch(s
             assert "returned as-is as output is being saved for backward" in str(e)
             got.append("refused")
     assert got[1] == got[0]
+
+
+# ---- mark_dirty on a view or a tensor with views --------------------------------------------------------------------
+DIRTY_VIEWS = {"slice": lambda t: t[1:], "t": lambda t: t.t(), "select": lambda t: t[:, 1], "view": lambda t: t.view(12),
+               "narrow": lambda t: t.narrow(0, 0, 2)}
+
+
+def _dirty_program(L, seed):
+    """A Function that multiplies its input in place (mark_dirty) applied to a graph tensor with views, a view of it,
+    a view of that view or a view of a leaf; one output or two (torch refuses two for a view); the loss reads the
+    base, the view and the output: ('ok', values, gradient) or ('error',)"""
+    r = random.Random(seed)
+    first, second = r.choice(list(DIRTY_VIEWS)), r.choice(["slice", "narrow", "t"])
+    target, two = r.choice(["view", "base", "view_of_view", "leaf_view"]), r.random() < 0.3
+
+    class Dirty(L.autograd.Function):
+        @staticmethod
+        def forward(ctx, a, w):
+            ctx.save_for_backward(w)
+            a.mul_(w)
+            ctx.mark_dirty(a)
+            return (a, a.sum() * 1) if two else a
+
+        @staticmethod
+        def backward(ctx, g, *more):
+            w, = ctx.saved_tensors
+            return (g if not two or more[0] is None else g + more[0]) * w, None
+    x = L.tensor(np.arange(12.0).reshape(3, 4) / 5 - 1, requires_grad=True)
+    h = x if target == "leaf_view" else x * 1
+    v = DIRTY_VIEWS[first](h)
+    a = {"base": h, "view_of_view": DIRTY_VIEWS[second](v) if v.ndim == 2 else v}.get(target, v)
+    try:
+        out = Dirty.apply(a, L.full(a.shape, 1.5))
+        y = out[0] if two else out
+        ((h * h).sum() + (v * 1.5).sum() + (y ** 3).sum() + (out[1] * 2 if two else 0)).backward()
+    except RuntimeError:
+        return ("error",)
+    return "ok", [np.array(t.detach().numpy()) for t in (h, v, y, x.grad)]
+
+
+def test_random_mark_dirty_on_views_as_torch():
+    """mark_dirty on a graph view or a tensor with graph views was refused (NotImplementedError): torch rebases the
+    views (and the base) onto the Function's node"""
+    for seed in range(150):
+        want, got = _dirty_program(torch, seed), _dirty_program(tg, seed)
+        assert got[0] == want[0], seed
+        for a, b in zip(got[1:], want[1:]):
+            for u, v in zip(a, b):
+                np.testing.assert_allclose(u, v, rtol=1e-12, err_msg=f"seed {seed}")

@@ -366,7 +366,7 @@ def custom_apply(cls, *args, **kwargs):
     if any(all(d != id(o) for o in outs) for d in dirty):
         raise RuntimeError(f"{cls.__name__}: some tensors marked as dirty during the forward method were not returned "
                            f"as outputs; the inputs that are modified in place must all be outputs of the Function")
-    meta, views = [], []
+    meta, views, rebase = [], [], []
     for i, o in enumerate(outs):
         if not isinstance(o, Tensor):
             meta.append(None)  # a plain value, passed through: its gradient is always None
@@ -377,12 +377,8 @@ def custom_apply(cls, *args, **kwargs):
             if o._ctx is None and o.requires_grad:
                 raise RuntimeError(f"{cls.__name__}: a leaf Variable that requires grad has been used in an in-place "
                                    f"operation.")
-            d = o.__dict__
-            if d.get("_views") or getattr(o._ctx, "base", None) is not None:
-                # torch rebases the views onto the new node; here they would keep the old graph (a silently
-                # wrong gradient), so it is refused
-                raise NotImplementedError(f"{cls.__name__}: mark_dirty on a tensor that is a view or has views in "
-                                          f"the graph is not supported; clone() it before the in-place Function")
+            if o.__dict__.get("_views") or getattr(o._ctx, "base", None) is not None:
+                rebase.append((o, o._ctx))  # a graph view, or a tensor with graph views: see _rebase_dirty
         elif any(o is a for a in args):  # an input returned as it is: the output is a view of it, as in torch
             with grad_mode.no_grad():  # (one taken inside forward, so an in-place op on it is refused)
                 o = outs[i] = o.view_as(o)
@@ -400,11 +396,35 @@ def custom_apply(cls, *args, **kwargs):
     ctx._out_meta = meta
     for o in views:
         _alias_input(o, args)
+    for o, old in rebase:
+        _rebase_dirty(cls.__name__, o, old, multi)
     saved = ctx.__dict__.get("_saved")
     if saved:  # as torch, what was saved is taken as forward left it: its own writes (mark_dirty) are no change
         ctx._saved = [(t, None, None) if t is None else (t, t._data, t._ctx or t) for t, _, _ in saved]
         ctx._saved_at = _state["writes"]
     return tuple(outs) if multi else outs[0]
+
+
+def _rebase_dirty(name, o, old, multi):
+    """o, written in place by forward (mark_dirty) and now the Function's output, is a graph view or has graph views:
+    as for any in-place op on them (tensor_inplace._inplace), the base becomes `base with o's part replaced by the
+    Function's output` and the views are taken again from the new value, so gradients through either reach the
+    Function's backward."""
+    from ..tensor import Tensor
+    from ..tensor_inplace import _refresh_views, _refuse_view_of_leaf, _view_base, _write_through
+    new, o._ctx = o._ctx, old
+    base = None if old is None else _view_base(o)
+    if base is None:  # not a view (a copying reshape neither): its views are taken again from its new node
+        o._ctx = new
+        _refresh_views(o)
+        return
+    _refuse_view_of_leaf(base, name)
+    if multi:
+        raise RuntimeError(f"{name}: if your Function modifies inplace an input that is a view of another Tensor, "
+                           f"your Function cannot return more than one Tensor. This is not supported.")
+    result = Tensor._wrap(o._data, True)
+    result._ctx = new
+    _write_through(o, result, name)
 
 
 def _check_saved_not_returned(cls, ctx, args, out, recording):
