@@ -653,7 +653,7 @@ def masked_fill_(self, mask, value):
     return self._inplace(self._pre_inplace().masked_fill(mask, value), "masked_fill_")
 
 _LOCAL = ("_views", "_aliases", "_recipe", "_shares", "_nograd_view", "_keeps_memory", "_pending_original",
-          "_counted_by", "_nwrites")  # a copy's memory has seen no in-place write
+          "_counted_by", "_nwrites", "_custom_views")  # a copy's memory has seen no in-place write
 
 
 def __getstate__(self):

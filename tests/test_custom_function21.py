@@ -335,3 +335,19 @@ def test_random_mark_dirty_on_views_as_torch():
         for a, b in zip(got[1:], want[1:]):
             for u, v in zip(a, b):
                 np.testing.assert_allclose(u, v, rtol=1e-12, err_msg=f"seed {seed}")
+
+
+def test_a_tensor_a_function_viewed_still_pickles_and_copies():
+    """the list of outputs viewing a tensor's memory (weak references) must stay behind in pickle and copies"""
+    import copy
+    import io
+    import pickle
+    x = tg.tensor(np.arange(12.0).reshape(3, 4), requires_grad=True)  # owns its memory (no view of a temporary)
+    y = _viewing(tg, "slice").apply(x)
+    back = pickle.loads(pickle.dumps(x))
+    assert back.tolist() == x.tolist() and "_custom_views" not in back.__dict__
+    buf = io.BytesIO()
+    tg.save({"x": x, "y": y.detach()}, buf)
+    buf.seek(0)
+    assert tg.load(buf)["y"].tolist() == y.tolist()
+    assert copy.copy(x).tolist() == x.tolist()

@@ -447,17 +447,16 @@ def _alias_input(view, args):
     it refuses its backward after a write, function._stamp_of). And as torch's, its graph goes stale at the next
     write to that memory (the custom backward cannot be rebased onto the write): the tensor that counts the memory's
     writes (Tensor._version) keeps it on a list, and tensor_inplace._count_write calls _stale_custom_views."""
-    from weakref import ref
     from ..tensor import Tensor
     from ..tensor_inplace import _view_base, _counter_owner
-    from ..tensor_views import _is_view_of
+    from ..tensor_views import _is_view_of, _weak_append
     for a in args:
         if isinstance(a, Tensor) and (view._data is a._data or _is_view_of(view._data, a._data)):
             while a._ctx is not None and _view_base(a) is not None:
                 a = _view_base(a)
             if a._ctx is not None:
                 a._keeps_memory = True
-            _counter_owner(view).__dict__.setdefault("_custom_views", []).append(ref(view))
+            _weak_append(_counter_owner(view).__dict__.setdefault("_custom_views", []), view)
             view._ctx._shares, view._ctx._shared_since = view.__dict__["_shares"], _state["writes"]
             return
 
