@@ -8,7 +8,7 @@ linearize are computed in reverse mode."""
 from .tensor import Tensor
 from ._arrays import xp_of
 from .autograd import grad as _autograd_grad, enable_grad
-from .autograd.grad_mode import is_grad_enabled
+from .autograd.grad_mode import is_grad_enabled, _state as _gstate
 from .autograd.forward_ad import _walk, _reraise_saved_value_error
 from .func_watch import DrawWatch, outside_tensors
 from .nn.utils.stateless import functional_call  # noqa: F401  (torch.func.functional_call)
@@ -78,8 +78,12 @@ def _differentiate(op, func, args, kwargs, nums, has_aux):
     for n in nums:
         args[n] = _fresh(args[n])
     inputs = [t for n in nums for t in _leaves(args[n])]
-    with enable_grad():
-        out = func(*args, **kwargs)
+    _gstate["func_level"] += 1
+    try:
+        with enable_grad():
+            out = func(*args, **kwargs)
+    finally:
+        _gstate["func_level"] -= 1
     aux = None
     if has_aux:
         if not (isinstance(out, tuple) and len(out) == 2):

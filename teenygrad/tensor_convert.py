@@ -6,7 +6,7 @@ import numpy as np
 from . import dtype as dt
 from .ops import elementwise as E
 from .ops.movement import Contiguous as _Contiguous
-from .tensor import Tensor, _ToDevice, _device_name
+from .tensor import Tensor, _ToDevice, _device_name, _gstate
 from ._arrays import to_host, torch_layout
 
 
@@ -171,9 +171,21 @@ def _dtype_name(d):
 
 
 # ---- Tensor methods ---------------------------------------------------------------------------------
+def _numpy_check(op):
+    """Refuse a read through numpy in a custom Function's backward that a torch.func transform differentiates
+    (autograd.custom): the result would be a constant there, its derivative a silent zero."""
+    name = _gstate["numpy_refused"]
+    if name is not None:
+        raise RuntimeError(f"{op}: {name}'s backward reads a tensor through numpy while a torch.func transform "
+                           f"differentiates it (hessian, jacrev(jacrev(f)), grad(grad(f))): its derivative would "
+                           f"be a silent zero (torch: Cannot access data pointer of Tensor that doesn't have "
+                           f"storage); write the backward with tensor ops")
+
+
 def numpy(self, *, force=False):
     """The array itself (shared memory, like torch). Unlike torch, allowed on tensors that require grad; force=True
     also brings a cuda tensor's values to the host (a copy), as torch's."""
+    _numpy_check("numpy")
     if self.device != "cpu":
         if force:
             return self._data.get()
@@ -183,6 +195,7 @@ def numpy(self, *, force=False):
 
 def __array__(self, dtype=None, copy=None):
     """np.asarray(t) shares the tensor's memory; np.array(t) (copy=True) gets its own, as from torch."""
+    _numpy_check("__array__")
     a = to_host(self._data)
     if a is not self._data or (dtype is not None and np.dtype(dtype) != a.dtype):
         if copy is False:

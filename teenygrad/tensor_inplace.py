@@ -9,6 +9,7 @@ from . import dtype as dt
 from ._arrays import on_device_of, xp_of
 from .ops import index as I
 from .autograd.function import Function
+from .autograd.custom import _stale_custom_views
 from .tensor import Tensor, E, _is_view_of, _gstate, _move, _needs_grad, _shared_memory_error, _weak_append
 
 
@@ -33,6 +34,9 @@ def _inplace(self, result, op):
             raise RuntimeError(f"{op}: the tensor is a view from split/chunk/unbind (or a view of one), which torch "
                                "does not allow to be modified in place with a graph; clone() it first, or write "
                                "to the base tensor")
+        view_base = _view_base(self)
+        if view_base is not None:
+            _refuse_view_of_leaf(view_base, op)  # before the write is stamped: a refused write is no write
         pending = self.__dict__.pop("_pending_original", None)
         if pending is not None and pending.parents[0] is self._ctx:
             # torch overwrites the value in place, after the op read its inputs: ops that saved it (or memory it
@@ -42,7 +46,7 @@ def _inplace(self, result, op):
             _bump(self)
         if _view_base(result) is not None:  # a view of a tensor made inside the op (put_ reshapes index_put's
             result = result.clone()         # result back): self takes a node of its own, not a view of that one
-        if _view_base(self) is not None:
+        if view_base is not None:
             return _write_through(self, result, op)
         if self._ctx is not None:
             # the op read a stand-in for the old value (_pre_inplace), so self can take the new node
@@ -220,6 +224,9 @@ def _count_write(t):
     if "_recipe" in d:  # a plain view or a detach() alias (their `_recipe` key, None or not): its owner counts
         d = _counter_owner(t).__dict__
     d["_nwrites"] = d.get("_nwrites", 0) + 1
+    views = d.get("_custom_views")
+    if views:  # outputs of custom Functions that view this memory: their graphs go stale, as torch's
+        _stale_custom_views(views)
 
 
 def _counter_owner(t):
@@ -291,9 +298,6 @@ def _write_through(view, result, op):
     if not hasattr(ctx, "view_of"):
         raise RuntimeError(f"{op}: unsupported operation: more than one element of the written-to tensor refers "
                            f"to a single memory location ({type(ctx).__name__} view); clone() it first")
-    if base._ctx is None and base.requires_grad and _gstate["enabled"]:
-        raise RuntimeError(f"{op}: a view of a leaf Variable that requires grad is being used in an in-place "
-                           "operation; wrap it in teenygrad.no_grad() or use .data")
     new_base = I.ViewScatter.apply(base._pre_inplace(original=False), result._cast(base.dtype), view=ctx)
     if _view_base(base) is not None:  # a view of a view: write through the next level too
         _write_through(base, new_base, op)
@@ -301,6 +305,19 @@ def _write_through(view, result, op):
         _take(base, new_base._data, new_base._ctx)
         _refresh_views(base)
     return view
+
+
+def _refuse_view_of_leaf(base, op):
+    """An in-place op with a graph on a view whose root (base, or what base is a view of) is a leaf that requires
+    grad is refused, as torch."""
+    while base._ctx is not None:
+        up = _view_base(base)
+        if up is None:
+            return
+        base = up
+    if base.requires_grad:
+        raise RuntimeError(f"{op}: a view of a leaf Variable that requires grad is being used in an in-place "
+                           "operation; wrap it in teenygrad.no_grad() or use .data")
 
 
 def _plain_view(out, base, fn, **kw):
@@ -636,7 +653,7 @@ def masked_fill_(self, mask, value):
     return self._inplace(self._pre_inplace().masked_fill(mask, value), "masked_fill_")
 
 _LOCAL = ("_views", "_aliases", "_recipe", "_shares", "_nograd_view", "_keeps_memory", "_pending_original",
-          "_counted_by", "_nwrites")  # a copy's memory has seen no in-place write
+          "_counted_by", "_nwrites", "_custom_views")  # a copy's memory has seen no in-place write
 
 
 def __getstate__(self):

@@ -62,7 +62,7 @@ def _hand_over(t, old):
     """old, holding t's current value, takes t's place: t's views, aliases, plain-view recipe, shared counter and
     kept memory (tensor_inplace._take) move to it, and where t is on its base's list of views, old is instead (a view taken under no_grad stays one)."""
     d, od = t.__dict__, old.__dict__
-    for k in ("_views", "_aliases", "_recipe", "_shares", "_keeps_memory", "_nwrites", "_counted_by"):
+    for k in ("_views", "_aliases", "_recipe", "_shares", "_keeps_memory", "_nwrites", "_counted_by", "_custom_views"):
         if k in d:
             od[k] = d.pop(k)
     for r in od.get("_views", ()):  # they are views of old now

@@ -168,7 +168,14 @@ class FunctionCtx(Function):
             return _once_differentiable_grads(self, g)
         name = self.name()
         gs = self._incoming(g, lambda meta: Tensor._wrap(meta[2].zeros(meta[0], meta[1])))
-        res = self._checked(self._fn.backward(self, *gs), name)
+        refused = _state["numpy_refused"]
+        if _state["func_level"]:  # a torch.func transform differentiates it (hessian, grad(grad(f))): a value read
+            # through numpy would be a constant, its derivative a silent zero; torch's transforms refuse numpy() here
+            _state["numpy_refused"] = name
+        try:
+            res = self._checked(self._fn.backward(self, *gs), name)
+        finally:
+            _state["numpy_refused"] = refused
         out = []
         for i in self._grad_pos:
             r = res[i]
@@ -204,6 +211,11 @@ class _OnceDifferentiable(Function):
         raise RuntimeError(self.why)
 
     backward_graph = backward
+
+
+class _StaleView(_OnceDifferentiable):
+    """Stands for an output of a custom Function that views an input's memory, once that memory is written
+    (_stale_custom_views): differentiating through it raises, as torch refuses to use it."""
 
 
 def _refusing(node, g, raw, why):
@@ -340,6 +352,7 @@ def custom_apply(cls, *args, **kwargs):
         else:
             out = cls.forward(*args)
             cls._setup(ctx, args, out)
+            _check_saved_not_returned(cls, ctx, args, out, recording)
     if not (recording and any(needs)):
         return out
     ctx._args = [(a._data.shape, a._data.dtype) if isinstance(a, Tensor) else None for a in args]
@@ -353,7 +366,7 @@ def custom_apply(cls, *args, **kwargs):
     if any(all(d != id(o) for o in outs) for d in dirty):
         raise RuntimeError(f"{cls.__name__}: some tensors marked as dirty during the forward method were not returned "
                            f"as outputs; the inputs that are modified in place must all be outputs of the Function")
-    meta = []
+    meta, views, rebase = [], [], []
     for i, o in enumerate(outs):
         if not isinstance(o, Tensor):
             meta.append(None)  # a plain value, passed through: its gradient is always None
@@ -364,17 +377,15 @@ def custom_apply(cls, *args, **kwargs):
             if o._ctx is None and o.requires_grad:
                 raise RuntimeError(f"{cls.__name__}: a leaf Variable that requires grad has been used in an in-place "
                                    f"operation.")
-            d = o.__dict__
-            if d.get("_views") or getattr(o._ctx, "base", None) is not None:
-                # torch rebases the views onto the new node; here they would keep the old graph (a silently
-                # wrong gradient), so it is refused
-                raise NotImplementedError(f"{cls.__name__}: mark_dirty on a tensor that is a view or has views in "
-                                          f"the graph is not supported; clone() it before the in-place Function")
+            if o.__dict__.get("_views") or getattr(o._ctx, "base", None) is not None:
+                rebase.append((o, o._ctx))  # a graph view, or a tensor with graph views: see _rebase_dirty
         elif any(o is a for a in args):  # an input returned as it is: the output is a view of it, as in torch
             with grad_mode.no_grad():  # (one taken inside forward, so an in-place op on it is refused)
                 o = outs[i] = o.view_as(o)
         if not differentiable:
             continue
+        if "_nograd_view" in o.__dict__:  # a view of an input's memory, taken inside forward (or the input itself)
+            views.append(o)
         if multi:
             slot = cls._slot_cls.__new__(cls._slot_cls)
             slot.i, slot.n, slot.parents = i, len(outs), [ctx]
@@ -383,11 +394,91 @@ def custom_apply(cls, *args, **kwargs):
             o._ctx = ctx
         o._requires_grad = True
     ctx._out_meta = meta
+    for o in views:
+        _alias_input(o, args)
+    for o, old in rebase:
+        _rebase_dirty(cls.__name__, o, old, multi)
     saved = ctx.__dict__.get("_saved")
     if saved:  # as torch, what was saved is taken as forward left it: its own writes (mark_dirty) are no change
         ctx._saved = [(t, None, None) if t is None else (t, t._data, t._ctx or t) for t, _, _ in saved]
         ctx._saved_at = _state["writes"]
     return tuple(outs) if multi else outs[0]
+
+
+def _rebase_dirty(name, o, old, multi):
+    """o, written in place by forward (mark_dirty) and now the Function's output, is a graph view or has graph views:
+    as for any in-place op on them (tensor_inplace._inplace), the base becomes `base with o's part replaced by the
+    Function's output` and the views are taken again from the new value, so gradients through either reach the
+    Function's backward."""
+    from ..tensor import Tensor
+    from ..tensor_inplace import _refresh_views, _refuse_view_of_leaf, _view_base, _write_through
+    new, o._ctx = o._ctx, old
+    base = None if old is None else _view_base(o)
+    if base is None:  # not a view (a copying reshape neither): its views are taken again from its new node
+        o._ctx = new
+        _refresh_views(o)
+        return
+    _refuse_view_of_leaf(base, name)
+    if multi:
+        raise RuntimeError(f"{name}: if your Function modifies inplace an input that is a view of another Tensor, "
+                           f"your Function cannot return more than one Tensor. This is not supported.")
+    result = Tensor._wrap(o._data, True)
+    result._ctx = new
+    _write_through(o, result, name)
+
+
+def _check_saved_not_returned(cls, ctx, args, out, recording):
+    """torch refuses a setup_context that saves an input which forward returned as it is (the output becomes a view
+    of the input made after setup_context ran, so what it saved is neither); under no_grad it takes one that
+    requires grad."""
+    saved = [t for t, _, _ in ctx.__dict__.get("_saved", ())]
+    for o in out if isinstance(out, tuple) else (out,):
+        if (recording or not o.requires_grad) and any(o is a for a in args) and any(o is t for t in saved):
+            raise RuntimeError(f"{cls.__name__}: an input that has been returned as-is as output is being saved for "
+                               f"backward. This is not supported if you override setup_context. You should return "
+                               f"and save a view of the input instead, e.g. with x.view_as(x) or setup ctx inside "
+                               f"the forward function itself.")
+
+
+def _alias_input(view, args):
+    """view (an output of forward, with its node) shares the memory of one of the Tensors in args. As torch's output
+    it aliases that memory: the graph tensor that owns it keeps it through in-place ops (tensor_inplace._take writes
+    into it instead of rebinding it to a new array), and its node shares the memory's write stamps (an op that saved
+    it refuses its backward after a write, function._stamp_of). And as torch's, its graph goes stale at the next
+    write to that memory (the custom backward cannot be rebased onto the write): the tensor that counts the memory's
+    writes (Tensor._version) keeps it on a list, and tensor_inplace._count_write calls _stale_custom_views."""
+    from ..tensor import Tensor
+    from ..tensor_inplace import _view_base, _counter_owner
+    from ..tensor_views import _is_view_of, _weak_append
+    for a in args:
+        if isinstance(a, Tensor) and (view._data is a._data or _is_view_of(view._data, a._data)):
+            while a._ctx is not None and _view_base(a) is not None:
+                a = _view_base(a)
+            if a._ctx is not None:
+                a._keeps_memory = True
+            _weak_append(_counter_owner(view).__dict__.setdefault("_custom_views", []), view)
+            view._ctx._shares, view._ctx._shared_since = view.__dict__["_shares"], _state["writes"]
+            return
+
+
+def _stale_custom_views(refs):
+    """The memory that these outputs of custom Functions view was written: from now on each stands for a node that
+    refuses its backward, as torch refuses to use them (uses recorded before the write keep the Function's node)."""
+    for r in refs:
+        o = r()
+        ctx = None if o is None else o._ctx
+        if ctx is None or type(ctx) is _StaleView:  # gone, detached (detach_()), or stale already
+            continue
+        node, i = (ctx.parents[0], ctx.i) if ctx.is_output_slot else (ctx, 0)
+        stale = _StaleView()
+        stale.parents, stale.needs_input_grad, stale._fn = [ctx], [True], node._fn
+        stale.why = (f"Output {i} of {node._fn.__name__} is a view and its base or another view of its base has been "
+                     f"modified inplace. This view was created inside a custom Function (or because an input was "
+                     f"returned as-is) and the autograd logic to handle view+inplace would override the custom "
+                     f"backward associated with the custom Function, leading to incorrect gradients. This behavior "
+                     f"is forbidden; clone() the output of the custom Function")
+        o._ctx = stale
+    refs.clear()
 
 
 def _expandable(shape, to):

@@ -2,7 +2,9 @@
 import functools
 import inspect
 
-_state = {"enabled": True, "writes": 0}  # writes: count of in-place writes made without a graph (Function._written)
+_state = {"enabled": True, "writes": 0,  # writes: count of in-place writes made without a graph (Function._written)
+          "func_level": 0,  # how many torch.func transforms are running their function (func._differentiate)
+          "numpy_refused": None}  # the custom Function whose backward such a transform runs (Tensor.numpy refuses)
 
 
 def is_grad_enabled():
