@@ -11,6 +11,7 @@ from .autograd import grad as _autograd_grad, enable_grad
 from .autograd.grad_mode import is_grad_enabled, _state as _gstate
 from .autograd.forward_ad import _walk, _reraise_saved_value_error
 from .func_watch import DrawWatch, outside_tensors
+from .utils._pytree import tree_leaves, tree_map, tree_structure, tree_unflatten
 from .nn.utils.stateless import functional_call  # noqa: F401  (torch.func.functional_call)
 
 
@@ -18,34 +19,31 @@ def _fresh(x):
     """A tensor argument to differentiate in (pytrees of tuples/lists/dicts too): a graph-free copy that requires grad,
     or, for one that already requires grad (an outer grad's input), an alias of it in its graph. Never x itself: an
     inner grad(f)(a) inside an outer grad in a must differentiate in its own variable, not in the outer one."""
-    if isinstance(x, Tensor):
-        return x.view_as(x) if x.requires_grad and is_grad_enabled() else x.detach().requires_grad_(True)
-    if isinstance(x, (tuple, list)):
-        return type(x)(_fresh(a) for a in x)
-    if isinstance(x, dict):
-        return {k: _fresh(v) for k, v in x.items()}
-    raise TypeError(f"expected tensors (or tuples, lists, dicts of them) as differentiated arguments, got "
-                    f"{type(x).__name__}")
+    def one(t):
+        if not isinstance(t, Tensor):
+            raise TypeError(f"expected tensors (or tuples, lists, dicts of them) as differentiated arguments, got "
+                            f"{type(t).__name__}")
+        return t.view_as(t) if t.requires_grad and is_grad_enabled() else t.detach().requires_grad_(True)
+    return tree_map(one, x)
 
 
 def _leaves(x, op="func"):
-    if isinstance(x, Tensor):
-        return [x]
-    if isinstance(x, (tuple, list)):
-        return [t for a in x for t in _leaves(a, op)]
-    if isinstance(x, dict):
-        return [t for v in x.values() for t in _leaves(v, op)]
-    raise RuntimeError(f"{op}: expected only Tensors (or tuples, lists, dicts of them), got {type(x).__name__}")
+    """The tensors of pytree x (utils._pytree), which holds nothing else."""
+    leaves = tree_leaves(x)
+    for t in leaves:
+        if not isinstance(t, Tensor):
+            raise RuntimeError(f"{op}: expected only Tensors (or tuples, lists, dicts of them), got "
+                               f"{type(t).__name__}")
+    return leaves
 
 
 def _like(x, flat):
-    """Rebuild x's structure from the flat list of its leaves (consumed in order)."""
-    if isinstance(x, (tuple, list)):
-        parts = [_like(a, flat) for a in x]
-        return type(x)(*parts) if hasattr(x, "_fields") else type(x)(parts)  # a namedtuple (max, sort) too
-    if isinstance(x, dict):
-        return {k: _like(v, flat) for k, v in x.items()}
-    return flat.pop(0)
+    """x's structure (a namedtuple such as max's or sort's too) holding the first leaves of list flat, which are
+    consumed: the next call takes the ones after them."""
+    spec = tree_structure(x)
+    taken = flat[:spec.num_leaves]
+    del flat[:spec.num_leaves]
+    return tree_unflatten(taken, spec)
 
 
 def _outer(tensors, fresh):
@@ -429,13 +427,9 @@ def _zeros_slice(t, d):
 
 
 def _output_leaves(x):
-    """The leaves of an output pytree: its tensors, and anything else that is not a tuple, list or dict (a number
-    returned with out_dims None)."""
-    if isinstance(x, (tuple, list)):
-        return [t for a in x for t in _output_leaves(a)]
-    if isinstance(x, dict):
-        return [t for v in x.values() for t in _output_leaves(v)]
-    return [x]
+    """The leaves of an output pytree: its tensors, and anything else that is no container (a number returned with
+    out_dims None)."""
+    return tree_leaves(x)
 
 
 def _stacked_outputs(results, out_dims, n):

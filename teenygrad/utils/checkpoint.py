@@ -12,6 +12,7 @@ may hold its Tensors inside tuples, lists and dicts, beside other values."""
 from ..autograd import Function, grad as _grad
 from ..autograd.grad_mode import enable_grad, is_grad_enabled
 from .. import random as _random
+from ._pytree import tree_leaves, tree_map
 
 __all__ = ["checkpoint", "checkpoint_sequential"]
 
@@ -32,27 +33,13 @@ def _tensors_in(out):
     """The Tensors of a function's output, in order: the output itself, or those inside its tuples, lists and dicts
     (anything else there, None or an int, is passed through as torch's use_reentrant=False does)."""
     from ..tensor import Tensor
-    if isinstance(out, Tensor):
-        return [out]
-    if isinstance(out, (tuple, list)):
-        return [t for o in out for t in _tensors_in(o)]
-    if isinstance(out, dict):
-        return [t for o in out.values() for t in _tensors_in(o)]
-    return []
+    return [t for t in tree_leaves(out) if isinstance(t, Tensor)]
 
 
 def _with_tensors(out, tensors):
     """out with its Tensors (as _tensors_in finds them) replaced, in order, by those of the iterator tensors."""
     from ..tensor import Tensor
-    if isinstance(out, Tensor):
-        return next(tensors)
-    if isinstance(out, tuple) and hasattr(out, "_fields"):  # namedtuple
-        return type(out)(*(_with_tensors(o, tensors) for o in out))
-    if isinstance(out, (tuple, list)):
-        return type(out)(_with_tensors(o, tensors) for o in out)
-    if isinstance(out, dict):
-        return {k: _with_tensors(v, tensors) for k, v in out.items()}
-    return out
+    return tree_map(lambda t: next(tensors) if isinstance(t, Tensor) else t, out)
 
 
 class _Checkpoint(Function):
