@@ -116,3 +116,92 @@ def test_integer_logspace_fuzz(dtype):
             except RuntimeError:
                 got.append("refused")
         assert got[0] == got[1], (args, base, dtype)
+
+
+# views of complex tensors: a random chain of view ops, then a real view of it written in place; the base, the
+# view's shape and strides and the written values compared with torch's
+VIEWS = [
+    lambda L, x: x.transpose(0, -1),
+    lambda L, x: x[1:],
+    lambda L, x: x[..., ::2],
+    lambda L, x: x.unsqueeze(1),
+    lambda L, x: x.narrow(0, 0, max(1, x.shape[0] - 1)),
+    lambda L, x: x.select(0, 0) if x.ndim > 1 else x,
+]
+REAL_VIEWS = [
+    lambda L, x: x.real,
+    lambda L, x: x.imag,
+    lambda L, x: L.view_as_real(x)[..., 1],
+    lambda L, x: L.view_as_real(x).select(-1, 0),
+    lambda L, x: x.real.real,
+]
+WRITES = [
+    lambda L, v: v.mul_(-2),
+    lambda L, v: v.add_(1.5),
+    lambda L, v: v.zero_(),
+    lambda L, v: v.fill_(7),
+    lambda L, v: v.copy_(L.arange(v.shape[-1] if v.ndim else 1, dtype=v.dtype).expand(v.shape) if v.ndim
+                          else L.tensor(3.0, dtype=v.dtype)),
+]
+
+
+def _view_program(seed):
+    r = random.Random(seed)
+    shape = tuple(r.randint(1, 4) for _ in range(r.randint(1, 3)))
+    dtype = r.choice(["complex64", "complex128"])
+    data = np.random.default_rng(seed).standard_normal(shape + (2,))
+    chain = [r.randrange(len(VIEWS)) for _ in range(r.randint(0, 3))]
+    return shape, dtype, data, chain, r.randrange(len(REAL_VIEWS)), r.randrange(len(WRITES))
+
+
+def _run_view_program(L, seed):
+    shape, dtype, data, chain, rv, w = _view_program(seed)
+    base = L.view_as_complex(L.tensor(data)).to(getattr(L, dtype))
+    x = base
+    for i in chain:
+        x = VIEWS[i](L, x)
+    v = REAL_VIEWS[rv](L, x)
+    layout = (tuple(v.shape), tuple(v.stride()), str(v.dtype).split(".")[-1])
+    try:
+        WRITES[w](L, v)
+    except RuntimeError:
+        layout += ("refused",)
+    return layout, v.numpy().copy(), base.numpy().copy(), x.numpy().copy()
+
+
+@pytest.mark.parametrize("seed", range(200))
+def test_complex_view_write_fuzz(seed):
+    got, want = _run_view_program(tg, seed), _run_view_program(torch, seed)
+    assert got[0] == want[0], (seed, got[0], want[0])
+    for g, w in zip(got[1:], want[1:]):
+        np.testing.assert_array_equal(g, w, err_msg=str(seed))
+
+
+@pytest.mark.parametrize("dtype", ["complex64", "float32"])
+def test_real_and_imag_setters(dtype):
+    """x.real = v / x.imag = v write v into that part, as torch (an AttributeError here: the properties had no
+    setter); for a real x, x.real = v writes x itself and x.imag = v is refused."""
+    for part in ("real", "imag"):
+        out = []
+        for L in (torch, tg):
+            x = L.tensor([1 + 2j, 3 - 4j, -0.5j]).to(getattr(L, dtype)) if dtype == "complex64" else \
+                L.tensor([1.0, 3.0, 0.0])
+            try:
+                setattr(x, part, L.tensor([9.0, 8.0, 7.0]))
+                out.append(x.numpy().tolist())
+            except RuntimeError:
+                out.append("refused")
+        assert out[0] == out[1], (part, dtype, out)
+    x = tg.zeros(2, dtype=tg.complex64)
+    x.real = 5  # a number broadcasts, as torch's
+    assert x.numpy().tolist() == torch.full((2,), 5, dtype=torch.complex64).numpy().tolist()
+
+
+def test_view_as_complex_refuses_an_odd_storage_offset():
+    """torch refuses: a complex element would start half-way into another's memory (teenygrad viewed it)."""
+    for L in (torch, tg):
+        with pytest.raises(RuntimeError, match="storage_offset"):
+            L.view_as_complex(L.arange(9.0)[1:].reshape(4, 2))
+    x = tg.arange(10.0)[2:].reshape(4, 2)  # an even offset is fine
+    np.testing.assert_array_equal(tg.view_as_complex(x).numpy(),
+                                  torch.view_as_complex(torch.arange(10.0)[2:].reshape(4, 2)).numpy())
