@@ -6,8 +6,11 @@ it; start + step * i for the first half, end - step * (steps - 1 - i) for the se
 float64 linspace of the bounds as given, where torch rounds start and end (and their difference) to the dtype
 first, so even float32 logspace was a bit off; arange in every float dtype took start + i * step in float64
 rounded once, where torch's kernel fills vectors of 32 bytes from a fused start + step * i rounded to the dtype
-(float32 arange(-17.1, 2.584, 0.8) has -16.300001, a float64 arange near zero keeps the fused residue). torch is
-run on one thread here: past 32768 values its threads split the range, each with its own tail."""
+(float32 arange(-17.1, 2.584, 0.8) has -16.300001, a float64 arange near zero keeps the fused residue); integer
+logspace and linspace took numpy's values of the bounds as given (torch truncates them to the dtype first: int64
+logspace(0.5, 2.5, 5) is [1, 3, 10, 31, 100]). torch is run on one thread here: past 32768 values its threads split
+the range, each with its own tail. Views of complex tensors: x.real = v and x.imag = v raised AttributeError (no
+setter), and view_as_complex viewed a tensor at an odd storage offset (torch refuses)."""
 import random
 
 import numpy as np
@@ -205,3 +208,21 @@ def test_view_as_complex_refuses_an_odd_storage_offset():
     x = tg.arange(10.0)[2:].reshape(4, 2)  # an even offset is fine
     np.testing.assert_array_equal(tg.view_as_complex(x).numpy(),
                                   torch.view_as_complex(torch.arange(10.0)[2:].reshape(4, 2)).numpy())
+
+
+@pytest.mark.parametrize("dtype", ["int64", "int32", "int16", "int8", "uint8"])
+def test_integer_linspace_fuzz(dtype):
+    """torch converts the bounds to dtype first (an int wraps: -28 is 228 in uint8) and truncates fused
+    start + step * i / end - step * (steps - 1 - i); numpy's linspace cast gave other integers (linspace(80, -52,
+    100) at 51, and uint8 bounds that wrap counted the other way)."""
+    r = random.Random(dtype)
+    for _ in range(150):
+        args = (r.randint(-100, 100) + r.choice([0, 0.5, 0.7]), r.randint(-100, 100),
+                r.choice([1, 2, 3, 5, 7, 16, 33, 64, 65, 100, 257]))
+        got = []
+        for L in (torch, tg):
+            try:
+                got.append(L.linspace(*args, dtype=getattr(L, dtype)).tolist())
+            except RuntimeError:
+                got.append("refused")
+        assert got[0] == got[1], (args, dtype)
