@@ -174,6 +174,8 @@ def linspace(start, end, steps, dtype):
     end, each as one fused multiply-add (exact in float64 for float32 operands, then rounded once). Written a block
     at a time so the wide temporaries stay in cache (one write of the output instead of ~8 passes)."""
     dtype = np.dtype(dtype)
+    if dtype.itemsize == 2 and steps >= 2 and (dtype.kind == "f" or dtype.name == "bfloat16"):
+        return _linspace_half(start, end, steps, dtype)
     if dtype.kind != "f" or steps < 2:
         return np.linspace(start, end, steps).astype(dtype)
     s, e = dtype.type(start), dtype.type(end)
@@ -196,6 +198,24 @@ def linspace(start, end, steps, dtype):
             np.subtract(wide(e), t, out=t)
             out[a:b] = t
     return out
+
+
+def _linspace_half(start, end, steps, dtype):
+    """torch's float16 / bfloat16 linspace: its CPU kernel does each step in the narrow type, every operand and each
+    product or sum rounded to it (the index i, steps - 1 and the step itself included): start + step * i for the
+    first half, end - step * (steps - 1 - i) for the second."""
+    def r(x):  # float32 -> dtype -> float32: one rounding to the narrow type, as each c10::Half / BFloat16 op
+        return np.asarray(x, np.float32).astype(dtype).astype(np.float32)
+    with np.errstate(over="ignore", invalid="ignore"):  # float16 steps past 65504 round to inf, as in torch
+        s, e = r(np.float32(start)), r(np.float32(end))
+        step = r(r(e - s) / r(np.float32(steps - 1)))
+        half = steps // 2
+        i = np.arange(steps, dtype=np.float32)
+        i[half:] = steps - 1 - i[half:]
+        t = r(step * r(i))
+        t[:half] += s
+        np.subtract(e, t[half:], out=t[half:])
+        return t.astype(dtype)
 
 
 def layout_copy(a, dtype, order):

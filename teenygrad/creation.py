@@ -1,5 +1,6 @@
 """Factory functions: tensor, zeros, ones, arange, rand, ... (torch's names and dtype defaults)."""
 import builtins
+import itertools
 import math
 
 import numpy as np
@@ -153,9 +154,65 @@ def logspace(start, end, steps, base=10.0, dtype=None, device=None, requires_gra
     if steps < 0:
         raise RuntimeError(f"logspace: number of steps must be non-negative, got {steps}")
     dtype = _space_dtype(start, end, dtype, "logspace")
-    a = np.power(float(base), np.linspace(complex(start), complex(end), steps) if dtype.kind == "c"
-                 else np.linspace(start, end, steps))
-    return _finish(a.astype(dtype), None, device, requires_grad, "logspace")
+    if dtype.kind in "iu" and steps == 1:  # torch fills in the one power, refused where dtype can't hold it
+        return full((1,), _c_pow(float(base), float(start)), dtype=dtype, device=device, requires_grad=requires_grad)
+    _check_int_bounds(start, end, dtype, "logspace")
+    if dt.is_floating(dtype):
+        a = _logspace_float(start, end, steps, float(base), dtype)
+    elif dtype.kind in "iu":
+        a = _logspace_int(start, end, steps, float(base), dtype)
+    else:
+        a = np.power(float(base), np.linspace(complex(start), complex(end), steps) if dtype.kind == "c"
+                     else np.linspace(start, end, steps)).astype(dtype)
+    return _finish(a, None, device, requires_grad, "logspace")
+
+
+def _logspace_float(start, end, steps, base, dtype):
+    """torch's CPU logspace: start and end rounded to dtype first (their difference too), the exponents counted up
+    from start for the first half and down from end for the second in float64, each power cast to dtype."""
+    narrow = dtype.itemsize == 2  # float16 / bfloat16: c10 rounds a double through float32
+    def r(x):
+        x = np.asarray(x, np.float32 if narrow else dtype).astype(dtype)
+        return x.astype(np.float64)
+    if steps == 1:
+        x = np.array([float(start)])
+    else:
+        s, e = r(float(start)), r(float(end))
+        step = r(np.float32(e) - np.float32(s) if narrow else e - s) / (steps - 1)
+        half = steps // 2
+        i = np.arange(steps, dtype=np.float64)
+        i[half:] = steps - 1 - i[half:]
+        x = i * step
+        x[:half] += s
+        np.subtract(e, x[half:], out=x[half:])
+    p = np.fromiter(map(_c_pow, itertools.repeat(base), x.tolist()), np.float64, steps)
+    with np.errstate(over="ignore"):
+        return (p.astype(np.float32) if narrow else p).astype(dtype)
+
+
+def _logspace_int(start, end, steps, base, dtype):
+    """torch's integer logspace: the bounds truncated to integers, the base to float32, the exponents and powers in
+    float64, each truncated (logspace(0.5, 2.5, 5, dtype=int64) is [1, 3, 10, 31, 100]); a power past the range
+    converts as x86 does, to the lowest int64 for int64 and to the lowest int32 (cut to the dtype's bits) otherwise."""
+    s, e = int(start), int(end)
+    step = (e - s) / (steps - 1)
+    half = steps // 2
+    i = np.arange(steps, dtype=np.float64)
+    x = np.concatenate([i[:half] * step + s, e - step * (steps - 1 - i[half:])])
+    p = np.fromiter(map(_c_pow, itertools.repeat(float(np.float32(base))), x.tolist()), np.float64, steps)
+    wide = np.int64 if dtype == np.int64 else np.int32
+    lo, hi = np.iinfo(wide).min, np.iinfo(wide).max
+    return np.where((p >= lo) & (p < hi + 1.0), p, lo).astype(wide).astype(dtype)
+
+
+def _c_pow(base, x):
+    """C's pow, as torch calls it (numpy's vectorized power differs from it in the last bit); numpy's where Python's
+    raises (an overflow is inf there, a negative base's fractional power NaN)."""
+    try:
+        return math.pow(base, x)
+    except (OverflowError, ValueError):
+        with np.errstate(all="ignore"):
+            return float(np.power(base, x))
 
 
 def _like(fn, t, dtype, device, requires_grad, *args):
@@ -269,16 +326,52 @@ def arange(start, end=None, step=1, dtype=None, device=None, requires_grad=False
             n = max(-((start - end) // step), 0)
         else:  # the length from the numbers as given, the values from the truncated start and step:
             start, step = int(start), int(step)  # arange(1, 2.5, dtype=int32) is [1, 2], step 0.5 gives zeros
-    if dtype.kind == "f" and type(start) in (int, float) and type(step) in (int, float):
-        a = _float_arange(start, step, n, dtype)
+    if dt.is_floating(dtype):
+        a = _float_arange(float(start), float(step), n, dtype)
     else:
-        a = (start + np.arange(n, dtype=np.float64 if dtype.kind == "f" else np.int64) * step).astype(dtype)
+        a = (start + np.arange(n, dtype=np.int64) * step).astype(dtype)
     return _finish(a, None, device, requires_grad, "arange")
 
 
 def _float_arange(start, step, n, dtype):
-    """(start + np.arange(n, dtype=float64) * step).astype(dtype), the same values, a block at a time so the
-    float64 temporaries stay in cache: one write of the output instead of four passes."""
+    """torch's CPU arange, bit for bit: start and step in the accumulation type (float32 for float16 / bfloat16,
+    float64 otherwise); its kernel fills vectors of 32 bytes two at a time, each from its first value
+    start + step * i (a fused multiply-add, rounded to dtype) plus k * step (fused too, except for bfloat16), and
+    the leftover tail with start + step * i itself. (Past 32768 values torch splits the range between threads, each
+    with its own tail: there this is close but not bit for bit.)"""
+    narrow = dtype.itemsize == 2
+    exact = 256 if dtype.name == "bfloat16" else 2048 if narrow else 2 ** 24  # whole numbers dtype holds exactly
+    if start.is_integer() and step.is_integer() and abs(start) + abs(step) * n <= exact:
+        return _exact_arange(start, step, n, dtype)  # no value rounds: every formula gives the same
+    acc = np.float32 if narrow else np.float64
+    s, st = acc(start), acc(step)
+    width = 32 // dtype.itemsize
+    nvec = n // (2 * width) * 2 * width
+    k = np.arange(width, dtype=np.float64)
+    kst = (k * st).astype(np.float32) if dtype.name == "bfloat16" else k * np.float64(st)
+    out = np.empty(n, dtype)
+    for a in range(0, nvec, _arrays._BLOCK):  # blocks (a multiple of width) keep the temporaries in cache
+        b = min(a + _arrays._BLOCK, nvec)
+        idx = np.arange(a, b, width, dtype=np.float64)
+        base = _fma_narrow(s, st, idx) if narrow else _fma(s, st, idx)
+        base = base.astype(dtype).astype(kst.dtype)
+        rows = out[a:b].reshape(-1, width)
+        if dtype == np.float64:
+            rows.T[:] = _fma(base, st, k[:, None])  # (width, rows): the long axis inside, as numpy runs it fastest
+            continue
+        body = kst[:, None] + base
+        rows.T[:] = body.astype(np.float32) if dtype == np.float16 else body
+        if dtype == np.float32:  # rounded to float32, the plain sum differs from the fused one only where it
+            near = np.nonzero(np.abs(base) <= width * abs(st))[0]  # cancels: in the vectors near zero
+            rows[near] = _fma(base[near, None], st, k)
+    if nvec < n:
+        i = np.arange(nvec, n, dtype=np.float64)
+        out[nvec:] = _fma_narrow(s, st, i) if narrow else _fma(s, st, i)
+    return out
+
+
+def _exact_arange(start, step, n, dtype):
+    """start + step * i where no value rounds, a block at a time so the float64 temporaries stay in cache."""
     out = np.empty(n, dtype)
     for a in range(0, n, _arrays._BLOCK):
         b = min(a + _arrays._BLOCK, n)
@@ -289,15 +382,61 @@ def _float_arange(start, step, n, dtype):
     return out
 
 
+def _fma_narrow(c, a, i):
+    """c + a * i for float32 c and a and integers i below 2**24, rounded once to float32 (the product is exact in
+    float64, the sum is rounded there first: a tie at float32's precision is the rare case that differs)."""
+    return (np.float64(c) + np.float64(a) * i).astype(np.float32)
+
+
+def _fma(c, a, i):
+    """c + a * i in float64 rounded once, as a fused multiply-add, for integers i below 2**26: a split in two
+    halves of 26 bits (Veltkamp) whose products with i are exact, c plus the first carried exactly by TwoSum."""
+    t = a * 134217729.0
+    hi = t - (t - a)
+    lo = a - hi
+    p, q = hi * i, lo * i
+    s = c + p
+    bv = s - c
+    err = (c - (s - bv)) + (p - bv)
+    return s + (err + q)
+
+
 def linspace(start, end, steps, dtype=None, device=None, requires_grad=False):
     if steps < 0:
         raise RuntimeError(f"linspace: number of steps must be non-negative, got {steps}")
     dtype = _space_dtype(start, end, dtype, "linspace")
+    _check_int_bounds(start, end, dtype, "linspace")
     if dtype.kind == "c":
         a = np.linspace(complex(start), complex(end), steps).astype(dtype)
+    elif dtype.kind in "iu" and steps > 1:
+        a = _linspace_int(start, end, steps, dtype)
     else:
         a = _arrays.linspace(start, end, steps, dtype)
     return _finish(a, None, device, requires_grad, "linspace")
+
+
+def _linspace_int(start, end, steps, dtype):
+    """torch's integer linspace: the bounds converted to dtype first (truncated; an int wraps, -28 is 228 in uint8),
+    the step in float64, start + step * i for the first half and end - step * (steps - 1 - i) for the second, each a
+    fused multiply-add, truncated (linspace(80, -52, 100) has 13 at 51 where numpy's linspace gives 12)."""
+    s, e = (int(np.array(int(v)).astype(dtype)) for v in (start, end))
+    step = (float(e) - float(s)) / (steps - 1)
+    half = steps // 2
+    x = np.concatenate([_fma(float(s), step, np.arange(half, dtype=np.float64)),
+                        _fma(float(e), -step, np.arange(steps - 1 - half, -1, -1, dtype=np.float64))])
+    return np.trunc(x).astype(np.int64).astype(dtype)
+
+
+def _check_int_bounds(start, end, dtype, op):
+    """torch converts the bounds to an integer dtype first: a float outside its range (-0.5 for uint8) is refused;
+    an int may wrap as a tensor's value does (-1 is 255)."""
+    if dtype.kind not in "iu":
+        return
+    info = np.iinfo(dtype)
+    for v in (start, end):
+        lo, hi = dt.int_range(dtype) if isinstance(v, (int, np.integer)) else (info.min, info.max)
+        if not lo <= v <= hi:
+            raise RuntimeError(f"{op}: bound {v!r} cannot be converted to type {dtype} without overflow")
 
 
 def _space_dtype(start, end, dtype, op):

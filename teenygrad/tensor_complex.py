@@ -25,8 +25,16 @@ def _imag(self):
     return C.Imag.apply(self)
 
 
-Tensor.real = property(_real)
-Tensor.imag = property(_imag)
+def _set_real(self, value):
+    _real(self).copy_(value)  # torch: x.real = v writes v into the real part (into x itself for a real x)
+
+
+def _set_imag(self, value):
+    _imag(self).copy_(value)
+
+
+Tensor.real = property(_real, _set_real)
+Tensor.imag = property(_imag, _set_imag)
 
 
 @_method
@@ -114,6 +122,9 @@ def view_as_complex(input):
     if any(s % (2 * d.itemsize) for s, n in zip(d.strides[:-1], d.shape[:-1]) if n > 1):
         raise RuntimeError(f"view_as_complex: Tensor must have a stride divisible by 2 for all but last dimension, "
                            f"got strides {tuple(s // d.itemsize for s in d.strides)}")
+    if input.storage_offset() % 2:  # a complex element would start half-way into one of its memory's
+        raise RuntimeError(f"view_as_complex: Tensor must have a storage_offset divisible by 2, got "
+                           f"{input.storage_offset()}")
     return C.ViewAsComplex.apply(input)
 
 
