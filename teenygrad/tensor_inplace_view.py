@@ -3,7 +3,7 @@ strides, as torch's do, so the tensor becomes a view of its old self. torch coun
 counter moves): graphs that saved the tensor refuse their backward afterwards, as after any in-place op."""
 from weakref import ref as _weakref
 from .tensor import Tensor, _gstate
-from .tensor_inplace import _bump, _multi_view_of, _rebind
+from .tensor_inplace import _bump, _multi_view_of, _nograd_root, _rebind
 
 _LEAF = ("{op}: a leaf Variable that requires grad is being used in an in-place operation; wrap it in "
          "teenygrad.no_grad() or use .data")
@@ -36,8 +36,11 @@ def _inplace_view(self, view, op):
     elif self._ctx is not None:  # a graph tensor under no_grad: as torch, only the shape changes
         self._data = probe
         _bump(self)
+        _forget_nograd_recipes(self)
         return self
     else:
+        if "_nograd_of" in self.__dict__:  # a view taken under no_grad: the view op that made it no longer does
+            self._nograd_of = (self._nograd_of[0], None, None)
         old = Tensor._wrap(self._data)
         old._written = self._written
         _hand_over(self, old)
@@ -51,6 +54,15 @@ def _inplace_view(self, view, op):
     return self
 
 
+def _forget_nograd_recipes(t):
+    """t's shape changed in place without a graph: the views taken under no_grad of it can no longer be taken again
+    from it (tensor_inplace._retake_nograd_views) by the view op that made them; they keep the memory they view."""
+    for r in _nograd_root(t).__dict__.get("_nograd_views", ()):
+        v = r()
+        if v is not None and v._nograd_of[0] is t:
+            v._nograd_of = (t, None, None)
+
+
 def _view_of_leaf(t):
     """Whether graph tensor t is a view (or a view of a view) of a leaf."""
     while t is not None and t._ctx is not None:
@@ -62,9 +74,14 @@ def _hand_over(t, old):
     """old, holding t's current value, takes t's place: t's views, aliases, plain-view recipe, shared counter and
     kept memory (tensor_inplace._take) move to it, and where t is on its base's list of views, old is instead (a view taken under no_grad stays one)."""
     d, od = t.__dict__, old.__dict__
-    for k in ("_views", "_aliases", "_recipe", "_shares", "_keeps_memory", "_nwrites", "_counted_by", "_custom_views"):
+    for k in ("_views", "_aliases", "_recipe", "_shares", "_keeps_memory", "_nwrites", "_counted_by", "_custom_views",
+              "_nograd_views"):
         if k in d:
             od[k] = d.pop(k)
+    for r in _nograd_root(old).__dict__.get("_nograd_views", ()):  # the views taken under no_grad of t view old
+        v = r()
+        if v is not None and v._nograd_of[0] is t:
+            v._nograd_of = (old,) + v._nograd_of[1:]
     for r in od.get("_views", ()):  # they are views of old now
         v = r()
         if v is None:
