@@ -358,6 +358,14 @@ def _plain_view(out, base, fn, **kw):
         bd = base.__dict__
         if base._requires_grad:  # as torch's: the view requires grad too, with no graph behind it, so an in-place
             out._requires_grad = True  # op on it with grad on is refused (as a leaf's) instead of going unrecorded
+            out._nograd_of = (base, fn, kw)
+            if base._ctx is None:  # a leaf (a parameter), or a view of one taken so: the leaf's stamps, count and list
+                leaf = base if "_recipe" not in bd else bd["_shares"]() if "_nograd_of" in bd and \
+                    "_counted_by" not in bd else None
+                if leaf is not None:
+                    d["_shares"] = _weakref(leaf)
+                    _weak_append(leaf.__dict__.setdefault("_nograd_views", []), out)
+                    return out
             d["_shares"], d["_counted_by"] = _weakref(_holder(base)), _weakref(_counter_owner(base))
             _watch_nograd_view(out, base, fn, kw)
             return out
