@@ -3,7 +3,7 @@ strides, as torch's do, so the tensor becomes a view of its old self. torch coun
 counter moves): graphs that saved the tensor refuse their backward afterwards, as after any in-place op."""
 from weakref import ref as _weakref
 from .tensor import Tensor, _gstate
-from .tensor_inplace import _bump, _multi_view_of, _nograd_root, _rebind
+from .tensor_inplace import _bump, _keeps_memory, _multi_view_of, _nograd_root, _rebind
 
 _LEAF = ("{op}: a leaf Variable that requires grad is being used in an in-place operation; wrap it in "
          "teenygrad.no_grad() or use .data")
@@ -33,14 +33,16 @@ def _inplace_view(self, view, op):
         _hand_over(self, old)
         new = view(old)  # a graph view of old (tensor._as_view), on old's list of views
         _rebind(self, new._data, new._ctx)
-    elif self._ctx is not None:  # a graph tensor under no_grad: as torch, only the shape changes
+    elif self._ctx is not None or "_nograd_view" in self.__dict__ and "_views" not in self.__dict__:
+        # a graph tensor under no_grad, or a view taken under no_grad with no views of its own: as torch, only the
+        # shape changes (the view keeps sharing its base's version counter)
+        if self._ctx is not None and _keeps_memory(self):  # the new shape views memory still its own: in-place
+            self._keeps_memory = True                         # results with a graph still go there
         self._data = probe
         _bump(self)
         _forget_nograd_recipes(self)
         return self
     else:
-        if "_nograd_of" in self.__dict__:  # a view taken under no_grad: the view op that made it no longer does
-            self._nograd_of = (self._nograd_of[0], None, None)
         old = Tensor._wrap(self._data)
         old._written = self._written
         _hand_over(self, old)
@@ -56,7 +58,10 @@ def _inplace_view(self, view, op):
 
 def _forget_nograd_recipes(t):
     """t's shape changed in place without a graph: the views taken under no_grad of it can no longer be taken again
-    from it (tensor_inplace._retake_nograd_views) by the view op that made them; they keep the memory they view."""
+    from it (tensor_inplace._retake_nograd_views) by the view op that made them, nor t (if it is one) from its base;
+    they keep the memory they view."""
+    if "_nograd_of" in t.__dict__:
+        t._nograd_of = (t._nograd_of[0], None, None)
     for r in _nograd_root(t).__dict__.get("_nograd_views", ()):
         v = r()
         if v is not None and v._nograd_of[0] is t:

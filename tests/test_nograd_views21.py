@@ -12,13 +12,17 @@ taken of it in grad mode, kept the old values too); using such a view in a graph
 a silent None gradient where torch refuses (grad_fn=<Invalid>: "A view was created in no_grad mode and its base or
 another view of its base has been modified inplace ..."); torch refuses it after a write under no_grad too (an
 optimizer-style step on the leaf), and after a write through the view itself; and zero_, fill_, copy_, setitem and
-the random fills on a no_grad view with grad mode on were refused as "a leaf Variable" (torch names the no_grad view).
+the random fills on a no_grad view with grad mode on were refused as "a leaf Variable" (torch names the no_grad view);
+t_() / transpose_ / unsqueeze_ on a no_grad view of a graph tensor split its version counter from its base's.
 
 Where teenygrad differs on purpose: torch refuses such a view as soon as it is used (v * 2, v.sum() read its
 grad_fn), teenygrad where a backward (or autograd.grad) reaches it, as for the custom Function outputs of
 test_custom_function21 (no check on the hot path of every op); reading v.grad_fn refuses as torch, and the sweep reads
 it before each use. An in-place op with grad mode on a graph view of a no_grad view is refused with teenygrad's own
-wording."""
+wording. Left as is: where the tensor's array is not its own (F.linear's output) and its shape, or the no_grad view's,
+was changed in place under no_grad (t_(), transpose_, ...) before an in-place op with a graph on it, the view keeps
+the old values (the view op cannot take it again from the new value; as before this landing); and t_() under
+no_grad on a detach() alias of a graph tensor still splits its version counter from the tensor's (torch shares it)."""
 import random
 
 import numpy as np
@@ -163,16 +167,41 @@ def test_nograd_views_without_a_write_or_of_plain_tensors_run_as_torch():
     assert case(tg) == case(torch)
 
 
-def test_t_inplace_moves_the_nograd_views_with_the_value_as_torch():
-    """t_() hands a tensor's views over to its old value: the no_grad views of it go with them"""
-    def case(L):
+@pytest.mark.parametrize("root,case", [(r, c) for r in ("mul", "linear") for c in ("view_t_", "root_t_", "root_t_nograd",
+                                                                               "nograd_view_t_")
+                                       if not (r == "linear" and c in ("root_t_nograd", "nograd_view_t_"))])
+def test_in_place_view_ops_keep_the_nograd_views_on_their_memory_as_torch(root, case):
+    """t_() hands a tensor's views over to its old value: the no_grad views of it go with them; t_() under no_grad on
+    a graph tensor leaves its memory its own (its in-place results still go there, for its no_grad views to see)"""
+    def case_of(L):
         x = L.arange(6.0, dtype=L.float64).reshape(2, 3).requires_grad_()
-        b = x * 1
+        r = x * 1 if root == "mul" else L.nn.functional.linear(x, L.eye(3, dtype=L.float64, requires_grad=True))
+        b = r[:, :] if case == "view_t_" else r
         with L.no_grad():
-            v = b[0]
-        b.t_()
-        b.mul_(2)
-        return v.tolist(), b.tolist(), v._version
+            v = b[0] if case != "nograd_view_t_" else b[:, :2]
+            if case == "nograd_view_t_":
+                v.t_()
+            elif case == "root_t_nograd":
+                b.t_()
+        if case in ("view_t_", "root_t_"):
+            b.t_()
+        r.mul_(2)
+        return v.tolist(), r.tolist(), v._version
+    assert case_of(tg) == case_of(torch)
+
+
+@pytest.mark.parametrize("op", ["t_", "transpose_", "unsqueeze_"])
+def test_in_place_view_op_on_a_nograd_view_keeps_the_shared_version_counter_as_torch(op):
+    """t_() on a view taken under no_grad of a graph tensor split its version counter from its base's: the base's
+    _version missed the t_() and the view's the later writes to the base"""
+    def case(L):
+        p = L.arange(6.0).reshape(2, 3).requires_grad_() * 1
+        with L.no_grad():
+            v = p[:, :2]
+            getattr(v, op)(*{"t_": (), "transpose_": (0, 1), "unsqueeze_": (0,)}[op])
+        first = v._version, p._version
+        p.mul_(2)
+        return first, v._version, p._version, v.tolist()
     assert case(tg) == case(torch)
 
 
