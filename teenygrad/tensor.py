@@ -252,6 +252,8 @@ class Tensor:
     @property
     def grad_fn(self):
         ctx = self._ctx
+        if ctx is not None and ctx.invalid:  # a no_grad view whose memory was written: torch refuses to read it
+            ctx.backward(None)
         return ctx.parents[0] if ctx is not None and ctx.is_output_slot else ctx  # one node for all the outputs
 
     def _named(self, name):

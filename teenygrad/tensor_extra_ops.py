@@ -10,6 +10,7 @@ from . import dtype as dt
 from ._arrays import on_device_of
 from .ops import elementwise as E, extra as X
 from .tensor import Tensor, _gstate, _norm_dim, _shape_arg, _shared_memory_error
+from .tensor_inplace import _leaf_error
 from .tensor_ops import _float_unary, _inplace_variant, _method
 from .tensor_sort import _quantile
 
@@ -288,7 +289,7 @@ def _fill_random(self, op, draw, generator, floating=True):
     if self._data.dtype.kind == "c":  # integers drawn into a complex tensor: torch has no such kernel
         raise RuntimeError(f"{op}: expects an integral, floating point or bool tensor, got {self.dtype}")
     if self.requires_grad and self._ctx is None and _gstate["enabled"]:
-        raise RuntimeError(f"{op}: a leaf Variable that requires grad is being used in an in-place operation")
+        raise _leaf_error(self, op)
     g = gen_of(generator)
     vals = draw_like(self.shape, self._data.strides, lambda n: draw(g, n))
     vals = on_device_of(self._data, cast_sample(vals, self._data.dtype))

@@ -7,7 +7,7 @@ from . import dtype as dt
 from .ops import elementwise as E
 from ._arrays import on_device_of, to_host
 from .tensor import Tensor, _gstate, _move, _shared_memory_error
-from .tensor_inplace import _bump, _fill_value
+from .tensor_inplace import _bump, _fill_value, _leaf_error
 from .random import largest_finite
 
 
@@ -73,8 +73,7 @@ def _write_sample(self, sample, op):
     sample = cast_sample(sample, self._data.dtype)
     if self.requires_grad and _gstate["enabled"]:
         if self._ctx is None:
-            raise RuntimeError(f"{op}: a leaf Variable that requires grad is being used in an in-place operation; "
-                               "wrap it in teenygrad.no_grad() or use .data")
+            raise _leaf_error(self, op)
         vals = on_device_of(self._data, sample.astype(self._data.dtype))
         return self._inplace(E.Piecewise.apply(self._pre_inplace(), fn=lambda x: vals), op)
     try:

@@ -12,7 +12,7 @@ from .ops import index as I
 from ._arrays import contiguous, on_device_of, xp_of, to_host
 from .tensor import Tensor, _as_view, _norm_dim, _check_same_device, _shared_memory_error
 from .tensor_ops import _method
-from .tensor_inplace import _plain_view, _fill_value, _overlaps
+from .tensor_inplace import _plain_view, _fill_value, _leaf_error, _overlaps
 from .tensor_inplace_math import _no_graph_write
 from .tensor_movement import _bool_mask
 from .tensor_views import _with_byte_strides
@@ -252,7 +252,7 @@ def _setitem(self, index, value, op="setitem"):
                            f"{target_shape}") from None
     if _gstate["enabled"] and (self._requires_grad or v.requires_grad):
         if self._ctx is None and self._requires_grad:
-            raise RuntimeError(f"{op}: a leaf Variable that requires grad is being used in an in-place operation")
+            raise _leaf_error(self, op)
         # through _inplace, as the other in-place ops: a view passes it to its base, a base to its views
         self._inplace(I.SetItem.apply(self._pre_inplace(), v._cast(self.dtype), index=index, then=then), op)
         return

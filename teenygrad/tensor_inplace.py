@@ -17,8 +17,7 @@ from .tensor import Tensor, E, _is_view_of, _gstate, _move, _needs_grad, _shared
 def _inplace(self, result, op):
     if _gstate["enabled"] and (self._requires_grad or result.requires_grad):
         if self._ctx is None and self._requires_grad and "_nograd_view" not in self.__dict__:
-            raise RuntimeError(f"{op}: a leaf Variable that requires grad is being used in an in-place "
-                               "operation; wrap it in teenygrad.no_grad() or use .data")
+            raise _leaf_error(self, op)
         if result._data.dtype != self._data.dtype or result._data.shape != self._data.shape:
             result = _fit(self, result, op)  # x.add_(y): x keeps its dtype and shape, as torch's in-place ops
         if "_nograd_view" in self.__dict__:
@@ -64,6 +63,17 @@ def _inplace(self, result, op):
         return self
     _store(self, result._data, op)
     return self
+
+
+def _leaf_error(t, op):
+    """The refusal of an in-place op with grad mode on leaf t, which requires grad; a view taken under no_grad of a
+    tensor that requires grad also is one (no graph behind it), and torch's message names it so."""
+    if "_nograd_view" in t.__dict__:
+        return RuntimeError(f"{op}: a view was created in no_grad mode and is being modified inplace with grad mode "
+                            "enabled (ambiguous, torch forbids it); take the view outside no_grad, or do the in-place "
+                            "op inside it")
+    return RuntimeError(f"{op}: a leaf Variable that requires grad is being used in an in-place operation; wrap it in "
+                        "teenygrad.no_grad() or use .data")
 
 
 def _multi_view_of(t):
@@ -130,11 +140,13 @@ def _share_node(t, ctx):
 
 
 def _keeps_memory(t):
-    """Whether graph tensor t's in-place results go into its memory (_take). A tensor with aliases only when the
-    array is its own: an op's output may be a view of another tensor's memory, which must not change."""
+    """Whether graph tensor t's in-place results go into its memory (_take). A tensor with aliases or views taken
+    under no_grad only when the array is its own: an op's output may be a view of another tensor's memory, which must
+    not change (those views are taken again from the new value instead, _retake_nograd_views)."""
     d = t.__dict__
     a = t._data  # a cupy array's flags have no `writeable`: it always is
-    return (type(a) is not np.ndarray or a.flags.writeable) and ("_keeps_memory" in d or "_aliases" in d and t._data.base is None)
+    return (type(a) is not np.ndarray or a.flags.writeable) and (
+        "_keeps_memory" in d or ("_aliases" in d or "_nograd_views" in d) and t._data.base is None)
 
 
 def _memory_kept(t):
@@ -227,6 +239,9 @@ def _count_write(t):
     views = d.get("_custom_views")
     if views:  # outputs of custom Functions that view this memory: their graphs go stale, as torch's
         _stale_custom_views(views)
+    views = d.get("_nograd_views")
+    if views:  # views taken under no_grad of a tensor that requires grad: they can no longer be used in a graph
+        _stale_nograd_views(views)
 
 
 def _counter_owner(t):
@@ -309,12 +324,16 @@ def _write_through(view, result, op):
 
 def _refuse_view_of_leaf(base, op):
     """An in-place op with a graph on a view whose root (base, or what base is a view of) is a leaf that requires
-    grad is refused, as torch."""
-    while base._ctx is not None:
+    grad, or a view of one taken under no_grad (invalid or not), is refused, as torch."""
+    while "_nograd_view" not in base.__dict__ and base._ctx is not None:
         up = _view_base(base)
         if up is None:
             return
         base = up
+    if "_nograd_view" in base.__dict__:
+        raise RuntimeError(f"{op}: a view of a view which was created in no_grad mode is being modified inplace "
+                           "with grad mode enabled (ambiguous, torch forbids it); take the view outside no_grad, "
+                           "or do the in-place op inside it")
     if base.requires_grad:
         raise RuntimeError(f"{op}: a view of a leaf Variable that requires grad is being used in an in-place "
                            "operation; wrap it in teenygrad.no_grad() or use .data")
@@ -339,6 +358,17 @@ def _plain_view(out, base, fn, **kw):
         bd = base.__dict__
         if base._requires_grad:  # as torch's: the view requires grad too, with no graph behind it, so an in-place
             out._requires_grad = True  # op on it with grad on is refused (as a leaf's) instead of going unrecorded
+            out._nograd_of = (base, fn, kw)
+            if base._ctx is None:  # a leaf (a parameter), or a view of one taken so: the leaf's stamps, count and list
+                leaf = base if "_recipe" not in bd else bd["_shares"]() if "_nograd_of" in bd and \
+                    "_counted_by" not in bd else None
+                if leaf is not None:
+                    d["_shares"] = _weakref(leaf)
+                    _weak_append(leaf.__dict__.setdefault("_nograd_views", []), out)
+                    return out
+            d["_shares"], d["_counted_by"] = _weakref(_holder(base)), _weakref(_counter_owner(base))
+            _watch_nograd_view(out, base, fn, kw)
+            return out
         if base._ctx is None:
             if "_recipe" not in bd:
                 d["_shares"] = _weakref(base)
@@ -421,8 +451,14 @@ def _refresh_views(base):
                 _follow_holder(a, base)
                 _repoint_plain_views(a)
     views = base.__dict__.get("_views")
-    if not views:
-        return
+    if views:
+        _refresh_graph_views(base, views)
+    ng = base.__dict__.get("_nograd_views")
+    if ng:
+        _retake_nograd_views(ng)
+
+
+def _refresh_graph_views(base, views):
     live = []
     for r in views:
         v = r()
@@ -443,6 +479,83 @@ def _refresh_views(base):
         live.append(r)
         _refresh_views(v)
     base._views = live
+
+
+class _Invalid(Function):
+    """Stands for a view taken under no_grad of a tensor that requires grad, once its memory is written (torch's
+    grad_fn=<Invalid>): the view has no graph to rebase onto the write, so differentiating through it raises. It
+    keeps the view's base (`base`, `src`), so that writes through the view still reach the base's memory stamps."""
+    saves_inputs = False
+    invalid = True
+
+    def name(self):
+        return "Invalid"
+
+    def backward(self, g):
+        raise RuntimeError("A view was created in no_grad mode and its base or another view of its base has been "
+                           "modified inplace with grad mode enabled. Given that this use case is ambiguous and "
+                           "error-prone, it is forbidden. You can clarify your code by moving both the view and the "
+                           "inplace either both inside the no_grad block (if you don't want the inplace to be "
+                           "tracked) or both outside (if you want the inplace to be tracked).")
+
+    backward_graph = backward
+
+
+def _watch_nograd_view(out, base, fn, kw):
+    """out: a view taken under no_grad of `base`, which requires grad (or a graph view of such a view, taken by
+    fn(base, **kw)). As torch's it shares base's memory and goes invalid at the next write to it
+    (_stale_nograd_views). The tensor at the root of its views keeps it on a list:
+    an in-place op with a graph that rebinds the root to a new array takes out again from it (_retake_nograd_views);
+    the tensor counting the memory's writes keeps it too, to invalidate it."""
+    out._nograd_of = (base, fn, kw)
+    root = _nograd_root(base)
+    _weak_append(root.__dict__.setdefault("_nograd_views", []), out)
+    owner = _counter_owner(out)
+    if owner is not root:
+        _weak_append(owner.__dict__.setdefault("_nograd_views", []), out)
+
+
+def _nograd_root(t):
+    """The tensor at the root of t's graph views and no_grad views: where the no_grad views of them are listed."""
+    while True:
+        if t._ctx is not None and _view_base(t) is not None:
+            t = _view_base(t)
+        elif "_nograd_of" in t.__dict__:
+            t = t._nograd_of[0]
+        else:
+            return t
+
+
+def _stale_nograd_views(refs):
+    """The memory these no_grad views share was written: from now on each stands for a node that refuses its backward
+    (_Invalid); graphs that used them before keep what they recorded, as torch's."""
+    for r in refs:
+        v = r()
+        if v is None or v._ctx is not None and v._ctx.invalid or "_nograd_of" not in v.__dict__:
+            continue  # gone, invalid already, or a custom Function's output (custom._alias_input)
+        base = v._nograd_of[0]
+        node = _Invalid()
+        # its base's node (or leaf) as input: autograd.grad(..., inputs) reaches it, and refuses, as torch
+        node.parents, node.needs_input_grad, node.base, node.src = [base._ctx or base], [True], base, base._data
+        v._ctx = node
+
+
+def _retake_nograd_views(refs):
+    """The root of these no_grad views was rebound to a new array (an in-place op with a graph on a tensor whose
+    array is not its own, _keeps_memory): each view is taken again from its base's new value, in the order they were
+    taken (a view's base first), with the aliases and graph views of it."""
+    for r in refs:
+        v = r()
+        if v is None or "_nograd_of" not in v.__dict__:
+            continue
+        base, fn, kw = v._nograd_of
+        if fn is None or _is_view_of(v._data, base._data):  # base's shape changed in place since (t_() under
+            continue  # no_grad: tensor_inplace_view), or the root kept its memory (or base was taken again already)
+        v._data = fn.__new__(fn).forward(base._data, **kw)
+        if v._ctx is not None:
+            v._ctx.src = base._data
+        if "_views" in v.__dict__ or "_aliases" in v.__dict__:
+            _refresh_views(v)
 
 
 def _repoint_plain_views(t):
@@ -563,7 +676,7 @@ def fill_(self, value):
         raise RuntimeError(f"fill_: only supports 0-dimension value tensor but got tensor with {value.ndim} "
                            f"dimensions")
     if self._requires_grad and self._ctx is None and _gstate["enabled"]:
-        raise RuntimeError("fill_: a leaf Variable that requires grad is being used in an in-place operation")
+        raise _leaf_error(self, "fill_")
     if isinstance(value, Tensor) and value.requires_grad and _gstate["enabled"] and self._data.dtype.kind in "fc":
         # a 0-d value in a graph: it takes the sum of the gradient, the old value a zero one (torch's FillBackward)
         new = value._cast(self.dtype).expand(self.shape)
@@ -614,7 +727,7 @@ def _writable_view(a, op):
 
 def copy_(self, src):
     if self._requires_grad and self._ctx is None and _gstate["enabled"]:
-        raise RuntimeError("copy_: a leaf Variable that requires grad is being used in an in-place operation")
+        raise _leaf_error(self, "copy_")
     s = src._data if isinstance(src, Tensor) else np.asarray(src)
     try:
         ok = np.broadcast_shapes(self.shape, s.shape) == self.shape
@@ -653,7 +766,7 @@ def masked_fill_(self, mask, value):
     return self._inplace(self._pre_inplace().masked_fill(mask, value), "masked_fill_")
 
 _LOCAL = ("_views", "_aliases", "_recipe", "_shares", "_nograd_view", "_keeps_memory", "_pending_original",
-          "_counted_by", "_nwrites", "_custom_views")  # a copy's memory has seen no in-place write
+          "_counted_by", "_nwrites", "_custom_views", "_nograd_views", "_nograd_of")  # a copy's memory has seen no in-place write
 
 
 def __getstate__(self):

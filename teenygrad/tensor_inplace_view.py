@@ -3,7 +3,7 @@ strides, as torch's do, so the tensor becomes a view of its old self. torch coun
 counter moves): graphs that saved the tensor refuse their backward afterwards, as after any in-place op."""
 from weakref import ref as _weakref
 from .tensor import Tensor, _gstate
-from .tensor_inplace import _bump, _multi_view_of, _rebind
+from .tensor_inplace import _bump, _keeps_memory, _multi_view_of, _nograd_root, _rebind
 
 _LEAF = ("{op}: a leaf Variable that requires grad is being used in an in-place operation; wrap it in "
          "teenygrad.no_grad() or use .data")
@@ -33,9 +33,14 @@ def _inplace_view(self, view, op):
         _hand_over(self, old)
         new = view(old)  # a graph view of old (tensor._as_view), on old's list of views
         _rebind(self, new._data, new._ctx)
-    elif self._ctx is not None:  # a graph tensor under no_grad: as torch, only the shape changes
+    elif self._ctx is not None or "_nograd_view" in self.__dict__ and "_views" not in self.__dict__:
+        # a graph tensor under no_grad, or a view taken under no_grad with no views of its own: as torch, only the
+        # shape changes (the view keeps sharing its base's version counter)
+        if self._ctx is not None and _keeps_memory(self):  # the new shape views memory still its own: in-place
+            self._keeps_memory = True                         # results with a graph still go there
         self._data = probe
         _bump(self)
+        _forget_nograd_recipes(self)
         return self
     else:
         old = Tensor._wrap(self._data)
@@ -51,6 +56,18 @@ def _inplace_view(self, view, op):
     return self
 
 
+def _forget_nograd_recipes(t):
+    """t's shape changed in place without a graph: the views taken under no_grad of it can no longer be taken again
+    from it (tensor_inplace._retake_nograd_views) by the view op that made them, nor t (if it is one) from its base;
+    they keep the memory they view."""
+    if "_nograd_of" in t.__dict__:
+        t._nograd_of = (t._nograd_of[0], None, None)
+    for r in _nograd_root(t).__dict__.get("_nograd_views", ()):
+        v = r()
+        if v is not None and v._nograd_of[0] is t:
+            v._nograd_of = (t, None, None)
+
+
 def _view_of_leaf(t):
     """Whether graph tensor t is a view (or a view of a view) of a leaf."""
     while t is not None and t._ctx is not None:
@@ -62,9 +79,14 @@ def _hand_over(t, old):
     """old, holding t's current value, takes t's place: t's views, aliases, plain-view recipe, shared counter and
     kept memory (tensor_inplace._take) move to it, and where t is on its base's list of views, old is instead (a view taken under no_grad stays one)."""
     d, od = t.__dict__, old.__dict__
-    for k in ("_views", "_aliases", "_recipe", "_shares", "_keeps_memory", "_nwrites", "_counted_by", "_custom_views"):
+    for k in ("_views", "_aliases", "_recipe", "_shares", "_keeps_memory", "_nwrites", "_counted_by", "_custom_views",
+              "_nograd_views"):
         if k in d:
             od[k] = d.pop(k)
+    for r in _nograd_root(old).__dict__.get("_nograd_views", ()):  # the views taken under no_grad of t view old
+        v = r()
+        if v is not None and v._nograd_of[0] is t:
+            v._nograd_of = (old,) + v._nograd_of[1:]
     for r in od.get("_views", ()):  # they are views of old now
         v = r()
         if v is None:

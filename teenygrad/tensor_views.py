@@ -17,6 +17,9 @@ def _as_view(out, base):
             ctx.copied = True
         elif base._ctx is not None:
             _weak_append(base.__dict__.setdefault("_views", []), out)
+        elif "_nograd_of" in base.__dict__:  # a view of a view taken under no_grad: it goes invalid with it, as torch's
+            from .tensor_inplace import _watch_nograd_view
+            _watch_nograd_view(out, base, type(ctx), ctx.view_kwargs())
     return out
 
 

@@ -450,6 +450,7 @@ def _alias_input(view, args):
     from ..tensor import Tensor
     from ..tensor_inplace import _view_base, _counter_owner
     from ..tensor_views import _is_view_of, _weak_append
+    view.__dict__.pop("_nograd_of", None)  # it goes stale as an output (below), not as a view taken under no_grad
     for a in args:
         if isinstance(a, Tensor) and (view._data is a._data or _is_view_of(view._data, a._data)):
             while a._ctx is not None and _view_base(a) is not None:

@@ -95,6 +95,7 @@ class Function:
         t._ctx = self
         return t
 
+    invalid = False  # stands for a view that can no longer be used in a graph (tensor_inplace._Invalid)
     is_output_slot = False  # output i of a multi-output custom Function (custom._OutputSlot): torch shows its node
     retained_by = None  # the output tensor, when retain_grad or register_hook asks backward to stop at its gradient
     # (hooks.NO_OUTPUT for a node with Node hooks only)
