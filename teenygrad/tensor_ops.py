@@ -121,8 +121,8 @@ def _piecewise(name, fn):
             if name == "sign":
                 return self.clone()
             raise NotImplementedError(f"{name}: not implemented for bool tensors")
-        return E.Piecewise.apply(self, fn=fn)
-    op.__name__ = name
+        return E.Piecewise.apply(self, fn=fn)._named(torch_name)
+    op.__name__, torch_name = name, name.capitalize() + "Backward0"
     setattr(Tensor, name, op)
 
 
@@ -213,7 +213,8 @@ def fmod(self, other):
     """C's fmod: the remainder takes the sign of self (remainder / % take the sign of other)."""
     a, b = self._other(other, "fmod")
     _check_modulo(a, b, "fmod")
-    return E.Fmod.apply(a, b)
+    out = E.Fmod.apply(a, b)
+    return out._named("FmodBackward1") if isinstance(other, Tensor) else out  # Backward0: fmod by a number
 
 
 @_method

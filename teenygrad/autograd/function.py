@@ -54,9 +54,8 @@ class Function:
     def next_functions(self):
         """(node, output number) per input, as torch gives: the input's grad_fn, an AccumulateGrad for a leaf that
         requires grad, None for one that doesn't. Empty once backward has freed the graph."""
-        from .torch_names import AccumulateGrad
-        return tuple(((p.parents[0], p.i) if p.is_output_slot else (p, 0)) if isinstance(p, Function) else
-                     ((AccumulateGrad(p), 0) if p.requires_grad else (None, 0)) for p in self.parents or ())
+        from .torch_names import next_functions
+        return next_functions(self)
 
     def register_prehook(self, fn):
         """fn(grad_outputs) -> None or the grad_outputs to use instead, run before this node's backward (after its
@@ -95,6 +94,7 @@ class Function:
         t._ctx = self
         return t
 
+    hidden_in_graph = False  # a node torch has no counterpart for (in-place ops' _Original): next_functions looks through
     is_output_slot = False  # output i of a multi-output custom Function (custom._OutputSlot): torch shows its node
     retained_by = None  # the output tensor, when retain_grad or register_hook asks backward to stop at its gradient
     # (hooks.NO_OUTPUT for a node with Node hooks only)
