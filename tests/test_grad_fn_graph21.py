@@ -4,28 +4,34 @@ of a multi-output node's pieces, AccumulateGrad nodes and their .variable) compa
 to the leaves, over ~100 ops and layers and over random chains of them (twenty-first landing).
 
 What the sweep found and fixed (in autograd/torch_names.py, read only when asked): next_functions followed
-teenygrad's parents, so x * 0.5 showed one input (torch: [x, None]), 2 + x and 3 * x had the number first,
-1 - x and 2 ** x showed the number, where(c, x, y) showed its condition, masked_fill its mask, layer_norm /
-group_norm / batch_norm without weight and bias one input (torch: three, None where not given), conv without bias
-two, F.linear [x, w, b] (torch's addmm: [b, x, w.t()], now with a TBackward0 stand-in), x.square() x twice (torch's pow: x once), stack its
-inputs' Unsqueezes, unbind the Split under it, prod() the flattening View, x.fmod(2) / x % 2 the number; an in-place
-op on an intermediate showed a node torch has none of (_Original) between it and the value it overwrote; every
-piece of split / chunk / unbind read output number 0 (torch: the piece's number); every call of next_functions made a
-new AccumulateGrad for a leaf, so a drawer telling nodes apart by id() drew a leaf once per use. A Node's
+teenygrad's parents, so x * 0.5 showed one input (torch: [x, None]), 2 + x and 3 * x had the number first, 1 - x and
+2 ** x showed the number, where(c, x, y) showed its condition, masked_fill its mask, layer_norm / group_norm /
+batch_norm without weight and bias one input (torch: three, None where not given), conv without bias two, F.linear
+[x, w, b] (torch's addmm: [b, x, w.t()], now with a TBackward0 stand-in), x.square() x twice (torch's pow: x once),
+stack its inputs' Unsqueezes, unbind the Split under it, prod() the flattening View, x.fmod(2) / x % 2 the number;
+an in-place op on an intermediate showed a node torch has none of (_Original) between it and the value it overwrote;
+every piece of split / chunk / unbind read output number 0 (torch: the piece's number); every call of next_functions
+made a new AccumulateGrad for a leaf, so a drawer telling nodes apart by id() drew a leaf once per use. A Node's
 register_hook saw grad_inputs in teenygrad's parents order and count, now in next_functions' (torch's) order.
-Names: sign / floor / ceil / trunc read PiecewiseBackward0, fmod / remainder by a tensor FmodBackward0 (torch:
-Backward1), prod along a dim ProdBackward0 (torch: ProdBackward1, prod() ProdBackward0), scatter_add ScatterBackward0.
+grad_fn.metadata and _saved_self / _saved_other / _saved_mat2 / _saved_result (mul, div, matmul, tanh, exp, sigmoid)
+did not exist. CPU dropout read NativeDropoutBackward0 [x] (torch 2.13's CPU dropout is a Mul: MulBackward0 [x,
+None]). Names: sign / floor / ceil / trunc read PiecewiseBackward0, fmod / remainder by a tensor FmodBackward0
+(torch: Backward1), prod along a dim ProdBackward0 (torch: ProdBackward1, prod() ProdBackward0), scatter_add
+ScatterBackward0.
 
 What remains different (teenygrad's graph has other nodes than torch's; changing them means changing the ops):
 F.linear's TBackward0 is a stand-in that takes no hooks (a Node hook on the Addmm gets w's gradient, torch's
-w.t()'s), and 3-D linear is one node (torch: View -> Addmm -> View of the input); batched / broadcast matmul and einsum are one node (torch: a chain of
-Expand / View / Bmm / UnsafeView / Permute); outer is a Mul of two Unsqueezes (torch: View); split / chunk / unbind
-make a node per piece (torch: one node with an output number per piece); composite ops show their inner nodes:
-add(alpha=), lerp, addcmul, frac, mish, repeat, normalize, adaptive_avg_pool, linalg.cross, nll_loss,
-binary_cross_entropy(_with_logits) (their named top node sits on the graph of the formula), cross_entropy is one
-fused node (torch: NllLoss -> LogSoftmax); x[:, -1, None] is one Unsqueeze (torch: Unsqueeze -> Select); round is
-PiecewiseBackward0; x[i] = v is SetItemBackward0 (torch: CopySlices); the grad_fn's _saved_self / _saved_other ...
-attributes do not exist."""
+w.t()'s), and 3-D linear is one node (torch: View -> Addmm -> View of the input); batched / broadcast matmul and
+einsum are one node (torch: a chain of Expand / View / Bmm / UnsafeView / Permute); outer is a Mul of two Unsqueezes
+(torch: View); split / chunk / unbind make a node per piece (torch: one node with an output number per piece);
+composite ops show their inner nodes: add(alpha=), lerp, addcmul, frac, mish, repeat, normalize, adaptive_avg_pool,
+linalg.cross, nll_loss, binary_cross_entropy(_with_logits) (their named top node sits on the graph of the formula),
+cross_entropy is one fused node (torch: NllLoss -> LogSoftmax); x[:, -1, None] is one Unsqueeze (torch: Unsqueeze ->
+Select); round is PiecewiseBackward0; x[i] = v is SetItemBackward0 (torch: CopySlices); masked_fill with a tensor
+value is WhereBackward0 (torch: MaskedFillBackward1); type(grad_fn).__name__ is teenygrad's class name (Tanh; torch:
+TanhBackward0: the classes' own names are what teenygrad's errors and tables read); _saved_<name> exists only for
+mul, div, matmul, tanh, exp and sigmoid; nn.LSTM / GRU are graphs of small ops (torch: one MkldnnRnnLayer node whose
+outputs are numbered)."""
 import random
 
 import numpy as np
@@ -151,6 +157,8 @@ _case("gelu", [S], lambda L, x: F(L).gelu(x.tanh(), approximate="tanh"))
 _case("silu", [S], lambda L, x: F(L).silu(x.tanh()))
 _case("leaky_relu", [S], lambda L, x: F(L).leaky_relu(x.tanh(), 0.1))
 _case("softplus", [S], lambda L, x: F(L).softplus(x.tanh()))
+_case("dropout", [S], lambda L, x: F(L).dropout(x.tanh(), 0.5, training=True))
+_case("dropout_module", [("g", (2, 3, 4))], lambda L, x: L.nn.Dropout(0.1)(x))
 _case("dropout_eval", [S], lambda L, x: F(L).dropout(x.tanh(), 0.5, training=False))
 _case("mse", [S, N], lambda L, x, y: F(L).mse_loss(x.tanh(), y))
 _case("l1", [S, S], lambda L, x, y: F(L).l1_loss(x.tanh(), y))
@@ -254,3 +262,27 @@ def test_names_as_torch(op):
                }.get(op, lambda: getattr(x, op)())()
         names.append(out.grad_fn.name())
     assert names[1] == names[0]
+
+
+def test_saved_values_and_metadata_as_torch():
+    """grad_fn._saved_self / _saved_other / _saved_mat2 / _saved_result and grad_fn.metadata did not exist"""
+    got = []
+    for L in (torch, tg):
+        x = L.tensor([[1.0, 2.0], [3.0, -1.0]], requires_grad=True)
+        a, b = x.tanh(), x.exp()
+        m, d, mm, y = a * b, a / b, a @ b, x.sigmoid()
+        saved = [m.grad_fn._saved_self, m.grad_fn._saved_other, d.grad_fn._saved_other, mm.grad_fn._saved_mat2,
+                 y.grad_fn._saved_result]
+        y.grad_fn.metadata["note"] = 1
+        got.append(([t.grad_fn.name() for t in saved], [t.detach().numpy() for t in saved],
+                    (x * x).grad_fn._saved_self is x, m.grad_fn._saved_self.grad_fn is a.grad_fn,
+                    y.grad_fn.metadata, hasattr(a.grad_fn, "_saved_self"),
+                    x.view_as(x).grad_fn.next_functions[0][0].metadata))
+        n = x * x
+        n.sum().backward()
+        with pytest.raises(RuntimeError, match="freed"):
+            n.grad_fn._saved_self
+    (tn, tv, *trest), (gn, gv, *grest) = got
+    assert gn == tn and grest == trest
+    for g, t in zip(gv, tv):
+        np.testing.assert_allclose(g, t, rtol=1e-6)

@@ -57,6 +57,11 @@ class Function:
         from .torch_names import next_functions
         return next_functions(self)
 
+    @property
+    def metadata(self):
+        """a dict for the user's notes on this node (torch's Node.metadata), made when first asked for"""
+        return self.__dict__.setdefault("_metadata", {})
+
     def register_prehook(self, fn):
         """fn(grad_outputs) -> None or the grad_outputs to use instead, run before this node's backward (after its
         output tensor's hooks and retain_grad), as torch's Node.register_prehook."""
@@ -625,6 +630,17 @@ def _freed_reaches(below, capture):
 
 
 Tensor = None  # set by teenygrad.tensor once the class exists (tensor.py imports this module)
+
+
+def _saved_property(attr):
+    def get(node):
+        from .torch_names import saved_value
+        return saved_value(node, attr)
+    return property(get, doc=f"torch's grad_fn.{attr}: the saved value as a Tensor, for the ops that save it")
+
+
+for _attr in ("_saved_self", "_saved_other", "_saved_result", "_saved_mat2"):
+    setattr(Function, _attr, _saved_property(_attr))
 
 
 def __getattr__(name):  # torch.autograd.function.FunctionCtx (type hints): custom.py imports this module

@@ -15,6 +15,8 @@ class AccumulateGrad:
         self.variable = variable
         self.next_functions = ()
 
+        self.metadata = {}
+
     def name(self):
         return "torch::autograd::AccumulateGrad"
 
@@ -146,6 +148,7 @@ _SLOTS = {
     "ConvNd": lambda node: (0, 1, 2 if len(node.parents) == 3 else None),
     "ConvTransposeNd": lambda node: (0, 1, 2 if len(node.parents) == 3 else None),
     "Linear": lambda node: (2, 0, 1) if len(node.parents) == 3 else None,  # addmm(bias, x, w.t())
+    "Dropout": lambda node: None if _on_device(node) else (0, None),  # x * mask
 }
 
 
@@ -171,7 +174,7 @@ _TORCH_NAMES = {
     "ClampT": "Clamp", "ELU": "Elu",
     "Matmul": "Mm", "Reshape": "View", "GetItem": "Index", "Contiguous": "Clone",
     "Cast": "ToCopy", "Log1p": "Log1P", "Pad": "ConstantPadNd", "LayerNorm": "NativeLayerNorm", "GroupNorm": "NativeGroupNorm",
-    "BatchNorm": "NativeBatchNorm", "Dropout": "NativeDropout", "CrossEntropy": "NllLoss",
+    "BatchNorm": "NativeBatchNorm", "CrossEntropy": "NllLoss",
     "Huber": "HuberLoss", "ConvNd": "Convolution", "ConvTransposeNd": "Convolution",
     "MaxPoolNd": "MaxPool2DWithIndices", "AvgPoolNd": "AvgPool2D", "AMax": "Amax", "AMin": "Amin",
     "MaxDim": "Max", "MinDim": "Min", "LogSumExp": "Logsumexp", "LogCumSumExp": "Logcumsumexp",
@@ -236,7 +239,13 @@ def _huber_name(node):
 _NAMES_BY_FIELDS = {"GetItem": _getitem_name, "Matmul": _matmul_name, "Linear": _linear_name,
                     "Tri": lambda node: "TriuBackward0" if node.upper else "TrilBackward0", "Huber": _huber_name,
                     "Prod": lambda node: "ProdBackward1",  # along dims; prod() of all is named ProdBackward0
-                    "Scatter": lambda node: "ScatterAddBackward0" if node.reduce == "add" else "ScatterBackward0"}
+                    "Scatter": lambda node: "ScatterAddBackward0" if node.reduce == "add" else "ScatterBackward0",
+                    "Dropout": lambda node: "NativeDropoutBackward0" if _on_device(node) else "MulBackward0"}
+
+
+def _on_device(node):  # torch's CPU dropout is x * mask (a Mul), its CUDA one native_dropout
+    m = getattr(node, "m", None)
+    return m is not None and type(m) is not _np.ndarray
 
 
 def node_name(node):
@@ -252,3 +261,35 @@ def _class_name(cls):
         return n + "Backward"
     named = _TORCH_NAMES.get(n)
     return named if named is not None and "Backward" in named else (named or n) + "Backward0"
+
+
+# grad_fn._saved_<name> for common ops: (input number, or "out" for the node's own output, the attribute the node
+# keeps the array in)
+_SAVED = {
+    "Mul": {"_saved_self": (0, "x"), "_saved_other": (1, "y")},
+    "Div": {"_saved_self": (0, "x"), "_saved_other": (1, "y")},
+    "Matmul": {"_saved_self": (0, "x"), "_saved_mat2": (1, "y")},
+    "Tanh": {"_saved_result": ("out", "z")}, "Exp": {"_saved_result": ("out", "z")},
+    "Sigmoid": {"_saved_result": ("out", "z")},
+}
+
+
+def saved_value(node, attr):
+    """node's saved value `attr` as a Tensor: a leaf input as itself, any other value in the graph where it was
+    saved (its grad_fn the node that made it), None where the node kept none (torch's None for a value the
+    backward will not need)."""
+    cls = type(node)
+    where = _SAVED.get(cls.__name__, {}).get(attr) if cls.__module__.startswith("teenygrad.") else None
+    if where is None:
+        raise AttributeError(f"'{node.name()}' object has no attribute '{attr}'")
+    i, field = where
+    if node.parents is None or field not in node.__dict__:
+        raise RuntimeError(f"{node.name()}.{attr}: trying to access saved tensors after they have already been freed "
+                           f"(backward ran without retain_graph=True) or while saved_tensors_hooks hold them")
+    a = node.__dict__[field]
+    if a is None:
+        return None
+    if i == "out":
+        return node._output(a)
+    p = node.parents[i]
+    return p if not isinstance(p, Function) and p._data is a else node._input(i, a)
