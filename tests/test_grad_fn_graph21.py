@@ -30,8 +30,9 @@ cross_entropy is one fused node (torch: NllLoss -> LogSoftmax); x[:, -1, None] i
 Select); round is PiecewiseBackward0; x[i] = v is SetItemBackward0 (torch: CopySlices); masked_fill with a tensor
 value is WhereBackward0 (torch: MaskedFillBackward1); type(grad_fn).__name__ is teenygrad's class name (Tanh; torch:
 TanhBackward0: the classes' own names are what teenygrad's errors and tables read); _saved_<name> exists only for
-mul, div, matmul, tanh, exp and sigmoid; nn.LSTM / GRU are graphs of small ops (torch: one MkldnnRnnLayer node whose
-outputs are numbered)."""
+mul, div, matmul, tanh, exp and sigmoid; a node that saved values has no next_functions once backward freed it
+(torch's keeps them, freeing only the saved values); nn.LSTM / GRU are graphs of small ops (torch: one
+MkldnnRnnLayer node whose outputs are numbered)."""
 import random
 
 import numpy as np
@@ -286,3 +287,20 @@ def test_saved_values_and_metadata_as_torch():
     assert gn == tn and grest == trest
     for g, t in zip(gv, tv):
         np.testing.assert_allclose(g, t, rtol=1e-6)
+
+
+def test_inplace_graph_after_backward_as_torch():
+    """an in-place op on a value whose node saves nothing: a second backward raised (the overwritten value's hidden
+    pass-through node was freed; torch's graph has no such node), and next_functions read it then raised TypeError"""
+    got = []
+    for L in (torch, tg):
+        x = L.tensor([1.0, -2.0, 3.0], requires_grad=True)
+        h = -x
+        h.add_(1)
+        h.sum().backward()
+        (2 * h).sum().backward()
+        u = (-x).unsqueeze(1).expand(3, 2).unbind(1)[1]  # nodes that save nothing stay after backward
+        u.sum().backward()
+        got.append((x.grad.numpy(), _tree(h.grad_fn, [x]), _tree(u.grad_fn, [x])))
+    np.testing.assert_allclose(got[1][0], got[0][0])
+    assert got[1][1:] == got[0][1:]

@@ -84,7 +84,7 @@ def _with_weight_t(node, entries):
 def _entry(p):
     """(node, output number) for one input (a graph node or a tensor)"""
     if isinstance(p, Function):
-        while p.hidden_in_graph:
+        while p.hidden_in_graph and p.parents:
             p = p.parents[0]
             if not isinstance(p, Function):
                 return _entry(p)
