@@ -135,9 +135,11 @@ for _name, _fn in [("sign", _sign0), ("floor", np.floor), ("ceil", np.ceil), ("t
 def round(self, decimals=0):
     if self._data.dtype.kind == "b":
         raise NotImplementedError("round: not implemented for bool tensors")
+    name = "RoundBackward1" if decimals else "RoundBackward0"
     if decimals and self._data.itemsize == 2 and self._data.dtype.kind in "fV":  # float16/bfloat16: x 10^d in
-        return E.Piecewise.apply(self, fn=lambda x: np.round(x.astype(np.float32), decimals).astype(x.dtype))  # float32
-    return E.Piecewise.apply(self, fn=lambda x: np.round(x, decimals))  # half to even, as torch
+        return E.Piecewise.apply(self, fn=lambda x: np.round(x.astype(np.float32), decimals).astype(x.dtype))._named(
+            name)  # float32
+    return E.Piecewise.apply(self, fn=lambda x: np.round(x, decimals))._named(name)  # half to even, as torch
 
 
 @_method

@@ -15,9 +15,9 @@ made a new AccumulateGrad for a leaf, so a drawer telling nodes apart by id() dr
 register_hook saw grad_inputs in teenygrad's parents order and count, now in next_functions' (torch's) order.
 grad_fn.metadata and _saved_self / _saved_other / _saved_mat2 / _saved_result (mul, div, matmul, tanh, exp, sigmoid)
 did not exist. CPU dropout read NativeDropoutBackward0 [x] (torch 2.13's CPU dropout is a Mul: MulBackward0 [x,
-None]). Names: sign / floor / ceil / trunc read PiecewiseBackward0, fmod / remainder by a tensor FmodBackward0
-(torch: Backward1), prod along a dim ProdBackward0 (torch: ProdBackward1, prod() ProdBackward0), scatter_add
-ScatterBackward0.
+None]). Names: sign / floor / ceil / trunc / round read PiecewiseBackward0, fmod / remainder by a tensor
+FmodBackward0 (torch: Backward1), prod along a dim ProdBackward0 (torch: ProdBackward1, prod() ProdBackward0),
+scatter_add ScatterBackward0.
 
 What remains different (teenygrad's graph has other nodes than torch's; changing them means changing the ops):
 F.linear's TBackward0 is a stand-in that takes no hooks (a Node hook on the Addmm gets w's gradient, torch's
@@ -27,12 +27,11 @@ einsum are one node (torch: a chain of Expand / View / Bmm / UnsafeView / Permut
 composite ops show their inner nodes: add(alpha=), lerp, addcmul, frac, mish, repeat, normalize, adaptive_avg_pool,
 linalg.cross, nll_loss, binary_cross_entropy(_with_logits) (their named top node sits on the graph of the formula),
 cross_entropy is one fused node (torch: NllLoss -> LogSoftmax); x[:, -1, None] is one Unsqueeze (torch: Unsqueeze ->
-Select); round is PiecewiseBackward0; x[i] = v is SetItemBackward0 (torch: CopySlices); masked_fill with a tensor
-value is WhereBackward0 (torch: MaskedFillBackward1); type(grad_fn).__name__ is teenygrad's class name (Tanh; torch:
-TanhBackward0: the classes' own names are what teenygrad's errors and tables read); _saved_<name> exists only for
-mul, div, matmul, tanh, exp and sigmoid; a node that saved values has no next_functions once backward freed it
-(torch's keeps them, freeing only the saved values); nn.LSTM / GRU are graphs of small ops (torch: one
-MkldnnRnnLayer node whose outputs are numbered)."""
+Select); x[i] = v is SetItemBackward0 (torch: CopySlices); masked_fill with a tensor value is WhereBackward0 (torch:
+MaskedFillBackward1); type(grad_fn).__name__ is teenygrad's class name (Tanh; torch: TanhBackward0: the classes' own
+names are what teenygrad's errors and tables read); _saved_<name> exists only for mul, div, matmul, tanh, exp and
+sigmoid; a node that saved values has no next_functions once backward freed it (torch's keeps them, freeing only the
+saved values); nn.LSTM / GRU are graphs of small ops (torch: one MkldnnRnnLayer node whose outputs are numbered)."""
 import random
 
 import numpy as np
@@ -77,7 +76,7 @@ def _case(name, specs, f):
 
 
 for _u in ["tanh", "exp", "log", "sigmoid", "relu", "neg", "abs", "sqrt", "sin", "rsqrt", "reciprocal", "exp2",
-           "log1p", "erf", "sign", "floor", "ceil", "trunc", "square", "atan"]:
+           "log1p", "erf", "sign", "floor", "ceil", "trunc", "round", "square", "atan"]:
     _case(_u, [S], lambda L, x, u=_u: getattr(L, u)(L.tanh(x) * 0.5))
 for _b in ["add", "sub", "mul", "div", "maximum", "minimum", "pow", "atan2", "fmod", "remainder", "hypot"]:
     _case(_b, [S, S], lambda L, x, y, b=_b: getattr(L, b)(L.tanh(x), L.tanh(y)))
@@ -251,15 +250,16 @@ def test_node_hook_sees_grad_inputs_in_torch_order():
     np.testing.assert_allclose(gx, tx)
 
 
-@pytest.mark.parametrize("op", ["sign", "floor", "ceil", "trunc", "fmod_t", "remainder_t", "prod_dim", "prod_all",
-                                "scatter_add"])
+@pytest.mark.parametrize("op", ["sign", "floor", "ceil", "trunc", "round", "round_decimals", "fmod_t", "remainder_t",
+                                "prod_dim", "prod_all", "scatter_add"])
 def test_names_as_torch(op):
     names = []
     for L in (torch, tg):
         x = L.tensor([[1.5, -2.5], [0.5, 3.0]], requires_grad=True)
         y = L.tensor([[1.0, 2.0], [0.7, -1.0]])
         out = {"fmod_t": lambda: x.fmod(y), "remainder_t": lambda: L.remainder(x, y), "prod_dim": lambda: x.prod(0),
-               "prod_all": lambda: x.prod(), "scatter_add": lambda: x.scatter_add(1, L.tensor([[1], [0]]), x[:, :1]),
+               "prod_all": lambda: x.prod(), "round_decimals": lambda: x.round(decimals=1),
+               "scatter_add": lambda: x.scatter_add(1, L.tensor([[1], [0]]), x[:, :1]),
                }.get(op, lambda: getattr(x, op)())()
         names.append(out.grad_fn.name())
     assert names[1] == names[0]
