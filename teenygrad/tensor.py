@@ -583,8 +583,8 @@ class Tensor:
         return self.add(o)
 
     def __radd__(self, o):
-        b, a = self._other(o, "add")
-        return E.Add.apply(a, b)
+        a, b = self._other(o, "add")
+        return E.Add.apply(a, b)  # x + number, as torch: the number is the node's second input (addition commutes)
 
     def __sub__(self, o):
         if isinstance(o, Tensor):
@@ -624,8 +624,8 @@ class Tensor:
             return Tensor._wrap(a * o)
         if a.itemsize == 2 and self._half_number(o):
             return self._in_float32("__rmul__", o)
-        b, a = self._other(o, "mul")
-        return E.Mul.apply(a, b)
+        a, b = self._other(o, "mul")
+        return E.Mul.apply(a, b)  # x * number, as torch (multiplication commutes)
 
     def __truediv__(self, o):
         if isinstance(o, Tensor):
@@ -653,13 +653,13 @@ class Tensor:
 
     def __mod__(self, o):
         a, b = self._other(o, "remainder")
-        return _remainder(a, b)
+        return _remainder(a, b, isinstance(o, Tensor))
 
     remainder = __mod__
 
     def __rmod__(self, o):
         b, a = self._other(o, "remainder")
-        return _remainder(a, b)
+        return _remainder(a, b, True)
 
     def __pow__(self, o):
         return self.pow(o)
@@ -705,10 +705,12 @@ def _nonempty_result(a, b):
     return math.prod(np.broadcast_shapes(a.shape, b.shape)) > 0
 
 
-def _remainder(a, b):
-    """a % b for operands already promoted to one dtype (Python's sign rule, as torch)."""
+def _remainder(a, b, by_tensor):
+    """a % b for operands already promoted to one dtype (Python's sign rule, as torch); by_tensor: b was a tensor
+    (torch's node is then RemainderBackward1, with b among its inputs)."""
     _check_modulo(a, b, "remainder")
-    return E.Remainder.apply(a, b)
+    out = E.Remainder.apply(a, b)
+    return out._named("RemainderBackward1") if by_tensor else out
 
 
 def _check_alpha(a, alpha, op):

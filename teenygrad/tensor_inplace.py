@@ -606,6 +606,8 @@ def _pre_inplace(self, original=True):
 class _Original(Function):
     """z = x, where x is the value an in-place op overwrites, read by that op (see _pre_inplace);  dx = dz"""
     saves_inputs = False
+    keeps_graph = True  # it reads nothing: a second backward may pass it, as torch (whose graph has no such node)
+    hidden_in_graph = True  # torch's in-place node takes the overwritten value's node as its input
 
     @staticmethod
     def of(node):

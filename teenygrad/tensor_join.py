@@ -72,10 +72,14 @@ def split(self, split_size, dim=0):
     graph = self._requires_grad and _gstate["enabled"]
     name = "SplitBackward0" if isinstance(split_size, int) else "SplitWithSizesBackward0"
     before, after = (slice(None),) * d, (slice(None),) * (a.ndim - d - 1)
-    for s in sizes:
+    for k, s in enumerate(sizes):
         idx = before + (slice(start, start + s),) + after
         # no graph: the slice itself, as self[idx] would give it (slices need none of getitem's index checks)
-        piece = self[idx]._named(name) if graph else _plain_view(Tensor._wrap(a[idx]), self, I.GetItem, index=idx)
+        if graph:
+            piece = self[idx]._named(name)
+            piece._ctx.output_nr = k  # torch's one Split node: the piece's number in next_functions
+        else:
+            piece = _plain_view(Tensor._wrap(a[idx]), self, I.GetItem, index=idx)
         piece._multi_view = True  # torch refuses in-place ops with a graph on the outputs of a multi-view op
         out.append(piece)
         start += s

@@ -121,8 +121,8 @@ def _piecewise(name, fn):
             if name == "sign":
                 return self.clone()
             raise NotImplementedError(f"{name}: not implemented for bool tensors")
-        return E.Piecewise.apply(self, fn=fn)
-    op.__name__ = name
+        return E.Piecewise.apply(self, fn=fn)._named(torch_name)
+    op.__name__, torch_name = name, name.capitalize() + "Backward0"
     setattr(Tensor, name, op)
 
 
@@ -135,9 +135,11 @@ for _name, _fn in [("sign", _sign0), ("floor", np.floor), ("ceil", np.ceil), ("t
 def round(self, decimals=0):
     if self._data.dtype.kind == "b":
         raise NotImplementedError("round: not implemented for bool tensors")
+    name = "RoundBackward1" if decimals else "RoundBackward0"
     if decimals and self._data.itemsize == 2 and self._data.dtype.kind in "fV":  # float16/bfloat16: x 10^d in
-        return E.Piecewise.apply(self, fn=lambda x: np.round(x.astype(np.float32), decimals).astype(x.dtype))  # float32
-    return E.Piecewise.apply(self, fn=lambda x: np.round(x, decimals))  # half to even, as torch
+        return E.Piecewise.apply(self, fn=lambda x: np.round(x.astype(np.float32), decimals).astype(x.dtype))._named(
+            name)  # float32
+    return E.Piecewise.apply(self, fn=lambda x: np.round(x, decimals))._named(name)  # half to even, as torch
 
 
 @_method
@@ -213,7 +215,8 @@ def fmod(self, other):
     """C's fmod: the remainder takes the sign of self (remainder / % take the sign of other)."""
     a, b = self._other(other, "fmod")
     _check_modulo(a, b, "fmod")
-    return E.Fmod.apply(a, b)
+    out = E.Fmod.apply(a, b)
+    return out._named("FmodBackward1") if isinstance(other, Tensor) else out  # Backward0: fmod by a number
 
 
 @_method

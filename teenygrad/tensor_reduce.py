@@ -98,7 +98,7 @@ def prod(self, dim=None, keepdim=False, dtype=None):
     axes = None if dim is None else _dims(self, dim, None, "prod")  # not `axis`: _numpy_spellings reads the names
     if not axes:  # every element (dim=None, or the one of a 0-d tensor): Prod works along one axis
         out = R.Prod.apply(x.reshape(-1), axis=(0,), keepdim=False)
-        out = out.reshape([1] * self.ndim) if keepdim else out
+        out = out.reshape([1] * self.ndim) if keepdim else out._named("ProdBackward0") if dim is None else out
     else:
         out = R.Prod.apply(x, axis=axes, keepdim=keepdim)
     return out if out._data.dtype == x._data.dtype else out._cast(x.dtype)  # numpy multiplies small ints in int64

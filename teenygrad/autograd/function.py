@@ -54,9 +54,13 @@ class Function:
     def next_functions(self):
         """(node, output number) per input, as torch gives: the input's grad_fn, an AccumulateGrad for a leaf that
         requires grad, None for one that doesn't. Empty once backward has freed the graph."""
-        from .torch_names import AccumulateGrad
-        return tuple(((p.parents[0], p.i) if p.is_output_slot else (p, 0)) if isinstance(p, Function) else
-                     ((AccumulateGrad(p), 0) if p.requires_grad else (None, 0)) for p in self.parents or ())
+        from .torch_names import next_functions
+        return next_functions(self)
+
+    @property
+    def metadata(self):
+        """a dict for the user's notes on this node (torch's Node.metadata), made when first asked for"""
+        return self.__dict__.setdefault("_metadata", {})
 
     def register_prehook(self, fn):
         """fn(grad_outputs) -> None or the grad_outputs to use instead, run before this node's backward (after its
@@ -96,6 +100,7 @@ class Function:
         return t
 
     invalid = False  # stands for a view that can no longer be used in a graph (tensor_inplace._Invalid)
+    hidden_in_graph = False  # a node torch has no counterpart for (in-place ops' _Original): next_functions looks through
     is_output_slot = False  # output i of a multi-output custom Function (custom._OutputSlot): torch shows its node
     retained_by = None  # the output tensor, when retain_grad or register_hook asks backward to stop at its gradient
     # (hooks.NO_OUTPUT for a node with Node hooks only)
@@ -626,6 +631,17 @@ def _freed_reaches(below, capture):
 
 
 Tensor = None  # set by teenygrad.tensor once the class exists (tensor.py imports this module)
+
+
+def _saved_property(attr):
+    def get(node):
+        from .torch_names import saved_value
+        return saved_value(node, attr)
+    return property(get, doc=f"torch's grad_fn.{attr}: the saved value as a Tensor, for the ops that save it")
+
+
+for _attr in ("_saved_self", "_saved_other", "_saved_result", "_saved_mat2"):
+    setattr(Function, _attr, _saved_property(_attr))
 
 
 def __getattr__(name):  # torch.autograd.function.FunctionCtx (type hints): custom.py imports this module

@@ -129,17 +129,26 @@ def run_node_prehooks(hooks, g, graph=False):
 def run_node_posthooks(node, grad_inputs, g, graph=False):
     """grad_inputs (node's backward results, one per input) after each hook(grad_inputs, grad_outputs) of node in
     turn; a hook that returns None leaves them as they are. Inputs that need no gradient show None, as in torch."""
+    from .torch_names import torch_slots
     need = node.needs_input_grad
     grad_inputs = tuple(gi if n else None for gi, n in zip(grad_inputs, need))
+    slots = torch_slots(node)  # the hooks see grad_inputs in next_functions' order (torch's), as torch's hooks do
+    shown = grad_inputs if slots is None else tuple(None if j is None else grad_inputs[j] for j in slots)
     outs = tuple(g.grads) if hasattr(g, "grads") else (g,)
     kept = False
     with grad_mode.set_grad_enabled(graph):
         for fn in list(node._post_hooks.values()):
-            new = fn(_as_tensors(grad_inputs), _as_tensors(outs))
+            new = fn(_as_tensors(shown), _as_tensors(outs))
             kept = new is None
             if not kept:
-                grad_inputs = _hook_grads(fn, new, grad_inputs, graph)
-    return _unshared(grad_inputs) if kept and not graph else grad_inputs
+                shown = _hook_grads(fn, new, shown, graph)
+    if slots is not None:  # back to the parents' order (the parents torch's node leaves out take no gradient)
+        grad_inputs = [None] * len(grad_inputs)
+        for k, j in enumerate(slots):
+            if j is not None:
+                grad_inputs[j] = shown[k]
+        shown = tuple(grad_inputs)
+    return _unshared(shown) if kept and not graph else shown
 
 
 class _Handles:
