@@ -34,6 +34,7 @@ from .tensor_linalg_misc import (addmm, addmv, baddbmm, addbmm, tensordot, kron,
                                  are_deterministic_algorithms_enabled)
 from .tensor_strided import vander, chain_matmul
 from .tensor_complex import view_as_complex, view_as_real, polar, complex
+from .creation_buffer import frombuffer, from_file
 from .tensor_top_api import (poisson, binomial, dropout, layer_norm, group_norm, batch_norm, instance_norm, embedding, pdist,
                              gradient, empty_strided, narrow_copy_fn as narrow_copy, is_anomaly_enabled,
                              set_anomaly_enabled)

@@ -63,3 +63,79 @@ def test_binomial_bad_arguments_raise_as_torch(make):
 def test_binomial_nonfinite_count_raises_where_torch_loops_forever():
     with pytest.raises(RuntimeError, match="binomial"):
         tg.binomial(tg.tensor([float("nan")]), tg.tensor([0.5]))
+
+
+# ---- frombuffer / from_file --------------------------------------------------------------------------------------
+@pytest.mark.parametrize("dtype,count,offset", [
+    (torch.int32, -1, 0), (torch.int32, 2, 4), (torch.uint8, -1, 5), (torch.float32, 3, 0), (torch.int16, -1, 2),
+    (torch.float64, 1, 8), (torch.int64, -1, 0)])
+def test_frombuffer_values_and_shared_memory(dtype, count, offset):
+    b = bytearray(np.random.RandomState(0).randint(0, 256, 24).astype(np.uint8).tobytes())
+    want = torch.frombuffer(b, dtype=dtype, count=count, offset=offset)
+    got = tg.frombuffer(b, dtype=tg.dtype(want.numpy().dtype), count=count, offset=offset)
+    assert got.shape == want.shape and got.dtype == want.numpy().dtype
+    np.testing.assert_array_equal(got.numpy(), want.numpy())
+    b[offset] ^= 0xFF  # the buffer's writes show in both tensors
+    np.testing.assert_array_equal(got.numpy(), want.numpy())
+    got[0] = 7  # and the tensor's in the buffer
+    assert bytes(b[offset:offset + want.element_size()]) == np.array(7, got.numpy().dtype).tobytes()
+
+
+def test_frombuffer_array_requires_grad():
+    import array
+    a = array.array("d", [1.0, 2.0, 3.0])
+    got = tg.frombuffer(a, dtype=tg.float64, requires_grad=True)
+    want = torch.frombuffer(array.array("d", [1.0, 2.0, 3.0]), dtype=torch.float64, requires_grad=True)
+    assert got.requires_grad and got.is_leaf
+    (got * got).sum().backward(), (want * want).sum().backward()
+    np.testing.assert_array_equal(got.grad.numpy(), want.grad.numpy())
+
+
+@pytest.mark.parametrize("make", [
+    lambda m: m.frombuffer(bytearray(16), dtype=m.int32, offset=3),          # 13 bytes: not whole elements
+    lambda m: m.frombuffer(bytearray(16), dtype=m.int32, count=5),           # past the end
+    lambda m: m.frombuffer(bytearray(16), dtype=m.int32, offset=16),
+    lambda m: m.frombuffer(bytearray(16), dtype=m.int32, offset=-1),
+    lambda m: m.frombuffer(bytearray(), dtype=m.int32),
+    lambda m: m.frombuffer(bytearray(16), dtype=m.int32, count=0),
+    lambda m: m.frombuffer([1, 2], dtype=m.float32),                          # no buffer protocol
+    lambda m: m.frombuffer(bytearray(16), m.float32),                         # dtype is keyword-only
+    lambda m: m.frombuffer(bytearray(16), dtype=m.int32, requires_grad=True),
+])
+def test_frombuffer_bad_arguments_raise_as_torch(make):
+    raises_same(lambda: make(torch), lambda: make(tg))
+
+
+@pytest.mark.parametrize("size,dtype", [(10, None), (4, "float64"), (3, "int16"), (0, None), (7, "uint8")])
+def test_from_file_private(tmp_path, size, dtype):
+    path = str(tmp_path / "f.bin")
+    np.arange(10, dtype=np.float32).tofile(path)
+    want = torch.from_file(path, size=size, dtype=None if dtype is None else getattr(torch, dtype))
+    got = tg.from_file(path, size=size, dtype=None if dtype is None else getattr(tg, dtype))
+    assert got.shape == want.shape and got.dtype == want.numpy().dtype
+    np.testing.assert_array_equal(got.numpy(), want.numpy())
+    if size:
+        got[0] = 5  # private: the file keeps its bytes
+        assert np.fromfile(path, np.float32)[0] == 0
+
+
+def test_from_file_shared_writes_through_and_grows(tmp_path):
+    path = str(tmp_path / "g.bin")
+    t = tg.from_file(path, True, 3, dtype=tg.float32)  # created
+    t[1] = 2.5
+    del t
+    np.testing.assert_array_equal(np.fromfile(path, np.float32), [0, 2.5, 0])
+    w = torch.from_file(path, True, 5)
+    np.testing.assert_array_equal(tg.from_file(path, size=5).numpy(), w.numpy())
+
+
+@pytest.mark.parametrize("make", [
+    lambda m, p: m.from_file(p, size=11),                                    # the file is too small
+    lambda m, p: m.from_file(p + ".missing", size=3),
+    lambda m, p: m.from_file(p, size=3, dtype=m.int16, requires_grad=True),
+    lambda m, p: m.from_file(p, size=-1),
+])
+def test_from_file_bad_arguments_raise_as_torch(tmp_path, make):
+    path = str(tmp_path / "f.bin")
+    np.arange(10, dtype=np.float32).tofile(path)
+    raises_same(lambda: make(torch, path), lambda: make(tg, path))
