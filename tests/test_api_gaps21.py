@@ -139,3 +139,84 @@ def test_from_file_bad_arguments_raise_as_torch(tmp_path, make):
     path = str(tmp_path / "f.bin")
     np.arange(10, dtype=np.float32).tofile(path)
     raises_same(lambda: make(torch, path), lambda: make(tg, path))
+
+
+# ---- as_strided_scatter / as_strided_ ----------------------------------------------------------------------------
+def _strided_window(rs, n):
+    """A random non-overlapping window (size, stride, storage_offset or None) inside n elements."""
+    while True:
+        nd = rs.randint(0, 4)
+        size = tuple(int(v) for v in rs.randint(0, 4, nd))
+        stride = tuple(int(v) for v in rs.randint(1, 6, nd))
+        off = None if rs.rand() < 0.3 else int(rs.randint(0, n))
+        need = (off or 0) + sum((a - 1) * s for a, s in zip(size, stride)) + 1 if all(size) else (off or 0)
+        pos = np.zeros(size, np.int64)
+        for k, (a, s) in enumerate(zip(size, stride)):
+            pos = pos + np.arange(a).reshape([a if j == k else 1 for j in range(nd)]) * s
+        if need <= n and np.unique(pos).size == pos.size:
+            return size, stride, off
+
+
+@pytest.mark.parametrize("seed", range(40))
+def test_as_strided_scatter_fuzz(seed):
+    """Values, then gradients to self and src (eager and create_graph), of random windows of a contiguous input."""
+    rs = np.random.RandomState(seed)
+    shape = tuple(rs.randint(1, 5, rs.randint(1, 4)))
+    x = rs.randn(*shape)
+    size, stride, off = _strided_window(rs, x.size)
+    s, gz = rs.randn(*size), rs.randn(*shape)
+    tx, ts = torch.tensor(x, requires_grad=True), torch.tensor(s, requires_grad=True)
+    gx, gs = tg.tensor(x, requires_grad=True), tg.tensor(s, requires_grad=True)
+    want = torch.as_strided_scatter(tx, ts, size, stride, off) if seed % 2 else tx.as_strided_scatter(ts, size,
+                                                                                                       stride, off)
+    got = tg.as_strided_scatter(gx, gs, size, stride, off) if seed % 2 else gx.as_strided_scatter(gs, size,
+                                                                                                   stride, off)
+    np.testing.assert_array_equal(got.detach().numpy(), want.detach().numpy())
+    assert got.stride() == want.stride()
+    # torch's own gradient to self is the window's part of the gradient, not the rest (its as_strided_scatter_backward
+    # copies grad's window where it means to zero it: a torch bug): the oracle is torch's clone + window copy_
+    ref = tx.clone()
+    ref.as_strided(size, stride, off).copy_(ts)
+    dw = torch.autograd.grad(ref, [tx, ts], torch.tensor(gz), create_graph=True)
+    np.testing.assert_array_equal(dw[1].numpy(), torch.autograd.grad(want, ts, torch.tensor(gz))[0].numpy())
+    dg = tg.autograd.grad(got, [gx, gs], tg.tensor(gz), create_graph=bool(seed % 3))
+    for a, b in zip(dg, dw):
+        np.testing.assert_array_equal(a.detach().numpy(), b.detach().numpy())
+
+
+@pytest.mark.parametrize("make", [
+    lambda m: m.as_strided_scatter(m.arange(6.0), m.ones(2, 2), (2, 2), (0, 1)),       # overlapping window
+    lambda m: m.as_strided_scatter(m.arange(6.0), m.ones(2, 3), (2, 2), (1, 2), 1),    # src of another size
+    lambda m: m.as_strided_scatter(m.arange(6.0), m.ones(2, 2), (2, 2), (3, 2), 1),    # past the end
+    lambda m: m.as_strided_scatter(m.arange(6.0), m.ones(2, 2), (2, 2), (1,)),         # stride of another length
+    lambda m: m.arange(6.0).as_strided_((2, 2), (3, 2), 1),
+])
+def test_as_strided_scatter_bad_arguments_raise_as_torch(make):
+    raises_same(lambda: make(torch), lambda: make(tg))
+
+
+def test_as_strided_scatter_casts_src_and_keeps_an_offset_self():
+    x = np.arange(6.0, dtype=np.float32)
+    want = torch.as_strided_scatter(torch.tensor(x)[1:], torch.ones(2, 2, dtype=torch.int64), (2, 2), (1, 2), 2)
+    got = tg.as_strided_scatter(tg.tensor(x)[1:], tg.ones(2, 2, dtype=tg.int64), (2, 2), (1, 2), 2)
+    assert got.dtype == tg.float32
+    np.testing.assert_array_equal(got.numpy(), want.numpy())
+
+
+@pytest.mark.parametrize("seed", range(12))
+def test_as_strided_in_place(seed):
+    """x.as_strided_ makes x that view of its memory (shape, strides, offset), in a graph too, as torch's."""
+    rs = np.random.RandomState(seed)
+    x = rs.randn(int(rs.randint(2, 13)))
+    size, stride, off = _strided_window(rs, x.size)
+    tl, gl = torch.tensor(x, requires_grad=True), tg.tensor(x, requires_grad=True)
+    tx, gx = tl * 2, gl * 2
+    r, R = tx.as_strided_(size, stride, off), (gx.as_strided_ if seed % 2 else
+                                                lambda *a: tg.as_strided_(gx, *a))(size, stride, off)
+    assert R is gx and r is tx
+    assert gx.shape == tx.shape and gx.stride() == tx.stride() and gx.storage_offset() == tx.storage_offset()
+    np.testing.assert_array_equal(gx.detach().numpy(), tx.detach().numpy())
+    g = rs.randn(*size)
+    (tx * torch.tensor(g)).sum().backward(), (gx * tg.tensor(g)).sum().backward()
+    np.testing.assert_array_equal(gl.grad.numpy(), tl.grad.numpy())
+    raises_same(lambda: tl.as_strided_((1,), (1,)), lambda: gl.as_strided_((1,), (1,)))  # a leaf requiring grad
