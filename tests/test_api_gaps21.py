@@ -220,3 +220,81 @@ def test_as_strided_in_place(seed):
     (tx * torch.tensor(g)).sum().backward(), (gx * tg.tensor(g)).sum().backward()
     np.testing.assert_array_equal(gl.grad.numpy(), tl.grad.numpy())
     raises_same(lambda: tl.as_strided_((1,), (1,)), lambda: gl.as_strided_((1,), (1,)))  # a leaf requiring grad
+
+
+# ---- embedding_bag (aten) / grid_sampler ------------------------------------------------------------------------
+@pytest.mark.parametrize("seed", range(40))
+def test_embedding_bag_aten_fuzz(seed):
+    """All four outputs (the bags, offset2bag, bag_size, max_indices) and the gradient to weight, over random bags
+    (empty ones too), modes, padding_idx, per_sample_weights and include_last_offset (its last offset at the end of
+    indices: torch's kernel disagrees with itself otherwise)."""
+    rs = np.random.RandomState(seed)
+    v, e, n = rs.randint(2, 8), rs.randint(1, 4), rs.randint(1, 10)
+    w, idx = rs.randn(v, e).astype([np.float64, np.float32][seed % 3 == 0]), rs.randint(0, v, n)
+    offs = np.sort(np.concatenate([[0], rs.randint(0, n + 1, rs.randint(0, 4))]))
+    mode, ilo = int(rs.randint(0, 3)), bool(rs.rand() < 0.4)
+    if ilo:
+        offs = np.append(offs, n)
+    pad = [None, int(rs.randint(-v, v))][rs.randint(0, 2)]
+    psw = rs.rand(n) if mode == 0 and rs.rand() < 0.4 else None
+    itype = [torch.int64, torch.int32][seed % 2]
+    tw, gw = torch.tensor(w, requires_grad=True), tg.tensor(w, requires_grad=True)
+    targs = (torch.tensor(idx, dtype=itype), torch.tensor(offs, dtype=itype), False, mode, False,
+             None if psw is None else torch.tensor(psw, dtype=tw.dtype), ilo)
+    gargs = (tg.tensor(idx, dtype=_TGI[itype]), tg.tensor(offs, dtype=_TGI[itype]), False, mode, False,
+             None if psw is None else tg.tensor(psw, dtype=gw.dtype), ilo)
+    want = torch.embedding_bag(tw, *targs, *([] if pad is None else [pad]))
+    got = tg.embedding_bag(gw, *gargs, *([] if pad is None else [pad]))
+    assert len(got) == 4
+    np.testing.assert_allclose(got[0].detach().numpy(), want[0].detach().numpy(), rtol=1e-6, atol=1e-6)
+    assert got[0].dtype == want[0].detach().numpy().dtype
+    for a, b in zip(got[1:], want[1:]):
+        assert a.dtype == b.numpy().dtype and a.shape == b.shape
+        np.testing.assert_array_equal(a.numpy(), b.numpy())
+    g = rs.randn(*want[0].shape)
+    want[0].backward(torch.tensor(g, dtype=tw.dtype)), got[0].backward(tg.tensor(g, dtype=gw.dtype))
+    np.testing.assert_allclose(gw.grad.numpy(), tw.grad.numpy(), rtol=1e-6, atol=1e-6)
+
+
+_TGI = {torch.int64: tg.int64, torch.int32: tg.int32}
+
+
+@pytest.mark.parametrize("make", [
+    lambda m: m.embedding_bag(m.ones(4, 2), m.tensor([0, 1]), m.tensor([0]), False, 3),       # no such mode
+    lambda m: m.embedding_bag(m.ones(4, 2), m.tensor([0, 1]), m.tensor([0]), False, "sum"),
+    lambda m: m.embedding_bag(m.ones(4, 2), m.tensor([0, 1]), m.tensor([0]), False, 1, False, m.ones(2)),
+    lambda m: m.embedding_bag(m.ones(4, 2), m.tensor([0, 1]), m.tensor([[0]])),             # 2-D offsets
+])
+def test_embedding_bag_aten_bad_arguments_raise_as_torch(make):
+    raises_same(lambda: make(torch), lambda: make(tg))
+
+
+@pytest.mark.parametrize("name", ["grid_sampler", "grid_sampler_2d"])
+@pytest.mark.parametrize("interp", [0, 1, 2])
+@pytest.mark.parametrize("pad", [0, 1, 2])
+def test_grid_sampler_codes(name, interp, pad):
+    rs = np.random.RandomState(interp * 3 + pad)
+    x, grid, g = rs.randn(2, 2, 4, 5), rs.rand(2, 3, 3, 2) * 2.4 - 1.2, rs.randn(2, 2, 3, 3)
+    align = bool(pad % 2)
+    tx, tgd = torch.tensor(x, requires_grad=True), torch.tensor(grid, requires_grad=True)
+    gx, ggd = tg.tensor(x, requires_grad=True), tg.tensor(grid, requires_grad=True)
+    want = getattr(torch, name)(tx, tgd, interp, pad, align)
+    got = getattr(tg, name)(gx, ggd, interp, pad, align)
+    np.testing.assert_allclose(got.detach().numpy(), want.detach().numpy(), rtol=1e-10, atol=1e-10)
+    want.backward(torch.tensor(g)), got.backward(tg.tensor(g))
+    np.testing.assert_allclose(gx.grad.numpy(), tx.grad.numpy(), rtol=1e-10, atol=1e-10)
+    np.testing.assert_allclose(ggd.grad.numpy(), tgd.grad.numpy(), rtol=1e-9, atol=1e-9)
+
+
+@pytest.mark.parametrize("make", [
+    lambda m: m.grid_sampler_3d(m.ones(1, 1, 2, 2), m.zeros(1, 1, 1, 2), 0, 0, True),      # 4-D to the 3-D one
+    lambda m: m.grid_sampler_2d(m.ones(1, 1, 2, 2, 2), m.zeros(1, 1, 1, 1, 3), 0, 0, True),
+    lambda m: m.grid_sampler(m.ones(1, 1, 2, 2), m.zeros(1, 1, 1, 2), "bilinear", 0, True),
+])
+def test_grid_sampler_bad_arguments_raise_as_torch(make):
+    raises_same(lambda: make(torch), lambda: make(tg))
+
+
+def test_grid_sampler_unknown_code_raises_naming_it():
+    with pytest.raises(ValueError, match="interpolation_mode.*3"):  # torch reads it unchecked
+        tg.grid_sampler(tg.ones(1, 1, 2, 2), tg.zeros(1, 1, 1, 2), 3, 0, True)
