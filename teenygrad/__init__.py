@@ -82,8 +82,10 @@ def __getattr__(name):
         return getattr(importlib.import_module(".serialization", __name__), name)
     if name == "autocast":
         return importlib.import_module(".amp", __name__).autocast
-    if name in ("is_autocast_enabled", "get_autocast_dtype"):  # torch's names at the top level (amp.py)
-        return getattr(importlib.import_module(".amp", __name__), name)
+    if name.startswith(("is_autocast", "get_autocast", "set_autocast", "clear_autocast", "autocast_")):
+        amp = importlib.import_module(".amp", __name__)  # torch's names at the top level
+        if name in amp.AUTOCAST_NAMES:
+            return getattr(amp, name)
     if name == "cpu":  # torch.cpu.amp.autocast, torch.cpu.is_available, ...
         return importlib.import_module(".amp", __name__).cpu
     if name == "vmap":  # torch.vmap is torch.func.vmap

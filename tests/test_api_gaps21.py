@@ -298,3 +298,90 @@ def test_grid_sampler_bad_arguments_raise_as_torch(make):
 def test_grid_sampler_unknown_code_raises_naming_it():
     with pytest.raises(ValueError, match="interpolation_mode.*3"):  # torch reads it unchecked
         tg.grid_sampler(tg.ones(1, 1, 2, 2), tg.zeros(1, 1, 1, 2), 3, 0, True)
+
+
+# ---- autocast state ----------------------------------------------------------------------------------------------
+def _autocast_state(m):
+    import warnings
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", DeprecationWarning)
+        return (m.is_autocast_enabled("cpu"), m.is_autocast_enabled("cuda"), m.is_autocast_cpu_enabled(),
+                str(m.get_autocast_dtype("cpu")).split(".")[-1], str(m.get_autocast_cpu_dtype()).split(".")[-1],
+                str(m.get_autocast_gpu_dtype()).split(".")[-1], str(m.get_autocast_dtype("cuda")).split(".")[-1],
+                m.is_autocast_cache_enabled())
+
+
+@pytest.fixture
+def autocast_reset():
+    yield
+    for m in (torch, tg):
+        m.set_autocast_enabled("cpu", False), m.set_autocast_enabled("cuda", False)
+        m.set_autocast_dtype("cpu", m.bfloat16), m.set_autocast_dtype("cuda", m.float16)
+        m.set_autocast_cache_enabled(True)
+
+
+@pytest.mark.parametrize("seed", range(25))
+def test_autocast_state_fuzz(seed, autocast_reset):
+    """Random setters and nested CPU autocast contexts on both; after each step every getter reports the same
+    state as torch's, and the nesting counts agree."""
+    import warnings
+    rs = np.random.RandomState(seed)
+    stacks = {torch: [], tg: []}
+    steps = [
+        lambda m: m.set_autocast_enabled("cpu", bool(rs_draw[0] % 2)),
+        lambda m: m.set_autocast_cpu_enabled(bool(rs_draw[0] % 2)),
+        lambda m: m.set_autocast_enabled(bool(rs_draw[0] % 2)),
+        lambda m: m.set_autocast_dtype("cpu", [m.float16, m.bfloat16][rs_draw[0] % 2]),
+        lambda m: m.set_autocast_cpu_dtype([m.float16, m.bfloat16][rs_draw[0] % 2]),
+        lambda m: m.set_autocast_gpu_dtype([m.float16, m.float32][rs_draw[0] % 2]),
+        lambda m: m.set_autocast_cache_enabled(bool(rs_draw[0] % 2)),
+        lambda m: m.clear_autocast_cache(),
+        "enter", "exit",
+    ]
+    rs_draw = [0]
+    for _ in range(12):
+        k, rs_draw[0] = rs.randint(len(steps)), rs.randint(4)
+        for m in (torch, tg):
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")
+                if steps[k] == "enter":
+                    dtype = [None, m.bfloat16, m.float16][rs_draw[0] % 3]
+                    ctx = m.autocast("cpu", dtype=dtype, enabled=rs_draw[0] != 3,
+                                     cache_enabled=[None, False, True][rs_draw[0] % 3])
+                    ctx.__enter__()
+                    stacks[m].append(ctx)
+                elif steps[k] == "exit":
+                    if stacks[m]:
+                        stacks[m].pop().__exit__(None, None, None)
+                else:
+                    steps[k](m)
+        assert _autocast_state(tg) == _autocast_state(torch)
+    n = len(stacks[tg])
+    assert tg.autocast_increment_nesting() == torch.autocast_increment_nesting() == n + 1
+    assert tg.autocast_decrement_nesting() == torch.autocast_decrement_nesting() == n
+    for m in (torch, tg):
+        while stacks[m]:
+            stacks[m].pop().__exit__(None, None, None)
+    assert _autocast_state(tg) == _autocast_state(torch)
+
+
+@pytest.mark.parametrize("make", [
+    lambda m: m.set_autocast_enabled(1),
+    lambda m: m.set_autocast_enabled("cpu", 1),
+    lambda m: m.set_autocast_enabled(True, "cpu"),
+    lambda m: m.set_autocast_enabled("meta", True),
+    lambda m: m.set_autocast_dtype("xyz", m.float16),
+    lambda m: m.set_autocast_cpu_dtype("float16"),
+    lambda m: m.set_autocast_cache_enabled(1),
+    lambda m: m.set_autocast_cpu_enabled(0),
+])
+def test_autocast_setters_bad_arguments_raise_as_torch(make, autocast_reset):
+    raises_same(lambda: make(torch), lambda: make(tg))
+
+
+def test_autocast_deprecated_spellings_warn_as_torch(autocast_reset):
+    for name in ("get_autocast_cpu_dtype", "get_autocast_gpu_dtype", "is_autocast_cpu_enabled"):
+        with pytest.warns(DeprecationWarning):
+            getattr(torch, name)()
+        with pytest.warns(DeprecationWarning, match=name):
+            getattr(tg, name)()
