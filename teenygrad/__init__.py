@@ -38,6 +38,7 @@ from .creation_buffer import frombuffer, from_file
 from .tensor_top_api import (poisson, binomial, dropout, layer_norm, group_norm, batch_norm, instance_norm, embedding, pdist,
                              gradient, empty_strided, narrow_copy_fn as narrow_copy, is_anomaly_enabled,
                              set_anomaly_enabled)
+from .tensor_legacy import geqrf, ormqr
 from . import tensor_linalg, tensor_special  # noqa: F401,E402  (x.det(), x.lgamma(), ...: cheap; linalg loads lazily)
 from .tensor_special import polygamma_fn as polygamma  # torch.polygamma(n, x): the order first
 from .tensor_special import igamma_fn as igamma, igammac_fn as igammac  # torch.igamma(a, x): a may not be a number

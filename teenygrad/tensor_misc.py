@@ -282,12 +282,12 @@ class NoDerivative(Function):
     whose outputs still require grad (binomial's draws)."""
     saves_inputs = False
 
-    def forward(self, *inputs, values, op):
-        self.op = op
+    def forward(self, *inputs, values, op, error=RuntimeError):
+        self.op, self.error = op, error  # error: torch's exception type for this op's refusal
         return values
 
     def backward(self, g):
-        raise RuntimeError(f"the derivative for {self.op} is not implemented")
+        raise self.error(f"the derivative for {self.op} is not implemented")
 
     backward_graph = backward
 

@@ -1,5 +1,8 @@
-"""Public torch functions teenygrad lacked, against torch: binomial (torch's CPU draws bit for bit), ... Values,
-dtypes, shapes, gradients (or torch's refusal of one), shared memory, and the exception types of bad arguments."""
+"""Public torch functions teenygrad lacked, against torch: binomial (torch's CPU draws bit for bit), frombuffer /
+from_file, as_strided_scatter / as_strided_, the aten embedding_bag and grid_sampler*, the autocast state functions,
+and the older Tensor methods (resize, resize_as, storage_type, as_subclass, map_, map2_, geqrf, ormqr, the removed
+lstsq / solve / eig / symeig). Values, dtypes, shapes, gradients (or torch's refusal of one), shared memory, and the
+exception types of bad arguments; fuzzers with fixed seeds where the inputs vary."""
 import numpy as np
 import pytest
 import torch
@@ -385,3 +388,97 @@ def test_autocast_deprecated_spellings_warn_as_torch(autocast_reset):
             getattr(torch, name)()
         with pytest.warns(DeprecationWarning, match=name):
             getattr(tg, name)()
+
+
+# ---- older Tensor methods: resize / resize_as, storage_type, as_subclass, map_ / map2_, geqrf / ormqr -------------
+def test_resize_and_resize_as_reshape_with_grad():
+    x = np.random.RandomState(0).randn(2, 3)
+    tx, gx = torch.tensor(x, requires_grad=True), tg.tensor(x, requires_grad=True)
+    with pytest.warns(UserWarning, match="resize"):
+        r = tx.resize(3, 2)
+    with pytest.warns(UserWarning, match="resize"):
+        R = gx.resize(3, 2)
+    with pytest.warns(UserWarning, match="resize_as"):
+        R2 = gx.resize_as(tg.ones(6))
+    assert R.shape == r.shape and R2.shape == (6,)
+    np.testing.assert_array_equal(R.detach().numpy(), r.detach().numpy())
+    g = np.arange(6.0).reshape(3, 2)
+    r.backward(torch.tensor(g)), R.backward(tg.tensor(g))
+    np.testing.assert_array_equal(gx.grad.numpy(), tx.grad.numpy())
+
+
+@pytest.mark.parametrize("make", [
+    lambda m: m.arange(6.0).view(2, 3).resize(7),
+    lambda m: m.arange(6.0).view(2, 3).resize((3, 2)),   # torch takes the sizes as ints only
+    lambda m: m.arange(6.0).resize_as(m.ones(7)),
+    lambda m: m.arange(6.0).as_subclass(int),
+    lambda m: m.ones(2, 3).map_(m.ones(4), lambda a, b: a + b),
+    lambda m: m.ones(2, 3).map_(m.ones(3, dtype=m.int64), lambda a, b: a + b),
+    lambda m: m.ones(2, 3, requires_grad=True).map_(m.ones(3), lambda a, b: a + b),
+    lambda m: m.arange(6.0).lstsq(m.ones(6)),
+    lambda m: m.ones(2, 2).solve(m.ones(2, 2)),
+    lambda m: m.ones(2, 2).eig(),
+    lambda m: m.ones(2, 2).symeig(),
+    lambda m: m.geqrf(m.ones(3)),
+    lambda m: m.ormqr(m.ones(3, 3), m.ones(3), m.ones(4, 3)),
+])
+def test_older_methods_bad_arguments_raise_as_torch(make):
+    import warnings
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        raises_same(lambda: make(torch), lambda: make(tg))
+
+
+def test_storage_type_and_as_subclass():
+    assert tg.ones(2).storage_type() is type(tg.ones(2).storage())
+
+    class Mine(tg.Tensor):
+        pass
+    x = tg.tensor([1.0, 2.0], requires_grad=True)
+    y = (x * 3).as_subclass(Mine)
+    assert type(y) is Mine and y.requires_grad
+    y.sum().backward()
+    np.testing.assert_array_equal(x.grad.numpy(), [3.0, 3.0])
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_map_and_map2(seed):
+    rs = np.random.RandomState(seed)
+    dtype = [torch.float32, torch.float64, torch.int64][seed % 3]
+    a, b, c = rs.randint(-5, 5, (2, 3)), rs.randint(-5, 5, (3,)), rs.randint(-5, 5, (2, 1))
+    to_t, to_g = (lambda v: torch.tensor(v, dtype=dtype)), (lambda v: tg.tensor(v, dtype=tg.dtype(
+        torch.empty(0, dtype=dtype).numpy().dtype)))
+    t1, g1 = to_t(a), to_g(a)
+    base = g1
+    assert g1.map_(to_g(b), lambda p, q: p * 3 - q) is base
+    t1.map_(to_t(b), lambda p, q: p * 3 - q)
+    np.testing.assert_array_equal(g1.numpy(), t1.numpy())
+    t1.map2_(to_t(b), to_t(c), lambda p, q, r: p + q * r + 0.5)
+    g1.map2_(to_g(b), to_g(c), lambda p, q, r: p + q * r + 0.5)
+    np.testing.assert_array_equal(g1.numpy(), t1.numpy())
+    assert g1.dtype == t1.numpy().dtype
+
+
+@pytest.mark.parametrize("shape", [(4, 3), (3, 3), (2, 5, 2), (3, 4), (2, 0, 2)])
+def test_geqrf_and_ormqr(shape):
+    rs = np.random.RandomState(len(shape) + shape[-1])
+    a = rs.randn(*shape)
+    R, G = torch.geqrf(torch.tensor(a)), tg.geqrf(tg.tensor(a))
+    np.testing.assert_allclose(G.a.numpy(), R.a.numpy(), atol=1e-12)
+    np.testing.assert_allclose(G.tau.numpy(), R.tau.numpy(), atol=1e-12)
+    m = shape[-2]
+    for left in (True, False):
+        for tr in (False, True):
+            c = rs.randn(*shape[:-2], m, 3) if left else rs.randn(*shape[:-2], 3, m)
+            ta, tc = R.a.clone().requires_grad_(), torch.tensor(c, requires_grad=True)
+            ga, gc = tg.tensor(G.a.numpy(), requires_grad=True), tg.tensor(c, requires_grad=True)
+            want, got = torch.ormqr(ta, R.tau, tc, left, tr), ga.ormqr(G.tau, gc, left, tr)
+            np.testing.assert_allclose(got.detach().numpy(), want.detach().numpy(), atol=1e-12)
+            w = rs.randn(*want.shape)
+            want.backward(torch.tensor(w)), got.backward(tg.tensor(w))
+            np.testing.assert_allclose(gc.grad.numpy(), tc.grad.numpy(), atol=1e-12)
+            if ga.numel():  # an empty input's gradient is None here, zeros in torch (left as is)
+                np.testing.assert_allclose(ga.grad.numpy(), ta.grad.numpy(), atol=1e-10)
+    x = tg.tensor(a, requires_grad=True)
+    raises_same(lambda: torch.geqrf(torch.tensor(a, requires_grad=True)).a.sum().backward(),
+                lambda: tg.geqrf(x).a.sum().backward())
