@@ -1,5 +1,5 @@
 """torch's older Tensor methods that code still calls: resize / resize_as (the deprecated out-of-place reshapes),
-storage_type, as_subclass, map_ / map2_ (a Python function over each element), geqrf / ormqr (LAPACK's compact QR
+storage_type, as_subclass, output_nr, map_ / map2_ (a Python function over each element), geqrf / ormqr (LAPACK's compact QR
 and a product with its Q), and lstsq / solve / eig / symeig, which torch removed (they raise its guidance)."""
 import math
 import numbers
@@ -43,6 +43,13 @@ def as_subclass(self, cls):
     out = self.view_as(self)
     out.__class__ = cls
     return out
+
+
+def output_nr(self):
+    """This tensor's place among the outputs of the graph node that made it: split / chunk / unbind number their
+    pieces as torch's one node does; a leaf, or any other op's output, is 0 (torch also numbers the outputs of
+    svd, var_mean, aminmax, ...; here those are 0)."""
+    return self.__dict__.get("_output_nr", 0)
 
 
 # ---- map_ / map2_ ------------------------------------------------------------------------------------------------
@@ -140,5 +147,6 @@ def _removed(name):
 
 for _name in ("resize", "resize_as", "storage_type", "as_subclass", "map_", "map2_", "geqrf", "ormqr"):
     setattr(Tensor, _name, globals()[_name])
+Tensor.output_nr = property(output_nr)
 for _name in ("lstsq", "solve", "eig", "symeig"):
     setattr(Tensor, _name, _removed(_name))

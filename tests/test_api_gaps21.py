@@ -482,3 +482,14 @@ def test_geqrf_and_ormqr(shape):
     x = tg.tensor(a, requires_grad=True)
     raises_same(lambda: torch.geqrf(torch.tensor(a, requires_grad=True)).a.sum().backward(),
                 lambda: tg.geqrf(x).a.sum().backward())
+
+
+@pytest.mark.parametrize("make", [
+    lambda m, a: a.unbind(), lambda m, a: a.unbind(1), lambda m, a: (a * 1).chunk(2), lambda m, a: a.split([1, 3]),
+    lambda m, a: a.split(3, 1), lambda m, a: a.tensor_split(3), lambda m, a: m.randn(4).split(2),
+    lambda m, a: (a, a * 2, a.unbind()[2].view(2, 2)), lambda m, a: a.max(0),
+])
+def test_output_nr(make):
+    a = np.random.RandomState(0).randn(4, 4)
+    want = [t.output_nr for t in make(torch, torch.tensor(a, requires_grad=True))]
+    assert [t.output_nr for t in make(tg, tg.tensor(a, requires_grad=True))] == want
