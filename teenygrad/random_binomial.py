@@ -1,7 +1,7 @@
 """torch.binomial's CPU sampler (sample_binomial in aten/src/ATen/native/Distributions.h), draw for draw: count * p
 >= 10 (p the smaller of prob and 1 - prob) takes Hoermann's transformed rejection (BTRS, two 53-bit uniforms a
 try), else the inversion by sums of geometric waits. torch computes some terms in the tensor's dtype (float32
-products, sqrtf, logf, log1pf), so a float32 tensor is sampled with float32 arithmetic in those places."""
+products, sqrtf, floorf, log1pf), so a float32 tensor is sampled with float32 arithmetic in those places."""
 import functools
 import math
 
@@ -13,7 +13,7 @@ _TAIL = (0.0810614667953272, 0.0413406959554092, 0.0276779256849983, 0.020790672
 
 @functools.cache
 def _libm_f32(name):
-    """The C library's float function name + 'f' (logf, log1pf): what std::log(float) calls in torch's kernel."""
+    """The C library's float function name + 'f' (log1pf): what std::log1p(float) calls in torch's kernel."""
     try:
         import ctypes
         import ctypes.util
@@ -32,8 +32,9 @@ def _stirling_tail(k):
     return (1.0 / 12 - (1.0 / 360 - 1.0 / 1260 / kp1sq) / kp1sq) / (k + 1)
 
 
-def _btrs(n, p, uniform, s, log_s):
-    """One BTRS draw for count n and probability p <= 0.5 (s: the dtype's scalar type, log_s its log)."""
+def _btrs(n, p, uniform, s):
+    """One BTRS draw for count n and probability p <= 0.5 (s: the dtype's scalar type, in which torch computes
+    the terms of count and prob alone)."""
     stddev = float(np.sqrt(s(n * p * (s(1) - p))))
     b = 1.15 + 2.53 * stddev
     a = -0.0873 + 0.0248 * b + 0.01 * float(p)
@@ -60,8 +61,8 @@ def _btrs(n, p, uniform, s, log_s):
         kf = float(k)
         bound = ((m + 0.5) * math.log((m + 1) / (rf * (nf - m + 1)))
                  + float(n + 1) * math.log((nf - m + 1) / float(n - k + 1))
-                 + (kf + 0.5) * float(log_s(r * (n - k + 1) / (k + 1)))  # torch: a float product, logf
-                 + _stirling_tail(kf) + _stirling_tail(float(n - k)) - _stirling_tail(m) - _stirling_tail(nf - m))
+                 + (kf + 0.5) * math.log(rf * float(n - k + 1) / (kf + 1))
+                 + _stirling_tail(m) + _stirling_tail(nf - m) - _stirling_tail(kf) - _stirling_tail(float(n - k)))
         if v <= bound:
             return k
 
@@ -85,7 +86,6 @@ def sample(g, counts, probs, dtype):
     raises."""
     from .random import _Draws
     s = np.float32 if dtype == np.float32 else float
-    log_s = _libm_f32("log") if s is np.float32 else math.log
     log1p_s = _libm_f32("log1p") if s is np.float32 else math.log1p
     cs, ps = counts.astype(dtype).ravel().tolist(), probs.astype(dtype).ravel().tolist()
     out = np.empty(len(cs), dtype)
@@ -104,7 +104,7 @@ def sample(g, counts, probs, dtype):
             else:
                 q = p if p <= 0.5 else s(1.0 - float(p))
                 if n * q >= 10.0:
-                    k = _btrs(n, q, d.uniform, s, log_s)
+                    k = _btrs(n, q, d.uniform, s)
                 else:
                     k = _inversion(n, q, d.uniform, s, log1p_s)
                 if q is not p:

@@ -37,6 +37,20 @@ def test_binomial_draws_are_torchs(seed, dtype):
     np.testing.assert_array_equal(tg.rand(5, generator=G).numpy(), torch.rand(5, generator=g).numpy())
 
 
+@pytest.mark.parametrize("seed", [52, 158] + list(range(20)))
+def test_binomial_draws_wide_counts(seed):
+    """Counts from 1 to 10^6 (half of them not whole), prob uniform: BTRS's ratio test (its Stirling tails) runs
+    often enough that a wrong term shows."""
+    rs = np.random.RandomState(seed)
+    dtype, tdt = [(torch.float32, tg.float32), (torch.float64, tg.float64)][seed % 2]
+    c = np.exp(rs.uniform(0, 14, size=20)) * rs.choice([1, 0.5], size=20)
+    c, p = np.where(rs.rand(20) < 0.5, np.floor(c), c), rs.rand(20)
+    g, G = torch.Generator().manual_seed(seed), tg.Generator().manual_seed(seed)
+    want = torch.binomial(torch.tensor(c, dtype=dtype), torch.tensor(p, dtype=dtype), generator=g)
+    got = tg.binomial(tg.tensor(c, dtype=tdt), tg.tensor(p, dtype=tdt), generator=G)
+    np.testing.assert_array_equal(got.numpy(), want.numpy())
+
+
 def test_binomial_default_generator_and_broadcast_prob():
     torch.manual_seed(3), tg.manual_seed(3)
     c = np.array([[10.0, 50, 3], [200, 1, 0]])
