@@ -34,9 +34,11 @@ from .tensor_linalg_misc import (addmm, addmv, baddbmm, addbmm, tensordot, kron,
                                  are_deterministic_algorithms_enabled)
 from .tensor_strided import vander, chain_matmul
 from .tensor_complex import view_as_complex, view_as_real, polar, complex
-from .tensor_top_api import (poisson, dropout, layer_norm, group_norm, batch_norm, instance_norm, embedding, pdist,
+from .creation_buffer import frombuffer, from_file
+from .tensor_top_api import (poisson, binomial, dropout, layer_norm, group_norm, batch_norm, instance_norm, embedding, pdist,
                              gradient, empty_strided, narrow_copy_fn as narrow_copy, is_anomaly_enabled,
                              set_anomaly_enabled)
+from .tensor_legacy import geqrf, ormqr
 from . import tensor_linalg, tensor_special  # noqa: F401,E402  (x.det(), x.lgamma(), ...: cheap; linalg loads lazily)
 from .tensor_special import polygamma_fn as polygamma  # torch.polygamma(n, x): the order first
 from .tensor_special import igamma_fn as igamma, igammac_fn as igammac  # torch.igamma(a, x): a may not be a number
@@ -81,8 +83,10 @@ def __getattr__(name):
         return getattr(importlib.import_module(".serialization", __name__), name)
     if name == "autocast":
         return importlib.import_module(".amp", __name__).autocast
-    if name in ("is_autocast_enabled", "get_autocast_dtype"):  # torch's names at the top level (amp.py)
-        return getattr(importlib.import_module(".amp", __name__), name)
+    if name.startswith(("is_autocast", "get_autocast", "set_autocast", "clear_autocast", "autocast_")):
+        amp = importlib.import_module(".amp", __name__)  # torch's names at the top level
+        if name in amp.AUTOCAST_NAMES:
+            return getattr(amp, name)
     if name == "cpu":  # torch.cpu.amp.autocast, torch.cpu.is_available, ...
         return importlib.import_module(".amp", __name__).cpu
     if name == "vmap":  # torch.vmap is torch.func.vmap

@@ -17,7 +17,9 @@ _DEFAULT_DTYPES = {"cpu": "bf16", "cuda": "f16", "ipu": "f16", "xpu": "f16", "ma
 _DEVICE_TYPES = ("cpu, cuda, ipu, xpu, mkldnn, opengl, opencl, ideep, hip, ve, fpga, maia, xla, lazy, vulkan, mps, "
                  "meta, hpu, mtia, privateuseone")
 _DEVICE_TYPE_SET = frozenset(_DEVICE_TYPES.split(", "))
-_state = {}  # device type -> (enabled, dtype) while an autocast context has set it
+_state = {}  # device type -> (enabled, dtype) where an autocast context or set_autocast_* has set it
+_nesting = [0]  # autocast_increment_nesting's count (torch's)
+_cache_enabled = [True]  # is_autocast_cache_enabled: teenygrad keeps no cast cache, but reports the setting
 
 
 def _device_type(device_type, op):
@@ -57,6 +59,101 @@ def get_autocast_dtype(device_type):
     return bfloat16_dtype() if _DEFAULT_DTYPES[kind] == "bf16" else np.dtype(np.float16)
 
 
+def _available(device_type, op):
+    kind = _device_type(device_type, op)
+    if kind not in _DEFAULT_DTYPES:
+        raise RuntimeError(f"{op}: autocast is not available for device type {kind!r}")
+    return kind
+
+
+def _bool(v, op, what="enabled"):
+    if type(v) is not bool:
+        raise TypeError(f"{op}(): argument '{what}' must be bool, not {type(v).__name__}")
+    return v
+
+
+def set_autocast_enabled(device_type, enabled=None):
+    """torch.set_autocast_enabled(device_type, enabled), or (enabled) for CUDA: what is_autocast_enabled reports
+    until an autocast context (which restores it on exit) or another call changes it."""
+    if enabled is None and not isinstance(device_type, str):  # the one-argument form: CUDA's
+        device_type, enabled = "cuda", device_type
+    if not isinstance(device_type, str):
+        raise TypeError(f"set_autocast_enabled(): argument 'device_type' must be str, not {type(device_type).__name__}")
+    kind = _available(device_type, "set_autocast_enabled")
+    _state[kind] = (_bool(enabled, "set_autocast_enabled"), _state.get(kind, (False, None))[1])
+
+
+def set_autocast_dtype(device_type, dtype):
+    """The dtype get_autocast_dtype(device_type) reports (and an autocast context without dtype= takes)."""
+    kind = _available(device_type, "set_autocast_dtype")
+    if not isinstance(dtype, np.dtype):
+        raise TypeError(f"set_autocast_dtype(): dtype must be a teenygrad dtype, not {type(dtype).__name__}")
+    _state[kind] = (_state.get(kind, (False, None))[0], dtype)
+
+
+def _deprecated(old, new):
+    warnings.warn(f"torch.{old} is deprecated. Please use torch.{new} instead.", DeprecationWarning, stacklevel=3)
+
+
+def is_autocast_cpu_enabled():
+    _deprecated("is_autocast_cpu_enabled()", "is_autocast_enabled('cpu')")
+    return is_autocast_enabled("cpu")
+
+
+def set_autocast_cpu_enabled(enabled):
+    _deprecated("set_autocast_cpu_enabled(enabled)", "set_autocast_enabled('cpu', enabled)")
+    set_autocast_enabled("cpu", _bool(enabled, "set_autocast_cpu_enabled"))
+
+
+def get_autocast_cpu_dtype():
+    _deprecated("get_autocast_cpu_dtype()", "get_autocast_dtype('cpu')")
+    return get_autocast_dtype("cpu")
+
+
+def set_autocast_cpu_dtype(dtype):
+    _deprecated("set_autocast_cpu_dtype(dtype)", "set_autocast_dtype('cpu', dtype)")
+    set_autocast_dtype("cpu", dtype)
+
+
+def get_autocast_gpu_dtype():
+    _deprecated("get_autocast_gpu_dtype()", "get_autocast_dtype('cuda')")
+    return get_autocast_dtype("cuda")
+
+
+def set_autocast_gpu_dtype(dtype):
+    _deprecated("set_autocast_gpu_dtype(dtype)", "set_autocast_dtype('cuda', dtype)")
+    set_autocast_dtype("cuda", dtype)
+
+
+def is_autocast_cache_enabled():
+    return _cache_enabled[0]
+
+
+def set_autocast_cache_enabled(enabled):
+    _cache_enabled[0] = _bool(enabled, "set_autocast_cache_enabled")
+
+
+def clear_autocast_cache():
+    """Nothing to clear: teenygrad's autocast casts nothing, so it caches nothing."""
+
+
+def autocast_increment_nesting():
+    _nesting[0] += 1
+    return _nesting[0]
+
+
+def autocast_decrement_nesting():
+    _nesting[0] -= 1
+    return _nesting[0]
+
+
+AUTOCAST_NAMES = ("set_autocast_enabled", "set_autocast_dtype", "is_autocast_cpu_enabled", "set_autocast_cpu_enabled",
+                  "get_autocast_cpu_dtype", "set_autocast_cpu_dtype", "get_autocast_gpu_dtype",
+                  "set_autocast_gpu_dtype", "is_autocast_cache_enabled", "set_autocast_cache_enabled",
+                  "clear_autocast_cache", "autocast_increment_nesting", "autocast_decrement_nesting",
+                  "is_autocast_enabled", "get_autocast_dtype")  # torch's top-level names (teenygrad.__getattr__)
+
+
 def _is_cpu_autocast_dtype(dtype):
     """Whether dtype is float16 or bfloat16 (a dtype, not its name, as torch asks)."""
     if not isinstance(dtype, np.dtype):
@@ -86,21 +183,25 @@ class autocast:
             warnings.warn("CUDA is not available or torch_xla is imported. Disabling autocast.")
             enabled = False
         self.device_type, self.fast_dtype, self.enabled = device_type, dtype, enabled
+        self._cache_enabled = _cache_enabled[0] if cache_enabled is None else bool(cache_enabled)
         self._kind, self._saved = kind, []
 
     def __enter__(self):
         if self.fast_dtype is not None and not isinstance(self.fast_dtype, np.dtype):
             raise TypeError(f"autocast: dtype must be a teenygrad dtype, not {type(self.fast_dtype).__name__}")
-        self._saved.append(_state.get(self._kind))
+        self._saved.append((_state.get(self._kind), _cache_enabled[0]))
         _state[self._kind] = (bool(self.enabled), self.fast_dtype)
+        _cache_enabled[0] = self._cache_enabled
+        autocast_increment_nesting()
         return self
 
     def __exit__(self, *exc):
-        prev = self._saved.pop()
+        prev, _cache_enabled[0] = self._saved.pop()
         if prev is None:
             _state.pop(self._kind, None)
         else:
             _state[self._kind] = prev
+        autocast_decrement_nesting()
         return False
 
     def __call__(self, fn):
@@ -189,7 +290,7 @@ class cpu:
     class amp:
         @staticmethod
         def autocast(enabled=True, dtype=None, cache_enabled=True):
-            return autocast("cpu", dtype, enabled)
+            return autocast("cpu", dtype, enabled, cache_enabled)
 
         @staticmethod
         def GradScaler(init_scale=2.0 ** 16, growth_factor=2.0, backoff_factor=0.5, growth_interval=2000,

@@ -13,6 +13,7 @@ import warnings
 
 import numpy as np
 
+from .aten_nn import embedding_bag, grid_sampler, grid_sampler_2d, grid_sampler_3d  # noqa: F401
 from .tensor import Tensor, dt  # dt: the dtype module (the package attribute `dtype` is the dtype class)
 
 

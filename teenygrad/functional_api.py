@@ -22,7 +22,7 @@ _NAMES = ["addcmul", "addcdiv", "fmod", "bitwise_and", "bitwise_or", "bitwise_xo
           "arcsin", "arccos", "arctan", "atan2", "arctan2", "exp2", "sgn", "positive", "nan_to_num", "hypot",
           "copysign", "fmax", "fmin", "xlogy", "logit", "heaviside", "nansum", "nanmean", "cummin", "median",
           "kthvalue", "quantile", "mode", "cumprod", "ravel", "tensor_split", "hsplit", "vsplit", "dsplit"]
-_NAMES += ["as_strided", "diagflat", "diagonal_scatter", "select_scatter", "slice_scatter", "index_reduce",
+_NAMES += ["as_strided", "as_strided_", "as_strided_scatter", "diagflat", "diagonal_scatter", "select_scatter", "slice_scatter", "index_reduce",
            "renorm", "isreal"]  # strided views and scatters (tensor_strided)
 _NAMES += ["erfc", "erfinv", "lgamma", "digamma", "mvlgamma", "i0", "sinc", "logcumsumexp", "float_power", "ldexp",
            "frexp", "det", "logdet", "slogdet", "inverse", "cholesky", "cholesky_solve", "cholesky_inverse", "svd", "qr",

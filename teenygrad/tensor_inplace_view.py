@@ -1,4 +1,4 @@
-"""In-place view ops: t_, transpose_ (swapdims_, swapaxes_), squeeze_, unsqueeze_ change only the tensor's shape and
+"""In-place view ops: t_, transpose_ (swapdims_, swapaxes_), squeeze_, unsqueeze_, as_strided_ change only the tensor's shape and
 strides, as torch's do, so the tensor becomes a view of its old self. torch counts each as a write (its version
 counter moves): graphs that saved the tensor refuse their backward afterwards, as after any in-place op."""
 from weakref import ref as _weakref
@@ -128,6 +128,10 @@ def unsqueeze_(self, dim):
     return _inplace_view(self, lambda t: t.unsqueeze(dim), "unsqueeze_")
 
 
-for _name in ["t_", "transpose_", "squeeze_", "unsqueeze_"]:
+def as_strided_(self, size, stride, storage_offset=None):
+    return _inplace_view(self, lambda t: t.as_strided(size, stride, storage_offset), "as_strided_")
+
+
+for _name in ["t_", "transpose_", "squeeze_", "unsqueeze_", "as_strided_"]:
     setattr(Tensor, _name, globals()[_name])
 Tensor.swapdims_ = Tensor.swapaxes_ = transpose_

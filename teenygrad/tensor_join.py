@@ -81,6 +81,8 @@ def split(self, split_size, dim=0):
         else:
             piece = _plain_view(Tensor._wrap(a[idx]), self, I.GetItem, index=idx)
         piece._multi_view = True  # torch refuses in-place ops with a graph on the outputs of a multi-view op
+        if graph:
+            piece._output_nr = len(out)  # its place among the outputs of torch's one node (Tensor.output_nr)
         out.append(piece)
         start += s
     return tuple(out)
@@ -103,7 +105,11 @@ def unbind(self, dim=0):
     d = _norm_dim(dim, self.ndim, "unbind")
     if self.shape[d] == 0:  # split gives one empty piece here; unbind gives none
         return ()
-    return tuple(t.squeeze(d)._named("UnbindBackward0") for t in self.split(1, d))
+    out = tuple(t.squeeze(d)._named("UnbindBackward0") for t in self.split(1, d))
+    if self._requires_grad and _gstate["enabled"]:
+        for i, t in enumerate(out):
+            t._output_nr = i
+    return out
 
 
 def _tensor_list(tensors, op):

@@ -277,6 +277,21 @@ class ZeroGrad(Function):
         return Tensor._wrap(zeros_on(g._data, self.in_shape))
 
 
+class NoDerivative(Function):
+    """z = values worked out from the inputs elsewhere; backward raises, as torch's ops without a derivative formula
+    whose outputs still require grad (binomial's draws)."""
+    saves_inputs = False
+
+    def forward(self, *inputs, values, op, error=RuntimeError):
+        self.op, self.error = op, error  # error: torch's exception type for this op's refusal
+        return values
+
+    def backward(self, g):
+        raise self.error(f"the derivative for {self.op} is not implemented")
+
+    backward_graph = backward
+
+
 def pnorm_last(delta, p):
     """The p-norm over the last dim of delta = |differences| (cdist, pdist), with torch's distance gradients:
     0 where the distance is 0, and 0 from a zero difference when p < 1."""

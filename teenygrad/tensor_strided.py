@@ -1,5 +1,5 @@
-"""Tensor methods for strided views and scatters into a part: as_strided, diagflat, diagonal_scatter,
-select_scatter, slice_scatter, index_reduce; and small torch functions beside them: vander, renorm, isreal,
+"""Tensor methods for strided views and scatters into a part: as_strided, as_strided_scatter, diagflat,
+diagonal_scatter, select_scatter, slice_scatter, index_reduce; and small torch functions beside them: vander, renorm, isreal,
 chain_matmul. Each checks its arguments, naming the op and the shapes, then applies a Function (ops/strided.py)
 or composes Tensor ops."""
 import operator
@@ -55,6 +55,25 @@ def as_strided(self, size, stride, storage_offset=None):
         return _plain_view(Tensor._wrap(S.strided_view(self._data, size, stride, offset)), self, S.AsStrided,
                            size=size, stride=stride, offset=offset)
     return _as_view(S.AsStrided.apply(self, size=size, stride=stride, offset=offset), self)
+
+
+@_method
+def as_strided_scatter(self, src, size, stride, storage_offset=None):
+    """self with its as_strided(size, stride, storage_offset) window replaced by src (out of place). As
+    as_strided, the window lies in self's own (contiguous) memory; torch too refuses a window whose positions
+    overlap."""
+    size, stride = _ints(size, "size", "as_strided_scatter"), _ints(stride, "stride", "as_strided_scatter")
+    window = self.detach().as_strided(size, stride, storage_offset)  # checks the arguments as as_strided
+    if S.overlapping(size, stride):
+        raise RuntimeError(f"as_strided_scatter: more than one position of the window (size {size}, stride "
+                           f"{stride}) refers to a single memory location")
+    if not isinstance(src, Tensor):
+        raise TypeError(f"as_strided_scatter: src must be a Tensor, got {type(src).__name__}")
+    if tuple(src.shape) != tuple(window.shape):
+        raise RuntimeError(f"as_strided_scatter: expected src to have a size equal to the slice of self: src "
+                           f"{tuple(src.shape)}, slice {tuple(window.shape)}")
+    offset = 0 if storage_offset is None else storage_offset - self.storage_offset()
+    return S.ScatterInto.apply(self, src._cast(self.dtype), where={"size": size, "stride": stride, "offset": offset})
 
 
 @_method

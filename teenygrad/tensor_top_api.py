@@ -14,7 +14,7 @@ from ._arrays import on_device_of
 from .random import gen_of
 from .tensor import Tensor, _norm_dims
 from .tensor_join import cat
-from .tensor_misc import DistAbs, ZeroGrad, pnorm_last
+from .tensor_misc import DistAbs, NoDerivative, ZeroGrad, pnorm_last
 from .tensor_ops import _method
 
 
@@ -32,6 +32,29 @@ def poisson(input, generator=None):
         raise RuntimeError(f"poisson: expected a floating point tensor of rates, got {input.dtype}")
     draws = gen_of(generator).poisson(input.detach().cpu().numpy()).reshape(input.shape).astype(input.dtype)
     return ZeroGrad.apply(input, values=on_device_of(input._data, draws))  # torch: a zero gradient
+
+
+def binomial(count, prob, generator=None):
+    """A Binomial(count, prob) draw for each element of count (prob broadcasts to its shape), torch's CPU draws in
+    C order from generator (or the default one). Float32 and float64 only, as torch; the output stays in the graph
+    but, as torch, has no derivative."""
+    _check_tensor(count, "binomial", "count")
+    _check_tensor(prob, "binomial", "prob")
+    if not dt.is_floating(count.dtype):
+        raise ValueError(f"binomial: only floating-point dtypes are supported for count, got {count.dtype}")
+    if count.dtype not in (dt.float32, dt.float64):
+        raise NotImplementedError(f"binomial: not implemented for {count.dtype} (float32 and float64 only)")
+    if prob.dtype != count.dtype:
+        raise RuntimeError(f"binomial: prob's dtype {prob.dtype} differs from count's {count.dtype}")
+    from .random_binomial import sample
+    c = count.detach().cpu().numpy()
+    try:
+        p = np.broadcast_to(prob.detach().cpu().numpy(), c.shape)
+    except ValueError:
+        raise RuntimeError(f"binomial: prob of shape {tuple(prob.shape)} does not broadcast to count's shape "
+                           f"{tuple(count.shape)}") from None
+    draws = sample(gen_of(generator), c, p, c.dtype).reshape(c.shape)
+    return NoDerivative.apply(count, prob, values=on_device_of(count._data, draws), op="binomial")
 
 
 # ---- torch's top-level (aten) spellings of nn.functional ops ------------------------------------------

@@ -3,7 +3,7 @@
 import math
 import numpy as np
 from ..autograd.function import Function
-from .._arrays import on_device_of, ufunc_at, xp_of, zeros_on
+from .._arrays import contiguous, on_device_of, ufunc_at, xp_of, zeros_on
 from .movement import Diagonal, diagonal_view
 from ..autograd.graph_backward import const, where
 from .index import GetItem, IndexPutAdd
@@ -74,8 +74,11 @@ class AsStrided(Function):
 
 def part_of(a, where):
     """The part of a that a *_scatter op replaces, as a view: `where` is a basic index (select_scatter,
-    slice_scatter) or the diagonal's {offset, dim1, dim2} (diagonal_scatter)."""
-    return diagonal_view(a, **where) if isinstance(where, dict) else a[where]
+    slice_scatter), the diagonal's {offset, dim1, dim2} (diagonal_scatter) or a strided window's {size, stride,
+    offset} in a's C-order memory (as_strided_scatter)."""
+    if isinstance(where, dict):
+        return strided_view(a, **where) if "stride" in where else diagonal_view(a, **where)
+    return a[where]
 
 
 class ScatterInto(Function):
@@ -95,7 +98,7 @@ class ScatterInto(Function):
             gx = g.copy()
             part_of(gx, self.where)[...] = 0
         if n[1]:
-            gsrc = part_of(g, self.where).copy()
+            gsrc = part_of(contiguous(g) if "stride" in self.where else g, self.where).copy()
         return gx, gsrc
 
     def backward_graph(self, g):
@@ -107,5 +110,6 @@ class ScatterInto(Function):
             gx = where(keep, g, 0.0)
         if n[1]:
             w = self.where
-            gsrc = Diagonal.apply(g, **w) if isinstance(w, dict) else GetItem.apply(g, index=w)
+            gsrc = (AsStrided.apply(g.contiguous(), **w) if "stride" in w else Diagonal.apply(g, **w)) \
+                if isinstance(w, dict) else GetItem.apply(g, index=w)
         return gx, gsrc
