@@ -1,8 +1,9 @@
 """F.grid_sample on 5-D input (N, C, D, H, W) with a grid (N, Do, Ho, Wo, 3) (twenty-first landing): 'bilinear'
 (trilinear over 8 corners) and 'nearest', every padding mode, both align_corners, float32 and float64, forward and
-both gradients, against torch; plus the affine_grid 3-D round trip.
+both gradients, against torch; plus torch.grid_sampler / grid_sampler_2d / grid_sampler_3d (aten's spellings, modes as
+enum ints) and the affine_grid 3-D round trip.
 
-Before this landing 5-D input raised NotImplementedError (torch samples it).
+Before this landing 5-D input raised NotImplementedError (torch samples it) and teenygrad had no grid_sampler*.
 The fuzz draws shapes (size-1 and empty dims among them), grids spread past [-1, 1] (and points on pixel centres and
 edges), non-contiguous inputs and grids, and an upstream gradient; it compares values, dtypes, shapes and gradients.
 Non-finite grid coordinates are left out: torch's 5-D kernel is the scalar one, whose NaN handling differs from its
@@ -138,6 +139,20 @@ def test_affine_grid_3d_pipeline_gradients():
         np.testing.assert_allclose(got, want, **TOL[np.float64])
 
 
+@pytest.mark.parametrize("mode", [0, 1])
+@pytest.mark.parametrize("padding_mode", [0, 1, 2])
+def test_grid_sampler_aten(mode, padding_mode):
+    rng = np.random.default_rng(6)
+    x, g = rng.standard_normal((1, 2, 3, 4, 2)), rng.uniform(-1.2, 1.2, (1, 2, 2, 3, 3))
+    x4, g4 = x[:, :, 0], g[:, 0, :, :, :2]
+    for op, a, b in (("grid_sampler_3d", x, g), ("grid_sampler", x, g), ("grid_sampler_2d", x4, g4),
+                     ("grid_sampler", x4, g4)):
+        for ac in (False, True):
+            got = getattr(tg, op)(tg.tensor(a), tg.tensor(b), mode, padding_mode, ac)
+            want = getattr(torch, op)(torch.tensor(a), torch.tensor(b), mode, padding_mode, ac)
+            np.testing.assert_allclose(got.numpy(), want.numpy(), err_msg=op, **TOL[np.float64])
+
+
 def test_grid_sample_5d_errors():
     def gs(inp, grid, **kw):
         return lambda lib: lib.nn.functional.grid_sample(lib.zeros(*inp), lib.zeros(*grid), align_corners=False, **kw)
@@ -149,3 +164,12 @@ def test_grid_sample_5d_errors():
     raises_like_torch(gs((1, 1, 3), (1, 2, 1)), RuntimeError, r"same number of dimensions.*\[1, 1, 3\].*\[1, 2, 1\]")
     raises_like_torch(gs((1, 1, 2, 2, 2, 2), (1, 1, 1, 1, 1, 4)), RuntimeError, r"same number of dimensions")
     raises_like_torch(gs((1, 1, 3, 3), (1, 1, 1, 1, 2)), RuntimeError, r"same number of dimensions")
+    x, g = np.zeros((1, 1, 2, 2, 2)), np.zeros((1, 1, 1, 1, 3))
+    raises_like_torch(lambda lib: lib.grid_sampler_3d(lib.tensor(x), lib.tensor(g), 2, 0, False), RuntimeError,
+                      "bicubic interpolation only supports 4D input")
+    raises_like_torch(lambda lib: lib.grid_sampler_3d(lib.tensor(x), lib.tensor(g), "bilinear", 0, False), TypeError,
+                      r"grid_sampler_3d\(\): argument 'interpolation_mode'.* must be int, not str")
+    raises_like_torch(lambda lib: lib.grid_sampler_3d(lib.tensor(x[:, :, 0]), lib.tensor(g[:, 0, ..., :2]), 0, 0,
+                                                      False), RuntimeError, r"expected 5D input and grid")
+    with pytest.raises(ValueError, match=r"grid_sampler_3d\(\): interpolation_mode must be 0, 1 or 2.*got 3"):
+        tg.grid_sampler_3d(tg.tensor(x), tg.tensor(g), 3, 0, False)  # torch runs some mode for out-of-enum ints
