@@ -110,6 +110,22 @@ def test_grid_sample_5d_gradcheck(padding_mode, align_corners):
                                                                align_corners=align_corners), (x, g))
 
 
+@pytest.mark.parametrize("padding_mode", ["zeros", "border", "reflection"])
+def test_grid_sample_5d_double_backward(padding_mode):
+    """Gradients of a loss of both first gradients (create_graph), as torch's."""
+    rng = np.random.default_rng(8)
+    x, g = rng.standard_normal((1, 2, 3, 3, 4)), rng.uniform(-1.2, 1.2, (1, 2, 2, 2, 3))
+    res = []
+    for lib in (tg, torch):
+        a, b = lib.tensor(x, requires_grad=True), lib.tensor(g, requires_grad=True)
+        y = lib.nn.functional.grid_sample(a, b, padding_mode=padding_mode, align_corners=False)
+        ga, gb = lib.autograd.grad((y * y).sum(), (a, b), create_graph=True)
+        (ga.sum() + gb.pow(2).sum()).backward()
+        res.append([a.grad.numpy(), b.grad.numpy()])
+    for got, want in zip(*res):
+        np.testing.assert_allclose(got, want, **TOL[np.float64])
+
+
 @pytest.mark.parametrize("dtype", [np.float32, np.float64])
 def test_affine_grid_3d_round_trip(dtype):
     """The identity theta's grid reproduces the input (align_corners=True puts its points on the voxel centres)."""
