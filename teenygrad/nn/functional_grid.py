@@ -1,7 +1,7 @@
 """teenygrad.nn.functional's sampling grids (re-exported there): affine_grid and grid_sample, as in torch.
 
 affine_grid is a matmul of a base grid; grid_sample checks its arguments here and samples in ops/grid.py (one
-Function with numba kernels for float32, else a composition of Tensor ops), which has the coordinate conventions;
+Function with numba kernels for 4-D float32, else a composition of Tensor ops), which has the coordinate conventions;
 'bicubic' is a composition of Tensor ops at the end of this file."""
 import warnings
 import numpy as np
@@ -77,7 +77,8 @@ def affine_grid(theta, size, align_corners=None):
 
 # ---- grid_sample ---------------------------------------------------------------------------------------
 def grid_sample(input, grid, mode="bilinear", padding_mode="zeros", align_corners=None):
-    """Sample input (N, C, H, W) at the [-1, 1] coordinates grid (N, Ho, Wo, 2) (x, y) -> (N, C, Ho, Wo)."""
+    """Sample input (N, C, H, W) at the [-1, 1] coordinates grid (N, Ho, Wo, 2) (x, y) -> (N, C, Ho, Wo), or input
+    (N, C, D, H, W) at grid (N, Do, Ho, Wo, 3) (x, y, z) -> (N, C, Do, Ho, Wo) ('bilinear' is then trilinear)."""
     _t(input, "grid_sample")
     _t(grid, "grid_sample", "grid")
     if mode not in ("bilinear", "nearest", "bicubic"):
@@ -93,8 +94,8 @@ def grid_sample(input, grid, mode="bilinear", padding_mode="zeros", align_corner
         raise TypeError(f"grid_sampler(): argument 'align_corners' must be bool, not {type(align_corners).__name__} "
                         f"({align_corners!r})")
     ishape, gshape = list(input.shape), list(grid.shape)
-    if input.ndim != grid.ndim:
-        raise RuntimeError("grid_sampler(): expected grid to have the same number of dimensions as input, but got "
+    if input.ndim not in (4, 5) or input.ndim != grid.ndim:
+        raise RuntimeError("grid_sampler(): expected 4D or 5D input and grid with same number of dimensions, but got "
                            f"input with sizes {ishape} and grid with sizes {gshape}")
     if grid.ndim < 3 or gshape[-1] != input.ndim - 2:
         raise RuntimeError(f"grid_sampler(): expected grid to have size {input.ndim - 2} in last dimension, but "
@@ -102,17 +103,15 @@ def grid_sample(input, grid, mode="bilinear", padding_mode="zeros", align_corner
     if ishape[0] != gshape[0]:
         raise RuntimeError("grid_sampler(): expected grid and input to have same batch size, but got input with "
                            f"sizes {ishape} and grid with sizes {gshape}")
-    if input.ndim != 4:
-        if mode == "bicubic" and input.ndim == 5:
-            raise RuntimeError(f"grid_sampler(): bicubic interpolation only supports 4D input, got sizes {ishape}")
-        raise NotImplementedError(f"grid_sample: only 4-D input (N, C, H, W) is supported, got sizes {ishape}")
+    if mode == "bicubic" and input.ndim == 5:
+        raise RuntimeError(f"grid_sampler(): bicubic interpolation only supports 4D input, got sizes {ishape}")
     if not dt.is_floating(input.dtype):  # torch has no integer kernel
         raise NotImplementedError(f"grid_sampler(): not implemented for input of dtype {input.dtype} (grid "
                                   f"{grid.dtype}); give floating point tensors")
     if input.dtype != grid.dtype:
         raise RuntimeError("grid_sampler(): expected input and grid to have the same floating dtype, but input "
                            f"has {input.dtype} and grid has {grid.dtype}")
-    for d in range(2, 4):
+    for d in range(2, input.ndim):
         if ishape[d] == 0:
             raise RuntimeError("grid_sampler(): expected input to have non-empty spatial dimensions, but input has "
                                f"sizes {ishape} with dimension {d} being empty")
@@ -121,7 +120,7 @@ def grid_sample(input, grid, mode="bilinear", padding_mode="zeros", align_corner
                            f"{grid.device}")
     if mode == "bicubic":
         return _grid_sample_bicubic(input, grid, padding_mode, align_corners)
-    if fused_for(input._data, grid._data) is not None:  # float32 with numba: one Function, one pass each way
+    if input.ndim == 4 and fused_for(input._data, grid._data) is not None:  # float32 with numba: one pass each way
         return GridSample2d.apply(input, grid, mode=mode, padding_mode=padding_mode, align_corners=align_corners)
     return grid_sample_composite(input, grid, mode, padding_mode, align_corners)
 
@@ -167,7 +166,7 @@ def _grid_sample_bicubic(input, grid, padding_mode, align_corners):
         yj = _pad_tap(y0 + (j - 1), H, padding_mode, align_corners)
         row = None
         for i in range(4):
-            vals, _ = _tap(flat, xs[i], yj, H, W, C)
+            vals, _ = _tap(flat, (xs[i], yj), (W, H), C)
             row = vals * wx[i] if row is None else row + vals * wx[i]
         out = row * wy[j] if out is None else out + row * wy[j]
     return out

@@ -1,6 +1,7 @@
-"""grid_sample on 4-D input: one Function for float32 on the CPU with numba (backend/_numba_grid.py), and the
-composition of Tensor ops (gather, where, arithmetic) that is both the reference path (float64, numba off, cupy)
-and the Function's double backward (differentiated with create_graph, by autograd.graph_backward.recomputed_grads).
+"""grid_sample: one Function for 4-D float32 on the CPU with numba (backend/_numba_grid.py), and the composition of
+Tensor ops (gather, where, arithmetic) that is both the reference path (float64, numba off, cupy, and all 5-D input:
+trilinear over 8 corners) and the 4-D Function's double backward (differentiated with create_graph, by
+autograd.graph_backward.recomputed_grads).
 
 Coordinates follow aten's GridSampler.h: unnormalize a [-1, 1] grid to pixel space (align_corners picks the corner
 or the edge convention), then for 'border' clip to [0, size - 1] and for 'reflection' reflect about the edges and
@@ -12,6 +13,9 @@ gradients), medians of 7 alternating rounds in one process (/tmp/s10/h/h5_bench.
 VM shared with ~4 other jobs): the composition 95-114 ms, this Function 32-43 ms, PyTorch 30 ms at 1 thread
 (13-68 ms at 2, swamped by the other jobs; ~10 ms on a quiet machine). The kernels alone: forward 13 ms (PyTorch 7-8
 at 2 threads), backward of both 20 ms (PyTorch 27-33)."""
+import itertools
+import math
+
 from ..autograd.function import Function
 from ..autograd.graph_backward import recomputed_grads, where
 from ..autograd.grad_mode import is_grad_enabled
@@ -72,35 +76,46 @@ def _source_index(c, size, padding_mode, align_corners):
     return c
 
 
-def _tap(flat, x, y, H, W, C):
-    """Input values at integer pixel coords (x, y) (float tensors (N, Ho, Wo), no grad), zero out of range:
-    returns (values (N, C, Ho, Wo), in-range mask (N, 1, Ho, Wo))."""
-    N, Ho, Wo = x.shape
-    valid = (x >= 0) & (x <= W - 1) & (y >= 0) & (y <= H - 1)  # NaN coordinates are out of range
-    idx = where(valid, y * W + x, 0.0).long().reshape(N, 1, Ho * Wo).expand(N, C, Ho * Wo)
-    vals = flat.gather(2, idx).reshape(N, C, Ho, Wo)
-    valid = valid.reshape(N, 1, Ho, Wo)
+def _tap(flat, coords, sizes, C):
+    """Input values at integer pixel coords (x, y[, z]) (float tensors (N, *out), no grad) of a plane flattened from
+    sizes (W, H[, D]), zero out of range: returns (values (N, C, *out), in-range mask (N, 1, *out))."""
+    N, out = coords[0].shape[0], coords[0].shape[1:]
+    valid, index = None, None
+    for c, size in zip(reversed(coords), reversed(sizes)):  # index = (z H + y) W + x, outermost first
+        inside = (c >= 0) & (c <= size - 1)  # NaN coordinates are out of range
+        valid = inside if valid is None else valid & inside
+        index = c if index is None else index * size + c
+    P = math.prod(out)
+    idx = where(valid, index, 0.0).long().reshape(N, 1, P).expand(N, C, P)
+    vals = flat.gather(2, idx).reshape(N, C, *out)
+    valid = valid.reshape(N, 1, *out)
     return where(valid, vals, 0.0), valid
 
 
 def grid_sample_composite(input, grid, mode, padding_mode, align_corners):
-    """grid_sample of Tensors input (N, C, H, W) and grid (N, Ho, Wo, 2), already checked, as Tensor ops."""
-    N, C, H, W = input.shape
-    flat = input.reshape(N, C, H * W)
-    ix = _source_index(grid[..., 0], W, padding_mode, align_corners)  # (N, Ho, Wo)
-    iy = _source_index(grid[..., 1], H, padding_mode, align_corners)
+    """grid_sample of Tensors input (N, C, H, W) and grid (N, Ho, Wo, 2), or input (N, C, D, H, W) and grid
+    (N, Do, Ho, Wo, 3), already checked, as Tensor ops."""
+    N, C = input.shape[:2]
+    sizes = input.shape[:1:-1]  # (W, H[, D]): grid[..., i] indexes sizes[i]
+    flat = input.reshape(N, C, math.prod(sizes))
+    coords = [_source_index(grid[..., i], size, padding_mode, align_corners) for i, size in enumerate(sizes)]
     if mode == "nearest":
-        out, _ = _tap(flat, ix.detach().round(), iy.detach().round(), H, W, C)
+        out, _ = _tap(flat, [c.detach().round() for c in coords], sizes, C)
         if grid.requires_grad and is_grad_enabled():  # torch's grid gradient here is zeros, not None
             link = where(grid < grid, grid, 0.0)  # 0 (even for NaN / inf), with a zero gradient path
             out = out + link.sum(-1).unsqueeze(1)
         return out
-    x0, y0 = ix.detach().floor(), iy.detach().floor()
-    x1, y1 = x0 + 1, y0 + 1
+    lows = [c.detach().floor() for c in coords]
+    highs = [lo + 1 for lo in lows]
+    factors = [(hi - c, c - lo) for c, lo, hi in zip(coords, lows, highs)]  # (x1 - ix, ix - x0) per dim
     out = None
-    for xc, yc, w in ((x0, y0, (x1 - ix) * (y1 - iy)), (x1, y0, (ix - x0) * (y1 - iy)),
-                      (x0, y1, (x1 - ix) * (iy - y0)), (x1, y1, (ix - x0) * (iy - y0))):
-        vals, valid = _tap(flat, xc, yc, H, W, C)
+    for corner in itertools.product((0, 1), repeat=len(sizes)):  # x fastest: torch's nw, ne, sw, se (t..., b...)
+        corner = corner[::-1]
+        taps = [hi if k else lo for lo, hi, k in zip(lows, highs, corner)]
+        w = None
+        for f, k in zip(factors, corner):
+            w = f[k] if w is None else w * f[k]
+        vals, _ = _tap(flat, taps, sizes, C)
         term = vals * w.unsqueeze(1)  # vals is 0 out of range; a NaN / inf coordinate's NaN weight makes NaN, as torch
         out = term if out is None else out + term
     return out
