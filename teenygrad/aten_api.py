@@ -143,33 +143,6 @@ def affine_grid_generator(theta, size, align_corners):
     return _F().affine_grid(theta, list(size), align_corners=align_corners)
 
 
-_GRID_MODES, _GRID_PADDINGS = ("bilinear", "nearest", "bicubic"), ("zeros", "border", "reflection")
-
-
-def _grid_sampler(op, ndim):
-    """aten's grid_sampler[_2d|_3d](input, grid, interpolation_mode, padding_mode, align_corners): F.grid_sample with
-    the modes as torch's enum ints (0 bilinear, 1 nearest, 2 bicubic; 0 zeros, 1 border, 2 reflection)."""
-    def sampler(input, grid, interpolation_mode, padding_mode, align_corners):
-        for what, v, names in (("interpolation_mode", interpolation_mode, _GRID_MODES),
-                               ("padding_mode", padding_mode, _GRID_PADDINGS)):
-            if type(v) is not int:
-                raise TypeError(f"{op}(): argument '{what}' must be int, not {type(v).__name__}")
-            if not 0 <= v < 3:
-                raise ValueError(f"{op}(): {what} must be 0, 1 or 2 ({', '.join(names)}), got {v}")
-        if ndim is not None and (_check(input, op).ndim != ndim or _check(grid, op, "grid").ndim != ndim):
-            raise RuntimeError(f"{op}(): expected {ndim}D input and grid with same number of dimensions, but got "
-                               f"input with sizes {list(input.shape)} and grid with sizes {list(grid.shape)}")
-        return _F().grid_sample(input, grid, _GRID_MODES[interpolation_mode], _GRID_PADDINGS[padding_mode],
-                                align_corners)
-    sampler.__name__ = op
-    return sampler
-
-
-grid_sampler = _grid_sampler("grid_sampler", None)
-grid_sampler_2d = _grid_sampler("grid_sampler_2d", 4)
-grid_sampler_3d = _grid_sampler("grid_sampler_3d", 5)
-
-
 def _dropout_check(p, op):
     if not 0 <= p <= 1:
         raise RuntimeError(f"{op}: probability has to be between 0 and 1, but got {p}")

@@ -71,26 +71,28 @@ _MODES = ("bilinear", "nearest", "bicubic")
 _PADDINGS = ("zeros", "border", "reflection")
 
 
-def grid_sampler(input, grid, interpolation_mode, padding_mode, align_corners):
+def grid_sampler(input, grid, interpolation_mode, padding_mode, align_corners, _op="grid_sampler"):
     """F.grid_sample with torch's integer codes: interpolation 0 bilinear, 1 nearest, 2 bicubic; padding 0 zeros,
     1 border, 2 reflection (torch reads other codes without a check; here they raise)."""
     for name, v, names in (("interpolation_mode", interpolation_mode, _MODES), ("padding_mode", padding_mode,
                                                                                  _PADDINGS)):
         if type(v) is not int:
-            raise TypeError(f"grid_sampler(): argument '{name}' must be int, not {type(v).__name__}")
+            raise TypeError(f"{_op}(): argument '{name}' must be int, not {type(v).__name__}")
         if v not in (0, 1, 2):
-            raise ValueError(f"grid_sampler(): {name} must be 0, 1 or 2 ({', '.join(names)}), got {v}")
+            raise ValueError(f"{_op}(): {name} must be 0, 1 or 2 ({', '.join(names)}), got {v}")
     return _F().grid_sample(input, grid, _MODES[interpolation_mode], _PADDINGS[padding_mode], align_corners)
 
 
 def _grid_sampler_nd(nd):
+    op = f"grid_sampler_{nd}d"
+
     def fn(input, grid, interpolation_mode, padding_mode, align_corners):
-        for name, t in (("input", input), ("grid", grid)):
+        for t in (input, grid):
             if isinstance(t, Tensor) and t.ndim != nd + 2:
-                raise RuntimeError(f"grid_sampler_{nd}d(): expected {nd + 2}-D input and grid, but got input with "
-                                   f"sizes {list(input.shape)} and grid with sizes {list(grid.shape)}")
-        return grid_sampler(input, grid, interpolation_mode, padding_mode, align_corners)
-    fn.__name__ = fn.__qualname__ = f"grid_sampler_{nd}d"
+                raise RuntimeError(f"{op}(): expected {nd + 2}D input and grid with same number of dimensions, but "
+                                   f"got input with sizes {list(input.shape)} and grid with sizes {list(grid.shape)}")
+        return grid_sampler(input, grid, interpolation_mode, padding_mode, align_corners, _op=op)
+    fn.__name__ = fn.__qualname__ = op
     return fn
 
 
