@@ -25,6 +25,7 @@ import pytest
 import torch
 
 import teenygrad as tg
+from test_func_fuzz20 import _flat, _structure  # the twentieth fuzzer's output walkers
 
 LIBS = (torch, tg)
 
@@ -292,20 +293,6 @@ def _program(seed):
     return run
 
 
-def _flat(x):
-    if isinstance(x, (tuple, list)):
-        return [t for a in x for t in _flat(a)]
-    if isinstance(x, dict):
-        return [t for k in sorted(x) for t in _flat(x[k])]
-    return [x]
-
-
-def _structure(x):
-    if isinstance(x, (tuple, list)):
-        return type(x).__name__ + "(" + ",".join(_structure(a) for a in x) + ")"
-    if isinstance(x, dict):
-        return "{" + ",".join(f"{k}:{_structure(x[k])}" for k in sorted(x)) + "}"
-    return "*" if isinstance(x, (torch.Tensor, tg.Tensor)) else repr(x)
 
 
 def _attempt(run, L):
