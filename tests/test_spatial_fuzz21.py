@@ -347,3 +347,29 @@ def test_pad_empty_batch_still_computes(mode):
 def test_gradcheck(fn):
     x = tg.tensor(np.random.default_rng(3).standard_normal((1, 2, 5, 6)), requires_grad=True)
     assert tg.autograd.gradcheck(lambda t: fn(tg.nn.functional, t), (x,))
+
+
+@pytest.mark.parametrize("fn, shape", [
+    (lambda F, x: F.avg_pool1d(x, 3, 2, 1, ceil_mode=True, count_include_pad=False), (2, 3, 9)),
+    (lambda F, x: F.avg_pool1d(x, 2), (3, 4, 5)),
+    (lambda F, x: F.avg_pool2d(x, 3, 2, 1, divisor_override=4), (1, 2, 5, 6)),
+    (lambda F, x: F.avg_pool2d(x, 3, 1, 1, count_include_pad=False), (1, 2, 5, 6)),
+    (lambda F, x: F.avg_pool3d(x, 2, 1, 1, ceil_mode=True), (2, 3, 4, 5, 6)),
+    (lambda F, x: F.lp_pool1d(x, 2, 3), (2, 3, 9)),
+])
+def test_avg_pool_int64_truncates_as_torch(fn, shape):
+    a = np.random.default_rng(0).integers(-50, 50, shape)
+    want, got = fn(torch.nn.functional, torch.tensor(a)), fn(tg.nn.functional, tg.tensor(a))
+    assert str(got.dtype).split(".")[-1] == str(want.dtype).split(".")[-1]
+    np.testing.assert_allclose(got.numpy(), want.numpy(), rtol=1e-6)
+
+
+@pytest.mark.parametrize("mode", ["nearest", "nearest-exact"])
+@pytest.mark.parametrize("shape, kw", [((2, 3, 5), dict(scale_factor=2.3)), ((2, 3, 4, 5), dict(size=(3, 7))),
+                                       ((1, 2, 3, 4, 5), dict(scale_factor=0.6, recompute_scale_factor=True))])
+def test_interpolate_nearest_uint8(mode, shape, kw):
+    a = np.random.default_rng(0).integers(0, 255, shape).astype(np.uint8)
+    want = torch.nn.functional.interpolate(torch.tensor(a), mode=mode, **kw)
+    got = tg.nn.functional.interpolate(tg.tensor(a), mode=mode, **kw)
+    assert got.dtype == tg.uint8
+    np.testing.assert_array_equal(got.numpy(), want.numpy())

@@ -211,7 +211,8 @@ def interpolate(input, size=None, scale_factor=None, mode="nearest", align_corne
         need = f"{_MODE_DIMS[mode] + 2}-D" if mode in _MODE_DIMS else "3-D, 4-D or 5-D"
         raise NotImplementedError(f"interpolate: got a {input.ndim}-D input {input.shape}, but mode {mode!r} needs "
                                   f"{need} input (N, C, *spatial)")
-    _same_float("interpolate", input)
+    if not (mode.startswith("nearest") and input._data.dtype == np.uint8):  # torch copies uint8 images too
+        _same_float("interpolate", input)
     if min(sizes) < (0 if mode == "area" else 1):  # area is torch's adaptive average pool: it allows 0
         raise RuntimeError(f"interpolate: input and output sizes should be greater than 0, but got input "
                            f"{tuple(input.shape[2:])} and output {sizes}")
