@@ -15,7 +15,10 @@ stricter by one than fractional_max_pool2d's; local_response_norm on a non-conti
 What the sweep found, each pinned by a direct case below: reflect padding refused negative pads that crop a dim away
 entirely (torch allows one padded dim to end up empty, as for replicate); reflect and replicate padding computed on an
 input with an empty channel or spatial dim, where torch refuses (only a batch dim may be empty), and replicate leaked
-an index_select error for an empty padded dim."""
+an index_select error for an empty padded dim; avg_pool1d/2d/3d (and so lp_pool) refused int64, which torch pools
+(sums divided, truncated toward zero); interpolate's nearest modes refused uint8 images; pixel_shuffle /
+pixel_unshuffle with a factor of 1, channel_shuffle where the shuffle is trivial and unfold with a 1x1 kernel returned
+a view of their input (torch returns a new tensor, so writing into the output wrote into the input)."""
 import random
 
 import numpy as np
@@ -373,3 +376,19 @@ def test_interpolate_nearest_uint8(mode, shape, kw):
     got = tg.nn.functional.interpolate(tg.tensor(a), mode=mode, **kw)
     assert got.dtype == tg.uint8
     np.testing.assert_array_equal(got.numpy(), want.numpy())
+
+
+@pytest.mark.parametrize("fn", [
+    lambda F, x: F.pixel_shuffle(x, 1), lambda F, x: F.pixel_unshuffle(x, 1), lambda F, x: F.channel_shuffle(x, 1),
+    lambda F, x: F.channel_shuffle(x[:, :, :1, :1], 3), lambda F, x: F.pixel_shuffle(x[:, :1, :, :], 1),
+    lambda F, x: F.unfold(x, 1), lambda F, x: F.unfold(x[0], (1, 1)),
+])
+def test_output_is_not_a_view_of_the_input(fn):
+    """torch's shuffles and unfold return a new tensor: writing into the output leaves the input alone (a 1x1
+    kernel, a factor of 1, or one group made them views of it)."""
+    a = np.random.default_rng(0).standard_normal((2, 3, 4, 6))
+    for L in (torch, tg):
+        x = L.tensor(a)
+        y = fn(L.nn.functional, x)
+        y.mul_(0)
+        np.testing.assert_array_equal(x.numpy(), a, err_msg=L.__name__)
