@@ -443,15 +443,19 @@ def _pad_indexed(self, pad, mode, value):
     if len(pad) % 2 or not 1 <= k <= 3 or not k + 1 <= self.ndim <= k + 2:
         raise NotImplementedError(f"pad: {mode} padding of the last {len(pad) / 2:g} dims takes a {k + 1}-D or "
                                   f"{k + 2}-D input, got padding {tuple(pad)} for shape {self.shape}")
+    if mode != "circular" and 0 in self.shape[self.ndim - k - 1:]:  # torch: only a batch dim may be empty
+        raise RuntimeError(f"pad: {mode} padding {tuple(pad)} takes a {k + 1}-D or {k + 2}-D (batch mode) input "
+                           f"with only the batch size possibly 0, got shape {self.shape}")
     sizes = [self.shape[-1 - i] + int(pad[2 * i]) + int(pad[2 * i + 1]) for i in range(k)]
-    if mode == "replicate" and (min(sizes) < 0 or max(sizes) < 1):  # torch: one padded dim may end up empty
-        raise RuntimeError(f"pad: replicate padding {tuple(pad)} of input shape {self.shape} gives the padded "
+    if mode in ("replicate", "reflect") and (min(sizes) < 0 or max(sizes) < 1):  # torch: one may end up empty
+        raise RuntimeError(f"pad: {mode} padding {tuple(pad)} of input shape {self.shape} gives the padded "
                            f"dims sizes {tuple(reversed(sizes))}; none may be negative, one must be positive")
     out = self
     for i in range(k):
         d, lo, hi = self.ndim - 1 - i, int(pad[2 * i]), int(pad[2 * i + 1])
         n = self.shape[d]
-        if mode == "circular" and n + lo + hi == 0 and lo <= n and hi <= n:  # cropped away entirely, as torch
+        if mode in ("circular", "reflect") and n + lo + hi == 0 and max(lo, hi) <= {"reflect": 0}.get(mode, n):
+            # cropped away entirely, as torch
             out = out.narrow(d, 0, 0)
             continue
         limit = {"reflect": n - 1, "circular": n}.get(mode)

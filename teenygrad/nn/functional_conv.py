@@ -298,6 +298,9 @@ def _avg_pool(op, nd, input, kernel_size, stride, padding, ceil_mode, count_incl
     if isinstance(input, Tensor) and input._data.dtype.kind == "V":  # bfloat16: window sums in float32, as torch
         return _avg_pool(op, nd, input.float(), kernel_size, stride, padding, ceil_mode, count_include_pad,
                          divisor_override).to(input.dtype)  # (numpy sums bfloat16 in bfloat16)
+    if isinstance(input, Tensor) and input._data.dtype == np.int64:  # torch: each window's integer sum divided by
+        return _avg_pool(op, nd, input.double(), kernel_size, stride, padding, ceil_mode, count_include_pad,
+                         divisor_override).trunc().long()  # the divisor, truncated toward zero (C++'s division)
     x, batched, K, S, pads, _ = _pool_setup(op, nd, input, kernel_size, stride, padding, 1, ceil_mode)
     P = tuple(lo for lo, _ in pads)
     if divisor_override is not None:

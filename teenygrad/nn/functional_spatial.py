@@ -211,7 +211,8 @@ def interpolate(input, size=None, scale_factor=None, mode="nearest", align_corne
         need = f"{_MODE_DIMS[mode] + 2}-D" if mode in _MODE_DIMS else "3-D, 4-D or 5-D"
         raise NotImplementedError(f"interpolate: got a {input.ndim}-D input {input.shape}, but mode {mode!r} needs "
                                   f"{need} input (N, C, *spatial)")
-    _same_float("interpolate", input)
+    if not (mode.startswith("nearest") and input._data.dtype == np.uint8):  # torch copies uint8 images too
+        _same_float("interpolate", input)
     if min(sizes) < (0 if mode == "area" else 1):  # area is torch's adaptive average pool: it allows 0
         raise RuntimeError(f"interpolate: input and output sizes should be greater than 0, but got input "
                            f"{tuple(input.shape[2:])} and output {sizes}")
@@ -252,6 +253,12 @@ def upsample_bilinear(input, size=None, scale_factor=None):
 
 
 # ---- pixel and channel shuffles --------------------------------------------------------------------
+def _unaliased(y, input):
+    """y, or a copy where y (a reshape of a permute) is a view of input: torch's shuffles always return a new
+    tensor, so that writing into the output never writes into the input."""
+    return y.clone() if np.may_share_memory(y._data, input._data) else y
+
+
 def pixel_shuffle(input, upscale_factor):
     """(*, C r^2, H, W) -> (*, C, H r, W r): out[c, h r + i, w r + j] = in[c r^2 + i r + j, h, w]."""
     _t(input, "pixel_shuffle")
@@ -262,7 +269,8 @@ def pixel_shuffle(input, upscale_factor):
     *lead, c, h, w = input.shape
     nl = len(lead)
     y = input.reshape(*lead, c // (r * r), r, r, h, w)
-    return y.permute(*range(nl), nl, nl + 3, nl + 1, nl + 4, nl + 2).reshape(*lead, c // (r * r), h * r, w * r)
+    y = y.permute(*range(nl), nl, nl + 3, nl + 1, nl + 4, nl + 2).reshape(*lead, c // (r * r), h * r, w * r)
+    return _unaliased(y, input)
 
 
 def pixel_unshuffle(input, downscale_factor):
@@ -275,7 +283,8 @@ def pixel_unshuffle(input, downscale_factor):
     *lead, c, h, w = input.shape
     nl = len(lead)
     y = input.reshape(*lead, c, h // r, r, w // r, r)
-    return y.permute(*range(nl), nl, nl + 2, nl + 4, nl + 1, nl + 3).reshape(*lead, c * r * r, h // r, w // r)
+    y = y.permute(*range(nl), nl, nl + 2, nl + 4, nl + 1, nl + 3).reshape(*lead, c * r * r, h // r, w // r)
+    return _unaliased(y, input)
 
 
 def channel_shuffle(input, groups):
@@ -292,7 +301,7 @@ def channel_shuffle(input, groups):
         raise RuntimeError(f"channel_shuffle: Number of channels must be divisible by groups. Got {input.shape[1]} "
                            f"channels and {g} groups (shape {input.shape} and groups={groups})")
     N, Cn, *rest = input.shape
-    return input.reshape(N, g, Cn // g, *rest).transpose(1, 2).reshape(input.shape)
+    return _unaliased(input.reshape(N, g, Cn // g, *rest).transpose(1, 2).reshape(input.shape), input)
 
 
 native_channel_shuffle = channel_shuffle  # torch's native kernel of the same shuffle: same values and checks

@@ -69,7 +69,10 @@ class Im2Col(Function):
         self.win_shape, self.xpad_shape = win.shape, xpad.shape
         self.stride, self.pad, self.dilation = stride, pad, dilation
         blocks = math.prod(win.shape[2 + len(kernel):])
-        return contiguous(win).reshape(x.shape[0], x.shape[1] * math.prod(kernel), blocks)
+        cols = contiguous(win)
+        if cols is win and xpad is x:  # a 1x1 kernel's windows are x itself: a copy, as torch's (never a view of x)
+            cols = cols.copy()
+        return cols.reshape(x.shape[0], x.shape[1] * math.prod(kernel), blocks)
 
     def backward(self, g):
         return _unpad(_col2im(g.reshape(self.win_shape), self.xpad_shape, self.stride, self.dilation), self.pad)
