@@ -82,7 +82,7 @@ def _int_arg(value, op, name):
     """An int argument as torch's parser takes one: an int, numpy int or 0-d int tensor; never a float or a bool."""
     if type(value) is int:
         return value
-    if not isinstance(value, bool):
+    if not isinstance(value, bool) and not (isinstance(value, Tensor) and value.dtype.kind == "b"):  # as torch
         try:
             return operator.index(value)
         except TypeError:
