@@ -16,7 +16,9 @@ a complex 0-d tensor in a list converted to bfloat16 silently dropped its imagin
 linspace / logspace with a numpy unsigned steps (np.uint8(3)) failed inside numpy (the index arithmetic wrapped),
 took steps=True or 3.0 (torch refuses), and logspace with a 0-d tensor steps raised a numpy TypeError;
 randint took no 0-d int tensor for its bounds (torch does); x.repeat(-1) silently gave x (expand read -1 as
-"keep"), where torch refuses a negative repeat.
+"keep"), where torch refuses a negative repeat; a write into a tensor on a read-only numpy array's memory was
+refused as if the tensor were an expand view sharing memory between elements (torch writes, undefined behavior:
+teenygrad refuses, now naming the read-only array).
 
 torch quirks left out of the sweeps: torch 2.13 refuses a 0-d numpy array in a list (len() of unsized object) and
 float32 numpy arrays in a list converted to an integer dtype; it reads a nest's shape off its first element (an
@@ -330,3 +332,20 @@ def test_randint_bounds(bounds):
 @pytest.mark.parametrize("repeats", [(-1,), (2, -1), (-1, 2), (1, 0, -1), (0, 2), (2, 3)])
 def test_repeat_negative_refused(repeats):
     _same(lambda m: m.ones(2, 2).repeat(*repeats) if len(repeats) > 1 else m.ones(2).repeat(*repeats), str(repeats))
+
+
+@pytest.mark.parametrize("write", ["setitem", "add_", "mul_ of a slice", "copy_", "zero_"])
+@pytest.mark.parametrize("make", ["from_numpy", "as_tensor", "asarray"])
+def test_write_into_read_only_numpy_memory_names_it(make, write):
+    """torch writes into a read-only array's memory (undefined behavior, a warning); teenygrad refuses, naming the
+    read-only array (it blamed an expand view's shared memory)."""
+    a = np.arange(3.0)
+    a.flags.writeable = False
+    t = getattr(tg, make)(a)
+    calls = {"setitem": lambda: t.__setitem__(0, 5.0), "add_": lambda: t.add_(1),
+             "mul_ of a slice": lambda: t[1:].mul_(2), "copy_": lambda: t.copy_(tg.ones(3)), "zero_": lambda: t.zero_()}
+    with pytest.raises(ValueError, match="read-only array"):
+        calls[write]()
+    assert a.tolist() == [0.0, 1.0, 2.0]
+    with pytest.raises(RuntimeError, match="single memory location"):  # an expand still says so
+        tg.ones(1).expand(3).add_(1)
