@@ -75,6 +75,8 @@ def _as_array(data, dtype):
             dtype = dt.default_complex()
         else:
             raise TypeError(f"tensor: can't build a tensor from data of type {type(data).__name__} ({a.dtype})")
+    elif a.dtype.kind == "c" and dtype.kind not in "cb":  # imaginary parts checked 0 above (numpy would warn)
+        a = a.real
     return a.astype(dtype, copy=False)
 
 
@@ -113,8 +115,11 @@ def _object_array(data, dtype):
     for x in items:
         if not isinstance(x, (int, float, complex, np.number, np.bool_)):
             raise RuntimeError(f"tensor: Could not infer dtype of {type(x).__name__}")
-    if dtype is not None and dtype.kind in "fcb":  # bool: torch takes any nonzero int as True
-        return np.asarray(data, dtype={"c": np.complex128, "f": np.float64, "b": np.bool_}[dtype.kind])
+    if dtype is not None and dtype.kind == "b":  # torch takes any nonzero number as True
+        return np.asarray(data, dtype=np.bool_)
+    if dtype is not None and (dtype.kind == "c" or dt.is_floating(dtype)):  # the caller checks complex numbers' parts
+        wide = dtype.kind == "c" or any(isinstance(x, (complex, np.complexfloating)) for x in items)
+        return np.asarray(data, dtype=np.complex128 if wide else np.float64)
     if dtype is None and any(isinstance(x, (complex, np.complexfloating)) for x in items):
         return np.asarray(data, dtype=np.complex128)
     if dtype is None and any(isinstance(x, (float, np.floating)) for x in items):

@@ -7,16 +7,17 @@ the layout (strides) of a copy of a numpy array or a tensor that is not C-contig
 
 What the sweeps found, each pinned by a direct case below: tensor() of a transposed (or Fortran-order, or permuted)
 array or tensor gave a C-contiguous copy where torch's keeps the layout (strides (1, 4) for a (4, 3) transpose), and
-a cast of a broadcast array (tensor(np.broadcast_to(...), dtype=float32)) came out with numpy's order-K strides (1, 3)
-where torch's are (4, 1); a Python int past int64 beside other ints ([2 ** 63, 1]) silently became float32 (numpy
-reads the list as float64) and with dtype=int64 wrapped to -2 ** 63, where torch refuses both; with dtype=bool,
-an int past 2 ** 64 was refused where torch takes it as True; asarray of a numpy scalar with a dtype refused casts
-torch makes (asarray(np.float16(1), dtype=int32), as an array's) and with copy=False did not refuse to alias it;
-a complex 0-d tensor in a list converted to bfloat16 silently dropped its imaginary part (torch refuses);
-linspace / logspace with a numpy unsigned steps (np.uint8(3)) failed inside numpy (the index arithmetic wrapped),
-took steps=True or 3.0 (torch refuses), and logspace with a 0-d tensor steps raised a numpy TypeError;
-randint took no 0-d int tensor for its bounds (torch does); x.repeat(-1) silently gave x (expand read -1 as
-"keep"), where torch refuses a negative repeat; a write into a tensor on a read-only numpy array's memory was
+a cast of a broadcast array (tensor(np.broadcast_to(...), dtype=float32)) came out with numpy's order-K strides (1,
+3) where torch's are (4, 1); a Python int past int64 beside other ints ([2 ** 63, 1]) silently became float32 (numpy
+reads the list as float64) and with dtype=int64 wrapped to -2 ** 63, where torch refuses both; with dtype=bool (or
+bfloat16) an int past 2 ** 64 was refused where torch takes it as True (a float); beside a complex tensor with no
+imaginary part, as float16, numpy's float() of the complex number raised (and without one, numpy warned of a
+discarded imaginary part); asarray of a numpy scalar with a dtype refused casts torch makes (asarray(np.float16(1),
+dtype=int32), as an array's); a complex 0-d tensor in a list converted to bfloat16 silently dropped its imaginary
+part (torch refuses); linspace / logspace with a numpy unsigned steps (np.uint8(3)) failed inside numpy (the index
+arithmetic wrapped), took steps=True or 3.0 (torch refuses), and logspace with a 0-d tensor steps raised a numpy
+TypeError; randint took no 0-d int tensor for its bounds (torch does); x.repeat(-1) silently gave x (expand read -1
+as "keep"), where torch refuses a negative repeat; a write into a tensor on a read-only numpy array's memory was
 refused as if the tensor were an expand view sharing memory between elements (torch writes, undefined behavior:
 teenygrad refuses, now naming the read-only array).
 
@@ -288,11 +289,14 @@ def test_copy_of_a_transpose_keeps_its_values_and_is_its_own():
 
 
 @pytest.mark.parametrize("data", ["[B, 1]", "(B, True, 297)", "[B, np.int8(1)]", "[B, t(1)]", "[B, 1.0]", "[B]",
-                                  "[[B], [True]]", "[2 ** 64, True]", "[-B - 1, True]", "[B, 1 + 0j]"])
-@pytest.mark.parametrize("dtype", [None, "bool", "float32", "int64", "uint8", "complex64"])
+                                  "[[B], [True]]", "[2 ** 64, True]", "[-B - 1, True]", "[B, 1 + 0j]",
+                                  "[2 ** 64, -0.5]", "[t(1 + 0j), 2 ** 64]", "[t(1 + 1j), 2 ** 64]",
+                                  "[t(1 + 0j), -B - 1]"])
+@pytest.mark.parametrize("dtype", [None, "bool", "float32", "float16", "bfloat16", "int64", "uint8", "complex64"])
 def test_ints_past_int64(data, dtype):
     """torch refuses a Python int past int64 where the dtype is an integer one, takes it as a float beside a float
-    (or for a float dtype) and as True for bool."""
+    (or for a float dtype) and as True for bool; a complex number among them keeps no imaginary part (and no
+    numpy ComplexWarning) in a real dtype, where it is 0."""
     _same(lambda m: m.tensor(eval(data, {"B": 2 ** 63, "np": np, "t": m.tensor}),
                              **({"dtype": getattr(m, dtype)} if dtype else {})), data)
 
@@ -349,3 +353,11 @@ def test_write_into_read_only_numpy_memory_names_it(make, write):
     assert a.tolist() == [0.0, 1.0, 2.0]
     with pytest.raises(RuntimeError, match="single memory location"):  # an expand still says so
         tg.ones(1).expand(3).add_(1)
+
+
+def test_complex_tensor_with_no_imaginary_part_as_float_warns_nothing():
+    want = torch.tensor([torch.tensor(1 + 0j), 2.5], dtype=torch.float32)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # numpy's ComplexWarning from the cast
+        got = tg.tensor([tg.tensor(1 + 0j), 2.5], dtype=tg.float32)
+    assert got.dtype == tg.float32 and got.tolist() == want.tolist()
