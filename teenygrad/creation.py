@@ -46,8 +46,9 @@ def tensor(data, dtype=None, device=None, requires_grad=False):
     if requires_grad is not False and requires_grad is not True:
         _bool_arg(requires_grad, "tensor", "requires_grad")
     t = Tensor._from_data(data, dtype, device)
-    if t._data is getattr(data, "_data", data):
-        t._data = t._data.copy()
+    a = t._data
+    if a is getattr(data, "_data", data):  # a copy in torch's layout: a transpose stays one, as torch's clone
+        t._data = a.copy() if a.flags.c_contiguous else _arrays.layout_copy(a, a.dtype, _arrays.torch_layout(a))
     return t.requires_grad_() if requires_grad else t
 
 
@@ -59,6 +60,10 @@ def asarray(obj, *, dtype=None, device=None, copy=None, requires_grad=False):
     """torch.asarray: a tensor or numpy array is shared (the tensor itself) unless dtype or device need a copy or
     copy=True asks for one; copy=False refuses to copy. Python data always gives a new tensor, as torch.tensor."""
     d = dt.to_dtype(dtype)
+    if isinstance(obj, np.generic):  # read as a 0-d array (a cast, as torch's), not as a Python number
+        if copy is False:
+            raise RuntimeError(f"asarray: can't alias a numpy scalar ({type(obj).__name__}) (copy=False)")
+        obj = np.asarray(obj)
     if isinstance(obj, Tensor) or isinstance(obj, np.ndarray) or hasattr(obj, "__cuda_array_interface__"):
         src = obj if isinstance(obj, Tensor) else Tensor._from_data(obj)  # checks a numpy array's dtype
         if copy is False and ((d is not None and d != src.dtype) or
@@ -151,6 +156,7 @@ def full(size, fill_value, dtype=None, device=None, requires_grad=False, _overfl
 
 def logspace(start, end, steps, base=10.0, dtype=None, device=None, requires_grad=False):
     """base ** linspace(start, end, steps), computed in float64 and cast (torch's default dtype: the default float)"""
+    steps = _int_arg(steps, "logspace", "steps")
     if steps < 0:
         raise RuntimeError(f"logspace: number of steps must be non-negative, got {steps}")
     dtype = _space_dtype(start, end, dtype, "logspace")
@@ -402,6 +408,7 @@ def _fma(c, a, i):
 
 
 def linspace(start, end, steps, dtype=None, device=None, requires_grad=False):
+    steps = _int_arg(steps, "linspace", "steps")  # a numpy uint8 would wrap in the index arithmetic below
     if steps < 0:
         raise RuntimeError(f"linspace: number of steps must be non-negative, got {steps}")
     dtype = _space_dtype(start, end, dtype, "linspace")
@@ -453,6 +460,7 @@ def _space_dtype(start, end, dtype, op):
 
 
 def eye(n, m=None, dtype=None, device=None, requires_grad=False):
+    n, m = _int_arg(n, "eye", "n"), (None if m is None else _int_arg(m, "eye", "m"))
     if n < 0 or (m is not None and m < 0):
         raise RuntimeError(f"eye: n and m must be non-negative, got {n}, {m}")
     return _finish(np.eye(n, m, dtype=dt.to_dtype(dtype) or dt._default_float), None, device, requires_grad, "eye")
@@ -517,9 +525,7 @@ def randint(low, high=None, size=None, generator=None, dtype=None, device=None, 
         low, high = 0, low
     if high is None:
         raise TypeError("randint: missing 'high' or 'size'")
-    for b in (low, high):
-        if not isinstance(b, (int, np.integer)) or isinstance(b, bool):
-            raise TypeError(f"randint: low and high must be integers, got {low!r} and {high!r}")
+    low, high = _int_arg(low, "randint", "low"), _int_arg(high, "randint", "high")  # 0-d int tensors too
     if low >= high:
         raise RuntimeError(f"randint: expects 'from' ({low}) to be less than 'to' ({high})")
     shape = _check_shape(size, "randint")

@@ -82,7 +82,7 @@ def _int_arg(value, op, name):
     """An int argument as torch's parser takes one: an int, numpy int or 0-d int tensor; never a float or a bool."""
     if type(value) is int:
         return value
-    if not isinstance(value, bool):
+    if not isinstance(value, bool) and not (isinstance(value, Tensor) and value.dtype.kind == "b"):  # as torch
         try:
             return operator.index(value)
         except TypeError:
@@ -729,6 +729,18 @@ def _check_alpha(a, alpha, op):
 
 
 def _shared_memory_error(op, t):
+    """numpy refused a write into t's array: it views memory it shares between elements (an expand), or the array
+    that owns it is read-only (from_numpy / as_tensor of a read-only numpy array)."""
+    root, b = t._data, t._data.base
+    while b is not None:  # up through views and as_strided's interface holders to the array that owns the memory
+        if isinstance(b, np.ndarray):
+            root = b
+        elif not hasattr(b, "__array_interface__"):
+            break
+        b = getattr(b, "base", None)
+    if type(root) is np.ndarray and not root.flags.writeable:
+        return ValueError(f"{op}: the tensor's memory (shape {tuple(root.shape)}) is a read-only array; clone() it "
+                          f"first")
     return RuntimeError(f"{op}: unsupported operation: more than one element of the written-to tensor (shape "
                         f"{t.shape}, an expand/broadcast view) refers to a single memory location; clone() it first")
 

@@ -7,7 +7,7 @@ from . import dtype as dt
 from .ops import elementwise as E
 from .ops.movement import Contiguous as _Contiguous
 from .tensor import Tensor, _ToDevice, _device_name, _gstate
-from ._arrays import to_host, torch_layout
+from ._arrays import to_host, torch_layout, layout_copy
 
 
 def set_printoptions(precision=None, threshold=None, edgeitems=None, linewidth=None, profile=None, sci_mode=None):
@@ -19,12 +19,12 @@ def set_printoptions(precision=None, threshold=None, edgeitems=None, linewidth=N
 def _as_array(data, dtype):
     """Python data / numpy arrays -> array with torch's dtype inference (floats -> float32)."""
     if isinstance(data, Tensor):  # copy=False: as_tensor(x, dtype=x.dtype) shares, as torch's
-        a = data._data
-        return a if dtype is None else a.astype(dtype, copy=False)
+        return _array_as(data._data, dtype)
     if isinstance(data, np.ndarray) or hasattr(data, "__cuda_array_interface__"):
         if isinstance(data, np.ndarray):
             data = _plain_array(data)
             _check_numpy_dtype(data.dtype, "tensor")
+            return _array_as(data, dtype)
         return data if dtype is None else data.astype(dtype, copy=False)
     if isinstance(data, np.generic):  # numpy scalars keep their dtype, as in torch
         _check_numpy_dtype(data.dtype, "tensor")
@@ -46,6 +46,8 @@ def _as_array(data, dtype):
         raise ValueError(f"tensor: can't build a tensor from {type(data).__name__} data: {e}") from None
     if a.dtype.kind == "O":
         a = _object_array(data, dtype)
+    elif a.dtype == np.float64 and isinstance(given, (list, tuple)) and a.size and a.max() >= 2.0 ** 63:
+        _check_big_ints(given, dtype)  # (ints past 2 ** 64 or below -2 ** 63 give an object array)
     elif a.dtype.kind in "SU":  # numpy would parse '1.5' as a number and take any string as True; torch refuses text
         x = a.ravel()[0].item()
         raise TypeError(f"tensor: can't build a tensor from text data ({type(x).__name__} {x!r})")
@@ -73,7 +75,18 @@ def _as_array(data, dtype):
             dtype = dt.default_complex()
         else:
             raise TypeError(f"tensor: can't build a tensor from data of type {type(data).__name__} ({a.dtype})")
+    elif a.dtype.kind == "c" and dtype.kind not in "cb":  # imaginary parts checked 0 above (numpy would warn)
+        a = a.real
     return a.astype(dtype, copy=False)
+
+
+def _array_as(a, dtype):
+    """Array a in dtype: a itself where it is dtype already, else a copy (a numpy array's in torch's layout)."""
+    if dtype is None or a.dtype == dtype:
+        return a
+    if type(a) is not np.ndarray or a.flags.c_contiguous:
+        return a.astype(dtype)
+    return layout_copy(a, dtype, torch_layout(a))  # numpy's order K would move an expanded axis innermost
 
 
 def _plain_array(a):
@@ -102,14 +115,30 @@ def _object_array(data, dtype):
     for x in items:
         if not isinstance(x, (int, float, complex, np.number, np.bool_)):
             raise RuntimeError(f"tensor: Could not infer dtype of {type(x).__name__}")
-    if dtype is not None and dtype.kind in "fc":
-        return np.asarray(data, dtype=np.complex128 if dtype.kind == "c" else np.float64)
+    if dtype is not None and dtype.kind == "b":  # torch takes any nonzero number as True
+        return np.asarray(data, dtype=np.bool_)
+    if dtype is not None and (dtype.kind == "c" or dt.is_floating(dtype)):  # the caller checks complex numbers' parts
+        wide = dtype.kind == "c" or any(isinstance(x, (complex, np.complexfloating)) for x in items)
+        return np.asarray(data, dtype=np.complex128 if wide else np.float64)
     if dtype is None and any(isinstance(x, (complex, np.complexfloating)) for x in items):
         return np.asarray(data, dtype=np.complex128)
     if dtype is None and any(isinstance(x, (float, np.floating)) for x in items):
         return np.asarray(data, dtype=np.float64)
     big = next((x for x in items if isinstance(x, int) and not -2 ** 63 <= x < 2 ** 63), items[0])
     raise ValueError(f"tensor: Overflow when unpacking long long: {big} doesn't fit int64")
+
+
+def _check_big_ints(data, dtype):
+    """numpy takes a Python int past int64 beside other ints as a float64 ([2 ** 63, 1]); torch refuses it where
+    the dtype (given, or inferred from the data) is an integer one, taking it as a float only beside a float."""
+    items = list(_flat(data))
+    big = next((x for x in items if type(x) is int and not -2 ** 63 <= x < 2 ** 63), None)
+    if big is None:
+        return
+    if dtype is None:
+        dtype = np.dtype(np.float64) if any(isinstance(x, float) for x in items) else np.dtype(np.int64)
+    if dtype.kind in "iu":
+        raise ValueError(f"tensor: Overflow when unpacking long long: {big} doesn't fit {dtype}")
 
 
 def _check_scalar(x, dtype):
@@ -119,7 +148,7 @@ def _check_scalar(x, dtype):
         if dtype.kind in "iub" and x.dtype.kind not in "biu":
             raise TypeError(f"tensor: only integer tensors of a single element can be converted to an index "
                             f"(a {x.dtype} tensor in data for dtype {dtype})")
-        if dtype.kind == "f" and x.dtype.kind == "c" and x.numel() == 1 and x.item().imag != 0:
+        if dt.is_floating(dtype) and x.dtype.kind == "c" and x.numel() == 1 and x.item().imag != 0:
             raise RuntimeError(f"tensor: value {x.item()} cannot be converted to type {dtype} without overflow")
     elif isinstance(x, np.generic):
         if dtype.kind in "iub" and not isinstance(x, np.integer) and type(x) is not np.float64 and not (

@@ -376,6 +376,8 @@ def repeat(self, *sizes, **kwargs):
     if len(sizes) < self.ndim:
         raise RuntimeError(f"repeat: number of repeat dims ({len(sizes)}) can not be smaller than the number of "
                            f"tensor dims ({self.ndim})")
+    if sizes and min(sizes) < 0:  # expand would read -1 as "keep this size"
+        raise RuntimeError(f"repeat: repeats must be non-negative, got {tuple(sizes)}")
     x = self.reshape((1,) * (len(sizes) - self.ndim) + self.shape)
     # (.., s, ..) -> (.., r, s, ..) by broadcasting, then merge r into s
     inter = []
