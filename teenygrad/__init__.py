@@ -49,8 +49,8 @@ from . import out_arg as _out_arg
 # bernoulli have it)
 for _n in ("addbmm", "addmm", "addmv", "arange", "baddbmm", "bucketize", "cat", "chain_matmul",
            "column_stack", "complex", "concat", "concatenate", "cross", "deg2rad", "diff", "dstack", "empty", "eye",
-           "full", "hstack", "igamma", "igammac", "isin", "isneginf", "isposinf", "kron", "linspace", "logaddexp2",
-           "multinomial", "nanmedian", "narrow_copy", "ones", "polar", "polygamma", "rad2deg", "rand", "randint",
+           "full", "geqrf", "hstack", "igamma", "igammac", "isin", "isneginf", "isposinf", "kron", "linspace", "logaddexp2",
+           "multinomial", "nanmedian", "narrow_copy", "ones", "ormqr", "polar", "polygamma", "rad2deg", "rand", "randint",
            "randn", "randperm", "row_stack", "searchsorted", "signbit", "stack", "tensordot", "vstack", "where",
            "zeros"):
     globals()[_n] = (_out_arg.joining if _n in ("cat", "concat", "concatenate", "stack") else _out_arg.accepting)(

@@ -19,13 +19,13 @@ OUT_NAMES = set("""
     clamp_min clip column_stack complex concat concatenate conj_physical copysign cos cosh cross cummax cummin
     cumprod cumsum deg2rad detach_copy diag diagonal_copy diff digamma div divide dot dstack empty eq erf erfc
     erfinv exp exp2 expand_copy expm1 eye fix float_power floor floor_divide fmax fmin fmod frac frexp
-    frobenius_norm full gather gcd ge ger greater greater_equal gt hardshrink heaviside histc histogram hstack hypot
+    frobenius_norm full gather gcd ge geqrf ger greater greater_equal gt hardshrink heaviside histc histogram hstack hypot
     i0 igamma igammac index_add index_copy index_reduce index_select inner inverse isin isneginf isposinf kron
     kthvalue lcm ldexp le lerp less less_equal lgamma linspace log log10 log1p log2 log_softmax logaddexp logaddexp2
     logcumsumexp logical_and logical_not logical_or logical_xor logit logspace logsumexp lstsq lt lu_solve lu_unpack
     masked_select matmul matrix_power matrix_rank max maximum mean median min minimum mm mode msort mul multinomial
     multiply mv mvlgamma nan_to_num nanmean nanmedian nanquantile nansum narrow_copy native_batch_norm ne neg
-    negative nextafter nonzero nonzero_static norm normal not_equal nuclear_norm ones orgqr outer permute_copy polar
+    negative nextafter nonzero nonzero_static norm normal not_equal nuclear_norm ones orgqr ormqr outer permute_copy polar
     polygamma pow prod qr quantile rad2deg rand randint randn randperm range reciprocal remainder renorm round
     row_stack rsqrt scatter scatter_add scatter_reduce searchsorted select_copy sgn sigmoid sign signbit sin sinc
     sinh slice_copy slice_scatter slogdet softmax solve sort split_copy split_with_sizes_copy sqrt square

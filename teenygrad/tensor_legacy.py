@@ -83,17 +83,17 @@ def map2_(self, x, y, callable):
 
 
 # ---- geqrf / ormqr -----------------------------------------------------------------------------------------------
-def geqrf(self):
-    """(a, tau): LAPACK's geqrf, R on and above a's diagonal and the Householder vectors below it. No derivative,
+def geqrf(input):
+    """(a, tau): LAPACK's geqrf of input (torch's keyword; Tensor.geqrf binds it), R on and above a's diagonal and the Householder vectors below it. No derivative,
     as torch."""
     from .return_types import make
-    if not isinstance(self, Tensor):
-        raise TypeError(f"geqrf: expected a Tensor, got {type(self).__name__}")
-    if self.ndim < 2:
-        raise RuntimeError(f"geqrf: input must have at least 2 dimensions, got shape {tuple(self.shape)}")
-    if not (self.is_floating_point() or self.is_complex()) or self.dtype.itemsize < 4 + 4 * self.is_complex():
-        raise NotImplementedError(f"geqrf: not implemented for {self.dtype} (float32, float64 and complex only)")
-    a = self.detach().cpu().numpy()
+    if not isinstance(input, Tensor):
+        raise TypeError(f"geqrf: expected a Tensor, got {type(input).__name__}")
+    if input.ndim < 2:
+        raise RuntimeError(f"geqrf: input must have at least 2 dimensions, got shape {tuple(input.shape)}")
+    if not (input.is_floating_point() or input.is_complex()) or input.dtype.itemsize < 4 + 4 * input.is_complex():
+        raise NotImplementedError(f"geqrf: not implemented for {input.dtype} (float32, float64 and complex only)")
+    a = input.detach().cpu().numpy()
     m, n = a.shape[-2:]
     if a.size == 0:
         h, tau = np.zeros(a.shape, a.dtype), np.zeros(a.shape[:-2] + (min(m, n),), a.dtype)
@@ -101,35 +101,35 @@ def geqrf(self):
         h, tau = np.linalg.qr(a, mode="raw")  # h is a's transpose, as Fortran holds it
         h = np.swapaxes(h, -1, -2).astype(a.dtype)
         tau = tau.astype(a.dtype)
-    outs = [NoDerivative.apply(self, values=v, op="geqrf", error=NotImplementedError) if self.requires_grad and _gstate["enabled"]
+    outs = [NoDerivative.apply(input, values=v, op="geqrf", error=NotImplementedError) if input.requires_grad and _gstate["enabled"]
             else Tensor._wrap(v) for v in (np.ascontiguousarray(h), tau)]
     return make("geqrf", ["a", "tau"])(*outs)
 
 
-def ormqr(self, input2, input3, left=True, transpose=False):
-    """op(Q) @ other (left) or other @ op(Q), Q = H_1 ... H_k the m x m product of the reflectors (self, tau) from
+def ormqr(input, input2, input3, left=True, transpose=False):
+    """op(Q) @ other (left) or other @ op(Q), Q = H_1 ... H_k the m x m product of the reflectors (input, tau) from
     geqrf, op(Q) = Q^H when transpose. Differentiable through linalg.householder_product."""
     from .linalg import householder_product
     from .tensor_join import cat
     tau, other = input2, input3
-    for name, t in (("input", self), ("tau", tau), ("other", other)):
+    for name, t in (("input", input), ("tau", tau), ("other", other)):
         if not isinstance(t, Tensor):
             raise TypeError(f"ormqr: argument '{name}' must be a Tensor, not {type(t).__name__}")
-    if self.ndim < 2 or other.ndim < 2:
+    if input.ndim < 2 or other.ndim < 2:
         raise RuntimeError(f"ormqr: input and other must have at least 2 dimensions, got shapes "
-                           f"{tuple(self.shape)} and {tuple(other.shape)}")
-    m, k = self.shape[-2], tau.shape[-1]
+                           f"{tuple(input.shape)} and {tuple(other.shape)}")
+    m, k = input.shape[-2], tau.shape[-1]
     if other.shape[-2 if left else -1] != m:
         raise RuntimeError(f"ormqr: other.shape[{-2 if left else -1}] must be equal to input.shape[-2] ({m}), got "
                            f"other of shape {tuple(other.shape)}")
-    if k > min(m, self.shape[-1]):
+    if k > min(m, input.shape[-1]):
         raise RuntimeError(f"ormqr: tau.shape[-1] ({k}) must be at most min(input.shape[-2], input.shape[-1]) "
-                           f"for input of shape {tuple(self.shape)}")
+                           f"for input of shape {tuple(input.shape)}")
     if m > k:  # the full m x m Q: the extra reflectors (tau 0) are identities
-        v = cat([self[..., :k], self.new_zeros(tuple(self.shape[:-1]) + (m - k,))], -1)
+        v = cat([input[..., :k], input.new_zeros(tuple(input.shape[:-1]) + (m - k,))], -1)
         tau = cat([tau, tau.new_zeros(tuple(tau.shape[:-1]) + (m - k,))], -1)
     else:
-        v = self[..., :m]
+        v = input[..., :m]
     q = householder_product(v, tau)
     if transpose:
         q = q.mH

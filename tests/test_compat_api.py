@@ -224,6 +224,11 @@ KNOWN = {
     ("torch", "full_like"): {"layout"}, ("Tensor", "norm"): {"dtype"}, ("torch", "norm"): {"dtype"},
     ("torch", "lu"): {"A"},  # torch.lu is deprecated (torch.linalg.lu_factor)
     ("torch", "polar"): {"ang"},  # torch's override lambda misnames `angle`; torch.polar itself refuses ang=
+    # torch's override lambdas name parameters torch itself refuses (checked by calling it): as_strided_scatter takes
+    # input=, aten embedding_bag (weight, indices, offsets, ...) has no input= / max_norm= / norm_type=, and
+    # Tensor.resize_as takes tensor=
+    ("torch", "as_strided_scatter"): {"self"}, ("torch", "embedding_bag"): {"input", "max_norm", "norm_type"},
+    ("Tensor", "resize_as"): {"other"},
 }
 
 
