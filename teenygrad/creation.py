@@ -1,6 +1,5 @@
 """Factory functions: tensor, zeros, ones, arange, rand, ... (torch's names and dtype defaults)."""
 import builtins
-import itertools
 import math
 
 import numpy as np
@@ -9,6 +8,7 @@ from . import _arrays
 from .tensor import Tensor, Size, _shape_arg, _move, _bool_arg, _int_arg, _device_name
 from .tensor_fill import _check_probabilities
 from .random import gen_of, Generator, float_random_bounds
+from .random_math import _fma64, _fma as _fma32, _libm  # one rounding, as torch's compiled kernels
 from .autograd.function import Function
 from .autograd.grad_mode import is_grad_enabled
 from ._arrays import to_host
@@ -191,7 +191,7 @@ def _logspace_float(start, end, steps, base, dtype):
         x = i * step
         x[:half] += s
         np.subtract(e, x[half:], out=x[half:])
-    p = np.fromiter(map(_c_pow, itertools.repeat(base), x.tolist()), np.float64, steps)
+    p = _libm(lambda v: _c_pow(base, v), x)
     with np.errstate(over="ignore"):
         return (p.astype(np.float32) if narrow else p).astype(dtype)
 
@@ -205,7 +205,8 @@ def _logspace_int(start, end, steps, base, dtype):
     half = steps // 2
     i = np.arange(steps, dtype=np.float64)
     x = np.concatenate([i[:half] * step + s, e - step * (steps - 1 - i[half:])])
-    p = np.fromiter(map(_c_pow, itertools.repeat(float(np.float32(base))), x.tolist()), np.float64, steps)
+    base = float(np.float32(base))
+    p = _libm(lambda v: _c_pow(base, v), x)
     wide = np.int64 if dtype == np.int64 else np.int32
     lo, hi = np.iinfo(wide).min, np.iinfo(wide).max
     return np.where((p >= lo) & (p < hi + 1.0), p, lo).astype(wide).astype(dtype)
@@ -359,20 +360,20 @@ def _float_arange(start, step, n, dtype):
     for a in range(0, nvec, _arrays._BLOCK):  # blocks (a multiple of width) keep the temporaries in cache
         b = min(a + _arrays._BLOCK, nvec)
         idx = np.arange(a, b, width, dtype=np.float64)
-        base = _fma_narrow(s, st, idx) if narrow else _fma(s, st, idx)
+        base = _fma32(st, idx, s) if narrow else _fma64(st, idx, s)
         base = base.astype(dtype).astype(kst.dtype)
         rows = out[a:b].reshape(-1, width)
         if dtype == np.float64:
-            rows.T[:] = _fma(base, st, k[:, None])  # (width, rows): the long axis inside, as numpy runs it fastest
+            rows.T[:] = _fma64(st, k[:, None], base)  # (width, rows): the long axis inside, as numpy runs it fastest
             continue
         body = kst[:, None] + base
         rows.T[:] = body.astype(np.float32) if dtype == np.float16 else body
         if dtype == np.float32:  # rounded to float32, the plain sum differs from the fused one only where it
             near = np.nonzero(np.abs(base) <= width * abs(st))[0]  # cancels: in the vectors near zero
-            rows[near] = _fma(base[near, None], st, k)
+            rows[near] = _fma64(st, k, base[near, None])
     if nvec < n:
         i = np.arange(nvec, n, dtype=np.float64)
-        out[nvec:] = _fma_narrow(s, st, i) if narrow else _fma(s, st, i)
+        out[nvec:] = _fma32(st, i, s) if narrow else _fma64(st, i, s)
     return out
 
 
@@ -386,25 +387,6 @@ def _exact_arange(start, step, n, dtype):
         t += start
         out[a:b] = t
     return out
-
-
-def _fma_narrow(c, a, i):
-    """c + a * i for float32 c and a and integers i below 2**24, rounded once to float32 (the product is exact in
-    float64, the sum is rounded there first: a tie at float32's precision is the rare case that differs)."""
-    return (np.float64(c) + np.float64(a) * i).astype(np.float32)
-
-
-def _fma(c, a, i):
-    """c + a * i in float64 rounded once, as a fused multiply-add, for integers i below 2**26: a split in two
-    halves of 26 bits (Veltkamp) whose products with i are exact, c plus the first carried exactly by TwoSum."""
-    t = a * 134217729.0
-    hi = t - (t - a)
-    lo = a - hi
-    p, q = hi * i, lo * i
-    s = c + p
-    bv = s - c
-    err = (c - (s - bv)) + (p - bv)
-    return s + (err + q)
 
 
 def linspace(start, end, steps, dtype=None, device=None, requires_grad=False):
@@ -429,8 +411,8 @@ def _linspace_int(start, end, steps, dtype):
     s, e = (int(np.array(int(v)).astype(dtype)) for v in (start, end))
     step = (float(e) - float(s)) / (steps - 1)
     half = steps // 2
-    x = np.concatenate([_fma(float(s), step, np.arange(half, dtype=np.float64)),
-                        _fma(float(e), -step, np.arange(steps - 1 - half, -1, -1, dtype=np.float64))])
+    x = np.concatenate([_fma64(step, np.arange(half, dtype=np.float64), float(s)),
+                        _fma64(-step, np.arange(steps - 1 - half, -1, -1, dtype=np.float64), float(e))])
     return np.trunc(x).astype(np.int64).astype(dtype)
 
 
