@@ -51,6 +51,22 @@ def test_binomial_draws_wide_counts(seed):
     np.testing.assert_array_equal(got.numpy(), want.numpy())
 
 
+@pytest.mark.parametrize("seed", [0, 7])
+def test_distributions_binomial_samples_are_torchs(seed):
+    """distributions.Binomial.sample goes through binomial, as torch's: the same numbers under the same seed (it
+    drew from numpy's sampler before), for probs and logits, counts as a number or a tensor, and a sample shape."""
+    for m in (torch, tg):
+        m.manual_seed(seed)
+    cases = [lambda m: m.distributions.Binomial(m.tensor([5., 40., 100.]), m.tensor([0.3, 0.5, 0.9])).sample((4,)),
+             lambda m: m.distributions.Binomial(10, probs=m.tensor(0.2)).sample(),
+             lambda m: m.distributions.Binomial(m.tensor([3., 400.], dtype=m.float64),
+                                                logits=m.tensor([0.1, -2.0], dtype=m.float64)).sample((2, 3))]
+    for case in cases:
+        want, got = case(torch), case(tg)
+        assert got.dtype == tg.tensor(want.numpy()).dtype and tuple(got.shape) == tuple(want.shape)
+        np.testing.assert_array_equal(got.numpy(), want.numpy())
+
+
 def test_binomial_default_generator_and_broadcast_prob():
     torch.manual_seed(3), tg.manual_seed(3)
     c = np.array([[10.0, 50, 3], [200, 1, 0]])

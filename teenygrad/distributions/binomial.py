@@ -1,12 +1,9 @@
 """Binomial(total_count, probs= or logits=): the number of successes in total_count trials, P(k) = C(n, k) p^k
-(1 - p)^(n - k). torch draws with its own BTRS sampler; these draws come from numpy's binomial sampler on a
-stream seeded from the default generator, so they follow manual_seed but are not torch's numbers."""
-
-import numpy as np
-
+(1 - p)^(n - k). Draws come from teenygrad.binomial, torch's BTRS / inversion sampler on the default generator:
+torch's numbers under the same manual_seed."""
 from ..autograd import no_grad
-from ..creation import arange, tensor
-from ..random import gen_of
+from ..creation import arange
+from ..tensor_top_api import binomial
 from ..tensor import Size
 from . import constraints
 from .binary import BinaryParams
@@ -46,13 +43,8 @@ class Binomial(BinaryParams):
 
     def sample(self, sample_shape=Size()):
         shape = self._extended_shape(sample_shape)
-        with no_grad():
-            n = self.total_count.detach().expand(shape).cpu().numpy()
-            p = self.probs.detach().expand(shape).cpu().numpy()
-            seed = int(gen_of(None)._words64(1)[0])
-            draws = np.random.default_rng(seed).binomial(n.astype(np.int64), p.astype(np.float64))
-            # numpy answers a 0-d draw (no batch, no sample shape) with a Python int
-            return tensor(np.asarray(draws, p.dtype), dtype=self._param.dtype, device=self._param.device)
+        with no_grad():  # torch: torch.binomial(total_count.expand(shape), probs.expand(shape))
+            return binomial(self.total_count.expand(shape), self.probs.expand(shape))
 
     def log_prob(self, value):
         if self._validate_args:
