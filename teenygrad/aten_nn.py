@@ -56,13 +56,12 @@ def embedding_bag(weight, indices, offsets, scale_grad_by_freq=False, mode=0, sp
         cum = np.concatenate([[0], np.cumsum(counted)])
         bag_size = (cum[ends] - cum[starts]).astype(itype)
         max_indices = bag_size.copy()
-    if mode == 2:
-        w = weight.detach().cpu().numpy()
-        max_indices = np.zeros((b, w.shape[1]), itype)
-        for j, (s, e) in enumerate(zip(starts.tolist(), ends.tolist())):
-            rows = idx[s:e][counted[s:e] == 1]
-            if rows.size:  # the first row holding each column's maximum
-                max_indices[j] = rows[np.argmax(w[rows], axis=0)]
+    if mode == 2:  # the row holding each column's maximum in each bag (its padding rows left out), 0 if empty
+        from .nn.functional_sparse import bag_winners
+        keep = counted == 1
+        bag = np.repeat(np.arange(b), np.diff(np.append(starts, n)))
+        win, _ = bag_winners(weight.detach().cpu().numpy(), idx[keep], bag[keep], b)
+        max_indices = np.maximum(win, 0).astype(itype)
     wrap = Tensor._wrap
     return output, wrap(offset2bag), wrap(bag_size), wrap(max_indices)
 

@@ -138,21 +138,27 @@ def _bag_mean(out, bag, b, weight):
     return out / Tensor._wrap(on_device_of(weight._data, size[:, None]))
 
 
-def _bag_max(weight, ids, bag, b):
-    """Per bag and column, the largest of the bag's rows: found in numpy, then gathered, so the gradient goes to
-    the winning row only."""
-    e = weight.shape[1]
+def bag_winners(w, ids, bag, b):
+    """(win, sizes): per bag and column of the host weight array w, the row (an id of `ids`, whose bag numbers are
+    `bag`, sorted) holding the bag's largest value, the first of ties as torch; -1 or 0 in an empty bag (sizes 0).
+    Also torch's max_indices of the aten embedding_bag (aten_nn.py)."""
     sizes = np.bincount(bag, minlength=b)
     longest = int(sizes.max()) if b else 0
-    win = np.zeros((b, e), np.int64)
+    win = np.zeros((b, w.shape[1]), np.int64)
     if longest:
         slot = np.full((b, longest), -1, np.int64)  # slot[i, j]: the j-th id of bag i (-1: none)
         rank = np.arange(bag.size) - np.searchsorted(bag, bag)  # position of each id within its bag
         slot[bag, rank] = ids
-        w = np.asarray(weight._data) if type(weight._data) is np.ndarray else weight._data.get()
         vals = np.where((slot >= 0)[..., None], w[np.maximum(slot, 0)], -np.inf)  # (b, longest, e)
         best = vals.argmax(1)  # the first maximum, as torch
         win = np.take_along_axis(slot, best, 1)
+    return win, sizes
+
+
+def _bag_max(weight, ids, bag, b):
+    """Per bag and column, the largest of the bag's rows: found in numpy, then gathered, so the gradient goes to
+    the winning row only."""
+    win, sizes = bag_winners(to_host(weight._data), ids, bag, b)
     empty = (win < 0) | (sizes == 0)[:, None]
     out = weight.gather(0, Tensor._wrap(on_device_of(weight._data, np.maximum(win, 0))))
     return out.masked_fill(Tensor._wrap(on_device_of(weight._data, empty)), 0.0) if empty.any() else out
