@@ -524,3 +524,24 @@ def test_output_nr(make):
     a = np.random.RandomState(0).randn(4, 4)
     want = [t.output_nr for t in make(torch, torch.tensor(a, requires_grad=True))]
     assert [t.output_nr for t in make(tg, tg.tensor(a, requires_grad=True))] == want
+
+
+# ---- finite differences in float64 for the new differentiable ops ------------------------------------------------
+def test_gradcheck_as_strided_scatter_ormqr_aten_embedding_bag():
+    """Central differences agree with the analytic gradients of as_strided_scatter (to both inputs), ormqr (to the
+    reflectors, tau and other; left and right, transposed or not) and the aten embedding_bag (to weight, in each
+    mode)."""
+    from teenygrad.autograd import gradcheck
+    rs = np.random.RandomState(5)
+    x = tg.tensor(rs.randn(4, 5), requires_grad=True)
+    src = tg.tensor(rs.randn(3, 2), requires_grad=True)
+    assert gradcheck(lambda a, b: tg.as_strided_scatter(a, b, (3, 2), (5, 2), 1), (x, src))
+    a, tau = tg.geqrf(tg.tensor(rs.randn(5, 3)))
+    a.requires_grad_(), tau.requires_grad_()
+    for left, transpose in ((True, False), (True, True), (False, False), (False, True)):
+        other = tg.tensor(rs.randn(5, 2) if left else rs.randn(2, 5), requires_grad=True)
+        assert gradcheck(lambda v, t, o: tg.ormqr(v, t, o, left, transpose), (a, tau, other))
+    w = tg.tensor(rs.randn(6, 3), requires_grad=True)
+    idx, offs = tg.tensor([0, 2, 2, 5, 1]), tg.tensor([0, 2])
+    for mode in (0, 1, 2):
+        assert gradcheck(lambda v: tg.embedding_bag(v, idx, offs, False, mode)[0], (w,))
