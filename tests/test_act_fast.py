@@ -139,6 +139,10 @@ def test_tanh_kernel_within_one_ulp():
     exact = np.tanh(x.astype(np.float64))
     ulps = np.abs(y - exact) / np.spacing(np.abs(exact).astype(np.float32))
     assert y.dtype == np.float32 and ulps.max() < 1.0, (ulps.max(), x[ulps.argmax()])
+    a = x.copy()  # in place (the recurrent scans' use) and into another array: the same values
+    assert _numba_act.tanh(a, out=a) is a and np.array_equal(a, y)
+    b = np.empty_like(x)
+    assert _numba_act.tanh(x, out=b) is b and np.array_equal(b, y)
     sp = np.array([0.0, -0.0, np.inf, -np.inf, np.nan], np.float32)
     got, want = _numba_act.tanh(sp), torch.tanh(torch.tensor(sp)).numpy()
     np.testing.assert_array_equal(got, want)

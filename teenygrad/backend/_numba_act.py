@@ -53,15 +53,25 @@ _TQ1, _TQ2, _TQ3, _TQ4 = 0.4671316134311624, 0.025871650044347102, 0.00032833369
 _TANH_ONE = 9.02
 
 
+@numba.njit(inline="always", **_jit_nan)
+def _tanh1(v):
+    c = min(max(np.float64(v), -_TANH_ONE), _TANH_ONE)
+    s = c * c
+    r = f32(c * (_TP0 + s * (_TP1 + s * (_TP2 + s * (_TP3 + s * _TP4))))
+            / (1.0 + s * (_TQ1 + s * (_TQ2 + s * (_TQ3 + s * _TQ4)))))
+    return r if abs(v) < f32(_TANH_ONE) else (np.copysign(_ONE, v) if v == v else v)  # +-inf: +-1; NaN kept
+
+
 @numba.njit(**_jit_nan)
 def _tanh_fwd(x, out):
     for i in range(out.size):
-        v = x[i]
-        c = min(max(np.float64(v), -_TANH_ONE), _TANH_ONE)
-        s = c * c
-        r = f32(c * (_TP0 + s * (_TP1 + s * (_TP2 + s * (_TP3 + s * _TP4))))
-                / (1.0 + s * (_TQ1 + s * (_TQ2 + s * (_TQ3 + s * _TQ4)))))
-        out[i] = r if abs(v) < f32(_TANH_ONE) else (np.copysign(_ONE, v) if v == v else v)  # +-inf: +-1; NaN kept
+        out[i] = _tanh1(x[i])
+
+
+@numba.njit(**_jit_nan)
+def _tanh_inplace(a):  # its own loop: with out = x, LLVM's overlap check sends _tanh_fwd to its scalar loop (2x slower)
+    for i in range(a.size):
+        a[i] = _tanh1(a[i])
 
 
 @numba.njit(**_exact)
@@ -163,10 +173,16 @@ def sigmoid_backward(g, z):
     return _run(_sigmoid_bwd, g, g, z)
 
 
-def tanh(x):
+def tanh(x, out=None):
     """tanh x, within 0.85 ulp (above): 2.5x faster than numpy's float32 tanh at the makemore step's (32, 200) on
-    this AVX2 machine (10.8 vs 27.7 us)"""
-    return _run(_tanh_fwd, x, x)
+    this AVX2 machine (10.8 vs 27.7 us). out: a C-contiguous float32 array of x's shape (x itself: in place)."""
+    if out is None:
+        return _run(_tanh_fwd, x, x)
+    if out is x:
+        _tanh_inplace(_flat(x))
+    else:
+        _tanh_fwd(_flat(x), _flat(out))
+    return out
 
 
 def tanh_backward(g, z):

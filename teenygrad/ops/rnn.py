@@ -9,11 +9,17 @@ from ..autograd.function import Function
 from ..autograd.graph_backward import const, recomputed_grads, where
 from .movement import Cat
 from .._arrays import contiguous, on_device_of, xp_of
-from ..backend.cpu import fused_for
+from ..backend.cpu import fused_for, one_pass_for
+
+
+def _tanh(a, out=None):
+    """np.tanh(a, out=out), through the one-pass float32 kernel (backend/_numba_act) where it takes the arrays"""
+    k = one_pass_for(a) if out is None else one_pass_for(a, out)
+    return np.tanh(a, out=out) if k is None else k.tanh(a, out)
 
 
 def _sig(x):
-    return 0.5 * np.tanh(0.5 * x) + 0.5  # no overflow warnings, float32 stays float32
+    return 0.5 * _tanh(0.5 * x) + 0.5  # no overflow warnings, float32 stays float32
 
 
 def _steps(T, reverse):
@@ -52,7 +58,7 @@ class RNNScan(Function):
             a = gi[t] + h @ w_hh.T
             if b_hh:
                 a += b_hh[0]
-            a = np.maximum(a, 0, out=a) if relu else np.tanh(a, out=a)
+            a = np.maximum(a, 0, out=a) if relu else _tanh(a, out=a)
             h = a if mask is None else np.where(mask[t], a, h)
             hs[t] = h
         self.hs, self.h0, self.w_hh, self.relu, self.reverse, self.mask = hs, h0, w_hh, relu, reverse, mask
@@ -178,14 +184,14 @@ class LSTMScan(Function):
             a = acts[t]
             a += h @ wT
             a *= k
-            np.tanh(a, out=a)
+            _tanh(a, out=a)
             a *= k
             a += shift
             cn = a[:, H:2 * H] * c
             cn += a[:, :H] * a[:, 2 * H:3 * H]
             c = cn if mask is None else np.where(mask[t], cn, c)
             cs[t] = c
-            hn = np.multiply(a[:, 3 * H:], np.tanh(c), out=ms[t])
+            hn = np.multiply(a[:, 3 * H:], _tanh(c), out=ms[t])
             if proj:
                 hn = hn @ hrT
             h = hn if mask is None else np.where(mask[t], hn, h)
@@ -226,7 +232,7 @@ class LSTMScan(Function):
         if self.kernels is not None and g.dtype == np.float32:
             return self._backward_fused(g, gh)
         i, f, gg, o = acts[..., :H], acts[..., H:2 * H], acts[..., 2 * H:3 * H], acts[..., 3 * H:]
-        tc = np.tanh(cs)
+        tc = _tanh(cs)
         cprev = _shifted(cs, self.c0, self.reverse)
         # d gates = [dc * Fi, dc * Ff, dc * Fg, d * Fo] with the F's known up front
         F3 = xp_of(acts).empty((T, B, 3, H), dtype=acts.dtype)
@@ -326,7 +332,7 @@ class GRUScan(Function):
                 continue
             rz = _sig(x[:, :2 * H] + gh[:, :2 * H])
             r, z = rz[:, :H], rz[:, H:]
-            n = np.tanh(x[:, 2 * H:] + r * gh[:, 2 * H:])
+            n = _tanh(x[:, 2 * H:] + r * gh[:, 2 * H:])
             hn = (1 - z) * n + z * h
             h = hn if mask is None else np.where(mask[t], hn, h)
             rzn[t, :, :2 * H], rzn[t, :, 2 * H:], ghn[t], hs[t] = rz, n, gh[:, 2 * H:], h
