@@ -44,6 +44,8 @@ def _parser():
     t.add_argument("--seed", type=int)
     t.add_argument("--device", choices=["cpu", "cuda"])
     t.add_argument("--resume", action="store_true", help="continue DIR/last.ckpt exactly where it stopped")
+    t.add_argument("--overwrite", action="store_true",
+                   help="train afresh into a DIR that already holds this model's run (its checkpoints are replaced)")
     s = sub.add_parser("sample", help="print samples from a trained model")
     src = s.add_mutually_exclusive_group(required=True)
     src.add_argument("--out-dir")
@@ -96,7 +98,7 @@ def cmd_train(args, extra):
     out_dir = args.out_dir or os.path.join("out", args.model)
     if args.resume and args.preset:
         raise CLIError("--resume continues with the saved configuration; drop --preset")
-    T.train(args.model, out_dir, overrides, preset=args.preset, resume=args.resume)
+    T.train(args.model, out_dir, overrides, preset=args.preset, resume=args.resume, overwrite=args.overwrite)
 
 
 def cmd_sample(args):

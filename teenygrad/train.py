@@ -464,21 +464,37 @@ def plot_losses(out_dir, history, evals, title):
 
 # ---------------------------------------------------------------- the loop
 
+def _run_summary(out_dir):
+    """'iteration 3000 of 30000, best val 2.1753' for the run in out_dir (its last checkpoint, else its best)"""
+    for which in (LAST, BEST):
+        if checkpoint_path(out_dir, which).exists():
+            try:
+                ckpt = load_checkpoint(out_dir, which)
+                return (f"iteration {ckpt['iter']} of {ckpt['train_config']['max_iters']}, "
+                        f"best val {float(ckpt['best_val']):.4f}")
+            except (TrainError, KeyError, TypeError, ValueError):
+                pass
+    return "its checkpoints could not be read"
+
+
 def train(name: str, out_dir, overrides: dict | None = None, preset: str | None = None, resume: bool = False,
-          log=print):
-    """Train model `name` into out_dir; returns {'best_val', 'iter', 'wall_s', 'history', 'evals'}."""
+          log=print, overwrite: bool = False):
+    """Train model `name` into out_dir; returns {'best_val', 'iter', 'wall_s', 'history', 'evals'}. An out_dir that
+    already holds a run is continued with resume=True, replaced with overwrite=True, and otherwise refused."""
     from .backend import cuda as cuda_backend
     saved = cuda_backend.tf32_setting()
     try:
-        return _train(name, out_dir, overrides, preset, resume, log)
+        return _train(name, out_dir, overrides, preset, resume, log, overwrite)
     finally:
         cuda_backend.set_allow_tf32(saved)  # a run's allow_tf32 ends with it
 
 
-def _train(name, out_dir, overrides, preset, resume, log):
+def _train(name, out_dir, overrides, preset, resume, log, overwrite=False):
     out_dir = pathlib.Path(out_dir)
     if out_dir.exists() and not out_dir.is_dir():
         raise TrainError(f"--out-dir {out_dir} is a file, not a directory; choose another --out-dir")
+    if resume and overwrite:
+        raise TrainError("--resume continues the run in --out-dir and --overwrite replaces it: pass one of them")
     if resume:
         ckpt = load_checkpoint(out_dir, LAST, model_name=name)
         spec = get_spec(name)
@@ -518,6 +534,9 @@ def _train(name, out_dir, overrides, preset, resume, log):
                                      f"choose another --out-dir")
         teenygrad.manual_seed(cfg.seed)                      # the model's init draws come from here
         task, model, hp = build_task(spec, model_hp, cfg, explicit)
+        if not overwrite and any(checkpoint_path(out_dir, w).exists() for w in (LAST, BEST)):  # after the input's
+            raise TrainError(f"{out_dir} already holds a {name} run ({_run_summary(out_dir)}); pass --resume to "
+                             f"continue it, --overwrite to train afresh over it, or choose another --out-dir")
     nanogpt = cfg.sampling == "nanogpt"
     if nanogpt and not (spec.task == "sequence" and getattr(task, "text", False)):
         if "sampling" in {k.replace("-", "_") for k in (overrides or {})}:  # asked for, not just a preset's
