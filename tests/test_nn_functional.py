@@ -7,6 +7,7 @@ import torch.nn.functional as TF
 import teenygrad as tg
 import teenygrad.nn.functional as F
 from teenygrad.autograd import gradcheck
+from helpers import compare, rand
 
 ATOL, RTOL = 1e-5, 1e-4
 rng = np.random.default_rng(0)
@@ -117,6 +118,20 @@ def test_cross_entropy_errors():
         F.cross_entropy(x, tg.rand(4, 6))
     with pytest.raises(ValueError, match="reduction"):
         F.cross_entropy(x, tg.tensor([0, 1, 2, 3]), reduction="avg")
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("bad", [5, -1, -101, 2**62, -2**63])
+def test_cross_entropy_target_range_like_torch(dtype, bad):
+    # the float32 kernel checks the ids as it reads them (no reduction before): any out-of-range id, after ignored
+    # rows or not, raises IndexError as torch's does, naming the id; ignored rows and in-range ids still compute
+    x = rand((4, 5), 3, dtype=dtype)
+    for ids in ([0, -100, bad, 2], [bad, 1, 2, 3], [0, 1, 2, bad]):
+        with pytest.raises(IndexError):
+            torch.nn.functional.cross_entropy(torch.tensor(x), torch.tensor(ids))
+        with pytest.raises(IndexError, match=f"cross_entropy: target {bad} is out of bounds for 5 classes"):
+            F.cross_entropy(tg.tensor(x, requires_grad=True), tg.tensor(ids))
+    compare(lambda lib, a: lib.nn.functional.cross_entropy(a, lib.tensor([0, -100, 4, 2])), [x])
+
 
 
 def test_cross_entropy_gradcheck():
