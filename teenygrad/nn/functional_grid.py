@@ -1,14 +1,14 @@
 """teenygrad.nn.functional's sampling grids (re-exported there): affine_grid and grid_sample, as in torch.
 
-affine_grid is a matmul of a base grid; grid_sample checks its arguments here and samples in ops/grid.py (one
-Function with numba kernels for 4-D float32, else a composition of Tensor ops), which has the coordinate conventions;
-'bicubic' is a composition of Tensor ops at the end of this file."""
+affine_grid is a matmul of a base grid; grid_sample checks its arguments here and samples in ops/grid.py (Functions
+with numba kernels for 4-D float32 and for 5-D float32 / float64, else a composition of Tensor ops), which has the
+coordinate conventions; 'bicubic' is a composition of Tensor ops at the end of this file."""
 import warnings
 import numpy as np
 from ..tensor import dt  # the dtype module: the package attribute `dtype` is the dtype class, as in torch
 from ..tensor import Tensor
-from ..backend.cpu import fused_for
-from ..ops.grid import GridSample2d, grid_sample_composite, _unnormalize, _clip, _reflect, _tap
+from ..backend.cpu import fused, fused_for
+from ..ops.grid import GridSample2d, GridSample3d, grid_sample_composite, _unnormalize, _clip, _reflect, _tap
 from ._checks import _t
 
 _ALIGN_WARNING = ("Default grid_sample and affine_grid behavior has changed to align_corners=False since 1.3.0. "
@@ -122,6 +122,9 @@ def grid_sample(input, grid, mode="bilinear", padding_mode="zeros", align_corner
         return _grid_sample_bicubic(input, grid, padding_mode, align_corners)
     if input.ndim == 4 and fused_for(input._data, grid._data) is not None:  # float32 with numba: one pass each way
         return GridSample2d.apply(input, grid, mode=mode, padding_mode=padding_mode, align_corners=align_corners)
+    if input.ndim == 5 and fused() is not None and type(input._data) is np.ndarray and type(grid._data) is np.ndarray \
+            and input.dtype in (dt.float32, dt.float64):  # numpy float32 / float64 with numba (the dtypes agree)
+        return GridSample3d.apply(input, grid, mode=mode, padding_mode=padding_mode, align_corners=align_corners)
     return grid_sample_composite(input, grid, mode, padding_mode, align_corners)
 
 

@@ -1,7 +1,8 @@
-"""grid_sample: one Function for 4-D float32 on the CPU with numba (backend/_numba_grid.py), and the composition of
-Tensor ops (gather, where, arithmetic) that is both the reference path (float64, numba off, cupy, and all 5-D input:
-trilinear over 8 corners) and the 4-D Function's double backward (differentiated with create_graph, by
-autograd.graph_backward.recomputed_grads).
+"""grid_sample: one Function for 4-D float32 on the CPU with numba (backend/_numba_grid.py), one for 5-D float32 /
+float64 (backend/_numba_grid3d.py), and the composition of Tensor ops (gather, where, arithmetic) that is both the
+reference path (4-D float64, numba off, cupy; 5-D is trilinear over 8 corners) and the Functions' double backward
+(differentiated with create_graph, by autograd.graph_backward.recomputed_grads). On non-finite 5-D coordinates the
+composition keeps the 4-D conventions, while the 5-D kernels follow torch's scalar 5-D kernel (see there).
 
 Coordinates follow aten's GridSampler.h: unnormalize a [-1, 1] grid to pixel space (align_corners picks the corner
 or the edge convention), then for 'border' clip to [0, size - 1] and for 'reflection' reflect about the edges and
@@ -38,6 +39,23 @@ class GridSample2d(Function):
     def backward_graph(self, g):
         return recomputed_grads(self, (self.x, self.grid), lambda x, grid: grid_sample_composite(x, grid, *self.args),
                                  g)
+
+
+class GridSample3d(Function):
+    """GridSample2d on volumes: out[n, c, p] = sum_t w_t x[n, c, tap_t] over the 8 corners t of the voxel coordinates
+    (ix, iy, iz) of grid[n, p], w_t the product of one factor per axis ((x1 - ix) or (ix - x0), ...); nearest: the
+    one rounded neighbour. float32 or float64 numpy arrays with numba on (backend/_numba_grid3d.py, which follows
+    aten's scalar 5-D kernel)."""
+    def forward(self, x, grid, mode="bilinear", padding_mode="zeros", align_corners=False):
+        from ..backend import _numba_grid3d
+        self.x, self.grid, self.args = x, grid, (mode, padding_mode, align_corners)
+        return _numba_grid3d.grid_sample_forward(x, grid, mode, padding_mode, align_corners)
+
+    def backward(self, g):
+        from ..backend import _numba_grid3d
+        return _numba_grid3d.grid_sample_backward(self.x, self.grid, g, *self.args, *self.needs_input_grad)
+
+    backward_graph = GridSample2d.backward_graph
 
 
 # ---- the composition of Tensor ops ---------------------------------------------------------------------
