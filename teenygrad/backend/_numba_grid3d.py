@@ -15,7 +15,7 @@ inf / huge values are x86's (out of range, or an even reflection count), as torc
 
 Where it stands, F.grid_sample(x (2, 4, 16, 16, 16), grid (2, 16, 16, 16, 3), align_corners=False), forward +
 backward (input and grid gradients) through autograd, medians of alternating rounds in one process over 6 s
-(/tmp/s22/A/bench.py, 2026-11-27, a 2-core VM shared with other jobs, load 2-3): the composition 18-35 ms, these
+(bench/grid_sample3d.py, 2026-11-27, a 2-core VM shared with other jobs, load 2-3): the composition 18-35 ms, these
 kernels 3.2-10.6 ms, PyTorch 2.4-3.5 ms at 1 thread (13-18 ms at 2, contended). The kernels alone: forward 0.8 ms,
 backward of both 1.5 ms.
 
