@@ -163,6 +163,9 @@ _SHAPE = ("vmap: {call}: its output's shape would depend on each batch element's
           "fixed-shape form instead (torch.where(cond, x, y), masked_fill, nonzero_static)")
 _BOOL = ("vmap: {call}: it answers with one Python bool, but " + _BATCHED + ", which torch's vmap does not support, "
          "nor teenygrad's; compare with tensor operations ((a == b).all(), torch.isclose(a, b).all()) instead")
+_CLASSES = ("vmap: {call}: the number of classes would be read from the values (their max, one per batch element), "
+            "which torch's vmap refuses (please provide an explicit positive num_classes argument), as teenygrad's "
+            "does; pass num_classes")
 _SAME = ("vmap: {call} in randomness='same' mode: every batch element draws the same numbers there, but its input "
          "holds one value per batch element; torch's vmap does not support that (same randomness with a batched "
          "tensor input), nor teenygrad's: use randomness='different', or draw outside vmap")
@@ -224,6 +227,15 @@ def _where_one(condition, *args, **kwargs):
     return None
 
 
+def _narrow_start(self, dim, start, *args, **kwargs):
+    return (_ITEM, "narrow() reading its start from a batched tensor") if is_batched(start) else None
+
+
+def _one_hot(tensor, num_classes=-1):
+    return (_CLASSES, "one_hot() of a batched tensor without num_classes") if num_classes == -1 and is_batched(
+        tensor) else None
+
+
 def _same_draw(call):
     """the refusal of a draw from a tensor batched over a running vmap in randomness='same' mode"""
     def refused(*args, **kwargs):
@@ -248,7 +260,7 @@ _METHOD_CHECKS = {
     "multinomial": _same_draw("multinomial() of a batched tensor"),
     "masked_select": _masked_select, "__getitem__": _mask_index, "__setitem__": _mask_index,
     "index_put": _mask_index, "index_put_": _mask_index, "equal": _any(_BOOL, "equal() with a batched tensor"),
-    "allclose": _any(_BOOL, "allclose() with a batched tensor")}
+    "allclose": _any(_BOOL, "allclose() with a batched tensor"), "narrow": _narrow_start}
 # torch-level functions that refuse (teenygrad's names), swapped in while a vmap runs
 _TORCH_CHECKS = {
     "nonzero": _any(_SHAPE, "torch.nonzero() of a batched tensor"),
@@ -260,11 +272,13 @@ _TORCH_CHECKS = {
     "equal": _any(_BOOL, "torch.equal() with a batched tensor"),
     "allclose": _any(_BOOL, "torch.allclose() with a batched tensor"),
     "is_nonzero": _any(_FLOW, "torch.is_nonzero() of a batched tensor"),
-    "full_like": _number_from("full_like", 1), "randint_like": _number_from("randint_like", 1)}
+    "full_like": _number_from("full_like", 1), "randint_like": _number_from("randint_like", 1),
+    "narrow": _narrow_start}
 for _n in ("tensor", "full", "arange", "zeros", "ones", "empty", "eye", "randint", "randperm"):
     _TORCH_CHECKS[_n] = _number_from(_n)
 for _n in ("bernoulli", "normal", "poisson", "multinomial", "binomial"):
     _TORCH_CHECKS[_n] = _same_draw(f"torch.{_n}() of a batched tensor")
+_NN_CHECKS = {"one_hot": _one_hot}  # nn.functional's
 _DRAWS_ONLY = {"rand_like", "randn_like", "randint_like"}  # batched only where they draw ('different'), as torch's
 
 
@@ -368,7 +382,8 @@ def _swap_in():
     for name in _MODULES:
         module = sys.modules.get(name)
         if module is not None:
-            _swapped[module], stand_ins = _stand_ins(module, _TORCH_CHECKS if module is teenygrad else {})
+            checks = _TORCH_CHECKS if module is teenygrad else _NN_CHECKS if name == "teenygrad.nn.functional" else {}
+            _swapped[module], stand_ins = _stand_ins(module, checks)
             vars(module).update(stand_ins)
 
 

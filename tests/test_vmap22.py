@@ -3,7 +3,8 @@
 torch's vmap runs func once on tensors holding the whole batch, so it refuses to read one Python value out of a
 batched tensor (.item(), float(), int(), bool() and so `if t > 0:`, `in`, tolist(), numpy(), equal(), ...), the ops
 whose output shape depends on the values (nonzero, unique, masked_select, torch.where(cond), boolean-mask indexing),
-the factories given a batched number (torch.arange(t), torch.full(size, t)), and, in randomness='same' mode, a draw
+the factories and ops given a batched number (torch.arange(t), torch.full(size, t), narrow(dim, t, n), one_hot
+without num_classes), and, in randomness='same' mode, a draw
 from a batched tensor (bernoulli(p), normal(mean)); a tensor that is not batched (closed over, in_dim None, a keyword
 argument, made inside func, drawn in 'same' mode) reads as usual, and so does a batched one inside teenygrad's own
 ops. teenygrad's loop ran all of these per element; each case below runs the same program through both libraries:
@@ -107,6 +108,9 @@ READS = {
     "masked_select": lambda L, a, c: a.masked_select(a > 0),
     "torch.masked_select": lambda L, a, c: L.masked_select(a, a > 0),
     "index_put_bool_mask": lambda L, a, c: a.index_put((a > 0,), L.tensor(0.0)),
+    "narrow_from_a_tensor_start": lambda L, a, c: a.narrow(0, a.abs().long()[0] % 2, 1),
+    "torch.narrow_from_a_tensor_start": lambda L, a, c: L.narrow(c, 0, a.abs().long()[0] % 2, 1),
+    "one_hot_without_num_classes": lambda L, a, c: L.nn.functional.one_hot(a.abs().long() % 3),
 }
 
 
@@ -150,6 +154,7 @@ RUNS = {
     "searchsorted": lambda L, a, c: L.searchsorted(c, a.contiguous()),
     "cross_entropy": lambda L, a, c: L.nn.functional.cross_entropy(a[None], L.tensor([1])),
     "embedding": lambda L, a, c: L.nn.functional.embedding(a.abs().long() % 3, L.ones(3, 2)),
+    "one_hot_with_num_classes": lambda L, a, c: L.nn.functional.one_hot(a.abs().long() % 3, 3),
     "len_and_iteration": lambda L, a, c: sum(list(a)) + len(a),
     "print": lambda L, a, c: (repr(a), str(a), a)[2],
     "new_tensor_item": lambda L, a, c: a * a.new_tensor(2.0).item(),
