@@ -4,13 +4,13 @@ torch's vmap runs func once on tensors holding the whole batch, so it refuses to
 batched tensor (.item(), float(), int(), bool() and so `if t > 0:`, `in`, tolist(), numpy(), equal(), ...), the ops
 whose output shape depends on the values (nonzero, unique, masked_select, torch.where(cond), boolean-mask indexing),
 the factories and ops given a batched number (torch.arange(t), torch.full(size, t), narrow(dim, t, n), one_hot
-without num_classes), and, in randomness='same' mode, a draw
-from a batched tensor (bernoulli(p), normal(mean)); a tensor that is not batched (closed over, in_dim None, a keyword
-argument, made inside func, drawn in 'same' mode) reads as usual, and so does a batched one inside teenygrad's own
-ops. teenygrad's loop ran all of these per element; each case below runs the same program through both libraries:
-torch refuses -> teenygrad refuses with the same exception type (a message naming vmap), torch runs -> the same
-values. The refusals failed on the code before this landing (it ran them); the cases torch runs pin that the marking
-of batched tensors (func_batched) refuses nothing more.
+without num_classes), and, in randomness='same' mode, a draw from a batched tensor (bernoulli(p), normal(mean)); a
+tensor that is not batched (closed over, in_dim None, a keyword argument, made inside func, drawn in 'same' mode)
+reads as usual, and so does a batched one inside teenygrad's own ops. teenygrad's loop ran all of these per element;
+each case below runs the same program through both libraries: torch refuses -> teenygrad refuses with the same
+exception type (a message naming vmap), torch runs -> the same values. The refusals failed on the code before this
+landing (it ran them); the cases torch runs pin that the marking of batched tensors (func_batched) refuses nothing
+more.
 
 Known differences left as they are (see func_batched): a plain tensor's method given a batched argument (c.eq(a),
 c[mask], c.gather(0, idx), c.bernoulli() in 'different' mode) and functions func imported by name return unmarked
