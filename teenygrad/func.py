@@ -7,9 +7,11 @@ create_graph=True, so the result is differentiable in it, as torch's is. There i
 linearize are computed in reverse mode."""
 from .tensor import Tensor
 from ._arrays import xp_of
-from .autograd import grad as _autograd_grad, enable_grad
+from . import autograd as _autograd
+from .autograd import enable_grad
 from .autograd.grad_mode import is_grad_enabled, _state as _gstate
 from .autograd.forward_ad import _walk, _reraise_saved_value_error
+from .func_batched import BatchWatch, batched_like, is_batched, settle
 from .func_watch import DrawWatch, outside_tensors
 from .utils._pytree import tree_leaves, tree_map, tree_structure, tree_unflatten
 from .nn.utils.stateless import functional_call  # noqa: F401  (torch.func.functional_call)
@@ -153,7 +155,7 @@ def _grad_and_value(op, func, argnums, has_aux):
         if not isinstance(out, Tensor) or out.ndim != 0:
             got = f"a tensor of shape {tuple(out.shape)}" if isinstance(out, Tensor) else type(out).__name__
             raise RuntimeError(f"{op}: Expected f(*args) to return a scalar Tensor, got {got}")
-        gs = list(_autograd_grad(out, inputs, allow_unused=True, materialize_grads=True,
+        gs = list(_autograd.grad(out, inputs, allow_unused=True, materialize_grads=True,
                                  create_graph=nested)) if out.requires_grad \
             else [_zeros_like(t) for t in inputs]
         result = tuple(_like(args[n], gs) for n in nums)
@@ -202,7 +204,7 @@ def vjp(func, *primals, has_aux=False):
         if not pairs:
             return _like(primals, [_zeros_like(t) for t in inputs])
         graph = nested or (is_grad_enabled() and any(c.requires_grad for c in cts))  # differentiable in cotangents
-        gs = _autograd_grad([o for o, _ in pairs], inputs, [c for _, c in pairs], retain_graph=True,
+        gs = _autograd.grad([o for o, _ in pairs], inputs, [c for _, c in pairs], retain_graph=True,
                             allow_unused=True, materialize_grads=True, create_graph=graph)
         return _like(primals, list(gs))
     detached = _like(out, [o if _outer([o], inputs) else o.detach() for o in outs])
@@ -242,7 +244,7 @@ def jacrev(func, argnums=0, *, has_aux=False, chunk_size=None):
                     continue
                 onehot = o.detach().new_zeros(o.numel())
                 onehot[e] = 1
-                rows.append(_autograd_grad(o, inputs, onehot.reshape(o.shape), retain_graph=True, allow_unused=True,
+                rows.append(_autograd.grad(o, inputs, onehot.reshape(o.shape), retain_graph=True, allow_unused=True,
                                            materialize_grads=True, create_graph=nested))
             blocks = []
             for i, t in enumerate(inputs):
@@ -291,7 +293,7 @@ def jvp(func, primals, tangents, *, strict=False, has_aux=False):
         live = [(o, u) for o, u in zip(outs, us) if o.requires_grad]
         if live:
             try:
-                gs = _autograd_grad([o for o, _ in live], inputs, [u for _, u in live], create_graph=True,
+                gs = _autograd.grad([o for o, _ in live], inputs, [u for _, u in live], create_graph=True,
                                     allow_unused=True, materialize_grads=True)
             except RuntimeError as e:
                 _reraise_saved_value_error(e, "jvp: teenygrad computes a jvp by double backward (it has no forward "
@@ -302,7 +304,7 @@ def jvp(func, primals, tangents, *, strict=False, has_aux=False):
         if pairs:
             graph = nested or (is_grad_enabled() and any(t.requires_grad for _, t in pairs))  # in the tangents too
             floats = [u for u in us if u.requires_grad]
-            got = iter(_autograd_grad([g for g, _ in pairs], floats, [t for _, t in pairs], allow_unused=True,
+            got = iter(_autograd.grad([g for g, _ in pairs], floats, [t for _, t in pairs], allow_unused=True,
                                       materialize_grads=True, create_graph=graph))
             dirs = [next(got) if u.requires_grad else u for u in us]
         else:
@@ -340,10 +342,12 @@ def vmap(func, in_dims=0, out_dims=0, randomness="error", *, chunk_size=None):
     from the first element). randomness: 'error' raises when func draws from a generator, 'same' gives every
     element the same numbers, 'different' fresh ones (drawn element by element: torch's numbers where func makes one
     draw, as torch draws each random op's whole batch at once). The values are vmap's; the speed is a Python loop's.
-    Unlike torch's, func sees each element's values: .item(), float() and Python control flow on a batch value run
-    per element (torch refuses them; teenygrad cannot tell a batch value from another without tracking every op),
-    and only a data-dependent shape that differs between elements is refused. An in-place write into a tensor that
-    is not mapped (an argument with in_dim None, a keyword argument, a tensor or module buffer func reaches from
+    As torch's, it refuses to read a Python value out of a batched tensor (one computed from the mapped arguments:
+    .item(), float(), bool(), `if t > 0:`, tolist(), numpy()) and the ops whose output shape depends on the values
+    (nonzero, unique, masked_select, torch.where(cond), boolean-mask indexing), and in 'same' mode a draw from a
+    batched tensor (bernoulli(p)), while the tensors that are not batched (closed over, in_dim None, made inside
+    func, drawn in 'same' mode) read as usual: func_batched marks the batched ones. An in-place write into a tensor
+    that is not mapped (an argument with in_dim None, a keyword argument, a tensor or module buffer func reaches from
     outside) is refused: the loop would repeat it per element."""
     _randomness_check(randomness)
     if chunk_size is not None and (not isinstance(chunk_size, int) or chunk_size <= 0):
@@ -384,9 +388,10 @@ def vmap(func, in_dims=0, out_dims=0, randomness="error", *, chunk_size=None):
         (n,) = sizes
 
         def element(i):
-            """func on batch element i; for an empty batch (i None), on zeros shaped like one element."""
+            """func on batch element i; for an empty batch (i None), on zeros shaped like one element. Its slices
+            are marked batched (func_batched.BatchWatch)."""
             def part(t, dd):
-                return t if dd is None else t.select(dd, i) if i is not None else _zeros_slice(t, dd)
+                return t if dd is None else batch.mapped(t.select(dd, i) if i is not None else _zeros_slice(t, dd))
             return [a if ds is None else _like(a, [part(t, dd) for t, dd in zip(_leaves(a), ds)])
                     for a, ds in zip(args, leaf_dims)]
 
@@ -399,7 +404,7 @@ def vmap(func, in_dims=0, out_dims=0, randomness="error", *, chunk_size=None):
         versions = [t._version for t in outside]
         saved = [(t, t._data.copy()) for t in buffers]  # batch_norm writes running stats without counting a version
         results = []
-        with DrawWatch(randomness) as draws:
+        with BatchWatch(randomness) as batch, DrawWatch(randomness, batch.level) as draws:
             for i in (range(n) if n else [None]):
                 if randomness == "same":
                     draws.restore()
@@ -415,7 +420,7 @@ def vmap(func, in_dims=0, out_dims=0, randomness="error", *, chunk_size=None):
                                        "into an unbatched tensor); write into a mapped argument or a copy instead")
             if n == 0 and randomness == "different":
                 draws.restore()  # torch draws nothing for an empty batch; the zeros element's draws are undone
-        return _stacked_outputs(results, out_dims, n)
+        return _stacked_outputs(results, out_dims, n, batch.level)
     return mapped
 
 
@@ -432,9 +437,10 @@ def _output_leaves(x):
     return tree_leaves(x)
 
 
-def _stacked_outputs(results, out_dims, n):
+def _stacked_outputs(results, out_dims, n, level):
     """vmap's result: the per-element outputs stacked along out_dims (an int or None for all outputs, or one per
-    output); n == 0: results holds one output from a zeros element, giving the shapes."""
+    output); n == 0: results holds one output from a zeros element, giving the shapes. level: the vmap's, now ended;
+    an output stays batched over the enclosing vmaps its elements were (func_batched.settle)."""
     from .tensor_join import stack
     first = results[0]
     outs = [_output_leaves(r) for r in results]
@@ -448,10 +454,11 @@ def _stacked_outputs(results, out_dims, n):
     for j, d in enumerate(odims):
         col = [o[j] for o in outs]
         if d is None:
-            if isinstance(col[0], Tensor) and not all(_same(col[0], t) for t in col[1:]):
-                raise ValueError(f"vmap: out_dims is None for an output that differs between batch elements (it "
-                                 f"depends on the mapped inputs; torch's vmap refuses to return a batched tensor "
-                                 f"with out_dim None): give that output an out_dim")
+            if isinstance(col[0], Tensor) and (is_batched(col[0], level) or not all(_same(col[0], t) for t in col[1:])):
+                raise ValueError(f"vmap: out_dims is None for an output that is batched (it was computed from the "
+                                 f"mapped inputs, so it may differ between batch elements; torch's vmap refuses to "
+                                 f"return a batched tensor with out_dim None): give that output an out_dim")
+            settle(col[0])
             stacked.append(col[0])
             continue
         if not isinstance(col[0], Tensor):
@@ -466,10 +473,8 @@ def _stacked_outputs(results, out_dims, n):
             raise RuntimeError(f"vmap: func returned tensors of shapes {shapes[:4]} for different batch elements: a "
                                f"data-dependent shape (boolean-mask indexing, nonzero, unique, masked_select), which "
                                f"vmap cannot batch, as torch's refuses")
-        if n == 0:
-            stacked.append(stack(col, dim=d).narrow(d, 0, 0))
-            continue
-        stacked.append(stack(col, dim=d))
+        out = stack(col, dim=d) if n else stack(col, dim=d).narrow(d, 0, 0)
+        stacked.append(batched_like(out, col))
     return _like(first, stacked) if isinstance(first, (tuple, list, dict)) else stacked[0]
 
 

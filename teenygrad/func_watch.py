@@ -6,15 +6,16 @@ import types
 from .tensor import Tensor
 from .tensor_storage import _root
 from . import random as _rng
+from .func_batched import drew
 
 
 class DrawWatch:
     """vmap's watch on the generators func draws from (random.gen_of calls it before each draw, from any generator,
     the default one or a user's): 'error' refuses the draw, as torch's; the others keep each generator's state from
-    before its first draw, for restore() ('same': every element starts from it). An enclosing vmap sees the draw
-    too (an outer 'error' refuses it)."""
-    def __init__(self, mode):
-        self.mode, self.states = mode, {}
+    before its first draw, for restore() ('same': every element starts from it), and 'different' notes that what is
+    drawn is batched (func_batched.drew). An enclosing vmap sees the draw too (an outer 'error' refuses it)."""
+    def __init__(self, mode, level):
+        self.mode, self.level, self.states = mode, level, {}
 
     def __call__(self, g):
         if self.outer is not None:
@@ -23,6 +24,8 @@ class DrawWatch:
             raise RuntimeError("vmap: called random operation while in randomness error mode. Please either use the "
                                "'same' or 'different' randomness flags on vmap or perform the randomness operation "
                                "out of vmap")
+        if self.mode == "different":  # what it draws differs between batch elements: a batched value
+            drew(self.level)
         if id(g) not in self.states:
             self.states[id(g)] = (g, g.get_state())
 

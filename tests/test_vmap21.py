@@ -10,14 +10,12 @@ module: BatchNorm's running stats in training) was repeated once per element (to
 refuses a batched one); an out_dim out of range raised from stack without naming vmap; functional_call(strict=True)
 listed the keys in module order (torch: sorted).
 
-Known differences left as they are (teenygrad's vmap is a loop and cannot tell a batched value from an unbatched
-one): .item(), bool(), int(), float(), tolist() and data-dependent output shapes on a batched value run per element
-(torch refuses); an in-place write of a batched value into a tensor created inside func runs per element (torch
-refuses); 'same' with a batched tensor argument to bernoulli / normal / poisson / multinomial runs (torch refuses);
-in 'different' mode each element draws in turn, where torch draws each random op's whole batch at once, so the
-streams agree only for one random op per func (several interleave), batched outermost in memory, and not for the
-normal samplers' vectorised path (16 numbers or more in the batch, fewer per element); output strides follow
-stack, not torch's batch-dim layout."""
+Known differences left as they are: an in-place write of a batched value into a tensor created inside func runs per
+element (torch refuses); in 'different' mode each element draws in turn, where torch draws each random op's whole
+batch at once, so the streams agree only for one random op per func (several interleave), batched outermost in
+memory, and not for the normal samplers' vectorised path (16 numbers or more in the batch, fewer per element);
+output strides follow stack, not torch's batch-dim layout. (.item(), bool(), tolist(), data-dependent output shapes
+on a batched value and 'same' draws from a batched tensor ran per element here; test_vmap22 has them refused.)"""
 import random
 
 import numpy as np
