@@ -10,7 +10,7 @@ from .ops import reduce as R
 from .ops import index as I
 from .backend.cpu import fused
 from ._arrays import contiguous, on_device_of, zeros_on, xp_of, linspace, to_host
-from .tensor import Tensor, _norm_dim, _gstate, _bool_arg
+from .tensor import Tensor, _norm_dim, _gstate, _bool_arg, _int_arg
 from .tensor_ops import _method, where
 
 _sort_t = return_types.make("sort", ["values", "indices"])
@@ -202,6 +202,7 @@ def argsort(self, dim=-1, descending=False, stable=False):
 
 @_method
 def topk(self, k, dim=-1, largest=True, sorted=True):
+    k = _int_arg(k, "topk", "k")  # an int, numpy int or 0-d int tensor (a tensor reached the numba kernel and crashed)
     if largest is not True and largest is not False:
         _bool_arg(largest, "topk", "largest")
     if sorted is not True and sorted is not False:
@@ -455,8 +456,7 @@ def median(self, dim=None, keepdim=False):
 
 @_method
 def kthvalue(self, k, dim=-1, keepdim=False):
-    if not isinstance(k, (int, np.integer)) or isinstance(k, bool):
-        raise TypeError(f"kthvalue: k must be an int, got {k!r}")
+    k = _int_arg(k, "kthvalue", "k")  # an int, numpy int or 0-d int tensor, as torch's parser
     return _select(self, dim, keepdim, "kthvalue", _kthvalue_t, int(k) - 1)
 
 

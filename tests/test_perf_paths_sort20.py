@@ -67,3 +67,21 @@ def test_graph_paths_unchanged(name):
         np.testing.assert_array_equal(got_x.grad.numpy(), want_x.grad.numpy())
         with tg.no_grad():
             assert OPS[name](got_x, d, True)[0].grad_fn is None
+
+
+@pytest.mark.parametrize("op", ["topk", "kthvalue"])
+@pytest.mark.parametrize("make_k", [lambda L: L.tensor(2), lambda L: L.tensor([2]), lambda L: np.int64(2),
+                                    lambda L: 2.0, lambda L: True, lambda L: L.tensor(2.0), lambda L: "2"])
+def test_k_argument_kinds_like_torch(op, make_k):
+    # torch's parser takes an int, a numpy int or an integer tensor of one element for k, and refuses floats, bools
+    # and the rest with a TypeError; a tensor k used to reach topk's numba kernel and crash there (TypingError)
+    x = np.array([3.0, 1.0, 2.0, 5.0], np.float32)
+    try:
+        want = getattr(torch.tensor(x), op)(make_k(torch))
+    except TypeError:
+        with pytest.raises(TypeError, match=f"{op}\\(\\): argument 'k' must be int"):
+            getattr(tg.tensor(x), op)(make_k(tg))
+        return
+    got = getattr(tg.tensor(x), op)(make_k(tg))
+    np.testing.assert_array_equal(got[0].numpy(), want[0].numpy())
+    np.testing.assert_array_equal(got[1].numpy(), want[1].numpy())
