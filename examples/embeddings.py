@@ -18,10 +18,13 @@ TABLES = ("wte.weight", "net.0.weight")      # mlp/gpt/bert/rnn, cnn
 
 
 def embedding_table(ckpt):
-    for key in TABLES:
-        if key in ckpt["model_state"]:
-            return ckpt["model_state"][key].numpy().astype(np.float64)
-    raise TrainError(f"a {ckpt['model']} checkpoint has no character embedding table ({' or '.join(TABLES)})")
+    tokenizer = ckpt.get("tokenizer")
+    if isinstance(tokenizer, dict) and tokenizer.get("type") == "char":  # xor's net.0 is a Linear layer, not a table
+        for key in TABLES:
+            if key in ckpt["model_state"]:
+                return ckpt["model_state"][key].numpy().astype(np.float64)
+    raise TrainError(f"a {ckpt['model']} checkpoint has no character embedding table ({' or '.join(TABLES)} of a "
+                     f"character-level model: mlp, cnn, rnn, gru, lstm, gpt or bert)")
 
 
 def to_2d(table):
@@ -66,7 +69,7 @@ def main(argv=None):
         matplotlib.use("Agg")
         import matplotlib.pyplot as plt
     except ImportError:
-        print("embeddings: matplotlib is not installed, skipping the PNG (pip install teenygrad[plot])")
+        print("embeddings: matplotlib is not installed, skipping the PNG (pip install matplotlib)")
         return 0
     fig, ax = plt.subplots(figsize=(7, 7))
     ax.scatter(xy[:, 0], xy[:, 1], s=220, c="#cde")

@@ -10,7 +10,8 @@
 
 Bad input (an unknown model, a missing data file, a corrupt checkpoint, nonsense hyper-parameters) ends
 with one line on stderr and exit status 2; checkpoints already on disk are left as they were.
-Set TEENYGRAD_DEBUG=1 to see the traceback instead.
+Set TEENYGRAD_DEBUG=1 to see the traceback instead. Ctrl-C ends with exit status 130; in training, with the
+iteration last.ckpt holds and the command that resumes from it.
 """
 import argparse
 import os
@@ -33,7 +34,10 @@ class _Parser(argparse.ArgumentParser):
 def _parser():
     p = _Parser(prog="teenygrad", description="Train, sample and evaluate the book's models.")
     sub = p.add_subparsers(dest="command", metavar="COMMAND")
-    t = sub.add_parser("train", help="train a model (any hyper-parameter can be given as --name value)")
+    t = sub.add_parser("train", help="train a model (any hyper-parameter can be given as --name value)",
+                       epilog="Any other hyper-parameter of the model or of the training loop is given as --name "
+                              "value (e.g. --n-embd 64 --eval-interval 250 --dropout 0.1); an unknown name lists "
+                              "the model's. `teenygrad models` lists the models, their default data and presets.")
     t.add_argument("model", help="bigram, mlp, cnn, rnn, gru, lstm, gpt, bert, xor, sentiment or logreg")
     t.add_argument("--data", help="a data set name (names, shakespeare, sentiment, xor) or a text file path")
     t.add_argument("--out-dir", help="where checkpoints go (default out/MODEL)")
@@ -54,7 +58,8 @@ def _parser():
     s.add_argument("--dtype", choices=["float32", "float16", "bfloat16"], default="float32",
                    help="--gpt2 weight storage (compute stays float32 on CPU)")
     s.add_argument("--device", choices=["cpu", "cuda"], default="cpu", help="--gpt2: where the model runs")
-    s.add_argument("--num-samples", type=int, default=None, help="default 10 for words, 1 for text")
+    s.add_argument("--num-samples", type=int, default=None,
+                   help="default 10 for words, 1 for text, 5 masked snippets for bert")
     s.add_argument("--max-new-tokens", type=int, default=None, help="default: to the end of a word; 500 for text")
     s.add_argument("--temperature", type=float, default=1.0)
     s.add_argument("--top-k", type=int, default=None)
@@ -131,7 +136,12 @@ def cmd_eval(args):
     if args.split not in task.splits():
         raise CLIError(f"data {cfg.data!r} has no {args.split} split (it has {', '.join(task.splits())})")
     metrics = task.evaluate(model, args.split)
-    print(f"{spec.name} from {args.out_dir} (iteration {ckpt['iter']}), data {cfg.data}")
+    whole = ""
+    if cfg.eval_iters is not None and spec.task != "classify":   # else a user sees two val losses and wonders
+        logged = (f"the val loss {float(ckpt['best_val']):.4f} logged in training was an estimate"
+                  if args.split == "val" else "the losses logged in training were estimates")
+        whole = f", on the whole {args.split} split ({logged} from {cfg.eval_iters} batches of {cfg.batch_size})"
+    print(f"{spec.name} from {args.out_dir} (iteration {ckpt['iter']}), data {cfg.data}{whole}")
     for key, value in metrics.items():
         if key != "loss":
             print(f"{args.split} {key} {value:.4f}")
@@ -154,7 +164,7 @@ def main(argv=None):
         return EXIT_BAD_INPUT
     if extra and args.command != "train":
         parser.error(f"unrecognized arguments: {' '.join(extra)}")
-    from teenygrad.train import TrainError
+    from teenygrad.train import TrainError, TrainInterrupted
     try:
         if args.command == "train":
             cmd_train(args, extra)
@@ -167,8 +177,11 @@ def main(argv=None):
             print("\n".join(env_info.report(args.verify)))
         else:
             cmd_models()
+    except TrainInterrupted as e:                 # in the training loop: it knows what last.ckpt holds
+        print(f"teenygrad {args.command}: {e}", file=sys.stderr)
+        return 130
     except KeyboardInterrupt:
-        print("\nteenygrad: interrupted (the last checkpoint on disk is intact)", file=sys.stderr)
+        print(f"\nteenygrad {args.command}: interrupted (checkpoints on disk are left as they were)", file=sys.stderr)
         return 130
     except BrokenPipeError:      # `teenygrad sample ... | head`: the reader has what it wanted
         try:                                      # so the interpreter's final flush does not fail again

@@ -110,7 +110,10 @@ def _gpu():
 
 def _data_rows(verify):
     from teenygrad.data import fetch
-    rows = [("data folder", os.environ.get("TEENYGRAD_DATA") or "TEENYGRAD_DATA not set"),
+    folder = os.environ.get("TEENYGRAD_DATA")
+    if folder and not os.path.isdir(folder):   # a typo here reads as 'not found' below, with no reason given
+        folder += " (no such folder)"
+    rows = [("data folder", folder or "TEENYGRAD_DATA not set"),
             ("data cache", str(fetch.cache_dir()))]
     for key, entry in fetch.REGISTRY.items():
         try:

@@ -17,6 +17,7 @@ import inspect
 import json
 import math
 import pathlib
+import shlex
 import sys
 import time
 
@@ -31,6 +32,16 @@ BEST, LAST = "best.ckpt", "last.ckpt"
 
 class TrainError(ValueError):
     """Bad input the user can fix: the CLI prints the message alone, without a traceback."""
+
+
+class TrainInterrupted(KeyboardInterrupt):
+    """Ctrl-C during training: the message says which iteration last.ckpt holds and how to continue from it."""
+
+
+def _print_flushed(*args):
+    """print, flushed: stdout to a file or a pipe (`| tee train.log`) is block-buffered, and the evaluation lines
+    would reach it only when the run ends."""
+    print(*args, flush=True)
 
 
 @dataclasses.dataclass
@@ -387,7 +398,8 @@ def _rng_state(gen_state):
 
 class ProgressBar:
     """One stderr line, rewritten with '\r': iteration, loss, tokens/s, ETA. No dependencies. When stderr
-    is not a terminal (a log file), it writes a plain line every 10 seconds instead."""
+    is not a terminal (a log file), it writes a plain line every 10 seconds instead, the first one 10 seconds in:
+    a line after the first iteration (warm-up and compilation included) would log a rate and ETA far off."""
 
     def __init__(self, start, total, tokens_per_iter, stream=None):
         stream = sys.stderr if stream is None else stream    # looked up now: sys.stderr may be redirected after import
@@ -395,6 +407,8 @@ class ProgressBar:
         self.t0, self.last, self.paused, self.width = time.perf_counter(), 0.0, 0.0, 0
         self.tty = stream.isatty()
         self.every = 0.2 if self.tty else 10.0
+        if not self.tty:
+            self.last = self.t0
 
     def pause(self):
         """Wipe the bar so log lines print on a clean line; returns the time the pause began."""
@@ -433,14 +447,16 @@ class ProgressBar:
         self.width = 0
 
 
-def plot_losses(out_dir, history, evals, title):
+def plot_losses(out_dir, history, evals, title, log=print):
     """loss.png beside the checkpoints, if matplotlib is installed (the optional 'plot' extra)."""
     try:
         import matplotlib
         matplotlib.use("Agg")
         import matplotlib.pyplot as plt
     except ImportError:
-        print("loss curve: matplotlib is not installed, skipping loss.png (pip install teenygrad[plot])")
+        # as `teenygrad env` says; `pip install teenygrad[plot]` outside an install of this checkout fetches PyPI's
+        # unrelated project of that name
+        log("loss curve: matplotlib is not installed, skipping loss.png (pip install matplotlib)")
         return None
     losses = np.asarray(history, dtype=np.float64)
     k = max(1, len(losses) // 200)                   # average runs of k iterations, as the lectures do
@@ -459,6 +475,7 @@ def plot_losses(out_dir, history, evals, title):
     path = pathlib.Path(out_dir) / "loss.png"
     fig.savefig(path, dpi=100, bbox_inches="tight")
     plt.close(fig)
+    log(f"loss curve: {path}")
     return path
 
 
@@ -478,7 +495,7 @@ def _run_summary(out_dir):
 
 
 def train(name: str, out_dir, overrides: dict | None = None, preset: str | None = None, resume: bool = False,
-          log=print, overwrite: bool = False):
+          log=_print_flushed, overwrite: bool = False):
     """Train model `name` into out_dir; returns {'best_val', 'iter', 'wall_s', 'history', 'evals'}. An out_dir that
     already holds a run is continued with resume=True, replaced with overwrite=True, and otherwise refused."""
     from .backend import cuda as cuda_backend
@@ -553,6 +570,7 @@ def _train(name, out_dir, overrides, preset, resume, log, overwrite=False):
     optimizer = make_optimizer(model, cfg)
     data_rng = np.random.default_rng(cfg.seed)
     history, evals, best_val, start = [], [], float("inf"), 0
+    saved_at = None  # the iteration last.ckpt of this run holds
     pending = None  # nanogpt sampling: the offsets of the next training batch, drawn ahead as nanoGPT does
     if resume:
         try:
@@ -564,6 +582,7 @@ def _train(name, out_dir, overrides, preset, resume, log, overwrite=False):
             history = [float(v) for v in np.asarray(ckpt["history"]).tolist()]
             evals = [list(e) for e in ckpt["evals"]]
             best_val, start = float(ckpt["best_val"]), ckpt["iter"]
+            saved_at = start
             if nanogpt:
                 pending = np.asarray(ckpt["pending_batch"], dtype=np.int64)
         except (TypeError, KeyError, ValueError, RuntimeError) as e:   # a best.ckpt copied over, or edited
@@ -584,7 +603,7 @@ def _train(name, out_dir, overrides, preset, resume, log, overwrite=False):
                 "model_state": model.state_dict()}
 
     def evaluate_and_save(it):
-        nonlocal best_val
+        nonlocal best_val, saved_at
         metrics = {s: task.evaluate(model, s, cfg.eval_iters, cfg.batch_size) for s in ("train", "val")}
         tr, va = metrics["train"]["loss"], metrics["val"]["loss"]
         evals.append([it, tr, va])
@@ -600,6 +619,7 @@ def _train(name, out_dir, overrides, preset, resume, log, overwrite=False):
         if nanogpt:
             last["pending_batch"] = pending
         _save_checkpoint(last, checkpoint_path(out_dir, LAST))
+        saved_at = it
         log(f"iter {it}: train loss {tr:.4f}, val loss {va:.4f}{extra}{' (best, saved)' if improved else ''}")
 
     try:
@@ -611,37 +631,45 @@ def _train(name, out_dir, overrides, preset, resume, log, overwrite=False):
     t0 = time.perf_counter()
     model.train()
     loss_value = float("nan")
-    for it in range(start, cfg.max_iters):
-        if nanogpt and pending is None:
-            pending = task.offsets("train", cfg.batch_size)  # nanoGPT fetches its first batch before evaluating
-        if it % cfg.eval_interval == 0 and not (resume and it == start):
-            paused = bar.pause()
-            evaluate_and_save(it)
-            bar.resume(paused)
-        lr = learning_rate(cfg, it)
-        for group in optimizer.param_groups:
-            group["lr"] = lr
-        x, y = task.batch_at("train", pending) if nanogpt else task.batch(cfg.batch_size, data_rng)
-        loss = task.loss(model, x, y)
-        if nanogpt:  # nanoGPT draws the next batch right after the forward (after its dropout draws)
-            pending = task.offsets("train", cfg.batch_size)
-        optimizer.zero_grad(set_to_none=True)
-        loss.backward()
-        if cfg.grad_clip > 0:
-            teenygrad.nn.utils.clip_grad_norm_(model.parameters(), cfg.grad_clip)
-        optimizer.step()
-        loss_value = float(loss.item())
-        if not math.isfinite(loss_value):
-            bar.close()
-            raise TrainError(f"the loss became {loss_value} at iteration {it}; lower --lr (now {lr:g})")
-        history.append(loss_value)
-        bar.update(it + 1, loss_value)
-    bar.update(cfg.max_iters, loss_value, force=True)
-    bar.close()
-    evaluate_and_save(cfg.max_iters)
+    try:
+        for it in range(start, cfg.max_iters):
+            if nanogpt and pending is None:
+                pending = task.offsets("train", cfg.batch_size)  # nanoGPT fetches its first batch before evaluating
+            if it % cfg.eval_interval == 0 and not (resume and it == start):
+                paused = bar.pause()
+                evaluate_and_save(it)
+                bar.resume(paused)
+            lr = learning_rate(cfg, it)
+            for group in optimizer.param_groups:
+                group["lr"] = lr
+            x, y = task.batch_at("train", pending) if nanogpt else task.batch(cfg.batch_size, data_rng)
+            loss = task.loss(model, x, y)
+            if nanogpt:  # nanoGPT draws the next batch right after the forward (after its dropout draws)
+                pending = task.offsets("train", cfg.batch_size)
+            optimizer.zero_grad(set_to_none=True)
+            loss.backward()
+            if cfg.grad_clip > 0:
+                teenygrad.nn.utils.clip_grad_norm_(model.parameters(), cfg.grad_clip)
+            optimizer.step()
+            loss_value = float(loss.item())
+            if not math.isfinite(loss_value):
+                bar.close()
+                raise TrainError(f"the loss became {loss_value} at iteration {it}; lower --lr (now {lr:g})")
+            history.append(loss_value)
+            bar.update(it + 1, loss_value)
+        bar.update(cfg.max_iters, loss_value, force=True)
+        bar.close()
+        evaluate_and_save(cfg.max_iters)
+    except KeyboardInterrupt:   # Ctrl-C: checkpoints are written atomically, so last.ckpt is whole
+        bar.close()
+        stop = f"interrupted at iteration {len(history)} of {cfg.max_iters}"
+        if saved_at is None:
+            raise TrainInterrupted(f"{stop}, before this run saved a checkpoint") from None
+        raise TrainInterrupted(f"{stop}; {out_dir / LAST} holds iteration {saved_at}: continue with "
+                               f"teenygrad train {name} --out-dir {shlex.quote(str(out_dir))} --resume") from None
     wall = time.perf_counter() - t0
     log(f"done in {wall:.1f}s: best val loss {best_val:.4f}; checkpoints in {out_dir}")
-    plot_losses(out_dir, history, evals, f"{name} on {cfg.data}")
+    plot_losses(out_dir, history, evals, f"{name} on {cfg.data}", log)
     return {"best_val": best_val, "iter": cfg.max_iters, "wall_s": wall, "history": history, "evals": evals}
 
 

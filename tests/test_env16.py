@@ -87,3 +87,11 @@ def test_env_refuses_unknown_options(capsys):
         cli.main(["env", "--bogus"])
     assert e.value.code == 2
 
+
+
+def test_env_says_when_the_data_folder_does_not_exist(capsys, tmp_path, monkeypatch):
+    # before: the folder was echoed as given and every data set read 'not found', with no reason for it
+    monkeypatch.setenv("TEENYGRAD_DATA", str(tmp_path / "typo"))
+    monkeypatch.setenv("TEENYGRAD_CACHE", str(tmp_path / "cache"))
+    rc, out, _ = _run(["env"], capsys)
+    assert rc == 0 and _rows(out)["data folder"] == f"{tmp_path / 'typo'} (no such folder)"

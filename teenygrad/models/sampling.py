@@ -4,6 +4,8 @@ prints.
 
 Key: n samples (the batch), t sequence length, v vocabulary.
 """
+import sys
+
 import numpy as np
 
 import teenygrad
@@ -120,10 +122,31 @@ def classify_demo(model, vocabulary, prompt):
     return [f"P(positive) = {p[1]:.3f}  {s!r}" for s, p in zip(sentences, probs)]
 
 
+def _note_unused(model, does, **given):
+    """Name on stderr the options a model's sampling does not read (bert's fill is an argmax: a --temperature that
+    silently changed nothing would mislead); a note, not an error, so one command line can sample every model."""
+    unused = [f"--{key.replace('_', '-')}" for key, value in given.items() if value]
+    if unused:
+        print(f"teenygrad sample: note: {' and '.join(unused)} {'does' if len(unused) == 1 else 'do'} not apply to "
+              f"{model}, which {does}; ignored", file=sys.stderr)
+
+
 def sample_from_checkpoint(out_dir, num_samples=None, max_new_tokens=None, temperature=1.0, top_k=None,
                            prompt="", seed=42, device="cpu"):
     from teenygrad.train import load_checkpoint, restore
     ckpt = load_checkpoint(out_dir)
+    generating = dict(max_new_tokens=max_new_tokens is not None, temperature=temperature != 1.0,
+                      top_k=top_k is not None)
+    if ckpt["model"] == "xor":
+        _note_unused("xor", "prints its truth table", num_samples=num_samples is not None, **generating,
+                     prompt=bool(prompt))
+    elif ckpt["model"] in ("sentiment", "logreg"):
+        _note_unused(ckpt["model"], "scores --prompt (or three example sentences)",
+                     num_samples=num_samples is not None, **generating)
+    elif ckpt["model"] == "bert":
+        _note_unused("bert", "fills the '_' of --prompt with its most likely characters" if prompt else
+                     "masks val snippets and fills them with its most likely characters",
+                     num_samples=num_samples is not None and bool(prompt), **generating)
     needs_data = ckpt["model"] == "bert" and not prompt                  # the fill demo masks val text
     spec, model, task, cfg, tok = restore(ckpt, device, with_data=needs_data)
     model.eval()

@@ -83,7 +83,7 @@ class WindowTask:
                 ids = tokenizer.encode(part)
                 if len(ids) <= block_size:
                     raise ValueError(f"the {split} split has {len(ids)} characters, too few for block_size "
-                                     f"{block_size}")
+                                     f"{block_size}; use a longer text or a smaller --block-size")
                 self.X[split] = np.lib.stride_tricks.sliding_window_view(ids, block_size)[:-1]
                 self.Y[split] = ids[block_size:]
             else:
