@@ -38,10 +38,12 @@ def test_conv2d_matches_torch(xs, ws, kw, layout, kernels):
 
 @pytest.mark.parametrize("grad", [[True, False, False], [False, True, True], [True, True, False]])
 def test_conv2d_partial_gradients(grad, kernels):
-    """Only some inputs want a gradient: the im2col is kept only for dw, dx comes without it."""
+    """Only some inputs want a gradient: the im2col is kept only for dw, dx comes without it. (Weights at an
+    initialiser's scale, as below: with weights in [-2, 2] an output of 5e-4 summed from terms up to 27 differed
+    from torch's by 1.5e-6 on a Zen 3 VM, OpenBLAS's AVX2 kernels against MKL, past the float32 atol.)"""
     for kw, ws in ((dict(padding=1), (4, 6, 3, 3)), (dict(stride=2), (6, 4, 3, 3))):
         compare(lambda lib, x, w, b: lib.nn.functional.conv2d(x, w, b, **kw),
-                [rand((3, ws[1], 9, 10), 4), rand(ws, 5), rand((ws[0],), 6)], grad=grad)
+                [rand((3, ws[1], 9, 10), 4), rand(ws, 5, low=-0.3, high=0.3), rand((ws[0],), 6)], grad=grad)
 
 
 def test_conv2d_no_bias(kernels):

@@ -448,8 +448,10 @@ def test_other_samplers_and_split(with_gen, seed):
 @pytest.mark.parametrize("seed", SEEDS)
 @pytest.mark.parametrize("name", ["Normal", "Uniform", "Bernoulli", "Categorical", "Exponential", "Laplace"])
 def test_distribution_sample(name, seed):
-    # Laplace: the draw is torch's, but its float32 log1p (torch: SLEEF) differs from numpy's in the last bit,
-    # measured up to 4 ulp after loc - scale * ...
+    # Laplace: the draw is torch's, but its float32 log1p (torch: SLEEF) differs from numpy's in the last bit (which
+    # of the two rounds which way depends on numpy's loop for the CPU: SIMD with AVX-512, libm's without). The error
+    # is held to 8 ulp of the terms of loc - scale * log1p(...), not of the result: where they cancel (0.5 - 0.4957
+    # = 0.0043) one ulp of the log is 128 of the result (seen on a Zen 3 VM)
     tol = 8 if name == "Laplace" else 0
 
     def fn(L):
@@ -463,7 +465,12 @@ def test_distribution_sample(name, seed):
                       L.rand(2)])
     t, g = both(fn, seed)
     if tol:
-        assert ulps(t, g) <= tol
+        t, g = _np(t), _np(g)
+        n = t.size - 2                                  # the Laplace draws; then two rand() values, bit for bit
+        loc = np.tile(np.float32([0.5, -1.0, 2.0]), n // 3)
+        terms = np.abs(loc) + np.abs(g[:n] - loc)       # |loc| + |scale * log1p(-|u|)|
+        assert np.all(np.abs(t[:n] - g[:n]) <= tol * np.spacing(terms.astype(np.float32))), (t[:n], g[:n])
+        same(t[n:], g[n:])
     else:
         same(t, g)
 
