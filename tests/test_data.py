@@ -257,6 +257,30 @@ def test_server_down_gives_advice(monkeypatch):
         locate("names", download=False)
 
 
+def test_offline_advice_names_the_url_once_and_a_bad_data_folder(monkeypatch, tmp_path):
+    """The first line is all the command line shows: it gave the public URL twice, and said nothing when
+    TEENYGRAD_DATA pointed at no folder at all (a typo there is the usual cause)."""
+    import teenygrad.data.fetch as fetch
+    from teenygrad.data import REGISTRY
+
+    def offline(entry, url, timeout):
+        raise OSError("no network")
+    monkeypatch.setattr(fetch, "_download", offline)
+    monkeypatch.setenv("TEENYGRAD_DATA", str(tmp_path / "no-such-folder"))
+    with pytest.raises(FileNotFoundError) as err:
+        locate("names")
+    first = str(err.value).splitlines()[0]
+    assert first.count(REGISTRY["names"].url) == 1 and "no network" in first
+    assert f"TEENYGRAD_DATA is set to {tmp_path / 'no-such-folder'}, which is not a folder" in first
+    monkeypatch.setenv("TEENYGRAD_DATA", str(tmp_path))    # a folder without the file: no such remark
+    with pytest.raises(FileNotFoundError) as err:
+        locate("names")
+    assert "not a folder" not in str(err.value)
+    with pytest.raises(FileNotFoundError) as err:    # nothing downloaded: the URL is still given, once
+        locate("names", download=False)
+    assert str(err.value).splitlines()[0].count(REGISTRY["names"].url) == 1
+
+
 @needs_data
 @pytest.mark.parametrize("final_newline", [False, True])
 def test_download_uci_zip_normalises_crlf(server, final_newline):

@@ -109,9 +109,13 @@ def locate(name_or_path, *, download: bool = True, base_url: str | None = None,
             return cached
         except OSError as e:    # URLError, refused connections, timeouts, a read-only cache ...
             why = f"downloading {url} failed: {e}"
+    source = "" if url == entry.url and download else f" (it comes from {entry.url})"    # the URL once, not twice
+    env = ""
+    if data_dir and not pathlib.Path(data_dir).expanduser().is_dir():
+        env = f" (TEENYGRAD_DATA is set to {data_dir}, which is not a folder)"
     raise FileNotFoundError(    # the advice on the first line: the command line shows only that one
         f"locate: no copy of {entry.filename} was found and {why}. To fix: set TEENYGRAD_DATA to a folder "
-        f"holding {entry.filename}, or pass --data PATH to the file (it comes from {entry.url}).\nLooked in:\n  - "
+        f"holding {entry.filename}{env}, or pass --data PATH to a copy of the file{source}.\nLooked in:\n  - "
         + "\n  - ".join(looked))
 
 
