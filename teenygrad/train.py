@@ -61,6 +61,7 @@ class TrainConfig:
     lr_drop_to: float = 0.01           #   to min_lr at lr_decay_iters, nanoGPT)
     warmup_iters: int = 0
     lr_decay_iters: int | None = None  # None: max_iters
+    lr_drop_iter: int | None = None    # 'step': the iteration of the drop; None: lr_drop_frac of max_iters
     min_lr: float = 0.0
     label_smoothing: float = 0.0       # classifiers: smoothed training targets (tasks.ClassifyTask)
     eval_interval: int = 500
@@ -96,8 +97,10 @@ class TrainConfig:
             raise TrainError(f"optimizer must be 'sgd' or 'adamw', got {self.optimizer!r}")
         if self.schedule not in ("constant", "step", "cosine"):
             raise TrainError(f"schedule must be 'constant', 'step' or 'cosine', got {self.schedule!r}")
-        if self.lr_decay_iters is not None and self.lr_decay_iters < 1:
-            raise TrainError(f"lr_decay_iters must be a positive integer, got {self.lr_decay_iters!r}")
+        for name in ["lr_decay_iters", "lr_drop_iter"]:
+            value = getattr(self, name)
+            if value is not None and (isinstance(value, bool) or not isinstance(value, int) or value < 1):
+                raise TrainError(f"{name} must be a positive integer, got {value!r}")
         if isinstance(self.seed, bool) or not isinstance(self.seed, int) or self.seed < 0:
             raise TrainError(f"seed must be a non-negative integer, got {self.seed!r}")
         if self.seed >= 2**64:                                   # the generators take 64 bits
@@ -122,7 +125,8 @@ def config_from_checkpoint(saved: dict) -> TrainConfig:
 def learning_rate(cfg: TrainConfig, it: int) -> float:
     """The learning rate of iteration `it`, a pure function of it (so resuming needs no scheduler state)."""
     if cfg.schedule == "step":
-        return cfg.lr if it < cfg.lr_drop_frac * cfg.max_iters else cfg.lr_drop_to
+        drop = cfg.lr_drop_iter if cfg.lr_drop_iter is not None else cfg.lr_drop_frac * cfg.max_iters
+        return cfg.lr if it < drop else cfg.lr_drop_to
     if cfg.schedule == "cosine":
         decay_iters = cfg.lr_decay_iters or cfg.max_iters
         if it < cfg.warmup_iters:
@@ -506,6 +510,22 @@ def train(name: str, out_dir, overrides: dict | None = None, preset: str | None 
         cuda_backend.set_allow_tf32(saved)  # a run's allow_tf32 ends with it
 
 
+def _keep_schedule(cfg: TrainConfig, saved: TrainConfig, log) -> None:
+    """A resumed run with another --max-iters keeps the saved run's learning-rate schedule: its step drop and cosine
+    decay stay at the iterations they had, and iterations past the decay run at min_lr (nanoGPT's lr_decay_iters),
+    instead of the schedule stretching to the new length and the rate jumping back up mid-run."""
+    if cfg.max_iters == saved.max_iters:
+        return
+    if cfg.schedule == "step" and cfg.lr_drop_iter is None:
+        cfg.lr_drop_iter = math.ceil(saved.lr_drop_frac * saved.max_iters)   # it < x  <=>  it < ceil(x), it an int
+        log(f"resume: the learning rate still drops to {cfg.lr_drop_to:g} at iteration {cfg.lr_drop_iter} "
+            f"(lr_drop_frac {cfg.lr_drop_frac:g} of the saved run's {saved.max_iters} iterations)")
+    elif cfg.schedule == "cosine" and cfg.lr_decay_iters is None:
+        cfg.lr_decay_iters = saved.max_iters
+        log(f"resume: the cosine decay still ends at iteration {saved.max_iters}, the saved run's length; "
+            f"later iterations run at min_lr {cfg.min_lr:g}")
+
+
 def _train(name, out_dir, overrides, preset, resume, log, overwrite=False):
     out_dir = pathlib.Path(out_dir)
     if out_dir.exists() and not out_dir.is_dir():
@@ -527,6 +547,7 @@ def _train(name, out_dir, overrides, preset, resume, log, overwrite=False):
             else:
                 raise TrainError(f"--resume continues the saved run; --{key.replace('_', '-')} cannot change "
                                  f"(only --max-iters, --eval-interval, --device)")
+        _keep_schedule(cfg, config_from_checkpoint(ckpt["train_config"]), log)
         cfg.validate()
         if ckpt["iter"] >= cfg.max_iters:
             raise TrainError(f"{out_dir / LAST} is already at iteration {ckpt['iter']} of {cfg.max_iters}; "

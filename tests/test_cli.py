@@ -284,6 +284,30 @@ def test_label_smoothing_is_saved_and_a_resumed_run_keeps_it(tmp_path):
     assert config_from_checkpoint(old).label_smoothing == 0.0
 
 
+@pytest.mark.parametrize("schedule", ["step", "cosine"])
+def test_resume_with_more_iterations_keeps_the_saved_schedule(names_file, tmp_path, schedule):
+    """A finished 8-iteration run resumed to 16 keeps its learning-rate schedule: the step drop stays at iteration
+    6 (0.75 of 8), the cosine decay ends at 8, and iterations 8..15 run at the final rate, bit for bit like a fresh
+    16-iteration run given those iterations explicitly. Before, the schedule stretched to the new length and the
+    rate jumped back up (the step drop moved to 12, the cosine restarted mid-curve)."""
+    from teenygrad.train import train
+    run = dict(data=str(names_file), block_size=3, n_embd=4, n_hidden=8, batch_size=8, eval_interval=4,
+               eval_iters=2, optimizer="sgd", lr=0.1, seed=5, schedule=schedule, lr_drop_frac=0.75,
+               lr_drop_to=0.01, min_lr=0.001)
+    pinned = {"lr_drop_iter": 6} if schedule == "step" else {"lr_decay_iters": 8}
+    logs, quiet = [], lambda *a: None                                  # noqa: E731
+    train("mlp", tmp_path / "whole", dict(run, max_iters=16, **pinned), log=quiet)
+    train("mlp", tmp_path / "extended", dict(run, max_iters=8), log=quiet)
+    train("mlp", tmp_path / "extended", {"max_iters": 16}, resume=True, log=logs.append)
+    a, b = (teenygrad.load(str(tmp_path / d / "last.ckpt")) for d in ("whole", "extended"))
+    np.testing.assert_array_equal(a["history"], b["history"])
+    for name, value in a["model_state"].items():
+        np.testing.assert_array_equal(value.numpy(), b["model_state"][name].numpy())
+    key, value = next(iter(pinned.items()))
+    assert b["train_config"][key] == value                # saved, so a second resume keeps it too
+    assert any(line.startswith("resume: ") and str(value) in line for line in logs), logs
+
+
 # ---------------------------------------------------------------- what a user meets along the README
 
 def _stdout_line(proc, prefix, timeout):
