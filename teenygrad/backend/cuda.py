@@ -92,7 +92,10 @@ def require(op="cuda"):
     try:
         import cupy
     except ImportError:
-        raise fail("cupy not installed: pip install teenygrad[cuda]") from None
+        # the packages themselves: `pip install teenygrad[cuda]` outside an install of this checkout fetches PyPI's
+        # unrelated project of that name
+        raise fail("cupy not installed: pip install cupy-cuda13x triton (on CUDA 12: cupy-cuda12x), or "
+                   "pip install -e \".[cuda]\" in this checkout") from None
     except Exception as e:  # a broken CUDA install fails inside cupy's import
         raise fail(f"cupy failed to import: {e}") from e
     if not cupy.cuda.is_available():

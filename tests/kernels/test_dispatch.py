@@ -72,7 +72,7 @@ def test_require_explains_a_missing_cupy(monkeypatch):
     monkeypatch.setitem(sys.modules, "cupy", None)  # makes `import cupy` raise ImportError
     assert cuda.is_available() is False
     with pytest.raises(RuntimeError, match=r"no CUDA GPU is available \(cupy not installed: pip install "
-                                           r"teenygrad\[cuda\]\); needed by matmul"):
+                                           r"cupy-cuda13x triton .*\); needed by matmul"):
         cuda.require(op="matmul")
 
 
