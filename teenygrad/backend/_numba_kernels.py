@@ -168,6 +168,25 @@ def _gelu_fwd(x, y):
 
 
 @numba.njit(**_jit_nan)
+def _gelu_fwd_cdf(x, y, cdf):
+    """_gelu_fwd that also keeps Phi(x) for the backward: the erf is then evaluated once a step, not twice (GPT
+    shapes on the Zen 3 VM: backward 470-500 -> 270-320 us, forward +10-20 us)."""
+    for i in range(x.size):
+        v = x[i]
+        c = _phi(v)
+        cdf[i] = c
+        y[i] = v * c
+
+
+@numba.njit(**_jit_nan)
+def _gelu_bwd_cdf(x, cdf, g, dx):
+    """_gelu_bwd from the forward's Phi(x): the same value, bit for bit."""
+    for i in range(x.size):
+        v = x[i]
+        dx[i] = g[i] * (cdf[i] + v * _exp(-_HALF * v * v) * _INV_SQRT_2PI)
+
+
+@numba.njit(**_jit_nan)
 def _gelu_bwd(x, g, dx):
     for i in range(x.size):
         v = x[i]
@@ -200,24 +219,38 @@ def _gelu_tanh_bwd(x, g, dx):
         dx[i] = g[i] * d
 
 
-def gelu(x, approximate="none"):
-    """y = x Phi(x) (or the tanh form); x float32, any shape (a permuted x keeps its layout, as torch)."""
+def gelu(x, approximate="none", keep_cdf=False):
+    """y = x Phi(x) (or the tanh form); x float32, any shape (a permuted x keeps its layout, as torch).
+    keep_cdf (exact form only): return (y, Phi(x)), Phi laid out as y, for gelu_backward's cdf."""
     laid = dense_order(x)
     if laid is not None:
         axes, x = laid
-        return gelu(x.transpose(axes), approximate).transpose(inverse_axes(axes))
+        inv = inverse_axes(axes)
+        r = gelu(x.transpose(axes), approximate, keep_cdf)
+        return (r[0].transpose(inv), r[1].transpose(inv)) if keep_cdf else r.transpose(inv)
     xf = _contig(x).reshape(-1)
     out = np.empty(x.shape, np.float32)  # allocated in x's shape: the result is no view (a leaf keeps it uncopied)
     y = out.reshape(-1)
+    if keep_cdf:
+        cdf = np.empty(x.shape, np.float32)
+        c = cdf.reshape(-1)
+        parallel_for(xf.size, lambda lo, hi: _gelu_fwd_cdf(xf[lo:hi], y[lo:hi], c[lo:hi]), MIN_PARALLEL_ELEMENTS)
+        return out, cdf
     k = _gelu_tanh_fwd if approximate == "tanh" else _gelu_fwd
     parallel_for(xf.size, lambda lo, hi: k(xf[lo:hi], y[lo:hi]), MIN_PARALLEL_ELEMENTS)
     return out
 
 
-def gelu_backward(x, g, approximate="none"):
+def gelu_backward(x, g, approximate="none", cdf=None):
+    """dx of gelu; cdf: the Phi(x) that gelu(..., keep_cdf=True) returned (exact form), or None to recompute it."""
     xf, gf = _contig(x).reshape(-1), _contig(g).reshape(-1)
     out = np.empty(x.shape, np.float32)
     dx = out.reshape(-1)
+    if cdf is not None:
+        cf = _contig(cdf).reshape(-1)
+        parallel_for(xf.size, lambda lo, hi: _gelu_bwd_cdf(xf[lo:hi], cf[lo:hi], gf[lo:hi], dx[lo:hi]),
+                     MIN_PARALLEL_ELEMENTS)
+        return out
     k = _gelu_tanh_bwd if approximate == "tanh" else _gelu_bwd
     parallel_for(xf.size, lambda lo, hi: k(xf[lo:hi], gf[lo:hi], dx[lo:hi]), MIN_PARALLEL_ELEMENTS)
     return out
