@@ -179,7 +179,10 @@ class Gelu(Function):
             return self.cuda.gelu_fwd(x, approximate)
         self.kernels = fused_for(x)  # one fused pass (numba) instead of ~10 numpy passes with temporaries
         if self.kernels is not None:
-            return self.kernels.gelu(x, approximate)
+            if approximate == "tanh" or self.needs_input_grad is None:
+                return self.kernels.gelu(x, approximate)
+            y, self.cdf = self.kernels.gelu(x, approximate, keep_cdf=True)  # the backward skips the erf
+            return y
         if approximate == "tanh":
             self.t = np.tanh(_SQRT_2_OVER_PI * (x + 0.044715 * x * x * x))
             return 0.5 * x * (1 + self.t)
@@ -191,7 +194,7 @@ class Gelu(Function):
         if self.cuda is not None:
             return self.cuda.gelu_bwd(g, x, self.approximate)
         if self.kernels is not None and g.dtype == np.float32:
-            return self.kernels.gelu_backward(x, g, self.approximate)
+            return self.kernels.gelu_backward(x, g, self.approximate, self.__dict__.get("cdf"))
         if self.approximate == "tanh":
             t = self.t
             du = _SQRT_2_OVER_PI * (1 + 3 * 0.044715 * x * x)

@@ -1,7 +1,7 @@
 """Adam and AdamW (decoupled weight decay), with amsgrad and maximize, in torch's exact update order."""
 import numpy as np
 from ..backend import cuda as _cuda
-from ..backend.cpu import fused_for
+from ..backend.cpu import fused_for, pool
 from ..tensor import Tensor
 from .optimizer import Optimizer, _addend_for, _as_real, _check_betas, _check_hyper, _narrow, _scalar_for
 
@@ -51,6 +51,7 @@ class Adam(Optimizer):
             beta1, beta2 = (float(b) for b in group["betas"])
             amsgrad, decoupled = group["amsgrad"], group["decoupled_weight_decay"]
             fast = not amsgrad and not group["maximize"] and (decoupled or weight_decay == 0)
+            batch = {}  # step -> [(p, g, m, v)]: the numba updates, one kernel call per step count after the loop
             for p in self._params_with_grad(group, op):
                 state = self.state[p]
                 if not state:
@@ -67,7 +68,10 @@ class Adam(Optimizer):
                 kernels = fused_for(x, g, m, v) if fast else None
                 if kernels is not None and x.flags.c_contiguous and g.flags.c_contiguous:
                     # the whole update in one pass over p, g, m, v (numba) instead of ~10 numpy passes
-                    kernels.adamw_(x, g, m, v, lr, beta1, beta2, eps, weight_decay, step)
+                    if pool() is None:  # BLAS owns the threads: all of them in one serial call, below
+                        batch.setdefault(step, []).append((x, g, m, v))
+                    else:
+                        kernels.adamw_(x, g, m, v, lr, beta1, beta2, eps, weight_decay, step)
                     continue
                 if decoupled and weight_decay != 0:
                     x *= _scalar_for(x, 1 - lr * weight_decay)
@@ -83,6 +87,8 @@ class Adam(Optimizer):
                 denom /= _scalar_for(denom, (1 - beta2 ** step) ** 0.5)
                 denom += _addend_for(denom, eps)
                 _addcdiv_(x, m, denom, -step_size, self._scratch(x, 0))  # g is spent: reuse its slot
+            for step, arrays in batch.items():
+                fused_for().adamw_many_(arrays, lr, beta1, beta2, eps, weight_decay, step)
         return loss
 
 
