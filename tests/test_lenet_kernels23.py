@@ -1,0 +1,118 @@
+"""LeNet's pool and relu kernels on short rows (backend/_numba_conv.py: maxpool2x2 over the whole array at an even
+width, maxpool2x2_backward at even sizes; backend/_numba_act.py: relu's forward), against torch and against the
+row-by-row kernels they stand beside (odd sizes still take those): winners with ties, NaN and +-inf, LeNet's own
+shapes, non-contiguous inputs, float64 and strided inputs on the numpy path, and -0.0 through relu as torch's."""
+import numpy as np
+import pytest
+import torch
+
+import teenygrad as tg
+from helpers import compare, rand
+
+
+def _kernels_or_skip():
+    from teenygrad.backend import cpu
+    if cpu.fused() is None:
+        pytest.skip("numba kernels unavailable")
+    from teenygrad.backend import _numba_conv, _numba_act
+    return _numba_conv, _numba_act
+
+
+def _pool_input(shape, seed):
+    """Ties in the first windows (the first maximum wins), NaNs in the same window (the last wins), +-inf, and a plane
+    of integers (ties everywhere)."""
+    x = rand(shape, seed)
+    x[-1, -1] = np.round(x[-1, -1])
+    if min(shape[2:]) < 5:
+        return x
+    x[0, 0, :2, :2] = 1.0
+    x[0, 0, 2, 3] = x[0, 0, 3, 2] = 1.5
+    x[-1, 0, 0, 1] = x[-1, 0, 1, 0] = np.nan
+    x[-1, 0, 2, 2] = np.nan
+    x[0, -1, :2, 2:4] = -np.inf
+    x[0, -1, 2, 4] = np.inf
+    return x
+
+
+SHAPES = [(4, 6, 28, 28), (4, 16, 10, 10), (2, 3, 9, 8), (2, 3, 8, 9), (2, 3, 7, 7), (1, 1, 2, 2), (2, 2, 3, 2)]
+
+
+@pytest.mark.parametrize("shape", SHAPES)
+def test_maxpool2x2_same_as_the_row_kernels(shape):
+    """The whole-array kernels (even width; even sizes backward) pick the winner the row-by-row ones pick, and write
+    the same gradient; odd sizes run the row kernels themselves."""
+    nc, _ = _kernels_or_skip()
+    x = _pool_input(shape, 40)
+    oh, ow = shape[2] // 2, shape[3] // 2
+    y, arg = nc.maxpool2x2(x, oh, ow)
+    y0, a0 = nc._maxpool2x2_rows(x, oh, ow)
+    np.testing.assert_array_equal(y, y0)
+    np.testing.assert_array_equal(arg, a0)
+    y1, a1 = nc.maxpool2d(x, 2, 2, 2, 2, 1, 1, oh, ow)  # the general kernel too
+    np.testing.assert_array_equal(y, y1)
+    np.testing.assert_array_equal(arg, a1)
+    g = rand(y.shape, 41)
+    dx = nc.maxpool2x2_backward(g, arg, *shape[2:])
+    np.testing.assert_array_equal(dx, nc._maxpool2x2_backward_rows(g, arg, *shape[2:]))
+    np.testing.assert_array_equal(dx, nc.maxpool2d_backward(g, arg.astype(np.int64), *shape[2:], 2, 2, 2, 1, 1))
+    assert y.dtype == dx.dtype == np.float32 and arg.dtype == np.int8
+
+
+@pytest.mark.parametrize("shape", SHAPES)
+@pytest.mark.parametrize("layout", ["contig", "T"])
+def test_max_pool2d_2x2_matches_torch(shape, layout, kernels):
+    compare(lambda lib, x: lib.nn.functional.max_pool2d(x, 2), [_pool_input(shape, 42)], layout=layout)
+    compare(lambda lib, x: lib.nn.functional.max_pool2d(x, 2, return_indices=True), [_pool_input(shape, 43)],
+            layout=layout)
+
+
+def test_max_pool2d_2x2_float64_skips_the_kernel(monkeypatch):
+    """float64 keeps the numpy path (the kernels are float32's), and matches torch there."""
+    nc, _ = _kernels_or_skip()
+    calls = []
+    monkeypatch.setattr(nc, "maxpool2x2", lambda *a: calls.append(1))
+    compare(lambda lib, x: lib.nn.functional.max_pool2d(x, 2), [_pool_input((2, 3, 8, 10), 44).astype(np.float64)])
+    assert calls == []
+
+
+def test_lenet_block_matches_torch(kernels):
+    """conv -> relu -> 2x2 max pool, twice, at LeNet's sizes (batch 4): values and every gradient."""
+    def net(lib, x, w1, b1, w2, b2):
+        F = lib.nn.functional
+        h = F.max_pool2d(F.relu(F.conv2d(x, w1, b1, padding=2)), 2)
+        return F.max_pool2d(F.relu(F.conv2d(h, w2, b2)), 2)
+    compare(net, [rand((4, 1, 28, 28), 45), rand((6, 1, 5, 5), 46, low=-0.4, high=0.4), rand((6,), 47, low=-0.1,
+            high=0.1), rand((16, 6, 5, 5), 48, low=-0.16, high=0.16), rand((16,), 49, low=-0.1, high=0.1)])
+
+
+_SPECIAL = [0.0, -0.0, np.nan, np.inf, -np.inf, -1e-30, 1e-30, -3.0, 3.0]
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("layout", ["contig", "T", "step"])
+def test_relu_matches_torch(dtype, layout, kernels):
+    x = rand((6, 9), 50, dtype)
+    x.reshape(-1)[:len(_SPECIAL)] = _SPECIAL
+    out, ref = compare(lambda lib, x: lib.relu(x) * 2.0, [rand((6, 9), 51, dtype)], layout=layout)
+    assert out[0].dtype == (tg.float32 if dtype == np.float32 else tg.float64)
+    y, yt = tg.relu(tg.tensor(x)).numpy(), torch.relu(torch.tensor(x)).numpy()
+    np.testing.assert_array_equal(y, yt)  # NaN where torch has NaN, +-inf kept
+
+
+def test_relu_kernel_keeps_negative_zero_as_torch():
+    """relu(-0.0) is -0.0 in torch (its max keeps x when x is not below 0); numpy's maximum gives +0.0. The float32
+    kernel is torch's; it is taken for contiguous float32 input, and not for a strided view."""
+    _, act = _kernels_or_skip()
+    x = np.array(_SPECIAL * 8, np.float32)
+    y, yt = tg.relu(tg.tensor(x)).numpy(), torch.relu(torch.tensor(x)).numpy()
+    np.testing.assert_array_equal(y, yt)
+    assert np.array_equal(np.signbit(y), np.signbit(yt)), "-0.0 differs from torch's"
+    calls = []
+    real = act.relu
+    try:
+        act.relu = lambda a: calls.append(a.shape) or real(a)
+        tg.relu(tg.tensor(x))
+        tg.relu(tg.tensor(np.stack([x, x], 1))[:, 0])  # strided: numpy's maximum
+    finally:
+        act.relu = real
+    assert calls == [x.shape]
