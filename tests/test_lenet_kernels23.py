@@ -116,3 +116,61 @@ def test_relu_kernel_keeps_negative_zero_as_torch():
     finally:
         act.relu = real
     assert calls == [x.shape]
+
+
+DW_CASES = [  # (x shape, w shape, conv2d keywords): output channels a group <= _DOTS_DW_CHANNELS take the dot products
+    # where the cols are kept per image (more than 128 positions an image, or strided input)
+    ((3, 1, 12, 12), (6, 1, 5, 5), dict(padding=2)),                 # LeNet's first conv, smaller
+    ((2, 3, 12, 13), (5, 3, 3, 3), dict(padding=1)),                 # odd channels, odd rows of cols (27)
+    ((2, 4, 9, 11), (6, 2, 3, 2), dict(groups=2, stride=(2, 1), padding=(1, 0))),  # 3 channels a group
+    ((2, 3, 12, 12), (8, 3, 3, 3), dict(dilation=2, padding=2)),
+    ((2, 3, 12, 12), (1, 3, 1, 1), dict()),                          # one channel, three rows
+    ((2, 2, 20, 20), (4, 2, 3, 3), dict()),                          # > 128 positions an image: per-image cols
+]
+
+
+def _dw_calls(monkeypatch):
+    nc, _ = _kernels_or_skip()
+    calls = []
+    real = nc.weight_grad_dots
+    monkeypatch.setattr(nc, "weight_grad_dots", lambda *a: calls.append(a[0].shape) or real(*a))
+    return calls
+
+
+@pytest.mark.parametrize("xs,ws,kw", DW_CASES)
+@pytest.mark.parametrize("layout", ["contig", "T"])
+def test_conv2d_weight_grad_by_dots_matches_torch(xs, ws, kw, layout, monkeypatch):
+    calls = _dw_calls(monkeypatch)
+    compare(lambda lib, x, w, b: lib.nn.functional.conv2d(x, w, b, **kw),
+            [rand(xs, 52), rand(ws, 53, low=-0.3, high=0.3), rand((ws[0],), 54)], layout=layout)
+    assert len(calls) == 1
+
+
+def test_conv2d_weight_grad_by_dots_propagates_nan_and_inf(monkeypatch):
+    calls = _dw_calls(monkeypatch)
+    x = rand((2, 3, 12, 12), 55)
+    x[0, 1, 3, 3], x[1, 2, 5, 6] = np.nan, np.inf
+    w = rand((4, 3, 3, 3), 56, low=-0.3, high=0.3)
+    grads = []
+    for lib in (tg, torch):
+        wt = lib.tensor(w, requires_grad=True)
+        lib.nn.functional.conv2d(lib.tensor(x), wt, padding=1).sum().backward()
+        grads.append(wt.grad.numpy())
+    np.testing.assert_allclose(grads[0], grads[1], rtol=1e-4, atol=1e-4)  # NaN and inf where torch has them
+    assert calls and np.isnan(grads[0]).any()
+
+
+@pytest.mark.parametrize("case", ["wide", "float64", "numpy"])
+def test_conv2d_weight_grad_dots_not_taken(case, monkeypatch):
+    """More output channels a group than _DOTS_DW_CHANNELS, float64, or the kernels off: the GEMMs, still torch's."""
+    from teenygrad.backend import cpu
+    calls = _dw_calls(monkeypatch)
+    ws = (9, 3, 3, 3) if case == "wide" else (4, 3, 3, 3)
+    dtype = np.float64 if case == "float64" else np.float32
+    if case == "numpy":
+        monkeypatch.setattr(cpu, "fused_for", lambda *a: None)
+        from teenygrad.ops import conv
+        monkeypatch.setattr(conv, "fused_for", lambda *a: None)
+    compare(lambda lib, x, w: lib.nn.functional.conv2d(x, w, padding=1),
+            [rand((2, 3, 9, 9), 57, dtype), rand(ws, 58, dtype, low=-0.3, high=0.3)])
+    assert calls == []
