@@ -174,3 +174,16 @@ def test_conv2d_weight_grad_dots_not_taken(case, monkeypatch):
     compare(lambda lib, x, w: lib.nn.functional.conv2d(x, w, padding=1),
             [rand((2, 3, 9, 9), 57, dtype), rand(ws, 58, dtype, low=-0.3, high=0.3)])
     assert calls == []
+
+
+@pytest.mark.parametrize("xs,ws,kw", [((3, 1, 12, 12), (6, 1, 5, 5), dict(padding=2)),  # per chunk of images
+                                      ((3, 6, 14, 14), (16, 6, 5, 5), dict()),  # one GEMM over the batch
+                                      ((2, 4, 9, 9), (6, 2, 3, 3), dict(groups=2, stride=2))])
+def test_conv2d_bias_added_by_the_kernel_matches_torch(xs, ws, kw, kernels):
+    """The bias (backend/_numba_conv.py: add_channel_bias), also a strided view of a longer vector, NaN included."""
+    b = rand((2 * ws[0],), 59)
+    b[2] = np.nan
+    compare(lambda lib, x, w, b: lib.nn.functional.conv2d(x, w, b[::2], **kw),
+            [rand(xs, 60), rand(ws, 61, low=-0.3, high=0.3), b], grad=[True, True, False])
+    compare(lambda lib, x, w, b: lib.nn.functional.conv2d(x, w, b, **kw),
+            [rand(xs, 62), rand(ws, 63, low=-0.3, high=0.3), rand((ws[0],), 64)])

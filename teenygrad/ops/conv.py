@@ -90,11 +90,11 @@ def _conv2d_chunked(x, wg, kernel, stride, dilation, pad, bias, keep):
             np.copyto(c, win[at])
         yc = np.matmul(wg, c.reshape(k, G, CgK, P), out=y[n0:n1])
         if bias is not None:
-            yc += bias.reshape(G, Og, 1)
+            _numba_conv.add_channel_bias(yc.reshape(k, G * Og, P), contiguous(bias))
     if inner_batch:  # (O, C K) @ (C K, N P), then into y's (N, O, P) order
         np.copyto(y[:, 0], (wg[0] @ cols_t.reshape(CgK, N * P)).reshape(Og, N, P).swapaxes(0, 1))
         if bias is not None:
-            y += bias.reshape(Og, 1)
+            _numba_conv.add_channel_bias(y.reshape(N, Og, P), contiguous(bias))
     elif keep:
         cols = cols.reshape(N, G, CgK, P)
     return y.reshape(N, G * Og, oh, ow), cols, (N, C, Hp, Wp), inner_batch
