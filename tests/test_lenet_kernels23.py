@@ -99,20 +99,31 @@ def test_relu_matches_torch(dtype, layout, kernels):
     np.testing.assert_array_equal(y, yt)  # NaN where torch has NaN, +-inf kept
 
 
-def test_relu_kernel_keeps_negative_zero_as_torch():
-    """relu(-0.0) is -0.0 in torch (its max keeps x when x is not below 0); numpy's maximum gives +0.0. The float32
-    kernel is torch's; it is taken for contiguous float32 input, and not for a strided view."""
-    _, act = _kernels_or_skip()
-    x = np.array(_SPECIAL * 8, np.float32)
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("n", [9, 4096])
+def test_relu_keeps_negative_zero_as_torch(n, dtype, kernels):
+    """relu(-0.0) is -0.0 in torch (its max keeps x when x is not below 0); numpy's maximum(x, 0) gave +0.0."""
+    x = np.resize(np.array(_SPECIAL, dtype), n)
     y, yt = tg.relu(tg.tensor(x)).numpy(), torch.relu(torch.tensor(x)).numpy()
     np.testing.assert_array_equal(y, yt)
     assert np.array_equal(np.signbit(y), np.signbit(yt)), "-0.0 differs from torch's"
+
+
+def test_relu_kernel_taken_for_large_contiguous_float32_only():
+    """The kernel runs on C-contiguous float32 input of at least _RELU_KERNEL_SIZE elements; a strided view, a small
+    array and float64 keep numpy's maximum."""
+    _, act = _kernels_or_skip()
+    from teenygrad.ops import activation
+    n = activation._RELU_KERNEL_SIZE
+    x = rand((n,), 65)
     calls = []
     real = act.relu
     try:
         act.relu = lambda a: calls.append(a.shape) or real(a)
         tg.relu(tg.tensor(x))
-        tg.relu(tg.tensor(np.stack([x, x], 1))[:, 0])  # strided: numpy's maximum
+        tg.relu(tg.tensor(np.stack([x, x], 1))[:, 0])
+        tg.relu(tg.tensor(x[:n - 1]))
+        tg.relu(tg.tensor(x.astype(np.float64)))
     finally:
         act.relu = real
     assert calls == [x.shape]

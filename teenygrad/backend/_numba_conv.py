@@ -9,6 +9,11 @@ vectorise. LeNet's pools, (64, 6, 28, 28) and (64, 16, 10, 10): 1.13 -> 0.19 ms 
 and arg, bit for bit).
 maxpool2x2_backward: its adjoint, each dx element written once (no zeros first, no scattered +=), with arg kept
 as int8: LeNet's pools 0.26 -> 0.13 ms and 0.09 -> 0.055 ms against the general maxpool2d_backward.
+On a CPU without AVX-512 (the Zen 3 VM) both ran LeNet's short rows (14 and 5 windows) in the vector loop's scalar
+tail, where each float select becomes a mispredicted branch: 1.13 / 0.36 ms forward and 0.84 / 0.20 ms backward. At
+an even width they now run one loop over the whole array (_pairs_max, _spread_pairs): 0.19-0.27 / 0.08 ms and
+0.15-0.20 / 0.07-0.10 ms there; odd sizes keep the row loops.
+weight_grad_dots, add_channel_bias: conv2d's weight gradient at few output channels and its bias add (ops/conv.py).
 im2col2d_s1, col2im2d_s1: stride and dilation 1 (most convolutions), so every row is a contiguous run at a constant
 offset. im2col 1.2-2.2x numpy's strided copy ((64, 6, 14, 14), 5x5: 0.52 -> 0.36 ms), col2im 2.3-5x the general
 col2im2d ((64, 6, 5, 5, 10, 10): 0.85 -> 0.37 ms); im2col2d_s1_batch_inner writes the (C K, N, P) layout in which
