@@ -10,9 +10,9 @@ and arg, bit for bit).
 maxpool2x2_backward: its adjoint, each dx element written once (no zeros first, no scattered +=), with arg kept
 as int8: LeNet's pools 0.26 -> 0.13 ms and 0.09 -> 0.055 ms against the general maxpool2d_backward.
 On a CPU without AVX-512 (the Zen 3 VM) both ran LeNet's short rows (14 and 5 windows) in the vector loop's scalar
-tail, where each float select becomes a mispredicted branch: 1.13 / 0.36 ms forward and 0.84 / 0.20 ms backward. At
-an even width they now run one loop over the whole array (_pairs_max, _spread_pairs): 0.19-0.27 / 0.08 ms and
-0.15-0.20 / 0.07-0.10 ms there; odd sizes keep the row loops.
+tail, where each float select becomes a mispredicted branch: 1.12 / 0.36 ms forward and 0.94 / 0.26 ms backward. At
+an even width they now run one loop over the whole array (_pairs_max, _spread_pairs): 0.27 / 0.08 ms forward and
+0.20 / 0.10 ms backward there (medians of 7 rounds, old and new alternating); odd sizes keep the row loops.
 weight_grad_dots, add_channel_bias: conv2d's weight gradient at few output channels and its bias add (ops/conv.py).
 im2col2d_s1, col2im2d_s1: stride and dilation 1 (most convolutions), so every row is a contiguous run at a constant
 offset. im2col 1.2-2.2x numpy's strided copy ((64, 6, 14, 14), 5x5: 0.52 -> 0.36 ms), col2im 2.3-5x the general
@@ -70,8 +70,8 @@ def _pairs_max(top, bottom, z, za):
     """z[k], za[k]: the 2x2 window (top[2k:2k+2], bottom[2k:2k+2])'s maximum and its offset, as maxpool2x2, for every k:
     one loop over the whole array (x at an even width, bottom = top W floats on), so it vectorises whatever the rows'
     length. Row by row, a LeNet row of 7 or 14 windows ran in the loop's scalar tail, where LLVM branches on each
-    select (random data: mispredicted): on the Zen 3 VM (AVX2) LeNet's pools took 1.13 and 0.36 ms that way, 0.13-0.20
-    and 0.07-0.09 this way, the windows of the odd rows (z's other half, thrown away) computed too. A pair's winner
+    select (random data: mispredicted): on the Zen 3 VM (AVX2) LeNet's pools took 1.12 and 0.36 ms that way, 0.19-0.27
+    and 0.08-0.13 this way (maxpool2x2 whole), the windows of the odd rows (z's other half, thrown away) computed too. A pair's winner
     first, then the bottom pair's against the top's: the same winner as the scan over the four."""
     for k in range(z.size):
         a, b = top[2 * k], top[2 * k + 1]
@@ -115,7 +115,7 @@ def maxpool2x2_backward(g, arg, h, w):
     """dx (n, c, h, w): g[n, c, i, j] at x[n, c, 2i + arg // 2, 2j + arg % 2], zeros elsewhere. At even h and w each
     window's gradient and offset are copied twice, for its top row and its bottom one (arg - 2 there), and one loop
     over all of dx selects (_spread_pairs); else row by row (_maxpool2x2_backward_rows), which zeroes the odd row
-    and column the pool left out. LeNet's pools on the Zen 3 VM: 0.84 -> 0.15 ms and 0.20 -> 0.07 ms."""
+    and column the pool left out. LeNet's pools on the Zen 3 VM: 0.94 -> 0.20 ms and 0.26 -> 0.10 ms."""
     N, C, oh, ow = g.shape
     if h % 2 or w % 2:
         return _maxpool2x2_backward_rows(g, arg, h, w)
