@@ -9,6 +9,11 @@ vectorise. LeNet's pools, (64, 6, 28, 28) and (64, 16, 10, 10): 1.13 -> 0.19 ms 
 and arg, bit for bit).
 maxpool2x2_backward: its adjoint, each dx element written once (no zeros first, no scattered +=), with arg kept
 as int8: LeNet's pools 0.26 -> 0.13 ms and 0.09 -> 0.055 ms against the general maxpool2d_backward.
+On a CPU without AVX-512 (the Zen 3 VM) both ran LeNet's short rows (14 and 5 windows) in the vector loop's scalar
+tail, where each float select becomes a mispredicted branch: 1.12 / 0.36 ms forward and 0.94 / 0.26 ms backward. At
+an even width they now run one loop over the whole array (_pairs_max, _spread_pairs): 0.27 / 0.08 ms forward and
+0.20 / 0.10 ms backward there (medians of 7 rounds, old and new alternating); odd sizes keep the row loops.
+weight_grad_dots, add_channel_bias: conv2d's weight gradient at few output channels and its bias add (ops/conv.py).
 im2col2d_s1, col2im2d_s1: stride and dilation 1 (most convolutions), so every row is a contiguous run at a constant
 offset. im2col 1.2-2.2x numpy's strided copy ((64, 6, 14, 14), 5x5: 0.52 -> 0.36 ms), col2im 2.3-5x the general
 col2im2d ((64, 6, 5, 5, 10, 10): 0.85 -> 0.37 ms); im2col2d_s1_batch_inner writes the (C K, N, P) layout in which
@@ -32,15 +37,59 @@ import numpy as np
 
 _exact_select = dict(error_model="numpy", cache=True, nogil=True)  # selects only: no fastmath (NaN must win)
 _jit = dict(fastmath=True, error_model="numpy", cache=True, nogil=True)
+_jit_sums = dict(_jit, fastmath={"reassoc", "contract", "nsz", "arcp"})  # sums vectorise; NaN and inf still count
 
 
 @numba.njit(**_exact_select)
 def maxpool2x2(x, oh, ow):
     """y (n, c, oh, ow): the maximum of x[n, c, 2i:2i+2, 2j:2j+2]; arg: its offset in the window (row-major), the
-    first maximum or the last NaN, as torch's loop and the general kernel pick them."""
-    N, C = x.shape[0], x.shape[1]
+    first maximum or the last NaN, as torch's loop and the general kernel pick them. An even width goes through
+    _pairs_max (one loop over the whole array), an odd one row by row."""
+    N, C, H, W = x.shape
+    if W % 2:
+        return _maxpool2x2_rows(x, oh, ow)
     y = np.empty((N, C, oh, ow), x.dtype)
     arg = np.empty((N, C, oh, ow), np.int8)  # 0..3: an eighth of int64's bytes to write and to read back
+    flat = x.reshape(-1)
+    n = (flat.size - W) // 2  # windows whose top-left corner is at 2k, the last row's included (their rows hold pairs)
+    z, za = np.empty(flat.size // 2, x.dtype), np.empty(flat.size // 2, np.int8)
+    _pairs_max(flat[:2 * n], flat[W:W + 2 * n], z[:n], za[:n])
+    R, half = N * C, H * W // 2  # each output row is z's at the start of an even row of x: copied out
+    for p in range(R):
+        zp, zap, yp, ap = z[p * half:], za[p * half:], y[p // C, p % C], arg[p // C, p % C]
+        for i in range(oh):
+            for j in range(ow):
+                yp[i, j] = zp[i * W + j]
+            for j in range(ow):
+                ap[i, j] = zap[i * W + j]
+    return y, arg
+
+
+@numba.njit(**_exact_select)
+def _pairs_max(top, bottom, z, za):
+    """z[k], za[k]: the 2x2 window (top[2k:2k+2], bottom[2k:2k+2])'s maximum and its offset, as maxpool2x2, for every k:
+    one loop over the whole array (x at an even width, bottom = top W floats on), so it vectorises whatever the rows'
+    length. Row by row, a LeNet row of 7 or 14 windows ran in the loop's scalar tail, where LLVM branches on each
+    select (random data: mispredicted): on the Zen 3 VM (AVX2) LeNet's pools took 1.12 and 0.36 ms that way, 0.19-0.27
+    and 0.08-0.13 this way (maxpool2x2 whole), the windows of the odd rows (z's other half, thrown away) computed too. A pair's winner
+    first, then the bottom pair's against the top's: the same winner as the scan over the four."""
+    for k in range(z.size):
+        a, b = top[2 * k], top[2 * k + 1]
+        take = (b > a) | (b != b)  # no branch: vectorises
+        t, ta = (b, np.int8(1)) if take else (a, np.int8(0))
+        c, d = bottom[2 * k], bottom[2 * k + 1]
+        take = (d > c) | (d != d)
+        u, ua = (d, np.int8(3)) if take else (c, np.int8(2))
+        take = (u > t) | (u != u)
+        z[k], za[k] = (u, ua) if take else (t, ta)
+
+
+@numba.njit(**_exact_select)
+def _maxpool2x2_rows(x, oh, ow):
+    """maxpool2x2 a row of windows at a time (an odd width: a window's pairs are not at even offsets of the array)."""
+    N, C = x.shape[0], x.shape[1]
+    y = np.empty((N, C, oh, ow), x.dtype)
+    arg = np.empty((N, C, oh, ow), np.int8)
     for n in range(N):
         for c in range(C):
             for i in range(oh):
@@ -63,8 +112,39 @@ def maxpool2x2(x, oh, ow):
 
 @numba.njit(**_exact_select)
 def maxpool2x2_backward(g, arg, h, w):
-    """dx (n, c, h, w): g[n, c, i, j] at x[n, c, 2i + arg // 2, 2j + arg % 2], zeros elsewhere (the rows and columns
-    an odd size left out included). Each dx row is written once, left to right, as a select of its window's
+    """dx (n, c, h, w): g[n, c, i, j] at x[n, c, 2i + arg // 2, 2j + arg % 2], zeros elsewhere. At even h and w each
+    window's gradient and offset are copied twice, for its top row and its bottom one (arg - 2 there), and one loop
+    over all of dx selects (_spread_pairs); else row by row (_maxpool2x2_backward_rows), which zeroes the odd row
+    and column the pool left out. LeNet's pools on the Zen 3 VM: 0.94 -> 0.20 ms and 0.26 -> 0.10 ms."""
+    N, C, oh, ow = g.shape
+    if h % 2 or w % 2:
+        return _maxpool2x2_backward_rows(g, arg, h, w)
+    R = N * C * oh
+    g2, a2 = g.reshape(R, ow), arg.reshape(R, ow)
+    ge, ae = np.empty((R, 2, ow), g.dtype), np.empty((R, 2, ow), np.int8)
+    for r in range(R):
+        for j in range(ow):
+            ge[r, 0, j] = ge[r, 1, j] = g2[r, j]
+        for j in range(ow):
+            ae[r, 0, j] = a2[r, j]
+            ae[r, 1, j] = a2[r, j] - 2
+    dx = np.empty((N, C, h, w), g.dtype)
+    _spread_pairs(ge.reshape(-1), ae.reshape(-1), dx.reshape(-1))
+    return dx
+
+
+@numba.njit(**_exact_select)
+def _spread_pairs(ge, ae, dx):
+    """dx[q] = ge[q // 2] where ae[q // 2] is q's column in its pair (0 or 1), else 0: over all of dx in one loop."""
+    zero = np.float32(0)
+    for q in range(dx.size):
+        v, a = ge[q >> 1], ae[q >> 1]
+        dx[q] = v if a == (q & 1) else zero
+
+
+@numba.njit(**_exact_select)
+def _maxpool2x2_backward_rows(g, arg, h, w):
+    """maxpool2x2_backward row by row. Each dx row is written once, left to right, as a select of its window's
     gradient: the loads of g and arg repeat per pair, the stores are contiguous, so the loop vectorises (the
     interleaved form, four strided stores a window, stays scalar: 0.34 ms at LeNet's first pool, this 0.14)."""
     N, C, oh, ow = g.shape
@@ -126,6 +206,53 @@ def col2im2d_s1(dcols, dx, n0):
                         for j in range(ow):
                             row[j + b] += src[j]
     return dx
+
+
+@numba.njit(**_jit_sums)
+def add_channel_bias(y, b):
+    """y[n, o, :] += b[o], in place: numpy's broadcast add runs 2-3x slower on these rows (LeNet's first conv's
+    (64, 6, 784): 66-115 -> 26 us on the Zen 3 VM)."""
+    N, O, P = y.shape
+    for n in range(N):
+        for o in range(O):
+            row, v = y[n, o], b[o]
+            for p in range(P):
+                row[p] += v
+    return y
+
+
+@numba.njit(**_jit_sums)
+def weight_grad_dots(g, cols, dw):
+    """dw[gr, o, r] += sum_n sum_p g[n, gr, o, p] cols[n, gr, r, p] (dw float64, each image's sum in float32): the
+    weight gradient as dot products over the positions, two output channels by two rows of cols at a time (four
+    loads a step for four products). OpenBLAS's (C K, P) @ (P, O) per image runs its AVX2 kernels far below pace at a
+    handful of output channels; these loops don't care: LeNet's first conv ((25, 784) @ (784, 6), 64 images) 1.02 ->
+    0.43 ms on the Zen 3 VM, (8, 9, 1024) 0.54 -> 0.27 ms, while at 16 channels the two tie (ops/conv.py takes this
+    at up to _DOTS_DW_CHANNELS)."""
+    N, G, O, P = g.shape
+    R = cols.shape[2]
+    for n in range(N):
+        for gr in range(G):
+            for o in range(0, O, 2):
+                o1 = min(o + 1, O - 1)  # an odd last channel runs as a pair with itself, its twin not stored
+                g0, g1 = g[n, gr, o], g[n, gr, o1]
+                for r in range(0, R, 2):
+                    r1 = min(r + 1, R - 1)
+                    c0, c1 = cols[n, gr, r], cols[n, gr, r1]
+                    a00 = a01 = a10 = a11 = np.float32(0)
+                    for p in range(P):
+                        a00 += g0[p] * c0[p]
+                        a01 += g0[p] * c1[p]
+                        a10 += g1[p] * c0[p]
+                        a11 += g1[p] * c1[p]
+                    dw[gr, o, r] += a00
+                    if r1 > r:
+                        dw[gr, o, r1] += a01
+                    if o1 > o:
+                        dw[gr, o1, r] += a10
+                        if r1 > r:
+                            dw[gr, o1, r1] += a11
+    return dw
 
 
 @numba.njit(**_exact_select)

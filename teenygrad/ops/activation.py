@@ -11,12 +11,18 @@ from ..autograd.graph_backward import where as _where
 from .elementwise import _sigmoid, select
 
 
+_RELU_KERNEL_SIZE = 2048  # the one-pass kernel from this size on: below it its call costs more than numpy's second
+# pass (float32 (4,): 7.2 vs 5.0 us a relu, (32, 100): 7.7 vs 8.2, (64, 120): 8.2 vs 12.0)
+
+
 class Relu(Function):
     """z = max(x, 0);  dx = dz where z > 0 (the output, as torch's threshold_backward reads it: no mask is made in
     forward, and float32 runs the backward as one kernel pass)"""
     saves_inputs, saves_output = False, True
     def forward(self, x):
-        self.z = np.maximum(x, x.dtype.type(0))
+        k = one_pass_for(x) if x.size >= _RELU_KERNEL_SIZE else None
+        # 0 first: numpy's maximum returns its second argument on a tie, so -0.0 stays -0.0, as torch's relu
+        self.z = k.relu(x) if k is not None else np.maximum(x.dtype.type(0), x)
         return self.z
 
     def backward(self, g):

@@ -29,6 +29,10 @@ _CHUNK_BYTES = 1 << 19  # an im2col chunk this size stays in L2 (2 MB a core her
 # GEMMs of so few columns run below OpenBLAS's pace (N, O, C K, P = 64, 16, 150, 100: 0.49 -> 0.32 ms; 16, 64, 576,
 # 64: 0.57 -> 0.37), while at P = 256 the two tie and at 1024 the per-image GEMMs win (1.31 against 1.52 ms)
 _ONE_GEMM_DW_POSITIONS = 128
+# dw as numba dot products (backend/_numba_conv.py: weight_grad_dots) at up to this many output channels a group: the
+# per-image GEMM's O-wide side is what OpenBLAS's Haswell kernels run slowly (LeNet's first conv 1.02 -> 0.43 ms);
+# at 16 the two tie ((16, 25, 784): 1.43 vs 1.43 ms; (16, 150, 100): 1.01 vs 1.37, the GEMM ahead)
+_DOTS_DW_CHANNELS = 8
 
 
 def _chunk(n, row_floats):
@@ -86,11 +90,11 @@ def _conv2d_chunked(x, wg, kernel, stride, dilation, pad, bias, keep):
             np.copyto(c, win[at])
         yc = np.matmul(wg, c.reshape(k, G, CgK, P), out=y[n0:n1])
         if bias is not None:
-            yc += bias.reshape(G, Og, 1)
+            _numba_conv.add_channel_bias(yc.reshape(k, G * Og, P), contiguous(bias))
     if inner_batch:  # (O, C K) @ (C K, N P), then into y's (N, O, P) order
         np.copyto(y[:, 0], (wg[0] @ cols_t.reshape(CgK, N * P)).reshape(Og, N, P).swapaxes(0, 1))
         if bias is not None:
-            y += bias.reshape(Og, 1)
+            _numba_conv.add_channel_bias(y.reshape(N, Og, P), contiguous(bias))
     elif keep:
         cols = cols.reshape(N, G, CgK, P)
     return y.reshape(N, G * Og, oh, ow), cols, (N, C, Hp, Wp), inner_batch
@@ -290,11 +294,17 @@ class ConvNd(Function):
         image faster than (O, P) @ (P, C K) at these small O (sweep's 16 -> 16 3x3: 2.34 -> 1.31 ms; LeNet's second
         conv 0.71 -> 0.43 ms; its first, (6, 784) @ (784, 25), 0.24 -> 0.26). With cols kept batch-inside (few
         positions an image, see _conv2d_chunked) one GEMM (C K, N P) @ (N P, O) over all images: LeNet's second conv
-        0.50 -> 0.36 ms in the step, the step 5.70 -> 5.48 ms."""
+        0.50 -> 0.36 ms in the step, the step 5.70 -> 5.48 ms. With few output channels (<= _DOTS_DW_CHANNELS) and
+        float32 dy, numba dot products over the positions instead (weight_grad_dots: LeNet's first conv 1.02 -> 0.43
+        ms on the Zen 3 VM), summed over the images in float64."""
         if self.chunked and type(gy) is np.ndarray and self.cols_batch_inner:  # kept as (C K, N, P)
             N, _, CK, P = self.cols.shape
             gy_t = contiguous(gy.reshape(N, -1, P).swapaxes(-1, -2)).reshape(N * P, -1)  # (N P, O)
             return contiguous((self.cols.transpose(2, 1, 0, 3).reshape(CK, N * P) @ gy_t).T).reshape(self.wshape)
+        if self.chunked and type(gy) is np.ndarray and gy.dtype == np.float32 and gy.shape[2] <= _DOTS_DW_CHANNELS:
+            from ..backend import _numba_conv
+            dw = _numba_conv.weight_grad_dots(contiguous(gy), self.cols, np.zeros(self.wg.shape, np.float64))
+            return dw.astype(np.float32).reshape(self.wshape)
         if self.chunked and type(gy) is np.ndarray:
             return contiguous((self.cols @ gy.swapaxes(-1, -2)).sum(axis=0).swapaxes(-1, -2)).reshape(self.wshape)
         return (gy @ self.cols.swapaxes(-1, -2)).sum(axis=0).reshape(self.wshape)
