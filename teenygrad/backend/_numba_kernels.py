@@ -689,12 +689,17 @@ def _adamw(p, g, m, v, decay, w1, b2, omb2, sqrt_bc2, eps, neg_step):
         p[i] = x + (mi * neg_step) / (np.sqrt(vi) / sqrt_bc2 + eps)
 
 
+def _adamw_hyper(lr, beta1, beta2, eps, weight_decay, step):
+    """_adamw's scalars, formed in float64 and rounded to float32 once, as torch and numpy do."""
+    return (f32(1 - lr * weight_decay), f32(1 - beta1), f32(beta2), f32(1 - beta2),
+            f32((1 - beta2 ** step) ** 0.5), f32(eps), f32(-(lr / (1 - beta1 ** step))))
+
+
 def adamw_(p, g, m, v, lr, beta1, beta2, eps, weight_decay, step):
     """One AdamW update of contiguous float32 p, m, v (in place) from gradient g; `step` counts from 1.
     Scalars are formed in float64 and rounded to float32 once, as torch and numpy do."""
     pf, gf, mf, vf = p.reshape(-1), g.reshape(-1), m.reshape(-1), v.reshape(-1)
-    hyper = (f32(1 - lr * weight_decay), f32(1 - beta1), f32(beta2), f32(1 - beta2),
-             f32((1 - beta2 ** step) ** 0.5), f32(eps), f32(-(lr / (1 - beta1 ** step))))
+    hyper = _adamw_hyper(lr, beta1, beta2, eps, weight_decay, step)
     parallel_for(pf.size, lambda lo, hi: _adamw(pf[lo:hi], gf[lo:hi], mf[lo:hi], vf[lo:hi], *hyper),
                  MIN_PARALLEL_ELEMENTS)
 
@@ -714,8 +719,7 @@ def adamw_many_(arrays, lr, beta1, beta2, eps, weight_decay, step):
     float32. One call instead of one per parameter saves the per-call work (hyperparameters, numba's dispatch
     of 11 arguments). The tuples are padded with empty arrays to 8 or 16 entries (longer lists go 16 at a time), so
     numba compiles two kernels, not one per parameter count."""
-    hyper = (f32(1 - lr * weight_decay), f32(1 - beta1), f32(beta2), f32(1 - beta2),
-             f32((1 - beta2 ** step) ** 0.5), f32(eps), f32(-(lr / (1 - beta1 ** step))))
+    hyper = _adamw_hyper(lr, beta1, beta2, eps, weight_decay, step)
     for lo in range(0, len(arrays), _MANY_MAX):
         part = arrays[lo:lo + _MANY_MAX]
         size = 8
