@@ -97,10 +97,10 @@ class TrainConfig:
             raise TrainError(f"optimizer must be 'sgd' or 'adamw', got {self.optimizer!r}")
         if self.schedule not in ("constant", "step", "cosine"):
             raise TrainError(f"schedule must be 'constant', 'step' or 'cosine', got {self.schedule!r}")
-        for name in ["lr_decay_iters", "lr_drop_iter"]:
+        for name, least in [("lr_decay_iters", 1), ("lr_drop_iter", 0)]:    # a drop at 0: lr_drop_frac 0's
             value = getattr(self, name)
-            if value is not None and (isinstance(value, bool) or not isinstance(value, int) or value < 1):
-                raise TrainError(f"{name} must be a positive integer, got {value!r}")
+            if value is not None and (isinstance(value, bool) or not isinstance(value, int) or value < least):
+                raise TrainError(f"{name} must be an integer >= {least}, got {value!r}")
         if isinstance(self.seed, bool) or not isinstance(self.seed, int) or self.seed < 0:
             raise TrainError(f"seed must be a non-negative integer, got {self.seed!r}")
         if self.seed >= 2**64:                                   # the generators take 64 bits
@@ -510,19 +510,19 @@ def train(name: str, out_dir, overrides: dict | None = None, preset: str | None 
         cuda_backend.set_allow_tf32(saved)  # a run's allow_tf32 ends with it
 
 
-def _keep_schedule(cfg: TrainConfig, saved: TrainConfig, log) -> None:
+def _keep_schedule(cfg: TrainConfig, saved_iters: int, log) -> None:
     """A resumed run with another --max-iters keeps the saved run's learning-rate schedule: its step drop and cosine
     decay stay at the iterations they had, and iterations past the decay run at min_lr (nanoGPT's lr_decay_iters),
     instead of the schedule stretching to the new length and the rate jumping back up mid-run."""
-    if cfg.max_iters == saved.max_iters:
+    if cfg.max_iters == saved_iters:
         return
     if cfg.schedule == "step" and cfg.lr_drop_iter is None:
-        cfg.lr_drop_iter = math.ceil(saved.lr_drop_frac * saved.max_iters)   # it < x  <=>  it < ceil(x), it an int
+        cfg.lr_drop_iter = math.ceil(cfg.lr_drop_frac * saved_iters)   # it < x  <=>  it < ceil(x), it an int
         log(f"resume: the learning rate still drops to {cfg.lr_drop_to:g} at iteration {cfg.lr_drop_iter} "
-            f"(lr_drop_frac {cfg.lr_drop_frac:g} of the saved run's {saved.max_iters} iterations)")
+            f"(lr_drop_frac {cfg.lr_drop_frac:g} of the saved run's {saved_iters} iterations)")
     elif cfg.schedule == "cosine" and cfg.lr_decay_iters is None:
-        cfg.lr_decay_iters = saved.max_iters
-        log(f"resume: the cosine decay still ends at iteration {saved.max_iters}, the saved run's length; "
+        cfg.lr_decay_iters = saved_iters
+        log(f"resume: the cosine decay still ends at iteration {saved_iters}, the saved run's length; "
             f"later iterations run at min_lr {cfg.min_lr:g}")
 
 
@@ -547,11 +547,11 @@ def _train(name, out_dir, overrides, preset, resume, log, overwrite=False):
             else:
                 raise TrainError(f"--resume continues the saved run; --{key.replace('_', '-')} cannot change "
                                  f"(only --max-iters, --eval-interval, --device)")
-        _keep_schedule(cfg, config_from_checkpoint(ckpt["train_config"]), log)
         cfg.validate()
         if ckpt["iter"] >= cfg.max_iters:
             raise TrainError(f"{out_dir / LAST} is already at iteration {ckpt['iter']} of {cfg.max_iters}; "
                              f"pass a larger --max-iters to train on")
+        _keep_schedule(cfg, ckpt["train_config"]["max_iters"], log)   # lr_drop_frac cannot change on resume
         task, model, hp = build_task(spec, ckpt["model_config"], cfg, explicit={"block_size"},
                                      kind=ckpt.get("data_kind"))
         _check_same_vocabulary(task, ckpt, cfg)            # else the saved weights would not fit the model

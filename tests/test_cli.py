@@ -308,6 +308,21 @@ def test_resume_with_more_iterations_keeps_the_saved_schedule(names_file, tmp_pa
     assert any(line.startswith("resume: ") and str(value) in line for line in logs), logs
 
 
+def test_resume_with_more_iterations_of_a_run_that_dropped_at_once(names_file, tmp_path):
+    """lr_drop_frac 0 drops the rate before the first step; extended on resume, the drop stays at iteration 0 (the
+    pinned lr_drop_iter 0 was refused as not positive, and the resume failed)."""
+    from teenygrad.train import train
+    run = dict(data=str(names_file), block_size=3, n_embd=4, n_hidden=8, batch_size=8, eval_interval=4,
+               eval_iters=2, optimizer="sgd", lr=0.1, seed=5, schedule="step", lr_drop_frac=0.0, lr_drop_to=0.01)
+    quiet = lambda *a: None                                         # noqa: E731
+    train("mlp", tmp_path / "whole", dict(run, max_iters=8, lr_drop_iter=0), log=quiet)
+    train("mlp", tmp_path / "extended", dict(run, max_iters=4), log=quiet)
+    train("mlp", tmp_path / "extended", {"max_iters": 8}, resume=True, log=quiet)
+    a, b = (teenygrad.load(str(tmp_path / d / "last.ckpt")) for d in ("whole", "extended"))
+    np.testing.assert_array_equal(a["history"], b["history"])
+    assert b["train_config"]["lr_drop_iter"] == 0
+
+
 # ---------------------------------------------------------------- what a user meets along the README
 
 def _stdout_line(proc, prefix, timeout):
