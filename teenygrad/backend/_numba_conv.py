@@ -35,7 +35,7 @@ medians of 9 rounds on a shared 2-core host."""
 import numba
 import numpy as np
 
-_exact_select = dict(error_model="numpy", cache=True, nogil=True)  # selects only: no fastmath (NaN must win)
+_exact_select = dict(error_model="numpy", cache=True, nogil=True)  # no fastmath: selects (NaN must win), adds
 _jit = dict(fastmath=True, error_model="numpy", cache=True, nogil=True)
 _jit_sums = dict(_jit, fastmath={"reassoc", "contract", "nsz", "arcp"})  # sums vectorise; NaN and inf still count
 
@@ -208,10 +208,11 @@ def col2im2d_s1(dcols, dx, n0):
     return dx
 
 
-@numba.njit(**_jit_sums)
+@numba.njit(**_exact_select)
 def add_channel_bias(y, b):
     """y[n, o, :] += b[o], in place: numpy's broadcast add runs 2-3x slower on these rows (LeNet's first conv's
-    (64, 6, 784): 66-115 -> 26 us on the Zen 3 VM)."""
+    (64, 6, 784): 66-115 -> 26 us on the Zen 3 VM). No fastmath: one add per element vectorises without it, and
+    -0.0 + 0.0 stays +0.0 (nsz would allow -0.0)."""
     N, O, P = y.shape
     for n in range(N):
         for o in range(O):

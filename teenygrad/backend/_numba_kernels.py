@@ -178,20 +178,24 @@ def _gelu_fwd_cdf(x, y, cdf):
         y[i] = v * c
 
 
+@numba.njit(inline="always", **_jit_nan)
+def _gelu_slope(v, cdf):
+    """d/dv of v Phi(v), given Phi(v): Phi(v) + v phi(v)."""
+    return cdf + v * _exp(-_HALF * v * v) * _INV_SQRT_2PI
+
+
 @numba.njit(**_jit_nan)
 def _gelu_bwd_cdf(x, cdf, g, dx):
     """_gelu_bwd from the forward's Phi(x): the same value, bit for bit."""
     for i in range(x.size):
-        v = x[i]
-        dx[i] = g[i] * (cdf[i] + v * _exp(-_HALF * v * v) * _INV_SQRT_2PI)
+        dx[i] = g[i] * _gelu_slope(x[i], cdf[i])
 
 
 @numba.njit(**_jit_nan)
 def _gelu_bwd(x, g, dx):
     for i in range(x.size):
         v = x[i]
-        cdf = _phi(v)
-        dx[i] = g[i] * (cdf + v * _exp(-_HALF * v * v) * _INV_SQRT_2PI)
+        dx[i] = g[i] * _gelu_slope(v, _phi(v))
 
 
 @numba.njit(**_jit_nan)

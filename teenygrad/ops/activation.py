@@ -186,6 +186,7 @@ class Gelu(Function):
         self.kernels = fused_for(x)  # one fused pass (numba) instead of ~10 numpy passes with temporaries
         if self.kernels is not None:
             if approximate == "tanh" or self.needs_input_grad is None:
+                self.cdf = None  # the backward recomputes it (tanh's form has none)
                 return self.kernels.gelu(x, approximate)
             y, self.cdf = self.kernels.gelu(x, approximate, keep_cdf=True)  # the backward skips the erf
             return y
@@ -200,7 +201,7 @@ class Gelu(Function):
         if self.cuda is not None:
             return self.cuda.gelu_bwd(g, x, self.approximate)
         if self.kernels is not None and g.dtype == np.float32:
-            return self.kernels.gelu_backward(x, g, self.approximate, self.__dict__.get("cdf"))
+            return self.kernels.gelu_backward(x, g, self.approximate, self.cdf)
         if self.approximate == "tanh":
             t = self.t
             du = _SQRT_2_OVER_PI * (1 + 3 * 0.044715 * x * x)
