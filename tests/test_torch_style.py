@@ -12,6 +12,8 @@ import subprocess
 import sys
 import pytest
 
+from _torch_forkserver import run_torch
+
 ROOT = pathlib.Path(__file__).resolve().parents[1]
 SCRIPTS = sorted(p for p in (ROOT / "tests" / "torch_style").glob("*.py") if not p.name.startswith("_"))
 RTOL, ATOL = 1e-4, 1e-5
@@ -24,10 +26,14 @@ NEEDS = {"makemore_mlp": "names.txt", "makemore_batchnorm": "names.txt", "backpr
 def _run(script, framework):
     env = dict(os.environ, FRAMEWORK=framework, TEENYGRAD_DATA=DATA, OMP_NUM_THREADS="1",
                PYTHONPATH=str(ROOT) + os.pathsep + os.environ.get("PYTHONPATH", ""))
-    r = subprocess.run([sys.executable, str(script)], env=env, capture_output=True, text=True, timeout=600,
-                       cwd=str(ROOT))
-    assert r.returncode == 0, f"{script.name} failed under {framework}:\n{r.stdout[-2000:]}\n{r.stderr[-4000:]}"
-    return r.stdout.splitlines()
+    if framework == "torch":  # forked from a process that has imported torch (tests/_torch_forkserver.py)
+        code, stdout, stderr = run_torch(script, ROOT, env, 600)
+    else:
+        r = subprocess.run([sys.executable, str(script)], env=env, capture_output=True, text=True, timeout=600,
+                           cwd=str(ROOT))
+        code, stdout, stderr = r.returncode, r.stdout, r.stderr
+    assert code == 0, f"{script.name} failed under {framework}:\n{stdout[-2000:]}\n{stderr[-4000:]}"
+    return stdout.splitlines()
 
 
 def _number(tok):

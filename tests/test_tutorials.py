@@ -1,6 +1,7 @@
 """Typical tutorial code runs with only `import torch` changed: each program in tests/tutorials/ is plain torch code
-that ends by printing one line `RESULT <json>`. It runs twice in a subprocess, with real torch and with `torch`
-aliased to teenygrad (tests/tutorials/_as_torch.py), and the two results must agree: integers, token ids, shapes
+that ends by printing one line `RESULT <json>`. It runs twice, with real torch (forked from a process that has
+imported torch: tests/_torch_forkserver.py) and in a fresh interpreter with `torch` aliased to teenygrad
+(tests/tutorials/_as_torch.py), and the two results must agree: integers, token ids, shapes
 and strings exactly, floats within RTOL/ATOL. The programs are small (about a second each under teenygrad) and run
 one after another with one BLAS/OpenMP thread; the whole file takes about 55 s of CPU.
 tests/test_torch_style.py is the older sibling: its scripts pick the framework with FRAMEWORK= and draw every weight
@@ -18,6 +19,8 @@ import sys
 
 import pytest
 
+from _torch_forkserver import run_torch
+
 ROOT = pathlib.Path(__file__).resolve().parents[1]
 TUTORIALS = ROOT / "tests" / "tutorials"
 ENV = dict(os.environ, OMP_NUM_THREADS="1", OPENBLAS_NUM_THREADS="1", MKL_NUM_THREADS="1",
@@ -34,12 +37,16 @@ XFAIL = {}
 
 def run_program(path, as_teenygrad):
     """Run one program in a fresh interpreter and return its RESULT dict."""
-    cmd = [sys.executable, *([str(TUTORIALS / "_as_torch.py")] if as_teenygrad else []), str(path.resolve())]
-    proc = subprocess.run(cmd, capture_output=True, text=True, env=ENV, timeout=TIMEOUT_S, cwd=TUTORIALS)
+    if as_teenygrad:
+        cmd = [sys.executable, str(TUTORIALS / "_as_torch.py"), str(path.resolve())]
+        proc = subprocess.run(cmd, capture_output=True, text=True, env=ENV, timeout=TIMEOUT_S, cwd=TUTORIALS)
+        code, stdout, stderr = proc.returncode, proc.stdout, proc.stderr
+    else:  # forked from a process that has imported torch: as a fresh `python prog.py`, without the 3 s import
+        code, stdout, stderr = run_torch(path, TUTORIALS, ENV, TIMEOUT_S)
     lib = "teenygrad" if as_teenygrad else "torch"
-    assert proc.returncode == 0, f"{path.name} failed under {lib}:\n{proc.stderr[-3000:]}"
-    results = [line[len("RESULT "):] for line in proc.stdout.splitlines() if line.startswith("RESULT ")]
-    assert len(results) == 1, f"{path.name} under {lib} printed {len(results)} RESULT lines:\n{proc.stdout[-2000:]}"
+    assert code == 0, f"{path.name} failed under {lib}:\n{stderr[-3000:]}"
+    results = [line[len("RESULT "):] for line in stdout.splitlines() if line.startswith("RESULT ")]
+    assert len(results) == 1, f"{path.name} under {lib} printed {len(results)} RESULT lines:\n{stdout[-2000:]}"
     return json.loads(results[0])
 
 
