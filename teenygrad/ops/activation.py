@@ -21,8 +21,13 @@ class Relu(Function):
     saves_inputs, saves_output = False, True
     def forward(self, x):
         k = one_pass_for(x) if x.size >= _RELU_KERNEL_SIZE else None
-        # 0 first: numpy's maximum returns its second argument on a tie, so -0.0 stays -0.0, as torch's relu
-        self.z = k.relu(x) if k is not None else np.maximum(x.dtype.type(0), x)
+        if k is not None:
+            self.z = k.relu(x)
+        elif x.dtype.kind == "f" and x.dtype.itemsize not in (4, 8):
+            # numpy's float16 maximum returns its first argument on a tie (0 for -0.0): torch's relu keeps -0.0
+            self.z = np.where(x < 0, x.dtype.type(0), x)
+        else:  # 0 first: float32 / float64's maximum returns its second argument on a tie, so -0.0 stays -0.0
+            self.z = np.maximum(x.dtype.type(0), x)
         return self.z
 
     def backward(self, g):
