@@ -70,6 +70,30 @@ def test_float64_and_non_contiguous_beside_batched():
          weight_decay=0.1)
 
 
+@pytest.mark.parametrize("cls", ["AdamW", "Adam"])
+def test_read_only_gradient_beside_batched(cls):
+    """A read-only gradient (an expanded 0-d tensor, a from_numpy of a read-only array: torch takes both) is another
+    numba type than the writable ones: in adamw_many_'s tuple numba failed to index it (TypingError, after the step
+    counts had been advanced). It takes the per-parameter kernel."""
+    _kernels()
+    ours, theirs = _pairs([(1,), (3, 4), (5,), (2,)], 3)
+    o1, o2 = getattr(tg.optim, cls)(ours, lr=1e-2), getattr(torch.optim, cls)(theirs, lr=1e-2)
+    rng = np.random.default_rng(4)
+    for _ in range(3):
+        g = [rng.normal(size=a.shape).astype(np.float32) for a in ours]
+        frozen = g[2].copy()
+        frozen.flags.writeable = False
+        ours[0].grad, theirs[0].grad = tg.tensor(g[0][0]).expand(1), torch.tensor(g[0][0]).expand(1)
+        ours[1].grad, theirs[1].grad = tg.from_numpy(g[1].copy()), torch.from_numpy(g[1].copy())
+        ours[2].grad, theirs[2].grad = tg.from_numpy(frozen), torch.from_numpy(g[2].copy())
+        ours[3].grad, theirs[3].grad = tg.from_numpy(g[3].copy()), torch.from_numpy(g[3].copy())
+        assert not ours[0].grad.numpy().flags.writeable and not ours[2].grad.numpy().flags.writeable
+        o1.step()
+        o2.step()
+    for a, b in zip(ours, theirs):
+        np.testing.assert_allclose(a.detach().numpy(), b.detach().numpy(), **TOL)
+
+
 def test_batched_kernel_is_the_per_parameter_kernel():
     k = _kernels()
     rng = np.random.default_rng(2)

@@ -68,7 +68,9 @@ class Adam(Optimizer):
                 kernels = fused_for(x, g, m, v) if fast else None
                 if kernels is not None and x.flags.c_contiguous and g.flags.c_contiguous:
                     # the whole update in one pass over p, g, m, v (numba) instead of ~10 numpy passes
-                    if pool() is None:  # BLAS owns the threads: all of them in one serial call, below
+                    # BLAS owns the threads: all of them in one serial call, below; a read-only g (an expanded or
+                    # from_numpy gradient) would make adamw_many_'s tuple mixed-typed, which numba cannot index
+                    if pool() is None and g.flags.writeable:
                         batch.setdefault(step, []).append((x, g, m, v))
                     else:
                         kernels.adamw_(x, g, m, v, lr, beta1, beta2, eps, weight_decay, step)
