@@ -215,6 +215,11 @@ class Gelu(Function):
 
     def backward_graph(self, g):
         x = self._input(0, self.x)  # cdf / tanh recomputed as graph nodes (the fused kernels save neither)
+        if self.low is not None:  # float16 / bfloat16: in float32, rounded once, as backward and torch's gelu_backward
+            return self._slope_graph(x.float(), g.float()).to(g.dtype)
+        return self._slope_graph(x, g)
+
+    def _slope_graph(self, x, g):
         if self.approximate == "tanh":
             t = (_SQRT_2_OVER_PI * (x + 0.044715 * x * x * x)).tanh()
             du = _SQRT_2_OVER_PI * (1.0 + 3 * 0.044715 * x * x)
