@@ -62,13 +62,17 @@ class Adam(Optimizer):
                 step_t += 1
                 step = float(step_t)
                 x, g, m, v = _as_real(p._data, p.grad._data, state["exp_avg"]._data, state["exp_avg_sq"]._data)
-                cuda = _cuda.kernels_for(x, g, m, v) if fast else None
-                if cuda is not None and x.flags.c_contiguous and g.flags.c_contiguous:
+                # the kernels update flat views: m and v too must be C-contiguous (made beside a transposed p, they
+                # stay so after p.data = p.data.contiguous(); a flat copy of them would take the update and be lost)
+                flat = (fast and x.flags.c_contiguous and g.flags.c_contiguous and m.flags.c_contiguous
+                        and v.flags.c_contiguous)
+                cuda = _cuda.kernels_for(x, g, m, v) if flat else None
+                if cuda is not None:
                     # one Triton pass over p, g, m, v; fast means Adam without decay or AdamW: the same update
                     cuda.adamw_step(x, g, m, v, lr, beta1, beta2, eps, weight_decay, step)
                     continue
-                kernels = fused_for(x, g, m, v) if fast else None
-                if kernels is not None and x.flags.c_contiguous and g.flags.c_contiguous:
+                kernels = fused_for(x, g, m, v) if flat else None
+                if kernels is not None:
                     # the whole update in one pass over p, g, m, v (numba) instead of ~10 numpy passes
                     # BLAS owns the threads: a run of them in one serial call (_run_batched); a read-only g (an
                     # expanded or from_numpy gradient) would make adamw_many_'s tuple mixed-typed: numba can't index it
