@@ -23,11 +23,11 @@ class Relu(Function):
         k = one_pass_for(x) if x.size >= _RELU_KERNEL_SIZE else None
         if k is not None:
             self.z = k.relu(x)
-        elif x.dtype.kind == "f" and x.dtype.itemsize not in (4, 8):
-            # numpy's float16 maximum returns its first argument on a tie (0 for -0.0): torch's relu keeps -0.0
-            self.z = np.where(x < 0, x.dtype.type(0), x)
-        else:  # 0 first: float32 / float64's maximum returns its second argument on a tie, so -0.0 stays -0.0
-            self.z = np.maximum(x.dtype.type(0), x)
+            return self.z
+        zero = x.dtype.type(0)
+        # 0 first: float32 / float64's maximum returns its second argument on a tie, so -0.0 stays -0.0, as torch's
+        # relu; float16's returns its first (0 for -0.0): a select there
+        self.z = np.where(x < zero, zero, x) if x.dtype.char == "e" else np.maximum(zero, x)
         return self.z
 
     def backward(self, g):
