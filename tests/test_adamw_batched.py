@@ -9,6 +9,7 @@ import torch
 
 import teenygrad as tg
 from teenygrad.backend import cpu
+from teenygrad.optim import adam as adam_module
 
 TOL = dict(rtol=1e-6, atol=1e-7)
 
@@ -68,6 +69,79 @@ def test_float64_and_non_contiguous_beside_batched():
     _kernels()
     _run([(6, 4), (5,), (4, 6), (3, 3)], "AdamW", 4, dtypes={1: np.float64}, transposed=(2,), lr=1e-2,
          weight_decay=0.1)
+
+
+@pytest.mark.parametrize("cls", ["AdamW", "Adam"])
+def test_read_only_gradient_beside_batched(cls):
+    """A read-only gradient (an expanded 0-d tensor, a from_numpy of a read-only array: torch takes both) is another
+    numba type than the writable ones: in adamw_many_'s tuple numba failed to index it (TypingError, after the step
+    counts had been advanced). It takes the per-parameter kernel."""
+    _kernels()
+    ours, theirs = _pairs([(1,), (3, 4), (5,), (2,)], 3)
+    o1, o2 = getattr(tg.optim, cls)(ours, lr=1e-2), getattr(torch.optim, cls)(theirs, lr=1e-2)
+    rng = np.random.default_rng(4)
+    for _ in range(3):
+        g = [rng.normal(size=a.shape).astype(np.float32) for a in ours]
+        frozen = g[2].copy()
+        frozen.flags.writeable = False
+        ours[0].grad, theirs[0].grad = tg.tensor(g[0][0]).expand(1), torch.tensor(g[0][0]).expand(1)
+        ours[1].grad, theirs[1].grad = tg.from_numpy(g[1].copy()), torch.from_numpy(g[1].copy())
+        ours[2].grad, theirs[2].grad = tg.from_numpy(frozen), torch.from_numpy(g[2].copy())
+        ours[3].grad, theirs[3].grad = tg.from_numpy(g[3].copy()), torch.from_numpy(g[3].copy())
+        assert not ours[0].grad.numpy().flags.writeable and not ours[2].grad.numpy().flags.writeable
+        o1.step()
+        o2.step()
+    for a, b in zip(ours, theirs):
+        np.testing.assert_allclose(a.detach().numpy(), b.detach().numpy(), **TOL)
+
+
+@pytest.mark.parametrize("cls", ["AdamW", "Adam"])
+def test_parameters_sharing_memory_updated_in_order(cls):
+    """A matrix and its transpose as two parameters of one group (one memory): torch updates them in the group's
+    order. The batched update of the contiguous one waited for the end of the group, after the transposed one's
+    numpy update (4.6e-4 off after three AdamW steps); the pending runs now go first."""
+    _kernels()
+    rng = np.random.default_rng(5)
+    base = rng.normal(size=(4, 4)).astype(np.float32)
+    t = torch.tensor(base.copy())
+    o = tg.tensor(base.copy())
+    theirs, ours = [torch.nn.Parameter(t), torch.nn.Parameter(t.t())], [tg.nn.Parameter(o), tg.nn.Parameter(o.t())]
+    assert np.shares_memory(ours[0].numpy(), ours[1].numpy())
+    o1, o2 = getattr(tg.optim, cls)(ours, lr=0.1), getattr(torch.optim, cls)(theirs, lr=0.1)
+    for _ in range(3):
+        for a, b in zip(ours, theirs):
+            g = rng.normal(size=(4, 4)).astype(np.float32)
+            a.grad, b.grad = tg.from_numpy(g.copy()), torch.from_numpy(g.copy())
+        o1.step()
+        o2.step()
+    np.testing.assert_allclose(ours[0].detach().numpy(), theirs[0].detach().numpy(), **TOL)
+
+
+@pytest.mark.parametrize("cls", ["AdamW", "Adam"])
+@pytest.mark.parametrize("pool", [False, True])
+def test_state_not_contiguous_beside_a_contiguous_parameter(cls, pool, monkeypatch):
+    """exp_avg and exp_avg_sq are made in a transposed parameter's layout; after p.data = p.data.contiguous() the
+    parameter and its gradient are C-contiguous but the state is not: the kernels (batched or per parameter) wrote
+    the update into flat copies of m and v, and lost it (p 0.08 off torch after two more steps). They take numpy's
+    path, as torch keeps the state's layout too."""
+    _kernels()
+    monkeypatch.setattr(adam_module, "pool", (lambda: object()) if pool else (lambda: None))
+    rng = np.random.default_rng(6)
+    w = rng.normal(size=(4, 6)).astype(np.float32)
+    ours = tg.nn.Parameter(tg.tensor(np.ascontiguousarray(w.T)).t())
+    theirs = torch.nn.Parameter(torch.tensor(np.ascontiguousarray(w.T)).t())
+    o1, o2 = getattr(tg.optim, cls)([ours], lr=0.1), getattr(torch.optim, cls)([theirs], lr=0.1)
+    for s in range(4):
+        if s == 2:
+            ours.data, theirs.data = ours.data.contiguous(), theirs.data.contiguous()
+        g = rng.normal(size=(4, 6)).astype(np.float32)
+        ours.grad, theirs.grad = tg.from_numpy(g.copy()), torch.from_numpy(g.copy())
+        o1.step()
+        o2.step()
+    assert ours.numpy().flags.c_contiguous and not o1.state[ours]["exp_avg"].numpy().flags.c_contiguous
+    np.testing.assert_allclose(ours.detach().numpy(), theirs.detach().numpy(), **TOL)
+    for key in ("exp_avg", "exp_avg_sq"):
+        np.testing.assert_allclose(o1.state[ours][key].numpy(), o2.state[theirs][key].numpy(), **TOL)
 
 
 def test_batched_kernel_is_the_per_parameter_kernel():

@@ -99,10 +99,11 @@ def test_relu_matches_torch(dtype, layout, kernels):
     np.testing.assert_array_equal(y, yt)  # NaN where torch has NaN, +-inf kept
 
 
-@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("dtype", [np.float32, np.float64, np.float16])
 @pytest.mark.parametrize("n", [9, 4096])
 def test_relu_keeps_negative_zero_as_torch(n, dtype, kernels):
-    """relu(-0.0) is -0.0 in torch (its max keeps x when x is not below 0); numpy's maximum(x, 0) gave +0.0."""
+    """relu(-0.0) is -0.0 in torch (its max keeps x when x is not below 0); numpy's maximum(x, 0) gave +0.0, and
+    float16's maximum(0, x) too (it returns its first argument on a tie, float32's and float64's their second)."""
     x = np.resize(np.array(_SPECIAL, dtype), n)
     y, yt = tg.relu(tg.tensor(x)).numpy(), torch.relu(torch.tensor(x)).numpy()
     np.testing.assert_array_equal(y, yt)

@@ -21,8 +21,13 @@ class Relu(Function):
     saves_inputs, saves_output = False, True
     def forward(self, x):
         k = one_pass_for(x) if x.size >= _RELU_KERNEL_SIZE else None
-        # 0 first: numpy's maximum returns its second argument on a tie, so -0.0 stays -0.0, as torch's relu
-        self.z = k.relu(x) if k is not None else np.maximum(x.dtype.type(0), x)
+        if k is not None:
+            self.z = k.relu(x)
+            return self.z
+        zero = x.dtype.type(0)
+        # 0 first: float32 / float64's maximum returns its second argument on a tie, so -0.0 stays -0.0, as torch's
+        # relu; float16's returns its first (0 for -0.0): a select there
+        self.z = np.where(x < zero, zero, x) if x.dtype.char == "e" else np.maximum(zero, x)
         return self.z
 
     def backward(self, g):
@@ -211,6 +216,11 @@ class Gelu(Function):
 
     def backward_graph(self, g):
         x = self._input(0, self.x)  # cdf / tanh recomputed as graph nodes (the fused kernels save neither)
+        if self.low is not None:  # float16 / bfloat16: in float32, rounded once, as backward and torch's gelu_backward
+            return self._slope_graph(x.float(), g.float()).to(g.dtype)
+        return self._slope_graph(x, g)
+
+    def _slope_graph(self, x, g):
         if self.approximate == "tanh":
             t = (_SQRT_2_OVER_PI * (x + 0.044715 * x * x * x)).tanh()
             du = _SQRT_2_OVER_PI * (1.0 + 3 * 0.044715 * x * x)

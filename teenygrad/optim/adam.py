@@ -51,7 +51,9 @@ class Adam(Optimizer):
             beta1, beta2 = (float(b) for b in group["betas"])
             amsgrad, decoupled = group["amsgrad"], group["decoupled_weight_decay"]
             fast = not amsgrad and not group["maximize"] and (decoupled or weight_decay == 0)
-            batch = {}  # step -> [(p, g, m, v)]: the numba updates, one kernel call per step count after the loop
+            # the numba updates as runs of one step count [step, [(p, g, m, v), ...]], one kernel call a run, run
+            # before any update in between (parameters may share memory: torch updates them in the group's order)
+            runs = []
             for p in self._params_with_grad(group, op):
                 state = self.state[p]
                 if not state:
@@ -60,19 +62,32 @@ class Adam(Optimizer):
                 step_t += 1
                 step = float(step_t)
                 x, g, m, v = _as_real(p._data, p.grad._data, state["exp_avg"]._data, state["exp_avg_sq"]._data)
-                cuda = _cuda.kernels_for(x, g, m, v) if fast else None
-                if cuda is not None and x.flags.c_contiguous and g.flags.c_contiguous:
+                # the kernels update flat views: m and v too must be C-contiguous (made beside a transposed p, they
+                # stay so after p.data = p.data.contiguous(); a flat copy of them would take the update and be lost)
+                flat = (fast and x.flags.c_contiguous and g.flags.c_contiguous and m.flags.c_contiguous
+                        and v.flags.c_contiguous)
+                cuda = _cuda.kernels_for(x, g, m, v) if flat else None
+                if cuda is not None:
                     # one Triton pass over p, g, m, v; fast means Adam without decay or AdamW: the same update
                     cuda.adamw_step(x, g, m, v, lr, beta1, beta2, eps, weight_decay, step)
                     continue
-                kernels = fused_for(x, g, m, v) if fast else None
-                if kernels is not None and x.flags.c_contiguous and g.flags.c_contiguous:
+                kernels = fused_for(x, g, m, v) if flat else None
+                if kernels is not None:
                     # the whole update in one pass over p, g, m, v (numba) instead of ~10 numpy passes
-                    if pool() is None:  # BLAS owns the threads: all of them in one serial call, below
-                        batch.setdefault(step, []).append((x, g, m, v))
-                    else:
-                        kernels.adamw_(x, g, m, v, lr, beta1, beta2, eps, weight_decay, step)
+                    # BLAS owns the threads: a run of them in one serial call (_run_batched); a read-only g (an
+                    # expanded or from_numpy gradient) would make adamw_many_'s tuple mixed-typed: numba can't index it
+                    if pool() is None and g.flags.writeable:
+                        if runs and runs[-1][0] == step:
+                            runs[-1][1].append((x, g, m, v))
+                        else:
+                            runs.append((step, [(x, g, m, v)]))
+                        continue
+                    if runs:
+                        runs = _run_batched(runs, lr, beta1, beta2, eps, weight_decay)
+                    kernels.adamw_(x, g, m, v, lr, beta1, beta2, eps, weight_decay, step)
                     continue
+                if runs:
+                    runs = _run_batched(runs, lr, beta1, beta2, eps, weight_decay)
                 if decoupled and weight_decay != 0:
                     x *= _scalar_for(x, 1 - lr * weight_decay)
                 g = self._effective_grad(x, g, group["maximize"], 0.0 if decoupled else weight_decay)
@@ -87,9 +102,15 @@ class Adam(Optimizer):
                 denom /= _scalar_for(denom, (1 - beta2 ** step) ** 0.5)
                 denom += _addend_for(denom, eps)
                 _addcdiv_(x, m, denom, -step_size, self._scratch(x, 0))  # g is spent: reuse its slot
-            for step, arrays in batch.items():
-                fused_for().adamw_many_(arrays, lr, beta1, beta2, eps, weight_decay, step)
+            _run_batched(runs, lr, beta1, beta2, eps, weight_decay)
         return loss
+
+
+def _run_batched(runs, lr, beta1, beta2, eps, weight_decay):
+    """The pending numba updates (Adam.step's runs), one adamw_many_ call a run, in order; returns no runs left."""
+    for step, arrays in runs:
+        fused_for().adamw_many_(arrays, lr, beta1, beta2, eps, weight_decay, step)
+    return []
 
 
 class AdamW(Adam):
