@@ -244,8 +244,9 @@ def expand_as(self, other):
 
 
 @_method
-def broadcast_to(self, size):
-    return self.expand(size)
+def broadcast_to(self, *size, **kwargs):
+    """x.broadcast_to(3, 4) as x.broadcast_to((3, 4)): the method takes varargs, as expand does"""
+    return self.expand(*size, **kwargs)
 
 
 @_method
