@@ -577,7 +577,7 @@ def trace(self):
         raise RuntimeError(f"trace: expects a 2-D tensor, got shape {self.shape}")
     if self._data.dtype.kind == "b":
         raise NotImplementedError(f"trace: not implemented for bool tensors (shape {self.shape}), as torch")
-    return self.diagonal().sum()
+    return self.diagonal().sum()._named("TraceBackward0")
 
 
 @_method

@@ -436,7 +436,7 @@ def softplus(input, beta=1.0, threshold=20.0):
 
 
 def logsigmoid(input):
-    return -(-input).softplus()
+    return (-(-input).softplus())._named("LogSigmoidBackward0")  # torch's name, as print(y) shows it
 
 
 def hardtanh(input, min_val=-1.0, max_val=1.0, inplace=False):
