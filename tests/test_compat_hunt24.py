@@ -134,3 +134,25 @@ def test_broadcast_to_takes_varargs(call):
     got, want = call(tg.tensor(a)), call(torch.tensor(a))
     assert tuple(got.shape) == tuple(want.shape)
     np.testing.assert_array_equal(got.numpy(), want.numpy())
+
+
+DTYPE_MISTAKES = {  # what a float64 numpy batch (or float ids) fed to a float32 model runs into
+    "linear_float64": lambda L: L.nn.Linear(3, 2)(L.ones(4, 3, dtype=L.float64)),
+    "linear_int64": lambda L: L.nn.Linear(3, 2)(L.ones(4, 3, dtype=L.int64)),
+    "conv2d_float64": lambda L: L.nn.Conv2d(1, 1, 3)(L.ones(1, 1, 5, 5, dtype=L.float64)),
+    "layer_norm_float64": lambda L: L.nn.LayerNorm(3)(L.ones(4, 3, dtype=L.float64)),
+    "batch_norm_float64": lambda L: L.nn.BatchNorm1d(3)(L.ones(4, 3, dtype=L.float64)),
+    "embedding_float_ids": lambda L: L.nn.Embedding(3, 2)(L.tensor([1.0])),
+    "mha_float64": lambda L: L.nn.MultiheadAttention(4, 2)(*[L.ones(2, 1, 4, dtype=L.float64)] * 3),
+}
+
+
+@pytest.mark.parametrize("case", list(DTYPE_MISTAKES))
+def test_dtype_mistakes_are_runtime_errors_as_torch(case):
+    """torch raises RuntimeError (mat1 and mat2 must have the same dtype); teenygrad's refusal is a TypeError that
+    is also a RuntimeError, so torch code's `except RuntimeError` catches it"""
+    with pytest.raises(RuntimeError):
+        DTYPE_MISTAKES[case](torch)
+    with pytest.raises(RuntimeError) as info:
+        DTYPE_MISTAKES[case](tg)
+    assert isinstance(info.value, TypeError)
