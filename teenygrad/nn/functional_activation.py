@@ -19,6 +19,7 @@ def _torch_named(out, name, input):
     kernel, not the last of the ops teenygrad composed it from); never the input's own node."""
     return out if out is input else out._named(name)
 
+
 _SELU_ALPHA = 1.6732632423543772848170429916717
 _SELU_SCALE = 1.0507009873554804934193349852946
 
