@@ -32,7 +32,7 @@ def _scaled_add(input, product, beta, alpha, op, blas_alpha=False):
         fits = False
     if not fits:
         raise RuntimeError(f"{op}: input of shape {input.shape} does not broadcast to the product's shape {out.shape}")
-    return term + out
+    return (term + out)._named(op.capitalize() + "Backward0")  # torch's one node (print(y): AddmmBackward0)
 
 
 def _check_same_dtype(op, **tensors):

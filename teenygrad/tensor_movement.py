@@ -244,8 +244,9 @@ def expand_as(self, other):
 
 
 @_method
-def broadcast_to(self, size):
-    return self.expand(size)
+def broadcast_to(self, *size, **kwargs):
+    """x.broadcast_to(3, 4) as x.broadcast_to((3, 4)): the method takes varargs, as expand does"""
+    return self.expand(*size, **kwargs)
 
 
 @_method
@@ -576,7 +577,7 @@ def trace(self):
         raise RuntimeError(f"trace: expects a 2-D tensor, got shape {self.shape}")
     if self._data.dtype.kind == "b":
         raise NotImplementedError(f"trace: not implemented for bool tensors (shape {self.shape}), as torch")
-    return self.diagonal().sum()
+    return self.diagonal().sum()._named("TraceBackward0")
 
 
 @_method

@@ -321,11 +321,12 @@ def lerp(self, end, weight):
         if isinstance(t, Tensor) and t._data.dtype != self._data.dtype:
             raise RuntimeError(f"lerp: expected dtype {self.dtype} for `{name}` but got dtype {t.dtype}")
     if isinstance(weight, Tensor):  # one node: a where of both branches sent 0 * inf = NaN to the weight
-        return E.Lerp.apply(self, end, weight)
+        return E.Lerp.apply(self, end, weight)._named("LerpBackward1")  # torch: ...0 for a number weight
     if self._data.itemsize == 2:  # float16/bfloat16: in float32, rounded once, as torch's kernel
-        return self._cast(dt.float32).lerp(end._cast(dt.float32), weight)._cast(self.dtype)
+        return self._cast(dt.float32).lerp(end._cast(dt.float32), weight)._cast(self.dtype)._named("LerpBackward0")
     d = end - self
-    return self + d * weight if builtins.abs(weight) < 0.5 else end - d * (1 - weight)
+    out = self + d * weight if builtins.abs(weight) < 0.5 else end - d * (1 - weight)
+    return out._named("LerpBackward0")  # torch's one node, as print(y) shows it
 
 
 @_method
@@ -339,11 +340,12 @@ def frac(self):
 def addcmul(self, tensor1, tensor2, value=1):
     out, value = _check_addc_value(self, tensor1, tensor2, value, "addcmul")
     if out.itemsize == 2 and out.kind in "fV":  # float16/bfloat16: in float32, rounded once, as torch
-        return _in_float32(self, out).addcmul(_in_float32(tensor1, out), _in_float32(tensor2, out), value)._cast(out)
+        out = _in_float32(self, out).addcmul(_in_float32(tensor1, out), _in_float32(tensor2, out), value)._cast(out)
+        return out._named("AddcmulBackward0")
     # the factors are cast to the three operands' result dtype before they multiply, as torch (float32 factors
     # beside a float64 input multiply in float64; bool * bool * value stays in that dtype, not int64)
     t = _addc_operand(tensor1, out) * _addc_operand(tensor2, out)
-    return self + t * value if value != 1 else self + t
+    return (self + t * value if value != 1 else self + t)._named("AddcmulBackward0")  # torch's one node
 
 
 @_method
@@ -354,9 +356,11 @@ def addcdiv(self, tensor1, tensor2, value=1):
                            f"{tensor2.dtype}); use (input + value * (tensor1 / tensor2)) for a true division")
     out, value = _check_addc_value(self, tensor1, tensor2, value, "addcdiv")
     if out.itemsize == 2 and out.kind in "fV":  # (as addcmul)
-        return _in_float32(self, out).addcdiv(_in_float32(tensor1, out), _in_float32(tensor2, out), value)._cast(out)
+        out = _in_float32(self, out).addcdiv(_in_float32(tensor1, out), _in_float32(tensor2, out), value)._cast(out)
+        return out._named("AddcdivBackward0")
     tensor1, tensor2 = _addc_operand(tensor1, out), _addc_operand(tensor2, out)  # divide in the result dtype
-    return self + tensor1 / tensor2 * value if value != 1 else self + tensor1 / tensor2
+    out = self + tensor1 / tensor2 * value if value != 1 else self + tensor1 / tensor2
+    return out._named("AddcdivBackward0")  # torch's one node
 
 
 def _addc_operand(t, out):

@@ -46,7 +46,8 @@ def digamma(self):
 @_method
 def polygamma(self, n):
     """x.polygamma(n): the n-th derivative of digamma (torch's method order: the tensor first)"""
-    return S.Polygamma.apply(self._float_operand(), n=_order(n, "polygamma"))
+    out = S.Polygamma.apply(self._float_operand(), n=_order(n, "polygamma"))
+    return out._named("PolygammaBackward0")  # torch's name for polygamma(0, x) too (digamma(x): DigammaBackward0)
 
 
 def _polygamma_(self, n):

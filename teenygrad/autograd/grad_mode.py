@@ -76,6 +76,9 @@ class enable_grad(_GradMode):
 
 class inference_mode(_GradMode):
     """inference_mode(True) turns grad off (teenygrad has no separate inference tensors)."""
+    def __new__(cls, mode=True):  # mode by keyword too: inference_mode(mode=False), as torch's signature
+        return cls()(mode) if callable(mode) else object.__new__(cls)
+
     def __init__(self, mode=True):
         self.mode, self.inference = not mode, bool(mode)
 

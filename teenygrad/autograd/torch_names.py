@@ -183,6 +183,7 @@ _TORCH_NAMES = {
     "Pinv": "LinalgPinv", "MatrixExp": "LinalgMatrixExp", "Einsum": "Bmm",
     "ScaledDotProductAttention": "ScaledDotProductFlashAttentionForCpu", "MedianAll": "Median", "NanSum": "Nansum",
     "Log1p": "Log1P", "I1": "SpecialI1", "I0e": "SpecialI0E", "I1e": "SpecialI1E", "Xlog1py": "SpecialXlog1Py",
+    "RMSNorm": "Mul",  # torch's CPU rms_norm is a composite that ends in its weight (or rsqrt) product
 }
 
 
@@ -239,6 +240,7 @@ def _huber_name(node):
 _NAMES_BY_FIELDS = {"GetItem": _getitem_name, "Matmul": _matmul_name, "Linear": _linear_name,
                     "Tri": lambda node: "TriuBackward0" if node.upper else "TrilBackward0", "Huber": _huber_name,
                     "Prod": lambda node: "ProdBackward1",  # along dims; prod() of all is named ProdBackward0
+                    "Polygamma": lambda node: "PolygammaBackward0" if node.n else "DigammaBackward0",
                     "Scatter": lambda node: "ScatterAddBackward0" if node.reduce == "add" else "ScatterBackward0",
                     "Dropout": lambda node: "NativeDropoutBackward0" if _on_device(node) else "MulBackward0"}
 

@@ -17,7 +17,7 @@ from ..autograd.grad_mode import is_grad_enabled, _state as _gstate
 from ..backend.cpu import fused_for
 from ..tensor_misc import finfo as _finfo
 from ..tensor_ops import one_hot as _one_hot, where as _where, einsum as _einsum
-from ._checks import _t, _same_float, _mixed_norm
+from ._checks import _t, _same_float, _mixed_norm, DtypeError
 from .functional_conv import (conv1d, conv2d, max_pool1d, max_pool2d, avg_pool1d, avg_pool2d,  # noqa: F401
                               adaptive_avg_pool1d, adaptive_avg_pool2d, group_norm, dropout1d, dropout2d)
 from .functional_loss import (cross_entropy, nll_loss, mse_loss, l1_loss, smooth_l1_loss, huber_loss,  # noqa: F401
@@ -159,7 +159,7 @@ def embedding(input, weight, padding_idx=None, max_norm=None, norm_type=2.0, sca
     if sparse:
         warn_dense_sparse("embedding")
     if input.dtype.kind not in "iu":
-        raise TypeError(f"embedding: expected integer indices (Long/Int), got {input.dtype} of shape {input.shape}")
+        raise DtypeError(f"embedding: expected integer indices (Long/Int), got {input.dtype} of shape {input.shape}")
     if input._data.dtype != _INT64 and input._data.dtype != _INT32:
         raise RuntimeError(f"embedding: Expected tensor for argument #1 'indices' to have one of the following scalar "
                            f"types: Long, Int; but got {input.dtype} (shape {input.shape})")
@@ -436,7 +436,7 @@ def softplus(input, beta=1.0, threshold=20.0):
 
 
 def logsigmoid(input):
-    return -(-input).softplus()
+    return (-(-input).softplus())._named("LogSigmoidBackward0")  # torch's name, as print(y) shows it
 
 
 def hardtanh(input, min_val=-1.0, max_val=1.0, inplace=False):

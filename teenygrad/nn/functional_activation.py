@@ -13,6 +13,13 @@ from ..random import gen_of
 from ._checks import _t, _same_float
 from ..autograd.grad_mode import is_grad_enabled
 
+
+def _torch_named(out, name, input):
+    """out, its graph node showing torch's name for the op (print(y) reads grad_fn=<MishBackward0>, as torch's one
+    kernel, not the last of the ops teenygrad composed it from); never the input's own node."""
+    return out if out is input else out._named(name)
+
+
 _SELU_ALPHA = 1.6732632423543772848170429916717
 _SELU_SCALE = 1.0507009873554804934193349852946
 
@@ -40,7 +47,7 @@ def mish(input, inplace=False):
     """x tanh(softplus(x))."""
     _float(input, "mish")
     x = _inplace_source(input) if inplace else input
-    out = x * x.softplus().tanh()
+    out = _torch_named(x * x.softplus().tanh(), "MishBackward0", x)
     return _into(input, out, "mish_") if inplace else out
 
 
@@ -52,6 +59,7 @@ def hardsigmoid(input, inplace=False):
         out = (N.Hardtanh.apply(x.float() + 3, lo=0, hi=6) / 6).to(x.dtype)
     else:
         out = N.Hardtanh.apply(x + 3, lo=0, hi=6) / 6
+    out = _torch_named(out, "HardsigmoidBackward0", x)
     return _into(input, out, "hardsigmoid_") if inplace else out
 
 
@@ -67,7 +75,7 @@ def selu(input, inplace=False):
     """scale * elu(x, alpha) with torch's fixed alpha and scale (self-normalising)."""
     _float(input, "selu")
     x = _inplace_source(input) if inplace else input
-    out = N.ELU.apply(x, alpha=_SELU_ALPHA) * _SELU_SCALE
+    out = _torch_named(N.ELU.apply(x, alpha=_SELU_ALPHA) * _SELU_SCALE, "EluBackward0", x)  # torch: elu(scale=...)
     return _into(input, out, "selu_") if inplace else out
 
 
@@ -82,7 +90,7 @@ def celu(input, alpha=1.0, inplace=False):
         raise RuntimeError("celu: ZeroDivisionError: alpha cannot be 0 for CELU")
     # the exp branch sees min(x, 0) only: e^(x/alpha) of a large x would overflow (and 0 * inf make a nan gradient)
     x = _inplace_source(input) if inplace else input
-    out = _where(x > 0, x, (x.clamp(max=0) / alpha).expm1() * alpha)
+    out = _torch_named(_where(x > 0, x, (x.clamp(max=0) / alpha).expm1() * alpha), "CeluBackward0", x)
     return _into(input, out, "celu_") if inplace else out
 
 
@@ -109,7 +117,7 @@ def prelu(input, weight):
             raise RuntimeError(f"prelu: weight has {n} slopes but the input {input.shape} has {channels} channels "
                                "(dim 1)")
         w = weight.reshape((1, n) + (1,) * (input.ndim - 2))
-    return _where(input > 0, input, input * w)
+    return _torch_named(_where(input > 0, input, input * w), "PreluKernelBackward0", input)
 
 
 def rrelu(input, lower=1.0 / 8, upper=1.0 / 3, training=False, inplace=False):
@@ -131,6 +139,7 @@ def rrelu(input, lower=1.0 / 8, upper=1.0 / 3, training=False, inplace=False):
         out = _where(x <= 0, scaled, x)
     else:
         out = _where(x > 0, x, x * ((lower + upper) / 2))
+    out = _torch_named(out, "RreluWithNoiseBackward0", x)
     return _into(input, out, "rrelu_") if inplace else out
 
 
@@ -150,7 +159,7 @@ def glu(input, dim=-1):
         raise RuntimeError(f"glu: halving dimension must be even, but dim {dim} of input {input.shape} has size "
                            f"{input.shape[dim]}")
     a, b = input.chunk(2, dim)
-    return a * b.sigmoid()
+    return _torch_named(a * b.sigmoid(), "GluBackward0", input)
 
 
 def softsign(input):
@@ -169,7 +178,7 @@ def _threshold(input, threshold, value, inplace=False):
     if not dt.is_floating(input.dtype):  # torch casts both to the input's integer type (truncating)
         threshold, value = math.trunc(threshold), math.trunc(value)
     x = _inplace_source(input) if inplace else input
-    out = _where(x <= threshold, value, x)  # NaN is kept, as torch
+    out = _torch_named(_where(x <= threshold, value, x), "ThresholdBackward0", x)  # NaN is kept, as torch
     return _into(input, out, "threshold_") if inplace else out
 
 
@@ -186,13 +195,15 @@ def softshrink(input, lambd=0.5):
     if not lambd >= 0:
         raise RuntimeError(f"softshrink: lambd must be >= 0, but found to be {lambd}")
     # between: x * 0, not 0, so that NaN stays NaN (as torch); its gradient is 0 all the same
-    return _where(input > lambd, input - lambd, _where(input < -lambd, input + lambd, input * 0))
+    out = _where(input > lambd, input - lambd, _where(input < -lambd, input + lambd, input * 0))
+    return _torch_named(out, "SoftshrinkBackward0", input)
 
 
 def hardshrink(input, lambd=0.5):
     """x outside [-lambd, lambd], 0 inside."""
     _float(input, "hardshrink")
-    return _where((input >= -lambd) & (input <= lambd), 0.0, input)  # NaN is kept, as torch
+    out = _where((input >= -lambd) & (input <= lambd), 0.0, input)  # NaN is kept, as torch
+    return _torch_named(out, "HardshrinkBackward0", input)
 
 
 def softmax2d(input):

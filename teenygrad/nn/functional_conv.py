@@ -262,7 +262,7 @@ def _max_pool(op, nd, input, kernel_size, stride, padding, dilation, ceil_mode, 
                                                      return_indices), x)
     if not return_indices:
         y = C.MaxPoolNd.apply(x, kernel=K, stride=S, pad=pads, dilation=D)
-        return y if batched else y.squeeze(0)
+        return (y if batched else y.squeeze(0))._named(_POOL_NAMES["MaxPool", nd])
     if x.requires_grad and is_grad_enabled():  # the graph node keeps the winners
         y = C.MaxPoolNd.apply(x, kernel=K, stride=S, pad=pads, dilation=D)
         ctx = y._ctx
@@ -270,7 +270,15 @@ def _max_pool(op, nd, input, kernel_size, stride, padding, dilation, ceil_mode, 
         ctx = C.MaxPoolNd()
         y = Tensor._wrap(ctx.forward(x._data, kernel=K, stride=S, pad=pads, dilation=D))
     idx = Tensor._wrap(ctx.indices(x.shape[2:]))
-    return (y, idx) if batched else (y.squeeze(0), idx.squeeze(0))
+    y = (y if batched else y.squeeze(0))._named(_POOL_NAMES["MaxPool", nd])
+    return y, (idx if batched else idx.squeeze(0))
+
+
+# torch's grad_fn name for a pool's output, as print(y) shows it: its 1-D pools run the 2-D kernel on an unsqueezed
+# input and squeeze the result; its 2-D and 3-D ones take unbatched input natively
+_POOL_NAMES = {("MaxPool", 1): "SqueezeBackward1", ("AvgPool", 1): "SqueezeBackward1",
+               ("MaxPool", 2): "MaxPool2DWithIndicesBackward0", ("AvgPool", 2): "AvgPool2DBackward0",
+               ("MaxPool", 3): "MaxPool3DWithIndicesBackward0", ("AvgPool", 3): "AvgPool3DBackward0"}
 
 
 def max_pool1d(input, kernel_size, stride=None, padding=0, dilation=1, ceil_mode=False, return_indices=False):
@@ -316,7 +324,7 @@ def _avg_pool(op, nd, input, kernel_size, stride, padding, ceil_mode, count_incl
         mask[region] = 1
         divisor = on_device_of(x._data, C.window_sums(mask[None, None], K, S)[0, 0])
     y = C.AvgPoolNd.apply(x, kernel=K, stride=S, pad=pads, divisor=divisor)
-    return y if batched else y.squeeze(0)
+    return (y if batched else y.squeeze(0))._named(_POOL_NAMES["AvgPool", nd])
 
 
 def avg_pool1d(input, kernel_size, stride=None, padding=0, ceil_mode=False, count_include_pad=True):

@@ -132,7 +132,8 @@ def cross_entropy(input, target, weight=None, size_average=None, ignore_index=-1
                 q = q * (1 - label_smoothing) + label_smoothing / C
             per = -(x2.log_softmax(1) * q * weight).sum(1)
             out = per if reduction == "none" else per.sum() if reduction == "sum" else per.mean()
-            return out.reshape(rest) if reduction == "none" else out
+            out = out.reshape(rest) if reduction == "none" else out
+            return out._named(_cross_entropy_name(x.ndim, soft, label_smoothing, reduction))
         out = N.SoftCrossEntropy.apply(x2, q, weight=None if weight is None else weight._data,
                                        label_smoothing=label_smoothing, reduction=reduction)
     else:
@@ -147,7 +148,21 @@ def cross_entropy(input, target, weight=None, size_average=None, ignore_index=-1
                              f"(input {x.shape}, target {target.shape}, ignore_index={ignore_index})")
         out = N.CrossEntropy.apply(x2, target=t, weight=None if weight is None else weight._data,
                                    ignore_index=ignore_index, label_smoothing=label_smoothing, reduction=reduction)
-    return out.reshape(rest) if reduction == "none" else out
+    out = out.reshape(rest) if reduction == "none" else out
+    return out._named(_cross_entropy_name(x.ndim, soft, label_smoothing, reduction))
+
+
+def _cross_entropy_name(ndim, soft, label_smoothing, reduction):
+    """torch's grad_fn name for cross_entropy's loss (what print(loss) shows): its composite ends in a Div (mean) or
+    a Neg for probability targets and in an Add for smoothed class ids; plain class ids end in the nll_loss kernel
+    (nll_loss2d for spatial input, which torch views back for reduction='none' unless the input is 4-D)."""
+    if soft:
+        return "DivBackward1" if reduction == "mean" else "NegBackward0"
+    if label_smoothing > 0:
+        return "AddBackward0"
+    if ndim <= 2:
+        return "NllLossBackward0"
+    return "ViewBackward0" if reduction == "none" and ndim != 4 else "NllLoss2DBackward0"
 
 
 class BatchSizeError(ValueError, RuntimeError):

@@ -224,7 +224,7 @@ def interpolate(input, size=None, scale_factor=None, mode="nearest", align_corne
         # weighted in float32 and rounded once (rounding after each separable pass was off by up to 0.2 at values
         # ~10 in bfloat16)
         return interpolate(input.float(), size, scale_factor, mode, align_corners, recompute_scale_factor,
-                           antialias)._cast(a.dtype)
+                           antialias)._cast(a.dtype)._named(_interpolate_name(mode, nd, antialias))
     y = input
     for i, (n, o, s) in enumerate(zip(input.shape[2:], sizes, scales)):
         if antialias:
@@ -232,7 +232,17 @@ def interpolate(input, size=None, scale_factor=None, mode="nearest", align_corne
         else:
             idx, w, pad = _taps(mode, n, o, bool(align_corners), s, input.dtype, nd)
         y = _resample(y, 2 + i, idx, w, pad)
-    return y
+    return y if y is input else y._named(_interpolate_name(mode, nd, antialias))
+
+
+def _interpolate_name(mode, nd, antialias):
+    """torch's grad_fn name for interpolate's output (UpsampleBilinear2DBackward0, ...): one node per call in
+    torch, where teenygrad resamples one axis at a time. area is torch's adaptive average pool (1-D: squeezed
+    back from 2-D)."""
+    if mode == "area":
+        return "SqueezeBackward1" if nd == 1 else f"AdaptiveAvgPool{nd}DBackward0"
+    kind = {"nearest": "Nearest", "nearest-exact": "NearestExact"}.get(mode, mode.capitalize())
+    return f"Upsample{kind}{nd}D{'Aa' if antialias else ''}Backward0"
 
 
 def upsample(input, size=None, scale_factor=None, mode="nearest", align_corners=None):
@@ -270,7 +280,7 @@ def pixel_shuffle(input, upscale_factor):
     nl = len(lead)
     y = input.reshape(*lead, c // (r * r), r, r, h, w)
     y = y.permute(*range(nl), nl, nl + 3, nl + 1, nl + 4, nl + 2).reshape(*lead, c // (r * r), h * r, w * r)
-    return _unaliased(y, input)
+    return _unaliased(y, input)._named("PixelShuffleBackward0")  # torch's one node, as print(y) shows it
 
 
 def pixel_unshuffle(input, downscale_factor):
@@ -284,7 +294,7 @@ def pixel_unshuffle(input, downscale_factor):
     nl = len(lead)
     y = input.reshape(*lead, c, h // r, r, w // r, r)
     y = y.permute(*range(nl), nl, nl + 2, nl + 4, nl + 1, nl + 3).reshape(*lead, c * r * r, h // r, w // r)
-    return _unaliased(y, input)
+    return _unaliased(y, input)._named("PixelUnshuffleBackward0")
 
 
 def channel_shuffle(input, groups):
