@@ -1,0 +1,120 @@
+"""Linear's bias add as a numba row kernel (backend/_numba_kernels.py add_bias_rows, taken by ops/nn.py linear_forward
+for float32 C-contiguous rows) and the bias gradients' kept vector of ones (_arrays.column_sums): against numpy's
+`y += b` and `np.ones(n) @ a` bit for bit (NaN, +-inf, -0.0, empty and one-element shapes), and against torch through
+F.linear and nn.Linear (3-D inputs, a strided bias, a transposed input, float64)."""
+import numpy as np
+import pytest
+import torch
+
+import teenygrad as tg
+import teenygrad.nn.functional as F
+from teenygrad import _arrays
+from helpers import compare, rand
+
+
+def _kernels_or_skip():
+    from teenygrad.backend import cpu
+    k = cpu.fused()
+    if k is None:
+        pytest.skip("numba kernels unavailable")
+    return k
+
+
+def _special(a):
+    """a with NaN, +-inf and -0.0 in its first entries (where it has them)."""
+    f = a.reshape(-1)
+    for i, v in enumerate((np.nan, np.inf, -np.inf, -0.0, 0.0)[:f.size]):
+        f[i] = v
+    return a
+
+
+@pytest.mark.parametrize("shape", [(768, 384), (768, 128), (32, 27), (3, 5), (1, 1), (0, 4), (4, 0), (7, 33)])
+def test_add_bias_rows_is_numpys_add_bit_for_bit(shape):
+    k = _kernels_or_skip()
+    y, b = _special(rand(shape, 1)), _special(rand(shape[1:], 2))
+    if shape[0] > 1 and shape[1] > 4:
+        y[1, :5] = [-0.0, 0.0, np.inf, -np.inf, 1.0]  # -0.0 + -0.0, -0.0 + 0.0, inf + -inf (NaN), -inf + inf
+        b[:5] = [-0.0, -0.0, -np.inf, np.inf, np.nan]
+    want = y.copy()
+    with np.errstate(invalid="ignore"):  # inf + -inf
+        want += b
+    got = y.copy()
+    assert k.add_bias_rows(got, b) is got  # in place
+    np.testing.assert_array_equal(got.view(np.int32), want.view(np.int32))
+
+
+def _linear_both(x, w, b):
+    """F.linear with the kernels on and off (the numpy path), values as arrays."""
+    from teenygrad.backend import cpu
+    on = F.linear(tg.tensor(x), tg.tensor(w), tg.tensor(b)).numpy()
+    cpu.set_fused(False)
+    try:
+        off = F.linear(tg.tensor(x), tg.tensor(w), tg.tensor(b)).numpy()
+    finally:
+        cpu.set_fused(True)
+    return on, off
+
+
+@pytest.mark.parametrize("xshape,out", [((12, 64, 128), 384), ((12, 64, 128), 128), ((32, 30), 200), ((5,), 3),
+                                        ((2, 0, 4), 3), ((3, 4), 0)])
+def test_linear_bias_matches_numpy_path_and_torch(xshape, out):
+    _kernels_or_skip()
+    x, w, b = rand(xshape, 3), rand((out, xshape[-1]), 4), rand((out,), 5)
+    if b.size:
+        b[0] = np.nan
+    on, off = _linear_both(x, w, b)
+    np.testing.assert_array_equal(on.view(np.int32), off.view(np.int32))
+    want = torch.nn.functional.linear(torch.from_numpy(x), torch.from_numpy(w), torch.from_numpy(b)).numpy()
+    np.testing.assert_allclose(on, want, rtol=1e-5, atol=1e-5)  # NaN in the same places (assert_allclose: equal_nan)
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_linear_bias_layouts_against_torch(dtype):
+    """A strided bias and a transposed input take the numpy path (or a copy); float64 always does."""
+    x = rand((6, 10), 6, dtype)
+    w, b2 = rand((8, 6), 7, dtype), rand((16,), 8, dtype)
+    compare(lambda lib, x, w, b: lib.nn.functional.linear(x.T, w, b[::2]), [x, w, b2])
+    compare(lambda lib, x, w, b: lib.nn.functional.linear(x, w, b), [rand((3, 4, 6), 9, dtype), w, rand((8,), 10, dtype)])
+
+
+def test_linear_module_step_against_torch():
+    """nn.Linear forward and backward on the GPT's (b, t, e) with a NaN-free input: values and all three gradients."""
+    x = rand((12, 64, 128), 11)
+    lin, tlin = tg.nn.Linear(128, 384), torch.nn.Linear(128, 384)
+    with torch.no_grad():
+        tlin.weight.copy_(torch.from_numpy(lin.weight.numpy()))
+        tlin.bias.copy_(torch.from_numpy(rand((384,), 12)))
+    lin.bias.data = tg.tensor(tlin.bias.detach().numpy().copy())
+    xt, xtt = tg.tensor(x, requires_grad=True), torch.tensor(x, requires_grad=True)
+    y, ty = lin(xt), tlin(xtt)
+    np.testing.assert_allclose(y.detach().numpy(), ty.detach().numpy(), rtol=1e-4, atol=1e-5)
+    g = rand((12, 64, 384), 13)
+    y.backward(tg.tensor(g))
+    ty.backward(torch.from_numpy(g))
+    for ours, theirs in ((xt.grad, xtt.grad), (lin.weight.grad, tlin.weight.grad), (lin.bias.grad, tlin.bias.grad)):
+        np.testing.assert_allclose(ours.numpy(), theirs.numpy(), rtol=1e-4, atol=1e-3)
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_column_sums_kept_ones_bit_for_bit(dtype):
+    """Growing, shrinking and past the kept length: each sum is a fresh np.ones GEMV's, the kept vector stays ones
+    and read-only, and a result is never the same memory as the next one."""
+    prev = None
+    for n in (32, 5, 2000, 1, 768, _arrays._ONES_KEPT + 3, 0, 32):
+        a = _special(rand((n, 7), n, dtype)) if n else np.zeros((0, 7), dtype)
+        got = _arrays.column_sums(a)
+        want = np.ones(n, dtype) @ a
+        assert got.dtype == want.dtype and got.shape == (7,)
+        np.testing.assert_array_equal(got, want)
+        if prev is not None:
+            assert not np.shares_memory(got, prev)
+        got[:] = 123  # the caller owns its result
+        prev = got
+    kept = _arrays._ONES[np.dtype(dtype).char]
+    assert not kept.flags.writeable and (kept == 1).all() and kept.shape[0] <= _arrays._ONES_KEPT
+
+
+def test_bias_gradient_against_torch():
+    """(n, k) + (k,) in a graph: the bias gradient goes through column_sums."""
+    compare(lambda lib, a, b: (a + b).tanh(), [rand((32, 200), 14), rand((200,), 15)])
+    compare(lambda lib, a, b: a + b, [rand((5, 3), 16, np.float64), rand((3,), 17, np.float64)])
