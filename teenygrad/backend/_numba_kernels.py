@@ -820,7 +820,7 @@ def cross_entropy(x, t, ignore_index=-100):
 def cross_entropy_backward(p, t, ignore_index, row_scale):
     """Gradient of sum_i row_scale_i * loss_i w.r.t. the logits (row_scale: a number or one per row)."""
     dx = np.empty_like(p)
-    if np.ndim(row_scale) == 0:
+    if getattr(row_scale, "ndim", 0) == 0:  # np.ndim is a Python function with a dispatcher: ~0.5 us more
         _xent_bwd_uniform(p, _contig(t), ignore_index, p.dtype.type(row_scale), dx)
         return dx
     scale = _contig(np.broadcast_to(np.asarray(row_scale, p.dtype), (p.shape[0],)))
