@@ -1,7 +1,9 @@
-"""Linear's bias add as a numba row kernel (backend/_numba_kernels.py add_bias_rows, taken by ops/nn.py linear_forward
-for float32 C-contiguous rows) and the bias gradients' kept vector of ones (_arrays.column_sums): against numpy's
-`y += b` and `np.ones(n) @ a` bit for bit (NaN, +-inf, -0.0, empty and one-element shapes), and against torch through
-F.linear and nn.Linear (3-D inputs, a strided bias, a transposed input, float64)."""
+"""Twenty-fourth landing's hot-path changes, each against torch and the code it replaced: Linear's bias add as a numba
+row kernel (backend/_numba_kernels.py add_bias_rows, taken by ops/nn.py linear_forward for float32 C-contiguous rows),
+against numpy's `y += b` bit for bit (NaN, +-inf, -0.0, empty and one-element shapes) and torch through F.linear and
+nn.Linear (3-D inputs, a strided bias, a transposed input, float64); the bias gradients' kept vector of ones
+(_arrays.column_sums) against `np.ones(n) @ a`; a 0-d loss's starting gradient (autograd/engine.py root_grad); and
+cross-entropy's hot path."""
 import numpy as np
 import pytest
 import torch
@@ -118,3 +120,38 @@ def test_bias_gradient_against_torch():
     """(n, k) + (k,) in a graph: the bias gradient goes through column_sums."""
     compare(lambda lib, a, b: (a + b).tanh(), [rand((32, 200), 14), rand((200,), 15)])
     compare(lambda lib, a, b: a + b, [rand((5, 3), 16, np.float64), rand((3,), 17, np.float64)])
+
+
+@pytest.mark.parametrize("dtype", ["float16", "bfloat16", "float32", "float64"])
+def test_scalar_loss_starting_gradient(dtype):
+    """root_grad's 0-d ones (np.array(1, dtype) rather than np.ones): a 0-d leaf's .grad is a fresh, writable array of
+    its dtype on every backward, and accumulates as torch's."""
+    x, tx = tg.ones((), dtype=getattr(tg, dtype), requires_grad=True), torch.ones((), dtype=getattr(torch, dtype),
+                                                                                 requires_grad=True)
+    x.backward()
+    first = x.grad._data
+    assert first.shape == () and first.flags.writeable and x.grad.dtype == x.dtype
+    x.backward()
+    tx.backward()
+    tx.backward()
+    assert x.grad._data is first  # accumulated in place
+    assert float(x.grad) == float(tx.grad) == 2.0
+    y, ty = tg.ones((1, 1), requires_grad=True), torch.ones((1, 1), requires_grad=True)
+    (y * 3.0).backward()
+    (ty * 3.0).backward()
+    np.testing.assert_array_equal(y.grad.numpy(), ty.grad.numpy())
+
+
+@pytest.mark.parametrize("reduction", ["mean", "sum", "none"])
+def test_cross_entropy_hot_path_against_torch(reduction):
+    """The hot path's target check (np.maximum.reduce), its sum (np.add.reduce) and the backward's per-row or uniform
+    scale; an out-of-range class id still takes the checked path and raises as torch."""
+    x, t = rand((32, 27), 18), np.random.default_rng(19).integers(0, 27, 32)
+    t[0], t[1] = 0, 26
+    compare(lambda lib, x, t: lib.nn.functional.cross_entropy(x, t, reduction=reduction), [x, t])
+    bad = t.copy()
+    bad[3] = 27
+    with pytest.raises((IndexError, RuntimeError)):
+        torch.nn.functional.cross_entropy(torch.from_numpy(x), torch.from_numpy(bad))
+    with pytest.raises((IndexError, RuntimeError)):
+        F.cross_entropy(tg.tensor(x), tg.tensor(bad))
