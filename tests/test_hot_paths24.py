@@ -155,3 +155,80 @@ def test_cross_entropy_hot_path_against_torch(reduction):
         torch.nn.functional.cross_entropy(torch.from_numpy(x), torch.from_numpy(bad))
     with pytest.raises((IndexError, RuntimeError)):
         F.cross_entropy(tg.tensor(x), tg.tensor(bad))
+
+
+# ---- parts of one gradient (autograd/function.py PartialGrad.plus / dense) ------------------------------------------
+def _parts_case(lib, x, case):
+    """Ways the slices of x come back to it: a split's pieces (all, in any order, some unused), overlapping slices, a
+    gap, strided and integer indexes, and x a non-leaf (the parts meet at a graph node) or a leaf."""
+    y = x * 1.0 if case.startswith("node") else x
+    kind = case.split(":")[1]
+    if kind == "split3":  # the q, k, v split
+        q, k, v = y.split(4, dim=2)
+        return (q * 2 + k.exp() + v * v).sum()
+    if kind == "split_reversed":
+        q, k, v = y.split(4, dim=2)
+        return (v * 3).sum() + (k * k).sum() + q.sum()
+    if kind == "split_unused":
+        q, k, v = y.split(4, dim=2)
+        return (q * 2).sum() + (v * 5).sum()
+    if kind == "overlap":
+        return (y[:, :, :7] * 2).sum() + (y[:, :, 5:] ** 2).sum()
+    if kind == "gap":
+        return (y[:, :, :3] * 2).sum() + (y[:, :, 5:] ** 2).sum()
+    if kind == "strided":
+        return (y[:, :, ::2] * 2).sum() + (y[:, :, 1::2] ** 2).sum()
+    if kind == "ints":
+        return (y[0] * 2).sum() + (y[1] ** 2).sum()
+    if kind == "rows":  # tiles along axis 0, the other axes whole
+        return (y[:1] * 2).sum() + (y[1:] ** 2).sum()
+    if kind == "twice":  # the same part twice: it overlaps itself
+        return (y[:, :, :6] * 2).sum() + (y[:, :, :6] ** 2).sum() + (y[:, :, 6:]).sum()
+    raise ValueError(kind)
+
+
+@pytest.mark.parametrize("case", [f"{w}:{k}" for w in ("node", "leaf") for k in
+                                  ("split3", "split_reversed", "split_unused", "overlap", "gap", "strided", "ints",
+                                   "rows", "twice")])
+def test_gradient_parts_against_torch(case):
+    compare(lambda lib, x: _parts_case(lib, x, case), [rand((2, 3, 12), 20)])
+
+
+def test_gradient_parts_keep_negative_zero_as_torch():
+    """Tiling parts are copied (torch's SplitBackward concatenates): a -0.0 gradient in any piece stays -0.0; the old
+    zeros-and-add made the later pieces' -0.0 into +0.0."""
+    x, tx = tg.tensor(rand((2, 3, 12), 21), requires_grad=True), torch.tensor(rand((2, 3, 12), 21), requires_grad=True)
+    outs = []
+    for lib, t in ((tg, x), (torch, tx)):
+        q, k, v = (t * 1.0).split(4, dim=2)
+        (q * -0.0 + k * -0.0 + v * -0.0).sum().backward()
+    np.testing.assert_array_equal(np.signbit(x.grad.numpy()), np.signbit(tx.grad.numpy()))
+    assert np.signbit(x.grad.numpy()).all()
+
+
+def test_gradient_parts_with_hooks_and_retain_graph():
+    """A hook on the split input sees the summed gradient; a second backward through the kept graph sums again."""
+    x, tx = tg.tensor(rand((2, 3, 12), 22), requires_grad=True), torch.tensor(rand((2, 3, 12), 22), requires_grad=True)
+    seen = {}
+    for name, t in (("tg", x), ("torch", tx)):
+        y = t * 2.0
+        y.register_hook(lambda g, name=name: seen.__setitem__(name, g.numpy().copy()))
+        q, k, v = y.split(4, dim=2)
+        loss = (q * k).sum() + (v ** 2).sum()
+        loss.backward(retain_graph=True)
+        loss.backward()
+    np.testing.assert_allclose(seen["tg"], seen["torch"], rtol=1e-6)
+    np.testing.assert_allclose(x.grad.numpy(), tx.grad.numpy(), rtol=1e-6)
+
+
+def test_tile_along_one_axis():
+    from teenygrad.autograd.function import _tile_along_one_axis as tiles
+    s = slice(None)
+    assert tiles((2, 3, 12), [(s, s, slice(0, 4)), (s, s, slice(8, 12)), (s, s, slice(4, 8))])
+    assert tiles((4, 5), [(slice(2, None),), (slice(0, 2),)])
+    assert not tiles((2, 3, 12), [(s, s, slice(0, 4)), (s, s, slice(4, 8))])  # a gap at the end
+    assert not tiles((2, 3, 12), [(s, s, slice(0, 7)), (s, s, slice(5, 12))])  # an overlap
+    assert not tiles((2, 3, 12), [(slice(0, 1), s, slice(0, 4)), (s, s, slice(4, 12))])  # two axes cut
+    assert not tiles((2, 3, 12), [(s, s, slice(0, 12, 2)), (s, s, slice(1, 12, 2))])  # strided
+    assert not tiles((2, 3), [(0,), (1,)])  # integer indexes
+    assert not tiles((2, 3), [(s,), (slice(0, 1),), (slice(1, 2),)])  # a whole part overlaps the rest
