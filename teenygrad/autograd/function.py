@@ -292,22 +292,70 @@ def _check_unwritten(node, seen):
 class PartialGrad:
     """A gradient that is zero outside one basic-indexed part: what y = x[index] sends back to x. run_backward
     adds it into that part of x's gradient instead of materialising full-size zeros per use (the q, k, v split
-    of attention would build three zero arrays and sum them)."""
-    __slots__ = ("shape", "index", "g")
+    of attention would build three zero arrays and sum them). Parts of one array that meet are kept together
+    (`rest`: the later ones, in arrival order) and made dense once, when the gradient is used: where they tile the
+    array along one axis (a split's pieces) each is copied into an empty array, as torch's SplitBackward
+    concatenates them; the q, k, v split took 0.25 ms a layer as zeros, a copy and two adds (Zen 3 VM)."""
+    __slots__ = ("shape", "index", "g", "rest")
 
-    def __init__(self, shape, index, g):
-        self.shape, self.index, self.g = shape, index, g
+    def __init__(self, shape, index, g, rest=()):
+        self.shape, self.index, self.g, self.rest = shape, index, g, rest
+
+    def plus(self, other):
+        """self and other (a PartialGrad of the same shape) as one PartialGrad; neither is changed."""
+        return PartialGrad(self.shape, self.index, self.g, self.rest + ((other.index, other.g),) + other.rest)
 
     def dense(self):
+        rest = self.rest
+        if rest and _tile_along_one_axis(self.shape, [self.index] + [index for index, _ in rest]):
+            out = xp_of(self.g).empty(self.shape, self.g.dtype)  # every element is written below
+            out[self.index] = self.g
+            for index, g in rest:
+                out[index] = g
+            return out
         out = zeros_on(self.g, self.shape)
         out[self.index] = self.g
+        for index, g in rest:  # parts that overlap (or leave gaps): summed, as each was before they met
+            out[index] += g
         return out
+
+
+def _tile_along_one_axis(shape, indexes):
+    """Whether basic indexes, each a tuple of slices with step 1, cut `shape` into blocks along one axis (all the others
+    whole) that cover that axis once, without overlaps: their copies then fill an array exactly."""
+    axis, spans = None, []
+    for index in indexes:
+        if type(index) is not tuple or len(index) > len(shape):
+            return False
+        span = None
+        for d, s in enumerate(index):
+            if type(s) is not slice:
+                return False
+            start, stop, step = s.indices(shape[d])
+            if step != 1:
+                return False
+            if start == 0 and stop == shape[d]:
+                continue
+            if span is not None or (axis is not None and d != axis):
+                return False
+            axis, span = d, (start, max(start, stop))
+        if span is None:  # the whole array: it overlaps the other parts
+            return False
+        spans.append(span)
+    n, end = shape[axis], 0
+    for start, stop in sorted(spans):
+        if start != end:
+            return False
+        end = stop
+    return end == n
 
 
 def _sum_grads(prev, pg, owned):
     """prev + pg: two contributions to one node's gradient. Arrays this backward pass made itself (ids in owned,
     never handed to a backward yet) are added into in place; anything else may be aliased and gets a new array."""
     if type(prev) is PartialGrad:
+        if type(pg) is PartialGrad and pg.shape == prev.shape:  # parts of one array: made dense once, when it is used
+            return prev.plus(pg)
         prev = prev.dense()
         owned.add(id(prev))
     if type(pg) is PartialGrad:
@@ -315,6 +363,8 @@ def _sum_grads(prev, pg, owned):
             prev = _np.array(prev) if isinstance(prev, _np.generic) else prev.copy()
             owned.add(id(prev))
         prev[pg.index] += pg.g
+        for index, g in pg.rest:
+            prev[index] += g
         return prev
     if id(prev) in owned:
         prev += pg

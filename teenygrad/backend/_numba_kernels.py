@@ -260,6 +260,19 @@ def gelu_backward(x, g, approximate="none", cdf=None):
     return out
 
 
+# ---- Linear's bias: y += b over the rows of the GEMM's result ------------------------------------------------------
+@numba.njit(**_exact_select)  # one add per element, rounded as numpy's: no fastmath needed to vectorise it
+def add_bias_rows(y, b):
+    """y[r, :] += b in place (y C-contiguous (rows, cols), b contiguous (cols,)): numpy's broadcast add runs ~2x slower
+    on these rows on the Zen 3 VM (the GPT's (768, 384 / 128 / 512): 79 / 22 / 95 -> 36 / 8 / 46 us warm)."""
+    R, C = y.shape
+    for r in range(R):
+        row = y[r]
+        for c in range(C):
+            row[c] += b[c]
+    return y
+
+
 # ---- LayerNorm over the last axis ---------------------------------------------------------------------------------
 # _jit_nan: a row with a 1e30 overflows its variance to inf; rstd = 0 then gives (x - mean) * 0 = b, one of torch's
 # answers (torch's own depends on the row width: b at 8 or 33 wide, NaN at 7, 16 or 128), where fastmath's no-inf
@@ -811,7 +824,7 @@ def cross_entropy(x, t, ignore_index=-100):
 def cross_entropy_backward(p, t, ignore_index, row_scale):
     """Gradient of sum_i row_scale_i * loss_i w.r.t. the logits (row_scale: a number or one per row)."""
     dx = np.empty_like(p)
-    if np.ndim(row_scale) == 0:
+    if getattr(row_scale, "ndim", 0) == 0:  # np.ndim is a Python function with a dispatcher: ~0.5 us more
         _xent_bwd_uniform(p, _contig(t), ignore_index, p.dtype.type(row_scale), dx)
         return dx
     scale = _contig(np.broadcast_to(np.asarray(row_scale, p.dtype), (p.shape[0],)))

@@ -12,6 +12,7 @@ from ._checks import _t, _same_float
 from .._arrays import half_on_host
 
 _INT64 = np.dtype(np.int64)  # compared with an array's dtype on the hot path (cross-entropy targets)
+_max = np.maximum.reduce  # a.max() without ndarray.max's Python wrapper (_methods._amax): ~1 us a step
 
 
 # ---- losses ---------------------------------------------------------------------------------------
@@ -63,7 +64,7 @@ def cross_entropy(input, target, weight=None, size_average=None, ignore_index=-1
         # takes the checks below, which say what is wrong
         x, t = input._data, target._data
         if (x.ndim == 2 and t.ndim == 1 and x.dtype.kind == "f" and t.dtype == _INT64 and type(t) is type(x)
-                and t.shape[0] == x.shape[0] and t.size and t.view(np.uint64).max() < x.shape[1]):
+                and t.shape[0] == x.shape[0] and t.size and _max(t.view(np.uint64)) < x.shape[1]):
             return N.CrossEntropy.apply(input, target=t, weight=None, ignore_index=ignore_index,
                                         label_smoothing=label_smoothing, reduction=reduction)
     _t(input, "cross_entropy")

@@ -73,7 +73,11 @@ def linear_forward(x, w, b=None):
     """x W^T + b on arrays: Linear's forward, and F.linear's whole work when nothing is recorded."""
     y = _mm(x.reshape(-1, x.shape[-1]) if x.shape[-1] else _rows(x), w.T)  # _rows(x), inlined
     if b is not None:
-        y += b
+        k = fused_for(y, b)
+        if k is not None and y.flags.c_contiguous and b.flags.c_contiguous:
+            k.add_bias_rows(y, b)  # numpy's broadcast y += b: ~2x the kernel's time on the GPT's rows (Zen 3)
+        else:
+            y += b
     return y.reshape(*x.shape[:-1], w.shape[0])
 
 
