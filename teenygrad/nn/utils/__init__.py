@@ -59,7 +59,12 @@ def _total_norm(grads, norm_type, error_if_nonfinite):
     dtype = np.result_type(*[g.dtype for g in grads])
     if norm_type == 2.0 and type(grads[0]) is not np.ndarray:
         return _total_norm_on_device(grads, dtype, error_if_nonfinite)
-    norms = np.array([g.dtype.type(_vector_norm(g.reshape(-1), norm_type)) for g in grads], dtype=dtype)
+    if norm_type == 2.0 and dtype.kind == "f" and dtype.itemsize >= 4 and all(g.dtype == dtype for g in grads):
+        # _vector_norm's vdot per gradient (vdot flattens as reshape(-1) does), without its per-call tests: ~2 us of
+        # Python a gradient, 0.1 ms of a GPT step's 52 (Zen 3 VM)
+        norms = np.array([math.sqrt(float(np.vdot(g, g))) for g in grads], dtype=dtype)
+    else:
+        norms = np.array([g.dtype.type(_vector_norm(g.reshape(-1), norm_type)) for g in grads], dtype=dtype)
     total = _vector_norm(norms, norm_type)
     if error_if_nonfinite and not math.isfinite(total):
         raise RuntimeError(f"clip_grad_norm_: the total norm of order {norm_type} for gradients from `parameters` "
