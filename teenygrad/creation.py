@@ -125,6 +125,8 @@ def empty(*size, dtype=None, device=None, requires_grad=False, **kw):
 
 
 def full(size, fill_value, dtype=None, device=None, requires_grad=False, _overflow_to_inf=False):
+    if isinstance(fill_value, (str, bytes)):  # numpy would parse '1.5'; torch takes numbers only
+        raise TypeError(f"full(): argument 'fill_value' must be Number, not {type(fill_value).__name__}")
     if isinstance(fill_value, Tensor) and fill_value.ndim:  # torch: a number (or a 0-d tensor's)
         raise TypeError(f"full: fill_value must be a number, got a tensor of shape {fill_value.shape}")
     if isinstance(fill_value, Tensor):  # a 0-d tensor: its number, and the dtype that number has (int64 for 3)

@@ -90,11 +90,16 @@ logspace = _accepting("logspace", _logspace)  # torch.logspace, reached through 
 
 
 def var_mean(input, dim=None, unbiased=None, keepdim=False, correction=None):
-    return input.var(dim, unbiased, keepdim, correction), input.mean(dim, keepdim)
+    return _both_named((input.var(dim, unbiased, keepdim, correction), input.mean(dim, keepdim)), "VarMeanBackward0")
 
 
 def std_mean(input, dim=None, unbiased=None, keepdim=False, correction=None):
-    return input.std(dim, unbiased, keepdim, correction), input.mean(dim, keepdim)
+    return _both_named((input.std(dim, unbiased, keepdim, correction), input.mean(dim, keepdim)), "StdMeanBackward0")
+
+
+def _both_named(outs, name):
+    """outs, their graph nodes showing torch's one node's name (print(y) reads grad_fn=<StdMeanBackward0>)"""
+    return tuple(t._named(name) for t in outs)
 
 
 def split(tensor, split_size_or_sections, dim=0):  # torch.split's names, which differ from Tensor.split's

@@ -333,7 +333,7 @@ def vector_norm(x, ord=2, dim=None, keepdim=False, *, dtype=None):
                                "because the operation does not have an identity")
     if dim is None:  # a 0-d x too: its norm is Norm's (|x| for most ords, but 1 for ord 0, NaN's gradient NaN)
         out = x.reshape(-1).norm(ord, 0)
-        return out.reshape((1,) * x.ndim) if keepdim else out
+        return out.reshape((1,) * x.ndim)._named("LinalgVectorNormBackward0") if keepdim else out
     return x.norm(ord, dim, keepdim)
 
 
@@ -363,8 +363,9 @@ def matrix_norm(A, ord="fro", dim=(-2, -1), keepdim=False, *, dtype=None):
     if dtype is not None:
         A = A._cast(to_dtype(dtype))
     M, dims = _to_last_two(A, dim, "linalg.matrix_norm")
-    if ord == "fro":
+    if ord == "fro":  # torch's is a vector norm over the two dims
         out = (M.abs() if M._data.dtype.kind == "c" else M).square().sum((-2, -1)).sqrt()
+        return (_keep(out, dims, A.ndim) if keepdim else out)._named("LinalgVectorNormBackward0")
     elif ord == "nuc":
         out = svdvals(M).sum(-1)
     elif ord in (2, -2):
@@ -375,7 +376,11 @@ def matrix_norm(A, ord="fro", dim=(-2, -1), keepdim=False, *, dtype=None):
         out = _max_or_zero(sums) if ord > 0 else sums.amin(-1)
     else:
         raise RuntimeError(f"linalg.matrix_norm: Order {ord} not supported.")
-    return _keep(out, dims, A.ndim) if keepdim else out
+    if not keepdim:
+        return out
+    # torch's keeps the dims in its amax / amin, and permutes its singular values' result back
+    name = "PermuteBackward0" if ord in (2, -2, "nuc") else out._ctx.name() if out._ctx is not None else None
+    return _keep(out, dims, A.ndim)._named(name)
 
 
 def norm(A, ord=None, dim=None, keepdim=False, *, dtype=None):

@@ -18,6 +18,7 @@ from .tensor_device import device, _CPU, _CUDA, _device_name, _move, _ToDevice, 
 from .tensor_views import _as_view, _add_alias, _weak_append, _is_view_of  # noqa: F401
 
 _gstate = grad_mode._state
+_FLOOR_DIVIDE = "torch::autograd::NotImplemented"  # torch's floor_divide has no derivative (teenygrad's is 0)
 
 
 def _norm_dim(d, ndim, op):
@@ -494,14 +495,16 @@ class Tensor:
         return (self._data.itemsize == 2 and self._data.dtype.kind in "fV"
                 and isinstance(o, (builtins.float, builtins.int)) and not isinstance(o, builtins.bool))
 
-    def _in_float32(self, op, o):
-        return getattr(self._cast(dt.float32), op)(o)._cast(self.dtype)
+    def _in_float32(self, op, o, name):
+        """self.op(o) in float32, rounded once; its node shows torch's one node's name (MulBackward0), as print(y)"""
+        return getattr(self._cast(dt.float32), op)(o)._cast(self.dtype)._named(name)
 
     def _alpha_in_float32(self, op, b, alpha):
         """float16/bfloat16 a + alpha b (or a - alpha b) as torch's kernel: alpha rounded to the dtype, the rest in
         float32, rounded once."""
         alpha = builtins.float(np.asarray(alpha, dtype=self._data.dtype))
-        return getattr(self._cast(dt.float32), op)(b._cast(dt.float32), alpha)._cast(self.dtype)
+        out = getattr(self._cast(dt.float32), op)(b._cast(dt.float32), alpha)._cast(self.dtype)
+        return out._named("AddBackward0" if op == "add" else "SubBackward0")
 
     def add(self, other, alpha=1):
         a, b = self._other(other, "add")
@@ -523,7 +526,7 @@ class Tensor:
 
     def mul(self, other):
         if self._data.itemsize == 2 and self._half_number(other):
-            return self._in_float32("mul", other)
+            return self._in_float32("mul", other, "MulBackward0")
         if type(other) is builtins.float and self._data.dtype.kind == "f" and type(self._data) is np.ndarray:
             return self._mul_float(other)
         a, b = self._other(other, "mul")
@@ -539,7 +542,9 @@ class Tensor:
         if rounding_mode is None and self._data.dtype.kind in "biu" and not isinstance(other, Tensor):
             return self._cast(dt._default_float).div(other)  # int / number: in float, the number unwrapped
         if self._data.itemsize == 2 and self._half_number(other):
-            return self._cast(dt.float32).div(other, rounding_mode)._cast(self.dtype)
+            if rounding_mode is None:
+                return self._in_float32("div", other, "DivBackward0")
+            return self._cast(dt.float32).div(other, rounding_mode)._cast(self.dtype)._named("DivBackward2")
         a, b = self._other(other, "div")
         if rounding_mode is not None:
             if rounding_mode not in ("floor", "trunc"):
@@ -551,7 +556,8 @@ class Tensor:
                 raise RuntimeError(f"div: ZeroDivisionError: integer division by zero ({a.dtype} tensors of shapes "
                                         f"{a.shape} and {b.shape})")
             with np.errstate(divide="ignore", invalid="ignore"):
-                return E.Piecewise.apply(a, b, fn=np.floor_divide if rounding_mode == "floor" else E.trunc_divide)
+                return E.Piecewise.apply(a, b, fn=np.floor_divide if rounding_mode == "floor"
+                                         else E.trunc_divide)._named("DivBackward2")
         if a.dtype.kind not in "fc" and not dt.is_floating(a.dtype):  # true division of integers: the default float
             a, b = self._float_pair(other, "div")
         return E.Div.apply(a, b)
@@ -623,7 +629,7 @@ class Tensor:
                 return E.MulScalar.apply(self, s=o)
             return Tensor._wrap(a * o)
         if a.itemsize == 2 and self._half_number(o):
-            return self._in_float32("__rmul__", o)
+            return self._in_float32("__rmul__", o, "MulBackward0")
         a, b = self._other(o, "mul")
         return E.Mul.apply(a, b)  # x * number, as torch (multiplication commutes)
 
@@ -645,11 +651,11 @@ class Tensor:
         return a.div(b)
 
     def __floordiv__(self, o):
-        return self.div(o, rounding_mode="floor")
+        return self.div(o, rounding_mode="floor")._named(_FLOOR_DIVIDE)
 
     def __rfloordiv__(self, o):
         b, a = self._other(o, "floordiv")
-        return a.div(b, rounding_mode="floor")
+        return a.div(b, rounding_mode="floor")._named(_FLOOR_DIVIDE)
 
     def __mod__(self, o):
         a, b = self._other(o, "remainder")

@@ -50,6 +50,8 @@ def _as_array(data, dtype):
         _check_big_ints(given, dtype)  # (ints past 2 ** 64 or below -2 ** 63 give an object array)
     elif a.dtype.kind in "SU":  # numpy would parse '1.5' as a number and take any string as True; torch refuses text
         x = a.ravel()[0].item()
+        if _text_first(given):  # torch's shape walk takes the str for one more dimension: ValueError, as torch
+            raise ValueError(f"tensor: too many dimensions 'str': can't build a tensor from text data ({x!r})")
         raise TypeError(f"tensor: can't build a tensor from text data ({type(x).__name__} {x!r})")
     if dtype is not None and dtype.kind != "c" and (a.dtype.kind == "c" or typed):  # numbers torch refuses
         for x in (_flat(given) if isinstance(given, (list, tuple)) else (given,)):
@@ -78,6 +80,16 @@ def _as_array(data, dtype):
     elif a.dtype.kind == "c" and dtype.kind not in "cb":  # imaginary parts checked 0 above (numpy would warn)
         a = a.real
     return a.astype(dtype, copy=False)
+
+
+def _text_first(data):
+    """whether a str stands first in a list (or first in its first list, ...): torch reads the shape down the first
+    elements and raises ValueError there (['a']); text met later, or alone, is a TypeError ([1, 'a'], 'a')"""
+    while isinstance(data, (list, tuple)) and len(data):
+        data = data[0]
+        if isinstance(data, str):
+            return True
+    return False
 
 
 def _array_as(a, dtype):
@@ -281,7 +293,7 @@ def __repr__(self):
             suffixes.append(f"dtype={_dtype_name(self.dtype)}")
         body = P.format_array(a, len("tensor("))
     if self._ctx is not None:
-        suffixes.append(f"grad_fn=<{self._ctx.name()}>")
+        suffixes.append(f"grad_fn=<{self._ctx.name().rpartition('::')[2]}>")  # torch::autograd::NotImplemented
     elif self.requires_grad:
         suffixes.append("requires_grad=True")
     return P.with_suffixes("tensor(" + body, suffixes, len("tensor("))

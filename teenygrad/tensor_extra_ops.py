@@ -396,7 +396,8 @@ def put(self, index, source, accumulate=False):
     if bad.size:
         raise IndexError(f"put: index {bad[0]} is out of range for a tensor of {n} elements")
     flat = Tensor._wrap(on_device_of(self._data, np.where(idx < 0, idx + n, idx)))
-    return self.reshape(-1).index_put((flat,), source.reshape(-1), accumulate).reshape(self.shape)
+    out = self.reshape(-1).index_put((flat,), source.reshape(-1), accumulate).reshape(self.shape)
+    return out._named("PutBackward0")
 
 
 @_method

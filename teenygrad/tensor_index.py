@@ -355,15 +355,17 @@ def index_add_(self, dim, index, source, alpha=1):
 
 @_method
 def index_fill(self, dim, index, value):
+    name = "IndexFillBackward1" if isinstance(value, Tensor) else "IndexFillBackward0"  # torch's, by value's type
     if self.ndim == 0:  # as one element (an empty index fills nothing)
         _norm_dim(dim, 0, "index_fill")
-        return self.reshape(1).index_fill(0, index, value).reshape(())
+        return self.reshape(1).index_fill(0, index, value).reshape(())._named(name)
     d, ix = _along_dim(self, dim, index, "index_fill", negative_ok=True)
     if not isinstance(value, Tensor):
         value = _fill_value(value, self._data.dtype, "index_fill")
     mask = xp_of(ix).zeros(self.shape[d] if self.ndim else 1, np.bool_)  # on ix's device
     mask[ix.reshape(-1)] = True
-    return self.masked_fill(Tensor._wrap(mask.reshape([-1 if i == d else 1 for i in range(self.ndim)])), value)
+    out = self.masked_fill(Tensor._wrap(mask.reshape([-1 if i == d else 1 for i in range(self.ndim)])), value)
+    return out._named(name)
 
 
 @_method
@@ -394,12 +396,13 @@ def index_copy(self, dim, index, source):
         raise RuntimeError(f"index_copy: self ({self.dtype}) and source ({source.dtype}) must have the same dtype")
     d, ix = _along_dim(self, dim, index, "index_copy", negative_ok=False)
     if (self.ndim == 0 or source.ndim == 0) and self.ndim <= 1 and source.ndim <= 1:  # slices of one element each
-        return self.reshape(-1).index_copy(0, index.reshape(-1), source.reshape(-1)).reshape(self.shape)
+        out = self.reshape(-1).index_copy(0, index.reshape(-1), source.reshape(-1)).reshape(self.shape)
+        return out._named("IndexCopyBackward0")
     if (source.ndim != self.ndim or ix.size != source.shape[d]
             or source.shape[:d] + source.shape[d + 1:] != self.shape[:d] + self.shape[d + 1:]):
         raise RuntimeError(f"index_copy: source of shape {source.shape} doesn't match index of length {ix.size} "
                            f"along dim {d} of shape {self.shape}")
-    return self.scatter(d, _broadcast_index(ix, source.shape), source)
+    return self.scatter(d, _broadcast_index(ix, source.shape), source)._named("IndexCopyBackward0")
 
 
 @_method
@@ -461,7 +464,7 @@ def take(self, index):
     if ix.size and (ix.min() < -n or ix.max() >= n):
         bad = int(ix.max()) if ix.max() >= n else int(ix.min())
         raise IndexError(f"take: index {bad} is out of range for a tensor of {n} elements (shape {self.shape})")
-    return self.reshape(-1)[index]
+    return self.reshape(-1)[index]._named("TakeBackward0")
 
 
 @_method
@@ -596,7 +599,7 @@ Tensor.argwhere = lambda self: self.nonzero()
 def masked_select(self, mask):
     m, shape = _bool_mask(self, mask, "masked_select")
     x = self.expand(shape) if shape != self.shape else self
-    return x[Tensor._wrap(np.broadcast_to(m, shape))]
+    return x[Tensor._wrap(np.broadcast_to(m, shape))]._named("MaskedSelectBackward0")
 
 
 @_method
@@ -629,4 +632,5 @@ _aminmax_t = return_types.make("aminmax", ["min", "max"])
 
 @_method
 def aminmax(self, dim=None, keepdim=False):
-    return _aminmax_t(self.amin(dim, keepdim), self.amax(dim, keepdim))
+    name = "AminmaxBackward0"  # torch's one node for both, as print(y) shows it
+    return _aminmax_t(self.amin(dim, keepdim)._named(name), self.amax(dim, keepdim)._named(name))

@@ -44,7 +44,10 @@ def _inplace(self, result, op):
             # nn.modules' _Elementwise still does) is taken without the stamp, which that op would otherwise refuse on
             _bump(self)
         if _view_base(result) is not None:  # a view of a tensor made inside the op (put_ reshapes index_put's
-            result = result.clone()         # result back): self takes a node of its own, not a view of that one
+            named = result._ctx.__dict__.get("torch_name") if result._ctx is not None else None  # result back):
+            result = result.clone()         # self takes a node of its own, not a view of that one, and its name
+            if named is not None:
+                result._named(named)
         if view_base is not None:
             return _write_through(self, result, op)
         if self._ctx is not None:

@@ -157,12 +157,12 @@ def dist(input, other, p=2):
 
 def deg2rad(input):
     x = input if input.is_floating_point() else input.to(dt._default_float)
-    return x * (math.pi / 180.0)
+    return (x * (math.pi / 180.0))._named("Deg2RadBackward0")
 
 
 def rad2deg(input):
     x = input if input.is_floating_point() else input.to(dt._default_float)
-    return x * (180.0 / math.pi)
+    return (x * (180.0 / math.pi))._named("Rad2DegBackward0")
 
 
 def logaddexp2(input, other):
@@ -178,7 +178,7 @@ def logaddexp2(input, other):
     work = np.dtype(np.float32) if rt.itemsize < 4 else rt
     ln2 = math.log(2.0)
     out = (input._cast(work) * ln2).logaddexp(other._cast(work) * ln2) * (1.0 / ln2)
-    return out if work == rt else out._cast(rt)
+    return (out if work == rt else out._cast(rt))._named("Logaddexp2Backward0")
 
 
 def is_nonzero(input):

@@ -205,7 +205,8 @@ def cdist(x1, x2, p=2.0, compute_mode="use_mm_for_euclid_dist_if_necessary"):
             return EuclidDist.apply(x1, x2)
     if p == 1 and _l1_kernels(x1._data, x2._data) is not None:
         return L1Dist.apply(x1, x2)
-    return pnorm_last(DistAbs.apply(x1.unsqueeze(-2) - x2.unsqueeze(-3)), p)  # (..., P, R, M) -> (..., P, R)
+    d = DistAbs.apply(x1.unsqueeze(-2) - x2.unsqueeze(-3))  # (..., P, R, M) -> (..., P, R)
+    return pnorm_last(d, p)._named("CdistBackward0")  # torch's one node, as print(y) shows it
 
 
 class DistAbs(Abs):
@@ -355,7 +356,7 @@ def block_diag(*tensors):
                  zeros(h, width - left - w, dtype=out_dtype, device=b.device)]
         rows.append(cat(parts, 1))
         left += w
-    return cat(rows, 0)
+    return cat(rows, 0)._named("BlockDiagBackward0")
 
 
 # ---------------------------------------------------------------- tests and counts (no gradient)

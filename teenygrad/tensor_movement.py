@@ -345,12 +345,14 @@ def rot90(self, k=1, dims=(0, 1)):
         raise RuntimeError(f"rot90: expected rotation dims to be different, got {tuple(dims)}")
     k %= 4
     if k == 1:
-        return self.flip(d1).transpose(d0, d1)
-    if k == 2:
-        return self.flip(d0, d1)
-    if k == 3:
-        return self.flip(d0).transpose(d0, d1)
-    return self.clone()
+        out = self.flip(d1).transpose(d0, d1)
+    elif k == 2:
+        out = self.flip(d0, d1)
+    elif k == 3:
+        out = self.flip(d0).transpose(d0, d1)
+    else:
+        out = self.clone()
+    return out._named("Rot90Backward0")  # torch's one node, as print(y) shows it
 
 
 @_method

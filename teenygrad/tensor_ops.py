@@ -281,7 +281,10 @@ def logaddexp(self, other):
     NaN) gives a + log 2, as torch's"""
     if not isinstance(other, Tensor):
         raise _not_tensor("logaddexp", other)
-    a, b = self._other(other, "logaddexp")
+    return _logaddexp(*self._other(other, "logaddexp"))._named("LogaddexpBackward0")  # torch's one node
+
+
+def _logaddexp(a, b):
     if a._data.dtype.kind == "c":  # torch's complex helper: the operand with the larger real part first (b on a
         first = a.real > b.real    # tie), and its special cases: both real parts -inf give b, both +inf
         m, n = where(first, a, b), where(first, b, a)  # log(e^a + e^b), a NaN anywhere NaN
@@ -333,7 +336,7 @@ def lerp(self, end, weight):
 def frac(self):
     if not dt.is_floating(self._data.dtype):
         raise NotImplementedError(f"frac: not implemented for {self.dtype} tensors (floating point only)")
-    return self - self.trunc()
+    return (self - self.trunc())._named("FracBackward0")
 
 
 @_method
@@ -417,7 +420,7 @@ def clamp_max(self, max):
 
 Tensor.negative, Tensor.true_divide, Tensor.subtract, Tensor.multiply = (Tensor.neg, Tensor.div, Tensor.sub,
                                                                          Tensor.mul)
-Tensor.floor_divide = lambda self, other: self.div(other, rounding_mode="floor")
+Tensor.floor_divide = lambda self, other: self.__floordiv__(other)  # torch's keyword is other
 # addcmul_, addcdiv_ and lerp_ have their own no-graph paths in tensor_inplace_math.py
 for _name in ["floor", "ceil", "trunc", "round", "sign", "square", "fmod", "clamp_min", "clamp_max", "log1p",
               "expm1", "sin", "cos", "rsqrt", "frac", "silu"]:

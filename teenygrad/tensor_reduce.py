@@ -334,6 +334,9 @@ def count_nonzero(self, dim=None):
         np.count_nonzero(self._data, axis=_dims(self, dim, None, "count_nonzero")), dtype=np.int64))
 
 
+_VECTOR_NORM = "LinalgVectorNormBackward0"
+
+
 @_method
 def norm(self, p="fro", dim=None, keepdim=False):
     if keepdim is not False and keepdim is not True:
@@ -342,24 +345,27 @@ def norm(self, p="fro", dim=None, keepdim=False):
         if isinstance(dim, (tuple, list)) and len(dim) > 2:  # torch hands 'fro' over dims to matrix_norm
             raise RuntimeError(f"norm: p='fro' takes at most 2 dims (a matrix norm), got dim={tuple(dim)}")
         p = 2
+    if p == "nuc":  # torch hands it to matrix_norm, over every dim when none is given
+        from .linalg import matrix_norm
+        return matrix_norm(self, "nuc", tuple(range(self.ndim)) if dim is None else dim, keepdim)
     if not isinstance(p, (builtins.int, builtins.float)) or isinstance(p, builtins.bool):
-        raise RuntimeError(f"norm: p must be a number or 'fro', got {p!r}")
+        raise RuntimeError(f"norm: p must be a number, 'fro' or 'nuc', got {p!r}")
     if not dt.is_floating(self.dtype):
         if self._data.dtype.kind == "c":  # torch: the norm of |z|, real
             return self.abs().norm(p, dim, keepdim)
         raise RuntimeError(f"norm: expected a floating point tensor as input, got {self.dtype}")
-    if p == 1:
-        return self.abs().sum(dim, keepdim)
+    if p == 1:  # the others named as torch's one node (its linalg_vector_norm), as print(y) shows it
+        return self.abs().sum(dim, keepdim)._named(_VECTOR_NORM)
     if p == float("inf") or p == float("-inf"):  # torch's inf-norm gradient shares among NaNs too
         if self.numel() == 0 and any(self.shape[a] == 0 for a in _dims(self, dim, None, "norm")):
             raise RuntimeError(f"norm: cannot compute the {p} norm over an empty dim of a tensor of shape "
                                f"{self.shape}")
-        return _amax_amin(self.abs(), dim, keepdim, "amax" if p > 0 else "amin", nan_ties=True)
+        return _amax_amin(self.abs(), dim, keepdim, "amax" if p > 0 else "amin", nan_ties=True)._named(_VECTOR_NORM)
     if p == 0:  # the number of nonzeros; as in torch, a graph whose gradient is zero (Piecewise: dx = 0)
         n = (self != 0).sum(dim, keepdim)._cast(self._float_operand().dtype)
-        return E.Piecewise.apply(self, fn=lambda x: n._data) if self._requires_grad else n
+        return E.Piecewise.apply(self, fn=lambda x: n._data)._named(_VECTOR_NORM) if self._requires_grad else n
     if _narrow(self):
-        return _via_float32(self, "norm", p, dim, keepdim)
+        return _via_float32(self, "norm", p, dim, keepdim)._named(_VECTOR_NORM)
     return R.Norm.apply(self, axis=_dims(self, dim, None, "norm"), p=p, keepdim=keepdim)
 
 

@@ -115,7 +115,8 @@ def pdist(input, p=2):
     if p < 0:
         raise RuntimeError(f"pdist: only supports non-negative p values, got {p}")
     i, j = (Tensor._from_data(k, device=input.device) for k in np.triu_indices(input.shape[0], 1))
-    return pnorm_last(DistAbs.apply(input.index_select(0, i) - input.index_select(0, j)), p)
+    d = DistAbs.apply(input.index_select(0, i) - input.index_select(0, j))
+    return pnorm_last(d, p)._named("PdistBackward0")  # torch's one node, as print(y) shows it
 
 
 # ---- gradient ---------------------------------------------------------------------------------------

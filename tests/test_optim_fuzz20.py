@@ -409,7 +409,6 @@ def _schedule(L, c):
 
 def _assert_scheduler_states(s_t, s_g):
     sd_t, sd_g = s_t.state_dict(), s_g.state_dict()
-    sd_t.pop("_get_lr_called_within_step", None)  # torch's flag for its get_lr() warning
     assert sorted(sd_t) == sorted(sd_g)
     for key, a in sd_t.items():
         b = sd_g[key]

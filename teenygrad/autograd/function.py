@@ -1,8 +1,10 @@
 """Function: one differentiable op. The graph is made of Function instances (ctx) hanging off their
 output tensors; backward walks it in reverse topological order without recursion."""
+import math as _math
 import numpy as _np
 from . import grad_mode
-from .hooks import run_hooks, run_post_accumulate_hooks, hook_state, run_node_prehooks, run_node_posthooks, reach
+from .hooks import (run_hooks, run_post_accumulate_hooks, hook_state, run_node_prehooks, run_node_posthooks, reach,
+                    leaf_ranks)
 from .._arrays import c_copy, dense_order, xp_of, zeros_on
 
 _state = grad_mode._state
@@ -48,7 +50,7 @@ class Function:
         return node_name(self)
 
     def __repr__(self):
-        return f"<{self.name()} object at {id(self):#x}>"
+        return f"<{self.name().rpartition('::')[2]} object at {id(self):#x}>"
 
     @property
     def next_functions(self):
@@ -533,6 +535,7 @@ def run_backward(root, grad, retain_graph=False, capture=None):
     order = _backward_order(root._ctx)
     if capture is not None:
         order, live = _prune(order, capture)
+    ranks = leaf_ranks(root._ctx) if hook_state["leaf"] and capture is None else None  # torch's leaf hook order
     for node in order:
         g = grads.pop(node, None)
         if g is None:
@@ -604,7 +607,8 @@ def run_backward(root, grad, retain_graph=False, capture=None):
             if k in capture:
                 capture[k] = _leaf_grad(t, g)
     elif hook_state["leaf"]:  # some leaf has hooks: run them on its summed gradient before it is stored, and after
-        for t, g in leaves.values():
+        last = (_math.inf, 0)  # (a hook registered during this backward: no ranks, the order they came in)
+        for t, g in sorted(leaves.values(), key=lambda e: ranks.get(id(e[0]), last)) if ranks else leaves.values():
             _accumulate_into_grad(t, _leaf_grad(t, g), stored)
             _after_accumulate(t)
     else:

@@ -9,10 +9,11 @@ graph: d/dx of `g * y` reaches y's node, and from there x. Ops without a backwar
 
 As in torch, create_graph keeps the graph (nothing is freed), a leaf's .grad becomes a Tensor with a grad_fn, and
 gradients arriving at a leaf that already has one are added out of place."""
+import math
 from . import grad_mode
 from .function import (Function, _FREED, check_nan, _check_unwritten, _prune, _topo_order, _unpack_saved,
                        _drop_unpacked, current_pass)
-from .hooks import hook_state, checked_hook_result, run_node_prehooks, run_node_posthooks, reach
+from .hooks import hook_state, checked_hook_result, run_node_prehooks, run_node_posthooks, reach, leaf_ranks
 
 _state = grad_mode._state
 
@@ -59,6 +60,7 @@ def _run(root, grad, capture):
     order = reversed(_topo_order(root._ctx))
     if capture is not None:
         order, live = _prune(order, capture)
+    ranks = leaf_ranks(root._ctx) if hook_state["leaf"] and capture is None else None  # torch's leaf hook order
     for node in order:
         g = grads.pop(node, None)
         if g is None:
@@ -101,6 +103,9 @@ def _run(root, grad, capture):
                 k = id(p)
                 prev = leaves.get(k)
                 leaves[k] = (p, pg) if prev is None else (p, prev[1] + pg)
+    if ranks:
+        last = (math.inf, 0)
+        leaves = dict(sorted(leaves.items(), key=lambda e: ranks.get(e[0], last)))
     for k, (t, g) in leaves.items():
         if capture is not None:
             if k in capture:

@@ -220,6 +220,60 @@ def reach(root, capture):
     return nodes, leaves if capture is None else {k for k in leaves if k in capture}
 
 
+def leaf_ranks(root):
+    """{id(leaf): rank}, the order in which torch's engine completes the leaves' gradients and so runs their hooks
+    (run_backward stores them in it once any leaf has a hook). Its CPU queue runs the newest node first (by sequence
+    number), a leaf's AccumulateGrad as soon as the last node using the leaf has run, and a node's leaves in its
+    next_functions order (a Linear's weight, which torch reaches through a transpose node, after its bias: bias,
+    weight, then the layer below). teenygrad's nodes carry no sequence number: a DFS that takes each node's later
+    inputs first stands in for it (in a * b, b was made later, as a rule)."""
+    Function, torch_slots = _graph_helpers()
+    order, seen = [], set()
+    stack = [(root, False)]
+    push, pop = stack.append, stack.pop
+    while stack:
+        node, done = pop()
+        if done:
+            order.append(node)
+            continue
+        if node in seen:
+            continue
+        seen.add(node)
+        push((node, True))
+        for p in reversed(node.parents or ()):
+            if isinstance(p, Function) and p not in seen:
+                push((p, False))
+    ranks = {}
+    for i in range(len(order) - 1, -1, -1):
+        node = order[i]
+        parents = node.parents or ()
+        for p in parents:
+            if not isinstance(p, Function) and p._requires_grad:
+                break
+        else:
+            continue  # no leaf that takes a gradient here
+        slots = torch_slots(node)
+        if slots is not None and max((k for k in slots if k is not None), default=-1) < len(parents):
+            parents = [parents[k] for k in slots if k is not None]  # (a graph-backward node has its own inputs)
+        rank = len(order) - i
+        for j, p in enumerate(parents):
+            if not isinstance(p, Function) and p._requires_grad:
+                ranks[id(p)] = (rank, j)  # a later user of the leaf overrides: its gradient is complete there
+    return ranks
+
+
+def _graph_helpers():
+    """(Function, torch_slots), imported once: hooks is imported by function.py"""
+    if not _GRAPH:
+        from .function import Function
+        from .torch_names import torch_slots
+        _GRAPH.extend((Function, torch_slots))
+    return _GRAPH
+
+
+_GRAPH = []
+
+
 def register_post_accumulate_grad_hook(t, fn):
     """hook(t) runs once backward has accumulated leaf t's gradient into t.grad (run_backward; not for autograd.grad,
     which stores no .grad). Shares the leaf-hook flag: until a leaf has a hook, backward looks for none."""

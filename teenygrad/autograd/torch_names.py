@@ -183,6 +183,7 @@ _TORCH_NAMES = {
     "Pinv": "LinalgPinv", "MatrixExp": "LinalgMatrixExp", "Einsum": "Bmm",
     "ScaledDotProductAttention": "ScaledDotProductFlashAttentionForCpu", "MedianAll": "Median", "NanSum": "Nansum",
     "Log1p": "Log1P", "I1": "SpecialI1", "I0e": "SpecialI0E", "I1e": "SpecialI1E", "Xlog1py": "SpecialXlog1Py",
+    "EuclidDist": "View", "L1Dist": "Cdist",  # cdist: torch's mm form ends in a view
     "RMSNorm": "Mul",  # torch's CPU rms_norm is a composite that ends in its weight (or rsqrt) product
 }
 

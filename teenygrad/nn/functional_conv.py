@@ -368,7 +368,17 @@ def _adaptive_avg_pool(op, nd, input, output_size):
         a = Tensor._wrap(on_device_of(input._data, _adaptive_matrix(n, o, input.dtype).astype(input.dtype)))
         dim = i - nd  # the spatial dim this matrix averages over, taken to the end for the GEMM and back
         y = y @ a.T if dim == -1 else (y.transpose(dim, -1) @ a.T).transpose(dim, -1)
-    return y
+    return y._named(_adaptive_name("AdaptiveAvgPool", nd, sizes))
+
+
+def _adaptive_name(op, nd, sizes):
+    """torch's grad_fn name for an adaptive pool's output: its 1-D pools squeeze a 2-D one's result, and its 2-D and
+    3-D averages to one element are a mean"""
+    if nd == 1:
+        return "SqueezeBackward1"
+    if op == "AdaptiveAvgPool" and all(s == 1 for s in sizes):
+        return "MeanBackward1"
+    return f"{op}{nd}DBackward0"
 
 
 def adaptive_avg_pool1d(input, output_size):
@@ -415,9 +425,11 @@ def _adaptive_max_pool(op, nd, input, output_size, return_indices):
     sizes = _adaptive_sizes(op, nd, input, output_size)
     _same_float(op, input)
     S = input.shape[-nd:]
+    name = _adaptive_name("AdaptiveMaxPool", nd, sizes)
     if all(o and n % o == 0 for n, o in zip(S, sizes)):  # equal windows side by side: a plain max pool (kernels)
         k = tuple(n // o for n, o in zip(S, sizes))
-        return _max_pool(op, nd, input, k, k, 0, 1, False, return_indices)
+        out = _max_pool(op, nd, input, k, k, 0, 1, False, return_indices)
+        return (out[0]._named(name), out[1]) if return_indices else out._named(name)
     flat = np.zeros((1,) * (2 * nd), np.int64)  # (*out, *taps): the flat input position of each window tap
     for i, (n, o) in enumerate(zip(S, sizes)):
         taps = _adaptive_taps(n, o)
@@ -433,7 +445,7 @@ def _adaptive_max_pool(op, nd, input, output_size, return_indices):
     if nan.any():  # torch's max keeps the last NaN of a window
         arg = xp.where(nan.any(-1), nan.shape[-1] - 1 - nan[..., ::-1].argmax(-1), arg)
     idx_t = Tensor._wrap(xp.take_along_axis(xp.broadcast_to(flat, vals.shape), arg[..., None], -1)[..., 0])
-    y = input.flatten(-nd).gather(-1, idx_t.flatten(-nd)).reshape(lead + sizes)
+    y = input.flatten(-nd).gather(-1, idx_t.flatten(-nd)).reshape(lead + sizes)._named(name)
     return (y, idx_t) if return_indices else y
 
 

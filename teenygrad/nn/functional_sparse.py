@@ -103,7 +103,7 @@ def embedding_bag(input, weight, offsets=None, max_norm=None, norm_type=2, scale
     counts = np.bincount(ids, minlength=v) if scale_grad_by_freq else None  # over every id, as torch counts
     keep = np.flatnonzero(ids != padding_idx) if padding_idx is not None else np.arange(ids.size)
     ids, bag = ids[keep], bag[keep]
-    out = _embedding_bag(weight, ids, bag, b, mode, counts, per_sample_weights, keep)
+    out = _embedding_bag(weight, ids, bag, b, mode, counts, per_sample_weights, keep)._named("EmbeddingBagBackward0")
     if sparse:  # the rows its backward reaches, for optim.SparseAdam
         record_sparse_rows(weight, out, ids, None)
     return out

@@ -357,6 +357,12 @@ def instance_norm(input, running_mean=None, running_var=None, weight=None, bias=
     """Normalise each (sample, channel) over its spatial positions, then the per-channel affine. With
     use_input_stats the running buffers (if given) move by momentum towards the batch's mean of the instance
     statistics (unbiased variance); without, the running statistics normalise instead."""
+    # torch's is a batch norm of the (1, N * C, ...) view, viewed back: print(y) shows ViewBackward0
+    return _instance_norm(input, running_mean, running_var, weight, bias, use_input_stats, momentum,
+                          eps)._named("ViewBackward0")
+
+
+def _instance_norm(input, running_mean, running_var, weight, bias, use_input_stats, momentum, eps):
     _t(input, "instance_norm")
     if input.ndim < 2:
         raise ValueError(f"instance_norm: expected at least 2-D input (N, C, ...), got shape {input.shape}")
@@ -372,8 +378,8 @@ def instance_norm(input, running_mean=None, running_var=None, weight=None, bias=
     if _mixed_norm("instance_norm", input, weight, bias) or (
             input.dtype.itemsize == 2 and any(r.dtype != input.dtype for r in stats)):
         # float16 / bfloat16 with float32 parameters or statistics: in float32, rounded once, as torch
-        return instance_norm(input.float(), running_mean, running_var, weight, bias, use_input_stats, momentum,
-                             eps).to(input.dtype)
+        return _instance_norm(input.float(), running_mean, running_var, weight, bias, use_input_stats, momentum,
+                              eps).to(input.dtype)
     shape = (1, Cn) + (1,) * (input.ndim - 2)
     if not use_input_stats:
         if running_mean is None or running_var is None:

@@ -3,7 +3,8 @@ and momentum (or Adam's beta1) the opposite way. Re-exported from lr_scheduler, 
 import math
 import types
 from .optimizer import Optimizer
-from .lr_scheduler import LRScheduler, _per_group, _set_group_value, _check_momentum, _start_momentum
+from .lr_scheduler import (LRScheduler, _warn_get_lr_called_within_step, _per_group, _set_group_value,
+                           _check_momentum, _start_momentum)
 
 
 class CyclicLR(LRScheduler):
@@ -70,6 +71,7 @@ class CyclicLR(LRScheduler):
         return self._scale_fn_custom(x) if self._scale_fn_custom is not None else self._scale_fn_ref(x)
 
     def get_lr(self):
+        _warn_get_lr_called_within_step(self)
         cycle = math.floor(1 + self.last_epoch / self.total_size)
         x = 1.0 + self.last_epoch / self.total_size - cycle
         if x <= self.step_ratio:

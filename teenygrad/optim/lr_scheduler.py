@@ -39,6 +39,7 @@ class LRScheduler:
     """step() advances last_epoch and writes get_lr() into each param group's 'lr'. Construction performs the
     first step (last_epoch -1 -> 0) and records each group's 'initial_lr'."""
     _is_initial = False  # True only during the constructor's step: some recursive forms must not move then
+    _get_lr_called_within_step = False  # True while step() computes the rates (torch's flag, in its state_dict)
 
     def __init__(self, optimizer, last_epoch=-1):
         if not isinstance(optimizer, Optimizer):
@@ -86,11 +87,19 @@ class LRScheduler:
     def _update_lr(self, epoch=None):
         if epoch is None:
             self.last_epoch += 1
-            values = self.get_lr()
+            get = self.get_lr
         else:  # jumping to an epoch: torch uses the closed form where the schedule has one
             self.last_epoch = epoch
-            values = self._get_closed_form_lr() if hasattr(self, "_get_closed_form_lr") else self.get_lr()
-        self._write_lrs(values)
+            get = getattr(self, "_get_closed_form_lr", self.get_lr)
+        self._write_lrs(self._within_step(get))
+
+    def _within_step(self, get):
+        """get(), flagged as called by step (torch's _enable_get_lr_call): get_lr called by a user warns"""
+        self._get_lr_called_within_step = True
+        try:
+            return get()
+        finally:
+            self._get_lr_called_within_step = False
 
     def _write_lrs(self, values):
         values, groups = list(values), self.optimizer.param_groups
@@ -110,6 +119,13 @@ class LRScheduler:
 
     def load_state_dict(self, state_dict):
         self.__dict__.update(state_dict)
+
+
+def _warn_get_lr_called_within_step(scheduler):
+    """get_lr() called by a user (not by step): in the recursive forms it computes the next step's rate"""
+    if not scheduler._get_lr_called_within_step:
+        warnings.warn("To get the last learning rate computed by the scheduler, please use `get_last_lr()`.",
+                      UserWarning, stacklevel=3)
 
 
 def _warn_epoch_argument():
@@ -151,6 +167,7 @@ class LambdaLR(LRScheduler):
                 fn.__dict__.update(saved)
 
     def get_lr(self):
+        _warn_get_lr_called_within_step(self)
         return [base_lr * fn(self.last_epoch) for fn, base_lr in zip(self.lr_lambdas, self.base_lrs)]
 
 
@@ -158,6 +175,7 @@ class MultiplicativeLR(LambdaLR):
     """lr = lr * lr_lambda(epoch) at each step after the first (the factors compound)."""
 
     def get_lr(self):
+        _warn_get_lr_called_within_step(self)
         if self._is_initial:  # not `last_epoch > 0`: resuming (last_epoch=k) must not apply a factor at build
             return self._group_lrs()
         return [lr * fn(self.last_epoch) for fn, lr in zip(self.lr_lambdas, self._group_lrs())]
@@ -172,6 +190,7 @@ class StepLR(LRScheduler):
         super().__init__(optimizer, last_epoch)
 
     def get_lr(self):
+        _warn_get_lr_called_within_step(self)
         if self.last_epoch == 0 or self.last_epoch % self.step_size != 0:
             return self._group_lrs()
         return [lr * self.gamma for lr in self._group_lrs()]
@@ -189,6 +208,7 @@ class MultiStepLR(LRScheduler):
         super().__init__(optimizer, last_epoch)
 
     def get_lr(self):
+        _warn_get_lr_called_within_step(self)
         if self.last_epoch not in self.milestones:
             return self._group_lrs()
         return [lr * self.gamma ** self.milestones[self.last_epoch] for lr in self._group_lrs()]
@@ -211,6 +231,7 @@ class ExponentialLR(LRScheduler):
         super().__init__(optimizer, last_epoch)
 
     def get_lr(self):
+        _warn_get_lr_called_within_step(self)
         if self._is_initial:
             return self._group_lrs()
         return [lr * self.gamma for lr in self._group_lrs()]
@@ -233,6 +254,7 @@ class LinearLR(LRScheduler):
         super().__init__(optimizer, last_epoch)
 
     def get_lr(self):
+        _warn_get_lr_called_within_step(self)
         if self.last_epoch == 0:
             return [lr * self.start_factor for lr in self._group_lrs()]
         if self._is_initial or self.last_epoch > self.total_iters:
@@ -257,6 +279,7 @@ class ConstantLR(LRScheduler):
         super().__init__(optimizer, last_epoch)
 
     def get_lr(self):
+        _warn_get_lr_called_within_step(self)
         if self.last_epoch == 0:
             return [lr * self.factor for lr in self._group_lrs()]
         if self.last_epoch != self.total_iters:
@@ -278,6 +301,7 @@ class CosineAnnealingLR(LRScheduler):
         super().__init__(optimizer, last_epoch)
 
     def get_lr(self):
+        _warn_get_lr_called_within_step(self)
         e, T, lo = self.last_epoch, self.T_max, self.eta_min
         if self._is_initial:
             return self._group_lrs()
@@ -303,6 +327,7 @@ class PolynomialLR(LRScheduler):
         super().__init__(optimizer, last_epoch)
 
     def get_lr(self):
+        _warn_get_lr_called_within_step(self)
         if self._is_initial or self.last_epoch > self.total_iters:
             return self._group_lrs()
         e, n = self.last_epoch, self.total_iters
@@ -331,6 +356,7 @@ class CosineAnnealingWarmRestarts(LRScheduler):
         super().__init__(optimizer, last_epoch)
 
     def get_lr(self):
+        _warn_get_lr_called_within_step(self)
         return [self.eta_min + (base_lr - self.eta_min) * (1 + math.cos(math.pi * self.T_cur / self.T_i)) / 2
                 for base_lr in self.base_lrs]
 
@@ -356,7 +382,7 @@ class CosineAnnealingWarmRestarts(LRScheduler):
             self.T_i = self.T_0
             self.T_cur = epoch
         self.last_epoch = math.floor(epoch)
-        self._write_lrs(self.get_lr())
+        self._write_lrs(self._within_step(self.get_lr))
 
 
 class _ComposedScheduler(LRScheduler):
@@ -533,6 +559,7 @@ class OneCycleLR(LRScheduler):
         return (end - start) * pct + start
 
     def get_lr(self):
+        _warn_get_lr_called_within_step(self)
         step_num = self.last_epoch
         if step_num > self.total_steps:
             raise ValueError(f"OneCycleLR: tried to step {step_num} times; the specified number of total steps "
