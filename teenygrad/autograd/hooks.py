@@ -227,7 +227,8 @@ def leaf_ranks(root):
     next_functions order (a Linear's weight, which torch reaches through a transpose node, after its bias: bias,
     weight, then the layer below). teenygrad's nodes carry no sequence number: a DFS that takes each node's later
     inputs first stands in for it (in a * b, b was made later, as a rule)."""
-    Function, torch_slots = _graph_helpers()
+    from .function import Function  # (function.py imports this module)
+    from .torch_names import torch_slots
     order, seen = [], set()
     stack = [(root, False)]
     push, pop = stack.append, stack.pop
@@ -260,18 +261,6 @@ def leaf_ranks(root):
             if not isinstance(p, Function) and p._requires_grad:
                 ranks[id(p)] = (rank, j)  # a later user of the leaf overrides: its gradient is complete there
     return ranks
-
-
-def _graph_helpers():
-    """(Function, torch_slots), imported once: hooks is imported by function.py"""
-    if not _GRAPH:
-        from .function import Function
-        from .torch_names import torch_slots
-        _GRAPH.extend((Function, torch_slots))
-    return _GRAPH
-
-
-_GRAPH = []
 
 
 def register_post_accumulate_grad_hook(t, fn):
