@@ -32,7 +32,7 @@ def column_sums(a):
     return a.sum(axis=0)
 
 
-_ONES = {}  # dtype char -> a read-only vector of ones, grown as needed: np.ones cost ~1.2 us a call (makemore: 2 a step)
+_ONES = {}  # dtype char -> a read-only vector of ones, grown as needed: np.ones cost ~1.2 us (makemore: 2 a step)
 _ONES_KEPT = 1 << 16  # longer ones vectors are made per call rather than kept
 
 

@@ -71,8 +71,8 @@ def _pairs_max(top, bottom, z, za):
     one loop over the whole array (x at an even width, bottom = top W floats on), so it vectorises whatever the rows'
     length. Row by row, a LeNet row of 7 or 14 windows ran in the loop's scalar tail, where LLVM branches on each
     select (random data: mispredicted): on the Zen 3 VM (AVX2) LeNet's pools took 1.12 and 0.36 ms that way, 0.19-0.27
-    and 0.08-0.13 this way (maxpool2x2 whole), the windows of the odd rows (z's other half, thrown away) computed too. A pair's winner
-    first, then the bottom pair's against the top's: the same winner as the scan over the four."""
+    and 0.08-0.13 this way (maxpool2x2 whole), the windows of the odd rows (z's other half, thrown away) computed too.
+    A pair's winner first, then the bottom pair's against the top's: the same winner as the scan over the four."""
     for k in range(z.size):
         a, b = top[2 * k], top[2 * k + 1]
         take = (b > a) | (b != b)  # no branch: vectorises

@@ -733,9 +733,10 @@ _MANY_MAX = 16  # numba indexes a tuple through a switch: compiling 8 and 16 tak
 
 def adamw_many_(arrays, lr, beta1, beta2, eps, weight_decay, step):
     """adamw_ over many parameters of one step count in one kernel call: [(p, g, m, v), ...], each contiguous,
-    writable float32 (a read-only one is another numba type: the tuple could not be indexed). One call instead of one per parameter saves the per-call work (hyperparameters, numba's dispatch
-    of 11 arguments). The tuples are padded with empty arrays to 8 or 16 entries (longer lists go 16 at a time), so
-    numba compiles two kernels, not one per parameter count."""
+    writable float32 (a read-only one is another numba type: the tuple could not be indexed). One call instead of one
+    per parameter saves the per-call work (hyperparameters, numba's dispatch of 11 arguments). The tuples are padded
+    with empty arrays to 8 or 16 entries (longer lists go 16 at a time), so numba compiles two kernels, not one per
+    parameter count."""
     hyper = _adamw_hyper(lr, beta1, beta2, eps, weight_decay, step)
     for lo in range(0, len(arrays), _MANY_MAX):
         part = arrays[lo:lo + _MANY_MAX]
